@@ -1,0 +1,46 @@
+#!/bin/sh
+# deps.sh - installs the Debian (bookworm) packages a target needs, and only the missing ones.
+#   scripts/deps.sh run     what `make run` needs: compiler, CMake and the libraries
+#   scripts/deps.sh test    plus cmocka, pytest, requests and clang-format for `make test`
+#   scripts/deps.sh bench   plus wrk for the benchmarks
+#   scripts/deps.sh fuzz    plus clang with libFuzzer
+set -eu
+
+run="gcc make cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
+     libicu-dev libidn2-dev"
+test="$run libcmocka-dev python3 python3-pytest python3-requests clang-format"
+bench="$test wrk"
+fuzz="$test clang libclang-rt-14-dev"
+
+case "${1:-run}" in
+run) want=$run ;;
+test) want=$test ;;
+bench) want=$bench ;;
+fuzz) want=$fuzz ;;
+*) echo "usage: scripts/deps.sh run|test|bench|fuzz" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" = 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo="sudo -n"
+else
+    echo "deps: these Debian packages are missing:$missing" >&2
+    echo "deps: install them as root: apt-get install$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have no package lists yet; refresh them only when the install needs it.
+$sudo apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 || {
+    $sudo apt-get update -q >/dev/null
+    $sudo apt-get install -y --no-install-recommends $missing >/dev/null
+}

@@ -1,0 +1,58 @@
+/*
+ * api.h - the HTTP API: one file per resource, each handler decode -> validate -> execute ->
+ * reply. The route table (routes.c) is the single list of what the server answers; the OpenAPI
+ * description in docs/openapi.json must match it (a unit test checks both ways).
+ */
+#ifndef KT_API_API_H
+#define KT_API_API_H
+
+#include <jansson.h>
+
+#include "http/http.h"
+#include "identity/identity.h"
+
+extern const struct route api_routes[];
+extern const size_t api_routes_count;
+
+/* system.c */
+void api_healthz(struct http_req *r);
+void api_readyz(struct http_req *r);
+void api_metrics(struct http_req *r);
+void api_openapi(struct http_req *r);
+
+/* customers.c */
+void api_customers_upsert(struct http_req *r);
+void api_customers_list(struct http_req *r);
+void api_customers_get(struct http_req *r);
+void api_customers_patch(struct http_req *r);
+void api_customers_history(struct http_req *r);
+void api_customers_merge(struct http_req *r);
+
+/* attributes.c */
+void api_attributes_put(struct http_req *r);
+void api_attributes_get(struct http_req *r);
+void api_attributes_list(struct http_req *r);
+
+/*
+ * Decodes the body of POST /v1/customers (patch = false) or PATCH /v1/customers/{id} (patch =
+ * true) into a request for identity/: every value cleaned to its standard form, every attribute
+ * checked against its declaration. `scope` limits what the caller may assert (a collect key may
+ * not claim verification or a cash-desk channel). Everything allocated lives in the arena.
+ * Exposed for the fuzzer.
+ */
+enum kt_rc api_customer_decode(const json_t *body, bool patch, const struct attr_def *defs,
+                               size_t n_defs, enum key_scope scope, int64_t now, struct arena *a,
+                               struct upsert_req *out, struct kt_err *err);
+
+/* The customer as the API shows it, with identifiers and merged ids (new reference). */
+json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
+                          struct kt_err *err);
+
+/* Common helpers (common.c). */
+const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */
+/* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
+enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
+/* Frees a JSON value with the arena. Returns v. */
+json_t *api_own(struct arena *a, json_t *v);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * common.c - small helpers shared by the resource files.
+ */
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/num.h"
+
+const char *api_time(struct arena *a, int64_t ms)
+{
+    char buf[40];
+    return arena_strdup(a, time_format_rfc3339(ms, buf, sizeof(buf)));
+}
+
+enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err)
+{
+    const char *s = http_req_query(r, "limit");
+    int64_t v = def;
+    if (s != NULL && !num_parse_cstr(s, 1, max, &v)) {
+        kt_err_set(err, KT_EINVAL, "bad_parameter", "limit", "limit must be a number from 1 to %d",
+                   max);
+        err->status = 400;
+        return KT_EINVAL;
+    }
+    *out = (int)v;
+    return KT_OK;
+}
+
+static void decref(void *p)
+{
+    json_decref(p);
+}
+
+json_t *api_own(struct arena *a, json_t *v)
+{
+    if (v != NULL) {
+        arena_defer(a, decref, v);
+    }
+    return v;
+}

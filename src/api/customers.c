@@ -1,0 +1,620 @@
+/*
+ * customers.c - /v1/customers: identify-and-upsert, lookup by identifier, list, read, patch,
+ * history and merge.
+ *
+ * Writes follow one pattern: decode and clean the body outside the write lock (with the attribute
+ * declarations of a read snapshot), then open the write transaction, re-check what the decision
+ * depends on, let identity/ decide and write, build the reply inside the transaction (so it shows
+ * exactly what was committed) and commit. Any error rolls everything back.
+ *
+ * A collect key's reply to an upsert is 202 {"accepted": true} and nothing more: not the profile,
+ * not whether the customer existed, not the id - a key shipped in a web page must leak nothing.
+ */
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/id.h"
+#include "base/num.h"
+
+#define IDEM_TTL_MS (24LL * 3600 * 1000)
+#define IDEM_KEY_MAX 128
+
+/* ---- views ------------------------------------------------------------------------------- */
+
+static json_t *ident_json(struct arena *a, const struct ident *id)
+{
+    json_t *o = json_object();
+    if (strncmp(id->kind, "ext:", 4) == 0) {
+        json_object_set_new(o, "kind", json_string("external"));
+        json_object_set_new(o, "system", json_string(id->kind + 4));
+    } else {
+        json_object_set_new(o, "kind", json_string(id->kind));
+    }
+    json_object_set_new(o, "value", json_string(id->value));
+    json_object_set_new(o, "verified", json_boolean(id->verified));
+    json_object_set_new(o, "added_at", json_string(api_time(a, id->created_at)));
+    json_object_set_new(o, "channel", json_string(id->channel));
+    return o;
+}
+
+json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
+                          struct kt_err *err)
+{
+    struct ident *ids = NULL;
+    size_t n_ids = 0;
+    const char **merged = NULL;
+    size_t n_merged = 0;
+    if (store_ident_list(c, cu->ck, a, &ids, &n_ids, err) != KT_OK ||
+        store_customer_merged_from(c, cu->ck, a, &merged, &n_merged, err) != KT_OK) {
+        return NULL;
+    }
+    json_t *profile = json_object(), *verified = json_array(), *idents = json_array();
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (cu->val[f] != NULL) {
+            json_object_set_new(profile, pf_names[f], json_string(cu->val[f]));
+            if (cu->verified & (1u << f)) {
+                json_array_append_new(verified, json_string(pf_names[f]));
+            }
+        }
+    }
+    for (size_t i = 0; i < n_ids; i++) {
+        json_array_append_new(idents, ident_json(a, &ids[i]));
+    }
+    json_t *attrs = json_loads(cu->attrs ? cu->attrs : "{}", 0, NULL);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", cu->id, "created_at",
+                          api_time(a, cu->created_at), "updated_at", api_time(a, cu->updated_at),
+                          "profile", profile, "verified", verified, "attributes",
+                          attrs ? attrs : json_object(), "identifiers", idents);
+    if (n_merged > 0) {
+        json_t *m = json_array();
+        for (size_t i = 0; i < n_merged; i++) {
+            json_array_append_new(m, json_string(merged[i]));
+        }
+        json_object_set_new(o, "merged_from", m);
+    }
+    return o;
+}
+
+static json_t *warnings_json(const struct upsert_result *res)
+{
+    json_t *w = json_array();
+    for (size_t i = 0; i < res->n_warnings; i++) {
+        json_array_append_new(w, json_pack("{s:s, s:s}", "code", res->warnings[i].code, "field",
+                                           res->warnings[i].field));
+    }
+    return w;
+}
+
+static json_t *conflicts_json(const struct upsert_result *res)
+{
+    json_t *c = json_array();
+    for (size_t i = 0; i < res->n_conflicts; i++) {
+        json_array_append_new(c, json_pack("{s:s, s:s}", "customer_id",
+                                           res->conflicts[i].customer_id, "identifier",
+                                           res->conflicts[i].identifier));
+    }
+    return c;
+}
+
+/* ---- shared steps ------------------------------------------------------------------------ */
+
+/* Attribute declarations, read only when the body uses attributes. */
+static enum kt_rc load_defs(struct http_req *r, const json_t *body, struct attr_def **defs,
+                            size_t *n, struct kt_err *err)
+{
+    *defs = NULL;
+    *n = 0;
+    if (json_object_get(body, "attributes") == NULL) {
+        return KT_OK;
+    }
+    struct store_conn *rd;
+    enum kt_rc rc = http_req_reader(r, &rd, err);
+    return rc == KT_OK ? store_attr_list(rd, r->arena, defs, n, err) : rc;
+}
+
+/* Inside the write transaction: the declarations the body was checked against still stand. */
+static enum kt_rc recheck_defs(struct store_conn *w, const struct upsert_req *req,
+                               const struct attr_def *defs, size_t n, struct arena *a,
+                               struct kt_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(req->attrs, key, v)
+    {
+        struct attr_def now;
+        enum kt_rc rc = store_attr_get(w, key, a, &now, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(defs[i].name, key) == 0 && defs[i].updated_at != now.updated_at) {
+                kt_err_set(err, KT_ECONFLICT, "attribute_changed",
+                           arena_printf(a, "attributes.%s", key),
+                           "the attribute's declaration changed during the request; retry");
+                return KT_ECONFLICT;
+            }
+        }
+    }
+    return KT_OK;
+}
+
+static bool idem_key_ok(const char *k)
+{
+    size_t n = strlen(k);
+    if (n == 0 || n > IDEM_KEY_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void idem_hash(struct http_req *r, unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, (const unsigned char *)r->route->pattern,
+                              strlen(r->route->pattern));
+    crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+    crypto_generichash_update(&st, (const unsigned char *)r->body, r->body_len);
+    crypto_generichash_final(&st, out, 32);
+}
+
+/* Looks for an earlier reply to the same Idempotency-Key. True when one was replayed (or the key
+ * was misused), in which case the reply is set and nothing must be written. */
+static bool idem_replay(struct http_req *r, struct store_conn *w, const char *idem,
+                        const unsigned char hash[32], struct kt_err *err)
+{
+    struct idem_record rec;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_idem_get(w, r->key->id, idem, r->arena, &rec, &e2);
+    if (rc == KT_ENOTFOUND) {
+        return false;
+    }
+    if (rc != KT_OK) {
+        kt_err_copy(err, &e2);
+        return true;
+    }
+    if (sodium_memcmp(rec.req_hash, hash, 32) != 0) {
+        kt_err_set(err, KT_EINVAL, "idempotency_key_reused", "Idempotency-Key",
+                   "the Idempotency-Key was used before with a different request");
+        return true;
+    }
+    http_reply_json(r, rec.status, json_loads(rec.body, 0, NULL));
+    r->replayed = true;
+    return true;
+}
+
+static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const char *idem,
+                             const unsigned char hash[32], int status, const json_t *reply,
+                             int64_t now, struct kt_err *err)
+{
+    static _Atomic int64_t last_expire; /* ms; old records are swept at most once a minute */
+    int64_t last = atomic_load(&last_expire);
+    if (now - last > 60000 && atomic_compare_exchange_strong(&last_expire, &last, now)) {
+        enum kt_rc rc = store_idem_expire(w, now - IDEM_TTL_MS, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    char *text = json_dumps(reply, JSON_COMPACT);
+    struct idem_record rec = {r->key->id, idem, {0}, status, text, now};
+    memcpy(rec.req_hash, hash, 32);
+    enum kt_rc rc = store_idem_put(w, &rec, err);
+    free(text);
+    return rc;
+}
+
+/* ---- POST /v1/customers ------------------------------------------------------------------ */
+
+static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
+                               const struct upsert_req *req, const struct attr_def *defs,
+                               size_t n_defs, int64_t now, int *status, json_t **reply,
+                               struct kt_err *err)
+{
+    enum kt_rc rc = req->attrs ? recheck_defs(w, req, defs, n_defs, r->arena, err) : KT_OK;
+    struct upsert_result res;
+    if (rc == KT_OK) {
+        rc = ident_upsert(w, req, now, r->arena, &res, err);
+    }
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (r->key->scope == SCOPE_COLLECT) {
+        *status = 202;
+        *reply = json_pack("{s:b}", "accepted", 1);
+        return KT_OK;
+    }
+    json_t *view = api_customer_view(w, &res.cust, r->arena, err);
+    if (view == NULL) {
+        return err ? err->rc : KT_ESTORE;
+    }
+    *status = res.created ? 201 : 200;
+    *reply = json_pack("{s:b, s:o, s:o, s:o}", "created", res.created, "customer", view,
+                       "warnings", warnings_json(&res), "conflicts", conflicts_json(&res));
+    return KT_OK;
+}
+
+void api_customers_upsert(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    const char *idem = http_req_header(r, "Idempotency-Key");
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct attr_def *defs = NULL;
+    size_t n_defs = 0;
+    struct upsert_req req;
+    if (body == NULL) {
+        goto fail;
+    }
+    if (idem != NULL && !idem_key_ok(idem)) {
+        kt_err_set(&err, KT_EINVAL, "bad_header", "Idempotency-Key",
+                   "Idempotency-Key must be 1-128 printable ASCII characters");
+        err.status = 400;
+        goto fail;
+    }
+    if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
+        api_customer_decode(body, false, defs, n_defs, r->key->scope, now, r->arena, &req,
+                            &err) != KT_OK) {
+        goto fail;
+    }
+    req.src.request_id = r->rid;
+
+    unsigned char hash[32];
+    struct store_conn *w;
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    if (idem != NULL) {
+        idem_hash(r, hash);
+        if (idem_replay(r, w, idem, hash, &err)) {
+            store_write_end(w, false, NULL);
+            if (err.rc != KT_OK) {
+                goto fail;
+            }
+            return;
+        }
+    }
+    int status = 0;
+    json_t *reply = NULL;
+    enum kt_rc rc = upsert_write(r, w, &req, defs, n_defs, now, &status, &reply, &err);
+    if (rc == KT_OK && idem != NULL) {
+        rc = idem_store(r, w, idem, hash, status, reply, now, &err);
+    }
+    rc = store_write_end(w, rc == KT_OK, &err);
+    if (rc != KT_OK) {
+        json_decref(reply);
+        goto fail;
+    }
+    http_reply_json(r, status, reply);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- GET /v1/customers ------------------------------------------------------------------- */
+
+/* ?phone= / ?email= / ?card= / ?external=system:id: the one customer that has it. */
+static void lookup(struct http_req *r, const char *param, const char *raw, struct kt_err *err)
+{
+    const char *kind = param;
+    if (strcmp(param, "external") == 0) {
+        const char *colon = strchr(raw, ':');
+        char *sys = colon ? arena_strndup(r->arena, raw, (size_t)(colon - raw)) : NULL;
+        if (sys == NULL || !ident_system_valid(sys)) {
+            kt_err_set(err, KT_EINVAL, "bad_parameter", "external",
+                       "external must be written as system:id");
+            err->status = 400;
+            goto fail;
+        }
+        kind = arena_printf(r->arena, "ext:%s", sys);
+        raw = colon + 1;
+    }
+    const char *value;
+    struct store_conn *rd;
+    if (ident_value_clean(kind, raw, strlen(raw), r->arena, param, &value, err) != KT_OK ||
+        http_req_reader(r, &rd, err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    struct ident found;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_ident_find(rd, kind, value, r->arena, &found, &e2);
+    if (rc == KT_OK) {
+        struct customer cu;
+        json_t *view = NULL;
+        if (store_customer_get(rd, found.ck, r->arena, &cu, err) == KT_OK) {
+            view = api_customer_view(rd, &cu, r->arena, err);
+        }
+        if (view == NULL) {
+            json_decref(items);
+            goto fail;
+        }
+        json_array_append_new(items, view);
+    } else if (rc != KT_ENOTFOUND) {
+        kt_err_copy(err, &e2);
+        json_decref(items);
+        goto fail;
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return;
+fail:
+    http_reply_error(r, err);
+}
+
+static void list(struct http_req *r, struct kt_err *err)
+{
+    int limit;
+    const char *cursor = http_req_query(r, "cursor");
+    struct store_conn *rd;
+    struct customer *cs;
+    size_t n;
+    if (api_limit(r, 50, 200, &limit, err) != KT_OK) {
+        goto fail;
+    }
+    if (r->key->scope != SCOPE_ADMIN) {
+        kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
+                   "only an admin key may list customers; look one up by phone, e-mail or card");
+        goto fail;
+    }
+    if (cursor != NULL && !id_valid(cursor, "c_")) {
+        kt_err_set(err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
+        err->status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_customer_list(rd, cursor, limit, r->arena, &cs, &n, err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = api_customer_view(rd, &cs[i], r->arena, err);
+        if (v == NULL) {
+            json_decref(items);
+            goto fail;
+        }
+        json_array_append_new(items, v);
+    }
+    json_t *next = n == (size_t)limit ? json_string(cs[n - 1].id) : json_null();
+    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return;
+fail:
+    http_reply_error(r, err);
+}
+
+void api_customers_list(struct http_req *r)
+{
+    static const char *const allowed[] = {"limit",    "cursor", "phone", "email",
+                                          "card",     "external", NULL};
+    static const char *const lookups[] = {"phone", "email", "card", "external"};
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    const char *param = NULL, *value = NULL;
+    for (size_t i = 0; i < 4; i++) {
+        const char *v = http_req_query(r, lookups[i]);
+        if (v != NULL && param != NULL) {
+            kt_err_set(&err, KT_EINVAL, "bad_parameter", lookups[i],
+                       "look up by one identifier at a time");
+            err.status = 400;
+            http_reply_error(r, &err);
+            return;
+        }
+        if (v != NULL) {
+            param = lookups[i];
+            value = v;
+        }
+    }
+    if (param != NULL) {
+        lookup(r, param, value, &err);
+    } else {
+        list(r, &err);
+    }
+}
+
+/* ---- /v1/customers/{id} ------------------------------------------------------------------ */
+
+/* The customer named in the path (following merges); replies 404 itself when there is none. */
+static bool path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
+                          struct kt_err *err)
+{
+    const char *id = r->params[0];
+    if (!id_valid(id, "c_")) {
+        kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+        return false;
+    }
+    return store_customer_get_by_id(c, id, r->arena, cu, err) == KT_OK;
+}
+
+void api_customers_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    json_t *v = NULL;
+    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err)) {
+        v = api_customer_view(rd, &cu, r->arena, &err);
+    }
+    if (v == NULL) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, v);
+}
+
+void api_customers_patch(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct attr_def *defs = NULL;
+    size_t n_defs = 0;
+    struct upsert_req req;
+    struct store_conn *w;
+    if (body == NULL || load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
+        api_customer_decode(body, true, defs, n_defs, r->key->scope, now, r->arena, &req, &err) !=
+            KT_OK) {
+        goto fail;
+    }
+    if (!id_valid(r->params[0], "c_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+        goto fail;
+    }
+    req.src.request_id = r->rid;
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    struct upsert_result res;
+    json_t *view = NULL;
+    enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, &err) : KT_OK;
+    if (rc == KT_OK) {
+        rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, &err);
+    }
+    if (rc == KT_OK) {
+        view = api_customer_view(w, &res.cust, r->arena, &err);
+        rc = view ? KT_OK : err.rc;
+    }
+    if (store_write_end(w, rc == KT_OK, &err) != KT_OK || rc != KT_OK) {
+        json_decref(view);
+        goto fail;
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:o, s:o}", "customer", view, "warnings", warnings_json(&res)));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- GET /v1/customers/{id}/history -------------------------------------------------------- */
+
+static json_t *history_json(struct arena *a, const struct history_entry *h)
+{
+    json_t *src = json_pack("{s:s}", "channel", h->channel);
+    if (h->store_id) {
+        json_object_set_new(src, "store", json_string(h->store_id));
+    }
+    if (h->operator_id) {
+        json_object_set_new(src, "operator", json_string(h->operator_id));
+    }
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "at", api_time(a, h->at), "field", h->field,
+                          "action", h->action, "source", src);
+    json_object_set_new(o, "old_value", h->old_value ? json_string(h->old_value) : json_null());
+    json_object_set_new(o, "new_value", h->new_value ? json_string(h->new_value) : json_null());
+    if (h->request_id) {
+        json_object_set_new(o, "request_id", json_string(h->request_id));
+    }
+    return o;
+}
+
+void api_customers_history(struct http_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int limit;
+    int64_t after = 0;
+    const char *cursor = http_req_query(r, "cursor");
+    struct store_conn *rd;
+    struct customer cu;
+    struct history_entry *hs;
+    size_t n;
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_limit(r, 100, 1000, &limit, &err) != KT_OK) {
+        goto fail;
+    }
+    if (cursor != NULL && !num_parse_cstr(cursor, 0, INT64_MAX, &after)) {
+        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK || !path_customer(r, rd, &cu, &err) ||
+        store_history_list(rd, cu.ck, after, limit, r->arena, &hs, &n, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, history_json(r->arena, &hs[i]));
+    }
+    json_t *next = n == (size_t)limit
+                       ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
+                       : json_null();
+    http_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items,
+                                      "next_cursor", next));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- POST /v1/customers/{id}/merge --------------------------------------------------------- */
+
+void api_customers_merge(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    const char *key;
+    json_t *v;
+    struct store_conn *w;
+    if (body == NULL) {
+        goto fail;
+    }
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "from") != 0 && strcmp(key, "operator") != 0) {
+            kt_err_set(&err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
+                       "unknown field '%s'", key);
+            goto fail;
+        }
+        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64) {
+            kt_err_set(&err, KT_EINVAL, "wrong_type", arena_strdup(r->arena, key),
+                       "'%s' must be a string of 1-64 bytes", key);
+            goto fail;
+        }
+    }
+    const char *from = json_string_value(json_object_get(body, "from"));
+    if (from == NULL) {
+        kt_err_set(&err, KT_EINVAL, "missing_field", "from", "'from' names the customer to merge");
+        goto fail;
+    }
+    if (!id_valid(r->params[0], "c_") || !id_valid(from, "c_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "customer_not_found",
+                   id_valid(r->params[0], "c_") ? "from" : "id", "customer not found");
+        goto fail;
+    }
+    struct ident_source src = {"admin", NULL,
+                               json_string_value(json_object_get(body, "operator")),
+                               clock_now_ms(), r->rid};
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    struct customer cu;
+    json_t *view = NULL;
+    enum kt_rc rc = ident_merge(w, r->params[0], from, &src, src.observed_at, r->arena, &cu, &err);
+    if (rc == KT_OK) {
+        view = api_customer_view(w, &cu, r->arena, &err);
+        rc = view ? KT_OK : err.rc;
+    }
+    if (store_write_end(w, rc == KT_OK, &err) != KT_OK || rc != KT_OK) {
+        json_decref(view);
+        goto fail;
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "customer", view));
+    return;
+fail:
+    http_reply_error(r, &err);
+}

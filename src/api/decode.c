@@ -1,0 +1,411 @@
+/*
+ * decode.c - the body of POST and PATCH /v1/customers into a struct upsert_req.
+ *
+ *   {"source":      {"channel": "pos", "store": "S-12", "operator": "op-7",
+ *                    "observed_at": "2026-11-24T10:00:00Z"},
+ *    "profile":     {"last_name": ..., "first_name": ..., "middle_name": ..., "gender": "f",
+ *                    "birth_date": "1985-03-24", "email": ..., "phone": ..., "city": ...,
+ *                    "address": ...},
+ *    "attributes":  {"pets": ["cat"]},
+ *    "identifiers": {"phone": "...", "email": "...", "card": "...", "cookie": "...",
+ *                    "device": "...", "external": {"eshop": "u-123"}, "vk": "id1", ...},
+ *    "verified":    ["phone"]}
+ *
+ * Every identifier value may also be an array of values. In POST an empty string or null means
+ * "not known" and changes nothing; in PATCH null removes a value. Unknown members are refused, so
+ * a typo in a field name is an error and not silently dropped data.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "clean/clean.h"
+#include "identity/attrs.h"
+
+#define MAX_IDENTS 50
+#define SOURCE_TEXT_MAX 64
+#define FUTURE_SKEW_MS (5 * 60 * 1000)
+
+struct dec {
+    struct upsert_req *req;
+    bool patch;
+    enum key_scope scope;
+    int64_t now;
+    struct arena *a;
+    struct kt_err *err;
+    size_t cap_idents;
+};
+
+static enum kt_rc wrong_type(struct dec *d, const char *field, const char *what)
+{
+    return kt_err_set(d->err, KT_EINVAL, "wrong_type", field, "'%s' must be %s", field, what);
+}
+
+static enum kt_rc unknown(struct dec *d, const char *field)
+{
+    return kt_err_set(d->err, KT_EINVAL, "unknown_field", field, "unknown field '%s'", field);
+}
+
+static enum kt_rc text_value(struct dec *d, const json_t *v, const char *field, size_t max,
+                             const char **out)
+{
+    if (!json_is_string(v)) {
+        return wrong_type(d, field, "a string");
+    }
+    struct clean_out t;
+    clean_text(json_string_value(v), json_string_length(v), max, d->a, &t);
+    if (t.verdict == CLEAN_INVALID) {
+        if (strcmp(t.reason, "too_long") == 0) {
+            return kt_err_set(d->err, KT_EINVAL, "too_long", field,
+                              "'%s' is longer than %zu bytes", field, max);
+        }
+        return kt_err_set(d->err, KT_EINVAL, "invalid_value", field,
+                          "'%s' is not acceptable text (%s)", field, t.reason);
+    }
+    *out = t.value;
+    return KT_OK;
+}
+
+static enum kt_rc decode_source(struct dec *d, const json_t *src)
+{
+    if (src == NULL) {
+        return kt_err_set(d->err, KT_EINVAL, "missing_field", "source",
+                          "'source' is required: say which channel the data comes from");
+    }
+    if (!json_is_object(src)) {
+        return wrong_type(d, "source", "an object");
+    }
+    struct ident_source *s = &d->req->src;
+    const char *key;
+    const json_t *v;
+    enum kt_rc rc = KT_OK;
+    json_object_foreach((json_t *)src, key, v)
+    {
+        const char *field = arena_printf(d->a, "source.%s", key);
+        if (strcmp(key, "channel") == 0) {
+            rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->channel);
+            if (rc == KT_OK && !ident_channel_valid(s->channel)) {
+                rc = kt_err_set(d->err, KT_EINVAL, "invalid_value", field,
+                                "channel must be one of pos, web, app, qr_form, tablet, import, "
+                                "call_center, paper");
+            }
+        } else if (strcmp(key, "store") == 0) {
+            rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->store_id);
+        } else if (strcmp(key, "operator") == 0) {
+            rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->operator_id);
+        } else if (strcmp(key, "observed_at") == 0) {
+            if (!json_is_string(v) ||
+                !time_parse_rfc3339(json_string_value(v), json_string_length(v), &s->observed_at)) {
+                rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field,
+                                "'%s' must be an RFC 3339 time", field);
+            } else if (s->observed_at > d->now + FUTURE_SKEW_MS) {
+                rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field,
+                                "'%s' lies in the future", field);
+            }
+        } else {
+            rc = unknown(d, field);
+        }
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    if (s->channel == NULL) {
+        return kt_err_set(d->err, KT_EINVAL, "missing_field", "source.channel",
+                          "'source.channel' is required");
+    }
+    if (d->scope == SCOPE_COLLECT && strcmp(s->channel, "web") != 0 &&
+        strcmp(s->channel, "app") != 0 && strcmp(s->channel, "qr_form") != 0 &&
+        strcmp(s->channel, "tablet") != 0) {
+        return kt_err_set(d->err, KT_EINVAL, "channel_not_allowed", "source.channel",
+                          "a collect key may send only web, app, qr_form or tablet data");
+    }
+    return KT_OK;
+}
+
+/* One profile value, cleaned by its field's rules. */
+static enum kt_rc profile_value(struct dec *d, int f, const char *raw, size_t len,
+                                const char *field)
+{
+    const char **out = &d->req->val[f];
+    struct clean_out t;
+    const char *code = "invalid_value";
+    switch (f) {
+    case PF_PHONE: {
+        struct clean_phone p;
+        clean_phone(raw, len, d->a, &p);
+        t = p.out;
+        code = "invalid_phone";
+        break;
+    }
+    case PF_EMAIL: {
+        struct clean_email e;
+        clean_email(raw, len, d->a, &e);
+        t = e.out;
+        t.value = e.display;
+        code = "invalid_email";
+        break;
+    }
+    case PF_GENDER:
+        clean_gender(raw, len, d->a, &t);
+        code = "invalid_gender";
+        break;
+    case PF_BIRTH_DATE:
+        clean_birth_date(raw, len, d->now / 86400000, d->a, &t);
+        code = "invalid_date";
+        break;
+    default:
+        clean_text(raw, len, f == PF_ADDRESS ? 1000 : 200, d->a, &t);
+        if (t.verdict == CLEAN_INVALID && strcmp(t.reason, "too_long") == 0) {
+            code = "too_long";
+        }
+        break;
+    }
+    if (t.verdict == CLEAN_INVALID) {
+        return kt_err_set(d->err, KT_EINVAL, code, field, "'%s' is not valid (%s)", field,
+                          t.reason);
+    }
+    *out = t.value;
+    return KT_OK;
+}
+
+static enum kt_rc decode_profile(struct dec *d, const json_t *prof)
+{
+    if (!json_is_object(prof)) {
+        return wrong_type(d, "profile", "an object");
+    }
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)prof, key, v)
+    {
+        const char *field = arena_printf(d->a, "profile.%s", key);
+        int f = pf_lookup(key);
+        if (f < 0) {
+            return unknown(d, field);
+        }
+        if (json_is_null(v)) {
+            d->req->clear[f] = d->patch;
+            continue;
+        }
+        if (!json_is_string(v)) {
+            return wrong_type(d, field, "a string");
+        }
+        if (json_string_length(v) == 0) {
+            continue; /* "not known" */
+        }
+        enum kt_rc rc = profile_value(d, f, json_string_value(v), json_string_length(v), field);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+static enum kt_rc add_ident(struct dec *d, const char *kind, const json_t *v, const char *field)
+{
+    if (!json_is_string(v)) {
+        return wrong_type(d, field, "a string");
+    }
+    if (json_string_length(v) == 0) {
+        return KT_OK;
+    }
+    if (d->req->n_idents == MAX_IDENTS) {
+        return kt_err_set(d->err, KT_EINVAL, "too_many", "identifiers",
+                          "at most %d identifiers in one request", MAX_IDENTS);
+    }
+    const char *value;
+    enum kt_rc rc = ident_value_clean(kind, json_string_value(v), json_string_length(v), d->a,
+                                      field, &value, d->err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct ident *id =
+        arena_push(d->a, &d->req->idents, &d->req->n_idents, &d->cap_idents, sizeof(*id));
+    id->kind = kind;
+    id->value = value;
+    return KT_OK;
+}
+
+/* A value or an array of values of one kind. */
+static enum kt_rc add_idents(struct dec *d, const char *kind, const json_t *v, const char *field)
+{
+    if (!json_is_array(v)) {
+        return add_ident(d, kind, v, field);
+    }
+    size_t i;
+    const json_t *item;
+    json_array_foreach((json_t *)v, i, item)
+    {
+        enum kt_rc rc = add_ident(d, kind, item, arena_printf(d->a, "%s[%zu]", field, i));
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+static enum kt_rc decode_external(struct dec *d, const json_t *ext)
+{
+    if (!json_is_object(ext)) {
+        return wrong_type(d, "identifiers.external", "an object of system -> id");
+    }
+    const char *sys;
+    const json_t *v;
+    json_object_foreach((json_t *)ext, sys, v)
+    {
+        const char *field = arena_printf(d->a, "identifiers.external.%s", sys);
+        if (!ident_system_valid(sys)) {
+            return kt_err_set(d->err, KT_EINVAL, "invalid_value", field,
+                              "a system name is 1-32 of a-z, 0-9, _ and -");
+        }
+        enum kt_rc rc = add_idents(d, arena_printf(d->a, "ext:%s", sys), v, field);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+static enum kt_rc decode_identifiers(struct dec *d, const json_t *ids)
+{
+    if (!json_is_object(ids)) {
+        return wrong_type(d, "identifiers", "an object");
+    }
+    static const char *const plain[] = {"phone", "email", "card", "cookie", "device"};
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)ids, key, v)
+    {
+        const char *field = arena_printf(d->a, "identifiers.%s", key);
+        enum kt_rc rc;
+        if (strcmp(key, "external") == 0) {
+            rc = decode_external(d, v);
+        } else {
+            const char *kind = NULL;
+            for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+                kind = strcmp(key, plain[i]) == 0 ? plain[i] : kind;
+            }
+            if (kind == NULL && ident_social_valid(key)) {
+                kind = arena_strdup(d->a, key);
+            }
+            rc = kind ? add_idents(d, kind, v, field) : unknown(d, field);
+        }
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+static enum kt_rc decode_verified(struct dec *d, const json_t *ver)
+{
+    if (!json_is_array(ver)) {
+        return wrong_type(d, "verified", "an array of profile field names");
+    }
+    if (d->scope == SCOPE_COLLECT && json_array_size(ver) > 0) {
+        return kt_err_set(d->err, KT_EINVAL, "verification_not_allowed", "verified",
+                          "a collect key cannot assert that a value was verified");
+    }
+    size_t i;
+    const json_t *v;
+    json_array_foreach((json_t *)ver, i, v)
+    {
+        const char *field = arena_printf(d->a, "verified[%zu]", i);
+        int f = json_is_string(v) ? pf_lookup(json_string_value(v)) : -1;
+        if (f < 0) {
+            return kt_err_set(d->err, KT_EINVAL, "invalid_value", field,
+                              "'%s' must name a profile field", field);
+        }
+        if (d->req->val[f] == NULL && !d->req->clear[f]) {
+            return kt_err_set(d->err, KT_EINVAL, "verified_without_value", field,
+                              "a verified field must carry its value in the same request");
+        }
+        d->req->verify |= 1u << f;
+    }
+    return KT_OK;
+}
+
+static const struct attr_def *find_def(const struct attr_def *defs, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(defs[i].name, name) == 0) {
+            return &defs[i];
+        }
+    }
+    return NULL;
+}
+
+static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs,
+                                    const struct attr_def *defs, size_t n_defs)
+{
+    if (!json_is_object(attrs)) {
+        return wrong_type(d, "attributes", "an object");
+    }
+    json_t *out = api_own(d->a, json_object());
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)attrs, key, v)
+    {
+        const char *field = arena_printf(d->a, "attributes.%s", key);
+        const struct attr_def *def = find_def(defs, n_defs, key);
+        if (def == NULL) {
+            return kt_err_set(d->err, KT_EINVAL, "undeclared_attribute", field,
+                              "attribute '%s' is not declared; declare it with PUT "
+                              "/v1/attributes/{name} first",
+                              key);
+        }
+        if (json_is_null(v) && !d->patch) {
+            continue;
+        }
+        json_t *std = NULL;
+        enum kt_rc rc = attr_value_check(def, v, d->patch, field, d->a, &std, d->err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        json_object_set_new(out, key, std);
+    }
+    d->req->attrs = out;
+    return KT_OK;
+}
+
+enum kt_rc api_customer_decode(const json_t *body, bool patch, const struct attr_def *defs,
+                               size_t n_defs, enum key_scope scope, int64_t now, struct arena *a,
+                               struct upsert_req *out, struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct dec d = {out, patch, scope, now, a, err, 0};
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)body, key, v)
+    {
+        static const char *const known[] = {"source", "profile", "attributes", "identifiers",
+                                            "verified"};
+        bool ok = false;
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+            ok = ok || strcmp(key, known[i]) == 0;
+        }
+        if (!ok) {
+            return unknown(&d, arena_strdup(a, key));
+        }
+    }
+    enum kt_rc rc = decode_source(&d, json_object_get(body, "source"));
+    const json_t *prof = json_object_get(body, "profile");
+    if (rc == KT_OK && prof != NULL) {
+        rc = decode_profile(&d, prof);
+    }
+    const json_t *ids = json_object_get(body, "identifiers");
+    if (rc == KT_OK && ids != NULL) {
+        rc = decode_identifiers(&d, ids);
+    }
+    const json_t *attrs = json_object_get(body, "attributes");
+    if (rc == KT_OK && attrs != NULL) {
+        rc = decode_attributes(&d, attrs, defs, n_defs);
+    }
+    const json_t *ver = json_object_get(body, "verified");
+    if (rc == KT_OK && ver != NULL) {
+        rc = decode_verified(&d, ver);
+    }
+    if (rc == KT_OK && out->src.observed_at == 0) {
+        out->src.observed_at = now;
+    }
+    return rc;
+}

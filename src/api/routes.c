@@ -1,0 +1,29 @@
+/*
+ * routes.c - every route the server answers, with the key scopes that may call it.
+ * docs/openapi.json describes exactly these (tested in routes_test.c).
+ */
+#include "api/api.h"
+
+#define ADMIN SCOPE_ADMIN
+#define POS SCOPE_POS
+#define COLLECT SCOPE_COLLECT
+
+const struct route api_routes[] = {
+    {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, false},
+    {HTTP_GET, "/readyz", api_readyz, ROUTE_PUBLIC, false},
+    {HTTP_GET, "/metrics", api_metrics, ROUTE_PUBLIC, false},
+    {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, false},
+
+    {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT, true},
+    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS, false},
+    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS, false},
+    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS, true},
+    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, false},
+    {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, true},
+
+    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, false},
+    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, false},
+    {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, true},
+};
+
+const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

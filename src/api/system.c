@@ -1,0 +1,58 @@
+/*
+ * system.c - the routes an operator's tooling uses: liveness, readiness, metrics and the API
+ * description. None needs a key and none shows personal data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/embed.h"
+#include "http/metrics.h"
+
+extern const struct embedded_file docs_files[];
+extern const size_t docs_files_count;
+
+void api_healthz(struct http_req *r)
+{
+    http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* Ready when the database answers and the server is not shutting down. */
+void api_readyz(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (r->app->draining) {
+        http_reply_json(r, 503, json_pack("{s:s}", "status", "draining"));
+        return;
+    }
+    struct store_conn *rd;
+    if (http_req_reader(r, &rd, &err) != KT_OK || store_ping(rd, &err) != KT_OK) {
+        r->err = err;
+        http_reply_json(r, 503, json_pack("{s:s}", "status", "store_unavailable"));
+        return;
+    }
+    http_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
+}
+
+void api_metrics(struct http_req *r)
+{
+    size_t len;
+    char *text = metrics_render(r->app->metrics, &len);
+    http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    free(text);
+}
+
+void api_openapi(struct http_req *r)
+{
+    for (size_t i = 0; i < docs_files_count; i++) {
+        if (strcmp(docs_files[i].name, "openapi.json") == 0) {
+            http_reply_text(r, 200, "application/json", docs_files[i].data, docs_files[i].len);
+            return;
+        }
+    }
+    struct kt_err err;
+    kt_err_reset(&err);
+    kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "the API description is missing");
+    http_reply_error(r, &err);
+}

@@ -1,0 +1,56 @@
+/*
+ * keys.h - API keys: how they look, how they are kept, how a request's key is checked.
+ *
+ * A key is "kt_<id>_<secret>": a 12-character public id (the row in api_keys) and a 32-character
+ * secret (160 bits from the CSPRNG), both lower-case base32. The database keeps only a keyed
+ * BLAKE2b-256 hash of the secret, keyed with the installation secret that lives in a file beside
+ * the database (or in KARTOTEKA_SECRET), never in it: a copy of the database alone lets nobody in.
+ * The plain key is shown once, when it is created.
+ *
+ * Scopes: admin (everything), pos (cash desks and shop backends: customers read and write),
+ * collect (public write key for web pages and apps: may create and update, never read).
+ */
+#ifndef KT_AUTH_KEYS_H
+#define KT_AUTH_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "store/model.h"
+#include "store/store.h"
+
+#define KEY_TOKEN_MAX 64 /* room for a whole key and its NUL */
+
+struct key_secret {
+    unsigned char k[32]; /* installation secret; keys the hash of every API key */
+};
+
+/*
+ * Loads the installation secret: from the environment value `env_hex` when non-NULL, else from
+ * `path`, creating the file (mode 0600) with a fresh secret when it does not exist. `created` says
+ * whether a new one was made.
+ */
+enum kt_rc keys_secret_load(const char *path, const char *env_hex, struct key_secret *out,
+                            bool *created, struct kt_err *err);
+
+/*
+ * Checks that the secret is the one the database's keys were made with (a check value is kept in
+ * meta) and records it on first use. A mismatch means every existing key would be refused.
+ */
+enum kt_rc keys_secret_check(struct store_conn *w, const struct key_secret *s, struct kt_err *err);
+
+/* Creates a key; `token` (size >= KEY_TOKEN_MAX) receives the plain key to show once. */
+enum kt_rc keys_create(struct store_conn *w, const struct key_secret *s, const char *name,
+                       enum key_scope scope, int64_t now, char *token, struct api_key *out,
+                       struct kt_err *err);
+
+/* Checks a presented key. KT_EAUTH with code "invalid_key" for any mismatch, revoked or unknown
+ * key alike (the reply never tells which). */
+enum kt_rc keys_verify(struct store_conn *r, const struct key_secret *s, const char *token,
+                       size_t len, struct arena *a, struct api_key *out, struct kt_err *err);
+
+const char *keys_scope_name(enum key_scope scope);
+bool keys_scope_parse(const char *s, enum key_scope *out);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * clock.h - time. Stored times are UTC milliseconds since the epoch; the API speaks RFC 3339.
+ *
+ * The wall clock is injectable: tests set a function (or a fixed offset) so that time can move
+ * without waiting. The monotonic clock is for durations only and is never injected.
+ */
+#ifndef KT_BASE_CLOCK_H
+#define KT_BASE_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int64_t (*clock_fn)(void);
+
+int64_t clock_now_ms(void);        /* wall clock, UTC ms */
+void clock_set(clock_fn fn);       /* NULL restores the real clock */
+void clock_set_offset(int64_t ms); /* shifts the real clock; for end-to-end tests */
+int64_t clock_mono_ns(void);       /* monotonic, for durations */
+
+/* "2026-11-24T13:49:11.123Z"; `size` >= 25. Returns out. */
+const char *time_format_rfc3339(int64_t ms, char *out, size_t size);
+
+/* Parses RFC 3339 ("2026-11-24T13:49:11Z", fractions and +03:00 offsets allowed) into UTC ms. */
+bool time_parse_rfc3339(const char *s, size_t len, int64_t *ms);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and the way back. */
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+bool date_valid(int64_t y, unsigned m, unsigned d);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * clean.h - standard forms of the values customers give us.
+ *
+ * Pure functions: no I/O, no globals that change, no allocation except into the caller's arena.
+ * Each cleaner takes raw text and returns a verdict, the standard form and, when it changed
+ * something or refused the value, a short machine code saying what. Cleaning a clean value must
+ * change nothing (idempotence; the fuzzers check it).
+ *
+ * What is deliberately not here: anything that needs the database (uniqueness, history), and the
+ * decision what to do with a verdict - that belongs to the caller (identity/, the importer).
+ */
+#ifndef KT_CLEAN_CLEAN_H
+#define KT_CLEAN_CLEAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+
+enum clean_verdict {
+    CLEAN_OK,         /* already standard */
+    CLEAN_CORRECTED,  /* standardised; `change` says how */
+    CLEAN_SUSPICIOUS, /* kept, but flagged; `reason` says why */
+    CLEAN_INVALID,    /* refused as a value; `reason` says why */
+};
+
+struct clean_out {
+    enum clean_verdict verdict;
+    const char *value;  /* standard form, in the arena; NULL when invalid */
+    const char *change; /* static machine code of what changed, or NULL */
+    const char *reason; /* static machine code of why invalid/suspicious, or NULL */
+};
+
+const char *clean_verdict_name(enum clean_verdict v);
+
+/*
+ * Free text (names, city, address, attribute strings): must be valid UTF-8 without control
+ * characters; normalised to NFC; whitespace runs (including no-break spaces) become one space;
+ * trimmed. An empty result is CLEAN_INVALID with reason "empty". Longer than `max_bytes` after
+ * cleaning is CLEAN_INVALID with reason "too_long".
+ */
+void clean_text(const char *in, size_t len, size_t max_bytes, struct arena *a,
+                struct clean_out *out);
+
+/* True when `s` is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
+bool clean_utf8_valid(const char *s, size_t len);
+
+/* Phone numbers. The standard form is E.164 ("+79161234567"). */
+enum phone_type { PHONE_UNKNOWN, PHONE_MOBILE, PHONE_LANDLINE, PHONE_TOLL_FREE };
+
+struct clean_phone {
+    struct clean_out out;
+    enum phone_type type;
+    const char *country;   /* ISO 3166 alpha-2 when known ("RU", "KZ"), else NULL */
+    const char *extension; /* digits after "доб."/"ext", in the arena, or NULL */
+};
+
+void clean_phone(const char *in, size_t len, struct arena *a, struct clean_phone *out);
+const char *phone_type_name(enum phone_type t);
+
+/*
+ * E-mail addresses (docs/email-policy.md). Two forms: `out.value` is the match key with the domain
+ * in IDNA ASCII ("ivan@xn--e1afmkfd.xn--p1ai"), `display` shows the domain in Unicode
+ * ("ivan@пример.рф"). Both are lower case.
+ */
+struct clean_email {
+    struct clean_out out;
+    const char *display; /* in the arena; NULL when invalid */
+};
+
+void clean_email(const char *in, size_t len, struct arena *a, struct clean_email *out);
+
+/* Birth date in ISO form "YYYY-MM-DD"; `today_days` is days since 1970-01-01 for "not in the
+ * future". */
+void clean_birth_date(const char *in, size_t len, long long today_days, struct arena *a,
+                      struct clean_out *out);
+
+/* Gender: "m"/"f" (also "male", "female", "м", "ж", any case). */
+void clean_gender(const char *in, size_t len, struct arena *a, struct clean_out *out);
+
+#endif

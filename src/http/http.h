@@ -1,0 +1,112 @@
+/*
+ * http.h - what api/ handlers see of an HTTP request, without libmicrohttpd.
+ *
+ * The server (server.c, the only file that includes microhttpd.h) reads the request, matches a
+ * route, authenticates the key, checks the body's size and type, and calls the route's handler
+ * with a struct http_req. The handler decodes, validates, executes and replies through the
+ * http_reply_*() functions. Everything a handler allocates for the request goes in r->arena.
+ */
+#ifndef KT_HTTP_HTTP_H
+#define KT_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/keys.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "store/model.h"
+#include "store/store.h"
+
+enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OTHER };
+
+struct http_req;
+struct metrics;
+
+typedef void (*http_handler_fn)(struct http_req *r);
+
+#define ROUTE_PUBLIC 0u /* scopes == 0: no key needed */
+#define ROUTE_ALL (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
+
+struct route {
+    enum http_method method;
+    const char *pattern;     /* "/v1/customers/{id}": literal segments and {name} parameters */
+    http_handler_fn handler;
+    unsigned scopes;         /* key scopes allowed (bitmask of enum key_scope), 0 = public */
+    bool json_body;          /* the route takes a JSON body */
+};
+
+/* Shared by all threads; immutable after start-up except where marked. */
+struct kt_app {
+    struct store *store;
+    struct key_secret secret;  /* keys the API key hashes */
+    size_t max_body;           /* bytes */
+    int64_t started_at;        /* ms */
+    atomic_bool draining;      /* set at shutdown: /readyz answers 503 */
+    struct metrics *metrics;   /* owned by the server */
+    const struct route *routes;
+    size_t n_routes;
+};
+
+#define HTTP_MAX_PARAMS 4
+
+struct http_req {
+    /* the request (read-only for handlers) */
+    enum http_method method;
+    const struct route *route;           /* matched route */
+    const char *params[HTTP_MAX_PARAMS]; /* path parameters in pattern order */
+    size_t n_params;
+    const char *body;                    /* NUL-terminated copy of the body, or "" */
+    size_t body_len;
+    const char *rid;                     /* request id (X-Request-Id) */
+    struct arena *arena;                 /* lives until the reply is sent */
+    struct kt_app *app;
+    const struct api_key *key;           /* the caller's key; NULL on public routes */
+    void *impl;                          /* server.c's connection; opaque */
+    struct store_conn *reader;           /* see http_req_reader(); owned by the server */
+
+    /* the reply (set through http_reply_*) */
+    int status;
+    json_t *json;          /* owned */
+    char *text;            /* owned (malloc); used when json is NULL */
+    size_t text_len;
+    const char *text_type; /* Content-Type of text */
+    int retry_after;       /* seconds, 0 = no Retry-After header */
+    const char *allow;     /* Allow header for 405 */
+    bool replayed;         /* Idempotent-Replayed: true */
+    struct kt_err err;     /* what went wrong, for the log line */
+};
+
+/* A request header or a query parameter (decoded), or NULL. Borrowed for the request. */
+const char *http_req_header(struct http_req *r, const char *name);
+const char *http_req_query(struct http_req *r, const char *name);
+
+/* Refuses (400 unknown_parameter) any query parameter not in the NULL-terminated `allowed`. */
+enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err);
+
+/* The request's read connection, opened on first use with a snapshot that lasts until the
+ * handler returns. */
+enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err);
+
+/* Parses the body as a JSON object (new reference) or raises 400 with the byte offset. */
+json_t *http_req_json(struct http_req *r, struct kt_err *err);
+
+/* Parses any buffer as a JSON object (for the fuzzers and the importer). */
+json_t *http_json_parse(const char *data, size_t len, struct kt_err *err);
+
+/* Replies. http_reply_json takes ownership of `body`. */
+void http_reply_json(struct http_req *r, int status, json_t *body);
+void http_reply_text(struct http_req *r, int status, const char *type, const char *text,
+                     size_t len);
+void http_reply_error(struct http_req *r, const struct kt_err *err);
+
+/* The HTTP status for an error. */
+int http_status_of(const struct kt_err *err);
+
+/* The error object as the API sends it (new reference). */
+json_t *http_error_json(const struct kt_err *err, const char *rid);
+
+#endif

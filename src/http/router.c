@@ -1,0 +1,103 @@
+/*
+ * router.c - path matching (see router.h). The table is small (tens of routes) and matching is a
+ * linear scan over segments without allocation until a match is found.
+ */
+#include "http/router.h"
+
+#include <string.h>
+
+
+const char *http_method_name(enum http_method m)
+{
+    static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
+    return names[m];
+}
+
+enum http_method http_method_parse(const char *s)
+{
+    for (int m = HTTP_GET; m < HTTP_OTHER; m++) {
+        if (strcmp(s, http_method_name((enum http_method)m)) == 0) {
+            return (enum http_method)m;
+        }
+    }
+    return HTTP_OTHER;
+}
+
+/* Next segment of `*p` (after the leading '/'); false at the end. */
+static bool next_seg(const char **p, const char **seg, size_t *len)
+{
+    if (**p != '/') {
+        return false;
+    }
+    (*p)++;
+    *seg = *p;
+    while (**p != '\0' && **p != '/') {
+        (*p)++;
+    }
+    *len = (size_t)(*p - *seg);
+    return true;
+}
+
+/* Matches; returns -1 when not, else the number of parameter segments (fewer is more literal). */
+static int match_one(const char *pattern, const char *path, const char **params, struct arena *a)
+{
+    const char *pp = pattern, *sp = path;
+    const char *ps, *ss;
+    size_t pl, sl;
+    int nparams = 0;
+    for (;;) {
+        bool more_p = next_seg(&pp, &ps, &pl);
+        bool more_s = next_seg(&sp, &ss, &sl);
+        if (!more_p || !more_s) {
+            return more_p == more_s && *sp == '\0' ? nparams : -1;
+        }
+        if (pl > 2 && ps[0] == '{' && ps[pl - 1] == '}') {
+            if (sl == 0 || nparams == HTTP_MAX_PARAMS) {
+                return -1;
+            }
+            if (params != NULL) {
+                params[nparams] = arena_strndup(a, ss, sl);
+            }
+            nparams++;
+        } else if (pl != sl || memcmp(ps, ss, sl) != 0) {
+            return -1;
+        }
+    }
+}
+
+void router_match(const struct route *routes, size_t n, enum http_method method, const char *path,
+                  struct arena *a, struct route_match *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->index = -1;
+    int best = -1, best_params = HTTP_MAX_PARAMS + 1;
+    for (size_t i = 0; i < n; i++) {
+        int np = match_one(routes[i].pattern, path, NULL, a);
+        if (np < 0) {
+            continue;
+        }
+        m->allow |= 1u << routes[i].method;
+        if (routes[i].method == method && np < best_params) {
+            best = (int)i;
+            best_params = np;
+        }
+    }
+    if (best >= 0) {
+        m->route = &routes[best];
+        m->index = best;
+        m->n_params = (size_t)match_one(routes[best].pattern, path, m->params, a);
+    }
+}
+
+const char *router_allow_header(unsigned allow, struct arena *a)
+{
+    char out[64] = "";
+    size_t len = 0;
+    for (int mth = HTTP_GET; mth < HTTP_OTHER; mth++) {
+        if (allow & (1u << mth)) {
+            len += kt_snprintf(out + len, sizeof(out) - len, "%s%s", len ? ", " : "",
+                               http_method_name((enum http_method)mth));
+        }
+    }
+    return arena_strdup(a, out);
+}

@@ -1,0 +1,514 @@
+/*
+ * server.c - libmicrohttpd glue: the only file that includes microhttpd.h.
+ *
+ * A request goes through the access handler several times: first with the headers (we match the
+ * route, take the request id and check the declared body size), then once per body chunk (we
+ * collect it up to the limit, and past the limit drain it so the client can read the 413), and
+ * last with no data, when we authenticate, check the body, call the handler and queue the reply.
+ * The completion callback logs the request, counts it and frees its state.
+ *
+ * Shutdown: http_server_stop() quiesces the daemon (no new connections), waits until no request
+ * is in flight, then stops the daemon, whose threads finish the replies already queued.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/num.h"
+#include "http/metrics.h"
+#include "http/router.h"
+
+#define DRAIN_CAP ((size_t)64 << 20) /* beyond this a too-large body is not read at all */
+
+struct http_server {
+    struct MHD_Daemon *d;
+    struct kt_app *app;
+    _Atomic int in_flight; /* requests between first call and completion */
+    uint16_t port;
+};
+
+struct reqctx {
+    struct http_server *srv;
+    struct http_req r;
+    struct arena arena;
+    struct route_match m;
+    struct buf body;
+    bool too_big;       /* the body passed max_body; the rest is drained */
+    int64_t t0;         /* monotonic ns at the first call */
+    int64_t db_ns;      /* database time of this request */
+    char rid[72];
+};
+
+/* ---- request-facing helpers (http.h) ------------------------------------------------------ */
+
+const char *http_req_header(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, name);
+}
+
+const char *http_req_query(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->impl, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_check {
+    const char *const *allowed;
+    const char *bad; /* first parameter not allowed */
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    struct query_check *q = cls;
+    for (const char *const *a = q->allowed; *a != NULL; a++) {
+        if (strcmp(*a, key) == 0) {
+            return MHD_YES;
+        }
+    }
+    q->bad = key;
+    return MHD_NO;
+}
+
+enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err)
+{
+    struct query_check q = {allowed, NULL};
+    MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, check_arg, &q);
+    if (q.bad == NULL) {
+        return KT_OK;
+    }
+    char name[48];
+    kt_strlcpy(name, q.bad, sizeof(name));
+    for (char *p = name; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == '\'') {
+            *p = '?';
+        }
+    }
+    kt_err_set(err, KT_EINVAL, "unknown_parameter", name, "unknown query parameter '%s'", name);
+    if (err != NULL) {
+        err->status = 400;
+    }
+    return KT_EINVAL;
+}
+
+enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err)
+{
+    if (r->reader == NULL) {
+        enum kt_rc rc = store_read_begin(r->app->store, &r->reader, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    *out = r->reader;
+    return KT_OK;
+}
+
+/* ---- the request life cycle ---------------------------------------------------------------- */
+
+static bool rid_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c,
+                                 const char *url, const char *method)
+{
+    struct reqctx *x = kt_calloc(1, sizeof(*x));
+    x->srv = srv;
+    x->t0 = clock_mono_ns();
+    arena_init(&x->arena, 8192);
+    buf_init(&x->body, srv->app->max_body + 1);
+    x->r.arena = &x->arena;
+    x->r.app = srv->app;
+    x->r.impl = c;
+    x->r.body = "";
+    kt_err_reset(&x->r.err);
+    const char *in_rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    if (in_rid != NULL && rid_ok(in_rid)) {
+        kt_strlcpy(x->rid, in_rid, sizeof(x->rid));
+    } else {
+        unsigned char raw[8];
+        randombytes_buf(raw, sizeof(raw));
+        sodium_bin2hex(x->rid, sizeof(x->rid), raw, sizeof(raw));
+    }
+    x->r.rid = x->rid;
+    x->r.method = http_method_parse(method);
+    router_match(srv->app->routes, srv->app->n_routes, x->r.method, url, &x->arena, &x->m);
+    x->r.route = x->m.route;
+    x->r.n_params = x->m.n_params;
+    memcpy(x->r.params, x->m.params, sizeof(x->r.params));
+    return x;
+}
+
+static void fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
+{
+    struct kt_err e;
+    kt_err_reset(&e);
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[sizeof(e.msg)];
+    kt_vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    kt_err_set(&e, KT_EINVAL, code, NULL, "%s", msg);
+    e.status = status;
+    http_reply_error(r, &e);
+}
+
+/* Authenticates the key of a non-public route and checks its scope. */
+static bool authorize(struct reqctx *x)
+{
+    struct http_req *r = &x->r;
+    const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+        fail(r, 401, "missing_key", "an API key is required: 'Authorization: Bearer <key>'");
+        return false;
+    }
+    const char *tok = h + 7;
+    while (*tok == ' ') {
+        tok++;
+    }
+    struct store_conn *rd;
+    struct kt_err e;
+    kt_err_reset(&e);
+    struct api_key *key = arena_alloc(&x->arena, sizeof(*key));
+    enum kt_rc rc = http_req_reader(r, &rd, &e);
+    if (rc == KT_OK) {
+        rc = keys_verify(rd, &r->app->secret, tok, strlen(tok), &x->arena, key, &e);
+    }
+    if (rc != KT_OK) {
+        http_reply_error(r, &e);
+        return false;
+    }
+    r->key = key;
+    if ((r->route->scopes & (unsigned)key->scope) == 0) {
+        fail(r, 403, "forbidden", "the key's scope '%s' does not allow this request",
+             keys_scope_name(key->scope));
+        return false;
+    }
+    return true;
+}
+
+/* Content-Type must be application/json (parameters such as charset=utf-8 allowed). */
+static bool json_type_ok(struct http_req *r)
+{
+    const char *ct = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Content-Type");
+    if (ct == NULL) {
+        return false;
+    }
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && ct[n - 1] == ' ') {
+        n--;
+    }
+    return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+static void dispatch(struct reqctx *x)
+{
+    struct http_req *r = &x->r;
+    if (r->route == NULL) {
+        if (x->m.allow != 0) {
+            r->allow = router_allow_header(x->m.allow, &x->arena);
+            fail(r, 405, "method_not_allowed", "the method is not allowed here; allowed: %s",
+                 r->allow);
+        } else {
+            fail(r, 404, "not_found", "no such route");
+        }
+        return;
+    }
+    if (r->route->scopes != ROUTE_PUBLIC && !authorize(x)) {
+        return;
+    }
+    if (x->too_big) {
+        fail(r, 413, "body_too_large", "the request body is larger than %zu bytes",
+             r->app->max_body);
+        return;
+    }
+    if (r->route->json_body && !json_type_ok(r)) {
+        fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
+        return;
+    }
+    r->body = buf_cstr(&x->body);
+    r->body_len = x->body.len;
+    r->route->handler(r);
+    if (r->json == NULL && r->text == NULL) {
+        struct kt_err e;
+        kt_err_reset(&e);
+        kt_err_set(&e, KT_EINTERNAL, "internal", NULL, "the handler gave no reply");
+        http_reply_error(r, &e);
+    }
+}
+
+static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
+{
+    struct http_req *r = &x->r;
+    char *data;
+    size_t len;
+    const char *type;
+    if (r->json != NULL) {
+        data = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (data == NULL) {
+            data = kt_strdup("{\"error\":{\"code\":\"internal\",\"message\":\"encoding\"}}");
+            r->status = 500;
+        }
+        len = strlen(data);
+        type = "application/json";
+    } else {
+        data = r->text;
+        r->text = NULL;
+        len = r->text_len;
+        type = r->text_type;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "X-Request-Id", x->rid);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->retry_after > 0) {
+        char ra[16];
+        kt_snprintf(ra, sizeof(ra), "%d", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    if (r->allow != NULL) {
+        MHD_add_response_header(resp, "Allow", r->allow);
+    }
+    if (r->replayed) {
+        MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+    }
+    if (r->app->draining) {
+        MHD_add_response_header(resp, "Connection", "close"); /* let keep-alive clients go */
+    }
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void release_reader(struct reqctx *x)
+{
+    if (x->r.reader != NULL) {
+        store_read_end(x->r.reader);
+        x->r.reader = NULL;
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size, void **state)
+{
+    struct http_server *srv = cls;
+    struct reqctx *x = *state;
+    if (x == NULL) {
+        x = reqctx_new(srv, c, url, method);
+        *state = x;
+        atomic_fetch_add(&srv->in_flight, 1);
+        metrics_in_flight(srv->app->metrics, 1);
+        store_db_time_take();
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        int64_t declared = 0;
+        if (cl != NULL && num_parse_cstr(cl, 0, INT64_MAX, &declared) &&
+            (uint64_t)declared > srv->app->max_body) {
+            x->too_big = true;
+            const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+            if ((uint64_t)declared > DRAIN_CAP || expect != NULL) {
+                /* Answer before the body: the client has not sent it, or it is not worth
+                 * reading. The connection is closed afterwards. */
+                dispatch(x);
+                x->db_ns += store_db_time_take();
+                release_reader(x);
+                return queue(x, c);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!x->too_big && !buf_append(&x->body, upload_data, *upload_data_size)) {
+            x->too_big = true;
+            buf_release(&x->body);
+            buf_init(&x->body, 1);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (x->r.status != 0) {
+        return MHD_YES; /* replied already, before the body */
+    }
+    dispatch(x);
+    release_reader(x);
+    x->db_ns += store_db_time_take();
+    return queue(x, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct reqctx *x = *state;
+    if (x == NULL) {
+        return;
+    }
+    release_reader(x);
+    int64_t dur = clock_mono_ns() - x->t0;
+    int status = x->r.status ? x->r.status : 499; /* 499: the client went away first */
+    metrics_observe(srv->app->metrics, x->m.index, status, dur, x->db_ns);
+    metrics_in_flight(srv->app->metrics, -1);
+    char route[96];
+    char detail[300];
+    const char *pattern = x->r.route ? x->r.route->pattern : "unmatched";
+    log_quote(route, sizeof(route), pattern);
+    log_quote(detail, sizeof(detail), x->r.err.detail);
+    enum log_level lvl = status >= 500 ? LOG_ERROR : LOG_INFO;
+    log_event(lvl, "request",
+              "rid=%s method=%s route=%s status=%d ms=%.3f db_ms=%.3f key=%s code=%s%s%s", x->rid,
+              http_method_name(x->r.method), route, status, (double)dur / 1e6,
+              (double)x->db_ns / 1e6, x->r.key ? x->r.key->id : "-",
+              x->r.err.code[0] ? x->r.err.code : "-", x->r.err.detail[0] ? " detail=" : "",
+              x->r.err.detail[0] ? detail : "");
+    json_decref(x->r.json);
+    free(x->r.text);
+    buf_release(&x->body);
+    arena_release(&x->arena);
+    free(x);
+    *state = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[256];
+    char q[300];
+    kt_vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) {
+        msg[--n] = '\0';
+    }
+    log_warn("http_server", "msg=%s", log_quote(q, sizeof(q), msg));
+}
+
+/* ---- start and stop ------------------------------------------------------------------------ */
+
+static enum kt_rc parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6,
+                               struct kt_err *err)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof(host)) {
+        return kt_err_set(err, KT_EINVAL, "bad_listen", "listen",
+                          "listen address '%s' must be host:port", listen);
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    char *h = host;
+    if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+        h[strlen(h) - 1] = '\0';
+        h++;
+    }
+    int64_t port;
+    if (!num_parse_cstr(colon + 1, 0, 65535, &port)) {
+        return kt_err_set(err, KT_EINVAL, "bad_listen", "listen", "bad port in '%s'", listen);
+    }
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+    if (getaddrinfo(h, colon + 1, &hints, &res) != 0 || res == NULL) {
+        return kt_err_set(err, KT_EINVAL, "bad_listen", "listen", "cannot resolve '%s'", listen);
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return KT_OK;
+}
+
+enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
+                             struct http_server **out, struct kt_err *err)
+{
+    struct sockaddr_storage ss;
+    bool v6 = false;
+    enum kt_rc rc = parse_listen(o->listen, &ss, &v6, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 0 ? ncpu * 2 : 2);
+    struct http_server *s = kt_calloc(1, sizeof(*s));
+    s->app = app;
+    app->metrics = metrics_new(app->routes, app->n_routes);
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     (v6 ? MHD_USE_IPv6 : 0);
+    s->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        o->conn_limit ? o->conn_limit : 1024u, MHD_OPTION_CONNECTION_TIMEOUT,
+        o->conn_timeout_s ? o->conn_timeout_s : 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
+    if (s->d == NULL) {
+        metrics_free(app->metrics);
+        app->metrics = NULL;
+        free(s);
+        return kt_err_set(err, KT_EINTERNAL, "listen_failed", "listen",
+                          "cannot listen on '%s' (in use, or not allowed)", o->listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    log_info("listening", "port=%u threads=%u", (unsigned)s->port, threads);
+    *out = s;
+    return KT_OK;
+}
+
+uint16_t http_server_port(const struct http_server *s)
+{
+    return s->port;
+}
+
+int http_server_stop(struct http_server *s, int grace_ms)
+{
+    s->app->draining = true;
+    MHD_socket lsock = MHD_quiesce_daemon(s->d);
+    if (lsock != MHD_INVALID_SOCKET) {
+        close(lsock);
+    }
+    int waited = 0;
+    while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
+        usleep(10 * 1000);
+        waited += 10;
+    }
+    int left = atomic_load(&s->in_flight);
+    MHD_stop_daemon(s->d);
+    metrics_free(s->app->metrics);
+    s->app->metrics = NULL;
+    free(s);
+    return left;
+}

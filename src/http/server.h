@@ -1,0 +1,32 @@
+/*
+ * server.h - the HTTP server: libmicrohttpd with an internal thread pool (epoll).
+ */
+#ifndef KT_HTTP_SERVER_H
+#define KT_HTTP_SERVER_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "http/http.h"
+
+struct http_server;
+
+struct http_server_opts {
+    const char *listen;      /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (0 = any free port) */
+    unsigned threads;        /* worker threads; 0 = 2 per CPU */
+    unsigned conn_limit;     /* open connections; 0 = 1024 */
+    unsigned conn_timeout_s; /* idle connection timeout; 0 = 30 */
+};
+
+/* Starts serving `app->routes`. The server owns app->metrics from here until stop. */
+enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
+                             struct http_server **out, struct kt_err *err);
+
+/* The port the server listens on (useful with port 0). */
+uint16_t http_server_port(const struct http_server *s);
+
+/* Graceful stop: refuse new connections, let requests in flight finish (up to `grace_ms`), then
+ * close everything. Returns the number of requests that were still running when time ran out. */
+int http_server_stop(struct http_server *s, int grace_ms);
+
+#endif

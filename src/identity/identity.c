@@ -1,0 +1,614 @@
+/*
+ * identity.c - identify-and-upsert, patch and merge (see identity.h for the rules).
+ *
+ * A request is worked out in memory first - who it is, which values survive, which identifiers
+ * are new - and only then written: the customer row, then identifiers, history and merge
+ * candidates. History entries are collected while deciding and written once the customer key is
+ * known, so a new customer's first values are in its history too.
+ */
+#include "identity/identity.h"
+
+#include <string.h>
+
+#include "base/id.h"
+#include "clean/clean.h"
+
+static const char *const channels[] = {"pos",    "web",    "app",         "qr_form",
+                                       "tablet", "import", "call_center", "paper"};
+
+bool ident_channel_valid(const char *channel)
+{
+    for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
+        if (strcmp(channel, channels[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One identifier of the request while it is being resolved. */
+struct cand {
+    struct ident id; /* kind, value, verified (asserted by the request) */
+    int64_t owner;   /* ck of the customer that has it, 0 when nobody */
+    bool owner_verified;
+};
+
+struct ctx {
+    struct store_conn *w;
+    const struct ident_source *src;
+    int64_t now; /* ms */
+    int64_t t;   /* observation time of the request's values, ms */
+    struct arena *a;
+    struct customer *c; /* the customer being changed */
+    bool dirty;         /* c must be written */
+    struct history_entry *hist;
+    size_t n_hist, cap_hist;
+    struct upsert_result *res;
+    size_t cap_warn, cap_conf;
+};
+
+static uint32_t bit(int f)
+{
+    return 1u << f;
+}
+
+static void warn(struct ctx *x, const char *code, const char *field)
+{
+    struct ident_warning *w =
+        arena_push(x->a, &x->res->warnings, &x->res->n_warnings, &x->cap_warn, sizeof(*w));
+    w->code = code;
+    w->field = field;
+}
+
+static void record(struct ctx *x, const char *field, const char *action, const char *old_value,
+                   const char *new_value)
+{
+    struct history_entry *h = arena_push(x->a, &x->hist, &x->n_hist, &x->cap_hist, sizeof(*h));
+    h->at = x->now;
+    h->field = field;
+    h->action = action;
+    h->old_value = old_value;
+    h->new_value = new_value;
+    h->channel = x->src->channel;
+    h->store_id = x->src->store_id;
+    h->operator_id = x->src->operator_id;
+    h->request_id = x->src->request_id;
+}
+
+static enum kt_rc flush_history(struct ctx *x, struct kt_err *err)
+{
+    for (size_t i = 0; i < x->n_hist; i++) {
+        x->hist[i].ck = x->c->ck;
+        enum kt_rc rc = store_history_add(x->w, &x->hist[i], err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    x->n_hist = 0;
+    return KT_OK;
+}
+
+static const char *profile_path(struct ctx *x, int f)
+{
+    return arena_printf(x->a, "profile.%s", pf_names[f]);
+}
+
+/* ---- survivorship ------------------------------------------------------------------------ */
+
+static void apply_field(struct ctx *x, int f, const char *v, bool verify)
+{
+    struct customer *c = x->c;
+    const char *cur = c->val[f];
+    bool cur_verified = (c->verified & bit(f)) != 0;
+    if (cur != NULL && strcmp(cur, v) == 0) {
+        if (verify && !cur_verified) {
+            c->verified |= bit(f);
+            record(x, profile_path(x, f), "verify", NULL, cur);
+            x->dirty = true;
+        }
+        if (x->t > c->at[f]) {
+            c->at[f] = x->t;
+            x->dirty = true;
+        }
+        return;
+    }
+    if (cur != NULL && cur_verified && !verify) {
+        warn(x, "kept_verified", profile_path(x, f));
+        return;
+    }
+    if (cur != NULL && x->t < c->at[f]) {
+        warn(x, "kept_newer", profile_path(x, f));
+        return;
+    }
+    record(x, profile_path(x, f), "set", cur, v);
+    c->val[f] = v;
+    c->at[f] = x->t;
+    c->verified = verify ? c->verified | bit(f) : c->verified & ~bit(f);
+    x->dirty = true;
+}
+
+static void clear_field(struct ctx *x, int f, bool verify)
+{
+    struct customer *c = x->c;
+    if (c->val[f] == NULL) {
+        return;
+    }
+    if ((c->verified & bit(f)) && !verify) {
+        warn(x, "kept_verified", profile_path(x, f));
+        return;
+    }
+    if (x->t < c->at[f]) {
+        warn(x, "kept_newer", profile_path(x, f));
+        return;
+    }
+    record(x, profile_path(x, f), "clear", c->val[f], NULL);
+    c->val[f] = NULL;
+    c->at[f] = 0;
+    c->verified &= ~bit(f);
+    x->dirty = true;
+}
+
+static json_t *load_object(const char *text)
+{
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_object();
+    }
+    return o;
+}
+
+static const char *dump(struct arena *a, const json_t *v)
+{
+    if (v == NULL) {
+        return NULL;
+    }
+    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    const char *r = arena_strdup(a, s ? s : "null");
+    free(s);
+    return r;
+}
+
+/* Applies attribute values by the same newest-wins rule (attributes carry no verification). */
+static void apply_attrs(struct ctx *x, json_t *attrs)
+{
+    if (attrs == NULL || json_object_size(attrs) == 0) {
+        return;
+    }
+    json_t *cur = load_object(x->c->attrs);
+    json_t *cur_at = load_object(x->c->attrs_at);
+    const char *key;
+    json_t *v;
+    bool changed = false;
+    json_object_foreach(attrs, key, v)
+    {
+        json_t *old = json_object_get(cur, key);
+        int64_t at = json_integer_value(json_object_get(cur_at, key));
+        const char *path = arena_printf(x->a, "attributes.%s", key);
+        if (old != NULL && json_equal(old, v)) {
+            if (x->t > at) {
+                json_object_set_new(cur_at, key, json_integer(x->t));
+                changed = true;
+            }
+            continue;
+        }
+        if (old == NULL && json_is_null(v)) {
+            continue;
+        }
+        if (old != NULL && x->t < at) {
+            warn(x, "kept_newer", path);
+            continue;
+        }
+        if (json_is_null(v)) {
+            record(x, path, "clear", dump(x->a, old), NULL);
+            json_object_del(cur, key);
+            json_object_del(cur_at, key);
+        } else {
+            record(x, path, "set", dump(x->a, old), dump(x->a, v));
+            json_object_set(cur, key, v);
+            json_object_set_new(cur_at, key, json_integer(x->t));
+        }
+        changed = true;
+    }
+    if (changed) {
+        x->c->attrs = dump(x->a, cur);
+        x->c->attrs_at = dump(x->a, cur_at);
+        x->dirty = true;
+    }
+    json_decref(cur);
+    json_decref(cur_at);
+}
+
+/* ---- resolution -------------------------------------------------------------------------- */
+
+/* The request's identifiers plus those its profile implies (phone, e-mail), without repeats. */
+static struct cand *gather(const struct upsert_req *req, struct arena *a, size_t *n,
+                           int prof_idx[PF_COUNT])
+{
+    size_t cap = 0;
+    struct cand *cs = NULL;
+    *n = 0;
+    for (int f = 0; f < PF_COUNT; f++) {
+        prof_idx[f] = -1;
+    }
+    for (size_t i = 0; i < req->n_idents + 2; i++) {
+        struct ident id;
+        int f = -1;
+        if (i < req->n_idents) {
+            id = req->idents[i];
+        } else {
+            f = i == req->n_idents ? PF_PHONE : PF_EMAIL;
+            if (req->val[f] == NULL) {
+                continue;
+            }
+            memset(&id, 0, sizeof(id));
+            id.kind = pf_names[f];
+            id.value = req->val[f];
+            if (f == PF_EMAIL) {
+                struct clean_email e; /* the profile holds the display form; match on the key */
+                clean_email(req->val[f], strlen(req->val[f]), a, &e);
+                id.value = e.out.value ? e.out.value : req->val[f];
+            }
+            id.verified = (req->verify & bit(f)) != 0;
+        }
+        size_t k = 0;
+        while (k < *n && !(strcmp(cs[k].id.kind, id.kind) == 0 &&
+                           strcmp(cs[k].id.value, id.value) == 0)) {
+            k++;
+        }
+        if (k == *n) {
+            struct cand *c = arena_push(a, &cs, n, &cap, sizeof(*c));
+            c->id = id;
+        } else {
+            cs[k].id.verified = cs[k].id.verified || id.verified;
+        }
+        if (f >= 0) {
+            prof_idx[f] = (int)k;
+        }
+    }
+    return cs;
+}
+
+static enum kt_rc find_owners(struct store_conn *w, struct cand *cs, size_t n, struct arena *a,
+                              struct kt_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct ident found;
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        enum kt_rc rc = store_ident_find(w, cs[i].id.kind, cs[i].id.value, a, &found, &e2);
+        if (rc == KT_OK) {
+            cs[i].owner = found.ck;
+            cs[i].owner_verified = found.verified;
+        } else if (rc != KT_ENOTFOUND) {
+            return kt_err_copy(err, &e2);
+        }
+    }
+    return KT_OK;
+}
+
+/* The customer found by the strongest identifier; then by the most identifiers; then the oldest. */
+static int64_t best_match(const struct cand *cs, size_t n)
+{
+    int64_t best = 0;
+    int best_strength = -1, best_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cs[i].owner == 0) {
+            continue;
+        }
+        int strength = 0, count = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (cs[j].owner == cs[i].owner) {
+                int s = ident_strength(cs[j].id.kind);
+                strength = s > strength ? s : strength;
+                count++;
+            }
+        }
+        if (strength > best_strength || (strength == best_strength && count > best_count) ||
+            (strength == best_strength && count == best_count && cs[i].owner < best)) {
+            best = cs[i].owner;
+            best_strength = strength;
+            best_count = count;
+        }
+    }
+    return best;
+}
+
+static enum kt_rc new_customer(struct ctx *x)
+{
+    struct customer *c = x->c;
+    memset(c, 0, sizeof(*c));
+    id_new(c->id, sizeof(c->id), "c_");
+    c->created_at = x->now;
+    c->updated_at = x->now;
+    c->attrs = "{}";
+    c->attrs_at = "{}";
+    x->dirty = true;
+    return KT_OK;
+}
+
+/* Writes the customer row and the history gathered so far. */
+static enum kt_rc save(struct ctx *x, bool created, struct kt_err *err)
+{
+    enum kt_rc rc = KT_OK;
+    if (created) {
+        rc = store_customer_insert(x->w, x->c, err);
+        if (rc == KT_OK) {
+            struct history_entry h0; /* "create" goes first in the history */
+            memset(&h0, 0, sizeof(h0));
+            h0.ck = x->c->ck;
+            h0.at = x->now;
+            h0.field = "customer";
+            h0.action = "create";
+            h0.new_value = x->c->id;
+            h0.channel = x->src->channel;
+            h0.store_id = x->src->store_id;
+            h0.operator_id = x->src->operator_id;
+            h0.request_id = x->src->request_id;
+            rc = store_history_add(x->w, &h0, err);
+        }
+    } else if (x->dirty) {
+        x->c->updated_at = x->now;
+        rc = store_customer_update(x->w, x->c, err);
+    }
+    return rc == KT_OK ? flush_history(x, err) : rc;
+}
+
+/* Attaches the identifiers nobody has, marks newly verified ones, reports the others' ones. */
+static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cand *cd = &cs[i];
+        const char *path = arena_printf(x->a, "identifiers.%s", cd->id.kind);
+        enum kt_rc rc = KT_OK;
+        if (cd->owner == 0) {
+            cd->id.ck = x->c->ck;
+            cd->id.created_at = x->now;
+            cd->id.channel = x->src->channel;
+            rc = store_ident_insert(x->w, &cd->id, err);
+            record(x, path, "attach", NULL, cd->id.value);
+        } else if (cd->owner == x->c->ck && cd->id.verified && !cd->owner_verified) {
+            rc = store_ident_set_verified(x->w, cd->id.kind, cd->id.value, err);
+            record(x, path, "verify", NULL, cd->id.value);
+        }
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return flush_history(x, err);
+}
+
+static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, struct kt_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cs[i].owner == 0 || cs[i].owner == x->c->ck) {
+            continue;
+        }
+        struct customer other;
+        enum kt_rc rc = store_customer_get(x->w, cs[i].owner, x->a, &other, err);
+        if (rc == KT_OK) {
+            rc = store_merge_candidate_add(x->w, x->c->ck, cs[i].owner, "shared_identifier",
+                                           x->now, err);
+        }
+        if (rc != KT_OK) {
+            return rc;
+        }
+        struct ident_conflict *cf = arena_push(x->a, &x->res->conflicts, &x->res->n_conflicts,
+                                               &x->cap_conf, sizeof(*cf));
+        cf->customer_id = arena_strdup(x->a, other.id);
+        cf->identifier = cs[i].id.kind;
+        warn(x, "identifier_conflict", arena_printf(x->a, "identifiers.%s", cs[i].id.kind));
+    }
+    return KT_OK;
+}
+
+/* Applies profile fields and attributes; phone and e-mail that belong to another customer are
+ * not copied into this profile. */
+static void apply_profile(struct ctx *x, const struct upsert_req *req, const struct cand *cs,
+                          const int prof_idx[PF_COUNT])
+{
+    for (int f = 0; f < PF_COUNT; f++) {
+        bool verify = (req->verify & bit(f)) != 0;
+        if (req->clear[f]) {
+            clear_field(x, f, verify);
+            continue;
+        }
+        if (req->val[f] == NULL) {
+            continue;
+        }
+        int k = prof_idx[f];
+        if (k >= 0 && cs[k].owner != 0 && cs[k].owner != x->c->ck) {
+            continue; /* reported by report_conflicts() */
+        }
+        apply_field(x, f, req->val[f], verify);
+    }
+    apply_attrs(x, req->attrs);
+}
+
+static void ctx_init(struct ctx *x, struct store_conn *w, const struct ident_source *src,
+                     int64_t now, struct arena *a, struct upsert_result *res)
+{
+    memset(x, 0, sizeof(*x));
+    x->w = w;
+    x->src = src;
+    x->now = now;
+    x->t = src->observed_at ? src->observed_at : now;
+    x->a = a;
+    x->res = res;
+    x->c = &res->cust;
+}
+
+enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int64_t now,
+                        struct arena *a, struct upsert_result *res, struct kt_err *err)
+{
+    memset(res, 0, sizeof(*res));
+    struct ctx x;
+    ctx_init(&x, w, &req->src, now, a, res);
+    int prof_idx[PF_COUNT];
+    size_t n = 0;
+    struct cand *cs = gather(req, a, &n, prof_idx);
+    if (n == 0) {
+        return kt_err_set(err, KT_EINVAL, "no_identifier", "identifiers",
+                          "the request carries no identifier: give a phone, an e-mail, a card or "
+                          "another identifier");
+    }
+    enum kt_rc rc = find_owners(w, cs, n, a, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int64_t target = best_match(cs, n);
+    if (target != 0) {
+        rc = store_customer_get(w, target, a, x.c, err);
+    } else {
+        rc = new_customer(&x);
+        res->created = true;
+    }
+    if (rc != KT_OK) {
+        return rc;
+    }
+    apply_profile(&x, req, cs, prof_idx);
+    rc = save(&x, res->created, err);
+    if (rc == KT_OK) {
+        rc = attach(&x, cs, n, err);
+    }
+    if (rc == KT_OK) {
+        rc = report_conflicts(&x, cs, n, err);
+    }
+    return rc;
+}
+
+enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert_req *req,
+                       int64_t now, struct arena *a, struct upsert_result *res,
+                       struct kt_err *err)
+{
+    memset(res, 0, sizeof(*res));
+    struct ctx x;
+    ctx_init(&x, w, &req->src, now, a, res);
+    enum kt_rc rc = store_customer_get_by_id(w, id, a, x.c, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int prof_idx[PF_COUNT];
+    size_t n = 0;
+    struct cand *cs = gather(req, a, &n, prof_idx);
+    rc = find_owners(w, cs, n, a, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        if (cs[i].owner != 0 && cs[i].owner != x.c->ck) {
+            const char *field = arena_printf(a, "identifiers.%s", cs[i].id.kind);
+            for (int f = 0; f < PF_COUNT; f++) {
+                if (prof_idx[f] == (int)i) {
+                    field = arena_printf(a, "profile.%s", pf_names[f]);
+                }
+            }
+            rc = kt_err_set(err, KT_ECONFLICT, "identifier_conflict", field,
+                            "the identifier belongs to another customer; merge the two customers "
+                            "first");
+        }
+    }
+    if (rc != KT_OK) {
+        return rc;
+    }
+    apply_profile(&x, req, cs, prof_idx);
+    rc = save(&x, false, err);
+    return rc == KT_OK ? attach(&x, cs, n, err) : rc;
+}
+
+/* ---- merge ------------------------------------------------------------------------------- */
+
+/* Combines `from` into `x->c` field by field: verified beats unverified, else the newer wins. */
+static void merge_profile(struct ctx *x, const struct customer *from)
+{
+    struct customer *c = x->c;
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (from->val[f] == NULL) {
+            continue;
+        }
+        bool fv = (from->verified & bit(f)) != 0, iv = (c->verified & bit(f)) != 0;
+        if (c->val[f] != NULL && strcmp(c->val[f], from->val[f]) == 0) {
+            c->verified |= from->verified & bit(f);
+            c->at[f] = from->at[f] > c->at[f] ? from->at[f] : c->at[f];
+            continue;
+        }
+        bool take = c->val[f] == NULL || (fv && !iv) || (fv == iv && from->at[f] > c->at[f]);
+        if (take) {
+            record(x, profile_path(x, f), "set", c->val[f], from->val[f]);
+            c->val[f] = from->val[f];
+            c->at[f] = from->at[f];
+            c->verified = fv ? c->verified | bit(f) : c->verified & ~bit(f);
+        }
+    }
+    json_t *attrs = load_object(c->attrs), *attrs_at = load_object(c->attrs_at);
+    json_t *fattrs = load_object(from->attrs), *fattrs_at = load_object(from->attrs_at);
+    const char *key;
+    json_t *v;
+    json_object_foreach(fattrs, key, v)
+    {
+        json_t *old = json_object_get(attrs, key);
+        int64_t at = json_integer_value(json_object_get(attrs_at, key));
+        int64_t fat = json_integer_value(json_object_get(fattrs_at, key));
+        if (old == NULL || (!json_equal(old, v) && fat > at)) {
+            record(x, arena_printf(x->a, "attributes.%s", key), "set", dump(x->a, old),
+                   dump(x->a, v));
+            json_object_set(attrs, key, v);
+            json_object_set_new(attrs_at, key, json_integer(fat));
+        }
+    }
+    c->attrs = dump(x->a, attrs);
+    c->attrs_at = dump(x->a, attrs_at);
+    json_decref(attrs);
+    json_decref(attrs_at);
+    json_decref(fattrs);
+    json_decref(fattrs_at);
+    if (from->created_at < c->created_at) {
+        c->created_at = from->created_at;
+    }
+    x->dirty = true;
+}
+
+enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *from_id,
+                       const struct ident_source *src, int64_t now, struct arena *a,
+                       struct customer *out, struct kt_err *err)
+{
+    struct upsert_result res;
+    memset(&res, 0, sizeof(res));
+    struct ctx x;
+    ctx_init(&x, w, src, now, a, &res);
+    struct customer from;
+    enum kt_rc rc = store_customer_get_by_id(w, into_id, a, x.c, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    rc = store_customer_get_by_id(w, from_id, a, &from, &e2);
+    if (rc == KT_ENOTFOUND) {
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "from",
+                          "the customer to merge from was not found");
+    }
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
+    }
+    if (from.ck == x.c->ck) {
+        return kt_err_set(err, KT_EINVAL, "merge_self", "from",
+                          "a customer cannot be merged into itself");
+    }
+    merge_profile(&x, &from);
+    record(&x, "customer", "merge", from.id, x.c->id);
+    rc = store_history_move(w, from.ck, x.c->ck, err);
+    if (rc == KT_OK) {
+        rc = store_ident_move(w, from.ck, x.c->ck, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_customer_set_merged(w, from.ck, x.c->ck, now, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_merge_candidate_resolve(w, from.ck, x.c->ck, now, err);
+    }
+    if (rc == KT_OK) {
+        rc = save(&x, false, err);
+    }
+    if (rc == KT_OK) {
+        *out = *x.c;
+    }
+    return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * identity.h - one customer across every channel.
+ *
+ * identify-and-upsert: a request carries identifiers (phone, e-mail, card, external ids, cookies,
+ * devices, social ids) and profile data. Kartoteka finds the customer those identifiers point at,
+ * applies the profile by the survivorship rule, attaches the identifiers it did not know, or
+ * creates the customer. When the identifiers point at two customers, nothing is merged silently:
+ * the request goes to the best match and a merge candidate is recorded and reported.
+ *
+ * Survivorship (per profile field and per attribute):
+ *   - a verified value is never replaced by an unverified one (warning "kept_verified");
+ *   - otherwise the newest observation wins: a value observed before the stored one is kept out
+ *     (warning "kept_newer"); a paper form typed in a week late cannot undo today's change;
+ *   - every change is recorded in the history with channel, store, operator and request id.
+ *
+ * All functions here run inside a write transaction the caller opened (store_write_begin) and
+ * leave committing to the caller: on error the caller rolls back, so nothing is half-written.
+ * This module knows neither HTTP nor SQL.
+ */
+#ifndef KT_IDENTITY_IDENTITY_H
+#define KT_IDENTITY_IDENTITY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "store/model.h"
+#include "store/store.h"
+
+/* Where data came from. Channels: pos, web, app, qr_form, tablet, import, call_center, paper. */
+struct ident_source {
+    const char *channel;     /* required */
+    const char *store_id;    /* or NULL */
+    const char *operator_id; /* or NULL */
+    int64_t observed_at;     /* ms; when the data was collected (defaults to now) */
+    const char *request_id;  /* for the history; or NULL */
+};
+
+bool ident_channel_valid(const char *channel);
+
+struct upsert_req {
+    struct ident_source src;
+    const char *val[PF_COUNT]; /* standard values; NULL = not given */
+    bool clear[PF_COUNT];      /* PATCH only: remove the value */
+    uint32_t verify;           /* bit per field the channel asserts it verified */
+    json_t *attrs;             /* borrowed; object of checked attribute values (JSON null =
+                                  remove, PATCH only), or NULL */
+    struct ident *idents;      /* identifiers to resolve and attach; kind, value, verified set */
+    size_t n_idents;
+};
+
+struct ident_warning {
+    const char *code;  /* "kept_verified", "kept_newer", "identifier_conflict" */
+    const char *field; /* "profile.phone", "attributes.pets", "identifiers.card" */
+};
+
+struct ident_conflict {
+    const char *customer_id; /* the other customer the identifier belongs to */
+    const char *identifier;  /* its kind: "email", "card", "ext:eshop" */
+};
+
+struct upsert_result {
+    bool created;
+    struct customer cust; /* as stored after the request */
+    struct ident_warning *warnings;
+    size_t n_warnings;
+    struct ident_conflict *conflicts;
+    size_t n_conflicts;
+};
+
+/* identify-and-upsert (POST /v1/customers). The request must carry at least one identifier. */
+enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int64_t now,
+                        struct arena *a, struct upsert_result *res, struct kt_err *err);
+
+/* Applies a request to the customer `id` (PATCH /v1/customers/{id}). An identifier that belongs
+ * to another customer refuses the whole request with KT_ECONFLICT. */
+enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert_req *req,
+                       int64_t now, struct arena *a, struct upsert_result *res,
+                       struct kt_err *err);
+
+/* Merges customer `from_id` into `into_id`: identifiers and history move, the profile combines by
+ * survivorship, and `from_id` answers with the survivor from then on. */
+enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *from_id,
+                       const struct ident_source *src, int64_t now, struct arena *a,
+                       struct customer *out, struct kt_err *err);
+
+/* ---- identifier kinds (idents.c) --------------------------------------------------------- */
+
+/* How much an identifier says about who someone is; the best match is the customer found by the
+ * strongest one. Cards and external ids are issued by systems, cookies only guess. */
+int ident_strength(const char *kind);
+
+/* True for the social and messenger networks we accept as identifier kinds. */
+bool ident_social_valid(const char *network);
+
+/* External system names: [a-z0-9_-]{1,32}. */
+bool ident_system_valid(const char *system);
+
+/* Cleans the raw value of identifier `kind` into its standard form. On a refusal, raises a
+ * KT_EINVAL error naming `field`. */
+enum kt_rc ident_value_clean(const char *kind, const char *raw, size_t len, struct arena *a,
+                             const char *field, const char **value, struct kt_err *err);
+
+#endif

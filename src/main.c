@@ -1,0 +1,552 @@
+/*
+ * main.c - the kartoteka command: wiring only. Flags and their KARTOTEKA_* environment
+ * equivalents, opening the store, starting the server, signals. Every verb answers --help.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "auth/keys.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/num.h"
+#include "http/server.h"
+#include "store/store.h"
+
+#define DEFAULT_DB "data/kartoteka.db"
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+
+struct opts {
+    const char *db;
+    const char *listen;
+    const char *secret_file; /* NULL = <db>.secret */
+    int64_t threads;
+    int64_t max_body;
+    int64_t busy_ms;
+    int64_t grace_ms;
+    bool no_migrate;
+    bool status;      /* migrate --status */
+    const char *scope; /* keys create */
+    const char *name;  /* keys create */
+};
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : def;
+}
+
+static int usage_error(const char *verb, const char *msg)
+{
+    fprintf(stderr, "kartoteka %s: %s\nTry 'kartoteka %s --help'.\n", verb, msg, verb);
+    return 2;
+}
+
+/* ---- shared flags ---------------------------------------------------------------------------- */
+
+enum { OPT_DB = 1000, OPT_LISTEN, OPT_LOG, OPT_THREADS, OPT_MAX_BODY, OPT_BUSY, OPT_SECRET,
+       OPT_NO_MIGRATE, OPT_GRACE, OPT_STATUS, OPT_SCOPE, OPT_NAME, OPT_HELP };
+
+static const struct option long_opts[] = {
+    {"db", required_argument, NULL, OPT_DB},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"log-level", required_argument, NULL, OPT_LOG},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"busy-timeout", required_argument, NULL, OPT_BUSY},
+    {"secret-file", required_argument, NULL, OPT_SECRET},
+    {"no-migrate", no_argument, NULL, OPT_NO_MIGRATE},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"status", no_argument, NULL, OPT_STATUS},
+    {"scope", required_argument, NULL, OPT_SCOPE},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static bool number(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    return num_parse_cstr(s, min, max, out);
+}
+
+/* Environment first, then flags. Returns 0 to go on, 1 when help was printed, 2 on a bad flag. */
+static int parse(const char *verb, const char *help, int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->db = env_or("KARTOTEKA_DB", DEFAULT_DB);
+    o->listen = env_or("KARTOTEKA_LISTEN", DEFAULT_LISTEN);
+    o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
+    const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
+    const char *threads = env_or("KARTOTEKA_THREADS", "0");
+    const char *max_body = env_or("KARTOTEKA_MAX_BODY", "1048576");
+    const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
+    const char *grace = env_or("KARTOTEKA_GRACE", "10000");
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB: o->db = optarg; break;
+        case OPT_LISTEN: o->listen = optarg; break;
+        case OPT_LOG: level = optarg; break;
+        case OPT_THREADS: threads = optarg; break;
+        case OPT_MAX_BODY: max_body = optarg; break;
+        case OPT_BUSY: busy = optarg; break;
+        case OPT_SECRET: o->secret_file = optarg; break;
+        case OPT_NO_MIGRATE: o->no_migrate = true; break;
+        case OPT_GRACE: grace = optarg; break;
+        case OPT_STATUS: o->status = true; break;
+        case OPT_SCOPE: o->scope = optarg; break;
+        case OPT_NAME: o->name = optarg; break;
+        case OPT_HELP: fputs(help, stdout); return 1;
+        default: return usage_error(verb, "unknown or incomplete option");
+        }
+    }
+    enum log_level lvl;
+    if (!log_level_parse(level, &lvl)) {
+        return usage_error(verb, "--log-level must be debug, info, warn or error");
+    }
+    log_set_level(lvl);
+    if (!number(threads, 0, 256, &o->threads)) {
+        return usage_error(verb, "--threads must be a number from 0 (automatic) to 256");
+    }
+    if (!number(max_body, 1024, (int64_t)1 << 30, &o->max_body)) {
+        return usage_error(verb, "--max-body must be a byte count from 1024 to 1073741824");
+    }
+    if (!number(busy, 1, 600000, &o->busy_ms)) {
+        return usage_error(verb, "--busy-timeout must be milliseconds from 1 to 600000");
+    }
+    if (!number(grace, 0, 600000, &o->grace_ms)) {
+        return usage_error(verb, "--grace must be milliseconds from 0 to 600000");
+    }
+    return 0;
+}
+
+/* Creates the database's directory when it is missing (one level, like `make run` needs). */
+static int ensure_dir(const char *db)
+{
+    const char *slash = strrchr(db, '/');
+    if (slash == NULL || slash == db) {
+        return 0;
+    }
+    char dir[4096];
+    if ((size_t)(slash - db) >= sizeof(dir)) {
+        return -1;
+    }
+    memcpy(dir, db, (size_t)(slash - db));
+    dir[slash - db] = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "kartoteka: cannot create the directory '%s': %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void report(const char *what, const struct kt_err *err)
+{
+    fprintf(stderr, "kartoteka: %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",
+            err->detail);
+}
+
+static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
+{
+    if (ensure_dir(o->db) != 0) {
+        return NULL;
+    }
+    struct store_opts so = {o->db, (int)o->busy_ms, 0, mode};
+    struct store *s = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (store_open(&so, &s, &err) != KT_OK) {
+        report("cannot open the database", &err);
+        return NULL;
+    }
+    return s;
+}
+
+/* Loads the installation secret and checks it against the database. */
+static int load_secret(const struct opts *o, struct store *s, struct key_secret *secret)
+{
+    char path[4200];
+    if (o->secret_file != NULL) {
+        kt_strlcpy(path, o->secret_file, sizeof(path));
+    } else {
+        kt_snprintf(path, sizeof(path), "%s.secret", o->db);
+    }
+    bool created = false;
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    if (keys_secret_load(path, getenv("KARTOTEKA_SECRET"), secret, &created, &err) != KT_OK) {
+        report("cannot load the key secret", &err);
+        return -1;
+    }
+    if (created) {
+        log_info("secret_created", "file=%s", path);
+    }
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = keys_secret_check(w, secret, &err);
+        rc = store_write_end(w, rc == KT_OK, &err);
+    }
+    if (rc != KT_OK) {
+        report("the key secret does not fit", &err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- serve ------------------------------------------------------------------------------------ */
+
+static const char serve_help[] =
+    "usage: kartoteka serve [options]\n"
+    "\n"
+    "Starts the HTTP API on an embedded SQLite database, migrating it first.\n"
+    "On the very first start (no API key exists) an admin key is created and printed once.\n"
+    "SIGTERM or SIGINT stop it gracefully: requests in flight finish, the database closes.\n"
+    "\n"
+    "  --db PATH            database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
+    "  --listen HOST:PORT   address to listen on (KARTOTEKA_LISTEN, default " DEFAULT_LISTEN ";\n"
+    "                       port 0 picks a free port, logged as event=listening)\n"
+    "  --log-level LEVEL    debug, info, warn or error (KARTOTEKA_LOG_LEVEL, default info)\n"
+    "  --threads N          HTTP worker threads, 0 = two per CPU (KARTOTEKA_THREADS)\n"
+    "  --max-body BYTES     largest request body (KARTOTEKA_MAX_BODY, default 1048576)\n"
+    "  --busy-timeout MS    wait for a locked database before answering 503\n"
+    "                       (KARTOTEKA_BUSY_TIMEOUT, default 5000)\n"
+    "  --grace MS           how long shutdown waits for requests in flight\n"
+    "                       (KARTOTEKA_GRACE, default 10000)\n"
+    "  --secret-file PATH   installation secret that keys API key hashes\n"
+    "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
+    "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
+    "  --no-migrate         refuse to start on an old schema instead of migrating it\n";
+
+static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,
+                     const char *listen)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    struct api_key *keys, key;
+    size_t n = 0;
+    char token[KEY_TOKEN_MAX] = "";
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = store_key_list(w, &a, &keys, &n, &err);
+        if (rc == KT_OK && n == 0) {
+            rc = keys_create(w, secret, "first admin key", SCOPE_ADMIN, clock_now_ms(), token,
+                             &key, &err);
+        }
+        rc = store_write_end(w, rc == KT_OK, &err);
+    }
+    arena_release(&a);
+    if (rc != KT_OK) {
+        report("cannot create the first key", &err);
+        return -1;
+    }
+    if (token[0] != '\0') {
+        char host[128];
+        kt_strlcpy(host, listen, sizeof(host));
+        char *colon = strrchr(host, ':');
+        if (colon) {
+            *colon = '\0';
+        }
+        if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "[::]") == 0) {
+            kt_strlcpy(host, "127.0.0.1", sizeof(host));
+        }
+        printf("\nNo API key existed, so Kartoteka created an admin key. It is shown only this "
+               "once; keep it safe:\n\n    %s\n\nTry it:\n\n"
+               "    curl -s -H 'Authorization: Bearer %s' http://%s:%u/v1/customers\n\n",
+               token, token, host, (unsigned)port);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct opts o;
+    int prc = parse("serve", serve_help, argc, argv, &o);
+    if (prc != 0) {
+        return prc == 1 ? 0 : prc;
+    }
+    if (optind < argc) {
+        return usage_error("serve", "takes no arguments");
+    }
+    /* Signals are taken by this thread only: block them before any thread starts. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct store *s = open_store(&o, o.no_migrate ? STORE_REFUSE_OLD : STORE_MIGRATE);
+    if (s == NULL) {
+        return 1;
+    }
+    struct kt_app app;
+    memset(&app, 0, sizeof(app));
+    app.store = s;
+    app.max_body = (size_t)o.max_body;
+    app.started_at = clock_now_ms();
+    app.routes = api_routes;
+    app.n_routes = api_routes_count;
+    struct http_server *srv = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    int code = 1;
+    if (load_secret(&o, s, &app.secret) != 0) {
+        goto out;
+    }
+    struct http_server_opts ho = {o.listen, (unsigned)o.threads, 0, 0};
+    if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
+        report("cannot start the server", &err);
+        goto out;
+    }
+    if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0) {
+        http_server_stop(srv, 0);
+        goto out;
+    }
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("shutdown", "signal=%s grace_ms=%lld", sig == SIGINT ? "SIGINT" : "SIGTERM",
+             (long long)o.grace_ms);
+    int left = http_server_stop(srv, (int)o.grace_ms);
+    log_info("stopped", "unfinished_requests=%d", left);
+    code = left == 0 ? 0 : 1;
+out:
+    sodium_memzero(&app.secret, sizeof(app.secret));
+    store_close(s);
+    return code;
+}
+
+/* ---- migrate ------------------------------------------------------------------------------------ */
+
+static const char migrate_help[] =
+    "usage: kartoteka migrate [--db PATH] [--status]\n"
+    "\n"
+    "Brings the database schema up to the version this binary needs, one migration per\n"
+    "transaction. With --status, only says which version the database is at.\n"
+    "\n"
+    "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
+    "  --status      print the schema version and the number of pending migrations\n";
+
+static int cmd_migrate(int argc, char **argv)
+{
+    struct opts o;
+    int prc = parse("migrate", migrate_help, argc, argv, &o);
+    if (prc != 0) {
+        return prc == 1 ? 0 : prc;
+    }
+    struct store *s = open_store(&o, STORE_AS_IS);
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (s == NULL) {
+        return 1;
+    }
+    int have = 0, want = 0, applied = 0;
+    if (!o.status && store_migrate(s, &applied, &err) != KT_OK) {
+        report("migration failed", &err);
+        store_close(s);
+        return 1;
+    }
+    if (!o.status) {
+        printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
+    }
+    if (store_schema_version(s, &have, &want, &err) != KT_OK) {
+        report("cannot read the schema version", &err);
+        store_close(s);
+        return 1;
+    }
+    printf("schema version %d of %d%s\n", have, want, have == want ? " (up to date)" : "");
+    store_close(s);
+    return 0;
+}
+
+/* ---- keys --------------------------------------------------------------------------------------- */
+
+static const char keys_help[] =
+    "usage: kartoteka keys create --scope admin|pos|collect --name TEXT\n"
+    "       kartoteka keys list\n"
+    "       kartoteka keys revoke KEY_ID\n"
+    "\n"
+    "Manages API keys. A key is shown once, when it is created; the database keeps only a\n"
+    "keyed hash of it. Scopes: admin (everything), pos (cash desks and shop backends: read and\n"
+    "write customers), collect (web pages and apps: create and update, never read).\n"
+    "Revoking takes effect on the next request.\n"
+    "\n"
+    "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
+    "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n";
+
+static int keys_create_cmd(struct store *s, const struct opts *o)
+{
+    enum key_scope scope;
+    if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
+        return usage_error("keys create", "--scope must be admin, pos or collect");
+    }
+    if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
+        return usage_error("keys create", "--name must say what the key is for (1-100 bytes)");
+    }
+    struct key_secret secret;
+    if (load_secret(o, s, &secret) != 0) {
+        return 1;
+    }
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    struct api_key key;
+    char token[KEY_TOKEN_MAX];
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = keys_create(w, &secret, o->name, scope, clock_now_ms(), token, &key, &err);
+        rc = store_write_end(w, rc == KT_OK, &err);
+    }
+    sodium_memzero(&secret, sizeof(secret));
+    if (rc != KT_OK) {
+        report("cannot create the key", &err);
+        return 1;
+    }
+    printf("%s\n", token);
+    fprintf(stderr, "created key %s (scope %s); it is shown only this once\n", key.id,
+            keys_scope_name(scope));
+    return 0;
+}
+
+static int keys_list_cmd(struct store *s)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct api_key *keys;
+    size_t n = 0;
+    enum kt_rc rc = store_read_begin(s, &rd, &err);
+    if (rc == KT_OK) {
+        rc = store_key_list(rd, &a, &keys, &n, &err);
+        store_read_end(rd);
+    }
+    if (rc != KT_OK) {
+        report("cannot list keys", &err);
+        arena_release(&a);
+        return 1;
+    }
+    printf("%-14s %-8s %-25s %-25s %s\n", "ID", "SCOPE", "CREATED", "REVOKED", "NAME");
+    for (size_t i = 0; i < n; i++) {
+        char c[40], r[40] = "-";
+        time_format_rfc3339(keys[i].created_at, c, sizeof(c));
+        if (keys[i].revoked_at) {
+            time_format_rfc3339(keys[i].revoked_at, r, sizeof(r));
+        }
+        printf("%-14s %-8s %-25s %-25s %s\n", keys[i].id, keys_scope_name(keys[i].scope), c, r,
+               keys[i].name);
+    }
+    arena_release(&a);
+    return 0;
+}
+
+static int keys_revoke_cmd(struct store *s, const char *id)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = store_key_revoke(w, id, clock_now_ms(), &err);
+        rc = store_write_end(w, rc == KT_OK, &err);
+    }
+    if (rc != KT_OK) {
+        fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
+        return 1;
+    }
+    printf("revoked %s\n", id);
+    return 0;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+    struct opts o;
+    int prc = parse("keys", keys_help, argc, argv, &o);
+    if (prc != 0) {
+        return prc == 1 ? 0 : prc;
+    }
+    if (optind >= argc) {
+        return usage_error("keys", "say create, list or revoke");
+    }
+    const char *sub = argv[optind];
+    if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
+        return usage_error("keys", "the subcommands are create, list and revoke");
+    }
+    if (strcmp(sub, "revoke") == 0 && optind + 2 != argc) {
+        return usage_error("keys", "revoke takes one key id");
+    }
+    if (strcmp(sub, "revoke") != 0 && optind + 1 != argc) {
+        return usage_error("keys", "too many arguments");
+    }
+    struct store *s = open_store(&o, STORE_MIGRATE);
+    if (s == NULL) {
+        return 1;
+    }
+    int code;
+    if (strcmp(sub, "create") == 0) {
+        code = keys_create_cmd(s, &o);
+    } else if (strcmp(sub, "list") == 0) {
+        code = keys_list_cmd(s);
+    } else {
+        code = keys_revoke_cmd(s, argv[optind + 1]);
+    }
+    store_close(s);
+    return code;
+}
+
+/* ---- the command ------------------------------------------------------------------------------- */
+
+static const char main_help[] =
+    "usage: kartoteka <command> [options]\n"
+    "\n"
+    "Kartoteka: customer data platform and loyalty engine for retail chains.\n"
+    "\n"
+    "commands:\n"
+    "  serve     run the HTTP API\n"
+    "  migrate   bring the database schema up to date\n"
+    "  keys      create, list and revoke API keys\n"
+    "  version   print the version\n"
+    "\n"
+    "'kartoteka <command> --help' tells more about each.\n";
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "kartoteka: libsodium failed to start\n");
+        return 1;
+    }
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "-h") == 0) {
+        fputs(main_help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "serve") == 0) {
+        return cmd_serve(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "migrate") == 0) {
+        return cmd_migrate(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "keys") == 0) {
+        return cmd_keys(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
+        printf("kartoteka %s\n", KT_VERSION);
+        return 0;
+    }
+    fprintf(stderr, "kartoteka: unknown command '%s'\n%s", verb, main_help);
+    return 2;
+}

@@ -1,0 +1,101 @@
+/*
+ * model.h - the records the store keeps, shared by the store backends and the domain modules.
+ *
+ * Strings in these records are borrowed: when a store function fills a record it allocates the
+ * strings in the arena the caller passes, so they live as long as that arena.
+ */
+#ifndef KT_STORE_MODEL_H
+#define KT_STORE_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/id.h"
+
+/* The standard profile fields, in column order. The verified mask has one bit per field. */
+enum pf {
+    PF_LAST_NAME,
+    PF_FIRST_NAME,
+    PF_MIDDLE_NAME,
+    PF_GENDER,
+    PF_BIRTH_DATE,
+    PF_EMAIL,
+    PF_PHONE,
+    PF_CITY,
+    PF_ADDRESS,
+    PF_COUNT
+};
+
+extern const char *const pf_names[PF_COUNT]; /* "last_name", ... as in the API and the schema */
+
+/* Index of a profile field by name; -1 when there is none. */
+int pf_lookup(const char *name);
+
+struct customer {
+    int64_t ck;               /* internal key (never shown); 0 before insertion */
+    char id[ID_MAX];          /* public id, "c_..." */
+    int64_t created_at;       /* ms */
+    int64_t updated_at;       /* ms */
+    int64_t merged_into;      /* ck of the survivor once merged away, else 0 */
+    const char *val[PF_COUNT]; /* standard form, NULL when absent */
+    int64_t at[PF_COUNT];     /* when the value was observed, ms; 0 when absent */
+    uint32_t verified;        /* bit (1u << pf) set when val[pf] was verified */
+    const char *attrs;        /* JSON object: declared attribute -> value */
+    const char *attrs_at;     /* JSON object: declared attribute -> observed ms */
+};
+
+struct ident {
+    const char *kind;    /* "phone", "email", "card", "cookie", "device", "ext:<system>", "vk", ... */
+    const char *value;   /* standard form; unique with kind across the base */
+    int64_t ck;          /* owner */
+    bool verified;       /* the channel proved the customer controls it */
+    int64_t created_at;  /* ms */
+    const char *channel; /* channel that first attached it */
+};
+
+struct history_entry {
+    int64_t seq;             /* order of recording; assigned by the store */
+    int64_t ck;              /* customer */
+    int64_t at;              /* ms */
+    const char *field;       /* "profile.phone", "identifiers.card", "attributes.pets", "customer" */
+    const char *action;      /* "set", "clear", "verify", "attach", "create", "merge" */
+    const char *old_value;   /* NULL when none */
+    const char *new_value;   /* NULL when none */
+    const char *channel;     /* source channel */
+    const char *store_id;    /* NULL when not given */
+    const char *operator_id; /* NULL when not given */
+    const char *request_id;  /* X-Request-Id of the request that made the change */
+};
+
+struct attr_def {
+    const char *name;        /* [a-z][a-z0-9_]{0,39} */
+    const char *type;        /* "string", "number", "boolean", "date", "enum", "list" */
+    const char *items;       /* for "list": "string", "number", "date" or "enum"; else NULL */
+    const char *values;      /* JSON array of allowed values for enum and list of enum, else NULL */
+    const char *title;       /* label for forms, or NULL */
+    const char *description; /* or NULL */
+    int64_t created_at;      /* ms */
+    int64_t updated_at;      /* ms */
+};
+
+enum key_scope { SCOPE_ADMIN = 1, SCOPE_POS = 2, SCOPE_COLLECT = 4 };
+
+struct api_key {
+    char id[24];             /* public part of the key, "k..." */
+    const char *name;        /* what the operator called it */
+    enum key_scope scope;
+    unsigned char hash[32];  /* keyed BLAKE2b of the secret part */
+    int64_t created_at;      /* ms */
+    int64_t revoked_at;      /* ms, 0 while active */
+};
+
+struct idem_record {
+    const char *key_id;         /* API key that made the request */
+    const char *idem_key;       /* Idempotency-Key header */
+    unsigned char req_hash[32]; /* BLAKE2b of method, route and body */
+    int status;                 /* HTTP status of the stored reply */
+    const char *body;           /* the reply body */
+    int64_t created_at;         /* ms */
+};
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * store.c - dispatch to the backend, and the per-thread database-time counter for /metrics.
+ *
+ * Each wrapper times the backend call with the monotonic clock; the HTTP layer takes the sum per
+ * request. The wrappers hold no logic: a rule about customers belongs in identity/, a query in
+ * the backend.
+ */
+#include "store/store_impl.h"
+
+#include <string.h>
+
+#include "base/clock.h"
+
+static _Thread_local int64_t db_ns; /* this thread's database time since the last take */
+
+int64_t store_db_time_take(void)
+{
+    int64_t v = db_ns;
+    db_ns = 0;
+    return v;
+}
+
+#define TIMED(expr)                                                                                \
+    do {                                                                                           \
+        int64_t t0_ = clock_mono_ns();                                                             \
+        enum kt_rc rc_ = (expr);                                                                   \
+        db_ns += clock_mono_ns() - t0_;                                                            \
+        return rc_;                                                                                \
+    } while (0)
+
+enum kt_rc store_open(const struct store_opts *opts, struct store **out, struct kt_err *err)
+{
+    *out = NULL;
+    return store_sqlite_ops.open(opts, out, err);
+}
+
+void store_close(struct store *s)
+{
+    if (s != NULL) {
+        s->ops->close(s);
+    }
+}
+
+enum kt_rc store_schema_version(struct store *s, int *have, int *want, struct kt_err *err)
+{
+    return s->ops->schema_version(s, have, want, err);
+}
+
+enum kt_rc store_migrate(struct store *s, int *applied, struct kt_err *err)
+{
+    return s->ops->migrate(s, applied, err);
+}
+
+enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    TIMED(s->ops->read_begin(s, out, err));
+}
+
+void store_read_end(struct store_conn *c)
+{
+    if (c != NULL) {
+        int64_t t0 = clock_mono_ns();
+        c->ops->read_end(c);
+        db_ns += clock_mono_ns() - t0;
+    }
+}
+
+enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    TIMED(s->ops->write_begin(s, out, err));
+}
+
+enum kt_rc store_write_end(struct store_conn *c, bool commit, struct kt_err *err)
+{
+    TIMED(c->ops->write_end(c, commit, err));
+}
+
+enum kt_rc store_ping(struct store_conn *c, struct kt_err *err)
+{
+    TIMED(c->ops->ping(c, err));
+}
+
+enum kt_rc store_meta_get(struct store_conn *c, const char *key, struct arena *a, const char **val,
+                          struct kt_err *err)
+{
+    TIMED(c->ops->meta_get(c, key, a, val, err));
+}
+
+enum kt_rc store_meta_put(struct store_conn *c, const char *key, const char *val,
+                          struct kt_err *err)
+{
+    TIMED(c->ops->meta_put(c, key, val, err));
+}
+
+enum kt_rc store_customer_get(struct store_conn *c, int64_t ck, struct arena *a,
+                              struct customer *out, struct kt_err *err)
+{
+    TIMED(c->ops->customer_get(c, ck, a, out, err));
+}
+
+enum kt_rc store_customer_get_by_id(struct store_conn *c, const char *id, struct arena *a,
+                                    struct customer *out, struct kt_err *err)
+{
+    TIMED(c->ops->customer_get_by_id(c, id, a, out, err));
+}
+
+enum kt_rc store_customer_insert(struct store_conn *c, struct customer *cust, struct kt_err *err)
+{
+    TIMED(c->ops->customer_insert(c, cust, err));
+}
+
+enum kt_rc store_customer_update(struct store_conn *c, const struct customer *cust,
+                                 struct kt_err *err)
+{
+    TIMED(c->ops->customer_update(c, cust, err));
+}
+
+enum kt_rc store_customer_list(struct store_conn *c, const char *after_id, int limit,
+                               struct arena *a, struct customer **out, size_t *n,
+                               struct kt_err *err)
+{
+    TIMED(c->ops->customer_list(c, after_id, limit, a, out, n, err));
+}
+
+enum kt_rc store_customer_set_merged(struct store_conn *c, int64_t from, int64_t into, int64_t at,
+                                     struct kt_err *err)
+{
+    TIMED(c->ops->customer_set_merged(c, from, into, at, err));
+}
+
+enum kt_rc store_customer_merged_from(struct store_conn *c, int64_t ck, struct arena *a,
+                                      const char ***ids, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->customer_merged_from(c, ck, a, ids, n, err));
+}
+
+enum kt_rc store_ident_find(struct store_conn *c, const char *kind, const char *value,
+                            struct arena *a, struct ident *out, struct kt_err *err)
+{
+    TIMED(c->ops->ident_find(c, kind, value, a, out, err));
+}
+
+enum kt_rc store_ident_insert(struct store_conn *c, const struct ident *id, struct kt_err *err)
+{
+    TIMED(c->ops->ident_insert(c, id, err));
+}
+
+enum kt_rc store_ident_set_verified(struct store_conn *c, const char *kind, const char *value,
+                                    struct kt_err *err)
+{
+    TIMED(c->ops->ident_set_verified(c, kind, value, err));
+}
+
+enum kt_rc store_ident_list(struct store_conn *c, int64_t ck, struct arena *a, struct ident **out,
+                            size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->ident_list(c, ck, a, out, n, err));
+}
+
+enum kt_rc store_ident_move(struct store_conn *c, int64_t from, int64_t into, struct kt_err *err)
+{
+    TIMED(c->ops->ident_move(c, from, into, err));
+}
+
+enum kt_rc store_history_add(struct store_conn *c, const struct history_entry *h,
+                             struct kt_err *err)
+{
+    TIMED(c->ops->history_add(c, h, err));
+}
+
+enum kt_rc store_history_list(struct store_conn *c, int64_t ck, int64_t after_seq, int limit,
+                              struct arena *a, struct history_entry **out, size_t *n,
+                              struct kt_err *err)
+{
+    TIMED(c->ops->history_list(c, ck, after_seq, limit, a, out, n, err));
+}
+
+enum kt_rc store_history_move(struct store_conn *c, int64_t from, int64_t into, struct kt_err *err)
+{
+    TIMED(c->ops->history_move(c, from, into, err));
+}
+
+enum kt_rc store_merge_candidate_add(struct store_conn *c, int64_t ck_a, int64_t ck_b,
+                                     const char *reason, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->merge_candidate_add(c, ck_a, ck_b, reason, at, err));
+}
+
+enum kt_rc store_merge_candidate_resolve(struct store_conn *c, int64_t ck_a, int64_t ck_b,
+                                         int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->merge_candidate_resolve(c, ck_a, ck_b, at, err));
+}
+
+enum kt_rc store_merge_candidate_count(struct store_conn *c, int64_t ck, int64_t *n,
+                                       struct kt_err *err)
+{
+    TIMED(c->ops->merge_candidate_count(c, ck, n, err));
+}
+
+enum kt_rc store_attr_put(struct store_conn *c, const struct attr_def *d, struct kt_err *err)
+{
+    TIMED(c->ops->attr_put(c, d, err));
+}
+
+enum kt_rc store_attr_get(struct store_conn *c, const char *name, struct arena *a,
+                          struct attr_def *out, struct kt_err *err)
+{
+    TIMED(c->ops->attr_get(c, name, a, out, err));
+}
+
+enum kt_rc store_attr_list(struct store_conn *c, struct arena *a, struct attr_def **out, size_t *n,
+                           struct kt_err *err)
+{
+    TIMED(c->ops->attr_list(c, a, out, n, err));
+}
+
+enum kt_rc store_attr_in_use(struct store_conn *c, const char *name, bool *used, struct kt_err *err)
+{
+    TIMED(c->ops->attr_in_use(c, name, used, err));
+}
+
+enum kt_rc store_key_insert(struct store_conn *c, const struct api_key *k, struct kt_err *err)
+{
+    TIMED(c->ops->key_insert(c, k, err));
+}
+
+enum kt_rc store_key_get(struct store_conn *c, const char *id, struct arena *a, struct api_key *out,
+                         struct kt_err *err)
+{
+    TIMED(c->ops->key_get(c, id, a, out, err));
+}
+
+enum kt_rc store_key_list(struct store_conn *c, struct arena *a, struct api_key **out, size_t *n,
+                          struct kt_err *err)
+{
+    TIMED(c->ops->key_list(c, a, out, n, err));
+}
+
+enum kt_rc store_key_revoke(struct store_conn *c, const char *id, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->key_revoke(c, id, at, err));
+}
+
+enum kt_rc store_key_count_active(struct store_conn *c, int64_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->key_count_active(c, n, err));
+}
+
+enum kt_rc store_idem_get(struct store_conn *c, const char *key_id, const char *idem_key,
+                          struct arena *a, struct idem_record *out, struct kt_err *err)
+{
+    TIMED(c->ops->idem_get(c, key_id, idem_key, a, out, err));
+}
+
+enum kt_rc store_idem_put(struct store_conn *c, const struct idem_record *r, struct kt_err *err)
+{
+    TIMED(c->ops->idem_put(c, r, err));
+}
+
+enum kt_rc store_idem_expire(struct store_conn *c, int64_t before, struct kt_err *err)
+{
+    TIMED(c->ops->idem_expire(c, before, err));
+}

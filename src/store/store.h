@@ -1,0 +1,148 @@
+/*
+ * store.h - the one interface to the database. Only the backends under store/<name>/ know SQL.
+ *
+ * A store is opened once per process and shared by all threads. Work happens on connections:
+ *
+ *   - readers: store_read_begin() hands out a pooled connection with a read transaction open (one
+ *     consistent snapshot); store_read_end() ends it and returns the connection to the pool.
+ *     Any number of readers run at once.
+ *   - the writer: store_write_begin() waits for the single writer connection (at most the busy
+ *     timeout), opens a write transaction and hands it out; store_write_end() commits or rolls
+ *     back and gives it back. Writes are serialised, reads see the last commit.
+ *
+ * When the database is locked for longer than the busy timeout (another process holds it), calls
+ * fail with KT_EBUSY, which the HTTP layer turns into 503 with Retry-After. Every call adds its
+ * duration to the calling thread's database-time counter (store_db_time_take()) for /metrics.
+ *
+ * Backends sit behind a table of functions (after curl's vtls); store.c dispatches and times.
+ */
+#ifndef KT_STORE_STORE_H
+#define KT_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "store/model.h"
+
+struct store;
+struct store_conn;
+
+struct store_opts {
+    const char *path;    /* database file; its directory must exist */
+    int busy_timeout_ms; /* how long a writer waits for a lock before KT_EBUSY; 0 = 5000 */
+    int max_readers;     /* cap on pooled read connections; 0 = 64 */
+    enum store_schema_mode {
+        STORE_MIGRATE = 0,  /* apply pending migrations on open */
+        STORE_REFUSE_OLD,   /* refuse to open a database whose schema is behind */
+        STORE_AS_IS,        /* open without looking (for `migrate --status`) */
+    } schema;
+};
+
+/* Opens (creating the file when missing) and handles the schema as opts->schema says. A schema
+ * newer than this binary knows is always refused. */
+enum kt_rc store_open(const struct store_opts *opts, struct store **out, struct kt_err *err);
+/* Closes every connection; the store must have no connection handed out. NULL is a no-op. */
+void store_close(struct store *s);
+
+/* Schema: the version the database is at and the newest this binary knows. */
+enum kt_rc store_schema_version(struct store *s, int *have, int *want, struct kt_err *err);
+/* Applies pending migrations, each in its own transaction; `applied` counts them. */
+enum kt_rc store_migrate(struct store *s, int *applied, struct kt_err *err);
+
+enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err);
+void store_read_end(struct store_conn *c);
+enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err);
+/* Commits when `commit` and no error is pending, else rolls back. Always gives the writer back. */
+enum kt_rc store_write_end(struct store_conn *c, bool commit, struct kt_err *err);
+
+/* Nanoseconds of database work done by this thread since the last call. */
+int64_t store_db_time_take(void);
+
+enum kt_rc store_ping(struct store_conn *c, struct kt_err *err);
+
+/* Key/value settings that belong to the database (e.g. the check value of the key secret). */
+enum kt_rc store_meta_get(struct store_conn *c, const char *key, struct arena *a, const char **val,
+                          struct kt_err *err); /* KT_ENOTFOUND when unset */
+enum kt_rc store_meta_put(struct store_conn *c, const char *key, const char *val,
+                          struct kt_err *err);
+
+/* Customers. `get` and `get_by_id` fill strings from the arena; `get_by_id` follows a merged id to
+ * its survivor. KT_ENOTFOUND when there is none. */
+enum kt_rc store_customer_get(struct store_conn *c, int64_t ck, struct arena *a,
+                              struct customer *out, struct kt_err *err);
+enum kt_rc store_customer_get_by_id(struct store_conn *c, const char *id, struct arena *a,
+                                    struct customer *out, struct kt_err *err);
+/* Inserts a new customer and sets cust->ck. */
+enum kt_rc store_customer_insert(struct store_conn *c, struct customer *cust, struct kt_err *err);
+/* Writes every column of an existing customer. */
+enum kt_rc store_customer_update(struct store_conn *c, const struct customer *cust,
+                                 struct kt_err *err);
+/* Live customers (not merged away) in id order, after `after_id` (NULL for the start). */
+enum kt_rc store_customer_list(struct store_conn *c, const char *after_id, int limit,
+                               struct arena *a, struct customer **out, size_t *n,
+                               struct kt_err *err);
+/* Marks `from` as merged into `into`, and repoints customers merged into `from` earlier. */
+enum kt_rc store_customer_set_merged(struct store_conn *c, int64_t from, int64_t into, int64_t at,
+                                     struct kt_err *err);
+/* Public ids of the customers merged into `ck`. */
+enum kt_rc store_customer_merged_from(struct store_conn *c, int64_t ck, struct arena *a,
+                                      const char ***ids, size_t *n, struct kt_err *err);
+
+/* Identifiers. `find` fills ck and verified (and the rest) or returns KT_ENOTFOUND. */
+enum kt_rc store_ident_find(struct store_conn *c, const char *kind, const char *value,
+                            struct arena *a, struct ident *out, struct kt_err *err);
+enum kt_rc store_ident_insert(struct store_conn *c, const struct ident *id, struct kt_err *err);
+enum kt_rc store_ident_set_verified(struct store_conn *c, const char *kind, const char *value,
+                                    struct kt_err *err);
+enum kt_rc store_ident_list(struct store_conn *c, int64_t ck, struct arena *a, struct ident **out,
+                            size_t *n, struct kt_err *err);
+enum kt_rc store_ident_move(struct store_conn *c, int64_t from, int64_t into, struct kt_err *err);
+
+/* History, oldest first; entries with seq > after_seq. */
+enum kt_rc store_history_add(struct store_conn *c, const struct history_entry *h,
+                             struct kt_err *err);
+enum kt_rc store_history_list(struct store_conn *c, int64_t ck, int64_t after_seq, int limit,
+                              struct arena *a, struct history_entry **out, size_t *n,
+                              struct kt_err *err);
+enum kt_rc store_history_move(struct store_conn *c, int64_t from, int64_t into,
+                              struct kt_err *err);
+
+/* Two customers that may be one person, found when one request's identifiers pointed at both.
+ * Recording the same pair twice keeps one open candidate. */
+enum kt_rc store_merge_candidate_add(struct store_conn *c, int64_t ck_a, int64_t ck_b,
+                                     const char *reason, int64_t at, struct kt_err *err);
+enum kt_rc store_merge_candidate_resolve(struct store_conn *c, int64_t ck_a, int64_t ck_b,
+                                         int64_t at, struct kt_err *err);
+enum kt_rc store_merge_candidate_count(struct store_conn *c, int64_t ck, int64_t *n,
+                                       struct kt_err *err);
+
+/* Declared attributes. */
+enum kt_rc store_attr_put(struct store_conn *c, const struct attr_def *d, struct kt_err *err);
+enum kt_rc store_attr_get(struct store_conn *c, const char *name, struct arena *a,
+                          struct attr_def *out, struct kt_err *err);
+enum kt_rc store_attr_list(struct store_conn *c, struct arena *a, struct attr_def **out,
+                           size_t *n, struct kt_err *err);
+/* True when some live customer holds a value for the attribute. */
+enum kt_rc store_attr_in_use(struct store_conn *c, const char *name, bool *used,
+                             struct kt_err *err);
+
+/* API keys. */
+enum kt_rc store_key_insert(struct store_conn *c, const struct api_key *k, struct kt_err *err);
+enum kt_rc store_key_get(struct store_conn *c, const char *id, struct arena *a, struct api_key *out,
+                         struct kt_err *err);
+enum kt_rc store_key_list(struct store_conn *c, struct arena *a, struct api_key **out, size_t *n,
+                          struct kt_err *err);
+enum kt_rc store_key_revoke(struct store_conn *c, const char *id, int64_t at, struct kt_err *err);
+enum kt_rc store_key_count_active(struct store_conn *c, int64_t *n, struct kt_err *err);
+
+/* Replies to requests that carried an Idempotency-Key. */
+enum kt_rc store_idem_get(struct store_conn *c, const char *key_id, const char *idem_key,
+                          struct arena *a, struct idem_record *out, struct kt_err *err);
+enum kt_rc store_idem_put(struct store_conn *c, const struct idem_record *r, struct kt_err *err);
+/* Forgets records older than `before` ms. */
+enum kt_rc store_idem_expire(struct store_conn *c, int64_t before, struct kt_err *err);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * store_impl.h - what a backend provides. Only store.c and the backends include this.
+ *
+ * A backend's store and connection structs begin with `struct store` / `struct store_conn` so
+ * store.c can reach the table of operations from either handle.
+ */
+#ifndef KT_STORE_IMPL_H
+#define KT_STORE_IMPL_H
+
+#include "store/store.h"
+
+struct store_ops;
+
+struct store {
+    const struct store_ops *ops; /* the backend; immutable after open */
+};
+
+struct store_conn {
+    const struct store_ops *ops; /* same as the store's */
+    struct store *store;         /* owner */
+};
+
+struct store_ops {
+    const char *name;
+    enum kt_rc (*open)(const struct store_opts *o, struct store **out, struct kt_err *err);
+    void (*close)(struct store *s);
+    enum kt_rc (*schema_version)(struct store *s, int *have, int *want, struct kt_err *err);
+    enum kt_rc (*migrate)(struct store *s, int *applied, struct kt_err *err);
+    enum kt_rc (*read_begin)(struct store *s, struct store_conn **out, struct kt_err *err);
+    void (*read_end)(struct store_conn *c);
+    enum kt_rc (*write_begin)(struct store *s, struct store_conn **out, struct kt_err *err);
+    enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
+    enum kt_rc (*ping)(struct store_conn *c, struct kt_err *err);
+
+    enum kt_rc (*meta_get)(struct store_conn *c, const char *key, struct arena *a,
+                           const char **val, struct kt_err *err);
+    enum kt_rc (*meta_put)(struct store_conn *c, const char *key, const char *val,
+                           struct kt_err *err);
+
+    enum kt_rc (*customer_get)(struct store_conn *c, int64_t ck, struct arena *a,
+                               struct customer *out, struct kt_err *err);
+    enum kt_rc (*customer_get_by_id)(struct store_conn *c, const char *id, struct arena *a,
+                                     struct customer *out, struct kt_err *err);
+    enum kt_rc (*customer_insert)(struct store_conn *c, struct customer *cust, struct kt_err *err);
+    enum kt_rc (*customer_update)(struct store_conn *c, const struct customer *cust,
+                                  struct kt_err *err);
+    enum kt_rc (*customer_list)(struct store_conn *c, const char *after_id, int limit,
+                                struct arena *a, struct customer **out, size_t *n,
+                                struct kt_err *err);
+    enum kt_rc (*customer_set_merged)(struct store_conn *c, int64_t from, int64_t into, int64_t at,
+                                      struct kt_err *err);
+    enum kt_rc (*customer_merged_from)(struct store_conn *c, int64_t ck, struct arena *a,
+                                       const char ***ids, size_t *n, struct kt_err *err);
+
+    enum kt_rc (*ident_find)(struct store_conn *c, const char *kind, const char *value,
+                             struct arena *a, struct ident *out, struct kt_err *err);
+    enum kt_rc (*ident_insert)(struct store_conn *c, const struct ident *id, struct kt_err *err);
+    enum kt_rc (*ident_set_verified)(struct store_conn *c, const char *kind, const char *value,
+                                     struct kt_err *err);
+    enum kt_rc (*ident_list)(struct store_conn *c, int64_t ck, struct arena *a, struct ident **out,
+                             size_t *n, struct kt_err *err);
+    enum kt_rc (*ident_move)(struct store_conn *c, int64_t from, int64_t into, struct kt_err *err);
+
+    enum kt_rc (*history_add)(struct store_conn *c, const struct history_entry *h,
+                              struct kt_err *err);
+    enum kt_rc (*history_list)(struct store_conn *c, int64_t ck, int64_t after_seq, int limit,
+                               struct arena *a, struct history_entry **out, size_t *n,
+                               struct kt_err *err);
+    enum kt_rc (*history_move)(struct store_conn *c, int64_t from, int64_t into,
+                               struct kt_err *err);
+
+    enum kt_rc (*merge_candidate_add)(struct store_conn *c, int64_t a, int64_t b,
+                                      const char *reason, int64_t at, struct kt_err *err);
+    enum kt_rc (*merge_candidate_resolve)(struct store_conn *c, int64_t a, int64_t b, int64_t at,
+                                          struct kt_err *err);
+    enum kt_rc (*merge_candidate_count)(struct store_conn *c, int64_t ck, int64_t *n,
+                                        struct kt_err *err);
+
+    enum kt_rc (*attr_put)(struct store_conn *c, const struct attr_def *d, struct kt_err *err);
+    enum kt_rc (*attr_get)(struct store_conn *c, const char *name, struct arena *a,
+                           struct attr_def *out, struct kt_err *err);
+    enum kt_rc (*attr_list)(struct store_conn *c, struct arena *a, struct attr_def **out,
+                            size_t *n, struct kt_err *err);
+    enum kt_rc (*attr_in_use)(struct store_conn *c, const char *name, bool *used,
+                              struct kt_err *err);
+
+    enum kt_rc (*key_insert)(struct store_conn *c, const struct api_key *k, struct kt_err *err);
+    enum kt_rc (*key_get)(struct store_conn *c, const char *id, struct arena *a,
+                          struct api_key *out, struct kt_err *err);
+    enum kt_rc (*key_list)(struct store_conn *c, struct arena *a, struct api_key **out, size_t *n,
+                           struct kt_err *err);
+    enum kt_rc (*key_revoke)(struct store_conn *c, const char *id, int64_t at, struct kt_err *err);
+    enum kt_rc (*key_count_active)(struct store_conn *c, int64_t *n, struct kt_err *err);
+
+    enum kt_rc (*idem_get)(struct store_conn *c, const char *key_id, const char *idem_key,
+                           struct arena *a, struct idem_record *out, struct kt_err *err);
+    enum kt_rc (*idem_put)(struct store_conn *c, const struct idem_record *r, struct kt_err *err);
+    enum kt_rc (*idem_expire)(struct store_conn *c, int64_t before, struct kt_err *err);
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif
