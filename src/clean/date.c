@@ -52,10 +52,10 @@ void clean_gender(const char *in, size_t len, struct arena *a, struct clean_out 
     static const struct {
         const char *in;
         const char *std;
-    } forms[] = {{"m", "m"},   {"male", "m"},   {"м", "m"},  {"муж", "m"}, {"мужской", "m"},
-                 {"f", "f"},   {"female", "f"}, {"ж", "f"},  {"жен", "f"}, {"женский", "f"},
-                 {"M", "m"},   {"F", "f"},      {"М", "m"},  {"Ж", "f"},   {"Male", "m"},
-                 {"Female", "f"}};
+    } forms[] = {{"m", "m"},       {"male", "m"},    {"м", "m"},      {"муж", "m"},
+                 {"мужской", "m"}, {"f", "f"},       {"female", "f"}, {"ж", "f"},
+                 {"жен", "f"},     {"женский", "f"}, {"M", "m"},      {"F", "f"},
+                 {"М", "m"},       {"Ж", "f"},       {"Male", "m"},   {"Female", "f"}};
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
         if (strlen(forms[i].in) == len && memcmp(forms[i].in, in, len) == 0) {

@@ -172,8 +172,8 @@ void clean_email(const char *in, size_t len, struct arena *a, struct clean_email
         return;
     }
     char *uni = NULL;
-    if (strstr(ascii_a, "xn--") != NULL &&
-        idn2_to_unicode_8z8z(ascii_a, &uni, 0) == IDN2_OK && uni != NULL) {
+    if (strstr(ascii_a, "xn--") != NULL && idn2_to_unicode_8z8z(ascii_a, &uni, 0) == IDN2_OK &&
+        uni != NULL) {
         char *u = arena_strdup(a, uni);
         free(uni);
         uni = u;

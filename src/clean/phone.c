@@ -7,8 +7,9 @@
  * against the ITU list of assigned country codes and, for the CIS, the national number length.
  *
  * Accepted decoration: spaces, dashes, dots, slashes, brackets, a leading label ("тел.", "tel:",
- * "моб."), and an extension after "доб.", "ext", "x" or "#", which is returned apart and is not part
- * of the number. Anything else (letters in the middle, two plus signs) makes the value invalid.
+ * "моб."), and an extension after "доб.", "ext", "x" or "#", which is returned apart and is not
+ * part of the number. Anything else (letters in the middle, two plus signs) makes the value
+ * invalid.
  *
  * Not here: whether a number is a fake made of repeated digits and other "suspicious" verdicts,
  * which need policy rather than syntax (the quality issue adds them on top of this parser).
@@ -34,11 +35,10 @@ const char *phone_type_name(enum phone_type t)
 }
 
 /* Assigned ITU-T E.164 country codes other than 1 and 7 (zone 1 and zone 7 are whole codes). */
-static const char *const cc2[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40",
-                                  "41", "43", "44", "45", "46", "47", "48", "49", "51", "52",
-                                  "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-                                  "64", "65", "66", "81", "82", "84", "86", "90", "91", "92",
-                                  "93", "94", "95", "98"};
+static const char *const cc2[] = {"20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41",
+                                  "43", "44", "45", "46", "47", "48", "49", "51", "52", "53", "54",
+                                  "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
+                                  "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"};
 static const char *const cc3[] = {
     "211", "212", "213", "216", "218", "220", "221", "222", "223", "224", "225", "226", "227",
     "228", "229", "230", "231", "232", "233", "234", "235", "236", "237", "238", "239", "240",
@@ -169,7 +169,7 @@ static size_t skip_label(const char *s, size_t n)
 void clean_phone(const char *in, size_t len, struct arena *a, struct clean_phone *out)
 {
     memset(out, 0, sizeof(*out));
-    char d[24];  /* the digits of the number, without the extension */
+    char d[24]; /* the digits of the number, without the extension */
     size_t n = 0;
     bool plus = false;
     const char *ext = NULL;

@@ -1,0 +1,200 @@
+/*
+ * clean_test.c - standard forms of phones, e-mails, text, dates and gender.
+ */
+#include "helpers.h"
+
+#include "clean/clean.h"
+
+static struct arena A;
+
+static int setup(void **state)
+{
+    arena_init(&A, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    arena_release(&A);
+    return 0;
+}
+
+static const char *phone(const char *in)
+{
+    struct clean_phone p;
+    clean_phone(in, strlen(in), &A, &p);
+    return p.out.verdict == CLEAN_INVALID ? p.out.reason : p.out.value;
+}
+
+static void phones_to_e164(void **state)
+{
+    assert_string_equal(phone("8 (916) 123-45-67"), "+79161234567");
+    assert_string_equal(phone("+7 916 1234567"), "+79161234567");
+    assert_string_equal(phone("89161234567"), "+79161234567");
+    assert_string_equal(phone("9161234567"), "+79161234567");
+    assert_string_equal(phone("79161234567"), "+79161234567");
+    assert_string_equal(phone("тел. 8-916-123-45-67"), "+79161234567");
+    assert_string_equal(phone("+7 (495) 123-45-67 доб. 139"), "+74951234567");
+    assert_string_equal(phone("8 800 555-35-35"), "+78005553535");
+    assert_string_equal(phone("810 44 20 7946 0000"), "+442079460000");
+    assert_string_equal(phone("0044 20 7946 0000"), "+442079460000");
+    assert_string_equal(phone("+375 29 123-45-67"), "+375291234567");
+    assert_string_equal(phone("+7 701 123 4567"), "+77011234567");
+    assert_string_equal(phone("+79161234567"), "+79161234567");
+}
+
+static void phones_refused(void **state)
+{
+    assert_string_equal(phone(""), "empty");
+    assert_string_equal(phone("12345"), "too_short");
+    assert_string_equal(phone("+7 916 123 45"), "too_short");
+    assert_string_equal(phone("+7 916 123 45 678"), "too_long");
+    assert_string_equal(phone("+7 516 123 45 67"), "impossible_code");
+    assert_string_equal(phone("+999 123 456 789"), "unknown_country_code");
+    assert_string_equal(phone("+375 29 123-45-6"), "too_short");
+    assert_string_equal(phone("8916abc4567"), "not_a_number");
+    assert_string_equal(phone("++79161234567"), "not_a_number");
+    assert_string_equal(phone("not a phone"), "not_a_number");
+}
+
+static void phone_type_and_extension(void **state)
+{
+    struct clean_phone p;
+    const char *ext = "+7 (495) 123-45-67 доб. 139";
+    clean_phone(ext, strlen(ext), &A, &p);
+    assert_int_equal(p.type, PHONE_LANDLINE);
+    assert_string_equal(p.extension, "139");
+    assert_string_equal(p.country, "RU");
+    clean_phone("89161234567", 11, &A, &p);
+    assert_int_equal(p.type, PHONE_MOBILE);
+    assert_int_equal(p.out.verdict, CLEAN_CORRECTED);
+    clean_phone("+79161234567", 12, &A, &p);
+    assert_int_equal(p.out.verdict, CLEAN_OK);
+    clean_phone("+77011234567", 12, &A, &p);
+    assert_string_equal(p.country, "KZ");
+    assert_int_equal(p.type, PHONE_MOBILE);
+}
+
+static const char *email(const char *in, const char **display)
+{
+    struct clean_email e;
+    clean_email(in, strlen(in), &A, &e);
+    if (display) {
+        *display = e.display;
+    }
+    return e.out.verdict == CLEAN_INVALID ? e.out.reason : e.out.value;
+}
+
+static void emails_standardised(void **state)
+{
+    const char *d;
+    assert_string_equal(email("  Ivan.Petrov@Mail.RU ", &d), "ivan.petrov@mail.ru");
+    assert_string_equal(d, "ivan.petrov@mail.ru");
+    assert_string_equal(email("иван@пример.рф", &d), "иван@xn--e1afmkfd.xn--p1ai");
+    assert_string_equal(d, "иван@пример.рф");
+    assert_string_equal(email("a+tag@sub.example.com.", NULL), "a+tag@sub.example.com");
+}
+
+static void emails_refused(void **state)
+{
+    assert_string_equal(email("ivan", NULL), "no_at_sign");
+    assert_string_equal(email("ivan@", NULL), "no_domain");
+    assert_string_equal(email("@mail.ru", NULL), "no_local_part");
+    assert_string_equal(email("ivan@localhost", NULL), "bad_domain");
+    assert_string_equal(email("iv..an@mail.ru", NULL), "bad_local_part");
+    assert_string_equal(email(".ivan@mail.ru", NULL), "bad_local_part");
+    assert_string_equal(email("ivan@-mail.ru", NULL), "bad_domain");
+    assert_string_equal(email("ivan@mail.123", NULL), "bad_domain");
+    assert_string_equal(email("\"iv an\"@mail.ru", NULL), "contains_space");
+    assert_string_equal(email("\"ivan\"@mail.ru", NULL), "quoted_local_part");
+    assert_string_equal(email("ivan@[127.0.0.1]", NULL), "ip_literal");
+    assert_string_equal(email("iv an@mail.ru", NULL), "contains_space");
+    char local[80];
+    memset(local, 'a', 65);
+    kt_strlcpy(local + 65, "@mail.ru", sizeof(local) - 65);
+    assert_string_equal(email(local, NULL), "bad_local_part");
+}
+
+static const char *text(const char *in, size_t max)
+{
+    struct clean_out t;
+    clean_text(in, strlen(in), max, &A, &t);
+    return t.verdict == CLEAN_INVALID ? t.reason : t.value;
+}
+
+static void text_is_trimmed_folded_and_nfc(void **state)
+{
+    assert_string_equal(text("  Анна   Мария \t", 100), "Анна Мария");
+    assert_string_equal(text("Анна\xc2\xa0Мария", 100), "Анна Мария"); /* no-break space */
+    /* "й" as и + combining breve becomes the one precomposed letter */
+    assert_string_equal(text("\xd0\xb8\xcc\x86", 100), "\xd0\xb9");
+    assert_string_equal(text("   ", 100), "empty");
+    assert_string_equal(text("abc\x01", 100), "control_character");
+    assert_string_equal(text("ab\xff", 100), "invalid_utf8");
+    assert_string_equal(text("abcdef", 5), "too_long");
+    struct clean_out t;
+    clean_text("Анна", strlen("Анна"), 100, &A, &t);
+    assert_int_equal(t.verdict, CLEAN_OK);
+}
+
+static void utf8_validation(void **state)
+{
+    assert_true(clean_utf8_valid("привет", strlen("привет")));
+    assert_false(clean_utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(clean_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(clean_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    assert_false(clean_utf8_valid("\xd0", 1));             /* cut short */
+    assert_true(clean_utf8_valid("\xf0\x9f\x98\x80", 4));
+}
+
+static void dates_and_gender(void **state)
+{
+    struct clean_out t;
+    long long today = 20416; /* 2025-11-24 */
+    clean_birth_date("1985-03-24", 10, today, &A, &t);
+    assert_int_equal(t.verdict, CLEAN_OK);
+    clean_birth_date("1985-02-30", 10, today, &A, &t);
+    assert_string_equal(t.reason, "no_such_date");
+    clean_birth_date("2030-01-01", 10, today, &A, &t);
+    assert_string_equal(t.reason, "in_future");
+    clean_birth_date("24.03.1985", 10, today, &A, &t);
+    assert_string_equal(t.reason, "not_iso_date");
+    clean_birth_date("1899-12-31", 10, today, &A, &t);
+    assert_string_equal(t.reason, "too_old");
+    clean_gender("Ж", strlen("Ж"), &A, &t);
+    assert_string_equal(t.value, "f");
+    clean_gender("male", 4, &A, &t);
+    assert_string_equal(t.value, "m");
+    clean_gender("x", 1, &A, &t);
+    assert_int_equal(t.verdict, CLEAN_INVALID);
+}
+
+static void cleaning_is_idempotent(void **state)
+{
+    const char *phones[] = {"8 (916) 123-45-67", "+375 29 123-45-67", "810 44 20 7946 0000"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *once = phone(phones[i]);
+        assert_string_equal(phone(once), once);
+    }
+    const char *d;
+    email("Иван@Пример.РФ", &d);
+    const char *d2;
+    email(d, &d2);
+    assert_string_equal(d, d2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(phones_to_e164),
+        cmocka_unit_test(phones_refused),
+        cmocka_unit_test(phone_type_and_extension),
+        cmocka_unit_test(emails_standardised),
+        cmocka_unit_test(emails_refused),
+        cmocka_unit_test(text_is_trimmed_folded_and_nfc),
+        cmocka_unit_test(utf8_validation),
+        cmocka_unit_test(dates_and_gender),
+        cmocka_unit_test(cleaning_is_idempotent),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
