@@ -32,37 +32,37 @@ extern const char *const pf_names[PF_COUNT]; /* "last_name", ... as in the API a
 int pf_lookup(const char *name);
 
 struct customer {
-    int64_t ck;               /* internal key (never shown); 0 before insertion */
-    char id[ID_MAX];          /* public id, "c_..." */
-    int64_t created_at;       /* ms */
-    int64_t updated_at;       /* ms */
-    int64_t merged_into;      /* ck of the survivor once merged away, else 0 */
+    int64_t ck;                /* internal key (never shown); 0 before insertion */
+    char id[ID_MAX];           /* public id, "c_..." */
+    int64_t created_at;        /* ms */
+    int64_t updated_at;        /* ms */
+    int64_t merged_into;       /* ck of the survivor once merged away, else 0 */
     const char *val[PF_COUNT]; /* standard form, NULL when absent */
-    int64_t at[PF_COUNT];     /* when the value was observed, ms; 0 when absent */
-    uint32_t verified;        /* bit (1u << pf) set when val[pf] was verified */
-    const char *attrs;        /* JSON object: declared attribute -> value */
-    const char *attrs_at;     /* JSON object: declared attribute -> observed ms */
+    int64_t at[PF_COUNT];      /* when the value was observed, ms; 0 when absent */
+    uint32_t verified;         /* bit (1u << pf) set when val[pf] was verified */
+    const char *attrs;         /* JSON object: declared attribute -> value */
+    const char *attrs_at;      /* JSON object: declared attribute -> observed ms */
 };
 
 struct ident {
-    const char *kind;    /* "phone", "email", "card", "cookie", "device", "ext:<system>", "vk", ... */
-    const char *value;   /* standard form; unique with kind across the base */
-    int64_t ck;          /* owner */
-    bool verified;       /* the channel proved the customer controls it */
+    const char *kind;  /* "phone", "email", "card", "cookie", "device", "ext:<system>", "vk", ... */
+    const char *value; /* standard form; unique with kind across the base */
+    int64_t ck;        /* owner */
+    bool verified;     /* the channel proved the customer controls it */
     int64_t created_at;  /* ms */
     const char *channel; /* channel that first attached it */
 };
 
 struct history_entry {
-    int64_t seq;             /* order of recording; assigned by the store */
-    int64_t ck;              /* customer */
-    int64_t at;              /* ms */
-    const char *field;       /* "profile.phone", "identifiers.card", "attributes.pets", "customer" */
-    const char *action;      /* "set", "clear", "verify", "attach", "create", "merge" */
-    const char *old_value;   /* NULL when none */
-    const char *new_value;   /* NULL when none */
-    const char *channel;     /* source channel */
-    const char *store_id;    /* NULL when not given */
+    int64_t seq;           /* order of recording; assigned by the store */
+    int64_t ck;            /* customer */
+    int64_t at;            /* ms */
+    const char *field;     /* "profile.phone", "identifiers.card", "attributes.pets", "customer" */
+    const char *action;    /* "set", "clear", "verify", "attach", "create", "merge" */
+    const char *old_value; /* NULL when none */
+    const char *new_value; /* NULL when none */
+    const char *channel;   /* source channel */
+    const char *store_id;  /* NULL when not given */
     const char *operator_id; /* NULL when not given */
     const char *request_id;  /* X-Request-Id of the request that made the change */
 };
@@ -81,12 +81,12 @@ struct attr_def {
 enum key_scope { SCOPE_ADMIN = 1, SCOPE_POS = 2, SCOPE_COLLECT = 4 };
 
 struct api_key {
-    char id[24];             /* public part of the key, "k..." */
-    const char *name;        /* what the operator called it */
+    char id[24];      /* public part of the key, "k..." */
+    const char *name; /* what the operator called it */
     enum key_scope scope;
-    unsigned char hash[32];  /* keyed BLAKE2b of the secret part */
-    int64_t created_at;      /* ms */
-    int64_t revoked_at;      /* ms, 0 while active */
+    unsigned char hash[32]; /* keyed BLAKE2b of the secret part */
+    int64_t created_at;     /* ms */
+    int64_t revoked_at;     /* ms, 0 while active */
 };
 
 struct idem_record {

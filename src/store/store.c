@@ -70,9 +70,19 @@ enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt
     TIMED(s->ops->write_begin(s, out, err));
 }
 
-enum kt_rc store_write_end(struct store_conn *c, bool commit, struct kt_err *err)
+enum kt_rc store_write_end(struct store_conn *c, enum kt_rc rc, struct kt_err *err)
 {
-    TIMED(c->ops->write_end(c, commit, err));
+    int64_t t0 = clock_mono_ns();
+    enum kt_rc end = c->ops->write_end(c, rc == KT_OK, err);
+    db_ns += clock_mono_ns() - t0;
+    return rc != KT_OK ? rc : end;
+}
+
+void store_write_rollback(struct store_conn *c)
+{
+    int64_t t0 = clock_mono_ns();
+    c->ops->write_end(c, false, NULL);
+    db_ns += clock_mono_ns() - t0;
 }
 
 enum kt_rc store_ping(struct store_conn *c, struct kt_err *err)

@@ -35,9 +35,9 @@ struct store_opts {
     int busy_timeout_ms; /* how long a writer waits for a lock before KT_EBUSY; 0 = 5000 */
     int max_readers;     /* cap on pooled read connections; 0 = 64 */
     enum store_schema_mode {
-        STORE_MIGRATE = 0,  /* apply pending migrations on open */
-        STORE_REFUSE_OLD,   /* refuse to open a database whose schema is behind */
-        STORE_AS_IS,        /* open without looking (for `migrate --status`) */
+        STORE_MIGRATE = 0, /* apply pending migrations on open */
+        STORE_REFUSE_OLD,  /* refuse to open a database whose schema is behind */
+        STORE_AS_IS,       /* open without looking (for `migrate --status`) */
     } schema;
 };
 
@@ -55,8 +55,13 @@ enum kt_rc store_migrate(struct store *s, int *applied, struct kt_err *err);
 enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err);
 void store_read_end(struct store_conn *c);
 enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err);
-/* Commits when `commit` and no error is pending, else rolls back. Always gives the writer back. */
-enum kt_rc store_write_end(struct store_conn *c, bool commit, struct kt_err *err);
+/* Ends the write transaction begun with store_write_begin() and gives the writer back. `rc` is
+ * the outcome of the work done in it: KT_OK commits, anything else rolls back. Returns `rc` when
+ * it was an error, else the result of the commit, so callers write `rc = store_write_end(w, rc,
+ * err)` and cannot lose either failure. */
+enum kt_rc store_write_end(struct store_conn *c, enum kt_rc rc, struct kt_err *err);
+/* Rolls the write transaction back and gives the writer back (nothing worth keeping was done). */
+void store_write_rollback(struct store_conn *c);
 
 /* Nanoseconds of database work done by this thread since the last call. */
 int64_t store_db_time_take(void);
@@ -107,8 +112,7 @@ enum kt_rc store_history_add(struct store_conn *c, const struct history_entry *h
 enum kt_rc store_history_list(struct store_conn *c, int64_t ck, int64_t after_seq, int limit,
                               struct arena *a, struct history_entry **out, size_t *n,
                               struct kt_err *err);
-enum kt_rc store_history_move(struct store_conn *c, int64_t from, int64_t into,
-                              struct kt_err *err);
+enum kt_rc store_history_move(struct store_conn *c, int64_t from, int64_t into, struct kt_err *err);
 
 /* Two customers that may be one person, found when one request's identifiers pointed at both.
  * Recording the same pair twice keeps one open candidate. */
@@ -123,8 +127,8 @@ enum kt_rc store_merge_candidate_count(struct store_conn *c, int64_t ck, int64_t
 enum kt_rc store_attr_put(struct store_conn *c, const struct attr_def *d, struct kt_err *err);
 enum kt_rc store_attr_get(struct store_conn *c, const char *name, struct arena *a,
                           struct attr_def *out, struct kt_err *err);
-enum kt_rc store_attr_list(struct store_conn *c, struct arena *a, struct attr_def **out,
-                           size_t *n, struct kt_err *err);
+enum kt_rc store_attr_list(struct store_conn *c, struct arena *a, struct attr_def **out, size_t *n,
+                           struct kt_err *err);
 /* True when some live customer holds a value for the attribute. */
 enum kt_rc store_attr_in_use(struct store_conn *c, const char *name, bool *used,
                              struct kt_err *err);

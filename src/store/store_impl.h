@@ -32,8 +32,8 @@ struct store_ops {
     enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
     enum kt_rc (*ping)(struct store_conn *c, struct kt_err *err);
 
-    enum kt_rc (*meta_get)(struct store_conn *c, const char *key, struct arena *a,
-                           const char **val, struct kt_err *err);
+    enum kt_rc (*meta_get)(struct store_conn *c, const char *key, struct arena *a, const char **val,
+                           struct kt_err *err);
     enum kt_rc (*meta_put)(struct store_conn *c, const char *key, const char *val,
                            struct kt_err *err);
 
@@ -79,8 +79,8 @@ struct store_ops {
     enum kt_rc (*attr_put)(struct store_conn *c, const struct attr_def *d, struct kt_err *err);
     enum kt_rc (*attr_get)(struct store_conn *c, const char *name, struct arena *a,
                            struct attr_def *out, struct kt_err *err);
-    enum kt_rc (*attr_list)(struct store_conn *c, struct arena *a, struct attr_def **out,
-                            size_t *n, struct kt_err *err);
+    enum kt_rc (*attr_list)(struct store_conn *c, struct arena *a, struct attr_def **out, size_t *n,
+                            struct kt_err *err);
     enum kt_rc (*attr_in_use)(struct store_conn *c, const char *name, bool *used,
                               struct kt_err *err);
 

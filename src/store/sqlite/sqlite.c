@@ -30,7 +30,7 @@ extern const struct embedded_file sqlite_migrations[];
 extern const size_t sqlite_migrations_count;
 
 #define CUST_COLS                                                                                  \
-    "ck, id, created_at, updated_at, merged_into, last_name, last_name_at, first_name, "          \
+    "ck, id, created_at, updated_at, merged_into, last_name, last_name_at, first_name, "           \
     "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, birth_date_at, "   \
     "email, email_at, phone, phone_at, city, city_at, address, address_at, verified, attrs, "      \
     "attrs_at"
@@ -98,7 +98,8 @@ static const char *const sql[ST_COUNT] = {
                            "AND id > ?1 ORDER BY id LIMIT ?2",
     [ST_CUST_SET_MERGED] = "UPDATE customers SET merged_into = ?2, merged_at = ?3 "
                            "WHERE ck = ?1 OR merged_into = ?1",
-    [ST_CUST_MERGED_FROM] = "SELECT id FROM customers WHERE merged_into = ?1 ORDER BY merged_at, id",
+    [ST_CUST_MERGED_FROM] =
+        "SELECT id FROM customers WHERE merged_into = ?1 ORDER BY merged_at, id",
     [ST_IDENT_FIND] = "SELECT ck, verified, created_at, channel FROM identifiers "
                       "WHERE kind = ?1 AND value = ?2",
     [ST_IDENT_INSERT] = "INSERT INTO identifiers (kind, value, ck, verified, created_at, channel) "
@@ -150,23 +151,23 @@ static const char *const sql[ST_COUNT] = {
 
 struct sq_conn {
     struct store_conn base;
-    sqlite3 *db;                     /* owned */
-    sqlite3_stmt *stmts[ST_COUNT];   /* owned; prepared on first use */
-    struct sq_conn *next_free;       /* pool link; guarded by sq_store.pool_mu */
+    sqlite3 *db;                   /* owned */
+    sqlite3_stmt *stmts[ST_COUNT]; /* owned; prepared on first use */
+    struct sq_conn *next_free;     /* pool link; guarded by sq_store.pool_mu */
 };
 
 struct sq_store {
     struct store base;
-    char *path;                  /* owned */
-    int busy_ms;                 /* lock wait before KT_EBUSY */
+    char *path;  /* owned */
+    int busy_ms; /* lock wait before KT_EBUSY */
     int max_readers;
-    pthread_mutex_t pool_mu;     /* guards the reader pool fields below */
-    pthread_cond_t pool_cv;      /* signalled when a reader comes back */
+    pthread_mutex_t pool_mu; /* guards the reader pool fields below */
+    pthread_cond_t pool_cv;  /* signalled when a reader comes back */
     struct sq_conn *free_readers;
-    struct sq_conn **readers;    /* every reader ever opened, for close */
+    struct sq_conn **readers; /* every reader ever opened, for close */
     size_t n_readers;
-    pthread_mutex_t write_mu;    /* held from write_begin to write_end */
-    struct sq_conn *writer;      /* opened at start; used only under write_mu */
+    pthread_mutex_t write_mu; /* held from write_begin to write_end */
+    struct sq_conn *writer;   /* opened at start; used only under write_mu */
 };
 
 static enum kt_rc fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err)
@@ -191,8 +192,8 @@ static enum kt_rc exec(struct sq_conn *c, const char *text, struct kt_err *err)
 static sqlite3_stmt *stmt(struct sq_conn *c, enum st s, struct kt_err *err)
 {
     if (c->stmts[s] == NULL) {
-        int rc = sqlite3_prepare_v3(c->db, sql[s], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[s],
-                                    NULL);
+        int rc =
+            sqlite3_prepare_v3(c->db, sql[s], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[s], NULL);
         if (rc != SQLITE_OK) {
             fail(c, rc, "prepare", err);
             return NULL;
@@ -270,9 +271,8 @@ static enum kt_rc conn_open(struct sq_store *s, struct sq_conn **out, struct kt_
     c->base.ops = &store_sqlite_ops;
     c->base.store = &s->base;
     enum kt_rc rc = KT_OK;
-    int src = sqlite3_open_v2(s->path, &c->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                              NULL);
+    int src = sqlite3_open_v2(
+        s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
         rc = fail(c, src, "open", err);
         goto out;
@@ -903,9 +903,9 @@ static enum kt_rc sq_history_add(struct store_conn *base, const struct history_e
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_seq,
-                                  int limit, struct arena *a, struct history_entry **out,
-                                  size_t *n, struct kt_err *err)
+static enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_seq, int limit,
+                                  struct arena *a, struct history_entry **out, size_t *n,
+                                  struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_HIST_LIST, err);
@@ -1009,8 +1009,7 @@ static void read_attr(sqlite3_stmt *st, struct arena *a, struct attr_def *d)
     d->updated_at = sqlite3_column_int64(st, 7);
 }
 
-static enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d,
-                              struct kt_err *err)
+static enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_ATTR_PUT, err);

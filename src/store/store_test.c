@@ -1,0 +1,352 @@
+/*
+ * store_test.c - the store contract, run against a real SQLite file. Every backend must pass
+ * these (the PostgreSQL backend will run the same cases).
+ */
+#include "helpers.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "base/clock.h"
+#include "base/id.h"
+
+static struct tmp_store T;
+static struct arena A;
+
+static int setup(void **state)
+{
+    tmp_store_open(&T);
+    arena_init(&A, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    arena_release(&A);
+    tmp_store_close(&T);
+    return 0;
+}
+
+static struct store_conn *wbegin(void)
+{
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    return w;
+}
+
+static void wcommit(struct store_conn *w)
+{
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+}
+
+static int64_t insert_customer(struct store_conn *w, const char *phone)
+{
+    struct customer c;
+    memset(&c, 0, sizeof(c));
+    id_new(c.id, sizeof(c.id), "c_");
+    c.created_at = c.updated_at = 1000;
+    c.val[PF_PHONE] = phone;
+    c.at[PF_PHONE] = 1000;
+    c.verified = 1u << PF_PHONE;
+    c.attrs = "{\"pets\":[\"cat\"]}";
+    c.attrs_at = "{\"pets\":1000}";
+    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
+    assert_true(c.ck > 0);
+    struct ident id = {"phone", phone, c.ck, true, 1000, "pos"};
+    assert_int_equal(store_ident_insert(w, &id, NULL), KT_OK);
+    return c.ck;
+}
+
+static void migrations_are_recorded_and_reapplying_is_a_no_op(void **state)
+{
+    int have = 0, want = 0, applied = -1;
+    assert_int_equal(store_schema_version(T.s, &have, &want, NULL), KT_OK);
+    assert_true(want >= 1);
+    assert_int_equal(have, want);
+    assert_int_equal(store_migrate(T.s, &applied, NULL), KT_OK);
+    assert_int_equal(applied, 0);
+}
+
+static void customers_round_trip(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t ck = insert_customer(w, "+79161234567");
+    struct customer c;
+    assert_int_equal(store_customer_get(w, ck, &A, &c, NULL), KT_OK);
+    c.val[PF_FIRST_NAME] = "Анна";
+    c.at[PF_FIRST_NAME] = 2000;
+    c.updated_at = 2000;
+    assert_int_equal(store_customer_update(w, &c, NULL), KT_OK);
+    wcommit(w);
+
+    struct store_conn *r;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    struct customer got;
+    assert_int_equal(store_customer_get_by_id(r, c.id, &A, &got, NULL), KT_OK);
+    assert_string_equal(got.val[PF_FIRST_NAME], "Анна");
+    assert_string_equal(got.val[PF_PHONE], "+79161234567");
+    assert_null(got.val[PF_EMAIL]);
+    assert_true(got.at[PF_FIRST_NAME] == 2000);
+    assert_int_equal(got.verified, 1u << PF_PHONE);
+    assert_string_equal(got.attrs, "{\"pets\":[\"cat\"]}");
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_customer_get_by_id(r, "c_0000000000000000000a", &A, &got, &err),
+                     KT_ENOTFOUND);
+    assert_string_equal(err.code, "customer_not_found");
+    store_read_end(r);
+}
+
+static void identifiers_are_unique(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t a = insert_customer(w, "+79161111111");
+    int64_t b = insert_customer(w, "+79162222222");
+    struct ident dup = {"phone", "+79161111111", b, false, 1, "web"};
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_ident_insert(w, &dup, &err), KT_ECONFLICT);
+    struct ident found;
+    assert_int_equal(store_ident_find(w, "phone", "+79161111111", &A, &found, NULL), KT_OK);
+    assert_true(found.ck == a);
+    assert_true(found.verified);
+    assert_int_equal(store_ident_find(w, "email", "+79161111111", &A, &found, NULL), KT_ENOTFOUND);
+    wcommit(w);
+}
+
+static void rollback_leaves_nothing(void **state)
+{
+    struct store_conn *w = wbegin();
+    insert_customer(w, "+79163333333");
+    store_write_rollback(w);
+    struct store_conn *r;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    struct ident found;
+    assert_int_equal(store_ident_find(r, "phone", "+79163333333", &A, &found, NULL), KT_ENOTFOUND);
+    store_read_end(r);
+}
+
+static void merge_moves_everything_and_old_id_answers_with_survivor(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t a = insert_customer(w, "+79164444444");
+    int64_t b = insert_customer(w, "+79165555555");
+    int64_t c = insert_customer(w, "+79166666666");
+    struct history_entry h = {0,    b,    5,    "profile.phone", "set", NULL, "+79165555555", "pos",
+                              NULL, NULL, "rid"};
+    assert_int_equal(store_history_add(w, &h, NULL), KT_OK);
+    assert_int_equal(store_merge_candidate_add(w, b, a, "shared_identifier", 5, NULL), KT_OK);
+    assert_int_equal(store_merge_candidate_add(w, a, b, "shared_identifier", 6, NULL), KT_OK);
+    int64_t open = 0;
+    assert_int_equal(store_merge_candidate_count(w, a, &open, NULL), KT_OK);
+    assert_true(open == 1);
+    /* c into b, then b into a: c must follow to a in one hop */
+    assert_int_equal(store_ident_move(w, c, b, NULL), KT_OK);
+    assert_int_equal(store_customer_set_merged(w, c, b, 7, NULL), KT_OK);
+    assert_int_equal(store_ident_move(w, b, a, NULL), KT_OK);
+    assert_int_equal(store_history_move(w, b, a, NULL), KT_OK);
+    assert_int_equal(store_customer_set_merged(w, b, a, 8, NULL), KT_OK);
+    assert_int_equal(store_merge_candidate_resolve(w, a, b, 8, NULL), KT_OK);
+    assert_int_equal(store_merge_candidate_count(w, a, &open, NULL), KT_OK);
+    assert_true(open == 0);
+
+    struct customer cc, ca;
+    assert_int_equal(store_customer_get(w, c, &A, &cc, NULL), KT_OK);
+    assert_true(cc.merged_into == a);
+    struct customer survivor;
+    assert_int_equal(store_customer_get_by_id(w, cc.id, &A, &survivor, NULL), KT_OK);
+    assert_true(survivor.ck == a);
+    assert_int_equal(store_customer_get(w, a, &A, &ca, NULL), KT_OK);
+    struct ident *ids;
+    size_t n;
+    assert_int_equal(store_ident_list(w, a, &A, &ids, &n, NULL), KT_OK);
+    assert_int_equal(n, 3);
+    const char **merged;
+    assert_int_equal(store_customer_merged_from(w, a, &A, &merged, &n, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    struct history_entry *hs;
+    assert_int_equal(store_history_list(w, a, 0, 10, &A, &hs, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(hs[0].new_value, "+79165555555");
+    /* merged customers are not listed */
+    struct customer *list;
+    assert_int_equal(store_customer_list(w, NULL, 100, &A, &list, &n, NULL), KT_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(list[i].ck != b && list[i].ck != c);
+    }
+    wcommit(w);
+}
+
+static void list_pages_by_cursor(void **state)
+{
+    struct store_conn *w = wbegin();
+    char phone[16];
+    for (int i = 0; i < 25; i++) {
+        kt_snprintf(phone, sizeof(phone), "+7917000%04d", i);
+        insert_customer(w, arena_strdup(&A, phone));
+    }
+    wcommit(w);
+    struct store_conn *r;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    const char *cursor = NULL;
+    size_t total = 0, n;
+    char last[ID_MAX] = "";
+    do {
+        struct customer *page;
+        assert_int_equal(store_customer_list(r, cursor, 10, &A, &page, &n, NULL), KT_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(strcmp(page[i].id, last) > 0);
+            kt_strlcpy(last, page[i].id, sizeof(last));
+        }
+        total += n;
+        cursor = n ? arena_strdup(&A, page[n - 1].id) : NULL;
+    } while (n == 10);
+    assert_int_equal(total, 25);
+    store_read_end(r);
+}
+
+static void attributes_keys_and_idempotency(void **state)
+{
+    struct store_conn *w = wbegin();
+    struct attr_def d = {"pets", "list", "enum", "[\"cat\",\"dog\"]", "Питомцы", NULL, 1, 1};
+    assert_int_equal(store_attr_put(w, &d, NULL), KT_OK);
+    d.title = "Pets";
+    d.updated_at = 2;
+    assert_int_equal(store_attr_put(w, &d, NULL), KT_OK);
+    struct attr_def got;
+    assert_int_equal(store_attr_get(w, "pets", &A, &got, NULL), KT_OK);
+    assert_string_equal(got.title, "Pets");
+    assert_true(got.created_at == 1 && got.updated_at == 2);
+    bool used = true;
+    assert_int_equal(store_attr_in_use(w, "pets", &used, NULL), KT_OK);
+    assert_false(used);
+    insert_customer(w, "+79167777777"); /* holds pets */
+    assert_int_equal(store_attr_in_use(w, "pets", &used, NULL), KT_OK);
+    assert_true(used);
+
+    struct api_key k;
+    memset(&k, 0, sizeof(k));
+    kt_strlcpy(k.id, "abcdefghjkmn", sizeof(k.id));
+    k.name = "till 1";
+    k.scope = SCOPE_POS;
+    memset(k.hash, 7, sizeof(k.hash));
+    k.created_at = 3;
+    assert_int_equal(store_key_insert(w, &k, NULL), KT_OK);
+    assert_int_equal(store_key_revoke(w, "abcdefghjkmn", 4, NULL), KT_OK);
+    assert_int_equal(store_key_revoke(w, "abcdefghjkmn", 5, NULL), KT_ENOTFOUND);
+    struct api_key gk;
+    assert_int_equal(store_key_get(w, "abcdefghjkmn", &A, &gk, NULL), KT_OK);
+    assert_true(gk.revoked_at == 4 && gk.scope == SCOPE_POS && gk.hash[31] == 7);
+
+    struct idem_record rec = {"abcdefghjkmn", "idem-1", {1, 2, 3}, 201, "{\"a\":1}", 100};
+    assert_int_equal(store_idem_put(w, &rec, NULL), KT_OK);
+    struct idem_record g;
+    assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL), KT_OK);
+    assert_int_equal(g.status, 201);
+    assert_int_equal(g.req_hash[2], 3);
+    assert_int_equal(store_idem_expire(w, 101, NULL), KT_OK);
+    assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL), KT_ENOTFOUND);
+    wcommit(w);
+}
+
+/* Another process holding the write lock makes a writer give up with KT_EBUSY, not hang. */
+static void a_locked_database_is_busy(void **state)
+{
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(T.path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    struct store_conn *w;
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t t0 = clock_mono_ns();
+    assert_int_equal(store_write_begin(T.s, &w, &err), KT_EBUSY);
+    assert_string_equal(err.code, "store_busy");
+    assert_true(clock_mono_ns() - t0 < 5000000000LL);
+    /* readers are not blocked by a writer in WAL mode */
+    struct store_conn *r;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(store_ping(r, NULL), KT_OK);
+    store_read_end(r);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    wcommit(w);
+}
+
+static void *reader_thread(void *arg)
+{
+    for (int i = 0; i < 200; i++) {
+        struct store_conn *r;
+        if (store_read_begin(T.s, &r, NULL) != KT_OK) {
+            return (void *)1;
+        }
+        struct ident found;
+        struct arena a;
+        arena_init(&a, 0);
+        enum kt_rc rc = store_ident_find(r, "phone", "+79168888888", &a, &found, NULL);
+        arena_release(&a);
+        store_read_end(r);
+        if (rc != KT_OK && rc != KT_ENOTFOUND) {
+            return (void *)1;
+        }
+    }
+    return NULL;
+}
+
+static void readers_run_beside_the_writer(void **state)
+{
+    pthread_t th[12]; /* more than max_readers (8): some must wait for a pooled connection */
+    for (int i = 0; i < 12; i++) {
+        pthread_create(&th[i], NULL, reader_thread, NULL);
+    }
+    for (int i = 0; i < 20; i++) {
+        struct store_conn *w = wbegin();
+        char phone[16];
+        kt_snprintf(phone, sizeof(phone), "+7918000%04d", i);
+        insert_customer(w, arena_strdup(&A, phone));
+        wcommit(w);
+    }
+    for (int i = 0; i < 12; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+}
+
+static void a_newer_schema_is_refused(void **state)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(T.path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', "
+                                  "0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE};
+    struct store *s2 = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_open(&o, &s2, &err), KT_ESTORE);
+    assert_string_equal(err.code, "schema_ahead");
+    assert_null(s2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrations_are_recorded_and_reapplying_is_a_no_op, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(customers_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(identifiers_are_unique, setup, teardown),
+        cmocka_unit_test_setup_teardown(rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(merge_moves_everything_and_old_id_answers_with_survivor,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(list_pages_by_cursor, setup, teardown),
+        cmocka_unit_test_setup_teardown(attributes_keys_and_idempotency, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_locked_database_is_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(readers_run_beside_the_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
