@@ -14,7 +14,7 @@
 
 #include "base/id.h"
 
-#define KEY_ID_CHARS 12
+#define KEY_ID_CHARS     12
 #define KEY_SECRET_CHARS 32
 
 const char *keys_scope_name(enum key_scope scope)

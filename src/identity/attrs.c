@@ -57,9 +57,9 @@ static enum kt_rc opt_text(const json_t *body, const char *key, size_t max, stru
     struct clean_out t;
     clean_text(json_string_value(v), json_string_length(v), max, a, &t);
     if (t.verdict == CLEAN_INVALID) {
-        return kt_err_set(err, KT_EINVAL, strcmp(t.reason, "too_long") == 0 ? "too_long"
-                                                                             : "invalid_value",
-                          key, "'%s' is not acceptable text (%s)", key, t.reason);
+        return kt_err_set(err, KT_EINVAL,
+                          strcmp(t.reason, "too_long") == 0 ? "too_long" : "invalid_value", key,
+                          "'%s' is not acceptable text (%s)", key, t.reason);
     }
     *out = t.value;
     return KT_OK;
@@ -147,8 +147,8 @@ enum kt_rc attr_def_decode(const char *name, const json_t *body, struct arena *a
     } else if (items != NULL) {
         return bad(err, "unexpected_field", "items", "only a list has items");
     }
-    bool needs_values = strcmp(out->type, "enum") == 0 ||
-                        (is_list && strcmp(out->items, "enum") == 0);
+    bool needs_values =
+        strcmp(out->type, "enum") == 0 || (is_list && strcmp(out->items, "enum") == 0);
     const json_t *vals = json_object_get(body, "values");
     enum kt_rc rc = KT_OK;
     if (needs_values) {
@@ -230,8 +230,7 @@ static bool enum_has(const char *values, const char *s)
 
 /* One scalar of type `type` (string, number, boolean, date, enum). */
 static enum kt_rc check_scalar(const char *type, const char *values, const json_t *v,
-                               const char *field, struct arena *a, json_t **out,
-                               struct kt_err *err)
+                               const char *field, struct arena *a, json_t **out, struct kt_err *err)
 {
     if (strcmp(type, "number") == 0) {
         if (!json_is_number(v) || !isfinite(json_number_value(v))) {

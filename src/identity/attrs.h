@@ -14,9 +14,9 @@
 #include "base/err.h"
 #include "store/model.h"
 
-#define ATTR_LIST_MAX 100   /* items in one list value */
-#define ATTR_VALUES_MAX 200 /* allowed values of one enum */
-#define ATTR_TEXT_MAX 1000  /* bytes of one string value */
+#define ATTR_LIST_MAX   100  /* items in one list value */
+#define ATTR_VALUES_MAX 200  /* allowed values of one enum */
+#define ATTR_TEXT_MAX   1000 /* bytes of one string value */
 
 /* [a-z][a-z0-9_]{0,39}, and not the name of a profile field. */
 bool attr_name_valid(const char *name);

@@ -252,8 +252,8 @@ static struct cand *gather(const struct upsert_req *req, struct arena *a, size_t
             id.verified = (req->verify & bit(f)) != 0;
         }
         size_t k = 0;
-        while (k < *n && !(strcmp(cs[k].id.kind, id.kind) == 0 &&
-                           strcmp(cs[k].id.value, id.value) == 0)) {
+        while (k < *n &&
+               !(strcmp(cs[k].id.kind, id.kind) == 0 && strcmp(cs[k].id.value, id.value) == 0)) {
             k++;
         }
         if (k == *n) {
@@ -387,14 +387,14 @@ static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, str
         struct customer other;
         enum kt_rc rc = store_customer_get(x->w, cs[i].owner, x->a, &other, err);
         if (rc == KT_OK) {
-            rc = store_merge_candidate_add(x->w, x->c->ck, cs[i].owner, "shared_identifier",
-                                           x->now, err);
+            rc = store_merge_candidate_add(x->w, x->c->ck, cs[i].owner, "shared_identifier", x->now,
+                                           err);
         }
         if (rc != KT_OK) {
             return rc;
         }
-        struct ident_conflict *cf = arena_push(x->a, &x->res->conflicts, &x->res->n_conflicts,
-                                               &x->cap_conf, sizeof(*cf));
+        struct ident_conflict *cf =
+            arena_push(x->a, &x->res->conflicts, &x->res->n_conflicts, &x->cap_conf, sizeof(*cf));
         cf->customer_id = arena_strdup(x->a, other.id);
         cf->identifier = cs[i].id.kind;
         warn(x, "identifier_conflict", arena_printf(x->a, "identifiers.%s", cs[i].id.kind));
@@ -478,8 +478,7 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
 }
 
 enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert_req *req,
-                       int64_t now, struct arena *a, struct upsert_result *res,
-                       struct kt_err *err)
+                       int64_t now, struct arena *a, struct upsert_result *res, struct kt_err *err)
 {
     memset(res, 0, sizeof(*res));
     struct ctx x;

@@ -78,8 +78,7 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
 /* Applies a request to the customer `id` (PATCH /v1/customers/{id}). An identifier that belongs
  * to another customer refuses the whole request with KT_ECONFLICT. */
 enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert_req *req,
-                       int64_t now, struct arena *a, struct upsert_result *res,
-                       struct kt_err *err);
+                       int64_t now, struct arena *a, struct upsert_result *res, struct kt_err *err);
 
 /* Merges customer `from_id` into `into_id`: identifiers and history move, the profile combines by
  * survivorship, and `from_id` answers with the survivor from then on. */

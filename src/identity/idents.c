@@ -13,8 +13,8 @@
 #include "clean/clean.h"
 #include "identity/identity.h"
 
-static const char *const social[] = {"vk",     "ok",     "telegram", "whatsapp", "viber",
-                                     "max",    "yandex", "google",   "apple",    "mailru"};
+static const char *const social[] = {"vk",  "ok",     "telegram", "whatsapp", "viber",
+                                     "max", "yandex", "google",   "apple",    "mailru"};
 
 bool ident_social_valid(const char *network)
 {
