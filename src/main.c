@@ -20,7 +20,7 @@
 #include "http/server.h"
 #include "store/store.h"
 
-#define DEFAULT_DB "data/kartoteka.db"
+#define DEFAULT_DB     "data/kartoteka.db"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 
 struct opts {
@@ -32,7 +32,7 @@ struct opts {
     int64_t busy_ms;
     int64_t grace_ms;
     bool no_migrate;
-    bool status;      /* migrate --status */
+    bool status;       /* migrate --status */
     const char *scope; /* keys create */
     const char *name;  /* keys create */
 };
@@ -51,8 +51,21 @@ static int usage_error(const char *verb, const char *msg)
 
 /* ---- shared flags ---------------------------------------------------------------------------- */
 
-enum { OPT_DB = 1000, OPT_LISTEN, OPT_LOG, OPT_THREADS, OPT_MAX_BODY, OPT_BUSY, OPT_SECRET,
-       OPT_NO_MIGRATE, OPT_GRACE, OPT_STATUS, OPT_SCOPE, OPT_NAME, OPT_HELP };
+enum {
+    OPT_DB = 1000,
+    OPT_LISTEN,
+    OPT_LOG,
+    OPT_THREADS,
+    OPT_MAX_BODY,
+    OPT_BUSY,
+    OPT_SECRET,
+    OPT_NO_MIGRATE,
+    OPT_GRACE,
+    OPT_STATUS,
+    OPT_SCOPE,
+    OPT_NAME,
+    OPT_HELP
+};
 
 static const struct option long_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
@@ -92,20 +105,47 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     int c;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB: o->db = optarg; break;
-        case OPT_LISTEN: o->listen = optarg; break;
-        case OPT_LOG: level = optarg; break;
-        case OPT_THREADS: threads = optarg; break;
-        case OPT_MAX_BODY: max_body = optarg; break;
-        case OPT_BUSY: busy = optarg; break;
-        case OPT_SECRET: o->secret_file = optarg; break;
-        case OPT_NO_MIGRATE: o->no_migrate = true; break;
-        case OPT_GRACE: grace = optarg; break;
-        case OPT_STATUS: o->status = true; break;
-        case OPT_SCOPE: o->scope = optarg; break;
-        case OPT_NAME: o->name = optarg; break;
-        case OPT_HELP: fputs(help, stdout); return 1;
-        default: return usage_error(verb, "unknown or incomplete option");
+        case OPT_DB:
+            o->db = optarg;
+            break;
+        case OPT_LISTEN:
+            o->listen = optarg;
+            break;
+        case OPT_LOG:
+            level = optarg;
+            break;
+        case OPT_THREADS:
+            threads = optarg;
+            break;
+        case OPT_MAX_BODY:
+            max_body = optarg;
+            break;
+        case OPT_BUSY:
+            busy = optarg;
+            break;
+        case OPT_SECRET:
+            o->secret_file = optarg;
+            break;
+        case OPT_NO_MIGRATE:
+            o->no_migrate = true;
+            break;
+        case OPT_GRACE:
+            grace = optarg;
+            break;
+        case OPT_STATUS:
+            o->status = true;
+            break;
+        case OPT_SCOPE:
+            o->scope = optarg;
+            break;
+        case OPT_NAME:
+            o->name = optarg;
+            break;
+        case OPT_HELP:
+            fputs(help, stdout);
+            return 1;
+        default:
+            return usage_error(verb, "unknown or incomplete option");
         }
     }
     enum log_level lvl;
@@ -193,7 +233,7 @@ static int load_secret(const struct opts *o, struct store *s, struct key_secret 
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = keys_secret_check(w, secret, &err);
-        rc = store_write_end(w, rc == KT_OK, &err);
+        rc = store_write_end(w, rc, &err);
     }
     if (rc != KT_OK) {
         report("the key secret does not fit", &err);
@@ -202,7 +242,8 @@ static int load_secret(const struct opts *o, struct store *s, struct key_secret 
     return 0;
 }
 
-/* ---- serve ------------------------------------------------------------------------------------ */
+/* ---- serve ------------------------------------------------------------------------------------
+ */
 
 static const char serve_help[] =
     "usage: kartoteka serve [options]\n"
@@ -241,10 +282,10 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
     if (rc == KT_OK) {
         rc = store_key_list(w, &a, &keys, &n, &err);
         if (rc == KT_OK && n == 0) {
-            rc = keys_create(w, secret, "first admin key", SCOPE_ADMIN, clock_now_ms(), token,
-                             &key, &err);
+            rc = keys_create(w, secret, "first admin key", SCOPE_ADMIN, clock_now_ms(), token, &key,
+                             &err);
         }
-        rc = store_write_end(w, rc == KT_OK, &err);
+        rc = store_write_end(w, rc, &err);
     }
     arena_release(&a);
     if (rc != KT_OK) {
@@ -328,7 +369,8 @@ out:
     return code;
 }
 
-/* ---- migrate ------------------------------------------------------------------------------------ */
+/* ---- migrate ------------------------------------------------------------------------------------
+ */
 
 static const char migrate_help[] =
     "usage: kartoteka migrate [--db PATH] [--status]\n"
@@ -371,7 +413,8 @@ static int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
-/* ---- keys --------------------------------------------------------------------------------------- */
+/* ---- keys ---------------------------------------------------------------------------------------
+ */
 
 static const char keys_help[] =
     "usage: kartoteka keys create --scope admin|pos|collect --name TEXT\n"
@@ -407,7 +450,7 @@ static int keys_create_cmd(struct store *s, const struct opts *o)
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = keys_create(w, &secret, o->name, scope, clock_now_ms(), token, &key, &err);
-        rc = store_write_end(w, rc == KT_OK, &err);
+        rc = store_write_end(w, rc, &err);
     }
     sodium_memzero(&secret, sizeof(secret));
     if (rc != KT_OK) {
@@ -461,7 +504,7 @@ static int keys_revoke_cmd(struct store *s, const char *id)
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = store_key_revoke(w, id, clock_now_ms(), &err);
-        rc = store_write_end(w, rc == KT_OK, &err);
+        rc = store_write_end(w, rc, &err);
     }
     if (rc != KT_OK) {
         fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
@@ -507,7 +550,8 @@ static int cmd_keys(int argc, char **argv)
     return code;
 }
 
-/* ---- the command ------------------------------------------------------------------------------- */
+/* ---- the command -------------------------------------------------------------------------------
+ */
 
 static const char main_help[] =
     "usage: kartoteka <command> [options]\n"

@@ -74,7 +74,7 @@ void api_attributes_put(struct http_req *r)
         return;
     }
     enum kt_rc rc = put_def(w, &def, clock_now_ms(), &status, r->arena, &err);
-    if (store_write_end(w, rc == KT_OK, &err) != KT_OK || rc != KT_OK) {
+    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }

@@ -20,7 +20,7 @@
 #include "base/id.h"
 #include "base/num.h"
 
-#define IDEM_TTL_MS (24LL * 3600 * 1000)
+#define IDEM_TTL_MS  (24LL * 3600 * 1000)
 #define IDEM_KEY_MAX 128
 
 /* ---- views ------------------------------------------------------------------------------- */
@@ -93,9 +93,9 @@ static json_t *conflicts_json(const struct upsert_result *res)
 {
     json_t *c = json_array();
     for (size_t i = 0; i < res->n_conflicts; i++) {
-        json_array_append_new(c, json_pack("{s:s, s:s}", "customer_id",
-                                           res->conflicts[i].customer_id, "identifier",
-                                           res->conflicts[i].identifier));
+        json_array_append_new(c,
+                              json_pack("{s:s, s:s}", "customer_id", res->conflicts[i].customer_id,
+                                        "identifier", res->conflicts[i].identifier));
     }
     return c;
 }
@@ -238,8 +238,8 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
         return err ? err->rc : KT_ESTORE;
     }
     *status = res.created ? 201 : 200;
-    *reply = json_pack("{s:b, s:o, s:o, s:o}", "created", res.created, "customer", view,
-                       "warnings", warnings_json(&res), "conflicts", conflicts_json(&res));
+    *reply = json_pack("{s:b, s:o, s:o, s:o}", "created", res.created, "customer", view, "warnings",
+                       warnings_json(&res), "conflicts", conflicts_json(&res));
     return KT_OK;
 }
 
@@ -263,8 +263,8 @@ void api_customers_upsert(struct http_req *r)
         goto fail;
     }
     if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
-        api_customer_decode(body, false, defs, n_defs, r->key->scope, now, r->arena, &req,
-                            &err) != KT_OK) {
+        api_customer_decode(body, false, defs, n_defs, r->key->scope, now, r->arena, &req, &err) !=
+            KT_OK) {
         goto fail;
     }
     req.src.request_id = r->rid;
@@ -277,7 +277,7 @@ void api_customers_upsert(struct http_req *r)
     if (idem != NULL) {
         idem_hash(r, hash);
         if (idem_replay(r, w, idem, hash, &err)) {
-            store_write_end(w, false, NULL);
+            store_write_rollback(w);
             if (err.rc != KT_OK) {
                 goto fail;
             }
@@ -290,7 +290,7 @@ void api_customers_upsert(struct http_req *r)
     if (rc == KT_OK && idem != NULL) {
         rc = idem_store(r, w, idem, hash, status, reply, now, &err);
     }
-    rc = store_write_end(w, rc == KT_OK, &err);
+    rc = store_write_end(w, rc, &err);
     if (rc != KT_OK) {
         json_decref(reply);
         goto fail;
@@ -394,8 +394,8 @@ fail:
 
 void api_customers_list(struct http_req *r)
 {
-    static const char *const allowed[] = {"limit",    "cursor", "phone", "email",
-                                          "card",     "external", NULL};
+    static const char *const allowed[] = {"limit", "cursor",   "phone", "email",
+                                          "card",  "external", NULL};
     static const char *const lookups[] = {"phone", "email", "card", "external"};
     struct kt_err err;
     kt_err_reset(&err);
@@ -489,7 +489,7 @@ void api_customers_patch(struct http_req *r)
         view = api_customer_view(w, &res.cust, r->arena, &err);
         rc = view ? KT_OK : err.rc;
     }
-    if (store_write_end(w, rc == KT_OK, &err) != KT_OK || rc != KT_OK) {
+    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
         json_decref(view);
         goto fail;
     }
@@ -553,8 +553,9 @@ void api_customers_history(struct http_req *r)
     json_t *next = n == (size_t)limit
                        ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
                        : json_null();
-    http_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items,
-                                      "next_cursor", next));
+    http_reply_json(
+        r, 200,
+        json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));
     return;
 fail:
     http_reply_error(r, &err);
@@ -596,8 +597,7 @@ void api_customers_merge(struct http_req *r)
                    id_valid(r->params[0], "c_") ? "from" : "id", "customer not found");
         goto fail;
     }
-    struct ident_source src = {"admin", NULL,
-                               json_string_value(json_object_get(body, "operator")),
+    struct ident_source src = {"admin", NULL, json_string_value(json_object_get(body, "operator")),
                                clock_now_ms(), r->rid};
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
@@ -609,7 +609,7 @@ void api_customers_merge(struct http_req *r)
         view = api_customer_view(w, &cu, r->arena, &err);
         rc = view ? KT_OK : err.rc;
     }
-    if (store_write_end(w, rc == KT_OK, &err) != KT_OK || rc != KT_OK) {
+    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
         json_decref(view);
         goto fail;
     }

@@ -22,9 +22,9 @@
 #include "clean/clean.h"
 #include "identity/attrs.h"
 
-#define MAX_IDENTS 50
+#define MAX_IDENTS      50
 #define SOURCE_TEXT_MAX 64
-#define FUTURE_SKEW_MS (5 * 60 * 1000)
+#define FUTURE_SKEW_MS  (5 * 60 * 1000)
 
 struct dec {
     struct upsert_req *req;
@@ -56,8 +56,8 @@ static enum kt_rc text_value(struct dec *d, const json_t *v, const char *field, 
     clean_text(json_string_value(v), json_string_length(v), max, d->a, &t);
     if (t.verdict == CLEAN_INVALID) {
         if (strcmp(t.reason, "too_long") == 0) {
-            return kt_err_set(d->err, KT_EINVAL, "too_long", field,
-                              "'%s' is longer than %zu bytes", field, max);
+            return kt_err_set(d->err, KT_EINVAL, "too_long", field, "'%s' is longer than %zu bytes",
+                              field, max);
         }
         return kt_err_set(d->err, KT_EINVAL, "invalid_value", field,
                           "'%s' is not acceptable text (%s)", field, t.reason);
@@ -99,8 +99,8 @@ static enum kt_rc decode_source(struct dec *d, const json_t *src)
                 rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field,
                                 "'%s' must be an RFC 3339 time", field);
             } else if (s->observed_at > d->now + FUTURE_SKEW_MS) {
-                rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field,
-                                "'%s' lies in the future", field);
+                rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field, "'%s' lies in the future",
+                                field);
             }
         } else {
             rc = unknown(d, field);
@@ -334,8 +334,8 @@ static const struct attr_def *find_def(const struct attr_def *defs, size_t n, co
     return NULL;
 }
 
-static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs,
-                                    const struct attr_def *defs, size_t n_defs)
+static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const struct attr_def *defs,
+                                    size_t n_defs)
 {
     if (!json_is_object(attrs)) {
         return wrong_type(d, "attributes", "an object");

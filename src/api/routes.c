@@ -4,8 +4,8 @@
  */
 #include "api/api.h"
 
-#define ADMIN SCOPE_ADMIN
-#define POS SCOPE_POS
+#define ADMIN   SCOPE_ADMIN
+#define POS     SCOPE_POS
 #define COLLECT SCOPE_COLLECT
 
 const struct route api_routes[] = {

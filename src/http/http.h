@@ -29,24 +29,24 @@ struct metrics;
 typedef void (*http_handler_fn)(struct http_req *r);
 
 #define ROUTE_PUBLIC 0u /* scopes == 0: no key needed */
-#define ROUTE_ALL (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
+#define ROUTE_ALL    (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
 
 struct route {
     enum http_method method;
-    const char *pattern;     /* "/v1/customers/{id}": literal segments and {name} parameters */
+    const char *pattern; /* "/v1/customers/{id}": literal segments and {name} parameters */
     http_handler_fn handler;
-    unsigned scopes;         /* key scopes allowed (bitmask of enum key_scope), 0 = public */
-    bool json_body;          /* the route takes a JSON body */
+    unsigned scopes; /* key scopes allowed (bitmask of enum key_scope), 0 = public */
+    bool json_body;  /* the route takes a JSON body */
 };
 
 /* Shared by all threads; immutable after start-up except where marked. */
 struct kt_app {
     struct store *store;
-    struct key_secret secret;  /* keys the API key hashes */
-    size_t max_body;           /* bytes */
-    int64_t started_at;        /* ms */
-    atomic_bool draining;      /* set at shutdown: /readyz answers 503 */
-    struct metrics *metrics;   /* owned by the server */
+    struct key_secret secret; /* keys the API key hashes */
+    size_t max_body;          /* bytes */
+    int64_t started_at;       /* ms */
+    atomic_bool draining;     /* set at shutdown: /readyz answers 503 */
+    struct metrics *metrics;  /* owned by the server */
     const struct route *routes;
     size_t n_routes;
 };
@@ -59,19 +59,19 @@ struct http_req {
     const struct route *route;           /* matched route */
     const char *params[HTTP_MAX_PARAMS]; /* path parameters in pattern order */
     size_t n_params;
-    const char *body;                    /* NUL-terminated copy of the body, or "" */
+    const char *body; /* NUL-terminated copy of the body, or "" */
     size_t body_len;
-    const char *rid;                     /* request id (X-Request-Id) */
-    struct arena *arena;                 /* lives until the reply is sent */
+    const char *rid;     /* request id (X-Request-Id) */
+    struct arena *arena; /* lives until the reply is sent */
     struct kt_app *app;
-    const struct api_key *key;           /* the caller's key; NULL on public routes */
-    void *impl;                          /* server.c's connection; opaque */
-    struct store_conn *reader;           /* see http_req_reader(); owned by the server */
+    const struct api_key *key; /* the caller's key; NULL on public routes */
+    void *impl;                /* server.c's connection; opaque */
+    struct store_conn *reader; /* see http_req_reader(); owned by the server */
 
     /* the reply (set through http_reply_*) */
     int status;
-    json_t *json;          /* owned */
-    char *text;            /* owned (malloc); used when json is NULL */
+    json_t *json; /* owned */
+    char *text;   /* owned (malloc); used when json is NULL */
     size_t text_len;
     const char *text_type; /* Content-Type of text */
     int retry_after;       /* seconds, 0 = no Retry-After header */

@@ -32,7 +32,7 @@ struct route_stats {
 struct metrics {
     const struct route *routes; /* borrowed; lives as long as the server */
     size_t n_routes;
-    struct route_stats *stats;  /* n_routes + 1; the last is "unmatched" */
+    struct route_stats *stats; /* n_routes + 1; the last is "unmatched" */
     _Atomic uint64_t db[N_DB + 1];
     _Atomic uint64_t db_sum_ns;
     _Atomic uint64_t db_count;
@@ -72,8 +72,7 @@ void metrics_observe(struct metrics *m, int route, int status, int64_t dur_ns, i
     if (status >= 100 && status < 600) {
         atomic_fetch_add_explicit(&st->status[status - 100], 1, memory_order_relaxed);
     }
-    atomic_fetch_add_explicit(&st->lat[bucket(lat_bounds, N_LAT, dur_ns)], 1,
-                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->lat[bucket(lat_bounds, N_LAT, dur_ns)], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&st->lat_sum_ns, (uint64_t)dur_ns, memory_order_relaxed);
     atomic_fetch_add_explicit(&st->count, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->db[bucket(db_bounds, N_DB, db_ns)], 1, memory_order_relaxed);

@@ -68,8 +68,7 @@ void http_reply_json(struct http_req *r, int status, json_t *body)
     r->json = body;
 }
 
-void http_reply_text(struct http_req *r, int status, const char *type, const char *text,
-                     size_t len)
+void http_reply_text(struct http_req *r, int status, const char *type, const char *text, size_t len)
 {
     json_decref(r->json);
     r->json = NULL;
@@ -151,7 +150,8 @@ json_t *http_json_parse(const char *data, size_t len, struct kt_err *err)
     }
     if (!json_is_object(v)) {
         json_decref(v);
-        kt_err_set(err, KT_EINVAL, "body_not_object", NULL, "the request body must be a JSON object");
+        kt_err_set(err, KT_EINVAL, "body_not_object", NULL,
+                   "the request body must be a JSON object");
         if (err) {
             err->status = 400;
         }

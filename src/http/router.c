@@ -6,7 +6,6 @@
 
 #include <string.h>
 
-
 const char *http_method_name(enum http_method m)
 {
     static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "OTHER"};

@@ -16,7 +16,7 @@ struct route_match {
     int index;                           /* position in the table, -1 when none */
     const char *params[HTTP_MAX_PARAMS]; /* in the arena */
     size_t n_params;
-    unsigned allow;                      /* bit per enum http_method matching the path */
+    unsigned allow; /* bit per enum http_method matching the path */
 };
 
 void router_match(const struct route *routes, size_t n, enum http_method method, const char *path,

@@ -48,9 +48,9 @@ struct reqctx {
     struct arena arena;
     struct route_match m;
     struct buf body;
-    bool too_big;       /* the body passed max_body; the rest is drained */
-    int64_t t0;         /* monotonic ns at the first call */
-    int64_t db_ns;      /* database time of this request */
+    bool too_big;  /* the body passed max_body; the rest is drained */
+    int64_t t0;    /* monotonic ns at the first call */
+    int64_t db_ns; /* database time of this request */
     char rid[72];
 };
 
@@ -135,8 +135,8 @@ static bool rid_ok(const char *s)
     return true;
 }
 
-static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c,
-                                 const char *url, const char *method)
+static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c, const char *url,
+                                 const char *method)
 {
     struct reqctx *x = kt_calloc(1, sizeof(*x));
     x->srv = srv;
@@ -323,8 +323,8 @@ static void release_reader(struct reqctx *x)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size, void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **state)
 {
     struct http_server *srv = cls;
     struct reqctx *x = *state;
@@ -464,16 +464,15 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     struct http_server *s = kt_calloc(1, sizeof(*s));
     s->app = app;
     app->metrics = metrics_new(app->routes, app->n_routes);
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     (v6 ? MHD_USE_IPv6 : 0);
-    s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        o->conn_limit ? o->conn_limit : 1024u, MHD_OPTION_CONNECTION_TIMEOUT,
-        o->conn_timeout_s ? o->conn_timeout_s : 30u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+    unsigned flags =
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    s->d =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                         NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                         o->conn_limit ? o->conn_limit : 1024u, MHD_OPTION_CONNECTION_TIMEOUT,
+                         o->conn_timeout_s ? o->conn_timeout_s : 30u, MHD_OPTION_NOTIFY_COMPLETED,
+                         on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (s->d == NULL) {
         metrics_free(app->metrics);
         app->metrics = NULL;

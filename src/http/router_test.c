@@ -1,0 +1,67 @@
+/*
+ * router_test.c - path matching, parameters, literal-beats-parameter, 405 with Allow.
+ */
+#include "helpers.h"
+
+#include "http/router.h"
+
+static void h(struct http_req *r)
+{
+    (void)r;
+}
+
+static const struct route routes[] = {
+    {HTTP_GET, "/v1/customers", h, 1, false},
+    {HTTP_POST, "/v1/customers", h, 1, true},
+    {HTTP_GET, "/v1/customers/{id}", h, 1, false},
+    {HTTP_GET, "/v1/customers/lookup", h, 1, false},
+    {HTTP_POST, "/v1/customers/{id}/merge", h, 1, true},
+};
+
+static void matches(void **state)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct route_match m;
+    router_match(routes, 5, HTTP_GET, "/v1/customers/c_1", &a, &m);
+    assert_int_equal(m.index, 2);
+    assert_int_equal(m.n_params, 1);
+    assert_string_equal(m.params[0], "c_1");
+    router_match(routes, 5, HTTP_GET, "/v1/customers/lookup", &a, &m);
+    assert_int_equal(m.index, 3);
+    router_match(routes, 5, HTTP_POST, "/v1/customers/c_9/merge", &a, &m);
+    assert_int_equal(m.index, 4);
+    assert_string_equal(m.params[0], "c_9");
+    router_match(routes, 5, HTTP_POST, "/v1/customers", &a, &m);
+    assert_int_equal(m.index, 1);
+    arena_release(&a);
+}
+
+static void misses(void **state)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct route_match m;
+    router_match(routes, 5, HTTP_GET, "/v1/customer", &a, &m);
+    assert_null(m.route);
+    assert_int_equal(m.allow, 0);
+    router_match(routes, 5, HTTP_GET, "/v1/customers/", &a, &m); /* empty segment */
+    assert_null(m.route);
+    router_match(routes, 5, HTTP_GET, "/v1/customers/c_1/merge/x", &a, &m);
+    assert_null(m.route);
+    router_match(routes, 5, HTTP_DELETE, "/v1/customers", &a, &m);
+    assert_null(m.route);
+    assert_string_equal(router_allow_header(m.allow, &a), "GET, POST");
+    router_match(routes, 5, HTTP_OTHER, "/v1/customers/c_1/merge", &a, &m);
+    assert_string_equal(router_allow_header(m.allow, &a), "POST");
+    arena_release(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(matches),
+        cmocka_unit_test(misses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
