@@ -1,0 +1,152 @@
+"""Start, stop and the database underneath: the first key, environment settings, graceful
+shutdown with a request in flight, a busy database, migrations."""
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+
+from conftest import BIN, phone, src
+
+
+def test_first_start_prints_a_key_once(start_server):
+    s = start_server()
+    assert "curl -s -H 'Authorization: Bearer kt_" in s.stdout()
+    assert s.get("/v1/customers").status_code == 200
+    key = s.admin_key
+    s.stop()
+    s.start()
+    assert "kt_" not in s.stdout()  # no second key on the next start
+    assert s.get("/v1/customers", key=key).status_code == 200
+    assert "kt_" not in s.stderr()  # keys never reach the log
+
+
+def free_port():
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+def test_settings_come_from_the_environment(start_server, tmp_path):
+    # Flags win over the environment: the harness's --listen beats a bogus KARTOTEKA_LISTEN.
+    s = start_server(env={"KARTOTEKA_LISTEN": "bogus", "KARTOTEKA_MAX_BODY": "2048",
+                          "KARTOTEKA_THREADS": "3"})
+    assert "threads=3" in s.stderr()
+    r = s.post("/v1/customers", {"source": src(), "profile": {"phone": phone(),
+                                                              "address": "a" * 900}})
+    assert r.status_code == 201
+    r = s.post("/v1/customers", {"source": src(), "profile": {"address": "a" * 3000}})
+    assert r.status_code == 413
+    s.stop()
+
+    port = free_port()
+    env = dict(os.environ, KARTOTEKA_LISTEN=f"127.0.0.1:{port}", KARTOTEKA_LOG_LEVEL="warn",
+               KARTOTEKA_DB=str(tmp_path / "env.db"))
+    proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        import requests
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).ok
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert (tmp_path / "env.db").exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert b"level=info" not in err  # info lines are off at level warn
+
+
+def test_graceful_shutdown_finishes_the_request_in_flight(start_server):
+    s = start_server()
+    p = phone()
+    body = json.dumps({"source": src(), "profile": {"phone": p}}).encode()
+    host, port = s.url.split("//")[1].split(":")
+    sock = socket.create_connection((host, int(port)))
+    head = (f"POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {s.admin_key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    sock.sendall(head + body[:10])  # the request is now in flight
+    time.sleep(0.3)
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert s.proc.poll() is None, "the server quit with a request in flight"
+    sock.sendall(body[10:])
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        reply += sock.recv(65536)
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 201"), reply[:200]
+    log = s.stop()
+    assert "event=shutdown" in log and "unfinished_requests=0" in log
+    assert not os.path.exists(str(s.db) + "-wal") or os.path.getsize(str(s.db) + "-wal") == 0
+    con = sqlite3.connect(s.db)
+    n = con.execute("SELECT count(*) FROM identifiers WHERE value = ?", (p,)).fetchone()[0]
+    con.close()
+    assert n == 1  # what was answered is in the database
+
+
+def test_a_busy_database_answers_503_and_changes_nothing(start_server):
+    s = start_server(args=["--busy-timeout", "300"])
+    before = s.counts()
+    con = sqlite3.connect(s.db, timeout=5, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        r = s.post("/v1/customers", {"source": src(), "profile": {"phone": phone()}})
+        assert r.status_code == 503
+        assert r.headers["Retry-After"] == "1"
+        assert r.json()["error"]["code"] == "store_busy"
+        assert s.get("/healthz", key=None).status_code == 200
+        assert s.get("/v1/attributes").status_code == 200  # readers still work
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    assert s.counts() == before
+    r = s.post("/v1/customers", {"source": src(), "profile": {"phone": phone()}})
+    assert r.status_code == 201
+
+
+def test_readyz_and_metrics_survive_a_restart(start_server):
+    s = start_server()
+    assert s.get("/readyz", key=None).json()["status"] == "ready"
+    s.stop()
+    s.start()
+    assert s.get("/readyz", key=None).status_code == 200
+
+
+def test_migrate_command(tmp_path):
+    db = tmp_path / "m.db"
+    r = subprocess.run([BIN, "migrate", "--db", str(db), "--status"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and "schema version 0 of" in r.stdout
+    r = subprocess.run([BIN, "migrate", "--db", str(db)], capture_output=True, text=True)
+    assert r.returncode == 0 and "applied 1 migration" in r.stdout and "up to date" in r.stdout
+    r = subprocess.run([BIN, "migrate"], capture_output=True, text=True,
+                       env=dict(os.environ, KARTOTEKA_DB=str(db)))
+    assert r.returncode == 0 and "applied 0 migrations" in r.stdout
+
+
+def test_serve_refuses_an_old_schema_with_no_migrate(tmp_path):
+    db = tmp_path / "old.db"
+    sqlite3.connect(db).close()
+    r = subprocess.run([BIN, "serve", "--db", str(db), "--listen", "127.0.0.1:0", "--no-migrate"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "kartoteka migrate" in r.stderr
+
+
+def test_a_foreign_secret_is_refused(start_server):
+    s = start_server()
+    s.stop()
+    other = "ab" * 32
+    r = subprocess.run([BIN, "serve", "--db", str(s.db), "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=30,
+                       env=dict(os.environ, KARTOTEKA_SECRET=other))
+    assert r.returncode == 1
+    assert "secret" in r.stderr

@@ -1,0 +1,51 @@
+/*
+ * helpers.h - shared by the cmocka unit tests: a fresh temporary directory and store per test.
+ * Header-only so each test program stays one file plus the library.
+ */
+#ifndef KT_TESTS_HELPERS_H
+#define KT_TESTS_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "store/store.h"
+
+struct tmp_store {
+    char dir[64];
+    char path[128];
+    struct store *s;
+};
+
+static inline void tmp_store_open(struct tmp_store *t)
+{
+    assert_true(sodium_init() >= 0);
+    log_set_level(LOG_WARN);
+    kt_strlcpy(t->dir, "/tmp/kt-test-XXXXXX", sizeof(t->dir));
+    assert_non_null(mkdtemp(t->dir));
+    kt_snprintf(t->path, sizeof(t->path), "%s/k.db", t->dir);
+    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE};
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_open(&o, &t->s, &err), KT_OK);
+}
+
+static inline void tmp_store_close(struct tmp_store *t)
+{
+    store_close(t->s);
+    char cmd[160];
+    kt_snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+#endif
