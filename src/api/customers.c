@@ -113,7 +113,11 @@ static enum kt_rc load_defs(struct http_req *r, const json_t *body, struct attr_
     }
     struct store_conn *rd;
     enum kt_rc rc = http_req_reader(r, &rd, err);
-    return rc == KT_OK ? store_attr_list(rd, r->arena, defs, n, err) : rc;
+    if (rc == KT_OK) {
+        rc = store_attr_list(rd, r->arena, defs, n, err);
+    }
+    http_req_reader_end(r); /* the write that follows must not hold a snapshot */
+    return rc;
 }
 
 /* Inside the write transaction: the declarations the body was checked against still stand. */

@@ -87,9 +87,10 @@ const char *http_req_query(struct http_req *r, const char *name);
 /* Refuses (400 unknown_parameter) any query parameter not in the NULL-terminated `allowed`. */
 enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err);
 
-/* The request's read connection, opened on first use with a snapshot that lasts until the
- * handler returns. */
+/* The request's read connection, opened on first use with a snapshot that lasts until
+ * http_req_reader_end() or the end of the handler. End it before beginning a write. */
 enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err);
+void http_req_reader_end(struct http_req *r);
 
 /* Parses the body as a JSON object (new reference) or raises 400 with the byte offset. */
 json_t *http_req_json(struct http_req *r, struct kt_err *err);

@@ -117,6 +117,14 @@ enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct k
     return KT_OK;
 }
 
+void http_req_reader_end(struct http_req *r)
+{
+    if (r->reader != NULL) {
+        store_read_end(r->reader);
+        r->reader = NULL;
+    }
+}
+
 /* ---- the request life cycle ---------------------------------------------------------------- */
 
 static bool rid_ok(const char *s)
@@ -202,6 +210,9 @@ static bool authorize(struct reqctx *x)
     enum kt_rc rc = http_req_reader(r, &rd, &e);
     if (rc == KT_OK) {
         rc = keys_verify(rd, &r->app->secret, tok, strlen(tok), &x->arena, key, &e);
+    }
+    if (r->method != HTTP_GET) {
+        http_req_reader_end(r); /* a handler that writes must not hold a snapshot */
     }
     if (rc != KT_OK) {
         http_reply_error(r, &e);
@@ -314,14 +325,6 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
     return ret;
 }
 
-static void release_reader(struct reqctx *x)
-{
-    if (x->r.reader != NULL) {
-        store_read_end(x->r.reader);
-        x->r.reader = NULL;
-    }
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **state)
@@ -345,7 +348,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                  * reading. The connection is closed afterwards. */
                 dispatch(x);
                 x->db_ns += store_db_time_take();
-                release_reader(x);
+                http_req_reader_end(&x->r);
                 return queue(x, c);
             }
         }
@@ -364,7 +367,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES; /* replied already, before the body */
     }
     dispatch(x);
-    release_reader(x);
+    http_req_reader_end(&x->r);
     x->db_ns += store_db_time_take();
     return queue(x, c);
 }
@@ -377,7 +380,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     if (x == NULL) {
         return;
     }
-    release_reader(x);
+    http_req_reader_end(&x->r);
     int64_t dur = clock_mono_ns() - x->t0;
     int status = x->r.status ? x->r.status : 499; /* 499: the client went away first */
     metrics_observe(srv->app->metrics, x->m.index, status, dur, x->db_ns);
@@ -460,7 +463,10 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
         return rc;
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 0 ? ncpu * 2 : 2);
+    /* One worker per CPU measured best for cash-desk lookups (BENCHMARKS.md): more threads than
+     * cores only add scheduling delay to the tail. At least two, so one waiting for the writer
+     * does not stop everything. */
+    unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
     struct http_server *s = kt_calloc(1, sizeof(*s));
     s->app = app;
     app->metrics = metrics_new(app->routes, app->n_routes);

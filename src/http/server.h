@@ -13,7 +13,7 @@ struct http_server;
 
 struct http_server_opts {
     const char *listen;      /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (0 = any free port) */
-    unsigned threads;        /* worker threads; 0 = 2 per CPU */
+    unsigned threads;        /* worker threads; 0 = one per CPU, at least 2 */
     unsigned conn_limit;     /* open connections; 0 = 1024 */
     unsigned conn_timeout_s; /* idle connection timeout; 0 = 30 */
 };

@@ -11,7 +11,8 @@
 
 #include "base/clock.h"
 
-static _Thread_local int64_t db_ns; /* this thread's database time since the last take */
+static _Thread_local int64_t db_ns;  /* this thread's database time since the last take */
+static _Thread_local int reads_open; /* read snapshots this thread holds */
 
 int64_t store_db_time_take(void)
 {
@@ -53,7 +54,11 @@ enum kt_rc store_migrate(struct store *s, int *applied, struct kt_err *err)
 
 enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err)
 {
-    TIMED(s->ops->read_begin(s, out, err));
+    int64_t t0 = clock_mono_ns();
+    enum kt_rc rc = s->ops->read_begin(s, out, err);
+    db_ns += clock_mono_ns() - t0;
+    reads_open += rc == KT_OK;
+    return rc;
 }
 
 void store_read_end(struct store_conn *c)
@@ -62,11 +67,19 @@ void store_read_end(struct store_conn *c)
         int64_t t0 = clock_mono_ns();
         c->ops->read_end(c);
         db_ns += clock_mono_ns() - t0;
+        reads_open--;
     }
 }
 
 enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err)
 {
+    if (reads_open > 0) {
+        /* A thread that waits for the writer while it holds a snapshot can stall the checkpoint
+         * that waits for that snapshot: a bug, refused loudly. */
+        *out = NULL;
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                          "a write was begun while this thread holds a read snapshot");
+    }
     TIMED(s->ops->write_begin(s, out, err));
 }
 

@@ -10,6 +10,9 @@
  *     timeout), opens a write transaction and hands it out; store_write_end() commits or rolls
  *     back and gives it back. Writes are serialised, reads see the last commit.
  *
+ * A thread must end its read snapshot before it begins a write (store_write_begin refuses
+ * otherwise): a snapshot held while waiting for the writer would hold up the checkpoint.
+ *
  * When the database is locked for longer than the busy timeout (another process holds it), calls
  * fail with KT_EBUSY, which the HTTP layer turns into 503 with Retry-After. Every call adds its
  * duration to the calling thread's database-time counter (store_db_time_take()) for /metrics.
