@@ -72,8 +72,9 @@ def test_logs_hold_no_personal_data(server):
     assert "event=request" in log
     for secret in (p, p[1:], "Синтетия", "synthetic.person", "Тестовая"):
         assert secret not in log
-    # Every request is logged with its route pattern, never its path or query string.
+    # Every request is logged with its route pattern and request id, never its path or query.
     assert 'route="/v1/customers"' in log
+    assert f"rid={r.headers['X-Request-Id']} " in log
     assert "?phone" not in log
 
 
@@ -87,3 +88,16 @@ def test_every_command_has_help(server):
     assert r.returncode == 2 and "--help" in r.stderr
     r = subprocess.run([BIN, "frobnicate"], capture_output=True, text=True)
     assert r.returncode == 2
+
+
+def test_an_announced_huge_body_is_refused_before_it_is_sent(server):
+    import socket
+    host, port = server.url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(("POST /v1/customers HTTP/1.1\r\nHost: x\r\n"
+                      f"Authorization: Bearer {server.admin_key}\r\n"
+                      "Content-Type: application/json\r\nContent-Length: 104857600\r\n"
+                      "Expect: 100-continue\r\n\r\n").encode())
+        reply = sock.recv(65536)
+    assert reply.startswith(b"HTTP/1.1 413"), reply[:100]
+    assert b'"body_too_large"' in reply

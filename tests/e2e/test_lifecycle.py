@@ -112,10 +112,11 @@ def test_a_busy_database_answers_503_and_changes_nothing(start_server):
     assert r.status_code == 201
 
 
-def test_readyz_and_metrics_survive_a_restart(start_server):
+def test_sigint_stops_cleanly_and_a_restart_serves_again(start_server):
     s = start_server()
     assert s.get("/readyz", key=None).json()["status"] == "ready"
-    s.stop()
+    log = s.stop(sig=signal.SIGINT)
+    assert "signal=SIGINT" in log
     s.start()
     assert s.get("/readyz", key=None).status_code == 200
 
