@@ -13,6 +13,7 @@ SECS=${KT_BENCH_SECONDS:-15}
 RUNS=${KT_BENCH_RUNS:-3}
 CONNS=${KT_BENCH_CONNECTIONS:-32}
 here=$(cd "$(dirname "$0")" && pwd)
+export KT_BENCH_DIR=$here
 work=$(mktemp -d /tmp/kt-bench-XXXXXX)
 db=$work/base.db
 results=$work/results

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "store/store.h"
@@ -46,6 +47,26 @@ static inline void tmp_store_close(struct tmp_store *t)
     char cmd[160];
     kt_snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* The usual fixture: a fresh store in T and an arena in A for each test. */
+static struct tmp_store T __attribute__((unused));
+static struct arena A __attribute__((unused));
+
+static inline int store_setup(void **state)
+{
+    (void)state;
+    tmp_store_open(&T);
+    arena_init(&A, 0);
+    return 0;
+}
+
+static inline int store_teardown(void **state)
+{
+    (void)state;
+    arena_release(&A);
+    tmp_store_close(&T);
+    return 0;
 }
 
 #endif

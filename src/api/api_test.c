@@ -88,8 +88,6 @@ static void every_description_is_a_route(void **state)
     json_decref(doc);
 }
 
-static struct arena A;
-
 static enum kt_rc decode(const char *text, bool patch, enum key_scope scope, struct upsert_req *r,
                          struct kt_err *err)
 {

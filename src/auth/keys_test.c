@@ -8,20 +8,6 @@
 
 #include "auth/keys.h"
 
-static struct tmp_store T;
-
-static int setup(void **state)
-{
-    tmp_store_open(&T);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    tmp_store_close(&T);
-    return 0;
-}
-
 static void created_key_verifies_and_revoked_does_not(void **state)
 {
     char path[160];
@@ -95,7 +81,8 @@ static void secret_from_environment(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(created_key_verifies_and_revoked_does_not, setup, teardown),
+        cmocka_unit_test_setup_teardown(created_key_verifies_and_revoked_does_not, store_setup,
+                                        store_teardown),
         cmocka_unit_test(secret_from_environment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

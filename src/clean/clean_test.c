@@ -5,8 +5,6 @@
 
 #include "clean/clean.h"
 
-static struct arena A;
-
 static int setup(void **state)
 {
     arena_init(&A, 0);

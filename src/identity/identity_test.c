@@ -7,23 +7,6 @@
 #include "base/clock.h"
 #include "identity/identity.h"
 
-static struct tmp_store T;
-static struct arena A;
-
-static int setup(void **state)
-{
-    tmp_store_open(&T);
-    arena_init(&A, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    arena_release(&A);
-    tmp_store_close(&T);
-    return 0;
-}
-
 static struct upsert_req req(const char *channel, int64_t observed_at)
 {
     struct upsert_req r;
@@ -327,7 +310,7 @@ static void attributes_follow_newest_and_clear(void **state)
 
 int main(void)
 {
-#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         T_(creates_then_finds_by_any_identifier),      T_(no_identifier_is_refused),
         T_(verified_value_survives_unverified_change), T_(newest_observation_wins),

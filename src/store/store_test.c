@@ -10,23 +10,6 @@
 #include "base/clock.h"
 #include "base/id.h"
 
-static struct tmp_store T;
-static struct arena A;
-
-static int setup(void **state)
-{
-    tmp_store_open(&T);
-    arena_init(&A, 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    arena_release(&A);
-    tmp_store_close(&T);
-    return 0;
-}
-
 static struct store_conn *wbegin(void)
 {
     struct store_conn *w;
@@ -335,18 +318,19 @@ static void a_newer_schema_is_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(migrations_are_recorded_and_reapplying_is_a_no_op, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(customers_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(identifiers_are_unique, setup, teardown),
-        cmocka_unit_test_setup_teardown(rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(migrations_are_recorded_and_reapplying_is_a_no_op,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(customers_round_trip, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(identifiers_are_unique, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(rollback_leaves_nothing, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(merge_moves_everything_and_old_id_answers_with_survivor,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(list_pages_by_cursor, setup, teardown),
-        cmocka_unit_test_setup_teardown(attributes_keys_and_idempotency, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_locked_database_is_busy, setup, teardown),
-        cmocka_unit_test_setup_teardown(readers_run_beside_the_writer, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(list_pages_by_cursor, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(attributes_keys_and_idempotency, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(a_locked_database_is_busy, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(readers_run_beside_the_writer, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
