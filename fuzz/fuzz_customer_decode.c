@@ -32,14 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     static const enum key_scope scopes[] = {SCOPE_ADMIN, SCOPE_COLLECT};
-    for (int patch = 0; patch < 2; patch++) {
+    for (int mode = 0; mode < 3; mode++) {
         for (size_t s = 0; s < 2; s++) {
+            struct ident_decode_opts o = {mode == 1, mode == 2, scopes[s], NULL};
             struct arena a;
             arena_init(&a, 0);
             struct upsert_req r;
             kt_err_reset(&err);
-            enum kt_rc rc =
-                api_customer_decode(body, patch, defs, 6, scopes[s], 1795000000000LL, &a, &r, &err);
+            enum kt_rc rc = ident_decode(body, &o, defs, 6, 1795000000000LL, &a, &r, &err);
             if (rc == KT_OK) {
                 for (size_t i = 0; i < r.n_idents; i++) {
                     if (r.idents[i].kind == NULL || r.idents[i].value == NULL ||

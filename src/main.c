@@ -551,6 +551,59 @@ static int cmd_keys(int argc, char **argv)
     return code;
 }
 
+/* ---- clean ----------------------------------------------------------------------------------- */
+
+static const char clean_help[] =
+    "usage: kartoteka clean KIND [VALUE...]\n"
+    "\n"
+    "Shows what Kartoteka makes of values, one JSON line each: the verdict (ok, corrected,\n"
+    "suspicious, invalid), the standard form, what changed and why. Without VALUEs, reads one\n"
+    "value per line from standard input. Nothing is stored.\n"
+    "\n"
+    "KIND: phone, email, full_name, last_name, first_name, middle_name, birth_date, gender,\n"
+    "      city, address\n";
+
+static void clean_one(const char *kind, const char *text, size_t len)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    json_t *o = api_clean_describe(kind, text, len, clock_now_ms(), &a);
+    json_object_set_new(o, "input", json_stringn(text, len));
+    char *line = json_dumps(o, JSON_COMPACT);
+    puts(line ? line : "{}");
+    free(line);
+    json_decref(o);
+    arena_release(&a);
+}
+
+static int cmd_clean(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(clean_help, stdout);
+        return 0;
+    }
+    if (argc < 2 || !api_clean_kind_valid(argv[1])) {
+        return usage_error("clean", "say which KIND of value: phone, email, full_name, ...");
+    }
+    if (argc > 2) {
+        for (int i = 2; i < argc; i++) {
+            clean_one(argv[1], argv[i], strlen(argv[i]));
+        }
+        return 0;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, stdin)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        clean_one(argv[1], line, (size_t)n);
+    }
+    free(line);
+    return 0;
+}
+
 /* ---- the command -------------------------------------------------------------------------------
  */
 
@@ -563,6 +616,7 @@ static const char main_help[] =
     "  serve     run the HTTP API\n"
     "  migrate   bring the database schema up to date\n"
     "  keys      create, list and revoke API keys\n"
+    "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
     "  version   print the version\n"
     "\n"
     "'kartoteka <command> --help' tells more about each.\n";
@@ -587,6 +641,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "keys") == 0) {
         return cmd_keys(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "clean") == 0) {
+        return cmd_clean(argc - 1, argv + 1);
     }
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("kartoteka %s\n", KT_VERSION);

@@ -33,20 +33,15 @@ void api_attributes_put(struct http_req *r);
 void api_attributes_get(struct http_req *r);
 void api_attributes_list(struct http_req *r);
 
-/*
- * Decodes the body of POST /v1/customers (patch = false) or PATCH /v1/customers/{id} (patch =
- * true) into a request for identity/: every value cleaned to its standard form, every attribute
- * checked against its declaration. `scope` limits what the caller may assert (a collect key may
- * not claim verification or a cash-desk channel). Everything allocated lives in the arena.
- * Exposed for the fuzzer.
- */
-enum kt_rc api_customer_decode(const json_t *body, bool patch, const struct attr_def *defs,
-                               size_t n_defs, enum key_scope scope, int64_t now, struct arena *a,
-                               struct upsert_req *out, struct kt_err *err);
-
 /* The customer as the API shows it, with identifiers and merged ids (new reference). */
 json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
                           struct kt_err *err);
+
+/* clean.c: one value through its cleaner, described as JSON (new reference). */
+void api_clean(struct http_req *r);
+bool api_clean_kind_valid(const char *kind);
+json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
+                           struct arena *a);
 
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */

@@ -101,7 +101,8 @@ static enum kt_rc decode(const char *text, bool patch, enum key_scope scope, str
     if (body == NULL) {
         return err->rc;
     }
-    enum kt_rc rc = api_customer_decode(body, patch, defs, 3, scope, 1795000000000LL, &A, r, err);
+    struct ident_decode_opts o = {patch, false, scope, NULL};
+    enum kt_rc rc = ident_decode(body, &o, defs, 3, 1795000000000LL, &A, r, err);
     json_decref(body);
     return rc;
 }

@@ -52,10 +52,14 @@ json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struc
         store_customer_merged_from(c, cu->ck, a, &merged, &n_merged, err) != KT_OK) {
         return NULL;
     }
+    static const char *const qnames[] = {"ok", "corrected", "suspicious", "ok"};
     json_t *profile = json_object(), *verified = json_array(), *idents = json_array();
+    json_t *quality = json_object();
     for (int f = 0; f < PF_COUNT; f++) {
         if (cu->val[f] != NULL) {
             json_object_set_new(profile, pf_names[f], json_string(cu->val[f]));
+            json_object_set_new(quality, pf_names[f],
+                                json_string(qnames[quality_get(cu->quality, f)]));
             if (cu->verified & (1u << f)) {
                 json_array_append_new(verified, json_string(pf_names[f]));
             }
@@ -65,10 +69,13 @@ json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struc
         json_array_append_new(idents, ident_json(a, &ids[i]));
     }
     json_t *attrs = json_loads(cu->attrs ? cu->attrs : "{}", 0, NULL);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", cu->id, "created_at",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", cu->id, "created_at",
                           api_time(a, cu->created_at), "updated_at", api_time(a, cu->updated_at),
-                          "profile", profile, "verified", verified, "attributes",
-                          attrs ? attrs : json_object(), "identifiers", idents);
+                          "profile", profile, "quality", quality, "verified", verified,
+                          "attributes", attrs ? attrs : json_object(), "identifiers", idents);
+    if (cu->gender_inferred && cu->val[PF_GENDER] != NULL) {
+        json_object_set_new(o, "gender_inferred", json_true());
+    }
     if (n_merged > 0) {
         json_t *m = json_array();
         for (size_t i = 0; i < n_merged; i++) {
@@ -79,12 +86,30 @@ json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struc
     return o;
 }
 
+static json_t *warning_json(const struct ident_warning *w)
+{
+    json_t *o = json_pack("{s:s, s:s}", "code", w->code, "field", w->field);
+    if (w->detail != NULL) {
+        json_object_set_new(o, "detail", json_string(w->detail));
+    }
+    return o;
+}
+
 static json_t *warnings_json(const struct upsert_result *res)
 {
     json_t *w = json_array();
     for (size_t i = 0; i < res->n_warnings; i++) {
-        json_array_append_new(w, json_pack("{s:s, s:s}", "code", res->warnings[i].code, "field",
-                                           res->warnings[i].field));
+        json_array_append_new(w, warning_json(&res->warnings[i]));
+    }
+    return w;
+}
+
+/* What cleaning said of the caller's own values: all a collect key is told. */
+static json_t *notes_json(const struct upsert_req *req)
+{
+    json_t *w = json_array();
+    for (size_t i = 0; i < req->n_notes; i++) {
+        json_array_append_new(w, warning_json(&req->notes[i]));
     }
     return w;
 }
@@ -234,7 +259,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     }
     if (r->key->scope == SCOPE_COLLECT) {
         *status = 202;
-        *reply = json_pack("{s:b}", "accepted", 1);
+        *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
         return KT_OK;
     }
     json_t *view = api_customer_view(w, &res.cust, r->arena, err);
@@ -267,8 +292,8 @@ void api_customers_upsert(struct http_req *r)
         goto fail;
     }
     if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
-        api_customer_decode(body, false, defs, n_defs, r->key->scope, now, r->arena, &req, &err) !=
-            KT_OK) {
+        ident_decode(body, &(struct ident_decode_opts){false, false, r->key->scope, NULL}, defs,
+                     n_defs, now, r->arena, &req, &err) != KT_OK) {
         goto fail;
     }
     req.src.request_id = r->rid;
@@ -471,8 +496,8 @@ void api_customers_patch(struct http_req *r)
     struct upsert_req req;
     struct store_conn *w;
     if (body == NULL || load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
-        api_customer_decode(body, true, defs, n_defs, r->key->scope, now, r->arena, &req, &err) !=
-            KT_OK) {
+        ident_decode(body, &(struct ident_decode_opts){true, false, r->key->scope, NULL}, defs,
+                     n_defs, now, r->arena, &req, &err) != KT_OK) {
         goto fail;
     }
     if (!id_valid(r->params[0], "c_")) {
@@ -521,6 +546,9 @@ static json_t *history_json(struct arena *a, const struct history_entry *h)
     json_object_set_new(o, "new_value", h->new_value ? json_string(h->new_value) : json_null());
     if (h->request_id) {
         json_object_set_new(o, "request_id", json_string(h->request_id));
+    }
+    if (h->reason) {
+        json_object_set_new(o, "reason", json_string(h->reason));
     }
     return o;
 }

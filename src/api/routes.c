@@ -21,6 +21,8 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, false},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, true},
 
+    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, true},
+
     {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, false},
     {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, false},
     {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, true},

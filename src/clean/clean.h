@@ -46,7 +46,15 @@ void clean_text(const char *in, size_t len, size_t max_bytes, struct arena *a,
 bool clean_utf8_valid(const char *s, size_t len);
 
 /* Phone numbers. The standard form is E.164 ("+79161234567"). */
-enum phone_type { PHONE_UNKNOWN, PHONE_MOBILE, PHONE_LANDLINE, PHONE_TOLL_FREE };
+enum phone_type {
+    PHONE_UNKNOWN, /* outside +7 we check the country code and length only */
+    PHONE_MOBILE,
+    PHONE_LANDLINE,
+    PHONE_TOLL_FREE, /* 8-800 */
+    PHONE_PREMIUM,   /* 8-803, 8-809 */
+    PHONE_PERSONAL,  /* 8-808 */
+    PHONE_VOIP,      /* Kazakh 751 */
+};
 
 struct clean_phone {
     struct clean_out out;
@@ -69,6 +77,43 @@ struct clean_email {
 };
 
 void clean_email(const char *in, size_t len, struct arena *a, struct clean_email *out);
+
+/*
+ * Russian full names (ФИО). clean_full_name() splits one string written in any usual order
+ * ("Иванов Иван Иванович", "Иван Иванович Иванов", "иванов иван"); clean_name_part() cleans one
+ * part given on its own. Both fix case and spacing, keep "ё", replace Latin look-alike letters in
+ * Cyrillic words, undo a keyboard-layout slip ("Bdfyjd" -> "Иванов") and keep a name written in
+ * Latin letters as such ("Ivanov Ivan"). Digits and other symbols make the name invalid; test and
+ * keyboard-mash names ("Тест Тестович", "Фыва") are suspicious. The rules: docs/cleaning.md.
+ */
+struct clean_name {
+    struct clean_out out; /* verdict of the whole name; out.value is the parts joined */
+    const char *last;     /* standard forms, NULL when absent */
+    const char *first;
+    const char *middle;
+    const char *gender;      /* "m"/"f" inferred from the name, or NULL */
+    const char *gender_from; /* "patronymic", "first_name" or "surname" */
+    bool latin;              /* written in Latin letters */
+};
+
+enum name_part { NAME_LAST, NAME_FIRST, NAME_MIDDLE };
+
+void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_name *out);
+void clean_name_part(enum name_part part, const char *in, size_t len, struct arena *a,
+                     struct clean_out *out);
+
+/* Gender from the patronymic, else the first name, else the surname ending; NULLs when none
+ * tells. Any argument may be NULL. */
+void clean_infer_gender(const char *last, const char *first, const char *middle, struct arena *a,
+                        const char **gender, const char **from);
+
+/* The key two records of one person share: parts folded (lower case, "ё" as "е"), Latin
+ * transliterated, in the order last first middle. NULL when there is no last or first name. */
+const char *clean_name_key(const char *last, const char *first, const char *middle,
+                           struct arena *a);
+
+/* City: matched against the shipped list of Russian cities and their other spellings. */
+void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *out);
 
 /* Birth date in ISO form "YYYY-MM-DD"; `today_days` is days since 1970-01-01 for "not in the
  * future". */

@@ -2,17 +2,20 @@
  * phone.c - phone numbers to E.164.
  *
  * Russia and Kazakhstan (+7) come first: the trunk prefix 8, the Russian international prefix 810,
- * ten national digits without any prefix, and the mobile/landline split by the first digits of the
- * national number. Other numbers must carry their country code ("+", "00" or "810") and are checked
- * against the ITU list of assigned country codes and, for the CIS, the national number length.
+ * ten national digits without any prefix. A +7 number must fall in a code of the Russian numbering
+ * plan (ABC codes for fixed lines, DEF 9xx for mobiles, 8-800 and the other non-geographic codes)
+ * or of Kazakhstan's (mobile 70x-78x, fixed 71x/72x); the table below is written from those plans
+ * and checked against libphonenumber by tests/e2e/test_clean_oracles.py. Other numbers must carry
+ * their country code ("+", "00" or "810") and are checked against the ITU list of assigned
+ * country codes and, for the CIS, the national number length.
  *
  * Accepted decoration: spaces, dashes, dots, slashes, brackets, a leading label ("тел.", "tel:",
  * "моб."), and an extension after "доб.", "ext", "x" or "#", which is returned apart and is not
  * part of the number. Anything else (letters in the middle, two plus signs) makes the value
  * invalid.
  *
- * Not here: whether a number is a fake made of repeated digits and other "suspicious" verdicts,
- * which need policy rather than syntax (the quality issue adds them on top of this parser).
+ * Suspicious (kept, flagged): a subscriber number of seven equal digits (+7 999 999-99-99),
+ * the tell-tale fake of a hurried cash desk.
  */
 #include <stdint.h>
 #include <string.h>
@@ -21,17 +24,9 @@
 
 const char *phone_type_name(enum phone_type t)
 {
-    switch (t) {
-    case PHONE_MOBILE:
-        return "mobile";
-    case PHONE_LANDLINE:
-        return "landline";
-    case PHONE_TOLL_FREE:
-        return "toll_free";
-    case PHONE_UNKNOWN:
-        break;
-    }
-    return "unknown";
+    static const char *const names[] = {"unknown",      "mobile",   "landline", "toll_free",
+                                        "premium_rate", "personal", "voip"};
+    return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
 
 /* Assigned ITU-T E.164 country codes other than 1 and 7 (zone 1 and zone 7 are whole codes). */
@@ -86,41 +81,73 @@ static size_t country_code_len(const char *d, size_t n)
     return 0;
 }
 
+/* The +7 codes in use: first three national digits, inclusive ranges. */
+static const struct {
+    unsigned short lo, hi;
+    const char *iso;
+    enum phone_type type;
+} codes7[] = {
+    {301, 302, "RU", PHONE_LANDLINE}, {341, 343, "RU", PHONE_LANDLINE},
+    {345, 347, "RU", PHONE_LANDLINE}, {349, 349, "RU", PHONE_LANDLINE},
+    {351, 353, "RU", PHONE_LANDLINE}, {365, 365, "RU", PHONE_LANDLINE},
+    {381, 385, "RU", PHONE_LANDLINE}, {388, 388, "RU", PHONE_LANDLINE},
+    {390, 391, "RU", PHONE_LANDLINE}, {394, 395, "RU", PHONE_LANDLINE},
+    {401, 401, "RU", PHONE_LANDLINE}, {411, 411, "RU", PHONE_LANDLINE},
+    {413, 413, "RU", PHONE_LANDLINE}, {415, 416, "RU", PHONE_LANDLINE},
+    {421, 421, "RU", PHONE_LANDLINE}, {423, 424, "RU", PHONE_LANDLINE},
+    {426, 427, "RU", PHONE_LANDLINE}, {471, 475, "RU", PHONE_LANDLINE},
+    {481, 487, "RU", PHONE_LANDLINE}, {491, 496, "RU", PHONE_LANDLINE},
+    {498, 499, "RU", PHONE_LANDLINE}, {700, 702, "KZ", PHONE_MOBILE},
+    {705, 708, "KZ", PHONE_MOBILE},   {710, 718, "KZ", PHONE_LANDLINE},
+    {721, 729, "KZ", PHONE_LANDLINE}, {747, 747, "KZ", PHONE_MOBILE},
+    {751, 751, "KZ", PHONE_VOIP},     {760, 764, "KZ", PHONE_MOBILE},
+    {771, 771, "KZ", PHONE_MOBILE},   {775, 778, "KZ", PHONE_MOBILE},
+    {785, 785, "KZ", PHONE_MOBILE},   {800, 800, "RU", PHONE_TOLL_FREE},
+    {803, 803, "RU", PHONE_PREMIUM},  {804, 804, "RU", PHONE_TOLL_FREE},
+    {808, 808, "RU", PHONE_PERSONAL}, {809, 809, "RU", PHONE_PREMIUM},
+    {811, 818, "RU", PHONE_LANDLINE}, {820, 821, "RU", PHONE_LANDLINE},
+    {831, 831, "RU", PHONE_LANDLINE}, {833, 836, "RU", PHONE_LANDLINE},
+    {840, 848, "RU", PHONE_LANDLINE}, {851, 851, "RU", PHONE_LANDLINE},
+    {855, 855, "RU", PHONE_LANDLINE}, {861, 863, "RU", PHONE_LANDLINE},
+    {865, 867, "RU", PHONE_LANDLINE}, {869, 869, "RU", PHONE_LANDLINE},
+    {871, 873, "RU", PHONE_LANDLINE}, {877, 879, "RU", PHONE_LANDLINE},
+    {900, 999, "RU", PHONE_MOBILE},
+};
+
 /* Classifies the ten national digits of a +7 number; false when no such number can exist. */
 static bool classify_7(const char *nat, struct clean_phone *out)
 {
-    switch (nat[0]) {
-    case '9':
-        out->country = "RU";
-        out->type = PHONE_MOBILE;
-        return true;
-    case '3':
-    case '4':
-        out->country = "RU";
-        out->type = PHONE_LANDLINE;
-        return true;
-    case '8':
-        out->country = "RU";
-        out->type = nat[1] == '0' && nat[2] == '0' ? PHONE_TOLL_FREE : PHONE_LANDLINE;
-        return true;
-    case '6':
-        out->country = "KZ";
-        out->type = PHONE_LANDLINE;
-        return true;
-    case '7':
-        out->country = "KZ";
-        /* Kazakh mobile ranges: 700-708, 747, 750-751, 760-764, 771, 775-778. */
-        if ((nat[1] == '0' && nat[2] <= '8') || (nat[1] == '4' && nat[2] == '7') ||
-            (nat[1] == '5' && nat[2] <= '1') || (nat[1] == '6' && nat[2] <= '4') ||
-            (nat[1] == '7' && (nat[2] == '1' || (nat[2] >= '5' && nat[2] <= '8')))) {
-            out->type = PHONE_MOBILE;
-        } else {
-            out->type = PHONE_LANDLINE;
+    unsigned code =
+        (unsigned)(nat[0] - '0') * 100 + (unsigned)(nat[1] - '0') * 10 + (unsigned)(nat[2] - '0');
+    for (size_t i = 0; i < sizeof(codes7) / sizeof(codes7[0]); i++) {
+        if (code >= codes7[i].lo && code <= codes7[i].hi) {
+            /* Kazakh fixed lines have 4- and 5-digit area codes; the digit after 71x/72x is
+             * 2-9 in all of them (finer checks are not made: docs/cleaning.md). */
+            if (codes7[i].type == PHONE_LANDLINE && codes7[i].iso[0] == 'K' && nat[3] < '2') {
+                return false;
+            }
+            out->country = codes7[i].iso;
+            out->type = codes7[i].type;
+            return true;
         }
-        return true;
-    default:
-        return false; /* +7 0xx, 1xx, 2xx, 5xx are not assigned */
     }
+    return false;
+}
+
+/* A subscriber number of seven equal digits: +7 999 999-99-99, 8 900 000-00-00. (Runs such as
+ * 123-45-67 are left alone: they are real numbers as often as fakes.) */
+static const char *fake_reason(const char *nat, size_t n)
+{
+    if (n < 7) {
+        return NULL;
+    }
+    const char *sub = nat + n - 7;
+    for (int i = 1; i < 7; i++) {
+        if (sub[i] != sub[0]) {
+            return NULL;
+        }
+    }
+    return "repeated_digits";
 }
 
 static bool is_sep(unsigned char c)
@@ -231,24 +258,29 @@ void clean_phone(const char *in, size_t len, struct arena *a, struct clean_phone
     const char *e = d;
     size_t en = n;
     char ru[12];
+    const char *how = "formatting"; /* what the reduction did, for `change` */
     if (plus) {
         /* as written */
     } else if (n >= 13 && memcmp(d, "810", 3) == 0) {
         e = d + 3;
         en = n - 3;
-    } else if (n >= 10 && memcmp(d, "00", 2) == 0) {
+        how = "international_prefix_810";
+    } else if (n >= 11 && memcmp(d, "00", 2) == 0) {
         e = d + 2;
         en = n - 2;
+        how = "international_prefix_00";
     } else if (n == 11 && (d[0] == '8' || d[0] == '7')) {
         ru[0] = '7';
         memcpy(ru + 1, d + 1, 10);
         e = ru;
         en = 11;
+        how = d[0] == '8' ? "trunk_prefix_8" : "plus_added";
     } else if (n == 10) {
         ru[0] = '7';
         memcpy(ru + 1, d, 10);
         e = ru;
         en = 11;
+        how = "country_code_added";
     } else {
         invalid(out, n < 10 ? "too_short" : "too_long");
         return;
@@ -295,5 +327,10 @@ void clean_phone(const char *in, size_t len, struct arena *a, struct clean_phone
     out->extension = ext ? arena_strndup(a, ext, ext_len) : NULL;
     bool same = len == en + 1 && memcmp(in, v, len) == 0;
     out->out.verdict = same ? CLEAN_OK : CLEAN_CORRECTED;
-    out->out.change = same ? NULL : "reformatted";
+    out->out.change = same ? NULL : ext ? arena_printf(a, "%s,extension_split", how) : how;
+    const char *fake = fake_reason(e + ccl, nat);
+    if (fake != NULL) {
+        out->out.verdict = CLEAN_SUSPICIOUS;
+        out->out.reason = fake;
+    }
 }

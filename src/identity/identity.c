@@ -45,6 +45,7 @@ struct ctx {
     size_t n_hist, cap_hist;
     struct upsert_result *res;
     size_t cap_warn, cap_conf;
+    bool created; /* a new customer: one "create" entry holds its first values */
 };
 
 static uint32_t bit(int f)
@@ -52,17 +53,21 @@ static uint32_t bit(int f)
     return 1u << f;
 }
 
-static void warn(struct ctx *x, const char *code, const char *field)
+static void warn(struct ctx *x, const char *code, const char *field, const char *detail)
 {
     struct ident_warning *w =
         arena_push(x->a, &x->res->warnings, &x->res->n_warnings, &x->cap_warn, sizeof(*w));
     w->code = code;
     w->field = field;
+    w->detail = detail;
 }
 
 static void record(struct ctx *x, const char *field, const char *action, const char *old_value,
                    const char *new_value)
 {
+    if (x->created && strcmp(action, "refused") != 0) {
+        return; /* the "create" entry (create_entry()) records the first values at once */
+    }
     struct history_entry *h = arena_push(x->a, &x->hist, &x->n_hist, &x->cap_hist, sizeof(*h));
     h->at = x->now;
     h->field = field;
@@ -95,35 +100,54 @@ static const char *profile_path(struct ctx *x, int f)
 
 /* ---- survivorship ------------------------------------------------------------------------ */
 
-static void apply_field(struct ctx *x, int f, const char *v, bool verify)
+/* Re-observing the same value refreshes its observation time at most once a day, so a till
+ * that sends the same customer all day long does not rewrite the row each time. */
+#define REOBSERVE_MS (24LL * 3600 * 1000)
+
+static void apply_field(struct ctx *x, int f, const char *v, bool verify, enum quality q,
+                        bool inferred)
 {
     struct customer *c = x->c;
     const char *cur = c->val[f];
     bool cur_verified = (c->verified & bit(f)) != 0;
+    if (f == PF_GENDER && cur != NULL && inferred && !c->gender_inferred) {
+        return; /* what the customer said beats what the name suggests */
+    }
+    bool stated_over_inferred = f == PF_GENDER && cur != NULL && !inferred && c->gender_inferred;
     if (cur != NULL && strcmp(cur, v) == 0) {
         if (verify && !cur_verified) {
             c->verified |= bit(f);
             record(x, profile_path(x, f), "verify", NULL, cur);
             x->dirty = true;
         }
-        if (x->t > c->at[f]) {
+        if (stated_over_inferred) {
+            c->gender_inferred = false;
+            x->dirty = true;
+        }
+        if (x->t > c->at[f] + REOBSERVE_MS) {
             c->at[f] = x->t;
             x->dirty = true;
         }
         return;
     }
-    if (cur != NULL && cur_verified && !verify) {
-        warn(x, "kept_verified", profile_path(x, f));
-        return;
-    }
-    if (cur != NULL && x->t < c->at[f]) {
-        warn(x, "kept_newer", profile_path(x, f));
-        return;
+    if (!stated_over_inferred) {
+        if (cur != NULL && cur_verified && !verify) {
+            warn(x, "kept_verified", profile_path(x, f), NULL);
+            return;
+        }
+        if (cur != NULL && x->t < c->at[f]) {
+            warn(x, "kept_newer", profile_path(x, f), NULL);
+            return;
+        }
     }
     record(x, profile_path(x, f), "set", cur, v);
     c->val[f] = v;
     c->at[f] = x->t;
     c->verified = verify ? c->verified | bit(f) : c->verified & ~bit(f);
+    c->quality = quality_set(c->quality, f, q);
+    if (f == PF_GENDER) {
+        c->gender_inferred = inferred;
+    }
     x->dirty = true;
 }
 
@@ -134,17 +158,21 @@ static void clear_field(struct ctx *x, int f, bool verify)
         return;
     }
     if ((c->verified & bit(f)) && !verify) {
-        warn(x, "kept_verified", profile_path(x, f));
+        warn(x, "kept_verified", profile_path(x, f), NULL);
         return;
     }
     if (x->t < c->at[f]) {
-        warn(x, "kept_newer", profile_path(x, f));
+        warn(x, "kept_newer", profile_path(x, f), NULL);
         return;
     }
     record(x, profile_path(x, f), "clear", c->val[f], NULL);
     c->val[f] = NULL;
     c->at[f] = 0;
     c->verified &= ~bit(f);
+    c->quality = quality_set(c->quality, f, QUALITY_OK);
+    if (f == PF_GENDER) {
+        c->gender_inferred = false;
+    }
     x->dirty = true;
 }
 
@@ -186,7 +214,7 @@ static void apply_attrs(struct ctx *x, json_t *attrs)
         int64_t at = json_integer_value(json_object_get(cur_at, key));
         const char *path = arena_printf(x->a, "attributes.%s", key);
         if (old != NULL && json_equal(old, v)) {
-            if (x->t > at) {
+            if (x->t > at + REOBSERVE_MS) {
                 json_object_set_new(cur_at, key, json_integer(x->t));
                 changed = true;
             }
@@ -196,7 +224,7 @@ static void apply_attrs(struct ctx *x, json_t *attrs)
             continue;
         }
         if (old != NULL && x->t < at) {
-            warn(x, "kept_newer", path);
+            warn(x, "kept_newer", path, NULL);
             continue;
         }
         if (json_is_null(v)) {
@@ -327,31 +355,61 @@ static enum kt_rc new_customer(struct ctx *x)
     return KT_OK;
 }
 
-/* Writes the customer row and the history gathered so far. */
-static enum kt_rc save(struct ctx *x, bool created, struct kt_err *err)
+/* Writes the changed customer row (an existing one) and the history gathered so far. */
+static enum kt_rc save(struct ctx *x, struct kt_err *err)
 {
     enum kt_rc rc = KT_OK;
-    if (created) {
-        rc = store_customer_insert(x->w, x->c, err);
-        if (rc == KT_OK) {
-            struct history_entry h0; /* "create" goes first in the history */
-            memset(&h0, 0, sizeof(h0));
-            h0.ck = x->c->ck;
-            h0.at = x->now;
-            h0.field = "customer";
-            h0.action = "create";
-            h0.new_value = x->c->id;
-            h0.channel = x->src->channel;
-            h0.store_id = x->src->store_id;
-            h0.operator_id = x->src->operator_id;
-            h0.request_id = x->src->request_id;
-            rc = store_history_add(x->w, &h0, err);
-        }
-    } else if (x->dirty) {
+    if (x->dirty && !x->created) {
         x->c->updated_at = x->now;
         rc = store_customer_update(x->w, x->c, err);
     }
+    if (x->dirty || x->n_hist > 0) {
+        x->res->changed = true;
+    }
     return rc == KT_OK ? flush_history(x, err) : rc;
+}
+
+/* The first history entry of a new customer: every first value in one JSON document, so loading
+ * a million customers writes one history row each rather than a dozen. */
+static enum kt_rc create_entry(struct ctx *x, const struct cand *cs, size_t n, struct kt_err *err)
+{
+    json_t *doc = json_object(), *prof = json_object(), *ids = json_object();
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (x->c->val[f] != NULL) {
+            json_object_set_new(prof, pf_names[f], json_string(x->c->val[f]));
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cs[i].owner == 0) {
+            json_t *list = json_object_get(ids, cs[i].id.kind);
+            if (list == NULL) {
+                list = json_array();
+                json_object_set_new(ids, cs[i].id.kind, list);
+            }
+            json_array_append_new(list, json_string(cs[i].id.value));
+        }
+    }
+    json_object_set_new(doc, "id", json_string(x->c->id));
+    json_object_set_new(doc, "profile", prof);
+    json_object_set_new(doc, "identifiers", ids);
+    json_t *attrs = load_object(x->c->attrs);
+    if (json_object_size(attrs) > 0) {
+        json_object_set(doc, "attributes", attrs);
+    }
+    json_decref(attrs);
+    struct history_entry h;
+    memset(&h, 0, sizeof(h));
+    h.ck = x->c->ck;
+    h.at = x->now;
+    h.field = "customer";
+    h.action = "create";
+    h.new_value = dump(x->a, doc);
+    h.channel = x->src->channel;
+    h.store_id = x->src->store_id;
+    h.operator_id = x->src->operator_id;
+    h.request_id = x->src->request_id;
+    json_decref(doc);
+    return store_history_add(x->w, &h, err);
 }
 
 /* Attaches the identifiers nobody has, marks newly verified ones, reports the others' ones. */
@@ -367,9 +425,11 @@ static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err
             cd->id.channel = x->src->channel;
             rc = store_ident_insert(x->w, &cd->id, err);
             record(x, path, "attach", NULL, cd->id.value);
+            x->res->changed = true;
         } else if (cd->owner == x->c->ck && cd->id.verified && !cd->owner_verified) {
             rc = store_ident_set_verified(x->w, cd->id.kind, cd->id.value, err);
             record(x, path, "verify", NULL, cd->id.value);
+            x->res->changed = true;
         }
         if (rc != KT_OK) {
             return rc;
@@ -397,7 +457,7 @@ static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, str
             arena_push(x->a, &x->res->conflicts, &x->res->n_conflicts, &x->cap_conf, sizeof(*cf));
         cf->customer_id = arena_strdup(x->a, other.id);
         cf->identifier = cs[i].id.kind;
-        warn(x, "identifier_conflict", arena_printf(x->a, "identifiers.%s", cs[i].id.kind));
+        warn(x, "identifier_conflict", arena_printf(x->a, "identifiers.%s", cs[i].id.kind), NULL);
     }
     return KT_OK;
 }
@@ -420,9 +480,21 @@ static void apply_profile(struct ctx *x, const struct upsert_req *req, const str
         if (k >= 0 && cs[k].owner != 0 && cs[k].owner != x->c->ck) {
             continue; /* reported by report_conflicts() */
         }
-        apply_field(x, f, req->val[f], verify);
+        apply_field(x, f, req->val[f], verify, quality_get(req->quality, f),
+                    f == PF_GENDER && req->gender_inferred);
     }
     apply_attrs(x, req->attrs);
+    const char *key = clean_name_key(x->c->val[PF_LAST_NAME], x->c->val[PF_FIRST_NAME],
+                                     x->c->val[PF_MIDDLE_NAME], x->a);
+    if ((key == NULL) != (x->c->name_key == NULL) ||
+        (key != NULL && strcmp(key, x->c->name_key) != 0)) {
+        x->c->name_key = key;
+        x->dirty = true;
+    }
+    for (size_t i = 0; i < req->n_refused; i++) {
+        record(x, req->refused[i].field, "refused", NULL, req->refused[i].raw);
+        x->hist[x->n_hist - 1].reason = req->refused[i].reason;
+    }
 }
 
 static void ctx_init(struct ctx *x, struct store_conn *w, const struct ident_source *src,
@@ -438,12 +510,21 @@ static void ctx_init(struct ctx *x, struct store_conn *w, const struct ident_sou
     x->c = &res->cust;
 }
 
+/* Cleaning notes come first in the result's warnings. */
+static void pass_notes(struct ctx *x, const struct upsert_req *req)
+{
+    for (size_t i = 0; i < req->n_notes; i++) {
+        warn(x, req->notes[i].code, req->notes[i].field, req->notes[i].detail);
+    }
+}
+
 enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int64_t now,
                         struct arena *a, struct upsert_result *res, struct kt_err *err)
 {
     memset(res, 0, sizeof(*res));
     struct ctx x;
     ctx_init(&x, w, &req->src, now, a, res);
+    pass_notes(&x, req);
     int prof_idx[PF_COUNT];
     size_t n = 0;
     struct cand *cs = gather(req, a, &n, prof_idx);
@@ -466,8 +547,16 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
     if (rc != KT_OK) {
         return rc;
     }
+    x.created = res->created;
+    res->changed = res->created;
     apply_profile(&x, req, cs, prof_idx);
-    rc = save(&x, res->created, err);
+    rc = res->created ? store_customer_insert(w, x.c, err) : KT_OK;
+    if (rc == KT_OK && res->created) {
+        rc = create_entry(&x, cs, n, err); /* before the refusals, which follow it */
+    }
+    if (rc == KT_OK) {
+        rc = save(&x, err);
+    }
     if (rc == KT_OK) {
         rc = attach(&x, cs, n, err);
     }
@@ -483,6 +572,7 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
     memset(res, 0, sizeof(*res));
     struct ctx x;
     ctx_init(&x, w, &req->src, now, a, res);
+    pass_notes(&x, req);
     enum kt_rc rc = store_customer_get_by_id(w, id, a, x.c, err);
     if (rc != KT_OK) {
         return rc;
@@ -508,7 +598,7 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
         return rc;
     }
     apply_profile(&x, req, cs, prof_idx);
-    rc = save(&x, false, err);
+    rc = save(&x, err);
     return rc == KT_OK ? attach(&x, cs, n, err) : rc;
 }
 
@@ -534,6 +624,10 @@ static void merge_profile(struct ctx *x, const struct customer *from)
             c->val[f] = from->val[f];
             c->at[f] = from->at[f];
             c->verified = fv ? c->verified | bit(f) : c->verified & ~bit(f);
+            c->quality = quality_set(c->quality, f, quality_get(from->quality, f));
+            if (f == PF_GENDER) {
+                c->gender_inferred = from->gender_inferred;
+            }
         }
     }
     json_t *attrs = load_object(c->attrs), *attrs_at = load_object(c->attrs_at);
@@ -561,6 +655,8 @@ static void merge_profile(struct ctx *x, const struct customer *from)
     if (from->created_at < c->created_at) {
         c->created_at = from->created_at;
     }
+    c->name_key =
+        clean_name_key(c->val[PF_LAST_NAME], c->val[PF_FIRST_NAME], c->val[PF_MIDDLE_NAME], x->a);
     x->dirty = true;
 }
 
@@ -604,7 +700,7 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
         rc = store_merge_candidate_resolve(w, from.ck, x.c->ck, now, err);
     }
     if (rc == KT_OK) {
-        rc = save(&x, false, err);
+        rc = save(&x, err);
     }
     if (rc == KT_OK) {
         *out = *x.c;

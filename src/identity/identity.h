@@ -41,6 +41,21 @@ struct ident_source {
 
 bool ident_channel_valid(const char *channel);
 
+struct ident_warning {
+    const char *code;   /* "kept_verified", "kept_newer", "identifier_conflict", "corrected",
+                           "suspicious", "inferred", "refused" */
+    const char *field;  /* "profile.phone", "attributes.pets", "identifiers.card" */
+    const char *detail; /* what changed, or why: "trunk_prefix_8", "role_address"; or NULL */
+};
+
+/* A value refused in a lenient request (an import row): not stored, but its raw text goes into
+ * the customer's history with the reason, so nothing is lost. */
+struct ident_refusal {
+    const char *field;  /* "profile.birth_date" */
+    const char *raw;    /* the text as received */
+    const char *reason; /* "no_such_date" */
+};
+
 struct upsert_req {
     struct ident_source src;
     const char *val[PF_COUNT]; /* standard values; NULL = not given */
@@ -50,11 +65,12 @@ struct upsert_req {
                                   remove, PATCH only), or NULL */
     struct ident *idents;      /* identifiers to resolve and attach; kind, value, verified set */
     size_t n_idents;
-};
-
-struct ident_warning {
-    const char *code;  /* "kept_verified", "kept_newer", "identifier_conflict" */
-    const char *field; /* "profile.phone", "attributes.pets", "identifiers.card" */
+    uint32_t quality;            /* cleaning verdict per given field (enum quality, 2 bits) */
+    bool gender_inferred;        /* val[PF_GENDER] was inferred from the name */
+    struct ident_warning *notes; /* what cleaning said; passed on to the result */
+    size_t n_notes;
+    struct ident_refusal *refused; /* lenient requests only */
+    size_t n_refused;
 };
 
 struct ident_conflict {
@@ -64,6 +80,7 @@ struct ident_conflict {
 
 struct upsert_result {
     bool created;
+    bool changed;         /* anything was written: a value, an identifier, a history entry */
     struct customer cust; /* as stored after the request */
     struct ident_warning *warnings;
     size_t n_warnings;
@@ -85,6 +102,26 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
 enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *from_id,
                        const struct ident_source *src, int64_t now, struct arena *a,
                        struct customer *out, struct kt_err *err);
+
+/* ---- decoding (decode.c) ------------------------------------------------------------------ */
+
+struct ident_decode_opts {
+    bool patch;                        /* PATCH: null clears a value */
+    bool lenient;                      /* an import row: invalid values become refusals */
+    enum key_scope scope;              /* of the caller's key */
+    const struct ident_source *source; /* used when the document has no "source" (imports) */
+};
+
+/*
+ * Decodes a customer document - the body of POST /v1/customers or PATCH /v1/customers/{id}, or
+ * an import row - into a request: every value cleaned to its standard form, every attribute
+ * checked against its declaration, what cleaning changed or suspects noted. The scope limits what
+ * the caller may assert (a collect key may not claim verification or a cash-desk channel).
+ * Everything allocated lives in the arena.
+ */
+enum kt_rc ident_decode(const json_t *body, const struct ident_decode_opts *o,
+                        const struct attr_def *defs, size_t n_defs, int64_t now, struct arena *a,
+                        struct upsert_req *out, struct kt_err *err);
 
 /* ---- identifier kinds (idents.c) --------------------------------------------------------- */
 

@@ -40,9 +40,25 @@ struct customer {
     const char *val[PF_COUNT]; /* standard form, NULL when absent */
     int64_t at[PF_COUNT];      /* when the value was observed, ms; 0 when absent */
     uint32_t verified;         /* bit (1u << pf) set when val[pf] was verified */
+    uint32_t quality;          /* 2 bits per field (enum quality), shifted by 2 * pf */
+    bool gender_inferred;      /* val[PF_GENDER] came from the name, not from the customer */
+    const char *name_key;      /* clean_name_key() of the name, or NULL */
     const char *attrs;         /* JSON object: declared attribute -> value */
     const char *attrs_at;      /* JSON object: declared attribute -> observed ms */
 };
+
+/* What cleaning made of a stored value. */
+enum quality { QUALITY_OK = 0, QUALITY_CORRECTED = 1, QUALITY_SUSPICIOUS = 2 };
+
+static inline enum quality quality_get(uint32_t q, int f)
+{
+    return (enum quality)((q >> (2 * f)) & 3u);
+}
+
+static inline uint32_t quality_set(uint32_t q, int f, enum quality v)
+{
+    return (q & ~(3u << (2 * f))) | ((uint32_t)v << (2 * f));
+}
 
 struct ident {
     const char *kind;  /* "phone", "email", "card", "cookie", "device", "ext:<system>", "vk", ... */
@@ -65,6 +81,7 @@ struct history_entry {
     const char *store_id;  /* NULL when not given */
     const char *operator_id; /* NULL when not given */
     const char *request_id;  /* X-Request-Id of the request that made the change */
+    const char *reason;      /* for "refused": why the raw value was not stored */
 };
 
 struct attr_def {

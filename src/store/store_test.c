@@ -115,8 +115,8 @@ static void merge_moves_everything_and_old_id_answers_with_survivor(void **state
     int64_t a = insert_customer(w, "+79164444444");
     int64_t b = insert_customer(w, "+79165555555");
     int64_t c = insert_customer(w, "+79166666666");
-    struct history_entry h = {0,    b,    5,    "profile.phone", "set", NULL, "+79165555555", "pos",
-                              NULL, NULL, "rid"};
+    struct history_entry h = {0,     b,    5,    "profile.phone", "set", NULL, "+79165555555",
+                              "pos", NULL, NULL, "rid",           NULL};
     assert_int_equal(store_history_add(w, &h, NULL), KT_OK);
     assert_int_equal(store_merge_candidate_add(w, b, a, "shared_identifier", 5, NULL), KT_OK);
     assert_int_equal(store_merge_candidate_add(w, a, b, "shared_identifier", 6, NULL), KT_OK);

@@ -41,9 +41,13 @@ def test_collect_key_writes_but_never_reads(server):
     body = {"source": src("qr_form"), "profile": {"phone": p, "first_name": "Ольга"}}
     r = server.post("/v1/customers", body, key=k)
     assert r.status_code == 202
-    assert r.json() == {"accepted": True}  # not the profile, not the id, not "created"
+    first = r.json()
+    # Not the profile, not the id, not "created": only what cleaning made of its own values.
+    assert set(first) == {"accepted", "warnings"} and first["accepted"] is True
+    assert first["warnings"] == [{"code": "inferred", "field": "profile.gender",
+                                  "detail": "first_name"}]
     r = server.post("/v1/customers", body, key=k)
-    assert r.json() == {"accepted": True}  # the same answer for a customer that exists
+    assert r.json() == first  # the same answer for a customer that exists
     found = server.get(f"/v1/customers?phone={p}").json()["items"]
     assert len(found) == 1 and found[0]["profile"]["first_name"] == "Ольга"
     cid = found[0]["id"]

@@ -1,5 +1,6 @@
 """One customer across every channel: identify-and-upsert, survivorship, conflicts, history,
 lookup, paging, patch, merge and idempotent retries."""
+import json
 import uuid
 
 from conftest import phone, src
@@ -43,7 +44,8 @@ def test_every_channel_adds_to_the_same_customer(server):
     assert c["customer"]["id"] == cid
     cust = c["customer"]
     assert cust["profile"] == {"first_name": "Анна", "email": f"anna.{p[-6:]}@example.com",
-                               "phone": p, "city": "Казань"}
+                               "phone": p, "city": "Казань", "gender": "f"}
+    assert cust["gender_inferred"] is True  # from the first name, not stated
     kinds = sorted((i["kind"], i.get("system", "")) for i in cust["identifiers"])
     assert kinds == [("card", ""), ("cookie", ""), ("device", ""), ("email", ""),
                      ("external", "eshop"), ("phone", ""), ("telegram", "")]
@@ -107,9 +109,11 @@ def test_survivorship_verified_and_newest(server):
     actions = [(h["field"], h["action"]) for h in hist["items"]]
     assert actions[0] == ("customer", "create")
     assert ("profile.city", "set") in actions
+    first = json.loads(hist["items"][0]["new_value"])
+    assert first["profile"]["city"] == "Казань" and first["id"] == cid
     city = [h for h in hist["items"] if h["field"] == "profile.city"]
     assert [(h["old_value"], h["new_value"], h["source"]["channel"]) for h in city] == [
-        (None, "Казань", "pos"), ("Казань", "Москва", "web")]
+        ("Казань", "Москва", "web")]
     assert all(h["request_id"] for h in hist["items"])
 
 
@@ -126,7 +130,8 @@ def test_history_pages(server):
         cursor = page["next_cursor"]
         if not cursor:
             break
-    assert len(seen) == 1 + 2 + 5  # create, phone set + attach, five city changes
+    assert len(seen) == 1 + 5  # "create" with the first values, five city changes
+    assert json.loads(seen[0]["new_value"])["profile"] == {"phone": p}
 
 
 def test_patch_changes_clears_and_refuses_anothers_identifier(server):

@@ -37,7 +37,7 @@ extern const size_t sqlite_migrations_count;
     "ck, id, created_at, updated_at, merged_into, last_name, last_name_at, first_name, "           \
     "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, birth_date_at, "   \
     "email, email_at, phone, phone_at, city, city_at, address, address_at, verified, attrs, "      \
-    "attrs_at"
+    "attrs_at, quality, gender_inferred, name_key"
 
 enum st {
     ST_META_GET,
@@ -87,15 +87,17 @@ static const char *const sql[ST_COUNT] = {
         "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, first_name, "
         "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, "
         "birth_date_at, email, email_at, phone, phone_at, city, city_at, address, address_at, "
-        "verified, attrs, attrs_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-        "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+        "verified, attrs, attrs_at, quality, gender_inferred, name_key) VALUES (?1, ?2, ?3, ?4, "
+        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+        "?23, ?24, ?25, ?26, ?27)",
     [ST_CUST_UPDATE] =
         "UPDATE customers SET id = ?1, created_at = ?2, updated_at = ?3, last_name = ?4, "
         "last_name_at = ?5, first_name = ?6, first_name_at = ?7, middle_name = ?8, "
         "middle_name_at = ?9, gender = ?10, gender_at = ?11, birth_date = ?12, "
         "birth_date_at = ?13, email = ?14, email_at = ?15, phone = ?16, phone_at = ?17, "
         "city = ?18, city_at = ?19, address = ?20, address_at = ?21, verified = ?22, "
-        "attrs = ?23, attrs_at = ?24 WHERE ck = ?25",
+        "attrs = ?23, attrs_at = ?24, quality = ?25, gender_inferred = ?26, name_key = ?27 "
+        "WHERE ck = ?28",
     [ST_CUST_LIST_START] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
                            "ORDER BY id LIMIT ?1",
     [ST_CUST_LIST_AFTER] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
@@ -113,10 +115,10 @@ static const char *const sql[ST_COUNT] = {
                       "WHERE ck = ?1 ORDER BY created_at, kind, value",
     [ST_IDENT_MOVE] = "UPDATE identifiers SET ck = ?2 WHERE ck = ?1",
     [ST_HIST_ADD] = "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
-                    "store_id, operator_id, request_id) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "store_id, operator_id, request_id, reason) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [ST_HIST_LIST] = "SELECT seq, at, field, action, old_value, new_value, channel, store_id, "
-                     "operator_id, request_id FROM history WHERE ck = ?1 AND seq > ?2 "
+                     "operator_id, request_id, reason FROM history WHERE ck = ?1 AND seq > ?2 "
                      "ORDER BY seq LIMIT ?3",
     [ST_HIST_MOVE] = "UPDATE history SET ck = ?2 WHERE ck = ?1",
     [ST_MC_ADD] = "INSERT INTO merge_candidates (ck_a, ck_b, reason, created_at) "
@@ -746,6 +748,9 @@ static void read_customer(sqlite3_stmt *st, struct arena *a, struct customer *cu
     cu->verified = (uint32_t)sqlite3_column_int64(st, 5 + 2 * PF_COUNT);
     cu->attrs = col_text(st, 6 + 2 * PF_COUNT, a);
     cu->attrs_at = col_text(st, 7 + 2 * PF_COUNT, a);
+    cu->quality = (uint32_t)sqlite3_column_int64(st, 8 + 2 * PF_COUNT);
+    cu->gender_inferred = sqlite3_column_int(st, 9 + 2 * PF_COUNT) != 0;
+    cu->name_key = col_text(st, 10 + 2 * PF_COUNT, a);
 }
 
 static void bind_customer(sqlite3_stmt *st, const struct customer *cu)
@@ -760,6 +765,9 @@ static void bind_customer(sqlite3_stmt *st, const struct customer *cu)
     sqlite3_bind_int64(st, 4 + 2 * PF_COUNT, cu->verified);
     bind_text(st, 5 + 2 * PF_COUNT, cu->attrs ? cu->attrs : "{}");
     bind_text(st, 6 + 2 * PF_COUNT, cu->attrs_at ? cu->attrs_at : "{}");
+    sqlite3_bind_int64(st, 7 + 2 * PF_COUNT, cu->quality);
+    sqlite3_bind_int(st, 8 + 2 * PF_COUNT, cu->gender_inferred ? 1 : 0);
+    bind_text(st, 9 + 2 * PF_COUNT, cu->name_key);
 }
 
 static enum kt_rc get_one_customer(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
@@ -832,7 +840,7 @@ static enum kt_rc sq_customer_update(struct store_conn *base, const struct custo
         return KT_ESTORE;
     }
     bind_customer(st, cu);
-    sqlite3_bind_int64(st, 7 + 2 * PF_COUNT, cu->ck);
+    sqlite3_bind_int64(st, 10 + 2 * PF_COUNT, cu->ck);
     int changes = 0;
     enum kt_rc rc = run(c, st, &changes, err);
     if (rc == KT_OK && changes == 0) {
@@ -1026,6 +1034,7 @@ static enum kt_rc sq_history_add(struct store_conn *base, const struct history_e
     bind_text(st, 8, h->store_id);
     bind_text(st, 9, h->operator_id);
     bind_text(st, 10, h->request_id);
+    bind_text(st, 11, h->reason);
     return run(c, st, NULL, err);
 }
 
@@ -1057,6 +1066,7 @@ static enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t a
         h->store_id = col_text(st, 7, a);
         h->operator_id = col_text(st, 8, a);
         h->request_id = col_text(st, 9, a);
+        h->reason = col_text(st, 10, a);
     }
     done(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? KT_OK : fail(c, rc, "history list", err);

@@ -1,5 +1,6 @@
 /*
- * decode.c - the body of POST and PATCH /v1/customers into a struct upsert_req.
+ * decode.c - a customer document (the body of POST and PATCH /v1/customers, or an import row)
+ * into a struct upsert_req: the one place where values are cleaned on their way in.
  *
  *   {"source":      {"channel": "pos", "store": "S-12", "operator": "op-7",
  *                    "observed_at": "2026-11-24T10:00:00Z"},
@@ -17,7 +18,7 @@
  */
 #include <string.h>
 
-#include "api/api.h"
+#include "identity/identity.h"
 #include "base/clock.h"
 #include "clean/clean.h"
 #include "identity/attrs.h"
@@ -26,15 +27,62 @@
 #define SOURCE_TEXT_MAX 64
 #define FUTURE_SKEW_MS  (5 * 60 * 1000)
 
+static void decref(void *p)
+{
+    json_decref(p);
+}
+
 struct dec {
     struct upsert_req *req;
     bool patch;
+    bool lenient; /* invalid values become refusals instead of errors */
     enum key_scope scope;
     int64_t now;
     struct arena *a;
     struct kt_err *err;
-    size_t cap_idents;
+    size_t cap_idents, cap_notes, cap_refused;
+    const char *full_name; /* the raw full_name, when given */
+    size_t full_name_len;
 };
+
+static void note(struct dec *d, const char *code, const char *field, const char *detail)
+{
+    struct ident_warning *w =
+        arena_push(d->a, &d->req->notes, &d->req->n_notes, &d->cap_notes, sizeof(*w));
+    w->code = code;
+    w->field = field;
+    w->detail = detail;
+}
+
+/* An invalid value: an error, or in a lenient request a refusal kept for the history. */
+static enum kt_rc refuse_value(struct dec *d, const char *code, const char *field, const char *raw,
+                               size_t len, const char *reason)
+{
+    if (!d->lenient) {
+        return kt_err_set(d->err, KT_EINVAL, code, field, "'%s' is not valid (%s)", field, reason);
+    }
+    struct ident_refusal *r =
+        arena_push(d->a, &d->req->refused, &d->req->n_refused, &d->cap_refused, sizeof(*r));
+    r->field = field;
+    r->raw = arena_strndup(d->a, raw, len);
+    r->reason = reason;
+    note(d, "refused", field, reason);
+    return KT_OK;
+}
+
+/* Records what cleaning said of a kept value and returns its quality code. */
+static enum quality verdict_note(struct dec *d, const char *field, const struct clean_out *t)
+{
+    if (t->verdict == CLEAN_SUSPICIOUS) {
+        note(d, "suspicious", field, t->reason);
+        return QUALITY_SUSPICIOUS;
+    }
+    if (t->verdict == CLEAN_CORRECTED) {
+        note(d, "corrected", field, t->change);
+        return QUALITY_CORRECTED;
+    }
+    return QUALITY_OK;
+}
 
 static enum kt_rc wrong_type(struct dec *d, const char *field, const char *what)
 {
@@ -126,7 +174,6 @@ static enum kt_rc decode_source(struct dec *d, const json_t *src)
 static enum kt_rc profile_value(struct dec *d, int f, const char *raw, size_t len,
                                 const char *field)
 {
-    const char **out = &d->req->val[f];
     struct clean_out t;
     const char *code = "invalid_value";
     switch (f) {
@@ -153,19 +200,78 @@ static enum kt_rc profile_value(struct dec *d, int f, const char *raw, size_t le
         clean_birth_date(raw, len, d->now / 86400000, d->a, &t);
         code = "invalid_date";
         break;
+    case PF_LAST_NAME:
+    case PF_FIRST_NAME:
+    case PF_MIDDLE_NAME:
+        clean_name_part(f == PF_LAST_NAME    ? NAME_LAST
+                        : f == PF_FIRST_NAME ? NAME_FIRST
+                                             : NAME_MIDDLE,
+                        raw, len, d->a, &t);
+        code = "invalid_name";
+        break;
+    case PF_CITY:
+        clean_city(raw, len, d->a, &t);
+        break;
     default:
-        clean_text(raw, len, f == PF_ADDRESS ? 1000 : 200, d->a, &t);
-        if (t.verdict == CLEAN_INVALID && strcmp(t.reason, "too_long") == 0) {
-            code = "too_long";
-        }
+        clean_text(raw, len, 1000, d->a, &t);
         break;
     }
     if (t.verdict == CLEAN_INVALID) {
-        return kt_err_set(d->err, KT_EINVAL, code, field, "'%s' is not valid (%s)", field,
-                          t.reason);
+        if (strcmp(t.reason, "too_long") == 0) {
+            code = "too_long"; /* never lenient: a 100 KB field is an error of the sender */
+            return kt_err_set(d->err, KT_EINVAL, code, field, "'%s' is too long", field);
+        }
+        return refuse_value(d, code, field, raw, len, t.reason);
     }
-    *out = t.value;
+    d->req->val[f] = t.value;
+    d->req->quality = quality_set(d->req->quality, f, verdict_note(d, field, &t));
     return KT_OK;
+}
+
+/* "full_name": one string split into the three parts. */
+static enum kt_rc full_name(struct dec *d)
+{
+    for (int f = PF_LAST_NAME; f <= PF_MIDDLE_NAME; f++) {
+        if (d->req->val[f] != NULL || d->req->clear[f]) {
+            return kt_err_set(d->err, KT_EINVAL, "ambiguous_name", "profile.full_name",
+                              "give either 'full_name' or its parts, not both");
+        }
+    }
+    struct clean_name n;
+    clean_full_name(d->full_name, d->full_name_len, d->a, &n);
+    if (n.out.verdict == CLEAN_INVALID) {
+        return refuse_value(d, "invalid_name", "profile.full_name", d->full_name, d->full_name_len,
+                            n.out.reason);
+    }
+    enum quality q = verdict_note(d, "profile.full_name", &n.out);
+    if (q == QUALITY_CORRECTED && strcmp(n.out.change, "split") == 0) {
+        q = QUALITY_OK; /* splitting a full name is not a correction of it */
+    }
+    const char *parts[3] = {n.last, n.first, n.middle};
+    for (int f = PF_LAST_NAME; f <= PF_MIDDLE_NAME; f++) {
+        if (parts[f - PF_LAST_NAME] != NULL) {
+            d->req->val[f] = parts[f - PF_LAST_NAME];
+            d->req->quality = quality_set(d->req->quality, f, q);
+        }
+    }
+    return KT_OK;
+}
+
+/* No gender given: infer it from the name, and say so. */
+static void infer_gender(struct dec *d)
+{
+    struct upsert_req *r = d->req;
+    if (r->val[PF_GENDER] != NULL || r->clear[PF_GENDER]) {
+        return;
+    }
+    const char *g, *from;
+    clean_infer_gender(r->val[PF_LAST_NAME], r->val[PF_FIRST_NAME], r->val[PF_MIDDLE_NAME], d->a,
+                       &g, &from);
+    if (g != NULL) {
+        r->val[PF_GENDER] = g;
+        r->gender_inferred = true;
+        note(d, "inferred", "profile.gender", from);
+    }
 }
 
 static enum kt_rc decode_profile(struct dec *d, const json_t *prof)
@@ -178,6 +284,14 @@ static enum kt_rc decode_profile(struct dec *d, const json_t *prof)
     json_object_foreach((json_t *)prof, key, v)
     {
         const char *field = arena_printf(d->a, "profile.%s", key);
+        if (strcmp(key, "full_name") == 0) {
+            if (!json_is_string(v) && !json_is_null(v)) {
+                return wrong_type(d, field, "a string");
+            }
+            d->full_name = json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
+            d->full_name_len = json_is_string(v) ? json_string_length(v) : 0;
+            continue;
+        }
         int f = pf_lookup(key);
         if (f < 0) {
             return unknown(d, field);
@@ -197,7 +311,11 @@ static enum kt_rc decode_profile(struct dec *d, const json_t *prof)
             return rc;
         }
     }
-    return KT_OK;
+    enum kt_rc rc = d->full_name ? full_name(d) : KT_OK;
+    if (rc == KT_OK) {
+        infer_gender(d);
+    }
+    return rc;
 }
 
 static enum kt_rc add_ident(struct dec *d, const char *kind, const json_t *v, const char *field)
@@ -213,10 +331,17 @@ static enum kt_rc add_ident(struct dec *d, const char *kind, const json_t *v, co
                           "at most %d identifiers in one request", MAX_IDENTS);
     }
     const char *value;
+    struct kt_err e2;
+    kt_err_reset(&e2);
     enum kt_rc rc = ident_value_clean(kind, json_string_value(v), json_string_length(v), d->a,
-                                      field, &value, d->err);
+                                      field, &value, &e2);
     if (rc != KT_OK) {
-        return rc;
+        if (!d->lenient) {
+            return kt_err_copy(d->err, &e2);
+        }
+        const char *why = strchr(e2.msg, '(');
+        return refuse_value(d, e2.code, field, json_string_value(v), json_string_length(v),
+                            why ? arena_strndup(d->a, why + 1, strcspn(why + 1, ")")) : e2.code);
     }
     struct ident *id =
         arena_push(d->a, &d->req->idents, &d->req->n_idents, &d->cap_idents, sizeof(*id));
@@ -340,7 +465,8 @@ static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const st
     if (!json_is_object(attrs)) {
         return wrong_type(d, "attributes", "an object");
     }
-    json_t *out = api_own(d->a, json_object());
+    json_t *out = json_object();
+    arena_defer(d->a, decref, out);
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)attrs, key, v)
@@ -357,9 +483,16 @@ static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const st
             continue;
         }
         json_t *std = NULL;
-        enum kt_rc rc = attr_value_check(def, v, d->patch, field, d->a, &std, d->err);
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        enum kt_rc rc = attr_value_check(def, v, d->patch, field, d->a, &std, &e2);
+        if (rc != KT_OK && d->lenient && json_is_string(v)) {
+            rc = refuse_value(d, e2.code, field, json_string_value(v), json_string_length(v),
+                              e2.code);
+            continue;
+        }
         if (rc != KT_OK) {
-            return rc;
+            return kt_err_copy(d->err, &e2);
         }
         json_object_set_new(out, key, std);
     }
@@ -367,12 +500,20 @@ static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const st
     return KT_OK;
 }
 
-enum kt_rc api_customer_decode(const json_t *body, bool patch, const struct attr_def *defs,
-                               size_t n_defs, enum key_scope scope, int64_t now, struct arena *a,
-                               struct upsert_req *out, struct kt_err *err)
+enum kt_rc ident_decode(const json_t *body, const struct ident_decode_opts *o,
+                        const struct attr_def *defs, size_t n_defs, int64_t now, struct arena *a,
+                        struct upsert_req *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    struct dec d = {out, patch, scope, now, a, err, 0};
+    struct dec d;
+    memset(&d, 0, sizeof(d));
+    d.req = out;
+    d.patch = o->patch;
+    d.lenient = o->lenient;
+    d.scope = o->scope;
+    d.now = now;
+    d.a = a;
+    d.err = err;
     const char *key;
     const json_t *v;
     json_object_foreach((json_t *)body, key, v)
@@ -387,7 +528,13 @@ enum kt_rc api_customer_decode(const json_t *body, bool patch, const struct attr
             return unknown(&d, arena_strdup(a, key));
         }
     }
-    enum kt_rc rc = decode_source(&d, json_object_get(body, "source"));
+    const json_t *source = json_object_get(body, "source");
+    enum kt_rc rc = KT_OK;
+    if (source == NULL && o->source != NULL) {
+        out->src = *o->source;
+    } else {
+        rc = decode_source(&d, source);
+    }
     const json_t *prof = json_object_get(body, "profile");
     if (rc == KT_OK && prof != NULL) {
         rc = decode_profile(&d, prof);

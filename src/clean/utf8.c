@@ -1,0 +1,86 @@
+/*
+ * utf8.c - code points, case and matching keys for the name and city cleaners. Input is valid
+ * UTF-8 (clean_text checked it). Case mapping goes through ICU so every script is right.
+ */
+#include <unicode/uchar.h>
+
+#include "clean/internal.h"
+
+unsigned utf8_get(const unsigned char *p, size_t *adv)
+{
+    if (p[0] < 0x80) {
+        *adv = 1;
+        return p[0];
+    }
+    if (p[0] < 0xE0) {
+        *adv = 2;
+        return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+    }
+    if (p[0] < 0xF0) {
+        *adv = 3;
+        return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+    }
+    *adv = 4;
+    return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+}
+
+size_t utf8_put(unsigned cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+bool cp_is_cyrillic(unsigned cp)
+{
+    return cp >= 0x0400 && cp <= 0x04FF;
+}
+
+bool cp_is_latin(unsigned cp)
+{
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0x24F);
+}
+
+unsigned cp_lower(unsigned cp)
+{
+    return (unsigned)u_tolower((UChar32)cp);
+}
+
+unsigned cp_upper(unsigned cp)
+{
+    return (unsigned)u_toupper((UChar32)cp);
+}
+
+char *fold_key(const char *s, size_t len, struct arena *a)
+{
+    char *out = arena_alloc(a, len * 2 + 1); /* a lower-case letter may take one byte more */
+    size_t j = 0;
+    for (size_t i = 0; i < len;) {
+        size_t adv;
+        unsigned cp = cp_lower(utf8_get((const unsigned char *)s + i, &adv));
+        if (cp == 0x0451) {
+            cp = 0x0435; /* ё -> е */
+        }
+        j += utf8_put(cp, out + j);
+        i += adv;
+    }
+    out[j] = '\0';
+    return out;
+}
