@@ -14,10 +14,13 @@
 
 #include "api/api.h"
 #include "auth/keys.h"
+#include "cli/cli.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"
 #include "http/server.h"
+#include "import/worker.h"
+#include "quality/quality.h"
 #include "store/store.h"
 
 #define DEFAULT_DB     "data/kartoteka.db"
@@ -31,6 +34,7 @@ struct opts {
     int64_t max_body;
     int64_t busy_ms;
     int64_t grace_ms;
+    int64_t max_upload;
     bool no_migrate;
     bool status;       /* migrate --status */
     const char *scope; /* keys create */
@@ -57,6 +61,7 @@ enum {
     OPT_LOG,
     OPT_THREADS,
     OPT_MAX_BODY,
+    OPT_MAX_UPLOAD,
     OPT_BUSY,
     OPT_SECRET,
     OPT_NO_MIGRATE,
@@ -73,6 +78,7 @@ static const struct option long_opts[] = {
     {"log-level", required_argument, NULL, OPT_LOG},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
     {"busy-timeout", required_argument, NULL, OPT_BUSY},
     {"secret-file", required_argument, NULL, OPT_SECRET},
     {"no-migrate", no_argument, NULL, OPT_NO_MIGRATE},
@@ -101,6 +107,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *max_body = env_or("KARTOTEKA_MAX_BODY", "1048576");
     const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
+    const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -128,6 +135,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_NO_MIGRATE:
             o->no_migrate = true;
+            break;
+        case OPT_MAX_UPLOAD:
+            max_upload = optarg;
             break;
         case OPT_GRACE:
             grace = optarg;
@@ -162,28 +172,11 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     if (!number(busy, 1, 600000, &o->busy_ms)) {
         return usage_error(verb, "--busy-timeout must be milliseconds from 1 to 600000");
     }
+    if (!number(max_upload, 1024, (int64_t)1 << 34, &o->max_upload)) {
+        return usage_error(verb, "--max-upload must be a byte count from 1024 to 17179869184");
+    }
     if (!number(grace, 0, 600000, &o->grace_ms)) {
         return usage_error(verb, "--grace must be milliseconds from 0 to 600000");
-    }
-    return 0;
-}
-
-/* Creates the database's directory when it is missing (one level, like `make run` needs). */
-static int ensure_dir(const char *db)
-{
-    const char *slash = strrchr(db, '/');
-    if (slash == NULL || slash == db) {
-        return 0;
-    }
-    char dir[4096];
-    if ((size_t)(slash - db) >= sizeof(dir)) {
-        return -1;
-    }
-    memcpy(dir, db, (size_t)(slash - db));
-    dir[slash - db] = '\0';
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "kartoteka: cannot create the directory '%s': %s\n", dir, strerror(errno));
-        return -1;
     }
     return 0;
 }
@@ -196,18 +189,7 @@ static void report(const char *what, const struct kt_err *err)
 
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
-    if (ensure_dir(o->db) != 0) {
-        return NULL;
-    }
-    struct store_opts so = {o->db, (int)o->busy_ms, 0, mode};
-    struct store *s = NULL;
-    struct kt_err err;
-    kt_err_reset(&err);
-    if (store_open(&so, &s, &err) != KT_OK) {
-        report("cannot open the database", &err);
-        return NULL;
-    }
-    return s;
+    return cli_open_store_mode(o->db, (int)o->busy_ms, mode);
 }
 
 /* Loads the installation secret and checks it against the database. */
@@ -259,6 +241,8 @@ static const char serve_help[] =
     "  --threads N          HTTP worker threads, 0 = one per CPU, at least 2\n"
     "                       (KARTOTEKA_THREADS)\n"
     "  --max-body BYTES     largest request body (KARTOTEKA_MAX_BODY, default 1048576)\n"
+    "  --max-upload BYTES   largest CSV for POST /v1/imports (KARTOTEKA_MAX_UPLOAD,\n"
+    "                       default 268435456)\n"
     "  --busy-timeout MS    wait for a locked database before answering 503\n"
     "                       (KARTOTEKA_BUSY_TIMEOUT, default 5000)\n"
     "  --grace MS           how long shutdown waits for requests in flight\n"
@@ -312,6 +296,22 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
     return 0;
 }
 
+/* The intake statistics still in memory go to the database before it closes. */
+static void flush_intake(struct store *s)
+{
+    struct store_conn *w;
+    struct kt_err err;
+    kt_err_reset(&err);
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = intake_flush(w, true, clock_now_ms(), &err);
+        rc = store_write_end(w, rc, &err);
+    }
+    if (rc != KT_OK) {
+        log_warn("intake_lost", "code=%s", err.code);
+    }
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
@@ -341,6 +341,10 @@ static int cmd_serve(int argc, char **argv)
     app.started_at = clock_now_ms();
     app.routes = api_routes;
     app.n_routes = api_routes_count;
+    app.max_upload = (size_t)o.max_upload;
+    char imports_dir[4200];
+    kt_snprintf(imports_dir, sizeof(imports_dir), "%s.imports", o.db);
+    app.imports_dir = imports_dir;
     struct http_server *srv = NULL;
     struct kt_err err;
     kt_err_reset(&err);
@@ -353,7 +357,8 @@ static int cmd_serve(int argc, char **argv)
         report("cannot start the server", &err);
         goto out;
     }
-    if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0) {
+    if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
+        import_worker_start(s, &app.imports, &err) != KT_OK) {
         http_server_stop(srv, 0);
         goto out;
     }
@@ -362,6 +367,8 @@ static int cmd_serve(int argc, char **argv)
     log_info("shutdown", "signal=%s grace_ms=%lld", sig == SIGINT ? "SIGINT" : "SIGTERM",
              (long long)o.grace_ms);
     int left = http_server_stop(srv, (int)o.grace_ms);
+    import_worker_stop(app.imports); /* after its current batch; it resumes on the next start */
+    flush_intake(s);
     log_info("stopped", "unfinished_requests=%d", left);
     code = left == 0 ? 0 : 1;
 out:
@@ -616,6 +623,8 @@ static const char main_help[] =
     "  serve     run the HTTP API\n"
     "  migrate   bring the database schema up to date\n"
     "  keys      create, list and revoke API keys\n"
+    "  import    import customers from a CSV file\n"
+    "  report    the quality report of the base\n"
     "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
     "  version   print the version\n"
     "\n"
@@ -641,6 +650,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "keys") == 0) {
         return cmd_keys(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "import") == 0) {
+        return cli_import(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "report") == 0) {
+        return cli_report(argc - 1, argv + 1);
     }
     if (strcmp(verb, "clean") == 0) {
         return cmd_clean(argc - 1, argv + 1);

@@ -37,6 +37,16 @@ void api_attributes_list(struct http_req *r);
 json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
                           struct kt_err *err);
 
+/* imports.c */
+void api_imports_create(struct http_req *r);
+void api_imports_get(struct http_req *r);
+void api_imports_rejects(struct http_req *r);
+void api_imports_list(struct http_req *r);
+
+/* reports.c */
+void api_reports_quality(struct http_req *r);
+enum kt_rc api_flush_intake(struct store *s, int64_t now, struct kt_err *err);
+
 /* clean.c: one value through its cleaner, described as JSON (new reference). */
 void api_clean(struct http_req *r);
 bool api_clean_kind_valid(const char *kind);

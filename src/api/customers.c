@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/num.h"
+#include "quality/quality.h"
 
 #define IDEM_TTL_MS  (24LL * 3600 * 1000)
 #define IDEM_KEY_MAX 128
@@ -242,6 +243,22 @@ static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const cha
     return rc;
 }
 
+/* Where a refused request says it came from, for the intake statistics: the channel when it is
+ * one we know, the store and operator when they are short strings. */
+static struct ident_source peek_source(const json_t *body, struct arena *a)
+{
+    struct ident_source src;
+    memset(&src, 0, sizeof(src));
+    const json_t *s = json_object_get(body, "source");
+    const char *ch = json_string_value(json_object_get(s, "channel"));
+    src.channel = ch && ident_channel_valid(ch) ? ch : "unknown";
+    const char *st = json_string_value(json_object_get(s, "store"));
+    const char *op = json_string_value(json_object_get(s, "operator"));
+    src.store_id = st && strlen(st) <= 64 ? arena_strdup(a, st) : NULL;
+    src.operator_id = op && strlen(op) <= 64 ? arena_strdup(a, op) : NULL;
+    return src;
+}
+
 /* ---- POST /v1/customers ------------------------------------------------------------------ */
 
 static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
@@ -291,9 +308,13 @@ void api_customers_upsert(struct http_req *r)
         err.status = 400;
         goto fail;
     }
-    if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
-        ident_decode(body, &(struct ident_decode_opts){false, false, r->key->scope, NULL}, defs,
+    if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK) {
+        goto fail;
+    }
+    if (ident_decode(body, &(struct ident_decode_opts){false, false, r->key->scope, NULL}, defs,
                      n_defs, now, r->arena, &req, &err) != KT_OK) {
+        struct ident_source src = peek_source(body, r->arena);
+        intake_record(&src, NULL, true, now);
         goto fail;
     }
     req.src.request_id = r->rid;
@@ -318,6 +339,10 @@ void api_customers_upsert(struct http_req *r)
     enum kt_rc rc = upsert_write(r, w, &req, defs, n_defs, now, &status, &reply, &err);
     if (rc == KT_OK && idem != NULL) {
         rc = idem_store(r, w, idem, hash, status, reply, now, &err);
+    }
+    intake_record(&req.src, &req, rc != KT_OK && err.rc == KT_EINVAL, now);
+    if (rc == KT_OK) {
+        rc = intake_flush(w, false, now, &err);
     }
     rc = store_write_end(w, rc, &err);
     if (rc != KT_OK) {
@@ -495,9 +520,13 @@ void api_customers_patch(struct http_req *r)
     size_t n_defs = 0;
     struct upsert_req req;
     struct store_conn *w;
-    if (body == NULL || load_defs(r, body, &defs, &n_defs, &err) != KT_OK ||
-        ident_decode(body, &(struct ident_decode_opts){true, false, r->key->scope, NULL}, defs,
+    if (body == NULL || load_defs(r, body, &defs, &n_defs, &err) != KT_OK) {
+        goto fail;
+    }
+    if (ident_decode(body, &(struct ident_decode_opts){true, false, r->key->scope, NULL}, defs,
                      n_defs, now, r->arena, &req, &err) != KT_OK) {
+        struct ident_source src = peek_source(body, r->arena);
+        intake_record(&src, NULL, true, now);
         goto fail;
     }
     if (!id_valid(r->params[0], "c_")) {
@@ -513,6 +542,10 @@ void api_customers_patch(struct http_req *r)
     enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, &err) : KT_OK;
     if (rc == KT_OK) {
         rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, &err);
+    }
+    intake_record(&req.src, &req, rc != KT_OK, now);
+    if (rc == KT_OK) {
+        rc = intake_flush(w, false, now, &err);
     }
     if (rc == KT_OK) {
         view = api_customer_view(w, &res.cust, r->arena, &err);

@@ -9,23 +9,30 @@
 #define COLLECT SCOPE_COLLECT
 
 const struct route api_routes[] = {
-    {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, false},
-    {HTTP_GET, "/readyz", api_readyz, ROUTE_PUBLIC, false},
-    {HTTP_GET, "/metrics", api_metrics, ROUTE_PUBLIC, false},
-    {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, false},
+    {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, false, false},
+    {HTTP_GET, "/readyz", api_readyz, ROUTE_PUBLIC, false, false},
+    {HTTP_GET, "/metrics", api_metrics, ROUTE_PUBLIC, false, false},
+    {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, false, false},
 
-    {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT, true},
-    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS, false},
-    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS, false},
-    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS, true},
-    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, false},
-    {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, true},
+    {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT, true, false},
+    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS, false, false},
+    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS, false, false},
+    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS, true, false},
+    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, false, false},
+    {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, true, false},
 
-    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, true},
+    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, true, false},
 
-    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, false},
-    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, false},
-    {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, true},
+    {HTTP_POST, "/v1/imports", api_imports_create, ADMIN, false, true},
+    {HTTP_GET, "/v1/imports", api_imports_list, ADMIN, false, false},
+    {HTTP_GET, "/v1/imports/{id}", api_imports_get, ADMIN, false, false},
+    {HTTP_GET, "/v1/imports/{id}/rejects", api_imports_rejects, ADMIN, false, false},
+
+    {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, false, false},
+
+    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, false, false},
+    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, false, false},
+    {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, true, false},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -42,6 +42,9 @@ const char *clean_verdict_name(enum clean_verdict v);
 void clean_text(const char *in, size_t len, size_t max_bytes, struct arena *a,
                 struct clean_out *out);
 
+/* The matching key of text: lower case, "ё" as "е" (in the arena). */
+char *clean_fold(const char *s, struct arena *a);
+
 /* True when `s` is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
 bool clean_utf8_valid(const char *s, size_t len);
 

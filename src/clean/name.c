@@ -373,12 +373,18 @@ static bool assign(const struct tok *t, size_t n, enum slot *out)
                                                    : S_LAST;
         return out[0] == S_LAST;
     }
-    int best = -100, best_i = 0;
+    int best = -1000, best_i = 0;
     size_t norders = n == 3 ? 2 : 3;
     for (size_t o = 0; o < norders; o++) {
         int score = o == 0 ? 1 : 0; /* ties go to the order of Russian documents */
         for (size_t i = 0; i < n; i++) {
-            score += 2 * slot_score(&t[i], n == 3 ? orders3[o][i] : orders2[o][i]);
+            enum slot s = n == 3 ? orders3[o][i] : orders2[o][i];
+            if (s == S_MIDDLE && !t[i].initial && patronymic_sex(t[i].key) == NAME_NONE) {
+                score -= 1000; /* only a patronymic (or an initial) goes there; when nothing
+                                  fits, the order as written stands, so a standard form reads
+                                  back the same */
+            }
+            score += 2 * slot_score(&t[i], s);
         }
         if (score > best) {
             best = score;

@@ -2,7 +2,10 @@
  * utf8.c - code points, case and matching keys for the name and city cleaners. Input is valid
  * UTF-8 (clean_text checked it). Case mapping goes through ICU so every script is right.
  */
+#include <string.h>
 #include <unicode/uchar.h>
+
+#include "clean/clean.h"
 
 #include "clean/internal.h"
 
@@ -83,4 +86,9 @@ char *fold_key(const char *s, size_t len, struct arena *a)
     }
     out[j] = '\0';
     return out;
+}
+
+char *clean_fold(const char *s, struct arena *a)
+{
+    return fold_key(s, strlen(s), a);
 }

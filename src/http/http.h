@@ -25,6 +25,7 @@ enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_
 
 struct http_req;
 struct metrics;
+struct import_worker;
 
 typedef void (*http_handler_fn)(struct http_req *r);
 
@@ -37,6 +38,7 @@ struct route {
     http_handler_fn handler;
     unsigned scopes; /* key scopes allowed (bitmask of enum key_scope), 0 = public */
     bool json_body;  /* the route takes a JSON body */
+    bool upload;     /* the route takes a file (CSV) up to kt_app.max_upload */
 };
 
 /* Shared by all threads; immutable after start-up except where marked. */
@@ -49,6 +51,9 @@ struct kt_app {
     struct metrics *metrics;  /* owned by the server */
     const struct route *routes;
     size_t n_routes;
+    size_t max_upload;             /* bytes, for upload routes */
+    const char *imports_dir;       /* where uploads wait for the import worker */
+    struct import_worker *imports; /* the background import runner, or NULL */
 };
 
 #define HTTP_MAX_PARAMS 4

@@ -143,6 +143,12 @@ static bool rid_ok(const char *s)
     return true;
 }
 
+/* The largest body the matched route takes. */
+static size_t body_limit(const struct reqctx *x)
+{
+    return x->r.route && x->r.route->upload ? x->srv->app->max_upload : x->srv->app->max_body;
+}
+
 static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c, const char *url,
                                  const char *method)
 {
@@ -150,7 +156,6 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     x->srv = srv;
     x->t0 = clock_mono_ns();
     arena_init(&x->arena, 8192);
-    buf_init(&x->body, srv->app->max_body + 1);
     x->r.arena = &x->arena;
     x->r.app = srv->app;
     x->r.impl = c;
@@ -168,6 +173,7 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     x->r.method = http_method_parse(method);
     router_match(srv->app->routes, srv->app->n_routes, x->r.method, url, &x->arena, &x->m);
     x->r.route = x->m.route;
+    buf_init(&x->body, body_limit(x) + 1);
     x->r.n_params = x->m.n_params;
     memcpy(x->r.params, x->m.params, sizeof(x->r.params));
     return x;
@@ -227,8 +233,12 @@ static bool authorize(struct reqctx *x)
     return true;
 }
 
-/* Content-Type must be application/json (parameters such as charset=utf-8 allowed). */
-static bool json_type_ok(struct http_req *r)
+static const char *const json_types[] = {"application/json", NULL};
+static const char *const file_types[] = {"text/csv", "text/plain", "application/octet-stream",
+                                         "application/vnd.ms-excel", NULL};
+
+/* The Content-Type is one of `types` (parameters such as charset=utf-8 allowed). */
+static bool type_is(struct http_req *r, const char *const *types)
 {
     const char *ct = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Content-Type");
     if (ct == NULL) {
@@ -238,7 +248,12 @@ static bool json_type_ok(struct http_req *r)
     while (n > 0 && ct[n - 1] == ' ') {
         n--;
     }
-    return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
+    for (const char *const *t = types; *t != NULL; t++) {
+        if (n == strlen(*t) && strncasecmp(ct, *t, n) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void dispatch(struct reqctx *x)
@@ -258,12 +273,16 @@ static void dispatch(struct reqctx *x)
         return;
     }
     if (x->too_big) {
-        fail(r, 413, "body_too_large", "the request body is larger than %zu bytes",
-             r->app->max_body);
+        fail(r, 413, "body_too_large", "the request body is larger than %zu bytes", body_limit(x));
         return;
     }
-    if (r->route->json_body && !json_type_ok(r)) {
+    if (r->route->json_body && !type_is(r, json_types)) {
         fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
+        return;
+    }
+    if (r->route->upload && !type_is(r, file_types)) {
+        fail(r, 415, "unsupported_media_type",
+             "send the file as 'text/csv' (or text/plain, application/octet-stream)");
         return;
     }
     r->body = buf_cstr(&x->body);
@@ -284,7 +303,7 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
     size_t len;
     const char *type;
     if (r->json != NULL) {
-        data = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        data = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         if (data == NULL) {
             data = kt_strdup("{\"error\":{\"code\":\"internal\",\"message\":\"encoding\"}}");
             r->status = 500;
@@ -340,7 +359,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         int64_t declared = 0;
         if (cl != NULL && num_parse_cstr(cl, 0, INT64_MAX, &declared) &&
-            (uint64_t)declared > srv->app->max_body) {
+            (uint64_t)declared > body_limit(x)) {
             x->too_big = true;
             const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
             if ((uint64_t)declared > DRAIN_CAP || expect != NULL) {

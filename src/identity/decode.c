@@ -16,6 +16,7 @@
  * "not known" and changes nothing; in PATCH null removes a value. Unknown members are refused, so
  * a typo in a field name is an error and not silently dropped data.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "identity/identity.h"
@@ -486,9 +487,11 @@ static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const st
         struct kt_err e2;
         kt_err_reset(&e2);
         enum kt_rc rc = attr_value_check(def, v, d->patch, field, d->a, &std, &e2);
-        if (rc != KT_OK && d->lenient && json_is_string(v)) {
-            rc = refuse_value(d, e2.code, field, json_string_value(v), json_string_length(v),
-                              e2.code);
+        if (rc != KT_OK && d->lenient) {
+            char *raw = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            const char *text = json_is_string(v) ? json_string_value(v) : raw ? raw : "";
+            rc = refuse_value(d, e2.code, field, text, strlen(text), e2.code);
+            free(raw);
             continue;
         }
         if (rc != KT_OK) {

@@ -462,6 +462,14 @@ static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, str
     return KT_OK;
 }
 
+/* True when the latest refusal of this field kept the same raw text. */
+static bool refused_before(struct ctx *x, const struct ident_refusal *r)
+{
+    const char *last = NULL;
+    return store_history_last_refused(x->w, x->c->ck, r->field, x->a, &last, NULL) == KT_OK &&
+           strcmp(last, r->raw) == 0;
+}
+
 /* Applies profile fields and attributes; phone and e-mail that belong to another customer are
  * not copied into this profile. */
 static void apply_profile(struct ctx *x, const struct upsert_req *req, const struct cand *cs,
@@ -492,6 +500,9 @@ static void apply_profile(struct ctx *x, const struct upsert_req *req, const str
         x->dirty = true;
     }
     for (size_t i = 0; i < req->n_refused; i++) {
+        if (!x->created && refused_before(x, &req->refused[i])) {
+            continue; /* the same file imported again tells nothing new */
+        }
         record(x, req->refused[i].field, "refused", NULL, req->refused[i].raw);
         x->hist[x->n_hist - 1].reason = req->refused[i].reason;
     }

@@ -106,6 +106,58 @@ struct api_key {
     int64_t revoked_at;     /* ms, 0 while active */
 };
 
+/* Values received from one source on one day, and what cleaning made of them. */
+struct intake_row {
+    int64_t day; /* days since 1970-01-01, UTC */
+    const char *channel;
+    const char *store_id;                       /* "" when none */
+    const char *operator_id;                    /* "" when none */
+    int64_t requests;                           /* requests or import rows */
+    int64_t refused;                            /* refused as a whole */
+    int64_t ok, corrected, suspicious, invalid; /* values, by verdict */
+};
+
+struct import_job {
+    char id[ID_MAX];       /* "i_..." */
+    const char *state;     /* "queued", "running", "done", "failed" */
+    const char *file_name; /* as uploaded, or NULL */
+    const char *path;      /* the file on disk */
+    const char *options;   /* JSON */
+    const char *error;     /* why it failed, or NULL */
+    const char *rejects;   /* reject file (CSV), or NULL */
+    int64_t bytes_total, bytes_done;
+    int64_t rows_total, created, updated, unchanged, partial, rejected;
+    int64_t created_at, started_at, finished_at; /* ms; 0 = not yet */
+};
+
+/* Everything the quality report counts, read in one snapshot (store_quality). */
+struct quality_count {
+    const char *key; /* attribute or field name, card count, ... */
+    int64_t n;
+};
+
+struct quality_data {
+    int64_t customers;            /* live (not merged away) */
+    int64_t filled[PF_COUNT];     /* customers with the field */
+    int64_t corrected[PF_COUNT];  /* of those, with a corrected value */
+    int64_t suspicious[PF_COUNT]; /* of those, with a suspicious value */
+    int64_t phone_verified, email_verified, gender_inferred;
+    int64_t complete;            /* phone verified, first name and birth date */
+    int64_t stale[3];            /* no value observed or changed for 12, 24, 36 months */
+    struct quality_count *attrs; /* customers holding each declared attribute */
+    size_t n_attrs;
+    struct quality_count *refused; /* refused raw values by field (history) */
+    size_t n_refused;
+    int64_t dup_groups, dup_customers; /* same name key and birth date */
+    struct quality_count *dup_samples; /* the largest groups: key = ids joined by ",", n = size */
+    size_t n_dup_samples;
+    int64_t candidates_open, candidates_customers; /* customers sharing identifiers */
+    struct intake_row *intake; /* per channel, store and operator, summed over days */
+    size_t n_intake;
+    struct quality_count *cards; /* key = cards per customer (as text), n = customers */
+    size_t n_cards;
+};
+
 struct idem_record {
     const char *key_id;         /* API key that made the request */
     const char *idem_key;       /* Idempotency-Key header */

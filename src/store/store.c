@@ -285,3 +285,48 @@ enum kt_rc store_idem_expire(struct store_conn *c, int64_t before, struct kt_err
 {
     TIMED(c->ops->idem_expire(c, before, err));
 }
+
+enum kt_rc store_intake_add(struct store_conn *c, const struct intake_row *r, struct kt_err *err)
+{
+    TIMED(c->ops->intake_add(c, r, err));
+}
+
+enum kt_rc store_import_insert(struct store_conn *c, const struct import_job *j, struct kt_err *err)
+{
+    TIMED(c->ops->import_insert(c, j, err));
+}
+
+enum kt_rc store_import_update(struct store_conn *c, const struct import_job *j, struct kt_err *err)
+{
+    TIMED(c->ops->import_update(c, j, err));
+}
+
+enum kt_rc store_import_get(struct store_conn *c, const char *id, struct arena *a,
+                            struct import_job *out, struct kt_err *err)
+{
+    TIMED(c->ops->import_get(c, id, a, out, err));
+}
+
+enum kt_rc store_import_next(struct store_conn *c, struct arena *a, struct import_job *out,
+                             struct kt_err *err)
+{
+    TIMED(c->ops->import_next(c, a, out, err));
+}
+
+enum kt_rc store_import_list(struct store_conn *c, int limit, struct arena *a,
+                             struct import_job **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->import_list(c, limit, a, out, n, err));
+}
+
+enum kt_rc store_history_last_refused(struct store_conn *c, int64_t ck, const char *field,
+                                      struct arena *a, const char **raw, struct kt_err *err)
+{
+    TIMED(c->ops->history_last_refused(c, ck, field, a, raw, err));
+}
+
+enum kt_rc store_quality(struct store_conn *c, int64_t now, int64_t since_day, struct arena *a,
+                         struct quality_data *out, struct kt_err *err)
+{
+    TIMED(c->ops->quality(c, now, since_day, a, out, err));
+}

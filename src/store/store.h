@@ -115,6 +115,9 @@ enum kt_rc store_history_add(struct store_conn *c, const struct history_entry *h
 enum kt_rc store_history_list(struct store_conn *c, int64_t ck, int64_t after_seq, int limit,
                               struct arena *a, struct history_entry **out, size_t *n,
                               struct kt_err *err);
+/* The raw value of the latest "refused" entry of `field`, or KT_ENOTFOUND. */
+enum kt_rc store_history_last_refused(struct store_conn *c, int64_t ck, const char *field,
+                                      struct arena *a, const char **raw, struct kt_err *err);
 enum kt_rc store_history_move(struct store_conn *c, int64_t from, int64_t into, struct kt_err *err);
 
 /* Two customers that may be one person, found when one request's identifiers pointed at both.
@@ -151,5 +154,24 @@ enum kt_rc store_idem_get(struct store_conn *c, const char *key_id, const char *
 enum kt_rc store_idem_put(struct store_conn *c, const struct idem_record *r, struct kt_err *err);
 /* Forgets records older than `before` ms. */
 enum kt_rc store_idem_expire(struct store_conn *c, int64_t before, struct kt_err *err);
+
+/* The counts of the quality report; `now` in ms, intake rows from `since_day` on. */
+enum kt_rc store_quality(struct store_conn *c, int64_t now, int64_t since_day, struct arena *a,
+                         struct quality_data *out, struct kt_err *err);
+
+/* Intake statistics: adds the counts to the row of (day, channel, store, operator). */
+enum kt_rc store_intake_add(struct store_conn *c, const struct intake_row *r, struct kt_err *err);
+
+/* Import jobs. `next` gives the oldest job still queued or running (KT_ENOTFOUND when none). */
+enum kt_rc store_import_insert(struct store_conn *c, const struct import_job *j,
+                               struct kt_err *err);
+enum kt_rc store_import_update(struct store_conn *c, const struct import_job *j,
+                               struct kt_err *err);
+enum kt_rc store_import_get(struct store_conn *c, const char *id, struct arena *a,
+                            struct import_job *out, struct kt_err *err);
+enum kt_rc store_import_next(struct store_conn *c, struct arena *a, struct import_job *out,
+                             struct kt_err *err);
+enum kt_rc store_import_list(struct store_conn *c, int limit, struct arena *a,
+                             struct import_job **out, size_t *n, struct kt_err *err);
 
 #endif

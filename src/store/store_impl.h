@@ -66,6 +66,8 @@ struct store_ops {
     enum kt_rc (*history_list)(struct store_conn *c, int64_t ck, int64_t after_seq, int limit,
                                struct arena *a, struct history_entry **out, size_t *n,
                                struct kt_err *err);
+    enum kt_rc (*history_last_refused)(struct store_conn *c, int64_t ck, const char *field,
+                                       struct arena *a, const char **raw, struct kt_err *err);
     enum kt_rc (*history_move)(struct store_conn *c, int64_t from, int64_t into,
                                struct kt_err *err);
 
@@ -96,6 +98,20 @@ struct store_ops {
                            struct arena *a, struct idem_record *out, struct kt_err *err);
     enum kt_rc (*idem_put)(struct store_conn *c, const struct idem_record *r, struct kt_err *err);
     enum kt_rc (*idem_expire)(struct store_conn *c, int64_t before, struct kt_err *err);
+
+    enum kt_rc (*quality)(struct store_conn *c, int64_t now, int64_t since_day, struct arena *a,
+                          struct quality_data *out, struct kt_err *err);
+    enum kt_rc (*intake_add)(struct store_conn *c, const struct intake_row *r, struct kt_err *err);
+    enum kt_rc (*import_insert)(struct store_conn *c, const struct import_job *j,
+                                struct kt_err *err);
+    enum kt_rc (*import_update)(struct store_conn *c, const struct import_job *j,
+                                struct kt_err *err);
+    enum kt_rc (*import_get)(struct store_conn *c, const char *id, struct arena *a,
+                             struct import_job *out, struct kt_err *err);
+    enum kt_rc (*import_next)(struct store_conn *c, struct arena *a, struct import_job *out,
+                              struct kt_err *err);
+    enum kt_rc (*import_list)(struct store_conn *c, int limit, struct arena *a,
+                              struct import_job **out, size_t *n, struct kt_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

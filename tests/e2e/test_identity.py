@@ -169,7 +169,8 @@ def test_list_pages_through_everyone(server):
 
 def test_merge(server):
     pa, pb = phone(), phone()
-    a = upsert(server, {"source": src(), "profile": {"phone": pa, "first_name": "Анна"},
+    a = upsert(server, {"source": src(observed_at="2026-01-01T00:00:00Z"),
+                        "profile": {"phone": pa, "first_name": "Анна"},
                         "identifiers": {"card": "M" + pa[-8:]}})["customer"]["id"]
     b = upsert(server, {"source": src("web"), "profile": {"phone": pb, "birth_date": "1990-05-06",
                                                           "first_name": "Аня"}})["customer"]["id"]

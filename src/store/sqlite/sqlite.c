@@ -28,7 +28,7 @@
 #include "base/embed.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "store/store_impl.h"
+#include "store/sqlite/sqlite_int.h"
 
 extern const struct embedded_file sqlite_migrations[];
 extern const size_t sqlite_migrations_count;
@@ -38,6 +38,10 @@ extern const size_t sqlite_migrations_count;
     "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, birth_date_at, "   \
     "email, email_at, phone, phone_at, city, city_at, address, address_at, verified, attrs, "      \
     "attrs_at, quality, gender_inferred, name_key"
+
+#define IMPORT_COLS                                                                                \
+    "id, state, file_name, path, options, error, rejects, bytes_total, bytes_done, rows_total, "   \
+    "created, updated, unchanged, partial, rejected, created_at, started_at, finished_at"
 
 enum st {
     ST_META_GET,
@@ -58,6 +62,7 @@ enum st {
     ST_HIST_ADD,
     ST_HIST_LIST,
     ST_HIST_MOVE,
+    ST_HIST_LAST_REFUSED,
     ST_MC_ADD,
     ST_MC_RESOLVE,
     ST_MC_COUNT,
@@ -74,8 +79,16 @@ enum st {
     ST_IDEM_PUT,
     ST_IDEM_EXPIRE,
     ST_PING,
+    ST_INTAKE_ADD,
+    ST_IMPORT_INSERT,
+    ST_IMPORT_UPDATE,
+    ST_IMPORT_GET,
+    ST_IMPORT_NEXT,
+    ST_IMPORT_LIST,
     ST_COUNT
 };
+
+_Static_assert((int)ST_COUNT <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
 
 static const char *const sql[ST_COUNT] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -121,6 +134,8 @@ static const char *const sql[ST_COUNT] = {
                      "operator_id, request_id, reason FROM history WHERE ck = ?1 AND seq > ?2 "
                      "ORDER BY seq LIMIT ?3",
     [ST_HIST_MOVE] = "UPDATE history SET ck = ?2 WHERE ck = ?1",
+    [ST_HIST_LAST_REFUSED] = "SELECT new_value FROM history WHERE ck = ?1 AND field = ?2 "
+                             "AND action = 'refused' ORDER BY seq DESC LIMIT 1",
     [ST_MC_ADD] = "INSERT INTO merge_candidates (ck_a, ck_b, reason, created_at) "
                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (ck_a, ck_b) DO NOTHING",
     [ST_MC_RESOLVE] = "UPDATE merge_candidates SET resolved_at = ?3 "
@@ -153,13 +168,23 @@ static const char *const sql[ST_COUNT] = {
                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE created_at < ?1",
     [ST_PING] = "SELECT 1",
-};
-
-struct sq_conn {
-    struct store_conn base;
-    sqlite3 *db;                   /* owned */
-    sqlite3_stmt *stmts[ST_COUNT]; /* owned; prepared on first use */
-    struct sq_conn *next_free;     /* pool link; guarded by sq_store.pool_mu */
+    [ST_INTAKE_ADD] =
+        "INSERT INTO intake (day, channel, store_id, operator_id, requests, refused, ok, "
+        "corrected, suspicious, invalid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (day, channel, store_id, operator_id) DO UPDATE SET "
+        "requests = requests + excluded.requests, refused = refused + excluded.refused, "
+        "ok = ok + excluded.ok, corrected = corrected + excluded.corrected, "
+        "suspicious = suspicious + excluded.suspicious, invalid = invalid + excluded.invalid",
+    [ST_IMPORT_INSERT] = "INSERT INTO imports (id, state, file_name, path, options, bytes_total, "
+                         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_IMPORT_UPDATE] =
+        "UPDATE imports SET state = ?2, bytes_done = ?3, rows_total = ?4, created = ?5, "
+        "updated = ?6, unchanged = ?7, partial = ?8, rejected = ?9, error = ?10, rejects = ?11, "
+        "started_at = ?12, finished_at = ?13, bytes_total = ?14 WHERE id = ?1",
+    [ST_IMPORT_GET] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?1",
+    [ST_IMPORT_NEXT] = "SELECT " IMPORT_COLS " FROM imports WHERE state IN ('queued', 'running') "
+                       "ORDER BY created_at, id LIMIT 1",
+    [ST_IMPORT_LIST] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created_at DESC, id LIMIT ?1",
 };
 
 struct sq_store {
@@ -191,6 +216,11 @@ static enum kt_rc fail(struct sq_conn *c, int rc, const char *what, struct kt_er
     kt_err_set(err, KT_ESTORE, "store_error", NULL, "the database failed");
     kt_err_detail(err, "%s: %s", what, c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
     return KT_ESTORE;
+}
+
+enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err)
+{
+    return fail(c, rc, what, err);
 }
 
 static enum kt_rc exec(struct sq_conn *c, const char *text, struct kt_err *err)
@@ -1072,6 +1102,29 @@ static enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t a
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? KT_OK : fail(c, rc, "history list", err);
 }
 
+static enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const char *field,
+                                          struct arena *a, const char **raw, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_HIST_LAST_REFUSED, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    bind_text(st, 2, field);
+    int rc = step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        *raw = col_text(st, 0, a);
+    } else if (rc == SQLITE_DONE) {
+        r = not_found(err, "not_found", "refusal");
+    } else {
+        r = fail(c, rc, "last refusal", err);
+    }
+    done(st);
+    return r;
+}
+
 static enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into,
                                   struct kt_err *err)
 {
@@ -1394,6 +1447,145 @@ static enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct
     return run(c, st, NULL, err);
 }
 
+/* ---- intake and imports ------------------------------------------------------------------ */
+
+static enum kt_rc sq_intake_add(struct store_conn *base, const struct intake_row *r,
+                                struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_INTAKE_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, r->day);
+    bind_text(st, 2, r->channel);
+    bind_text(st, 3, r->store_id ? r->store_id : "");
+    bind_text(st, 4, r->operator_id ? r->operator_id : "");
+    const int64_t v[] = {r->requests, r->refused, r->ok, r->corrected, r->suspicious, r->invalid};
+    for (int i = 0; i < 6; i++) {
+        sqlite3_bind_int64(st, 5 + i, v[i]);
+    }
+    return run(c, st, NULL, err);
+}
+
+static void read_import(sqlite3_stmt *st, struct arena *a, struct import_job *j)
+{
+    memset(j, 0, sizeof(*j));
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(j->id, id ? (const char *)id : "", sizeof(j->id));
+    j->state = col_text(st, 1, a);
+    j->file_name = col_text(st, 2, a);
+    j->path = col_text(st, 3, a);
+    j->options = col_text(st, 4, a);
+    j->error = col_text(st, 5, a);
+    j->rejects = col_text(st, 6, a);
+    int64_t *n[] = {&j->bytes_total, &j->bytes_done, &j->rows_total, &j->created,
+                    &j->updated,     &j->unchanged,  &j->partial,    &j->rejected,
+                    &j->created_at,  &j->started_at, &j->finished_at};
+    for (int i = 0; i < 11; i++) {
+        *n[i] = sqlite3_column_int64(st, 7 + i);
+    }
+}
+
+static enum kt_rc sq_import_insert(struct store_conn *base, const struct import_job *j,
+                                   struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_IMPORT_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    bind_text(st, 1, j->id);
+    bind_text(st, 2, j->state);
+    bind_text(st, 3, j->file_name);
+    bind_text(st, 4, j->path);
+    bind_text(st, 5, j->options);
+    sqlite3_bind_int64(st, 6, j->bytes_total);
+    sqlite3_bind_int64(st, 7, j->created_at);
+    return run(c, st, NULL, err);
+}
+
+static enum kt_rc sq_import_update(struct store_conn *base, const struct import_job *j,
+                                   struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_IMPORT_UPDATE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    bind_text(st, 1, j->id);
+    bind_text(st, 2, j->state);
+    const int64_t v[] = {j->bytes_done, j->rows_total, j->created, j->updated,
+                         j->unchanged,  j->partial,    j->rejected};
+    for (int i = 0; i < 7; i++) {
+        sqlite3_bind_int64(st, 3 + i, v[i]);
+    }
+    bind_text(st, 10, j->error);
+    bind_text(st, 11, j->rejects);
+    bind_i64_or_null(st, 12, j->started_at);
+    bind_i64_or_null(st, 13, j->finished_at);
+    sqlite3_bind_int64(st, 14, j->bytes_total);
+    int changes = 0;
+    enum kt_rc rc = run(c, st, &changes, err);
+    return rc == KT_OK && changes == 0 ? not_found(err, "import_not_found", "import") : rc;
+}
+
+static enum kt_rc one_import(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
+                             struct import_job *out, struct kt_err *err)
+{
+    int rc = step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        read_import(st, a, out);
+    } else if (rc == SQLITE_DONE) {
+        r = not_found(err, "import_not_found", "import");
+    } else {
+        r = fail(c, rc, "import get", err);
+    }
+    done(st);
+    return r;
+}
+
+static enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct arena *a,
+                                struct import_job *out, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_IMPORT_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    bind_text(st, 1, id);
+    return one_import(c, st, a, out, err);
+}
+
+static enum kt_rc sq_import_next(struct store_conn *base, struct arena *a, struct import_job *out,
+                                 struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_IMPORT_NEXT, err);
+    return st == NULL ? KT_ESTORE : one_import(c, st, a, out, err);
+}
+
+static enum kt_rc sq_import_list(struct store_conn *base, int limit, struct arena *a,
+                                 struct import_job **out, size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, ST_IMPORT_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int(st, 1, limit);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = step(st)) == SQLITE_ROW) {
+        read_import(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
+    }
+    done(st);
+    return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "import list", err);
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1421,6 +1613,7 @@ const struct store_ops store_sqlite_ops = {
     .ident_move = sq_ident_move,
     .history_add = sq_history_add,
     .history_list = sq_history_list,
+    .history_last_refused = sq_history_last_refused,
     .history_move = sq_history_move,
     .merge_candidate_add = sq_merge_candidate_add,
     .merge_candidate_resolve = sq_merge_candidate_resolve,
@@ -1437,4 +1630,11 @@ const struct store_ops store_sqlite_ops = {
     .idem_get = sq_idem_get,
     .idem_put = sq_idem_put,
     .idem_expire = sq_idem_expire,
+    .quality = sq_quality,
+    .intake_add = sq_intake_add,
+    .import_insert = sq_import_insert,
+    .import_update = sq_import_update,
+    .import_get = sq_import_get,
+    .import_next = sq_import_next,
+    .import_list = sq_import_list,
 };

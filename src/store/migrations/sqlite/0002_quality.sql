@@ -31,6 +31,8 @@ CREATE TABLE imports (
     id          TEXT PRIMARY KEY,   -- public id "i_..."
     state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
     file_name   TEXT,
+    bytes_total INTEGER NOT NULL DEFAULT 0, -- size of the file
+    bytes_done  INTEGER NOT NULL DEFAULT 0, -- read so far
     rows_total  INTEGER NOT NULL DEFAULT 0, -- rows read so far
     created     INTEGER NOT NULL DEFAULT 0, -- customers created
     updated     INTEGER NOT NULL DEFAULT 0, -- rows that changed an existing customer
@@ -38,6 +40,7 @@ CREATE TABLE imports (
     partial     INTEGER NOT NULL DEFAULT 0, -- rows stored without some refused values
     rejected    INTEGER NOT NULL DEFAULT 0, -- rows refused as a whole
     error       TEXT,                       -- why the job failed
+    path        TEXT NOT NULL,              -- the uploaded file, kept until the job is done
     rejects     TEXT,                       -- the reject file, CSV (kept for the API)
     options     TEXT NOT NULL,              -- JSON: mapping, delimiter, encoding, source
     created_at  INTEGER NOT NULL,

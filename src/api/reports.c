@@ -1,0 +1,37 @@
+/*
+ * reports.c - GET /v1/reports/quality: the state of the whole base (see quality/report.c).
+ */
+#include "api/api.h"
+#include "base/clock.h"
+#include "quality/quality.h"
+
+/* The tally of the last seconds goes to the store first, so the report includes it. */
+enum kt_rc api_flush_intake(struct store *s, int64_t now, struct kt_err *err)
+{
+    struct store_conn *w;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc == KT_OK) {
+        rc = intake_flush(w, true, now, err);
+        rc = store_write_end(w, rc, err);
+    }
+    return rc;
+}
+
+void api_reports_quality(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    struct store_conn *rd;
+    json_t *report = NULL;
+    static const char *const allowed[] = {NULL};
+    http_req_reader_end(r); /* the snapshot of the key check: a write comes first */
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_flush_intake(r->app->store, now, &err) != KT_OK ||
+        http_req_reader(r, &rd, &err) != KT_OK ||
+        quality_report(rd, now, r->arena, &report, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, report);
+}

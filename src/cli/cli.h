@@ -1,0 +1,19 @@
+/*
+ * cli.h - the operator's verbs beyond serving: import and report. main.c dispatches to them.
+ * Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on success, 1 on failure, 2 on
+ * bad usage.
+ */
+#ifndef KT_CLI_CLI_H
+#define KT_CLI_CLI_H
+
+int cli_import(int argc, char **argv);
+int cli_report(int argc, char **argv);
+
+/* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
+#include "store/store.h"
+
+struct store *cli_open_store(const char *db);
+struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema_mode mode);
+const char *cli_default_db(void);
+
+#endif

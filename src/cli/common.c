@@ -1,0 +1,59 @@
+/*
+ * common.c - what the command-line verbs share: the database path and opening it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "store/store.h"
+
+const char *cli_default_db(void)
+{
+    const char *v = getenv("KARTOTEKA_DB");
+    return v != NULL && v[0] != '\0' ? v : "data/kartoteka.db";
+}
+
+/* Creates the database's directory when it is missing (one level, as `make run` needs). */
+static int ensure_dir(const char *db)
+{
+    const char *slash = strrchr(db, '/');
+    if (slash == NULL || slash == db) {
+        return 0;
+    }
+    char dir[4096];
+    if ((size_t)(slash - db) >= sizeof(dir)) {
+        return -1;
+    }
+    memcpy(dir, db, (size_t)(slash - db));
+    dir[slash - db] = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "kartoteka: cannot create the directory '%s': %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema_mode mode)
+{
+    if (ensure_dir(db) != 0) {
+        return NULL;
+    }
+    struct store_opts so = {db, busy_ms, 0, mode};
+    struct store *s = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (store_open(&so, &s, &err) != KT_OK) {
+        fprintf(stderr, "kartoteka: cannot open the database: %s%s%s\n", err.msg,
+                err.detail[0] ? " - " : "", err.detail);
+        return NULL;
+    }
+    return s;
+}
+
+struct store *cli_open_store(const char *db)
+{
+    return cli_open_store_mode(db, 5000, STORE_MIGRATE);
+}

@@ -1,0 +1,153 @@
+/*
+ * report_cmd.c - `kartoteka report quality`: the quality report as a table on a terminal, or as
+ * JSON with --json (the same document GET /v1/reports/quality answers).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "cli/cli.h"
+#include "quality/quality.h"
+
+static const char report_help[] =
+    "usage: kartoteka report quality [--json] [--db PATH]\n"
+    "\n"
+    "The quality of the whole base: completeness of every field and attribute, what cleaning\n"
+    "made of the values, verification, duplicates, freshness, which channels, stores and\n"
+    "cashiers bring bad data (last 90 days), cards per customer.\n"
+    "\n"
+    "  --json      print the JSON document of GET /v1/reports/quality\n"
+    "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
+
+static int64_t num(json_t *o, const char *path)
+{
+    json_t *v = json_object_get(o, path);
+    return (int64_t)json_integer_value(v);
+}
+
+static void table(json_t *rep)
+{
+    int64_t total = num(rep, "customers");
+    printf("Customers: %lld\n\n", (long long)total);
+    json_t *fields = json_object_get(json_object_get(rep, "completeness"), "fields");
+    json_t *validity = json_object_get(rep, "validity");
+    printf("%-12s %10s %7s %10s %10s %10s %9s\n", "field", "filled", "share", "ok", "corrected",
+           "suspicious", "refused");
+    const char *key;
+    json_t *v;
+    json_object_foreach(fields, key, v)
+    {
+        json_t *q = json_object_get(validity, key);
+        printf("%-12s %10lld %6.1f%% %10lld %10lld %10lld %9lld\n", key,
+               (long long)num(v, "filled"), 100 * json_real_value(json_object_get(v, "share")),
+               (long long)num(q, "ok"), (long long)num(q, "corrected"),
+               (long long)num(q, "suspicious"), (long long)num(q, "refused"));
+    }
+    json_t *cp = json_object_get(json_object_get(rep, "completeness"), "complete_profile");
+    printf("\ncomplete profile (phone verified, first name, birth date): %lld (%.1f%%)\n",
+           (long long)num(cp, "count"), 100 * json_real_value(json_object_get(cp, "share")));
+    json_t *ver = json_object_get(rep, "verification");
+    printf("verified phones: %.1f%%, verified e-mails: %.1f%%, gender inferred: %lld\n",
+           100 * json_real_value(json_object_get(json_object_get(ver, "phone"), "share")),
+           100 * json_real_value(json_object_get(json_object_get(ver, "email"), "share")),
+           (long long)num(ver, "gender_inferred"));
+    json_t *dup = json_object_get(rep, "duplicates");
+    json_t *same = json_object_get(dup, "same_name_and_birth_date");
+    json_t *shared = json_object_get(dup, "shared_identifiers");
+    printf("duplicates: %lld groups (%lld customers) share name and birth date; %lld pairs "
+           "share an identifier\n",
+           (long long)num(same, "groups"), (long long)num(same, "customers"),
+           (long long)num(shared, "open_pairs"));
+    json_t *fr = json_object_get(rep, "freshness");
+    printf("not updated for 12 / 24 / 36 months: %lld / %lld / %lld\n",
+           (long long)num(fr, "not_updated_12_months"), (long long)num(fr, "not_updated_24_months"),
+           (long long)num(fr, "not_updated_36_months"));
+    json_t *src = json_object_get(rep, "sources");
+    static const char *const groups[] = {"by_channel", "by_store", "by_operator"};
+    for (int g = 0; g < 3; g++) {
+        json_t *list = json_object_get(src, groups[g]);
+        if (json_array_size(list) == 0) {
+            continue;
+        }
+        printf("\nbad data %s (last 90 days, worst first):\n", groups[g] + 3);
+        size_t i;
+        json_array_foreach(list, i, v)
+        {
+            const char *name = json_string_value(json_object_get(v, g == 0 ? "channel" : "store"));
+            const char *op = json_string_value(json_object_get(v, "operator"));
+            printf("  %-14s %-10s requests %8lld  refused %5.1f%%  junk %5.1f%%\n", name,
+                   op ? op : "", (long long)num(v, "requests"),
+                   100 * json_real_value(json_object_get(v, "error_rate")),
+                   100 * json_real_value(json_object_get(v, "junk_rate")));
+            if (i == 9) {
+                break;
+            }
+        }
+    }
+}
+
+int cli_report(int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = cli_default_db();
+    bool json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j') {
+            json = true;
+        } else if (c == 'd') {
+            db = optarg;
+        } else if (c == 'h') {
+            fputs(report_help, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "kartoteka report: unknown option\nTry 'kartoteka report --help'.\n");
+            return 2;
+        }
+    }
+    if (optind + 1 != argc || strcmp(argv[optind], "quality") != 0) {
+        fprintf(stderr, "kartoteka report: say which report: quality\n");
+        return 2;
+    }
+    log_set_level(LOG_WARN);
+    struct store *s = cli_open_store(db);
+    if (s == NULL) {
+        return 1;
+    }
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    struct store_conn *r;
+    json_t *rep = NULL;
+    enum kt_rc rc = store_read_begin(s, &r, &err);
+    if (rc == KT_OK) {
+        rc = quality_report(r, now, &a, &rep, &err);
+        store_read_end(r);
+    }
+    int code = 0;
+    if (rc != KT_OK) {
+        fprintf(stderr, "kartoteka report: %s\n", err.msg);
+        code = 1;
+    } else if (json || !isatty(1)) {
+        char *text = json_dumps(rep, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        puts(text);
+        free(text);
+    } else {
+        table(rep);
+    }
+    json_decref(rep);
+    arena_release(&a);
+    store_close(s);
+    return code;
+}

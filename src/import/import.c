@@ -1,0 +1,763 @@
+/*
+ * import.c - CSV rows through the identity path (see import.h and docs/import.md).
+ *
+ * Two threads: the caller's reads and decodes rows (CSV, cleaning, attribute checks - most of
+ * the CPU work) into batches; a writer thread applies each batch in one write transaction.
+ * At most two batches wait between them, so memory stays bounded whatever the file size.
+ */
+#include "import/import.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/mem.h"
+#include "base/str.h"
+#include "clean/clean.h"
+#include "identity/attrs.h"
+#include "import/csvin.h"
+#include "quality/quality.h"
+
+/* ---- mapping ------------------------------------------------------------------------------ */
+
+enum target { T_IGNORE, T_PROFILE, T_FULL_NAME, T_IDENT, T_EXTERNAL, T_ATTR };
+
+struct column {
+    enum target t;
+    int pf;           /* T_PROFILE */
+    const char *name; /* identifier kind, external system or attribute name */
+    const struct attr_def *attr;
+};
+
+/* Header names people use, by target (matched folded, without spaces and punctuation). */
+static const struct {
+    const char *header;
+    const char *target;
+} synonyms[] = {
+    {"телефон", "phone"},
+    {"тел", "phone"},
+    {"мобильный", "phone"},
+    {"мобильныйтелефон", "phone"},
+    {"номертелефона", "phone"},
+    {"сотовый", "phone"},
+    {"phone", "phone"},
+    {"mobile", "phone"},
+    {"phonenumber", "phone"},
+    {"email", "email"},
+    {"емейл", "email"},
+    {"имейл", "email"},
+    {"почта", "email"},
+    {"электроннаяпочта", "email"},
+    {"элпочта", "email"},
+    {"mail", "email"},
+    {"фио", "full_name"},
+    {"fullname", "full_name"},
+    {"name", "full_name"},
+    {"клиент", "full_name"},
+    {"покупатель", "full_name"},
+    {"фамилия", "last_name"},
+    {"lastname", "last_name"},
+    {"surname", "last_name"},
+    {"имя", "first_name"},
+    {"firstname", "first_name"},
+    {"givenname", "first_name"},
+    {"отчество", "middle_name"},
+    {"middlename", "middle_name"},
+    {"patronymic", "middle_name"},
+    {"пол", "gender"},
+    {"gender", "gender"},
+    {"sex", "gender"},
+    {"датарождения", "birth_date"},
+    {"др", "birth_date"},
+    {"деньрождения", "birth_date"},
+    {"birthday", "birth_date"},
+    {"birthdate", "birth_date"},
+    {"dateofbirth", "birth_date"},
+    {"dob", "birth_date"},
+    {"город", "city"},
+    {"city", "city"},
+    {"населенныйпункт", "city"},
+    {"адрес", "address"},
+    {"address", "address"},
+    {"карта", "card"},
+    {"номеркарты", "card"},
+    {"карталояльности", "card"},
+    {"дисконтнаякарта", "card"},
+    {"бонуснаякарта", "card"},
+    {"card", "card"},
+    {"cardnumber", "card"},
+    {"cookie", "cookie"},
+    {"device", "device"},
+};
+
+/* The header folded, without spaces, dots, dashes, underscores and a trailing "*". */
+static char *header_key(const char *h, struct arena *a)
+{
+    char *k = clean_fold(h, a);
+    size_t j = 0;
+    for (size_t i = 0; k[i] != '\0'; i++) {
+        char c = k[i];
+        if (c != ' ' && c != '.' && c != '-' && c != '_' && c != '*' && c != ':' && c != '/') {
+            k[j++] = c;
+        }
+    }
+    k[j] = '\0';
+    return k;
+}
+
+static const struct attr_def *find_attr(const struct attr_def *defs, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(defs[i].name, name) == 0) {
+            return &defs[i];
+        }
+    }
+    return NULL;
+}
+
+/* Resolves a target written by the operator or found by synonym; false when unknown. */
+static bool resolve(const char *target, const struct attr_def *defs, size_t n_defs,
+                    struct column *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (strncmp(target, "profile.", 8) == 0) {
+        target += 8;
+    }
+    if (strcmp(target, "-") == 0 || strcmp(target, "ignore") == 0) {
+        c->t = T_IGNORE;
+        return true;
+    }
+    if (strcmp(target, "full_name") == 0) {
+        c->t = T_FULL_NAME;
+        return true;
+    }
+    int pf = pf_lookup(target);
+    if (pf >= 0) {
+        c->t = T_PROFILE;
+        c->pf = pf;
+        return true;
+    }
+    if (strcmp(target, "card") == 0 || strcmp(target, "cookie") == 0 ||
+        strcmp(target, "device") == 0 || ident_social_valid(target)) {
+        c->t = T_IDENT;
+        c->name = target;
+        return true;
+    }
+    if (strncmp(target, "external:", 9) == 0 && ident_system_valid(target + 9)) {
+        c->t = T_EXTERNAL;
+        c->name = target + 9;
+        return true;
+    }
+    const char *attr = strncmp(target, "attr:", 5) == 0          ? target + 5
+                       : strncmp(target, "attributes.", 11) == 0 ? target + 11
+                                                                 : target;
+    c->attr = find_attr(defs, n_defs, attr);
+    c->t = T_ATTR;
+    c->name = attr;
+    return c->attr != NULL;
+}
+
+/* The operator's --map: "Header=target,Header=target". */
+static const char *map_lookup(const char *map, const char *header, struct arena *a)
+{
+    if (map == NULL) {
+        return NULL;
+    }
+    const char *p = map;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        const char *eq = memchr(p, '=', n);
+        if (eq != NULL && (size_t)(eq - p) == strlen(header) &&
+            memcmp(p, header, (size_t)(eq - p)) == 0) {
+            return arena_strndup(a, eq + 1, n - (size_t)(eq - p) - 1);
+        }
+        p += n;
+        while (*p == ',') {
+            p++;
+        }
+    }
+    return NULL;
+}
+
+/* The first header the operator's --map names that the file does not have, or NULL. */
+static const char *map_missing(const char *map, const char **header, size_t n, struct arena *a)
+{
+    const char *p = map ? map : "";
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        size_t hl = eq ? (size_t)(eq - p) : len;
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++) {
+            found = strlen(header[i]) == hl && memcmp(header[i], p, hl) == 0;
+        }
+        if (!found) {
+            return arena_strndup(a, p, hl);
+        }
+        p += len;
+        while (*p == ',') {
+            p++;
+        }
+    }
+    return NULL;
+}
+
+/* ---- batches ------------------------------------------------------------------------------ */
+
+enum outcome { R_PENDING, R_CREATED, R_UPDATED, R_UNCHANGED, R_PARTIAL, R_REJECTED };
+
+struct row {
+    int64_t line;     /* row number in the file, header = 1 */
+    const char **raw; /* the fields as read, for the reject file */
+    size_t n_raw;
+    bool decoded;
+    struct upsert_req req;
+    const char *reasons; /* "phone: too_short; birth_date: under_14" */
+    enum outcome out;
+};
+
+struct batch {
+    struct arena a;
+    struct row *rows;
+    size_t n, cap;
+    int64_t bytes_done;
+    struct batch *next;
+};
+
+struct job {
+    struct store *s;
+    const struct import_opts *o;
+    struct import_stats *st;
+    struct buf *rejects;
+    import_progress_fn progress;
+    void *arg;
+    char delim;
+    size_t text_len; /* bytes of UTF-8 text */
+    /* mapping, from the header */
+    struct arena map_arena;
+    struct column *cols;
+    const char **header;
+    size_t n_cols;
+    struct attr_def *defs;
+    size_t n_defs;
+    int64_t line;
+    struct batch *cur;
+    /* the queue, guarded by mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch *head, *tail;
+    int queued;
+    bool done;   /* the reader has finished */
+    bool failed; /* the writer hit an error; err holds it */
+    struct kt_err err;
+};
+
+static void csv_field(struct buf *b, const char *s, char delim)
+{
+    bool quote = strchr(s, delim) || strchr(s, '"') || strchr(s, '\n') || strchr(s, '\r');
+    if (!quote) {
+        buf_puts(b, s);
+        return;
+    }
+    buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"') {
+            buf_putc(b, '"');
+        }
+        buf_putc(b, *s);
+    }
+    buf_putc(b, '"');
+}
+
+static void reject_header(struct job *j)
+{
+    if (j->rejects == NULL) {
+        return;
+    }
+    buf_puts(j->rejects, "\xEF\xBB\xBF");
+    for (size_t i = 0; i < j->n_cols; i++) {
+        csv_field(j->rejects, j->header[i], j->delim);
+        buf_putc(j->rejects, j->delim);
+    }
+    buf_printf(j->rejects, "_row%c_status%c_reasons\r\n", j->delim, j->delim);
+}
+
+static void reject_row(struct job *j, const struct row *r)
+{
+    if (j->rejects == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < j->n_cols; i++) {
+        csv_field(j->rejects, i < r->n_raw ? r->raw[i] : "", j->delim);
+        buf_putc(j->rejects, j->delim);
+    }
+    buf_printf(j->rejects, "%lld%c%s%c", (long long)r->line, j->delim,
+               r->out == R_REJECTED ? "rejected" : "partial", j->delim);
+    csv_field(j->rejects, r->reasons ? r->reasons : "", j->delim);
+    buf_puts(j->rejects, "\r\n");
+}
+
+/* ---- the writer thread -------------------------------------------------------------------- */
+
+static const char *refusal_reasons(const struct upsert_req *req, struct arena *a)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    for (size_t i = 0; i < req->n_refused; i++) {
+        const char *f = req->refused[i].field;
+        const char *dot = strchr(f, '.');
+        buf_printf(&b, "%s%s: %s", i ? "; " : "", dot ? dot + 1 : f, req->refused[i].reason);
+    }
+    char *s = arena_strdup(a, buf_cstr(&b));
+    buf_release(&b);
+    return s;
+}
+
+static enum kt_rc apply_row(struct job *j, struct store_conn *w, struct batch *b, struct row *r,
+                            int64_t now, struct kt_err *err)
+{
+    if (!r->decoded) {
+        r->out = R_REJECTED;
+        intake_record(&j->o->src, NULL, true, now);
+        return KT_OK;
+    }
+    struct upsert_result res;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = ident_upsert(w, &r->req, now, &b->a, &res, &e2);
+    if (rc == KT_EINVAL) {
+        /* refused before anything was written (no identifier left, say) */
+        r->out = R_REJECTED;
+        r->reasons =
+            arena_printf(&b->a, "%s%s%s", r->req.n_refused ? refusal_reasons(&r->req, &b->a) : "",
+                         r->req.n_refused ? "; " : "", e2.code);
+        intake_record(&r->req.src, &r->req, true, now);
+        return KT_OK;
+    }
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
+    }
+    intake_record(&r->req.src, &r->req, false, now);
+    if (r->req.n_refused > 0) {
+        r->out = R_PARTIAL;
+        r->reasons = refusal_reasons(&r->req, &b->a);
+    }
+    if (res.created) {
+        j->st->created++;
+    } else if (res.changed) {
+        j->st->updated++;
+    } else {
+        j->st->unchanged++;
+    }
+    if (r->out != R_PARTIAL) {
+        r->out = res.created ? R_CREATED : res.changed ? R_UPDATED : R_UNCHANGED;
+    }
+    return KT_OK;
+}
+
+static enum kt_rc apply_batch(struct job *j, struct batch *b, struct kt_err *err)
+{
+    struct store_conn *w;
+    enum kt_rc rc = store_write_begin(j->s, &w, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int64_t now = clock_now_ms();
+    for (size_t i = 0; i < b->n && rc == KT_OK; i++) {
+        rc = apply_row(j, w, b, &b->rows[i], now, err);
+    }
+    if (rc == KT_OK) {
+        rc = intake_flush(w, false, now, err);
+    }
+    rc = store_write_end(w, rc, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct row *r = &b->rows[i];
+        j->st->partial += r->out == R_PARTIAL;
+        j->st->rejected += r->out == R_REJECTED;
+        if (r->out == R_PARTIAL || r->out == R_REJECTED) {
+            reject_row(j, r);
+        }
+    }
+    j->st->rows += (int64_t)b->n;
+    j->st->bytes_done = b->bytes_done;
+    return KT_OK;
+}
+
+static void *writer(void *arg)
+{
+    struct job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        while (j->head == NULL && !j->done) {
+            pthread_cond_wait(&j->cv, &j->mu);
+        }
+        struct batch *b = j->head;
+        if (b == NULL) {
+            pthread_mutex_unlock(&j->mu);
+            return NULL;
+        }
+        j->head = b->next;
+        if (j->head == NULL) {
+            j->tail = NULL;
+        }
+        j->queued--;
+        bool failed = j->failed;
+        pthread_cond_broadcast(&j->cv);
+        pthread_mutex_unlock(&j->mu);
+        struct kt_err err;
+        kt_err_reset(&err);
+        if (!failed && apply_batch(j, b, &err) != KT_OK) {
+            pthread_mutex_lock(&j->mu);
+            j->failed = true;
+            j->err = err;
+            pthread_cond_broadcast(&j->cv);
+            pthread_mutex_unlock(&j->mu);
+        }
+        if (!failed && j->progress != NULL) {
+            j->progress(j->arg, j->st);
+        }
+        arena_release(&b->a);
+        free(b->rows);
+        free(b);
+    }
+}
+
+/* Hands the current batch to the writer, waiting while two are queued. False when the writer
+ * failed or the job was asked to stop. */
+static bool push(struct job *j)
+{
+    struct batch *b = j->cur;
+    j->cur = NULL;
+    if (b == NULL) {
+        return true;
+    }
+    pthread_mutex_lock(&j->mu);
+    while (j->queued >= 2 && !j->failed) {
+        pthread_cond_wait(&j->cv, &j->mu);
+    }
+    bool ok = !j->failed;
+    if (ok) {
+        if (j->tail) {
+            j->tail->next = b;
+        } else {
+            j->head = b;
+        }
+        j->tail = b;
+        j->queued++;
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    if (!ok) {
+        arena_release(&b->a);
+        free(b->rows);
+        free(b);
+    }
+    return ok && !(j->o->stop && atomic_load(j->o->stop));
+}
+
+/* ---- the reader --------------------------------------------------------------------------- */
+
+static enum kt_rc map_header(struct job *j, const char **fields, size_t n, struct kt_err *err)
+{
+    struct arena *a = &j->map_arena;
+    j->n_cols = n;
+    j->cols = arena_zalloc(a, sizeof(*j->cols) * n);
+    j->header = arena_alloc(a, sizeof(*j->header) * n);
+    struct buf used, ignored;
+    buf_init(&used, sizeof(j->st->mapping) - 1);
+    buf_init(&ignored, sizeof(j->st->ignored) - 1);
+    bool any_ident = false;
+    for (size_t i = 0; i < n; i++) {
+        /* A UTF-8 BOM that survived in the first header name is not part of it. */
+        const char *h =
+            i == 0 && strncmp(fields[0], "\xEF\xBB\xBF", 3) == 0 ? fields[0] + 3 : fields[0 + i];
+        j->header[i] = arena_strdup(a, h);
+        const char *target = map_lookup(j->o->map, h, a);
+        if (target != NULL && !resolve(target, j->defs, j->n_defs, &j->cols[i])) {
+            buf_release(&used);
+            buf_release(&ignored);
+            return kt_err_set(err, KT_EINVAL, "bad_mapping", "map",
+                              "the mapping names an unknown target '%s'", target);
+        }
+        if (target == NULL && j->o->map == NULL) {
+            const char *key = header_key(h, a);
+            for (size_t k = 0; k < sizeof(synonyms) / sizeof(synonyms[0]) && !target; k++) {
+                target = strcmp(key, synonyms[k].header) == 0 ? synonyms[k].target : NULL;
+            }
+            if (target == NULL && (find_attr(j->defs, j->n_defs, h) || ident_social_valid(h))) {
+                target = h;
+            }
+            if (target != NULL) {
+                resolve(target, j->defs, j->n_defs, &j->cols[i]);
+            }
+        }
+        if (target == NULL || j->cols[i].t == T_IGNORE) {
+            j->cols[i].t = T_IGNORE;
+            buf_printf(&ignored, "%s%s", ignored.len ? ", " : "", h);
+            continue;
+        }
+        buf_printf(&used, "%s%s=%s", used.len ? ", " : "", h, target);
+        any_ident =
+            any_ident || j->cols[i].t == T_IDENT || j->cols[i].t == T_EXTERNAL ||
+            (j->cols[i].t == T_PROFILE && (j->cols[i].pf == PF_PHONE || j->cols[i].pf == PF_EMAIL));
+    }
+    const char *missing = map_missing(j->o->map, j->header, n, a);
+    if (missing != NULL) {
+        buf_release(&used);
+        buf_release(&ignored);
+        return kt_err_set(err, KT_EINVAL, "bad_mapping", "map",
+                          "the mapping names a column '%s' the file does not have (is the "
+                          "delimiter right?)",
+                          missing);
+    }
+    kt_strlcpy(j->st->mapping, buf_cstr(&used), sizeof(j->st->mapping));
+    kt_strlcpy(j->st->ignored, buf_cstr(&ignored), sizeof(j->st->ignored));
+    buf_release(&used);
+    buf_release(&ignored);
+    if (!any_ident) {
+        return kt_err_set(err, KT_EINVAL, "no_identifier_column", "map",
+                          "no column holds a phone, an e-mail, a card or another identifier; "
+                          "name one with --map \"Header=phone\"");
+    }
+    reject_header(j);
+    return KT_OK;
+}
+
+/* An attribute cell as JSON of its declared type: numbers and yes/no parsed, lists split. */
+static json_t *attr_cell(const struct attr_def *d, const char *s)
+{
+    const char *type = strcmp(d->type, "list") == 0 ? d->items : d->type;
+    if (strcmp(d->type, "list") == 0) {
+        json_t *list = json_array();
+        const char *p = s;
+        while (*p != '\0') {
+            size_t n = strcspn(p, ",;|");
+            struct str item = str_trim(str_make(p, n));
+            if (item.len > 0) {
+                char tmp[256];
+                size_t m = item.len < sizeof(tmp) - 1 ? item.len : sizeof(tmp) - 1;
+                memcpy(tmp, item.p, m);
+                tmp[m] = '\0';
+                struct attr_def one = *d;
+                one.type = d->items;
+                json_array_append_new(list, attr_cell(&one, tmp));
+            }
+            p += n;
+            while (*p == ',' || *p == ';' || *p == '|') {
+                p++;
+            }
+        }
+        return list;
+    }
+    if (strcmp(type, "number") == 0) {
+        char *end = NULL;
+        char tmp[64];
+        kt_strlcpy(tmp, s, sizeof(tmp));
+        for (char *q = tmp; *q; q++) {
+            *q = *q == ',' ? '.' : *q; /* "1,5" from Russian Excel */
+        }
+        double v = strtod(tmp, &end);
+        if (end != tmp && *end == '\0') {
+            return v == (double)(long long)v ? json_integer((long long)v) : json_real(v);
+        }
+    }
+    if (strcmp(type, "boolean") == 0) {
+        static const char *const yes[] = {"да", "yes", "true", "1", "y", "д", "+"};
+        static const char *const no[] = {"нет", "no", "false", "0", "n", "н", "-"};
+        struct arena a;
+        arena_init(&a, 256);
+        const char *k = clean_fold(s, &a);
+        json_t *v = NULL;
+        for (size_t i = 0; i < 7 && v == NULL; i++) {
+            v = strcmp(k, yes[i]) == 0 ? json_true() : strcmp(k, no[i]) == 0 ? json_false() : NULL;
+        }
+        arena_release(&a);
+        if (v != NULL) {
+            return v;
+        }
+    }
+    return json_string(s);
+}
+
+/* A row as the customer document the API would receive. */
+static json_t *row_document(struct job *j, const char **f, size_t n)
+{
+    json_t *doc = json_object(), *prof = json_object(), *ids = json_object();
+    json_t *ext = json_object(), *attrs = json_object();
+    for (size_t i = 0; i < n && i < j->n_cols; i++) {
+        const struct column *c = &j->cols[i];
+        if (f[i][0] == '\0' || c->t == T_IGNORE) {
+            continue;
+        }
+        switch (c->t) {
+        case T_PROFILE:
+            json_object_set_new(prof, pf_names[c->pf], json_string(f[i]));
+            break;
+        case T_FULL_NAME:
+            json_object_set_new(prof, "full_name", json_string(f[i]));
+            break;
+        case T_IDENT:
+            json_object_set_new(ids, c->name, json_string(f[i]));
+            break;
+        case T_EXTERNAL:
+            json_object_set_new(ext, c->name, json_string(f[i]));
+            break;
+        case T_ATTR:
+            json_object_set_new(attrs, c->name, attr_cell(c->attr, f[i]));
+            break;
+        case T_IGNORE:
+            break;
+        }
+    }
+    if (json_object_size(ext) > 0) {
+        json_object_set(ids, "external", ext);
+    }
+    json_object_set_new(doc, "profile", prof);
+    json_object_set_new(doc, "identifiers", ids);
+    json_object_set_new(doc, "attributes", attrs);
+    json_decref(ext);
+    return doc;
+}
+
+static void decode_row(struct job *j, struct batch *b, struct row *r, const char **f, size_t n)
+{
+    json_t *doc = row_document(j, f, n);
+    struct ident_decode_opts o = {false, true, SCOPE_ADMIN, &j->o->src};
+    struct kt_err err;
+    kt_err_reset(&err);
+    r->decoded =
+        ident_decode(doc, &o, j->defs, j->n_defs, clock_now_ms(), &b->a, &r->req, &err) == KT_OK;
+    json_decref(doc);
+    if (!r->decoded) {
+        const char *dot = strchr(err.field, '.');
+        r->reasons = arena_printf(&b->a, "%s: %s", dot ? dot + 1 : err.field, err.code);
+    }
+}
+
+static bool on_row(void *arg, const char **fields, size_t n, size_t row_end)
+{
+    struct job *j = arg;
+    j->line++;
+    if (j->cols == NULL) {
+        struct kt_err err;
+        kt_err_reset(&err);
+        if (map_header(j, fields, n, &err) != KT_OK) {
+            pthread_mutex_lock(&j->mu);
+            j->failed = true;
+            j->err = err;
+            pthread_mutex_unlock(&j->mu);
+            return false;
+        }
+        return true;
+    }
+    if (j->cur == NULL) {
+        j->cur = kt_calloc(1, sizeof(*j->cur));
+        arena_init(&j->cur->a, 64 * 1024);
+    }
+    struct batch *b = j->cur;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->rows = kt_realloc(b->rows, sizeof(*b->rows) * b->cap);
+    }
+    struct row *r = &b->rows[b->n++];
+    memset(r, 0, sizeof(*r));
+    r->line = j->line;
+    r->raw = arena_alloc(&b->a, sizeof(*r->raw) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        r->raw[i] = arena_strdup(&b->a, fields[i]);
+    }
+    r->n_raw = n;
+    decode_row(j, b, r, fields, n);
+    /* progress in bytes of the file as given (the UTF-8 text may be longer) */
+    b->bytes_done = (int64_t)((double)row_end * (double)j->st->bytes_total / (double)j->text_len);
+    int batch = j->o->batch > 0 ? j->o->batch : 2000;
+    return (int)b->n < batch || push(j);
+}
+
+static enum kt_rc load_defs(struct job *j, struct kt_err *err)
+{
+    struct store_conn *r;
+    enum kt_rc rc = store_read_begin(j->s, &r, err);
+    if (rc == KT_OK) {
+        rc = store_attr_list(r, &j->map_arena, &j->defs, &j->n_defs, err);
+        store_read_end(r);
+    }
+    return rc;
+}
+
+enum kt_rc import_run(struct store *s, const char *data, size_t len, const struct import_opts *o,
+                      struct buf *rejects, struct import_stats *st, import_progress_fn progress,
+                      void *arg, struct kt_err *err)
+{
+    memset(st, 0, sizeof(*st));
+    st->bytes_total = (int64_t)len;
+    char *text = NULL;
+    size_t tlen = 0;
+    enum kt_rc rc = csvin_to_utf8(data, len, o->encoding, &text, &tlen, &st->encoding, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct job j;
+    memset(&j, 0, sizeof(j));
+    j.s = s;
+    j.o = o;
+    j.st = st;
+    j.rejects = rejects;
+    j.progress = progress;
+    j.arg = arg;
+    j.text_len = tlen ? tlen : 1;
+    j.delim = o->delimiter ? o->delimiter : csvin_detect_delimiter(text, tlen);
+    st->delimiter = j.delim;
+    kt_err_reset(&j.err);
+    arena_init(&j.map_arena, 0);
+    pthread_mutex_init(&j.mu, NULL);
+    pthread_cond_init(&j.cv, NULL);
+    rc = load_defs(&j, err);
+    pthread_t th;
+    if (rc == KT_OK && pthread_create(&th, NULL, writer, &j) != 0) {
+        rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL, "cannot start the import writer");
+    }
+    if (rc == KT_OK) {
+        struct kt_err perr;
+        kt_err_reset(&perr);
+        enum kt_rc prc = csvin_parse(text, tlen, j.delim, on_row, &j, &perr);
+        if (prc == KT_OK && j.cur != NULL) {
+            push(&j);
+        }
+        pthread_mutex_lock(&j.mu);
+        j.done = true;
+        pthread_cond_broadcast(&j.cv);
+        pthread_mutex_unlock(&j.mu);
+        pthread_join(th, NULL);
+        if (j.cur != NULL) {
+            arena_release(&j.cur->a);
+            free(j.cur->rows);
+            free(j.cur);
+        }
+        if (!j.failed) {
+            /* The tally of the last batches goes to the store now, not at some later write. */
+            struct store_conn *w;
+            struct kt_err ferr;
+            kt_err_reset(&ferr);
+            if (store_write_begin(s, &w, &ferr) == KT_OK) {
+                store_write_end(w, intake_flush(w, true, clock_now_ms(), &ferr), &ferr);
+            }
+        }
+        if (prc != KT_OK) {
+            rc = kt_err_copy(err, &perr);
+        } else if (j.failed) {
+            rc = kt_err_copy(err, &j.err);
+        } else if (j.cols == NULL) {
+            rc = kt_err_set(err, KT_EINVAL, "empty_file", NULL, "the file holds no header row");
+        }
+    }
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.cv);
+    arena_release(&j.map_arena);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,193 @@
+/*
+ * report.c - the quality report: the counts of store_quality() turned into shares, rates and
+ * rankings. What "complete" means is the loyalty programme's default spend gate (phone verified,
+ * first name, birth date); consent joins it when consent is recorded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "quality/quality.h"
+
+#define MIN_VOLUME 20 /* a source with fewer requests is not ranked: its rates mean little */
+
+static double share(int64_t part, int64_t whole)
+{
+    return whole > 0 ? (double)(part * 10000 / whole) / 10000.0 : 0.0;
+}
+
+static int64_t refused_for(const struct quality_data *q, const char *field)
+{
+    for (size_t i = 0; i < q->n_refused; i++) {
+        if (strcmp(q->refused[i].key, field) == 0) {
+            return q->refused[i].n;
+        }
+    }
+    return 0;
+}
+
+static json_t *fields_json(const struct quality_data *q, struct arena *a, json_t **validity)
+{
+    json_t *fields = json_object();
+    *validity = json_object();
+    for (int f = 0; f < PF_COUNT; f++) {
+        json_object_set_new(fields, pf_names[f],
+                            json_pack("{s:I, s:f}", "filled", (json_int_t)q->filled[f], "share",
+                                      share(q->filled[f], q->customers)));
+        int64_t bad = q->corrected[f] + q->suspicious[f];
+        json_object_set_new(
+            *validity, pf_names[f],
+            json_pack("{s:I, s:I, s:I, s:I}", "ok", (json_int_t)(q->filled[f] - bad), "corrected",
+                      (json_int_t)q->corrected[f], "suspicious", (json_int_t)q->suspicious[f],
+                      "refused",
+                      (json_int_t)refused_for(q, arena_printf(a, "profile.%s", pf_names[f]))));
+    }
+    return fields;
+}
+
+struct agg {
+    const char *key;
+    int64_t requests, refused, values, fixed, junk; /* junk: suspicious + invalid */
+};
+
+static void add_to(struct agg **list, size_t *n, size_t *cap, struct arena *a, const char *key,
+                   const struct intake_row *r)
+{
+    size_t i = 0;
+    while (i < *n && strcmp((*list)[i].key, key) != 0) {
+        i++;
+    }
+    if (i == *n) {
+        struct agg *g = arena_push(a, list, n, cap, sizeof(*g));
+        g->key = key;
+    }
+    struct agg *g = &(*list)[i];
+    g->requests += r->requests;
+    g->refused += r->refused;
+    g->values += r->ok + r->corrected + r->suspicious + r->invalid;
+    g->fixed += r->corrected;
+    g->junk += r->suspicious + r->invalid;
+}
+
+static int by_junk(const void *x, const void *y)
+{
+    const struct agg *a = x, *b = y;
+    double ra = a->values ? (double)a->junk / (double)a->values : 0;
+    double rb = b->values ? (double)b->junk / (double)b->values : 0;
+    return ra < rb ? 1 : ra > rb ? -1 : strcmp(a->key, b->key);
+}
+
+/* Sources grouped by one of channel (0), store (1), operator (2), worst first. */
+static json_t *sources(const struct quality_data *q, int by, struct arena *a)
+{
+    struct agg *list = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < q->n_intake; i++) {
+        const struct intake_row *r = &q->intake[i];
+        const char *key = by == 0 ? r->channel : by == 1 ? r->store_id : r->operator_id;
+        if (by > 0 && key[0] == '\0') {
+            continue; /* requests without a store or operator are counted under their channel */
+        }
+        add_to(&list, &n, &cap, a, by == 2 ? arena_printf(a, "%s|%s", r->store_id, key) : key, r);
+    }
+    qsort(list, n, sizeof(*list), by_junk);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n && json_array_size(out) < 50; i++) {
+        if (by > 0 && list[i].requests < MIN_VOLUME) {
+            continue;
+        }
+        json_t *o = json_object();
+        if (by == 2) {
+            const char *bar = strchr(list[i].key, '|');
+            json_object_set_new(o, "store", json_stringn(list[i].key, (size_t)(bar - list[i].key)));
+            json_object_set_new(o, "operator", json_string(bar + 1));
+        } else {
+            json_object_set_new(o, by == 0 ? "channel" : "store", json_string(list[i].key));
+        }
+        json_object_update_new(
+            o, json_pack(
+                   "{s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "requests", (json_int_t)list[i].requests,
+                   "refused", (json_int_t)list[i].refused, "values", (json_int_t)list[i].values,
+                   "corrected", (json_int_t)list[i].fixed, "suspicious_or_invalid",
+                   (json_int_t)list[i].junk, "error_rate", share(list[i].refused, list[i].requests),
+                   "junk_rate", share(list[i].junk, list[i].values)));
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+static json_t *duplicates(const struct quality_data *q)
+{
+    json_t *largest = json_array();
+    for (size_t i = 0; i < q->n_dup_samples; i++) {
+        json_t *ids = json_array();
+        const char *p = q->dup_samples[i].key;
+        while (*p != '\0' && json_array_size(ids) < 20) {
+            size_t n = strcspn(p, ",");
+            json_array_append_new(ids, json_stringn(p, n));
+            p += n + (p[n] == ',');
+        }
+        json_array_append_new(
+            largest,
+            json_pack("{s:I, s:o}", "size", (json_int_t)q->dup_samples[i].n, "customers", ids));
+    }
+    return json_pack("{s:{s:I, s:I}, s:{s:I, s:I, s:o}}", "shared_identifiers", "open_pairs",
+                     (json_int_t)q->candidates_open, "customers",
+                     (json_int_t)q->candidates_customers, "same_name_and_birth_date", "groups",
+                     (json_int_t)q->dup_groups, "customers", (json_int_t)q->dup_customers,
+                     "largest", largest);
+}
+
+static json_t *cards(const struct quality_data *q)
+{
+    json_t *o = json_pack("{s:i, s:i}", "1", 0, "2", 0);
+    int64_t with = 0, three = 0;
+    for (size_t i = 0; i < q->n_cards; i++) {
+        with += q->cards[i].n;
+        if (strcmp(q->cards[i].key, "1") == 0 || strcmp(q->cards[i].key, "2") == 0) {
+            json_object_set_new(o, q->cards[i].key, json_integer(q->cards[i].n));
+        } else {
+            three += q->cards[i].n;
+        }
+    }
+    json_object_set_new(o, "0", json_integer(q->customers - with));
+    json_object_set_new(o, "3+", json_integer(three));
+    return o;
+}
+
+enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, json_t **out,
+                          struct kt_err *err)
+{
+    struct quality_data q;
+    enum kt_rc rc = store_quality(r, now, now / 86400000 - 90, a, &q, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    json_t *validity;
+    json_t *fields = fields_json(&q, a, &validity);
+    json_t *attrs = json_object();
+    for (size_t i = 0; i < q.n_attrs; i++) {
+        json_object_set_new(attrs, q.attrs[i].key,
+                            json_pack("{s:I, s:f}", "filled", (json_int_t)q.attrs[i].n, "share",
+                                      share(q.attrs[i].n, q.customers)));
+    }
+    char ts[40];
+    *out = json_pack(
+        "{s:s, s:I, s:{s:o, s:o, s:{s:I, s:f, s:[sss]}}, s:o, s:{s:{s:I, s:I, s:f}, "
+        "s:{s:I, s:I, s:f}, s:I}, s:o, s:{s:I, s:I, s:I}, s:{s:i, s:o, s:o, s:o}, s:o}",
+        "generated_at", time_format_rfc3339(now, ts, sizeof(ts)), "customers",
+        (json_int_t)q.customers, "completeness", "fields", fields, "attributes", attrs,
+        "complete_profile", "count", (json_int_t)q.complete, "share",
+        share(q.complete, q.customers), "requires", "phone verified", "first_name", "birth_date",
+        "validity", validity, "verification", "phone", "with", (json_int_t)q.filled[PF_PHONE],
+        "verified", (json_int_t)q.phone_verified, "share",
+        share(q.phone_verified, q.filled[PF_PHONE]), "email", "with",
+        (json_int_t)q.filled[PF_EMAIL], "verified", (json_int_t)q.email_verified, "share",
+        share(q.email_verified, q.filled[PF_EMAIL]), "gender_inferred",
+        (json_int_t)q.gender_inferred, "duplicates", duplicates(&q), "freshness",
+        "not_updated_12_months", (json_int_t)q.stale[0], "not_updated_24_months",
+        (json_int_t)q.stale[1], "not_updated_36_months", (json_int_t)q.stale[2], "sources", "days",
+        90, "by_channel", sources(&q, 0, a), "by_store", sources(&q, 1, a), "by_operator",
+        sources(&q, 2, a), "cards_per_customer", cards(&q));
+    return *out ? KT_OK : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "report encoding");
+}

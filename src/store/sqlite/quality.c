@@ -1,0 +1,218 @@
+/*
+ * quality.c - the queries of the quality report, for the SQLite backend.
+ *
+ * One pass over customers computes completeness, validity, verification and freshness together;
+ * the other questions (attributes, refusals, duplicates, sources, cards) are one grouped query
+ * each over an index or a small table. These statements are run rarely, so they are prepared for
+ * the call and not cached. Every value is a bound parameter; the SQL text is built from the
+ * fixed field list only.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "store/sqlite/sqlite_int.h"
+
+static const char *const cols[PF_COUNT] = {"last_name", "first_name", "middle_name",
+                                           "gender",    "birth_date", "email",
+                                           "phone",     "city",       "address"};
+
+/* The one pass over customers: 3 sums per field, then the rest. */
+static char *scan_sql(void)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    buf_puts(&b, "SELECT count(*)");
+    for (int f = 0; f < PF_COUNT; f++) {
+        buf_printf(&b,
+                   ", count(%s), sum(%s IS NOT NULL AND ((quality >> %d) & 3) = 1), "
+                   "sum(%s IS NOT NULL AND ((quality >> %d) & 3) = 2)",
+                   cols[f], cols[f], 2 * f, cols[f], 2 * f);
+    }
+    buf_printf(&b, ", sum(phone IS NOT NULL AND (verified & %d) != 0)", 1 << PF_PHONE);
+    buf_printf(&b, ", sum(email IS NOT NULL AND (verified & %d) != 0)", 1 << PF_EMAIL);
+    buf_puts(&b, ", sum(gender IS NOT NULL AND gender_inferred)");
+    buf_printf(&b,
+               ", sum(phone IS NOT NULL AND (verified & %d) != 0 AND first_name IS NOT NULL "
+               "AND birth_date IS NOT NULL)",
+               1 << PF_PHONE);
+    buf_puts(&b, ", sum(t < ?1), sum(t < ?2), sum(t < ?3) FROM (SELECT *, max(updated_at");
+    for (int f = 0; f < PF_COUNT; f++) {
+        buf_printf(&b, ", coalesce(%s_at, 0)", cols[f]);
+    }
+    buf_puts(&b, ") AS t FROM customers WHERE merged_into IS NULL)");
+    return buf_take(&b);
+}
+
+static enum kt_rc prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st, struct kt_err *err)
+{
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? KT_OK : sq_fail(c, rc, "quality prepare", err);
+}
+
+static enum kt_rc scan(struct sq_conn *c, int64_t now, struct quality_data *q, struct kt_err *err)
+{
+    char *sql = scan_sql();
+    sqlite3_stmt *st = NULL;
+    enum kt_rc rc = prepare(c, sql, &st, err);
+    free(sql);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    const int64_t year = 365LL * 86400 * 1000;
+    for (int i = 0; i < 3; i++) {
+        sqlite3_bind_int64(st, i + 1, now - year * (i + 1));
+    }
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        int k = 0;
+        q->customers = sqlite3_column_int64(st, k++);
+        for (int f = 0; f < PF_COUNT; f++) {
+            q->filled[f] = sqlite3_column_int64(st, k++);
+            q->corrected[f] = sqlite3_column_int64(st, k++);
+            q->suspicious[f] = sqlite3_column_int64(st, k++);
+        }
+        q->phone_verified = sqlite3_column_int64(st, k++);
+        q->email_verified = sqlite3_column_int64(st, k++);
+        q->gender_inferred = sqlite3_column_int64(st, k++);
+        q->complete = sqlite3_column_int64(st, k++);
+        for (int i = 0; i < 3; i++) {
+            q->stale[i] = sqlite3_column_int64(st, k++);
+        }
+    } else {
+        rc = sq_fail(c, src, "quality scan", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs a query of (text, count) rows into a list. */
+static enum kt_rc counts(struct sq_conn *c, const char *sql, struct arena *a,
+                         struct quality_count **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum kt_rc rc = prepare(c, sql, &st, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        struct quality_count *qc = arena_push(a, out, n, &cap, sizeof(*qc));
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        qc->key = arena_strdup(a, t ? (const char *)t : "");
+        qc->n = sqlite3_column_int64(st, 1);
+    }
+    if (src != SQLITE_DONE) {
+        rc = sq_fail(c, src, "quality counts", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static enum kt_rc two(struct sq_conn *c, const char *sql, int64_t *x, int64_t *y,
+                      struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum kt_rc rc = prepare(c, sql, &st, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *x = sqlite3_column_int64(st, 0);
+        *y = sqlite3_column_int64(st, 1);
+    } else {
+        rc = sq_fail(c, src, "quality pair", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static enum kt_rc intake(struct sq_conn *c, int64_t since_day, struct arena *a,
+                         struct quality_data *q, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    enum kt_rc rc = prepare(c,
+                            "SELECT channel, store_id, operator_id, sum(requests), sum(refused), "
+                            "sum(ok), sum(corrected), sum(suspicious), sum(invalid) FROM intake "
+                            "WHERE day >= ?1 GROUP BY channel, store_id, operator_id",
+                            &st, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, since_day);
+    size_t cap = 0;
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        struct intake_row *r = arena_push(a, &q->intake, &q->n_intake, &cap, sizeof(*r));
+        r->channel = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+        r->store_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+        r->operator_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+        int64_t *v[] = {&r->requests,  &r->refused,    &r->ok,
+                        &r->corrected, &r->suspicious, &r->invalid};
+        for (int i = 0; i < 6; i++) {
+            *v[i] = sqlite3_column_int64(st, 3 + i);
+        }
+    }
+    if (src != SQLITE_DONE) {
+        rc = sq_fail(c, src, "quality intake", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
+                      struct quality_data *q, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    memset(q, 0, sizeof(*q));
+    enum kt_rc rc = scan(c, now, q, err);
+    if (rc == KT_OK) {
+        rc = counts(c,
+                    "SELECT a.name, (SELECT count(*) FROM customers WHERE merged_into IS NULL "
+                    "AND json_type(attrs, '$.\"' || a.name || '\"') IS NOT NULL) "
+                    "FROM attributes a ORDER BY a.name",
+                    a, &q->attrs, &q->n_attrs, err);
+    }
+    if (rc == KT_OK) {
+        rc = counts(c,
+                    "SELECT field, count(*) FROM history WHERE action = 'refused' "
+                    "GROUP BY field ORDER BY field",
+                    a, &q->refused, &q->n_refused, err);
+    }
+    if (rc == KT_OK) {
+        rc = two(c,
+                 "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM customers "
+                 "WHERE merged_into IS NULL AND name_key IS NOT NULL AND birth_date IS NOT NULL "
+                 "GROUP BY name_key, birth_date HAVING n > 1)",
+                 &q->dup_groups, &q->dup_customers, err);
+    }
+    if (rc == KT_OK) {
+        rc = counts(c,
+                    "SELECT group_concat(id), count(*) AS n FROM customers "
+                    "WHERE merged_into IS NULL AND name_key IS NOT NULL AND birth_date IS NOT "
+                    "NULL GROUP BY name_key, birth_date HAVING n > 1 ORDER BY n DESC LIMIT 10",
+                    a, &q->dup_samples, &q->n_dup_samples, err);
+    }
+    if (rc == KT_OK) {
+        rc = two(c,
+                 "SELECT count(*), (SELECT count(*) FROM (SELECT ck_a FROM merge_candidates "
+                 "WHERE resolved_at IS NULL UNION SELECT ck_b FROM merge_candidates "
+                 "WHERE resolved_at IS NULL)) FROM merge_candidates WHERE resolved_at IS NULL",
+                 &q->candidates_open, &q->candidates_customers, err);
+    }
+    if (rc == KT_OK) {
+        rc = intake(c, since_day, a, q, err);
+    }
+    if (rc == KT_OK) {
+        rc = counts(c,
+                    "SELECT n, count(*) FROM (SELECT count(*) AS n FROM identifiers "
+                    "WHERE kind = 'card' GROUP BY ck) GROUP BY n ORDER BY n",
+                    a, &q->cards, &q->n_cards, err);
+    }
+    return rc;
+}
