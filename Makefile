@@ -45,6 +45,7 @@ bench:
 	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 	bench/run.sh $(RELEASE)
+	bench/import.sh $(RELEASE)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

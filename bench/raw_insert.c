@@ -1,10 +1,17 @@
 /*
- * raw_insert.c - the reference for the upsert benchmark: a plain C loop that inserts the rows
- * one POST /v1/customers writes for a new customer (the customer, its phone identifier, five
- * history rows) straight into SQLite, one transaction per customer, with the durability settings
- * the server uses (WAL, synchronous=NORMAL). No HTTP, no JSON, no lookups, no cleaning.
+ * raw_insert.c - the references of the benchmarks: plain C loops inserting straight into
+ * SQLite, with the durability settings the server uses (WAL, synchronous=NORMAL). No HTTP, no
+ * JSON, no CSV, no lookups, no cleaning.
+ *
+ *   --mode upsert (default): the rows one POST /v1/customers writes for a new customer with a
+ *   phone and two names - the customer, its phone identifier, one history row - one transaction
+ *   per customer.
+ *   --mode import: the rows an import writes for a new customer of gen_csv's file - the customer
+ *   with seven fields, phone, e-mail and card identifiers, one history row - 5,000 per
+ *   transaction, as `kartoteka import` commits.
  *
  *   raw_insert --db PATH (a database made by `kartoteka migrate`) --count N [--prefix 917]
+ *              [--mode upsert|import]
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -31,27 +38,44 @@ static void check(int rc, sqlite3 *db, const char *what)
     }
 }
 
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    check(sqlite3_prepare_v2(db, sql, -1, &st, NULL), db, "prepare");
+    return st;
+}
+
+static void step(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+    check(sqlite3_step(st), db, what);
+    sqlite3_reset(st);
+}
+
 int main(int argc, char **argv)
 {
-    const char *path = NULL, *prefix = "917";
-    long count = 0;
+    const char *path = NULL, *prefix = "917", *mode = "upsert";
+    int64_t count = 0;
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"count", required_argument, NULL, 'n'},
                                          {"prefix", required_argument, NULL, 'p'},
+                                         {"mode", required_argument, NULL, 'm'},
                                          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') {
             path = optarg;
-        } else if (c == 'n') {
-            int64_t n = 0;
-            count = num_parse_cstr(optarg, 1, 100000000, &n) ? (long)n : 0;
+        } else if (c == 'n' && !num_parse_cstr(optarg, 1, 100000000, &count)) {
+            count = 0;
         } else if (c == 'p') {
             prefix = optarg;
+        } else if (c == 'm') {
+            mode = optarg;
         }
     }
-    if (path == NULL || count == 0) {
-        fprintf(stderr, "usage: raw_insert --db PATH --count N [--prefix 917]\n");
+    bool import = strcmp(mode, "import") == 0;
+    if (path == NULL || count == 0 || (!import && strcmp(mode, "upsert") != 0)) {
+        fprintf(stderr, "usage: raw_insert --db PATH --count N [--prefix 917] "
+                        "[--mode upsert|import]\n");
         return 2;
     }
     sqlite3 *db;
@@ -61,67 +85,67 @@ int main(int argc, char **argv)
                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;",
                        NULL, NULL, NULL),
           db, "pragmas");
-    sqlite3_stmt *cust, *ident, *hist, *begin, *commit;
-    check(sqlite3_prepare_v2(db,
-                             "INSERT INTO customers (id, created_at, updated_at, first_name, "
-                             "first_name_at, last_name, last_name_at, phone, phone_at) "
-                             "VALUES (?1, ?2, ?2, ?3, ?2, ?4, ?2, ?5, ?2)",
-                             -1, &cust, NULL),
-          db, "prepare");
-    check(sqlite3_prepare_v2(db,
-                             "INSERT INTO identifiers (kind, value, ck, verified, created_at, "
-                             "channel) VALUES ('phone', ?1, ?2, 0, ?3, 'pos')",
-                             -1, &ident, NULL),
-          db, "prepare");
-    check(sqlite3_prepare_v2(db,
-                             "INSERT INTO history (ck, at, field, action, old_value, new_value, "
-                             "channel, store_id, operator_id, request_id) "
-                             "VALUES (?1, ?2, ?3, ?4, NULL, ?5, 'pos', 'S-1', NULL, 'bench')",
-                             -1, &hist, NULL),
-          db, "prepare");
-    check(sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &begin, NULL), db, "prepare");
-    check(sqlite3_prepare_v2(db, "COMMIT", -1, &commit, NULL), db, "prepare");
+    sqlite3_stmt *cust = prep(
+        db, "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, "
+            "first_name, first_name_at, gender, gender_at, birth_date, birth_date_at, email, "
+            "email_at, phone, phone_at, city, city_at) VALUES (?1, ?2, ?2, ?3, ?2, ?4, ?2, ?5, "
+            "?2, ?6, ?2, ?7, ?2, ?8, ?2, ?9, ?2)");
+    sqlite3_stmt *ident =
+        prep(db, "INSERT INTO identifiers (kind, value, ck, verified, created_at, "
+                 "channel) VALUES (?1, ?2, ?3, 0, ?4, 'pos')");
+    sqlite3_stmt *hist =
+        prep(db, "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
+                 "store_id, operator_id, request_id) "
+                 "VALUES (?1, ?2, 'customer', 'create', NULL, ?3, 'pos', 'S-1', NULL, 'bench')");
+    sqlite3_stmt *begin = prep(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *commit = prep(db, "COMMIT");
+    int per_txn = import ? 5000 : 1;
     double t0 = now_s();
-    for (long i = 0; i < count; i++) {
+    for (int64_t i = 0; i < count; i++) {
         struct synth p;
         synth_make((uint64_t)i, prefix, &p);
-        char id[48];
-        snprintf(id, sizeof(id), "c_r%s%014ld", prefix, i);
+        char id[48], snapshot[512];
+        snprintf(id, sizeof(id), "c_r%s%014lld", prefix, (long long)i);
         long long at = 1795000000000LL + i;
-        check(sqlite3_step(begin), db, "begin");
-        sqlite3_reset(begin);
+        if (i % per_txn == 0) {
+            step(db, begin, "begin");
+        }
         sqlite3_bind_text(cust, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(cust, 2, at);
-        sqlite3_bind_text(cust, 3, p.first, -1, SQLITE_STATIC);
-        sqlite3_bind_text(cust, 4, p.last, -1, SQLITE_STATIC);
-        sqlite3_bind_text(cust, 5, p.phone, -1, SQLITE_STATIC);
-        check(sqlite3_step(cust), db, "customer");
-        sqlite3_reset(cust);
-        long long ck = sqlite3_last_insert_rowid(db);
-        sqlite3_bind_text(ident, 1, p.phone, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ident, 2, ck);
-        sqlite3_bind_int64(ident, 3, at);
-        check(sqlite3_step(ident), db, "identifier");
-        sqlite3_reset(ident);
-        const char *rows[5][3] = {{"customer", "create", id},
-                                  {"profile.last_name", "set", p.last},
-                                  {"profile.first_name", "set", p.first},
-                                  {"profile.phone", "set", p.phone},
-                                  {"identifiers.phone", "attach", p.phone}};
+        sqlite3_bind_text(cust, 3, p.last, -1, SQLITE_STATIC);
+        sqlite3_bind_text(cust, 4, p.first, -1, SQLITE_STATIC);
+        const char *more[] = {p.gender, p.birth, p.email, p.phone, p.city};
         for (int k = 0; k < 5; k++) {
-            sqlite3_bind_int64(hist, 1, ck);
-            sqlite3_bind_int64(hist, 2, at);
-            sqlite3_bind_text(hist, 3, rows[k][0], -1, SQLITE_STATIC);
-            sqlite3_bind_text(hist, 4, rows[k][1], -1, SQLITE_STATIC);
-            sqlite3_bind_text(hist, 5, rows[k][2], -1, SQLITE_STATIC);
-            check(sqlite3_step(hist), db, "history");
-            sqlite3_reset(hist);
+            if (import || k == 3) {
+                sqlite3_bind_text(cust, 5 + k, more[k], -1, SQLITE_STATIC);
+            } else {
+                sqlite3_bind_null(cust, 5 + k);
+            }
         }
-        check(sqlite3_step(commit), db, "commit");
-        sqlite3_reset(commit);
+        step(db, cust, "customer");
+        long long ck = sqlite3_last_insert_rowid(db);
+        const char *kinds[][2] = {{"phone", p.phone}, {"email", p.email}, {"card", p.card}};
+        for (int k = 0; k < (import ? 3 : 1); k++) {
+            sqlite3_bind_text(ident, 1, kinds[k][0], -1, SQLITE_STATIC);
+            sqlite3_bind_text(ident, 2, kinds[k][1], -1, SQLITE_STATIC);
+            sqlite3_bind_int64(ident, 3, ck);
+            sqlite3_bind_int64(ident, 4, at);
+            step(db, ident, "identifier");
+        }
+        snprintf(snapshot, sizeof(snapshot),
+                 "{\"id\":\"%s\",\"profile\":{\"last_name\":\"%s\",\"first_name\":\"%s\","
+                 "\"phone\":\"%s\"}}",
+                 id, p.last, p.first, p.phone);
+        sqlite3_bind_int64(hist, 1, ck);
+        sqlite3_bind_int64(hist, 2, at);
+        sqlite3_bind_text(hist, 3, snapshot, -1, SQLITE_STATIC);
+        step(db, hist, "history");
+        if ((i + 1) % per_txn == 0 || i + 1 == count) {
+            step(db, commit, "commit");
+        }
     }
     double secs = now_s() - t0;
-    printf("raw inserted %ld customers in %.2f s: %.0f customers/s\n", count, secs,
+    printf("raw inserted %lld customers in %.2f s: %.0f customers/s\n", (long long)count, secs,
            (double)count / secs);
     sqlite3_finalize(cust);
     sqlite3_finalize(ident);

@@ -8,7 +8,8 @@ set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
      libicu-dev libidn2-dev libcsv-dev"
-test="$run libcmocka-dev python3 python3-pytest python3-requests clang-format"
+test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
+      python3-email-validator clang-format"
 bench="$test wrk bc"
 fuzz="$test clang libclang-rt-14-dev"
 

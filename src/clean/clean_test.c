@@ -204,6 +204,8 @@ static void full_names_are_split_in_any_order(void **state)
         {"Мамедов Али Гусейн оглы", "Мамедов", "Али", "Гусейн оглы", "m", "patronymic"},
         {"Петрова-Водкина Алёна", "Петрова-Водкина", "Алёна", NULL, "f", "first_name"},
         {"Иванoв Иван", "Иванов", "Иван", NULL, "m", "first_name"}, /* Latin o */
+        {"Дмитрий Дмитриевич Шостакович", "Шостакович", "Дмитрий", "Дмитриевич", "m",
+         "patronymic"}, /* an -ович surname */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         clean_full_name(cases[i].in, strlen(cases[i].in), &A, &n);

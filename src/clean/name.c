@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "base/buf.h"
 #include "clean/clean.h"
 #include "clean/internal.h"
 
@@ -224,6 +225,15 @@ static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
         w->invalid = w->invalid ? w->invalid : "bad_character";
         return NULL;
     }
+    /* Hyphens and apostrophes join letters: not at either end, never two in a row. */
+    for (size_t i = 0; i < n; i++) {
+        bool punct = s[i] == '-' || s[i] == '\'';
+        bool edge = i == 0 || i == n - 1 || s[i + 1] == '-' || s[i + 1] == '\'' || s[i + 1] == '.';
+        if (punct && edge) {
+            w->invalid = w->invalid ? w->invalid : "bad_character";
+            return NULL;
+        }
+    }
     /* A dot belongs only to an initial: one letter and the dot ("И."). */
     const char *dot = memchr(s, '.', n);
     if (dot != NULL && (dot != s + n - 1 || cyr + lat != 1)) {
@@ -235,6 +245,7 @@ static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
     char *out = arena_alloc(w->a, n * 2 + 1);
     size_t j = 0;
     bool start = true;
+    size_t part_letters = 0; /* letters since the last hyphen, dot or apostrophe */
     for (size_t i = 0; i < n;) {
         size_t adv;
         unsigned cp = utf8_get((const unsigned char *)s + i, &adv);
@@ -250,14 +261,23 @@ static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
         }
         if (cp == '-' || cp == '.') {
             start = true;
+            part_letters = 0;
             j += utf8_put(cp, out + j);
             continue;
         }
         if (cp == 0x2019) {
             cp = '\'';
         }
+        if (cp == '\'') {
+            /* O'Brien, Д'Артаньян: one letter, the apostrophe, a capital */
+            out[j++] = '\'';
+            start = part_letters == 1;
+            part_letters = 0;
+            continue;
+        }
         j += utf8_put(start ? cp_upper(cp) : cp_lower(cp), out + j);
         start = false;
+        part_letters++;
     }
     out[j] = '\0';
     return out;
@@ -301,8 +321,28 @@ static size_t tokenize(struct work *w, const char *text, struct tok *toks, size_
     return n;
 }
 
-/* A keyboard-layout slip: Latin keys typed for a Cyrillic name. True when every word of the
- * mapped text looks Russian; then *fixed holds it. */
+/* Share of vowels among the letters, in 1/100: Latin "aeiouy" or Cyrillic vowels. */
+static int vowel_pct(const char *s)
+{
+    int letters = 0, vowels = 0;
+    for (size_t i = 0; s[i] != '\0';) {
+        size_t adv;
+        unsigned cp = cp_lower(utf8_get((const unsigned char *)s + i, &adv));
+        i += adv;
+        if (cp_is_latin(cp) || cp_is_cyrillic(cp)) {
+            letters++;
+            vowels += strchr("aeiouy", (int)(cp < 0x80 ? cp : 1)) != NULL && cp < 0x80;
+            vowels += cp == 0x430 || cp == 0x435 || cp == 0x451 || cp == 0x438 || cp == 0x43E ||
+                      cp == 0x443 || cp == 0x44B || cp == 0x44D || cp == 0x44E || cp == 0x44F;
+        }
+    }
+    return letters ? vowels * 100 / letters : 0;
+}
+
+/* A keyboard-layout slip: Latin keys typed for a Cyrillic name. True when the text reads as
+ * Russian once mapped - every word a known first name, a patronymic or a surname by its ending,
+ * with the vowels a Russian word has - while as Latin it has almost none ("Bdfyjd" -> "Иванов";
+ * a real Latin name such as "Ivanov" has plenty). Then *fixed holds the mapped text. */
 static bool layout_slip(const char *text, struct arena *a, char **fixed)
 {
     size_t len = strlen(text);
@@ -321,12 +361,15 @@ static bool layout_slip(const char *text, struct arena *a, char **fixed)
         j += utf8_put(cp, out + j);
     }
     out[j] = '\0';
+    if (vowel_pct(text) >= 30 || vowel_pct(out) < 25) {
+        return false;
+    }
     for (const char *p = out; *p != '\0';) {
         size_t wl = strcspn(p, " ");
         char *key = fold_key(p, wl, a);
         enum name_sex sex;
-        if (data_first_name(key, &sex) == NULL && patronymic_sex(key) == NAME_NONE &&
-            !surname_like(key)) {
+        if (n_chars(key) > 20 || (data_first_name(key, &sex) == NULL &&
+                                  patronymic_sex(key) == NAME_NONE && !surname_like(key))) {
             return false;
         }
         p += wl;
@@ -397,6 +440,25 @@ static bool assign(const struct tok *t, size_t n, enum slot *out)
     return best_i == 0;
 }
 
+/*
+ * Two patronymic-looking words (Шостакович Дмитрий Дмитриевич: -ович surnames are common): the
+ * patronymic is the one right after a known first name, the other is the surname. Without such a
+ * pair the order as written stands - a guess would not read back the same.
+ */
+static bool assign_two_patronymics(const struct tok *t, size_t n, enum slot *out)
+{
+    enum name_sex sex;
+    for (size_t i = 0; n == 3 && i + 1 < n; i++) {
+        if (data_first_name(t[i].key, &sex) != NULL && patronymic_sex(t[i + 1].key)) {
+            for (size_t k = 0; k < n; k++) {
+                out[k] = k == i ? S_FIRST : k == i + 1 ? S_MIDDLE : S_LAST;
+            }
+            return i == 1;
+        }
+    }
+    return true;
+}
+
 void clean_infer_gender(const char *last, const char *first, const char *middle, struct arena *a,
                         const char **gender, const char **from)
 {
@@ -438,7 +500,20 @@ const char *clean_name_key(const char *last, const char *first, const char *midd
     return arena_printf(a, "%s %s %s", keys[0], keys[1], keys[2]);
 }
 
-/* Shared by both entry points: clean text, undo a layout slip, tokenize. */
+static bool all_ascii(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s >= 0x80) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Shared by both entry points: clean text, undo a layout slip, tokenize. The slip is looked for
+ * in the text as typed when it is all ASCII (the punctuation keys hold б, ю, ж, э, х, ъ), else
+ * in the tokens once look-alike letters are settled - so a standard form, cleaned again, meets
+ * the same decision. */
 static size_t prepare(struct work *w, const char *in, size_t len, struct tok *toks, size_t max,
                       struct clean_out *out)
 {
@@ -449,11 +524,26 @@ static size_t prepare(struct work *w, const char *in, size_t len, struct tok *to
     }
     char *text = (char *)out->value;
     char *fixed;
-    if (layout_slip(text, w->a, &fixed)) {
-        text = fixed;
+    if (all_ascii(text) && layout_slip(text, w->a, &fixed)) {
         w->layout = true;
+        return tokenize(w, fixed, toks, max);
     }
-    return tokenize(w, text, toks, max);
+    size_t n = tokenize(w, text, toks, max);
+    bool latin = n > 0 && !w->invalid;
+    struct buf joined;
+    buf_init(&joined, 0);
+    for (size_t i = 0; i < n && latin; i++) {
+        latin = toks[i].latin;
+        buf_printf(&joined, "%s%s", i ? " " : "", toks[i].text);
+    }
+    if (latin && w->homoglyphs && all_ascii(buf_cstr(&joined)) &&
+        layout_slip(buf_cstr(&joined), w->a, &fixed)) {
+        w->layout = true;
+        w->homoglyphs = false;
+        n = tokenize(w, fixed, toks, max);
+    }
+    buf_release(&joined);
+    return n;
 }
 
 static void finish(struct work *w, const char *in, size_t len, const char *value, bool reordered,
@@ -484,7 +574,7 @@ static void check_placeholders(struct work *w, const struct tok *t, size_t n)
     for (size_t i = 0; i < n && w->suspicious == NULL; i++) {
         if (placeholder(t[i].key)) {
             w->suspicious = "placeholder_name";
-        } else if (!t[i].initial && n_chars(t[i].key) == 1) {
+        } else if (!t[i].initial && n_chars(t[i].text) == 1) {
             w->suspicious = "single_letter";
         }
     }
@@ -514,10 +604,19 @@ void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_n
     if (!w.invalid && n > 3) {
         w.invalid = "too_many_parts";
     }
+    size_t patronymics = 0;
+    for (size_t i = 0; i < n && !w.invalid; i++) {
+        patronymics += patronymic_sex(t[i].key) != NAME_NONE;
+    }
+
     enum slot slots[3] = {S_LAST, S_FIRST, S_MIDDLE};
     bool usual = true;
-    if (!w.invalid) {
+    if (!w.invalid && patronymics < 2) {
         usual = assign(t, n, slots);
+    } else if (!w.invalid) {
+        usual = assign_two_patronymics(t, n, slots);
+    }
+    if (!w.invalid) {
         check_placeholders(&w, t, n);
     }
     for (size_t i = 0; i < n && !w.invalid; i++) {

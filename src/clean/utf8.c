@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 
 #include "clean/clean.h"
 
@@ -51,14 +52,25 @@ size_t utf8_put(unsigned cp, char *out)
     return 4;
 }
 
+/* Letters by their Unicode script (ICU), so that a letter and its other case - which may live
+ * in another block, as ȿ and Ȿ do - are always classed alike. */
+static bool letter_of(unsigned cp, UScriptCode script)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    return u_isalpha((UChar32)cp) && uscript_getScript((UChar32)cp, &st) == script && U_SUCCESS(st);
+}
+
 bool cp_is_cyrillic(unsigned cp)
 {
-    return cp >= 0x0400 && cp <= 0x04FF;
+    return cp >= 0x0400 && cp <= 0x04FF ? u_isalpha((UChar32)cp) : letter_of(cp, USCRIPT_CYRILLIC);
 }
 
 bool cp_is_latin(unsigned cp)
 {
-    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0x24F);
+    if (cp < 0x80) {
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    }
+    return letter_of(cp, USCRIPT_LATIN);
 }
 
 unsigned cp_lower(unsigned cp)

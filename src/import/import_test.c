@@ -1,0 +1,187 @@
+/*
+ * import_test.c - encodings, delimiters, quoting, and whole imports into a real store.
+ */
+#include "helpers.h"
+
+#include "import/csvin.h"
+#include "import/import.h"
+#include "quality/quality.h"
+
+static void encodings_are_detected(void **state)
+{
+    char *out;
+    size_t n;
+    const char *used;
+    assert_int_equal(csvin_to_utf8("\xEF\xBB\xBFИмя;x", 11, NULL, &out, &n, &used, NULL), KT_OK);
+    assert_string_equal(used, "utf-8");
+    assert_string_equal(out, "Имя;x");
+    free(out);
+    /* "Имя" in Windows-1251 */
+    assert_int_equal(csvin_to_utf8("\xC8\xEC\xFF;x", 5, NULL, &out, &n, &used, NULL), KT_OK);
+    assert_string_equal(used, "windows-1251");
+    assert_string_equal(out, "Имя;x");
+    free(out);
+    /* UTF-16LE with its BOM */
+    assert_int_equal(
+        csvin_to_utf8("\xFF\xFE\x18\x04\x3C\x04\x4F\x04", 8, NULL, &out, &n, &used, NULL), KT_OK);
+    assert_string_equal(used, "utf-16");
+    assert_string_equal(out, "Имя");
+    free(out);
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(csvin_to_utf8("\xC8", 1, "utf-8", &out, &n, &used, &err), KT_EINVAL);
+    assert_string_equal(err.code, "bad_encoding");
+}
+
+static void delimiters_are_detected(void **state)
+{
+    assert_int_equal(csvin_detect_delimiter("a;b;c\n1,2", 9), ';');
+    assert_int_equal(csvin_detect_delimiter("a,b,c\n", 6), ',');
+    assert_int_equal(csvin_detect_delimiter("a\tb\tc\n", 6), '\t');
+    assert_int_equal(csvin_detect_delimiter("\"a;b\",c,d\n", 10), ',');
+    assert_int_equal(csvin_detect_delimiter("abc\n", 4), ';');
+}
+
+struct collected {
+    size_t rows;
+    char last[64];
+};
+
+static bool collect(void *arg, const char **f, size_t n, size_t end)
+{
+    struct collected *c = arg;
+    c->rows++;
+    kt_strlcpy(c->last, n > 1 ? f[1] : "", sizeof(c->last));
+    return true;
+}
+
+static void quoting_follows_rfc4180(void **state)
+{
+    const char *text = "a;b\r\n1;\"x;\"\"y\"\"\r\nz\"\r\n\r\n2;3\r\n";
+    struct collected c = {0, ""};
+    assert_int_equal(csvin_parse(text, strlen(text), ';', collect, &c, NULL), KT_OK);
+    assert_int_equal(c.rows, 3); /* the empty line is skipped */
+    assert_string_equal(c.last, "3");
+    c.rows = 0;
+    const char *two = "a;b\r\n1;\"x;\"\"y\"\"\r\nz\"\r\n";
+    assert_int_equal(csvin_parse(two, strlen(two), ';', collect, &c, NULL), KT_OK);
+    assert_string_equal(c.last, "x;\"y\"\r\nz");
+}
+
+static struct import_stats run(const char *csv, const char *map, struct buf *rejects)
+{
+    struct import_opts o;
+    memset(&o, 0, sizeof(o));
+    o.map = map;
+    o.src.channel = "import";
+    o.batch = 2;
+    struct import_stats st;
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (import_run(T.s, csv, strlen(csv), &o, rejects, &st, NULL, NULL, &err) != KT_OK) {
+        fail_msg("import failed: %s %s", err.code, err.msg);
+    }
+    return st;
+}
+
+static void rows_get_results_and_a_rerun_changes_nothing(void **state)
+{
+    const char *csv = "Телефон;ФИО;Дата рождения;Пол\r\n"
+                      "8 (999) 111-22-33;Иванова Анна;24.03.1985;\r\n"
+                      "12;Петров Пётр;;м\r\n"
+                      "+7 999 111 22 44;Сидоров Олег;31.02.1980;м\r\n"
+                      "8 999 111 22 33;Иванова Анна Сергеевна;;\r\n";
+    struct buf rej;
+    buf_init(&rej, 0);
+    struct import_stats st = run(csv, NULL, &rej);
+    assert_int_equal(st.rows, 4);
+    assert_int_equal(st.created, 2);  /* row 4 is row 2's customer */
+    assert_int_equal(st.updated, 1);  /* it adds the patronymic */
+    assert_int_equal(st.rejected, 1); /* "12" is no phone and nothing else identifies */
+    assert_int_equal(st.partial, 1);  /* 31.02.1980 refused, the rest kept */
+    assert_non_null(strstr(buf_cstr(&rej), "_row;_status;_reasons"));
+    assert_non_null(strstr(buf_cstr(&rej), ";3;rejected;\"phone: too_short; no_identifier\""));
+    assert_non_null(strstr(buf_cstr(&rej), ";4;partial;birth_date: no_such_date"));
+    buf_reset(&rej);
+    st = run(csv, NULL, &rej);
+    assert_int_equal(st.created, 0);
+    assert_int_equal(st.updated, 0);
+    assert_int_equal(st.unchanged, 3);
+    buf_release(&rej);
+
+    struct store_conn *r;
+    struct ident found;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(store_ident_find(r, "phone", "+79991112233", &A, &found, NULL), KT_OK);
+    struct customer cu;
+    assert_int_equal(store_customer_get(r, found.ck, &A, &cu, NULL), KT_OK);
+    assert_string_equal(cu.val[PF_MIDDLE_NAME], "Сергеевна");
+    assert_string_equal(cu.val[PF_GENDER], "f");
+    assert_true(cu.gender_inferred);
+    store_read_end(r);
+}
+
+static void bad_files_are_refused_before_writing(void **state)
+{
+    struct import_opts o;
+    memset(&o, 0, sizeof(o));
+    o.src.channel = "import";
+    struct import_stats st;
+    struct kt_err err;
+    kt_err_reset(&err);
+    const char *noid = "Имя;Город\r\nАнна;Казань\r\n";
+    assert_int_equal(import_run(T.s, noid, strlen(noid), &o, NULL, &st, NULL, NULL, &err),
+                     KT_EINVAL);
+    assert_string_equal(err.code, "no_identifier_column");
+    kt_err_reset(&err);
+    o.map = "Телефон=phone,Карта=card";
+    const char *csv = "Телефон;Имя\r\n89991112233;Анна\r\n";
+    assert_int_equal(import_run(T.s, csv, strlen(csv), &o, NULL, &st, NULL, NULL, &err), KT_EINVAL);
+    assert_string_equal(err.code, "bad_mapping");
+    kt_err_reset(&err);
+    assert_int_equal(import_run(T.s, "", 0, &o, NULL, &st, NULL, NULL, &err), KT_EINVAL);
+}
+
+static void the_report_counts_what_was_imported(void **state)
+{
+    intake_reset();
+    const char *csv = "Телефон;ФИО;Дата рождения;Карта\r\n"
+                      "8 (999) 111-22-33;Иванова Анна;24.03.1985;1001\r\n"
+                      "8 (999) 111-22-34;Иванова Анна;24.03.1985;1002\r\n"
+                      "+7 999 999 99 99;Тест Тестович;;\r\n";
+    run(csv, NULL, NULL);
+    struct store_conn *r;
+    json_t *rep = NULL;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(quality_report(r, 1795000000000LL, &A, &rep, NULL), KT_OK);
+    store_read_end(r);
+    assert_int_equal(json_integer_value(json_object_get(rep, "customers")), 3);
+    json_t *dup = json_object_get(json_object_get(rep, "duplicates"), "same_name_and_birth_date");
+    assert_int_equal(json_integer_value(json_object_get(dup, "groups")), 1);
+    assert_int_equal(json_integer_value(json_object_get(dup, "customers")), 2);
+    json_t *phone = json_object_get(json_object_get(rep, "validity"), "phone");
+    assert_int_equal(json_integer_value(json_object_get(phone, "suspicious")), 1);
+    json_t *cards = json_object_get(rep, "cards_per_customer");
+    assert_int_equal(json_integer_value(json_object_get(cards, "1")), 2);
+    assert_int_equal(json_integer_value(json_object_get(cards, "0")), 1);
+    json_t *ch = json_array_get(json_object_get(json_object_get(rep, "sources"), "by_channel"), 0);
+    assert_string_equal(json_string_value(json_object_get(ch, "channel")), "import");
+    assert_int_equal(json_integer_value(json_object_get(ch, "requests")), 3);
+    json_decref(rep);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(encodings_are_detected),
+        cmocka_unit_test(delimiters_are_detected),
+        cmocka_unit_test(quoting_follows_rfc4180),
+        cmocka_unit_test_setup_teardown(rows_get_results_and_a_rerun_changes_nothing, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(bad_files_are_refused_before_writing, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(the_report_counts_what_was_imported, store_setup,
+                                        store_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
