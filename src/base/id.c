@@ -8,15 +8,26 @@
 
 static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
+/* Random bytes drawn from the system in blocks of 256 per thread: a bulk load makes a million
+ * ids, and one getrandom() call each was a visible share of the writer's time. The pool is as
+ * random as what it holds; each byte is used once. */
+static _Thread_local unsigned char pool[256];
+static _Thread_local size_t pool_left;
+
 void id_random_text(char *out, size_t n)
 {
-    unsigned char raw[64];
     while (n > 0) {
-        size_t chunk = n < sizeof(raw) ? n : sizeof(raw);
-        randombytes_buf(raw, chunk);
+        if (pool_left == 0) {
+            randombytes_buf(pool, sizeof(pool));
+            pool_left = sizeof(pool);
+        }
+        size_t chunk = n < pool_left ? n : pool_left;
+        const unsigned char *raw = pool + sizeof(pool) - pool_left;
         for (size_t i = 0; i < chunk; i++) {
             *out++ = alphabet[raw[i] & 31];
         }
+        sodium_memzero((void *)raw, chunk);
+        pool_left -= chunk;
         n -= chunk;
     }
     *out = '\0';

@@ -178,8 +178,9 @@ static bool placeholder(const char *key)
     size_t n = 0;
     bool same = true;
     for (size_t i = 0; key[i] != '\0'; n++) {
-        size_t adv;
-        same = same && utf8_get((const unsigned char *)key + i, &adv) == first;
+        size_t adv; /* read every letter: a skipped read would leave a stale advance */
+        unsigned cp = utf8_get((const unsigned char *)key + i, &adv);
+        same = same && cp == first;
         i += adv;
     }
     return same && n >= 2;
@@ -459,6 +460,44 @@ static bool assign_two_patronymics(const struct tok *t, size_t n, enum slot *out
     return true;
 }
 
+static bool assign_any(const struct tok *t, size_t n, size_t patronymics, enum slot *out)
+{
+    return patronymics < 2 ? assign(t, n, out) : assign_two_patronymics(t, n, out);
+}
+
+/*
+ * The standard form is written last, first, middle, and reading it back must give the same
+ * parts, or cleaning a clean value would move them again. The choice is made for the order as
+ * typed and checked against that order; when the two disagree (odd inputs where each order
+ * suggests another), the parts stay as typed, read last, first, middle - a choice that both
+ * orders make alike. True when the order as typed stands.
+ */
+static bool choose_slots(const struct tok *t, size_t n, size_t patronymics, enum slot *slots)
+{
+    bool usual = assign_any(t, n, patronymics, slots);
+    if (n < 2) {
+        return usual;
+    }
+    struct tok sorted[3];
+    enum slot want[3], again[3];
+    size_t k = 0;
+    for (int s = S_LAST; s <= S_MIDDLE; s++) {
+        for (size_t i = 0; i < n; i++) {
+            if ((int)slots[i] == s) {
+                sorted[k] = t[i];
+                want[k++] = slots[i];
+            }
+        }
+    }
+    assign_any(sorted, n, patronymics, again);
+    if (memcmp(want, again, sizeof(want[0]) * n) == 0) {
+        return usual;
+    }
+    static const enum slot typed[3] = {S_LAST, S_FIRST, S_MIDDLE};
+    memcpy(slots, typed, sizeof(typed));
+    return true;
+}
+
 void clean_infer_gender(const char *last, const char *first, const char *middle, struct arena *a,
                         const char **gender, const char **from)
 {
@@ -510,6 +549,9 @@ static bool all_ascii(const char *s)
     return true;
 }
 
+/* The longest full name or name part kept, in bytes of UTF-8: some 150 Cyrillic letters. */
+#define NAME_MAX_BYTES 300
+
 /* Shared by both entry points: clean text, undo a layout slip, tokenize. The slip is looked for
  * in the text as typed when it is all ASCII (the punctuation keys hold б, ю, ж, э, х, ъ), else
  * in the tokens once look-alike letters are settled - so a standard form, cleaned again, meets
@@ -517,7 +559,7 @@ static bool all_ascii(const char *s)
 static size_t prepare(struct work *w, const char *in, size_t len, struct tok *toks, size_t max,
                       struct clean_out *out)
 {
-    clean_text(in, len, 300, w->a, out);
+    clean_text(in, len, NAME_MAX_BYTES, w->a, out);
     if (out->verdict == CLEAN_INVALID) {
         w->invalid = out->reason;
         return 0;
@@ -550,6 +592,11 @@ static void finish(struct work *w, const char *in, size_t len, const char *value
                    struct clean_out *out)
 {
     memset(out, 0, sizeof(*out));
+    if (w->invalid == NULL && strlen(value) > NAME_MAX_BYTES) {
+        /* case folding or a moved initial's dot can lengthen a value that fit as typed; the
+         * standard form must itself pass the limit, or cleaning it again would refuse it */
+        w->invalid = "too_long";
+    }
     if (w->invalid != NULL) {
         out->verdict = CLEAN_INVALID;
         out->reason = w->invalid;
@@ -580,6 +627,11 @@ static void check_placeholders(struct work *w, const struct tok *t, size_t n)
     }
 }
 
+static bool is_particle(const char *key)
+{
+    return strcmp(key, "оглы") == 0 || strcmp(key, "кызы") == 0 || strcmp(key, "улы") == 0;
+}
+
 void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_name *out)
 {
     memset(out, 0, sizeof(*out));
@@ -587,10 +639,12 @@ void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_n
     struct tok t[8];
     struct clean_out text;
     size_t n = prepare(&w, in, len, t, 8, &text);
-    /* Turkic patronymics are two words: "Гусейн оглы". */
+    /* Turkic patronymics are two words: "Гусейн оглы"; the particle alone is no name. */
+    if (!w.invalid && n > 0 && is_particle(t[0].key)) {
+        w.invalid = "bad_particle";
+    }
     for (size_t i = 1; i < n && !w.invalid; i++) {
-        if (strcmp(t[i].key, "оглы") == 0 || strcmp(t[i].key, "кызы") == 0 ||
-            strcmp(t[i].key, "улы") == 0) {
+        if (is_particle(t[i].key)) {
             t[i - 1].text =
                 arena_printf(a, "%s %s", t[i - 1].text, fold_key(t[i].text, strlen(t[i].text), a));
             t[i - 1].key = arena_printf(a, "%s%s", t[i - 1].key, t[i].key);
@@ -610,12 +664,7 @@ void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_n
     }
 
     enum slot slots[3] = {S_LAST, S_FIRST, S_MIDDLE};
-    bool usual = true;
-    if (!w.invalid && patronymics < 2) {
-        usual = assign(t, n, slots);
-    } else if (!w.invalid) {
-        usual = assign_two_patronymics(t, n, slots);
-    }
+    bool usual = w.invalid ? true : choose_slots(t, n, patronymics, slots);
     if (!w.invalid) {
         check_placeholders(&w, t, n);
     }

@@ -190,6 +190,7 @@ static enum kt_rc profile_value(struct dec *d, int f, const char *raw, size_t le
         clean_email(raw, len, d->a, &e);
         t = e.out;
         t.value = e.display;
+        d->req->email_key = e.out.value;
         code = "invalid_email";
         break;
     }
@@ -556,6 +557,10 @@ enum kt_rc ident_decode(const json_t *body, const struct ident_decode_opts *o,
     }
     if (rc == KT_OK && out->src.observed_at == 0) {
         out->src.observed_at = now;
+    }
+    if (rc == KT_OK) {
+        out->name_key = clean_name_key(out->val[PF_LAST_NAME], out->val[PF_FIRST_NAME],
+                                       out->val[PF_MIDDLE_NAME], a);
     }
     return rc;
 }

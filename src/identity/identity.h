@@ -71,6 +71,9 @@ struct upsert_req {
     size_t n_notes;
     struct ident_refusal *refused; /* lenient requests only */
     size_t n_refused;
+    /* Worked out by ident_decode() so the writer need not (NULL: the writer does it): */
+    const char *email_key; /* the matching form of val[PF_EMAIL] (ASCII, IDNA) */
+    const char *name_key;  /* clean_name_key() of the three name values */
 };
 
 struct ident_conflict {

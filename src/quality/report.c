@@ -90,7 +90,9 @@ static json_t *sources(const struct quality_data *q, int by, struct arena *a)
         }
         add_to(&list, &n, &cap, a, by == 2 ? arena_printf(a, "%s|%s", r->store_id, key) : key, r);
     }
-    qsort(list, n, sizeof(*list), by_junk);
+    if (n > 1) {
+        qsort(list, n, sizeof(*list), by_junk);
+    }
     json_t *out = json_array();
     for (size_t i = 0; i < n && json_array_size(out) < 50; i++) {
         if (by > 0 && list[i].requests < MIN_VOLUME) {
