@@ -7,11 +7,11 @@
  *   phone and two names - the customer, its phone identifier, one history row - one transaction
  *   per customer.
  *   --mode import: the rows an import writes for a new customer of gen_csv's file - the customer
- *   with seven fields, phone, e-mail and card identifiers, one history row - 5,000 per
- *   transaction, as `kartoteka import` commits.
+ *   with seven fields and its name key, phone, e-mail and card identifiers, one history row -
+ *   --batch rows per transaction (default 100,000, as `kartoteka import` commits).
  *
  *   raw_insert --db PATH (a database made by `kartoteka migrate`) --count N [--prefix 917]
- *              [--mode upsert|import]
+ *              [--mode upsert|import] [--batch N]
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -54,17 +54,18 @@ static void step(sqlite3 *db, sqlite3_stmt *st, const char *what)
 int main(int argc, char **argv)
 {
     const char *path = NULL, *prefix = "917", *mode = "upsert";
-    int64_t count = 0;
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"count", required_argument, NULL, 'n'},
-                                         {"prefix", required_argument, NULL, 'p'},
-                                         {"mode", required_argument, NULL, 'm'},
-                                         {NULL, 0, NULL, 0}};
+    int64_t count = 0, batch = 100000;
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},    {"batch", required_argument, NULL, 'b'},
+        {"count", required_argument, NULL, 'n'}, {"prefix", required_argument, NULL, 'p'},
+        {"mode", required_argument, NULL, 'm'},  {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') {
             path = optarg;
         } else if (c == 'n' && !num_parse_cstr(optarg, 1, 100000000, &count)) {
+            count = 0;
+        } else if (c == 'b' && !num_parse_cstr(optarg, 1, 10000000, &batch)) {
             count = 0;
         } else if (c == 'p') {
             prefix = optarg;
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
     bool import = strcmp(mode, "import") == 0;
     if (path == NULL || count == 0 || (!import && strcmp(mode, "upsert") != 0)) {
         fprintf(stderr, "usage: raw_insert --db PATH --count N [--prefix 917] "
-                        "[--mode upsert|import]\n");
+                        "[--mode upsert|import] [--batch N]\n");
         return 2;
     }
     sqlite3 *db;
@@ -85,11 +86,13 @@ int main(int argc, char **argv)
                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;",
                        NULL, NULL, NULL),
           db, "pragmas");
+    check(sqlite3_exec(db, getenv("RAW_PRAGMA") ? getenv("RAW_PRAGMA") : "", NULL, NULL, NULL), db,
+          "pragmas");
     sqlite3_stmt *cust = prep(
         db, "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, "
             "first_name, first_name_at, gender, gender_at, birth_date, birth_date_at, email, "
-            "email_at, phone, phone_at, city, city_at) VALUES (?1, ?2, ?2, ?3, ?2, ?4, ?2, ?5, "
-            "?2, ?6, ?2, ?7, ?2, ?8, ?2, ?9, ?2)");
+            "email_at, phone, phone_at, city, city_at, name_key) VALUES (?1, ?2, ?2, ?3, ?2, ?4, "
+            "?2, ?5, ?2, ?6, ?2, ?7, ?2, ?8, ?2, ?9, ?2, ?10)");
     sqlite3_stmt *ident =
         prep(db, "INSERT INTO identifiers (kind, value, ck, verified, created_at, "
                  "channel) VALUES (?1, ?2, ?3, 0, ?4, 'pos')");
@@ -99,7 +102,7 @@ int main(int argc, char **argv)
                  "VALUES (?1, ?2, 'customer', 'create', NULL, ?3, 'pos', 'S-1', NULL, 'bench')");
     sqlite3_stmt *begin = prep(db, "BEGIN IMMEDIATE");
     sqlite3_stmt *commit = prep(db, "COMMIT");
-    int per_txn = import ? 5000 : 1;
+    int64_t per_txn = import ? batch : 1;
     double t0 = now_s();
     for (int64_t i = 0; i < count; i++) {
         struct synth p;
@@ -122,6 +125,9 @@ int main(int argc, char **argv)
                 sqlite3_bind_null(cust, 5 + k);
             }
         }
+        char name_key[128];
+        snprintf(name_key, sizeof(name_key), "%s %s -", p.last, p.first);
+        sqlite3_bind_text(cust, 10, name_key, -1, SQLITE_TRANSIENT);
         step(db, cust, "customer");
         long long ck = sqlite3_last_insert_rowid(db);
         const char *kinds[][2] = {{"phone", p.phone}, {"email", p.email}, {"card", p.card}};
@@ -132,10 +138,21 @@ int main(int argc, char **argv)
             sqlite3_bind_int64(ident, 4, at);
             step(db, ident, "identifier");
         }
-        snprintf(snapshot, sizeof(snapshot),
-                 "{\"id\":\"%s\",\"profile\":{\"last_name\":\"%s\",\"first_name\":\"%s\","
-                 "\"phone\":\"%s\"}}",
-                 id, p.last, p.first, p.phone);
+        /* the "create" history entry, as identity.c writes it */
+        if (import) {
+            snprintf(snapshot, sizeof(snapshot),
+                     "{\"id\":\"%s\",\"profile\":{\"last_name\":\"%s\",\"first_name\":\"%s\","
+                     "\"gender\":\"%s\",\"birth_date\":\"%s\",\"email\":\"%s\",\"phone\":\"%s\","
+                     "\"city\":\"%s\"},\"identifiers\":{\"phone\":[\"%s\"],\"email\":[\"%s\"],"
+                     "\"card\":[\"%s\"]}}",
+                     id, p.last, p.first, p.gender, p.birth, p.email, p.phone, p.city, p.phone,
+                     p.email, p.card);
+        } else {
+            snprintf(snapshot, sizeof(snapshot),
+                     "{\"id\":\"%s\",\"profile\":{\"last_name\":\"%s\",\"first_name\":\"%s\","
+                     "\"phone\":\"%s\"},\"identifiers\":{\"phone\":[\"%s\"]}}",
+                     id, p.last, p.first, p.phone, p.phone);
+        }
         sqlite3_bind_int64(hist, 1, ck);
         sqlite3_bind_int64(hist, 2, at);
         sqlite3_bind_text(hist, 3, snapshot, -1, SQLITE_STATIC);

@@ -146,6 +146,11 @@ static void ids_are_random_and_checked(void **state)
     assert_false(id_valid("c_short", "c_"));
     assert_false(id_valid("c_ABCDEFGHJKMNPQRSTVWX", "c_")); /* upper case is not ours */
     assert_false(id_valid("c_0000000000000000000i", "c_")); /* i is not in the alphabet */
+    /* the creation second comes first: ids made later sort after, the random rest differs */
+    assert_true(strncmp(a, "c_0", 3) == 0); /* 2020 + 2^30 s is far away */
+    assert_true(memcmp(a, b, 2 + ID_TIME_CHARS) <= 0);
+    assert_memory_not_equal(a + 2 + ID_TIME_CHARS, b + 2 + ID_TIME_CHARS,
+                            ID_RANDOM_CHARS - ID_TIME_CHARS);
 }
 
 static void err_first_wins(void **state)

@@ -4,7 +4,10 @@
 #include "base/id.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "base/clock.h"
 
 static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -41,7 +44,14 @@ void id_new(char *out, size_t size, const char *prefix)
         return;
     }
     memcpy(out, prefix, plen);
-    id_random_text(out + plen, ID_RANDOM_CHARS);
+    const int64_t epoch_2020 = 1577836800; /* s */
+    int64_t t = clock_now_ms() / 1000 - epoch_2020;
+    uint64_t secs = t > 0 ? (uint64_t)t : 0;
+    for (int i = ID_TIME_CHARS - 1; i >= 0; i--) {
+        out[plen + (size_t)i] = alphabet[secs & 31];
+        secs >>= 5;
+    }
+    id_random_text(out + plen + ID_TIME_CHARS, ID_RANDOM_CHARS - ID_TIME_CHARS);
 }
 
 bool id_valid(const char *s, const char *prefix)

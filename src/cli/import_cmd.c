@@ -39,7 +39,8 @@ static const char import_help[] =
     "  --store ID          the store the data comes from\n"
     "  --operator ID       who typed it in\n"
     "  --observed-at TIME  when it was collected (RFC 3339; default: now)\n"
-    "  --batch N           rows per transaction (default 5000)\n"
+    "  --batch N           rows per transaction at most (default 100000; fewer, larger\n"
+    "                      transactions write each index page fewer times)\n"
     "  --db PATH           database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 struct progress {
@@ -162,7 +163,7 @@ int cli_import(int argc, char **argv)
     struct import_opts o;
     memset(&o, 0, sizeof(o));
     o.src.channel = "import";
-    o.batch = 5000;
+    o.batch = 100000;
     const char *db = cli_default_db(), *rejects = NULL;
     int64_t n;
     int c;
@@ -199,8 +200,8 @@ int cli_import(int argc, char **argv)
             }
             break;
         case 'b':
-            if (!num_parse_cstr(optarg, 1, 100000, &n)) {
-                return usage("--batch must be a number from 1 to 100000");
+            if (!num_parse_cstr(optarg, 1, 1000000, &n)) {
+                return usage("--batch must be a number from 1 to 1000000");
             }
             o.batch = (int)n;
             break;

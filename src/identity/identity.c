@@ -94,9 +94,16 @@ static enum kt_rc flush_history(struct ctx *x, struct kt_err *err)
     return KT_OK;
 }
 
+/* "profile.<field>", in the order of pf_names (checked by identity_test.c). */
+const char *const ident_profile_paths[PF_COUNT] = {
+    "profile.last_name", "profile.first_name", "profile.middle_name",
+    "profile.gender",    "profile.birth_date", "profile.email",
+    "profile.phone",     "profile.city",       "profile.address"};
+
 static const char *profile_path(struct ctx *x, int f)
 {
-    return arena_printf(x->a, "profile.%s", pf_names[f]);
+    (void)x;
+    return ident_profile_paths[f];
 }
 
 /* ---- survivorship ------------------------------------------------------------------------ */
@@ -377,16 +384,23 @@ static enum kt_rc save(struct ctx *x, struct kt_err *err)
 static void put_json_str(struct buf *b, const char *s)
 {
     buf_putc(b, '"');
-    for (const char *p = s; *p != '\0'; p++) {
+    const char *run = s;
+    for (const char *p = s;; p++) {
         unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        buf_append(b, run, (size_t)(p - run));
+        if (c == '\0') {
+            break;
+        }
         if (c == '"' || c == '\\') {
             buf_putc(b, '\\');
             buf_putc(b, (char)c);
-        } else if (c < 0x20) {
-            buf_printf(b, "\\u%04x", c);
         } else {
-            buf_putc(b, (char)c);
+            buf_printf(b, "\\u%04x", c);
         }
+        run = p + 1;
     }
     buf_putc(b, '"');
 }
@@ -461,7 +475,8 @@ static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err
 {
     for (size_t i = 0; i < n; i++) {
         struct cand *cd = &cs[i];
-        const char *path = arena_printf(x->a, "identifiers.%s", cd->id.kind);
+        /* a new customer's identifiers are in its "create" entry: no path needed */
+        const char *path = x->created ? "" : arena_printf(x->a, "identifiers.%s", cd->id.kind);
         enum kt_rc rc = KT_OK;
         if (cd->owner == 0) {
             cd->id.ck = x->c->ck;

@@ -91,6 +91,9 @@ struct upsert_result {
     size_t n_conflicts;
 };
 
+/* "profile.last_name", ... by enum profile_field: the field names of warnings and history. */
+extern const char *const ident_profile_paths[PF_COUNT];
+
 /* identify-and-upsert (POST /v1/customers). The request must carry at least one identifier. */
 enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int64_t now,
                         struct arena *a, struct upsert_result *res, struct kt_err *err);

@@ -2,6 +2,8 @@
  * identity_test.c - identify-and-upsert, survivorship, conflicts, patch and merge, on a real
  * SQLite store.
  */
+#include <stdio.h>
+
 #include "helpers.h"
 
 #include "base/clock.h"
@@ -178,6 +180,16 @@ static void two_customers_give_a_conflict_not_a_merge(void **state)
     store_read_end(rd);
 }
 
+static void profile_paths_follow_field_names(void **state)
+{
+    (void)state;
+    for (int f = 0; f < PF_COUNT; f++) {
+        char want[64];
+        snprintf(want, sizeof(want), "profile.%s", pf_names[f]);
+        assert_string_equal(ident_profile_paths[f], want);
+    }
+}
+
 static void history_records_each_change(void **state)
 {
     struct upsert_req r = req("pos", 1000);
@@ -185,6 +197,7 @@ static void history_records_each_change(void **state)
     r.src.operator_id = "op-7";
     r.val[PF_PHONE] = "+79161234567";
     r.val[PF_CITY] = "Казань";
+    r.val[PF_ADDRESS] = "ул. \"Мира\", 5\\2\t"; /* quotes, a backslash, a control character */
     struct upsert_result a = upsert(&r, 1000);
     struct upsert_req r2 = req("web", 2000);
     r2.val[PF_PHONE] = "+79161234567";
@@ -205,6 +218,9 @@ static void history_records_each_change(void **state)
     json_t *first = json_loads(hs[0].new_value, 0, NULL);
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(first, "profile"), "city")), "Казань");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(first, "profile"), "address")),
+        "ул. \"Мира\", 5\\2\t");
     assert_string_equal(json_string_value(json_array_get(
                             json_object_get(json_object_get(first, "identifiers"), "phone"), 0)),
                         "+79161234567");
@@ -319,11 +335,16 @@ int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
-        T_(creates_then_finds_by_any_identifier),      T_(no_identifier_is_refused),
-        T_(verified_value_survives_unverified_change), T_(newest_observation_wins),
-        T_(two_customers_give_a_conflict_not_a_merge), T_(history_records_each_change),
-        T_(patch_refuses_anothers_identifier),         T_(merge_combines_by_survivorship),
+        T_(creates_then_finds_by_any_identifier),
+        T_(no_identifier_is_refused),
+        T_(verified_value_survives_unverified_change),
+        T_(newest_observation_wins),
+        T_(two_customers_give_a_conflict_not_a_merge),
+        T_(history_records_each_change),
+        T_(patch_refuses_anothers_identifier),
+        T_(merge_combines_by_survivorship),
         T_(attributes_follow_newest_and_clear),
+        cmocka_unit_test(profile_paths_follow_field_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

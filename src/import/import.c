@@ -203,6 +203,9 @@ static const char *map_missing(const char *map, const char **header, size_t n, s
     return NULL;
 }
 
+/* Rows the reader hands to the writer at a time; the writer's transactions may span several. */
+#define HANDOFF_ROWS 1000
+
 /* ---- batches ------------------------------------------------------------------------------ */
 
 enum outcome { R_PENDING, R_CREATED, R_UPDATED, R_UNCHANGED, R_PARTIAL, R_REJECTED };
@@ -283,19 +286,16 @@ static void reject_header(struct job *j)
     buf_printf(j->rejects, "_row%c_status%c_reasons\r\n", j->delim, j->delim);
 }
 
-static void reject_row(struct job *j, const struct row *r)
+static void reject_row(struct job *j, struct buf *out, const struct row *r)
 {
-    if (j->rejects == NULL) {
-        return;
-    }
     for (size_t i = 0; i < j->n_cols; i++) {
-        csv_field(j->rejects, i < r->n_raw ? r->raw[i] : "", j->delim);
-        buf_putc(j->rejects, j->delim);
+        csv_field(out, i < r->n_raw ? r->raw[i] : "", j->delim);
+        buf_putc(out, j->delim);
     }
-    buf_printf(j->rejects, "%lld%c%s%c", (long long)r->line, j->delim,
+    buf_printf(out, "%lld%c%s%c", (long long)r->line, j->delim,
                r->out == R_REJECTED ? "rejected" : "partial", j->delim);
-    csv_field(j->rejects, r->reasons ? r->reasons : "", j->delim);
-    buf_puts(j->rejects, "\r\n");
+    csv_field(out, r->reasons ? r->reasons : "", j->delim);
+    buf_puts(out, "\r\n");
 }
 
 /* ---- the writer thread -------------------------------------------------------------------- */
@@ -314,116 +314,186 @@ static const char *refusal_reasons(const struct upsert_req *req, struct arena *a
     return s;
 }
 
-static enum kt_rc apply_row(struct job *j, struct store_conn *w, struct batch *b, struct row *r,
-                            int64_t now, struct kt_err *err)
+/*
+ * The writer's open transaction. It spans hand-off batches until `o->batch` rows are in it or
+ * the queue runs dry (the write lock is never held while waiting for the reader). What the rows
+ * did is counted aside and reaches the job's statistics and reject file only at the commit, so
+ * both always describe what is stored.
+ */
+struct txn {
+    struct store_conn *w; /* NULL: none open */
+    int64_t now;
+    size_t rows;
+    int64_t created, updated, unchanged, partial, rejected, bytes_done;
+    struct buf rejects;
+};
+
+static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row *r,
+                      struct kt_err *err, enum kt_rc *rc)
 {
     if (!r->decoded) {
         r->out = R_REJECTED;
-        intake_record(&j->o->src, NULL, true, now);
-        return KT_OK;
+        intake_record(&j->o->src, NULL, true, t->now);
+        return;
     }
     struct upsert_result res;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = ident_upsert(w, &r->req, now, &b->a, &res, &e2);
-    if (rc == KT_EINVAL) {
+    enum kt_rc urc = ident_upsert(t->w, &r->req, t->now, &b->a, &res, &e2);
+    if (urc == KT_EINVAL) {
         /* refused before anything was written (no identifier left, say) */
         r->out = R_REJECTED;
         r->reasons =
             arena_printf(&b->a, "%s%s%s", r->req.n_refused ? refusal_reasons(&r->req, &b->a) : "",
                          r->req.n_refused ? "; " : "", e2.code);
-        intake_record(&r->req.src, &r->req, true, now);
-        return KT_OK;
+        intake_record(&r->req.src, &r->req, true, t->now);
+        return;
     }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
+    if (urc != KT_OK) {
+        *rc = kt_err_copy(err, &e2);
+        return;
     }
-    intake_record(&r->req.src, &r->req, false, now);
+    intake_record(&r->req.src, &r->req, false, t->now);
+    t->created += res.created;
+    t->updated += !res.created && res.changed;
+    t->unchanged += !res.created && !res.changed;
     if (r->req.n_refused > 0) {
         r->out = R_PARTIAL;
         r->reasons = refusal_reasons(&r->req, &b->a);
-    }
-    if (res.created) {
-        j->st->created++;
-    } else if (res.changed) {
-        j->st->updated++;
     } else {
-        j->st->unchanged++;
-    }
-    if (r->out != R_PARTIAL) {
         r->out = res.created ? R_CREATED : res.changed ? R_UPDATED : R_UNCHANGED;
+    }
+}
+
+/* Applies a batch inside the open transaction (opening one if needed). */
+static enum kt_rc apply_batch(struct job *j, struct txn *t, struct batch *b, struct kt_err *err)
+{
+    enum kt_rc rc = KT_OK;
+    if (t->w == NULL) {
+        rc = store_write_begin(j->s, &t->w, err);
+        if (rc != KT_OK) {
+            t->w = NULL;
+            return rc;
+        }
+        t->now = clock_now_ms();
+    }
+    for (size_t i = 0; i < b->n && rc == KT_OK; i++) {
+        struct row *r = &b->rows[i];
+        apply_row(j, t, b, r, err, &rc);
+        t->partial += r->out == R_PARTIAL;
+        t->rejected += r->out == R_REJECTED;
+        if (rc == KT_OK && j->rejects != NULL && (r->out == R_PARTIAL || r->out == R_REJECTED)) {
+            reject_row(j, &t->rejects, r);
+        }
+    }
+    t->rows += b->n;
+    t->bytes_done = b->bytes_done;
+    if (rc != KT_OK) {
+        store_write_rollback(t->w);
+        t->w = NULL;
+    }
+    return rc;
+}
+
+/* Commits the open transaction and publishes what it did. */
+static enum kt_rc commit(struct job *j, struct txn *t, struct kt_err *err)
+{
+    if (t->w == NULL) {
+        return KT_OK;
+    }
+    enum kt_rc rc = intake_flush(t->w, false, t->now, err);
+    rc = store_write_end(t->w, rc, err);
+    t->w = NULL;
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct import_stats *st = j->st;
+    st->rows += (int64_t)t->rows;
+    st->created += t->created;
+    st->updated += t->updated;
+    st->unchanged += t->unchanged;
+    st->partial += t->partial;
+    st->rejected += t->rejected;
+    st->bytes_done = t->bytes_done;
+    if (j->rejects != NULL) {
+        buf_append(j->rejects, buf_cstr(&t->rejects), t->rejects.len);
+    }
+    buf_reset(&t->rejects);
+    t->rows = 0;
+    t->created = t->updated = t->unchanged = t->partial = t->rejected = 0;
+    if (j->progress != NULL) {
+        j->progress(j->arg, st);
     }
     return KT_OK;
 }
 
-static enum kt_rc apply_batch(struct job *j, struct batch *b, struct kt_err *err)
+static void free_batch(struct batch *b)
 {
-    struct store_conn *w;
-    enum kt_rc rc = store_write_begin(j->s, &w, err);
-    if (rc != KT_OK) {
-        return rc;
-    }
-    int64_t now = clock_now_ms();
-    for (size_t i = 0; i < b->n && rc == KT_OK; i++) {
-        rc = apply_row(j, w, b, &b->rows[i], now, err);
-    }
-    if (rc == KT_OK) {
-        rc = intake_flush(w, false, now, err);
-    }
-    rc = store_write_end(w, rc, err);
-    if (rc != KT_OK) {
-        return rc;
-    }
-    for (size_t i = 0; i < b->n; i++) {
-        struct row *r = &b->rows[i];
-        j->st->partial += r->out == R_PARTIAL;
-        j->st->rejected += r->out == R_REJECTED;
-        if (r->out == R_PARTIAL || r->out == R_REJECTED) {
-            reject_row(j, r);
-        }
-    }
-    j->st->rows += (int64_t)b->n;
-    j->st->bytes_done = b->bytes_done;
-    return KT_OK;
+    arena_release(&b->a);
+    free(b->rows);
+    free(b);
+}
+
+static void writer_failed(struct job *j, const struct kt_err *err)
+{
+    pthread_mutex_lock(&j->mu);
+    j->failed = true;
+    j->err = *err;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
 }
 
 static void *writer(void *arg)
 {
     struct job *j = arg;
+    struct txn t;
+    memset(&t, 0, sizeof(t));
+    buf_init(&t.rejects, 0);
+    size_t per_txn = j->o->batch > 0 ? (size_t)j->o->batch : 2000;
+    bool failed = false;
     for (;;) {
         pthread_mutex_lock(&j->mu);
+        if (j->head == NULL && t.w != NULL) {
+            /* nothing queued: commit rather than hold the write lock while the reader works */
+            pthread_mutex_unlock(&j->mu);
+            struct kt_err err;
+            kt_err_reset(&err);
+            if (commit(j, &t, &err) != KT_OK) {
+                writer_failed(j, &err);
+                failed = true;
+            }
+            continue;
+        }
         while (j->head == NULL && !j->done) {
             pthread_cond_wait(&j->cv, &j->mu);
         }
         struct batch *b = j->head;
         if (b == NULL) {
             pthread_mutex_unlock(&j->mu);
-            return NULL;
+            break;
         }
         j->head = b->next;
         if (j->head == NULL) {
             j->tail = NULL;
         }
         j->queued--;
-        bool failed = j->failed;
+        failed = failed || j->failed;
         pthread_cond_broadcast(&j->cv);
         pthread_mutex_unlock(&j->mu);
         struct kt_err err;
         kt_err_reset(&err);
-        if (!failed && apply_batch(j, b, &err) != KT_OK) {
-            pthread_mutex_lock(&j->mu);
-            j->failed = true;
-            j->err = err;
-            pthread_cond_broadcast(&j->cv);
-            pthread_mutex_unlock(&j->mu);
+        if (!failed && (apply_batch(j, &t, b, &err) != KT_OK ||
+                        (t.rows >= per_txn && commit(j, &t, &err) != KT_OK))) {
+            writer_failed(j, &err);
+            failed = true;
         }
-        if (!failed && j->progress != NULL) {
-            j->progress(j->arg, j->st);
-        }
-        arena_release(&b->a);
-        free(b->rows);
-        free(b);
+        free_batch(b);
     }
+    if (t.w != NULL) {
+        store_write_rollback(t.w); /* only after a failure: a clean end commits when idle */
+    }
+    buf_release(&t.rejects);
+    return NULL;
 }
 
 /* Hands the current batch to the writer, waiting while two are queued. False when the writer
@@ -452,9 +522,7 @@ static bool push(struct job *j)
     }
     pthread_mutex_unlock(&j->mu);
     if (!ok) {
-        arena_release(&b->a);
-        free(b->rows);
-        free(b);
+        free_batch(b);
     }
     return ok && !(j->o->stop && atomic_load(j->o->stop));
 }
@@ -674,8 +742,7 @@ static bool on_row(void *arg, const char **fields, size_t n, size_t row_end)
     decode_row(j, b, r, fields, n);
     /* progress in bytes of the file as given (the UTF-8 text may be longer) */
     b->bytes_done = (int64_t)((double)row_end * (double)j->st->bytes_total / (double)j->text_len);
-    int batch = j->o->batch > 0 ? j->o->batch : 2000;
-    return (int)b->n < batch || push(j);
+    return b->n < HANDOFF_ROWS || push(j);
 }
 
 static enum kt_rc load_defs(struct job *j, struct kt_err *err)
@@ -734,9 +801,7 @@ enum kt_rc import_run(struct store *s, const char *data, size_t len, const struc
         pthread_mutex_unlock(&j.mu);
         pthread_join(th, NULL);
         if (j.cur != NULL) {
-            arena_release(&j.cur->a);
-            free(j.cur->rows);
-            free(j.cur);
+            free_batch(j.cur);
         }
         if (!j.failed) {
             /* The tally of the last batches goes to the store now, not at some later write. */

@@ -471,6 +471,41 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c)
 }
 
 /*
+ * The writer's own backstop, called by SQLite after each commit on the writer connection. The
+ * checkpointer's RESTART needs the writer between two transactions; a bulk import holds it for
+ * seconds and takes it again at once, the try never wins, and the WAL grew to 1.2 GB over a
+ * million rows (each new frame extending the file, each page read searching a bigger WAL
+ * index). So when the WAL passes CKPT_WRITER_FRAMES the committing writer restarts it itself,
+ * still holding the write lock: the passive rounds have copied most frames already.
+ */
+#define CKPT_WRITER_FRAMES (4 * CKPT_RESTART_FRAMES)
+
+static int brief_waits(void *arg, int tries)
+{
+    (void)arg;
+    if (tries >= 200) {
+        return 0; /* 20 ms: a long reader (a report, an export) makes it wait for next time */
+    }
+    struct timespec ts = {0, 100 * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+static int wal_backstop(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct sq_store *s = arg;
+    if (frames > CKPT_WRITER_FRAMES) {
+        sqlite3_busy_handler(db, brief_waits, NULL);
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        sqlite3_busy_timeout(db, s->busy_ms);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            log_warn("checkpoint_failed", "by=writer error=\"%s\"", sqlite3_errstr(rc));
+        }
+    }
+    return SQLITE_OK;
+}
+
+/*
  * Busy handler of the checkpointer. A RESTART waits for readers of old snapshots, which finish
  * within a millisecond; SQLite's own handler sleeps 1, 2, 5, 10, ... ms between tries, which held
  * the writer for 20-70 ms per restart (measured). Poll every 100 us instead, up to the busy
@@ -581,6 +616,7 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     int have = 0, want = (int)sqlite_migrations_count, applied = 0;
     enum kt_rc rc = conn_open(s, &s->writer, err);
     if (rc == KT_OK) {
+        sqlite3_wal_hook(s->writer->db, wal_backstop, s);
         rc = read_version(s->writer, &have, err);
     }
     if (rc == KT_OK && have > want) {
