@@ -10,6 +10,7 @@
 
 #include "base/mem.h"
 #include "clean/clean.h"
+#include "clean/internal.h"
 
 const char *clean_verdict_name(enum clean_verdict v)
 {
@@ -83,24 +84,6 @@ static bool is_refused(unsigned cp)
            cp == 0x2029 || cp == 0xFEFF;
 }
 
-static unsigned decode(const unsigned char *p, size_t *adv)
-{
-    if (p[0] < 0x80) {
-        *adv = 1;
-        return p[0];
-    }
-    if (p[0] < 0xE0) {
-        *adv = 2;
-        return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-    }
-    if (p[0] < 0xF0) {
-        *adv = 3;
-        return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-    }
-    *adv = 4;
-    return ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
-}
-
 /* NFC of valid UTF-8 `s` into the arena; NULL on an ICU failure. */
 static char *nfc(const char *s, size_t len, struct arena *a, size_t *out_len)
 {
@@ -156,7 +139,7 @@ void clean_text(const char *in, size_t len, size_t max_bytes, struct arena *a,
     bool ascii = true;
     for (size_t i = 0; i < len;) {
         size_t adv;
-        unsigned cp = decode((const unsigned char *)in + i, &adv);
+        unsigned cp = utf8_get((const unsigned char *)in + i, &adv);
         if (is_refused(cp)) {
             out->reason = "control_character";
             return;
@@ -184,7 +167,7 @@ void clean_text(const char *in, size_t len, size_t max_bytes, struct arena *a,
     bool pending_space = false;
     for (size_t i = 0; i < slen;) {
         size_t adv;
-        unsigned cp = decode((const unsigned char *)src + i, &adv);
+        unsigned cp = utf8_get((const unsigned char *)src + i, &adv);
         if (is_fold_space(cp)) {
             pending_space = j > 0;
             i += adv;
