@@ -22,6 +22,16 @@ static bool one_of(const char *s, const char *const *set, size_t n)
     return false;
 }
 
+const struct attr_def *attr_find(const struct attr_def *defs, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(defs[i].name, name) == 0) {
+            return &defs[i];
+        }
+    }
+    return NULL;
+}
+
 bool attr_name_valid(const char *name)
 {
     size_t n = strlen(name);

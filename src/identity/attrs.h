@@ -21,6 +21,9 @@
 /* [a-z][a-z0-9_]{0,39}, and not the name of a profile field. */
 bool attr_name_valid(const char *name);
 
+/* The declaration named `name` among `n` of them, or NULL. */
+const struct attr_def *attr_find(const struct attr_def *defs, size_t n, const char *name);
+
 /* Reads a declaration from a PUT body. Strings land in the arena. */
 enum kt_rc attr_def_decode(const char *name, const json_t *body, struct arena *a,
                            struct attr_def *out, struct kt_err *err);

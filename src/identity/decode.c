@@ -451,16 +451,6 @@ static enum kt_rc decode_verified(struct dec *d, const json_t *ver)
     return KT_OK;
 }
 
-static const struct attr_def *find_def(const struct attr_def *defs, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(defs[i].name, name) == 0) {
-            return &defs[i];
-        }
-    }
-    return NULL;
-}
-
 static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const struct attr_def *defs,
                                     size_t n_defs)
 {
@@ -474,7 +464,7 @@ static enum kt_rc decode_attributes(struct dec *d, const json_t *attrs, const st
     json_object_foreach((json_t *)attrs, key, v)
     {
         const char *field = arena_printf(d->a, "attributes.%s", key);
-        const struct attr_def *def = find_def(defs, n_defs, key);
+        const struct attr_def *def = attr_find(defs, n_defs, key);
         if (def == NULL) {
             return kt_err_set(d->err, KT_EINVAL, "undeclared_attribute", field,
                               "attribute '%s' is not declared; declare it with PUT "

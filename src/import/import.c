@@ -106,16 +106,6 @@ static char *header_key(const char *h, struct arena *a)
     return k;
 }
 
-static const struct attr_def *find_attr(const struct attr_def *defs, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(defs[i].name, name) == 0) {
-            return &defs[i];
-        }
-    }
-    return NULL;
-}
-
 /* Resolves a target written by the operator or found by synonym; false when unknown. */
 static bool resolve(const char *target, const struct attr_def *defs, size_t n_defs,
                     struct column *c)
@@ -152,7 +142,7 @@ static bool resolve(const char *target, const struct attr_def *defs, size_t n_de
     const char *attr = strncmp(target, "attr:", 5) == 0          ? target + 5
                        : strncmp(target, "attributes.", 11) == 0 ? target + 11
                                                                  : target;
-    c->attr = find_attr(defs, n_defs, attr);
+    c->attr = attr_find(defs, n_defs, attr);
     c->t = T_ATTR;
     c->name = attr;
     return c->attr != NULL;
@@ -556,7 +546,7 @@ static enum kt_rc map_header(struct job *j, const char **fields, size_t n, struc
             for (size_t k = 0; k < sizeof(synonyms) / sizeof(synonyms[0]) && !target; k++) {
                 target = strcmp(key, synonyms[k].header) == 0 ? synonyms[k].target : NULL;
             }
-            if (target == NULL && (find_attr(j->defs, j->n_defs, h) || ident_social_valid(h))) {
+            if (target == NULL && (attr_find(j->defs, j->n_defs, h) || ident_social_valid(h))) {
                 target = h;
             }
             if (target != NULL) {
