@@ -45,6 +45,7 @@ struct customer {
     const char *name_key;      /* clean_name_key() of the name, or NULL */
     const char *attrs;         /* JSON object: declared attribute -> value */
     const char *attrs_at;      /* JSON object: declared attribute -> observed ms */
+    int64_t erased_at;         /* ms when it was depersonalised (read only; privacy_erase) */
 };
 
 /* What cleaning made of a stored value. */
@@ -165,6 +166,112 @@ struct idem_record {
     int status;                 /* HTTP status of the stored reply */
     const char *body;           /* the reply body */
     int64_t created_at;         /* ms */
+};
+
+/* ---- privacy (0003_privacy.sql, docs/privacy.md) ------------------------------------------ */
+
+struct consent_doc {
+    const char *key;     /* "loyalty-pd" */
+    int64_t version;     /* 1, 2, ... */
+    const char *purpose; /* pd_processing, ads, third_party_transfer, distribution */
+    const char *title;
+    const char *body;
+    const char *sha256;   /* hex */
+    int64_t term_days;    /* 0 = until withdrawn */
+    bool reconsent;       /* consents to earlier versions become outdated */
+    int64_t published_at; /* ms */
+};
+
+struct consent_event {
+    int64_t seq; /* assigned by the store */
+    int64_t ck;
+    const char *purpose;
+    const char *channel; /* the ads channel, "" for the other purposes */
+    const char *action;  /* "grant", "withdraw", "pending" */
+    int64_t at;          /* ms, when the customer gave or withdrew it */
+    int64_t recorded_at; /* ms */
+    int64_t expires_at;  /* ms, 0 = no term */
+    const char *doc_key; /* NULL for withdrawals and pending */
+    int64_t doc_version;
+    const char *doc_sha256;
+    const char *source; /* channel the event came through */
+    const char *store_id, *operator_id, *form_id, *otp_id, *paper_form, *legal_basis;
+    const char *ip, *user_agent; /* web only */
+    const char *key_id, *request_id;
+};
+
+struct topic {
+    const char *key;
+    const char *title;
+    const char *description; /* or NULL */
+    const char *channels;    /* JSON array */
+    int64_t created_at, updated_at;
+};
+
+struct sub_event {
+    int64_t seq;
+    int64_t ck;
+    const char *topic;
+    const char *channel;
+    bool subscribed;
+    int64_t at;
+    const char *via;    /* "api", "unsubscribe_page", "one_click", "erasure" */
+    const char *source; /* channel */
+    const char *key_id, *request_id;
+};
+
+struct privacy_request {
+    char id[ID_MAX];         /* "r_..." */
+    const char *kind;        /* access, rectification, stop, erasure */
+    const char *customer_id; /* or NULL */
+    const char *received_on; /* YYYY-MM-DD */
+    const char *deadline;    /* YYYY-MM-DD */
+    bool provisional, extended;
+    const char *channel;
+    const char *note;
+    const char *state; /* open, done, refused */
+    const char *outcome;
+    int64_t created_at, closed_at;
+    const char *key_id;
+};
+
+struct destruction_act {
+    char id[ID_MAX]; /* "a_..." */
+    const char *customer_id;
+    int64_t at;
+    const char *reason;     /* request, withdrawal, retention */
+    const char *categories; /* JSON array */
+    const char *system;
+    const char *key_id, *operator_id, *request_id;
+    const char *log_extract; /* JSON */
+    int64_t keep_until;
+};
+
+struct due_item {
+    int64_t seq;
+    const char *kind; /* "erase" */
+    int64_t ck;
+    int64_t due_at;
+    const char *reason;
+    int64_t created_at;
+};
+
+struct audit_entry {
+    int64_t seq;
+    int64_t at;
+    const char *key_id; /* NULL for the CLI and the worker */
+    const char *action;
+    const char *customer_id;
+    const char *fields;
+    const char *detail;
+    const char *request_id;
+};
+
+struct audit_filter {
+    const char *customer_id, *key_id, *action; /* NULL = any */
+    int64_t since, until;                      /* ms; 0 = open */
+    int64_t after_seq;                         /* cursor */
+    int limit;
 };
 
 #endif

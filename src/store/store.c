@@ -330,3 +330,173 @@ enum kt_rc store_quality(struct store_conn *c, int64_t now, int64_t since_day, s
 {
     TIMED(c->ops->quality(c, now, since_day, a, out, err));
 }
+
+/* ---- privacy ---- */
+
+enum kt_rc store_doc_put(struct store_conn *c, const struct consent_doc *d, struct kt_err *err)
+{
+    TIMED(c->ops->doc_put(c, d, err));
+}
+
+enum kt_rc store_doc_get(struct store_conn *c, const char *key, int64_t version, struct arena *a,
+                         struct consent_doc *out, struct kt_err *err)
+{
+    TIMED(c->ops->doc_get(c, key, version, a, out, err));
+}
+
+enum kt_rc store_doc_list(struct store_conn *c, struct arena *a, struct consent_doc **out,
+                          size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->doc_list(c, a, out, n, err));
+}
+
+enum kt_rc store_consent_add(struct store_conn *c, const struct consent_event *e,
+                             struct kt_err *err)
+{
+    TIMED(c->ops->consent_add(c, e, err));
+}
+
+enum kt_rc store_consent_list(struct store_conn *c, int64_t ck, struct arena *a,
+                              struct consent_event **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->consent_list(c, ck, a, out, n, err));
+}
+
+enum kt_rc store_topic_put(struct store_conn *c, const struct topic *t, struct kt_err *err)
+{
+    TIMED(c->ops->topic_put(c, t, err));
+}
+
+enum kt_rc store_topic_list(struct store_conn *c, struct arena *a, struct topic **out, size_t *n,
+                            struct kt_err *err)
+{
+    TIMED(c->ops->topic_list(c, a, out, n, err));
+}
+
+enum kt_rc store_sub_add(struct store_conn *c, const struct sub_event *e, struct kt_err *err)
+{
+    TIMED(c->ops->sub_add(c, e, err));
+}
+
+enum kt_rc store_sub_list(struct store_conn *c, int64_t ck, struct arena *a, struct sub_event **out,
+                          size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->sub_list(c, ck, a, out, n, err));
+}
+
+enum kt_rc store_suppress_add(struct store_conn *c, const unsigned char hash[32], const char *kind,
+                              const char *act_id, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->suppress_add(c, hash, kind, act_id, at, err));
+}
+
+enum kt_rc store_suppress_hit(struct store_conn *c, const unsigned char hash[32], int64_t at,
+                              bool *hit, struct kt_err *err)
+{
+    TIMED(c->ops->suppress_hit(c, hash, at, hit, err));
+}
+
+enum kt_rc store_suppress_remove(struct store_conn *c, const unsigned char hash[32],
+                                 struct kt_err *err)
+{
+    TIMED(c->ops->suppress_remove(c, hash, err));
+}
+
+enum kt_rc store_preq_insert(struct store_conn *c, const struct privacy_request *p,
+                             struct kt_err *err)
+{
+    TIMED(c->ops->preq_insert(c, p, err));
+}
+
+enum kt_rc store_preq_get(struct store_conn *c, const char *id, struct arena *a,
+                          struct privacy_request *out, struct kt_err *err)
+{
+    TIMED(c->ops->preq_get(c, id, a, out, err));
+}
+
+enum kt_rc store_preq_close(struct store_conn *c, const char *id, const char *state,
+                            const char *outcome, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->preq_close(c, id, state, outcome, at, err));
+}
+
+enum kt_rc store_preq_list(struct store_conn *c, bool overdue, const char *today,
+                           const char *after_id, int limit, struct arena *a,
+                           struct privacy_request **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->preq_list(c, overdue, today, after_id, limit, a, out, n, err));
+}
+
+enum kt_rc store_act_insert(struct store_conn *c, const struct destruction_act *x,
+                            struct kt_err *err)
+{
+    TIMED(c->ops->act_insert(c, x, err));
+}
+
+enum kt_rc store_act_get(struct store_conn *c, const char *id, struct arena *a,
+                         struct destruction_act *out, struct kt_err *err)
+{
+    TIMED(c->ops->act_get(c, id, a, out, err));
+}
+
+enum kt_rc store_act_list(struct store_conn *c, const char *after_id, int limit, struct arena *a,
+                          struct destruction_act **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->act_list(c, after_id, limit, a, out, n, err));
+}
+
+enum kt_rc store_due_add(struct store_conn *c, const struct due_item *d, struct kt_err *err)
+{
+    TIMED(c->ops->due_add(c, d, err));
+}
+
+enum kt_rc store_due_next(struct store_conn *c, int64_t now, struct arena *a, struct due_item *out,
+                          struct kt_err *err)
+{
+    TIMED(c->ops->due_next(c, now, a, out, err));
+}
+
+enum kt_rc store_due_finish(struct store_conn *c, int64_t seq, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->due_finish(c, seq, at, err));
+}
+
+enum kt_rc store_due_cancel(struct store_conn *c, int64_t ck, const char *kind, int64_t at,
+                            struct kt_err *err)
+{
+    TIMED(c->ops->due_cancel(c, ck, kind, at, err));
+}
+
+enum kt_rc store_due_pending(struct store_conn *c, int64_t ck, const char *kind, int64_t *due_at,
+                             struct kt_err *err)
+{
+    TIMED(c->ops->due_pending(c, ck, kind, due_at, err));
+}
+
+enum kt_rc store_audit_add(struct store_conn *c, const struct audit_entry *e, size_t n,
+                           struct kt_err *err)
+{
+    TIMED(c->ops->audit_add(c, e, n, err));
+}
+
+enum kt_rc store_audit_list(struct store_conn *c, const struct audit_filter *f, struct arena *a,
+                            struct audit_entry **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->audit_list(c, f, a, out, n, err));
+}
+
+enum kt_rc store_customer_erase(struct store_conn *c, int64_t ck, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->customer_erase(c, ck, at, err));
+}
+
+enum kt_rc store_customer_inactive(struct store_conn *c, int64_t before, int limit, struct arena *a,
+                                   int64_t **cks, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->customer_inactive(c, before, limit, a, cks, n, err));
+}
+
+enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err)
+{
+    return s->ops->wipe_wal(s, err);
+}

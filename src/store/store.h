@@ -174,4 +174,93 @@ enum kt_rc store_import_next(struct store_conn *c, struct arena *a, struct impor
 enum kt_rc store_import_list(struct store_conn *c, int limit, struct arena *a,
                              struct import_job **out, size_t *n, struct kt_err *err);
 
+/* ---- privacy (consent/): documents, consent and subscription events, suppression, requests,
+ * acts, scheduled work, the audit log, erasure ---- */
+
+/* Consent documents: publishes a version (KT_ECONFLICT when it exists). */
+enum kt_rc store_doc_put(struct store_conn *c, const struct consent_doc *d, struct kt_err *err);
+/* Version `version` of a document, or its latest when 0; KT_ENOTFOUND when none. */
+enum kt_rc store_doc_get(struct store_conn *c, const char *key, int64_t version, struct arena *a,
+                         struct consent_doc *out, struct kt_err *err);
+/* Every version of every document, by key and version. */
+enum kt_rc store_doc_list(struct store_conn *c, struct arena *a, struct consent_doc **out,
+                          size_t *n, struct kt_err *err);
+/* Appends a consent event. */
+enum kt_rc store_consent_add(struct store_conn *c, const struct consent_event *e,
+                             struct kt_err *err);
+/* A customer's consent events, oldest first. */
+enum kt_rc store_consent_list(struct store_conn *c, int64_t ck, struct arena *a,
+                              struct consent_event **out, size_t *n, struct kt_err *err);
+/* Topics: creates or replaces (keeping created_at). */
+enum kt_rc store_topic_put(struct store_conn *c, const struct topic *t, struct kt_err *err);
+/* Every topic, by key. */
+enum kt_rc store_topic_list(struct store_conn *c, struct arena *a, struct topic **out, size_t *n,
+                            struct kt_err *err);
+/* Appends a subscription event. */
+enum kt_rc store_sub_add(struct store_conn *c, const struct sub_event *e, struct kt_err *err);
+/* A customer's subscription events, oldest first. */
+enum kt_rc store_sub_list(struct store_conn *c, int64_t ck, struct arena *a, struct sub_event **out,
+                          size_t *n, struct kt_err *err);
+/* Suppression list: adds a keyed hash (a second add keeps the first). */
+enum kt_rc store_suppress_add(struct store_conn *c, const unsigned char hash[32], const char *kind,
+                              const char *act_id, int64_t at, struct kt_err *err);
+/* True in *hit when the hash is listed; a hit is counted. */
+enum kt_rc store_suppress_hit(struct store_conn *c, const unsigned char hash[32], int64_t at,
+                              bool *hit, struct kt_err *err);
+/* Lifts a suppression (new consent through a form). */
+enum kt_rc store_suppress_remove(struct store_conn *c, const unsigned char hash[32],
+                                 struct kt_err *err);
+/* Privacy requests register. */
+enum kt_rc store_preq_insert(struct store_conn *c, const struct privacy_request *p,
+                             struct kt_err *err);
+/* One request; KT_ENOTFOUND when none. */
+enum kt_rc store_preq_get(struct store_conn *c, const char *id, struct arena *a,
+                          struct privacy_request *out, struct kt_err *err);
+/* Closes an open request; KT_ENOTFOUND when there is no open one. */
+enum kt_rc store_preq_close(struct store_conn *c, const char *id, const char *state,
+                            const char *outcome, int64_t at, struct kt_err *err);
+/* Requests by id after `after_id`; only open ones past their deadline (before `today`) when
+ * `overdue`. */
+enum kt_rc store_preq_list(struct store_conn *c, bool overdue, const char *today,
+                           const char *after_id, int limit, struct arena *a,
+                           struct privacy_request **out, size_t *n, struct kt_err *err);
+/* Acts of destruction. */
+enum kt_rc store_act_insert(struct store_conn *c, const struct destruction_act *x,
+                            struct kt_err *err);
+/* One act; KT_ENOTFOUND when none. */
+enum kt_rc store_act_get(struct store_conn *c, const char *id, struct arena *a,
+                         struct destruction_act *out, struct kt_err *err);
+/* Acts by id after `after_id`. */
+enum kt_rc store_act_list(struct store_conn *c, const char *after_id, int limit, struct arena *a,
+                          struct destruction_act **out, size_t *n, struct kt_err *err);
+/* Scheduled work. */
+enum kt_rc store_due_add(struct store_conn *c, const struct due_item *d, struct kt_err *err);
+/* The earliest item due at `now`; KT_ENOTFOUND when none. */
+enum kt_rc store_due_next(struct store_conn *c, int64_t now, struct arena *a, struct due_item *out,
+                          struct kt_err *err);
+/* Marks an item done. */
+enum kt_rc store_due_finish(struct store_conn *c, int64_t seq, int64_t at, struct kt_err *err);
+/* Cancels a customer's pending items of `kind`. */
+enum kt_rc store_due_cancel(struct store_conn *c, int64_t ck, const char *kind, int64_t at,
+                            struct kt_err *err);
+/* When the customer's pending item of `kind` is due; KT_ENOTFOUND when none. */
+enum kt_rc store_due_pending(struct store_conn *c, int64_t ck, const char *kind, int64_t *due_at,
+                             struct kt_err *err);
+/* Appends audit entries. */
+enum kt_rc store_audit_add(struct store_conn *c, const struct audit_entry *e, size_t n,
+                           struct kt_err *err);
+/* Audit entries matching the filter, oldest first. */
+enum kt_rc store_audit_list(struct store_conn *c, const struct audit_filter *f, struct arena *a,
+                            struct audit_entry **out, size_t *n, struct kt_err *err);
+/* Depersonalises a customer in place: profile, attributes, keys and identifiers gone; history
+ * values, consent IPs and user agents and stored replies that name it destroyed. */
+enum kt_rc store_customer_erase(struct store_conn *c, int64_t ck, int64_t at, struct kt_err *err);
+/* Live, not erased customers with no change since `before`. */
+enum kt_rc store_customer_inactive(struct store_conn *c, int64_t before, int limit, struct arena *a,
+                                   int64_t **cks, size_t *n, struct kt_err *err);
+
+/* Copies the WAL into the database and truncates it to nothing, so that values an erasure
+ * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
+enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);
+
 #endif

@@ -112,6 +112,58 @@ struct store_ops {
                               struct kt_err *err);
     enum kt_rc (*import_list)(struct store_conn *c, int limit, struct arena *a,
                               struct import_job **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*doc_put)(struct store_conn *c, const struct consent_doc *d, struct kt_err *err);
+    enum kt_rc (*doc_get)(struct store_conn *c, const char *key, int64_t version, struct arena *a,
+                          struct consent_doc *out, struct kt_err *err);
+    enum kt_rc (*doc_list)(struct store_conn *c, struct arena *a, struct consent_doc **out,
+                           size_t *n, struct kt_err *err);
+    enum kt_rc (*consent_add)(struct store_conn *c, const struct consent_event *e,
+                              struct kt_err *err);
+    enum kt_rc (*consent_list)(struct store_conn *c, int64_t ck, struct arena *a,
+                               struct consent_event **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*topic_put)(struct store_conn *c, const struct topic *t, struct kt_err *err);
+    enum kt_rc (*topic_list)(struct store_conn *c, struct arena *a, struct topic **out, size_t *n,
+                             struct kt_err *err);
+    enum kt_rc (*sub_add)(struct store_conn *c, const struct sub_event *e, struct kt_err *err);
+    enum kt_rc (*sub_list)(struct store_conn *c, int64_t ck, struct arena *a,
+                           struct sub_event **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*suppress_add)(struct store_conn *c, const unsigned char hash[32], const char *kind,
+                               const char *act_id, int64_t at, struct kt_err *err);
+    enum kt_rc (*suppress_hit)(struct store_conn *c, const unsigned char hash[32], int64_t at,
+                               bool *hit, struct kt_err *err);
+    enum kt_rc (*suppress_remove)(struct store_conn *c, const unsigned char hash[32],
+                                  struct kt_err *err);
+    enum kt_rc (*preq_insert)(struct store_conn *c, const struct privacy_request *p,
+                              struct kt_err *err);
+    enum kt_rc (*preq_get)(struct store_conn *c, const char *id, struct arena *a,
+                           struct privacy_request *out, struct kt_err *err);
+    enum kt_rc (*preq_close)(struct store_conn *c, const char *id, const char *state,
+                             const char *outcome, int64_t at, struct kt_err *err);
+    enum kt_rc (*preq_list)(struct store_conn *c, bool overdue, const char *today,
+                            const char *after_id, int limit, struct arena *a,
+                            struct privacy_request **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*act_insert)(struct store_conn *c, const struct destruction_act *x,
+                             struct kt_err *err);
+    enum kt_rc (*act_get)(struct store_conn *c, const char *id, struct arena *a,
+                          struct destruction_act *out, struct kt_err *err);
+    enum kt_rc (*act_list)(struct store_conn *c, const char *after_id, int limit, struct arena *a,
+                           struct destruction_act **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*due_add)(struct store_conn *c, const struct due_item *d, struct kt_err *err);
+    enum kt_rc (*due_next)(struct store_conn *c, int64_t now, struct arena *a, struct due_item *out,
+                           struct kt_err *err);
+    enum kt_rc (*due_finish)(struct store_conn *c, int64_t seq, int64_t at, struct kt_err *err);
+    enum kt_rc (*due_cancel)(struct store_conn *c, int64_t ck, const char *kind, int64_t at,
+                             struct kt_err *err);
+    enum kt_rc (*due_pending)(struct store_conn *c, int64_t ck, const char *kind, int64_t *due_at,
+                              struct kt_err *err);
+    enum kt_rc (*audit_add)(struct store_conn *c, const struct audit_entry *e, size_t n,
+                            struct kt_err *err);
+    enum kt_rc (*audit_list)(struct store_conn *c, const struct audit_filter *f, struct arena *a,
+                             struct audit_entry **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*customer_erase)(struct store_conn *c, int64_t ck, int64_t at, struct kt_err *err);
+    enum kt_rc (*customer_inactive)(struct store_conn *c, int64_t before, int limit,
+                                    struct arena *a, int64_t **cks, size_t *n, struct kt_err *err);
+    enum kt_rc (*wipe_wal)(struct store *s, struct kt_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

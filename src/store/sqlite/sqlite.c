@@ -37,7 +37,7 @@ extern const size_t sqlite_migrations_count;
     "ck, id, created_at, updated_at, merged_into, last_name, last_name_at, first_name, "           \
     "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, birth_date_at, "   \
     "email, email_at, phone, phone_at, city, city_at, address, address_at, verified, attrs, "      \
-    "attrs_at, quality, gender_inferred, name_key"
+    "attrs_at, quality, gender_inferred, name_key, erased_at"
 
 #define IMPORT_COLS                                                                                \
     "id, state, file_name, path, options, error, rejects, bytes_total, bytes_done, rows_total, "   \
@@ -243,6 +243,19 @@ static sqlite3_stmt *stmt(struct sq_conn *c, enum st s, struct kt_err *err)
     return c->stmts[s];
 }
 
+sqlite3_stmt *sq_stmt(struct sq_conn *c, int slot, const char *text, struct kt_err *err)
+{
+    if (c->stmts[slot] == NULL) {
+        int rc =
+            sqlite3_prepare_v3(c->db, text, -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[slot], NULL);
+        if (rc != SQLITE_OK) {
+            fail(c, rc, "prepare", err);
+            return NULL;
+        }
+    }
+    return c->stmts[slot];
+}
+
 static void done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
@@ -292,6 +305,31 @@ static enum kt_rc run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct 
     return KT_OK;
 }
 
+void sq_done(sqlite3_stmt *st)
+{
+    done(st);
+}
+
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    bind_text(st, i, s);
+}
+
+void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v)
+{
+    bind_i64_or_null(st, i, v);
+}
+
+const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a)
+{
+    return col_text(st, i, a);
+}
+
+enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err)
+{
+    return run(c, st, changes, err);
+}
+
 /* ---- connections ------------------------------------------------------------------------- */
 
 static void conn_close(struct sq_conn *c)
@@ -299,7 +337,7 @@ static void conn_close(struct sq_conn *c)
     if (c == NULL) {
         return;
     }
-    for (int i = 0; i < ST_COUNT; i++) {
+    for (int i = 0; i < SQ_STATEMENTS; i++) {
         sqlite3_finalize(c->stmts[i]);
     }
     sqlite3_close(c->db);
@@ -324,7 +362,7 @@ static enum kt_rc conn_open(struct sq_store *s, struct sq_conn **out, struct kt_
               "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
               "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; "
               "PRAGMA mmap_size = 0; PRAGMA wal_autocheckpoint = 0; "
-              "PRAGMA journal_size_limit = 134217728;",
+              "PRAGMA journal_size_limit = 134217728; PRAGMA secure_delete = ON;",
               err);
 out:
     if (rc != KT_OK) {
@@ -817,6 +855,7 @@ static void read_customer(sqlite3_stmt *st, struct arena *a, struct customer *cu
     cu->quality = (uint32_t)sqlite3_column_int64(st, 8 + 2 * PF_COUNT);
     cu->gender_inferred = sqlite3_column_int(st, 9 + 2 * PF_COUNT) != 0;
     cu->name_key = col_text(st, 10 + 2 * PF_COUNT, a);
+    cu->erased_at = sqlite3_column_int64(st, 11 + 2 * PF_COUNT);
 }
 
 static void bind_customer(sqlite3_stmt *st, const struct customer *cu)
@@ -1164,7 +1203,8 @@ static enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, c
 static enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into,
                                   struct kt_err *err)
 {
-    return move(base, ST_HIST_MOVE, from, into, err);
+    enum kt_rc rc = move(base, ST_HIST_MOVE, from, into, err);
+    return rc == KT_OK ? sq_privacy_move(base, from, into, err) : rc;
 }
 
 /* ---- merge candidates -------------------------------------------------------------------- */
@@ -1622,6 +1662,26 @@ static enum kt_rc sq_import_list(struct store_conn *base, int limit, struct aren
     return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "import list", err);
 }
 
+/* TRUNCATE checkpoint on the writer's connection, between two transactions: the WAL's frames
+ * (which hold page images from before an erasure) are copied over and the file cut to zero. */
+static enum kt_rc sq_wipe_wal(struct store *base, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    int rc = SQLITE_BUSY;
+    /* Another checkpoint running (ours or another process's) makes it return BUSY at once,
+     * without the busy handler: retry for about two seconds. */
+    for (int i = 0; i < 100 && rc == SQLITE_BUSY; i++) {
+        if (i > 0) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        pthread_mutex_lock(&s->write_mu);
+        rc = sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        pthread_mutex_unlock(&s->write_mu);
+    }
+    return rc == SQLITE_OK ? KT_OK : fail(s->writer, rc, "wal truncate", err);
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -1673,4 +1733,6 @@ const struct store_ops store_sqlite_ops = {
     .import_get = sq_import_get,
     .import_next = sq_import_next,
     .import_list = sq_import_list,
+    SQ_PRIVACY_OPS,
+    .wipe_wal = sq_wipe_wal,
 };

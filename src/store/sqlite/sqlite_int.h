@@ -9,7 +9,8 @@
 
 #include "store/store_impl.h"
 
-#define SQ_STATEMENTS 64 /* room for the cached statements of sqlite.c */
+#define SQ_STATEMENTS 128 /* cached statements: sqlite.c's, then privacy.c's from SQ_PRIV_BASE */
+#define SQ_PRIV_BASE  64
 
 struct sq_conn {
     struct store_conn base;
@@ -21,7 +22,81 @@ struct sq_conn {
 /* Turns an SQLite result code into KT_EBUSY or KT_ESTORE with the detail. */
 enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err);
 
-/* quality.c */
+/* Helpers of sqlite.c for the other files of the backend. sq_stmt() prepares `text` once per
+ * connection into cache slot `slot`. */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, int slot, const char *text, struct kt_err *err);
+void sq_done(sqlite3_stmt *st);                                    /* reset and clear bindings */
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s);         /* NULL binds NULL */
+void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v);      /* 0 binds NULL */
+const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a); /* NULL for NULL */
+enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err);
+
+/* privacy.c */
+enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
+enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, struct kt_err *err);
+enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version, struct arena *a,
+                      struct consent_doc *out, struct kt_err *err);
+enum kt_rc sq_doc_list(struct store_conn *base, struct arena *a, struct consent_doc **out,
+                       size_t *n, struct kt_err *err);
+enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e,
+                          struct kt_err *err);
+enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
+                           struct consent_event **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct kt_err *err);
+enum kt_rc sq_topic_list(struct store_conn *base, struct arena *a, struct topic **out, size_t *n,
+                         struct kt_err *err);
+enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct kt_err *err);
+enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, struct sub_event **out,
+                       size_t *n, struct kt_err *err);
+enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
+                           const char *act_id, int64_t at, struct kt_err *err);
+enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char hash[32], int64_t at,
+                           bool *hit, struct kt_err *err);
+enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
+                              struct kt_err *err);
+enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
+                          struct kt_err *err);
+enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
+                       struct privacy_request *out, struct kt_err *err);
+enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
+                         const char *outcome, int64_t at, struct kt_err *err);
+enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today,
+                        const char *after_id, int limit, struct arena *a,
+                        struct privacy_request **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
+                         struct kt_err *err);
+enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
+                      struct destruction_act *out, struct kt_err *err);
+enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
+                       struct destruction_act **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct kt_err *err);
+enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, struct due_item *out,
+                       struct kt_err *err);
+enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err);
+enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, int64_t at,
+                         struct kt_err *err);
+enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
+                          struct kt_err *err);
+enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, size_t n,
+                        struct kt_err *err);
+enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, struct arena *a,
+                         struct audit_entry **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err);
+enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
+                                int64_t **cks, size_t *n, struct kt_err *err);
+#define SQ_PRIVACY_OP(n) .n = sq_##n
+#define SQ_PRIVACY_OPS                                                                             \
+    SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
+        SQ_PRIVACY_OP(consent_add), SQ_PRIVACY_OP(consent_list), SQ_PRIVACY_OP(topic_put),         \
+        SQ_PRIVACY_OP(topic_list), SQ_PRIVACY_OP(sub_add), SQ_PRIVACY_OP(sub_list),                \
+        SQ_PRIVACY_OP(suppress_add), SQ_PRIVACY_OP(suppress_hit), SQ_PRIVACY_OP(suppress_remove),  \
+        SQ_PRIVACY_OP(preq_insert), SQ_PRIVACY_OP(preq_get), SQ_PRIVACY_OP(preq_close),            \
+        SQ_PRIVACY_OP(preq_list), SQ_PRIVACY_OP(act_insert), SQ_PRIVACY_OP(act_get),               \
+        SQ_PRIVACY_OP(act_list), SQ_PRIVACY_OP(due_add), SQ_PRIVACY_OP(due_next),                  \
+        SQ_PRIVACY_OP(due_finish), SQ_PRIVACY_OP(due_cancel), SQ_PRIVACY_OP(due_pending),          \
+        SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
+        SQ_PRIVACY_OP(customer_inactive)
+
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);
 

@@ -1,0 +1,777 @@
+/*
+ * privacy.c - the SQLite side of consent/: documents, consent and subscription events, the
+ * suppression list, privacy requests, acts of destruction, scheduled work, the audit log and
+ * the erasure of a customer. Tables in 0003_privacy.sql.
+ *
+ * Statements are cached per connection in the slots from SQ_PRIV_BASE on. Every value is bound;
+ * no SQL text is ever built from input.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+enum {
+    P_DOC_PUT = SQ_PRIV_BASE,
+    P_DOC_GET,
+    P_DOC_LATEST,
+    P_DOC_LIST,
+    P_CONSENT_ADD,
+    P_CONSENT_LIST,
+    P_CONSENT_MOVE,
+    P_TOPIC_PUT,
+    P_TOPIC_LIST,
+    P_SUB_ADD,
+    P_SUB_LIST,
+    P_SUB_MOVE,
+    P_SUPP_ADD,
+    P_SUPP_HIT,
+    P_SUPP_REMOVE,
+    P_PREQ_INSERT,
+    P_PREQ_GET,
+    P_PREQ_CLOSE,
+    P_PREQ_LIST,
+    P_PREQ_OVERDUE,
+    P_ACT_INSERT,
+    P_ACT_GET,
+    P_ACT_LIST,
+    P_DUE_ADD,
+    P_DUE_NEXT,
+    P_DUE_FINISH,
+    P_DUE_CANCEL,
+    P_DUE_PENDING,
+    P_AUDIT_ADD,
+    P_AUDIT_LIST,
+    P_ERASE_CUST,
+    P_ERASE_IDENTS,
+    P_ERASE_HIST,
+    P_ERASE_CONSENT,
+    P_ERASE_IDEM,
+    P_INACTIVE,
+    P_END
+};
+_Static_assert(P_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+
+#define DOC_COLS "key, version, purpose, title, body, sha256, term_days, reconsent, published_at"
+#define CONSENT_COLS                                                                               \
+    "seq, ck, purpose, channel, action, at, recorded_at, expires_at, doc_key, doc_version, "       \
+    "doc_sha256, source, store_id, operator_id, form_id, otp_id, paper_form, legal_basis, ip, "    \
+    "user_agent, key_id, request_id"
+#define PREQ_COLS                                                                                  \
+    "id, kind, customer_id, received_on, deadline, provisional, extended, channel, note, state, "  \
+    "outcome, created_at, closed_at, key_id"
+#define ACT_COLS                                                                                   \
+    "id, customer_id, at, reason, categories, system, key_id, operator_id, request_id, "           \
+    "log_extract, keep_until"
+
+static const char *const sql[P_END - SQ_PRIV_BASE] = {
+#define S(slot) [(slot)-SQ_PRIV_BASE]
+    S(P_DOC_PUT) = "INSERT INTO consent_documents (" DOC_COLS ") "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    S(P_DOC_GET) = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 AND version = ?2",
+    S(P_DOC_LATEST) = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 "
+                      "ORDER BY version DESC LIMIT 1",
+    S(P_DOC_LIST) = "SELECT " DOC_COLS " FROM consent_documents ORDER BY key, version",
+    S(P_CONSENT_ADD) =
+        "INSERT INTO consent_events (ck, purpose, channel, action, at, recorded_at, expires_at, "
+        "doc_key, doc_version, doc_sha256, source, store_id, operator_id, form_id, otp_id, "
+        "paper_form, legal_basis, ip, user_agent, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+    S(P_CONSENT_LIST) = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
+    S(P_CONSENT_MOVE) = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
+    S(P_TOPIC_PUT) = "INSERT INTO topics (key, title, description, channels, created_at, "
+                     "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (key) DO UPDATE SET "
+                     "title = excluded.title, description = excluded.description, "
+                     "channels = excluded.channels, updated_at = excluded.updated_at",
+    S(P_TOPIC_LIST) = "SELECT key, title, description, channels, created_at, updated_at "
+                      "FROM topics ORDER BY key",
+    S(P_SUB_ADD) = "INSERT INTO subscription_events (ck, topic, channel, subscribed, at, via, "
+                   "source, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    S(P_SUB_LIST) = "SELECT seq, ck, topic, channel, subscribed, at, via, source, key_id, "
+                    "request_id FROM subscription_events WHERE ck = ?1 ORDER BY seq",
+    S(P_SUB_MOVE) = "UPDATE subscription_events SET ck = ?2 WHERE ck = ?1",
+    S(P_SUPP_ADD) = "INSERT INTO suppression (hash, kind, act_id, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING",
+    S(P_SUPP_HIT) = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
+    S(P_SUPP_REMOVE) = "DELETE FROM suppression WHERE hash = ?1",
+    S(P_PREQ_INSERT) = "INSERT INTO privacy_requests (" PREQ_COLS ") "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    S(P_PREQ_GET) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id = ?1",
+    S(P_PREQ_CLOSE) = "UPDATE privacy_requests SET state = ?2, outcome = ?3, closed_at = ?4 "
+                      "WHERE id = ?1 AND state = 'open'",
+    S(P_PREQ_LIST) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id > ?1 "
+                     "ORDER BY id LIMIT ?2",
+    S(P_PREQ_OVERDUE) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
+                        "AND deadline < ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+    S(P_ACT_INSERT) = "INSERT INTO destruction_acts (" ACT_COLS ") "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    S(P_ACT_GET) = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
+    S(P_ACT_LIST) = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
+    S(P_DUE_ADD) = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+    S(P_DUE_NEXT) = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
+                    "WHERE done_at IS NULL AND cancelled = 0 AND due_at <= ?1 "
+                    "ORDER BY due_at, seq LIMIT 1",
+    S(P_DUE_FINISH) = "UPDATE due_work SET done_at = ?2 WHERE seq = ?1",
+    S(P_DUE_CANCEL) = "UPDATE due_work SET cancelled = 1, done_at = ?3 "
+                      "WHERE ck = ?1 AND kind = ?2 AND done_at IS NULL AND cancelled = 0",
+    S(P_DUE_PENDING) = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
+                       "AND done_at IS NULL AND cancelled = 0",
+    S(P_AUDIT_ADD) = "INSERT INTO audit (at, key_id, action, customer_id, fields, detail, "
+                     "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    S(P_AUDIT_LIST) = "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id "
+                      "FROM audit WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) "
+                      "AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR action = ?4) "
+                      "AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) "
+                      "ORDER BY seq LIMIT ?7",
+    S(P_ERASE_CUST) =
+        "UPDATE customers SET last_name = NULL, last_name_at = NULL, first_name = NULL, "
+        "first_name_at = NULL, middle_name = NULL, middle_name_at = NULL, gender = NULL, "
+        "gender_at = NULL, birth_date = NULL, birth_date_at = NULL, email = NULL, email_at = NULL, "
+        "phone = NULL, phone_at = NULL, city = NULL, city_at = NULL, address = NULL, "
+        "address_at = NULL, verified = 0, quality = 0, gender_inferred = 0, name_key = NULL, "
+        "attrs = '{}', attrs_at = '{}', erased_at = ?2, updated_at = ?2 "
+        "WHERE ck = ?1 OR merged_into = ?1", /* the rows merged into it hold old values too */
+    S(P_ERASE_IDENTS) = "DELETE FROM identifiers WHERE ck = ?1",
+    S(P_ERASE_HIST) = "UPDATE history SET old_value = NULL, new_value = NULL "
+                      "WHERE ck = ?1 AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
+    S(P_ERASE_CONSENT) = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
+                         "WHERE ck = ?1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
+    /* Stored replies to retried requests hold the profile they answered with. */
+    S(P_ERASE_IDEM) = "DELETE FROM idempotency WHERE instr(body, "
+                      "(SELECT '\"' || id || '\"' FROM customers WHERE ck = ?1)) > 0",
+    S(P_INACTIVE) = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
+                    "AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
+#undef S
+};
+
+static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_PRIV_BASE], err);
+}
+
+static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, struct kt_err *err)
+{
+    return sq_run((struct sq_conn *)base, st, changes, err);
+}
+
+static enum kt_rc failed(struct store_conn *base, int rc, const char *what, struct kt_err *err)
+{
+    return sq_fail((struct sq_conn *)base, rc, what, err);
+}
+
+static enum kt_rc none(struct kt_err *err, const char *code, const char *what)
+{
+    return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s not found", what);
+}
+
+/* Steps a statement that gives at most one row; `read` fills `out` from it. */
+typedef void (*read_fn)(sqlite3_stmt *st, struct arena *a, void *out);
+
+static enum kt_rc one(struct store_conn *base, sqlite3_stmt *st, read_fn read, struct arena *a,
+                      void *out, const char *code, const char *what, struct kt_err *err)
+{
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        read(st, a, out);
+    } else if (rc == SQLITE_DONE) {
+        r = none(err, code, what);
+    } else {
+        r = failed(base, rc, what, err);
+    }
+    sq_done(st);
+    return r;
+}
+
+static enum kt_rc many(struct store_conn *base, sqlite3_stmt *st, read_fn read, size_t size,
+                       struct arena *a, void **out, size_t *n, const char *what, struct kt_err *err)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read(st, a, arena_push(a, out, n, &cap, size));
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, what, err);
+}
+
+#define TEXT(i) sq_col_text(st, (i), a)
+#define I64(i)  sqlite3_column_int64(st, (i))
+
+/* ---- documents --------------------------------------------------------------------------- */
+
+static void read_doc(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct consent_doc *d = out;
+    *d = (struct consent_doc){TEXT(0), I64(1), TEXT(2),     TEXT(3), TEXT(4),
+                              TEXT(5), I64(6), I64(7) != 0, I64(8)};
+}
+
+enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DOC_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, d->key);
+    sqlite3_bind_int64(st, 2, d->version);
+    sq_bind_text(st, 3, d->purpose);
+    sq_bind_text(st, 4, d->title);
+    sq_bind_text(st, 5, d->body);
+    sq_bind_text(st, 6, d->sha256);
+    sq_bind_i64_or_null(st, 7, d->term_days);
+    sqlite3_bind_int(st, 8, d->reconsent);
+    sqlite3_bind_int64(st, 9, d->published_at);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version, struct arena *a,
+                      struct consent_doc *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, version > 0 ? P_DOC_GET : P_DOC_LATEST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, key);
+    if (version > 0) {
+        sqlite3_bind_int64(st, 2, version);
+    }
+    return one(base, st, read_doc, a, out, "document_not_found", "document", err);
+}
+
+enum kt_rc sq_doc_list(struct store_conn *base, struct arena *a, struct consent_doc **out,
+                       size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DOC_LIST, err);
+    return st == NULL
+               ? KT_ESTORE
+               : many(base, st, read_doc, sizeof(**out), a, (void **)out, n, "documents", err);
+}
+
+/* ---- consent events ---------------------------------------------------------------------- */
+
+static void read_consent(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct consent_event *e = out;
+    *e = (struct consent_event){
+        .seq = I64(0),
+        .ck = I64(1),
+        .purpose = TEXT(2),
+        .channel = TEXT(3),
+        .action = TEXT(4),
+        .at = I64(5),
+        .recorded_at = I64(6),
+        .expires_at = I64(7),
+        .doc_key = TEXT(8),
+        .doc_version = I64(9),
+        .doc_sha256 = TEXT(10),
+        .source = TEXT(11),
+        .store_id = TEXT(12),
+        .operator_id = TEXT(13),
+        .form_id = TEXT(14),
+        .otp_id = TEXT(15),
+        .paper_form = TEXT(16),
+        .legal_basis = TEXT(17),
+        .ip = TEXT(18),
+        .user_agent = TEXT(19),
+        .key_id = TEXT(20),
+        .request_id = TEXT(21),
+    };
+}
+
+enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e,
+                          struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_CONSENT_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, e->ck);
+    sq_bind_text(st, 2, e->purpose);
+    sq_bind_text(st, 3, e->channel ? e->channel : "");
+    sq_bind_text(st, 4, e->action);
+    sqlite3_bind_int64(st, 5, e->at);
+    sqlite3_bind_int64(st, 6, e->recorded_at);
+    sq_bind_i64_or_null(st, 7, e->expires_at);
+    sq_bind_text(st, 8, e->doc_key);
+    sq_bind_i64_or_null(st, 9, e->doc_version);
+    sq_bind_text(st, 10, e->doc_sha256);
+    sq_bind_text(st, 11, e->source);
+    const char *texts[] = {e->store_id,    e->operator_id, e->form_id,    e->otp_id, e->paper_form,
+                           e->legal_basis, e->ip,          e->user_agent, e->key_id, e->request_id};
+    for (int i = 0; i < 10; i++) {
+        sq_bind_text(st, 12 + i, texts[i]);
+    }
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
+                           struct consent_event **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_CONSENT_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    return many(base, st, read_consent, sizeof(**out), a, (void **)out, n, "consent events", err);
+}
+
+static enum kt_rc move(struct store_conn *base, int slot, int64_t from, int64_t into,
+                       struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, slot, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, into);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
+{
+    enum kt_rc rc = move(base, P_CONSENT_MOVE, from, into, err);
+    return rc == KT_OK ? move(base, P_SUB_MOVE, from, into, err) : rc;
+}
+
+/* ---- topics and subscriptions ------------------------------------------------------------ */
+
+static void read_topic(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct topic *t = out;
+    *t = (struct topic){TEXT(0), TEXT(1), TEXT(2), TEXT(3), I64(4), I64(5)};
+}
+
+enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_TOPIC_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, t->key);
+    sq_bind_text(st, 2, t->title);
+    sq_bind_text(st, 3, t->description);
+    sq_bind_text(st, 4, t->channels);
+    sqlite3_bind_int64(st, 5, t->updated_at);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_topic_list(struct store_conn *base, struct arena *a, struct topic **out, size_t *n,
+                         struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_TOPIC_LIST, err);
+    return st == NULL
+               ? KT_ESTORE
+               : many(base, st, read_topic, sizeof(**out), a, (void **)out, n, "topics", err);
+}
+
+static void read_sub(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct sub_event *e = out;
+    *e = (struct sub_event){I64(0), I64(1),  TEXT(2), TEXT(3), I64(4) != 0,
+                            I64(5), TEXT(6), TEXT(7), TEXT(8), TEXT(9)};
+}
+
+enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_SUB_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, e->ck);
+    sq_bind_text(st, 2, e->topic);
+    sq_bind_text(st, 3, e->channel);
+    sqlite3_bind_int(st, 4, e->subscribed);
+    sqlite3_bind_int64(st, 5, e->at);
+    sq_bind_text(st, 6, e->via);
+    sq_bind_text(st, 7, e->source);
+    sq_bind_text(st, 8, e->key_id);
+    sq_bind_text(st, 9, e->request_id);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, struct sub_event **out,
+                       size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_SUB_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    return many(base, st, read_sub, sizeof(**out), a, (void **)out, n, "subscriptions", err);
+}
+
+/* ---- suppression ------------------------------------------------------------------------- */
+
+enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
+                           const char *act_id, int64_t at, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_SUPP_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sq_bind_text(st, 2, kind);
+    sq_bind_text(st, 3, act_id);
+    sqlite3_bind_int64(st, 4, at);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char hash[32], int64_t at,
+                           bool *hit, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_SUPP_HIT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, at);
+    int changes = 0;
+    enum kt_rc rc = run(base, st, &changes, err);
+    *hit = rc == KT_OK && changes > 0;
+    return rc;
+}
+
+enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
+                              struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_SUPP_REMOVE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    return run(base, st, NULL, err);
+}
+
+/* ---- privacy requests -------------------------------------------------------------------- */
+
+static void read_preq(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct privacy_request *p = out;
+    memset(p, 0, sizeof(*p));
+    const char *id = TEXT(0);
+    if (id != NULL && strlen(id) < sizeof(p->id)) {
+        memcpy(p->id, id, strlen(id) + 1);
+    }
+    p->kind = TEXT(1);
+    p->customer_id = TEXT(2);
+    p->received_on = TEXT(3);
+    p->deadline = TEXT(4);
+    p->provisional = I64(5) != 0;
+    p->extended = I64(6) != 0;
+    p->channel = TEXT(7);
+    p->note = TEXT(8);
+    p->state = TEXT(9);
+    p->outcome = TEXT(10);
+    p->created_at = I64(11);
+    p->closed_at = I64(12);
+    p->key_id = TEXT(13);
+}
+
+enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
+                          struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_PREQ_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, p->id);
+    sq_bind_text(st, 2, p->kind);
+    sq_bind_text(st, 3, p->customer_id);
+    sq_bind_text(st, 4, p->received_on);
+    sq_bind_text(st, 5, p->deadline);
+    sqlite3_bind_int(st, 6, p->provisional);
+    sqlite3_bind_int(st, 7, p->extended);
+    sq_bind_text(st, 8, p->channel);
+    sq_bind_text(st, 9, p->note);
+    sq_bind_text(st, 10, p->state);
+    sq_bind_text(st, 11, p->outcome);
+    sqlite3_bind_int64(st, 12, p->created_at);
+    sq_bind_i64_or_null(st, 13, p->closed_at);
+    sq_bind_text(st, 14, p->key_id);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
+                       struct privacy_request *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_PREQ_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    return one(base, st, read_preq, a, out, "request_not_found", "request", err);
+}
+
+enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
+                         const char *outcome, int64_t at, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_PREQ_CLOSE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    sq_bind_text(st, 2, state);
+    sq_bind_text(st, 3, outcome);
+    sqlite3_bind_int64(st, 4, at);
+    int changes = 0;
+    enum kt_rc rc = run(base, st, &changes, err);
+    return rc == KT_OK && changes == 0 ? none(err, "request_not_found", "open request") : rc;
+}
+
+enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today,
+                        const char *after_id, int limit, struct arena *a,
+                        struct privacy_request **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, overdue ? P_PREQ_OVERDUE : P_PREQ_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, after_id ? after_id : "");
+    sqlite3_bind_int(st, 2, limit);
+    if (overdue) {
+        sq_bind_text(st, 3, today);
+    }
+    return many(base, st, read_preq, sizeof(**out), a, (void **)out, n, "requests", err);
+}
+
+/* ---- acts of destruction ----------------------------------------------------------------- */
+
+static void read_act(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct destruction_act *x = out;
+    memset(x, 0, sizeof(*x));
+    const char *id = TEXT(0);
+    if (id != NULL && strlen(id) < sizeof(x->id)) {
+        memcpy(x->id, id, strlen(id) + 1);
+    }
+    x->customer_id = TEXT(1);
+    x->at = I64(2);
+    x->reason = TEXT(3);
+    x->categories = TEXT(4);
+    x->system = TEXT(5);
+    x->key_id = TEXT(6);
+    x->operator_id = TEXT(7);
+    x->request_id = TEXT(8);
+    x->log_extract = TEXT(9);
+    x->keep_until = I64(10);
+}
+
+enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
+                         struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_ACT_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, x->id);
+    sq_bind_text(st, 2, x->customer_id);
+    sqlite3_bind_int64(st, 3, x->at);
+    sq_bind_text(st, 4, x->reason);
+    sq_bind_text(st, 5, x->categories);
+    sq_bind_text(st, 6, x->system);
+    sq_bind_text(st, 7, x->key_id);
+    sq_bind_text(st, 8, x->operator_id);
+    sq_bind_text(st, 9, x->request_id);
+    sq_bind_text(st, 10, x->log_extract);
+    sqlite3_bind_int64(st, 11, x->keep_until);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
+                      struct destruction_act *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_ACT_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    return one(base, st, read_act, a, out, "act_not_found", "act", err);
+}
+
+enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
+                       struct destruction_act **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_ACT_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, after_id ? after_id : "");
+    sqlite3_bind_int(st, 2, limit);
+    return many(base, st, read_act, sizeof(**out), a, (void **)out, n, "acts", err);
+}
+
+/* ---- scheduled work ---------------------------------------------------------------------- */
+
+static void read_due(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct due_item *d = out;
+    *d = (struct due_item){I64(0), TEXT(1), I64(2), I64(3), TEXT(4), I64(5)};
+}
+
+enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DUE_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, d->kind);
+    sqlite3_bind_int64(st, 2, d->ck);
+    sqlite3_bind_int64(st, 3, d->due_at);
+    sq_bind_text(st, 4, d->reason);
+    sqlite3_bind_int64(st, 5, d->created_at);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, struct due_item *out,
+                       struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DUE_NEXT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    return one(base, st, read_due, a, out, "nothing_due", "due work", err);
+}
+
+enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DUE_FINISH, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, at);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, int64_t at,
+                         struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DUE_CANCEL, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sq_bind_text(st, 2, kind);
+    sqlite3_bind_int64(st, 3, at);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
+                          struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_DUE_PENDING, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sq_bind_text(st, 2, kind);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *due_at = sqlite3_column_int64(st, 0);
+    } else if (rc == SQLITE_ROW) {
+        r = none(err, "nothing_due", "due work");
+    } else {
+        r = failed(base, rc, "due pending", err);
+    }
+    sq_done(st);
+    return r;
+}
+
+/* ---- the audit log ----------------------------------------------------------------------- */
+
+enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, size_t n,
+                        struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_AUDIT_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, e[i].at);
+        sq_bind_text(st, 2, e[i].key_id);
+        sq_bind_text(st, 3, e[i].action);
+        sq_bind_text(st, 4, e[i].customer_id);
+        sq_bind_text(st, 5, e[i].fields);
+        sq_bind_text(st, 6, e[i].detail);
+        sq_bind_text(st, 7, e[i].request_id);
+        enum kt_rc rc = run(base, st, NULL, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+static void read_audit(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct audit_entry *e = out;
+    *e = (struct audit_entry){I64(0), I64(1), TEXT(2), TEXT(3), TEXT(4), TEXT(5), TEXT(6), TEXT(7)};
+}
+
+enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, struct arena *a,
+                         struct audit_entry **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_AUDIT_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, f->after_seq);
+    sq_bind_text(st, 2, f->customer_id);
+    sq_bind_text(st, 3, f->key_id);
+    sq_bind_text(st, 4, f->action);
+    sq_bind_i64_or_null(st, 5, f->since);
+    sq_bind_i64_or_null(st, 6, f->until);
+    sqlite3_bind_int(st, 7, f->limit);
+    return many(base, st, read_audit, sizeof(**out), a, (void **)out, n, "audit", err);
+}
+
+/* ---- erasure and retention --------------------------------------------------------------- */
+
+enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err)
+{
+    /* The stored replies first: they are found by the customer's id. */
+    static const int slots[] = {P_ERASE_IDEM, P_ERASE_CUST, P_ERASE_IDENTS, P_ERASE_HIST,
+                                P_ERASE_CONSENT};
+    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+        sqlite3_stmt *st = get(base, slots[i], err);
+        if (st == NULL) {
+            return KT_ESTORE;
+        }
+        sqlite3_bind_int64(st, 1, ck);
+        if (slots[i] == P_ERASE_CUST) {
+            sqlite3_bind_int64(st, 2, at);
+        }
+        enum kt_rc rc = run(base, st, NULL, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
+                                int64_t **cks, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, P_INACTIVE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    size_t cap = 0;
+    *cks = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *(int64_t *)arena_push(a, (void **)cks, n, &cap, sizeof(int64_t)) =
+            sqlite3_column_int64(st, 0);
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, "inactive customers", err);
+}
