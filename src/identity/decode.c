@@ -10,7 +10,8 @@
  *    "attributes":  {"pets": ["cat"]},
  *    "identifiers": {"phone": "...", "email": "...", "card": "...", "cookie": "...",
  *                    "device": "...", "external": {"eshop": "u-123"}, "vk": "id1", ...},
- *    "verified":    ["phone"]}
+ *    "verified":    ["phone"],
+ *    "consents":    [...]}   (decoded by consent/consent_decode)
  *
  * Every identifier value may also be an array of values. In POST an empty string or null means
  * "not known" and changes nothing; in PATCH null removes a value. Unknown members are refused, so
@@ -512,8 +513,9 @@ enum kt_rc ident_decode(const json_t *body, const struct ident_decode_opts *o,
     const json_t *v;
     json_object_foreach((json_t *)body, key, v)
     {
-        static const char *const known[] = {"source", "profile", "attributes", "identifiers",
-                                            "verified"};
+        /* "consents" is decoded by consent/ (consent_decode), not here. */
+        static const char *const known[] = {"source",      "profile",  "attributes",
+                                            "identifiers", "verified", "consents"};
         bool ok = false;
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
             ok = ok || strcmp(key, known[i]) == 0;

@@ -17,6 +17,15 @@
 static const char *const channels[] = {"pos",    "web",    "app",         "qr_form",
                                        "tablet", "import", "call_center", "paper"};
 
+/* A depersonalised customer takes no data: the person comes back only as a new customer. */
+static enum kt_rc erased(struct kt_err *err, const char *field)
+{
+    kt_err_set(err, KT_ECONFLICT, "customer_erased", field,
+               "the customer was erased; new data makes a new customer");
+    err->status = 410;
+    return KT_ECONFLICT;
+}
+
 bool ident_channel_valid(const char *channel)
 {
     for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
@@ -657,6 +666,9 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
     if (rc != KT_OK) {
         return rc;
     }
+    if (x.c->erased_at != 0) {
+        return erased(err, "id");
+    }
     int prof_idx[PF_COUNT];
     size_t n = 0;
     struct cand *cs = gather(req, a, &n, prof_idx);
@@ -766,6 +778,9 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
     if (from.ck == x.c->ck) {
         return kt_err_set(err, KT_EINVAL, "merge_self", "from",
                           "a customer cannot be merged into itself");
+    }
+    if (x.c->erased_at != 0 || from.erased_at != 0) {
+        return erased(err, x.c->erased_at != 0 ? "id" : "from");
     }
     merge_profile(&x, &from);
     record(&x, "customer", "merge", from.id, x.c->id);

@@ -1,0 +1,246 @@
+/*
+ * consent.h - consent under 152-FZ and 38-FZ, subscriptions, and the customer's rights: access,
+ * erasure with an act, the requests register with its legal deadlines, the audit log.
+ * Design and the legal map: docs/privacy.md.
+ *
+ * Consent is a list of append-only events per customer; the state of each purpose (and, for
+ * advertising, each channel) is derived from them at the moment asked: the last event wins, a
+ * grant whose term ran out counts as not given from that moment, a grant to a document version
+ * the retailer has since replaced "with re-consent" counts as outdated. Nothing updates or
+ * deletes an event (triggers in the schema refuse it); an erasure only destroys the IP address
+ * and user agent in the evidence.
+ *
+ * Functions taking a store_conn named `w` run inside the caller's write transaction and leave
+ * committing to the caller. This module knows neither HTTP nor SQL.
+ */
+#ifndef KT_CONSENT_CONSENT_H
+#define KT_CONSENT_CONSENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/keys.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "identity/identity.h"
+#include "store/model.h"
+#include "store/store.h"
+
+/* ---- purposes and channels (consent.c) ---------------------------------------------------- */
+
+#define CONSENT_PURPOSES 4
+#define ADS_CHANNELS     5
+extern const char *const consent_purposes[CONSENT_PURPOSES]; /* pd_processing, ads, ... */
+extern const char *const ads_channels[ADS_CHANNELS];         /* sms, email, push, ... */
+
+bool consent_purpose_valid(const char *p);
+bool ads_channel_valid(const char *c);
+/* Keys of documents and topics: [a-z0-9_-]{1,40}. */
+bool consent_key_valid(const char *k);
+
+/* The retailer's settings (kept in the database, GET/PUT /v1/privacy/settings). */
+struct privacy_settings {
+    bool strict;            /* forms without pd_processing consent are refused (default) */
+    int erase_delay_days;   /* after a withdrawal of pd_processing, 0..30; default 30 */
+    int retention_years;    /* depersonalise after N years without activity; 0 = off */
+    const char *public_url; /* base of unsubscribe links, e.g. "https://shop.example" */
+};
+enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct privacy_settings *s,
+                                struct kt_err *err);
+enum kt_rc privacy_settings_put(struct store_conn *w, const struct privacy_settings *s,
+                                struct kt_err *err);
+
+/* ---- documents ---------------------------------------------------------------------------- */
+
+/* Publishes the next version of document d->key (1 when new): sets version, sha256 (in `a`)
+ * and published_at. A new version keeps the purpose (KT_ECONFLICT "purpose_changed"). */
+enum kt_rc consent_doc_publish(struct store_conn *w, struct consent_doc *d, int64_t now,
+                               struct arena *a, struct kt_err *err);
+
+/* ---- grants and withdrawals --------------------------------------------------------------- */
+
+/* One consent decision as a request states it, decoded and checked. */
+struct consent_input {
+    const char *purpose;
+    const char *channel; /* ads only */
+    bool granted;
+    int64_t at; /* when the customer decided, ms */
+    const char *doc_key;
+    int64_t doc_version; /* 0 = the latest */
+    const char *form_id, *otp_id, *paper_form, *legal_basis, *ip, *user_agent;
+};
+
+/*
+ * Decodes the "consents" array of a request (POST /v1/customers, POST .../consents). `source` is
+ * the channel the request came through: it decides which evidence a grant needs (a form id from
+ * web, app, qr_form and tablet; an OTP confirmation or a paper form number from the cash desk and
+ * the call centre; a paper form number or a legal basis from imports and admin). Errors name the
+ * field ("consents[1].evidence").
+ */
+enum kt_rc consent_decode(const json_t *arr, const char *source, int64_t now, struct arena *a,
+                          struct consent_input **out, size_t *n, struct kt_err *err);
+
+/* True when the inputs grant pd_processing. */
+bool consent_grants_pd(const struct consent_input *in, size_t n);
+
+/* Who records an event (the evidence beyond the customer's own). */
+struct consent_actor {
+    const char *source; /* channel */
+    const char *store_id, *operator_id, *key_id, *request_id;
+    const char *subject; /* the customer's public id, for the audit log */
+};
+
+/*
+ * Records the inputs for customer `ck` as events (documents resolved, terms applied). A grant of
+ * pd_processing cancels a scheduled erasure; a withdrawal of it schedules one after the
+ * retailer's delay. `erase_due` (may be NULL) gets the time of a newly scheduled erasure.
+ */
+enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent_input *in,
+                          size_t n, const struct consent_actor *who, int64_t now,
+                          int64_t *erase_due, struct kt_err *err);
+
+/* Marks a profile stored before consent (cash desk, call centre): "pending" for pd_processing
+ * until the SMS code or a paper form confirms it. A no-op when the customer has any
+ * pd_processing event already. */
+enum kt_rc consent_mark_pending(struct store_conn *w, int64_t ck, const struct consent_actor *who,
+                                int64_t now, struct kt_err *err);
+
+/* The derived state of one purpose (and channel). */
+struct consent_state {
+    const char *purpose;
+    const char *channel;              /* "" unless ads */
+    const char *state;                /* given, not_given, withdrawn, expired, outdated, pending */
+    const struct consent_event *last; /* the event the state comes from, or NULL */
+    int64_t expires_at;               /* of a given consent with a term, else 0 */
+};
+
+/* Every purpose (ads once per channel), in a fixed order. */
+enum kt_rc consent_states(struct store_conn *c, int64_t ck, int64_t now, struct arena *a,
+                          struct consent_state **out, size_t *n, struct kt_err *err);
+const struct consent_state *consent_find(const struct consent_state *s, size_t n,
+                                         const char *purpose, const char *channel);
+
+/* ---- topics and subscriptions (subs.c) ---------------------------------------------------- */
+
+struct sub_state {
+    const char *topic;
+    const char *channel;
+    bool subscribed;      /* the customer's choice */
+    bool active;          /* subscribed and the ads consent for the channel is given */
+    const char *inactive; /* why not active: "not_subscribed", "no_ads_consent", ... or NULL */
+    int64_t at;           /* of the last change, 0 when never */
+};
+
+/* Every (topic, channel) the retailer declared, with the customer's choice and whether it is
+ * active now. */
+enum kt_rc subs_states(struct store_conn *c, int64_t ck, int64_t now, struct arena *a,
+                       struct sub_state **out, size_t *n, struct kt_err *err);
+
+/* Records a choice. Subscribing needs the ads consent of the channel (KT_EINVAL
+ * "ads_consent_required" otherwise); unsubscribing always works. `topic` NULL = every topic of
+ * `channel` (NULL = every channel). `changed` counts the events written. */
+enum kt_rc subs_set(struct store_conn *w, int64_t ck, const char *topic, const char *channel,
+                    bool subscribe, const char *via, const struct consent_actor *who, int64_t now,
+                    int *changed, struct kt_err *err);
+
+/*
+ * May a message of `topic` go to the customer by `channel` now? The customer must not be
+ * erased, pd_processing given (not pending), the ads consent of the channel given and the topic
+ * subscribed on it. `reason` gets the first thing missing, or NULL when it may.
+ */
+enum kt_rc consent_may_send(struct store_conn *c, const struct customer *cu, const char *channel,
+                            const char *topic, int64_t now, struct arena *a, const char **reason,
+                            struct kt_err *err);
+
+/* Unsubscribe tokens: the customer's id, an optional topic and channel, and a 128-bit keyed
+ * BLAKE2b tag over them, base64url. */
+const char *subs_token(const struct key_secret *k, const char *customer_id, const char *topic,
+                       const char *channel, struct arena *a);
+/* Checks a token; false for anything forged, altered or malformed. */
+bool subs_token_check(const struct key_secret *k, const char *token, struct arena *a,
+                      const char **customer_id, const char **topic, const char **channel);
+
+/* ---- the production calendar (calendar.c) ------------------------------------------------- */
+
+/* Days since 1970-01-01 of a date "YYYY-MM-DD"; false when it is not one. */
+bool cal_parse(const char *s, int64_t *day);
+const char *cal_format(int64_t day, struct arena *a);
+/* The Moscow date of a time (UTC+3, no daylight saving since 2014). */
+int64_t cal_day_of(int64_t ms);
+/* Is `day` a working day on the Russian production calendar? `known` says whether the year's
+ * calendar is shipped (else: Saturdays, Sundays and the fixed holidays of Labour Code art. 112,
+ * without the Government's transfers). */
+bool cal_working(int64_t day, bool *known);
+/* The day `n` working days after `day` (the day itself not counted). */
+int64_t cal_add_working(int64_t day, int n, bool *provisional);
+
+/* Legal deadline of a request received on `day`: access and stop 10 working days (+5 when
+ * extended), rectification 7 working days, erasure 30 calendar days. */
+bool privacy_deadline(const char *kind, int64_t day, bool extended, int64_t *deadline,
+                      bool *provisional);
+
+/* ---- erasure (erase.c) -------------------------------------------------------------------- */
+
+/* Keyed hash of a destroyed identifier for the suppression list. */
+void suppress_hash(const struct key_secret *k, const char *kind, const char *value,
+                   unsigned char out[32]);
+
+/*
+ * Checks the phone, e-mail and card of a request against the suppression list. `*which` gets the
+ * first listed kind, or NULL. With `lift` (the request brings new pd_processing consent through a
+ * form), listed hashes are removed instead and the person comes back.
+ */
+enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
+                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
+                          struct kt_err *err);
+
+struct erase_opts {
+    const char *reason;      /* "request", "withdrawal", "retention" */
+    const char *key_id;      /* or NULL */
+    const char *operator_id; /* or NULL */
+    const char *request_id;  /* privacy request id, or NULL */
+    const char *system;      /* "Kartoteka 0.1.0" */
+};
+
+/*
+ * Depersonalises customer `ck` (and the customers merged into it): profile, attributes and
+ * identifiers destroyed, history values and consent IPs destroyed, subscriptions switched off,
+ * phones, e-mails and cards added to the suppression list, and an act of destruction written
+ * with the extract of the audit log. `act` receives the act. KT_ECONFLICT "already_erased" when
+ * it was. After the commit the caller should run store_wipe_wal().
+ */
+enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64_t ck,
+                         const struct erase_opts *o, int64_t now, struct arena *a,
+                         struct destruction_act *act, struct kt_err *err);
+
+/* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
+ * customers erased. Each erasure is its own transaction. */
+enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
+                           const char *system, int *erased, struct kt_err *err);
+
+/* ---- the audit log (audit.c) -------------------------------------------------------------- */
+
+/*
+ * Reads of personal data are many and must not wait for the writer: they are queued in memory
+ * and written by audit_flush() (the background worker calls it every second, shutdown once
+ * more). Changes are written with audit_write() inside the transaction that makes them.
+ */
+void audit_note(const char *key_id, const char *action, const char *customer_id, const char *fields,
+                const char *detail, const char *request_id, int64_t now);
+enum kt_rc audit_flush(struct store *s, struct kt_err *err);
+enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
+                       const char *customer_id, const char *fields, const char *detail,
+                       const char *request_id, int64_t now, struct kt_err *err);
+/* Frees what the queue holds (at exit, after the last flush). */
+void audit_shutdown(void);
+
+/* ---- the background worker (worker.c) ------------------------------------------------------ */
+
+struct privacy_worker;
+enum kt_rc privacy_worker_start(struct store *s, const struct key_secret *k, const char *system,
+                                struct privacy_worker **out, struct kt_err *err);
+void privacy_worker_stop(struct privacy_worker *w);
+
+#endif

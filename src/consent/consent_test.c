@@ -1,0 +1,223 @@
+/*
+ * consent_test.c - the production calendar and the legal deadlines, unsubscribe tokens, the
+ * decoding of consents, and the derived state of consent events against a real store.
+ */
+#include "helpers.h"
+
+#include "base/clock.h"
+#include "consent/consent.h"
+
+#define DAY_MS (86400LL * 1000)
+
+static int64_t day(const char *s)
+{
+    int64_t d = 0;
+    assert_true(cal_parse(s, &d));
+    return d;
+}
+
+static const char *deadline(const char *kind, const char *received, bool extended, bool *prov)
+{
+    int64_t out;
+    assert_true(privacy_deadline(kind, day(received), extended, &out, prov));
+    return cal_format(out, &A);
+}
+
+static void calendar_knows_the_holidays_and_transfers(void **state)
+{
+    bool known;
+    assert_false(cal_working(day("2026-01-09"), &known)); /* Saturday Jan 3 moved here */
+    assert_true(known);
+    assert_false(cal_working(day("2026-03-09"), &known)); /* Sunday Mar 8 moved here */
+    assert_true(cal_working(day("2025-11-01"), &known));  /* a Saturday worked */
+    assert_false(cal_working(day("2025-12-31"), &known));
+    assert_true(cal_working(day("2026-01-12"), &known));
+    /* A year not shipped: the rule of art. 112 alone, and it says so. */
+    assert_false(cal_working(day("2027-01-05"), &known));
+    assert_false(known);
+    assert_false(cal_working(day("2027-05-10"), &known)); /* Sunday May 9 moves to Monday */
+    assert_true(cal_working(day("2027-05-11"), &known));
+    /* 247 working days in each shipped year, as the published calendars say. */
+    for (int y = 2025; y <= 2026; y++) {
+        char s[16];
+        kt_snprintf(s, sizeof(s), "%d-01-01", y);
+        int64_t d = day(s), n = 0;
+        kt_snprintf(s, sizeof(s), "%d-01-01", y + 1);
+        for (int64_t end = day(s); d < end; d++) {
+            n += cal_working(d, &known);
+        }
+        assert_int_equal(n, 247);
+    }
+}
+
+static void deadlines_cross_the_new_year(void **state)
+{
+    bool prov;
+    assert_string_equal(deadline("access", "2025-12-26", false, &prov), "2026-01-21");
+    assert_false(prov);
+    assert_string_equal(deadline("access", "2025-12-26", true, &prov), "2026-01-28");
+    assert_string_equal(deadline("stop", "2025-12-30", false, &prov), "2026-01-23");
+    assert_string_equal(deadline("rectification", "2025-12-26", false, &prov), "2026-01-16");
+    assert_string_equal(deadline("erasure", "2025-12-26", false, &prov), "2026-01-25");
+    assert_string_equal(deadline("access", "2026-12-25", false, &prov), "2027-01-19");
+    assert_true(prov); /* 2027 is not shipped */
+    int64_t out;
+    assert_false(privacy_deadline("gossip", day("2026-01-01"), false, &out, &prov));
+    int64_t d;
+    assert_false(cal_parse("2026-02-30", &d));
+    assert_false(cal_parse("26-02-01", &d));
+    /* The Moscow date of a UTC time: 21:30 UTC on Dec 31 is already Jan 1 in Moscow. */
+    int64_t ms;
+    assert_true(time_parse_rfc3339("2025-12-31T21:30:00Z", 20, &ms));
+    assert_string_equal(cal_format(cal_day_of(ms), &A), "2026-01-01");
+}
+
+static void tokens_are_signed(void **state)
+{
+    struct key_secret k = {{1, 2, 3}}, other = {{9, 9, 9}};
+    const char *t = subs_token(&k, "c_06fm2wqe3dv9kf6a3cna", "promo", "email", &A);
+    const char *id, *topic, *channel;
+    assert_true(subs_token_check(&k, t, &A, &id, &topic, &channel));
+    assert_string_equal(id, "c_06fm2wqe3dv9kf6a3cna");
+    assert_string_equal(topic, "promo");
+    assert_string_equal(channel, "email");
+    assert_false(subs_token_check(&other, t, &A, &id, &topic, &channel));
+    size_t n = strlen(t);
+    for (size_t i = 0; i < n; i++) { /* every single-character change is refused */
+        char *bad = arena_strdup(&A, t);
+        bad[i] = bad[i] == 'A' ? 'B' : 'A';
+        assert_false(subs_token_check(&k, bad, &A, &id, &topic, &channel));
+    }
+    assert_false(subs_token_check(&k, "", &A, &id, &topic, &channel));
+    assert_false(subs_token_check(&k, "!!!", &A, &id, &topic, &channel));
+    const char *all = subs_token(&k, "c_06fm2wqe3dv9kf6a3cna", NULL, NULL, &A);
+    assert_true(subs_token_check(&k, all, &A, &id, &topic, &channel));
+    assert_null(topic);
+    assert_null(channel);
+}
+
+static enum kt_rc decode(const char *json, const char *source, struct consent_input **in, size_t *n,
+                         struct kt_err *err)
+{
+    json_t *v = json_loads(json, 0, NULL);
+    assert_non_null(v);
+    kt_err_reset(err);
+    enum kt_rc rc = consent_decode(v, source, 1800000000000LL, &A, in, n, err);
+    json_decref(v);
+    return rc;
+}
+
+static void decoding_checks_purpose_channel_and_evidence(void **state)
+{
+    struct consent_input *in;
+    size_t n;
+    struct kt_err err;
+    assert_int_equal(decode("[{\"purpose\":\"ads\",\"channel\":\"sms\",\"document\":\"ads@2\","
+                            "\"granted\":true,\"evidence\":{\"otp_id\":\"o-1\"}}]",
+                            "pos", &in, &n, &err),
+                     KT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(in[0].doc_key, "ads");
+    assert_int_equal(in[0].doc_version, 2);
+    static const struct {
+        const char *json, *source, *code, *field;
+    } bad[] = {
+        {"{}", "web", "wrong_type", "consents"},
+        {"[{\"purpose\":\"spam\",\"granted\":true}]", "web", "unknown_purpose",
+         "consents[0].purpose"},
+        {"[{\"purpose\":\"ads\",\"granted\":true,\"document\":\"a\"}]", "web", "missing_field",
+         "consents[0].channel"},
+        {"[{\"purpose\":\"pd_processing\",\"channel\":\"sms\",\"granted\":true}]", "web",
+         "unexpected_field", "consents[0].channel"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":true,\"evidence\":{\"form_id\":\"f\"}}]",
+         "web", "missing_field", "consents[0].document"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":true,\"document\":\"d\"}]", "pos",
+         "evidence_required", "consents[0].evidence"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":true,\"document\":\"d\","
+         "\"evidence\":{\"form_id\":\"f\",\"legal_basis\":\"x\"}}]",
+         "web", "evidence_not_allowed", "consents[0].evidence.legal_basis"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":true,\"document\":\"D@1\"}]", "import",
+         "invalid_document", "consents[0].document"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":false},"
+         "{\"purpose\":\"pd_processing\",\"granted\":false}]",
+         "web", "duplicate_consent", "consents[1].purpose"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":\"yes\"}]", "web", "wrong_type",
+         "consents[0].granted"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":false,\"why\":1}]", "web", "unknown_field",
+         "consents[0].why"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(decode(bad[i].json, bad[i].source, &in, &n, &err), KT_EINVAL);
+        assert_string_equal(err.code, bad[i].code);
+        assert_string_equal(err.field, bad[i].field);
+    }
+}
+
+static int64_t new_customer(struct store_conn *w, const char *id)
+{
+    struct customer cu;
+    memset(&cu, 0, sizeof(cu));
+    kt_strlcpy(cu.id, id, sizeof(cu.id));
+    cu.created_at = cu.updated_at = 1;
+    assert_int_equal(store_customer_insert(w, &cu, NULL), KT_OK);
+    return cu.ck;
+}
+
+static const char *pd_state(struct store_conn *c, int64_t ck, int64_t now)
+{
+    struct consent_state *s;
+    size_t n;
+    assert_int_equal(consent_states(c, ck, now, &A, &s, &n, NULL), KT_OK);
+    assert_int_equal(n, 8); /* 3 purposes + ads on 5 channels */
+    return consent_find(s, n, "pd_processing", "")->state;
+}
+
+static void state_is_derived_from_the_events(void **state)
+{
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    int64_t now = 1800000000000LL;
+    struct consent_doc d = {"pd", 0, "pd_processing", "t", "text", NULL, 10, false, 0};
+    assert_int_equal(consent_doc_publish(w, &d, now, &A, NULL), KT_OK);
+    int64_t ck = new_customer(w, "c_0000000000000000000a");
+    struct consent_actor who = {"pos", "S-1", "op", NULL, NULL, "c_0000000000000000000a"};
+    assert_string_equal(pd_state(w, ck, now), "not_given");
+    assert_int_equal(consent_mark_pending(w, ck, &who, now, NULL), KT_OK);
+    assert_string_equal(pd_state(w, ck, now), "pending");
+    struct consent_input in = {"pd_processing", "",   true, now, "pd", 1, NULL, NULL,
+                               "P-1",           NULL, NULL, NULL};
+    assert_int_equal(consent_record(w, ck, &in, 1, &who, now, NULL, NULL), KT_OK);
+    assert_string_equal(pd_state(w, ck, now), "given");
+    assert_string_equal(pd_state(w, ck, now + 10 * DAY_MS), "expired"); /* the term ran out */
+    /* Withdrawal schedules the erasure after the default 30 days; a new grant cancels it. */
+    in.granted = false;
+    int64_t due = 0;
+    assert_int_equal(consent_record(w, ck, &in, 1, &who, now + 1, &due, NULL), KT_OK);
+    assert_int_equal(due, now + 1 + 30 * DAY_MS);
+    assert_string_equal(pd_state(w, ck, now + 2), "withdrawn");
+    in.granted = true;
+    assert_int_equal(consent_record(w, ck, &in, 1, &who, now + 2, NULL, NULL), KT_OK);
+    int64_t pending;
+    assert_int_equal(store_due_pending(w, ck, "erase", &pending, NULL), KT_ENOTFOUND);
+    /* A new version with re-consent outdates the grant. */
+    struct consent_doc d2 = {"pd", 0, "pd_processing", "t2", "text 2", NULL, 0, true, 0};
+    assert_int_equal(consent_doc_publish(w, &d2, now + 3, &A, NULL), KT_OK);
+    assert_int_equal(d2.version, 2);
+    assert_string_equal(pd_state(w, ck, now + 4), "outdated");
+    store_write_end(w, KT_OK, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(calendar_knows_the_holidays_and_transfers, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(deadlines_cross_the_new_year, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(tokens_are_signed, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(decoding_checks_purpose_channel_and_evidence, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(state_is_derived_from_the_events, store_setup,
+                                        store_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

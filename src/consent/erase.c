@@ -1,0 +1,355 @@
+/*
+ * erase.c - depersonalisation with an act of destruction, the suppression list that keeps an
+ * erased person from coming back through old data, and the scheduled work (erasure after a
+ * withdrawal, retention) run by the worker and `kartoteka run-due`.
+ *
+ * What an erasure destroys and what it keeps is in docs/privacy.md. The customer's row stays,
+ * empty and marked erased, so purchases and events keep a depersonalised owner for statistics.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "consent/consent.h"
+
+#define YEAR_MS         (36525LL * 864 * 1000) /* 365.25 days */
+#define ACT_KEEP_MS     (3 * YEAR_MS)
+#define EXTRACT_MAX     10000
+#define RETENTION_BATCH 100
+
+/* ---- suppression ---------------------------------------------------------------------------- */
+
+void suppress_hash(const struct key_secret *k, const char *kind, const char *value,
+                   unsigned char out[32])
+{
+    static const char ctx[] = "kartoteka/suppression/v1";
+    unsigned char key[32];
+    crypto_generichash(key, sizeof(key), (const unsigned char *)ctx, sizeof(ctx) - 1, k->k,
+                       sizeof(k->k));
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, key, sizeof(key), 32);
+    crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
+    crypto_generichash_final(&st, out, 32);
+    sodium_memzero(key, sizeof(key));
+}
+
+static bool suppressible(const char *kind)
+{
+    return strcmp(kind, "phone") == 0 || strcmp(kind, "email") == 0 || strcmp(kind, "card") == 0;
+}
+
+enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
+                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
+                          struct kt_err *err)
+{
+    *which = NULL;
+    for (size_t i = 0; i < req->n_idents + 2; i++) {
+        const char *kind, *value;
+        if (i < req->n_idents) {
+            kind = req->idents[i].kind;
+            value = req->idents[i].value;
+        } else if (i == req->n_idents) {
+            kind = "phone";
+            value = req->val[PF_PHONE];
+        } else {
+            kind = "email";
+            value = req->email_key ? req->email_key : req->val[PF_EMAIL];
+        }
+        if (value == NULL || !suppressible(kind)) {
+            continue;
+        }
+        unsigned char h[32];
+        suppress_hash(k, kind, value, h);
+        enum kt_rc rc;
+        if (lift) {
+            rc = store_suppress_remove(w, h, err);
+        } else {
+            bool hit = false;
+            rc = store_suppress_hit(w, h, now, &hit, err);
+            if (rc == KT_OK && hit && *which == NULL) {
+                *which = kind;
+            }
+        }
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+/* ---- erasure ------------------------------------------------------------------------------ */
+
+static enum kt_rc suppress_one(struct store_conn *w, const struct key_secret *k, const char *kind,
+                               const char *value, const char *act_id, int64_t now,
+                               struct kt_err *err)
+{
+    if (value == NULL || !suppressible(kind)) {
+        return KT_OK;
+    }
+    unsigned char h[32];
+    suppress_hash(k, kind, value, h);
+    return store_suppress_add(w, h, kind, act_id, now, err);
+}
+
+/* The audit entries of the customer (IDs only), as the act's extract of the event log. */
+static enum kt_rc extract(struct store_conn *w, const char *customer_id, struct arena *a,
+                          json_t *out, struct kt_err *err)
+{
+    struct audit_filter f = {customer_id, NULL, NULL, 0, 0, 0, EXTRACT_MAX};
+    struct audit_entry *e;
+    size_t n;
+    enum kt_rc rc = store_audit_list(w, &f, a, &e, &n, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        char t[32];
+        json_t *o = json_pack("{s:s, s:s}", "at", time_format_rfc3339(e[i].at, t, sizeof(t)),
+                              "action", e[i].action);
+        const char *opt[][2] = {{"key", e[i].key_id},
+                                {"fields", e[i].fields},
+                                {"detail", e[i].detail},
+                                {"request_id", e[i].request_id}};
+        for (size_t j = 0; j < 4; j++) {
+            if (opt[j][1] != NULL) {
+                json_object_set_new(o, opt[j][0], json_string(opt[j][1]));
+            }
+        }
+        json_array_append_new(out, o);
+    }
+    return rc;
+}
+
+/* Withdraws what is still given or pending, with the erasure as the source. */
+static enum kt_rc close_consents(struct store_conn *w, int64_t ck, const struct erase_opts *o,
+                                 int64_t now, struct arena *a, struct kt_err *err)
+{
+    struct consent_state *cs;
+    size_t n;
+    enum kt_rc rc = consent_states(w, ck, now, a, &cs, &n, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        if (cs[i].last == NULL || strcmp(cs[i].state, "withdrawn") == 0) {
+            continue;
+        }
+        struct consent_event e;
+        memset(&e, 0, sizeof(e));
+        e.ck = ck;
+        e.purpose = cs[i].purpose;
+        e.channel = cs[i].channel;
+        e.action = "withdraw";
+        e.at = now;
+        e.recorded_at = now;
+        e.source = "erasure";
+        e.operator_id = o->operator_id;
+        e.key_id = o->key_id;
+        e.legal_basis = o->reason;
+        rc = store_consent_add(w, &e, err);
+    }
+    return rc;
+}
+
+enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64_t ck,
+                         const struct erase_opts *o, int64_t now, struct arena *a,
+                         struct destruction_act *act, struct kt_err *err)
+{
+    struct customer cu;
+    enum kt_rc rc = store_customer_get(w, ck, a, &cu, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (cu.erased_at != 0) {
+        kt_err_set(err, KT_ECONFLICT, "already_erased", "id", "the customer was erased already");
+        return KT_ECONFLICT;
+    }
+    memset(act, 0, sizeof(*act));
+    id_new(act->id, sizeof(act->id), "a_");
+    struct ident *ids;
+    size_t n_ids;
+    rc = store_ident_list(w, ck, a, &ids, &n_ids, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    /* What is destroyed, by category (never the values). */
+    json_t *cats = json_array();
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (cu.val[f] != NULL) {
+            json_array_append_new(cats, json_string(arena_printf(a, "profile.%s", pf_names[f])));
+        }
+    }
+    if (cu.attrs != NULL && strcmp(cu.attrs, "{}") != 0) {
+        json_array_append_new(cats, json_string("attributes"));
+    }
+    for (size_t i = 0; i < n_ids; i++) {
+        const char *c = arena_printf(
+            a, "identifiers.%s", strncmp(ids[i].kind, "ext:", 4) == 0 ? "external" : ids[i].kind);
+        bool seen = false;
+        size_t j;
+        json_t *v;
+        json_array_foreach(cats, j, v)
+        {
+            seen = seen || strcmp(json_string_value(v), c) == 0;
+        }
+        if (!seen) {
+            json_array_append_new(cats, json_string(c));
+        }
+    }
+    json_array_append_new(cats, json_string("history.values"));
+    json_array_append_new(cats, json_string("consents.ip_user_agent"));
+
+    for (size_t i = 0; rc == KT_OK && i < n_ids; i++) {
+        rc = suppress_one(w, k, ids[i].kind, ids[i].value, act->id, now, err);
+    }
+    if (rc == KT_OK) {
+        rc = suppress_one(w, k, "phone", cu.val[PF_PHONE], act->id, now, err);
+    }
+    if (rc == KT_OK) {
+        rc = suppress_one(w, k, "email", cu.val[PF_EMAIL], act->id, now, err);
+    }
+    struct consent_actor who = {"erasure", NULL, o->operator_id, o->key_id, NULL, cu.id};
+    int changed = 0;
+    if (rc == KT_OK) {
+        rc = subs_set(w, ck, NULL, NULL, false, "erasure", &who, now, &changed, err);
+    }
+    if (rc == KT_OK) {
+        rc = close_consents(w, ck, o, now, a, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_due_cancel(w, ck, "erase", now, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_customer_erase(w, ck, now, err);
+    }
+    if (rc == KT_OK) {
+        struct history_entry h = {0,    ck,        now,  "customer",     "erase", NULL,
+                                  NULL, "erasure", NULL, o->operator_id, NULL,    o->reason};
+        rc = store_history_add(w, &h, err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, o->key_id, "erase", cu.id, NULL,
+                         arena_printf(a, "act %s, reason %s", act->id, o->reason), o->request_id,
+                         now, err);
+    }
+    json_t *log = json_array();
+    if (rc == KT_OK) {
+        rc = extract(w, cu.id, a, log, err);
+    }
+    if (rc == KT_OK) {
+        char *c = json_dumps(cats, JSON_COMPACT), *l = json_dumps(log, JSON_COMPACT);
+        act->customer_id = arena_strdup(a, cu.id);
+        act->at = now;
+        act->reason = o->reason;
+        act->categories = arena_strdup(a, c);
+        act->system = o->system;
+        act->key_id = o->key_id;
+        act->operator_id = o->operator_id;
+        act->request_id = o->request_id;
+        act->log_extract = arena_strdup(a, l);
+        act->keep_until = now + ACT_KEEP_MS;
+        free(c);
+        free(l);
+        rc = store_act_insert(w, act, err);
+    }
+    json_decref(cats);
+    json_decref(log);
+    return rc;
+}
+
+/* ---- scheduled work ------------------------------------------------------------------------- */
+
+/* One due erasure in its own transaction; KT_ENOTFOUND when nothing is due. */
+static enum kt_rc one_due(struct store *s, const struct key_secret *k, int64_t now,
+                          const char *system, int *erased, struct kt_err *err)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct store_conn *w;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc != KT_OK) {
+        arena_release(&a);
+        return rc;
+    }
+    struct due_item d;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    rc = store_due_next(w, now, &a, &d, &e2);
+    if (rc != KT_OK) {
+        store_write_rollback(w);
+        arena_release(&a);
+        return rc == KT_ENOTFOUND ? KT_ENOTFOUND : kt_err_copy(err, &e2);
+    }
+    struct erase_opts o = {d.reason, NULL, NULL, NULL, system};
+    struct destruction_act act;
+    rc = privacy_erase(w, k, d.ck, &o, now, &a, &act, &e2);
+    if (rc == KT_ECONFLICT) { /* erased meanwhile by a request */
+        rc = KT_OK;
+    } else if (rc == KT_OK) {
+        (*erased)++;
+        log_info("erased", "act=%s customer=%s reason=%s", act.id, act.customer_id, d.reason);
+    } else {
+        kt_err_copy(err, &e2);
+    }
+    if (rc == KT_OK) {
+        rc = store_due_finish(w, d.seq, now, err);
+    }
+    rc = store_write_end(w, rc, err);
+    arena_release(&a);
+    return rc;
+}
+
+static enum kt_rc retention(struct store *s, const struct key_secret *k, int64_t now,
+                            const char *system, int *erased, struct kt_err *err)
+{
+    for (;;) {
+        struct arena a;
+        arena_init(&a, 0);
+        struct store_conn *w;
+        enum kt_rc rc = store_write_begin(s, &w, err);
+        if (rc != KT_OK) {
+            arena_release(&a);
+            return rc;
+        }
+        struct privacy_settings ps;
+        int64_t *cks = NULL;
+        size_t n = 0;
+        rc = privacy_settings_get(w, &a, &ps, err);
+        if (rc == KT_OK && ps.retention_years > 0) {
+            rc = store_customer_inactive(w, now - ps.retention_years * YEAR_MS, RETENTION_BATCH, &a,
+                                         &cks, &n, err);
+        }
+        struct erase_opts o = {"retention", NULL, NULL, NULL, system};
+        for (size_t i = 0; rc == KT_OK && i < n; i++) {
+            struct destruction_act act;
+            rc = privacy_erase(w, k, cks[i], &o, now, &a, &act, err);
+            *erased += rc == KT_OK;
+        }
+        rc = store_write_end(w, rc, err);
+        arena_release(&a);
+        if (rc != KT_OK || n < RETENTION_BATCH) {
+            return rc;
+        }
+    }
+}
+
+enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
+                           const char *system, int *erased, struct kt_err *err)
+{
+    *erased = 0;
+    enum kt_rc rc;
+    while ((rc = one_due(s, k, now, system, erased, err)) == KT_OK) {
+    }
+    if (rc == KT_ENOTFOUND) {
+        rc = retention(s, k, now, system, erased, err);
+    }
+    if (rc == KT_OK && *erased > 0) {
+        /* The erasures are committed either way; a WAL that could not be cut now is restarted
+         * by the next checkpoints. Said, not failed. */
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        if (store_wipe_wal(s, &e2) != KT_OK) {
+            log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
+        }
+    }
+    return rc;
+}

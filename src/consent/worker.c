@@ -1,0 +1,100 @@
+/*
+ * worker.c - the privacy worker thread of `kartoteka serve`: writes the queued audit entries
+ * every second and runs the due work (erasures after withdrawals, retention) every minute.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "consent/consent.h"
+
+#define FLUSH_MS 1000
+#define DUE_MS   60000
+
+struct privacy_worker {
+    struct store *s;
+    struct key_secret k;
+    const char *system;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop; /* guarded by mu */
+};
+
+static void *run(void *arg)
+{
+    struct privacy_worker *w = arg;
+    pthread_setname_np(pthread_self(), "kt-privacy");
+    int64_t last_due = 0;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += FLUSH_MS / 1000;
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        bool stopping = w->stop;
+        pthread_mutex_unlock(&w->mu);
+        struct kt_err err;
+        kt_err_reset(&err);
+        if (audit_flush(w->s, &err) != KT_OK) {
+            log_warn("audit_flush", "code=%s", err.code);
+        }
+        int64_t mono = clock_mono_ns() / 1000000;
+        if (!stopping && mono - last_due >= DUE_MS) {
+            last_due = mono;
+            int erased = 0;
+            kt_err_reset(&err);
+            if (privacy_run_due(w->s, &w->k, clock_now_ms(), w->system, &erased, &err) != KT_OK) {
+                log_warn("run_due", "code=%s erased=%d", err.code, erased);
+            }
+        }
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+enum kt_rc privacy_worker_start(struct store *s, const struct key_secret *k, const char *system,
+                                struct privacy_worker **out, struct kt_err *err)
+{
+    struct privacy_worker *w = kt_calloc(1, sizeof(*w));
+    w->s = s;
+    w->k = *k;
+    w->system = system;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, run, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+        *out = NULL;
+        return kt_err_set(err, KT_EINTERNAL, "thread", NULL, "cannot start the privacy worker");
+    }
+    *out = w;
+    return KT_OK;
+}
+
+void privacy_worker_stop(struct privacy_worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (audit_flush(w->s, &err) != KT_OK) {
+        log_error("audit_flush", "code=%s at=shutdown", err.code);
+    }
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    sodium_memzero(&w->k, sizeof(w->k));
+    free(w);
+}
