@@ -53,6 +53,43 @@ bool api_clean_kind_valid(const char *kind);
 json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
                            struct arena *a);
 
+/* privacy.c */
+void api_privacy_settings_get(struct http_req *r);
+void api_privacy_settings_put(struct http_req *r);
+void api_documents_put(struct http_req *r);
+void api_documents_list(struct http_req *r);
+void api_documents_get(struct http_req *r);
+void api_consents_get(struct http_req *r);
+void api_consents_post(struct http_req *r);
+void api_consents_evidence(struct http_req *r);
+void api_topics_put(struct http_req *r);
+void api_topics_list(struct http_req *r);
+void api_subs_get(struct http_req *r);
+void api_subs_post(struct http_req *r);
+void api_may_send(struct http_req *r);
+void api_unsub_link(struct http_req *r);
+void api_unsub_page(struct http_req *r);
+void api_unsub_post(struct http_req *r);
+void api_customers_export(struct http_req *r);
+void api_customers_erase(struct http_req *r);
+void api_acts_list(struct http_req *r);
+void api_acts_get(struct http_req *r);
+void api_preq_create(struct http_req *r);
+void api_preq_list(struct http_req *r);
+void api_preq_get(struct http_req *r);
+void api_preq_close(struct http_req *r);
+void api_audit_list(struct http_req *r);
+/* Queues an audit entry for a read of the customer's data by the request's key. */
+void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
+/* The consent state and the subscriptions of a customer as the API shows them (new reference,
+ * NULL with err set on failure). */
+json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                          struct arena *a, struct kt_err *err);
+json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
+                      struct kt_err *err);
+/* customers.c: one history entry as the API shows it. */
+json_t *api_history_json(struct arena *a, const struct history_entry *h);
+
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */
 /* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/num.h"
+#include "consent/consent.h"
 #include "quality/quality.h"
 
 #define IDEM_TTL_MS  (24LL * 3600 * 1000)
@@ -76,6 +77,9 @@ json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struc
                           "attributes", attrs ? attrs : json_object(), "identifiers", idents);
     if (cu->gender_inferred && cu->val[PF_GENDER] != NULL) {
         json_object_set_new(o, "gender_inferred", json_true());
+    }
+    if (cu->erased_at != 0) {
+        json_object_set_new(o, "erased_at", json_string(api_time(a, cu->erased_at)));
     }
     if (n_merged > 0) {
         json_t *m = json_array();
@@ -261,18 +265,75 @@ static struct ident_source peek_source(const json_t *body, struct arena *a)
 
 /* ---- POST /v1/customers ------------------------------------------------------------------ */
 
+/* Sources where the customer fills the form in: consent must come with the data. */
+static bool form_channel(const char *ch)
+{
+    return strcmp(ch, "web") == 0 || strcmp(ch, "app") == 0 || strcmp(ch, "qr_form") == 0 ||
+           strcmp(ch, "tablet") == 0;
+}
+
+/*
+ * The consent rules of an upsert (docs/privacy.md): a form without pd_processing consent is
+ * refused under the strict policy; data of an erased person is refused (and the refusal counted,
+ * so `keep` asks the caller to commit the count) until a form brings new consent.
+ */
+static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
+                               const struct upsert_req *req, const struct consent_input *cin,
+                               size_t n_cin, int64_t now, bool *keep, struct kt_err *err)
+{
+    bool form = form_channel(req->src.channel), pd = consent_grants_pd(cin, n_cin);
+    if (form && !pd) {
+        struct privacy_settings ps;
+        enum kt_rc rc = privacy_settings_get(w, r->arena, &ps, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        if (ps.strict) {
+            return kt_err_set(err, KT_EINVAL, "consent_required", "consents",
+                              "data from a %s form needs the customer's pd_processing consent in "
+                              "the same request; nothing was stored",
+                              req->src.channel);
+        }
+    }
+    const char *which = NULL;
+    enum kt_rc rc = suppress_check(w, &r->app->secret, req, form && pd, now, &which, err);
+    if (rc == KT_OK && which != NULL) {
+        *keep = true;
+        return kt_err_set(err, KT_EINVAL, "suppressed", arena_printf(r->arena, "profile.%s", which),
+                          "this %s belonged to a customer who was erased; it comes back only with "
+                          "new consent given through a form",
+                          which);
+    }
+    return rc;
+}
+
 static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
-                               const struct upsert_req *req, const struct attr_def *defs,
-                               size_t n_defs, int64_t now, int *status, json_t **reply,
+                               const struct upsert_req *req, const struct consent_input *cin,
+                               size_t n_cin, const struct attr_def *defs, size_t n_defs,
+                               int64_t now, bool *keep, int *status, json_t **reply,
                                struct kt_err *err)
 {
     enum kt_rc rc = req->attrs ? recheck_defs(w, req, defs, n_defs, r->arena, err) : KT_OK;
     struct upsert_result res;
     if (rc == KT_OK) {
+        rc = consent_gate(r, w, req, cin, n_cin, now, keep, err);
+    }
+    if (rc == KT_OK) {
         rc = ident_upsert(w, req, now, r->arena, &res, err);
+    }
+    struct consent_actor who = {
+        req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL};
+    if (rc == KT_OK) {
+        who.subject = res.cust.id;
+        rc = n_cin > 0     ? consent_record(w, res.cust.ck, cin, n_cin, &who, now, NULL, err)
+             : res.created ? consent_mark_pending(w, res.cust.ck, &who, now, err)
+                           : KT_OK;
     }
     if (rc != KT_OK) {
         return rc;
+    }
+    if (r->key->scope != SCOPE_COLLECT) {
+        api_audit_read(r, &res.cust, "write");
     }
     if (r->key->scope == SCOPE_COLLECT) {
         *status = 202;
@@ -299,6 +360,8 @@ void api_customers_upsert(struct http_req *r)
     struct attr_def *defs = NULL;
     size_t n_defs = 0;
     struct upsert_req req;
+    struct consent_input *cin = NULL;
+    size_t n_cin = 0;
     if (body == NULL) {
         goto fail;
     }
@@ -318,6 +381,11 @@ void api_customers_upsert(struct http_req *r)
         goto fail;
     }
     req.src.request_id = r->rid;
+    if (consent_decode(json_object_get(body, "consents"), req.src.channel, now, r->arena, &cin,
+                       &n_cin, &err) != KT_OK) {
+        intake_record(&req.src, NULL, true, now);
+        goto fail;
+    }
 
     unsigned char hash[32];
     struct store_conn *w;
@@ -336,13 +404,24 @@ void api_customers_upsert(struct http_req *r)
     }
     int status = 0;
     json_t *reply = NULL;
-    enum kt_rc rc = upsert_write(r, w, &req, defs, n_defs, now, &status, &reply, &err);
+    bool keep = false; /* a refusal whose count is worth committing */
+    enum kt_rc rc =
+        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, &err);
     if (rc == KT_OK && idem != NULL) {
         rc = idem_store(r, w, idem, hash, status, reply, now, &err);
     }
     intake_record(&req.src, &req, rc != KT_OK && err.rc == KT_EINVAL, now);
-    if (rc == KT_OK) {
-        rc = intake_flush(w, false, now, &err);
+    if (rc == KT_OK || keep) {
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        enum kt_rc frc = intake_flush(w, false, now, rc == KT_OK ? &err : &e2);
+        rc = rc == KT_OK ? frc : rc;
+    }
+    if (keep) {
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        store_write_end(w, KT_OK, &e2); /* the refusal's counts; the refusal stands */
+        goto fail;
     }
     rc = store_write_end(w, rc, &err);
     if (rc != KT_OK) {
@@ -389,6 +468,7 @@ static void lookup(struct http_req *r, const char *param, const char *raw, struc
         json_t *view = NULL;
         if (store_customer_get(rd, found.ck, r->arena, &cu, err) == KT_OK) {
             view = api_customer_view(rd, &cu, r->arena, err);
+            api_audit_read(r, &cu, "read");
         }
         if (view == NULL) {
             json_decref(items);
@@ -437,6 +517,7 @@ static void list(struct http_req *r, struct kt_err *err)
             json_decref(items);
             goto fail;
         }
+        api_audit_read(r, &cs[i], "read");
         json_array_append_new(items, v);
     }
     json_t *next = n == (size_t)limit ? json_string(cs[n - 1].id) : json_null();
@@ -502,6 +583,7 @@ void api_customers_get(struct http_req *r)
     json_t *v = NULL;
     if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err)) {
         v = api_customer_view(rd, &cu, r->arena, &err);
+        api_audit_read(r, &cu, "read");
     }
     if (v == NULL) {
         http_reply_error(r, &err);
@@ -555,6 +637,7 @@ void api_customers_patch(struct http_req *r)
         json_decref(view);
         goto fail;
     }
+    api_audit_read(r, &res.cust, "write");
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "customer", view, "warnings", warnings_json(&res)));
     return;
@@ -564,7 +647,7 @@ fail:
 
 /* ---- GET /v1/customers/{id}/history -------------------------------------------------------- */
 
-static json_t *history_json(struct arena *a, const struct history_entry *h)
+json_t *api_history_json(struct arena *a, const struct history_entry *h)
 {
     json_t *src = json_pack("{s:s}", "channel", h->channel);
     if (h->store_id) {
@@ -613,11 +696,12 @@ void api_customers_history(struct http_req *r)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, history_json(r->arena, &hs[i]));
+        json_array_append_new(items, api_history_json(r->arena, &hs[i]));
     }
     json_t *next = n == (size_t)limit
                        ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
                        : json_null();
+    audit_note(r->key->id, "read", cu.id, "history", r->route->pattern, r->rid, clock_now_ms());
     http_reply_json(
         r, 200,
         json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));
@@ -670,6 +754,10 @@ void api_customers_merge(struct http_req *r)
     struct customer cu;
     json_t *view = NULL;
     enum kt_rc rc = ident_merge(w, r->params[0], from, &src, src.observed_at, r->arena, &cu, &err);
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "merge", cu.id, NULL,
+                         arena_printf(r->arena, "merged %s", from), r->rid, src.observed_at, &err);
+    }
     if (rc == KT_OK) {
         view = api_customer_view(w, &cu, r->arena, &err);
         rc = view ? KT_OK : err.rc;

@@ -44,8 +44,9 @@ static json_t *job_json(struct arena *a, const struct import_job *j)
 /* Options from the query string, as the JSON the worker reads. */
 static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *err)
 {
-    static const char *const text[] = {"map", "encoding", "store", "operator"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const text[] = {"map",      "encoding",    "store",
+                                       "operator", "legal_basis", "consent_document"};
+    for (size_t i = 0; i < 6; i++) {
         const char *v = http_req_query(r, text[i]);
         if (v != NULL && strlen(v) > 2000) {
             kt_err_set(err, KT_EINVAL, "bad_parameter", text[i], "'%s' is too long", text[i]);
@@ -110,8 +111,9 @@ static enum kt_rc save_upload(struct http_req *r, const char *path, struct kt_er
 
 void api_imports_create(struct http_req *r)
 {
-    static const char *const allowed[] = {"map",      "delimiter",   "encoding",  "store",
-                                          "operator", "observed_at", "file_name", NULL};
+    static const char *const allowed[] = {
+        "map",       "delimiter",   "encoding",         "store", "operator", "observed_at",
+        "file_name", "legal_basis", "consent_document", NULL};
     struct kt_err err;
     kt_err_reset(&err);
     json_t *opts = api_own(r->arena, json_object());

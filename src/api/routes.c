@@ -30,6 +30,36 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, false, false},
 
+    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS, false, false},
+    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post, ADMIN | POS, true, false},
+    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence, ADMIN, false, false},
+    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS, false, false},
+    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS, true, false},
+    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, false, false},
+    {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, false, false},
+    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, false, false},
+    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, true, false},
+
+    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS, false, false},
+    {HTTP_GET, "/v1/consent-documents/{key}", api_documents_get, ADMIN | POS | COLLECT, false,
+     false},
+    {HTTP_PUT, "/v1/consent-documents/{key}", api_documents_put, ADMIN, true, false},
+    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS, false, false},
+    {HTTP_PUT, "/v1/topics/{key}", api_topics_put, ADMIN, true, false},
+    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN, false, false},
+    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN, true, false},
+    {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN, true, false},
+    {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN, false, false},
+    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN, false, false},
+    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, true, false},
+    {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, false, false},
+    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, false, false},
+    {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, false, false},
+
+    /* The public unsubscribe page: the signed token is the only credential. */
+    {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, false, false},
+    {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, false, false},
+
     {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, false, false},
     {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, false, false},
     {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, true, false},

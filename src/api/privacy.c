@@ -1,0 +1,1612 @@
+/*
+ * privacy.c - consent documents, consents, topics and subscriptions, the customer's rights
+ * (export, erasure, acts of destruction, the requests register), the audit log and the
+ * retailer's privacy settings. The rules live in consent/; this file decodes, calls and replies.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/id.h"
+#include "base/num.h"
+#include "consent/consent.h"
+
+#define DOC_BODY_MAX (256 * 1024)
+#define TEXT_MAX     200
+#define NOTE_MAX     2000
+#define HISTORY_PAGE 1000
+#define SYSTEM_NAME  "Kartoteka " KT_VERSION
+
+/* ---- shared ------------------------------------------------------------------------------ */
+
+static enum kt_rc fail_field(struct kt_err *err, const char *code, const char *field,
+                             const char *msg)
+{
+    return kt_err_set(err, KT_EINVAL, code, field, "%s", msg);
+}
+
+/* The customer of the path (following merges), or 404. */
+static enum kt_rc path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
+                                struct kt_err *err)
+{
+    if (!id_valid(r->params[0], "c_")) {
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+    }
+    return store_customer_get_by_id(c, r->params[0], r->arena, cu, err);
+}
+
+/* An optional short string member; false (err set) when present and not a string of 1..max. */
+static bool opt_str(const json_t *o, const char *name, size_t max, const char *field,
+                    struct arena *a, const char **out, struct kt_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) {
+        return true;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
+        kt_err_set(err, KT_EINVAL, "wrong_type", field, "%s must be a string of 1-%zu bytes", field,
+                   max);
+        return false;
+    }
+    *out = arena_strdup(a, json_string_value(v));
+    return true;
+}
+
+static bool only_members(const json_t *o, const char *const *known, struct arena *a,
+                         struct kt_err *err)
+{
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; known[i] != NULL; i++) {
+            ok = ok || strcmp(key, known[i]) == 0;
+        }
+        if (!ok) {
+            kt_err_set(err, KT_EINVAL, "unknown_field", arena_strdup(a, key), "unknown field '%s'",
+                       key);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "source": {"channel", "store", "operator"} of a consent or subscription change. */
+static bool decode_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
+                         struct kt_err *err)
+{
+    memset(who, 0, sizeof(*who));
+    who->key_id = r->key ? r->key->id : NULL;
+    who->request_id = r->rid;
+    const json_t *s = json_object_get(body, "source");
+    if (s == NULL) {
+        who->source = r->key && r->key->scope == SCOPE_ADMIN ? "admin" : "pos";
+        return true;
+    }
+    static const char *const known[] = {"channel", "store", "operator", NULL};
+    if (!json_is_object(s)) {
+        kt_err_set(err, KT_EINVAL, "wrong_type", "source", "source must be an object");
+        return false;
+    }
+    if (!only_members(s, known, r->arena, err) ||
+        !opt_str(s, "channel", 32, "source.channel", r->arena, &who->source, err) ||
+        !opt_str(s, "store", 64, "source.store", r->arena, &who->store_id, err) ||
+        !opt_str(s, "operator", 64, "source.operator", r->arena, &who->operator_id, err)) {
+        return false;
+    }
+    if (who->source == NULL) {
+        who->source = "admin";
+    }
+    if (strcmp(who->source, "admin") != 0 && !ident_channel_valid(who->source)) {
+        kt_err_set(err, KT_EINVAL, "unknown_channel", "source.channel",
+                   "source.channel is one of admin, pos, web, app, qr_form, tablet, import, "
+                   "call_center, paper");
+        return false;
+    }
+    return true;
+}
+
+static const char *fields_of(const struct customer *cu, struct arena *a)
+{
+    struct buf b;
+    buf_init(&b, 128);
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (cu->val[f] != NULL) {
+            buf_printf(&b, "%s%s", b.len ? "," : "", pf_names[f]);
+        }
+    }
+    buf_printf(&b, "%sidentifiers,attributes", b.len ? "," : "");
+    const char *s = arena_strdup(a, buf_cstr(&b));
+    buf_release(&b);
+    return s;
+}
+
+void api_audit_read(struct http_req *r, const struct customer *cu, const char *action)
+{
+    audit_note(r->key ? r->key->id : NULL, action, cu->id, fields_of(cu, r->arena),
+               r->route->pattern, r->rid, clock_now_ms());
+}
+
+/* ---- settings ------------------------------------------------------------------------------ */
+
+static json_t *settings_json(const struct privacy_settings *s)
+{
+    json_t *o =
+        json_pack("{s:s, s:i, s:i}", "consent_policy", s->strict ? "strict" : "pending",
+                  "erase_delay_days", s->erase_delay_days, "retention_years", s->retention_years);
+    json_object_set_new(o, "public_url",
+                        s->public_url && s->public_url[0] ? json_string(s->public_url)
+                                                          : json_null());
+    return o;
+}
+
+void api_privacy_settings_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct privacy_settings s;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        privacy_settings_get(rd, r->arena, &s, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, settings_json(&s));
+}
+
+void api_privacy_settings_put(struct http_req *r)
+{
+    static const char *const known[] = {"consent_policy", "erase_delay_days", "retention_years",
+                                        "public_url", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct store_conn *w;
+    struct privacy_settings s;
+    if (body == NULL || !only_members(body, known, r->arena, &err)) {
+        goto fail;
+    }
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = privacy_settings_get(w, r->arena, &s, &err);
+    const json_t *v;
+    if (rc == KT_OK && (v = json_object_get(body, "consent_policy")) != NULL) {
+        const char *p = json_string_value(v);
+        if (p == NULL || (strcmp(p, "strict") != 0 && strcmp(p, "pending") != 0)) {
+            rc = fail_field(&err, "bad_value", "consent_policy",
+                            "consent_policy is strict (forms without consent are refused) or "
+                            "pending (stored, marked consent_pending)");
+        } else {
+            s.strict = strcmp(p, "strict") == 0;
+        }
+    }
+    if (rc == KT_OK && (v = json_object_get(body, "erase_delay_days")) != NULL) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 30) {
+            rc = fail_field(&err, "bad_value", "erase_delay_days",
+                            "erase_delay_days is 0 to 30: the law allows 30 days at most");
+        } else {
+            s.erase_delay_days = (int)json_integer_value(v);
+        }
+    }
+    if (rc == KT_OK && (v = json_object_get(body, "retention_years")) != NULL) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 50) {
+            rc = fail_field(&err, "bad_value", "retention_years",
+                            "retention_years is 0 (off) to 50");
+        } else {
+            s.retention_years = (int)json_integer_value(v);
+        }
+    }
+    if (rc == KT_OK && json_object_get(body, "public_url") != NULL) {
+        const char *u = json_string_value(json_object_get(body, "public_url"));
+        if (u == NULL || strlen(u) > 200 ||
+            (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)) {
+            rc = fail_field(&err, "bad_value", "public_url",
+                            "public_url is the http(s) address the public pages are served at");
+        } else {
+            s.public_url = u;
+        }
+    }
+    if (rc == KT_OK) {
+        rc = privacy_settings_put(w, &s, &err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "settings", NULL, NULL, "privacy settings", r->rid,
+                         clock_now_ms(), &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, 200, settings_json(&s));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- documents ----------------------------------------------------------------------------- */
+
+static json_t *doc_json(struct arena *a, const struct consent_doc *d, bool with_body)
+{
+    json_t *o = json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "key", d->key, "version", (json_int_t)d->version,
+        "ref", arena_printf(a, "%s@%lld", d->key, (long long)d->version), "purpose", d->purpose,
+        "title", d->title, "sha256", d->sha256, "reconsent", d->reconsent);
+    json_object_set_new(o, "term_days", d->term_days ? json_integer(d->term_days) : json_null());
+    json_object_set_new(o, "published_at", json_string(api_time(a, d->published_at)));
+    if (with_body) {
+        json_object_set_new(o, "body", json_string(d->body));
+    }
+    return o;
+}
+
+void api_documents_put(struct http_req *r)
+{
+    static const char *const known[] = {"purpose", "title", "body", "term_days", "reconsent", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct consent_doc d;
+    memset(&d, 0, sizeof(d));
+    struct store_conn *w;
+    if (body == NULL || !only_members(body, known, r->arena, &err)) {
+        goto fail;
+    }
+    d.key = r->params[0];
+    if (!consent_key_valid(d.key)) {
+        fail_field(&err, "bad_key", "key", "a document key is 1-40 of a-z, 0-9, '_' and '-'");
+        goto fail;
+    }
+    d.purpose = json_string_value(json_object_get(body, "purpose"));
+    if (!consent_purpose_valid(d.purpose)) {
+        fail_field(&err, "unknown_purpose", "purpose",
+                   "purpose is one of pd_processing, ads, third_party_transfer, distribution");
+        goto fail;
+    }
+    if (!opt_str(body, "title", TEXT_MAX, "title", r->arena, &d.title, &err) ||
+        !opt_str(body, "body", DOC_BODY_MAX, "body", r->arena, &d.body, &err)) {
+        goto fail;
+    }
+    if (d.title == NULL || d.body == NULL) {
+        fail_field(&err, "missing_field", d.title ? "body" : "title",
+                   "a document has a title and the body text the customer agrees to");
+        goto fail;
+    }
+    const json_t *t = json_object_get(body, "term_days");
+    if (t != NULL && !json_is_null(t)) {
+        if (!json_is_integer(t) || json_integer_value(t) < 1 || json_integer_value(t) > 36500) {
+            fail_field(&err, "bad_value", "term_days", "term_days is 1 to 36500, or null");
+            goto fail;
+        }
+        d.term_days = json_integer_value(t);
+    }
+    const json_t *rc_ = json_object_get(body, "reconsent");
+    if (rc_ != NULL && !json_is_boolean(rc_)) {
+        fail_field(&err, "wrong_type", "reconsent", "reconsent is true or false");
+        goto fail;
+    }
+    d.reconsent = json_is_true(rc_);
+    int64_t now = clock_now_ms();
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = consent_doc_publish(w, &d, now, r->arena, &err);
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "document", NULL, NULL,
+                         arena_printf(r->arena, "publish %s@%lld", d.key, (long long)d.version),
+                         r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, 201, doc_json(r->arena, &d, false));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_documents_list(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct consent_doc *d;
+    size_t n;
+    if (http_req_reader(r, &rd, &err) != KT_OK || store_doc_list(rd, r->arena, &d, &n, &err)) {
+        http_reply_error(r, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, doc_json(r->arena, &d[i], false));
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_documents_get(struct http_req *r)
+{
+    static const char *const allowed[] = {"version", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct consent_doc d;
+    int64_t version = 0;
+    const char *v = http_req_query(r, "version");
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        goto fail;
+    }
+    if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, &version)) {
+        fail_field(&err, "bad_parameter", "version", "version is a number from 1");
+        err.status = 400;
+        goto fail;
+    }
+    if (!consent_key_valid(r->params[0])) {
+        kt_err_set(&err, KT_ENOTFOUND, "document_not_found", "key", "document not found");
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_doc_get(rd, r->params[0], version, r->arena, &d, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, 200, doc_json(r->arena, &d, true));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- consents ------------------------------------------------------------------------------ */
+
+static json_t *event_json(struct arena *a, const struct consent_event *e)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "purpose", e->purpose, "action", e->action,
+                          "at", api_time(a, e->at), "recorded_at", api_time(a, e->recorded_at),
+                          "source", e->source);
+    if (e->channel[0]) {
+        json_object_set_new(o, "channel", json_string(e->channel));
+    }
+    if (e->doc_key) {
+        json_object_set_new(o, "document",
+                            json_pack("{s:s, s:I, s:s}", "key", e->doc_key, "version",
+                                      (json_int_t)e->doc_version, "sha256", e->doc_sha256));
+    }
+    if (e->expires_at) {
+        json_object_set_new(o, "expires_at", json_string(api_time(a, e->expires_at)));
+    }
+    json_t *ev = json_object();
+    const char *names[] = {"store",       "operator", "form_id",    "otp_id", "paper_form",
+                           "legal_basis", "ip",       "user_agent", "key",    "request_id"};
+    const char *vals[] = {e->store_id,    e->operator_id, e->form_id,    e->otp_id, e->paper_form,
+                          e->legal_basis, e->ip,          e->user_agent, e->key_id, e->request_id};
+    for (size_t i = 0; i < 10; i++) {
+        if (vals[i] != NULL) {
+            json_object_set_new(ev, names[i], json_string(vals[i]));
+        }
+    }
+    json_object_set_new(o, "evidence", ev);
+    return o;
+}
+
+json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                          struct arena *a, struct kt_err *err)
+{
+    struct consent_state *s;
+    size_t n;
+    if (consent_states(c, cu->ck, now, a, &s, &n, err) != KT_OK) {
+        return NULL;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:s, s:s}", "purpose", s[i].purpose, "state", s[i].state);
+        if (s[i].channel[0]) {
+            json_object_set_new(o, "channel", json_string(s[i].channel));
+        }
+        if (s[i].last) {
+            json_object_set_new(o, "since", json_string(api_time(a, s[i].last->at)));
+            if (s[i].last->doc_key) {
+                json_object_set_new(o, "document",
+                                    json_string(arena_printf(a, "%s@%lld", s[i].last->doc_key,
+                                                             (long long)s[i].last->doc_version)));
+            }
+        }
+        if (s[i].expires_at) {
+            json_object_set_new(o, "expires_at", json_string(api_time(a, s[i].expires_at)));
+        }
+        json_array_append_new(items, o);
+    }
+    const struct consent_state *pd = consent_find(s, n, "pd_processing", "");
+    return json_pack("{s:s, s:b, s:o}", "customer_id", cu->id, "consent_pending",
+                     strcmp(pd->state, "pending") == 0, "items", items);
+}
+
+void api_consents_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    json_t *o = NULL;
+    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err) == KT_OK) {
+        o = api_consents_json(rd, &cu, clock_now_ms(), r->arena, &err);
+    }
+    if (o == NULL) {
+        http_reply_error(r, &err);
+        return;
+    }
+    audit_note(r->key->id, "read", cu.id, "consents", r->route->pattern, r->rid, clock_now_ms());
+    http_reply_json(r, 200, o);
+}
+
+void api_consents_post(struct http_req *r)
+{
+    static const char *const known[] = {"source", "consents", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct consent_actor who;
+    struct consent_input *in = NULL;
+    size_t n = 0;
+    struct store_conn *w;
+    struct customer cu;
+    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+        !decode_actor(r, body, &who, &err)) {
+        goto fail;
+    }
+    if (json_object_get(body, "consents") == NULL) {
+        fail_field(&err, "missing_field", "consents", "consents lists the decisions to record");
+        goto fail;
+    }
+    if (consent_decode(json_object_get(body, "consents"), who.source, now, r->arena, &in, &n,
+                       &err) != KT_OK) {
+        goto fail;
+    }
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    int64_t due = 0;
+    json_t *o = NULL;
+    enum kt_rc rc = path_customer(r, w, &cu, &err);
+    if (rc == KT_OK && cu.erased_at != 0) {
+        rc = kt_err_set(&err, KT_ECONFLICT, "customer_erased", "id",
+                        "the customer was erased; a new consent comes with a new profile");
+        err.status = 410;
+    }
+    who.subject = cu.id;
+    if (rc == KT_OK) {
+        rc = consent_record(w, cu.ck, in, n, &who, now, &due, &err);
+    }
+    if (rc == KT_OK) {
+        o = api_consents_json(w, &cu, now, r->arena, &err);
+        rc = o ? KT_OK : err.rc;
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        json_decref(o);
+        goto fail;
+    }
+    if (due) {
+        json_object_set_new(o, "erasure_due_at", json_string(api_time(r->arena, due)));
+    }
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_consents_evidence(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    struct consent_event *ev;
+    struct consent_doc *docs;
+    size_t n, n_docs;
+    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK ||
+        store_consent_list(rd, cu.ck, r->arena, &ev, &n, &err) != KT_OK ||
+        store_doc_list(rd, r->arena, &docs, &n_docs, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    json_t *events = json_array(), *used = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(events, event_json(r->arena, &ev[i]));
+    }
+    /* The text of every document version the events name, with its hash. */
+    for (size_t d = 0; d < n_docs; d++) {
+        bool named = false;
+        for (size_t i = 0; i < n && !named; i++) {
+            named = ev[i].doc_key && strcmp(ev[i].doc_key, docs[d].key) == 0 &&
+                    ev[i].doc_version == docs[d].version;
+        }
+        if (named) {
+            json_array_append_new(used, doc_json(r->arena, &docs[d], true));
+        }
+    }
+    json_t *state = api_consents_json(rd, &cu, clock_now_ms(), r->arena, &err);
+    if (state == NULL) {
+        json_decref(events);
+        json_decref(used);
+        http_reply_error(r, &err);
+        return;
+    }
+    audit_note(r->key->id, "evidence", cu.id, "consents", r->route->pattern, r->rid,
+               clock_now_ms());
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "customer_id", cu.id,
+                              "generated_at", api_time(r->arena, clock_now_ms()), "system",
+                              SYSTEM_NAME, "state", json_object_get(state, "items"), "events",
+                              events, "documents", used));
+    json_decref(state);
+}
+
+/* ---- topics and subscriptions -------------------------------------------------------------- */
+
+static json_t *topic_json(struct arena *a, const struct topic *t)
+{
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s}", "key", t->key, "title", t->title, "channels",
+                          json_loads(t->channels, 0, NULL), "created_at",
+                          api_time(a, t->created_at), "updated_at", api_time(a, t->updated_at));
+    json_object_set_new(o, "description",
+                        t->description ? json_string(t->description) : json_null());
+    return o;
+}
+
+void api_topics_put(struct http_req *r)
+{
+    static const char *const known[] = {"title", "description", "channels", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct topic t;
+    memset(&t, 0, sizeof(t));
+    struct store_conn *w;
+    if (body == NULL || !only_members(body, known, r->arena, &err)) {
+        goto fail;
+    }
+    t.key = r->params[0];
+    if (!consent_key_valid(t.key)) {
+        fail_field(&err, "bad_key", "key", "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
+        goto fail;
+    }
+    if (!opt_str(body, "title", TEXT_MAX, "title", r->arena, &t.title, &err) ||
+        !opt_str(body, "description", NOTE_MAX, "description", r->arena, &t.description, &err)) {
+        goto fail;
+    }
+    if (t.title == NULL) {
+        fail_field(&err, "missing_field", "title", "a topic has a title the customer sees");
+        goto fail;
+    }
+    const json_t *ch = json_object_get(body, "channels");
+    if (!json_is_array(ch) || json_array_size(ch) == 0) {
+        fail_field(&err, "missing_field", "channels",
+                   "channels lists the ads channels the topic is sent by: sms, email, push, "
+                   "messenger, phone_call");
+        goto fail;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(ch, i, v)
+    {
+        if (!ads_channel_valid(json_string_value(v))) {
+            kt_err_set(&err, KT_EINVAL, "unknown_channel",
+                       arena_printf(r->arena, "channels[%zu]", i),
+                       "channels are sms, email, push, messenger, phone_call");
+            goto fail;
+        }
+    }
+    char *chs = json_dumps(ch, JSON_COMPACT);
+    t.channels = arena_strdup(r->arena, chs);
+    free(chs);
+    t.created_at = t.updated_at = clock_now_ms();
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = store_topic_put(w, &t, &err);
+    struct topic *all;
+    size_t n = 0;
+    if (rc == KT_OK) {
+        rc = store_topic_list(w, r->arena, &all, &n, &err);
+    }
+    json_t *o = NULL;
+    for (size_t k = 0; rc == KT_OK && k < n; k++) {
+        if (strcmp(all[k].key, t.key) == 0) {
+            o = topic_json(r->arena, &all[k]);
+        }
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        json_decref(o);
+        goto fail;
+    }
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_topics_list(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct topic *t;
+    size_t n;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_topic_list(rd, r->arena, &t, &n, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, topic_json(r->arena, &t[i]));
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
+                      struct kt_err *err)
+{
+    struct sub_state *s;
+    size_t n;
+    if (subs_states(c, cu->ck, now, a, &s, &n, err) != KT_OK) {
+        return NULL;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:s, s:s, s:b, s:b}", "topic", s[i].topic, "channel", s[i].channel,
+                              "subscribed", s[i].subscribed, "active", s[i].active);
+        if (s[i].inactive) {
+            json_object_set_new(o, "inactive_because", json_string(s[i].inactive));
+        }
+        if (s[i].at) {
+            json_object_set_new(o, "since", json_string(api_time(a, s[i].at)));
+        }
+        json_array_append_new(items, o);
+    }
+    return json_pack("{s:s, s:o}", "customer_id", cu->id, "items", items);
+}
+
+void api_subs_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    json_t *o = NULL;
+    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err) == KT_OK) {
+        o = api_subs_json(rd, &cu, clock_now_ms(), r->arena, &err);
+    }
+    if (o == NULL) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, o);
+}
+
+void api_subs_post(struct http_req *r)
+{
+    static const char *const known[] = {"source", "topic", "channel", "subscribed", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct consent_actor who;
+    const char *topic, *channel;
+    struct store_conn *w;
+    struct customer cu;
+    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+        !decode_actor(r, body, &who, &err) ||
+        !opt_str(body, "topic", 40, "topic", r->arena, &topic, &err) ||
+        !opt_str(body, "channel", 16, "channel", r->arena, &channel, &err)) {
+        goto fail;
+    }
+    const json_t *sub = json_object_get(body, "subscribed");
+    if (!json_is_boolean(sub)) {
+        fail_field(&err, sub ? "wrong_type" : "missing_field", "subscribed",
+                   "subscribed is true or false");
+        goto fail;
+    }
+    if (channel != NULL && !ads_channel_valid(channel)) {
+        fail_field(&err, "unknown_channel", "channel",
+                   "channel is sms, email, push, messenger or phone_call");
+        goto fail;
+    }
+    if (json_is_true(sub) && (topic == NULL || channel == NULL)) {
+        fail_field(&err, "missing_field", topic ? "channel" : "topic",
+                   "a subscription names one topic and one channel; unsubscribing may name "
+                   "neither (everything)");
+        goto fail;
+    }
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    int changed = 0;
+    json_t *o = NULL;
+    enum kt_rc rc = path_customer(r, w, &cu, &err);
+    who.subject = cu.id;
+    if (rc == KT_OK) {
+        rc =
+            subs_set(w, cu.ck, topic, channel, json_is_true(sub), "api", &who, now, &changed, &err);
+    }
+    if (rc == KT_OK) {
+        o = api_subs_json(w, &cu, now, r->arena, &err);
+        rc = o ? KT_OK : err.rc;
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        json_decref(o);
+        goto fail;
+    }
+    json_object_set_new(o, "changed", json_integer(changed));
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_may_send(struct http_req *r)
+{
+    static const char *const allowed[] = {"channel", "topic", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    const char *channel = http_req_query(r, "channel"), *topic = http_req_query(r, "topic");
+    struct store_conn *rd;
+    struct customer cu;
+    const char *reason = NULL;
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        goto fail;
+    }
+    if (!ads_channel_valid(channel) || topic == NULL || !consent_key_valid(topic)) {
+        fail_field(&err, "bad_parameter", ads_channel_valid(channel) ? "topic" : "channel",
+                   "name the channel (sms, email, push, messenger, phone_call) and the topic");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK ||
+        consent_may_send(rd, &cu, channel, topic, clock_now_ms(), r->arena, &reason, &err) !=
+            KT_OK) {
+        goto fail;
+    }
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "customer_id", cu.id, "channel", channel, "topic",
+                          topic, "allowed", reason == NULL);
+    if (reason) {
+        json_object_set_new(o, "reason", json_string(reason));
+    }
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_unsub_link(struct http_req *r)
+{
+    static const char *const allowed[] = {"channel", "topic", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    const char *channel = http_req_query(r, "channel"), *topic = http_req_query(r, "topic");
+    struct store_conn *rd;
+    struct customer cu;
+    struct privacy_settings s;
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        goto fail;
+    }
+    if ((channel && !ads_channel_valid(channel)) || (topic && !consent_key_valid(topic))) {
+        fail_field(&err, "bad_parameter",
+                   channel && !ads_channel_valid(channel) ? "channel" : "topic",
+                   "channel is sms, email, push, messenger or phone_call; topic a topic key");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK ||
+        privacy_settings_get(rd, r->arena, &s, &err) != KT_OK) {
+        goto fail;
+    }
+    const char *tok = subs_token(&r->app->secret, cu.id, topic, channel, r->arena);
+    json_t *o = json_pack("{s:s, s:s}", "token", tok, "path", arena_printf(r->arena, "/u/%s", tok));
+    if (s.public_url && s.public_url[0]) {
+        json_object_set_new(o, "url",
+                            json_string(arena_printf(r->arena, "%s/u/%s", s.public_url, tok)));
+    }
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- the public unsubscribe page ---------------------------------------------------------- */
+
+static void html_escape(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            buf_puts(b, "&amp;");
+            break;
+        case '<':
+            buf_puts(b, "&lt;");
+            break;
+        case '>':
+            buf_puts(b, "&gt;");
+            break;
+        case '"':
+            buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            buf_puts(b, "&#39;");
+            break;
+        default:
+            buf_putc(b, *s);
+        }
+    }
+}
+
+static const char page_head[] =
+    "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<meta name=\"robots\" content=\"noindex\"><title>Подписки</title>"
+    "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}"
+    "li{margin:.5rem 0}button{margin-left:.5rem}</style></head><body>";
+
+static void page_reply(struct http_req *r, int status, struct buf *b)
+{
+    buf_puts(b, "</body></html>");
+    http_reply_text(r, status, "text/html; charset=utf-8", buf_cstr(b), b->len);
+    buf_release(b);
+}
+
+static void page_invalid(struct http_req *r)
+{
+    struct buf b;
+    buf_init(&b, 1024);
+    buf_puts(&b, page_head);
+    buf_puts(&b, "<h1>Ссылка недействительна</h1><p>Эта ссылка для отписки повреждена или не "
+                 "наша. Откройте ссылку из последнего письма или сообщения.</p>");
+    page_reply(r, 404, &b);
+}
+
+static const char *topic_title(const struct topic *t, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(t[i].key, key) == 0) {
+            return t[i].title;
+        }
+    }
+    return key;
+}
+
+static void page_show(struct http_req *r, struct store_conn *c, const struct customer *cu,
+                      const char *note)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct sub_state *s;
+    struct topic *t;
+    size_t n, n_t;
+    if (subs_states(c, cu->ck, clock_now_ms(), r->arena, &s, &n, &err) != KT_OK ||
+        store_topic_list(c, r->arena, &t, &n_t, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    struct buf b;
+    buf_init(&b, 4096);
+    buf_puts(&b, page_head);
+    buf_puts(&b, "<h1>Ваши подписки</h1>");
+    if (note) {
+        buf_puts(&b, "<p role=\"status\"><strong>");
+        html_escape(&b, note);
+        buf_puts(&b, "</strong></p>");
+    }
+    buf_puts(&b, "<ul>");
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&b, "<li>");
+        html_escape(&b, topic_title(t, n_t, s[i].topic));
+        buf_puts(&b, " — ");
+        html_escape(&b, s[i].channel);
+        buf_puts(&b, s[i].subscribed ? ": подписка включена" : ": выключено");
+        if (s[i].subscribed) {
+            any = true;
+            buf_puts(&b, "<form method=\"post\" style=\"display:inline\">"
+                         "<input type=\"hidden\" name=\"topic\" value=\"");
+            html_escape(&b, s[i].topic);
+            buf_puts(&b, "\"><input type=\"hidden\" name=\"channel\" value=\"");
+            html_escape(&b, s[i].channel);
+            buf_puts(&b, "\"><button type=\"submit\">Отписаться</button></form>");
+        }
+        buf_puts(&b, "</li>");
+    }
+    buf_puts(&b, "</ul>");
+    if (any) {
+        buf_puts(&b, "<form method=\"post\"><input type=\"hidden\" name=\"all\" value=\"1\">"
+                     "<button type=\"submit\">Отписаться от всего</button></form>");
+    } else {
+        buf_puts(&b, "<p>Рассылок вам не отправляется.</p>");
+    }
+    page_reply(r, 200, &b);
+}
+
+/* The token of the path; replies itself (404 page) and returns false when it is not valid. */
+static bool page_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
+                          const char **topic, const char **channel)
+{
+    const char *id;
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (!subs_token_check(&r->app->secret, r->params[0], r->arena, &id, topic, channel) ||
+        !id_valid(id, "c_") || store_customer_get_by_id(c, id, r->arena, cu, &err) != KT_OK) {
+        page_invalid(r);
+        return false;
+    }
+    return true;
+}
+
+void api_unsub_page(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    const char *topic, *channel;
+    if (http_req_reader(r, &rd, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    if (page_customer(r, rd, &cu, &topic, &channel)) {
+        page_show(r, rd, &cu, NULL);
+    }
+}
+
+/* A value of an application/x-www-form-urlencoded body (only the plain characters a form of
+ * this page sends are expected; anything else does not match). */
+static const char *form_value(struct http_req *r, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = r->body;
+    while (p && *p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            return arena_strndup(r->arena, p + nl + 1, len - nl - 1);
+        }
+        p = amp ? amp + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* The page again, asking to choose (the form sent something this page never offers). */
+static void page_retry(struct http_req *r, const struct customer *cu)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    if (http_req_reader(r, &rd, &err) == KT_OK) {
+        page_show(r, rd, cu, "Не удалось понять, от чего отписаться. Выберите ниже.");
+    } else {
+        http_reply_error(r, &err);
+    }
+}
+
+void api_unsub_post(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    struct customer cu;
+    const char *t_topic, *t_channel;
+    int64_t now = clock_now_ms();
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    if (!page_customer(r, w, &cu, &t_topic, &t_channel)) {
+        store_write_rollback(w);
+        return;
+    }
+    /* RFC 8058: "List-Unsubscribe=One-Click" stops what the token names (all when nothing). */
+    bool one_click = form_value(r, "List-Unsubscribe") != NULL;
+    const char *topic = t_topic, *channel = t_channel;
+    if (!one_click && form_value(r, "all") == NULL) {
+        topic = form_value(r, "topic");
+        channel = form_value(r, "channel");
+        if (topic == NULL || !consent_key_valid(topic) || !ads_channel_valid(channel)) {
+            store_write_rollback(w);
+            page_retry(r, &cu);
+            return;
+        }
+    } else if (!one_click) {
+        topic = NULL;
+        channel = NULL;
+    }
+    struct consent_actor who = {"web", NULL, NULL, NULL, r->rid, cu.id};
+    int changed = 0;
+    enum kt_rc rc = cu.erased_at ? KT_OK
+                                 : subs_set(w, cu.ck, topic, channel, false,
+                                            one_click ? "one_click" : "unsubscribe_page", &who, now,
+                                            &changed, &err);
+    if (rc == KT_EINVAL) { /* a topic that is gone: show the page again */
+        store_write_rollback(w);
+        page_retry(r, &cu);
+        return;
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, NULL, "unsubscribe", cu.id, NULL,
+                         arena_printf(r->arena, "%s %s:%s", one_click ? "one_click" : "page",
+                                      topic ? topic : "*", channel ? channel : "*"),
+                         r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    if (one_click) {
+        http_reply_text(r, 200, "text/plain; charset=utf-8", "unsubscribed\n", 13);
+        return;
+    }
+    struct store_conn *rd;
+    if (http_req_reader(r, &rd, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    page_show(r, rd, &cu, "Готово: вы отписаны.");
+}
+
+/* ---- export -------------------------------------------------------------------------------- */
+
+static json_t *purposes_json(void)
+{
+    return json_pack(
+        "[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "purpose",
+        "pd_processing", "what",
+        "the loyalty programme: identifying the customer, points, "
+        "purchase history",
+        "retention",
+        "until consent is withdrawn (erased within the "
+        "retailer's delay, at most 30 days) or the retention period without activity ends",
+        "purpose", "ads", "what",
+        "advertising messages by the channels consented to (38-FZ "
+        "art. 18)",
+        "retention", "until withdrawn; withdrawal stops messages at once", "purpose",
+        "third_party_transfer", "what",
+        "transfer to the third parties named in the "
+        "document",
+        "retention", "until withdrawn", "purpose", "distribution", "what",
+        "making data public (152-FZ art. 10.1)", "retention", "until withdrawn");
+}
+
+void api_customers_export(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    int64_t now = clock_now_ms();
+    json_t *view = NULL, *consents = NULL, *subs = NULL, *history = json_array();
+    json_t *events = json_array();
+    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK) {
+        goto fail;
+    }
+    view = api_customer_view(rd, &cu, r->arena, &err);
+    consents = view ? api_consents_json(rd, &cu, now, r->arena, &err) : NULL;
+    subs = consents ? api_subs_json(rd, &cu, now, r->arena, &err) : NULL;
+    if (subs == NULL) {
+        goto fail;
+    }
+    int64_t after = 0;
+    for (;;) {
+        struct history_entry *h;
+        size_t n;
+        if (store_history_list(rd, cu.ck, after, HISTORY_PAGE, r->arena, &h, &n, &err) != KT_OK) {
+            goto fail;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_array_append_new(history, api_history_json(r->arena, &h[i]));
+        }
+        if (n < HISTORY_PAGE) {
+            break;
+        }
+        after = h[n - 1].seq;
+    }
+    struct consent_event *ev;
+    size_t n_ev;
+    if (store_consent_list(rd, cu.ck, r->arena, &ev, &n_ev, &err) != KT_OK) {
+        goto fail;
+    }
+    for (size_t i = 0; i < n_ev; i++) {
+        json_array_append_new(events, event_json(r->arena, &ev[i]));
+    }
+    json_object_set_new(consents, "events", events);
+    events = NULL;
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "customer_id",
+                            cu.id, "generated_at", api_time(r->arena, now), "controller_system",
+                            SYSTEM_NAME, "customer", view, "history", history, "consents", consents,
+                            "subscriptions", subs, "purposes", purposes_json(), "sources", "where",
+                            "every value's source (channel, store, operator) "
+                            "is in history[].source",
+                            "not_yet_kept",
+                            "purchases, points, events, segments and "
+                            "messages are not kept by this version");
+    audit_note(r->key->id, "export", cu.id, fields_of(&cu, r->arena), r->route->pattern, r->rid,
+               now);
+    http_reply_json(r, 200, doc);
+    return;
+fail:
+    json_decref(view);
+    json_decref(consents);
+    json_decref(subs);
+    json_decref(history);
+    json_decref(events);
+    http_reply_error(r, &err);
+}
+
+/* ---- erasure and acts ---------------------------------------------------------------------- */
+
+static json_t *act_json(struct arena *a, const struct destruction_act *x)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s}", "id", x->id, "customer_id",
+                  x->customer_id, "at", api_time(a, x->at), "reason", x->reason, "categories",
+                  json_loads(x->categories, 0, NULL), "system", x->system, "log_extract",
+                  json_loads(x->log_extract, 0, NULL), "keep_until", api_time(a, x->keep_until));
+    const char *names[] = {"key", "operator", "request_id"};
+    const char *vals[] = {x->key_id, x->operator_id, x->request_id};
+    for (size_t i = 0; i < 3; i++) {
+        json_object_set_new(o, names[i], vals[i] ? json_string(vals[i]) : json_null());
+    }
+    return o;
+}
+
+void api_customers_erase(struct http_req *r)
+{
+    static const char *const known[] = {"reason", "operator", "request_id", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct erase_opts o = {"request", r->key->id, NULL, NULL, SYSTEM_NAME};
+    struct store_conn *w;
+    struct customer cu;
+    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+        !opt_str(body, "operator", 64, "operator", r->arena, &o.operator_id, &err) ||
+        !opt_str(body, "request_id", 40, "request_id", r->arena, &o.request_id, &err)) {
+        goto fail;
+    }
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    if (reason != NULL) {
+        static const char *const reasons[] = {"request", "withdrawal", "retention", "unlawful"};
+        bool ok = false;
+        for (size_t i = 0; i < 4; i++) {
+            ok = ok || strcmp(reason, reasons[i]) == 0;
+        }
+        if (!ok) {
+            fail_field(&err, "bad_value", "reason",
+                       "reason is request, withdrawal, retention or unlawful");
+            goto fail;
+        }
+        o.reason = reason;
+    }
+    if (o.request_id != NULL && !id_valid(o.request_id, "r_")) {
+        fail_field(&err, "bad_value", "request_id", "request_id names a privacy request (r_...)");
+        goto fail;
+    }
+    int64_t now = clock_now_ms();
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    struct destruction_act act;
+    enum kt_rc rc = path_customer(r, w, &cu, &err);
+    if (rc == KT_OK) {
+        rc = privacy_erase(w, &r->app->secret, cu.ck, &o, now, r->arena, &act, &err);
+    }
+    if (rc == KT_OK && o.request_id != NULL) {
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        enum kt_rc prc = store_preq_close(
+            w, o.request_id, "done", arena_printf(r->arena, "erased, act %s", act.id), now, &e2);
+        rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(&err, &e2);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    /* The WAL holds page images from before the erasure: copy and truncate it now. */
+    struct kt_err e3;
+    kt_err_reset(&e3);
+    bool wiped = store_wipe_wal(r->app->store, &e3) == KT_OK;
+    json_t *reply = json_pack("{s:o, s:b}", "act", act_json(r->arena, &act), "wal_wiped", wiped);
+    http_reply_json(r, 200, reply);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+static void act_text(struct http_req *r, const struct destruction_act *x)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    buf_printf(&b, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ № %s\n\n", x->id);
+    buf_printf(&b, "Дата и время уничтожения (UTC): %s\n", api_time(r->arena, x->at));
+    buf_printf(&b, "Информационная система: %s\n", x->system);
+    buf_printf(&b, "Субъект персональных данных: клиент %s\n", x->customer_id);
+    buf_printf(&b, "Основание: %s\n", x->reason);
+    if (x->request_id) {
+        buf_printf(&b, "Обращение субъекта: %s\n", x->request_id);
+    }
+    buf_printf(&b, "Уничтожил: ключ API %s%s%s\n", x->key_id ? x->key_id : "— (фоновая задача)",
+               x->operator_id ? ", оператор " : "", x->operator_id ? x->operator_id : "");
+    buf_puts(&b, "Категории уничтоженных данных:\n");
+    json_t *c = json_loads(x->categories, 0, NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(c, i, v)
+    {
+        buf_printf(&b, "  - %s\n", json_string_value(v));
+    }
+    json_decref(c);
+    buf_puts(&b, "Способ: обезличивание записи и удаление значений в базе данных с "
+                 "затиранием освобождённого места (SQLite secure_delete) и очисткой журнала "
+                 "WAL.\n\nВыгрузка из журнала событий (audit), без персональных данных:\n");
+    json_t *l = json_loads(x->log_extract, 0, NULL);
+    json_array_foreach(l, i, v)
+    {
+        const char *k = json_string_value(json_object_get(v, "key"));
+        const char *d = json_string_value(json_object_get(v, "detail"));
+        buf_printf(&b, "  %s  %-9s  %s  %s\n", json_string_value(json_object_get(v, "at")),
+                   json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");
+    }
+    json_decref(l);
+    buf_printf(&b, "\nХранить до: %s\n", api_time(r->arena, x->keep_until));
+    http_reply_text(r, 200, "text/plain; charset=utf-8", buf_cstr(&b), b.len);
+    buf_release(&b);
+}
+
+void api_acts_get(struct http_req *r)
+{
+    static const char *const allowed[] = {"format", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct destruction_act x;
+    const char *fmt = http_req_query(r, "format");
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        goto fail;
+    }
+    if (fmt && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
+        fail_field(&err, "bad_parameter", "format", "format is json or text");
+        err.status = 400;
+        goto fail;
+    }
+    if (!id_valid(r->params[0], "a_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "act_not_found", "id", "act not found");
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_act_get(rd, r->params[0], r->arena, &x, &err) != KT_OK) {
+        goto fail;
+    }
+    if (fmt && strcmp(fmt, "text") == 0) {
+        act_text(r, &x);
+    } else {
+        http_reply_json(r, 200, act_json(r->arena, &x));
+    }
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_acts_list(struct http_req *r)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct destruction_act *x;
+    size_t n;
+    int limit;
+    const char *cursor = http_req_query(r, "cursor");
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_limit(r, 50, 500, &limit, &err) != KT_OK) {
+        goto fail;
+    }
+    if (cursor && !id_valid(cursor, "a_")) {
+        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_act_list(rd, cursor, limit, r->arena, &x, &n, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, act_json(r->arena, &x[i]));
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                              n == (size_t)limit ? json_string(x[n - 1].id) : json_null()));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- the requests register ----------------------------------------------------------------- */
+
+static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64_t today)
+{
+    int64_t dl = 0;
+    cal_parse(p->deadline, &dl);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind", p->kind,
+                  "received_on", p->received_on, "deadline", p->deadline, "deadline_provisional",
+                  p->provisional, "extended", p->extended, "channel", p->channel, "state", p->state,
+                  "created_at", api_time(a, p->created_at));
+    json_object_set_new(o, "overdue", json_boolean(strcmp(p->state, "open") == 0 && dl < today));
+    const char *names[] = {"customer_id", "note", "outcome"};
+    const char *vals[] = {p->customer_id, p->note, p->outcome};
+    for (size_t i = 0; i < 3; i++) {
+        json_object_set_new(o, names[i], vals[i] ? json_string(vals[i]) : json_null());
+    }
+    json_object_set_new(o, "closed_at",
+                        p->closed_at ? json_string(api_time(a, p->closed_at)) : json_null());
+    return o;
+}
+
+void api_preq_create(struct http_req *r)
+{
+    static const char *const known[] = {"kind",    "customer_id", "received_on", "extended",
+                                        "channel", "note",        NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct privacy_request p;
+    memset(&p, 0, sizeof(p));
+    struct store_conn *w;
+    const char *received = NULL;
+    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+        !opt_str(body, "kind", 20, "kind", r->arena, &p.kind, &err) ||
+        !opt_str(body, "customer_id", 40, "customer_id", r->arena, &p.customer_id, &err) ||
+        !opt_str(body, "received_on", 10, "received_on", r->arena, &received, &err) ||
+        !opt_str(body, "channel", 32, "channel", r->arena, &p.channel, &err) ||
+        !opt_str(body, "note", NOTE_MAX, "note", r->arena, &p.note, &err)) {
+        goto fail;
+    }
+    const json_t *ext = json_object_get(body, "extended");
+    if (ext != NULL && !json_is_boolean(ext)) {
+        fail_field(&err, "wrong_type", "extended", "extended is true or false");
+        goto fail;
+    }
+    p.extended = json_is_true(ext);
+    int64_t day = cal_day_of(now), deadline;
+    if (received != NULL && !cal_parse(received, &day)) {
+        fail_field(&err, "invalid_date", "received_on", "received_on is a date YYYY-MM-DD");
+        goto fail;
+    }
+    if (day > cal_day_of(now)) {
+        fail_field(&err, "date_in_future", "received_on", "a request cannot be received later");
+        goto fail;
+    }
+    if (p.kind == NULL || !privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
+        fail_field(&err, p.kind ? "bad_value" : "missing_field", "kind",
+                   "kind is access, rectification, stop or erasure");
+        goto fail;
+    }
+    if (p.extended && strcmp(p.kind, "access") != 0 && strcmp(p.kind, "stop") != 0) {
+        fail_field(&err, "bad_value", "extended",
+                   "only access and stop requests may be extended by 5 working days");
+        goto fail;
+    }
+    if (p.customer_id != NULL && !id_valid(p.customer_id, "c_")) {
+        fail_field(&err, "bad_value", "customer_id", "customer_id is a customer's id (c_...)");
+        goto fail;
+    }
+    id_new(p.id, sizeof(p.id), "r_");
+    p.received_on = cal_format(day, r->arena);
+    p.deadline = cal_format(deadline, r->arena);
+    p.channel = p.channel ? p.channel : "letter";
+    p.state = "open";
+    p.created_at = now;
+    p.key_id = r->key->id;
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = KT_OK;
+    if (p.customer_id != NULL) {
+        struct customer cu;
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, &e2);
+        if (rc == KT_ENOTFOUND) {
+            rc = kt_err_set(&err, KT_EINVAL, "customer_not_found", "customer_id",
+                            "no customer has that id");
+        } else if (rc != KT_OK) {
+            kt_err_copy(&err, &e2);
+        } else {
+            p.customer_id = arena_strdup(r->arena, cu.id);
+        }
+    }
+    if (rc == KT_OK) {
+        rc = store_preq_insert(w, &p, &err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "request", p.customer_id, NULL,
+                         arena_printf(r->arena, "%s %s", p.kind, p.id), r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, 201, preq_json(r->arena, &p, cal_day_of(now)));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_preq_list(struct http_req *r)
+{
+    static const char *const allowed[] = {"overdue", "limit", "cursor", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct privacy_request *p;
+    size_t n;
+    int limit;
+    const char *cursor = http_req_query(r, "cursor"), *ov = http_req_query(r, "overdue");
+    int64_t today = cal_day_of(clock_now_ms());
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_limit(r, 50, 500, &limit, &err) != KT_OK) {
+        goto fail;
+    }
+    if (ov && strcmp(ov, "true") != 0 && strcmp(ov, "false") != 0) {
+        fail_field(&err, "bad_parameter", "overdue", "overdue is true or false");
+        err.status = 400;
+        goto fail;
+    }
+    if (cursor && !id_valid(cursor, "r_")) {
+        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_preq_list(rd, ov && strcmp(ov, "true") == 0, cal_format(today, r->arena), cursor,
+                        limit, r->arena, &p, &n, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, preq_json(r->arena, &p[i], today));
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                              n == (size_t)limit ? json_string(p[n - 1].id) : json_null()));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_preq_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct privacy_request p;
+    if (!id_valid(r->params[0], "r_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
+    } else if (http_req_reader(r, &rd, &err) == KT_OK &&
+               store_preq_get(rd, r->params[0], r->arena, &p, &err) == KT_OK) {
+        http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(clock_now_ms())));
+        return;
+    }
+    http_reply_error(r, &err);
+}
+
+void api_preq_close(struct http_req *r)
+{
+    static const char *const known[] = {"state", "outcome", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    const char *state = NULL, *outcome = NULL;
+    struct store_conn *w;
+    struct privacy_request p;
+    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+        !opt_str(body, "state", 10, "state", r->arena, &state, &err) ||
+        !opt_str(body, "outcome", NOTE_MAX, "outcome", r->arena, &outcome, &err)) {
+        goto fail;
+    }
+    state = state ? state : "done";
+    if (strcmp(state, "done") != 0 && strcmp(state, "refused") != 0) {
+        fail_field(&err, "bad_value", "state",
+                   "state is done or refused (with a reasoned outcome)");
+        goto fail;
+    }
+    if (strcmp(state, "refused") == 0 && outcome == NULL) {
+        fail_field(&err, "missing_field", "outcome", "a refusal states its reasons in outcome");
+        goto fail;
+    }
+    if (!id_valid(r->params[0], "r_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
+        goto fail;
+    }
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = store_preq_close(w, r->params[0], state, outcome, now, &err);
+    if (rc == KT_OK) {
+        rc = store_preq_get(w, r->params[0], r->arena, &p, &err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "request", p.customer_id, NULL,
+                         arena_printf(r->arena, "close %s %s", p.id, state), r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(now)));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- the audit log ------------------------------------------------------------------------- */
+
+void api_audit_list(struct http_req *r)
+{
+    static const char *const allowed[] = {"customer", "key",   "action", "since",
+                                          "until",    "limit", "cursor", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct audit_filter f;
+    memset(&f, 0, sizeof(f));
+    struct store_conn *rd;
+    struct audit_entry *e;
+    size_t n;
+    int limit;
+    const char *cursor = http_req_query(r, "cursor");
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_limit(r, 100, 1000, &limit, &err) != KT_OK) {
+        goto fail;
+    }
+    f.limit = limit;
+    f.customer_id = http_req_query(r, "customer");
+    f.key_id = http_req_query(r, "key");
+    f.action = http_req_query(r, "action");
+    const char *times[] = {"since", "until"};
+    int64_t *dst[] = {&f.since, &f.until};
+    for (size_t i = 0; i < 2; i++) {
+        const char *s = http_req_query(r, times[i]);
+        if (s && !time_parse_rfc3339(s, strlen(s), dst[i])) {
+            fail_field(&err, "bad_parameter", times[i], "since and until are RFC 3339 times");
+            err.status = 400;
+            goto fail;
+        }
+    }
+    if (cursor && !num_parse_cstr(cursor, 0, INT64_MAX, &f.after_seq)) {
+        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
+        err.status = 400;
+        goto fail;
+    }
+    /* What is queued in memory is written first, so the answer is complete. */
+    http_req_reader_end(r);
+    if (audit_flush(r->app->store, &err) != KT_OK || http_req_reader(r, &rd, &err) != KT_OK ||
+        store_audit_list(rd, &f, r->arena, &e, &n, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)e[i].seq, "at",
+                              api_time(r->arena, e[i].at), "action", e[i].action);
+        const char *names[] = {"key", "customer_id", "fields", "detail", "request_id"};
+        const char *vals[] = {e[i].key_id, e[i].customer_id, e[i].fields, e[i].detail,
+                              e[i].request_id};
+        for (size_t k = 0; k < 5; k++) {
+            json_object_set_new(o, names[k], vals[k] ? json_string(vals[k]) : json_null());
+        }
+        json_array_append_new(items, o);
+    }
+    json_t *next = n == (size_t)limit
+                       ? json_string(arena_printf(r->arena, "%lld", (long long)e[n - 1].seq))
+                       : json_null();
+    http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
