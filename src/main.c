@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "http/server.h"
+#include "consent/consent.h"
 #include "import/worker.h"
 #include "quality/quality.h"
 #include "store/store.h"
@@ -357,9 +358,13 @@ static int cmd_serve(int argc, char **argv)
         report("cannot start the server", &err);
         goto out;
     }
+    struct privacy_worker *privacy = NULL;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
-        import_worker_start(s, &app.imports, &err) != KT_OK) {
+        import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
+        privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, &privacy, &err) != KT_OK) {
+        report("cannot start the workers", &err);
         http_server_stop(srv, 0);
+        import_worker_stop(app.imports);
         goto out;
     }
     int sig = 0;
@@ -368,12 +373,14 @@ static int cmd_serve(int argc, char **argv)
              (long long)o.grace_ms);
     int left = http_server_stop(srv, (int)o.grace_ms);
     import_worker_stop(app.imports); /* after its current batch; it resumes on the next start */
+    privacy_worker_stop(privacy);    /* writes the audit entries still queued */
     flush_intake(s);
     log_info("stopped", "unfinished_requests=%d", left);
     code = left == 0 ? 0 : 1;
 out:
     sodium_memzero(&app.secret, sizeof(app.secret));
     store_close(s);
+    audit_shutdown();
     return code;
 }
 
@@ -458,6 +465,11 @@ static int keys_create_cmd(struct store *s, const struct opts *o)
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = keys_create(w, &secret, o->name, scope, clock_now_ms(), token, &key, &err);
+        if (rc == KT_OK) {
+            char detail[64];
+            kt_snprintf(detail, sizeof(detail), "create %s %s", key.id, keys_scope_name(scope));
+            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
+        }
         rc = store_write_end(w, rc, &err);
     }
     sodium_memzero(&secret, sizeof(secret));
@@ -512,6 +524,11 @@ static int keys_revoke_cmd(struct store *s, const char *id)
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = store_key_revoke(w, id, clock_now_ms(), &err);
+        if (rc == KT_OK) {
+            char detail[64];
+            kt_snprintf(detail, sizeof(detail), "revoke %s", id);
+            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
+        }
         rc = store_write_end(w, rc, &err);
     }
     if (rc != KT_OK) {
@@ -625,6 +642,7 @@ static const char main_help[] =
     "  keys      create, list and revoke API keys\n"
     "  import    import customers from a CSV file\n"
     "  report    the quality report of the base\n"
+    "  run-due   run due privacy work once (erasures after withdrawals, retention)\n"
     "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
     "  version   print the version\n"
     "\n"
@@ -656,6 +674,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "report") == 0) {
         return cli_report(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "run-due") == 0) {
+        return cli_run_due(argc - 1, argv + 1);
     }
     if (strcmp(verb, "clean") == 0) {
         return cmd_clean(argc - 1, argv + 1);

@@ -8,6 +8,7 @@
 
 int cli_import(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_run_due(int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
@@ -15,5 +16,10 @@ int cli_report(int argc, char **argv);
 struct store *cli_open_store(const char *db);
 struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema_mode mode);
 const char *cli_default_db(void);
+
+/* Loads the installation secret (KARTOTEKA_SECRET, KARTOTEKA_SECRET_FILE or <db>.secret) and
+ * checks it against the database; prints why and returns -1 when it cannot. */
+#include "auth/keys.h"
+int cli_load_secret(struct store *s, const char *db, struct key_secret *out);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/err.h"
 #include "cli/cli.h"
 #include "store/store.h"
 
@@ -56,4 +57,34 @@ struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema
 struct store *cli_open_store(const char *db)
 {
     return cli_open_store_mode(db, 5000, STORE_MIGRATE);
+}
+
+int cli_load_secret(struct store *s, const char *db, struct key_secret *out)
+{
+    char path[4200];
+    const char *file = getenv("KARTOTEKA_SECRET_FILE");
+    if (file != NULL && file[0] != '\0') {
+        kt_strlcpy(path, file, sizeof(path));
+    } else {
+        kt_snprintf(path, sizeof(path), "%s.secret", db);
+    }
+    const char *env = getenv("KARTOTEKA_SECRET");
+    bool created = false;
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    enum kt_rc rc = keys_secret_load(path, env && env[0] ? env : NULL, out, &created, &err);
+    if (rc == KT_OK) {
+        rc = store_write_begin(s, &w, &err);
+        if (rc == KT_OK) {
+            rc = keys_secret_check(w, out, &err);
+            rc = store_write_end(w, rc, &err);
+        }
+    }
+    if (rc != KT_OK) {
+        fprintf(stderr, "kartoteka: the installation secret: %s%s%s\n", err.msg,
+                err.detail[0] ? " - " : "", err.detail);
+        return -1;
+    }
+    return 0;
 }

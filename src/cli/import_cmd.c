@@ -39,6 +39,14 @@ static const char import_help[] =
     "  --store ID          the store the data comes from\n"
     "  --operator ID       who typed it in\n"
     "  --observed-at TIME  when it was collected (RFC 3339; default: now)\n"
+    "  --legal-basis TEXT  the file-level legal basis for rows without their own consent\n"
+    "                      evidence (e.g. the programme's terms a paper form referred to)\n"
+    "  --consent-document KEY@VERSION\n"
+    "                      the consent document paper forms were signed to, for rows\n"
+    "                      with a paper_form column but no consent_document column\n"
+    "                      Under the strict consent policy (the default) a row needs a\n"
+    "                      paper_form number or --legal-basis, or it is rejected;\n"
+    "                      data of an erased customer is rejected as suppressed.\n"
     "  --batch N           rows per transaction at most (default 100000; fewer, larger\n"
     "                      transactions write each index page fewer times)\n"
     "  --db PATH           database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
@@ -108,9 +116,12 @@ static int run(const char *db, const char *file, struct import_opts *o, const ch
         return 1;
     }
     struct store *s = cli_open_store(db);
-    if (s == NULL) {
+    struct key_secret secret;
+    if (s == NULL || cli_load_secret(s, db, &secret) != 0) {
+        store_close(s);
         return 1;
     }
+    o->secret = &secret;
     struct progress p = {isatty(2) != 0, clock_mono_ns(), clock_mono_ns()};
     struct buf rejects;
     buf_init(&rejects, 0);
@@ -136,9 +147,10 @@ static int run(const char *db, const char *file, struct import_opts *o, const ch
            st.encoding ? st.encoding : "?",
            st.delimiter == '\t' ? "tab" : (char[2]){st.delimiter, 0}, (long long)st.rows, secs,
            secs > 0 ? (double)st.rows / secs : 0.0);
-    printf("  created %lld, updated %lld, unchanged %lld, partial %lld, rejected %lld\n",
+    printf("  created %lld, updated %lld, unchanged %lld, partial %lld, rejected %lld "
+           "(suppressed %lld)\n",
            (long long)st.created, (long long)st.updated, (long long)st.unchanged,
-           (long long)st.partial, (long long)st.rejected);
+           (long long)st.partial, (long long)st.rejected, (long long)st.suppressed);
     printf("  columns: %s%s%s\n", st.mapping, st.ignored[0] ? "; ignored: " : "", st.ignored);
     if (st.partial + st.rejected > 0 && write_file(rejects_path, &rejects) == 0) {
         printf("  rejects: %s\n", rejects_path);
@@ -157,6 +169,8 @@ int cli_import(int argc, char **argv)
                                          {"operator", required_argument, NULL, 'o'},
                                          {"observed-at", required_argument, NULL, 't'},
                                          {"batch", required_argument, NULL, 'b'},
+                                         {"legal-basis", required_argument, NULL, 'L'},
+                                         {"consent-document", required_argument, NULL, 'C'},
                                          {"db", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -207,6 +221,18 @@ int cli_import(int argc, char **argv)
             break;
         case 'D':
             db = optarg;
+            break;
+        case 'L':
+            if (strlen(optarg) == 0 || strlen(optarg) > 256) {
+                return usage("--legal-basis is 1-256 bytes of text");
+            }
+            o.legal_basis = optarg;
+            break;
+        case 'C':
+            if (strchr(optarg, '@') == NULL) {
+                return usage("--consent-document is written KEY@VERSION");
+            }
+            o.consent_document = optarg;
             break;
         case 'h':
             fputs(import_help, stdout);

@@ -17,11 +17,13 @@
 #include "clean/clean.h"
 #include "identity/attrs.h"
 #include "import/csvin.h"
+#include "base/num.h"
+#include "consent/consent.h"
 #include "quality/quality.h"
 
 /* ---- mapping ------------------------------------------------------------------------------ */
 
-enum target { T_IGNORE, T_PROFILE, T_FULL_NAME, T_IDENT, T_EXTERNAL, T_ATTR };
+enum target { T_IGNORE, T_PROFILE, T_FULL_NAME, T_IDENT, T_EXTERNAL, T_ATTR, T_PAPER, T_DOC };
 
 struct column {
     enum target t;
@@ -89,6 +91,11 @@ static const struct {
     {"cardnumber", "card"},
     {"cookie", "cookie"},
     {"device", "device"},
+    {"paperform", "paper_form"},
+    {"анкета", "paper_form"},
+    {"номеранкеты", "paper_form"},
+    {"согласие", "consent_document"},
+    {"consentdocument", "consent_document"},
 };
 
 /* The header folded, without spaces, dots, dashes, underscores and a trailing "*". */
@@ -120,6 +127,10 @@ static bool resolve(const char *target, const struct attr_def *defs, size_t n_de
     }
     if (strcmp(target, "full_name") == 0) {
         c->t = T_FULL_NAME;
+        return true;
+    }
+    if (strcmp(target, "paper_form") == 0 || strcmp(target, "consent_document") == 0) {
+        c->t = target[0] == 'p' ? T_PAPER : T_DOC;
         return true;
     }
     int pf = pf_lookup(target);
@@ -208,6 +219,8 @@ struct row {
     struct upsert_req req;
     const char *reasons; /* "phone: too_short; birth_date: under_14" */
     enum outcome out;
+    const char *paper_form; /* consent evidence of the row, or NULL */
+    const char *document;   /* "key@version" of the row, or NULL */
 };
 
 struct batch {
@@ -241,6 +254,7 @@ struct job {
     pthread_cond_t cv;
     struct batch *head, *tail;
     int queued;
+    bool strict; /* the retailer's consent policy, read at the start */
     bool done;   /* the reader has finished */
     bool failed; /* the writer hit an error; err holds it */
     struct kt_err err;
@@ -314,9 +328,67 @@ struct txn {
     struct store_conn *w; /* NULL: none open */
     int64_t now;
     size_t rows;
-    int64_t created, updated, unchanged, partial, rejected, bytes_done;
+    int64_t created, updated, unchanged, partial, rejected, suppressed, bytes_done;
     struct buf rejects;
 };
+
+/* Before a row is stored: its data must not be an erased person's, and under the strict policy
+ * it must bring its consent evidence. `*reason` gets why it is rejected, or NULL. */
+static enum kt_rc row_gate(struct job *j, struct txn *t, struct batch *b, const struct row *r,
+                           const char **reason, struct kt_err *err)
+{
+    const char *which = NULL;
+    enum kt_rc rc = suppress_check(t->w, j->o->secret, &r->req, false, t->now, &which, err);
+    (void)b;
+    if (rc == KT_OK && which != NULL) {
+        *reason = "suppressed";
+    } else if (rc == KT_OK && j->strict && r->paper_form == NULL && j->o->legal_basis == NULL) {
+        *reason = "consent_required";
+    }
+    return rc;
+}
+
+/* After a row is stored: the consent it proves, or consent_pending for a new customer. */
+static enum kt_rc row_consent(struct job *j, struct txn *t, struct batch *b, const struct row *r,
+                              const struct upsert_result *res, struct kt_err *err)
+{
+    struct consent_actor who = {"import", j->o->src.store_id, j->o->src.operator_id, NULL,
+                                NULL,     res->cust.id};
+    if (r->paper_form == NULL && j->o->legal_basis == NULL) {
+        return res->created ? consent_mark_pending(t->w, res->cust.ck, &who, t->now, err) : KT_OK;
+    }
+    struct consent_input in;
+    memset(&in, 0, sizeof(in));
+    in.purpose = "pd_processing";
+    in.channel = "";
+    in.granted = true;
+    in.at = r->req.src.observed_at ? r->req.src.observed_at : t->now;
+    in.paper_form = r->paper_form;
+    in.legal_basis = r->paper_form ? NULL : j->o->legal_basis;
+    const char *doc = r->document ? r->document : j->o->consent_document;
+    if (doc != NULL) {
+        const char *at = strchr(doc, '@');
+        int64_t v = 0;
+        in.doc_key = at ? arena_strndup(&b->a, doc, (size_t)(at - doc)) : doc;
+        if (at && !num_parse_cstr(at + 1, 1, INT32_MAX, &v)) {
+            return kt_err_set(err, KT_EINVAL, "invalid_document", "consent_document",
+                              "the consent document is written key@version");
+        }
+        in.doc_version = v;
+    }
+    /* Only a new grant is recorded: importing the same file again changes nothing. */
+    struct consent_state *cs;
+    size_t n;
+    enum kt_rc rc = consent_states(t->w, res->cust.ck, t->now, &b->a, &cs, &n, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    const struct consent_state *pd = consent_find(cs, n, "pd_processing", "");
+    if (strcmp(pd->state, "given") == 0) {
+        return KT_OK;
+    }
+    return consent_record(t->w, res->cust.ck, &in, 1, &who, t->now, NULL, err);
+}
 
 static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row *r,
                       struct kt_err *err, enum kt_rc *rc)
@@ -329,7 +401,21 @@ static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row 
     struct upsert_result res;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc urc = ident_upsert(t->w, &r->req, t->now, &b->a, &res, &e2);
+    const char *gate = NULL;
+    enum kt_rc urc = row_gate(j, t, b, r, &gate, &e2);
+    if (urc == KT_OK && gate != NULL) {
+        r->out = R_REJECTED;
+        r->reasons = gate;
+        t->suppressed += strcmp(gate, "suppressed") == 0;
+        intake_record(&r->req.src, &r->req, true, t->now);
+        return;
+    }
+    if (urc == KT_OK) {
+        urc = ident_upsert(t->w, &r->req, t->now, &b->a, &res, &e2);
+    }
+    if (urc == KT_OK) {
+        urc = row_consent(j, t, b, r, &res, &e2);
+    }
     if (urc == KT_EINVAL) {
         /* refused before anything was written (no identifier left, say) */
         r->out = R_REJECTED;
@@ -404,13 +490,14 @@ static enum kt_rc commit(struct job *j, struct txn *t, struct kt_err *err)
     st->unchanged += t->unchanged;
     st->partial += t->partial;
     st->rejected += t->rejected;
+    st->suppressed += t->suppressed;
     st->bytes_done = t->bytes_done;
     if (j->rejects != NULL) {
         buf_append(j->rejects, buf_cstr(&t->rejects), t->rejects.len);
     }
     buf_reset(&t->rejects);
     t->rows = 0;
-    t->created = t->updated = t->unchanged = t->partial = t->rejected = 0;
+    t->created = t->updated = t->unchanged = t->partial = t->rejected = t->suppressed = 0;
     if (j->progress != NULL) {
         j->progress(j->arg, st);
     }
@@ -668,7 +755,9 @@ static json_t *row_document(struct job *j, const char **f, size_t n)
             json_object_set_new(attrs, c->name, attr_cell(c->attr, f[i]));
             break;
         case T_IGNORE:
-            break;
+        case T_PAPER:
+        case T_DOC:
+            break; /* consent evidence: read by decode_row */
         }
     }
     if (json_object_size(ext) > 0) {
@@ -690,6 +779,13 @@ static void decode_row(struct job *j, struct batch *b, struct row *r, const char
     r->decoded =
         ident_decode(doc, &o, j->defs, j->n_defs, clock_now_ms(), &b->a, &r->req, &err) == KT_OK;
     json_decref(doc);
+    for (size_t i = 0; i < n && i < j->n_cols; i++) {
+        if (f[i][0] != '\0' && j->cols[i].t == T_PAPER) {
+            r->paper_form = arena_strdup(&b->a, f[i]);
+        } else if (f[i][0] != '\0' && j->cols[i].t == T_DOC) {
+            r->document = arena_strdup(&b->a, f[i]);
+        }
+    }
     if (!r->decoded) {
         const char *dot = strchr(err.field, '.');
         r->reasons = arena_printf(&b->a, "%s: %s", dot ? dot + 1 : err.field, err.code);
@@ -746,6 +842,19 @@ static enum kt_rc load_defs(struct job *j, struct kt_err *err)
     return rc;
 }
 
+static enum kt_rc load_policy(struct job *j, struct kt_err *err)
+{
+    struct store_conn *r;
+    struct privacy_settings ps;
+    enum kt_rc rc = store_read_begin(j->s, &r, err);
+    if (rc == KT_OK) {
+        rc = privacy_settings_get(r, &j->map_arena, &ps, err);
+        store_read_end(r);
+    }
+    j->strict = rc == KT_OK && ps.strict;
+    return rc;
+}
+
 enum kt_rc import_run(struct store *s, const char *data, size_t len, const struct import_opts *o,
                       struct buf *rejects, struct import_stats *st, import_progress_fn progress,
                       void *arg, struct kt_err *err)
@@ -774,6 +883,9 @@ enum kt_rc import_run(struct store *s, const char *data, size_t len, const struc
     pthread_mutex_init(&j.mu, NULL);
     pthread_cond_init(&j.cv, NULL);
     rc = load_defs(&j, err);
+    if (rc == KT_OK) {
+        rc = load_policy(&j, err);
+    }
     pthread_t th;
     if (rc == KT_OK && pthread_create(&th, NULL, writer, &j) != 0) {
         rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL, "cannot start the import writer");

@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "auth/keys.h"
 #include "identity/identity.h"
 #include "store/store.h"
 
@@ -27,7 +28,13 @@ struct import_opts {
     const char *encoding; /* NULL = detect; "utf-8", "utf-16", "windows-1251" */
     struct ident_source src; /* where the data comes from; channel "import" when NULL */
     int batch;               /* rows per transaction; 0 = 2000 */
-    atomic_bool *stop;       /* checked between batches; may be NULL */
+    /* Consent (docs/privacy.md): a row is stored with the consent its `paper_form` column proves
+     * (to `consent_document`, the row's or this one), or under the file-level `legal_basis`;
+     * else it is rejected under the strict policy or stored as consent_pending. */
+    const char *legal_basis;         /* or NULL */
+    const char *consent_document;    /* "key@version" for rows without their own, or NULL */
+    const struct key_secret *secret; /* keys the suppression list; required */
+    atomic_bool *stop;               /* checked between batches; may be NULL */
 };
 
 struct import_stats {
@@ -38,6 +45,7 @@ struct import_stats {
     int64_t unchanged;    /* rows that changed nothing */
     int64_t partial;      /* stored without some refused values */
     int64_t rejected;     /* refused as a whole */
+    int64_t suppressed;   /* of those, data of an erased customer (on the suppression list) */
     const char *encoding; /* as found; static */
     char delimiter;
     char mapping[512]; /* "Телефон=phone, ФИО=full_name" as used */

@@ -68,13 +68,18 @@ static void quoting_follows_rfc4180(void **state)
     assert_string_equal(c.last, "x;\"y\"\r\nz");
 }
 
-static struct import_stats run(const char *csv, const char *map, struct buf *rejects)
+static const struct key_secret secret = {{1, 2, 3, 4, 5, 6, 7, 8}};
+
+static struct import_stats run_with(const char *csv, const char *map, const char *legal_basis,
+                                    struct buf *rejects)
 {
     struct import_opts o;
     memset(&o, 0, sizeof(o));
     o.map = map;
     o.src.channel = "import";
     o.batch = 2;
+    o.legal_basis = legal_basis;
+    o.secret = &secret;
     struct import_stats st;
     struct kt_err err;
     kt_err_reset(&err);
@@ -82,6 +87,41 @@ static struct import_stats run(const char *csv, const char *map, struct buf *rej
         fail_msg("import failed: %s %s", err.code, err.msg);
     }
     return st;
+}
+
+static struct import_stats run(const char *csv, const char *map, struct buf *rejects)
+{
+    return run_with(csv, map, "test file: consent collected on paper", rejects);
+}
+
+/* Under the strict policy a row needs its consent evidence: a paper form number in the row, or
+ * the file's legal basis. */
+static void rows_without_consent_evidence_are_rejected(void **state)
+{
+    const char *csv = "Телефон;Анкета\r\n"
+                      "8 999 555 00 01;A-1\r\n"
+                      "8 999 555 00 02;\r\n";
+    struct buf rej;
+    buf_init(&rej, 0);
+    struct import_stats st = run_with(csv, NULL, NULL, &rej);
+    assert_int_equal(st.created, 1);
+    assert_int_equal(st.rejected, 1);
+    assert_non_null(strstr(buf_cstr(&rej), ";3;rejected;consent_required"));
+    buf_release(&rej);
+
+    struct store_conn *r;
+    struct ident found;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(store_ident_find(r, "phone", "+79995550001", &A, &found, NULL), KT_OK);
+    struct consent_event *ev;
+    size_t n;
+    assert_int_equal(store_consent_list(r, found.ck, &A, &ev, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(ev[0].action, "grant");
+    assert_string_equal(ev[0].paper_form, "A-1");
+    assert_string_equal(ev[0].source, "import");
+    assert_int_equal(store_ident_find(r, "phone", "+79995550002", &A, &found, NULL), KT_ENOTFOUND);
+    store_read_end(r);
 }
 
 static void rows_get_results_and_a_rerun_changes_nothing(void **state)
@@ -126,6 +166,7 @@ static void bad_files_are_refused_before_writing(void **state)
     struct import_opts o;
     memset(&o, 0, sizeof(o));
     o.src.channel = "import";
+    o.secret = &secret;
     struct import_stats st;
     struct kt_err err;
     kt_err_reset(&err);
@@ -177,6 +218,8 @@ int main(void)
         cmocka_unit_test(delimiters_are_detected),
         cmocka_unit_test(quoting_follows_rfc4180),
         cmocka_unit_test_setup_teardown(rows_get_results_and_a_rerun_changes_nothing, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(rows_without_consent_evidence_are_rejected, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(bad_files_are_refused_before_writing, store_setup,
                                         store_teardown),

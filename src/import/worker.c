@@ -20,6 +20,7 @@
 
 struct import_worker {
     struct store *s;
+    struct key_secret secret; /* keys the suppression list */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -89,6 +90,9 @@ static void run_job(struct import_worker *w, struct import_job *job, struct aren
     io.src.operator_id = opt(o, "operator");
     io.src.request_id = job->id;
     io.src.observed_at = json_integer_value(json_object_get(o, "observed_at"));
+    io.legal_basis = opt(o, "legal_basis");
+    io.consent_document = opt(o, "consent_document");
+    io.secret = &w->secret;
     io.batch = 1000; /* short transactions: the API keeps answering during a big import */
     io.stop = &w->stop;
     job->state = "running";
@@ -184,10 +188,12 @@ static void *loop(void *arg)
     return NULL;
 }
 
-enum kt_rc import_worker_start(struct store *s, struct import_worker **out, struct kt_err *err)
+enum kt_rc import_worker_start(struct store *s, const struct key_secret *secret,
+                               struct import_worker **out, struct kt_err *err)
 {
     struct import_worker *w = kt_calloc(1, sizeof(*w));
     w->s = s;
+    w->secret = *secret;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->th, NULL, loop, w) != 0) {

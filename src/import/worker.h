@@ -11,11 +11,13 @@
 #define KT_IMPORT_WORKER_H
 
 #include "base/err.h"
+#include "auth/keys.h"
 #include "store/store.h"
 
 struct import_worker;
 
-enum kt_rc import_worker_start(struct store *s, struct import_worker **out, struct kt_err *err);
+enum kt_rc import_worker_start(struct store *s, const struct key_secret *secret,
+                               struct import_worker **out, struct kt_err *err);
 void import_worker_wake(struct import_worker *w);
 /* Asks the running job to stop after its current batch and joins the thread. */
 void import_worker_stop(struct import_worker *w);
