@@ -131,6 +131,15 @@ def server(tmp_path_factory):
     s.stop()
 
 
+@pytest.fixture(scope="module")
+def pending_policy(server):
+    """The retailer's `pending` consent policy: forms without consent are stored, marked
+    consent_pending. For the modules that test identity, cleaning and import rather than consent
+    (test_privacy.py tests the strict default)."""
+    r = server.put("/v1/privacy/settings", {"consent_policy": "pending"})
+    assert r.status_code == 200, r.text
+
+
 @pytest.fixture
 def start_server(tmp_path):
     made = []

@@ -1,5 +1,9 @@
 """Questionnaire attributes: declared first, checked on every write, safe to change."""
+import pytest
+
 from conftest import phone, src
+
+pytestmark = pytest.mark.usefixtures("pending_policy")
 
 
 def test_declare_use_and_change(server):

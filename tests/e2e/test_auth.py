@@ -1,6 +1,10 @@
 """API keys and scopes: 401 without or with a wrong key, 403 outside the scope, and a collect key
 that can write but never read."""
+import pytest
+
 from conftest import phone, src
+
+pytestmark = pytest.mark.usefixtures("pending_policy")
 
 
 def test_missing_wrong_and_revoked_keys_get_401(server):

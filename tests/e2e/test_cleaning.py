@@ -1,5 +1,9 @@
 """Every value is standardised on the way in, and the API says what was changed or suspected."""
+import pytest
+
 from conftest import phone, src
+
+pytestmark = pytest.mark.usefixtures("pending_policy")
 
 
 def test_clean_endpoint_describes_without_storing(server):

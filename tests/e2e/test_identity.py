@@ -3,7 +3,11 @@ lookup, paging, patch, merge and idempotent retries."""
 import json
 import uuid
 
+import pytest
+
 from conftest import phone, src
+
+pytestmark = pytest.mark.usefixtures("pending_policy")
 
 
 def upsert(server, body, **kw):

@@ -5,7 +5,11 @@ import io
 import subprocess
 import time
 
+import pytest
+
 from conftest import BIN, src
+
+pytestmark = pytest.mark.usefixtures("pending_policy")
 
 HEADER = ["Телефон", "ФИО", "Дата рождения", "E-mail", "Город", "Комментарий"]
 
