@@ -4,11 +4,12 @@
  * JSON, no CSV, no lookups, no cleaning.
  *
  *   --mode upsert (default): the rows one POST /v1/customers writes for a new customer with a
- *   phone and two names - the customer, its phone identifier, one history row - one transaction
- *   per customer.
+ *   phone and two names - the customer, its phone identifier, one history row, the "pending"
+ *   consent event of a cash-desk profile - one transaction per customer.
  *   --mode import: the rows an import writes for a new customer of gen_csv's file - the customer
- *   with seven fields and its name key, phone, e-mail and card identifiers, one history row -
- *   --batch rows per transaction (default 100,000, as `kartoteka import` commits).
+ *   with seven fields and its name key, phone, e-mail and card identifiers, one history row, the
+ *   consent event granted under the file's legal basis - --batch rows per transaction (default
+ * 100,000, as `kartoteka import` commits).
  *
  *   raw_insert --db PATH (a database made by `kartoteka migrate`) --count N [--prefix 917]
  *              [--mode upsert|import] [--batch N]
@@ -83,7 +84,8 @@ int main(int argc, char **argv)
     check(sqlite3_open(path, &db), db, "open");
     check(sqlite3_exec(db,
                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                       "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;",
+                       "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; "
+                       "PRAGMA secure_delete=ON;",
                        NULL, NULL, NULL),
           db, "pragmas");
     check(sqlite3_exec(db, getenv("RAW_PRAGMA") ? getenv("RAW_PRAGMA") : "", NULL, NULL, NULL), db,
@@ -100,6 +102,10 @@ int main(int argc, char **argv)
         prep(db, "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
                  "store_id, operator_id, request_id) "
                  "VALUES (?1, ?2, 'customer', 'create', NULL, ?3, 'pos', 'S-1', NULL, 'bench')");
+    sqlite3_stmt *consent = prep(
+        db, "INSERT INTO consent_events (ck, purpose, channel, action, at, recorded_at, source, "
+            "store_id, legal_basis, request_id) VALUES (?1, 'pd_processing', '', ?3, ?2, ?2, ?4, "
+            "?5, ?6, 'bench')");
     sqlite3_stmt *begin = prep(db, "BEGIN IMMEDIATE");
     sqlite3_stmt *commit = prep(db, "COMMIT");
     int64_t per_txn = import ? batch : 1;
@@ -157,6 +163,18 @@ int main(int argc, char **argv)
         sqlite3_bind_int64(hist, 2, at);
         sqlite3_bind_text(hist, 3, snapshot, -1, SQLITE_STATIC);
         step(db, hist, "history");
+        sqlite3_bind_int64(consent, 1, ck);
+        sqlite3_bind_int64(consent, 2, at);
+        sqlite3_bind_text(consent, 3, import ? "grant" : "pending", -1, SQLITE_STATIC);
+        sqlite3_bind_text(consent, 4, import ? "import" : "pos", -1, SQLITE_STATIC);
+        if (import) {
+            sqlite3_bind_null(consent, 5);
+            sqlite3_bind_text(consent, 6, "synthetic benchmark rows", -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_text(consent, 5, "S-1", -1, SQLITE_STATIC);
+            sqlite3_bind_null(consent, 6);
+        }
+        step(db, consent, "consent");
         if ((i + 1) % per_txn == 0 || i + 1 == count) {
             step(db, commit, "commit");
         }
@@ -167,6 +185,7 @@ int main(int argc, char **argv)
     sqlite3_finalize(cust);
     sqlite3_finalize(ident);
     sqlite3_finalize(hist);
+    sqlite3_finalize(consent);
     sqlite3_finalize(begin);
     sqlite3_finalize(commit);
     sqlite3_close(db);

@@ -642,6 +642,7 @@ static const char main_help[] =
     "  keys      create, list and revoke API keys\n"
     "  import    import customers from a CSV file\n"
     "  report    the quality report of the base\n"
+    "  privacy   export, erase, requests, acts of destruction, the audit log\n"
     "  run-due   run due privacy work once (erasures after withdrawals, retention)\n"
     "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
     "  version   print the version\n"
@@ -674,6 +675,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "report") == 0) {
         return cli_report(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "privacy") == 0) {
+        return cli_privacy(argc - 1, argv + 1);
     }
     if (strcmp(verb, "run-due") == 0) {
         return cli_run_due(argc - 1, argv + 1);

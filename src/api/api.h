@@ -87,6 +87,12 @@ json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64
                           struct arena *a, struct kt_err *err);
 json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
                       struct kt_err *err);
+/* Everything held about a customer (GET /v1/customers/{id}/export; `kartoteka privacy export`). */
+json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
+                       struct arena *a, struct kt_err *err);
+/* An act of destruction as a printable document (Russian), appended to `out`. */
+struct buf;
+void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
 /* customers.c: one history entry as the API shows it. */
 json_t *api_history_json(struct arena *a, const struct history_entry *h);
 

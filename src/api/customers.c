@@ -322,7 +322,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
         rc = ident_upsert(w, req, now, r->arena, &res, err);
     }
     struct consent_actor who = {
-        req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL};
+        req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL, false};
     if (rc == KT_OK) {
         who.subject = res.cust.id;
         rc = n_cin > 0     ? consent_record(w, res.cust.ck, cin, n_cin, &who, now, NULL, err)

@@ -1018,7 +1018,7 @@ void api_unsub_post(struct http_req *r)
         topic = NULL;
         channel = NULL;
     }
-    struct consent_actor who = {"web", NULL, NULL, NULL, r->rid, cu.id};
+    struct consent_actor who = {"web", NULL, NULL, NULL, r->rid, cu.id, false};
     int changed = 0;
     enum kt_rc rc = cu.erased_at ? KT_OK
                                  : subs_set(w, cu.ck, topic, channel, false,
@@ -1074,21 +1074,15 @@ static json_t *purposes_json(void)
         "making data public (152-FZ art. 10.1)", "retention", "until withdrawn");
 }
 
-void api_customers_export(struct http_req *r)
+json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t now,
+                       struct arena *a, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *rd;
-    struct customer cu;
-    int64_t now = clock_now_ms();
-    json_t *view = NULL, *consents = NULL, *subs = NULL, *history = json_array();
-    json_t *events = json_array();
-    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK) {
-        goto fail;
-    }
-    view = api_customer_view(rd, &cu, r->arena, &err);
-    consents = view ? api_consents_json(rd, &cu, now, r->arena, &err) : NULL;
-    subs = consents ? api_subs_json(rd, &cu, now, r->arena, &err) : NULL;
+    json_t *view = api_customer_view(rd, cu, a, err);
+    json_t *consents = view ? api_consents_json(rd, cu, now, a, err) : NULL;
+    json_t *subs = consents ? api_subs_json(rd, cu, now, a, err) : NULL;
+    json_t *history = json_array(), *events = json_array();
+    struct consent_event *ev;
+    size_t n_ev;
     if (subs == NULL) {
         goto fail;
     }
@@ -1096,47 +1090,59 @@ void api_customers_export(struct http_req *r)
     for (;;) {
         struct history_entry *h;
         size_t n;
-        if (store_history_list(rd, cu.ck, after, HISTORY_PAGE, r->arena, &h, &n, &err) != KT_OK) {
+        if (store_history_list(rd, cu->ck, after, HISTORY_PAGE, a, &h, &n, err) != KT_OK) {
             goto fail;
         }
         for (size_t i = 0; i < n; i++) {
-            json_array_append_new(history, api_history_json(r->arena, &h[i]));
+            json_array_append_new(history, api_history_json(a, &h[i]));
         }
         if (n < HISTORY_PAGE) {
             break;
         }
         after = h[n - 1].seq;
     }
-    struct consent_event *ev;
-    size_t n_ev;
-    if (store_consent_list(rd, cu.ck, r->arena, &ev, &n_ev, &err) != KT_OK) {
+    if (store_consent_list(rd, cu->ck, a, &ev, &n_ev, err) != KT_OK) {
         goto fail;
     }
     for (size_t i = 0; i < n_ev; i++) {
-        json_array_append_new(events, event_json(r->arena, &ev[i]));
+        json_array_append_new(events, event_json(a, &ev[i]));
     }
     json_object_set_new(consents, "events", events);
-    events = NULL;
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "customer_id",
-                            cu.id, "generated_at", api_time(r->arena, now), "controller_system",
-                            SYSTEM_NAME, "customer", view, "history", history, "consents", consents,
-                            "subscriptions", subs, "purposes", purposes_json(), "sources", "where",
-                            "every value's source (channel, store, operator) "
-                            "is in history[].source",
-                            "not_yet_kept",
-                            "purchases, points, events, segments and "
-                            "messages are not kept by this version");
-    audit_note(r->key->id, "export", cu.id, fields_of(&cu, r->arena), r->route->pattern, r->rid,
-               now);
-    http_reply_json(r, 200, doc);
-    return;
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "customer_id",
+                     cu->id, "generated_at", api_time(a, now), "controller_system", SYSTEM_NAME,
+                     "customer", view, "history", history, "consents", consents, "subscriptions",
+                     subs, "purposes", purposes_json(), "sources", "where",
+                     "every value's source (channel, store, operator) is in history[].source",
+                     "not_yet_kept",
+                     "purchases, points, events, segments and messages are not kept by this "
+                     "version");
 fail:
     json_decref(view);
     json_decref(consents);
     json_decref(subs);
     json_decref(history);
     json_decref(events);
-    http_reply_error(r, &err);
+    return NULL;
+}
+
+void api_customers_export(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    int64_t now = clock_now_ms();
+    json_t *doc = NULL;
+    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err) == KT_OK) {
+        doc = api_export_doc(rd, &cu, now, r->arena, &err);
+    }
+    if (doc == NULL) {
+        http_reply_error(r, &err);
+        return;
+    }
+    audit_note(r->key->id, "export", cu.id, fields_of(&cu, r->arena), r->route->pattern, r->rid,
+               now);
+    http_reply_json(r, 200, doc);
 }
 
 /* ---- erasure and acts ---------------------------------------------------------------------- */
@@ -1218,12 +1224,11 @@ fail:
     http_reply_error(r, &err);
 }
 
-static void act_text(struct http_req *r, const struct destruction_act *x)
+void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a)
 {
-    struct buf b;
-    buf_init(&b, 4096);
+    struct buf b = *out;
     buf_printf(&b, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ № %s\n\n", x->id);
-    buf_printf(&b, "Дата и время уничтожения (UTC): %s\n", api_time(r->arena, x->at));
+    buf_printf(&b, "Дата и время уничтожения (UTC): %s\n", api_time(a, x->at));
     buf_printf(&b, "Информационная система: %s\n", x->system);
     buf_printf(&b, "Субъект персональных данных: клиент %s\n", x->customer_id);
     buf_printf(&b, "Основание: %s\n", x->reason);
@@ -1253,9 +1258,8 @@ static void act_text(struct http_req *r, const struct destruction_act *x)
                    json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");
     }
     json_decref(l);
-    buf_printf(&b, "\nХранить до: %s\n", api_time(r->arena, x->keep_until));
-    http_reply_text(r, 200, "text/plain; charset=utf-8", buf_cstr(&b), b.len);
-    buf_release(&b);
+    buf_printf(&b, "\nХранить до: %s\n", api_time(a, x->keep_until));
+    *out = b;
 }
 
 void api_acts_get(struct http_req *r)
@@ -1283,7 +1287,11 @@ void api_acts_get(struct http_req *r)
         goto fail;
     }
     if (fmt && strcmp(fmt, "text") == 0) {
-        act_text(r, &x);
+        struct buf b;
+        buf_init(&b, 4096);
+        api_act_text(&b, &x, r->arena);
+        http_reply_text(r, 200, "text/plain; charset=utf-8", buf_cstr(&b), b.len);
+        buf_release(&b);
     } else {
         http_reply_json(r, 200, act_json(r->arena, &x));
     }

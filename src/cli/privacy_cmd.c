@@ -1,15 +1,22 @@
 /*
- * privacy_cmd.c - `kartoteka run-due`: runs the privacy work that is due (erasures scheduled after
+ * privacy_cmd.c - `kartoteka privacy` (export, erase, requests, acts, audit from the command line)
+ * and `kartoteka run-due`, which runs the privacy work that is due (erasures scheduled after
  * a withdrawal of consent, depersonalisation after the retention period) once, then exits. The
  * server's worker does the same every minute; this verb is for cron, operators and tests, which
  * pass --now to see what would be due at another moment.
  */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "api/api.h"
+#include "base/buf.h"
 #include "base/clock.h"
+#include "base/id.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
 
@@ -82,4 +89,328 @@ int cli_run_due(int argc, char **argv)
     }
     printf("run-due: erased %d customer%s\n", erased, erased == 1 ? "" : "s");
     return 0;
+}
+
+/* ---- kartoteka privacy ------------------------------------------------------------------ */
+
+static const char privacy_help[] =
+    "usage: kartoteka privacy <command> [options]\n"
+    "\n"
+    "The data-protection officer's verbs (the same as the API's, docs/privacy.md):\n"
+    "\n"
+    "  export CUSTOMER_ID            everything held about the customer, as JSON\n"
+    "  erase CUSTOMER_ID [--reason R] [--operator OP] [--request REQUEST_ID]\n"
+    "                                depersonalise and write an act of destruction;\n"
+    "                                R: request (default), withdrawal, retention, unlawful\n"
+    "  requests [--overdue]          the requests register with deadlines\n"
+    "  acts                          the acts of destruction\n"
+    "  act ACT_ID                    one act, printed as a document\n"
+    "  audit [--customer ID] [--key KEY_ID] [--action A] [--limit N]\n"
+    "                                the audit log, newest last\n"
+    "\n"
+    "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
+    "Reads and changes made here are written to the audit log without an API key.\n";
+
+struct popts {
+    const char *db, *reason, *operator_id, *request, *customer, *key, *action;
+    bool overdue;
+    int64_t limit;
+};
+
+static int pusage(const char *msg)
+{
+    fprintf(stderr, "kartoteka privacy: %s\nTry 'kartoteka privacy --help'.\n", msg);
+    return 2;
+}
+
+static int perr(const char *what, const struct kt_err *err)
+{
+    fprintf(stderr, "kartoteka privacy %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",
+            err->detail);
+    return 1;
+}
+
+static int p_export(struct store *s, const char *id)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    json_t *doc = NULL;
+    int64_t now = clock_now_ms();
+    if (store_read_begin(s, &rd, &err) == KT_OK) {
+        if (store_customer_get_by_id(rd, id, &a, &cu, &err) == KT_OK) {
+            doc = api_export_doc(rd, &cu, now, &a, &err);
+        }
+        store_read_end(rd);
+    }
+    struct store_conn *w;
+    if (doc != NULL && store_write_begin(s, &w, &err) == KT_OK) {
+        store_write_end(w, audit_write(w, NULL, "export", cu.id, NULL, "cli", NULL, now, &err),
+                        &err);
+    }
+    int code = doc ? 0 : perr("export", &err);
+    if (doc) {
+        char *text = json_dumps(doc, JSON_INDENT(2));
+        puts(text);
+        free(text);
+    }
+    json_decref(doc);
+    arena_release(&a);
+    return code;
+}
+
+static int p_erase(struct store *s, const char *db, const char *id, const struct popts *o)
+{
+    struct key_secret k;
+    if (cli_load_secret(s, db, &k) != 0) {
+        return 1;
+    }
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct erase_opts eo = {o->reason ? o->reason : "request", NULL, o->operator_id, o->request,
+                            "Kartoteka " KT_VERSION};
+    int64_t now = clock_now_ms();
+    struct store_conn *w;
+    struct customer cu;
+    struct destruction_act act;
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = store_customer_get_by_id(w, id, &a, &cu, &err);
+        if (rc == KT_OK) {
+            rc = privacy_erase(w, &k, cu.ck, &eo, now, &a, &act, &err);
+        }
+        if (rc == KT_OK && o->request != NULL) {
+            struct kt_err e2;
+            kt_err_reset(&e2);
+            store_preq_close(w, o->request, "done", arena_printf(&a, "erased, act %s", act.id), now,
+                             &e2);
+        }
+        rc = store_write_end(w, rc, &err);
+    }
+    sodium_memzero(&k, sizeof(k));
+    if (rc != KT_OK) {
+        arena_release(&a);
+        return perr("erase", &err);
+    }
+    struct kt_err e3;
+    kt_err_reset(&e3);
+    bool wiped = store_wipe_wal(s, &e3) == KT_OK;
+    printf("erased %s: act %s (%s)%s\n", act.customer_id, act.id, act.categories,
+           wiped ? "" : "; the WAL could not be truncated now, the checkpointer will restart it");
+    arena_release(&a);
+    return 0;
+}
+
+static int p_requests(struct store *s, bool overdue)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    int64_t today = cal_day_of(clock_now_ms());
+    const char *after = NULL;
+    enum kt_rc rc = store_read_begin(s, &rd, &err);
+    if (rc == KT_OK) {
+        printf("%-22s %-13s %-11s %-11s %-7s %-22s %s\n", "ID", "KIND", "RECEIVED", "DEADLINE",
+               "STATE", "CUSTOMER", "");
+        for (;;) {
+            struct privacy_request *p;
+            size_t n;
+            rc = store_preq_list(rd, overdue, cal_format(today, &a), after, 500, &a, &p, &n, &err);
+            for (size_t i = 0; rc == KT_OK && i < n; i++) {
+                int64_t dl = 0;
+                cal_parse(p[i].deadline, &dl);
+                bool late = strcmp(p[i].state, "open") == 0 && dl < today;
+                printf("%-22s %-13s %-11s %-11s %-7s %-22s %s%s\n", p[i].id, p[i].kind,
+                       p[i].received_on, p[i].deadline, p[i].state,
+                       p[i].customer_id ? p[i].customer_id : "-", late ? "OVERDUE" : "",
+                       p[i].provisional ? " (provisional deadline)" : "");
+            }
+            if (rc != KT_OK || n < 500) {
+                break;
+            }
+            after = arena_strdup(&a, p[n - 1].id);
+        }
+        store_read_end(rd);
+    }
+    arena_release(&a);
+    return rc == KT_OK ? 0 : perr("requests", &err);
+}
+
+static int p_acts(struct store *s, const char *id)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd = NULL;
+    enum kt_rc rc = store_read_begin(s, &rd, &err);
+    bool opened = rc == KT_OK;
+    if (rc == KT_OK && id != NULL) {
+        struct destruction_act x;
+        rc = store_act_get(rd, id, &a, &x, &err);
+        if (rc == KT_OK) {
+            struct buf b;
+            buf_init(&b, 4096);
+            api_act_text(&b, &x, &a);
+            fwrite(buf_cstr(&b), 1, b.len, stdout);
+            buf_release(&b);
+        }
+    } else if (rc == KT_OK) {
+        printf("%-22s %-25s %-22s %s\n", "ID", "AT", "CUSTOMER", "REASON");
+        const char *after = NULL;
+        for (;;) {
+            struct destruction_act *x;
+            size_t n;
+            rc = store_act_list(rd, after, 500, &a, &x, &n, &err);
+            for (size_t i = 0; rc == KT_OK && i < n; i++) {
+                char t[40];
+                printf("%-22s %-25s %-22s %s\n", x[i].id, time_format_rfc3339(x[i].at, t, 40),
+                       x[i].customer_id, x[i].reason);
+            }
+            if (rc != KT_OK || n < 500) {
+                break;
+            }
+            after = arena_strdup(&a, x[n - 1].id);
+        }
+    }
+    if (opened) {
+        store_read_end(rd);
+    }
+    arena_release(&a);
+    return rc == KT_OK ? 0 : perr("acts", &err);
+}
+
+static int p_audit(struct store *s, const struct popts *o)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct audit_filter f = {o->customer, o->key, o->action, 0, 0, 0, (int)o->limit};
+    struct audit_entry *e;
+    size_t n = 0;
+    enum kt_rc rc = store_read_begin(s, &rd, &err);
+    if (rc == KT_OK) {
+        rc = store_audit_list(rd, &f, &a, &e, &n, &err);
+        store_read_end(rd);
+    }
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        char t[40];
+        printf("%s  %-11s %-13s %-22s %s  %s\n", time_format_rfc3339(e[i].at, t, 40), e[i].action,
+               e[i].key_id ? e[i].key_id : "-", e[i].customer_id ? e[i].customer_id : "-",
+               e[i].fields ? e[i].fields : "", e[i].detail ? e[i].detail : "");
+    }
+    arena_release(&a);
+    return rc == KT_OK ? 0 : perr("audit", &err);
+}
+
+int cli_privacy(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
+                                         {"reason", required_argument, NULL, 'r'},
+                                         {"operator", required_argument, NULL, 'o'},
+                                         {"request", required_argument, NULL, 'q'},
+                                         {"overdue", no_argument, NULL, 'O'},
+                                         {"customer", required_argument, NULL, 'c'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"action", required_argument, NULL, 'a'},
+                                         {"limit", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct popts o = {cli_default_db(), NULL, NULL, NULL, NULL, NULL, NULL, false, 1000};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'D':
+            o.db = optarg;
+            break;
+        case 'r':
+            o.reason = optarg;
+            break;
+        case 'o':
+            o.operator_id = optarg;
+            break;
+        case 'q':
+            o.request = optarg;
+            break;
+        case 'O':
+            o.overdue = true;
+            break;
+        case 'c':
+            o.customer = optarg;
+            break;
+        case 'k':
+            o.key = optarg;
+            break;
+        case 'a':
+            o.action = optarg;
+            break;
+        case 'l':
+            if (!num_parse_cstr(optarg, 1, 100000, &o.limit)) {
+                return pusage("--limit is a number from 1 to 100000");
+            }
+            break;
+        case 'h':
+            fputs(privacy_help, stdout);
+            return 0;
+        default:
+            return pusage("unknown or incomplete option");
+        }
+    }
+    if (optind >= argc) {
+        return pusage("say what: export, erase, requests, acts, act or audit");
+    }
+    const char *sub = argv[optind];
+    int args = argc - optind - 1;
+    const char *arg = args > 0 ? argv[optind + 1] : NULL;
+    bool takes_id =
+        strcmp(sub, "export") == 0 || strcmp(sub, "erase") == 0 || strcmp(sub, "act") == 0;
+    bool known = takes_id || strcmp(sub, "requests") == 0 || strcmp(sub, "acts") == 0 ||
+                 strcmp(sub, "audit") == 0;
+    if (!known) {
+        return pusage("the commands are export, erase, requests, acts, act and audit");
+    }
+    if (args != (takes_id ? 1 : 0)) {
+        return pusage(takes_id ? "name one id" : "takes no arguments");
+    }
+    if (takes_id && !id_valid(arg, strcmp(sub, "act") == 0 ? "a_" : "c_")) {
+        return pusage(strcmp(sub, "act") == 0 ? "an act id looks like a_..."
+                                              : "a customer id looks like c_...");
+    }
+    if (o.reason && strcmp(o.reason, "request") && strcmp(o.reason, "withdrawal") &&
+        strcmp(o.reason, "retention") && strcmp(o.reason, "unlawful")) {
+        return pusage("--reason is request, withdrawal, retention or unlawful");
+    }
+    if (o.request && !id_valid(o.request, "r_")) {
+        return pusage("--request names a privacy request (r_...)");
+    }
+    log_set_level(LOG_WARN);
+    struct store *s = cli_open_store(o.db);
+    if (s == NULL) {
+        return 1;
+    }
+    int code;
+    if (strcmp(sub, "export") == 0) {
+        code = p_export(s, arg);
+    } else if (strcmp(sub, "erase") == 0) {
+        code = p_erase(s, o.db, arg, &o);
+    } else if (strcmp(sub, "requests") == 0) {
+        code = p_requests(s, o.overdue);
+    } else if (strcmp(sub, "acts") == 0 || strcmp(sub, "act") == 0) {
+        code = p_acts(s, arg);
+    } else {
+        code = p_audit(s, &o);
+    }
+    store_close(s);
+    audit_shutdown();
+    return code;
 }

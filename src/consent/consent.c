@@ -493,7 +493,7 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
             rc = subs_set(w, ck, NULL, c->channel, false, "consent_withdrawn", who, now, &changed,
                           err);
         }
-        if (rc == KT_OK) {
+        if (rc == KT_OK && !who->bulk) {
             rc = audit_write(w, who->key_id, "consent", who->subject, c->purpose,
                              arena_printf(&a, "%s %s%s%s", e.action, c->purpose,
                                           c->channel[0] ? ":" : "", c->channel),

@@ -90,6 +90,7 @@ struct consent_actor {
     const char *source; /* channel */
     const char *store_id, *operator_id, *key_id, *request_id;
     const char *subject; /* the customer's public id, for the audit log */
+    bool bulk;           /* an import: the caller writes one audit entry for the batch */
 };
 
 /*

@@ -180,7 +180,7 @@ static void state_is_derived_from_the_events(void **state)
     struct consent_doc d = {"pd", 0, "pd_processing", "t", "text", NULL, 10, false, 0};
     assert_int_equal(consent_doc_publish(w, &d, now, &A, NULL), KT_OK);
     int64_t ck = new_customer(w, "c_0000000000000000000a");
-    struct consent_actor who = {"pos", "S-1", "op", NULL, NULL, "c_0000000000000000000a"};
+    struct consent_actor who = {"pos", "S-1", "op", NULL, NULL, "c_0000000000000000000a", false};
     assert_string_equal(pd_state(w, ck, now), "not_given");
     assert_int_equal(consent_mark_pending(w, ck, &who, now, NULL), KT_OK);
     assert_string_equal(pd_state(w, ck, now), "pending");

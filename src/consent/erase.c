@@ -96,6 +96,33 @@ static enum kt_rc suppress_one(struct store_conn *w, const struct key_secret *k,
     return store_suppress_add(w, h, kind, act_id, now, err);
 }
 
+/* The consent events of the customer (without IP and user agent), for the act's extract. */
+static enum kt_rc extract_consents(struct store_conn *w, int64_t ck, struct arena *a, json_t *out,
+                                   struct kt_err *err)
+{
+    struct consent_event *e;
+    size_t n;
+    enum kt_rc rc = store_consent_list(w, ck, a, &e, &n, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        char t[32];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "at",
+                              time_format_rfc3339(e[i].recorded_at, t, sizeof(t)), "action",
+                              arena_printf(a, "consent_%s", e[i].action), "fields", e[i].purpose,
+                              "source", e[i].source);
+        if (e[i].channel[0]) {
+            json_object_set_new(o, "channel", json_string(e[i].channel));
+        }
+        if (e[i].key_id) {
+            json_object_set_new(o, "key", json_string(e[i].key_id));
+        }
+        if (e[i].request_id) {
+            json_object_set_new(o, "request_id", json_string(e[i].request_id));
+        }
+        json_array_append_new(out, o);
+    }
+    return rc;
+}
+
 /* The audit entries of the customer (IDs only), as the act's extract of the event log. */
 static enum kt_rc extract(struct store_conn *w, const char *customer_id, struct arena *a,
                           json_t *out, struct kt_err *err)
@@ -207,7 +234,7 @@ enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64
     if (rc == KT_OK) {
         rc = suppress_one(w, k, "email", cu.val[PF_EMAIL], act->id, now, err);
     }
-    struct consent_actor who = {"erasure", NULL, o->operator_id, o->key_id, NULL, cu.id};
+    struct consent_actor who = {"erasure", NULL, o->operator_id, o->key_id, NULL, cu.id, false};
     int changed = 0;
     if (rc == KT_OK) {
         rc = subs_set(w, ck, NULL, NULL, false, "erasure", &who, now, &changed, err);
@@ -234,6 +261,9 @@ enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64
     json_t *log = json_array();
     if (rc == KT_OK) {
         rc = extract(w, cu.id, a, log, err);
+    }
+    if (rc == KT_OK) {
+        rc = extract_consents(w, ck, a, log, err);
     }
     if (rc == KT_OK) {
         char *c = json_dumps(cats, JSON_COMPACT), *l = json_dumps(log, JSON_COMPACT);

@@ -329,6 +329,7 @@ struct txn {
     int64_t now;
     size_t rows;
     int64_t created, updated, unchanged, partial, rejected, suppressed, bytes_done;
+    int64_t grants; /* consent events recorded, for the audit entry at the commit */
     struct buf rejects;
 };
 
@@ -352,8 +353,9 @@ static enum kt_rc row_gate(struct job *j, struct txn *t, struct batch *b, const 
 static enum kt_rc row_consent(struct job *j, struct txn *t, struct batch *b, const struct row *r,
                               const struct upsert_result *res, struct kt_err *err)
 {
-    struct consent_actor who = {"import", j->o->src.store_id, j->o->src.operator_id, NULL,
-                                NULL,     res->cust.id};
+    struct consent_actor who = {"import", j->o->src.store_id,   j->o->src.operator_id,
+                                NULL,     j->o->src.request_id, res->cust.id,
+                                true};
     if (r->paper_form == NULL && j->o->legal_basis == NULL) {
         return res->created ? consent_mark_pending(t->w, res->cust.ck, &who, t->now, err) : KT_OK;
     }
@@ -377,16 +379,18 @@ static enum kt_rc row_consent(struct job *j, struct txn *t, struct batch *b, con
         in.doc_version = v;
     }
     /* Only a new grant is recorded: importing the same file again changes nothing. */
-    struct consent_state *cs;
-    size_t n;
-    enum kt_rc rc = consent_states(t->w, res->cust.ck, t->now, &b->a, &cs, &n, err);
-    if (rc != KT_OK) {
-        return rc;
+    if (!res->created) {
+        struct consent_state *cs;
+        size_t n;
+        enum kt_rc rc = consent_states(t->w, res->cust.ck, t->now, &b->a, &cs, &n, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        if (strcmp(consent_find(cs, n, "pd_processing", "")->state, "given") == 0) {
+            return KT_OK;
+        }
     }
-    const struct consent_state *pd = consent_find(cs, n, "pd_processing", "");
-    if (strcmp(pd->state, "given") == 0) {
-        return KT_OK;
-    }
+    t->grants++;
     return consent_record(t->w, res->cust.ck, &in, 1, &who, t->now, NULL, err);
 }
 
@@ -478,8 +482,18 @@ static enum kt_rc commit(struct job *j, struct txn *t, struct kt_err *err)
         return KT_OK;
     }
     enum kt_rc rc = intake_flush(t->w, false, t->now, err);
+    if (rc == KT_OK && t->grants > 0) {
+        /* One audit entry for the transaction's grants; each grant is its own consent event
+         * (with the import's request id), and acts of destruction extract those too. */
+        char detail[160];
+        kt_snprintf(detail, sizeof(detail), "import: %lld pd_processing grants (%s)",
+                    (long long)t->grants, j->o->legal_basis ? "legal basis" : "paper forms");
+        rc = audit_write(t->w, NULL, "consent", NULL, "pd_processing", detail, j->o->src.request_id,
+                         t->now, err);
+    }
     rc = store_write_end(t->w, rc, err);
     t->w = NULL;
+    t->grants = 0;
     if (rc != KT_OK) {
         return rc;
     }

@@ -5,6 +5,7 @@ leak nobody else, deadlines across the New Year holidays, the audit log."""
 import csv
 import datetime
 import io
+import json
 import sqlite3
 
 import pytest
@@ -392,3 +393,28 @@ def test_settings_are_checked(server):
                         ({"public_url": "ftp://x"}, "public_url"), ({"colour": 1}, "colour")]:
         r = server.put("/v1/privacy/settings", body)
         assert r.status_code == 422 and r.json()["error"]["field"] == field
+
+
+def test_the_cli_does_what_the_api_does(server):
+    p = phone()
+    cid = join(server, p, email="cli.person@example.org", first_name="Вера")
+    out = server.cli("privacy", "export", cid).stdout
+    doc = json.loads(out)
+    assert doc["customer_id"] == cid and doc["customer"]["profile"]["phone"] == p
+    rid = server.post("/v1/privacy-requests", {"kind": "erasure", "customer_id": cid}).json()["id"]
+    assert rid in server.cli("privacy", "requests").stdout
+    out = server.cli("privacy", "erase", cid, "--operator", "dpo-2", "--request", rid).stdout
+    act = out.split("act ")[1].split(" ")[0]
+    assert act.startswith("a_")
+    assert server.get(f"/v1/privacy-requests/{rid}").json()["state"] == "done"
+    text = server.cli("privacy", "act", act).stdout
+    assert "АКТ ОБ УНИЧТОЖЕНИИ" in text and "dpo-2" in text and p not in text
+    assert act in server.cli("privacy", "acts").stdout
+    audit = server.cli("privacy", "audit", "--customer", cid).stdout
+    assert "export" in audit and "erase" in audit and p not in audit
+    r = server.cli("privacy", "erase", cid, check=False)
+    assert r.returncode == 1 and "erased already" in r.stderr
+    r = server.cli("privacy", "erase", "nobody", check=False)
+    assert r.returncode == 2 and "c_..." in r.stderr
+    assert server.cli("privacy", "--help").stdout.startswith("usage: kartoteka privacy")
+    assert server.cli("run-due", "--help").stdout.startswith("usage: kartoteka run-due")
