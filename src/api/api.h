@@ -100,6 +100,9 @@ json_t *api_history_json(struct arena *a, const struct history_entry *h);
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */
 /* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
+/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
+enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
+                             struct kt_err *err);
 /* Frees a JSON value with the arena. Returns v. */
 json_t *api_own(struct arena *a, json_t *v);
 

@@ -3,6 +3,7 @@
  */
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/id.h"
 #include "base/num.h"
 
 const char *api_time(struct arena *a, int64_t ms)
@@ -36,4 +37,13 @@ json_t *api_own(struct arena *a, json_t *v)
         arena_defer(a, decref, v);
     }
     return v;
+}
+
+enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
+                             struct kt_err *err)
+{
+    if (!id_valid(r->params[0], "c_")) {
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+    }
+    return store_customer_get_by_id(c, r->params[0], r->arena, cu, err);
 }

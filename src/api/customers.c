@@ -296,7 +296,7 @@ static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
         }
     }
     const char *which = NULL;
-    enum kt_rc rc = suppress_check(w, &r->app->secret, req, form && pd, now, &which, err);
+    enum kt_rc rc = suppress_check(w, &r->app->secret, req, form && pd, now, r->arena, &which, err);
     if (rc == KT_OK && which != NULL) {
         *keep = true;
         return kt_err_set(err, KT_EINVAL, "suppressed", arena_printf(r->arena, "profile.%s", which),
@@ -562,18 +562,6 @@ void api_customers_list(struct http_req *r)
 
 /* ---- /v1/customers/{id} ------------------------------------------------------------------ */
 
-/* The customer named in the path (following merges); replies 404 itself when there is none. */
-static bool path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
-                          struct kt_err *err)
-{
-    const char *id = r->params[0];
-    if (!id_valid(id, "c_")) {
-        kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
-        return false;
-    }
-    return store_customer_get_by_id(c, id, r->arena, cu, err) == KT_OK;
-}
-
 void api_customers_get(struct http_req *r)
 {
     struct kt_err err;
@@ -581,7 +569,7 @@ void api_customers_get(struct http_req *r)
     struct store_conn *rd;
     struct customer cu;
     json_t *v = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err)) {
+    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
         v = api_customer_view(rd, &cu, r->arena, &err);
         api_audit_read(r, &cu, "read");
     }
@@ -690,7 +678,7 @@ void api_customers_history(struct http_req *r)
         err.status = 400;
         goto fail;
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK || !path_customer(r, rd, &cu, &err) ||
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
         store_history_list(rd, cu.ck, after, limit, r->arena, &hs, &n, &err) != KT_OK) {
         goto fail;
     }
@@ -701,7 +689,8 @@ void api_customers_history(struct http_req *r)
     json_t *next = n == (size_t)limit
                        ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
                        : json_null();
-    audit_note(r->key->id, "read", cu.id, "history", r->route->pattern, r->rid, clock_now_ms());
+    audit_note(r->key->id, "read", cu.id, AUDIT_F_HISTORY, r->route->pattern, r->rid,
+               clock_now_ms());
     http_reply_json(
         r, 200,
         json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));

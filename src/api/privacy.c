@@ -27,16 +27,6 @@ static enum kt_rc fail_field(struct kt_err *err, const char *code, const char *f
     return kt_err_set(err, KT_EINVAL, code, field, "%s", msg);
 }
 
-/* The customer of the path (following merges), or 404. */
-static enum kt_rc path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
-                                struct kt_err *err)
-{
-    if (!id_valid(r->params[0], "c_")) {
-        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
-    }
-    return store_customer_get_by_id(c, r->params[0], r->arena, cu, err);
-}
-
 /* An optional short string member; false (err set) when present and not a string of 1..max. */
 static bool opt_str(const json_t *o, const char *name, size_t max, const char *field,
                     struct arena *a, const char **out, struct kt_err *err)
@@ -110,25 +100,20 @@ static bool decode_actor(struct http_req *r, const json_t *body, struct consent_
     return true;
 }
 
-static const char *fields_of(const struct customer *cu, struct arena *a)
+/* The fields a view of the customer shows. */
+static uint32_t fields_of(const struct customer *cu)
 {
-    struct buf b;
-    buf_init(&b, 128);
+    uint32_t m = AUDIT_F_IDENTIFIERS | AUDIT_F_ATTRIBUTES;
     for (int f = 0; f < PF_COUNT; f++) {
-        if (cu->val[f] != NULL) {
-            buf_printf(&b, "%s%s", b.len ? "," : "", pf_names[f]);
-        }
+        m |= cu->val[f] != NULL ? 1u << f : 0;
     }
-    buf_printf(&b, "%sidentifiers,attributes", b.len ? "," : "");
-    const char *s = arena_strdup(a, buf_cstr(&b));
-    buf_release(&b);
-    return s;
+    return m;
 }
 
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action)
 {
-    audit_note(r->key ? r->key->id : NULL, action, cu->id, fields_of(cu, r->arena),
-               r->route->pattern, r->rid, clock_now_ms());
+    audit_note(r->key ? r->key->id : NULL, action, cu->id, fields_of(cu), r->route->pattern, r->rid,
+               clock_now_ms());
 }
 
 /* ---- settings ------------------------------------------------------------------------------ */
@@ -428,14 +413,15 @@ void api_consents_get(struct http_req *r)
     struct store_conn *rd;
     struct customer cu;
     json_t *o = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err) == KT_OK) {
+    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
         o = api_consents_json(rd, &cu, clock_now_ms(), r->arena, &err);
     }
     if (o == NULL) {
         http_reply_error(r, &err);
         return;
     }
-    audit_note(r->key->id, "read", cu.id, "consents", r->route->pattern, r->rid, clock_now_ms());
+    audit_note(r->key->id, "read", cu.id, AUDIT_F_CONSENTS, r->route->pattern, r->rid,
+               clock_now_ms());
     http_reply_json(r, 200, o);
 }
 
@@ -468,7 +454,7 @@ void api_consents_post(struct http_req *r)
     }
     int64_t due = 0;
     json_t *o = NULL;
-    enum kt_rc rc = path_customer(r, w, &cu, &err);
+    enum kt_rc rc = api_path_customer(r, w, &cu, &err);
     if (rc == KT_OK && cu.erased_at != 0) {
         rc = kt_err_set(&err, KT_ECONFLICT, "customer_erased", "id",
                         "the customer was erased; a new consent comes with a new profile");
@@ -504,7 +490,7 @@ void api_consents_evidence(struct http_req *r)
     struct consent_event *ev;
     struct consent_doc *docs;
     size_t n, n_docs;
-    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK ||
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
         store_consent_list(rd, cu.ck, r->arena, &ev, &n, &err) != KT_OK ||
         store_doc_list(rd, r->arena, &docs, &n_docs, &err) != KT_OK) {
         http_reply_error(r, &err);
@@ -532,7 +518,7 @@ void api_consents_evidence(struct http_req *r)
         http_reply_error(r, &err);
         return;
     }
-    audit_note(r->key->id, "evidence", cu.id, "consents", r->route->pattern, r->rid,
+    audit_note(r->key->id, "evidence", cu.id, AUDIT_F_CONSENTS, r->route->pattern, r->rid,
                clock_now_ms());
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "customer_id", cu.id,
@@ -675,7 +661,7 @@ void api_subs_get(struct http_req *r)
     struct store_conn *rd;
     struct customer cu;
     json_t *o = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err) == KT_OK) {
+    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
         o = api_subs_json(rd, &cu, clock_now_ms(), r->arena, &err);
     }
     if (o == NULL) {
@@ -724,7 +710,7 @@ void api_subs_post(struct http_req *r)
     }
     int changed = 0;
     json_t *o = NULL;
-    enum kt_rc rc = path_customer(r, w, &cu, &err);
+    enum kt_rc rc = api_path_customer(r, w, &cu, &err);
     who.subject = cu.id;
     if (rc == KT_OK) {
         rc =
@@ -763,7 +749,7 @@ void api_may_send(struct http_req *r)
         err.status = 400;
         goto fail;
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK ||
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
         consent_may_send(rd, &cu, channel, topic, clock_now_ms(), r->arena, &reason, &err) !=
             KT_OK) {
         goto fail;
@@ -798,7 +784,7 @@ void api_unsub_link(struct http_req *r)
         err.status = 400;
         goto fail;
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK || path_customer(r, rd, &cu, &err) != KT_OK ||
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
         privacy_settings_get(rd, r->arena, &s, &err) != KT_OK) {
         goto fail;
     }
@@ -1133,15 +1119,15 @@ void api_customers_export(struct http_req *r)
     struct customer cu;
     int64_t now = clock_now_ms();
     json_t *doc = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && path_customer(r, rd, &cu, &err) == KT_OK) {
+    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
         doc = api_export_doc(rd, &cu, now, r->arena, &err);
     }
     if (doc == NULL) {
         http_reply_error(r, &err);
         return;
     }
-    audit_note(r->key->id, "export", cu.id, fields_of(&cu, r->arena), r->route->pattern, r->rid,
-               now);
+    audit_note(r->key->id, "export", cu.id, fields_of(&cu) | AUDIT_F_CONSENTS | AUDIT_F_HISTORY,
+               r->route->pattern, r->rid, now);
     http_reply_json(r, 200, doc);
 }
 
@@ -1199,7 +1185,7 @@ void api_customers_erase(struct http_req *r)
         goto fail;
     }
     struct destruction_act act;
-    enum kt_rc rc = path_customer(r, w, &cu, &err);
+    enum kt_rc rc = api_path_customer(r, w, &cu, &err);
     if (rc == KT_OK) {
         rc = privacy_erase(w, &r->app->secret, cu.ck, &o, now, r->arena, &act, &err);
     }

@@ -194,8 +194,8 @@ void suppress_hash(const struct key_secret *k, const char *kind, const char *val
  * form), listed hashes are removed instead and the person comes back.
  */
 enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
-                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
-                          struct kt_err *err);
+                          const struct upsert_req *req, bool lift, int64_t now, struct arena *a,
+                          const char **which, struct kt_err *err);
 
 struct erase_opts {
     const char *reason;      /* "request", "withdrawal", "retention" */
@@ -225,11 +225,25 @@ enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t 
 
 /*
  * Reads of personal data are many and must not wait for the writer: they are queued in memory
- * and written by audit_flush() (the background worker calls it every second, shutdown once
- * more). Changes are written with audit_write() inside the transaction that makes them.
+ * and written by audit_flush() (the worker every AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES, GET
+ * /v1/audit before answering, shutdown once more). Each write makes every reader connection drop
+ * its page cache (SQLite WAL) and competes with the lookups for the cores, so it is done rarely
+ * and in bulk (BENCHMARKS.md). Changes are written with audit_write() inside the transaction that
+ * makes them.
  */
-void audit_note(const char *key_id, const char *action, const char *customer_id, const char *fields,
+#define AUDIT_FLUSH_MS      10000
+#define AUDIT_FLUSH_ENTRIES 50000
+size_t audit_queued(void);
+/* What a read showed: one bit per profile field (1u << enum pf), and these. */
+#define AUDIT_F_IDENTIFIERS (1u << 16)
+#define AUDIT_F_ATTRIBUTES  (1u << 17)
+#define AUDIT_F_CONSENTS    (1u << 18)
+#define AUDIT_F_HISTORY     (1u << 19)
+/* Queues a read. `action` and `detail` must be static strings (e.g. a route pattern). */
+void audit_note(const char *key_id, const char *action, const char *customer_id, uint32_t fields,
                 const char *detail, const char *request_id, int64_t now);
+/* "first_name,phone,identifiers" of a field mask, in `a`; NULL for none. */
+const char *audit_fields_text(uint32_t fields, struct arena *a);
 enum kt_rc audit_flush(struct store *s, struct kt_err *err);
 enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
                        const char *customer_id, const char *fields, const char *detail,

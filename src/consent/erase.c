@@ -44,10 +44,15 @@ static bool suppressible(const char *kind)
 }
 
 enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
-                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
-                          struct kt_err *err)
+                          const struct upsert_req *req, bool lift, int64_t now, struct arena *a,
+                          const char **which, struct kt_err *err)
 {
     *which = NULL;
+    /* The distinct phones, e-mails and cards of the request (the profile's phone and e-mail are
+     * usually among its identifiers too), hashed. */
+    const char *kinds[SUPPRESS_CHECK_MAX], *values[SUPPRESS_CHECK_MAX];
+    unsigned char hashes[SUPPRESS_CHECK_MAX][32];
+    size_t n = 0;
     for (size_t i = 0; i < req->n_idents + 2; i++) {
         const char *kind, *value;
         if (i < req->n_idents) {
@@ -63,23 +68,32 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
         if (value == NULL || !suppressible(kind)) {
             continue;
         }
-        unsigned char h[32];
-        suppress_hash(k, kind, value, h);
-        enum kt_rc rc;
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++) {
+            seen = strcmp(kinds[j], kind) == 0 && strcmp(values[j], value) == 0;
+        }
+        if (seen) {
+            continue;
+        }
+        if (n == SUPPRESS_CHECK_MAX) { /* a request with many identifiers: check what we have */
+            enum kt_rc rc = lift ? KT_OK : store_suppress_hit(w, hashes, n, now, a, which, err);
+            if (rc != KT_OK || *which != NULL) {
+                return rc;
+            }
+            n = 0;
+        }
+        kinds[n] = kind;
+        values[n] = value;
+        suppress_hash(k, kind, value, hashes[n]);
         if (lift) {
-            rc = store_suppress_remove(w, h, err);
-        } else {
-            bool hit = false;
-            rc = store_suppress_hit(w, h, now, &hit, err);
-            if (rc == KT_OK && hit && *which == NULL) {
-                *which = kind;
+            enum kt_rc rc = store_suppress_remove(w, hashes[n], err);
+            if (rc != KT_OK) {
+                return rc;
             }
         }
-        if (rc != KT_OK) {
-            return rc;
-        }
+        n++;
     }
-    return KT_OK;
+    return lift || n == 0 ? KT_OK : store_suppress_hit(w, hashes, n, now, a, which, err);
 }
 
 /* ---- erasure ------------------------------------------------------------------------------ */

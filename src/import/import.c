@@ -339,8 +339,7 @@ static enum kt_rc row_gate(struct job *j, struct txn *t, struct batch *b, const 
                            const char **reason, struct kt_err *err)
 {
     const char *which = NULL;
-    enum kt_rc rc = suppress_check(t->w, j->o->secret, &r->req, false, t->now, &which, err);
-    (void)b;
+    enum kt_rc rc = suppress_check(t->w, j->o->secret, &r->req, false, t->now, &b->a, &which, err);
     if (rc == KT_OK && which != NULL) {
         *reason = "suppressed";
     } else if (rc == KT_OK && j->strict && r->paper_form == NULL && j->o->legal_basis == NULL) {

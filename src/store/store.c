@@ -390,10 +390,10 @@ enum kt_rc store_suppress_add(struct store_conn *c, const unsigned char hash[32]
     TIMED(c->ops->suppress_add(c, hash, kind, act_id, at, err));
 }
 
-enum kt_rc store_suppress_hit(struct store_conn *c, const unsigned char hash[32], int64_t at,
-                              bool *hit, struct kt_err *err)
+enum kt_rc store_suppress_hit(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
+                              int64_t at, struct arena *a, const char **kind, struct kt_err *err)
 {
-    TIMED(c->ops->suppress_hit(c, hash, at, hit, err));
+    TIMED(c->ops->suppress_hit(c, hashes, n, at, a, kind, err));
 }
 
 enum kt_rc store_suppress_remove(struct store_conn *c, const unsigned char hash[32],

@@ -418,3 +418,19 @@ def test_the_cli_does_what_the_api_does(server):
     assert r.returncode == 2 and "c_..." in r.stderr
     assert server.cli("privacy", "--help").stdout.startswith("usage: kartoteka privacy")
     assert server.cli("run-due", "--help").stdout.startswith("usage: kartoteka run-due")
+
+
+def test_retention_depersonalises_the_inactive(start_server):
+    s = start_server(sub="retention")
+    r = s.put(f"/v1/consent-documents/{PD}", {"purpose": "pd_processing", "title": "t",
+                                               "body": "b"})
+    assert r.status_code == 201
+    old = join(s, phone())
+    assert s.put("/v1/privacy/settings", {"retention_years": 3}).status_code == 200
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert "erased 0" in s.cli("run-due", "--now", iso(now + datetime.timedelta(days=365))).stdout
+    out = s.cli("run-due", "--now", iso(now + datetime.timedelta(days=3 * 366))).stdout
+    assert "erased 1 customer" in out
+    assert s.get(f"/v1/customers/{old}").json()["profile"] == {}
+    acts = s.get("/v1/destruction-acts").json()["items"]
+    assert [(a["customer_id"], a["reason"]) for a in acts] == [(old, "retention")]

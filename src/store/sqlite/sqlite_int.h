@@ -50,8 +50,8 @@ enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, str
                        size_t *n, struct kt_err *err);
 enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
                            const char *act_id, int64_t at, struct kt_err *err);
-enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char hash[32], int64_t at,
-                           bool *hit, struct kt_err *err);
+enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
+                           int64_t at, struct arena *a, const char **kind, struct kt_err *err);
 enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
                               struct kt_err *err);
 enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,

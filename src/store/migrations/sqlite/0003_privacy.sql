@@ -152,7 +152,6 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_customer ON audit (customer_id, seq) WHERE customer_id IS NOT NULL;
 CREATE INDEX audit_key ON audit (key_id, seq);
-CREATE INDEX audit_at ON audit (at);
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
