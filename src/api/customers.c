@@ -296,7 +296,7 @@ static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
         }
     }
     const char *which = NULL;
-    enum kt_rc rc = suppress_check(w, &r->app->secret, req, form && pd, now, r->arena, &which, err);
+    enum kt_rc rc = suppress_check(w, &r->app->secret, req, form && pd, now, &which, err);
     if (rc == KT_OK && which != NULL) {
         *keep = true;
         return kt_err_set(err, KT_EINVAL, "suppressed", arena_printf(r->arena, "profile.%s", which),

@@ -194,8 +194,8 @@ void suppress_hash(const struct key_secret *k, const char *kind, const char *val
  * form), listed hashes are removed instead and the person comes back.
  */
 enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
-                          const struct upsert_req *req, bool lift, int64_t now, struct arena *a,
-                          const char **which, struct kt_err *err);
+                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
+                          struct kt_err *err);
 
 struct erase_opts {
     const char *reason;      /* "request", "withdrawal", "retention" */

@@ -43,9 +43,19 @@ static bool suppressible(const char *kind)
     return strcmp(kind, "phone") == 0 || strcmp(kind, "email") == 0 || strcmp(kind, "card") == 0;
 }
 
+static enum kt_rc hit(struct store_conn *w, const unsigned char (*hashes)[32],
+                      const char *const *kinds, size_t n, int64_t now, const char **which,
+                      struct kt_err *err)
+{
+    size_t first;
+    enum kt_rc rc = store_suppress_hit(w, hashes, n, now, &first, err);
+    *which = rc == KT_OK && first < n ? kinds[first] : NULL;
+    return rc;
+}
+
 enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
-                          const struct upsert_req *req, bool lift, int64_t now, struct arena *a,
-                          const char **which, struct kt_err *err)
+                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
+                          struct kt_err *err)
 {
     *which = NULL;
     /* The distinct phones, e-mails and cards of the request (the profile's phone and e-mail are
@@ -76,7 +86,7 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
             continue;
         }
         if (n == SUPPRESS_CHECK_MAX) { /* a request with many identifiers: check what we have */
-            enum kt_rc rc = lift ? KT_OK : store_suppress_hit(w, hashes, n, now, a, which, err);
+            enum kt_rc rc = lift ? KT_OK : hit(w, hashes, kinds, n, now, which, err);
             if (rc != KT_OK || *which != NULL) {
                 return rc;
             }
@@ -93,7 +103,7 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
         }
         n++;
     }
-    return lift || n == 0 ? KT_OK : store_suppress_hit(w, hashes, n, now, a, which, err);
+    return lift || n == 0 ? KT_OK : hit(w, hashes, kinds, n, now, which, err);
 }
 
 /* ---- erasure ------------------------------------------------------------------------------ */

@@ -335,11 +335,11 @@ struct txn {
 
 /* Before a row is stored: its data must not be an erased person's, and under the strict policy
  * it must bring its consent evidence. `*reason` gets why it is rejected, or NULL. */
-static enum kt_rc row_gate(struct job *j, struct txn *t, struct batch *b, const struct row *r,
-                           const char **reason, struct kt_err *err)
+static enum kt_rc row_gate(struct job *j, struct txn *t, const struct row *r, const char **reason,
+                           struct kt_err *err)
 {
     const char *which = NULL;
-    enum kt_rc rc = suppress_check(t->w, j->o->secret, &r->req, false, t->now, &b->a, &which, err);
+    enum kt_rc rc = suppress_check(t->w, j->o->secret, &r->req, false, t->now, &which, err);
     if (rc == KT_OK && which != NULL) {
         *reason = "suppressed";
     } else if (rc == KT_OK && j->strict && r->paper_form == NULL && j->o->legal_basis == NULL) {
@@ -405,7 +405,7 @@ static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row 
     struct kt_err e2;
     kt_err_reset(&e2);
     const char *gate = NULL;
-    enum kt_rc urc = row_gate(j, t, b, r, &gate, &e2);
+    enum kt_rc urc = row_gate(j, t, r, &gate, &e2);
     if (urc == KT_OK && gate != NULL) {
         r->out = R_REJECTED;
         r->reasons = gate;

@@ -391,9 +391,9 @@ enum kt_rc store_suppress_add(struct store_conn *c, const unsigned char hash[32]
 }
 
 enum kt_rc store_suppress_hit(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
-                              int64_t at, struct arena *a, const char **kind, struct kt_err *err)
+                              int64_t at, size_t *first, struct kt_err *err)
 {
-    TIMED(c->ops->suppress_hit(c, hashes, n, at, a, kind, err));
+    TIMED(c->ops->suppress_hit(c, hashes, n, at, first, err));
 }
 
 enum kt_rc store_suppress_remove(struct store_conn *c, const unsigned char hash[32],

@@ -204,11 +204,11 @@ enum kt_rc store_sub_list(struct store_conn *c, int64_t ck, struct arena *a, str
 /* Suppression list: adds a keyed hash (a second add keeps the first). */
 enum kt_rc store_suppress_add(struct store_conn *c, const unsigned char hash[32], const char *kind,
                               const char *act_id, int64_t at, struct kt_err *err);
-/* Checks up to SUPPRESS_CHECK_MAX hashes at once; every listed one counts a hit. `kind` gets the
- * kind of a listed one (in `a`), or NULL when none is. */
+/* Checks up to SUPPRESS_CHECK_MAX hashes; every listed one counts a hit. `first` gets the index
+ * of the first listed one, or n when none is. */
 #define SUPPRESS_CHECK_MAX 8
 enum kt_rc store_suppress_hit(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
-                              int64_t at, struct arena *a, const char **kind, struct kt_err *err);
+                              int64_t at, size_t *first, struct kt_err *err);
 /* Lifts a suppression (new consent through a form). */
 enum kt_rc store_suppress_remove(struct store_conn *c, const unsigned char hash[32],
                                  struct kt_err *err);

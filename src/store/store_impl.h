@@ -130,7 +130,7 @@ struct store_ops {
     enum kt_rc (*suppress_add)(struct store_conn *c, const unsigned char hash[32], const char *kind,
                                const char *act_id, int64_t at, struct kt_err *err);
     enum kt_rc (*suppress_hit)(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
-                               int64_t at, struct arena *a, const char **kind, struct kt_err *err);
+                               int64_t at, size_t *first, struct kt_err *err);
     enum kt_rc (*suppress_remove)(struct store_conn *c, const unsigned char hash[32],
                                   struct kt_err *err);
     enum kt_rc (*preq_insert)(struct store_conn *c, const struct privacy_request *p,

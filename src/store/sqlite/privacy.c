@@ -92,9 +92,7 @@ static const char *const sql[P_END - SQ_PRIV_BASE] = {
     S(P_SUB_MOVE) = "UPDATE subscription_events SET ck = ?2 WHERE ck = ?1",
     S(P_SUPP_ADD) = "INSERT INTO suppression (hash, kind, act_id, created_at) "
                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING",
-    /* One statement for all the identifiers of a request (unused slots bound to NULL). */
-    S(P_SUPP_HIT) = "UPDATE suppression SET hits = hits + 1, last_hit = ?1 "
-                    "WHERE hash IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING kind",
+    S(P_SUPP_HIT) = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
     S(P_SUPP_REMOVE) = "DELETE FROM suppression WHERE hash = ?1",
     S(P_PREQ_INSERT) = "INSERT INTO privacy_requests (" PREQ_COLS ") "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -423,28 +421,28 @@ enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32]
 }
 
 enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
-                           int64_t at, struct arena *a, const char **kind, struct kt_err *err)
+                           int64_t at, size_t *first, struct kt_err *err)
 {
-    *kind = NULL;
-    if (n > SUPPRESS_CHECK_MAX) {
-        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "too many hashes to check");
-    }
+    /* One primary-key probe per hash: cheaper than one statement with an IN list, for which
+     * SQLite builds a temporary index on every run. */
+    *first = n;
     sqlite3_stmt *st = get(base, P_SUPP_HIT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sqlite3_bind_int64(st, 1, at);
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_blob(st, 2 + (int)i, hashes[i], 32, SQLITE_STATIC);
-    }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*kind == NULL) {
-            *kind = TEXT(0);
+        sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, at);
+        int changes = 0;
+        enum kt_rc rc = run(base, st, &changes, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        if (changes > 0 && *first == n) {
+            *first = i;
         }
     }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, "suppression", err);
+    return KT_OK;
 }
 
 enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],

@@ -51,7 +51,7 @@ enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, str
 enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
                            const char *act_id, int64_t at, struct kt_err *err);
 enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
-                           int64_t at, struct arena *a, const char **kind, struct kt_err *err);
+                           int64_t at, size_t *first, struct kt_err *err);
 enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
                               struct kt_err *err);
 enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
