@@ -1187,7 +1187,7 @@ void api_customers_erase(struct http_req *r)
     struct destruction_act act;
     enum kt_rc rc = api_path_customer(r, w, &cu, &err);
     if (rc == KT_OK) {
-        rc = privacy_erase(w, &r->app->secret, cu.ck, &o, now, r->arena, &act, &err);
+        rc = privacy_erase(r->app->store, w, &r->app->secret, cu.ck, &o, now, r->arena, &act, &err);
     }
     if (rc == KT_OK && o.request_id != NULL) {
         struct kt_err e2;
@@ -1542,6 +1542,14 @@ fail:
 
 /* ---- the audit log ------------------------------------------------------------------------- */
 
+/* The cursor of the audit log: "<changes seq>.<reads seq>". */
+static bool audit_cursor(const char *c, int64_t *changes, int64_t *reads)
+{
+    const char *dot = strchr(c, '.');
+    return dot != NULL && num_parse_i64(c, (size_t)(dot - c), 0, INT64_MAX, changes) &&
+           num_parse_cstr(dot + 1, 0, INT64_MAX, reads);
+}
+
 void api_audit_list(struct http_req *r)
 {
     static const char *const allowed[] = {"customer", "key",   "action", "since",
@@ -1551,9 +1559,9 @@ void api_audit_list(struct http_req *r)
     struct audit_filter f;
     memset(&f, 0, sizeof(f));
     struct store_conn *rd;
-    struct audit_entry *e;
-    size_t n;
+    struct audit_page page;
     int limit;
+    int64_t after_c = 0, after_r = 0;
     const char *cursor = http_req_query(r, "cursor");
     if (http_req_query_only(r, allowed, &err) != KT_OK ||
         api_limit(r, 100, 1000, &limit, &err) != KT_OK) {
@@ -1566,14 +1574,14 @@ void api_audit_list(struct http_req *r)
     const char *times[] = {"since", "until"};
     int64_t *dst[] = {&f.since, &f.until};
     for (size_t i = 0; i < 2; i++) {
-        const char *s = http_req_query(r, times[i]);
-        if (s && !time_parse_rfc3339(s, strlen(s), dst[i])) {
+        const char *t = http_req_query(r, times[i]);
+        if (t && !time_parse_rfc3339(t, strlen(t), dst[i])) {
             fail_field(&err, "bad_parameter", times[i], "since and until are RFC 3339 times");
             err.status = 400;
             goto fail;
         }
     }
-    if (cursor && !num_parse_cstr(cursor, 0, INT64_MAX, &f.after_seq)) {
+    if (cursor && !audit_cursor(cursor, &after_c, &after_r)) {
         kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
         err.status = 400;
         goto fail;
@@ -1581,24 +1589,26 @@ void api_audit_list(struct http_req *r)
     /* What is queued in memory is written first, so the answer is complete. */
     http_req_reader_end(r);
     if (audit_flush(r->app->store, &err) != KT_OK || http_req_reader(r, &rd, &err) != KT_OK ||
-        store_audit_list(rd, &f, r->arena, &e, &n, &err) != KT_OK) {
+        audit_list(r->app->store, rd, &f, after_c, after_r, r->arena, &page, &err) != KT_OK) {
         goto fail;
     }
     json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:I, s:s, s:s}", "seq", (json_int_t)e[i].seq, "at",
-                              api_time(r->arena, e[i].at), "action", e[i].action);
+    for (size_t i = 0; i < page.n; i++) {
+        const struct audit_entry *e = &page.items[i];
+        json_t *o =
+            json_pack("{s:s, s:I, s:s, s:s}", "log", page.is_read[i] ? "reads" : "changes", "seq",
+                      (json_int_t)e->seq, "at", api_time(r->arena, e->at), "action", e->action);
         const char *names[] = {"key", "customer_id", "fields", "detail", "request_id"};
-        const char *vals[] = {e[i].key_id, e[i].customer_id, e[i].fields, e[i].detail,
-                              e[i].request_id};
+        const char *vals[] = {e->key_id, e->customer_id, e->fields, e->detail, e->request_id};
         for (size_t k = 0; k < 5; k++) {
             json_object_set_new(o, names[k], vals[k] ? json_string(vals[k]) : json_null());
         }
         json_array_append_new(items, o);
     }
-    json_t *next = n == (size_t)limit
-                       ? json_string(arena_printf(r->arena, "%lld", (long long)e[n - 1].seq))
-                       : json_null();
+    json_t *next =
+        page.more ? json_string(arena_printf(r->arena, "%lld.%lld", (long long)page.next_changes,
+                                             (long long)page.next_reads))
+                  : json_null();
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
     return;
 fail:

@@ -182,7 +182,7 @@ static int p_erase(struct store *s, const char *db, const char *id, const struct
     if (rc == KT_OK) {
         rc = store_customer_get_by_id(w, id, &a, &cu, &err);
         if (rc == KT_OK) {
-            rc = privacy_erase(w, &k, cu.ck, &eo, now, &a, &act, &err);
+            rc = privacy_erase(s, w, &k, cu.ck, &eo, now, &a, &act, &err);
         }
         if (rc == KT_OK && o->request != NULL) {
             struct kt_err e2;
@@ -295,18 +295,18 @@ static int p_audit(struct store *s, const struct popts *o)
     kt_err_reset(&err);
     struct store_conn *rd;
     struct audit_filter f = {o->customer, o->key, o->action, 0, 0, 0, (int)o->limit};
-    struct audit_entry *e;
-    size_t n = 0;
+    struct audit_page p = {NULL, NULL, 0, 0, 0, false};
     enum kt_rc rc = store_read_begin(s, &rd, &err);
     if (rc == KT_OK) {
-        rc = store_audit_list(rd, &f, &a, &e, &n, &err);
+        rc = audit_list(s, rd, &f, 0, 0, &a, &p, &err);
         store_read_end(rd);
     }
-    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+    for (size_t i = 0; rc == KT_OK && i < p.n; i++) {
+        const struct audit_entry *e = &p.items[i];
         char t[40];
-        printf("%s  %-11s %-13s %-22s %s  %s\n", time_format_rfc3339(e[i].at, t, 40), e[i].action,
-               e[i].key_id ? e[i].key_id : "-", e[i].customer_id ? e[i].customer_id : "-",
-               e[i].fields ? e[i].fields : "", e[i].detail ? e[i].detail : "");
+        printf("%s  %-11s %-13s %-22s %s  %s\n", time_format_rfc3339(e->at, t, 40), e->action,
+               e->key_id ? e->key_id : "-", e->customer_id ? e->customer_id : "-",
+               e->fields ? e->fields : "", e->detail ? e->detail : "");
     }
     arena_release(&a);
     return rc == KT_OK ? 0 : perr("audit", &err);

@@ -212,8 +212,8 @@ struct erase_opts {
  * with the extract of the audit log. `act` receives the act. KT_ECONFLICT "already_erased" when
  * it was. After the commit the caller should run store_wipe_wal().
  */
-enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64_t ck,
-                         const struct erase_opts *o, int64_t now, struct arena *a,
+enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
+                         int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err);
 
 /* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
@@ -225,13 +225,11 @@ enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t 
 
 /*
  * Reads of personal data are many and must not wait for the writer: they are queued in memory
- * and written by audit_flush() (the worker every AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES, GET
- * /v1/audit before answering, shutdown once more). Each write makes every reader connection drop
- * its page cache (SQLite WAL) and competes with the lookups for the cores, so it is done rarely
- * and in bulk (BENCHMARKS.md). Changes are written with audit_write() inside the transaction that
- * makes them.
+ * and written by audit_flush() into the log of reads, a database file of its own (the worker
+ * every AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES, GET /v1/audit before answering, shutdown once
+ * more). Changes are written with audit_write() inside the transaction that makes them.
  */
-#define AUDIT_FLUSH_MS      10000
+#define AUDIT_FLUSH_MS      1000
 #define AUDIT_FLUSH_ENTRIES 50000
 size_t audit_queued(void);
 /* What a read showed: one bit per profile field (1u << enum pf), and these. */
@@ -248,6 +246,19 @@ enum kt_rc audit_flush(struct store *s, struct kt_err *err);
 enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
                        const char *customer_id, const char *fields, const char *detail,
                        const char *request_id, int64_t now, struct kt_err *err);
+/* The audit log as one list: the changes (in the main database) and the reads (in the log of
+ * reads) matching the filter, merged by time, at most f->limit, each list read after its own
+ * cursor. `more` says whether another page may follow (from next_changes and next_reads). */
+struct audit_page {
+    struct audit_entry *items;
+    bool *is_read; /* per item: from the log of reads */
+    size_t n;
+    int64_t next_changes, next_reads;
+    bool more;
+};
+enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_filter *f,
+                      int64_t after_changes, int64_t after_reads, struct arena *a,
+                      struct audit_page *out, struct kt_err *err);
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
 

@@ -147,22 +147,23 @@ static enum kt_rc extract_consents(struct store_conn *w, int64_t ck, struct aren
     return rc;
 }
 
-/* The audit entries of the customer (IDs only), as the act's extract of the event log. */
-static enum kt_rc extract(struct store_conn *w, const char *customer_id, struct arena *a,
-                          json_t *out, struct kt_err *err)
+/* The audit entries of the customer, changes and reads (IDs only), as the act's extract of the
+ * event log. */
+static enum kt_rc extract(struct store *s, struct store_conn *w, const char *customer_id,
+                          struct arena *a, json_t *out, struct kt_err *err)
 {
     struct audit_filter f = {customer_id, NULL, NULL, 0, 0, 0, EXTRACT_MAX};
-    struct audit_entry *e;
-    size_t n;
-    enum kt_rc rc = store_audit_list(w, &f, a, &e, &n, err);
-    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+    struct audit_page p;
+    enum kt_rc rc = audit_list(s, w, &f, 0, 0, a, &p, err);
+    for (size_t i = 0; rc == KT_OK && i < p.n; i++) {
+        const struct audit_entry *e = &p.items[i];
         char t[32];
-        json_t *o = json_pack("{s:s, s:s}", "at", time_format_rfc3339(e[i].at, t, sizeof(t)),
-                              "action", e[i].action);
-        const char *opt[][2] = {{"key", e[i].key_id},
-                                {"fields", e[i].fields},
-                                {"detail", e[i].detail},
-                                {"request_id", e[i].request_id}};
+        json_t *o = json_pack("{s:s, s:s}", "at", time_format_rfc3339(e->at, t, sizeof(t)),
+                              "action", e->action);
+        const char *opt[][2] = {{"key", e->key_id},
+                                {"fields", e->fields},
+                                {"detail", e->detail},
+                                {"request_id", e->request_id}};
         for (size_t j = 0; j < 4; j++) {
             if (opt[j][1] != NULL) {
                 json_object_set_new(o, opt[j][0], json_string(opt[j][1]));
@@ -201,8 +202,8 @@ static enum kt_rc close_consents(struct store_conn *w, int64_t ck, const struct 
     return rc;
 }
 
-enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64_t ck,
-                         const struct erase_opts *o, int64_t now, struct arena *a,
+enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
+                         int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err)
 {
     struct customer cu;
@@ -284,7 +285,7 @@ enum kt_rc privacy_erase(struct store_conn *w, const struct key_secret *k, int64
     }
     json_t *log = json_array();
     if (rc == KT_OK) {
-        rc = extract(w, cu.id, a, log, err);
+        rc = extract(s, w, cu.id, a, log, err);
     }
     if (rc == KT_OK) {
         rc = extract_consents(w, ck, a, log, err);
@@ -335,7 +336,7 @@ static enum kt_rc one_due(struct store *s, const struct key_secret *k, int64_t n
     }
     struct erase_opts o = {d.reason, NULL, NULL, NULL, system};
     struct destruction_act act;
-    rc = privacy_erase(w, k, d.ck, &o, now, &a, &act, &e2);
+    rc = privacy_erase(s, w, k, d.ck, &o, now, &a, &act, &e2);
     if (rc == KT_ECONFLICT) { /* erased meanwhile by a request */
         rc = KT_OK;
     } else if (rc == KT_OK) {
@@ -375,7 +376,7 @@ static enum kt_rc retention(struct store *s, const struct key_secret *k, int64_t
         struct erase_opts o = {"retention", NULL, NULL, NULL, system};
         for (size_t i = 0; rc == KT_OK && i < n; i++) {
             struct destruction_act act;
-            rc = privacy_erase(w, k, cks[i], &o, now, &a, &act, err);
+            rc = privacy_erase(s, w, k, cks[i], &o, now, &a, &act, err);
             *erased += rc == KT_OK;
         }
         rc = store_write_end(w, rc, err);

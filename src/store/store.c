@@ -500,3 +500,15 @@ enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err)
 {
     return s->ops->wipe_wal(s, err);
 }
+
+enum kt_rc store_reads_add(struct store *s, const struct audit_entry *e, size_t n,
+                           struct kt_err *err)
+{
+    TIMED(s->ops->reads_add(s, e, n, err));
+}
+
+enum kt_rc store_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
+                            struct audit_entry **out, size_t *n, struct kt_err *err)
+{
+    TIMED(s->ops->reads_list(s, f, a, out, n, err));
+}

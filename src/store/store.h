@@ -261,6 +261,13 @@ enum kt_rc store_customer_erase(struct store_conn *c, int64_t ck, int64_t at, st
 enum kt_rc store_customer_inactive(struct store_conn *c, int64_t before, int limit, struct arena *a,
                                    int64_t **cks, size_t *n, struct kt_err *err);
 
+/* The log of reads of personal data: a file of its own ("<db>.reads"), written in bulk by the
+ * privacy worker, so its writes never disturb the main database's readers. Append-only. */
+enum kt_rc store_reads_add(struct store *s, const struct audit_entry *e, size_t n,
+                           struct kt_err *err);
+enum kt_rc store_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
+                            struct audit_entry **out, size_t *n, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

@@ -164,6 +164,10 @@ struct store_ops {
     enum kt_rc (*customer_inactive)(struct store_conn *c, int64_t before, int limit,
                                     struct arena *a, int64_t **cks, size_t *n, struct kt_err *err);
     enum kt_rc (*wipe_wal)(struct store *s, struct kt_err *err);
+    enum kt_rc (*reads_add)(struct store *s, const struct audit_entry *e, size_t n,
+                            struct kt_err *err);
+    enum kt_rc (*reads_list)(struct store *s, const struct audit_filter *f, struct arena *a,
+                             struct audit_entry **out, size_t *n, struct kt_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

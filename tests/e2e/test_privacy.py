@@ -357,14 +357,29 @@ def test_audit_log_records_reads_and_changes_by_key(server):
     assert r.status_code == 200
     pos_id = pos.split("_")[1]
     items = server.get(f"/v1/audit?customer={cid}&key={pos_id}").json()["items"]
-    assert [(e["action"], e["detail"]) for e in items] == [("read", "/v1/customers")]
+    assert [(e["action"], e["detail"], e["log"]) for e in items] == [
+        ("read", "/v1/customers", "reads")]
     assert "phone" in items[0]["fields"]
+    assert server.db.with_name(server.db.name + ".reads").exists()  # the log of reads
     # IDs only: no personal data in the log.
     text = server.get(f"/v1/audit?customer={cid}").text
     assert p not in text and p.lstrip("+") not in text
     assert server.get("/v1/audit", key=pos).status_code == 403
     keys = server.get("/v1/audit?action=key").json()["items"]
-    assert any(e["detail"].startswith(f"create {pos_id} pos") for e in keys)
+    assert any(e["detail"].startswith(f"create {pos_id} pos") and e["log"] == "changes"
+               for e in keys)
+    # Pages of the merged log follow each other without losing or repeating an entry.
+    every = server.get(f"/v1/audit?customer={cid}&limit=1000").json()["items"]
+    paged, cursor = [], None
+    while True:
+        page = server.get(f"/v1/audit?customer={cid}&limit=2" +
+                          (f"&cursor={cursor}" if cursor else "")).json()
+        paged += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert [(e["log"], e["seq"]) for e in paged] == [(e["log"], e["seq"]) for e in every]
+    assert len(every) >= 3
     r = server.get("/v1/audit?since=yesterday")
     assert r.status_code == 400 and r.json()["error"]["field"] == "since"
 

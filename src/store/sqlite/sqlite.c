@@ -204,7 +204,13 @@ struct sq_store {
     bool ckpt_stop;           /* asks it to end; guarded by ckpt_mu */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
+    struct sq_reads reads; /* the log of reads (privacy.c) */
 };
+
+struct sq_reads *sq_store_reads(struct store *base)
+{
+    return &((struct sq_store *)base)->reads;
+}
 
 static enum kt_rc fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err)
 {
@@ -635,6 +641,7 @@ static void sq_close(struct store *base)
     pthread_mutex_destroy(&s->write_mu);
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_cond_destroy(&s->ckpt_cv);
+    sq_reads_close(&s->reads);
     free(s->path);
     free(s);
 }
@@ -644,6 +651,10 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     struct sq_store *s = kt_calloc(1, sizeof(*s));
     s->base.ops = &store_sqlite_ops;
     s->path = kt_strdup(o->path);
+    pthread_mutex_init(&s->reads.mu, NULL);
+    size_t pl = strlen(o->path) + sizeof(".reads");
+    s->reads.path = kt_malloc(pl);
+    kt_snprintf(s->reads.path, pl, "%s.reads", o->path);
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     s->max_readers = o->max_readers > 0 ? o->max_readers : 64;
     pthread_mutex_init(&s->pool_mu, NULL);

@@ -5,6 +5,7 @@
 #ifndef KT_STORE_SQLITE_INT_H
 #define KT_STORE_SQLITE_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "store/store_impl.h"
@@ -30,6 +31,16 @@ void sq_bind_text(sqlite3_stmt *st, int i, const char *s);         /* NULL binds
 void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v);      /* 0 binds NULL */
 const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a); /* NULL for NULL */
 enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err);
+
+/* The log of reads (privacy.c): a database file of its own beside the main one, so its writes
+ * (thousands a second under lookups) never make the main database's readers drop their caches. */
+struct sq_reads {
+    pthread_mutex_t mu; /* guards db */
+    sqlite3 *db;        /* opened on first use */
+    char *path;         /* "<db>.reads" */
+};
+struct sq_reads *sq_store_reads(struct store *s);
+void sq_reads_close(struct sq_reads *r);
 
 /* privacy.c */
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
@@ -84,6 +95,9 @@ enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, 
 enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err);
 enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
                                 int64_t **cks, size_t *n, struct kt_err *err);
+enum kt_rc sq_reads_add(struct store *s, const struct audit_entry *e, size_t n, struct kt_err *err);
+enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
+                         struct audit_entry **out, size_t *n, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -95,7 +109,7 @@ enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int lim
         SQ_PRIVACY_OP(act_list), SQ_PRIVACY_OP(due_add), SQ_PRIVACY_OP(due_next),                  \
         SQ_PRIVACY_OP(due_finish), SQ_PRIVACY_OP(due_cancel), SQ_PRIVACY_OP(due_pending),          \
         SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
-        SQ_PRIVACY_OP(customer_inactive)
+        SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);
