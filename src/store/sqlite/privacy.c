@@ -463,10 +463,8 @@ static void read_preq(sqlite3_stmt *st, struct arena *a, void *out)
 {
     struct privacy_request *p = out;
     memset(p, 0, sizeof(*p));
-    const char *id = TEXT(0);
-    if (id != NULL && strlen(id) < sizeof(p->id)) {
-        memcpy(p->id, id, strlen(id) + 1);
-    }
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(p->id, id ? (const char *)id : "", sizeof(p->id));
     p->kind = TEXT(1);
     p->customer_id = TEXT(2);
     p->received_on = TEXT(3);
@@ -555,10 +553,8 @@ static void read_act(sqlite3_stmt *st, struct arena *a, void *out)
 {
     struct destruction_act *x = out;
     memset(x, 0, sizeof(*x));
-    const char *id = TEXT(0);
-    if (id != NULL && strlen(id) < sizeof(x->id)) {
-        memcpy(x->id, id, strlen(id) + 1);
-    }
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(x->id, id ? (const char *)id : "", sizeof(x->id));
     x->customer_id = TEXT(1);
     x->at = I64(2);
     x->reason = TEXT(3);
