@@ -731,22 +731,39 @@ fail:
     http_reply_error(r, &err);
 }
 
-void api_may_send(struct http_req *r)
+/* ?channel=&topic= of may-send and unsubscribe-link; both required when `required`. */
+static enum kt_rc channel_topic(struct http_req *r, bool required, const char **channel,
+                                const char **topic, struct kt_err *err)
 {
     static const char *const allowed[] = {"channel", "topic", NULL};
+    *channel = http_req_query(r, "channel");
+    *topic = http_req_query(r, "topic");
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
+    }
+    bool ch_ok = *channel ? ads_channel_valid(*channel) : !required;
+    bool t_ok = *topic ? consent_key_valid(*topic) : !required;
+    if (!ch_ok || !t_ok) {
+        fail_field(err, "bad_parameter", ch_ok ? "topic" : "channel",
+                   required ? "name the channel (sms, email, push, messenger, phone_call) and the "
+                              "topic"
+                            : "channel is sms, email, push, messenger or phone_call; topic a "
+                              "topic key");
+        err->status = 400;
+        return KT_EINVAL;
+    }
+    return KT_OK;
+}
+
+void api_may_send(struct http_req *r)
+{
     struct kt_err err;
     kt_err_reset(&err);
-    const char *channel = http_req_query(r, "channel"), *topic = http_req_query(r, "topic");
+    const char *channel, *topic;
     struct store_conn *rd;
     struct customer cu;
     const char *reason = NULL;
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
-        goto fail;
-    }
-    if (!ads_channel_valid(channel) || topic == NULL || !consent_key_valid(topic)) {
-        fail_field(&err, "bad_parameter", ads_channel_valid(channel) ? "topic" : "channel",
-                   "name the channel (sms, email, push, messenger, phone_call) and the topic");
-        err.status = 400;
+    if (channel_topic(r, true, &channel, &topic, &err) != KT_OK) {
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
@@ -767,21 +784,13 @@ fail:
 
 void api_unsub_link(struct http_req *r)
 {
-    static const char *const allowed[] = {"channel", "topic", NULL};
     struct kt_err err;
     kt_err_reset(&err);
-    const char *channel = http_req_query(r, "channel"), *topic = http_req_query(r, "topic");
+    const char *channel, *topic;
     struct store_conn *rd;
     struct customer cu;
     struct privacy_settings s;
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
-        goto fail;
-    }
-    if ((channel && !ads_channel_valid(channel)) || (topic && !consent_key_valid(topic))) {
-        fail_field(&err, "bad_parameter",
-                   channel && !ads_channel_valid(channel) ? "channel" : "topic",
-                   "channel is sms, email, push, messenger or phone_call; topic a topic key");
-        err.status = 400;
+    if (channel_topic(r, false, &channel, &topic, &err) != KT_OK) {
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||

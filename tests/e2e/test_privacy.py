@@ -174,6 +174,10 @@ def test_withdrawal_stops_sending_at_once(server):
             for s in server.get(f"/v1/customers/{cid}/subscriptions").json()["items"]}
     assert subs[("promo", "sms")]["active"] is False
     assert subs[("promo", "sms")]["subscribed"] is False
+    for q, field in [("channel=fax&topic=promo", "channel"), ("channel=sms", "topic"),
+                     ("channel=sms&topic=promo&x=1", "x")]:
+        r = server.get(f"/v1/customers/{cid}/may-send?{q}")
+        assert r.status_code == 400 and r.json()["error"]["field"] == field, q
     # Without the ads consent of a channel nobody can subscribe on it.
     r = server.post(f"/v1/customers/{cid}/subscriptions",
                     {"topic": "promo", "channel": "sms", "subscribed": True})
