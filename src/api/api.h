@@ -53,6 +53,10 @@ bool api_clean_kind_valid(const char *kind);
 json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
                            struct arena *a);
 
+/* loyalty.c */
+void api_loyalty_program_get(struct http_req *r);
+void api_loyalty_program_put(struct http_req *r);
+
 /* privacy.c */
 void api_privacy_settings_get(struct http_req *r);
 void api_privacy_settings_put(struct http_req *r);

@@ -56,6 +56,9 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, false, false},
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, false, false},
 
+    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, false, false},
+    {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, true, false},
+
     /* The public unsubscribe page: the signed token is the only credential. */
     {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, false, false},
     {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, false, false},

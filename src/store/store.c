@@ -512,3 +512,15 @@ enum kt_rc store_reads_list(struct store *s, const struct audit_filter *f, struc
 {
     TIMED(s->ops->reads_list(s, f, a, out, n, err));
 }
+
+enum kt_rc store_program_put(struct store_conn *c, const char *rules, int64_t at,
+                             const char *key_id, int64_t *version, struct kt_err *err)
+{
+    TIMED(c->ops->program_put(c, rules, at, key_id, version, err));
+}
+
+enum kt_rc store_program_get(struct store_conn *c, struct arena *a, const char **rules,
+                             int64_t *version, int64_t *at, struct kt_err *err)
+{
+    TIMED(c->ops->program_get(c, a, rules, version, at, err));
+}

@@ -268,6 +268,13 @@ enum kt_rc store_reads_add(struct store *s, const struct audit_entry *e, size_t 
 enum kt_rc store_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
                             struct audit_entry **out, size_t *n, struct kt_err *err);
 
+/* Loyalty programme versions (append-only). `get` gives the latest; KT_ENOTFOUND when none was
+ * ever published. */
+enum kt_rc store_program_put(struct store_conn *c, const char *rules, int64_t at,
+                             const char *key_id, int64_t *version, struct kt_err *err);
+enum kt_rc store_program_get(struct store_conn *c, struct arena *a, const char **rules,
+                             int64_t *version, int64_t *at, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

@@ -51,7 +51,7 @@ enum {
     P_INACTIVE,
     P_END
 };
-_Static_assert(P_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+_Static_assert(P_END <= SQ_LOYALTY_BASE, "privacy.c's statements run into loyalty.c's slots");
 
 #define DOC_COLS "key, version, purpose, title, body, sha256, term_days, reconsent, published_at"
 #define CONSENT_COLS                                                                               \

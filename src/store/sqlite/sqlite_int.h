@@ -10,8 +10,9 @@
 
 #include "store/store_impl.h"
 
-#define SQ_STATEMENTS 128 /* cached statements: sqlite.c's, then privacy.c's from SQ_PRIV_BASE */
-#define SQ_PRIV_BASE  64
+#define SQ_STATEMENTS   128 /* cached statements: sqlite.c's, privacy.c's, loyalty.c's */
+#define SQ_PRIV_BASE    64
+#define SQ_LOYALTY_BASE 112
 
 struct sq_conn {
     struct store_conn base;
@@ -98,6 +99,11 @@ enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int lim
 enum kt_rc sq_reads_add(struct store *s, const struct audit_entry *e, size_t n, struct kt_err *err);
 enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
                          struct audit_entry **out, size_t *n, struct kt_err *err);
+/* loyalty.c */
+enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at,
+                          const char *key_id, int64_t *version, struct kt_err *err);
+enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
+                          int64_t *version, int64_t *at, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -109,7 +115,8 @@ enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct a
         SQ_PRIVACY_OP(act_list), SQ_PRIVACY_OP(due_add), SQ_PRIVACY_OP(due_next),                  \
         SQ_PRIVACY_OP(due_finish), SQ_PRIVACY_OP(due_cancel), SQ_PRIVACY_OP(due_pending),          \
         SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
-        SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list)
+        SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list),     \
+        SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

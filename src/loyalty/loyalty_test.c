@@ -1,0 +1,146 @@
+/*
+ * loyalty_test.c - card numbers, the programme document, the arithmetic of earning and the cap,
+ * and programme versions in a real store.
+ */
+#include "helpers.h"
+
+#include "loyalty/loyalty.h"
+#include "loyalty/program.h"
+
+static void ean13_numbers_carry_their_check_digit(void **state)
+{
+    assert_true(ean13_valid("4006381333931")); /* a published GS1 example */
+    assert_false(ean13_valid("4006381333932"));
+    assert_false(ean13_valid("400638133393"));
+    assert_false(ean13_valid("40063813339a1"));
+    char n[14];
+    assert_true(ean13_card("2000", 1, n));
+    assert_string_equal(n, "2000000000015");
+    assert_true(ean13_valid(n));
+    assert_true(ean13_card("2000", 99999999, n));
+    assert_true(ean13_valid(n));
+    assert_false(ean13_card("2000", 100000000, n)); /* does not fit the range */
+    assert_false(ean13_card("2", 1, n));
+    for (int64_t i = 0; i < 1000; i++) {
+        assert_true(ean13_card("29", i * 7919, n));
+        assert_true(ean13_valid(n));
+    }
+}
+
+static void earning_is_exact_and_rounded_once(void **state)
+{
+    struct loyalty_rules r;
+    loyalty_defaults(&r); /* 5%, 1 point = 100 kopecks */
+    struct loyalty_line one = {"A", NULL, 100000};
+    assert_int_equal(loyalty_earn(&r, &one, 1), 50);
+    struct loyalty_line small = {"A", NULL, 99};
+    assert_int_equal(loyalty_earn(&r, &small, 1), 0);
+    /* 19.99 roubles twice: 1.999 points, rounded down once for the receipt (not 0 + 0). */
+    struct loyalty_line two[] = {{"A", NULL, 1999}, {"B", NULL, 1999}};
+    assert_int_equal(loyalty_earn(&r, two, 2), 1);
+    /* Multipliers: a category doubles, a SKU excludes and wins over its category. */
+    r.categories[0] = (struct loyalty_rate){"Подгузники", 200};
+    r.n_categories = 1;
+    r.skus[0] = (struct loyalty_rate){"GIFT", 0};
+    r.n_skus = 1;
+    struct loyalty_line basket[] = {{"D-1", "Подгузники", 100000},
+                                    {"GIFT", "Подгузники", 500000},
+                                    {"M-1", "Молоко", 10000},
+                                    {"R-1", NULL, -5000}}; /* a negative line earns nothing */
+    assert_int_equal(loyalty_earn(&r, basket, 4), 100 + 0 + 5);
+    assert_int_equal(loyalty_spend_cap(&r, 100000), 300); /* 30% of 1,000 roubles */
+    assert_int_equal(loyalty_spend_cap(&r, 99), 0);
+    assert_int_equal(loyalty_spend_cap(&r, -1), 0);
+}
+
+static enum kt_rc decode(const char *text, struct loyalty_rules *r, struct kt_err *err)
+{
+    json_t *v = json_loads(text, 0, NULL);
+    assert_non_null(v);
+    kt_err_reset(err);
+    enum kt_rc rc = loyalty_rules_decode(v, &A, r, err);
+    json_decref(v);
+    return rc;
+}
+
+static void the_document_is_checked(void **state)
+{
+    struct loyalty_rules r;
+    struct kt_err err;
+    assert_int_equal(decode("{\"earn\":{\"percent_bp\":300,\"skus\":{\"GIFT\":0}},"
+                            "\"spend\":{\"max_percent\":50},\"spend_gate\":[\"phone_verified\"],"
+                            "\"cards\":{\"prefix\":\"2991\",\"max_per_customer\":2}}",
+                            &r, &err),
+                     KT_OK);
+    assert_int_equal(r.earn_bp, 300);
+    assert_int_equal(r.max_spend_pct, 50);
+    assert_int_equal(r.gate, GATE_PHONE_VERIFIED);
+    assert_string_equal(r.card_prefix, "2991");
+    assert_int_equal(r.hold_days, 14); /* a default that was not named stays */
+    /* What goes out decodes to the same rules. */
+    json_t *back = loyalty_rules_json(&r);
+    struct loyalty_rules again;
+    assert_int_equal(loyalty_rules_decode(back, &A, &again, &err), KT_OK);
+    json_decref(back);
+    assert_int_equal(again.n_skus, 1);
+    assert_int_equal(again.gate, r.gate);
+    static const struct {
+        const char *json, *code, *field;
+    } bad[] = {
+        {"{\"colour\":1}", "unknown_field", "colour"},
+        {"{\"earn\":{\"percent\":5}}", "unknown_field", "earn.percent"},
+        {"{\"earn\":{\"percent_bp\":10001}}", "bad_value", "earn.percent_bp"},
+        {"{\"earn\":{\"percent_bp\":2.5}}", "bad_value", "earn.percent_bp"},
+        {"{\"earn\":{\"categories\":{\"x\":-1}}}", "bad_value", "earn.categories.x"},
+        {"{\"hold_days\":-1}", "bad_value", "hold_days"},
+        {"{\"spend\":{\"max_percent\":101}}", "bad_value", "spend.max_percent"},
+        {"{\"spend\":{\"kopecks_per_point\":0}}", "bad_value", "spend.kopecks_per_point"},
+        {"{\"spend_gate\":[\"shoe_size\"]}", "bad_value", "spend_gate[0]"},
+        {"{\"cards\":{\"prefix\":\"20a0\"}}", "bad_value", "cards.prefix"},
+        {"{\"cards\":{\"max_per_customer\":0}}", "bad_value", "cards.max_per_customer"},
+        {"{\"bonuses\":{\"birthday\":{\"window_days\":40}}}", "bad_value",
+         "bonuses.birthday.window_days"},
+        {"[]", "wrong_type", ""},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(decode(bad[i].json, &r, &err), KT_EINVAL);
+        assert_string_equal(err.code, bad[i].code);
+        assert_string_equal(err.field, bad[i].field);
+    }
+}
+
+static void versions_are_kept(void **state)
+{
+    struct store_conn *w;
+    struct loyalty_rules r;
+    int64_t at;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(loyalty_program_get(w, &A, &r, &at, NULL), KT_OK);
+    assert_int_equal(r.version, 0); /* the defaults */
+    assert_int_equal(r.earn_bp, 500);
+    json_t *doc = json_loads("{\"earn\":{\"percent_bp\":700}}", 0, NULL);
+    assert_int_equal(loyalty_program_publish(w, doc, "k1", 1000, &A, &r, NULL), KT_OK);
+    assert_int_equal(r.version, 1);
+    json_decref(doc);
+    doc = json_loads("{\"hold_days\":7}", 0, NULL);
+    assert_int_equal(loyalty_program_publish(w, doc, "k1", 2000, &A, &r, NULL), KT_OK);
+    assert_int_equal(r.version, 2);
+    json_decref(doc);
+    assert_int_equal(loyalty_program_get(w, &A, &r, &at, NULL), KT_OK);
+    assert_int_equal(r.version, 2);
+    assert_int_equal(r.hold_days, 7);
+    assert_int_equal(r.earn_bp, 500); /* each version is whole: v2 did not inherit v1's rate */
+    assert_int_equal(at, 2000);
+    store_write_end(w, KT_OK, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ean13_numbers_carry_their_check_digit),
+        cmocka_unit_test(earning_is_exact_and_rounded_once),
+        cmocka_unit_test_setup_teardown(the_document_is_checked, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(versions_are_kept, store_setup, store_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

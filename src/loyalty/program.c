@@ -1,0 +1,49 @@
+/*
+ * program.c - the programme in force and the publishing of a new version.
+ */
+#include <stdlib.h>
+
+#include "loyalty/loyalty.h"
+#include "loyalty/program.h"
+
+enum kt_rc loyalty_program_get(struct store_conn *c, struct arena *a, struct loyalty_rules *r,
+                               int64_t *at, struct kt_err *err)
+{
+    const char *text;
+    int64_t version = 0;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    *at = 0;
+    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &e2);
+    if (rc == KT_ENOTFOUND) {
+        loyalty_defaults(r);
+        return KT_OK;
+    }
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    rc = doc ? loyalty_rules_decode(doc, a, r, err)
+             : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "a stored programme is not JSON");
+    json_decref(doc);
+    r->version = version;
+    return rc;
+}
+
+enum kt_rc loyalty_program_publish(struct store_conn *w, const json_t *doc, const char *key_id,
+                                   int64_t now, struct arena *a, struct loyalty_rules *out,
+                                   struct kt_err *err)
+{
+    enum kt_rc rc = loyalty_rules_decode(doc, a, out, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    /* What is stored is the whole checked programme, defaults filled in: a later change of a
+     * default never changes a published version. */
+    json_t *full = loyalty_rules_json(out);
+    char *text = json_dumps(full, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(full);
+    rc = store_program_put(w, text, now, key_id, &out->version, err);
+    free(text);
+    return rc;
+}
