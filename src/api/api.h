@@ -56,6 +56,9 @@ json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64
 /* loyalty.c */
 void api_loyalty_program_get(struct http_req *r);
 void api_loyalty_program_put(struct http_req *r);
+void api_points_get(struct http_req *r);
+void api_points_history(struct http_req *r);
+void api_points_adjust(struct http_req *r);
 
 /* privacy.c */
 void api_privacy_settings_get(struct http_req *r);

@@ -1,9 +1,13 @@
 /*
- * loyalty.c - /v1/loyalty/program: the programme's rules, read and published (docs/loyalty.md).
+ * loyalty.c - /v1/loyalty/program (the programme's rules, read and published) and
+ * /v1/customers/{id}/points (balance, history, manual adjustments). docs/loyalty.md.
  */
+#include <string.h>
+
 #include "api/api.h"
 #include "base/clock.h"
 #include "consent/consent.h"
+#include "loyalty/ledger.h"
 #include "loyalty/program.h"
 
 static json_t *program_json(struct arena *a, const struct loyalty_rules *r, int64_t at)
@@ -52,4 +56,140 @@ void api_loyalty_program_put(struct http_req *r)
         return;
     }
     http_reply_json(r, 200, program_json(r->arena, &rules, now));
+}
+
+/* ---- /v1/customers/{id}/points ------------------------------------------------------------- */
+
+static json_t *balance_json(struct arena *a, const char *customer_id,
+                            const struct points_balance *b)
+{
+    json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "customer_id", customer_id, "available",
+                          (json_int_t)b->available, "pending", (json_int_t)b->pending, "debt",
+                          (json_int_t)b->debt);
+    json_object_set_new(o, "next_expiry",
+                        b->next_expiry_at
+                            ? json_pack("{s:s, s:I}", "at", api_time(a, b->next_expiry_at),
+                                        "points", (json_int_t)b->next_expiry_points)
+                            : json_null());
+    return o;
+}
+
+void api_points_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    struct ledger_entry *e;
+    size_t n;
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
+        store_ledger_list(rd, cu.ck, r->arena, &e, &n, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    struct points_balance b;
+    loyalty_balance(e, n, clock_now_ms(), &b);
+    http_reply_json(r, 200, balance_json(r->arena, cu.id, &b));
+}
+
+void api_points_history(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    struct ledger_entry *e;
+    size_t n;
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
+        store_ledger_list(rd, cu.ck, r->arena, &e, &n, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "kind", e[i].kind, "points",
+                              (json_int_t)e[i].points, "at", api_time(r->arena, e[i].at),
+                              "available_at", api_time(r->arena, e[i].available_at));
+        json_object_set_new(o, "expires_at",
+                            e[i].expires_at ? json_string(api_time(r->arena, e[i].expires_at))
+                                            : json_null());
+        const char *names[] = {"purchase_id", "reason", "key"};
+        const char *vals[] = {e[i].purchase_id, e[i].reason, e[i].key_id};
+        for (size_t k = 0; k < 3; k++) {
+            if (vals[k] != NULL) {
+                json_object_set_new(o, names[k], json_string(vals[k]));
+            }
+        }
+        if (e[i].program_version) {
+            json_object_set_new(o, "program_version", json_integer(e[i].program_version));
+        }
+        json_array_append_new(items, o);
+    }
+    http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));
+}
+
+void api_points_adjust(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    int64_t now = clock_now_ms();
+    struct store_conn *w;
+    struct customer cu;
+    struct loyalty_rules rules;
+    struct points_balance after;
+    int64_t at;
+    if (body == NULL) {
+        goto fail;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "points") != 0 && strcmp(key, "reason") != 0) {
+            kt_err_set(&err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
+                       "unknown field '%s'", key);
+            goto fail;
+        }
+    }
+    const json_t *pts = json_object_get(body, "points");
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    if (!json_is_integer(pts) || json_integer_value(pts) == 0 ||
+        json_integer_value(pts) > 10000000 || json_integer_value(pts) < -10000000) {
+        kt_err_set(&err, KT_EINVAL, pts ? "bad_value" : "missing_field", "points",
+                   "points is a whole number, not zero, within ten million either way");
+        goto fail;
+    }
+    if (reason == NULL || strlen(reason) == 0 || strlen(reason) > 500) {
+        kt_err_set(&err, KT_EINVAL, "missing_field", "reason",
+                   "an adjustment says why, in 1-500 bytes");
+        goto fail;
+    }
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = api_path_customer(r, w, &cu, &err);
+    if (rc == KT_OK && cu.erased_at != 0) {
+        rc = kt_err_set(&err, KT_ECONFLICT, "customer_erased", "id", "the customer was erased");
+        err.status = 410;
+    }
+    if (rc == KT_OK) {
+        rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
+    }
+    if (rc == KT_OK) {
+        rc = loyalty_adjust(w, cu.ck, json_integer_value(pts), reason, &rules, r->key->id, r->rid,
+                            now, r->arena, &after, &err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "points", cu.id, NULL,
+                         arena_printf(r->arena, "adjust %+lld", (long long)json_integer_value(pts)),
+                         r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, 200, balance_json(r->arena, cu.id, &after));
+    return;
+fail:
+    http_reply_error(r, &err);
 }

@@ -4,7 +4,10 @@
  */
 #include "helpers.h"
 
+#include "base/clock.h"
+
 #include "loyalty/loyalty.h"
+#include "loyalty/ledger.h"
 #include "loyalty/program.h"
 
 static void ean13_numbers_carry_their_check_digit(void **state)
@@ -134,11 +137,66 @@ static void versions_are_kept(void **state)
     store_write_end(w, KT_OK, NULL);
 }
 
+#define DAY (86400LL * 1000)
+
+static struct ledger_entry entry(const char *kind, int64_t points, int64_t at, int64_t available,
+                                 int64_t expires)
+{
+    struct ledger_entry e;
+    memset(&e, 0, sizeof(e));
+    e.kind = kind;
+    e.points = points;
+    e.at = at;
+    e.available_at = available;
+    e.expires_at = expires;
+    return e;
+}
+
+static void balances_follow_holds_fifo_and_expiry(void **state)
+{
+    struct ledger_entry e[] = {
+        entry("earn", 100, 0, 14 * DAY, 400 * DAY),       /* lot 1 */
+        entry("earn", 50, 1 * DAY, 15 * DAY, 401 * DAY),  /* lot 2 */
+        entry("spend", -120, 20 * DAY, 20 * DAY, 0),      /* all of lot 1, 20 of lot 2 */
+        entry("earn", 70, 30 * DAY, 44 * DAY, 430 * DAY), /* lot 3, in the hold at day 40 */
+        entry("refund_earn", -40, 41 * DAY, 41 * DAY, 0), /* 30 left in lot 2: 10 become debt */
+    };
+    struct points_balance b;
+    loyalty_balance(e, 2, 10 * DAY, &b);
+    assert_int_equal(b.available, 0);
+    assert_int_equal(b.pending, 150);
+    loyalty_balance(e, 3, 20 * DAY, &b);
+    assert_int_equal(b.available, 30);
+    assert_int_equal(b.next_expiry_at, 401 * DAY);
+    assert_int_equal(b.next_expiry_points, 30);
+    loyalty_balance(e, 5, 42 * DAY, &b);
+    assert_int_equal(b.available, 0);
+    assert_int_equal(b.pending, 70);
+    assert_int_equal(b.debt, 10);
+    loyalty_balance(e, 5, 50 * DAY, &b); /* lot 3 released: it pays the debt first */
+    assert_int_equal(b.available, 60);
+    assert_int_equal(b.debt, 0);
+    loyalty_balance(e, 5, 430 * DAY, &b); /* expired at that moment */
+    assert_int_equal(b.available, 0);
+}
+
+static void months_are_calendar_months(void **state)
+{
+    int64_t jan31, feb29, mar31;
+    assert_true(time_parse_rfc3339("2028-01-31T10:00:00Z", 20, &jan31));
+    assert_true(time_parse_rfc3339("2028-02-29T10:00:00Z", 20, &feb29));
+    assert_true(time_parse_rfc3339("2029-03-31T10:00:00Z", 20, &mar31));
+    assert_int_equal(loyalty_add_months(jan31, 1), feb29);
+    assert_int_equal(loyalty_add_months(feb29, 13), mar31 - 31 * DAY + 29 * DAY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ean13_numbers_carry_their_check_digit),
         cmocka_unit_test(earning_is_exact_and_rounded_once),
+        cmocka_unit_test(balances_follow_holds_fifo_and_expiry),
+        cmocka_unit_test(months_are_calendar_months),
         cmocka_unit_test_setup_teardown(the_document_is_checked, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(versions_are_kept, store_setup, store_teardown),
     };

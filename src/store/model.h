@@ -274,4 +274,17 @@ struct audit_filter {
     int limit;
 };
 
+/* ---- loyalty (0004_loyalty.sql, docs/loyalty.md) ------------------------------------------ */
+
+struct ledger_entry {
+    int64_t seq; /* assigned by the store */
+    int64_t ck;
+    const char *kind; /* earn, spend, expire, bonus, refund_earn, refund_spend, adjust */
+    int64_t points;   /* signed */
+    int64_t at, available_at, expires_at; /* ms; expires_at 0 = never */
+    const char *purchase_id;
+    int64_t program_version;
+    const char *reason, *key_id, *request_id;
+};
+
 #endif

@@ -524,3 +524,14 @@ enum kt_rc store_program_get(struct store_conn *c, struct arena *a, const char *
 {
     TIMED(c->ops->program_get(c, a, rules, version, at, err));
 }
+
+enum kt_rc store_ledger_add(struct store_conn *c, const struct ledger_entry *e, struct kt_err *err)
+{
+    TIMED(c->ops->ledger_add(c, e, err));
+}
+
+enum kt_rc store_ledger_list(struct store_conn *c, int64_t ck, struct arena *a,
+                             struct ledger_entry **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->ledger_list(c, ck, a, out, n, err));
+}

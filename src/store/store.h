@@ -275,6 +275,11 @@ enum kt_rc store_program_put(struct store_conn *c, const char *rules, int64_t at
 enum kt_rc store_program_get(struct store_conn *c, struct arena *a, const char **rules,
                              int64_t *version, int64_t *at, struct kt_err *err);
 
+/* The points ledger: appends an entry; lists a customer's entries, oldest first. */
+enum kt_rc store_ledger_add(struct store_conn *c, const struct ledger_entry *e, struct kt_err *err);
+enum kt_rc store_ledger_list(struct store_conn *c, int64_t ck, struct arena *a,
+                             struct ledger_entry **out, size_t *n, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

@@ -166,6 +166,10 @@ struct store_ops {
     enum kt_rc (*wipe_wal)(struct store *s, struct kt_err *err);
     enum kt_rc (*program_put)(struct store_conn *c, const char *rules, int64_t at,
                               const char *key_id, int64_t *version, struct kt_err *err);
+    enum kt_rc (*ledger_add)(struct store_conn *c, const struct ledger_entry *e,
+                             struct kt_err *err);
+    enum kt_rc (*ledger_list)(struct store_conn *c, int64_t ck, struct arena *a,
+                              struct ledger_entry **out, size_t *n, struct kt_err *err);
     enum kt_rc (*program_get)(struct store_conn *c, struct arena *a, const char **rules,
                               int64_t *version, int64_t *at, struct kt_err *err);
     enum kt_rc (*reads_add)(struct store *s, const struct audit_entry *e, size_t n,

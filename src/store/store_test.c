@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/id.h"
+#include "store/store_impl.h"
 
 static struct store_conn *wbegin(void)
 {
@@ -315,9 +316,23 @@ static void a_newer_schema_is_refused(void **state)
     assert_null(s2);
 }
 
+/* Every operation of the backend is filled in: a missing one would be a NULL call at run time. */
+static void every_operation_is_implemented(void **state)
+{
+    const void *const *op = (const void *const *)&store_sqlite_ops;
+    size_t n = sizeof(store_sqlite_ops) / sizeof(void *);
+    _Static_assert(sizeof(store_sqlite_ops) % sizeof(void *) == 0, "ops are pointers only");
+    for (size_t i = 0; i < n; i++) {
+        if (op[i] == NULL) {
+            fail_msg("store_sqlite_ops has no operation in slot %zu", i);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_operation_is_implemented),
         cmocka_unit_test_setup_teardown(migrations_are_recorded_and_reapplying_is_a_no_op,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(customers_round_trip, store_setup, store_teardown),

@@ -1,5 +1,11 @@
 """The loyalty programme's rules through the API: the defaults before anything is published,
-versions, and every rule checked with its field (issue 5, first part)."""
+versions, and every rule checked with its field; the points ledger's balance and manual
+adjustments (issue 5, first parts)."""
+import sqlite3
+
+import pytest
+
+from conftest import phone, src
 
 
 def test_defaults_then_versions(server):
@@ -45,3 +51,39 @@ def test_rules_are_checked_and_scoped(server):
     pos = server.new_key("pos")
     assert server.get("/v1/loyalty/program", key=pos).status_code == 200
     assert server.put("/v1/loyalty/program", {}, key=pos).status_code == 403
+
+
+def test_points_adjustments_and_balance(server):
+    r = server.put("/v1/privacy/settings", {"consent_policy": "pending"})
+    assert r.status_code == 200
+    cid = server.post("/v1/customers", {"source": src("pos"), "profile": {"phone": phone()}}
+                      ).json()["customer"]["id"]
+    assert server.get(f"/v1/customers/{cid}/points").json() == {
+        "customer_id": cid, "available": 0, "pending": 0, "debt": 0, "next_expiry": None}
+    r = server.post(f"/v1/customers/{cid}/points/adjustments",
+                    {"points": 150, "reason": "компенсация за сбой кассы"})
+    assert r.status_code == 200, r.text
+    assert r.json()["available"] == 150 and r.json()["next_expiry"]["points"] == 150
+    r = server.post(f"/v1/customers/{cid}/points/adjustments", {"points": -200, "reason": "x"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "insufficient_balance"
+    r = server.post(f"/v1/customers/{cid}/points/adjustments", {"points": -50, "reason": "ошибка"})
+    assert r.json()["available"] == 100
+    hist = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
+    assert [(h["kind"], h["points"], h["reason"]) for h in hist] == [
+        ("adjust", 150, "компенсация за сбой кассы"), ("adjust", -50, "ошибка")]
+    for body, field in [({"points": 0, "reason": "x"}, "points"), ({"points": 5}, "reason"),
+                        ({"points": 5, "reason": "x", "extra": 1}, "extra")]:
+        r = server.post(f"/v1/customers/{cid}/points/adjustments", body)
+        assert r.status_code == 422 and r.json()["error"]["field"] == field
+    pos = server.new_key("pos")
+    assert server.get(f"/v1/customers/{cid}/points", key=pos).status_code == 200
+    r = server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 5, "reason": "x"},
+                    key=pos)
+    assert r.status_code == 403
+    # The ledger is append-only in the database too.
+    con = sqlite3.connect(str(server.db), timeout=10)
+    try:
+        with pytest.raises(sqlite3.DatabaseError):
+            con.execute("UPDATE points_ledger SET points = 1000000")
+    finally:
+        con.close()

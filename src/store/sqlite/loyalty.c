@@ -6,7 +6,14 @@
 
 #include "store/sqlite/sqlite_int.h"
 
-enum { L_PROGRAM_PUT = SQ_LOYALTY_BASE, L_PROGRAM_GET, L_END };
+enum {
+    L_PROGRAM_PUT = SQ_LOYALTY_BASE,
+    L_PROGRAM_GET,
+    L_LEDGER_ADD,
+    L_LEDGER_LIST,
+    L_LEDGER_MOVE,
+    L_END
+};
 _Static_assert(L_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
 
 static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
@@ -14,6 +21,15 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
         "INSERT INTO loyalty_programs (rules, created_at, key_id) VALUES (?1, ?2, ?3)",
     [L_PROGRAM_GET - SQ_LOYALTY_BASE] = "SELECT version, rules, created_at FROM loyalty_programs "
                                         "ORDER BY version DESC LIMIT 1",
+    [L_LEDGER_ADD - SQ_LOYALTY_BASE] =
+        "INSERT INTO points_ledger (ck, kind, points, at, available_at, expires_at, purchase_id, "
+        "program_version, reason, key_id, request_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [L_LEDGER_LIST - SQ_LOYALTY_BASE] =
+        "SELECT seq, ck, kind, points, at, available_at, expires_at, purchase_id, "
+        "program_version, reason, key_id, request_id FROM points_ledger WHERE ck = ?1 "
+        "ORDER BY seq",
+    [L_LEDGER_MOVE - SQ_LOYALTY_BASE] = "UPDATE points_ledger SET ck = ?2 WHERE ck = ?1",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -57,4 +73,59 @@ enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char *
     }
     sq_done(st);
     return r;
+}
+
+enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_LEDGER_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, e->ck);
+    sq_bind_text(st, 2, e->kind);
+    sqlite3_bind_int64(st, 3, e->points);
+    sqlite3_bind_int64(st, 4, e->at);
+    sqlite3_bind_int64(st, 5, e->available_at);
+    sq_bind_i64_or_null(st, 6, e->expires_at);
+    sq_bind_text(st, 7, e->purchase_id);
+    sq_bind_i64_or_null(st, 8, e->program_version);
+    sq_bind_text(st, 9, e->reason);
+    sq_bind_text(st, 10, e->key_id);
+    sq_bind_text(st, 11, e->request_id);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
+                          struct ledger_entry **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_LEDGER_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_entry *e = arena_push(a, out, n, &cap, sizeof(**out));
+        *e = (struct ledger_entry){
+            sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sq_col_text(st, 2, a),
+            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+            sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),       sqlite3_column_int64(st, 8),
+            sq_col_text(st, 9, a),       sq_col_text(st, 10, a),      sq_col_text(st, 11, a)};
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "ledger list", err);
+}
+
+enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_LEDGER_MOVE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, into);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
 }

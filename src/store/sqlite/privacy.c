@@ -335,7 +335,10 @@ static enum kt_rc move(struct store_conn *base, int slot, int64_t from, int64_t 
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
     enum kt_rc rc = move(base, P_CONSENT_MOVE, from, into, err);
-    return rc == KT_OK ? move(base, P_SUB_MOVE, from, into, err) : rc;
+    if (rc == KT_OK) {
+        rc = move(base, P_SUB_MOVE, from, into, err);
+    }
+    return rc == KT_OK ? sq_loyalty_move(base, from, into, err) : rc;
 }
 
 /* ---- topics and subscriptions ------------------------------------------------------------ */

@@ -104,6 +104,10 @@ enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at
                           const char *key_id, int64_t *version, struct kt_err *err);
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
                           int64_t *version, int64_t *at, struct kt_err *err);
+enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err);
+enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
+                          struct ledger_entry **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -116,7 +120,8 @@ enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char *
         SQ_PRIVACY_OP(due_finish), SQ_PRIVACY_OP(due_cancel), SQ_PRIVACY_OP(due_pending),          \
         SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
         SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list),     \
-        SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get)
+        SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
+        SQ_PRIVACY_OP(ledger_list)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

@@ -11,3 +11,26 @@ CREATE TRIGGER loyalty_programs_no_update BEFORE UPDATE ON loyalty_programs
 BEGIN SELECT RAISE(ABORT, 'programme versions are append-only'); END;
 CREATE TRIGGER loyalty_programs_no_delete BEFORE DELETE ON loyalty_programs
 BEGIN SELECT RAISE(ABORT, 'programme versions are append-only'); END;
+
+-- The points ledger: one row per movement, never changed. A balance is the sum of its rows.
+CREATE TABLE points_ledger (
+    seq             INTEGER PRIMARY KEY,
+    ck              INTEGER NOT NULL REFERENCES customers (ck),
+    kind            TEXT NOT NULL CHECK (kind IN ('earn', 'spend', 'expire', 'bonus',
+                                                  'refund_earn', 'refund_spend', 'adjust')),
+    points          INTEGER NOT NULL,   -- signed: + credits, - debits
+    at              INTEGER NOT NULL,   -- when it happened
+    available_at    INTEGER NOT NULL,   -- a credit is spendable from then (the hold)
+    expires_at      INTEGER,            -- a credit expires then; NULL = never
+    purchase_id     TEXT,
+    program_version INTEGER,
+    reason          TEXT,               -- adjustments: why
+    key_id          TEXT,
+    request_id      TEXT
+);
+CREATE INDEX points_ledger_ck ON points_ledger (ck, seq);
+CREATE TRIGGER points_ledger_no_update BEFORE UPDATE OF seq, kind, points, at, available_at,
+    expires_at, purchase_id, program_version, reason, key_id, request_id ON points_ledger
+BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only'); END;
+CREATE TRIGGER points_ledger_no_delete BEFORE DELETE ON points_ledger
+BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only'); END;

@@ -1,0 +1,123 @@
+/*
+ * ledger.c - balances from the append-only ledger, and manual adjustments.
+ *
+ * Credits (earn, bonus, refund_spend, positive adjust) are lots; debits (spend, expire,
+ * refund_earn, negative adjust) consume the oldest spendable lots first (FIFO), so the lot that
+ * expires next is the one left longest. A debit larger than what was spendable at its time is
+ * debt (a refund after the points were spent): it is shown, never hidden in a negative lot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "loyalty/ledger.h"
+
+struct lot {
+    int64_t left, available_at, expires_at;
+};
+
+static bool live(const struct lot *l, int64_t t)
+{
+    return l->left > 0 && l->available_at <= t && (l->expires_at == 0 || l->expires_at > t);
+}
+
+void loyalty_balance(const struct ledger_entry *e, size_t n, int64_t now,
+                     struct points_balance *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct lot *lots = calloc(n ? n : 1, sizeof(*lots));
+    size_t n_lots = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].points > 0) {
+            lots[n_lots++] = (struct lot){e[i].points, e[i].available_at, e[i].expires_at};
+            continue;
+        }
+        int64_t need = -e[i].points;
+        /* Lots are in the order they were credited; with one hold period that is also the order
+         * they become spendable and expire. */
+        for (size_t k = 0; k < n_lots && need > 0; k++) {
+            if (live(&lots[k], e[i].at) || (strcmp(e[i].kind, "expire") == 0 && lots[k].left > 0)) {
+                int64_t take = lots[k].left < need ? lots[k].left : need;
+                lots[k].left -= take;
+                need -= take;
+            }
+        }
+        out->debt += need;
+    }
+    for (size_t k = 0; k < n_lots; k++) {
+        if (live(&lots[k], now)) {
+            out->available += lots[k].left;
+            if (lots[k].expires_at != 0 &&
+                (out->next_expiry_at == 0 || lots[k].expires_at < out->next_expiry_at)) {
+                out->next_expiry_at = lots[k].expires_at;
+                out->next_expiry_points = 0;
+            }
+            if (lots[k].expires_at != 0 && lots[k].expires_at == out->next_expiry_at) {
+                out->next_expiry_points += lots[k].left;
+            }
+        } else if (lots[k].left > 0 && lots[k].available_at > now) {
+            out->pending += lots[k].left;
+        }
+    }
+    /* Debt is paid from what comes in first. */
+    int64_t pay = out->debt < out->available ? out->debt : out->available;
+    out->available -= pay;
+    out->debt -= pay;
+    free(lots);
+}
+
+int64_t loyalty_add_months(int64_t ms, int64_t months)
+{
+    int64_t day = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    int64_t rest = ms - day * 86400000;
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(day, &y, &m, &d);
+    int64_t total = y * 12 + (m - 1) + months;
+    y = total / 12;
+    m = (unsigned)(total % 12) + 1;
+    while (d > 28 && !date_valid(y, m, d)) {
+        d--; /* Jan 31 + 1 month = Feb 28 (or 29) */
+    }
+    return days_from_civil(y, m, d) * 86400000 + rest;
+}
+
+enum kt_rc loyalty_adjust(struct store_conn *w, int64_t ck, int64_t points, const char *reason,
+                          const struct loyalty_rules *r, const char *key_id, const char *request_id,
+                          int64_t now, struct arena *a, struct points_balance *after,
+                          struct kt_err *err)
+{
+    struct ledger_entry *e;
+    size_t n;
+    enum kt_rc rc = store_ledger_list(w, ck, a, &e, &n, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct points_balance b;
+    loyalty_balance(e, n, now, &b);
+    if (points < 0 && -points > b.available) {
+        return kt_err_set(err, KT_EINVAL, "insufficient_balance", "points",
+                          "the customer has %lld points to take from", (long long)b.available);
+    }
+    struct ledger_entry ne = {
+        0,
+        ck,
+        "adjust",
+        points,
+        now,
+        now,
+        points > 0 && r->expiry_months > 0 ? loyalty_add_months(now, r->expiry_months) : 0,
+        NULL,
+        r->version,
+        reason,
+        key_id,
+        request_id};
+    rc = store_ledger_add(w, &ne, err);
+    if (rc == KT_OK) {
+        rc = store_ledger_list(w, ck, a, &e, &n, err);
+    }
+    if (rc == KT_OK) {
+        loyalty_balance(e, n, now, after);
+    }
+    return rc;
+}

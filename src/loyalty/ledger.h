@@ -1,0 +1,35 @@
+/*
+ * ledger.h - the points ledger: balances computed from its entries, and manual adjustments.
+ * Functions taking `w` run inside the caller's write transaction.
+ */
+#ifndef KT_LOYALTY_LEDGER_H
+#define KT_LOYALTY_LEDGER_H
+
+#include "loyalty/loyalty.h"
+#include "store/store.h"
+
+struct points_balance {
+    int64_t available;          /* spendable now */
+    int64_t pending;            /* earned, still in the hold */
+    int64_t debt;               /* taken back after it was spent, not yet covered */
+    int64_t next_expiry_at;     /* ms, 0 = nothing expires */
+    int64_t next_expiry_points; /* what expires then */
+};
+
+/* The balance at `now` of a customer's entries (oldest first). A lot past its expiry counts as
+ * not spendable from that moment, before the expiry job writes its entry. */
+void loyalty_balance(const struct ledger_entry *e, size_t n, int64_t now,
+                     struct points_balance *out);
+
+/* `ms` plus whole calendar months (UTC), the day clamped to the month's last. */
+int64_t loyalty_add_months(int64_t ms, int64_t months);
+
+/* A manual adjustment by an administrator, with its reason: a credit is spendable at once and
+ * expires by the programme's rule; a debit may not exceed what is spendable (KT_EINVAL
+ * "insufficient_balance"). `after` gets the new balance. */
+enum kt_rc loyalty_adjust(struct store_conn *w, int64_t ck, int64_t points, const char *reason,
+                          const struct loyalty_rules *r, const char *key_id, const char *request_id,
+                          int64_t now, struct arena *a, struct points_balance *after,
+                          struct kt_err *err);
+
+#endif
