@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -453,3 +454,36 @@ def test_retention_depersonalises_the_inactive(start_server):
     assert s.get(f"/v1/customers/{old}").json()["profile"] == {}
     acts = s.get("/v1/destruction-acts").json()["items"]
     assert [(a["customer_id"], a["reason"]) for a in acts] == [(old, "retention")]
+
+
+def test_server_import_needs_evidence_per_row_or_file(server):
+    lines = ["Телефон;Анкета;Согласие"]
+    lines.append(f"{phone()};A-77;{PD}@1")   # a paper form to the document
+    lines.append(f"{phone()};;")             # nothing: rejected under the strict policy
+    body = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+    def run(query):
+        r = server.request("POST", f"/v1/imports?{query}", data=body,
+                           headers={"Content-Type": "text/csv"})
+        assert r.status_code == 202, r.text
+        job = r.json()
+        deadline = time.time() + 60
+        while job["state"] in ("queued", "running"):
+            assert time.time() < deadline
+            time.sleep(0.05)
+            job = server.get(job["url"]).json()
+        assert job["state"] == "done", job
+        return job
+
+    job = run("store=S-3")
+    assert (job["created"], job["rejected"]) == (1, 1)
+    assert "consent_required" in server.get(job["rejects_url"]).text
+    first = lines[1].split(";")[0]
+    cid = server.get(f"/v1/customers?phone={first}").json()["items"][0]["id"]
+    ev = server.get(f"/v1/customers/{cid}/consents/evidence").json()["events"]
+    assert [(e["action"], e["evidence"]["paper_form"], e["document"]["key"]) for e in ev] == [
+        ("grant", "A-77", PD)]
+    # With a file-level legal basis the second row goes in too; the first is not granted twice.
+    job = run("store=S-3&legal_basis=" + "анкеты 2023 г.")
+    assert (job["created"], job["unchanged"], job["rejected"]) == (1, 1, 0)
+    assert len(server.get(f"/v1/customers/{cid}/consents/evidence").json()["events"]) == 1
