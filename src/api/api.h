@@ -60,6 +60,9 @@ void api_points_get(struct http_req *r);
 void api_points_history(struct http_req *r);
 void api_points_adjust(struct http_req *r);
 
+/* purchases.c */
+void api_purchases_post(struct http_req *r);
+
 /* privacy.c */
 void api_privacy_settings_get(struct http_req *r);
 void api_privacy_settings_put(struct http_req *r);

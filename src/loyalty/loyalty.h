@@ -79,6 +79,11 @@ struct loyalty_line {
  * once for the receipt. Excluded lines (rate 0) earn nothing. */
 int64_t loyalty_earn(const struct loyalty_rules *r, const struct loyalty_line *lines, size_t n);
 
+/* The same for the share num/den of the receipt paid in money (the rest paid with points),
+ * still rounded down once. */
+int64_t loyalty_earn_share(const struct loyalty_rules *r, const struct loyalty_line *lines,
+                           size_t n, int64_t num, int64_t den);
+
 /* The most points that may pay for a receipt of `paid` kopecks (the cap, rounded down). */
 int64_t loyalty_spend_cap(const struct loyalty_rules *r, int64_t paid);
 

@@ -52,6 +52,23 @@ static void earning_is_exact_and_rounded_once(void **state)
                                     {"R-1", NULL, -5000}}; /* a negative line earns nothing */
     assert_int_equal(loyalty_earn(&r, basket, 4), 100 + 0 + 5);
     assert_int_equal(loyalty_spend_cap(&r, 100000), 300); /* 30% of 1,000 roubles */
+    /* Part paid with points: the earn is on the money share, rounded down once (11.99 -> 11 if
+     * rounded twice; 12 exactly). */
+    struct loyalty_rules ten;
+    loyalty_defaults(&ten);
+    ten.earn_bp = 1000;
+    struct loyalty_line milk = {"M", NULL, 17980};
+    assert_int_equal(loyalty_earn_share(&ten, &milk, 1, 17980 - 5300, 17980), 12);
+    assert_int_equal(loyalty_earn_share(&ten, &milk, 1, 0, 17980), 0);
+    /* No overflow on a huge receipt: 500 lines of ten million roubles at 100% x10. */
+    struct loyalty_line huge[500];
+    for (int i = 0; i < 500; i++) {
+        huge[i] = (struct loyalty_line){"H", NULL, 1000000000};
+    }
+    ten.earn_bp = 10000;
+    ten.skus[0] = (struct loyalty_rate){"H", 1000};
+    ten.n_skus = 1;
+    assert_int_equal(loyalty_earn_share(&ten, huge, 500, 1, 1), 500LL * 1000000000 * 10 / 100);
     assert_int_equal(loyalty_spend_cap(&r, 99), 0);
     assert_int_equal(loyalty_spend_cap(&r, -1), 0);
 }

@@ -298,17 +298,27 @@ static int64_t rate_of(const struct loyalty_rules *r, const struct loyalty_line 
     return 100;
 }
 
-int64_t loyalty_earn(const struct loyalty_rules *r, const struct loyalty_line *lines, size_t n)
+int64_t loyalty_earn_share(const struct loyalty_rules *r, const struct loyalty_line *lines,
+                           size_t n, int64_t num, int64_t den)
 {
-    /* sum of amount x basis points x multiplier percent; one line of 10^9 kopecks (ten million
-     * roubles) at the largest rate is 10^16, far inside int64. */
-    int64_t sum = 0;
+    /* sum of amount x basis points x multiplier percent, times num / den, rounded down once;
+     * the product can pass 2^63 (10^16 per line times a receipt total), so it is done in 128
+     * bits. */
+    __int128 sum = 0;
     for (size_t i = 0; i < n; i++) {
         if (lines[i].amount > 0) {
-            sum += lines[i].amount * r->earn_bp * rate_of(r, &lines[i]);
+            sum += (__int128)lines[i].amount * r->earn_bp * rate_of(r, &lines[i]);
         }
     }
-    return sum / (10000LL * 100 * r->kopecks_per_point);
+    if (num <= 0 || den <= 0) {
+        return 0;
+    }
+    return (int64_t)(sum * num / ((__int128)den * 10000 * 100 * r->kopecks_per_point));
+}
+
+int64_t loyalty_earn(const struct loyalty_rules *r, const struct loyalty_line *lines, size_t n)
+{
+    return loyalty_earn_share(r, lines, n, 1, 1);
 }
 
 int64_t loyalty_spend_cap(const struct loyalty_rules *r, int64_t paid)

@@ -287,4 +287,21 @@ struct ledger_entry {
     const char *reason, *key_id, *request_id;
 };
 
+struct purchase {
+    char id[ID_MAX]; /* "p_..." */
+    const char *store_id, *receipt;
+    int64_t ck; /* 0: anonymous */
+    int64_t at, total, points_earned, points_spent, program_version;
+    unsigned char body_hash[32];
+    const char *reply; /* JSON */
+    int64_t created_at;
+    const char *key_id;
+};
+
+struct purchase_line {
+    const char *sku, *name, *category; /* name and category may be NULL */
+    int64_t quantity;                  /* thousandths */
+    int64_t price, discount, amount;   /* kopecks */
+};
+
 #endif

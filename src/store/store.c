@@ -535,3 +535,15 @@ enum kt_rc store_ledger_list(struct store_conn *c, int64_t ck, struct arena *a,
 {
     TIMED(c->ops->ledger_list(c, ck, a, out, n, err));
 }
+
+enum kt_rc store_purchase_find(struct store_conn *c, const char *store_id, const char *receipt,
+                               struct arena *a, struct purchase *out, struct kt_err *err)
+{
+    TIMED(c->ops->purchase_find(c, store_id, receipt, a, out, err));
+}
+
+enum kt_rc store_purchase_insert(struct store_conn *c, const struct purchase *p,
+                                 const struct purchase_line *lines, size_t n, struct kt_err *err)
+{
+    TIMED(c->ops->purchase_insert(c, p, lines, n, err));
+}

@@ -280,6 +280,13 @@ enum kt_rc store_ledger_add(struct store_conn *c, const struct ledger_entry *e, 
 enum kt_rc store_ledger_list(struct store_conn *c, int64_t ck, struct arena *a,
                              struct ledger_entry **out, size_t *n, struct kt_err *err);
 
+/* Receipts: the purchase a store's receipt number made (id, request hash, reply), or
+ * KT_ENOTFOUND; and a new purchase with its lines. */
+enum kt_rc store_purchase_find(struct store_conn *c, const char *store_id, const char *receipt,
+                               struct arena *a, struct purchase *out, struct kt_err *err);
+enum kt_rc store_purchase_insert(struct store_conn *c, const struct purchase *p,
+                                 const struct purchase_line *lines, size_t n, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

@@ -170,6 +170,10 @@ struct store_ops {
                              struct kt_err *err);
     enum kt_rc (*ledger_list)(struct store_conn *c, int64_t ck, struct arena *a,
                               struct ledger_entry **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*purchase_find)(struct store_conn *c, const char *store_id, const char *receipt,
+                                struct arena *a, struct purchase *out, struct kt_err *err);
+    enum kt_rc (*purchase_insert)(struct store_conn *c, const struct purchase *p,
+                                  const struct purchase_line *lines, size_t n, struct kt_err *err);
     enum kt_rc (*program_get)(struct store_conn *c, struct arena *a, const char **rules,
                               int64_t *version, int64_t *at, struct kt_err *err);
     enum kt_rc (*reads_add)(struct store *s, const struct audit_entry *e, size_t n,

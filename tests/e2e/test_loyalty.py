@@ -1,9 +1,11 @@
 """The loyalty programme's rules through the API: the defaults before anything is published,
 versions, and every rule checked with its field; the points ledger's balance and manual
 adjustments (issue 5, first parts)."""
+import concurrent.futures
 import sqlite3
 
 import pytest
+import requests
 
 from conftest import phone, src
 
@@ -87,3 +89,128 @@ def test_points_adjustments_and_balance(server):
             con.execute("UPDATE points_ledger SET points = 1000000")
     finally:
         con.close()
+
+
+def complete_customer(server, with_consent=True):
+    """A customer who meets the default spend gate: verified phone, first name, birth date and
+    (unless told otherwise) the pd_processing consent proven by a paper form."""
+    r = server.put("/v1/consent-documents/pd", {"purpose": "pd_processing", "title": "t",
+                                                 "body": "b"})
+    assert r.status_code == 201
+    p = phone()
+    r = server.post("/v1/customers", {"source": src("pos"), "verified": ["phone"],
+                                      "profile": {"phone": p, "first_name": "Вера",
+                                                  "birth_date": "1990-04-01"}})
+    cid = r.json()["customer"]["id"]
+    if with_consent:
+        r = server.post(f"/v1/customers/{cid}/consents", {
+            "source": src("pos"), "consents": [{"purpose": "pd_processing", "document": "pd",
+                                                "granted": True,
+                                                "evidence": {"paper_form": "A-1"}}]})
+        assert r.status_code == 200, r.text
+    return cid, p
+
+
+def receipt(n, lines, **kw):
+    return dict({"store": "S-1", "receipt": n, "lines": lines}, **kw)
+
+
+MILK = {"sku": "M-1", "name": "Молоко", "category": "Молочное", "quantity": 2, "price": 8990,
+        "amount": 17980}
+
+
+def test_receipts_earn_spend_and_are_idempotent(server):
+    assert server.put("/v1/loyalty/program", {"earn": {"percent_bp": 1000}, "hold_days": 0}
+                      ).status_code == 200
+    cid, p = complete_customer(server)
+    # 10% of 1,000 roubles: 100 points, spendable at once (hold 0).
+    big = {"sku": "TV", "quantity": 1, "price": 100000, "amount": 100000}
+    r = server.post("/v1/purchases", receipt("R-1", [big], customer={"phone": p}))
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["customer_id"] == cid and first["total"] == 100000
+    assert first["points"]["earned"] == 100 and first["points"]["available"] == 100
+    # The same receipt again is the same purchase; another under that number is a conflict.
+    again = server.post("/v1/purchases", receipt("R-1", [big], customer={"phone": p}))
+    assert again.status_code == 200 and again.json() == first
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    r = server.post("/v1/purchases", receipt("R-1", [MILK], customer={"phone": p}))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "receipt_conflict"
+    # Spending: at most 30% of 179.80 roubles = 53 points; the earn is on the money part only.
+    r = server.post("/v1/purchases", receipt("R-2", [MILK], customer={"id": cid},
+                                             spend_points=80))
+    assert r.status_code == 201, r.text
+    pts = r.json()["points"]
+    assert pts["spent"] == 53 and r.json()["spend_refused"] == {"code": "cap_exceeded",
+                                                                "asked": 80}
+    assert pts["earned"] == 17980 * 1000 * 100 * (17980 - 5300) // 17980 // 100000000
+    assert pts["available"] == 100 - 53 + pts["earned"]
+    bal = server.get(f"/v1/customers/{cid}/points").json()
+    assert bal["available"] == pts["available"]
+    kinds = [h["kind"] for h in server.get(f"/v1/customers/{cid}/points/history").json()["items"]]
+    assert kinds == ["earn", "spend", "earn"]
+
+
+def test_spending_needs_a_complete_profile(server):
+    cid, p = complete_customer(server, with_consent=False)
+    server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 500, "reason": "тест"})
+    r = server.post("/v1/purchases", receipt("G-1", [MILK], customer={"phone": p},
+                                             spend_points=10))
+    assert r.status_code == 201, r.text
+    assert r.json()["points"]["spent"] == 0
+    assert r.json()["spend_refused"] == {"code": "profile_incomplete", "asked": 10,
+                                         "missing": ["pd_consent"]}
+    # A customer short of points is told so.
+    cid2, p2 = complete_customer(server)
+    r = server.post("/v1/purchases", receipt("G-2", [MILK], customer={"phone": p2},
+                                             spend_points=10))
+    assert r.json()["spend_refused"]["code"] == "insufficient_balance"
+
+
+def test_anonymous_receipts_and_bad_input(server):
+    r = server.post("/v1/purchases", receipt("A-1", [MILK]))
+    assert r.status_code == 201 and r.json()["customer_id"] is None
+    assert "points" not in r.json()
+    bad = [
+        (receipt("B-1", [dict(MILK, amount=17000)]), "amount_mismatch", "lines[0].amount"),
+        (receipt("B-2", [MILK], total=1), "total_mismatch", "total"),
+        (receipt("B-3", [dict(MILK, quantity=0)]), "bad_quantity", "lines[0].quantity"),
+        (receipt("B-4", [dict(MILK, quantity=-1)]), "bad_quantity", "lines[0].quantity"),
+        (receipt("B-5", [dict(MILK, quantity=0.0001)]), "bad_quantity", "lines[0].quantity"),
+        (receipt("B-6", [dict(MILK, price=89.9)]), "bad_amount", "lines[0].price"),
+        (receipt("B-7", [MILK], at="2099-01-01T00:00:00Z"), "time_in_future", "at"),
+        (receipt("B-8", [MILK], customer={"phone": "+79990000000"}), "customer_not_found",
+         "customer.phone"),
+        (receipt("B-9", [MILK], spend_points=5), "customer_required", "spend_points"),
+        (receipt("B-10", []), "wrong_type", "lines"),
+        (receipt("B-11", [dict(MILK, colour="red")]), "unknown_field", "lines[0].colour"),
+        (receipt("B-12", [dict(MILK, discount=20000)]), "bad_amount", "lines[0].discount"),
+    ]
+    for body, code, field in bad:
+        r = server.post("/v1/purchases", body)
+        assert r.status_code == 422, (body, r.text)
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, field), body
+    # Weighed goods: 0.350 kg at 499.00 roubles = 174.65 roubles.
+    cheese = {"sku": "CH", "quantity": 0.35, "price": 49900, "amount": 17465}
+    assert server.post("/v1/purchases", receipt("W-1", [cheese])).status_code == 201
+
+
+def test_two_cash_desks_cannot_overdraw_one_balance(server):
+    # Earned points wait out the hold, so only the 300 credited can be spent.
+    assert server.put("/v1/loyalty/program", {"hold_days": 14}).status_code == 200
+    cid, p = complete_customer(server)
+    server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 300, "reason": "тест"})
+    big = {"sku": "TV", "quantity": 1, "price": 100000, "amount": 100000}  # cap 300 each
+
+    def spend(i):
+        r = requests.post(server.url + "/v1/purchases",
+                          json=receipt(f"C-{i}", [big], customer={"phone": p}, spend_points=300),
+                          headers={"Authorization": f"Bearer {server.admin_key}"}, timeout=30)
+        assert r.status_code == 201, r.text
+        return r.json()["points"]["spent"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:  # each thread its own connection
+        spent = list(pool.map(spend, range(16)))
+    assert sum(spent) == 300 and sorted(spent)[-1] == 300
+    hist = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
+    assert sum(h["points"] for h in hist if h["kind"] in ("adjust", "spend")) == 0

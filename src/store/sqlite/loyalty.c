@@ -3,6 +3,7 @@
  * Statements are cached per connection in the slots from SQ_LOYALTY_BASE on.
  */
 #include <sqlite3.h>
+#include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
 
@@ -12,6 +13,10 @@ enum {
     L_LEDGER_ADD,
     L_LEDGER_LIST,
     L_LEDGER_MOVE,
+    L_PURCHASE_FIND,
+    L_PURCHASE_INSERT,
+    L_LINE_INSERT,
+    L_PURCHASE_MOVE,
     L_END
 };
 _Static_assert(L_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
@@ -30,6 +35,16 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
         "program_version, reason, key_id, request_id FROM points_ledger WHERE ck = ?1 "
         "ORDER BY seq",
     [L_LEDGER_MOVE - SQ_LOYALTY_BASE] = "UPDATE points_ledger SET ck = ?2 WHERE ck = ?1",
+    [L_PURCHASE_FIND - SQ_LOYALTY_BASE] =
+        "SELECT id, body_hash, reply FROM purchases WHERE store_id = ?1 AND receipt = ?2",
+    [L_PURCHASE_INSERT - SQ_LOYALTY_BASE] =
+        "INSERT INTO purchases (id, store_id, receipt, ck, at, total, points_earned, "
+        "points_spent, program_version, body_hash, reply, created_at, key_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [L_LINE_INSERT - SQ_LOYALTY_BASE] =
+        "INSERT INTO purchase_lines (purchase_id, n, sku, name, category, quantity, price, "
+        "discount, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [L_PURCHASE_MOVE - SQ_LOYALTY_BASE] = "UPDATE purchases SET ck = ?2 WHERE ck = ?1",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -121,11 +136,87 @@ enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
 
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_LEDGER_MOVE, err);
+    static const int slots[] = {L_LEDGER_MOVE, L_PURCHASE_MOVE};
+    for (size_t i = 0; i < 2; i++) {
+        sqlite3_stmt *st = get(base, slots[i], err);
+        if (st == NULL) {
+            return KT_ESTORE;
+        }
+        sqlite3_bind_int64(st, 1, from);
+        sqlite3_bind_int64(st, 2, into);
+        enum kt_rc rc = sq_run((struct sq_conn *)base, st, NULL, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+    }
+    return KT_OK;
+}
+
+enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
+                            struct arena *a, struct purchase *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_PURCHASE_FIND, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, into);
-    return sq_run((struct sq_conn *)base, st, NULL, err);
+    sq_bind_text(st, 1, store_id);
+    sq_bind_text(st, 2, receipt);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        const unsigned char *id = sqlite3_column_text(st, 0);
+        kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
+        if (sqlite3_column_bytes(st, 1) == 32) {
+            memcpy(out->body_hash, sqlite3_column_blob(st, 1), 32);
+        }
+        out->reply = sq_col_text(st, 2, a);
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", NULL, "no such receipt");
+    } else {
+        r = sq_fail((struct sq_conn *)base, rc, "purchase find", err);
+    }
+    sq_done(st);
+    return r;
+}
+
+enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
+                              const struct purchase_line *lines, size_t n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = get(base, L_PURCHASE_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, p->id);
+    sq_bind_text(st, 2, p->store_id);
+    sq_bind_text(st, 3, p->receipt);
+    sq_bind_i64_or_null(st, 4, p->ck);
+    sqlite3_bind_int64(st, 5, p->at);
+    sqlite3_bind_int64(st, 6, p->total);
+    sqlite3_bind_int64(st, 7, p->points_earned);
+    sqlite3_bind_int64(st, 8, p->points_spent);
+    sqlite3_bind_int64(st, 9, p->program_version);
+    sqlite3_bind_blob(st, 10, p->body_hash, 32, SQLITE_STATIC);
+    sq_bind_text(st, 11, p->reply);
+    sqlite3_bind_int64(st, 12, p->created_at);
+    sq_bind_text(st, 13, p->key_id);
+    enum kt_rc rc = sq_run(c, st, NULL, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        st = get(base, L_LINE_INSERT, err);
+        if (st == NULL) {
+            return KT_ESTORE;
+        }
+        sq_bind_text(st, 1, p->id);
+        sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+        sq_bind_text(st, 3, lines[i].sku);
+        sq_bind_text(st, 4, lines[i].name);
+        sq_bind_text(st, 5, lines[i].category);
+        sqlite3_bind_int64(st, 6, lines[i].quantity);
+        sqlite3_bind_int64(st, 7, lines[i].price);
+        sqlite3_bind_int64(st, 8, lines[i].discount);
+        sqlite3_bind_int64(st, 9, lines[i].amount);
+        rc = sq_run(c, st, NULL, err);
+    }
+    return rc;
 }

@@ -108,6 +108,10 @@ enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, 
 enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
                           struct ledger_entry **out, size_t *n, struct kt_err *err);
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
+enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
+                            struct arena *a, struct purchase *out, struct kt_err *err);
+enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
+                              const struct purchase_line *lines, size_t n, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -121,7 +125,7 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
         SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
         SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list),     \
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
-        SQ_PRIVACY_OP(ledger_list)
+        SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

@@ -1,0 +1,328 @@
+/*
+ * purchase.c - receipts (see purchase.h).
+ *
+ *   {"store": "S-12", "receipt": "000123", "at": "2026-11-24T10:00:00+03:00",
+ *    "customer": {"phone": "+7 916 123-45-67"},          or {"card": ...} or {"id": "c_..."}
+ *    "lines": [{"sku": "A-1", "name": "Молоко", "category": "Молочное", "quantity": 2,
+ *               "price": 8990, "discount": 0, "amount": 17980}],
+ *    "total": 17980, "spend_points": 50}
+ *
+ * Money in kopecks, as integers. Quantities may have up to three decimals (weighed goods) and are
+ * kept in thousandths; a line's amount must be round(price x quantity) - discount.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "consent/consent.h"
+#include "loyalty/purchase.h"
+
+#define DAY_MS         (86400LL * 1000)
+#define FUTURE_SKEW_MS (5 * 60 * 1000)
+#define TEXT_MAX       64
+#define MONEY_MAX      100000000000LL /* a billion roubles */
+
+static enum kt_rc bad(struct kt_err *err, struct arena *a, const char *field, const char *code,
+                      const char *msg)
+{
+    return kt_err_set(err, KT_EINVAL, code, arena_strdup(a, field), "%s", msg);
+}
+
+static bool text(const json_t *o, const char *name, bool required, const char *field,
+                 struct arena *a, const char **out, struct kt_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) {
+        if (required) {
+            bad(err, a, field, "missing_field", "required");
+        }
+        return !required;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > TEXT_MAX) {
+        bad(err, a, field, "wrong_type", "a string of 1-64 bytes");
+        return false;
+    }
+    *out = arena_strdup(a, json_string_value(v));
+    return true;
+}
+
+static bool money(const json_t *o, const char *name, bool required, const char *field,
+                  struct arena *a, int64_t *out, struct kt_err *err)
+{
+    const json_t *v = json_object_get(o, name);
+    if (v == NULL) {
+        if (required) {
+            bad(err, a, field, "missing_field", "required");
+        }
+        return !required;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > MONEY_MAX) {
+        bad(err, a, field, "bad_amount", "money is a whole number of kopecks, not negative");
+        return false;
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+static bool only(const json_t *o, const char *const *known, const char *path, struct arena *a,
+                 struct kt_err *err)
+{
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; known[i] != NULL; i++) {
+            ok = ok || strcmp(key, known[i]) == 0;
+        }
+        if (!ok) {
+            bad(err, a, path[0] ? arena_printf(a, "%s.%s", path, key) : key, "unknown_field",
+                "unknown field");
+            return false;
+        }
+    }
+    return true;
+}
+
+static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct purchase_line *l,
+                              struct kt_err *err)
+{
+    static const char *const known[] = {"sku",   "name",     "category", "quantity",
+                                        "price", "discount", "amount",   NULL};
+    const char *path = arena_printf(a, "lines[%zu]", i);
+    memset(l, 0, sizeof(*l));
+    if (!json_is_object(o)) {
+        return bad(err, a, path, "wrong_type", "a line is an object");
+    }
+    if (!only(o, known, path, a, err) ||
+        !text(o, "sku", true, arena_printf(a, "%s.sku", path), a, &l->sku, err) ||
+        !text(o, "name", false, arena_printf(a, "%s.name", path), a, &l->name, err) ||
+        !text(o, "category", false, arena_printf(a, "%s.category", path), a, &l->category, err) ||
+        !money(o, "price", true, arena_printf(a, "%s.price", path), a, &l->price, err) ||
+        !money(o, "discount", false, arena_printf(a, "%s.discount", path), a, &l->discount, err) ||
+        !money(o, "amount", true, arena_printf(a, "%s.amount", path), a, &l->amount, err)) {
+        return err->rc;
+    }
+    const json_t *q = json_object_get(o, "quantity");
+    const char *qf = arena_printf(a, "%s.quantity", path);
+    if (json_is_integer(q) && json_integer_value(q) > 0 && json_integer_value(q) <= 1000000) {
+        l->quantity = json_integer_value(q) * 1000;
+    } else if (json_is_real(q) && json_real_value(q) > 0 && json_real_value(q) <= 1000000) {
+        double milli = json_real_value(q) * 1000;
+        l->quantity = llround(milli);
+        if (fabs(milli - (double)l->quantity) > 1e-6 || l->quantity == 0) {
+            return bad(err, a, qf, "bad_quantity", "a quantity has at most three decimals");
+        }
+    } else {
+        return bad(err, a, qf, q ? "bad_quantity" : "missing_field",
+                   "a quantity is more than zero (refunds are posted as refunds)");
+    }
+    /* price x quantity, rounded half up to the kopeck, less the discount */
+    int64_t gross = (l->price * l->quantity + 500) / 1000;
+    if (l->discount > gross) {
+        return bad(err, a, arena_printf(a, "%s.discount", path), "bad_amount",
+                   "the discount is larger than the line");
+    }
+    if (l->amount != gross - l->discount) {
+        return kt_err_set(err, KT_EINVAL, "amount_mismatch", arena_printf(a, "%s.amount", path),
+                          "the amount is %lld kopecks: price x quantity - discount",
+                          (long long)(gross - l->discount));
+    }
+    return KT_OK;
+}
+
+enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
+                           struct purchase_req *out, struct kt_err *err)
+{
+    static const char *const known[] = {"store", "receipt", "at",           "customer",
+                                        "lines", "total",   "spend_points", NULL};
+    memset(out, 0, sizeof(*out));
+    if (!only(body, known, "", a, err) ||
+        !text(body, "store", true, "store", a, &out->store_id, err) ||
+        !text(body, "receipt", true, "receipt", a, &out->receipt, err)) {
+        return err->rc;
+    }
+    out->at = now;
+    const json_t *at = json_object_get(body, "at");
+    if (at != NULL) {
+        const char *s = json_string_value(at);
+        if (s == NULL || !time_parse_rfc3339(s, strlen(s), &out->at)) {
+            return bad(err, a, "at", "invalid_time", "at is an RFC 3339 time");
+        }
+        if (out->at > now + FUTURE_SKEW_MS) {
+            return bad(err, a, "at", "time_in_future", "a receipt cannot be rung up later");
+        }
+    }
+    const json_t *c = json_object_get(body, "customer");
+    if (c != NULL) {
+        static const char *const ck[] = {"phone", "card", "id", NULL};
+        if (!json_is_object(c) || json_object_size(c) != 1) {
+            return bad(err, a, "customer", "wrong_type", "customer names one of phone, card or id");
+        }
+        if (!only(c, ck, "customer", a, err) ||
+            !text(c, "phone", false, "customer.phone", a, &out->phone, err) ||
+            !text(c, "card", false, "customer.card", a, &out->card, err) ||
+            !text(c, "id", false, "customer.id", a, &out->customer_id, err)) {
+            return err->rc;
+        }
+    }
+    const json_t *lines = json_object_get(body, "lines");
+    if (!json_is_array(lines) || json_array_size(lines) == 0 ||
+        json_array_size(lines) > PURCHASE_MAX_LINES) {
+        return bad(err, a, "lines", lines ? "wrong_type" : "missing_field",
+                   "lines is an array of 1-500 receipt lines");
+    }
+    out->n_lines = json_array_size(lines);
+    out->lines = arena_alloc(a, out->n_lines * sizeof(*out->lines));
+    for (size_t i = 0; i < out->n_lines; i++) {
+        enum kt_rc rc = decode_line(json_array_get(lines, i), i, a, &out->lines[i], err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        out->total += out->lines[i].amount;
+    }
+    int64_t total = out->total;
+    if (!money(body, "total", false, "total", a, &total, err)) {
+        return err->rc;
+    }
+    if (total != out->total) {
+        return kt_err_set(err, KT_EINVAL, "total_mismatch", "total",
+                          "the lines add up to %lld kopecks", (long long)out->total);
+    }
+    const json_t *sp = json_object_get(body, "spend_points");
+    if (sp != NULL) {
+        if (!json_is_integer(sp) || json_integer_value(sp) < 0 ||
+            json_integer_value(sp) > MONEY_MAX) {
+            return bad(err, a, "spend_points", "bad_value",
+                       "spend_points is a whole number of points");
+        }
+        out->spend_points = json_integer_value(sp);
+    }
+    if (out->spend_points > 0 && c == NULL) {
+        return bad(err, a, "spend_points", "customer_required",
+                   "points are spent by a customer: name them");
+    }
+    return KT_OK;
+}
+
+/* ---- points ------------------------------------------------------------------------------- */
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} gate_names[] = {
+    {GATE_PHONE_VERIFIED, "phone_verified"},
+    {GATE_FIRST_NAME, "first_name"},
+    {GATE_LAST_NAME, "last_name"},
+    {GATE_BIRTH_DATE, "birth_date"},
+    {GATE_EMAIL, "email"},
+    {GATE_PD_CONSENT, "pd_consent"},
+};
+
+unsigned loyalty_gate_missing(const struct loyalty_rules *r, const struct customer *cu,
+                              bool pd_given)
+{
+    unsigned have = 0;
+    if (cu->val[PF_PHONE] != NULL && (cu->verified & (1u << PF_PHONE))) {
+        have |= GATE_PHONE_VERIFIED;
+    }
+    have |= cu->val[PF_FIRST_NAME] ? GATE_FIRST_NAME : 0;
+    have |= cu->val[PF_LAST_NAME] ? GATE_LAST_NAME : 0;
+    have |= cu->val[PF_BIRTH_DATE] ? GATE_BIRTH_DATE : 0;
+    have |= cu->val[PF_EMAIL] ? GATE_EMAIL : 0;
+    have |= pd_given ? GATE_PD_CONSENT : 0;
+    return r->gate & ~have;
+}
+
+json_t *loyalty_gate_json(unsigned bits)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sizeof(gate_names) / sizeof(gate_names[0]); i++) {
+        if (bits & gate_names[i].bit) {
+            json_array_append_new(arr, json_string(gate_names[i].name));
+        }
+    }
+    return arr;
+}
+
+enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
+                          const struct loyalty_rules *r, const struct customer *cu,
+                          const char *purchase_id, const char *key_id, const char *request_id,
+                          int64_t now, struct arena *a, struct purchase_outcome *out,
+                          struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (cu == NULL) {
+        return KT_OK; /* an anonymous receipt: kept for statistics, no points */
+    }
+    struct ledger_entry *e;
+    size_t n;
+    enum kt_rc rc = store_ledger_list(w, cu->ck, a, &e, &n, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct points_balance b;
+    loyalty_balance(e, n, now, &b);
+    if (req->spend_points > 0) {
+        bool pd_given = false;
+        if (r->gate & GATE_PD_CONSENT) {
+            struct consent_state *cs;
+            size_t n_cs;
+            rc = consent_states(w, cu->ck, now, a, &cs, &n_cs, err);
+            if (rc != KT_OK) {
+                return rc;
+            }
+            pd_given = strcmp(consent_find(cs, n_cs, "pd_processing", "")->state, "given") == 0;
+        }
+        out->missing = loyalty_gate_missing(r, cu, pd_given);
+        if (out->missing != 0) {
+            out->refused = "profile_incomplete";
+        } else {
+            int64_t cap = loyalty_spend_cap(r, req->total);
+            int64_t can = cap < b.available ? cap : b.available;
+            out->spent = req->spend_points < can ? req->spend_points : can;
+            if (out->spent < req->spend_points) {
+                out->refused = cap < b.available ? "cap_exceeded" : "insufficient_balance";
+            }
+        }
+    }
+    if (out->spent > 0) {
+        struct ledger_entry s = {0, cu->ck,      "spend",    -out->spent, now,    now,
+                                 0, purchase_id, r->version, NULL,        key_id, request_id};
+        rc = store_ledger_add(w, &s, err);
+    }
+    /* Points are earned on what was paid in money: the lines' rate, scaled by the share not
+     * paid with points. */
+    struct loyalty_line *ll = arena_alloc(a, req->n_lines * sizeof(*ll));
+    for (size_t i = 0; i < req->n_lines; i++) {
+        ll[i] =
+            (struct loyalty_line){req->lines[i].sku, req->lines[i].category, req->lines[i].amount};
+    }
+    int64_t paid = req->total - out->spent * r->kopecks_per_point;
+    out->earned = loyalty_earn_share(r, ll, req->n_lines, paid, req->total);
+    if (rc == KT_OK && out->earned > 0) {
+        out->earned_available_at = req->at + r->hold_days * DAY_MS;
+        struct ledger_entry en = {
+            0,
+            cu->ck,
+            "earn",
+            out->earned,
+            req->at,
+            out->earned_available_at,
+            r->expiry_months ? loyalty_add_months(out->earned_available_at, r->expiry_months) : 0,
+            purchase_id,
+            r->version,
+            NULL,
+            key_id,
+            request_id};
+        rc = store_ledger_add(w, &en, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_ledger_list(w, cu->ck, a, &e, &n, err);
+    }
+    if (rc == KT_OK) {
+        loyalty_balance(e, n, now, &out->balance);
+    }
+    return rc;
+}
