@@ -11,8 +11,12 @@
  *   consent event granted under the file's legal basis - --batch rows per transaction (default
  * 100,000, as `kartoteka import` commits).
  *
+ *   --mode purchase: the rows one POST /v1/purchases writes for a known customer - the purchase
+ *   with its stored reply, two lines, the earn entry of the ledger - one transaction per
+ *   receipt (no lookups: the customer is taken by its key).
+ *
  *   raw_insert --db PATH (a database made by `kartoteka migrate`) --count N [--prefix 917]
- *              [--mode upsert|import] [--batch N]
+ *              [--mode upsert|import|purchase] [--batch N]
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -52,6 +56,77 @@ static void step(sqlite3 *db, sqlite3_stmt *st, const char *what)
     sqlite3_reset(st);
 }
 
+static void raw_purchases(sqlite3 *db, int64_t count, const char *prefix)
+{
+    sqlite3_stmt *pur =
+        prep(db, "INSERT INTO purchases (id, store_id, receipt, ck, at, total, points_earned, "
+                 "points_spent, program_version, body_hash, reply, created_at, key_id) VALUES (?1, "
+                 "'S-raw', ?2, ?3, ?4, 23470, 1, 0, 0, zeroblob(32), ?5, ?4, 'bench')");
+    sqlite3_stmt *line = prep(
+        db, "INSERT INTO purchase_lines (purchase_id, n, sku, name, category, quantity, price, "
+            "discount, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)");
+    sqlite3_stmt *earn = prep(
+        db, "INSERT INTO points_ledger (ck, kind, points, at, available_at, expires_at, "
+            "purchase_id, program_version, key_id, request_id) "
+            "VALUES (?1, 'earn', 1, ?2, ?2 + 1209600000, ?2 + 32918400000, ?3, 0, 'bench', 'r')");
+    sqlite3_stmt *begin = prep(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *commit = prep(db, "COMMIT");
+    double t0 = now_s();
+    for (int64_t i = 0; i < count; i++) {
+        char id[48], receipt[48], reply[400];
+        snprintf(id, sizeof(id), "p_r%s%014lld", prefix, (long long)i);
+        snprintf(receipt, sizeof(receipt), "%s-%lld", prefix, (long long)i);
+        long long at = 1795000000000LL + i, ck = i % 1000 + 1;
+        snprintf(reply, sizeof(reply),
+                 "{\"purchase_id\":\"%s\",\"store\":\"S-raw\",\"receipt\":\"%s\","
+                 "\"at\":\"2026-11-24T10:00:00.000Z\",\"total\":23470,\"program_version\":0,"
+                 "\"customer_id\":\"c_06fm2wqe3dv9kf6a3cna\",\"points\":{\"earned\":1,"
+                 "\"spent\":0,\"available\":0,\"pending\":1,"
+                 "\"earned_available_at\":\"2026-12-08T10:00:00.000Z\"}}",
+                 id, receipt);
+        step(db, begin, "begin");
+        sqlite3_bind_text(pur, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(pur, 2, receipt, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(pur, 3, ck);
+        sqlite3_bind_int64(pur, 4, at);
+        sqlite3_bind_text(pur, 5, reply, -1, SQLITE_STATIC);
+        step(db, pur, "purchase");
+        static const struct {
+            const char *sku, *name, *category;
+            int q, price, amount;
+        } lines[] = {{"M-1", "Молоко", "Молочное", 2000, 8990, 17980},
+                     {"B-7", "Хлеб", NULL, 1000, 5490, 5490}};
+        for (int k = 0; k < 2; k++) {
+            sqlite3_bind_text(line, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_int(line, 2, k + 1);
+            sqlite3_bind_text(line, 3, lines[k].sku, -1, SQLITE_STATIC);
+            sqlite3_bind_text(line, 4, lines[k].name, -1, SQLITE_STATIC);
+            if (lines[k].category) {
+                sqlite3_bind_text(line, 5, lines[k].category, -1, SQLITE_STATIC);
+            } else {
+                sqlite3_bind_null(line, 5);
+            }
+            sqlite3_bind_int(line, 6, lines[k].q);
+            sqlite3_bind_int(line, 7, lines[k].price);
+            sqlite3_bind_int(line, 8, lines[k].amount);
+            step(db, line, "line");
+        }
+        sqlite3_bind_int64(earn, 1, ck);
+        sqlite3_bind_int64(earn, 2, at);
+        sqlite3_bind_text(earn, 3, id, -1, SQLITE_STATIC);
+        step(db, earn, "earn");
+        step(db, commit, "commit");
+    }
+    double secs = now_s() - t0;
+    printf("raw inserted %lld customers in %.2f s: %.0f customers/s (receipts)\n", (long long)count,
+           secs, (double)count / secs);
+    sqlite3_finalize(pur);
+    sqlite3_finalize(line);
+    sqlite3_finalize(earn);
+    sqlite3_finalize(begin);
+    sqlite3_finalize(commit);
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL, *prefix = "917", *mode = "upsert";
@@ -74,10 +149,10 @@ int main(int argc, char **argv)
             mode = optarg;
         }
     }
-    bool import = strcmp(mode, "import") == 0;
-    if (path == NULL || count == 0 || (!import && strcmp(mode, "upsert") != 0)) {
+    bool import = strcmp(mode, "import") == 0, purchase = strcmp(mode, "purchase") == 0;
+    if (path == NULL || count == 0 || (!import && !purchase && strcmp(mode, "upsert") != 0)) {
         fprintf(stderr, "usage: raw_insert --db PATH --count N [--prefix 917] "
-                        "[--mode upsert|import] [--batch N]\n");
+                        "[--mode upsert|import|purchase] [--batch N]\n");
         return 2;
     }
     sqlite3 *db;
@@ -90,6 +165,11 @@ int main(int argc, char **argv)
           db, "pragmas");
     check(sqlite3_exec(db, getenv("RAW_PRAGMA") ? getenv("RAW_PRAGMA") : "", NULL, NULL, NULL), db,
           "pragmas");
+    if (purchase) {
+        raw_purchases(db, count, prefix);
+        sqlite3_close(db);
+        return 0;
+    }
     sqlite3_stmt *cust = prep(
         db, "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, "
             "first_name, first_name_at, gender, gender_at, birth_date, birth_date_at, email, "
