@@ -157,6 +157,7 @@ int main(int argc, char **argv)
     }
     sqlite3 *db;
     check(sqlite3_open(path, &db), db, "open");
+    sqlite3_busy_timeout(db, 10000); /* the server beside it may be checkpointing */
     check(sqlite3_exec(db,
                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; "
