@@ -62,6 +62,7 @@ void api_points_adjust(struct http_req *r);
 
 /* purchases.c */
 void api_purchases_post(struct http_req *r);
+void api_loyalty_quote(struct http_req *r);
 
 /* privacy.c */
 void api_privacy_settings_get(struct http_req *r);

@@ -177,3 +177,51 @@ void api_purchases_post(struct http_req *r)
 fail:
     http_reply_error(r, &err);
 }
+
+/* ---- POST /v1/loyalty/quote ---------------------------------------------------------------- */
+
+void api_loyalty_quote(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct purchase_req req;
+    struct store_conn *rd;
+    struct customer cu;
+    bool has = false;
+    struct loyalty_rules rules;
+    struct purchase_outcome out;
+    int64_t at;
+    if (body == NULL || purchase_decode(body, now, r->arena, &req, &err) != KT_OK) {
+        goto fail;
+    }
+    req.quote = true;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        customer_of(r, rd, &req, &cu, &has, &err) != KT_OK ||
+        loyalty_program_get(rd, r->arena, &rules, &at, &err) != KT_OK ||
+        purchase_compute(rd, &req, &rules, has ? &cu : NULL, now, r->arena, &out, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *o = json_pack("{s:I, s:I}", "total", (json_int_t)req.total, "program_version",
+                          (json_int_t)rules.version);
+    json_object_set_new(o, "customer_id", has ? json_string(cu.id) : json_null());
+    if (has) {
+        json_object_set_new(o, "available", json_integer(out.balance.available));
+        json_object_set_new(o, "spendable", json_integer(out.spendable));
+        json_object_set_new(o, "would_spend", json_integer(out.spent));
+        json_object_set_new(o, "would_earn", json_integer(out.earned));
+        if (out.missing != 0) {
+            json_object_set_new(o, "missing", loyalty_gate_json(out.missing));
+        }
+        if (out.refused != NULL) {
+            json_object_set_new(o, "spend_refused",
+                                json_pack("{s:s, s:I}", "code", out.refused, "asked",
+                                          (json_int_t)req.spend_points));
+        }
+    }
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}

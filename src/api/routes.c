@@ -59,6 +59,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, false, false},
     {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, true, false},
     {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, true, false},
+    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS, true, false},
     {HTTP_GET, "/v1/customers/{id}/points", api_points_get, ADMIN | POS, false, false},
     {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history, ADMIN | POS, false, false},
     {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN, true, false},

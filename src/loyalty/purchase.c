@@ -246,11 +246,9 @@ json_t *loyalty_gate_json(unsigned bits)
     return arr;
 }
 
-enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
-                          const struct loyalty_rules *r, const struct customer *cu,
-                          const char *purchase_id, const char *key_id, const char *request_id,
-                          int64_t now, struct arena *a, struct purchase_outcome *out,
-                          struct kt_err *err)
+enum kt_rc purchase_compute(struct store_conn *c, const struct purchase_req *req,
+                            const struct loyalty_rules *r, const struct customer *cu, int64_t now,
+                            struct arena *a, struct purchase_outcome *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
     if (cu == NULL) {
@@ -258,40 +256,38 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
     }
     struct ledger_entry *e;
     size_t n;
-    enum kt_rc rc = store_ledger_list(w, cu->ck, a, &e, &n, err);
+    enum kt_rc rc = store_ledger_list(c, cu->ck, a, &e, &n, err);
     if (rc != KT_OK) {
         return rc;
     }
-    struct points_balance b;
-    loyalty_balance(e, n, now, &b);
-    if (req->spend_points > 0) {
-        bool pd_given = false;
-        if (r->gate & GATE_PD_CONSENT) {
-            struct consent_state *cs;
-            size_t n_cs;
-            rc = consent_states(w, cu->ck, now, a, &cs, &n_cs, err);
-            if (rc != KT_OK) {
-                return rc;
-            }
-            pd_given = strcmp(consent_find(cs, n_cs, "pd_processing", "")->state, "given") == 0;
+    loyalty_balance(e, n, now, &out->balance);
+    if (req->spend_points == 0 && !req->quote) { /* nothing to spend: no gate to look at */
+        goto earn;
+    }
+    bool pd_given = false;
+    if (r->gate & GATE_PD_CONSENT) {
+        struct consent_state *cs;
+        size_t n_cs;
+        rc = consent_states(c, cu->ck, now, a, &cs, &n_cs, err);
+        if (rc != KT_OK) {
+            return rc;
         }
-        out->missing = loyalty_gate_missing(r, cu, pd_given);
+        pd_given = strcmp(consent_find(cs, n_cs, "pd_processing", "")->state, "given") == 0;
+    }
+    out->missing = loyalty_gate_missing(r, cu, pd_given);
+    int64_t cap = loyalty_spend_cap(r, req->total);
+    out->spendable = out->missing != 0              ? 0
+                     : cap < out->balance.available ? cap
+                                                    : out->balance.available;
+    if (req->spend_points > 0) {
+        out->spent = req->spend_points < out->spendable ? req->spend_points : out->spendable;
         if (out->missing != 0) {
             out->refused = "profile_incomplete";
-        } else {
-            int64_t cap = loyalty_spend_cap(r, req->total);
-            int64_t can = cap < b.available ? cap : b.available;
-            out->spent = req->spend_points < can ? req->spend_points : can;
-            if (out->spent < req->spend_points) {
-                out->refused = cap < b.available ? "cap_exceeded" : "insufficient_balance";
-            }
+        } else if (out->spent < req->spend_points) {
+            out->refused = cap < out->balance.available ? "cap_exceeded" : "insufficient_balance";
         }
     }
-    if (out->spent > 0) {
-        struct ledger_entry s = {0, cu->ck,      "spend",    -out->spent, now,    now,
-                                 0, purchase_id, r->version, NULL,        key_id, request_id};
-        rc = store_ledger_add(w, &s, err);
-    }
+earn:;
     /* Points are earned on what was paid in money: the lines' rate, scaled by the share not
      * paid with points. */
     struct loyalty_line *ll = arena_alloc(a, req->n_lines * sizeof(*ll));
@@ -301,8 +297,26 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
     }
     int64_t paid = req->total - out->spent * r->kopecks_per_point;
     out->earned = loyalty_earn_share(r, ll, req->n_lines, paid, req->total);
+    out->earned_available_at = out->earned > 0 ? req->at + r->hold_days * DAY_MS : 0;
+    return KT_OK;
+}
+
+enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
+                          const struct loyalty_rules *r, const struct customer *cu,
+                          const char *purchase_id, const char *key_id, const char *request_id,
+                          int64_t now, struct arena *a, struct purchase_outcome *out,
+                          struct kt_err *err)
+{
+    enum kt_rc rc = purchase_compute(w, req, r, cu, now, a, out, err);
+    if (rc != KT_OK || cu == NULL) {
+        return rc;
+    }
+    if (out->spent > 0) {
+        struct ledger_entry s = {0, cu->ck,      "spend",    -out->spent, now,    now,
+                                 0, purchase_id, r->version, NULL,        key_id, request_id};
+        rc = store_ledger_add(w, &s, err);
+    }
     if (rc == KT_OK && out->earned > 0) {
-        out->earned_available_at = req->at + r->hold_days * DAY_MS;
         struct ledger_entry en = {
             0,
             cu->ck,
@@ -318,6 +332,8 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
             request_id};
         rc = store_ledger_add(w, &en, err);
     }
+    struct ledger_entry *e;
+    size_t n;
     if (rc == KT_OK) {
         rc = store_ledger_list(w, cu->ck, a, &e, &n, err);
     }

@@ -21,6 +21,7 @@ struct purchase_req {
     size_t n_lines;
     int64_t total;        /* the sum of the lines' amounts (checked against "total" if given) */
     int64_t spend_points; /* asked for; 0 = none */
+    bool quote;           /* a quote: what could be spent is worked out even if none is asked */
 };
 
 /* Decodes and checks POST /v1/purchases: every line's amount is its price times its quantity
@@ -29,13 +30,14 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
                            struct purchase_req *out, struct kt_err *err);
 
 struct purchase_outcome {
-    int64_t earned; /* points, pending until earned_available_at */
+    int64_t spendable; /* the most points this receipt could take (gate, cap, balance) */
+    int64_t earned;    /* points, pending until earned_available_at */
     int64_t earned_available_at;
     int64_t spent;
     const char *refused; /* why spending was refused or cut: profile_incomplete, cap_exceeded,
                             insufficient_balance; NULL when it was not */
     unsigned missing;    /* profile_incomplete: the gate items missing (enum gate_item) */
-    struct points_balance balance; /* after */
+    struct points_balance balance; /* before (compute) or after (apply) */
 };
 
 /* The gate items `cu` does not meet (pd_given: its pd_processing consent is given). */
@@ -44,8 +46,14 @@ unsigned loyalty_gate_missing(const struct loyalty_rules *r, const struct custom
 /* "phone_verified", ... of gate bits, in a JSON array (new reference). */
 json_t *loyalty_gate_json(unsigned bits);
 
-/* Spends (under the gate, the cap and the balance) and earns for customer `ck` (0: anonymous,
- * nothing happens to points), writing the ledger entries. */
+/* What the receipt would do for customer `cu` (NULL: anonymous, nothing), writing nothing: the
+ * quote at the cash desk (POST /v1/loyalty/quote). */
+enum kt_rc purchase_compute(struct store_conn *c, const struct purchase_req *req,
+                            const struct loyalty_rules *r, const struct customer *cu, int64_t now,
+                            struct arena *a, struct purchase_outcome *out, struct kt_err *err);
+
+/* The same, done: spends (under the gate, the cap and the balance) and earns for `cu`, writing
+ * the ledger entries. */
 enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
                           const struct loyalty_rules *r, const struct customer *cu,
                           const char *purchase_id, const char *key_id, const char *request_id,

@@ -214,3 +214,26 @@ def test_two_cash_desks_cannot_overdraw_one_balance(server):
     assert sum(spent) == 300 and sorted(spent)[-1] == 300
     hist = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
     assert sum(h["points"] for h in hist if h["kind"] in ("adjust", "spend")) == 0
+
+
+def test_the_quote_writes_nothing_and_matches_the_receipt(server):
+    cid, p = complete_customer(server)
+    server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 40, "reason": "тест"})
+    body = receipt("Q-1", [MILK], customer={"phone": p}, spend_points=100)
+    before = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
+    q = server.post("/v1/loyalty/quote", body)
+    assert q.status_code == 200, q.text
+    quote = q.json()
+    assert quote["customer_id"] == cid and quote["available"] == 40
+    assert quote["spendable"] == 40 and quote["would_spend"] == 40  # balance below the cap (53)
+    assert quote["spend_refused"] == {"code": "insufficient_balance", "asked": 100}
+    assert server.get(f"/v1/customers/{cid}/points/history").json()["items"] == before
+    r = server.post("/v1/purchases", body).json()
+    assert (r["points"]["spent"], r["points"]["earned"]) == (quote["would_spend"],
+                                                             quote["would_earn"])
+    # Without a complete profile the quote says what is missing.
+    cid2, p2 = complete_customer(server, with_consent=False)
+    q = server.post("/v1/loyalty/quote", receipt("Q-2", [MILK], customer={"phone": p2})).json()
+    assert q["spendable"] == 0 and q["missing"] == ["pd_consent"]
+    assert server.post("/v1/loyalty/quote", receipt("Q-3", [dict(MILK, amount=1)])
+                       ).json()["error"]["code"] == "amount_mismatch"
