@@ -2,7 +2,9 @@
 # bench/purchases.sh BUILD_DIR - receipts through POST /v1/purchases (issue 5's figure: >= 2,000
 # receipts/s with 16 clients, p99 < 20 ms), on a base of KT_BENCH_COUNT customers, KT_BENCH_RUNS
 # runs of KT_BENCH_SECONDS, 16 connections; after each run the raw SQLite loop writes the same
-# rows (purchase, two lines, the earn entry) for as many receipts into the same database.
+# rows (purchase, two lines, the earn entry) for as many receipts into the same database. Then
+# the quote (POST /v1/loyalty/quote, under 5 ms asked) with 4 connections, as a few cash desks
+# asking at once, and with 16.
 set -eu
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
@@ -38,6 +40,13 @@ for run in $(seq 1 "$RUNS"); do
     "$B/bench/raw_insert" --db "$db" --count "$n" --mode purchase --prefix "9$run" |
         sed 's/^/raw /' | tee -a "$results"
 done
+for run in $(seq 1 "$RUNS"); do
+    for c in 4 16; do
+        echo "== run $run: quote, $c connections"
+        wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$here/quote.lua" "$url" |
+            grep RESULT | sed "s/^/quote$c /" | tee -a "$results"
+    done
+done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 rps=$(grep '^receipts' "$results" | sed 's/.*rps=\([0-9.]*\).*/\1/' | median)
 p99=$(grep '^receipts' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median)
@@ -45,4 +54,9 @@ raw=$(grep '^raw' "$results" | sed 's/.*s: \([0-9]*\) customers.*/\1/' | median)
 echo
 echo "== medians of $RUNS runs ($CONNS connections, ${SECS}s each)"
 echo "receipts: $rps req/s, p99 $p99 ms; raw SQLite loop $raw receipts/s; receipts/raw = $(echo "scale=3; $rps / $raw" | bc)"
+for c in 4 16; do
+    q=$(grep "^quote$c " "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median)
+    qr=$(grep "^quote$c " "$results" | sed 's/.*rps=\([0-9.]*\).*/\1/' | median)
+    echo "quote, $c connections: $qr req/s, p99 $q ms"
+done
 grep -q 'errors=[1-9]\|non2xx=[1-9]' "$results" && echo "errors: some runs had errors" || echo "errors: none"

@@ -1,0 +1,32 @@
+-- wrk script: POST /v1/loyalty/quote for a basket (the body of a receipt, asking to spend 10
+-- points), for a random customer of the loaded base (+7 916 0000000 .. N-1), two lines. Nothing
+-- is written.
+-- Environment: KT_KEY (API key), KT_COUNT (customers loaded), KT_RUN (distinct stores per run).
+local key = os.getenv("KT_KEY")
+local count = tonumber(os.getenv("KT_COUNT") or "1000000")
+local run = os.getenv("KT_RUN") or "0"
+local threads = {}
+local counter = 0
+
+setup = function(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+init = function()
+  math.randomseed(os.time() + tid)
+end
+
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"store":"S-%s","receipt":"%d-%d","customer":{"phone":"+7916%07d"},"lines":[' ..
+    '{"sku":"M-1","name":"Молоко","category":"Молочное","quantity":2,"price":8990,' ..
+    '"amount":17980},{"sku":"B-7","name":"Хлеб","quantity":1,"price":5490,"amount":5490}],' ..
+    '"spend_points":10}',
+    run, tid, counter, math.random(0, count - 1))
+  return wrk.format("POST", "/v1/loyalty/quote", {["Authorization"] = "Bearer " .. key,
+    ["Content-Type"] = "application/json"}, body)
+end
+
+done = dofile((os.getenv("KT_BENCH_DIR") or "bench") .. "/report.lua")
