@@ -15,6 +15,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "consent/consent.h"
+#include "loyalty/ledger.h"
 
 #define YEAR_MS         (36525LL * 864 * 1000) /* 365.25 days */
 #define ACT_KEEP_MS     (3 * YEAR_MS)
@@ -174,6 +175,28 @@ static enum kt_rc extract(struct store *s, struct store_conn *w, const char *cus
     return rc;
 }
 
+/* Closes the customer's points (spendable and still in the hold) with one adjustment: the
+ * purchases stay as depersonalised records, the points cannot outlive the person. */
+static enum kt_rc close_points(struct store_conn *w, int64_t ck, const struct erase_opts *o,
+                               int64_t now, struct arena *a, struct kt_err *err)
+{
+    struct ledger_entry *e;
+    size_t n;
+    enum kt_rc rc = store_ledger_list(w, ck, a, &e, &n, err);
+    if (rc != KT_OK || n == 0) {
+        return rc;
+    }
+    struct points_balance b;
+    loyalty_balance(e, n, now, &b);
+    int64_t left = b.available + b.pending;
+    if (left <= 0) {
+        return KT_OK;
+    }
+    struct ledger_entry close = {0, ck,   "adjust", -left,    now,       now,
+                                 0, NULL, 0,        "erased", o->key_id, o->request_id};
+    return store_ledger_add(w, &close, err);
+}
+
 /* Withdraws what is still given or pending, with the erasure as the source. */
 static enum kt_rc close_consents(struct store_conn *w, int64_t ck, const struct erase_opts *o,
                                  int64_t now, struct arena *a, struct kt_err *err)
@@ -269,6 +292,9 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
     }
     if (rc == KT_OK) {
         rc = store_due_cancel(w, ck, "erase", now, err);
+    }
+    if (rc == KT_OK) {
+        rc = close_points(w, ck, o, now, a, err);
     }
     if (rc == KT_OK) {
         rc = store_customer_erase(w, ck, now, err);

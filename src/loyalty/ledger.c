@@ -59,9 +59,13 @@ void loyalty_balance(const struct ledger_entry *e, size_t n, int64_t now,
             out->pending += lots[k].left;
         }
     }
-    /* Debt is paid from what comes in first. */
+    /* Debt is paid from what is spendable first, then from what is in the hold: what is shown
+     * pending is what the customer will get. */
     int64_t pay = out->debt < out->available ? out->debt : out->available;
     out->available -= pay;
+    out->debt -= pay;
+    pay = out->debt < out->pending ? out->debt : out->pending;
+    out->pending -= pay;
     out->debt -= pay;
     free(lots);
 }

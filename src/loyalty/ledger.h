@@ -10,8 +10,8 @@
 
 struct points_balance {
     int64_t available;          /* spendable now */
-    int64_t pending;            /* earned, still in the hold */
-    int64_t debt;               /* taken back after it was spent, not yet covered */
+    int64_t pending;            /* earned, still in the hold, less the debt it will cover */
+    int64_t debt;               /* taken back after it was spent, beyond all credits */
     int64_t next_expiry_at;     /* ms, 0 = nothing expires */
     int64_t next_expiry_points; /* what expires then */
 };

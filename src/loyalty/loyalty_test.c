@@ -188,8 +188,14 @@ static void balances_follow_holds_fifo_and_expiry(void **state)
     assert_int_equal(b.next_expiry_points, 30);
     loyalty_balance(e, 5, 42 * DAY, &b);
     assert_int_equal(b.available, 0);
-    assert_int_equal(b.pending, 70);
-    assert_int_equal(b.debt, 10);
+    assert_int_equal(b.pending, 60); /* lot 3 will cover the debt of 10 first */
+    assert_int_equal(b.debt, 0);
+    loyalty_balance(e, 2, 20 * DAY, &b); /* no debt before the refund */
+    assert_int_equal(b.debt, 0);
+    struct ledger_entry owed[] = {entry("earn", 50, 0, 0, 0), entry("spend", -50, 1, 1, 0),
+                                  entry("refund_earn", -30, 2, 2, 0)};
+    loyalty_balance(owed, 3, 3, &b); /* nothing left to take it from */
+    assert_int_equal(b.debt, 30);
     loyalty_balance(e, 5, 50 * DAY, &b); /* lot 3 released: it pays the debt first */
     assert_int_equal(b.available, 60);
     assert_int_equal(b.debt, 0);

@@ -237,3 +237,21 @@ def test_the_quote_writes_nothing_and_matches_the_receipt(server):
     assert q["spendable"] == 0 and q["missing"] == ["pd_consent"]
     assert server.post("/v1/loyalty/quote", receipt("Q-3", [dict(MILK, amount=1)])
                        ).json()["error"]["code"] == "amount_mismatch"
+
+
+def test_erasure_closes_the_points_and_keeps_the_receipts(server):
+    cid, p = complete_customer(server)
+    server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 70, "reason": "тест"})
+    r = server.post("/v1/purchases", receipt("E-1", [MILK], customer={"phone": p}))
+    assert r.status_code == 201 and r.json()["points"]["pending"] > 0
+    assert server.post(f"/v1/customers/{cid}/erase", {}).status_code == 200
+    bal = server.get(f"/v1/customers/{cid}/points").json()
+    assert (bal["available"], bal["pending"]) == (0, 0)
+    hist = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
+    assert hist[-1]["kind"] == "adjust" and hist[-1]["reason"] == "erased"
+    con = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
+    try:
+        n = con.execute("SELECT count(*) FROM purchases WHERE receipt = 'E-1'").fetchone()[0]
+    finally:
+        con.close()
+    assert n == 1  # kept, now a depersonalised customer's
