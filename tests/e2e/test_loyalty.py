@@ -244,6 +244,9 @@ def test_erasure_closes_the_points_and_keeps_the_receipts(server):
     server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 70, "reason": "тест"})
     r = server.post("/v1/purchases", receipt("E-1", [MILK], customer={"phone": p}))
     assert r.status_code == 201 and r.json()["points"]["pending"] > 0
+    exported = server.get(f"/v1/customers/{cid}/export").json()["points"]
+    assert exported["available"] == 70 and [e["kind"] for e in exported["entries"]] == [
+        "adjust", "earn"]
     assert server.post(f"/v1/customers/{cid}/erase", {}).status_code == 200
     bal = server.get(f"/v1/customers/{cid}/points").json()
     assert (bal["available"], bal["pending"]) == (0, 0)
