@@ -43,7 +43,7 @@ done
 for run in $(seq 1 "$RUNS"); do
     for c in 4 16; do
         echo "== run $run: quote, $c connections"
-        wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$here/quote.lua" "$url" |
+        KT_QUOTE=1 wrk -t2 -c"$c" -d"${SECS}s" --latency -s "$here/purchases.lua" "$url" |
             grep RESULT | sed "s/^/quote$c /" | tee -a "$results"
     done
 done
