@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/jsonx.h"
 #include "base/num.h"
 #include "consent/consent.h"
 #include "loyalty/ledger.h"
@@ -46,26 +47,6 @@ static bool opt_str(const json_t *o, const char *name, size_t max, const char *f
     return true;
 }
 
-static bool only_members(const json_t *o, const char *const *known, struct arena *a,
-                         struct kt_err *err)
-{
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; known[i] != NULL; i++) {
-            ok = ok || strcmp(key, known[i]) == 0;
-        }
-        if (!ok) {
-            kt_err_set(err, KT_EINVAL, "unknown_field", arena_strdup(a, key), "unknown field '%s'",
-                       key);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* "source": {"channel", "store", "operator"} of a consent or subscription change. */
 static bool decode_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
                          struct kt_err *err)
@@ -83,7 +64,7 @@ static bool decode_actor(struct http_req *r, const json_t *body, struct consent_
         kt_err_set(err, KT_EINVAL, "wrong_type", "source", "source must be an object");
         return false;
     }
-    if (!only_members(s, known, r->arena, err) ||
+    if (json_only_members(s, known, "", r->arena, err) != KT_OK ||
         !opt_str(s, "channel", 32, "source.channel", r->arena, &who->source, err) ||
         !opt_str(s, "store", 64, "source.store", r->arena, &who->store_id, err) ||
         !opt_str(s, "operator", 64, "source.operator", r->arena, &who->operator_id, err)) {
@@ -153,7 +134,7 @@ void api_privacy_settings_put(struct http_req *r)
     json_t *body = api_own(r->arena, http_req_json(r, &err));
     struct store_conn *w;
     struct privacy_settings s;
-    if (body == NULL || !only_members(body, known, r->arena, &err)) {
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
@@ -238,7 +219,7 @@ void api_documents_put(struct http_req *r)
     struct consent_doc d;
     memset(&d, 0, sizeof(d));
     struct store_conn *w;
-    if (body == NULL || !only_members(body, known, r->arena, &err)) {
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
     d.key = r->params[0];
@@ -438,7 +419,7 @@ void api_consents_post(struct http_req *r)
     size_t n = 0;
     struct store_conn *w;
     struct customer cu;
-    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !decode_actor(r, body, &who, &err)) {
         goto fail;
     }
@@ -550,7 +531,7 @@ void api_topics_put(struct http_req *r)
     struct topic t;
     memset(&t, 0, sizeof(t));
     struct store_conn *w;
-    if (body == NULL || !only_members(body, known, r->arena, &err)) {
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
     t.key = r->params[0];
@@ -683,7 +664,7 @@ void api_subs_post(struct http_req *r)
     const char *topic, *channel;
     struct store_conn *w;
     struct customer cu;
-    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !decode_actor(r, body, &who, &err) ||
         !opt_str(body, "topic", 40, "topic", r->arena, &topic, &err) ||
         !opt_str(body, "channel", 16, "channel", r->arena, &channel, &err)) {
@@ -1190,7 +1171,7 @@ void api_customers_erase(struct http_req *r)
     struct erase_opts o = {"request", r->key->id, NULL, NULL, SYSTEM_NAME};
     struct store_conn *w;
     struct customer cu;
-    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !opt_str(body, "operator", 64, "operator", r->arena, &o.operator_id, &err) ||
         !opt_str(body, "request_id", 40, "request_id", r->arena, &o.request_id, &err)) {
         goto fail;
@@ -1388,7 +1369,7 @@ void api_preq_create(struct http_req *r)
     memset(&p, 0, sizeof(p));
     struct store_conn *w;
     const char *received = NULL;
-    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !opt_str(body, "kind", 20, "kind", r->arena, &p.kind, &err) ||
         !opt_str(body, "customer_id", 40, "customer_id", r->arena, &p.customer_id, &err) ||
         !opt_str(body, "received_on", 10, "received_on", r->arena, &received, &err) ||
@@ -1534,7 +1515,7 @@ void api_preq_close(struct http_req *r)
     const char *state = NULL, *outcome = NULL;
     struct store_conn *w;
     struct privacy_request p;
-    if (body == NULL || !only_members(body, known, r->arena, &err) ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !opt_str(body, "state", 10, "state", r->arena, &state, &err) ||
         !opt_str(body, "outcome", NOTE_MAX, "outcome", r->arena, &outcome, &err)) {
         goto fail;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/jsonx.h"
 #include "consent/consent.h"
 #include "loyalty/purchase.h"
 
@@ -65,26 +66,6 @@ static bool money(const json_t *o, const char *name, bool required, const char *
     return true;
 }
 
-static bool only(const json_t *o, const char *const *known, const char *path, struct arena *a,
-                 struct kt_err *err)
-{
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; known[i] != NULL; i++) {
-            ok = ok || strcmp(key, known[i]) == 0;
-        }
-        if (!ok) {
-            bad(err, a, path[0] ? arena_printf(a, "%s.%s", path, key) : key, "unknown_field",
-                "unknown field");
-            return false;
-        }
-    }
-    return true;
-}
-
 static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct purchase_line *l,
                               struct kt_err *err)
 {
@@ -95,7 +76,7 @@ static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct
     if (!json_is_object(o)) {
         return bad(err, a, path, "wrong_type", "a line is an object");
     }
-    if (!only(o, known, path, a, err) ||
+    if (json_only_members(o, known, path, a, err) != KT_OK ||
         !text(o, "sku", true, arena_printf(a, "%s.sku", path), a, &l->sku, err) ||
         !text(o, "name", false, arena_printf(a, "%s.name", path), a, &l->name, err) ||
         !text(o, "category", false, arena_printf(a, "%s.category", path), a, &l->category, err) ||
@@ -138,7 +119,7 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
     static const char *const known[] = {"store", "receipt", "at",           "customer",
                                         "lines", "total",   "spend_points", NULL};
     memset(out, 0, sizeof(*out));
-    if (!only(body, known, "", a, err) ||
+    if (json_only_members(body, known, "", a, err) != KT_OK ||
         !text(body, "store", true, "store", a, &out->store_id, err) ||
         !text(body, "receipt", true, "receipt", a, &out->receipt, err)) {
         return err->rc;
@@ -160,7 +141,7 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
         if (!json_is_object(c) || json_object_size(c) != 1) {
             return bad(err, a, "customer", "wrong_type", "customer names one of phone, card or id");
         }
-        if (!only(c, ck, "customer", a, err) ||
+        if (json_only_members(c, ck, "customer", a, err) != KT_OK ||
             !text(c, "phone", false, "customer.phone", a, &out->phone, err) ||
             !text(c, "card", false, "customer.card", a, &out->card, err) ||
             !text(c, "id", false, "customer.id", a, &out->customer_id, err)) {

@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "base/jsonx.h"
 #include "loyalty/loyalty.h"
 
 static const struct {
@@ -56,29 +57,6 @@ struct dec {
 static enum kt_rc bad(struct dec *d, const char *field, const char *code, const char *msg)
 {
     return kt_err_set(d->err, KT_EINVAL, code, arena_strdup(d->a, field), "%s", msg);
-}
-
-static enum kt_rc only(struct dec *d, const json_t *o, const char *path, const char *const *known)
-{
-    if (!json_is_object(o)) {
-        return kt_err_set(d->err, KT_EINVAL, "wrong_type",
-                          path[0] ? arena_strdup(d->a, path) : NULL, "%s must be an object",
-                          path[0] ? path : "the programme");
-    }
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)o, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; known[i] != NULL; i++) {
-            ok = ok || strcmp(key, known[i]) == 0;
-        }
-        if (!ok) {
-            const char *f = path[0] ? arena_printf(d->a, "%s.%s", path, key) : key;
-            return bad(d, f, "unknown_field", "unknown field");
-        }
-    }
-    return KT_OK;
 }
 
 /* An integer member within [min, max], when present. */
@@ -136,11 +114,11 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
     loyalty_defaults(r);
     static const char *const top[] = {"earn",    "hold_days", "spend",         "spend_gate",
                                       "bonuses", "cards",     "expiry_months", NULL};
-    enum kt_rc rc = only(&d, doc, "", top);
+    enum kt_rc rc = json_only_members(doc, top, "", a, err);
     const json_t *earn = json_object_get(doc, "earn");
     if (rc == KT_OK && earn != NULL) {
         static const char *const k[] = {"percent_bp", "categories", "skus", NULL};
-        rc = only(&d, earn, "earn", k);
+        rc = json_only_members(earn, k, "earn", a, err);
         if (rc == KT_OK) {
             rc = num(&d, earn, "percent_bp", "earn.percent_bp", 0, 10000, &r->earn_bp);
         }
@@ -161,7 +139,7 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
     const json_t *spend = json_object_get(doc, "spend");
     if (rc == KT_OK && spend != NULL) {
         static const char *const k[] = {"kopecks_per_point", "max_percent", NULL};
-        rc = only(&d, spend, "spend", k);
+        rc = json_only_members(spend, k, "spend", a, err);
         if (rc == KT_OK) {
             rc = num(&d, spend, "kopecks_per_point", "spend.kopecks_per_point", 1, 100000,
                      &r->kopecks_per_point);
@@ -197,14 +175,14 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
     const json_t *bon = json_object_get(doc, "bonuses");
     if (rc == KT_OK && bon != NULL) {
         static const char *const k[] = {"welcome", "birthday", "referral", NULL};
-        rc = only(&d, bon, "bonuses", k);
+        rc = json_only_members(bon, k, "bonuses", a, err);
         if (rc == KT_OK) {
             rc = num(&d, bon, "welcome", "bonuses.welcome", 0, 1000000, &r->welcome_bonus);
         }
         const json_t *b = json_object_get(bon, "birthday");
         if (rc == KT_OK && b != NULL) {
             static const char *const kb[] = {"points", "window_days", NULL};
-            rc = only(&d, b, "bonuses.birthday", kb);
+            rc = json_only_members(b, kb, "bonuses.birthday", a, err);
             if (rc == KT_OK) {
                 rc =
                     num(&d, b, "points", "bonuses.birthday.points", 0, 1000000, &r->birthday_bonus);
@@ -217,7 +195,7 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
         const json_t *f = json_object_get(bon, "referral");
         if (rc == KT_OK && f != NULL) {
             static const char *const kf[] = {"referrer", "friend", NULL};
-            rc = only(&d, f, "bonuses.referral", kf);
+            rc = json_only_members(f, kf, "bonuses.referral", a, err);
             if (rc == KT_OK) {
                 rc = num(&d, f, "referrer", "bonuses.referral.referrer", 0, 1000000,
                          &r->referral_referrer);
@@ -231,7 +209,7 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
     const json_t *cards = json_object_get(doc, "cards");
     if (rc == KT_OK && cards != NULL) {
         static const char *const k[] = {"max_per_customer", "prefix", NULL};
-        rc = only(&d, cards, "cards", k);
+        rc = json_only_members(cards, k, "cards", a, err);
         if (rc == KT_OK) {
             rc = num(&d, cards, "max_per_customer", "cards.max_per_customer", 1, 10, &r->max_cards);
         }
