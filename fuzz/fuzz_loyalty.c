@@ -1,6 +1,7 @@
 /*
  * fuzz_loyalty.c - arbitrary bytes as the body of POST /v1/purchases (and the quote) and as a
- * programme document: no crash, no leak, and a receipt that decodes adds up.
+ * programme document and a refund: no crash, no leak, a receipt that decodes adds up, and a
+ * refund that decodes is refunded within what a receipt of those lines bought.
  */
 #include <jansson.h>
 #include <stdint.h>
@@ -41,6 +42,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (struct loyalty_line){req.lines[i].sku, req.lines[i].category, req.lines[i].amount};
         }
         if (loyalty_earn(&r, ll, req.n_lines) < 0 || loyalty_spend_cap(&r, req.total) < 0) {
+            abort();
+        }
+    }
+    kt_err_reset(&err);
+    struct refund_req rq;
+    if (json_is_object(v) && refund_decode(v, 1800000000000LL, &a, &rq, &err) == KT_OK) {
+        struct purchase p = {.id = "p_f",
+                             .ck = 1,
+                             .at = 0,
+                             .total = 1000000,
+                             .points_earned = 999,
+                             .points_spent = 77};
+        struct purchase_line pl[3] = {{.sku = "a", .quantity = 1500, .amount = 300000},
+                                      {.sku = "b", .quantity = 2000, .amount = 300000},
+                                      {.sku = "c", .quantity = 7, .amount = 400000}};
+        struct refund rf;
+        struct refund_line *l;
+        size_t n;
+        if (refund_compute(&p, pl, 3, &rq, 1800000000000LL, &a, &rf, &l, &n, &err) == KT_OK &&
+            (rf.amount < 0 || rf.amount > p.total || rf.points_reversed < 0 ||
+             rf.points_reversed > p.points_earned || rf.points_returned < 0 ||
+             rf.points_returned > p.points_spent)) {
             abort();
         }
     }

@@ -57,6 +57,10 @@ json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64
 void api_loyalty_program_get(struct http_req *r);
 void api_loyalty_program_put(struct http_req *r);
 void api_points_get(struct http_req *r);
+void api_purchase_get(struct http_req *r);
+void api_refunds_post(struct http_req *r);
+void api_customer_purchases(struct http_req *r);
+void api_reports_loyalty(struct http_req *r);
 void api_points_history(struct http_req *r);
 void api_points_adjust(struct http_req *r);
 

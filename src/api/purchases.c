@@ -165,6 +165,10 @@ void api_purchases_post(struct http_req *r)
         p.reply = arena_strdup(r->arena, text);
         p.created_at = now;
         p.key_id = r->key->id;
+        p.identified_by = !has                ? NULL
+                          : req.customer_id   ? "id"
+                          : req.phone != NULL ? "phone"
+                                              : "card";
         free(text);
         rc = store_purchase_insert(w, &p, req.lines, req.n_lines, &err);
     }
@@ -220,6 +224,269 @@ void api_loyalty_quote(struct http_req *r)
                                           (json_int_t)req.spend_points));
         }
     }
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- POST /v1/purchases/{id}/refunds --------------------------------------------------------- */
+
+static json_t *refund_reply(struct http_req *r, const struct purchase *p, const struct refund *rf,
+                            const struct refund_line *l, size_t n, const struct points_balance *b)
+{
+    json_t *lines = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(lines, json_pack("{s:I, s:f, s:I}", "line", (json_int_t)l[i].n,
+                                               "quantity", (double)l[i].quantity / 1000.0, "amount",
+                                               (json_int_t)l[i].amount));
+    }
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "refund_id", rf->id, "purchase_id",
+                          p->id, "refund", rf->number, "at", api_time(r->arena, rf->at), "amount",
+                          (json_int_t)rf->amount, "lines", lines);
+    if (p->ck != 0) {
+        json_object_set_new(o, "points",
+                            json_pack("{s:I, s:I, s:I, s:I, s:I}", "reversed",
+                                      (json_int_t)rf->points_reversed, "returned",
+                                      (json_int_t)rf->points_returned, "available",
+                                      (json_int_t)b->available, "pending", (json_int_t)b->pending,
+                                      "debt", (json_int_t)b->debt));
+    }
+    return o;
+}
+
+void api_refunds_post(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct refund_req req;
+    struct store_conn *w;
+    if (body == NULL || refund_decode(body, now, r->arena, &req, &err) != KT_OK) {
+        goto fail;
+    }
+    if (!id_valid(r->params[0], "p_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
+        goto fail;
+    }
+    struct refund rf;
+    unsigned char hash[32];
+    crypto_generichash(hash, 32, (const unsigned char *)r->body, r->body_len, NULL, 0);
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    struct refund before;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_refund_find(w, r->params[0], req.number, r->arena, &before, &e2);
+    if (rc == KT_OK) { /* a retry, or another return under the same document number */
+        store_write_rollback(w);
+        if (sodium_memcmp(before.body_hash, hash, 32) != 0) {
+            kt_err_set(&err, KT_ECONFLICT, "refund_conflict", "refund",
+                       "a different refund of this receipt has that number");
+            goto fail;
+        }
+        http_reply_json(r, 200, json_loads(before.reply, 0, NULL));
+        r->replayed = true;
+        return;
+    }
+    if (rc != KT_ENOTFOUND) {
+        kt_err_copy(&err, &e2);
+        store_write_rollback(w);
+        goto fail;
+    }
+    struct purchase p;
+    struct purchase_line *pl;
+    size_t n_pl, n_rl = 0;
+    struct refund_line *rl = NULL;
+    struct loyalty_rules rules;
+    struct points_balance after;
+    json_t *reply = NULL;
+    int64_t at;
+    rc = store_purchase_get(w, r->params[0], r->arena, &p, &pl, &n_pl, &err);
+    if (rc == KT_OK) {
+        rc = refund_compute(&p, pl, n_pl, &req, now, r->arena, &rf, &rl, &n_rl, &err);
+    }
+    if (rc == KT_OK) {
+        rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
+    }
+    if (rc == KT_OK) {
+        rc = refund_apply(w, &p, &rf, &rules, r->key->id, r->rid, now, r->arena, &after, &err);
+    }
+    if (rc == KT_OK) {
+        id_new(rf.id, sizeof(rf.id), "r_");
+        memcpy(rf.body_hash, hash, 32);
+        rf.created_at = now;
+        rf.key_id = r->key->id;
+        reply = refund_reply(r, &p, &rf, rl, n_rl, &after);
+        char *text = json_dumps(reply, JSON_COMPACT);
+        rf.reply = arena_strdup(r->arena, text);
+        free(text);
+        rc = store_refund_insert(w, &rf, rl, n_rl, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        json_decref(reply);
+        goto fail;
+    }
+    http_reply_json(r, 201, reply);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- GET /v1/purchases/{id}, GET /v1/customers/{id}/purchases ------------------------------ */
+
+static json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
+                             const struct purchase_line *l, size_t n)
+{
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "purchase_id", p->id, "store",
+        p->store_id, "receipt", p->receipt, "at", api_time(a, p->at), "total", (json_int_t)p->total,
+        "refunded", (json_int_t)p->refunded, "points_earned", (json_int_t)p->points_earned,
+        "points_spent", (json_int_t)p->points_spent, "points_reversed",
+        (json_int_t)p->points_reversed, "points_returned", (json_int_t)p->points_returned,
+        "program_version", (json_int_t)p->program_version);
+    json_object_set_new(o, "identified_by",
+                        p->identified_by ? json_string(p->identified_by) : json_null());
+    if (c != NULL) { /* one purchase: whose, and its lines */
+        struct customer cu;
+        struct kt_err e;
+        kt_err_reset(&e);
+        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &e) == KT_OK;
+        json_object_set_new(o, "customer_id", named ? json_string(cu.id) : json_null());
+        json_t *lines = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *x = json_pack(
+                "{s:I, s:s, s:f, s:I, s:I, s:I, s:f, s:I}", "line", (json_int_t)i + 1, "sku",
+                l[i].sku, "quantity", (double)l[i].quantity / 1000.0, "price",
+                (json_int_t)l[i].price, "discount", (json_int_t)l[i].discount, "amount",
+                (json_int_t)l[i].amount, "refunded_quantity", (double)l[i].refunded_qty / 1000.0,
+                "refunded_amount", (json_int_t)l[i].refunded_amount);
+            json_object_set_new(x, "name", l[i].name ? json_string(l[i].name) : json_null());
+            json_object_set_new(x, "category",
+                                l[i].category ? json_string(l[i].category) : json_null());
+            json_array_append_new(lines, x);
+        }
+        json_object_set_new(o, "lines", lines);
+    }
+    return o;
+}
+
+void api_purchase_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct purchase p;
+    struct purchase_line *l;
+    size_t n;
+    if (!id_valid(r->params[0], "p_")) {
+        kt_err_set(&err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
+    } else if (http_req_reader(r, &rd, &err) == KT_OK &&
+               store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, &err) == KT_OK) {
+        http_reply_json(r, 200, purchase_json(r->arena, rd, &p, l, n));
+        return;
+    }
+    http_reply_error(r, &err);
+}
+
+void api_customer_purchases(struct http_req *r)
+{
+    static const char *const allowed[] = {"limit", "before", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct customer cu;
+    struct purchase *p;
+    size_t n;
+    int limit;
+    int64_t before = 0;
+    const char *b = http_req_query(r, "before");
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_limit(r, 50, 500, &limit, &err) != KT_OK) {
+        goto fail;
+    }
+    if (b != NULL && !time_parse_rfc3339(b, strlen(b), &before)) {
+        kt_err_set(&err, KT_EINVAL, "bad_parameter", "before", "before is an RFC 3339 time");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
+        store_purchase_list(rd, cu.ck, before, limit, r->arena, &p, &n, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, purchase_json(r->arena, NULL, &p[i], NULL, 0));
+    }
+    json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
+    json_object_set_new(o, "next_before",
+                        n == (size_t)limit ? json_string(api_time(r->arena, p[n - 1].at))
+                                           : json_null());
+    http_reply_json(r, 200, o);
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- GET /v1/reports/loyalty ------------------------------------------------------------------
+ */
+
+void api_reports_loyalty(struct http_req *r)
+{
+    static const char *const allowed[] = {"since", "until", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t since = INT64_MIN, until = clock_now_ms() + 1;
+    const char *names[] = {"since", "until"};
+    int64_t *dst[] = {&since, &until};
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        goto fail;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const char *t = http_req_query(r, names[i]);
+        if (t && !time_parse_rfc3339(t, strlen(t), dst[i])) {
+            kt_err_set(&err, KT_EINVAL, "bad_parameter", names[i],
+                       "since and until are RFC 3339 times");
+            err.status = 400;
+            goto fail;
+        }
+    }
+    struct store_conn *rd;
+    struct loyalty_report x;
+    struct loyalty_rules rules;
+    int64_t at;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        loyalty_program_get(rd, r->arena, &rules, &at, &err) != KT_OK ||
+        store_loyalty_report(rd, since, until, &x, &err) != KT_OK) {
+        goto fail;
+    }
+    int64_t anon = x.receipts - x.receipts_identified;
+    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:f}", "points", "earned",
+                          (json_int_t)x.earned, "spent", (json_int_t)-x.spent, "expired",
+                          (json_int_t)-x.expired, "bonus", (json_int_t)x.bonus, "refund_reversed",
+                          (json_int_t)-x.refund_earn, "refund_returned", (json_int_t)x.refund_spend,
+                          "adjusted", (json_int_t)x.adjusted, "outstanding_points",
+                          (json_int_t)x.outstanding, "liability_roubles",
+                          (double)x.outstanding * (double)rules.kopecks_per_point / 100.0);
+    json_object_set_new(
+        o, "receipts",
+        json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "count", (json_int_t)x.receipts,
+                  "with_customer", (json_int_t)x.receipts_identified, "with_card",
+                  (json_int_t)x.receipts_by_card, "share_with_customer",
+                  x.receipts ? (double)x.receipts_identified / (double)x.receipts : 0.0, "refunds",
+                  (json_int_t)x.refunds, "refunded", (json_int_t)x.refunded));
+    json_object_set_new(
+        o, "average_receipt",
+        json_pack(
+            "{s:I, s:I}", "with_customer",
+            (json_int_t)(x.receipts_identified ? x.total_identified / x.receipts_identified : 0),
+            "without_customer", (json_int_t)(anon ? (x.total - x.total_identified) / anon : 0)));
+    if (since != INT64_MIN) {
+        json_object_set_new(o, "since", json_string(api_time(r->arena, since)));
+    }
+    json_object_set_new(o, "until", json_string(api_time(r->arena, until)));
     http_reply_json(r, 200, o);
     return;
 fail:

@@ -14,6 +14,7 @@
 
 struct lot {
     int64_t left, available_at, expires_at;
+    const char *purchase_id; /* earn: the receipt that earned it */
 };
 
 static bool live(const struct lot *l, int64_t t)
@@ -29,10 +30,21 @@ void loyalty_balance(const struct ledger_entry *e, size_t n, int64_t now,
     size_t n_lots = 0;
     for (size_t i = 0; i < n; i++) {
         if (e[i].points > 0) {
-            lots[n_lots++] = (struct lot){e[i].points, e[i].available_at, e[i].expires_at};
+            lots[n_lots++] = (struct lot){e[i].points, e[i].available_at, e[i].expires_at,
+                                          strcmp(e[i].kind, "earn") == 0 ? e[i].purchase_id : NULL};
             continue;
         }
         int64_t need = -e[i].points;
+        /* A refund takes back first what its own receipt earned, spendable yet or not. */
+        for (size_t k = 0; k < n_lots && need > 0 && strcmp(e[i].kind, "refund_earn") == 0; k++) {
+            if (lots[k].purchase_id != NULL && e[i].purchase_id != NULL &&
+                strcmp(lots[k].purchase_id, e[i].purchase_id) == 0 && lots[k].left > 0 &&
+                (lots[k].expires_at == 0 || lots[k].expires_at > e[i].at)) {
+                int64_t take = lots[k].left < need ? lots[k].left : need;
+                lots[k].left -= take;
+                need -= take;
+            }
+        }
         /* Lots are in the order they were credited; with one hold period that is also the order
          * they become spendable and expire. */
         for (size_t k = 0; k < n_lots && need > 0; k++) {

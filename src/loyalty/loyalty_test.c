@@ -9,6 +9,7 @@
 #include "loyalty/loyalty.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
+#include "loyalty/purchase.h"
 
 static void ean13_numbers_carry_their_check_digit(void **state)
 {
@@ -203,6 +204,56 @@ static void balances_follow_holds_fifo_and_expiry(void **state)
     assert_int_equal(b.available, 0);
 }
 
+/* Refunds in parts give back exactly the line's amount and, over the whole receipt, exactly the
+ * points it earned and spent; a refund takes back its own receipt's points, even in the hold. */
+static void refunds_add_up_to_the_receipt(void **state)
+{
+    (void)state;
+    struct arena arena, *a = &arena;
+    arena_init(a, 0);
+    struct purchase p = {
+        .id = "p_1", .ck = 7, .at = 100, .total = 1000, .points_earned = 7, .points_spent = 3};
+    struct purchase_line pl[] = {{.sku = "A", .quantity = 3000, .price = 333, .amount = 1000}};
+    struct refund_line part = {1, 1000, 0};
+    struct refund_req req = {.number = "R", .at = 200, .lines = &part, .n_lines = 1};
+    struct refund rf;
+    struct refund_line *l;
+    size_t n;
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t amount = 0, rev = 0, ret = 0;
+    for (int i = 0; i < 3; i++) { /* three thirds of 10.00 roubles: 3.33, 3.33, 3.34 */
+        assert_int_equal(refund_compute(&p, pl, 1, &req, 300, a, &rf, &l, &n, &err), KT_OK);
+        assert_int_equal(rf.amount, i < 2 ? 333 : 334);
+        pl[0].refunded_qty += l[0].quantity;
+        pl[0].refunded_amount += l[0].amount;
+        p.refunded += rf.amount;
+        p.points_reversed += rf.points_reversed;
+        p.points_returned += rf.points_returned;
+        amount += rf.amount, rev += rf.points_reversed, ret += rf.points_returned;
+    }
+    assert_int_equal(amount, 1000);
+    assert_int_equal(rev, 7);
+    assert_int_equal(ret, 3);
+    assert_int_equal(refund_compute(&p, pl, 1, &req, 300, a, &rf, &l, &n, &err), KT_EINVAL);
+    assert_string_equal(err.code, "refund_exceeds_purchase");
+    req.at = 50;
+    kt_err_reset(&err);
+    assert_int_equal(refund_compute(&p, pl, 1, &req, 300, a, &rf, &l, &n, &err), KT_EINVAL);
+    assert_string_equal(err.code, "time_before_purchase");
+
+    struct ledger_entry e[] = {entry("earn", 40, 0, 10, 0), entry("earn", 20, 5, 15, 0),
+                               entry("refund_earn", -20, 6, 6, 0)};
+    e[0].purchase_id = "p_a";
+    e[1].purchase_id = "p_b";
+    e[2].purchase_id = "p_b";
+    struct points_balance b;
+    loyalty_balance(e, 3, 20, &b); /* p_b's own lot, still in the hold, is taken back */
+    assert_int_equal(b.available, 40);
+    assert_int_equal(b.debt, 0);
+    arena_release(a);
+}
+
 static void months_are_calendar_months(void **state)
 {
     int64_t jan31, feb29, mar31;
@@ -219,6 +270,7 @@ int main(void)
         cmocka_unit_test(ean13_numbers_carry_their_check_digit),
         cmocka_unit_test(earning_is_exact_and_rounded_once),
         cmocka_unit_test(balances_follow_holds_fifo_and_expiry),
+        cmocka_unit_test(refunds_add_up_to_the_receipt),
         cmocka_unit_test(months_are_calendar_months),
         cmocka_unit_test_setup_teardown(the_document_is_checked, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(versions_are_kept, store_setup, store_teardown),

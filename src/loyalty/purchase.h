@@ -60,4 +60,37 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
                           int64_t now, struct arena *a, struct purchase_outcome *out,
                           struct kt_err *err);
 
+/* ---- refunds --------------------------------------------------------------------------------- */
+
+struct refund_req {
+    const char *number; /* the store's return document: a retry of it is the same refund */
+    int64_t at;
+    struct refund_line *lines; /* NULL: everything not refunded yet */
+    size_t n_lines;
+};
+
+/* Decodes POST /v1/purchases/{id}/refunds: {"refund": "R-1", "at": ..., "lines": [{"line": 1,
+ * "quantity": 1}]}; without lines the whole rest of the receipt is refunded. */
+enum kt_rc refund_decode(const json_t *body, int64_t now, struct arena *a, struct refund_req *out,
+                         struct kt_err *err);
+
+/* The refund `req` makes of purchase `p` (its lines as store_purchase_get gives them, with what
+ * was refunded before): each line's money (its share of the amount; the last of a line gets what
+ * is left, so a line refunded in parts gives back exactly its amount), and the points, reversed
+ * and returned in proportion to the money refunded so far, rounded down, so that the whole
+ * receipt refunded reverses exactly what it earned and returns exactly what it spent. Refuses
+ * more than was bought (refund_exceeds_purchase) and a time before the purchase. */
+enum kt_rc refund_compute(const struct purchase *p, const struct purchase_line *pl, size_t n,
+                          const struct refund_req *req, int64_t now, struct arena *a,
+                          struct refund *out, struct refund_line **lines, size_t *n_lines,
+                          struct kt_err *err);
+
+/* Writes the refund's ledger entries for the purchase's customer: `refund_earn` (taken from the
+ * purchase's own lot first, then the oldest; beyond the balance it is debt, recorded) and
+ * `refund_spend` (spendable at once). `after` gets the balance. */
+enum kt_rc refund_apply(struct store_conn *w, const struct purchase *p, const struct refund *rf,
+                        const struct loyalty_rules *r, const char *key_id, const char *request_id,
+                        int64_t now, struct arena *a, struct points_balance *after,
+                        struct kt_err *err);
+
 #endif

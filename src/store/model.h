@@ -296,12 +296,41 @@ struct purchase {
     const char *reply; /* JSON */
     int64_t created_at;
     const char *key_id;
+    const char *identified_by; /* "card", "phone", "id"; NULL: anonymous */
+    /* filled by the store's readers: what its refunds gave back so far */
+    int64_t refunded, points_reversed, points_returned;
 };
 
 struct purchase_line {
-    const char *sku, *name, *category; /* name and category may be NULL */
-    int64_t quantity;                  /* thousandths */
-    int64_t price, discount, amount;   /* kopecks */
+    const char *sku, *name, *category;     /* name and category may be NULL */
+    int64_t quantity;                      /* thousandths */
+    int64_t price, discount, amount;       /* kopecks */
+    int64_t refunded_qty, refunded_amount; /* filled by store_purchase_get */
+};
+
+/* A return of some or all of a receipt's lines. */
+struct refund {
+    char id[ID_MAX]; /* "r_..." */
+    const char *purchase_id, *number;
+    int64_t at, amount, points_reversed, points_returned;
+    unsigned char body_hash[32];
+    const char *reply;
+    int64_t created_at;
+    const char *key_id;
+};
+
+struct refund_line {
+    int64_t n; /* the purchase line, from 1 */
+    int64_t quantity, amount;
+};
+
+/* GET /v1/reports/loyalty: the programme's economics over [since, until). */
+struct loyalty_report {
+    int64_t earned, spent, expired, bonus, refund_earn, refund_spend, adjusted; /* points */
+    int64_t outstanding; /* every entry up to `until`: the liability, in points */
+    int64_t receipts, receipts_identified, receipts_by_card;
+    int64_t total, total_identified; /* kopecks */
+    int64_t refunds, refunded;       /* count, kopecks */
 };
 
 #endif

@@ -547,3 +547,35 @@ enum kt_rc store_purchase_insert(struct store_conn *c, const struct purchase *p,
 {
     TIMED(c->ops->purchase_insert(c, p, lines, n, err));
 }
+
+enum kt_rc store_purchase_get(struct store_conn *c, const char *id, struct arena *a,
+                              struct purchase *out, struct purchase_line **lines, size_t *n,
+                              struct kt_err *err)
+{
+    TIMED(c->ops->purchase_get(c, id, a, out, lines, n, err));
+}
+
+enum kt_rc store_purchase_list(struct store_conn *c, int64_t ck, int64_t before, int limit,
+                               struct arena *a, struct purchase **out, size_t *n,
+                               struct kt_err *err)
+{
+    TIMED(c->ops->purchase_list(c, ck, before, limit, a, out, n, err));
+}
+
+enum kt_rc store_refund_find(struct store_conn *c, const char *purchase_id, const char *number,
+                             struct arena *a, struct refund *out, struct kt_err *err)
+{
+    TIMED(c->ops->refund_find(c, purchase_id, number, a, out, err));
+}
+
+enum kt_rc store_refund_insert(struct store_conn *c, const struct refund *rf,
+                               const struct refund_line *lines, size_t n, struct kt_err *err)
+{
+    TIMED(c->ops->refund_insert(c, rf, lines, n, err));
+}
+
+enum kt_rc store_loyalty_report(struct store_conn *c, int64_t since, int64_t until,
+                                struct loyalty_report *out, struct kt_err *err)
+{
+    TIMED(c->ops->loyalty_report(c, since, until, out, err));
+}

@@ -286,6 +286,23 @@ enum kt_rc store_purchase_find(struct store_conn *c, const char *store_id, const
                                struct arena *a, struct purchase *out, struct kt_err *err);
 enum kt_rc store_purchase_insert(struct store_conn *c, const struct purchase *p,
                                  const struct purchase_line *lines, size_t n, struct kt_err *err);
+/* One purchase with its lines and what was refunded of each (KT_ENOTFOUND "purchase_not_found");
+ * and a customer's purchases, newest first, those before `before` (0: from the newest). */
+enum kt_rc store_purchase_get(struct store_conn *c, const char *id, struct arena *a,
+                              struct purchase *out, struct purchase_line **lines, size_t *n,
+                              struct kt_err *err);
+enum kt_rc store_purchase_list(struct store_conn *c, int64_t ck, int64_t before, int limit,
+                               struct arena *a, struct purchase **out, size_t *n,
+                               struct kt_err *err);
+/* Refunds: the refund a return document made of a purchase (KT_ENOTFOUND when none), and a new
+ * one with its lines. */
+enum kt_rc store_refund_find(struct store_conn *c, const char *purchase_id, const char *number,
+                             struct arena *a, struct refund *out, struct kt_err *err);
+enum kt_rc store_refund_insert(struct store_conn *c, const struct refund *rf,
+                               const struct refund_line *lines, size_t n, struct kt_err *err);
+/* The programme's economics over [since, until). */
+enum kt_rc store_loyalty_report(struct store_conn *c, int64_t since, int64_t until,
+                                struct loyalty_report *out, struct kt_err *err);
 
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */

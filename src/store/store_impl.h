@@ -174,6 +174,18 @@ struct store_ops {
                                 struct arena *a, struct purchase *out, struct kt_err *err);
     enum kt_rc (*purchase_insert)(struct store_conn *c, const struct purchase *p,
                                   const struct purchase_line *lines, size_t n, struct kt_err *err);
+    enum kt_rc (*purchase_get)(struct store_conn *c, const char *id, struct arena *a,
+                               struct purchase *out, struct purchase_line **lines, size_t *n,
+                               struct kt_err *err);
+    enum kt_rc (*purchase_list)(struct store_conn *c, int64_t ck, int64_t before, int limit,
+                                struct arena *a, struct purchase **out, size_t *n,
+                                struct kt_err *err);
+    enum kt_rc (*refund_find)(struct store_conn *c, const char *purchase_id, const char *number,
+                              struct arena *a, struct refund *out, struct kt_err *err);
+    enum kt_rc (*refund_insert)(struct store_conn *c, const struct refund *rf,
+                                const struct refund_line *lines, size_t n, struct kt_err *err);
+    enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
+                                 struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*program_get)(struct store_conn *c, struct arena *a, const char **rules,
                               int64_t *version, int64_t *at, struct kt_err *err);
     enum kt_rc (*reads_add)(struct store *s, const struct audit_entry *e, size_t n,

@@ -258,3 +258,118 @@ def test_erasure_closes_the_points_and_keeps_the_receipts(server):
     finally:
         con.close()
     assert n == 1  # kept, now a depersonalised customer's
+
+
+def test_refunds_reverse_and_return_points_in_proportion(server):
+    assert server.put("/v1/loyalty/program", {"earn": {"percent_bp": 1000}, "hold_days": 0}
+                      ).status_code == 200
+    cid, p = complete_customer(server)
+    server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 300, "reason": "тест"})
+    shoes = {"sku": "SH", "quantity": 2, "price": 50000, "amount": 100000}
+    socks = {"sku": "SO", "quantity": 4, "price": 25000, "amount": 100000}
+    r = server.post("/v1/purchases", receipt("F-1", [shoes, socks], customer={"phone": p},
+                                             spend_points=200))
+    assert r.status_code == 201, r.text
+    pid = r.json()["purchase_id"]
+    earned = r.json()["points"]["earned"]  # 10% of (2000 - 200) roubles = 180
+    assert (r.json()["points"]["spent"], earned) == (200, 180)
+    # One pair of shoes back: a quarter of the receipt's money.
+    r = server.post(f"/v1/purchases/{pid}/refunds",
+                    {"refund": "V-1", "lines": [{"line": 1, "quantity": 1}]})
+    assert r.status_code == 201, r.text
+    one = r.json()
+    assert one["amount"] == 50000 and one["lines"] == [{"line": 1, "quantity": 1.0,
+                                                        "amount": 50000}]
+    assert (one["points"]["reversed"], one["points"]["returned"]) == (45, 50)
+    again = server.post(f"/v1/purchases/{pid}/refunds",
+                        {"refund": "V-1", "lines": [{"line": 1, "quantity": 1}]})
+    assert again.status_code == 200 and again.json() == one
+    r = server.post(f"/v1/purchases/{pid}/refunds",
+                    {"refund": "V-1", "lines": [{"line": 2, "quantity": 1}]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "refund_conflict"
+    # More than is left of a line, a line that is not there: refused, nothing written.
+    for body, code, field in [
+        ({"refund": "V-2", "lines": [{"line": 1, "quantity": 2}]}, "refund_exceeds_purchase",
+         "lines[0].quantity"),
+        ({"refund": "V-2", "lines": [{"line": 3, "quantity": 1}]}, "line_not_found",
+         "lines[0].line"),
+        ({"refund": "V-2", "lines": [{"line": 2, "quantity": -1}]}, "bad_quantity",
+         "lines[0].quantity"),
+        ({"refund": "V-2", "lines": [{"line": 2, "quantity": 1}, {"line": 2, "quantity": 1}]},
+         "duplicate_line", "lines[1].line"),
+        ({"refund": "V-2", "at": "2099-01-01T00:00:00Z"}, "time_in_future", "at"),
+        ({"refund": "V-2", "at": "2001-01-01T00:00:00Z"}, "time_before_purchase", "at"),
+        ({"lines": [{"line": 2, "quantity": 1}]}, "missing_field", "refund"),
+    ]:
+        r = server.post(f"/v1/purchases/{pid}/refunds", body)
+        assert r.status_code == 422, (body, r.text)
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, field)
+    assert server.post("/v1/purchases/p_nothere/refunds", {"refund": "x"}).status_code == 404
+    # The rest: everything not yet refunded; the whole receipt reverses exactly what it did.
+    r = server.post(f"/v1/purchases/{pid}/refunds", {"refund": "V-3"})
+    assert r.status_code == 201, r.text
+    rest = r.json()
+    assert rest["amount"] == 150000
+    assert rest["points"]["reversed"] + one["points"]["reversed"] == earned
+    assert rest["points"]["returned"] + one["points"]["returned"] == 200
+    assert rest["points"]["available"] == 300  # as before the receipt
+    r = server.post(f"/v1/purchases/{pid}/refunds", {"refund": "V-4"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nothing_to_refund"
+    view = server.get(f"/v1/purchases/{pid}").json()
+    assert view["refunded"] == 200000 and view["customer_id"] == cid
+    assert [(l["refunded_quantity"], l["refunded_amount"]) for l in view["lines"]] == [
+        (2.0, 100000), (4.0, 100000)]
+    assert (view["points_reversed"], view["points_returned"]) == (earned, 200)
+
+
+def test_a_refund_after_the_points_were_spent_records_the_debt(server):
+    assert server.put("/v1/loyalty/program", {"earn": {"percent_bp": 1000}, "hold_days": 0}
+                      ).status_code == 200
+    cid, p = complete_customer(server)
+    big = {"sku": "TV", "quantity": 1, "price": 100000, "amount": 100000}
+    pid = server.post("/v1/purchases", receipt("D-1", [big], customer={"phone": p})
+                      ).json()["purchase_id"]
+    r = server.post("/v1/purchases", receipt("D-2", [big], customer={"phone": p},
+                                             spend_points=100))
+    assert r.json()["points"]["spent"] == 100 and r.json()["points"]["available"] == 90
+    r = server.post(f"/v1/purchases/{pid}/refunds", {"refund": "DV-1"})
+    assert r.status_code == 201, r.text
+    pts = r.json()["points"]
+    # 100 earned by D-1 come back off a balance of 90: 90 taken, 10 owed, shown as debt.
+    assert (pts["reversed"], pts["available"], pts["debt"]) == (100, 0, 10)
+    kinds = [h["kind"] for h in server.get(f"/v1/customers/{cid}/points/history").json()["items"]]
+    assert kinds == ["earn", "spend", "earn", "refund_earn"]
+    # The next receipt's points pay the debt first.
+    r = server.post("/v1/purchases", receipt("D-3", [big], customer={"phone": p}))
+    assert r.json()["points"]["available"] == 100 - 10
+
+
+def test_purchase_history_and_the_loyalty_report(server):
+    assert server.put("/v1/loyalty/program", {}).status_code == 200  # the defaults: 5%
+    before = server.get("/v1/reports/loyalty").json()
+    cid, p = complete_customer(server)
+    for i in range(3):
+        r = server.post("/v1/purchases", receipt(f"H-{i}", [MILK], customer={"phone": p},
+                                                 at=f"2026-01-0{i + 1}T10:00:00Z"))
+        assert r.status_code == 201, r.text
+    server.post("/v1/purchases", receipt("H-anon", [MILK, MILK]))
+    page = server.get(f"/v1/customers/{cid}/purchases?limit=2").json()
+    assert [x["receipt"] for x in page["items"]] == ["H-2", "H-1"]
+    assert page["items"][0]["identified_by"] == "phone"
+    rest = server.get(f"/v1/customers/{cid}/purchases?limit=2&before={page['next_before']}"
+                      ).json()
+    assert [x["receipt"] for x in rest["items"]] == ["H-0"] and rest["next_before"] is None
+    assert server.get(f"/v1/customers/{cid}/purchases?color=red").status_code == 400
+    after = server.get("/v1/reports/loyalty").json()
+    d = lambda *k: after[k[0]][k[1]] - before[k[0]][k[1]]
+    assert (d("receipts", "count"), d("receipts", "with_customer")) == (4, 3)
+    assert d("points", "earned") == 3 * (17980 * 500 // 10000 // 100)
+    assert after["outstanding_points"] - before["outstanding_points"] == d("points", "earned")
+    assert after["liability_roubles"] == after["outstanding_points"]  # 1 point = 1 rouble
+    window = server.get("/v1/reports/loyalty?since=2026-01-02T00:00:00Z"
+                        "&until=2026-01-03T00:00:00Z").json()
+    assert window["receipts"]["count"] >= 1
+    assert server.get("/v1/reports/loyalty?since=yesterday").status_code == 400
+    pos = server.new_key("pos")
+    assert server.get("/v1/reports/loyalty", key=pos).status_code == 403
+    assert server.get(f"/v1/customers/{cid}/purchases", key=pos).status_code == 200

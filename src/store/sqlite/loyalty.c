@@ -3,9 +3,18 @@
  * Statements are cached per connection in the slots from SQ_LOYALTY_BASE on.
  */
 #include <sqlite3.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
+
+/* A purchase row with what its refunds gave back (read by purchase_row). */
+#define PURCHASE_COLS                                                                              \
+    "id, store_id, receipt, ck, at, total, points_earned, points_spent, program_version, "         \
+    "created_at, key_id, identified_by, "                                                          \
+    "(SELECT coalesce(sum(amount), 0) FROM refunds WHERE purchase_id = p.id), "                    \
+    "(SELECT coalesce(sum(points_reversed), 0) FROM refunds WHERE purchase_id = p.id), "           \
+    "(SELECT coalesce(sum(points_returned), 0) FROM refunds WHERE purchase_id = p.id)"
 
 enum {
     L_PROGRAM_PUT = SQ_LOYALTY_BASE,
@@ -17,6 +26,16 @@ enum {
     L_PURCHASE_INSERT,
     L_LINE_INSERT,
     L_PURCHASE_MOVE,
+    L_PURCHASE_GET,
+    L_PURCHASE_LINES,
+    L_PURCHASE_LIST,
+    L_REFUND_FIND,
+    L_REFUND_INSERT,
+    L_REFUND_LINE,
+    L_REPORT_LEDGER,
+    L_REPORT_OUTSTANDING,
+    L_REPORT_RECEIPTS,
+    L_REPORT_REFUNDS,
     L_END
 };
 _Static_assert(L_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
@@ -39,12 +58,39 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
         "SELECT id, body_hash, reply FROM purchases WHERE store_id = ?1 AND receipt = ?2",
     [L_PURCHASE_INSERT - SQ_LOYALTY_BASE] =
         "INSERT INTO purchases (id, store_id, receipt, ck, at, total, points_earned, "
-        "points_spent, program_version, body_hash, reply, created_at, key_id) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "points_spent, program_version, body_hash, reply, created_at, key_id, identified_by) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [L_LINE_INSERT - SQ_LOYALTY_BASE] =
         "INSERT INTO purchase_lines (purchase_id, n, sku, name, category, quantity, price, "
         "discount, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [L_PURCHASE_MOVE - SQ_LOYALTY_BASE] = "UPDATE purchases SET ck = ?2 WHERE ck = ?1",
+    [L_PURCHASE_GET - SQ_LOYALTY_BASE] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE id = ?1",
+    [L_PURCHASE_LINES - SQ_LOYALTY_BASE] =
+        "SELECT l.sku, l.name, l.category, l.quantity, l.price, l.discount, l.amount, "
+        "coalesce(sum(rl.quantity), 0), coalesce(sum(rl.amount), 0) FROM purchase_lines l "
+        "LEFT JOIN refunds r ON r.purchase_id = l.purchase_id "
+        "LEFT JOIN refund_lines rl ON rl.refund_id = r.id AND rl.n = l.n "
+        "WHERE l.purchase_id = ?1 GROUP BY l.n ORDER BY l.n",
+    [L_PURCHASE_LIST - SQ_LOYALTY_BASE] = "SELECT " PURCHASE_COLS " FROM purchases p "
+                                          "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
+    [L_REFUND_FIND - SQ_LOYALTY_BASE] =
+        "SELECT id, body_hash, reply FROM refunds WHERE purchase_id = ?1 AND number = ?2",
+    [L_REFUND_INSERT - SQ_LOYALTY_BASE] =
+        "INSERT INTO refunds (id, purchase_id, number, at, amount, points_reversed, "
+        "points_returned, body_hash, reply, created_at, key_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [L_REFUND_LINE - SQ_LOYALTY_BASE] =
+        "INSERT INTO refund_lines (refund_id, n, quantity, amount) VALUES (?1, ?2, ?3, ?4)",
+    [L_REPORT_LEDGER - SQ_LOYALTY_BASE] = "SELECT kind, sum(points) FROM points_ledger "
+                                          "WHERE at >= ?1 AND at < ?2 GROUP BY kind",
+    [L_REPORT_OUTSTANDING - SQ_LOYALTY_BASE] =
+        "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE at < ?2",
+    [L_REPORT_RECEIPTS - SQ_LOYALTY_BASE] =
+        "SELECT count(*), count(ck), coalesce(sum(identified_by = 'card'), 0), "
+        "coalesce(sum(total), 0), coalesce(sum(CASE WHEN ck IS NOT NULL THEN total END), 0) "
+        "FROM purchases WHERE at >= ?1 AND at < ?2",
+    [L_REPORT_REFUNDS - SQ_LOYALTY_BASE] =
+        "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE at >= ?1 AND at < ?2",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -201,6 +247,7 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
     sq_bind_text(st, 11, p->reply);
     sqlite3_bind_int64(st, 12, p->created_at);
     sq_bind_text(st, 13, p->key_id);
+    sq_bind_text(st, 14, p->identified_by);
     enum kt_rc rc = sq_run(c, st, NULL, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         st = get(base, L_LINE_INSERT, err);
@@ -219,4 +266,219 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
         rc = sq_run(c, st, NULL, err);
     }
     return rc;
+}
+
+static void purchase_row(sqlite3_stmt *st, struct arena *a, struct purchase *p)
+{
+    memset(p, 0, sizeof(*p));
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(p->id, id ? (const char *)id : "", sizeof(p->id));
+    p->store_id = sq_col_text(st, 1, a);
+    p->receipt = sq_col_text(st, 2, a);
+    p->ck = sqlite3_column_int64(st, 3);
+    p->at = sqlite3_column_int64(st, 4);
+    p->total = sqlite3_column_int64(st, 5);
+    p->points_earned = sqlite3_column_int64(st, 6);
+    p->points_spent = sqlite3_column_int64(st, 7);
+    p->program_version = sqlite3_column_int64(st, 8);
+    p->created_at = sqlite3_column_int64(st, 9);
+    p->key_id = sq_col_text(st, 10, a);
+    p->identified_by = sq_col_text(st, 11, a);
+    p->refunded = sqlite3_column_int64(st, 12);
+    p->points_reversed = sqlite3_column_int64(st, 13);
+    p->points_returned = sqlite3_column_int64(st, 14);
+}
+
+enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena *a,
+                           struct purchase *out, struct purchase_line **lines, size_t *n,
+                           struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = get(base, L_PURCHASE_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        purchase_row(st, a, out);
+    }
+    sq_done(st);
+    if (rc == SQLITE_DONE) {
+        return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", NULL, "no such purchase");
+    }
+    if (rc != SQLITE_ROW) {
+        return sq_fail(c, rc, "purchase get", err);
+    }
+    st = get(base, L_PURCHASE_LINES, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    size_t cap = 0;
+    *lines = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct purchase_line *l = arena_push(a, lines, n, &cap, sizeof(**lines));
+        *l = (struct purchase_line){
+            sq_col_text(st, 0, a),       sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
+            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+            sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8)};
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "purchase lines", err);
+}
+
+enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
+                            struct arena *a, struct purchase **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_PURCHASE_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+    sqlite3_bind_int(st, 3, limit);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        purchase_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "purchase list", err);
+}
+
+enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
+                          struct arena *a, struct refund *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_REFUND_FIND, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, purchase_id);
+    sq_bind_text(st, 2, number);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        const unsigned char *id = sqlite3_column_text(st, 0);
+        kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
+        if (sqlite3_column_bytes(st, 1) == 32) {
+            memcpy(out->body_hash, sqlite3_column_blob(st, 1), 32);
+        }
+        out->reply = sq_col_text(st, 2, a);
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "refund_not_found", NULL, "no such refund");
+    } else {
+        r = sq_fail((struct sq_conn *)base, rc, "refund find", err);
+    }
+    sq_done(st);
+    return r;
+}
+
+enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
+                            const struct refund_line *lines, size_t n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = get(base, L_REFUND_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, rf->id);
+    sq_bind_text(st, 2, rf->purchase_id);
+    sq_bind_text(st, 3, rf->number);
+    sqlite3_bind_int64(st, 4, rf->at);
+    sqlite3_bind_int64(st, 5, rf->amount);
+    sqlite3_bind_int64(st, 6, rf->points_reversed);
+    sqlite3_bind_int64(st, 7, rf->points_returned);
+    sqlite3_bind_blob(st, 8, rf->body_hash, 32, SQLITE_STATIC);
+    sq_bind_text(st, 9, rf->reply);
+    sqlite3_bind_int64(st, 10, rf->created_at);
+    sq_bind_text(st, 11, rf->key_id);
+    enum kt_rc rc = sq_run(c, st, NULL, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        if ((st = get(base, L_REFUND_LINE, err)) == NULL) {
+            return KT_ESTORE;
+        }
+        sq_bind_text(st, 1, rf->id);
+        sqlite3_bind_int64(st, 2, lines[i].n);
+        sqlite3_bind_int64(st, 3, lines[i].quantity);
+        sqlite3_bind_int64(st, 4, lines[i].amount);
+        rc = sq_run(c, st, NULL, err);
+    }
+    return rc;
+}
+
+/* Steps a one-row aggregate into `v[0..n)`. */
+static enum kt_rc one_row(struct store_conn *base, int slot, int64_t since, int64_t until,
+                          int64_t *v, int n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, slot, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    int rc = sqlite3_step(st);
+    for (int i = 0; rc == SQLITE_ROW && i < n; i++) {
+        v[i] = sqlite3_column_int64(st, i);
+    }
+    sq_done(st);
+    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
+}
+
+enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
+                             struct loyalty_report *out, struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st = get(base, L_REPORT_LEDGER, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    static const struct {
+        const char *kind;
+        size_t off;
+    } kinds[] = {
+        {"earn", offsetof(struct loyalty_report, earned)},
+        {"spend", offsetof(struct loyalty_report, spent)},
+        {"expire", offsetof(struct loyalty_report, expired)},
+        {"bonus", offsetof(struct loyalty_report, bonus)},
+        {"refund_earn", offsetof(struct loyalty_report, refund_earn)},
+        {"refund_spend", offsetof(struct loyalty_report, refund_spend)},
+        {"adjust", offsetof(struct loyalty_report, adjusted)},
+    };
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 0);
+        for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+            if (strcmp(kind, kinds[i].kind) == 0) {
+                *(int64_t *)((char *)out + kinds[i].off) = sqlite3_column_int64(st, 1);
+            }
+        }
+    }
+    sq_done(st);
+    if (rc != SQLITE_DONE) {
+        return sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
+    }
+    int64_t r[5];
+    enum kt_rc k = one_row(base, L_REPORT_OUTSTANDING, since, until, r, 1, err);
+    out->outstanding = r[0];
+    if (k == KT_OK) {
+        k = one_row(base, L_REPORT_RECEIPTS, since, until, r, 5, err);
+        out->receipts = r[0];
+        out->receipts_identified = r[1];
+        out->receipts_by_card = r[2];
+        out->total = r[3];
+        out->total_identified = r[4];
+    }
+    if (k == KT_OK) {
+        k = one_row(base, L_REPORT_REFUNDS, since, until, r, 2, err);
+        out->refunds = r[0];
+        out->refunded = r[1];
+    }
+    return k;
 }

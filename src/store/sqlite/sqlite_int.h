@@ -10,7 +10,7 @@
 
 #include "store/store_impl.h"
 
-#define SQ_STATEMENTS   128 /* cached statements: sqlite.c's, privacy.c's, loyalty.c's */
+#define SQ_STATEMENTS   192 /* cached statements: sqlite.c's, privacy.c's, loyalty.c's */
 #define SQ_PRIV_BASE    64
 #define SQ_LOYALTY_BASE 112
 
@@ -112,6 +112,17 @@ enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const
                             struct arena *a, struct purchase *out, struct kt_err *err);
 enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
                               const struct purchase_line *lines, size_t n, struct kt_err *err);
+enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena *a,
+                           struct purchase *out, struct purchase_line **lines, size_t *n,
+                           struct kt_err *err);
+enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
+                            struct arena *a, struct purchase **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
+                          struct arena *a, struct refund *out, struct kt_err *err);
+enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
+                            const struct refund_line *lines, size_t n, struct kt_err *err);
+enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
+                             struct loyalty_report *out, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -125,7 +136,9 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
         SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
         SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list),     \
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
-        SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert)
+        SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
+        SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
+        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);
