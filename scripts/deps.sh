@@ -7,7 +7,7 @@
 set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-     libicu-dev libidn2-dev libcsv-dev"
+     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format"
 bench="$test wrk bc"

@@ -20,6 +20,7 @@
 #include "base/num.h"
 #include "http/server.h"
 #include "consent/consent.h"
+#include "deliver/sms.h"
 #include "import/worker.h"
 #include "quality/quality.h"
 #include "store/store.h"
@@ -40,6 +41,9 @@ struct opts {
     bool status;       /* migrate --status */
     const char *scope; /* keys create */
     const char *name;  /* keys create */
+    struct sms_opts sms;
+    const char *sms_text;
+    bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -70,6 +74,13 @@ enum {
     OPT_STATUS,
     OPT_SCOPE,
     OPT_NAME,
+    OPT_SMS_URL,
+    OPT_SMS_BODY,
+    OPT_SMS_TEXT,
+    OPT_SMS_TIMEOUT,
+    OPT_SMS_ATTEMPTS,
+    OPT_SMS_BACKOFF,
+    OPT_SETTABLE_CLOCK,
     OPT_HELP
 };
 
@@ -87,6 +98,13 @@ static const struct option long_opts[] = {
     {"status", no_argument, NULL, OPT_STATUS},
     {"scope", required_argument, NULL, OPT_SCOPE},
     {"name", required_argument, NULL, OPT_NAME},
+    {"sms-url", required_argument, NULL, OPT_SMS_URL},
+    {"sms-body", required_argument, NULL, OPT_SMS_BODY},
+    {"sms-text", required_argument, NULL, OPT_SMS_TEXT},
+    {"sms-timeout", required_argument, NULL, OPT_SMS_TIMEOUT},
+    {"sms-attempts", required_argument, NULL, OPT_SMS_ATTEMPTS},
+    {"sms-backoff", required_argument, NULL, OPT_SMS_BACKOFF},
+    {"settable-clock", no_argument, NULL, OPT_SETTABLE_CLOCK},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -109,6 +127,13 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
+    o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
+    o->sms.body = env_or("KARTOTEKA_SMS_BODY", SMS_BODY_DEFAULT);
+    o->sms.auth = env_or("KARTOTEKA_SMS_AUTH", NULL); /* a secret: environment only */
+    o->sms_text = env_or("KARTOTEKA_SMS_TEXT", "Код подтверждения: {{code}}. Ваша карта {{card}}");
+    const char *sms_timeout = env_or("KARTOTEKA_SMS_TIMEOUT", "5000");
+    const char *sms_attempts = env_or("KARTOTEKA_SMS_ATTEMPTS", "8");
+    const char *sms_backoff = env_or("KARTOTEKA_SMS_BACKOFF", "2000");
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -152,6 +177,27 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_NAME:
             o->name = optarg;
             break;
+        case OPT_SMS_URL:
+            o->sms.url = optarg;
+            break;
+        case OPT_SMS_BODY:
+            o->sms.body = optarg;
+            break;
+        case OPT_SMS_TEXT:
+            o->sms_text = optarg;
+            break;
+        case OPT_SMS_TIMEOUT:
+            sms_timeout = optarg;
+            break;
+        case OPT_SMS_ATTEMPTS:
+            sms_attempts = optarg;
+            break;
+        case OPT_SMS_BACKOFF:
+            sms_backoff = optarg;
+            break;
+        case OPT_SETTABLE_CLOCK:
+            o->settable_clock = true;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -178,6 +224,19 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     }
     if (!number(grace, 0, 600000, &o->grace_ms)) {
         return usage_error(verb, "--grace must be milliseconds from 0 to 600000");
+    }
+    if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
+        return usage_error(verb, "--sms-timeout must be milliseconds from 100 to 60000");
+    }
+    if (!number(sms_attempts, 1, 100, &o->sms.max_attempts)) {
+        return usage_error(verb, "--sms-attempts must be a number from 1 to 100");
+    }
+    if (!number(sms_backoff, 10, 600000, &o->sms.backoff_ms)) {
+        return usage_error(verb, "--sms-backoff must be milliseconds from 10 to 600000");
+    }
+    if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
+        strncmp(o->sms.url, "https://", 8) != 0) {
+        return usage_error(verb, "--sms-url must be an http:// or https:// URL");
     }
     return 0;
 }
@@ -251,7 +310,20 @@ static const char serve_help[] =
     "  --secret-file PATH   installation secret that keys API key hashes\n"
     "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
-    "  --no-migrate         refuse to start on an old schema instead of migrating it\n";
+    "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
+    "\n"
+    "SMS (one-time codes of the loyalty enrolment; docs/loyalty.md):\n"
+    "  --sms-url URL        the SMS gateway's webhook (KARTOTEKA_SMS_URL); without it codes\n"
+    "                       wait in the outbox. KARTOTEKA_SMS_AUTH sets an Authorization header\n"
+    "  --sms-body TEMPLATE  JSON body with {{phone}}, {{text}}, {{id}} (KARTOTEKA_SMS_BODY,\n"
+    "                       default " SMS_BODY_DEFAULT ")\n"
+    "  --sms-text TEMPLATE  the message, with {{code}} and {{card}} (KARTOTEKA_SMS_TEXT)\n"
+    "  --sms-timeout MS     per try (KARTOTEKA_SMS_TIMEOUT, default 5000)\n"
+    "  --sms-attempts N     tries before a message is dead (KARTOTEKA_SMS_ATTEMPTS, default 8)\n"
+    "  --sms-backoff MS     first wait before a retry, doubling (KARTOTEKA_SMS_BACKOFF,\n"
+    "                       default 2000)\n"
+    "  --settable-clock     let an admin key move the server's clock (PUT /v1/system/clock);\n"
+    "                       for replays of old data and tests, never in production\n";
 
 static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,
                      const char *listen)
@@ -359,12 +431,16 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     struct privacy_worker *privacy = NULL;
+    app.sms_text = o.sms_text;
+    app.settable_clock = o.settable_clock;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
-        privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, &privacy, &err) != KT_OK) {
+        privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, &privacy, &err) != KT_OK ||
+        sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
         report("cannot start the workers", &err);
         http_server_stop(srv, 0);
         import_worker_stop(app.imports);
+        privacy_worker_stop(privacy);
         goto out;
     }
     int sig = 0;
@@ -374,6 +450,7 @@ static int cmd_serve(int argc, char **argv)
     int left = http_server_stop(srv, (int)o.grace_ms);
     import_worker_stop(app.imports); /* after its current batch; it resumes on the next start */
     privacy_worker_stop(privacy);    /* writes the audit entries still queued */
+    sms_sender_stop(app.sms);        /* what is not sent stays queued */
     flush_intake(s);
     log_info("stopped", "unfinished_requests=%d", left);
     code = left == 0 ? 0 : 1;

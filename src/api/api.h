@@ -19,6 +19,7 @@ void api_healthz(struct http_req *r);
 void api_readyz(struct http_req *r);
 void api_metrics(struct http_req *r);
 void api_openapi(struct http_req *r);
+void api_system_clock(struct http_req *r);
 
 /* customers.c */
 void api_customers_upsert(struct http_req *r);
@@ -61,6 +62,16 @@ void api_purchase_get(struct http_req *r);
 void api_refunds_post(struct http_req *r);
 void api_customer_purchases(struct http_req *r);
 void api_reports_loyalty(struct http_req *r);
+/* cards.c */
+void api_pos_enroll(struct http_req *r);
+void api_pos_otp(struct http_req *r);
+void api_pos_verify(struct http_req *r);
+void api_cards_batch(struct http_req *r);
+void api_card_get(struct http_req *r);
+void api_card_block(struct http_req *r);
+void api_card_replace(struct http_req *r);
+void api_card_unbind(struct http_req *r);
+void api_customer_cards(struct http_req *r);
 void api_points_history(struct http_req *r);
 void api_points_adjust(struct http_req *r);
 

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/id.h"
 #include "consent/consent.h"
+#include "loyalty/cards.h"
 #include "loyalty/program.h"
 #include "loyalty/purchase.h"
 
@@ -43,8 +44,15 @@ static enum kt_rc customer_of(struct http_req *r, struct store_conn *w,
         struct kt_err e2;
         kt_err_reset(&e2);
         rc = ident_value_clean(kind, raw, strlen(raw), r->arena, field, &value, err);
+        if (rc == KT_OK && req->card != NULL) {
+            rc = card_check(w, value, r->arena, err);
+        }
         if (rc == KT_OK) {
             rc = store_ident_find(w, kind, value, r->arena, &id, &e2);
+        }
+        if (rc == KT_ENOTFOUND && req->card != NULL) {
+            return kt_err_set(err, KT_EINVAL, "card_unknown", field,
+                              "no customer has that card; enrol them first");
         }
         if (rc == KT_ENOTFOUND) {
             return kt_err_set(err, KT_EINVAL, "customer_not_found", field,

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/clock.h"
 #include "base/embed.h"
+#include "base/jsonx.h"
 #include "http/metrics.h"
 
 extern const struct embedded_file docs_files[];
@@ -54,5 +56,36 @@ void api_openapi(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "the API description is missing");
+    http_reply_error(r, &err);
+}
+
+/* PUT /v1/system/clock {"now": "2011-01-04T10:00:00Z"}: moves the server's wall clock, only when
+ * it was started with --settable-clock (replays of old data, tests). The clock keeps running from
+ * the time set. */
+void api_system_clock(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    static const char *const known[] = {"now", NULL};
+    int64_t to;
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
+        goto fail;
+    }
+    if (!r->app->settable_clock) {
+        kt_err_set(&err, KT_EFORBIDDEN, "clock_fixed", NULL,
+                   "the clock can be moved only on a server started with --settable-clock");
+        goto fail;
+    }
+    const char *s = json_string_value(json_object_get(body, "now"));
+    if (s == NULL || !time_parse_rfc3339(s, strlen(s), &to)) {
+        kt_err_set(&err, KT_EINVAL, "invalid_time", "now", "now is an RFC 3339 time");
+        goto fail;
+    }
+    clock_set_offset(0);
+    clock_set_offset(to - clock_now_ms());
+    http_reply_json(r, 200, json_pack("{s:s}", "now", api_time(r->arena, clock_now_ms())));
+    return;
+fail:
     http_reply_error(r, &err);
 }

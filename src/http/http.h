@@ -26,6 +26,7 @@ enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_
 struct http_req;
 struct metrics;
 struct import_worker;
+struct sms_sender;
 
 typedef void (*http_handler_fn)(struct http_req *r);
 
@@ -54,6 +55,9 @@ struct kt_app {
     size_t max_upload;             /* bytes, for upload routes */
     const char *imports_dir;       /* where uploads wait for the import worker */
     struct import_worker *imports; /* the background import runner, or NULL */
+    const char *sms_text;          /* the one-time code's SMS, {{code}} and {{card}} replaced */
+    struct sms_sender *sms;        /* woken when a message is queued, or NULL */
+    bool settable_clock;           /* PUT /v1/system/clock allowed (serve --settable-clock) */
 };
 
 #define HTTP_MAX_PARAMS 4

@@ -55,6 +55,8 @@ struct loyalty_rules {
     /* cards */
     int64_t max_cards;   /* active cards per customer */
     char card_prefix[8]; /* the first digits of every card number, 2-7 digits */
+    /* one-time codes by SMS: sends allowed per phone per hour and per API key per minute */
+    int64_t otp_per_phone_hour, otp_per_key_minute;
 };
 
 /* The defaults of a new installation (issue 5: hold 14 days, 30% cap, 1 point = 1 rouble, one

@@ -44,6 +44,8 @@ void loyalty_defaults(struct loyalty_rules *r)
     r->expiry_months = 12;
     r->birthday_window_days = 7;
     r->max_cards = 1;
+    r->otp_per_phone_hour = 3;
+    r->otp_per_key_minute = 30;
     memcpy(r->card_prefix, "2000", 5);
 }
 
@@ -112,8 +114,8 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
 {
     struct dec d = {a, err};
     loyalty_defaults(r);
-    static const char *const top[] = {"earn",    "hold_days", "spend",         "spend_gate",
-                                      "bonuses", "cards",     "expiry_months", NULL};
+    static const char *const top[] = {"earn",  "hold_days",     "spend", "spend_gate", "bonuses",
+                                      "cards", "expiry_months", "otp",   NULL};
     enum kt_rc rc = json_only_members(doc, top, "", a, err);
     const json_t *earn = json_object_get(doc, "earn");
     if (rc == KT_OK && earn != NULL) {
@@ -229,6 +231,19 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
             }
         }
     }
+    const json_t *otp = json_object_get(doc, "otp");
+    if (rc == KT_OK && otp != NULL) {
+        static const char *const k[] = {"per_phone_hour", "per_key_minute", NULL};
+        rc = json_only_members(otp, k, "otp", a, err);
+        if (rc == KT_OK) {
+            rc =
+                num(&d, otp, "per_phone_hour", "otp.per_phone_hour", 1, 20, &r->otp_per_phone_hour);
+        }
+        if (rc == KT_OK) {
+            rc = num(&d, otp, "per_key_minute", "otp.per_key_minute", 1, 10000,
+                     &r->otp_per_key_minute);
+        }
+    }
     return rc;
 }
 
@@ -246,17 +261,19 @@ json_t *loyalty_rules_json(const struct loyalty_rules *r)
             json_array_append_new(gate, json_string(gates[g].name));
         }
     }
-    return json_pack(
-        "{s:{s:I, s:o, s:o}, s:I, s:{s:I, s:I}, s:o, s:I, "
-        "s:{s:I, s:{s:I, s:I}, s:{s:I, s:I}}, s:{s:I, s:s}}",
-        "earn", "percent_bp", (json_int_t)r->earn_bp, "categories", cats, "skus", skus, "hold_days",
-        (json_int_t)r->hold_days, "spend", "kopecks_per_point", (json_int_t)r->kopecks_per_point,
-        "max_percent", (json_int_t)r->max_spend_pct, "spend_gate", gate, "expiry_months",
-        (json_int_t)r->expiry_months, "bonuses", "welcome", (json_int_t)r->welcome_bonus,
-        "birthday", "points", (json_int_t)r->birthday_bonus, "window_days",
-        (json_int_t)r->birthday_window_days, "referral", "referrer",
-        (json_int_t)r->referral_referrer, "friend", (json_int_t)r->referral_friend, "cards",
-        "max_per_customer", (json_int_t)r->max_cards, "prefix", r->card_prefix);
+    return json_pack("{s:{s:I, s:o, s:o}, s:I, s:{s:I, s:I}, s:o, s:I, "
+                     "s:{s:I, s:{s:I, s:I}, s:{s:I, s:I}}, s:{s:I, s:s}, s:{s:I, s:I}}",
+                     "earn", "percent_bp", (json_int_t)r->earn_bp, "categories", cats, "skus", skus,
+                     "hold_days", (json_int_t)r->hold_days, "spend", "kopecks_per_point",
+                     (json_int_t)r->kopecks_per_point, "max_percent", (json_int_t)r->max_spend_pct,
+                     "spend_gate", gate, "expiry_months", (json_int_t)r->expiry_months, "bonuses",
+                     "welcome", (json_int_t)r->welcome_bonus, "birthday", "points",
+                     (json_int_t)r->birthday_bonus, "window_days",
+                     (json_int_t)r->birthday_window_days, "referral", "referrer",
+                     (json_int_t)r->referral_referrer, "friend", (json_int_t)r->referral_friend,
+                     "cards", "max_per_customer", (json_int_t)r->max_cards, "prefix",
+                     r->card_prefix, "otp", "per_phone_hour", (json_int_t)r->otp_per_phone_hour,
+                     "per_key_minute", (json_int_t)r->otp_per_key_minute);
 }
 
 /* ---- arithmetic --------------------------------------------------------------------------- */

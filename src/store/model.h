@@ -333,4 +333,31 @@ struct loyalty_report {
     int64_t refunds, refunded;       /* count, kopecks */
 };
 
+/* A loyalty card (docs/loyalty.md). */
+struct card {
+    char number[14];   /* EAN-13 */
+    int64_t ck;        /* 0: not bound */
+    const char *kind;  /* "virtual", "physical" */
+    const char *state; /* "issued", "active", "blocked", "replaced", "unbound" */
+    const char *batch; /* or NULL */
+    int64_t issued_at, bound_at, state_at;
+    const char *replaced_by, *reason; /* or NULL */
+};
+
+/* A one-time code: only keyed hashes of the phone and the code are kept. */
+struct otp_code {
+    char id[ID_MAX]; /* "o_..." */
+    int64_t ck;
+    unsigned char phone_tag[32], code_hash[32];
+    int64_t created_at, expires_at, attempts, verified_at;
+    const char *key_id;
+};
+
+/* A message in the SMS outbox. */
+struct sms_msg {
+    int64_t id;
+    const char *phone, *text, *purpose;
+    int64_t created_at, next_at, attempts;
+};
+
 #endif

@@ -579,3 +579,64 @@ enum kt_rc store_loyalty_report(struct store_conn *c, int64_t since, int64_t unt
 {
     TIMED(c->ops->loyalty_report(c, since, until, out, err));
 }
+
+enum kt_rc store_card_insert(struct store_conn *c, const struct card *cd, struct kt_err *err)
+{
+    TIMED(c->ops->card_insert(c, cd, err));
+}
+
+enum kt_rc store_card_get(struct store_conn *c, const char *number, struct arena *a,
+                          struct card *out, struct kt_err *err)
+{
+    TIMED(c->ops->card_get(c, number, a, out, err));
+}
+
+enum kt_rc store_card_list(struct store_conn *c, int64_t ck, struct arena *a, struct card **out,
+                           size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->card_list(c, ck, a, out, n, err));
+}
+
+enum kt_rc store_card_update(struct store_conn *c, const struct card *cd, struct kt_err *err)
+{
+    TIMED(c->ops->card_update(c, cd, err));
+}
+
+enum kt_rc store_otp_insert(struct store_conn *c, const struct otp_code *o, struct kt_err *err)
+{
+    TIMED(c->ops->otp_insert(c, o, err));
+}
+
+enum kt_rc store_otp_latest(struct store_conn *c, const unsigned char tag[32], struct arena *a,
+                            struct otp_code *out, struct kt_err *err)
+{
+    TIMED(c->ops->otp_latest(c, tag, a, out, err));
+}
+
+enum kt_rc store_otp_update(struct store_conn *c, const struct otp_code *o, struct kt_err *err)
+{
+    TIMED(c->ops->otp_update(c, o, err));
+}
+
+enum kt_rc store_otp_count(struct store_conn *c, const unsigned char *tag, const char *key_id,
+                           int64_t since, int64_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->otp_count(c, tag, key_id, since, n, err));
+}
+
+enum kt_rc store_sms_enqueue(struct store_conn *c, const struct sms_msg *m, struct kt_err *err)
+{
+    TIMED(c->ops->sms_enqueue(c, m, err));
+}
+
+enum kt_rc store_sms_due(struct store_conn *c, int64_t now, int limit, struct arena *a,
+                         struct sms_msg **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->sms_due(c, now, limit, a, out, n, err));
+}
+
+enum kt_rc store_sms_done(struct store_conn *c, int64_t id, const char *state, int64_t attempts,
+                          int64_t next_at, const char *error, int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->sms_done(c, id, state, attempts, next_at, error, at, err));
+}

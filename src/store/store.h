@@ -304,6 +304,32 @@ enum kt_rc store_refund_insert(struct store_conn *c, const struct refund *rf,
 enum kt_rc store_loyalty_report(struct store_conn *c, int64_t since, int64_t until,
                                 struct loyalty_report *out, struct kt_err *err);
 
+/* Loyalty cards: a new one; one by number (KT_ENOTFOUND "card_not_found"); a customer's, oldest
+ * first; and a change of ck, state, bound_at, state_at, replaced_by and reason. */
+enum kt_rc store_card_insert(struct store_conn *c, const struct card *cd, struct kt_err *err);
+enum kt_rc store_card_get(struct store_conn *c, const char *number, struct arena *a,
+                          struct card *out, struct kt_err *err);
+enum kt_rc store_card_list(struct store_conn *c, int64_t ck, struct arena *a, struct card **out,
+                           size_t *n, struct kt_err *err);
+enum kt_rc store_card_update(struct store_conn *c, const struct card *cd, struct kt_err *err);
+/* One-time codes: a new one; the newest for a phone tag (KT_ENOTFOUND "no_code"); a change of
+ * attempts and verified_at; and how many were made since `since` for a phone tag (tag not NULL) or
+ * by a key. */
+enum kt_rc store_otp_insert(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
+enum kt_rc store_otp_latest(struct store_conn *c, const unsigned char tag[32], struct arena *a,
+                            struct otp_code *out, struct kt_err *err);
+enum kt_rc store_otp_update(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
+enum kt_rc store_otp_count(struct store_conn *c, const unsigned char *tag, const char *key_id,
+                           int64_t since, int64_t *n, struct kt_err *err);
+/* The SMS outbox: a message in; up to `limit` queued messages due at `now`, oldest first; and
+ * the outcome of a try ("queued" again with the next time, "sent" or "dead"; the text is blanked
+ * once it is sent or dead). */
+enum kt_rc store_sms_enqueue(struct store_conn *c, const struct sms_msg *m, struct kt_err *err);
+enum kt_rc store_sms_due(struct store_conn *c, int64_t now, int limit, struct arena *a,
+                         struct sms_msg **out, size_t *n, struct kt_err *err);
+enum kt_rc store_sms_done(struct store_conn *c, int64_t id, const char *state, int64_t attempts,
+                          int64_t next_at, const char *error, int64_t at, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

@@ -186,6 +186,23 @@ struct store_ops {
                                 const struct refund_line *lines, size_t n, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
+    enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);
+    enum kt_rc (*card_get)(struct store_conn *c, const char *number, struct arena *a,
+                           struct card *out, struct kt_err *err);
+    enum kt_rc (*card_list)(struct store_conn *c, int64_t ck, struct arena *a, struct card **out,
+                            size_t *n, struct kt_err *err);
+    enum kt_rc (*card_update)(struct store_conn *c, const struct card *cd, struct kt_err *err);
+    enum kt_rc (*otp_insert)(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
+    enum kt_rc (*otp_latest)(struct store_conn *c, const unsigned char tag[32], struct arena *a,
+                             struct otp_code *out, struct kt_err *err);
+    enum kt_rc (*otp_update)(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
+    enum kt_rc (*otp_count)(struct store_conn *c, const unsigned char *tag, const char *key_id,
+                            int64_t since, int64_t *n, struct kt_err *err);
+    enum kt_rc (*sms_enqueue)(struct store_conn *c, const struct sms_msg *m, struct kt_err *err);
+    enum kt_rc (*sms_due)(struct store_conn *c, int64_t now, int limit, struct arena *a,
+                          struct sms_msg **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*sms_done)(struct store_conn *c, int64_t id, const char *state, int64_t attempts,
+                           int64_t next_at, const char *error, int64_t at, struct kt_err *err);
     enum kt_rc (*program_get)(struct store_conn *c, struct arena *a, const char **rules,
                               int64_t *version, int64_t *at, struct kt_err *err);
     enum kt_rc (*reads_add)(struct store *s, const struct audit_entry *e, size_t n,

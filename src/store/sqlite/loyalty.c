@@ -38,7 +38,7 @@ enum {
     L_REPORT_REFUNDS,
     L_END
 };
-_Static_assert(L_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+_Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
 
 static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
     [L_PROGRAM_PUT - SQ_LOYALTY_BASE] =

@@ -10,7 +10,8 @@
 
 #include "store/store_impl.h"
 
-#define SQ_STATEMENTS   192 /* cached statements: sqlite.c's, privacy.c's, loyalty.c's */
+#define SQ_STATEMENTS   192 /* cached statements: sqlite.c's, privacy.c's, loyalty.c's, cards.c's */
+#define SQ_CARDS_BASE   160
 #define SQ_PRIV_BASE    64
 #define SQ_LOYALTY_BASE 112
 
@@ -123,6 +124,24 @@ enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
                             const struct refund_line *lines, size_t n, struct kt_err *err);
 enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
                              struct loyalty_report *out, struct kt_err *err);
+/* cards.c */
+enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct kt_err *err);
+enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
+                       struct card *out, struct kt_err *err);
+enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
+                        size_t *n, struct kt_err *err);
+enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err);
+enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err);
+enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
+                         struct otp_code *out, struct kt_err *err);
+enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, struct kt_err *err);
+enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const char *key_id,
+                        int64_t since, int64_t *n, struct kt_err *err);
+enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err);
+enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
+                      struct sms_msg **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
+                       int64_t next_at, const char *error, int64_t at, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -138,7 +157,11 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
-        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report)
+        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report), SQ_PRIVACY_OP(card_insert),   \
+        SQ_PRIVACY_OP(card_get), SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update),             \
+        SQ_PRIVACY_OP(otp_insert), SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update),           \
+        SQ_PRIVACY_OP(otp_count), SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due),              \
+        SQ_PRIVACY_OP(sms_done)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

@@ -1,0 +1,247 @@
+/*
+ * sms.c - the SMS sender (see sms.h).
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "deliver/sms.h"
+
+#define TICK_MS        1000
+#define BATCH          32
+#define MAX_BACKOFF_MS (10 * 60 * 1000)
+
+struct sms_sender {
+    struct store *s;
+    struct sms_opts o;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, woken; /* guarded by mu */
+};
+
+static void json_escaped(struct buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)*p);
+        } else if (*p < 0x20) {
+            buf_printf(b, "\\u%04x", *p);
+        } else {
+            buf_putc(b, (char)*p);
+        }
+    }
+}
+
+char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id)
+{
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    char idtext[24];
+    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
+    for (const char *p = tmpl; *p;) {
+        if (strncmp(p, "{{phone}}", 9) == 0) {
+            json_escaped(&b, phone);
+            p += 9;
+        } else if (strncmp(p, "{{text}}", 8) == 0) {
+            json_escaped(&b, text);
+            p += 8;
+        } else if (strncmp(p, "{{id}}", 6) == 0) {
+            buf_puts(&b, idtext);
+            p += 6;
+        } else {
+            buf_putc(&b, *p++);
+        }
+    }
+    char *out = strdup(b.p ? b.p : "");
+    buf_release(&b);
+    return out;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return size * n;
+}
+
+/* Posts one message; NULL when the gateway took it, else why not (static text). */
+static const char *post(CURL *h, const struct sms_opts *o, const struct sms_msg *m)
+{
+    char *body = sms_body(o->body, m->phone, m->text ? m->text : "", m->id);
+    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    char auth[1024];
+    if (o->auth != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: %s", o->auth);
+        hdr = curl_slist_append(hdr, auth);
+    }
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, o->url);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(o->timeout_ms < 3000 ? o->timeout_ms : 3000));
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode rc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hdr);
+    free(body);
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+        return "timeout";
+    }
+    if (rc != CURLE_OK) {
+        return "unreachable";
+    }
+    if (status >= 200 && status < 300) {
+        return NULL;
+    }
+    return status >= 500 ? "gateway_5xx" : status == 429 ? "gateway_429" : "gateway_4xx";
+}
+
+enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int64_t now, int *sent,
+                        int *retried, int *dead, struct kt_err *err)
+{
+    *sent = *retried = *dead = 0;
+    if (o->url == NULL) {
+        return KT_OK;
+    }
+    CURL *h = curl_easy_init();
+    if (h == NULL) {
+        return kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
+    }
+    enum kt_rc rc = KT_OK;
+    for (;;) {
+        struct arena a;
+        arena_init(&a, 0);
+        struct store_conn *rd;
+        struct sms_msg *m = NULL;
+        size_t n = 0;
+        rc = store_read_begin(s, &rd, err);
+        if (rc == KT_OK) {
+            rc = store_sms_due(rd, now, BATCH, &a, &m, &n, err);
+            store_read_end(rd);
+        }
+        for (size_t i = 0; rc == KT_OK && i < n; i++) {
+            const char *why = post(h, o, &m[i]); /* outside any transaction */
+            int64_t attempts = m[i].attempts + 1;
+            const char *state = why == NULL                   ? "sent"
+                                : attempts >= o->max_attempts ? "dead"
+                                                              : "queued";
+            int64_t backoff = o->backoff_ms << (attempts - 1 < 20 ? attempts - 1 : 20);
+            int64_t next = clock_now_ms() + (backoff < MAX_BACKOFF_MS ? backoff : MAX_BACKOFF_MS);
+            struct store_conn *w;
+            rc = store_write_begin(s, &w, err);
+            if (rc == KT_OK) {
+                rc = store_sms_done(w, m[i].id, state, attempts, next, why, clock_now_ms(), err);
+                rc = store_write_end(w, rc, err);
+            }
+            *sent += why == NULL;
+            *dead += why != NULL && strcmp(state, "dead") == 0;
+            *retried += why != NULL && strcmp(state, "queued") == 0;
+            if (why != NULL) {
+                log_warn("sms", "id=%lld attempt=%lld state=%s why=%s", (long long)m[i].id,
+                         (long long)attempts, state, why);
+            }
+        }
+        arena_release(&a);
+        if (rc != KT_OK || n < BATCH) {
+            break;
+        }
+    }
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+static void *run(void *arg)
+{
+    struct sms_sender *x = arg;
+    pthread_setname_np(pthread_self(), "kt-sms");
+    pthread_mutex_lock(&x->mu);
+    while (!x->stop) {
+        if (!x->woken) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += TICK_MS / 1000;
+            pthread_cond_timedwait(&x->cv, &x->mu, &ts);
+        }
+        x->woken = false;
+        if (x->stop) {
+            break;
+        }
+        pthread_mutex_unlock(&x->mu);
+        struct kt_err err;
+        kt_err_reset(&err);
+        int sent, retried, dead;
+        if (sms_send_due(x->s, &x->o, clock_now_ms(), &sent, &retried, &dead, &err) != KT_OK) {
+            log_warn("sms", "code=%s", err.code);
+        }
+        pthread_mutex_lock(&x->mu);
+    }
+    pthread_mutex_unlock(&x->mu);
+    return NULL;
+}
+
+enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sms_sender **out,
+                            struct kt_err *err)
+{
+    *out = NULL;
+    if (o->url == NULL) {
+        log_warn("sms", "msg=\"no SMS gateway (--sms-url): codes wait in the outbox\"");
+        return KT_OK;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
+    }
+    struct sms_sender *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        return kt_err_set(err, KT_EINTERNAL, "oom", NULL, "out of memory");
+    }
+    x->s = s;
+    x->o = *o;
+    pthread_mutex_init(&x->mu, NULL);
+    pthread_cond_init(&x->cv, NULL);
+    if (pthread_create(&x->th, NULL, run, x) != 0) {
+        free(x);
+        return kt_err_set(err, KT_EINTERNAL, "thread", NULL, "cannot start the SMS sender");
+    }
+    *out = x;
+    return KT_OK;
+}
+
+void sms_sender_wake(struct sms_sender *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&x->mu);
+    x->woken = true;
+    pthread_cond_signal(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+}
+
+void sms_sender_stop(struct sms_sender *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&x->mu);
+    x->stop = true;
+    pthread_cond_signal(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    pthread_join(x->th, NULL);
+    pthread_mutex_destroy(&x->mu);
+    pthread_cond_destroy(&x->cv);
+    free(x);
+    curl_global_cleanup();
+}

@@ -1,0 +1,42 @@
+/*
+ * sms.h - the SMS sender: a background thread that posts the outbox (sms_outbox) to the SMS
+ * gateway's webhook with libcurl, outside any transaction, and records each outcome. A gateway
+ * that is down or slow never blocks a request: requests only queue (docs/loyalty.md).
+ *
+ * The request body is a template where {{phone}}, {{text}} and {{id}} are replaced by the values
+ * escaped for a JSON string. A 2xx reply is sent; anything else (an error status, a timeout, a
+ * refused connection) is tried again after a backoff doubling from `backoff_ms` (at most ten
+ * minutes), and the message is dead after `max_attempts`. Delivery is at least once: a crash
+ * between the gateway's answer and the record sends the message again on restart.
+ */
+#ifndef KT_DELIVER_SMS_H
+#define KT_DELIVER_SMS_H
+
+#include "store/store.h"
+
+struct sms_opts {
+    const char *url;  /* the gateway's webhook; NULL: messages wait in the outbox */
+    const char *body; /* template of the JSON body */
+    const char *auth; /* "Authorization" header value, or NULL */
+    int64_t timeout_ms, backoff_ms, max_attempts;
+};
+
+#define SMS_BODY_DEFAULT "{\"to\": \"{{phone}}\", \"text\": \"{{text}}\", \"id\": \"{{id}}\"}"
+
+struct sms_sender;
+
+enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sms_sender **out,
+                            struct kt_err *err);
+/* A message was queued: look at the outbox now instead of at the next tick. */
+void sms_sender_wake(struct sms_sender *x);
+/* Stops after the message being sent; what is left stays queued for the next start. */
+void sms_sender_stop(struct sms_sender *x);
+
+/* One pass over the due messages (also `kartoteka run-due`): counts sent, retried and dead. */
+enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int64_t now, int *sent,
+                        int *retried, int *dead, struct kt_err *err);
+
+/* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
+char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id);
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * cards.c - loyalty cards and one-time codes (see cards.h).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/id.h"
+#include "base/num.h"
+#include "base/str.h"
+#include "loyalty/cards.h"
+
+/* The next numbers of the programme's range: a sequence kept in meta. */
+static enum kt_rc next_seq(struct store_conn *w, int64_t count, struct arena *a, int64_t *first,
+                           struct kt_err *err)
+{
+    const char *v = NULL;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_meta_get(w, "card_seq", a, &v, &e2);
+    int64_t last = 0;
+    if (rc == KT_OK && !num_parse_cstr(v, 0, INT64_MAX, &last)) {
+        return kt_err_set(err, KT_EINTERNAL, "bad_meta", NULL, "card_seq is not a number");
+    }
+    if (rc != KT_OK && rc != KT_ENOTFOUND) {
+        return kt_err_copy(err, &e2);
+    }
+    *first = last + 1;
+    return store_meta_put(w, "card_seq", arena_printf(a, "%lld", (long long)(last + count)), err);
+}
+
+static enum kt_rc active_cards(struct store_conn *w, int64_t ck, struct arena *a, int64_t *n_active,
+                               const char **one, struct kt_err *err)
+{
+    struct card *cs;
+    size_t n;
+    enum kt_rc rc = store_card_list(w, ck, a, &cs, &n, err);
+    *n_active = 0;
+    *one = NULL;
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        if (strcmp(cs[i].state, "active") == 0) {
+            (*n_active)++;
+            *one = arena_strdup(a, cs[i].number);
+        }
+    }
+    return rc;
+}
+
+static enum kt_rc limit_check(struct store_conn *w, const struct loyalty_rules *r, int64_t ck,
+                              struct arena *a, struct kt_err *err)
+{
+    int64_t n;
+    const char *one;
+    enum kt_rc rc = active_cards(w, ck, a, &n, &one, err);
+    if (rc == KT_OK && n >= r->max_cards) {
+        return kt_err_set(err, KT_ECONFLICT, "card_limit", "card",
+                          "the customer has %lld active card%s already; a second card for one "
+                          "person is how duplicates start",
+                          (long long)n, n == 1 ? "" : "s");
+    }
+    return rc;
+}
+
+/* Makes the card the customer's "card" identifier. */
+static enum kt_rc attach(struct store_conn *w, const struct card *cd, int64_t now,
+                         struct kt_err *err)
+{
+    struct ident id = {"card", cd->number, cd->ck, true, now, "pos"};
+    return store_ident_insert(w, &id, err);
+}
+
+enum kt_rc card_issue_virtual(struct store_conn *w, const struct loyalty_rules *r, int64_t ck,
+                              int64_t now, struct arena *a, struct card *out, struct kt_err *err)
+{
+    int64_t seq;
+    enum kt_rc rc = limit_check(w, r, ck, a, err);
+    if (rc == KT_OK) {
+        rc = next_seq(w, 1, a, &seq, err);
+    }
+    if (rc != KT_OK) {
+        return rc;
+    }
+    memset(out, 0, sizeof(*out));
+    if (!ean13_card(r->card_prefix, seq, out->number)) {
+        return kt_err_set(err, KT_ECONFLICT, "card_range_exhausted", "cards.prefix",
+                          "the card range of prefix %s is used up; publish a new prefix",
+                          r->card_prefix);
+    }
+    out->ck = ck;
+    out->kind = "virtual";
+    out->state = "active";
+    out->issued_at = out->bound_at = out->state_at = now;
+    rc = store_card_insert(w, out, err);
+    return rc == KT_OK ? attach(w, out, now, err) : rc;
+}
+
+enum kt_rc card_issue_batch(struct store_conn *w, const struct loyalty_rules *r, const char *batch,
+                            int64_t count, int64_t now, struct arena *a, struct card **out,
+                            struct kt_err *err)
+{
+    int64_t first;
+    enum kt_rc rc = next_seq(w, count, a, &first, err);
+    *out = arena_zalloc(a, (size_t)count * sizeof(**out));
+    for (int64_t i = 0; rc == KT_OK && i < count; i++) {
+        struct card *cd = &(*out)[i];
+        if (!ean13_card(r->card_prefix, first + i, cd->number)) {
+            return kt_err_set(err, KT_ECONFLICT, "card_range_exhausted", "count",
+                              "the card range of prefix %s has no room for %lld more cards",
+                              r->card_prefix, (long long)count);
+        }
+        cd->kind = "physical";
+        cd->state = "issued";
+        cd->batch = batch;
+        cd->issued_at = cd->state_at = now;
+        rc = store_card_insert(w, cd, err);
+    }
+    return rc;
+}
+
+static enum kt_rc find(struct store_conn *c, const char *number, struct arena *a, struct card *out,
+                       struct kt_err *err)
+{
+    if (!ean13_valid(number)) {
+        return kt_err_set(err, KT_EINVAL, "card_invalid", "card",
+                          "a card number is 13 digits with a valid EAN-13 check digit");
+    }
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_card_get(c, number, a, out, &e2);
+    if (rc == KT_ENOTFOUND) {
+        return kt_err_set(err, KT_EINVAL, "card_unknown", "card",
+                          "the programme never issued this card");
+    }
+    return rc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+}
+
+enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const char *number,
+                     int64_t ck, int64_t now, struct arena *a, struct card *out, struct kt_err *err)
+{
+    enum kt_rc rc = find(w, number, a, out, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (strcmp(out->state, "issued") != 0) {
+        return kt_err_set(err, KT_ECONFLICT, "card_not_bindable", "card",
+                          "the card is %s; only a new card from a batch can be bound", out->state);
+    }
+    if ((rc = limit_check(w, r, ck, a, err)) != KT_OK) {
+        return rc;
+    }
+    out->ck = ck;
+    out->state = "active";
+    out->bound_at = out->state_at = now;
+    rc = store_card_update(w, out, err);
+    return rc == KT_OK ? attach(w, out, now, err) : rc;
+}
+
+enum kt_rc card_set_state(struct store_conn *w, const char *number, const char *state,
+                          const char *reason, int64_t now, struct arena *a, struct card *out,
+                          struct kt_err *err)
+{
+    enum kt_rc rc = find(w, number, a, out, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    bool ok = strcmp(state, "blocked") == 0
+                  ? strcmp(out->state, "active") == 0
+                  : strcmp(out->state, "active") == 0 || strcmp(out->state, "blocked") == 0;
+    if (!ok) {
+        return kt_err_set(err, KT_ECONFLICT, "card_state", "card", "the card is %s", out->state);
+    }
+    out->state = state;
+    out->state_at = now;
+    out->reason = reason;
+    return store_card_update(w, out, err);
+}
+
+enum kt_rc card_replace(struct store_conn *w, const struct loyalty_rules *r, const char *number,
+                        const char *with, const char *reason, int64_t now, struct arena *a,
+                        struct card *old, struct card *now_card, struct kt_err *err)
+{
+    enum kt_rc rc = card_set_state(w, number, "replaced", reason, now, a, old, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    /* The old card no longer counts towards the limit: it is replaced. */
+    if (with != NULL) {
+        rc = card_bind(w, r, with, old->ck, now, a, now_card, err);
+        if (rc != KT_OK && strcmp(err->field, "card") == 0) {
+            kt_strlcpy(err->field, "with", sizeof(err->field));
+        }
+    } else {
+        rc = card_issue_virtual(w, r, old->ck, now, a, now_card, err);
+    }
+    if (rc == KT_OK) {
+        old->replaced_by = arena_strdup(a, now_card->number);
+        rc = store_card_update(w, old, err);
+    }
+    return rc;
+}
+
+enum kt_rc card_check(struct store_conn *c, const char *number, struct arena *a, struct kt_err *err)
+{
+    struct card cd;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_card_get(c, number, a, &cd, &e2);
+    if (rc == KT_ENOTFOUND) {
+        return KT_OK; /* not one of ours: the identifier decides */
+    }
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
+    }
+    if (strcmp(cd.state, "active") == 0) {
+        return KT_OK;
+    }
+    if (strcmp(cd.state, "blocked") == 0) {
+        return kt_err_set(err, KT_EINVAL, "card_blocked", "customer.card",
+                          "the card is blocked; ask for the phone instead");
+    }
+    return kt_err_set(err, KT_EINVAL, "card_inactive", "customer.card",
+                      "the card is %s and no longer in use", cd.state);
+}
+
+json_t *card_json(struct arena *a, const struct card *cd, const char *customer_id)
+{
+    char t1[32], t2[32];
+    (void)a;
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", cd->number, "kind", cd->kind, "state",
+                  cd->state, "issued_at", time_format_rfc3339(cd->issued_at, t1, sizeof(t1)),
+                  "state_at", time_format_rfc3339(cd->state_at, t2, sizeof(t2)));
+    json_object_set_new(o, "customer_id", customer_id ? json_string(customer_id) : json_null());
+    const char *names[] = {"batch", "replaced_by", "reason"};
+    const char *vals[] = {cd->batch, cd->replaced_by, cd->reason};
+    for (size_t i = 0; i < 3; i++) {
+        if (vals[i] != NULL) {
+            json_object_set_new(o, names[i], json_string(vals[i]));
+        }
+    }
+    return o;
+}
+
+/* ---- one-time codes -------------------------------------------------------------------------- */
+
+void otp_phone_tag(const struct key_secret *k, const char *phone, unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, k->k, sizeof(k->k), 32);
+    crypto_generichash_update(&st, (const unsigned char *)"otp-phone:", 10);
+    crypto_generichash_update(&st, (const unsigned char *)phone, strlen(phone));
+    crypto_generichash_final(&st, out, 32);
+}
+
+static void code_hash(const struct key_secret *k, const char *id, const char *code,
+                      unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, k->k, sizeof(k->k), 32);
+    crypto_generichash_update(&st, (const unsigned char *)id, strlen(id));
+    crypto_generichash_update(&st, (const unsigned char *)":", 1);
+    crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
+    crypto_generichash_final(&st, out, 32);
+}
+
+/* `text` with {{code}} and {{card}} replaced. */
+static const char *fill(struct arena *a, const char *text, const char *code, const char *card)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    for (const char *p = text; *p;) {
+        if (strncmp(p, "{{code}}", 8) == 0) {
+            buf_puts(&b, code);
+            p += 8;
+        } else if (strncmp(p, "{{card}}", 8) == 0) {
+            buf_puts(&b, card ? card : "");
+            p += 8;
+        } else {
+            buf_putc(&b, *p++);
+        }
+    }
+    const char *out = arena_strndup(a, b.p ? b.p : "", b.len);
+    buf_release(&b);
+    return out;
+}
+
+enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const struct loyalty_rules *r,
+                    int64_t ck, const char *phone, const char *card, const char *text,
+                    const char *key_id, int64_t now, struct arena *a, char otp_id[ID_MAX],
+                    int *retry_after, struct kt_err *err)
+{
+    struct otp_code o;
+    memset(&o, 0, sizeof(o));
+    otp_phone_tag(k, phone, o.phone_tag);
+    int64_t n_phone = 0, n_key = 0;
+    enum kt_rc rc = store_otp_count(w, o.phone_tag, NULL, now - 3600 * 1000, &n_phone, err);
+    if (rc == KT_OK && key_id != NULL) {
+        rc = store_otp_count(w, NULL, key_id, now - 60 * 1000, &n_key, err);
+    }
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (n_phone >= r->otp_per_phone_hour || n_key >= r->otp_per_key_minute) {
+        bool phone_hit = n_phone >= r->otp_per_phone_hour;
+        *retry_after = phone_hit ? 3600 : 60;
+        return kt_err_set(err, KT_ELIMIT, "otp_rate_limited", phone_hit ? "phone" : NULL,
+                          phone_hit ? "at most %lld codes per phone per hour"
+                                    : "at most %lld codes per key per minute",
+                          (long long)(phone_hit ? r->otp_per_phone_hour : r->otp_per_key_minute));
+    }
+    char code[8];
+    snprintf(code, sizeof(code), "%06u", (unsigned)randombytes_uniform(1000000));
+    id_new(o.id, sizeof(o.id), "o_");
+    code_hash(k, o.id, code, o.code_hash);
+    o.ck = ck;
+    o.created_at = now;
+    o.expires_at = now + OTP_TTL_MS;
+    o.key_id = key_id;
+    rc = store_otp_insert(w, &o, err);
+    struct sms_msg m = {0, phone, fill(a, text, code, card), "otp", now, now, 0};
+    if (rc == KT_OK) {
+        rc = store_sms_enqueue(w, &m, err);
+    }
+    sodium_memzero(code, sizeof(code));
+    kt_strlcpy(otp_id, o.id, ID_MAX);
+    return rc;
+}
+
+enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const char *phone,
+                      const char *code, int64_t now, struct arena *a, struct otp_code *out,
+                      bool *count, struct kt_err *err)
+{
+    unsigned char tag[32], h[32];
+    *count = false;
+    otp_phone_tag(k, phone, tag);
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_otp_latest(w, tag, a, out, &e2);
+    if (rc == KT_ENOTFOUND) {
+        return kt_err_set(err, KT_EINVAL, "no_code", "phone", "no code was sent to this phone");
+    }
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
+    }
+    if (out->verified_at != 0) {
+        return kt_err_set(err, KT_EINVAL, "code_used", "code",
+                          "the last code was used already; ask for a new one");
+    }
+    if (out->attempts >= OTP_ATTEMPTS) {
+        return kt_err_set(err, KT_ELIMIT, "code_attempts_exceeded", "code",
+                          "the code was guessed wrong %d times; ask for a new one", OTP_ATTEMPTS);
+    }
+    if (now >= out->expires_at) {
+        return kt_err_set(err, KT_EINVAL, "code_expired", "code",
+                          "the code lived 5 minutes; ask for a new one");
+    }
+    code_hash(k, out->id, code, h);
+    if (sodium_memcmp(h, out->code_hash, 32) != 0) {
+        out->attempts++;
+        *count = true;
+        rc = store_otp_update(w, out, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        return kt_err_set(err, KT_EINVAL, "code_wrong", "code", "wrong code; %lld tries left",
+                          (long long)(OTP_ATTEMPTS - out->attempts));
+    }
+    out->verified_at = now;
+    return store_otp_update(w, out, err);
+}

@@ -1,0 +1,74 @@
+/*
+ * cards.h - loyalty cards and their states, and the one-time codes that prove a phone
+ * (docs/loyalty.md). Functions taking `w` run inside the caller's write transaction.
+ *
+ * States: a physical card is `issued` in a batch and becomes `active` when bound to a customer;
+ * a virtual card is born `active`. An active card may be `blocked` (lost: receipts by it are
+ * refused), `replaced` by another (the balance belongs to the customer, so it stays) or
+ * `unbound`. A bound card is also the customer's "card" identifier; numbers are never reused.
+ */
+#ifndef KT_LOYALTY_CARDS_H
+#define KT_LOYALTY_CARDS_H
+
+#include "auth/keys.h"
+#include "loyalty/loyalty.h"
+#include "store/store.h"
+
+#define CARD_BATCH_MAX 10000
+#define OTP_TTL_MS     (5 * 60 * 1000)
+#define OTP_ATTEMPTS   5
+
+/* Issues a virtual card to `ck`, active at once. Refuses (KT_ECONFLICT "card_limit") when the
+ * customer has the programme's maximum of active cards already. */
+enum kt_rc card_issue_virtual(struct store_conn *w, const struct loyalty_rules *r, int64_t ck,
+                              int64_t now, struct arena *a, struct card *out, struct kt_err *err);
+
+/* Prints `count` physical cards of a batch (state issued, bound later). `first` gets the first
+ * number; numbers follow each other in the programme's range. */
+enum kt_rc card_issue_batch(struct store_conn *w, const struct loyalty_rules *r, const char *batch,
+                            int64_t count, int64_t now, struct arena *a, struct card **out,
+                            struct kt_err *err);
+
+/* Binds an issued physical card to `ck` (card_unknown, card_not_bindable, card_limit). */
+enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const char *number,
+                     int64_t ck, int64_t now, struct arena *a, struct card *out,
+                     struct kt_err *err);
+
+/* block / unbind an active card (block also a blocked one's reason); replace an active or
+ * blocked card with an issued physical card (`with`) or a new virtual one (`with` NULL). */
+enum kt_rc card_set_state(struct store_conn *w, const char *number, const char *state,
+                          const char *reason, int64_t now, struct arena *a, struct card *out,
+                          struct kt_err *err);
+enum kt_rc card_replace(struct store_conn *w, const struct loyalty_rules *r, const char *number,
+                        const char *with, const char *reason, int64_t now, struct arena *a,
+                        struct card *old, struct card *now_card, struct kt_err *err);
+
+/* Whether a receipt may name this card: KT_OK for an active card or a card identifier the
+ * programme did not issue (imported); card_blocked, card_inactive, card_unknown otherwise. */
+enum kt_rc card_check(struct store_conn *c, const char *number, struct arena *a,
+                      struct kt_err *err);
+
+/* The card as the API shows it (new reference). */
+json_t *card_json(struct arena *a, const struct card *cd, const char *customer_id);
+
+/* ---- one-time codes ---------------------------------------------------------------------- */
+
+/* Makes a code for `phone` (standard form) of customer `ck`, under the programme's send limits
+ * (KT_ELIMIT "otp_rate_limited" with `retry_after` seconds), and queues the SMS with `text` where
+ * {{code}} and {{card}} are replaced. `otp_id` gets the code's id. */
+enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const struct loyalty_rules *r,
+                    int64_t ck, const char *phone, const char *card, const char *text,
+                    const char *key_id, int64_t now, struct arena *a, char otp_id[ID_MAX],
+                    int *retry_after, struct kt_err *err);
+
+/* Checks a code for `phone`: no_code, code_expired, code_used, code_attempts_exceeded (after
+ * OTP_ATTEMPTS wrong tries), code_wrong (counted: the caller commits even on this error, see
+ * `*count`). On success `out` is the verified code. */
+enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const char *phone,
+                      const char *code, int64_t now, struct arena *a, struct otp_code *out,
+                      bool *count, struct kt_err *err);
+
+/* Keyed hash of a phone, the handle of its codes. */
+void otp_phone_tag(const struct key_secret *k, const char *phone, unsigned char out[32]);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * cards.c - the SQLite side of cards, one-time codes and the SMS outbox. Tables in
+ * 0006_cards.sql. Statements are cached per connection in the slots from SQ_CARDS_BASE on.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+enum {
+    C_INSERT = SQ_CARDS_BASE,
+    C_GET,
+    C_LIST,
+    C_UPDATE,
+    O_INSERT,
+    O_LATEST,
+    O_UPDATE,
+    O_COUNT_PHONE,
+    O_COUNT_KEY,
+    S_ENQUEUE,
+    S_DUE,
+    S_DONE,
+    C_END
+};
+_Static_assert(C_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+
+#define CARD_COLS                                                                                  \
+    "number, ck, kind, state, batch, issued_at, bound_at, state_at, replaced_by, reason"
+
+static const char *const sql[C_END - SQ_CARDS_BASE] = {
+    [C_INSERT - SQ_CARDS_BASE] =
+        "INSERT INTO cards (" CARD_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [C_GET - SQ_CARDS_BASE] = "SELECT " CARD_COLS " FROM cards WHERE number = ?1",
+    [C_LIST - SQ_CARDS_BASE] = "SELECT " CARD_COLS " FROM cards WHERE ck = ?1 ORDER BY issued_at, "
+                               "number",
+    [C_UPDATE - SQ_CARDS_BASE] = "UPDATE cards SET ck = ?2, state = ?3, bound_at = ?4, "
+                                 "state_at = ?5, replaced_by = ?6, reason = ?7 WHERE number = ?1",
+    [O_INSERT - SQ_CARDS_BASE] = "INSERT INTO otp_codes (id, ck, phone_tag, code_hash, created_at, "
+                                 "expires_at, attempts, verified_at, key_id) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [O_LATEST - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
+                                 "verified_at, key_id FROM otp_codes WHERE phone_tag = ?1 "
+                                 "ORDER BY created_at DESC LIMIT 1",
+    [O_UPDATE - SQ_CARDS_BASE] =
+        "UPDATE otp_codes SET attempts = ?2, verified_at = ?3 WHERE id = ?1",
+    [O_COUNT_PHONE - SQ_CARDS_BASE] =
+        "SELECT count(*) FROM otp_codes WHERE phone_tag = ?1 AND created_at >= ?2",
+    [O_COUNT_KEY - SQ_CARDS_BASE] =
+        "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
+    [S_ENQUEUE - SQ_CARDS_BASE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
+                                  "next_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_DUE - SQ_CARDS_BASE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts "
+                              "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
+                              "ORDER BY next_at, id LIMIT ?2",
+    [S_DONE - SQ_CARDS_BASE] =
+        "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_at = ?4, last_error = ?5, "
+        "done_at = CASE WHEN ?2 = 'queued' THEN NULL ELSE ?6 END, "
+        "text = CASE WHEN ?2 = 'queued' THEN text ELSE NULL END WHERE id = ?1",
+};
+
+static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_CARDS_BASE], err);
+}
+
+static void card_row(sqlite3_stmt *st, struct arena *a, struct card *cd)
+{
+    memset(cd, 0, sizeof(*cd));
+    const unsigned char *num = sqlite3_column_text(st, 0);
+    kt_strlcpy(cd->number, num ? (const char *)num : "", sizeof(cd->number));
+    cd->ck = sqlite3_column_int64(st, 1);
+    cd->kind = sq_col_text(st, 2, a);
+    cd->state = sq_col_text(st, 3, a);
+    cd->batch = sq_col_text(st, 4, a);
+    cd->issued_at = sqlite3_column_int64(st, 5);
+    cd->bound_at = sqlite3_column_int64(st, 6);
+    cd->state_at = sqlite3_column_int64(st, 7);
+    cd->replaced_by = sq_col_text(st, 8, a);
+    cd->reason = sq_col_text(st, 9, a);
+}
+
+enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, C_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, cd->number);
+    sq_bind_i64_or_null(st, 2, cd->ck);
+    sq_bind_text(st, 3, cd->kind);
+    sq_bind_text(st, 4, cd->state);
+    sq_bind_text(st, 5, cd->batch);
+    sqlite3_bind_int64(st, 6, cd->issued_at);
+    sq_bind_i64_or_null(st, 7, cd->bound_at);
+    sqlite3_bind_int64(st, 8, cd->state_at);
+    sq_bind_text(st, 9, cd->replaced_by);
+    sq_bind_text(st, 10, cd->reason);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
+                       struct card *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, C_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, number);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        card_row(st, a, out);
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "card_not_found", NULL, "no such card");
+    } else {
+        r = sq_fail((struct sq_conn *)base, rc, "card get", err);
+    }
+    sq_done(st);
+    return r;
+}
+
+enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
+                        size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, C_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        card_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card list", err);
+}
+
+enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, C_UPDATE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, cd->number);
+    sq_bind_i64_or_null(st, 2, cd->ck);
+    sq_bind_text(st, 3, cd->state);
+    sq_bind_i64_or_null(st, 4, cd->bound_at);
+    sqlite3_bind_int64(st, 5, cd->state_at);
+    sq_bind_text(st, 6, cd->replaced_by);
+    sq_bind_text(st, 7, cd->reason);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, O_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, o->id);
+    sqlite3_bind_int64(st, 2, o->ck);
+    sqlite3_bind_blob(st, 3, o->phone_tag, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, o->code_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, o->created_at);
+    sqlite3_bind_int64(st, 6, o->expires_at);
+    sqlite3_bind_int64(st, 7, o->attempts);
+    sq_bind_i64_or_null(st, 8, o->verified_at);
+    sq_bind_text(st, 9, o->key_id);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
+                         struct otp_code *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, O_LATEST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_blob(st, 1, tag, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        const unsigned char *id = sqlite3_column_text(st, 0);
+        kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
+        out->ck = sqlite3_column_int64(st, 1);
+        memcpy(out->phone_tag, tag, 32);
+        if (sqlite3_column_bytes(st, 2) == 32) {
+            memcpy(out->code_hash, sqlite3_column_blob(st, 2), 32);
+        }
+        out->created_at = sqlite3_column_int64(st, 3);
+        out->expires_at = sqlite3_column_int64(st, 4);
+        out->attempts = sqlite3_column_int64(st, 5);
+        out->verified_at = sqlite3_column_int64(st, 6);
+        out->key_id = sq_col_text(st, 7, a);
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no code was sent to this phone");
+    } else {
+        r = sq_fail((struct sq_conn *)base, rc, "otp latest", err);
+    }
+    sq_done(st);
+    return r;
+}
+
+enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, O_UPDATE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, o->id);
+    sqlite3_bind_int64(st, 2, o->attempts);
+    sq_bind_i64_or_null(st, 3, o->verified_at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const char *key_id,
+                        int64_t since, int64_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, tag != NULL ? O_COUNT_PHONE : O_COUNT_KEY, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    if (tag != NULL) {
+        sqlite3_bind_blob(st, 1, tag, 32, SQLITE_STATIC);
+    } else {
+        sq_bind_text(st, 1, key_id);
+    }
+    sqlite3_bind_int64(st, 2, since);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "otp count", err);
+}
+
+enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, S_ENQUEUE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, m->phone);
+    sq_bind_text(st, 2, m->text);
+    sq_bind_text(st, 3, m->purpose);
+    sqlite3_bind_int64(st, 4, m->created_at);
+    sqlite3_bind_int64(st, 5, m->next_at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
+                      struct sms_msg **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, S_DUE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, limit);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct sms_msg *m = arena_push(a, out, n, &cap, sizeof(**out));
+        *m = (struct sms_msg){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
+                              sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
+                              sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+                              sqlite3_column_int64(st, 6)};
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "sms due", err);
+}
+
+enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
+                       int64_t next_at, const char *error, int64_t at, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, S_DONE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    sq_bind_text(st, 2, state);
+    sqlite3_bind_int64(st, 3, attempts);
+    sqlite3_bind_int64(st, 4, next_at);
+    sq_bind_text(st, 5, error);
+    sqlite3_bind_int64(st, 6, at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}

@@ -1,0 +1,264 @@
+"""Cards and enrolment at the cash desk (issue 5, part 2): a phone is enough, the code goes out
+through the outbox to an SMS gateway (here a local HTTP sink, never the internet), the code
+proves the phone; card states, batches, one card per person, send limits, and a gateway that is
+down never holding up the cash desk."""
+import http.server
+import json
+import re
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from conftest import Server, phone, src
+
+
+class Sink:
+    """A local SMS gateway: records what it is sent; `fail` makes it answer 503."""
+
+    def __init__(self):
+        self.got, self.fail = [], False
+        sink = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                sink.got.append((json.loads(body), self.headers.get("Authorization")))
+                self.send_response(503 if sink.fail else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/sms"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait(self, n, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(self.got) < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.got) >= n, f"the gateway got {len(self.got)} of {n} messages"
+        return self.got[n - 1][0]
+
+    def code(self, n):
+        return re.search(r"\b(\d{6})\b", self.wait(n)["text"]).group(1)
+
+
+@pytest.fixture(scope="module")
+def gw():
+    s = Sink()
+    yield s
+    s.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory, gw):
+    s = Server(tmp_path_factory.mktemp("cards"),
+               ["--sms-url", gw.url, "--sms-backoff", "50", "--sms-attempts", "3",
+                "--sms-text", "Код {{code}}, карта {{card}}"],
+               env={"KARTOTEKA_SMS_AUTH": "Bearer test-gateway"})
+    yield s
+    s.stop()
+
+
+def test_enrol_with_a_phone_then_verify_the_code(srv, gw):
+    p = phone()
+    n = len(gw.got) + 1
+    r = srv.post("/v1/pos/enroll", {"phone": p, "store": "S-1"})
+    assert r.status_code == 201, r.text
+    e = r.json()
+    assert e["created"] and e["card_issued"] and not e["phone_verified"]
+    card = e["card"]
+    assert card["kind"] == "virtual" and card["state"] == "active"
+    assert card["number"].startswith("2000") and len(card["number"]) == 13
+    assert e["sms"]["queued"] and e["sms"]["otp_id"].startswith("o_")
+    msg = gw.wait(n)
+    assert msg["to"] == p and card["number"] in msg["text"]
+    assert gw.got[n - 1][1] == "Bearer test-gateway"
+    code = gw.code(n)
+    # The customer is pending consent, found by the card at the cash desk.
+    cid = e["customer_id"]
+    assert srv.get(f"/v1/customers/{cid}/consents").json()["consent_pending"] is True
+    wrong = "000000" if code != "000000" else "111111"
+    r = srv.post("/v1/pos/verify", {"phone": p, "code": wrong})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "code_wrong"
+    r = srv.post("/v1/pos/verify", {"phone": p, "code": code})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"phone_verified": True, "customer_id": cid, "otp_id": e["sms"]["otp_id"]}
+    assert "phone" in srv.get(f"/v1/customers/{cid}").json()["verified"]
+    r = srv.post("/v1/pos/verify", {"phone": p, "code": code})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "code_used"
+    # Enrolling again finds the customer and the card; no second card, no code (verified).
+    r = srv.post("/v1/pos/enroll", {"phone": p})
+    assert r.status_code == 200
+    assert (r.json()["customer_id"], r.json()["card"]["number"]) == (cid, card["number"])
+    assert not r.json()["card_issued"] and r.json()["sms"] == {"queued": False,
+                                                               "refused": "phone_verified"}
+    # A receipt by the card finds the customer.
+    r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "C-1",
+                                   "customer": {"card": card["number"]},
+                                   "lines": [{"sku": "A", "quantity": 1, "price": 1000,
+                                              "amount": 1000}]})
+    assert r.status_code == 201 and r.json()["customer_id"] == cid
+    # Nothing of the code is kept in clear: the outbox text is blanked once sent.
+    con = sqlite3.connect(srv.db)
+    try:
+        assert con.execute("SELECT count(*) FROM sms_outbox WHERE state = 'sent' AND text IS NULL"
+                           ).fetchone()[0] >= 1
+        assert con.execute("SELECT count(*) FROM otp_codes WHERE code_hash = ?",
+                           (code.encode(),)).fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+def test_codes_expire_are_limited_and_cannot_be_guessed(srv, gw):
+    p = phone()
+    n0 = len(gw.got)
+    assert srv.post("/v1/pos/enroll", {"phone": p}).status_code == 201
+    gw.wait(n0 + 1)
+    for i in range(4):
+        r = srv.post("/v1/pos/verify", {"phone": p, "code": f"99999{i}"})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "code_wrong"
+    r = srv.post("/v1/pos/verify", {"phone": p, "code": "999994"})
+    assert r.json()["error"]["code"] == "code_wrong"
+    right = gw.code(n0 + 1)
+    r = srv.post("/v1/pos/verify", {"phone": p, "code": right})  # too late: 5 wrong guesses
+    assert r.status_code == 429 and r.json()["error"]["code"] == "code_attempts_exceeded"
+    # Three codes per phone per hour (the enrolment's and two more), then 429.
+    assert srv.post("/v1/pos/otp", {"phone": p}).status_code == 202
+    assert srv.post("/v1/pos/otp", {"phone": p}).status_code == 202
+    r = srv.post("/v1/pos/otp", {"phone": p})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "otp_rate_limited"
+    assert r.headers.get("Retry-After") == "3600"
+    r = srv.post("/v1/pos/enroll", {"phone": p})  # enrolment still answers, without a code
+    assert r.status_code == 200 and r.json()["sms"]["refused"] == "otp_rate_limited"
+    # Per key per minute: a key that sends for many phones is stopped.
+    assert srv.put("/v1/loyalty/program", {"otp": {"per_key_minute": 2}}).status_code == 200
+    pos = srv.new_key("pos")
+    codes = [srv.post("/v1/pos/enroll", {"phone": phone()}, key=pos).json()["sms"]
+             for _ in range(3)]
+    assert [c["queued"] for c in codes] == [True, True, False]
+    assert codes[2]["refused"] == "otp_rate_limited" and codes[2]["retry_after"] == 60
+    assert srv.put("/v1/loyalty/program", {}).status_code == 200
+    # An expired code.
+    con = sqlite3.connect(srv.db)
+    q = phone()
+    n1 = len(gw.got)
+    assert srv.post("/v1/pos/enroll", {"phone": q}).status_code == 201
+    code = gw.code(n1 + 1)
+    con.execute("UPDATE otp_codes SET expires_at = created_at - 1 WHERE created_at = "
+                "(SELECT max(created_at) FROM otp_codes)")
+    con.commit()
+    con.close()
+    r = srv.post("/v1/pos/verify", {"phone": q, "code": code})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "code_expired"
+    r = srv.post("/v1/pos/verify", {"phone": phone(), "code": "123456"})
+    assert r.json()["error"]["code"] == "no_code"
+    r = srv.post("/v1/pos/otp", {"phone": phone()})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "customer_not_found"
+
+
+def test_batches_binding_one_card_per_person_and_states(srv):
+    r = srv.post("/v1/cards/batches", {"batch": "2026-11-A", "count": 3})
+    assert r.status_code == 201, r.text
+    nums = r.json()["numbers"]
+    assert len(set(nums)) == 3 and all(len(n) == 13 for n in nums)
+    assert srv.get(f"/v1/cards/{nums[0]}").json()["state"] == "issued"
+    p = phone()
+    r = srv.post("/v1/pos/enroll", {"phone": p, "card": nums[0], "send_code": False})
+    assert r.status_code == 201, r.text
+    cid = r.json()["customer_id"]
+    assert r.json()["card"] == srv.get(f"/v1/cards/{nums[0]}").json()
+    assert r.json()["card"]["kind"] == "physical" and r.json()["card"]["state"] == "active"
+    # A second card for the same phone: refused, naming the customer who has one.
+    r = srv.post("/v1/pos/enroll", {"phone": p, "card": nums[1]})
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "card_limit"
+    assert r.json()["customer_id"] == cid and r.json()["cards"] == [nums[0]]
+    assert srv.get(f"/v1/cards/{nums[1]}").json()["state"] == "issued"  # nothing written
+    # The same card for another phone: it is in use.
+    r = srv.post("/v1/pos/enroll", {"phone": phone(), "card": nums[0]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "card_not_bindable"
+    for body, code in [({"phone": phone(), "card": "2000000000000"}, "card_invalid"),
+                       ({"phone": phone(), "card": "4600000000008"}, "card_unknown"),
+                       ({"phone": "12"}, "invalid_phone"), ({}, "missing_field"),
+                       ({"phone": phone(), "pets": 2}, "unknown_field")]:
+        r = srv.post("/v1/pos/enroll", body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, (body, r.text)
+    # Lost: blocked; the receipt by it is refused, by the phone it goes through.
+    line = [{"sku": "A", "quantity": 1, "price": 1000, "amount": 1000}]
+    r = srv.post(f"/v1/cards/{nums[0]}/block", {"reason": "утеряна"})
+    assert r.status_code == 200 and r.json()["state"] == "blocked"
+    r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "B-1",
+                                   "customer": {"card": nums[0]}, "lines": line})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "card_blocked"
+    r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "B-1",
+                                   "customer": {"card": "4600000000008"}, "lines": line})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "card_unknown"
+    # Replaced by the next card of the batch; the balance is the customer's and stays.
+    srv.post(f"/v1/customers/{cid}/points/adjustments", {"points": 70, "reason": "тест"})
+    r = srv.post(f"/v1/cards/{nums[0]}/replace", {"reason": "утеряна", "with": nums[1]})
+    assert r.status_code == 200, r.text
+    assert r.json()["replaced"]["state"] == "replaced"
+    assert r.json()["replaced"]["replaced_by"] == nums[1]
+    assert r.json()["card"]["state"] == "active" and r.json()["card"]["customer_id"] == cid
+    r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "B-2",
+                                   "customer": {"card": nums[1]}, "lines": line})
+    assert r.status_code == 201 and r.json()["customer_id"] == cid
+    assert r.json()["points"]["available"] == 70
+    r = srv.post(f"/v1/cards/{nums[0]}/block", {"reason": "x"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "card_state"
+    # Replaced with a new virtual card, then unbound (admin only).
+    r = srv.post(f"/v1/cards/{nums[1]}/replace", {"reason": "повреждена"})
+    assert r.status_code == 200 and r.json()["card"]["kind"] == "virtual"
+    virt = r.json()["card"]["number"]
+    pos = srv.new_key("pos")
+    assert srv.post(f"/v1/cards/{virt}/unbind", {"reason": "x"}, key=pos).status_code == 403
+    r = srv.post(f"/v1/cards/{virt}/unbind", {"reason": "просьба клиента"})
+    assert r.status_code == 200 and r.json()["state"] == "unbound"
+    states = [c["state"] for c in srv.get(f"/v1/customers/{cid}/cards").json()["items"]]
+    assert states == ["replaced", "replaced", "unbound"]
+    r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "B-3",
+                                   "customer": {"card": virt}, "lines": line})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "card_inactive"
+    assert srv.post("/v1/cards/batches", {"batch": "x", "count": 0}).status_code == 422
+    assert srv.post("/v1/cards/batches", {"batch": "x", "count": 1}, key=pos).status_code == 403
+
+
+def test_a_gateway_that_is_down_never_blocks_the_cash_desk(srv, gw):
+    gw.fail = True
+    try:
+        n0 = len(gw.got)
+        t0 = time.monotonic()
+        r = srv.post("/v1/pos/enroll", {"phone": phone()})
+        assert r.status_code == 201 and r.json()["sms"]["queued"]
+        assert time.monotonic() - t0 < 1.0
+        gw.wait(n0 + 3)  # three attempts with backoff, then dead
+        con = sqlite3.connect(srv.db)
+        deadline = time.monotonic() + 10
+        row = None
+        while time.monotonic() < deadline:
+            row = con.execute("SELECT state, attempts, last_error, text FROM sms_outbox "
+                              "ORDER BY id DESC LIMIT 1").fetchone()
+            if row[0] == "dead":
+                break
+            time.sleep(0.05)
+        con.close()
+        assert row == ("dead", 3, "gateway_5xx", None)
+    finally:
+        gw.fail = False
+
+
+def test_codes_wait_in_the_outbox_without_a_gateway(start_server):
+    s = start_server()
+    r = s.post("/v1/pos/enroll", {"phone": phone()})
+    assert r.status_code == 201 and r.json()["sms"]["queued"]
+    assert "no SMS gateway" in s.stderr()
+    con = sqlite3.connect(s.db)
+    assert con.execute("SELECT state FROM sms_outbox").fetchall() == [("queued",)]
+    con.close()
+    assert s.put("/v1/system/clock", {"now": "2011-01-01T00:00:00Z"}).json()["error"]["code"] \
+        == "clock_fixed"
