@@ -193,3 +193,18 @@ void api_points_adjust(struct http_req *r)
 fail:
     http_reply_error(r, &err);
 }
+
+/* POST /v1/loyalty/expire: the expiry job now (it also runs every minute in the background). */
+void api_loyalty_expire(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms(), customers, points;
+    if (loyalty_expire_due(r->app->store, now, &customers, &points, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:I, s:I, s:s}", "customers", (json_int_t)customers, "points",
+                              (json_int_t)points, "until", api_time(r->arena, now)));
+}

@@ -19,6 +19,7 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
+#include "loyalty/ledger.h"
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME]\n"
@@ -26,7 +27,8 @@ static const char run_due_help[] =
     "Runs the privacy work that is due now, once: erasures scheduled after a withdrawal of\n"
     "the pd_processing consent, and depersonalisation of customers inactive for longer than the\n"
     "retention period (GET/PUT /v1/privacy/settings). Each erasure writes an act of\n"
-    "destruction. Prints how many customers were erased.\n"
+    "destruction. Then the loyalty points past their expiry are written off.\n"
+    "Prints how many customers were erased and how many points expired.\n"
     "\n"
     "  --now TIME   act as if it were TIME (RFC 3339), e.g. to check a schedule\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
@@ -77,6 +79,10 @@ int cli_run_due(int argc, char **argv)
     kt_err_reset(&err);
     int erased = 0;
     enum kt_rc rc = privacy_run_due(s, &k, now, "Kartoteka " KT_VERSION, &erased, &err);
+    int64_t exp_customers = 0, exp_points = 0;
+    if (rc == KT_OK) {
+        rc = loyalty_expire_due(s, now, &exp_customers, &exp_points, &err);
+    }
     if (rc == KT_OK) {
         rc = audit_flush(s, &err);
     }
@@ -87,7 +93,8 @@ int cli_run_due(int argc, char **argv)
                 err.detail[0] ? " - " : "", err.detail, erased);
         return 1;
     }
-    printf("run-due: erased %d customer%s\n", erased, erased == 1 ? "" : "s");
+    printf("run-due: erased %d customer%s; %lld points expired for %lld customers\n", erased,
+           erased == 1 ? "" : "s", (long long)exp_points, (long long)exp_customers);
     return 0;
 }
 

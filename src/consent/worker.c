@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "consent/consent.h"
+#include "loyalty/ledger.h"
 
 #define TICK_MS      1000 /* how often the worker looks at the audit queue */
 #define DUE_MS       60000
@@ -62,6 +63,11 @@ static void *run(void *arg)
             kt_err_reset(&err);
             if (privacy_run_due(w->s, &w->k, clock_now_ms(), w->system, &erased, &err) != KT_OK) {
                 log_warn("run_due", "code=%s erased=%d", err.code, erased);
+            }
+            int64_t customers = 0, points = 0;
+            kt_err_reset(&err);
+            if (loyalty_expire_due(w->s, clock_now_ms(), &customers, &points, &err) != KT_OK) {
+                log_warn("points_expiry", "code=%s", err.code);
             }
         }
         pthread_mutex_lock(&w->mu);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/num.h"
 #include "loyalty/ledger.h"
 
 struct lot {
@@ -48,7 +49,9 @@ void loyalty_balance(const struct ledger_entry *e, size_t n, int64_t now,
         /* Lots are in the order they were credited; with one hold period that is also the order
          * they become spendable and expire. */
         for (size_t k = 0; k < n_lots && need > 0; k++) {
-            if (live(&lots[k], e[i].at) || (strcmp(e[i].kind, "expire") == 0 && lots[k].left > 0)) {
+            bool expired = lots[k].expires_at != 0 && lots[k].expires_at <= e[i].at;
+            if (strcmp(e[i].kind, "expire") == 0 ? lots[k].left > 0 && expired
+                                                 : live(&lots[k], e[i].at)) {
                 int64_t take = lots[k].left < need ? lots[k].left : need;
                 lots[k].left -= take;
                 need -= take;
@@ -69,6 +72,8 @@ void loyalty_balance(const struct ledger_entry *e, size_t n, int64_t now,
             }
         } else if (lots[k].left > 0 && lots[k].available_at > now) {
             out->pending += lots[k].left;
+        } else if (lots[k].left > 0) {
+            out->expired_unwritten += lots[k].left;
         }
     }
     /* Debt is paid from what is spendable first, then from what is in the hold: what is shown
@@ -135,5 +140,71 @@ enum kt_rc loyalty_adjust(struct store_conn *w, int64_t ck, int64_t points, cons
     if (rc == KT_OK) {
         loyalty_balance(e, n, now, after);
     }
+    return rc;
+}
+
+#define EXPIRY_BATCH 500
+
+enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, int64_t *points,
+                              struct kt_err *err)
+{
+    *customers = *points = 0;
+    struct arena a;
+    arena_init(&a, 0);
+    struct store_conn *c;
+    const char *v = NULL;
+    int64_t since = 0, after = 0;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_read_begin(s, &c, err);
+    if (rc == KT_OK) {
+        rc = store_meta_get(c, "expiry_done_until", &a, &v, &e2);
+        store_read_end(c);
+        if (rc == KT_ENOTFOUND ||
+            (rc == KT_OK && !num_parse_cstr(v, INT64_MIN, INT64_MAX, &since))) {
+            since = INT64_MIN;
+            rc = KT_OK;
+        } else if (rc != KT_OK) {
+            kt_err_copy(err, &e2);
+        }
+    }
+    for (bool more = true; rc == KT_OK && more;) {
+        int64_t *cks;
+        size_t n;
+        arena_release(&a);
+        if ((rc = store_read_begin(s, &c, err)) != KT_OK) {
+            break;
+        }
+        rc = store_ledger_expiring(c, since, now, after, EXPIRY_BATCH, &a, &cks, &n, err);
+        store_read_end(c);
+        more = rc == KT_OK && n == EXPIRY_BATCH;
+        for (size_t i = 0; rc == KT_OK && i < n; i++) {
+            after = cks[i];
+            struct ledger_entry *e;
+            size_t ne;
+            struct points_balance b;
+            if ((rc = store_write_begin(s, &c, err)) != KT_OK) {
+                break;
+            }
+            rc = store_ledger_list(c, cks[i], &a, &e, &ne, err);
+            if (rc == KT_OK) {
+                loyalty_balance(e, ne, now, &b);
+                if (b.expired_unwritten > 0) {
+                    struct ledger_entry x = {0,   cks[i], "expire", -b.expired_unwritten,
+                                             now, now,    0,        NULL,
+                                             0,   NULL,   NULL,     NULL};
+                    rc = store_ledger_add(c, &x, err);
+                    *customers += rc == KT_OK;
+                    *points += rc == KT_OK ? b.expired_unwritten : 0;
+                }
+            }
+            rc = store_write_end(c, rc, err);
+        }
+    }
+    if (rc == KT_OK && (rc = store_write_begin(s, &c, err)) == KT_OK) {
+        rc = store_meta_put(c, "expiry_done_until", arena_printf(&a, "%lld", (long long)now), err);
+        rc = store_write_end(c, rc, err);
+    }
+    arena_release(&a);
     return rc;
 }

@@ -14,6 +14,7 @@ struct points_balance {
     int64_t debt;               /* taken back after it was spent, beyond all credits */
     int64_t next_expiry_at;     /* ms, 0 = nothing expires */
     int64_t next_expiry_points; /* what expires then */
+    int64_t expired_unwritten;  /* past its expiry, not yet taken by an `expire` entry */
 };
 
 /* The balance at `now` of a customer's entries (oldest first). A lot past its expiry counts as
@@ -31,5 +32,11 @@ enum kt_rc loyalty_adjust(struct store_conn *w, int64_t ck, int64_t points, cons
                           const struct loyalty_rules *r, const char *key_id, const char *request_id,
                           int64_t now, struct arena *a, struct points_balance *after,
                           struct kt_err *err);
+
+/* The expiry job: writes an `expire` entry for every customer with points past their expiry
+ * since the last run (meta "expiry_done_until"), one short write transaction per customer.
+ * Run by the privacy worker every minute, `kartoteka run-due` and POST /v1/loyalty/expire. */
+enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, int64_t *points,
+                              struct kt_err *err);
 
 #endif

@@ -640,3 +640,10 @@ enum kt_rc store_sms_done(struct store_conn *c, int64_t id, const char *state, i
 {
     TIMED(c->ops->sms_done(c, id, state, attempts, next_at, error, at, err));
 }
+
+enum kt_rc store_ledger_expiring(struct store_conn *c, int64_t since, int64_t until,
+                                 int64_t after_ck, int limit, struct arena *a, int64_t **cks,
+                                 size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->ledger_expiring(c, since, until, after_ck, limit, a, cks, n, err));
+}

@@ -280,6 +280,10 @@ enum kt_rc store_ledger_add(struct store_conn *c, const struct ledger_entry *e, 
 enum kt_rc store_ledger_list(struct store_conn *c, int64_t ck, struct arena *a,
                              struct ledger_entry **out, size_t *n, struct kt_err *err);
 
+/* Customers with a credit expiring in (since, until], ck > after_ck, in ck order. */
+enum kt_rc store_ledger_expiring(struct store_conn *c, int64_t since, int64_t until,
+                                 int64_t after_ck, int limit, struct arena *a, int64_t **cks,
+                                 size_t *n, struct kt_err *err);
 /* Receipts: the purchase a store's receipt number made (id, request hash, reply), or
  * KT_ENOTFOUND; and a new purchase with its lines. */
 enum kt_rc store_purchase_find(struct store_conn *c, const char *store_id, const char *receipt,

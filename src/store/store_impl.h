@@ -184,6 +184,9 @@ struct store_ops {
                               struct arena *a, struct refund *out, struct kt_err *err);
     enum kt_rc (*refund_insert)(struct store_conn *c, const struct refund *rf,
                                 const struct refund_line *lines, size_t n, struct kt_err *err);
+    enum kt_rc (*ledger_expiring)(struct store_conn *c, int64_t since, int64_t until,
+                                  int64_t after_ck, int limit, struct arena *a, int64_t **cks,
+                                  size_t *n, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

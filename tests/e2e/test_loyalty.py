@@ -373,3 +373,32 @@ def test_purchase_history_and_the_loyalty_report(server):
     pos = server.new_key("pos")
     assert server.get("/v1/reports/loyalty", key=pos).status_code == 403
     assert server.get(f"/v1/customers/{cid}/purchases", key=pos).status_code == 200
+
+
+def test_points_expire_oldest_first_when_their_time_comes(start_server):
+    s = start_server(["--settable-clock"])
+    assert s.put("/v1/system/clock", {"now": "2026-01-10T12:00:00Z"}).status_code == 200
+    assert s.put("/v1/loyalty/program", {"expiry_months": 1, "hold_days": 0}).status_code == 200
+    assert s.put("/v1/privacy/settings", {"consent_policy": "pending"}).status_code == 200
+    cid = s.post("/v1/customers", {"source": src("pos"), "profile": {"phone": phone()}}
+                 ).json()["customer"]["id"]
+    s.post(f"/v1/customers/{cid}/points/adjustments", {"points": 100, "reason": "первая"})
+    s.put("/v1/system/clock", {"now": "2026-01-25T12:00:00Z"})
+    s.post(f"/v1/customers/{cid}/points/adjustments", {"points": 40, "reason": "вторая"})
+    s.post(f"/v1/customers/{cid}/points/adjustments", {"points": -30, "reason": "списание"})
+    # A month after the first: its 70 left expire, the second's 40 stay.
+    s.put("/v1/system/clock", {"now": "2026-02-11T00:00:00Z"})
+    b = s.get(f"/v1/customers/{cid}/points").json()
+    assert b["available"] == 40  # shown right before the job writes it
+    r = s.post("/v1/loyalty/expire")
+    assert r.status_code == 200 and (r.json()["customers"], r.json()["points"]) == (1, 70)
+    assert s.post("/v1/loyalty/expire").json()["points"] == 0  # once
+    hist = s.get(f"/v1/customers/{cid}/points/history").json()["items"]
+    assert [(h["kind"], h["points"]) for h in hist][-1] == ("expire", -70)
+    assert s.get(f"/v1/customers/{cid}/points").json()["available"] == 40
+    rep = s.get("/v1/reports/loyalty").json()
+    assert rep["points"]["expired"] == 70 and rep["outstanding_points"] == 40
+    s.put("/v1/system/clock", {"now": "2026-03-01T00:00:00Z"})
+    out = s.cli("run-due", "--now", "2026-03-01T00:00:00Z")
+    assert "40 points expired for 1 customers" in out.stdout
+    assert s.get(f"/v1/customers/{cid}/points").json()["available"] == 0

@@ -36,6 +36,7 @@ enum {
     L_REPORT_OUTSTANDING,
     L_REPORT_RECEIPTS,
     L_REPORT_REFUNDS,
+    L_EXPIRING,
     L_END
 };
 _Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
@@ -91,6 +92,9 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
         "FROM purchases WHERE at >= ?1 AND at < ?2",
     [L_REPORT_REFUNDS - SQ_LOYALTY_BASE] =
         "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE at >= ?1 AND at < ?2",
+    [L_EXPIRING - SQ_LOYALTY_BASE] =
+        "SELECT DISTINCT ck FROM points_ledger WHERE expires_at > ?1 AND expires_at <= ?2 "
+        "AND ck > ?3 ORDER BY ck LIMIT ?4",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -481,4 +485,27 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         out->refunded = r[1];
     }
     return k;
+}
+
+enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t until,
+                              int64_t after_ck, int limit, struct arena *a, int64_t **cks,
+                              size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, L_EXPIRING, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    sqlite3_bind_int64(st, 3, after_ck);
+    sqlite3_bind_int(st, 4, limit);
+    size_t cap = 0;
+    *cks = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "ledger expiring", err);
 }

@@ -124,6 +124,9 @@ enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
                             const struct refund_line *lines, size_t n, struct kt_err *err);
 enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
                              struct loyalty_report *out, struct kt_err *err);
+enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t until,
+                              int64_t after_ck, int limit, struct arena *a, int64_t **cks,
+                              size_t *n, struct kt_err *err);
 /* cards.c */
 enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct kt_err *err);
 enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
@@ -157,11 +160,11 @@ enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, i
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
-        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report), SQ_PRIVACY_OP(card_insert),   \
-        SQ_PRIVACY_OP(card_get), SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update),             \
-        SQ_PRIVACY_OP(otp_insert), SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update),           \
-        SQ_PRIVACY_OP(otp_count), SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due),              \
-        SQ_PRIVACY_OP(sms_done)
+        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
+        SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
+        SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
+        SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
+        SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

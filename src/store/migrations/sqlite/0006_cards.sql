@@ -48,3 +48,6 @@ CREATE TABLE sms_outbox (
     done_at     INTEGER
 );
 CREATE INDEX sms_outbox_due ON sms_outbox (next_at) WHERE state = 'queued';
+
+-- The expiry job finds the customers whose points expire between two runs.
+CREATE INDEX points_ledger_expires ON points_ledger (expires_at) WHERE expires_at IS NOT NULL;
