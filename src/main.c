@@ -322,7 +322,8 @@ static const char serve_help[] =
     "  --sms-attempts N     tries before a message is dead (KARTOTEKA_SMS_ATTEMPTS, default 8)\n"
     "  --sms-backoff MS     first wait before a retry, doubling (KARTOTEKA_SMS_BACKOFF,\n"
     "                       default 2000)\n"
-    "  --settable-clock     let an admin key move the server's clock (PUT /v1/system/clock);\n"
+    "  --settable-clock     let an admin key set the server's clock, which then stands still\n"
+    "                       (PUT /v1/system/clock);\n"
     "                       for replays of old data and tests, never in production\n";
 
 static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,

@@ -59,9 +59,16 @@ void api_openapi(struct http_req *r)
     http_reply_error(r, &err);
 }
 
-/* PUT /v1/system/clock {"now": "2011-01-04T10:00:00Z"}: moves the server's wall clock, only when
- * it was started with --settable-clock (replays of old data, tests). The clock keeps running from
- * the time set. */
+/* PUT /v1/system/clock {"now": "2011-01-04T10:00:00Z"}: sets the server's wall clock, only when
+ * it was started with --settable-clock (replays of old data, tests). The clock then stands still
+ * at that time until it is set again, so a replay is deterministic to the millisecond. */
+static _Atomic int64_t frozen_at;
+
+static int64_t frozen(void)
+{
+    return frozen_at;
+}
+
 void api_system_clock(struct http_req *r)
 {
     struct kt_err err;
@@ -82,8 +89,8 @@ void api_system_clock(struct http_req *r)
         kt_err_set(&err, KT_EINVAL, "invalid_time", "now", "now is an RFC 3339 time");
         goto fail;
     }
-    clock_set_offset(0);
-    clock_set_offset(to - clock_now_ms());
+    frozen_at = to;
+    clock_set(frozen);
     http_reply_json(r, 200, json_pack("{s:s}", "now", api_time(r->arena, clock_now_ms())));
     return;
 fail:

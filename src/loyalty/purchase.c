@@ -152,7 +152,7 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
     if (!json_is_array(lines) || json_array_size(lines) == 0 ||
         json_array_size(lines) > PURCHASE_MAX_LINES) {
         return bad(err, a, "lines", lines ? "wrong_type" : "missing_field",
-                   "lines is an array of 1-500 receipt lines");
+                   "lines is an array of 1-" KT_STR(PURCHASE_MAX_LINES) " receipt lines");
     }
     out->n_lines = json_array_size(lines);
     out->lines = arena_alloc(a, out->n_lines * sizeof(*out->lines));

@@ -11,7 +11,9 @@
 #include "loyalty/loyalty.h"
 #include "store/store.h"
 
-#define PURCHASE_MAX_LINES 500
+#define PURCHASE_MAX_LINES 2000 /* a wholesale order of the web shop can pass a thousand */
+#define KT_STR_(x)         #x
+#define KT_STR(x)          KT_STR_(x)
 
 struct purchase_req {
     const char *store_id, *receipt;

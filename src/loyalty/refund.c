@@ -53,7 +53,8 @@ enum kt_rc refund_decode(const json_t *body, int64_t now, struct arena *a, struc
     }
     if (!json_is_array(lines) || json_array_size(lines) == 0 ||
         json_array_size(lines) > PURCHASE_MAX_LINES) {
-        return bad(err, a, "lines", "wrong_type", "lines is an array of 1-500 refunded lines");
+        return bad(err, a, "lines", "wrong_type",
+                   "lines is an array of 1-" KT_STR(PURCHASE_MAX_LINES) " refunded lines");
     }
     out->n_lines = json_array_size(lines);
     out->lines = arena_alloc(a, out->n_lines * sizeof(*out->lines));

@@ -1,0 +1,171 @@
+"""An independent computation of the loyalty rules (docs/loyalty.md) for the Online Retail
+replay: the points ledger of every customer worked out here, in Python, from the operations the
+replay posts, without asking the server. The replay's totals and each customer's balance must
+come out the same.
+
+Written from the documented rules, not from the C code: entries are appended as the server
+appends them, and a balance is recomputed from the entries (credits are lots; debits take the
+oldest live lots first; a refund takes its own receipt's lot first; an expiry takes the lots
+past their time; what a debit cannot find is debt, paid from what is spendable, then pending).
+"""
+import calendar
+import collections
+import datetime
+
+DAY = 86_400_000
+
+
+def ms(text):
+    return int(datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def add_months(t, months):
+    d = datetime.datetime.fromtimestamp(t / 1000, datetime.timezone.utc)
+    total = d.year * 12 + d.month - 1 + months
+    y, m = divmod(total, 12)
+    day = min(d.day, calendar.monthrange(y, m + 1)[1])
+    return int(d.replace(year=y, month=m + 1, day=day).timestamp() * 1000)
+
+
+class Rules:
+    def __init__(self, percent_bp=500, hold_days=14, max_percent=30, kopecks_per_point=100,
+                 expiry_months=12):
+        self.bp, self.hold, self.cap_pct = percent_bp, hold_days, max_percent
+        self.kpp, self.months = kopecks_per_point, expiry_months
+
+    def expires(self, t):
+        return add_months(t, self.months) if self.months else 0
+
+
+def balance(entries, now):
+    lots, debt = [], 0
+    for e in entries:
+        if e["points"] > 0:
+            lots.append({"left": e["points"], "av": e["available_at"], "ex": e["expires_at"],
+                         "pid": e["purchase_id"] if e["kind"] == "earn" else None})
+            continue
+        need = -e["points"]
+
+        def live(l, t):
+            return l["left"] > 0 and l["av"] <= t and (l["ex"] == 0 or l["ex"] > t)
+        if e["kind"] == "refund_earn":
+            for l in lots:
+                if need and l["pid"] == e["purchase_id"] and l["left"] > 0 and \
+                        (l["ex"] == 0 or l["ex"] > e["at"]):
+                    take = min(l["left"], need)
+                    l["left"] -= take
+                    need -= take
+        for l in lots:
+            if not need:
+                break
+            if e["kind"] == "expire":
+                ok = l["left"] > 0 and l["ex"] != 0 and l["ex"] <= e["at"]
+            else:
+                ok = live(l, e["at"])
+            if ok:
+                take = min(l["left"], need)
+                l["left"] -= take
+                need -= take
+        debt += need
+    b = collections.Counter()
+    for l in lots:
+        if l["left"] > 0 and l["av"] <= now and (l["ex"] == 0 or l["ex"] > now):
+            b["available"] += l["left"]
+        elif l["left"] > 0 and l["av"] > now:
+            b["pending"] += l["left"]
+        elif l["left"] > 0:
+            b["expired"] += l["left"]
+    pay = min(debt, b["available"])
+    b["available"] -= pay
+    debt -= pay
+    pay = min(debt, b["pending"])
+    b["pending"] -= pay
+    b["debt"] = debt - pay
+    return b
+
+
+class Model:
+    def __init__(self, rules):
+        self.r = rules
+        self.ledger = collections.defaultdict(list)
+        self.purchases = {}
+        self.totals = collections.Counter()
+
+    def _add(self, cust, kind, points, at, available_at, expires_at=0, pid=None):
+        self.ledger[cust].append({"kind": kind, "points": points, "at": at,
+                                  "available_at": available_at, "expires_at": expires_at,
+                                  "purchase_id": pid})
+        self.totals[kind] += points
+
+    def receipt(self, cust, key, body, now):
+        at = ms(body["at"])
+        lines = body["lines"]
+        total = sum(l["amount"] for l in lines)
+        self.totals["receipts"] += 1
+        spent = earned = 0
+        if cust is not None:
+            ask = body.get("spend_points", 0)
+            if ask:
+                cap = total * self.r.cap_pct // 100 // self.r.kpp
+                spent = min(ask, cap, balance(self.ledger[cust], now)["available"])
+            if spent:
+                self._add(cust, "spend", -spent, now, now, 0, key)
+            weighted = sum(l["amount"] * self.r.bp * 100 for l in lines)
+            paid = total - spent * self.r.kpp
+            earned = weighted * paid // (total * 10000 * 100 * self.r.kpp) if paid > 0 else 0
+            if earned:
+                av = at + self.r.hold * DAY
+                self._add(cust, "earn", earned, at, av, self.r.expires(av), key)
+        self.purchases[key] = {"cust": cust, "total": total, "earned": earned, "spent": spent,
+                               "refunded": 0, "reversed": 0, "returned": 0,
+                               "lines": [[l["quantity"] * 1000, l["amount"], 0, 0]
+                                         for l in lines]}
+
+    def refund(self, cust, key, body, now):
+        p = self.purchases[key]
+        amount = 0
+        for x in body["lines"]:
+            line = p["lines"][x["line"] - 1]
+            qty, amt, rq, ra = line
+            q = x["quantity"] * 1000
+            left = qty - rq
+            assert q <= left
+            a = amt - ra if q == left else (amt * q + qty // 2) // qty
+            a = min(a, amt - ra)
+            line[2] += q
+            line[3] += a
+            amount += a
+        self.totals["refunds"] += 1
+        done = p["refunded"] + amount
+        rev = p["earned"] * done // p["total"] - p["reversed"]
+        ret = p["spent"] * done // p["total"] - p["returned"]
+        p["refunded"], p["reversed"], p["returned"] = done, p["reversed"] + rev, \
+            p["returned"] + ret
+        if rev:
+            self._add(cust, "refund_earn", -rev, now, now, 0, key)
+        if ret:
+            self._add(cust, "refund_spend", ret, now, now, self.r.expires(now), key)
+
+    def expire(self, now):
+        for cust, entries in self.ledger.items():
+            gone = balance(entries, now)["expired"]
+            if gone:
+                self._add(cust, "expire", -gone, now, now)
+
+    def run(self, days):
+        for day, ops in days:
+            now = ms(f"{day}T23:59:59Z")
+            for op in ops:
+                if op["kind"] == "receipt":
+                    self.receipt(op["cust"], op["receipt"], op["body"], now)
+                else:
+                    self.refund(op["cust"], op["receipt"], op["body"], now)
+            self.expire(now)
+        return self
+
+    def report(self):
+        t = self.totals
+        return {"receipts": t["receipts"], "refunds": t["refunds"], "earned": t["earn"],
+                "spent": -t["spend"], "expired": -t["expire"], "refund_reversed": -t["refund_earn"],
+                "refund_returned": t["refund_spend"],
+                "outstanding": sum(e["points"] for es in self.ledger.values() for e in es)}

@@ -1,0 +1,51 @@
+"""The Online Retail replay (issue 5, part 4) on its first weeks: receipts and refunds of real
+invoices posted through the API in time order with the server's clock following the invoice
+dates, then the totals and every customer's balance checked against an independent computation
+of the rules (retail_model.py). The whole year is replayed by bench/replay.py."""
+import pathlib
+import sys
+import urllib.parse
+
+import pytest
+
+import retail_model
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bench"))
+import online_retail  # noqa: E402
+
+DAYS = 40  # from 2010-12-01: a month and more, so that points are held, spent and expire
+
+
+@pytest.mark.skipif(not online_retail.DATA.exists(), reason="../shared/data is not beside")
+def test_replay_matches_an_independent_computation(start_server):
+    s = start_server(["--settable-clock"])
+    # A short hold and a one-month expiry, so that forty days see all of it happen.
+    program = {"earn": {"percent_bp": 500}, "hold_days": 3, "expiry_months": 1}
+    days, skipped = online_retail.load(days=DAYS)
+    custs = online_retail.customers(days)
+    assert s.put("/v1/system/clock", {"now": "2010-11-30T00:00:00Z"}).status_code == 200
+    online_retail.setup(s.url, s.admin_key, custs, program)
+    counts, _ = online_retail.replay(s.url, s.admin_key, days, clients=8)
+    model = retail_model.Model(retail_model.Rules(hold_days=3, expiry_months=1)).run(days)
+    want = model.report()
+    assert want["spent"] > 0 and want["expired"] > 0 and want["refund_reversed"] > 0
+    assert (counts["receipts"], counts["refunds"]) == (want["receipts"], want["refunds"])
+    rep = s.get("/v1/reports/loyalty").json()
+    got = {"receipts": rep["receipts"]["count"], "refunds": rep["receipts"]["refunds"],
+           "earned": rep["points"]["earned"], "spent": rep["points"]["spent"],
+           "expired": rep["points"]["expired"],
+           "refund_reversed": rep["points"]["refund_reversed"],
+           "refund_returned": rep["points"]["refund_returned"],
+           "outstanding": rep["outstanding_points"]}
+    assert got == want
+    # Every customer's balance at the end, as the server shows it.
+    now = retail_model.ms(f"{days[-1][0]}T23:59:59Z")
+    wrong = []
+    for cust in custs:
+        q = urllib.parse.quote(online_retail.phone_of(cust))
+        cid = s.get(f"/v1/customers?phone={q}").json()["items"][0]["id"]
+        b = s.get(f"/v1/customers/{cid}/points").json()
+        m = retail_model.balance(model.ledger[cust], now)
+        if (b["available"], b["pending"], b["debt"]) != (m["available"], m["pending"], m["debt"]):
+            wrong.append((cust, b, dict(m)))
+    assert wrong == []
