@@ -234,7 +234,7 @@ def replay(url, key, days, clients=16, progress=None):
         t0 = time.perf_counter()
         run_threads([(work, (pool[k], q)) for k, q in enumerate(queues) if q], errors)
         busy += time.perf_counter() - t0
-        st, r = admin.call("POST", "/v1/loyalty/expire")
+        st, r = admin.call("POST", "/v1/loyalty/run-due")
         assert st == 200, r
         if progress:
             progress(n + 1, len(days), counts)

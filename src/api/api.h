@@ -62,7 +62,7 @@ void api_purchase_get(struct http_req *r);
 void api_refunds_post(struct http_req *r);
 void api_customer_purchases(struct http_req *r);
 void api_reports_loyalty(struct http_req *r);
-void api_loyalty_expire(struct http_req *r);
+void api_loyalty_run_due(struct http_req *r);
 /* cards.c */
 void api_pos_enroll(struct http_req *r);
 void api_pos_otp(struct http_req *r);

@@ -15,6 +15,7 @@
 #include "base/jsonx.h"
 #include "consent/consent.h"
 #include "deliver/sms.h"
+#include "loyalty/bonus.h"
 #include "loyalty/cards.h"
 #include "loyalty/program.h"
 
@@ -71,15 +72,44 @@ static void reply_card_limit(struct http_req *r, const struct kt_err *err, const
     http_reply_json(r, 409, o);
 }
 
+/* "referrer": the phone or the card of the customer who brought this one, new to the programme. */
+static enum kt_rc referral_of(struct http_req *r, struct store_conn *w, const char *referrer,
+                              const struct upsert_result *res, int64_t now, struct kt_err *err)
+{
+    if (!res->created) {
+        return kt_err_set(err, KT_ECONFLICT, "referral_not_new", "referrer",
+                          "only a new customer can be brought by a friend");
+    }
+    const char *kind = ean13_valid(referrer) ? "card" : "phone", *value;
+    struct ident id;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc =
+        ident_value_clean(kind, referrer, strlen(referrer), r->arena, "referrer", &value, err);
+    if (rc == KT_OK) {
+        rc = store_ident_find(w, kind, value, r->arena, &id, &e2);
+    }
+    if (rc == KT_ENOTFOUND) {
+        return kt_err_set(err, KT_EINVAL, "referrer_not_found", "referrer",
+                          "no customer has that %s", kind);
+    }
+    if (rc != KT_OK) {
+        return err->rc != KT_OK ? err->rc : kt_err_copy(err, &e2);
+    }
+    return loyalty_referral_set(w, res->cust.ck, id.ck, now, r->arena, err);
+}
+
 void api_pos_enroll(struct http_req *r)
 {
-    static const char *const known[] = {"phone", "store", "operator", "card", "send_code", NULL};
+    static const char *const known[] = {"phone",     "store",    "operator", "card",
+                                        "send_code", "referrer", NULL};
     struct kt_err err;
     kt_err_reset(&err);
     int64_t now = clock_now_ms();
     json_t *body = api_own(r->arena, http_req_json(r, &err));
-    const char *phone, *store = NULL, *op = NULL, *card = NULL;
+    const char *phone, *store = NULL, *op = NULL, *card = NULL, *referrer = NULL;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
+        !member(r, body, "referrer", false, 64, &referrer, &err) ||
         !phone_of(r, body, &phone, &err) || !member(r, body, "store", false, 64, &store, &err) ||
         !member(r, body, "operator", false, 64, &op, &err) ||
         !member(r, body, "card", false, 13, &card, &err)) {
@@ -139,6 +169,9 @@ void api_pos_enroll(struct http_req *r)
         struct consent_actor who = {"pos", store, op, r->key->id, r->rid, res.cust.id, false};
         rc = consent_mark_pending(w, res.cust.ck, &who, now, &err);
     }
+    if (rc == KT_OK && referrer != NULL) {
+        rc = referral_of(r, w, referrer, &res, now, &err);
+    }
     if (rc == KT_OK && card != NULL) {
         rc = card_bind(w, &rules, card, res.cust.ck, now, r->arena, &cd, &err);
         issued = rc == KT_OK;
@@ -159,6 +192,9 @@ void api_pos_enroll(struct http_req *r)
             issued = false; /* found, not issued */
             rc = rc == KT_OK && cd.number[0] == '\0' ? KT_EINTERNAL : rc;
         }
+    }
+    if (rc == KT_OK && issued) { /* a complete profile's first card */
+        rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, &err);
     }
     bool verified = (res.cust.verified & (1u << PF_PHONE)) != 0;
     if (rc == KT_OK && send && !verified) {
@@ -307,12 +343,19 @@ void api_pos_verify(struct http_req *r)
     if (rc == KT_OK) {
         rc = store_ident_set_verified(w, "phone", phone, &err);
     }
+    int64_t welcome = 0;
+    if (rc == KT_OK) {
+        rc = loyalty_welcome_check(w, cu.ck, now, r->arena, &welcome, &err);
+    }
     if (store_write_end(w, rc, &err) != KT_OK) {
         goto fail;
     }
-    http_reply_json(r, 200,
-                    json_pack("{s:b, s:s, s:s}", "phone_verified", 1, "customer_id", res.cust.id,
-                              "otp_id", otp.id));
+    json_t *o = json_pack("{s:b, s:s, s:s}", "phone_verified", 1, "customer_id", res.cust.id,
+                          "otp_id", otp.id);
+    if (welcome > 0) {
+        json_object_set_new(o, "welcome_bonus", json_integer(welcome));
+    }
+    http_reply_json(r, 200, o);
     return;
 fail:
     http_reply_error(r, &err);

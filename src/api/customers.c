@@ -20,6 +20,7 @@
 #include "base/id.h"
 #include "base/num.h"
 #include "consent/consent.h"
+#include "loyalty/bonus.h"
 #include "quality/quality.h"
 
 #define IDEM_TTL_MS  (24LL * 3600 * 1000)
@@ -329,6 +330,9 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
              : res.created ? consent_mark_pending(w, res.cust.ck, &who, now, err)
                            : KT_OK;
     }
+    if (rc == KT_OK && !res.created) { /* a new customer has no card yet: no bonus to look at */
+        rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);
+    }
     if (rc != KT_OK) {
         return rc;
     }
@@ -612,6 +616,9 @@ void api_customers_patch(struct http_req *r)
     enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, &err) : KT_OK;
     if (rc == KT_OK) {
         rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, &err);
+    }
+    if (rc == KT_OK) { /* a name or a birth date may complete a member's profile */
+        rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, &err);
     }
     intake_record(&req.src, &req, rc != KT_OK, now);
     if (rc == KT_OK) {

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "consent/consent.h"
+#include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
 
@@ -194,17 +195,21 @@ fail:
     http_reply_error(r, &err);
 }
 
-/* POST /v1/loyalty/expire: the expiry job now (it also runs every minute in the background). */
-void api_loyalty_expire(struct http_req *r)
+/* POST /v1/loyalty/run-due: the programme's due work now - points past their expiry written off,
+ * birthday bonuses of today given (both also run every minute in the background). */
+void api_loyalty_run_due(struct http_req *r)
 {
     struct kt_err err;
     kt_err_reset(&err);
-    int64_t now = clock_now_ms(), customers, points;
-    if (loyalty_expire_due(r->app->store, now, &customers, &points, &err) != KT_OK) {
+    int64_t now = clock_now_ms(), exp_c, exp_p, bd_c, bd_p;
+    if (loyalty_expire_due(r->app->store, now, &exp_c, &exp_p, &err) != KT_OK ||
+        loyalty_birthdays_due(r->app->store, now, &bd_c, &bd_p, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }
     http_reply_json(r, 200,
-                    json_pack("{s:I, s:I, s:s}", "customers", (json_int_t)customers, "points",
-                              (json_int_t)points, "until", api_time(r->arena, now)));
+                    json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:s}", "expired", "customers",
+                              (json_int_t)exp_c, "points", (json_int_t)exp_p, "birthday",
+                              "customers", (json_int_t)bd_c, "points", (json_int_t)bd_p, "at",
+                              api_time(r->arena, now)));
 }

@@ -13,6 +13,7 @@
 #include "base/jsonx.h"
 #include "base/num.h"
 #include "consent/consent.h"
+#include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 
 #define DOC_BODY_MAX (256 * 1024)
@@ -445,6 +446,9 @@ void api_consents_post(struct http_req *r)
     who.subject = cu.id;
     if (rc == KT_OK) {
         rc = consent_record(w, cu.ck, in, n, &who, now, &due, &err);
+    }
+    if (rc == KT_OK) { /* the pd_processing consent may complete a member's profile */
+        rc = loyalty_welcome_check(w, cu.ck, now, r->arena, NULL, &err);
     }
     if (rc == KT_OK) {
         o = api_consents_json(w, &cu, now, r->arena, &err);

@@ -64,7 +64,7 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post, ADMIN | POS, true, false},
     {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS, false, false},
     {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty, ADMIN, false, false},
-    {HTTP_POST, "/v1/loyalty/expire", api_loyalty_expire, ADMIN, false, false},
+    {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due, ADMIN, false, false},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, true, false},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS, true, false},
     {HTTP_POST, "/v1/pos/otp", api_pos_otp, ADMIN | POS, true, false},

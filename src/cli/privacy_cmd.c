@@ -19,6 +19,7 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
+#include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 
 static const char run_due_help[] =
@@ -27,7 +28,8 @@ static const char run_due_help[] =
     "Runs the privacy work that is due now, once: erasures scheduled after a withdrawal of\n"
     "the pd_processing consent, and depersonalisation of customers inactive for longer than the\n"
     "retention period (GET/PUT /v1/privacy/settings). Each erasure writes an act of\n"
-    "destruction. Then the loyalty points past their expiry are written off.\n"
+    "destruction. Then the loyalty points past their expiry are written off and today's\n"
+    "birthday bonuses given.\n"
     "Prints how many customers were erased and how many points expired.\n"
     "\n"
     "  --now TIME   act as if it were TIME (RFC 3339), e.g. to check a schedule\n"
@@ -83,6 +85,10 @@ int cli_run_due(int argc, char **argv)
     if (rc == KT_OK) {
         rc = loyalty_expire_due(s, now, &exp_customers, &exp_points, &err);
     }
+    int64_t bd_customers = 0, bd_points = 0;
+    if (rc == KT_OK) {
+        rc = loyalty_birthdays_due(s, now, &bd_customers, &bd_points, &err);
+    }
     if (rc == KT_OK) {
         rc = audit_flush(s, &err);
     }
@@ -93,8 +99,10 @@ int cli_run_due(int argc, char **argv)
                 err.detail[0] ? " - " : "", err.detail, erased);
         return 1;
     }
-    printf("run-due: erased %d customer%s; %lld points expired for %lld customers\n", erased,
-           erased == 1 ? "" : "s", (long long)exp_points, (long long)exp_customers);
+    printf("run-due: erased %d customer%s; %lld points expired for %lld customers; %lld birthday "
+           "points for %lld customers\n",
+           erased, erased == 1 ? "" : "s", (long long)exp_points, (long long)exp_customers,
+           (long long)bd_points, (long long)bd_customers);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "consent/consent.h"
+#include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 
 #define TICK_MS      1000 /* how often the worker looks at the audit queue */
@@ -68,6 +69,10 @@ static void *run(void *arg)
             kt_err_reset(&err);
             if (loyalty_expire_due(w->s, clock_now_ms(), &customers, &points, &err) != KT_OK) {
                 log_warn("points_expiry", "code=%s", err.code);
+            }
+            kt_err_reset(&err);
+            if (loyalty_birthdays_due(w->s, clock_now_ms(), &customers, &points, &err) != KT_OK) {
+                log_warn("birthday_bonus", "code=%s", err.code);
             }
         }
         pthread_mutex_lock(&w->mu);

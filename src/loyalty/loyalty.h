@@ -51,6 +51,7 @@ struct loyalty_rules {
     /* bonuses, in points */
     int64_t welcome_bonus;
     int64_t birthday_bonus, birthday_window_days;
+    int64_t birthday_utc_offset_min; /* where "the day" of a birthday is, minutes east of UTC */
     int64_t referral_referrer, referral_friend;
     /* cards */
     int64_t max_cards;   /* active cards per customer */

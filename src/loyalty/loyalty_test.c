@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 
+#include "loyalty/bonus.h"
 #include "loyalty/loyalty.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
@@ -254,6 +255,49 @@ static void refunds_add_up_to_the_receipt(void **state)
     arena_release(a);
 }
 
+/* Loops are refused however long: c3 brought c2, c2 brought c1; c1 may not bring c3. */
+static void referral_loops_are_refused(void **state)
+{
+    (void)state;
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    struct customer cu[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&cu[i], 0, sizeof(cu[i]));
+        snprintf(cu[i].id, sizeof(cu[i].id), "c_ref%d", i);
+        cu[i].created_at = cu[i].updated_at = 1;
+        assert_int_equal(store_customer_insert(w, &cu[i], NULL), KT_OK);
+    }
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(loyalty_referral_set(w, cu[2].ck, cu[3].ck, 1, &A, &err), KT_OK);
+    assert_int_equal(loyalty_referral_set(w, cu[1].ck, cu[2].ck, 1, &A, &err), KT_OK);
+    assert_int_equal(loyalty_referral_set(w, cu[3].ck, cu[1].ck, 1, &A, &err), KT_EINVAL);
+    assert_string_equal(err.code, "referral_loop");
+    kt_err_reset(&err);
+    assert_int_equal(loyalty_referral_set(w, cu[0].ck, cu[0].ck, 1, &A, &err), KT_EINVAL);
+    assert_string_equal(err.code, "referral_self");
+    kt_err_reset(&err);
+    assert_int_equal(loyalty_referral_set(w, cu[1].ck, cu[0].ck, 1, &A, &err), KT_ECONFLICT);
+    assert_string_equal(err.code, "referral_exists");
+    store_write_end(w, KT_OK, NULL);
+}
+
+/* The birthday window wraps the year, and Feb 29 is Feb 28 in other years. */
+static void birthday_windows(void **state)
+{
+    (void)state;
+    int64_t year, b;
+    int64_t jan2 = days_from_civil(2027, 1, 2), feb28 = days_from_civil(2027, 2, 28);
+    assert_true(loyalty_birthday_window("1990-12-30", jan2, 3, &year, &b));
+    assert_int_equal(year, 2026);
+    assert_int_equal(b, days_from_civil(2026, 12, 30));
+    assert_false(loyalty_birthday_window("1990-12-28", jan2, 3, &year, &b));
+    assert_true(loyalty_birthday_window("2000-02-29", feb28, 0, &year, &b));
+    assert_int_equal(b, feb28);
+    assert_false(loyalty_birthday_window("2000-02-3x", feb28, 7, &year, &b));
+}
+
 static void months_are_calendar_months(void **state)
 {
     int64_t jan31, feb29, mar31;
@@ -274,6 +318,8 @@ int main(void)
         cmocka_unit_test(months_are_calendar_months),
         cmocka_unit_test_setup_teardown(the_document_is_checked, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(versions_are_kept, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(referral_loops_are_refused, store_setup, store_teardown),
+        cmocka_unit_test(birthday_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "consent/consent.h"
+#include "loyalty/bonus.h"
 #include "loyalty/purchase.h"
 
 #define DAY_MS         (86400LL * 1000)
@@ -312,6 +313,9 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
             key_id,
             request_id};
         rc = store_ledger_add(w, &en, err);
+    }
+    if (rc == KT_OK && req->total - out->spent * r->kopecks_per_point > 0) {
+        rc = loyalty_referral_reward(w, r, cu->ck, purchase_id, req->at, now, key_id, err);
     }
     struct ledger_entry *e;
     size_t n;

@@ -45,6 +45,7 @@ void loyalty_defaults(struct loyalty_rules *r)
     r->birthday_window_days = 7;
     r->max_cards = 1;
     r->otp_per_phone_hour = 3;
+    r->birthday_utc_offset_min = 180; /* Moscow */
     r->otp_per_key_minute = 30;
     memcpy(r->card_prefix, "2000", 5);
 }
@@ -183,7 +184,7 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
         }
         const json_t *b = json_object_get(bon, "birthday");
         if (rc == KT_OK && b != NULL) {
-            static const char *const kb[] = {"points", "window_days", NULL};
+            static const char *const kb[] = {"points", "window_days", "utc_offset_minutes", NULL};
             rc = json_only_members(b, kb, "bonuses.birthday", a, err);
             if (rc == KT_OK) {
                 rc =
@@ -192,6 +193,10 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
             if (rc == KT_OK) {
                 rc = num(&d, b, "window_days", "bonuses.birthday.window_days", 0, 31,
                          &r->birthday_window_days);
+            }
+            if (rc == KT_OK) {
+                rc = num(&d, b, "utc_offset_minutes", "bonuses.birthday.utc_offset_minutes", -720,
+                         840, &r->birthday_utc_offset_min);
             }
         }
         const json_t *f = json_object_get(bon, "referral");
@@ -262,14 +267,15 @@ json_t *loyalty_rules_json(const struct loyalty_rules *r)
         }
     }
     return json_pack("{s:{s:I, s:o, s:o}, s:I, s:{s:I, s:I}, s:o, s:I, "
-                     "s:{s:I, s:{s:I, s:I}, s:{s:I, s:I}}, s:{s:I, s:s}, s:{s:I, s:I}}",
+                     "s:{s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I}}, s:{s:I, s:s}, s:{s:I, s:I}}",
                      "earn", "percent_bp", (json_int_t)r->earn_bp, "categories", cats, "skus", skus,
                      "hold_days", (json_int_t)r->hold_days, "spend", "kopecks_per_point",
                      (json_int_t)r->kopecks_per_point, "max_percent", (json_int_t)r->max_spend_pct,
                      "spend_gate", gate, "expiry_months", (json_int_t)r->expiry_months, "bonuses",
                      "welcome", (json_int_t)r->welcome_bonus, "birthday", "points",
                      (json_int_t)r->birthday_bonus, "window_days",
-                     (json_int_t)r->birthday_window_days, "referral", "referrer",
+                     (json_int_t)r->birthday_window_days, "utc_offset_minutes",
+                     (json_int_t)r->birthday_utc_offset_min, "referral", "referrer",
                      (json_int_t)r->referral_referrer, "friend", (json_int_t)r->referral_friend,
                      "cards", "max_per_customer", (json_int_t)r->max_cards, "prefix",
                      r->card_prefix, "otp", "per_phone_hour", (json_int_t)r->otp_per_phone_hour,

@@ -647,3 +647,28 @@ enum kt_rc store_ledger_expiring(struct store_conn *c, int64_t since, int64_t un
 {
     TIMED(c->ops->ledger_expiring(c, since, until, after_ck, limit, a, cks, n, err));
 }
+
+enum kt_rc store_referral_add(struct store_conn *c, int64_t friend_ck, int64_t referrer_ck,
+                              int64_t at, struct kt_err *err)
+{
+    TIMED(c->ops->referral_add(c, friend_ck, referrer_ck, at, err));
+}
+
+enum kt_rc store_referral_get(struct store_conn *c, int64_t friend_ck, int64_t *referrer_ck,
+                              int64_t *rewarded_at, struct kt_err *err)
+{
+    TIMED(c->ops->referral_get(c, friend_ck, referrer_ck, rewarded_at, err));
+}
+
+enum kt_rc store_referral_rewarded(struct store_conn *c, int64_t friend_ck, int64_t at,
+                                   const char *purchase_id, struct kt_err *err)
+{
+    TIMED(c->ops->referral_rewarded(c, friend_ck, at, purchase_id, err));
+}
+
+enum kt_rc store_member_birthdays(struct store_conn *c, int64_t after_ck, int limit,
+                                  struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                                  struct kt_err *err)
+{
+    TIMED(c->ops->member_birthdays(c, after_ck, limit, a, cks, dates, n, err));
+}

@@ -334,6 +334,19 @@ enum kt_rc store_sms_due(struct store_conn *c, int64_t now, int limit, struct ar
 enum kt_rc store_sms_done(struct store_conn *c, int64_t id, const char *state, int64_t attempts,
                           int64_t next_at, const char *error, int64_t at, struct kt_err *err);
 
+/* Referrals: who brought `friend_ck` (KT_ENOTFOUND "no_referral" when nobody); the reward
+ * recorded once; and the members (an active card) with a birth date, ck > after_ck, in ck
+ * order, for the birthday bonus. */
+enum kt_rc store_referral_add(struct store_conn *c, int64_t friend_ck, int64_t referrer_ck,
+                              int64_t at, struct kt_err *err);
+enum kt_rc store_referral_get(struct store_conn *c, int64_t friend_ck, int64_t *referrer_ck,
+                              int64_t *rewarded_at, struct kt_err *err);
+enum kt_rc store_referral_rewarded(struct store_conn *c, int64_t friend_ck, int64_t at,
+                                   const char *purchase_id, struct kt_err *err);
+enum kt_rc store_member_birthdays(struct store_conn *c, int64_t after_ck, int limit,
+                                  struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                                  struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

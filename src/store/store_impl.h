@@ -187,6 +187,15 @@ struct store_ops {
     enum kt_rc (*ledger_expiring)(struct store_conn *c, int64_t since, int64_t until,
                                   int64_t after_ck, int limit, struct arena *a, int64_t **cks,
                                   size_t *n, struct kt_err *err);
+    enum kt_rc (*referral_add)(struct store_conn *c, int64_t friend_ck, int64_t referrer_ck,
+                               int64_t at, struct kt_err *err);
+    enum kt_rc (*referral_get)(struct store_conn *c, int64_t friend_ck, int64_t *referrer_ck,
+                               int64_t *rewarded_at, struct kt_err *err);
+    enum kt_rc (*referral_rewarded)(struct store_conn *c, int64_t friend_ck, int64_t at,
+                                    const char *purchase_id, struct kt_err *err);
+    enum kt_rc (*member_birthdays)(struct store_conn *c, int64_t after_ck, int limit,
+                                   struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                                   struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

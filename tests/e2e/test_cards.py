@@ -262,3 +262,78 @@ def test_codes_wait_in_the_outbox_without_a_gateway(start_server):
     con.close()
     assert s.put("/v1/system/clock", {"now": "2011-01-01T00:00:00Z"}).json()["error"]["code"] \
         == "clock_fixed"
+
+
+def test_welcome_referral_and_birthday_bonuses(start_server, gw):
+    s = start_server(["--settable-clock", "--sms-url", gw.url, "--sms-backoff", "50"])
+    s.put("/v1/system/clock", {"now": "2026-03-10T09:00:00Z"})
+    assert s.put("/v1/loyalty/program", {"hold_days": 0, "bonuses": {
+        "welcome": 200, "referral": {"referrer": 100, "friend": 50},
+        "birthday": {"points": 300, "window_days": 3}}}).status_code == 200
+    assert s.put("/v1/consent-documents/pd", {"purpose": "pd_processing", "title": "t",
+                                              "body": "b"}).status_code == 201
+    # Welcome: given once, when the member's profile first meets the gate.
+    pa = phone()
+    n = len(gw.got) + 1
+    a = s.post("/v1/pos/enroll", {"phone": pa}).json()["customer_id"]
+    r = s.post("/v1/pos/verify", {"phone": pa, "code": gw.code(n)})
+    assert r.status_code == 200 and "welcome_bonus" not in r.json()
+    assert s.patch(f"/v1/customers/{a}", {"source": src("pos"), "profile": {
+        "first_name": "Анна", "birth_date": "1990-03-12"}}).status_code == 200
+    assert s.get(f"/v1/customers/{a}/points").json()["available"] == 0  # no consent yet
+    r = s.post(f"/v1/customers/{a}/consents", {"source": src("pos"), "consents": [{
+        "purpose": "pd_processing", "document": "pd", "granted": True,
+        "evidence": {"paper_form": "F-1"}}]})
+    assert r.status_code == 200, r.text
+    assert s.get(f"/v1/customers/{a}/points").json()["available"] == 200
+    s.patch(f"/v1/customers/{a}", {"source": src("pos"), "profile": {"last_name": "Белова"}})
+    hist = s.get(f"/v1/customers/{a}/points/history").json()["items"]
+    assert [(h["kind"], h["points"], h.get("reason")) for h in hist] == [("bonus", 200, "welcome")]
+    # A complete profile that is not a member (no card) gets nothing.
+    c = s.post("/v1/customers", {"source": src("pos"), "verified": ["phone"], "profile": {
+        "phone": phone(), "first_name": "Ольга", "birth_date": "1980-01-01"},
+        "consents": [{"purpose": "pd_processing", "document": "pd", "granted": True,
+                      "evidence": {"paper_form": "F-2"}}]}).json()["customer"]["id"]
+    s.patch(f"/v1/customers/{c}", {"source": src("pos"), "profile": {"last_name": "Иванова"}})
+    assert s.get(f"/v1/customers/{c}/points").json()["available"] == 0
+    # Bring a friend: both get their points after the friend's first paid purchase, once.
+    pb = phone()
+    r = s.post("/v1/pos/enroll", {"phone": pb, "referrer": pa, "send_code": False})
+    assert r.status_code == 201, r.text
+    b = r.json()["customer_id"]
+    line = [{"sku": "A", "quantity": 1, "price": 10000, "amount": 10000}]
+    r = s.post("/v1/purchases", {"store": "S", "receipt": "F-1", "customer": {"phone": pb},
+                                 "lines": line})
+    assert r.status_code == 201
+    s.post("/v1/purchases", {"store": "S", "receipt": "F-2", "customer": {"phone": pb},
+                             "lines": line})
+    assert s.get(f"/v1/customers/{a}/points").json()["available"] == 200 + 100
+    got_b = [(h["kind"], h["points"]) for h in
+             s.get(f"/v1/customers/{b}/points/history").json()["items"]]
+    assert got_b == [("earn", 5), ("bonus", 50), ("earn", 5)]
+    for body, status, code in [
+        ({"phone": pa, "referrer": pb}, 409, "referral_not_new"),
+        ({"phone": phone(), "referrer": phone()}, 422, "referrer_not_found"),
+        ({"phone": phone(), "referrer": "4600000000008"}, 422, "referrer_not_found"),
+    ]:
+        r = s.post("/v1/pos/enroll", dict(body, send_code=False))
+        assert r.status_code == status and r.json()["error"]["code"] == code, (body, r.text)
+    pself = phone()
+    r = s.post("/v1/pos/enroll", {"phone": pself, "referrer": pself, "send_code": False})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "referral_self"
+    assert s.get(f"/v1/customers?phone={pself.replace('+', '%2B')}").json()["items"] == []
+    # Birthday (12 March, window 3 days, Moscow time): on 9 March nothing, on 10 March the
+    # bonus, once; it is gone when the window closes.
+    s.put("/v1/system/clock", {"now": "2026-03-08T20:00:00Z"})  # 23:00 on the 8th in Moscow
+    assert s.post("/v1/loyalty/run-due").json()["birthday"] == {"customers": 0, "points": 0}
+    s.put("/v1/system/clock", {"now": "2026-03-08T21:30:00Z"})  # 00:30 on the 9th
+    assert s.post("/v1/loyalty/run-due").json()["birthday"] == {"customers": 1, "points": 300}
+    assert s.post("/v1/loyalty/run-due").json()["birthday"]["points"] == 0
+    s.put("/v1/system/clock", {"now": "2026-03-12T09:00:00Z"})
+    assert s.post("/v1/loyalty/run-due").json()["birthday"]["points"] == 0  # once a year
+    bal = s.get(f"/v1/customers/{a}/points").json()
+    assert bal["available"] == 300 + 300
+    assert bal["next_expiry"] == {"at": "2026-03-15T21:00:00.000Z", "points": 300}
+    s.put("/v1/system/clock", {"now": "2026-03-16T00:00:00Z"})
+    assert s.post("/v1/loyalty/run-due").json()["expired"]["points"] == 300
+    assert s.get(f"/v1/customers/{a}/points").json()["available"] == 300

@@ -390,9 +390,9 @@ def test_points_expire_oldest_first_when_their_time_comes(start_server):
     s.put("/v1/system/clock", {"now": "2026-02-11T00:00:00Z"})
     b = s.get(f"/v1/customers/{cid}/points").json()
     assert b["available"] == 40  # shown right before the job writes it
-    r = s.post("/v1/loyalty/expire")
-    assert r.status_code == 200 and (r.json()["customers"], r.json()["points"]) == (1, 70)
-    assert s.post("/v1/loyalty/expire").json()["points"] == 0  # once
+    r = s.post("/v1/loyalty/run-due")
+    assert r.status_code == 200 and r.json()["expired"] == {"customers": 1, "points": 70}
+    assert s.post("/v1/loyalty/run-due").json()["expired"]["points"] == 0  # once
     hist = s.get(f"/v1/customers/{cid}/points/history").json()["items"]
     assert [(h["kind"], h["points"]) for h in hist][-1] == ("expire", -70)
     assert s.get(f"/v1/customers/{cid}/points").json()["available"] == 40

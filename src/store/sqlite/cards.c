@@ -20,6 +20,10 @@ enum {
     S_ENQUEUE,
     S_DUE,
     S_DONE,
+    R_ADD,
+    R_GET,
+    R_REWARDED,
+    M_BIRTHDAYS,
     C_END
 };
 _Static_assert(C_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
@@ -56,6 +60,16 @@ static const char *const sql[C_END - SQ_CARDS_BASE] = {
         "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_at = ?4, last_error = ?5, "
         "done_at = CASE WHEN ?2 = 'queued' THEN NULL ELSE ?6 END, "
         "text = CASE WHEN ?2 = 'queued' THEN text ELSE NULL END WHERE id = ?1",
+    [R_ADD - SQ_CARDS_BASE] =
+        "INSERT INTO referrals (friend_ck, referrer_ck, created_at) VALUES (?1, ?2, ?3)",
+    [R_GET - SQ_CARDS_BASE] =
+        "SELECT referrer_ck, coalesce(rewarded_at, 0) FROM referrals WHERE friend_ck = ?1",
+    [R_REWARDED - SQ_CARDS_BASE] =
+        "UPDATE referrals SET rewarded_at = ?2, purchase_id = ?3 WHERE friend_ck = ?1",
+    [M_BIRTHDAYS - SQ_CARDS_BASE] =
+        "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
+        "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
+        "k.state = 'active') ORDER BY c.ck LIMIT ?2",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -288,4 +302,75 @@ enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, i
     sq_bind_text(st, 5, error);
     sqlite3_bind_int64(st, 6, at);
     return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t referrer_ck,
+                           int64_t at, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, R_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, friend_ck);
+    sqlite3_bind_int64(st, 2, referrer_ck);
+    sqlite3_bind_int64(st, 3, at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
+                           int64_t *rewarded_at, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, R_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, friend_ck);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        *referrer_ck = sqlite3_column_int64(st, 0);
+        *rewarded_at = sqlite3_column_int64(st, 1);
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "no_referral", NULL, "nobody brought this customer");
+    } else {
+        r = sq_fail((struct sq_conn *)base, rc, "referral get", err);
+    }
+    sq_done(st);
+    return r;
+}
+
+enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int64_t at,
+                                const char *purchase_id, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, R_REWARDED, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, friend_ck);
+    sqlite3_bind_int64(st, 2, at);
+    sq_bind_text(st, 3, purchase_id);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
+                               struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                               struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, M_BIRTHDAYS, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, after_ck);
+    sqlite3_bind_int(st, 2, limit);
+    size_t cap = 0, cap2 = 0, n2 = 0;
+    *cks = NULL;
+    *dates = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
+        *(const char **)arena_push(a, dates, &n2, &cap2, sizeof(**dates)) = sq_col_text(st, 1, a);
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "birthdays", err);
 }

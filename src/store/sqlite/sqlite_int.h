@@ -145,6 +145,15 @@ enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct ar
                       struct sms_msg **out, size_t *n, struct kt_err *err);
 enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
                        int64_t next_at, const char *error, int64_t at, struct kt_err *err);
+enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t referrer_ck,
+                           int64_t at, struct kt_err *err);
+enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
+                           int64_t *rewarded_at, struct kt_err *err);
+enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int64_t at,
+                                const char *purchase_id, struct kt_err *err);
+enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
+                               struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                               struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -160,11 +169,13 @@ enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, i
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
-        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
-        SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
-        SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
-        SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done)
+        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report), SQ_PRIVACY_OP(referral_add),  \
+        SQ_PRIVACY_OP(referral_get), SQ_PRIVACY_OP(referral_rewarded),                             \
+        SQ_PRIVACY_OP(member_birthdays), SQ_PRIVACY_OP(ledger_expiring),                           \
+        SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get), SQ_PRIVACY_OP(card_list),             \
+        SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert), SQ_PRIVACY_OP(otp_latest),          \
+        SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count), SQ_PRIVACY_OP(sms_enqueue),           \
+        SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

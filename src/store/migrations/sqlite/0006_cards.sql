@@ -51,3 +51,14 @@ CREATE INDEX sms_outbox_due ON sms_outbox (next_at) WHERE state = 'queued';
 
 -- The expiry job finds the customers whose points expire between two runs.
 CREATE INDEX points_ledger_expires ON points_ledger (expires_at) WHERE expires_at IS NOT NULL;
+
+-- "Bring a friend": who brought whom, and when both got their points (after the friend's first
+-- paid purchase). A friend is brought once; loops are refused before a row is written.
+CREATE TABLE referrals (
+    friend_ck   INTEGER PRIMARY KEY REFERENCES customers (ck),
+    referrer_ck INTEGER NOT NULL REFERENCES customers (ck),
+    created_at  INTEGER NOT NULL,
+    rewarded_at INTEGER,
+    purchase_id TEXT                   -- the friend's first paid purchase
+);
+CREATE INDEX referrals_referrer ON referrals (referrer_ck);
