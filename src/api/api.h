@@ -63,6 +63,9 @@ void api_refunds_post(struct http_req *r);
 void api_customer_purchases(struct http_req *r);
 void api_reports_loyalty(struct http_req *r);
 void api_loyalty_run_due(struct http_req *r);
+/* A purchase as the API shows it; with `c`, whose it is and its lines (new reference). */
+json_t *api_purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
+                          const struct purchase_line *l, size_t n);
 /* cards.c */
 void api_pos_enroll(struct http_req *r);
 void api_pos_otp(struct http_req *r);

@@ -14,6 +14,7 @@
 #include "base/num.h"
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
+#include "loyalty/cards.h"
 #include "loyalty/ledger.h"
 
 #define DOC_BODY_MAX (256 * 1024)
@@ -1111,15 +1112,51 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
     }
     json_t *points = json_pack("{s:I, s:I, s:o}", "available", (json_int_t)b.available, "pending",
                                (json_int_t)b.pending, "entries", entries);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "customer_id",
-                     cu->id, "generated_at", api_time(a, now), "controller_system", SYSTEM_NAME,
-                     "customer", view, "history", history, "consents", consents, "subscriptions",
-                     subs, "points", points, "purposes", purposes_json(), "sources", "where",
+    /* Every receipt with its lines and refunds, newest first, and every card. */
+    json_t *purchases = json_array(), *cards = json_array();
+    int64_t before = 0;
+    for (bool more = true; more;) {
+        struct purchase *ps;
+        size_t n_ps;
+        if (store_purchase_list(rd, cu->ck, before, 500, a, &ps, &n_ps, err) != KT_OK) {
+            json_decref(purchases);
+            json_decref(cards);
+            json_decref(points);
+            goto fail;
+        }
+        for (size_t i = 0; i < n_ps; i++) {
+            struct purchase full;
+            struct purchase_line *pl;
+            size_t n_pl;
+            if (store_purchase_get(rd, ps[i].id, a, &full, &pl, &n_pl, err) != KT_OK) {
+                json_decref(purchases);
+                json_decref(cards);
+                json_decref(points);
+                goto fail;
+            }
+            json_array_append_new(purchases, api_purchase_json(a, rd, &full, pl, n_pl));
+        }
+        more = n_ps == 500;
+        before = more ? ps[n_ps - 1].at : 0;
+    }
+    struct card *cs;
+    size_t n_cs;
+    if (store_card_list(rd, cu->ck, a, &cs, &n_cs, err) != KT_OK) {
+        json_decref(purchases);
+        json_decref(cards);
+        json_decref(points);
+        goto fail;
+    }
+    for (size_t i = 0; i < n_cs; i++) {
+        json_array_append_new(cards, card_json(a, &cs[i], cu->id));
+    }
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}",
+                     "customer_id", cu->id, "generated_at", api_time(a, now), "controller_system",
+                     SYSTEM_NAME, "customer", view, "history", history, "consents", consents,
+                     "subscriptions", subs, "points", points, "purchases", purchases, "cards",
+                     cards, "purposes", purposes_json(), "sources", "where",
                      "every value's source (channel, store, operator) is in history[].source",
-                     "not_yet_kept",
-                     "the purchases' lines are kept but not yet exported (their points are, "
-                     "with the purchase ids); events, segments and messages are not kept by this "
-                     "version");
+                     "not_yet_kept", "events, segments and messages are not kept by this version");
 fail:
     json_decref(view);
     json_decref(consents);

@@ -345,8 +345,8 @@ fail:
 
 /* ---- GET /v1/purchases/{id}, GET /v1/customers/{id}/purchases ------------------------------ */
 
-static json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
-                             const struct purchase_line *l, size_t n)
+json_t *api_purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
+                          const struct purchase_line *l, size_t n)
 {
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "purchase_id", p->id, "store",
@@ -393,7 +393,7 @@ void api_purchase_get(struct http_req *r)
         kt_err_set(&err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
     } else if (http_req_reader(r, &rd, &err) == KT_OK &&
                store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, &err) == KT_OK) {
-        http_reply_json(r, 200, purchase_json(r->arena, rd, &p, l, n));
+        http_reply_json(r, 200, api_purchase_json(r->arena, rd, &p, l, n));
         return;
     }
     http_reply_error(r, &err);
@@ -426,7 +426,7 @@ void api_customer_purchases(struct http_req *r)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, purchase_json(r->arena, NULL, &p[i], NULL, 0));
+        json_array_append_new(items, api_purchase_json(r->arena, NULL, &p[i], NULL, 0));
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
     json_object_set_new(o, "next_before",

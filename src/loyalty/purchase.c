@@ -11,6 +11,7 @@
  * kept in thousandths; a line's amount must be round(price x quantity) - discount.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -117,8 +118,8 @@ static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct
 enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
                            struct purchase_req *out, struct kt_err *err)
 {
-    static const char *const known[] = {"store", "receipt", "at",           "customer",
-                                        "lines", "total",   "spend_points", NULL};
+    static const char *const known[] = {"store", "receipt",      "at",          "customer", "lines",
+                                        "total", "spend_points", "spend_exact", NULL};
     memset(out, 0, sizeof(*out));
     if (json_only_members(body, known, "", a, err) != KT_OK ||
         !text(body, "store", true, "store", a, &out->store_id, err) ||
@@ -181,6 +182,11 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
         }
         out->spend_points = json_integer_value(sp);
     }
+    const json_t *ex = json_object_get(body, "spend_exact");
+    if (ex != NULL && !json_is_boolean(ex)) {
+        return bad(err, a, "spend_exact", "wrong_type", "spend_exact is true or false");
+    }
+    out->spend_exact = json_is_true(ex);
     if (out->spend_points > 0 && c == NULL) {
         return bad(err, a, "spend_points", "customer_required",
                    "points are spent by a customer: name them");
@@ -292,6 +298,20 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
     enum kt_rc rc = purchase_compute(w, req, r, cu, now, a, out, err);
     if (rc != KT_OK || cu == NULL) {
         return rc;
+    }
+    if (req->spend_exact && out->refused != NULL) { /* all or nothing: nothing is written */
+        if (out->missing != 0) {
+            json_t *m = loyalty_gate_json(out->missing);
+            char *names = json_dumps(m, JSON_COMPACT);
+            json_decref(m);
+            kt_err_set(err, KT_EINVAL, out->refused, "spend_points",
+                       "points cannot be spent until the profile has %s", names);
+            free(names);
+            return KT_EINVAL;
+        }
+        return kt_err_set(err, KT_EINVAL, out->refused, "spend_points",
+                          "at most %lld points can be spent on this receipt",
+                          (long long)out->spendable);
     }
     if (out->spent > 0) {
         struct ledger_entry s = {0, cu->ck,      "spend",    -out->spent, now,    now,

@@ -23,6 +23,7 @@ struct purchase_req {
     size_t n_lines;
     int64_t total;        /* the sum of the lines' amounts (checked against "total" if given) */
     int64_t spend_points; /* asked for; 0 = none */
+    bool spend_exact;     /* all of spend_points or no receipt: a refusal is an error */
     bool quote;           /* a quote: what could be spent is worked out even if none is asked */
 };
 

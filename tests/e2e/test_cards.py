@@ -337,3 +337,42 @@ def test_welcome_referral_and_birthday_bonuses(start_server, gw):
     s.put("/v1/system/clock", {"now": "2026-03-16T00:00:00Z"})
     assert s.post("/v1/loyalty/run-due").json()["expired"]["points"] == 300
     assert s.get(f"/v1/customers/{a}/points").json()["available"] == 300
+
+
+def test_export_merge_and_erasure_carry_the_cards_and_receipts(srv, gw):
+    p, q = phone(), phone()
+    a = srv.post("/v1/pos/enroll", {"phone": p}).json()
+    b = srv.post("/v1/pos/enroll", {"phone": q, "send_code": False}).json()
+    line = {"sku": "A", "name": "Хлеб", "quantity": 2, "price": 5000, "amount": 10000}
+    pid = srv.post("/v1/purchases", {"store": "S-9", "receipt": "X-1", "customer": {"phone": p},
+                                     "lines": [line]}).json()["purchase_id"]
+    srv.post(f"/v1/purchases/{pid}/refunds", {"refund": "XR-1", "lines": [{"line": 1,
+                                                                            "quantity": 1}]})
+    doc = srv.get(f"/v1/customers/{a['customer_id']}/export").json()
+    assert [x["purchase_id"] for x in doc["purchases"]] == [pid]
+    assert doc["purchases"][0]["lines"][0]["refunded_quantity"] == 1.0
+    assert [c["number"] for c in doc["cards"]] == [a["card"]["number"]]
+    # A merge brings the other customer's card along.
+    r = srv.post(f"/v1/customers/{a['customer_id']}/merge", {"from": b["customer_id"]})
+    assert r.status_code == 200, r.text
+    cards = srv.get(f"/v1/customers/{a['customer_id']}/cards").json()["items"]
+    assert sorted(c["number"] for c in cards) == sorted([a["card"]["number"],
+                                                         b["card"]["number"]])
+    # Erasure: the cards are unbound, messages to the phone leave the outbox; receipts stay.
+    gw.fail = True  # keep a message queued
+    try:
+        assert srv.post("/v1/pos/otp", {"phone": p}).status_code == 202
+        r = srv.post(f"/v1/customers/{a['customer_id']}/erase", {})
+        assert r.status_code == 200, r.text
+    finally:
+        gw.fail = False
+    for c in cards:
+        got = srv.get(f"/v1/cards/{c['number']}").json()
+        assert (got["state"], got["reason"]) == ("unbound", "erased")
+    con = sqlite3.connect(srv.db)
+    try:
+        assert con.execute("SELECT count(*) FROM sms_outbox WHERE phone IN (?, ?)",
+                           (p, q)).fetchone()[0] == 0
+    finally:
+        con.close()
+    assert srv.get(f"/v1/purchases/{pid}").json()["refunded"] == 5000

@@ -165,6 +165,23 @@ def test_spending_needs_a_complete_profile(server):
     r = server.post("/v1/purchases", receipt("G-2", [MILK], customer={"phone": p2},
                                              spend_points=10))
     assert r.json()["spend_refused"]["code"] == "insufficient_balance"
+    # All or nothing: with spend_exact each refusal is an error and nothing is written.
+    server.post(f"/v1/customers/{cid2}/points/adjustments", {"points": 100, "reason": "тест"})
+    tv = {"sku": "TV", "quantity": 1, "price": 100000, "amount": 100000}  # cap 300 points
+    for pp, line, ask, code in [(p, MILK, 10, "profile_incomplete"),
+                                (p2, tv, 200, "insufficient_balance"),
+                                (p2, MILK, 60, "cap_exceeded")]:
+        r = server.post("/v1/purchases", receipt(f"G-X{ask}", [line], customer={"phone": pp},
+                                                 spend_points=ask, spend_exact=True))
+        assert r.status_code == 422, r.text
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, "spend_points")
+        if code == "profile_incomplete":
+            assert "pd_consent" in r.json()["error"]["message"]
+    r = server.get(f"/v1/customers/{cid2}/purchases").json()["items"]
+    assert [x["receipt"] for x in r] == ["G-2"]  # nothing written
+    r = server.post("/v1/purchases", receipt("G-X", [MILK], customer={"phone": p2},
+                                             spend_points=50, spend_exact=True))
+    assert r.status_code == 201 and r.json()["points"]["spent"] == 50
 
 
 def test_anonymous_receipts_and_bad_input(server):

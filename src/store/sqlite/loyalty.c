@@ -37,6 +37,11 @@ enum {
     L_REPORT_RECEIPTS,
     L_REPORT_REFUNDS,
     L_EXPIRING,
+    L_CARDS_MOVE,
+    L_OTP_MOVE,
+    L_REF_FRIEND_MOVE,
+    L_REF_REFERRER_MOVE,
+    L_REF_SELF,
     L_END
 };
 _Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
@@ -95,6 +100,14 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
     [L_EXPIRING - SQ_LOYALTY_BASE] =
         "SELECT DISTINCT ck FROM points_ledger WHERE expires_at > ?1 AND expires_at <= ?2 "
         "AND ck > ?3 ORDER BY ck LIMIT ?4",
+    [L_CARDS_MOVE - SQ_LOYALTY_BASE] = "UPDATE cards SET ck = ?2 WHERE ck = ?1",
+    [L_OTP_MOVE - SQ_LOYALTY_BASE] = "UPDATE otp_codes SET ck = ?2 WHERE ck = ?1",
+    [L_REF_FRIEND_MOVE - SQ_LOYALTY_BASE] =
+        "UPDATE OR IGNORE referrals SET friend_ck = ?2 WHERE friend_ck = ?1",
+    [L_REF_REFERRER_MOVE - SQ_LOYALTY_BASE] =
+        "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
+    [L_REF_SELF - SQ_LOYALTY_BASE] =
+        "DELETE FROM referrals WHERE friend_ck = referrer_ck OR (friend_ck = ?1 AND ?2 > 0)",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -186,8 +199,12 @@ enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
 
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    static const int slots[] = {L_LEDGER_MOVE, L_PURCHASE_MOVE};
-    for (size_t i = 0; i < 2; i++) {
+    /* Everything of the programme follows the customer; a referral of both keeps the survivor's
+     * (the other row stays on the merged-away customer and is dropped), a self-referral made by
+     * the merge is dropped. */
+    static const int slots[] = {L_LEDGER_MOVE,     L_PURCHASE_MOVE,     L_CARDS_MOVE, L_OTP_MOVE,
+                                L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE, L_REF_SELF};
+    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
             return KT_ESTORE;

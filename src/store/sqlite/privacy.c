@@ -48,6 +48,8 @@ enum {
     P_ERASE_HIST,
     P_ERASE_CONSENT,
     P_ERASE_IDEM,
+    P_ERASE_SMS,
+    P_ERASE_CARDS,
     P_INACTIVE,
     P_END
 };
@@ -139,6 +141,11 @@ static const char *const sql[P_END - SQ_PRIV_BASE] = {
     S(P_ERASE_CONSENT) = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
                          "WHERE ck = ?1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
     /* Stored replies to retried requests hold the profile they answered with. */
+    S(P_ERASE_SMS) = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
+                     "WHERE ck = ?1 AND kind = 'phone' UNION SELECT phone FROM customers "
+                     "WHERE ck = ?1 AND phone IS NOT NULL)",
+    S(P_ERASE_CARDS) = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
+                       "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
     S(P_ERASE_IDEM) = "DELETE FROM idempotency WHERE instr(body, "
                       "(SELECT '\"' || id || '\"' FROM customers WHERE ck = ?1)) > 0",
     S(P_INACTIVE) = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
@@ -746,15 +753,16 @@ enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, 
 enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err)
 {
     /* The stored replies first: they are found by the customer's id. */
-    static const int slots[] = {P_ERASE_IDEM, P_ERASE_CUST, P_ERASE_IDENTS, P_ERASE_HIST,
-                                P_ERASE_CONSENT};
+    /* Messages to its phones go before the phones do. */
+    static const int slots[] = {P_ERASE_IDEM,   P_ERASE_SMS,  P_ERASE_CARDS,  P_ERASE_CUST,
+                                P_ERASE_IDENTS, P_ERASE_HIST, P_ERASE_CONSENT};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
             return KT_ESTORE;
         }
         sqlite3_bind_int64(st, 1, ck);
-        if (slots[i] == P_ERASE_CUST) {
+        if (slots[i] == P_ERASE_CUST || slots[i] == P_ERASE_CARDS) {
             sqlite3_bind_int64(st, 2, at);
         }
         enum kt_rc rc = run(base, st, NULL, err);
