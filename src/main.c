@@ -721,7 +721,9 @@ static const char main_help[] =
     "  import    import customers from a CSV file\n"
     "  report    the quality report of the base\n"
     "  privacy   export, erase, requests, acts of destruction, the audit log\n"
-    "  run-due   run due privacy work once (erasures after withdrawals, retention)\n"
+    "  loyalty   the programme, points, receipts, the loyalty report, card batches\n"
+    "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
+    "            expiry, birthday bonuses)\n"
     "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
     "  version   print the version\n"
     "\n"
@@ -756,6 +758,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "privacy") == 0) {
         return cli_privacy(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "loyalty") == 0) {
+        return cli_loyalty(argc - 1, argv + 1);
     }
     if (strcmp(verb, "run-due") == 0) {
         return cli_run_due(argc - 1, argv + 1);

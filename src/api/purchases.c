@@ -441,34 +441,15 @@ fail:
 /* ---- GET /v1/reports/loyalty ------------------------------------------------------------------
  */
 
-void api_reports_loyalty(struct http_req *r)
+json_t *api_loyalty_report_doc(struct store_conn *rd, int64_t since, int64_t until, struct arena *a,
+                               struct kt_err *err)
 {
-    static const char *const allowed[] = {"since", "until", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    int64_t since = INT64_MIN, until = clock_now_ms() + 1;
-    const char *names[] = {"since", "until"};
-    int64_t *dst[] = {&since, &until};
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
-        goto fail;
-    }
-    for (size_t i = 0; i < 2; i++) {
-        const char *t = http_req_query(r, names[i]);
-        if (t && !time_parse_rfc3339(t, strlen(t), dst[i])) {
-            kt_err_set(&err, KT_EINVAL, "bad_parameter", names[i],
-                       "since and until are RFC 3339 times");
-            err.status = 400;
-            goto fail;
-        }
-    }
-    struct store_conn *rd;
     struct loyalty_report x;
     struct loyalty_rules rules;
     int64_t at;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        loyalty_program_get(rd, r->arena, &rules, &at, &err) != KT_OK ||
-        store_loyalty_report(rd, since, until, &x, &err) != KT_OK) {
-        goto fail;
+    if (loyalty_program_get(rd, a, &rules, &at, err) != KT_OK ||
+        store_loyalty_report(rd, since, until, &x, err) != KT_OK) {
+        return NULL;
     }
     int64_t anon = x.receipts - x.receipts_identified;
     json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:f}", "points", "earned",
@@ -492,9 +473,38 @@ void api_reports_loyalty(struct http_req *r)
             (json_int_t)(x.receipts_identified ? x.total_identified / x.receipts_identified : 0),
             "without_customer", (json_int_t)(anon ? (x.total - x.total_identified) / anon : 0)));
     if (since != INT64_MIN) {
-        json_object_set_new(o, "since", json_string(api_time(r->arena, since)));
+        json_object_set_new(o, "since", json_string(api_time(a, since)));
     }
-    json_object_set_new(o, "until", json_string(api_time(r->arena, until)));
+    json_object_set_new(o, "until", json_string(api_time(a, until)));
+    return o;
+}
+
+void api_reports_loyalty(struct http_req *r)
+{
+    static const char *const allowed[] = {"since", "until", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t since = INT64_MIN, until = clock_now_ms() + 1;
+    const char *names[] = {"since", "until"};
+    int64_t *dst[] = {&since, &until};
+    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+        goto fail;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        const char *t = http_req_query(r, names[i]);
+        if (t && !time_parse_rfc3339(t, strlen(t), dst[i])) {
+            kt_err_set(&err, KT_EINVAL, "bad_parameter", names[i],
+                       "since and until are RFC 3339 times");
+            err.status = 400;
+            goto fail;
+        }
+    }
+    struct store_conn *rd;
+    json_t *o;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        (o = api_loyalty_report_doc(rd, since, until, r->arena, &err)) == NULL) {
+        goto fail;
+    }
     http_reply_json(r, 200, o);
     return;
 fail:

@@ -376,3 +376,36 @@ def test_export_merge_and_erasure_carry_the_cards_and_receipts(srv, gw):
     finally:
         con.close()
     assert srv.get(f"/v1/purchases/{pid}").json()["refunded"] == 5000
+
+
+def test_the_loyalty_command_line(srv, tmp_path):
+    out = srv.cli("loyalty", "program").stdout
+    before = json.loads(out)["version"]
+    doc = tmp_path / "p.json"
+    doc.write_text(json.dumps({"earn": {"percent_bp": 700}, "hold_days": 0}))
+    assert f"published version {before + 1}" in srv.cli("loyalty", "program", "--set",
+                                                        str(doc)).stdout
+    assert json.loads(srv.cli("loyalty", "program").stdout)["rules"]["earn"]["percent_bp"] == 700
+    doc.write_text(json.dumps({"earn": {"percent_bp": 70000}}))
+    r = srv.cli("loyalty", "program", "--set", str(doc), check=False)
+    assert r.returncode == 1 and "earn.percent_bp" in r.stderr
+    nums = srv.cli("loyalty", "cards-batch", "--batch", "cli-1", "--count", "3").stdout.split()
+    assert len(nums) == 3 and srv.get(f"/v1/cards/{nums[2]}").json()["batch"] == "cli-1"
+    p = phone()
+    cid = srv.post("/v1/pos/enroll", {"phone": p, "card": nums[0], "send_code": False}
+                   ).json()["customer_id"]
+    srv.post("/v1/purchases", {"store": "S-1", "receipt": "CLI-1", "customer": {"card": nums[0]},
+                               "lines": [{"sku": "A", "quantity": 1, "price": 10000,
+                                          "amount": 10000}]})
+    pts = json.loads(srv.cli("loyalty", "points", cid).stdout)
+    assert pts["balance"]["available"] == 7 and pts["history"][0]["kind"] == "earn"
+    buys = json.loads(srv.cli("loyalty", "purchases", cid).stdout)["items"]
+    assert [b["receipt"] for b in buys] == ["CLI-1"] and buys[0]["identified_by"] == "card"
+    rep = json.loads(srv.cli("loyalty", "report").stdout)
+    assert rep == srv.get("/v1/reports/loyalty", params={"until": rep["until"]}).json()
+    for args, code in [(["loyalty"], 2), (["loyalty", "points"], 2),
+                       (["loyalty", "cards-batch", "--batch", "x"], 2),
+                       (["loyalty", "report", "--since", "yesterday"], 2),
+                       (["loyalty", "points", "c_nobody"], 1)]:
+        assert srv.cli(*args, check=False).returncode == code, args
+    assert "cards-batch" in srv.cli("loyalty", "--help").stdout
