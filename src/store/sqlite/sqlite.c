@@ -479,9 +479,13 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
 
 /* ---- the checkpointer ---------------------------------------------------------------------- */
 
-#define CKPT_INTERVAL_MS    100
-#define CKPT_RESTART_FRAMES 4096       /* about 16 MiB of WAL */
-#define CKPT_FILE_CHUNK     (64 << 20) /* bytes the database file grows by */
+#ifndef CKPT_INTERVAL_MS
+#define CKPT_INTERVAL_MS 100
+#endif
+#ifndef CKPT_RESTART_FRAMES
+#define CKPT_RESTART_FRAMES 4096 /* about 16 MiB of WAL */
+#endif
+#define CKPT_FILE_CHUNK (64 << 20) /* bytes the database file grows by */
 
 /*
  * One round: a PASSIVE checkpoint copies what it can without blocking anyone. Under a steady
@@ -504,9 +508,14 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c)
             nanosleep(&ts, NULL);
         }
         if (locked == 0) {
+            int64_t t0 = clock_mono_ns();
             rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log_frames,
                                            &done_frames);
             pthread_mutex_unlock(&s->write_mu);
+            int64_t us = (clock_mono_ns() - t0) / 1000;
+            if (us > 2000) { /* the writers waited this long: worth knowing when tails grow */
+                log_info("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
+            }
         }
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
