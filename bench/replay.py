@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -98,21 +97,9 @@ def main():
         rules = retail_model.Rules(hold_days=14, max_percent=30, expiry_months=6)
         model = retail_model.Model(rules).run(days)
         want = model.report()
-        got = {"receipts": rep["receipts"]["count"], "refunds": rep["receipts"]["refunds"],
-               "earned": rep["points"]["earned"], "spent": rep["points"]["spent"],
-               "expired": rep["points"]["expired"],
-               "refund_reversed": rep["points"]["refund_reversed"],
-               "refund_returned": rep["points"]["refund_returned"],
-               "outstanding": rep["outstanding_points"]}
-        now = retail_model.ms(f"{days[-1][0]}T23:59:59Z")
-        wrong = 0
-        for cust in custs:
-            q = urllib.parse.quote(online_retail.phone_of(cust))
-            _, found = admin.call("GET", f"/v1/customers?phone={q}")
-            _, b = admin.call("GET", f"/v1/customers/{found['items'][0]['id']}/points")
-            m = retail_model.balance(model.ledger[cust], now)
-            wrong += (b["available"], b["pending"], b["debt"]) != \
-                (m["available"], m["pending"], m["debt"])
+        got = retail_model.server_totals(rep)
+        wrong = len(retail_model.differing_balances(lambda path: admin.call("GET", path)[1], custs,
+                                                    model, days[-1][0], online_retail.phone_of))
         ok = got == want and wrong == 0
         print(f"CHECK {'ok' if ok else 'MISMATCH'}: totals {'equal' if got == want else got} "
               f"{'' if got == want else want}; balances differing: {wrong} of {len(custs)} "

@@ -15,6 +15,31 @@
 #include "loyalty/program.h"
 #include "loyalty/purchase.h"
 
+/*
+ * A receipt or a refund whose number was seen before (`found` is not KT_ENOTFOUND): the same
+ * request again gets the stored reply (200, Idempotent-Replayed); a different one under that
+ * number is a 409 `code`; a failed look-up is its error. Ends the write transaction.
+ */
+static void answer_again(struct http_req *r, struct store_conn *w, enum kt_rc found,
+                         const struct kt_err *lookup, const unsigned char stored_hash[32],
+                         const unsigned char hash[32], const char *stored_reply, const char *code,
+                         const char *field, const char *msg)
+{
+    store_write_rollback(w);
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (found != KT_OK) {
+        kt_err_copy(&err, lookup);
+    } else if (sodium_memcmp(stored_hash, hash, 32) != 0) {
+        kt_err_set(&err, KT_ECONFLICT, code, field, "%s", msg);
+    } else {
+        http_reply_json(r, 200, json_loads(stored_reply, 0, NULL));
+        r->replayed = true;
+        return;
+    }
+    http_reply_error(r, &err);
+}
+
 /* The customer the receipt names; KT_OK with *found false for an anonymous receipt. */
 static enum kt_rc customer_of(struct http_req *r, struct store_conn *w,
                               const struct purchase_req *req, struct customer *cu, bool *found,
@@ -128,21 +153,10 @@ void api_purchases_post(struct http_req *r)
     struct kt_err e2;
     kt_err_reset(&e2);
     enum kt_rc rc = store_purchase_find(w, req.store_id, req.receipt, r->arena, &before, &e2);
-    if (rc == KT_OK) { /* a retry, or another receipt under the same number */
-        store_write_rollback(w);
-        if (sodium_memcmp(before.body_hash, p.body_hash, 32) != 0) {
-            kt_err_set(&err, KT_ECONFLICT, "receipt_conflict", "receipt",
-                       "this store posted a different receipt under that number");
-            goto fail;
-        }
-        http_reply_json(r, 200, json_loads(before.reply, 0, NULL));
-        r->replayed = true;
-        return;
-    }
     if (rc != KT_ENOTFOUND) {
-        kt_err_copy(&err, &e2);
-        store_write_rollback(w);
-        goto fail;
+        answer_again(r, w, rc, &e2, before.body_hash, p.body_hash, before.reply, "receipt_conflict",
+                     "receipt", "this store posted a different receipt under that number");
+        return;
     }
     struct customer cu;
     bool has = false;
@@ -288,21 +302,10 @@ void api_refunds_post(struct http_req *r)
     struct kt_err e2;
     kt_err_reset(&e2);
     enum kt_rc rc = store_refund_find(w, r->params[0], req.number, r->arena, &before, &e2);
-    if (rc == KT_OK) { /* a retry, or another return under the same document number */
-        store_write_rollback(w);
-        if (sodium_memcmp(before.body_hash, hash, 32) != 0) {
-            kt_err_set(&err, KT_ECONFLICT, "refund_conflict", "refund",
-                       "a different refund of this receipt has that number");
-            goto fail;
-        }
-        http_reply_json(r, 200, json_loads(before.reply, 0, NULL));
-        r->replayed = true;
-        return;
-    }
     if (rc != KT_ENOTFOUND) {
-        kt_err_copy(&err, &e2);
-        store_write_rollback(w);
-        goto fail;
+        answer_again(r, w, rc, &e2, before.body_hash, hash, before.reply, "refund_conflict",
+                     "refund", "a different refund of this receipt has that number");
+        return;
     }
     struct purchase p;
     struct purchase_line *pl;

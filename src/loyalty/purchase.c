@@ -68,6 +68,39 @@ static bool money(const json_t *o, const char *name, bool required, const char *
     return true;
 }
 
+enum kt_rc loyalty_decode_at(const json_t *body, int64_t now, const char *what, struct arena *a,
+                             int64_t *out, struct kt_err *err)
+{
+    *out = now;
+    const json_t *at = json_object_get(body, "at");
+    if (at == NULL) {
+        return KT_OK;
+    }
+    const char *s = json_string_value(at);
+    if (s == NULL || !time_parse_rfc3339(s, strlen(s), out)) {
+        return bad(err, a, "at", "invalid_time", "at is an RFC 3339 time");
+    }
+    if (*out > now + FUTURE_SKEW_MS) {
+        return kt_err_set(err, KT_EINVAL, "time_in_future", "at", "%s cannot be dated later", what);
+    }
+    return KT_OK;
+}
+
+bool loyalty_quantity(const json_t *q, int64_t *milli)
+{
+    *milli = 0;
+    if (json_is_integer(q) && json_integer_value(q) > 0 && json_integer_value(q) <= 1000000) {
+        *milli = json_integer_value(q) * 1000;
+    } else if (json_is_real(q) && json_real_value(q) > 0 && json_real_value(q) <= 1000000) {
+        double m = json_real_value(q) * 1000;
+        *milli = llround(m);
+        if (fabs(m - (double)*milli) > 1e-6) {
+            *milli = 0;
+        }
+    }
+    return *milli > 0;
+}
+
 static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct purchase_line *l,
                               struct kt_err *err)
 {
@@ -88,18 +121,11 @@ static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct
         return err->rc;
     }
     const json_t *q = json_object_get(o, "quantity");
-    const char *qf = arena_printf(a, "%s.quantity", path);
-    if (json_is_integer(q) && json_integer_value(q) > 0 && json_integer_value(q) <= 1000000) {
-        l->quantity = json_integer_value(q) * 1000;
-    } else if (json_is_real(q) && json_real_value(q) > 0 && json_real_value(q) <= 1000000) {
-        double milli = json_real_value(q) * 1000;
-        l->quantity = llround(milli);
-        if (fabs(milli - (double)l->quantity) > 1e-6 || l->quantity == 0) {
-            return bad(err, a, qf, "bad_quantity", "a quantity has at most three decimals");
-        }
-    } else {
-        return bad(err, a, qf, q ? "bad_quantity" : "missing_field",
-                   "a quantity is more than zero (refunds are posted as refunds)");
+    if (!loyalty_quantity(q, &l->quantity)) {
+        return bad(err, a, arena_printf(a, "%s.quantity", path),
+                   q ? "bad_quantity" : "missing_field",
+                   "a quantity is more than zero with at most three decimals (refunds are posted "
+                   "as refunds)");
     }
     /* price x quantity, rounded half up to the kopeck, less the discount */
     int64_t gross = (l->price * l->quantity + 500) / 1000;
@@ -126,16 +152,8 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
         !text(body, "receipt", true, "receipt", a, &out->receipt, err)) {
         return err->rc;
     }
-    out->at = now;
-    const json_t *at = json_object_get(body, "at");
-    if (at != NULL) {
-        const char *s = json_string_value(at);
-        if (s == NULL || !time_parse_rfc3339(s, strlen(s), &out->at)) {
-            return bad(err, a, "at", "invalid_time", "at is an RFC 3339 time");
-        }
-        if (out->at > now + FUTURE_SKEW_MS) {
-            return bad(err, a, "at", "time_in_future", "a receipt cannot be rung up later");
-        }
+    if (loyalty_decode_at(body, now, "a receipt", a, &out->at, err) != KT_OK) {
+        return err->rc;
     }
     const json_t *c = json_object_get(body, "customer");
     if (c != NULL) {

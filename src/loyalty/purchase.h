@@ -27,6 +27,13 @@ struct purchase_req {
     bool quote;           /* a quote: what could be spent is worked out even if none is asked */
 };
 
+/* Shared by the receipt and refund decoders: "at" (RFC 3339, not later than `now` and a few
+ * minutes' skew; `now` when absent; `what` names the document in the error), and a quantity
+ * above zero with at most three decimals, in thousandths (false when it is not one). */
+enum kt_rc loyalty_decode_at(const json_t *body, int64_t now, const char *what, struct arena *a,
+                             int64_t *out, struct kt_err *err);
+bool loyalty_quantity(const json_t *q, int64_t *milli);
+
 /* Decodes and checks POST /v1/purchases: every line's amount is its price times its quantity
  * less its discount, the total is their sum, the time is not in the future. */
 enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,

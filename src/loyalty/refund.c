@@ -7,14 +7,11 @@
  * Lines are named by their place in the receipt, from 1. Quantities as in a receipt (up to three
  * decimals). Without "lines" everything not yet refunded goes back.
  */
-#include <math.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "loyalty/purchase.h"
-
-#define FUTURE_SKEW_MS (5 * 60 * 1000)
 
 static enum kt_rc bad(struct kt_err *err, struct arena *a, const char *field, const char *code,
                       const char *msg)
@@ -36,16 +33,8 @@ enum kt_rc refund_decode(const json_t *body, int64_t now, struct arena *a, struc
                    "refund is the store's return document number, 1-64 bytes");
     }
     out->number = arena_strdup(a, json_string_value(num));
-    out->at = now;
-    const json_t *at = json_object_get(body, "at");
-    if (at != NULL) {
-        const char *s = json_string_value(at);
-        if (s == NULL || !time_parse_rfc3339(s, strlen(s), &out->at)) {
-            return bad(err, a, "at", "invalid_time", "at is an RFC 3339 time");
-        }
-        if (out->at > now + FUTURE_SKEW_MS) {
-            return bad(err, a, "at", "time_in_future", "a refund cannot be made later");
-        }
+    if (loyalty_decode_at(body, now, "a refund", a, &out->at, err) != KT_OK) {
+        return err->rc;
     }
     const json_t *lines = json_object_get(body, "lines");
     if (lines == NULL) {
@@ -75,17 +64,8 @@ enum kt_rc refund_decode(const json_t *body, int64_t now, struct arena *a, struc
                        "line is the receipt line's place, from 1");
         }
         const json_t *q = json_object_get(o, "quantity");
-        int64_t milli = 0;
-        if (json_is_integer(q) && json_integer_value(q) > 0 && json_integer_value(q) <= 1000000) {
-            milli = json_integer_value(q) * 1000;
-        } else if (json_is_real(q) && json_real_value(q) > 0 && json_real_value(q) <= 1000000) {
-            double m = json_real_value(q) * 1000;
-            milli = llround(m);
-            if (fabs(m - (double)milli) > 1e-6) {
-                milli = 0;
-            }
-        }
-        if (milli <= 0) {
+        int64_t milli;
+        if (!loyalty_quantity(q, &milli)) {
             return bad(err, a, arena_printf(a, "%s.quantity", path),
                        q ? "bad_quantity" : "missing_field",
                        "a refunded quantity is more than zero, with at most three decimals");

@@ -169,3 +169,28 @@ class Model:
                 "spent": -t["spend"], "expired": -t["expire"], "refund_reversed": -t["refund_earn"],
                 "refund_returned": t["refund_spend"],
                 "outstanding": sum(e["points"] for es in self.ledger.values() for e in es)}
+
+
+def server_totals(rep):
+    """GET /v1/reports/loyalty in the shape of Model.report()."""
+    return {"receipts": rep["receipts"]["count"], "refunds": rep["receipts"]["refunds"],
+            "earned": rep["points"]["earned"], "spent": rep["points"]["spent"],
+            "expired": rep["points"]["expired"],
+            "refund_reversed": rep["points"]["refund_reversed"],
+            "refund_returned": rep["points"]["refund_returned"],
+            "outstanding": rep["outstanding_points"]}
+
+
+def differing_balances(get, custs, model, last_day, phone_of):
+    """The customers whose balance on the server (get(path) -> JSON) is not the model's at the
+    end of `last_day`: [(customer, server's, model's), ...]."""
+    import urllib.parse
+    now = ms(f"{last_day}T23:59:59Z")
+    wrong = []
+    for cust in custs:
+        cid = get(f"/v1/customers?phone={urllib.parse.quote(phone_of(cust))}")["items"][0]["id"]
+        b = get(f"/v1/customers/{cid}/points")
+        m = balance(model.ledger[cust], now)
+        if (b["available"], b["pending"], b["debt"]) != (m["available"], m["pending"], m["debt"]):
+            wrong.append((cust, b, dict(m)))
+    return wrong
