@@ -175,22 +175,20 @@ void api_pos_enroll(struct http_req *r)
     if (rc == KT_OK && card != NULL) {
         rc = card_bind(w, &rules, card, res.cust.ck, now, r->arena, &cd, &err);
         issued = rc == KT_OK;
-    } else if (rc == KT_OK) { /* the card they have, or a new virtual one */
+    } else if (rc == KT_OK) { /* the newest active card they have, or a new virtual one */
         struct card *cs;
         size_t n;
+        bool found = false;
         rc = store_card_list(w, res.cust.ck, r->arena, &cs, &n, &err);
-        for (size_t i = n; rc == KT_OK && i-- > 0 && !issued;) {
+        for (size_t i = n; rc == KT_OK && !found && i-- > 0;) {
             if (strcmp(cs[i].state, "active") == 0) {
                 cd = cs[i];
-                issued = true;
+                found = true;
             }
         }
-        if (rc == KT_OK && !issued) {
+        if (rc == KT_OK && !found) {
             rc = card_issue_virtual(w, &rules, res.cust.ck, now, r->arena, &cd, &err);
             issued = rc == KT_OK;
-        } else {
-            issued = false; /* found, not issued */
-            rc = rc == KT_OK && cd.number[0] == '\0' ? KT_EINTERNAL : rc;
         }
     }
     if (rc == KT_OK && issued) { /* a complete profile's first card */
@@ -222,7 +220,7 @@ void api_pos_enroll(struct http_req *r)
     }
     json_t *o = json_pack("{s:s, s:b, s:o, s:b, s:b}", "customer_id", res.cust.id, "created",
                           res.created, "card", card_json(r->arena, &cd, res.cust.id), "card_issued",
-                          issued || card != NULL, "phone_verified", verified);
+                          issued, "phone_verified", verified);
     json_t *sms = json_pack("{s:b}", "queued", otp_id[0] != '\0');
     if (otp_id[0]) {
         json_object_set_new(sms, "otp_id", json_string(otp_id));
