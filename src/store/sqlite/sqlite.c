@@ -513,7 +513,7 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c)
                                            &done_frames);
             pthread_mutex_unlock(&s->write_mu);
             int64_t us = (clock_mono_ns() - t0) / 1000;
-            if (us > 2000) { /* the writers waited this long: worth knowing when tails grow */
+            if (us > 10000) { /* the writers waited this long: worth knowing when tails grow */
                 log_info("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
             }
         }
