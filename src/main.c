@@ -44,6 +44,7 @@ struct opts {
     struct sms_opts sms;
     const char *sms_text;
     bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
+    const char *cors_origins;
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -81,6 +82,7 @@ enum {
     OPT_SMS_ATTEMPTS,
     OPT_SMS_BACKOFF,
     OPT_SETTABLE_CLOCK,
+    OPT_CORS,
     OPT_HELP
 };
 
@@ -105,6 +107,7 @@ static const struct option long_opts[] = {
     {"sms-attempts", required_argument, NULL, OPT_SMS_ATTEMPTS},
     {"sms-backoff", required_argument, NULL, OPT_SMS_BACKOFF},
     {"settable-clock", no_argument, NULL, OPT_SETTABLE_CLOCK},
+    {"cors-origins", required_argument, NULL, OPT_CORS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -128,6 +131,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
+    o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
     o->sms.body = env_or("KARTOTEKA_SMS_BODY", SMS_BODY_DEFAULT);
     o->sms.auth = env_or("KARTOTEKA_SMS_AUTH", NULL); /* a secret: environment only */
     o->sms_text = env_or("KARTOTEKA_SMS_TEXT", "Код подтверждения: {{code}}. Ваша карта {{card}}");
@@ -197,6 +201,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_SETTABLE_CLOCK:
             o->settable_clock = true;
+            break;
+        case OPT_CORS:
+            o->cors_origins = optarg;
             break;
         case OPT_HELP:
             fputs(help, stdout);
@@ -322,6 +329,9 @@ static const char serve_help[] =
     "  --sms-attempts N     tries before a message is dead (KARTOTEKA_SMS_ATTEMPTS, default 8)\n"
     "  --sms-backoff MS     first wait before a retry, doubling (KARTOTEKA_SMS_BACKOFF,\n"
     "                       default 2000)\n"
+    "  --cors-origins LIST  web origins whose pages may send events from the browser, comma-\n"
+    "                       separated: https://shop.example,https://m.shop.example\n"
+    "                       (KARTOTEKA_CORS_ORIGINS; default none)\n"
     "  --settable-clock     let an admin key set the server's clock, which then stands still\n"
     "                       (PUT /v1/system/clock);\n"
     "                       for replays of old data and tests, never in production\n";
@@ -434,6 +444,7 @@ static int cmd_serve(int argc, char **argv)
     struct privacy_worker *privacy = NULL;
     app.sms_text = o.sms_text;
     app.settable_clock = o.settable_clock;
+    app.cors_origins = o.cors_origins;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
         privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, &privacy, &err) != KT_OK ||

@@ -74,6 +74,14 @@ json_t *api_loyalty_report_doc(struct store_conn *c, int64_t since, int64_t unti
 struct points_balance;
 json_t *api_balance_json(struct arena *a, const char *customer_id, const struct points_balance *b);
 json_t *api_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n);
+/* events.c */
+void api_events_post(struct http_req *r);
+void api_events_batch(struct http_req *r);
+void api_event_types_list(struct http_req *r);
+void api_event_types_put(struct http_req *r);
+void api_customer_events(struct http_req *r);
+void api_reports_events(struct http_req *r);
+void api_sdk_js(struct http_req *r);
 /* cards.c */
 void api_pos_enroll(struct http_req *r);
 void api_pos_otp(struct http_req *r);

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "consent/consent.h"
+#include "events/events.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 
@@ -73,6 +74,10 @@ static void *run(void *arg)
             kt_err_reset(&err);
             if (loyalty_birthdays_due(w->s, clock_now_ms(), &customers, &points, &err) != KT_OK) {
                 log_warn("birthday_bonus", "code=%s", err.code);
+            }
+            kt_err_reset(&err);
+            if (events_forget_ids(w->s, clock_now_ms(), &points, &err) != KT_OK) {
+                log_warn("event_ids", "code=%s", err.code);
             }
         }
         pthread_mutex_lock(&w->mu);

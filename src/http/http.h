@@ -21,7 +21,15 @@
 #include "store/model.h"
 #include "store/store.h"
 
-enum http_method { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OTHER };
+enum http_method {
+    HTTP_GET,
+    HTTP_POST,
+    HTTP_PUT,
+    HTTP_PATCH,
+    HTTP_DELETE,
+    HTTP_OPTIONS,
+    HTTP_OTHER
+};
 
 struct http_req;
 struct metrics;
@@ -40,6 +48,9 @@ struct route {
     unsigned scopes; /* key scopes allowed (bitmask of enum key_scope), 0 = public */
     bool json_body;  /* the route takes a JSON body */
     bool upload;     /* the route takes a file (CSV) up to kt_app.max_upload */
+    bool beacon;     /* browsers post here: CORS for kt_app.cors_origins, JSON sent as text/plain
+                        (navigator.sendBeacon), and a collect key in ?key= (a beacon has no
+                        headers of its own) */
 };
 
 /* Shared by all threads; immutable after start-up except where marked. */
@@ -58,6 +69,7 @@ struct kt_app {
     const char *sms_text;          /* the one-time code's SMS, {{code}} and {{card}} replaced */
     struct sms_sender *sms;        /* woken when a message is queued, or NULL */
     bool settable_clock;           /* PUT /v1/system/clock allowed (serve --settable-clock) */
+    const char *cors_origins;      /* "https://a.example,https://b.example": beacon routes */
 };
 
 #define HTTP_MAX_PARAMS 4

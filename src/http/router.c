@@ -8,7 +8,8 @@
 
 const char *http_method_name(enum http_method m)
 {
-    static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "OTHER"};
+    static const char *const names[] = {"GET",    "POST",    "PUT",  "PATCH",
+                                        "DELETE", "OPTIONS", "OTHER"};
     return names[m];
 }
 

@@ -48,9 +48,10 @@ struct reqctx {
     struct arena arena;
     struct route_match m;
     struct buf body;
-    bool too_big;  /* the body passed max_body; the rest is drained */
-    int64_t t0;    /* monotonic ns at the first call */
-    int64_t db_ns; /* database time of this request */
+    bool too_big;   /* the body passed max_body; the rest is drained */
+    bool preflight; /* OPTIONS of a beacon route: answered with its CORS headers */
+    int64_t t0;     /* monotonic ns at the first call */
+    int64_t db_ns;  /* database time of this request */
     char rid[72];
 };
 
@@ -172,6 +173,14 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     x->r.rid = x->rid;
     x->r.method = http_method_parse(method);
     router_match(srv->app->routes, srv->app->n_routes, x->r.method, url, &x->arena, &x->m);
+    if (x->r.method == HTTP_OPTIONS) { /* a browser's preflight of a beacon route */
+        struct route_match post;
+        router_match(srv->app->routes, srv->app->n_routes, HTTP_POST, url, &x->arena, &post);
+        if (post.route != NULL && post.route->beacon) {
+            x->m = post;
+            x->preflight = true;
+        }
+    }
     x->r.route = x->m.route;
     buf_init(&x->body, body_limit(x) + 1);
     x->r.n_params = x->m.n_params;
@@ -201,11 +210,12 @@ static bool authorize(struct reqctx *x)
 {
     struct http_req *r = &x->r;
     const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
-    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+    const char *in_url = r->route->beacon && h == NULL ? http_req_query(r, "key") : NULL;
+    if (in_url == NULL && (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)) {
         fail(r, 401, "missing_key", "an API key is required: 'Authorization: Bearer <key>'");
         return false;
     }
-    const char *tok = h + 7;
+    const char *tok = in_url != NULL ? in_url : h + 7;
     while (*tok == ' ') {
         tok++;
     }
@@ -225,6 +235,10 @@ static bool authorize(struct reqctx *x)
         return false;
     }
     r->key = key;
+    if (in_url != NULL && key->scope != SCOPE_COLLECT) { /* URLs end up in logs and histories */
+        fail(r, 403, "key_in_url", "only a collect key may be sent in the URL");
+        return false;
+    }
     if ((r->route->scopes & (unsigned)key->scope) == 0) {
         fail(r, 403, "forbidden", "the key's scope '%s' does not allow this request",
              keys_scope_name(key->scope));
@@ -234,6 +248,7 @@ static bool authorize(struct reqctx *x)
 }
 
 static const char *const json_types[] = {"application/json", NULL};
+static const char *const beacon_types[] = {"text/plain", NULL}; /* what sendBeacon sends */
 static const char *const file_types[] = {"text/csv", "text/plain", "application/octet-stream",
                                          "application/vnd.ms-excel", NULL};
 
@@ -269,6 +284,10 @@ static void dispatch(struct reqctx *x)
         }
         return;
     }
+    if (x->preflight) {
+        http_reply_text(r, 204, "text/plain", "", 0);
+        return;
+    }
     if (r->route->scopes != ROUTE_PUBLIC && !authorize(x)) {
         return;
     }
@@ -276,7 +295,8 @@ static void dispatch(struct reqctx *x)
         fail(r, 413, "body_too_large", "the request body is larger than %zu bytes", body_limit(x));
         return;
     }
-    if (r->route->json_body && !type_is(r, json_types)) {
+    if (r->route->json_body && !type_is(r, json_types) &&
+        !(r->route->beacon && type_is(r, beacon_types))) {
         fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
         return;
     }
@@ -293,6 +313,28 @@ static void dispatch(struct reqctx *x)
         kt_err_reset(&e);
         kt_err_set(&e, KT_EINTERNAL, "internal", NULL, "the handler gave no reply");
         http_reply_error(r, &e);
+    }
+}
+
+/* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
+static void cors_headers(struct http_req *r, struct MHD_Response *resp)
+{
+    const char *origin = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Origin");
+    const char *list = r->app->cors_origins;
+    size_t n = origin ? strlen(origin) : 0;
+    bool ok = false;
+    for (const char *p = list; n > 0 && p != NULL && *p != '\0' && !ok;) {
+        size_t len = strcspn(p, ",");
+        ok = len == n && strncmp(p, origin, n) == 0;
+        p += len + (p[len] == ',');
+    }
+    MHD_add_response_header(resp, "Vary", "Origin");
+    if (ok) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, OPTIONS");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Content-Type, Authorization, X-Request-Id");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
     }
 }
 
@@ -325,6 +367,9 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
     MHD_add_response_header(resp, "X-Request-Id", x->rid);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->route != NULL && r->route->beacon) {
+        cors_headers(r, resp);
+    }
     if (r->retry_after > 0) {
         char ra[16];
         kt_snprintf(ra, sizeof(ra), "%d", r->retry_after);

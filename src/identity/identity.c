@@ -492,6 +492,11 @@ static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err
             cd->id.created_at = x->now;
             cd->id.channel = x->src->channel;
             rc = store_ident_insert(x->w, &cd->id, err);
+            if (rc == KT_OK &&
+                (strcmp(cd->id.kind, "cookie") == 0 || strcmp(cd->id.kind, "device") == 0)) {
+                int64_t adopted; /* what this browser or app did before it was known */
+                rc = store_events_adopt(x->w, cd->id.kind, cd->id.value, x->c->ck, &adopted, err);
+            }
             record(x, path, "attach", NULL, cd->id.value);
             x->res->changed = true;
         } else if (cd->owner == x->c->ck && cd->id.verified && !cd->owner_verified) {

@@ -360,4 +360,22 @@ struct sms_msg {
     int64_t created_at, next_at, attempts;
 };
 
+/* A behaviour event (docs/events.md). */
+struct event {
+    int64_t seq;                     /* assigned by the store */
+    int64_t ck;                      /* 0: anonymous */
+    const char *anon_kind, *anon_id; /* "cookie"/"device" and its id, when sent without one */
+    const char *type;
+    int64_t at, received_at; /* ms */
+    const char *channel;
+    const char *props; /* JSON object, or NULL */
+    int64_t msg_hash;  /* keyed hash of the message id; 0: none given */
+};
+
+/* A custom event type: its properties' types as JSON, and the required ones. */
+struct event_type {
+    const char *name, *properties, *required;
+    int64_t created_at, updated_at;
+};
+
 #endif

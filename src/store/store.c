@@ -672,3 +672,45 @@ enum kt_rc store_member_birthdays(struct store_conn *c, int64_t after_ck, int li
 {
     TIMED(c->ops->member_birthdays(c, after_ck, limit, a, cks, dates, n, err));
 }
+
+enum kt_rc store_event_add(struct store_conn *c, const struct event *e, bool *duplicate,
+                           struct kt_err *err)
+{
+    TIMED(c->ops->event_add(c, e, duplicate, err));
+}
+
+enum kt_rc store_events_adopt(struct store_conn *c, const char *kind, const char *value, int64_t ck,
+                              int64_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->events_adopt(c, kind, value, ck, n, err));
+}
+
+enum kt_rc store_events_list(struct store_conn *c, int64_t ck, int64_t before_seq, int limit,
+                             struct arena *a, struct event **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->events_list(c, ck, before_seq, limit, a, out, n, err));
+}
+
+enum kt_rc store_event_counts(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
+                              const char ***types, int64_t **counts, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->event_counts(c, since, until, a, types, counts, n, err));
+}
+
+enum kt_rc store_event_ids_purge(struct store_conn *c, int64_t before, int64_t *n,
+                                 struct kt_err *err)
+{
+    TIMED(c->ops->event_ids_purge(c, before, n, err));
+}
+
+enum kt_rc store_event_type_put(struct store_conn *c, const struct event_type *t,
+                                struct kt_err *err)
+{
+    TIMED(c->ops->event_type_put(c, t, err));
+}
+
+enum kt_rc store_event_type_list(struct store_conn *c, struct arena *a, struct event_type **out,
+                                 size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->event_type_list(c, a, out, n, err));
+}

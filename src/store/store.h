@@ -347,6 +347,26 @@ enum kt_rc store_member_birthdays(struct store_conn *c, int64_t after_ck, int li
                                   struct arena *a, int64_t **cks, const char ***dates, size_t *n,
                                   struct kt_err *err);
 
+/* Events: one stored, unless its message id (msg_hash) was seen in the window (`duplicate`);
+ * the anonymous events of a cookie or device id given to customer `ck` (`n` adopted); a
+ * customer's, newest first, seq < before_seq (0: from the newest); how many of each type were
+ * received in [since, until); message ids older than `before` forgotten. */
+enum kt_rc store_event_add(struct store_conn *c, const struct event *e, bool *duplicate,
+                           struct kt_err *err);
+enum kt_rc store_events_adopt(struct store_conn *c, const char *kind, const char *value, int64_t ck,
+                              int64_t *n, struct kt_err *err);
+enum kt_rc store_events_list(struct store_conn *c, int64_t ck, int64_t before_seq, int limit,
+                             struct arena *a, struct event **out, size_t *n, struct kt_err *err);
+enum kt_rc store_event_counts(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
+                              const char ***types, int64_t **counts, size_t *n, struct kt_err *err);
+enum kt_rc store_event_ids_purge(struct store_conn *c, int64_t before, int64_t *n,
+                                 struct kt_err *err);
+/* Custom event types: declared or redeclared (by name), and all of them. */
+enum kt_rc store_event_type_put(struct store_conn *c, const struct event_type *t,
+                                struct kt_err *err);
+enum kt_rc store_event_type_list(struct store_conn *c, struct arena *a, struct event_type **out,
+                                 size_t *n, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

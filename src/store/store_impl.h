@@ -196,6 +196,21 @@ struct store_ops {
     enum kt_rc (*member_birthdays)(struct store_conn *c, int64_t after_ck, int limit,
                                    struct arena *a, int64_t **cks, const char ***dates, size_t *n,
                                    struct kt_err *err);
+    enum kt_rc (*event_add)(struct store_conn *c, const struct event *e, bool *duplicate,
+                            struct kt_err *err);
+    enum kt_rc (*events_adopt)(struct store_conn *c, const char *kind, const char *value,
+                               int64_t ck, int64_t *n, struct kt_err *err);
+    enum kt_rc (*events_list)(struct store_conn *c, int64_t ck, int64_t before_seq, int limit,
+                              struct arena *a, struct event **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*event_counts)(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
+                               const char ***types, int64_t **counts, size_t *n,
+                               struct kt_err *err);
+    enum kt_rc (*event_ids_purge)(struct store_conn *c, int64_t before, int64_t *n,
+                                  struct kt_err *err);
+    enum kt_rc (*event_type_put)(struct store_conn *c, const struct event_type *t,
+                                 struct kt_err *err);
+    enum kt_rc (*event_type_list)(struct store_conn *c, struct arena *a, struct event_type **out,
+                                  size_t *n, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

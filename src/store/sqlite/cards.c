@@ -26,7 +26,7 @@ enum {
     M_BIRTHDAYS,
     C_END
 };
-_Static_assert(C_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+_Static_assert(C_END <= SQ_EVENTS_BASE, "raise SQ_EVENTS_BASE in sqlite_int.h");
 
 #define CARD_COLS                                                                                  \
     "number, ck, kind, state, batch, issued_at, bound_at, state_at, replaced_by, reason"

@@ -42,6 +42,7 @@ enum {
     L_REF_FRIEND_MOVE,
     L_REF_REFERRER_MOVE,
     L_REF_SELF,
+    L_EVENTS_MOVE,
     L_END
 };
 _Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
@@ -108,6 +109,7 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
         "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
     [L_REF_SELF - SQ_LOYALTY_BASE] =
         "DELETE FROM referrals WHERE friend_ck = referrer_ck OR (friend_ck = ?1 AND ?2 > 0)",
+    [L_EVENTS_MOVE - SQ_LOYALTY_BASE] = "UPDATE events SET ck = ?2 WHERE ck = ?1",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -199,11 +201,12 @@ enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
 
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    /* Everything of the programme follows the customer; a referral of both keeps the survivor's
-     * (the other row stays on the merged-away customer and is dropped), a self-referral made by
-     * the merge is dropped. */
-    static const int slots[] = {L_LEDGER_MOVE,     L_PURCHASE_MOVE,     L_CARDS_MOVE, L_OTP_MOVE,
-                                L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE, L_REF_SELF};
+    /* Everything of the programme follows the customer, and so do its events; a referral of both
+     * keeps the survivor's (the other row stays on the merged-away customer and is dropped), a
+     * self-referral made by the merge is dropped. */
+    static const int slots[] = {L_LEDGER_MOVE, L_PURCHASE_MOVE,   L_CARDS_MOVE,
+                                L_OTP_MOVE,    L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE,
+                                L_REF_SELF,    L_EVENTS_MOVE};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {

@@ -50,6 +50,7 @@ enum {
     P_ERASE_IDEM,
     P_ERASE_SMS,
     P_ERASE_CARDS,
+    P_ERASE_EVENTS,
     P_INACTIVE,
     P_END
 };
@@ -144,6 +145,8 @@ static const char *const sql[P_END - SQ_PRIV_BASE] = {
     S(P_ERASE_SMS) = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
                      "WHERE ck = ?1 AND kind = 'phone' UNION SELECT phone FROM customers "
                      "WHERE ck = ?1 AND phone IS NOT NULL)",
+    S(P_ERASE_EVENTS) = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
+                        "WHERE ck = ?1",
     S(P_ERASE_CARDS) = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
                        "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
     S(P_ERASE_IDEM) = "DELETE FROM idempotency WHERE instr(body, "
@@ -752,10 +755,10 @@ enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, 
 
 enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err)
 {
-    /* The stored replies first: they are found by the customer's id. */
-    /* Messages to its phones go before the phones do. */
-    static const int slots[] = {P_ERASE_IDEM,   P_ERASE_SMS,  P_ERASE_CARDS,  P_ERASE_CUST,
-                                P_ERASE_IDENTS, P_ERASE_HIST, P_ERASE_CONSENT};
+    /* The stored replies first: they are found by the customer's id; messages to its phones
+     * before the phones go. Events keep their type and time, not what they said. */
+    static const int slots[] = {P_ERASE_IDEM, P_ERASE_SMS,    P_ERASE_CARDS, P_ERASE_EVENTS,
+                                P_ERASE_CUST, P_ERASE_IDENTS, P_ERASE_HIST,  P_ERASE_CONSENT};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {

@@ -10,8 +10,10 @@
 
 #include "store/store_impl.h"
 
-#define SQ_STATEMENTS   192 /* cached statements: sqlite.c's, privacy.c's, loyalty.c's, cards.c's */
+#define SQ_STATEMENTS 224 /* cached statements: sqlite.c, privacy.c, loyalty.c, cards.c, events.c  \
+                           */
 #define SQ_CARDS_BASE   160
+#define SQ_EVENTS_BASE  192
 #define SQ_PRIV_BASE    64
 #define SQ_LOYALTY_BASE 112
 
@@ -154,6 +156,21 @@ enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int6
 enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
                                struct arena *a, int64_t **cks, const char ***dates, size_t *n,
                                struct kt_err *err);
+/* events.c */
+enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *duplicate,
+                        struct kt_err *err);
+enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char *value, int64_t ck,
+                           int64_t *n, struct kt_err *err);
+enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_seq, int limit,
+                          struct arena *a, struct event **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until, struct arena *a,
+                           const char ***types, int64_t **counts, size_t *n, struct kt_err *err);
+enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
+                              struct kt_err *err);
+enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t,
+                             struct kt_err *err);
+enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
+                              size_t *n, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -169,13 +186,15 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
-        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report), SQ_PRIVACY_OP(referral_add),  \
-        SQ_PRIVACY_OP(referral_get), SQ_PRIVACY_OP(referral_rewarded),                             \
-        SQ_PRIVACY_OP(member_birthdays), SQ_PRIVACY_OP(ledger_expiring),                           \
-        SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get), SQ_PRIVACY_OP(card_list),             \
-        SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert), SQ_PRIVACY_OP(otp_latest),          \
-        SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count), SQ_PRIVACY_OP(sms_enqueue),           \
-        SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done)
+        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report), SQ_PRIVACY_OP(event_add),     \
+        SQ_PRIVACY_OP(events_adopt), SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts),      \
+        SQ_PRIVACY_OP(event_ids_purge), SQ_PRIVACY_OP(event_type_put),                             \
+        SQ_PRIVACY_OP(event_type_list), SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),  \
+        SQ_PRIVACY_OP(referral_rewarded), SQ_PRIVACY_OP(member_birthdays),                         \
+        SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
+        SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
+        SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
+        SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

@@ -1,0 +1,71 @@
+/*
+ * events.h - behaviour events: what a shop, an app or a message sends about what a customer did
+ * (docs/events.md). Decoding checks an event against its type - a standard one of the list in
+ * events.c or a custom one the retailer declared - and ingesting stores a batch in one write
+ * transaction: each event resolved to its customer (or kept anonymous under a cookie or device
+ * id), stored once per message id, linking a cookie to the customer when an event carries both.
+ */
+#ifndef KT_EVENTS_EVENTS_H
+#define KT_EVENTS_EVENTS_H
+
+#include <jansson.h>
+
+#include "auth/keys.h"
+#include "store/store.h"
+
+#define EVENTS_BATCH_MAX 1000
+#define EVENTS_WINDOW_MS (8LL * 86400 * 1000) /* message ids are remembered this long (>= 7 days)  \
+                                               */
+#define EVENT_TEXT_MAX   2048                 /* a string property, bytes */
+#define EVENT_CUSTOM_MAX 200                  /* custom types */
+#define EVENT_PROPS_MAX  32                   /* properties of a custom type */
+
+/* The custom types declared, checked (loaded once per batch). */
+struct event_types {
+    struct event_type_def *defs;
+    size_t n;
+};
+
+enum kt_rc event_types_load(struct store_conn *c, struct arena *a, struct event_types *out,
+                            struct kt_err *err);
+
+/* Checks a custom type's declaration (PUT /v1/event-types/{name}) and gives what is stored. */
+enum kt_rc event_type_decode(const char *name, const json_t *body, int64_t now, struct arena *a,
+                             struct event_type *out, struct kt_err *err);
+
+/* The standard types, as JSON for GET /v1/event-types (new reference). */
+json_t *event_standard_types_json(void);
+
+/* One event as decoded: the row to store, and who it is about. */
+struct event_in {
+    struct event e;
+    const char *kind, *value;           /* a customer identifier ("id", "phone", ...), or NULL */
+    const char *anon_kind, *anon_value; /* a cookie or device id, or NULL */
+    const char *message_id;             /* or NULL */
+    const char *path;                   /* "events[3]" or "": prefixes the fields of errors */
+};
+
+/* Decodes one event object; `path` prefixes the error's field ("events[3]"). */
+enum kt_rc event_decode(const json_t *o, const struct event_types *types, int64_t now,
+                        const char *path, struct arena *a, struct event_in *out,
+                        struct kt_err *err);
+
+/* What became of one event of a batch. */
+enum event_status { EVENT_STORED, EVENT_DUPLICATE, EVENT_REFUSED };
+
+struct event_result {
+    enum event_status status;
+    struct kt_err err; /* EVENT_REFUSED: why */
+};
+
+/* Stores decoded events `in[i]` for which `res[i]` is not already EVENT_REFUSED, in the caller's
+ * write transaction: resolves each to its customer, refuses those naming a customer that does not
+ * exist, drops those whose message id was seen. A store error fails the whole batch. */
+enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struct event_in *in,
+                         size_t n, int64_t now, struct arena *a, struct event_result *res,
+                         struct kt_err *err);
+
+/* Forgets message ids older than the window (run with the due work). */
+enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * ingest.c - a batch of decoded events into the store (see events.h).
+ *
+ * Who an event is about is looked up once per distinct identifier in the batch (a small hash
+ * table): a shop's batch repeats the same cookies many times.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "events/events.h"
+
+struct slot {
+    const char *kind, *value;
+    int64_t ck; /* 0: nobody */
+    bool used;
+};
+
+struct cache {
+    struct slot *slots;
+    size_t mask;
+};
+
+static uint64_t fnv(const char *kind, const char *value)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = kind; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (const char *p = value; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static struct slot *slot_of(struct cache *c, const char *kind, const char *value)
+{
+    for (size_t i = fnv(kind, value) & c->mask;; i = (i + 1) & c->mask) {
+        struct slot *s = &c->slots[i];
+        if (!s->used || (strcmp(s->kind, kind) == 0 && strcmp(s->value, value) == 0)) {
+            return s;
+        }
+    }
+}
+
+/* The customer an identifier names now (0: nobody); erased customers are nobody. */
+static enum kt_rc resolve(struct store_conn *w, struct cache *c, const char *kind,
+                          const char *value, struct arena *a, int64_t *ck, struct kt_err *err)
+{
+    struct slot *s = slot_of(c, kind, value);
+    if (s->used) {
+        *ck = s->ck;
+        return KT_OK;
+    }
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc;
+    *ck = 0;
+    if (strcmp(kind, "id") == 0) {
+        struct customer cu;
+        rc = store_customer_get_by_id(w, value, a, &cu, &e2);
+        *ck = rc == KT_OK && cu.erased_at == 0 ? cu.ck : 0;
+    } else {
+        struct ident id;
+        rc = store_ident_find(w, kind, value, a, &id, &e2);
+        *ck = rc == KT_OK ? id.ck : 0;
+    }
+    if (rc != KT_OK && rc != KT_ENOTFOUND) {
+        return kt_err_copy(err, &e2);
+    }
+    *s = (struct slot){kind, value, *ck, true};
+    return KT_OK;
+}
+
+static int64_t message_hash(const struct key_secret *k, const char *id)
+{
+    unsigned char h[8];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)id, strlen(id), k->k, sizeof(k->k));
+    int64_t v;
+    memcpy(&v, h, sizeof(v));
+    return v != 0 ? v : 1;
+}
+
+enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struct event_in *in,
+                         size_t n, int64_t now, struct arena *a, struct event_result *res,
+                         struct kt_err *err)
+{
+    size_t size = 16;
+    while (size < 4 * n) {
+        size *= 2;
+    }
+    struct cache c = {arena_zalloc(a, size * sizeof(struct slot)), size - 1};
+    enum kt_rc rc = KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        struct event_in *x = &in[i];
+        if (res[i].status == EVENT_REFUSED) {
+            continue;
+        }
+        int64_t ck = 0, anon = 0;
+        if (x->kind != NULL && (rc = resolve(w, &c, x->kind, x->value, a, &ck, err)) == KT_OK &&
+            ck == 0) {
+            res[i].status = EVENT_REFUSED;
+            kt_err_set(&res[i].err, KT_EINVAL, "customer_not_found",
+                       arena_printf(a, "%s%scustomer.%s", x->path, x->path[0] ? "." : "", x->kind),
+                       "no customer has that %s; send the profile first, or a cookie alone",
+                       x->kind);
+            continue;
+        }
+        if (rc == KT_OK && x->anon_kind != NULL) {
+            rc = resolve(w, &c, x->anon_kind, x->anon_value, a, &anon, err);
+        }
+        if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
+            /* The event links a browser or an app to the customer: the id becomes the
+             * customer's, and what it did anonymously before becomes theirs too. */
+            struct ident id = {x->anon_kind, x->anon_value, ck, false, now, x->e.channel};
+            int64_t adopted;
+            rc = store_ident_insert(w, &id, err);
+            if (rc == KT_OK) {
+                rc = store_events_adopt(w, x->anon_kind, x->anon_value, ck, &adopted, err);
+                slot_of(&c, x->anon_kind, x->anon_value)->ck = ck;
+            }
+        }
+        if (rc != KT_OK) {
+            break;
+        }
+        x->e.ck = x->kind != NULL ? ck : anon;
+        if (x->e.ck == 0) {
+            x->e.anon_kind = x->anon_kind;
+            x->e.anon_id = x->anon_value;
+        }
+        x->e.msg_hash = x->message_id ? message_hash(k, x->message_id) : 0;
+        bool dup;
+        rc = store_event_add(w, &x->e, &dup, err);
+        res[i].status = dup ? EVENT_DUPLICATE : EVENT_STORED;
+    }
+    return rc;
+}
+
+enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err)
+{
+    struct store_conn *w;
+    *n = 0;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc == KT_OK) {
+        rc = store_event_ids_purge(w, now - EVENTS_WINDOW_MS, n, err);
+        rc = store_write_end(w, rc, err);
+    }
+    return rc;
+}

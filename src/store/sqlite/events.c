@@ -1,0 +1,195 @@
+/*
+ * events.c - the SQLite side of behaviour events. Tables in 0007_events.sql. Statements are
+ * cached per connection in the slots from SQ_EVENTS_BASE on.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+enum {
+    E_ID = SQ_EVENTS_BASE,
+    E_ADD,
+    E_ADOPT,
+    E_LIST,
+    E_COUNTS,
+    E_PURGE,
+    E_TYPE_PUT,
+    E_TYPE_LIST,
+    E_END
+};
+_Static_assert(E_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+
+static const char *const sql[E_END - SQ_EVENTS_BASE] = {
+    [E_ID - SQ_EVENTS_BASE] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",
+    [E_ADD - SQ_EVENTS_BASE] =
+        "INSERT INTO events (ck, anon_kind, anon_id, type, at, received_at, channel, props) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [E_ADOPT - SQ_EVENTS_BASE] = "UPDATE events SET ck = ?3 WHERE ck IS NULL AND anon_id = ?2 "
+                                 "AND anon_kind = ?1",
+    [E_LIST - SQ_EVENTS_BASE] =
+        "SELECT seq, ck, anon_kind, anon_id, type, at, received_at, channel, props FROM events "
+        "WHERE ck = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+    [E_COUNTS - SQ_EVENTS_BASE] = "SELECT type, count(*) FROM events WHERE received_at >= ?1 "
+                                  "AND received_at < ?2 GROUP BY type ORDER BY type",
+    [E_PURGE - SQ_EVENTS_BASE] = "DELETE FROM event_ids WHERE received_at < ?1",
+    [E_TYPE_PUT - SQ_EVENTS_BASE] =
+        "INSERT INTO event_types (name, properties, required, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET "
+        "properties = excluded.properties, required = excluded.required, "
+        "updated_at = excluded.updated_at",
+    [E_TYPE_LIST - SQ_EVENTS_BASE] =
+        "SELECT name, properties, required, created_at, updated_at FROM event_types ORDER BY name",
+};
+
+static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_EVENTS_BASE], err);
+}
+
+enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *duplicate,
+                        struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st;
+    *duplicate = false;
+    if (e->msg_hash != 0) {
+        if ((st = get(base, E_ID, err)) == NULL) {
+            return KT_ESTORE;
+        }
+        sqlite3_bind_int64(st, 1, e->msg_hash);
+        sqlite3_bind_int64(st, 2, e->received_at);
+        int changes = 0;
+        enum kt_rc rc = sq_run(c, st, &changes, err);
+        if (rc != KT_OK || changes == 0) {
+            *duplicate = rc == KT_OK;
+            return rc;
+        }
+    }
+    if ((st = get(base, E_ADD, err)) == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_i64_or_null(st, 1, e->ck);
+    sq_bind_text(st, 2, e->anon_kind);
+    sq_bind_text(st, 3, e->anon_id);
+    sq_bind_text(st, 4, e->type);
+    sqlite3_bind_int64(st, 5, e->at);
+    sqlite3_bind_int64(st, 6, e->received_at);
+    sq_bind_text(st, 7, e->channel);
+    sq_bind_text(st, 8, e->props);
+    return sq_run(c, st, NULL, err);
+}
+
+enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char *value, int64_t ck,
+                           int64_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, E_ADOPT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, kind);
+    sq_bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, ck);
+    int changes = 0;
+    enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
+    *n = changes;
+    return rc;
+}
+
+enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_seq, int limit,
+                          struct arena *a, struct event **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, E_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sqlite3_bind_int64(st, 2, before_seq > 0 ? before_seq : INT64_MAX);
+    sqlite3_bind_int(st, 3, limit);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct event *e = arena_push(a, out, n, &cap, sizeof(**out));
+        *e = (struct event){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                            sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
+                            sq_col_text(st, 4, a),       sqlite3_column_int64(st, 5),
+                            sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),
+                            sq_col_text(st, 8, a),       0};
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "events list", err);
+}
+
+enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until, struct arena *a,
+                           const char ***types, int64_t **counts, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, E_COUNTS, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    size_t cap = 0, cap2 = 0, n2 = 0;
+    *types = NULL;
+    *counts = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *(const char **)arena_push(a, types, n, &cap, sizeof(**types)) = sq_col_text(st, 0, a);
+        *(int64_t *)arena_push(a, counts, &n2, &cap2, sizeof(**counts)) =
+            sqlite3_column_int64(st, 1);
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "event counts", err);
+}
+
+enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
+                              struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, E_PURGE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    int changes = 0;
+    enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
+    *n = changes;
+    return rc;
+}
+
+enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t,
+                             struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, E_TYPE_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, t->name);
+    sq_bind_text(st, 2, t->properties);
+    sq_bind_text(st, 3, t->required);
+    sqlite3_bind_int64(st, 4, t->updated_at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
+                              size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, E_TYPE_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct event_type *t = arena_push(a, out, n, &cap, sizeof(**out));
+        *t =
+            (struct event_type){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sq_col_text(st, 2, a),
+                                sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "event types", err);
+}
