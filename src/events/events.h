@@ -14,8 +14,7 @@
 #include "store/store.h"
 
 #define EVENTS_BATCH_MAX 1000
-#define EVENTS_WINDOW_MS (8LL * 86400 * 1000) /* message ids are remembered this long (>= 7 days)  \
-                                               */
+#define EVENTS_WINDOW_MS (8LL * 86400 * 1000) /* message ids are kept this long (>= 7 days) */
 #define EVENT_TEXT_MAX   2048                 /* a string property, bytes */
 #define EVENT_CUSTOM_MAX 200                  /* custom types */
 #define EVENT_PROPS_MAX  32                   /* properties of a custom type */

@@ -10,12 +10,12 @@
 
 #include "store/store_impl.h"
 
-#define SQ_STATEMENTS 224 /* cached statements: sqlite.c, privacy.c, loyalty.c, cards.c, events.c  \
-                           */
-#define SQ_CARDS_BASE   160
-#define SQ_EVENTS_BASE  192
+/* Cached statements per connection: sqlite.c's from 0, then each file's from its base. */
 #define SQ_PRIV_BASE    64
 #define SQ_LOYALTY_BASE 112
+#define SQ_CARDS_BASE   160
+#define SQ_EVENTS_BASE  192
+#define SQ_STATEMENTS   224
 
 struct sq_conn {
     struct store_conn base;
