@@ -15,8 +15,12 @@
  *   with its stored reply, two lines, the earn entry of the ledger - one transaction per
  *   receipt (no lookups: the customer is taken by its key).
  *
+ *   --mode events: the rows one event of POST /v1/events/batch writes for an anonymous visitor -
+ *   its message id's hash and the event with its properties - 1,000 events per transaction, as
+ *   a batch commits (no lookups: the visitor's cookie is not looked for).
+ *
  *   raw_insert --db PATH (a database made by `kartoteka migrate`) --count N [--prefix 917]
- *              [--mode upsert|import|purchase] [--batch N]
+ *              [--mode upsert|import|purchase|events] [--batch N]
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -127,6 +131,57 @@ static void raw_purchases(sqlite3 *db, int64_t count, const char *prefix)
     sqlite3_finalize(commit);
 }
 
+static void raw_events(sqlite3 *db, int64_t count, const char *prefix)
+{
+    sqlite3_stmt *id = prep(db, "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)");
+    sqlite3_stmt *ev =
+        prep(db, "INSERT INTO events (ck, anon_kind, anon_id, type, at, received_at, channel, "
+                 "props) VALUES (NULL, 'cookie', ?1, ?2, ?3, ?3, 'web', ?4)");
+    sqlite3_stmt *begin = prep(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *commit = prep(db, "COMMIT");
+    static const char *const types[] = {"page_view", "product_view", "cart_add"};
+    uint64_t seed = strtoull(prefix, NULL, 10) * 0x9E3779B97F4A7C15ULL;
+    double t0 = now_s();
+    for (int64_t i = 0; i < count; i++) {
+        if (i % 1000 == 0) {
+            step(db, begin, "begin");
+        }
+        uint64_t h = (seed + (uint64_t)i) * 0xBF58476D1CE4E5B9ULL;
+        h ^= h >> 31;
+        char cookie[32], props[160];
+        snprintf(cookie, sizeof(cookie), "c%llu", (unsigned long long)(h % 200000));
+        int t = (int)(i % 3);
+        unsigned long long item = h % 5000;
+        if (t == 0) {
+            snprintf(props, sizeof(props), "{\"url\":\"https://shop.example/p/%llu\"}", item);
+        } else if (t == 1) {
+            snprintf(props, sizeof(props), "{\"sku\":\"A-%llu\"}", item);
+        } else {
+            snprintf(props, sizeof(props), "{\"sku\":\"A-%llu\",\"quantity\":1,\"price\":12990}",
+                     item);
+        }
+        long long at = 1795000000000LL + i;
+        sqlite3_bind_int64(id, 1, (sqlite3_int64)h);
+        sqlite3_bind_int64(id, 2, at);
+        step(db, id, "event id");
+        sqlite3_bind_text(ev, 1, cookie, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ev, 2, types[t], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ev, 3, at);
+        sqlite3_bind_text(ev, 4, props, -1, SQLITE_TRANSIENT);
+        step(db, ev, "event");
+        if ((i + 1) % 1000 == 0 || i + 1 == count) {
+            step(db, commit, "commit");
+        }
+    }
+    double secs = now_s() - t0;
+    printf("raw inserted %lld events in %.2f s: %.0f events/s\n", (long long)count, secs,
+           (double)count / secs);
+    sqlite3_finalize(id);
+    sqlite3_finalize(ev);
+    sqlite3_finalize(begin);
+    sqlite3_finalize(commit);
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL, *prefix = "917", *mode = "upsert";
@@ -150,9 +205,11 @@ int main(int argc, char **argv)
         }
     }
     bool import = strcmp(mode, "import") == 0, purchase = strcmp(mode, "purchase") == 0;
-    if (path == NULL || count == 0 || (!import && !purchase && strcmp(mode, "upsert") != 0)) {
+    bool events = strcmp(mode, "events") == 0;
+    if (path == NULL || count == 0 ||
+        (!import && !purchase && !events && strcmp(mode, "upsert") != 0)) {
         fprintf(stderr, "usage: raw_insert --db PATH --count N [--prefix 917] "
-                        "[--mode upsert|import|purchase] [--batch N]\n");
+                        "[--mode upsert|import|purchase|events] [--batch N]\n");
         return 2;
     }
     sqlite3 *db;
@@ -166,6 +223,11 @@ int main(int argc, char **argv)
           db, "pragmas");
     check(sqlite3_exec(db, getenv("RAW_PRAGMA") ? getenv("RAW_PRAGMA") : "", NULL, NULL, NULL), db,
           "pragmas");
+    if (events) {
+        raw_events(db, count, prefix);
+        sqlite3_close(db);
+        return 0;
+    }
     if (purchase) {
         raw_purchases(db, count, prefix);
         sqlite3_close(db);

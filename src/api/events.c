@@ -21,20 +21,22 @@
 extern const struct embedded_file events_data_files[];
 extern const size_t events_data_files_count;
 
-/* Decodes `arr[0..n)` (refusals recorded per event), then stores the rest in one transaction. */
+/* Decodes `arr[0..n)` (refusals recorded per event) on a read snapshot, so that cash desks and
+ * browsers decode side by side; then stores the rest in one write transaction. */
 static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, bool batch,
-                       struct event_in **in_out, struct event_result **res_out, struct kt_err *err)
+                       struct event_in **in_out, struct event_result **res_out,
+                       struct kt_err *err)
 {
     int64_t now = clock_now_ms();
-    struct store_conn *w;
+    struct store_conn *rd, *w;
     struct event_types types;
     struct event_in *in = arena_zalloc(r->arena, (n ? n : 1) * sizeof(*in));
     struct event_result *res = arena_zalloc(r->arena, (n ? n : 1) * sizeof(*res));
-    enum kt_rc rc = store_write_begin(r->app->store, &w, err);
-    if (rc != KT_OK) {
-        return rc;
+    enum kt_rc rc = http_req_reader(r, &rd, err);
+    if (rc == KT_OK) {
+        rc = event_types_load(rd, r->arena, &types, err);
+        http_req_reader_end(r); /* a writer must not hold a snapshot */
     }
-    rc = event_types_load(w, r->arena, &types, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         kt_err_reset(&res[i].err);
         const char *path = batch ? arena_printf(r->arena, "events[%zu]", i) : "";
@@ -42,10 +44,10 @@ static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, b
             res[i].status = EVENT_REFUSED;
         }
     }
-    if (rc == KT_OK) {
+    if (rc == KT_OK && (rc = store_write_begin(r->app->store, &w, err)) == KT_OK) {
         rc = events_ingest(w, &r->app->secret, in, n, now, r->arena, res, err);
+        rc = store_write_end(w, rc, err);
     }
-    rc = store_write_end(w, rc, err);
     *in_out = in;
     *res_out = res;
     return rc;

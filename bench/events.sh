@@ -1,0 +1,48 @@
+#!/bin/sh
+# bench/events.sh BUILD_DIR - behaviour events through POST /v1/events/batch (issue 6's figure:
+# >= 100,000 events/s), 1,000 anonymous events a request, KT_BENCH_CONNECTIONS (4) connections,
+# KT_BENCH_RUNS runs of KT_BENCH_SECONDS on a fresh database; after each run the raw SQLite loop
+# writes as many events (the message id's hash and the event row, 1,000 a transaction) into the
+# same database, for the ratio.
+set -eu
+B=${1:-build/release}
+RUNS=${KT_BENCH_RUNS:-3}
+SECS=${KT_BENCH_SECONDS:-15}
+CONNS=${KT_BENCH_CONNECTIONS:-4}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /tmp/kt-events-XXXXXX)
+db=$work/events.db
+results=$work/results
+: >"$results"
+srv=
+trap 'kill $srv 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+"$B/kartoteka" migrate --db "$db" >/dev/null
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+"$B/kartoteka" serve --db "$db" --listen "127.0.0.1:$port" --max-body 4194304 \
+    --log-level warn >"$work/out" 2>>"$work/log" &
+srv=$!
+i=0
+until curl -sf "$url/healthz" >/dev/null; do
+    i=$((i + 1)); [ $i -lt 200 ] || { echo "server did not start"; cat "$work/log"; exit 1; }
+    sleep 0.05
+done
+export KT_KEY=$("$B/kartoteka" keys create --db "$db" --scope collect --name bench 2>/dev/null)
+for run in $(seq 1 "$RUNS"); do
+    echo "== run $run: events"
+    KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |
+        grep RESULT | sed 's/^/events /' | tee -a "$results"
+    n=$(grep '^events' "$results" | tail -1 | sed 's/.*requests=\([0-9]*\).*/\1/')
+    n=$((n * 1000))
+    echo "== run $run: raw SQLite loop, $n events, same rows, same database"
+    "$B/bench/raw_insert" --db "$db" --count "$n" --mode events --prefix "9$run" |
+        sed 's/^/raw /' | tee -a "$results"
+done
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+eps=$(grep '^events' "$results" | sed 's/.*events_per_s=\([0-9.]*\).*/\1/' | median)
+p99=$(grep '^events' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median)
+raw=$(grep '^raw' "$results" | sed 's/.*s: \([0-9]*\) events.*/\1/' | median)
+echo
+echo "== medians of $RUNS runs ($CONNS connections, ${SECS}s each, 1,000 events a request)"
+echo "events: $eps events/s, p99 $p99 ms a batch; raw SQLite loop $raw events/s; events/raw = $(echo "scale=3; $eps / $raw" | bc)"
+grep -q 'errors=[1-9]\|non2xx=[1-9]' "$results" && echo "errors: some runs had errors" || echo "errors: none"
