@@ -24,8 +24,7 @@ extern const size_t events_data_files_count;
 /* Decodes `arr[0..n)` (refusals recorded per event) on a read snapshot, so that cash desks and
  * browsers decode side by side; then stores the rest in one write transaction. */
 static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, bool batch,
-                       struct event_in **in_out, struct event_result **res_out,
-                       struct kt_err *err)
+                       struct event_in **in_out, struct event_result **res_out, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
     struct store_conn *rd, *w;

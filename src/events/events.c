@@ -8,6 +8,7 @@
  * network) and/or one anonymous id (cookie or device). Properties are checked against the type:
  * the declared ones with their types, required ones present, nothing else.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -224,7 +225,7 @@ enum kt_rc event_type_decode(const char *name, const json_t *body, int64_t now, 
         }
     }
     char *p = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS);
-    char *r = json_dumps(req ? req : json_array(), JSON_COMPACT);
+    char *r = req ? json_dumps(req, JSON_COMPACT) : strdup("[]");
     *out = (struct event_type){arena_strdup(a, name), arena_strdup(a, p), arena_strdup(a, r), now,
                                now};
     free(p);

@@ -1,0 +1,158 @@
+/*
+ * events_test.c - an event checked against its type, a custom type's declaration, and a batch
+ * stored: duplicates by message id, a refusal for an unknown customer, anonymous events adopted
+ * when an event links their cookie to a customer.
+ */
+#include "helpers.h"
+
+#include "events/events.h"
+
+static json_t *J(const char *text)
+{
+    json_t *v = json_loads(text, 0, NULL);
+    assert_non_null(v);
+    return v;
+}
+
+static void an_event_is_checked_against_its_type(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 0);
+    struct event_types none = {NULL, 0};
+    struct event_in in;
+    struct kt_err err;
+    static const struct {
+        const char *json, *code, *field;
+    } cases[] = {
+        {"{\"type\":\"product_view\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
+         "\"properties\":{\"sku\":\"A\",\"price\":100}}",
+         NULL, NULL},
+        {"{\"type\":\"product_view\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"}}",
+         "missing_field", "e.properties.sku"},
+        {"{\"type\":\"review\",\"channel\":\"app\",\"customer\":{\"cookie\":\"c\"},"
+         "\"properties\":{\"sku\":\"A\",\"rating\":0}}",
+         "bad_value", "e.properties.rating"},
+        {"{\"type\":\"page_view\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\",\"device\":"
+         "\"d\"},\"properties\":{\"url\":\"/\"}}",
+         "wrong_type", "e.customer"},
+        {"{\"type\":\"page_view\",\"channel\":\"web\",\"customer\":{\"phone\":\"12\"},"
+         "\"properties\":{\"url\":\"/\"}}",
+         "invalid_phone", "e.customer.phone"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *v = J(cases[i].json);
+        kt_err_reset(&err);
+        enum kt_rc rc = event_decode(v, &none, 1800000000000LL, "e", &a, &in, &err);
+        if (cases[i].code == NULL) {
+            assert_int_equal(rc, KT_OK);
+            assert_string_equal(in.e.type, "product_view");
+            assert_string_equal(in.anon_kind, "cookie");
+            assert_null(in.kind);
+        } else {
+            assert_int_equal(rc, KT_EINVAL);
+            assert_string_equal(err.code, cases[i].code);
+            assert_string_equal(err.field, cases[i].field);
+        }
+        json_decref(v);
+    }
+    arena_release(&a);
+}
+
+static void declared_types_are_checked_and_used(void **state)
+{
+    (void)state;
+    struct store_conn *w;
+    struct event_type t;
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *decl = J("{\"properties\":{\"plan\":\"string\",\"amount\":\"integer\"},"
+                     "\"required\":[\"plan\"]}");
+    assert_int_equal(event_type_decode("paid", decl, 1, &A, &t, &err), KT_OK);
+    assert_int_equal(event_type_decode("page_view", decl, 1, &A, &t, &err), KT_ECONFLICT);
+    json_decref(decl);
+    assert_int_equal(event_type_decode("paid", decl = J("{\"properties\":{\"plan\":\"string\"}}"),
+                                       1, &A, &t, &err),
+                     KT_OK);
+    json_decref(decl);
+    assert_string_equal(t.required, "[]");
+    decl = J("{\"properties\":{\"plan\":\"string\",\"amount\":\"integer\"},"
+             "\"required\":[\"plan\"]}");
+    assert_int_equal(event_type_decode("paid", decl, 1, &A, &t, &err), KT_OK);
+    json_decref(decl);
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_event_type_put(w, &t, NULL), KT_OK);
+    struct event_types types;
+    assert_int_equal(event_types_load(w, &A, &types, NULL), KT_OK);
+    store_write_end(w, KT_OK, NULL);
+    assert_int_equal(types.n, 1);
+    struct event_in in;
+    json_t *v = J("{\"type\":\"paid\",\"channel\":\"app\",\"customer\":{\"device\":\"d1\"},"
+                  "\"properties\":{\"amount\":5}}");
+    kt_err_reset(&err);
+    assert_int_equal(event_decode(v, &types, 1, "", &A, &in, &err), KT_EINVAL);
+    assert_string_equal(err.field, "properties.plan");
+    json_decref(v);
+    v = J("{\"type\":\"paid\",\"channel\":\"app\",\"customer\":{\"device\":\"d1\"},"
+          "\"properties\":{\"plan\":\"gold\",\"amount\":5}}");
+    assert_int_equal(event_decode(v, &types, 1, "", &A, &in, &err), KT_OK);
+    json_decref(v);
+}
+
+static void a_batch_is_stored_once_and_adopted(void **state)
+{
+    (void)state;
+    struct key_secret k;
+    memset(&k, 7, sizeof(k));
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    struct customer cu;
+    memset(&cu, 0, sizeof(cu));
+    kt_strlcpy(cu.id, "c_evtest", sizeof(cu.id));
+    cu.created_at = cu.updated_at = 1;
+    assert_int_equal(store_customer_insert(w, &cu, NULL), KT_OK);
+    const char *docs[] = {
+        "{\"type\":\"page_view\",\"channel\":\"web\",\"message_id\":\"m1\","
+        "\"customer\":{\"cookie\":\"k1\"},\"properties\":{\"url\":\"/a\"}}",
+        "{\"type\":\"page_view\",\"channel\":\"web\",\"message_id\":\"m1\","
+        "\"customer\":{\"cookie\":\"k1\"},\"properties\":{\"url\":\"/a\"}}",
+        "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"id\":\"c_evtest\","
+        "\"cookie\":\"k1\"}}",
+        "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"id\":\"c_nobody\"}}",
+    };
+    struct event_in in[4];
+    struct event_result res[4];
+    memset(res, 0, sizeof(res));
+    for (size_t i = 0; i < 4; i++) {
+        json_t *v = J(docs[i]);
+        kt_err_reset(&res[i].err);
+        assert_int_equal(event_decode(v, NULL, 1000, "", &A, &in[i], &res[i].err), KT_OK);
+        json_decref(v);
+    }
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(events_ingest(w, &k, in, 4, 1000, &A, res, &err), KT_OK);
+    assert_int_equal(res[0].status, EVENT_STORED);
+    assert_int_equal(res[1].status, EVENT_DUPLICATE);
+    assert_int_equal(res[2].status, EVENT_STORED);
+    assert_int_equal(res[3].status, EVENT_REFUSED);
+    assert_string_equal(res[3].err.code, "customer_not_found");
+    struct event *e;
+    size_t n;
+    assert_int_equal(store_events_list(w, cu.ck, 0, 10, &A, &e, &n, NULL), KT_OK);
+    assert_int_equal(n, 2); /* the sign-up, and the page view its cookie made before */
+    assert_string_equal(e[1].type, "page_view");
+    store_write_end(w, KT_OK, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_event_is_checked_against_its_type),
+        cmocka_unit_test_setup_teardown(declared_types_are_checked_and_used, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(a_batch_is_stored_once_and_adopted, store_setup,
+                                        store_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
