@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct event_types none = {NULL, 0};
     struct event_in in;
     if (event_decode(v, &none, 1800000000000LL, "events[0]", &a, &in, &err) == KT_OK) {
-        if (in.e.type == NULL || in.e.channel == NULL || (in.kind == NULL && in.anon_kind == NULL)) {
+        if (in.e.type == NULL || in.e.channel == NULL ||
+            (in.kind == NULL && in.anon_kind == NULL)) {
             abort();
         }
         if (in.e.props != NULL) {

@@ -74,6 +74,8 @@ json_t *api_loyalty_report_doc(struct store_conn *c, int64_t since, int64_t unti
 struct points_balance;
 json_t *api_balance_json(struct arena *a, const char *customer_id, const struct points_balance *b);
 json_t *api_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n);
+/* segments.c */
+void api_segments_preview(struct http_req *r);
 /* events.c */
 void api_events_post(struct http_req *r);
 void api_events_batch(struct http_req *r);

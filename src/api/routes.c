@@ -73,6 +73,7 @@ const struct route api_routes[] = {
     {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put, ADMIN, true, false, false},
     {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, false, false, false},
     {HTTP_GET, "/v1/reports/events", api_reports_events, ADMIN, false, false, false},
+    {HTTP_POST, "/v1/segments/preview", api_segments_preview, ADMIN, true, false, false},
     {HTTP_GET, "/v1/sdk.js", api_sdk_js, ROUTE_PUBLIC, false, false, false},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, true, false, false},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS, true, false, false},

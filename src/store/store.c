@@ -714,3 +714,10 @@ enum kt_rc store_event_type_list(struct store_conn *c, struct arena *a, struct e
 {
     TIMED(c->ops->event_type_list(c, a, out, n, err));
 }
+
+enum kt_rc store_segment_preview(struct store_conn *c, const struct seg_node *q, int64_t now,
+                                 int sample, struct arena *a, int64_t *count, const char ***ids,
+                                 size_t *n_ids, struct kt_err *err)
+{
+    TIMED(c->ops->segment_preview(c, q, now, sample, a, count, ids, n_ids, err));
+}

@@ -28,6 +28,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "segment/segment.h"
 #include "store/model.h"
 
 struct store;
@@ -366,6 +367,11 @@ enum kt_rc store_event_type_put(struct store_conn *c, const struct event_type *t
                                 struct kt_err *err);
 enum kt_rc store_event_type_list(struct store_conn *c, struct arena *a, struct event_type **out,
                                  size_t *n, struct kt_err *err);
+
+/* A segment query's size and the first `sample` customers' ids (by age in the base). */
+enum kt_rc store_segment_preview(struct store_conn *c, const struct seg_node *q, int64_t now,
+                                 int sample, struct arena *a, int64_t *count, const char ***ids,
+                                 size_t *n_ids, struct kt_err *err);
 
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/id.h"
+#include "store/sqlite/sqlite_int.h"
 #include "store/store_impl.h"
 
 static struct store_conn *wbegin(void)
@@ -329,6 +330,64 @@ static void every_operation_is_implemented(void **state)
     }
 }
 
+/* No text of a segment query reaches SQL as SQL: string values, event types and property names
+ * made of quotes, comments and statements become parameters, and every kind of condition makes
+ * SQL that runs. */
+static void segment_queries_reach_sql_only_as_parameters(void **state)
+{
+    (void)state;
+    static const char *const hostile[] = {
+        "city = \"x'); DROP TABLE customers; --\"",
+        "city in (\"a' OR '1'='1\", \"\\\" OR 1=1 --\")",
+        "events(page_view where url = \"'; DELETE FROM events; --\", last 3 days) >= 1",
+        "events(zz_customers_x where x1 = 5) >= 0 and not has email",
+        "gender != \"f\" or age between 25 and 40 or age = 30 or age != 31 or age < 18",
+        "purchases(last 90 days).count >= 3 or purchases().sum > 50000 or "
+        "purchases(last 1 day).average <= 10",
+        "days since last purchase > 90 or points.balance >= 500",
+        "birth_date between \"1980-01-01\" and \"1989-12-31\"",
+    };
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        struct seg_node *n;
+        struct seg_error e;
+        if (!segment_parse(hostile[i], &A, &n, &e)) {
+            fail_msg("'%s': %s", hostile[i], e.message);
+        }
+        struct seg_sql *q = calloc(1, sizeof(*q));
+        sq_segment_sql(n, 1800000000000LL, &A, q);
+        const char *sql = buf_cstr(&q->sql);
+        assert_null(strchr(sql, '\''));
+        assert_null(strchr(sql, '"'));
+        assert_null(strstr(sql, "DROP"));
+        assert_null(strstr(sql, "DELETE"));
+        assert_null(strstr(sql, "zz_customers_x")); /* even a harmless-looking name */
+        size_t marks = 0;
+        for (const char *c = sql; *c; c++) {
+            marks += *c == '?';
+        }
+        assert_int_equal(marks, q->n);
+        buf_release(&q->sql);
+        free(q);
+        struct store_conn *rd;
+        int64_t count = -1;
+        const char **ids;
+        size_t n_ids;
+        assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+        assert_int_equal(
+            store_segment_preview(rd, n, 1800000000000LL, 5, &A, &count, &ids, &n_ids, NULL),
+            KT_OK);
+        store_read_end(rd);
+        assert_true(count >= 0);
+    }
+    struct store_conn *rd;
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(sqlite3_exec(((struct sq_conn *)rd)->db,
+                                  "SELECT count(*) FROM customers; SELECT count(*) FROM events",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK); /* still there */
+    store_read_end(rd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +405,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_locked_database_is_busy, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(readers_run_beside_the_writer, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(segment_queries_reach_sql_only_as_parameters, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "base/buf.h"
 #include "store/store_impl.h"
 
 /* Cached statements per connection: sqlite.c's from 0, then each file's from its base. */
@@ -171,6 +172,22 @@ enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t
                              struct kt_err *err);
 enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
                               size_t *n, struct kt_err *err);
+/* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
+#define SEG_PARAMS 1000
+struct seg_param {
+    bool is_int;
+    int64_t i;
+    const char *s;
+};
+struct seg_sql {
+    struct buf sql; /* from "FROM customers c WHERE ..." */
+    struct seg_param p[SEG_PARAMS];
+    size_t n;
+};
+void sq_segment_sql(const struct seg_node *n, int64_t now, struct arena *a, struct seg_sql *q);
+enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n, int64_t now,
+                              int sample, struct arena *a, int64_t *count, const char ***ids,
+                              size_t *n_ids, struct kt_err *err);
 #define SQ_PRIVACY_OP(n) .n = sq_##n
 #define SQ_PRIVACY_OPS                                                                             \
     SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
@@ -186,10 +203,11 @@ enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct e
         SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
-        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report), SQ_PRIVACY_OP(event_add),     \
-        SQ_PRIVACY_OP(events_adopt), SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts),      \
-        SQ_PRIVACY_OP(event_ids_purge), SQ_PRIVACY_OP(event_type_put),                             \
-        SQ_PRIVACY_OP(event_type_list), SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),  \
+        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
+        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),     \
+        SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts), SQ_PRIVACY_OP(event_ids_purge),   \
+        SQ_PRIVACY_OP(event_type_put), SQ_PRIVACY_OP(event_type_list),                             \
+        SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),                                  \
         SQ_PRIVACY_OP(referral_rewarded), SQ_PRIVACY_OP(member_birthdays),                         \
         SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
         SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \

@@ -1,0 +1,113 @@
+/*
+ * segment_test.c - the segment language's parser: the queries of docs/segments.md parse into the
+ * tree they mean; wrong ones say where and what was expected, with a caret under the spot.
+ */
+#include "helpers.h"
+
+#include "segment/segment.h"
+
+static struct seg_node *parse(const char *q)
+{
+    struct seg_node *n = NULL;
+    struct seg_error e;
+    if (!segment_parse(q, &A, &n, &e)) {
+        fail_msg("'%s' did not parse: %d:%d %s", q, e.line, e.column, e.message);
+    }
+    return n;
+}
+
+static void the_documented_queries_parse(void **state)
+{
+    (void)state;
+    arena_init(&A, 0);
+    static const char *const ok[] = {
+        "gender = \"f\" and age between 25 and 40",
+        "city in (\"Москва\", \"Казань\")",
+        "has email",
+        "events(page_view, last 30 days) >= 2",
+        "events(email_open) > 1 and events(social_share) >= 1",
+        "events(product_view where sku = \"A-1\", last 7 days) >= 3 and not events(cart_add, "
+        "last 7 days)",
+        "purchases(last 90 days).count >= 3",
+        "purchases(last 365 days).sum > 50000",
+        "days since last purchase > 90",
+        "purchases().average >= 1500",
+        "points.balance > 500",
+        "(has email or has phone) and not (gender = \"m\")",
+        "birth_date between \"1980-01-01\" and \"1989-12-31\"",
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        assert_non_null(parse(ok[i]));
+    }
+    struct seg_node *n = parse("events(page_view, last 30 days) >= 2 and has email or age < 18");
+    assert_int_equal(n->kind, SEG_OR); /* and binds tighter than or */
+    assert_int_equal(n->a->kind, SEG_AND);
+    assert_int_equal(n->a->a->kind, SEG_EVENTS);
+    assert_string_equal(n->a->a->type, "page_view");
+    assert_int_equal(n->a->a->days, 30);
+    assert_int_equal(n->a->a->op, OP_GE);
+    assert_int_equal(n->a->a->value.number, 2);
+    assert_int_equal(n->b->kind, SEG_AGE);
+    n = parse("not events(cart_add)");
+    assert_int_equal(n->kind, SEG_NOT);
+    assert_int_equal(n->a->op, OP_GE); /* events(...) alone means at least one */
+    assert_int_equal(n->a->value.number, 1);
+    n = parse("age between 25 and 40");
+    assert_int_equal(n->kind, SEG_AND);
+    assert_int_equal(n->a->op, OP_GE);
+    assert_int_equal(n->b->value.number, 40);
+    arena_release(&A);
+}
+
+static void errors_say_where_and_what(void **state)
+{
+    (void)state;
+    arena_init(&A, 0);
+    static const struct {
+        const char *q;
+        int line, column;
+        const char *message;
+    } bad[] = {
+        {"", 1, 1, "the query is empty"},
+        {"gender = ", 1, 10, "expected a \"string\" or a number"},
+        {"shoe_size > 40", 1, 1, "expected a condition"},
+        {"has email and\n  events(page_view, last 30 dayz) > 1", 2, 29, "expected 'days'"},
+        {"events(page_view", 1, 17, "expected ')'"},
+        {"city = \"Москва\" or", 1, 19, "expected a condition"},
+        {"city = \"Москва", 1, 8, "a string is not closed with \""},
+        {"has email has phone", 1, 11, "expected 'and', 'or' or the end"},
+        {"purchases(last 0 days).count > 1", 1, 11, "a window is 1-36600 days"},
+        {"points.total > 1", 1, 8, "expected 'balance'"},
+        {"age between \"a\" and 3", 1, 1, "an age is a whole number"},
+        {"gender ~ \"f\"", 1, 8, "unexpected character"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct seg_node *n;
+        struct seg_error e;
+        assert_false(segment_parse(bad[i].q, &A, &n, &e));
+        if (e.line != bad[i].line || e.column != bad[i].column ||
+            strncmp(e.message, bad[i].message, strlen(bad[i].message)) != 0) {
+            fail_msg("'%s': got %d:%d '%s'", bad[i].q, e.line, e.column, e.message);
+        }
+    }
+    struct seg_node *n;
+    struct seg_error e;
+    assert_false(segment_parse("has email and\n  events(page_view, last 30 dayz) > 1", &A, &n, &e));
+    assert_string_equal(e.caret, "  events(page_view, last 30 dayz) > 1\n"
+                                 "                            ^");
+    char deep[200];
+    memset(deep, '(', 100);
+    memcpy(deep + 100, "has email", sizeof("has email"));
+    assert_false(segment_parse(deep, &A, &n, &e));
+    assert_non_null(strstr(e.message, "nested"));
+    arena_release(&A);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_documented_queries_parse),
+        cmocka_unit_test(errors_say_where_and_what),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

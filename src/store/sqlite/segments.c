@@ -1,0 +1,235 @@
+/*
+ * segments.c - a segment query (segment/segment.h) as SQLite SQL. The SQL is assembled from fixed
+ * fragments only: column names come from the parser's whitelist, operators from an enum; every
+ * value, event type, property path and time is a bound parameter. A test checks that no text of a
+ * query appears in the SQL it becomes.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "store/sqlite/sqlite_int.h"
+
+#define DAY_MS (86400LL * 1000)
+
+static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">="};
+
+static void param_int(struct seg_sql *q, int64_t v)
+{
+    if (q->n < SEG_PARAMS) {
+        q->p[q->n++] = (struct seg_param){true, v, NULL};
+    }
+}
+
+static void param_text(struct seg_sql *q, const char *s)
+{
+    if (q->n < SEG_PARAMS) {
+        q->p[q->n++] = (struct seg_param){false, 0, s};
+    }
+}
+
+static void param_value(struct seg_sql *q, const struct seg_value *v, struct arena *a)
+{
+    if (v->is_number) { /* profile columns are text: compare as text */
+        param_text(q, arena_printf(a, "%lld", (long long)v->number));
+    } else {
+        param_text(q, v->text);
+    }
+}
+
+/* The date `years` before the UTC day of `now`, as stored ("YYYY-MM-DD"); Feb 29 -> Feb 28. */
+static const char *years_before(int64_t now, int64_t years, struct arena *a)
+{
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(now / DAY_MS, &y, &m, &d);
+    y -= years;
+    while (d > 28 && !date_valid(y, m, d)) {
+        d--;
+    }
+    return arena_printf(a, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+static void age(struct seg_sql *q, enum seg_op op, int64_t n, int64_t now, struct arena *a)
+{
+    /* age >= n  <=>  born on or before the day n years ago */
+    switch (op) {
+    case OP_GE:
+    case OP_GT: {
+        int64_t k = op == OP_GE ? n : n + 1;
+        buf_puts(&q->sql, "c.birth_date <= ?");
+        param_text(q, years_before(now, k, a));
+        break;
+    }
+    case OP_LE:
+    case OP_LT: {
+        int64_t k = op == OP_LE ? n : n - 1;
+        buf_puts(&q->sql, "c.birth_date > ?");
+        param_text(q, years_before(now, k + 1, a));
+        break;
+    }
+    case OP_EQ:
+    case OP_NE:
+        buf_puts(&q->sql, op == OP_EQ ? "(c.birth_date <= ? AND c.birth_date > ?)"
+                                      : "(c.birth_date > ? OR c.birth_date <= ?)");
+        param_text(q, years_before(now, n, a));
+        param_text(q, years_before(now, n + 1, a));
+        break;
+    }
+}
+
+static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struct arena *a)
+{
+    switch (n->kind) {
+    case SEG_AND:
+    case SEG_OR:
+        buf_putc(&q->sql, '(');
+        node(q, n->a, now, a);
+        buf_puts(&q->sql, n->kind == SEG_AND ? " AND " : " OR ");
+        node(q, n->b, now, a);
+        buf_putc(&q->sql, ')');
+        return;
+    case SEG_NOT:
+        buf_puts(&q->sql, "(NOT coalesce(");
+        node(q, n->a, now, a);
+        buf_puts(&q->sql, ", 0))");
+        return;
+    case SEG_HAS:
+        buf_printf(&q->sql, "c.%s IS NOT NULL", n->field);
+        return;
+    case SEG_CMP:
+        buf_printf(&q->sql, "c.%s %s ?", n->field, ops[n->op]);
+        param_value(q, &n->value, a);
+        return;
+    case SEG_IN:
+        buf_printf(&q->sql, "c.%s IN (", n->field);
+        for (size_t i = 0; i < n->n_values; i++) {
+            buf_puts(&q->sql, i ? ", ?" : "?");
+            param_value(q, &n->values[i], a);
+        }
+        buf_putc(&q->sql, ')');
+        return;
+    case SEG_AGE:
+        age(q, n->op, n->value.number, now, a);
+        return;
+    case SEG_EVENTS:
+        buf_puts(&q->sql, "(SELECT count(*) FROM events e WHERE e.ck = c.ck AND e.type = ?");
+        param_text(q, n->type);
+        if (n->days) {
+            buf_puts(&q->sql, " AND e.at >= ?");
+            param_int(q, now - n->days * DAY_MS);
+        }
+        if (n->prop) {
+            buf_puts(&q->sql, " AND json_extract(e.props, ?) = ?");
+            param_text(q, arena_printf(a, "$.%s", n->prop));
+            if (n->prop_value.is_number) {
+                param_int(q, n->prop_value.number);
+            } else {
+                param_text(q, n->prop_value.text);
+            }
+        }
+        buf_printf(&q->sql, ") %s ?", ops[n->op]);
+        param_int(q, n->value.number);
+        return;
+    case SEG_PURCHASES: {
+        static const char *const aggs[] = {"count(*)", "coalesce(sum(p.total), 0)", "avg(p.total)"};
+        buf_printf(&q->sql, "(SELECT %s FROM purchases p WHERE p.ck = c.ck", aggs[n->agg]);
+        if (n->days) {
+            buf_puts(&q->sql, " AND p.at >= ?");
+            param_int(q, now - n->days * DAY_MS);
+        }
+        buf_printf(&q->sql, ") %s ?", ops[n->op]);
+        param_int(q, n->agg == AGG_COUNT ? n->value.number : n->value.number * 100); /* roubles */
+        return;
+    }
+    case SEG_SINCE:
+        buf_printf(&q->sql,
+                   "((? - (SELECT max(p.at) FROM purchases p WHERE p.ck = c.ck)) / %lld) %s ?",
+                   (long long)DAY_MS, ops[n->op]);
+        param_int(q, now);
+        param_int(q, n->value.number);
+        return;
+    case SEG_POINTS:
+        buf_printf(&q->sql,
+                   "(SELECT coalesce(sum(l.points), 0) FROM points_ledger l WHERE l.ck = c.ck) "
+                   "%s ?",
+                   ops[n->op]);
+        param_int(q, n->value.number);
+        return;
+    }
+}
+
+void sq_segment_sql(const struct seg_node *n, int64_t now, struct arena *a, struct seg_sql *q)
+{
+    buf_init(&q->sql, 1 << 20);
+    q->n = 0;
+    buf_puts(&q->sql, "FROM customers c WHERE c.merged_into IS NULL AND c.erased_at IS NULL AND ");
+    node(q, n, now, a);
+}
+
+static sqlite3_stmt *prepare(struct sq_conn *c, struct seg_sql *q, const char *head,
+                             const char *tail, struct kt_err *err)
+{
+    char *sql = sqlite3_mprintf("%s %s %s", head, buf_cstr(&q->sql), tail);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK) {
+        sq_fail(c, rc, "segment", err);
+        return NULL;
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        if (q->p[i].is_int) {
+            sqlite3_bind_int64(st, (int)i + 1, q->p[i].i);
+        } else {
+            sqlite3_bind_text(st, (int)i + 1, q->p[i].s, -1, SQLITE_STATIC);
+        }
+    }
+    return st;
+}
+
+enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n, int64_t now,
+                              int sample, struct arena *a, int64_t *count, const char ***ids,
+                              size_t *n_ids, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct seg_sql q;
+    sq_segment_sql(n, now, a, &q);
+    enum kt_rc r = KT_OK;
+    if (q.sql.failed || q.n >= SEG_PARAMS) {
+        buf_release(&q.sql);
+        return kt_err_set(err, KT_ETOOBIG, "query_too_big", "query",
+                          "the query has too many conditions");
+    }
+    *count = 0;
+    *ids = NULL;
+    *n_ids = 0;
+    sqlite3_stmt *st = prepare(c, &q, "SELECT count(*)", "", err);
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (st && rc == SQLITE_ROW) {
+        *count = sqlite3_column_int64(st, 0);
+    } else if (st) {
+        r = sq_fail(c, rc, "segment count", err);
+    } else {
+        r = KT_ESTORE;
+    }
+    sqlite3_finalize(st);
+    if (r == KT_OK && sample > 0) {
+        st = prepare(c, &q, "SELECT c.id", "ORDER BY c.ck LIMIT ?", err);
+        if (st == NULL) {
+            r = KT_ESTORE;
+        } else {
+            sqlite3_bind_int(st, (int)q.n + 1, sample);
+            size_t cap = 0;
+            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                *(const char **)arena_push(a, ids, n_ids, &cap, sizeof(**ids)) =
+                    sq_col_text(st, 0, a);
+            }
+            r = rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment sample", err);
+            sqlite3_finalize(st);
+        }
+    }
+    buf_release(&q.sql);
+    return r;
+}

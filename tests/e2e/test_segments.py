@@ -1,0 +1,89 @@
+"""Segments (issue 6, part 2, the first piece): a query in the segment language previewed over
+customers with known profiles, events and receipts - the count and a sample - and a query that
+does not parse answered with the line, the column and a caret."""
+import pytest
+
+from conftest import phone, src
+
+
+@pytest.fixture(scope="module")
+def base(server, pending_policy):
+    """Five customers: who they are, what they did, what they bought."""
+    people = {}
+    for name, gender, born, city, email in [
+        ("ann", "f", "1990-05-01", "Москва", True), ("bob", "m", "1985-02-02", "Казань", True),
+        ("cat", "f", "2003-07-07", "Москва", False), ("dan", "m", "1960-01-01", "Тула", False),
+        ("eve", "f", "1995-03-03", "Казань", True)]:
+        p = phone()
+        prof = {"phone": p, "first_name": "Анна", "gender": gender, "birth_date": born,
+                "city": city}
+        if email:
+            prof["email"] = f"{name}{p[-5:]}@example.ru"
+        r = server.post("/v1/customers", {"source": src("web"), "profile": prof})
+        assert r.status_code == 201, r.text
+        people[name] = (r.json()["customer"]["id"], p)
+
+    def events(who, type_, n, **props):
+        batch = [{"type": type_, "channel": "web", "customer": {"id": people[who][0]},
+                  "properties": props} for _ in range(n)]
+        assert server.post("/v1/events/batch", {"events": batch}).json()["refused"] == 0
+
+    events("ann", "page_view", 2, url="/")
+    events("ann", "email_open", 2)
+    events("ann", "social_share", 1, network="vk", url="/p")
+    events("bob", "page_view", 3, url="/")
+    events("bob", "email_open", 1)
+    events("cat", "page_view", 1, url="/")
+    events("eve", "product_view", 3, sku="A-1")
+    events("eve", "product_view", 1, sku="B-2")
+    line = [{"sku": "A", "quantity": 1, "price": 300000, "amount": 300000}]
+    for i, who in enumerate(["bob", "bob", "bob", "dan"]):
+        r = server.post("/v1/purchases", {"store": "S", "receipt": f"SEG-{i}",
+                                          "customer": {"id": people[who][0]}, "lines": line})
+        assert r.status_code == 201, r.text
+    return {k: v[0] for k, v in people.items()}
+
+
+def preview(server, q):
+    r = server.post("/v1/segments/preview", {"query": q, "sample": 100})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize("query, who", [
+    ("events(page_view) >= 2 and events(email_open) > 1 and events(social_share) >= 1",
+     ["ann"]),
+    ("gender = \"f\" and age between 25 and 40", ["ann", "eve"]),
+    ("city in (\"Москва\", \"Казань\") and not has email", ["cat"]),
+    ("has email", ["ann", "bob", "eve"]),
+    ("events(page_view, last 30 days) >= 2", ["ann", "bob"]),
+    ("events(product_view where sku = \"A-1\", last 7 days) >= 3 and not events(cart_add)",
+     ["eve"]),
+    ("purchases(last 90 days).count >= 3", ["bob"]),
+    ("purchases(last 365 days).sum > 5000", ["bob"]),
+    ("purchases().average >= 3000 and days since last purchase < 1", ["bob", "dan"]),
+    ("age > 60 or (gender = \"m\" and city = \"Казань\")", ["bob", "dan"]),
+    ("points.balance > 0", ["bob", "dan"]),
+])
+def test_preview_finds_exactly_who_the_query_means(server, base, query, who):
+    out = preview(server, query)
+    mine = sorted(k for k, v in base.items() if v in out["sample"])
+    assert mine == sorted(who), query
+    assert out["count"] >= len(who)
+
+
+def test_a_query_that_does_not_parse_says_where(server, base):
+    r = server.post("/v1/segments/preview",
+                    {"query": "has email and\n  events(page_view, last 30 dayz) > 1"})
+    assert r.status_code == 422
+    e = r.json()["error"]
+    assert (e["code"], e["field"], e["line"], e["column"]) == ("syntax_error", "query", 2, 29)
+    assert e["expected"] == "expected 'days'"
+    assert e["caret"].endswith("\n" + " " * 28 + "^")
+    for body, code in [({}, "missing_field"), ({"query": 5}, "wrong_type"),
+                       ({"query": "has email", "sample": 1000}, "bad_value"),
+                       ({"query": "has email", "x": 1}, "unknown_field")]:
+        r = server.post("/v1/segments/preview", body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, body
+    assert server.post("/v1/segments/preview", {"query": "has email"},
+                       key=server.new_key("pos")).status_code == 403
