@@ -346,6 +346,58 @@ static struct seg_node *between(struct parser *p, struct seg_node *lo, struct se
     return pair(p, SEG_AND, lo, hi);
 }
 
+static bool field_is(struct parser *p)
+{
+    for (size_t i = 0; p->t == T_IDENT && segment_fields[i] != NULL; i++) {
+        if (strcmp(p->text, segment_fields[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Words of the language that cannot name an attribute. */
+static bool reserved(const char *w)
+{
+    static const char *const words[] = {"and",    "or",   "not",       "has",      "age", "events",
+                                        "points", "days", "purchases", "bought",   "in",  "between",
+                                        "where",  "last", "contains",  "birthday", NULL};
+    for (size_t i = 0; words[i] != NULL; i++) {
+        if (strcmp(w, words[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* bought(category "Подгузники" [, last N days]) or bought(sku "A-1" ...) */
+static struct seg_node *bought(struct parser *p)
+{
+    struct seg_node *n = node(p, SEG_BOUGHT);
+    if (!expect(p, T_LPAREN, "'('")) {
+        return NULL;
+    }
+    if (!is_word(p, "category") && !is_word(p, "sku")) {
+        fail_at(p, p->start, "expected category or sku");
+        return NULL;
+    }
+    n->type = is_word(p, "category") ? "category" : "sku";
+    next(p);
+    if (p->t != T_STRING) {
+        fail_at(p, p->start, "expected a \"string\"");
+        return NULL;
+    }
+    n->value.text = p->text;
+    next(p);
+    if (p->t == T_COMMA) {
+        next(p);
+        if (!window(p, &n->days)) {
+            return NULL;
+        }
+    }
+    return expect(p, T_RPAREN, "')'") ? n : NULL;
+}
+
 static struct seg_node *primary(struct parser *p)
 {
     if (p->depth++ > SEGMENT_DEPTH) {
@@ -396,12 +448,53 @@ static struct seg_node *primary(struct parser *p)
     } else if (is_word(p, "points")) {
         next(p);
         n = expect(p, T_DOT, "'.'") && expect_word(p, "balance") ? cmp_number(p, SEG_POINTS) : NULL;
+    } else if (is_word(p, "bought")) {
+        next(p);
+        n = bought(p);
+    } else if (is_word(p, "birthday")) {
+        next(p);
+        n = node(p, SEG_BIRTHDAY);
+        size_t w = p->start;
+        if (!expect_word(p, "within") || !number(p, &n->days)) {
+            return NULL;
+        }
+        if (n->days < 0 || n->days > 366) {
+            fail_at(p, w, "a birthday is within 0-366 days");
+            return NULL;
+        }
+        if (!is_word(p, "days") && !is_word(p, "day")) {
+            fail_at(p, p->start, "expected 'days'");
+            return NULL;
+        }
+        next(p);
+    } else if (p->t == T_IDENT && !field_is(p) && name_ok(p->text) && !reserved(p->text)) {
+        /* a declared attribute: pets contains "cat", loyalty_level >= 2 */
+        const char *attr = p->text;
+        next(p);
+        if (is_word(p, "contains")) {
+            next(p);
+            n = node(p, SEG_CONTAINS);
+            n->attr = attr;
+            if (!value(p, &n->value)) {
+                return NULL;
+            }
+        } else if (p->t == T_OP) {
+            n = node(p, SEG_ATTR);
+            n->attr = attr;
+            if (!op(p, &n->op) || !value(p, &n->value)) {
+                return NULL;
+            }
+        } else {
+            fail_at(p, p->start, "expected a comparison or 'contains' after the attribute");
+            return NULL;
+        }
     } else if (p->t == T_IDENT) {
         const char *f = field(p);
         if (f == NULL) {
             fail_at(p, at,
-                    "expected a condition: a profile field, has, age, events(...), "
-                    "purchases(...), days since last purchase, points.balance, not or (");
+                    "expected a condition: a profile field, a declared attribute, has, age, "
+                    "events(...), purchases(...), bought(...), birthday within, days since last "
+                    "purchase, points.balance, not or (");
             return NULL;
         }
         if (is_word(p, "between")) {

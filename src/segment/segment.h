@@ -32,6 +32,10 @@ enum seg_kind {
     SEG_PURCHASES, /* purchases([last N days]).count|sum|average <op> <number> */
     SEG_SINCE,     /* days since last purchase <op> <number> */
     SEG_POINTS,    /* points.balance <op> <number> */
+    SEG_BOUGHT,    /* bought(category|sku <string> [, last N days]) */
+    SEG_BIRTHDAY,  /* birthday within N days */
+    SEG_ATTR,      /* <attribute> <op> <value>: a declared attribute */
+    SEG_CONTAINS,  /* <attribute> contains <value>: a list attribute */
 };
 
 enum seg_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
@@ -52,7 +56,8 @@ struct seg_node {
     struct seg_value value;   /* CMP; the number of AGE, EVENTS, PURCHASES, SINCE, POINTS */
     struct seg_value *values; /* IN */
     size_t n_values;
-    const char *type; /* EVENTS: the event type */
+    const char *type; /* EVENTS: the event type; BOUGHT: "category" or "sku" */
+    const char *attr; /* ATTR, CONTAINS: the attribute's name */
     const char *prop; /* EVENTS: "where" property, or NULL */
     struct seg_value prop_value;
     int64_t days;     /* EVENTS, PURCHASES: the window; 0 = all time */

@@ -35,6 +35,10 @@ static void the_documented_queries_parse(void **state)
         "points.balance > 500",
         "(has email or has phone) and not (gender = \"m\")",
         "birth_date between \"1980-01-01\" and \"1989-12-31\"",
+        "bought(category \"Подгузники\", last 60 days)",
+        "bought(sku \"A-1\")",
+        "birthday within 7 days",
+        "pets contains \"cat\" and loyalty_level >= 2",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         assert_non_null(parse(ok[i]));
@@ -70,7 +74,10 @@ static void errors_say_where_and_what(void **state)
     } bad[] = {
         {"", 1, 1, "the query is empty"},
         {"gender = ", 1, 10, "expected a \"string\" or a number"},
-        {"shoe_size > 40", 1, 1, "expected a condition"},
+        {"Shoe_size > 40", 1, 1, "expected a condition"},
+        {"shoe_size 40", 1, 11, "expected a comparison or 'contains'"},
+        {"bought(colour \"red\")", 1, 8, "expected category or sku"},
+        {"birthday within 400 days", 1, 10, "a birthday is within 0-366 days"},
         {"has email and\n  events(page_view, last 30 dayz) > 1", 2, 29, "expected 'days'"},
         {"events(page_view", 1, 17, "expected ')'"},
         {"city = \"Москва\" or", 1, 19, "expected a condition"},

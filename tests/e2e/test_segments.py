@@ -36,6 +36,17 @@ def base(server, pending_policy):
     events("cat", "page_view", 1, url="/")
     events("eve", "product_view", 3, sku="A-1")
     events("eve", "product_view", 1, sku="B-2")
+    assert server.put("/v1/attributes/pets", {"type": "list", "items": "enum",
+                                              "values": ["cat", "dog"]}).status_code in (200, 201)
+    for who, pets in [("ann", ["cat"]), ("bob", ["dog", "cat"]), ("eve", ["dog"])]:
+        r = server.patch(f"/v1/customers/{people[who][0]}", {"source": src("web"),
+                                                              "attributes": {"pets": pets}})
+        assert r.status_code == 200, r.text
+    diapers = [{"sku": "D-1", "category": "Подгузники", "quantity": 1, "price": 99000,
+                "amount": 99000}]
+    r = server.post("/v1/purchases", {"store": "S", "receipt": "SEG-D",
+                                      "customer": {"id": people["cat"][0]}, "lines": diapers})
+    assert r.status_code == 201, r.text
     line = [{"sku": "A", "quantity": 1, "price": 300000, "amount": 300000}]
     for i, who in enumerate(["bob", "bob", "bob", "dan"]):
         r = server.post("/v1/purchases", {"store": "S", "receipt": f"SEG-{i}",
@@ -63,7 +74,12 @@ def preview(server, q):
     ("purchases(last 365 days).sum > 5000", ["bob"]),
     ("purchases().average >= 3000 and days since last purchase < 1", ["bob", "dan"]),
     ("age > 60 or (gender = \"m\" and city = \"Казань\")", ["bob", "dan"]),
-    ("points.balance > 0", ["bob", "dan"]),
+    ("points.balance > 0 and not bought(category \"Подгузники\")", ["bob", "dan"]),
+    ("bought(category \"Подгузники\", last 60 days)", ["cat"]),
+    ("pets contains \"cat\"", ["ann", "bob"]),
+    ("birthday within 366 days", ["ann", "bob", "cat", "dan", "eve"]),
+    ("birthday within 0 days and has phone", []),
+    ("pets contains \"dog\" and not pets contains \"cat\"", ["eve"]),
 ])
 def test_preview_finds_exactly_who_the_query_means(server, base, query, who):
     out = preview(server, query)

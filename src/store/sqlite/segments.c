@@ -79,6 +79,26 @@ static void age(struct seg_sql *q, enum seg_op op, int64_t n, int64_t now, struc
     }
 }
 
+/* birthday within N days: the month and day of the birth date is one of today's .. today+N's
+ * (UTC); a Feb 29 birthday counts on Feb 28 in other years. */
+static void birthday(struct seg_sql *q, int64_t days, int64_t now, struct arena *a)
+{
+    buf_puts(&q->sql, "substr(c.birth_date, 6, 5) IN (");
+    int64_t today = now / DAY_MS;
+    for (int64_t d = 0; d <= days; d++) {
+        int64_t y;
+        unsigned m, dd;
+        civil_from_days(today + d, &y, &m, &dd);
+        buf_puts(&q->sql, d ? ", ?" : "?");
+        param_text(q, arena_printf(a, "%02u-%02u", m, dd));
+        if (m == 2 && dd == 28 && !date_valid(y, 2, 29)) {
+            buf_puts(&q->sql, ", ?");
+            param_text(q, "02-29");
+        }
+    }
+    buf_putc(&q->sql, ')');
+}
+
 static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struct arena *a)
 {
     switch (n->kind) {
@@ -149,6 +169,36 @@ static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struc
                    (long long)DAY_MS, ops[n->op]);
         param_int(q, now);
         param_int(q, n->value.number);
+        return;
+    case SEG_BOUGHT:
+        buf_printf(&q->sql,
+                   "EXISTS (SELECT 1 FROM purchases p JOIN purchase_lines l ON l.purchase_id = "
+                   "p.id WHERE p.ck = c.ck AND l.%s = ?",
+                   strcmp(n->type, "sku") == 0 ? "sku" : "category");
+        param_text(q, n->value.text);
+        if (n->days) {
+            buf_puts(&q->sql, " AND p.at >= ?");
+            param_int(q, now - n->days * DAY_MS);
+        }
+        buf_putc(&q->sql, ')');
+        return;
+    case SEG_BIRTHDAY:
+        birthday(q, n->days, now, a);
+        return;
+    case SEG_ATTR:
+    case SEG_CONTAINS:
+        buf_puts(&q->sql, n->kind == SEG_ATTR ? "json_extract(c.attrs, ?) "
+                                              : "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j "
+                                                "WHERE j.value = ?)");
+        if (n->kind == SEG_ATTR) {
+            buf_printf(&q->sql, "%s ?", ops[n->op]);
+        }
+        param_text(q, arena_printf(a, "$.%s", n->attr));
+        if (n->value.is_number) {
+            param_int(q, n->value.number);
+        } else {
+            param_text(q, n->value.text);
+        }
         return;
     case SEG_POINTS:
         buf_printf(&q->sql,
