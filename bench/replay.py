@@ -100,7 +100,12 @@ def main():
         got = retail_model.server_totals(rep)
         wrong = len(retail_model.differing_balances(lambda path: admin.call("GET", path)[1], custs,
                                                     model, days[-1][0], online_retail.phone_of))
-        ok = got == want and wrong == 0
+        _, rfm = admin.call("GET", "/v1/reports/rfm?customers=true")
+        rfm_wrong = len(retail_model.rfm_differing(rfm, lambda path: admin.call("GET", path)[1],
+                                                   custs, model, days, online_retail.phone_of))
+        print(f"RFM: {rfm['customers']} customers, groups {rfm['groups']}; "
+              f"differing from the independent computation: {rfm_wrong}")
+        ok = got == want and wrong == 0 and rfm_wrong == 0
         print(f"CHECK {'ok' if ok else 'MISMATCH'}: totals {'equal' if got == want else got} "
               f"{'' if got == want else want}; balances differing: {wrong} of {len(custs)} "
               f"({time.perf_counter() - t0:.1f} s)")

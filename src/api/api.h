@@ -74,6 +74,13 @@ json_t *api_loyalty_report_doc(struct store_conn *c, int64_t since, int64_t unti
 struct points_balance;
 json_t *api_balance_json(struct arena *a, const char *customer_id, const struct points_balance *b);
 json_t *api_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n);
+/* rfm.c: the RFM report (GET /v1/reports/rfm, `kartoteka report rfm`), and storing it as traits */
+void api_reports_rfm(struct http_req *r);
+void api_traits_rfm(struct http_req *r);
+json_t *api_rfm_doc(struct store_conn *rd, int64_t now, bool customers, struct arena *a,
+                    struct kt_err *err);
+enum kt_rc api_rfm_store(struct store *s, int64_t now, struct arena *a, int64_t *stored,
+                         struct kt_err *err);
 /* segments.c */
 void api_segments_preview(struct http_req *r);
 /* events.c */

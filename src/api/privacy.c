@@ -1150,11 +1150,23 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
     for (size_t i = 0; i < n_cs; i++) {
         json_array_append_new(cards, card_json(a, &cs[i], cu->id));
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}",
+    struct trait *tr;
+    size_t n_tr;
+    if (store_traits_list(rd, cu->ck, a, &tr, &n_tr, err) != KT_OK) {
+        json_decref(purchases);
+        json_decref(cards);
+        json_decref(points);
+        goto fail;
+    }
+    json_t *traits = json_object();
+    for (size_t i = 0; i < n_tr; i++) {
+        json_object_set_new(traits, tr[i].name, json_string(tr[i].value));
+    }
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}",
                      "customer_id", cu->id, "generated_at", api_time(a, now), "controller_system",
                      SYSTEM_NAME, "customer", view, "history", history, "consents", consents,
                      "subscriptions", subs, "points", points, "purchases", purchases, "cards",
-                     cards, "purposes", purposes_json(), "sources", "where",
+                     cards, "traits", traits, "purposes", purposes_json(), "sources", "where",
                      "every value's source (channel, store, operator) is in history[].source",
                      "not_yet_kept", "events, segments and messages are not kept by this version");
 fail:

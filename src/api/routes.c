@@ -74,6 +74,8 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, false, false, false},
     {HTTP_GET, "/v1/reports/events", api_reports_events, ADMIN, false, false, false},
     {HTTP_POST, "/v1/segments/preview", api_segments_preview, ADMIN, true, false, false},
+    {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN, false, false, false},
+    {HTTP_POST, "/v1/traits/rfm", api_traits_rfm, ADMIN, false, false, false},
     {HTTP_GET, "/v1/sdk.js", api_sdk_js, ROUTE_PUBLIC, false, false, false},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, true, false, false},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS, true, false, false},

@@ -16,12 +16,19 @@
 
 static const char report_help[] =
     "usage: kartoteka report quality [--json] [--db PATH]\n"
+    "       kartoteka report rfm [--json] [--store] [--now TIME] [--db PATH]\n"
     "\n"
     "The quality of the whole base: completeness of every field and attribute, what cleaning\n"
     "made of the values, verification, duplicates, freshness, which channels, stores and\n"
     "cashiers bring bad data (last 90 days), cards per customer.\n"
     "\n"
-    "  --json      print the JSON document of GET /v1/reports/quality\n"
+    "rfm: recency, frequency and monetary scores 1-5 of every customer with receipts, by\n"
+    "quintiles, and the groups (champions ... lost); with --store also saved as the traits\n"
+    "rfm_score and rfm_group (docs/segments.md).\n"
+    "\n"
+    "  --json      print the JSON document of GET /v1/reports/quality (or /rfm)\n"
+    "  --store     rfm: store the scores as traits\n"
+    "  --now TIME  rfm: as of this time (RFC 3339)\n"
     "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 static int64_t num(json_t *o, const char *path)
@@ -91,19 +98,78 @@ static void table(json_t *rep)
     }
 }
 
+static int report_rfm(const char *db, int64_t now, bool json, bool store)
+{
+    log_set_level(LOG_WARN);
+    struct store *s = cli_open_store(db);
+    if (s == NULL) {
+        return 1;
+    }
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *r;
+    json_t *rep = NULL;
+    int64_t stored = 0;
+    enum kt_rc rc = store_read_begin(s, &r, &err);
+    if (rc == KT_OK) {
+        rep = api_rfm_doc(r, now, json, &a, &err);
+        rc = rep ? KT_OK : err.rc;
+        store_read_end(r);
+    }
+    if (rc == KT_OK && store) {
+        rc = api_rfm_store(s, now, &a, &stored, &err);
+    }
+    int code = 0;
+    if (rc != KT_OK) {
+        fprintf(stderr, "kartoteka report rfm: %s\n", err.msg);
+        code = 1;
+    } else if (json || !isatty(1)) {
+        char *text = json_dumps(rep, JSON_INDENT(2));
+        puts(text);
+        free(text);
+    } else {
+        printf("RFM as of %s: %lld customers with receipts\n\n",
+               json_string_value(json_object_get(rep, "as_of")),
+               (long long)json_integer_value(json_object_get(rep, "customers")));
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(rep, "groups"), key, v)
+        {
+            printf("  %-20s %8lld\n", key, (long long)json_integer_value(v));
+        }
+        if (store) {
+            printf("\nstored as traits for %lld customers\n", (long long)stored);
+        }
+    }
+    json_decref(rep);
+    arena_release(&a);
+    store_close(s);
+    return code;
+}
+
 int cli_report(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-                                         {"db", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},      {"store", no_argument, NULL, 's'},
+        {"now", required_argument, NULL, 'n'}, {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
     const char *db = cli_default_db();
-    bool json = false;
+    bool json = false, store = false;
+    int64_t now = clock_now_ms();
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'j') {
             json = true;
+        } else if (c == 's') {
+            store = true;
+        } else if (c == 'n') {
+            if (!time_parse_rfc3339(optarg, strlen(optarg), &now)) {
+                fprintf(stderr, "kartoteka report: --now is an RFC 3339 time\n");
+                return 2;
+            }
         } else if (c == 'd') {
             db = optarg;
         } else if (c == 'h') {
@@ -114,9 +180,13 @@ int cli_report(int argc, char **argv)
             return 2;
         }
     }
-    if (optind + 1 != argc || strcmp(argv[optind], "quality") != 0) {
-        fprintf(stderr, "kartoteka report: say which report: quality\n");
+    bool rfm = optind + 1 == argc && strcmp(argv[optind], "rfm") == 0;
+    if (optind + 1 != argc || (!rfm && strcmp(argv[optind], "quality") != 0)) {
+        fprintf(stderr, "kartoteka report: say which report: quality or rfm\n");
         return 2;
+    }
+    if (rfm) {
+        return report_rfm(db, now, json, store);
     }
     log_set_level(LOG_WARN);
     struct store *s = cli_open_store(db);
@@ -127,7 +197,6 @@ int cli_report(int argc, char **argv)
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    int64_t now = clock_now_ms();
     struct store_conn *r;
     json_t *rep = NULL;
     enum kt_rc rc = store_read_begin(s, &r, &err);

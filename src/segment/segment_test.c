@@ -4,6 +4,7 @@
  */
 #include "helpers.h"
 
+#include "segment/rfm.h"
 #include "segment/segment.h"
 
 static struct seg_node *parse(const char *q)
@@ -110,11 +111,54 @@ static void errors_say_where_and_what(void **state)
     arena_release(&A);
 }
 
+/* Quintiles keep ties together; every pair of scores has its group. */
+static void rfm_scores_and_groups(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    struct rfm_row rows[N];
+    int64_t day = 86400000LL, now = 100 * day;
+    for (int i = 0; i < N; i++) {
+        rows[i] = (struct rfm_row){i + 1, "c", now - (i / 2) * day, 1 + i, 100 * (i < 5 ? 1 : i)};
+    }
+    struct rfm_score sc[N];
+    rfm_score(rows, N, now, sc);
+    /* recency: pairs of equal days; the two most recent have 8 worse -> 5 */
+    assert_int_equal(sc[0].r, 5);
+    assert_int_equal(sc[1].r, 5);
+    assert_int_equal(sc[9].r, 1);
+    assert_int_equal(sc[0].f, 1); /* frequency 1..10: 0 worse */
+    assert_int_equal(sc[9].f, 5); /* 9 worse: 1 + 45/10 */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(sc[i].m, 1); /* five equal amounts, none worse */
+    }
+    assert_int_equal(sc[5].m, 3); /* five below: 1 + 25/10 */
+    const char *seen[RFM_GROUPS] = {0};
+    for (int r = 1; r <= 5; r++) {
+        for (int f = 1; f <= 5; f++) {
+            const char *g = rfm_group(r, f);
+            assert_non_null(g);
+            for (int k = 0; k < RFM_GROUPS; k++) {
+                if (strcmp(rfm_groups[k], g) == 0) {
+                    seen[k] = g;
+                }
+            }
+        }
+    }
+    for (int k = 0; k < RFM_GROUPS; k++) {
+        assert_non_null(seen[k]); /* every named group is reachable */
+    }
+    assert_string_equal(rfm_group(5, 5), "champions");
+    assert_string_equal(rfm_group(1, 1), "lost");
+    assert_string_equal(rfm_group(2, 5), "can't lose them");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_documented_queries_parse),
         cmocka_unit_test(errors_say_where_and_what),
+        cmocka_unit_test(rfm_scores_and_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

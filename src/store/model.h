@@ -378,4 +378,19 @@ struct event_type {
     int64_t created_at, updated_at;
 };
 
+/* One customer's purchases as RFM sees them. */
+struct rfm_row {
+    int64_t ck;
+    const char *id;
+    int64_t last_at; /* ms of the latest receipt */
+    int64_t count;   /* receipts */
+    int64_t money;   /* kopecks: the receipts' totals less what was refunded */
+};
+
+/* A computed trait of a customer. */
+struct trait {
+    const char *name, *value;
+    int64_t computed_at;
+};
+
 #endif

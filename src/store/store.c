@@ -721,3 +721,21 @@ enum kt_rc store_segment_preview(struct store_conn *c, const struct seg_node *q,
 {
     TIMED(c->ops->segment_preview(c, q, now, sample, a, count, ids, n_ids, err));
 }
+
+enum kt_rc store_rfm_rows(struct store_conn *c, int64_t now, struct arena *a, struct rfm_row **out,
+                          size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->rfm_rows(c, now, a, out, n, err));
+}
+
+enum kt_rc store_trait_put(struct store_conn *c, int64_t ck, const struct trait *t,
+                           struct kt_err *err)
+{
+    TIMED(c->ops->trait_put(c, ck, t, err));
+}
+
+enum kt_rc store_traits_list(struct store_conn *c, int64_t ck, struct arena *a, struct trait **out,
+                             size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->traits_list(c, ck, a, out, n, err));
+}

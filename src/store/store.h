@@ -373,6 +373,15 @@ enum kt_rc store_segment_preview(struct store_conn *c, const struct seg_node *q,
                                  int sample, struct arena *a, int64_t *count, const char ***ids,
                                  size_t *n_ids, struct kt_err *err);
 
+/* RFM: the live customers with receipts up to `now`, in ck order; traits stored (replacing the
+ * one of that name) and listed. */
+enum kt_rc store_rfm_rows(struct store_conn *c, int64_t now, struct arena *a, struct rfm_row **out,
+                          size_t *n, struct kt_err *err);
+enum kt_rc store_trait_put(struct store_conn *c, int64_t ck, const struct trait *t,
+                           struct kt_err *err);
+enum kt_rc store_traits_list(struct store_conn *c, int64_t ck, struct arena *a, struct trait **out,
+                             size_t *n, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

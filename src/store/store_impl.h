@@ -214,6 +214,12 @@ struct store_ops {
     enum kt_rc (*segment_preview)(struct store_conn *c, const struct seg_node *q, int64_t now,
                                   int sample, struct arena *a, int64_t *count, const char ***ids,
                                   size_t *n_ids, struct kt_err *err);
+    enum kt_rc (*rfm_rows)(struct store_conn *c, int64_t now, struct arena *a, struct rfm_row **out,
+                           size_t *n, struct kt_err *err);
+    enum kt_rc (*trait_put)(struct store_conn *c, int64_t ck, const struct trait *t,
+                            struct kt_err *err);
+    enum kt_rc (*traits_list)(struct store_conn *c, int64_t ck, struct arena *a, struct trait **out,
+                              size_t *n, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

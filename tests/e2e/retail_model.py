@@ -194,3 +194,69 @@ def differing_balances(get, custs, model, last_day, phone_of):
         if (b["available"], b["pending"], b["debt"]) != (m["available"], m["pending"], m["debt"]):
             wrong.append((cust, b, dict(m)))
     return wrong
+
+
+def quintiles(values, worse):
+    """RFM scores: 1 + floor(5 * (how many are strictly worse than x) / n), ties together."""
+    n = len(values)
+    ordered = sorted(values)
+    import bisect
+    out = []
+    for x in values:
+        k = len(values) - bisect.bisect_right(ordered, x) if worse == "more" else \
+            bisect.bisect_left(ordered, x)
+        out.append(1 + 5 * k // n)
+    return out
+
+
+def rfm_group(r, f):
+    if r == 5 and f >= 4:
+        return "champions"
+    if r >= 3 and f >= 4:
+        return "loyal"
+    if r <= 2 and f == 5:
+        return "can't lose them"
+    if r <= 2 and f >= 3:
+        return "at risk"
+    if (r, f) == (1, 1):
+        return "lost"
+    if r <= 2:
+        return "hibernating"
+    if (r, f) == (3, 3):
+        return "need attention"
+    if r == 3:
+        return "about to sleep"
+    if f == 1:
+        return "new" if r == 5 else "promising"
+    return "potential loyalists"
+
+
+def rfm_expected(model, days):
+    """{customer: (r, f, m, group, days since the last receipt)} as of the last day's end:
+    recency in whole days (fewer is better), the number of receipts, their totals less
+    refunds."""
+    now = ms(f"{days[-1][0]}T23:59:59Z")
+    at = {op["receipt"]: ms(op["body"]["at"]) for _, ops in days for op in ops
+          if op["kind"] == "receipt"}
+    per = {}
+    for key, p in model.purchases.items():
+        if p["cust"] is not None:
+            per.setdefault(p["cust"], []).append((key, p))
+    rows = [(c, (now - max(at[k] for k, _ in ps)) // DAY, len(ps),
+             sum(p["total"] - p["refunded"] for _, p in ps)) for c, ps in per.items()]
+    r = quintiles([x[1] for x in rows], "more")
+    f = quintiles([x[2] for x in rows], "less")
+    m = quintiles([x[3] for x in rows], "less")
+    return {c: (r[i], f[i], m[i], rfm_group(r[i], f[i]), d) for i, (c, d, _, _) in enumerate(rows)}
+
+
+def rfm_differing(rep, get, custs, model, days, phone_of):
+    """The customers whose RFM in GET /v1/reports/rfm?customers=true differs from
+    rfm_expected()."""
+    import urllib.parse
+    want = rfm_expected(model, days)
+    ids = {get(f"/v1/customers?phone={urllib.parse.quote(phone_of(c))}")["items"][0]["id"]: c
+           for c in custs if c in want}
+    got = {ids[x["customer_id"]]: (x["r"], x["f"], x["m"], x["group"], x["days"])
+           for x in rep["items"]}
+    return [(c, got.get(c), w) for c, w in want.items() if got.get(c) != w]

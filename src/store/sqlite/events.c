@@ -18,7 +18,7 @@ enum {
     E_TYPE_LIST,
     E_END
 };
-_Static_assert(E_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+_Static_assert(E_END <= SQ_TRAIT_PUT, "raise SQ_STATEMENTS in sqlite_int.h");
 
 static const char *const sql[E_END - SQ_EVENTS_BASE] = {
     [E_ID - SQ_EVENTS_BASE] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",

@@ -283,3 +283,77 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
     buf_release(&q.sql);
     return r;
 }
+
+/* ---- RFM and traits (not cached: a report and a job, not a request path) ------------------- */
+
+enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, struct rfm_row **out,
+                       size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    static const char sql[] =
+        "SELECT c.ck, c.id, max(p.at), count(*), sum(p.total) - coalesce(sum((SELECT "
+        "sum(r.amount) FROM refunds r WHERE r.purchase_id = p.id AND r.at <= ?1)), 0) "
+        "FROM purchases p JOIN customers c ON c.ck = p.ck "
+        "WHERE p.at <= ?1 AND c.merged_into IS NULL AND c.erased_at IS NULL "
+        "GROUP BY c.ck ORDER BY c.ck";
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return sq_fail(c, rc, "rfm", err);
+    }
+    sqlite3_bind_int64(st, 1, now);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct rfm_row *r = arena_push(a, out, n, &cap, sizeof(**out));
+        *r = (struct rfm_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
+                              sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+                              sqlite3_column_int64(st, 4)};
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "rfm", err);
+}
+
+enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait *t,
+                        struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, SQ_TRAIT_PUT,
+                               "INSERT INTO traits (ck, name, value, computed_at) VALUES "
+                               "(?1, ?2, ?3, ?4) ON CONFLICT (ck, name) DO UPDATE SET "
+                               "value = excluded.value, computed_at = excluded.computed_at",
+                               err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sq_bind_text(st, 2, t->name);
+    sq_bind_text(st, 3, t->value);
+    sqlite3_bind_int64(st, 4, t->computed_at);
+    return sq_run(c, st, NULL, err);
+}
+
+enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, struct trait **out,
+                          size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st =
+        sq_stmt(c, SQ_TRAIT_LIST,
+                "SELECT name, value, computed_at FROM traits WHERE ck = ?1 ORDER BY name", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct trait *t = arena_push(a, out, n, &cap, sizeof(**out));
+        *t = (struct trait){sq_col_text(st, 0, a), sq_col_text(st, 1, a),
+                            sqlite3_column_int64(st, 2)};
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "traits", err);
+}

@@ -16,6 +16,8 @@
 #define SQ_LOYALTY_BASE 112
 #define SQ_CARDS_BASE   160
 #define SQ_EVENTS_BASE  192
+#define SQ_TRAIT_PUT    222 /* segments.c's two, after events.c's */
+#define SQ_TRAIT_LIST   223
 #define SQ_STATEMENTS   224
 
 struct sq_conn {
@@ -172,6 +174,12 @@ enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t
                              struct kt_err *err);
 enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
                               size_t *n, struct kt_err *err);
+enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, struct rfm_row **out,
+                       size_t *n, struct kt_err *err);
+enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait *t,
+                        struct kt_err *err);
+enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, struct trait **out,
+                          size_t *n, struct kt_err *err);
 /* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
 #define SEG_PARAMS 1000
 struct seg_param {
@@ -204,7 +212,8 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
         SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),     \
+        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(rfm_rows), SQ_PRIVACY_OP(trait_put),         \
+        SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),         \
         SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts), SQ_PRIVACY_OP(event_ids_purge),   \
         SQ_PRIVACY_OP(event_type_put), SQ_PRIVACY_OP(event_type_list),                             \
         SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),                                  \

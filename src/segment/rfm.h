@@ -1,0 +1,30 @@
+/*
+ * rfm.h - recency, frequency and monetary scores, 1-5, and the groups marketers name by them
+ * (docs/segments.md, "RFM").
+ *
+ * A score is by quintiles, ties kept together: a customer's score is 1 + floor(5 x (customers
+ * strictly worse on that measure) / customers). Recency is whole days since the latest receipt
+ * (fewer is better), frequency the number of receipts, monetary the totals less refunds.
+ */
+#ifndef KT_SEGMENT_RFM_H
+#define KT_SEGMENT_RFM_H
+
+#include "store/model.h"
+
+struct rfm_score {
+    int r, f, m;
+    int64_t days; /* since the latest receipt */
+    const char *group;
+};
+
+/* The groups, in the order reports list them. */
+extern const char *const rfm_groups[];
+#define RFM_GROUPS 11
+
+/* Scores every row as of `now` (out has n entries). */
+void rfm_score(const struct rfm_row *rows, size_t n, int64_t now, struct rfm_score *out);
+
+/* The group of a recency and frequency score. */
+const char *rfm_group(int r, int f);
+
+#endif
