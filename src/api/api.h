@@ -83,6 +83,13 @@ enum kt_rc api_rfm_store(struct store *s, int64_t now, struct arena *a, int64_t 
                          struct kt_err *err);
 /* segments.c */
 void api_segments_preview(struct http_req *r);
+void api_segments_create(struct http_req *r);
+void api_segments_list(struct http_req *r);
+void api_segments_get(struct http_req *r);
+void api_segments_put(struct http_req *r);
+void api_segments_delete(struct http_req *r);
+void api_segments_refresh(struct http_req *r);
+void api_segments_members(struct http_req *r);
 /* events.c */
 void api_events_post(struct http_req *r);
 void api_events_batch(struct http_req *r);

@@ -12,6 +12,11 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
+#include "base/buf.h"
+#include "base/id.h"
+#include "base/num.h"
+#include "consent/consent.h"
+#include "segment/saved.h"
 #include "segment/segment.h"
 
 void api_segments_preview(struct http_req *r)
@@ -66,6 +71,257 @@ void api_segments_preview(struct http_req *r)
     http_reply_json(r, 200,
                     json_pack("{s:I, s:o, s:f}", "count", (json_int_t)count, "sample", sample,
                               "took_ms", (double)(clock_mono_ns() - t0) / 1e6));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+/* ---- saved segments ------------------------------------------------------------------------ */
+
+static json_t *segment_json(struct arena *a, const struct segment *sg)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "id", sg->id, "name", sg->name, "query",
+                          sg->query, "created_at", api_time(a, sg->created_at), "updated_at",
+                          api_time(a, sg->updated_at), "size", (json_int_t)sg->size);
+    json_object_set_new(o, "refreshed_at",
+                        sg->refreshed_at ? json_string(api_time(a, sg->refreshed_at))
+                                         : json_null());
+    return o;
+}
+
+/* A 422 syntax_error with where and what, or the error as it is. */
+static void reply_check_error(struct http_req *r, struct kt_err *err, const struct seg_error *se)
+{
+    if (strcmp(err->code, "syntax_error") != 0) {
+        http_reply_error(r, err);
+        return;
+    }
+    json_t *o = http_error_json(err, r->rid);
+    json_t *e = json_object_get(o, "error");
+    json_object_set_new(e, "line", json_integer(se->line));
+    json_object_set_new(e, "column", json_integer(se->column));
+    json_object_set_new(e, "expected", json_string(se->message));
+    json_object_set_new(e, "caret", json_string(se->caret));
+    r->err = *err;
+    http_reply_json(r, 422, o);
+}
+
+/* POST /v1/segments and PUT /v1/segments/{id}: stored and refreshed at once. */
+static void segment_write(struct http_req *r, bool create)
+{
+    static const char *const known[] = {"name", "query", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct seg_node *tree;
+    struct seg_error se;
+    memset(&se, 0, sizeof(se));
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
+        goto fail;
+    }
+    const char *name = json_string_value(json_object_get(body, "name"));
+    const char *query = json_string_value(json_object_get(body, "query"));
+    if (query == NULL) {
+        kt_err_set(&err, KT_EINVAL, "missing_field", "query", "query is the segment's text");
+        goto fail;
+    }
+    if (segment_check(name, query, r->arena, &tree, &se, &err) != KT_OK) {
+        reply_check_error(r, &err, &se);
+        return;
+    }
+    struct store_conn *w;
+    struct segment sg;
+    int64_t in, out;
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = KT_OK;
+    if (create) {
+        memset(&sg, 0, sizeof(sg));
+        id_new(sg.id, sizeof(sg.id), "s_");
+        sg.created_at = now;
+        sg.key_id = r->key->id;
+    } else {
+        rc = store_segment_get(w, r->params[0], r->arena, &sg, &err);
+    }
+    if (rc == KT_OK) {
+        sg.name = name;
+        sg.query = query;
+        sg.updated_at = now;
+        rc = store_segment_put(w, &sg, &err);
+    }
+    if (rc == KT_OK) {
+        rc = store_segment_refresh(w, sg.id, tree, now, r->arena, &in, &out, &sg.size, &err);
+        sg.refreshed_at = now;
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "segment", NULL, NULL,
+                         arena_printf(r->arena, "%s %s", create ? "create" : "update", sg.id),
+                         r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        goto fail;
+    }
+    http_reply_json(r, create ? 201 : 200, segment_json(r->arena, &sg));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_segments_create(struct http_req *r)
+{
+    segment_write(r, true);
+}
+
+void api_segments_put(struct http_req *r)
+{
+    segment_write(r, false);
+}
+
+void api_segments_list(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct segment *sg;
+    size_t n;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_segment_list(rd, r->arena, &sg, &n, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, segment_json(r->arena, &sg[i]));
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_segments_get(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct segment sg;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_segment_get(rd, r->params[0], r->arena, &sg, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, segment_json(r->arena, &sg));
+}
+
+void api_segments_delete(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    enum kt_rc rc = store_segment_delete(w, r->params[0], &err);
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "segment", NULL, NULL,
+                         arena_printf(r->arena, "delete %s", r->params[0]), r->rid, clock_now_ms(),
+                         &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_text(r, 204, "text/plain", "", 0);
+}
+
+void api_segments_refresh(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms(), in = 0, out = 0, size = 0;
+    struct store_conn *w;
+    struct segment sg;
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    enum kt_rc rc = store_segment_get(w, r->params[0], r->arena, &sg, &err);
+    if (rc == KT_OK) {
+        rc = segment_refresh_one(w, &sg, now, r->arena, &in, &out, &size, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:I, s:I, s:I, s:s}", "id", sg.id, "entered", (json_int_t)in,
+                              "left", (json_int_t)out, "size", (json_int_t)size, "refreshed_at",
+                              api_time(r->arena, now)));
+}
+
+/* GET /v1/segments/{id}/members?limit=&after= (JSON pages) or ?format=csv (every member). */
+void api_segments_members(struct http_req *r)
+{
+    static const char *const allowed[] = {"limit", "after", "format", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    const char *fmt = http_req_query(r, "format"), *after_s = http_req_query(r, "after");
+    bool csv = fmt != NULL && strcmp(fmt, "csv") == 0;
+    int limit = 0;
+    int64_t after = 0;
+    struct store_conn *rd;
+    struct segment sg;
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_limit(r, 1000, 10000, &limit, &err) != KT_OK) {
+        goto fail;
+    }
+    if ((fmt != NULL && !csv && strcmp(fmt, "json") != 0) ||
+        (after_s != NULL && !num_parse_cstr(after_s, 0, INT64_MAX, &after))) {
+        kt_err_set(&err, KT_EINVAL, "bad_parameter", fmt && !csv ? "format" : "after",
+                   "format is json or csv; after is a cursor this API gave");
+        err.status = 400;
+        goto fail;
+    }
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_segment_get(rd, r->params[0], r->arena, &sg, &err) != KT_OK) {
+        goto fail;
+    }
+    struct segment_member *m;
+    size_t n;
+    if (csv) { /* the whole segment, page by page into one text */
+        struct buf b;
+        buf_init(&b, (size_t)1 << 30);
+        buf_puts(&b, "customer_id,entered_at\r\n");
+        enum kt_rc rc;
+        do {
+            rc = store_segment_members(rd, sg.id, after, 10000, r->arena, &m, &n, &err);
+            for (size_t i = 0; rc == KT_OK && i < n; i++) {
+                buf_printf(&b, "%s,%s\r\n", m[i].customer_id, api_time(r->arena, m[i].entered_at));
+                after = m[i].ck;
+            }
+        } while (rc == KT_OK && n == 10000);
+        if (rc != KT_OK) {
+            buf_release(&b);
+            goto fail;
+        }
+        http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&b), b.len);
+        buf_release(&b);
+        return;
+    }
+    if (store_segment_members(rd, sg.id, after, limit, r->arena, &m, &n, &err) != KT_OK) {
+        goto fail;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, json_pack("{s:s, s:s}", "customer_id", m[i].customer_id,
+                                               "entered_at", api_time(r->arena, m[i].entered_at)));
+    }
+    json_t *o = json_pack("{s:s, s:I, s:o}", "segment_id", sg.id, "size", (json_int_t)sg.size,
+                          "items", items);
+    json_object_set_new(o, "next_after",
+                        n == (size_t)limit ? json_sprintf("%lld", (long long)m[n - 1].ck)
+                                           : json_null());
+    http_reply_json(r, 200, o);
     return;
 fail:
     http_reply_error(r, &err);

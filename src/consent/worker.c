@@ -1,7 +1,8 @@
 /*
- * worker.c - the privacy worker thread of `kartoteka serve`: writes the queued audit entries
- * (every AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES) and runs the due work (erasures after
- * withdrawals, retention) every minute, at a lower priority than the request workers.
+ * worker.c - the background worker of `kartoteka serve`: writes the queued audit entries (every
+ * AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES); every minute runs the due work (erasures after
+ * withdrawals, retention, points expiry, birthday bonuses, forgetting old event message ids);
+ * every ten minutes refreshes the saved segments. At a lower priority than the request workers.
  */
 #include <pthread.h>
 #include <sys/resource.h>
@@ -16,6 +17,7 @@
 #include "consent/consent.h"
 #include "events/events.h"
 #include "loyalty/bonus.h"
+#include "segment/saved.h"
 #include "loyalty/ledger.h"
 
 #define TICK_MS      1000 /* how often the worker looks at the audit queue */
@@ -41,7 +43,7 @@ static void *run(void *arg)
     if (setpriority(PRIO_PROCESS, (id_t)gettid(), PRIVACY_NICE) != 0) {
         log_warn("privacy_worker", "msg=\"cannot lower the thread's priority\"");
     }
-    int64_t last_due = 0, last_flush = clock_mono_ns() / 1000000;
+    int64_t last_due = 0, last_flush = clock_mono_ns() / 1000000, last_segments = last_flush;
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         struct timespec ts;
@@ -78,6 +80,14 @@ static void *run(void *arg)
             kt_err_reset(&err);
             if (events_forget_ids(w->s, clock_now_ms(), &points, &err) != KT_OK) {
                 log_warn("event_ids", "code=%s", err.code);
+            }
+        }
+        if (!stopping && mono - last_segments >= SEGMENTS_REFRESH_MS) {
+            last_segments = mono;
+            int64_t n = 0;
+            kt_err_reset(&err);
+            if (segments_refresh_all(w->s, clock_now_ms(), &n, &err) != KT_OK) {
+                log_warn("segments_refresh", "code=%s refreshed=%lld", err.code, (long long)n);
             }
         }
         pthread_mutex_lock(&w->mu);

@@ -359,9 +359,9 @@ static bool field_is(struct parser *p)
 /* Words of the language that cannot name an attribute. */
 static bool reserved(const char *w)
 {
-    static const char *const words[] = {"and",    "or",   "not",       "has",      "age", "events",
-                                        "points", "days", "purchases", "bought",   "in",  "between",
-                                        "where",  "last", "contains",  "birthday", NULL};
+    static const char *const words[] = {
+        "and",    "or", "not",     "has",   "age",  "events",   "points",   "days",  "purchases",
+        "bought", "in", "between", "where", "last", "contains", "birthday", "trait", NULL};
     for (size_t i = 0; words[i] != NULL; i++) {
         if (strcmp(w, words[i]) == 0) {
             return true;
@@ -448,6 +448,30 @@ static struct seg_node *primary(struct parser *p)
     } else if (is_word(p, "points")) {
         next(p);
         n = expect(p, T_DOT, "'.'") && expect_word(p, "balance") ? cmp_number(p, SEG_POINTS) : NULL;
+    } else if (is_word(p, "in")) {
+        next(p);
+        n = node(p, SEG_SEGMENT);
+        if (!expect_word(p, "segment")) {
+            return NULL;
+        }
+        if (p->t != T_STRING) {
+            fail_at(p, p->start, "expected the segment's name as a \"string\"");
+            return NULL;
+        }
+        n->value.text = p->text;
+        next(p);
+    } else if (is_word(p, "trait")) {
+        next(p);
+        n = node(p, SEG_TRAIT);
+        if (p->t != T_IDENT || !name_ok(p->text)) {
+            fail_at(p, p->start, "expected a trait's name, such as rfm_group");
+            return NULL;
+        }
+        n->attr = p->text;
+        next(p);
+        if (!op(p, &n->op) || !value(p, &n->value)) {
+            return NULL;
+        }
     } else if (is_word(p, "bought")) {
         next(p);
         n = bought(p);

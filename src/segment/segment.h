@@ -36,6 +36,8 @@ enum seg_kind {
     SEG_BIRTHDAY,  /* birthday within N days */
     SEG_ATTR,      /* <attribute> <op> <value>: a declared attribute */
     SEG_CONTAINS,  /* <attribute> contains <value>: a list attribute */
+    SEG_SEGMENT,   /* in segment <string>: a saved segment's members at its last refresh */
+    SEG_TRAIT,     /* trait <name> <op> <value> */
 };
 
 enum seg_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };

@@ -393,4 +393,19 @@ struct trait {
     int64_t computed_at;
 };
 
+/* A saved segment. */
+struct segment {
+    char id[ID_MAX]; /* "s_..." */
+    const char *name, *query;
+    int64_t created_at, updated_at, refreshed_at, size;
+    const char *key_id;
+};
+
+/* A member of a segment now. */
+struct segment_member {
+    int64_t ck;
+    const char *customer_id;
+    int64_t entered_at;
+};
+
 #endif

@@ -739,3 +739,39 @@ enum kt_rc store_traits_list(struct store_conn *c, int64_t ck, struct arena *a, 
 {
     TIMED(c->ops->traits_list(c, ck, a, out, n, err));
 }
+
+enum kt_rc store_segment_put(struct store_conn *c, const struct segment *sg, struct kt_err *err)
+{
+    TIMED(c->ops->segment_put(c, sg, err));
+}
+
+enum kt_rc store_segment_get(struct store_conn *c, const char *id_or_name, struct arena *a,
+                             struct segment *out, struct kt_err *err)
+{
+    TIMED(c->ops->segment_get(c, id_or_name, a, out, err));
+}
+
+enum kt_rc store_segment_list(struct store_conn *c, struct arena *a, struct segment **out,
+                              size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->segment_list(c, a, out, n, err));
+}
+
+enum kt_rc store_segment_delete(struct store_conn *c, const char *id, struct kt_err *err)
+{
+    TIMED(c->ops->segment_delete(c, id, err));
+}
+
+enum kt_rc store_segment_refresh(struct store_conn *c, const char *id, const struct seg_node *q,
+                                 int64_t now, struct arena *a, int64_t *entered, int64_t *left,
+                                 int64_t *size, struct kt_err *err)
+{
+    TIMED(c->ops->segment_refresh(c, id, q, now, a, entered, left, size, err));
+}
+
+enum kt_rc store_segment_members(struct store_conn *c, const char *id, int64_t after_ck, int limit,
+                                 struct arena *a, struct segment_member **out, size_t *n,
+                                 struct kt_err *err)
+{
+    TIMED(c->ops->segment_members(c, id, after_ck, limit, a, out, n, err));
+}

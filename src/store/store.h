@@ -382,6 +382,23 @@ enum kt_rc store_trait_put(struct store_conn *c, int64_t ck, const struct trait 
 enum kt_rc store_traits_list(struct store_conn *c, int64_t ck, struct arena *a, struct trait **out,
                              size_t *n, struct kt_err *err);
 
+/* Saved segments: stored (a new id, or the same id replaced); one by id or name
+ * (KT_ENOTFOUND "segment_not_found"); all, by name; deleted with its membership; refreshed -
+ * who entered and who left since the last time, recorded with `now` - and its members now,
+ * ck > after_ck, in ck order. */
+enum kt_rc store_segment_put(struct store_conn *c, const struct segment *sg, struct kt_err *err);
+enum kt_rc store_segment_get(struct store_conn *c, const char *id_or_name, struct arena *a,
+                             struct segment *out, struct kt_err *err);
+enum kt_rc store_segment_list(struct store_conn *c, struct arena *a, struct segment **out,
+                              size_t *n, struct kt_err *err);
+enum kt_rc store_segment_delete(struct store_conn *c, const char *id, struct kt_err *err);
+enum kt_rc store_segment_refresh(struct store_conn *c, const char *id, const struct seg_node *q,
+                                 int64_t now, struct arena *a, int64_t *entered, int64_t *left,
+                                 int64_t *size, struct kt_err *err);
+enum kt_rc store_segment_members(struct store_conn *c, const char *id, int64_t after_ck, int limit,
+                                 struct arena *a, struct segment_member **out, size_t *n,
+                                 struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

@@ -220,6 +220,18 @@ struct store_ops {
                             struct kt_err *err);
     enum kt_rc (*traits_list)(struct store_conn *c, int64_t ck, struct arena *a, struct trait **out,
                               size_t *n, struct kt_err *err);
+    enum kt_rc (*segment_put)(struct store_conn *c, const struct segment *sg, struct kt_err *err);
+    enum kt_rc (*segment_get)(struct store_conn *c, const char *id_or_name, struct arena *a,
+                              struct segment *out, struct kt_err *err);
+    enum kt_rc (*segment_list)(struct store_conn *c, struct arena *a, struct segment **out,
+                               size_t *n, struct kt_err *err);
+    enum kt_rc (*segment_delete)(struct store_conn *c, const char *id, struct kt_err *err);
+    enum kt_rc (*segment_refresh)(struct store_conn *c, const char *id, const struct seg_node *q,
+                                  int64_t now, struct arena *a, int64_t *entered, int64_t *left,
+                                  int64_t *size, struct kt_err *err);
+    enum kt_rc (*segment_members)(struct store_conn *c, const char *id, int64_t after_ck, int limit,
+                                  struct arena *a, struct segment_member **out, size_t *n,
+                                  struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

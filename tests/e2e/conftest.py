@@ -83,6 +83,9 @@ class Server:
     def patch(self, path, body=None, **kw):
         return self.request("PATCH", path, json=body, **kw)
 
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
     def put(self, path, body=None, **kw):
         return self.request("PUT", path, json=body, **kw)
 

@@ -103,3 +103,47 @@ def test_a_query_that_does_not_parse_says_where(server, base):
         assert r.status_code == 422 and r.json()["error"]["code"] == code, body
     assert server.post("/v1/segments/preview", {"query": "has email"},
                        key=server.new_key("pos")).status_code == 403
+
+
+def test_saved_segments_keep_their_members_and_when_they_came(server, base):
+    r = server.post("/v1/segments", {"name": "vip", "query": "purchases().count >= 3"})
+    assert r.status_code == 201, r.text
+    vip = r.json()
+    assert vip["size"] == 1 and vip["refreshed_at"]
+    members = server.get(f"/v1/segments/{vip['id']}/members").json()
+    assert [m["customer_id"] for m in members["items"]] == [base["bob"]]
+    assert server.get("/v1/segments/vip").json()["id"] == vip["id"]  # by name too
+    # Another segment uses it; a segment cannot use itself; names are unique.
+    r = server.post("/v1/segments", {"name": "vip women or men of Kazan",
+                                     "query": "in segment \"vip\" or gender = \"f\""})
+    assert r.status_code == 201 and r.json()["size"] == 4
+    r = server.post("/v1/segments", {"name": "loop", "query": "in segment \"loop\""})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "segment_cycle"
+    r = server.post("/v1/segments", {"name": "vip", "query": "has email"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "name_taken"
+    r = server.post("/v1/segments", {"name": "bad", "query": "purchases(.count"})
+    assert r.status_code == 422 and r.json()["error"]["caret"].endswith("^")
+    # A customer who now qualifies enters at the next refresh; one who no longer does leaves.
+    line = [{"sku": "A", "quantity": 1, "price": 100, "amount": 100}]
+    for i in range(2):
+        server.post("/v1/purchases", {"store": "S", "receipt": f"VIP-{i}",
+                                      "customer": {"id": base["dan"]}, "lines": line})
+    r = server.post(f"/v1/segments/{vip['id']}/refresh")
+    assert (r.json()["entered"], r.json()["left"], r.json()["size"]) == (1, 0, 2)
+    r = server.put(f"/v1/segments/{vip['id']}", {"name": "vip",
+                                                 "query": "purchases().count >= 3 and age > 60"})
+    assert r.status_code == 200 and r.json()["size"] == 1
+    csv = server.get(f"/v1/segments/{vip['id']}/members?format=csv")
+    assert csv.headers["Content-Type"].startswith("text/csv")
+    lines = csv.text.strip().split("\r\n")
+    assert lines[0] == "customer_id,entered_at" and lines[1].startswith(base["dan"] + ",")
+    # Traits in queries: RFM stored, then asked for.
+    assert server.post("/v1/traits/rfm").status_code == 200
+    groups = server.get("/v1/reports/rfm?customers=true").json()["items"]
+    g = {x["customer_id"]: x["group"] for x in groups}[base["bob"]]
+    out = preview(server, f"trait rfm_group = \"{g}\"")
+    assert base["bob"] in out["sample"]
+    assert server.delete(f"/v1/segments/{vip['id']}").status_code == 204
+    assert server.get(f"/v1/segments/{vip['id']}").status_code == 404
+    names = [s["name"] for s in server.get("/v1/segments").json()["items"]]
+    assert names == ["vip women or men of Kazan"]

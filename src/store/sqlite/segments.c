@@ -200,6 +200,19 @@ static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struc
             param_text(q, n->value.text);
         }
         return;
+    case SEG_SEGMENT:
+        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM segment_members m JOIN segments s ON s.id = "
+                          "m.segment_id WHERE s.name = ? AND m.ck = c.ck AND m.left_at IS NULL)");
+        param_text(q, n->value.text);
+        return;
+    case SEG_TRAIT:
+        buf_printf(&q->sql,
+                   "EXISTS (SELECT 1 FROM traits t WHERE t.ck = c.ck AND t.name = ? AND "
+                   "t.value %s ?)",
+                   ops[n->op]);
+        param_text(q, n->attr);
+        param_value(q, &n->value, a);
+        return;
     case SEG_POINTS:
         buf_printf(&q->sql,
                    "(SELECT coalesce(sum(l.points), 0) FROM points_ledger l WHERE l.ck = c.ck) "
@@ -356,4 +369,240 @@ enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, 
     }
     sq_done(st);
     return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "traits", err);
+}
+
+/* ---- saved segments (admin operations: statements prepared per call) ----------------------- */
+
+static sqlite3_stmt *once(struct sq_conn *c, const char *sql, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sq_fail(c, rc, "segments", err);
+        return NULL;
+    }
+    return st;
+}
+
+static enum kt_rc run_once(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (changes) {
+        *changes = sqlite3_changes(c->db);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segments", err);
+}
+
+#define SEGMENT_COLS "id, name, query, created_at, updated_at, refreshed_at, size, key_id"
+
+static void segment_row(sqlite3_stmt *st, struct arena *a, struct segment *s)
+{
+    memset(s, 0, sizeof(*s));
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(s->id, id ? (const char *)id : "", sizeof(s->id));
+    s->name = sq_col_text(st, 1, a);
+    s->query = sq_col_text(st, 2, a);
+    s->created_at = sqlite3_column_int64(st, 3);
+    s->updated_at = sqlite3_column_int64(st, 4);
+    s->refreshed_at = sqlite3_column_int64(st, 5);
+    s->size = sqlite3_column_int64(st, 6);
+    s->key_id = sq_col_text(st, 7, a);
+}
+
+enum kt_rc sq_segment_put(struct store_conn *base, const struct segment *sg, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "INSERT INTO segments (" SEGMENT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                            "?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                            "query = excluded.query, updated_at = excluded.updated_at",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, sg->id);
+    sq_bind_text(st, 2, sg->name);
+    sq_bind_text(st, 3, sg->query);
+    sqlite3_bind_int64(st, 4, sg->created_at);
+    sqlite3_bind_int64(st, 5, sg->updated_at);
+    sq_bind_i64_or_null(st, 6, sg->refreshed_at);
+    sqlite3_bind_int64(st, 7, sg->size);
+    sq_bind_text(st, 8, sg->key_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        return kt_err_set(err, KT_ECONFLICT, "name_taken", "name", "another segment has that name");
+    }
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment put", err);
+}
+
+enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struct arena *a,
+                          struct segment *out, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st =
+        once(c, "SELECT " SEGMENT_COLS " FROM segments WHERE id = ?1 OR name = ?1", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id_or_name);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        segment_row(st, a, out);
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "segment_not_found", "id", "no such segment");
+    } else {
+        r = sq_fail(c, rc, "segment get", err);
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+enum kt_rc sq_segment_list(struct store_conn *base, struct arena *a, struct segment **out,
+                           size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c, "SELECT " SEGMENT_COLS " FROM segments ORDER BY name", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        segment_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment list", err);
+}
+
+enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c, "DELETE FROM segment_members WHERE segment_id = ?1", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    enum kt_rc rc = run_once(c, st, NULL, err);
+    int changes = 0;
+    if (rc == KT_OK && (st = once(c, "DELETE FROM segments WHERE id = ?1", err)) != NULL) {
+        sq_bind_text(st, 1, id);
+        rc = run_once(c, st, &changes, err);
+    }
+    if (rc == KT_OK && changes == 0) {
+        return kt_err_set(err, KT_ENOTFOUND, "segment_not_found", "id", "no such segment");
+    }
+    return rc;
+}
+
+/* Prepares head + the query's FROM ... WHERE + tail, binding the query's parameters from
+ * `first` on. */
+static sqlite3_stmt *with_query(struct sq_conn *c, struct seg_sql *q, const char *head,
+                                const char *tail, int first, struct kt_err *err)
+{
+    char *sql = sqlite3_mprintf("%s %s %s", head, buf_cstr(&q->sql), tail);
+    sqlite3_stmt *st = once(c, sql, err);
+    sqlite3_free(sql);
+    for (size_t i = 0; st != NULL && i < q->n; i++) {
+        if (q->p[i].is_int) {
+            sqlite3_bind_int64(st, first + (int)i, q->p[i].i);
+        } else {
+            sqlite3_bind_text(st, first + (int)i, q->p[i].s, -1, SQLITE_STATIC);
+        }
+    }
+    return st;
+}
+
+enum kt_rc sq_segment_refresh(struct store_conn *base, const char *id, const struct seg_node *n,
+                              int64_t now, struct arena *a, int64_t *entered, int64_t *left,
+                              int64_t *size, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct seg_sql *q = arena_zalloc(a, sizeof(*q));
+    sq_segment_sql(n, now, a, q);
+    enum kt_rc rc = KT_OK;
+    int changes = 0;
+    *entered = *left = *size = 0;
+    /* ?1 the segment, ?2 now, the query's own from ?3 */
+    sqlite3_stmt *st = with_query(
+        c, q,
+        "UPDATE segment_members SET left_at = ?2 WHERE segment_id = ?1 AND left_at IS NULL "
+        "AND ck NOT IN (SELECT c.ck",
+        ")", 3, err);
+    if (st == NULL) {
+        rc = KT_ESTORE;
+    } else {
+        sq_bind_text(st, 1, id);
+        sqlite3_bind_int64(st, 2, now);
+        rc = run_once(c, st, &changes, err);
+        *left = changes;
+    }
+    if (rc == KT_OK) {
+        st = with_query(c, q,
+                        "INSERT INTO segment_members (segment_id, ck, entered_at) "
+                        "SELECT ?1, c.ck, ?2",
+                        "AND c.ck NOT IN (SELECT ck FROM segment_members WHERE segment_id = ?1 "
+                        "AND left_at IS NULL)",
+                        3, err);
+        if (st == NULL) {
+            rc = KT_ESTORE;
+        } else {
+            sq_bind_text(st, 1, id);
+            sqlite3_bind_int64(st, 2, now);
+            rc = run_once(c, st, &changes, err);
+            *entered = changes;
+        }
+    }
+    if (rc == KT_OK && (st = once(c,
+                                  "UPDATE segments SET refreshed_at = ?2, size = (SELECT count(*) "
+                                  "FROM segment_members WHERE segment_id = ?1 AND left_at IS "
+                                  "NULL) WHERE id = ?1 RETURNING size",
+                                  err)) != NULL) {
+        sq_bind_text(st, 1, id);
+        sqlite3_bind_int64(st, 2, now);
+        int s = sqlite3_step(st);
+        *size = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        while (s == SQLITE_ROW) {
+            s = sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        rc = s == SQLITE_DONE ? KT_OK : sq_fail(c, s, "segment size", err);
+    } else if (rc == KT_OK) {
+        rc = KT_ESTORE;
+    }
+    buf_release(&q->sql);
+    return rc;
+}
+
+enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
+                              struct arena *a, struct segment_member **out, size_t *n,
+                              struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "SELECT m.ck, c.id, m.entered_at FROM segment_members m JOIN "
+                            "customers c ON c.ck = m.ck WHERE m.segment_id = ?1 AND m.left_at IS "
+                            "NULL AND m.ck > ?2 ORDER BY m.ck LIMIT ?3",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, after_ck);
+    sqlite3_bind_int(st, 3, limit);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct segment_member *m = arena_push(a, out, n, &cap, sizeof(**out));
+        *m = (struct segment_member){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
+                                     sqlite3_column_int64(st, 2)};
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment members", err);
 }

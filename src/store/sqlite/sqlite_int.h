@@ -180,6 +180,18 @@ enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait 
                         struct kt_err *err);
 enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, struct trait **out,
                           size_t *n, struct kt_err *err);
+enum kt_rc sq_segment_put(struct store_conn *base, const struct segment *sg, struct kt_err *err);
+enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struct arena *a,
+                          struct segment *out, struct kt_err *err);
+enum kt_rc sq_segment_list(struct store_conn *base, struct arena *a, struct segment **out,
+                           size_t *n, struct kt_err *err);
+enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_err *err);
+enum kt_rc sq_segment_refresh(struct store_conn *base, const char *id, const struct seg_node *q,
+                              int64_t now, struct arena *a, int64_t *entered, int64_t *left,
+                              int64_t *size, struct kt_err *err);
+enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
+                              struct arena *a, struct segment_member **out, size_t *n,
+                              struct kt_err *err);
 /* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
 #define SEG_PARAMS 1000
 struct seg_param {
@@ -212,11 +224,13 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
         SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(rfm_rows), SQ_PRIVACY_OP(trait_put),         \
-        SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),         \
-        SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts), SQ_PRIVACY_OP(event_ids_purge),   \
-        SQ_PRIVACY_OP(event_type_put), SQ_PRIVACY_OP(event_type_list),                             \
-        SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),                                  \
+        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get),    \
+        SQ_PRIVACY_OP(segment_list), SQ_PRIVACY_OP(segment_delete),                                \
+        SQ_PRIVACY_OP(segment_refresh), SQ_PRIVACY_OP(segment_members), SQ_PRIVACY_OP(rfm_rows),   \
+        SQ_PRIVACY_OP(trait_put), SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add),            \
+        SQ_PRIVACY_OP(events_adopt), SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts),      \
+        SQ_PRIVACY_OP(event_ids_purge), SQ_PRIVACY_OP(event_type_put),                             \
+        SQ_PRIVACY_OP(event_type_list), SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),  \
         SQ_PRIVACY_OP(referral_rewarded), SQ_PRIVACY_OP(member_birthdays),                         \
         SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
         SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
