@@ -38,6 +38,7 @@ def main():
     ap.add_argument("--days", type=int, default=None, help="only the first N days of trading")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--keep", metavar="DIR", help="keep the database in DIR (k.db) afterwards")
     a = ap.parse_args()
     t0 = time.perf_counter()
     days, skipped = online_retail.load(days=a.days)
@@ -113,6 +114,11 @@ def main():
     finally:
         srv.terminate()
         srv.wait()
+        if a.keep:
+            os.makedirs(a.keep, exist_ok=True)
+            for f in os.listdir(work):
+                if f.startswith("k.db"):
+                    os.replace(os.path.join(work, f), os.path.join(a.keep, f))
         subprocess.run(["rm", "-rf", work])
 
 

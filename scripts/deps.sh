@@ -10,7 +10,7 @@ run="gcc make cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev l
      libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format"
-bench="$test wrk bc"
+bench="$test wrk bc python3-sklearn"
 fuzz="$test clang libclang-rt-14-dev"
 
 case "${1:-run}" in

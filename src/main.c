@@ -730,7 +730,8 @@ static const char main_help[] =
     "  migrate   bring the database schema up to date\n"
     "  keys      create, list and revoke API keys\n"
     "  import    import customers from a CSV file\n"
-    "  report    the quality report of the base\n"
+    "  report    the quality report of the base, RFM\n"
+    "  cluster   customers clustered by behaviour (k-means++)\n"
     "  privacy   export, erase, requests, acts of destruction, the audit log\n"
     "  loyalty   the programme, points, receipts, the loyalty report, card batches\n"
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
@@ -772,6 +773,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "loyalty") == 0) {
         return cli_loyalty(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "cluster") == 0) {
+        return cli_cluster(argc - 1, argv + 1);
     }
     if (strcmp(verb, "run-due") == 0) {
         return cli_run_due(argc - 1, argv + 1);

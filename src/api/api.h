@@ -81,6 +81,11 @@ json_t *api_rfm_doc(struct store_conn *rd, int64_t now, bool customers, struct a
                     struct kt_err *err);
 enum kt_rc api_rfm_store(struct store *s, int64_t now, struct arena *a, int64_t *stored,
                          struct kt_err *err);
+/* clusters.c: k-means++ over behaviour (POST /v1/clusters, `kartoteka cluster`); with
+ * `features_out` the standardised matrix is written there as CSV too. */
+void api_clusters_post(struct http_req *r);
+json_t *api_clusters_run(struct store *s, int k, int64_t now, bool store_traits,
+                         const char *features_out, struct arena *a, struct kt_err *err);
 /* segments.c */
 void api_segments_preview(struct http_req *r);
 void api_segments_create(struct http_req *r);

@@ -83,6 +83,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/segments/{id}/members", api_segments_members, ADMIN, false, false, false},
     {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN, false, false, false},
     {HTTP_POST, "/v1/traits/rfm", api_traits_rfm, ADMIN, false, false, false},
+    {HTTP_POST, "/v1/clusters", api_clusters_post, ADMIN, true, false, false},
     {HTTP_GET, "/v1/sdk.js", api_sdk_js, ROUTE_PUBLIC, false, false, false},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, true, false, false},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS, true, false, false},

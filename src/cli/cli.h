@@ -11,6 +11,7 @@ int cli_report(int argc, char **argv);
 int cli_run_due(int argc, char **argv);
 int cli_privacy(int argc, char **argv);
 int cli_loyalty(int argc, char **argv);
+int cli_cluster(int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"

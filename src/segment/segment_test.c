@@ -4,6 +4,7 @@
  */
 #include "helpers.h"
 
+#include "segment/cluster.h"
 #include "segment/rfm.h"
 #include "segment/segment.h"
 
@@ -153,12 +154,49 @@ static void rfm_scores_and_groups(void **state)
     assert_string_equal(rfm_group(2, 5), "can't lose them");
 }
 
+/* Three well-separated blobs are found whatever the seed; the silhouette says they are apart. */
+static void kmeans_finds_separate_groups(void **state)
+{
+    (void)state;
+    enum { N = 300, D = 2 };
+    double x[N * D];
+    uint64_t s = 42;
+    for (int i = 0; i < N; i++) {
+        int g = i % 3;
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double jitter = (double)(s >> 40) / (double)(1ULL << 24) - 0.5;
+        x[i * D] = g * 10.0 + jitter;
+        x[i * D + 1] = (g == 1 ? 5.0 : 0.0) - jitter;
+    }
+    cluster_standardise(x, N, D);
+    struct kmeans_result km;
+    kmeans(x, N, D, 3, 5, 7, &km);
+    for (int i = 3; i < N; i++) {
+        assert_int_equal(km.labels[i], km.labels[i % 3]); /* same blob, same cluster */
+    }
+    assert_int_not_equal(km.labels[0], km.labels[1]);
+    assert_int_not_equal(km.labels[1], km.labels[2]);
+    assert_int_equal(km.sizes[0] + km.sizes[1] + km.sizes[2], N);
+    double sil = cluster_silhouette(x, N, D, km.labels, 3, 1000, 1);
+    assert_true(sil > 0.9);
+    struct kmeans_result one;
+    kmeans(x, N, D, 1, 1, 7, &one);
+    assert_true(one.inertia > 10 * km.inertia); /* one centre explains much less */
+    kmeans_free(&km);
+    kmeans_free(&one);
+    double flat[4] = {3, 1, 3, 2};
+    cluster_standardise(flat, 2, 2); /* a constant column becomes 0, not NaN */
+    assert_true(flat[0] == 0 && flat[2] == 0);
+    assert_true(flat[1] < 0 && flat[3] > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_documented_queries_parse),
         cmocka_unit_test(errors_say_where_and_what),
         cmocka_unit_test(rfm_scores_and_groups),
+        cmocka_unit_test(kmeans_finds_separate_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -408,4 +408,11 @@ struct segment_member {
     int64_t entered_at;
 };
 
+/* A customer's count or amount under a name (an event channel, a purchase category). */
+struct feature_row {
+    int64_t ck;
+    const char *name;
+    int64_t value;
+};
+
 #endif

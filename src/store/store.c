@@ -775,3 +775,15 @@ enum kt_rc store_segment_members(struct store_conn *c, const char *id, int64_t a
 {
     TIMED(c->ops->segment_members(c, id, after_ck, limit, a, out, n, err));
 }
+
+enum kt_rc store_cluster_channels(struct store_conn *c, int64_t since, struct arena *a,
+                                  struct feature_row **out, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->cluster_channels(c, since, a, out, n, err));
+}
+
+enum kt_rc store_cluster_categories(struct store_conn *c, struct arena *a, struct feature_row **out,
+                                    size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->cluster_categories(c, a, out, n, err));
+}

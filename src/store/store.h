@@ -399,6 +399,13 @@ enum kt_rc store_segment_members(struct store_conn *c, const char *id, int64_t a
                                  struct arena *a, struct segment_member **out, size_t *n,
                                  struct kt_err *err);
 
+/* Cluster features: events per customer and channel since `since`; money per customer and
+ * purchase category. Both in ck order. */
+enum kt_rc store_cluster_channels(struct store_conn *c, int64_t since, struct arena *a,
+                                  struct feature_row **out, size_t *n, struct kt_err *err);
+enum kt_rc store_cluster_categories(struct store_conn *c, struct arena *a, struct feature_row **out,
+                                    size_t *n, struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

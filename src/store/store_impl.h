@@ -232,6 +232,10 @@ struct store_ops {
     enum kt_rc (*segment_members)(struct store_conn *c, const char *id, int64_t after_ck, int limit,
                                   struct arena *a, struct segment_member **out, size_t *n,
                                   struct kt_err *err);
+    enum kt_rc (*cluster_channels)(struct store_conn *c, int64_t since, struct arena *a,
+                                   struct feature_row **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*cluster_categories)(struct store_conn *c, struct arena *a,
+                                     struct feature_row **out, size_t *n, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

@@ -41,3 +41,18 @@ def test_rfm_equals_an_independent_computation(start_server):
     cli = json.loads(s.cli("report", "rfm", "--json", "--now", rep["as_of"]).stdout)
     assert cli["groups"] == rep["groups"] and cli["scores_1_to_5"] == rep["scores_1_to_5"]
     assert s.get("/v1/reports/rfm?now=yesterday").status_code == 400
+
+    # Clusters over the same customers: every one in a cluster, stored as a trait, described.
+    r = s.post("/v1/clusters", {"k": 4})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["customers"] == len(want) and sum(c["size"] for c in out["clusters"]) == len(want)
+    assert all(c["description"] for c in out["clusters"]) and -1 <= out["silhouette"] <= 1
+    assert s.get(f"/v1/customers/{some['customer_id']}/export").json()["traits"]["cluster"] in \
+        {"1", "2", "3", "4"}
+    two = s.post("/v1/clusters", {"k": 2, "store": False}).json()
+    assert two["inertia"] > out["inertia"]  # more clusters fit closer
+    for body in [{"k": 1}, {"k": 50}, {}, {"k": 3, "store": "yes"}]:
+        assert s.post("/v1/clusters", body).status_code == 422, body
+    cli = s.cli("cluster", "--k", "4", "--no-store")
+    assert "clusters: inertia" in cli.stdout

@@ -606,3 +606,48 @@ enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t a
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment members", err);
 }
+
+/* ---- cluster features ------------------------------------------------------------------------ */
+
+static enum kt_rc feature_rows(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
+                               struct feature_row **out, size_t *n, struct kt_err *err)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct feature_row *f = arena_push(a, out, n, &cap, sizeof(**out));
+        *f = (struct feature_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
+                                  sqlite3_column_int64(st, 2)};
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "cluster features", err);
+}
+
+enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct arena *a,
+                               struct feature_row **out, size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "SELECT ck, channel, count(*) FROM events WHERE ck IS NOT NULL AND "
+                            "at >= ?1 GROUP BY ck, channel ORDER BY ck",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    return feature_rows(c, st, a, out, n, err);
+}
+
+enum kt_rc sq_cluster_categories(struct store_conn *base, struct arena *a, struct feature_row **out,
+                                 size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "SELECT p.ck, l.category, sum(l.amount) FROM purchase_lines l JOIN "
+                            "purchases p ON p.id = l.purchase_id WHERE p.ck IS NOT NULL AND "
+                            "l.category IS NOT NULL GROUP BY p.ck, l.category ORDER BY p.ck",
+                            err);
+    return st == NULL ? KT_ESTORE : feature_rows(c, st, a, out, n, err);
+}

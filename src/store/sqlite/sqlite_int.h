@@ -192,6 +192,10 @@ enum kt_rc sq_segment_refresh(struct store_conn *base, const char *id, const str
 enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
                               struct arena *a, struct segment_member **out, size_t *n,
                               struct kt_err *err);
+enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct arena *a,
+                               struct feature_row **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_cluster_categories(struct store_conn *base, struct arena *a, struct feature_row **out,
+                                 size_t *n, struct kt_err *err);
 /* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
 #define SEG_PARAMS 1000
 struct seg_param {
@@ -224,7 +228,8 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
         SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get),    \
+        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(cluster_channels),                           \
+        SQ_PRIVACY_OP(cluster_categories), SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get), \
         SQ_PRIVACY_OP(segment_list), SQ_PRIVACY_OP(segment_delete),                                \
         SQ_PRIVACY_OP(segment_refresh), SQ_PRIVACY_OP(segment_members), SQ_PRIVACY_OP(rfm_rows),   \
         SQ_PRIVACY_OP(trait_put), SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add),            \
