@@ -95,6 +95,9 @@ void api_segments_put(struct http_req *r);
 void api_segments_delete(struct http_req *r);
 void api_segments_refresh(struct http_req *r);
 void api_segments_members(struct http_req *r);
+void api_traits_put(struct http_req *r);
+void api_traits_list(struct http_req *r);
+void api_traits_refresh(struct http_req *r);
 /* events.c */
 void api_events_post(struct http_req *r);
 void api_events_batch(struct http_req *r);

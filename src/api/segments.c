@@ -326,3 +326,89 @@ void api_segments_members(struct http_req *r)
 fail:
     http_reply_error(r, &err);
 }
+
+/* ---- computed traits ---------------------------------------------------------------------- */
+
+/* PUT /v1/traits/{name} {"expression": "bought(category \"Подгузники\", last 90 days)"} */
+void api_traits_put(struct http_req *r)
+{
+    static const char *const known[] = {"expression", NULL};
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t now = clock_now_ms(), count = 0;
+    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    struct seg_error se;
+    memset(&se, 0, sizeof(se));
+    struct store_conn *w;
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
+        goto fail;
+    }
+    const char *expr = json_string_value(json_object_get(body, "expression"));
+    if (expr == NULL) {
+        kt_err_set(&err, KT_EINVAL, "missing_field", "expression",
+                   "expression is a segment condition: the trait is true where it holds");
+        goto fail;
+    }
+    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+        goto fail;
+    }
+    enum kt_rc rc = trait_define(w, r->params[0], expr, now, r->arena, &count, &se, &err);
+    if (rc == KT_OK) {
+        rc = audit_write(w, r->key->id, "trait", NULL, NULL,
+                         arena_printf(r->arena, "define %s", r->params[0]), r->rid, now, &err);
+    }
+    if (store_write_end(w, rc, &err) != KT_OK) {
+        reply_check_error(r, &err, &se);
+        return;
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:s, s:I, s:s}", "name", r->params[0], "expression", expr,
+                              "customers", (json_int_t)count, "computed_at",
+                              api_time(r->arena, now)));
+    return;
+fail:
+    http_reply_error(r, &err);
+}
+
+void api_traits_list(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    const char **names, **exprs;
+    size_t n;
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_trait_def_list(rd, r->arena, &names, &exprs, &n, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; traits_builtin[i] != NULL; i++) {
+        json_array_append_new(items,
+                              json_pack("{s:s, s:b}", "name", traits_builtin[i], "builtin", 1));
+    }
+    static const char *const stored[] = {"rfm_score", "rfm_group", "cluster"};
+    for (size_t i = 0; i < 3; i++) {
+        json_array_append_new(
+            items, json_pack("{s:s, s:b, s:s}", "name", stored[i], "builtin", 1, "computed_by",
+                             i < 2 ? "POST /v1/traits/rfm" : "POST /v1/clusters"));
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, json_pack("{s:s, s:s, s:b}", "name", names[i], "expression",
+                                               exprs[i], "builtin", 0));
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void api_traits_refresh(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t n = 0;
+    http_req_reader_end(r);
+    if (traits_refresh_all(r->app->store, clock_now_ms(), &n, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    http_reply_json(r, 200, json_pack("{s:I}", "refreshed", (json_int_t)n));
+}

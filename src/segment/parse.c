@@ -213,6 +213,8 @@ static bool value(struct parser *p, struct seg_value *v)
         v->number = p->number;
     } else if (p->t == T_STRING) {
         v->text = p->text;
+    } else if (is_word(p, "true") || is_word(p, "false")) { /* the values of yes/no traits */
+        v->text = is_word(p, "true") ? "true" : "false";
     } else {
         fail_at(p, p->start, "expected a \"string\" or a number");
         return false;

@@ -20,8 +20,21 @@ enum kt_rc segment_refresh_one(struct store_conn *w, const struct segment *sg, i
                                struct arena *a, int64_t *entered, int64_t *left, int64_t *size,
                                struct kt_err *err);
 
-/* Refreshes every saved segment, one transaction each. */
+/* Refreshes every trait, then every saved segment, one transaction each. */
 enum kt_rc segments_refresh_all(struct store *s, int64_t now, int64_t *refreshed,
                                 struct kt_err *err);
+
+/* Computed traits (docs/segments.md): the built-in ones (favourite_category, average_receipt,
+ * lifetime_value) and those defined by an expression, "true" for the customers it finds. */
+extern const char *const traits_builtin[];
+
+/* Defines (or redefines) trait `name` by `expression` and computes it, in the caller's write
+ * transaction: bad_name, reserved_name, syntax_error (with `se`), trait_cycle. */
+enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expression, int64_t now,
+                        struct arena *a, int64_t *count, struct seg_error *se, struct kt_err *err);
+
+/* Recomputes every trait, the built-in ones first, one transaction each (before the segments,
+ * which may use them). */
+enum kt_rc traits_refresh_all(struct store *s, int64_t now, int64_t *refreshed, struct kt_err *err);
 
 #endif

@@ -787,3 +787,27 @@ enum kt_rc store_cluster_categories(struct store_conn *c, struct arena *a, struc
 {
     TIMED(c->ops->cluster_categories(c, a, out, n, err));
 }
+
+enum kt_rc store_trait_def_put(struct store_conn *c, const char *name, const char *expression,
+                               int64_t now, struct kt_err *err)
+{
+    TIMED(c->ops->trait_def_put(c, name, expression, now, err));
+}
+
+enum kt_rc store_trait_def_list(struct store_conn *c, struct arena *a, const char ***names,
+                                const char ***expressions, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->trait_def_list(c, a, names, expressions, n, err));
+}
+
+enum kt_rc store_trait_compute(struct store_conn *c, const char *name, const struct seg_node *q,
+                               int64_t now, struct arena *a, int64_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->trait_compute(c, name, q, now, a, n, err));
+}
+
+enum kt_rc store_trait_builtin(struct store_conn *c, const char *name, int64_t now, int64_t *n,
+                               struct kt_err *err)
+{
+    TIMED(c->ops->trait_builtin(c, name, now, n, err));
+}

@@ -406,6 +406,18 @@ enum kt_rc store_cluster_channels(struct store_conn *c, int64_t since, struct ar
 enum kt_rc store_cluster_categories(struct store_conn *c, struct arena *a, struct feature_row **out,
                                     size_t *n, struct kt_err *err);
 
+/* Computed traits: a definition stored (by name) and all of them; a defined trait computed
+ * ("true" for the customers its expression finds, nobody else has it); a built-in trait
+ * (favourite_category, average_receipt, lifetime_value) computed. `n` gets how many have it. */
+enum kt_rc store_trait_def_put(struct store_conn *c, const char *name, const char *expression,
+                               int64_t now, struct kt_err *err);
+enum kt_rc store_trait_def_list(struct store_conn *c, struct arena *a, const char ***names,
+                                const char ***expressions, size_t *n, struct kt_err *err);
+enum kt_rc store_trait_compute(struct store_conn *c, const char *name, const struct seg_node *q,
+                               int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
+enum kt_rc store_trait_builtin(struct store_conn *c, const char *name, int64_t now, int64_t *n,
+                               struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

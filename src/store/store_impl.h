@@ -236,6 +236,14 @@ struct store_ops {
                                    struct feature_row **out, size_t *n, struct kt_err *err);
     enum kt_rc (*cluster_categories)(struct store_conn *c, struct arena *a,
                                      struct feature_row **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*trait_def_put)(struct store_conn *c, const char *name, const char *expression,
+                                int64_t now, struct kt_err *err);
+    enum kt_rc (*trait_def_list)(struct store_conn *c, struct arena *a, const char ***names,
+                                 const char ***expressions, size_t *n, struct kt_err *err);
+    enum kt_rc (*trait_compute)(struct store_conn *c, const char *name, const struct seg_node *q,
+                                int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
+    enum kt_rc (*trait_builtin)(struct store_conn *c, const char *name, int64_t now, int64_t *n,
+                                struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

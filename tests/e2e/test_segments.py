@@ -147,3 +147,30 @@ def test_saved_segments_keep_their_members_and_when_they_came(server, base):
     assert server.get(f"/v1/segments/{vip['id']}").status_code == 404
     names = [s["name"] for s in server.get("/v1/segments").json()["items"]]
     assert names == ["vip women or men of Kazan"]
+
+
+def test_computed_traits_from_expressions_and_built_in(server, base):
+    r = server.put("/v1/traits/has_baby",
+                   {"expression": "bought(category \"Подгузники\", last 90 days)"})
+    assert r.status_code == 200, r.text
+    assert r.json()["customers"] == 1
+    assert preview(server, "trait has_baby = true")["sample"] == [base["cat"]]
+    assert server.post("/v1/traits/refresh").status_code == 200
+    traits = server.get(f"/v1/customers/{base['cat']}/export").json()["traits"]
+    assert traits["has_baby"] == "true" and traits["favourite_category"] == "Подгузники"
+    assert traits["average_receipt"] == "990" and traits["lifetime_value"] == "990"
+    bob = server.get(f"/v1/customers/{base['bob']}/export").json()["traits"]
+    assert bob["average_receipt"] == "3000" and "has_baby" not in bob
+    assert "favourite_category" not in bob  # his lines have no category
+    for name, body, status, code in [
+        ("rfm_group", {"expression": "has email"}, 409, "reserved_name"),
+        ("lifetime_value", {"expression": "has email"}, 409, "reserved_name"),
+        ("Bad", {"expression": "has email"}, 422, "bad_name"),
+        ("loop", {"expression": "trait loop = true"}, 422, "trait_cycle"),
+        ("oops", {"expression": "bought(colour \"red\")"}, 422, "syntax_error"),
+        ("none", {}, 422, "missing_field"),
+    ]:
+        r = server.put(f"/v1/traits/{name}", body)
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), name
+    names = {t["name"] for t in server.get("/v1/traits").json()["items"]}
+    assert {"has_baby", "favourite_category", "rfm_group", "cluster"} <= names

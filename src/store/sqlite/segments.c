@@ -651,3 +651,124 @@ enum kt_rc sq_cluster_categories(struct store_conn *base, struct arena *a, struc
                             err);
     return st == NULL ? KT_ESTORE : feature_rows(c, st, a, out, n, err);
 }
+
+/* ---- computed traits ------------------------------------------------------------------------- */
+
+enum kt_rc sq_trait_def_put(struct store_conn *base, const char *name, const char *expression,
+                            int64_t now, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "INSERT INTO trait_defs (name, expression, created_at, updated_at) "
+                            "VALUES (?1, ?2, ?3, ?3) ON CONFLICT (name) DO UPDATE SET "
+                            "expression = excluded.expression, updated_at = excluded.updated_at",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, name);
+    sq_bind_text(st, 2, expression);
+    sqlite3_bind_int64(st, 3, now);
+    return run_once(c, st, NULL, err);
+}
+
+enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const char ***names,
+                             const char ***expressions, size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c, "SELECT name, expression FROM trait_defs ORDER BY name", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    size_t cap = 0, cap2 = 0, n2 = 0;
+    *names = NULL;
+    *expressions = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *(const char **)arena_push(a, names, n, &cap, sizeof(**names)) = sq_col_text(st, 0, a);
+        *(const char **)arena_push(a, expressions, &n2, &cap2, sizeof(**expressions)) =
+            sq_col_text(st, 1, a);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait defs", err);
+}
+
+static enum kt_rc forget_trait(struct sq_conn *c, const char *name, struct kt_err *err)
+{
+    sqlite3_stmt *st = once(c, "DELETE FROM traits WHERE name = ?1", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, name);
+    return run_once(c, st, NULL, err);
+}
+
+enum kt_rc sq_trait_compute(struct store_conn *base, const char *name, const struct seg_node *n,
+                            int64_t now, struct arena *a, int64_t *count, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct seg_sql *q = arena_zalloc(a, sizeof(*q));
+    sq_segment_sql(n, now, a, q);
+    enum kt_rc rc = forget_trait(c, name, err);
+    int changes = 0;
+    if (rc == KT_OK) {
+        /* ?1 the name, ?2 now, the query's own from ?3 */
+        sqlite3_stmt *st = with_query(c, q,
+                                      "INSERT INTO traits (ck, name, value, computed_at) "
+                                      "SELECT c.ck, ?1, 'true', ?2",
+                                      "", 3, err);
+        if (st == NULL) {
+            rc = KT_ESTORE;
+        } else {
+            sq_bind_text(st, 1, name);
+            sqlite3_bind_int64(st, 2, now);
+            rc = run_once(c, st, &changes, err);
+        }
+    }
+    *count = changes;
+    buf_release(&q->sql);
+    return rc;
+}
+
+enum kt_rc sq_trait_builtin(struct store_conn *base, const char *name, int64_t now, int64_t *count,
+                            struct kt_err *err)
+{
+    static const struct {
+        const char *name, *sql;
+    } builtins[] = {
+        {"favourite_category",
+         "INSERT INTO traits (ck, name, value, computed_at) SELECT ck, ?1, category, ?2 FROM "
+         "(SELECT p.ck, l.category, row_number() OVER (PARTITION BY p.ck ORDER BY "
+         "sum(l.amount) DESC, l.category) AS rank FROM purchase_lines l JOIN purchases p ON "
+         "p.id = l.purchase_id WHERE p.ck IS NOT NULL AND l.category IS NOT NULL "
+         "GROUP BY p.ck, l.category) WHERE rank = 1"},
+        {"average_receipt",
+         "INSERT INTO traits (ck, name, value, computed_at) SELECT ck, ?1, "
+         "CAST(round(avg(total) / 100.0) AS INTEGER), ?2 FROM purchases WHERE ck IS NOT NULL "
+         "GROUP BY ck"},
+        {"lifetime_value",
+         "INSERT INTO traits (ck, name, value, computed_at) SELECT p.ck, ?1, "
+         "CAST(round((sum(p.total) - coalesce(sum((SELECT sum(r.amount) FROM refunds r WHERE "
+         "r.purchase_id = p.id)), 0)) / 100.0) AS INTEGER), ?2 FROM purchases p "
+         "WHERE p.ck IS NOT NULL GROUP BY p.ck"},
+    };
+    struct sq_conn *c = (struct sq_conn *)base;
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        if (strcmp(builtins[i].name, name) != 0) {
+            continue;
+        }
+        enum kt_rc rc = forget_trait(c, name, err);
+        sqlite3_stmt *st = rc == KT_OK ? once(c, builtins[i].sql, err) : NULL;
+        if (st == NULL) {
+            return rc == KT_OK ? KT_ESTORE : rc;
+        }
+        sq_bind_text(st, 1, name);
+        sqlite3_bind_int64(st, 2, now);
+        int changes = 0;
+        rc = run_once(c, st, &changes, err);
+        *count = changes;
+        return rc;
+    }
+    return kt_err_set(err, KT_ENOTFOUND, "trait_not_found", "name", "no such built-in trait");
+}

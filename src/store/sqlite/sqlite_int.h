@@ -196,6 +196,14 @@ enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct ar
                                struct feature_row **out, size_t *n, struct kt_err *err);
 enum kt_rc sq_cluster_categories(struct store_conn *base, struct arena *a, struct feature_row **out,
                                  size_t *n, struct kt_err *err);
+enum kt_rc sq_trait_def_put(struct store_conn *base, const char *name, const char *expression,
+                            int64_t now, struct kt_err *err);
+enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const char ***names,
+                             const char ***expressions, size_t *n, struct kt_err *err);
+enum kt_rc sq_trait_compute(struct store_conn *base, const char *name, const struct seg_node *q,
+                            int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
+enum kt_rc sq_trait_builtin(struct store_conn *base, const char *name, int64_t now, int64_t *n,
+                            struct kt_err *err);
 /* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
 #define SEG_PARAMS 1000
 struct seg_param {
@@ -228,14 +236,16 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
         SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(cluster_channels),                           \
-        SQ_PRIVACY_OP(cluster_categories), SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get), \
-        SQ_PRIVACY_OP(segment_list), SQ_PRIVACY_OP(segment_delete),                                \
-        SQ_PRIVACY_OP(segment_refresh), SQ_PRIVACY_OP(segment_members), SQ_PRIVACY_OP(rfm_rows),   \
-        SQ_PRIVACY_OP(trait_put), SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add),            \
-        SQ_PRIVACY_OP(events_adopt), SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts),      \
-        SQ_PRIVACY_OP(event_ids_purge), SQ_PRIVACY_OP(event_type_put),                             \
-        SQ_PRIVACY_OP(event_type_list), SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),  \
+        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(trait_def_put),                              \
+        SQ_PRIVACY_OP(trait_def_list), SQ_PRIVACY_OP(trait_compute), SQ_PRIVACY_OP(trait_builtin), \
+        SQ_PRIVACY_OP(cluster_channels), SQ_PRIVACY_OP(cluster_categories),                        \
+        SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get), SQ_PRIVACY_OP(segment_list),       \
+        SQ_PRIVACY_OP(segment_delete), SQ_PRIVACY_OP(segment_refresh),                             \
+        SQ_PRIVACY_OP(segment_members), SQ_PRIVACY_OP(rfm_rows), SQ_PRIVACY_OP(trait_put),         \
+        SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),         \
+        SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts), SQ_PRIVACY_OP(event_ids_purge),   \
+        SQ_PRIVACY_OP(event_type_put), SQ_PRIVACY_OP(event_type_list),                             \
+        SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),                                  \
         SQ_PRIVACY_OP(referral_rewarded), SQ_PRIVACY_OP(member_birthdays),                         \
         SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
         SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
