@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "consent/consent.h"
 #include "segment/segment.h"
 
 const char *const segment_fields[] = {"first_name", "last_name", "middle_name", "gender",
@@ -400,6 +401,51 @@ static struct seg_node *bought(struct parser *p)
     return expect(p, T_RPAREN, "')'") ? n : NULL;
 }
 
+static bool one_of(const char *w, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(w, list[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* consent(ads, sms), consent(pd_processing); subscribed(promo, email) */
+static struct seg_node *consent_or_sub(struct parser *p)
+{
+    bool sub = is_word(p, "subscribed");
+    struct seg_node *n = node(p, sub ? SEG_SUBSCRIBED : SEG_CONSENT);
+    next(p);
+    if (!expect(p, T_LPAREN, "'('")) {
+        return NULL;
+    }
+    if ((p->t != T_IDENT && p->t != T_STRING) || strlen(p->text) > 64 ||
+        (!sub && !one_of(p->text, consent_purposes, CONSENT_PURPOSES))) {
+        fail_at(p, p->start,
+                sub ? "expected a topic"
+                    : "expected a purpose: pd_processing, ads, "
+                      "third_party_transfer or distribution");
+        return NULL;
+    }
+    n->type = p->text; /* the purpose or the topic */
+    next(p);
+    n->attr = "";
+    bool ads = !sub && strcmp(n->type, "ads") == 0;
+    if (sub || ads) {
+        if (!expect(p, T_COMMA, "',' and a channel")) {
+            return NULL;
+        }
+        if (p->t != T_IDENT || !one_of(p->text, ads_channels, ADS_CHANNELS)) {
+            fail_at(p, p->start, "expected a channel: sms, email, push, messenger or phone_call");
+            return NULL;
+        }
+        n->attr = p->text;
+        next(p);
+    }
+    return expect(p, T_RPAREN, "')'") ? n : NULL;
+}
+
 static struct seg_node *primary(struct parser *p)
 {
     if (p->depth++ > SEGMENT_DEPTH) {
@@ -450,6 +496,11 @@ static struct seg_node *primary(struct parser *p)
     } else if (is_word(p, "points")) {
         next(p);
         n = expect(p, T_DOT, "'.'") && expect_word(p, "balance") ? cmp_number(p, SEG_POINTS) : NULL;
+    } else if (is_word(p, "consent") || is_word(p, "subscribed")) {
+        n = consent_or_sub(p);
+    } else if (is_word(p, "profile")) {
+        next(p);
+        n = expect_word(p, "complete") ? node(p, SEG_COMPLETE) : NULL;
     } else if (is_word(p, "in")) {
         next(p);
         n = node(p, SEG_SEGMENT);
@@ -527,6 +578,11 @@ static struct seg_node *primary(struct parser *p)
             struct seg_node *lo = node(p, SEG_CMP), *hi = node(p, SEG_CMP);
             lo->field = hi->field = f;
             n = between(p, lo, hi);
+        } else if (is_word(p, "consent") || is_word(p, "subscribed")) {
+            n = consent_or_sub(p);
+        } else if (is_word(p, "profile")) {
+            next(p);
+            n = expect_word(p, "complete") ? node(p, SEG_COMPLETE) : NULL;
         } else if (is_word(p, "in")) {
             next(p);
             n = node(p, SEG_IN);

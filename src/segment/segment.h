@@ -24,20 +24,23 @@ enum seg_kind {
     SEG_AND,
     SEG_OR,
     SEG_NOT,
-    SEG_HAS,       /* has <field> */
-    SEG_CMP,       /* <field> <op> <value> */
-    SEG_IN,        /* <field> in (<values>) */
-    SEG_AGE,       /* age <op> <number> (between becomes two) */
-    SEG_EVENTS,    /* events(<type> [where <prop> = <value>] [, last N days]) <op> <number> */
-    SEG_PURCHASES, /* purchases([last N days]).count|sum|average <op> <number> */
-    SEG_SINCE,     /* days since last purchase <op> <number> */
-    SEG_POINTS,    /* points.balance <op> <number> */
-    SEG_BOUGHT,    /* bought(category|sku <string> [, last N days]) */
-    SEG_BIRTHDAY,  /* birthday within N days */
-    SEG_ATTR,      /* <attribute> <op> <value>: a declared attribute */
-    SEG_CONTAINS,  /* <attribute> contains <value>: a list attribute */
-    SEG_SEGMENT,   /* in segment <string>: a saved segment's members at its last refresh */
-    SEG_TRAIT,     /* trait <name> <op> <value> */
+    SEG_HAS,        /* has <field> */
+    SEG_CMP,        /* <field> <op> <value> */
+    SEG_IN,         /* <field> in (<values>) */
+    SEG_AGE,        /* age <op> <number> (between becomes two) */
+    SEG_EVENTS,     /* events(<type> [where <prop> = <value>] [, last N days]) <op> <number> */
+    SEG_PURCHASES,  /* purchases([last N days]).count|sum|average <op> <number> */
+    SEG_SINCE,      /* days since last purchase <op> <number> */
+    SEG_POINTS,     /* points.balance <op> <number> */
+    SEG_BOUGHT,     /* bought(category|sku <string> [, last N days]) */
+    SEG_BIRTHDAY,   /* birthday within N days */
+    SEG_ATTR,       /* <attribute> <op> <value>: a declared attribute */
+    SEG_CONTAINS,   /* <attribute> contains <value>: a list attribute */
+    SEG_SEGMENT,    /* in segment <string>: a saved segment's members at its last refresh */
+    SEG_TRAIT,      /* trait <name> <op> <value> */
+    SEG_CONSENT,    /* consent(<purpose> [, <channel>]): given now */
+    SEG_SUBSCRIBED, /* subscribed(<topic>, <channel>): active now */
+    SEG_COMPLETE,   /* profile complete: phone verified, first name, birth date, pd consent */
 };
 
 enum seg_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };

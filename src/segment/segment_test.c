@@ -41,6 +41,8 @@ static void the_documented_queries_parse(void **state)
         "bought(sku \"A-1\")",
         "birthday within 7 days",
         "pets contains \"cat\" and loyalty_level >= 2",
+        "consent(ads, sms) and subscribed(promo, email) and profile complete",
+        "consent(pd_processing) and not consent(third_party_transfer)",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         assert_non_null(parse(ok[i]));
@@ -80,6 +82,9 @@ static void errors_say_where_and_what(void **state)
         {"shoe_size 40", 1, 11, "expected a comparison or 'contains'"},
         {"bought(colour \"red\")", 1, 8, "expected category or sku"},
         {"birthday within 400 days", 1, 10, "a birthday is within 0-366 days"},
+        {"consent(ads)", 1, 12, "expected ',' and a channel"},
+        {"consent(marketing, sms)", 1, 9, "expected a purpose"},
+        {"subscribed(promo, fax)", 1, 19, "expected a channel"},
         {"has email and\n  events(page_view, last 30 dayz) > 1", 2, 29, "expected 'days'"},
         {"events(page_view", 1, 17, "expected ')'"},
         {"city = \"Москва\" or", 1, 19, "expected a condition"},

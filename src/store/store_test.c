@@ -348,6 +348,8 @@ static void segment_queries_reach_sql_only_as_parameters(void **state)
         "birth_date between \"1980-01-01\" and \"1989-12-31\"",
         "bought(category \"'); DROP TABLE purchases; --\", last 60 days) or bought(sku \"x\")",
         "birthday within 366 days and pets contains \"' OR 1=1\" and zz_customers_x != 1",
+        "consent(ads, sms) and subscribed(\"x'; DROP TABLE topics; --\", email) or "
+        "not profile complete or consent(pd_processing)",
     };
     for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
         struct seg_node *n;

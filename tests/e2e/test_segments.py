@@ -174,3 +174,43 @@ def test_computed_traits_from_expressions_and_built_in(server, base):
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), name
     names = {t["name"] for t in server.get("/v1/traits").json()["items"]}
     assert {"has_baby", "favourite_category", "rfm_group", "cluster"} <= names
+
+
+def test_consent_subscriptions_and_complete_profiles_in_queries(server, base):
+    for key, purpose in [("seg-pd", "pd_processing"), ("seg-ads-email", "ads")]:
+        assert server.put(f"/v1/consent-documents/{key}", {"purpose": purpose, "title": "t",
+                                                           "body": "b"}).status_code == 201
+    assert server.put("/v1/topics/seg-promo", {"title": "Акции", "channels": ["email"]}
+                      ).status_code == 200
+    ann, eve = base["ann"], base["eve"]
+
+    def grant(cid, purpose, doc, channel=None, granted=True):
+        c = {"purpose": purpose, "document": doc, "granted": granted,
+             "evidence": {"paper_form": "P-1"}}
+        if channel:
+            c["channel"] = channel
+        r = server.post(f"/v1/customers/{cid}/consents", {"source": src("pos"), "consents": [c]})
+        assert r.status_code == 200, r.text
+
+    grant(ann, "pd_processing", "seg-pd")
+    grant(ann, "ads", "seg-ads-email", "email")
+    grant(eve, "ads", "seg-ads-email", "email")  # ads, but no pd_processing consent
+    for cid in (ann, eve):
+        r = server.post(f"/v1/customers/{cid}/subscriptions",
+                        {"topic": "seg-promo", "channel": "email", "subscribed": True})
+        assert r.status_code in (200, 201), r.text
+    who = lambda q: sorted(k for k, v in base.items() if v in preview(server, q)["sample"])
+    assert who("consent(pd_processing)") == ["ann"]
+    assert who("consent(ads, email)") == ["ann", "eve"]
+    assert who("consent(ads, sms)") == []
+    assert who("subscribed(\"seg-promo\", email)") == ["ann"]  # eve lacks pd consent
+    assert who("profile complete") == []  # nobody's phone is verified
+    p = server.get(f"/v1/customers/{ann}").json()["profile"]["phone"]
+    r = server.post("/v1/customers", {"source": src("pos"), "verified": ["phone"],
+                                      "profile": {"phone": p}})
+    assert r.status_code == 200, r.text
+    assert who("profile complete") == ["ann"]
+    # A withdrawal stops the channel at once, in segments too.
+    grant(ann, "ads", "seg-ads-email", "email", granted=False)
+    assert who("subscribed(\"seg-promo\", email)") == []
+    assert who("consent(ads, email) and not consent(pd_processing)") == ["eve"]

@@ -79,6 +79,24 @@ static void age(struct seg_sql *q, enum seg_op op, int64_t n, int64_t now, struc
     }
 }
 
+/* The consent to `purpose` (on `channel`) is given now, derived from the events as
+ * consent_states() does: the latest event is a grant, its term has not run out, and no later
+ * version of its document asked for re-consent. */
+static void consent_given(struct seg_sql *q, const char *purpose, const char *channel, int64_t now)
+{
+    buf_puts(&q->sql,
+             "EXISTS (SELECT 1 FROM consent_events e WHERE e.ck = c.ck AND e.purpose = ? AND "
+             "e.channel = ? AND e.seq = (SELECT max(x.seq) FROM consent_events x WHERE x.ck = c.ck "
+             "AND x.purpose = e.purpose AND x.channel = e.channel) AND e.action = ? AND "
+             "(e.expires_at IS NULL OR e.expires_at = 0 OR e.expires_at > ?) AND NOT EXISTS "
+             "(SELECT 1 FROM consent_documents d WHERE d.key = e.doc_key AND d.reconsent <> 0 AND "
+             "d.version > e.doc_version))");
+    param_text(q, purpose);
+    param_text(q, channel);
+    param_text(q, "grant");
+    param_int(q, now);
+}
+
 /* birthday within N days: the month and day of the birth date is one of today's .. today+N's
  * (UTC); a Feb 29 birthday counts on Feb 28 in other years. */
 static void birthday(struct seg_sql *q, int64_t days, int64_t now, struct arena *a)
@@ -212,6 +230,33 @@ static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struc
                    ops[n->op]);
         param_text(q, n->attr);
         param_value(q, &n->value, a);
+        return;
+    case SEG_CONSENT:
+        consent_given(q, n->type, n->attr, now);
+        return;
+    case SEG_SUBSCRIBED:
+        /* the topic goes by the channel, the customer chose it last, and both consents hold */
+        buf_puts(&q->sql,
+                 "(EXISTS (SELECT 1 FROM topics t, json_each(t.channels) j WHERE t.key = ? AND "
+                 "j.value = ?) AND EXISTS (SELECT 1 FROM subscription_events s WHERE s.ck = c.ck "
+                 "AND s.topic = ? AND s.channel = ? AND s.subscribed <> 0 AND s.seq = (SELECT "
+                 "max(y.seq) FROM subscription_events y WHERE y.ck = c.ck AND y.topic = s.topic "
+                 "AND y.channel = s.channel)) AND ");
+        param_text(q, n->type);
+        param_text(q, n->attr);
+        param_text(q, n->type);
+        param_text(q, n->attr);
+        consent_given(q, "pd_processing", "", now);
+        buf_puts(&q->sql, " AND ");
+        consent_given(q, "ads", n->attr, now);
+        buf_putc(&q->sql, ')');
+        return;
+    case SEG_COMPLETE:
+        buf_puts(&q->sql, "(c.first_name IS NOT NULL AND c.birth_date IS NOT NULL AND "
+                          "c.phone IS NOT NULL AND (c.verified & ?) <> 0 AND ");
+        param_int(q, 1LL << PF_PHONE);
+        consent_given(q, "pd_processing", "", now);
+        buf_putc(&q->sql, ')');
         return;
     case SEG_POINTS:
         buf_printf(&q->sql,
