@@ -131,7 +131,7 @@ static void raw_purchases(sqlite3 *db, int64_t count, const char *prefix)
     sqlite3_finalize(commit);
 }
 
-static void raw_events(sqlite3 *db, int64_t count, const char *prefix)
+static void raw_events(sqlite3 *db, int64_t count, const char *prefix, int64_t per_txn)
 {
     sqlite3_stmt *id = prep(db, "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)");
     sqlite3_stmt *ev =
@@ -143,7 +143,7 @@ static void raw_events(sqlite3 *db, int64_t count, const char *prefix)
     uint64_t seed = strtoull(prefix, NULL, 10) * 0x9E3779B97F4A7C15ULL;
     double t0 = now_s();
     for (int64_t i = 0; i < count; i++) {
-        if (i % 1000 == 0) {
+        if (i % per_txn == 0) {
             step(db, begin, "begin");
         }
         uint64_t h = (seed + (uint64_t)i) * 0xBF58476D1CE4E5B9ULL;
@@ -169,7 +169,7 @@ static void raw_events(sqlite3 *db, int64_t count, const char *prefix)
         sqlite3_bind_int64(ev, 3, at);
         sqlite3_bind_text(ev, 4, props, -1, SQLITE_TRANSIENT);
         step(db, ev, "event");
-        if ((i + 1) % 1000 == 0 || i + 1 == count) {
+        if ((i + 1) % per_txn == 0 || i + 1 == count) {
             step(db, commit, "commit");
         }
     }
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
     check(sqlite3_exec(db, getenv("RAW_PRAGMA") ? getenv("RAW_PRAGMA") : "", NULL, NULL, NULL), db,
           "pragmas");
     if (events) {
-        raw_events(db, count, prefix);
+        raw_events(db, count, prefix, batch == 100000 ? 1000 : batch); /* a batch request's */
         sqlite3_close(db);
         return 0;
     }

@@ -732,6 +732,7 @@ static const char main_help[] =
     "  import    import customers from a CSV file\n"
     "  report    the quality report of the base, RFM\n"
     "  cluster   customers clustered by behaviour (k-means++)\n"
+    "  segment   the segment language: preview a query, saved segments, their members\n"
     "  privacy   export, erase, requests, acts of destruction, the audit log\n"
     "  loyalty   the programme, points, receipts, the loyalty report, card batches\n"
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
@@ -776,6 +777,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "cluster") == 0) {
         return cli_cluster(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "segment") == 0) {
+        return cli_segment(argc - 1, argv + 1);
     }
     if (strcmp(verb, "run-due") == 0) {
         return cli_run_due(argc - 1, argv + 1);

@@ -21,13 +21,14 @@
 extern const struct embedded_file events_data_files[];
 extern const size_t events_data_files_count;
 
-/* Decodes `arr[0..n)` (refusals recorded per event) on a read snapshot, so that cash desks and
- * browsers decode side by side; then stores the rest in one write transaction. */
+/* Decodes `arr[0..n)` (refusals recorded per event) on a read snapshot, so that requests decode
+ * side by side; then stores the rest, in a transaction shared with the batches of other requests
+ * arriving meanwhile (group commit). */
 static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, bool batch,
                        struct event_in **in_out, struct event_result **res_out, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
-    struct store_conn *rd, *w;
+    struct store_conn *rd;
     struct event_types types;
     struct event_in *in = arena_zalloc(r->arena, (n ? n : 1) * sizeof(*in));
     struct event_result *res = arena_zalloc(r->arena, (n ? n : 1) * sizeof(*res));
@@ -43,9 +44,9 @@ static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, b
             res[i].status = EVENT_REFUSED;
         }
     }
-    if (rc == KT_OK && (rc = store_write_begin(r->app->store, &w, err)) == KT_OK) {
-        rc = events_ingest(w, &r->app->secret, in, n, now, r->arena, res, err);
-        rc = store_write_end(w, rc, err);
+    if (rc == KT_OK) {
+        rc = events_ingest_grouped(r->app->store, &r->app->secret, in, n, now, r->arena, res,
+                                   err);
     }
     *in_out = in;
     *res_out = res;

@@ -64,6 +64,12 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
                          size_t n, int64_t now, struct arena *a, struct event_result *res,
                          struct kt_err *err);
 
+/* The same, in a write transaction of its own shared with the batches of other requests that
+ * arrive meanwhile (group commit, group.c). A store error fails every batch of the group. */
+enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, struct event_in *in,
+                                 size_t n, int64_t now, struct arena *a, struct event_result *res,
+                                 struct kt_err *err);
+
 /* Forgets message ids older than the window (run with the due work). */
 enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
 

@@ -214,3 +214,18 @@ def test_consent_subscriptions_and_complete_profiles_in_queries(server, base):
     grant(ann, "ads", "seg-ads-email", "email", granted=False)
     assert who("subscribed(\"seg-promo\", email)") == []
     assert who("consent(ads, email) and not consent(pd_processing)") == ["eve"]
+
+
+
+def test_the_segment_command_line(server, base):
+    out = server.cli("segment", "preview", "has email").stdout
+    assert out.startswith("3 customers") and base["ann"] in out
+    r = server.cli("segment", "preview", "has emial", check=False)
+    assert r.returncode == 1 and "line 1, column 5" in r.stderr and "^" in r.stderr
+    server.post("/v1/segments", {"name": "cli-vip", "query": "purchases().count >= 3"})
+    assert "cli-vip" in server.cli("segment", "list").stdout
+    assert "refreshed" in server.cli("segment", "refresh").stdout
+    csv = server.cli("segment", "members", "cli-vip").stdout.splitlines()
+    assert csv[0] == "customer_id,entered_at" and csv[1].startswith(base["bob"])
+    assert server.cli("segment", "members", "nope", check=False).returncode == 1
+    assert server.cli("segment", check=False).returncode == 2

@@ -1,0 +1,107 @@
+/*
+ * group.c - group commit of event batches (see events.h).
+ *
+ * A batch's cost is mostly its transaction: the pages it dirties are written to the WAL and
+ * later checkpointed, and a thousand events dirty nearly a thousand index pages. Batches that
+ * arrive while one is being written are queued; the first request to find no write under way
+ * becomes the leader and writes every queued batch in one transaction, then wakes the others
+ * with their results (leader and followers: no thread of its own). Measured with the raw loop:
+ * 1,000 events a transaction 46,726/s, 10,000 108,288/s, 50,000 176,358/s (BENCHMARKS.md).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "events/events.h"
+
+#define GROUP_MAX_EVENTS 50000 /* one transaction takes at most this many */
+
+struct job {
+    struct event_in *in;
+    size_t n;
+    int64_t now;
+    struct arena *a;
+    struct event_result *res;
+    enum kt_rc rc;
+    struct kt_err err;
+    bool done;
+    struct job *next;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct job *head, *tail;
+static bool writing;
+
+/* Writes `first` and the jobs after it in one transaction. */
+static void write_group(struct store *s, const struct key_secret *k, struct job *first)
+{
+    struct store_conn *w;
+    struct kt_err err;
+    kt_err_reset(&err);
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        for (struct job *j = first; rc == KT_OK && j != NULL; j = j->next) {
+            rc = events_ingest(w, k, j->in, j->n, j->now, j->a, j->res, &err);
+        }
+        rc = store_write_end(w, rc, &err);
+    }
+    for (struct job *j = first; j != NULL; j = j->next) {
+        j->rc = rc;
+        if (rc != KT_OK) {
+            kt_err_copy(&j->err, &err);
+        }
+    }
+}
+
+enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, struct event_in *in,
+                                 size_t n, int64_t now, struct arena *a, struct event_result *res,
+                                 struct kt_err *err)
+{
+    struct job me;
+    memset(&me, 0, sizeof(me));
+    me.in = in;
+    me.n = n;
+    me.now = now;
+    me.a = a;
+    me.res = res;
+    kt_err_reset(&me.err);
+    pthread_mutex_lock(&mu);
+    if (tail) {
+        tail->next = &me;
+    } else {
+        head = &me;
+    }
+    tail = &me;
+    while (!me.done) {
+        if (writing) {
+            pthread_cond_wait(&cv, &mu);
+            continue;
+        }
+        /* Lead: take the queue (up to GROUP_MAX_EVENTS) and write it. */
+        writing = true;
+        struct job *first = head, *last = head;
+        size_t events = head->n;
+        while (last->next != NULL && events + last->next->n <= GROUP_MAX_EVENTS) {
+            last = last->next;
+            events += last->n;
+        }
+        head = last->next;
+        if (head == NULL) {
+            tail = NULL;
+        }
+        last->next = NULL;
+        pthread_mutex_unlock(&mu);
+        write_group(s, k, first);
+        pthread_mutex_lock(&mu);
+        for (struct job *j = first; j != NULL; j = j->next) {
+            j->done = true;
+        }
+        writing = false;
+        pthread_cond_broadcast(&cv);
+    }
+    pthread_mutex_unlock(&mu);
+    if (me.rc != KT_OK) {
+        kt_err_copy(err, &me.err);
+    }
+    return me.rc;
+}
