@@ -45,8 +45,7 @@ static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, b
         }
     }
     if (rc == KT_OK) {
-        rc = events_ingest_grouped(r->app->store, &r->app->secret, in, n, now, r->arena, res,
-                                   err);
+        rc = events_ingest_grouped(r->app->store, &r->app->secret, in, n, now, r->arena, res, err);
     }
     *in_out = in;
     *res_out = res;
