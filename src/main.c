@@ -733,6 +733,7 @@ static const char main_help[] =
     "  report    the quality report of the base, RFM\n"
     "  cluster   customers clustered by behaviour (k-means++)\n"
     "  segment   the segment language: preview a query, saved segments, their members\n"
+    "  events    import behaviour events from JSON lines; how many of each type\n"
     "  privacy   export, erase, requests, acts of destruction, the audit log\n"
     "  loyalty   the programme, points, receipts, the loyalty report, card batches\n"
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
@@ -780,6 +781,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "segment") == 0) {
         return cli_segment(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "events") == 0) {
+        return cli_events(argc - 1, argv + 1);
     }
     if (strcmp(verb, "run-due") == 0) {
         return cli_run_due(argc - 1, argv + 1);

@@ -207,3 +207,22 @@ def test_the_rees46_sample_loads_with_its_counts(srv):
     after = srv.get("/v1/reports/events").json()["by_type"]
     got = {t: after.get(t, 0) - before.get(t, 0) for t in kinds.values()}
     assert got == {"product_view": 17055, "cart_add": 165, "purchase": 214}
+
+
+
+def test_the_events_command_line(srv, tmp_path):
+    f = tmp_path / "events.jsonl"
+    f.write_text("\n".join([
+        '{"type": "page_view", "channel": "web", "customer": {"cookie": "cli-1"}, '
+        '"message_id": "cli-m1", "properties": {"url": "/"}}',
+        '{"type": "page_view", "channel": "web", "customer": {"cookie": "cli-1"}, '
+        '"message_id": "cli-m1", "properties": {"url": "/"}}',
+        'not json',
+        '{"type": "teleport", "channel": "web", "customer": {"cookie": "cli-1"}}',
+        '']))
+    r = srv.cli("events", "import", str(f), check=False)
+    assert r.returncode == 1  # some were refused
+    assert "1 stored, 1 duplicates, 2 refused" in r.stdout
+    assert "line 3: bad_json" in r.stderr and "line 4: unknown_type type" in r.stderr
+    assert "page_view" in srv.cli("events", "report").stdout
+    assert srv.cli("events", check=False).returncode == 2
