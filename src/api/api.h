@@ -170,6 +170,9 @@ json_t *api_history_json(struct arena *a, const struct history_entry *h);
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */
 /* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
+/* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);
+ * raises 400 bad_parameter. */
+enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err);
 /* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                              struct kt_err *err);

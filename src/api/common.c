@@ -1,6 +1,8 @@
 /*
  * common.c - small helpers shared by the resource files.
  */
+#include <string.h>
+
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
@@ -46,4 +48,20 @@ enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct cu
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
     return store_customer_get_by_id(c, r->params[0], r->arena, cu, err);
+}
+
+enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err)
+{
+    const char *names[] = {"since", "until"};
+    int64_t *dst[] = {since, until};
+    for (size_t i = 0; i < 2; i++) {
+        const char *t = http_req_query(r, names[i]);
+        if (t != NULL && !time_parse_rfc3339(t, strlen(t), dst[i])) {
+            kt_err_set(err, KT_EINVAL, "bad_parameter", names[i],
+                       "since and until are RFC 3339 times");
+            err->status = 400;
+            return KT_EINVAL;
+        }
+    }
+    return KT_OK;
 }

@@ -1638,15 +1638,8 @@ void api_audit_list(struct http_req *r)
     f.customer_id = http_req_query(r, "customer");
     f.key_id = http_req_query(r, "key");
     f.action = http_req_query(r, "action");
-    const char *times[] = {"since", "until"};
-    int64_t *dst[] = {&f.since, &f.until};
-    for (size_t i = 0; i < 2; i++) {
-        const char *t = http_req_query(r, times[i]);
-        if (t && !time_parse_rfc3339(t, strlen(t), dst[i])) {
-            fail_field(&err, "bad_parameter", times[i], "since and until are RFC 3339 times");
-            err.status = 400;
-            goto fail;
-        }
+    if (api_since_until(r, &f.since, &f.until, &err) != KT_OK) {
+        goto fail;
     }
     if (cursor && !audit_cursor(cursor, &after_c, &after_r)) {
         kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");

@@ -488,19 +488,9 @@ void api_reports_loyalty(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     int64_t since = INT64_MIN, until = clock_now_ms() + 1;
-    const char *names[] = {"since", "until"};
-    int64_t *dst[] = {&since, &until};
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
+    if (http_req_query_only(r, allowed, &err) != KT_OK ||
+        api_since_until(r, &since, &until, &err) != KT_OK) {
         goto fail;
-    }
-    for (size_t i = 0; i < 2; i++) {
-        const char *t = http_req_query(r, names[i]);
-        if (t && !time_parse_rfc3339(t, strlen(t), dst[i])) {
-            kt_err_set(&err, KT_EINVAL, "bad_parameter", names[i],
-                       "since and until are RFC 3339 times");
-            err.status = 400;
-            goto fail;
-        }
     }
     struct store_conn *rd;
     json_t *o;
