@@ -16,6 +16,8 @@
 #define GROUP_MAX_EVENTS 50000 /* one transaction takes at most this many */
 
 struct job {
+    struct store *s; /* a group is of one store's batches */
+    const struct key_secret *k;
     struct event_in *in;
     size_t n;
     int64_t now;
@@ -59,6 +61,8 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
 {
     struct job me;
     memset(&me, 0, sizeof(me));
+    me.s = s;
+    me.k = k;
     me.in = in;
     me.n = n;
     me.now = now;
@@ -81,7 +85,8 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
         writing = true;
         struct job *first = head, *last = head;
         size_t events = head->n;
-        while (last->next != NULL && events + last->next->n <= GROUP_MAX_EVENTS) {
+        while (last->next != NULL && last->next->s == head->s &&
+               events + last->next->n <= GROUP_MAX_EVENTS) {
             last = last->next;
             events += last->n;
         }
@@ -91,7 +96,7 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
         }
         last->next = NULL;
         pthread_mutex_unlock(&mu);
-        write_group(s, k, first);
+        write_group(first->s, first->k, first);
         pthread_mutex_lock(&mu);
         for (struct job *j = first; j != NULL; j = j->next) {
             j->done = true;
