@@ -226,3 +226,21 @@ def test_the_events_command_line(srv, tmp_path):
     assert "line 3: bad_json" in r.stderr and "line 4: unknown_type type" in r.stderr
     assert "page_view" in srv.cli("events", "report").stdout
     assert srv.cli("events", check=False).returncode == 2
+
+
+def test_concurrent_batches_share_transactions_and_store_each_id_once(srv):
+    import concurrent.futures
+    before = srv.get("/v1/reports/events").json()["by_type"].get("search", 0)
+
+    def post(t):
+        # threads t and t+4 send the same message ids: each id is stored once in all
+        batch = [ev("search", {"cookie": f"grp-{t % 4}"}, message_id=f"grp-{t % 4}-{i}",
+                    properties={"query": "q"}) for i in range(250)]
+        return srv.post("/v1/events/batch", {"events": batch}).json()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        outs = list(pool.map(post, range(8)))
+    assert sum(o["stored"] for o in outs) == 1000
+    assert sum(o["duplicates"] for o in outs) == 1000
+    after = srv.get("/v1/reports/events").json()["by_type"]["search"]
+    assert after - before == 1000
