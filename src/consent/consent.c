@@ -448,6 +448,25 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
         e.at = c->at;
         e.form_id = c->form_id;
         e.otp_id = c->otp_id;
+        if (c->otp_id != NULL) { /* a code this customer's phone confirmed, not any text */
+            struct otp_code code;
+            struct kt_err e2;
+            kt_err_reset(&e2);
+            rc = store_otp_get(w, c->otp_id, &a, &code, &e2);
+            if (rc == KT_OK && (code.ck != ck || code.verified_at == 0)) {
+                rc = KT_ENOTFOUND;
+            }
+            if (rc == KT_ENOTFOUND) {
+                rc = kt_err_set(err, KT_EINVAL, "otp_not_verified",
+                                arena_printf(&a, "consents[%zu].evidence.otp_id", i),
+                                "the code was not confirmed by this customer's phone");
+                break;
+            }
+            if (rc != KT_OK) {
+                kt_err_copy(err, &e2);
+                break;
+            }
+        }
         e.paper_form = c->paper_form;
         e.legal_basis = c->legal_basis;
         e.ip = c->ip;

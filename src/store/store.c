@@ -811,3 +811,9 @@ enum kt_rc store_trait_builtin(struct store_conn *c, const char *name, int64_t n
 {
     TIMED(c->ops->trait_builtin(c, name, now, n, err));
 }
+
+enum kt_rc store_otp_get(struct store_conn *c, const char *id, struct arena *a,
+                         struct otp_code *out, struct kt_err *err)
+{
+    TIMED(c->ops->otp_get(c, id, a, out, err));
+}

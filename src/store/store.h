@@ -323,6 +323,9 @@ enum kt_rc store_card_update(struct store_conn *c, const struct card *cd, struct
 enum kt_rc store_otp_insert(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
 enum kt_rc store_otp_latest(struct store_conn *c, const unsigned char tag[32], struct arena *a,
                             struct otp_code *out, struct kt_err *err);
+/* One code by its id (KT_ENOTFOUND "no_code"). */
+enum kt_rc store_otp_get(struct store_conn *c, const char *id, struct arena *a,
+                         struct otp_code *out, struct kt_err *err);
 enum kt_rc store_otp_update(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
 enum kt_rc store_otp_count(struct store_conn *c, const unsigned char *tag, const char *key_id,
                            int64_t since, int64_t *n, struct kt_err *err);

@@ -244,6 +244,8 @@ struct store_ops {
                                 int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
     enum kt_rc (*trait_builtin)(struct store_conn *c, const char *name, int64_t now, int64_t *n,
                                 struct kt_err *err);
+    enum kt_rc (*otp_get)(struct store_conn *c, const char *id, struct arena *a,
+                          struct otp_code *out, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,
                                  struct loyalty_report *out, struct kt_err *err);
     enum kt_rc (*card_insert)(struct store_conn *c, const struct card *cd, struct kt_err *err);

@@ -409,3 +409,30 @@ def test_the_loyalty_command_line(srv, tmp_path):
                        (["loyalty", "points", "c_nobody"], 1)]:
         assert srv.cli(*args, check=False).returncode == code, args
     assert "cards-batch" in srv.cli("loyalty", "--help").stdout
+
+
+def test_a_confirmed_code_is_consent_evidence_and_a_made_up_one_is_not(srv, gw):
+    assert srv.put("/v1/consent-documents/pd-otp", {"purpose": "pd_processing", "title": "t",
+                                                    "body": "b"}).status_code == 201
+    p, q = phone(), phone()
+    n = len(gw.got) + 1
+    a = srv.post("/v1/pos/enroll", {"phone": p}).json()
+    code = gw.code(n)
+    b = srv.post("/v1/pos/enroll", {"phone": q, "send_code": False}).json()
+
+    def consent(cid, otp_id):
+        return srv.post(f"/v1/customers/{cid}/consents", {
+            "source": src("pos"), "consents": [{"purpose": "pd_processing",
+                                                "document": "pd-otp", "granted": True,
+                                                "evidence": {"otp_id": otp_id}}]})
+
+    r = consent(a["customer_id"], a["sms"]["otp_id"])  # sent, not yet confirmed
+    assert r.status_code == 422 and r.json()["error"]["code"] == "otp_not_verified"
+    assert r.json()["error"]["field"] == "consents[0].evidence.otp_id"
+    assert srv.post("/v1/pos/verify", {"phone": p, "code": code}).status_code == 200
+    assert consent(b["customer_id"], a["sms"]["otp_id"]).status_code == 422  # someone else's
+    assert consent(a["customer_id"], "o_madeup").status_code == 422
+    r = consent(a["customer_id"], a["sms"]["otp_id"])
+    assert r.status_code == 200, r.text
+    ev = srv.get(f"/v1/customers/{a['customer_id']}/consents/evidence").json()
+    assert a["sms"]["otp_id"] in str(ev)

@@ -24,6 +24,7 @@ enum {
     R_GET,
     R_REWARDED,
     M_BIRTHDAYS,
+    O_GET,
     C_END
 };
 _Static_assert(C_END <= SQ_EVENTS_BASE, "raise SQ_EVENTS_BASE in sqlite_int.h");
@@ -70,6 +71,8 @@ static const char *const sql[C_END - SQ_CARDS_BASE] = {
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
         "k.state = 'active') ORDER BY c.ck LIMIT ?2",
+    [O_GET - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
+                              "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -186,6 +189,23 @@ enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, stru
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+/* A code's row: id, ck, code_hash, created_at, expires_at, attempts, verified_at, key_id. */
+static void otp_row(sqlite3_stmt *st, struct arena *a, struct otp_code *out)
+{
+    memset(out, 0, sizeof(*out));
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
+    out->ck = sqlite3_column_int64(st, 1);
+    if (sqlite3_column_bytes(st, 2) == 32) {
+        memcpy(out->code_hash, sqlite3_column_blob(st, 2), 32);
+    }
+    out->created_at = sqlite3_column_int64(st, 3);
+    out->expires_at = sqlite3_column_int64(st, 4);
+    out->attempts = sqlite3_column_int64(st, 5);
+    out->verified_at = sqlite3_column_int64(st, 6);
+    out->key_id = sq_col_text(st, 7, a);
+}
+
 enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
                          struct otp_code *out, struct kt_err *err)
 {
@@ -197,19 +217,8 @@ enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], s
     int rc = sqlite3_step(st);
     enum kt_rc r = KT_OK;
     if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        const unsigned char *id = sqlite3_column_text(st, 0);
-        kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
-        out->ck = sqlite3_column_int64(st, 1);
+        otp_row(st, a, out);
         memcpy(out->phone_tag, tag, 32);
-        if (sqlite3_column_bytes(st, 2) == 32) {
-            memcpy(out->code_hash, sqlite3_column_blob(st, 2), 32);
-        }
-        out->created_at = sqlite3_column_int64(st, 3);
-        out->expires_at = sqlite3_column_int64(st, 4);
-        out->attempts = sqlite3_column_int64(st, 5);
-        out->verified_at = sqlite3_column_int64(st, 6);
-        out->key_id = sq_col_text(st, 7, a);
     } else if (rc == SQLITE_DONE) {
         r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no code was sent to this phone");
     } else {
@@ -373,4 +382,28 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
     }
     sq_done(st);
     return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "birthdays", err);
+}
+
+enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
+                      struct otp_code *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, O_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    enum kt_rc r = KT_OK;
+    if (rc == SQLITE_ROW) {
+        otp_row(st, a, out);
+        if (sqlite3_column_bytes(st, 8) == 32) {
+            memcpy(out->phone_tag, sqlite3_column_blob(st, 8), 32);
+        }
+    } else if (rc == SQLITE_DONE) {
+        r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no such code");
+    } else {
+        r = sq_fail((struct sq_conn *)base, rc, "otp get", err);
+    }
+    sq_done(st);
+    return r;
 }

@@ -204,6 +204,8 @@ enum kt_rc sq_trait_compute(struct store_conn *base, const char *name, const str
                             int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
 enum kt_rc sq_trait_builtin(struct store_conn *base, const char *name, int64_t now, int64_t *n,
                             struct kt_err *err);
+enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
+                      struct otp_code *out, struct kt_err *err);
 /* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
 #define SEG_PARAMS 1000
 struct seg_param {
@@ -236,7 +238,7 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
         SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(trait_def_put),                              \
+        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(otp_get), SQ_PRIVACY_OP(trait_def_put),      \
         SQ_PRIVACY_OP(trait_def_list), SQ_PRIVACY_OP(trait_compute), SQ_PRIVACY_OP(trait_builtin), \
         SQ_PRIVACY_OP(cluster_channels), SQ_PRIVACY_OP(cluster_categories),                        \
         SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get), SQ_PRIVACY_OP(segment_list),       \
