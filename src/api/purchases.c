@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/id.h"
 #include "consent/consent.h"
+#include "events/events.h"
 #include "loyalty/cards.h"
 #include "loyalty/program.h"
 #include "loyalty/purchase.h"
@@ -166,6 +167,15 @@ void api_purchases_post(struct http_req *r)
     int64_t at = 0;
     id_new(p.id, sizeof(p.id), "p_");
     rc = customer_of(r, w, &req, &cu, &has, &err);
+    if (rc == KT_OK && has && req.anon_kind != NULL) { /* the shop's browser is this customer */
+        const char *value;
+        int64_t adopted;
+        rc = ident_value_clean(req.anon_kind, req.anon_id, strlen(req.anon_id), r->arena,
+                               arena_printf(r->arena, "customer.%s", req.anon_kind), &value, &err);
+        if (rc == KT_OK) {
+            rc = events_link(w, req.anon_kind, value, cu.ck, "web", now, &adopted, &err);
+        }
+    }
     if (rc == KT_OK) {
         rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
     }

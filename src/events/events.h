@@ -70,6 +70,12 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
                                  size_t n, int64_t now, struct arena *a, struct event_result *res,
                                  struct kt_err *err);
 
+/* Links a cookie or device id to customer `ck` in the caller's write transaction: the id becomes
+ * the customer's identifier and its anonymous events the customer's (`adopted`). An id that
+ * belongs to someone already is left as it is. */
+enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value, int64_t ck,
+                       const char *channel, int64_t now, int64_t *adopted, struct kt_err *err);
+
 /* Forgets message ids older than the window (run with the due work). */
 enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
 

@@ -112,11 +112,9 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
         if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
             /* The event links a browser or an app to the customer: the id becomes the
              * customer's, and what it did anonymously before becomes theirs too. */
-            struct ident id = {x->anon_kind, x->anon_value, ck, false, now, x->e.channel};
             int64_t adopted;
-            rc = store_ident_insert(w, &id, err);
+            rc = events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err);
             if (rc == KT_OK) {
-                rc = store_events_adopt(w, x->anon_kind, x->anon_value, ck, &adopted, err);
                 slot_of(&c, x->anon_kind, x->anon_value)->ck = ck;
             }
         }
@@ -146,4 +144,26 @@ enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt
         rc = store_write_end(w, rc, err);
     }
     return rc;
+}
+
+enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value, int64_t ck,
+                       const char *channel, int64_t now, int64_t *adopted, struct kt_err *err)
+{
+    struct ident have;
+    struct arena a;
+    arena_init(&a, 512);
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    *adopted = 0;
+    enum kt_rc rc = store_ident_find(w, kind, value, &a, &have, &e2);
+    arena_release(&a);
+    if (rc == KT_OK) {
+        return KT_OK; /* somebody's already */
+    }
+    if (rc != KT_ENOTFOUND) {
+        return kt_err_copy(err, &e2);
+    }
+    struct ident id = {kind, value, ck, false, now, channel};
+    rc = store_ident_insert(w, &id, err);
+    return rc == KT_OK ? store_events_adopt(w, kind, value, ck, adopted, err) : rc;
 }

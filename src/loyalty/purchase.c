@@ -157,16 +157,27 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
     }
     const json_t *c = json_object_get(body, "customer");
     if (c != NULL) {
-        static const char *const ck[] = {"phone", "card", "id", NULL};
-        if (!json_is_object(c) || json_object_size(c) != 1) {
-            return bad(err, a, "customer", "wrong_type", "customer names one of phone, card or id");
+        static const char *const ck[] = {"phone", "card", "id", "cookie", "device", NULL};
+        const char *cookie = NULL, *device = NULL;
+        if (!json_is_object(c) || json_object_size(c) == 0 || json_object_size(c) > 2) {
+            return bad(err, a, "customer", "wrong_type",
+                       "customer names one of phone, card or id (and perhaps a cookie or device)");
         }
         if (json_only_members(c, ck, "customer", a, err) != KT_OK ||
             !text(c, "phone", false, "customer.phone", a, &out->phone, err) ||
             !text(c, "card", false, "customer.card", a, &out->card, err) ||
-            !text(c, "id", false, "customer.id", a, &out->customer_id, err)) {
+            !text(c, "id", false, "customer.id", a, &out->customer_id, err) ||
+            !text(c, "cookie", false, "customer.cookie", a, &cookie, err) ||
+            !text(c, "device", false, "customer.device", a, &device, err)) {
             return err->rc;
         }
+        int named = (out->phone != NULL) + (out->card != NULL) + (out->customer_id != NULL);
+        if (named != 1 || (cookie != NULL && device != NULL)) {
+            return bad(err, a, "customer", "wrong_type",
+                       "customer names one of phone, card or id (and perhaps a cookie or device)");
+        }
+        out->anon_kind = cookie ? "cookie" : device ? "device" : NULL;
+        out->anon_id = cookie ? cookie : device;
     }
     const json_t *lines = json_object_get(body, "lines");
     if (!json_is_array(lines) || json_array_size(lines) == 0 ||

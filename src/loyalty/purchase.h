@@ -19,6 +19,8 @@ struct purchase_req {
     const char *store_id, *receipt;
     int64_t at;                             /* ms */
     const char *phone, *card, *customer_id; /* at most one; none = anonymous */
+    const char *anon_kind, *anon_id;        /* a web shop's cookie or an app's device id besides:
+                                               links the browser to the customer (events) */
     struct purchase_line *lines;
     size_t n_lines;
     int64_t total;        /* the sum of the lines' amounts (checked against "total" if given) */

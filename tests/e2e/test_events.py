@@ -244,3 +244,23 @@ def test_concurrent_batches_share_transactions_and_store_each_id_once(srv):
     assert sum(o["duplicates"] for o in outs) == 1000
     after = srv.get("/v1/reports/events").json()["by_type"]["search"]
     assert after - before == 1000
+
+
+def test_a_web_shop_receipt_links_its_browser_to_the_customer(srv):
+    p, cookie = phone(), "c-shop-" + phone()[-6:]
+    cid = srv.post("/v1/customers", {"source": src("web"), "profile": {"phone": p}}
+                   ).json()["customer"]["id"]
+    for sku in ("A", "B"):
+        srv.post("/v1/events", ev("product_view", {"cookie": cookie}, properties={"sku": sku}))
+    line = [{"sku": "A", "quantity": 1, "price": 1000, "amount": 1000}]
+    r = srv.post("/v1/purchases", {"store": "web", "receipt": "W-" + cookie, "lines": line,
+                                   "customer": {"phone": p, "cookie": cookie}})
+    assert r.status_code == 201, r.text
+    skus = sorted(e["properties"]["sku"] for e in
+                  srv.get(f"/v1/customers/{cid}/events").json()["items"])
+    assert skus == ["A", "B"]
+    for who in [{"phone": p, "card": "2000000000015"}, {"phone": p, "cookie": "x", "device": "y"},
+                {"cookie": cookie}]:
+        r = srv.post("/v1/purchases", {"store": "web", "receipt": "W-bad", "lines": line,
+                                       "customer": who})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "customer", who
