@@ -1162,13 +1162,40 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
     for (size_t i = 0; i < n_tr; i++) {
         json_object_set_new(traits, tr[i].name, json_string(tr[i].value));
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}",
-                     "customer_id", cu->id, "generated_at", api_time(a, now), "controller_system",
-                     SYSTEM_NAME, "customer", view, "history", history, "consents", consents,
-                     "subscriptions", subs, "points", points, "purchases", purchases, "cards",
-                     cards, "traits", traits, "purposes", purposes_json(), "sources", "where",
-                     "every value's source (channel, store, operator) is in history[].source",
-                     "not_yet_kept", "events, segments and messages are not kept by this version");
+    /* Every behaviour event, newest first, with what it said. */
+    json_t *behaviour = json_array();
+    int64_t older_than = 0;
+    for (bool more = true; more;) {
+        struct event *be;
+        size_t n_be;
+        if (store_events_list(rd, cu->ck, older_than, 1000, a, &be, &n_be, err) != KT_OK) {
+            json_decref(behaviour);
+            json_decref(traits);
+            json_decref(purchases);
+            json_decref(cards);
+            json_decref(points);
+            goto fail;
+        }
+        for (size_t i = 0; i < n_be; i++) {
+            json_t *o = json_pack("{s:s, s:s, s:s}", "type", be[i].type, "time",
+                                  api_time(a, be[i].at), "channel", be[i].channel);
+            json_object_set_new(o, "properties",
+                                be[i].props ? json_loads(be[i].props, 0, NULL) : json_object());
+            json_array_append_new(behaviour, o);
+        }
+        more = n_be == 1000;
+        older_than = more ? be[n_be - 1].seq : 0;
+    }
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "customer_id",
+        cu->id, "generated_at", api_time(a, now), "controller_system", SYSTEM_NAME, "customer",
+        view, "history", history, "consents", consents, "subscriptions", subs, "points", points,
+        "purchases", purchases, "cards", cards, "traits", traits, "purposes", purposes_json(),
+        "sources", "where",
+        "every value's source (channel, store, operator) is in history[].source", "not_yet_kept",
+        "messages are not kept by this version; segments are derived from the data above");
+    json_object_set_new(doc, "events", behaviour);
+    return doc;
 fail:
     json_decref(view);
     json_decref(consents);

@@ -259,6 +259,8 @@ def test_a_web_shop_receipt_links_its_browser_to_the_customer(srv):
     skus = sorted(e["properties"]["sku"] for e in
                   srv.get(f"/v1/customers/{cid}/events").json()["items"])
     assert skus == ["A", "B"]
+    doc = srv.get(f"/v1/customers/{cid}/export").json()  # the right of access covers events
+    assert sorted(e["properties"]["sku"] for e in doc["events"]) == ["A", "B"]
     for who in [{"phone": p, "card": "2000000000015"}, {"phone": p, "cookie": "x", "device": "y"},
                 {"cookie": cookie}]:
         r = srv.post("/v1/purchases", {"store": "web", "receipt": "W-bad", "lines": line,
