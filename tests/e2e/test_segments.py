@@ -229,3 +229,19 @@ def test_the_segment_command_line(server, base):
     assert csv[0] == "customer_id,entered_at" and csv[1].startswith(base["bob"])
     assert server.cli("segment", "members", "nope", check=False).returncode == 1
     assert server.cli("segment", check=False).returncode == 2
+
+
+def test_an_erasure_takes_traits_and_memberships_along(server, base):
+    import sqlite3
+    server.post("/v1/segments", {"name": "erase-me", "query": "has phone"})
+    server.post("/v1/traits/refresh")
+    dan = base["dan"]
+    con = sqlite3.connect(server.db)
+    try:
+        q = ("SELECT (SELECT count(*) FROM traits t WHERE t.ck = c.ck), (SELECT count(*) FROM "
+             "segment_members m WHERE m.ck = c.ck) FROM customers c WHERE c.id = ?")
+        assert all(x > 0 for x in con.execute(q, (dan,)).fetchone())
+        assert server.post(f"/v1/customers/{dan}/erase", {}).status_code == 200
+        assert con.execute(q, (dan,)).fetchone() == (0, 0)
+    finally:
+        con.close()

@@ -43,6 +43,8 @@ enum {
     L_REF_REFERRER_MOVE,
     L_REF_SELF,
     L_EVENTS_MOVE,
+    L_TRAITS_DROP,
+    L_MEMBERS_DROP,
     L_END
 };
 _Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
@@ -110,6 +112,9 @@ static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
     [L_REF_SELF - SQ_LOYALTY_BASE] =
         "DELETE FROM referrals WHERE friend_ck = referrer_ck OR (friend_ck = ?1 AND ?2 > 0)",
     [L_EVENTS_MOVE - SQ_LOYALTY_BASE] = "UPDATE events SET ck = ?2 WHERE ck = ?1",
+    /* computed from the rows that moved: the next refresh gives the survivor its own */
+    [L_TRAITS_DROP - SQ_LOYALTY_BASE] = "DELETE FROM traits WHERE ck = ?1 AND ?2 > 0",
+    [L_MEMBERS_DROP - SQ_LOYALTY_BASE] = "DELETE FROM segment_members WHERE ck = ?1 AND ?2 > 0",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -204,9 +209,9 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
     /* Everything of the programme follows the customer, and so do its events; a referral of both
      * keeps the survivor's (the other row stays on the merged-away customer and is dropped), a
      * self-referral made by the merge is dropped. */
-    static const int slots[] = {L_LEDGER_MOVE, L_PURCHASE_MOVE,   L_CARDS_MOVE,
-                                L_OTP_MOVE,    L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE,
-                                L_REF_SELF,    L_EVENTS_MOVE};
+    static const int slots[] = {L_LEDGER_MOVE,     L_PURCHASE_MOVE,     L_CARDS_MOVE, L_OTP_MOVE,
+                                L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE, L_REF_SELF,   L_EVENTS_MOVE,
+                                L_TRAITS_DROP,     L_MEMBERS_DROP};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {

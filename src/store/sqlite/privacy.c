@@ -51,6 +51,8 @@ enum {
     P_ERASE_SMS,
     P_ERASE_CARDS,
     P_ERASE_EVENTS,
+    P_ERASE_TRAITS,
+    P_ERASE_MEMBERS,
     P_INACTIVE,
     P_END
 };
@@ -145,6 +147,8 @@ static const char *const sql[P_END - SQ_PRIV_BASE] = {
     S(P_ERASE_SMS) = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
                      "WHERE ck = ?1 AND kind = 'phone' UNION SELECT phone FROM customers "
                      "WHERE ck = ?1 AND phone IS NOT NULL)",
+    S(P_ERASE_TRAITS) = "DELETE FROM traits WHERE ck = ?1",
+    S(P_ERASE_MEMBERS) = "DELETE FROM segment_members WHERE ck = ?1",
     S(P_ERASE_EVENTS) = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
                         "WHERE ck = ?1",
     S(P_ERASE_CARDS) = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
@@ -757,8 +761,9 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, st
 {
     /* The stored replies first: they are found by the customer's id; messages to its phones
      * before the phones go. Events keep their type and time, not what they said. */
-    static const int slots[] = {P_ERASE_IDEM, P_ERASE_SMS,    P_ERASE_CARDS, P_ERASE_EVENTS,
-                                P_ERASE_CUST, P_ERASE_IDENTS, P_ERASE_HIST,  P_ERASE_CONSENT};
+    static const int slots[] = {P_ERASE_IDEM,   P_ERASE_SMS,     P_ERASE_CARDS, P_ERASE_EVENTS,
+                                P_ERASE_TRAITS, P_ERASE_MEMBERS, P_ERASE_CUST,  P_ERASE_IDENTS,
+                                P_ERASE_HIST,   P_ERASE_CONSENT};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
