@@ -227,32 +227,43 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
     return KT_OK;
 }
 
-enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
-                            struct arena *a, struct purchase *out, struct kt_err *err)
+/* What a receipt or a refund stored for its number: its id, the hash of the request and the
+ * reply; KT_ENOTFOUND `code` when there is none. */
+static enum kt_rc stored(struct store_conn *base, int slot, const char *k1, const char *k2,
+                         struct arena *a, char id[ID_MAX], unsigned char hash[32],
+                         const char **reply, const char *code, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_PURCHASE_FIND, err);
+    sqlite3_stmt *st = get(base, slot, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sq_bind_text(st, 1, store_id);
-    sq_bind_text(st, 2, receipt);
+    sq_bind_text(st, 1, k1);
+    sq_bind_text(st, 2, k2);
     int rc = sqlite3_step(st);
     enum kt_rc r = KT_OK;
     if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        const unsigned char *id = sqlite3_column_text(st, 0);
-        kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        kt_strlcpy(id, v ? (const char *)v : "", ID_MAX);
+        memset(hash, 0, 32);
         if (sqlite3_column_bytes(st, 1) == 32) {
-            memcpy(out->body_hash, sqlite3_column_blob(st, 1), 32);
+            memcpy(hash, sqlite3_column_blob(st, 1), 32);
         }
-        out->reply = sq_col_text(st, 2, a);
+        *reply = sq_col_text(st, 2, a);
     } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", NULL, "no such receipt");
+        r = kt_err_set(err, KT_ENOTFOUND, code, NULL, "nothing under that number");
     } else {
-        r = sq_fail((struct sq_conn *)base, rc, "purchase find", err);
+        r = sq_fail((struct sq_conn *)base, rc, code, err);
     }
     sq_done(st);
     return r;
+}
+
+enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
+                            struct arena *a, struct purchase *out, struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    return stored(base, L_PURCHASE_FIND, store_id, receipt, a, out->id, out->body_hash, &out->reply,
+                  "purchase_not_found", err);
 }
 
 enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
@@ -382,29 +393,9 @@ enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before,
 enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
                           struct arena *a, struct refund *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_REFUND_FIND, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, purchase_id);
-    sq_bind_text(st, 2, number);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
-        const unsigned char *id = sqlite3_column_text(st, 0);
-        kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
-        if (sqlite3_column_bytes(st, 1) == 32) {
-            memcpy(out->body_hash, sqlite3_column_blob(st, 1), 32);
-        }
-        out->reply = sq_col_text(st, 2, a);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "refund_not_found", NULL, "no such refund");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "refund find", err);
-    }
-    sq_done(st);
-    return r;
+    memset(out, 0, sizeof(*out));
+    return stored(base, L_REFUND_FIND, purchase_id, number, a, out->id, out->body_hash, &out->reply,
+                  "refund_not_found", err);
 }
 
 enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
