@@ -22,6 +22,10 @@ struct store *cli_open_store(const char *db);
 struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema_mode mode);
 const char *cli_default_db(void);
 
+/* Prints a JSON document indented on standard output (the --json of every verb). */
+#include <jansson.h>
+void cli_print_json(const json_t *doc);
+
 /* Loads the installation secret (KARTOTEKA_SECRET, KARTOTEKA_SECRET_FILE or <db>.secret) and
  * checks it against the database; prints why and returns -1 when it cannot. */
 #include "auth/keys.h"

@@ -95,9 +95,7 @@ int cli_cluster(int argc, char **argv)
         fprintf(stderr, "kartoteka cluster: %s\n", err.msg);
         code = 1;
     } else if (json) {
-        char *text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
-        puts(text);
-        free(text);
+        cli_print_json(o);
     } else {
         printf("%lld customers in %lld clusters: inertia %.1f, silhouette %.3f, %.0f ms\n\n",
                (long long)json_integer_value(json_object_get(o, "customers")), (long long)k,

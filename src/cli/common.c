@@ -88,3 +88,10 @@ int cli_load_secret(struct store *s, const char *db, struct key_secret *out)
     }
     return 0;
 }
+
+void cli_print_json(const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    puts(text ? text : "null");
+    free(text);
+}

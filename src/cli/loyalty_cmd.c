@@ -49,9 +49,7 @@ static int lerr(const char *what, const struct kt_err *err)
 
 static void print(json_t *doc)
 {
-    char *text = json_dumps(doc, JSON_INDENT(2));
-    puts(text);
-    free(text);
+    cli_print_json(doc);
     json_decref(doc);
 }
 

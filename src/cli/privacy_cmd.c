@@ -168,9 +168,7 @@ static int p_export(struct store *s, const char *id)
     }
     int code = doc ? 0 : perr("export", &err);
     if (doc) {
-        char *text = json_dumps(doc, JSON_INDENT(2));
-        puts(text);
-        free(text);
+        cli_print_json(doc);
     }
     json_decref(doc);
     arena_release(&a);

@@ -126,9 +126,7 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
         fprintf(stderr, "kartoteka report rfm: %s\n", err.msg);
         code = 1;
     } else if (json || !isatty(1)) {
-        char *text = json_dumps(rep, JSON_INDENT(2));
-        puts(text);
-        free(text);
+        cli_print_json(rep);
     } else {
         printf("RFM as of %s: %lld customers with receipts\n\n",
                json_string_value(json_object_get(rep, "as_of")),
@@ -209,9 +207,7 @@ int cli_report(int argc, char **argv)
         fprintf(stderr, "kartoteka report: %s\n", err.msg);
         code = 1;
     } else if (json || !isatty(1)) {
-        char *text = json_dumps(rep, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-        puts(text);
-        free(text);
+        cli_print_json(rep);
     } else {
         table(rep);
     }
