@@ -49,6 +49,36 @@ struct sq_reads {
 struct sq_reads *sq_store_reads(struct store *s);
 void sq_reads_close(struct sq_reads *r);
 
+/* The store: one writer, a pool of readers, the checkpointer (wal.c). */
+struct sq_store {
+    struct store base;
+    char *path;  /* owned */
+    int busy_ms; /* lock wait before KT_EBUSY */
+    int max_readers;
+    pthread_mutex_t pool_mu; /* guards the reader pool fields below */
+    pthread_cond_t pool_cv;  /* signalled when a reader comes back */
+    struct sq_conn *free_readers;
+    struct sq_conn **readers; /* every reader ever opened, for close */
+    size_t n_readers;
+    pthread_mutex_t write_mu; /* held from write_begin to write_end */
+    struct sq_conn *writer;   /* opened at start; used only under write_mu */
+    pthread_t ckpt_thread;    /* the background checkpointer */
+    bool ckpt_running;        /* the thread was started; guarded by ckpt_mu */
+    bool ckpt_stop;           /* asks it to end; guarded by ckpt_mu */
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    struct sq_reads reads; /* the log of reads (privacy.c) */
+};
+
+/* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
+enum kt_rc sq_conn_open(struct sq_store *s, struct sq_conn **out, struct kt_err *err);
+void sq_conn_close(struct sq_conn *c);
+
+/* wal.c: the background checkpointer, and the writer's backstop (an sqlite3_wal_hook). */
+void sq_checkpointer_start(struct sq_store *s);
+void sq_checkpointer_stop(struct sq_store *s);
+int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames);
+
 /* privacy.c */
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
 enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, struct kt_err *err);
