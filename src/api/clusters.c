@@ -68,7 +68,7 @@ json_t *api_clusters_run(struct store *s, int k, int64_t now, bool store_traits,
     struct rfm_row *rows = NULL;
     struct feature_row *ch = NULL, *cat = NULL;
     size_t n = 0, n_ch = 0, n_cat = 0;
-    enum kt_rc rc = store_read_begin(s, &c, err);
+    enum kt_rc rc = store_read_begin_analytics(s, &c, err);
     if (rc == KT_OK) {
         rc = store_rfm_rows(c, now, a, &rows, &n, err);
         if (rc == KT_OK) {

@@ -247,7 +247,7 @@ void api_reports_events(struct http_req *r)
     const char **types;
     int64_t *counts, total = 0;
     size_t n;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
+    if (http_req_analytics(r, &rd, &err) != KT_OK ||
         store_event_counts(rd, since, until, r->arena, &types, &counts, &n, &err) != KT_OK) {
         goto fail;
     }

@@ -504,7 +504,7 @@ void api_reports_loyalty(struct http_req *r)
     }
     struct store_conn *rd;
     json_t *o;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
+    if (http_req_analytics(r, &rd, &err) != KT_OK ||
         (o = api_loyalty_report_doc(rd, since, until, r->arena, &err)) == NULL) {
         goto fail;
     }

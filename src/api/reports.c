@@ -28,7 +28,7 @@ void api_reports_quality(struct http_req *r)
     http_req_reader_end(r); /* the snapshot of the key check: a write comes first */
     if (http_req_query_only(r, allowed, &err) != KT_OK ||
         api_flush_intake(r->app->store, now, &err) != KT_OK ||
-        http_req_reader(r, &rd, &err) != KT_OK ||
+        http_req_analytics(r, &rd, &err) != KT_OK ||
         quality_report(rd, now, r->arena, &report, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;

@@ -65,7 +65,7 @@ enum kt_rc api_rfm_store(struct store *s, int64_t now, struct arena *a, int64_t 
     struct rfm_row *rows;
     size_t n = 0;
     *stored = 0;
-    enum kt_rc rc = store_read_begin(s, &c, err);
+    enum kt_rc rc = store_read_begin_analytics(s, &c, err);
     if (rc == KT_OK) {
         rc = store_rfm_rows(c, now, a, &rows, &n, err);
         store_read_end(c);
@@ -117,7 +117,7 @@ void api_reports_rfm(struct http_req *r)
         err.status = 400;
         goto fail;
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
+    if (http_req_analytics(r, &rd, &err) != KT_OK ||
         (o = api_rfm_doc(rd, now, c != NULL && strcmp(c, "true") == 0, r->arena, &err)) == NULL) {
         goto fail;
     }

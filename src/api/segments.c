@@ -14,6 +14,7 @@
 #include "base/jsonx.h"
 #include "base/buf.h"
 #include "base/id.h"
+#include "base/log.h"
 #include "base/num.h"
 #include "consent/consent.h"
 #include "segment/saved.h"
@@ -59,7 +60,7 @@ void api_segments_preview(struct http_req *r)
     int64_t count, t0 = clock_mono_ns();
     const char **ids;
     size_t n;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
+    if (http_req_analytics(r, &rd, &err) != KT_OK ||
         store_segment_preview(rd, tree, clock_now_ms(), s ? (int)json_integer_value(s) : 10,
                               r->arena, &count, &ids, &n, &err) != KT_OK) {
         goto fail;
@@ -106,7 +107,25 @@ static void reply_check_error(struct http_req *r, struct kt_err *err, const stru
     http_reply_json(r, 422, o);
 }
 
-/* POST /v1/segments and PUT /v1/segments/{id}: stored and refreshed at once. */
+/* The membership of a segment just stored. The segment is saved whatever happens here: a
+ * refresh that fails (the store busy) leaves it to the background refresh, and the reply says
+ * so with "refreshed_at": null. */
+static void refresh_after_write(struct http_req *r, struct segment *sg, int64_t now)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t in, out;
+    if (segment_refresh(r->app->store, sg, now, r->arena, &in, &out, &sg->size, &err) == KT_OK) {
+        sg->refreshed_at = now;
+    } else {
+        sg->refreshed_at = 0;
+        sg->size = 0;
+        log_warn("segment_refresh_failed", "segment=%s code=%s detail=\"%s\"", sg->id, err.code,
+                 err.detail);
+    }
+}
+
+/* POST /v1/segments and PUT /v1/segments/{id}: stored, then refreshed. */
 static void segment_write(struct http_req *r, bool create)
 {
     static const char *const known[] = {"name", "query", NULL};
@@ -132,7 +151,6 @@ static void segment_write(struct http_req *r, bool create)
     }
     struct store_conn *w;
     struct segment sg;
-    int64_t in, out;
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
     }
@@ -152,10 +170,6 @@ static void segment_write(struct http_req *r, bool create)
         rc = store_segment_put(w, &sg, &err);
     }
     if (rc == KT_OK) {
-        rc = store_segment_refresh(w, sg.id, tree, now, r->arena, &in, &out, &sg.size, &err);
-        sg.refreshed_at = now;
-    }
-    if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "segment", NULL, NULL,
                          arena_printf(r->arena, "%s %s", create ? "create" : "update", sg.id),
                          r->rid, now, &err);
@@ -163,6 +177,7 @@ static void segment_write(struct http_req *r, bool create)
     if (store_write_end(w, rc, &err) != KT_OK) {
         goto fail;
     }
+    refresh_after_write(r, &sg, now);
     http_reply_json(r, create ? 201 : 200, segment_json(r->arena, &sg));
     return;
 fail:
@@ -239,17 +254,15 @@ void api_segments_refresh(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     int64_t now = clock_now_ms(), in = 0, out = 0, size = 0;
-    struct store_conn *w;
+    struct store_conn *rd;
     struct segment sg;
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
+    if (http_req_reader(r, &rd, &err) != KT_OK ||
+        store_segment_get(rd, r->params[0], r->arena, &sg, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }
-    enum kt_rc rc = store_segment_get(w, r->params[0], r->arena, &sg, &err);
-    if (rc == KT_OK) {
-        rc = segment_refresh_one(w, &sg, now, r->arena, &in, &out, &size, &err);
-    }
-    if (store_write_end(w, rc, &err) != KT_OK) {
+    http_req_reader_end(r);
+    if (segment_refresh(r->app->store, &sg, now, r->arena, &in, &out, &size, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }
@@ -282,7 +295,7 @@ void api_segments_members(struct http_req *r)
         err.status = 400;
         goto fail;
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
+    if (http_req_analytics(r, &rd, &err) != KT_OK ||
         store_segment_get(rd, r->params[0], r->arena, &sg, &err) != KT_OK) {
         goto fail;
     }
@@ -352,7 +365,7 @@ void api_traits_put(struct http_req *r)
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
     }
-    enum kt_rc rc = trait_define(w, r->params[0], expr, now, r->arena, &count, &se, &err);
+    enum kt_rc rc = trait_define(w, r->params[0], expr, now, r->arena, &se, &err);
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "trait", NULL, NULL,
                          arena_printf(r->arena, "define %s", r->params[0]), r->rid, now, &err);
@@ -360,6 +373,9 @@ void api_traits_put(struct http_req *r)
     if (store_write_end(w, rc, &err) != KT_OK) {
         reply_check_error(r, &err, &se);
         return;
+    }
+    if (trait_compute(r->app->store, r->params[0], expr, now, r->arena, &count, &err) != KT_OK) {
+        goto fail;
     }
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:I, s:s}", "name", r->params[0], "expression", expr,

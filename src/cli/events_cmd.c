@@ -147,7 +147,7 @@ static int report(const char *db)
     const char **types;
     int64_t *counts;
     size_t n = 0;
-    enum kt_rc rc = store_read_begin(s, &rd, &err);
+    enum kt_rc rc = store_read_begin_analytics(s, &rd, &err);
     if (rc == KT_OK) {
         rc = store_event_counts(rd, INT64_MIN, INT64_MAX, &a, &types, &counts, &n, &err);
         store_read_end(rd);

@@ -70,7 +70,7 @@ static int show(struct store *s, const char *what,
     kt_err_reset(&err);
     struct store_conn *rd;
     json_t *doc = NULL;
-    if (store_read_begin(s, &rd, &err) == KT_OK) {
+    if (store_read_begin_analytics(s, &rd, &err) == KT_OK) {
         doc = fn(rd, arg, o, &a, &err);
         store_read_end(rd);
     }

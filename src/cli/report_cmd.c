@@ -112,7 +112,7 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
     struct store_conn *r;
     json_t *rep = NULL;
     int64_t stored = 0;
-    enum kt_rc rc = store_read_begin(s, &r, &err);
+    enum kt_rc rc = store_read_begin_analytics(s, &r, &err);
     if (rc == KT_OK) {
         rep = api_rfm_doc(r, now, json, &a, &err);
         rc = rep ? KT_OK : err.rc;
@@ -197,7 +197,7 @@ int cli_report(int argc, char **argv)
     kt_err_reset(&err);
     struct store_conn *r;
     json_t *rep = NULL;
-    enum kt_rc rc = store_read_begin(s, &r, &err);
+    enum kt_rc rc = store_read_begin_analytics(s, &r, &err);
     if (rc == KT_OK) {
         rc = quality_report(r, now, &a, &rep, &err);
         store_read_end(r);

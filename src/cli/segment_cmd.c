@@ -44,7 +44,7 @@ static int preview(struct store *s, const char *query, struct arena *a)
     int64_t count;
     const char **ids;
     size_t n;
-    if (store_read_begin(s, &rd, &err) != KT_OK) {
+    if (store_read_begin_analytics(s, &rd, &err) != KT_OK) {
         fprintf(stderr, "kartoteka segment: %s\n", err.msg);
         return 1;
     }
@@ -112,7 +112,7 @@ int cli_segment(int argc, char **argv)
     } else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "members") == 0) {
         struct segment *sg;
         size_t n;
-        if (store_read_begin(s, &rd, &err) != KT_OK) {
+        if (store_read_begin_analytics(s, &rd, &err) != KT_OK) {
             code = 1;
         } else if (strcmp(cmd, "list") == 0) {
             if (store_segment_list(rd, &a, &sg, &n, &err) != KT_OK) {

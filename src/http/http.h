@@ -88,6 +88,7 @@ struct http_req {
     const struct api_key *key; /* the caller's key; NULL on public routes */
     void *impl;                /* server.c's connection; opaque */
     struct store_conn *reader; /* see http_req_reader(); owned by the server */
+    bool reader_analytics;     /* `reader` is an analytic read (http_req_analytics) */
 
     /* the reply (set through http_reply_*) */
     int status;
@@ -111,6 +112,9 @@ enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, s
 /* The request's read connection, opened on first use with a snapshot that lasts until
  * http_req_reader_end() or the end of the handler. End it before beginning a write. */
 enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err);
+/* The same for a long read (segments, reports, exports): the snapshot of the key check is ended
+ * and an analytic one begun (store_read_begin_analytics), so the query never holds the tills. */
+enum kt_rc http_req_analytics(struct http_req *r, struct store_conn **out, struct kt_err *err);
 void http_req_reader_end(struct http_req *r);
 
 /* Parses the body as a JSON object (new reference) or raises 400 with the byte offset. */

@@ -118,11 +118,28 @@ enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct k
     return KT_OK;
 }
 
+enum kt_rc http_req_analytics(struct http_req *r, struct store_conn **out, struct kt_err *err)
+{
+    if (r->reader != NULL && !r->reader_analytics) {
+        http_req_reader_end(r);
+    }
+    if (r->reader == NULL) {
+        enum kt_rc rc = store_read_begin_analytics(r->app->store, &r->reader, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        r->reader_analytics = true;
+    }
+    *out = r->reader;
+    return KT_OK;
+}
+
 void http_req_reader_end(struct http_req *r)
 {
     if (r->reader != NULL) {
         store_read_end(r->reader);
         r->reader = NULL;
+        r->reader_analytics = false;
     }
 }
 

@@ -35,17 +35,85 @@ enum kt_rc segment_check(const char *name, const char *query, struct arena *a,
     return KT_OK;
 }
 
-enum kt_rc segment_refresh_one(struct store_conn *w, const struct segment *sg, int64_t now,
-                               struct arena *a, int64_t *entered, int64_t *left, int64_t *size,
-                               struct kt_err *err)
+/* Writes go in transactions of this many rows, so the tills wait at most one of them. */
+#define WRITE_CHUNK 1000
+
+/* The keys of `x` not in `y` (both ascending) into `out`, which has room for nx; their count. */
+static size_t minus(const int64_t *x, size_t nx, const int64_t *y, size_t ny, int64_t *out)
+{
+    size_t n = 0, j = 0;
+    for (size_t i = 0; i < nx; i++) {
+        while (j < ny && y[j] < x[i]) {
+            j++;
+        }
+        if (j == ny || y[j] != x[i]) {
+            out[n++] = x[i];
+        }
+    }
+    return n;
+}
+
+typedef enum kt_rc (*member_write_fn)(struct store_conn *c, const char *id, const int64_t *cks,
+                                      size_t n, int64_t at, int64_t *changed, struct kt_err *err);
+
+/* Applies `fn` to cks[0..n) in transactions of WRITE_CHUNK; `changed` sums the rows written. */
+static enum kt_rc members_write(struct store *s, member_write_fn fn, const char *id,
+                                const int64_t *cks, size_t n, int64_t at, int64_t *changed,
+                                struct kt_err *err)
+{
+    enum kt_rc rc = KT_OK;
+    *changed = 0;
+    for (size_t i = 0; rc == KT_OK && i < n; i += WRITE_CHUNK) {
+        struct store_conn *w;
+        int64_t k = 0;
+        if ((rc = store_write_begin(s, &w, err)) != KT_OK) {
+            break;
+        }
+        rc = fn(w, id, cks + i, n - i < WRITE_CHUNK ? n - i : WRITE_CHUNK, at, &k, err);
+        rc = store_write_end(w, rc, err);
+        *changed += rc == KT_OK ? k : 0;
+    }
+    return rc;
+}
+
+enum kt_rc segment_refresh(struct store *s, const struct segment *sg, int64_t now, struct arena *a,
+                           int64_t *entered, int64_t *left, int64_t *size, struct kt_err *err)
 {
     struct seg_node *tree;
     struct seg_error se;
+    *entered = *left = *size = 0;
     if (!segment_parse(sg->query, a, &tree, &se)) { /* stored queries were checked */
         return kt_err_set(err, KT_EINTERNAL, "bad_stored_query", "query",
                           "the stored query no longer parses: %s", se.message);
     }
-    return store_segment_refresh(w, sg->id, tree, now, a, entered, left, size, err);
+    struct store_conn *rd = NULL;
+    int64_t *found = NULL, *was = NULL;
+    size_t n_found = 0, n_was = 0;
+    enum kt_rc rc = store_read_begin_analytics(s, &rd, err);
+    if (rc == KT_OK) {
+        rc = store_segment_eval(rd, tree, now, a, &found, &n_found, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_segment_member_cks(rd, sg->id, a, &was, &n_was, err);
+    }
+    store_read_end(rd);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int64_t *in = arena_alloc(a, (n_found + 1) * sizeof(*in));
+    int64_t *out = arena_alloc(a, (n_was + 1) * sizeof(*out));
+    size_t n_in = minus(found, n_found, was, n_was, in);
+    size_t n_out = minus(was, n_was, found, n_found, out);
+    rc = members_write(s, store_segment_enter, sg->id, in, n_in, now, entered, err);
+    if (rc == KT_OK) {
+        rc = members_write(s, store_segment_leave, sg->id, out, n_out, now, left, err);
+    }
+    struct store_conn *w;
+    if (rc == KT_OK && (rc = store_write_begin(s, &w, err)) == KT_OK) {
+        rc = store_segment_refreshed(w, sg->id, now, size, err);
+        rc = store_write_end(w, rc, err);
+    }
+    return rc;
 }
 
 const char *const traits_builtin[] = {"favourite_category", "average_receipt", "lifetime_value",
@@ -69,7 +137,7 @@ static bool uses_trait(const struct seg_node *n, const char *name)
 }
 
 enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expression, int64_t now,
-                        struct arena *a, int64_t *count, struct seg_error *se, struct kt_err *err)
+                        struct arena *a, struct seg_error *se, struct kt_err *err)
 {
     size_t len = strlen(name);
     bool ok = len > 0 && len <= 64 && name[0] >= 'a' && name[0] <= 'z';
@@ -94,8 +162,73 @@ enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expr
         return kt_err_set(err, KT_EINVAL, "trait_cycle", "expression",
                           "a trait cannot be defined by itself");
     }
-    enum kt_rc rc = store_trait_def_put(w, name, expression, now, err);
-    return rc == KT_OK ? store_trait_compute(w, name, tree, now, a, count, err) : rc;
+    return store_trait_def_put(w, name, expression, now, err);
+}
+
+/* Makes trait `name` hold `want` instead of `have` (both ascending by ck): values that changed
+ * or are new are put, those gone are deleted, in transactions of WRITE_CHUNK. */
+static enum kt_rc trait_apply(struct store *s, const char *name, const struct trait_row *want,
+                              size_t nw, const struct trait_row *have, size_t nh, int64_t now,
+                              struct kt_err *err)
+{
+    enum kt_rc rc = KT_OK;
+    size_t i = 0, j = 0;
+    while (rc == KT_OK && (i < nw || j < nh)) {
+        struct store_conn *w;
+        if ((rc = store_write_begin(s, &w, err)) != KT_OK) {
+            break;
+        }
+        for (int k = 0; rc == KT_OK && k < WRITE_CHUNK && (i < nw || j < nh); k++) {
+            if (j == nh || (i < nw && want[i].ck < have[j].ck)) {
+                struct trait t = {name, want[i].value, now};
+                rc = store_trait_put(w, want[i++].ck, &t, err);
+            } else if (i == nw || have[j].ck < want[i].ck) {
+                rc = store_trait_delete(w, have[j++].ck, name, err);
+            } else if (strcmp(want[i].value, have[j].value) != 0) {
+                struct trait t = {name, want[i].value, now};
+                rc = store_trait_put(w, want[i++].ck, &t, err);
+                j++;
+            } else {
+                i++, j++, k--; /* unchanged: nothing written */
+            }
+        }
+        rc = store_write_end(w, rc, err);
+    }
+    return rc;
+}
+
+enum kt_rc trait_compute(struct store *s, const char *name, const char *expression, int64_t now,
+                         struct arena *a, int64_t *count, struct kt_err *err)
+{
+    struct seg_node *tree = NULL;
+    struct seg_error se;
+    if (expression != NULL && !segment_parse(expression, a, &tree, &se)) {
+        return kt_err_set(err, KT_EINTERNAL, "bad_stored_query", "expression",
+                          "the stored expression no longer parses: %s", se.message);
+    }
+    struct store_conn *rd = NULL;
+    struct trait_row *want = NULL, *have = NULL;
+    size_t nw = 0, nh = 0;
+    enum kt_rc rc = store_read_begin_analytics(s, &rd, err);
+    if (rc == KT_OK && tree != NULL) {
+        int64_t *cks;
+        rc = store_segment_eval(rd, tree, now, a, &cks, &nw, err);
+        want = arena_alloc(a, (nw + 1) * sizeof(*want));
+        for (size_t i = 0; rc == KT_OK && i < nw; i++) {
+            want[i] = (struct trait_row){cks[i], "true"};
+        }
+    } else if (rc == KT_OK) {
+        rc = store_trait_builtin_eval(rd, name, a, &want, &nw, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_trait_rows(rd, name, a, &have, &nh, err);
+    }
+    store_read_end(rd);
+    if (rc == KT_OK) {
+        rc = trait_apply(s, name, want, nw, have, nh, now, err);
+    }
+    *count = rc == KT_OK ? (int64_t)nw : 0;
+    return rc;
 }
 
 enum kt_rc traits_refresh_all(struct store *s, int64_t now, int64_t *refreshed, struct kt_err *err)
@@ -109,28 +242,17 @@ enum kt_rc traits_refresh_all(struct store *s, int64_t now, int64_t *refreshed, 
     enum kt_rc rc = KT_OK;
     for (size_t i = 0; rc == KT_OK && traits_builtin[i] != NULL; i++) {
         int64_t count;
-        if ((rc = store_write_begin(s, &c, err)) == KT_OK) {
-            rc = store_trait_builtin(c, traits_builtin[i], now, &count, err);
-            rc = store_write_end(c, rc, err);
-            *refreshed += rc == KT_OK;
-        }
+        rc = trait_compute(s, traits_builtin[i], NULL, now, &a, &count, err);
+        *refreshed += rc == KT_OK;
     }
     if (rc == KT_OK && (rc = store_read_begin(s, &c, err)) == KT_OK) {
         rc = store_trait_def_list(c, &a, &names, &exprs, &n, err);
         store_read_end(c);
     }
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        struct seg_node *tree;
-        struct seg_error se;
         int64_t count;
-        if (!segment_parse(exprs[i], &a, &tree, &se)) {
-            continue; /* checked when defined */
-        }
-        if ((rc = store_write_begin(s, &c, err)) == KT_OK) {
-            rc = store_trait_compute(c, names[i], tree, now, &a, &count, err);
-            rc = store_write_end(c, rc, err);
-            *refreshed += rc == KT_OK;
-        }
+        rc = trait_compute(s, names[i], exprs[i], now, &a, &count, err);
+        *refreshed += rc == KT_OK;
     }
     arena_release(&a);
     return rc;
@@ -154,14 +276,9 @@ enum kt_rc segments_refresh_all(struct store *s, int64_t now, int64_t *refreshed
         rc = store_segment_list(c, &a, &sg, &n, err);
         store_read_end(c);
     }
-    /* One write transaction per segment: the writer is not held for all of them. */
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         int64_t in, out, size;
-        if ((rc = store_write_begin(s, &c, err)) != KT_OK) {
-            break;
-        }
-        rc = segment_refresh_one(c, &sg[i], now, &a, &in, &out, &size, err);
-        rc = store_write_end(c, rc, err);
+        rc = segment_refresh(s, &sg[i], now, &a, &in, &out, &size, err);
         *refreshed += rc == KT_OK;
     }
     arena_release(&a);

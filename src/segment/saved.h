@@ -15,12 +15,13 @@
 enum kt_rc segment_check(const char *name, const char *query, struct arena *a,
                          struct seg_node **tree, struct seg_error *se, struct kt_err *err);
 
-/* Refreshes one segment in the caller's write transaction. */
-enum kt_rc segment_refresh_one(struct store_conn *w, const struct segment *sg, int64_t now,
-                               struct arena *a, int64_t *entered, int64_t *left, int64_t *size,
-                               struct kt_err *err);
+/* Refreshes one segment: its query runs on an analytic read, and who entered and who left is
+ * written in short transactions of its own (never the query inside a write: the tills would
+ * wait for it). `size` is the membership after. */
+enum kt_rc segment_refresh(struct store *s, const struct segment *sg, int64_t now, struct arena *a,
+                           int64_t *entered, int64_t *left, int64_t *size, struct kt_err *err);
 
-/* Refreshes every trait, then every saved segment, one transaction each. */
+/* Refreshes every trait, then every saved segment. */
 enum kt_rc segments_refresh_all(struct store *s, int64_t now, int64_t *refreshed,
                                 struct kt_err *err);
 
@@ -28,13 +29,19 @@ enum kt_rc segments_refresh_all(struct store *s, int64_t now, int64_t *refreshed
  * lifetime_value) and those defined by an expression, "true" for the customers it finds. */
 extern const char *const traits_builtin[];
 
-/* Defines (or redefines) trait `name` by `expression` and computes it, in the caller's write
- * transaction: bad_name, reserved_name, syntax_error (with `se`), trait_cycle. */
+/* Defines (or redefines) trait `name` by `expression` in the caller's write transaction:
+ * bad_name, reserved_name, syntax_error (with `se`), trait_cycle. trait_compute() gives it its
+ * values. */
 enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expression, int64_t now,
-                        struct arena *a, int64_t *count, struct seg_error *se, struct kt_err *err);
+                        struct arena *a, struct seg_error *se, struct kt_err *err);
 
-/* Recomputes every trait, the built-in ones first, one transaction each (before the segments,
- * which may use them). */
+/* Computes trait `name`: defined by `expression`, or built in when it is NULL. The query runs on
+ * an analytic read; what changed is written in short transactions. `count` gets how many
+ * customers have it. */
+enum kt_rc trait_compute(struct store *s, const char *name, const char *expression, int64_t now,
+                         struct arena *a, int64_t *count, struct kt_err *err);
+
+/* Recomputes every trait, the built-in ones first (before the segments, which may use them). */
 enum kt_rc traits_refresh_all(struct store *s, int64_t now, int64_t *refreshed, struct kt_err *err);
 
 #endif

@@ -393,6 +393,12 @@ struct trait {
     int64_t computed_at;
 };
 
+/* One customer's value of one trait (the trait named by the call). */
+struct trait_row {
+    int64_t ck;
+    const char *value;
+};
+
 /* A saved segment. */
 struct segment {
     char id[ID_MAX]; /* "s_..." */

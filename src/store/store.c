@@ -52,13 +52,24 @@ enum kt_rc store_migrate(struct store *s, int *applied, struct kt_err *err)
     return s->ops->migrate(s, applied, err);
 }
 
-enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err)
+static enum kt_rc read_begin(struct store *s, bool analytics, struct store_conn **out,
+                             struct kt_err *err)
 {
     int64_t t0 = clock_mono_ns();
-    enum kt_rc rc = s->ops->read_begin(s, out, err);
+    enum kt_rc rc = s->ops->read_begin(s, analytics, out, err);
     db_ns += clock_mono_ns() - t0;
     reads_open += rc == KT_OK;
     return rc;
+}
+
+enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    return read_begin(s, false, out, err);
+}
+
+enum kt_rc store_read_begin_analytics(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    return read_begin(s, true, out, err);
 }
 
 void store_read_end(struct store_conn *c)
@@ -762,11 +773,34 @@ enum kt_rc store_segment_delete(struct store_conn *c, const char *id, struct kt_
     TIMED(c->ops->segment_delete(c, id, err));
 }
 
-enum kt_rc store_segment_refresh(struct store_conn *c, const char *id, const struct seg_node *q,
-                                 int64_t now, struct arena *a, int64_t *entered, int64_t *left,
-                                 int64_t *size, struct kt_err *err)
+enum kt_rc store_segment_eval(struct store_conn *c, const struct seg_node *q, int64_t now,
+                              struct arena *a, int64_t **cks, size_t *n, struct kt_err *err)
 {
-    TIMED(c->ops->segment_refresh(c, id, q, now, a, entered, left, size, err));
+    TIMED(c->ops->segment_eval(c, q, now, a, cks, n, err));
+}
+
+enum kt_rc store_segment_member_cks(struct store_conn *c, const char *id, struct arena *a,
+                                    int64_t **cks, size_t *n, struct kt_err *err)
+{
+    TIMED(c->ops->segment_member_cks(c, id, a, cks, n, err));
+}
+
+enum kt_rc store_segment_enter(struct store_conn *c, const char *id, const int64_t *cks, size_t n,
+                               int64_t at, int64_t *changed, struct kt_err *err)
+{
+    TIMED(c->ops->segment_enter(c, id, cks, n, at, changed, err));
+}
+
+enum kt_rc store_segment_leave(struct store_conn *c, const char *id, const int64_t *cks, size_t n,
+                               int64_t at, int64_t *changed, struct kt_err *err)
+{
+    TIMED(c->ops->segment_leave(c, id, cks, n, at, changed, err));
+}
+
+enum kt_rc store_segment_refreshed(struct store_conn *c, const char *id, int64_t at, int64_t *size,
+                                   struct kt_err *err)
+{
+    TIMED(c->ops->segment_refreshed(c, id, at, size, err));
 }
 
 enum kt_rc store_segment_members(struct store_conn *c, const char *id, int64_t after_ck, int limit,
@@ -800,16 +834,22 @@ enum kt_rc store_trait_def_list(struct store_conn *c, struct arena *a, const cha
     TIMED(c->ops->trait_def_list(c, a, names, expressions, n, err));
 }
 
-enum kt_rc store_trait_compute(struct store_conn *c, const char *name, const struct seg_node *q,
-                               int64_t now, struct arena *a, int64_t *n, struct kt_err *err)
+enum kt_rc store_trait_rows(struct store_conn *c, const char *name, struct arena *a,
+                            struct trait_row **out, size_t *n, struct kt_err *err)
 {
-    TIMED(c->ops->trait_compute(c, name, q, now, a, n, err));
+    TIMED(c->ops->trait_rows(c, name, a, out, n, err));
 }
 
-enum kt_rc store_trait_builtin(struct store_conn *c, const char *name, int64_t now, int64_t *n,
-                               struct kt_err *err)
+enum kt_rc store_trait_builtin_eval(struct store_conn *c, const char *name, struct arena *a,
+                                    struct trait_row **out, size_t *n, struct kt_err *err)
 {
-    TIMED(c->ops->trait_builtin(c, name, now, n, err));
+    TIMED(c->ops->trait_builtin_eval(c, name, a, out, n, err));
+}
+
+enum kt_rc store_trait_delete(struct store_conn *c, int64_t ck, const char *name,
+                              struct kt_err *err)
+{
+    TIMED(c->ops->trait_delete(c, ck, name, err));
 }
 
 enum kt_rc store_otp_get(struct store_conn *c, const char *id, struct arena *a,

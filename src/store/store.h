@@ -13,6 +13,9 @@
  * A thread must end its read snapshot before it begins a write (store_write_begin refuses
  * otherwise): a snapshot held while waiting for the writer would hold up the checkpoint.
  *
+ * Analytics never hold the tills: a long read begins with store_read_begin_analytics(), and
+ * whatever it computes is written back in short write transactions, never evaluated inside one.
+ *
  * When the database is locked for longer than the busy timeout (another process holds it), calls
  * fail with KT_EBUSY, which the HTTP layer turns into 503 with Retry-After. Every call adds its
  * duration to the calling thread's database-time counter (store_db_time_take()) for /metrics.
@@ -57,6 +60,11 @@ enum kt_rc store_schema_version(struct store *s, int *have, int *want, struct kt
 enum kt_rc store_migrate(struct store *s, int *applied, struct kt_err *err);
 
 enum kt_rc store_read_begin(struct store *s, struct store_conn **out, struct kt_err *err);
+/* A read for analytics - segments, traits, RFM, clusters, reports, exports: anything that may
+ * take longer than a till's request. It never makes a write wait: on SQLite it first yields to a
+ * pending WAL restart (bounded; see store/sqlite/wal.c), so the WAL grows by what is written
+ * during one such read and no more. End it with store_read_end(). */
+enum kt_rc store_read_begin_analytics(struct store *s, struct store_conn **out, struct kt_err *err);
 void store_read_end(struct store_conn *c);
 enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err);
 /* Ends the write transaction begun with store_write_begin() and gives the writer back. `rc` is
@@ -377,7 +385,8 @@ enum kt_rc store_segment_preview(struct store_conn *c, const struct seg_node *q,
                                  size_t *n_ids, struct kt_err *err);
 
 /* RFM: the live customers with receipts up to `now`, in ck order; traits stored (replacing the
- * one of that name) and listed. */
+ * one of that name; nothing is stored for a customer merged or erased since it was computed)
+ * and listed. */
 enum kt_rc store_rfm_rows(struct store_conn *c, int64_t now, struct arena *a, struct rfm_row **out,
                           size_t *n, struct kt_err *err);
 enum kt_rc store_trait_put(struct store_conn *c, int64_t ck, const struct trait *t,
@@ -386,21 +395,33 @@ enum kt_rc store_traits_list(struct store_conn *c, int64_t ck, struct arena *a, 
                              size_t *n, struct kt_err *err);
 
 /* Saved segments: stored (a new id, or the same id replaced); one by id or name
- * (KT_ENOTFOUND "segment_not_found"); all, by name; deleted with its membership; refreshed -
- * who entered and who left since the last time, recorded with `now` - and its members now,
- * ck > after_ck, in ck order. */
+ * (KT_ENOTFOUND "segment_not_found"); all, by name; deleted with its membership; its members
+ * now, ck > after_ck, in ck order. */
 enum kt_rc store_segment_put(struct store_conn *c, const struct segment *sg, struct kt_err *err);
 enum kt_rc store_segment_get(struct store_conn *c, const char *id_or_name, struct arena *a,
                              struct segment *out, struct kt_err *err);
 enum kt_rc store_segment_list(struct store_conn *c, struct arena *a, struct segment **out,
                               size_t *n, struct kt_err *err);
 enum kt_rc store_segment_delete(struct store_conn *c, const char *id, struct kt_err *err);
-enum kt_rc store_segment_refresh(struct store_conn *c, const char *id, const struct seg_node *q,
-                                 int64_t now, struct arena *a, int64_t *entered, int64_t *left,
-                                 int64_t *size, struct kt_err *err);
 enum kt_rc store_segment_members(struct store_conn *c, const char *id, int64_t after_ck, int limit,
                                  struct arena *a, struct segment_member **out, size_t *n,
                                  struct kt_err *err);
+/* A refresh in two halves, so that the query never runs inside a write (store.h's top):
+ *   - on an analytic read: every live customer the query finds (segment_eval), and the members
+ *     now (segment_member_cks), both ascending by ck;
+ *   - in short write transactions: customers entering (a membership opened, unless one is open or
+ *     the customer is gone since) and leaving (the open membership closed), `changed` counting
+ *     the rows written; then the segment marked refreshed at `at`, with its size. */
+enum kt_rc store_segment_eval(struct store_conn *c, const struct seg_node *q, int64_t now,
+                              struct arena *a, int64_t **cks, size_t *n, struct kt_err *err);
+enum kt_rc store_segment_member_cks(struct store_conn *c, const char *id, struct arena *a,
+                                    int64_t **cks, size_t *n, struct kt_err *err);
+enum kt_rc store_segment_enter(struct store_conn *c, const char *id, const int64_t *cks, size_t n,
+                               int64_t at, int64_t *changed, struct kt_err *err);
+enum kt_rc store_segment_leave(struct store_conn *c, const char *id, const int64_t *cks, size_t n,
+                               int64_t at, int64_t *changed, struct kt_err *err);
+enum kt_rc store_segment_refreshed(struct store_conn *c, const char *id, int64_t at, int64_t *size,
+                                   struct kt_err *err);
 
 /* Cluster features: events per customer and channel since `since`; money per customer and
  * purchase category. Both in ck order. */
@@ -409,17 +430,20 @@ enum kt_rc store_cluster_channels(struct store_conn *c, int64_t since, struct ar
 enum kt_rc store_cluster_categories(struct store_conn *c, struct arena *a, struct feature_row **out,
                                     size_t *n, struct kt_err *err);
 
-/* Computed traits: a definition stored (by name) and all of them; a defined trait computed
- * ("true" for the customers its expression finds, nobody else has it); a built-in trait
- * (favourite_category, average_receipt, lifetime_value) computed. `n` gets how many have it. */
+/* Computed traits: a definition stored (by name) and all of them. */
 enum kt_rc store_trait_def_put(struct store_conn *c, const char *name, const char *expression,
                                int64_t now, struct kt_err *err);
 enum kt_rc store_trait_def_list(struct store_conn *c, struct arena *a, const char ***names,
                                 const char ***expressions, size_t *n, struct kt_err *err);
-enum kt_rc store_trait_compute(struct store_conn *c, const char *name, const struct seg_node *q,
-                               int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
-enum kt_rc store_trait_builtin(struct store_conn *c, const char *name, int64_t now, int64_t *n,
-                               struct kt_err *err);
+/* The values of trait `name` now, and those a built-in trait would have (favourite_category,
+ * average_receipt, lifetime_value; KT_ENOTFOUND "trait_not_found" for another name), both
+ * ascending by ck - the analytic half of a trait's computation; one value removed. */
+enum kt_rc store_trait_rows(struct store_conn *c, const char *name, struct arena *a,
+                            struct trait_row **out, size_t *n, struct kt_err *err);
+enum kt_rc store_trait_builtin_eval(struct store_conn *c, const char *name, struct arena *a,
+                                    struct trait_row **out, size_t *n, struct kt_err *err);
+enum kt_rc store_trait_delete(struct store_conn *c, int64_t ck, const char *name,
+                              struct kt_err *err);
 
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */

@@ -26,7 +26,8 @@ struct store_ops {
     void (*close)(struct store *s);
     enum kt_rc (*schema_version)(struct store *s, int *have, int *want, struct kt_err *err);
     enum kt_rc (*migrate)(struct store *s, int *applied, struct kt_err *err);
-    enum kt_rc (*read_begin)(struct store *s, struct store_conn **out, struct kt_err *err);
+    enum kt_rc (*read_begin)(struct store *s, bool analytics, struct store_conn **out,
+                             struct kt_err *err);
     void (*read_end)(struct store_conn *c);
     enum kt_rc (*write_begin)(struct store *s, struct store_conn **out, struct kt_err *err);
     enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
@@ -226,9 +227,16 @@ struct store_ops {
     enum kt_rc (*segment_list)(struct store_conn *c, struct arena *a, struct segment **out,
                                size_t *n, struct kt_err *err);
     enum kt_rc (*segment_delete)(struct store_conn *c, const char *id, struct kt_err *err);
-    enum kt_rc (*segment_refresh)(struct store_conn *c, const char *id, const struct seg_node *q,
-                                  int64_t now, struct arena *a, int64_t *entered, int64_t *left,
-                                  int64_t *size, struct kt_err *err);
+    enum kt_rc (*segment_eval)(struct store_conn *c, const struct seg_node *q, int64_t now,
+                               struct arena *a, int64_t **cks, size_t *n, struct kt_err *err);
+    enum kt_rc (*segment_member_cks)(struct store_conn *c, const char *id, struct arena *a,
+                                     int64_t **cks, size_t *n, struct kt_err *err);
+    enum kt_rc (*segment_enter)(struct store_conn *c, const char *id, const int64_t *cks, size_t n,
+                                int64_t at, int64_t *changed, struct kt_err *err);
+    enum kt_rc (*segment_leave)(struct store_conn *c, const char *id, const int64_t *cks, size_t n,
+                                int64_t at, int64_t *changed, struct kt_err *err);
+    enum kt_rc (*segment_refreshed)(struct store_conn *c, const char *id, int64_t at, int64_t *size,
+                                    struct kt_err *err);
     enum kt_rc (*segment_members)(struct store_conn *c, const char *id, int64_t after_ck, int limit,
                                   struct arena *a, struct segment_member **out, size_t *n,
                                   struct kt_err *err);
@@ -240,10 +248,12 @@ struct store_ops {
                                 int64_t now, struct kt_err *err);
     enum kt_rc (*trait_def_list)(struct store_conn *c, struct arena *a, const char ***names,
                                  const char ***expressions, size_t *n, struct kt_err *err);
-    enum kt_rc (*trait_compute)(struct store_conn *c, const char *name, const struct seg_node *q,
-                                int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
-    enum kt_rc (*trait_builtin)(struct store_conn *c, const char *name, int64_t now, int64_t *n,
-                                struct kt_err *err);
+    enum kt_rc (*trait_rows)(struct store_conn *c, const char *name, struct arena *a,
+                             struct trait_row **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*trait_builtin_eval)(struct store_conn *c, const char *name, struct arena *a,
+                                     struct trait_row **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*trait_delete)(struct store_conn *c, int64_t ck, const char *name,
+                               struct kt_err *err);
     enum kt_rc (*otp_get)(struct store_conn *c, const char *id, struct arena *a,
                           struct otp_code *out, struct kt_err *err);
     enum kt_rc (*loyalty_report)(struct store_conn *c, int64_t since, int64_t until,

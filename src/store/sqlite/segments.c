@@ -378,9 +378,11 @@ enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait 
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = sq_stmt(c, SQ_TRAIT_PUT,
-                               "INSERT INTO traits (ck, name, value, computed_at) VALUES "
-                               "(?1, ?2, ?3, ?4) ON CONFLICT (ck, name) DO UPDATE SET "
-                               "value = excluded.value, computed_at = excluded.computed_at",
+                               "INSERT INTO traits (ck, name, value, computed_at) SELECT ?1, "
+                               "?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM customers WHERE ck = ?1 "
+                               "AND merged_into IS NULL AND erased_at IS NULL) ON CONFLICT (ck, "
+                               "name) DO UPDATE SET value = excluded.value, computed_at = "
+                               "excluded.computed_at",
                                err);
     if (st == NULL) {
         return KT_ESTORE;
@@ -544,83 +546,121 @@ enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_
     return rc;
 }
 
-/* Prepares head + the query's FROM ... WHERE + tail, binding the query's parameters from
- * `first` on. */
-static sqlite3_stmt *with_query(struct sq_conn *c, struct seg_sql *q, const char *head,
-                                const char *tail, int first, struct kt_err *err)
+/* Collects the first column of `st`'s rows (customer keys) and finalizes it. */
+static enum kt_rc collect_cks(struct sq_conn *c, sqlite3_stmt *st, struct arena *a, int64_t **cks,
+                              size_t *n, struct kt_err *err)
 {
-    char *sql = sqlite3_mprintf("%s %s %s", head, buf_cstr(&q->sql), tail);
-    sqlite3_stmt *st = once(c, sql, err);
-    sqlite3_free(sql);
-    for (size_t i = 0; st != NULL && i < q->n; i++) {
-        if (q->p[i].is_int) {
-            sqlite3_bind_int64(st, first + (int)i, q->p[i].i);
-        } else {
-            sqlite3_bind_text(st, first + (int)i, q->p[i].s, -1, SQLITE_STATIC);
-        }
+    size_t cap = 0;
+    *cks = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
     }
-    return st;
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment keys", err);
 }
 
-enum kt_rc sq_segment_refresh(struct store_conn *base, const char *id, const struct seg_node *n,
-                              int64_t now, struct arena *a, int64_t *entered, int64_t *left,
-                              int64_t *size, struct kt_err *err)
+enum kt_rc sq_segment_eval(struct store_conn *base, const struct seg_node *n, int64_t now,
+                           struct arena *a, int64_t **cks, size_t *count, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    struct seg_sql *q = arena_zalloc(a, sizeof(*q));
-    sq_segment_sql(n, now, a, q);
-    enum kt_rc rc = KT_OK;
-    int changes = 0;
-    *entered = *left = *size = 0;
-    /* ?1 the segment, ?2 now, the query's own from ?3 */
-    sqlite3_stmt *st = with_query(
-        c, q,
-        "UPDATE segment_members SET left_at = ?2 WHERE segment_id = ?1 AND left_at IS NULL "
-        "AND ck NOT IN (SELECT c.ck",
-        ")", 3, err);
+    struct seg_sql q;
+    sq_segment_sql(n, now, a, &q);
+    *cks = NULL;
+    *count = 0;
+    if (q.sql.failed || q.n >= SEG_PARAMS) {
+        buf_release(&q.sql);
+        return kt_err_set(err, KT_ETOOBIG, "query_too_big", "query",
+                          "the query has too many conditions");
+    }
+    sqlite3_stmt *st = prepare(c, &q, "SELECT c.ck", "ORDER BY c.ck", err);
+    buf_release(&q.sql);
+    return st == NULL ? KT_ESTORE : collect_cks(c, st, a, cks, count, err);
+}
+
+enum kt_rc sq_segment_member_cks(struct store_conn *base, const char *id, struct arena *a,
+                                 int64_t **cks, size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "SELECT ck FROM segment_members WHERE segment_id = ?1 AND "
+                            "left_at IS NULL ORDER BY ck",
+                            err);
     if (st == NULL) {
-        rc = KT_ESTORE;
-    } else {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    return collect_cks(c, st, a, cks, n, err);
+}
+
+/* Runs `sql` (?1 the segment, ?2 a customer key, ?3 the time) once per key; `changed` gets the
+ * rows it touched. */
+static enum kt_rc each_ck(struct sq_conn *c, const char *sql, const char *id, const int64_t *cks,
+                          size_t n, int64_t at, int64_t *changed, struct kt_err *err)
+{
+    sqlite3_stmt *st = once(c, sql, err);
+    *changed = 0;
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
         sq_bind_text(st, 1, id);
-        sqlite3_bind_int64(st, 2, now);
-        rc = run_once(c, st, &changes, err);
-        *left = changes;
+        sqlite3_bind_int64(st, 2, cks[i]);
+        sqlite3_bind_int64(st, 3, at);
+        rc = sqlite3_step(st);
+        *changed += sqlite3_changes(c->db);
+        sqlite3_reset(st);
     }
-    if (rc == KT_OK) {
-        st = with_query(c, q,
-                        "INSERT INTO segment_members (segment_id, ck, entered_at) "
-                        "SELECT ?1, c.ck, ?2",
-                        "AND c.ck NOT IN (SELECT ck FROM segment_members WHERE segment_id = ?1 "
-                        "AND left_at IS NULL)",
-                        3, err);
-        if (st == NULL) {
-            rc = KT_ESTORE;
-        } else {
-            sq_bind_text(st, 1, id);
-            sqlite3_bind_int64(st, 2, now);
-            rc = run_once(c, st, &changes, err);
-            *entered = changes;
-        }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment membership", err);
+}
+
+/* Membership is written from what an analytic read found, in transactions of its own: so each
+ * statement checks the row is still as the read saw it (not a member yet; still a member) and
+ * the customer still live, and a refresh that raced another does no harm. */
+enum kt_rc sq_segment_enter(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
+                            int64_t at, int64_t *changed, struct kt_err *err)
+{
+    return each_ck((struct sq_conn *)base,
+                   "INSERT INTO segment_members (segment_id, ck, entered_at) SELECT ?1, ?2, ?3 "
+                   "WHERE NOT EXISTS (SELECT 1 FROM segment_members WHERE segment_id = ?1 AND "
+                   "ck = ?2 AND left_at IS NULL) AND EXISTS (SELECT 1 FROM customers WHERE "
+                   "ck = ?2 AND merged_into IS NULL AND erased_at IS NULL)",
+                   id, cks, n, at, changed, err);
+}
+
+enum kt_rc sq_segment_leave(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
+                            int64_t at, int64_t *changed, struct kt_err *err)
+{
+    return each_ck((struct sq_conn *)base,
+                   "UPDATE segment_members SET left_at = ?3 WHERE segment_id = ?1 AND ck = ?2 "
+                   "AND left_at IS NULL",
+                   id, cks, n, at, changed, err);
+}
+
+enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t at, int64_t *size,
+                                struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "UPDATE segments SET refreshed_at = ?2, size = (SELECT count(*) "
+                            "FROM segment_members WHERE segment_id = ?1 AND left_at IS "
+                            "NULL) WHERE id = ?1 RETURNING size",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
     }
-    if (rc == KT_OK && (st = once(c,
-                                  "UPDATE segments SET refreshed_at = ?2, size = (SELECT count(*) "
-                                  "FROM segment_members WHERE segment_id = ?1 AND left_at IS "
-                                  "NULL) WHERE id = ?1 RETURNING size",
-                                  err)) != NULL) {
-        sq_bind_text(st, 1, id);
-        sqlite3_bind_int64(st, 2, now);
-        int s = sqlite3_step(st);
-        *size = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        while (s == SQLITE_ROW) {
-            s = sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
-        rc = s == SQLITE_DONE ? KT_OK : sq_fail(c, s, "segment size", err);
-    } else if (rc == KT_OK) {
-        rc = KT_ESTORE;
+    sq_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    int s = sqlite3_step(st);
+    *size = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    while (s == SQLITE_ROW) {
+        s = sqlite3_step(st);
     }
-    buf_release(&q->sql);
-    return rc;
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? KT_OK : sq_fail(c, s, "segment size", err);
 }
 
 enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
@@ -739,81 +779,72 @@ enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const cha
     return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait defs", err);
 }
 
-static enum kt_rc forget_trait(struct sq_conn *c, const char *name, struct kt_err *err)
+/* Collects (ck, value) rows of `st` and finalizes it. */
+static enum kt_rc collect_rows(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
+                               struct trait_row **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = once(c, "DELETE FROM traits WHERE name = ?1", err);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct trait_row *t = arena_push(a, out, n, &cap, sizeof(**out));
+        *t = (struct trait_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a)};
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait rows", err);
+}
+
+enum kt_rc sq_trait_rows(struct store_conn *base, const char *name, struct arena *a,
+                         struct trait_row **out, size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c, "SELECT ck, value FROM traits WHERE name = ?1 ORDER BY ck", err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, name);
-    return run_once(c, st, NULL, err);
+    return collect_rows(c, st, a, out, n, err);
 }
 
-enum kt_rc sq_trait_compute(struct store_conn *base, const char *name, const struct seg_node *n,
-                            int64_t now, struct arena *a, int64_t *count, struct kt_err *err)
-{
-    struct sq_conn *c = (struct sq_conn *)base;
-    struct seg_sql *q = arena_zalloc(a, sizeof(*q));
-    sq_segment_sql(n, now, a, q);
-    enum kt_rc rc = forget_trait(c, name, err);
-    int changes = 0;
-    if (rc == KT_OK) {
-        /* ?1 the name, ?2 now, the query's own from ?3 */
-        sqlite3_stmt *st = with_query(c, q,
-                                      "INSERT INTO traits (ck, name, value, computed_at) "
-                                      "SELECT c.ck, ?1, 'true', ?2",
-                                      "", 3, err);
-        if (st == NULL) {
-            rc = KT_ESTORE;
-        } else {
-            sq_bind_text(st, 1, name);
-            sqlite3_bind_int64(st, 2, now);
-            rc = run_once(c, st, &changes, err);
-        }
-    }
-    *count = changes;
-    buf_release(&q->sql);
-    return rc;
-}
-
-enum kt_rc sq_trait_builtin(struct store_conn *base, const char *name, int64_t now, int64_t *count,
-                            struct kt_err *err)
+enum kt_rc sq_trait_builtin_eval(struct store_conn *base, const char *name, struct arena *a,
+                                 struct trait_row **out, size_t *n, struct kt_err *err)
 {
     static const struct {
         const char *name, *sql;
     } builtins[] = {
         {"favourite_category",
-         "INSERT INTO traits (ck, name, value, computed_at) SELECT ck, ?1, category, ?2 FROM "
-         "(SELECT p.ck, l.category, row_number() OVER (PARTITION BY p.ck ORDER BY "
-         "sum(l.amount) DESC, l.category) AS rank FROM purchase_lines l JOIN purchases p ON "
-         "p.id = l.purchase_id WHERE p.ck IS NOT NULL AND l.category IS NOT NULL "
-         "GROUP BY p.ck, l.category) WHERE rank = 1"},
-        {"average_receipt",
-         "INSERT INTO traits (ck, name, value, computed_at) SELECT ck, ?1, "
-         "CAST(round(avg(total) / 100.0) AS INTEGER), ?2 FROM purchases WHERE ck IS NOT NULL "
-         "GROUP BY ck"},
+         "SELECT ck, category FROM (SELECT p.ck, l.category, row_number() OVER (PARTITION BY "
+         "p.ck ORDER BY sum(l.amount) DESC, l.category) AS rank FROM purchase_lines l JOIN "
+         "purchases p ON p.id = l.purchase_id WHERE p.ck IS NOT NULL AND l.category IS NOT NULL "
+         "GROUP BY p.ck, l.category) WHERE rank = 1 ORDER BY ck"},
+        {"average_receipt", "SELECT ck, CAST(round(avg(total) / 100.0) AS INTEGER) FROM purchases "
+                            "WHERE ck IS NOT NULL GROUP BY ck ORDER BY ck"},
         {"lifetime_value",
-         "INSERT INTO traits (ck, name, value, computed_at) SELECT p.ck, ?1, "
-         "CAST(round((sum(p.total) - coalesce(sum((SELECT sum(r.amount) FROM refunds r WHERE "
-         "r.purchase_id = p.id)), 0)) / 100.0) AS INTEGER), ?2 FROM purchases p "
-         "WHERE p.ck IS NOT NULL GROUP BY p.ck"},
+         "SELECT p.ck, CAST(round((sum(p.total) - coalesce(sum((SELECT sum(r.amount) FROM "
+         "refunds r WHERE r.purchase_id = p.id)), 0)) / 100.0) AS INTEGER) FROM purchases p "
+         "WHERE p.ck IS NOT NULL GROUP BY p.ck ORDER BY p.ck"},
     };
     struct sq_conn *c = (struct sq_conn *)base;
     for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
-        if (strcmp(builtins[i].name, name) != 0) {
-            continue;
+        if (strcmp(builtins[i].name, name) == 0) {
+            sqlite3_stmt *st = once(c, builtins[i].sql, err);
+            return st == NULL ? KT_ESTORE : collect_rows(c, st, a, out, n, err);
         }
-        enum kt_rc rc = forget_trait(c, name, err);
-        sqlite3_stmt *st = rc == KT_OK ? once(c, builtins[i].sql, err) : NULL;
-        if (st == NULL) {
-            return rc == KT_OK ? KT_ESTORE : rc;
-        }
-        sq_bind_text(st, 1, name);
-        sqlite3_bind_int64(st, 2, now);
-        int changes = 0;
-        rc = run_once(c, st, &changes, err);
-        *count = changes;
-        return rc;
     }
     return kt_err_set(err, KT_ENOTFOUND, "trait_not_found", "name", "no such built-in trait");
+}
+
+enum kt_rc sq_trait_delete(struct store_conn *base, int64_t ck, const char *name,
+                           struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st =
+        sq_stmt(c, SQ_TRAIT_DELETE, "DELETE FROM traits WHERE ck = ?1 AND name = ?2", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sq_bind_text(st, 2, name);
+    return sq_run(c, st, NULL, err);
 }

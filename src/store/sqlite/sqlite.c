@@ -471,6 +471,7 @@ static void sq_close(struct store *base)
     }
     pthread_mutex_destroy(&s->pool_mu);
     pthread_cond_destroy(&s->pool_cv);
+    pthread_cond_destroy(&s->restart_cv);
     pthread_mutex_destroy(&s->write_mu);
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_cond_destroy(&s->ckpt_cv);
@@ -492,6 +493,7 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     s->max_readers = o->max_readers > 0 ? o->max_readers : 64;
     pthread_mutex_init(&s->pool_mu, NULL);
     pthread_cond_init(&s->pool_cv, NULL);
+    pthread_cond_init(&s->restart_cv, NULL);
     pthread_mutex_init(&s->write_mu, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
@@ -527,19 +529,25 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
 static void pool_put(struct sq_store *s, struct sq_conn *c)
 {
     pthread_mutex_lock(&s->pool_mu);
+    sq_read_closed(s, c);
     c->next_free = s->free_readers;
     s->free_readers = c;
     pthread_cond_signal(&s->pool_cv);
     pthread_mutex_unlock(&s->pool_mu);
+    sq_read_after_close(s);
 }
 
-static enum kt_rc sq_read_begin(struct store *base, struct store_conn **out, struct kt_err *err)
+/* A reader from the pool (opening one when none is free and the cap allows), noted as handed
+ * out; an analytic read first yields to a pending WAL restart (wal.c). */
+static enum kt_rc pool_get(struct sq_store *s, bool analytics, struct sq_conn **out,
+                           struct kt_err *err)
 {
-    struct sq_store *s = (struct sq_store *)base;
     struct sq_conn *c = NULL;
     enum kt_rc rc = KT_OK;
-    *out = NULL;
     pthread_mutex_lock(&s->pool_mu);
+    if (analytics) {
+        sq_read_yield(s);
+    }
     while (s->free_readers == NULL && s->n_readers >= (size_t)s->max_readers) {
         pthread_cond_wait(&s->pool_cv, &s->pool_mu);
     }
@@ -553,7 +561,21 @@ static enum kt_rc sq_read_begin(struct store *base, struct store_conn **out, str
             s->readers[s->n_readers++] = c;
         }
     }
+    if (rc == KT_OK) {
+        sq_read_opened(s, c, analytics);
+    }
     pthread_mutex_unlock(&s->pool_mu);
+    *out = c;
+    return rc;
+}
+
+static enum kt_rc sq_read_begin(struct store *base, bool analytics, struct store_conn **out,
+                                struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct sq_conn *c = NULL;
+    *out = NULL;
+    enum kt_rc rc = pool_get(s, analytics, &c, err);
     if (rc != KT_OK) {
         return rc;
     }

@@ -6,6 +6,8 @@
 #define KT_STORE_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 
 #include "base/buf.h"
@@ -16,15 +18,18 @@
 #define SQ_LOYALTY_BASE 112
 #define SQ_CARDS_BASE   160
 #define SQ_EVENTS_BASE  192
-#define SQ_TRAIT_PUT    222 /* segments.c's two, after events.c's */
+#define SQ_TRAIT_PUT    222 /* segments.c's three, after events.c's */
 #define SQ_TRAIT_LIST   223
-#define SQ_STATEMENTS   224
+#define SQ_TRAIT_DELETE 224
+#define SQ_STATEMENTS   225
 
 struct sq_conn {
     struct store_conn base;
     sqlite3 *db;                        /* owned */
     sqlite3_stmt *stmts[SQ_STATEMENTS]; /* owned; prepared on first use */
     struct sq_conn *next_free;          /* pool link; guarded by sq_store.pool_mu */
+    int64_t read_since; /* monotonic ns its read began, 0 when not handed out; pool_mu */
+    bool analytics;     /* the read was begun as an analytic one; pool_mu */
 };
 
 /* Turns an SQLite result code into KT_EBUSY or KT_ESTORE with the detail. */
@@ -60,14 +65,21 @@ struct sq_store {
     struct sq_conn *free_readers;
     struct sq_conn **readers; /* every reader ever opened, for close */
     size_t n_readers;
-    pthread_mutex_t write_mu; /* held from write_begin to write_end */
-    struct sq_conn *writer;   /* opened at start; used only under write_mu */
-    pthread_t ckpt_thread;    /* the background checkpointer */
-    bool ckpt_running;        /* the thread was started; guarded by ckpt_mu */
-    bool ckpt_stop;           /* asks it to end; guarded by ckpt_mu */
+    int analytics_open;        /* analytic reads handed out */
+    bool restart_pending;      /* a WAL restart waits for long reads to end (wal.c) */
+    bool restart_due;          /* the last long read ended: wake the checkpointer */
+    pthread_cond_t restart_cv; /* broadcast when restart_pending clears */
+    pthread_mutex_t write_mu;  /* held from write_begin to write_end */
+    struct sq_conn *writer;    /* opened at start; used only under write_mu */
+    pthread_t ckpt_thread;     /* the background checkpointer */
+    bool ckpt_running;         /* the thread was started; guarded by ckpt_mu */
+    bool ckpt_stop;            /* asks it to end; guarded by ckpt_mu */
+    bool ckpt_kick;            /* asks for a round now; guarded by ckpt_mu */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
-    struct sq_reads reads; /* the log of reads (privacy.c) */
+    _Atomic int wal_frames; /* frames in the WAL at the last passive round */
+    _Atomic int wal_copied; /* of which copied to the database file */
+    struct sq_reads reads;  /* the log of reads (privacy.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
@@ -78,6 +90,14 @@ void sq_conn_close(struct sq_conn *c);
 void sq_checkpointer_start(struct sq_store *s);
 void sq_checkpointer_stop(struct sq_store *s);
 int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames);
+/* The bookkeeping of reads, called by the reader pool with pool_mu held: an analytic read first
+ * yields to a pending WAL restart (sq_read_yield, which may wait on restart_cv), then every read
+ * is noted when handed out and when given back; after giving one back, without pool_mu, the pool
+ * calls sq_read_after_close(), which wakes the checkpointer when the last long read ended. */
+void sq_read_yield(struct sq_store *s);
+void sq_read_opened(struct sq_store *s, struct sq_conn *c, bool analytics);
+void sq_read_closed(struct sq_store *s, struct sq_conn *c);
+void sq_read_after_close(struct sq_store *s);
 
 /* privacy.c */
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
@@ -216,9 +236,16 @@ enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struc
 enum kt_rc sq_segment_list(struct store_conn *base, struct arena *a, struct segment **out,
                            size_t *n, struct kt_err *err);
 enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_err *err);
-enum kt_rc sq_segment_refresh(struct store_conn *base, const char *id, const struct seg_node *q,
-                              int64_t now, struct arena *a, int64_t *entered, int64_t *left,
-                              int64_t *size, struct kt_err *err);
+enum kt_rc sq_segment_eval(struct store_conn *base, const struct seg_node *n, int64_t now,
+                           struct arena *a, int64_t **cks, size_t *count, struct kt_err *err);
+enum kt_rc sq_segment_member_cks(struct store_conn *base, const char *id, struct arena *a,
+                                 int64_t **cks, size_t *n, struct kt_err *err);
+enum kt_rc sq_segment_enter(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
+                            int64_t at, int64_t *changed, struct kt_err *err);
+enum kt_rc sq_segment_leave(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
+                            int64_t at, int64_t *changed, struct kt_err *err);
+enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t at, int64_t *size,
+                                struct kt_err *err);
 enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
                               struct arena *a, struct segment_member **out, size_t *n,
                               struct kt_err *err);
@@ -230,10 +257,12 @@ enum kt_rc sq_trait_def_put(struct store_conn *base, const char *name, const cha
                             int64_t now, struct kt_err *err);
 enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const char ***names,
                              const char ***expressions, size_t *n, struct kt_err *err);
-enum kt_rc sq_trait_compute(struct store_conn *base, const char *name, const struct seg_node *q,
-                            int64_t now, struct arena *a, int64_t *n, struct kt_err *err);
-enum kt_rc sq_trait_builtin(struct store_conn *base, const char *name, int64_t now, int64_t *n,
-                            struct kt_err *err);
+enum kt_rc sq_trait_rows(struct store_conn *base, const char *name, struct arena *a,
+                         struct trait_row **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_trait_builtin_eval(struct store_conn *base, const char *name, struct arena *a,
+                                 struct trait_row **out, size_t *n, struct kt_err *err);
+enum kt_rc sq_trait_delete(struct store_conn *base, int64_t ck, const char *name,
+                           struct kt_err *err);
 enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
                       struct otp_code *out, struct kt_err *err);
 /* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
@@ -269,10 +298,13 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
         SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
         SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(otp_get), SQ_PRIVACY_OP(trait_def_put),      \
-        SQ_PRIVACY_OP(trait_def_list), SQ_PRIVACY_OP(trait_compute), SQ_PRIVACY_OP(trait_builtin), \
+        SQ_PRIVACY_OP(trait_def_list), SQ_PRIVACY_OP(trait_rows),                                  \
+        SQ_PRIVACY_OP(trait_builtin_eval), SQ_PRIVACY_OP(trait_delete),                            \
         SQ_PRIVACY_OP(cluster_channels), SQ_PRIVACY_OP(cluster_categories),                        \
         SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get), SQ_PRIVACY_OP(segment_list),       \
-        SQ_PRIVACY_OP(segment_delete), SQ_PRIVACY_OP(segment_refresh),                             \
+        SQ_PRIVACY_OP(segment_delete), SQ_PRIVACY_OP(segment_eval),                                \
+        SQ_PRIVACY_OP(segment_member_cks), SQ_PRIVACY_OP(segment_enter),                           \
+        SQ_PRIVACY_OP(segment_leave), SQ_PRIVACY_OP(segment_refreshed),                            \
         SQ_PRIVACY_OP(segment_members), SQ_PRIVACY_OP(rfm_rows), SQ_PRIVACY_OP(trait_put),         \
         SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),         \
         SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts), SQ_PRIVACY_OP(event_ids_purge),   \

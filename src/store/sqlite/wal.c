@@ -1,20 +1,43 @@
 /*
- * wal.c - the life of the WAL of the SQLite backend: the background checkpointer and the writer's
- * backstop.
+ * wal.c - the life of the WAL of the SQLite backend: the background checkpointer, the writer's
+ * backstop, and the rule that keeps a long read from holding the writers.
  *
  * Checkpoints run in a background thread on a connection of their own (PASSIVE, every 100 ms),
  * not inside a committing request: with synchronous=NORMAL a checkpoint is where SQLite calls
  * fsync, and doing it on the request path would stall every writer queued behind it.
+ *
+ * A passive round copies what no reader still needs, but SQLite can start the WAL over only
+ * with the writer held and once every reader has left the WAL (a RESTART). A reader's snapshot
+ * pins the WAL as it was when the read began, so a RESTART that meets a long read (a segment
+ * preview, a report, an export) would hold the writer - every cash desk - until that read ends:
+ * 2.5 s a preview, 139 receipts/s instead of 3,450 (issue 11). So:
+ *
+ *   - The store knows every read it handed out and when it began (read_since, under pool_mu).
+ *     The writer is taken for a RESTART only when no read has been open longer than
+ *     LONG_READ_MS and no analytic read is open; then the RESTART waits at most RESTART_WAIT_US
+ *     for the short reads in flight, and gives up (the writer goes back) rather than wait longer.
+ *     While a long read lives, the WAL grows; the restart comes when it ends.
+ *   - Analytic reads (store_read_begin_analytics) declare themselves. When a restart is waiting
+ *     for long reads to end (restart_pending), a new analytic read waits for it first, at most
+ *     ANALYTICS_YIELD_MS: without that, a back-to-back loop of previews would always overlap the
+ *     next one with the last and the WAL would never start over. So the WAL grows by what the
+ *     tills write during one analytic read, and no more.
+ *   - A read of another process (a CLI report beside `serve`) is invisible here: a RESTART that
+ *     meets one fails within RESTART_WAIT_US, and the next try backs off, up to
+ * RESTART_BACKOFF_MAX_MS.
+ *
+ * Invariant: nothing in this file waits for a reader while holding the writer for longer than
+ * RESTART_WAIT_US.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/sqlite/sqlite_int.h"
-
-/* ---- the checkpointer ---------------------------------------------------------------------- */
 
 #ifndef CKPT_INTERVAL_MS
 #define CKPT_INTERVAL_MS 100
@@ -22,39 +45,197 @@
 #ifndef CKPT_RESTART_FRAMES
 #define CKPT_RESTART_FRAMES 4096 /* about 16 MiB of WAL */
 #endif
-#define CKPT_FILE_CHUNK (64 << 20) /* bytes the database file grows by */
+#define CKPT_WRITER_FRAMES     (4 * CKPT_RESTART_FRAMES) /* the writer's backstop, 64 MiB */
+#define CKPT_FILE_CHUNK        (64 << 20)                /* bytes the database file grows by */
+#define LONG_READ_MS           20    /* a read open longer than this is not a till's */
+#define RESTART_WAIT_US        5000  /* the longest a RESTART holds the writer for readers */
+#define RESTART_BACKOFF_MAX_MS 5000  /* after failed restarts, at most this between tries */
+#define ANALYTICS_YIELD_MS     10000 /* an analytic read waits at most this for a restart */
+
+/* ---- reads --------------------------------------------------------------------------------- */
+
+/* Whether a read that would hold up a RESTART is open: an analytic one, or any open longer than
+ * LONG_READ_MS. Called with pool_mu held. */
+static bool long_read_open(struct sq_store *s, int64_t now_ns)
+{
+    if (s->analytics_open > 0) {
+        return true;
+    }
+    for (size_t i = 0; i < s->n_readers; i++) {
+        int64_t since = s->readers[i]->read_since;
+        if (since != 0 && now_ns - since > (int64_t)LONG_READ_MS * 1000000) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct timespec realtime_in(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+void sq_read_yield(struct sq_store *s)
+{
+    if (!s->restart_pending) {
+        return;
+    }
+    struct timespec until = realtime_in(ANALYTICS_YIELD_MS);
+    while (s->restart_pending) {
+        if (pthread_cond_timedwait(&s->restart_cv, &s->pool_mu, &until) == ETIMEDOUT) {
+            log_info("analytics_yield_timeout", "ms=%d", ANALYTICS_YIELD_MS);
+            break;
+        }
+    }
+}
+
+void sq_read_opened(struct sq_store *s, struct sq_conn *c, bool analytics)
+{
+    c->read_since = clock_mono_ns();
+    c->analytics = analytics;
+    s->analytics_open += analytics;
+}
+
+static void kick(struct sq_store *s)
+{
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->ckpt_kick = true;
+    pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+}
+
+void sq_read_closed(struct sq_store *s, struct sq_conn *c)
+{
+    s->analytics_open -= c->analytics;
+    c->analytics = false;
+    c->read_since = 0;
+    if (s->restart_pending && !long_read_open(s, clock_mono_ns())) {
+        s->restart_due = true; /* the checkpointer is woken by sq_read_after_close() */
+    }
+}
+
+void sq_read_after_close(struct sq_store *s)
+{
+    pthread_mutex_lock(&s->pool_mu);
+    bool due = s->restart_due;
+    s->restart_due = false;
+    pthread_mutex_unlock(&s->pool_mu);
+    if (due) {
+        kick(s);
+    }
+}
+
+static void restart_done(struct sq_store *s, bool ok)
+{
+    pthread_mutex_lock(&s->pool_mu);
+    s->restart_pending = !ok;
+    if (ok) {
+        pthread_cond_broadcast(&s->restart_cv);
+    }
+    pthread_mutex_unlock(&s->pool_mu);
+}
+
+/* ---- restarts ------------------------------------------------------------------------------ */
+
+/* Busy handler of a RESTART: the short reads in flight end within a millisecond or two; poll
+ * every 100 us (SQLite's own handler sleeps 1, 2, 5, 10 ms) and give up after RESTART_WAIT_US. */
+static int brief_waits(void *arg, int tries)
+{
+    (void)arg;
+    if (tries * 100 >= RESTART_WAIT_US) {
+        return 0;
+    }
+    struct timespec ts = {0, 100 * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+/* A RESTART on `db`, whose caller holds the writer. */
+static int restart(sqlite3 *db, int busy_ms, int *log_frames)
+{
+    sqlite3_busy_handler(db, brief_waits, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, log_frames, NULL);
+    sqlite3_busy_timeout(db, busy_ms);
+    return rc;
+}
+
+/* Whether a RESTART may be tried now; when a long read is in the way, marks it pending so new
+ * analytic reads yield, and the end of the last long read wakes the checkpointer. */
+static bool restart_may_try(struct sq_store *s)
+{
+    pthread_mutex_lock(&s->pool_mu);
+    bool blocked = long_read_open(s, clock_mono_ns());
+    if (blocked) {
+        s->restart_pending = true;
+    }
+    pthread_mutex_unlock(&s->pool_mu);
+    return !blocked;
+}
+
+struct ckpt_state {
+    int64_t next_try_ns; /* monotonic; no RESTART before this (back-off) */
+    int backoff_ms;      /* 0, or the current back-off after failed restarts */
+};
+
+static void backoff(struct ckpt_state *st, bool failed)
+{
+    if (!failed) {
+        st->backoff_ms = 0;
+        st->next_try_ns = 0;
+        return;
+    }
+    st->backoff_ms = st->backoff_ms == 0 ? CKPT_INTERVAL_MS : st->backoff_ms * 2;
+    if (st->backoff_ms > RESTART_BACKOFF_MAX_MS) {
+        st->backoff_ms = RESTART_BACKOFF_MAX_MS;
+    }
+    st->next_try_ns = clock_mono_ns() + (int64_t)st->backoff_ms * 1000000;
+}
 
 /*
- * One round: a PASSIVE checkpoint copies what it can without blocking anyone. Under a steady
- * stream of writes and reads it never catches up completely, and SQLite can only start the WAL
- * over once it has; so when the WAL passes CKPT_RESTART_FRAMES, a RESTART checkpoint is run
- * while holding the writer, which waits for the readers of old snapshots (requests are short)
- * and lets the next commit start the WAL from its beginning. Most frames were copied by the
- * passive rounds already, so writers wait only for the rest and one fsync.
+ * One round of the checkpointer. A PASSIVE checkpoint copies what it can without blocking anyone;
+ * when the WAL has passed CKPT_RESTART_FRAMES and no long read is in the way, the writer is taken
+ * between two transactions (a few milliseconds at most) for a RESTART, which copies the frames
+ * committed since the passive round, syncs, and waits briefly for the short reads in flight.
  */
-static void checkpoint(struct sq_store *s, struct sq_conn *c)
+static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state *st)
 {
     int log_frames = 0, done_frames = 0;
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                        &done_frames);
-    if (rc == SQLITE_OK && log_frames > CKPT_RESTART_FRAMES) {
-        /* Wait for the writer between two transactions, a few milliseconds at most. */
-        int locked = -1;
-        for (int i = 0; i < 20 && (locked = pthread_mutex_trylock(&s->write_mu)) != 0; i++) {
-            struct timespec ts = {0, 500 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        if (locked == 0) {
-            int64_t t0 = clock_mono_ns();
-            rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log_frames,
-                                           &done_frames);
-            pthread_mutex_unlock(&s->write_mu);
-            int64_t us = (clock_mono_ns() - t0) / 1000;
-            if (us > 10000) { /* the writers waited this long: worth knowing when tails grow */
-                log_info("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
-            }
-        }
+    if (rc == SQLITE_OK) {
+        atomic_store(&s->wal_frames, log_frames);
+        atomic_store(&s->wal_copied, done_frames);
     }
+    if (rc != SQLITE_OK || log_frames <= CKPT_RESTART_FRAMES || clock_mono_ns() < st->next_try_ns ||
+        !restart_may_try(s)) {
+        goto out;
+    }
+    int locked = -1;
+    for (int i = 0; i < 20 && (locked = pthread_mutex_trylock(&s->write_mu)) != 0; i++) {
+        struct timespec ts = {0, 500 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (locked != 0) {
+        goto out; /* the writer is busy: the backstop or the next round */
+    }
+    int64_t t0 = clock_mono_ns();
+    rc = restart(c->db, s->busy_ms, &log_frames);
+    pthread_mutex_unlock(&s->write_mu);
+    int64_t us = (clock_mono_ns() - t0) / 1000;
+    if (us > 10000) { /* the writers waited this long: worth knowing when tails grow */
+        log_info("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
+    }
+    backoff(st, rc != SQLITE_OK);
+    restart_done(s, rc == SQLITE_OK);
+out:
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         log_warn("checkpoint_failed", "error=\"%s\"", sqlite3_errstr(rc));
     }
@@ -64,58 +245,41 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c)
  * The writer's own backstop, called by SQLite after each commit on the writer connection. The
  * checkpointer's RESTART needs the writer between two transactions; a bulk import holds it for
  * seconds and takes it again at once, the try never wins, and the WAL grew to 1.2 GB over a
- * million rows (each new frame extending the file, each page read searching a bigger WAL
- * index). So when the WAL passes CKPT_WRITER_FRAMES the committing writer restarts it itself,
- * still holding the write lock: the passive rounds have copied most frames already.
+ * million rows. So when the WAL passes CKPT_WRITER_FRAMES the committing writer restarts it
+ * itself - but only when the passive rounds have copied all but the last CKPT_RESTART_FRAMES
+ * (copying more would hold the writer) and no long read is in the way.
  */
-#define CKPT_WRITER_FRAMES (4 * CKPT_RESTART_FRAMES)
-
-static int brief_waits(void *arg, int tries)
-{
-    (void)arg;
-    if (tries >= 200) {
-        return 0; /* 20 ms: a long reader (a report, an export) makes it wait for next time */
-    }
-    struct timespec ts = {0, 100 * 1000};
-    nanosleep(&ts, NULL);
-    return 1;
-}
-
 int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct sq_store *s = arg;
-    if (frames > CKPT_WRITER_FRAMES) {
-        sqlite3_busy_handler(db, brief_waits, NULL);
-        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-        sqlite3_busy_timeout(db, s->busy_ms);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-            log_warn("checkpoint_failed", "by=writer error=\"%s\"", sqlite3_errstr(rc));
-        }
+    (void)name;
+    if (frames <= CKPT_WRITER_FRAMES ||
+        frames - atomic_load(&s->wal_copied) > CKPT_RESTART_FRAMES) {
+        return SQLITE_OK;
+    }
+    pthread_mutex_lock(&s->pool_mu);
+    bool blocked = s->restart_pending || long_read_open(s, clock_mono_ns());
+    pthread_mutex_unlock(&s->pool_mu);
+    if (blocked) {
+        return SQLITE_OK;
+    }
+    int rc = restart(db, s->busy_ms, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        log_warn("checkpoint_failed", "by=writer error=\"%s\"", sqlite3_errstr(rc));
+    }
+    if (rc == SQLITE_OK) {
+        atomic_store(&s->wal_copied, 0);
     }
     return SQLITE_OK;
 }
 
-/*
- * Busy handler of the checkpointer. A RESTART waits for readers of old snapshots, which finish
- * within a millisecond; SQLite's own handler sleeps 1, 2, 5, 10, ... ms between tries, which held
- * the writer for 20-70 ms per restart (measured). Poll every 100 us instead, up to the busy
- * timeout.
- */
-static int short_waits(void *arg, int tries)
-{
-    struct sq_store *s = arg;
-    if ((int64_t)tries * 100 >= (int64_t)s->busy_ms * 1000) {
-        return 0;
-    }
-    struct timespec ts = {0, 100 * 1000};
-    nanosleep(&ts, NULL);
-    return 1;
-}
+/* ---- the thread ---------------------------------------------------------------------------- */
 
 static void *checkpointer(void *arg)
 {
     struct sq_store *s = arg;
     struct sq_conn *c = NULL;
+    struct ckpt_state st = {0, 0};
     pthread_setname_np(pthread_self(), "kt-checkpoint");
     if (sq_conn_open(s, &c, NULL) != KT_OK) {
         log_error("checkpointer", "msg=\"cannot open a connection; WAL will grow until close\"");
@@ -126,22 +290,18 @@ static void *checkpointer(void *arg)
      * TLB flushed) after each checkpoint. */
     int chunk = CKPT_FILE_CHUNK;
     sqlite3_file_control(c->db, "main", SQLITE_FCNTL_CHUNK_SIZE, &chunk);
-    sqlite3_busy_handler(c->db, short_waits, s);
     pthread_mutex_lock(&s->ckpt_mu);
     while (!s->ckpt_stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += CKPT_INTERVAL_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+        if (!s->ckpt_kick) {
+            struct timespec until = realtime_in(CKPT_INTERVAL_MS);
+            pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &until);
         }
-        pthread_cond_timedwait(&s->ckpt_cv, &s->ckpt_mu, &until);
+        s->ckpt_kick = false;
         if (s->ckpt_stop) {
             break;
         }
         pthread_mutex_unlock(&s->ckpt_mu);
-        checkpoint(s, c);
+        checkpoint(s, c, &st);
         pthread_mutex_lock(&s->ckpt_mu);
     }
     pthread_mutex_unlock(&s->ckpt_mu);
@@ -166,4 +326,6 @@ void sq_checkpointer_stop(struct sq_store *s)
     if (running) {
         pthread_join(s->ckpt_thread, NULL);
     }
+    /* Nobody restarts the WAL any more: analytic reads must not wait for it. */
+    restart_done(s, true);
 }

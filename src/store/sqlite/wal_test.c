@@ -1,0 +1,177 @@
+/*
+ * wal_test.c - a long read never holds the writer (issue 11): the checkpointer lets the WAL grow
+ * while a long read lives and starts it over once the read ends, and analytic reads yield to a
+ * pending restart so the WAL stays bounded under a back-to-back loop of them.
+ */
+#include "helpers.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "base/clock.h"
+
+#define VALUE_BYTES (256 * 1024) /* one write: 64 WAL frames; 64 writes pass the restart mark */
+
+static char value[VALUE_BYTES + 1];
+
+struct holder {
+    struct store *s;
+    bool analytics;
+    int hold_ms;
+    atomic_bool began;
+    _Atomic int64_t ended_ns;
+};
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int64_t write_one(struct store *s, int i);
+
+/* A long read: a snapshot taken (one query) and held for hold_ms. A write comes just before, so
+ * the snapshot is one of the WAL's (as under a till's load), not of the database file alone - a
+ * reader of the file alone holds up no restart. */
+static void *hold_read(void *arg)
+{
+    struct holder *h = arg;
+    write_one(h->s, 1000);
+    struct store_conn *rd;
+    struct arena a;
+    arena_init(&a, 0);
+    enum kt_rc rc = h->analytics ? store_read_begin_analytics(h->s, &rd, NULL)
+                                 : store_read_begin(h->s, &rd, NULL);
+    assert_int_equal(rc, KT_OK);
+    const char *v;
+    store_meta_get(rd, "k", &a, &v, NULL); /* the snapshot begins with the first read */
+    atomic_store(&h->began, true);
+    sleep_ms(h->hold_ms);
+    store_read_end(rd);
+    atomic_store(&h->ended_ns, clock_mono_ns());
+    arena_release(&a);
+    return NULL;
+}
+
+static struct store *open_store(struct tmp_store *t)
+{
+    assert_true(sodium_init() >= 0);
+    log_set_level(LOG_WARN);
+    kt_strlcpy(t->dir, "/tmp/kt-test-XXXXXX", sizeof(t->dir));
+    assert_non_null(mkdtemp(t->dir));
+    kt_snprintf(t->path, sizeof(t->path), "%s/k.db", t->dir);
+    struct store_opts o = {t->path, 5000, 8, STORE_MIGRATE}; /* the server's busy timeout */
+    assert_int_equal(store_open(&o, &t->s, NULL), KT_OK);
+    return t->s;
+}
+
+/* One write of VALUE_BYTES; returns how long it took from asking for the writer to the commit. */
+static int64_t write_one(struct store *s, int i)
+{
+    int64_t t0 = clock_mono_ns();
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(s, &w, NULL), KT_OK);
+    char key[16];
+    kt_snprintf(key, sizeof(key), "k%d", i % 8);
+    memset(value, 'a' + i % 26, VALUE_BYTES); /* every page differs from the key's last value */
+    assert_int_equal(store_meta_put(w, key, value, NULL), KT_OK);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+    return clock_mono_ns() - t0;
+}
+
+/* Frames in the WAL now, read by a connection of the test's own (a PASSIVE round). */
+static int wal_frames(const char *path)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL); /* WAL mode seen */
+    int log = -1, done = -1;
+    sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    sqlite3_close(db);
+    return log;
+}
+
+static void a_long_read_never_holds_the_writer(void **state)
+{
+    (void)state;
+    struct tmp_store t;
+    struct store *s = open_store(&t);
+    struct holder h = {s, false, 1500, false, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, hold_read, &h), 0);
+    while (!atomic_load(&h.began)) {
+        sleep_ms(1);
+    }
+    /* Writes while the read lives: far past the restart mark (16 MiB of WAL). */
+    int64_t worst = 0, t0 = clock_mono_ns();
+    int i = 0;
+    for (; clock_mono_ns() - t0 < 1200 * 1000000LL; i++) {
+        int64_t ns = write_one(s, i);
+        worst = ns > worst ? ns : worst;
+        sleep_ms(1); /* requests come with gaps; the checkpointer takes the writer in one */
+    }
+    assert_true(i >= 64);
+    print_message("writes beside the read: %d, the slowest %.1f ms\n", i, (double)worst / 1e6);
+    assert_true(worst < 250 * 1000000LL);   /* it was the reader's whole remaining time */
+    assert_true(wal_frames(t.path) > 4096); /* the WAL grew while the read lived */
+    pthread_join(th, NULL);
+    /* Once the read is over, the WAL starts over (the checkpointer is woken at its end). */
+    int frames = 0;
+    for (int k = 0; k < 200; k++, i++) {
+        sleep_ms(10);
+        write_one(s, i);
+        if ((frames = wal_frames(t.path)) < 4096) {
+            break;
+        }
+    }
+    assert_true(frames < 4096);
+    tmp_store_close(&t);
+}
+
+static void analytic_reads_yield_to_a_pending_restart(void **state)
+{
+    (void)state;
+    struct tmp_store t;
+    struct store *s = open_store(&t);
+    struct holder h = {s, true, 800, false, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, hold_read, &h), 0);
+    while (!atomic_load(&h.began)) {
+        sleep_ms(1);
+    }
+    int64_t t0 = clock_mono_ns();
+    for (int i = 0; i < 80; i++) {
+        write_one(s, i);
+    }
+
+    sleep_ms(300); /* a checkpointer round sees the WAL past the mark and the read in the way */
+    assert_int_equal(atomic_load(&h.ended_ns), 0);
+    /* A till's read is never held back... */
+    t0 = clock_mono_ns();
+    struct store_conn *rd;
+    assert_int_equal(store_read_begin(s, &rd, NULL), KT_OK);
+    store_read_end(rd);
+    assert_true(clock_mono_ns() - t0 < 100 * 1000000LL);
+    /* ...an analytic one waits for the first to end and the WAL to start over. */
+    assert_int_equal(store_read_begin_analytics(s, &rd, NULL), KT_OK);
+    int64_t got = clock_mono_ns();
+    int64_t ended = atomic_load(&h.ended_ns);
+    assert_true(ended != 0 && ended <= got);
+    assert_true(got - t0 < 5000 * 1000000LL);
+    store_read_end(rd);
+    write_one(s, 0); /* after a RESTART, the next write starts the WAL from its beginning */
+    assert_true(wal_frames(t.path) < 4096);
+    pthread_join(th, NULL);
+    tmp_store_close(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_long_read_never_holds_the_writer),
+        cmocka_unit_test(analytic_reads_yield_to_a_pending_restart),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
