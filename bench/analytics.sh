@@ -107,7 +107,7 @@ if [ "$SOAK" -gt 0 ]; then
 fi
 kill -TERM $srv; wait $srv || true
 srv=
-grep -c 'checkpoint_slow' "$work/log" | sed 's/^/checkpoint_slow log lines: /'
+{ grep checkpoint_slow "$work/log" | sed "s/.*checkpoint_slow/checkpoint_slow/" | sort -t= -k2 -n -r | head -5; grep -c checkpoint_slow "$work/log" | sed "s/^/writer stalls over 50 ms: /"; } || true
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 field() { grep "^$1 " "$results" | sed "s/.*$2=\([0-9.]*\).*/\1/" | median; }

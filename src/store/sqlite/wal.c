@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "base/clock.h"
@@ -51,6 +52,9 @@
 #define RESTART_WAIT_US        5000  /* the longest a RESTART holds the writer for readers */
 #define RESTART_BACKOFF_MAX_MS 5000  /* after failed restarts, at most this between tries */
 #define ANALYTICS_YIELD_MS     10000 /* an analytic read waits at most this for a restart */
+#define CATCHUP_FRAMES         256   /* 1 MiB: little enough to copy with the writer held */
+#define CATCHUP_MAX_FRAMES     4096  /* 16 MiB: too much to copy with the writer held */
+#define CATCHUP_ROUNDS         20    /* passive rounds to catch up before taking it */
 
 /* ---- reads --------------------------------------------------------------------------------- */
 
@@ -218,6 +222,22 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state 
         !restart_may_try(s)) {
         goto out;
     }
+    /* What is left to copy is copied under the writer: after a long read there may be hundreds
+     * of megabytes, and the tills write more while a round copies. Catch up first - while the
+     * rounds still gain on the writers - and leave the restart to a later round rather than take
+     * the writer with more than CATCHUP_MAX_FRAMES left. */
+    int left = log_frames - done_frames, before = INT32_MAX;
+    for (int i = 0; rc == SQLITE_OK && i < CATCHUP_ROUNDS && left > CATCHUP_FRAMES &&
+                    left < before - before / 4;
+         i++) {
+        before = left;
+        rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                       &done_frames);
+        left = log_frames - done_frames;
+    }
+    if (rc != SQLITE_OK || left > CATCHUP_MAX_FRAMES) {
+        goto out;
+    }
     int locked = -1;
     for (int i = 0; i < 20 && (locked = pthread_mutex_trylock(&s->write_mu)) != 0; i++) {
         struct timespec ts = {0, 500 * 1000};
@@ -230,7 +250,9 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state 
     rc = restart(c->db, s->busy_ms, &log_frames);
     pthread_mutex_unlock(&s->write_mu);
     int64_t us = (clock_mono_ns() - t0) / 1000;
-    if (us > 10000) { /* the writers waited this long: worth knowing when tails grow */
+    if (us > 50000) { /* the writers waited this long: the tills' p99 */
+        log_warn("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
+    } else if (us > 10000) {
         log_info("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
     }
     backoff(st, rc != SQLITE_OK);
