@@ -199,8 +199,9 @@ void api_pos_enroll(struct http_req *r)
         struct kt_err e2;
         kt_err_reset(&e2);
         enum kt_rc orc = otp_send(w, &r->app->secret, &rules, res.cust.ck, phone, cd.number,
-                                  r->app->sms_text, r->key->id, now, r->arena, otp_id, &retry, &e2);
+                                  r->app->sms_text, r->key->id, now, r->arena, otp_id, &e2);
         limited = orc == KT_ELIMIT;
+        retry = e2.retry_after;
         rc = limited ? KT_OK : orc == KT_OK ? KT_OK : kt_err_copy(&err, &e2);
     }
     if (rc == KT_ECONFLICT && strcmp(err.code, "card_limit") == 0) {
@@ -274,7 +275,6 @@ void api_pos_otp(struct http_req *r)
     struct card *cs = NULL;
     size_t n = 0;
     int64_t at;
-    int retry = 0;
     char otp_id[ID_MAX] = "";
     enum kt_rc rc = phone_customer(r, w, phone, &cu, &err);
     if (rc == KT_OK) {
@@ -289,10 +289,9 @@ void api_pos_otp(struct http_req *r)
             card = strcmp(cs[i].state, "active") == 0 ? cs[i].number : card;
         }
         rc = otp_send(w, &r->app->secret, &rules, cu.ck, phone, card, r->app->sms_text, r->key->id,
-                      now, r->arena, otp_id, &retry, &err);
+                      now, r->arena, otp_id, &err);
     }
     if (store_write_end(w, rc, &err) != KT_OK) {
-        r->retry_after = retry;
         goto fail;
     }
     sms_sender_wake(r->app->sms);

@@ -163,6 +163,18 @@ static void err_first_wins(void **state)
     assert_string_equal(e.code, "first");
     assert_string_equal(e.msg, "one 1");
     assert_int_equal(kt_err_set(NULL, KT_ENOTFOUND, "x", NULL, "y"), KT_ENOTFOUND);
+    /* A limit carries its wait; a limit raised after another error changes nothing. */
+    struct kt_err l;
+    kt_err_reset(&l);
+    assert_int_equal(kt_err_limit(&l, 42, "slow_down", NULL, "at most %d", 3), KT_ELIMIT);
+    assert_int_equal(l.retry_after, 42);
+    assert_string_equal(l.msg, "at most 3");
+    assert_int_equal(kt_err_limit(&e, 42, "slow_down", NULL, "x"), KT_ELIMIT);
+    assert_int_equal(e.rc, KT_EINVAL);
+    assert_int_equal(e.retry_after, 0);
+    kt_err_reset(&l);
+    kt_err_limit(&l, 0, "slow_down", NULL, "no wait known"); /* still at least a second */
+    assert_int_equal(l.retry_after, 1);
     char small[6];
     kt_strlcpy(small, "абв", sizeof(small)); /* 6 bytes do not fit in 5: cut at a boundary */
     assert_string_equal(small, "аб");

@@ -3,6 +3,7 @@
  */
 #include "base/err.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,8 +48,8 @@ void kt_strlcpy(char *dst, const char *src, size_t size)
     dst[n] = '\0';
 }
 
-enum kt_rc kt_err_set(struct kt_err *err, enum kt_rc rc, const char *code, const char *field,
-                      const char *fmt, ...)
+static enum kt_rc err_vset(struct kt_err *err, enum kt_rc rc, const char *code, const char *field,
+                           const char *fmt, va_list ap)
 {
     if (err == NULL || err->rc != KT_OK) {
         return rc;
@@ -56,11 +57,32 @@ enum kt_rc kt_err_set(struct kt_err *err, enum kt_rc rc, const char *code, const
     err->rc = rc;
     kt_strlcpy(err->code, code ? code : "", sizeof(err->code));
     kt_strlcpy(err->field, field ? field : "", sizeof(err->field));
+    kt_vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    return rc;
+}
+
+enum kt_rc kt_err_set(struct kt_err *err, enum kt_rc rc, const char *code, const char *field,
+                      const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    kt_vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    err_vset(err, rc, code, field, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+enum kt_rc kt_err_limit(struct kt_err *err, int retry_after, const char *code, const char *field,
+                        const char *fmt, ...)
+{
+    bool first = err != NULL && err->rc == KT_OK;
+    va_list ap;
+    va_start(ap, fmt);
+    err_vset(err, KT_ELIMIT, code, field, fmt, ap);
+    va_end(ap);
+    if (first) { /* the wait belongs to this error, not to one raised before it */
+        err->retry_after = retry_after > 0 ? retry_after : 1;
+    }
+    return KT_ELIMIT;
 }
 
 enum kt_rc kt_err_copy(struct kt_err *dst, const struct kt_err *src)

@@ -36,6 +36,7 @@ struct kt_err {
     char field[64];   /* JSON path of the offending field, or "" */
     char detail[256]; /* log only: SQLite text, errno string; never personal data */
     long offset;      /* byte offset into the request body for parse errors, -1 when unknown */
+    int retry_after;  /* seconds before a retry can succeed (KT_ELIMIT, KT_EBUSY), 0 = unknown */
 };
 
 /* Empties `err` (may be NULL) so it can be reused. */
@@ -48,6 +49,13 @@ void kt_err_reset(struct kt_err *err);
  */
 enum kt_rc kt_err_set(struct kt_err *err, enum kt_rc rc, const char *code, const char *field,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Raises KT_ELIMIT (429) with the seconds after which the same request can succeed: the code
+ * that knows the limit knows the wait, and every 429 carries it as Retry-After (at least 1).
+ */
+enum kt_rc kt_err_limit(struct kt_err *err, int retry_after, const char *code, const char *field,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Copies `src` into `dst` (may be NULL) unless `dst` already holds an error; returns src->rc. */
 enum kt_rc kt_err_copy(struct kt_err *dst, const struct kt_err *src);

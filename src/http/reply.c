@@ -59,12 +59,22 @@ json_t *http_error_json(const struct kt_err *err, const char *rid)
     return json_pack("{s:o}", "error", e);
 }
 
+/* Every 429 tells the client when to come back (RFC 6585): the wait the code raising the limit
+ * gave, else one second, so no handler can send a 429 without Retry-After. */
+static void set_status(struct http_req *r, int status)
+{
+    r->status = status;
+    if (status == 429 && r->retry_after <= 0) {
+        r->retry_after = 1;
+    }
+}
+
 void http_reply_json(struct http_req *r, int status, json_t *body)
 {
     json_decref(r->json);
     free(r->text);
     r->text = NULL;
-    r->status = status;
+    set_status(r, status);
     r->json = body;
 }
 
@@ -73,7 +83,7 @@ void http_reply_text(struct http_req *r, int status, const char *type, const cha
     json_decref(r->json);
     r->json = NULL;
     free(r->text);
-    r->status = status;
+    set_status(r, status);
     r->text = kt_strndup(text, len);
     r->text_len = len;
     r->text_type = type;
@@ -82,6 +92,9 @@ void http_reply_text(struct http_req *r, int status, const char *type, const cha
 void http_reply_error(struct http_req *r, const struct kt_err *err)
 {
     int status = http_status_of(err);
+    if (status == 429 || err->rc == KT_EBUSY) {
+        r->retry_after = err->retry_after > 0 ? err->retry_after : 1;
+    }
     if (status >= 500 && err->rc != KT_EBUSY) {
         /* The client gets a generic sentence; the log line gets the code and the detail. */
         struct kt_err safe = *err;
@@ -91,9 +104,6 @@ void http_reply_error(struct http_req *r, const struct kt_err *err)
         http_reply_json(r, status, http_error_json(&safe, r->rid));
     } else {
         http_reply_json(r, status, http_error_json(err, r->rid));
-    }
-    if (err->rc == KT_EBUSY) {
-        r->retry_after = 1;
     }
     if (r->err.rc == KT_OK) {
         r->err = *err;

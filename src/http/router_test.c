@@ -1,8 +1,10 @@
 /*
- * router_test.c - path matching, parameters, literal-beats-parameter, 405 with Allow.
+ * router_test.c - path matching, parameters, literal-beats-parameter, 405 with Allow, and the
+ * Retry-After of every 429.
  */
 #include "helpers.h"
 
+#include "http/http.h"
 #include "http/router.h"
 
 static void h(struct http_req *r)
@@ -57,11 +59,53 @@ static void misses(void **state)
     arena_release(&a);
 }
 
+/* Every 429 carries Retry-After: the wait of the code that raised the limit, else a second. */
+static void every_429_says_when_to_retry(void **state)
+{
+    (void)state;
+    struct http_req r;
+    memset(&r, 0, sizeof(r));
+    r.rid = "t";
+    struct kt_err err;
+    kt_err_reset(&err);
+    kt_err_limit(&err, 300, "code_attempts_exceeded", "code", "ask for a new one");
+    http_reply_error(&r, &err);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.retry_after, 300);
+    json_decref(r.json);
+
+    memset(&r, 0, sizeof(r)); /* a limit raised without a wait */
+    kt_err_reset(&err);
+    kt_err_set(&err, KT_ELIMIT, "too_fast", NULL, "slow down");
+    http_reply_error(&r, &err);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.retry_after, 1);
+    json_decref(r.json);
+
+    memset(&r, 0, sizeof(r)); /* a handler's own 429 */
+    http_reply_json(&r, 429, json_object());
+    assert_int_equal(r.retry_after, 1);
+    json_decref(r.json);
+    memset(&r, 0, sizeof(r));
+    http_reply_text(&r, 429, "text/plain", "x", 1);
+    assert_int_equal(r.retry_after, 1);
+    free(r.text);
+
+    memset(&r, 0, sizeof(r)); /* other statuses get none */
+    kt_err_reset(&err);
+    kt_err_set(&err, KT_EINVAL, "bad", "f", "bad");
+    http_reply_error(&r, &err);
+    assert_int_equal(r.status, 422);
+    assert_int_equal(r.retry_after, 0);
+    json_decref(r.json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches),
         cmocka_unit_test(misses),
+        cmocka_unit_test(every_429_says_when_to_retry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,7 +289,7 @@ static const char *fill(struct arena *a, const char *text, const char *code, con
 enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const struct loyalty_rules *r,
                     int64_t ck, const char *phone, const char *card, const char *text,
                     const char *key_id, int64_t now, struct arena *a, char otp_id[ID_MAX],
-                    int *retry_after, struct kt_err *err)
+                    struct kt_err *err)
 {
     struct otp_code o;
     memset(&o, 0, sizeof(o));
@@ -304,11 +304,11 @@ enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const stru
     }
     if (n_phone >= r->otp_per_phone_hour || n_key >= r->otp_per_key_minute) {
         bool phone_hit = n_phone >= r->otp_per_phone_hour;
-        *retry_after = phone_hit ? 3600 : 60;
-        return kt_err_set(err, KT_ELIMIT, "otp_rate_limited", phone_hit ? "phone" : NULL,
-                          phone_hit ? "at most %lld codes per phone per hour"
-                                    : "at most %lld codes per key per minute",
-                          (long long)(phone_hit ? r->otp_per_phone_hour : r->otp_per_key_minute));
+        return kt_err_limit(err, phone_hit ? 3600 : 60, "otp_rate_limited",
+                            phone_hit ? "phone" : NULL,
+                            phone_hit ? "at most %lld codes per phone per hour"
+                                      : "at most %lld codes per key per minute",
+                            (long long)(phone_hit ? r->otp_per_phone_hour : r->otp_per_key_minute));
     }
     char code[8];
     snprintf(code, sizeof(code), "%06u", (unsigned)randombytes_uniform(1000000));
@@ -349,8 +349,10 @@ enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const ch
                           "the last code was used already; ask for a new one");
     }
     if (out->attempts >= OTP_ATTEMPTS) {
-        return kt_err_set(err, KT_ELIMIT, "code_attempts_exceeded", "code",
-                          "the code was guessed wrong %d times; ask for a new one", OTP_ATTEMPTS);
+        /* The code stays locked for the rest of its life; a new one may be asked at once. */
+        int64_t left_ms = out->expires_at > now ? out->expires_at - now : 0;
+        return kt_err_limit(err, (int)((left_ms + 999) / 1000), "code_attempts_exceeded", "code",
+                            "the code was guessed wrong %d times; ask for a new one", OTP_ATTEMPTS);
     }
     if (now >= out->expires_at) {
         return kt_err_set(err, KT_EINVAL, "code_expired", "code",

@@ -54,16 +54,16 @@ json_t *card_json(struct arena *a, const struct card *cd, const char *customer_i
 /* ---- one-time codes ---------------------------------------------------------------------- */
 
 /* Makes a code for `phone` (standard form) of customer `ck`, under the programme's send limits
- * (KT_ELIMIT "otp_rate_limited" with `retry_after` seconds), and queues the SMS with `text` where
+ * (KT_ELIMIT "otp_rate_limited", with err->retry_after), and queues the SMS with `text` where
  * {{code}} and {{card}} are replaced. `otp_id` gets the code's id. */
 enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const struct loyalty_rules *r,
                     int64_t ck, const char *phone, const char *card, const char *text,
                     const char *key_id, int64_t now, struct arena *a, char otp_id[ID_MAX],
-                    int *retry_after, struct kt_err *err);
+                    struct kt_err *err);
 
 /* Checks a code for `phone`: no_code, code_expired, code_used, code_attempts_exceeded (after
- * OTP_ATTEMPTS wrong tries), code_wrong (counted: the caller commits even on this error, see
- * `*count`). On success `out` is the verified code. */
+ * OTP_ATTEMPTS wrong tries; err->retry_after is the code's time left), code_wrong (counted: the
+ * caller commits even on this error, see `*count`). On success `out` is the verified code. */
 enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const char *phone,
                       const char *code, int64_t now, struct arena *a, struct otp_code *out,
                       bool *count, struct kt_err *err);
