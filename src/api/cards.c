@@ -187,7 +187,8 @@ void api_pos_enroll(struct http_req *r)
             }
         }
         if (rc == KT_OK && !found) {
-            rc = card_issue_virtual(w, &rules, res.cust.ck, now, r->arena, &cd, &err);
+            rc = card_issue_virtual(w, &r->app->secret, &rules, res.cust.ck, now, r->arena, &cd,
+                                    &err);
             issued = rc == KT_OK;
         }
     }
@@ -398,7 +399,7 @@ void api_cards_batch(struct http_req *r)
     }
     enum kt_rc rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
     if (rc == KT_OK) {
-        rc = card_issue_batch(w, &rules, batch, n, now, r->arena, &cs, &err);
+        rc = card_issue_batch(w, &r->app->secret, &rules, batch, n, now, r->arena, &cs, &err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "cards", NULL, NULL,
@@ -461,8 +462,8 @@ static void card_change(struct http_req *r, const char *what)
     }
     enum kt_rc rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
     if (rc == KT_OK) {
-        rc = replace ? card_replace(w, &rules, r->params[0], with, reason, now, r->arena, &old,
-                                    &neu, &err)
+        rc = replace ? card_replace(w, &r->app->secret, &rules, r->params[0], with, reason, now,
+                                    r->arena, &old, &neu, &err)
                      : card_set_state(w, r->params[0], what, reason, now, r->arena, &old, &err);
     }
     if (rc == KT_OK) {

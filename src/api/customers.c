@@ -296,11 +296,12 @@ static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
                               req->src.channel);
         }
     }
-    const char *which = NULL;
-    enum kt_rc rc = suppress_check(w, &r->app->secret, req, form && pd, now, &which, err);
+    const char *which = NULL, *field = NULL;
+    enum kt_rc rc =
+        suppress_check_at(w, &r->app->secret, req, form && pd, now, &which, &field, err);
     if (rc == KT_OK && which != NULL) {
         *keep = true;
-        return kt_err_set(err, KT_EINVAL, "suppressed", arena_printf(r->arena, "profile.%s", which),
+        return kt_err_set(err, KT_EINVAL, "suppressed", field,
                           "this %s belonged to a customer who was erased; it comes back only with "
                           "new consent given through a form",
                           which);

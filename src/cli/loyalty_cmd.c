@@ -3,6 +3,7 @@
  * console, the same as the API's (docs/loyalty.md), working on the database directly.
  */
 #include <getopt.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,10 @@ static int cards_batch(struct store *s, const struct lopts *o)
     if (o->count < 1 || o->count > CARD_BATCH_MAX) {
         return lusage("cards-batch needs --count N, 1-10000");
     }
+    struct key_secret k; /* numbers on the suppression list are skipped: it is keyed */
+    if (cli_load_secret(s, o->db, &k) != 0) {
+        return 1;
+    }
     struct arena a;
     arena_init(&a, 0);
     struct kt_err err;
@@ -197,7 +202,7 @@ static int cards_batch(struct store *s, const struct lopts *o)
     if (rc == KT_OK) {
         rc = loyalty_program_get(w, &a, &r, &at, &err);
         if (rc == KT_OK) {
-            rc = card_issue_batch(w, &r, o->batch, o->count, now, &a, &cs, &err);
+            rc = card_issue_batch(w, &k, &r, o->batch, o->count, now, &a, &cs, &err);
         }
         if (rc == KT_OK) {
             rc = audit_write(w, NULL, "cards", NULL, NULL,
@@ -209,6 +214,7 @@ static int cards_batch(struct store *s, const struct lopts *o)
     for (int64_t i = 0; rc == KT_OK && i < o->count; i++) {
         puts(cs[i].number);
     }
+    sodium_memzero(&k, sizeof(k));
     arena_release(&a);
     return rc == KT_OK ? 0 : lerr("cards-batch", &err);
 }

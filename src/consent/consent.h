@@ -196,6 +196,11 @@ void suppress_hash(const struct key_secret *k, const char *kind, const char *val
 enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
                           const struct upsert_req *req, bool lift, int64_t now, const char **which,
                           struct kt_err *err);
+/* The same, and `*field` (may be NULL) gets the JSON path the listed value came in:
+ * "profile.phone", "identifiers.card", "identifiers.card[1]". */
+enum kt_rc suppress_check_at(struct store_conn *w, const struct key_secret *k,
+                             const struct upsert_req *req, bool lift, int64_t now,
+                             const char **which, const char **field, struct kt_err *err);
 
 struct erase_opts {
     const char *reason;      /* "request", "withdrawal", "retention" */

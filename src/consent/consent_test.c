@@ -1,6 +1,7 @@
 /*
  * consent_test.c - the production calendar and the legal deadlines, unsubscribe tokens, the
- * decoding of consents, and the derived state of consent events against a real store.
+ * decoding of consents, the derived state of consent events against a real store, and the field
+ * a suppressed value is named by.
  */
 #include "helpers.h"
 
@@ -207,6 +208,51 @@ static void state_is_derived_from_the_events(void **state)
     store_write_end(w, KT_OK, NULL);
 }
 
+/* A refusal of an erased person's value names the field it came in, not the kind. */
+static void suppression_names_the_field(void **state)
+{
+    (void)state;
+    struct key_secret k = {{4, 2}};
+    unsigned char h[32];
+    suppress_hash(&k, "card", "OLD1234", h);
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_suppress_add(w, h, "card", "a_1", 1, NULL), KT_OK);
+    suppress_hash(&k, "phone", "+79990000001", h);
+    assert_int_equal(store_suppress_add(w, h, "phone", "a_1", 1, NULL), KT_OK);
+    static const char *const docs[][2] = {
+        {"{\"identifiers\": {\"card\": \"OLD1234\"}}", "identifiers.card"},
+        {"{\"identifiers\": {\"card\": [\"NEW1\", \"old-1234\"]}}", "identifiers.card[1]"},
+        {"{\"identifiers\": {\"phone\": \"+7 999 000-00-01\"}}", "identifiers.phone"},
+        {"{\"profile\": {\"phone\": \"89990000001\"}, \"identifiers\": {\"phone\": "
+         "\"+79990000001\"}}",
+         "profile.phone"},
+        {"{\"identifiers\": {\"card\": \"NEW1\"}}", NULL},
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_t *doc = json_loads(docs[i][0], 0, NULL);
+        assert_non_null(doc);
+        json_object_set_new(doc, "source", json_pack("{s:s}", "channel", "pos"));
+        struct upsert_req req;
+        struct kt_err err;
+        kt_err_reset(&err);
+        assert_int_equal(ident_decode(doc,
+                                      &(struct ident_decode_opts){false, false, SCOPE_POS, NULL},
+                                      NULL, 0, 10, &A, &req, &err),
+                         KT_OK);
+        const char *which = NULL, *field = NULL;
+        assert_int_equal(suppress_check_at(w, &k, &req, false, 10, &which, &field, &err), KT_OK);
+        if (docs[i][1] == NULL) {
+            assert_null(field);
+        } else {
+            assert_non_null(field);
+            assert_string_equal(field, docs[i][1]);
+        }
+        json_decref(doc);
+    }
+    store_write_end(w, KT_OK, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +264,7 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(state_is_derived_from_the_events, store_setup,
                                         store_teardown),
+        cmocka_unit_test_setup_teardown(suppression_names_the_field, store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,37 +45,51 @@ static bool suppressible(const char *kind)
 }
 
 static enum kt_rc hit(struct store_conn *w, const unsigned char (*hashes)[32],
-                      const char *const *kinds, size_t n, int64_t now, const char **which,
-                      struct kt_err *err)
+                      const char *const *kinds, const char *const *fields, size_t n, int64_t now,
+                      const char **which, const char **field, struct kt_err *err)
 {
     size_t first;
     enum kt_rc rc = store_suppress_hit(w, hashes, n, now, &first, err);
     *which = rc == KT_OK && first < n ? kinds[first] : NULL;
+    *field = rc == KT_OK && first < n ? fields[first] : NULL;
     return rc;
 }
 
-enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
-                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
-                          struct kt_err *err)
+/* The i-th phone, e-mail or card of a request and the field it came from: the profile's phone
+ * and e-mail first, then the identifiers. */
+static void request_value(const struct upsert_req *req, size_t i, const char **kind,
+                          const char **value, const char **field)
 {
-    *which = NULL;
+    if (i == 0) {
+        *kind = "phone";
+        *value = req->val[PF_PHONE];
+        *field = "profile.phone";
+    } else if (i == 1) {
+        *kind = "email";
+        *value = req->email_key ? req->email_key : req->val[PF_EMAIL];
+        *field = "profile.email";
+    } else {
+        *kind = req->idents[i - 2].kind;
+        *value = req->idents[i - 2].value;
+        *field = req->ident_fields != NULL ? req->ident_fields[i - 2] : NULL;
+    }
+}
+
+enum kt_rc suppress_check_at(struct store_conn *w, const struct key_secret *k,
+                             const struct upsert_req *req, bool lift, int64_t now,
+                             const char **which, const char **field, struct kt_err *err)
+{
+    const char *ignored;
+    field = field != NULL ? field : &ignored;
+    *which = *field = NULL;
     /* The distinct phones, e-mails and cards of the request (the profile's phone and e-mail are
      * usually among its identifiers too), hashed. */
-    const char *kinds[SUPPRESS_CHECK_MAX], *values[SUPPRESS_CHECK_MAX];
+    const char *kinds[SUPPRESS_CHECK_MAX], *values[SUPPRESS_CHECK_MAX], *fields[SUPPRESS_CHECK_MAX];
     unsigned char hashes[SUPPRESS_CHECK_MAX][32];
     size_t n = 0;
     for (size_t i = 0; i < req->n_idents + 2; i++) {
-        const char *kind, *value;
-        if (i < req->n_idents) {
-            kind = req->idents[i].kind;
-            value = req->idents[i].value;
-        } else if (i == req->n_idents) {
-            kind = "phone";
-            value = req->val[PF_PHONE];
-        } else {
-            kind = "email";
-            value = req->email_key ? req->email_key : req->val[PF_EMAIL];
-        }
+        const char *kind, *value, *from;
+        request_value(req, i, &kind, &value, &from);
         if (value == NULL || !suppressible(kind)) {
             continue;
         }
@@ -87,7 +101,7 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
             continue;
         }
         if (n == SUPPRESS_CHECK_MAX) { /* a request with many identifiers: check what we have */
-            enum kt_rc rc = lift ? KT_OK : hit(w, hashes, kinds, n, now, which, err);
+            enum kt_rc rc = lift ? KT_OK : hit(w, hashes, kinds, fields, n, now, which, field, err);
             if (rc != KT_OK || *which != NULL) {
                 return rc;
             }
@@ -95,6 +109,7 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
         }
         kinds[n] = kind;
         values[n] = value;
+        fields[n] = from != NULL ? from : "identifiers";
         suppress_hash(k, kind, value, hashes[n]);
         if (lift) {
             enum kt_rc rc = store_suppress_remove(w, hashes[n], err);
@@ -104,7 +119,14 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
         }
         n++;
     }
-    return lift || n == 0 ? KT_OK : hit(w, hashes, kinds, n, now, which, err);
+    return lift || n == 0 ? KT_OK : hit(w, hashes, kinds, fields, n, now, which, field, err);
+}
+
+enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
+                          const struct upsert_req *req, bool lift, int64_t now, const char **which,
+                          struct kt_err *err)
+{
+    return suppress_check_at(w, k, req, lift, now, which, NULL, err);
 }
 
 /* ---- erasure ------------------------------------------------------------------------------ */

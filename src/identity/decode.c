@@ -42,7 +42,7 @@ struct dec {
     int64_t now;
     struct arena *a;
     struct kt_err *err;
-    size_t cap_idents, cap_notes, cap_refused;
+    size_t cap_idents, cap_fields, cap_notes, cap_refused;
     const char *full_name; /* the raw full_name, when given */
     size_t full_name_len;
 };
@@ -350,6 +350,9 @@ static enum kt_rc add_ident(struct dec *d, const char *kind, const json_t *v, co
         arena_push(d->a, &d->req->idents, &d->req->n_idents, &d->cap_idents, sizeof(*id));
     id->kind = kind;
     id->value = value;
+    size_t n_fields = d->req->n_idents - 1;
+    *(const char **)arena_push(d->a, &d->req->ident_fields, &n_fields, &d->cap_fields,
+                               sizeof(*d->req->ident_fields)) = field;
     return KT_OK;
 }
 

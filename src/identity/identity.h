@@ -65,6 +65,8 @@ struct upsert_req {
                                   remove, PATCH only), or NULL */
     struct ident *idents;      /* identifiers to resolve and attach; kind, value, verified set */
     size_t n_idents;
+    const char **ident_fields;   /* the JSON path each identifier came from ("identifiers.card"),
+                                    for errors; NULL when the request was not decoded from JSON */
     uint32_t quality;            /* cleaning verdict per given field (enum quality, 2 bits) */
     bool gender_inferred;        /* val[PF_GENDER] was inferred from the name */
     struct ident_warning *notes; /* what cleaning said; passed on to the result */

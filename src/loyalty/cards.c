@@ -8,27 +8,59 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/log.h"
 #include "base/num.h"
 #include "base/str.h"
+#include "consent/consent.h"
 #include "loyalty/cards.h"
 
-/* The next numbers of the programme's range: a sequence kept in meta. */
-static enum kt_rc next_seq(struct store_conn *w, int64_t count, struct arena *a, int64_t *first,
-                           struct kt_err *err)
+/* The last sequence number of the programme's range consumed, issued or skipped (meta). */
+static enum kt_rc seq_get(struct store_conn *w, struct arena *a, int64_t *last, struct kt_err *err)
 {
     const char *v = NULL;
     struct kt_err e2;
     kt_err_reset(&e2);
     enum kt_rc rc = store_meta_get(w, "card_seq", a, &v, &e2);
-    int64_t last = 0;
-    if (rc == KT_OK && !num_parse_cstr(v, 0, INT64_MAX, &last)) {
+    *last = 0;
+    if (rc == KT_OK && !num_parse_cstr(v, 0, INT64_MAX, last)) {
         return kt_err_set(err, KT_EINTERNAL, "bad_meta", NULL, "card_seq is not a number");
     }
-    if (rc != KT_OK && rc != KT_ENOTFOUND) {
-        return kt_err_copy(err, &e2);
+    return rc == KT_OK || rc == KT_ENOTFOUND ? KT_OK : kt_err_copy(err, &e2);
+}
+
+/*
+ * The next `count` numbers of the programme's range that nobody holds, into `out`. A number is
+ * skipped when a card has it, a customer holds it as a card identifier (an older programme's
+ * card typed in at a till or imported, in the same range by chance), or it is on the suppression
+ * list (an erased person's card, whose identifier row is gone). The counter only goes forward,
+ * past the skipped numbers too, and survives erasure: a number is issued at most once, and no
+ * stored row can make issuing fail.
+ */
+static enum kt_rc next_numbers(struct store_conn *w, const struct key_secret *k,
+                               const struct loyalty_rules *r, int64_t count, const char *field,
+                               struct arena *a, char (*out)[14], struct kt_err *err)
+{
+    int64_t seq, skipped = 0;
+    enum kt_rc rc = seq_get(w, a, &seq, err);
+    for (int64_t i = 0; rc == KT_OK && i < count;) {
+        if (seq == INT64_MAX || !ean13_card(r->card_prefix, ++seq, out[i])) {
+            return kt_err_set(err, KT_ECONFLICT, "card_range_exhausted", field,
+                              "the card range of prefix %s has no room for %lld more card%s; "
+                              "publish a new prefix",
+                              r->card_prefix, (long long)(count - i), count - i == 1 ? "" : "s");
+        }
+        unsigned char h[32];
+        suppress_hash(k, "card", out[i], h);
+        bool held = false;
+        rc = store_card_number_held(w, out[i], h, &held, err);
+        skipped += held;
+        i += !held;
     }
-    *first = last + 1;
-    return store_meta_put(w, "card_seq", arena_printf(a, "%lld", (long long)(last + count)), err);
+    if (rc == KT_OK && skipped > 0) {
+        log_info("card_numbers_skipped", "count=%lld", (long long)skipped);
+    }
+    return rc == KT_OK ? store_meta_put(w, "card_seq", arena_printf(a, "%lld", (long long)seq), err)
+                       : rc;
 }
 
 static enum kt_rc active_cards(struct store_conn *w, int64_t ck, struct arena *a, int64_t *n_active,
@@ -63,53 +95,59 @@ static enum kt_rc limit_check(struct store_conn *w, const struct loyalty_rules *
     return rc;
 }
 
-/* Makes the card the customer's "card" identifier. */
-static enum kt_rc attach(struct store_conn *w, const struct card *cd, int64_t now,
+/* Makes the card the customer's "card" identifier. The customer may hold it already (typed in
+ * from the plastic card before a till bound it); another customer may not. */
+static enum kt_rc attach(struct store_conn *w, const struct card *cd, int64_t now, struct arena *a,
                          struct kt_err *err)
 {
-    struct ident id = {"card", cd->number, cd->ck, true, now, "pos"};
-    return store_ident_insert(w, &id, err);
+    struct ident id = {"card", cd->number, cd->ck, true, now, "pos"}, had;
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    enum kt_rc rc = store_ident_find(w, "card", cd->number, a, &had, &e2);
+    if (rc == KT_ENOTFOUND) {
+        return store_ident_insert(w, &id, err);
+    }
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
+    }
+    if (had.ck != cd->ck) {
+        return kt_err_set(err, KT_ECONFLICT, "card_held", "card",
+                          "another customer holds this card number as an identifier; bind "
+                          "another card, or merge the two customers if they are one person");
+    }
+    return had.verified ? KT_OK : store_ident_set_verified(w, "card", cd->number, err);
 }
 
-enum kt_rc card_issue_virtual(struct store_conn *w, const struct loyalty_rules *r, int64_t ck,
-                              int64_t now, struct arena *a, struct card *out, struct kt_err *err)
+enum kt_rc card_issue_virtual(struct store_conn *w, const struct key_secret *k,
+                              const struct loyalty_rules *r, int64_t ck, int64_t now,
+                              struct arena *a, struct card *out, struct kt_err *err)
 {
-    int64_t seq;
+    memset(out, 0, sizeof(*out));
     enum kt_rc rc = limit_check(w, r, ck, a, err);
     if (rc == KT_OK) {
-        rc = next_seq(w, 1, a, &seq, err);
+        rc = next_numbers(w, k, r, 1, "cards.prefix", a, &out->number, err);
     }
     if (rc != KT_OK) {
         return rc;
-    }
-    memset(out, 0, sizeof(*out));
-    if (!ean13_card(r->card_prefix, seq, out->number)) {
-        return kt_err_set(err, KT_ECONFLICT, "card_range_exhausted", "cards.prefix",
-                          "the card range of prefix %s is used up; publish a new prefix",
-                          r->card_prefix);
     }
     out->ck = ck;
     out->kind = "virtual";
     out->state = "active";
     out->issued_at = out->bound_at = out->state_at = now;
     rc = store_card_insert(w, out, err);
-    return rc == KT_OK ? attach(w, out, now, err) : rc;
+    return rc == KT_OK ? attach(w, out, now, a, err) : rc;
 }
 
-enum kt_rc card_issue_batch(struct store_conn *w, const struct loyalty_rules *r, const char *batch,
-                            int64_t count, int64_t now, struct arena *a, struct card **out,
-                            struct kt_err *err)
+enum kt_rc card_issue_batch(struct store_conn *w, const struct key_secret *k,
+                            const struct loyalty_rules *r, const char *batch, int64_t count,
+                            int64_t now, struct arena *a, struct card **out, struct kt_err *err)
 {
-    int64_t first;
-    enum kt_rc rc = next_seq(w, count, a, &first, err);
     *out = arena_zalloc(a, (size_t)count * sizeof(**out));
+    char(*nums)[14] = arena_zalloc(a, (size_t)count * sizeof(*nums));
+    enum kt_rc rc = next_numbers(w, k, r, count, "count", a, nums, err);
     for (int64_t i = 0; rc == KT_OK && i < count; i++) {
         struct card *cd = &(*out)[i];
-        if (!ean13_card(r->card_prefix, first + i, cd->number)) {
-            return kt_err_set(err, KT_ECONFLICT, "card_range_exhausted", "count",
-                              "the card range of prefix %s has no room for %lld more cards",
-                              r->card_prefix, (long long)count);
-        }
+        memcpy(cd->number, nums[i], sizeof(cd->number));
         cd->kind = "physical";
         cd->state = "issued";
         cd->batch = batch;
@@ -154,7 +192,7 @@ enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const 
     out->state = "active";
     out->bound_at = out->state_at = now;
     rc = store_card_update(w, out, err);
-    return rc == KT_OK ? attach(w, out, now, err) : rc;
+    return rc == KT_OK ? attach(w, out, now, a, err) : rc;
 }
 
 enum kt_rc card_set_state(struct store_conn *w, const char *number, const char *state,
@@ -177,9 +215,10 @@ enum kt_rc card_set_state(struct store_conn *w, const char *number, const char *
     return store_card_update(w, out, err);
 }
 
-enum kt_rc card_replace(struct store_conn *w, const struct loyalty_rules *r, const char *number,
-                        const char *with, const char *reason, int64_t now, struct arena *a,
-                        struct card *old, struct card *now_card, struct kt_err *err)
+enum kt_rc card_replace(struct store_conn *w, const struct key_secret *k,
+                        const struct loyalty_rules *r, const char *number, const char *with,
+                        const char *reason, int64_t now, struct arena *a, struct card *old,
+                        struct card *now_card, struct kt_err *err)
 {
     enum kt_rc rc = card_set_state(w, number, "replaced", reason, now, a, old, err);
     if (rc != KT_OK) {
@@ -192,7 +231,7 @@ enum kt_rc card_replace(struct store_conn *w, const struct loyalty_rules *r, con
             kt_strlcpy(err->field, "with", sizeof(err->field));
         }
     } else {
-        rc = card_issue_virtual(w, r, old->ck, now, a, now_card, err);
+        rc = card_issue_virtual(w, k, r, old->ck, now, a, now_card, err);
     }
     if (rc == KT_OK) {
         old->replaced_by = arena_strdup(a, now_card->number);

@@ -18,18 +18,26 @@
 #define OTP_TTL_MS     (5 * 60 * 1000)
 #define OTP_ATTEMPTS   5
 
-/* Issues a virtual card to `ck`, active at once. Refuses (KT_ECONFLICT "card_limit") when the
- * customer has the programme's maximum of active cards already. */
-enum kt_rc card_issue_virtual(struct store_conn *w, const struct loyalty_rules *r, int64_t ck,
-                              int64_t now, struct arena *a, struct card *out, struct kt_err *err);
+/*
+ * Issuing takes the next numbers of the programme's range that nobody holds: numbers a card, a
+ * customer's card identifier or the suppression list (keyed with `k`) has are skipped, and the
+ * counter never goes back, so a number is issued at most once (card_range_exhausted when the
+ * range is used up).
+ *
+ * card_issue_virtual issues a virtual card to `ck`, active at once; it refuses (KT_ECONFLICT
+ * "card_limit") when the customer has the programme's maximum of active cards already.
+ * card_issue_batch prints `count` physical cards of a batch (state issued, bound later) into
+ * `out`, in the order of the range.
+ */
+enum kt_rc card_issue_virtual(struct store_conn *w, const struct key_secret *k,
+                              const struct loyalty_rules *r, int64_t ck, int64_t now,
+                              struct arena *a, struct card *out, struct kt_err *err);
+enum kt_rc card_issue_batch(struct store_conn *w, const struct key_secret *k,
+                            const struct loyalty_rules *r, const char *batch, int64_t count,
+                            int64_t now, struct arena *a, struct card **out, struct kt_err *err);
 
-/* Prints `count` physical cards of a batch (state issued, bound later). `first` gets the first
- * number; numbers follow each other in the programme's range. */
-enum kt_rc card_issue_batch(struct store_conn *w, const struct loyalty_rules *r, const char *batch,
-                            int64_t count, int64_t now, struct arena *a, struct card **out,
-                            struct kt_err *err);
-
-/* Binds an issued physical card to `ck` (card_unknown, card_not_bindable, card_limit). */
+/* Binds an issued physical card to `ck` (card_unknown, card_not_bindable, card_limit; card_held
+ * when another customer holds its number as an identifier). */
 enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const char *number,
                      int64_t ck, int64_t now, struct arena *a, struct card *out,
                      struct kt_err *err);
@@ -39,9 +47,10 @@ enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const 
 enum kt_rc card_set_state(struct store_conn *w, const char *number, const char *state,
                           const char *reason, int64_t now, struct arena *a, struct card *out,
                           struct kt_err *err);
-enum kt_rc card_replace(struct store_conn *w, const struct loyalty_rules *r, const char *number,
-                        const char *with, const char *reason, int64_t now, struct arena *a,
-                        struct card *old, struct card *now_card, struct kt_err *err);
+enum kt_rc card_replace(struct store_conn *w, const struct key_secret *k,
+                        const struct loyalty_rules *r, const char *number, const char *with,
+                        const char *reason, int64_t now, struct arena *a, struct card *old,
+                        struct card *now_card, struct kt_err *err);
 
 /* Whether a receipt may name this card: KT_OK for an active card or a card identifier the
  * programme did not issue (imported); card_blocked, card_inactive, card_unknown otherwise. */

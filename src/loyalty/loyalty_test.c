@@ -1,12 +1,14 @@
 /*
  * loyalty_test.c - card numbers, the programme document, the arithmetic of earning and the cap,
- * and programme versions in a real store.
+ * programme versions and the issue of card numbers in a real store.
  */
 #include "helpers.h"
 
 #include "base/clock.h"
 
+#include "consent/consent.h"
 #include "loyalty/bonus.h"
+#include "loyalty/cards.h"
 #include "loyalty/loyalty.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
@@ -308,6 +310,63 @@ static void months_are_calendar_months(void **state)
     assert_int_equal(loyalty_add_months(feb29, 13), mar31 - 31 * DAY + 29 * DAY);
 }
 
+static int64_t customer_in(struct store_conn *w, const char *id)
+{
+    struct customer cu;
+    memset(&cu, 0, sizeof(cu));
+    kt_strlcpy(cu.id, id, sizeof(cu.id));
+    cu.created_at = cu.updated_at = 1;
+    assert_int_equal(store_customer_insert(w, &cu, NULL), KT_OK);
+    return cu.ck;
+}
+
+/* Issuing skips the numbers a card identifier, the suppression list or a card holds; the counter
+ * only goes forward, past what it skipped, until the range is used up. */
+static void card_numbers_skip_what_is_held(void **state)
+{
+    (void)state;
+    struct key_secret k = {{7, 7, 7}};
+    struct loyalty_rules r;
+    loyalty_defaults(&r);
+    char n[8][14];
+    for (int i = 1; i < 8; i++) {
+        assert_true(ean13_card(r.card_prefix, i, n[i]));
+    }
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    int64_t ck = customer_in(w, "c_card0"), ck2 = customer_in(w, "c_card1");
+    struct ident held = {"card", n[1], ck, false, 1, "pos"};
+    assert_int_equal(store_ident_insert(w, &held, NULL), KT_OK); /* an older programme's card */
+    unsigned char h[32];
+    suppress_hash(&k, "card", n[2], h); /* an erased person's */
+    assert_int_equal(store_suppress_add(w, h, "card", "a_1", 1, NULL), KT_OK);
+    struct card row = {.kind = "physical", .state = "issued", .issued_at = 1, .state_at = 1};
+    memcpy(row.number, n[3], sizeof(row.number)); /* a card the counter never knew of */
+    assert_int_equal(store_card_insert(w, &row, NULL), KT_OK);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct card cd, *cs;
+    assert_int_equal(card_issue_virtual(w, &k, &r, ck2, 5, &A, &cd, &err), KT_OK);
+    assert_string_equal(cd.number, n[4]);
+    assert_int_equal(card_issue_batch(w, &k, &r, "b", 2, 5, &A, &cs, &err), KT_OK);
+    assert_string_equal(cs[0].number, n[5]);
+    assert_string_equal(cs[1].number, n[6]);
+    const char *seq;
+    assert_int_equal(store_meta_get(w, "card_seq", &A, &seq, NULL), KT_OK);
+    assert_string_equal(seq, "6");
+    /* The last number of a 7-digit prefix's range is held: nothing is left to issue. */
+    kt_strlcpy(r.card_prefix, "2999999", sizeof(r.card_prefix));
+    char last[14];
+    assert_true(ean13_card(r.card_prefix, 99999, last));
+    struct ident end = {"card", last, ck, false, 1, "pos"};
+    assert_int_equal(store_ident_insert(w, &end, NULL), KT_OK);
+    assert_int_equal(store_meta_put(w, "card_seq", "99998", NULL), KT_OK);
+    assert_int_equal(card_issue_batch(w, &k, &r, "b2", 1, 5, &A, &cs, &err), KT_ECONFLICT);
+    assert_string_equal(err.code, "card_range_exhausted");
+    assert_string_equal(err.field, "count");
+    store_write_end(w, KT_ECONFLICT, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +379,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(versions_are_kept, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(referral_loops_are_refused, store_setup, store_teardown),
         cmocka_unit_test(birthday_windows),
+        cmocka_unit_test_setup_teardown(card_numbers_skip_what_is_held, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

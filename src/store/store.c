@@ -613,6 +613,13 @@ enum kt_rc store_card_update(struct store_conn *c, const struct card *cd, struct
     TIMED(c->ops->card_update(c, cd, err));
 }
 
+enum kt_rc store_card_number_held(struct store_conn *c, const char *number,
+                                  const unsigned char suppress_hash[32], bool *held,
+                                  struct kt_err *err)
+{
+    TIMED(c->ops->card_number_held(c, number, suppress_hash, held, err));
+}
+
 enum kt_rc store_otp_insert(struct store_conn *c, const struct otp_code *o, struct kt_err *err)
 {
     TIMED(c->ops->otp_insert(c, o, err));

@@ -325,6 +325,11 @@ enum kt_rc store_card_get(struct store_conn *c, const char *number, struct arena
 enum kt_rc store_card_list(struct store_conn *c, int64_t ck, struct arena *a, struct card **out,
                            size_t *n, struct kt_err *err);
 enum kt_rc store_card_update(struct store_conn *c, const struct card *cd, struct kt_err *err);
+/* Whether a card number is held: a card has it, a customer has it as a "card" identifier, or
+ * `suppress_hash` (the keyed hash of the number as a card) is on the suppression list. */
+enum kt_rc store_card_number_held(struct store_conn *c, const char *number,
+                                  const unsigned char suppress_hash[32], bool *held,
+                                  struct kt_err *err);
 /* One-time codes: a new one; the newest for a phone tag (KT_ENOTFOUND "no_code"); a change of
  * attempts and verified_at; and how many were made since `since` for a phone tag (tag not NULL) or
  * by a key. */

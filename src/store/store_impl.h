@@ -264,6 +264,9 @@ struct store_ops {
     enum kt_rc (*card_list)(struct store_conn *c, int64_t ck, struct arena *a, struct card **out,
                             size_t *n, struct kt_err *err);
     enum kt_rc (*card_update)(struct store_conn *c, const struct card *cd, struct kt_err *err);
+    enum kt_rc (*card_number_held)(struct store_conn *c, const char *number,
+                                   const unsigned char suppress_hash[32], bool *held,
+                                   struct kt_err *err);
     enum kt_rc (*otp_insert)(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
     enum kt_rc (*otp_latest)(struct store_conn *c, const unsigned char tag[32], struct arena *a,
                              struct otp_code *out, struct kt_err *err);

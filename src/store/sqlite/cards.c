@@ -1,6 +1,7 @@
 /*
  * cards.c - the SQLite side of cards, one-time codes and the SMS outbox. Tables in
- * 0006_cards.sql. Statements are cached per connection in the slots from SQ_CARDS_BASE on.
+ * 0006_cards.sql. Statements are cached per
+ * connection in the slots from SQ_CARDS_BASE on.
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -25,6 +26,7 @@ enum {
     R_REWARDED,
     M_BIRTHDAYS,
     O_GET,
+    C_HELD,
     C_END
 };
 _Static_assert(C_END <= SQ_EVENTS_BASE, "raise SQ_EVENTS_BASE in sqlite_int.h");
@@ -73,6 +75,10 @@ static const char *const sql[C_END - SQ_CARDS_BASE] = {
         "k.state = 'active') ORDER BY c.ck LIMIT ?2",
     [O_GET - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
                               "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
+    [C_HELD - SQ_CARDS_BASE] =
+        "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
+        "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
+        "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -406,4 +412,20 @@ enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
     }
     sq_done(st);
     return r;
+}
+
+enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
+                               const unsigned char suppress_hash[32], bool *held,
+                               struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, C_HELD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, number);
+    sqlite3_bind_blob(st, 2, suppress_hash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *held = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    sq_done(st);
+    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card held", err);
 }

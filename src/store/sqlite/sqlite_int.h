@@ -189,6 +189,9 @@ enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena
 enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
                         size_t *n, struct kt_err *err);
 enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err);
+enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
+                               const unsigned char suppress_hash[32], bool *held,
+                               struct kt_err *err);
 enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err);
 enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
                          struct otp_code *out, struct kt_err *err);
@@ -314,7 +317,8 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
         SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
         SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
-        SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done)
+        SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done),               \
+        SQ_PRIVACY_OP(card_number_held)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);
