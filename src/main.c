@@ -27,6 +27,10 @@
 
 #define DEFAULT_DB     "data/kartoteka.db"
 #define DEFAULT_LISTEN "127.0.0.1:8080"
+/* Enrolments per hour: a busy till enrols a few hundred customers a day, a script thousands an
+ * hour; a key shared by many stores needs more (docs/operations.md). */
+#define ENROL_PER_KEY_DEFAULT   "1000"
+#define ENROL_PER_STORE_DEFAULT "200"
 
 struct opts {
     const char *db;
@@ -45,6 +49,8 @@ struct opts {
     const char *sms_text;
     bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
     const char *cors_origins;
+    int64_t enrol_per_key;   /* enrolments per API key per hour, 0 = no limit */
+    int64_t enrol_per_store; /* enrolments per store per hour, 0 = no limit */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -83,6 +89,8 @@ enum {
     OPT_SMS_BACKOFF,
     OPT_SETTABLE_CLOCK,
     OPT_CORS,
+    OPT_ENROL_KEY,
+    OPT_ENROL_STORE,
     OPT_HELP
 };
 
@@ -108,6 +116,8 @@ static const struct option long_opts[] = {
     {"sms-backoff", required_argument, NULL, OPT_SMS_BACKOFF},
     {"settable-clock", no_argument, NULL, OPT_SETTABLE_CLOCK},
     {"cors-origins", required_argument, NULL, OPT_CORS},
+    {"enrol-per-key", required_argument, NULL, OPT_ENROL_KEY},
+    {"enrol-per-store", required_argument, NULL, OPT_ENROL_STORE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -138,6 +148,8 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *sms_timeout = env_or("KARTOTEKA_SMS_TIMEOUT", "5000");
     const char *sms_attempts = env_or("KARTOTEKA_SMS_ATTEMPTS", "8");
     const char *sms_backoff = env_or("KARTOTEKA_SMS_BACKOFF", "2000");
+    const char *enrol_key = env_or("KARTOTEKA_ENROL_PER_KEY", ENROL_PER_KEY_DEFAULT);
+    const char *enrol_store = env_or("KARTOTEKA_ENROL_PER_STORE", ENROL_PER_STORE_DEFAULT);
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -205,6 +217,12 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_CORS:
             o->cors_origins = optarg;
             break;
+        case OPT_ENROL_KEY:
+            enrol_key = optarg;
+            break;
+        case OPT_ENROL_STORE:
+            enrol_store = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -240,6 +258,11 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     }
     if (!number(sms_backoff, 10, 600000, &o->sms.backoff_ms)) {
         return usage_error(verb, "--sms-backoff must be milliseconds from 10 to 600000");
+    }
+    if (!number(enrol_key, 0, 1000000, &o->enrol_per_key) ||
+        !number(enrol_store, 0, 1000000, &o->enrol_per_store)) {
+        return usage_error(verb, "--enrol-per-key and --enrol-per-store must be enrolments per "
+                                 "hour from 0 (no limit) to 1000000");
     }
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
@@ -334,7 +357,15 @@ static const char serve_help[] =
     "                       (KARTOTEKA_CORS_ORIGINS; default none)\n"
     "  --settable-clock     let an admin key set the server's clock, which then stands still\n"
     "                       (PUT /v1/system/clock);\n"
-    "                       for replays of old data and tests, never in production\n";
+    "                       for replays of old data and tests, never in production\n"
+    "\n"
+    "Enrolment limits (POST /v1/pos/enroll that creates a customer or issues a card, and a\n"
+    "replacement card; past them 429 enrol_rate_limited with Retry-After; 0 = no limit;\n"
+    "docs/loyalty.md):\n"
+    "  --enrol-per-key N    per API key per hour (KARTOTEKA_ENROL_PER_KEY, default\n"
+    "                       " ENROL_PER_KEY_DEFAULT "; a key shared by many stores needs more)\n"
+    "  --enrol-per-store N  per store named by the cash desk per hour\n"
+    "                       (KARTOTEKA_ENROL_PER_STORE, default " ENROL_PER_STORE_DEFAULT ")\n";
 
 static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,
                      const char *listen)
@@ -445,6 +476,8 @@ static int cmd_serve(int argc, char **argv)
     app.sms_text = o.sms_text;
     app.settable_clock = o.settable_clock;
     app.cors_origins = o.cors_origins;
+    app.enrol_per_key = o.enrol_per_key;
+    app.enrol_per_store = o.enrol_per_store;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
         privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, &privacy, &err) != KT_OK ||

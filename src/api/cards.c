@@ -149,6 +149,7 @@ void api_pos_enroll(struct http_req *r)
     char otp_id[ID_MAX] = "";
     int retry = 0;
     int64_t at;
+    struct enrol_limits lim = {r->app->enrol_per_key, r->app->enrol_per_store};
     enum kt_rc rc = suppress_check(w, &r->app->secret, &req, false, now, &which, &err);
     if (rc == KT_OK && which != NULL) {
         kt_err_set(&err, KT_EINVAL, "suppressed", "phone",
@@ -191,6 +192,9 @@ void api_pos_enroll(struct http_req *r)
                                     &err);
             issued = rc == KT_OK;
         }
+    }
+    if (rc == KT_OK && (res.created || issued)) { /* counted against the key's and store's */
+        rc = enrol_admit(w, &lim, r->key->id, store, now, &err);
     }
     if (rc == KT_OK && issued) { /* a complete profile's first card */
         rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, &err);
@@ -465,6 +469,10 @@ static void card_change(struct http_req *r, const char *what)
         rc = replace ? card_replace(w, &r->app->secret, &rules, r->params[0], with, reason, now,
                                     r->arena, &old, &neu, &err)
                      : card_set_state(w, r->params[0], what, reason, now, r->arena, &old, &err);
+    }
+    if (rc == KT_OK && replace) { /* a new card, counted like an enrolment's */
+        struct enrol_limits lim = {r->app->enrol_per_key, 0};
+        rc = enrol_admit(w, &lim, r->key->id, NULL, now, &err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "cards", NULL, NULL,

@@ -70,6 +70,8 @@ struct kt_app {
     struct sms_sender *sms;        /* woken when a message is queued, or NULL */
     bool settable_clock;           /* PUT /v1/system/clock allowed (serve --settable-clock) */
     const char *cors_origins;      /* "https://a.example,https://b.example": beacon routes */
+    int64_t enrol_per_key;         /* enrolments per key per hour (--enrol-per-key), 0 = any */
+    int64_t enrol_per_store;       /* enrolments per store per hour (--enrol-per-store), 0 = any */
 };
 
 #define HTTP_MAX_PARAMS 4

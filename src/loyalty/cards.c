@@ -282,6 +282,39 @@ json_t *card_json(struct arena *a, const struct card *cd, const char *customer_i
     return o;
 }
 
+/* ---- enrolment limits -------------------------------------------------------------------- */
+
+/* Whether one more enrolment fits `limit` in the hour before `now` for a key or a store. */
+static enum kt_rc enrol_fits(struct store_conn *w, int64_t limit, const char *key_id,
+                             const char *store, int64_t now, struct kt_err *err)
+{
+    int64_t n = 0, oldest = 0;
+    if (limit <= 0 || (key_id == NULL && store == NULL)) {
+        return KT_OK;
+    }
+    enum kt_rc rc =
+        store_enrol_count(w, key_id, store, now - ENROL_WINDOW_MS + 1, &n, &oldest, err);
+    if (rc != KT_OK || n < limit) {
+        return rc;
+    }
+    int64_t wait_ms = oldest + ENROL_WINDOW_MS - now;
+    const char *per = store != NULL ? "store" : "key";
+    return kt_err_limit(
+        err, (int)((wait_ms + 999) / 1000), "enrol_rate_limited", store != NULL ? "store" : NULL,
+        "at most %lld enrolments per %s in an hour; the operator can raise the limit",
+        (long long)limit, per);
+}
+
+enum kt_rc enrol_admit(struct store_conn *w, const struct enrol_limits *l, const char *key_id,
+                       const char *store, int64_t now, struct kt_err *err)
+{
+    enum kt_rc rc = enrol_fits(w, l->per_key, key_id, NULL, now, err);
+    if (rc == KT_OK) {
+        rc = enrol_fits(w, l->per_store, NULL, store, now, err);
+    }
+    return rc == KT_OK ? store_enrol_add(w, key_id, store, now, now - ENROL_WINDOW_MS, err) : rc;
+}
+
 /* ---- one-time codes -------------------------------------------------------------------------- */
 
 void otp_phone_tag(const struct key_secret *k, const char *phone, unsigned char out[32])

@@ -60,6 +60,23 @@ enum kt_rc card_check(struct store_conn *c, const char *number, struct arena *a,
 /* The card as the API shows it (new reference). */
 json_t *card_json(struct arena *a, const struct card *cd, const char *customer_id);
 
+/* ---- enrolment limits -------------------------------------------------------------------- */
+
+/* Enrolments (requests that created a customer or issued a card) allowed in any hour, by one API
+ * key and at one store; 0 = no limit. A leaked cash-desk key cannot fill the base or use up the
+ * card range. The defaults are `serve --enrol-per-key` and `--enrol-per-store`. */
+struct enrol_limits {
+    int64_t per_key;   /* per key per hour */
+    int64_t per_store; /* per store per hour */
+};
+#define ENROL_WINDOW_MS (3600 * 1000)
+
+/* Admits one enrolment by `key_id` (or NULL) at `store` (or NULL) and records it; KT_ELIMIT
+ * "enrol_rate_limited" (field "store" for the store's limit) with err->retry_after, the seconds
+ * until the oldest enrolment counted leaves the hour, when the key or the store is at its limit. */
+enum kt_rc enrol_admit(struct store_conn *w, const struct enrol_limits *l, const char *key_id,
+                       const char *store, int64_t now, struct kt_err *err);
+
 /* ---- one-time codes ---------------------------------------------------------------------- */
 
 /* Makes a code for `phone` (standard form) of customer `ck`, under the programme's send limits

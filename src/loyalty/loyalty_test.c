@@ -1,6 +1,6 @@
 /*
  * loyalty_test.c - card numbers, the programme document, the arithmetic of earning and the cap,
- * programme versions and the issue of card numbers in a real store.
+ * programme versions, the issue of card numbers and the enrolment limits in a real store.
  */
 #include "helpers.h"
 
@@ -367,6 +367,37 @@ static void card_numbers_skip_what_is_held(void **state)
     store_write_end(w, KT_ECONFLICT, NULL);
 }
 
+/* Enrolments per key and per store in a sliding hour; a refusal says when one fits again. */
+static void enrolments_are_limited_per_key_and_store(void **state)
+{
+    (void)state;
+    struct enrol_limits l = {3, 2};
+    int64_t t0 = 1800000000000LL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(enrol_admit(w, &l, "k1", "S-1", t0, &err), KT_OK);
+    assert_int_equal(enrol_admit(w, &l, "k1", "S-1", t0 + 1000, &err), KT_OK);
+    assert_int_equal(enrol_admit(w, &l, "k1", "S-1", t0 + 2000, &err), KT_ELIMIT);
+    assert_string_equal(err.code, "enrol_rate_limited");
+    assert_string_equal(err.field, "store");
+    assert_int_equal(err.retry_after, 3598); /* the first leaves the hour then */
+    kt_err_reset(&err);
+    assert_int_equal(enrol_admit(w, &l, "k1", "S-2", t0 + 2000, &err), KT_OK);
+    assert_int_equal(enrol_admit(w, &l, "k1", NULL, t0 + 3000, &err), KT_ELIMIT);
+    assert_string_equal(err.field, "");
+    kt_err_reset(&err);
+    assert_int_equal(enrol_admit(w, &l, "k2", NULL, t0 + 3000, &err), KT_OK); /* another key */
+    /* An hour after the first, one fits again; 0 is no limit. */
+    assert_int_equal(enrol_admit(w, &l, "k1", "S-1", t0 + ENROL_WINDOW_MS, &err), KT_OK);
+    struct enrol_limits none = {0, 0};
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(enrol_admit(w, &none, "k1", "S-1", t0 + ENROL_WINDOW_MS, &err), KT_OK);
+    }
+    store_write_end(w, KT_OK, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +411,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(referral_loops_are_refused, store_setup, store_teardown),
         cmocka_unit_test(birthday_windows),
         cmocka_unit_test_setup_teardown(card_numbers_skip_what_is_held, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(enrolments_are_limited_per_key_and_store, store_setup,
                                         store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

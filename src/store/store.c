@@ -620,6 +620,18 @@ enum kt_rc store_card_number_held(struct store_conn *c, const char *number,
     TIMED(c->ops->card_number_held(c, number, suppress_hash, held, err));
 }
 
+enum kt_rc store_enrol_count(struct store_conn *c, const char *key_id, const char *store,
+                             int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err)
+{
+    TIMED(c->ops->enrol_count(c, key_id, store, since, n, oldest, err));
+}
+
+enum kt_rc store_enrol_add(struct store_conn *c, const char *key_id, const char *store, int64_t at,
+                           int64_t purge_before, struct kt_err *err)
+{
+    TIMED(c->ops->enrol_add(c, key_id, store, at, purge_before, err));
+}
+
 enum kt_rc store_otp_insert(struct store_conn *c, const struct otp_code *o, struct kt_err *err)
 {
     TIMED(c->ops->otp_insert(c, o, err));

@@ -330,6 +330,13 @@ enum kt_rc store_card_update(struct store_conn *c, const struct card *cd, struct
 enum kt_rc store_card_number_held(struct store_conn *c, const char *number,
                                   const unsigned char suppress_hash[32], bool *held,
                                   struct kt_err *err);
+/* Enrolments for the limits: how many since `since` by a key (store NULL) or at a store (key_id
+ * NULL), and when the oldest of them was (0 when none); and one more, deleting those before
+ * `purge_before`. */
+enum kt_rc store_enrol_count(struct store_conn *c, const char *key_id, const char *store,
+                             int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err);
+enum kt_rc store_enrol_add(struct store_conn *c, const char *key_id, const char *store, int64_t at,
+                           int64_t purge_before, struct kt_err *err);
 /* One-time codes: a new one; the newest for a phone tag (KT_ENOTFOUND "no_code"); a change of
  * attempts and verified_at; and how many were made since `since` for a phone tag (tag not NULL) or
  * by a key. */

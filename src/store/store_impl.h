@@ -267,6 +267,10 @@ struct store_ops {
     enum kt_rc (*card_number_held)(struct store_conn *c, const char *number,
                                    const unsigned char suppress_hash[32], bool *held,
                                    struct kt_err *err);
+    enum kt_rc (*enrol_count)(struct store_conn *c, const char *key_id, const char *store,
+                              int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err);
+    enum kt_rc (*enrol_add)(struct store_conn *c, const char *key_id, const char *store, int64_t at,
+                            int64_t purge_before, struct kt_err *err);
     enum kt_rc (*otp_insert)(struct store_conn *c, const struct otp_code *o, struct kt_err *err);
     enum kt_rc (*otp_latest)(struct store_conn *c, const unsigned char tag[32], struct arena *a,
                              struct otp_code *out, struct kt_err *err);

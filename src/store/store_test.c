@@ -317,6 +317,54 @@ static void a_newer_schema_is_refused(void **state)
     assert_null(s2);
 }
 
+/* A card number is held by a card, a card identifier or a suppression hash; enrolments are
+ * counted per key and per store since a time, with the oldest, and old ones are purged. */
+static void card_numbers_held_and_enrolments_counted(void **state)
+{
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    int64_t ck = insert_customer(w, "+79990000301");
+    unsigned char h1[32] = {1}, h2[32] = {2};
+    struct ident id = {"card", "2000000000015", ck, false, 1000, "pos"};
+    assert_int_equal(store_ident_insert(w, &id, NULL), KT_OK);
+    struct card cd = {.kind = "physical", .state = "issued", .issued_at = 1, .state_at = 1};
+    kt_strlcpy(cd.number, "2000000000022", sizeof(cd.number));
+    assert_int_equal(store_card_insert(w, &cd, NULL), KT_OK);
+    assert_int_equal(store_suppress_add(w, h1, "card", "a_1", 1, NULL), KT_OK);
+    struct {
+        const char *number;
+        const unsigned char *hash;
+        bool held;
+    } cases[] = {{"2000000000015", h2, true},
+                 {"2000000000022", h2, true},
+                 {"2000000000039", h1, true},
+                 {"2000000000039", h2, false}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        bool held = !cases[i].held;
+        assert_int_equal(store_card_number_held(w, cases[i].number, cases[i].hash, &held, NULL),
+                         KT_OK);
+        assert_int_equal(held, cases[i].held);
+    }
+    int64_t n, oldest;
+    assert_int_equal(store_enrol_add(w, "k1", "S-1", 100, 0, NULL), KT_OK);
+    assert_int_equal(store_enrol_add(w, "k1", NULL, 200, 0, NULL), KT_OK);
+    assert_int_equal(store_enrol_add(w, NULL, "S-1", 300, 0, NULL), KT_OK);
+    assert_int_equal(store_enrol_count(w, "k1", NULL, 0, &n, &oldest, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(oldest, 100);
+    assert_int_equal(store_enrol_count(w, NULL, "S-1", 150, &n, &oldest, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(oldest, 300);
+    assert_int_equal(store_enrol_add(w, "k1", "S-1", 400, 250, NULL), KT_OK); /* purges 100, 200 */
+    assert_int_equal(store_enrol_count(w, "k1", NULL, 0, &n, &oldest, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(oldest, 400);
+    assert_int_equal(store_enrol_count(w, "k9", NULL, 0, &n, &oldest, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(oldest, 0);
+    wcommit(w);
+}
+
 /* Every operation of the backend is filled in: a missing one would be a NULL call at run time. */
 static void every_operation_is_implemented(void **state)
 {
@@ -409,6 +457,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_locked_database_is_busy, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(readers_run_beside_the_writer, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(card_numbers_held_and_enrolments_counted, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(segment_queries_reach_sql_only_as_parameters, store_setup,
                                         store_teardown),
     };

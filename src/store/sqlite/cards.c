@@ -1,6 +1,6 @@
 /*
- * cards.c - the SQLite side of cards, one-time codes and the SMS outbox. Tables in
- * 0006_cards.sql. Statements are cached per
+ * cards.c - the SQLite side of cards, one-time codes, the SMS outbox and the enrolments counted
+ * for the limits. Tables in 0006_cards.sql and 0011_enrolments.sql. Statements are cached per
  * connection in the slots from SQ_CARDS_BASE on.
  */
 #include <sqlite3.h>
@@ -27,6 +27,10 @@ enum {
     M_BIRTHDAYS,
     O_GET,
     C_HELD,
+    N_COUNT_KEY,
+    N_COUNT_STORE,
+    N_ADD,
+    N_PURGE,
     C_END
 };
 _Static_assert(C_END <= SQ_EVENTS_BASE, "raise SQ_EVENTS_BASE in sqlite_int.h");
@@ -79,6 +83,12 @@ static const char *const sql[C_END - SQ_CARDS_BASE] = {
         "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
         "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
         "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
+    [N_COUNT_KEY - SQ_CARDS_BASE] =
+        "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE key_id = ?1 AND at >= ?2",
+    [N_COUNT_STORE - SQ_CARDS_BASE] =
+        "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE store = ?1 AND at >= ?2",
+    [N_ADD - SQ_CARDS_BASE] = "INSERT INTO enrolments (at, key_id, store) VALUES (?1, ?2, ?3)",
+    [N_PURGE - SQ_CARDS_BASE] = "DELETE FROM enrolments WHERE at < ?1",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
@@ -428,4 +438,38 @@ enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
     *held = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
     sq_done(st);
     return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card held", err);
+}
+
+enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const char *store,
+                          int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, store != NULL ? N_COUNT_STORE : N_COUNT_KEY, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, store != NULL ? store : key_id);
+    sqlite3_bind_int64(st, 2, since);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *oldest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sq_done(st);
+    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "enrol count", err);
+}
+
+enum kt_rc sq_enrol_add(struct store_conn *base, const char *key_id, const char *store, int64_t at,
+                        int64_t purge_before, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, N_PURGE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, purge_before);
+    enum kt_rc rc = sq_run((struct sq_conn *)base, st, NULL, err);
+    if (rc != KT_OK || (st = get(base, N_ADD, err)) == NULL) {
+        return rc != KT_OK ? rc : KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, at);
+    sq_bind_text(st, 2, key_id);
+    sq_bind_text(st, 3, store);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
 }

@@ -192,6 +192,10 @@ enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct
 enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
                                const unsigned char suppress_hash[32], bool *held,
                                struct kt_err *err);
+enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const char *store,
+                          int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err);
+enum kt_rc sq_enrol_add(struct store_conn *base, const char *key_id, const char *store, int64_t at,
+                        int64_t purge_before, struct kt_err *err);
 enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err);
 enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
                          struct otp_code *out, struct kt_err *err);
@@ -318,7 +322,7 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
         SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
         SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done),               \
-        SQ_PRIVACY_OP(card_number_held)
+        SQ_PRIVACY_OP(card_number_held), SQ_PRIVACY_OP(enrol_count), SQ_PRIVACY_OP(enrol_add)
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);
