@@ -39,6 +39,17 @@ int64_t clock_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+const char *time_client_check(int64_t ms, int64_t now)
+{
+    if (ms < TIME_CLIENT_MIN_MS) {
+        return "is before 2000-01-01";
+    }
+    if (ms > now + TIME_CLIENT_SKEW_MS) {
+        return "lies more than 5 minutes in the future";
+    }
+    return NULL;
+}
+
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;

@@ -24,6 +24,16 @@ const char *time_format_rfc3339(int64_t ms, char *out, size_t size);
 /* Parses RFC 3339 ("2026-11-24T13:49:11Z", fractions and +03:00 offsets allowed) into UTC ms. */
 bool time_parse_rfc3339(const char *s, size_t len, int64_t *ms);
 
+/*
+ * The plausible window of a time a client sends (a receipt, an event, when data was collected):
+ * not before 2000-01-01T00:00:00Z and at most TIME_CLIENT_SKEW_MS past the server's `now`, the
+ * slack for a till's clock running a little fast. Returns NULL when `ms` is inside, else the
+ * reason, for a message ("is before 2000-01-01", "lies in the future").
+ */
+#define TIME_CLIENT_MIN_MS  946684800000LL /* 2000-01-01T00:00:00Z */
+#define TIME_CLIENT_SKEW_MS (5 * 60 * 1000LL)
+const char *time_client_check(int64_t ms, int64_t now);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and the way back. */
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
