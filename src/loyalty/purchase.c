@@ -20,10 +20,9 @@
 #include "loyalty/bonus.h"
 #include "loyalty/purchase.h"
 
-#define DAY_MS         (86400LL * 1000)
-#define FUTURE_SKEW_MS (5 * 60 * 1000)
-#define TEXT_MAX       64
-#define MONEY_MAX      100000000000LL /* a billion roubles */
+#define DAY_MS    (86400LL * 1000)
+#define TEXT_MAX  64
+#define MONEY_MAX 100000000000LL /* a billion roubles */
 
 static enum kt_rc bad(struct kt_err *err, struct arena *a, const char *field, const char *code,
                       const char *msg)
@@ -31,63 +30,18 @@ static enum kt_rc bad(struct kt_err *err, struct arena *a, const char *field, co
     return kt_err_set(err, KT_EINVAL, code, arena_strdup(a, field), "%s", msg);
 }
 
-static bool text(const json_t *o, const char *name, bool required, const char *field,
-                 struct arena *a, const char **out, struct kt_err *err)
+enum kt_rc loyalty_quantity(const json_t *o, const char *path, const char *name, int64_t *milli,
+                            struct kt_err *err)
 {
-    const json_t *v = json_object_get(o, name);
-    *out = NULL;
-    if (v == NULL || json_is_null(v)) {
-        if (required) {
-            bad(err, a, field, "missing_field", "required");
-        }
-        return !required;
+    char field[sizeof(err->field)];
+    jsonx_path(field, sizeof(field), path, name);
+    const json_t *q = json_object_get(o, name);
+    if (q == NULL || json_is_null(q)) {
+        return kt_err_set(err, KT_EINVAL, "missing_field", field, "'%s' is required", field);
     }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > TEXT_MAX) {
-        bad(err, a, field, "wrong_type", "a string of 1-64 bytes");
-        return false;
+    if (!json_is_number(q)) {
+        return kt_err_set(err, KT_EINVAL, "wrong_type", field, "'%s' must be a number", field);
     }
-    *out = arena_strdup(a, json_string_value(v));
-    return true;
-}
-
-static bool money(const json_t *o, const char *name, bool required, const char *field,
-                  struct arena *a, int64_t *out, struct kt_err *err)
-{
-    const json_t *v = json_object_get(o, name);
-    if (v == NULL) {
-        if (required) {
-            bad(err, a, field, "missing_field", "required");
-        }
-        return !required;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > MONEY_MAX) {
-        bad(err, a, field, "bad_amount", "money is a whole number of kopecks, not negative");
-        return false;
-    }
-    *out = json_integer_value(v);
-    return true;
-}
-
-enum kt_rc loyalty_decode_at(const json_t *body, int64_t now, const char *what, struct arena *a,
-                             int64_t *out, struct kt_err *err)
-{
-    *out = now;
-    const json_t *at = json_object_get(body, "at");
-    if (at == NULL) {
-        return KT_OK;
-    }
-    const char *s = json_string_value(at);
-    if (s == NULL || !time_parse_rfc3339(s, strlen(s), out)) {
-        return bad(err, a, "at", "invalid_time", "at is an RFC 3339 time");
-    }
-    if (*out > now + FUTURE_SKEW_MS) {
-        return kt_err_set(err, KT_EINVAL, "time_in_future", "at", "%s cannot be dated later", what);
-    }
-    return KT_OK;
-}
-
-bool loyalty_quantity(const json_t *q, int64_t *milli)
-{
     *milli = 0;
     if (json_is_integer(q) && json_integer_value(q) > 0 && json_integer_value(q) <= 1000000) {
         *milli = json_integer_value(q) * 1000;
@@ -98,7 +52,13 @@ bool loyalty_quantity(const json_t *q, int64_t *milli)
             *milli = 0;
         }
     }
-    return *milli > 0;
+    if (*milli <= 0) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", field,
+                          "'%s' must be more than zero and at most 1000000, with at most three "
+                          "decimals",
+                          field);
+    }
+    return KT_OK;
 }
 
 static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct purchase_line *l,
@@ -108,29 +68,20 @@ static enum kt_rc decode_line(const json_t *o, size_t i, struct arena *a, struct
                                         "price", "discount", "amount",   NULL};
     const char *path = arena_printf(a, "lines[%zu]", i);
     memset(l, 0, sizeof(*l));
-    if (!json_is_object(o)) {
-        return bad(err, a, path, "wrong_type", "a line is an object");
-    }
     if (json_only_members(o, known, path, a, err) != KT_OK ||
-        !text(o, "sku", true, arena_printf(a, "%s.sku", path), a, &l->sku, err) ||
-        !text(o, "name", false, arena_printf(a, "%s.name", path), a, &l->name, err) ||
-        !text(o, "category", false, arena_printf(a, "%s.category", path), a, &l->category, err) ||
-        !money(o, "price", true, arena_printf(a, "%s.price", path), a, &l->price, err) ||
-        !money(o, "discount", false, arena_printf(a, "%s.discount", path), a, &l->discount, err) ||
-        !money(o, "amount", true, arena_printf(a, "%s.amount", path), a, &l->amount, err)) {
+        jsonx_str(o, path, "sku", TEXT_MAX, JSONX_REQUIRED, a, &l->sku, err) != KT_OK ||
+        jsonx_str(o, path, "name", TEXT_MAX, 0, a, &l->name, err) != KT_OK ||
+        jsonx_str(o, path, "category", TEXT_MAX, 0, a, &l->category, err) != KT_OK ||
+        jsonx_int(o, path, "price", 0, MONEY_MAX, JSONX_REQUIRED, &l->price, err) != KT_OK ||
+        jsonx_int(o, path, "discount", 0, MONEY_MAX, 0, &l->discount, err) != KT_OK ||
+        jsonx_int(o, path, "amount", 0, MONEY_MAX, JSONX_REQUIRED, &l->amount, err) != KT_OK ||
+        loyalty_quantity(o, path, "quantity", &l->quantity, err) != KT_OK) {
         return err->rc;
-    }
-    const json_t *q = json_object_get(o, "quantity");
-    if (!loyalty_quantity(q, &l->quantity)) {
-        return bad(err, a, arena_printf(a, "%s.quantity", path),
-                   q ? "bad_quantity" : "missing_field",
-                   "a quantity is more than zero with at most three decimals (refunds are posted "
-                   "as refunds)");
     }
     /* price x quantity, rounded half up to the kopeck, less the discount */
     int64_t gross = (l->price * l->quantity + 500) / 1000;
     if (l->discount > gross) {
-        return bad(err, a, arena_printf(a, "%s.discount", path), "bad_amount",
+        return bad(err, a, arena_printf(a, "%s.discount", path), "invalid_value",
                    "the discount is larger than the line");
     }
     if (l->amount != gross - l->discount) {
@@ -147,43 +98,39 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
     static const char *const known[] = {"store", "receipt",      "at",          "customer", "lines",
                                         "total", "spend_points", "spend_exact", NULL};
     memset(out, 0, sizeof(*out));
+    out->at = now;
     if (json_only_members(body, known, "", a, err) != KT_OK ||
-        !text(body, "store", true, "store", a, &out->store_id, err) ||
-        !text(body, "receipt", true, "receipt", a, &out->receipt, err)) {
+        jsonx_str(body, "", "store", TEXT_MAX, JSONX_REQUIRED, a, &out->store_id, err) != KT_OK ||
+        jsonx_str(body, "", "receipt", TEXT_MAX, JSONX_REQUIRED, a, &out->receipt, err) != KT_OK ||
+        jsonx_time(body, "", "at", now, 0, &out->at, err) != KT_OK) {
         return err->rc;
     }
-    if (loyalty_decode_at(body, now, "a receipt", a, &out->at, err) != KT_OK) {
+    static const char *const ck[] = {"phone", "card", "id", "cookie", "device", NULL};
+    const json_t *c = NULL;
+    if (jsonx_object(body, "", "customer", ck, 0, a, &c, err) != KT_OK) {
         return err->rc;
     }
-    const json_t *c = json_object_get(body, "customer");
     if (c != NULL) {
-        static const char *const ck[] = {"phone", "card", "id", "cookie", "device", NULL};
         const char *cookie = NULL, *device = NULL;
-        if (!json_is_object(c) || json_object_size(c) == 0 || json_object_size(c) > 2) {
-            return bad(err, a, "customer", "wrong_type",
-                       "customer names one of phone, card or id (and perhaps a cookie or device)");
-        }
-        if (json_only_members(c, ck, "customer", a, err) != KT_OK ||
-            !text(c, "phone", false, "customer.phone", a, &out->phone, err) ||
-            !text(c, "card", false, "customer.card", a, &out->card, err) ||
-            !text(c, "id", false, "customer.id", a, &out->customer_id, err) ||
-            !text(c, "cookie", false, "customer.cookie", a, &cookie, err) ||
-            !text(c, "device", false, "customer.device", a, &device, err)) {
+        if (jsonx_str(c, "customer", "phone", TEXT_MAX, 0, a, &out->phone, err) != KT_OK ||
+            jsonx_str(c, "customer", "card", TEXT_MAX, 0, a, &out->card, err) != KT_OK ||
+            jsonx_str(c, "customer", "id", TEXT_MAX, 0, a, &out->customer_id, err) != KT_OK ||
+            jsonx_str(c, "customer", "cookie", TEXT_MAX, 0, a, &cookie, err) != KT_OK ||
+            jsonx_str(c, "customer", "device", TEXT_MAX, 0, a, &device, err) != KT_OK) {
             return err->rc;
         }
         int named = (out->phone != NULL) + (out->card != NULL) + (out->customer_id != NULL);
         if (named != 1 || (cookie != NULL && device != NULL)) {
-            return bad(err, a, "customer", "wrong_type",
+            return bad(err, a, "customer", "invalid_value",
                        "customer names one of phone, card or id (and perhaps a cookie or device)");
         }
         out->anon_kind = cookie ? "cookie" : device ? "device" : NULL;
         out->anon_id = cookie ? cookie : device;
     }
-    const json_t *lines = json_object_get(body, "lines");
-    if (!json_is_array(lines) || json_array_size(lines) == 0 ||
-        json_array_size(lines) > PURCHASE_MAX_LINES) {
-        return bad(err, a, "lines", lines ? "wrong_type" : "missing_field",
-                   "lines is an array of 1-" KT_STR(PURCHASE_MAX_LINES) " receipt lines");
+    const json_t *lines = NULL;
+    if (jsonx_array(body, "", "lines", 1, PURCHASE_MAX_LINES, JSONX_REQUIRED, &lines, err) !=
+        KT_OK) {
+        return err->rc;
     }
     out->n_lines = json_array_size(lines);
     out->lines = arena_alloc(a, out->n_lines * sizeof(*out->lines));
@@ -195,27 +142,15 @@ enum kt_rc purchase_decode(const json_t *body, int64_t now, struct arena *a,
         out->total += out->lines[i].amount;
     }
     int64_t total = out->total;
-    if (!money(body, "total", false, "total", a, &total, err)) {
+    if (jsonx_int(body, "", "total", 0, MONEY_MAX, 0, &total, err) != KT_OK ||
+        jsonx_int(body, "", "spend_points", 0, MONEY_MAX, 0, &out->spend_points, err) != KT_OK ||
+        jsonx_bool(body, "", "spend_exact", 0, &out->spend_exact, err) != KT_OK) {
         return err->rc;
     }
     if (total != out->total) {
         return kt_err_set(err, KT_EINVAL, "total_mismatch", "total",
                           "the lines add up to %lld kopecks", (long long)out->total);
     }
-    const json_t *sp = json_object_get(body, "spend_points");
-    if (sp != NULL) {
-        if (!json_is_integer(sp) || json_integer_value(sp) < 0 ||
-            json_integer_value(sp) > MONEY_MAX) {
-            return bad(err, a, "spend_points", "bad_value",
-                       "spend_points is a whole number of points");
-        }
-        out->spend_points = json_integer_value(sp);
-    }
-    const json_t *ex = json_object_get(body, "spend_exact");
-    if (ex != NULL && !json_is_boolean(ex)) {
-        return bad(err, a, "spend_exact", "wrong_type", "spend_exact is true or false");
-    }
-    out->spend_exact = json_is_true(ex);
     if (out->spend_points > 0 && c == NULL) {
         return bad(err, a, "spend_points", "customer_required",
                    "points are spent by a customer: name them");

@@ -29,12 +29,11 @@ struct purchase_req {
     bool quote;           /* a quote: what could be spent is worked out even if none is asked */
 };
 
-/* Shared by the receipt and refund decoders: "at" (RFC 3339, not later than `now` and a few
- * minutes' skew; `now` when absent; `what` names the document in the error), and a quantity
- * above zero with at most three decimals, in thousandths (false when it is not one). */
-enum kt_rc loyalty_decode_at(const json_t *body, int64_t now, const char *what, struct arena *a,
-                             int64_t *out, struct kt_err *err);
-bool loyalty_quantity(const json_t *q, int64_t *milli);
+/* Shared by the receipt and refund decoders: member `name` of `o` (whose path is `path`), a
+ * quantity above zero and at most a million with at most three decimals, in thousandths:
+ * missing_field, wrong_type (not a number) or invalid_value. */
+enum kt_rc loyalty_quantity(const json_t *o, const char *path, const char *name, int64_t *milli,
+                            struct kt_err *err);
 
 /* Decodes and checks POST /v1/purchases: every line's amount is its price times its quantity
  * less its discount, the total is their sum, the time is not in the future. */

@@ -24,26 +24,16 @@ enum kt_rc refund_decode(const json_t *body, int64_t now, struct arena *a, struc
 {
     static const char *const known[] = {"refund", "at", "lines", NULL};
     memset(out, 0, sizeof(*out));
-    if (json_only_members(body, known, "", a, err) != KT_OK) {
+    out->at = now;
+    const json_t *lines = NULL;
+    if (json_only_members(body, known, "", a, err) != KT_OK ||
+        jsonx_str(body, "", "refund", 64, JSONX_REQUIRED, a, &out->number, err) != KT_OK ||
+        jsonx_time(body, "", "at", now, 0, &out->at, err) != KT_OK ||
+        jsonx_array(body, "", "lines", 1, PURCHASE_MAX_LINES, 0, &lines, err) != KT_OK) {
         return err->rc;
     }
-    const json_t *num = json_object_get(body, "refund");
-    if (!json_is_string(num) || json_string_length(num) == 0 || json_string_length(num) > 64) {
-        return bad(err, a, "refund", num ? "wrong_type" : "missing_field",
-                   "refund is the store's return document number, 1-64 bytes");
-    }
-    out->number = arena_strdup(a, json_string_value(num));
-    if (loyalty_decode_at(body, now, "a refund", a, &out->at, err) != KT_OK) {
-        return err->rc;
-    }
-    const json_t *lines = json_object_get(body, "lines");
     if (lines == NULL) {
         return KT_OK;
-    }
-    if (!json_is_array(lines) || json_array_size(lines) == 0 ||
-        json_array_size(lines) > PURCHASE_MAX_LINES) {
-        return bad(err, a, "lines", "wrong_type",
-                   "lines is an array of 1-" KT_STR(PURCHASE_MAX_LINES) " refunded lines");
     }
     out->n_lines = json_array_size(lines);
     out->lines = arena_alloc(a, out->n_lines * sizeof(*out->lines));
@@ -51,32 +41,19 @@ enum kt_rc refund_decode(const json_t *body, int64_t now, struct arena *a, struc
         static const char *const lk[] = {"line", "quantity", NULL};
         const json_t *o = json_array_get(lines, i);
         const char *path = arena_printf(a, "lines[%zu]", i);
-        if (!json_is_object(o)) {
-            return bad(err, a, path, "wrong_type", "a refunded line is an object");
-        }
-        if (json_only_members(o, lk, path, a, err) != KT_OK) {
+        int64_t n, milli;
+        if (json_only_members(o, lk, path, a, err) != KT_OK ||
+            jsonx_int(o, path, "line", 1, PURCHASE_MAX_LINES, JSONX_REQUIRED, &n, err) != KT_OK ||
+            loyalty_quantity(o, path, "quantity", &milli, err) != KT_OK) {
             return err->rc;
         }
-        const json_t *n = json_object_get(o, "line");
-        if (!json_is_integer(n) || json_integer_value(n) < 1 ||
-            json_integer_value(n) > PURCHASE_MAX_LINES) {
-            return bad(err, a, arena_printf(a, "%s.line", path), n ? "wrong_type" : "missing_field",
-                       "line is the receipt line's place, from 1");
-        }
-        const json_t *q = json_object_get(o, "quantity");
-        int64_t milli;
-        if (!loyalty_quantity(q, &milli)) {
-            return bad(err, a, arena_printf(a, "%s.quantity", path),
-                       q ? "bad_quantity" : "missing_field",
-                       "a refunded quantity is more than zero, with at most three decimals");
-        }
         for (size_t k = 0; k < i; k++) {
-            if (out->lines[k].n == json_integer_value(n)) {
+            if (out->lines[k].n == n) {
                 return bad(err, a, arena_printf(a, "%s.line", path), "duplicate_line",
                            "each line is named once in a refund");
             }
         }
-        out->lines[i] = (struct refund_line){json_integer_value(n), milli, 0};
+        out->lines[i] = (struct refund_line){n, milli, 0};
     }
     return KT_OK;
 }
