@@ -16,6 +16,8 @@ static json_t *program_json(struct arena *a, const struct loyalty_rules *r, int6
     json_t *o =
         json_pack("{s:I, s:o}", "version", (json_int_t)r->version, "rules", loyalty_rules_json(r));
     json_object_set_new(o, "published_at", at ? json_string(api_time(a, at)) : json_null());
+    json_object_set_new(o, "started_at",
+                        r->started_at ? json_string(api_time(a, r->started_at)) : json_null());
     return o;
 }
 

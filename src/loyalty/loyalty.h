@@ -35,7 +35,9 @@ enum gate_item {
 };
 
 struct loyalty_rules {
-    int64_t version; /* set by the store */
+    int64_t version;    /* set by the store */
+    int64_t started_at; /* set by the store: UTC ms the first version was published, 0 for the
+                           defaults; receipts dated before it earn nothing (docs/loyalty.md) */
     /* earning */
     int64_t earn_bp; /* basis points of the paid amount, 0..10000 */
     struct loyalty_rate categories[LOYALTY_MAX_RATES];

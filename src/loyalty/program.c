@@ -10,11 +10,11 @@ enum kt_rc loyalty_program_get(struct store_conn *c, struct arena *a, struct loy
                                int64_t *at, struct kt_err *err)
 {
     const char *text;
-    int64_t version = 0;
+    int64_t version = 0, first_at = 0;
     struct kt_err e2;
     kt_err_reset(&e2);
     *at = 0;
-    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &e2);
+    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &first_at, &e2);
     if (rc == KT_ENOTFOUND) {
         loyalty_defaults(r);
         return KT_OK;
@@ -27,6 +27,7 @@ enum kt_rc loyalty_program_get(struct store_conn *c, struct arena *a, struct loy
              : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "a stored programme is not JSON");
     json_decref(doc);
     r->version = version;
+    r->started_at = first_at;
     return rc;
 }
 
@@ -45,5 +46,10 @@ enum kt_rc loyalty_program_publish(struct store_conn *w, const json_t *doc, cons
     json_decref(full);
     rc = store_program_put(w, text, now, key_id, &out->version, err);
     free(text);
+    const char *stored;
+    int64_t version, at;
+    if (rc == KT_OK) { /* the start is the first version's, this one's when it is the first */
+        rc = store_program_get(w, a, &stored, &version, &at, &out->started_at, err);
+    }
     return rc;
 }

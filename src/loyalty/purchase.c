@@ -248,7 +248,9 @@ earn:;
             (struct loyalty_line){req->lines[i].sku, req->lines[i].category, req->lines[i].amount};
     }
     int64_t paid = req->total - out->spent * r->kopecks_per_point;
-    out->earned = loyalty_earn_share(r, ll, req->n_lines, paid, req->total);
+    /* A receipt from before the programme started is history: kept, never earning. */
+    out->earned =
+        req->at < r->started_at ? 0 : loyalty_earn_share(r, ll, req->n_lines, paid, req->total);
     out->earned_available_at = out->earned > 0 ? req->at + r->hold_days * DAY_MS : 0;
     return KT_OK;
 }

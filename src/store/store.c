@@ -531,9 +531,9 @@ enum kt_rc store_program_put(struct store_conn *c, const char *rules, int64_t at
 }
 
 enum kt_rc store_program_get(struct store_conn *c, struct arena *a, const char **rules,
-                             int64_t *version, int64_t *at, struct kt_err *err)
+                             int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err)
 {
-    TIMED(c->ops->program_get(c, a, rules, version, at, err));
+    TIMED(c->ops->program_get(c, a, rules, version, at, first_at, err));
 }
 
 enum kt_rc store_ledger_add(struct store_conn *c, const struct ledger_entry *e, struct kt_err *err)

@@ -277,12 +277,13 @@ enum kt_rc store_reads_add(struct store *s, const struct audit_entry *e, size_t 
 enum kt_rc store_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
                             struct audit_entry **out, size_t *n, struct kt_err *err);
 
-/* Loyalty programme versions (append-only). `get` gives the latest; KT_ENOTFOUND when none was
+/* Loyalty programme versions (append-only). `get` gives the latest, when it was published (`at`)
+ * and when the first version was (`first_at`, the programme's start); KT_ENOTFOUND when none was
  * ever published. */
 enum kt_rc store_program_put(struct store_conn *c, const char *rules, int64_t at,
                              const char *key_id, int64_t *version, struct kt_err *err);
 enum kt_rc store_program_get(struct store_conn *c, struct arena *a, const char **rules,
-                             int64_t *version, int64_t *at, struct kt_err *err);
+                             int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err);
 
 /* The points ledger: appends an entry; lists a customer's entries, oldest first. */
 enum kt_rc store_ledger_add(struct store_conn *c, const struct ledger_entry *e, struct kt_err *err);

@@ -283,7 +283,7 @@ struct store_ops {
     enum kt_rc (*sms_done)(struct store_conn *c, int64_t id, const char *state, int64_t attempts,
                            int64_t next_at, const char *error, int64_t at, struct kt_err *err);
     enum kt_rc (*program_get)(struct store_conn *c, struct arena *a, const char **rules,
-                              int64_t *version, int64_t *at, struct kt_err *err);
+                              int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err);
     enum kt_rc (*reads_add)(struct store *s, const struct audit_entry *e, size_t n,
                             struct kt_err *err);
     enum kt_rc (*reads_list)(struct store *s, const struct audit_filter *f, struct arena *a,

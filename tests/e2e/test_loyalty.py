@@ -380,8 +380,12 @@ def test_a_refund_after_the_points_were_spent_records_the_debt(server):
     assert r.json()["points"]["available"] == 100 - 10
 
 
-def test_purchase_history_and_the_loyalty_report(server):
+def test_purchase_history_and_the_loyalty_report(start_server):
+    server = start_server(["--settable-clock"])
+    # The programme starts before the receipts it earns on.
+    assert server.put("/v1/system/clock", {"now": "2025-12-31T00:00:00Z"}).status_code == 200
     assert server.put("/v1/loyalty/program", {}).status_code == 200  # the defaults: 5%
+    assert server.put("/v1/system/clock", {"now": "2026-01-05T00:00:00Z"}).status_code == 200
     before = server.get("/v1/reports/loyalty").json()
     cid, p = complete_customer(server)
     for i in range(3):
@@ -409,6 +413,32 @@ def test_purchase_history_and_the_loyalty_report(server):
     pos = server.new_key("pos")
     assert server.get("/v1/reports/loyalty", key=pos).status_code == 403
     assert server.get(f"/v1/customers/{cid}/purchases", key=pos).status_code == 200
+
+
+def test_receipts_from_before_the_programme_are_history_and_earn_nothing(start_server):
+    s = start_server(["--settable-clock"])
+    assert s.get("/v1/loyalty/program").json()["started_at"] is None
+    assert s.put("/v1/system/clock", {"now": "2026-03-01T09:00:00Z"}).status_code == 200
+    assert s.put("/v1/loyalty/program", {"hold_days": 0}).status_code == 200
+    assert s.put("/v1/system/clock", {"now": "2026-04-01T09:00:00Z"}).status_code == 200
+    assert s.put("/v1/loyalty/program", {"hold_days": 1}).status_code == 200
+    prog = s.get("/v1/loyalty/program").json()
+    assert (prog["version"], prog["started_at"]) == (2, "2026-03-01T09:00:00.000Z")
+    cid, p = complete_customer(s)
+    before = s.get("/v1/reports/loyalty").json()
+    old = s.post("/v1/purchases", receipt("OLD-1", [MILK], customer={"phone": p},
+                                          at="2026-02-28T23:59:59Z"))
+    assert old.status_code == 201, old.text
+    assert old.json()["points"]["earned"] == 0
+    new = s.post("/v1/purchases", receipt("NEW-1", [MILK], customer={"phone": p},
+                                          at="2026-03-01T09:00:00Z"))
+    assert new.json()["points"]["earned"] == 17980 * 500 // 10000 // 100
+    # Kept as history: in the customer's purchases and the receipt count, not in the points.
+    items = s.get(f"/v1/customers/{cid}/purchases").json()["items"]
+    assert [x["receipt"] for x in items] == ["NEW-1", "OLD-1"]
+    after = s.get("/v1/reports/loyalty").json()
+    assert after["receipts"]["count"] - before["receipts"]["count"] == 2
+    assert after["points"]["earned"] - before["points"]["earned"] == new.json()["points"]["earned"]
 
 
 def test_points_expire_oldest_first_when_their_time_comes(start_server):

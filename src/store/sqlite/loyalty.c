@@ -52,8 +52,10 @@ _Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
 static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
     [L_PROGRAM_PUT - SQ_LOYALTY_BASE] =
         "INSERT INTO loyalty_programs (rules, created_at, key_id) VALUES (?1, ?2, ?3)",
-    [L_PROGRAM_GET - SQ_LOYALTY_BASE] = "SELECT version, rules, created_at FROM loyalty_programs "
-                                        "ORDER BY version DESC LIMIT 1",
+    [L_PROGRAM_GET - SQ_LOYALTY_BASE] =
+        "SELECT version, rules, created_at, (SELECT min(created_at) FROM "
+        "loyalty_programs) FROM loyalty_programs "
+        "ORDER BY version DESC LIMIT 1",
     [L_LEDGER_ADD - SQ_LOYALTY_BASE] =
         "INSERT INTO points_ledger (ck, kind, points, at, available_at, expires_at, purchase_id, "
         "program_version, reason, key_id, request_id) "
@@ -139,7 +141,7 @@ enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at
 }
 
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
-                          int64_t *version, int64_t *at, struct kt_err *err)
+                          int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, L_PROGRAM_GET, err);
     if (st == NULL) {
@@ -151,6 +153,7 @@ enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char *
         *version = sqlite3_column_int64(st, 0);
         *rules = sq_col_text(st, 1, a);
         *at = sqlite3_column_int64(st, 2);
+        *first_at = sqlite3_column_int64(st, 3);
     } else if (rc == SQLITE_DONE) {
         r = kt_err_set(err, KT_ENOTFOUND, "no_program", NULL, "no programme published yet");
     } else {

@@ -159,7 +159,7 @@ enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct a
 enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at,
                           const char *key_id, int64_t *version, struct kt_err *err);
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
-                          int64_t *version, int64_t *at, struct kt_err *err);
+                          int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err);
 enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err);
 enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
                           struct ledger_entry **out, size_t *n, struct kt_err *err);
