@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/embed.h"
+#include "base/jsonx.h"
 #include "base/num.h"
 #include "consent/consent.h"
 #include "events/events.h"
@@ -78,14 +79,11 @@ void api_events_batch(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     json_t *body = api_own(r->arena, http_req_json(r, &err));
-    const json_t *events = body ? json_object_get(body, "events") : NULL;
-    if (body != NULL &&
-        (json_object_size(body) != 1 || !json_is_array(events) || json_array_size(events) == 0 ||
-         json_array_size(events) > EVENTS_BATCH_MAX)) {
-        kt_err_set(&err, KT_EINVAL, events ? "wrong_type" : "missing_field", "events",
-                   "the body is {\"events\": [...]} with 1-%d events", EVENTS_BATCH_MAX);
-    }
-    if (err.rc != KT_OK) {
+    static const char *const known[] = {"events", NULL};
+    const json_t *events = NULL;
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
+        jsonx_array(body, "", "events", 1, EVENTS_BATCH_MAX, JSONX_REQUIRED, &events, &err) !=
+            KT_OK) {
         http_reply_error(r, &err);
         return;
     }

@@ -16,8 +16,7 @@
 #include "events/events.h"
 #include "identity/identity.h"
 
-#define FUTURE_SKEW_MS (5 * 60 * 1000)
-#define NAME_MAX_LEN   64
+#define NAME_MAX_LEN 64
 
 enum ptype { P_STRING, P_INTEGER, P_NUMBER, P_BOOLEAN };
 
@@ -84,7 +83,7 @@ static const struct event_type_def standard[] = {
 static const struct prop_def common[] = {S("session"), S("url")};
 
 static const char *const channels[] = {"web", "app", "email", "sms", "pos", "social", NULL};
-static const char *const type_names[] = {"string", "integer", "number", "boolean"};
+static const char *const type_names[] = {"string", "integer", "number", "boolean", NULL};
 
 static bool name_ok(const char *s)
 {
@@ -181,19 +180,21 @@ enum kt_rc event_type_decode(const char *name, const json_t *body, int64_t now, 
 {
     static const char *const known[] = {"properties", "required", NULL};
     if (!name_ok(name)) {
-        return kt_err_set(err, KT_EINVAL, "bad_name", "name",
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
                           "a type's name is 1-64 of a-z, 0-9 and _, starting with a letter");
     }
     if (find_type(NULL, name) != NULL) {
         return kt_err_set(err, KT_ECONFLICT, "standard_type", "name",
                           "'%s' is a standard type and cannot be redeclared", name);
     }
-    if (json_only_members(body, known, "", a, err) != KT_OK) {
+    const json_t *props = NULL, *req = NULL;
+    if (json_only_members(body, known, "", a, err) != KT_OK ||
+        jsonx_object(body, "", "properties", NULL, JSONX_REQUIRED, a, &props, err) != KT_OK ||
+        jsonx_array(body, "", "required", 0, EVENT_PROPS_MAX, 0, &req, err) != KT_OK) {
         return err->rc;
     }
-    const json_t *props = json_object_get(body, "properties");
-    if (!json_is_object(props) || json_object_size(props) > EVENT_PROPS_MAX) {
-        return kt_err_set(err, KT_EINVAL, props ? "wrong_type" : "missing_field", "properties",
+    if (json_object_size(props) > EVENT_PROPS_MAX) {
+        return kt_err_set(err, KT_EINVAL, "too_many", "properties",
                           "properties maps up to %d names to string, integer, number or boolean",
                           EVENT_PROPS_MAX);
     }
@@ -202,25 +203,26 @@ enum kt_rc event_type_decode(const char *name, const json_t *body, int64_t now, 
     json_object_foreach((json_t *)props, key, v)
     {
         enum ptype t;
+        const char *field = arena_printf(a, "properties.%s", key);
+        const char *word;
         if (!name_ok(key)) {
-            return kt_err_set(err, KT_EINVAL, "bad_name", arena_printf(a, "properties.%s", key),
+            return kt_err_set(err, KT_EINVAL, "invalid_value", field,
                               "a property's name is 1-64 of a-z, 0-9 and _");
         }
-        if (!ptype_parse(json_string_value(v), &t)) {
-            return kt_err_set(err, KT_EINVAL, "bad_value", arena_printf(a, "properties.%s", key),
-                              "a property is a string, integer, number or boolean");
+        if (jsonx_enum_at(v, field, type_names, JSONX_REQUIRED, &word, err) != KT_OK) {
+            return err->rc;
         }
-    }
-    const json_t *req = json_object_get(body, "required");
-    if (req != NULL && !json_is_array(req)) {
-        return kt_err_set(err, KT_EINVAL, "wrong_type", "required",
-                          "required is an array of property names");
+        ptype_parse(word, &t);
     }
     size_t i;
     json_array_foreach(req, i, v)
     {
-        if (!json_is_string(v) || json_object_get(props, json_string_value(v)) == NULL) {
-            return kt_err_set(err, KT_EINVAL, "bad_value", arena_printf(a, "required[%zu]", i),
+        const char *field = arena_printf(a, "required[%zu]", i);
+        if (!json_is_string(v)) {
+            return kt_err_set(err, KT_EINVAL, "wrong_type", field, "'%s' must be a string", field);
+        }
+        if (json_object_get(props, json_string_value(v)) == NULL) {
+            return kt_err_set(err, KT_EINVAL, "invalid_value", field,
                               "a required property must be one of properties");
         }
     }
@@ -276,33 +278,50 @@ static const struct prop_def *find_prop(const struct event_type_def *t, const ch
     return NULL;
 }
 
-static bool value_ok(const struct prop_def *p, const json_t *v)
+/* A property's value: wrong_type for the wrong JSON type, too_long, or invalid_value out of its
+ * type's range. */
+static enum kt_rc value_check(const struct prop_def *p, const json_t *v, const char *field,
+                              struct kt_err *err)
 {
-    switch (p->type) {
-    case P_STRING:
-        return json_is_string(v) && json_string_length(v) <= EVENT_TEXT_MAX;
-    case P_BOOLEAN:
-        return json_is_boolean(v);
-    case P_INTEGER:
-        return json_is_integer(v) &&
-               (p->min == 0 && p->max == 0
-                    ? true
-                    : json_integer_value(v) >= p->min && json_integer_value(v) <= p->max);
-    case P_NUMBER:
-        if (!json_is_number(v)) {
-            return false;
-        }
-        double d = json_number_value(v);
-        return p->min == 0 && p->max == 0 ? true : d > (double)p->min && d <= (double)p->max;
+    bool type_ok = p->type == P_STRING    ? json_is_string(v)
+                   : p->type == P_BOOLEAN ? json_is_boolean(v)
+                   : p->type == P_INTEGER ? json_is_integer(v)
+                                          : json_is_number(v);
+    if (!type_ok) {
+        return kt_err_set(err, KT_EINVAL, "wrong_type", field, "'%s' must be a%s %s", field,
+                          p->type == P_INTEGER ? "n" : "", type_names[p->type]);
     }
-    return false;
+    if (p->type == P_STRING && json_string_length(v) > EVENT_TEXT_MAX) {
+        return kt_err_set(err, KT_EINVAL, "too_long", field, "'%s' is longer than %d bytes", field,
+                          EVENT_TEXT_MAX);
+    }
+    bool ranged = p->min != 0 || p->max != 0;
+    bool in_range = true;
+    if (ranged && p->type == P_INTEGER) {
+        in_range = json_integer_value(v) >= p->min && json_integer_value(v) <= p->max;
+    } else if (ranged && p->type == P_NUMBER) {
+        double d = json_number_value(v);
+        in_range = d > (double)p->min && d <= (double)p->max;
+    }
+    if (!in_range) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", field, "'%s' is outside %lld..%lld",
+                          field, (long long)p->min, (long long)p->max);
+    }
+    return KT_OK;
 }
 
 static enum kt_rc decode_who(const json_t *c, const char *path, struct arena *a,
                              struct event_in *out, struct kt_err *err)
 {
-    if (!json_is_object(c) || json_object_size(c) == 0 || json_object_size(c) > 2) {
-        return bad(err, a, path, "customer", c ? "wrong_type" : "missing_field",
+    const char *where = arena_printf(a, "%s%scustomer", path, path[0] ? "." : "");
+    if (c == NULL || json_is_null(c)) {
+        return kt_err_set(err, KT_EINVAL, "missing_field", where, "'%s' is required", where);
+    }
+    if (!json_is_object(c)) {
+        return kt_err_set(err, KT_EINVAL, "wrong_type", where, "'%s' must be an object", where);
+    }
+    if (json_object_size(c) == 0 || json_object_size(c) > 2) {
+        return bad(err, a, path, "customer", "invalid_value",
                    "customer names one identifier, and perhaps a cookie or device id besides");
     }
     const char *kind;
@@ -310,13 +329,14 @@ static enum kt_rc decode_who(const json_t *c, const char *path, struct arena *a,
     json_object_foreach((json_t *)c, kind, v)
     {
         const char *field = arena_printf(a, "customer.%s", kind);
-        const char *raw = json_string_value(v);
-        if (raw == NULL || json_string_length(v) == 0 || json_string_length(v) > 256) {
-            return bad(err, a, path, field, "wrong_type", "an identifier is a string");
+        const char *raw;
+        if (jsonx_str_at(v, arena_printf(a, "%s.%s", where, kind), 256, JSONX_REQUIRED, a, &raw,
+                         err) != KT_OK) {
+            return err->rc;
         }
         bool anon = strcmp(kind, "cookie") == 0 || strcmp(kind, "device") == 0;
         if ((anon && out->anon_kind) || (!anon && out->kind)) {
-            return bad(err, a, path, "customer", "wrong_type",
+            return bad(err, a, path, "customer", "invalid_value",
                        "customer names one identifier, and perhaps a cookie or device id besides");
         }
         const char *value;
@@ -359,50 +379,26 @@ enum kt_rc event_decode(const json_t *o, const struct event_types *types, int64_
     if (json_only_members(o, known, path, a, err) != KT_OK) {
         return err->rc;
     }
-    const char *type = json_string_value(json_object_get(o, "type"));
-    const struct event_type_def *t = type ? find_type(types, type) : NULL;
+    const char *type;
+    if (jsonx_str(o, path, "type", NAME_MAX_LEN, JSONX_REQUIRED, a, &type, err) != KT_OK) {
+        return err->rc;
+    }
+    const struct event_type_def *t = find_type(types, type);
     if (t == NULL) {
-        return bad(err, a, path, "type", type ? "unknown_type" : "missing_field",
+        return bad(err, a, path, "type", "unknown_type",
                    "a standard type (GET /v1/event-types) or one declared with PUT "
                    "/v1/event-types/{name}");
     }
     out->e.type = t->name;
-    const char *ch = json_string_value(json_object_get(o, "channel"));
-    bool ch_ok = false;
-    for (size_t i = 0; ch != NULL && channels[i] != NULL; i++) {
-        ch_ok = ch_ok || strcmp(ch, channels[i]) == 0;
-    }
-    if (!ch_ok) {
-        return bad(err, a, path, "channel", ch ? "bad_value" : "missing_field",
-                   "channel is web, app, email, sms, pos or social");
-    }
-    out->e.channel = arena_strdup(a, ch);
     out->e.received_at = now;
     out->e.at = now;
-    const json_t *tm = json_object_get(o, "time");
-    if (tm != NULL) {
-        const char *s = json_string_value(tm);
-        if (s == NULL || !time_parse_rfc3339(s, strlen(s), &out->e.at)) {
-            return bad(err, a, path, "time", "invalid_time", "time is an RFC 3339 time");
-        }
-        if (out->e.at > now + FUTURE_SKEW_MS) {
-            return bad(err, a, path, "time", "time_in_future", "an event cannot happen later");
-        }
-    }
-    const json_t *mid = json_object_get(o, "message_id");
-    if (mid != NULL) {
-        if (!json_is_string(mid) || json_string_length(mid) == 0 || json_string_length(mid) > 128) {
-            return bad(err, a, path, "message_id", "wrong_type",
-                       "message_id is a string of 1-128 bytes");
-        }
-        out->message_id = arena_strdup(a, json_string_value(mid));
-    }
-    if (decode_who(json_object_get(o, "customer"), path, a, out, err) != KT_OK) {
+    const json_t *props = NULL;
+    if (jsonx_enum(o, path, "channel", channels, JSONX_REQUIRED, &out->e.channel, err) != KT_OK ||
+        jsonx_time(o, path, "time", now, 0, &out->e.at, err) != KT_OK ||
+        jsonx_str(o, path, "message_id", 128, 0, a, &out->message_id, err) != KT_OK ||
+        decode_who(json_object_get(o, "customer"), path, a, out, err) != KT_OK ||
+        jsonx_object(o, path, "properties", NULL, 0, a, &props, err) != KT_OK) {
         return err->rc;
-    }
-    const json_t *props = json_object_get(o, "properties");
-    if (props != NULL && !json_is_object(props)) {
-        return bad(err, a, path, "properties", "wrong_type", "properties is an object");
     }
     const char *key;
     json_t *v;
@@ -414,10 +410,9 @@ enum kt_rc event_decode(const json_t *o, const struct event_types *types, int64_
             return bad(err, a, path, field, "unknown_property",
                        "not a property of this type (GET /v1/event-types)");
         }
-        if (!value_ok(p, v)) {
-            return bad(err, a, path, field, "bad_value",
-                       arena_printf(a, "%s is a%s %s%s", key, p->type == P_INTEGER ? "n" : "",
-                                    type_names[p->type], p->min || p->max ? " in its range" : ""));
+        if (value_check(p, v, arena_printf(a, "%s%s%s", path, path[0] ? "." : "", field), err) !=
+            KT_OK) {
+            return err->rc;
         }
     }
     for (size_t i = 0; i < t->n; i++) {

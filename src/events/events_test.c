@@ -32,10 +32,16 @@ static void an_event_is_checked_against_its_type(void **state)
          "missing_field", "e.properties.sku"},
         {"{\"type\":\"review\",\"channel\":\"app\",\"customer\":{\"cookie\":\"c\"},"
          "\"properties\":{\"sku\":\"A\",\"rating\":0}}",
-         "bad_value", "e.properties.rating"},
+         "invalid_value", "e.properties.rating"},
         {"{\"type\":\"page_view\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\",\"device\":"
          "\"d\"},\"properties\":{\"url\":\"/\"}}",
-         "wrong_type", "e.customer"},
+         "invalid_value", "e.customer"},
+        {"{\"type\":\"search\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
+         "\"time\":\"0001-01-01T00:00:00Z\",\"properties\":{\"query\":\"q\"}}",
+         "invalid_time", "e.time"},
+        {"{\"type\":\"search\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
+         "\"message_id\":5,\"properties\":{\"query\":\"q\"}}",
+         "wrong_type", "e.message_id"},
         {"{\"type\":\"page_view\",\"channel\":\"web\",\"customer\":{\"phone\":\"12\"},"
          "\"properties\":{\"url\":\"/\"}}",
          "invalid_phone", "e.customer.phone"},

@@ -42,19 +42,34 @@ def test_one_event_is_checked_stored_and_stored_once(srv):
         (ev("page_view", {"cookie": "x"}), "missing_field", "properties.url"),
         (ev("page_view", {"cookie": "x"}, properties={"url": "u", "mood": "good"}),
          "unknown_property", "properties.mood"),
-        (ev("review", {"cookie": "x"}, properties={"sku": "A", "rating": 7}), "bad_value",
+        (ev("review", {"cookie": "x"}, properties={"sku": "A", "rating": 7}), "invalid_value",
          "properties.rating"),
+        (ev("review", {"cookie": "x"}, properties={"sku": "A", "rating": "7"}), "wrong_type",
+         "properties.rating"),
+        (ev("review", {"cookie": "x"}, properties={"sku": "S" * 3000}), "too_long",
+         "properties.sku"),
         (ev("cart_add", {"cookie": "x"}, properties={"sku": "A", "quantity": 0, "price": 100}),
-         "bad_value", "properties.quantity"),
+         "invalid_value", "properties.quantity"),
         (dict(ev("search", {"cookie": "x"}, properties={"query": "q"}), channel="fax"),
-         "bad_value", "channel"),
+         "invalid_value", "channel"),
+        (dict(ev("search", {"cookie": "x"}, properties={"query": "q"}), channel=None),
+         "missing_field", "channel"),
+        (dict(ev("search", {"cookie": "x"}, properties={"query": "q"}), type=7),
+         "wrong_type", "type"),
         (ev("search", {"cookie": "x"}, properties={"query": "q"}, time="2099-01-01T00:00:00Z"),
-         "time_in_future", "time"),
+         "invalid_time", "time"),
+        (ev("search", {"cookie": "x"}, properties={"query": "q"}, time="0001-01-01T00:00:00Z"),
+         "invalid_time", "time"),
+        (ev("search", {"cookie": "x"}, properties={"query": "q"}, time="1999-12-31T23:59:59Z"),
+         "invalid_time", "time"),
+        (ev("search", {"cookie": "x" * 300}, properties={"query": "q"}), "too_long",
+         "customer.cookie"),
         (ev("search", {"phone": phone()}, properties={"query": "q"}), "customer_not_found",
          "customer.phone"),
         (ev("search", {"shoe": "42"}, properties={"query": "q"}), "unknown_identifier",
          "customer.shoe"),
-        (ev("search", {}, properties={"query": "q"}), "wrong_type", "customer"),
+        (ev("search", {}, properties={"query": "q"}), "invalid_value", "customer"),
+        (ev("search", "x", properties={"query": "q"}), "wrong_type", "customer"),
         (dict(ev("search", {"cookie": "x"}, properties={"query": "q"}), colour=1),
          "unknown_field", "colour"),
     ]:
@@ -75,9 +90,17 @@ def test_a_batch_stores_the_good_and_says_why_of_the_rest(srv):
     assert [x["status"] for x in out["results"]] == ["stored", "stored", "refused", "stored",
                                                      "duplicate"]
     assert out["results"][2]["error"]["field"] == "events[2].properties.sku"
-    for body in [{"events": []}, {"events": [events[0]] * 1001}, {"evts": events}, {}]:
+    for body, code, field in [
+        ({"events": []}, "invalid_value", "events"),
+        ({"events": [events[0]] * 1001}, "too_many", "events"),
+        ({"events": {}}, "wrong_type", "events"),
+        ({}, "missing_field", "events"),
+        ({"evts": events}, "unknown_field", "evts"),
+        ({"events": events, "colour": 1}, "unknown_field", "colour"),
+    ]:
         r = srv.post("/v1/events/batch", body)
-        assert r.status_code == 422 and r.json()["error"]["field"] == "events", body
+        assert r.status_code == 422, body
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, field), body
 
 
 def test_anonymous_events_become_the_customers_when_the_cookie_meets_them(srv):
@@ -131,12 +154,15 @@ def test_custom_types_are_declared_with_their_properties(srv):
     assert r.json()["error"]["code"] == "missing_field"
     r = srv.post("/v1/events", ev("subscription_paid", {"cookie": "c"},
                                   properties={"plan": "x", "amount": "много"}))
-    assert r.json()["error"]["code"] == "bad_value"
+    assert r.json()["error"]["code"] == "wrong_type"
     for name, body, status, code in [
         ("page_view", {"properties": {}}, 409, "standard_type"),
-        ("Bad-Name", {"properties": {}}, 422, "bad_name"),
-        ("x", {"properties": {"a": "date"}}, 422, "bad_value"),
-        ("x", {"properties": {"a": "string"}, "required": ["b"]}, 422, "bad_value"),
+        ("Bad-Name", {"properties": {}}, 422, "invalid_value"),
+        ("x", {"properties": {"a": "date"}}, 422, "invalid_value"),
+        ("x", {"properties": {"a": 5}}, 422, "wrong_type"),
+        ("x", {"properties": {"a": "string"}, "required": ["b"]}, 422, "invalid_value"),
+        ("x", {"properties": {"a": "string"}, "required": "a"}, 422, "wrong_type"),
+        ("x", {"required": []}, 422, "missing_field"),
     ]:
         r = srv.put(f"/v1/event-types/{name}", body)
         assert (r.status_code, r.json()["error"]["code"]) == (status, code), name
