@@ -31,22 +31,12 @@ static enum kt_rc fail_field(struct kt_err *err, const char *code, const char *f
     return kt_err_set(err, KT_EINVAL, code, field, "%s", msg);
 }
 
-/* An optional short string member; false (err set) when present and not a string of 1..max. */
+/* An optional string member of 1..max bytes (jsonx.h); false (err set) when it is not one. */
 static bool opt_str(const json_t *o, const char *name, size_t max, const char *field,
                     struct arena *a, const char **out, struct kt_err *err)
 {
-    const json_t *v = json_object_get(o, name);
     *out = NULL;
-    if (v == NULL || json_is_null(v)) {
-        return true;
-    }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
-        kt_err_set(err, KT_EINVAL, "wrong_type", field, "%s must be a string of 1-%zu bytes", field,
-                   max);
-        return false;
-    }
-    *out = arena_strdup(a, json_string_value(v));
-    return true;
+    return jsonx_str_at(json_object_get(o, name), field, max, 0, a, out, err) == KT_OK;
 }
 
 /* "source": {"channel", "store", "operator"} of a consent or subscription change. */
@@ -62,11 +52,7 @@ static bool decode_actor(struct http_req *r, const json_t *body, struct consent_
         return true;
     }
     static const char *const known[] = {"channel", "store", "operator", NULL};
-    if (!json_is_object(s)) {
-        kt_err_set(err, KT_EINVAL, "wrong_type", "source", "source must be an object");
-        return false;
-    }
-    if (json_only_members(s, known, "", r->arena, err) != KT_OK ||
+    if (json_only_members(s, known, "source", r->arena, err) != KT_OK ||
         !opt_str(s, "channel", 32, "source.channel", r->arena, &who->source, err) ||
         !opt_str(s, "store", 64, "source.store", r->arena, &who->store_id, err) ||
         !opt_str(s, "operator", 64, "source.operator", r->arena, &who->operator_id, err)) {
@@ -76,7 +62,7 @@ static bool decode_actor(struct http_req *r, const json_t *body, struct consent_
         who->source = "admin";
     }
     if (strcmp(who->source, "admin") != 0 && !ident_channel_valid(who->source)) {
-        kt_err_set(err, KT_EINVAL, "unknown_channel", "source.channel",
+        kt_err_set(err, KT_EINVAL, "invalid_value", "source.channel",
                    "source.channel is one of admin, pos, web, app, qr_form, tablet, import, "
                    "call_center, paper");
         return false;
@@ -143,43 +129,24 @@ void api_privacy_settings_put(struct http_req *r)
         goto fail;
     }
     enum kt_rc rc = privacy_settings_get(w, r->arena, &s, &err);
-    const json_t *v;
-    if (rc == KT_OK && (v = json_object_get(body, "consent_policy")) != NULL) {
-        const char *p = json_string_value(v);
-        if (p == NULL || (strcmp(p, "strict") != 0 && strcmp(p, "pending") != 0)) {
-            rc = fail_field(&err, "bad_value", "consent_policy",
-                            "consent_policy is strict (forms without consent are refused) or "
-                            "pending (stored, marked consent_pending)");
-        } else {
-            s.strict = strcmp(p, "strict") == 0;
-        }
+    static const char *const policies[] = {"strict", "pending", NULL};
+    const char *policy = NULL;
+    int64_t delay = s.erase_delay_days, years = s.retention_years;
+    if (rc == KT_OK &&
+        (jsonx_enum(body, "", "consent_policy", policies, 0, &policy, &err) != KT_OK ||
+         jsonx_int(body, "", "erase_delay_days", 0, 30, 0, &delay, &err) != KT_OK ||
+         jsonx_int(body, "", "retention_years", 0, 50, 0, &years, &err) != KT_OK ||
+         jsonx_str(body, "", "public_url", 200, 0, r->arena, &s.public_url, &err) != KT_OK)) {
+        rc = err.rc;
     }
-    if (rc == KT_OK && (v = json_object_get(body, "erase_delay_days")) != NULL) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 30) {
-            rc = fail_field(&err, "bad_value", "erase_delay_days",
-                            "erase_delay_days is 0 to 30: the law allows 30 days at most");
-        } else {
-            s.erase_delay_days = (int)json_integer_value(v);
-        }
+    if (rc == KT_OK && s.public_url != NULL && strncmp(s.public_url, "https://", 8) != 0 &&
+        strncmp(s.public_url, "http://", 7) != 0) {
+        rc = fail_field(&err, "invalid_value", "public_url",
+                        "public_url is the http(s) address the public pages are served at");
     }
-    if (rc == KT_OK && (v = json_object_get(body, "retention_years")) != NULL) {
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 50) {
-            rc = fail_field(&err, "bad_value", "retention_years",
-                            "retention_years is 0 (off) to 50");
-        } else {
-            s.retention_years = (int)json_integer_value(v);
-        }
-    }
-    if (rc == KT_OK && json_object_get(body, "public_url") != NULL) {
-        const char *u = json_string_value(json_object_get(body, "public_url"));
-        if (u == NULL || strlen(u) > 200 ||
-            (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)) {
-            rc = fail_field(&err, "bad_value", "public_url",
-                            "public_url is the http(s) address the public pages are served at");
-        } else {
-            s.public_url = u;
-        }
-    }
+    s.strict = policy ? strcmp(policy, "strict") == 0 : s.strict;
+    s.erase_delay_days = (int)delay;
+    s.retention_years = (int)years;
     if (rc == KT_OK) {
         rc = privacy_settings_put(w, &s, &err);
     }
@@ -226,38 +193,20 @@ void api_documents_put(struct http_req *r)
     }
     d.key = r->params[0];
     if (!consent_key_valid(d.key)) {
-        fail_field(&err, "bad_key", "key", "a document key is 1-40 of a-z, 0-9, '_' and '-'");
+        fail_field(&err, "invalid_value", "key", "a document key is 1-40 of a-z, 0-9, '_' and '-'");
         goto fail;
     }
-    d.purpose = json_string_value(json_object_get(body, "purpose"));
-    if (!consent_purpose_valid(d.purpose)) {
-        fail_field(&err, "unknown_purpose", "purpose",
-                   "purpose is one of pd_processing, ads, third_party_transfer, distribution");
+    int64_t term = 0;
+    if (jsonx_enum(body, "", "purpose", consent_purposes, JSONX_REQUIRED, &d.purpose, &err) !=
+            KT_OK ||
+        jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &d.title, &err) != KT_OK ||
+        jsonx_str(body, "", "body", DOC_BODY_MAX, JSONX_REQUIRED, r->arena, &d.body, &err) !=
+            KT_OK ||
+        jsonx_int(body, "", "term_days", 1, 36500, 0, &term, &err) != KT_OK ||
+        jsonx_bool(body, "", "reconsent", 0, &d.reconsent, &err) != KT_OK) {
         goto fail;
     }
-    if (!opt_str(body, "title", TEXT_MAX, "title", r->arena, &d.title, &err) ||
-        !opt_str(body, "body", DOC_BODY_MAX, "body", r->arena, &d.body, &err)) {
-        goto fail;
-    }
-    if (d.title == NULL || d.body == NULL) {
-        fail_field(&err, "missing_field", d.title ? "body" : "title",
-                   "a document has a title and the body text the customer agrees to");
-        goto fail;
-    }
-    const json_t *t = json_object_get(body, "term_days");
-    if (t != NULL && !json_is_null(t)) {
-        if (!json_is_integer(t) || json_integer_value(t) < 1 || json_integer_value(t) > 36500) {
-            fail_field(&err, "bad_value", "term_days", "term_days is 1 to 36500, or null");
-            goto fail;
-        }
-        d.term_days = json_integer_value(t);
-    }
-    const json_t *rc_ = json_object_get(body, "reconsent");
-    if (rc_ != NULL && !json_is_boolean(rc_)) {
-        fail_field(&err, "wrong_type", "reconsent", "reconsent is true or false");
-        goto fail;
-    }
-    d.reconsent = json_is_true(rc_);
+    d.term_days = term;
     int64_t now = clock_now_ms();
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
@@ -541,32 +490,22 @@ void api_topics_put(struct http_req *r)
     }
     t.key = r->params[0];
     if (!consent_key_valid(t.key)) {
-        fail_field(&err, "bad_key", "key", "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
+        fail_field(&err, "invalid_value", "key", "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
         goto fail;
     }
-    if (!opt_str(body, "title", TEXT_MAX, "title", r->arena, &t.title, &err) ||
-        !opt_str(body, "description", NOTE_MAX, "description", r->arena, &t.description, &err)) {
-        goto fail;
-    }
-    if (t.title == NULL) {
-        fail_field(&err, "missing_field", "title", "a topic has a title the customer sees");
-        goto fail;
-    }
-    const json_t *ch = json_object_get(body, "channels");
-    if (!json_is_array(ch) || json_array_size(ch) == 0) {
-        fail_field(&err, "missing_field", "channels",
-                   "channels lists the ads channels the topic is sent by: sms, email, push, "
-                   "messenger, phone_call");
+    const json_t *ch = NULL;
+    if (jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &t.title, &err) != KT_OK ||
+        !opt_str(body, "description", NOTE_MAX, "description", r->arena, &t.description, &err) ||
+        jsonx_array(body, "", "channels", 1, ADS_CHANNELS, JSONX_REQUIRED, &ch, &err) != KT_OK) {
         goto fail;
     }
     size_t i;
     json_t *v;
     json_array_foreach(ch, i, v)
     {
-        if (!ads_channel_valid(json_string_value(v))) {
-            kt_err_set(&err, KT_EINVAL, "unknown_channel",
-                       arena_printf(r->arena, "channels[%zu]", i),
-                       "channels are sms, email, push, messenger, phone_call");
+        const char *word;
+        if (jsonx_enum_at(v, arena_printf(r->arena, "channels[%zu]", i), ads_channels,
+                          JSONX_REQUIRED, &word, &err) != KT_OK) {
             goto fail;
         }
     }
@@ -671,22 +610,16 @@ void api_subs_post(struct http_req *r)
     struct customer cu;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !decode_actor(r, body, &who, &err) ||
-        !opt_str(body, "topic", 40, "topic", r->arena, &topic, &err) ||
-        !opt_str(body, "channel", 16, "channel", r->arena, &channel, &err)) {
+        !opt_str(body, "topic", 40, "topic", r->arena, &topic, &err)) {
         goto fail;
     }
-    const json_t *sub = json_object_get(body, "subscribed");
-    if (!json_is_boolean(sub)) {
-        fail_field(&err, sub ? "wrong_type" : "missing_field", "subscribed",
-                   "subscribed is true or false");
+    bool subscribed = false;
+    channel = NULL;
+    if (jsonx_enum(body, "", "channel", ads_channels, 0, &channel, &err) != KT_OK ||
+        jsonx_bool(body, "", "subscribed", JSONX_REQUIRED, &subscribed, &err) != KT_OK) {
         goto fail;
     }
-    if (channel != NULL && !ads_channel_valid(channel)) {
-        fail_field(&err, "unknown_channel", "channel",
-                   "channel is sms, email, push, messenger or phone_call");
-        goto fail;
-    }
-    if (json_is_true(sub) && (topic == NULL || channel == NULL)) {
+    if (subscribed && (topic == NULL || channel == NULL)) {
         fail_field(&err, "missing_field", topic ? "channel" : "topic",
                    "a subscription names one topic and one channel; unsubscribing may name "
                    "neither (everything)");
@@ -700,8 +633,7 @@ void api_subs_post(struct http_req *r)
     enum kt_rc rc = api_path_customer(r, w, &cu, &err);
     who.subject = cu.id;
     if (rc == KT_OK) {
-        rc =
-            subs_set(w, cu.ck, topic, channel, json_is_true(sub), "api", &who, now, &changed, &err);
+        rc = subs_set(w, cu.ck, topic, channel, subscribed, "api", &who, now, &changed, &err);
     }
     if (rc == KT_OK) {
         o = api_subs_json(w, &cu, now, r->arena, &err);
@@ -1256,22 +1188,13 @@ void api_customers_erase(struct http_req *r)
         !opt_str(body, "request_id", 40, "request_id", r->arena, &o.request_id, &err)) {
         goto fail;
     }
-    const char *reason = json_string_value(json_object_get(body, "reason"));
-    if (reason != NULL) {
-        static const char *const reasons[] = {"request", "withdrawal", "retention", "unlawful"};
-        bool ok = false;
-        for (size_t i = 0; i < 4; i++) {
-            ok = ok || strcmp(reason, reasons[i]) == 0;
-        }
-        if (!ok) {
-            fail_field(&err, "bad_value", "reason",
-                       "reason is request, withdrawal, retention or unlawful");
-            goto fail;
-        }
-        o.reason = reason;
+    static const char *const reasons[] = {"request", "withdrawal", "retention", "unlawful", NULL};
+    if (jsonx_enum(body, "", "reason", reasons, 0, &o.reason, &err) != KT_OK) {
+        goto fail;
     }
     if (o.request_id != NULL && !id_valid(o.request_id, "r_")) {
-        fail_field(&err, "bad_value", "request_id", "request_id names a privacy request (r_...)");
+        fail_field(&err, "invalid_value", "request_id",
+                   "request_id names a privacy request (r_...)");
         goto fail;
     }
     int64_t now = clock_now_ms();
@@ -1450,40 +1373,36 @@ void api_preq_create(struct http_req *r)
     struct store_conn *w;
     const char *received = NULL;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !opt_str(body, "kind", 20, "kind", r->arena, &p.kind, &err) ||
+        jsonx_str(body, "", "kind", 20, JSONX_REQUIRED, r->arena, &p.kind, &err) != KT_OK ||
         !opt_str(body, "customer_id", 40, "customer_id", r->arena, &p.customer_id, &err) ||
         !opt_str(body, "received_on", 10, "received_on", r->arena, &received, &err) ||
         !opt_str(body, "channel", 32, "channel", r->arena, &p.channel, &err) ||
-        !opt_str(body, "note", NOTE_MAX, "note", r->arena, &p.note, &err)) {
+        !opt_str(body, "note", NOTE_MAX, "note", r->arena, &p.note, &err) ||
+        jsonx_bool(body, "", "extended", 0, &p.extended, &err) != KT_OK) {
         goto fail;
     }
-    const json_t *ext = json_object_get(body, "extended");
-    if (ext != NULL && !json_is_boolean(ext)) {
-        fail_field(&err, "wrong_type", "extended", "extended is true or false");
-        goto fail;
-    }
-    p.extended = json_is_true(ext);
     int64_t day = cal_day_of(now), deadline;
     if (received != NULL && !cal_parse(received, &day)) {
         fail_field(&err, "invalid_date", "received_on", "received_on is a date YYYY-MM-DD");
         goto fail;
     }
-    if (day > cal_day_of(now)) {
-        fail_field(&err, "date_in_future", "received_on", "a request cannot be received later");
+    /* The window of every client time (clock.h), by days: from 2000-01-01 to today. */
+    if (day < TIME_CLIENT_MIN_MS / 86400000 || day > cal_day_of(now)) {
+        fail_field(&err, "invalid_time", "received_on",
+                   "received_on must lie between 2000-01-01 and today");
         goto fail;
     }
-    if (p.kind == NULL || !privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
-        fail_field(&err, p.kind ? "bad_value" : "missing_field", "kind",
-                   "kind is access, rectification, stop or erasure");
+    if (!privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
+        fail_field(&err, "invalid_value", "kind", "kind is access, rectification, stop or erasure");
         goto fail;
     }
     if (p.extended && strcmp(p.kind, "access") != 0 && strcmp(p.kind, "stop") != 0) {
-        fail_field(&err, "bad_value", "extended",
+        fail_field(&err, "invalid_value", "extended",
                    "only access and stop requests may be extended by 5 working days");
         goto fail;
     }
     if (p.customer_id != NULL && !id_valid(p.customer_id, "c_")) {
-        fail_field(&err, "bad_value", "customer_id", "customer_id is a customer's id (c_...)");
+        fail_field(&err, "invalid_value", "customer_id", "customer_id is a customer's id (c_...)");
         goto fail;
     }
     id_new(p.id, sizeof(p.id), "r_");
@@ -1596,16 +1515,14 @@ void api_preq_close(struct http_req *r)
     struct store_conn *w;
     struct privacy_request p;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !opt_str(body, "state", 10, "state", r->arena, &state, &err) ||
         !opt_str(body, "outcome", NOTE_MAX, "outcome", r->arena, &outcome, &err)) {
         goto fail;
     }
-    state = state ? state : "done";
-    if (strcmp(state, "done") != 0 && strcmp(state, "refused") != 0) {
-        fail_field(&err, "bad_value", "state",
-                   "state is done or refused (with a reasoned outcome)");
+    static const char *const states[] = {"done", "refused", NULL};
+    if (jsonx_enum(body, "", "state", states, 0, &state, &err) != KT_OK) {
         goto fail;
     }
+    state = state ? state : "done";
     if (strcmp(state, "refused") == 0 && outcome == NULL) {
         fail_field(&err, "missing_field", "outcome", "a refusal states its reasons in outcome");
         goto fail;

@@ -10,17 +10,18 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/jsonx.h"
 #include "base/num.h"
 
 #define DAY_MS         (86400LL * 1000)
-#define FUTURE_SKEW_MS (5 * 60 * 1000)
 #define EVIDENCE_MAX   256
 #define USER_AGENT_MAX 512
 #define CONSENTS_MAX   16
 
-const char *const consent_purposes[CONSENT_PURPOSES] = {"pd_processing", "ads",
-                                                        "third_party_transfer", "distribution"};
-const char *const ads_channels[ADS_CHANNELS] = {"sms", "email", "push", "messenger", "phone_call"};
+const char *const consent_purposes[CONSENT_PURPOSES + 1] = {
+    "pd_processing", "ads", "third_party_transfer", "distribution", NULL};
+const char *const ads_channels[ADS_CHANNELS + 1] = {"sms",       "email",      "push",
+                                                    "messenger", "phone_call", NULL};
 
 static bool in(const char *s, const char *const *set, size_t n)
 {
@@ -190,7 +191,8 @@ static enum kt_rc decode_evidence(const json_t *ev, size_t i, struct consent_inp
         return KT_OK;
     }
     if (!json_is_object(ev)) {
-        return bad(err, a, i, "evidence", "wrong_type", "evidence must be an object");
+        const char *field = arena_printf(a, "consents[%zu].evidence", i);
+        return kt_err_set(err, KT_EINVAL, "wrong_type", field, "'%s' must be an object", field);
     }
     const char *key;
     const json_t *v;
@@ -209,12 +211,10 @@ static enum kt_rc decode_evidence(const json_t *ev, size_t i, struct consent_inp
             return bad(err, a, i, member, "unknown_field", "unknown member of the evidence");
         }
         size_t max = k == 5 ? USER_AGENT_MAX : EVIDENCE_MAX;
-        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
-            return bad(err, a, i, member, "wrong_type",
-                       "evidence values are non-empty strings (user agent up to 512 bytes, the "
-                       "rest up to 256)");
+        const char *field = arena_printf(a, "consents[%zu].%s", i, member);
+        if (jsonx_str_at(v, field, max, JSONX_REQUIRED, a, slot[k], err) != KT_OK) {
+            return err->rc;
         }
-        *slot[k] = arena_strdup(a, json_string_value(v));
     }
     if (c->ip != NULL) {
         unsigned char buf[16];
@@ -277,53 +277,33 @@ static enum kt_rc decode_one(const json_t *o, size_t i, const char *source, int6
             return bad(err, a, i, arena_strdup(a, key), "unknown_field", "unknown member");
         }
     }
-    c->purpose = json_string_value(json_object_get(o, "purpose"));
-    if (c->purpose == NULL) {
-        return bad(err, a, i, "purpose", "missing_field",
-                   "purpose is one of pd_processing, ads, third_party_transfer, distribution");
+    const char *path = arena_printf(a, "consents[%zu]", i);
+    if (jsonx_enum(o, path, "purpose", consent_purposes, JSONX_REQUIRED, &c->purpose, err) !=
+        KT_OK) {
+        return err->rc;
     }
-    if (!consent_purpose_valid(c->purpose)) {
-        return bad(err, a, i, "purpose", "unknown_purpose",
-                   "purpose is one of pd_processing, ads, third_party_transfer, distribution");
-    }
-    c->purpose = arena_strdup(a, c->purpose);
     const json_t *ch = json_object_get(o, "channel");
     if (strcmp(c->purpose, "ads") == 0) {
-        if (!ads_channel_valid(json_string_value(ch))) {
-            return bad(err, a, i, "channel", ch ? "unknown_channel" : "missing_field",
-                       "an ads consent names its channel: sms, email, push, messenger or "
-                       "phone_call (one consent per channel, never bundled)");
+        if (jsonx_enum(o, path, "channel", ads_channels, JSONX_REQUIRED, &c->channel, err) !=
+            KT_OK) {
+            return err->rc;
         }
-        c->channel = arena_strdup(a, json_string_value(ch));
     } else if (ch != NULL) {
         return bad(err, a, i, "channel", "unexpected_field", "only ads consents have a channel");
     } else {
         c->channel = "";
     }
-    const json_t *g = json_object_get(o, "granted");
-    if (!json_is_boolean(g)) {
-        return bad(err, a, i, "granted", g ? "wrong_type" : "missing_field",
-                   "granted is true (consent given) or false (withdrawn)");
-    }
-    c->granted = json_is_true(g);
     c->at = now;
-    const json_t *at = json_object_get(o, "at");
-    if (at != NULL) {
-        const char *s = json_string_value(at);
-        if (s == NULL || !time_parse_rfc3339(s, strlen(s), &c->at)) {
-            return bad(err, a, i, "at", "invalid_time",
-                       "at is an RFC 3339 time, e.g. 2026-11-24T10:00:00+03:00");
-        }
-        if (c->at > now + FUTURE_SKEW_MS) {
-            return bad(err, a, i, "at", "time_in_future", "a consent cannot be given later");
-        }
+    const char *s = NULL;
+    if (jsonx_bool(o, path, "granted", JSONX_REQUIRED, &c->granted, err) != KT_OK ||
+        jsonx_time(o, path, "at", now, 0, &c->at, err) != KT_OK ||
+        jsonx_str(o, path, "document", EVIDENCE_MAX, 0, a, &s, err) != KT_OK) {
+        return err->rc;
     }
-    const json_t *doc = json_object_get(o, "document");
-    if (doc != NULL) {
-        const char *s = json_string_value(doc);
-        const char *at_sign = s ? strchr(s, '@') : NULL;
-        char *k = s ? arena_strndup(a, s, at_sign ? (size_t)(at_sign - s) : strlen(s)) : NULL;
-        if (k == NULL || !consent_key_valid(k) ||
+    if (s != NULL) {
+        const char *at_sign = strchr(s, '@');
+        char *k = arena_strndup(a, s, at_sign ? (size_t)(at_sign - s) : strlen(s));
+        if (!consent_key_valid(k) ||
             (at_sign && !num_parse_cstr(at_sign + 1, 1, INT32_MAX, &c->doc_version))) {
             return bad(err, a, i, "document", "invalid_document",
                        "document is written key@version (or key for the latest), e.g. "
@@ -350,9 +330,13 @@ enum kt_rc consent_decode(const json_t *arr, const char *source, int64_t now, st
     if (arr == NULL) {
         return KT_OK;
     }
-    if (!json_is_array(arr) || json_array_size(arr) > CONSENTS_MAX) {
+    if (!json_is_array(arr)) {
         return kt_err_set(err, KT_EINVAL, "wrong_type", "consents",
-                          "consents is an array of at most %d consent decisions", CONSENTS_MAX);
+                          "'consents' must be an array of consent decisions");
+    }
+    if (json_array_size(arr) > CONSENTS_MAX) {
+        return kt_err_set(err, KT_EINVAL, "too_many", "consents",
+                          "'consents' holds more than %d decisions", CONSENTS_MAX);
     }
     size_t cnt = json_array_size(arr);
     struct consent_input *c = arena_alloc(a, (cnt ? cnt : 1) * sizeof(*c));

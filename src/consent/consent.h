@@ -32,8 +32,9 @@
 
 #define CONSENT_PURPOSES 4
 #define ADS_CHANNELS     5
-extern const char *const consent_purposes[CONSENT_PURPOSES]; /* pd_processing, ads, ... */
-extern const char *const ads_channels[ADS_CHANNELS];         /* sms, email, push, ... */
+/* Each list ends with a NULL, so it can also be read as a set of words (jsonx_enum). */
+extern const char *const consent_purposes[CONSENT_PURPOSES + 1]; /* pd_processing, ads, ... */
+extern const char *const ads_channels[ADS_CHANNELS + 1];         /* sms, email, push, ... */
 
 bool consent_purpose_valid(const char *p);
 bool ads_channel_valid(const char *c);

@@ -124,8 +124,12 @@ static void decoding_checks_purpose_channel_and_evidence(void **state)
         const char *json, *source, *code, *field;
     } bad[] = {
         {"{}", "web", "wrong_type", "consents"},
-        {"[{\"purpose\":\"spam\",\"granted\":true}]", "web", "unknown_purpose",
+        {"[{\"purpose\":\"spam\",\"granted\":true}]", "web", "invalid_value",
          "consents[0].purpose"},
+        {"[{\"purpose\":\"pd_processing\",\"granted\":false,\"at\":\"0001-01-01T00:00:00Z\"}]",
+         "web", "invalid_time", "consents[0].at"},
+        {"[{\"purpose\":\"ads\",\"channel\":\"fax\",\"granted\":false}]", "web", "invalid_value",
+         "consents[0].channel"},
         {"[{\"purpose\":\"ads\",\"granted\":true,\"document\":\"a\"}]", "web", "missing_field",
          "consents[0].channel"},
         {"[{\"purpose\":\"pd_processing\",\"channel\":\"sms\",\"granted\":true}]", "web",

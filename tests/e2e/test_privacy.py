@@ -90,7 +90,8 @@ def test_a_form_without_consent_is_refused_and_nothing_is_stored(server):
         ([pd_grant(document="ads-sms@1")], "document_purpose_mismatch", "consents[0].document"),
         ([pd_grant(), {"purpose": "ads", "document": "ads-sms", "granted": True,
                        "evidence": {"form_id": "f"}}], "missing_field", "consents[1].channel"),
-        ([pd_grant(at="2099-01-01T00:00:00Z")], "time_in_future", "consents[0].at"),
+        ([pd_grant(at="2099-01-01T00:00:00Z")], "invalid_time", "consents[0].at"),
+        ([pd_grant(at="0001-01-01T00:00:00Z")], "invalid_time", "consents[0].at"),
         ([{**pd_grant(), "evidence": {"form_id": "f", "ip": "not-an-ip"}}], "invalid_ip",
          "consents[0].evidence.ip"),
     ]
@@ -413,6 +414,67 @@ def test_settings_are_checked(server):
                         ({"public_url": "ftp://x"}, "public_url"), ({"colour": 1}, "colour")]:
         r = server.put("/v1/privacy/settings", body)
         assert r.status_code == 422 and r.json()["error"]["field"] == field
+
+
+def test_privacy_bodies_answer_by_the_one_decoder_rule(server):
+    """Too long is too_long, the wrong JSON type wrong_type, outside the allowed set or range
+    invalid_value, a client date outside the window invalid_time — each with its field."""
+    cid = server.post("/v1/customers", {"source": src("pos"), "profile": {"phone": phone()}}
+                      ).json()["customer"]["id"]
+    long = "я" * 20000  # 40,000 bytes: over every short text's limit
+    doc = {"purpose": "ads", "title": "t", "body": "b"}
+    cases = [
+        ("PUT", "/v1/consent-documents/d1", {**doc, "title": long}, "too_long", "title"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "body": "b" * 300000}, "too_long", "body"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "title": 5}, "wrong_type", "title"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "title": None}, "missing_field", "title"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "purpose": "spam"}, "invalid_value",
+         "purpose"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "term_days": 0}, "invalid_value",
+         "term_days"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "term_days": "30"}, "wrong_type",
+         "term_days"),
+        ("PUT", "/v1/consent-documents/d1", {**doc, "reconsent": 1}, "wrong_type", "reconsent"),
+        ("PUT", "/v1/topics/t1", {"title": long, "channels": ["sms"]}, "too_long", "title"),
+        ("PUT", "/v1/topics/t1", {"title": "t", "description": long, "channels": ["sms"]},
+         "too_long", "description"),
+        ("PUT", "/v1/topics/t1", {"title": "t", "channels": ["fax"]}, "invalid_value",
+         "channels[0]"),
+        ("PUT", "/v1/topics/t1", {"title": "t", "channels": "sms"}, "wrong_type", "channels"),
+        ("PUT", "/v1/topics/t1", {"title": "t"}, "missing_field", "channels"),
+        ("POST", "/v1/privacy-requests", {"kind": "access", "note": long}, "too_long", "note"),
+        ("POST", "/v1/privacy-requests", {"kind": 1}, "wrong_type", "kind"),
+        ("POST", "/v1/privacy-requests", {"kind": "access", "received_on": "1999-12-31"},
+         "invalid_time", "received_on"),
+        ("POST", "/v1/privacy-requests", {"kind": "access", "received_on": "2999-01-01"},
+         "invalid_time", "received_on"),
+        ("POST", "/v1/privacy-requests", {"kind": "access", "extended": "yes"}, "wrong_type",
+         "extended"),
+        ("POST", f"/v1/customers/{cid}/erase", {"operator": "o" * 65}, "too_long", "operator"),
+        ("POST", f"/v1/customers/{cid}/erase", {"reason": 5}, "wrong_type", "reason"),
+        ("POST", f"/v1/customers/{cid}/erase", {"reason": "boredom"}, "invalid_value", "reason"),
+        ("POST", f"/v1/customers/{cid}/subscriptions", {"subscribed": "yes"}, "wrong_type",
+         "subscribed"),
+        ("POST", f"/v1/customers/{cid}/subscriptions",
+         {"subscribed": True, "topic": "promo", "channel": "fax"}, "invalid_value", "channel"),
+        ("POST", f"/v1/customers/{cid}/consents",
+         {"source": {"channel": "pos", "store": "s" * 65}, "consents": []}, "too_long",
+         "source.store"),
+        ("POST", f"/v1/customers/{cid}/consents", {"source": "pos", "consents": []},
+         "wrong_type", "source"),
+        ("PUT", "/v1/privacy/settings", {"erase_delay_days": "7"}, "wrong_type",
+         "erase_delay_days"),
+        ("PUT", "/v1/privacy/settings", {"retention_years": 51}, "invalid_value",
+         "retention_years"),
+        ("PUT", "/v1/privacy/settings", {"consent_policy": True}, "wrong_type",
+         "consent_policy"),
+    ]
+    for method, path, body, code, field in cases:
+        r = server.request(method, path, json=body)
+        assert r.status_code == 422, (path, str(body)[:80], r.text)
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, field), \
+            (path, str(body)[:80])
+    assert server.get(f"/v1/customers/{cid}").status_code == 200  # nothing was erased
 
 
 def test_the_cli_does_what_the_api_does(server):
