@@ -29,21 +29,16 @@ void api_segments_preview(struct http_req *r)
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
-    const json_t *q = json_object_get(body, "query");
-    if (!json_is_string(q)) {
-        kt_err_set(&err, KT_EINVAL, q ? "wrong_type" : "missing_field", "query",
-                   "query is the segment's text (docs/segments.md)");
-        goto fail;
-    }
-    const json_t *s = json_object_get(body, "sample");
-    if (s != NULL &&
-        (!json_is_integer(s) || json_integer_value(s) < 0 || json_integer_value(s) > 100)) {
-        kt_err_set(&err, KT_EINVAL, "bad_value", "sample", "sample is 0-100 customers");
+    const char *q;
+    int64_t sample_n = 10;
+    if (jsonx_str(body, "", "query", SEGMENT_TEXT_MAX, JSONX_REQUIRED, r->arena, &q, &err) !=
+            KT_OK ||
+        jsonx_int(body, "", "sample", 0, 100, 0, &sample_n, &err) != KT_OK) {
         goto fail;
     }
     struct seg_node *tree;
     struct seg_error se;
-    if (!segment_parse(json_string_value(q), r->arena, &tree, &se)) {
+    if (!segment_parse(q, r->arena, &tree, &se)) {
         kt_err_set(&err, KT_EINVAL, "syntax_error", "query", "line %d, column %d: %s", se.line,
                    se.column, se.message);
         json_t *o = http_error_json(&err, r->rid);
@@ -61,8 +56,8 @@ void api_segments_preview(struct http_req *r)
     const char **ids;
     size_t n;
     if (http_req_analytics(r, &rd, &err) != KT_OK ||
-        store_segment_preview(rd, tree, clock_now_ms(), s ? (int)json_integer_value(s) : 10,
-                              r->arena, &count, &ids, &n, &err) != KT_OK) {
+        store_segment_preview(rd, tree, clock_now_ms(), (int)sample_n, r->arena, &count, &ids, &n,
+                              &err) != KT_OK) {
         goto fail;
     }
     json_t *sample = json_array();
@@ -139,10 +134,11 @@ static void segment_write(struct http_req *r, bool create)
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
-    const char *name = json_string_value(json_object_get(body, "name"));
-    const char *query = json_string_value(json_object_get(body, "query"));
-    if (query == NULL) {
-        kt_err_set(&err, KT_EINVAL, "missing_field", "query", "query is the segment's text");
+    const char *name, *query;
+    if (jsonx_str(body, "", "name", SEGMENT_NAME_MAX, JSONX_REQUIRED, r->arena, &name, &err) !=
+            KT_OK ||
+        jsonx_str(body, "", "query", SEGMENT_TEXT_MAX, JSONX_REQUIRED, r->arena, &query, &err) !=
+            KT_OK) {
         goto fail;
     }
     if (segment_check(name, query, r->arena, &tree, &se, &err) != KT_OK) {
@@ -356,10 +352,9 @@ void api_traits_put(struct http_req *r)
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
-    const char *expr = json_string_value(json_object_get(body, "expression"));
-    if (expr == NULL) {
-        kt_err_set(&err, KT_EINVAL, "missing_field", "expression",
-                   "expression is a segment condition: the trait is true where it holds");
+    const char *expr;
+    if (jsonx_str(body, "", "expression", SEGMENT_TEXT_MAX, JSONX_REQUIRED, r->arena, &expr,
+                  &err) != KT_OK) {
         goto fail;
     }
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {

@@ -21,8 +21,9 @@ enum kt_rc segment_check(const char *name, const char *query, struct arena *a,
                          struct seg_node **tree, struct seg_error *se, struct kt_err *err)
 {
     size_t len = name ? strlen(name) : 0;
-    if (len == 0 || len > 100) {
-        return kt_err_set(err, KT_EINVAL, "bad_value", "name", "a segment's name is 1-100 bytes");
+    if (len == 0 || len > SEGMENT_NAME_MAX) {
+        return kt_err_set(err, KT_EINVAL, len ? "too_long" : "invalid_value", "name",
+                          "a segment's name is 1-%d bytes", SEGMENT_NAME_MAX);
     }
     if (!segment_parse(query, a, tree, se)) {
         return kt_err_set(err, KT_EINVAL, "syntax_error", "query", "line %d, column %d: %s",
@@ -146,7 +147,7 @@ enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expr
              name[i] == '_';
     }
     if (!ok) {
-        return kt_err_set(err, KT_EINVAL, "bad_name", "name",
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
                           "a trait's name is 1-64 of a-z, 0-9 and _, starting with a letter");
     }
     if (listed(traits_builtin, name) || listed(traits_reserved, name)) {

@@ -9,6 +9,7 @@
 #include "store/store.h"
 
 #define SEGMENTS_REFRESH_MS (10 * 60 * 1000) /* the background refresh, every ten minutes */
+#define SEGMENT_NAME_MAX    100              /* a saved segment's name, bytes */
 
 /* Checks a segment's name and query: the query parses (syntax_error, with `se` set) and does
  * not name the segment itself (segment_cycle). */

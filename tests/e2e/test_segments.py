@@ -97,10 +97,21 @@ def test_a_query_that_does_not_parse_says_where(server, base):
     assert e["expected"] == "expected 'days'"
     assert e["caret"].endswith("\n" + " " * 28 + "^")
     for body, code in [({}, "missing_field"), ({"query": 5}, "wrong_type"),
-                       ({"query": "has email", "sample": 1000}, "bad_value"),
+                       ({"query": "has email", "sample": 1000}, "invalid_value"),
+                       ({"query": "has email", "sample": "5"}, "wrong_type"),
+                       ({"query": "has email " * 1000}, "too_long"),
                        ({"query": "has email", "x": 1}, "unknown_field")]:
         r = server.post("/v1/segments/preview", body)
         assert r.status_code == 422 and r.json()["error"]["code"] == code, body
+    # A saved segment's members by the same rule (a query of 123 was missing_field).
+    for body, code, field in [({"name": "n", "query": 123}, "wrong_type", "query"),
+                              ({"name": "n"}, "missing_field", "query"),
+                              ({"name": 5, "query": "has email"}, "wrong_type", "name"),
+                              ({"name": "n" * 101, "query": "has email"}, "too_long", "name"),
+                              ({"name": "", "query": "has email"}, "invalid_value", "name")]:
+        r = server.post("/v1/segments", body)
+        assert r.status_code == 422, (body, r.text)
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, field), body
     assert server.post("/v1/segments/preview", {"query": "has email"},
                        key=server.new_key("pos")).status_code == 403
 
@@ -165,7 +176,8 @@ def test_computed_traits_from_expressions_and_built_in(server, base):
     for name, body, status, code in [
         ("rfm_group", {"expression": "has email"}, 409, "reserved_name"),
         ("lifetime_value", {"expression": "has email"}, 409, "reserved_name"),
-        ("Bad", {"expression": "has email"}, 422, "bad_name"),
+        ("Bad", {"expression": "has email"}, 422, "invalid_value"),
+        ("typed", {"expression": 5}, 422, "wrong_type"),
         ("loop", {"expression": "trait loop = true"}, 422, "trait_cycle"),
         ("oops", {"expression": "bought(colour \"red\")"}, 422, "syntax_error"),
         ("none", {}, 422, "missing_field"),
