@@ -23,21 +23,9 @@
 static bool member(struct http_req *r, const json_t *body, const char *name, bool required,
                    size_t max, const char **out, struct kt_err *err)
 {
-    const json_t *v = json_object_get(body, name);
     *out = NULL;
-    if (v == NULL || json_is_null(v)) {
-        if (required) {
-            kt_err_set(err, KT_EINVAL, "missing_field", arena_strdup(r->arena, name), "required");
-        }
-        return !required;
-    }
-    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > max) {
-        kt_err_set(err, KT_EINVAL, "wrong_type", arena_strdup(r->arena, name),
-                   "%s is a string of 1-%zu bytes", name, max);
-        return false;
-    }
-    *out = json_string_value(v);
-    return true;
+    return jsonx_str(body, "", name, max, required ? JSONX_REQUIRED : 0, r->arena, out, err) ==
+           KT_OK;
 }
 
 static bool phone_of(struct http_req *r, const json_t *body, const char **value, struct kt_err *err)
@@ -115,9 +103,8 @@ void api_pos_enroll(struct http_req *r)
         !member(r, body, "card", false, 13, &card, &err)) {
         goto fail;
     }
-    const json_t *sc = json_object_get(body, "send_code");
-    if (sc != NULL && !json_is_boolean(sc)) {
-        kt_err_set(&err, KT_EINVAL, "wrong_type", "send_code", "send_code is true or false");
+    bool send = true;
+    if (jsonx_bool(body, "", "send_code", 0, &send, &err) != KT_OK) {
         goto fail;
     }
     /* The customer through the same path as a cash-desk profile: cleaned, matched, pending
@@ -145,7 +132,7 @@ void api_pos_enroll(struct http_req *r)
     struct upsert_result res;
     struct loyalty_rules rules;
     struct card cd;
-    bool issued = false, limited = false, send = sc == NULL || json_is_true(sc);
+    bool issued = false, limited = false;
     char otp_id[ID_MAX] = "";
     int retry = 0;
     int64_t at;
@@ -390,14 +377,10 @@ void api_cards_batch(struct http_req *r)
         !member(r, body, "batch", true, 64, &batch, &err)) {
         goto fail;
     }
-    const json_t *cnt = json_object_get(body, "count");
-    if (!json_is_integer(cnt) || json_integer_value(cnt) < 1 ||
-        json_integer_value(cnt) > CARD_BATCH_MAX) {
-        kt_err_set(&err, KT_EINVAL, cnt ? "bad_value" : "missing_field", "count",
-                   "count is 1-%d cards", CARD_BATCH_MAX);
+    int64_t n;
+    if (jsonx_int(body, "", "count", 1, CARD_BATCH_MAX, JSONX_REQUIRED, &n, &err) != KT_OK) {
         goto fail;
     }
-    int64_t n = json_integer_value(cnt);
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
     }

@@ -83,8 +83,8 @@ json_t *api_clusters_run(struct store *s, int k, int64_t now, bool store_traits,
         return NULL;
     }
     if ((size_t)k > n || k < 1) {
-        kt_err_set(err, KT_EINVAL, "bad_value", "k", "k is 1-%zu: no more clusters than customers",
-                   n);
+        kt_err_set(err, KT_EINVAL, "invalid_value", "k",
+                   "k is 1-%zu: no more clusters than customers", n);
         return NULL;
     }
     /* The five biggest categories of the base by money. */
@@ -235,19 +235,15 @@ void api_clusters_post(struct http_req *r)
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
         goto fail;
     }
-    const json_t *k = json_object_get(body, "k"), *st = json_object_get(body, "store");
-    if (!json_is_integer(k) || json_integer_value(k) < 2 || json_integer_value(k) > 20) {
-        kt_err_set(&err, KT_EINVAL, k ? "bad_value" : "missing_field", "k",
-                   "k is the number of clusters, 2-20");
-        goto fail;
-    }
-    if (st != NULL && !json_is_boolean(st)) {
-        kt_err_set(&err, KT_EINVAL, "wrong_type", "store", "store is true or false");
+    int64_t k;
+    bool store = true;
+    if (jsonx_int(body, "", "k", 2, 20, JSONX_REQUIRED, &k, &err) != KT_OK ||
+        jsonx_bool(body, "", "store", 0, &store, &err) != KT_OK) {
         goto fail;
     }
     http_req_reader_end(r);
-    json_t *o = api_clusters_run(r->app->store, (int)json_integer_value(k), clock_now_ms(),
-                                 st == NULL || json_is_true(st), NULL, r->arena, &err);
+    json_t *o =
+        api_clusters_run(r->app->store, (int)k, clock_now_ms(), store, NULL, r->arena, &err);
     if (o == NULL) {
         goto fail;
     }

@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/jsonx.h"
 #include "base/num.h"
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
@@ -727,15 +728,10 @@ void api_customers_merge(struct http_req *r)
                        "unknown field '%s'", key);
             goto fail;
         }
-        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64) {
-            kt_err_set(&err, KT_EINVAL, "wrong_type", arena_strdup(r->arena, key),
-                       "'%s' must be a string of 1-64 bytes", key);
-            goto fail;
-        }
     }
-    const char *from = json_string_value(json_object_get(body, "from"));
-    if (from == NULL) {
-        kt_err_set(&err, KT_EINVAL, "missing_field", "from", "'from' names the customer to merge");
+    const char *from, *op = NULL;
+    if (jsonx_str(body, "", "from", 64, JSONX_REQUIRED, r->arena, &from, &err) != KT_OK ||
+        jsonx_str(body, "", "operator", 64, 0, r->arena, &op, &err) != KT_OK) {
         goto fail;
     }
     if (!id_valid(r->params[0], "c_") || !id_valid(from, "c_")) {
@@ -743,8 +739,7 @@ void api_customers_merge(struct http_req *r)
                    id_valid(r->params[0], "c_") ? "from" : "id", "customer not found");
         goto fail;
     }
-    struct ident_source src = {"admin", NULL, json_string_value(json_object_get(body, "operator")),
-                               clock_now_ms(), r->rid};
+    struct ident_source src = {"admin", NULL, op, clock_now_ms(), r->rid};
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
     }

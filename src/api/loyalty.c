@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/jsonx.h"
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
@@ -160,17 +161,15 @@ void api_points_adjust(struct http_req *r)
             goto fail;
         }
     }
-    const json_t *pts = json_object_get(body, "points");
-    const char *reason = json_string_value(json_object_get(body, "reason"));
-    if (!json_is_integer(pts) || json_integer_value(pts) == 0 ||
-        json_integer_value(pts) > 10000000 || json_integer_value(pts) < -10000000) {
-        kt_err_set(&err, KT_EINVAL, pts ? "bad_value" : "missing_field", "points",
-                   "points is a whole number, not zero, within ten million either way");
+    int64_t points;
+    const char *reason;
+    if (jsonx_int(body, "", "points", -10000000, 10000000, JSONX_REQUIRED, &points, &err) !=
+            KT_OK ||
+        jsonx_str(body, "", "reason", 500, JSONX_REQUIRED, r->arena, &reason, &err) != KT_OK) {
         goto fail;
     }
-    if (reason == NULL || strlen(reason) == 0 || strlen(reason) > 500) {
-        kt_err_set(&err, KT_EINVAL, "missing_field", "reason",
-                   "an adjustment says why, in 1-500 bytes");
+    if (points == 0) {
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "points", "an adjustment is not zero points");
         goto fail;
     }
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
@@ -185,13 +184,13 @@ void api_points_adjust(struct http_req *r)
         rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
     }
     if (rc == KT_OK) {
-        rc = loyalty_adjust(w, cu.ck, json_integer_value(pts), reason, &rules, r->key->id, r->rid,
-                            now, r->arena, &after, &err);
+        rc = loyalty_adjust(w, cu.ck, points, reason, &rules, r->key->id, r->rid, now, r->arena,
+                            &after, &err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "points", cu.id, NULL,
-                         arena_printf(r->arena, "adjust %+lld", (long long)json_integer_value(pts)),
-                         r->rid, now, &err);
+                         arena_printf(r->arena, "adjust %+lld", (long long)points), r->rid, now,
+                         &err);
     }
     if (store_write_end(w, rc, &err) != KT_OK) {
         goto fail;

@@ -66,17 +66,7 @@ static enum kt_rc bad(struct dec *d, const char *field, const char *code, const 
 static enum kt_rc num(struct dec *d, const json_t *o, const char *name, const char *path,
                       int64_t min, int64_t max, int64_t *out)
 {
-    const json_t *v = json_object_get(o, name);
-    if (v == NULL) {
-        return KT_OK;
-    }
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        return kt_err_set(d->err, KT_EINVAL, "bad_value", arena_strdup(d->a, path),
-                          "%s must be a whole number from %lld to %lld", path, (long long)min,
-                          (long long)max);
-    }
-    *out = json_integer_value(v);
-    return KT_OK;
+    return jsonx_int_at(json_object_get(o, name), path, min, max, 0, out, d->err);
 }
 
 static enum kt_rc rates(struct dec *d, const json_t *o, const char *path, struct loyalty_rate *out,
@@ -85,9 +75,12 @@ static enum kt_rc rates(struct dec *d, const json_t *o, const char *path, struct
     if (o == NULL) {
         return KT_OK;
     }
-    if (!json_is_object(o) || json_object_size(o) > LOYALTY_MAX_RATES) {
+    if (!json_is_object(o)) {
         return kt_err_set(d->err, KT_EINVAL, "wrong_type", path,
-                          "%s maps names to multipliers in percent, at most %d", path,
+                          "%s maps names to multipliers in percent", path);
+    }
+    if (json_object_size(o) > LOYALTY_MAX_RATES) {
+        return kt_err_set(d->err, KT_EINVAL, "too_many", path, "%s holds more than %d names", path,
                           LOYALTY_MAX_RATES);
     }
     *n = 0;
@@ -97,15 +90,12 @@ static enum kt_rc rates(struct dec *d, const json_t *o, const char *path, struct
     {
         const char *f = arena_printf(d->a, "%s.%s", path, key);
         if (strlen(key) == 0 || strlen(key) > 64) {
-            return bad(d, f, "bad_value", "names are 1-64 bytes");
+            return bad(d, f, strlen(key) ? "too_long" : "invalid_value", "names are 1-64 bytes");
         }
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000) {
-            return bad(d, f, "bad_value",
-                       "a multiplier is a whole percent of the base rate from 0 (earns nothing) "
-                       "to 1000");
+        if (jsonx_int_at(v, f, 0, 1000, JSONX_REQUIRED, &out[*n].pct, d->err) != KT_OK) {
+            return d->err->rc;
         }
-        out[*n].key = arena_strdup(d->a, key);
-        out[(*n)++].pct = json_integer_value(v);
+        out[(*n)++].key = arena_strdup(d->a, key);
     }
     return KT_OK;
 }
@@ -168,7 +158,8 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
                 bit = strcmp(json_string_value(v), gates[g].name) == 0 ? gates[g].bit : bit;
             }
             if (rc == KT_OK && bit == 0) {
-                rc = bad(&d, arena_printf(a, "spend_gate[%zu]", i), "bad_value",
+                rc = bad(&d, arena_printf(a, "spend_gate[%zu]", i),
+                         json_is_string(v) ? "invalid_value" : "wrong_type",
                          "one of phone_verified, first_name, last_name, birth_date, email, "
                          "pd_consent");
             }
@@ -229,7 +220,7 @@ enum kt_rc loyalty_rules_decode(const json_t *doc, struct arena *a, struct loyal
                 digits = s[i] >= '0' && s[i] <= '9';
             }
             if (!digits) {
-                rc = bad(&d, "cards.prefix", "bad_value",
+                rc = bad(&d, "cards.prefix", s ? "invalid_value" : "wrong_type",
                          "the card range is 2-7 digits every card number starts with");
             } else {
                 memcpy(r->card_prefix, s, len + 1);

@@ -225,6 +225,13 @@ def test_batches_binding_one_card_per_person_and_states(srv):
                                    "customer": {"card": virt}, "lines": line})
     assert r.status_code == 422 and r.json()["error"]["code"] == "card_inactive"
     assert srv.post("/v1/cards/batches", {"batch": "x", "count": 0}).status_code == 422
+    for body, code, field in [({"batch": "x", "count": "3"}, "wrong_type", "count"),
+                              ({"batch": "x", "count": 10**6}, "invalid_value", "count"),
+                              ({"batch": "x" * 65, "count": 1}, "too_long", "batch"),
+                              ({"count": 1}, "missing_field", "batch")]:
+        r = srv.post("/v1/cards/batches", body)
+        assert (r.status_code, r.json()["error"]["code"], r.json()["error"]["field"]) == (
+            422, code, field), body
     assert srv.post("/v1/cards/batches", {"batch": "x", "count": 1}, key=pos).status_code == 403
 
 

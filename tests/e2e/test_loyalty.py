@@ -39,11 +39,13 @@ def test_defaults_then_versions(server):
 def test_rules_are_checked_and_scoped(server):
     before = server.get("/v1/loyalty/program").json()["version"]
     for body, code, field in [
-        ({"earn": {"percent_bp": 20000}}, "bad_value", "earn.percent_bp"),
-        ({"spend": {"max_percent": 150}}, "bad_value", "spend.max_percent"),
-        ({"spend_gate": ["shoe_size"]}, "bad_value", "spend_gate[0]"),
-        ({"cards": {"prefix": "20-00"}}, "bad_value", "cards.prefix"),
-        ({"earn": {"categories": {"Молоко": "double"}}}, "bad_value", "earn.categories.Молоко"),
+        ({"earn": {"percent_bp": 20000}}, "invalid_value", "earn.percent_bp"),
+        ({"spend": {"max_percent": 150}}, "invalid_value", "spend.max_percent"),
+        ({"spend_gate": ["shoe_size"]}, "invalid_value", "spend_gate[0]"),
+        ({"cards": {"prefix": "20-00"}}, "invalid_value", "cards.prefix"),
+        ({"cards": {"prefix": 2000}}, "wrong_type", "cards.prefix"),
+        ({"earn": {"categories": {"Молоко": "double"}}}, "wrong_type", "earn.categories.Молоко"),
+        ({"hold_days": "14"}, "wrong_type", "hold_days"),
         ({"points_for_nothing": True}, "unknown_field", "points_for_nothing"),
     ]:
         r = server.put("/v1/loyalty/program", body)
@@ -73,6 +75,12 @@ def test_points_adjustments_and_balance(server):
     hist = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
     assert [(h["kind"], h["points"], h["reason"]) for h in hist] == [
         ("adjust", 150, "компенсация за сбой кассы"), ("adjust", -50, "ошибка")]
+    for body, code in [({"points": "5", "reason": "x"}, "wrong_type"),
+                       ({"points": 10**8, "reason": "x"}, "invalid_value"),
+                       ({"points": 5, "reason": "x" * 501}, "too_long"),
+                       ({"points": 5, "reason": 5}, "wrong_type")]:
+        r = server.post(f"/v1/customers/{cid}/points/adjustments", body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, body
     for body, field in [({"points": 0, "reason": "x"}, "points"), ({"points": 5}, "reason"),
                         ({"points": 5, "reason": "x", "extra": 1}, "extra")]:
         r = server.post(f"/v1/customers/{cid}/points/adjustments", body)
