@@ -86,6 +86,11 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
             err->status = 400;
             return KT_EINVAL;
         }
+        const char *why = time_client_check(ms, clock_now_ms());
+        if (why != NULL) {
+            return kt_err_set(err, KT_EINVAL, "invalid_time", "observed_at", "'observed_at' %s",
+                              why);
+        }
         json_object_set_new(o, "observed_at", json_integer(ms));
     }
     return KT_OK;

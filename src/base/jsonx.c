@@ -33,6 +33,13 @@ enum kt_rc json_only_members(const json_t *o, const char *const *known, const ch
     return KT_OK;
 }
 
+const char *jsonx_code(const json_t *v)
+{
+    return v == NULL || json_is_null(v) ? "missing_field"
+           : !json_is_string(v)         ? "wrong_type"
+                                        : "invalid_value";
+}
+
 const char *jsonx_path(char *buf, size_t size, const char *path, const char *name)
 {
     kt_snprintf(buf, size, "%s%s%s", path, path[0] ? "." : "", name);

@@ -78,6 +78,10 @@ enum kt_rc jsonx_time(const json_t *o, const char *path, const char *name, int64
 enum kt_rc jsonx_time_at(const json_t *v, const char *field, int64_t now, unsigned flags,
                          int64_t *out, struct kt_err *err);
 
+/* The code for a word member `v` a decoder found not to be one of its words: missing_field when
+ * absent or null, wrong_type when not a string, invalid_value otherwise. */
+const char *jsonx_code(const json_t *v);
+
 /* "path.name", or "name" when `path` is "", into `buf` (truncated to fit a kt_err field). */
 const char *jsonx_path(char *buf, size_t size, const char *path, const char *name);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/jsonx.h"
 #include "clean/clean.h"
 
 static const char *const types[] = {"string", "number", "boolean", "date", "enum", "list"};
@@ -79,7 +80,8 @@ static enum kt_rc decode_values(const json_t *vals, struct arena *a, const char 
                                 struct kt_err *err)
 {
     if (!json_is_array(vals) || json_array_size(vals) == 0) {
-        return bad(err, "wrong_type", "values", "must be a non-empty array of strings");
+        return bad(err, json_is_array(vals) ? "invalid_value" : "wrong_type", "values",
+                   "must be a non-empty array of strings");
     }
     if (json_array_size(vals) > ATTR_VALUES_MAX) {
         return bad(err, "too_many", "values", "at most 200 allowed values");
@@ -142,7 +144,7 @@ enum kt_rc attr_def_decode(const char *name, const json_t *body, struct arena *a
     }
     const json_t *type = json_object_get(body, "type");
     if (!json_is_string(type) || !one_of(json_string_value(type), types, 6)) {
-        return bad(err, type ? "invalid_value" : "missing_field", "type",
+        return bad(err, jsonx_code(type), "type",
                    "type must be one of string, number, boolean, date, enum, list");
     }
     out->type = arena_strdup(a, json_string_value(type));
@@ -150,7 +152,7 @@ enum kt_rc attr_def_decode(const char *name, const json_t *body, struct arena *a
     bool is_list = strcmp(out->type, "list") == 0;
     if (is_list) {
         if (!json_is_string(items) || !one_of(json_string_value(items), item_types, 4)) {
-            return bad(err, items ? "invalid_value" : "missing_field", "items",
+            return bad(err, jsonx_code(items), "items",
                        "a list needs items: one of string, number, date, enum");
         }
         out->items = arena_strdup(a, json_string_value(items));

@@ -22,12 +22,12 @@
 
 #include "identity/identity.h"
 #include "base/clock.h"
+#include "base/jsonx.h"
 #include "clean/clean.h"
 #include "identity/attrs.h"
 
 #define MAX_IDENTS      50
 #define SOURCE_TEXT_MAX 64
-#define FUTURE_SKEW_MS  (5 * 60 * 1000)
 
 static void decref(void *p)
 {
@@ -144,14 +144,7 @@ static enum kt_rc decode_source(struct dec *d, const json_t *src)
         } else if (strcmp(key, "operator") == 0) {
             rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->operator_id);
         } else if (strcmp(key, "observed_at") == 0) {
-            if (!json_is_string(v) ||
-                !time_parse_rfc3339(json_string_value(v), json_string_length(v), &s->observed_at)) {
-                rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field,
-                                "'%s' must be an RFC 3339 time", field);
-            } else if (s->observed_at > d->now + FUTURE_SKEW_MS) {
-                rc = kt_err_set(d->err, KT_EINVAL, "invalid_time", field, "'%s' lies in the future",
-                                field);
-            }
+            rc = jsonx_time_at(v, field, d->now, 0, &s->observed_at, d->err);
         } else {
             rc = unknown(d, field);
         }

@@ -57,6 +57,10 @@ def test_bad_declarations(server):
         ("a5", {"type": "enum", "values": ["x", "x"]}, "duplicate_value"),
         ("a6", {"type": "string", "values": ["x"]}, "unexpected_field"),
         ("a7", {"type": "string", "colour": "red"}, "unknown_field"),
+        ("a8", {"type": 5}, "wrong_type"),
+        ("a9", {"type": "list", "items": ["string"]}, "wrong_type"),
+        ("a10", {"type": "enum", "values": []}, "invalid_value"),
+        ("a11", {"type": "enum", "values": "x"}, "wrong_type"),
     ]
     for name, body, code in cases:
         r = server.put(f"/v1/attributes/{name}", body)
