@@ -31,8 +31,8 @@ enum kt_rc segments_refresh_all(struct store *s, int64_t now, int64_t *refreshed
 extern const char *const traits_builtin[];
 
 /* Defines (or redefines) trait `name` by `expression` in the caller's write transaction:
- * bad_name, reserved_name, syntax_error (with `se`), trait_cycle. trait_compute() gives it its
- * values. */
+ * invalid_value, reserved_name, syntax_error (with `se`), trait_cycle. trait_compute() gives it
+ * its values. */
 enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expression, int64_t now,
                         struct arena *a, struct seg_error *se, struct kt_err *err);
 
