@@ -5,7 +5,7 @@ other. Run by ctest (error_codes): a new code without its documentation fails th
 
 The codes are read from the sources, not from a list kept by hand. A string literal is a code
 when it stands where a code goes:
-  1. the code argument (the third) of kt_err_set(...);
+  1. the code argument (the third) of kt_err_set(...) and kt_err_limit(...);
   2. the argument, at the same place, of a call to a function that has a parameter named `code`
      (a wrapper such as fail_field(err, "code", ...) or refuse(d, "code", ...));
   3. when that argument is a name X, the literals assigned to X (`X = ...;`, `*X = ...`,
@@ -22,6 +22,7 @@ import sys
 
 ROOT = pathlib.Path(os.environ.get("KT_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[1])
 CODE = re.compile(r'^[a-z][a-z0-9]*(_[a-z0-9]+)*$')
+RAISERS = ("kt_err_set", "kt_err_limit")  # the functions that raise, code third
 LIT = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
@@ -113,7 +114,7 @@ class Sources:
         """(name, start, args, index of the code argument) of each raising call in `text`."""
         for m in re.finditer(r'(?<![\w.>])([A-Za-z_]\w*)\s*\(', text):
             name = m.group(1)
-            idx = 2 if name == "kt_err_set" else self.target(path, name)
+            idx = 2 if name in RAISERS else self.target(path, name)
             if idx is None:
                 continue
             before = text[max(0, m.start() - 40):m.start()]
