@@ -805,14 +805,26 @@ static void decode_row(struct job *j, struct batch *b, struct row *r, const char
     }
 }
 
-static bool on_row(void *arg, const char **fields, size_t n, size_t row_end)
+/* A header row that cannot be read fails the file: its names decide where every value goes. */
+static enum kt_rc header_bad(const struct csvin_bad *bad, struct kt_err *err)
+{
+    return kt_err_set(err, KT_EINVAL, bad->code, "file",
+                      strcmp(bad->code, "nul_byte") == 0
+                          ? "the header row holds a NUL byte in column %zu"
+                          : "the header row holds a byte that is not UTF-8 in column %zu (is the "
+                            "encoding right? say --encoding)",
+                      bad->column + 1);
+}
+
+static bool on_row(void *arg, const char **fields, size_t n, size_t row_end,
+                   const struct csvin_bad *bad)
 {
     struct job *j = arg;
     j->line++;
     if (j->cols == NULL) {
         struct kt_err err;
         kt_err_reset(&err);
-        if (map_header(j, fields, n, &err) != KT_OK) {
+        if ((bad != NULL ? header_bad(bad, &err) : map_header(j, fields, n, &err)) != KT_OK) {
             pthread_mutex_lock(&j->mu);
             j->failed = true;
             j->err = err;
@@ -838,7 +850,17 @@ static bool on_row(void *arg, const char **fields, size_t n, size_t row_end)
         r->raw[i] = arena_strdup(&b->a, fields[i]);
     }
     r->n_raw = n;
-    decode_row(j, b, r, fields, n);
+    if (bad != NULL) {
+        /* Refused as a whole, never decoded: a value cut at a NUL or garbled by a bad byte would
+         * be stored as something the file did not say. */
+        r->reasons = arena_printf(&b->a, "%s: %s",
+                                  bad->column < j->n_cols
+                                      ? j->header[bad->column]
+                                      : arena_printf(&b->a, "column %zu", bad->column + 1),
+                                  bad->code);
+    } else {
+        decode_row(j, b, r, fields, n);
+    }
     /* progress in bytes of the file as given (the UTF-8 text may be longer) */
     b->bytes_done = (int64_t)((double)row_end * (double)j->st->bytes_total / (double)j->text_len);
     return b->n < HANDOFF_ROWS || push(j);

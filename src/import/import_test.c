@@ -29,8 +29,33 @@ static void encodings_are_detected(void **state)
     free(out);
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(csvin_to_utf8("\xC8", 1, "utf-8", &out, &n, &used, &err), KT_EINVAL);
+    assert_int_equal(csvin_to_utf8("x", 1, "koi8-r", &out, &n, &used, &err), KT_EINVAL);
     assert_string_equal(err.code, "bad_encoding");
+}
+
+/* The encoding is decided on the whole file: one bad byte in a UTF-8 file leaves it UTF-8 (the
+ * row is refused later), while Windows-1251 text stays Windows-1251 even where a capital letter
+ * before "Ё" happens to form a valid UTF-8 sequence. */
+static void one_bad_byte_does_not_make_a_file_windows_1251(void **state)
+{
+    char *out;
+    size_t n;
+    const char *used;
+    const char *u8 = "Телефон;ФИО\r\n89161234567;Иванова Мария\r\n89161234568;Ма\xFFрия\r\n";
+    assert_int_equal(csvin_to_utf8(u8, strlen(u8), NULL, &out, &n, &used, NULL), KT_OK);
+    assert_string_equal(used, "utf-8");
+    assert_memory_equal(out, u8, n);
+    free(out);
+    /* "СЕМЁНОВ;ВСЁ;Ёлкин" in Windows-1251: "СЁ" and "МЁ" are valid UTF-8 by chance */
+    const char *cp = "\xD1\xC5\xCC\xA8\xCD\xCE\xC2;\xC2\xD1\xA8;\xA8\xEB\xEA\xE8\xED";
+    assert_int_equal(csvin_to_utf8(cp, strlen(cp), NULL, &out, &n, &used, NULL), KT_OK);
+    assert_string_equal(used, "windows-1251");
+    assert_string_equal(out, "СЕМЁНОВ;ВСЁ;Ёлкин");
+    free(out);
+    /* plain ASCII is UTF-8 */
+    assert_int_equal(csvin_to_utf8("a;b", 3, NULL, &out, &n, &used, NULL), KT_OK);
+    assert_string_equal(used, "utf-8");
+    free(out);
 }
 
 static void delimiters_are_detected(void **state)
@@ -45,20 +70,53 @@ static void delimiters_are_detected(void **state)
 struct collected {
     size_t rows;
     char last[64];
+    size_t bad;        /* rows flagged */
+    char bad_code[16]; /* of the last one */
+    size_t bad_column;
 };
 
-static bool collect(void *arg, const char **f, size_t n, size_t end)
+static bool collect(void *arg, const char **f, size_t n, size_t end, const struct csvin_bad *bad)
 {
     struct collected *c = arg;
     c->rows++;
     kt_strlcpy(c->last, n > 1 ? f[1] : "", sizeof(c->last));
+    if (bad != NULL) {
+        c->bad++;
+        kt_strlcpy(c->bad_code, bad->code, sizeof(c->bad_code));
+        c->bad_column = bad->column;
+    }
     return true;
+}
+
+/* A NUL inside a value used to end the C string there ("И\0в" became "И"): the row is flagged
+ * with the column, and the value handed out shows U+FFFD where the byte was. */
+static void a_nul_or_a_bad_byte_flags_its_row(void **state)
+{
+    const char text[] = "a;b\r\n1;\xD0\x98\0\xD0\xB2\r\n2;ok\r\n";
+    struct collected c;
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(csvin_parse(text, sizeof(text) - 1, ';', collect, &c, NULL), KT_OK);
+    assert_int_equal(c.rows, 3);
+    assert_int_equal(c.bad, 1);
+    assert_string_equal(c.bad_code, "nul_byte");
+    assert_int_equal(c.bad_column, 1);
+    const char one[] = "a;b\r\n1;\xD0\x98\0\xD0\xB2\r\n";
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(csvin_parse(one, sizeof(one) - 1, ';', collect, &c, NULL), KT_OK);
+    assert_string_equal(c.last, "И\xEF\xBF\xBDв");
+    const char utf[] = "a;b\r\n\xFF;x\r\n";
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(csvin_parse(utf, sizeof(utf) - 1, ';', collect, &c, NULL), KT_OK);
+    assert_int_equal(c.bad, 1);
+    assert_string_equal(c.bad_code, "invalid_utf8");
+    assert_int_equal(c.bad_column, 0);
 }
 
 static void quoting_follows_rfc4180(void **state)
 {
     const char *text = "a;b\r\n1;\"x;\"\"y\"\"\r\nz\"\r\n\r\n2;3\r\n";
-    struct collected c = {0, ""};
+    struct collected c;
+    memset(&c, 0, sizeof(c));
     assert_int_equal(csvin_parse(text, strlen(text), ';', collect, &c, NULL), KT_OK);
     assert_int_equal(c.rows, 3); /* the empty line is skipped */
     assert_string_equal(c.last, "3");
@@ -161,6 +219,44 @@ static void rows_get_results_and_a_rerun_changes_nothing(void **state)
     store_read_end(r);
 }
 
+/* Only the bad row is refused, with the reason, the line and the column; the rest go in. */
+static void rows_with_a_nul_or_a_bad_byte_are_rejected_alone(void **state)
+{
+    const char csv[] = "Телефон;ФИО\r\n"
+                       "8 999 555 10 01;Иванова Анна\r\n"
+                       "8 999 555 10 02;И\0ванов Пётр\r\n"
+                       "8 999 555 10 03;Ма\xFFрия\r\n"
+                       "8 999 555 10 04;Петрова Ольга\r\n";
+    struct import_opts o;
+    memset(&o, 0, sizeof(o));
+    o.src.channel = "import";
+    o.legal_basis = "test";
+    o.secret = &secret;
+    struct import_stats st;
+    struct buf rej;
+    buf_init(&rej, 0);
+    assert_int_equal(import_run(T.s, csv, sizeof(csv) - 1, &o, &rej, &st, NULL, NULL, NULL), KT_OK);
+    assert_string_equal(st.encoding, "utf-8");
+    assert_int_equal(st.created, 2);
+    assert_int_equal(st.rejected, 2);
+    assert_non_null(strstr(buf_cstr(&rej), "И\xEF\xBF\xBDванов Пётр;3;rejected;ФИО: nul_byte\r\n"));
+    assert_non_null(strstr(buf_cstr(&rej), "Ма\xEF\xBF\xBDрия;4;rejected;ФИО: invalid_utf8\r\n"));
+    buf_release(&rej);
+    struct store_conn *r;
+    struct ident found;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(store_ident_find(r, "phone", "+79995551002", &A, &found, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(r, "phone", "+79995551004", &A, &found, NULL), KT_OK);
+    store_read_end(r);
+    /* a header that cannot be read fails the file */
+    const char head[] = "Телефон;\xFFИО\r\n8 999 555 10 05;Анна\r\n";
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(import_run(T.s, head, sizeof(head) - 1, &o, NULL, &st, NULL, NULL, &err),
+                     KT_EINVAL);
+    assert_string_equal(err.code, "invalid_utf8");
+}
+
 static void bad_files_are_refused_before_writing(void **state)
 {
     struct import_opts o;
@@ -215,12 +311,16 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(encodings_are_detected),
+        cmocka_unit_test(one_bad_byte_does_not_make_a_file_windows_1251),
+        cmocka_unit_test(a_nul_or_a_bad_byte_flags_its_row),
         cmocka_unit_test(delimiters_are_detected),
         cmocka_unit_test(quoting_follows_rfc4180),
         cmocka_unit_test_setup_teardown(rows_get_results_and_a_rerun_changes_nothing, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(rows_without_consent_evidence_are_rejected, store_setup,
                                         store_teardown),
+        cmocka_unit_test_setup_teardown(rows_with_a_nul_or_a_bad_byte_are_rejected_alone,
+                                        store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(bad_files_are_refused_before_writing, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(the_report_counts_what_was_imported, store_setup,

@@ -174,3 +174,52 @@ def test_quality_report_names_who_brings_bad_data(server):
     assert server.get("/v1/reports/quality", key=server.new_key("pos")).status_code == 403
     out = server.cli("report", "quality", "--json").stdout
     assert '"customers"' in out
+
+
+def read_rejects(path, delimiter=";"):
+    text = path.read_bytes().decode("utf-8-sig")  # the reject file is always valid UTF-8
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def test_a_nul_byte_refuses_its_row_instead_of_cutting_the_value(server, tmp_path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(("Телефон;ФИО;Город\r\n"
+                      "8 999 401-00-01;Иванова Анна;Казань\r\n"
+                      "8 999 401-00-02;И\x00ванов Пётр;Казань\r\n"
+                      "8 999 401-00-03;Петрова Ольга;Ка\x00зань\r\n").encode("utf-8"))
+    r = run_import(server, path)
+    assert r.returncode == 0, r.stderr
+    assert "created 1, updated 0, unchanged 0, partial 0, rejected 2" in r.stdout, r.stdout
+    table = read_rejects(tmp_path / "nul.csv.rejects.csv")
+    assert [row[-3:] for row in table[1:]] == [["3", "rejected", "ФИО: nul_byte"],
+                                                ["4", "rejected", "Город: nul_byte"]]
+    # the byte is shown, not hidden: U+FFFD where it was
+    assert table[1][1] == "И\ufffdванов Пётр"
+    for p in ("+79994010002", "+79994010003"):
+        assert server.get("/v1/customers", params={"phone": p}).json()["items"] == []
+
+
+def test_one_bad_byte_rejects_its_row_not_the_whole_file(server, tmp_path):
+    data = rows("402", 30)
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w.writerow(HEADER)
+    w.writerows(data)
+    lines = buf.getvalue().encode("utf-8").split(b"\r\n")
+    # line 8 (row i=6) gets one byte that is not UTF-8 in the middle of the name
+    lines[7] = lines[7].replace("Мария".encode(), "Ма".encode() + b"\xff" + "рия".encode())
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\r\n".join(lines))
+    r = run_import(server, path)
+    assert r.returncode == 0, r.stderr
+    assert "(utf-8, delimiter ';')" in r.stdout, r.stdout
+    # rows 0 and 15 have nothing that identifies them, row 6 has the bad byte
+    assert "created 27, updated 0, unchanged 0, partial 2, rejected 3" in r.stdout, r.stdout
+    table = read_rejects(tmp_path / "bad.csv.rejects.csv")
+    bad = [row for row in table[1:] if row[-3] == "8"]
+    assert [row[-2:] for row in bad] == [["rejected", "ФИО: invalid_utf8"]], table
+    assert bad[0][1] == "Иванова Ма\ufffdрия Петровна"
+    # the other rows are read as UTF-8, not as Windows-1251
+    cust = server.get("/v1/customers", params={"phone": "+79994020001"}).json()["items"][0]
+    assert cust["profile"]["last_name"] == "Иванова"
+    assert server.get("/v1/customers", params={"phone": "+79994020006"}).json()["items"] == []
