@@ -41,6 +41,7 @@ struct opts {
     int64_t busy_ms;
     int64_t grace_ms;
     int64_t max_upload;
+    int64_t rejects_days; /* term of import reject lines */
     bool no_migrate;
     bool status;       /* migrate --status */
     const char *scope; /* keys create */
@@ -91,6 +92,7 @@ enum {
     OPT_CORS,
     OPT_ENROL_KEY,
     OPT_ENROL_STORE,
+    OPT_REJECTS_DAYS,
     OPT_HELP
 };
 
@@ -118,6 +120,7 @@ static const struct option long_opts[] = {
     {"cors-origins", required_argument, NULL, OPT_CORS},
     {"enrol-per-key", required_argument, NULL, OPT_ENROL_KEY},
     {"enrol-per-store", required_argument, NULL, OPT_ENROL_STORE},
+    {"import-rejects-days", required_argument, NULL, OPT_REJECTS_DAYS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -140,6 +143,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
+    const char *rejects_days = env_or("KARTOTEKA_IMPORT_REJECTS_DAYS", "30");
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
     o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
     o->sms.body = env_or("KARTOTEKA_SMS_BODY", SMS_BODY_DEFAULT);
@@ -223,6 +227,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_ENROL_STORE:
             enrol_store = optarg;
             break;
+        case OPT_REJECTS_DAYS:
+            rejects_days = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -249,6 +256,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     }
     if (!number(grace, 0, 600000, &o->grace_ms)) {
         return usage_error(verb, "--grace must be milliseconds from 0 to 600000");
+    }
+    if (!number(rejects_days, 1, 3650, &o->rejects_days)) {
+        return usage_error(verb, "--import-rejects-days must be a number of days from 1 to 3650");
     }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
         return usage_error(verb, "--sms-timeout must be milliseconds from 100 to 60000");
@@ -333,6 +343,9 @@ static const char serve_help[] =
     "  --max-body BYTES     largest request body (KARTOTEKA_MAX_BODY, default 1048576)\n"
     "  --max-upload BYTES   largest CSV for POST /v1/imports (KARTOTEKA_MAX_UPLOAD,\n"
     "                       default 268435456)\n"
+    "  --import-rejects-days N  how long the reject lines of POST /v1/imports are kept: they\n"
+    "                       hold raw rows of people's data (KARTOTEKA_IMPORT_REJECTS_DAYS,\n"
+    "                       default 30; 1 to 3650)\n"
     "  --busy-timeout MS    wait for a locked database before answering 503\n"
     "                       (KARTOTEKA_BUSY_TIMEOUT, default 5000)\n"
     "  --grace MS           how long shutdown waits for requests in flight\n"
@@ -480,7 +493,8 @@ static int cmd_serve(int argc, char **argv)
     app.enrol_per_store = o.enrol_per_store;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
-        privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, &privacy, &err) != KT_OK ||
+        privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, o.rejects_days, &privacy,
+                             &err) != KT_OK ||
         sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
         report("cannot start the workers", &err);
         http_server_stop(srv, 0);

@@ -34,7 +34,7 @@ static json_t *job_json(struct arena *a, const struct import_job *j)
     if (j->error) {
         json_object_set_new(o, "error", json_string(j->error));
     }
-    if (j->rejects) {
+    if (j->has_rejects) {
         json_object_set_new(o, "rejects_url",
                             json_string(arena_printf(a, "/v1/imports/%s/rejects", j->id)));
     }
@@ -195,14 +195,31 @@ void api_imports_rejects(struct http_req *r)
         http_reply_error(r, &err);
         return;
     }
-    if (j.rejects == NULL) {
-        kt_err_set(&err, KT_ENOTFOUND, "no_rejects", NULL,
-                   strcmp(j.state, "done") == 0 ? "every row was imported whole"
-                                                : "the import has not finished");
-        http_reply_error(r, &err);
-        return;
+    /* The lines kept: those of erased people are gone, and all of them after their term. */
+    struct buf file;
+    buf_init(&file, (size_t)1 << 30); /* a reply is built in memory; rows are at most that */
+    struct store_conn *rd;
+    int64_t rows = 0;
+    bool finished = strcmp(j.state, "done") == 0 || strcmp(j.state, "failed") == 0;
+    if (finished && http_req_reader(r, &rd, &err) == KT_OK) {
+        store_reject_file(rd, j.id, &file, &rows, &err);
     }
-    http_reply_text(r, 200, "text/csv; charset=utf-8", j.rejects, strlen(j.rejects));
+    if (err.rc == KT_OK && file.failed) {
+        kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "internal error");
+        kt_err_detail(&err, "reject file of %s over %zu bytes", j.id, file.max);
+    }
+    if (err.rc == KT_OK && rows == 0) {
+        kt_err_set(&err, KT_ENOTFOUND, "no_rejects", NULL,
+                   !finished                    ? "the import has not finished"
+                   : j.partial + j.rejected > 0 ? "the rejected rows expired or were erased"
+                                                : "every row was imported whole");
+    }
+    if (err.rc != KT_OK) {
+        http_reply_error(r, &err);
+    } else {
+        http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&file), file.len);
+    }
+    buf_release(&file);
 }
 
 void api_imports_list(struct http_req *r)

@@ -19,29 +19,37 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
+#include "import/rejects.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 
 static const char run_due_help[] =
-    "usage: kartoteka run-due [--db PATH] [--now TIME]\n"
+    "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"
     "\n"
     "Runs the privacy work that is due now, once: erasures scheduled after a withdrawal of\n"
     "the pd_processing consent, and depersonalisation of customers inactive for longer than the\n"
     "retention period (GET/PUT /v1/privacy/settings). Each erasure writes an act of\n"
     "destruction. Then the loyalty points past their expiry are written off and today's\n"
-    "birthday bonuses given.\n"
-    "Prints how many customers were erased and how many points expired.\n"
+    "birthday bonuses given, and the reject lines of server imports past their term removed.\n"
+    "Prints how many customers were erased, how many points expired and how many reject\n"
+    "lines went.\n"
     "\n"
     "  --now TIME   act as if it were TIME (RFC 3339), e.g. to check a schedule\n"
+    "  --import-rejects-days N  the term of import reject lines, as the server's flag\n"
+    "               (KARTOTEKA_IMPORT_REJECTS_DAYS, default 30; 1 to 3650)\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 int cli_run_due(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
                                          {"now", required_argument, NULL, 'n'},
+                                         {"import-rejects-days", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *db = cli_default_db();
+    const char *env_days = getenv("KARTOTEKA_IMPORT_REJECTS_DAYS");
+    const char *days_text = env_days && env_days[0] ? env_days : "30";
+    int64_t days = 0;
     int64_t now = clock_now_ms();
     int c;
     optind = 1;
@@ -57,6 +65,9 @@ int cli_run_due(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'r':
+            days_text = optarg;
+            break;
         case 'h':
             fputs(run_due_help, stdout);
             return 0;
@@ -68,6 +79,11 @@ int cli_run_due(int argc, char **argv)
     }
     if (optind != argc) {
         fprintf(stderr, "kartoteka run-due: takes no arguments\nTry 'kartoteka run-due --help'.\n");
+        return 2;
+    }
+    if (!num_parse_cstr(days_text, 1, 3650, &days)) {
+        fprintf(stderr, "kartoteka run-due: --import-rejects-days must be a number of days from 1 "
+                        "to 3650\nTry 'kartoteka run-due --help'.\n");
         return 2;
     }
     log_set_level(LOG_WARN);
@@ -89,6 +105,10 @@ int cli_run_due(int argc, char **argv)
     if (rc == KT_OK) {
         rc = loyalty_birthdays_due(s, now, &bd_customers, &bd_points, &err);
     }
+    int64_t rejects = 0;
+    if (rc == KT_OK) {
+        rc = import_rejects_expire(s, now, days, &rejects, &err);
+    }
     if (rc == KT_OK) {
         rc = audit_flush(s, &err);
     }
@@ -100,9 +120,10 @@ int cli_run_due(int argc, char **argv)
         return 1;
     }
     printf("run-due: erased %d customer%s; %lld points expired for %lld customers; %lld birthday "
-           "points for %lld customers\n",
+           "points for %lld customers; %lld import reject row%s expired\n",
            erased, erased == 1 ? "" : "s", (long long)exp_points, (long long)exp_customers,
-           (long long)bd_points, (long long)bd_customers);
+           (long long)bd_points, (long long)bd_customers, (long long)rejects,
+           rejects == 1 ? "" : "s");
     return 0;
 }
 

@@ -270,9 +270,11 @@ void audit_shutdown(void);
 
 /* ---- the background worker (worker.c) ------------------------------------------------------ */
 
+/* `rejects_days`: the term of import reject lines (--import-rejects-days). */
 struct privacy_worker;
 enum kt_rc privacy_worker_start(struct store *s, const struct key_secret *k, const char *system,
-                                struct privacy_worker **out, struct kt_err *err);
+                                int64_t rejects_days, struct privacy_worker **out,
+                                struct kt_err *err);
 void privacy_worker_stop(struct privacy_worker *w);
 
 #endif

@@ -131,16 +131,50 @@ enum kt_rc suppress_check(struct store_conn *w, const struct key_secret *k,
 
 /* ---- erasure ------------------------------------------------------------------------------ */
 
+/* The hashes an erasure suppresses, kept to find the person's lines in import reject files. */
+struct hashes {
+    unsigned char (*h)[32];
+    size_t n, cap;
+};
+
 static enum kt_rc suppress_one(struct store_conn *w, const struct key_secret *k, const char *kind,
-                               const char *value, const char *act_id, int64_t now,
-                               struct kt_err *err)
+                               const char *value, const char *act_id, int64_t now, struct arena *a,
+                               struct hashes *hs, struct kt_err *err)
 {
     if (value == NULL || !suppressible(kind)) {
         return KT_OK;
     }
-    unsigned char h[32];
-    suppress_hash(k, kind, value, h);
-    return store_suppress_add(w, h, kind, act_id, now, err);
+    unsigned char(*h)[32] = arena_push(a, &hs->h, &hs->n, &hs->cap, sizeof(*hs->h));
+    suppress_hash(k, kind, value, *h);
+    return store_suppress_add(w, *h, kind, act_id, now, err);
+}
+
+/* The suppressed identifiers as they hide in the identifiers and the profile; then the reject
+ * lines of server imports that carry any of them go (docs/import.md). */
+static enum kt_rc suppress_all(struct store_conn *w, const struct key_secret *k,
+                               const struct customer *cu, const struct ident *ids, size_t n_ids,
+                               const char *act_id, int64_t now, struct arena *a, json_t *cats,
+                               struct kt_err *err)
+{
+    struct hashes hs = {NULL, 0, 0};
+    enum kt_rc rc = KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < n_ids; i++) {
+        rc = suppress_one(w, k, ids[i].kind, ids[i].value, act_id, now, a, &hs, err);
+    }
+    if (rc == KT_OK) {
+        rc = suppress_one(w, k, "phone", cu->val[PF_PHONE], act_id, now, a, &hs, err);
+    }
+    if (rc == KT_OK) {
+        rc = suppress_one(w, k, "email", cu->val[PF_EMAIL], act_id, now, a, &hs, err);
+    }
+    int64_t removed = 0;
+    if (rc == KT_OK && hs.n > 0) {
+        rc = store_reject_forget(w, (const unsigned char(*)[32])hs.h, hs.n, &removed, err);
+    }
+    if (rc == KT_OK && removed > 0) {
+        json_array_append_new(cats, json_string("import_rejects"));
+    }
+    return rc;
 }
 
 /* The consent events of the customer (without IP and user agent), for the act's extract. */
@@ -295,15 +329,7 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
     json_array_append_new(cats, json_string("history.values"));
     json_array_append_new(cats, json_string("consents.ip_user_agent"));
 
-    for (size_t i = 0; rc == KT_OK && i < n_ids; i++) {
-        rc = suppress_one(w, k, ids[i].kind, ids[i].value, act->id, now, err);
-    }
-    if (rc == KT_OK) {
-        rc = suppress_one(w, k, "phone", cu.val[PF_PHONE], act->id, now, err);
-    }
-    if (rc == KT_OK) {
-        rc = suppress_one(w, k, "email", cu.val[PF_EMAIL], act->id, now, err);
-    }
+    rc = suppress_all(w, k, &cu, ids, n_ids, act->id, now, a, cats, err);
     struct consent_actor who = {"erasure", NULL, o->operator_id, o->key_id, NULL, cu.id, false};
     int changed = 0;
     if (rc == KT_OK) {

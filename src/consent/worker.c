@@ -1,7 +1,8 @@
 /*
  * worker.c - the background worker of `kartoteka serve`: writes the queued audit entries (every
  * AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES); every minute runs the due work (erasures after
- * withdrawals, retention, points expiry, birthday bonuses, forgetting old event message ids);
+ * withdrawals, retention, points expiry, birthday bonuses, forgetting old event message ids,
+ * the expiry of import reject lines);
  * every ten minutes refreshes the saved segments. At a lower priority than the request workers.
  */
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include "base/mem.h"
 #include "consent/consent.h"
 #include "events/events.h"
+#include "import/rejects.h"
 #include "loyalty/bonus.h"
 #include "segment/saved.h"
 #include "loyalty/ledger.h"
@@ -28,11 +30,24 @@ struct privacy_worker {
     struct store *s;
     struct key_secret k;
     const char *system;
+    int64_t rejects_days; /* term of import reject lines; immutable */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop; /* guarded by mu */
 };
+
+static void expire_rejects(struct privacy_worker *w)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t rows = 0;
+    if (import_rejects_expire(w->s, clock_now_ms(), w->rejects_days, &rows, &err) != KT_OK) {
+        log_warn("import_rejects_expiry", "code=%s expired=%lld", err.code, (long long)rows);
+    } else if (rows > 0) {
+        log_info("import_rejects_expired", "rows=%lld", (long long)rows);
+    }
+}
 
 static void *run(void *arg)
 {
@@ -81,6 +96,7 @@ static void *run(void *arg)
             if (events_forget_ids(w->s, clock_now_ms(), &points, &err) != KT_OK) {
                 log_warn("event_ids", "code=%s", err.code);
             }
+            expire_rejects(w);
         }
         if (!stopping && mono - last_segments >= SEGMENTS_REFRESH_MS) {
             last_segments = mono;
@@ -97,12 +113,14 @@ static void *run(void *arg)
 }
 
 enum kt_rc privacy_worker_start(struct store *s, const struct key_secret *k, const char *system,
-                                struct privacy_worker **out, struct kt_err *err)
+                                int64_t rejects_days, struct privacy_worker **out,
+                                struct kt_err *err)
 {
     struct privacy_worker *w = kt_calloc(1, sizeof(*w));
     w->s = s;
     w->k = *k;
     w->system = system;
+    w->rejects_days = rejects_days;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->th, NULL, run, w) != 0) {

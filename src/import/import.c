@@ -17,6 +17,7 @@
 #include "clean/clean.h"
 #include "identity/attrs.h"
 #include "import/csvin.h"
+#include "import/rejects.h"
 #include "base/num.h"
 #include "consent/consent.h"
 #include "quality/quality.h"
@@ -219,6 +220,7 @@ struct row {
     struct upsert_req req;
     const char *reasons; /* "phone: too_short; birth_date: under_14" */
     enum outcome out;
+    bool blank;             /* suppressed: the reject file keeps none of its values */
     const char *paper_form; /* consent evidence of the row, or NULL */
     const char *document;   /* "key@version" of the row, or NULL */
 };
@@ -244,6 +246,8 @@ struct job {
     struct arena map_arena;
     struct column *cols;
     const char **header;
+    const char **kinds;      /* per column: "phone", "email", "card" or NULL (for reject keys) */
+    const char *reject_head; /* the reject file's header line, BOM and CRLF included */
     size_t n_cols;
     struct attr_def *defs;
     size_t n_defs;
@@ -279,21 +283,25 @@ static void csv_field(struct buf *b, const char *s, char delim)
 
 static void reject_header(struct job *j)
 {
-    if (j->rejects == NULL) {
-        return;
-    }
-    buf_puts(j->rejects, "\xEF\xBB\xBF");
+    struct buf b;
+    buf_init(&b, 0);
+    buf_puts(&b, "\xEF\xBB\xBF");
     for (size_t i = 0; i < j->n_cols; i++) {
-        csv_field(j->rejects, j->header[i], j->delim);
-        buf_putc(j->rejects, j->delim);
+        csv_field(&b, j->header[i], j->delim);
+        buf_putc(&b, j->delim);
     }
-    buf_printf(j->rejects, "_row%c_status%c_reasons\r\n", j->delim, j->delim);
+    buf_printf(&b, "_row%c_status%c_reasons\r\n", j->delim, j->delim);
+    j->reject_head = arena_strdup(&j->map_arena, buf_cstr(&b));
+    buf_release(&b);
+    if (j->rejects != NULL) {
+        buf_puts(j->rejects, j->reject_head);
+    }
 }
 
 static void reject_row(struct job *j, struct buf *out, const struct row *r)
 {
     for (size_t i = 0; i < j->n_cols; i++) {
-        csv_field(out, i < r->n_raw ? r->raw[i] : "", j->delim);
+        csv_field(out, i < r->n_raw && !r->blank ? r->raw[i] : "", j->delim);
         buf_putc(out, j->delim);
     }
     buf_printf(out, "%lld%c%s%c", (long long)r->line, j->delim,
@@ -329,7 +337,8 @@ struct txn {
     int64_t now;
     size_t rows;
     int64_t created, updated, unchanged, partial, rejected, suppressed, bytes_done;
-    int64_t grants; /* consent events recorded, for the audit entry at the commit */
+    int64_t grants;   /* consent events recorded, for the audit entry at the commit */
+    bool head_stored; /* the reject file's header is stored in this transaction */
     struct buf rejects;
 };
 
@@ -409,7 +418,9 @@ static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row 
     if (urc == KT_OK && gate != NULL) {
         r->out = R_REJECTED;
         r->reasons = gate;
-        t->suppressed += strcmp(gate, "suppressed") == 0;
+        /* An erased person's data does not come back through the reject file either. */
+        r->blank = strcmp(gate, "suppressed") == 0;
+        t->suppressed += r->blank;
         intake_record(&r->req.src, &r->req, true, t->now);
         return;
     }
@@ -444,6 +455,37 @@ static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row 
     }
 }
 
+/* A row for the reject file: into the transaction's part of it (published at the commit) and,
+ * for a server job, stored with the keyed hashes of what it carries, so that an erasure finds
+ * it (import/rejects.h). */
+static enum kt_rc keep_reject(struct job *j, struct txn *t, struct batch *b, const struct row *r,
+                              struct kt_err *err)
+{
+    size_t start = t->rejects.len;
+    reject_row(j, &t->rejects, r);
+    const char *id = j->o->reject_import_id;
+    if (id == NULL) {
+        return KT_OK;
+    }
+    enum kt_rc rc = KT_OK;
+    if (!t->head_stored) {
+        struct import_reject h = {id, IMPORT_REJECT_HEADER, t->now, j->reject_head, NULL, 0};
+        rc = store_reject_add(t->w, &h, err);
+        t->head_stored = rc == KT_OK;
+    }
+    struct import_reject line = {
+        id,     r->line,
+        t->now, arena_strndup(&b->a, buf_cstr(&t->rejects) + start, t->rejects.len - start),
+        NULL,   0};
+    if (!r->blank) {
+        unsigned char(*keys)[32] = NULL;
+        import_reject_keys(j->o->secret, r->decoded ? &r->req : NULL, r->raw, r->n_raw, j->kinds,
+                           j->n_cols, &b->a, &keys, &line.n_keys);
+        line.keys = (const unsigned char(*)[32])keys;
+    }
+    return rc == KT_OK ? store_reject_add(t->w, &line, err) : rc;
+}
+
 /* Applies a batch inside the open transaction (opening one if needed). */
 static enum kt_rc apply_batch(struct job *j, struct txn *t, struct batch *b, struct kt_err *err)
 {
@@ -455,14 +497,15 @@ static enum kt_rc apply_batch(struct job *j, struct txn *t, struct batch *b, str
             return rc;
         }
         t->now = clock_now_ms();
+        t->head_stored = false;
     }
     for (size_t i = 0; i < b->n && rc == KT_OK; i++) {
         struct row *r = &b->rows[i];
         apply_row(j, t, b, r, err, &rc);
         t->partial += r->out == R_PARTIAL;
         t->rejected += r->out == R_REJECTED;
-        if (rc == KT_OK && j->rejects != NULL && (r->out == R_PARTIAL || r->out == R_REJECTED)) {
-            reject_row(j, &t->rejects, r);
+        if (rc == KT_OK && (r->out == R_PARTIAL || r->out == R_REJECTED)) {
+            rc = keep_reject(j, t, b, r, err);
         }
     }
     t->rows += b->n;
@@ -619,12 +662,22 @@ static bool push(struct job *j)
 
 /* ---- the reader --------------------------------------------------------------------------- */
 
+/* The identifier kind a column holds, for the keys of reject lines; NULL for the others. */
+static const char *column_kind(const struct column *c)
+{
+    if (c->t == T_PROFILE && (c->pf == PF_PHONE || c->pf == PF_EMAIL)) {
+        return c->pf == PF_PHONE ? "phone" : "email";
+    }
+    return c->t == T_IDENT && strcmp(c->name, "card") == 0 ? "card" : NULL;
+}
+
 static enum kt_rc map_header(struct job *j, const char **fields, size_t n, struct kt_err *err)
 {
     struct arena *a = &j->map_arena;
     j->n_cols = n;
     j->cols = arena_zalloc(a, sizeof(*j->cols) * n);
     j->header = arena_alloc(a, sizeof(*j->header) * n);
+    j->kinds = arena_zalloc(a, sizeof(*j->kinds) * n);
     struct buf used, ignored;
     buf_init(&used, sizeof(j->st->mapping) - 1);
     buf_init(&ignored, sizeof(j->st->ignored) - 1);
@@ -659,6 +712,7 @@ static enum kt_rc map_header(struct job *j, const char **fields, size_t n, struc
             continue;
         }
         buf_printf(&used, "%s%s=%s", used.len ? ", " : "", h, target);
+        j->kinds[i] = column_kind(&j->cols[i]);
         any_ident =
             any_ident || j->cols[i].t == T_IDENT || j->cols[i].t == T_EXTERNAL ||
             (j->cols[i].t == T_PROFILE && (j->cols[i].pf == PF_PHONE || j->cols[i].pf == PF_EMAIL));

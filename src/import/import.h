@@ -34,7 +34,11 @@ struct import_opts {
     const char *legal_basis;         /* or NULL */
     const char *consent_document;    /* "key@version" for rows without their own, or NULL */
     const struct key_secret *secret; /* keys the suppression list; required */
-    atomic_bool *stop;               /* checked between batches; may be NULL */
+    /* A server job's id: its reject lines are stored under it, each with the keyed hashes of
+     * the identifiers it carries (import/rejects.h), in the transaction of the rows they
+     * describe. NULL for the CLI, whose reject file is the operator's. */
+    const char *reject_import_id;
+    atomic_bool *stop; /* checked between batches; may be NULL */
 };
 
 struct import_stats {
@@ -56,7 +60,8 @@ typedef void (*import_progress_fn)(void *arg, const struct import_stats *st);
 
 /*
  * Imports `len` bytes of CSV. The reject file (UTF-8 CSV with a BOM, the original columns plus
- * _row, _status and _reasons) is appended to `rejects` (may be NULL). `progress` is called after
+ * _row, _status and _reasons) is appended to `rejects` (may be NULL) and, with
+ * o->reject_import_id, stored line by line. `progress` is called after
  * each committed batch. Returns an error only when the whole import failed (unreadable file, no
  * identifier column, a store failure); the batches committed before a failure stay.
  */

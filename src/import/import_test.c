@@ -4,7 +4,9 @@
 #include "helpers.h"
 
 #include "import/csvin.h"
+#include "consent/consent.h"
 #include "import/import.h"
+#include "import/rejects.h"
 #include "quality/quality.h"
 
 static void encodings_are_detected(void **state)
@@ -257,6 +259,50 @@ static void rows_with_a_nul_or_a_bad_byte_are_rejected_alone(void **state)
     assert_string_equal(err.code, "invalid_utf8");
 }
 
+static bool has_key(unsigned char (*keys)[32], size_t n, const char *kind, const char *value)
+{
+    unsigned char h[32];
+    suppress_hash(&secret, kind, value, h);
+    for (size_t i = 0; i < n; i++) {
+        if (memcmp(keys[i], h, 32) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A reject line carries the keys an erasure suppresses: of the values in mapped columns, even
+ * when too broken for the row to decode, and of any phone, e-mail or card number written in free
+ * text, in the spellings people use. */
+static void reject_lines_carry_the_keys_of_what_names_a_person(void **state)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    const char *cells[] = {"12-34", "IVAN@Example.COM ", "2000 0000 0001 5",
+                           "звонить +7 (916) 123-45-67 или 8.916.765.43.21, почта <Petr@mail.ru>; "
+                           "д.р. 24.03.1985"};
+    const char *kinds[] = {"phone", "email", "card"};
+    unsigned char(*keys)[32] = NULL;
+    size_t n = 0;
+    import_reject_keys(&secret, NULL, cells, 4, kinds, 3, &a, &keys, &n);
+    assert_true(has_key(keys, n, "email", "ivan@example.com"));
+    assert_true(has_key(keys, n, "card", "2000000000015"));
+    assert_true(has_key(keys, n, "phone", "+79161234567"));
+    assert_true(has_key(keys, n, "phone", "+79167654321"));
+    assert_true(has_key(keys, n, "email", "petr@mail.ru"));
+    assert_false(has_key(keys, n, "phone", "+71234"));
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = i + 1; k < n; k++) {
+            assert_memory_not_equal(keys[i], keys[k], 32); /* no repeats */
+        }
+    }
+    /* nothing that looks like an identifier: no keys */
+    const char *plain[] = {"Иванова Анна", "24.03.1985", "Казань"};
+    import_reject_keys(&secret, NULL, plain, 3, NULL, 0, &a, &keys, &n);
+    assert_int_equal(n, 0);
+    arena_release(&a);
+}
+
 static void bad_files_are_refused_before_writing(void **state)
 {
     struct import_opts o;
@@ -314,6 +360,7 @@ int main(void)
         cmocka_unit_test(one_bad_byte_does_not_make_a_file_windows_1251),
         cmocka_unit_test(a_nul_or_a_bad_byte_flags_its_row),
         cmocka_unit_test(delimiters_are_detected),
+        cmocka_unit_test(reject_lines_carry_the_keys_of_what_names_a_person),
         cmocka_unit_test(quoting_follows_rfc4180),
         cmocka_unit_test_setup_teardown(rows_get_results_and_a_rerun_changes_nothing, store_setup,
                                         store_teardown),

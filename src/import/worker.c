@@ -71,6 +71,17 @@ static void progress(void *arg, const struct import_stats *st)
     }
 }
 
+/* A job run again from the start (after a shutdown) writes its reject lines anew. */
+static enum kt_rc clear_rejects(struct store *s, const char *id, struct kt_err *err)
+{
+    struct store_conn *c;
+    enum kt_rc rc = store_write_begin(s, &c, err);
+    if (rc == KT_OK) {
+        rc = store_write_end(c, store_reject_clear(c, id, err), err);
+    }
+    return rc;
+}
+
 static const char *opt(json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
@@ -93,6 +104,7 @@ static void run_job(struct import_worker *w, struct import_job *job, struct aren
     io.legal_basis = opt(o, "legal_basis");
     io.consent_document = opt(o, "consent_document");
     io.secret = &w->secret;
+    io.reject_import_id = job->id;
     io.batch = 1000; /* short transactions: the API keeps answering during a big import */
     io.stop = &w->stop;
     job->state = "running";
@@ -117,13 +129,14 @@ static void run_job(struct import_worker *w, struct import_job *job, struct aren
     if (fd >= 0) {
         close(fd);
     }
-    struct buf rejects;
-    buf_init(&rejects, 0);
     struct import_stats st;
     memset(&st, 0, sizeof(st));
     struct run_ctx ctx = {w, job, 0};
     if (rc == KT_OK) {
-        rc = import_run(w->s, data, (size_t)sb.st_size, &io, &rejects, &st, progress, &ctx, &err);
+        rc = clear_rejects(w->s, job->id, &err);
+    }
+    if (rc == KT_OK) {
+        rc = import_run(w->s, data, (size_t)sb.st_size, &io, NULL, &st, progress, &ctx, &err);
         if (sb.st_size) {
             munmap((void *)data, (size_t)sb.st_size);
         }
@@ -135,7 +148,6 @@ static void run_job(struct import_worker *w, struct import_job *job, struct aren
     } else {
         job->state = rc == KT_OK ? "done" : "failed";
         job->error = rc == KT_OK ? NULL : arena_strdup(a, err.msg);
-        job->rejects = st.partial + st.rejected ? arena_strdup(a, buf_cstr(&rejects)) : NULL;
         job->finished_at = clock_now_ms();
         save(w->s, job);
         unlink(job->path);
@@ -143,7 +155,6 @@ static void run_job(struct import_worker *w, struct import_job *job, struct aren
                  job->id, job->state, (long long)st.rows, (long long)st.created,
                  (long long)st.rejected);
     }
-    buf_release(&rejects);
     json_decref(o);
 }
 

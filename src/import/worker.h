@@ -3,9 +3,11 @@
  *
  * POST /v1/imports saves the upload under <db>.imports/<id>.csv, records a queued job and wakes
  * the worker. The worker runs the oldest queued (or interrupted) job, writes its progress to the
- * job row about once a second, and at the end stores the reject file in the row and removes the
- * upload. A job interrupted by a shutdown is simply run again from the start on the next start:
- * importing the same file twice changes nothing, so that is safe.
+ * job row about once a second, and at the end removes the upload. The reject lines are stored
+ * with the rows they describe, each with the keyed hashes of what it carries (import/rejects.h).
+ * A job interrupted by a shutdown is simply run again from the start on the next start:
+ * importing the same file twice changes nothing, so that is safe (its reject lines are cleared
+ * first).
  */
 #ifndef KT_IMPORT_WORKER_H
 #define KT_IMPORT_WORKER_H

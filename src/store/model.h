@@ -125,11 +125,22 @@ struct import_job {
     const char *path;      /* the file on disk */
     const char *options;   /* JSON */
     const char *error;     /* why it failed, or NULL */
-    const char *rejects;   /* reject file (CSV), or NULL */
+    bool has_rejects;      /* rows of its reject file are kept (import_rejects; read only) */
     int64_t bytes_total, bytes_done;
     int64_t rows_total, created, updated, unchanged, partial, rejected;
     int64_t created_at, started_at, finished_at; /* ms; 0 = not yet */
 };
+
+/* One line of a server import's reject file (docs/import.md). */
+struct import_reject {
+    const char *import_id;
+    int64_t line;                    /* the row's line in the file; IMPORT_REJECT_HEADER = header */
+    int64_t at;                      /* ms, when the row was refused; the term runs from here */
+    const char *csv;                 /* the line as the reject file holds it, CRLF included */
+    const unsigned char (*keys)[32]; /* suppress_hash() of each identifier it carries */
+    size_t n_keys;
+};
+#define IMPORT_REJECT_HEADER 1
 
 /* Everything the quality report counts, read in one snapshot (store_quality). */
 struct quality_count {

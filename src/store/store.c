@@ -330,6 +330,34 @@ enum kt_rc store_import_list(struct store_conn *c, int limit, struct arena *a,
     TIMED(c->ops->import_list(c, limit, a, out, n, err));
 }
 
+enum kt_rc store_reject_add(struct store_conn *c, const struct import_reject *r, struct kt_err *err)
+{
+    TIMED(c->ops->reject_add(c, r, err));
+}
+
+enum kt_rc store_reject_clear(struct store_conn *c, const char *import_id, struct kt_err *err)
+{
+    TIMED(c->ops->reject_clear(c, import_id, err));
+}
+
+enum kt_rc store_reject_file(struct store_conn *c, const char *import_id, struct buf *out,
+                             int64_t *rows, struct kt_err *err)
+{
+    TIMED(c->ops->reject_file(c, import_id, out, rows, err));
+}
+
+enum kt_rc store_reject_forget(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
+                               int64_t *removed, struct kt_err *err)
+{
+    TIMED(c->ops->reject_forget(c, hashes, n, removed, err));
+}
+
+enum kt_rc store_reject_expire(struct store_conn *c, int64_t before, int limit, int64_t *removed,
+                               struct kt_err *err)
+{
+    TIMED(c->ops->reject_expire(c, before, limit, removed, err));
+}
+
 enum kt_rc store_history_last_refused(struct store_conn *c, int64_t ck, const char *field,
                                       struct arena *a, const char **raw, struct kt_err *err)
 {

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/err.h"
 #include "segment/segment.h"
 #include "store/model.h"
@@ -182,6 +183,22 @@ enum kt_rc store_import_next(struct store_conn *c, struct arena *a, struct impor
                              struct kt_err *err);
 enum kt_rc store_import_list(struct store_conn *c, int limit, struct arena *a,
                              struct import_job **out, size_t *n, struct kt_err *err);
+
+/* The reject files of server imports, a line per row (docs/import.md). `add` of the header line
+ * does nothing when the import has it already. `clear` drops an import's lines (a job run again
+ * from the start). `file` appends an import's lines in order to `out`; *rows counts those
+ * after the header (0: none kept). `forget` removes every line that carries one of the keyed
+ * hashes (an erasure). `expire` removes up to `limit` lines refused before `before` ms, and the
+ * header of an import with no line left; *removed counts the rows, headers aside. */
+enum kt_rc store_reject_add(struct store_conn *c, const struct import_reject *r,
+                            struct kt_err *err);
+enum kt_rc store_reject_clear(struct store_conn *c, const char *import_id, struct kt_err *err);
+enum kt_rc store_reject_file(struct store_conn *c, const char *import_id, struct buf *out,
+                             int64_t *rows, struct kt_err *err);
+enum kt_rc store_reject_forget(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
+                               int64_t *removed, struct kt_err *err);
+enum kt_rc store_reject_expire(struct store_conn *c, int64_t before, int limit, int64_t *removed,
+                               struct kt_err *err);
 
 /* ---- privacy (consent/): documents, consent and subscription events, suppression, requests,
  * acts, scheduled work, the audit log, erasure ---- */

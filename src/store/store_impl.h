@@ -288,6 +288,15 @@ struct store_ops {
                             struct kt_err *err);
     enum kt_rc (*reads_list)(struct store *s, const struct audit_filter *f, struct arena *a,
                              struct audit_entry **out, size_t *n, struct kt_err *err);
+    enum kt_rc (*reject_add)(struct store_conn *c, const struct import_reject *r,
+                             struct kt_err *err);
+    enum kt_rc (*reject_clear)(struct store_conn *c, const char *import_id, struct kt_err *err);
+    enum kt_rc (*reject_file)(struct store_conn *c, const char *import_id, struct buf *out,
+                              int64_t *rows, struct kt_err *err);
+    enum kt_rc (*reject_forget)(struct store_conn *c, const unsigned char (*hashes)[32], size_t n,
+                                int64_t *removed, struct kt_err *err);
+    enum kt_rc (*reject_expire)(struct store_conn *c, int64_t before, int limit, int64_t *removed,
+                                struct kt_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -440,6 +440,68 @@ static void segment_queries_reach_sql_only_as_parameters(void **state)
     store_read_end(rd);
 }
 
+/* Reject lines: a file in line order, a line found by any of its keyed hashes, the header kept
+ * once, lines past the term gone and a header left without lines with them. */
+static void reject_lines_are_forgotten_by_hash_and_expire(void **state)
+{
+    static const unsigned char k1[1][32] = {{1}}, k2[2][32] = {{2}, {3}}, none[1][32] = {{9}};
+    struct import_reject lines[] = {
+        {"i_a", IMPORT_REJECT_HEADER, 1000, "h\r\n", NULL, 0},
+        {"i_a", 3, 1000, "c;3\r\n", k2, 2},
+        {"i_a", 2, 1000, "b;2\r\n", k1, 1},
+        {"i_a", IMPORT_REJECT_HEADER, 5000, "again\r\n", NULL, 0},
+        {"i_b", IMPORT_REJECT_HEADER, 9000, "h\r\n", NULL, 0},
+        {"i_b", 2, 9000, "x;2\r\n", k1, 1},
+    };
+    struct store_conn *w = wbegin();
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        assert_int_equal(store_reject_add(w, &lines[i], NULL), KT_OK);
+    }
+    struct buf b;
+    buf_init(&b, 0);
+    int64_t rows = 0, removed = 0;
+    assert_int_equal(store_reject_file(w, "i_a", &b, &rows, NULL), KT_OK);
+    assert_string_equal(buf_cstr(&b), "h\r\nb;2\r\nc;3\r\n");
+    assert_int_equal(rows, 2);
+    assert_int_equal(store_reject_forget(w, none, 1, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 0);
+    assert_int_equal(
+        store_reject_forget(w, (const unsigned char(*)[32]) & k2[1], 1, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 1);
+    buf_reset(&b);
+    assert_int_equal(store_reject_file(w, "i_a", &b, &rows, NULL), KT_OK);
+    assert_string_equal(buf_cstr(&b), "h\r\nb;2\r\n");
+    /* k1 is in both imports */
+    assert_int_equal(store_reject_forget(w, k1, 1, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 2);
+    buf_reset(&b);
+    assert_int_equal(store_reject_file(w, "i_a", &b, &rows, NULL), KT_OK);
+    assert_int_equal(rows, 0);
+    /* expiry: i_a's header has no line left and is past the term; i_b's is not */
+    struct import_reject y = {"i_b", 4, 20000, "y;4\r\n", k1, 1};
+    assert_int_equal(store_reject_add(w, &y, NULL), KT_OK);
+    assert_int_equal(store_reject_expire(w, 10000, 100, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 0);
+    buf_reset(&b);
+    assert_int_equal(store_reject_file(w, "i_a", &b, &rows, NULL), KT_OK);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(store_reject_expire(w, 30000, 100, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 1);
+    buf_reset(&b);
+    assert_int_equal(store_reject_file(w, "i_b", &b, &rows, NULL), KT_OK);
+    assert_int_equal(b.len, 0);
+    /* the hashes went with their lines */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(((struct sq_conn *)w)->db,
+                                        "SELECT count(*) FROM import_reject_keys", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    wcommit(w);
+    buf_release(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +520,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(readers_run_beside_the_writer, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(card_numbers_held_and_enrolments_counted, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(reject_lines_are_forgotten_by_hash_and_expire, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(segment_queries_reach_sql_only_as_parameters, store_setup,
                                         store_teardown),

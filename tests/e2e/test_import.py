@@ -1,7 +1,9 @@
 """Bulk import: the CLI and POST /v1/imports, any delimiter and encoding Russian Excel writes,
 every row with a result, nothing lost, and a second run that changes nothing."""
 import csv
+import datetime
 import io
+import re
 import subprocess
 import time
 
@@ -223,3 +225,55 @@ def test_one_bad_byte_rejects_its_row_not_the_whole_file(server, tmp_path):
     cust = server.get("/v1/customers", params={"phone": "+79994020001"}).json()["items"][0]
     assert cust["profile"]["last_name"] == "Иванова"
     assert server.get("/v1/customers", params={"phone": "+79994020006"}).json()["items"] == []
+
+
+def api_import(server, body, query="store=S-9"):
+    r = server.request("POST", f"/v1/imports?{query}", data=body,
+                       headers={"Content-Type": "text/csv"})
+    assert r.status_code == 202, r.text
+    url = r.json()["url"]
+    job = r.json()
+    deadline = time.time() + 60
+    while job["state"] in ("queued", "running"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+        job = server.get(url).json()
+    assert job["state"] == "done", job
+    return dict(job, url=url)
+
+
+def test_rejects_expire_after_the_term(server):
+    """The reject file holds raw rows of people's data: it is kept 30 days by default
+    (--import-rejects-days), then the due work removes it, on the server or by run-due."""
+    body = ("Телефон;ФИО\r\n8 999 403-00-01;Иванова Анна\r\n12-34;Отказов Пётр\r\n").encode()
+    job = api_import(server, body)
+    assert (job["created"], job["rejected"]) == (1, 1)
+    url = job["rejects_url"]
+    assert "Отказов Пётр;3;rejected" in server.get(url).text  # _row is the line in the file
+
+    def run_due(days, *flags):
+        """How many reject rows the due work removed at `days` from now (other tests of this
+        module leave rejects too)."""
+        at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+        out = server.cli("run-due", "--now", at.strftime("%Y-%m-%dT%H:%M:%SZ"), *flags).stdout
+        return int(re.search(r"(\d+) import reject rows? expired", out).group(1))
+
+    assert run_due(29) == 0
+    assert server.get(url).status_code == 200
+    assert run_due(31) >= 1
+    r = server.get(url)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_rejects"
+    assert "rejects_url" not in server.get(job["url"]).json()
+    # the job's counts stay: they are no personal data
+    assert server.get(job["url"]).json()["rejected"] == 1
+    # a shorter term
+    job = api_import(server, body.replace(b"403", b"404"))
+    assert run_due(0.5, "--import-rejects-days", "1") == 0
+    assert run_due(1.5, "--import-rejects-days", "1") == 1
+    assert server.get(job["rejects_url"]).status_code == 404
+    # the bytes are gone from the database file and its WAL, not just from the index
+    for f in (server.db, server.db.with_name(server.db.name + "-wal")):
+        if f.exists():
+            assert "Отказов".encode() not in f.read_bytes(), f.name
+    r = server.cli("run-due", "--import-rejects-days", "0", check=False)
+    assert r.returncode == 2 and "--import-rejects-days" in r.stderr

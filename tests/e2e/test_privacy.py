@@ -321,6 +321,30 @@ def test_erasure_leaves_no_bytes_and_keeps_the_person_out(server, tmp_path):
     victim_phone, victim_mail = people[123]
     cid = server.get(f"/v1/customers?phone={victim_phone}").json()["items"][0]["id"]
     assert state(server, cid, "pd_processing") == "given"
+    # The person also sits in the reject file of a server import: a row stored without its
+    # impossible birth date, and a row refused whole (no valid phone, no e-mail column value)
+    # whose free-text comment names them in other spellings. A neighbour's row must stay.
+    d = victim_phone[2:]
+    spelled = f"8 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}"
+    shouted = victim_mail.upper()
+    neighbour = people[7][0]
+    lines = ["Телефон;E-mail;ФИО;Дата рождения;Комментарий",
+             f"{victim_phone};{victim_mail};Стирова Ирина Павловна;31.02.1985;",
+             f"12-34;;Стирова Ирина;;звонить {spelled}, почта <{shouted}>",
+             f"{neighbour};;Соседова Анна;31.02.1986;"]
+    r = server.request("POST", "/v1/imports?legal_basis=" + "анкеты 2024 г.",
+                       data=("\r\n".join(lines) + "\r\n").encode(),
+                       headers={"Content-Type": "text/csv"})
+    assert r.status_code == 202, r.text
+    job = r.json()
+    deadline = time.time() + 60
+    while job["state"] in ("queued", "running"):
+        assert time.time() < deadline
+        time.sleep(0.05)
+        job = server.get(job["url"]).json()
+    assert (job["partial"], job["rejected"]) == (2, 1), job
+    rej = server.get(job["rejects_url"]).text
+    assert spelled in rej and victim_mail in rej and neighbour in rej
     req = server.post("/v1/privacy-requests", {"kind": "erasure", "customer_id": cid}).json()
     r = server.post(f"/v1/customers/{cid}/erase", {"operator": "dpo-1", "request_id": req["id"]})
     assert r.status_code == 200, r.text
@@ -330,12 +354,17 @@ def test_erasure_leaves_no_bytes_and_keeps_the_person_out(server, tmp_path):
     assert {"profile.phone", "profile.email", "identifiers.phone"} <= set(act["categories"])
     assert server.get(f"/v1/privacy-requests/{req['id']}").json()["state"] == "done"
     assert server.post(f"/v1/customers/{cid}/erase", {}).status_code == 409
+    # Their reject rows are gone, the neighbour's stays.
+    rej = server.get(job["rejects_url"]).text
+    assert d not in rej and spelled not in rej and victim_mail not in rej.lower()
+    assert neighbour in rej and "Соседова Анна;31.02.1986;;4;partial" in rej
     # Nothing of the person in the database file or its WAL.
     digits = victim_phone.lstrip("+").encode()
     for f in (server.db, server.db.with_name(server.db.name + "-wal")):
         if f.exists():
             data = f.read_bytes()
-            assert digits not in data and victim_mail.encode() not in data, f.name
+            for needle in (digits, victim_mail.encode(), spelled.encode(), shouted.encode()):
+                assert needle not in data, (f.name, needle)
     # The act, as JSON and printable.
     assert server.get(f"/v1/destruction-acts/{act['id']}").json()["id"] == act["id"]
     txt = server.get(f"/v1/destruction-acts/{act['id']}?format=text")

@@ -38,8 +38,10 @@ extern const size_t sqlite_migrations_count;
     "attrs_at, quality, gender_inferred, name_key, erased_at"
 
 #define IMPORT_COLS                                                                                \
-    "id, state, file_name, path, options, error, rejects, bytes_total, bytes_done, rows_total, "   \
-    "created, updated, unchanged, partial, rejected, created_at, started_at, finished_at"
+    "id, state, file_name, path, options, error, "                                                 \
+    "EXISTS (SELECT 1 FROM import_rejects r WHERE r.import_id = imports.id AND r.line > 1), "      \
+    "bytes_total, bytes_done, rows_total, created, updated, unchanged, partial, rejected, "        \
+    "created_at, started_at, finished_at"
 
 enum st {
     ST_META_GET,
@@ -177,7 +179,7 @@ static const char *const sql[ST_COUNT] = {
                          "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_IMPORT_UPDATE] =
         "UPDATE imports SET state = ?2, bytes_done = ?3, rows_total = ?4, created = ?5, "
-        "updated = ?6, unchanged = ?7, partial = ?8, rejected = ?9, error = ?10, rejects = ?11, "
+        "updated = ?6, unchanged = ?7, partial = ?8, rejected = ?9, error = ?10, "
         "started_at = ?12, finished_at = ?13, bytes_total = ?14 WHERE id = ?1",
     [ST_IMPORT_GET] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?1",
     [ST_IMPORT_NEXT] = "SELECT " IMPORT_COLS " FROM imports WHERE state IN ('queued', 'running') "
@@ -1420,7 +1422,7 @@ static void read_import(sqlite3_stmt *st, struct arena *a, struct import_job *j)
     j->path = col_text(st, 3, a);
     j->options = col_text(st, 4, a);
     j->error = col_text(st, 5, a);
-    j->rejects = col_text(st, 6, a);
+    j->has_rejects = sqlite3_column_int(st, 6) != 0;
     int64_t *n[] = {&j->bytes_total, &j->bytes_done, &j->rows_total, &j->created,
                     &j->updated,     &j->unchanged,  &j->partial,    &j->rejected,
                     &j->created_at,  &j->started_at, &j->finished_at};
@@ -1463,7 +1465,6 @@ static enum kt_rc sq_import_update(struct store_conn *base, const struct import_
         sqlite3_bind_int64(st, 3 + i, v[i]);
     }
     bind_text(st, 10, j->error);
-    bind_text(st, 11, j->rejects);
     bind_i64_or_null(st, 12, j->started_at);
     bind_i64_or_null(st, 13, j->finished_at);
     sqlite3_bind_int64(st, 14, j->bytes_total);
@@ -1604,6 +1605,7 @@ const struct store_ops store_sqlite_ops = {
     .import_get = sq_import_get,
     .import_next = sq_import_next,
     .import_list = sq_import_list,
+    SQ_REJECT_OPS,
     SQ_PRIVACY_OPS,
     .wipe_wal = sq_wipe_wal,
 };

@@ -21,7 +21,8 @@
 #define SQ_TRAIT_PUT    222 /* segments.c's three, after events.c's */
 #define SQ_TRAIT_LIST   223
 #define SQ_TRAIT_DELETE 224
-#define SQ_STATEMENTS   225
+#define SQ_REJECTS_BASE 225
+#define SQ_STATEMENTS   233
 
 struct sq_conn {
     struct store_conn base;
@@ -323,6 +324,20 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
         SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
         SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done),               \
         SQ_PRIVACY_OP(card_number_held), SQ_PRIVACY_OP(enrol_count), SQ_PRIVACY_OP(enrol_add)
+
+/* rejects.c: the reject files of server imports */
+enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r,
+                         struct kt_err *err);
+enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struct kt_err *err);
+enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct buf *out,
+                          int64_t *rows, struct kt_err *err);
+enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
+                            int64_t *removed, struct kt_err *err);
+enum kt_rc sq_reject_expire(struct store_conn *base, int64_t before, int limit, int64_t *removed,
+                            struct kt_err *err);
+#define SQ_REJECT_OPS                                                                              \
+    .reject_add = sq_reject_add, .reject_clear = sq_reject_clear, .reject_file = sq_reject_file,   \
+    .reject_forget = sq_reject_forget, .reject_expire = sq_reject_expire
 
 enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
                       struct quality_data *q, struct kt_err *err);

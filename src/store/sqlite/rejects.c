@@ -1,0 +1,147 @@
+/*
+ * rejects.c - the SQLite side of the reject files of server imports: a line per row in
+ * import_rejects, the keyed hashes of the identifiers each carries in import_reject_keys
+ * (0011_import_rejects.sql). Statements are cached per connection in the slots from
+ * SQ_REJECTS_BASE on.
+ *
+ * An erasure removes the lines by the hashes it suppresses; the due work removes lines past
+ * their term. Deleting a line deletes its hashes (ON DELETE CASCADE), and secure_delete (set on
+ * every connection) zeroes what was deleted, so the bytes go from the file, not just the index.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+enum { J_ADD = SQ_REJECTS_BASE, J_KEY, J_CLEAR, J_FILE, J_FORGET, J_EXPIRE, J_ORPHANS, J_END };
+_Static_assert(J_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
+
+static const char *const sql[J_END - SQ_REJECTS_BASE] = {
+#define S(slot) [(slot)-SQ_REJECTS_BASE]
+    /* The header comes again with each transaction that holds rejects: the first one wins. */
+    S(J_ADD) = "INSERT INTO import_rejects (import_id, line, at, csv) VALUES (?1, ?2, ?3, ?4) "
+               "ON CONFLICT (import_id, line) DO NOTHING",
+    S(J_KEY) = "INSERT OR IGNORE INTO import_reject_keys (hash, reject_id) VALUES (?1, ?2)",
+    S(J_CLEAR) = "DELETE FROM import_rejects WHERE import_id = ?1",
+    S(J_FILE) = "SELECT line, csv FROM import_rejects WHERE import_id = ?1 ORDER BY line",
+    S(J_FORGET) = "DELETE FROM import_rejects WHERE id IN "
+                  "(SELECT reject_id FROM import_reject_keys WHERE hash = ?1)",
+    S(J_EXPIRE) = "DELETE FROM import_rejects WHERE id IN (SELECT id FROM import_rejects "
+                  "WHERE at < ?1 AND line > 1 LIMIT ?2)",
+    /* A header past the term whose rows are all gone goes too; a running import's header is
+     * younger than the term, so it never loses it. */
+    S(J_ORPHANS) = "DELETE FROM import_rejects WHERE line = 1 AND at < ?1 AND NOT EXISTS "
+                   "(SELECT 1 FROM import_rejects r WHERE r.import_id = import_rejects.import_id "
+                   "AND r.line > 1)",
+#undef S
+};
+
+static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_REJECTS_BASE], err);
+}
+
+static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, struct kt_err *err)
+{
+    return sq_run((struct sq_conn *)base, st, changes, err);
+}
+
+enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, J_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, r->import_id);
+    sqlite3_bind_int64(st, 2, r->line);
+    sqlite3_bind_int64(st, 3, r->at);
+    sq_bind_text(st, 4, r->csv);
+    int changes = 0;
+    enum kt_rc rc = run(base, st, &changes, err);
+    if (rc != KT_OK || changes == 0 || r->n_keys == 0) {
+        return rc;
+    }
+    int64_t id = sqlite3_last_insert_rowid(((struct sq_conn *)base)->db);
+    st = get(base, J_KEY, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    for (size_t i = 0; i < r->n_keys && rc == KT_OK; i++) {
+        sqlite3_bind_blob(st, 1, r->keys[i], 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        rc = run(base, st, NULL, err);
+    }
+    return rc;
+}
+
+enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, J_CLEAR, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, import_id);
+    return run(base, st, NULL, err);
+}
+
+enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct buf *out,
+                          int64_t *rows, struct kt_err *err)
+{
+    *rows = 0;
+    sqlite3_stmt *st = get(base, J_FILE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, import_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
+        buf_append(out, (const char *)sqlite3_column_text(st, 1),
+                   (size_t)sqlite3_column_bytes(st, 1));
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "reject file", err);
+}
+
+enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
+                            int64_t *removed, struct kt_err *err)
+{
+    /* One primary-key probe per hash, as the suppression list does. */
+    *removed = 0;
+    sqlite3_stmt *st = get(base, J_FORGET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    enum kt_rc rc = KT_OK;
+    for (size_t i = 0; i < n && rc == KT_OK; i++) {
+        sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
+        int changes = 0;
+        rc = run(base, st, &changes, err);
+        *removed += changes;
+    }
+    return rc;
+}
+
+enum kt_rc sq_reject_expire(struct store_conn *base, int64_t before, int limit, int64_t *removed,
+                            struct kt_err *err)
+{
+    *removed = 0;
+    sqlite3_stmt *st = get(base, J_EXPIRE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    int changes = 0;
+    enum kt_rc rc = run(base, st, &changes, err);
+    *removed = changes;
+    if (rc == KT_OK && changes < limit) {
+        st = get(base, J_ORPHANS, err);
+        if (st == NULL) {
+            return KT_ESTORE;
+        }
+        sqlite3_bind_int64(st, 1, before);
+        rc = run(base, st, NULL, err);
+    }
+    return rc;
+}
