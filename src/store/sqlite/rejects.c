@@ -1,7 +1,7 @@
 /*
  * rejects.c - the SQLite side of the reject files of server imports: a line per row in
  * import_rejects, the keyed hashes of the identifiers each carries in import_reject_keys
- * (0011_import_rejects.sql). Statements are cached per connection in the slots from
+ * (0012_import_rejects.sql). Statements are cached per connection in the slots from
  * SQ_REJECTS_BASE on.
  *
  * An erasure removes the lines by the hashes it suppresses; the due work removes lines past
