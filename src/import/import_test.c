@@ -280,7 +280,8 @@ static void reject_lines_carry_the_keys_of_what_names_a_person(void **state)
     arena_init(&a, 0);
     const char *cells[] = {"12-34", "IVAN@Example.COM ", "2000 0000 0001 5",
                            "звонить +7 (916) 123-45-67 или 8.916.765.43.21, почта <Petr@mail.ru>; "
-                           "д.р. 24.03.1985"};
+                           "д.р. 24.03.1985; 8 903 111\xEF\xBF\xBD"
+                           "22 33"};
     const char *kinds[] = {"phone", "email", "card"};
     unsigned char(*keys)[32] = NULL;
     size_t n = 0;
@@ -289,6 +290,7 @@ static void reject_lines_carry_the_keys_of_what_names_a_person(void **state)
     assert_true(has_key(keys, n, "card", "2000000000015"));
     assert_true(has_key(keys, n, "phone", "+79161234567"));
     assert_true(has_key(keys, n, "phone", "+79167654321"));
+    assert_true(has_key(keys, n, "phone", "+79031112233")); /* a NUL was where U+FFFD is */
     assert_true(has_key(keys, n, "email", "petr@mail.ru"));
     assert_false(has_key(keys, n, "phone", "+71234"));
     for (size_t i = 0; i < n; i++) {

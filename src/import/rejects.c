@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "clean/clean.h"
 #include "consent/consent.h"
@@ -77,23 +78,46 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* What may stand between the digit groups of one number: "+7 (916) 123-45-67", "8.916.123". */
+#define FFFD "\xEF\xBF\xBD" /* what stands for a NUL or a bad byte in a refused row's cells */
+
+/* What may stand between the digit groups of one number: "+7 (916) 123-45-67", "8.916.123", and
+ * the U+FFFD of a byte that made the row unreadable: at most three such characters. */
 static bool joins(const char *s, size_t from, size_t to)
 {
-    if (to - from > 3) {
-        return false;
-    }
-    for (size_t i = from; i < to; i++) {
-        if (strchr(" -().\t", s[i]) == NULL) {
+    size_t chars = 0;
+    for (size_t i = from; i < to; chars++) {
+        if (strncmp(s + i, FFFD, 3) == 0) {
+            i += 3;
+        } else if (strchr(" -().\t", s[i]) != NULL) {
+            i++;
+        } else {
             return false;
         }
     }
-    return true;
+    return chars <= 3;
+}
+
+/* The digits of groups a..b, after a "+" when one stands before the first. */
+static char *digits_of(struct keys *ks, const char *s, const size_t *gs, const size_t *ge, size_t a,
+                       size_t b)
+{
+    struct buf d;
+    buf_init(&d, 64);
+    if (gs[a] > 0 && s[gs[a] - 1] == '+') {
+        buf_putc(&d, '+');
+    }
+    for (size_t i = a; i <= b; i++) {
+        buf_append(&d, s + gs[i], ge[i] - gs[i]);
+    }
+    char *out = arena_strdup(ks->a, buf_cstr(&d));
+    buf_release(&d);
+    return out;
 }
 
 /* One run of digit groups: every window of whole groups with a phone's count of digits is tried
- * as a phone (a leading "+" included), and the groups joined by one space or dash alone are
- * taken as a card number ("2000 0000 0001 5"). */
+ * as a phone, and the groups joined by one space or dash alone are taken as a card number
+ * ("2000 0000 0001 5"). Each by its digits alone, so whatever stood between them does not matter
+ * to the cleaner. */
 static void digit_run(struct keys *ks, const char *s, const size_t *gs, const size_t *ge, size_t n)
 {
     for (size_t a = 0; a < n; a++) {
@@ -101,8 +125,8 @@ static void digit_run(struct keys *ks, const char *s, const size_t *gs, const si
         for (size_t b = a; b < n && digits <= PHONE_MAX; b++) {
             digits += ge[b] - gs[b];
             if (digits >= PHONE_MIN && digits <= PHONE_MAX) {
-                size_t from = gs[a] > 0 && s[gs[a] - 1] == '+' ? gs[a] - 1 : gs[a];
-                add_phone(ks, s + from, ge[b] - from);
+                const char *d = digits_of(ks, s, gs, ge, a, b);
+                add_phone(ks, d, strlen(d));
             }
         }
     }
@@ -113,7 +137,8 @@ static void digit_run(struct keys *ks, const char *s, const size_t *gs, const si
             digits += ge[b] - gs[b];
         }
         if (digits >= CARD_MIN && digits <= CARD_MAX) {
-            add_card(ks, s + gs[a], ge[b] - gs[a]);
+            const char *d = digits_of(ks, s, gs, ge, a, b);
+            add_card(ks, d[0] == '+' ? d + 1 : d, strlen(d[0] == '+' ? d + 1 : d));
         }
         a = b + 1;
     }
