@@ -1529,29 +1529,9 @@ static enum kt_rc sq_import_list(struct store_conn *base, int limit, struct aren
     return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "import list", err);
 }
 
-#define WIPE_WAIT_MS 2000
-
-/* TRUNCATE checkpoint on the writer's connection, between two transactions: the WAL's frames
- * (which hold page images from before an erasure) are copied over and the file cut to zero. */
 static enum kt_rc sq_wipe_wal(struct store *base, struct kt_err *err)
 {
-    struct sq_store *s = (struct sq_store *)base;
-    int rc = SQLITE_BUSY;
-    /* Readers of old snapshots are waited for at most WIPE_WAIT_MS in all (the writer is held
-     * meanwhile), and another checkpoint running makes it return BUSY at once: retry until then. */
-    int64_t until = clock_mono_ns() + WIPE_WAIT_MS * 1000000LL;
-    while (rc == SQLITE_BUSY && clock_mono_ns() < until) {
-        pthread_mutex_lock(&s->write_mu);
-        sqlite3_busy_timeout(s->writer->db, 200);
-        rc = sqlite3_wal_checkpoint_v2(s->writer->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-        sqlite3_busy_timeout(s->writer->db, s->busy_ms);
-        pthread_mutex_unlock(&s->write_mu);
-        if (rc == SQLITE_BUSY) {
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-    }
-    return rc == SQLITE_OK ? KT_OK : fail(s->writer, rc, "wal truncate", err);
+    return sq_wal_wipe((struct sq_store *)base, err);
 }
 
 const struct store_ops store_sqlite_ops = {

@@ -78,9 +78,10 @@ struct sq_store {
     bool ckpt_kick;            /* asks for a round now; guarded by ckpt_mu */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
-    _Atomic int wal_frames; /* frames in the WAL at the last passive round */
-    _Atomic int wal_copied; /* of which copied to the database file */
-    struct sq_reads reads;  /* the log of reads (privacy.c) */
+    _Atomic int wal_frames;   /* frames in the WAL at the last passive round */
+    _Atomic int wal_copied;   /* of which copied to the database file */
+    atomic_bool wipe_pending; /* an erasure's TRUNCATE waits for a long read to end (wal.c) */
+    struct sq_reads reads;    /* the log of reads (privacy.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
@@ -96,6 +97,9 @@ int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames);
  * is noted when handed out and when given back; after giving one back, without pool_mu, the pool
  * calls sq_read_after_close(), which wakes the checkpointer when the last long read ended. */
 void sq_read_yield(struct sq_store *s);
+/* The erasure's TRUNCATE of the WAL (store_wipe_wal); KT_EBUSY when a long read is in the way,
+ * and then the checkpointer does it once the read ends. */
+enum kt_rc sq_wal_wipe(struct sq_store *s, struct kt_err *err);
 void sq_read_opened(struct sq_store *s, struct sq_conn *c, bool analytics);
 void sq_read_closed(struct sq_store *s, struct sq_conn *c);
 void sq_read_after_close(struct sq_store *s);

@@ -162,11 +162,18 @@ static int brief_waits(void *arg, int tries)
     return 1;
 }
 
-/* A RESTART on `db`, whose caller holds the writer. */
-static int restart(sqlite3 *db, int busy_ms, int *log_frames)
+/* A RESTART on `db`, whose caller holds the writer - a TRUNCATE when an erasure asked for the
+ * WAL to be cut to nothing and it could not be then (wipe_pending). */
+static int restart(struct sq_store *s, sqlite3 *db, int busy_ms, int *log_frames)
 {
+    bool wipe = atomic_load(&s->wipe_pending);
     sqlite3_busy_handler(db, brief_waits, NULL);
-    int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, log_frames, NULL);
+    int rc = sqlite3_wal_checkpoint_v2(
+        db, NULL, wipe ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART, log_frames, NULL);
+    if (wipe && rc == SQLITE_OK) {
+        atomic_store(&s->wipe_pending, false);
+        log_info("wal_wiped", "deferred=1");
+    }
     sqlite3_busy_timeout(db, busy_ms);
     return rc;
 }
@@ -218,8 +225,8 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state 
         atomic_store(&s->wal_frames, log_frames);
         atomic_store(&s->wal_copied, done_frames);
     }
-    if (rc != SQLITE_OK || log_frames <= CKPT_RESTART_FRAMES || clock_mono_ns() < st->next_try_ns ||
-        !restart_may_try(s)) {
+    bool wanted = log_frames > CKPT_RESTART_FRAMES || atomic_load(&s->wipe_pending);
+    if (rc != SQLITE_OK || !wanted || clock_mono_ns() < st->next_try_ns || !restart_may_try(s)) {
         goto out;
     }
     /* What is left to copy is copied under the writer: after a long read there may be hundreds
@@ -247,7 +254,7 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state 
         goto out; /* the writer is busy: the backstop or the next round */
     }
     int64_t t0 = clock_mono_ns();
-    rc = restart(c->db, s->busy_ms, &log_frames);
+    rc = restart(s, c->db, s->busy_ms, &log_frames);
     pthread_mutex_unlock(&s->write_mu);
     int64_t us = (clock_mono_ns() - t0) / 1000;
     if (us > 50000) { /* the writers waited this long: the tills' p99 */
@@ -285,7 +292,7 @@ int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames)
     if (blocked) {
         return SQLITE_OK;
     }
-    int rc = restart(db, s->busy_ms, NULL);
+    int rc = restart(s, db, s->busy_ms, NULL);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         log_warn("checkpoint_failed", "by=writer error=\"%s\"", sqlite3_errstr(rc));
     }
@@ -293,6 +300,49 @@ int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames)
         atomic_store(&s->wal_copied, 0);
     }
     return SQLITE_OK;
+}
+
+/* ---- the erasure's wipe -------------------------------------------------------------------- */
+
+#define WIPE_WAIT_MS 2000
+
+/*
+ * After an erasure the WAL still holds page images from before it: a TRUNCATE checkpoint copies
+ * them over (secure_delete zeroes the values in the database file) and cuts the WAL to nothing.
+ * Like a RESTART it waits for the readers of old snapshots, so it follows the same rule: the
+ * writer is held at most RESTART_WAIT_US for them per try, tries go on for WIPE_WAIT_MS while
+ * only short reads are in the way, and when a long read is, the wipe is left pending - the
+ * checkpointer makes its next restart a TRUNCATE, as soon as the long read ends.
+ */
+enum kt_rc sq_wal_wipe(struct sq_store *s, struct kt_err *err)
+{
+    int rc = SQLITE_BUSY;
+    atomic_store(&s->wipe_pending, true);
+    int64_t until = clock_mono_ns() + WIPE_WAIT_MS * 1000000LL;
+    while (rc == SQLITE_BUSY && clock_mono_ns() < until && restart_may_try(s)) {
+        pthread_mutex_lock(&s->write_mu);
+        if (!atomic_load(&s->wipe_pending)) {
+            rc = SQLITE_OK; /* the checkpointer did it meanwhile */
+        } else {
+            rc = restart(s, s->writer->db, s->busy_ms, NULL);
+        }
+        pthread_mutex_unlock(&s->write_mu);
+        if (rc == SQLITE_BUSY) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (rc == SQLITE_OK) {
+        return KT_OK;
+    }
+    kick(s);
+    if (rc == SQLITE_BUSY) {
+        kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the database is busy; retry shortly");
+        kt_err_detail(err,
+                      "wal truncate: a long read holds the WAL; the checkpointer cuts it after");
+        return KT_EBUSY;
+    }
+    return sq_fail(s->writer, rc, "wal truncate", err);
 }
 
 /* ---- the thread ---------------------------------------------------------------------------- */

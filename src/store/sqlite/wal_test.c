@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "base/clock.h"
@@ -168,11 +169,80 @@ static void analytic_reads_yield_to_a_pending_restart(void **state)
     tmp_store_close(&t);
 }
 
+/* Bytes of the WAL file now. */
+static long wal_bytes(const char *path)
+{
+    char wal[160];
+    kt_snprintf(wal, sizeof(wal), "%s-wal", path);
+    struct stat st;
+    return stat(wal, &st) == 0 ? (long)st.st_size : -1;
+}
+
+struct writer_probe {
+    struct store *s;
+    atomic_bool stop;
+    _Atomic int64_t worst_ns;
+};
+
+static void *probe_writes(void *arg)
+{
+    struct writer_probe *p = arg;
+    for (int i = 0; !atomic_load(&p->stop); i++) {
+        int64_t ns = write_one(p->s, 2000 + i);
+        if (ns > atomic_load(&p->worst_ns)) {
+            atomic_store(&p->worst_ns, ns);
+        }
+        sleep_ms(1);
+    }
+    return NULL;
+}
+
+/* An erasure's wipe of the WAL meets a long read: it neither holds the tills nor is forgotten. */
+static void an_erasure_wipe_waits_for_a_long_read_without_the_writer(void **state)
+{
+    (void)state;
+    struct tmp_store t;
+    struct store *s = open_store(&t);
+    struct holder h = {s, true, 0, false, 0};
+    pthread_t th, pw;
+    assert_int_equal(pthread_create(&th, NULL, hold_read, &h), 0);
+    while (!atomic_load(&h.began)) {
+        sleep_ms(1);
+    }
+    for (int i = 0; i < 10; i++) {
+        write_one(s, i);
+    }
+    struct writer_probe p = {s, false, 0};
+    assert_int_equal(pthread_create(&pw, NULL, probe_writes, &p), 0);
+    int64_t t0 = clock_mono_ns();
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_wipe_wal(s, &err), KT_EBUSY); /* deferred: a long read holds the WAL */
+    int64_t took = clock_mono_ns() - t0;
+    sleep_ms(200);
+    atomic_store(&p.stop, true);
+    pthread_join(pw, NULL);
+    print_message("the wipe answered in %.1f ms; the slowest write beside it %.1f ms\n",
+                  (double)took / 1e6, (double)atomic_load(&p.worst_ns) / 1e6);
+    assert_true(atomic_load(&p.worst_ns) < 100 * 1000000LL); /* was a 200 ms hold per try */
+    assert_true(wal_bytes(t.path) > 0);
+    atomic_store(&h.release_ns, clock_mono_ns());
+    pthread_join(th, NULL);
+    /* Once the read is over, the checkpointer cuts the WAL to nothing. */
+    long bytes = -1;
+    for (int k = 0; k < 300 && (bytes = wal_bytes(t.path)) != 0; k++) {
+        sleep_ms(10);
+    }
+    assert_int_equal(bytes, 0);
+    tmp_store_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_long_read_never_holds_the_writer),
         cmocka_unit_test(analytic_reads_yield_to_a_pending_restart),
+        cmocka_unit_test(an_erasure_wipe_waits_for_a_long_read_without_the_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
