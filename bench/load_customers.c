@@ -80,7 +80,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(LOG_WARN);
-    struct store_opts so = {db, 60000, 4, STORE_MIGRATE};
+    struct store_opts so = {db, 60000, 4, STORE_MIGRATE, 0};
     struct store *s;
     struct kt_err err;
     kt_err_reset(&err);

@@ -176,7 +176,7 @@ int main(int argc, char **argv)
     if (events > 0) {
         generate(db, events, days, now);
     }
-    struct store_opts so = {path, 5000, 4, STORE_MIGRATE};
+    struct store_opts so = {path, 5000, 4, STORE_MIGRATE, 0};
     struct store *s;
     struct kt_err err;
     kt_err_reset(&err);

@@ -39,6 +39,7 @@ struct opts {
     int64_t threads;
     int64_t max_body;
     int64_t busy_ms;
+    int64_t db_max_size; /* --db-max-size, bytes; 0 = no cap */
     int64_t grace_ms;
     int64_t max_upload;
     int64_t rejects_days; /* term of import reject lines */
@@ -76,6 +77,7 @@ enum {
     OPT_MAX_BODY,
     OPT_MAX_UPLOAD,
     OPT_BUSY,
+    OPT_DB_MAX_SIZE,
     OPT_SECRET,
     OPT_NO_MIGRATE,
     OPT_GRACE,
@@ -104,6 +106,7 @@ static const struct option long_opts[] = {
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
     {"busy-timeout", required_argument, NULL, OPT_BUSY},
+    {"db-max-size", required_argument, NULL, OPT_DB_MAX_SIZE},
     {"secret-file", required_argument, NULL, OPT_SECRET},
     {"no-migrate", no_argument, NULL, OPT_NO_MIGRATE},
     {"grace", required_argument, NULL, OPT_GRACE},
@@ -141,6 +144,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
     const char *max_body = env_or("KARTOTEKA_MAX_BODY", "1048576");
     const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
+    const char *db_max_size = env_or("KARTOTEKA_DB_MAX_SIZE", "0");
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
     const char *rejects_days = env_or("KARTOTEKA_IMPORT_REJECTS_DAYS", "30");
@@ -172,6 +176,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_MAX_BODY:
             max_body = optarg;
+            break;
+        case OPT_DB_MAX_SIZE:
+            db_max_size = optarg;
             break;
         case OPT_BUSY:
             busy = optarg;
@@ -251,6 +258,10 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     if (!number(busy, 1, 600000, &o->busy_ms)) {
         return usage_error(verb, "--busy-timeout must be milliseconds from 1 to 600000");
     }
+    if (!number(db_max_size, 0, (int64_t)1 << 46, &o->db_max_size) ||
+        (o->db_max_size > 0 && o->db_max_size < (1 << 20))) {
+        return usage_error(verb, "--db-max-size must be a byte count from 1048576, or 0 (no cap)");
+    }
     if (!number(max_upload, 1024, (int64_t)1 << 34, &o->max_upload)) {
         return usage_error(verb, "--max-upload must be a byte count from 1024 to 17179869184");
     }
@@ -289,7 +300,7 @@ static void report(const char *what, const struct kt_err *err)
 
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
-    return cli_open_store_mode(o->db, (int)o->busy_ms, mode);
+    return cli_open_store_mode(o->db, (int)o->busy_ms, o->db_max_size, mode);
 }
 
 /* Loads the installation secret and checks it against the database. */
@@ -348,6 +359,9 @@ static const char serve_help[] =
     "                       default 30; 1 to 3650)\n"
     "  --busy-timeout MS    wait for a locked database before answering 503\n"
     "                       (KARTOTEKA_BUSY_TIMEOUT, default 5000)\n"
+    "  --db-max-size BYTES  let the database grow no further: writes then answer 507\n"
+    "                       storage_full and /readyz 503 (KARTOTEKA_DB_MAX_SIZE, default 0 =\n"
+    "                       as far as the disk allows)\n"
     "  --grace MS           how long shutdown waits for requests in flight\n"
     "                       (KARTOTEKA_GRACE, default 10000)\n"
     "  --secret-file PATH   installation secret that keys API key hashes\n"

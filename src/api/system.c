@@ -34,6 +34,13 @@ void api_readyz(struct http_req *r)
         http_reply_json(r, 503, json_pack("{s:s}", "status", "store_unavailable"));
         return;
     }
+    http_req_reader_end(r);
+    if (store_health(r->app->store, &err) != KT_OK) { /* reads go on; writes fail: not ready */
+        r->err = err;
+        r->retry_after = err.retry_after;
+        http_reply_json(r, 503, json_pack("{s:s}", "status", err.code));
+        return;
+    }
     http_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
 }
 

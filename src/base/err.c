@@ -125,6 +125,8 @@ const char *kt_rc_name(enum kt_rc rc)
         return "limit";
     case KT_EBUSY:
         return "busy";
+    case KT_ESPACE:
+        return "space";
     case KT_ESTORE:
         return "store";
     case KT_EUPSTREAM:

@@ -23,6 +23,7 @@ enum kt_rc {
     KT_ETOOBIG,    /* a size limit was hit: 413 */
     KT_ELIMIT,     /* a rate or count limit was hit: 429 */
     KT_EBUSY,      /* the store is locked by someone else; retry later: 503 */
+    KT_ESPACE,     /* the store cannot write: its disk is full or read-only; reads go on: 507 */
     KT_ESTORE,     /* the store failed: 500 */
     KT_EUPSTREAM,  /* a remote service failed: 502 */
     KT_EINTERNAL,  /* a bug or an impossible state: 500 */

@@ -19,7 +19,9 @@ int cli_events(int argc, char **argv);
 #include "store/store.h"
 
 struct store *cli_open_store(const char *db);
-struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema_mode mode);
+/* `max_bytes`: the --db-max-size cap (0 = none). */
+struct store *cli_open_store_mode(const char *db, int busy_ms, int64_t max_bytes,
+                                  enum store_schema_mode mode);
 const char *cli_default_db(void);
 
 /* Prints a JSON document indented on standard output (the --json of every verb). */

@@ -37,12 +37,13 @@ static int ensure_dir(const char *db)
     return 0;
 }
 
-struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema_mode mode)
+struct store *cli_open_store_mode(const char *db, int busy_ms, int64_t max_bytes,
+                                  enum store_schema_mode mode)
 {
     if (ensure_dir(db) != 0) {
         return NULL;
     }
-    struct store_opts so = {db, busy_ms, 0, mode};
+    struct store_opts so = {db, busy_ms, 0, mode, max_bytes};
     struct store *s = NULL;
     struct kt_err err;
     kt_err_reset(&err);
@@ -56,7 +57,7 @@ struct store *cli_open_store_mode(const char *db, int busy_ms, enum store_schema
 
 struct store *cli_open_store(const char *db)
 {
-    return cli_open_store_mode(db, 5000, STORE_MIGRATE);
+    return cli_open_store_mode(db, 5000, 0, STORE_MIGRATE);
 }
 
 int cli_load_secret(struct store *s, const char *db, struct key_secret *out)

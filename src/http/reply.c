@@ -33,6 +33,8 @@ int http_status_of(const struct kt_err *err)
         return 429;
     case KT_EBUSY:
         return 503;
+    case KT_ESPACE:
+        return 507;
     case KT_EUPSTREAM:
         return 502;
     case KT_ESTORE:
@@ -92,10 +94,10 @@ void http_reply_text(struct http_req *r, int status, const char *type, const cha
 void http_reply_error(struct http_req *r, const struct kt_err *err)
 {
     int status = http_status_of(err);
-    if (status == 429 || err->rc == KT_EBUSY) {
+    if (status == 429 || err->rc == KT_EBUSY || err->rc == KT_ESPACE) {
         r->retry_after = err->retry_after > 0 ? err->retry_after : 1;
     }
-    if (status >= 500 && err->rc != KT_EBUSY) {
+    if (status >= 500 && err->rc != KT_EBUSY && err->rc != KT_ESPACE) {
         /* The client gets a generic sentence; the log line gets the code and the detail. */
         struct kt_err safe = *err;
         kt_strlcpy(safe.msg, "internal error; the request id identifies it in the logs",

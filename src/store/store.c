@@ -535,6 +535,11 @@ enum kt_rc store_customer_inactive(struct store_conn *c, int64_t before, int lim
     TIMED(c->ops->customer_inactive(c, before, limit, a, cks, n, err));
 }
 
+enum kt_rc store_health(struct store *s, struct kt_err *err)
+{
+    return s->ops->health(s, err);
+}
+
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err)
 {
     return s->ops->wipe_wal(s, err);

@@ -47,6 +47,8 @@ struct store_opts {
         STORE_REFUSE_OLD,  /* refuse to open a database whose schema is behind */
         STORE_AS_IS,       /* open without looking (for `migrate --status`) */
     } schema;
+    int64_t max_bytes; /* the database may not grow past this (writes answer storage_full);
+                          0 = as far as the disk allows */
 };
 
 /* Opens (creating the file when missing) and handles the schema as opts->schema says. A schema
@@ -80,6 +82,10 @@ void store_write_rollback(struct store_conn *c);
 int64_t store_db_time_take(void);
 
 enum kt_rc store_ping(struct store_conn *c, struct kt_err *err);
+/* KT_OK, or KT_ESPACE ("storage_full", "storage_read_only") while writes fail for want of disk:
+ * a write that fails so sets it, one that succeeds clears it, and while it is set this tries a
+ * small write itself, at most once a second, so a store nobody writes to learns it recovered. */
+enum kt_rc store_health(struct store *s, struct kt_err *err);
 
 /* Key/value settings that belong to the database (e.g. the check value of the key secret). */
 enum kt_rc store_meta_get(struct store_conn *c, const char *key, struct arena *a, const char **val,

@@ -32,6 +32,7 @@ struct store_ops {
     enum kt_rc (*write_begin)(struct store *s, struct store_conn **out, struct kt_err *err);
     enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
     enum kt_rc (*ping)(struct store_conn *c, struct kt_err *err);
+    enum kt_rc (*health)(struct store *s, struct kt_err *err);
 
     enum kt_rc (*meta_get)(struct store_conn *c, const char *key, struct arena *a, const char **val,
                            struct kt_err *err);

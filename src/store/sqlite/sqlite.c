@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "base/clock.h"
@@ -192,8 +193,57 @@ struct sq_reads *sq_store_reads(struct store *base)
     return &((struct sq_store *)base)->reads;
 }
 
+/* The disk cannot take a write: 1 when it is full (or the --db-max-size cap is reached), 2 when it
+ * is read-only, 0 for any other failure. */
+static int space_cause(struct sq_conn *c, int rc)
+{
+    int os = c && c->db ? sqlite3_system_errno(c->db) : 0;
+    if (rc == SQLITE_FULL ||
+        ((rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) && (os == ENOSPC || os == EDQUOT))) {
+        return SPACE_FULL;
+    }
+    if (rc == SQLITE_READONLY || ((rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) && os == EROFS)) {
+        return SPACE_READ_ONLY;
+    }
+    return 0;
+}
+
+/* KT_ESPACE: nothing of the write was kept (SQLite rolls the statement or the transaction
+ * back), reads go on, and /readyz says so until a write succeeds again (sq_health). */
+static enum kt_rc no_space(struct sq_conn *c, int cause, const char *what, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)c->base.store;
+    if (atomic_exchange(&s->writes_failing, cause) != cause) {
+        log_error("storage_failing", "cause=%s", cause == SPACE_FULL ? "full" : "read_only");
+    }
+    if (cause == SPACE_FULL) {
+        kt_err_set(err, KT_ESPACE, "storage_full", NULL,
+                   "the database's disk is full; nothing was written, retry once space is freed");
+    } else {
+        kt_err_set(err, KT_ESPACE, "storage_read_only", NULL,
+                   "the database's disk is read-only; nothing was written");
+    }
+    if (err != NULL) {
+        err->retry_after = 30;
+    }
+    kt_err_detail(err, "%s: %s (errno %d)", what, sqlite3_errmsg(c->db),
+                  sqlite3_system_errno(c->db));
+    return KT_ESPACE;
+}
+
+static void writes_work_again(struct sq_store *s)
+{
+    if (atomic_exchange(&s->writes_failing, 0) != 0) {
+        log_info("storage_writable", "msg=\"writes succeed again\"");
+    }
+}
+
 static enum kt_rc fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err)
 {
+    int cause = space_cause(c, rc);
+    if (cause != 0) {
+        return no_space(c, cause, what, err);
+    }
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
         kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the database is busy; retry shortly");
         kt_err_detail(err, "%s: %s", what, sqlite3_errstr(rc));
@@ -479,7 +529,28 @@ static void sq_close(struct store *base)
     pthread_cond_destroy(&s->ckpt_cv);
     sq_reads_close(&s->reads);
     free(s->path);
+    free(s->dir);
     free(s);
+}
+
+/* --db-max-size: SQLite's own cap on the pages of the database (the writer is the only connection
+ * that adds pages), a quota an operator sets to keep room on a shared disk. */
+static enum kt_rc cap_size(struct sq_store *s, int64_t max_bytes, struct kt_err *err)
+{
+    struct sq_conn *w = s->writer;
+    sqlite3_stmt *st = NULL;
+    int page = 4096;
+    if (sqlite3_prepare_v2(w->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        page = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    char text[96];
+    int64_t pages = max_bytes / (page > 0 ? page : 4096);
+    s->max_pages = pages > 0 ? pages : 1;
+    kt_snprintf(text, sizeof(text), "PRAGMA max_page_count = %lld",
+                (long long)(pages > 0 ? pages : 1));
+    return exec(w, text, err);
 }
 
 static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct kt_err *err)
@@ -487,6 +558,13 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     struct sq_store *s = kt_calloc(1, sizeof(*s));
     s->base.ops = &store_sqlite_ops;
     s->path = kt_strdup(o->path);
+    s->dir = kt_strdup(o->path);
+    char *slash = strrchr(s->dir, '/');
+    if (slash == NULL) {
+        kt_strlcpy(s->dir, ".", 2);
+    } else {
+        slash[slash == s->dir] = '\0';
+    }
     pthread_mutex_init(&s->reads.mu, NULL);
     size_t pl = strlen(o->path) + sizeof(".reads");
     s->reads.path = kt_malloc(pl);
@@ -501,6 +579,9 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     pthread_cond_init(&s->ckpt_cv, NULL);
     int have = 0, want = (int)sqlite_migrations_count, applied = 0;
     enum kt_rc rc = sq_conn_open(s, &s->writer, err);
+    if (rc == KT_OK && o->max_bytes > 0) {
+        rc = cap_size(s, o->max_bytes, err);
+    }
     if (rc == KT_OK) {
         sqlite3_wal_hook(s->writer->db, sq_wal_backstop, s);
         rc = read_version(s->writer, &have, err);
@@ -622,6 +703,7 @@ static enum kt_rc sq_write_begin(struct store *base, struct store_conn **out, st
         pthread_mutex_unlock(&s->write_mu);
         return rc;
     }
+    s->changes_at_begin = sqlite3_total_changes64(s->writer->db);
     *out = &s->writer->base;
     return KT_OK;
 }
@@ -633,6 +715,9 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
     enum kt_rc rc = KT_OK;
     if (commit && (err == NULL || err->rc == KT_OK)) {
         rc = exec(c, "COMMIT", err);
+        if (rc == KT_OK && sqlite3_total_changes64(c->db) > s->changes_at_begin) {
+            writes_work_again(s); /* a write reached the disk */
+        }
     }
     if (!sqlite3_get_autocommit(c->db)) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -1529,6 +1614,66 @@ static enum kt_rc sq_import_list(struct store_conn *base, int limit, struct aren
     return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "import list", err);
 }
 
+#define ROOM_BYTES (4 << 20) /* free on the disk before writes count as possible again */
+#define ROOM_PAGES 64        /* pages under the --db-max-size cap, the same */
+
+/* One number a PRAGMA answers, on connection `c`; -1 on failure. */
+static int64_t pragma_int(struct sq_conn *c, const char *text)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(c->db, text, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Whether a write would find room now: the disk writable with ROOM_BYTES free, and under the
+ * cap ROOM_PAGES left (free pages inside the file count). */
+static bool room_to_write(struct sq_store *s)
+{
+    struct statvfs v;
+    if (statvfs(s->dir, &v) == 0 &&
+        ((v.f_flag & ST_RDONLY) != 0 || (uint64_t)v.f_bavail * v.f_frsize < ROOM_BYTES)) {
+        return false;
+    }
+    if (s->max_pages <= 0) {
+        return true;
+    }
+    struct sq_conn *c;
+    if (pool_get(s, false, &c, NULL) != KT_OK) {
+        return false;
+    }
+    int64_t pages = pragma_int(c, "PRAGMA page_count");
+    int64_t free_pages = pragma_int(c, "PRAGMA freelist_count");
+    pool_put(s, c);
+    return pages >= 0 && free_pages >= 0 && pages - free_pages + ROOM_PAGES <= s->max_pages;
+}
+
+/*
+ * The store's health for /readyz: KT_OK, or KT_ESPACE while writes fail for want of disk. A write
+ * that fails so sets the state and one that succeeds clears it; a store taken out of a load
+ * balancer gets no writes, though, so it would never learn that space was freed - so while writes
+ * fail, this looks for room itself: the disk's free space and, under --db-max-size, the pages
+ * left. (Not a trial write: a small row fits in a page with room long after a customer no longer
+ * does.)
+ */
+static enum kt_rc sq_health(struct store *base, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    int cause = atomic_load(&s->writes_failing);
+    if (cause == 0) {
+        return KT_OK;
+    }
+    if (room_to_write(s)) {
+        writes_work_again(s);
+        return KT_OK;
+    }
+    return no_space(s->writer, cause, "health", err);
+}
+
 static enum kt_rc sq_wipe_wal(struct store *base, struct kt_err *err)
 {
     return sq_wal_wipe((struct sq_store *)base, err);
@@ -1588,4 +1733,5 @@ const struct store_ops store_sqlite_ops = {
     SQ_REJECT_OPS,
     SQ_PRIVACY_OPS,
     .wipe_wal = sq_wipe_wal,
+    .health = sq_health,
 };

@@ -55,10 +55,13 @@ struct sq_reads {
 struct sq_reads *sq_store_reads(struct store *s);
 void sq_reads_close(struct sq_reads *r);
 
+enum { SPACE_FULL = 1, SPACE_READ_ONLY = 2 }; /* sq_store.writes_failing */
+
 /* The store: one writer, a pool of readers, the checkpointer (wal.c). */
 struct sq_store {
     struct store base;
     char *path;  /* owned */
+    char *dir;   /* owned: the directory of path, for its free space */
     int busy_ms; /* lock wait before KT_EBUSY */
     int max_readers;
     pthread_mutex_t pool_mu; /* guards the reader pool fields below */
@@ -78,10 +81,13 @@ struct sq_store {
     bool ckpt_kick;            /* asks for a round now; guarded by ckpt_mu */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
-    _Atomic int wal_frames;   /* frames in the WAL at the last passive round */
-    _Atomic int wal_copied;   /* of which copied to the database file */
-    atomic_bool wipe_pending; /* an erasure's TRUNCATE waits for a long read to end (wal.c) */
-    struct sq_reads reads;    /* the log of reads (privacy.c) */
+    _Atomic int wal_frames;     /* frames in the WAL at the last passive round */
+    _Atomic int wal_copied;     /* of which copied to the database file */
+    atomic_bool wipe_pending;   /* an erasure's TRUNCATE waits for a long read to end (wal.c) */
+    _Atomic int writes_failing; /* 0, or why writes fail: SPACE_FULL, SPACE_READ_ONLY */
+    int64_t max_pages;          /* the --db-max-size cap in pages, 0 = none; set at open */
+    int64_t changes_at_begin;   /* the writer's total changes when its transaction began */
+    struct sq_reads reads;      /* the log of reads (privacy.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
