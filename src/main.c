@@ -43,6 +43,10 @@ struct opts {
     int64_t grace_ms;
     int64_t max_upload;
     int64_t rejects_days; /* term of import reject lines */
+    int64_t max_conns;      /* 0 = the server's default, fitted to the open-file limit */
+    int64_t max_conns_addr; /* 0 = no limit */
+    int64_t head_ms;        /* deadline of a request's head; 0 = none */
+    int64_t idle_ms;
     bool no_migrate;
     bool status;       /* migrate --status */
     const char *scope; /* keys create */
@@ -95,6 +99,10 @@ enum {
     OPT_ENROL_KEY,
     OPT_ENROL_STORE,
     OPT_REJECTS_DAYS,
+    OPT_MAX_CONNS,
+    OPT_MAX_CONNS_ADDR,
+    OPT_HEAD_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
     OPT_HELP
 };
 
@@ -124,6 +132,10 @@ static const struct option long_opts[] = {
     {"enrol-per-key", required_argument, NULL, OPT_ENROL_KEY},
     {"enrol-per-store", required_argument, NULL, OPT_ENROL_STORE},
     {"import-rejects-days", required_argument, NULL, OPT_REJECTS_DAYS},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
+    {"max-connections-per-address", required_argument, NULL, OPT_MAX_CONNS_ADDR},
+    {"header-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -131,6 +143,40 @@ static const struct option long_opts[] = {
 static bool number(const char *s, int64_t min, int64_t max, int64_t *out)
 {
     return num_parse_cstr(s, min, max, out);
+}
+
+/* The connection flags of serve, as given (flag or environment), until checked. */
+struct conn_flags {
+    const char *max;      /* --max-connections; NULL = the server's default */
+    const char *per_addr; /* --max-connections-per-address */
+    const char *head;     /* --header-timeout */
+    const char *idle;     /* --idle-timeout */
+};
+
+static void conn_flags_env(struct conn_flags *f)
+{
+    f->max = env_or("KARTOTEKA_MAX_CONNECTIONS", NULL);
+    f->per_addr = env_or("KARTOTEKA_MAX_CONNECTIONS_PER_ADDRESS", "256");
+    f->head = env_or("KARTOTEKA_HEADER_TIMEOUT", "10000");
+    f->idle = env_or("KARTOTEKA_IDLE_TIMEOUT", "30000");
+}
+
+static int conn_flags_check(const char *verb, const struct conn_flags *f, struct opts *o)
+{
+    if (f->max != NULL && !number(f->max, 16, 1048576, &o->max_conns)) {
+        return usage_error(verb, "--max-connections must be a number from 16 to 1048576");
+    }
+    if (!number(f->per_addr, 0, 1048576, &o->max_conns_addr)) {
+        return usage_error(verb, "--max-connections-per-address must be a number from 0 (no "
+                                 "limit) to 1048576");
+    }
+    if (!number(f->head, 0, 600000, &o->head_ms)) {
+        return usage_error(verb, "--header-timeout must be milliseconds from 0 (none) to 600000");
+    }
+    if (!number(f->idle, 1000, 3600000, &o->idle_ms)) {
+        return usage_error(verb, "--idle-timeout must be milliseconds from 1000 to 3600000");
+    }
+    return 0;
 }
 
 /* Environment first, then flags. Returns 0 to go on, 1 when help was printed, 2 on a bad flag. */
@@ -158,6 +204,8 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *sms_backoff = env_or("KARTOTEKA_SMS_BACKOFF", "2000");
     const char *enrol_key = env_or("KARTOTEKA_ENROL_PER_KEY", ENROL_PER_KEY_DEFAULT);
     const char *enrol_store = env_or("KARTOTEKA_ENROL_PER_STORE", ENROL_PER_STORE_DEFAULT);
+    struct conn_flags cf;
+    conn_flags_env(&cf);
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -237,6 +285,18 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_REJECTS_DAYS:
             rejects_days = optarg;
             break;
+        case OPT_MAX_CONNS:
+            cf.max = optarg;
+            break;
+        case OPT_MAX_CONNS_ADDR:
+            cf.per_addr = optarg;
+            break;
+        case OPT_HEAD_TIMEOUT:
+            cf.head = optarg;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            cf.idle = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -289,7 +349,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         strncmp(o->sms.url, "https://", 8) != 0) {
         return usage_error(verb, "--sms-url must be an http:// or https:// URL");
     }
-    return 0;
+    return conn_flags_check(verb, &cf, o);
 }
 
 static void report(const char *what, const struct kt_err *err)
@@ -368,6 +428,21 @@ static const char serve_help[] =
     "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
     "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
+    "\n"
+    "Connections (docs/operations.md):\n"
+    "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
+    "                       lowered with a warning when the open-file limit cannot be raised\n"
+    "                       that far; a number given here that does not fit refuses to start)\n"
+    "  --max-connections-per-address N\n"
+    "                       open connections from one client address; more are closed at once\n"
+    "                       (KARTOTEKA_MAX_CONNECTIONS_PER_ADDRESS, default 256, 0 = no limit:\n"
+    "                       behind a reverse proxy every client has the proxy's address)\n"
+    "  --header-timeout MS  a request's line and headers must arrive within this, counted from\n"
+    "                       the connection or the request's first byte; slower clients are\n"
+    "                       disconnected (KARTOTEKA_HEADER_TIMEOUT, default 10000, 0 = none)\n"
+    "  --idle-timeout MS    a connection that sends nothing for this long is closed, between\n"
+    "                       keep-alive requests or inside a body (KARTOTEKA_IDLE_TIMEOUT,\n"
+    "                       default 30000, whole seconds)\n"
     "\n"
     "SMS (one-time codes of the loyalty enrolment; docs/loyalty.md):\n"
     "  --sms-url URL        the SMS gateway's webhook (KARTOTEKA_SMS_URL); without it codes\n"
@@ -494,7 +569,12 @@ static int cmd_serve(int argc, char **argv)
     if (load_secret(&o, s, &app.secret) != 0) {
         goto out;
     }
-    struct http_server_opts ho = {o.listen, (unsigned)o.threads, 0, 0};
+    struct http_server_opts ho = {o.listen,
+                                  (unsigned)o.threads,
+                                  (unsigned)o.max_conns,
+                                  (unsigned)o.max_conns_addr,
+                                  (unsigned)o.head_ms,
+                                  (unsigned)o.idle_ms};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
         report("cannot start the server", &err);
         goto out;

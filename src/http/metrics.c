@@ -37,6 +37,9 @@ struct metrics {
     _Atomic uint64_t db_sum_ns;
     _Atomic uint64_t db_count;
     _Atomic int64_t in_flight;
+    _Atomic int64_t connections;    /* open now */
+    _Atomic uint64_t conns_refused; /* at --max-connections or the per-address limit */
+    _Atomic uint64_t head_timeouts; /* closed for not sending a request head in time */
 };
 
 struct metrics *metrics_new(const struct route *routes, size_t n_routes)
@@ -83,6 +86,21 @@ void metrics_observe(struct metrics *m, int route, int status, int64_t dur_ns, i
 void metrics_in_flight(struct metrics *m, int delta)
 {
     atomic_fetch_add_explicit(&m->in_flight, delta, memory_order_relaxed);
+}
+
+void metrics_connections(struct metrics *m, int delta)
+{
+    atomic_fetch_add_explicit(&m->connections, delta, memory_order_relaxed);
+}
+
+void metrics_conns_refused(struct metrics *m)
+{
+    atomic_fetch_add_explicit(&m->conns_refused, 1, memory_order_relaxed);
+}
+
+void metrics_head_timeouts(struct metrics *m, uint64_t n)
+{
+    atomic_fetch_add_explicit(&m->head_timeouts, n, memory_order_relaxed);
 }
 
 static void labels(struct buf *b, struct metrics *m, size_t i)
@@ -165,6 +183,25 @@ static void render_db(struct buf *b, struct metrics *m)
                (long long)atomic_load(&m->in_flight));
 }
 
+static void render_connections(struct buf *b, struct metrics *m)
+{
+    buf_printf(b,
+               "# HELP kartoteka_http_connections Open connections.\n"
+               "# TYPE kartoteka_http_connections gauge\n"
+               "kartoteka_http_connections %lld\n"
+               "# HELP kartoteka_http_connections_refused_total Connections closed at once because "
+               "the server or the client's address was at its limit.\n"
+               "# TYPE kartoteka_http_connections_refused_total counter\n"
+               "kartoteka_http_connections_refused_total %llu\n"
+               "# HELP kartoteka_http_head_timeouts_total Connections closed because a request's "
+               "head did not arrive in time.\n"
+               "# TYPE kartoteka_http_head_timeouts_total counter\n"
+               "kartoteka_http_head_timeouts_total %llu\n",
+               (long long)atomic_load(&m->connections),
+               (unsigned long long)atomic_load(&m->conns_refused),
+               (unsigned long long)atomic_load(&m->head_timeouts));
+}
+
 char *metrics_render(struct metrics *m, size_t *len)
 {
     struct buf b;
@@ -172,6 +209,7 @@ char *metrics_render(struct metrics *m, size_t *len)
     render_requests(&b, m);
     render_latency(&b, m);
     render_db(&b, m);
+    render_connections(&b, m);
     *len = b.len;
     return buf_take(&b);
 }

@@ -7,6 +7,13 @@
  * last with no data, when we authenticate, check the body, call the handler and queue the reply.
  * The completion callback logs the request, counts it and frees its state.
  *
+ * Connections: libmicrohttpd's thread pool, each worker with its own epoll set, all accepting from
+ * one listening socket; it enforces --max-connections (split evenly between the workers) and the
+ * per-address limit by closing the surplus at once, and closes connections idle for
+ * --idle-timeout. Its timeout is an idle one, which a client sending a byte a second never
+ * reaches, so the deadline for a request's head is ours: every connection is registered in a
+ * table (conns.c) when it opens and a sweeper thread shuts down the ones whose head is overdue.
+ *
  * Shutdown: http_server_stop() quiesces the daemon (no new connections), waits until no request
  * is in flight, then stops the daemon, whose threads finish the replies already queued.
  */
@@ -15,6 +22,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -22,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -30,16 +40,37 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/num.h"
+#include "http/conns.h"
 #include "http/metrics.h"
 #include "http/router.h"
 
 #define DRAIN_CAP ((size_t)64 << 20) /* beyond this a too-large body is not read at all */
+/* libmicrohttpd's memory per connection; the request head must fit, and longer heads get its
+ * own 414/431 (docs/api.md) */
+#define CONN_MEMORY (32u << 10)
+/* open files the rest of the process may need (the database and its readers, uploads, the SMS
+ * sender), besides two per worker thread (its epoll set and wake-up) */
+#define FD_RESERVE     256u
+#define REFUSED_LOG_NS ((int64_t)10 * 1000000000) /* at most one refusal line per 10 s */
 
 struct http_server {
     struct MHD_Daemon *d;
     struct kt_app *app;
     _Atomic int in_flight; /* requests between first call and completion */
     uint16_t port;
+    struct conns *conns;       /* open connections and their head deadlines */
+    int64_t sweep_ns;          /* how often the sweeper looks */
+    pthread_t sweeper;         /* runs sweeper_main() from start to stop */
+    pthread_mutex_t stop_lock; /* guards stopping */
+    pthread_cond_t stop_cond;  /* signalled when stopping is set */
+    bool stopping;
+    _Atomic uint64_t refused; /* connections refused at a limit since the last log line */
+};
+
+/* What the server keeps per connection (libmicrohttpd's socket context). Used only by the
+ * connection's own worker thread; the deadline entry is shared with the sweeper through conns. */
+struct conn_ctx {
+    struct conn *entry; /* in http_server.conns, or NULL */
 };
 
 struct reqctx {
@@ -406,6 +437,13 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
     return ret;
 }
 
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **state)
@@ -415,6 +453,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (x == NULL) {
         x = reqctx_new(srv, c, url, method);
         *state = x;
+        struct conn_ctx *cc = conn_ctx_of(c);
+        if (cc != NULL) {
+            conns_request_begin(srv->conns, cc->entry);
+        }
         atomic_fetch_add(&srv->in_flight, 1);
         metrics_in_flight(srv->app->metrics, 1);
         store_db_time_take();
@@ -461,6 +503,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     if (x == NULL) {
         return;
     }
+    struct conn_ctx *cc = conn_ctx_of(c);
+    if (cc != NULL) {
+        conns_request_end(srv->conns, cc->entry);
+    }
     http_req_reader_end(&x->r);
     int64_t dur = clock_mono_ns() - x->t0;
     int status = x->r.status ? x->r.status : 499; /* 499: the client went away first */
@@ -487,8 +533,68 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
+/* A connection opens or closes: its entry in the table of deadlines, the gauge. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn_ctx *cc = kt_calloc(1, sizeof(*cc));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci != NULL) {
+            cc->entry = conns_add(srv->conns, ci->connect_fd, clock_mono_ns());
+        }
+        *socket_context = cc;
+        metrics_connections(srv->app->metrics, 1);
+        return;
+    }
+    struct conn_ctx *cc = *socket_context;
+    if (cc != NULL) { /* libmicrohttpd closes the socket only after this returns */
+        conns_remove(srv->conns, cc->entry);
+        free(cc);
+        *socket_context = NULL;
+    }
+    metrics_connections(srv->app->metrics, -1);
+}
+
+/* libmicrohttpd's messages about one client's connection: what the client did (went away, sent a
+ * malformed or oversized head) rather than what is wrong with the server. At warn level a flood of
+ * bad clients would write one line each, so they are debug. */
+static const char *const client_messages[] = {
+    "Connection socket is closed",
+    "Connection was closed by remote side",
+    "Socket has been disconnected",
+    "Error processing request",
+    "Too late to send an error",
+    "Failed to send",
+    "Failed to parse `Content-Length'",
+    "Too large value of 'Content-Length'",
+    "Received HTTP/1.1 request without `Host'",
+    "Not enough memory in pool",
+    "WARNING: incomplete upload processing",
+    NULL,
+};
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    struct http_server *srv = cls;
+    if (strncmp(fmt, "Server reached connection limit", 31) == 0) {
+        /* One line per refused connection would let a flood write the log: count them, and the
+         * sweeper logs the sum. */
+        atomic_fetch_add(&srv->refused, 1);
+        metrics_conns_refused(srv->app->metrics);
+        return;
+    }
+    enum log_level level = LOG_WARN;
+    for (const char *const *m = client_messages; *m != NULL; m++) {
+        if (strncmp(fmt, *m, strlen(*m)) == 0) {
+            level = LOG_DEBUG;
+        }
+    }
+    if (!log_enabled(level)) {
+        return;
+    }
     char msg[256];
     char q[300];
     kt_vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -496,7 +602,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) {
         msg[--n] = '\0';
     }
-    log_warn("http_server", "msg=%s", log_quote(q, sizeof(q), msg));
+    log_event(level, "http_server", "msg=%s", log_quote(q, sizeof(q), msg));
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */
@@ -534,42 +640,166 @@ static enum kt_rc parse_listen(const char *listen, struct sockaddr_storage *ss, 
     return KT_OK;
 }
 
+/* Raises the soft limit on open files to what --max-connections needs, as far as the hard limit
+ * allows. A number the operator asked for that does not fit refuses to start; the default is
+ * lowered to fit, with a warning. */
+static enum kt_rc fit_open_files(unsigned *max_conns, unsigned threads, bool asked,
+                                 struct kt_err *err)
+{
+    struct rlimit rl;
+    rlim_t reserve = FD_RESERVE + 2 * (rlim_t)threads;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        return KT_OK;
+    }
+    rlim_t want = (rlim_t)*max_conns + reserve;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        struct rlimit up = {want, rl.rlim_max};
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+            up.rlim_cur = rl.rlim_max;
+        }
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0) {
+            rl.rlim_cur = up.rlim_cur;
+        }
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) {
+        return KT_OK;
+    }
+    if (asked) {
+        return kt_err_set(err, KT_EINVAL, "max_connections", "max-connections",
+                          "%u connections need %llu open files, the limit is %llu (raise it: "
+                          "ulimit -n, or LimitNOFILE= in the systemd unit)",
+                          *max_conns, (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+    }
+    unsigned fit = rl.rlim_cur > reserve + 64 ? (unsigned)(rl.rlim_cur - reserve) : 64;
+    log_warn("max_connections_lowered", "from=%u to=%u open_files=%llu", *max_conns, fit,
+             (unsigned long long)rl.rlim_cur);
+    *max_conns = fit;
+    return KT_OK;
+}
+
+/* Shuts down connections whose request head is overdue, and logs the connections refused at a
+ * limit, until the server stops. */
+static void *sweeper_main(void *arg)
+{
+    struct http_server *s = arg;
+    int64_t refused_logged = clock_mono_ns() - REFUSED_LOG_NS; /* the first burst logs at once */
+    pthread_mutex_lock(&s->stop_lock);
+    while (!s->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        int64_t ns = until.tv_nsec + s->sweep_ns;
+        until.tv_sec += (time_t)(ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
+        pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &until);
+        if (s->stopping) {
+            break;
+        }
+        pthread_mutex_unlock(&s->stop_lock);
+        int64_t now = clock_mono_ns();
+        size_t shut = conns_sweep(s->conns, now);
+        if (shut > 0) {
+            metrics_head_timeouts(s->app->metrics, shut);
+            log_info("head_timeout", "closed=%zu", shut);
+        }
+        if (now - refused_logged >= REFUSED_LOG_NS && atomic_load(&s->refused) > 0) {
+            log_warn("connections_refused", "count=%llu open=%u",
+                     (unsigned long long)atomic_exchange(&s->refused, 0), conns_count(s->conns));
+            refused_logged = now;
+        }
+        pthread_mutex_lock(&s->stop_lock);
+    }
+    pthread_mutex_unlock(&s->stop_lock);
+    return NULL;
+}
+
+static void sweeper_start(struct http_server *s, unsigned head_timeout_ms)
+{
+    /* A tenth of the deadline, between 50 ms and 1 s: a slow head lives at most 10% past it. */
+    int64_t tick = head_timeout_ms ? (int64_t)head_timeout_ms * 100000 : 1000000000;
+    s->sweep_ns = tick < 50000000 ? 50000000 : tick > 1000000000 ? 1000000000 : tick;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->stop_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&s->stop_lock, NULL);
+    if (pthread_create(&s->sweeper, NULL, sweeper_main, s) != 0) {
+        abort(); /* out of threads at start-up: nothing sensible to go on with */
+    }
+}
+
+static void sweeper_stop(struct http_server *s)
+{
+    pthread_mutex_lock(&s->stop_lock);
+    s->stopping = true;
+    pthread_cond_signal(&s->stop_cond);
+    pthread_mutex_unlock(&s->stop_lock);
+    pthread_join(s->sweeper, NULL);
+    pthread_cond_destroy(&s->stop_cond);
+    pthread_mutex_destroy(&s->stop_lock);
+}
+
+static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_server_opts *o,
+                                       unsigned threads, unsigned max_conns,
+                                       struct sockaddr_storage *ss, bool v6)
+{
+    unsigned flags =
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    unsigned idle_s = (o->idle_timeout_ms + 999) / 1000;
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        o->max_conns_per_addr, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+}
+
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
                              struct http_server **out, struct kt_err *err)
 {
     struct sockaddr_storage ss;
     bool v6 = false;
     enum kt_rc rc = parse_listen(o->listen, &ss, &v6, err);
-    if (rc != KT_OK) {
-        return rc;
-    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     /* One worker per CPU measured best for cash-desk lookups (BENCHMARKS.md): more threads than
      * cores only add scheduling delay to the tail. At least two, so one waiting for the writer
      * does not stop everything. */
     unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
+    unsigned max_conns = o->max_conns ? o->max_conns : HTTP_MAX_CONNS_DEFAULT;
+    if (rc == KT_OK && max_conns < 4 * threads) { /* each worker takes its share of the slots */
+        rc = kt_err_set(err, KT_EINVAL, "max_connections", "max-connections",
+                        "%u connections for %u threads: give each thread at least 4", max_conns,
+                        threads);
+    }
+    if (rc == KT_OK) {
+        rc = fit_open_files(&max_conns, threads, o->max_conns != 0, err);
+    }
+    if (rc != KT_OK) {
+        return rc;
+    }
     struct http_server *s = kt_calloc(1, sizeof(*s));
     s->app = app;
+    s->conns = conns_new(max_conns, (int64_t)o->head_timeout_ms * 1000000);
     app->metrics = metrics_new(app->routes, app->n_routes);
-    unsigned flags =
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-    s->d =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-                         NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-                         o->conn_limit ? o->conn_limit : 1024u, MHD_OPTION_CONNECTION_TIMEOUT,
-                         o->conn_timeout_s ? o->conn_timeout_s : 30u, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    s->d = daemon_start(s, o, threads, max_conns, &ss, v6);
     if (s->d == NULL) {
         metrics_free(app->metrics);
         app->metrics = NULL;
+        conns_free(s->conns);
         free(s);
         return kt_err_set(err, KT_EINTERNAL, "listen_failed", "listen",
                           "cannot listen on '%s' (in use, or not allowed)", o->listen);
     }
+    sweeper_start(s, o->head_timeout_ms);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
-    log_info("listening", "port=%u threads=%u", (unsigned)s->port, threads);
+    log_info("listening",
+             "port=%u threads=%u max_connections=%u per_address=%u head_timeout_ms=%u "
+             "idle_timeout_s=%u",
+             (unsigned)s->port, threads, max_conns, o->max_conns_per_addr, o->head_timeout_ms,
+             (o->idle_timeout_ms + 999) / 1000);
     *out = s;
     return KT_OK;
 }
@@ -592,9 +822,11 @@ int http_server_stop(struct http_server *s, int grace_ms)
         waited += 10;
     }
     int left = atomic_load(&s->in_flight);
+    sweeper_stop(s);
     MHD_stop_daemon(s->d);
     metrics_free(s->app->metrics);
     s->app->metrics = NULL;
+    conns_free(s->conns);
     free(s);
     return left;
 }

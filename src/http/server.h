@@ -11,11 +11,18 @@
 
 struct http_server;
 
+#define HTTP_MAX_CONNS_DEFAULT 4096u
+
 struct http_server_opts {
-    const char *listen;      /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (0 = any free port) */
-    unsigned threads;        /* worker threads; 0 = one per CPU, at least 2 */
-    unsigned conn_limit;     /* open connections; 0 = 1024 */
-    unsigned conn_timeout_s; /* idle connection timeout; 0 = 30 */
+    const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (0 = free port) */
+    unsigned threads;            /* worker threads; 0 = one per CPU, at least 2 */
+    unsigned max_conns;          /* open connections; 0 = HTTP_MAX_CONNS_DEFAULT, lowered (with a
+                                    warning) to what the open-file limit allows; a number asked
+                                    for that the limit cannot hold refuses to start */
+    unsigned max_conns_per_addr; /* open connections per client address; 0 = no limit */
+    unsigned head_timeout_ms;    /* a request's head must arrive within this; 0 = no deadline */
+    unsigned idle_timeout_ms;    /* a connection silent this long is closed (whole seconds,
+                                    rounded up); 0 = never */
 };
 
 /* Starts serving `app->routes`. The server owns app->metrics from here until stop. */
