@@ -71,6 +71,7 @@ struct http_server {
  * connection's own worker thread; the deadline entry is shared with the sweeper through conns. */
 struct conn_ctx {
     struct conn *entry; /* in http_server.conns, or NULL */
+    size_t target_len;  /* bytes of the current request's target (path and query), as sent */
 };
 
 struct reqctx {
@@ -79,10 +80,11 @@ struct reqctx {
     struct arena arena;
     struct route_match m;
     struct buf body;
-    bool too_big;   /* the body passed max_body; the rest is drained */
-    bool preflight; /* OPTIONS of a beacon route: answered with its CORS headers */
-    int64_t t0;     /* monotonic ns at the first call */
-    int64_t db_ns;  /* database time of this request */
+    bool too_big;      /* the body passed max_body; the rest is drained */
+    bool preflight;    /* OPTIONS of a beacon route: answered with its CORS headers */
+    int64_t t0;        /* monotonic ns at the first call */
+    size_t target_len; /* bytes of the request target, as sent */
+    int64_t db_ns;     /* database time of this request */
     char rid[72];
 };
 
@@ -116,6 +118,17 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_NO;
 }
 
+/* A query parameter's name as an error quotes it: cut short, no control characters or quotes. */
+static void param_name(char *out, size_t size, const char *name)
+{
+    kt_strlcpy(out, name, size);
+    for (char *p = out; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == '\'') {
+            *p = '?';
+        }
+    }
+}
+
 enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err)
 {
     struct query_check q = {allowed, NULL};
@@ -124,17 +137,56 @@ enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, s
         return KT_OK;
     }
     char name[48];
-    kt_strlcpy(name, q.bad, sizeof(name));
-    for (char *p = name; *p; p++) {
-        if ((unsigned char)*p < 0x20 || *p == '\'') {
-            *p = '?';
-        }
-    }
+    param_name(name, sizeof(name), q.bad);
     kt_err_set(err, KT_EINVAL, "unknown_parameter", name, "unknown query parameter '%s'", name);
     if (err != NULL) {
         err->status = 400;
     }
     return KT_EINVAL;
+}
+
+struct query_names {
+    const char **names; /* in the request's arena */
+    size_t n, cap;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct query_names *q = cls;
+    if (q->n < q->cap) {
+        q->names[q->n++] = key;
+    }
+    return MHD_YES;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The name of a query parameter given more than once (?phone=A&phone=B), or NULL. Such a request
+ * is refused rather than answered for one of the values: which one a client meant is a guess.
+ * Sorted, so a target full of parameters costs n log n, not n squared. */
+static const char *query_repeated(struct http_req *r)
+{
+    struct query_names q = {NULL, 0, 0};
+    int n = MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    if (n < 2) {
+        return NULL;
+    }
+    q.cap = (size_t)n;
+    q.names = arena_alloc(r->arena, q.cap * sizeof(*q.names));
+    MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+    qsort(q.names, q.n, sizeof(*q.names), name_cmp);
+    for (size_t i = 1; i < q.n; i++) {
+        if (strcmp(q.names[i - 1], q.names[i]) == 0) {
+            return q.names[i];
+        }
+    }
+    return NULL;
 }
 
 enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err)
@@ -319,9 +371,90 @@ static bool type_is(struct http_req *r, const char *const *types)
     return false;
 }
 
+/* Whether every charset parameter of the Content-Type names UTF-8 (any case, quoted or not); a
+ * type without one is UTF-8 too. Bodies are read as UTF-8 and nothing else, so a client that
+ * says latin1 or UTF-16 is told so rather than having its text misread. */
+static bool charset_utf8(const char *ct)
+{
+    const char *p = ct + strcspn(ct, ";");
+    while (*p == ';') {
+        p++;
+        p += strspn(p, " \t");
+        const char *name = p;
+        size_t n = strcspn(p, "=; \t");
+        p += n;
+        p += strspn(p, " \t");
+        const char *v = p;
+        size_t vn = 0;
+        if (*p == '=') {
+            p++;
+            p += strspn(p, " \t");
+            bool quoted = *p == '"';
+            v = p + quoted;
+            vn = strcspn(v, quoted ? "\"" : "; \t");
+            if (quoted && v[vn] != '"') {
+                return false;
+            }
+            p = v + vn + quoted;
+        }
+        if (n == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            !(vn == 5 && strncasecmp(v, "utf-8", 5) == 0)) {
+            return false;
+        }
+        p += strcspn(p, ";");
+    }
+    return true;
+}
+
+/* A query parameter given twice is refused before the key is looked at, so a beacon's ?key= is
+ * never ambiguous either. */
+static bool query_ok(struct http_req *r)
+{
+    const char *twice = query_repeated(r);
+    if (twice == NULL) {
+        return true;
+    }
+    char name[48];
+    param_name(name, sizeof(name), twice);
+    struct kt_err e;
+    kt_err_reset(&e);
+    kt_err_set(&e, KT_EINVAL, "repeated_parameter", name,
+               "query parameter '%s' is given more than once", name);
+    e.status = 400;
+    http_reply_error(r, &e);
+    return false;
+}
+
+/* The body's media type and charset for the route (415 otherwise). */
+static bool media_ok(struct http_req *r)
+{
+    if (r->route->json_body) {
+        if (!type_is(r, json_types) && !(r->route->beacon && type_is(r, beacon_types))) {
+            fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
+            return false;
+        }
+        if (!charset_utf8(http_req_header(r, "Content-Type"))) {
+            fail(r, 415, "unsupported_media_type",
+                 "the body must be UTF-8: a charset other than utf-8 is not supported");
+            return false;
+        }
+    }
+    if (r->route->upload && !type_is(r, file_types)) {
+        fail(r, 415, "unsupported_media_type",
+             "send the file as 'text/csv' (or text/plain, application/octet-stream)");
+        return false;
+    }
+    return true;
+}
+
 static void dispatch(struct reqctx *x)
 {
     struct http_req *r = &x->r;
+    if (x->target_len > HTTP_MAX_TARGET) { /* libmicrohttpd's own 414 comes only past CONN_MEMORY */
+        fail(r, 414, "uri_too_long", "the request target (path and query) is longer than %u bytes",
+             HTTP_MAX_TARGET);
+        return;
+    }
     if (r->route == NULL) {
         if (x->m.allow != 0) {
             r->allow = router_allow_header(x->m.allow, &x->arena);
@@ -336,6 +469,9 @@ static void dispatch(struct reqctx *x)
         http_reply_text(r, 204, "text/plain", "", 0);
         return;
     }
+    if (!query_ok(r)) {
+        return;
+    }
     if (r->route->scopes != ROUTE_PUBLIC && !authorize(x)) {
         return;
     }
@@ -343,14 +479,7 @@ static void dispatch(struct reqctx *x)
         fail(r, 413, "body_too_large", "the request body is larger than %zu bytes", body_limit(x));
         return;
     }
-    if (r->route->json_body && !type_is(r, json_types) &&
-        !(r->route->beacon && type_is(r, beacon_types))) {
-        fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
-        return;
-    }
-    if (r->route->upload && !type_is(r, file_types)) {
-        fail(r, 415, "unsupported_media_type",
-             "send the file as 'text/csv' (or text/plain, application/octet-stream)");
+    if (!media_ok(r)) {
         return;
     }
     r->body = buf_cstr(&x->body);
@@ -455,6 +584,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *state = x;
         struct conn_ctx *cc = conn_ctx_of(c);
         if (cc != NULL) {
+            x->target_len = cc->target_len;
             conns_request_begin(srv->conns, cc->entry);
         }
         atomic_fetch_add(&srv->in_flight, 1);
@@ -556,6 +686,18 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         *socket_context = NULL;
     }
     metrics_connections(srv->app->metrics, -1);
+}
+
+/* The request line is in: its target's length, as sent, for the 414 check. Returning NULL keeps
+ * the access handler's first call the one that makes the request's state. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    struct conn_ctx *cc = conn_ctx_of(c);
+    if (cc != NULL) {
+        cc->target_len = strlen(uri);
+    }
+    return NULL;
 }
 
 /* libmicrohttpd's messages about one client's connection: what the client did (went away, sent a
@@ -752,8 +894,8 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
         MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         o->max_conns_per_addr, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 }
 
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,

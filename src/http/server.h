@@ -12,6 +12,7 @@
 struct http_server;
 
 #define HTTP_MAX_CONNS_DEFAULT 4096u
+#define HTTP_MAX_TARGET        8192u /* bytes of a request target (path and query) */
 
 struct http_server_opts {
     const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (0 = free port) */
