@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -41,6 +42,7 @@ struct opts {
     int64_t busy_ms;
     int64_t db_max_size; /* --db-max-size, bytes; 0 = no cap */
     int64_t grace_ms;
+    int64_t drain_ms;
     int64_t max_upload;
     int64_t rejects_days; /* term of import reject lines */
     int64_t max_conns;      /* 0 = the server's default, fitted to the open-file limit */
@@ -103,6 +105,7 @@ enum {
     OPT_MAX_CONNS_ADDR,
     OPT_HEAD_TIMEOUT,
     OPT_IDLE_TIMEOUT,
+    OPT_DRAIN,
     OPT_HELP
 };
 
@@ -136,6 +139,7 @@ static const struct option long_opts[] = {
     {"max-connections-per-address", required_argument, NULL, OPT_MAX_CONNS_ADDR},
     {"header-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"drain", required_argument, NULL, OPT_DRAIN},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -151,6 +155,7 @@ struct conn_flags {
     const char *per_addr; /* --max-connections-per-address */
     const char *head;     /* --header-timeout */
     const char *idle;     /* --idle-timeout */
+    const char *drain;    /* --drain */
 };
 
 static void conn_flags_env(struct conn_flags *f)
@@ -159,6 +164,7 @@ static void conn_flags_env(struct conn_flags *f)
     f->per_addr = env_or("KARTOTEKA_MAX_CONNECTIONS_PER_ADDRESS", "256");
     f->head = env_or("KARTOTEKA_HEADER_TIMEOUT", "10000");
     f->idle = env_or("KARTOTEKA_IDLE_TIMEOUT", "30000");
+    f->drain = env_or("KARTOTEKA_DRAIN", "5000");
 }
 
 static int conn_flags_check(const char *verb, const struct conn_flags *f, struct opts *o)
@@ -175,6 +181,9 @@ static int conn_flags_check(const char *verb, const struct conn_flags *f, struct
     }
     if (!number(f->idle, 1000, 3600000, &o->idle_ms)) {
         return usage_error(verb, "--idle-timeout must be milliseconds from 1000 to 3600000");
+    }
+    if (!number(f->drain, 0, 600000, &o->drain_ms)) {
+        return usage_error(verb, "--drain must be milliseconds from 0 to 600000");
     }
     return 0;
 }
@@ -297,6 +306,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_IDLE_TIMEOUT:
             cf.idle = optarg;
             break;
+        case OPT_DRAIN:
+            cf.drain = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -403,7 +415,9 @@ static const char serve_help[] =
     "\n"
     "Starts the HTTP API on an embedded SQLite database, migrating it first.\n"
     "On the very first start (no API key exists) an admin key is created and printed once.\n"
-    "SIGTERM or SIGINT stop it gracefully: requests in flight finish, the database closes.\n"
+    "SIGTERM stops it gracefully: /readyz answers 503 for --drain while requests are still\n"
+    "served, then new connections are refused, requests in flight finish (up to --grace) and\n"
+    "the database closes. SIGINT (Ctrl-C) does the same without the drain.\n"
     "\n"
     "  --db PATH            database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
     "  --listen HOST:PORT   address to listen on (KARTOTEKA_LISTEN, default " DEFAULT_LISTEN ";\n"
@@ -424,6 +438,9 @@ static const char serve_help[] =
     "                       as far as the disk allows)\n"
     "  --grace MS           how long shutdown waits for requests in flight\n"
     "                       (KARTOTEKA_GRACE, default 10000)\n"
+    "  --drain MS           after SIGTERM, how long /readyz answers 503 while requests are\n"
+    "                       still served, before the listener closes (KARTOTEKA_DRAIN,\n"
+    "                       default 5000; SIGINT or a second signal skips it)\n"
     "  --secret-file PATH   installation secret that keys API key hashes\n"
     "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
@@ -529,6 +546,27 @@ static void flush_intake(struct store *s)
     }
 }
 
+/* The drain after SIGTERM: /readyz answers 503, so a load balancer stops sending clients here,
+ * while requests still arrive and are served. A second signal ends it at once. SIGINT skips it: a
+ * person pressing Ctrl-C wants the server gone, an orchestrator sends SIGTERM. */
+static void drain(struct http_server *srv, const sigset_t *sigs, int64_t ms)
+{
+    if (ms <= 0) {
+        return;
+    }
+    http_server_drain(srv);
+    int64_t end = clock_mono_ns() + ms * 1000000;
+    for (int64_t left = ms * 1000000; left > 0; left = end - clock_mono_ns()) {
+        struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig > 0) {
+            log_info("drain_cut_short", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+            return;
+        }
+    }
+    log_info("drained", "ms=%lld", (long long)ms);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
@@ -598,8 +636,10 @@ static int cmd_serve(int argc, char **argv)
     }
     int sig = 0;
     sigwait(&sigs, &sig);
-    log_info("shutdown", "signal=%s grace_ms=%lld", sig == SIGINT ? "SIGINT" : "SIGTERM",
-             (long long)o.grace_ms);
+    int64_t drain_ms = sig == SIGTERM ? o.drain_ms : 0;
+    log_info("shutdown", "signal=%s drain_ms=%lld grace_ms=%lld",
+             sig == SIGINT ? "SIGINT" : "SIGTERM", (long long)drain_ms, (long long)o.grace_ms);
+    drain(srv, &sigs, drain_ms);
     int left = http_server_stop(srv, (int)o.grace_ms);
     import_worker_stop(app.imports); /* after its current batch; it resumes on the next start */
     privacy_worker_stop(privacy);    /* writes the audit entries still queued */

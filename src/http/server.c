@@ -14,8 +14,9 @@
  * reaches, so the deadline for a request's head is ours: every connection is registered in a
  * table (conns.c) when it opens and a sweeper thread shuts down the ones whose head is overdue.
  *
- * Shutdown: http_server_stop() quiesces the daemon (no new connections), waits until no request
- * is in flight, then stops the daemon, whose threads finish the replies already queued.
+ * Shutdown: http_server_drain() makes /readyz answer 503 while everything else is still served;
+ * http_server_stop() then quiesces the daemon (no new connections), waits until no request is in
+ * flight, and stops the daemon, whose threads finish the replies already queued.
  */
 #include "http/server.h"
 
@@ -949,6 +950,11 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
 uint16_t http_server_port(const struct http_server *s)
 {
     return s->port;
+}
+
+void http_server_drain(struct http_server *s)
+{
+    s->app->draining = true;
 }
 
 int http_server_stop(struct http_server *s, int grace_ms)

@@ -33,6 +33,10 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
 /* The port the server listens on (useful with port 0). */
 uint16_t http_server_port(const struct http_server *s);
 
+/* Starts the drain before a stop: /readyz answers 503 and replies close their connections, while
+ * requests are still accepted and served. */
+void http_server_drain(struct http_server *s);
+
 /* Graceful stop: refuse new connections, let requests in flight finish (up to `grace_ms`), then
  * close everything. Returns the number of requests that were still running when time ran out. */
 int http_server_stop(struct http_server *s, int grace_ms);

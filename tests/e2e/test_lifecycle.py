@@ -44,7 +44,7 @@ def test_settings_come_from_the_environment(start_server, tmp_path):
 
     port = free_port()
     env = dict(os.environ, KARTOTEKA_LISTEN=f"127.0.0.1:{port}", KARTOTEKA_LOG_LEVEL="warn",
-               KARTOTEKA_DB=str(tmp_path / "env.db"))
+               KARTOTEKA_DB=str(tmp_path / "env.db"), KARTOTEKA_DRAIN="0")
     proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
