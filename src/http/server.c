@@ -911,13 +911,13 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
      * does not stop everything. */
     unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
     unsigned max_conns = o->max_conns ? o->max_conns : HTTP_MAX_CONNS_DEFAULT;
+    if (rc == KT_OK) {
+        rc = fit_open_files(&max_conns, threads, o->max_conns != 0, err);
+    }
     if (rc == KT_OK && max_conns < 4 * threads) { /* each worker takes its share of the slots */
         rc = kt_err_set(err, KT_EINVAL, "max_connections", "max-connections",
                         "%u connections for %u threads: give each thread at least 4", max_conns,
                         threads);
-    }
-    if (rc == KT_OK) {
-        rc = fit_open_files(&max_conns, threads, o->max_conns != 0, err);
     }
     if (rc != KT_OK) {
         return rc;
