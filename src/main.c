@@ -44,7 +44,7 @@ struct opts {
     int64_t grace_ms;
     int64_t drain_ms;
     int64_t max_upload;
-    int64_t rejects_days; /* term of import reject lines */
+    int64_t rejects_days;   /* term of import reject lines */
     int64_t max_conns;      /* 0 = the server's default, fitted to the open-file limit */
     int64_t max_conns_addr; /* 0 = no limit */
     int64_t head_ms;        /* deadline of a request's head; 0 = none */
