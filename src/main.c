@@ -106,6 +106,7 @@ enum {
     OPT_HEAD_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_DRAIN,
+    OPT_SMS_SINK,
     OPT_HELP
 };
 
@@ -140,6 +141,7 @@ static const struct option long_opts[] = {
     {"header-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"drain", required_argument, NULL, OPT_DRAIN},
+    {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -204,6 +206,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
     const char *rejects_days = env_or("KARTOTEKA_IMPORT_REJECTS_DAYS", "30");
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
+    o->sms.sink = env_or("KARTOTEKA_SMS_SINK", NULL);
     o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
     o->sms.body = env_or("KARTOTEKA_SMS_BODY", SMS_BODY_DEFAULT);
     o->sms.auth = env_or("KARTOTEKA_SMS_AUTH", NULL); /* a secret: environment only */
@@ -309,6 +312,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_DRAIN:
             cf.drain = optarg;
             break;
+        case OPT_SMS_SINK:
+            o->sms.sink = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -360,6 +366,10 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
         return usage_error(verb, "--sms-url must be an http:// or https:// URL");
+    }
+    if (o->sms.url != NULL && o->sms.sink != NULL) {
+        return usage_error(verb, "--sms-sink is for development without a gateway: not with "
+                                 "--sms-url");
     }
     return conn_flags_check(verb, &cf, o);
 }
@@ -471,6 +481,10 @@ static const char serve_help[] =
     "  --sms-attempts N     tries before a message is dead (KARTOTEKA_SMS_ATTEMPTS, default 8)\n"
     "  --sms-backoff MS     first wait before a retry, doubling (KARTOTEKA_SMS_BACKOFF,\n"
     "                       default 2000)\n"
+    "  --sms-sink FILE      development only: every SMS (one-time codes included) is appended\n"
+    "                       to FILE as a JSON line, or printed on stdout for '-', instead of\n"
+    "                       going to a gateway (KARTOTEKA_SMS_SINK; default none). Never in\n"
+    "                       production: the file holds phones and codes\n"
     "  --cors-origins LIST  web origins whose pages may send events from the browser, comma-\n"
     "                       separated: https://shop.example,https://m.shop.example\n"
     "                       (KARTOTEKA_CORS_ORIGINS; default none)\n"

