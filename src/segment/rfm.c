@@ -74,24 +74,11 @@ static size_t below(const int64_t *v, size_t n, int64_t x)
     return lo;
 }
 
-/* How many are above `x`. */
-static size_t above(const int64_t *v, size_t n, int64_t x)
+/* 1-5 by the share of customers strictly on one side of a value: a tie group shares one score,
+ * the score of the end of its span that `past` counts from. */
+static int quintile(size_t past, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] <= x) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return n - lo;
-}
-
-static int quintile(size_t worse, size_t n)
-{
-    return 1 + (int)(5 * worse / n);
+    return 1 + (int)(5 * past / n);
 }
 
 void rfm_score(const struct rfm_row *rows, size_t n, int64_t now, struct rfm_score *out)
@@ -110,7 +97,13 @@ void rfm_score(const struct rfm_row *rows, size_t n, int64_t now, struct rfm_sco
     qsort(f, n, sizeof(*f), cmp_i64);
     qsort(m, n, sizeof(*m), cmp_i64);
     for (size_t i = 0; i < n; i++) {
-        out[i].r = quintile(above(d, n, out[i].days), n); /* more days is worse */
+        /* Recency counts from the best end: whoever bought on the most recent day (today, for a
+         * live base) scores 5 however many share that day, and a lone customer too. Counting
+         * the worse ones instead put a tie group at the bottom of its span, so that a base
+         * whose buyers all came today, or one customer, scored 1 and was "lost". */
+        out[i].r = 6 - quintile(below(d, n, out[i].days), n);
+        /* Frequency and money count from the worst end, where their ties pile up: one-time
+         * buyers score 1 however many they are. */
         out[i].f = quintile(below(f, n, rows[i].count), n);
         out[i].m = quintile(below(m, n, rows[i].money), n);
         out[i].group = rfm_group(out[i].r, out[i].f);

@@ -2,9 +2,11 @@
  * rfm.h - recency, frequency and monetary scores, 1-5, and the groups marketers name by them
  * (docs/segments.md, "RFM").
  *
- * A score is by quintiles, ties kept together: a customer's score is 1 + floor(5 x (customers
- * strictly worse on that measure) / customers). Recency is whole days since the latest receipt
- * (fewer is better), frequency the number of receipts, monetary the totals less refunds.
+ * A score is by quintiles, ties kept together, each measure counted from the end where its ties
+ * pile up. Recency (whole days since the latest receipt, fewer is better) from the best end:
+ * 5 - floor(5 x (customers strictly more recent) / customers), so the most recent day scores 5.
+ * Frequency (receipts) and monetary (totals less refunds) from the worst end: 1 + floor(5 x
+ * (customers strictly below) / customers), so one-time buyers score 1.
  */
 #ifndef KT_SEGMENT_RFM_H
 #define KT_SEGMENT_RFM_H

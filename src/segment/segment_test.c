@@ -129,7 +129,7 @@ static void rfm_scores_and_groups(void **state)
     }
     struct rfm_score sc[N];
     rfm_score(rows, N, now, sc);
-    /* recency: pairs of equal days; the two most recent have 8 worse -> 5 */
+    /* recency: pairs of equal days; the two most recent have none more recent -> 5 */
     assert_int_equal(sc[0].r, 5);
     assert_int_equal(sc[1].r, 5);
     assert_int_equal(sc[9].r, 1);
@@ -157,6 +157,36 @@ static void rfm_scores_and_groups(void **state)
     assert_string_equal(rfm_group(5, 5), "champions");
     assert_string_equal(rfm_group(1, 1), "lost");
     assert_string_equal(rfm_group(2, 5), "can't lose them");
+}
+
+/* The README tour's walk: the only customer, who bought today, was "lost" (recency scored by
+ * the customers worse than her: none). The most recent day scores 5 however many share it. */
+static void rfm_recent_buyers_are_not_lost(void **state)
+{
+    (void)state;
+    int64_t day = 86400000LL, now = 100 * day;
+    struct rfm_row one = {1, "c", now - 3600 * 1000, 1, 17980};
+    struct rfm_score sc[10];
+    rfm_score(&one, 1, now, sc);
+    assert_int_equal(sc[0].r, 5);
+    assert_int_equal(sc[0].f, 1);
+    assert_string_equal(sc[0].group, "new"); /* bought today, once */
+    /* Ten customers, four of them today (a tie over 40%), the others 1..6 days ago. */
+    struct rfm_row rows[10];
+    for (int i = 0; i < 10; i++) {
+        rows[i] = (struct rfm_row){i + 1, "c", now - (i < 4 ? 0 : i - 3) * day, 1, 100};
+    }
+    rfm_score(rows, 10, now, sc);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(sc[i].r, 5); /* nobody more recent */
+        assert_int_equal(sc[i].f, 1); /* everyone bought once: one-time buyers score 1 */
+    }
+    assert_int_equal(sc[4].r, 3); /* 4 more recent of 10: 5 - floor(20 / 10) */
+    assert_int_equal(sc[9].r, 1); /* 9 more recent: 5 - floor(45 / 10) */
+    /* Two customers, distinct: the more recent scores 5, the other 3. */
+    rfm_score(rows + 3, 2, now, sc);
+    assert_int_equal(sc[0].r, 5);
+    assert_int_equal(sc[1].r, 3);
 }
 
 /* Three well-separated blobs are found whatever the seed; the silhouette says they are apart. */
@@ -201,6 +231,7 @@ int main(void)
         cmocka_unit_test(the_documented_queries_parse),
         cmocka_unit_test(errors_say_where_and_what),
         cmocka_unit_test(rfm_scores_and_groups),
+        cmocka_unit_test(rfm_recent_buyers_are_not_lost),
         cmocka_unit_test(kmeans_finds_separate_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,15 +197,16 @@ def differing_balances(get, custs, model, last_day, phone_of):
 
 
 def quintiles(values, worse):
-    """RFM scores: 1 + floor(5 * (how many are strictly worse than x) / n), ties together."""
+    """RFM scores, ties together. worse="less" (frequency, money): 1 + floor(5 * (how many are
+    strictly less than x) / n). worse="more" (recency in days): counted from the best end,
+    5 - floor(5 * (how many are strictly less than x, i.e. more recent) / n)."""
     n = len(values)
     ordered = sorted(values)
     import bisect
     out = []
     for x in values:
-        k = len(values) - bisect.bisect_right(ordered, x) if worse == "more" else \
-            bisect.bisect_left(ordered, x)
-        out.append(1 + 5 * k // n)
+        k = bisect.bisect_left(ordered, x)
+        out.append(5 - 5 * k // n if worse == "more" else 1 + 5 * k // n)
     return out
 
 

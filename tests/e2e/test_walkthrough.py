@@ -56,3 +56,23 @@ def test_sms_sink_on_stdout_and_never_with_a_gateway(start_server, tmp_path):
     assert "codes wait in the outbox" in plain.stderr()
     assert "development SMS sink" not in plain.stderr()
     assert not re.search(r"\d{6}", plain.stdout().replace(plain.admin_key, ""))
+
+
+@pytest.fixture(scope="module")
+def one_buyer(tmp_path_factory):
+    """A base of one customer, who bought today: the README tour's base at its RFM step."""
+    srv = Server(tmp_path_factory.mktemp("one"))
+    p = phone()
+    srv.post("/v1/customers", {"source": src(), "profile": {"phone": p, "first_name": "Анна"}})
+    r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "R-1", "customer": {"phone": p},
+                                   "lines": [{"sku": "M-1", "quantity": 1, "price": 100,
+                                              "amount": 100}]})
+    assert r.status_code == 201, r.text
+    yield srv
+    srv.stop()
+
+
+def test_rfm_of_one_customer_who_bought_today(one_buyer):
+    # The most recent buyer, once: "new", not "lost".
+    rep = json.loads(one_buyer.cli("report", "rfm", "--json").stdout)
+    assert rep["groups"]["new"] == 1 and rep["groups"]["lost"] == 0, rep["groups"]
