@@ -1,12 +1,14 @@
 /*
- * report_cmd.c - `kartoteka report quality`: the quality report as a table on a terminal, or as
- * JSON with --json (the same document GET /v1/reports/quality answers).
+ * report_cmd.c - `kartoteka report quality` and `report rfm`: a table for people, or with --json
+ * the same document the API answers (GET /v1/reports/quality, /rfm).
+ *
+ * The format is the flag's alone, never a guess from whether stdout is a terminal: a script, a
+ * pipe and a person get what the command line asks for (a table piped to `less` stays a table).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "base/clock.h"
@@ -125,7 +127,7 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
     if (rc != KT_OK) {
         fprintf(stderr, "kartoteka report rfm: %s\n", err.msg);
         code = 1;
-    } else if (json || !isatty(1)) {
+    } else if (json) {
         cli_print_json(rep);
     } else {
         printf("RFM as of %s: %lld customers with receipts\n\n",
@@ -206,7 +208,7 @@ int cli_report(int argc, char **argv)
     if (rc != KT_OK) {
         fprintf(stderr, "kartoteka report: %s\n", err.msg);
         code = 1;
-    } else if (json || !isatty(1)) {
+    } else if (json) {
         cli_print_json(rep);
     } else {
         table(rep);

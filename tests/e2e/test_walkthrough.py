@@ -76,3 +76,11 @@ def test_rfm_of_one_customer_who_bought_today(one_buyer):
     # The most recent buyer, once: "new", not "lost".
     rep = json.loads(one_buyer.cli("report", "rfm", "--json").stdout)
     assert rep["groups"]["new"] == 1 and rep["groups"]["lost"] == 0, rep["groups"]
+
+
+def test_report_format_is_the_flags(one_buyer):
+    # A table without --json, even into a pipe; JSON with it.
+    for verb in ("quality", "rfm"):
+        plain = one_buyer.cli("report", verb).stdout
+        assert not plain.lstrip().startswith("{"), plain[:200]
+        json.loads(one_buyer.cli("report", verb, "--json").stdout)
