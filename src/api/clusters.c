@@ -82,6 +82,11 @@ json_t *api_clusters_run(struct store *s, int k, int64_t now, bool store_traits,
     if (rc != KT_OK) {
         return NULL;
     }
+    if (k >= 1 && (size_t)k > n) { /* in the words of the help and the API's range */
+        kt_err_set(err, KT_EINVAL, "invalid_value", "k",
+                   "k is 2-20 and at most the number of customers with receipts, which is %zu", n);
+        return NULL;
+    }
     if ((size_t)k > n || k < 1) {
         kt_err_set(err, KT_EINVAL, "invalid_value", "k",
                    "k is 1-%zu: no more clusters than customers", n);

@@ -84,3 +84,14 @@ def test_report_format_is_the_flags(one_buyer):
         plain = one_buyer.cli("report", verb).stdout
         assert not plain.lstrip().startswith("{"), plain[:200]
         json.loads(one_buyer.cli("report", verb, "--json").stdout)
+
+
+def test_more_clusters_than_customers(one_buyer):
+    # Refused in the words of the help (2-20, and at most the customers with receipts).
+    out = one_buyer.cli("cluster", "--k", "6", check=False)
+    assert out.returncode == 1
+    assert "at most the number of customers with receipts, which is 1" in out.stderr
+    r = one_buyer.post("/v1/clusters", {"k": 6})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "k"
+    assert "at most the number of customers with receipts" in r.json()["error"]["message"]
+    assert "clusters, 2-20 and at most" in one_buyer.cli("cluster", "--help").stdout
