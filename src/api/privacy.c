@@ -476,6 +476,16 @@ static json_t *topic_json(struct arena *a, const struct topic *t)
     return o;
 }
 
+static const struct topic *topic_find(const struct topic *all, size_t n, const char *key)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(all[k].key, key) == 0) {
+            return &all[k];
+        }
+    }
+    return NULL;
+}
+
 void api_topics_put(struct http_req *r)
 {
     static const char *const known[] = {"title", "description", "channels", NULL};
@@ -516,23 +526,24 @@ void api_topics_put(struct http_req *r)
     if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
         goto fail;
     }
-    enum kt_rc rc = store_topic_put(w, &t, &err);
     struct topic *all;
     size_t n = 0;
+    /* 201 when the topic is new, 200 when it is replaced, as attributes answer. */
+    enum kt_rc rc = store_topic_list(w, r->arena, &all, &n, &err);
+    bool existed = rc == KT_OK && topic_find(all, n, t.key) != NULL;
+    if (rc == KT_OK) {
+        rc = store_topic_put(w, &t, &err);
+    }
     if (rc == KT_OK) {
         rc = store_topic_list(w, r->arena, &all, &n, &err);
     }
-    json_t *o = NULL;
-    for (size_t k = 0; rc == KT_OK && k < n; k++) {
-        if (strcmp(all[k].key, t.key) == 0) {
-            o = topic_json(r->arena, &all[k]);
-        }
-    }
+    const struct topic *now_t = rc == KT_OK ? topic_find(all, n, t.key) : NULL;
+    json_t *o = now_t ? topic_json(r->arena, now_t) : NULL;
     if (store_write_end(w, rc, &err) != KT_OK) {
         json_decref(o);
         goto fail;
     }
-    http_reply_json(r, 200, o);
+    http_reply_json(r, existed ? 200 : 201, o);
     return;
 fail:
     http_reply_error(r, &err);

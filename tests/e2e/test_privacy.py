@@ -32,9 +32,9 @@ def documents(server):
             "purpose": "ads", "title": f"Реклама по {ch}", "body": f"Согласие на рекламу ({ch})."})
         assert r.status_code == 201, r.text
     r = server.put("/v1/topics/promo", {"title": "Акции", "channels": ["sms", "email"]})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
     r = server.put("/v1/topics/pets", {"title": "Для питомцев", "channels": ["email"]})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
 
 
 def pd_grant(form="f-join", **kw):

@@ -193,7 +193,7 @@ def test_consent_subscriptions_and_complete_profiles_in_queries(server, base):
         assert server.put(f"/v1/consent-documents/{key}", {"purpose": purpose, "title": "t",
                                                            "body": "b"}).status_code == 201
     assert server.put("/v1/topics/seg-promo", {"title": "Акции", "channels": ["email"]}
-                      ).status_code == 200
+                      ).status_code == 201
     ann, eve = base["ann"], base["eve"]
 
     def grant(cid, purpose, doc, channel=None, granted=True):

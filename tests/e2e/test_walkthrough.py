@@ -95,3 +95,10 @@ def test_more_clusters_than_customers(one_buyer):
     assert r.status_code == 422 and r.json()["error"]["field"] == "k"
     assert "at most the number of customers with receipts" in r.json()["error"]["message"]
     assert "clusters, 2-20 and at most" in one_buyer.cli("cluster", "--help").stdout
+
+
+def test_topic_put_says_whether_it_created(server):
+    r = server.put("/v1/topics/walk-news", {"title": "Новости", "channels": ["email"]})
+    assert r.status_code == 201, r.text
+    r = server.put("/v1/topics/walk-news", {"title": "Новости магазина", "channels": ["email"]})
+    assert r.status_code == 200 and r.json()["title"] == "Новости магазина"
