@@ -20,6 +20,7 @@
 #include "base/id.h"
 #include "base/jsonx.h"
 #include "base/num.h"
+#include "clean/clean.h"
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
 #include "quality/quality.h"
@@ -38,7 +39,11 @@ static json_t *ident_json(struct arena *a, const struct ident *id)
     } else {
         json_object_set_new(o, "kind", json_string(id->kind));
     }
-    json_object_set_new(o, "value", json_string(id->value));
+    /* E-mails are matched by their IDNA key but shown as the profile shows them. */
+    json_object_set_new(o, "value",
+                        json_string(strcmp(id->kind, "email") == 0
+                                        ? clean_email_display(id->value, a)
+                                        : id->value));
     json_object_set_new(o, "verified", json_boolean(id->verified));
     json_object_set_new(o, "added_at", json_string(api_time(a, id->created_at)));
     json_object_set_new(o, "channel", json_string(id->channel));
@@ -655,8 +660,8 @@ json_t *api_history_json(struct arena *a, const struct history_entry *h)
     }
     json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "at", api_time(a, h->at), "field", h->field,
                           "action", h->action, "source", src);
-    json_object_set_new(o, "old_value", h->old_value ? json_string(h->old_value) : json_null());
-    json_object_set_new(o, "new_value", h->new_value ? json_string(h->new_value) : json_null());
+    json_object_set_new(o, "old_value", ident_history_value(h, h->old_value, a));
+    json_object_set_new(o, "new_value", ident_history_value(h, h->new_value, a));
     if (h->request_id) {
         json_object_set_new(o, "request_id", json_string(h->request_id));
     }

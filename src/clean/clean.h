@@ -81,6 +81,10 @@ struct clean_email {
 
 void clean_email(const char *in, size_t len, struct arena *a, struct clean_email *out);
 
+/* The display form of a stored match key (`out.value` above): its IDNA labels ("xn--") in
+ * Unicode, the rest as it is. A key without such labels is returned itself; in the arena. */
+const char *clean_email_display(const char *key, struct arena *a);
+
 /*
  * Russian full names (ФИО). clean_full_name() splits one string written in any usual order
  * ("Иванов Иван Иванович", "Иван Иванович Иванов", "иванов иван"); clean_name_part() cleans one

@@ -91,6 +91,12 @@ static void emails_standardised(void **state)
     assert_string_equal(email("иван@пример.рф", &d), "иван@xn--e1afmkfd.xn--p1ai");
     assert_string_equal(d, "иван@пример.рф");
     assert_string_equal(email("a+tag@sub.example.com.", NULL), "a+tag@sub.example.com");
+    /* A stored key back to the form the profile shows (identifiers, history). */
+    assert_string_equal(clean_email_display("иван@xn--e1afmkfd.xn--p1ai", &A), "иван@пример.рф");
+    assert_string_equal(clean_email_display("ivan@mail.ru", &A), "ivan@mail.ru");
+    assert_string_equal(clean_email_display("a@xn--p1ai.xn--e1afmkfd.xn--p1ai", &A),
+                        "a@рф.пример.рф");
+    assert_null(clean_email_display(NULL, &A));
 }
 
 static void emails_refused(void **state)

@@ -347,3 +347,18 @@ void clean_email(const char *in, size_t len, struct arena *a, struct clean_email
         out->out.reason = why;
     }
 }
+
+const char *clean_email_display(const char *key, struct arena *a)
+{
+    const char *at = key ? strrchr(key, '@') : NULL;
+    if (at == NULL || strstr(at + 1, "xn--") == NULL) {
+        return key;
+    }
+    char *uni = NULL;
+    const char *out = key;
+    if (idn2_to_unicode_8z8z(at + 1, &uni, 0) == IDN2_OK && uni != NULL) {
+        out = arena_printf(a, "%.*s@%s", (int)(at - key), key, uni);
+    }
+    free(uni);
+    return out;
+}

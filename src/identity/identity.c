@@ -479,6 +479,33 @@ static enum kt_rc create_entry(struct ctx *x, const struct cand *cs, size_t n, s
     return store_history_add(x->w, &h, err);
 }
 
+json_t *ident_history_value(const struct history_entry *h, const char *value, struct arena *a)
+{
+    if (value == NULL) {
+        return json_null();
+    }
+    bool create = strcmp(h->field, "customer") == 0 && strcmp(h->action, "create") == 0;
+    bool attr = strncmp(h->field, "attributes.", 11) == 0 && strcmp(h->action, "refused") != 0;
+    if (strcmp(h->field, "identifiers.email") == 0 && strcmp(h->action, "refused") != 0) {
+        return json_string(clean_email_display(value, a));
+    }
+    json_t *doc = create || attr ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL;
+    if (doc == NULL) {
+        return json_string(value); /* text, or JSON this version cannot read: shown as stored */
+    }
+    json_t *emails = json_object_get(json_object_get(doc, "identifiers"), "email");
+    size_t i;
+    json_t *e;
+    json_array_foreach(create ? emails : NULL, i, e)
+    {
+        if (json_is_string(e)) {
+            json_array_set_new(emails, i,
+                               json_string(clean_email_display(json_string_value(e), a)));
+        }
+    }
+    return doc;
+}
+
 /* Attaches the identifiers nobody has, marks newly verified ones, reports the others' ones. */
 static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err *err)
 {

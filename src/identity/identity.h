@@ -111,6 +111,13 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
                        const struct ident_source *src, int64_t now, struct arena *a,
                        struct customer *out, struct kt_err *err);
 
+/* A value of a history entry as the API shows it. The writer of the history is this module, so
+ * it knows each entry's form: the first values of a created customer and attribute values are
+ * stored as JSON and come back as JSON; e-mail identifiers are stored as match keys and come
+ * back in the profile's display form (Unicode domain); anything else (refused raw input too) is
+ * text. `value` is the entry's old_value or new_value; NULL gives JSON null. New reference. */
+json_t *ident_history_value(const struct history_entry *h, const char *value, struct arena *a);
+
 /* ---- decoding (decode.c) ------------------------------------------------------------------ */
 
 struct ident_decode_opts {

@@ -102,3 +102,21 @@ def test_topic_put_says_whether_it_created(server):
     assert r.status_code == 201, r.text
     r = server.put("/v1/topics/walk-news", {"title": "Новости магазина", "channels": ["email"]})
     assert r.status_code == 200 and r.json()["title"] == "Новости магазина"
+
+
+def test_history_values_are_json(server):
+    r = server.put("/v1/attributes/walk_pets", {"type": "list", "items": "enum",
+                                               "values": ["cat", "dog"]})
+    assert r.status_code in (200, 201), r.text
+    p = phone()
+    cid = server.post("/v1/customers", {"source": src(), "profile": {"phone": p}}).json()[
+        "customer"]["id"]
+    for pets in (["cat"], ["cat", "dog"]):
+        r = server.patch(f"/v1/customers/{cid}", {"source": src(), "attributes": {"walk_pets": pets}})
+        assert r.status_code == 200, r.text
+    hist = server.get(f"/v1/customers/{cid}/history").json()["items"]
+    assert hist[0]["new_value"]["profile"] == {"phone": p}
+    pets = [(h["old_value"], h["new_value"]) for h in hist if h["field"] == "attributes.walk_pets"]
+    assert pets == [(None, ["cat"]), (["cat"], ["cat", "dog"])]
+    assert server.get(f"/v1/customers/{cid}/export").json()["history"][-1]["new_value"] == \
+        ["cat", "dog"]
