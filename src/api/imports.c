@@ -38,6 +38,8 @@ static json_t *job_json(struct arena *a, const struct import_job *j)
         json_object_set_new(o, "rejects_url",
                             json_string(arena_printf(a, "/v1/imports/%s/rejects", j->id)));
     }
+    /* In every answer, not only the 202: a client polls the url the last answer gave. */
+    json_object_set_new(o, "url", json_string(arena_printf(a, "/v1/imports/%s", j->id)));
     return o;
 }
 
@@ -155,9 +157,7 @@ void api_imports_create(struct http_req *r)
     if (r->app->imports != NULL) {
         import_worker_wake(r->app->imports);
     }
-    json_t *reply = job_json(r->arena, &j);
-    json_object_set_new(reply, "url", json_string(arena_printf(r->arena, "/v1/imports/%s", j.id)));
-    http_reply_json(r, 202, reply);
+    http_reply_json(r, 202, job_json(r->arena, &j));
     return;
 fail:
     http_reply_error(r, &err);

@@ -2,6 +2,7 @@
 development SMS sink, `report --json`, clusters asked for more than there are customers, RFM of
 a customer who bought today, PUT of a new topic, and history values as JSON."""
 import json
+import pathlib
 import re
 import sqlite3
 import subprocess
@@ -120,3 +121,16 @@ def test_history_values_are_json(server):
     assert pets == [(None, ["cat"]), (["cat"], ["cat", "dog"])]
     assert server.get(f"/v1/customers/{cid}/export").json()["history"][-1]["new_value"] == \
         ["cat", "dog"]
+
+
+def test_an_import_job_is_polled_by_its_url(server, tmp_path):
+    # Every answer about a job names its url (the 202 did, GET did not: a client polling
+    # job["url"] failed whenever the job was still running at the second look).
+    sample = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "samples" / "anketa.csv")
+    r = server.request("POST", "/v1/imports?store=S-12&legal_basis=walk", data=sample.read_bytes(),
+                       headers={"Content-Type": "text/csv"})
+    assert r.status_code == 202, r.text
+    url = r.json()["url"]
+    job = server.get(url).json()
+    assert job["url"] == url
+    assert server.get("/v1/imports").json()["items"][0]["url"] == url
