@@ -5,6 +5,7 @@
 # KT_BENCH_COUNT customers once (a schema may differ between builds), then KT_BENCH_RUNS times:
 # a fresh copy of each base, served by its build, `wrk` for KT_BENCH_SECONDS. Medians at the end.
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 OLD=$1
 NEW=$2
 COUNT=${KT_BENCH_COUNT:-1000000}

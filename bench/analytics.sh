@@ -12,6 +12,7 @@
 #      reporting the WAL's largest and last size (the WAL must stay bounded).
 # Medians at the end. Needs wrk (scripts/deps.sh bench).
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-100000}
 SEED=${KT_BENCH_SEED_SECONDS:-40}

@@ -5,6 +5,7 @@
 # writes as many events (the message id's hash and the event row, 1,000 a transaction) into the
 # same database, for the ratio.
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 RUNS=${KT_BENCH_RUNS:-3}
 SECS=${KT_BENCH_SECONDS:-15}

@@ -7,6 +7,7 @@
 #   3. `kartoteka report quality` over the imported base, timed.
 # Medians at the end.
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 ROWS=${KT_BENCH_ROWS:-1000000}
 RUNS=${KT_BENCH_RUNS:-3}

@@ -6,6 +6,7 @@
 # the quote (POST /v1/loyalty/quote, under 5 ms asked) with 4 connections, as a few cash desks
 # asking at once, and with 16.
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
 RUNS=${KT_BENCH_RUNS:-3}

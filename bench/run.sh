@@ -7,6 +7,7 @@
 #      the same database with the same durability settings, after each run.
 # Medians are printed at the end. Needs wrk (scripts/deps.sh bench).
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
 SECS=${KT_BENCH_SECONDS:-15}

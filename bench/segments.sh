@@ -3,6 +3,7 @@
 # (1,000,000) and KT_BENCH_EVENTS events (20,000,000) in a fresh database, then each query
 # KT_BENCH_RUNS times (3) through the store and written by hand in SQL, medians printed.
 set -eu
+export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
 EVENTS=${KT_BENCH_EVENTS:-20000000}
