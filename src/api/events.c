@@ -8,6 +8,8 @@
  *   GET /v1/reports/events                         how many of each type arrived
  *   GET /v1/sdk.js                                 the browser SDK
  * The two POSTs are beacon routes: a browser may send them (CORS, text/plain, ?key=).
+ * A collect key is public (it sits in a web page): its answers never depend on whether the person
+ * an event names is a customer (docs/events.md, "A public key learns nothing ...").
  */
 #include <string.h>
 
@@ -45,8 +47,11 @@ static enum kt_rc take(struct http_req *r, const json_t *const *arr, size_t n, b
             res[i].status = EVENT_REFUSED;
         }
     }
+    /* Keys that can read customers may learn that one does not exist; a collect key may not. */
+    enum event_unknown unknown = r->key->scope == SCOPE_COLLECT ? EVENT_KEEP : EVENT_REFUSE;
     if (rc == KT_OK) {
-        rc = events_ingest_grouped(r->app->store, &r->app->secret, in, n, now, r->arena, res, err);
+        rc = events_ingest_grouped(r->app->store, &r->app->secret, in, n, unknown, now, r->arena,
+                                   res, err);
     }
     *in_out = in;
     *res_out = res;

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/embed.h"
 #include "base/jsonx.h"
+#include "events/events.h"
 #include "http/metrics.h"
 
 extern const struct embedded_file docs_files[];
@@ -44,12 +46,23 @@ void api_readyz(struct http_req *r)
     http_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
 }
 
+/* The HTTP layer's counters, then the domain modules' own. */
 void api_metrics(struct http_req *r)
 {
     size_t len;
     char *text = metrics_render(r->app->metrics, &len);
-    http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    struct buf b;
+    buf_init(&b, 0);
+    buf_append(&b, text, len);
     free(text);
+    buf_printf(&b,
+               "# HELP kartoteka_events_unmatched_total Events sent with a collect key whose "
+               "customer identifier named nobody: stored without it.\n"
+               "# TYPE kartoteka_events_unmatched_total counter\n"
+               "kartoteka_events_unmatched_total %llu\n",
+               (unsigned long long)events_unmatched_total());
+    http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b), b.len);
+    buf_release(&b);
 }
 
 void api_openapi(struct http_req *r)

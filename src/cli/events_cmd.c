@@ -58,7 +58,8 @@ static enum kt_rc batch(struct store *s, const struct key_secret *k, json_t **li
         }
     }
     if (rc == KT_OK) {
-        rc = events_ingest_grouped(s, k, in, n, now, &a, res, err);
+        rc = events_ingest_grouped(s, k, in, n, EVENT_REFUSE, now, &a, res,
+                                   err); /* an operator may know */
     }
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         counts[res[i].status]++;

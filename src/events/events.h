@@ -54,21 +54,37 @@ enum event_status { EVENT_STORED, EVENT_DUPLICATE, EVENT_REFUSED };
 
 struct event_result {
     enum event_status status;
+    bool unmatched;    /* its customer identifier named nobody and was left out (EVENT_KEEP) */
     struct kt_err err; /* EVENT_REFUSED: why */
 };
 
+/* What becomes of an event whose customer identifier names nobody (docs/events.md). A key that
+ * can read customers may be told; a public (collect) key must get the answer it gets for a
+ * customer, or it could test whether a phone is one. */
+enum event_unknown {
+    EVENT_REFUSE, /* refused `customer_not_found` */
+    EVENT_KEEP,   /* stored without the identifier, which is kept in no form: anonymous under
+                   * its cookie or device id, or with no subject at all */
+};
+
 /* Stores decoded events `in[i]` for which `res[i]` is not already EVENT_REFUSED, in the caller's
- * write transaction: resolves each to its customer, refuses those naming a customer that does not
- * exist, drops those whose message id was seen. A store error fails the whole batch. */
+ * write transaction: resolves each to its customer, treats those naming a customer that does not
+ * exist as `unknown` says, drops those whose message id was seen. A store error fails the whole
+ * batch. */
 enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struct event_in *in,
-                         size_t n, int64_t now, struct arena *a, struct event_result *res,
-                         struct kt_err *err);
+                         size_t n, enum event_unknown unknown, int64_t now, struct arena *a,
+                         struct event_result *res, struct kt_err *err);
 
 /* The same, in a write transaction of its own shared with the batches of other requests that
- * arrive meanwhile (group commit, group.c). A store error fails every batch of the group. */
+ * arrive meanwhile (group commit, group.c). A store error fails every batch of the group. Events
+ * stored with an identifier left out are counted once their transaction committed. */
 enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, struct event_in *in,
-                                 size_t n, int64_t now, struct arena *a, struct event_result *res,
-                                 struct kt_err *err);
+                                 size_t n, enum event_unknown unknown, int64_t now, struct arena *a,
+                                 struct event_result *res, struct kt_err *err);
+
+/* Events stored without their customer identifier because it named nobody, since the process
+ * started (the metric kartoteka_events_unmatched_total). */
+uint64_t events_unmatched_total(void);
 
 /* Links a cookie or device id to customer `ck` in the caller's write transaction: the id becomes
  * the customer's identifier and its anonymous events the customer's (`adopted`). An id that

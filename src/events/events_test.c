@@ -137,7 +137,7 @@ static void a_batch_is_stored_once_and_adopted(void **state)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(events_ingest(w, &k, in, 4, 1000, &A, res, &err), KT_OK);
+    assert_int_equal(events_ingest(w, &k, in, 4, EVENT_REFUSE, 1000, &A, res, &err), KT_OK);
     assert_int_equal(res[0].status, EVENT_STORED);
     assert_int_equal(res[1].status, EVENT_DUPLICATE);
     assert_int_equal(res[2].status, EVENT_STORED);
@@ -151,6 +151,56 @@ static void a_batch_is_stored_once_and_adopted(void **state)
     store_write_end(w, KT_OK, NULL);
 }
 
+/* For a public key an identifier that names nobody is left out: the event is stored with no
+ * subject, or under its cookie, and the result is that of an event about a customer. */
+static void an_identifier_naming_nobody_is_left_out(void **state)
+{
+    (void)state;
+    struct key_secret k;
+    memset(&k, 7, sizeof(k));
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    struct customer cu;
+    memset(&cu, 0, sizeof(cu));
+    kt_strlcpy(cu.id, "c_evknown", sizeof(cu.id));
+    cu.created_at = cu.updated_at = 1;
+    assert_int_equal(store_customer_insert(w, &cu, NULL), KT_OK);
+    const char *docs[] = {
+        "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"id\":\"c_evknown\"}}",
+        "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"id\":\"c_nobody\"}}",
+        "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"phone\":\"+79990000001\","
+        "\"cookie\":\"k9\"}}",
+    };
+    struct event_in in[3];
+    struct event_result res[3];
+    memset(res, 0, sizeof(res));
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = J(docs[i]);
+        kt_err_reset(&res[i].err);
+        assert_int_equal(event_decode(v, NULL, 1000, "", &A, &in[i], &res[i].err), KT_OK);
+        json_decref(v);
+    }
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(events_ingest(w, &k, in, 3, EVENT_KEEP, 1000, &A, res, &err), KT_OK);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(res[i].status, EVENT_STORED);
+        assert_int_equal(res[i].unmatched, i > 0);
+    }
+    assert_int_equal(in[0].e.ck, cu.ck);
+    assert_int_equal(in[1].e.ck, 0);
+    assert_null(in[1].e.anon_kind);
+    assert_null(in[1].e.anon_id);
+    assert_null(in[1].kind);
+    assert_int_equal(in[2].e.ck, 0);
+    assert_string_equal(in[2].e.anon_kind, "cookie");
+    assert_string_equal(in[2].e.anon_id, "k9");
+    assert_null(in[2].value); /* the phone is not kept */
+    struct ident id;
+    assert_int_equal(store_ident_find(w, "cookie", "k9", &A, &id, NULL), KT_ENOTFOUND);
+    store_write_end(w, KT_OK, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +208,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(declared_types_are_checked_and_used, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(a_batch_is_stored_once_and_adopted, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(an_identifier_naming_nobody_is_left_out, store_setup,
                                         store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
  * 1,000 events a transaction 46,726/s, 10,000 108,288/s, 50,000 176,358/s (BENCHMARKS.md).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "events/events.h"
@@ -20,6 +21,7 @@ struct job {
     const struct key_secret *k;
     struct event_in *in;
     size_t n;
+    enum event_unknown unknown;
     int64_t now;
     struct arena *a;
     struct event_result *res;
@@ -33,6 +35,12 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, *tail;
 static bool writing;
+static _Atomic uint64_t unmatched; /* events_unmatched_total() */
+
+uint64_t events_unmatched_total(void)
+{
+    return atomic_load_explicit(&unmatched, memory_order_relaxed);
+}
 
 /* Writes `first` and the jobs after it in one transaction. */
 static void write_group(struct store *s, const struct key_secret *k, struct job *first)
@@ -43,7 +51,7 @@ static void write_group(struct store *s, const struct key_secret *k, struct job 
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         for (struct job *j = first; rc == KT_OK && j != NULL; j = j->next) {
-            rc = events_ingest(w, k, j->in, j->n, j->now, j->a, j->res, &err);
+            rc = events_ingest(w, k, j->in, j->n, j->unknown, j->now, j->a, j->res, &err);
         }
         rc = store_write_end(w, rc, &err);
     }
@@ -56,8 +64,8 @@ static void write_group(struct store *s, const struct key_secret *k, struct job 
 }
 
 enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, struct event_in *in,
-                                 size_t n, int64_t now, struct arena *a, struct event_result *res,
-                                 struct kt_err *err)
+                                 size_t n, enum event_unknown unknown, int64_t now, struct arena *a,
+                                 struct event_result *res, struct kt_err *err)
 {
     struct job me;
     memset(&me, 0, sizeof(me));
@@ -65,6 +73,7 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
     me.k = k;
     me.in = in;
     me.n = n;
+    me.unknown = unknown;
     me.now = now;
     me.a = a;
     me.res = res;
@@ -107,6 +116,12 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
     pthread_mutex_unlock(&mu);
     if (me.rc != KT_OK) {
         kt_err_copy(err, &me.err);
+        return me.rc;
     }
-    return me.rc;
+    uint64_t left_out = 0; /* counted once committed: a failed group stored none of them */
+    for (size_t i = 0; i < n; i++) {
+        left_out += res[i].unmatched && res[i].status == EVENT_STORED;
+    }
+    atomic_fetch_add_explicit(&unmatched, left_out, memory_order_relaxed);
+    return KT_OK;
 }

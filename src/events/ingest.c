@@ -81,9 +81,51 @@ static int64_t message_hash(const struct key_secret *k, const char *id)
     return v != 0 ? v : 1;
 }
 
+/* Decides whom event `x` is about: `x->e.ck`, or the anonymous id it is kept under. An identifier
+ * that names nobody is refused or left out, as `unknown` says. */
+static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *x,
+                        enum event_unknown unknown, int64_t now, struct arena *a,
+                        struct event_result *res, struct kt_err *err)
+{
+    int64_t ck = 0, anon = 0;
+    enum kt_rc rc = x->kind != NULL ? resolve(w, c, x->kind, x->value, a, &ck, err) : KT_OK;
+    if (rc == KT_OK && x->kind != NULL && ck == 0) {
+        if (unknown == EVENT_REFUSE) {
+            res->status = EVENT_REFUSED;
+            kt_err_set(&res->err, KT_EINVAL, "customer_not_found",
+                       arena_printf(a, "%s%scustomer.%s", x->path, x->path[0] ? "." : "", x->kind),
+                       "no customer has that %s; send the profile first, or a cookie alone",
+                       x->kind);
+            return KT_OK;
+        }
+        /* Personal data of someone who is no customer, with no consent: not kept, not even
+         * hashed. The event goes on as if it had been sent without it. */
+        res->unmatched = true;
+        x->kind = x->value = NULL;
+    }
+    if (rc == KT_OK && x->anon_kind != NULL) {
+        rc = resolve(w, c, x->anon_kind, x->anon_value, a, &anon, err);
+    }
+    if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
+        /* The event links a browser or an app to the customer: the id becomes the
+         * customer's, and what it did anonymously before becomes theirs too. */
+        int64_t adopted;
+        rc = events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err);
+        if (rc == KT_OK) {
+            slot_of(c, x->anon_kind, x->anon_value)->ck = ck;
+        }
+    }
+    x->e.ck = x->kind != NULL ? ck : anon;
+    if (x->e.ck == 0) {
+        x->e.anon_kind = x->anon_kind;
+        x->e.anon_id = x->anon_value;
+    }
+    return rc;
+}
+
 enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struct event_in *in,
-                         size_t n, int64_t now, struct arena *a, struct event_result *res,
-                         struct kt_err *err)
+                         size_t n, enum event_unknown unknown, int64_t now, struct arena *a,
+                         struct event_result *res, struct kt_err *err)
 {
     size_t size = 16;
     while (size < 4 * n) {
@@ -96,35 +138,9 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
         if (res[i].status == EVENT_REFUSED) {
             continue;
         }
-        int64_t ck = 0, anon = 0;
-        if (x->kind != NULL && (rc = resolve(w, &c, x->kind, x->value, a, &ck, err)) == KT_OK &&
-            ck == 0) {
-            res[i].status = EVENT_REFUSED;
-            kt_err_set(&res[i].err, KT_EINVAL, "customer_not_found",
-                       arena_printf(a, "%s%scustomer.%s", x->path, x->path[0] ? "." : "", x->kind),
-                       "no customer has that %s; send the profile first, or a cookie alone",
-                       x->kind);
+        rc = place(w, &c, x, unknown, now, a, &res[i], err);
+        if (rc != KT_OK || res[i].status == EVENT_REFUSED) {
             continue;
-        }
-        if (rc == KT_OK && x->anon_kind != NULL) {
-            rc = resolve(w, &c, x->anon_kind, x->anon_value, a, &anon, err);
-        }
-        if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
-            /* The event links a browser or an app to the customer: the id becomes the
-             * customer's, and what it did anonymously before becomes theirs too. */
-            int64_t adopted;
-            rc = events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err);
-            if (rc == KT_OK) {
-                slot_of(&c, x->anon_kind, x->anon_value)->ck = ck;
-            }
-        }
-        if (rc != KT_OK) {
-            break;
-        }
-        x->e.ck = x->kind != NULL ? ck : anon;
-        if (x->e.ck == 0) {
-            x->e.anon_kind = x->anon_kind;
-            x->e.anon_id = x->anon_value;
         }
         x->e.msg_hash = x->message_id ? message_hash(k, x->message_id) : 0;
         bool dup;
