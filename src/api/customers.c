@@ -326,6 +326,14 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (rc == KT_OK) {
         rc = consent_gate(r, w, req, cin, n_cin, now, keep, err);
     }
+    if (rc != KT_OK && *keep && r->key->scope == SCOPE_COLLECT) {
+        /* An erased person's value: refused and counted as for any key, but a public key gets
+         * the answer of any upsert, or it could test whether a phone's owner was erased. */
+        kt_err_reset(err);
+        *status = 202;
+        *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
+        return KT_OK;
+    }
     if (rc == KT_OK) {
         rc = ident_upsert(w, req, now, r->arena, &res, err);
     }
@@ -415,20 +423,21 @@ void api_customers_upsert(struct http_req *r)
     }
     int status = 0;
     json_t *reply = NULL;
-    bool keep = false; /* a refusal whose count is worth committing */
+    bool keep = false; /* a refusal whose count is worth committing (a collect key is answered
+                        * as for any upsert: rc is KT_OK then) */
     enum kt_rc rc =
         upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, &err);
     if (rc == KT_OK && idem != NULL) {
         rc = idem_store(r, w, idem, hash, status, reply, now, &err);
     }
-    intake_record(&req.src, &req, rc != KT_OK && err.rc == KT_EINVAL, now);
+    intake_record(&req.src, &req, keep || (rc != KT_OK && err.rc == KT_EINVAL), now);
     if (rc == KT_OK || keep) {
         struct kt_err e2;
         kt_err_reset(&e2);
         enum kt_rc frc = intake_flush(w, false, now, rc == KT_OK ? &err : &e2);
         rc = rc == KT_OK ? frc : rc;
     }
-    if (keep) {
+    if (keep && rc != KT_OK) {
         struct kt_err e2;
         kt_err_reset(&e2);
         store_write_end(w, KT_OK, &e2); /* the refusal's counts; the refusal stands */

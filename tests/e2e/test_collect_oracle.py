@@ -175,3 +175,25 @@ def test_keys_that_read_customers_keep_the_precise_answer(srv, key):
     assert out["results"][1]["error"]["code"] == "customer_not_found"
     assert out["results"][1]["error"]["field"] == "events[1].customer.phone"
 
+
+def test_an_upsert_does_not_tell_an_erased_persons_phone(srv):
+    gone, fresh = phone(), phone()
+    r = srv.post("/v1/customers", {"source": src("pos"), "profile": {"phone": gone}})
+    cid = r.json()["customer"]["id"]
+    assert srv.post(f"/v1/customers/{cid}/erase", {}).status_code == 200
+    body = {"source": src("web")}
+    a = post_collect(srv, "/v1/customers", dict(body, profile={"phone": gone}))
+    b = post_collect(srv, "/v1/customers", dict(body, profile={"phone": fresh}))
+    assert answer(a) == answer(b), (a.text, b.text)
+    assert a.status_code == 202 and a.json() == {"accepted": True, "warnings": []}
+    # The refusal stands and is counted; only the new person was stored.
+    assert srv.get(f"/v1/customers?phone={gone}").json()["items"] == []
+    assert len(srv.get(f"/v1/customers?phone={fresh}").json()["items"]) == 1
+    con = sqlite3.connect(f"file:{srv.db}?mode=ro", uri=True)
+    try:
+        assert con.execute("SELECT sum(hits) FROM suppression").fetchone()[0] == 1
+    finally:
+        con.close()
+    # A key that may read customers is told why.
+    r = srv.post("/v1/customers", dict(body, profile={"phone": gone}), key=srv.pos)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "suppressed"
