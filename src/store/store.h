@@ -83,8 +83,9 @@ int64_t store_db_time_take(void);
 
 enum kt_rc store_ping(struct store_conn *c, struct kt_err *err);
 /* KT_OK, or KT_ESPACE ("storage_full", "storage_read_only") while writes fail for want of disk:
- * a write that fails so sets it, one that succeeds clears it, and while it is set this tries a
- * small write itself, at most once a second, so a store nobody writes to learns it recovered. */
+ * a write that fails so sets the state, and it ends when there is room again (free space on the
+ * disk, pages under the cap) - looked at by this call too, so a store nobody writes to learns
+ * that it recovered. */
 enum kt_rc store_health(struct store *s, struct kt_err *err);
 
 /* Key/value settings that belong to the database (e.g. the check value of the key secret). */

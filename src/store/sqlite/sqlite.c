@@ -521,12 +521,14 @@ static void sq_close(struct store *base)
         /* The last connection to close checkpoints the WAL and removes it. */
         sq_conn_close(s->writer);
     }
+    sq_flusher_close(s);
     pthread_mutex_destroy(&s->pool_mu);
     pthread_cond_destroy(&s->pool_cv);
     pthread_cond_destroy(&s->restart_cv);
     pthread_mutex_destroy(&s->write_mu);
     pthread_mutex_destroy(&s->ckpt_mu);
     pthread_cond_destroy(&s->ckpt_cv);
+    pthread_cond_destroy(&s->flush_cv);
     sq_reads_close(&s->reads);
     free(s->path);
     free(s->dir);
@@ -577,6 +579,8 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     pthread_mutex_init(&s->write_mu, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
     pthread_cond_init(&s->ckpt_cv, NULL);
+    pthread_cond_init(&s->flush_cv, NULL);
+    s->flush_fds[0] = s->flush_fds[1] = -1;
     int have = 0, want = (int)sqlite_migrations_count, applied = 0;
     enum kt_rc rc = sq_conn_open(s, &s->writer, err);
     if (rc == KT_OK && o->max_bytes > 0) {
@@ -708,6 +712,8 @@ static enum kt_rc sq_write_begin(struct store *base, struct store_conn **out, st
     return KT_OK;
 }
 
+static bool room_to_write(struct sq_store *s);
+
 static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
@@ -715,8 +721,9 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
     enum kt_rc rc = KT_OK;
     if (commit && (err == NULL || err->rc == KT_OK)) {
         rc = exec(c, "COMMIT", err);
-        if (rc == KT_OK && sqlite3_total_changes64(c->db) > s->changes_at_begin) {
-            writes_work_again(s); /* a write reached the disk */
+        if (rc == KT_OK && atomic_load(&s->writes_failing) != 0 &&
+            sqlite3_total_changes64(c->db) > s->changes_at_begin && room_to_write(s)) {
+            writes_work_again(s); /* a write reached the disk, and more will */
         }
     }
     if (!sqlite3_get_autocommit(c->db)) {
@@ -1654,11 +1661,11 @@ static bool room_to_write(struct sq_store *s)
 
 /*
  * The store's health for /readyz: KT_OK, or KT_ESPACE while writes fail for want of disk. A write
- * that fails so sets the state and one that succeeds clears it; a store taken out of a load
- * balancer gets no writes, though, so it would never learn that space was freed - so while writes
- * fail, this looks for room itself: the disk's free space and, under --db-max-size, the pages
- * left. (Not a trial write: a small row fits in a page with room long after a customer no longer
- * does.)
+ * that fails so sets the state; a write that succeeds ends it only when there is room for more
+ * (a small row fits in a page with room long after a customer no longer does). A store taken out
+ * of a load balancer gets no writes, though, so it would never learn that space was freed: while
+ * writes fail, this looks for room itself - the disk's free space and, under --db-max-size, the
+ * pages left.
  */
 static enum kt_rc sq_health(struct store *base, struct kt_err *err)
 {

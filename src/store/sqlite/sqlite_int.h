@@ -79,6 +79,10 @@ struct sq_store {
     bool ckpt_running;         /* the thread was started; guarded by ckpt_mu */
     bool ckpt_stop;            /* asks it to end; guarded by ckpt_mu */
     bool ckpt_kick;            /* asks for a round now; guarded by ckpt_mu */
+    pthread_t flush_thread;    /* the flusher (wal.c) */
+    bool flush_running;        /* guarded by ckpt_mu */
+    pthread_cond_t flush_cv;   /* with ckpt_mu: wakes the flusher to stop */
+    int flush_fds[2];          /* the flusher's own descriptors of the database and the WAL */
     pthread_mutex_t ckpt_mu;
     pthread_cond_t ckpt_cv;
     _Atomic int wal_frames;     /* frames in the WAL at the last passive round */
@@ -97,6 +101,8 @@ void sq_conn_close(struct sq_conn *c);
 /* wal.c: the background checkpointer, and the writer's backstop (an sqlite3_wal_hook). */
 void sq_checkpointer_start(struct sq_store *s);
 void sq_checkpointer_stop(struct sq_store *s);
+/* Closes the flusher's descriptors: after every connection is closed (see wal.c). */
+void sq_flusher_close(struct sq_store *s);
 int sq_wal_backstop(void *arg, sqlite3 *db, const char *name, int frames);
 /* The bookkeeping of reads, called by the reader pool with pool_mu held: an analytic read first
  * yields to a pending WAL restart (sq_read_yield, which may wait on restart_cv), then every read
