@@ -39,13 +39,14 @@ fuzz:
 		$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ)/corpus/$$name fuzz/corpus/$${name#fuzz_} || exit 1; \
 	done
 
-# Benchmarks of BENCHMARKS.md (takes several minutes).
+# Benchmarks of BENCHMARKS.md (takes several minutes; bench/*.sh one by one for the rest).
 bench:
 	@scripts/deps.sh bench
 	@cmake -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 	bench/run.sh $(RELEASE)
 	bench/import.sh $(RELEASE)
+	bench/analytics.sh $(RELEASE)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

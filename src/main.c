@@ -38,6 +38,7 @@ struct opts {
     const char *listen;
     const char *secret_file; /* NULL = <db>.secret */
     int64_t threads;
+    int64_t analytics_threads; /* --analytics-threads; 0 = half the CPUs, at least 1 */
     int64_t max_body;
     int64_t busy_ms;
     int64_t db_max_size; /* --db-max-size, bytes; 0 = no cap */
@@ -80,6 +81,7 @@ enum {
     OPT_LISTEN,
     OPT_LOG,
     OPT_THREADS,
+    OPT_ANALYTICS_THREADS,
     OPT_MAX_BODY,
     OPT_MAX_UPLOAD,
     OPT_BUSY,
@@ -115,6 +117,7 @@ static const struct option long_opts[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"log-level", required_argument, NULL, OPT_LOG},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"analytics-threads", required_argument, NULL, OPT_ANALYTICS_THREADS},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
     {"busy-timeout", required_argument, NULL, OPT_BUSY},
@@ -199,6 +202,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
     const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
+    const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
     const char *max_body = env_or("KARTOTEKA_MAX_BODY", "1048576");
     const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
     const char *db_max_size = env_or("KARTOTEKA_DB_MAX_SIZE", "0");
@@ -233,6 +237,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_THREADS:
             threads = optarg;
+            break;
+        case OPT_ANALYTICS_THREADS:
+            analytics = optarg;
             break;
         case OPT_MAX_BODY:
             max_body = optarg;
@@ -329,6 +336,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     log_set_level(lvl);
     if (!number(threads, 0, 256, &o->threads)) {
         return usage_error(verb, "--threads must be a number from 0 (automatic) to 256");
+    }
+    if (!number(analytics, 0, 64, &o->analytics_threads)) {
+        return usage_error(verb, "--analytics-threads must be a number from 0 (automatic) to 64");
     }
     if (!number(max_body, 1024, (int64_t)1 << 30, &o->max_body)) {
         return usage_error(verb, "--max-body must be a byte count from 1024 to 1073741824");
@@ -435,6 +445,9 @@ static const char serve_help[] =
     "  --log-level LEVEL    debug, info, warn or error (KARTOTEKA_LOG_LEVEL, default info)\n"
     "  --threads N          HTTP worker threads, 0 = one per CPU, at least 2\n"
     "                       (KARTOTEKA_THREADS)\n"
+    "  --analytics-threads N  threads for segments, reports, RFM, clusters and exports, which\n"
+    "                       never run on an HTTP worker; 0 = half the CPUs, at least 1\n"
+    "                       (KARTOTEKA_ANALYTICS_THREADS)\n"
     "  --max-body BYTES     largest request body (KARTOTEKA_MAX_BODY, default 1048576)\n"
     "  --max-upload BYTES   largest CSV for POST /v1/imports (KARTOTEKA_MAX_UPLOAD,\n"
     "                       default 268435456)\n"
@@ -626,7 +639,8 @@ static int cmd_serve(int argc, char **argv)
                                   (unsigned)o.max_conns,
                                   (unsigned)o.max_conns_addr,
                                   (unsigned)o.head_ms,
-                                  (unsigned)o.idle_ms};
+                                  (unsigned)o.idle_ms,
+                                  (unsigned)o.analytics_threads};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
         report("cannot start the server", &err);
         goto out;

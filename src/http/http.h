@@ -41,16 +41,23 @@ typedef void (*http_handler_fn)(struct http_req *r);
 #define ROUTE_PUBLIC 0u /* scopes == 0: no key needed */
 #define ROUTE_ALL    (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
 
+/* What a route takes and how it runs (struct route.flags). */
+enum route_flag {
+    ROUTE_JSON = 1u << 0,   /* the route takes a JSON body */
+    ROUTE_UPLOAD = 1u << 1, /* the route takes a file (CSV) up to kt_app.max_upload */
+    ROUTE_BEACON = 1u << 2, /* browsers post here: CORS for kt_app.cors_origins, JSON sent as
+                               text/plain (navigator.sendBeacon), and a collect key in ?key= (a
+                               beacon has no headers of its own) */
+    ROUTE_LONG = 1u << 3,   /* analytics that may take seconds: the handler runs on the analytic
+                               threads, never on a worker that serves the tills (http/offload.c) */
+};
+
 struct route {
     enum http_method method;
     const char *pattern; /* "/v1/customers/{id}": literal segments and {name} parameters */
     http_handler_fn handler;
     unsigned scopes; /* key scopes allowed (bitmask of enum key_scope), 0 = public */
-    bool json_body;  /* the route takes a JSON body */
-    bool upload;     /* the route takes a file (CSV) up to kt_app.max_upload */
-    bool beacon;     /* browsers post here: CORS for kt_app.cors_origins, JSON sent as text/plain
-                        (navigator.sendBeacon), and a collect key in ?key= (a beacon has no
-                        headers of its own) */
+    unsigned flags;  /* enum route_flag */
 };
 
 /* Shared by all threads; immutable after start-up except where marked. */

@@ -13,11 +13,11 @@ static void h(struct http_req *r)
 }
 
 static const struct route routes[] = {
-    {HTTP_GET, "/v1/customers", h, 1, false, false, false},
-    {HTTP_POST, "/v1/customers", h, 1, true, false, false},
-    {HTTP_GET, "/v1/customers/{id}", h, 1, false, false, false},
-    {HTTP_GET, "/v1/customers/lookup", h, 1, false, false, false},
-    {HTTP_POST, "/v1/customers/{id}/merge", h, 1, true, false, false},
+    {HTTP_GET, "/v1/customers", h, 1, 0},
+    {HTTP_POST, "/v1/customers", h, 1, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}", h, 1, 0},
+    {HTTP_GET, "/v1/customers/lookup", h, 1, 0},
+    {HTTP_POST, "/v1/customers/{id}/merge", h, 1, ROUTE_JSON},
 };
 
 static void matches(void **state)

@@ -43,6 +43,7 @@
 #include "base/num.h"
 #include "http/conns.h"
 #include "http/metrics.h"
+#include "http/offload.h"
 #include "http/router.h"
 
 #define DRAIN_CAP ((size_t)64 << 20) /* beyond this a too-large body is not read at all */
@@ -66,6 +67,7 @@ struct http_server {
     pthread_cond_t stop_cond;  /* signalled when stopping is set */
     bool stopping;
     _Atomic uint64_t refused; /* connections refused at a limit since the last log line */
+    struct offload *offload;  /* the analytic threads (ROUTE_LONG) */
 };
 
 /* What the server keeps per connection (libmicrohttpd's socket context). Used only by the
@@ -83,6 +85,7 @@ struct reqctx {
     struct buf body;
     bool too_big;      /* the body passed max_body; the rest is drained */
     bool preflight;    /* OPTIONS of a beacon route: answered with its CORS headers */
+    bool offloaded;    /* handed to the analytic threads; when resumed, the reply is made */
     int64_t t0;        /* monotonic ns at the first call */
     size_t target_len; /* bytes of the request target, as sent */
     int64_t db_ns;     /* database time of this request */
@@ -248,7 +251,8 @@ static bool rid_ok(const char *s)
 /* The largest body the matched route takes. */
 static size_t body_limit(const struct reqctx *x)
 {
-    return x->r.route && x->r.route->upload ? x->srv->app->max_upload : x->srv->app->max_body;
+    return x->r.route && (x->r.route->flags & ROUTE_UPLOAD) ? x->srv->app->max_upload
+                                                            : x->srv->app->max_body;
 }
 
 static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c, const char *url,
@@ -277,7 +281,7 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     if (x->r.method == HTTP_OPTIONS) { /* a browser's preflight of a beacon route */
         struct route_match post;
         router_match(srv->app->routes, srv->app->n_routes, HTTP_POST, url, &x->arena, &post);
-        if (post.route != NULL && post.route->beacon) {
+        if (post.route != NULL && (post.route->flags & ROUTE_BEACON)) {
             x->m = post;
             x->preflight = true;
         }
@@ -306,12 +310,23 @@ static void fail(struct http_req *r, int status, const char *code, const char *f
     http_reply_error(r, &e);
 }
 
+/* A 503 with Retry-After whose message the client sees (the store or a queue is busy). */
+static void busy(struct http_req *r, const char *code, int retry_after, const char *msg)
+{
+    struct kt_err e;
+    kt_err_reset(&e);
+    kt_err_set(&e, KT_EBUSY, code, NULL, "%s", msg);
+    e.retry_after = retry_after;
+    http_reply_error(r, &e);
+}
+
 /* Authenticates the key of a non-public route and checks its scope. */
 static bool authorize(struct reqctx *x)
 {
     struct http_req *r = &x->r;
     const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
-    const char *in_url = r->route->beacon && h == NULL ? http_req_query(r, "key") : NULL;
+    const char *in_url =
+        (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
     if (in_url == NULL && (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)) {
         fail(r, 401, "missing_key", "an API key is required: 'Authorization: Bearer <key>'");
         return false;
@@ -429,8 +444,9 @@ static bool query_ok(struct http_req *r)
 /* The body's media type and charset for the route (415 otherwise). */
 static bool media_ok(struct http_req *r)
 {
-    if (r->route->json_body) {
-        if (!type_is(r, json_types) && !(r->route->beacon && type_is(r, beacon_types))) {
+    if (r->route->flags & ROUTE_JSON) {
+        if (!type_is(r, json_types) &&
+            !((r->route->flags & ROUTE_BEACON) && type_is(r, beacon_types))) {
             fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
             return false;
         }
@@ -440,7 +456,7 @@ static bool media_ok(struct http_req *r)
             return false;
         }
     }
-    if (r->route->upload && !type_is(r, file_types)) {
+    if ((r->route->flags & ROUTE_UPLOAD) && !type_is(r, file_types)) {
         fail(r, 415, "unsupported_media_type",
              "send the file as 'text/csv' (or text/plain, application/octet-stream)");
         return false;
@@ -545,7 +561,7 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
     MHD_add_response_header(resp, "X-Request-Id", x->rid);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (r->route != NULL && r->route->beacon) {
+    if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
         cors_headers(r, resp);
     }
     if (r->retry_after > 0) {
@@ -565,6 +581,42 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/* ---- the analytic threads (offload.h) ----------------------------------------------------- */
+
+/* On an analytic thread: the request as a worker would run it, then its connection resumed; its
+ * worker calls on_request() again and sends the reply. */
+static void offload_run(void *job)
+{
+    struct reqctx *x = job;
+    store_db_time_take();
+    dispatch(x);
+    http_req_reader_end(&x->r);
+    x->db_ns += store_db_time_take();
+    MHD_resume_connection(x->r.impl);
+}
+
+/* A request that was waiting when the server stopped. */
+static void offload_cancel(void *job)
+{
+    struct reqctx *x = job;
+    busy(&x->r, "shutting_down", 1, "the server is stopping; send it to another one");
+    MHD_resume_connection(x->r.impl);
+}
+
+/* Hands a ROUTE_LONG request to the analytic threads (or refuses it when their queue is full):
+ * either way the connection is suspended now and resumed with the reply made. */
+static enum MHD_Result offload(struct reqctx *x, struct MHD_Connection *c)
+{
+    x->offloaded = true;
+    MHD_suspend_connection(c);
+    if (!offload_submit(x->srv->offload, x)) {
+        busy(&x->r, "analytics_busy", 5,
+             "too many reports and segment queries are waiting; retry in a few seconds");
+        MHD_resume_connection(c);
+    }
+    return MHD_YES;
 }
 
 static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
@@ -617,8 +669,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (x->offloaded) {
+        return queue(x, c); /* resumed: the analytic thread made the reply */
+    }
     if (x->r.status != 0) {
         return MHD_YES; /* replied already, before the body */
+    }
+    if (x->r.route != NULL && (x->r.route->flags & ROUTE_LONG) && !x->preflight) {
+        http_req_reader_end(&x->r);
+        return offload(x, c);
     }
     dispatch(x);
     http_req_reader_end(&x->r);
@@ -886,8 +945,8 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
                                        unsigned threads, unsigned max_conns,
                                        struct sockaddr_storage *ss, bool v6)
 {
-    unsigned flags =
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     unsigned idle_s = (o->idle_timeout_ms + 999) / 1000;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
@@ -926,8 +985,12 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     s->app = app;
     s->conns = conns_new(max_conns, (int64_t)o->head_timeout_ms * 1000000);
     app->metrics = metrics_new(app->routes, app->n_routes);
+    unsigned analytic =
+        o->analytics_threads ? o->analytics_threads : (unsigned)(ncpu > 2 ? ncpu / 2 : 1);
+    s->offload = offload_new(analytic, HTTP_ANALYTICS_QUEUE, offload_run, offload_cancel);
     s->d = daemon_start(s, o, threads, max_conns, &ss, v6);
     if (s->d == NULL) {
+        offload_free(s->offload);
         metrics_free(app->metrics);
         app->metrics = NULL;
         conns_free(s->conns);
@@ -939,10 +1002,10 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     log_info("listening",
-             "port=%u threads=%u max_connections=%u per_address=%u head_timeout_ms=%u "
-             "idle_timeout_s=%u",
-             (unsigned)s->port, threads, max_conns, o->max_conns_per_addr, o->head_timeout_ms,
-             (o->idle_timeout_ms + 999) / 1000);
+             "port=%u threads=%u analytics_threads=%u max_connections=%u per_address=%u "
+             "head_timeout_ms=%u idle_timeout_s=%u",
+             (unsigned)s->port, threads, analytic, max_conns, o->max_conns_per_addr,
+             o->head_timeout_ms, (o->idle_timeout_ms + 999) / 1000);
     *out = s;
     return KT_OK;
 }
@@ -969,6 +1032,9 @@ int http_server_stop(struct http_server *s, int grace_ms)
         usleep(10 * 1000);
         waited += 10;
     }
+    /* Analytics still waiting are answered 503 and resumed, those running finish: libmicrohttpd
+     * must have no suspended connection when it stops. */
+    offload_free(s->offload);
     int left = atomic_load(&s->in_flight);
     sweeper_stop(s);
     MHD_stop_daemon(s->d);

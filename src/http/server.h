@@ -24,7 +24,11 @@ struct http_server_opts {
     unsigned head_timeout_ms;    /* a request's head must arrive within this; 0 = no deadline */
     unsigned idle_timeout_ms;    /* a connection silent this long is closed (whole seconds,
                                     rounded up); 0 = never */
+    unsigned analytics_threads;  /* threads for ROUTE_LONG requests; 0 = half the CPUs, at
+                                    least 1 */
 };
+
+#define HTTP_ANALYTICS_QUEUE 64u /* ROUTE_LONG requests waiting; past it 503 analytics_busy */
 
 /* Starts serving `app->routes`. The server owns app->metrics from here until stop. */
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,

@@ -143,8 +143,9 @@ void sq_read_after_close(struct sq_store *s)
 static void restart_done(struct sq_store *s, bool ok)
 {
     pthread_mutex_lock(&s->pool_mu);
+    bool was = s->restart_pending;
     s->restart_pending = !ok;
-    if (ok) {
+    if (ok && was) {
         pthread_cond_broadcast(&s->restart_cv);
     }
     pthread_mutex_unlock(&s->pool_mu);
@@ -178,6 +179,9 @@ static int restart(struct sq_store *s, sqlite3 *db, int busy_ms, int *log_frames
         log_info("wal_wiped", "deferred=1");
     }
     sqlite3_busy_timeout(db, busy_ms);
+    if (rc == SQLITE_OK) {
+        restart_done(s, true); /* whoever restarted it, analytic reads need wait no more */
+    }
     return rc;
 }
 
@@ -232,6 +236,9 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state 
         atomic_store(&s->wal_copied, done_frames);
     }
     bool wanted = log_frames > CKPT_RESTART_FRAMES || atomic_load(&s->wipe_pending);
+    if (rc == SQLITE_OK && !wanted) {
+        restart_done(s, true); /* the WAL is small again (restarted by the writer, or a wipe) */
+    }
     if (rc != SQLITE_OK || !wanted || clock_mono_ns() < st->next_try_ns || !restart_may_try(s)) {
         goto out;
     }
@@ -269,7 +276,9 @@ static void checkpoint(struct sq_store *s, struct sq_conn *c, struct ckpt_state 
         log_info("checkpoint_slow", "ms=%.1f frames=%d", (double)us / 1000.0, log_frames);
     }
     backoff(st, rc != SQLITE_OK);
-    restart_done(s, rc == SQLITE_OK);
+    if (rc != SQLITE_OK) {
+        restart_done(s, false);
+    }
 out:
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         log_warn("checkpoint_failed", "error=\"%s\"", sqlite3_errstr(rc));
