@@ -98,7 +98,7 @@ void sq_read_yield(struct sq_store *s)
     struct timespec until = realtime_in(ANALYTICS_YIELD_MS);
     while (s->restart_pending) {
         if (pthread_cond_timedwait(&s->restart_cv, &s->pool_mu, &until) == ETIMEDOUT) {
-            log_info("analytics_yield_timeout", "ms=%d", ANALYTICS_YIELD_MS);
+            log_warn("analytics_yield_timeout", "ms=%d", ANALYTICS_YIELD_MS);
             break;
         }
     }
