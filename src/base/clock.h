@@ -18,6 +18,11 @@ void clock_set(clock_fn fn);       /* NULL restores the real clock */
 void clock_set_offset(int64_t ms); /* shifts the real clock; for end-to-end tests */
 int64_t clock_mono_ns(void);       /* monotonic, for durations */
 
+/* The real-time clock `ms` milliseconds from now, as pthread_cond_timedwait() and
+ * pthread_mutex_timedlock() take a deadline (never the injected clock). */
+struct timespec;
+void clock_deadline(int64_t ms, struct timespec *out);
+
 /* "2026-11-24T13:49:11.123Z"; `size` >= 25. Returns out. */
 const char *time_format_rfc3339(int64_t ms, char *out, size_t size);
 

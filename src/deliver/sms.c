@@ -219,8 +219,7 @@ static void *run(void *arg)
     while (!x->stop) {
         if (!x->woken) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += TICK_MS / 1000;
+            clock_deadline(TICK_MS, &ts);
             pthread_cond_timedwait(&x->cv, &x->mu, &ts);
         }
         x->woken = false;
@@ -325,13 +324,7 @@ void sms_sender_wake(struct sms_sender *x)
      * file on a developer's machine, and a script reads the code right after the reply. */
     if (x->sink_fd >= 0) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += SMS_SINK_WAIT_MS / 1000;
-        until.tv_nsec += (long)(SMS_SINK_WAIT_MS % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        clock_deadline(SMS_SINK_WAIT_MS, &until);
         while (x->done < mine) {
             if (pthread_cond_timedwait(&x->done_cv, &x->mu, &until) != 0) {
                 break; /* ETIMEDOUT: the message goes at the next pass */

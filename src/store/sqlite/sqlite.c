@@ -689,13 +689,7 @@ static enum kt_rc sq_write_begin(struct store *base, struct store_conn **out, st
     struct sq_store *s = (struct sq_store *)base;
     *out = NULL;
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += s->busy_ms / 1000;
-    until.tv_nsec += (long)(s->busy_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    clock_deadline(s->busy_ms, &until);
     int prc = pthread_mutex_timedlock(&s->write_mu, &until);
     if (prc != 0) {
         kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the database is busy; retry shortly");

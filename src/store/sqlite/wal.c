@@ -80,13 +80,7 @@ static bool long_read_open(struct sq_store *s, int64_t now_ns)
 static struct timespec realtime_in(int64_t ms)
 {
     struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
+    clock_deadline(ms, &t);
     return t;
 }
 
