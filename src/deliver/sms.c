@@ -7,17 +7,16 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/ticker.h"
 #include "deliver/sms.h"
 
 #define TICK_MS        1000
@@ -27,13 +26,8 @@
 struct sms_sender {
     struct store *s;
     struct sms_opts o;
-    int sink_fd; /* the sink's file, stdout for "-", -1 without a sink; owned unless stdout */
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;      /* the thread waits for a wake or the tick */
-    pthread_cond_t done_cv; /* wakers of a sink wait for their pass */
-    bool stop, woken;       /* guarded by mu */
-    uint64_t asked, done;   /* guarded by mu: wakes asked for, and covered by a finished pass */
+    int sink_fd;       /* the sink's file, stdout for "-", -1 without a sink; owned unless stdout */
+    struct ticker *th; /* passes over the outbox at every tick and wake */
 };
 
 static void json_escaped(struct buf *b, const char *s)
@@ -211,38 +205,17 @@ enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int sink_fd, 
     return rc;
 }
 
-static void *run(void *arg)
+/* One pass of the sender's thread over what is due. */
+static void pass(void *arg)
 {
     struct sms_sender *x = arg;
-    pthread_setname_np(pthread_self(), "kt-sms");
-    pthread_mutex_lock(&x->mu);
-    while (!x->stop) {
-        if (!x->woken) {
-            struct timespec ts;
-            clock_deadline(TICK_MS, &ts);
-            pthread_cond_timedwait(&x->cv, &x->mu, &ts);
-        }
-        x->woken = false;
-        if (x->stop) {
-            break;
-        }
-        uint64_t upto = x->asked; /* every wake up to here queued its message before it woke */
-        pthread_mutex_unlock(&x->mu);
-        struct kt_err err;
-        kt_err_reset(&err);
-        int sent, retried, dead;
-        if (sms_send_due(x->s, &x->o, x->sink_fd, clock_now_ms(), &sent, &retried, &dead, &err) !=
-            KT_OK) {
-            log_warn("sms", "code=%s", err.code);
-        }
-        pthread_mutex_lock(&x->mu);
-        x->done = upto;
-        pthread_cond_broadcast(&x->done_cv);
+    struct kt_err err;
+    kt_err_reset(&err);
+    int sent, retried, dead;
+    if (sms_send_due(x->s, &x->o, x->sink_fd, clock_now_ms(), &sent, &retried, &dead, &err) !=
+        KT_OK) {
+        log_warn("sms", "code=%s", err.code);
     }
-    x->done = x->asked; /* nobody waits for a stopped sender */
-    pthread_cond_broadcast(&x->done_cv);
-    pthread_mutex_unlock(&x->mu);
-    return NULL;
 }
 
 /* The sink's file, opened at start so that a path that cannot be written stops the server
@@ -296,16 +269,15 @@ enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sm
     x->s = s;
     x->o = *o;
     x->sink_fd = fd;
-    pthread_mutex_init(&x->mu, NULL);
-    pthread_cond_init(&x->cv, NULL);
-    pthread_cond_init(&x->done_cv, NULL);
-    if (pthread_create(&x->th, NULL, run, x) != 0) {
+    struct ticker_opts to = {"kt-sms", TICK_MS, 0, pass, x};
+    rc = ticker_start(&to, &x->th, err);
+    if (rc != KT_OK) {
         if (fd > STDOUT_FILENO) {
             close(fd);
         }
         free(x);
         curl_global_cleanup();
-        return kt_err_set(err, KT_EINTERNAL, "thread", NULL, "cannot start the SMS sender");
+        return rc;
     }
     *out = x;
     return KT_OK;
@@ -316,22 +288,13 @@ void sms_sender_wake(struct sms_sender *x)
     if (x == NULL) {
         return;
     }
-    pthread_mutex_lock(&x->mu);
-    uint64_t mine = ++x->asked;
-    x->woken = true;
-    pthread_cond_signal(&x->cv);
+    uint64_t ticket = ticker_wake(x->th);
     /* A gateway is never waited for (a slow one must not slow a cash desk); the sink is a local
-     * file on a developer's machine, and a script reads the code right after the reply. */
+     * file on a developer's machine, and a script reads the code right after the reply. On
+     * timeout the message goes at the next pass. */
     if (x->sink_fd >= 0) {
-        struct timespec until;
-        clock_deadline(SMS_SINK_WAIT_MS, &until);
-        while (x->done < mine) {
-            if (pthread_cond_timedwait(&x->done_cv, &x->mu, &until) != 0) {
-                break; /* ETIMEDOUT: the message goes at the next pass */
-            }
-        }
+        ticker_wait(x->th, ticket, SMS_SINK_WAIT_MS);
     }
-    pthread_mutex_unlock(&x->mu);
 }
 
 void sms_sender_stop(struct sms_sender *x)
@@ -339,14 +302,7 @@ void sms_sender_stop(struct sms_sender *x)
     if (x == NULL) {
         return;
     }
-    pthread_mutex_lock(&x->mu);
-    x->stop = true;
-    pthread_cond_signal(&x->cv);
-    pthread_mutex_unlock(&x->mu);
-    pthread_join(x->th, NULL);
-    pthread_mutex_destroy(&x->mu);
-    pthread_cond_destroy(&x->cv);
-    pthread_cond_destroy(&x->done_cv);
+    ticker_stop(x->th);
     if (x->sink_fd > STDOUT_FILENO) {
         close(x->sink_fd);
     }
