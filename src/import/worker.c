@@ -5,27 +5,27 @@
 
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/ticker.h"
 #include "import/import.h"
+
+#define POLL_MS 5000 /* a job queued by another process (or a lost wake) waits at most this */
 
 struct import_worker {
     struct store *s;
     struct key_secret secret; /* keys the suppression list */
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool wake;        /* guarded by mu */
-    atomic_bool stop; /* read between batches */
+    struct ticker *th;        /* a pass runs the queued jobs, at every tick and wake */
+    atomic_bool stop;         /* set by import_worker_stop(); read between batches */
 };
 
 struct run_ctx {
@@ -172,31 +172,24 @@ static bool next_job(struct import_worker *w, struct arena *a, struct import_job
     return rc == KT_OK;
 }
 
-static void *loop(void *arg)
+/* One pass of the worker's thread: the queued jobs, one after another, until none is left or the
+ * worker stops. */
+static void pass(void *arg)
 {
     struct import_worker *w = arg;
-    pthread_setname_np(pthread_self(), "kt-import");
     while (!atomic_load(&w->stop)) {
         struct arena a;
         arena_init(&a, 0);
         struct import_job job;
-        if (next_job(w, &a, &job)) {
+        bool found = next_job(w, &a, &job);
+        if (found) {
             run_job(w, &job, &a);
-            arena_release(&a);
-            continue;
         }
         arena_release(&a);
-        pthread_mutex_lock(&w->mu);
-        if (!w->wake && !atomic_load(&w->stop)) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 5;
-            pthread_cond_timedwait(&w->cv, &w->mu, &until);
+        if (!found) {
+            return;
         }
-        w->wake = false;
-        pthread_mutex_unlock(&w->mu);
     }
-    return NULL;
 }
 
 enum kt_rc import_worker_start(struct store *s, const struct key_secret *secret,
@@ -205,22 +198,22 @@ enum kt_rc import_worker_start(struct store *s, const struct key_secret *secret,
     struct import_worker *w = kt_calloc(1, sizeof(*w));
     w->s = s;
     w->secret = *secret;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->th, NULL, loop, w) != 0) {
+    atomic_init(&w->stop, false);
+    struct ticker_opts o = {"kt-import", POLL_MS, 0, pass, w};
+    enum kt_rc rc = ticker_start(&o, &w->th, err);
+    if (rc != KT_OK) {
+        sodium_memzero(&w->secret, sizeof(w->secret));
         free(w);
-        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "cannot start the import worker");
+        return rc;
     }
+    ticker_wake(w->th); /* a job a shutdown interrupted runs again at once */
     *out = w;
     return KT_OK;
 }
 
 void import_worker_wake(struct import_worker *w)
 {
-    pthread_mutex_lock(&w->mu);
-    w->wake = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+    ticker_wake(w->th);
 }
 
 void import_worker_stop(struct import_worker *w)
@@ -228,10 +221,8 @@ void import_worker_stop(struct import_worker *w)
     if (w == NULL) {
         return;
     }
-    atomic_store(&w->stop, true);
-    import_worker_wake(w);
-    pthread_join(w->th, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
+    atomic_store(&w->stop, true); /* the running job stops after its current batch */
+    ticker_stop(w->th);
+    sodium_memzero(&w->secret, sizeof(w->secret));
     free(w);
 }
