@@ -16,6 +16,7 @@
 #include "loyalty/bonus.h"
 #include "loyalty/cards.h"
 #include "loyalty/ledger.h"
+#include "privacy/privacy.h"
 
 #define DOC_BODY_MAX (256 * 1024)
 #define TEXT_MAX     200

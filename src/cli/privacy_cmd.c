@@ -22,6 +22,7 @@
 #include "import/rejects.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
+#include "privacy/privacy.h"
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"

@@ -183,7 +183,7 @@ int64_t cal_add_working(int64_t day, int n, bool *provisional);
 bool privacy_deadline(const char *kind, int64_t day, bool extended, int64_t *deadline,
                       bool *provisional);
 
-/* ---- erasure (erase.c) -------------------------------------------------------------------- */
+/* ---- the suppression list (suppress.c; the erasure itself is privacy/) ------------------- */
 
 /* Keyed hash of a destroyed identifier for the suppression list. */
 void suppress_hash(const struct key_secret *k, const char *kind, const char *value,
@@ -203,29 +203,13 @@ enum kt_rc suppress_check_at(struct store_conn *w, const struct key_secret *k,
                              const struct upsert_req *req, bool lift, int64_t now,
                              const char **which, const char **field, struct kt_err *err);
 
-struct erase_opts {
-    const char *reason;      /* "request", "withdrawal", "retention" */
-    const char *key_id;      /* or NULL */
-    const char *operator_id; /* or NULL */
-    const char *request_id;  /* privacy request id, or NULL */
-    const char *system;      /* "Kartoteka 0.1.0" */
-};
-
-/*
- * Depersonalises customer `ck` (and the customers merged into it): profile, attributes and
- * identifiers destroyed, history values and consent IPs destroyed, subscriptions switched off,
- * phones, e-mails and cards added to the suppression list, and an act of destruction written
- * with the extract of the audit log. `act` receives the act. KT_ECONFLICT "already_erased" when
- * it was. After the commit the caller should run store_wipe_wal().
- */
-enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
-                         int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
-                         struct destruction_act *act, struct kt_err *err);
-
-/* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
- * customers erased. Each erasure is its own transaction. */
-enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
-                           const char *system, int *erased, struct kt_err *err);
+/* Adds the phones, e-mails and cards of customer `cu` (its profile and `ids`) to the list under
+ * the act `act_id`, and forgets the reject lines of server imports that carry any of them
+ * (docs/import.md), naming "import_rejects" in `cats` (the act's categories) when some went. */
+enum kt_rc suppress_customer(struct store_conn *w, const struct key_secret *k,
+                             const struct customer *cu, const struct ident *ids, size_t n_ids,
+                             const char *act_id, int64_t now, struct arena *a, json_t *cats,
+                             struct kt_err *err);
 
 /* ---- the audit log (audit.c) -------------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 #include "loyalty/bonus.h"
 #include "segment/saved.h"
 #include "loyalty/ledger.h"
+#include "privacy/privacy.h"
 
 #define TICK_MS      1000 /* how often the worker looks at the audit queue */
 #define DUE_MS       60000

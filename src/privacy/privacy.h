@@ -1,0 +1,44 @@
+/*
+ * privacy.h - the erasure of a person: depersonalisation with an act of destruction, and the
+ * erasures that fall due (scheduled after a withdrawal of consent, the retention period).
+ *
+ * An erasure reaches into every module that keeps something of the person - the profile and
+ * identifiers, consent and subscriptions, the suppression list, the points - so it sits above
+ * them (docs/house.md): consent below loyalty, and the erasure above both. The consent rules,
+ * the requests register, the audit log and the suppression list stay in consent/.
+ * Legal map: docs/privacy.md.
+ */
+#ifndef KT_PRIVACY_PRIVACY_H
+#define KT_PRIVACY_PRIVACY_H
+
+#include "auth/keys.h"
+#include "base/arena.h"
+#include "base/err.h"
+#include "store/model.h"
+#include "store/store.h"
+
+struct erase_opts {
+    const char *reason;      /* "request", "withdrawal", "retention" */
+    const char *key_id;      /* or NULL */
+    const char *operator_id; /* or NULL */
+    const char *request_id;  /* privacy request id, or NULL */
+    const char *system;      /* "Kartoteka 0.1.0" */
+};
+
+/*
+ * Depersonalises customer `ck` (and the customers merged into it): profile, attributes and
+ * identifiers destroyed, history values and consent IPs destroyed, subscriptions switched off,
+ * phones, e-mails and cards added to the suppression list, the points closed, and an act of
+ * destruction written with the extract of the audit log. `act` receives the act. KT_ECONFLICT
+ * "already_erased" when it was. After the commit the caller should run store_wipe_wal().
+ */
+enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
+                         int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
+                         struct destruction_act *act, struct kt_err *err);
+
+/* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
+ * customers erased. Each erasure is its own transaction. */
+enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
+                           const char *system, int *erased, struct kt_err *err);
+
+#endif
