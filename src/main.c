@@ -23,7 +23,7 @@
 #include "consent/consent.h"
 #include "deliver/sms.h"
 #include "import/worker.h"
-#include "quality/quality.h"
+#include "sched/sched.h"
 #include "store/store.h"
 
 #define DEFAULT_DB     "data/kartoteka.db"
@@ -557,22 +557,6 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
     return 0;
 }
 
-/* The intake statistics still in memory go to the database before it closes. */
-static void flush_intake(struct store *s)
-{
-    struct store_conn *w;
-    struct kt_err err;
-    kt_err_reset(&err);
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = intake_flush(w, true, clock_now_ms(), &err);
-        rc = store_write_end(w, rc, &err);
-    }
-    if (rc != KT_OK) {
-        log_warn("intake_lost", "code=%s", err.code);
-    }
-}
-
 /* The drain after SIGTERM: /readyz answers 503, so a load balancer stops sending clients here,
  * while requests still arrive and are served. A second signal ends it at once. SIGINT skips it: a
  * person pressing Ctrl-C wants the server gone, an orchestrator sends SIGTERM. */
@@ -634,6 +618,12 @@ static int cmd_serve(int argc, char **argv)
     if (load_secret(&o, s, &app.secret) != 0) {
         goto out;
     }
+    /* The runner first: a request to run the due work may come as soon as the server listens. */
+    struct sched_conf sc = {s, &app.secret, "Kartoteka " KT_VERSION, o.rejects_days};
+    if (sched_start(&sc, &app.sched, &err) != KT_OK) {
+        report("cannot start the scheduler", &err);
+        goto out;
+    }
     struct http_server_opts ho = {o.listen,
                                   (unsigned)o.threads,
                                   (unsigned)o.max_conns,
@@ -643,9 +633,9 @@ static int cmd_serve(int argc, char **argv)
                                   (unsigned)o.analytics_threads};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
         report("cannot start the server", &err);
+        sched_stop(app.sched);
         goto out;
     }
-    struct privacy_worker *privacy = NULL;
     app.sms_text = o.sms_text;
     app.settable_clock = o.settable_clock;
     app.cors_origins = o.cors_origins;
@@ -653,13 +643,11 @@ static int cmd_serve(int argc, char **argv)
     app.enrol_per_store = o.enrol_per_store;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
-        privacy_worker_start(s, &app.secret, "Kartoteka " KT_VERSION, o.rejects_days, &privacy,
-                             &err) != KT_OK ||
         sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
         report("cannot start the workers", &err);
         http_server_stop(srv, 0);
         import_worker_stop(app.imports);
-        privacy_worker_stop(privacy);
+        sched_stop(app.sched);
         goto out;
     }
     int sig = 0;
@@ -670,9 +658,8 @@ static int cmd_serve(int argc, char **argv)
     drain(srv, &sigs, drain_ms);
     int left = http_server_stop(srv, (int)o.grace_ms);
     import_worker_stop(app.imports); /* after its current batch; it resumes on the next start */
-    privacy_worker_stop(privacy);    /* writes the audit entries still queued */
+    sched_stop(app.sched);           /* after its current job; writes what is queued in memory */
     sms_sender_stop(app.sms);        /* what is not sent stays queued */
-    flush_intake(s);
     log_info("stopped", "unfinished_requests=%d", left);
     code = left == 0 ? 0 : 1;
 out:

@@ -8,9 +8,9 @@
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "consent/consent.h"
-#include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
+#include "sched/sched.h"
 
 static json_t *program_json(struct arena *a, const struct loyalty_rules *r, int64_t at)
 {
@@ -201,21 +201,20 @@ fail:
     http_reply_error(r, &err);
 }
 
-/* POST /v1/loyalty/run-due: the programme's due work now - points past their expiry written off,
- * birthday bonuses of today given (both also run every minute in the background). */
+/* POST /v1/loyalty/run-due: the due work now - every job the scheduler's table runs on demand
+ * (sched/jobs.c: erasures due, retention, points past their expiry, birthday bonuses, old event
+ * ids, import reject lines), run by the scheduler's runner, which runs them every minute anyway. */
 void api_loyalty_run_due(struct http_req *r)
 {
     struct kt_err err;
     kt_err_reset(&err);
-    int64_t now = clock_now_ms(), exp_c, exp_p, bd_c, bd_p;
-    if (loyalty_expire_due(r->app->store, now, &exp_c, &exp_p, &err) != KT_OK ||
-        loyalty_birthdays_due(r->app->store, now, &bd_c, &bd_p, &err) != KT_OK) {
+    int64_t now = clock_now_ms();
+    struct sched_report rep;
+    if (sched_run_now(r->app->sched, now, &rep, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }
-    http_reply_json(r, 200,
-                    json_pack("{s:{s:I, s:I}, s:{s:I, s:I}, s:s}", "expired", "customers",
-                              (json_int_t)exp_c, "points", (json_int_t)exp_p, "birthday",
-                              "customers", (json_int_t)bd_c, "points", (json_int_t)bd_p, "at",
-                              api_time(r->arena, now)));
+    json_t *o = sched_report_json(&rep);
+    json_object_set_new(o, "at", json_string(api_time(r->arena, now)));
+    http_reply_json(r, 200, o);
 }

@@ -68,6 +68,7 @@ enum kt_rc ticker_start(const struct ticker_opts *o, struct ticker **out, struct
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     pthread_cond_init(&t->done_cv, NULL);
+    *out = t; /* before the thread starts: a pass may read it (ticker_stopping) */
     if (pthread_create(&t->th, NULL, loop, t) != 0) {
         pthread_mutex_destroy(&t->mu);
         pthread_cond_destroy(&t->cv);
@@ -77,7 +78,6 @@ enum kt_rc ticker_start(const struct ticker_opts *o, struct ticker **out, struct
         return kt_err_set(err, KT_EINTERNAL, "thread", NULL, "cannot start the thread '%s'",
                           o->name);
     }
-    *out = t;
     return KT_OK;
 }
 

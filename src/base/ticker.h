@@ -29,7 +29,8 @@ struct ticker_opts {
 
 struct ticker;
 
-/* Starts the thread; its first pass comes one tick later, or at once after a ticker_wake(). */
+/* Starts the thread; its first pass comes one tick later, or at once after a ticker_wake().
+ * `*out` is set before the thread starts, so a pass may read it. */
 enum kt_rc ticker_start(const struct ticker_opts *o, struct ticker **out, struct kt_err *err);
 
 /* Asks for a pass as soon as the current one (if any) ends. Returns the wake's ticket. */

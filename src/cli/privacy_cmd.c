@@ -1,9 +1,9 @@
 /*
  * privacy_cmd.c - `kartoteka privacy` (export, erase, requests, acts, audit from the command line)
- * and `kartoteka run-due`, which runs the privacy work that is due (erasures scheduled after
- * a withdrawal of consent, depersonalisation after the retention period) once, then exits. The
- * server's worker does the same every minute; this verb is for cron, operators and tests, which
- * pass --now to see what would be due at another moment.
+ * and `kartoteka run-due`, which runs the due work once - every job the scheduler's table runs
+ * on demand (sched/jobs.c) - then exits. The server's runner does the same on its clock; this
+ * verb is for cron, operators and tests, which pass --now to see what would be due at another
+ * moment.
  */
 #include <getopt.h>
 #include <sodium.h>
@@ -19,21 +19,19 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
-#include "import/rejects.h"
-#include "loyalty/bonus.h"
-#include "loyalty/ledger.h"
+#include "sched/sched.h"
 #include "privacy/privacy.h"
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"
     "\n"
-    "Runs the privacy work that is due now, once: erasures scheduled after a withdrawal of\n"
-    "the pd_processing consent, and depersonalisation of customers inactive for longer than the\n"
-    "retention period (GET/PUT /v1/privacy/settings). Each erasure writes an act of\n"
-    "destruction. Then the loyalty points past their expiry are written off and today's\n"
-    "birthday bonuses given, and the reject lines of server imports past their term removed.\n"
-    "Prints how many customers were erased, how many points expired and how many reject\n"
-    "lines went.\n"
+    "Runs the due work now, once - the jobs the server runs on its clock (docs/operations.md):\n"
+    "erasures scheduled after a withdrawal of the pd_processing consent, and depersonalisation\n"
+    "of customers inactive for longer than the retention period (GET/PUT\n"
+    "/v1/privacy/settings), each with an act of destruction; loyalty points past their expiry\n"
+    "written off and today's birthday bonuses given; event message ids past the idempotency\n"
+    "window forgotten; reject lines of server imports past their term removed. Prints what\n"
+    "each job did. (Saved segments are refreshed by 'kartoteka segment refresh'.)\n"
     "\n"
     "  --now TIME   act as if it were TIME (RFC 3339), e.g. to check a schedule\n"
     "  --import-rejects-days N  the term of import reject lines, as the server's flag\n"
@@ -96,35 +94,22 @@ int cli_run_due(int argc, char **argv)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    int erased = 0;
-    enum kt_rc rc = privacy_run_due(s, &k, now, "Kartoteka " KT_VERSION, &erased, &err);
-    int64_t exp_customers = 0, exp_points = 0;
-    if (rc == KT_OK) {
-        rc = loyalty_expire_due(s, now, &exp_customers, &exp_points, &err);
-    }
-    int64_t bd_customers = 0, bd_points = 0;
-    if (rc == KT_OK) {
-        rc = loyalty_birthdays_due(s, now, &bd_customers, &bd_points, &err);
-    }
-    int64_t rejects = 0;
-    if (rc == KT_OK) {
-        rc = import_rejects_expire(s, now, days, &rejects, &err);
-    }
-    if (rc == KT_OK) {
-        rc = audit_flush(s, &err);
-    }
+    struct sched_conf sc = {s, &k, "Kartoteka " KT_VERSION, days};
+    struct sched_report rep;
+    enum kt_rc rc = sched_run_due(&sc, now, &rep, &err);
     store_close(s);
     audit_shutdown();
+    sodium_memzero(&k, sizeof(k));
+    struct buf line;
+    buf_init(&line, 4096);
+    sched_report_text(&rep, &line);
+    printf("run-due: %s\n", buf_cstr(&line));
+    buf_release(&line);
     if (rc != KT_OK) {
-        fprintf(stderr, "kartoteka run-due: %s%s%s (erased %d before it)\n", err.msg,
-                err.detail[0] ? " - " : "", err.detail, erased);
+        fprintf(stderr, "kartoteka run-due: %s%s%s\n", err.msg, err.detail[0] ? " - " : "",
+                err.detail);
         return 1;
     }
-    printf("run-due: erased %d customer%s; %lld points expired for %lld customers; %lld birthday "
-           "points for %lld customers; %lld import reject row%s expired\n",
-           erased, erased == 1 ? "" : "s", (long long)exp_points, (long long)exp_customers,
-           (long long)bd_points, (long long)bd_customers, (long long)rejects,
-           rejects == 1 ? "" : "s");
     return 0;
 }
 

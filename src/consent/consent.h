@@ -252,13 +252,4 @@ enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
 
-/* ---- the background worker (worker.c) ------------------------------------------------------ */
-
-/* `rejects_days`: the term of import reject lines (--import-rejects-days). */
-struct privacy_worker;
-enum kt_rc privacy_worker_start(struct store *s, const struct key_secret *k, const char *system,
-                                int64_t rejects_days, struct privacy_worker **out,
-                                struct kt_err *err);
-void privacy_worker_stop(struct privacy_worker *w);
-
 #endif

@@ -35,6 +35,7 @@ struct http_req;
 struct metrics;
 struct import_worker;
 struct sms_sender;
+struct sched;
 
 typedef void (*http_handler_fn)(struct http_req *r);
 
@@ -75,6 +76,7 @@ struct kt_app {
     struct import_worker *imports; /* the background import runner, or NULL */
     const char *sms_text;          /* the one-time code's SMS, {{code}} and {{card}} replaced */
     struct sms_sender *sms;        /* woken when a message is queued, or NULL */
+    struct sched *sched;           /* the job runner: POST /v1/loyalty/run-due asks it */
     bool settable_clock;           /* PUT /v1/system/clock allowed (serve --settable-clock) */
     const char *cors_origins;      /* "https://a.example,https://b.example": beacon routes */
     int64_t enrol_per_key;         /* enrolments per key per hour (--enrol-per-key), 0 = any */

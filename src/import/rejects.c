@@ -250,6 +250,9 @@ enum kt_rc import_rejects_expire(struct store *s, int64_t now, int64_t days, int
     /* The WAL may still hold page images of the lines from the day they were written (an import
      * day grows the WAL far past its usual length, and those frames outlive later restarts):
      * cut it, as after an erasure. Said, not failed: the lines are gone from the database. */
+    if (*removed > 0) {
+        log_info("import_rejects_expired", "rows=%lld", (long long)*removed);
+    }
     struct kt_err e2;
     kt_err_reset(&e2);
     if (*removed > 0 && store_wipe_wal(s, &e2) != KT_OK) {

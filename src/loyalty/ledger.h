@@ -35,7 +35,8 @@ enum kt_rc loyalty_adjust(struct store_conn *w, int64_t ck, int64_t points, cons
 
 /* The expiry job: writes an `expire` entry for every customer with points past their expiry
  * since the last run (meta "expiry_done_until"), one short write transaction per customer.
- * Run by the privacy worker every minute, `kartoteka run-due` and POST /v1/loyalty/expire. */
+ * Run by the scheduler (sched/jobs.c): every minute, `kartoteka run-due`, POST
+ * /v1/loyalty/run-due. */
 enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, int64_t *points,
                               struct kt_err *err);
 
