@@ -234,61 +234,55 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
 
 /* ---- scheduled work ------------------------------------------------------------------------- */
 
-/* One due erasure in its own transaction; KT_ENOTFOUND when nothing is due. */
-static enum kt_rc one_due(struct store *s, const struct key_secret *k, int64_t now,
-                          const char *system, int *erased, struct kt_err *err)
+enum kt_rc privacy_erase_due(struct store *s, struct store_conn *w, const struct key_secret *k,
+                             const struct due_item *d, const char *system, int64_t now,
+                             struct arena *a, bool *erased, struct kt_err *err)
 {
-    struct arena a;
-    arena_init(&a, 0);
-    struct store_conn *w;
-    enum kt_rc rc = store_write_begin(s, &w, err);
-    if (rc != KT_OK) {
-        arena_release(&a);
-        return rc;
-    }
-    struct due_item d;
+    *erased = false;
+    struct erase_opts o = {d->reason, NULL, NULL, NULL, system};
+    struct destruction_act act;
     struct kt_err e2;
     kt_err_reset(&e2);
-    rc = store_due_next(w, now, &a, &d, &e2);
-    if (rc != KT_OK) {
-        store_write_rollback(w);
-        arena_release(&a);
-        return rc == KT_ENOTFOUND ? KT_ENOTFOUND : kt_err_copy(err, &e2);
-    }
-    struct erase_opts o = {d.reason, NULL, NULL, NULL, system};
-    struct destruction_act act;
-    rc = privacy_erase(s, w, k, d.ck, &o, now, &a, &act, &e2);
+    enum kt_rc rc = privacy_erase(s, w, k, d->ck, &o, now, a, &act, &e2);
     if (rc == KT_ECONFLICT) { /* erased meanwhile by a request */
-        rc = KT_OK;
-    } else if (rc == KT_OK) {
-        (*erased)++;
-        log_info("erased", "act=%s customer=%s reason=%s", act.id, act.customer_id, d.reason);
-    } else {
-        kt_err_copy(err, &e2);
+        return KT_OK;
     }
-    if (rc == KT_OK) {
-        rc = store_due_finish(w, d.seq, now, err);
+    if (rc != KT_OK) {
+        return kt_err_copy(err, &e2);
     }
-    rc = store_write_end(w, rc, err);
-    arena_release(&a);
-    return rc;
+    *erased = true;
+    log_info("erased", "act=%s customer=%s reason=%s", act.id, act.customer_id, d->reason);
+    return KT_OK;
 }
 
-static enum kt_rc retention(struct store *s, const struct key_secret *k, int64_t now,
-                            const char *system, int *erased, struct kt_err *err)
+void privacy_wipe_wal(struct store *s)
 {
-    for (;;) {
+    /* The erasures are committed either way; a WAL that could not be cut now is restarted by the
+     * next checkpoints. Said, not failed. */
+    struct kt_err e2;
+    kt_err_reset(&e2);
+    if (store_wipe_wal(s, &e2) != KT_OK) {
+        log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
+    }
+}
+
+enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, int64_t now,
+                                 const char *system, int64_t *erased, struct kt_err *err)
+{
+    *erased = 0;
+    enum kt_rc rc = KT_OK;
+    for (size_t n = RETENTION_BATCH; rc == KT_OK && n == RETENTION_BATCH;) {
         struct arena a;
         arena_init(&a, 0);
         struct store_conn *w;
-        enum kt_rc rc = store_write_begin(s, &w, err);
+        rc = store_write_begin(s, &w, err);
         if (rc != KT_OK) {
             arena_release(&a);
-            return rc;
+            break;
         }
         struct privacy_settings ps;
         int64_t *cks = NULL;
-        size_t n = 0;
+        n = 0;
         rc = privacy_settings_get(w, &a, &ps, err);
         if (rc == KT_OK && ps.retention_years > 0) {
             rc = store_customer_inactive(w, now - ps.retention_years * YEAR_MS, RETENTION_BATCH, &a,
@@ -302,30 +296,9 @@ static enum kt_rc retention(struct store *s, const struct key_secret *k, int64_t
         }
         rc = store_write_end(w, rc, err);
         arena_release(&a);
-        if (rc != KT_OK || n < RETENTION_BATCH) {
-            return rc;
-        }
-    }
-}
-
-enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
-                           const char *system, int *erased, struct kt_err *err)
-{
-    *erased = 0;
-    enum kt_rc rc;
-    while ((rc = one_due(s, k, now, system, erased, err)) == KT_OK) {
-    }
-    if (rc == KT_ENOTFOUND) {
-        rc = retention(s, k, now, system, erased, err);
     }
     if (rc == KT_OK && *erased > 0) {
-        /* The erasures are committed either way; a WAL that could not be cut now is restarted
-         * by the next checkpoints. Said, not failed. */
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        if (store_wipe_wal(s, &e2) != KT_OK) {
-            log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
-        }
+        privacy_wipe_wal(s);
     }
     return rc;
 }

@@ -11,6 +11,8 @@
 #ifndef KT_PRIVACY_PRIVACY_H
 #define KT_PRIVACY_PRIVACY_H
 
+#include <stdbool.h>
+
 #include "auth/keys.h"
 #include "base/arena.h"
 #include "base/err.h"
@@ -36,9 +38,19 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
                          int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err);
 
-/* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
- * customers erased. Each erasure is its own transaction. */
-enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
-                           const char *system, int *erased, struct kt_err *err);
+/* One erasure that fell due (a due_work item of kind "erase", claimed by the scheduler in the
+ * write transaction `w`): `erased` says whether it erased, false when a request erased the
+ * customer meanwhile. The caller cuts the WAL after its erasures (privacy_wipe_wal). */
+enum kt_rc privacy_erase_due(struct store *s, struct store_conn *w, const struct key_secret *k,
+                             const struct due_item *d, const char *system, int64_t now,
+                             struct arena *a, bool *erased, struct kt_err *err);
+
+/* Depersonalises the customers inactive for longer than the retention period (when one is set),
+ * in transactions of 100, then cuts the WAL. `erased` counts them. */
+enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, int64_t now,
+                                 const char *system, int64_t *erased, struct kt_err *err);
+
+/* Cuts the WAL after erasures, so the destroyed values leave the disk; a failure is logged. */
+void privacy_wipe_wal(struct store *s);
 
 #endif

@@ -18,13 +18,25 @@
 #define SECOND_MS 1000
 #define MINUTE_MS (60 * SECOND_MS)
 
-static enum kt_rc privacy_due(const struct sched_conf *c, int64_t now, int64_t n[2],
-                              struct kt_err *err)
+static enum kt_rc erase_due(const struct sched_conf *c, struct store_conn *w,
+                            const struct due_item *d, int64_t now, struct arena *a, int64_t n[2],
+                            struct kt_err *err)
 {
-    int erased = 0;
-    enum kt_rc rc = privacy_run_due(c->s, c->secret, now, c->system, &erased, err);
-    n[0] = erased;
+    bool erased = false;
+    enum kt_rc rc = privacy_erase_due(c->s, w, c->secret, d, c->system, now, a, &erased, err);
+    n[0] += erased;
     return rc;
+}
+
+static void erased_after(const struct sched_conf *c)
+{
+    privacy_wipe_wal(c->s);
+}
+
+static enum kt_rc retention(const struct sched_conf *c, int64_t now, int64_t n[2],
+                            struct kt_err *err)
+{
+    return privacy_retention_due(c->s, c->secret, now, c->system, &n[0], err);
 }
 
 static enum kt_rc points_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -75,58 +87,62 @@ static enum kt_rc intake(const struct sched_conf *c, int64_t now, int64_t n[2], 
  * that restarts again and again does not run the longest job each time. The reads log and the
  * intake tally only write what requests queued in memory, and once more at shutdown. */
 const struct sched_job sched_jobs[] = {
-    {"privacy_due",
-     MINUTE_MS,
-     SCHED_ON_DEMAND | SCHED_SECRET,
-     privacy_due,
-     "erased",
-     {"customers", NULL},
-     "erased {0} customer{0s}"},
-    {"points_expiry",
-     MINUTE_MS,
-     SCHED_ON_DEMAND,
-     points_expiry,
-     "expired",
-     {"customers", "points"},
-     "{1} points expired for {0} customers"},
-    {"birthday_bonus",
-     MINUTE_MS,
-     SCHED_ON_DEMAND,
-     birthday_bonus,
-     "birthday",
-     {"customers", "points"},
-     "{1} birthday points for {0} customers"},
-    {"event_ids",
-     MINUTE_MS,
-     SCHED_ON_DEMAND,
-     event_ids,
-     "event_ids",
-     {"forgotten", NULL},
-     "{0} event message id{0s} forgotten"},
-    {"import_rejects_expiry",
-     MINUTE_MS,
-     SCHED_ON_DEMAND,
-     import_rejects,
-     "import_rejects",
-     {"rows", NULL},
-     "{0} import reject row{0s} expired"},
+    {.name = "erasures_due", /* scheduled after a withdrawal of pd_processing */
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .due_kind = "erase",
+     .due = erase_due,
+     .after = erased_after,
+     .key = "erased",
+     .counts = {"customers", NULL},
+     .says = "erased {0} customer{0s}"},
+    {.name = "retention",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .run = retention,
+     .key = "retention",
+     .counts = {"customers", NULL},
+     .says = "retention erased {0} customer{0s}"},
+    {.name = "points_expiry",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = points_expiry,
+     .key = "expired",
+     .counts = {"customers", "points"},
+     .says = "{1} points expired for {0} customers"},
+    {.name = "birthday_bonus",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = birthday_bonus,
+     .key = "birthday",
+     .counts = {"customers", "points"},
+     .says = "{1} birthday points for {0} customers"},
+    {.name = "event_ids",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = event_ids,
+     .key = "event_ids",
+     .counts = {"forgotten", NULL},
+     .says = "{0} event message id{0s} forgotten"},
+    {.name = "import_rejects_expiry",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = import_rejects,
+     .key = "import_rejects",
+     .counts = {"rows", NULL},
+     .says = "{0} import reject row{0s} expired"},
     /* Not on demand: an analytic refresh, not work that falls due at a moment; it has verbs of
      * its own (kartoteka segment refresh, POST /v1/segments/{id}/refresh, /v1/traits/refresh). */
-    {"segments_refresh",
-     SEGMENTS_REFRESH_MS,
-     SCHED_SETTLE,
-     segments,
-     NULL,
-     {"refreshed", NULL},
-     NULL},
-    {"audit_flush",
-     AUDIT_FLUSH_MS,
-     SCHED_ON_DEMAND | SCHED_AT_STOP,
-     reads_log,
-     NULL,
-     {NULL, NULL},
-     NULL},
-    {"intake_flush", 0, SCHED_AT_STOP, intake, NULL, {NULL, NULL}, NULL},
+    {.name = "segments_refresh",
+     .period_ms = SEGMENTS_REFRESH_MS,
+     .flags = SCHED_SETTLE,
+     .run = segments,
+     .counts = {"refreshed", NULL}},
+    {.name = "audit_flush", /* the log of reads */
+     .period_ms = AUDIT_FLUSH_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_AT_STOP,
+     .run = reads_log},
+    {.name = "intake_flush", .flags = SCHED_AT_STOP, .run = intake},
 };
 const size_t sched_jobs_count = sizeof(sched_jobs) / sizeof(sched_jobs[0]);
 _Static_assert(sizeof(sched_jobs) / sizeof(sched_jobs[0]) <= SCHED_JOBS_MAX,

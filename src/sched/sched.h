@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "auth/keys.h"
+#include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
 #include "store/store.h"
@@ -33,6 +34,14 @@ struct sched_conf {
 typedef enum kt_rc (*sched_fn)(const struct sched_conf *c, int64_t now, int64_t n[2],
                                struct kt_err *err);
 
+/* One item of due work (a row of the due_work table) of a row's kind, inside the write transaction
+ * that claimed it; `a` lives as long as that transaction. */
+typedef enum kt_rc (*sched_due_fn)(const struct sched_conf *c, struct store_conn *w,
+                                   const struct due_item *d, int64_t now, struct arena *a,
+                                   int64_t n[2], struct kt_err *err);
+/* After a run that handled items, outside any transaction. */
+typedef void (*sched_after_fn)(const struct sched_conf *c);
+
 #define SCHED_ON_DEMAND 1u /* run by `kartoteka run-due` and POST /v1/loyalty/run-due */
 #define SCHED_SECRET    2u /* needs the installation secret (keyed hashes of erased people) */
 #define SCHED_AT_STOP   4u /* runs once more after the runner stopped (what is queued in memory) */
@@ -42,7 +51,11 @@ struct sched_job {
     const char *name;      /* the log line's event when it fails: "points_expiry" */
     int64_t period_ms;     /* the server runs it this often; 0: never on a clock */
     unsigned flags;        /* SCHED_* */
-    sched_fn run;          /* the work */
+    sched_fn run;          /* the work, or NULL for a kind of due work: */
+    const char *due_kind;  /* the due_work items it handles ("erase"), each claimed by the
+                              runner with store_due_next() and done in the claim's transaction */
+    sched_due_fn due;      /* one item */
+    sched_after_fn after;  /* after a run that handled any, or NULL */
     const char *key;       /* its member in the on-demand reply; NULL: not reported */
     const char *counts[2]; /* the names of n[0] and n[1] in the reply; NULL: unused */
     const char *says;      /* run-due's words: {0} and {1} the counts, {0s} an "s" unless n[0]

@@ -539,9 +539,10 @@ def test_retention_depersonalises_the_inactive(start_server):
     old = join(s, phone())
     assert s.put("/v1/privacy/settings", {"retention_years": 3}).status_code == 200
     now = datetime.datetime.now(datetime.timezone.utc)
-    assert "erased 0" in s.cli("run-due", "--now", iso(now + datetime.timedelta(days=365))).stdout
+    out = s.cli("run-due", "--now", iso(now + datetime.timedelta(days=365))).stdout
+    assert "retention erased 0 customers" in out
     out = s.cli("run-due", "--now", iso(now + datetime.timedelta(days=3 * 366))).stdout
-    assert "erased 1 customer" in out
+    assert "retention erased 1 customer;" in out
     assert s.get(f"/v1/customers/{old}").json()["profile"] == {}
     acts = s.get("/v1/destruction-acts").json()["items"]
     assert [(a["customer_id"], a["reason"]) for a in acts] == [(old, "retention")]
