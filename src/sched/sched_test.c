@@ -1,11 +1,12 @@
 /*
  * sched_test.c - the table of jobs is well formed; an on-demand run runs every on-demand job and
  * goes on past a failing one; due work is claimed once, and only when due; the runner serves an
- * on-demand run and writes what is queued in memory when it stops.
+ * on-demand run, writes what is queued in memory when it stops, and runs due work on its clock.
  */
 #include "helpers.h"
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "consent/consent.h"
 #include "sched/sched.h"
 
@@ -155,6 +156,20 @@ static void the_runner_serves_a_run_and_flushes_at_stop(void **state)
     assert_int_equal(audit_queued(), 0);
 }
 
+static void the_runner_runs_due_work_on_its_clock(void **state)
+{
+    struct sched_conf c = conf(&K);
+    int64_t ck = customer_due(clock_now_ms() - 1);
+    struct sched *x = NULL;
+    assert_int_equal(sched_start(&c, &x, NULL), KT_OK);
+    /* The due work runs at the first tick (a second after the start), then every minute. */
+    for (int i = 0; i < 100 && !erased(ck); i++) {
+        usleep(50 * 1000);
+    }
+    sched_stop(x);
+    assert_true(erased(ck));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +181,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(due_work_is_claimed_once_when_due, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(the_runner_serves_a_run_and_flushes_at_stop, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(the_runner_runs_due_work_on_its_clock, store_setup,
                                         store_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
