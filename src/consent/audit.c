@@ -3,10 +3,10 @@
  *
  * A lookup at the cash desk must not wait for the single writer, nor pay for more than a copy,
  * so a read is queued in memory as a fixed-size record (no allocation, no formatting on the
- * request's thread) and written in one transaction per flush (by the worker every
- * AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES, by GET /v1/audit before it answers, once more at
- * shutdown). A crash loses at most those reads; changes are never queued: audit_write()
- * records them in the transaction that makes them.
+ * request's thread) and written in one transaction per flush (by the scheduler every
+ * AUDIT_FLUSH_MS and once more at shutdown, by GET /v1/audit before it answers). A crash loses at
+ * most those reads; changes are never queued: audit_write() records them in the transaction that
+ * makes them.
  */
 #include <pthread.h>
 #include <stdlib.h>

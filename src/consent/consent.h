@@ -215,12 +215,11 @@ enum kt_rc suppress_customer(struct store_conn *w, const struct key_secret *k,
 
 /*
  * Reads of personal data are many and must not wait for the writer: they are queued in memory
- * and written by audit_flush() into the log of reads, a database file of its own (the worker
- * every AUDIT_FLUSH_MS or AUDIT_FLUSH_ENTRIES, GET /v1/audit before answering, shutdown once
- * more). Changes are written with audit_write() inside the transaction that makes them.
+ * and written by audit_flush() into the log of reads, a database file of its own (the scheduler
+ * every AUDIT_FLUSH_MS and once more at shutdown, GET /v1/audit before answering). Changes are
+ * written with audit_write() inside the transaction that makes them.
  */
-#define AUDIT_FLUSH_MS      1000
-#define AUDIT_FLUSH_ENTRIES 50000
+#define AUDIT_FLUSH_MS 1000
 size_t audit_queued(void);
 /* What a read showed: one bit per profile field (1u << enum pf), and these. */
 #define AUDIT_F_IDENTIFIERS (1u << 16)
