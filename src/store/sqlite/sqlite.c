@@ -727,7 +727,7 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
     return rc;
 }
 
-static enum kt_rc sq_ping(struct store_conn *base, struct kt_err *err)
+enum kt_rc sq_ping(struct store_conn *base, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_PING, err);
@@ -753,8 +753,8 @@ static enum kt_rc not_found(struct kt_err *err, const char *code, const char *wh
 
 /* ---- meta -------------------------------------------------------------------------------- */
 
-static enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a,
-                              const char **val, struct kt_err *err)
+enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a, const char **val,
+                       struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_META_GET, err);
@@ -775,8 +775,8 @@ static enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct a
     return r;
 }
 
-static enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val,
-                              struct kt_err *err)
+enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val,
+                       struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_META_PUT, err);
@@ -845,8 +845,8 @@ static enum kt_rc get_one_customer(struct sq_conn *c, sqlite3_stmt *st, struct a
     return r;
 }
 
-static enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
-                                  struct customer *out, struct kt_err *err)
+enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
+                           struct customer *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_CUST_GET, err);
@@ -857,8 +857,8 @@ static enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct ar
     return get_one_customer(c, st, a, out, err);
 }
 
-static enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct arena *a,
-                                        struct customer *out, struct kt_err *err)
+enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct arena *a,
+                                 struct customer *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_CUST_GET_BY_ID, err);
@@ -874,8 +874,7 @@ static enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id,
     return rc;
 }
 
-static enum kt_rc sq_customer_insert(struct store_conn *base, struct customer *cu,
-                                     struct kt_err *err)
+enum kt_rc sq_customer_insert(struct store_conn *base, struct customer *cu, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_CUST_INSERT, err);
@@ -890,8 +889,8 @@ static enum kt_rc sq_customer_insert(struct store_conn *base, struct customer *c
     return rc;
 }
 
-static enum kt_rc sq_customer_update(struct store_conn *base, const struct customer *cu,
-                                     struct kt_err *err)
+enum kt_rc sq_customer_update(struct store_conn *base, const struct customer *cu,
+                              struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_CUST_UPDATE, err);
@@ -908,9 +907,8 @@ static enum kt_rc sq_customer_update(struct store_conn *base, const struct custo
     return rc;
 }
 
-static enum kt_rc sq_customer_list(struct store_conn *base, const char *after_id, int limit,
-                                   struct arena *a, struct customer **out, size_t *n,
-                                   struct kt_err *err)
+enum kt_rc sq_customer_list(struct store_conn *base, const char *after_id, int limit,
+                            struct arena *a, struct customer **out, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, after_id ? ST_CUST_LIST_AFTER : ST_CUST_LIST_START, err);
@@ -933,8 +931,8 @@ static enum kt_rc sq_customer_list(struct store_conn *base, const char *after_id
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? KT_OK : fail(c, rc, "customer list", err);
 }
 
-static enum kt_rc sq_customer_set_merged(struct store_conn *base, int64_t from, int64_t into,
-                                         int64_t at, struct kt_err *err)
+enum kt_rc sq_customer_set_merged(struct store_conn *base, int64_t from, int64_t into, int64_t at,
+                                  struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_CUST_SET_MERGED, err);
@@ -947,8 +945,8 @@ static enum kt_rc sq_customer_set_merged(struct store_conn *base, int64_t from, 
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_customer_merged_from(struct store_conn *base, int64_t ck, struct arena *a,
-                                          const char ***ids, size_t *n, struct kt_err *err)
+enum kt_rc sq_customer_merged_from(struct store_conn *base, int64_t ck, struct arena *a,
+                                   const char ***ids, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_CUST_MERGED_FROM, err);
@@ -970,8 +968,8 @@ static enum kt_rc sq_customer_merged_from(struct store_conn *base, int64_t ck, s
 
 /* ---- identifiers ------------------------------------------------------------------------- */
 
-static enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *value,
-                                struct arena *a, struct ident *out, struct kt_err *err)
+enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *value,
+                         struct arena *a, struct ident *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDENT_FIND, err);
@@ -998,8 +996,7 @@ static enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const
     return r;
 }
 
-static enum kt_rc sq_ident_insert(struct store_conn *base, const struct ident *id,
-                                  struct kt_err *err)
+enum kt_rc sq_ident_insert(struct store_conn *base, const struct ident *id, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDENT_INSERT, err);
@@ -1015,8 +1012,8 @@ static enum kt_rc sq_ident_insert(struct store_conn *base, const struct ident *i
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_ident_set_verified(struct store_conn *base, const char *kind,
-                                        const char *value, struct kt_err *err)
+enum kt_rc sq_ident_set_verified(struct store_conn *base, const char *kind, const char *value,
+                                 struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDENT_VERIFY, err);
@@ -1028,8 +1025,8 @@ static enum kt_rc sq_ident_set_verified(struct store_conn *base, const char *kin
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a,
-                                struct ident **out, size_t *n, struct kt_err *err)
+enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a, struct ident **out,
+                         size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDENT_LIST, err);
@@ -1067,16 +1064,15 @@ static enum kt_rc move(struct store_conn *base, enum st which, int64_t from, int
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_ident_move(struct store_conn *base, int64_t from, int64_t into,
-                                struct kt_err *err)
+enum kt_rc sq_ident_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
     return move(base, ST_IDENT_MOVE, from, into, err);
 }
 
 /* ---- history ----------------------------------------------------------------------------- */
 
-static enum kt_rc sq_history_add(struct store_conn *base, const struct history_entry *h,
-                                 struct kt_err *err)
+enum kt_rc sq_history_add(struct store_conn *base, const struct history_entry *h,
+                          struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_HIST_ADD, err);
@@ -1097,9 +1093,9 @@ static enum kt_rc sq_history_add(struct store_conn *base, const struct history_e
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_seq, int limit,
-                                  struct arena *a, struct history_entry **out, size_t *n,
-                                  struct kt_err *err)
+enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_seq, int limit,
+                           struct arena *a, struct history_entry **out, size_t *n,
+                           struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_HIST_LIST, err);
@@ -1131,8 +1127,8 @@ static enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t a
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? KT_OK : fail(c, rc, "history list", err);
 }
 
-static enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const char *field,
-                                          struct arena *a, const char **raw, struct kt_err *err)
+enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const char *field,
+                                   struct arena *a, const char **raw, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_HIST_LAST_REFUSED, err);
@@ -1154,8 +1150,7 @@ static enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, c
     return r;
 }
 
-static enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into,
-                                  struct kt_err *err)
+enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
     enum kt_rc rc = move(base, ST_HIST_MOVE, from, into, err);
     return rc == KT_OK ? sq_privacy_move(base, from, into, err) : rc;
@@ -1163,8 +1158,8 @@ static enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t
 
 /* ---- merge candidates -------------------------------------------------------------------- */
 
-static enum kt_rc sq_merge_candidate_add(struct store_conn *base, int64_t a, int64_t b,
-                                         const char *reason, int64_t at, struct kt_err *err)
+enum kt_rc sq_merge_candidate_add(struct store_conn *base, int64_t a, int64_t b, const char *reason,
+                                  int64_t at, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_MC_ADD, err);
@@ -1178,8 +1173,8 @@ static enum kt_rc sq_merge_candidate_add(struct store_conn *base, int64_t a, int
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_merge_candidate_resolve(struct store_conn *base, int64_t a, int64_t b,
-                                             int64_t at, struct kt_err *err)
+enum kt_rc sq_merge_candidate_resolve(struct store_conn *base, int64_t a, int64_t b, int64_t at,
+                                      struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_MC_RESOLVE, err);
@@ -1202,8 +1197,8 @@ static enum kt_rc count(struct sq_conn *c, sqlite3_stmt *st, int64_t *n, struct 
     return rc == SQLITE_ROW ? KT_OK : fail(c, rc, "count", err);
 }
 
-static enum kt_rc sq_merge_candidate_count(struct store_conn *base, int64_t ck, int64_t *n,
-                                           struct kt_err *err)
+enum kt_rc sq_merge_candidate_count(struct store_conn *base, int64_t ck, int64_t *n,
+                                    struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_MC_COUNT, err);
@@ -1228,7 +1223,7 @@ static void read_attr(sqlite3_stmt *st, struct arena *a, struct attr_def *d)
     d->updated_at = sqlite3_column_int64(st, 7);
 }
 
-static enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d, struct kt_err *err)
+enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_ATTR_PUT, err);
@@ -1246,8 +1241,8 @@ static enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d,
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct arena *a,
-                              struct attr_def *out, struct kt_err *err)
+enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct arena *a,
+                       struct attr_def *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_ATTR_GET, err);
@@ -1268,8 +1263,8 @@ static enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct 
     return r;
 }
 
-static enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_def **out,
-                               size_t *n, struct kt_err *err)
+enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_def **out, size_t *n,
+                        struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_ATTR_LIST, err);
@@ -1287,8 +1282,7 @@ static enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct 
     return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "attribute list", err);
 }
 
-static enum kt_rc sq_attr_in_use(struct store_conn *base, const char *name, bool *used,
-                                 struct kt_err *err)
+enum kt_rc sq_attr_in_use(struct store_conn *base, const char *name, bool *used, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_ATTR_IN_USE, err);
@@ -1334,8 +1328,7 @@ static void read_key(sqlite3_stmt *st, struct arena *a, struct api_key *k)
     k->revoked_at = sqlite3_column_int64(st, 5);
 }
 
-static enum kt_rc sq_key_insert(struct store_conn *base, const struct api_key *k,
-                                struct kt_err *err)
+enum kt_rc sq_key_insert(struct store_conn *base, const struct api_key *k, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_KEY_INSERT, err);
@@ -1350,8 +1343,8 @@ static enum kt_rc sq_key_insert(struct store_conn *base, const struct api_key *k
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a,
-                             struct api_key *out, struct kt_err *err)
+enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a, struct api_key *out,
+                      struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_KEY_GET, err);
@@ -1372,8 +1365,8 @@ static enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct are
     return r;
 }
 
-static enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key **out,
-                              size_t *n, struct kt_err *err)
+enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key **out, size_t *n,
+                       struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_KEY_LIST, err);
@@ -1391,8 +1384,7 @@ static enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct a
     return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "key list", err);
 }
 
-static enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at,
-                                struct kt_err *err)
+enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_KEY_REVOKE, err);
@@ -1409,7 +1401,7 @@ static enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t
     return rc;
 }
 
-static enum kt_rc sq_key_count_active(struct store_conn *base, int64_t *n, struct kt_err *err)
+enum kt_rc sq_key_count_active(struct store_conn *base, int64_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_KEY_COUNT, err);
@@ -1418,8 +1410,8 @@ static enum kt_rc sq_key_count_active(struct store_conn *base, int64_t *n, struc
 
 /* ---- idempotency ------------------------------------------------------------------------- */
 
-static enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *idem_key,
-                              struct arena *a, struct idem_record *out, struct kt_err *err)
+enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *idem_key,
+                       struct arena *a, struct idem_record *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDEM_GET, err);
@@ -1449,8 +1441,7 @@ static enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const
     return r;
 }
 
-static enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r,
-                              struct kt_err *err)
+enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDEM_PUT, err);
@@ -1466,7 +1457,7 @@ static enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record 
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct kt_err *err)
+enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IDEM_EXPIRE, err);
@@ -1479,8 +1470,7 @@ static enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct
 
 /* ---- intake and imports ------------------------------------------------------------------ */
 
-static enum kt_rc sq_intake_add(struct store_conn *base, const struct intake_row *r,
-                                struct kt_err *err)
+enum kt_rc sq_intake_add(struct store_conn *base, const struct intake_row *r, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_INTAKE_ADD, err);
@@ -1517,8 +1507,7 @@ static void read_import(sqlite3_stmt *st, struct arena *a, struct import_job *j)
     }
 }
 
-static enum kt_rc sq_import_insert(struct store_conn *base, const struct import_job *j,
-                                   struct kt_err *err)
+enum kt_rc sq_import_insert(struct store_conn *base, const struct import_job *j, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IMPORT_INSERT, err);
@@ -1535,8 +1524,7 @@ static enum kt_rc sq_import_insert(struct store_conn *base, const struct import_
     return run(c, st, NULL, err);
 }
 
-static enum kt_rc sq_import_update(struct store_conn *base, const struct import_job *j,
-                                   struct kt_err *err)
+enum kt_rc sq_import_update(struct store_conn *base, const struct import_job *j, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IMPORT_UPDATE, err);
@@ -1575,8 +1563,8 @@ static enum kt_rc one_import(struct sq_conn *c, sqlite3_stmt *st, struct arena *
     return r;
 }
 
-static enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct arena *a,
-                                struct import_job *out, struct kt_err *err)
+enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct arena *a,
+                         struct import_job *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IMPORT_GET, err);
@@ -1587,16 +1575,16 @@ static enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct 
     return one_import(c, st, a, out, err);
 }
 
-static enum kt_rc sq_import_next(struct store_conn *base, struct arena *a, struct import_job *out,
-                                 struct kt_err *err)
+enum kt_rc sq_import_next(struct store_conn *base, struct arena *a, struct import_job *out,
+                          struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IMPORT_NEXT, err);
     return st == NULL ? KT_ESTORE : one_import(c, st, a, out, err);
 }
 
-static enum kt_rc sq_import_list(struct store_conn *base, int limit, struct arena *a,
-                                 struct import_job **out, size_t *n, struct kt_err *err)
+enum kt_rc sq_import_list(struct store_conn *base, int limit, struct arena *a,
+                          struct import_job **out, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, ST_IMPORT_LIST, err);
@@ -1690,49 +1678,8 @@ const struct store_ops store_sqlite_ops = {
     .read_end = sq_read_end,
     .write_begin = sq_write_begin,
     .write_end = sq_write_end,
-    .ping = sq_ping,
-    .meta_get = sq_meta_get,
-    .meta_put = sq_meta_put,
-    .customer_get = sq_customer_get,
-    .customer_get_by_id = sq_customer_get_by_id,
-    .customer_insert = sq_customer_insert,
-    .customer_update = sq_customer_update,
-    .customer_list = sq_customer_list,
-    .customer_set_merged = sq_customer_set_merged,
-    .customer_merged_from = sq_customer_merged_from,
-    .ident_find = sq_ident_find,
-    .ident_insert = sq_ident_insert,
-    .ident_set_verified = sq_ident_set_verified,
-    .ident_list = sq_ident_list,
-    .ident_move = sq_ident_move,
-    .history_add = sq_history_add,
-    .history_list = sq_history_list,
-    .history_last_refused = sq_history_last_refused,
-    .history_move = sq_history_move,
-    .merge_candidate_add = sq_merge_candidate_add,
-    .merge_candidate_resolve = sq_merge_candidate_resolve,
-    .merge_candidate_count = sq_merge_candidate_count,
-    .attr_put = sq_attr_put,
-    .attr_get = sq_attr_get,
-    .attr_list = sq_attr_list,
-    .attr_in_use = sq_attr_in_use,
-    .key_insert = sq_key_insert,
-    .key_get = sq_key_get,
-    .key_list = sq_key_list,
-    .key_revoke = sq_key_revoke,
-    .key_count_active = sq_key_count_active,
-    .idem_get = sq_idem_get,
-    .idem_put = sq_idem_put,
-    .idem_expire = sq_idem_expire,
-    .quality = sq_quality,
-    .intake_add = sq_intake_add,
-    .import_insert = sq_import_insert,
-    .import_update = sq_import_update,
-    .import_get = sq_import_get,
-    .import_next = sq_import_next,
-    .import_list = sq_import_list,
-    SQ_REJECT_OPS,
-    SQ_PRIVACY_OPS,
-    .wipe_wal = sq_wipe_wal,
     .health = sq_health,
+    .wipe_wal = sq_wipe_wal,
+#define STORE_OP(name, params, args) .name = sq_##name,
+#include "store/store_ops.def"
 };
