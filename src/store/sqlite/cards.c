@@ -1,99 +1,69 @@
 /*
  * cards.c - the SQLite side of cards, one-time codes, the SMS outbox and the enrolments counted
  * for the limits. Tables in 0006_cards.sql and 0011_enrolments.sql. Statements are cached per
- * connection in the slots from SQ_CARDS_BASE on.
+ * connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
 
-enum {
-    C_INSERT = SQ_CARDS_BASE,
-    C_GET,
-    C_LIST,
-    C_UPDATE,
-    O_INSERT,
-    O_LATEST,
-    O_UPDATE,
-    O_COUNT_PHONE,
-    O_COUNT_KEY,
-    S_ENQUEUE,
-    S_DUE,
-    S_DONE,
-    R_ADD,
-    R_GET,
-    R_REWARDED,
-    M_BIRTHDAYS,
-    O_GET,
-    C_HELD,
-    N_COUNT_KEY,
-    N_COUNT_STORE,
-    N_ADD,
-    N_PURGE,
-    C_END
-};
-_Static_assert(C_END <= SQ_EVENTS_BASE, "raise SQ_EVENTS_BASE in sqlite_int.h");
-
 #define CARD_COLS                                                                                  \
     "number, ck, kind, state, batch, issued_at, bound_at, state_at, replaced_by, reason"
 
-static const char *const sql[C_END - SQ_CARDS_BASE] = {
-    [C_INSERT - SQ_CARDS_BASE] =
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_CARD_INSERT] =
         "INSERT INTO cards (" CARD_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [C_GET - SQ_CARDS_BASE] = "SELECT " CARD_COLS " FROM cards WHERE number = ?1",
-    [C_LIST - SQ_CARDS_BASE] = "SELECT " CARD_COLS " FROM cards WHERE ck = ?1 ORDER BY issued_at, "
-                               "number",
-    [C_UPDATE - SQ_CARDS_BASE] = "UPDATE cards SET ck = ?2, state = ?3, bound_at = ?4, "
-                                 "state_at = ?5, replaced_by = ?6, reason = ?7 WHERE number = ?1",
-    [O_INSERT - SQ_CARDS_BASE] = "INSERT INTO otp_codes (id, ck, phone_tag, code_hash, created_at, "
-                                 "expires_at, attempts, verified_at, key_id) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [O_LATEST - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
-                                 "verified_at, key_id FROM otp_codes WHERE phone_tag = ?1 "
-                                 "ORDER BY created_at DESC LIMIT 1",
-    [O_UPDATE - SQ_CARDS_BASE] =
-        "UPDATE otp_codes SET attempts = ?2, verified_at = ?3 WHERE id = ?1",
-    [O_COUNT_PHONE - SQ_CARDS_BASE] =
+    [SQ_CARD_GET] = "SELECT " CARD_COLS " FROM cards WHERE number = ?1",
+    [SQ_CARD_LIST] = "SELECT " CARD_COLS " FROM cards WHERE ck = ?1 ORDER BY issued_at, "
+                     "number",
+    [SQ_CARD_UPDATE] = "UPDATE cards SET ck = ?2, state = ?3, bound_at = ?4, "
+                       "state_at = ?5, replaced_by = ?6, reason = ?7 WHERE number = ?1",
+    [SQ_OTP_INSERT] = "INSERT INTO otp_codes (id, ck, phone_tag, code_hash, created_at, "
+                      "expires_at, attempts, verified_at, key_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [SQ_OTP_LATEST] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
+                      "verified_at, key_id FROM otp_codes WHERE phone_tag = ?1 "
+                      "ORDER BY created_at DESC LIMIT 1",
+    [SQ_OTP_UPDATE] = "UPDATE otp_codes SET attempts = ?2, verified_at = ?3 WHERE id = ?1",
+    [SQ_OTP_COUNT_PHONE] =
         "SELECT count(*) FROM otp_codes WHERE phone_tag = ?1 AND created_at >= ?2",
-    [O_COUNT_KEY - SQ_CARDS_BASE] =
-        "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
-    [S_ENQUEUE - SQ_CARDS_BASE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
-                                  "next_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_DUE - SQ_CARDS_BASE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts "
-                              "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
-                              "ORDER BY next_at, id LIMIT ?2",
-    [S_DONE - SQ_CARDS_BASE] =
+    [SQ_OTP_COUNT_KEY] = "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
+    [SQ_SMS_ENQUEUE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
+                       "next_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SQ_SMS_DUE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts "
+                   "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
+                   "ORDER BY next_at, id LIMIT ?2",
+    [SQ_SMS_DONE] =
         "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_at = ?4, last_error = ?5, "
         "done_at = CASE WHEN ?2 = 'queued' THEN NULL ELSE ?6 END, "
         "text = CASE WHEN ?2 = 'queued' THEN text ELSE NULL END WHERE id = ?1",
-    [R_ADD - SQ_CARDS_BASE] =
+    [SQ_REFERRAL_ADD] =
         "INSERT INTO referrals (friend_ck, referrer_ck, created_at) VALUES (?1, ?2, ?3)",
-    [R_GET - SQ_CARDS_BASE] =
+    [SQ_REFERRAL_GET] =
         "SELECT referrer_ck, coalesce(rewarded_at, 0) FROM referrals WHERE friend_ck = ?1",
-    [R_REWARDED - SQ_CARDS_BASE] =
+    [SQ_REFERRAL_REWARDED] =
         "UPDATE referrals SET rewarded_at = ?2, purchase_id = ?3 WHERE friend_ck = ?1",
-    [M_BIRTHDAYS - SQ_CARDS_BASE] =
+    [SQ_BIRTHDAYS] =
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
         "k.state = 'active') ORDER BY c.ck LIMIT ?2",
-    [O_GET - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
-                              "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
-    [C_HELD - SQ_CARDS_BASE] =
-        "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
-        "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
-        "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
-    [N_COUNT_KEY - SQ_CARDS_BASE] =
+    [SQ_OTP_GET] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
+                   "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
+    [SQ_CARD_HELD] = "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
+                     "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
+                     "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
+    [SQ_ENROL_COUNT_KEY] =
         "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE key_id = ?1 AND at >= ?2",
-    [N_COUNT_STORE - SQ_CARDS_BASE] =
+    [SQ_ENROL_COUNT_STORE] =
         "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE store = ?1 AND at >= ?2",
-    [N_ADD - SQ_CARDS_BASE] = "INSERT INTO enrolments (at, key_id, store) VALUES (?1, ?2, ?3)",
-    [N_PURGE - SQ_CARDS_BASE] = "DELETE FROM enrolments WHERE at < ?1",
+    [SQ_ENROL_ADD] = "INSERT INTO enrolments (at, key_id, store) VALUES (?1, ?2, ?3)",
+    [SQ_ENROL_PURGE] = "DELETE FROM enrolments WHERE at < ?1",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_CARDS_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 static void card_row(sqlite3_stmt *st, struct arena *a, struct card *cd)
@@ -114,7 +84,7 @@ static void card_row(sqlite3_stmt *st, struct arena *a, struct card *cd)
 
 enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -134,7 +104,7 @@ enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct
 enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
                        struct card *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_GET, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -155,7 +125,7 @@ enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena
 enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
                         size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -173,7 +143,7 @@ enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, st
 
 enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_UPDATE, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_UPDATE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -189,7 +159,7 @@ enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct
 
 enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -225,7 +195,7 @@ static void otp_row(sqlite3_stmt *st, struct arena *a, struct otp_code *out)
 enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
                          struct otp_code *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_LATEST, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_LATEST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -246,7 +216,7 @@ enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], s
 
 enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_UPDATE, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_UPDATE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -259,7 +229,7 @@ enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, stru
 enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const char *key_id,
                         int64_t since, int64_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, tag != NULL ? O_COUNT_PHONE : O_COUNT_KEY, err);
+    sqlite3_stmt *st = get(base, tag != NULL ? SQ_OTP_COUNT_PHONE : SQ_OTP_COUNT_KEY, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -277,7 +247,7 @@ enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const
 
 enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, S_ENQUEUE, err);
+    sqlite3_stmt *st = get(base, SQ_SMS_ENQUEUE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -292,7 +262,7 @@ enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, stru
 enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
                       struct sms_msg **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, S_DUE, err);
+    sqlite3_stmt *st = get(base, SQ_SMS_DUE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -316,7 +286,7 @@ enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct ar
 enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
                        int64_t next_at, const char *error, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, S_DONE, err);
+    sqlite3_stmt *st = get(base, SQ_SMS_DONE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -332,7 +302,7 @@ enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, i
 enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t referrer_ck,
                            int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, R_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_REFERRAL_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -345,7 +315,7 @@ enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t r
 enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
                            int64_t *rewarded_at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, R_GET, err);
+    sqlite3_stmt *st = get(base, SQ_REFERRAL_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -367,7 +337,7 @@ enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *
 enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int64_t at,
                                 const char *purchase_id, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, R_REWARDED, err);
+    sqlite3_stmt *st = get(base, SQ_REFERRAL_REWARDED, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -381,7 +351,7 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
                                struct arena *a, int64_t **cks, const char ***dates, size_t *n,
                                struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, M_BIRTHDAYS, err);
+    sqlite3_stmt *st = get(base, SQ_BIRTHDAYS, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -403,7 +373,7 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
 enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
                       struct otp_code *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_GET, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -428,7 +398,7 @@ enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
                                const unsigned char suppress_hash[32], bool *held,
                                struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_HELD, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_HELD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -443,7 +413,7 @@ enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
 enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const char *store,
                           int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, store != NULL ? N_COUNT_STORE : N_COUNT_KEY, err);
+    sqlite3_stmt *st = get(base, store != NULL ? SQ_ENROL_COUNT_STORE : SQ_ENROL_COUNT_KEY, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -459,13 +429,13 @@ enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const cha
 enum kt_rc sq_enrol_add(struct store_conn *base, const char *key_id, const char *store, int64_t at,
                         int64_t purge_before, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, N_PURGE, err);
+    sqlite3_stmt *st = get(base, SQ_ENROL_PURGE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, purge_before);
     enum kt_rc rc = sq_run((struct sq_conn *)base, st, NULL, err);
-    if (rc != KT_OK || (st = get(base, N_ADD, err)) == NULL) {
+    if (rc != KT_OK || (st = get(base, SQ_ENROL_ADD, err)) == NULL) {
         return rc != KT_OK ? rc : KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, at);

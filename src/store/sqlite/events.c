@@ -1,50 +1,37 @@
 /*
  * events.c - the SQLite side of behaviour events. Tables in 0007_events.sql. Statements are
- * cached per connection in the slots from SQ_EVENTS_BASE on.
+ * cached per connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
 
-enum {
-    E_ID = SQ_EVENTS_BASE,
-    E_ADD,
-    E_ADOPT,
-    E_LIST,
-    E_COUNTS,
-    E_PURGE,
-    E_TYPE_PUT,
-    E_TYPE_LIST,
-    E_END
-};
-_Static_assert(E_END <= SQ_TRAIT_PUT, "raise SQ_STATEMENTS in sqlite_int.h");
-
-static const char *const sql[E_END - SQ_EVENTS_BASE] = {
-    [E_ID - SQ_EVENTS_BASE] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",
-    [E_ADD - SQ_EVENTS_BASE] =
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_EVENT_ID] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",
+    [SQ_EVENT_ADD] =
         "INSERT INTO events (ck, anon_kind, anon_id, type, at, received_at, channel, props) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [E_ADOPT - SQ_EVENTS_BASE] = "UPDATE events SET ck = ?3 WHERE ck IS NULL AND anon_id = ?2 "
-                                 "AND anon_kind = ?1",
-    [E_LIST - SQ_EVENTS_BASE] =
+    [SQ_EVENT_ADOPT] = "UPDATE events SET ck = ?3 WHERE ck IS NULL AND anon_id = ?2 "
+                       "AND anon_kind = ?1",
+    [SQ_EVENT_LIST] =
         "SELECT seq, ck, anon_kind, anon_id, type, at, received_at, channel, props FROM events "
         "WHERE ck = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
-    [E_COUNTS - SQ_EVENTS_BASE] = "SELECT type, count(*) FROM events WHERE received_at >= ?1 "
-                                  "AND received_at < ?2 GROUP BY type ORDER BY type",
-    [E_PURGE - SQ_EVENTS_BASE] = "DELETE FROM event_ids WHERE received_at < ?1",
-    [E_TYPE_PUT - SQ_EVENTS_BASE] =
+    [SQ_EVENT_COUNTS] = "SELECT type, count(*) FROM events WHERE received_at >= ?1 "
+                        "AND received_at < ?2 GROUP BY type ORDER BY type",
+    [SQ_EVENT_PURGE] = "DELETE FROM event_ids WHERE received_at < ?1",
+    [SQ_EVENT_TYPE_PUT] =
         "INSERT INTO event_types (name, properties, required, created_at, updated_at) "
         "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET "
         "properties = excluded.properties, required = excluded.required, "
         "updated_at = excluded.updated_at",
-    [E_TYPE_LIST - SQ_EVENTS_BASE] =
+    [SQ_EVENT_TYPE_LIST] =
         "SELECT name, properties, required, created_at, updated_at FROM event_types ORDER BY name",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_EVENTS_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *duplicate,
@@ -54,7 +41,7 @@ enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *du
     sqlite3_stmt *st;
     *duplicate = false;
     if (e->msg_hash != 0) {
-        if ((st = get(base, E_ID, err)) == NULL) {
+        if ((st = get(base, SQ_EVENT_ID, err)) == NULL) {
             return KT_ESTORE;
         }
         sqlite3_bind_int64(st, 1, e->msg_hash);
@@ -66,7 +53,7 @@ enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *du
             return rc;
         }
     }
-    if ((st = get(base, E_ADD, err)) == NULL) {
+    if ((st = get(base, SQ_EVENT_ADD, err)) == NULL) {
         return KT_ESTORE;
     }
     sq_bind_i64_or_null(st, 1, e->ck);
@@ -83,7 +70,7 @@ enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *du
 enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char *value, int64_t ck,
                            int64_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_ADOPT, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_ADOPT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -99,7 +86,7 @@ enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char
 enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_seq, int limit,
                           struct arena *a, struct event **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -125,7 +112,7 @@ enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_se
 enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until, struct arena *a,
                            const char ***types, int64_t **counts, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_COUNTS, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_COUNTS, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -148,7 +135,7 @@ enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until
 enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
                               struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_PURGE, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_PURGE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -162,7 +149,7 @@ enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *
 enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t,
                              struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_TYPE_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_TYPE_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -176,7 +163,7 @@ enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t
 enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
                               size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_TYPE_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_TYPE_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }

@@ -1,6 +1,6 @@
 /*
  * loyalty.c - the SQLite side of loyalty/: programme versions. Tables in 0004_loyalty.sql.
- * Statements are cached per connection in the slots from SQ_LOYALTY_BASE on.
+ * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <stddef.h>
@@ -16,119 +16,82 @@
     "(SELECT coalesce(sum(points_reversed), 0) FROM refunds WHERE purchase_id = p.id), "           \
     "(SELECT coalesce(sum(points_returned), 0) FROM refunds WHERE purchase_id = p.id)"
 
-enum {
-    L_PROGRAM_PUT = SQ_LOYALTY_BASE,
-    L_PROGRAM_GET,
-    L_LEDGER_ADD,
-    L_LEDGER_LIST,
-    L_LEDGER_MOVE,
-    L_PURCHASE_FIND,
-    L_PURCHASE_INSERT,
-    L_LINE_INSERT,
-    L_PURCHASE_MOVE,
-    L_PURCHASE_GET,
-    L_PURCHASE_LINES,
-    L_PURCHASE_LIST,
-    L_REFUND_FIND,
-    L_REFUND_INSERT,
-    L_REFUND_LINE,
-    L_REPORT_LEDGER,
-    L_REPORT_OUTSTANDING,
-    L_REPORT_RECEIPTS,
-    L_REPORT_REFUNDS,
-    L_EXPIRING,
-    L_CARDS_MOVE,
-    L_OTP_MOVE,
-    L_REF_FRIEND_MOVE,
-    L_REF_REFERRER_MOVE,
-    L_REF_SELF,
-    L_EVENTS_MOVE,
-    L_TRAITS_DROP,
-    L_MEMBERS_DROP,
-    L_END
-};
-_Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
-
-static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
-    [L_PROGRAM_PUT - SQ_LOYALTY_BASE] =
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_PROGRAM_PUT] =
         "INSERT INTO loyalty_programs (rules, created_at, key_id) VALUES (?1, ?2, ?3)",
-    [L_PROGRAM_GET - SQ_LOYALTY_BASE] =
-        "SELECT version, rules, created_at, (SELECT min(created_at) FROM "
-        "loyalty_programs) FROM loyalty_programs "
-        "ORDER BY version DESC LIMIT 1",
-    [L_LEDGER_ADD - SQ_LOYALTY_BASE] =
+    [SQ_PROGRAM_GET] = "SELECT version, rules, created_at, (SELECT min(created_at) FROM "
+                       "loyalty_programs) FROM loyalty_programs "
+                       "ORDER BY version DESC LIMIT 1",
+    [SQ_LEDGER_ADD] =
         "INSERT INTO points_ledger (ck, kind, points, at, available_at, expires_at, purchase_id, "
         "program_version, reason, key_id, request_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [L_LEDGER_LIST - SQ_LOYALTY_BASE] =
+    [SQ_LEDGER_LIST] =
         "SELECT seq, ck, kind, points, at, available_at, expires_at, purchase_id, "
         "program_version, reason, key_id, request_id FROM points_ledger WHERE ck = ?1 "
         "ORDER BY seq",
-    [L_LEDGER_MOVE - SQ_LOYALTY_BASE] = "UPDATE points_ledger SET ck = ?2 WHERE ck = ?1",
-    [L_PURCHASE_FIND - SQ_LOYALTY_BASE] =
+    [SQ_LEDGER_MOVE] = "UPDATE points_ledger SET ck = ?2 WHERE ck = ?1",
+    [SQ_PURCHASE_FIND] =
         "SELECT id, body_hash, reply FROM purchases WHERE store_id = ?1 AND receipt = ?2",
-    [L_PURCHASE_INSERT - SQ_LOYALTY_BASE] =
+    [SQ_PURCHASE_INSERT] =
         "INSERT INTO purchases (id, store_id, receipt, ck, at, total, points_earned, "
         "points_spent, program_version, body_hash, reply, created_at, key_id, identified_by) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    [L_LINE_INSERT - SQ_LOYALTY_BASE] =
+    [SQ_LINE_INSERT] =
         "INSERT INTO purchase_lines (purchase_id, n, sku, name, category, quantity, price, "
         "discount, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [L_PURCHASE_MOVE - SQ_LOYALTY_BASE] = "UPDATE purchases SET ck = ?2 WHERE ck = ?1",
-    [L_PURCHASE_GET - SQ_LOYALTY_BASE] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE id = ?1",
-    [L_PURCHASE_LINES - SQ_LOYALTY_BASE] =
+    [SQ_PURCHASE_MOVE] = "UPDATE purchases SET ck = ?2 WHERE ck = ?1",
+    [SQ_PURCHASE_GET] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE id = ?1",
+    [SQ_PURCHASE_LINES] =
         "SELECT l.sku, l.name, l.category, l.quantity, l.price, l.discount, l.amount, "
         "coalesce(sum(rl.quantity), 0), coalesce(sum(rl.amount), 0) FROM purchase_lines l "
         "LEFT JOIN refunds r ON r.purchase_id = l.purchase_id "
         "LEFT JOIN refund_lines rl ON rl.refund_id = r.id AND rl.n = l.n "
         "WHERE l.purchase_id = ?1 GROUP BY l.n ORDER BY l.n",
-    [L_PURCHASE_LIST - SQ_LOYALTY_BASE] = "SELECT " PURCHASE_COLS " FROM purchases p "
-                                          "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
-    [L_REFUND_FIND - SQ_LOYALTY_BASE] =
+    [SQ_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p "
+                         "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
+    [SQ_REFUND_FIND] =
         "SELECT id, body_hash, reply FROM refunds WHERE purchase_id = ?1 AND number = ?2",
-    [L_REFUND_INSERT - SQ_LOYALTY_BASE] =
+    [SQ_REFUND_INSERT] =
         "INSERT INTO refunds (id, purchase_id, number, at, amount, points_reversed, "
         "points_returned, body_hash, reply, created_at, key_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [L_REFUND_LINE - SQ_LOYALTY_BASE] =
+    [SQ_REFUND_LINE] =
         "INSERT INTO refund_lines (refund_id, n, quantity, amount) VALUES (?1, ?2, ?3, ?4)",
-    [L_REPORT_LEDGER - SQ_LOYALTY_BASE] = "SELECT kind, sum(points) FROM points_ledger "
-                                          "WHERE at >= ?1 AND at < ?2 GROUP BY kind",
-    [L_REPORT_OUTSTANDING - SQ_LOYALTY_BASE] =
-        "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE at < ?2",
-    [L_REPORT_RECEIPTS - SQ_LOYALTY_BASE] =
+    [SQ_REPORT_LEDGER] = "SELECT kind, sum(points) FROM points_ledger "
+                         "WHERE at >= ?1 AND at < ?2 GROUP BY kind",
+    [SQ_REPORT_OUTSTANDING] = "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE at < ?2",
+    [SQ_REPORT_RECEIPTS] =
         "SELECT count(*), count(ck), coalesce(sum(identified_by = 'card'), 0), "
         "coalesce(sum(total), 0), coalesce(sum(CASE WHEN ck IS NOT NULL THEN total END), 0) "
         "FROM purchases WHERE at >= ?1 AND at < ?2",
-    [L_REPORT_REFUNDS - SQ_LOYALTY_BASE] =
+    [SQ_REPORT_REFUNDS] =
         "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE at >= ?1 AND at < ?2",
-    [L_EXPIRING - SQ_LOYALTY_BASE] =
+    [SQ_EXPIRING] =
         "SELECT DISTINCT ck FROM points_ledger WHERE expires_at > ?1 AND expires_at <= ?2 "
         "AND ck > ?3 ORDER BY ck LIMIT ?4",
-    [L_CARDS_MOVE - SQ_LOYALTY_BASE] = "UPDATE cards SET ck = ?2 WHERE ck = ?1",
-    [L_OTP_MOVE - SQ_LOYALTY_BASE] = "UPDATE otp_codes SET ck = ?2 WHERE ck = ?1",
-    [L_REF_FRIEND_MOVE - SQ_LOYALTY_BASE] =
-        "UPDATE OR IGNORE referrals SET friend_ck = ?2 WHERE friend_ck = ?1",
-    [L_REF_REFERRER_MOVE - SQ_LOYALTY_BASE] =
-        "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
-    [L_REF_SELF - SQ_LOYALTY_BASE] =
+    [SQ_CARDS_MOVE] = "UPDATE cards SET ck = ?2 WHERE ck = ?1",
+    [SQ_OTP_MOVE] = "UPDATE otp_codes SET ck = ?2 WHERE ck = ?1",
+    [SQ_REF_FRIEND_MOVE] = "UPDATE OR IGNORE referrals SET friend_ck = ?2 WHERE friend_ck = ?1",
+    [SQ_REF_REFERRER_MOVE] = "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
+    [SQ_REF_SELF] =
         "DELETE FROM referrals WHERE friend_ck = referrer_ck OR (friend_ck = ?1 AND ?2 > 0)",
-    [L_EVENTS_MOVE - SQ_LOYALTY_BASE] = "UPDATE events SET ck = ?2 WHERE ck = ?1",
+    [SQ_EVENTS_MOVE] = "UPDATE events SET ck = ?2 WHERE ck = ?1",
     /* computed from the rows that moved: the next refresh gives the survivor its own */
-    [L_TRAITS_DROP - SQ_LOYALTY_BASE] = "DELETE FROM traits WHERE ck = ?1 AND ?2 > 0",
-    [L_MEMBERS_DROP - SQ_LOYALTY_BASE] = "DELETE FROM segment_members WHERE ck = ?1 AND ?2 > 0",
+    [SQ_TRAITS_DROP] = "DELETE FROM traits WHERE ck = ?1 AND ?2 > 0",
+    [SQ_MEMBERS_DROP] = "DELETE FROM segment_members WHERE ck = ?1 AND ?2 > 0",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_LOYALTY_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at,
                           const char *key_id, int64_t *version, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_PROGRAM_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_PROGRAM_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -143,7 +106,7 @@ enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
                           int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_PROGRAM_GET, err);
+    sqlite3_stmt *st = get(base, SQ_PROGRAM_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -165,7 +128,7 @@ enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char *
 
 enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_LEDGER_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_LEDGER_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -186,7 +149,7 @@ enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, 
 enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
                           struct ledger_entry **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_LEDGER_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_LEDGER_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -212,9 +175,9 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
     /* Everything of the programme follows the customer, and so do its events; a referral of both
      * keeps the survivor's (the other row stays on the merged-away customer and is dropped), a
      * self-referral made by the merge is dropped. */
-    static const int slots[] = {L_LEDGER_MOVE,     L_PURCHASE_MOVE,     L_CARDS_MOVE, L_OTP_MOVE,
-                                L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE, L_REF_SELF,   L_EVENTS_MOVE,
-                                L_TRAITS_DROP,     L_MEMBERS_DROP};
+    static const enum sq_slot slots[] = {
+        SQ_LEDGER_MOVE,       SQ_PURCHASE_MOVE, SQ_CARDS_MOVE,  SQ_OTP_MOVE,    SQ_REF_FRIEND_MOVE,
+        SQ_REF_REFERRER_MOVE, SQ_REF_SELF,      SQ_EVENTS_MOVE, SQ_TRAITS_DROP, SQ_MEMBERS_DROP};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
@@ -232,7 +195,7 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
 
 /* What a receipt or a refund stored for its number: its id, the hash of the request and the
  * reply; KT_ENOTFOUND `code` when there is none. */
-static enum kt_rc stored(struct store_conn *base, int slot, const char *k1, const char *k2,
+static enum kt_rc stored(struct store_conn *base, enum sq_slot slot, const char *k1, const char *k2,
                          struct arena *a, char id[ID_MAX], unsigned char hash[32],
                          const char **reply, const char *code, struct kt_err *err)
 {
@@ -265,15 +228,15 @@ enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const
                             struct arena *a, struct purchase *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    return stored(base, L_PURCHASE_FIND, store_id, receipt, a, out->id, out->body_hash, &out->reply,
-                  "purchase_not_found", err);
+    return stored(base, SQ_PURCHASE_FIND, store_id, receipt, a, out->id, out->body_hash,
+                  &out->reply, "purchase_not_found", err);
 }
 
 enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
                               const struct purchase_line *lines, size_t n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_PURCHASE_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_PURCHASE_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -293,7 +256,7 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
     sq_bind_text(st, 14, p->identified_by);
     enum kt_rc rc = sq_run(c, st, NULL, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        st = get(base, L_LINE_INSERT, err);
+        st = get(base, SQ_LINE_INSERT, err);
         if (st == NULL) {
             return KT_ESTORE;
         }
@@ -337,7 +300,7 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
                            struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_PURCHASE_GET, err);
+    sqlite3_stmt *st = get(base, SQ_PURCHASE_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -353,7 +316,7 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
     if (rc != SQLITE_ROW) {
         return sq_fail(c, rc, "purchase get", err);
     }
-    st = get(base, L_PURCHASE_LINES, err);
+    st = get(base, SQ_PURCHASE_LINES, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -375,7 +338,7 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
 enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
                             struct arena *a, struct purchase **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_PURCHASE_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_PURCHASE_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -397,15 +360,15 @@ enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, cons
                           struct arena *a, struct refund *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    return stored(base, L_REFUND_FIND, purchase_id, number, a, out->id, out->body_hash, &out->reply,
-                  "refund_not_found", err);
+    return stored(base, SQ_REFUND_FIND, purchase_id, number, a, out->id, out->body_hash,
+                  &out->reply, "refund_not_found", err);
 }
 
 enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
                             const struct refund_line *lines, size_t n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_REFUND_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_REFUND_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -422,7 +385,7 @@ enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
     sq_bind_text(st, 11, rf->key_id);
     enum kt_rc rc = sq_run(c, st, NULL, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        if ((st = get(base, L_REFUND_LINE, err)) == NULL) {
+        if ((st = get(base, SQ_REFUND_LINE, err)) == NULL) {
             return KT_ESTORE;
         }
         sq_bind_text(st, 1, rf->id);
@@ -435,7 +398,7 @@ enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
 }
 
 /* Steps a one-row aggregate into `v[0..n)`. */
-static enum kt_rc one_row(struct store_conn *base, int slot, int64_t since, int64_t until,
+static enum kt_rc one_row(struct store_conn *base, enum sq_slot slot, int64_t since, int64_t until,
                           int64_t *v, int n, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, slot, err);
@@ -456,7 +419,7 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
                              struct loyalty_report *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = get(base, L_REPORT_LEDGER, err);
+    sqlite3_stmt *st = get(base, SQ_REPORT_LEDGER, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -488,10 +451,10 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         return sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
     }
     int64_t r[5];
-    enum kt_rc k = one_row(base, L_REPORT_OUTSTANDING, since, until, r, 1, err);
+    enum kt_rc k = one_row(base, SQ_REPORT_OUTSTANDING, since, until, r, 1, err);
     out->outstanding = r[0];
     if (k == KT_OK) {
-        k = one_row(base, L_REPORT_RECEIPTS, since, until, r, 5, err);
+        k = one_row(base, SQ_REPORT_RECEIPTS, since, until, r, 5, err);
         out->receipts = r[0];
         out->receipts_identified = r[1];
         out->receipts_by_card = r[2];
@@ -499,7 +462,7 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         out->total_identified = r[4];
     }
     if (k == KT_OK) {
-        k = one_row(base, L_REPORT_REFUNDS, since, until, r, 2, err);
+        k = one_row(base, SQ_REPORT_REFUNDS, since, until, r, 2, err);
         out->refunds = r[0];
         out->refunded = r[1];
     }
@@ -510,7 +473,7 @@ enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t un
                               int64_t after_ck, int limit, struct arena *a, int64_t **cks,
                               size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_EXPIRING, err);
+    sqlite3_stmt *st = get(base, SQ_EXPIRING, err);
     if (st == NULL) {
         return KT_ESTORE;
     }

@@ -3,60 +3,14 @@
  * suppression list, privacy requests, acts of destruction, scheduled work, the audit log and
  * the erasure of a customer. Tables in 0003_privacy.sql.
  *
- * Statements are cached per connection in the slots from SQ_PRIV_BASE on. Every value is bound;
- * no SQL text is ever built from input.
+ * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h). Every value
+ * is bound; no SQL text is ever built from input.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
-
-enum {
-    P_DOC_PUT = SQ_PRIV_BASE,
-    P_DOC_GET,
-    P_DOC_LATEST,
-    P_DOC_LIST,
-    P_CONSENT_ADD,
-    P_CONSENT_LIST,
-    P_CONSENT_MOVE,
-    P_TOPIC_PUT,
-    P_TOPIC_LIST,
-    P_SUB_ADD,
-    P_SUB_LIST,
-    P_SUB_MOVE,
-    P_SUPP_ADD,
-    P_SUPP_HIT,
-    P_SUPP_REMOVE,
-    P_PREQ_INSERT,
-    P_PREQ_GET,
-    P_PREQ_CLOSE,
-    P_PREQ_LIST,
-    P_PREQ_OVERDUE,
-    P_ACT_INSERT,
-    P_ACT_GET,
-    P_ACT_LIST,
-    P_DUE_ADD,
-    P_DUE_NEXT,
-    P_DUE_FINISH,
-    P_DUE_CANCEL,
-    P_DUE_PENDING,
-    P_AUDIT_ADD,
-    P_AUDIT_LIST,
-    P_ERASE_CUST,
-    P_ERASE_IDENTS,
-    P_ERASE_HIST,
-    P_ERASE_CONSENT,
-    P_ERASE_IDEM,
-    P_ERASE_SMS,
-    P_ERASE_CARDS,
-    P_ERASE_EVENTS,
-    P_ERASE_TRAITS,
-    P_ERASE_MEMBERS,
-    P_INACTIVE,
-    P_END
-};
-_Static_assert(P_END <= SQ_LOYALTY_BASE, "privacy.c's statements run into loyalty.c's slots");
 
 #define DOC_COLS "key, version, purpose, title, body, sha256, term_days, reconsent, published_at"
 #define CONSENT_COLS                                                                               \
@@ -70,67 +24,66 @@ _Static_assert(P_END <= SQ_LOYALTY_BASE, "privacy.c's statements run into loyalt
     "id, customer_id, at, reason, categories, system, key_id, operator_id, request_id, "           \
     "log_extract, keep_until"
 
-static const char *const sql[P_END - SQ_PRIV_BASE] = {
-#define S(slot) [(slot)-SQ_PRIV_BASE]
-    S(P_DOC_PUT) = "INSERT INTO consent_documents (" DOC_COLS ") "
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_DOC_PUT] = "INSERT INTO consent_documents (" DOC_COLS ") "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    S(P_DOC_GET) = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 AND version = ?2",
-    S(P_DOC_LATEST) = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 "
+    [SQ_DOC_GET] = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 AND version = ?2",
+    [SQ_DOC_LATEST] = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 "
                       "ORDER BY version DESC LIMIT 1",
-    S(P_DOC_LIST) = "SELECT " DOC_COLS " FROM consent_documents ORDER BY key, version",
-    S(P_CONSENT_ADD) =
+    [SQ_DOC_LIST] = "SELECT " DOC_COLS " FROM consent_documents ORDER BY key, version",
+    [SQ_CONSENT_ADD] =
         "INSERT INTO consent_events (ck, purpose, channel, action, at, recorded_at, expires_at, "
         "doc_key, doc_version, doc_sha256, source, store_id, operator_id, form_id, otp_id, "
         "paper_form, legal_basis, ip, user_agent, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, "
         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-    S(P_CONSENT_LIST) = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
-    S(P_CONSENT_MOVE) = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
-    S(P_TOPIC_PUT) = "INSERT INTO topics (key, title, description, channels, created_at, "
+    [SQ_CONSENT_LIST] = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
+    [SQ_CONSENT_MOVE] = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
+    [SQ_TOPIC_PUT] = "INSERT INTO topics (key, title, description, channels, created_at, "
                      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (key) DO UPDATE SET "
                      "title = excluded.title, description = excluded.description, "
                      "channels = excluded.channels, updated_at = excluded.updated_at",
-    S(P_TOPIC_LIST) = "SELECT key, title, description, channels, created_at, updated_at "
+    [SQ_TOPIC_LIST] = "SELECT key, title, description, channels, created_at, updated_at "
                       "FROM topics ORDER BY key",
-    S(P_SUB_ADD) = "INSERT INTO subscription_events (ck, topic, channel, subscribed, at, via, "
+    [SQ_SUB_ADD] = "INSERT INTO subscription_events (ck, topic, channel, subscribed, at, via, "
                    "source, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    S(P_SUB_LIST) = "SELECT seq, ck, topic, channel, subscribed, at, via, source, key_id, "
+    [SQ_SUB_LIST] = "SELECT seq, ck, topic, channel, subscribed, at, via, source, key_id, "
                     "request_id FROM subscription_events WHERE ck = ?1 ORDER BY seq",
-    S(P_SUB_MOVE) = "UPDATE subscription_events SET ck = ?2 WHERE ck = ?1",
-    S(P_SUPP_ADD) = "INSERT INTO suppression (hash, kind, act_id, created_at) "
+    [SQ_SUB_MOVE] = "UPDATE subscription_events SET ck = ?2 WHERE ck = ?1",
+    [SQ_SUPP_ADD] = "INSERT INTO suppression (hash, kind, act_id, created_at) "
                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING",
-    S(P_SUPP_HIT) = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
-    S(P_SUPP_REMOVE) = "DELETE FROM suppression WHERE hash = ?1",
-    S(P_PREQ_INSERT) = "INSERT INTO privacy_requests (" PREQ_COLS ") "
+    [SQ_SUPP_HIT] = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
+    [SQ_SUPP_REMOVE] = "DELETE FROM suppression WHERE hash = ?1",
+    [SQ_PREQ_INSERT] = "INSERT INTO privacy_requests (" PREQ_COLS ") "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    S(P_PREQ_GET) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id = ?1",
-    S(P_PREQ_CLOSE) = "UPDATE privacy_requests SET state = ?2, outcome = ?3, closed_at = ?4 "
+    [SQ_PREQ_GET] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id = ?1",
+    [SQ_PREQ_CLOSE] = "UPDATE privacy_requests SET state = ?2, outcome = ?3, closed_at = ?4 "
                       "WHERE id = ?1 AND state = 'open'",
-    S(P_PREQ_LIST) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id > ?1 "
+    [SQ_PREQ_LIST] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id > ?1 "
                      "ORDER BY id LIMIT ?2",
-    S(P_PREQ_OVERDUE) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
+    [SQ_PREQ_OVERDUE] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
                         "AND deadline < ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    S(P_ACT_INSERT) = "INSERT INTO destruction_acts (" ACT_COLS ") "
+    [SQ_ACT_INSERT] = "INSERT INTO destruction_acts (" ACT_COLS ") "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    S(P_ACT_GET) = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
-    S(P_ACT_LIST) = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
-    S(P_DUE_ADD) = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
+    [SQ_ACT_GET] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
+    [SQ_ACT_LIST] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [SQ_DUE_ADD] = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
-    S(P_DUE_NEXT) = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
+    [SQ_DUE_NEXT] = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
                     "WHERE done_at IS NULL AND cancelled = 0 AND due_at <= ?1 "
                     "ORDER BY due_at, seq LIMIT 1",
-    S(P_DUE_FINISH) = "UPDATE due_work SET done_at = ?2 WHERE seq = ?1",
-    S(P_DUE_CANCEL) = "UPDATE due_work SET cancelled = 1, done_at = ?3 "
+    [SQ_DUE_FINISH] = "UPDATE due_work SET done_at = ?2 WHERE seq = ?1",
+    [SQ_DUE_CANCEL] = "UPDATE due_work SET cancelled = 1, done_at = ?3 "
                       "WHERE ck = ?1 AND kind = ?2 AND done_at IS NULL AND cancelled = 0",
-    S(P_DUE_PENDING) = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
+    [SQ_DUE_PENDING] = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
                        "AND done_at IS NULL AND cancelled = 0",
-    S(P_AUDIT_ADD) = "INSERT INTO audit (at, key_id, action, customer_id, fields, detail, "
+    [SQ_AUDIT_ADD] = "INSERT INTO audit (at, key_id, action, customer_id, fields, detail, "
                      "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    S(P_AUDIT_LIST) = "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id "
+    [SQ_AUDIT_LIST] = "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id "
                       "FROM audit WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) "
                       "AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR action = ?4) "
                       "AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) "
                       "ORDER BY seq LIMIT ?7",
-    S(P_ERASE_CUST) =
+    [SQ_ERASE_CUST] =
         "UPDATE customers SET last_name = NULL, last_name_at = NULL, first_name = NULL, "
         "first_name_at = NULL, middle_name = NULL, middle_name_at = NULL, gender = NULL, "
         "gender_at = NULL, birth_date = NULL, birth_date_at = NULL, email = NULL, email_at = NULL, "
@@ -138,31 +91,30 @@ static const char *const sql[P_END - SQ_PRIV_BASE] = {
         "address_at = NULL, verified = 0, quality = 0, gender_inferred = 0, name_key = NULL, "
         "attrs = '{}', attrs_at = '{}', erased_at = ?2, updated_at = ?2 "
         "WHERE ck = ?1 OR merged_into = ?1", /* the rows merged into it hold old values too */
-    S(P_ERASE_IDENTS) = "DELETE FROM identifiers WHERE ck = ?1",
-    S(P_ERASE_HIST) = "UPDATE history SET old_value = NULL, new_value = NULL "
+    [SQ_ERASE_IDENTS] = "DELETE FROM identifiers WHERE ck = ?1",
+    [SQ_ERASE_HIST] = "UPDATE history SET old_value = NULL, new_value = NULL "
                       "WHERE ck = ?1 AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
-    S(P_ERASE_CONSENT) = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
+    [SQ_ERASE_CONSENT] = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
                          "WHERE ck = ?1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
     /* Stored replies to retried requests hold the profile they answered with. */
-    S(P_ERASE_SMS) = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
+    [SQ_ERASE_SMS] = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
                      "WHERE ck = ?1 AND kind = 'phone' UNION SELECT phone FROM customers "
                      "WHERE ck = ?1 AND phone IS NOT NULL)",
-    S(P_ERASE_TRAITS) = "DELETE FROM traits WHERE ck = ?1",
-    S(P_ERASE_MEMBERS) = "DELETE FROM segment_members WHERE ck = ?1",
-    S(P_ERASE_EVENTS) = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
+    [SQ_ERASE_TRAITS] = "DELETE FROM traits WHERE ck = ?1",
+    [SQ_ERASE_MEMBERS] = "DELETE FROM segment_members WHERE ck = ?1",
+    [SQ_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
                         "WHERE ck = ?1",
-    S(P_ERASE_CARDS) = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
+    [SQ_ERASE_CARDS] = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
                        "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
-    S(P_ERASE_IDEM) = "DELETE FROM idempotency WHERE instr(body, "
+    [SQ_ERASE_IDEM] = "DELETE FROM idempotency WHERE instr(body, "
                       "(SELECT '\"' || id || '\"' FROM customers WHERE ck = ?1)) > 0",
-    S(P_INACTIVE) = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
+    [SQ_INACTIVE] = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
                     "AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
-#undef S
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_PRIV_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, struct kt_err *err)
@@ -227,7 +179,7 @@ static void read_doc(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DOC_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_DOC_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -246,7 +198,7 @@ enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, stru
 enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version, struct arena *a,
                       struct consent_doc *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, version > 0 ? P_DOC_GET : P_DOC_LATEST, err);
+    sqlite3_stmt *st = get(base, version > 0 ? SQ_DOC_GET : SQ_DOC_LATEST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -260,7 +212,7 @@ enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version,
 enum kt_rc sq_doc_list(struct store_conn *base, struct arena *a, struct consent_doc **out,
                        size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DOC_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_DOC_LIST, err);
     return st == NULL
                ? KT_ESTORE
                : many(base, st, read_doc, sizeof(**out), a, (void **)out, n, "documents", err);
@@ -300,7 +252,7 @@ static void read_consent(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e,
                           struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_CONSENT_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_CONSENT_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -326,7 +278,7 @@ enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e
 enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
                            struct consent_event **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_CONSENT_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_CONSENT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -334,7 +286,7 @@ enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
     return many(base, st, read_consent, sizeof(**out), a, (void **)out, n, "consent events", err);
 }
 
-static enum kt_rc move(struct store_conn *base, int slot, int64_t from, int64_t into,
+static enum kt_rc move(struct store_conn *base, enum sq_slot slot, int64_t from, int64_t into,
                        struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, slot, err);
@@ -348,9 +300,9 @@ static enum kt_rc move(struct store_conn *base, int slot, int64_t from, int64_t 
 
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = move(base, P_CONSENT_MOVE, from, into, err);
+    enum kt_rc rc = move(base, SQ_CONSENT_MOVE, from, into, err);
     if (rc == KT_OK) {
-        rc = move(base, P_SUB_MOVE, from, into, err);
+        rc = move(base, SQ_SUB_MOVE, from, into, err);
     }
     return rc == KT_OK ? sq_loyalty_move(base, from, into, err) : rc;
 }
@@ -365,7 +317,7 @@ static void read_topic(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_TOPIC_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_TOPIC_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -380,7 +332,7 @@ enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct k
 enum kt_rc sq_topic_list(struct store_conn *base, struct arena *a, struct topic **out, size_t *n,
                          struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_TOPIC_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_TOPIC_LIST, err);
     return st == NULL
                ? KT_ESTORE
                : many(base, st, read_topic, sizeof(**out), a, (void **)out, n, "topics", err);
@@ -395,7 +347,7 @@ static void read_sub(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUB_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_SUB_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -414,7 +366,7 @@ enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct
 enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, struct sub_event **out,
                        size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUB_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_SUB_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -427,7 +379,7 @@ enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, str
 enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
                            const char *act_id, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUPP_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_SUPP_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -444,7 +396,7 @@ enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes
     /* One primary-key probe per hash: cheaper than one statement with an IN list, for which
      * SQLite builds a temporary index on every run. */
     *first = n;
-    sqlite3_stmt *st = get(base, P_SUPP_HIT, err);
+    sqlite3_stmt *st = get(base, SQ_SUPP_HIT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -466,7 +418,7 @@ enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes
 enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
                               struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUPP_REMOVE, err);
+    sqlite3_stmt *st = get(base, SQ_SUPP_REMOVE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -500,7 +452,7 @@ static void read_preq(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
                           struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_PREQ_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_PREQ_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -524,7 +476,7 @@ enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request 
 enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
                        struct privacy_request *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_PREQ_GET, err);
+    sqlite3_stmt *st = get(base, SQ_PREQ_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -535,7 +487,7 @@ enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
 enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
                          const char *outcome, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_PREQ_CLOSE, err);
+    sqlite3_stmt *st = get(base, SQ_PREQ_CLOSE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -552,7 +504,7 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
                         const char *after_id, int limit, struct arena *a,
                         struct privacy_request **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, overdue ? P_PREQ_OVERDUE : P_PREQ_LIST, err);
+    sqlite3_stmt *st = get(base, overdue ? SQ_PREQ_OVERDUE : SQ_PREQ_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -587,7 +539,7 @@ static void read_act(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
                          struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_ACT_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_ACT_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -608,7 +560,7 @@ enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *
 enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
                       struct destruction_act *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_ACT_GET, err);
+    sqlite3_stmt *st = get(base, SQ_ACT_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -619,7 +571,7 @@ enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
 enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
                        struct destruction_act **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_ACT_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_ACT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -638,7 +590,7 @@ static void read_due(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -653,7 +605,7 @@ enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct 
 enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, struct due_item *out,
                        struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_NEXT, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_NEXT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -663,7 +615,7 @@ enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, st
 
 enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_FINISH, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_FINISH, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -675,7 +627,7 @@ enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struc
 enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, int64_t at,
                          struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_CANCEL, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_CANCEL, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -688,7 +640,7 @@ enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, 
 enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
                           struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_PENDING, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_PENDING, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -712,7 +664,7 @@ enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind,
 enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, size_t n,
                         struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_AUDIT_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_AUDIT_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -741,7 +693,7 @@ static void read_audit(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, struct arena *a,
                          struct audit_entry **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_AUDIT_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_AUDIT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -761,16 +713,16 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, st
 {
     /* The stored replies first: they are found by the customer's id; messages to its phones
      * before the phones go. Events keep their type and time, not what they said. */
-    static const int slots[] = {P_ERASE_IDEM,   P_ERASE_SMS,     P_ERASE_CARDS, P_ERASE_EVENTS,
-                                P_ERASE_TRAITS, P_ERASE_MEMBERS, P_ERASE_CUST,  P_ERASE_IDENTS,
-                                P_ERASE_HIST,   P_ERASE_CONSENT};
+    static const enum sq_slot slots[] = {
+        SQ_ERASE_IDEM,    SQ_ERASE_SMS,  SQ_ERASE_CARDS,  SQ_ERASE_EVENTS, SQ_ERASE_TRAITS,
+        SQ_ERASE_MEMBERS, SQ_ERASE_CUST, SQ_ERASE_IDENTS, SQ_ERASE_HIST,   SQ_ERASE_CONSENT};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
             return KT_ESTORE;
         }
         sqlite3_bind_int64(st, 1, ck);
-        if (slots[i] == P_ERASE_CUST || slots[i] == P_ERASE_CARDS) {
+        if (slots[i] == SQ_ERASE_CUST || slots[i] == SQ_ERASE_CARDS) {
             sqlite3_bind_int64(st, 2, at);
         }
         enum kt_rc rc = run(base, st, NULL, err);
@@ -784,7 +736,7 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, st
 enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
                                 int64_t **cks, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_INACTIVE, err);
+    sqlite3_stmt *st = get(base, SQ_INACTIVE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }

@@ -15,6 +15,7 @@
  *
  * Invariants: only this file includes sqlite3.h; every value reaches SQL as a bound parameter.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -44,67 +45,20 @@ extern const size_t sqlite_migrations_count;
     "bytes_total, bytes_done, rows_total, created, updated, unchanged, partial, rejected, "        \
     "created_at, started_at, finished_at"
 
-enum st {
-    ST_META_GET,
-    ST_META_PUT,
-    ST_CUST_GET,
-    ST_CUST_GET_BY_ID,
-    ST_CUST_INSERT,
-    ST_CUST_UPDATE,
-    ST_CUST_LIST_START,
-    ST_CUST_LIST_AFTER,
-    ST_CUST_SET_MERGED,
-    ST_CUST_MERGED_FROM,
-    ST_IDENT_FIND,
-    ST_IDENT_INSERT,
-    ST_IDENT_VERIFY,
-    ST_IDENT_LIST,
-    ST_IDENT_MOVE,
-    ST_HIST_ADD,
-    ST_HIST_LIST,
-    ST_HIST_MOVE,
-    ST_HIST_LAST_REFUSED,
-    ST_MC_ADD,
-    ST_MC_RESOLVE,
-    ST_MC_COUNT,
-    ST_ATTR_PUT,
-    ST_ATTR_GET,
-    ST_ATTR_LIST,
-    ST_ATTR_IN_USE,
-    ST_KEY_INSERT,
-    ST_KEY_GET,
-    ST_KEY_LIST,
-    ST_KEY_REVOKE,
-    ST_KEY_COUNT,
-    ST_IDEM_GET,
-    ST_IDEM_PUT,
-    ST_IDEM_EXPIRE,
-    ST_PING,
-    ST_INTAKE_ADD,
-    ST_IMPORT_INSERT,
-    ST_IMPORT_UPDATE,
-    ST_IMPORT_GET,
-    ST_IMPORT_NEXT,
-    ST_IMPORT_LIST,
-    ST_COUNT
-};
-
-_Static_assert((int)ST_COUNT <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
-
-static const char *const sql[ST_COUNT] = {
-    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
-    [ST_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [SQ_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    [ST_CUST_GET] = "SELECT " CUST_COLS " FROM customers WHERE ck = ?1",
-    [ST_CUST_GET_BY_ID] = "SELECT " CUST_COLS " FROM customers WHERE id = ?1",
-    [ST_CUST_INSERT] =
+    [SQ_CUST_GET] = "SELECT " CUST_COLS " FROM customers WHERE ck = ?1",
+    [SQ_CUST_GET_BY_ID] = "SELECT " CUST_COLS " FROM customers WHERE id = ?1",
+    [SQ_CUST_INSERT] =
         "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, first_name, "
         "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, "
         "birth_date_at, email, email_at, phone, phone_at, city, city_at, address, address_at, "
         "verified, attrs, attrs_at, quality, gender_inferred, name_key) VALUES (?1, ?2, ?3, ?4, "
         "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
         "?23, ?24, ?25, ?26, ?27)",
-    [ST_CUST_UPDATE] =
+    [SQ_CUST_UPDATE] =
         "UPDATE customers SET id = ?1, created_at = ?2, updated_at = ?3, last_name = ?4, "
         "last_name_at = ?5, first_name = ?6, first_name_at = ?7, middle_name = ?8, "
         "middle_name_at = ?9, gender = ?10, gender_at = ?11, birth_date = ?12, "
@@ -112,80 +66,80 @@ static const char *const sql[ST_COUNT] = {
         "city = ?18, city_at = ?19, address = ?20, address_at = ?21, verified = ?22, "
         "attrs = ?23, attrs_at = ?24, quality = ?25, gender_inferred = ?26, name_key = ?27 "
         "WHERE ck = ?28",
-    [ST_CUST_LIST_START] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
+    [SQ_CUST_LIST_START] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
                            "ORDER BY id LIMIT ?1",
-    [ST_CUST_LIST_AFTER] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
+    [SQ_CUST_LIST_AFTER] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
                            "AND id > ?1 ORDER BY id LIMIT ?2",
-    [ST_CUST_SET_MERGED] = "UPDATE customers SET merged_into = ?2, merged_at = ?3 "
+    [SQ_CUST_SET_MERGED] = "UPDATE customers SET merged_into = ?2, merged_at = ?3 "
                            "WHERE ck = ?1 OR merged_into = ?1",
-    [ST_CUST_MERGED_FROM] =
+    [SQ_CUST_MERGED_FROM] =
         "SELECT id FROM customers WHERE merged_into = ?1 ORDER BY merged_at, id",
-    [ST_IDENT_FIND] = "SELECT ck, verified, created_at, channel FROM identifiers "
+    [SQ_IDENT_FIND] = "SELECT ck, verified, created_at, channel FROM identifiers "
                       "WHERE kind = ?1 AND value = ?2",
-    [ST_IDENT_INSERT] = "INSERT INTO identifiers (kind, value, ck, verified, created_at, channel) "
+    [SQ_IDENT_INSERT] = "INSERT INTO identifiers (kind, value, ck, verified, created_at, channel) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_IDENT_VERIFY] = "UPDATE identifiers SET verified = 1 WHERE kind = ?1 AND value = ?2",
-    [ST_IDENT_LIST] = "SELECT kind, value, verified, created_at, channel FROM identifiers "
+    [SQ_IDENT_VERIFY] = "UPDATE identifiers SET verified = 1 WHERE kind = ?1 AND value = ?2",
+    [SQ_IDENT_LIST] = "SELECT kind, value, verified, created_at, channel FROM identifiers "
                       "WHERE ck = ?1 ORDER BY created_at, kind, value",
-    [ST_IDENT_MOVE] = "UPDATE identifiers SET ck = ?2 WHERE ck = ?1",
-    [ST_HIST_ADD] = "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
+    [SQ_IDENT_MOVE] = "UPDATE identifiers SET ck = ?2 WHERE ck = ?1",
+    [SQ_HIST_ADD] = "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
                     "store_id, operator_id, request_id, reason) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [ST_HIST_LIST] = "SELECT seq, at, field, action, old_value, new_value, channel, store_id, "
+    [SQ_HIST_LIST] = "SELECT seq, at, field, action, old_value, new_value, channel, store_id, "
                      "operator_id, request_id, reason FROM history WHERE ck = ?1 AND seq > ?2 "
                      "ORDER BY seq LIMIT ?3",
-    [ST_HIST_MOVE] = "UPDATE history SET ck = ?2 WHERE ck = ?1",
-    [ST_HIST_LAST_REFUSED] = "SELECT new_value FROM history WHERE ck = ?1 AND field = ?2 "
+    [SQ_HIST_MOVE] = "UPDATE history SET ck = ?2 WHERE ck = ?1",
+    [SQ_HIST_LAST_REFUSED] = "SELECT new_value FROM history WHERE ck = ?1 AND field = ?2 "
                              "AND action = 'refused' ORDER BY seq DESC LIMIT 1",
-    [ST_MC_ADD] = "INSERT INTO merge_candidates (ck_a, ck_b, reason, created_at) "
+    [SQ_MC_ADD] = "INSERT INTO merge_candidates (ck_a, ck_b, reason, created_at) "
                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (ck_a, ck_b) DO NOTHING",
-    [ST_MC_RESOLVE] = "UPDATE merge_candidates SET resolved_at = ?3 "
+    [SQ_MC_RESOLVE] = "UPDATE merge_candidates SET resolved_at = ?3 "
                       "WHERE ck_a = ?1 AND ck_b = ?2 AND resolved_at IS NULL",
-    [ST_MC_COUNT] = "SELECT count(*) FROM merge_candidates "
+    [SQ_MC_COUNT] = "SELECT count(*) FROM merge_candidates "
                     "WHERE (ck_a = ?1 OR ck_b = ?1) AND resolved_at IS NULL",
-    [ST_ATTR_PUT] =
+    [SQ_ATTR_PUT] =
         "INSERT INTO attributes (name, type, items, enum_values, title, description, created_at, "
         "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
         "type = excluded.type, items = excluded.items, enum_values = excluded.enum_values, "
         "title = excluded.title, description = excluded.description, "
         "updated_at = excluded.updated_at",
-    [ST_ATTR_GET] = "SELECT name, type, items, enum_values, title, description, created_at, "
+    [SQ_ATTR_GET] = "SELECT name, type, items, enum_values, title, description, created_at, "
                     "updated_at FROM attributes WHERE name = ?1",
-    [ST_ATTR_LIST] = "SELECT name, type, items, enum_values, title, description, created_at, "
+    [SQ_ATTR_LIST] = "SELECT name, type, items, enum_values, title, description, created_at, "
                      "updated_at FROM attributes ORDER BY name",
-    [ST_ATTR_IN_USE] = "SELECT 1 FROM customers WHERE merged_into IS NULL "
+    [SQ_ATTR_IN_USE] = "SELECT 1 FROM customers WHERE merged_into IS NULL "
                        "AND json_type(attrs, ?1) IS NOT NULL LIMIT 1",
-    [ST_KEY_INSERT] = "INSERT INTO api_keys (id, name, scope, hash, created_at) "
+    [SQ_KEY_INSERT] = "INSERT INTO api_keys (id, name, scope, hash, created_at) "
                       "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_KEY_GET] = "SELECT id, name, scope, hash, created_at, revoked_at FROM api_keys "
+    [SQ_KEY_GET] = "SELECT id, name, scope, hash, created_at, revoked_at FROM api_keys "
                    "WHERE id = ?1",
-    [ST_KEY_LIST] = "SELECT id, name, scope, hash, created_at, revoked_at FROM api_keys "
+    [SQ_KEY_LIST] = "SELECT id, name, scope, hash, created_at, revoked_at FROM api_keys "
                     "ORDER BY created_at, id",
-    [ST_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-    [ST_KEY_COUNT] = "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL",
-    [ST_IDEM_GET] = "SELECT request_hash, status, body, created_at FROM idempotency "
+    [SQ_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    [SQ_KEY_COUNT] = "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL",
+    [SQ_IDEM_GET] = "SELECT request_hash, status, body, created_at FROM idempotency "
                     "WHERE key_id = ?1 AND idem_key = ?2",
-    [ST_IDEM_PUT] = "INSERT INTO idempotency (key_id, idem_key, request_hash, status, body, "
+    [SQ_IDEM_PUT] = "INSERT INTO idempotency (key_id, idem_key, request_hash, status, body, "
                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE created_at < ?1",
-    [ST_PING] = "SELECT 1",
-    [ST_INTAKE_ADD] =
+    [SQ_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE created_at < ?1",
+    [SQ_PING] = "SELECT 1",
+    [SQ_INTAKE_ADD] =
         "INSERT INTO intake (day, channel, store_id, operator_id, requests, refused, ok, "
         "corrected, suspicious, invalid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
         "ON CONFLICT (day, channel, store_id, operator_id) DO UPDATE SET "
         "requests = requests + excluded.requests, refused = refused + excluded.refused, "
         "ok = ok + excluded.ok, corrected = corrected + excluded.corrected, "
         "suspicious = suspicious + excluded.suspicious, invalid = invalid + excluded.invalid",
-    [ST_IMPORT_INSERT] = "INSERT INTO imports (id, state, file_name, path, options, bytes_total, "
+    [SQ_IMPORT_INSERT] = "INSERT INTO imports (id, state, file_name, path, options, bytes_total, "
                          "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_IMPORT_UPDATE] =
+    [SQ_IMPORT_UPDATE] =
         "UPDATE imports SET state = ?2, bytes_done = ?3, rows_total = ?4, created = ?5, "
         "updated = ?6, unchanged = ?7, partial = ?8, rejected = ?9, error = ?10, "
         "started_at = ?12, finished_at = ?13, bytes_total = ?14 WHERE id = ?1",
-    [ST_IMPORT_GET] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?1",
-    [ST_IMPORT_NEXT] = "SELECT " IMPORT_COLS " FROM imports WHERE state IN ('queued', 'running') "
+    [SQ_IMPORT_GET] = "SELECT " IMPORT_COLS " FROM imports WHERE id = ?1",
+    [SQ_IMPORT_NEXT] = "SELECT " IMPORT_COLS " FROM imports WHERE state IN ('queued', 'running') "
                        "ORDER BY created_at, id LIMIT 1",
-    [ST_IMPORT_LIST] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created_at DESC, id LIMIT ?1",
+    [SQ_IMPORT_LIST] = "SELECT " IMPORT_COLS " FROM imports ORDER BY created_at DESC, id LIMIT ?1",
 };
 
 struct sq_reads *sq_store_reads(struct store *base)
@@ -265,22 +219,11 @@ static enum kt_rc exec(struct sq_conn *c, const char *text, struct kt_err *err)
     return rc == SQLITE_OK ? KT_OK : fail(c, rc, text, err);
 }
 
-/* The prepared statement `s`, reset and with no bindings; NULL on failure (err is set). */
-static sqlite3_stmt *stmt(struct sq_conn *c, enum st s, struct kt_err *err)
+/* The statement in `slot` of the connection, prepared from `text` on first use; it is reset and
+ * has no bindings. NULL on failure (err is set). */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_slot slot, const char *text, struct kt_err *err)
 {
-    if (c->stmts[s] == NULL) {
-        int rc =
-            sqlite3_prepare_v3(c->db, sql[s], -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[s], NULL);
-        if (rc != SQLITE_OK) {
-            fail(c, rc, "prepare", err);
-            return NULL;
-        }
-    }
-    return c->stmts[s];
-}
-
-sqlite3_stmt *sq_stmt(struct sq_conn *c, int slot, const char *text, struct kt_err *err)
-{
+    assert(text != NULL); /* a slot another file's statements own, or one given no text */
     if (c->stmts[slot] == NULL) {
         int rc =
             sqlite3_prepare_v3(c->db, text, -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[slot], NULL);
@@ -290,6 +233,11 @@ sqlite3_stmt *sq_stmt(struct sq_conn *c, int slot, const char *text, struct kt_e
         }
     }
     return c->stmts[slot];
+}
+
+static sqlite3_stmt *stmt(struct sq_conn *c, enum sq_slot s, struct kt_err *err)
+{
+    return sq_stmt(c, s, sql[s], err);
 }
 
 static void done(sqlite3_stmt *st)
@@ -730,7 +678,7 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
 enum kt_rc sq_ping(struct store_conn *base, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_PING, err);
+    sqlite3_stmt *st = stmt(c, SQ_PING, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -757,7 +705,7 @@ enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a
                        struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_META_GET, err);
+    sqlite3_stmt *st = stmt(c, SQ_META_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -779,7 +727,7 @@ enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val
                        struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_META_PUT, err);
+    sqlite3_stmt *st = stmt(c, SQ_META_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -849,7 +797,7 @@ enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
                            struct customer *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_CUST_GET, err);
+    sqlite3_stmt *st = stmt(c, SQ_CUST_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -861,7 +809,7 @@ enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct
                                  struct customer *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_CUST_GET_BY_ID, err);
+    sqlite3_stmt *st = stmt(c, SQ_CUST_GET_BY_ID, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -877,7 +825,7 @@ enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct
 enum kt_rc sq_customer_insert(struct store_conn *base, struct customer *cu, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_CUST_INSERT, err);
+    sqlite3_stmt *st = stmt(c, SQ_CUST_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -893,7 +841,7 @@ enum kt_rc sq_customer_update(struct store_conn *base, const struct customer *cu
                               struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_CUST_UPDATE, err);
+    sqlite3_stmt *st = stmt(c, SQ_CUST_UPDATE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -911,7 +859,7 @@ enum kt_rc sq_customer_list(struct store_conn *base, const char *after_id, int l
                             struct arena *a, struct customer **out, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, after_id ? ST_CUST_LIST_AFTER : ST_CUST_LIST_START, err);
+    sqlite3_stmt *st = stmt(c, after_id ? SQ_CUST_LIST_AFTER : SQ_CUST_LIST_START, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -935,7 +883,7 @@ enum kt_rc sq_customer_set_merged(struct store_conn *base, int64_t from, int64_t
                                   struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_CUST_SET_MERGED, err);
+    sqlite3_stmt *st = stmt(c, SQ_CUST_SET_MERGED, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -949,7 +897,7 @@ enum kt_rc sq_customer_merged_from(struct store_conn *base, int64_t ck, struct a
                                    const char ***ids, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_CUST_MERGED_FROM, err);
+    sqlite3_stmt *st = stmt(c, SQ_CUST_MERGED_FROM, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -972,7 +920,7 @@ enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *
                          struct arena *a, struct ident *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDENT_FIND, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDENT_FIND, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -999,7 +947,7 @@ enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *
 enum kt_rc sq_ident_insert(struct store_conn *base, const struct ident *id, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDENT_INSERT, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDENT_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1016,7 +964,7 @@ enum kt_rc sq_ident_set_verified(struct store_conn *base, const char *kind, cons
                                  struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDENT_VERIFY, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDENT_VERIFY, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1029,7 +977,7 @@ enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a, s
                          size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDENT_LIST, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDENT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1051,7 +999,7 @@ enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a, s
     return rc == SQLITE_DONE ? KT_OK : fail(c, rc, "identifier list", err);
 }
 
-static enum kt_rc move(struct store_conn *base, enum st which, int64_t from, int64_t into,
+static enum kt_rc move(struct store_conn *base, enum sq_slot which, int64_t from, int64_t into,
                        struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
@@ -1066,7 +1014,7 @@ static enum kt_rc move(struct store_conn *base, enum st which, int64_t from, int
 
 enum kt_rc sq_ident_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    return move(base, ST_IDENT_MOVE, from, into, err);
+    return move(base, SQ_IDENT_MOVE, from, into, err);
 }
 
 /* ---- history ----------------------------------------------------------------------------- */
@@ -1075,7 +1023,7 @@ enum kt_rc sq_history_add(struct store_conn *base, const struct history_entry *h
                           struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_HIST_ADD, err);
+    sqlite3_stmt *st = stmt(c, SQ_HIST_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1098,7 +1046,7 @@ enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_se
                            struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_HIST_LIST, err);
+    sqlite3_stmt *st = stmt(c, SQ_HIST_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1131,7 +1079,7 @@ enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const ch
                                    struct arena *a, const char **raw, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_HIST_LAST_REFUSED, err);
+    sqlite3_stmt *st = stmt(c, SQ_HIST_LAST_REFUSED, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1152,7 +1100,7 @@ enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const ch
 
 enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = move(base, ST_HIST_MOVE, from, into, err);
+    enum kt_rc rc = move(base, SQ_HIST_MOVE, from, into, err);
     return rc == KT_OK ? sq_privacy_move(base, from, into, err) : rc;
 }
 
@@ -1162,7 +1110,7 @@ enum kt_rc sq_merge_candidate_add(struct store_conn *base, int64_t a, int64_t b,
                                   int64_t at, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_MC_ADD, err);
+    sqlite3_stmt *st = stmt(c, SQ_MC_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1177,7 +1125,7 @@ enum kt_rc sq_merge_candidate_resolve(struct store_conn *base, int64_t a, int64_
                                       struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_MC_RESOLVE, err);
+    sqlite3_stmt *st = stmt(c, SQ_MC_RESOLVE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1201,7 +1149,7 @@ enum kt_rc sq_merge_candidate_count(struct store_conn *base, int64_t ck, int64_t
                                     struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_MC_COUNT, err);
+    sqlite3_stmt *st = stmt(c, SQ_MC_COUNT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1226,7 +1174,7 @@ static void read_attr(sqlite3_stmt *st, struct arena *a, struct attr_def *d)
 enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_ATTR_PUT, err);
+    sqlite3_stmt *st = stmt(c, SQ_ATTR_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1245,7 +1193,7 @@ enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct arena *
                        struct attr_def *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_ATTR_GET, err);
+    sqlite3_stmt *st = stmt(c, SQ_ATTR_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1267,7 +1215,7 @@ enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_de
                         struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_ATTR_LIST, err);
+    sqlite3_stmt *st = stmt(c, SQ_ATTR_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1285,7 +1233,7 @@ enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_de
 enum kt_rc sq_attr_in_use(struct store_conn *base, const char *name, bool *used, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_ATTR_IN_USE, err);
+    sqlite3_stmt *st = stmt(c, SQ_ATTR_IN_USE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1331,7 +1279,7 @@ static void read_key(sqlite3_stmt *st, struct arena *a, struct api_key *k)
 enum kt_rc sq_key_insert(struct store_conn *base, const struct api_key *k, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_KEY_INSERT, err);
+    sqlite3_stmt *st = stmt(c, SQ_KEY_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1347,7 +1295,7 @@ enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a, 
                       struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_KEY_GET, err);
+    sqlite3_stmt *st = stmt(c, SQ_KEY_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1369,7 +1317,7 @@ enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key 
                        struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_KEY_LIST, err);
+    sqlite3_stmt *st = stmt(c, SQ_KEY_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1387,7 +1335,7 @@ enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key 
 enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_KEY_REVOKE, err);
+    sqlite3_stmt *st = stmt(c, SQ_KEY_REVOKE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1404,7 +1352,7 @@ enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at, st
 enum kt_rc sq_key_count_active(struct store_conn *base, int64_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_KEY_COUNT, err);
+    sqlite3_stmt *st = stmt(c, SQ_KEY_COUNT, err);
     return st == NULL ? KT_ESTORE : count(c, st, n, err);
 }
 
@@ -1414,7 +1362,7 @@ enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *
                        struct arena *a, struct idem_record *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDEM_GET, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDEM_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1444,7 +1392,7 @@ enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *
 enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDEM_PUT, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDEM_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1460,7 +1408,7 @@ enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r, str
 enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IDEM_EXPIRE, err);
+    sqlite3_stmt *st = stmt(c, SQ_IDEM_EXPIRE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1473,7 +1421,7 @@ enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct kt_err
 enum kt_rc sq_intake_add(struct store_conn *base, const struct intake_row *r, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_INTAKE_ADD, err);
+    sqlite3_stmt *st = stmt(c, SQ_INTAKE_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1510,7 +1458,7 @@ static void read_import(sqlite3_stmt *st, struct arena *a, struct import_job *j)
 enum kt_rc sq_import_insert(struct store_conn *base, const struct import_job *j, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IMPORT_INSERT, err);
+    sqlite3_stmt *st = stmt(c, SQ_IMPORT_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1527,7 +1475,7 @@ enum kt_rc sq_import_insert(struct store_conn *base, const struct import_job *j,
 enum kt_rc sq_import_update(struct store_conn *base, const struct import_job *j, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IMPORT_UPDATE, err);
+    sqlite3_stmt *st = stmt(c, SQ_IMPORT_UPDATE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1567,7 +1515,7 @@ enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct arena *
                          struct import_job *out, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IMPORT_GET, err);
+    sqlite3_stmt *st = stmt(c, SQ_IMPORT_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -1579,7 +1527,7 @@ enum kt_rc sq_import_next(struct store_conn *base, struct arena *a, struct impor
                           struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IMPORT_NEXT, err);
+    sqlite3_stmt *st = stmt(c, SQ_IMPORT_NEXT, err);
     return st == NULL ? KT_ESTORE : one_import(c, st, a, out, err);
 }
 
@@ -1587,7 +1535,7 @@ enum kt_rc sq_import_list(struct store_conn *base, int limit, struct arena *a,
                           struct import_job **out, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, ST_IMPORT_LIST, err);
+    sqlite3_stmt *st = stmt(c, SQ_IMPORT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }

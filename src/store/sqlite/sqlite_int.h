@@ -13,16 +13,169 @@
 #include "base/buf.h"
 #include "store/store_impl.h"
 
-/* Cached statements per connection: sqlite.c's from 0, then each file's from its base. */
-#define SQ_PRIV_BASE    64
-#define SQ_LOYALTY_BASE 112
-#define SQ_CARDS_BASE   160
-#define SQ_EVENTS_BASE  192
-#define SQ_TRAIT_PUT    222 /* segments.c's three, after events.c's */
-#define SQ_TRAIT_LIST   223
-#define SQ_TRAIT_DELETE 224
-#define SQ_REJECTS_BASE 225
-#define SQ_STATEMENTS   233
+/* The statements cached per connection (prepared on first use, finalized on close): a slot
+ * each, grouped by the file whose SQL they hold; each file keeps its texts in an array indexed by
+ * these. The last member counts them. */
+enum sq_slot {
+    /* sqlite.c */
+    SQ_META_GET,
+    SQ_META_PUT,
+    SQ_CUST_GET,
+    SQ_CUST_GET_BY_ID,
+    SQ_CUST_INSERT,
+    SQ_CUST_UPDATE,
+    SQ_CUST_LIST_START,
+    SQ_CUST_LIST_AFTER,
+    SQ_CUST_SET_MERGED,
+    SQ_CUST_MERGED_FROM,
+    SQ_IDENT_FIND,
+    SQ_IDENT_INSERT,
+    SQ_IDENT_VERIFY,
+    SQ_IDENT_LIST,
+    SQ_IDENT_MOVE,
+    SQ_HIST_ADD,
+    SQ_HIST_LIST,
+    SQ_HIST_MOVE,
+    SQ_HIST_LAST_REFUSED,
+    SQ_MC_ADD,
+    SQ_MC_RESOLVE,
+    SQ_MC_COUNT,
+    SQ_ATTR_PUT,
+    SQ_ATTR_GET,
+    SQ_ATTR_LIST,
+    SQ_ATTR_IN_USE,
+    SQ_KEY_INSERT,
+    SQ_KEY_GET,
+    SQ_KEY_LIST,
+    SQ_KEY_REVOKE,
+    SQ_KEY_COUNT,
+    SQ_IDEM_GET,
+    SQ_IDEM_PUT,
+    SQ_IDEM_EXPIRE,
+    SQ_PING,
+    SQ_INTAKE_ADD,
+    SQ_IMPORT_INSERT,
+    SQ_IMPORT_UPDATE,
+    SQ_IMPORT_GET,
+    SQ_IMPORT_NEXT,
+    SQ_IMPORT_LIST,
+    /* privacy.c */
+    SQ_DOC_PUT,
+    SQ_DOC_GET,
+    SQ_DOC_LATEST,
+    SQ_DOC_LIST,
+    SQ_CONSENT_ADD,
+    SQ_CONSENT_LIST,
+    SQ_CONSENT_MOVE,
+    SQ_TOPIC_PUT,
+    SQ_TOPIC_LIST,
+    SQ_SUB_ADD,
+    SQ_SUB_LIST,
+    SQ_SUB_MOVE,
+    SQ_SUPP_ADD,
+    SQ_SUPP_HIT,
+    SQ_SUPP_REMOVE,
+    SQ_PREQ_INSERT,
+    SQ_PREQ_GET,
+    SQ_PREQ_CLOSE,
+    SQ_PREQ_LIST,
+    SQ_PREQ_OVERDUE,
+    SQ_ACT_INSERT,
+    SQ_ACT_GET,
+    SQ_ACT_LIST,
+    SQ_DUE_ADD,
+    SQ_DUE_NEXT,
+    SQ_DUE_FINISH,
+    SQ_DUE_CANCEL,
+    SQ_DUE_PENDING,
+    SQ_AUDIT_ADD,
+    SQ_AUDIT_LIST,
+    SQ_ERASE_CUST,
+    SQ_ERASE_IDENTS,
+    SQ_ERASE_HIST,
+    SQ_ERASE_CONSENT,
+    SQ_ERASE_IDEM,
+    SQ_ERASE_SMS,
+    SQ_ERASE_CARDS,
+    SQ_ERASE_EVENTS,
+    SQ_ERASE_TRAITS,
+    SQ_ERASE_MEMBERS,
+    SQ_INACTIVE,
+    /* loyalty.c */
+    SQ_PROGRAM_PUT,
+    SQ_PROGRAM_GET,
+    SQ_LEDGER_ADD,
+    SQ_LEDGER_LIST,
+    SQ_LEDGER_MOVE,
+    SQ_PURCHASE_FIND,
+    SQ_PURCHASE_INSERT,
+    SQ_LINE_INSERT,
+    SQ_PURCHASE_MOVE,
+    SQ_PURCHASE_GET,
+    SQ_PURCHASE_LINES,
+    SQ_PURCHASE_LIST,
+    SQ_REFUND_FIND,
+    SQ_REFUND_INSERT,
+    SQ_REFUND_LINE,
+    SQ_REPORT_LEDGER,
+    SQ_REPORT_OUTSTANDING,
+    SQ_REPORT_RECEIPTS,
+    SQ_REPORT_REFUNDS,
+    SQ_EXPIRING,
+    SQ_CARDS_MOVE,
+    SQ_OTP_MOVE,
+    SQ_REF_FRIEND_MOVE,
+    SQ_REF_REFERRER_MOVE,
+    SQ_REF_SELF,
+    SQ_EVENTS_MOVE,
+    SQ_TRAITS_DROP,
+    SQ_MEMBERS_DROP,
+    /* events.c */
+    SQ_EVENT_ID,
+    SQ_EVENT_ADD,
+    SQ_EVENT_ADOPT,
+    SQ_EVENT_LIST,
+    SQ_EVENT_COUNTS,
+    SQ_EVENT_PURGE,
+    SQ_EVENT_TYPE_PUT,
+    SQ_EVENT_TYPE_LIST,
+    /* rejects.c */
+    SQ_REJECT_ADD,
+    SQ_REJECT_KEY,
+    SQ_REJECT_CLEAR,
+    SQ_REJECT_FILE,
+    SQ_REJECT_FORGET,
+    SQ_REJECT_EXPIRE,
+    SQ_REJECT_ORPHANS,
+    /* cards.c */
+    SQ_CARD_INSERT,
+    SQ_CARD_GET,
+    SQ_CARD_LIST,
+    SQ_CARD_UPDATE,
+    SQ_OTP_INSERT,
+    SQ_OTP_LATEST,
+    SQ_OTP_UPDATE,
+    SQ_OTP_COUNT_PHONE,
+    SQ_OTP_COUNT_KEY,
+    SQ_SMS_ENQUEUE,
+    SQ_SMS_DUE,
+    SQ_SMS_DONE,
+    SQ_REFERRAL_ADD,
+    SQ_REFERRAL_GET,
+    SQ_REFERRAL_REWARDED,
+    SQ_BIRTHDAYS,
+    SQ_OTP_GET,
+    SQ_CARD_HELD,
+    SQ_ENROL_COUNT_KEY,
+    SQ_ENROL_COUNT_STORE,
+    SQ_ENROL_ADD,
+    SQ_ENROL_PURGE,
+    /* segments.c */
+    SQ_TRAIT_PUT,
+    SQ_TRAIT_LIST,
+    SQ_TRAIT_DELETE,
+    SQ_STATEMENTS
+};
 
 struct sq_conn {
     struct store_conn base;
@@ -38,7 +191,7 @@ enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *e
 
 /* Helpers of sqlite.c for the other files of the backend. sq_stmt() prepares `text` once per
  * connection into cache slot `slot`. */
-sqlite3_stmt *sq_stmt(struct sq_conn *c, int slot, const char *text, struct kt_err *err);
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_slot slot, const char *text, struct kt_err *err);
 void sq_done(sqlite3_stmt *st);                                    /* reset and clear bindings */
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s);         /* NULL binds NULL */
 void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v);      /* 0 binds NULL */
