@@ -17,9 +17,18 @@
  * each, grouped by the file whose SQL they hold; each file keeps its texts in an array indexed by
  * these. The last member counts them. */
 enum sq_slot {
-    /* sqlite.c */
+    /* keys.c */
     SQ_META_GET,
     SQ_META_PUT,
+    SQ_KEY_INSERT,
+    SQ_KEY_GET,
+    SQ_KEY_LIST,
+    SQ_KEY_REVOKE,
+    SQ_KEY_COUNT,
+    SQ_IDEM_GET,
+    SQ_IDEM_PUT,
+    SQ_IDEM_EXPIRE,
+    /* customers.c */
     SQ_CUST_GET,
     SQ_CUST_GET_BY_ID,
     SQ_CUST_INSERT,
@@ -44,21 +53,15 @@ enum sq_slot {
     SQ_ATTR_GET,
     SQ_ATTR_LIST,
     SQ_ATTR_IN_USE,
-    SQ_KEY_INSERT,
-    SQ_KEY_GET,
-    SQ_KEY_LIST,
-    SQ_KEY_REVOKE,
-    SQ_KEY_COUNT,
-    SQ_IDEM_GET,
-    SQ_IDEM_PUT,
-    SQ_IDEM_EXPIRE,
-    SQ_PING,
+    /* imports.c */
     SQ_INTAKE_ADD,
     SQ_IMPORT_INSERT,
     SQ_IMPORT_UPDATE,
     SQ_IMPORT_GET,
     SQ_IMPORT_NEXT,
     SQ_IMPORT_LIST,
+    /* sqlite.c */
+    SQ_PING,
     /* privacy.c */
     SQ_DOC_PUT,
     SQ_DOC_GET,
@@ -177,6 +180,8 @@ enum sq_slot {
     SQ_STATEMENTS
 };
 
+struct sq_store;
+
 struct sq_conn {
     struct store_conn base;
     sqlite3 *db;                        /* owned */
@@ -186,17 +191,25 @@ struct sq_conn {
     bool analytics;     /* the read was begun as an analytic one; pool_mu */
 };
 
-/* Turns an SQLite result code into KT_EBUSY or KT_ESTORE with the detail. */
-enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err);
-
-/* Helpers of sqlite.c for the other files of the backend. sq_stmt() prepares `text` once per
- * connection into cache slot `slot`. */
+/* stmt.c: statements and errors, for every file of the backend. sq_stmt() prepares `text` once
+ * per connection into `slot`; the statement it gives is reset and has no bindings. */
 sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_slot slot, const char *text, struct kt_err *err);
 void sq_done(sqlite3_stmt *st);                                    /* reset and clear bindings */
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s);         /* NULL binds NULL */
 void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v);      /* 0 binds NULL */
 const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a); /* NULL for NULL */
+/* Runs a statement that returns no rows; `changes` (may be NULL) gets the rows it touched. A
+ * constraint is KT_ECONFLICT "conflict". */
 enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err);
+/* Steps a one-row count into *n. */
+enum kt_rc sq_count(struct sq_conn *c, sqlite3_stmt *st, int64_t *n, struct kt_err *err);
+/* KT_ENOTFOUND `code`, "<what> not found". */
+enum kt_rc sq_not_found(struct kt_err *err, const char *code, const char *what);
+/* Runs SQL text without a result (BEGIN, COMMIT, PRAGMAs). */
+enum kt_rc sq_exec(struct sq_conn *c, const char *text, struct kt_err *err);
+/* Turns an SQLite result code into the store's error: KT_ESPACE (see sq_no_space), KT_EBUSY, or
+ * KT_ESTORE with the detail. */
+enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err);
 
 /* The log of reads (privacy.c): a database file of its own beside the main one, so its writes
  * (thousands a second under lookups) never make the main database's readers drop their caches. */
@@ -209,6 +222,11 @@ struct sq_reads *sq_store_reads(struct store *s);
 void sq_reads_close(struct sq_reads *r);
 
 enum { SPACE_FULL = 1, SPACE_READ_ONLY = 2 }; /* sq_store.writes_failing */
+/* stmt.c: KT_ESPACE for a write the disk could not take (`cause` one of the above): nothing of
+ * it was kept, reads go on, and /readyz says so until writes work again (sq_health), which
+ * sq_writes_work_again() records. */
+enum kt_rc sq_no_space(struct sq_conn *c, int cause, const char *what, struct kt_err *err);
+void sq_writes_work_again(struct sq_store *s);
 
 /* The store: one writer, a pool of readers, the checkpointer (wal.c). */
 struct sq_store {
