@@ -490,7 +490,7 @@ enum kt_rc sq_merge_candidate_count(struct store_conn *base, int64_t ck, int64_t
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return sq_count(c, st, n, err);
+    return sq_int_row(c, st, n, 1, "count", err);
 }
 
 /* ---- attributes -------------------------------------------------------------------------- */

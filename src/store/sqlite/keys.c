@@ -43,17 +43,7 @@ enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, key);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        *val = sq_col_text(st, 0, a);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "not_found", "setting");
-    } else {
-        r = sq_fail(c, rc, "meta get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one(c, st, sq_row_text, a, val, "not_found", "setting not found", err);
 }
 
 enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val,
@@ -84,8 +74,9 @@ static enum key_scope scope_parse(const char *s)
     return s != NULL && strcmp(s, "pos") == 0 ? SCOPE_POS : SCOPE_COLLECT;
 }
 
-static void read_key(sqlite3_stmt *st, struct arena *a, struct api_key *k)
+static void read_key(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct api_key *k = out;
     memset(k, 0, sizeof(*k));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(k->id, id ? (const char *)id : "", sizeof(k->id));
@@ -122,17 +113,7 @@ enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a, 
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        read_key(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "key_not_found", "key");
-    } else {
-        r = sq_fail(c, rc, "key get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one(c, st, read_key, a, out, "key_not_found", "key not found", err);
 }
 
 enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key **out, size_t *n,
@@ -143,15 +124,7 @@ enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key 
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_key(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "key list", err);
+    return sq_rows(c, st, read_key, sizeof(**out), a, out, n, "key list", err);
 }
 
 enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at, struct kt_err *err)
@@ -175,10 +148,22 @@ enum kt_rc sq_key_count_active(struct store_conn *base, int64_t *n, struct kt_er
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_KEY_COUNT, err);
-    return st == NULL ? KT_ESTORE : sq_count(c, st, n, err);
+    return st == NULL ? KT_ESTORE : sq_int_row(c, st, n, 1, "key count", err);
 }
 
 /* ---- idempotency ------------------------------------------------------------------------- */
+
+static void read_idem(sqlite3_stmt *st, struct arena *a, void *rec)
+{
+    struct idem_record *out = rec;
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_column_bytes(st, 0) == (int)sizeof(out->req_hash)) {
+        memcpy(out->req_hash, sqlite3_column_blob(st, 0), sizeof(out->req_hash));
+    }
+    out->status = sqlite3_column_int(st, 1);
+    out->body = sq_col_text(st, 2, a);
+    out->created_at = sqlite3_column_int64(st, 3);
+}
 
 enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *idem_key,
                        struct arena *a, struct idem_record *out, struct kt_err *err)
@@ -190,25 +175,13 @@ enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *
     }
     sq_bind_text(st, 1, key_id);
     sq_bind_text(st, 2, idem_key);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof(*out));
+    enum kt_rc rc =
+        sq_one(c, st, read_idem, a, out, "not_found", "idempotency record not found", err);
+    if (rc == KT_OK) {
         out->key_id = key_id;
         out->idem_key = idem_key;
-        if (sqlite3_column_bytes(st, 0) == (int)sizeof(out->req_hash)) {
-            memcpy(out->req_hash, sqlite3_column_blob(st, 0), sizeof(out->req_hash));
-        }
-        out->status = sqlite3_column_int(st, 1);
-        out->body = sq_col_text(st, 2, a);
-        out->created_at = sqlite3_column_int64(st, 3);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "not_found", "idempotency record");
-    } else {
-        r = sq_fail(c, rc, "idempotency get", err);
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r, struct kt_err *err)

@@ -201,8 +201,30 @@ const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a); /* NULL for N
 /* Runs a statement that returns no rows; `changes` (may be NULL) gets the rows it touched. A
  * constraint is KT_ECONFLICT "conflict". */
 enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err);
-/* Steps a one-row count into *n. */
-enum kt_rc sq_count(struct sq_conn *c, sqlite3_stmt *st, int64_t *n, struct kt_err *err);
+
+/* Reading rows: every query's rows go through these, which step, read, reset the statement
+ * (sq_done) and turn a failure into the store's error (`what` names the query in its detail). A
+ * statement prepared for one call is finalized by its caller after. */
+typedef void (*sq_each_fn)(sqlite3_stmt *st, void *ctx);
+/* Reads one row into the record `out` (its strings in the arena). */
+typedef void (*sq_row_fn)(sqlite3_stmt *st, struct arena *a, void *out);
+/* Calls `fn` on every row. */
+enum kt_rc sq_each(struct sq_conn *c, sqlite3_stmt *st, sq_each_fn fn, void *ctx, const char *what,
+                   struct kt_err *err);
+/* Every row, each read by `row` into a new zeroed element of `size` bytes of an array in the
+ * arena: `arr` is the caller's `T **` (NULL when there are no rows), `n` its length. */
+enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a,
+                   void *arr, size_t *n, const char *what, struct kt_err *err);
+/* The first row, read by `row` into `out`; when there is none, KT_ENOTFOUND `code` with the
+ * message `msg`. */
+enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,
+                  const char *code, const char *msg, struct kt_err *err);
+/* The first `n` integer columns of the one row of an aggregate (a count, sums) into v[0..n). */
+enum kt_rc sq_int_row(struct sq_conn *c, sqlite3_stmt *st, int64_t *v, int n, const char *what,
+                      struct kt_err *err);
+/* Row readers of a single column: an int64_t (a customer key), a string. */
+void sq_row_i64(sqlite3_stmt *st, struct arena *a, void *out);
+void sq_row_text(sqlite3_stmt *st, struct arena *a, void *out);
 /* KT_ENOTFOUND `code`, "<what> not found". */
 enum kt_rc sq_not_found(struct kt_err *err, const char *code, const char *what);
 /* Runs SQL text without a result (BEGIN, COMMIT, PRAGMAs). */

@@ -148,12 +148,77 @@ enum kt_rc sq_not_found(struct kt_err *err, const char *code, const char *what)
     return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s not found", what);
 }
 
-enum kt_rc sq_count(struct sq_conn *c, sqlite3_stmt *st, int64_t *n, struct kt_err *err)
+/* ---- reading rows: the one loop every query goes through ------------------------------------ */
+
+enum kt_rc sq_each(struct sq_conn *c, sqlite3_stmt *st, sq_each_fn fn, void *ctx, const char *what,
+                   struct kt_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(st, ctx);
+    }
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, what, err);
+}
+
+struct rows {
+    sq_row_fn row;
+    size_t size;
+    struct arena *a;
+    void *arr; /* the caller's T ** */
+    size_t *n;
+    size_t cap;
+};
+
+static void push_row(sqlite3_stmt *st, void *ctx)
+{
+    struct rows *r = ctx;
+    r->row(st, r->a, arena_push(r->a, r->arr, r->n, &r->cap, r->size));
+}
+
+enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a,
+                   void *arr, size_t *n, const char *what, struct kt_err *err)
+{
+    struct rows r = {row, size, a, arr, n, 0};
+    *(void **)arr = NULL;
+    *n = 0;
+    return sq_each(c, st, push_row, &r, what, err);
+}
+
+enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,
+                  const char *code, const char *msg, struct kt_err *err)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        *n = sqlite3_column_int64(st, 0);
+        row(st, a, out);
     }
     sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail(c, rc, "count", err);
+    if (rc == SQLITE_ROW) {
+        return KT_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        return sq_fail(c, rc, code, err);
+    }
+    return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s", msg);
+}
+
+enum kt_rc sq_int_row(struct sq_conn *c, sqlite3_stmt *st, int64_t *v, int n, const char *what,
+                      struct kt_err *err)
+{
+    int rc = sqlite3_step(st);
+    for (int i = 0; rc == SQLITE_ROW && i < n; i++) {
+        v[i] = sqlite3_column_int64(st, i);
+    }
+    sq_done(st);
+    return rc == SQLITE_ROW ? KT_OK : sq_fail(c, rc, what, err);
+}
+
+void sq_row_i64(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(int64_t *)out = sqlite3_column_int64(st, 0);
+}
+
+void sq_row_text(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(const char **)out = sq_col_text(st, 0, a);
 }
