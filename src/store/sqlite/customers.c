@@ -84,8 +84,9 @@ static sqlite3_stmt *stmt(struct sq_conn *c, enum sq_slot s, struct kt_err *err)
 
 /* ---- customers --------------------------------------------------------------------------- */
 
-static void read_customer(sqlite3_stmt *st, struct arena *a, struct customer *cu)
+static void read_customer(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct customer *cu = out;
     memset(cu, 0, sizeof(*cu));
     cu->ck = sqlite3_column_int64(st, 0);
     const unsigned char *id = sqlite3_column_text(st, 1);
@@ -126,17 +127,7 @@ static void bind_customer(sqlite3_stmt *st, const struct customer *cu)
 static enum kt_rc get_one_customer(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                                    struct customer *out, struct kt_err *err)
 {
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        read_customer(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "customer_not_found", "customer");
-    } else {
-        r = sq_fail(c, rc, "customer get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one(c, st, read_customer, a, out, "customer_not_found", "customer not found", err);
 }
 
 enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
@@ -215,14 +206,7 @@ enum kt_rc sq_customer_list(struct store_conn *base, const char *after_id, int l
     } else {
         sqlite3_bind_int(st, 1, limit);
     }
-    *out = arena_alloc(a, sizeof(**out) * (size_t)(limit > 0 ? limit : 1));
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
-        read_customer(st, a, &(*out)[(*n)++]);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KT_OK : sq_fail(c, rc, "customer list", err);
+    return sq_rows(c, st, read_customer, sizeof(**out), a, out, n, "customer list", err);
 }
 
 enum kt_rc sq_customer_set_merged(struct store_conn *base, int64_t from, int64_t into, int64_t at,
@@ -248,19 +232,31 @@ enum kt_rc sq_customer_merged_from(struct store_conn *base, int64_t ck, struct a
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *ids = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char **slot = arena_push(a, ids, n, &cap, sizeof(**ids));
-        *slot = sq_col_text(st, 0, a);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "merged from", err);
+    return sq_rows(c, st, sq_row_text, sizeof(**ids), a, ids, n, "merged from", err);
 }
 
 /* ---- identifiers ------------------------------------------------------------------------- */
+
+/* An identifier's row as ident_find reads it: its owner and how it came. */
+static void read_owner(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct ident *x = out;
+    x->ck = sqlite3_column_int64(st, 0);
+    x->verified = sqlite3_column_int(st, 1) != 0;
+    x->created_at = sqlite3_column_int64(st, 2);
+    x->channel = sq_col_text(st, 3, a);
+}
+
+/* An identifier's row as ident_list reads it (the owner is the one asked for). */
+static void read_ident(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct ident *x = out;
+    x->kind = sq_col_text(st, 0, a);
+    x->value = sq_col_text(st, 1, a);
+    x->verified = sqlite3_column_int(st, 2) != 0;
+    x->created_at = sqlite3_column_int64(st, 3);
+    x->channel = sq_col_text(st, 4, a);
+}
 
 enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *value,
                          struct arena *a, struct ident *out, struct kt_err *err)
@@ -272,22 +268,13 @@ enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *
     }
     sq_bind_text(st, 1, kind);
     sq_bind_text(st, 2, value);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
+    enum kt_rc rc =
+        sq_one(c, st, read_owner, a, out, "identifier_not_found", "identifier not found", err);
+    if (rc == KT_OK) {
         out->kind = kind;
         out->value = value;
-        out->ck = sqlite3_column_int64(st, 0);
-        out->verified = sqlite3_column_int(st, 1) != 0;
-        out->created_at = sqlite3_column_int64(st, 2);
-        out->channel = sq_col_text(st, 3, a);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "identifier_not_found", "identifier");
-    } else {
-        r = sq_fail(c, rc, "identifier find", err);
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_ident_insert(struct store_conn *base, const struct ident *id, struct kt_err *err)
@@ -328,21 +315,11 @@ enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a, s
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ident *x = arena_push(a, out, n, &cap, sizeof(**out));
-        x->kind = sq_col_text(st, 0, a);
-        x->value = sq_col_text(st, 1, a);
-        x->ck = ck;
-        x->verified = sqlite3_column_int(st, 2) != 0;
-        x->created_at = sqlite3_column_int64(st, 3);
-        x->channel = sq_col_text(st, 4, a);
+    enum kt_rc rc = sq_rows(c, st, read_ident, sizeof(**out), a, out, n, "identifier list", err);
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        (*out)[i].ck = ck;
     }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "identifier list", err);
+    return rc;
 }
 
 static enum kt_rc move(struct store_conn *base, enum sq_slot which, int64_t from, int64_t into,
@@ -387,6 +364,23 @@ enum kt_rc sq_history_add(struct store_conn *base, const struct history_entry *h
     return sq_run(c, st, NULL, err);
 }
 
+/* A history row (the customer is the one asked for). */
+static void read_history(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct history_entry *h = out;
+    h->seq = sqlite3_column_int64(st, 0);
+    h->at = sqlite3_column_int64(st, 1);
+    h->field = sq_col_text(st, 2, a);
+    h->action = sq_col_text(st, 3, a);
+    h->old_value = sq_col_text(st, 4, a);
+    h->new_value = sq_col_text(st, 5, a);
+    h->channel = sq_col_text(st, 6, a);
+    h->store_id = sq_col_text(st, 7, a);
+    h->operator_id = sq_col_text(st, 8, a);
+    h->request_id = sq_col_text(st, 9, a);
+    h->reason = sq_col_text(st, 10, a);
+}
+
 enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_seq, int limit,
                            struct arena *a, struct history_entry **out, size_t *n,
                            struct kt_err *err)
@@ -399,26 +393,11 @@ enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_se
     sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, after_seq);
     sqlite3_bind_int(st, 3, limit);
-    *out = arena_alloc(a, sizeof(**out) * (size_t)(limit > 0 ? limit : 1));
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
-        struct history_entry *h = &(*out)[(*n)++];
-        h->seq = sqlite3_column_int64(st, 0);
-        h->ck = ck;
-        h->at = sqlite3_column_int64(st, 1);
-        h->field = sq_col_text(st, 2, a);
-        h->action = sq_col_text(st, 3, a);
-        h->old_value = sq_col_text(st, 4, a);
-        h->new_value = sq_col_text(st, 5, a);
-        h->channel = sq_col_text(st, 6, a);
-        h->store_id = sq_col_text(st, 7, a);
-        h->operator_id = sq_col_text(st, 8, a);
-        h->request_id = sq_col_text(st, 9, a);
-        h->reason = sq_col_text(st, 10, a);
+    enum kt_rc rc = sq_rows(c, st, read_history, sizeof(**out), a, out, n, "history list", err);
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        (*out)[i].ck = ck;
     }
-    sq_done(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? KT_OK : sq_fail(c, rc, "history list", err);
+    return rc;
 }
 
 enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const char *field,
@@ -431,17 +410,7 @@ enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const ch
     }
     sqlite3_bind_int64(st, 1, ck);
     sq_bind_text(st, 2, field);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        *raw = sq_col_text(st, 0, a);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "not_found", "refusal");
-    } else {
-        r = sq_fail(c, rc, "last refusal", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one(c, st, sq_row_text, a, raw, "not_found", "refusal not found", err);
 }
 
 enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
@@ -495,8 +464,9 @@ enum kt_rc sq_merge_candidate_count(struct store_conn *base, int64_t ck, int64_t
 
 /* ---- attributes -------------------------------------------------------------------------- */
 
-static void read_attr(sqlite3_stmt *st, struct arena *a, struct attr_def *d)
+static void read_attr(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct attr_def *d = out;
     d->name = sq_col_text(st, 0, a);
     d->type = sq_col_text(st, 1, a);
     d->items = sq_col_text(st, 2, a);
@@ -534,17 +504,7 @@ enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct arena *
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, name);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        read_attr(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "attribute_not_found", "attribute");
-    } else {
-        r = sq_fail(c, rc, "attribute get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one(c, st, read_attr, a, out, "attribute_not_found", "attribute not found", err);
 }
 
 enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_def **out, size_t *n,
@@ -555,15 +515,12 @@ enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_de
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_attr(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "attribute list", err);
+    return sq_rows(c, st, read_attr, sizeof(**out), a, out, n, "attribute list", err);
+}
+
+static void found(sqlite3_stmt *st, void *used)
+{
+    *(bool *)used = true;
 }
 
 enum kt_rc sq_attr_in_use(struct store_conn *base, const char *name, bool *used, struct kt_err *err)
@@ -577,8 +534,6 @@ enum kt_rc sq_attr_in_use(struct store_conn *base, const char *name, bool *used,
     char path[96];
     kt_snprintf(path, sizeof(path), "$.\"%s\"", name);
     sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    *used = rc == SQLITE_ROW;
-    sq_done(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "attribute in use", err);
+    *used = false;
+    return sq_each(c, st, found, used, "attribute in use", err);
 }
