@@ -58,8 +58,9 @@ enum kt_rc sq_intake_add(struct store_conn *base, const struct intake_row *r, st
     return sq_run(c, st, NULL, err);
 }
 
-static void read_import(sqlite3_stmt *st, struct arena *a, struct import_job *j)
+static void read_import(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct import_job *j = out;
     memset(j, 0, sizeof(*j));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(j->id, id ? (const char *)id : "", sizeof(j->id));
@@ -120,17 +121,7 @@ enum kt_rc sq_import_update(struct store_conn *base, const struct import_job *j,
 static enum kt_rc one_import(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                              struct import_job *out, struct kt_err *err)
 {
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        read_import(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = sq_not_found(err, "import_not_found", "import");
-    } else {
-        r = sq_fail(c, rc, "import get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one(c, st, read_import, a, out, "import_not_found", "import not found", err);
 }
 
 enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct arena *a,
@@ -162,13 +153,5 @@ enum kt_rc sq_import_list(struct store_conn *base, int limit, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int(st, 1, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read_import(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "import list", err);
+    return sq_rows(c, st, read_import, sizeof(**out), a, out, n, "import list", err);
 }
