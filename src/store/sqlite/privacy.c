@@ -122,47 +122,9 @@ static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, s
     return sq_run((struct sq_conn *)base, st, changes, err);
 }
 
-static enum kt_rc failed(struct store_conn *base, int rc, const char *what, struct kt_err *err)
-{
-    return sq_fail((struct sq_conn *)base, rc, what, err);
-}
-
 static enum kt_rc none(struct kt_err *err, const char *code, const char *what)
 {
     return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s not found", what);
-}
-
-/* Steps a statement that gives at most one row; `read` fills `out` from it. */
-typedef void (*read_fn)(sqlite3_stmt *st, struct arena *a, void *out);
-
-static enum kt_rc one(struct store_conn *base, sqlite3_stmt *st, read_fn read, struct arena *a,
-                      void *out, const char *code, const char *what, struct kt_err *err)
-{
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        read(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = none(err, code, what);
-    } else {
-        r = failed(base, rc, what, err);
-    }
-    sq_done(st);
-    return r;
-}
-
-static enum kt_rc many(struct store_conn *base, sqlite3_stmt *st, read_fn read, size_t size,
-                       struct arena *a, void **out, size_t *n, const char *what, struct kt_err *err)
-{
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read(st, a, arena_push(a, out, n, &cap, size));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, what, err);
 }
 
 #define TEXT(i) sq_col_text(st, (i), a)
@@ -206,16 +168,17 @@ enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version,
     if (version > 0) {
         sqlite3_bind_int64(st, 2, version);
     }
-    return one(base, st, read_doc, a, out, "document_not_found", "document", err);
+    return sq_one((struct sq_conn *)base, st, read_doc, a, out, "document_not_found",
+                  "document not found", err);
 }
 
 enum kt_rc sq_doc_list(struct store_conn *base, struct arena *a, struct consent_doc **out,
                        size_t *n, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_DOC_LIST, err);
-    return st == NULL
-               ? KT_ESTORE
-               : many(base, st, read_doc, sizeof(**out), a, (void **)out, n, "documents", err);
+    return st == NULL ? KT_ESTORE
+                      : sq_rows((struct sq_conn *)base, st, read_doc, sizeof(**out), a, out, n,
+                                "documents", err);
 }
 
 /* ---- consent events ---------------------------------------------------------------------- */
@@ -283,7 +246,8 @@ enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return many(base, st, read_consent, sizeof(**out), a, (void **)out, n, "consent events", err);
+    return sq_rows((struct sq_conn *)base, st, read_consent, sizeof(**out), a, out, n,
+                   "consent events", err);
 }
 
 static enum kt_rc move(struct store_conn *base, enum sq_slot slot, int64_t from, int64_t into,
@@ -333,9 +297,9 @@ enum kt_rc sq_topic_list(struct store_conn *base, struct arena *a, struct topic 
                          struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_TOPIC_LIST, err);
-    return st == NULL
-               ? KT_ESTORE
-               : many(base, st, read_topic, sizeof(**out), a, (void **)out, n, "topics", err);
+    return st == NULL ? KT_ESTORE
+                      : sq_rows((struct sq_conn *)base, st, read_topic, sizeof(**out), a, out, n,
+                                "topics", err);
 }
 
 static void read_sub(sqlite3_stmt *st, struct arena *a, void *out)
@@ -371,7 +335,8 @@ enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, str
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return many(base, st, read_sub, sizeof(**out), a, (void **)out, n, "subscriptions", err);
+    return sq_rows((struct sq_conn *)base, st, read_sub, sizeof(**out), a, out, n, "subscriptions",
+                   err);
 }
 
 /* ---- suppression ------------------------------------------------------------------------- */
@@ -481,7 +446,8 @@ enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return one(base, st, read_preq, a, out, "request_not_found", "request", err);
+    return sq_one((struct sq_conn *)base, st, read_preq, a, out, "request_not_found",
+                  "request not found", err);
 }
 
 enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
@@ -513,7 +479,8 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
     if (overdue) {
         sq_bind_text(st, 3, today);
     }
-    return many(base, st, read_preq, sizeof(**out), a, (void **)out, n, "requests", err);
+    return sq_rows((struct sq_conn *)base, st, read_preq, sizeof(**out), a, out, n, "requests",
+                   err);
 }
 
 /* ---- acts of destruction ----------------------------------------------------------------- */
@@ -565,7 +532,8 @@ enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return one(base, st, read_act, a, out, "act_not_found", "act", err);
+    return sq_one((struct sq_conn *)base, st, read_act, a, out, "act_not_found", "act not found",
+                  err);
 }
 
 enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
@@ -577,7 +545,7 @@ enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit,
     }
     sq_bind_text(st, 1, after_id ? after_id : "");
     sqlite3_bind_int(st, 2, limit);
-    return many(base, st, read_act, sizeof(**out), a, (void **)out, n, "acts", err);
+    return sq_rows((struct sq_conn *)base, st, read_act, sizeof(**out), a, out, n, "acts", err);
 }
 
 /* ---- scheduled work ---------------------------------------------------------------------- */
@@ -610,7 +578,8 @@ enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, st
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, now);
-    return one(base, st, read_due, a, out, "nothing_due", "due work", err);
+    return sq_one((struct sq_conn *)base, st, read_due, a, out, "nothing_due", "due work not found",
+                  err);
 }
 
 enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err)
@@ -637,6 +606,19 @@ enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, 
     return run(base, st, NULL, err);
 }
 
+/* min(due_at): one row, NULL when nothing is pending. */
+struct earliest {
+    bool found;
+    int64_t at;
+};
+
+static void read_earliest(sqlite3_stmt *st, void *ctx)
+{
+    struct earliest *e = ctx;
+    e->found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    e->at = sqlite3_column_int64(st, 0);
+}
+
 enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
                           struct kt_err *err)
 {
@@ -646,17 +628,16 @@ enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind,
     }
     sqlite3_bind_int64(st, 1, ck);
     sq_bind_text(st, 2, kind);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        *due_at = sqlite3_column_int64(st, 0);
-    } else if (rc == SQLITE_ROW) {
-        r = none(err, "nothing_due", "due work");
-    } else {
-        r = failed(base, rc, "due pending", err);
+    struct earliest e = {false, 0};
+    enum kt_rc rc = sq_each((struct sq_conn *)base, st, read_earliest, &e, "due pending", err);
+    if (rc != KT_OK) {
+        return rc;
     }
-    sq_done(st);
-    return r;
+    if (!e.found) {
+        return none(err, "nothing_due", "due work");
+    }
+    *due_at = e.at;
+    return KT_OK;
 }
 
 /* ---- the audit log ----------------------------------------------------------------------- */
@@ -704,7 +685,7 @@ enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, 
     sq_bind_i64_or_null(st, 5, f->since);
     sq_bind_i64_or_null(st, 6, f->until);
     sqlite3_bind_int(st, 7, f->limit);
-    return many(base, st, read_audit, sizeof(**out), a, (void **)out, n, "audit", err);
+    return sq_rows((struct sq_conn *)base, st, read_audit, sizeof(**out), a, out, n, "audit", err);
 }
 
 /* ---- erasure and retention --------------------------------------------------------------- */
@@ -742,16 +723,8 @@ enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int lim
     }
     sqlite3_bind_int64(st, 1, before);
     sqlite3_bind_int(st, 2, limit);
-    size_t cap = 0;
-    *cks = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, (void **)cks, n, &cap, sizeof(int64_t)) =
-            sqlite3_column_int64(st, 0);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, "inactive customers", err);
+    return sq_rows((struct sq_conn *)base, st, sq_row_i64, sizeof(**cks), a, cks, n,
+                   "inactive customers", err);
 }
 
 /* ---- the log of reads ---------------------------------------------------------------------- */
@@ -868,11 +841,7 @@ enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct a
         sq_bind_i64_or_null(st, 5, f->since);
         sq_bind_i64_or_null(st, 6, f->until);
         sqlite3_bind_int(st, 7, f->limit);
-        size_t cap = 0;
-        int src;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            read_audit(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-        }
+        int src = sq_collect(st, read_audit, sizeof(**out), a, out, n);
         if (src != SQLITE_DONE) {
             rc = reads_fail(r, src, "reads list", err);
         }

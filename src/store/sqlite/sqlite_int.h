@@ -215,6 +215,9 @@ enum kt_rc sq_each(struct sq_conn *c, sqlite3_stmt *st, sq_each_fn fn, void *ctx
  * arena: `arr` is the caller's `T **` (NULL when there are no rows), `n` its length. */
 enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a,
                    void *arr, size_t *n, const char *what, struct kt_err *err);
+/* The loop of sq_rows alone, for a statement of another connection (the log of reads): gives
+ * SQLite's code, SQLITE_DONE when every row was read; neither resets nor maps errors. */
+int sq_collect(sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a, void *arr, size_t *n);
 /* The first row, read by `row` into `out`; when there is none, KT_ENOTFOUND `code` with the
  * message `msg`. */
 enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,

@@ -161,28 +161,24 @@ enum kt_rc sq_each(struct sq_conn *c, sqlite3_stmt *st, sq_each_fn fn, void *ctx
     return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, what, err);
 }
 
-struct rows {
-    sq_row_fn row;
-    size_t size;
-    struct arena *a;
-    void *arr; /* the caller's T ** */
-    size_t *n;
-    size_t cap;
-};
-
-static void push_row(sqlite3_stmt *st, void *ctx)
+int sq_collect(sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a, void *arr, size_t *n)
 {
-    struct rows *r = ctx;
-    r->row(st, r->a, arena_push(r->a, r->arr, r->n, &r->cap, r->size));
+    size_t cap = 0;
+    int rc;
+    *(void **)arr = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        row(st, a, arena_push(a, arr, n, &cap, size));
+    }
+    return rc;
 }
 
 enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a,
                    void *arr, size_t *n, const char *what, struct kt_err *err)
 {
-    struct rows r = {row, size, a, arr, n, 0};
-    *(void **)arr = NULL;
-    *n = 0;
-    return sq_each(c, st, push_row, &r, what, err);
+    int rc = sq_collect(st, row, size, a, arr, n);
+    sq_done(st);
+    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, what, err);
 }
 
 enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,
