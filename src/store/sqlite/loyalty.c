@@ -1,6 +1,9 @@
 /*
- * loyalty.c - the SQLite side of loyalty/: programme versions. Tables in 0004_loyalty.sql.
- * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h).
+ * loyalty.c - the SQLite side of loyalty/: programme versions, the points ledger, purchases with
+ * their lines, refunds and the programme's report (0004_loyalty.sql, 0005_refunds.sql); and,
+ * for a merge, what follows the surviving customer - the ledger, purchases, cards, codes,
+ * referrals and events - while traits and segment memberships computed from the merged rows are
+ * dropped. Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <stddef.h>
@@ -103,6 +106,20 @@ enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at
     return rc;
 }
 
+/* The latest programme version, and when the first one was published. */
+struct program {
+    int64_t version;
+    const char *rules;
+    int64_t at, first_at;
+};
+
+static void read_program(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct program *)out =
+        (struct program){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
+                         sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+}
+
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
                           int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err)
 {
@@ -110,20 +127,16 @@ enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char *
     if (st == NULL) {
         return KT_ESTORE;
     }
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        *version = sqlite3_column_int64(st, 0);
-        *rules = sq_col_text(st, 1, a);
-        *at = sqlite3_column_int64(st, 2);
-        *first_at = sqlite3_column_int64(st, 3);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_program", NULL, "no programme published yet");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "program get", err);
+    struct program p;
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_program, a, &p, "no_program",
+                           "no programme published yet", err);
+    if (rc == KT_OK) {
+        *version = p.version;
+        *rules = p.rules;
+        *at = p.at;
+        *first_at = p.first_at;
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err)
@@ -146,6 +159,15 @@ enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, 
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+static void read_ledger(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct ledger_entry *)out = (struct ledger_entry){
+        sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sq_col_text(st, 2, a),
+        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+        sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),       sqlite3_column_int64(st, 8),
+        sq_col_text(st, 9, a),       sq_col_text(st, 10, a),      sq_col_text(st, 11, a)};
+}
+
 enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
                           struct ledger_entry **out, size_t *n, struct kt_err *err)
 {
@@ -154,20 +176,8 @@ enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ledger_entry *e = arena_push(a, out, n, &cap, sizeof(**out));
-        *e = (struct ledger_entry){
-            sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sq_col_text(st, 2, a),
-            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-            sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),       sqlite3_column_int64(st, 8),
-            sq_col_text(st, 9, a),       sq_col_text(st, 10, a),      sq_col_text(st, 11, a)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "ledger list", err);
+    return sq_rows((struct sq_conn *)base, st, read_ledger, sizeof(**out), a, out, n, "ledger list",
+                   err);
 }
 
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
@@ -193,6 +203,25 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
     return KT_OK;
 }
 
+/* Where read_stored puts a receipt's or a refund's id, request hash and reply. */
+struct stored_row {
+    char *id; /* ID_MAX bytes */
+    unsigned char *hash;
+    const char **reply;
+};
+
+static void read_stored(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct stored_row *r = out;
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    kt_strlcpy(r->id, v ? (const char *)v : "", ID_MAX);
+    memset(r->hash, 0, 32);
+    if (sqlite3_column_bytes(st, 1) == 32) {
+        memcpy(r->hash, sqlite3_column_blob(st, 1), 32);
+    }
+    *r->reply = sq_col_text(st, 2, a);
+}
+
 /* What a receipt or a refund stored for its number: its id, the hash of the request and the
  * reply; KT_ENOTFOUND `code` when there is none. */
 static enum kt_rc stored(struct store_conn *base, enum sq_slot slot, const char *k1, const char *k2,
@@ -205,23 +234,9 @@ static enum kt_rc stored(struct store_conn *base, enum sq_slot slot, const char 
     }
     sq_bind_text(st, 1, k1);
     sq_bind_text(st, 2, k2);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        const unsigned char *v = sqlite3_column_text(st, 0);
-        kt_strlcpy(id, v ? (const char *)v : "", ID_MAX);
-        memset(hash, 0, 32);
-        if (sqlite3_column_bytes(st, 1) == 32) {
-            memcpy(hash, sqlite3_column_blob(st, 1), 32);
-        }
-        *reply = sq_col_text(st, 2, a);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, code, NULL, "nothing under that number");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, code, err);
-    }
-    sq_done(st);
-    return r;
+    struct stored_row out = {id, hash, reply};
+    return sq_one((struct sq_conn *)base, st, read_stored, a, &out, code,
+                  "nothing under that number", err);
 }
 
 enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
@@ -274,8 +289,9 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
     return rc;
 }
 
-static void purchase_row(sqlite3_stmt *st, struct arena *a, struct purchase *p)
+static void purchase_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct purchase *p = out;
     memset(p, 0, sizeof(*p));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(p->id, id ? (const char *)id : "", sizeof(p->id));
@@ -295,6 +311,14 @@ static void purchase_row(sqlite3_stmt *st, struct arena *a, struct purchase *p)
     p->points_returned = sqlite3_column_int64(st, 14);
 }
 
+static void line_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct purchase_line *)out = (struct purchase_line){
+        sq_col_text(st, 0, a),       sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
+        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+        sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8)};
+}
+
 enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena *a,
                            struct purchase *out, struct purchase_line **lines, size_t *n,
                            struct kt_err *err)
@@ -305,34 +329,17 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        purchase_row(st, a, out);
-    }
-    sq_done(st);
-    if (rc == SQLITE_DONE) {
-        return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", NULL, "no such purchase");
-    }
-    if (rc != SQLITE_ROW) {
-        return sq_fail(c, rc, "purchase get", err);
+    enum kt_rc rc =
+        sq_one(c, st, purchase_row, a, out, "purchase_not_found", "no such purchase", err);
+    if (rc != KT_OK) {
+        return rc;
     }
     st = get(base, SQ_PURCHASE_LINES, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    size_t cap = 0;
-    *lines = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct purchase_line *l = arena_push(a, lines, n, &cap, sizeof(**lines));
-        *l = (struct purchase_line){
-            sq_col_text(st, 0, a),       sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
-            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-            sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "purchase lines", err);
+    return sq_rows(c, st, line_row, sizeof(**lines), a, lines, n, "purchase lines", err);
 }
 
 enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
@@ -345,15 +352,8 @@ enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before,
     sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
     sqlite3_bind_int(st, 3, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        purchase_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "purchase list", err);
+    return sq_rows((struct sq_conn *)base, st, purchase_row, sizeof(**out), a, out, n,
+                   "purchase list", err);
 }
 
 enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
@@ -407,24 +407,12 @@ static enum kt_rc one_row(struct store_conn *base, enum sq_slot slot, int64_t si
     }
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
-    int rc = sqlite3_step(st);
-    for (int i = 0; rc == SQLITE_ROW && i < n; i++) {
-        v[i] = sqlite3_column_int64(st, i);
-    }
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
+    return sq_int_row((struct sq_conn *)base, st, v, n, "loyalty report", err);
 }
 
-enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
-                             struct loyalty_report *out, struct kt_err *err)
+/* A row (kind, sum of points) of the ledger into the report's member for that kind. */
+static void read_kind_sum(sqlite3_stmt *st, void *report)
 {
-    memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = get(base, SQ_REPORT_LEDGER, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, until);
     static const struct {
         const char *kind;
         size_t off;
@@ -437,21 +425,30 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         {"refund_spend", offsetof(struct loyalty_report, refund_spend)},
         {"adjust", offsetof(struct loyalty_report, adjusted)},
     };
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *kind = (const char *)sqlite3_column_text(st, 0);
-        for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-            if (strcmp(kind, kinds[i].kind) == 0) {
-                *(int64_t *)((char *)out + kinds[i].off) = sqlite3_column_int64(st, 1);
-            }
+    const char *kind = (const char *)sqlite3_column_text(st, 0);
+    for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(kind, kinds[i].kind) == 0) {
+            *(int64_t *)((char *)report + kinds[i].off) = sqlite3_column_int64(st, 1);
         }
     }
-    sq_done(st);
-    if (rc != SQLITE_DONE) {
-        return sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
+}
+
+enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
+                             struct loyalty_report *out, struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st = get(base, SQ_REPORT_LEDGER, err);
+    if (st == NULL) {
+        return KT_ESTORE;
     }
-    int64_t r[5];
-    enum kt_rc k = one_row(base, SQ_REPORT_OUTSTANDING, since, until, r, 1, err);
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    enum kt_rc k = sq_each((struct sq_conn *)base, st, read_kind_sum, out, "loyalty report", err);
+    if (k != KT_OK) {
+        return k;
+    }
+    int64_t r[5] = {0};
+    k = one_row(base, SQ_REPORT_OUTSTANDING, since, until, r, 1, err);
     out->outstanding = r[0];
     if (k == KT_OK) {
         k = one_row(base, SQ_REPORT_RECEIPTS, since, until, r, 5, err);
@@ -481,13 +478,6 @@ enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t un
     sqlite3_bind_int64(st, 2, until);
     sqlite3_bind_int64(st, 3, after_ck);
     sqlite3_bind_int(st, 4, limit);
-    size_t cap = 0;
-    *cks = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "ledger expiring", err);
+    return sq_rows((struct sq_conn *)base, st, sq_row_i64, sizeof(**cks), a, cks, n,
+                   "ledger expiring", err);
 }
