@@ -66,8 +66,9 @@ static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_e
     return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
-static void card_row(sqlite3_stmt *st, struct arena *a, struct card *cd)
+static void card_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct card *cd = out;
     memset(cd, 0, sizeof(*cd));
     const unsigned char *num = sqlite3_column_text(st, 0);
     kt_strlcpy(cd->number, num ? (const char *)num : "", sizeof(cd->number));
@@ -109,17 +110,8 @@ enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, number);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        card_row(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "card_not_found", NULL, "no such card");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "card get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one((struct sq_conn *)base, st, card_row, a, out, "card_not_found", "no such card",
+                  err);
 }
 
 enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
@@ -130,15 +122,8 @@ enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, st
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        card_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card list", err);
+    return sq_rows((struct sq_conn *)base, st, card_row, sizeof(**out), a, out, n, "card list",
+                   err);
 }
 
 enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err)
@@ -176,8 +161,9 @@ enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, stru
 }
 
 /* A code's row: id, ck, code_hash, created_at, expires_at, attempts, verified_at, key_id. */
-static void otp_row(sqlite3_stmt *st, struct arena *a, struct otp_code *out)
+static void otp_row(sqlite3_stmt *st, struct arena *a, void *code)
 {
+    struct otp_code *out = code;
     memset(out, 0, sizeof(*out));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
@@ -200,18 +186,12 @@ enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], s
         return KT_ESTORE;
     }
     sqlite3_bind_blob(st, 1, tag, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        otp_row(st, a, out);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, otp_row, a, out, "no_code",
+                           "no code was sent to this phone", err);
+    if (rc == KT_OK) {
         memcpy(out->phone_tag, tag, 32);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no code was sent to this phone");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "otp latest", err);
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
@@ -239,10 +219,8 @@ enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const
         sq_bind_text(st, 1, key_id);
     }
     sqlite3_bind_int64(st, 2, since);
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "otp count", err);
+    *n = 0;
+    return sq_int_row((struct sq_conn *)base, st, n, 1, "otp count", err);
 }
 
 enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err)
@@ -259,6 +237,14 @@ enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, stru
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+static void sms_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct sms_msg *)out = (struct sms_msg){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
+        sq_col_text(st, 3, a),       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+        sqlite3_column_int64(st, 6)};
+}
+
 enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
                       struct sms_msg **out, size_t *n, struct kt_err *err)
 {
@@ -268,19 +254,7 @@ enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct ar
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct sms_msg *m = arena_push(a, out, n, &cap, sizeof(**out));
-        *m = (struct sms_msg){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                              sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
-                              sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-                              sqlite3_column_int64(st, 6)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "sms due", err);
+    return sq_rows((struct sq_conn *)base, st, sms_row, sizeof(**out), a, out, n, "sms due", err);
 }
 
 enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
@@ -312,6 +286,14 @@ enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t r
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+/* A referral: who brought the customer, and when the reward was given (0: not yet). */
+static void referral_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    int64_t *v = out;
+    v[0] = sqlite3_column_int64(st, 0);
+    v[1] = sqlite3_column_int64(st, 1);
+}
+
 enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
                            int64_t *rewarded_at, struct kt_err *err)
 {
@@ -320,18 +302,14 @@ enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, friend_ck);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        *referrer_ck = sqlite3_column_int64(st, 0);
-        *rewarded_at = sqlite3_column_int64(st, 1);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_referral", NULL, "nobody brought this customer");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "referral get", err);
+    int64_t v[2];
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, referral_row, NULL, v, "no_referral",
+                           "nobody brought this customer", err);
+    if (rc == KT_OK) {
+        *referrer_ck = v[0];
+        *rewarded_at = v[1];
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int64_t at,
@@ -347,6 +325,25 @@ enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int6
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+/* Two arrays of one length, filled a row at a time. */
+struct birthdays {
+    struct arena *a;
+    int64_t **cks;
+    const char ***dates;
+    size_t *n;
+    size_t cap, cap2;
+};
+
+static void birthday_row(sqlite3_stmt *st, void *ctx)
+{
+    struct birthdays *b = ctx;
+    size_t n2 = *b->n;
+    *(int64_t *)arena_push(b->a, b->cks, b->n, &b->cap, sizeof(**b->cks)) =
+        sqlite3_column_int64(st, 0);
+    *(const char **)arena_push(b->a, b->dates, &n2, &b->cap2, sizeof(**b->dates)) =
+        sq_col_text(st, 1, b->a);
+}
+
 enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
                                struct arena *a, int64_t **cks, const char ***dates, size_t *n,
                                struct kt_err *err)
@@ -357,17 +354,21 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
     }
     sqlite3_bind_int64(st, 1, after_ck);
     sqlite3_bind_int(st, 2, limit);
-    size_t cap = 0, cap2 = 0, n2 = 0;
+    struct birthdays b = {a, cks, dates, n, 0, 0};
     *cks = NULL;
     *dates = NULL;
     *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
-        *(const char **)arena_push(a, dates, &n2, &cap2, sizeof(**dates)) = sq_col_text(st, 1, a);
+    return sq_each((struct sq_conn *)base, st, birthday_row, &b, "birthdays", err);
+}
+
+/* otp_row and the phone tag after it. */
+static void otp_row_tagged(sqlite3_stmt *st, struct arena *a, void *code)
+{
+    struct otp_code *out = code;
+    otp_row(st, a, out);
+    if (sqlite3_column_bytes(st, 8) == 32) {
+        memcpy(out->phone_tag, sqlite3_column_blob(st, 8), 32);
     }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "birthdays", err);
 }
 
 enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
@@ -378,20 +379,8 @@ enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        otp_row(st, a, out);
-        if (sqlite3_column_bytes(st, 8) == 32) {
-            memcpy(out->phone_tag, sqlite3_column_blob(st, 8), 32);
-        }
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no such code");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "otp get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one((struct sq_conn *)base, st, otp_row_tagged, a, out, "no_code", "no such code",
+                  err);
 }
 
 enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
@@ -404,10 +393,10 @@ enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
     }
     sq_bind_text(st, 1, number);
     sqlite3_bind_blob(st, 2, suppress_hash, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *held = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card held", err);
+    int64_t v = 0;
+    enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, &v, 1, "card held", err);
+    *held = rc == KT_OK && v != 0;
+    return rc;
 }
 
 enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const char *store,
@@ -419,11 +408,11 @@ enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const cha
     }
     sq_bind_text(st, 1, store != NULL ? store : key_id);
     sqlite3_bind_int64(st, 2, since);
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    *oldest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "enrol count", err);
+    int64_t v[2] = {0, 0};
+    enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, v, 2, "enrol count", err);
+    *n = v[0];
+    *oldest = v[1];
+    return rc;
 }
 
 enum kt_rc sq_enrol_add(struct store_conn *base, const char *key_id, const char *store, int64_t at,
