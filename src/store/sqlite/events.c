@@ -83,6 +83,15 @@ enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char
     return rc;
 }
 
+static void event_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct event *)out = (struct event){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                          sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
+                                          sq_col_text(st, 4, a),       sqlite3_column_int64(st, 5),
+                                          sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),
+                                          sq_col_text(st, 8, a),       0};
+}
+
 enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_seq, int limit,
                           struct arena *a, struct event **out, size_t *n, struct kt_err *err)
 {
@@ -93,20 +102,27 @@ enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_se
     sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, before_seq > 0 ? before_seq : INT64_MAX);
     sqlite3_bind_int(st, 3, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct event *e = arena_push(a, out, n, &cap, sizeof(**out));
-        *e = (struct event){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                            sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
-                            sq_col_text(st, 4, a),       sqlite3_column_int64(st, 5),
-                            sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),
-                            sq_col_text(st, 8, a),       0};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "events list", err);
+    return sq_rows((struct sq_conn *)base, st, event_row, sizeof(**out), a, out, n, "events list",
+                   err);
+}
+
+/* Two arrays of one length, filled a row at a time. */
+struct type_counts {
+    struct arena *a;
+    const char ***types;
+    int64_t **counts;
+    size_t *n;
+    size_t cap, cap2;
+};
+
+static void type_count_row(sqlite3_stmt *st, void *ctx)
+{
+    struct type_counts *tc = ctx;
+    size_t n2 = *tc->n;
+    *(const char **)arena_push(tc->a, tc->types, tc->n, &tc->cap, sizeof(**tc->types)) =
+        sq_col_text(st, 0, tc->a);
+    *(int64_t *)arena_push(tc->a, tc->counts, &n2, &tc->cap2, sizeof(**tc->counts)) =
+        sqlite3_column_int64(st, 1);
 }
 
 enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until, struct arena *a,
@@ -118,18 +134,11 @@ enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until
     }
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
-    size_t cap = 0, cap2 = 0, n2 = 0;
+    struct type_counts tc = {a, types, counts, n, 0, 0};
     *types = NULL;
     *counts = NULL;
     *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(const char **)arena_push(a, types, n, &cap, sizeof(**types)) = sq_col_text(st, 0, a);
-        *(int64_t *)arena_push(a, counts, &n2, &cap2, sizeof(**counts)) =
-            sqlite3_column_int64(st, 1);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "event counts", err);
+    return sq_each((struct sq_conn *)base, st, type_count_row, &tc, "event counts", err);
 }
 
 enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
@@ -160,6 +169,13 @@ enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+static void event_type_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct event_type *)out =
+        (struct event_type){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sq_col_text(st, 2, a),
+                            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+}
+
 enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
                               size_t *n, struct kt_err *err)
 {
@@ -167,16 +183,6 @@ enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct e
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct event_type *t = arena_push(a, out, n, &cap, sizeof(**out));
-        *t =
-            (struct event_type){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sq_col_text(st, 2, a),
-                                sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "event types", err);
+    return sq_rows((struct sq_conn *)base, st, event_type_row, sizeof(**out), a, out, n,
+                   "event types", err);
 }

@@ -81,6 +81,20 @@ enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struc
     return run(base, st, NULL, err);
 }
 
+/* Where the lines of a reject file go, and the count of those after the header. */
+struct reject_file {
+    struct buf *out;
+    int64_t *rows;
+};
+
+static void append_line(sqlite3_stmt *st, void *ctx)
+{
+    struct reject_file *f = ctx;
+    *f->rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
+    buf_append(f->out, (const char *)sqlite3_column_text(st, 1),
+               (size_t)sqlite3_column_bytes(st, 1));
+}
+
 enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct buf *out,
                           int64_t *rows, struct kt_err *err)
 {
@@ -90,14 +104,8 @@ enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, import_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
-        buf_append(out, (const char *)sqlite3_column_text(st, 1),
-                   (size_t)sqlite3_column_bytes(st, 1));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "reject file", err);
+    struct reject_file f = {out, rows};
+    return sq_each((struct sq_conn *)base, st, append_line, &f, "reject file", err);
 }
 
 enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
