@@ -314,14 +314,7 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
     *ids = NULL;
     *n_ids = 0;
     sqlite3_stmt *st = prepare(c, &q, "SELECT count(*)", "", err);
-    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-    if (st && rc == SQLITE_ROW) {
-        *count = sqlite3_column_int64(st, 0);
-    } else if (st) {
-        r = sq_fail(c, rc, "segment count", err);
-    } else {
-        r = KT_ESTORE;
-    }
+    r = st == NULL ? KT_ESTORE : sq_int_row(c, st, count, 1, "segment count", err);
     sqlite3_finalize(st);
     if (r == KT_OK && sample > 0) {
         st = prepare(c, &q, "SELECT c.id", "ORDER BY c.ck LIMIT ?", err);
@@ -329,12 +322,7 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
             r = KT_ESTORE;
         } else {
             sqlite3_bind_int(st, (int)q.n + 1, sample);
-            size_t cap = 0;
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                *(const char **)arena_push(a, ids, n_ids, &cap, sizeof(**ids)) =
-                    sq_col_text(st, 0, a);
-            }
-            r = rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment sample", err);
+            r = sq_rows(c, st, sq_row_text, sizeof(**ids), a, ids, n_ids, "segment sample", err);
             sqlite3_finalize(st);
         }
     }
@@ -343,6 +331,13 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
 }
 
 /* ---- RFM and traits (not cached: a report and a job, not a request path) ------------------- */
+
+static void rfm_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct rfm_row *)out = (struct rfm_row){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2),
+        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+}
 
 enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, struct rfm_row **out,
                        size_t *n, struct kt_err *err)
@@ -360,17 +355,9 @@ enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, st
         return sq_fail(c, rc, "rfm", err);
     }
     sqlite3_bind_int64(st, 1, now);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rfm_row *r = arena_push(a, out, n, &cap, sizeof(**out));
-        *r = (struct rfm_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                              sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                              sqlite3_column_int64(st, 4)};
-    }
+    enum kt_rc r = sq_rows(c, st, rfm_row, sizeof(**out), a, out, n, "rfm", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "rfm", err);
+    return r;
 }
 
 enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait *t,
@@ -394,6 +381,12 @@ enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait 
     return sq_run(c, st, NULL, err);
 }
 
+static void trait_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct trait *)out =
+        (struct trait){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2)};
+}
+
 enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, struct trait **out,
                           size_t *n, struct kt_err *err)
 {
@@ -405,17 +398,7 @@ enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, 
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct trait *t = arena_push(a, out, n, &cap, sizeof(**out));
-        *t = (struct trait){sq_col_text(st, 0, a), sq_col_text(st, 1, a),
-                            sqlite3_column_int64(st, 2)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "traits", err);
+    return sq_rows(c, st, trait_row, sizeof(**out), a, out, n, "traits", err);
 }
 
 /* ---- saved segments (admin operations: statements prepared per call) ----------------------- */
@@ -443,8 +426,9 @@ static enum kt_rc run_once(struct sq_conn *c, sqlite3_stmt *st, int *changes, st
 
 #define SEGMENT_COLS "id, name, query, created_at, updated_at, refreshed_at, size, key_id"
 
-static void segment_row(sqlite3_stmt *st, struct arena *a, struct segment *s)
+static void segment_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct segment *s = out;
     memset(s, 0, sizeof(*s));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(s->id, id ? (const char *)id : "", sizeof(s->id));
@@ -494,16 +478,11 @@ enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struc
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id_or_name);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        segment_row(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "segment_not_found", "id", "no such segment");
-    } else {
-        r = sq_fail(c, rc, "segment get", err);
-    }
+    enum kt_rc r = sq_one(c, st, segment_row, a, out, "segment_not_found", "no such segment", err);
     sqlite3_finalize(st);
+    if (r == KT_ENOTFOUND && err != NULL && strcmp(err->code, "segment_not_found") == 0) {
+        kt_strlcpy(err->field, "id", sizeof(err->field)); /* the path's {id} names it */
+    }
     return r;
 }
 
@@ -515,15 +494,9 @@ enum kt_rc sq_segment_list(struct store_conn *base, struct arena *a, struct segm
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        segment_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
+    enum kt_rc r = sq_rows(c, st, segment_row, sizeof(**out), a, out, n, "segment list", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment list", err);
+    return r;
 }
 
 enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_err *err)
@@ -550,15 +523,9 @@ enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_
 static enum kt_rc collect_cks(struct sq_conn *c, sqlite3_stmt *st, struct arena *a, int64_t **cks,
                               size_t *n, struct kt_err *err)
 {
-    size_t cap = 0;
-    *cks = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
-    }
+    enum kt_rc r = sq_rows(c, st, sq_row_i64, sizeof(**cks), a, cks, n, "segment keys", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment keys", err);
+    return r;
 }
 
 enum kt_rc sq_segment_eval(struct store_conn *base, const struct seg_node *n, int64_t now,
@@ -640,6 +607,11 @@ enum kt_rc sq_segment_leave(struct store_conn *base, const char *id, const int64
                    id, cks, n, at, changed, err);
 }
 
+static void read_size(sqlite3_stmt *st, void *size)
+{
+    *(int64_t *)size = sqlite3_column_int64(st, 0);
+}
+
 enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t at, int64_t *size,
                                 struct kt_err *err)
 {
@@ -654,13 +626,16 @@ enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t
     }
     sq_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, at);
-    int s = sqlite3_step(st);
-    *size = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    while (s == SQLITE_ROW) {
-        s = sqlite3_step(st);
-    }
+    *size = 0;
+    enum kt_rc r = sq_each(c, st, read_size, size, "segment size", err);
     sqlite3_finalize(st);
-    return s == SQLITE_DONE ? KT_OK : sq_fail(c, s, "segment size", err);
+    return r;
+}
+
+static void member_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct segment_member *)out = (struct segment_member){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2)};
 }
 
 enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
@@ -679,35 +654,25 @@ enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t a
     sq_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, after_ck);
     sqlite3_bind_int(st, 3, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct segment_member *m = arena_push(a, out, n, &cap, sizeof(**out));
-        *m = (struct segment_member){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                                     sqlite3_column_int64(st, 2)};
-    }
+    enum kt_rc r = sq_rows(c, st, member_row, sizeof(**out), a, out, n, "segment members", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment members", err);
+    return r;
 }
 
 /* ---- cluster features ------------------------------------------------------------------------ */
 
+static void feature_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct feature_row *)out = (struct feature_row){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2)};
+}
+
 static enum kt_rc feature_rows(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                                struct feature_row **out, size_t *n, struct kt_err *err)
 {
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct feature_row *f = arena_push(a, out, n, &cap, sizeof(**out));
-        *f = (struct feature_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                                  sqlite3_column_int64(st, 2)};
-    }
+    enum kt_rc r = sq_rows(c, st, feature_row, sizeof(**out), a, out, n, "cluster features", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "cluster features", err);
+    return r;
 }
 
 enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct arena *a,
@@ -757,6 +722,24 @@ enum kt_rc sq_trait_def_put(struct store_conn *base, const char *name, const cha
     return run_once(c, st, NULL, err);
 }
 
+/* Two arrays of one length, filled a row at a time. */
+struct trait_defs {
+    struct arena *a;
+    const char ***names, ***expressions;
+    size_t *n;
+    size_t cap, cap2;
+};
+
+static void trait_def_row(sqlite3_stmt *st, void *ctx)
+{
+    struct trait_defs *d = ctx;
+    size_t n2 = *d->n;
+    *(const char **)arena_push(d->a, d->names, d->n, &d->cap, sizeof(**d->names)) =
+        sq_col_text(st, 0, d->a);
+    *(const char **)arena_push(d->a, d->expressions, &n2, &d->cap2, sizeof(**d->expressions)) =
+        sq_col_text(st, 1, d->a);
+}
+
 enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const char ***names,
                              const char ***expressions, size_t *n, struct kt_err *err)
 {
@@ -765,34 +748,28 @@ enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const cha
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0, cap2 = 0, n2 = 0;
+    struct trait_defs d = {a, names, expressions, n, 0, 0};
     *names = NULL;
     *expressions = NULL;
     *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(const char **)arena_push(a, names, n, &cap, sizeof(**names)) = sq_col_text(st, 0, a);
-        *(const char **)arena_push(a, expressions, &n2, &cap2, sizeof(**expressions)) =
-            sq_col_text(st, 1, a);
-    }
+    enum kt_rc r = sq_each(c, st, trait_def_row, &d, "trait defs", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait defs", err);
+    return r;
+}
+
+static void value_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct trait_row *)out =
+        (struct trait_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a)};
 }
 
 /* Collects (ck, value) rows of `st` and finalizes it. */
 static enum kt_rc collect_rows(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                                struct trait_row **out, size_t *n, struct kt_err *err)
 {
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct trait_row *t = arena_push(a, out, n, &cap, sizeof(**out));
-        *t = (struct trait_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a)};
-    }
+    enum kt_rc r = sq_rows(c, st, value_row, sizeof(**out), a, out, n, "trait rows", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait rows", err);
+    return r;
 }
 
 enum kt_rc sq_trait_rows(struct store_conn *base, const char *name, struct arena *a,
