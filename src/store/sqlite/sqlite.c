@@ -110,12 +110,15 @@ static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
     sqlite3_stmt *st = NULL;
     int src = sqlite3_prepare_v2(c->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
                                  -1, &st, NULL);
-    if (src == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        *have = sqlite3_column_int(st, 0);
-    } else {
-        rc = sq_fail(c, src == SQLITE_OK ? sqlite3_errcode(c->db) : src, "schema version", err);
+    if (src != SQLITE_OK) {
+        return sq_fail(c, src, "schema version", err);
     }
+    int64_t v = 0;
+    rc = sq_int_row(c, st, &v, 1, "schema version", err);
     sqlite3_finalize(st);
+    if (rc == KT_OK) {
+        *have = (int)v;
+    }
     return rc;
 }
 
@@ -213,18 +216,26 @@ static void sq_close(struct store *base)
     free(s);
 }
 
+/* One number a PRAGMA answers, on connection `c`; -1 on failure (a probe that raises nothing, so
+ * it steps the statement itself). */
+static int64_t pragma_int(struct sq_conn *c, const char *text)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(c->db, text, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
 /* --db-max-size: SQLite's own cap on the pages of the database (the writer is the only connection
  * that adds pages), a quota an operator sets to keep room on a shared disk. */
 static enum kt_rc cap_size(struct sq_store *s, int64_t max_bytes, struct kt_err *err)
 {
     struct sq_conn *w = s->writer;
-    sqlite3_stmt *st = NULL;
-    int page = 4096;
-    if (sqlite3_prepare_v2(w->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        page = sqlite3_column_int(st, 0);
-    }
-    sqlite3_finalize(st);
+    int64_t page = pragma_int(w, "PRAGMA page_size");
     char text[96];
     int64_t pages = max_bytes / (page > 0 ? page : 4096);
     s->max_pages = pages > 0 ? pages : 1;
@@ -412,26 +423,12 @@ enum kt_rc sq_ping(struct store_conn *base, struct kt_err *err)
     if (st == NULL) {
         return KT_ESTORE;
     }
-    int rc = sqlite3_step(st);
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail(c, rc, "ping", err);
+    int64_t one = 0;
+    return sq_int_row(c, st, &one, 1, "ping", err);
 }
 
 #define ROOM_BYTES (4 << 20) /* free on the disk before writes count as possible again */
 #define ROOM_PAGES 64        /* pages under the --db-max-size cap, the same */
-
-/* One number a PRAGMA answers, on connection `c`; -1 on failure. */
-static int64_t pragma_int(struct sq_conn *c, const char *text)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(c->db, text, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return v;
-}
 
 /* Whether a write would find room now: the disk writable with ROOM_BYTES free, and under the
  * cap ROOM_PAGES left (free pages inside the file count). */
