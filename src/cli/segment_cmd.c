@@ -48,7 +48,8 @@ static int preview(struct store *s, const char *query, struct arena *a)
         fprintf(stderr, "kartoteka segment: %s\n", err.msg);
         return 1;
     }
-    enum kt_rc rc = store_segment_preview(rd, tree, clock_now_ms(), 10, a, &count, &ids, &n, &err);
+    enum kt_rc rc = store_segment_preview(rd, segment_compile(tree, clock_now_ms(), a), 10, a,
+                                          &count, &ids, &n, &err);
     store_read_end(rd);
     if (rc != KT_OK) {
         fprintf(stderr, "kartoteka segment: %s\n", err.msg);

@@ -1,6 +1,7 @@
 /*
  * segment_test.c - the segment language's parser: the queries of docs/segments.md parse into the
- * tree they mean; wrong ones say where and what was expected, with a caret under the spot.
+ * tree they mean; wrong ones say where and what was expected, with a caret under the spot. Its
+ * compiler: queries become the store's conditions they mean, and run.
  */
 #include "helpers.h"
 
@@ -225,6 +226,105 @@ static void kmeans_finds_separate_groups(void **state)
     assert_true(flat[1] < 0 && flat[3] > 0);
 }
 
+static const struct store_cond *compile(const char *q, int64_t now)
+{
+    const struct store_cond *c = segment_compile(parse(q), now, &A);
+    assert_non_null(c);
+    return c;
+}
+
+#define MAR_15_2024 1710504000000LL /* 2024-03-15T12:00:00Z */
+#define FEB_27_2023 1677499200000LL /* 2023-02-27T12:00:00Z, not a leap year */
+#define DAY         (86400LL * 1000)
+
+/* What the words mean is decided in compile.c, once for every backend: ages become birth dates
+ * on the day, windows times, roubles kopecks, numbers compared with profile values text, and
+ * "profile complete" the conditions it is made of. */
+static void queries_compile_to_what_they_mean(void **state)
+{
+    arena_init(&A, 0);
+    const struct store_cond *c = compile("age >= 30", MAR_15_2024);
+    assert_int_equal(c->kind, COND_FIELD_CMP);
+    assert_int_equal(c->field, PF_BIRTH_DATE);
+    assert_int_equal(c->cmp, COND_LE);
+    assert_string_equal(c->value.text, "1994-03-15");
+    c = compile("age < 18", MAR_15_2024); /* born after the day 18 years ago */
+    assert_int_equal(c->cmp, COND_GT);
+    assert_string_equal(c->value.text, "2006-03-15");
+    c = compile("age = 30", MAR_15_2024);
+    assert_int_equal(c->kind, COND_AND);
+    assert_string_equal(c->a->value.text, "1994-03-15");
+    assert_string_equal(c->b->value.text, "1993-03-15");
+    c = compile("birthday within 1 days", FEB_27_2023);
+    assert_int_equal(c->kind, COND_BIRTHDAY_IN);
+    assert_int_equal(c->n_texts, 3); /* Feb 29 birthdays count on Feb 28 in a common year */
+    assert_string_equal(c->texts[0], "02-27");
+    assert_string_equal(c->texts[1], "02-28");
+    assert_string_equal(c->texts[2], "02-29");
+    c = compile("purchases(last 30 days).sum > 500", MAR_15_2024);
+    assert_int_equal(c->kind, COND_PURCHASES);
+    assert_int_equal(c->agg, COND_SUM);
+    assert_int_equal(c->value.number, 50000); /* kopecks */
+    assert_int_equal(c->since, MAR_15_2024 - 30 * DAY);
+    c = compile("purchases().count >= 3", MAR_15_2024);
+    assert_int_equal(c->value.number, 3);
+    assert_int_equal(c->since, 0); /* all time */
+    c = compile("city = 5 or trait level = 3", MAR_15_2024);
+    assert_false(c->a->value.is_number); /* profile values and traits are text */
+    assert_string_equal(c->a->value.text, "5");
+    assert_string_equal(c->b->value.text, "3");
+    c = compile("events(view where n = 5) > 1 and loyalty_level >= 2", MAR_15_2024);
+    assert_true(c->a->prop_value.is_number); /* JSON numbers stay numbers */
+    assert_true(c->b->value.is_number);
+    c = compile("profile complete", MAR_15_2024);
+    assert_int_equal(c->kind, COND_AND);
+    assert_int_equal(c->b->kind, COND_CONSENT);
+    assert_string_equal(c->b->name, "pd_processing");
+    assert_int_equal(c->b->now, MAR_15_2024);
+    assert_int_equal(c->a->b->kind, COND_FIELD_VERIFIED);
+    assert_int_equal(c->a->b->field, PF_PHONE);
+    c = compile("subscribed(promo, sms)", MAR_15_2024);
+    assert_int_equal(c->b->kind, COND_CONSENT);
+    assert_string_equal(c->b->name, "ads");
+    assert_string_equal(c->b->channel, "sms");
+    arena_release(&A);
+}
+
+/* Queries of every kind, their strings made of quotes, comments and statements, compile and run
+ * on a real store (store_test.c checks the SQL of conditions, fuzz_segment.c of any query). */
+static void hostile_queries_compile_and_run(void **state)
+{
+    static const char *const hostile[] = {
+        "city = \"x'); DROP TABLE customers; --\"",
+        "city in (\"a' OR '1'='1\", \"\\\" OR 1=1 --\")",
+        "events(page_view where url = \"'; DELETE FROM events; --\", last 3 days) >= 1",
+        "events(zz_customers_x where x1 = 5) >= 0 and not has email",
+        "gender != \"f\" or age between 25 and 40 or age = 30 or age != 31 or age < 18",
+        "purchases(last 90 days).count >= 3 or purchases().sum > 50000 or "
+        "purchases(last 1 day).average <= 10",
+        "days since last purchase > 90 or points.balance >= 500",
+        "birth_date between \"1980-01-01\" and \"1989-12-31\"",
+        "bought(category \"'); DROP TABLE purchases; --\", last 60 days) or bought(sku \"x\")",
+        "birthday within 366 days and pets contains \"' OR 1=1\" and zz_customers_x != 1",
+        "consent(ads, sms) and subscribed(\"x'; DROP TABLE topics; --\", email) or "
+        "not profile complete or consent(pd_processing)",
+        "in segment \"'; DROP TABLE segments; --\" or trait x = \"' OR 1=1\"",
+        "has email", /* the tables are still there */
+    };
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        struct store_conn *rd;
+        int64_t count = -1;
+        const char **ids;
+        size_t n_ids;
+        assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+        assert_int_equal(store_segment_preview(rd, compile(hostile[i], 1800000000000LL), 5, &A,
+                                               &count, &ids, &n_ids, NULL),
+                         KT_OK);
+        store_read_end(rd);
+        assert_int_equal(count, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +333,9 @@ int main(void)
         cmocka_unit_test(rfm_scores_and_groups),
         cmocka_unit_test(rfm_recent_buyers_are_not_lost),
         cmocka_unit_test(kmeans_finds_separate_groups),
+        cmocka_unit_test(queries_compile_to_what_they_mean),
+        cmocka_unit_test_setup_teardown(hostile_queries_compile_and_run, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

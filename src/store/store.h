@@ -35,7 +35,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
-#include "segment/segment.h"
+#include "store/cond.h"
 #include "store/model.h"
 
 struct store;

@@ -1,282 +1,18 @@
 /*
- * segments.c - a segment query (segment/segment.h) as SQLite SQL. The SQL is assembled from fixed
- * fragments only: column names come from the parser's whitelist, operators from an enum; every
- * value, event type, property path and time is a bound parameter. A test checks that no text of a
- * query appears in the SQL it becomes.
+ * segments.c - the SQLite side of segment/: a condition's size and members (its SQL is made by
+ * cond.c), RFM rows, traits and their definitions, saved segments and their membership, and the
+ * features of clustering (0008_traits.sql, 0009_segments.sql, 0010_trait_defs.sql). The
+ * requests' statements are cached per connection in their slots of enum sq_slot (sqlite_int.h);
+ * the analytic and admin ones are prepared for the call.
  */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "base/buf.h"
-#include "base/clock.h"
 #include "store/sqlite/sqlite_int.h"
 
-#define DAY_MS (86400LL * 1000)
-
-static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">="};
-
-static void param_int(struct seg_sql *q, int64_t v)
-{
-    if (q->n < SEG_PARAMS) {
-        q->p[q->n++] = (struct seg_param){true, v, NULL};
-    }
-}
-
-static void param_text(struct seg_sql *q, const char *s)
-{
-    if (q->n < SEG_PARAMS) {
-        q->p[q->n++] = (struct seg_param){false, 0, s};
-    }
-}
-
-static void param_value(struct seg_sql *q, const struct seg_value *v, struct arena *a)
-{
-    if (v->is_number) { /* profile columns are text: compare as text */
-        param_text(q, arena_printf(a, "%lld", (long long)v->number));
-    } else {
-        param_text(q, v->text);
-    }
-}
-
-/* The date `years` before the UTC day of `now`, as stored ("YYYY-MM-DD"); Feb 29 -> Feb 28. */
-static const char *years_before(int64_t now, int64_t years, struct arena *a)
-{
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(now / DAY_MS, &y, &m, &d);
-    y -= years;
-    while (d > 28 && !date_valid(y, m, d)) {
-        d--;
-    }
-    return arena_printf(a, "%04lld-%02u-%02u", (long long)y, m, d);
-}
-
-static void age(struct seg_sql *q, enum seg_op op, int64_t n, int64_t now, struct arena *a)
-{
-    /* age >= n  <=>  born on or before the day n years ago */
-    switch (op) {
-    case OP_GE:
-    case OP_GT: {
-        int64_t k = op == OP_GE ? n : n + 1;
-        buf_puts(&q->sql, "c.birth_date <= ?");
-        param_text(q, years_before(now, k, a));
-        break;
-    }
-    case OP_LE:
-    case OP_LT: {
-        int64_t k = op == OP_LE ? n : n - 1;
-        buf_puts(&q->sql, "c.birth_date > ?");
-        param_text(q, years_before(now, k + 1, a));
-        break;
-    }
-    case OP_EQ:
-    case OP_NE:
-        buf_puts(&q->sql, op == OP_EQ ? "(c.birth_date <= ? AND c.birth_date > ?)"
-                                      : "(c.birth_date > ? OR c.birth_date <= ?)");
-        param_text(q, years_before(now, n, a));
-        param_text(q, years_before(now, n + 1, a));
-        break;
-    }
-}
-
-/* The consent to `purpose` (on `channel`) is given now, derived from the events as
- * consent_states() does: the latest event is a grant, its term has not run out, and no later
- * version of its document asked for re-consent. */
-static void consent_given(struct seg_sql *q, const char *purpose, const char *channel, int64_t now)
-{
-    buf_puts(&q->sql,
-             "EXISTS (SELECT 1 FROM consent_events e WHERE e.ck = c.ck AND e.purpose = ? AND "
-             "e.channel = ? AND e.seq = (SELECT max(x.seq) FROM consent_events x WHERE x.ck = c.ck "
-             "AND x.purpose = e.purpose AND x.channel = e.channel) AND e.action = ? AND "
-             "(e.expires_at IS NULL OR e.expires_at = 0 OR e.expires_at > ?) AND NOT EXISTS "
-             "(SELECT 1 FROM consent_documents d WHERE d.key = e.doc_key AND d.reconsent <> 0 AND "
-             "d.version > e.doc_version))");
-    param_text(q, purpose);
-    param_text(q, channel);
-    param_text(q, "grant");
-    param_int(q, now);
-}
-
-/* birthday within N days: the month and day of the birth date is one of today's .. today+N's
- * (UTC); a Feb 29 birthday counts on Feb 28 in other years. */
-static void birthday(struct seg_sql *q, int64_t days, int64_t now, struct arena *a)
-{
-    buf_puts(&q->sql, "substr(c.birth_date, 6, 5) IN (");
-    int64_t today = now / DAY_MS;
-    for (int64_t d = 0; d <= days; d++) {
-        int64_t y;
-        unsigned m, dd;
-        civil_from_days(today + d, &y, &m, &dd);
-        buf_puts(&q->sql, d ? ", ?" : "?");
-        param_text(q, arena_printf(a, "%02u-%02u", m, dd));
-        if (m == 2 && dd == 28 && !date_valid(y, 2, 29)) {
-            buf_puts(&q->sql, ", ?");
-            param_text(q, "02-29");
-        }
-    }
-    buf_putc(&q->sql, ')');
-}
-
-static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struct arena *a)
-{
-    switch (n->kind) {
-    case SEG_AND:
-    case SEG_OR:
-        buf_putc(&q->sql, '(');
-        node(q, n->a, now, a);
-        buf_puts(&q->sql, n->kind == SEG_AND ? " AND " : " OR ");
-        node(q, n->b, now, a);
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_NOT:
-        buf_puts(&q->sql, "(NOT coalesce(");
-        node(q, n->a, now, a);
-        buf_puts(&q->sql, ", 0))");
-        return;
-    case SEG_HAS:
-        buf_printf(&q->sql, "c.%s IS NOT NULL", n->field);
-        return;
-    case SEG_CMP:
-        buf_printf(&q->sql, "c.%s %s ?", n->field, ops[n->op]);
-        param_value(q, &n->value, a);
-        return;
-    case SEG_IN:
-        buf_printf(&q->sql, "c.%s IN (", n->field);
-        for (size_t i = 0; i < n->n_values; i++) {
-            buf_puts(&q->sql, i ? ", ?" : "?");
-            param_value(q, &n->values[i], a);
-        }
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_AGE:
-        age(q, n->op, n->value.number, now, a);
-        return;
-    case SEG_EVENTS:
-        buf_puts(&q->sql, "(SELECT count(*) FROM events e WHERE e.ck = c.ck AND e.type = ?");
-        param_text(q, n->type);
-        if (n->days) {
-            buf_puts(&q->sql, " AND e.at >= ?");
-            param_int(q, now - n->days * DAY_MS);
-        }
-        if (n->prop) {
-            buf_puts(&q->sql, " AND json_extract(e.props, ?) = ?");
-            param_text(q, arena_printf(a, "$.%s", n->prop));
-            if (n->prop_value.is_number) {
-                param_int(q, n->prop_value.number);
-            } else {
-                param_text(q, n->prop_value.text);
-            }
-        }
-        buf_printf(&q->sql, ") %s ?", ops[n->op]);
-        param_int(q, n->value.number);
-        return;
-    case SEG_PURCHASES: {
-        static const char *const aggs[] = {"count(*)", "coalesce(sum(p.total), 0)", "avg(p.total)"};
-        buf_printf(&q->sql, "(SELECT %s FROM purchases p WHERE p.ck = c.ck", aggs[n->agg]);
-        if (n->days) {
-            buf_puts(&q->sql, " AND p.at >= ?");
-            param_int(q, now - n->days * DAY_MS);
-        }
-        buf_printf(&q->sql, ") %s ?", ops[n->op]);
-        param_int(q, n->agg == AGG_COUNT ? n->value.number : n->value.number * 100); /* roubles */
-        return;
-    }
-    case SEG_SINCE:
-        buf_printf(&q->sql,
-                   "((? - (SELECT max(p.at) FROM purchases p WHERE p.ck = c.ck)) / %lld) %s ?",
-                   (long long)DAY_MS, ops[n->op]);
-        param_int(q, now);
-        param_int(q, n->value.number);
-        return;
-    case SEG_BOUGHT:
-        buf_printf(&q->sql,
-                   "EXISTS (SELECT 1 FROM purchases p JOIN purchase_lines l ON l.purchase_id = "
-                   "p.id WHERE p.ck = c.ck AND l.%s = ?",
-                   strcmp(n->type, "sku") == 0 ? "sku" : "category");
-        param_text(q, n->value.text);
-        if (n->days) {
-            buf_puts(&q->sql, " AND p.at >= ?");
-            param_int(q, now - n->days * DAY_MS);
-        }
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_BIRTHDAY:
-        birthday(q, n->days, now, a);
-        return;
-    case SEG_ATTR:
-    case SEG_CONTAINS:
-        buf_puts(&q->sql, n->kind == SEG_ATTR ? "json_extract(c.attrs, ?) "
-                                              : "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j "
-                                                "WHERE j.value = ?)");
-        if (n->kind == SEG_ATTR) {
-            buf_printf(&q->sql, "%s ?", ops[n->op]);
-        }
-        param_text(q, arena_printf(a, "$.%s", n->attr));
-        if (n->value.is_number) {
-            param_int(q, n->value.number);
-        } else {
-            param_text(q, n->value.text);
-        }
-        return;
-    case SEG_SEGMENT:
-        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM segment_members m JOIN segments s ON s.id = "
-                          "m.segment_id WHERE s.name = ? AND m.ck = c.ck AND m.left_at IS NULL)");
-        param_text(q, n->value.text);
-        return;
-    case SEG_TRAIT:
-        buf_printf(&q->sql,
-                   "EXISTS (SELECT 1 FROM traits t WHERE t.ck = c.ck AND t.name = ? AND "
-                   "t.value %s ?)",
-                   ops[n->op]);
-        param_text(q, n->attr);
-        param_value(q, &n->value, a);
-        return;
-    case SEG_CONSENT:
-        consent_given(q, n->type, n->attr, now);
-        return;
-    case SEG_SUBSCRIBED:
-        /* the topic goes by the channel, the customer chose it last, and both consents hold */
-        buf_puts(&q->sql,
-                 "(EXISTS (SELECT 1 FROM topics t, json_each(t.channels) j WHERE t.key = ? AND "
-                 "j.value = ?) AND EXISTS (SELECT 1 FROM subscription_events s WHERE s.ck = c.ck "
-                 "AND s.topic = ? AND s.channel = ? AND s.subscribed <> 0 AND s.seq = (SELECT "
-                 "max(y.seq) FROM subscription_events y WHERE y.ck = c.ck AND y.topic = s.topic "
-                 "AND y.channel = s.channel)) AND ");
-        param_text(q, n->type);
-        param_text(q, n->attr);
-        param_text(q, n->type);
-        param_text(q, n->attr);
-        consent_given(q, "pd_processing", "", now);
-        buf_puts(&q->sql, " AND ");
-        consent_given(q, "ads", n->attr, now);
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_COMPLETE:
-        buf_puts(&q->sql, "(c.first_name IS NOT NULL AND c.birth_date IS NOT NULL AND "
-                          "c.phone IS NOT NULL AND (c.verified & ?) <> 0 AND ");
-        param_int(q, 1LL << PF_PHONE);
-        consent_given(q, "pd_processing", "", now);
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_POINTS:
-        buf_printf(&q->sql,
-                   "(SELECT coalesce(sum(l.points), 0) FROM points_ledger l WHERE l.ck = c.ck) "
-                   "%s ?",
-                   ops[n->op]);
-        param_int(q, n->value.number);
-        return;
-    }
-}
-
-void sq_segment_sql(const struct seg_node *n, int64_t now, struct arena *a, struct seg_sql *q)
-{
-    buf_init(&q->sql, 1 << 20);
-    q->n = 0;
-    buf_puts(&q->sql, "FROM customers c WHERE c.merged_into IS NULL AND c.erased_at IS NULL AND ");
-    node(q, n, now, a);
-}
-
-static sqlite3_stmt *prepare(struct sq_conn *c, struct seg_sql *q, const char *head,
+/* The statement "<head> <condition> <tail>" with the condition's values bound. */
+static sqlite3_stmt *prepare(struct sq_conn *c, struct sq_cond_sql *q, const char *head,
                              const char *tail, struct kt_err *err)
 {
     char *sql = sqlite3_mprintf("%s %s %s", head, buf_cstr(&q->sql), tail);
@@ -297,18 +33,28 @@ static sqlite3_stmt *prepare(struct sq_conn *c, struct seg_sql *q, const char *h
     return st;
 }
 
-enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n, int64_t now,
-                              int sample, struct arena *a, int64_t *count, const char ***ids,
-                              size_t *n_ids, struct kt_err *err)
+/* The condition's SQL, or KT_ETOOBIG when it is more than one statement may bind. */
+static enum kt_rc cond_sql(const struct store_cond *n, struct arena *a, struct sq_cond_sql *q,
+                           struct kt_err *err)
 {
-    struct sq_conn *c = (struct sq_conn *)base;
-    struct seg_sql q;
-    sq_segment_sql(n, now, a, &q);
-    enum kt_rc r = KT_OK;
-    if (q.sql.failed || q.n >= SEG_PARAMS) {
-        buf_release(&q.sql);
+    sq_cond_sql(n, a, q);
+    if (q->sql.failed || q->n >= SQ_COND_PARAMS) {
+        buf_release(&q->sql);
         return kt_err_set(err, KT_ETOOBIG, "query_too_big", "query",
                           "the query has too many conditions");
+    }
+    return KT_OK;
+}
+
+enum kt_rc sq_segment_preview(struct store_conn *base, const struct store_cond *n, int sample,
+                              struct arena *a, int64_t *count, const char ***ids, size_t *n_ids,
+                              struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct sq_cond_sql q;
+    enum kt_rc r = cond_sql(n, a, &q, err);
+    if (r != KT_OK) {
+        return r;
     }
     *count = 0;
     *ids = NULL;
@@ -528,18 +274,16 @@ static enum kt_rc collect_cks(struct sq_conn *c, sqlite3_stmt *st, struct arena 
     return r;
 }
 
-enum kt_rc sq_segment_eval(struct store_conn *base, const struct seg_node *n, int64_t now,
-                           struct arena *a, int64_t **cks, size_t *count, struct kt_err *err)
+enum kt_rc sq_segment_eval(struct store_conn *base, const struct store_cond *n, struct arena *a,
+                           int64_t **cks, size_t *count, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    struct seg_sql q;
-    sq_segment_sql(n, now, a, &q);
+    struct sq_cond_sql q;
     *cks = NULL;
     *count = 0;
-    if (q.sql.failed || q.n >= SEG_PARAMS) {
-        buf_release(&q.sql);
-        return kt_err_set(err, KT_ETOOBIG, "query_too_big", "query",
-                          "the query has too many conditions");
+    enum kt_rc r = cond_sql(n, a, &q, err);
+    if (r != KT_OK) {
+        return r;
     }
     sqlite3_stmt *st = prepare(c, &q, "SELECT c.ck", "ORDER BY c.ck", err);
     buf_release(&q.sql);

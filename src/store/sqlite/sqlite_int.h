@@ -321,18 +321,20 @@ void sq_read_after_close(struct sq_store *s);
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
 
-/* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
-#define SEG_PARAMS 1000
-struct seg_param {
+/* cond.c: a condition on customers (store/cond.h) as SQL, from "FROM customers c WHERE ..." on,
+ * and the values to bind to its placeholders in order. Past SQ_COND_PARAMS values (or when the
+ * text outgrows its buffer: q->sql.failed) the condition is too big to run. */
+#define SQ_COND_PARAMS 1000
+struct sq_param {
     bool is_int;
     int64_t i;
-    const char *s;
+    const char *s; /* borrowed from the condition or the arena */
 };
-struct seg_sql {
-    struct buf sql; /* from "FROM customers c WHERE ..." */
-    struct seg_param p[SEG_PARAMS];
+struct sq_cond_sql {
+    struct buf sql;
+    struct sq_param p[SQ_COND_PARAMS];
     size_t n;
 };
-void sq_segment_sql(const struct seg_node *n, int64_t now, struct arena *a, struct seg_sql *q);
+void sq_cond_sql(const struct store_cond *n, struct arena *a, struct sq_cond_sql *q);
 
 #endif
