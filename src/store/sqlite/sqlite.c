@@ -13,7 +13,8 @@
  * statement helpers and the mapping of errors are in stmt.c, and each table's statements in the
  * file of its concern: keys.c (meta, API keys, idempotency), customers.c (customers,
  * identifiers, history, merge candidates, attributes), imports.c, rejects.c, privacy.c,
- * loyalty.c, cards.c, events.c, segments.c, quality.c.
+ * loyalty.c, cards.c, events.c, segments.c (with cond.c), quality.c, and the log of reads in
+ * reads.c.
  *
  * Durability: synchronous=NORMAL. In WAL mode a commit is durable against a process crash at once
  * and against a power cut from the next checkpoint (SQLite's documented trade-off); this is the

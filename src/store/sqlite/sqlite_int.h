@@ -236,7 +236,7 @@ enum kt_rc sq_exec(struct sq_conn *c, const char *text, struct kt_err *err);
  * KT_ESTORE with the detail. */
 enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err);
 
-/* The log of reads (privacy.c): a database file of its own beside the main one, so its writes
+/* The log of reads (reads.c): a database file of its own beside the main one, so its writes
  * (thousands a second under lookups) never make the main database's readers drop their caches. */
 struct sq_reads {
     pthread_mutex_t mu; /* guards db */
@@ -245,6 +245,9 @@ struct sq_reads {
 };
 struct sq_reads *sq_store_reads(struct store *s);
 void sq_reads_close(struct sq_reads *r);
+/* A row of the audit log or the log of reads (privacy.c): seq, at, key_id, action, customer_id,
+ * fields, detail, request_id. */
+void sq_audit_row(sqlite3_stmt *st, struct arena *a, void *out);
 
 enum { SPACE_FULL = 1, SPACE_READ_ONLY = 2 }; /* sq_store.writes_failing */
 /* stmt.c: KT_ESPACE for a write the disk could not take (`cause` one of the above): nothing of
@@ -287,7 +290,7 @@ struct sq_store {
     _Atomic int writes_failing; /* 0, or why writes fail: SPACE_FULL, SPACE_READ_ONLY */
     int64_t max_pages;          /* the --db-max-size cap in pages, 0 = none; set at open */
     int64_t changes_at_begin;   /* the writer's total changes when its transaction began */
-    struct sq_reads reads;      /* the log of reads (privacy.c) */
+    struct sq_reads reads;      /* the log of reads (reads.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
