@@ -1,6 +1,8 @@
 /*
  * store_test.c - the store contract, run against a real SQLite file. Every backend must pass
- * these (the PostgreSQL backend will run the same cases).
+ * these (the PostgreSQL backend will run the same cases): part one - schema, customers,
+ * identifiers, merges, keys, transactions, conditions; part two, the records the domain modules
+ * keep, is store_records_test.c.
  */
 #include "helpers.h"
 
