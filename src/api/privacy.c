@@ -25,20 +25,6 @@
 
 /* ---- shared ------------------------------------------------------------------------------ */
 
-static enum kt_rc fail_field(struct kt_err *err, const char *code, const char *field,
-                             const char *msg)
-{
-    return kt_err_set(err, KT_EINVAL, code, field, "%s", msg);
-}
-
-/* An optional string member of 1..max bytes (jsonx.h); false (err set) when it is not one. */
-static bool opt_str(const json_t *o, const char *name, size_t max, const char *field,
-                    struct arena *a, const char **out, struct kt_err *err)
-{
-    *out = NULL;
-    return jsonx_str_at(json_object_get(o, name), field, max, 0, a, out, err) == KT_OK;
-}
-
 /* "source": {"channel", "store", "operator"} of a consent or subscription change. */
 static bool decode_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
                          struct kt_err *err)
@@ -53,9 +39,9 @@ static bool decode_actor(struct http_req *r, const json_t *body, struct consent_
     }
     static const char *const known[] = {"channel", "store", "operator", NULL};
     if (json_only_members(s, known, "source", r->arena, err) != KT_OK ||
-        !opt_str(s, "channel", 32, "source.channel", r->arena, &who->source, err) ||
-        !opt_str(s, "store", 64, "source.store", r->arena, &who->store_id, err) ||
-        !opt_str(s, "operator", 64, "source.operator", r->arena, &who->operator_id, err)) {
+        jsonx_str(s, "source", "channel", 32, 0, r->arena, &who->source, err) != KT_OK ||
+        jsonx_str(s, "source", "store", 64, 0, r->arena, &who->store_id, err) != KT_OK ||
+        jsonx_str(s, "source", "operator", 64, 0, r->arena, &who->operator_id, err) != KT_OK) {
         return false;
     }
     if (who->source == NULL) {
@@ -141,7 +127,7 @@ void api_privacy_settings_put(struct http_req *r)
     }
     if (rc == KT_OK && s.public_url != NULL && strncmp(s.public_url, "https://", 8) != 0 &&
         strncmp(s.public_url, "http://", 7) != 0) {
-        rc = fail_field(&err, "invalid_value", "public_url",
+        rc = kt_err_set(&err, KT_EINVAL, "invalid_value", "public_url",
                         "public_url is the http(s) address the public pages are served at");
     }
     s.strict = policy ? strcmp(policy, "strict") == 0 : s.strict;
@@ -193,7 +179,8 @@ void api_documents_put(struct http_req *r)
     }
     d.key = r->params[0];
     if (!consent_key_valid(d.key)) {
-        fail_field(&err, "invalid_value", "key", "a document key is 1-40 of a-z, 0-9, '_' and '-'");
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "key",
+                   "a document key is 1-40 of a-z, 0-9, '_' and '-'");
         goto fail;
     }
     int64_t term = 0;
@@ -257,7 +244,7 @@ void api_documents_get(struct http_req *r)
         goto fail;
     }
     if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, &version)) {
-        fail_field(&err, "bad_parameter", "version", "version is a number from 1");
+        kt_err_set(&err, KT_EINVAL, "bad_parameter", "version", "version is a number from 1");
         err.status = 400;
         goto fail;
     }
@@ -375,7 +362,8 @@ void api_consents_post(struct http_req *r)
         goto fail;
     }
     if (json_object_get(body, "consents") == NULL) {
-        fail_field(&err, "missing_field", "consents", "consents lists the decisions to record");
+        kt_err_set(&err, KT_EINVAL, "missing_field", "consents",
+                   "consents lists the decisions to record");
         goto fail;
     }
     if (consent_decode(json_object_get(body, "consents"), who.source, now, r->arena, &in, &n,
@@ -500,12 +488,13 @@ void api_topics_put(struct http_req *r)
     }
     t.key = r->params[0];
     if (!consent_key_valid(t.key)) {
-        fail_field(&err, "invalid_value", "key", "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "key",
+                   "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
         goto fail;
     }
     const json_t *ch = NULL;
     if (jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &t.title, &err) != KT_OK ||
-        !opt_str(body, "description", NOTE_MAX, "description", r->arena, &t.description, &err) ||
+        jsonx_str(body, "", "description", NOTE_MAX, 0, r->arena, &t.description, &err) != KT_OK ||
         jsonx_array(body, "", "channels", 1, ADS_CHANNELS, JSONX_REQUIRED, &ch, &err) != KT_OK) {
         goto fail;
     }
@@ -616,12 +605,12 @@ void api_subs_post(struct http_req *r)
     int64_t now = clock_now_ms();
     json_t *body = api_own(r->arena, http_req_json(r, &err));
     struct consent_actor who;
-    const char *topic, *channel;
+    const char *topic = NULL, *channel;
     struct store_conn *w;
     struct customer cu;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         !decode_actor(r, body, &who, &err) ||
-        !opt_str(body, "topic", 40, "topic", r->arena, &topic, &err)) {
+        jsonx_str(body, "", "topic", 40, 0, r->arena, &topic, &err) != KT_OK) {
         goto fail;
     }
     bool subscribed = false;
@@ -631,7 +620,7 @@ void api_subs_post(struct http_req *r)
         goto fail;
     }
     if (subscribed && (topic == NULL || channel == NULL)) {
-        fail_field(&err, "missing_field", topic ? "channel" : "topic",
+        kt_err_set(&err, KT_EINVAL, "missing_field", topic ? "channel" : "topic",
                    "a subscription names one topic and one channel; unsubscribing may name "
                    "neither (everything)");
         goto fail;
@@ -674,7 +663,7 @@ static enum kt_rc channel_topic(struct http_req *r, bool required, const char **
     bool ch_ok = *channel ? ads_channel_valid(*channel) : !required;
     bool t_ok = *topic ? consent_key_valid(*topic) : !required;
     if (!ch_ok || !t_ok) {
-        fail_field(err, "bad_parameter", ch_ok ? "topic" : "channel",
+        kt_err_set(err, KT_EINVAL, "bad_parameter", ch_ok ? "topic" : "channel",
                    required ? "name the channel (sms, email, push, messenger, phone_call) and the "
                               "topic"
                             : "channel is sms, email, push, messenger or phone_call; topic a "
@@ -1195,8 +1184,8 @@ void api_customers_erase(struct http_req *r)
     struct store_conn *w;
     struct customer cu;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !opt_str(body, "operator", 64, "operator", r->arena, &o.operator_id, &err) ||
-        !opt_str(body, "request_id", 40, "request_id", r->arena, &o.request_id, &err)) {
+        jsonx_str(body, "", "operator", 64, 0, r->arena, &o.operator_id, &err) != KT_OK ||
+        jsonx_str(body, "", "request_id", 40, 0, r->arena, &o.request_id, &err) != KT_OK) {
         goto fail;
     }
     static const char *const reasons[] = {"request", "withdrawal", "retention", "unlawful", NULL};
@@ -1204,7 +1193,7 @@ void api_customers_erase(struct http_req *r)
         goto fail;
     }
     if (o.request_id != NULL && !id_valid(o.request_id, "r_")) {
-        fail_field(&err, "invalid_value", "request_id",
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "request_id",
                    "request_id names a privacy request (r_...)");
         goto fail;
     }
@@ -1288,7 +1277,7 @@ void api_acts_get(struct http_req *r)
         goto fail;
     }
     if (fmt && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
-        fail_field(&err, "bad_parameter", "format", "format is json or text");
+        kt_err_set(&err, KT_EINVAL, "bad_parameter", "format", "format is json or text");
         err.status = 400;
         goto fail;
     }
@@ -1385,35 +1374,38 @@ void api_preq_create(struct http_req *r)
     const char *received = NULL;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         jsonx_str(body, "", "kind", 20, JSONX_REQUIRED, r->arena, &p.kind, &err) != KT_OK ||
-        !opt_str(body, "customer_id", 40, "customer_id", r->arena, &p.customer_id, &err) ||
-        !opt_str(body, "received_on", 10, "received_on", r->arena, &received, &err) ||
-        !opt_str(body, "channel", 32, "channel", r->arena, &p.channel, &err) ||
-        !opt_str(body, "note", NOTE_MAX, "note", r->arena, &p.note, &err) ||
+        jsonx_str(body, "", "customer_id", 40, 0, r->arena, &p.customer_id, &err) != KT_OK ||
+        jsonx_str(body, "", "received_on", 10, 0, r->arena, &received, &err) != KT_OK ||
+        jsonx_str(body, "", "channel", 32, 0, r->arena, &p.channel, &err) != KT_OK ||
+        jsonx_str(body, "", "note", NOTE_MAX, 0, r->arena, &p.note, &err) != KT_OK ||
         jsonx_bool(body, "", "extended", 0, &p.extended, &err) != KT_OK) {
         goto fail;
     }
     int64_t day = cal_day_of(now), deadline;
     if (received != NULL && !cal_parse(received, &day)) {
-        fail_field(&err, "invalid_date", "received_on", "received_on is a date YYYY-MM-DD");
+        kt_err_set(&err, KT_EINVAL, "invalid_date", "received_on",
+                   "received_on is a date YYYY-MM-DD");
         goto fail;
     }
     /* The window of every client time (clock.h), by days: from 2000-01-01 to today. */
     if (day < TIME_CLIENT_MIN_MS / 86400000 || day > cal_day_of(now)) {
-        fail_field(&err, "invalid_time", "received_on",
+        kt_err_set(&err, KT_EINVAL, "invalid_time", "received_on",
                    "received_on must lie between 2000-01-01 and today");
         goto fail;
     }
     if (!privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
-        fail_field(&err, "invalid_value", "kind", "kind is access, rectification, stop or erasure");
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "kind",
+                   "kind is access, rectification, stop or erasure");
         goto fail;
     }
     if (p.extended && strcmp(p.kind, "access") != 0 && strcmp(p.kind, "stop") != 0) {
-        fail_field(&err, "invalid_value", "extended",
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "extended",
                    "only access and stop requests may be extended by 5 working days");
         goto fail;
     }
     if (p.customer_id != NULL && !id_valid(p.customer_id, "c_")) {
-        fail_field(&err, "invalid_value", "customer_id", "customer_id is a customer's id (c_...)");
+        kt_err_set(&err, KT_EINVAL, "invalid_value", "customer_id",
+                   "customer_id is a customer's id (c_...)");
         goto fail;
     }
     id_new(p.id, sizeof(p.id), "r_");
@@ -1473,7 +1465,7 @@ void api_preq_list(struct http_req *r)
         goto fail;
     }
     if (ov && strcmp(ov, "true") != 0 && strcmp(ov, "false") != 0) {
-        fail_field(&err, "bad_parameter", "overdue", "overdue is true or false");
+        kt_err_set(&err, KT_EINVAL, "bad_parameter", "overdue", "overdue is true or false");
         err.status = 400;
         goto fail;
     }
@@ -1526,7 +1518,7 @@ void api_preq_close(struct http_req *r)
     struct store_conn *w;
     struct privacy_request p;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !opt_str(body, "outcome", NOTE_MAX, "outcome", r->arena, &outcome, &err)) {
+        jsonx_str(body, "", "outcome", NOTE_MAX, 0, r->arena, &outcome, &err) != KT_OK) {
         goto fail;
     }
     static const char *const states[] = {"done", "refused", NULL};
@@ -1535,7 +1527,8 @@ void api_preq_close(struct http_req *r)
     }
     state = state ? state : "done";
     if (strcmp(state, "refused") == 0 && outcome == NULL) {
-        fail_field(&err, "missing_field", "outcome", "a refusal states its reasons in outcome");
+        kt_err_set(&err, KT_EINVAL, "missing_field", "outcome",
+                   "a refusal states its reasons in outcome");
         goto fail;
     }
     if (!id_valid(r->params[0], "r_")) {
