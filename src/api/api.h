@@ -149,6 +149,9 @@ void api_preq_list(struct http_req *r);
 void api_preq_get(struct http_req *r);
 void api_preq_close(struct http_req *r);
 void api_audit_list(struct http_req *r);
+/* documents.c: a consent document's version as the API shows it, with its text when `with_body`
+ * (new reference). */
+json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
 /* Queues an audit entry for a read of the customer's data by the request's key. */
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
 /* The consent state and the subscriptions of a customer as the API shows them (new reference,
