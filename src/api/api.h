@@ -149,6 +149,15 @@ void api_preq_list(struct http_req *r);
 void api_preq_get(struct http_req *r);
 void api_preq_close(struct http_req *r);
 void api_audit_list(struct http_req *r);
+/* consents.c: "source": {"channel", "store", "operator"} of a consent or subscription change, with
+ * the request's key and id; false (err set) when it is not one. */
+struct consent_actor;
+bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
+                       struct kt_err *err);
+/* subscriptions.c: ?channel=&topic= of may-send and unsubscribe-link; both required when
+ * `required`. */
+enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
+                             const char **topic, struct kt_err *err);
 /* documents.c: a consent document's version as the API shows it, with its text when `with_body`
  * (new reference). */
 json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
