@@ -149,6 +149,13 @@ void api_preq_list(struct http_req *r);
 void api_preq_get(struct http_req *r);
 void api_preq_close(struct http_req *r);
 void api_audit_list(struct http_req *r);
+/* The system's name in acts of destruction, consent evidence and exports. */
+#define API_SYSTEM_NAME "Kartoteka " KT_VERSION
+/* consents.c: one consent event with its evidence, as the API shows it (new reference). */
+struct consent_event;
+json_t *api_consent_event_json(struct arena *a, const struct consent_event *e);
+/* The fields a view of the customer shows, as the audit log's mask (AUDIT_F_...). */
+uint32_t api_audit_fields(const struct customer *cu);
 /* consents.c: "source": {"channel", "store", "operator"} of a consent or subscription change, with
  * the request's key and id; false (err set) when it is not one. */
 struct consent_actor;
