@@ -179,6 +179,8 @@ json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t n
 /* Everything held about a customer (GET /v1/customers/{id}/export; `kartoteka privacy export`). */
 json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
                        struct arena *a, struct kt_err *err);
+/* erase.c: an act of destruction as the API shows it (new reference). */
+json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* An act of destruction as a printable document (Russian), appended to `out`. */
 struct buf;
 void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
