@@ -7,7 +7,6 @@
 #include "api/api.h"
 #include "base/buf.h"
 #include "base/id.h"
-#include "consent/consent.h"
 
 void api_acts_get(struct http_req *r)
 {

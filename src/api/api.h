@@ -123,67 +123,74 @@ void api_points_adjust(struct http_req *r);
 void api_purchases_post(struct http_req *r);
 void api_loyalty_quote(struct http_req *r);
 
-/* privacy.c */
+/* The privacy resources (docs/privacy.md), one file each. */
+/* The system's name in acts of destruction, consent evidence and exports. */
+#define API_SYSTEM_NAME "Kartoteka " KT_VERSION
+/* privacy_settings.c */
 void api_privacy_settings_get(struct http_req *r);
 void api_privacy_settings_put(struct http_req *r);
+/* documents.c; a document's version as the API shows it, with its text when `with_body` (new
+ * reference). */
 void api_documents_put(struct http_req *r);
 void api_documents_list(struct http_req *r);
 void api_documents_get(struct http_req *r);
+json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
+/* consents.c */
 void api_consents_get(struct http_req *r);
 void api_consents_post(struct http_req *r);
 void api_consents_evidence(struct http_req *r);
+/* "source": {"channel", "store", "operator"} of a consent or subscription change, with the
+ * request's key and id; false (err set) when it is not one. */
+struct consent_actor;
+bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
+                       struct kt_err *err);
+/* One consent event with its evidence, as the API shows it (new reference). */
+struct consent_event;
+json_t *api_consent_event_json(struct arena *a, const struct consent_event *e);
+/* The consent state of a customer as the API shows it (new reference, NULL with err set on
+ * failure). */
+json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                          struct arena *a, struct kt_err *err);
+/* topics.c */
 void api_topics_put(struct http_req *r);
 void api_topics_list(struct http_req *r);
+/* subscriptions.c; the subscriptions of a customer as the API shows them (as api_consents_json) */
 void api_subs_get(struct http_req *r);
 void api_subs_post(struct http_req *r);
 void api_may_send(struct http_req *r);
+json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
+                      struct kt_err *err);
+/* ?channel=&topic= of may-send and unsubscribe-link; both required when `required`. */
+enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
+                             const char **topic, struct kt_err *err);
+/* unsubscribe.c */
 void api_unsub_link(struct http_req *r);
 void api_unsub_page(struct http_req *r);
 void api_unsub_post(struct http_req *r);
+/* export.c: everything held about a customer (GET /v1/customers/{id}/export; `kartoteka privacy
+ * export`). */
 void api_customers_export(struct http_req *r);
+json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
+                       struct arena *a, struct kt_err *err);
+/* erase.c; an act of destruction as the API shows it (new reference), and as a printable
+ * document (Russian) appended to `out`. */
 void api_customers_erase(struct http_req *r);
+json_t *api_act_json(struct arena *a, const struct destruction_act *x);
+struct buf;
+void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
+/* acts.c */
 void api_acts_list(struct http_req *r);
 void api_acts_get(struct http_req *r);
+/* privacy_requests.c */
 void api_preq_create(struct http_req *r);
 void api_preq_list(struct http_req *r);
 void api_preq_get(struct http_req *r);
 void api_preq_close(struct http_req *r);
+/* audit.c; the fields a view of the customer shows, as the audit log's mask (AUDIT_F_...), and
+ * the audit note of a read of the customer's data by the request's key. */
 void api_audit_list(struct http_req *r);
-/* The system's name in acts of destruction, consent evidence and exports. */
-#define API_SYSTEM_NAME "Kartoteka " KT_VERSION
-/* consents.c: one consent event with its evidence, as the API shows it (new reference). */
-struct consent_event;
-json_t *api_consent_event_json(struct arena *a, const struct consent_event *e);
-/* The fields a view of the customer shows, as the audit log's mask (AUDIT_F_...). */
 uint32_t api_audit_fields(const struct customer *cu);
-/* consents.c: "source": {"channel", "store", "operator"} of a consent or subscription change, with
- * the request's key and id; false (err set) when it is not one. */
-struct consent_actor;
-bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
-                       struct kt_err *err);
-/* subscriptions.c: ?channel=&topic= of may-send and unsubscribe-link; both required when
- * `required`. */
-enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
-                             const char **topic, struct kt_err *err);
-/* documents.c: a consent document's version as the API shows it, with its text when `with_body`
- * (new reference). */
-json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
-/* Queues an audit entry for a read of the customer's data by the request's key. */
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
-/* The consent state and the subscriptions of a customer as the API shows them (new reference,
- * NULL with err set on failure). */
-json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
-                          struct arena *a, struct kt_err *err);
-json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
-                      struct kt_err *err);
-/* Everything held about a customer (GET /v1/customers/{id}/export; `kartoteka privacy export`). */
-json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
-                       struct arena *a, struct kt_err *err);
-/* erase.c: an act of destruction as the API shows it (new reference). */
-json_t *api_act_json(struct arena *a, const struct destruction_act *x);
-/* An act of destruction as a printable document (Russian), appended to `out`. */
-struct buf;
-void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
 /* customers.c: one history entry as the API shows it. */
 json_t *api_history_json(struct arena *a, const struct history_entry *h);
 

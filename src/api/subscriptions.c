@@ -3,8 +3,6 @@
  * and whether a message may go to them now (GET .../may-send). Subscribing needs the advertising
  * consent of the channel; the rules live in consent/subs.c (docs/privacy.md).
  */
-#include <string.h>
-
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
