@@ -195,7 +195,7 @@ void api_audit_read(struct http_req *r, const struct customer *cu, const char *a
 json_t *api_history_json(struct arena *a, const struct history_entry *h);
 
 /* Common helpers (common.c). */
-const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */
+const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */
 /* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
 /* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);
