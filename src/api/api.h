@@ -34,10 +34,6 @@ void api_attributes_put(struct http_req *r);
 void api_attributes_get(struct http_req *r);
 void api_attributes_list(struct http_req *r);
 
-/* The customer as the API shows it, with identifiers and merged ids (new reference). */
-json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
-                          struct kt_err *err);
-
 /* imports.c */
 void api_imports_create(struct http_req *r);
 void api_imports_get(struct http_req *r);
@@ -191,8 +187,6 @@ void api_preq_close(struct http_req *r);
 void api_audit_list(struct http_req *r);
 uint32_t api_audit_fields(const struct customer *cu);
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
-/* customers.c: one history entry as the API shows it. */
-json_t *api_history_json(struct arena *a, const struct history_entry *h);
 
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */

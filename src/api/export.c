@@ -35,7 +35,7 @@ static json_t *purposes_json(void)
 json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t now,
                        struct arena *a, struct kt_err *err)
 {
-    json_t *view = api_customer_view(rd, cu, a, err);
+    json_t *view = ident_customer_json(rd, cu, a, err);
     json_t *consents = view ? api_consents_json(rd, cu, now, a, err) : NULL;
     json_t *subs = consents ? api_subs_json(rd, cu, now, a, err) : NULL;
     json_t *history = json_array(), *events = json_array();
@@ -52,7 +52,7 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
             goto fail;
         }
         for (size_t i = 0; i < n; i++) {
-            json_array_append_new(history, api_history_json(a, &h[i]));
+            json_array_append_new(history, ident_history_json(a, &h[i]));
         }
         if (n < HISTORY_PAGE) {
             break;

@@ -118,6 +118,15 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
  * text. `value` is the entry's old_value or new_value; NULL gives JSON null. New reference. */
 json_t *ident_history_value(const struct history_entry *h, const char *value, struct arena *a);
 
+/* ---- views (view.c) ---------------------------------------------------------------------- */
+
+/* The customer as documents show it: profile, quality, verification, attributes, identifiers and
+ * the ids merged into it (new reference; NULL with err set when the identifiers cannot be read). */
+json_t *ident_customer_json(struct store_conn *c, const struct customer *cu, struct arena *a,
+                            struct kt_err *err);
+/* One history entry: when, which field, what happened, the source, the old and new values. */
+json_t *ident_history_json(struct arena *a, const struct history_entry *h);
+
 /* ---- decoding (decode.c) ------------------------------------------------------------------ */
 
 struct ident_decode_opts {
