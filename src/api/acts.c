@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "base/buf.h"
 #include "base/id.h"
+#include "consent/consent.h"
 
 void api_acts_get(struct http_req *r)
 {
@@ -35,7 +36,7 @@ void api_acts_get(struct http_req *r)
     if (fmt && strcmp(fmt, "text") == 0) {
         struct buf b;
         buf_init(&b, 4096);
-        api_act_text(&b, &x, r->arena);
+        privacy_act_text(&b, &x, r->arena);
         http_reply_text(r, 200, "text/plain; charset=utf-8", buf_cstr(&b), b.len);
         buf_release(&b);
     } else {

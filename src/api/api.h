@@ -140,22 +140,13 @@ void api_consents_evidence(struct http_req *r);
 struct consent_actor;
 bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
                        struct kt_err *err);
-/* One consent event with its evidence, as the API shows it (new reference). */
-struct consent_event;
-json_t *api_consent_event_json(struct arena *a, const struct consent_event *e);
-/* The consent state of a customer as the API shows it (new reference, NULL with err set on
- * failure). */
-json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
-                          struct arena *a, struct kt_err *err);
 /* topics.c */
 void api_topics_put(struct http_req *r);
 void api_topics_list(struct http_req *r);
-/* subscriptions.c; the subscriptions of a customer as the API shows them (as api_consents_json) */
+/* subscriptions.c */
 void api_subs_get(struct http_req *r);
 void api_subs_post(struct http_req *r);
 void api_may_send(struct http_req *r);
-json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
-                      struct kt_err *err);
 /* ?channel=&topic= of may-send and unsubscribe-link; both required when `required`. */
 enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
                              const char **topic, struct kt_err *err);
@@ -168,12 +159,9 @@ void api_unsub_post(struct http_req *r);
 void api_customers_export(struct http_req *r);
 json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
                        struct arena *a, struct kt_err *err);
-/* erase.c; an act of destruction as the API shows it (new reference), and as a printable
- * document (Russian) appended to `out`. */
+/* erase.c; an act of destruction as the API shows it (new reference). */
 void api_customers_erase(struct http_req *r);
 json_t *api_act_json(struct arena *a, const struct destruction_act *x);
-struct buf;
-void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
 /* acts.c */
 void api_acts_list(struct http_req *r);
 void api_acts_get(struct http_req *r);

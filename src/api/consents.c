@@ -43,68 +43,6 @@ bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_ac
     return true;
 }
 
-json_t *api_consent_event_json(struct arena *a, const struct consent_event *e)
-{
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "purpose", e->purpose, "action", e->action,
-                          "at", api_time(a, e->at), "recorded_at", api_time(a, e->recorded_at),
-                          "source", e->source);
-    if (e->channel[0]) {
-        json_object_set_new(o, "channel", json_string(e->channel));
-    }
-    if (e->doc_key) {
-        json_object_set_new(o, "document",
-                            json_pack("{s:s, s:I, s:s}", "key", e->doc_key, "version",
-                                      (json_int_t)e->doc_version, "sha256", e->doc_sha256));
-    }
-    if (e->expires_at) {
-        json_object_set_new(o, "expires_at", json_string(api_time(a, e->expires_at)));
-    }
-    json_t *ev = json_object();
-    const char *names[] = {"store",       "operator", "form_id",    "otp_id", "paper_form",
-                           "legal_basis", "ip",       "user_agent", "key",    "request_id"};
-    const char *vals[] = {e->store_id,    e->operator_id, e->form_id,    e->otp_id, e->paper_form,
-                          e->legal_basis, e->ip,          e->user_agent, e->key_id, e->request_id};
-    for (size_t i = 0; i < 10; i++) {
-        if (vals[i] != NULL) {
-            json_object_set_new(ev, names[i], json_string(vals[i]));
-        }
-    }
-    json_object_set_new(o, "evidence", ev);
-    return o;
-}
-
-json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
-                          struct arena *a, struct kt_err *err)
-{
-    struct consent_state *s;
-    size_t n;
-    if (consent_states(c, cu->ck, now, a, &s, &n, err) != KT_OK) {
-        return NULL;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:s, s:s}", "purpose", s[i].purpose, "state", s[i].state);
-        if (s[i].channel[0]) {
-            json_object_set_new(o, "channel", json_string(s[i].channel));
-        }
-        if (s[i].last) {
-            json_object_set_new(o, "since", json_string(api_time(a, s[i].last->at)));
-            if (s[i].last->doc_key) {
-                json_object_set_new(o, "document",
-                                    json_string(arena_printf(a, "%s@%lld", s[i].last->doc_key,
-                                                             (long long)s[i].last->doc_version)));
-            }
-        }
-        if (s[i].expires_at) {
-            json_object_set_new(o, "expires_at", json_string(api_time(a, s[i].expires_at)));
-        }
-        json_array_append_new(items, o);
-    }
-    const struct consent_state *pd = consent_find(s, n, "pd_processing", "");
-    return json_pack("{s:s, s:b, s:o}", "customer_id", cu->id, "consent_pending",
-                     strcmp(pd->state, "pending") == 0, "items", items);
-}
-
 void api_consents_get(struct http_req *r)
 {
     struct kt_err err;
@@ -113,7 +51,7 @@ void api_consents_get(struct http_req *r)
     struct customer cu;
     json_t *o = NULL;
     if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
-        o = api_consents_json(rd, &cu, clock_now_ms(), r->arena, &err);
+        o = consent_states_json(rd, &cu, clock_now_ms(), r->arena, &err);
     }
     if (o == NULL) {
         http_reply_error(r, &err);
@@ -168,7 +106,7 @@ void api_consents_post(struct http_req *r)
         rc = loyalty_welcome_check(w, cu.ck, now, r->arena, NULL, &err);
     }
     if (rc == KT_OK) {
-        o = api_consents_json(w, &cu, now, r->arena, &err);
+        o = consent_states_json(w, &cu, now, r->arena, &err);
         rc = o ? KT_OK : err.rc;
     }
     if (store_write_end(w, rc, &err) != KT_OK) {
@@ -201,7 +139,7 @@ void api_consents_evidence(struct http_req *r)
     }
     json_t *events = json_array(), *used = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(events, api_consent_event_json(r->arena, &ev[i]));
+        json_array_append_new(events, consent_event_json(r->arena, &ev[i]));
     }
     /* The text of every document version the events name, with its hash. */
     for (size_t d = 0; d < n_docs; d++) {
@@ -214,7 +152,7 @@ void api_consents_evidence(struct http_req *r)
             json_array_append_new(used, api_consent_doc_json(r->arena, &docs[d], true));
         }
     }
-    json_t *state = api_consents_json(rd, &cu, clock_now_ms(), r->arena, &err);
+    json_t *state = consent_states_json(rd, &cu, clock_now_ms(), r->arena, &err);
     if (state == NULL) {
         json_decref(events);
         json_decref(used);

@@ -4,7 +4,6 @@
  * docs/privacy.md), and the act as a printable document. The rules live in consent/erase.c.
  */
 #include "api/api.h"
-#include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/jsonx.h"
@@ -77,42 +76,4 @@ void api_customers_erase(struct http_req *r)
     return;
 fail:
     http_reply_error(r, &err);
-}
-
-void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a)
-{
-    struct buf b = *out;
-    buf_printf(&b, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ № %s\n\n", x->id);
-    buf_printf(&b, "Дата и время уничтожения (UTC): %s\n", api_time(a, x->at));
-    buf_printf(&b, "Информационная система: %s\n", x->system);
-    buf_printf(&b, "Субъект персональных данных: клиент %s\n", x->customer_id);
-    buf_printf(&b, "Основание: %s\n", x->reason);
-    if (x->request_id) {
-        buf_printf(&b, "Обращение субъекта: %s\n", x->request_id);
-    }
-    buf_printf(&b, "Уничтожил: ключ API %s%s%s\n", x->key_id ? x->key_id : "— (фоновая задача)",
-               x->operator_id ? ", оператор " : "", x->operator_id ? x->operator_id : "");
-    buf_puts(&b, "Категории уничтоженных данных:\n");
-    json_t *c = json_loads(x->categories, 0, NULL);
-    size_t i;
-    json_t *v;
-    json_array_foreach(c, i, v)
-    {
-        buf_printf(&b, "  - %s\n", json_string_value(v));
-    }
-    json_decref(c);
-    buf_puts(&b, "Способ: обезличивание записи и удаление значений в базе данных с "
-                 "затиранием освобождённого места (SQLite secure_delete) и очисткой журнала "
-                 "WAL.\n\nВыгрузка из журнала событий (audit), без персональных данных:\n");
-    json_t *l = json_loads(x->log_extract, 0, NULL);
-    json_array_foreach(l, i, v)
-    {
-        const char *k = json_string_value(json_object_get(v, "key"));
-        const char *d = json_string_value(json_object_get(v, "detail"));
-        buf_printf(&b, "  %s  %-9s  %s  %s\n", json_string_value(json_object_get(v, "at")),
-                   json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");
-    }
-    json_decref(l);
-    buf_printf(&b, "\nХранить до: %s\n", api_time(a, x->keep_until));
-    *out = b;
 }

@@ -11,33 +11,12 @@
 
 #define HISTORY_PAGE 1000
 
-static json_t *purposes_json(void)
-{
-    return json_pack(
-        "[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "purpose",
-        "pd_processing", "what",
-        "the loyalty programme: identifying the customer, points, "
-        "purchase history",
-        "retention",
-        "until consent is withdrawn (erased within the "
-        "retailer's delay, at most 30 days) or the retention period without activity ends",
-        "purpose", "ads", "what",
-        "advertising messages by the channels consented to (38-FZ "
-        "art. 18)",
-        "retention", "until withdrawn; withdrawal stops messages at once", "purpose",
-        "third_party_transfer", "what",
-        "transfer to the third parties named in the "
-        "document",
-        "retention", "until withdrawn", "purpose", "distribution", "what",
-        "making data public (152-FZ art. 10.1)", "retention", "until withdrawn");
-}
-
 json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t now,
                        struct arena *a, struct kt_err *err)
 {
     json_t *view = ident_customer_json(rd, cu, a, err);
-    json_t *consents = view ? api_consents_json(rd, cu, now, a, err) : NULL;
-    json_t *subs = consents ? api_subs_json(rd, cu, now, a, err) : NULL;
+    json_t *consents = view ? consent_states_json(rd, cu, now, a, err) : NULL;
+    json_t *subs = consents ? subs_states_json(rd, cu, now, a, err) : NULL;
     json_t *history = json_array(), *events = json_array();
     struct consent_event *ev;
     size_t n_ev;
@@ -63,7 +42,7 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
         goto fail;
     }
     for (size_t i = 0; i < n_ev; i++) {
-        json_array_append_new(events, api_consent_event_json(a, &ev[i]));
+        json_array_append_new(events, consent_event_json(a, &ev[i]));
     }
     json_object_set_new(consents, "events", events);
     events = NULL;
@@ -166,8 +145,8 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
         "{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}}", "customer_id",
         cu->id, "generated_at", api_time(a, now), "controller_system", API_SYSTEM_NAME, "customer",
         view, "history", history, "consents", consents, "subscriptions", subs, "points", points,
-        "purchases", purchases, "cards", cards, "traits", traits, "purposes", purposes_json(),
-        "sources", "where",
+        "purchases", purchases, "cards", cards, "traits", traits, "purposes",
+        consent_purposes_json(), "sources", "where",
         "every value's source (channel, store, operator) is in history[].source", "not_yet_kept",
         "messages are not kept by this version; segments are derived from the data above");
     json_object_set_new(doc, "events", behaviour);

@@ -8,29 +8,6 @@
 #include "base/jsonx.h"
 #include "consent/consent.h"
 
-json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
-                      struct kt_err *err)
-{
-    struct sub_state *s;
-    size_t n;
-    if (subs_states(c, cu->ck, now, a, &s, &n, err) != KT_OK) {
-        return NULL;
-    }
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:s, s:s, s:b, s:b}", "topic", s[i].topic, "channel", s[i].channel,
-                              "subscribed", s[i].subscribed, "active", s[i].active);
-        if (s[i].inactive) {
-            json_object_set_new(o, "inactive_because", json_string(s[i].inactive));
-        }
-        if (s[i].at) {
-            json_object_set_new(o, "since", json_string(api_time(a, s[i].at)));
-        }
-        json_array_append_new(items, o);
-    }
-    return json_pack("{s:s, s:o}", "customer_id", cu->id, "items", items);
-}
-
 void api_subs_get(struct http_req *r)
 {
     struct kt_err err;
@@ -39,7 +16,7 @@ void api_subs_get(struct http_req *r)
     struct customer cu;
     json_t *o = NULL;
     if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
-        o = api_subs_json(rd, &cu, clock_now_ms(), r->arena, &err);
+        o = subs_states_json(rd, &cu, clock_now_ms(), r->arena, &err);
     }
     if (o == NULL) {
         http_reply_error(r, &err);
@@ -87,7 +64,7 @@ void api_subs_post(struct http_req *r)
         rc = subs_set(w, cu.ck, topic, channel, subscribed, "api", &who, now, &changed, &err);
     }
     if (rc == KT_OK) {
-        o = api_subs_json(w, &cu, now, r->arena, &err);
+        o = subs_states_json(w, &cu, now, r->arena, &err);
         rc = o ? KT_OK : err.rc;
     }
     if (store_write_end(w, rc, &err) != KT_OK) {

@@ -292,7 +292,7 @@ static int p_acts(struct store *s, const char *id)
         if (rc == KT_OK) {
             struct buf b;
             buf_init(&b, 4096);
-            api_act_text(&b, &x, &a);
+            privacy_act_text(&b, &x, &a);
             fwrite(buf_cstr(&b), 1, b.len, stdout);
             buf_release(&b);
         }

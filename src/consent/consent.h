@@ -268,6 +268,25 @@ enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
 
+/* ---- documents (view.c) ------------------------------------------------------------------- */
+
+/* The consent state of a customer: {"customer_id", "consent_pending", "items": [{"purpose",
+ * "state", "channel", "since", "document", "expires_at"}]} (new reference; NULL with err set). */
+json_t *consent_states_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                            struct arena *a, struct kt_err *err);
+/* One consent event with its evidence (new reference). */
+json_t *consent_event_json(struct arena *a, const struct consent_event *e);
+/* The subscriptions of a customer, each with whether it is active now (as consent_states_json). */
+json_t *subs_states_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                         struct arena *a, struct kt_err *err);
+/* The purposes of processing, what each covers and how long its data are kept (new reference). */
+json_t *consent_purposes_json(void);
+
+/* An act of destruction as the printable document (Russian) a data-protection officer files,
+ * appended to `out` (erase.c). */
+struct buf;
+void privacy_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
+
 /* ---- the background worker (worker.c) ------------------------------------------------------ */
 
 /* `rejects_days`: the term of import reject lines (--import-rejects-days). */
