@@ -59,17 +59,6 @@ void api_refunds_post(struct http_req *r);
 void api_customer_purchases(struct http_req *r);
 void api_reports_loyalty(struct http_req *r);
 void api_loyalty_run_due(struct http_req *r);
-/* A purchase as the API shows it; with `c`, whose it is and its lines (new reference). */
-json_t *api_purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
-                          const struct purchase_line *l, size_t n);
-/* The programme's economics over [since, until) (GET /v1/reports/loyalty, `kartoteka loyalty
- * report`); NULL with err set on failure. */
-json_t *api_loyalty_report_doc(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
-                               struct kt_err *err);
-/* A balance, and the ledger's entries, as the API shows them (new references). */
-struct points_balance;
-json_t *api_balance_json(struct arena *a, const char *customer_id, const struct points_balance *b);
-json_t *api_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n);
 /* rfm.c: the RFM report (GET /v1/reports/rfm, `kartoteka report rfm`), and storing it as traits */
 void api_reports_rfm(struct http_req *r);
 void api_traits_rfm(struct http_req *r);

@@ -8,6 +8,7 @@
 #include "consent/consent.h"
 #include "loyalty/cards.h"
 #include "loyalty/ledger.h"
+#include "loyalty/purchase.h"
 
 #define HISTORY_PAGE 1000
 
@@ -89,7 +90,7 @@ json_t *api_export_doc(struct store_conn *rd, const struct customer *cu, int64_t
                 json_decref(points);
                 goto fail;
             }
-            json_array_append_new(purchases, api_purchase_json(a, rd, &full, pl, n_pl));
+            json_array_append_new(purchases, purchase_json(a, rd, &full, pl, n_pl));
         }
         more = n_ps == 500;
         before = more ? ps[n_ps - 1].at : 0;

@@ -358,42 +358,6 @@ fail:
 
 /* ---- GET /v1/purchases/{id}, GET /v1/customers/{id}/purchases ------------------------------ */
 
-json_t *api_purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
-                          const struct purchase_line *l, size_t n)
-{
-    json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "purchase_id", p->id, "store",
-        p->store_id, "receipt", p->receipt, "at", api_time(a, p->at), "total", (json_int_t)p->total,
-        "refunded", (json_int_t)p->refunded, "points_earned", (json_int_t)p->points_earned,
-        "points_spent", (json_int_t)p->points_spent, "points_reversed",
-        (json_int_t)p->points_reversed, "points_returned", (json_int_t)p->points_returned,
-        "program_version", (json_int_t)p->program_version);
-    json_object_set_new(o, "identified_by",
-                        p->identified_by ? json_string(p->identified_by) : json_null());
-    if (c != NULL) { /* one purchase: whose, and its lines */
-        struct customer cu;
-        struct kt_err e;
-        kt_err_reset(&e);
-        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &e) == KT_OK;
-        json_object_set_new(o, "customer_id", named ? json_string(cu.id) : json_null());
-        json_t *lines = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *x = json_pack(
-                "{s:I, s:s, s:f, s:I, s:I, s:I, s:f, s:I}", "line", (json_int_t)i + 1, "sku",
-                l[i].sku, "quantity", (double)l[i].quantity / 1000.0, "price",
-                (json_int_t)l[i].price, "discount", (json_int_t)l[i].discount, "amount",
-                (json_int_t)l[i].amount, "refunded_quantity", (double)l[i].refunded_qty / 1000.0,
-                "refunded_amount", (json_int_t)l[i].refunded_amount);
-            json_object_set_new(x, "name", l[i].name ? json_string(l[i].name) : json_null());
-            json_object_set_new(x, "category",
-                                l[i].category ? json_string(l[i].category) : json_null());
-            json_array_append_new(lines, x);
-        }
-        json_object_set_new(o, "lines", lines);
-    }
-    return o;
-}
-
 void api_purchase_get(struct http_req *r)
 {
     struct kt_err err;
@@ -406,7 +370,7 @@ void api_purchase_get(struct http_req *r)
         kt_err_set(&err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
     } else if (http_req_reader(r, &rd, &err) == KT_OK &&
                store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, &err) == KT_OK) {
-        http_reply_json(r, 200, api_purchase_json(r->arena, rd, &p, l, n));
+        http_reply_json(r, 200, purchase_json(r->arena, rd, &p, l, n));
         return;
     }
     http_reply_error(r, &err);
@@ -439,7 +403,7 @@ void api_customer_purchases(struct http_req *r)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, api_purchase_json(r->arena, NULL, &p[i], NULL, 0));
+        json_array_append_new(items, purchase_json(r->arena, NULL, &p[i], NULL, 0));
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
     json_object_set_new(o, "next_before",
@@ -454,44 +418,6 @@ fail:
 /* ---- GET /v1/reports/loyalty ------------------------------------------------------------------
  */
 
-json_t *api_loyalty_report_doc(struct store_conn *rd, int64_t since, int64_t until, struct arena *a,
-                               struct kt_err *err)
-{
-    struct loyalty_report x;
-    struct loyalty_rules rules;
-    int64_t at;
-    if (loyalty_program_get(rd, a, &rules, &at, err) != KT_OK ||
-        store_loyalty_report(rd, since, until, &x, err) != KT_OK) {
-        return NULL;
-    }
-    int64_t anon = x.receipts - x.receipts_identified;
-    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:f}", "points", "earned",
-                          (json_int_t)x.earned, "spent", (json_int_t)-x.spent, "expired",
-                          (json_int_t)-x.expired, "bonus", (json_int_t)x.bonus, "refund_reversed",
-                          (json_int_t)-x.refund_earn, "refund_returned", (json_int_t)x.refund_spend,
-                          "adjusted", (json_int_t)x.adjusted, "outstanding_points",
-                          (json_int_t)x.outstanding, "liability_roubles",
-                          (double)x.outstanding * (double)rules.kopecks_per_point / 100.0);
-    json_object_set_new(
-        o, "receipts",
-        json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "count", (json_int_t)x.receipts,
-                  "with_customer", (json_int_t)x.receipts_identified, "with_card",
-                  (json_int_t)x.receipts_by_card, "share_with_customer",
-                  x.receipts ? (double)x.receipts_identified / (double)x.receipts : 0.0, "refunds",
-                  (json_int_t)x.refunds, "refunded", (json_int_t)x.refunded));
-    json_object_set_new(
-        o, "average_receipt",
-        json_pack(
-            "{s:I, s:I}", "with_customer",
-            (json_int_t)(x.receipts_identified ? x.total_identified / x.receipts_identified : 0),
-            "without_customer", (json_int_t)(anon ? (x.total - x.total_identified) / anon : 0)));
-    if (since != INT64_MIN) {
-        json_object_set_new(o, "since", json_string(api_time(a, since)));
-    }
-    json_object_set_new(o, "until", json_string(api_time(a, until)));
-    return o;
-}
-
 void api_reports_loyalty(struct http_req *r)
 {
     static const char *const allowed[] = {"since", "until", NULL};
@@ -505,7 +431,7 @@ void api_reports_loyalty(struct http_req *r)
     struct store_conn *rd;
     json_t *o;
     if (http_req_analytics(r, &rd, &err) != KT_OK ||
-        (o = api_loyalty_report_doc(rd, since, until, r->arena, &err)) == NULL) {
+        (o = loyalty_report_doc(rd, since, until, r->arena, &err)) == NULL) {
         goto fail;
     }
     http_reply_json(r, 200, o);

@@ -16,6 +16,7 @@
 #include "loyalty/cards.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
+#include "loyalty/purchase.h"
 
 static const char loyalty_help[] =
     "usage: kartoteka loyalty <command> [options]\n"
@@ -112,8 +113,8 @@ static json_t *points_doc(struct store_conn *rd, const char *id, const struct lo
     }
     struct points_balance b;
     loyalty_balance(e, n, clock_now_ms(), &b);
-    return json_pack("{s:o, s:o}", "balance", api_balance_json(a, cu.id, &b), "history",
-                     api_ledger_json(a, e, n));
+    return json_pack("{s:o, s:o}", "balance", loyalty_balance_json(a, cu.id, &b), "history",
+                     loyalty_ledger_json(a, e, n));
 }
 
 static json_t *purchases_doc(struct store_conn *rd, const char *id, const struct lopts *o,
@@ -128,7 +129,7 @@ static json_t *purchases_doc(struct store_conn *rd, const char *id, const struct
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, api_purchase_json(a, NULL, &p[i], NULL, 0));
+        json_array_append_new(items, purchase_json(a, NULL, &p[i], NULL, 0));
     }
     return json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
 }
@@ -137,7 +138,7 @@ static json_t *report_doc(struct store_conn *rd, const char *arg, const struct l
                           struct arena *a, struct kt_err *err)
 {
     (void)arg;
-    return api_loyalty_report_doc(rd, o->since, o->until, a, err);
+    return loyalty_report_doc(rd, o->since, o->until, a, err);
 }
 
 static int program_set(struct store *s, const char *path)

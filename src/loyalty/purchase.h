@@ -71,6 +71,11 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
                           int64_t now, struct arena *a, struct purchase_outcome *out,
                           struct kt_err *err);
 
+/* A purchase as documents show it (the API, the export, the CLI); with `c`, whose it is and its
+ * lines (new reference). */
+json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
+                      const struct purchase_line *l, size_t n);
+
 /* ---- refunds --------------------------------------------------------------------------------- */
 
 struct refund_req {
