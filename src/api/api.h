@@ -59,13 +59,9 @@ void api_refunds_post(struct http_req *r);
 void api_customer_purchases(struct http_req *r);
 void api_reports_loyalty(struct http_req *r);
 void api_loyalty_run_due(struct http_req *r);
-/* rfm.c: the RFM report (GET /v1/reports/rfm, `kartoteka report rfm`), and storing it as traits */
+/* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
 void api_reports_rfm(struct http_req *r);
 void api_traits_rfm(struct http_req *r);
-json_t *api_rfm_doc(struct store_conn *rd, int64_t now, bool customers, struct arena *a,
-                    struct kt_err *err);
-enum kt_rc api_rfm_store(struct store *s, int64_t now, struct arena *a, int64_t *stored,
-                         struct kt_err *err);
 /* clusters.c: k-means++ over behaviour (POST /v1/clusters, `kartoteka cluster`); with
  * `features_out` the standardised matrix is written there as CSV too. */
 void api_clusters_post(struct http_req *r);
