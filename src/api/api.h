@@ -62,11 +62,8 @@ void api_loyalty_run_due(struct http_req *r);
 /* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
 void api_reports_rfm(struct http_req *r);
 void api_traits_rfm(struct http_req *r);
-/* clusters.c: k-means++ over behaviour (POST /v1/clusters, `kartoteka cluster`); with
- * `features_out` the standardised matrix is written there as CSV too. */
+/* clusters.c: k-means++ over behaviour (segment/clusters.c) */
 void api_clusters_post(struct http_req *r);
-json_t *api_clusters_run(struct store *s, int k, int64_t now, bool store_traits,
-                         const char *features_out, struct arena *a, struct kt_err *err);
 /* segments.c */
 void api_segments_preview(struct http_req *r);
 void api_segments_create(struct http_req *r);
