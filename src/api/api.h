@@ -102,8 +102,6 @@ void api_purchases_post(struct http_req *r);
 void api_loyalty_quote(struct http_req *r);
 
 /* The privacy resources (docs/privacy.md), one file each. */
-/* The system's name in acts of destruction, consent evidence and exports. */
-#define API_SYSTEM_NAME "Kartoteka " KT_VERSION
 /* privacy_settings.c */
 void api_privacy_settings_get(struct http_req *r);
 void api_privacy_settings_put(struct http_req *r);
@@ -136,11 +134,8 @@ enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **cha
 void api_unsub_link(struct http_req *r);
 void api_unsub_page(struct http_req *r);
 void api_unsub_post(struct http_req *r);
-/* export.c: everything held about a customer (GET /v1/customers/{id}/export; `kartoteka privacy
- * export`). */
+/* export.c: everything held about a customer (export/customer.c) */
 void api_customers_export(struct http_req *r);
-json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
-                       struct arena *a, struct kt_err *err);
 /* erase.c; an act of destruction as the API shows it (new reference). */
 void api_customers_erase(struct http_req *r);
 json_t *api_act_json(struct arena *a, const struct destruction_act *x);

@@ -164,7 +164,7 @@ void api_consents_evidence(struct http_req *r)
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "customer_id", cu.id,
                               "generated_at", api_time(r->arena, clock_now_ms()), "system",
-                              API_SYSTEM_NAME, "state", json_object_get(state, "items"), "events",
-                              events, "documents", used));
+                              PRIVACY_SYSTEM_NAME, "state", json_object_get(state, "items"),
+                              "events", events, "documents", used));
     json_decref(state);
 }

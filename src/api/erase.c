@@ -30,7 +30,7 @@ void api_customers_erase(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     json_t *body = api_own(r->arena, http_req_json(r, &err));
-    struct erase_opts o = {"request", r->key->id, NULL, NULL, API_SYSTEM_NAME};
+    struct erase_opts o = {"request", r->key->id, NULL, NULL, PRIVACY_SYSTEM_NAME};
     struct store_conn *w;
     struct customer cu;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||

@@ -19,6 +19,7 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
+#include "export/export.h"
 #include "import/rejects.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
@@ -178,7 +179,7 @@ static int p_export(struct store *s, const char *id)
     int64_t now = clock_now_ms();
     if (store_read_begin(s, &rd, &err) == KT_OK) {
         if (store_customer_get_by_id(rd, id, &a, &cu, &err) == KT_OK) {
-            doc = api_export_doc(rd, &cu, now, &a, &err);
+            doc = export_customer_doc(rd, &cu, now, &a, &err);
         }
         store_read_end(rd);
     }
@@ -207,7 +208,7 @@ static int p_erase(struct store *s, const char *db, const char *id, const struct
     struct kt_err err;
     kt_err_reset(&err);
     struct erase_opts eo = {o->reason ? o->reason : "request", NULL, o->operator_id, o->request,
-                            "Kartoteka " KT_VERSION};
+                            PRIVACY_SYSTEM_NAME};
     int64_t now = clock_now_ms();
     struct store_conn *w;
     struct customer cu;

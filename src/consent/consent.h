@@ -203,6 +203,9 @@ enum kt_rc suppress_check_at(struct store_conn *w, const struct key_secret *k,
                              const struct upsert_req *req, bool lift, int64_t now,
                              const char **which, const char **field, struct kt_err *err);
 
+/* The system's name in the documents of the customer's rights: acts, evidence, exports. */
+#define PRIVACY_SYSTEM_NAME "Kartoteka " KT_VERSION
+
 struct erase_opts {
     const char *reason;      /* "request", "withdrawal", "retention" */
     const char *key_id;      /* or NULL */
