@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "cli/cli.h"
@@ -96,7 +95,7 @@ static json_t *program_doc(struct store_conn *rd, const char *arg, const struct 
     }
     json_t *doc =
         json_pack("{s:I, s:o}", "version", (json_int_t)r.version, "rules", loyalty_rules_json(&r));
-    json_object_set_new(doc, "published_at", at ? json_string(api_time(a, at)) : json_null());
+    json_object_set_new(doc, "published_at", at ? json_string(time_rfc3339(a, at)) : json_null());
     return doc;
 }
 

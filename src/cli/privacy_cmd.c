@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
