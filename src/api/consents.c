@@ -93,10 +93,8 @@ void api_consents_post(struct http_req *r)
     int64_t due = 0;
     json_t *o = NULL;
     enum kt_rc rc = api_path_customer(r, w, &cu, &err);
-    if (rc == KT_OK && cu.erased_at != 0) {
-        rc = kt_err_set(&err, KT_ECONFLICT, "customer_erased", "id",
-                        "the customer was erased; a new consent comes with a new profile");
-        err.status = 410;
+    if (rc == KT_OK) {
+        rc = ident_live(&cu, "id", "a new consent comes with a new profile", &err);
     }
     who.subject = cu.id;
     if (rc == KT_OK) {

@@ -138,9 +138,8 @@ void api_points_adjust(struct http_req *r)
         goto fail;
     }
     enum kt_rc rc = api_path_customer(r, w, &cu, &err);
-    if (rc == KT_OK && cu.erased_at != 0) {
-        rc = kt_err_set(&err, KT_ECONFLICT, "customer_erased", "id", "the customer was erased");
-        err.status = 410;
+    if (rc == KT_OK) {
+        rc = ident_live(&cu, "id", NULL, &err);
     }
     if (rc == KT_OK) {
         rc = loyalty_program_get(w, r->arena, &rules, &at, &err);

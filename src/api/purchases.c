@@ -93,11 +93,9 @@ static enum kt_rc customer_of(struct http_req *r, struct store_conn *w,
     } else {
         return KT_OK;
     }
-    if (cu->erased_at != 0) {
-        kt_err_set(err, KT_ECONFLICT, "customer_erased", "customer",
-                   "the customer was erased; the receipt can be posted without them");
-        err->status = 410;
-        return KT_ECONFLICT;
+    rc = ident_live(cu, "customer", "the receipt can be posted without them", err);
+    if (rc != KT_OK) {
+        return rc;
     }
     *found = true;
     return KT_OK;

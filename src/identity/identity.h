@@ -111,6 +111,13 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
                        const struct ident_source *src, int64_t now, struct arena *a,
                        struct customer *out, struct kt_err *err);
 
+/* The one check that a customer still takes data: KT_OK when `cu` is not erased, else KT_ECONFLICT
+ * "customer_erased" on `field` (HTTP 410), "the customer was erased", then "; " and `hint` (what
+ * the caller may do instead) when it is not NULL. Depersonalisation is for good: the person comes
+ * back only as a new customer. */
+enum kt_rc ident_live(const struct customer *cu, const char *field, const char *hint,
+                      struct kt_err *err);
+
 /* A value of a history entry as the API shows it. The writer of the history is this module, so
  * it knows each entry's form: the first values of a created customer and attribute values are
  * stored as JSON and come back as JSON; e-mail identifiers are stored as match keys and come
