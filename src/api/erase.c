@@ -31,8 +31,6 @@ void api_customers_erase(struct http_req *r)
     kt_err_reset(&err);
     json_t *body = api_own(r->arena, http_req_json(r, &err));
     struct erase_opts o = {"request", r->key->id, NULL, NULL, PRIVACY_SYSTEM_NAME};
-    struct store_conn *w;
-    struct customer cu;
     if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
         jsonx_str(body, "", "operator", 64, 0, r->arena, &o.operator_id, &err) != KT_OK ||
         jsonx_str(body, "", "request_id", 40, 0, r->arena, &o.request_id, &err) != KT_OK) {
@@ -47,29 +45,12 @@ void api_customers_erase(struct http_req *r)
                    "request_id names a privacy request (r_...)");
         goto fail;
     }
-    int64_t now = clock_now_ms();
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
-    }
     struct destruction_act act;
-    enum kt_rc rc = api_path_customer(r, w, &cu, &err);
-    if (rc == KT_OK) {
-        rc = privacy_erase(r->app->store, w, &r->app->secret, cu.ck, &o, now, r->arena, &act, &err);
-    }
-    if (rc == KT_OK && o.request_id != NULL) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc prc = store_preq_close(
-            w, o.request_id, "done", arena_printf(r->arena, "erased, act %s", act.id), now, &e2);
-        rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(&err, &e2);
-    }
-    if (store_write_end(w, rc, &err) != KT_OK) {
+    bool wiped;
+    if (privacy_erase_customer(r->app->store, &r->app->secret, r->params[0], &o, clock_now_ms(),
+                               r->arena, &act, &wiped, &err) != KT_OK) {
         goto fail;
     }
-    /* The WAL holds page images from before the erasure: copy and truncate it now. */
-    struct kt_err e3;
-    kt_err_reset(&e3);
-    bool wiped = store_wipe_wal(r->app->store, &e3) == KT_OK;
     json_t *reply =
         json_pack("{s:o, s:b}", "act", api_act_json(r->arena, &act), "wal_wiped", wiped);
     http_reply_json(r, 200, reply);

@@ -208,32 +208,14 @@ static int p_erase(struct store *s, const char *db, const char *id, const struct
     kt_err_reset(&err);
     struct erase_opts eo = {o->reason ? o->reason : "request", NULL, o->operator_id, o->request,
                             PRIVACY_SYSTEM_NAME};
-    int64_t now = clock_now_ms();
-    struct store_conn *w;
-    struct customer cu;
     struct destruction_act act;
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = store_customer_get_by_id(w, id, &a, &cu, &err);
-        if (rc == KT_OK) {
-            rc = privacy_erase(s, w, &k, cu.ck, &eo, now, &a, &act, &err);
-        }
-        if (rc == KT_OK && o->request != NULL) {
-            struct kt_err e2;
-            kt_err_reset(&e2);
-            store_preq_close(w, o->request, "done", arena_printf(&a, "erased, act %s", act.id), now,
-                             &e2);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    bool wiped;
+    enum kt_rc rc = privacy_erase_customer(s, &k, id, &eo, clock_now_ms(), &a, &act, &wiped, &err);
     sodium_memzero(&k, sizeof(k));
     if (rc != KT_OK) {
         arena_release(&a);
         return perr("erase", &err);
     }
-    struct kt_err e3;
-    kt_err_reset(&e3);
-    bool wiped = store_wipe_wal(s, &e3) == KT_OK;
     printf("erased %s: act %s (%s)%s\n", act.customer_id, act.id, act.categories,
            wiped ? "" : "; the WAL could not be truncated now, the checkpointer will restart it");
     arena_release(&a);

@@ -225,6 +225,16 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
                          int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err);
 
+/* The erasure of customer `customer_id` (its public id, following merges) in a write transaction
+ * of its own: privacy_erase, then the privacy request o->request_id (if any, and if it exists)
+ * closed as done with the act's id, then the WAL wiped - `wal_wiped` says whether it could be
+ * now (else the checkpointer restarts it soon). POST /v1/customers/{id}/erase and `kartoteka
+ * privacy erase` alike. */
+enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
+                                  const char *customer_id, const struct erase_opts *o, int64_t now,
+                                  struct arena *a, struct destruction_act *act, bool *wal_wiped,
+                                  struct kt_err *err);
+
 /* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
  * customers erased. Each erasure is its own transaction. */
 enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,

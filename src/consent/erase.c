@@ -461,6 +461,41 @@ static enum kt_rc retention(struct store *s, const struct key_secret *k, int64_t
     }
 }
 
+enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
+                                  const char *customer_id, const struct erase_opts *o, int64_t now,
+                                  struct arena *a, struct destruction_act *act, bool *wal_wiped,
+                                  struct kt_err *err)
+{
+    *wal_wiped = false;
+    if (!id_valid(customer_id, "c_")) {
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+    }
+    struct store_conn *w;
+    struct customer cu;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    rc = store_customer_get_by_id(w, customer_id, a, &cu, err);
+    if (rc == KT_OK) {
+        rc = privacy_erase(s, w, k, cu.ck, o, now, a, act, err);
+    }
+    if (rc == KT_OK && o->request_id != NULL) { /* the request it answers is done */
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        enum kt_rc prc = store_preq_close(w, o->request_id, "done",
+                                          arena_printf(a, "erased, act %s", act->id), now, &e2);
+        rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+    }
+    rc = store_write_end(w, rc, err);
+    if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
+        struct kt_err e3;
+        kt_err_reset(&e3);
+        *wal_wiped = store_wipe_wal(s, &e3) == KT_OK;
+    }
+    return rc;
+}
+
 enum kt_rc privacy_run_due(struct store *s, const struct key_secret *k, int64_t now,
                            const char *system, int *erased, struct kt_err *err)
 {
