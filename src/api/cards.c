@@ -177,34 +177,17 @@ void api_cards_batch(struct http_req *r)
     static const char *const known[] = {"batch", "count", NULL};
     struct kt_err err;
     kt_err_reset(&err);
-    int64_t now = clock_now_ms(), at;
     json_t *body = api_own(r->arena, http_req_json(r, &err));
     const char *batch;
-    struct store_conn *w;
-    struct loyalty_rules rules;
     struct card *cs;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !member(r, body, "batch", true, 64, &batch, &err)) {
-        goto fail;
-    }
     int64_t n;
-    if (jsonx_int(body, "", "count", 1, CARD_BATCH_MAX, JSONX_REQUIRED, &n, &err) != KT_OK) {
-        goto fail;
-    }
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
-    }
-    enum kt_rc rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
-    if (rc == KT_OK) {
-        rc = card_issue_batch(w, &r->app->secret, &rules, batch, n, now, r->arena, &cs, &err);
-    }
-    if (rc == KT_OK) {
-        rc = audit_write(w, r->key->id, "cards", NULL, NULL,
-                         arena_printf(r->arena, "batch %lld cards", (long long)n), r->rid, now,
-                         &err);
-    }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
+        !member(r, body, "batch", true, 64, &batch, &err) ||
+        jsonx_int(body, "", "count", 1, CARD_BATCH_MAX, JSONX_REQUIRED, &n, &err) != KT_OK ||
+        card_batch_print(r->app->store, &r->app->secret, batch, n, r->key->id, r->rid, NULL,
+                         clock_now_ms(), r->arena, &cs, &err) != KT_OK) {
+        http_reply_error(r, &err);
+        return;
     }
     json_t *nums = json_array();
     for (int64_t i = 0; i < n; i++) {
@@ -213,9 +196,6 @@ void api_cards_batch(struct http_req *r)
     http_reply_json(
         r, 201,
         json_pack("{s:s, s:I, s:o}", "batch", batch, "count", (json_int_t)n, "numbers", nums));
-    return;
-fail:
-    http_reply_error(r, &err);
 }
 
 void api_card_get(struct http_req *r)

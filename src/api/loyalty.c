@@ -42,20 +42,10 @@ void api_loyalty_program_put(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     json_t *body = api_own(r->arena, http_req_json(r, &err));
-    struct store_conn *w;
     struct loyalty_rules rules;
     int64_t now = clock_now_ms();
-    if (body == NULL || store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
-    }
-    enum kt_rc rc = loyalty_program_publish(w, body, r->key->id, now, r->arena, &rules, &err);
-    if (rc == KT_OK) {
-        rc = audit_write(w, r->key->id, "program", NULL, NULL,
-                         arena_printf(r->arena, "publish version %lld", (long long)rules.version),
-                         r->rid, now, &err);
-    }
-    if (store_write_end(w, rc, &err) != KT_OK) {
+    if (body == NULL || loyalty_program_set(r->app->store, body, r->key->id, r->rid, NULL, now,
+                                            r->arena, &rules, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }

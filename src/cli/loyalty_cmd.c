@@ -152,19 +152,8 @@ static int program_set(struct store *s, const char *path)
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
     struct loyalty_rules r;
-    int64_t now = clock_now_ms();
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = loyalty_program_publish(w, doc, NULL, now, &a, &r, &err);
-        if (rc == KT_OK) {
-            rc = audit_write(w, NULL, "program", NULL, NULL,
-                             arena_printf(&a, "publish version %lld (cli)", (long long)r.version),
-                             NULL, now, &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    enum kt_rc rc = loyalty_program_set(s, doc, NULL, NULL, "cli", clock_now_ms(), &a, &r, &err);
     json_decref(doc);
     int code = 0;
     if (rc != KT_OK) {
@@ -194,23 +183,9 @@ static int cards_batch(struct store *s, const struct lopts *o)
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
-    struct loyalty_rules r;
     struct card *cs = NULL;
-    int64_t now = clock_now_ms(), at;
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = loyalty_program_get(w, &a, &r, &at, &err);
-        if (rc == KT_OK) {
-            rc = card_issue_batch(w, &k, &r, o->batch, o->count, now, &a, &cs, &err);
-        }
-        if (rc == KT_OK) {
-            rc = audit_write(w, NULL, "cards", NULL, NULL,
-                             arena_printf(&a, "batch %lld cards (cli)", (long long)o->count), NULL,
-                             now, &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    enum kt_rc rc = card_batch_print(s, &k, o->batch, o->count, NULL, NULL, "cli", clock_now_ms(),
+                                     &a, &cs, &err);
     for (int64_t i = 0; rc == KT_OK && i < o->count; i++) {
         puts(cs[i].number);
     }
