@@ -42,7 +42,6 @@ void api_imports_list(struct http_req *r);
 
 /* reports.c */
 void api_reports_quality(struct http_req *r);
-enum kt_rc api_flush_intake(struct store *s, int64_t now, struct kt_err *err);
 
 /* clean.c: one value through its cleaner, described as JSON (new reference). */
 void api_clean(struct http_req *r);
