@@ -1,7 +1,9 @@
 /*
- * api.h - the HTTP API: one file per resource, each handler decode -> validate -> execute ->
- * reply. The route table (routes.c) is the single list of what the server answers; the OpenAPI
- * description in docs/openapi.json must match it (a unit test checks both ways).
+ * api.h - the HTTP API: one file per resource, each handler decode -> call one function of a
+ * domain module -> reply; the workflows and the documents they build live in those modules, so
+ * the CLI calls the same functions (docs/house.md, part 2). The route table (routes.c) is the
+ * single list of what the server answers; the OpenAPI description in docs/openapi.json must match
+ * it (api_test.c checks both ways).
  */
 #ifndef KT_API_API_H
 #define KT_API_API_H
@@ -49,14 +51,12 @@ bool api_clean_kind_valid(const char *kind);
 json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
                            struct arena *a);
 
-/* loyalty.c */
+/* loyalty.c: the programme, a customer's points */
 void api_loyalty_program_get(struct http_req *r);
 void api_loyalty_program_put(struct http_req *r);
 void api_points_get(struct http_req *r);
-void api_purchase_get(struct http_req *r);
-void api_refunds_post(struct http_req *r);
-void api_customer_purchases(struct http_req *r);
-void api_reports_loyalty(struct http_req *r);
+void api_points_history(struct http_req *r);
+void api_points_adjust(struct http_req *r);
 void api_loyalty_run_due(struct http_req *r);
 /* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
 void api_reports_rfm(struct http_req *r);
@@ -93,12 +93,14 @@ void api_card_block(struct http_req *r);
 void api_card_replace(struct http_req *r);
 void api_card_unbind(struct http_req *r);
 void api_customer_cards(struct http_req *r);
-void api_points_history(struct http_req *r);
-void api_points_adjust(struct http_req *r);
 
-/* purchases.c */
+/* purchases.c: receipts, the quote, refunds, the loyalty report */
 void api_purchases_post(struct http_req *r);
 void api_loyalty_quote(struct http_req *r);
+void api_refunds_post(struct http_req *r);
+void api_purchase_get(struct http_req *r);
+void api_customer_purchases(struct http_req *r);
+void api_reports_loyalty(struct http_req *r);
 
 /* The privacy resources (docs/privacy.md), one file each. */
 /* privacy_settings.c */
