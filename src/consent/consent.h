@@ -203,6 +203,9 @@ enum kt_rc suppress_check_at(struct store_conn *w, const struct key_secret *k,
                              const struct upsert_req *req, bool lift, int64_t now,
                              const char **which, const char **field, struct kt_err *err);
 
+/* The system's name in the documents of the customer's rights: acts, evidence, exports. */
+#define PRIVACY_SYSTEM_NAME "Kartoteka " KT_VERSION
+
 struct erase_opts {
     const char *reason;      /* "request", "withdrawal", "retention" */
     const char *key_id;      /* or NULL */
@@ -221,6 +224,16 @@ struct erase_opts {
 enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
                          int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err);
+
+/* The erasure of customer `customer_id` (its public id, following merges) in a write transaction
+ * of its own: privacy_erase, then the privacy request o->request_id (if any, and if it exists)
+ * closed as done with the act's id, then the WAL wiped - `wal_wiped` says whether it could be
+ * now (else the checkpointer restarts it soon). POST /v1/customers/{id}/erase and `kartoteka
+ * privacy erase` alike. */
+enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
+                                  const char *customer_id, const struct erase_opts *o, int64_t now,
+                                  struct arena *a, struct destruction_act *act, bool *wal_wiped,
+                                  struct kt_err *err);
 
 /* Runs the work that is due at `now`: scheduled erasures, then retention. `erased` counts the
  * customers erased. Each erasure is its own transaction. */
@@ -267,6 +280,25 @@ enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_
                       struct audit_page *out, struct kt_err *err);
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
+
+/* ---- documents (view.c) ------------------------------------------------------------------- */
+
+/* The consent state of a customer: {"customer_id", "consent_pending", "items": [{"purpose",
+ * "state", "channel", "since", "document", "expires_at"}]} (new reference; NULL with err set). */
+json_t *consent_states_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                            struct arena *a, struct kt_err *err);
+/* One consent event with its evidence (new reference). */
+json_t *consent_event_json(struct arena *a, const struct consent_event *e);
+/* The subscriptions of a customer, each with whether it is active now (as consent_states_json). */
+json_t *subs_states_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                         struct arena *a, struct kt_err *err);
+/* The purposes of processing, what each covers and how long its data are kept (new reference). */
+json_t *consent_purposes_json(void);
+
+/* An act of destruction as the printable document (Russian) a data-protection officer files,
+ * appended to `out` (erase.c). */
+struct buf;
+void privacy_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
 
 /* ---- the background worker (worker.c) ------------------------------------------------------ */
 

@@ -132,6 +132,17 @@ enum kt_rc intake_flush(struct store_conn *w, bool force, int64_t now, struct kt
     return rc;
 }
 
+enum kt_rc intake_flush_store(struct store *s, int64_t now, struct kt_err *err)
+{
+    struct store_conn *w;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc == KT_OK) {
+        rc = intake_flush(w, true, now, err);
+        rc = store_write_end(w, rc, err);
+    }
+    return rc;
+}
+
 void intake_reset(void)
 {
     pthread_mutex_lock(&mu);

@@ -1,11 +1,15 @@
 /*
  * segment_test.c - the segment language's parser: the queries of docs/segments.md parse into the
- * tree they mean; wrong ones say where and what was expected, with a caret under the spot. Its
- * compiler: queries become the store's conditions they mean, and run.
+ * tree they mean; wrong ones say where and what was expected, with a caret under the spot. RFM
+ * scores, k-means, and the behaviour features clusters are computed from. The compiler: queries
+ * become the store's conditions they mean, and run.
  */
 #include "helpers.h"
 
+#include <math.h>
+
 #include "segment/cluster.h"
+#include "segment/clusters.h"
 #include "segment/rfm.h"
 #include "segment/segment.h"
 
@@ -325,6 +329,62 @@ static void hostile_queries_compile_and_run(void **state)
     }
 }
 
+/* The features of three customers, worked out by hand: recency, receipts, money, the events of
+ * 90 days and their shares by channel, the money's shares by the biggest categories. */
+static void cluster_features_by_hand(void **state)
+{
+    (void)state;
+    arena_init(&A, 0);
+    const int64_t day = 86400LL * 1000, now = 1000 * day;
+    struct rfm_row rows[] = {{1, "c_1", now - 9 * day, 3, 30000},
+                             {2, "c_2", now - 2 * day - 1, 1, -500}, /* refunded beyond */
+                             {5, "c_5", now, 10, 100000}};
+    struct feature_row ch[] = {{1, "web", 3},
+                               {1, "app", 1},
+                               {4, "web", 7} /* not a row */,
+                               {5, "social", 2},
+                               {5, "pos", 2} /* no column of its own */};
+    struct feature_row cat[] = {{1, "milk", 10000},  {1, "bread", 20000}, {5, "milk", 50000},
+                                {5, "cheese", 1000}, {5, "tea", 500},     {5, "fish", 400},
+                                {5, "salt", 300},    {5, "eggs", 200}};
+    struct cluster_features f;
+    cluster_features(rows, 3, ch, 5, cat, 8, now, &A, &f);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.n_categories, 5); /* the five biggest of seven */
+    assert_int_equal(f.d, 13);
+    assert_string_equal(f.categories[0], "milk");
+    assert_string_equal(f.categories[1], "bread");
+    assert_string_equal(f.categories[4], "fish");
+    assert_string_equal(f.names[0], "recency");
+    assert_string_equal(f.names[7], "social");
+    assert_string_equal(f.names[8], "category milk");
+    const double *x = f.x;
+    assert_true(fabs(x[0] - log1p(9)) < 1e-12);      /* whole days */
+    assert_true(fabs(x[13 + 0] - log1p(2)) < 1e-12); /* 2 days less a millisecond */
+    assert_true(fabs(x[1] - log1p(3)) < 1e-12);      /* receipts */
+    assert_true(fabs(x[2] - log1p(300.0)) < 1e-12);  /* roubles */
+    assert_true(x[13 + 2] == 0);                     /* nothing left after refunds */
+    assert_true(fabs(x[3] - log1p(4)) < 1e-12);      /* events of 90 days */
+    assert_true(x[4] == 0.75 && x[5] == 0.25 && x[6] == 0 && x[7] == 0); /* web, app */
+    assert_true(x[13 + 3] == 0 && x[13 + 4] == 0);                       /* no events, no shares */
+    assert_true(fabs(x[26 + 3] - log1p(4)) < 1e-12 && x[26 + 7] == 0.5); /* pos: no column */
+    assert_true(fabs(x[8] - 1.0 / 3) < 1e-12 && fabs(x[9] - 2.0 / 3) < 1e-12); /* milk, bread */
+    assert_true(x[26 + 8] == 0.5 && x[26 + 9] == 0 && fabs(x[26 + 12] - 0.004) < 1e-12);
+    assert_true(x[13 + 8] == 0); /* no money, no shares */
+    /* A centre in words: the three strongest of at least half a deviation, strongest first; a
+     * category below the mean takes a place but says nothing. */
+    double centre[13] = {-0.6, 2.0, 1.0, 0, 0, 0, 0, 0, 0.9, -3.0, 0, 0, 0};
+    assert_string_equal(cluster_describe(&f, centre, &A), "buy often, spend much");
+    double milk[13] = {0, 0, 0, 0, 0.7, 0, 0, 0, 0.9};
+    assert_string_equal(cluster_describe(&f, milk, &A), "buy milk, mostly on the web");
+    double quiet[13] = {0.4, -0.49};
+    assert_string_equal(cluster_describe(&f, quiet, &A), "close to the average");
+    double low[13] = {-0.6, -0.7};
+    assert_string_equal(cluster_describe(&f, low, &A), "buy rarely, bought recently");
+    cluster_features_release(&f);
+    arena_release(&A);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +396,7 @@ int main(void)
         cmocka_unit_test(queries_compile_to_what_they_mean),
         cmocka_unit_test_setup_teardown(hostile_queries_compile_and_run, store_setup,
                                         store_teardown),
+        cmocka_unit_test(cluster_features_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
