@@ -217,7 +217,8 @@ int main(int argc, char **argv)
             size_t n_ids;
             int64_t t0 = clock_mono_ns();
             if (store_read_begin(s, &rd, &err) != KT_OK ||
-                store_segment_preview(rd, tree, now, 0, &a, &n_ours, &ids, &n_ids, &err) != KT_OK) {
+                store_segment_preview(rd, segment_compile(tree, now, &a), 0, &a, &n_ours, &ids,
+                                      &n_ids, &err) != KT_OK) {
                 fprintf(stderr, "segments_bench: %s\n", err.msg);
                 return 1;
             }

@@ -1,7 +1,8 @@
 /*
  * fuzz_segment.c - arbitrary bytes as a segment query: the parser never crashes or leaks; an
- * error points inside the text; and a query that parses becomes SQL with no quote in it and as
- * many parameters as placeholders - no text of the query reaches SQL as SQL.
+ * error points inside the text; and a query that parses compiles to a condition that becomes SQL
+ * with no quote in it and as many parameters as placeholders - no text of the query reaches SQL as
+ * SQL.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct seg_node *n;
     struct seg_error e;
     if (segment_parse(text, &a, &n, &e)) {
-        static struct seg_sql q;
-        sq_segment_sql(n, 1800000000000LL, &a, &q);
+        static struct sq_cond_sql q;
+        sq_cond_sql(segment_compile(n, 1800000000000LL, &a), &a, &q);
         const char *sql = buf_cstr(&q.sql);
         size_t marks = 0;
         for (const char *c = sql; *c; c++) {
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             marks += *c == '?';
         }
-        if (marks != q.n && q.n < SEG_PARAMS) {
+        if (marks != q.n && q.n < SQ_COND_PARAMS) {
             abort();
         }
         buf_release(&q.sql);

@@ -619,7 +619,7 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
-    struct sched_conf sc = {s, &app.secret, "Kartoteka " KT_VERSION, o.rejects_days};
+    struct sched_conf sc = {s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         report("cannot start the scheduler", &err);
         goto out;

@@ -1,7 +1,9 @@
 /*
- * api.h - the HTTP API: one file per resource, each handler decode -> validate -> execute ->
- * reply. The route table (routes.c) is the single list of what the server answers; the OpenAPI
- * description in docs/openapi.json must match it (a unit test checks both ways).
+ * api.h - the HTTP API: one file per resource, each handler decode -> call one function of a
+ * domain module -> reply; the workflows and the documents they build live in those modules, so
+ * the CLI calls the same functions (docs/house.md, part 2). The route table (routes.c) is the
+ * single list of what the server answers; the OpenAPI description in docs/openapi.json must match
+ * it (api_test.c checks both ways).
  */
 #ifndef KT_API_API_H
 #define KT_API_API_H
@@ -34,10 +36,6 @@ void api_attributes_put(struct http_req *r);
 void api_attributes_get(struct http_req *r);
 void api_attributes_list(struct http_req *r);
 
-/* The customer as the API shows it, with identifiers and merged ids (new reference). */
-json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
-                          struct kt_err *err);
-
 /* imports.c */
 void api_imports_create(struct http_req *r);
 void api_imports_get(struct http_req *r);
@@ -46,7 +44,6 @@ void api_imports_list(struct http_req *r);
 
 /* reports.c */
 void api_reports_quality(struct http_req *r);
-enum kt_rc api_flush_intake(struct store *s, int64_t now, struct kt_err *err);
 
 /* clean.c: one value through its cleaner, described as JSON (new reference). */
 void api_clean(struct http_req *r);
@@ -54,38 +51,18 @@ bool api_clean_kind_valid(const char *kind);
 json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
                            struct arena *a);
 
-/* loyalty.c */
+/* loyalty.c: the programme, a customer's points */
 void api_loyalty_program_get(struct http_req *r);
 void api_loyalty_program_put(struct http_req *r);
 void api_points_get(struct http_req *r);
-void api_purchase_get(struct http_req *r);
-void api_refunds_post(struct http_req *r);
-void api_customer_purchases(struct http_req *r);
-void api_reports_loyalty(struct http_req *r);
+void api_points_history(struct http_req *r);
+void api_points_adjust(struct http_req *r);
 void api_loyalty_run_due(struct http_req *r);
-/* A purchase as the API shows it; with `c`, whose it is and its lines (new reference). */
-json_t *api_purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
-                          const struct purchase_line *l, size_t n);
-/* The programme's economics over [since, until) (GET /v1/reports/loyalty, `kartoteka loyalty
- * report`); NULL with err set on failure. */
-json_t *api_loyalty_report_doc(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
-                               struct kt_err *err);
-/* A balance, and the ledger's entries, as the API shows them (new references). */
-struct points_balance;
-json_t *api_balance_json(struct arena *a, const char *customer_id, const struct points_balance *b);
-json_t *api_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n);
-/* rfm.c: the RFM report (GET /v1/reports/rfm, `kartoteka report rfm`), and storing it as traits */
+/* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
 void api_reports_rfm(struct http_req *r);
 void api_traits_rfm(struct http_req *r);
-json_t *api_rfm_doc(struct store_conn *rd, int64_t now, bool customers, struct arena *a,
-                    struct kt_err *err);
-enum kt_rc api_rfm_store(struct store *s, int64_t now, struct arena *a, int64_t *stored,
-                         struct kt_err *err);
-/* clusters.c: k-means++ over behaviour (POST /v1/clusters, `kartoteka cluster`); with
- * `features_out` the standardised matrix is written there as CSV too. */
+/* clusters.c: k-means++ over behaviour (segment/clusters.c) */
 void api_clusters_post(struct http_req *r);
-json_t *api_clusters_run(struct store *s, int k, int64_t now, bool store_traits,
-                         const char *features_out, struct arena *a, struct kt_err *err);
 /* segments.c */
 void api_segments_preview(struct http_req *r);
 void api_segments_create(struct http_req *r);
@@ -116,58 +93,69 @@ void api_card_block(struct http_req *r);
 void api_card_replace(struct http_req *r);
 void api_card_unbind(struct http_req *r);
 void api_customer_cards(struct http_req *r);
-void api_points_history(struct http_req *r);
-void api_points_adjust(struct http_req *r);
 
-/* purchases.c */
+/* purchases.c: receipts, the quote, refunds, the loyalty report */
 void api_purchases_post(struct http_req *r);
 void api_loyalty_quote(struct http_req *r);
+void api_refunds_post(struct http_req *r);
+void api_purchase_get(struct http_req *r);
+void api_customer_purchases(struct http_req *r);
+void api_reports_loyalty(struct http_req *r);
 
-/* privacy.c */
+/* The privacy resources (docs/privacy.md), one file each. */
+/* privacy_settings.c */
 void api_privacy_settings_get(struct http_req *r);
 void api_privacy_settings_put(struct http_req *r);
+/* documents.c; a document's version as the API shows it, with its text when `with_body` (new
+ * reference). */
 void api_documents_put(struct http_req *r);
 void api_documents_list(struct http_req *r);
 void api_documents_get(struct http_req *r);
+json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
+/* consents.c */
 void api_consents_get(struct http_req *r);
 void api_consents_post(struct http_req *r);
 void api_consents_evidence(struct http_req *r);
+/* "source": {"channel", "store", "operator"} of a consent or subscription change, with the
+ * request's key and id; false (err set) when it is not one. */
+struct consent_actor;
+bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
+                       struct kt_err *err);
+/* topics.c */
 void api_topics_put(struct http_req *r);
 void api_topics_list(struct http_req *r);
+/* subscriptions.c */
 void api_subs_get(struct http_req *r);
 void api_subs_post(struct http_req *r);
 void api_may_send(struct http_req *r);
+/* ?channel=&topic= of may-send and unsubscribe-link; both required when `required`. */
+enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
+                             const char **topic, struct kt_err *err);
+/* unsubscribe.c */
 void api_unsub_link(struct http_req *r);
 void api_unsub_page(struct http_req *r);
 void api_unsub_post(struct http_req *r);
+/* export.c: everything held about a customer (export/customer.c) */
 void api_customers_export(struct http_req *r);
+/* erase.c; an act of destruction as the API shows it (new reference). */
 void api_customers_erase(struct http_req *r);
+json_t *api_act_json(struct arena *a, const struct destruction_act *x);
+/* acts.c */
 void api_acts_list(struct http_req *r);
 void api_acts_get(struct http_req *r);
+/* privacy_requests.c */
 void api_preq_create(struct http_req *r);
 void api_preq_list(struct http_req *r);
 void api_preq_get(struct http_req *r);
 void api_preq_close(struct http_req *r);
+/* audit.c; the fields a view of the customer shows, as the audit log's mask (AUDIT_F_...), and
+ * the audit note of a read of the customer's data by the request's key. */
 void api_audit_list(struct http_req *r);
-/* Queues an audit entry for a read of the customer's data by the request's key. */
+uint32_t api_audit_fields(const struct customer *cu);
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
-/* The consent state and the subscriptions of a customer as the API shows them (new reference,
- * NULL with err set on failure). */
-json_t *api_consents_json(struct store_conn *c, const struct customer *cu, int64_t now,
-                          struct arena *a, struct kt_err *err);
-json_t *api_subs_json(struct store_conn *c, const struct customer *cu, int64_t now, struct arena *a,
-                      struct kt_err *err);
-/* Everything held about a customer (GET /v1/customers/{id}/export; `kartoteka privacy export`). */
-json_t *api_export_doc(struct store_conn *c, const struct customer *cu, int64_t now,
-                       struct arena *a, struct kt_err *err);
-/* An act of destruction as a printable document (Russian), appended to `out`. */
-struct buf;
-void api_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
-/* customers.c: one history entry as the API shows it. */
-json_t *api_history_json(struct arena *a, const struct history_entry *h);
 
 /* Common helpers (common.c). */
-const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena */
+const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */
 /* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
 /* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);

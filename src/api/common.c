@@ -10,8 +10,7 @@
 
 const char *api_time(struct arena *a, int64_t ms)
 {
-    char buf[40];
-    return arena_strdup(a, time_format_rfc3339(ms, buf, sizeof(buf)));
+    return time_rfc3339(a, ms);
 }
 
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err)

@@ -20,83 +20,12 @@
 #include "base/id.h"
 #include "base/jsonx.h"
 #include "base/num.h"
-#include "clean/clean.h"
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
 #include "quality/quality.h"
 
 #define IDEM_TTL_MS  (24LL * 3600 * 1000)
 #define IDEM_KEY_MAX 128
-
-/* ---- views ------------------------------------------------------------------------------- */
-
-static json_t *ident_json(struct arena *a, const struct ident *id)
-{
-    json_t *o = json_object();
-    if (strncmp(id->kind, "ext:", 4) == 0) {
-        json_object_set_new(o, "kind", json_string("external"));
-        json_object_set_new(o, "system", json_string(id->kind + 4));
-    } else {
-        json_object_set_new(o, "kind", json_string(id->kind));
-    }
-    /* E-mails are matched by their IDNA key but shown as the profile shows them. */
-    json_object_set_new(o, "value",
-                        json_string(strcmp(id->kind, "email") == 0
-                                        ? clean_email_display(id->value, a)
-                                        : id->value));
-    json_object_set_new(o, "verified", json_boolean(id->verified));
-    json_object_set_new(o, "added_at", json_string(api_time(a, id->created_at)));
-    json_object_set_new(o, "channel", json_string(id->channel));
-    return o;
-}
-
-json_t *api_customer_view(struct store_conn *c, const struct customer *cu, struct arena *a,
-                          struct kt_err *err)
-{
-    struct ident *ids = NULL;
-    size_t n_ids = 0;
-    const char **merged = NULL;
-    size_t n_merged = 0;
-    if (store_ident_list(c, cu->ck, a, &ids, &n_ids, err) != KT_OK ||
-        store_customer_merged_from(c, cu->ck, a, &merged, &n_merged, err) != KT_OK) {
-        return NULL;
-    }
-    static const char *const qnames[] = {"ok", "corrected", "suspicious", "ok"};
-    json_t *profile = json_object(), *verified = json_array(), *idents = json_array();
-    json_t *quality = json_object();
-    for (int f = 0; f < PF_COUNT; f++) {
-        if (cu->val[f] != NULL) {
-            json_object_set_new(profile, pf_names[f], json_string(cu->val[f]));
-            json_object_set_new(quality, pf_names[f],
-                                json_string(qnames[quality_get(cu->quality, f)]));
-            if (cu->verified & (1u << f)) {
-                json_array_append_new(verified, json_string(pf_names[f]));
-            }
-        }
-    }
-    for (size_t i = 0; i < n_ids; i++) {
-        json_array_append_new(idents, ident_json(a, &ids[i]));
-    }
-    json_t *attrs = json_loads(cu->attrs ? cu->attrs : "{}", 0, NULL);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", cu->id, "created_at",
-                          api_time(a, cu->created_at), "updated_at", api_time(a, cu->updated_at),
-                          "profile", profile, "quality", quality, "verified", verified,
-                          "attributes", attrs ? attrs : json_object(), "identifiers", idents);
-    if (cu->gender_inferred && cu->val[PF_GENDER] != NULL) {
-        json_object_set_new(o, "gender_inferred", json_true());
-    }
-    if (cu->erased_at != 0) {
-        json_object_set_new(o, "erased_at", json_string(api_time(a, cu->erased_at)));
-    }
-    if (n_merged > 0) {
-        json_t *m = json_array();
-        for (size_t i = 0; i < n_merged; i++) {
-            json_array_append_new(m, json_string(merged[i]));
-        }
-        json_object_set_new(o, "merged_from", m);
-    }
-    return o;
-}
 
 static json_t *warning_json(const struct ident_warning *w)
 {
@@ -359,7 +288,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
         return KT_OK;
     }
-    json_t *view = api_customer_view(w, &res.cust, r->arena, err);
+    json_t *view = ident_customer_json(w, &res.cust, r->arena, err);
     if (view == NULL) {
         return err ? err->rc : KT_ESTORE;
     }
@@ -487,7 +416,7 @@ static void lookup(struct http_req *r, const char *param, const char *raw, struc
         struct customer cu;
         json_t *view = NULL;
         if (store_customer_get(rd, found.ck, r->arena, &cu, err) == KT_OK) {
-            view = api_customer_view(rd, &cu, r->arena, err);
+            view = ident_customer_json(rd, &cu, r->arena, err);
             api_audit_read(r, &cu, "read");
         }
         if (view == NULL) {
@@ -532,7 +461,7 @@ static void list(struct http_req *r, struct kt_err *err)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *v = api_customer_view(rd, &cs[i], r->arena, err);
+        json_t *v = ident_customer_json(rd, &cs[i], r->arena, err);
         if (v == NULL) {
             json_decref(items);
             goto fail;
@@ -590,7 +519,7 @@ void api_customers_get(struct http_req *r)
     struct customer cu;
     json_t *v = NULL;
     if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
-        v = api_customer_view(rd, &cu, r->arena, &err);
+        v = ident_customer_json(rd, &cu, r->arena, &err);
         api_audit_read(r, &cu, "read");
     }
     if (v == NULL) {
@@ -641,7 +570,7 @@ void api_customers_patch(struct http_req *r)
         rc = intake_flush(w, false, now, &err);
     }
     if (rc == KT_OK) {
-        view = api_customer_view(w, &res.cust, r->arena, &err);
+        view = ident_customer_json(w, &res.cust, r->arena, &err);
         rc = view ? KT_OK : err.rc;
     }
     if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
@@ -657,28 +586,6 @@ fail:
 }
 
 /* ---- GET /v1/customers/{id}/history -------------------------------------------------------- */
-
-json_t *api_history_json(struct arena *a, const struct history_entry *h)
-{
-    json_t *src = json_pack("{s:s}", "channel", h->channel);
-    if (h->store_id) {
-        json_object_set_new(src, "store", json_string(h->store_id));
-    }
-    if (h->operator_id) {
-        json_object_set_new(src, "operator", json_string(h->operator_id));
-    }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "at", api_time(a, h->at), "field", h->field,
-                          "action", h->action, "source", src);
-    json_object_set_new(o, "old_value", ident_history_value(h, h->old_value, a));
-    json_object_set_new(o, "new_value", ident_history_value(h, h->new_value, a));
-    if (h->request_id) {
-        json_object_set_new(o, "request_id", json_string(h->request_id));
-    }
-    if (h->reason) {
-        json_object_set_new(o, "reason", json_string(h->reason));
-    }
-    return o;
-}
 
 void api_customers_history(struct http_req *r)
 {
@@ -707,7 +614,7 @@ void api_customers_history(struct http_req *r)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, api_history_json(r->arena, &hs[i]));
+        json_array_append_new(items, ident_history_json(r->arena, &hs[i]));
     }
     json_t *next = n == (size_t)limit
                        ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
@@ -765,7 +672,7 @@ void api_customers_merge(struct http_req *r)
                          arena_printf(r->arena, "merged %s", from), r->rid, src.observed_at, &err);
     }
     if (rc == KT_OK) {
-        view = api_customer_view(w, &cu, r->arena, &err);
+        view = ident_customer_json(w, &cu, r->arena, &err);
         rc = view ? KT_OK : err.rc;
     }
     if ((rc = store_write_end(w, rc, &err)) != KT_OK) {

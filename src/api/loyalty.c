@@ -42,20 +42,10 @@ void api_loyalty_program_put(struct http_req *r)
     struct kt_err err;
     kt_err_reset(&err);
     json_t *body = api_own(r->arena, http_req_json(r, &err));
-    struct store_conn *w;
     struct loyalty_rules rules;
     int64_t now = clock_now_ms();
-    if (body == NULL || store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
-    }
-    enum kt_rc rc = loyalty_program_publish(w, body, r->key->id, now, r->arena, &rules, &err);
-    if (rc == KT_OK) {
-        rc = audit_write(w, r->key->id, "program", NULL, NULL,
-                         arena_printf(r->arena, "publish version %lld", (long long)rules.version),
-                         r->rid, now, &err);
-    }
-    if (store_write_end(w, rc, &err) != KT_OK) {
+    if (body == NULL || loyalty_program_set(r->app->store, body, r->key->id, r->rid, NULL, now,
+                                            r->arena, &rules, &err) != KT_OK) {
         http_reply_error(r, &err);
         return;
     }
@@ -63,19 +53,6 @@ void api_loyalty_program_put(struct http_req *r)
 }
 
 /* ---- /v1/customers/{id}/points ------------------------------------------------------------- */
-
-json_t *api_balance_json(struct arena *a, const char *customer_id, const struct points_balance *b)
-{
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "customer_id", customer_id, "available",
-                          (json_int_t)b->available, "pending", (json_int_t)b->pending, "debt",
-                          (json_int_t)b->debt);
-    json_object_set_new(o, "next_expiry",
-                        b->next_expiry_at
-                            ? json_pack("{s:s, s:I}", "at", api_time(a, b->next_expiry_at),
-                                        "points", (json_int_t)b->next_expiry_points)
-                            : json_null());
-    return o;
-}
 
 void api_points_get(struct http_req *r)
 {
@@ -92,32 +69,7 @@ void api_points_get(struct http_req *r)
     }
     struct points_balance b;
     loyalty_balance(e, n, clock_now_ms(), &b);
-    http_reply_json(r, 200, api_balance_json(r->arena, cu.id, &b));
-}
-
-json_t *api_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n)
-{
-    json_t *items = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_t *o =
-            json_pack("{s:s, s:I, s:s, s:s}", "kind", e[i].kind, "points", (json_int_t)e[i].points,
-                      "at", api_time(a, e[i].at), "available_at", api_time(a, e[i].available_at));
-        json_object_set_new(o, "expires_at",
-                            e[i].expires_at ? json_string(api_time(a, e[i].expires_at))
-                                            : json_null());
-        const char *names[] = {"purchase_id", "reason", "key"};
-        const char *vals[] = {e[i].purchase_id, e[i].reason, e[i].key_id};
-        for (size_t k = 0; k < 3; k++) {
-            if (vals[k] != NULL) {
-                json_object_set_new(o, names[k], json_string(vals[k]));
-            }
-        }
-        if (e[i].program_version) {
-            json_object_set_new(o, "program_version", json_integer(e[i].program_version));
-        }
-        json_array_append_new(items, o);
-    }
-    return items;
+    http_reply_json(r, 200, loyalty_balance_json(r->arena, cu.id, &b));
 }
 
 void api_points_history(struct http_req *r)
@@ -133,7 +85,7 @@ void api_points_history(struct http_req *r)
         http_reply_error(r, &err);
         return;
     }
-    json_t *items = api_ledger_json(r->arena, e, n);
+    json_t *items = loyalty_ledger_json(r->arena, e, n);
     http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));
 }
 
@@ -176,9 +128,8 @@ void api_points_adjust(struct http_req *r)
         goto fail;
     }
     enum kt_rc rc = api_path_customer(r, w, &cu, &err);
-    if (rc == KT_OK && cu.erased_at != 0) {
-        rc = kt_err_set(&err, KT_ECONFLICT, "customer_erased", "id", "the customer was erased");
-        err.status = 410;
+    if (rc == KT_OK) {
+        rc = ident_live(&cu, "id", NULL, &err);
     }
     if (rc == KT_OK) {
         rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
@@ -195,7 +146,7 @@ void api_points_adjust(struct http_req *r)
     if (store_write_end(w, rc, &err) != KT_OK) {
         goto fail;
     }
-    http_reply_json(r, 200, api_balance_json(r->arena, cu.id, &after));
+    http_reply_json(r, 200, loyalty_balance_json(r->arena, cu.id, &after));
     return;
 fail:
     http_reply_error(r, &err);

@@ -5,18 +5,6 @@
 #include "base/clock.h"
 #include "quality/quality.h"
 
-/* The tally of the last seconds goes to the store first, so the report includes it. */
-enum kt_rc api_flush_intake(struct store *s, int64_t now, struct kt_err *err)
-{
-    struct store_conn *w;
-    enum kt_rc rc = store_write_begin(s, &w, err);
-    if (rc == KT_OK) {
-        rc = intake_flush(w, true, now, err);
-        rc = store_write_end(w, rc, err);
-    }
-    return rc;
-}
-
 void api_reports_quality(struct http_req *r)
 {
     struct kt_err err;
@@ -27,7 +15,7 @@ void api_reports_quality(struct http_req *r)
     static const char *const allowed[] = {NULL};
     http_req_reader_end(r); /* the snapshot of the key check: a write comes first */
     if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_flush_intake(r->app->store, now, &err) != KT_OK ||
+        intake_flush_store(r->app->store, now, &err) != KT_OK ||
         http_req_analytics(r, &rd, &err) != KT_OK ||
         quality_report(rd, now, r->arena, &report, &err) != KT_OK) {
         http_reply_error(r, &err);

@@ -1,8 +1,9 @@
 /*
  * routes.c - every route the server answers, with the key scopes that may call it.
- * docs/openapi.json describes exactly these (tested in routes_test.c). ROUTE_LONG marks what may
- * take seconds - analytics, reports, exports, jobs run on demand: it runs on the analytic threads
- * so it never holds a worker that serves the tills.
+ * docs/openapi.json describes exactly these (api_test.c: every_route_is_described and
+ * every_description_is_a_route). ROUTE_LONG marks what may take seconds - analytics, reports,
+ * exports, jobs run on demand: it runs on the analytic threads so it never holds a worker that
+ * serves the tills.
  */
 #include "api/api.h"
 

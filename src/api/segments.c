@@ -56,8 +56,8 @@ void api_segments_preview(struct http_req *r)
     const char **ids;
     size_t n;
     if (http_req_analytics(r, &rd, &err) != KT_OK ||
-        store_segment_preview(rd, tree, clock_now_ms(), (int)sample_n, r->arena, &count, &ids, &n,
-                              &err) != KT_OK) {
+        store_segment_preview(rd, segment_compile(tree, clock_now_ms(), r->arena), (int)sample_n,
+                              r->arena, &count, &ids, &n, &err) != KT_OK) {
         goto fail;
     }
     json_t *sample = json_array();

@@ -98,6 +98,10 @@ static void time_round_trips(void **state)
     assert_string_equal(time_format_rfc3339(0, out, sizeof(out)), "1970-01-01T00:00:00.000Z");
     assert_string_equal(time_format_rfc3339(1795000000123LL, out, sizeof(out)),
                         "2026-11-18T11:06:40.123Z");
+    struct arena a;
+    arena_init(&a, 0);
+    assert_string_equal(time_rfc3339(&a, 1795000000123LL), "2026-11-18T11:06:40.123Z");
+    arena_release(&a);
     int64_t ms;
     assert_true(time_parse_rfc3339("2026-11-18T11:06:40.123Z", 24, &ms));
     assert_true(ms == 1795000000123LL);

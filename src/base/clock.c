@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "base/arena.h"
+
 static _Atomic(clock_fn) wall_fn; /* NULL: the real clock */
 static _Atomic int64_t wall_offset;
 
@@ -110,6 +112,12 @@ const char *time_format_rfc3339(int64_t ms, char *out, size_t size)
     snprintf(out, size, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y, m, d,
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), frac);
     return out;
+}
+
+const char *time_rfc3339(struct arena *a, int64_t ms)
+{
+    char buf[40];
+    return arena_strdup(a, time_format_rfc3339(ms, buf, sizeof(buf)));
 }
 
 static bool digits(const char *s, size_t n, int *out)

@@ -25,6 +25,9 @@ void clock_deadline(int64_t ms, struct timespec *out);
 
 /* "2026-11-24T13:49:11.123Z"; `size` >= 25. Returns out. */
 const char *time_format_rfc3339(int64_t ms, char *out, size_t size);
+/* The same in `a` (lives as long as the arena): the times of the documents modules build. */
+struct arena;
+const char *time_rfc3339(struct arena *a, int64_t ms);
 
 /* Parses RFC 3339 ("2026-11-24T13:49:11Z", fractions and +03:00 offsets allowed) into UTC ms. */
 bool time_parse_rfc3339(const char *s, size_t len, int64_t *ms);

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"
 #include "cli/cli.h"
+#include "segment/clusters.h"
 
 static const char cluster_help[] =
     "usage: kartoteka cluster --k N [--json] [--no-store] [--features-out FILE] [--now TIME]\n"
@@ -90,7 +90,7 @@ int cli_cluster(int argc, char **argv)
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    json_t *o = api_clusters_run(s, (int)k, now, store, features, &a, &err);
+    json_t *o = cluster_run(s, (int)k, now, store, features, &a, &err);
     int code = 0;
     if (o == NULL) {
         fprintf(stderr, "kartoteka cluster: %s\n", err.msg);

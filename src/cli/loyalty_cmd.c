@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "cli/cli.h"
@@ -16,6 +15,7 @@
 #include "loyalty/cards.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
+#include "loyalty/purchase.h"
 
 static const char loyalty_help[] =
     "usage: kartoteka loyalty <command> [options]\n"
@@ -95,7 +95,7 @@ static json_t *program_doc(struct store_conn *rd, const char *arg, const struct 
     }
     json_t *doc =
         json_pack("{s:I, s:o}", "version", (json_int_t)r.version, "rules", loyalty_rules_json(&r));
-    json_object_set_new(doc, "published_at", at ? json_string(api_time(a, at)) : json_null());
+    json_object_set_new(doc, "published_at", at ? json_string(time_rfc3339(a, at)) : json_null());
     return doc;
 }
 
@@ -112,8 +112,8 @@ static json_t *points_doc(struct store_conn *rd, const char *id, const struct lo
     }
     struct points_balance b;
     loyalty_balance(e, n, clock_now_ms(), &b);
-    return json_pack("{s:o, s:o}", "balance", api_balance_json(a, cu.id, &b), "history",
-                     api_ledger_json(a, e, n));
+    return json_pack("{s:o, s:o}", "balance", loyalty_balance_json(a, cu.id, &b), "history",
+                     loyalty_ledger_json(a, e, n));
 }
 
 static json_t *purchases_doc(struct store_conn *rd, const char *id, const struct lopts *o,
@@ -128,7 +128,7 @@ static json_t *purchases_doc(struct store_conn *rd, const char *id, const struct
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, api_purchase_json(a, NULL, &p[i], NULL, 0));
+        json_array_append_new(items, purchase_json(a, NULL, &p[i], NULL, 0));
     }
     return json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
 }
@@ -137,7 +137,7 @@ static json_t *report_doc(struct store_conn *rd, const char *arg, const struct l
                           struct arena *a, struct kt_err *err)
 {
     (void)arg;
-    return api_loyalty_report_doc(rd, o->since, o->until, a, err);
+    return loyalty_report_doc(rd, o->since, o->until, a, err);
 }
 
 static int program_set(struct store *s, const char *path)
@@ -152,19 +152,8 @@ static int program_set(struct store *s, const char *path)
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
     struct loyalty_rules r;
-    int64_t now = clock_now_ms();
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = loyalty_program_publish(w, doc, NULL, now, &a, &r, &err);
-        if (rc == KT_OK) {
-            rc = audit_write(w, NULL, "program", NULL, NULL,
-                             arena_printf(&a, "publish version %lld (cli)", (long long)r.version),
-                             NULL, now, &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    enum kt_rc rc = loyalty_program_set(s, doc, NULL, NULL, "cli", clock_now_ms(), &a, &r, &err);
     json_decref(doc);
     int code = 0;
     if (rc != KT_OK) {
@@ -194,23 +183,9 @@ static int cards_batch(struct store *s, const struct lopts *o)
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
-    struct loyalty_rules r;
     struct card *cs = NULL;
-    int64_t now = clock_now_ms(), at;
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = loyalty_program_get(w, &a, &r, &at, &err);
-        if (rc == KT_OK) {
-            rc = card_issue_batch(w, &k, &r, o->batch, o->count, now, &a, &cs, &err);
-        }
-        if (rc == KT_OK) {
-            rc = audit_write(w, NULL, "cards", NULL, NULL,
-                             arena_printf(&a, "batch %lld cards (cli)", (long long)o->count), NULL,
-                             now, &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    enum kt_rc rc = card_batch_print(s, &k, o->batch, o->count, NULL, NULL, "cli", clock_now_ms(),
+                                     &a, &cs, &err);
     for (int64_t i = 0; rc == KT_OK && i < o->count; i++) {
         puts(cs[i].number);
     }

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
@@ -19,8 +18,9 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
-#include "sched/sched.h"
+#include "export/export.h"
 #include "privacy/privacy.h"
+#include "sched/sched.h"
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"
@@ -94,7 +94,7 @@ int cli_run_due(int argc, char **argv)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct sched_conf sc = {s, &k, "Kartoteka " KT_VERSION, days};
+    struct sched_conf sc = {s, &k, PRIVACY_SYSTEM_NAME, days};
     struct sched_report rep;
     enum kt_rc rc = sched_run_due(&sc, now, &rep, &err);
     store_close(s);
@@ -164,7 +164,7 @@ static int p_export(struct store *s, const char *id)
     int64_t now = clock_now_ms();
     if (store_read_begin(s, &rd, &err) == KT_OK) {
         if (store_customer_get_by_id(rd, id, &a, &cu, &err) == KT_OK) {
-            doc = api_export_doc(rd, &cu, now, &a, &err);
+            doc = export_customer_doc(rd, &cu, now, &a, &err);
         }
         store_read_end(rd);
     }
@@ -193,33 +193,15 @@ static int p_erase(struct store *s, const char *db, const char *id, const struct
     struct kt_err err;
     kt_err_reset(&err);
     struct erase_opts eo = {o->reason ? o->reason : "request", NULL, o->operator_id, o->request,
-                            "Kartoteka " KT_VERSION};
-    int64_t now = clock_now_ms();
-    struct store_conn *w;
-    struct customer cu;
+                            PRIVACY_SYSTEM_NAME};
     struct destruction_act act;
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = store_customer_get_by_id(w, id, &a, &cu, &err);
-        if (rc == KT_OK) {
-            rc = privacy_erase(s, w, &k, cu.ck, &eo, now, &a, &act, &err);
-        }
-        if (rc == KT_OK && o->request != NULL) {
-            struct kt_err e2;
-            kt_err_reset(&e2);
-            store_preq_close(w, o->request, "done", arena_printf(&a, "erased, act %s", act.id), now,
-                             &e2);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    bool wiped;
+    enum kt_rc rc = privacy_erase_customer(s, &k, id, &eo, clock_now_ms(), &a, &act, &wiped, &err);
     sodium_memzero(&k, sizeof(k));
     if (rc != KT_OK) {
         arena_release(&a);
         return perr("erase", &err);
     }
-    struct kt_err e3;
-    kt_err_reset(&e3);
-    bool wiped = store_wipe_wal(s, &e3) == KT_OK;
     printf("erased %s: act %s (%s)%s\n", act.customer_id, act.id, act.categories,
            wiped ? "" : "; the WAL could not be truncated now, the checkpointer will restart it");
     arena_release(&a);
@@ -278,7 +260,7 @@ static int p_acts(struct store *s, const char *id)
         if (rc == KT_OK) {
             struct buf b;
             buf_init(&b, 4096);
-            api_act_text(&b, &x, &a);
+            privacy_act_text(&b, &x, &a);
             fwrite(buf_cstr(&b), 1, b.len, stdout);
             buf_release(&b);
         }

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "quality/quality.h"
+#include "segment/rfm.h"
 
 static const char report_help[] =
     "usage: kartoteka report quality [--json] [--db PATH]\n"
@@ -116,12 +116,12 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
     int64_t stored = 0;
     enum kt_rc rc = store_read_begin_analytics(s, &r, &err);
     if (rc == KT_OK) {
-        rep = api_rfm_doc(r, now, json, &a, &err);
+        rep = rfm_report_doc(r, now, json, &a, &err);
         rc = rep ? KT_OK : err.rc;
         store_read_end(r);
     }
     if (rc == KT_OK && store) {
-        rc = api_rfm_store(s, now, &a, &stored, &err);
+        rc = rfm_traits_store(s, now, &a, &stored, &err);
     }
     int code = 0;
     if (rc != KT_OK) {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "cli/cli.h"
@@ -48,7 +47,8 @@ static int preview(struct store *s, const char *query, struct arena *a)
         fprintf(stderr, "kartoteka segment: %s\n", err.msg);
         return 1;
     }
-    enum kt_rc rc = store_segment_preview(rd, tree, clock_now_ms(), 10, a, &count, &ids, &n, &err);
+    enum kt_rc rc = store_segment_preview(rd, segment_compile(tree, clock_now_ms(), a), 10, a,
+                                          &count, &ids, &n, &err);
     store_read_end(rd);
     if (rc != KT_OK) {
         fprintf(stderr, "kartoteka segment: %s\n", err.msg);

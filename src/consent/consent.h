@@ -211,6 +211,9 @@ enum kt_rc suppress_customer(struct store_conn *w, const struct key_secret *k,
                              const char *act_id, int64_t now, struct arena *a, json_t *cats,
                              struct kt_err *err);
 
+/* The system's name in the documents of the customer's rights: acts, evidence, exports. */
+#define PRIVACY_SYSTEM_NAME "Kartoteka " KT_VERSION
+
 /* ---- the audit log (audit.c) -------------------------------------------------------------- */
 
 /*
@@ -250,5 +253,19 @@ enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_
                       struct audit_page *out, struct kt_err *err);
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
+
+/* ---- documents (view.c) ------------------------------------------------------------------- */
+
+/* The consent state of a customer: {"customer_id", "consent_pending", "items": [{"purpose",
+ * "state", "channel", "since", "document", "expires_at"}]} (new reference; NULL with err set). */
+json_t *consent_states_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                            struct arena *a, struct kt_err *err);
+/* One consent event with its evidence (new reference). */
+json_t *consent_event_json(struct arena *a, const struct consent_event *e);
+/* The subscriptions of a customer, each with whether it is active now (as consent_states_json). */
+json_t *subs_states_json(struct store_conn *c, const struct customer *cu, int64_t now,
+                         struct arena *a, struct kt_err *err);
+/* The purposes of processing, what each covers and how long its data are kept (new reference). */
+json_t *consent_purposes_json(void);
 
 #endif

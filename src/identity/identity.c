@@ -17,14 +17,20 @@
 static const char *const channels[] = {"pos",    "web",    "app",         "qr_form",
                                        "tablet", "import", "call_center", "paper"};
 
-/* A depersonalised customer takes no data: the person comes back only as a new customer. */
-static enum kt_rc erased(struct kt_err *err, const char *field)
+enum kt_rc ident_live(const struct customer *cu, const char *field, const char *hint,
+                      struct kt_err *err)
 {
-    kt_err_set(err, KT_ECONFLICT, "customer_erased", field,
-               "the customer was erased; new data makes a new customer");
+    if (cu->erased_at == 0) {
+        return KT_OK;
+    }
+    kt_err_set(err, KT_ECONFLICT, "customer_erased", field, "the customer was erased%s%s",
+               hint ? "; " : "", hint ? hint : "");
     err->status = 410;
     return KT_ECONFLICT;
 }
+
+/* A depersonalised customer takes no data: the person comes back only as a new customer. */
+#define NEW_DATA_NEW_CUSTOMER "new data makes a new customer"
 
 bool ident_channel_valid(const char *channel)
 {
@@ -698,8 +704,9 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
     if (rc != KT_OK) {
         return rc;
     }
-    if (x.c->erased_at != 0) {
-        return erased(err, "id");
+    rc = ident_live(x.c, "id", NEW_DATA_NEW_CUSTOMER, err);
+    if (rc != KT_OK) {
+        return rc;
     }
     int prof_idx[PF_COUNT];
     size_t n = 0;
@@ -811,8 +818,12 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
         return kt_err_set(err, KT_EINVAL, "merge_self", "from",
                           "a customer cannot be merged into itself");
     }
-    if (x.c->erased_at != 0 || from.erased_at != 0) {
-        return erased(err, x.c->erased_at != 0 ? "id" : "from");
+    rc = ident_live(x.c, "id", NEW_DATA_NEW_CUSTOMER, err);
+    if (rc == KT_OK) {
+        rc = ident_live(&from, "from", NEW_DATA_NEW_CUSTOMER, err);
+    }
+    if (rc != KT_OK) {
+        return rc;
     }
     merge_profile(&x, &from);
     record(&x, "customer", "merge", from.id, x.c->id);

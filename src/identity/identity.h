@@ -111,12 +111,28 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
                        const struct ident_source *src, int64_t now, struct arena *a,
                        struct customer *out, struct kt_err *err);
 
+/* The one check that a customer still takes data: KT_OK when `cu` is not erased, else KT_ECONFLICT
+ * "customer_erased" on `field` (HTTP 410), "the customer was erased", then "; " and `hint` (what
+ * the caller may do instead) when it is not NULL. Depersonalisation is for good: the person comes
+ * back only as a new customer. */
+enum kt_rc ident_live(const struct customer *cu, const char *field, const char *hint,
+                      struct kt_err *err);
+
 /* A value of a history entry as the API shows it. The writer of the history is this module, so
  * it knows each entry's form: the first values of a created customer and attribute values are
  * stored as JSON and come back as JSON; e-mail identifiers are stored as match keys and come
  * back in the profile's display form (Unicode domain); anything else (refused raw input too) is
  * text. `value` is the entry's old_value or new_value; NULL gives JSON null. New reference. */
 json_t *ident_history_value(const struct history_entry *h, const char *value, struct arena *a);
+
+/* ---- views (view.c) ---------------------------------------------------------------------- */
+
+/* The customer as documents show it: profile, quality, verification, attributes, identifiers and
+ * the ids merged into it (new reference; NULL with err set when the identifiers cannot be read). */
+json_t *ident_customer_json(struct store_conn *c, const struct customer *cu, struct arena *a,
+                            struct kt_err *err);
+/* One history entry: when, which field, what happened, the source, the old and new values. */
+json_t *ident_history_json(struct arena *a, const struct history_entry *h);
 
 /* ---- decoding (decode.c) ------------------------------------------------------------------ */
 

@@ -331,6 +331,26 @@ static void attributes_follow_newest_and_clear(void **state)
     assert_string_equal(res.cust.attrs, "{\"pets\":[\"cat\"]}");
 }
 
+/* The one erased check: the same code, status and field wherever it is raised, the caller's
+ * hint after the fact. */
+static void an_erased_customer_takes_no_data(void **state)
+{
+    (void)state;
+    struct customer live = {.id = "c_1", .erased_at = 0}, gone = {.id = "c_2", .erased_at = 7};
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(ident_live(&live, "id", NULL, &err), KT_OK);
+    assert_int_equal(err.rc, KT_OK);
+    assert_int_equal(ident_live(&gone, "customer", "post it without them", &err), KT_ECONFLICT);
+    assert_string_equal(err.code, "customer_erased");
+    assert_string_equal(err.field, "customer");
+    assert_int_equal(err.status, 410);
+    assert_string_equal(err.msg, "the customer was erased; post it without them");
+    kt_err_reset(&err);
+    assert_int_equal(ident_live(&gone, "id", NULL, &err), KT_ECONFLICT);
+    assert_string_equal(err.msg, "the customer was erased");
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
@@ -345,6 +365,7 @@ int main(void)
         T_(merge_combines_by_survivorship),
         T_(attributes_follow_newest_and_clear),
         cmocka_unit_test(profile_paths_follow_field_names),
+        cmocka_unit_test(an_erased_customer_takes_no_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

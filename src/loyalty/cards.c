@@ -13,6 +13,7 @@
 #include "base/str.h"
 #include "consent/consent.h"
 #include "loyalty/cards.h"
+#include "loyalty/program.h"
 
 /* The last sequence number of the programme's range consumed, issued or skipped (meta). */
 static enum kt_rc seq_get(struct store_conn *w, struct arena *a, int64_t *last, struct kt_err *err)
@@ -443,4 +444,29 @@ enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const ch
     }
     out->verified_at = now;
     return store_otp_update(w, out, err);
+}
+
+enum kt_rc card_batch_print(struct store *s, const struct key_secret *k, const char *batch,
+                            int64_t count, const char *key_id, const char *request_id,
+                            const char *via, int64_t now, struct arena *a, struct card **out,
+                            struct kt_err *err)
+{
+    struct store_conn *w;
+    struct loyalty_rules rules;
+    int64_t at;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    rc = loyalty_program_get(w, a, &rules, &at, err);
+    if (rc == KT_OK) {
+        rc = card_issue_batch(w, k, &rules, batch, count, now, a, out, err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, key_id, "cards", NULL, NULL,
+                         arena_printf(a, "batch %lld cards%s%s%s", (long long)count,
+                                      via ? " (" : "", via ? via : "", via ? ")" : ""),
+                         request_id, now, err);
+    }
+    return store_write_end(w, rc, err);
 }

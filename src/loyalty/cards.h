@@ -36,6 +36,13 @@ enum kt_rc card_issue_batch(struct store_conn *w, const struct key_secret *k,
                             const struct loyalty_rules *r, const char *batch, int64_t count,
                             int64_t now, struct arena *a, struct card **out, struct kt_err *err);
 
+/* card_issue_batch in a write transaction of its own under the programme in force, with its
+ * audit entry ("batch N cards", and " (via)" when `via` names another way in than the API). */
+enum kt_rc card_batch_print(struct store *s, const struct key_secret *k, const char *batch,
+                            int64_t count, const char *key_id, const char *request_id,
+                            const char *via, int64_t now, struct arena *a, struct card **out,
+                            struct kt_err *err);
+
 /* Binds an issued physical card to `ck` (card_unknown, card_not_bindable, card_limit; card_held
  * when another customer holds its number as an identifier). */
 enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const char *number,

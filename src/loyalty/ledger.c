@@ -208,3 +208,42 @@ enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, 
     arena_release(&a);
     return rc;
 }
+
+json_t *loyalty_balance_json(struct arena *a, const char *customer_id,
+                             const struct points_balance *b)
+{
+    json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "customer_id", customer_id, "available",
+                          (json_int_t)b->available, "pending", (json_int_t)b->pending, "debt",
+                          (json_int_t)b->debt);
+    json_object_set_new(o, "next_expiry",
+                        b->next_expiry_at
+                            ? json_pack("{s:s, s:I}", "at", time_rfc3339(a, b->next_expiry_at),
+                                        "points", (json_int_t)b->next_expiry_points)
+                            : json_null());
+    return o;
+}
+
+json_t *loyalty_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "kind", e[i].kind, "points",
+                              (json_int_t)e[i].points, "at", time_rfc3339(a, e[i].at),
+                              "available_at", time_rfc3339(a, e[i].available_at));
+        json_object_set_new(o, "expires_at",
+                            e[i].expires_at ? json_string(time_rfc3339(a, e[i].expires_at))
+                                            : json_null());
+        const char *names[] = {"purchase_id", "reason", "key"};
+        const char *vals[] = {e[i].purchase_id, e[i].reason, e[i].key_id};
+        for (size_t k = 0; k < 3; k++) {
+            if (vals[k] != NULL) {
+                json_object_set_new(o, names[k], json_string(vals[k]));
+            }
+        }
+        if (e[i].program_version) {
+            json_object_set_new(o, "program_version", json_integer(e[i].program_version));
+        }
+        json_array_append_new(items, o);
+    }
+    return items;
+}

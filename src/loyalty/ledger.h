@@ -40,4 +40,15 @@ enum kt_rc loyalty_adjust(struct store_conn *w, int64_t ck, int64_t points, cons
 enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, int64_t *points,
                               struct kt_err *err);
 
+/* A balance, and the ledger's entries, as documents show them (new references). */
+json_t *loyalty_balance_json(struct arena *a, const char *customer_id,
+                             const struct points_balance *b);
+json_t *loyalty_ledger_json(struct arena *a, const struct ledger_entry *e, size_t n);
+
+/* The programme's economics over [since, until) on a read connection (report.c): points earned,
+ * spent, expired, given and adjusted, the outstanding liability, the receipts with and without a
+ * customer (GET /v1/reports/loyalty, `kartoteka loyalty report`); NULL with err set on failure. */
+json_t *loyalty_report_doc(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
+                           struct kt_err *err);
+
 #endif

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 
+#include "consent/consent.h"
 #include "loyalty/loyalty.h"
 #include "loyalty/program.h"
 
@@ -52,4 +53,23 @@ enum kt_rc loyalty_program_publish(struct store_conn *w, const json_t *doc, cons
         rc = store_program_get(w, a, &stored, &version, &at, &out->started_at, err);
     }
     return rc;
+}
+
+enum kt_rc loyalty_program_set(struct store *s, const json_t *doc, const char *key_id,
+                               const char *request_id, const char *via, int64_t now,
+                               struct arena *a, struct loyalty_rules *out, struct kt_err *err)
+{
+    struct store_conn *w;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    rc = loyalty_program_publish(w, doc, key_id, now, a, out, err);
+    if (rc == KT_OK) {
+        rc = audit_write(w, key_id, "program", NULL, NULL,
+                         arena_printf(a, "publish version %lld%s%s%s", (long long)out->version,
+                                      via ? " (" : "", via ? via : "", via ? ")" : ""),
+                         request_id, now, err);
+    }
+    return store_write_end(w, rc, err);
 }

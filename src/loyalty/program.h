@@ -18,4 +18,10 @@ enum kt_rc loyalty_program_publish(struct store_conn *w, const json_t *doc, cons
                                    int64_t now, struct arena *a, struct loyalty_rules *out,
                                    struct kt_err *err);
 
+/* The same in a write transaction of its own, with its audit entry ("publish version N", and
+ * " (via)" when `via` names another way in than the API, e.g. "cli"). */
+enum kt_rc loyalty_program_set(struct store *s, const json_t *doc, const char *key_id,
+                               const char *request_id, const char *via, int64_t now,
+                               struct arena *a, struct loyalty_rules *out, struct kt_err *err);
+
 #endif

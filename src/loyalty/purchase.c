@@ -313,3 +313,39 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
     }
     return rc;
 }
+
+json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
+                      const struct purchase_line *l, size_t n)
+{
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "purchase_id", p->id, "store",
+        p->store_id, "receipt", p->receipt, "at", time_rfc3339(a, p->at), "total",
+        (json_int_t)p->total, "refunded", (json_int_t)p->refunded, "points_earned",
+        (json_int_t)p->points_earned, "points_spent", (json_int_t)p->points_spent,
+        "points_reversed", (json_int_t)p->points_reversed, "points_returned",
+        (json_int_t)p->points_returned, "program_version", (json_int_t)p->program_version);
+    json_object_set_new(o, "identified_by",
+                        p->identified_by ? json_string(p->identified_by) : json_null());
+    if (c != NULL) { /* one purchase: whose, and its lines */
+        struct customer cu;
+        struct kt_err e;
+        kt_err_reset(&e);
+        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &e) == KT_OK;
+        json_object_set_new(o, "customer_id", named ? json_string(cu.id) : json_null());
+        json_t *lines = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *x = json_pack(
+                "{s:I, s:s, s:f, s:I, s:I, s:I, s:f, s:I}", "line", (json_int_t)i + 1, "sku",
+                l[i].sku, "quantity", (double)l[i].quantity / 1000.0, "price",
+                (json_int_t)l[i].price, "discount", (json_int_t)l[i].discount, "amount",
+                (json_int_t)l[i].amount, "refunded_quantity", (double)l[i].refunded_qty / 1000.0,
+                "refunded_amount", (json_int_t)l[i].refunded_amount);
+            json_object_set_new(x, "name", l[i].name ? json_string(l[i].name) : json_null());
+            json_object_set_new(x, "category",
+                                l[i].category ? json_string(l[i].category) : json_null());
+            json_array_append_new(lines, x);
+        }
+        json_object_set_new(o, "lines", lines);
+    }
+    return o;
+}

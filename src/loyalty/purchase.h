@@ -71,6 +71,46 @@ enum kt_rc purchase_apply(struct store_conn *w, const struct purchase_req *req,
                           int64_t now, struct arena *a, struct purchase_outcome *out,
                           struct kt_err *err);
 
+/* ---- posting (receipt.c) ------------------------------------------------------------------ */
+
+/* The customer a receipt names (customer.id, .phone or .card) on `c`: customer_not_found or
+ * card_unknown (KT_EINVAL) when nobody is, the card's own refusals (card_check), customer_erased
+ * (ident_live) for an erased one; KT_OK with *found false for an anonymous receipt. */
+enum kt_rc purchase_customer(struct store_conn *c, const struct purchase_req *req, struct arena *a,
+                             struct customer *cu, bool *found, struct kt_err *err);
+
+/* What posting a receipt or a refund came to. */
+struct receipt_posted {
+    json_t *reply; /* the reply document (new reference), stored with the receipt or refund */
+    bool replayed; /* posted before: `reply` is the one stored then, nothing was written now */
+};
+
+/*
+ * Posts a receipt decoded by purchase_decode in a write transaction of its own: its customer
+ * found, a web shop's cookie or an app's device id linked to them (events_link), the points
+ * spent and earned, the receipt and its reply stored. `body` is the request as received: a
+ * retry under the store's receipt number with the same bytes gets the stored reply (`replayed`),
+ * other bytes KT_ECONFLICT "receipt_conflict".
+ */
+enum kt_rc purchase_post(struct store *s, const struct purchase_req *req, const void *body,
+                         size_t len, const char *key_id, const char *request_id, int64_t now,
+                         struct arena *a, struct receipt_posted *out, struct kt_err *err);
+
+/* The quote at the cash desk: what the receipt would do for its customer, writing nothing. */
+struct purchase_quote {
+    bool has_customer;
+    struct customer customer; /* when has_customer */
+    struct loyalty_rules rules;
+    struct purchase_outcome outcome; /* balance before; spendable, would spend, would earn */
+};
+enum kt_rc purchase_quote(struct store_conn *c, const struct purchase_req *req, int64_t now,
+                          struct arena *a, struct purchase_quote *out, struct kt_err *err);
+
+/* A purchase as documents show it (the API, the export, the CLI); with `c`, whose it is and its
+ * lines (new reference). */
+json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purchase *p,
+                      const struct purchase_line *l, size_t n);
+
 /* ---- refunds --------------------------------------------------------------------------------- */
 
 struct refund_req {
@@ -103,5 +143,13 @@ enum kt_rc refund_apply(struct store_conn *w, const struct purchase *p, const st
                         const struct loyalty_rules *r, const char *key_id, const char *request_id,
                         int64_t now, struct arena *a, struct points_balance *after,
                         struct kt_err *err);
+
+/* Posts refund `req` of purchase `purchase_id` as purchase_post posts a receipt: a retry under
+ * the refund's number with the same bytes gets the stored reply, other bytes KT_ECONFLICT
+ * "refund_conflict". */
+enum kt_rc refund_post(struct store *s, const char *purchase_id, const struct refund_req *req,
+                       const void *body, size_t len, const char *key_id, const char *request_id,
+                       int64_t now, struct arena *a, struct receipt_posted *out,
+                       struct kt_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * erase.c - depersonalisation with an act of destruction, and the scheduled work (erasure after a
- * withdrawal, retention) run by the worker and `kartoteka run-due`.
+ * erase.c - depersonalisation with an act of destruction (and the act's printable text), the
+ * erasure of one customer by id (the API and `kartoteka privacy erase`), and the erasures that
+ * fall due (after a withdrawal, retention), run by the scheduler (sched/jobs.c).
  *
  * What an erasure destroys and what it keeps is in docs/privacy.md. The customer's row stays,
  * empty and marked erased, so purchases and events keep a depersonalised owner for statistics.
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -299,6 +301,79 @@ enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, in
     }
     if (rc == KT_OK && *erased > 0) {
         privacy_wipe_wal(s);
+    }
+    return rc;
+}
+
+void privacy_act_text(struct buf *out, const struct destruction_act *x, struct arena *a)
+{
+    struct buf b = *out;
+    buf_printf(&b, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ № %s\n\n", x->id);
+    buf_printf(&b, "Дата и время уничтожения (UTC): %s\n", time_rfc3339(a, x->at));
+    buf_printf(&b, "Информационная система: %s\n", x->system);
+    buf_printf(&b, "Субъект персональных данных: клиент %s\n", x->customer_id);
+    buf_printf(&b, "Основание: %s\n", x->reason);
+    if (x->request_id) {
+        buf_printf(&b, "Обращение субъекта: %s\n", x->request_id);
+    }
+    buf_printf(&b, "Уничтожил: ключ API %s%s%s\n", x->key_id ? x->key_id : "— (фоновая задача)",
+               x->operator_id ? ", оператор " : "", x->operator_id ? x->operator_id : "");
+    buf_puts(&b, "Категории уничтоженных данных:\n");
+    json_t *c = json_loads(x->categories, 0, NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(c, i, v)
+    {
+        buf_printf(&b, "  - %s\n", json_string_value(v));
+    }
+    json_decref(c);
+    buf_puts(&b, "Способ: обезличивание записи и удаление значений в базе данных с "
+                 "затиранием освобождённого места (SQLite secure_delete) и очисткой журнала "
+                 "WAL.\n\nВыгрузка из журнала событий (audit), без персональных данных:\n");
+    json_t *l = json_loads(x->log_extract, 0, NULL);
+    json_array_foreach(l, i, v)
+    {
+        const char *k = json_string_value(json_object_get(v, "key"));
+        const char *d = json_string_value(json_object_get(v, "detail"));
+        buf_printf(&b, "  %s  %-9s  %s  %s\n", json_string_value(json_object_get(v, "at")),
+                   json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");
+    }
+    json_decref(l);
+    buf_printf(&b, "\nХранить до: %s\n", time_rfc3339(a, x->keep_until));
+    *out = b;
+}
+
+enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
+                                  const char *customer_id, const struct erase_opts *o, int64_t now,
+                                  struct arena *a, struct destruction_act *act, bool *wal_wiped,
+                                  struct kt_err *err)
+{
+    *wal_wiped = false;
+    if (!id_valid(customer_id, "c_")) {
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+    }
+    struct store_conn *w;
+    struct customer cu;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    rc = store_customer_get_by_id(w, customer_id, a, &cu, err);
+    if (rc == KT_OK) {
+        rc = privacy_erase(s, w, k, cu.ck, o, now, a, act, err);
+    }
+    if (rc == KT_OK && o->request_id != NULL) { /* the request it answers is done */
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        enum kt_rc prc = store_preq_close(w, o->request_id, "done",
+                                          arena_printf(a, "erased, act %s", act->id), now, &e2);
+        rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+    }
+    rc = store_write_end(w, rc, err);
+    if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
+        struct kt_err e3;
+        kt_err_reset(&e3);
+        *wal_wiped = store_wipe_wal(s, &e3) == KT_OK;
     }
     return rc;
 }

@@ -24,7 +24,7 @@ struct erase_opts {
     const char *key_id;      /* or NULL */
     const char *operator_id; /* or NULL */
     const char *request_id;  /* privacy request id, or NULL */
-    const char *system;      /* "Kartoteka 0.1.0" */
+    const char *system;      /* PRIVACY_SYSTEM_NAME (consent.h) */
 };
 
 /*
@@ -37,6 +37,21 @@ struct erase_opts {
 enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
                          int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err);
+
+/* The erasure of customer `customer_id` (its public id, following merges) in a write transaction
+ * of its own: privacy_erase, then the privacy request o->request_id (if any, and if it exists)
+ * closed as done with the act's id, then the WAL wiped - `wal_wiped` says whether it could be
+ * now (else the checkpointer restarts it soon). POST /v1/customers/{id}/erase and `kartoteka
+ * privacy erase` alike. */
+enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
+                                  const char *customer_id, const struct erase_opts *o, int64_t now,
+                                  struct arena *a, struct destruction_act *act, bool *wal_wiped,
+                                  struct kt_err *err);
+
+/* An act of destruction as the printable document (Russian) a data-protection officer files,
+ * appended to `out`. */
+struct buf;
+void privacy_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
 
 /* One erasure that fell due (a due_work item of kind "erase", claimed by the scheduler in the
  * write transaction `w`): `erased` says whether it erased, false when a request erased the

@@ -132,7 +132,7 @@ enum kt_rc intake_flush(struct store_conn *w, bool force, int64_t now, struct kt
     return rc;
 }
 
-enum kt_rc intake_save(struct store *s, int64_t now, struct kt_err *err)
+enum kt_rc intake_flush_store(struct store *s, int64_t now, struct kt_err *err)
 {
     struct store_conn *w;
     enum kt_rc rc = store_write_begin(s, &w, err);

@@ -28,8 +28,9 @@ void intake_record(const struct ident_source *src, const struct upsert_req *req,
  * passed since the last time, or always with `force`. */
 enum kt_rc intake_flush(struct store_conn *w, bool force, int64_t now, struct kt_err *err);
 
-/* The same in a write transaction of its own, always (the scheduler, at shutdown). */
-enum kt_rc intake_save(struct store *s, int64_t now, struct kt_err *err);
+/* The same at once in a write transaction of its own: before a report, so it includes the last
+ * seconds, and at shutdown (the scheduler). */
+enum kt_rc intake_flush_store(struct store *s, int64_t now, struct kt_err *err);
 
 /* Forgets the tally (tests). */
 void intake_reset(void);

@@ -80,7 +80,7 @@ static enum kt_rc reads_log(const struct sched_conf *c, int64_t now, int64_t n[2
 static enum kt_rc intake(const struct sched_conf *c, int64_t now, int64_t n[2], struct kt_err *err)
 {
     (void)n;
-    return intake_save(c->s, now, err);
+    return intake_flush_store(c->s, now, err);
 }
 
 /* In the order they run. Segments are refreshed first ten minutes after a start, so that a server

@@ -11,7 +11,13 @@
 #ifndef KT_SEGMENT_RFM_H
 #define KT_SEGMENT_RFM_H
 
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "base/arena.h"
+#include "base/err.h"
 #include "store/model.h"
+#include "store/store.h"
 
 struct rfm_score {
     int r, f, m;
@@ -28,5 +34,16 @@ void rfm_score(const struct rfm_row *rows, size_t n, int64_t now, struct rfm_sco
 
 /* The group of a recency and frequency score. */
 const char *rfm_group(int r, int f);
+
+/* ---- over the store (rfm_report.c) ------------------------------------------------------- */
+
+/* The report as of `now` on a read connection: {"as_of", "customers", "groups", "scores_1_to_5"}
+ * and, with `customers`, every customer's scores in "items" (new reference; NULL with err set). */
+json_t *rfm_report_doc(struct store_conn *rd, int64_t now, bool customers, struct arena *a,
+                       struct kt_err *err);
+/* Stores every customer's scores as the traits rfm_score and rfm_group: read on an analytic
+ * snapshot, written in transactions of a thousand customers. `stored` counts the customers. */
+enum kt_rc rfm_traits_store(struct store *s, int64_t now, struct arena *a, int64_t *stored,
+                            struct kt_err *err);
 
 #endif

@@ -92,7 +92,7 @@ enum kt_rc segment_refresh(struct store *s, const struct segment *sg, int64_t no
     size_t n_found = 0, n_was = 0;
     enum kt_rc rc = store_read_begin_analytics(s, &rd, err);
     if (rc == KT_OK) {
-        rc = store_segment_eval(rd, tree, now, a, &found, &n_found, err);
+        rc = store_segment_eval(rd, segment_compile(tree, now, a), a, &found, &n_found, err);
     }
     if (rc == KT_OK) {
         rc = store_segment_member_cks(rd, sg->id, a, &was, &n_was, err);
@@ -213,7 +213,7 @@ enum kt_rc trait_compute(struct store *s, const char *name, const char *expressi
     enum kt_rc rc = store_read_begin_analytics(s, &rd, err);
     if (rc == KT_OK && tree != NULL) {
         int64_t *cks;
-        rc = store_segment_eval(rd, tree, now, a, &cks, &nw, err);
+        rc = store_segment_eval(rd, segment_compile(tree, now, a), a, &cks, &nw, err);
         want = arena_alloc(a, (nw + 1) * sizeof(*want));
         for (size_t i = 0; rc == KT_OK && i < nw; i++) {
             want[i] = (struct trait_row){cks[i], "true"};

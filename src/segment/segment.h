@@ -4,8 +4,9 @@
  *     events(page_view, last 30 days) >= 2 and events(email_open) > 1 and gender = "f"
  *
  * parsed by hand into a tree of nodes. The tree holds only whitelisted names (fields, event
- * types and properties checked here) and values; the store turns it into parameterised SQL of
- * its own, so no text of a query ever reaches SQL as SQL.
+ * types and properties checked here) and values. segment_compile() makes of it the condition
+ * the store runs (store/cond.h), deciding what each word means; the store turns that into
+ * parameterised SQL of its own, so no text of a query ever reaches SQL as SQL.
  */
 #ifndef KT_SEGMENT_SEGMENT_H
 #define KT_SEGMENT_SEGMENT_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/arena.h"
+#include "store/cond.h"
 
 #define SEGMENT_TEXT_MAX 4096
 #define SEGMENT_DEPTH    32  /* nesting of parentheses and nots */
@@ -79,6 +81,11 @@ struct seg_error {
 
 /* Parses `text` (at most SEGMENT_TEXT_MAX bytes) into a tree in the arena; false with `e` set. */
 bool segment_parse(const char *text, struct arena *a, struct seg_node **out, struct seg_error *e);
+
+/* The query as a condition the store runs (store/cond.h): its words turned into primitives, its
+ * ages, birthdays and windows into dates and times as of `now` (ms), roubles into kopecks. Lives
+ * in the arena, as the tree does. */
+const struct store_cond *segment_compile(const struct seg_node *n, int64_t now, struct arena *a);
 
 /* The profile fields a query may name (NULL-terminated). */
 extern const char *const segment_fields[];

@@ -1,10 +1,15 @@
 /*
  * segment_test.c - the segment language's parser: the queries of docs/segments.md parse into the
- * tree they mean; wrong ones say where and what was expected, with a caret under the spot.
+ * tree they mean; wrong ones say where and what was expected, with a caret under the spot. RFM
+ * scores, k-means, and the behaviour features clusters are computed from. The compiler: queries
+ * become the store's conditions they mean, and run.
  */
 #include "helpers.h"
 
+#include <math.h>
+
 #include "segment/cluster.h"
+#include "segment/clusters.h"
 #include "segment/rfm.h"
 #include "segment/segment.h"
 
@@ -225,6 +230,161 @@ static void kmeans_finds_separate_groups(void **state)
     assert_true(flat[1] < 0 && flat[3] > 0);
 }
 
+static const struct store_cond *compile(const char *q, int64_t now)
+{
+    const struct store_cond *c = segment_compile(parse(q), now, &A);
+    assert_non_null(c);
+    return c;
+}
+
+#define MAR_15_2024 1710504000000LL /* 2024-03-15T12:00:00Z */
+#define FEB_27_2023 1677499200000LL /* 2023-02-27T12:00:00Z, not a leap year */
+#define DAY         (86400LL * 1000)
+
+/* What the words mean is decided in compile.c, once for every backend: ages become birth dates
+ * on the day, windows times, roubles kopecks, numbers compared with profile values text, and
+ * "profile complete" the conditions it is made of. */
+static void queries_compile_to_what_they_mean(void **state)
+{
+    arena_init(&A, 0);
+    const struct store_cond *c = compile("age >= 30", MAR_15_2024);
+    assert_int_equal(c->kind, COND_FIELD_CMP);
+    assert_int_equal(c->field, PF_BIRTH_DATE);
+    assert_int_equal(c->cmp, COND_LE);
+    assert_string_equal(c->value.text, "1994-03-15");
+    c = compile("age < 18", MAR_15_2024); /* born after the day 18 years ago */
+    assert_int_equal(c->cmp, COND_GT);
+    assert_string_equal(c->value.text, "2006-03-15");
+    c = compile("age = 30", MAR_15_2024);
+    assert_int_equal(c->kind, COND_AND);
+    assert_string_equal(c->a->value.text, "1994-03-15");
+    assert_string_equal(c->b->value.text, "1993-03-15");
+    c = compile("birthday within 1 days", FEB_27_2023);
+    assert_int_equal(c->kind, COND_BIRTHDAY_IN);
+    assert_int_equal(c->n_texts, 3); /* Feb 29 birthdays count on Feb 28 in a common year */
+    assert_string_equal(c->texts[0], "02-27");
+    assert_string_equal(c->texts[1], "02-28");
+    assert_string_equal(c->texts[2], "02-29");
+    c = compile("purchases(last 30 days).sum > 500", MAR_15_2024);
+    assert_int_equal(c->kind, COND_PURCHASES);
+    assert_int_equal(c->agg, COND_SUM);
+    assert_int_equal(c->value.number, 50000); /* kopecks */
+    assert_int_equal(c->since, MAR_15_2024 - 30 * DAY);
+    c = compile("purchases().count >= 3", MAR_15_2024);
+    assert_int_equal(c->value.number, 3);
+    assert_int_equal(c->since, 0); /* all time */
+    c = compile("city = 5 or trait level = 3", MAR_15_2024);
+    assert_false(c->a->value.is_number); /* profile values and traits are text */
+    assert_string_equal(c->a->value.text, "5");
+    assert_string_equal(c->b->value.text, "3");
+    c = compile("events(view where n = 5) > 1 and loyalty_level >= 2", MAR_15_2024);
+    assert_true(c->a->prop_value.is_number); /* JSON numbers stay numbers */
+    assert_true(c->b->value.is_number);
+    c = compile("profile complete", MAR_15_2024);
+    assert_int_equal(c->kind, COND_AND);
+    assert_int_equal(c->b->kind, COND_CONSENT);
+    assert_string_equal(c->b->name, "pd_processing");
+    assert_int_equal(c->b->now, MAR_15_2024);
+    assert_int_equal(c->a->b->kind, COND_FIELD_VERIFIED);
+    assert_int_equal(c->a->b->field, PF_PHONE);
+    c = compile("subscribed(promo, sms)", MAR_15_2024);
+    assert_int_equal(c->b->kind, COND_CONSENT);
+    assert_string_equal(c->b->name, "ads");
+    assert_string_equal(c->b->channel, "sms");
+    arena_release(&A);
+}
+
+/* Queries of every kind, their strings made of quotes, comments and statements, compile and run
+ * on a real store (store_test.c checks the SQL of conditions, fuzz_segment.c of any query). */
+static void hostile_queries_compile_and_run(void **state)
+{
+    static const char *const hostile[] = {
+        "city = \"x'); DROP TABLE customers; --\"",
+        "city in (\"a' OR '1'='1\", \"\\\" OR 1=1 --\")",
+        "events(page_view where url = \"'; DELETE FROM events; --\", last 3 days) >= 1",
+        "events(zz_customers_x where x1 = 5) >= 0 and not has email",
+        "gender != \"f\" or age between 25 and 40 or age = 30 or age != 31 or age < 18",
+        "purchases(last 90 days).count >= 3 or purchases().sum > 50000 or "
+        "purchases(last 1 day).average <= 10",
+        "days since last purchase > 90 or points.balance >= 500",
+        "birth_date between \"1980-01-01\" and \"1989-12-31\"",
+        "bought(category \"'); DROP TABLE purchases; --\", last 60 days) or bought(sku \"x\")",
+        "birthday within 366 days and pets contains \"' OR 1=1\" and zz_customers_x != 1",
+        "consent(ads, sms) and subscribed(\"x'; DROP TABLE topics; --\", email) or "
+        "not profile complete or consent(pd_processing)",
+        "in segment \"'; DROP TABLE segments; --\" or trait x = \"' OR 1=1\"",
+        "has email", /* the tables are still there */
+    };
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        struct store_conn *rd;
+        int64_t count = -1;
+        const char **ids;
+        size_t n_ids;
+        assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+        assert_int_equal(store_segment_preview(rd, compile(hostile[i], 1800000000000LL), 5, &A,
+                                               &count, &ids, &n_ids, NULL),
+                         KT_OK);
+        store_read_end(rd);
+        assert_int_equal(count, 0);
+    }
+}
+
+/* The features of three customers, worked out by hand: recency, receipts, money, the events of
+ * 90 days and their shares by channel, the money's shares by the biggest categories. */
+static void cluster_features_by_hand(void **state)
+{
+    (void)state;
+    arena_init(&A, 0);
+    const int64_t day = 86400LL * 1000, now = 1000 * day;
+    struct rfm_row rows[] = {{1, "c_1", now - 9 * day, 3, 30000},
+                             {2, "c_2", now - 2 * day - 1, 1, -500}, /* refunded beyond */
+                             {5, "c_5", now, 10, 100000}};
+    struct feature_row ch[] = {{1, "web", 3},
+                               {1, "app", 1},
+                               {4, "web", 7} /* not a row */,
+                               {5, "social", 2},
+                               {5, "pos", 2} /* no column of its own */};
+    struct feature_row cat[] = {{1, "milk", 10000},  {1, "bread", 20000}, {5, "milk", 50000},
+                                {5, "cheese", 1000}, {5, "tea", 500},     {5, "fish", 400},
+                                {5, "salt", 300},    {5, "eggs", 200}};
+    struct cluster_features f;
+    cluster_features(rows, 3, ch, 5, cat, 8, now, &A, &f);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.n_categories, 5); /* the five biggest of seven */
+    assert_int_equal(f.d, 13);
+    assert_string_equal(f.categories[0], "milk");
+    assert_string_equal(f.categories[1], "bread");
+    assert_string_equal(f.categories[4], "fish");
+    assert_string_equal(f.names[0], "recency");
+    assert_string_equal(f.names[7], "social");
+    assert_string_equal(f.names[8], "category milk");
+    const double *x = f.x;
+    assert_true(fabs(x[0] - log1p(9)) < 1e-12);      /* whole days */
+    assert_true(fabs(x[13 + 0] - log1p(2)) < 1e-12); /* 2 days less a millisecond */
+    assert_true(fabs(x[1] - log1p(3)) < 1e-12);      /* receipts */
+    assert_true(fabs(x[2] - log1p(300.0)) < 1e-12);  /* roubles */
+    assert_true(x[13 + 2] == 0);                     /* nothing left after refunds */
+    assert_true(fabs(x[3] - log1p(4)) < 1e-12);      /* events of 90 days */
+    assert_true(x[4] == 0.75 && x[5] == 0.25 && x[6] == 0 && x[7] == 0); /* web, app */
+    assert_true(x[13 + 3] == 0 && x[13 + 4] == 0);                       /* no events, no shares */
+    assert_true(fabs(x[26 + 3] - log1p(4)) < 1e-12 && x[26 + 7] == 0.5); /* pos: no column */
+    assert_true(fabs(x[8] - 1.0 / 3) < 1e-12 && fabs(x[9] - 2.0 / 3) < 1e-12); /* milk, bread */
+    assert_true(x[26 + 8] == 0.5 && x[26 + 9] == 0 && fabs(x[26 + 12] - 0.004) < 1e-12);
+    assert_true(x[13 + 8] == 0); /* no money, no shares */
+    /* A centre in words: the three strongest of at least half a deviation, strongest first; a
+     * category below the mean takes a place but says nothing. */
+    double centre[13] = {-0.6, 2.0, 1.0, 0, 0, 0, 0, 0, 0.9, -3.0, 0, 0, 0};
+    assert_string_equal(cluster_describe(&f, centre, &A), "buy often, spend much");
+    double milk[13] = {0, 0, 0, 0, 0.7, 0, 0, 0, 0.9};
+    assert_string_equal(cluster_describe(&f, milk, &A), "buy milk, mostly on the web");
+    double quiet[13] = {0.4, -0.49};
+    assert_string_equal(cluster_describe(&f, quiet, &A), "close to the average");
+    double low[13] = {-0.6, -0.7};
+    assert_string_equal(cluster_describe(&f, low, &A), "buy rarely, bought recently");
+    cluster_features_release(&f);
+    arena_release(&A);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +393,10 @@ int main(void)
         cmocka_unit_test(rfm_scores_and_groups),
         cmocka_unit_test(rfm_recent_buyers_are_not_lost),
         cmocka_unit_test(kmeans_finds_separate_groups),
+        cmocka_unit_test(queries_compile_to_what_they_mean),
+        cmocka_unit_test_setup_teardown(hostile_queries_compile_and_run, store_setup,
+                                        store_teardown),
+        cmocka_unit_test(cluster_features_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /*
  * store_test.c - the store contract, run against a real SQLite file. Every backend must pass
- * these (the PostgreSQL backend will run the same cases).
+ * these (the PostgreSQL backend will run the same cases): part one - schema, customers,
+ * identifiers, merges, keys, transactions, conditions; part two, the records the domain modules
+ * keep, is store_records_test.c.
  */
 #include "helpers.h"
 
@@ -378,65 +380,144 @@ static void every_operation_is_implemented(void **state)
     }
 }
 
-/* No text of a segment query reaches SQL as SQL: string values, event types and property names
- * made of quotes, comments and statements become parameters, and every kind of condition makes
- * SQL that runs. */
-static void segment_queries_reach_sql_only_as_parameters(void **state)
+#define NOW     1800000000000LL
+#define HOSTILE "x'); DROP TABLE customers; --"
+
+/* SQL of a condition: no quote, no statement and no name of it in the text, and as many
+ * placeholders as values. */
+static void assert_only_parameters(const struct store_cond *q)
 {
-    (void)state;
-    static const char *const hostile[] = {
-        "city = \"x'); DROP TABLE customers; --\"",
-        "city in (\"a' OR '1'='1\", \"\\\" OR 1=1 --\")",
-        "events(page_view where url = \"'; DELETE FROM events; --\", last 3 days) >= 1",
-        "events(zz_customers_x where x1 = 5) >= 0 and not has email",
-        "gender != \"f\" or age between 25 and 40 or age = 30 or age != 31 or age < 18",
-        "purchases(last 90 days).count >= 3 or purchases().sum > 50000 or "
-        "purchases(last 1 day).average <= 10",
-        "days since last purchase > 90 or points.balance >= 500",
-        "birth_date between \"1980-01-01\" and \"1989-12-31\"",
-        "bought(category \"'); DROP TABLE purchases; --\", last 60 days) or bought(sku \"x\")",
-        "birthday within 366 days and pets contains \"' OR 1=1\" and zz_customers_x != 1",
-        "consent(ads, sms) and subscribed(\"x'; DROP TABLE topics; --\", email) or "
-        "not profile complete or consent(pd_processing)",
-    };
-    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
-        struct seg_node *n;
-        struct seg_error e;
-        if (!segment_parse(hostile[i], &A, &n, &e)) {
-            fail_msg("'%s': %s", hostile[i], e.message);
-        }
-        struct seg_sql *q = calloc(1, sizeof(*q));
-        sq_segment_sql(n, 1800000000000LL, &A, q);
-        const char *sql = buf_cstr(&q->sql);
-        assert_null(strchr(sql, '\''));
-        assert_null(strchr(sql, '"'));
-        assert_null(strstr(sql, "DROP"));
-        assert_null(strstr(sql, "DELETE"));
-        assert_null(strstr(sql, "zz_customers_x")); /* even a harmless-looking name */
-        size_t marks = 0;
-        for (const char *c = sql; *c; c++) {
-            marks += *c == '?';
-        }
-        assert_int_equal(marks, q->n);
-        buf_release(&q->sql);
-        free(q);
-        struct store_conn *rd;
-        int64_t count = -1;
-        const char **ids;
-        size_t n_ids;
-        assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-        assert_int_equal(
-            store_segment_preview(rd, n, 1800000000000LL, 5, &A, &count, &ids, &n_ids, NULL),
-            KT_OK);
-        store_read_end(rd);
-        assert_true(count >= 0);
+    struct sq_cond_sql *sql = calloc(1, sizeof(*sql));
+    sq_cond_sql(q, &A, sql);
+    const char *text = buf_cstr(&sql->sql);
+    assert_null(strchr(text, '\''));
+    assert_null(strchr(text, '"'));
+    assert_null(strstr(text, "DROP"));
+    assert_null(strstr(text, "DELETE"));
+    assert_null(strstr(text, "zz_customers_x")); /* even a harmless-looking name */
+    size_t marks = 0;
+    for (const char *c = text; *c; c++) {
+        marks += *c == '?';
     }
+    assert_int_equal(marks, sql->n);
+    buf_release(&sql->sql);
+    free(sql);
+}
+
+static int64_t preview_count(const struct store_cond *q)
+{
+    struct store_conn *rd;
+    int64_t count = -1;
+    const char **ids;
+    size_t n_ids;
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(store_segment_preview(rd, q, 5, &A, &count, &ids, &n_ids, NULL), KT_OK);
+    store_read_end(rd);
+    assert_true(count >= 0 && (size_t)count >= n_ids);
+    return count;
+}
+
+/* No text of a condition reaches SQL as SQL: values, event types, property values, segment,
+ * trait and topic names made of quotes, comments and statements become parameters, and every
+ * kind of condition makes SQL that runs - alone, and all of them in one tree. */
+static void conditions_reach_sql_only_as_parameters(void **state)
+{
+    static const char *const texts[] = {"a' OR '1'='1", "\" OR 1=1 --"};
+    const struct store_cond kinds[] = {
+        {.kind = COND_FIELD_SET, .field = PF_EMAIL},
+        {.kind = COND_FIELD_CMP, .field = PF_CITY, .cmp = COND_NE, .value = {false, 0, HOSTILE}},
+        {.kind = COND_FIELD_IN, .field = PF_CITY, .texts = texts, .n_texts = 2},
+        {.kind = COND_FIELD_VERIFIED, .field = PF_PHONE},
+        {.kind = COND_BIRTHDAY_IN, .texts = texts, .n_texts = 2},
+        {.kind = COND_EVENTS,
+         .name = "zz_customers_x",
+         .since = NOW - 1000,
+         .prop = "url",
+         .prop_value = {false, 0, "'; DELETE FROM events; --"},
+         .cmp = COND_GE,
+         .value = {true, 1, NULL}},
+        {.kind = COND_EVENTS, .name = HOSTILE, .prop = "x1", .prop_value = {true, 5, NULL}},
+        {.kind = COND_PURCHASES, .agg = COND_SUM, .since = 1, .cmp = COND_GT, .value = {true, 9}},
+        {.kind = COND_PURCHASES, .agg = COND_AVERAGE, .cmp = COND_LE, .value = {true, 1000}},
+        {.kind = COND_DAYS_SINCE_PURCHASE, .now = NOW, .cmp = COND_GT, .value = {true, 90}},
+        {.kind = COND_POINTS, .cmp = COND_GE, .value = {true, 500}},
+        {.kind = COND_BOUGHT, .value = {false, 0, HOSTILE}, .since = NOW - 1000},
+        {.kind = COND_BOUGHT, .by_sku = true, .value = {false, 0, "x"}},
+        {.kind = COND_ATTR, .name = "zz_customers_x", .cmp = COND_NE, .value = {true, 1}},
+        {.kind = COND_ATTR_CONTAINS, .name = "pets", .value = {false, 0, "' OR 1=1"}},
+        {.kind = COND_IN_SEGMENT, .name = HOSTILE},
+        {.kind = COND_TRAIT, .name = HOSTILE, .cmp = COND_EQ, .value = {false, 0, HOSTILE}},
+        {.kind = COND_CONSENT, .name = HOSTILE, .channel = "", .now = NOW},
+        {.kind = COND_TOPIC_CHANNEL, .name = HOSTILE, .channel = "email"},
+        {.kind = COND_SUBSCRIBED, .name = HOSTILE, .channel = "' OR 1=1"},
+    };
+    const size_t n = sizeof(kinds) / sizeof(kinds[0]);
+    const struct store_cond *all = &kinds[0];
+    for (size_t i = 0; i < n; i++) {
+        assert_only_parameters(&kinds[i]);
+        preview_count(&kinds[i]);
+        if (i > 0) { /* a tree of every kind and every joint */
+            struct store_cond *j = arena_zalloc(&A, sizeof(*j));
+            *j = (struct store_cond){.kind = i % 3 == 0 ? COND_AND : COND_OR, .a = all};
+            struct store_cond *not = arena_zalloc(&A, sizeof(*not ));
+            *not = (struct store_cond){.kind = COND_NOT, .a = &kinds[i]};
+            j->b = i % 2 ? not : &kinds[i];
+            all = j;
+        }
+    }
+    assert_only_parameters(all);
+    preview_count(all);
     struct store_conn *rd;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
     assert_int_equal(sqlite3_exec(((struct sq_conn *)rd)->db,
                                   "SELECT count(*) FROM customers; SELECT count(*) FROM events",
                                   NULL, NULL, NULL),
                      SQLITE_OK); /* still there */
+    store_read_end(rd);
+}
+
+/* A condition finds whom it means: the profile, its verification, a list attribute, the
+ * negation of an unknown; and the members a refresh would write (segment_eval), in ck order. */
+static void conditions_find_whom_they_mean(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t ck1 = insert_customer(w, "+79160000001"); /* verified phone, pets ["cat"] */
+    int64_t ck2 = insert_customer(w, "+79160000002");
+    wcommit(w);
+    const struct store_cond phone = {.kind = COND_FIELD_SET, .field = PF_PHONE};
+    const struct store_cond email = {.kind = COND_FIELD_SET, .field = PF_EMAIL};
+    const struct store_cond no_email = {.kind = COND_NOT, .a = &email};
+    const struct store_cond verified = {.kind = COND_FIELD_VERIFIED, .field = PF_PHONE};
+    const struct store_cond unverified = {.kind = COND_FIELD_VERIFIED, .field = PF_EMAIL};
+    const struct store_cond cat = {
+        .kind = COND_ATTR_CONTAINS, .name = "pets", .value = {false, 0, "cat"}};
+    const struct store_cond dog = {
+        .kind = COND_ATTR_CONTAINS, .name = "pets", .value = {false, 0, "dog"}};
+    const struct store_cond one = {.kind = COND_FIELD_CMP,
+                                   .field = PF_PHONE,
+                                   .cmp = COND_EQ,
+                                   .value = {false, 0, "+79160000001"}};
+    const struct store_cond cat_and_not_one = {
+        .kind = COND_AND, .a = &cat, .b = &(struct store_cond){.kind = COND_NOT, .a = &one}};
+    assert_int_equal(preview_count(&phone), 2);
+    assert_int_equal(preview_count(&email), 0);
+    assert_int_equal(preview_count(&no_email), 2); /* NULL is not a match, and its not is */
+    assert_int_equal(preview_count(&verified), 2);
+    assert_int_equal(preview_count(&unverified), 0);
+    assert_int_equal(preview_count(&cat), 2);
+    assert_int_equal(preview_count(&dog), 0);
+    assert_int_equal(preview_count(&one), 1);
+    assert_int_equal(preview_count(&cat_and_not_one), 1);
+    struct store_conn *rd;
+    int64_t *cks;
+    size_t n;
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(store_segment_eval(rd, &phone, &A, &cks, &n, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    assert_true(cks[0] == ck1 && cks[1] == ck2);
+    assert_int_equal(store_segment_eval(rd, &cat_and_not_one, &A, &cks, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cks[0], ck2);
     store_read_end(rd);
 }
 
@@ -523,7 +604,9 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(reject_lines_are_forgotten_by_hash_and_expire, store_setup,
                                         store_teardown),
-        cmocka_unit_test_setup_teardown(segment_queries_reach_sql_only_as_parameters, store_setup,
+        cmocka_unit_test_setup_teardown(conditions_find_whom_they_mean, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(conditions_reach_sql_only_as_parameters, store_setup,
                                         store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

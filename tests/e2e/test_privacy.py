@@ -579,3 +579,29 @@ def test_server_import_needs_evidence_per_row_or_file(server):
     job = run("store=S-3&legal_basis=" + "анкеты 2023 г.")
     assert (job["created"], job["unchanged"], job["rejected"]) == (1, 1, 0)
     assert len(server.get(f"/v1/customers/{cid}/consents/evidence").json()["events"]) == 1
+
+
+def test_an_erased_customer_takes_no_new_data_anywhere(server):
+    """One erased check (identity's ident_live) answers the same wherever data would be added:
+    410 customer_erased on the field that named the customer."""
+    cid = join(server, phone())
+    assert server.post(f"/v1/customers/{cid}/erase", {}).status_code == 200
+    receipt = {"store": "S-1", "receipt": "ERASED-1", "at": "2026-01-05T10:00:00Z",
+               "customer": {"id": cid},
+               "lines": [{"sku": "milk", "quantity": 1, "price": 8900, "amount": 8900}]}
+    tries = [
+        ("/v1/purchases", receipt, "customer"),
+        (f"/v1/customers/{cid}/consents", {"consents": [pd_grant()]}, "id"),
+        (f"/v1/customers/{cid}/points/adjustments", {"points": 5, "reason": "тест"}, "id"),
+    ]
+    for path, body, field in tries:
+        r = server.post(path, body)
+        assert r.status_code == 410, (path, r.text)
+        e = r.json()["error"]
+        assert (e["code"], e["field"]) == ("customer_erased", field), path
+        assert e["message"].startswith("the customer was erased"), path
+    r = server.patch(f"/v1/customers/{cid}", {"source": src("pos"),
+                                              "profile": {"first_name": "Ирина"}})
+    assert r.status_code == 410 and r.json()["error"]["code"] == "customer_erased", r.text
+    del receipt["customer"]  # the receipt itself is welcome without them
+    assert server.post("/v1/purchases", receipt).status_code == 201

@@ -1,103 +1,74 @@
 /*
  * cards.c - the SQLite side of cards, one-time codes, the SMS outbox and the enrolments counted
  * for the limits. Tables in 0006_cards.sql and 0011_enrolments.sql. Statements are cached per
- * connection in the slots from SQ_CARDS_BASE on.
+ * connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
 
-enum {
-    C_INSERT = SQ_CARDS_BASE,
-    C_GET,
-    C_LIST,
-    C_UPDATE,
-    O_INSERT,
-    O_LATEST,
-    O_UPDATE,
-    O_COUNT_PHONE,
-    O_COUNT_KEY,
-    S_ENQUEUE,
-    S_DUE,
-    S_DONE,
-    R_ADD,
-    R_GET,
-    R_REWARDED,
-    M_BIRTHDAYS,
-    O_GET,
-    C_HELD,
-    N_COUNT_KEY,
-    N_COUNT_STORE,
-    N_ADD,
-    N_PURGE,
-    C_END
-};
-_Static_assert(C_END <= SQ_EVENTS_BASE, "raise SQ_EVENTS_BASE in sqlite_int.h");
-
 #define CARD_COLS                                                                                  \
     "number, ck, kind, state, batch, issued_at, bound_at, state_at, replaced_by, reason"
 
-static const char *const sql[C_END - SQ_CARDS_BASE] = {
-    [C_INSERT - SQ_CARDS_BASE] =
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_CARD_INSERT] =
         "INSERT INTO cards (" CARD_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    [C_GET - SQ_CARDS_BASE] = "SELECT " CARD_COLS " FROM cards WHERE number = ?1",
-    [C_LIST - SQ_CARDS_BASE] = "SELECT " CARD_COLS " FROM cards WHERE ck = ?1 ORDER BY issued_at, "
-                               "number",
-    [C_UPDATE - SQ_CARDS_BASE] = "UPDATE cards SET ck = ?2, state = ?3, bound_at = ?4, "
-                                 "state_at = ?5, replaced_by = ?6, reason = ?7 WHERE number = ?1",
-    [O_INSERT - SQ_CARDS_BASE] = "INSERT INTO otp_codes (id, ck, phone_tag, code_hash, created_at, "
-                                 "expires_at, attempts, verified_at, key_id) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [O_LATEST - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
-                                 "verified_at, key_id FROM otp_codes WHERE phone_tag = ?1 "
-                                 "ORDER BY created_at DESC LIMIT 1",
-    [O_UPDATE - SQ_CARDS_BASE] =
-        "UPDATE otp_codes SET attempts = ?2, verified_at = ?3 WHERE id = ?1",
-    [O_COUNT_PHONE - SQ_CARDS_BASE] =
+    [SQ_CARD_GET] = "SELECT " CARD_COLS " FROM cards WHERE number = ?1",
+    [SQ_CARD_LIST] = "SELECT " CARD_COLS " FROM cards WHERE ck = ?1 ORDER BY issued_at, "
+                     "number",
+    [SQ_CARD_UPDATE] = "UPDATE cards SET ck = ?2, state = ?3, bound_at = ?4, "
+                       "state_at = ?5, replaced_by = ?6, reason = ?7 WHERE number = ?1",
+    [SQ_OTP_INSERT] = "INSERT INTO otp_codes (id, ck, phone_tag, code_hash, created_at, "
+                      "expires_at, attempts, verified_at, key_id) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [SQ_OTP_LATEST] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
+                      "verified_at, key_id FROM otp_codes WHERE phone_tag = ?1 "
+                      "ORDER BY created_at DESC LIMIT 1",
+    [SQ_OTP_UPDATE] = "UPDATE otp_codes SET attempts = ?2, verified_at = ?3 WHERE id = ?1",
+    [SQ_OTP_COUNT_PHONE] =
         "SELECT count(*) FROM otp_codes WHERE phone_tag = ?1 AND created_at >= ?2",
-    [O_COUNT_KEY - SQ_CARDS_BASE] =
-        "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
-    [S_ENQUEUE - SQ_CARDS_BASE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
-                                  "next_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_DUE - SQ_CARDS_BASE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts "
-                              "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
-                              "ORDER BY next_at, id LIMIT ?2",
-    [S_DONE - SQ_CARDS_BASE] =
+    [SQ_OTP_COUNT_KEY] = "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
+    [SQ_SMS_ENQUEUE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
+                       "next_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SQ_SMS_DUE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts "
+                   "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
+                   "ORDER BY next_at, id LIMIT ?2",
+    [SQ_SMS_DONE] =
         "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_at = ?4, last_error = ?5, "
         "done_at = CASE WHEN ?2 = 'queued' THEN NULL ELSE ?6 END, "
         "text = CASE WHEN ?2 = 'queued' THEN text ELSE NULL END WHERE id = ?1",
-    [R_ADD - SQ_CARDS_BASE] =
+    [SQ_REFERRAL_ADD] =
         "INSERT INTO referrals (friend_ck, referrer_ck, created_at) VALUES (?1, ?2, ?3)",
-    [R_GET - SQ_CARDS_BASE] =
+    [SQ_REFERRAL_GET] =
         "SELECT referrer_ck, coalesce(rewarded_at, 0) FROM referrals WHERE friend_ck = ?1",
-    [R_REWARDED - SQ_CARDS_BASE] =
+    [SQ_REFERRAL_REWARDED] =
         "UPDATE referrals SET rewarded_at = ?2, purchase_id = ?3 WHERE friend_ck = ?1",
-    [M_BIRTHDAYS - SQ_CARDS_BASE] =
+    [SQ_BIRTHDAYS] =
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
         "k.state = 'active') ORDER BY c.ck LIMIT ?2",
-    [O_GET - SQ_CARDS_BASE] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
-                              "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
-    [C_HELD - SQ_CARDS_BASE] =
-        "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
-        "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
-        "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
-    [N_COUNT_KEY - SQ_CARDS_BASE] =
+    [SQ_OTP_GET] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
+                   "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
+    [SQ_CARD_HELD] = "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
+                     "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
+                     "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
+    [SQ_ENROL_COUNT_KEY] =
         "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE key_id = ?1 AND at >= ?2",
-    [N_COUNT_STORE - SQ_CARDS_BASE] =
+    [SQ_ENROL_COUNT_STORE] =
         "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE store = ?1 AND at >= ?2",
-    [N_ADD - SQ_CARDS_BASE] = "INSERT INTO enrolments (at, key_id, store) VALUES (?1, ?2, ?3)",
-    [N_PURGE - SQ_CARDS_BASE] = "DELETE FROM enrolments WHERE at < ?1",
+    [SQ_ENROL_ADD] = "INSERT INTO enrolments (at, key_id, store) VALUES (?1, ?2, ?3)",
+    [SQ_ENROL_PURGE] = "DELETE FROM enrolments WHERE at < ?1",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_CARDS_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
-static void card_row(sqlite3_stmt *st, struct arena *a, struct card *cd)
+static void card_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct card *cd = out;
     memset(cd, 0, sizeof(*cd));
     const unsigned char *num = sqlite3_column_text(st, 0);
     kt_strlcpy(cd->number, num ? (const char *)num : "", sizeof(cd->number));
@@ -114,7 +85,7 @@ static void card_row(sqlite3_stmt *st, struct arena *a, struct card *cd)
 
 enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -134,46 +105,30 @@ enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct
 enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
                        struct card *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_GET, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, number);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        card_row(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "card_not_found", NULL, "no such card");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "card get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one((struct sq_conn *)base, st, card_row, a, out, "card_not_found", "no such card",
+                  err);
 }
 
 enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
                         size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        card_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card list", err);
+    return sq_rows((struct sq_conn *)base, st, card_row, sizeof(**out), a, out, n, "card list",
+                   err);
 }
 
 enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_UPDATE, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_UPDATE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -189,7 +144,7 @@ enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct
 
 enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -206,8 +161,9 @@ enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, stru
 }
 
 /* A code's row: id, ck, code_hash, created_at, expires_at, attempts, verified_at, key_id. */
-static void otp_row(sqlite3_stmt *st, struct arena *a, struct otp_code *out)
+static void otp_row(sqlite3_stmt *st, struct arena *a, void *code)
 {
+    struct otp_code *out = code;
     memset(out, 0, sizeof(*out));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(out->id, id ? (const char *)id : "", sizeof(out->id));
@@ -225,28 +181,22 @@ static void otp_row(sqlite3_stmt *st, struct arena *a, struct otp_code *out)
 enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
                          struct otp_code *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_LATEST, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_LATEST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_blob(st, 1, tag, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        otp_row(st, a, out);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, otp_row, a, out, "no_code",
+                           "no code was sent to this phone", err);
+    if (rc == KT_OK) {
         memcpy(out->phone_tag, tag, 32);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no code was sent to this phone");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "otp latest", err);
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_UPDATE, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_UPDATE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -259,7 +209,7 @@ enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, stru
 enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const char *key_id,
                         int64_t since, int64_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, tag != NULL ? O_COUNT_PHONE : O_COUNT_KEY, err);
+    sqlite3_stmt *st = get(base, tag != NULL ? SQ_OTP_COUNT_PHONE : SQ_OTP_COUNT_KEY, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -269,15 +219,13 @@ enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const
         sq_bind_text(st, 1, key_id);
     }
     sqlite3_bind_int64(st, 2, since);
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "otp count", err);
+    *n = 0;
+    return sq_int_row((struct sq_conn *)base, st, n, 1, "otp count", err);
 }
 
 enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, S_ENQUEUE, err);
+    sqlite3_stmt *st = get(base, SQ_SMS_ENQUEUE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -289,34 +237,30 @@ enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, stru
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+static void sms_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct sms_msg *)out = (struct sms_msg){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
+        sq_col_text(st, 3, a),       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+        sqlite3_column_int64(st, 6)};
+}
+
 enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
                       struct sms_msg **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, S_DUE, err);
+    sqlite3_stmt *st = get(base, SQ_SMS_DUE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct sms_msg *m = arena_push(a, out, n, &cap, sizeof(**out));
-        *m = (struct sms_msg){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                              sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
-                              sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-                              sqlite3_column_int64(st, 6)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "sms due", err);
+    return sq_rows((struct sq_conn *)base, st, sms_row, sizeof(**out), a, out, n, "sms due", err);
 }
 
 enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
                        int64_t next_at, const char *error, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, S_DONE, err);
+    sqlite3_stmt *st = get(base, SQ_SMS_DONE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -332,7 +276,7 @@ enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, i
 enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t referrer_ck,
                            int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, R_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_REFERRAL_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -342,32 +286,36 @@ enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t r
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+/* A referral: who brought the customer, and when the reward was given (0: not yet). */
+static void referral_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    int64_t *v = out;
+    v[0] = sqlite3_column_int64(st, 0);
+    v[1] = sqlite3_column_int64(st, 1);
+}
+
 enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
                            int64_t *rewarded_at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, R_GET, err);
+    sqlite3_stmt *st = get(base, SQ_REFERRAL_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, friend_ck);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        *referrer_ck = sqlite3_column_int64(st, 0);
-        *rewarded_at = sqlite3_column_int64(st, 1);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_referral", NULL, "nobody brought this customer");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "referral get", err);
+    int64_t v[2];
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, referral_row, NULL, v, "no_referral",
+                           "nobody brought this customer", err);
+    if (rc == KT_OK) {
+        *referrer_ck = v[0];
+        *rewarded_at = v[1];
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int64_t at,
                                 const char *purchase_id, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, R_REWARDED, err);
+    sqlite3_stmt *st = get(base, SQ_REFERRAL_REWARDED, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -377,95 +325,106 @@ enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int6
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+/* Two arrays of one length, filled a row at a time. */
+struct birthdays {
+    struct arena *a;
+    int64_t **cks;
+    const char ***dates;
+    size_t *n;
+    size_t cap, cap2;
+};
+
+static void birthday_row(sqlite3_stmt *st, void *ctx)
+{
+    struct birthdays *b = ctx;
+    size_t n2 = *b->n;
+    *(int64_t *)arena_push(b->a, b->cks, b->n, &b->cap, sizeof(**b->cks)) =
+        sqlite3_column_int64(st, 0);
+    *(const char **)arena_push(b->a, b->dates, &n2, &b->cap2, sizeof(**b->dates)) =
+        sq_col_text(st, 1, b->a);
+}
+
 enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
                                struct arena *a, int64_t **cks, const char ***dates, size_t *n,
                                struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, M_BIRTHDAYS, err);
+    sqlite3_stmt *st = get(base, SQ_BIRTHDAYS, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, after_ck);
     sqlite3_bind_int(st, 2, limit);
-    size_t cap = 0, cap2 = 0, n2 = 0;
+    struct birthdays b = {a, cks, dates, n, 0, 0};
     *cks = NULL;
     *dates = NULL;
     *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
-        *(const char **)arena_push(a, dates, &n2, &cap2, sizeof(**dates)) = sq_col_text(st, 1, a);
+    return sq_each((struct sq_conn *)base, st, birthday_row, &b, "birthdays", err);
+}
+
+/* otp_row and the phone tag after it. */
+static void otp_row_tagged(sqlite3_stmt *st, struct arena *a, void *code)
+{
+    struct otp_code *out = code;
+    otp_row(st, a, out);
+    if (sqlite3_column_bytes(st, 8) == 32) {
+        memcpy(out->phone_tag, sqlite3_column_blob(st, 8), 32);
     }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "birthdays", err);
 }
 
 enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
                       struct otp_code *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, O_GET, err);
+    sqlite3_stmt *st = get(base, SQ_OTP_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        otp_row(st, a, out);
-        if (sqlite3_column_bytes(st, 8) == 32) {
-            memcpy(out->phone_tag, sqlite3_column_blob(st, 8), 32);
-        }
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_code", NULL, "no such code");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "otp get", err);
-    }
-    sq_done(st);
-    return r;
+    return sq_one((struct sq_conn *)base, st, otp_row_tagged, a, out, "no_code", "no such code",
+                  err);
 }
 
 enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
                                const unsigned char suppress_hash[32], bool *held,
                                struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, C_HELD, err);
+    sqlite3_stmt *st = get(base, SQ_CARD_HELD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, number);
     sqlite3_bind_blob(st, 2, suppress_hash, 32, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *held = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "card held", err);
+    int64_t v = 0;
+    enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, &v, 1, "card held", err);
+    *held = rc == KT_OK && v != 0;
+    return rc;
 }
 
 enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const char *store,
                           int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, store != NULL ? N_COUNT_STORE : N_COUNT_KEY, err);
+    sqlite3_stmt *st = get(base, store != NULL ? SQ_ENROL_COUNT_STORE : SQ_ENROL_COUNT_KEY, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, store != NULL ? store : key_id);
     sqlite3_bind_int64(st, 2, since);
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    *oldest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "enrol count", err);
+    int64_t v[2] = {0, 0};
+    enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, v, 2, "enrol count", err);
+    *n = v[0];
+    *oldest = v[1];
+    return rc;
 }
 
 enum kt_rc sq_enrol_add(struct store_conn *base, const char *key_id, const char *store, int64_t at,
                         int64_t purge_before, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, N_PURGE, err);
+    sqlite3_stmt *st = get(base, SQ_ENROL_PURGE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, purge_before);
     enum kt_rc rc = sq_run((struct sq_conn *)base, st, NULL, err);
-    if (rc != KT_OK || (st = get(base, N_ADD, err)) == NULL) {
+    if (rc != KT_OK || (st = get(base, SQ_ENROL_ADD, err)) == NULL) {
         return rc != KT_OK ? rc : KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, at);

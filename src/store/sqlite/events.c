@@ -1,50 +1,37 @@
 /*
  * events.c - the SQLite side of behaviour events. Tables in 0007_events.sql. Statements are
- * cached per connection in the slots from SQ_EVENTS_BASE on.
+ * cached per connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
 
-enum {
-    E_ID = SQ_EVENTS_BASE,
-    E_ADD,
-    E_ADOPT,
-    E_LIST,
-    E_COUNTS,
-    E_PURGE,
-    E_TYPE_PUT,
-    E_TYPE_LIST,
-    E_END
-};
-_Static_assert(E_END <= SQ_TRAIT_PUT, "raise SQ_STATEMENTS in sqlite_int.h");
-
-static const char *const sql[E_END - SQ_EVENTS_BASE] = {
-    [E_ID - SQ_EVENTS_BASE] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",
-    [E_ADD - SQ_EVENTS_BASE] =
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_EVENT_ID] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",
+    [SQ_EVENT_ADD] =
         "INSERT INTO events (ck, anon_kind, anon_id, type, at, received_at, channel, props) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [E_ADOPT - SQ_EVENTS_BASE] = "UPDATE events SET ck = ?3 WHERE ck IS NULL AND anon_id = ?2 "
-                                 "AND anon_kind = ?1",
-    [E_LIST - SQ_EVENTS_BASE] =
+    [SQ_EVENT_ADOPT] = "UPDATE events SET ck = ?3 WHERE ck IS NULL AND anon_id = ?2 "
+                       "AND anon_kind = ?1",
+    [SQ_EVENT_LIST] =
         "SELECT seq, ck, anon_kind, anon_id, type, at, received_at, channel, props FROM events "
         "WHERE ck = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
-    [E_COUNTS - SQ_EVENTS_BASE] = "SELECT type, count(*) FROM events WHERE received_at >= ?1 "
-                                  "AND received_at < ?2 GROUP BY type ORDER BY type",
-    [E_PURGE - SQ_EVENTS_BASE] = "DELETE FROM event_ids WHERE received_at < ?1",
-    [E_TYPE_PUT - SQ_EVENTS_BASE] =
+    [SQ_EVENT_COUNTS] = "SELECT type, count(*) FROM events WHERE received_at >= ?1 "
+                        "AND received_at < ?2 GROUP BY type ORDER BY type",
+    [SQ_EVENT_PURGE] = "DELETE FROM event_ids WHERE received_at < ?1",
+    [SQ_EVENT_TYPE_PUT] =
         "INSERT INTO event_types (name, properties, required, created_at, updated_at) "
         "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET "
         "properties = excluded.properties, required = excluded.required, "
         "updated_at = excluded.updated_at",
-    [E_TYPE_LIST - SQ_EVENTS_BASE] =
+    [SQ_EVENT_TYPE_LIST] =
         "SELECT name, properties, required, created_at, updated_at FROM event_types ORDER BY name",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_EVENTS_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *duplicate,
@@ -54,7 +41,7 @@ enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *du
     sqlite3_stmt *st;
     *duplicate = false;
     if (e->msg_hash != 0) {
-        if ((st = get(base, E_ID, err)) == NULL) {
+        if ((st = get(base, SQ_EVENT_ID, err)) == NULL) {
             return KT_ESTORE;
         }
         sqlite3_bind_int64(st, 1, e->msg_hash);
@@ -66,7 +53,7 @@ enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *du
             return rc;
         }
     }
-    if ((st = get(base, E_ADD, err)) == NULL) {
+    if ((st = get(base, SQ_EVENT_ADD, err)) == NULL) {
         return KT_ESTORE;
     }
     sq_bind_i64_or_null(st, 1, e->ck);
@@ -83,7 +70,7 @@ enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *du
 enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char *value, int64_t ck,
                            int64_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_ADOPT, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_ADOPT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -96,59 +83,68 @@ enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char
     return rc;
 }
 
+static void event_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct event *)out = (struct event){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                          sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
+                                          sq_col_text(st, 4, a),       sqlite3_column_int64(st, 5),
+                                          sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),
+                                          sq_col_text(st, 8, a),       0};
+}
+
 enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_seq, int limit,
                           struct arena *a, struct event **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, before_seq > 0 ? before_seq : INT64_MAX);
     sqlite3_bind_int(st, 3, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct event *e = arena_push(a, out, n, &cap, sizeof(**out));
-        *e = (struct event){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                            sq_col_text(st, 2, a),       sq_col_text(st, 3, a),
-                            sq_col_text(st, 4, a),       sqlite3_column_int64(st, 5),
-                            sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),
-                            sq_col_text(st, 8, a),       0};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "events list", err);
+    return sq_rows((struct sq_conn *)base, st, event_row, sizeof(**out), a, out, n, "events list",
+                   err);
+}
+
+/* Two arrays of one length, filled a row at a time. */
+struct type_counts {
+    struct arena *a;
+    const char ***types;
+    int64_t **counts;
+    size_t *n;
+    size_t cap, cap2;
+};
+
+static void type_count_row(sqlite3_stmt *st, void *ctx)
+{
+    struct type_counts *tc = ctx;
+    size_t n2 = *tc->n;
+    *(const char **)arena_push(tc->a, tc->types, tc->n, &tc->cap, sizeof(**tc->types)) =
+        sq_col_text(st, 0, tc->a);
+    *(int64_t *)arena_push(tc->a, tc->counts, &n2, &tc->cap2, sizeof(**tc->counts)) =
+        sqlite3_column_int64(st, 1);
 }
 
 enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until, struct arena *a,
                            const char ***types, int64_t **counts, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_COUNTS, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_COUNTS, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
-    size_t cap = 0, cap2 = 0, n2 = 0;
+    struct type_counts tc = {a, types, counts, n, 0, 0};
     *types = NULL;
     *counts = NULL;
     *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(const char **)arena_push(a, types, n, &cap, sizeof(**types)) = sq_col_text(st, 0, a);
-        *(int64_t *)arena_push(a, counts, &n2, &cap2, sizeof(**counts)) =
-            sqlite3_column_int64(st, 1);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "event counts", err);
+    return sq_each((struct sq_conn *)base, st, type_count_row, &tc, "event counts", err);
 }
 
 enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
                               struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_PURGE, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_PURGE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -162,7 +158,7 @@ enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *
 enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t,
                              struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_TYPE_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_TYPE_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -173,23 +169,20 @@ enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+static void event_type_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct event_type *)out =
+        (struct event_type){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sq_col_text(st, 2, a),
+                            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+}
+
 enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
                               size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, E_TYPE_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_EVENT_TYPE_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct event_type *t = arena_push(a, out, n, &cap, sizeof(**out));
-        *t =
-            (struct event_type){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sq_col_text(st, 2, a),
-                                sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "event types", err);
+    return sq_rows((struct sq_conn *)base, st, event_type_row, sizeof(**out), a, out, n,
+                   "event types", err);
 }

@@ -1,6 +1,9 @@
 /*
- * loyalty.c - the SQLite side of loyalty/: programme versions. Tables in 0004_loyalty.sql.
- * Statements are cached per connection in the slots from SQ_LOYALTY_BASE on.
+ * loyalty.c - the SQLite side of loyalty/: programme versions, the points ledger, purchases with
+ * their lines, refunds and the programme's report (0004_loyalty.sql, 0005_refunds.sql); and,
+ * for a merge, what follows the surviving customer - the ledger, purchases, cards, codes,
+ * referrals and events - while traits and segment memberships computed from the merged rows are
+ * dropped. Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h).
  */
 #include <sqlite3.h>
 #include <stddef.h>
@@ -16,119 +19,82 @@
     "(SELECT coalesce(sum(points_reversed), 0) FROM refunds WHERE purchase_id = p.id), "           \
     "(SELECT coalesce(sum(points_returned), 0) FROM refunds WHERE purchase_id = p.id)"
 
-enum {
-    L_PROGRAM_PUT = SQ_LOYALTY_BASE,
-    L_PROGRAM_GET,
-    L_LEDGER_ADD,
-    L_LEDGER_LIST,
-    L_LEDGER_MOVE,
-    L_PURCHASE_FIND,
-    L_PURCHASE_INSERT,
-    L_LINE_INSERT,
-    L_PURCHASE_MOVE,
-    L_PURCHASE_GET,
-    L_PURCHASE_LINES,
-    L_PURCHASE_LIST,
-    L_REFUND_FIND,
-    L_REFUND_INSERT,
-    L_REFUND_LINE,
-    L_REPORT_LEDGER,
-    L_REPORT_OUTSTANDING,
-    L_REPORT_RECEIPTS,
-    L_REPORT_REFUNDS,
-    L_EXPIRING,
-    L_CARDS_MOVE,
-    L_OTP_MOVE,
-    L_REF_FRIEND_MOVE,
-    L_REF_REFERRER_MOVE,
-    L_REF_SELF,
-    L_EVENTS_MOVE,
-    L_TRAITS_DROP,
-    L_MEMBERS_DROP,
-    L_END
-};
-_Static_assert(L_END <= SQ_CARDS_BASE, "raise SQ_CARDS_BASE in sqlite_int.h");
-
-static const char *const sql[L_END - SQ_LOYALTY_BASE] = {
-    [L_PROGRAM_PUT - SQ_LOYALTY_BASE] =
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_PROGRAM_PUT] =
         "INSERT INTO loyalty_programs (rules, created_at, key_id) VALUES (?1, ?2, ?3)",
-    [L_PROGRAM_GET - SQ_LOYALTY_BASE] =
-        "SELECT version, rules, created_at, (SELECT min(created_at) FROM "
-        "loyalty_programs) FROM loyalty_programs "
-        "ORDER BY version DESC LIMIT 1",
-    [L_LEDGER_ADD - SQ_LOYALTY_BASE] =
+    [SQ_PROGRAM_GET] = "SELECT version, rules, created_at, (SELECT min(created_at) FROM "
+                       "loyalty_programs) FROM loyalty_programs "
+                       "ORDER BY version DESC LIMIT 1",
+    [SQ_LEDGER_ADD] =
         "INSERT INTO points_ledger (ck, kind, points, at, available_at, expires_at, purchase_id, "
         "program_version, reason, key_id, request_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [L_LEDGER_LIST - SQ_LOYALTY_BASE] =
+    [SQ_LEDGER_LIST] =
         "SELECT seq, ck, kind, points, at, available_at, expires_at, purchase_id, "
         "program_version, reason, key_id, request_id FROM points_ledger WHERE ck = ?1 "
         "ORDER BY seq",
-    [L_LEDGER_MOVE - SQ_LOYALTY_BASE] = "UPDATE points_ledger SET ck = ?2 WHERE ck = ?1",
-    [L_PURCHASE_FIND - SQ_LOYALTY_BASE] =
+    [SQ_LEDGER_MOVE] = "UPDATE points_ledger SET ck = ?2 WHERE ck = ?1",
+    [SQ_PURCHASE_FIND] =
         "SELECT id, body_hash, reply FROM purchases WHERE store_id = ?1 AND receipt = ?2",
-    [L_PURCHASE_INSERT - SQ_LOYALTY_BASE] =
+    [SQ_PURCHASE_INSERT] =
         "INSERT INTO purchases (id, store_id, receipt, ck, at, total, points_earned, "
         "points_spent, program_version, body_hash, reply, created_at, key_id, identified_by) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    [L_LINE_INSERT - SQ_LOYALTY_BASE] =
+    [SQ_LINE_INSERT] =
         "INSERT INTO purchase_lines (purchase_id, n, sku, name, category, quantity, price, "
         "discount, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    [L_PURCHASE_MOVE - SQ_LOYALTY_BASE] = "UPDATE purchases SET ck = ?2 WHERE ck = ?1",
-    [L_PURCHASE_GET - SQ_LOYALTY_BASE] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE id = ?1",
-    [L_PURCHASE_LINES - SQ_LOYALTY_BASE] =
+    [SQ_PURCHASE_MOVE] = "UPDATE purchases SET ck = ?2 WHERE ck = ?1",
+    [SQ_PURCHASE_GET] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE id = ?1",
+    [SQ_PURCHASE_LINES] =
         "SELECT l.sku, l.name, l.category, l.quantity, l.price, l.discount, l.amount, "
         "coalesce(sum(rl.quantity), 0), coalesce(sum(rl.amount), 0) FROM purchase_lines l "
         "LEFT JOIN refunds r ON r.purchase_id = l.purchase_id "
         "LEFT JOIN refund_lines rl ON rl.refund_id = r.id AND rl.n = l.n "
         "WHERE l.purchase_id = ?1 GROUP BY l.n ORDER BY l.n",
-    [L_PURCHASE_LIST - SQ_LOYALTY_BASE] = "SELECT " PURCHASE_COLS " FROM purchases p "
-                                          "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
-    [L_REFUND_FIND - SQ_LOYALTY_BASE] =
+    [SQ_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p "
+                         "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
+    [SQ_REFUND_FIND] =
         "SELECT id, body_hash, reply FROM refunds WHERE purchase_id = ?1 AND number = ?2",
-    [L_REFUND_INSERT - SQ_LOYALTY_BASE] =
+    [SQ_REFUND_INSERT] =
         "INSERT INTO refunds (id, purchase_id, number, at, amount, points_reversed, "
         "points_returned, body_hash, reply, created_at, key_id) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [L_REFUND_LINE - SQ_LOYALTY_BASE] =
+    [SQ_REFUND_LINE] =
         "INSERT INTO refund_lines (refund_id, n, quantity, amount) VALUES (?1, ?2, ?3, ?4)",
-    [L_REPORT_LEDGER - SQ_LOYALTY_BASE] = "SELECT kind, sum(points) FROM points_ledger "
-                                          "WHERE at >= ?1 AND at < ?2 GROUP BY kind",
-    [L_REPORT_OUTSTANDING - SQ_LOYALTY_BASE] =
-        "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE at < ?2",
-    [L_REPORT_RECEIPTS - SQ_LOYALTY_BASE] =
+    [SQ_REPORT_LEDGER] = "SELECT kind, sum(points) FROM points_ledger "
+                         "WHERE at >= ?1 AND at < ?2 GROUP BY kind",
+    [SQ_REPORT_OUTSTANDING] = "SELECT coalesce(sum(points), 0) FROM points_ledger WHERE at < ?2",
+    [SQ_REPORT_RECEIPTS] =
         "SELECT count(*), count(ck), coalesce(sum(identified_by = 'card'), 0), "
         "coalesce(sum(total), 0), coalesce(sum(CASE WHEN ck IS NOT NULL THEN total END), 0) "
         "FROM purchases WHERE at >= ?1 AND at < ?2",
-    [L_REPORT_REFUNDS - SQ_LOYALTY_BASE] =
+    [SQ_REPORT_REFUNDS] =
         "SELECT count(*), coalesce(sum(amount), 0) FROM refunds WHERE at >= ?1 AND at < ?2",
-    [L_EXPIRING - SQ_LOYALTY_BASE] =
+    [SQ_EXPIRING] =
         "SELECT DISTINCT ck FROM points_ledger WHERE expires_at > ?1 AND expires_at <= ?2 "
         "AND ck > ?3 ORDER BY ck LIMIT ?4",
-    [L_CARDS_MOVE - SQ_LOYALTY_BASE] = "UPDATE cards SET ck = ?2 WHERE ck = ?1",
-    [L_OTP_MOVE - SQ_LOYALTY_BASE] = "UPDATE otp_codes SET ck = ?2 WHERE ck = ?1",
-    [L_REF_FRIEND_MOVE - SQ_LOYALTY_BASE] =
-        "UPDATE OR IGNORE referrals SET friend_ck = ?2 WHERE friend_ck = ?1",
-    [L_REF_REFERRER_MOVE - SQ_LOYALTY_BASE] =
-        "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
-    [L_REF_SELF - SQ_LOYALTY_BASE] =
+    [SQ_CARDS_MOVE] = "UPDATE cards SET ck = ?2 WHERE ck = ?1",
+    [SQ_OTP_MOVE] = "UPDATE otp_codes SET ck = ?2 WHERE ck = ?1",
+    [SQ_REF_FRIEND_MOVE] = "UPDATE OR IGNORE referrals SET friend_ck = ?2 WHERE friend_ck = ?1",
+    [SQ_REF_REFERRER_MOVE] = "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
+    [SQ_REF_SELF] =
         "DELETE FROM referrals WHERE friend_ck = referrer_ck OR (friend_ck = ?1 AND ?2 > 0)",
-    [L_EVENTS_MOVE - SQ_LOYALTY_BASE] = "UPDATE events SET ck = ?2 WHERE ck = ?1",
+    [SQ_EVENTS_MOVE] = "UPDATE events SET ck = ?2 WHERE ck = ?1",
     /* computed from the rows that moved: the next refresh gives the survivor its own */
-    [L_TRAITS_DROP - SQ_LOYALTY_BASE] = "DELETE FROM traits WHERE ck = ?1 AND ?2 > 0",
-    [L_MEMBERS_DROP - SQ_LOYALTY_BASE] = "DELETE FROM segment_members WHERE ck = ?1 AND ?2 > 0",
+    [SQ_TRAITS_DROP] = "DELETE FROM traits WHERE ck = ?1 AND ?2 > 0",
+    [SQ_MEMBERS_DROP] = "DELETE FROM segment_members WHERE ck = ?1 AND ?2 > 0",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_LOYALTY_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at,
                           const char *key_id, int64_t *version, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_PROGRAM_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_PROGRAM_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -140,32 +106,42 @@ enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at
     return rc;
 }
 
+/* The latest programme version, and when the first one was published. */
+struct program {
+    int64_t version;
+    const char *rules;
+    int64_t at, first_at;
+};
+
+static void read_program(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct program *)out =
+        (struct program){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
+                         sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+}
+
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
                           int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_PROGRAM_GET, err);
+    sqlite3_stmt *st = get(base, SQ_PROGRAM_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        *version = sqlite3_column_int64(st, 0);
-        *rules = sq_col_text(st, 1, a);
-        *at = sqlite3_column_int64(st, 2);
-        *first_at = sqlite3_column_int64(st, 3);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "no_program", NULL, "no programme published yet");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, "program get", err);
+    struct program p;
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_program, a, &p, "no_program",
+                           "no programme published yet", err);
+    if (rc == KT_OK) {
+        *version = p.version;
+        *rules = p.rules;
+        *at = p.at;
+        *first_at = p.first_at;
     }
-    sq_done(st);
-    return r;
+    return rc;
 }
 
 enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_LEDGER_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_LEDGER_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -183,28 +159,25 @@ enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, 
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
+static void read_ledger(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct ledger_entry *)out = (struct ledger_entry){
+        sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sq_col_text(st, 2, a),
+        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+        sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),       sqlite3_column_int64(st, 8),
+        sq_col_text(st, 9, a),       sq_col_text(st, 10, a),      sq_col_text(st, 11, a)};
+}
+
 enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
                           struct ledger_entry **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_LEDGER_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_LEDGER_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ledger_entry *e = arena_push(a, out, n, &cap, sizeof(**out));
-        *e = (struct ledger_entry){
-            sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sq_col_text(st, 2, a),
-            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-            sqlite3_column_int64(st, 6), sq_col_text(st, 7, a),       sqlite3_column_int64(st, 8),
-            sq_col_text(st, 9, a),       sq_col_text(st, 10, a),      sq_col_text(st, 11, a)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "ledger list", err);
+    return sq_rows((struct sq_conn *)base, st, read_ledger, sizeof(**out), a, out, n, "ledger list",
+                   err);
 }
 
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
@@ -212,9 +185,9 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
     /* Everything of the programme follows the customer, and so do its events; a referral of both
      * keeps the survivor's (the other row stays on the merged-away customer and is dropped), a
      * self-referral made by the merge is dropped. */
-    static const int slots[] = {L_LEDGER_MOVE,     L_PURCHASE_MOVE,     L_CARDS_MOVE, L_OTP_MOVE,
-                                L_REF_FRIEND_MOVE, L_REF_REFERRER_MOVE, L_REF_SELF,   L_EVENTS_MOVE,
-                                L_TRAITS_DROP,     L_MEMBERS_DROP};
+    static const enum sq_slot slots[] = {
+        SQ_LEDGER_MOVE,       SQ_PURCHASE_MOVE, SQ_CARDS_MOVE,  SQ_OTP_MOVE,    SQ_REF_FRIEND_MOVE,
+        SQ_REF_REFERRER_MOVE, SQ_REF_SELF,      SQ_EVENTS_MOVE, SQ_TRAITS_DROP, SQ_MEMBERS_DROP};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
@@ -230,9 +203,28 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
     return KT_OK;
 }
 
+/* Where read_stored puts a receipt's or a refund's id, request hash and reply. */
+struct stored_row {
+    char *id; /* ID_MAX bytes */
+    unsigned char *hash;
+    const char **reply;
+};
+
+static void read_stored(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct stored_row *r = out;
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    kt_strlcpy(r->id, v ? (const char *)v : "", ID_MAX);
+    memset(r->hash, 0, 32);
+    if (sqlite3_column_bytes(st, 1) == 32) {
+        memcpy(r->hash, sqlite3_column_blob(st, 1), 32);
+    }
+    *r->reply = sq_col_text(st, 2, a);
+}
+
 /* What a receipt or a refund stored for its number: its id, the hash of the request and the
  * reply; KT_ENOTFOUND `code` when there is none. */
-static enum kt_rc stored(struct store_conn *base, int slot, const char *k1, const char *k2,
+static enum kt_rc stored(struct store_conn *base, enum sq_slot slot, const char *k1, const char *k2,
                          struct arena *a, char id[ID_MAX], unsigned char hash[32],
                          const char **reply, const char *code, struct kt_err *err)
 {
@@ -242,38 +234,24 @@ static enum kt_rc stored(struct store_conn *base, int slot, const char *k1, cons
     }
     sq_bind_text(st, 1, k1);
     sq_bind_text(st, 2, k2);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        const unsigned char *v = sqlite3_column_text(st, 0);
-        kt_strlcpy(id, v ? (const char *)v : "", ID_MAX);
-        memset(hash, 0, 32);
-        if (sqlite3_column_bytes(st, 1) == 32) {
-            memcpy(hash, sqlite3_column_blob(st, 1), 32);
-        }
-        *reply = sq_col_text(st, 2, a);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, code, NULL, "nothing under that number");
-    } else {
-        r = sq_fail((struct sq_conn *)base, rc, code, err);
-    }
-    sq_done(st);
-    return r;
+    struct stored_row out = {id, hash, reply};
+    return sq_one((struct sq_conn *)base, st, read_stored, a, &out, code,
+                  "nothing under that number", err);
 }
 
 enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
                             struct arena *a, struct purchase *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    return stored(base, L_PURCHASE_FIND, store_id, receipt, a, out->id, out->body_hash, &out->reply,
-                  "purchase_not_found", err);
+    return stored(base, SQ_PURCHASE_FIND, store_id, receipt, a, out->id, out->body_hash,
+                  &out->reply, "purchase_not_found", err);
 }
 
 enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
                               const struct purchase_line *lines, size_t n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_PURCHASE_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_PURCHASE_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -293,7 +271,7 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
     sq_bind_text(st, 14, p->identified_by);
     enum kt_rc rc = sq_run(c, st, NULL, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        st = get(base, L_LINE_INSERT, err);
+        st = get(base, SQ_LINE_INSERT, err);
         if (st == NULL) {
             return KT_ESTORE;
         }
@@ -311,8 +289,9 @@ enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
     return rc;
 }
 
-static void purchase_row(sqlite3_stmt *st, struct arena *a, struct purchase *p)
+static void purchase_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct purchase *p = out;
     memset(p, 0, sizeof(*p));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(p->id, id ? (const char *)id : "", sizeof(p->id));
@@ -332,80 +311,64 @@ static void purchase_row(sqlite3_stmt *st, struct arena *a, struct purchase *p)
     p->points_returned = sqlite3_column_int64(st, 14);
 }
 
+static void line_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct purchase_line *)out = (struct purchase_line){
+        sq_col_text(st, 0, a),       sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
+        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+        sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8)};
+}
+
 enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena *a,
                            struct purchase *out, struct purchase_line **lines, size_t *n,
                            struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_PURCHASE_GET, err);
+    sqlite3_stmt *st = get(base, SQ_PURCHASE_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        purchase_row(st, a, out);
+    enum kt_rc rc =
+        sq_one(c, st, purchase_row, a, out, "purchase_not_found", "no such purchase", err);
+    if (rc != KT_OK) {
+        return rc;
     }
-    sq_done(st);
-    if (rc == SQLITE_DONE) {
-        return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", NULL, "no such purchase");
-    }
-    if (rc != SQLITE_ROW) {
-        return sq_fail(c, rc, "purchase get", err);
-    }
-    st = get(base, L_PURCHASE_LINES, err);
+    st = get(base, SQ_PURCHASE_LINES, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    size_t cap = 0;
-    *lines = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct purchase_line *l = arena_push(a, lines, n, &cap, sizeof(**lines));
-        *l = (struct purchase_line){
-            sq_col_text(st, 0, a),       sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
-            sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-            sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "purchase lines", err);
+    return sq_rows(c, st, line_row, sizeof(**lines), a, lines, n, "purchase lines", err);
 }
 
 enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
                             struct arena *a, struct purchase **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_PURCHASE_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_PURCHASE_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
     sqlite3_bind_int(st, 3, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        purchase_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "purchase list", err);
+    return sq_rows((struct sq_conn *)base, st, purchase_row, sizeof(**out), a, out, n,
+                   "purchase list", err);
 }
 
 enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
                           struct arena *a, struct refund *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
-    return stored(base, L_REFUND_FIND, purchase_id, number, a, out->id, out->body_hash, &out->reply,
-                  "refund_not_found", err);
+    return stored(base, SQ_REFUND_FIND, purchase_id, number, a, out->id, out->body_hash,
+                  &out->reply, "refund_not_found", err);
 }
 
 enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
                             const struct refund_line *lines, size_t n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, L_REFUND_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_REFUND_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -422,7 +385,7 @@ enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
     sq_bind_text(st, 11, rf->key_id);
     enum kt_rc rc = sq_run(c, st, NULL, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        if ((st = get(base, L_REFUND_LINE, err)) == NULL) {
+        if ((st = get(base, SQ_REFUND_LINE, err)) == NULL) {
             return KT_ESTORE;
         }
         sq_bind_text(st, 1, rf->id);
@@ -435,7 +398,7 @@ enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
 }
 
 /* Steps a one-row aggregate into `v[0..n)`. */
-static enum kt_rc one_row(struct store_conn *base, int slot, int64_t since, int64_t until,
+static enum kt_rc one_row(struct store_conn *base, enum sq_slot slot, int64_t since, int64_t until,
                           int64_t *v, int n, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, slot, err);
@@ -444,24 +407,12 @@ static enum kt_rc one_row(struct store_conn *base, int slot, int64_t since, int6
     }
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
-    int rc = sqlite3_step(st);
-    for (int i = 0; rc == SQLITE_ROW && i < n; i++) {
-        v[i] = sqlite3_column_int64(st, i);
-    }
-    sq_done(st);
-    return rc == SQLITE_ROW ? KT_OK : sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
+    return sq_int_row((struct sq_conn *)base, st, v, n, "loyalty report", err);
 }
 
-enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
-                             struct loyalty_report *out, struct kt_err *err)
+/* A row (kind, sum of points) of the ledger into the report's member for that kind. */
+static void read_kind_sum(sqlite3_stmt *st, void *report)
 {
-    memset(out, 0, sizeof(*out));
-    sqlite3_stmt *st = get(base, L_REPORT_LEDGER, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sqlite3_bind_int64(st, 1, since);
-    sqlite3_bind_int64(st, 2, until);
     static const struct {
         const char *kind;
         size_t off;
@@ -474,24 +425,33 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         {"refund_spend", offsetof(struct loyalty_report, refund_spend)},
         {"adjust", offsetof(struct loyalty_report, adjusted)},
     };
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *kind = (const char *)sqlite3_column_text(st, 0);
-        for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-            if (strcmp(kind, kinds[i].kind) == 0) {
-                *(int64_t *)((char *)out + kinds[i].off) = sqlite3_column_int64(st, 1);
-            }
+    const char *kind = (const char *)sqlite3_column_text(st, 0);
+    for (size_t i = 0; kind != NULL && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (strcmp(kind, kinds[i].kind) == 0) {
+            *(int64_t *)((char *)report + kinds[i].off) = sqlite3_column_int64(st, 1);
         }
     }
-    sq_done(st);
-    if (rc != SQLITE_DONE) {
-        return sq_fail((struct sq_conn *)base, rc, "loyalty report", err);
+}
+
+enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
+                             struct loyalty_report *out, struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st = get(base, SQ_REPORT_LEDGER, err);
+    if (st == NULL) {
+        return KT_ESTORE;
     }
-    int64_t r[5];
-    enum kt_rc k = one_row(base, L_REPORT_OUTSTANDING, since, until, r, 1, err);
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    enum kt_rc k = sq_each((struct sq_conn *)base, st, read_kind_sum, out, "loyalty report", err);
+    if (k != KT_OK) {
+        return k;
+    }
+    int64_t r[5] = {0};
+    k = one_row(base, SQ_REPORT_OUTSTANDING, since, until, r, 1, err);
     out->outstanding = r[0];
     if (k == KT_OK) {
-        k = one_row(base, L_REPORT_RECEIPTS, since, until, r, 5, err);
+        k = one_row(base, SQ_REPORT_RECEIPTS, since, until, r, 5, err);
         out->receipts = r[0];
         out->receipts_identified = r[1];
         out->receipts_by_card = r[2];
@@ -499,7 +459,7 @@ enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t unt
         out->total_identified = r[4];
     }
     if (k == KT_OK) {
-        k = one_row(base, L_REPORT_REFUNDS, since, until, r, 2, err);
+        k = one_row(base, SQ_REPORT_REFUNDS, since, until, r, 2, err);
         out->refunds = r[0];
         out->refunded = r[1];
     }
@@ -510,7 +470,7 @@ enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t un
                               int64_t after_ck, int limit, struct arena *a, int64_t **cks,
                               size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, L_EXPIRING, err);
+    sqlite3_stmt *st = get(base, SQ_EXPIRING, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -518,13 +478,6 @@ enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t un
     sqlite3_bind_int64(st, 2, until);
     sqlite3_bind_int64(st, 3, after_ck);
     sqlite3_bind_int(st, 4, limit);
-    size_t cap = 0;
-    *cks = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "ledger expiring", err);
+    return sq_rows((struct sq_conn *)base, st, sq_row_i64, sizeof(**cks), a, cks, n,
+                   "ledger expiring", err);
 }

@@ -1,62 +1,16 @@
 /*
  * privacy.c - the SQLite side of consent/: documents, consent and subscription events, the
  * suppression list, privacy requests, acts of destruction, scheduled work, the audit log and
- * the erasure of a customer. Tables in 0003_privacy.sql.
+ * the erasure of a customer. Tables in 0003_privacy.sql. The log of reads, a file of its own, is
+ * in reads.c.
  *
- * Statements are cached per connection in the slots from SQ_PRIV_BASE on. Every value is bound;
- * no SQL text is ever built from input.
+ * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h). Every value
+ * is bound; no SQL text is ever built from input.
  */
 #include <sqlite3.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
-
-enum {
-    P_DOC_PUT = SQ_PRIV_BASE,
-    P_DOC_GET,
-    P_DOC_LATEST,
-    P_DOC_LIST,
-    P_CONSENT_ADD,
-    P_CONSENT_LIST,
-    P_CONSENT_MOVE,
-    P_TOPIC_PUT,
-    P_TOPIC_LIST,
-    P_SUB_ADD,
-    P_SUB_LIST,
-    P_SUB_MOVE,
-    P_SUPP_ADD,
-    P_SUPP_HIT,
-    P_SUPP_REMOVE,
-    P_PREQ_INSERT,
-    P_PREQ_GET,
-    P_PREQ_CLOSE,
-    P_PREQ_LIST,
-    P_PREQ_OVERDUE,
-    P_ACT_INSERT,
-    P_ACT_GET,
-    P_ACT_LIST,
-    P_DUE_ADD,
-    P_DUE_NEXT,
-    P_DUE_FINISH,
-    P_DUE_CANCEL,
-    P_DUE_PENDING,
-    P_AUDIT_ADD,
-    P_AUDIT_LIST,
-    P_ERASE_CUST,
-    P_ERASE_IDENTS,
-    P_ERASE_HIST,
-    P_ERASE_CONSENT,
-    P_ERASE_IDEM,
-    P_ERASE_SMS,
-    P_ERASE_CARDS,
-    P_ERASE_EVENTS,
-    P_ERASE_TRAITS,
-    P_ERASE_MEMBERS,
-    P_INACTIVE,
-    P_END
-};
-_Static_assert(P_END <= SQ_LOYALTY_BASE, "privacy.c's statements run into loyalty.c's slots");
 
 #define DOC_COLS "key, version, purpose, title, body, sha256, term_days, reconsent, published_at"
 #define CONSENT_COLS                                                                               \
@@ -70,67 +24,66 @@ _Static_assert(P_END <= SQ_LOYALTY_BASE, "privacy.c's statements run into loyalt
     "id, customer_id, at, reason, categories, system, key_id, operator_id, request_id, "           \
     "log_extract, keep_until"
 
-static const char *const sql[P_END - SQ_PRIV_BASE] = {
-#define S(slot) [(slot)-SQ_PRIV_BASE]
-    S(P_DOC_PUT) = "INSERT INTO consent_documents (" DOC_COLS ") "
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_DOC_PUT] = "INSERT INTO consent_documents (" DOC_COLS ") "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    S(P_DOC_GET) = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 AND version = ?2",
-    S(P_DOC_LATEST) = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 "
+    [SQ_DOC_GET] = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 AND version = ?2",
+    [SQ_DOC_LATEST] = "SELECT " DOC_COLS " FROM consent_documents WHERE key = ?1 "
                       "ORDER BY version DESC LIMIT 1",
-    S(P_DOC_LIST) = "SELECT " DOC_COLS " FROM consent_documents ORDER BY key, version",
-    S(P_CONSENT_ADD) =
+    [SQ_DOC_LIST] = "SELECT " DOC_COLS " FROM consent_documents ORDER BY key, version",
+    [SQ_CONSENT_ADD] =
         "INSERT INTO consent_events (ck, purpose, channel, action, at, recorded_at, expires_at, "
         "doc_key, doc_version, doc_sha256, source, store_id, operator_id, form_id, otp_id, "
         "paper_form, legal_basis, ip, user_agent, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, "
         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-    S(P_CONSENT_LIST) = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
-    S(P_CONSENT_MOVE) = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
-    S(P_TOPIC_PUT) = "INSERT INTO topics (key, title, description, channels, created_at, "
+    [SQ_CONSENT_LIST] = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
+    [SQ_CONSENT_MOVE] = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
+    [SQ_TOPIC_PUT] = "INSERT INTO topics (key, title, description, channels, created_at, "
                      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (key) DO UPDATE SET "
                      "title = excluded.title, description = excluded.description, "
                      "channels = excluded.channels, updated_at = excluded.updated_at",
-    S(P_TOPIC_LIST) = "SELECT key, title, description, channels, created_at, updated_at "
+    [SQ_TOPIC_LIST] = "SELECT key, title, description, channels, created_at, updated_at "
                       "FROM topics ORDER BY key",
-    S(P_SUB_ADD) = "INSERT INTO subscription_events (ck, topic, channel, subscribed, at, via, "
+    [SQ_SUB_ADD] = "INSERT INTO subscription_events (ck, topic, channel, subscribed, at, via, "
                    "source, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    S(P_SUB_LIST) = "SELECT seq, ck, topic, channel, subscribed, at, via, source, key_id, "
+    [SQ_SUB_LIST] = "SELECT seq, ck, topic, channel, subscribed, at, via, source, key_id, "
                     "request_id FROM subscription_events WHERE ck = ?1 ORDER BY seq",
-    S(P_SUB_MOVE) = "UPDATE subscription_events SET ck = ?2 WHERE ck = ?1",
-    S(P_SUPP_ADD) = "INSERT INTO suppression (hash, kind, act_id, created_at) "
+    [SQ_SUB_MOVE] = "UPDATE subscription_events SET ck = ?2 WHERE ck = ?1",
+    [SQ_SUPP_ADD] = "INSERT INTO suppression (hash, kind, act_id, created_at) "
                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (hash) DO NOTHING",
-    S(P_SUPP_HIT) = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
-    S(P_SUPP_REMOVE) = "DELETE FROM suppression WHERE hash = ?1",
-    S(P_PREQ_INSERT) = "INSERT INTO privacy_requests (" PREQ_COLS ") "
+    [SQ_SUPP_HIT] = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
+    [SQ_SUPP_REMOVE] = "DELETE FROM suppression WHERE hash = ?1",
+    [SQ_PREQ_INSERT] = "INSERT INTO privacy_requests (" PREQ_COLS ") "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    S(P_PREQ_GET) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id = ?1",
-    S(P_PREQ_CLOSE) = "UPDATE privacy_requests SET state = ?2, outcome = ?3, closed_at = ?4 "
+    [SQ_PREQ_GET] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id = ?1",
+    [SQ_PREQ_CLOSE] = "UPDATE privacy_requests SET state = ?2, outcome = ?3, closed_at = ?4 "
                       "WHERE id = ?1 AND state = 'open'",
-    S(P_PREQ_LIST) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id > ?1 "
+    [SQ_PREQ_LIST] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id > ?1 "
                      "ORDER BY id LIMIT ?2",
-    S(P_PREQ_OVERDUE) = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
+    [SQ_PREQ_OVERDUE] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
                         "AND deadline < ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    S(P_ACT_INSERT) = "INSERT INTO destruction_acts (" ACT_COLS ") "
+    [SQ_ACT_INSERT] = "INSERT INTO destruction_acts (" ACT_COLS ") "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    S(P_ACT_GET) = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
-    S(P_ACT_LIST) = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
-    S(P_DUE_ADD) = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
+    [SQ_ACT_GET] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
+    [SQ_ACT_LIST] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [SQ_DUE_ADD] = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
-    S(P_DUE_NEXT) = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
+    [SQ_DUE_NEXT] = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
                     "WHERE done_at IS NULL AND cancelled = 0 AND due_at <= ?1 "
                     "ORDER BY due_at, seq LIMIT 1",
-    S(P_DUE_FINISH) = "UPDATE due_work SET done_at = ?2 WHERE seq = ?1",
-    S(P_DUE_CANCEL) = "UPDATE due_work SET cancelled = 1, done_at = ?3 "
+    [SQ_DUE_FINISH] = "UPDATE due_work SET done_at = ?2 WHERE seq = ?1",
+    [SQ_DUE_CANCEL] = "UPDATE due_work SET cancelled = 1, done_at = ?3 "
                       "WHERE ck = ?1 AND kind = ?2 AND done_at IS NULL AND cancelled = 0",
-    S(P_DUE_PENDING) = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
+    [SQ_DUE_PENDING] = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
                        "AND done_at IS NULL AND cancelled = 0",
-    S(P_AUDIT_ADD) = "INSERT INTO audit (at, key_id, action, customer_id, fields, detail, "
+    [SQ_AUDIT_ADD] = "INSERT INTO audit (at, key_id, action, customer_id, fields, detail, "
                      "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    S(P_AUDIT_LIST) = "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id "
+    [SQ_AUDIT_LIST] = "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id "
                       "FROM audit WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) "
                       "AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR action = ?4) "
                       "AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) "
                       "ORDER BY seq LIMIT ?7",
-    S(P_ERASE_CUST) =
+    [SQ_ERASE_CUST] =
         "UPDATE customers SET last_name = NULL, last_name_at = NULL, first_name = NULL, "
         "first_name_at = NULL, middle_name = NULL, middle_name_at = NULL, gender = NULL, "
         "gender_at = NULL, birth_date = NULL, birth_date_at = NULL, email = NULL, email_at = NULL, "
@@ -138,31 +91,30 @@ static const char *const sql[P_END - SQ_PRIV_BASE] = {
         "address_at = NULL, verified = 0, quality = 0, gender_inferred = 0, name_key = NULL, "
         "attrs = '{}', attrs_at = '{}', erased_at = ?2, updated_at = ?2 "
         "WHERE ck = ?1 OR merged_into = ?1", /* the rows merged into it hold old values too */
-    S(P_ERASE_IDENTS) = "DELETE FROM identifiers WHERE ck = ?1",
-    S(P_ERASE_HIST) = "UPDATE history SET old_value = NULL, new_value = NULL "
+    [SQ_ERASE_IDENTS] = "DELETE FROM identifiers WHERE ck = ?1",
+    [SQ_ERASE_HIST] = "UPDATE history SET old_value = NULL, new_value = NULL "
                       "WHERE ck = ?1 AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
-    S(P_ERASE_CONSENT) = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
+    [SQ_ERASE_CONSENT] = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
                          "WHERE ck = ?1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
     /* Stored replies to retried requests hold the profile they answered with. */
-    S(P_ERASE_SMS) = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
+    [SQ_ERASE_SMS] = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
                      "WHERE ck = ?1 AND kind = 'phone' UNION SELECT phone FROM customers "
                      "WHERE ck = ?1 AND phone IS NOT NULL)",
-    S(P_ERASE_TRAITS) = "DELETE FROM traits WHERE ck = ?1",
-    S(P_ERASE_MEMBERS) = "DELETE FROM segment_members WHERE ck = ?1",
-    S(P_ERASE_EVENTS) = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
+    [SQ_ERASE_TRAITS] = "DELETE FROM traits WHERE ck = ?1",
+    [SQ_ERASE_MEMBERS] = "DELETE FROM segment_members WHERE ck = ?1",
+    [SQ_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
                         "WHERE ck = ?1",
-    S(P_ERASE_CARDS) = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
+    [SQ_ERASE_CARDS] = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
                        "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
-    S(P_ERASE_IDEM) = "DELETE FROM idempotency WHERE instr(body, "
+    [SQ_ERASE_IDEM] = "DELETE FROM idempotency WHERE instr(body, "
                       "(SELECT '\"' || id || '\"' FROM customers WHERE ck = ?1)) > 0",
-    S(P_INACTIVE) = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
+    [SQ_INACTIVE] = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
                     "AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
-#undef S
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_PRIV_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, struct kt_err *err)
@@ -170,47 +122,9 @@ static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, s
     return sq_run((struct sq_conn *)base, st, changes, err);
 }
 
-static enum kt_rc failed(struct store_conn *base, int rc, const char *what, struct kt_err *err)
-{
-    return sq_fail((struct sq_conn *)base, rc, what, err);
-}
-
 static enum kt_rc none(struct kt_err *err, const char *code, const char *what)
 {
     return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s not found", what);
-}
-
-/* Steps a statement that gives at most one row; `read` fills `out` from it. */
-typedef void (*read_fn)(sqlite3_stmt *st, struct arena *a, void *out);
-
-static enum kt_rc one(struct store_conn *base, sqlite3_stmt *st, read_fn read, struct arena *a,
-                      void *out, const char *code, const char *what, struct kt_err *err)
-{
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        read(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = none(err, code, what);
-    } else {
-        r = failed(base, rc, what, err);
-    }
-    sq_done(st);
-    return r;
-}
-
-static enum kt_rc many(struct store_conn *base, sqlite3_stmt *st, read_fn read, size_t size,
-                       struct arena *a, void **out, size_t *n, const char *what, struct kt_err *err)
-{
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        read(st, a, arena_push(a, out, n, &cap, size));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, what, err);
 }
 
 #define TEXT(i) sq_col_text(st, (i), a)
@@ -227,7 +141,7 @@ static void read_doc(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DOC_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_DOC_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -246,7 +160,7 @@ enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, stru
 enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version, struct arena *a,
                       struct consent_doc *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, version > 0 ? P_DOC_GET : P_DOC_LATEST, err);
+    sqlite3_stmt *st = get(base, version > 0 ? SQ_DOC_GET : SQ_DOC_LATEST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -254,16 +168,17 @@ enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version,
     if (version > 0) {
         sqlite3_bind_int64(st, 2, version);
     }
-    return one(base, st, read_doc, a, out, "document_not_found", "document", err);
+    return sq_one((struct sq_conn *)base, st, read_doc, a, out, "document_not_found",
+                  "document not found", err);
 }
 
 enum kt_rc sq_doc_list(struct store_conn *base, struct arena *a, struct consent_doc **out,
                        size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DOC_LIST, err);
-    return st == NULL
-               ? KT_ESTORE
-               : many(base, st, read_doc, sizeof(**out), a, (void **)out, n, "documents", err);
+    sqlite3_stmt *st = get(base, SQ_DOC_LIST, err);
+    return st == NULL ? KT_ESTORE
+                      : sq_rows((struct sq_conn *)base, st, read_doc, sizeof(**out), a, out, n,
+                                "documents", err);
 }
 
 /* ---- consent events ---------------------------------------------------------------------- */
@@ -300,7 +215,7 @@ static void read_consent(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e,
                           struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_CONSENT_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_CONSENT_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -326,15 +241,16 @@ enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e
 enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
                            struct consent_event **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_CONSENT_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_CONSENT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return many(base, st, read_consent, sizeof(**out), a, (void **)out, n, "consent events", err);
+    return sq_rows((struct sq_conn *)base, st, read_consent, sizeof(**out), a, out, n,
+                   "consent events", err);
 }
 
-static enum kt_rc move(struct store_conn *base, int slot, int64_t from, int64_t into,
+static enum kt_rc move(struct store_conn *base, enum sq_slot slot, int64_t from, int64_t into,
                        struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, slot, err);
@@ -348,9 +264,9 @@ static enum kt_rc move(struct store_conn *base, int slot, int64_t from, int64_t 
 
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = move(base, P_CONSENT_MOVE, from, into, err);
+    enum kt_rc rc = move(base, SQ_CONSENT_MOVE, from, into, err);
     if (rc == KT_OK) {
-        rc = move(base, P_SUB_MOVE, from, into, err);
+        rc = move(base, SQ_SUB_MOVE, from, into, err);
     }
     return rc == KT_OK ? sq_loyalty_move(base, from, into, err) : rc;
 }
@@ -365,7 +281,7 @@ static void read_topic(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_TOPIC_PUT, err);
+    sqlite3_stmt *st = get(base, SQ_TOPIC_PUT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -380,10 +296,10 @@ enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct k
 enum kt_rc sq_topic_list(struct store_conn *base, struct arena *a, struct topic **out, size_t *n,
                          struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_TOPIC_LIST, err);
-    return st == NULL
-               ? KT_ESTORE
-               : many(base, st, read_topic, sizeof(**out), a, (void **)out, n, "topics", err);
+    sqlite3_stmt *st = get(base, SQ_TOPIC_LIST, err);
+    return st == NULL ? KT_ESTORE
+                      : sq_rows((struct sq_conn *)base, st, read_topic, sizeof(**out), a, out, n,
+                                "topics", err);
 }
 
 static void read_sub(sqlite3_stmt *st, struct arena *a, void *out)
@@ -395,7 +311,7 @@ static void read_sub(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUB_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_SUB_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -414,12 +330,13 @@ enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct
 enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, struct sub_event **out,
                        size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUB_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_SUB_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return many(base, st, read_sub, sizeof(**out), a, (void **)out, n, "subscriptions", err);
+    return sq_rows((struct sq_conn *)base, st, read_sub, sizeof(**out), a, out, n, "subscriptions",
+                   err);
 }
 
 /* ---- suppression ------------------------------------------------------------------------- */
@@ -427,7 +344,7 @@ enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, str
 enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
                            const char *act_id, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUPP_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_SUPP_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -444,7 +361,7 @@ enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes
     /* One primary-key probe per hash: cheaper than one statement with an IN list, for which
      * SQLite builds a temporary index on every run. */
     *first = n;
-    sqlite3_stmt *st = get(base, P_SUPP_HIT, err);
+    sqlite3_stmt *st = get(base, SQ_SUPP_HIT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -466,7 +383,7 @@ enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes
 enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
                               struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_SUPP_REMOVE, err);
+    sqlite3_stmt *st = get(base, SQ_SUPP_REMOVE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -500,7 +417,7 @@ static void read_preq(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
                           struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_PREQ_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_PREQ_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -524,18 +441,19 @@ enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request 
 enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
                        struct privacy_request *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_PREQ_GET, err);
+    sqlite3_stmt *st = get(base, SQ_PREQ_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return one(base, st, read_preq, a, out, "request_not_found", "request", err);
+    return sq_one((struct sq_conn *)base, st, read_preq, a, out, "request_not_found",
+                  "request not found", err);
 }
 
 enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
                          const char *outcome, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_PREQ_CLOSE, err);
+    sqlite3_stmt *st = get(base, SQ_PREQ_CLOSE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -552,7 +470,7 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
                         const char *after_id, int limit, struct arena *a,
                         struct privacy_request **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, overdue ? P_PREQ_OVERDUE : P_PREQ_LIST, err);
+    sqlite3_stmt *st = get(base, overdue ? SQ_PREQ_OVERDUE : SQ_PREQ_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -561,7 +479,8 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
     if (overdue) {
         sq_bind_text(st, 3, today);
     }
-    return many(base, st, read_preq, sizeof(**out), a, (void **)out, n, "requests", err);
+    return sq_rows((struct sq_conn *)base, st, read_preq, sizeof(**out), a, out, n, "requests",
+                   err);
 }
 
 /* ---- acts of destruction ----------------------------------------------------------------- */
@@ -587,7 +506,7 @@ static void read_act(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
                          struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_ACT_INSERT, err);
+    sqlite3_stmt *st = get(base, SQ_ACT_INSERT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -608,24 +527,25 @@ enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *
 enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
                       struct destruction_act *out, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_ACT_GET, err);
+    sqlite3_stmt *st = get(base, SQ_ACT_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return one(base, st, read_act, a, out, "act_not_found", "act", err);
+    return sq_one((struct sq_conn *)base, st, read_act, a, out, "act_not_found", "act not found",
+                  err);
 }
 
 enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
                        struct destruction_act **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_ACT_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_ACT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, after_id ? after_id : "");
     sqlite3_bind_int(st, 2, limit);
-    return many(base, st, read_act, sizeof(**out), a, (void **)out, n, "acts", err);
+    return sq_rows((struct sq_conn *)base, st, read_act, sizeof(**out), a, out, n, "acts", err);
 }
 
 /* ---- scheduled work ---------------------------------------------------------------------- */
@@ -638,7 +558,7 @@ static void read_due(sqlite3_stmt *st, struct arena *a, void *out)
 
 enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -653,17 +573,18 @@ enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct 
 enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, struct due_item *out,
                        struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_NEXT, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_NEXT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, now);
-    return one(base, st, read_due, a, out, "nothing_due", "due work", err);
+    return sq_one((struct sq_conn *)base, st, read_due, a, out, "nothing_due", "due work not found",
+                  err);
 }
 
 enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_FINISH, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_FINISH, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -675,7 +596,7 @@ enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struc
 enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, int64_t at,
                          struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_CANCEL, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_CANCEL, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -685,26 +606,38 @@ enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, 
     return run(base, st, NULL, err);
 }
 
+/* min(due_at): one row, NULL when nothing is pending. */
+struct earliest {
+    bool found;
+    int64_t at;
+};
+
+static void read_earliest(sqlite3_stmt *st, void *ctx)
+{
+    struct earliest *e = ctx;
+    e->found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    e->at = sqlite3_column_int64(st, 0);
+}
+
 enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
                           struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_DUE_PENDING, err);
+    sqlite3_stmt *st = get(base, SQ_DUE_PENDING, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
     sq_bind_text(st, 2, kind);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        *due_at = sqlite3_column_int64(st, 0);
-    } else if (rc == SQLITE_ROW) {
-        r = none(err, "nothing_due", "due work");
-    } else {
-        r = failed(base, rc, "due pending", err);
+    struct earliest e = {false, 0};
+    enum kt_rc rc = sq_each((struct sq_conn *)base, st, read_earliest, &e, "due pending", err);
+    if (rc != KT_OK) {
+        return rc;
     }
-    sq_done(st);
-    return r;
+    if (!e.found) {
+        return none(err, "nothing_due", "due work");
+    }
+    *due_at = e.at;
+    return KT_OK;
 }
 
 /* ---- the audit log ----------------------------------------------------------------------- */
@@ -712,7 +645,7 @@ enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind,
 enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, size_t n,
                         struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_AUDIT_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_AUDIT_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -732,7 +665,7 @@ enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, si
     return KT_OK;
 }
 
-static void read_audit(sqlite3_stmt *st, struct arena *a, void *out)
+void sq_audit_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
     struct audit_entry *e = out;
     *e = (struct audit_entry){I64(0), I64(1), TEXT(2), TEXT(3), TEXT(4), TEXT(5), TEXT(6), TEXT(7)};
@@ -741,7 +674,7 @@ static void read_audit(sqlite3_stmt *st, struct arena *a, void *out)
 enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, struct arena *a,
                          struct audit_entry **out, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_AUDIT_LIST, err);
+    sqlite3_stmt *st = get(base, SQ_AUDIT_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -752,7 +685,8 @@ enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, 
     sq_bind_i64_or_null(st, 5, f->since);
     sq_bind_i64_or_null(st, 6, f->until);
     sqlite3_bind_int(st, 7, f->limit);
-    return many(base, st, read_audit, sizeof(**out), a, (void **)out, n, "audit", err);
+    return sq_rows((struct sq_conn *)base, st, sq_audit_row, sizeof(**out), a, out, n, "audit",
+                   err);
 }
 
 /* ---- erasure and retention --------------------------------------------------------------- */
@@ -761,16 +695,16 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, st
 {
     /* The stored replies first: they are found by the customer's id; messages to its phones
      * before the phones go. Events keep their type and time, not what they said. */
-    static const int slots[] = {P_ERASE_IDEM,   P_ERASE_SMS,     P_ERASE_CARDS, P_ERASE_EVENTS,
-                                P_ERASE_TRAITS, P_ERASE_MEMBERS, P_ERASE_CUST,  P_ERASE_IDENTS,
-                                P_ERASE_HIST,   P_ERASE_CONSENT};
+    static const enum sq_slot slots[] = {
+        SQ_ERASE_IDEM,    SQ_ERASE_SMS,  SQ_ERASE_CARDS,  SQ_ERASE_EVENTS, SQ_ERASE_TRAITS,
+        SQ_ERASE_MEMBERS, SQ_ERASE_CUST, SQ_ERASE_IDENTS, SQ_ERASE_HIST,   SQ_ERASE_CONSENT};
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
             return KT_ESTORE;
         }
         sqlite3_bind_int64(st, 1, ck);
-        if (slots[i] == P_ERASE_CUST || slots[i] == P_ERASE_CARDS) {
+        if (slots[i] == SQ_ERASE_CUST || slots[i] == SQ_ERASE_CARDS) {
             sqlite3_bind_int64(st, 2, at);
         }
         enum kt_rc rc = run(base, st, NULL, err);
@@ -784,157 +718,12 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, st
 enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
                                 int64_t **cks, size_t *n, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, P_INACTIVE, err);
+    sqlite3_stmt *st = get(base, SQ_INACTIVE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, before);
     sqlite3_bind_int(st, 2, limit);
-    size_t cap = 0;
-    *cks = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, (void **)cks, n, &cap, sizeof(int64_t)) =
-            sqlite3_column_int64(st, 0);
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : failed(base, rc, "inactive customers", err);
-}
-
-/* ---- the log of reads ---------------------------------------------------------------------- */
-
-static const char reads_schema[] =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; "
-    "CREATE TABLE IF NOT EXISTS reads ("
-    "  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, key_id TEXT, action TEXT NOT NULL,"
-    "  customer_id TEXT, fields TEXT, detail TEXT, request_id TEXT);"
-    "CREATE INDEX IF NOT EXISTS reads_customer ON reads (customer_id, seq);"
-    "CREATE INDEX IF NOT EXISTS reads_key ON reads (key_id, seq);"
-    "CREATE TRIGGER IF NOT EXISTS reads_no_delete BEFORE DELETE ON reads "
-    "BEGIN SELECT RAISE(ABORT, 'the log of reads is append-only'); END;"
-    "CREATE TRIGGER IF NOT EXISTS reads_no_update BEFORE UPDATE ON reads "
-    "BEGIN SELECT RAISE(ABORT, 'the log of reads is append-only'); END;";
-
-/* Opens the file on first use; call with r->mu held. */
-static enum kt_rc reads_open(struct sq_reads *r, struct kt_err *err)
-{
-    if (r->db != NULL) {
-        return KT_OK;
-    }
-    int rc = sqlite3_open_v2(
-        r->path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(r->db, 5000);
-        rc = sqlite3_exec(r->db, reads_schema, NULL, NULL, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        kt_err_set(err, rc == SQLITE_BUSY ? KT_EBUSY : KT_ESTORE, "store_error", NULL,
-                   "the log of reads cannot be opened");
-        kt_err_detail(err, "%s: %s", r->path, r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
-        sqlite3_close(r->db);
-        r->db = NULL;
-        return err->rc;
-    }
-    return KT_OK;
-}
-
-static enum kt_rc reads_fail(struct sq_reads *r, int rc, const char *what, struct kt_err *err)
-{
-    kt_err_set(err, rc == SQLITE_BUSY ? KT_EBUSY : KT_ESTORE, "store_error", NULL,
-               "the log of reads failed");
-    kt_err_detail(err, "%s: %s", what, sqlite3_errmsg(r->db));
-    return err->rc;
-}
-
-enum kt_rc sq_reads_add(struct store *s, const struct audit_entry *e, size_t n, struct kt_err *err)
-{
-    struct sq_reads *r = sq_store_reads(s);
-    pthread_mutex_lock(&r->mu);
-    enum kt_rc rc = reads_open(r, err);
-    sqlite3_stmt *st = NULL;
-    int src = SQLITE_OK;
-    if (rc == KT_OK) {
-        src = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    }
-    if (rc == KT_OK && src == SQLITE_OK) {
-        src = sqlite3_prepare_v2(r->db,
-                                 "INSERT INTO reads (at, key_id, action, customer_id, fields, "
-                                 "detail, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                                 -1, &st, NULL);
-    }
-    for (size_t i = 0; rc == KT_OK && src == SQLITE_OK && i < n; i++) {
-        sqlite3_bind_int64(st, 1, e[i].at);
-        sq_bind_text(st, 2, e[i].key_id);
-        sq_bind_text(st, 3, e[i].action);
-        sq_bind_text(st, 4, e[i].customer_id);
-        sq_bind_text(st, 5, e[i].fields);
-        sq_bind_text(st, 6, e[i].detail);
-        sq_bind_text(st, 7, e[i].request_id);
-        src = sqlite3_step(st);
-        src = src == SQLITE_DONE ? SQLITE_OK : src;
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    if (rc == KT_OK && src == SQLITE_OK) {
-        src = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
-    }
-    if (rc == KT_OK && src != SQLITE_OK) {
-        rc = reads_fail(r, src, "reads add", err);
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    pthread_mutex_unlock(&r->mu);
-    return rc;
-}
-
-enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
-                         struct audit_entry **out, size_t *n, struct kt_err *err)
-{
-    struct sq_reads *r = sq_store_reads(s);
-    *out = NULL;
-    *n = 0;
-    pthread_mutex_lock(&r->mu);
-    enum kt_rc rc = reads_open(r, err);
-    sqlite3_stmt *st = NULL;
-    if (rc == KT_OK) {
-        int src = sqlite3_prepare_v2(
-            r->db,
-            "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id FROM reads "
-            "WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) AND (?3 IS NULL OR key_id = ?3) "
-            "AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR at >= ?5) "
-            "AND (?6 IS NULL OR at < ?6) ORDER BY seq LIMIT ?7",
-            -1, &st, NULL);
-        if (src != SQLITE_OK) {
-            rc = reads_fail(r, src, "reads prepare", err);
-        }
-    }
-    if (rc == KT_OK) {
-        sqlite3_bind_int64(st, 1, f->after_seq);
-        sq_bind_text(st, 2, f->customer_id);
-        sq_bind_text(st, 3, f->key_id);
-        sq_bind_text(st, 4, f->action);
-        sq_bind_i64_or_null(st, 5, f->since);
-        sq_bind_i64_or_null(st, 6, f->until);
-        sqlite3_bind_int(st, 7, f->limit);
-        size_t cap = 0;
-        int src;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            read_audit(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-        }
-        if (src != SQLITE_DONE) {
-            rc = reads_fail(r, src, "reads list", err);
-        }
-    }
-    sqlite3_finalize(st);
-    pthread_mutex_unlock(&r->mu);
-    return rc;
-}
-
-void sq_reads_close(struct sq_reads *r)
-{
-    sqlite3_close(r->db);
-    r->db = NULL;
-    free(r->path);
-    r->path = NULL;
-    pthread_mutex_destroy(&r->mu);
+    return sq_rows((struct sq_conn *)base, st, sq_row_i64, sizeof(**cks), a, cks, n,
+                   "inactive customers", err);
 }

@@ -55,6 +55,9 @@ static enum kt_rc prepare(struct sq_conn *c, const char *sql, sqlite3_stmt **st,
     return rc == SQLITE_OK ? KT_OK : sq_fail(c, rc, "quality prepare", err);
 }
 
+/* The columns scan_sql() selects: the count, 3 per field, 4 more, 3 ages. */
+#define SCAN_COLS (1 + 3 * PF_COUNT + 4 + 3)
+
 static enum kt_rc scan(struct sq_conn *c, int64_t now, struct quality_data *q, struct kt_err *err)
 {
     char *sql = scan_sql();
@@ -68,27 +71,35 @@ static enum kt_rc scan(struct sq_conn *c, int64_t now, struct quality_data *q, s
     for (int i = 0; i < 3; i++) {
         sqlite3_bind_int64(st, i + 1, now - year * (i + 1));
     }
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        int k = 0;
-        q->customers = sqlite3_column_int64(st, k++);
-        for (int f = 0; f < PF_COUNT; f++) {
-            q->filled[f] = sqlite3_column_int64(st, k++);
-            q->corrected[f] = sqlite3_column_int64(st, k++);
-            q->suspicious[f] = sqlite3_column_int64(st, k++);
-        }
-        q->phone_verified = sqlite3_column_int64(st, k++);
-        q->email_verified = sqlite3_column_int64(st, k++);
-        q->gender_inferred = sqlite3_column_int64(st, k++);
-        q->complete = sqlite3_column_int64(st, k++);
-        for (int i = 0; i < 3; i++) {
-            q->stale[i] = sqlite3_column_int64(st, k++);
-        }
-    } else {
-        rc = sq_fail(c, src, "quality scan", err);
-    }
+    int64_t v[SCAN_COLS] = {0};
+    rc = sq_int_row(c, st, v, SCAN_COLS, "quality scan", err);
     sqlite3_finalize(st);
-    return rc;
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int k = 0;
+    q->customers = v[k++];
+    for (int f = 0; f < PF_COUNT; f++) {
+        q->filled[f] = v[k++];
+        q->corrected[f] = v[k++];
+        q->suspicious[f] = v[k++];
+    }
+    q->phone_verified = v[k++];
+    q->email_verified = v[k++];
+    q->gender_inferred = v[k++];
+    q->complete = v[k++];
+    for (int i = 0; i < 3; i++) {
+        q->stale[i] = v[k++];
+    }
+    return KT_OK;
+}
+
+static void count_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct quality_count *qc = out;
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    qc->key = arena_strdup(a, t ? (const char *)t : "");
+    qc->n = sqlite3_column_int64(st, 1);
 }
 
 /* Runs a query of (text, count) rows into a list. */
@@ -100,19 +111,7 @@ static enum kt_rc counts(struct sq_conn *c, const char *sql, struct arena *a,
     if (rc != KT_OK) {
         return rc;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        struct quality_count *qc = arena_push(a, out, n, &cap, sizeof(*qc));
-        const unsigned char *t = sqlite3_column_text(st, 0);
-        qc->key = arena_strdup(a, t ? (const char *)t : "");
-        qc->n = sqlite3_column_int64(st, 1);
-    }
-    if (src != SQLITE_DONE) {
-        rc = sq_fail(c, src, "quality counts", err);
-    }
+    rc = sq_rows(c, st, count_row, sizeof(**out), a, out, n, "quality counts", err);
     sqlite3_finalize(st);
     return rc;
 }
@@ -125,15 +124,26 @@ static enum kt_rc two(struct sq_conn *c, const char *sql, int64_t *x, int64_t *y
     if (rc != KT_OK) {
         return rc;
     }
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        *x = sqlite3_column_int64(st, 0);
-        *y = sqlite3_column_int64(st, 1);
-    } else {
-        rc = sq_fail(c, src, "quality pair", err);
-    }
+    int64_t v[2] = {0, 0};
+    rc = sq_int_row(c, st, v, 2, "quality pair", err);
     sqlite3_finalize(st);
+    if (rc == KT_OK) {
+        *x = v[0];
+        *y = v[1];
+    }
     return rc;
+}
+
+static void intake_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct intake_row *r = out;
+    r->channel = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+    r->store_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+    r->operator_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+    int64_t *v[] = {&r->requests, &r->refused, &r->ok, &r->corrected, &r->suspicious, &r->invalid};
+    for (int i = 0; i < 6; i++) {
+        *v[i] = sqlite3_column_int64(st, 3 + i);
+    }
 }
 
 static enum kt_rc intake(struct sq_conn *c, int64_t since_day, struct arena *a,
@@ -149,22 +159,8 @@ static enum kt_rc intake(struct sq_conn *c, int64_t since_day, struct arena *a,
         return rc;
     }
     sqlite3_bind_int64(st, 1, since_day);
-    size_t cap = 0;
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        struct intake_row *r = arena_push(a, &q->intake, &q->n_intake, &cap, sizeof(*r));
-        r->channel = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-        r->store_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
-        r->operator_id = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
-        int64_t *v[] = {&r->requests,  &r->refused,    &r->ok,
-                        &r->corrected, &r->suspicious, &r->invalid};
-        for (int i = 0; i < 6; i++) {
-            *v[i] = sqlite3_column_int64(st, 3 + i);
-        }
-    }
-    if (src != SQLITE_DONE) {
-        rc = sq_fail(c, src, "quality intake", err);
-    }
+    rc = sq_rows(c, st, intake_row, sizeof(*q->intake), a, &q->intake, &q->n_intake,
+                 "quality intake", err);
     sqlite3_finalize(st);
     return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * rejects.c - the SQLite side of the reject files of server imports: a line per row in
  * import_rejects, the keyed hashes of the identifiers each carries in import_reject_keys
- * (0012_import_rejects.sql). Statements are cached per connection in the slots from
- * SQ_REJECTS_BASE on.
+ * (0012_import_rejects.sql). Statements are cached per connection in their
+ * slots of enum sq_slot (sqlite_int.h).
  *
  * An erasure removes the lines by the hashes it suppresses; the due work removes lines past
  * their term. Deleting a line deletes its hashes (ON DELETE CASCADE), and secure_delete (set on
@@ -13,32 +13,29 @@
 
 #include "store/sqlite/sqlite_int.h"
 
-enum { J_ADD = SQ_REJECTS_BASE, J_KEY, J_CLEAR, J_FILE, J_FORGET, J_EXPIRE, J_ORPHANS, J_END };
-_Static_assert(J_END <= SQ_STATEMENTS, "raise SQ_STATEMENTS in sqlite_int.h");
-
-static const char *const sql[J_END - SQ_REJECTS_BASE] = {
-#define S(slot) [(slot)-SQ_REJECTS_BASE]
+static const char *const sql[SQ_STATEMENTS] = {
     /* The header comes again with each transaction that holds rejects: the first one wins. */
-    S(J_ADD) = "INSERT INTO import_rejects (import_id, line, at, csv) VALUES (?1, ?2, ?3, ?4) "
-               "ON CONFLICT (import_id, line) DO NOTHING",
-    S(J_KEY) = "INSERT OR IGNORE INTO import_reject_keys (hash, reject_id) VALUES (?1, ?2)",
-    S(J_CLEAR) = "DELETE FROM import_rejects WHERE import_id = ?1",
-    S(J_FILE) = "SELECT line, csv FROM import_rejects WHERE import_id = ?1 ORDER BY line",
-    S(J_FORGET) = "DELETE FROM import_rejects WHERE id IN "
-                  "(SELECT reject_id FROM import_reject_keys WHERE hash = ?1)",
-    S(J_EXPIRE) = "DELETE FROM import_rejects WHERE id IN (SELECT id FROM import_rejects "
-                  "WHERE at < ?1 AND line > 1 LIMIT ?2)",
+    [SQ_REJECT_ADD] =
+        "INSERT INTO import_rejects (import_id, line, at, csv) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (import_id, line) DO NOTHING",
+    [SQ_REJECT_KEY] = "INSERT OR IGNORE INTO import_reject_keys (hash, reject_id) VALUES (?1, ?2)",
+    [SQ_REJECT_CLEAR] = "DELETE FROM import_rejects WHERE import_id = ?1",
+    [SQ_REJECT_FILE] = "SELECT line, csv FROM import_rejects WHERE import_id = ?1 ORDER BY line",
+    [SQ_REJECT_FORGET] = "DELETE FROM import_rejects WHERE id IN "
+                         "(SELECT reject_id FROM import_reject_keys WHERE hash = ?1)",
+    [SQ_REJECT_EXPIRE] = "DELETE FROM import_rejects WHERE id IN (SELECT id FROM import_rejects "
+                         "WHERE at < ?1 AND line > 1 LIMIT ?2)",
     /* A header past the term whose rows are all gone goes too; a running import's header is
      * younger than the term, so it never loses it. */
-    S(J_ORPHANS) = "DELETE FROM import_rejects WHERE line = 1 AND at < ?1 AND NOT EXISTS "
-                   "(SELECT 1 FROM import_rejects r WHERE r.import_id = import_rejects.import_id "
-                   "AND r.line > 1)",
-#undef S
+    [SQ_REJECT_ORPHANS] =
+        "DELETE FROM import_rejects WHERE line = 1 AND at < ?1 AND NOT EXISTS "
+        "(SELECT 1 FROM import_rejects r WHERE r.import_id = import_rejects.import_id "
+        "AND r.line > 1)",
 };
 
-static sqlite3_stmt *get(struct store_conn *base, int slot, struct kt_err *err)
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
 {
-    return sq_stmt((struct sq_conn *)base, slot, sql[slot - SQ_REJECTS_BASE], err);
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
 static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, struct kt_err *err)
@@ -48,7 +45,7 @@ static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, s
 
 enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, J_ADD, err);
+    sqlite3_stmt *st = get(base, SQ_REJECT_ADD, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -62,7 +59,7 @@ enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r,
         return rc;
     }
     int64_t id = sqlite3_last_insert_rowid(((struct sq_conn *)base)->db);
-    st = get(base, J_KEY, err);
+    st = get(base, SQ_REJECT_KEY, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -76,7 +73,7 @@ enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r,
 
 enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, J_CLEAR, err);
+    sqlite3_stmt *st = get(base, SQ_REJECT_CLEAR, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -84,23 +81,31 @@ enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struc
     return run(base, st, NULL, err);
 }
 
+/* Where the lines of a reject file go, and the count of those after the header. */
+struct reject_file {
+    struct buf *out;
+    int64_t *rows;
+};
+
+static void append_line(sqlite3_stmt *st, void *ctx)
+{
+    struct reject_file *f = ctx;
+    *f->rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
+    buf_append(f->out, (const char *)sqlite3_column_text(st, 1),
+               (size_t)sqlite3_column_bytes(st, 1));
+}
+
 enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct buf *out,
                           int64_t *rows, struct kt_err *err)
 {
     *rows = 0;
-    sqlite3_stmt *st = get(base, J_FILE, err);
+    sqlite3_stmt *st = get(base, SQ_REJECT_FILE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, import_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
-        buf_append(out, (const char *)sqlite3_column_text(st, 1),
-                   (size_t)sqlite3_column_bytes(st, 1));
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail((struct sq_conn *)base, rc, "reject file", err);
+    struct reject_file f = {out, rows};
+    return sq_each((struct sq_conn *)base, st, append_line, &f, "reject file", err);
 }
 
 enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
@@ -108,7 +113,7 @@ enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashe
 {
     /* One primary-key probe per hash, as the suppression list does. */
     *removed = 0;
-    sqlite3_stmt *st = get(base, J_FORGET, err);
+    sqlite3_stmt *st = get(base, SQ_REJECT_FORGET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -126,7 +131,7 @@ enum kt_rc sq_reject_expire(struct store_conn *base, int64_t before, int limit, 
                             struct kt_err *err)
 {
     *removed = 0;
-    sqlite3_stmt *st = get(base, J_EXPIRE, err);
+    sqlite3_stmt *st = get(base, SQ_REJECT_EXPIRE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -136,7 +141,7 @@ enum kt_rc sq_reject_expire(struct store_conn *base, int64_t before, int limit, 
     enum kt_rc rc = run(base, st, &changes, err);
     *removed = changes;
     if (rc == KT_OK && changes < limit) {
-        st = get(base, J_ORPHANS, err);
+        st = get(base, SQ_REJECT_ORPHANS, err);
         if (st == NULL) {
             return KT_ESTORE;
         }

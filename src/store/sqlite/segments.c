@@ -1,282 +1,18 @@
 /*
- * segments.c - a segment query (segment/segment.h) as SQLite SQL. The SQL is assembled from fixed
- * fragments only: column names come from the parser's whitelist, operators from an enum; every
- * value, event type, property path and time is a bound parameter. A test checks that no text of a
- * query appears in the SQL it becomes.
+ * segments.c - the SQLite side of segment/: a condition's size and members (its SQL is made by
+ * cond.c), RFM rows, traits and their definitions, saved segments and their membership, and the
+ * features of clustering (0008_traits.sql, 0009_segments.sql, 0010_trait_defs.sql). The
+ * requests' statements are cached per connection in their slots of enum sq_slot (sqlite_int.h);
+ * the analytic and admin ones are prepared for the call.
  */
 #include <sqlite3.h>
 #include <string.h>
 
 #include "base/buf.h"
-#include "base/clock.h"
 #include "store/sqlite/sqlite_int.h"
 
-#define DAY_MS (86400LL * 1000)
-
-static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">="};
-
-static void param_int(struct seg_sql *q, int64_t v)
-{
-    if (q->n < SEG_PARAMS) {
-        q->p[q->n++] = (struct seg_param){true, v, NULL};
-    }
-}
-
-static void param_text(struct seg_sql *q, const char *s)
-{
-    if (q->n < SEG_PARAMS) {
-        q->p[q->n++] = (struct seg_param){false, 0, s};
-    }
-}
-
-static void param_value(struct seg_sql *q, const struct seg_value *v, struct arena *a)
-{
-    if (v->is_number) { /* profile columns are text: compare as text */
-        param_text(q, arena_printf(a, "%lld", (long long)v->number));
-    } else {
-        param_text(q, v->text);
-    }
-}
-
-/* The date `years` before the UTC day of `now`, as stored ("YYYY-MM-DD"); Feb 29 -> Feb 28. */
-static const char *years_before(int64_t now, int64_t years, struct arena *a)
-{
-    int64_t y;
-    unsigned m, d;
-    civil_from_days(now / DAY_MS, &y, &m, &d);
-    y -= years;
-    while (d > 28 && !date_valid(y, m, d)) {
-        d--;
-    }
-    return arena_printf(a, "%04lld-%02u-%02u", (long long)y, m, d);
-}
-
-static void age(struct seg_sql *q, enum seg_op op, int64_t n, int64_t now, struct arena *a)
-{
-    /* age >= n  <=>  born on or before the day n years ago */
-    switch (op) {
-    case OP_GE:
-    case OP_GT: {
-        int64_t k = op == OP_GE ? n : n + 1;
-        buf_puts(&q->sql, "c.birth_date <= ?");
-        param_text(q, years_before(now, k, a));
-        break;
-    }
-    case OP_LE:
-    case OP_LT: {
-        int64_t k = op == OP_LE ? n : n - 1;
-        buf_puts(&q->sql, "c.birth_date > ?");
-        param_text(q, years_before(now, k + 1, a));
-        break;
-    }
-    case OP_EQ:
-    case OP_NE:
-        buf_puts(&q->sql, op == OP_EQ ? "(c.birth_date <= ? AND c.birth_date > ?)"
-                                      : "(c.birth_date > ? OR c.birth_date <= ?)");
-        param_text(q, years_before(now, n, a));
-        param_text(q, years_before(now, n + 1, a));
-        break;
-    }
-}
-
-/* The consent to `purpose` (on `channel`) is given now, derived from the events as
- * consent_states() does: the latest event is a grant, its term has not run out, and no later
- * version of its document asked for re-consent. */
-static void consent_given(struct seg_sql *q, const char *purpose, const char *channel, int64_t now)
-{
-    buf_puts(&q->sql,
-             "EXISTS (SELECT 1 FROM consent_events e WHERE e.ck = c.ck AND e.purpose = ? AND "
-             "e.channel = ? AND e.seq = (SELECT max(x.seq) FROM consent_events x WHERE x.ck = c.ck "
-             "AND x.purpose = e.purpose AND x.channel = e.channel) AND e.action = ? AND "
-             "(e.expires_at IS NULL OR e.expires_at = 0 OR e.expires_at > ?) AND NOT EXISTS "
-             "(SELECT 1 FROM consent_documents d WHERE d.key = e.doc_key AND d.reconsent <> 0 AND "
-             "d.version > e.doc_version))");
-    param_text(q, purpose);
-    param_text(q, channel);
-    param_text(q, "grant");
-    param_int(q, now);
-}
-
-/* birthday within N days: the month and day of the birth date is one of today's .. today+N's
- * (UTC); a Feb 29 birthday counts on Feb 28 in other years. */
-static void birthday(struct seg_sql *q, int64_t days, int64_t now, struct arena *a)
-{
-    buf_puts(&q->sql, "substr(c.birth_date, 6, 5) IN (");
-    int64_t today = now / DAY_MS;
-    for (int64_t d = 0; d <= days; d++) {
-        int64_t y;
-        unsigned m, dd;
-        civil_from_days(today + d, &y, &m, &dd);
-        buf_puts(&q->sql, d ? ", ?" : "?");
-        param_text(q, arena_printf(a, "%02u-%02u", m, dd));
-        if (m == 2 && dd == 28 && !date_valid(y, 2, 29)) {
-            buf_puts(&q->sql, ", ?");
-            param_text(q, "02-29");
-        }
-    }
-    buf_putc(&q->sql, ')');
-}
-
-static void node(struct seg_sql *q, const struct seg_node *n, int64_t now, struct arena *a)
-{
-    switch (n->kind) {
-    case SEG_AND:
-    case SEG_OR:
-        buf_putc(&q->sql, '(');
-        node(q, n->a, now, a);
-        buf_puts(&q->sql, n->kind == SEG_AND ? " AND " : " OR ");
-        node(q, n->b, now, a);
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_NOT:
-        buf_puts(&q->sql, "(NOT coalesce(");
-        node(q, n->a, now, a);
-        buf_puts(&q->sql, ", 0))");
-        return;
-    case SEG_HAS:
-        buf_printf(&q->sql, "c.%s IS NOT NULL", n->field);
-        return;
-    case SEG_CMP:
-        buf_printf(&q->sql, "c.%s %s ?", n->field, ops[n->op]);
-        param_value(q, &n->value, a);
-        return;
-    case SEG_IN:
-        buf_printf(&q->sql, "c.%s IN (", n->field);
-        for (size_t i = 0; i < n->n_values; i++) {
-            buf_puts(&q->sql, i ? ", ?" : "?");
-            param_value(q, &n->values[i], a);
-        }
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_AGE:
-        age(q, n->op, n->value.number, now, a);
-        return;
-    case SEG_EVENTS:
-        buf_puts(&q->sql, "(SELECT count(*) FROM events e WHERE e.ck = c.ck AND e.type = ?");
-        param_text(q, n->type);
-        if (n->days) {
-            buf_puts(&q->sql, " AND e.at >= ?");
-            param_int(q, now - n->days * DAY_MS);
-        }
-        if (n->prop) {
-            buf_puts(&q->sql, " AND json_extract(e.props, ?) = ?");
-            param_text(q, arena_printf(a, "$.%s", n->prop));
-            if (n->prop_value.is_number) {
-                param_int(q, n->prop_value.number);
-            } else {
-                param_text(q, n->prop_value.text);
-            }
-        }
-        buf_printf(&q->sql, ") %s ?", ops[n->op]);
-        param_int(q, n->value.number);
-        return;
-    case SEG_PURCHASES: {
-        static const char *const aggs[] = {"count(*)", "coalesce(sum(p.total), 0)", "avg(p.total)"};
-        buf_printf(&q->sql, "(SELECT %s FROM purchases p WHERE p.ck = c.ck", aggs[n->agg]);
-        if (n->days) {
-            buf_puts(&q->sql, " AND p.at >= ?");
-            param_int(q, now - n->days * DAY_MS);
-        }
-        buf_printf(&q->sql, ") %s ?", ops[n->op]);
-        param_int(q, n->agg == AGG_COUNT ? n->value.number : n->value.number * 100); /* roubles */
-        return;
-    }
-    case SEG_SINCE:
-        buf_printf(&q->sql,
-                   "((? - (SELECT max(p.at) FROM purchases p WHERE p.ck = c.ck)) / %lld) %s ?",
-                   (long long)DAY_MS, ops[n->op]);
-        param_int(q, now);
-        param_int(q, n->value.number);
-        return;
-    case SEG_BOUGHT:
-        buf_printf(&q->sql,
-                   "EXISTS (SELECT 1 FROM purchases p JOIN purchase_lines l ON l.purchase_id = "
-                   "p.id WHERE p.ck = c.ck AND l.%s = ?",
-                   strcmp(n->type, "sku") == 0 ? "sku" : "category");
-        param_text(q, n->value.text);
-        if (n->days) {
-            buf_puts(&q->sql, " AND p.at >= ?");
-            param_int(q, now - n->days * DAY_MS);
-        }
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_BIRTHDAY:
-        birthday(q, n->days, now, a);
-        return;
-    case SEG_ATTR:
-    case SEG_CONTAINS:
-        buf_puts(&q->sql, n->kind == SEG_ATTR ? "json_extract(c.attrs, ?) "
-                                              : "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j "
-                                                "WHERE j.value = ?)");
-        if (n->kind == SEG_ATTR) {
-            buf_printf(&q->sql, "%s ?", ops[n->op]);
-        }
-        param_text(q, arena_printf(a, "$.%s", n->attr));
-        if (n->value.is_number) {
-            param_int(q, n->value.number);
-        } else {
-            param_text(q, n->value.text);
-        }
-        return;
-    case SEG_SEGMENT:
-        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM segment_members m JOIN segments s ON s.id = "
-                          "m.segment_id WHERE s.name = ? AND m.ck = c.ck AND m.left_at IS NULL)");
-        param_text(q, n->value.text);
-        return;
-    case SEG_TRAIT:
-        buf_printf(&q->sql,
-                   "EXISTS (SELECT 1 FROM traits t WHERE t.ck = c.ck AND t.name = ? AND "
-                   "t.value %s ?)",
-                   ops[n->op]);
-        param_text(q, n->attr);
-        param_value(q, &n->value, a);
-        return;
-    case SEG_CONSENT:
-        consent_given(q, n->type, n->attr, now);
-        return;
-    case SEG_SUBSCRIBED:
-        /* the topic goes by the channel, the customer chose it last, and both consents hold */
-        buf_puts(&q->sql,
-                 "(EXISTS (SELECT 1 FROM topics t, json_each(t.channels) j WHERE t.key = ? AND "
-                 "j.value = ?) AND EXISTS (SELECT 1 FROM subscription_events s WHERE s.ck = c.ck "
-                 "AND s.topic = ? AND s.channel = ? AND s.subscribed <> 0 AND s.seq = (SELECT "
-                 "max(y.seq) FROM subscription_events y WHERE y.ck = c.ck AND y.topic = s.topic "
-                 "AND y.channel = s.channel)) AND ");
-        param_text(q, n->type);
-        param_text(q, n->attr);
-        param_text(q, n->type);
-        param_text(q, n->attr);
-        consent_given(q, "pd_processing", "", now);
-        buf_puts(&q->sql, " AND ");
-        consent_given(q, "ads", n->attr, now);
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_COMPLETE:
-        buf_puts(&q->sql, "(c.first_name IS NOT NULL AND c.birth_date IS NOT NULL AND "
-                          "c.phone IS NOT NULL AND (c.verified & ?) <> 0 AND ");
-        param_int(q, 1LL << PF_PHONE);
-        consent_given(q, "pd_processing", "", now);
-        buf_putc(&q->sql, ')');
-        return;
-    case SEG_POINTS:
-        buf_printf(&q->sql,
-                   "(SELECT coalesce(sum(l.points), 0) FROM points_ledger l WHERE l.ck = c.ck) "
-                   "%s ?",
-                   ops[n->op]);
-        param_int(q, n->value.number);
-        return;
-    }
-}
-
-void sq_segment_sql(const struct seg_node *n, int64_t now, struct arena *a, struct seg_sql *q)
-{
-    buf_init(&q->sql, 1 << 20);
-    q->n = 0;
-    buf_puts(&q->sql, "FROM customers c WHERE c.merged_into IS NULL AND c.erased_at IS NULL AND ");
-    node(q, n, now, a);
-}
-
-static sqlite3_stmt *prepare(struct sq_conn *c, struct seg_sql *q, const char *head,
+/* The statement "<head> <condition> <tail>" with the condition's values bound. */
+static sqlite3_stmt *prepare(struct sq_conn *c, struct sq_cond_sql *q, const char *head,
                              const char *tail, struct kt_err *err)
 {
     char *sql = sqlite3_mprintf("%s %s %s", head, buf_cstr(&q->sql), tail);
@@ -297,31 +33,34 @@ static sqlite3_stmt *prepare(struct sq_conn *c, struct seg_sql *q, const char *h
     return st;
 }
 
-enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n, int64_t now,
-                              int sample, struct arena *a, int64_t *count, const char ***ids,
-                              size_t *n_ids, struct kt_err *err)
+/* The condition's SQL, or KT_ETOOBIG when it is more than one statement may bind. */
+static enum kt_rc cond_sql(const struct store_cond *n, struct arena *a, struct sq_cond_sql *q,
+                           struct kt_err *err)
 {
-    struct sq_conn *c = (struct sq_conn *)base;
-    struct seg_sql q;
-    sq_segment_sql(n, now, a, &q);
-    enum kt_rc r = KT_OK;
-    if (q.sql.failed || q.n >= SEG_PARAMS) {
-        buf_release(&q.sql);
+    sq_cond_sql(n, a, q);
+    if (q->sql.failed || q->n >= SQ_COND_PARAMS) {
+        buf_release(&q->sql);
         return kt_err_set(err, KT_ETOOBIG, "query_too_big", "query",
                           "the query has too many conditions");
+    }
+    return KT_OK;
+}
+
+enum kt_rc sq_segment_preview(struct store_conn *base, const struct store_cond *n, int sample,
+                              struct arena *a, int64_t *count, const char ***ids, size_t *n_ids,
+                              struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct sq_cond_sql q;
+    enum kt_rc r = cond_sql(n, a, &q, err);
+    if (r != KT_OK) {
+        return r;
     }
     *count = 0;
     *ids = NULL;
     *n_ids = 0;
     sqlite3_stmt *st = prepare(c, &q, "SELECT count(*)", "", err);
-    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-    if (st && rc == SQLITE_ROW) {
-        *count = sqlite3_column_int64(st, 0);
-    } else if (st) {
-        r = sq_fail(c, rc, "segment count", err);
-    } else {
-        r = KT_ESTORE;
-    }
+    r = st == NULL ? KT_ESTORE : sq_int_row(c, st, count, 1, "segment count", err);
     sqlite3_finalize(st);
     if (r == KT_OK && sample > 0) {
         st = prepare(c, &q, "SELECT c.id", "ORDER BY c.ck LIMIT ?", err);
@@ -329,12 +68,7 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
             r = KT_ESTORE;
         } else {
             sqlite3_bind_int(st, (int)q.n + 1, sample);
-            size_t cap = 0;
-            while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                *(const char **)arena_push(a, ids, n_ids, &cap, sizeof(**ids)) =
-                    sq_col_text(st, 0, a);
-            }
-            r = rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment sample", err);
+            r = sq_rows(c, st, sq_row_text, sizeof(**ids), a, ids, n_ids, "segment sample", err);
             sqlite3_finalize(st);
         }
     }
@@ -343,6 +77,13 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n,
 }
 
 /* ---- RFM and traits (not cached: a report and a job, not a request path) ------------------- */
+
+static void rfm_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct rfm_row *)out = (struct rfm_row){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2),
+        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+}
 
 enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, struct rfm_row **out,
                        size_t *n, struct kt_err *err)
@@ -360,17 +101,9 @@ enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, st
         return sq_fail(c, rc, "rfm", err);
     }
     sqlite3_bind_int64(st, 1, now);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct rfm_row *r = arena_push(a, out, n, &cap, sizeof(**out));
-        *r = (struct rfm_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                              sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-                              sqlite3_column_int64(st, 4)};
-    }
+    enum kt_rc r = sq_rows(c, st, rfm_row, sizeof(**out), a, out, n, "rfm", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "rfm", err);
+    return r;
 }
 
 enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait *t,
@@ -394,6 +127,12 @@ enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait 
     return sq_run(c, st, NULL, err);
 }
 
+static void trait_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct trait *)out =
+        (struct trait){sq_col_text(st, 0, a), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2)};
+}
+
 enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, struct trait **out,
                           size_t *n, struct kt_err *err)
 {
@@ -405,17 +144,7 @@ enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, 
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct trait *t = arena_push(a, out, n, &cap, sizeof(**out));
-        *t = (struct trait){sq_col_text(st, 0, a), sq_col_text(st, 1, a),
-                            sqlite3_column_int64(st, 2)};
-    }
-    sq_done(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "traits", err);
+    return sq_rows(c, st, trait_row, sizeof(**out), a, out, n, "traits", err);
 }
 
 /* ---- saved segments (admin operations: statements prepared per call) ----------------------- */
@@ -443,8 +172,9 @@ static enum kt_rc run_once(struct sq_conn *c, sqlite3_stmt *st, int *changes, st
 
 #define SEGMENT_COLS "id, name, query, created_at, updated_at, refreshed_at, size, key_id"
 
-static void segment_row(sqlite3_stmt *st, struct arena *a, struct segment *s)
+static void segment_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
+    struct segment *s = out;
     memset(s, 0, sizeof(*s));
     const unsigned char *id = sqlite3_column_text(st, 0);
     kt_strlcpy(s->id, id ? (const char *)id : "", sizeof(s->id));
@@ -494,16 +224,11 @@ enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struc
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id_or_name);
-    int rc = sqlite3_step(st);
-    enum kt_rc r = KT_OK;
-    if (rc == SQLITE_ROW) {
-        segment_row(st, a, out);
-    } else if (rc == SQLITE_DONE) {
-        r = kt_err_set(err, KT_ENOTFOUND, "segment_not_found", "id", "no such segment");
-    } else {
-        r = sq_fail(c, rc, "segment get", err);
-    }
+    enum kt_rc r = sq_one(c, st, segment_row, a, out, "segment_not_found", "no such segment", err);
     sqlite3_finalize(st);
+    if (r == KT_ENOTFOUND && err != NULL && strcmp(err->code, "segment_not_found") == 0) {
+        kt_strlcpy(err->field, "id", sizeof(err->field)); /* the path's {id} names it */
+    }
     return r;
 }
 
@@ -515,15 +240,9 @@ enum kt_rc sq_segment_list(struct store_conn *base, struct arena *a, struct segm
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        segment_row(st, a, arena_push(a, out, n, &cap, sizeof(**out)));
-    }
+    enum kt_rc r = sq_rows(c, st, segment_row, sizeof(**out), a, out, n, "segment list", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment list", err);
+    return r;
 }
 
 enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_err *err)
@@ -550,29 +269,21 @@ enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_
 static enum kt_rc collect_cks(struct sq_conn *c, sqlite3_stmt *st, struct arena *a, int64_t **cks,
                               size_t *n, struct kt_err *err)
 {
-    size_t cap = 0;
-    *cks = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(int64_t *)arena_push(a, cks, n, &cap, sizeof(**cks)) = sqlite3_column_int64(st, 0);
-    }
+    enum kt_rc r = sq_rows(c, st, sq_row_i64, sizeof(**cks), a, cks, n, "segment keys", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment keys", err);
+    return r;
 }
 
-enum kt_rc sq_segment_eval(struct store_conn *base, const struct seg_node *n, int64_t now,
-                           struct arena *a, int64_t **cks, size_t *count, struct kt_err *err)
+enum kt_rc sq_segment_eval(struct store_conn *base, const struct store_cond *n, struct arena *a,
+                           int64_t **cks, size_t *count, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    struct seg_sql q;
-    sq_segment_sql(n, now, a, &q);
+    struct sq_cond_sql q;
     *cks = NULL;
     *count = 0;
-    if (q.sql.failed || q.n >= SEG_PARAMS) {
-        buf_release(&q.sql);
-        return kt_err_set(err, KT_ETOOBIG, "query_too_big", "query",
-                          "the query has too many conditions");
+    enum kt_rc r = cond_sql(n, a, &q, err);
+    if (r != KT_OK) {
+        return r;
     }
     sqlite3_stmt *st = prepare(c, &q, "SELECT c.ck", "ORDER BY c.ck", err);
     buf_release(&q.sql);
@@ -640,6 +351,11 @@ enum kt_rc sq_segment_leave(struct store_conn *base, const char *id, const int64
                    id, cks, n, at, changed, err);
 }
 
+static void read_size(sqlite3_stmt *st, void *size)
+{
+    *(int64_t *)size = sqlite3_column_int64(st, 0);
+}
+
 enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t at, int64_t *size,
                                 struct kt_err *err)
 {
@@ -654,13 +370,16 @@ enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t
     }
     sq_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, at);
-    int s = sqlite3_step(st);
-    *size = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    while (s == SQLITE_ROW) {
-        s = sqlite3_step(st);
-    }
+    *size = 0;
+    enum kt_rc r = sq_each(c, st, read_size, size, "segment size", err);
     sqlite3_finalize(st);
-    return s == SQLITE_DONE ? KT_OK : sq_fail(c, s, "segment size", err);
+    return r;
+}
+
+static void member_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct segment_member *)out = (struct segment_member){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2)};
 }
 
 enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
@@ -679,35 +398,25 @@ enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t a
     sq_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, after_ck);
     sqlite3_bind_int(st, 3, limit);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct segment_member *m = arena_push(a, out, n, &cap, sizeof(**out));
-        *m = (struct segment_member){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                                     sqlite3_column_int64(st, 2)};
-    }
+    enum kt_rc r = sq_rows(c, st, member_row, sizeof(**out), a, out, n, "segment members", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "segment members", err);
+    return r;
 }
 
 /* ---- cluster features ------------------------------------------------------------------------ */
 
+static void feature_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct feature_row *)out = (struct feature_row){
+        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a), sqlite3_column_int64(st, 2)};
+}
+
 static enum kt_rc feature_rows(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                                struct feature_row **out, size_t *n, struct kt_err *err)
 {
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct feature_row *f = arena_push(a, out, n, &cap, sizeof(**out));
-        *f = (struct feature_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),
-                                  sqlite3_column_int64(st, 2)};
-    }
+    enum kt_rc r = sq_rows(c, st, feature_row, sizeof(**out), a, out, n, "cluster features", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "cluster features", err);
+    return r;
 }
 
 enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct arena *a,
@@ -757,6 +466,24 @@ enum kt_rc sq_trait_def_put(struct store_conn *base, const char *name, const cha
     return run_once(c, st, NULL, err);
 }
 
+/* Two arrays of one length, filled a row at a time. */
+struct trait_defs {
+    struct arena *a;
+    const char ***names, ***expressions;
+    size_t *n;
+    size_t cap, cap2;
+};
+
+static void trait_def_row(sqlite3_stmt *st, void *ctx)
+{
+    struct trait_defs *d = ctx;
+    size_t n2 = *d->n;
+    *(const char **)arena_push(d->a, d->names, d->n, &d->cap, sizeof(**d->names)) =
+        sq_col_text(st, 0, d->a);
+    *(const char **)arena_push(d->a, d->expressions, &n2, &d->cap2, sizeof(**d->expressions)) =
+        sq_col_text(st, 1, d->a);
+}
+
 enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const char ***names,
                              const char ***expressions, size_t *n, struct kt_err *err)
 {
@@ -765,34 +492,28 @@ enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const cha
     if (st == NULL) {
         return KT_ESTORE;
     }
-    size_t cap = 0, cap2 = 0, n2 = 0;
+    struct trait_defs d = {a, names, expressions, n, 0, 0};
     *names = NULL;
     *expressions = NULL;
     *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *(const char **)arena_push(a, names, n, &cap, sizeof(**names)) = sq_col_text(st, 0, a);
-        *(const char **)arena_push(a, expressions, &n2, &cap2, sizeof(**expressions)) =
-            sq_col_text(st, 1, a);
-    }
+    enum kt_rc r = sq_each(c, st, trait_def_row, &d, "trait defs", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait defs", err);
+    return r;
+}
+
+static void value_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct trait_row *)out =
+        (struct trait_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a)};
 }
 
 /* Collects (ck, value) rows of `st` and finalizes it. */
 static enum kt_rc collect_rows(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                                struct trait_row **out, size_t *n, struct kt_err *err)
 {
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct trait_row *t = arena_push(a, out, n, &cap, sizeof(**out));
-        *t = (struct trait_row){sqlite3_column_int64(st, 0), sq_col_text(st, 1, a)};
-    }
+    enum kt_rc r = sq_rows(c, st, value_row, sizeof(**out), a, out, n, "trait rows", err);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? KT_OK : sq_fail(c, rc, "trait rows", err);
+    return r;
 }
 
 enum kt_rc sq_trait_rows(struct store_conn *base, const char *name, struct arena *a,

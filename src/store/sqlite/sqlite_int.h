@@ -13,16 +13,174 @@
 #include "base/buf.h"
 #include "store/store_impl.h"
 
-/* Cached statements per connection: sqlite.c's from 0, then each file's from its base. */
-#define SQ_PRIV_BASE    64
-#define SQ_LOYALTY_BASE 112
-#define SQ_CARDS_BASE   160
-#define SQ_EVENTS_BASE  192
-#define SQ_TRAIT_PUT    222 /* segments.c's three, after events.c's */
-#define SQ_TRAIT_LIST   223
-#define SQ_TRAIT_DELETE 224
-#define SQ_REJECTS_BASE 225
-#define SQ_STATEMENTS   233
+/* The statements cached per connection (prepared on first use, finalized on close): a slot
+ * each, grouped by the file whose SQL they hold; each file keeps its texts in an array indexed by
+ * these. The last member counts them. */
+enum sq_slot {
+    /* keys.c */
+    SQ_META_GET,
+    SQ_META_PUT,
+    SQ_KEY_INSERT,
+    SQ_KEY_GET,
+    SQ_KEY_LIST,
+    SQ_KEY_REVOKE,
+    SQ_KEY_COUNT,
+    SQ_IDEM_GET,
+    SQ_IDEM_PUT,
+    SQ_IDEM_EXPIRE,
+    /* customers.c */
+    SQ_CUST_GET,
+    SQ_CUST_GET_BY_ID,
+    SQ_CUST_INSERT,
+    SQ_CUST_UPDATE,
+    SQ_CUST_LIST_START,
+    SQ_CUST_LIST_AFTER,
+    SQ_CUST_SET_MERGED,
+    SQ_CUST_MERGED_FROM,
+    SQ_IDENT_FIND,
+    SQ_IDENT_INSERT,
+    SQ_IDENT_VERIFY,
+    SQ_IDENT_LIST,
+    SQ_IDENT_MOVE,
+    SQ_HIST_ADD,
+    SQ_HIST_LIST,
+    SQ_HIST_MOVE,
+    SQ_HIST_LAST_REFUSED,
+    SQ_MC_ADD,
+    SQ_MC_RESOLVE,
+    SQ_MC_COUNT,
+    SQ_ATTR_PUT,
+    SQ_ATTR_GET,
+    SQ_ATTR_LIST,
+    SQ_ATTR_IN_USE,
+    /* imports.c */
+    SQ_INTAKE_ADD,
+    SQ_IMPORT_INSERT,
+    SQ_IMPORT_UPDATE,
+    SQ_IMPORT_GET,
+    SQ_IMPORT_NEXT,
+    SQ_IMPORT_LIST,
+    /* sqlite.c */
+    SQ_PING,
+    /* privacy.c */
+    SQ_DOC_PUT,
+    SQ_DOC_GET,
+    SQ_DOC_LATEST,
+    SQ_DOC_LIST,
+    SQ_CONSENT_ADD,
+    SQ_CONSENT_LIST,
+    SQ_CONSENT_MOVE,
+    SQ_TOPIC_PUT,
+    SQ_TOPIC_LIST,
+    SQ_SUB_ADD,
+    SQ_SUB_LIST,
+    SQ_SUB_MOVE,
+    SQ_SUPP_ADD,
+    SQ_SUPP_HIT,
+    SQ_SUPP_REMOVE,
+    SQ_PREQ_INSERT,
+    SQ_PREQ_GET,
+    SQ_PREQ_CLOSE,
+    SQ_PREQ_LIST,
+    SQ_PREQ_OVERDUE,
+    SQ_ACT_INSERT,
+    SQ_ACT_GET,
+    SQ_ACT_LIST,
+    SQ_DUE_ADD,
+    SQ_DUE_NEXT,
+    SQ_DUE_FINISH,
+    SQ_DUE_CANCEL,
+    SQ_DUE_PENDING,
+    SQ_AUDIT_ADD,
+    SQ_AUDIT_LIST,
+    SQ_ERASE_CUST,
+    SQ_ERASE_IDENTS,
+    SQ_ERASE_HIST,
+    SQ_ERASE_CONSENT,
+    SQ_ERASE_IDEM,
+    SQ_ERASE_SMS,
+    SQ_ERASE_CARDS,
+    SQ_ERASE_EVENTS,
+    SQ_ERASE_TRAITS,
+    SQ_ERASE_MEMBERS,
+    SQ_INACTIVE,
+    /* loyalty.c */
+    SQ_PROGRAM_PUT,
+    SQ_PROGRAM_GET,
+    SQ_LEDGER_ADD,
+    SQ_LEDGER_LIST,
+    SQ_LEDGER_MOVE,
+    SQ_PURCHASE_FIND,
+    SQ_PURCHASE_INSERT,
+    SQ_LINE_INSERT,
+    SQ_PURCHASE_MOVE,
+    SQ_PURCHASE_GET,
+    SQ_PURCHASE_LINES,
+    SQ_PURCHASE_LIST,
+    SQ_REFUND_FIND,
+    SQ_REFUND_INSERT,
+    SQ_REFUND_LINE,
+    SQ_REPORT_LEDGER,
+    SQ_REPORT_OUTSTANDING,
+    SQ_REPORT_RECEIPTS,
+    SQ_REPORT_REFUNDS,
+    SQ_EXPIRING,
+    SQ_CARDS_MOVE,
+    SQ_OTP_MOVE,
+    SQ_REF_FRIEND_MOVE,
+    SQ_REF_REFERRER_MOVE,
+    SQ_REF_SELF,
+    SQ_EVENTS_MOVE,
+    SQ_TRAITS_DROP,
+    SQ_MEMBERS_DROP,
+    /* events.c */
+    SQ_EVENT_ID,
+    SQ_EVENT_ADD,
+    SQ_EVENT_ADOPT,
+    SQ_EVENT_LIST,
+    SQ_EVENT_COUNTS,
+    SQ_EVENT_PURGE,
+    SQ_EVENT_TYPE_PUT,
+    SQ_EVENT_TYPE_LIST,
+    /* rejects.c */
+    SQ_REJECT_ADD,
+    SQ_REJECT_KEY,
+    SQ_REJECT_CLEAR,
+    SQ_REJECT_FILE,
+    SQ_REJECT_FORGET,
+    SQ_REJECT_EXPIRE,
+    SQ_REJECT_ORPHANS,
+    /* cards.c */
+    SQ_CARD_INSERT,
+    SQ_CARD_GET,
+    SQ_CARD_LIST,
+    SQ_CARD_UPDATE,
+    SQ_OTP_INSERT,
+    SQ_OTP_LATEST,
+    SQ_OTP_UPDATE,
+    SQ_OTP_COUNT_PHONE,
+    SQ_OTP_COUNT_KEY,
+    SQ_SMS_ENQUEUE,
+    SQ_SMS_DUE,
+    SQ_SMS_DONE,
+    SQ_REFERRAL_ADD,
+    SQ_REFERRAL_GET,
+    SQ_REFERRAL_REWARDED,
+    SQ_BIRTHDAYS,
+    SQ_OTP_GET,
+    SQ_CARD_HELD,
+    SQ_ENROL_COUNT_KEY,
+    SQ_ENROL_COUNT_STORE,
+    SQ_ENROL_ADD,
+    SQ_ENROL_PURGE,
+    /* segments.c */
+    SQ_TRAIT_PUT,
+    SQ_TRAIT_LIST,
+    SQ_TRAIT_DELETE,
+    SQ_STATEMENTS
+};
+
+struct sq_store;
 
 struct sq_conn {
     struct store_conn base;
@@ -33,19 +191,52 @@ struct sq_conn {
     bool analytics;     /* the read was begun as an analytic one; pool_mu */
 };
 
-/* Turns an SQLite result code into KT_EBUSY or KT_ESTORE with the detail. */
-enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err);
-
-/* Helpers of sqlite.c for the other files of the backend. sq_stmt() prepares `text` once per
- * connection into cache slot `slot`. */
-sqlite3_stmt *sq_stmt(struct sq_conn *c, int slot, const char *text, struct kt_err *err);
+/* stmt.c: statements and errors, for every file of the backend. sq_stmt() prepares `text` once
+ * per connection into `slot`; the statement it gives is reset and has no bindings. */
+sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_slot slot, const char *text, struct kt_err *err);
 void sq_done(sqlite3_stmt *st);                                    /* reset and clear bindings */
 void sq_bind_text(sqlite3_stmt *st, int i, const char *s);         /* NULL binds NULL */
 void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v);      /* 0 binds NULL */
 const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a); /* NULL for NULL */
+/* Runs a statement that returns no rows; `changes` (may be NULL) gets the rows it touched. A
+ * constraint is KT_ECONFLICT "conflict". */
 enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err);
 
-/* The log of reads (privacy.c): a database file of its own beside the main one, so its writes
+/* Reading rows: every query's rows go through these, which step, read, reset the statement
+ * (sq_done) and turn a failure into the store's error (`what` names the query in its detail). A
+ * statement prepared for one call is finalized by its caller after. */
+typedef void (*sq_each_fn)(sqlite3_stmt *st, void *ctx);
+/* Reads one row into the record `out` (its strings in the arena). */
+typedef void (*sq_row_fn)(sqlite3_stmt *st, struct arena *a, void *out);
+/* Calls `fn` on every row. */
+enum kt_rc sq_each(struct sq_conn *c, sqlite3_stmt *st, sq_each_fn fn, void *ctx, const char *what,
+                   struct kt_err *err);
+/* Every row, each read by `row` into a new zeroed element of `size` bytes of an array in the
+ * arena: `arr` is the caller's `T **` (NULL when there are no rows), `n` its length. */
+enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a,
+                   void *arr, size_t *n, const char *what, struct kt_err *err);
+/* The loop of sq_rows alone, for a statement of another connection (the log of reads): gives
+ * SQLite's code, SQLITE_DONE when every row was read; neither resets nor maps errors. */
+int sq_collect(sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a, void *arr, size_t *n);
+/* The first row, read by `row` into `out`; when there is none, KT_ENOTFOUND `code` with the
+ * message `msg`. */
+enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,
+                  const char *code, const char *msg, struct kt_err *err);
+/* The first `n` integer columns of the one row of an aggregate (a count, sums) into v[0..n). */
+enum kt_rc sq_int_row(struct sq_conn *c, sqlite3_stmt *st, int64_t *v, int n, const char *what,
+                      struct kt_err *err);
+/* Row readers of a single column: an int64_t (a customer key), a string. */
+void sq_row_i64(sqlite3_stmt *st, struct arena *a, void *out);
+void sq_row_text(sqlite3_stmt *st, struct arena *a, void *out);
+/* KT_ENOTFOUND `code`, "<what> not found". */
+enum kt_rc sq_not_found(struct kt_err *err, const char *code, const char *what);
+/* Runs SQL text without a result (BEGIN, COMMIT, PRAGMAs). */
+enum kt_rc sq_exec(struct sq_conn *c, const char *text, struct kt_err *err);
+/* Turns an SQLite result code into the store's error: KT_ESPACE (see sq_no_space), KT_EBUSY, or
+ * KT_ESTORE with the detail. */
+enum kt_rc sq_fail(struct sq_conn *c, int rc, const char *what, struct kt_err *err);
+
+/* The log of reads (reads.c): a database file of its own beside the main one, so its writes
  * (thousands a second under lookups) never make the main database's readers drop their caches. */
 struct sq_reads {
     pthread_mutex_t mu; /* guards db */
@@ -54,8 +245,16 @@ struct sq_reads {
 };
 struct sq_reads *sq_store_reads(struct store *s);
 void sq_reads_close(struct sq_reads *r);
+/* A row of the audit log or the log of reads (privacy.c): seq, at, key_id, action, customer_id,
+ * fields, detail, request_id. */
+void sq_audit_row(sqlite3_stmt *st, struct arena *a, void *out);
 
 enum { SPACE_FULL = 1, SPACE_READ_ONLY = 2 }; /* sq_store.writes_failing */
+/* stmt.c: KT_ESPACE for a write the disk could not take (`cause` one of the above): nothing of
+ * it was kept, reads go on, and /readyz says so until writes work again (sq_health), which
+ * sq_writes_work_again() records. */
+enum kt_rc sq_no_space(struct sq_conn *c, int cause, const char *what, struct kt_err *err);
+void sq_writes_work_again(struct sq_store *s);
 
 /* The store: one writer, a pool of readers, the checkpointer (wal.c). */
 struct sq_store {
@@ -91,7 +290,7 @@ struct sq_store {
     _Atomic int writes_failing; /* 0, or why writes fail: SPACE_FULL, SPACE_READ_ONLY */
     int64_t max_pages;          /* the --db-max-size cap in pages, 0 = none; set at open */
     int64_t changes_at_begin;   /* the writer's total changes when its transaction began */
-    struct sq_reads reads;      /* the log of reads (privacy.c) */
+    struct sq_reads reads;      /* the log of reads (reads.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
@@ -116,246 +315,29 @@ void sq_read_opened(struct sq_store *s, struct sq_conn *c, bool analytics);
 void sq_read_closed(struct sq_store *s, struct sq_conn *c);
 void sq_read_after_close(struct sq_store *s);
 
-/* privacy.c */
+/* The backend's operations: sq_<name> for each entry of store_ops.def, in the files by table. */
+#define STORE_OP(name, params, args) enum kt_rc sq_##name params;
+#include "store/store_ops.def"
+
+/* Merges: privacy.c moves the consent and subscription events of a customer merged away, then
+ * loyalty.c everything of the programme (called by sq_history_move). */
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
-enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, struct kt_err *err);
-enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version, struct arena *a,
-                      struct consent_doc *out, struct kt_err *err);
-enum kt_rc sq_doc_list(struct store_conn *base, struct arena *a, struct consent_doc **out,
-                       size_t *n, struct kt_err *err);
-enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e,
-                          struct kt_err *err);
-enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
-                           struct consent_event **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_topic_put(struct store_conn *base, const struct topic *t, struct kt_err *err);
-enum kt_rc sq_topic_list(struct store_conn *base, struct arena *a, struct topic **out, size_t *n,
-                         struct kt_err *err);
-enum kt_rc sq_sub_add(struct store_conn *base, const struct sub_event *e, struct kt_err *err);
-enum kt_rc sq_sub_list(struct store_conn *base, int64_t ck, struct arena *a, struct sub_event **out,
-                       size_t *n, struct kt_err *err);
-enum kt_rc sq_suppress_add(struct store_conn *base, const unsigned char hash[32], const char *kind,
-                           const char *act_id, int64_t at, struct kt_err *err);
-enum kt_rc sq_suppress_hit(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
-                           int64_t at, size_t *first, struct kt_err *err);
-enum kt_rc sq_suppress_remove(struct store_conn *base, const unsigned char hash[32],
-                              struct kt_err *err);
-enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
-                          struct kt_err *err);
-enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
-                       struct privacy_request *out, struct kt_err *err);
-enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
-                         const char *outcome, int64_t at, struct kt_err *err);
-enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today,
-                        const char *after_id, int limit, struct arena *a,
-                        struct privacy_request **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
-                         struct kt_err *err);
-enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
-                      struct destruction_act *out, struct kt_err *err);
-enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
-                       struct destruction_act **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct kt_err *err);
-enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, struct due_item *out,
-                       struct kt_err *err);
-enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err);
-enum kt_rc sq_due_cancel(struct store_conn *base, int64_t ck, const char *kind, int64_t at,
-                         struct kt_err *err);
-enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
-                          struct kt_err *err);
-enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, size_t n,
-                        struct kt_err *err);
-enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, struct arena *a,
-                         struct audit_entry **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err);
-enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
-                                int64_t **cks, size_t *n, struct kt_err *err);
-enum kt_rc sq_reads_add(struct store *s, const struct audit_entry *e, size_t n, struct kt_err *err);
-enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
-                         struct audit_entry **out, size_t *n, struct kt_err *err);
-/* loyalty.c */
-enum kt_rc sq_program_put(struct store_conn *base, const char *rules, int64_t at,
-                          const char *key_id, int64_t *version, struct kt_err *err);
-enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
-                          int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err);
-enum kt_rc sq_ledger_add(struct store_conn *base, const struct ledger_entry *e, struct kt_err *err);
-enum kt_rc sq_ledger_list(struct store_conn *base, int64_t ck, struct arena *a,
-                          struct ledger_entry **out, size_t *n, struct kt_err *err);
 enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err);
-enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
-                            struct arena *a, struct purchase *out, struct kt_err *err);
-enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
-                              const struct purchase_line *lines, size_t n, struct kt_err *err);
-enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena *a,
-                           struct purchase *out, struct purchase_line **lines, size_t *n,
-                           struct kt_err *err);
-enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
-                            struct arena *a, struct purchase **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
-                          struct arena *a, struct refund *out, struct kt_err *err);
-enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,
-                            const struct refund_line *lines, size_t n, struct kt_err *err);
-enum kt_rc sq_loyalty_report(struct store_conn *base, int64_t since, int64_t until,
-                             struct loyalty_report *out, struct kt_err *err);
-enum kt_rc sq_ledger_expiring(struct store_conn *base, int64_t since, int64_t until,
-                              int64_t after_ck, int limit, struct arena *a, int64_t **cks,
-                              size_t *n, struct kt_err *err);
-/* cards.c */
-enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct kt_err *err);
-enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
-                       struct card *out, struct kt_err *err);
-enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
-                        size_t *n, struct kt_err *err);
-enum kt_rc sq_card_update(struct store_conn *base, const struct card *cd, struct kt_err *err);
-enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
-                               const unsigned char suppress_hash[32], bool *held,
-                               struct kt_err *err);
-enum kt_rc sq_enrol_count(struct store_conn *base, const char *key_id, const char *store,
-                          int64_t since, int64_t *n, int64_t *oldest, struct kt_err *err);
-enum kt_rc sq_enrol_add(struct store_conn *base, const char *key_id, const char *store, int64_t at,
-                        int64_t purge_before, struct kt_err *err);
-enum kt_rc sq_otp_insert(struct store_conn *base, const struct otp_code *o, struct kt_err *err);
-enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
-                         struct otp_code *out, struct kt_err *err);
-enum kt_rc sq_otp_update(struct store_conn *base, const struct otp_code *o, struct kt_err *err);
-enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const char *key_id,
-                        int64_t since, int64_t *n, struct kt_err *err);
-enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err);
-enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
-                      struct sms_msg **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
-                       int64_t next_at, const char *error, int64_t at, struct kt_err *err);
-enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t referrer_ck,
-                           int64_t at, struct kt_err *err);
-enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
-                           int64_t *rewarded_at, struct kt_err *err);
-enum kt_rc sq_referral_rewarded(struct store_conn *base, int64_t friend_ck, int64_t at,
-                                const char *purchase_id, struct kt_err *err);
-enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
-                               struct arena *a, int64_t **cks, const char ***dates, size_t *n,
-                               struct kt_err *err);
-/* events.c */
-enum kt_rc sq_event_add(struct store_conn *base, const struct event *e, bool *duplicate,
-                        struct kt_err *err);
-enum kt_rc sq_events_adopt(struct store_conn *base, const char *kind, const char *value, int64_t ck,
-                           int64_t *n, struct kt_err *err);
-enum kt_rc sq_events_list(struct store_conn *base, int64_t ck, int64_t before_seq, int limit,
-                          struct arena *a, struct event **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_event_counts(struct store_conn *base, int64_t since, int64_t until, struct arena *a,
-                           const char ***types, int64_t **counts, size_t *n, struct kt_err *err);
-enum kt_rc sq_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
-                              struct kt_err *err);
-enum kt_rc sq_event_type_put(struct store_conn *base, const struct event_type *t,
-                             struct kt_err *err);
-enum kt_rc sq_event_type_list(struct store_conn *base, struct arena *a, struct event_type **out,
-                              size_t *n, struct kt_err *err);
-enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, struct rfm_row **out,
-                       size_t *n, struct kt_err *err);
-enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait *t,
-                        struct kt_err *err);
-enum kt_rc sq_traits_list(struct store_conn *base, int64_t ck, struct arena *a, struct trait **out,
-                          size_t *n, struct kt_err *err);
-enum kt_rc sq_segment_put(struct store_conn *base, const struct segment *sg, struct kt_err *err);
-enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struct arena *a,
-                          struct segment *out, struct kt_err *err);
-enum kt_rc sq_segment_list(struct store_conn *base, struct arena *a, struct segment **out,
-                           size_t *n, struct kt_err *err);
-enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_err *err);
-enum kt_rc sq_segment_eval(struct store_conn *base, const struct seg_node *n, int64_t now,
-                           struct arena *a, int64_t **cks, size_t *count, struct kt_err *err);
-enum kt_rc sq_segment_member_cks(struct store_conn *base, const char *id, struct arena *a,
-                                 int64_t **cks, size_t *n, struct kt_err *err);
-enum kt_rc sq_segment_enter(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
-                            int64_t at, int64_t *changed, struct kt_err *err);
-enum kt_rc sq_segment_leave(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
-                            int64_t at, int64_t *changed, struct kt_err *err);
-enum kt_rc sq_segment_refreshed(struct store_conn *base, const char *id, int64_t at, int64_t *size,
-                                struct kt_err *err);
-enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t after_ck, int limit,
-                              struct arena *a, struct segment_member **out, size_t *n,
-                              struct kt_err *err);
-enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct arena *a,
-                               struct feature_row **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_cluster_categories(struct store_conn *base, struct arena *a, struct feature_row **out,
-                                 size_t *n, struct kt_err *err);
-enum kt_rc sq_trait_def_put(struct store_conn *base, const char *name, const char *expression,
-                            int64_t now, struct kt_err *err);
-enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const char ***names,
-                             const char ***expressions, size_t *n, struct kt_err *err);
-enum kt_rc sq_trait_rows(struct store_conn *base, const char *name, struct arena *a,
-                         struct trait_row **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_trait_builtin_eval(struct store_conn *base, const char *name, struct arena *a,
-                                 struct trait_row **out, size_t *n, struct kt_err *err);
-enum kt_rc sq_trait_delete(struct store_conn *base, int64_t ck, const char *name,
-                           struct kt_err *err);
-enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
-                      struct otp_code *out, struct kt_err *err);
-/* segments.c: a segment query as SQL - fixed fragments and the parameters to bind. */
-#define SEG_PARAMS 1000
-struct seg_param {
+
+/* cond.c: a condition on customers (store/cond.h) as SQL, from "FROM customers c WHERE ..." on,
+ * and the values to bind to its placeholders in order. Past SQ_COND_PARAMS values (or when the
+ * text outgrows its buffer: q->sql.failed) the condition is too big to run. */
+#define SQ_COND_PARAMS 1000
+struct sq_param {
     bool is_int;
     int64_t i;
-    const char *s;
+    const char *s; /* borrowed from the condition or the arena */
 };
-struct seg_sql {
-    struct buf sql; /* from "FROM customers c WHERE ..." */
-    struct seg_param p[SEG_PARAMS];
+struct sq_cond_sql {
+    struct buf sql;
+    struct sq_param p[SQ_COND_PARAMS];
     size_t n;
 };
-void sq_segment_sql(const struct seg_node *n, int64_t now, struct arena *a, struct seg_sql *q);
-enum kt_rc sq_segment_preview(struct store_conn *base, const struct seg_node *n, int64_t now,
-                              int sample, struct arena *a, int64_t *count, const char ***ids,
-                              size_t *n_ids, struct kt_err *err);
-#define SQ_PRIVACY_OP(n) .n = sq_##n
-#define SQ_PRIVACY_OPS                                                                             \
-    SQ_PRIVACY_OP(doc_put), SQ_PRIVACY_OP(doc_get), SQ_PRIVACY_OP(doc_list),                       \
-        SQ_PRIVACY_OP(consent_add), SQ_PRIVACY_OP(consent_list), SQ_PRIVACY_OP(topic_put),         \
-        SQ_PRIVACY_OP(topic_list), SQ_PRIVACY_OP(sub_add), SQ_PRIVACY_OP(sub_list),                \
-        SQ_PRIVACY_OP(suppress_add), SQ_PRIVACY_OP(suppress_hit), SQ_PRIVACY_OP(suppress_remove),  \
-        SQ_PRIVACY_OP(preq_insert), SQ_PRIVACY_OP(preq_get), SQ_PRIVACY_OP(preq_close),            \
-        SQ_PRIVACY_OP(preq_list), SQ_PRIVACY_OP(act_insert), SQ_PRIVACY_OP(act_get),               \
-        SQ_PRIVACY_OP(act_list), SQ_PRIVACY_OP(due_add), SQ_PRIVACY_OP(due_next),                  \
-        SQ_PRIVACY_OP(due_finish), SQ_PRIVACY_OP(due_cancel), SQ_PRIVACY_OP(due_pending),          \
-        SQ_PRIVACY_OP(audit_add), SQ_PRIVACY_OP(audit_list), SQ_PRIVACY_OP(customer_erase),        \
-        SQ_PRIVACY_OP(customer_inactive), SQ_PRIVACY_OP(reads_add), SQ_PRIVACY_OP(reads_list),     \
-        SQ_PRIVACY_OP(program_put), SQ_PRIVACY_OP(program_get), SQ_PRIVACY_OP(ledger_add),         \
-        SQ_PRIVACY_OP(ledger_list), SQ_PRIVACY_OP(purchase_find), SQ_PRIVACY_OP(purchase_insert),  \
-        SQ_PRIVACY_OP(purchase_get), SQ_PRIVACY_OP(purchase_list), SQ_PRIVACY_OP(refund_find),     \
-        SQ_PRIVACY_OP(refund_insert), SQ_PRIVACY_OP(loyalty_report),                               \
-        SQ_PRIVACY_OP(segment_preview), SQ_PRIVACY_OP(otp_get), SQ_PRIVACY_OP(trait_def_put),      \
-        SQ_PRIVACY_OP(trait_def_list), SQ_PRIVACY_OP(trait_rows),                                  \
-        SQ_PRIVACY_OP(trait_builtin_eval), SQ_PRIVACY_OP(trait_delete),                            \
-        SQ_PRIVACY_OP(cluster_channels), SQ_PRIVACY_OP(cluster_categories),                        \
-        SQ_PRIVACY_OP(segment_put), SQ_PRIVACY_OP(segment_get), SQ_PRIVACY_OP(segment_list),       \
-        SQ_PRIVACY_OP(segment_delete), SQ_PRIVACY_OP(segment_eval),                                \
-        SQ_PRIVACY_OP(segment_member_cks), SQ_PRIVACY_OP(segment_enter),                           \
-        SQ_PRIVACY_OP(segment_leave), SQ_PRIVACY_OP(segment_refreshed),                            \
-        SQ_PRIVACY_OP(segment_members), SQ_PRIVACY_OP(rfm_rows), SQ_PRIVACY_OP(trait_put),         \
-        SQ_PRIVACY_OP(traits_list), SQ_PRIVACY_OP(event_add), SQ_PRIVACY_OP(events_adopt),         \
-        SQ_PRIVACY_OP(events_list), SQ_PRIVACY_OP(event_counts), SQ_PRIVACY_OP(event_ids_purge),   \
-        SQ_PRIVACY_OP(event_type_put), SQ_PRIVACY_OP(event_type_list),                             \
-        SQ_PRIVACY_OP(referral_add), SQ_PRIVACY_OP(referral_get),                                  \
-        SQ_PRIVACY_OP(referral_rewarded), SQ_PRIVACY_OP(member_birthdays),                         \
-        SQ_PRIVACY_OP(ledger_expiring), SQ_PRIVACY_OP(card_insert), SQ_PRIVACY_OP(card_get),       \
-        SQ_PRIVACY_OP(card_list), SQ_PRIVACY_OP(card_update), SQ_PRIVACY_OP(otp_insert),           \
-        SQ_PRIVACY_OP(otp_latest), SQ_PRIVACY_OP(otp_update), SQ_PRIVACY_OP(otp_count),            \
-        SQ_PRIVACY_OP(sms_enqueue), SQ_PRIVACY_OP(sms_due), SQ_PRIVACY_OP(sms_done),               \
-        SQ_PRIVACY_OP(card_number_held), SQ_PRIVACY_OP(enrol_count), SQ_PRIVACY_OP(enrol_add)
-
-/* rejects.c: the reject files of server imports */
-enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r,
-                         struct kt_err *err);
-enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struct kt_err *err);
-enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct buf *out,
-                          int64_t *rows, struct kt_err *err);
-enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,
-                            int64_t *removed, struct kt_err *err);
-enum kt_rc sq_reject_expire(struct store_conn *base, int64_t before, int limit, int64_t *removed,
-                            struct kt_err *err);
-#define SQ_REJECT_OPS                                                                              \
-    .reject_add = sq_reject_add, .reject_clear = sq_reject_clear, .reject_file = sq_reject_file,   \
-    .reject_forget = sq_reject_forget, .reject_expire = sq_reject_expire
-
-enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, struct arena *a,
-                      struct quality_data *q, struct kt_err *err);
+void sq_cond_sql(const struct store_cond *n, struct arena *a, struct sq_cond_sql *q);
 
 #endif

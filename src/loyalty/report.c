@@ -1,0 +1,47 @@
+/*
+ * report.c - the programme's economics over a period (GET /v1/reports/loyalty, `kartoteka
+ * loyalty report`): points earned, spent, expired and given, the liability of what is
+ * outstanding, and how many receipts name a customer. The sums are the store's; the document is
+ * this file's.
+ */
+#include "base/clock.h"
+#include "loyalty/ledger.h"
+#include "loyalty/program.h"
+
+json_t *loyalty_report_doc(struct store_conn *rd, int64_t since, int64_t until, struct arena *a,
+                           struct kt_err *err)
+{
+    struct loyalty_report x;
+    struct loyalty_rules rules;
+    int64_t at;
+    if (loyalty_program_get(rd, a, &rules, &at, err) != KT_OK ||
+        store_loyalty_report(rd, since, until, &x, err) != KT_OK) {
+        return NULL;
+    }
+    int64_t anon = x.receipts - x.receipts_identified;
+    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:f}", "points", "earned",
+                          (json_int_t)x.earned, "spent", (json_int_t)-x.spent, "expired",
+                          (json_int_t)-x.expired, "bonus", (json_int_t)x.bonus, "refund_reversed",
+                          (json_int_t)-x.refund_earn, "refund_returned", (json_int_t)x.refund_spend,
+                          "adjusted", (json_int_t)x.adjusted, "outstanding_points",
+                          (json_int_t)x.outstanding, "liability_roubles",
+                          (double)x.outstanding * (double)rules.kopecks_per_point / 100.0);
+    json_object_set_new(
+        o, "receipts",
+        json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "count", (json_int_t)x.receipts,
+                  "with_customer", (json_int_t)x.receipts_identified, "with_card",
+                  (json_int_t)x.receipts_by_card, "share_with_customer",
+                  x.receipts ? (double)x.receipts_identified / (double)x.receipts : 0.0, "refunds",
+                  (json_int_t)x.refunds, "refunded", (json_int_t)x.refunded));
+    json_object_set_new(
+        o, "average_receipt",
+        json_pack(
+            "{s:I, s:I}", "with_customer",
+            (json_int_t)(x.receipts_identified ? x.total_identified / x.receipts_identified : 0),
+            "without_customer", (json_int_t)(anon ? (x.total - x.total_identified) / anon : 0)));
+    if (since != INT64_MIN) {
+        json_object_set_new(o, "since", json_string(time_rfc3339(a, since)));
+    }
+    json_object_set_new(o, "until", json_string(time_rfc3339(a, until)));
+    return o;
+}

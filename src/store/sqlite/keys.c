@@ -1,0 +1,212 @@
+/*
+ * keys.c - the SQLite side of the database's own settings (meta), API keys and the stored replies
+ * of requests that carried an Idempotency-Key (0001_init.sql). Statements are cached per
+ * connection in their slots of enum sq_slot (sqlite_int.h).
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [SQ_META_PUT] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [SQ_KEY_INSERT] = "INSERT INTO api_keys (id, name, scope, hash, created_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [SQ_KEY_GET] = "SELECT id, name, scope, hash, created_at, revoked_at FROM api_keys "
+                   "WHERE id = ?1",
+    [SQ_KEY_LIST] = "SELECT id, name, scope, hash, created_at, revoked_at FROM api_keys "
+                    "ORDER BY created_at, id",
+    [SQ_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    [SQ_KEY_COUNT] = "SELECT count(*) FROM api_keys WHERE revoked_at IS NULL",
+    [SQ_IDEM_GET] = "SELECT request_hash, status, body, created_at FROM idempotency "
+                    "WHERE key_id = ?1 AND idem_key = ?2",
+    [SQ_IDEM_PUT] = "INSERT INTO idempotency (key_id, idem_key, request_hash, status, body, "
+                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQ_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE created_at < ?1",
+};
+
+static sqlite3_stmt *stmt(struct sq_conn *c, enum sq_slot s, struct kt_err *err)
+{
+    return sq_stmt(c, s, sql[s], err);
+}
+
+/* ---- meta -------------------------------------------------------------------------------- */
+
+enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a, const char **val,
+                       struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_META_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, key);
+    return sq_one(c, st, sq_row_text, a, val, "not_found", "setting not found", err);
+}
+
+enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val,
+                       struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_META_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, key);
+    sq_bind_text(st, 2, val);
+    return sq_run(c, st, NULL, err);
+}
+
+/* ---- API keys ---------------------------------------------------------------------------- */
+
+static const char *scope_text(enum key_scope s)
+{
+    return s == SCOPE_ADMIN ? "admin" : s == SCOPE_POS ? "pos" : "collect";
+}
+
+static enum key_scope scope_parse(const char *s)
+{
+    if (s != NULL && strcmp(s, "admin") == 0) {
+        return SCOPE_ADMIN;
+    }
+    return s != NULL && strcmp(s, "pos") == 0 ? SCOPE_POS : SCOPE_COLLECT;
+}
+
+static void read_key(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct api_key *k = out;
+    memset(k, 0, sizeof(*k));
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(k->id, id ? (const char *)id : "", sizeof(k->id));
+    k->name = sq_col_text(st, 1, a);
+    k->scope = scope_parse((const char *)sqlite3_column_text(st, 2));
+    if (sqlite3_column_bytes(st, 3) == (int)sizeof(k->hash)) {
+        memcpy(k->hash, sqlite3_column_blob(st, 3), sizeof(k->hash));
+    }
+    k->created_at = sqlite3_column_int64(st, 4);
+    k->revoked_at = sqlite3_column_int64(st, 5);
+}
+
+enum kt_rc sq_key_insert(struct store_conn *base, const struct api_key *k, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_KEY_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, k->id);
+    sq_bind_text(st, 2, k->name);
+    sq_bind_text(st, 3, scope_text(k->scope));
+    sqlite3_bind_blob(st, 4, k->hash, sizeof(k->hash), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, k->created_at);
+    return sq_run(c, st, NULL, err);
+}
+
+enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a, struct api_key *out,
+                      struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_KEY_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    return sq_one(c, st, read_key, a, out, "key_not_found", "key not found", err);
+}
+
+enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key **out, size_t *n,
+                       struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_KEY_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    return sq_rows(c, st, read_key, sizeof(**out), a, out, n, "key list", err);
+}
+
+enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_KEY_REVOKE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    int changes = 0;
+    enum kt_rc rc = sq_run(c, st, &changes, err);
+    if (rc == KT_OK && changes == 0) {
+        rc = sq_not_found(err, "key_not_found", "active key");
+    }
+    return rc;
+}
+
+enum kt_rc sq_key_count_active(struct store_conn *base, int64_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_KEY_COUNT, err);
+    return st == NULL ? KT_ESTORE : sq_int_row(c, st, n, 1, "key count", err);
+}
+
+/* ---- idempotency ------------------------------------------------------------------------- */
+
+static void read_idem(sqlite3_stmt *st, struct arena *a, void *rec)
+{
+    struct idem_record *out = rec;
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_column_bytes(st, 0) == (int)sizeof(out->req_hash)) {
+        memcpy(out->req_hash, sqlite3_column_blob(st, 0), sizeof(out->req_hash));
+    }
+    out->status = sqlite3_column_int(st, 1);
+    out->body = sq_col_text(st, 2, a);
+    out->created_at = sqlite3_column_int64(st, 3);
+}
+
+enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *idem_key,
+                       struct arena *a, struct idem_record *out, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_IDEM_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, key_id);
+    sq_bind_text(st, 2, idem_key);
+    enum kt_rc rc =
+        sq_one(c, st, read_idem, a, out, "not_found", "idempotency record not found", err);
+    if (rc == KT_OK) {
+        out->key_id = key_id;
+        out->idem_key = idem_key;
+    }
+    return rc;
+}
+
+enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_IDEM_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, r->key_id);
+    sq_bind_text(st, 2, r->idem_key);
+    sqlite3_bind_blob(st, 3, r->req_hash, sizeof(r->req_hash), SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, r->status);
+    sq_bind_text(st, 5, r->body);
+    sqlite3_bind_int64(st, 6, r->created_at);
+    return sq_run(c, st, NULL, err);
+}
+
+enum kt_rc sq_idem_expire(struct store_conn *base, int64_t before, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_IDEM_EXPIRE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    return sq_run(c, st, NULL, err);
+}
