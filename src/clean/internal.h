@@ -32,4 +32,11 @@ const char *data_city(const char *key);
 /* Loads the lists (idempotent, thread-safe); false when an embedded file is malformed. */
 bool data_load(void);
 
+/* Edit distance for typo correction (fuzzy.c). */
+#define FUZZY_MAX 48 /* longest text, in code points, that is compared */
+/* The code points of `s` into out; returns how many, or cap + 1 when there are more. */
+size_t fuzzy_cps(const char *s, unsigned *out, size_t cap);
+/* Optimal string alignment distance of a and b, or max + 1 when it is above max. */
+unsigned fuzzy_distance(const unsigned *a, size_t na, const unsigned *b, size_t nb, unsigned max);
+
 #endif
