@@ -304,6 +304,7 @@ static size_t cut_regions(struct cword **w, size_t n, struct part *pt)
     }
     for (size_t k; n > 0 && (k = region_at(*w, n, true, &country)) > 0;) {
         n = k < n ? n - k : 0;
+        n -= n > 1 && strcmp((*w)[n - 1].key, "и") == 0; /* "Москва и МО" */
         pt->region_cut = true;
         any_country = any_country || country;
     }
@@ -332,6 +333,28 @@ static size_t cut_types(struct cword **w, size_t n, struct part *pt)
     return n;
 }
 
+/* Cuts regions, then settlement types, again while either was there ("Подольск Московская обл
+ * г"), looking the rest up after each cut; returns how many words are left. */
+static size_t cut_around(struct cword **w, size_t n, struct part *pt, struct arena *a)
+{
+    for (size_t was = 0; n > 0 && pt->std == NULL && was != n;) {
+        was = n;
+        size_t k = cut_regions(w, n, pt);
+        if (k > 0 && k < n) {
+            pt->std = listed(*w, k, a, &pt->via);
+        }
+        n = k;
+        if (n > 0 && pt->std == NULL) {
+            k = cut_types(w, n, pt);
+            if (k > 0 && k < n) {
+                pt->std = listed(*w, k, a, &pt->via);
+            }
+            n = k;
+        }
+    }
+    return n;
+}
+
 static bool all_latin(const struct cword *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -353,17 +376,8 @@ static void read_part(const char *s, size_t len, struct arena *a, struct part *p
         pt->kind = PART_TYPE;
         return;
     }
-    if ((pt->std = listed(w, n, a, &pt->via)) == NULL) {
-        size_t was = n;
-        if ((n = cut_regions(&w, n, pt)) == 0) {
-            return;
-        }
-        pt->std = n < was ? listed(w, n, a, &pt->via) : NULL;
-    }
-    if (pt->std == NULL && (n = cut_types(&w, n, pt)) > 0) {
-        pt->std = listed(w, n, a, &pt->via);
-    }
-    if (n == 0) {
+    pt->std = listed(w, n, a, &pt->via);
+    if ((n = cut_around(&w, n, pt, a)) == 0) {
         return;
     }
     pt->p = w[0].p;
@@ -583,7 +597,7 @@ static void verdict(const char *text, const char *value, const char *change, boo
 }
 
 /* The value when the text is not one listed spelling as a whole. */
-static void from_parts(const char *text, struct arena *a, struct clean_out *out)
+static void from_parts(const char *text, struct arena *a, struct clean_out *out, bool *on_list)
 {
     struct part pt[MAX_PARTS];
     struct choice c;
@@ -600,20 +614,19 @@ static void from_parts(const char *text, struct arena *a, struct clean_out *out)
         return;
     }
     enum city_via via = c.name ? c.name->via : VIA_NONE;
-    verdict(text, value, change_of(&c, via, text, value, a), via != VIA_NONE, out);
+    *on_list = via != VIA_NONE;
+    verdict(text, value, change_of(&c, via, text, value, a), *on_list, out);
 }
 
-void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *out)
+/* One reading of clean text; *on_list when the value is a listed name. */
+static void city_pass(const char *text, struct arena *a, struct clean_out *out, bool *on_list)
 {
-    clean_text(in, len, 200, a, out);
-    if (out->verdict == CLEAN_INVALID) {
-        return;
-    }
-    const char *text = out->value, *std;
+    const char *std;
     enum city_kind kind;
     size_t digits;
     memset(out, 0, sizeof(*out));
     out->verdict = CLEAN_INVALID;
+    *on_list = false;
     if (letters_of(text, a, &digits)[0] == '\0') {
         out->reason = digits > 0 ? "no_letters" : "placeholder"; /* "0", "-", "?" */
         return;
@@ -623,10 +636,40 @@ void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *o
         enum city_via via = kind == CITY_FORMER     ? VIA_FORMER
                             : kind == CITY_SPELLING ? VIA_SPELLING
                                                     : VIA_NAME;
+        *on_list = true;
         verdict(text, std, change_of(&none, via, text, std, a), true, out);
     } else if ((std = layout_slip(text, a)) != NULL) {
+        *on_list = true;
         verdict(text, std, "keyboard_layout", true, out);
     } else {
-        from_parts(text, a, out);
+        from_parts(text, a, out, on_list);
+    }
+}
+
+void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *out)
+{
+    clean_text(in, len, 200, a, out);
+    if (out->verdict == CLEAN_INVALID) {
+        return;
+    }
+    const char *text = out->value, *cur = text;
+    bool on_list;
+    city_pass(text, a, out, &on_list);
+    const char *change = out->change;
+    /* A name kept as typed may read otherwise once what was around it is gone ("~!Ji" leaves
+     * "Ji", Ош typed with the Latin layout on): read the value again until it stands, so that
+     * cleaning the standard form changes nothing. A listed name always stands. */
+    for (int i = 0;
+         i < 3 && out->verdict != CLEAN_INVALID && !on_list && strcmp(out->value, cur) != 0; i++) {
+        cur = out->value;
+        city_pass(cur, a, out, &on_list);
+        change = out->change ? out->change : change;
+    }
+    if (out->verdict != CLEAN_INVALID) {
+        bool same = strcmp(out->value, text) == 0;
+        out->verdict = out->verdict == CLEAN_SUSPICIOUS ? CLEAN_SUSPICIOUS
+                       : same                           ? CLEAN_OK
+                                                        : CLEAN_CORRECTED;
+        out->change = same ? NULL : change;
     }
 }

@@ -113,6 +113,7 @@ static void regions_and_countries_go(void **state)
         {"Подольск (Московская обл.)", "corrected", "Подольск", "region_dropped"},
         {"Химки МО", "corrected", "Химки", "region_dropped"},
         {"Раменский р-н, д. Заболотье", "corrected", "Заболотье", "region_dropped"},
+        {"Подольск Московская обл г", "corrected", "Подольск", "region_dropped"},
         {"Москва, ул. Ленина, д. 5", "corrected", "Москва", "address_dropped"},
         {"Россия", "invalid", NULL, "not_a_city"},
         {"Московская обл.", "invalid", NULL, "region_not_city"},
@@ -179,6 +180,7 @@ static void latin_letters_and_layout(void **state)
         {"Vjcrdf", "corrected", "Москва", "keyboard_layout"},
         {"Cfyrn-Gtnth,ehu", "corrected", "Санкт-Петербург", "keyboard_layout"},
         {"Berlin", "ok", "Berlin", NULL},
+        {"~!Ji", "corrected", "Ош", "keyboard_layout"}, /* found by the fuzzer: read until stable */
     };
     CHECK(w);
 }

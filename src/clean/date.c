@@ -58,6 +58,7 @@ struct reading {
     unsigned y, m, d;
     const char *change; /* month_day_swapped, excel_serial, or NULL */
     bool ambiguous;     /* reads both day first and month first */
+    bool short_year;    /* the year was written with two digits */
     const char *fail;   /* reason it is not a date, or NULL */
 };
 
@@ -338,7 +339,8 @@ static unsigned roman_month(const struct tok *t)
 
 /* ---- readings ---- */
 
-/* Two-digit years: the latest year that is not after `this_year`. */
+/* Two-digit years: the latest year that is not after `this_year` (and clean_birth_date takes a
+ * century off when the date itself is still to come). */
 static unsigned full_year(unsigned y, size_t digits, unsigned this_year)
 {
     if (digits > 2) {
@@ -353,9 +355,16 @@ static size_t items_of(const struct toks *ts, size_t end, struct item *it, bool 
 {
     size_t n = 0;
     char sep = ' ';
+    bool outside = false; /* a field outside brackets: what is inside is a remark ("(40 лет)") */
     *bad_word = false;
     for (size_t i = 0; i < end; i++) {
+        outside = outside || (ts->t[i].kind != TK_SEP && !ts->t[i].paren);
+    }
+    for (size_t i = 0; i < end; i++) {
         const struct tok *t = &ts->t[i];
+        if (outside && t->paren) {
+            continue;
+        }
         if (t->kind == TK_SEP) {
             sep = sep != ' ' ? sep : t->n ? (char)t->s[strcspn(t->s, ".,/-")] : ' ';
             sep = sep == '\0' || sep == ':' || sep == '+' ? ' ' : sep;
@@ -419,17 +428,37 @@ static void day_month(const struct item *a, const struct item *b, unsigned y, bo
     }
 }
 
+/* Year first: "1985-03-24", "1985-Mar-24", "1985, 24 марта", and "85-03-24" when 85 cannot be a
+ * day. False when the fields do not read so. */
+static bool year_first(const struct item *it, unsigned this_year, struct reading *r)
+{
+    const struct item *a = &it[0], *b = &it[1], *c = &it[2];
+    if (!is_num(a, 4, 4) && !(is_num(a, 2, 2) && a->num > 31 && !is_num(c, 4, 4))) {
+        return false;
+    }
+    unsigned y = full_year(a->num, a->t->n, this_year);
+    r->short_year = a->t->n == 2;
+    if (is_num(b, 1, 2) && is_month(c)) {
+        set(r, y, c->month, b->num);
+        return true;
+    }
+    if (!is_num(c, 1, 2) || !(is_num(b, 1, 2) || is_month(b))) {
+        return false;
+    }
+    unsigned m = is_month(b) ? b->month : b->num;
+    set(r, y, m, c->num);
+    if (!is_month(b) && !date_valid(y, m, c->num) && date_valid(y, c->num, m)) {
+        set(r, y, c->num, m); /* 1985-24-03 */
+        r->change = "month_day_swapped";
+    }
+    return true;
+}
+
 /* Three fields: year first (ISO and its kin) or year last (day month, or an English month). */
 static void read_three(const struct item *it, unsigned this_year, bool us_clock, struct reading *r)
 {
     const struct item *a = &it[0], *b = &it[1], *c = &it[2];
-    if (is_num(a, 4, 4) && is_num(c, 1, 2) && (is_num(b, 1, 2) || is_month(b))) {
-        unsigned m = is_month(b) ? b->month : b->num;
-        set(r, a->num, m, c->num);
-        if (!is_month(b) && !date_valid(a->num, m, c->num) && date_valid(a->num, c->num, m)) {
-            set(r, a->num, c->num, m); /* 1985-24-03 */
-            r->change = "month_day_swapped";
-        }
+    if (year_first(it, this_year, r)) {
         return;
     }
     if (!is_num(c, 2, 2) && !is_num(c, 4, 4)) {
@@ -437,6 +466,7 @@ static void read_three(const struct item *it, unsigned this_year, bool us_clock,
         return;
     }
     unsigned y = full_year(c->num, c->t->n, this_year);
+    r->short_year = c->t->n == 2;
     if (is_num(a, 1, 2) && is_month(b)) {
         set(r, y, b->month, a->num);
     } else if (is_month(a) && is_num(b, 1, 2)) {
@@ -456,6 +486,7 @@ static bool digits_at(const char *s, size_t yd, const unsigned char *o, unsigned
     for (size_t k = 0; k < yd; k++) {
         y = y * 10 + (unsigned)(s[o[2] + k] - '0');
     }
+    r->short_year = yd == 2;
     set(r, full_year(y, yd, this_year),
         (unsigned)(s[o[1]] - '0') * 10 + (unsigned)(s[o[1] + 1] - '0'),
         (unsigned)(s[o[0]] - '0') * 10 + (unsigned)(s[o[0] + 1] - '0'));
@@ -584,6 +615,10 @@ void clean_birth_date(const char *in, size_t len, long long today_days, struct a
     struct reading r;
     bool timed;
     read_date(t.value, (unsigned)ty, &r, &timed);
+    if (r.fail == NULL && r.short_year && r.y >= 100 && date_valid(r.y, r.m, r.d) &&
+        days_from_civil(r.y, r.m, r.d) > today_days) {
+        r.y -= 100; /* "24.12.25" in November 2025 is 1925: the latest such date not to come */
+    }
     int64_t age = ty - (int64_t)r.y - ((tm < r.m || (tm == r.m && td < r.d)) ? 1 : 0);
     if ((out->reason = refusal(&r, today_days, age)) != NULL) {
         return;

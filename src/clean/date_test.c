@@ -68,6 +68,9 @@ static void iso_is_ok_and_numbers_day_first(void **state)
         {"Дата рождения: 24.03.1985", "corrected", "1985-03-24", NULL},
         {"24:03:1985", "corrected", "1985-03-24", NULL},
         {"09.05.45", "corrected", "1945-05-09", NULL},
+        {"24.12.25", "corrected", "1925-12-24", NULL}, /* not a date to come */
+        {"85-03-24", "corrected", "1985-03-24", NULL}, /* 85 cannot be a day: year first */
+        {"24.03.1985 (40 лет)", "corrected", "1985-03-24", NULL}, /* a remark in brackets */
     };
     CHECK(w);
 }
@@ -88,6 +91,7 @@ static void month_words_any_form(void **state)
         {"March 24, 1985", "corrected", "1985-03-24", NULL},
         {"24-Mar-1985", "corrected", "1985-03-24", NULL},
         {"Sunday, March 24th, 1985", "corrected", "1985-03-24", NULL},
+        {"1985, 24 марта", "corrected", "1985-03-24", NULL},
         {"24 ма 1985", "invalid", NULL, "not_a_date"}, /* март or май */
         {"24 марта", "invalid", NULL, "incomplete_date"},
     };
