@@ -598,8 +598,10 @@ static void read_date(const char *text, unsigned this_year, struct reading *r, b
     }
 }
 
-void clean_birth_date(const char *in, size_t len, long long today_days, struct arena *a,
-                      struct clean_out *out)
+/* The date in clean text as a reading (`ty` etc.: today), a two-digit year put in the latest
+ * century not to come. False when the text itself is refused (out->reason says why). */
+static bool read_clean(const char *in, size_t len, long long today_days, struct arena *a,
+                       struct clean_out *out, const char **text, struct reading *r, bool *timed)
 {
     memset(out, 0, sizeof(*out));
     out->verdict = CLEAN_INVALID;
@@ -607,36 +609,81 @@ void clean_birth_date(const char *in, size_t len, long long today_days, struct a
     clean_text(in, len, 100, a, &t);
     if (t.verdict == CLEAN_INVALID) {
         out->reason = t.reason;
+        return false;
+    }
+    int64_t ty;
+    unsigned tm, td;
+    civil_from_days(today_days, &ty, &tm, &td);
+    read_date(t.value, (unsigned)ty, r, timed);
+    if (r->fail == NULL && r->short_year && r->y >= 100 && date_valid(r->y, r->m, r->d) &&
+        days_from_civil(r->y, r->m, r->d) > today_days) {
+        r->y -= 100; /* "24.12.25" in November 2025 is 1925: the latest such date not to come */
+    }
+    *text = t.value;
+    return true;
+}
+
+/* The standard form of a reading that stands, and whether it changed anything. */
+static void accept(const char *text, const struct reading *r, bool timed, struct arena *a,
+                   struct clean_out *out)
+{
+    out->value = arena_printf(a, "%04u-%02u-%02u", r->y, r->m, r->d);
+    bool same = strcmp(text, out->value) == 0; /* outer spaces aside, as typed */
+    out->verdict = same ? CLEAN_OK : CLEAN_CORRECTED;
+    out->change = same ? NULL : r->change ? r->change : timed ? "time_dropped" : "date_format";
+    if (r->ambiguous) {
+        out->verdict = CLEAN_SUSPICIOUS;
+        out->reason = "ambiguous_order";
+    }
+}
+
+void clean_birth_date(const char *in, size_t len, long long today_days, struct arena *a,
+                      struct clean_out *out)
+{
+    const char *text;
+    struct reading r;
+    bool timed;
+    if (!read_clean(in, len, today_days, a, out, &text, &r, &timed)) {
         return;
     }
     int64_t ty;
     unsigned tm, td;
     civil_from_days(today_days, &ty, &tm, &td);
-    struct reading r;
-    bool timed;
-    read_date(t.value, (unsigned)ty, &r, &timed);
-    if (r.fail == NULL && r.short_year && r.y >= 100 && date_valid(r.y, r.m, r.d) &&
-        days_from_civil(r.y, r.m, r.d) > today_days) {
-        r.y -= 100; /* "24.12.25" in November 2025 is 1925: the latest such date not to come */
-    }
     int64_t age = ty - (int64_t)r.y - ((tm < r.m || (tm == r.m && td < r.d)) ? 1 : 0);
     if ((out->reason = refusal(&r, today_days, age)) != NULL) {
         return;
     }
-    out->value = arena_printf(a, "%04u-%02u-%02u", r.y, r.m, r.d);
-    bool same = strcmp(t.value, out->value) == 0; /* outer spaces aside, as typed */
-    out->verdict = same ? CLEAN_OK : CLEAN_CORRECTED;
-    out->change = same ? NULL : r.change ? r.change : timed ? "time_dropped" : "date_format";
+    accept(text, &r, timed, a, out);
     if (r.m == 1 && r.d == 1 && (r.y == 1970 || r.y == 2000)) {
         out->verdict = CLEAN_SUSPICIOUS;
         out->reason = "placeholder_date";
     } else if (age > 100) {
         out->verdict = CLEAN_SUSPICIOUS;
         out->reason = "over_100";
-    } else if (r.ambiguous) {
-        out->verdict = CLEAN_SUSPICIOUS;
-        out->reason = "ambiguous_order";
     }
+}
+
+void clean_date(const char *in, size_t len, long long today_days, struct arena *a,
+                struct clean_out *out)
+{
+    const char *text;
+    struct reading r;
+    bool timed;
+    if (!read_clean(in, len, today_days, a, out, &text, &r, &timed)) {
+        return;
+    }
+    if ((out->reason = r.fail) != NULL) {
+        return;
+    }
+    if (empty_date(r.y, r.m, r.d)) {
+        out->reason = "placeholder_date";
+        return;
+    }
+    if (!date_valid(r.y, r.m, r.d)) {
+        out->reason = "no_such_date";
+        return;
+    }
+    accept(text, &r, timed, a, out);
 }
 
 void clean_gender(const char *in, size_t len, struct arena *a, struct clean_out *out)

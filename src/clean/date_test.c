@@ -204,6 +204,39 @@ static void refused_and_flagged(void **state)
     CHECK(w);
 }
 
+/* Any calendar date (an attribute's): the future and great ages are fine, not-dates are not. */
+static void any_date_without_the_rules_of_age(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *value, *reason;
+    } w[] = {
+        {"2031-12-31", "2031-12-31", NULL},
+        {"31.12.2031", "2031-12-31", NULL},
+        {"1 июня 1850 г.", "1850-06-01", NULL},
+        {"2025-11-24T00:00:00", "2025-11-24", NULL},
+        {"24.03.85", "1985-03-24", NULL},
+        {"31.02.2024", NULL, "no_such_date"},
+        {"01.01.0001", NULL, "placeholder_date"},
+        {"не помню", NULL, "not_a_date"},
+        {"", NULL, "empty"},
+    };
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+        struct clean_out o;
+        clean_date(w[i].in, strlen(w[i].in), TODAY, &A, &o);
+        if (w[i].value != NULL) {
+            assert_true(o.verdict != CLEAN_INVALID);
+            assert_string_equal(o.value, w[i].value);
+            struct clean_out again;
+            clean_date(o.value, strlen(o.value), TODAY, &A, &again);
+            assert_int_equal(again.verdict, CLEAN_OK);
+        } else {
+            assert_int_equal(o.verdict, CLEAN_INVALID);
+            assert_string_equal(o.reason, w[i].reason);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +248,7 @@ int main(void)
         cmocka_unit_test(unicode_and_stray_spaces),
         cmocka_unit_test(month_first_when_only_that_reads),
         cmocka_unit_test(refused_and_flagged),
+        cmocka_unit_test(any_date_without_the_rules_of_age),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
