@@ -3,8 +3,11 @@
  *
  * The server (server.c, the only file that includes microhttpd.h) reads the request, matches a
  * route, authenticates the key, checks the body's size and type, and calls the route's handler
- * with a struct http_req. The handler decodes, validates, executes and replies through the
- * http_reply_*() functions. Everything a handler allocates for the request goes in r->arena.
+ * with a struct http_req (router_call). The handler decodes, calls one domain function and
+ * replies its success through the http_reply_*() functions; on failure it returns the code its
+ * callee raised in `err` and the router replies that error, so no handler replies an error
+ * itself (nginx's way: the handler returns a code, the core answers). Everything a handler
+ * allocates for the request goes in r->arena.
  */
 #ifndef KT_HTTP_HTTP_H
 #define KT_HTTP_HTTP_H
@@ -37,7 +40,9 @@ struct import_worker;
 struct sms_sender;
 struct sched;
 
-typedef void (*http_handler_fn)(struct http_req *r);
+/* A route's handler: KT_OK when it replied (http_reply_*), else the code of the error it raised
+ * in `err` (empty on entry), which the router replies (router_call). */
+typedef enum kt_rc (*http_handler_fn)(struct http_req *r, struct kt_err *err);
 
 #define ROUTE_PUBLIC 0u /* scopes == 0: no key needed */
 #define ROUTE_ALL    (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
@@ -111,6 +116,7 @@ struct http_req {
     const char *allow;     /* Allow header for 405 */
     bool replayed;         /* Idempotent-Replayed: true */
     struct kt_err err;     /* what went wrong, for the log line */
+    json_t *err_more;      /* owned: what the error reply adds to its body (http_error_more) */
 };
 
 /* A request header or a query parameter (decoded), or NULL. Borrowed for the request. */
@@ -139,6 +145,12 @@ void http_reply_json(struct http_req *r, int status, json_t *body);
 void http_reply_text(struct http_req *r, int status, const char *type, const char *text,
                      size_t len);
 void http_reply_error(struct http_req *r, const struct kt_err *err);
+
+/* What a handler knows of its error beyond the code, message and field - where a query failed to
+ * parse, whose cards are in the way - for the error reply the router makes: `members` (taken
+ * over) are merged into its body, recursively, so {"error": {"line": 3}} lands inside the error
+ * object and {"cards": [...]} beside it. The handler then returns the error's code. */
+void http_error_more(struct http_req *r, json_t *members);
 
 /* The HTTP status for an error. */
 int http_status_of(const struct kt_err *err);

@@ -105,11 +105,21 @@ void http_reply_error(struct http_req *r, const struct kt_err *err)
         safe.field[0] = '\0';
         http_reply_json(r, status, http_error_json(&safe, r->rid));
     } else {
-        http_reply_json(r, status, http_error_json(err, r->rid));
+        json_t *body = http_error_json(err, r->rid);
+        if (r->err_more != NULL) {
+            json_object_update_recursive(body, r->err_more);
+        }
+        http_reply_json(r, status, body);
     }
     if (r->err.rc == KT_OK) {
         r->err = *err;
     }
+}
+
+void http_error_more(struct http_req *r, json_t *members)
+{
+    json_decref(r->err_more);
+    r->err_more = members;
 }
 
 static const char *json_error_text(enum json_error_code c)

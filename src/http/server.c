@@ -501,13 +501,7 @@ static void dispatch(struct reqctx *x)
     }
     r->body = buf_cstr(&x->body);
     r->body_len = x->body.len;
-    r->route->handler(r);
-    if (r->json == NULL && r->text == NULL) {
-        struct kt_err e;
-        kt_err_reset(&e);
-        kt_err_set(&e, KT_EINTERNAL, "internal", NULL, "the handler gave no reply");
-        http_reply_error(r, &e);
-    }
+    router_call(r);
 }
 
 /* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
@@ -715,6 +709,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
               x->r.err.code[0] ? x->r.err.code : "-", x->r.err.detail[0] ? " detail=" : "",
               x->r.err.detail[0] ? detail : "");
     json_decref(x->r.json);
+    json_decref(x->r.err_more);
     free(x->r.text);
     buf_release(&x->body);
     arena_release(&x->arena);
