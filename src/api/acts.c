@@ -22,8 +22,7 @@ void api_acts_get(struct http_req *r)
         goto fail;
     }
     if (fmt && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "format", "format is json or text");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter", "format", "format is json or text");
         goto fail;
     }
     if (!id_valid(r->params[0], "a_")) {
@@ -63,8 +62,7 @@ void api_acts_list(struct http_req *r)
         goto fail;
     }
     if (cursor && !id_valid(cursor, "a_")) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_cursor", "cursor", "the cursor is not one this API gave");
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK ||

@@ -218,7 +218,7 @@ static void parse_errors_carry_the_offset(void **state)
     kt_err_reset(&err);
     assert_null(http_json_parse("{\"a\": tru}", 10, &err));
     assert_string_equal(err.code, "malformed_json");
-    assert_int_equal(err.status, 400);
+    assert_int_equal(err.rc, KT_EBADREQ);
     assert_true(err.offset >= 6 && err.offset <= 10);
     assert_non_null(strstr(err.msg, "at byte"));
     kt_err_reset(&err);

@@ -58,8 +58,7 @@ void api_audit_list(struct http_req *r)
         goto fail;
     }
     if (cursor && !audit_cursor(cursor, &after_c, &after_r)) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_cursor", "cursor", "the cursor is not one this API gave");
         goto fail;
     }
     /* What is queued in memory is written first, so the answer is complete. */

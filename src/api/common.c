@@ -18,10 +18,8 @@ enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_e
     const char *s = http_req_query(r, "limit");
     int64_t v = def;
     if (s != NULL && !num_parse_cstr(s, 1, max, &v)) {
-        kt_err_set(err, KT_EINVAL, "bad_parameter", "limit", "limit must be a number from 1 to %d",
-                   max);
-        err->status = 400;
-        return KT_EINVAL;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "limit",
+                          "limit must be a number from 1 to %d", max);
     }
     *out = (int)v;
     return KT_OK;
@@ -56,10 +54,8 @@ enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, s
     for (size_t i = 0; i < 2; i++) {
         const char *t = http_req_query(r, names[i]);
         if (t != NULL && !time_parse_rfc3339(t, strlen(t), dst[i])) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", names[i],
-                       "since and until are RFC 3339 times");
-            err->status = 400;
-            return KT_EINVAL;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", names[i],
+                              "since and until are RFC 3339 times");
         }
     }
     return KT_OK;

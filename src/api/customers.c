@@ -314,9 +314,8 @@ void api_customers_upsert(struct http_req *r)
         goto fail;
     }
     if (idem != NULL && !idem_key_ok(idem)) {
-        kt_err_set(&err, KT_EINVAL, "bad_header", "Idempotency-Key",
+        kt_err_set(&err, KT_EBADREQ, "bad_header", "Idempotency-Key",
                    "Idempotency-Key must be 1-128 printable ASCII characters");
-        err.status = 400;
         goto fail;
     }
     if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK) {
@@ -393,9 +392,8 @@ static void lookup(struct http_req *r, const char *param, const char *raw, struc
         const char *colon = strchr(raw, ':');
         char *sys = colon ? arena_strndup(r->arena, raw, (size_t)(colon - raw)) : NULL;
         if (sys == NULL || !ident_system_valid(sys)) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", "external",
+            kt_err_set(err, KT_EBADREQ, "bad_parameter", "external",
                        "external must be written as system:id");
-            err->status = 400;
             goto fail;
         }
         kind = arena_printf(r->arena, "ext:%s", sys);
@@ -451,8 +449,7 @@ static void list(struct http_req *r, struct kt_err *err)
         goto fail;
     }
     if (cursor != NULL && !id_valid(cursor, "c_")) {
-        kt_err_set(err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err->status = 400;
+        kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor", "the cursor is not one this API gave");
         goto fail;
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
@@ -491,9 +488,8 @@ void api_customers_list(struct http_req *r)
     for (size_t i = 0; i < 4; i++) {
         const char *v = http_req_query(r, lookups[i]);
         if (v != NULL && param != NULL) {
-            kt_err_set(&err, KT_EINVAL, "bad_parameter", lookups[i],
+            kt_err_set(&err, KT_EBADREQ, "bad_parameter", lookups[i],
                        "look up by one identifier at a time");
-            err.status = 400;
             http_reply_error(r, &err);
             return;
         }
@@ -604,8 +600,7 @@ void api_customers_history(struct http_req *r)
         goto fail;
     }
     if (cursor != NULL && !num_parse_cstr(cursor, 0, INT64_MAX, &after)) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_cursor", "cursor", "the cursor is not one this API gave");
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||

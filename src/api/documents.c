@@ -107,8 +107,7 @@ void api_documents_get(struct http_req *r)
         goto fail;
     }
     if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, &version)) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "version", "version is a number from 1");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter", "version", "version is a number from 1");
         goto fail;
     }
     if (!consent_key_valid(r->params[0])) {

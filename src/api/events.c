@@ -208,8 +208,7 @@ void api_customer_events(struct http_req *r)
         goto fail;
     }
     if (b != NULL && !num_parse_cstr(b, 1, INT64_MAX, &before)) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "before", "before is a cursor this API gave");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter", "before", "before is a cursor this API gave");
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||

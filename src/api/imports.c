@@ -51,9 +51,8 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
     for (size_t i = 0; i < 6; i++) {
         const char *v = http_req_query(r, text[i]);
         if (v != NULL && strlen(v) > 2000) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", text[i], "'%s' is too long", text[i]);
-            err->status = 400;
-            return KT_EINVAL;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", text[i], "'%s' is too long",
+                              text[i]);
         }
         if (v != NULL) {
             json_object_set_new(o, text[i], json_string(v));
@@ -61,10 +60,8 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
     }
     const char *enc = http_req_query(r, "encoding");
     if (enc && strcmp(enc, "utf-8") && strcmp(enc, "utf-16") && strcmp(enc, "windows-1251")) {
-        kt_err_set(err, KT_EINVAL, "bad_parameter", "encoding",
-                   "encoding is utf-8, utf-16 or windows-1251");
-        err->status = 400;
-        return KT_EINVAL;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "encoding",
+                          "encoding is utf-8, utf-16 or windows-1251");
     }
     const char *d = http_req_query(r, "delimiter");
     if (d != NULL) {
@@ -72,10 +69,9 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
                             : strlen(d) == 1 && strchr(";,|", d[0]) ? d
                                                                     : NULL;
         if (delim == NULL) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", "delimiter",
+            kt_err_set(err, KT_EBADREQ, "bad_parameter", "delimiter",
                        "delimiter is ';', ',', '|' or tab");
-            err->status = 400;
-            return KT_EINVAL;
+            return KT_EBADREQ;
         }
         json_object_set_new(o, "delimiter", json_string(delim));
     }
@@ -83,10 +79,8 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
     int64_t ms;
     if (t != NULL) {
         if (!time_parse_rfc3339(t, strlen(t), &ms)) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", "observed_at",
-                       "observed_at must be an RFC 3339 time");
-            err->status = 400;
-            return KT_EINVAL;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", "observed_at",
+                              "observed_at must be an RFC 3339 time");
         }
         const char *why = time_client_check(ms, clock_now_ms());
         if (why != NULL) {
@@ -131,8 +125,7 @@ void api_imports_create(struct http_req *r)
         goto fail;
     }
     if (r->body_len == 0) {
-        kt_err_set(&err, KT_EINVAL, "empty_body", NULL, "the upload is empty");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "empty_body", NULL, "the upload is empty");
         goto fail;
     }
     id_new(j.id, sizeof(j.id), "i_");

@@ -138,13 +138,11 @@ void api_preq_list(struct http_req *r)
         goto fail;
     }
     if (ov && strcmp(ov, "true") != 0 && strcmp(ov, "false") != 0) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "overdue", "overdue is true or false");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter", "overdue", "overdue is true or false");
         goto fail;
     }
     if (cursor && !id_valid(cursor, "r_")) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_cursor", "cursor", "the cursor is not one this API gave");
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK ||

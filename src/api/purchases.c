@@ -140,8 +140,7 @@ void api_customer_purchases(struct http_req *r)
         goto fail;
     }
     if (b != NULL && !time_parse_rfc3339(b, strlen(b), &before)) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "before", "before is an RFC 3339 time");
-        err.status = 400;
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter", "before", "before is an RFC 3339 time");
         goto fail;
     }
     if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||

@@ -24,12 +24,11 @@ void api_reports_rfm(struct http_req *r)
     }
     if ((t != NULL && !time_parse_rfc3339(t, strlen(t), &now)) ||
         (c != NULL && strcmp(c, "true") != 0 && strcmp(c, "false") != 0)) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter",
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter",
                    t && c ? "customers"
                    : t    ? "now"
                           : "customers",
                    "now is an RFC 3339 time; customers is true or false");
-        err.status = 400;
         goto fail;
     }
     if (http_req_analytics(r, &rd, &err) != KT_OK ||

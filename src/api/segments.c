@@ -286,9 +286,8 @@ void api_segments_members(struct http_req *r)
     }
     if ((fmt != NULL && !csv && strcmp(fmt, "json") != 0) ||
         (after_s != NULL && !num_parse_cstr(after_s, 0, INT64_MAX, &after))) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", fmt && !csv ? "format" : "after",
+        kt_err_set(&err, KT_EBADREQ, "bad_parameter", fmt && !csv ? "format" : "after",
                    "format is json or csv; after is a cursor this API gave");
-        err.status = 400;
         goto fail;
     }
     if (http_req_analytics(r, &rd, &err) != KT_OK ||

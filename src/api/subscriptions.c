@@ -91,13 +91,12 @@ enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **cha
     bool ch_ok = *channel ? ads_channel_valid(*channel) : !required;
     bool t_ok = *topic ? consent_key_valid(*topic) : !required;
     if (!ch_ok || !t_ok) {
-        kt_err_set(err, KT_EINVAL, "bad_parameter", ch_ok ? "topic" : "channel",
+        kt_err_set(err, KT_EBADREQ, "bad_parameter", ch_ok ? "topic" : "channel",
                    required ? "name the channel (sms, email, push, messenger, phone_call) and the "
                               "topic"
                             : "channel is sms, email, push, messenger or phone_call; topic a "
                               "topic key");
-        err->status = 400;
-        return KT_EINVAL;
+        return KT_EBADREQ;
     }
     return KT_OK;
 }

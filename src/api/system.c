@@ -21,26 +21,28 @@ void api_healthz(struct http_req *r)
     http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* Ready when the database answers and the server is not shutting down. */
+/* Ready when the database answers and the server is not shutting down. Not ready is the 503 of
+ * a server that cannot serve now (KT_EBUSY), with a word for the probe's log, not an error. */
 void api_readyz(struct http_req *r)
 {
     struct kt_err err;
     kt_err_reset(&err);
     if (r->app->draining) {
-        http_reply_json(r, 503, json_pack("{s:s}", "status", "draining"));
+        http_reply_json(r, http_status_of(KT_EBUSY), json_pack("{s:s}", "status", "draining"));
         return;
     }
     struct store_conn *rd;
     if (http_req_reader(r, &rd, &err) != KT_OK || store_ping(rd, &err) != KT_OK) {
         r->err = err;
-        http_reply_json(r, 503, json_pack("{s:s}", "status", "store_unavailable"));
+        http_reply_json(r, http_status_of(KT_EBUSY),
+                        json_pack("{s:s}", "status", "store_unavailable"));
         return;
     }
     http_req_reader_end(r);
     if (store_health(r->app->store, &err) != KT_OK) { /* reads go on; writes fail: not ready */
         r->err = err;
         r->retry_after = err.retry_after;
-        http_reply_json(r, 503, json_pack("{s:s}", "status", err.code));
+        http_reply_json(r, http_status_of(KT_EBUSY), json_pack("{s:s}", "status", err.code));
         return;
     }
     http_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));

@@ -85,7 +85,7 @@ static void page_invalid(struct http_req *r)
     buf_puts(&b, page_head);
     buf_puts(&b, "<h1>Ссылка недействительна</h1><p>Эта ссылка для отписки повреждена или не "
                  "наша. Откройте ссылку из последнего письма или сообщения.</p>");
-    page_reply(r, 404, &b);
+    page_reply(r, http_status_of(KT_ENOTFOUND), &b);
 }
 
 static const char *topic_title(const struct topic *t, size_t n, const char *key)

@@ -123,7 +123,8 @@ struct http_req {
 const char *http_req_header(struct http_req *r, const char *name);
 const char *http_req_query(struct http_req *r, const char *name);
 
-/* Refuses (400 unknown_parameter) any query parameter not in the NULL-terminated `allowed`. */
+/* Refuses (KT_EBADREQ unknown_parameter) any query parameter not in the NULL-terminated
+ * `allowed`. */
 enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err);
 
 /* The request's read connection, opened on first use with a snapshot that lasts until
@@ -134,7 +135,7 @@ enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct k
 enum kt_rc http_req_analytics(struct http_req *r, struct store_conn **out, struct kt_err *err);
 void http_req_reader_end(struct http_req *r);
 
-/* Parses the body as a JSON object (new reference) or raises 400 with the byte offset. */
+/* Parses the body as a JSON object (new reference) or raises KT_EBADREQ with the byte offset. */
 json_t *http_req_json(struct http_req *r, struct kt_err *err);
 
 /* Parses any buffer as a JSON object (for the fuzzers and the importer). */
@@ -152,8 +153,10 @@ void http_reply_error(struct http_req *r, const struct kt_err *err);
  * object and {"cards": [...]} beside it. The handler then returns the error's code. */
 void http_error_more(struct http_req *r, json_t *members);
 
-/* The HTTP status for an error. */
-int http_status_of(const struct kt_err *err);
+/* The HTTP status of a result code: the one mapping (reply.c). No other code names an error's
+ * status; a reply that is not an error object but answers with an error status (a probe, a page)
+ * takes it from here too. */
+int http_status_of(enum kt_rc rc);
 
 /* The error object as the API sends it (new reference). */
 json_t *http_error_json(const struct kt_err *err, const char *rid);

@@ -142,11 +142,8 @@ enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, s
     }
     char name[48];
     param_name(name, sizeof(name), q.bad);
-    kt_err_set(err, KT_EINVAL, "unknown_parameter", name, "unknown query parameter '%s'", name);
-    if (err != NULL) {
-        err->status = 400;
-    }
-    return KT_EINVAL;
+    return kt_err_set(err, KT_EBADREQ, "unknown_parameter", name, "unknown query parameter '%s'",
+                      name);
 }
 
 struct query_names {
@@ -293,10 +290,10 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     return x;
 }
 
-static void fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
+static void fail(struct http_req *r, enum kt_rc rc, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
+static void fail(struct http_req *r, enum kt_rc rc, const char *code, const char *fmt, ...)
 {
     struct kt_err e;
     kt_err_reset(&e);
@@ -305,8 +302,7 @@ static void fail(struct http_req *r, int status, const char *code, const char *f
     char msg[sizeof(e.msg)];
     kt_vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    kt_err_set(&e, KT_EINVAL, code, NULL, "%s", msg);
-    e.status = status;
+    kt_err_set(&e, rc, code, NULL, "%s", msg);
     http_reply_error(r, &e);
 }
 
@@ -328,7 +324,7 @@ static bool authorize(struct reqctx *x)
     const char *in_url =
         (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
     if (in_url == NULL && (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)) {
-        fail(r, 401, "missing_key", "an API key is required: 'Authorization: Bearer <key>'");
+        fail(r, KT_EAUTH, "missing_key", "an API key is required: 'Authorization: Bearer <key>'");
         return false;
     }
     const char *tok = in_url != NULL ? in_url : h + 7;
@@ -352,11 +348,11 @@ static bool authorize(struct reqctx *x)
     }
     r->key = key;
     if (in_url != NULL && key->scope != SCOPE_COLLECT) { /* URLs end up in logs and histories */
-        fail(r, 403, "key_in_url", "only a collect key may be sent in the URL");
+        fail(r, KT_EFORBIDDEN, "key_in_url", "only a collect key may be sent in the URL");
         return false;
     }
     if ((r->route->scopes & (unsigned)key->scope) == 0) {
-        fail(r, 403, "forbidden", "the key's scope '%s' does not allow this request",
+        fail(r, KT_EFORBIDDEN, "forbidden", "the key's scope '%s' does not allow this request",
              keys_scope_name(key->scope));
         return false;
     }
@@ -434,9 +430,8 @@ static bool query_ok(struct http_req *r)
     param_name(name, sizeof(name), twice);
     struct kt_err e;
     kt_err_reset(&e);
-    kt_err_set(&e, KT_EINVAL, "repeated_parameter", name,
+    kt_err_set(&e, KT_EBADREQ, "repeated_parameter", name,
                "query parameter '%s' is given more than once", name);
-    e.status = 400;
     http_reply_error(r, &e);
     return false;
 }
@@ -447,17 +442,18 @@ static bool media_ok(struct http_req *r)
     if (r->route->flags & ROUTE_JSON) {
         if (!type_is(r, json_types) &&
             !((r->route->flags & ROUTE_BEACON) && type_is(r, beacon_types))) {
-            fail(r, 415, "unsupported_media_type", "the body must be sent as 'application/json'");
+            fail(r, KT_EMEDIA, "unsupported_media_type",
+                 "the body must be sent as 'application/json'");
             return false;
         }
         if (!charset_utf8(http_req_header(r, "Content-Type"))) {
-            fail(r, 415, "unsupported_media_type",
+            fail(r, KT_EMEDIA, "unsupported_media_type",
                  "the body must be UTF-8: a charset other than utf-8 is not supported");
             return false;
         }
     }
     if ((r->route->flags & ROUTE_UPLOAD) && !type_is(r, file_types)) {
-        fail(r, 415, "unsupported_media_type",
+        fail(r, KT_EMEDIA, "unsupported_media_type",
              "send the file as 'text/csv' (or text/plain, application/octet-stream)");
         return false;
     }
@@ -468,17 +464,17 @@ static void dispatch(struct reqctx *x)
 {
     struct http_req *r = &x->r;
     if (x->target_len > HTTP_MAX_TARGET) { /* libmicrohttpd's own 414 comes only past CONN_MEMORY */
-        fail(r, 414, "uri_too_long", "the request target (path and query) is longer than %u bytes",
-             HTTP_MAX_TARGET);
+        fail(r, KT_EURI, "uri_too_long",
+             "the request target (path and query) is longer than %u bytes", HTTP_MAX_TARGET);
         return;
     }
     if (r->route == NULL) {
         if (x->m.allow != 0) {
             r->allow = router_allow_header(x->m.allow, &x->arena);
-            fail(r, 405, "method_not_allowed", "the method is not allowed here; allowed: %s",
+            fail(r, KT_EMETHOD, "method_not_allowed", "the method is not allowed here; allowed: %s",
                  r->allow);
         } else {
-            fail(r, 404, "not_found", "no such route");
+            fail(r, KT_ENOTFOUND, "not_found", "no such route");
         }
         return;
     }
@@ -493,7 +489,8 @@ static void dispatch(struct reqctx *x)
         return;
     }
     if (x->too_big) {
-        fail(r, 413, "body_too_large", "the request body is larger than %zu bytes", body_limit(x));
+        fail(r, KT_ETOOBIG, "body_too_large", "the request body is larger than %zu bytes",
+             body_limit(x));
         return;
     }
     if (!media_ok(r)) {
@@ -536,7 +533,7 @@ static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
         data = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
         if (data == NULL) {
             data = kt_strdup("{\"error\":{\"code\":\"internal\",\"message\":\"encoding\"}}");
-            r->status = 500;
+            r->status = http_status_of(KT_EINTERNAL);
         }
         len = strlen(data);
         type = "application/json";

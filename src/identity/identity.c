@@ -23,10 +23,8 @@ enum kt_rc ident_live(const struct customer *cu, const char *field, const char *
     if (cu->erased_at == 0) {
         return KT_OK;
     }
-    kt_err_set(err, KT_ECONFLICT, "customer_erased", field, "the customer was erased%s%s",
-               hint ? "; " : "", hint ? hint : "");
-    err->status = 410;
-    return KT_ECONFLICT;
+    return kt_err_set(err, KT_EGONE, "customer_erased", field, "the customer was erased%s%s",
+                      hint ? "; " : "", hint ? hint : "");
 }
 
 /* A depersonalised customer takes no data: the person comes back only as a new customer. */
