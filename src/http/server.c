@@ -290,22 +290,6 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     return x;
 }
 
-static void fail(struct http_req *r, enum kt_rc rc, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void fail(struct http_req *r, enum kt_rc rc, const char *code, const char *fmt, ...)
-{
-    struct kt_err e;
-    kt_err_reset(&e);
-    va_list ap;
-    va_start(ap, fmt);
-    char msg[sizeof(e.msg)];
-    kt_vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    kt_err_set(&e, rc, code, NULL, "%s", msg);
-    http_reply_error(r, &e);
-}
-
 /* A 503 with Retry-After whose message the client sees (the store or a queue is busy). */
 static void busy(struct http_req *r, const char *code, int retry_after, const char *msg)
 {
@@ -317,46 +301,43 @@ static void busy(struct http_req *r, const char *code, int retry_after, const ch
 }
 
 /* Authenticates the key of a non-public route and checks its scope. */
-static bool authorize(struct reqctx *x)
+static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
 {
     struct http_req *r = &x->r;
     const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
     const char *in_url =
         (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
     if (in_url == NULL && (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)) {
-        fail(r, KT_EAUTH, "missing_key", "an API key is required: 'Authorization: Bearer <key>'");
-        return false;
+        return kt_err_set(err, KT_EAUTH, "missing_key", NULL,
+                          "an API key is required: 'Authorization: Bearer <key>'");
     }
     const char *tok = in_url != NULL ? in_url : h + 7;
     while (*tok == ' ') {
         tok++;
     }
     struct store_conn *rd;
-    struct kt_err e;
-    kt_err_reset(&e);
     struct api_key *key = arena_alloc(&x->arena, sizeof(*key));
-    enum kt_rc rc = http_req_reader(r, &rd, &e);
+    enum kt_rc rc = http_req_reader(r, &rd, err);
     if (rc == KT_OK) {
-        rc = keys_verify(rd, &r->app->secret, tok, strlen(tok), &x->arena, key, &e);
+        rc = keys_verify(rd, &r->app->secret, tok, strlen(tok), &x->arena, key, err);
     }
     if (r->method != HTTP_GET) {
         http_req_reader_end(r); /* a handler that writes must not hold a snapshot */
     }
     if (rc != KT_OK) {
-        http_reply_error(r, &e);
-        return false;
+        return rc;
     }
     r->key = key;
     if (in_url != NULL && key->scope != SCOPE_COLLECT) { /* URLs end up in logs and histories */
-        fail(r, KT_EFORBIDDEN, "key_in_url", "only a collect key may be sent in the URL");
-        return false;
+        return kt_err_set(err, KT_EFORBIDDEN, "key_in_url", NULL,
+                          "only a collect key may be sent in the URL");
     }
     if ((r->route->scopes & (unsigned)key->scope) == 0) {
-        fail(r, KT_EFORBIDDEN, "forbidden", "the key's scope '%s' does not allow this request",
-             keys_scope_name(key->scope));
-        return false;
+        return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
+                          "the key's scope '%s' does not allow this request",
+                          keys_scope_name(key->scope));
     }
-    return true;
+    return KT_OK;
 }
 
 static const char *const json_types[] = {"application/json", NULL};
@@ -420,85 +401,88 @@ static bool charset_utf8(const char *ct)
 
 /* A query parameter given twice is refused before the key is looked at, so a beacon's ?key= is
  * never ambiguous either. */
-static bool query_ok(struct http_req *r)
+static enum kt_rc query_ok(struct http_req *r, struct kt_err *err)
 {
     const char *twice = query_repeated(r);
     if (twice == NULL) {
-        return true;
+        return KT_OK;
     }
     char name[48];
     param_name(name, sizeof(name), twice);
-    struct kt_err e;
-    kt_err_reset(&e);
-    kt_err_set(&e, KT_EBADREQ, "repeated_parameter", name,
-               "query parameter '%s' is given more than once", name);
-    http_reply_error(r, &e);
-    return false;
+    return kt_err_set(err, KT_EBADREQ, "repeated_parameter", name,
+                      "query parameter '%s' is given more than once", name);
 }
 
 /* The body's media type and charset for the route (415 otherwise). */
-static bool media_ok(struct http_req *r)
+static enum kt_rc media_ok(struct http_req *r, struct kt_err *err)
 {
     if (r->route->flags & ROUTE_JSON) {
         if (!type_is(r, json_types) &&
             !((r->route->flags & ROUTE_BEACON) && type_is(r, beacon_types))) {
-            fail(r, KT_EMEDIA, "unsupported_media_type",
-                 "the body must be sent as 'application/json'");
-            return false;
+            return kt_err_set(err, KT_EMEDIA, "unsupported_media_type", NULL,
+                              "the body must be sent as 'application/json'");
         }
         if (!charset_utf8(http_req_header(r, "Content-Type"))) {
-            fail(r, KT_EMEDIA, "unsupported_media_type",
-                 "the body must be UTF-8: a charset other than utf-8 is not supported");
-            return false;
+            return kt_err_set(
+                err, KT_EMEDIA, "unsupported_media_type", NULL,
+                "the body must be UTF-8: a charset other than utf-8 is not supported");
         }
     }
     if ((r->route->flags & ROUTE_UPLOAD) && !type_is(r, file_types)) {
-        fail(r, KT_EMEDIA, "unsupported_media_type",
-             "send the file as 'text/csv' (or text/plain, application/octet-stream)");
-        return false;
+        return kt_err_set(err, KT_EMEDIA, "unsupported_media_type", NULL,
+                          "send the file as 'text/csv' (or text/plain, application/octet-stream)");
     }
-    return true;
+    return KT_OK;
 }
 
-static void dispatch(struct reqctx *x)
+/* What is checked before a handler, in the order docs/design.md ("A request") gives: the
+ * target's length, the route and method, a repeated query parameter, the key and its scope, the
+ * body's size and type. KT_OK for a preflight once the route is known. */
+static enum kt_rc admit(struct reqctx *x, struct kt_err *err)
 {
     struct http_req *r = &x->r;
     if (x->target_len > HTTP_MAX_TARGET) { /* libmicrohttpd's own 414 comes only past CONN_MEMORY */
-        fail(r, KT_EURI, "uri_too_long",
-             "the request target (path and query) is longer than %u bytes", HTTP_MAX_TARGET);
-        return;
+        return kt_err_set(err, KT_EURI, "uri_too_long", NULL,
+                          "the request target (path and query) is longer than %u bytes",
+                          HTTP_MAX_TARGET);
+    }
+    if (r->route == NULL && x->m.allow != 0) {
+        r->allow = router_allow_header(x->m.allow, &x->arena);
+        return kt_err_set(err, KT_EMETHOD, "method_not_allowed", NULL,
+                          "the method is not allowed here; allowed: %s", r->allow);
     }
     if (r->route == NULL) {
-        if (x->m.allow != 0) {
-            r->allow = router_allow_header(x->m.allow, &x->arena);
-            fail(r, KT_EMETHOD, "method_not_allowed", "the method is not allowed here; allowed: %s",
-                 r->allow);
-        } else {
-            fail(r, KT_ENOTFOUND, "not_found", "no such route");
-        }
-        return;
+        return kt_err_set(err, KT_ENOTFOUND, "not_found", NULL, "no such route");
     }
     if (x->preflight) {
-        http_reply_text(r, 204, "text/plain", "", 0);
-        return;
+        return KT_OK;
     }
-    if (!query_ok(r)) {
-        return;
-    }
-    if (r->route->scopes != ROUTE_PUBLIC && !authorize(x)) {
-        return;
+    if (query_ok(r, err) != KT_OK ||
+        (r->route->scopes != ROUTE_PUBLIC && authorize(x, err) != KT_OK)) {
+        return err->rc;
     }
     if (x->too_big) {
-        fail(r, KT_ETOOBIG, "body_too_large", "the request body is larger than %zu bytes",
-             body_limit(x));
-        return;
+        return kt_err_set(err, KT_ETOOBIG, "body_too_large", NULL,
+                          "the request body is larger than %zu bytes", body_limit(x));
     }
-    if (!media_ok(r)) {
-        return;
+    return media_ok(r, err);
+}
+
+/* The request's reply: the error of a check, a preflight's 204, or what its handler makes. */
+static void dispatch(struct reqctx *x)
+{
+    struct http_req *r = &x->r;
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (admit(x, &err) != KT_OK) {
+        http_reply_error(r, &err);
+    } else if (x->preflight) {
+        http_reply_text(r, 204, "text/plain", "", 0);
+    } else {
+        r->body = buf_cstr(&x->body);
+        r->body_len = x->body.len;
+        router_call(r);
     }
-    r->body = buf_cstr(&x->body);
-    r->body_len = x->body.len;
-    router_call(r);
 }
 
 /* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
