@@ -17,11 +17,11 @@ extern const struct route api_routes[];
 extern const size_t api_routes_count;
 
 /* system.c */
-void api_healthz(struct http_req *r);
-void api_readyz(struct http_req *r);
-void api_metrics(struct http_req *r);
-void api_openapi(struct http_req *r);
-void api_system_clock(struct http_req *r);
+enum kt_rc api_healthz(struct http_req *r, struct kt_err *err);
+enum kt_rc api_readyz(struct http_req *r, struct kt_err *err);
+enum kt_rc api_metrics(struct http_req *r, struct kt_err *err);
+enum kt_rc api_openapi(struct http_req *r, struct kt_err *err);
+enum kt_rc api_system_clock(struct http_req *r, struct kt_err *err);
 
 /* customers.c */
 void api_customers_upsert(struct http_req *r);
@@ -32,21 +32,21 @@ void api_customers_history(struct http_req *r);
 void api_customers_merge(struct http_req *r);
 
 /* attributes.c */
-void api_attributes_put(struct http_req *r);
-void api_attributes_get(struct http_req *r);
-void api_attributes_list(struct http_req *r);
+enum kt_rc api_attributes_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_attributes_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_attributes_list(struct http_req *r, struct kt_err *err);
 
 /* imports.c */
-void api_imports_create(struct http_req *r);
-void api_imports_get(struct http_req *r);
-void api_imports_rejects(struct http_req *r);
-void api_imports_list(struct http_req *r);
+enum kt_rc api_imports_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_imports_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_imports_rejects(struct http_req *r, struct kt_err *err);
+enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err);
 
 /* reports.c */
-void api_reports_quality(struct http_req *r);
+enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err);
 
 /* clean.c: one value through its cleaner, described as JSON (new reference). */
-void api_clean(struct http_req *r);
+enum kt_rc api_clean(struct http_req *r, struct kt_err *err);
 bool api_clean_kind_valid(const char *kind);
 json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
                            struct arena *a);
@@ -59,10 +59,10 @@ void api_points_history(struct http_req *r);
 void api_points_adjust(struct http_req *r);
 void api_loyalty_run_due(struct http_req *r);
 /* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
-void api_reports_rfm(struct http_req *r);
-void api_traits_rfm(struct http_req *r);
+enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_rfm(struct http_req *r, struct kt_err *err);
 /* clusters.c: k-means++ over behaviour (segment/clusters.c) */
-void api_clusters_post(struct http_req *r);
+enum kt_rc api_clusters_post(struct http_req *r, struct kt_err *err);
 /* segments.c */
 void api_segments_preview(struct http_req *r);
 void api_segments_create(struct http_req *r);
@@ -136,9 +136,9 @@ void api_unsub_link(struct http_req *r);
 void api_unsub_page(struct http_req *r);
 void api_unsub_post(struct http_req *r);
 /* export.c: everything held about a customer (export/customer.c) */
-void api_customers_export(struct http_req *r);
+enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
 /* erase.c; an act of destruction as the API shows it (new reference). */
-void api_customers_erase(struct http_req *r);
+enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err);
 json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
 void api_acts_list(struct http_req *r);

@@ -92,14 +92,11 @@ json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64
     return o;
 }
 
-void api_clean(struct http_req *r)
+enum kt_rc api_clean(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     if (body == NULL) {
-        http_reply_error(r, &err);
-        return;
+        return err->rc;
     }
     json_t *results = json_object();
     const char *key;
@@ -108,23 +105,23 @@ void api_clean(struct http_req *r)
     json_object_foreach(body, key, v)
     {
         if (!api_clean_kind_valid(key)) {
-            kt_err_set(&err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
+            kt_err_set(err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
                        "unknown field '%s'", key);
         } else if (!json_is_string(v)) {
-            kt_err_set(&err, KT_EINVAL, "wrong_type", arena_strdup(r->arena, key),
+            kt_err_set(err, KT_EINVAL, "wrong_type", arena_strdup(r->arena, key),
                        "'%s' must be a string", key);
         } else if (json_string_length(v) > 4096) {
-            kt_err_set(&err, KT_EINVAL, "too_long", arena_strdup(r->arena, key),
+            kt_err_set(err, KT_EINVAL, "too_long", arena_strdup(r->arena, key),
                        "'%s' is longer than 4096 bytes", key);
         }
-        if (err.rc != KT_OK) {
+        if (err->rc != KT_OK) {
             json_decref(results);
-            http_reply_error(r, &err);
-            return;
+            return err->rc;
         }
         json_object_set_new(
             results, key,
             api_clean_describe(key, json_string_value(v), json_string_length(v), now, r->arena));
     }
     http_reply_json(r, 200, json_pack("{s:o}", "results", results));
+    return KT_OK;
 }

@@ -20,22 +20,12 @@
         fn(r);                                                                                     \
         return KT_OK;                                                                              \
     }
-REPLIES_ITSELF(api_healthz)
-REPLIES_ITSELF(api_readyz)
-REPLIES_ITSELF(api_metrics)
-REPLIES_ITSELF(api_openapi)
 REPLIES_ITSELF(api_customers_upsert)
 REPLIES_ITSELF(api_customers_list)
 REPLIES_ITSELF(api_customers_get)
 REPLIES_ITSELF(api_customers_patch)
 REPLIES_ITSELF(api_customers_history)
 REPLIES_ITSELF(api_customers_merge)
-REPLIES_ITSELF(api_clean)
-REPLIES_ITSELF(api_imports_create)
-REPLIES_ITSELF(api_imports_list)
-REPLIES_ITSELF(api_imports_get)
-REPLIES_ITSELF(api_imports_rejects)
-REPLIES_ITSELF(api_reports_quality)
 REPLIES_ITSELF(api_consents_get)
 REPLIES_ITSELF(api_consents_post)
 REPLIES_ITSELF(api_consents_evidence)
@@ -43,8 +33,6 @@ REPLIES_ITSELF(api_subs_get)
 REPLIES_ITSELF(api_subs_post)
 REPLIES_ITSELF(api_may_send)
 REPLIES_ITSELF(api_unsub_link)
-REPLIES_ITSELF(api_customers_export)
-REPLIES_ITSELF(api_customers_erase)
 REPLIES_ITSELF(api_documents_list)
 REPLIES_ITSELF(api_documents_get)
 REPLIES_ITSELF(api_documents_put)
@@ -82,14 +70,10 @@ REPLIES_ITSELF(api_segments_put)
 REPLIES_ITSELF(api_segments_delete)
 REPLIES_ITSELF(api_segments_refresh)
 REPLIES_ITSELF(api_segments_members)
-REPLIES_ITSELF(api_reports_rfm)
-REPLIES_ITSELF(api_traits_rfm)
 REPLIES_ITSELF(api_traits_list)
 REPLIES_ITSELF(api_traits_refresh)
 REPLIES_ITSELF(api_traits_put)
-REPLIES_ITSELF(api_clusters_post)
 REPLIES_ITSELF(api_sdk_js)
-REPLIES_ITSELF(api_system_clock)
 REPLIES_ITSELF(api_pos_enroll)
 REPLIES_ITSELF(api_pos_otp)
 REPLIES_ITSELF(api_pos_verify)
@@ -104,15 +88,12 @@ REPLIES_ITSELF(api_points_history)
 REPLIES_ITSELF(api_points_adjust)
 REPLIES_ITSELF(api_unsub_page)
 REPLIES_ITSELF(api_unsub_post)
-REPLIES_ITSELF(api_attributes_list)
-REPLIES_ITSELF(api_attributes_get)
-REPLIES_ITSELF(api_attributes_put)
 
 const struct route api_routes[] = {
-    {HTTP_GET, "/healthz", api_healthz_rc, ROUTE_PUBLIC, 0},
-    {HTTP_GET, "/readyz", api_readyz_rc, ROUTE_PUBLIC, 0},
-    {HTTP_GET, "/metrics", api_metrics_rc, ROUTE_PUBLIC, 0},
-    {HTTP_GET, "/v1/openapi.json", api_openapi_rc, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/readyz", api_readyz, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/metrics", api_metrics, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, 0},
 
     {HTTP_POST, "/v1/customers", api_customers_upsert_rc, ADMIN | POS | COLLECT, ROUTE_JSON},
     {HTTP_GET, "/v1/customers", api_customers_list_rc, ADMIN | POS, 0},
@@ -121,14 +102,14 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/history", api_customers_history_rc, ADMIN, 0},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge_rc, ADMIN, ROUTE_JSON},
 
-    {HTTP_POST, "/v1/clean", api_clean_rc, ADMIN | POS | COLLECT, ROUTE_JSON},
+    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON},
 
-    {HTTP_POST, "/v1/imports", api_imports_create_rc, ADMIN, ROUTE_UPLOAD},
-    {HTTP_GET, "/v1/imports", api_imports_list_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/imports/{id}", api_imports_get_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/imports/{id}/rejects", api_imports_rejects_rc, ADMIN, 0},
+    {HTTP_POST, "/v1/imports", api_imports_create, ADMIN, ROUTE_UPLOAD},
+    {HTTP_GET, "/v1/imports", api_imports_list, ADMIN, 0},
+    {HTTP_GET, "/v1/imports/{id}", api_imports_get, ADMIN, 0},
+    {HTTP_GET, "/v1/imports/{id}/rejects", api_imports_rejects, ADMIN, 0},
 
-    {HTTP_GET, "/v1/reports/quality", api_reports_quality_rc, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, ROUTE_LONG},
 
     {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get_rc, ADMIN | POS, 0},
     {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post_rc, ADMIN | POS, ROUTE_JSON},
@@ -137,8 +118,8 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post_rc, ADMIN | POS, ROUTE_JSON},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send_rc, ADMIN | POS, 0},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export_rc, ADMIN, ROUTE_LONG},
-    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase_rc, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, ROUTE_LONG},
+    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON},
 
     {HTTP_GET, "/v1/consent-documents", api_documents_list_rc, ADMIN | POS, 0},
     {HTTP_GET, "/v1/consent-documents/{key}", api_documents_get_rc, ADMIN | POS | COLLECT, 0},
@@ -179,14 +160,14 @@ const struct route api_routes[] = {
     {HTTP_DELETE, "/v1/segments/{id}", api_segments_delete_rc, ADMIN, 0},
     {HTTP_POST, "/v1/segments/{id}/refresh", api_segments_refresh_rc, ADMIN, ROUTE_LONG},
     {HTTP_GET, "/v1/segments/{id}/members", api_segments_members_rc, ADMIN, ROUTE_LONG},
-    {HTTP_GET, "/v1/reports/rfm", api_reports_rfm_rc, ADMIN, ROUTE_LONG},
-    {HTTP_POST, "/v1/traits/rfm", api_traits_rfm_rc, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN, ROUTE_LONG},
+    {HTTP_POST, "/v1/traits/rfm", api_traits_rfm, ADMIN, ROUTE_LONG},
     {HTTP_GET, "/v1/traits", api_traits_list_rc, ADMIN, 0},
     {HTTP_POST, "/v1/traits/refresh", api_traits_refresh_rc, ADMIN, ROUTE_LONG},
     {HTTP_PUT, "/v1/traits/{name}", api_traits_put_rc, ADMIN, ROUTE_JSON | ROUTE_LONG},
-    {HTTP_POST, "/v1/clusters", api_clusters_post_rc, ADMIN, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_POST, "/v1/clusters", api_clusters_post, ADMIN, ROUTE_JSON | ROUTE_LONG},
     {HTTP_GET, "/v1/sdk.js", api_sdk_js_rc, ROUTE_PUBLIC, 0},
-    {HTTP_PUT, "/v1/system/clock", api_system_clock_rc, ADMIN, ROUTE_JSON},
+    {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll_rc, ADMIN | POS, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/otp", api_pos_otp_rc, ADMIN | POS, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/verify", api_pos_verify_rc, ADMIN | POS, ROUTE_JSON},
@@ -204,9 +185,9 @@ const struct route api_routes[] = {
     {HTTP_GET, "/u/{token}", api_unsub_page_rc, ROUTE_PUBLIC, 0},
     {HTTP_POST, "/u/{token}", api_unsub_post_rc, ROUTE_PUBLIC, 0},
 
-    {HTTP_GET, "/v1/attributes", api_attributes_list_rc, ADMIN | POS | COLLECT, 0},
-    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get_rc, ADMIN | POS | COLLECT, 0},
-    {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put_rc, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, 0},
+    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, 0},
+    {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, ROUTE_JSON},
 };
 
 const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);
