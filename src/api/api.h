@@ -52,12 +52,12 @@ json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64
                            struct arena *a);
 
 /* loyalty.c: the programme, a customer's points */
-void api_loyalty_program_get(struct http_req *r);
-void api_loyalty_program_put(struct http_req *r);
-void api_points_get(struct http_req *r);
-void api_points_history(struct http_req *r);
-void api_points_adjust(struct http_req *r);
-void api_loyalty_run_due(struct http_req *r);
+enum kt_rc api_loyalty_program_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_loyalty_program_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_points_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_points_history(struct http_req *r, struct kt_err *err);
+enum kt_rc api_points_adjust(struct http_req *r, struct kt_err *err);
+enum kt_rc api_loyalty_run_due(struct http_req *r, struct kt_err *err);
 /* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
 enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err);
 enum kt_rc api_traits_rfm(struct http_req *r, struct kt_err *err);
@@ -84,23 +84,23 @@ void api_customer_events(struct http_req *r);
 void api_reports_events(struct http_req *r);
 void api_sdk_js(struct http_req *r);
 /* cards.c */
-void api_pos_enroll(struct http_req *r);
-void api_pos_otp(struct http_req *r);
-void api_pos_verify(struct http_req *r);
-void api_cards_batch(struct http_req *r);
-void api_card_get(struct http_req *r);
-void api_card_block(struct http_req *r);
-void api_card_replace(struct http_req *r);
-void api_card_unbind(struct http_req *r);
-void api_customer_cards(struct http_req *r);
+enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pos_otp(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pos_verify(struct http_req *r, struct kt_err *err);
+enum kt_rc api_cards_batch(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_block(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_replace(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_unbind(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_cards(struct http_req *r, struct kt_err *err);
 
 /* purchases.c: receipts, the quote, refunds, the loyalty report */
-void api_purchases_post(struct http_req *r);
-void api_loyalty_quote(struct http_req *r);
-void api_refunds_post(struct http_req *r);
-void api_purchase_get(struct http_req *r);
-void api_customer_purchases(struct http_req *r);
-void api_reports_loyalty(struct http_req *r);
+enum kt_rc api_purchases_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err);
+enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_loyalty(struct http_req *r, struct kt_err *err);
 
 /* The privacy resources (docs/privacy.md), one file each. */
 /* privacy_settings.c */

@@ -47,15 +47,6 @@ REPLIES_ITSELF(api_preq_close)
 REPLIES_ITSELF(api_acts_list)
 REPLIES_ITSELF(api_acts_get)
 REPLIES_ITSELF(api_audit_list)
-REPLIES_ITSELF(api_loyalty_program_get)
-REPLIES_ITSELF(api_loyalty_program_put)
-REPLIES_ITSELF(api_purchases_post)
-REPLIES_ITSELF(api_loyalty_quote)
-REPLIES_ITSELF(api_purchase_get)
-REPLIES_ITSELF(api_refunds_post)
-REPLIES_ITSELF(api_customer_purchases)
-REPLIES_ITSELF(api_reports_loyalty)
-REPLIES_ITSELF(api_loyalty_run_due)
 REPLIES_ITSELF(api_events_post)
 REPLIES_ITSELF(api_events_batch)
 REPLIES_ITSELF(api_event_types_list)
@@ -74,18 +65,6 @@ REPLIES_ITSELF(api_traits_list)
 REPLIES_ITSELF(api_traits_refresh)
 REPLIES_ITSELF(api_traits_put)
 REPLIES_ITSELF(api_sdk_js)
-REPLIES_ITSELF(api_pos_enroll)
-REPLIES_ITSELF(api_pos_otp)
-REPLIES_ITSELF(api_pos_verify)
-REPLIES_ITSELF(api_cards_batch)
-REPLIES_ITSELF(api_card_get)
-REPLIES_ITSELF(api_card_block)
-REPLIES_ITSELF(api_card_replace)
-REPLIES_ITSELF(api_card_unbind)
-REPLIES_ITSELF(api_customer_cards)
-REPLIES_ITSELF(api_points_get)
-REPLIES_ITSELF(api_points_history)
-REPLIES_ITSELF(api_points_adjust)
 REPLIES_ITSELF(api_unsub_page)
 REPLIES_ITSELF(api_unsub_post)
 
@@ -136,15 +115,15 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get_rc, ADMIN, 0},
     {HTTP_GET, "/v1/audit", api_audit_list_rc, ADMIN, 0},
 
-    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get_rc, ADMIN | POS, 0},
-    {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put_rc, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/purchases", api_purchases_post_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_GET, "/v1/purchases/{id}", api_purchase_get_rc, ADMIN | POS, 0},
-    {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases_rc, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty_rc, ADMIN, ROUTE_LONG},
-    {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due_rc, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, 0},
+    {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, ROUTE_JSON},
+    {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, ROUTE_JSON},
+    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS, ROUTE_JSON},
+    {HTTP_GET, "/v1/purchases/{id}", api_purchase_get, ADMIN | POS, 0},
+    {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post, ADMIN | POS, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty, ADMIN, ROUTE_LONG},
+    {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/events", api_events_post_rc, ADMIN | POS | COLLECT, ROUTE_JSON | ROUTE_BEACON},
     {HTTP_POST, "/v1/events/batch", api_events_batch_rc, ADMIN | POS | COLLECT,
      ROUTE_JSON | ROUTE_BEACON},
@@ -168,18 +147,18 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/clusters", api_clusters_post, ADMIN, ROUTE_JSON | ROUTE_LONG},
     {HTTP_GET, "/v1/sdk.js", api_sdk_js_rc, ROUTE_PUBLIC, 0},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/pos/enroll", api_pos_enroll_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_POST, "/v1/pos/otp", api_pos_otp_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_POST, "/v1/pos/verify", api_pos_verify_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_POST, "/v1/cards/batches", api_cards_batch_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/cards/{number}", api_card_get_rc, ADMIN | POS, 0},
-    {HTTP_POST, "/v1/cards/{number}/block", api_card_block_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_POST, "/v1/cards/{number}/replace", api_card_replace_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_POST, "/v1/cards/{number}/unbind", api_card_unbind_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/cards", api_customer_cards_rc, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/customers/{id}/points", api_points_get_rc, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history_rc, ADMIN | POS, 0},
-    {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust_rc, ADMIN, ROUTE_JSON},
+    {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS, ROUTE_JSON},
+    {HTTP_POST, "/v1/pos/otp", api_pos_otp, ADMIN | POS, ROUTE_JSON},
+    {HTTP_POST, "/v1/pos/verify", api_pos_verify, ADMIN | POS, ROUTE_JSON},
+    {HTTP_POST, "/v1/cards/batches", api_cards_batch, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/cards/{number}", api_card_get, ADMIN | POS, 0},
+    {HTTP_POST, "/v1/cards/{number}/block", api_card_block, ADMIN | POS, ROUTE_JSON},
+    {HTTP_POST, "/v1/cards/{number}/replace", api_card_replace, ADMIN | POS, ROUTE_JSON},
+    {HTTP_POST, "/v1/cards/{number}/unbind", api_card_unbind, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/cards", api_customer_cards, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/customers/{id}/points", api_points_get, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history, ADMIN | POS, 0},
+    {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN, ROUTE_JSON},
 
     /* The public unsubscribe page: the signed token is the only credential. */
     {HTTP_GET, "/u/{token}", api_unsub_page_rc, ROUTE_PUBLIC, 0},
