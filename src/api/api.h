@@ -64,25 +64,25 @@ enum kt_rc api_traits_rfm(struct http_req *r, struct kt_err *err);
 /* clusters.c: k-means++ over behaviour (segment/clusters.c) */
 enum kt_rc api_clusters_post(struct http_req *r, struct kt_err *err);
 /* segments.c */
-void api_segments_preview(struct http_req *r);
-void api_segments_create(struct http_req *r);
-void api_segments_list(struct http_req *r);
-void api_segments_get(struct http_req *r);
-void api_segments_put(struct http_req *r);
-void api_segments_delete(struct http_req *r);
-void api_segments_refresh(struct http_req *r);
-void api_segments_members(struct http_req *r);
-void api_traits_put(struct http_req *r);
-void api_traits_list(struct http_req *r);
-void api_traits_refresh(struct http_req *r);
+enum kt_rc api_segments_preview(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_delete(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_refresh(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_refresh(struct http_req *r, struct kt_err *err);
 /* events.c */
-void api_events_post(struct http_req *r);
-void api_events_batch(struct http_req *r);
-void api_event_types_list(struct http_req *r);
-void api_event_types_put(struct http_req *r);
-void api_customer_events(struct http_req *r);
-void api_reports_events(struct http_req *r);
-void api_sdk_js(struct http_req *r);
+enum kt_rc api_events_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_events_batch(struct http_req *r, struct kt_err *err);
+enum kt_rc api_event_types_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_event_types_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_events(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_events(struct http_req *r, struct kt_err *err);
+enum kt_rc api_sdk_js(struct http_req *r, struct kt_err *err);
 /* cards.c */
 enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err);
 enum kt_rc api_pos_otp(struct http_req *r, struct kt_err *err);

@@ -47,24 +47,6 @@ REPLIES_ITSELF(api_preq_close)
 REPLIES_ITSELF(api_acts_list)
 REPLIES_ITSELF(api_acts_get)
 REPLIES_ITSELF(api_audit_list)
-REPLIES_ITSELF(api_events_post)
-REPLIES_ITSELF(api_events_batch)
-REPLIES_ITSELF(api_event_types_list)
-REPLIES_ITSELF(api_event_types_put)
-REPLIES_ITSELF(api_customer_events)
-REPLIES_ITSELF(api_reports_events)
-REPLIES_ITSELF(api_segments_preview)
-REPLIES_ITSELF(api_segments_create)
-REPLIES_ITSELF(api_segments_list)
-REPLIES_ITSELF(api_segments_get)
-REPLIES_ITSELF(api_segments_put)
-REPLIES_ITSELF(api_segments_delete)
-REPLIES_ITSELF(api_segments_refresh)
-REPLIES_ITSELF(api_segments_members)
-REPLIES_ITSELF(api_traits_list)
-REPLIES_ITSELF(api_traits_refresh)
-REPLIES_ITSELF(api_traits_put)
-REPLIES_ITSELF(api_sdk_js)
 REPLIES_ITSELF(api_unsub_page)
 REPLIES_ITSELF(api_unsub_post)
 
@@ -124,28 +106,28 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS, 0},
     {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due, ADMIN, ROUTE_LONG},
-    {HTTP_POST, "/v1/events", api_events_post_rc, ADMIN | POS | COLLECT, ROUTE_JSON | ROUTE_BEACON},
-    {HTTP_POST, "/v1/events/batch", api_events_batch_rc, ADMIN | POS | COLLECT,
+    {HTTP_POST, "/v1/events", api_events_post, ADMIN | POS | COLLECT, ROUTE_JSON | ROUTE_BEACON},
+    {HTTP_POST, "/v1/events/batch", api_events_batch, ADMIN | POS | COLLECT,
      ROUTE_JSON | ROUTE_BEACON},
-    {HTTP_GET, "/v1/event-types", api_event_types_list_rc, ADMIN | POS | COLLECT, 0},
-    {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/events", api_customer_events_rc, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/reports/events", api_reports_events_rc, ADMIN, ROUTE_LONG},
-    {HTTP_POST, "/v1/segments/preview", api_segments_preview_rc, ADMIN, ROUTE_JSON | ROUTE_LONG},
-    {HTTP_POST, "/v1/segments", api_segments_create_rc, ADMIN, ROUTE_JSON | ROUTE_LONG},
-    {HTTP_GET, "/v1/segments", api_segments_list_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/segments/{id}", api_segments_get_rc, ADMIN, 0},
-    {HTTP_PUT, "/v1/segments/{id}", api_segments_put_rc, ADMIN, ROUTE_JSON | ROUTE_LONG},
-    {HTTP_DELETE, "/v1/segments/{id}", api_segments_delete_rc, ADMIN, 0},
-    {HTTP_POST, "/v1/segments/{id}/refresh", api_segments_refresh_rc, ADMIN, ROUTE_LONG},
-    {HTTP_GET, "/v1/segments/{id}/members", api_segments_members_rc, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/event-types", api_event_types_list, ADMIN | POS | COLLECT, 0},
+    {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/reports/events", api_reports_events, ADMIN, ROUTE_LONG},
+    {HTTP_POST, "/v1/segments/preview", api_segments_preview, ADMIN, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_POST, "/v1/segments", api_segments_create, ADMIN, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_GET, "/v1/segments", api_segments_list, ADMIN, 0},
+    {HTTP_GET, "/v1/segments/{id}", api_segments_get, ADMIN, 0},
+    {HTTP_PUT, "/v1/segments/{id}", api_segments_put, ADMIN, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_DELETE, "/v1/segments/{id}", api_segments_delete, ADMIN, 0},
+    {HTTP_POST, "/v1/segments/{id}/refresh", api_segments_refresh, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/segments/{id}/members", api_segments_members, ADMIN, ROUTE_LONG},
     {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/traits/rfm", api_traits_rfm, ADMIN, ROUTE_LONG},
-    {HTTP_GET, "/v1/traits", api_traits_list_rc, ADMIN, 0},
-    {HTTP_POST, "/v1/traits/refresh", api_traits_refresh_rc, ADMIN, ROUTE_LONG},
-    {HTTP_PUT, "/v1/traits/{name}", api_traits_put_rc, ADMIN, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_GET, "/v1/traits", api_traits_list, ADMIN, 0},
+    {HTTP_POST, "/v1/traits/refresh", api_traits_refresh, ADMIN, ROUTE_LONG},
+    {HTTP_PUT, "/v1/traits/{name}", api_traits_put, ADMIN, ROUTE_JSON | ROUTE_LONG},
     {HTTP_POST, "/v1/clusters", api_clusters_post, ADMIN, ROUTE_JSON | ROUTE_LONG},
-    {HTTP_GET, "/v1/sdk.js", api_sdk_js_rc, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/v1/sdk.js", api_sdk_js, ROUTE_PUBLIC, 0},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/otp", api_pos_otp, ADMIN | POS, ROUTE_JSON},
