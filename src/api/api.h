@@ -104,30 +104,30 @@ enum kt_rc api_reports_loyalty(struct http_req *r, struct kt_err *err);
 
 /* The privacy resources (docs/privacy.md), one file each. */
 /* privacy_settings.c */
-void api_privacy_settings_get(struct http_req *r);
-void api_privacy_settings_put(struct http_req *r);
+enum kt_rc api_privacy_settings_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_privacy_settings_put(struct http_req *r, struct kt_err *err);
 /* documents.c; a document's version as the API shows it, with its text when `with_body` (new
  * reference). */
-void api_documents_put(struct http_req *r);
-void api_documents_list(struct http_req *r);
-void api_documents_get(struct http_req *r);
+enum kt_rc api_documents_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_documents_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_documents_get(struct http_req *r, struct kt_err *err);
 json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
 /* consents.c */
-void api_consents_get(struct http_req *r);
-void api_consents_post(struct http_req *r);
-void api_consents_evidence(struct http_req *r);
+enum kt_rc api_consents_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_consents_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_consents_evidence(struct http_req *r, struct kt_err *err);
 /* "source": {"channel", "store", "operator"} of a consent or subscription change, with the
  * request's key and id; false (err set) when it is not one. */
 struct consent_actor;
 bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
                        struct kt_err *err);
 /* topics.c */
-void api_topics_put(struct http_req *r);
-void api_topics_list(struct http_req *r);
+enum kt_rc api_topics_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_topics_list(struct http_req *r, struct kt_err *err);
 /* subscriptions.c */
-void api_subs_get(struct http_req *r);
-void api_subs_post(struct http_req *r);
-void api_may_send(struct http_req *r);
+enum kt_rc api_subs_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_subs_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_may_send(struct http_req *r, struct kt_err *err);
 /* ?channel=&topic= of may-send and unsubscribe-link; both required when `required`. */
 enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
                              const char **topic, struct kt_err *err);
@@ -141,16 +141,16 @@ enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err);
 json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
-void api_acts_list(struct http_req *r);
-void api_acts_get(struct http_req *r);
+enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err);
 /* privacy_requests.c */
-void api_preq_create(struct http_req *r);
-void api_preq_list(struct http_req *r);
-void api_preq_get(struct http_req *r);
-void api_preq_close(struct http_req *r);
+enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
 /* audit.c; the fields a view of the customer shows, as the audit log's mask (AUDIT_F_...), and
  * the audit note of a read of the customer's data by the request's key. */
-void api_audit_list(struct http_req *r);
+enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err);
 uint32_t api_audit_fields(const struct customer *cu);
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
 

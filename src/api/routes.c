@@ -26,27 +26,7 @@ REPLIES_ITSELF(api_customers_get)
 REPLIES_ITSELF(api_customers_patch)
 REPLIES_ITSELF(api_customers_history)
 REPLIES_ITSELF(api_customers_merge)
-REPLIES_ITSELF(api_consents_get)
-REPLIES_ITSELF(api_consents_post)
-REPLIES_ITSELF(api_consents_evidence)
-REPLIES_ITSELF(api_subs_get)
-REPLIES_ITSELF(api_subs_post)
-REPLIES_ITSELF(api_may_send)
 REPLIES_ITSELF(api_unsub_link)
-REPLIES_ITSELF(api_documents_list)
-REPLIES_ITSELF(api_documents_get)
-REPLIES_ITSELF(api_documents_put)
-REPLIES_ITSELF(api_topics_list)
-REPLIES_ITSELF(api_topics_put)
-REPLIES_ITSELF(api_privacy_settings_get)
-REPLIES_ITSELF(api_privacy_settings_put)
-REPLIES_ITSELF(api_preq_create)
-REPLIES_ITSELF(api_preq_list)
-REPLIES_ITSELF(api_preq_get)
-REPLIES_ITSELF(api_preq_close)
-REPLIES_ITSELF(api_acts_list)
-REPLIES_ITSELF(api_acts_get)
-REPLIES_ITSELF(api_audit_list)
 REPLIES_ITSELF(api_unsub_page)
 REPLIES_ITSELF(api_unsub_post)
 
@@ -72,30 +52,30 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, ROUTE_LONG},
 
-    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get_rc, ADMIN | POS, 0},
-    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get_rc, ADMIN | POS, 0},
-    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send_rc, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS, 0},
+    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post, ADMIN | POS, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence, ADMIN, 0},
+    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS, 0},
+    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, 0},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link_rc, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON},
 
-    {HTTP_GET, "/v1/consent-documents", api_documents_list_rc, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/consent-documents/{key}", api_documents_get_rc, ADMIN | POS | COLLECT, 0},
-    {HTTP_PUT, "/v1/consent-documents/{key}", api_documents_put_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/topics", api_topics_list_rc, ADMIN | POS, 0},
-    {HTTP_PUT, "/v1/topics/{key}", api_topics_put_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get_rc, ADMIN, 0},
-    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put_rc, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/privacy-requests", api_preq_create_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/privacy-requests", api_preq_list_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get_rc, ADMIN, 0},
-    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close_rc, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/destruction-acts", api_acts_list_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get_rc, ADMIN, 0},
-    {HTTP_GET, "/v1/audit", api_audit_list_rc, ADMIN, 0},
+    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/consent-documents/{key}", api_documents_get, ADMIN | POS | COLLECT, 0},
+    {HTTP_PUT, "/v1/consent-documents/{key}", api_documents_put, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS, 0},
+    {HTTP_PUT, "/v1/topics/{key}", api_topics_put, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN, 0},
+    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN, ROUTE_JSON},
+    {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN, 0},
+    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN, 0},
+    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, 0},
+    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, 0},
+    {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},
 
     {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, 0},
     {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, ROUTE_JSON},
