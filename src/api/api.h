@@ -24,12 +24,12 @@ enum kt_rc api_openapi(struct http_req *r, struct kt_err *err);
 enum kt_rc api_system_clock(struct http_req *r, struct kt_err *err);
 
 /* customers.c */
-void api_customers_upsert(struct http_req *r);
-void api_customers_list(struct http_req *r);
-void api_customers_get(struct http_req *r);
-void api_customers_patch(struct http_req *r);
-void api_customers_history(struct http_req *r);
-void api_customers_merge(struct http_req *r);
+enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err);
 
 /* attributes.c */
 enum kt_rc api_attributes_put(struct http_req *r, struct kt_err *err);
@@ -132,9 +132,9 @@ enum kt_rc api_may_send(struct http_req *r, struct kt_err *err);
 enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
                              const char **topic, struct kt_err *err);
 /* unsubscribe.c */
-void api_unsub_link(struct http_req *r);
-void api_unsub_page(struct http_req *r);
-void api_unsub_post(struct http_req *r);
+enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 /* export.c: everything held about a customer (export/customer.c) */
 enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
 /* erase.c; an act of destruction as the API shows it (new reference). */

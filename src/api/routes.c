@@ -11,37 +11,18 @@
 #define POS     SCOPE_POS
 #define COLLECT SCOPE_COLLECT
 
-/* Until every file's handlers return their code (docs/house.md, part 3): a handler that still
- * replies its own errors, called as one that returns a code. */
-#define REPLIES_ITSELF(fn)                                                                         \
-    static enum kt_rc fn##_rc(struct http_req *r, struct kt_err *err)                              \
-    {                                                                                              \
-        (void)err;                                                                                 \
-        fn(r);                                                                                     \
-        return KT_OK;                                                                              \
-    }
-REPLIES_ITSELF(api_customers_upsert)
-REPLIES_ITSELF(api_customers_list)
-REPLIES_ITSELF(api_customers_get)
-REPLIES_ITSELF(api_customers_patch)
-REPLIES_ITSELF(api_customers_history)
-REPLIES_ITSELF(api_customers_merge)
-REPLIES_ITSELF(api_unsub_link)
-REPLIES_ITSELF(api_unsub_page)
-REPLIES_ITSELF(api_unsub_post)
-
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/readyz", api_readyz, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/metrics", api_metrics, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, 0},
 
-    {HTTP_POST, "/v1/customers", api_customers_upsert_rc, ADMIN | POS | COLLECT, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers", api_customers_list_rc, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/customers/{id}", api_customers_get_rc, ADMIN | POS, 0},
-    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch_rc, ADMIN | POS, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history_rc, ADMIN, 0},
-    {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge_rc, ADMIN, ROUTE_JSON},
+    {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS, 0},
+    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS, ROUTE_JSON},
+    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, 0},
+    {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, ROUTE_JSON},
 
     {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON},
 
@@ -58,7 +39,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS, 0},
     {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS, ROUTE_JSON},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link_rc, ADMIN, 0},
+    {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON},
 
@@ -123,8 +104,8 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN, ROUTE_JSON},
 
     /* The public unsubscribe page: the signed token is the only credential. */
-    {HTTP_GET, "/u/{token}", api_unsub_page_rc, ROUTE_PUBLIC, 0},
-    {HTTP_POST, "/u/{token}", api_unsub_post_rc, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, 0},
+    {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, 0},
 
     {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, 0},
     {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, 0},
