@@ -253,9 +253,8 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
     }
     if ((fmt != NULL && !csv && strcmp(fmt, "json") != 0) ||
         (after_s != NULL && !num_parse_cstr(after_s, 0, INT64_MAX, &after))) {
-        kt_err_set(err, KT_EBADREQ, "bad_parameter", fmt && !csv ? "format" : "after",
-                   "format is json or csv; after is a cursor this API gave");
-        return err->rc;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", fmt && !csv ? "format" : "after",
+                          "format is json or csv; after is a cursor this API gave");
     }
     if (http_req_analytics(r, &rd, err) != KT_OK ||
         store_segment_get(rd, r->params[0], r->arena, &sg, err) != KT_OK) {

@@ -44,10 +44,9 @@ enum kt_rc api_subs_post(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     if (subscribed && (topic == NULL || channel == NULL)) {
-        kt_err_set(err, KT_EINVAL, "missing_field", topic ? "channel" : "topic",
-                   "a subscription names one topic and one channel; unsubscribing may name "
-                   "neither (everything)");
-        return err->rc;
+        return kt_err_set(err, KT_EINVAL, "missing_field", topic ? "channel" : "topic",
+                          "a subscription names one topic and one channel; unsubscribing may name "
+                          "neither (everything)");
     }
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
