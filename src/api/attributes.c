@@ -31,7 +31,7 @@ static enum kt_rc put_def(struct store_conn *w, struct attr_def *def, int64_t no
     struct attr_def old;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_attr_get(w, def->name, a, &old, &e2);
+    enum kt_rc rc = store_attr_get(w, def->name, a, &old, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         def->created_at = def->updated_at = now;
         *status = 201;
@@ -86,7 +86,7 @@ enum kt_rc api_attributes_get(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_ENOTFOUND, "attribute_not_found", "name", "attribute not found");
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
-        store_attr_get(rd, r->params[0], r->arena, &def, err) != KT_OK) {
+        store_attr_get(rd, r->params[0], r->arena, &def, NULL, err) != KT_OK) {
         return err->rc;
     }
     http_reply_json(r, 200, attr_def_json(&def));

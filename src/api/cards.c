@@ -153,7 +153,7 @@ static const char *owner_id(struct http_req *r, struct store_conn *c, const stru
     struct customer cu;
     struct kt_err e;
     kt_err_reset(&e);
-    return cd->ck != 0 && store_customer_get(c, cd->ck, r->arena, &cu, &e) == KT_OK
+    return cd->ck != 0 && store_customer_get(c, cd->ck, r->arena, &cu, NULL, &e) == KT_OK
                ? arena_strdup(r->arena, cu.id)
                : NULL;
 }
@@ -187,7 +187,7 @@ enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
     struct store_conn *rd;
     struct card cd;
     if (http_req_reader(r, &rd, err) != KT_OK ||
-        store_card_get(rd, r->params[0], r->arena, &cd, err) != KT_OK) {
+        store_card_get(rd, r->params[0], r->arena, &cd, NULL, err) != KT_OK) {
         return err->rc;
     }
     http_reply_json(r, 200, card_json(r->arena, &cd, owner_id(r, rd, &cd)));

@@ -44,7 +44,7 @@ enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct cu
     if (!id_valid(r->params[0], "c_")) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
-    return store_customer_get_by_id(c, r->params[0], r->arena, cu, err);
+    return store_customer_get_by_id(c, r->params[0], r->arena, cu, NULL, err);
 }
 
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err)

@@ -96,7 +96,7 @@ static enum kt_rc recheck_defs(struct store_conn *w, const struct upsert_req *re
     json_object_foreach(req->attrs, key, v)
     {
         struct attr_def now;
-        enum kt_rc rc = store_attr_get(w, key, a, &now, err);
+        enum kt_rc rc = store_attr_get(w, key, a, &now, NULL, err);
         if (rc != KT_OK) {
             return rc;
         }
@@ -145,7 +145,7 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
     struct idem_record rec;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_idem_get(w, r->key->id, idem, r->arena, &rec, &e2);
+    enum kt_rc rc = store_idem_get(w, r->key->id, idem, r->arena, &rec, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return false;
     }
@@ -396,11 +396,11 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
     struct ident found;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(rd, kind, value, r->arena, &found, &e2);
+    enum kt_rc rc = store_ident_find(rd, kind, value, r->arena, &found, NULL, &e2);
     if (rc == KT_OK) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, found.ck, r->arena, &cu, err) == KT_OK) {
+        if (store_customer_get(rd, found.ck, r->arena, &cu, NULL, err) == KT_OK) {
             view = ident_customer_json(rd, &cu, r->arena, err);
             api_audit_read(r, &cu, "read");
         }

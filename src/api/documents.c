@@ -105,7 +105,7 @@ enum kt_rc api_documents_get(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_ENOTFOUND, "document_not_found", "key", "document not found");
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
-        store_doc_get(rd, r->params[0], version, r->arena, &d, err) != KT_OK) {
+        store_doc_get(rd, r->params[0], version, r->arena, &d, NULL, err) != KT_OK) {
         return err->rc;
     }
     http_reply_json(r, 200, api_consent_doc_json(r->arena, &d, true));

@@ -89,7 +89,7 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
         struct customer cu;
         struct kt_err e2;
         kt_err_reset(&e2);
-        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, &e2);
+        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, NULL, &e2);
         if (rc == KT_ENOTFOUND) {
             rc = kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
                             "no customer has that id");
@@ -190,7 +190,7 @@ enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err)
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = store_preq_close(w, r->params[0], state, outcome, now, err);
+    enum kt_rc rc = store_preq_close(w, r->params[0], state, outcome, now, NULL, err);
     if (rc == KT_OK) {
         rc = store_preq_get(w, r->params[0], r->arena, &p, err);
     }

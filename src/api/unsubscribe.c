@@ -151,7 +151,7 @@ static bool page_customer(struct http_req *r, struct store_conn *c, struct custo
     struct kt_err err;
     kt_err_reset(&err);
     if (!subs_token_check(&r->app->secret, r->params[0], r->arena, &id, topic, channel) ||
-        !id_valid(id, "c_") || store_customer_get_by_id(c, id, r->arena, cu, &err) != KT_OK) {
+        !id_valid(id, "c_") || store_customer_get_by_id(c, id, r->arena, cu, NULL, &err) != KT_OK) {
         page_invalid(r);
         return false;
     }

@@ -138,7 +138,7 @@ enum kt_rc keys_secret_check(struct store_conn *w, const struct key_secret *s, s
     const char *have = NULL;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_meta_get(w, "key_secret_check", &a, &have, &e2);
+    enum kt_rc rc = store_meta_get(w, "key_secret_check", &a, &have, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         rc = store_meta_put(w, "key_secret_check", want, err);
     } else if (rc != KT_OK) {
@@ -196,7 +196,7 @@ enum kt_rc keys_verify(struct store_conn *r, const struct key_secret *s, const c
     id[KEY_ID_CHARS] = '\0';
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_key_get(r, id, a, out, &e2);
+    enum kt_rc rc = store_key_get(r, id, a, out, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return bad_key(err);
     }

@@ -66,7 +66,7 @@ static enum kt_rc meta_int(struct store_conn *c, const char *key, int64_t def, i
     const char *v;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_meta_get(c, key, a, &v, &e2);
+    enum kt_rc rc = store_meta_get(c, key, a, &v, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         *out = def;
         return KT_OK;
@@ -95,7 +95,7 @@ enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct pr
     if (rc == KT_OK) {
         struct kt_err e2;
         kt_err_reset(&e2);
-        enum kt_rc urc = store_meta_get(c, "privacy.public_url", a, &url, &e2);
+        enum kt_rc urc = store_meta_get(c, "privacy.public_url", a, &url, NULL, &e2);
         if (urc != KT_OK && urc != KT_ENOTFOUND) {
             rc = kt_err_copy(err, &e2);
         }
@@ -137,7 +137,7 @@ enum kt_rc consent_doc_publish(struct store_conn *w, struct consent_doc *d, int6
     struct consent_doc last;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_doc_get(w, d->key, 0, &a, &last, &e2);
+    enum kt_rc rc = store_doc_get(w, d->key, 0, &a, &last, NULL, &e2);
     if (rc == KT_OK && strcmp(last.purpose, d->purpose) != 0) {
         rc = kt_err_set(err, KT_ECONFLICT, "purpose_changed", "purpose",
                         "a new version of a document keeps its purpose ('%s'); publish a new "
@@ -392,7 +392,7 @@ static enum kt_rc schedule_erase(struct store_conn *w, int64_t ck, int64_t now, 
     struct kt_err e2;
     kt_err_reset(&e2);
     if (rc == KT_OK) {
-        rc = store_due_pending(w, ck, "erase", &pending, &e2);
+        rc = store_due_pending(w, ck, "erase", &pending, NULL, &e2);
         if (rc == KT_OK) { /* already scheduled: the earlier date stands */
             if (due) {
                 *due = pending;
@@ -436,7 +436,7 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
             struct otp_code code;
             struct kt_err e2;
             kt_err_reset(&e2);
-            rc = store_otp_get(w, c->otp_id, &a, &code, &e2);
+            rc = store_otp_get(w, c->otp_id, &a, &code, NULL, &e2);
             if (rc == KT_OK && (code.ck != ck || code.verified_at == 0)) {
                 rc = KT_ENOTFOUND;
             }
@@ -460,7 +460,7 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
             struct consent_doc d;
             struct kt_err e2;
             kt_err_reset(&e2);
-            rc = store_doc_get(w, c->doc_key, c->doc_version, &a, &d, &e2);
+            rc = store_doc_get(w, c->doc_key, c->doc_version, &a, &d, NULL, &e2);
             if (rc == KT_ENOTFOUND) {
                 rc = kt_err_set(err, KT_EINVAL, "document_not_found",
                                 arena_printf(&a, "consents[%zu].document", i),

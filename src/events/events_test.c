@@ -197,7 +197,7 @@ static void an_identifier_naming_nobody_is_left_out(void **state)
     assert_string_equal(in[2].e.anon_id, "k9");
     assert_null(in[2].value); /* the phone is not kept */
     struct ident id;
-    assert_int_equal(store_ident_find(w, "cookie", "k9", &A, &id, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(w, "cookie", "k9", &A, &id, NULL, NULL), KT_ENOTFOUND);
     store_write_end(w, KT_OK, NULL);
 }
 

@@ -58,11 +58,11 @@ static enum kt_rc resolve(struct store_conn *w, struct cache *c, const char *kin
     *ck = 0;
     if (strcmp(kind, "id") == 0) {
         struct customer cu;
-        rc = store_customer_get_by_id(w, value, a, &cu, &e2);
+        rc = store_customer_get_by_id(w, value, a, &cu, NULL, &e2);
         *ck = rc == KT_OK && cu.erased_at == 0 ? cu.ck : 0;
     } else {
         struct ident id;
-        rc = store_ident_find(w, kind, value, a, &id, &e2);
+        rc = store_ident_find(w, kind, value, a, &id, NULL, &e2);
         *ck = rc == KT_OK ? id.ck : 0;
     }
     if (rc != KT_OK && rc != KT_ENOTFOUND) {
@@ -171,7 +171,7 @@ enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value
     struct kt_err e2;
     kt_err_reset(&e2);
     *adopted = 0;
-    enum kt_rc rc = store_ident_find(w, kind, value, &a, &have, &e2);
+    enum kt_rc rc = store_ident_find(w, kind, value, &a, &have, NULL, &e2);
     arena_release(&a);
     if (rc == KT_OK) {
         return KT_OK; /* somebody's already */

@@ -327,7 +327,7 @@ static enum kt_rc find_owners(struct store_conn *w, struct cand *cs, size_t n, s
         struct ident found;
         struct kt_err e2;
         kt_err_reset(&e2);
-        enum kt_rc rc = store_ident_find(w, cs[i].id.kind, cs[i].id.value, a, &found, &e2);
+        enum kt_rc rc = store_ident_find(w, cs[i].id.kind, cs[i].id.value, a, &found, NULL, &e2);
         if (rc == KT_OK) {
             cs[i].owner = found.ck;
             cs[i].owner_verified = found.verified;
@@ -549,7 +549,7 @@ static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, str
             continue;
         }
         struct customer other;
-        enum kt_rc rc = store_customer_get(x->w, cs[i].owner, x->a, &other, err);
+        enum kt_rc rc = store_customer_get(x->w, cs[i].owner, x->a, &other, NULL, err);
         if (rc == KT_OK) {
             rc = store_merge_candidate_add(x->w, x->c->ck, cs[i].owner, "shared_identifier", x->now,
                                            err);
@@ -664,7 +664,7 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
     }
     int64_t target = best_match(cs, n);
     if (target != 0) {
-        rc = store_customer_get(w, target, a, x.c, err);
+        rc = store_customer_get(w, target, a, x.c, NULL, err);
     } else {
         rc = new_customer(&x);
         res->created = true;
@@ -698,7 +698,7 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
     struct ctx x;
     ctx_init(&x, w, &req->src, now, a, res);
     pass_notes(&x, req);
-    enum kt_rc rc = store_customer_get_by_id(w, id, a, x.c, err);
+    enum kt_rc rc = store_customer_get_by_id(w, id, a, x.c, NULL, err);
     if (rc != KT_OK) {
         return rc;
     }
@@ -798,13 +798,13 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
     struct ctx x;
     ctx_init(&x, w, src, now, a, &res);
     struct customer from;
-    enum kt_rc rc = store_customer_get_by_id(w, into_id, a, x.c, err);
+    enum kt_rc rc = store_customer_get_by_id(w, into_id, a, x.c, NULL, err);
     if (rc != KT_OK) {
         return rc;
     }
     struct kt_err e2;
     kt_err_reset(&e2);
-    rc = store_customer_get_by_id(w, from_id, a, &from, &e2);
+    rc = store_customer_get_by_id(w, from_id, a, &from, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "from",
                           "the customer to merge from was not found");

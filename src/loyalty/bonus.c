@@ -54,7 +54,7 @@ enum kt_rc loyalty_welcome_check(struct store_conn *w, int64_t ck, int64_t now, 
         return rc;
     }
     struct customer cu;
-    if ((rc = store_customer_get(w, ck, a, &cu, err)) != KT_OK || cu.erased_at != 0) {
+    if ((rc = store_customer_get(w, ck, a, &cu, NULL, err)) != KT_OK || cu.erased_at != 0) {
         return rc;
     }
     bool pd = false;
@@ -97,7 +97,7 @@ enum kt_rc loyalty_referral_set(struct store_conn *w, int64_t friend_ck, int64_t
     for (int depth = 0;; depth++) {
         struct kt_err e2;
         kt_err_reset(&e2);
-        enum kt_rc rc = store_referral_get(w, at, &up, &rewarded, &e2);
+        enum kt_rc rc = store_referral_get(w, at, &up, &rewarded, NULL, &e2);
         if (rc == KT_ENOTFOUND) {
             break;
         }
@@ -112,7 +112,7 @@ enum kt_rc loyalty_referral_set(struct store_conn *w, int64_t friend_ck, int64_t
     }
     struct kt_err e2;
     kt_err_reset(&e2);
-    if (store_referral_get(w, friend_ck, &up, &rewarded, &e2) == KT_OK) {
+    if (store_referral_get(w, friend_ck, &up, &rewarded, NULL, &e2) == KT_OK) {
         return kt_err_set(err, KT_ECONFLICT, "referral_exists", "referrer",
                           "somebody brought this customer already");
     }
@@ -129,7 +129,7 @@ enum kt_rc loyalty_referral_reward(struct store_conn *w, const struct loyalty_ru
     int64_t referrer, rewarded;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_referral_get(w, friend_ck, &referrer, &rewarded, &e2);
+    enum kt_rc rc = store_referral_get(w, friend_ck, &referrer, &rewarded, NULL, &e2);
     if (rc == KT_ENOTFOUND || (rc == KT_OK && rewarded != 0)) {
         return KT_OK;
     }
@@ -190,7 +190,7 @@ enum kt_rc loyalty_birthdays_due(struct store *s, int64_t now, int64_t *customer
         rc = loyalty_program_get(c, &a, &r, &at, err);
         struct kt_err e2;
         kt_err_reset(&e2);
-        if (rc == KT_OK && store_meta_get(c, "birthday_done_day", &a, &v, &e2) == KT_OK) {
+        if (rc == KT_OK && store_meta_get(c, "birthday_done_day", &a, &v, NULL, &e2) == KT_OK) {
             num_parse_cstr(v, INT64_MIN, INT64_MAX, &done);
         }
         store_read_end(c);

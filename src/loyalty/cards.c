@@ -21,7 +21,7 @@ static enum kt_rc seq_get(struct store_conn *w, struct arena *a, int64_t *last, 
     const char *v = NULL;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_meta_get(w, "card_seq", a, &v, &e2);
+    enum kt_rc rc = store_meta_get(w, "card_seq", a, &v, NULL, &e2);
     *last = 0;
     if (rc == KT_OK && !num_parse_cstr(v, 0, INT64_MAX, last)) {
         return kt_err_set(err, KT_EINTERNAL, "bad_meta", NULL, "card_seq is not a number");
@@ -104,7 +104,7 @@ static enum kt_rc attach(struct store_conn *w, const struct card *cd, int64_t no
     struct ident id = {"card", cd->number, cd->ck, true, now, "pos"}, had;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(w, "card", cd->number, a, &had, &e2);
+    enum kt_rc rc = store_ident_find(w, "card", cd->number, a, &had, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return store_ident_insert(w, &id, err);
     }
@@ -167,7 +167,7 @@ static enum kt_rc find(struct store_conn *c, const char *number, struct arena *a
     }
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_card_get(c, number, a, out, &e2);
+    enum kt_rc rc = store_card_get(c, number, a, out, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return kt_err_set(err, KT_EINVAL, "card_unknown", "card",
                           "the programme never issued this card");
@@ -246,7 +246,7 @@ enum kt_rc card_check(struct store_conn *c, const char *number, struct arena *a,
     struct card cd;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_card_get(c, number, a, &cd, &e2);
+    enum kt_rc rc = store_card_get(c, number, a, &cd, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return KT_OK; /* not one of ours: the identifier decides */
     }
@@ -410,7 +410,7 @@ enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const ch
     otp_phone_tag(k, phone, tag);
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_otp_latest(w, tag, a, out, &e2);
+    enum kt_rc rc = store_otp_latest(w, tag, a, out, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return kt_err_set(err, KT_EINVAL, "no_code", "phone", "no code was sent to this phone");
     }

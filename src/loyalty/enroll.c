@@ -51,7 +51,7 @@ static enum kt_rc referral_of(struct store_conn *w, const char *referrer,
     kt_err_reset(&e2);
     enum kt_rc rc = ident_value_clean(kind, referrer, strlen(referrer), a, "referrer", &value, err);
     if (rc == KT_OK) {
-        rc = store_ident_find(w, kind, value, a, &id, &e2);
+        rc = store_ident_find(w, kind, value, a, &id, NULL, &e2);
     }
     if (rc == KT_ENOTFOUND) {
         return kt_err_set(err, KT_EINVAL, "referrer_not_found", "referrer",
@@ -169,7 +169,7 @@ static void held_cards(struct store *s, struct arena *a, struct enrol_result *ou
     if (store_read_begin(s, &rd, &e2) != KT_OK) {
         return;
     }
-    if (store_customer_get_by_id(rd, out->customer.id, a, &cu, &e2) == KT_OK &&
+    if (store_customer_get_by_id(rd, out->customer.id, a, &cu, NULL, &e2) == KT_OK &&
         store_card_list(rd, cu.ck, a, &cs, &n, &e2) == KT_OK) {
         out->held = arena_zalloc(a, (n ? n : 1) * sizeof(char *));
         for (size_t i = 0; i < n; i++) {
@@ -221,13 +221,13 @@ static enum kt_rc phone_customer(struct store_conn *w, const char *phone, struct
     struct ident id;
     struct kt_err e2;
     kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(w, "phone", phone, a, &id, &e2);
+    enum kt_rc rc = store_ident_find(w, "phone", phone, a, &id, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         return kt_err_set(err, KT_EINVAL, "customer_not_found", "phone",
                           "no customer has that phone; enrol them first");
     }
     if (rc == KT_OK) {
-        rc = store_customer_get(w, id.ck, a, cu, &e2);
+        rc = store_customer_get(w, id.ck, a, cu, NULL, &e2);
     }
     return rc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
 }
@@ -285,7 +285,7 @@ enum kt_rc loyalty_code_verify(struct store *s, const struct key_secret *k, cons
         store_write_end(w, count ? KT_OK : rc, &e2);
         return rc;
     }
-    rc = store_customer_get(w, out->otp.ck, a, &cu, err);
+    rc = store_customer_get(w, out->otp.ck, a, &cu, NULL, err);
     if (rc == KT_OK) { /* the phone is proven: verified, through the usual survivorship */
         struct upsert_req req;
         memset(&req, 0, sizeof(req));

@@ -158,7 +158,7 @@ enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, 
     kt_err_reset(&e2);
     enum kt_rc rc = store_read_begin(s, &c, err);
     if (rc == KT_OK) {
-        rc = store_meta_get(c, "expiry_done_until", &a, &v, &e2);
+        rc = store_meta_get(c, "expiry_done_until", &a, &v, NULL, &e2);
         store_read_end(c);
         if (rc == KT_ENOTFOUND ||
             (rc == KT_OK && !num_parse_cstr(v, INT64_MIN, INT64_MAX, &since))) {

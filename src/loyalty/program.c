@@ -15,7 +15,7 @@ enum kt_rc loyalty_program_get(struct store_conn *c, struct arena *a, struct loy
     struct kt_err e2;
     kt_err_reset(&e2);
     *at = 0;
-    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &first_at, &e2);
+    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &first_at, NULL, &e2);
     if (rc == KT_ENOTFOUND) {
         loyalty_defaults(r);
         return KT_OK;
@@ -50,7 +50,7 @@ enum kt_rc loyalty_program_publish(struct store_conn *w, const json_t *doc, cons
     const char *stored;
     int64_t version, at;
     if (rc == KT_OK) { /* the start is the first version's, this one's when it is the first */
-        rc = store_program_get(w, a, &stored, &version, &at, &out->started_at, err);
+        rc = store_program_get(w, a, &stored, &version, &at, &out->started_at, NULL, err);
     }
     return rc;
 }

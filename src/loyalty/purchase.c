@@ -330,7 +330,7 @@ json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purcha
         struct customer cu;
         struct kt_err e;
         kt_err_reset(&e);
-        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &e) == KT_OK;
+        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, NULL, &e) == KT_OK;
         json_object_set_new(o, "customer_id", named ? json_string(cu.id) : json_null());
         json_t *lines = json_array();
         for (size_t i = 0; i < n; i++) {

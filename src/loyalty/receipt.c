@@ -58,7 +58,7 @@ static enum kt_rc customer_by(struct store_conn *c, const struct purchase_req *r
         rc = card_check(c, value, a, err);
     }
     if (rc == KT_OK) {
-        rc = store_ident_find(c, kind, value, a, &id, &e2);
+        rc = store_ident_find(c, kind, value, a, &id, NULL, &e2);
     }
     if (rc == KT_ENOTFOUND && req->card != NULL) {
         return kt_err_set(err, KT_EINVAL, "card_unknown", field,
@@ -69,7 +69,7 @@ static enum kt_rc customer_by(struct store_conn *c, const struct purchase_req *r
                           "no customer has that %s; enrol them first", kind);
     }
     if (rc == KT_OK) {
-        rc = store_customer_get(c, id.ck, a, cu, &e2);
+        rc = store_customer_get(c, id.ck, a, cu, NULL, &e2);
     }
     return rc == KT_OK ? KT_OK : err->rc != KT_OK ? err->rc : kt_err_copy(err, &e2);
 }
@@ -84,7 +84,7 @@ enum kt_rc purchase_customer(struct store_conn *c, const struct purchase_req *re
         struct kt_err e2;
         kt_err_reset(&e2);
         rc = id_valid(req->customer_id, "c_")
-                 ? store_customer_get_by_id(c, req->customer_id, a, cu, &e2)
+                 ? store_customer_get_by_id(c, req->customer_id, a, cu, NULL, &e2)
                  : KT_ENOTFOUND;
         if (rc == KT_ENOTFOUND) {
             return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.id",
@@ -218,7 +218,7 @@ enum kt_rc purchase_post(struct store *s, const struct purchase_req *req, const 
     struct purchase before;
     struct kt_err e2;
     kt_err_reset(&e2);
-    rc = store_purchase_find(w, req->store_id, req->receipt, a, &before, &e2);
+    rc = store_purchase_find(w, req->store_id, req->receipt, a, &before, NULL, &e2);
     if (rc != KT_ENOTFOUND) {
         store_write_rollback(w);
         return seen_before(rc, &e2, before.body_hash, p.body_hash, before.reply, "receipt_conflict",
@@ -330,7 +330,7 @@ enum kt_rc refund_post(struct store *s, const char *purchase_id, const struct re
     struct refund before;
     struct kt_err e2;
     kt_err_reset(&e2);
-    rc = store_refund_find(w, purchase_id, req->number, a, &before, &e2);
+    rc = store_refund_find(w, purchase_id, req->number, a, &before, NULL, &e2);
     if (rc != KT_ENOTFOUND) {
         store_write_rollback(w);
         return seen_before(rc, &e2, before.body_hash, hash, before.reply, "refund_conflict",

@@ -112,7 +112,7 @@ static void a_named_receipt_earns_and_links_the_shops_cookie(void **state)
     struct store_conn *rd;
     struct ident id;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(store_ident_find(rd, "cookie", "c-77", &A, &id, NULL), KT_OK);
+    assert_int_equal(store_ident_find(rd, "cookie", "c-77", &A, &id, NULL, NULL), KT_OK);
     store_read_end(rd);
     assert_true(id.ck == cu.ck);
     json_decref(a);
@@ -156,7 +156,7 @@ static void a_quote_writes_nothing(void **state)
     struct purchase before;
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(store_purchase_find(rd, "S-1", "Q-1", &A, &before, &err), KT_ENOTFOUND);
+    assert_int_equal(store_purchase_find(rd, "S-1", "Q-1", &A, &before, NULL, &err), KT_ENOTFOUND);
     store_read_end(rd);
     assert_true(q.has_customer);
     assert_string_equal(q.customer.id, cu.id);

@@ -135,7 +135,7 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
                          struct destruction_act *act, struct kt_err *err)
 {
     struct customer cu;
-    enum kt_rc rc = store_customer_get(w, ck, a, &cu, err);
+    enum kt_rc rc = store_customer_get(w, ck, a, &cu, NULL, err);
     if (rc != KT_OK) {
         return rc;
     }
@@ -358,15 +358,15 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
     if (rc != KT_OK) {
         return rc;
     }
-    rc = store_customer_get_by_id(w, customer_id, a, &cu, err);
+    rc = store_customer_get_by_id(w, customer_id, a, &cu, NULL, err);
     if (rc == KT_OK) {
         rc = privacy_erase(s, w, k, cu.ck, o, now, a, act, err);
     }
     if (rc == KT_OK && o->request_id != NULL) { /* the request it answers is done */
         struct kt_err e2;
         kt_err_reset(&e2);
-        enum kt_rc prc = store_preq_close(w, o->request_id, "done",
-                                          arena_printf(a, "erased, act %s", act->id), now, &e2);
+        enum kt_rc prc = store_preq_close(
+            w, o->request_id, "done", arena_printf(a, "erased, act %s", act->id), now, NULL, &e2);
         rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
     }
     rc = store_write_end(w, rc, err);

@@ -44,9 +44,9 @@ static enum kt_rc claim_one(const struct sched_conf *c, const struct sched_job *
     struct due_item d;
     struct kt_err e2;
     kt_err_reset(&e2);
-    rc = store_due_next(w, now, &a, &d, &e2);
+    rc = store_due_next(w, now, &a, &d, NULL, &e2);
     if (rc == KT_OK && strcmp(d.kind, j->due_kind) != 0) {
-        /* One kind today, and store_due_next() takes none: a second kind needs it to. */
+        /* One kind today, and store_due_next(NULL, ) takes none: a second kind needs it to. */
         rc = kt_err_set(&e2, KT_EINTERNAL, "internal", NULL, "due work of kind '%s' has no job",
                         d.kind);
     }

@@ -91,14 +91,14 @@ static void purchases_round_trip_and_are_found_by_receipt(void **state)
 
     struct store_conn *r = rbegin();
     struct purchase got;
-    assert_int_equal(store_purchase_find(r, "s1", "R-1", &A, &got, NULL), KT_OK);
+    assert_int_equal(store_purchase_find(r, "s1", "R-1", &A, &got, NULL, NULL), KT_OK);
     assert_string_equal(got.id, p1.id);
     assert_memory_equal(got.body_hash, p1.body_hash, 32);
     assert_string_equal(got.reply, p1.reply);
-    assert_int_equal(store_purchase_find(r, "s2", "R-1", &A, &got, NULL), KT_OK);
+    assert_int_equal(store_purchase_find(r, "s2", "R-1", &A, &got, NULL, NULL), KT_OK);
     assert_string_equal(got.id, p2.id);
     kt_err_reset(&err);
-    assert_int_equal(store_purchase_find(r, "s2", "R-2", &A, &got, &err), KT_ENOTFOUND);
+    assert_int_equal(store_purchase_find(r, "s2", "R-2", &A, &got, NULL, &err), KT_ENOTFOUND);
     assert_string_equal(err.code, "purchase_not_found");
 
     struct purchase_line *lines;
@@ -190,15 +190,15 @@ static void refunds_add_up_on_the_purchase_and_its_lines(void **state)
 
     struct store_conn *r = rbegin();
     struct refund got;
-    assert_int_equal(store_refund_find(r, p.id, "RET-2", &A, &got, NULL), KT_OK);
+    assert_int_equal(store_refund_find(r, p.id, "RET-2", &A, &got, NULL, NULL), KT_OK);
     assert_string_equal(got.id, r2.id);
     assert_memory_equal(got.body_hash, r2.body_hash, 32);
     assert_string_equal(got.reply, r2.reply);
-    assert_int_equal(store_refund_find(r, q.id, "RET-1", &A, &got, NULL), KT_OK);
+    assert_int_equal(store_refund_find(r, q.id, "RET-1", &A, &got, NULL, NULL), KT_OK);
     assert_string_equal(got.id, of_q.id);
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(store_refund_find(r, q.id, "RET-2", &A, &got, &err), KT_ENOTFOUND);
+    assert_int_equal(store_refund_find(r, q.id, "RET-2", &A, &got, NULL, &err), KT_ENOTFOUND);
     assert_string_equal(err.code, "refund_not_found");
 
     struct purchase pg;
@@ -345,11 +345,11 @@ static void consent_documents_keep_every_version(void **state)
 
     struct store_conn *r = rbegin();
     struct consent_doc d;
-    assert_int_equal(store_doc_get(r, "loyalty-pd", 0, &A, &d, NULL), KT_OK);
+    assert_int_equal(store_doc_get(r, "loyalty-pd", 0, &A, &d, NULL, NULL), KT_OK);
     assert_int_equal(d.version, 2);
     assert_int_equal(d.term_days, 0);
     assert_true(d.reconsent);
-    assert_int_equal(store_doc_get(r, "loyalty-pd", 1, &A, &d, NULL), KT_OK);
+    assert_int_equal(store_doc_get(r, "loyalty-pd", 1, &A, &d, NULL, NULL), KT_OK);
     assert_string_equal(d.key, "loyalty-pd");
     assert_string_equal(d.purpose, "pd_processing");
     assert_string_equal(d.title, "Согласие");
@@ -360,9 +360,9 @@ static void consent_documents_keep_every_version(void **state)
     assert_int_equal(d.published_at, 1000);
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(store_doc_get(r, "loyalty-pd", 3, &A, &d, &err), KT_ENOTFOUND);
+    assert_int_equal(store_doc_get(r, "loyalty-pd", 3, &A, &d, NULL, &err), KT_ENOTFOUND);
     assert_string_equal(err.code, "document_not_found");
-    assert_int_equal(store_doc_get(r, "none", 0, &A, &d, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_doc_get(r, "none", 0, &A, &d, NULL, NULL), KT_ENOTFOUND);
     struct consent_doc *all;
     size_t n;
     assert_int_equal(store_doc_list(r, &A, &all, &n, NULL), KT_OK);

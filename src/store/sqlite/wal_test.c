@@ -47,7 +47,7 @@ static void *hold_read(void *arg)
                                  : store_read_begin(h->s, &rd, NULL);
     assert_int_equal(rc, KT_OK);
     const char *v;
-    store_meta_get(rd, "k", &a, &v, NULL); /* the snapshot begins with the first read */
+    store_meta_get(rd, "k", &a, &v, NULL, NULL); /* the snapshot begins with the first read */
     atomic_store(&h->began, true);
     int64_t until;
     while ((until = atomic_load(&h->release_ns)) == 0 || clock_mono_ns() < until) {
