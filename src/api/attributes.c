@@ -29,16 +29,15 @@ static enum kt_rc put_def(struct store_conn *w, struct attr_def *def, int64_t no
                           struct arena *a, struct kt_err *err)
 {
     struct attr_def old;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_attr_get(w, def->name, a, &old, NULL, &e2);
-    if (rc == KT_ENOTFOUND) {
+    bool found;
+    enum kt_rc rc = store_attr_get(w, def->name, a, &old, &found, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!found) {
         def->created_at = def->updated_at = now;
         *status = 201;
         return store_attr_put(w, def, err);
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
     }
     *status = 200;
     def->created_at = old.created_at;

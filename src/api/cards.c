@@ -148,14 +148,16 @@ enum kt_rc api_pos_verify(struct http_req *r, struct kt_err *err)
 
 /* ---- cards ---------------------------------------------------------------------------------- */
 
+/* The id of the card's holder, or NULL: none, or none to be read (the card is shown without). */
 static const char *owner_id(struct http_req *r, struct store_conn *c, const struct card *cd)
 {
     struct customer cu;
-    struct kt_err e;
-    kt_err_reset(&e);
-    return cd->ck != 0 && store_customer_get(c, cd->ck, r->arena, &cu, NULL, &e) == KT_OK
-               ? arena_strdup(r->arena, cu.id)
-               : NULL;
+    bool found = false;
+    if (cd->ck == 0 || store_customer_get(c, cd->ck, r->arena, &cu, &found, NULL) != KT_OK ||
+        !found) {
+        return NULL;
+    }
+    return arena_strdup(r->arena, cu.id);
 }
 
 enum kt_rc api_cards_batch(struct http_req *r, struct kt_err *err)

@@ -143,15 +143,12 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
                         const unsigned char hash[32], struct kt_err *err)
 {
     struct idem_record rec;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_idem_get(w, r->key->id, idem, r->arena, &rec, NULL, &e2);
-    if (rc == KT_ENOTFOUND) {
-        return false;
-    }
-    if (rc != KT_OK) {
-        kt_err_copy(err, &e2);
+    bool found;
+    if (store_idem_get(w, r->key->id, idem, r->arena, &rec, &found, err) != KT_OK) {
         return true;
+    }
+    if (!found) {
+        return false;
     }
     if (sodium_memcmp(rec.req_hash, hash, 32) != 0) {
         kt_err_set(err, KT_EINVAL, "idempotency_key_reused", "Idempotency-Key",
@@ -392,15 +389,16 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
         http_req_reader(r, &rd, err) != KT_OK) {
         return err->rc;
     }
+    struct ident owner;
+    bool held;
+    if (store_ident_find(rd, kind, value, r->arena, &owner, &held, err) != KT_OK) {
+        return err->rc;
+    }
     json_t *items = json_array();
-    struct ident found;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(rd, kind, value, r->arena, &found, NULL, &e2);
-    if (rc == KT_OK) {
+    if (held) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, found.ck, r->arena, &cu, NULL, err) == KT_OK) {
+        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK) {
             view = ident_customer_json(rd, &cu, r->arena, err);
             api_audit_read(r, &cu, "read");
         }
@@ -409,9 +407,6 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
             return err->rc;
         }
         json_array_append_new(items, view);
-    } else if (rc != KT_ENOTFOUND) {
-        json_decref(items);
-        return kt_err_copy(err, &e2);
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
     return KT_OK;

@@ -87,15 +87,12 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
     enum kt_rc rc = KT_OK;
     if (p.customer_id != NULL) {
         struct customer cu;
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, NULL, &e2);
-        if (rc == KT_ENOTFOUND) {
+        bool found;
+        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, &found, err);
+        if (rc == KT_OK && !found) {
             rc = kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
                             "no customer has that id");
-        } else if (rc != KT_OK) {
-            kt_err_copy(err, &e2);
-        } else {
+        } else if (rc == KT_OK) {
             p.customer_id = arena_strdup(r->arena, cu.id);
         }
     }

@@ -143,15 +143,16 @@ static enum kt_rc page_show(struct http_req *r, struct store_conn *c, const stru
     return KT_OK;
 }
 
-/* The token of the path; replies itself (404 page) and returns false when it is not valid. */
+/* The token of the path; replies itself (404 page) and returns false when it is not valid or
+ * names nobody the store can find. */
 static bool page_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                           const char **topic, const char **channel)
 {
     const char *id;
-    struct kt_err err;
-    kt_err_reset(&err);
+    bool found = false;
     if (!subs_token_check(&r->app->secret, r->params[0], r->arena, &id, topic, channel) ||
-        !id_valid(id, "c_") || store_customer_get_by_id(c, id, r->arena, cu, NULL, &err) != KT_OK) {
+        !id_valid(id, "c_") ||
+        store_customer_get_by_id(c, id, r->arena, cu, &found, NULL) != KT_OK || !found) {
         page_invalid(r);
         return false;
     }

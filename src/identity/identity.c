@@ -324,15 +324,15 @@ static enum kt_rc find_owners(struct store_conn *w, struct cand *cs, size_t n, s
                               struct kt_err *err)
 {
     for (size_t i = 0; i < n; i++) {
-        struct ident found;
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc rc = store_ident_find(w, cs[i].id.kind, cs[i].id.value, a, &found, NULL, &e2);
-        if (rc == KT_OK) {
-            cs[i].owner = found.ck;
-            cs[i].owner_verified = found.verified;
-        } else if (rc != KT_ENOTFOUND) {
-            return kt_err_copy(err, &e2);
+        struct ident owner;
+        bool held;
+        enum kt_rc rc = store_ident_find(w, cs[i].id.kind, cs[i].id.value, a, &owner, &held, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        if (held) {
+            cs[i].owner = owner.ck;
+            cs[i].owner_verified = owner.verified;
         }
     }
     return KT_OK;
@@ -802,15 +802,14 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
     if (rc != KT_OK) {
         return rc;
     }
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    rc = store_customer_get_by_id(w, from_id, a, &from, NULL, &e2);
-    if (rc == KT_ENOTFOUND) {
+    bool found;
+    rc = store_customer_get_by_id(w, from_id, a, &from, &found, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!found) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "from",
                           "the customer to merge from was not found");
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
     }
     if (from.ck == x.c->ck) {
         return kt_err_set(err, KT_EINVAL, "merge_self", "from",

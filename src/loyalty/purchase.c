@@ -328,9 +328,10 @@ json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purcha
                         p->identified_by ? json_string(p->identified_by) : json_null());
     if (c != NULL) { /* one purchase: whose, and its lines */
         struct customer cu;
-        struct kt_err e;
-        kt_err_reset(&e);
-        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, NULL, &e) == KT_OK;
+        bool named = false; /* no customer, or none to be read: shown without */
+        if (p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &named, NULL) != KT_OK) {
+            named = false;
+        }
         json_object_set_new(o, "customer_id", named ? json_string(cu.id) : json_null());
         json_t *lines = json_array();
         for (size_t i = 0; i < n; i++) {

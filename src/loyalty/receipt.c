@@ -22,18 +22,13 @@
 #include "loyalty/purchase.h"
 
 /*
- * A receipt or a refund whose number was seen before (`found` is not KT_ENOTFOUND): the same
- * document again gets the stored reply (`replayed`); a different one under that number is a
- * KT_ECONFLICT `code`; a failed look-up is its error.
+ * A receipt or a refund whose number was seen before: the same document again gets the stored
+ * reply (`replayed`); a different one under that number is a KT_ECONFLICT `code`.
  */
-static enum kt_rc seen_before(enum kt_rc found, const struct kt_err *lookup,
-                              const unsigned char stored_hash[32], const unsigned char hash[32],
+static enum kt_rc seen_before(const unsigned char stored_hash[32], const unsigned char hash[32],
                               const char *stored_reply, const char *code, const char *field,
                               const char *msg, struct receipt_posted *out, struct kt_err *err)
 {
-    if (found != KT_OK) {
-        return kt_err_copy(err, lookup);
-    }
     if (sodium_memcmp(stored_hash, hash, 32) != 0) {
         return kt_err_set(err, KT_ECONFLICT, code, field, "%s", msg);
     }
@@ -51,27 +46,26 @@ static enum kt_rc customer_by(struct store_conn *c, const struct purchase_req *r
     const char *field = arena_printf(a, "customer.%s", kind);
     const char *value;
     struct ident id;
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool held = false;
     enum kt_rc rc = ident_value_clean(kind, raw, strlen(raw), a, field, &value, err);
     if (rc == KT_OK && req->card != NULL) {
         rc = card_check(c, value, a, err);
     }
     if (rc == KT_OK) {
-        rc = store_ident_find(c, kind, value, a, &id, NULL, &e2);
+        rc = store_ident_find(c, kind, value, a, &id, &held, err);
     }
-    if (rc == KT_ENOTFOUND && req->card != NULL) {
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!held && req->card != NULL) {
         return kt_err_set(err, KT_EINVAL, "card_unknown", field,
                           "no customer has that card; enrol them first");
     }
-    if (rc == KT_ENOTFOUND) {
+    if (!held) {
         return kt_err_set(err, KT_EINVAL, "customer_not_found", field,
                           "no customer has that %s; enrol them first", kind);
     }
-    if (rc == KT_OK) {
-        rc = store_customer_get(c, id.ck, a, cu, NULL, &e2);
-    }
-    return rc == KT_OK ? KT_OK : err->rc != KT_OK ? err->rc : kt_err_copy(err, &e2);
+    return store_customer_get(c, id.ck, a, cu, NULL, err);
 }
 
 enum kt_rc purchase_customer(struct store_conn *c, const struct purchase_req *req, struct arena *a,
@@ -81,17 +75,16 @@ enum kt_rc purchase_customer(struct store_conn *c, const struct purchase_req *re
     const char *kind = req->phone ? "phone" : req->card ? "card" : NULL;
     enum kt_rc rc = KT_OK;
     if (req->customer_id != NULL) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        rc = id_valid(req->customer_id, "c_")
-                 ? store_customer_get_by_id(c, req->customer_id, a, cu, NULL, &e2)
-                 : KT_ENOTFOUND;
-        if (rc == KT_ENOTFOUND) {
-            return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.id",
-                              "no customer has that id; enrol them first");
+        bool known = false;
+        if (id_valid(req->customer_id, "c_")) {
+            rc = store_customer_get_by_id(c, req->customer_id, a, cu, &known, err);
         }
         if (rc != KT_OK) {
-            return kt_err_copy(err, &e2);
+            return rc;
+        }
+        if (!known) {
+            return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.id",
+                              "no customer has that id; enrol them first");
         }
     } else if (kind != NULL) {
         rc = customer_by(c, req, kind, a, cu, err);
@@ -216,14 +209,15 @@ enum kt_rc purchase_post(struct store *s, const struct purchase_req *req, const 
         return rc;
     }
     struct purchase before;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    rc = store_purchase_find(w, req->store_id, req->receipt, a, &before, NULL, &e2);
-    if (rc != KT_ENOTFOUND) {
+    bool seen;
+    rc = store_purchase_find(w, req->store_id, req->receipt, a, &before, &seen, err);
+    if (rc != KT_OK || seen) {
         store_write_rollback(w);
-        return seen_before(rc, &e2, before.body_hash, p.body_hash, before.reply, "receipt_conflict",
-                           "receipt", "this store posted a different receipt under that number",
-                           out, err);
+        return rc != KT_OK ? rc
+                           : seen_before(before.body_hash, p.body_hash, before.reply,
+                                         "receipt_conflict", "receipt",
+                                         "this store posted a different receipt under that number",
+                                         out, err);
     }
     rc = purchase_record(w, req, key_id, request_id, now, a, &p, &out->reply, err);
     rc = store_write_end(w, rc, err);
@@ -328,14 +322,14 @@ enum kt_rc refund_post(struct store *s, const char *purchase_id, const struct re
         return rc;
     }
     struct refund before;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    rc = store_refund_find(w, purchase_id, req->number, a, &before, NULL, &e2);
-    if (rc != KT_ENOTFOUND) {
+    bool seen;
+    rc = store_refund_find(w, purchase_id, req->number, a, &before, &seen, err);
+    if (rc != KT_OK || seen) {
         store_write_rollback(w);
-        return seen_before(rc, &e2, before.body_hash, hash, before.reply, "refund_conflict",
-                           "refund", "a different refund of this receipt has that number", out,
-                           err);
+        return rc != KT_OK
+                   ? rc
+                   : seen_before(before.body_hash, hash, before.reply, "refund_conflict", "refund",
+                                 "a different refund of this receipt has that number", out, err);
     }
     rc = refund_record(w, purchase_id, req, hash, key_id, request_id, now, a, &out->reply, err);
     rc = store_write_end(w, rc, err);

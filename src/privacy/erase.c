@@ -362,18 +362,14 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
     if (rc == KT_OK) {
         rc = privacy_erase(s, w, k, cu.ck, o, now, a, act, err);
     }
-    if (rc == KT_OK && o->request_id != NULL) { /* the request it answers is done */
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc prc = store_preq_close(
-            w, o->request_id, "done", arena_printf(a, "erased, act %s", act->id), now, NULL, &e2);
-        rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+    if (rc == KT_OK && o->request_id != NULL) { /* the request it answers, if open, is done */
+        bool open;
+        rc = store_preq_close(w, o->request_id, "done", arena_printf(a, "erased, act %s", act->id),
+                              now, &open, err);
     }
     rc = store_write_end(w, rc, err);
     if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
-        struct kt_err e3;
-        kt_err_reset(&e3);
-        *wal_wiped = store_wipe_wal(s, &e3) == KT_OK;
+        *wal_wiped = store_wipe_wal(s, NULL) == KT_OK; /* the reply says whether it was */
     }
     return rc;
 }

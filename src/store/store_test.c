@@ -370,6 +370,73 @@ static void card_numbers_held_and_enrolments_counted(void **state)
 }
 
 /* Every operation of the backend is filled in: a missing one would be a NULL call at run time. */
+/* A lookup given `found` raises nothing when the row is absent; without it, its not-found code.
+ * Every operation that takes `found` is here (store_ops.def). */
+static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t ck = insert_customer(w, "+79160000001");
+    struct kt_err err;
+    kt_err_reset(&err);
+    bool f = true;
+    union {
+        struct customer cu;
+        struct ident id;
+        struct api_key key;
+        struct attr_def attr;
+        struct idem_record idem;
+        struct consent_doc doc;
+        struct due_item due;
+        struct purchase p;
+        struct refund rf;
+        struct card card;
+        struct otp_code otp;
+    } o;
+    const char *s;
+    int64_t v[4];
+    unsigned char tag[32] = {0};
+#define NOTHING(call)                                                                              \
+    do {                                                                                           \
+        f = true;                                                                                  \
+        assert_int_equal(call, KT_OK);                                                             \
+        assert_false(f);                                                                           \
+        assert_int_equal(err.rc, KT_OK);                                                           \
+    } while (0)
+    NOTHING(store_customer_get(w, ck + 100, &A, &o.cu, &f, &err));
+    NOTHING(store_customer_get_by_id(w, "c_nobody", &A, &o.cu, &f, &err));
+    NOTHING(store_ident_find(w, "phone", "+79160000002", &A, &o.id, &f, &err));
+    NOTHING(store_meta_get(w, "never_set", &A, &s, &f, &err));
+    NOTHING(store_key_get(w, "nokey", &A, &o.key, &f, &err));
+    NOTHING(store_attr_get(w, "nothing", &A, &o.attr, &f, &err));
+    NOTHING(store_idem_get(w, "nokey", "x", &A, &o.idem, &f, &err));
+    NOTHING(store_doc_get(w, "nodoc", 0, &A, &o.doc, &f, &err));
+    NOTHING(store_preq_close(w, "r_none", "done", NULL, 1000, &f, &err));
+    NOTHING(store_due_next(w, 1000, &A, &o.due, &f, &err));
+    NOTHING(store_due_pending(w, ck, "erase", &v[0], &f, &err));
+    NOTHING(store_program_get(w, &A, &s, &v[0], &v[1], &v[2], &f, &err));
+    NOTHING(store_purchase_find(w, "S-1", "R-0", &A, &o.p, &f, &err));
+    NOTHING(store_refund_find(w, "p_none", "F-0", &A, &o.rf, &f, &err));
+    NOTHING(store_card_get(w, "2000000000008", &A, &o.card, &f, &err));
+    NOTHING(store_otp_latest(w, tag, &A, &o.otp, &f, &err));
+    NOTHING(store_otp_get(w, "o_none", &A, &o.otp, &f, &err));
+    NOTHING(store_referral_get(w, ck, &v[0], &v[1], &f, &err));
+#undef NOTHING
+    /* Found, it says so; without `found`, absence is the error it always was. */
+    assert_int_equal(store_customer_get(w, ck, &A, &o.cu, &f, &err), KT_OK);
+    assert_true(f);
+    assert_int_equal(store_ident_find(w, "phone", "+79160000001", &A, &o.id, &f, &err), KT_OK);
+    assert_true(f && o.id.ck == ck);
+    assert_int_equal(store_customer_get_by_id(w, "c_nobody", &A, &o.cu, NULL, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "customer_not_found");
+    kt_err_reset(&err);
+    assert_int_equal(store_preq_close(w, "r_none", "done", NULL, 1000, NULL, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "request_not_found");
+    kt_err_reset(&err);
+    assert_int_equal(store_due_pending(w, ck, "erase", &v[0], NULL, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "nothing_due");
+    store_write_rollback(w);
+}
+
 static void every_operation_is_implemented(void **state)
 {
     const void *const *op = (const void *const *)&store_sqlite_ops;
@@ -592,6 +659,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(migrations_are_recorded_and_reapplying_is_a_no_op,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(customers_round_trip, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_lookup_that_may_find_nothing_raises_nothing, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(identifiers_are_unique, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(rollback_leaves_nothing, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(merge_moves_everything_and_old_id_answers_with_survivor,
