@@ -1,7 +1,9 @@
 /*
  * api.h - the HTTP API: one file per resource, each handler decode -> call one function of a
  * domain module -> reply; the workflows and the documents they build live in those modules, so
- * the CLI calls the same functions (docs/house.md, part 2). The route table (routes.c) is the
+ * the CLI calls the same functions (docs/house.md, part 2). A handler replies its success and
+ * returns KT_OK, or returns the code of the error raised in `err` and the router replies it
+ * (http_handler_fn, src/http/README.md; docs/house.md, part 3). The route table (routes.c) is the
  * single list of what the server answers; the OpenAPI description in docs/openapi.json must match
  * it (api_test.c checks both ways).
  */
@@ -156,10 +158,10 @@ void api_audit_read(struct http_req *r, const struct customer *cu, const char *a
 
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */
-/* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
+/* ?limit= within [1, max], default `def`; raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
 /* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);
- * raises 400 bad_parameter. */
+ * raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err);
 /* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
