@@ -415,6 +415,7 @@ static int load_secret(const struct opts *o, struct store *s, struct key_secret 
     if (created) {
         log_info("secret_created", "file=%s", path);
     }
+    audit_key_init(secret); /* the audit log's chain is keyed from it */
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = keys_secret_check(w, secret, &err);
@@ -801,11 +802,16 @@ static int keys_list_cmd(struct store *s)
     return 0;
 }
 
-static int keys_revoke_cmd(struct store *s, const char *id)
+static int keys_revoke_cmd(struct store *s, const struct opts *o, const char *id)
 {
     struct kt_err err;
     kt_err_reset(&err);
     struct store_conn *w;
+    struct key_secret secret; /* the audit entry of the revocation is chained with its key */
+    if (load_secret(o, s, &secret) != 0) {
+        return 1;
+    }
+    sodium_memzero(&secret, sizeof(secret));
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
         rc = store_key_revoke(w, id, clock_now_ms(), &err);
@@ -816,8 +822,12 @@ static int keys_revoke_cmd(struct store *s, const char *id)
         }
         rc = store_write_end(w, rc, &err);
     }
-    if (rc != KT_OK) {
+    if (rc == KT_ENOTFOUND) {
         fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
+        return 1;
+    }
+    if (rc != KT_OK) {
+        report("cannot revoke the key", &err);
         return 1;
     }
     printf("revoked %s\n", id);
@@ -854,7 +864,7 @@ static int cmd_keys(int argc, char **argv)
     } else if (strcmp(sub, "list") == 0) {
         code = keys_list_cmd(s);
     } else {
-        code = keys_revoke_cmd(s, argv[optind + 1]);
+        code = keys_revoke_cmd(s, &o, argv[optind + 1]);
     }
     store_close(s);
     return code;

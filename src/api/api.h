@@ -150,11 +150,18 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
-/* audit.c; the fields a view of the customer shows, as the audit log's mask (AUDIT_F_...), and
- * the audit note of a read of the customer's data by the request's key. */
+/* audit.c: the log, its check; the fields a view of the customer shows, as the audit log's mask
+ * (AUDIT_F_...), and the notes a handler of a ROUTE_PD route leaves: a read of the customer's
+ * profile, a read of other data of one customer (`customer_id` may be NULL: nobody found), a
+ * read of many customers at once (`object` names what: a segment, an import). Each names the
+ * request's key, route and id; the router adds the caller's address. */
 enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_audit_verify(struct http_req *r, struct kt_err *err);
 uint32_t api_audit_fields(const struct customer *cu);
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
+void api_audit_note(struct http_req *r, const char *action, const char *customer_id,
+                    uint32_t fields);
+void api_audit_bulk(struct http_req *r, uint32_t fields, const char *object);
 
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */

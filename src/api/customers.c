@@ -573,8 +573,7 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
     json_t *next = n == (size_t)limit
                        ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
                        : json_null();
-    audit_note(r->key->id, "read", cu.id, AUDIT_F_HISTORY, r->route->pattern, r->rid,
-               clock_now_ms());
+    api_audit_note(r, "read", cu.id, AUDIT_F_HISTORY);
     http_reply_json(
         r, 200,
         json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "loyalty/enroll.h"
 #include "loyalty/purchase.h"
+#include "consent/consent.h"
 
 #define NOW   1795000000000LL /* 2026-11-18T11:06:40Z */
 #define PHONE "+79161234567"
@@ -213,6 +214,7 @@ static void bad_usage_exits_2(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
 #define V_(f) cmocka_unit_test_setup_teardown(f, verbs_setup, verbs_teardown)
     const struct CMUnitTest tests[] = {
         V_(export_prints_the_access_document),

@@ -9,6 +9,7 @@
 
 #include "base/err.h"
 #include "cli/cli.h"
+#include "consent/consent.h"
 #include "store/store.h"
 
 const char *cli_default_db(void)
@@ -87,6 +88,7 @@ int cli_load_secret(struct store *s, const char *db, struct key_secret *out)
                 err.detail[0] ? " - " : "", err.detail);
         return -1;
     }
+    audit_key_init(out); /* the audit log's chain is keyed from it */
     return 0;
 }
 

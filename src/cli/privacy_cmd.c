@@ -152,8 +152,13 @@ static int perr(const char *what, const struct kt_err *err)
     return 1;
 }
 
-static int p_export(struct store *s, const char *id)
+static int p_export(struct store *s, const char *db, const char *id)
 {
+    struct key_secret k; /* the audit entry of the export is chained with a key derived from it */
+    if (cli_load_secret(s, db, &k) != 0) {
+        return 1;
+    }
+    sodium_memzero(&k, sizeof(k));
     struct arena a;
     arena_init(&a, 0);
     struct kt_err err;
@@ -402,7 +407,7 @@ int cli_privacy(int argc, char **argv)
     }
     int code;
     if (strcmp(sub, "export") == 0) {
-        code = p_export(s, arg);
+        code = p_export(s, o.db, arg);
     } else if (strcmp(sub, "erase") == 0) {
         code = p_erase(s, o.db, arg, &o);
     } else if (strcmp(sub, "requests") == 0) {

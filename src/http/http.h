@@ -99,6 +99,7 @@ struct http_req {
     const char *body; /* NUL-terminated copy of the body, or "" */
     size_t body_len;
     const char *rid;     /* request id (X-Request-Id) */
+    const char *ip;      /* the client's address, numeric ("" when unknown): the audit log's */
     struct arena *arena; /* lives until the reply is sent */
     struct kt_app *app;
     const struct api_key *key; /* the caller's key; NULL on public routes */

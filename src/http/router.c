@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "consent/consent.h"
+
 const char *http_method_name(enum http_method m)
 {
     static const char *const names[] = {"GET",    "POST",    "PUT",  "PATCH",
@@ -107,7 +109,9 @@ void router_call(struct http_req *r)
 {
     struct kt_err err;
     kt_err_reset(&err);
+    audit_caller_begin(r->ip); /* every audit entry of the request carries the caller's address */
     enum kt_rc rc = r->route->handler(r, &err);
+    audit_caller_end();
     if (rc != KT_OK && err.rc == KT_OK) { /* a code without its error: a bug of the handler */
         kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "internal error");
         kt_err_detail(&err, "the handler returned '%s' without raising an error", kt_rc_name(rc));

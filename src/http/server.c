@@ -90,6 +90,7 @@ struct reqctx {
     size_t target_len; /* bytes of the request target, as sent */
     int64_t db_ns;     /* database time of this request */
     char rid[72];
+    char ip[INET6_ADDRSTRLEN]; /* the client's address */
 };
 
 /* ---- request-facing helpers (http.h) ------------------------------------------------------ */
@@ -252,6 +253,26 @@ static size_t body_limit(const struct reqctx *x)
                                                             : x->srv->app->max_body;
 }
 
+/* The client's address as text, without the "::ffff:" of an IPv4 client on an IPv6 socket;
+ * "" when libmicrohttpd does not say. */
+static void client_ip(struct MHD_Connection *c, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (ci == NULL || ci->client_addr == NULL) {
+        return;
+    }
+    const struct sockaddr *sa = ci->client_addr;
+    socklen_t len =
+        sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (getnameinfo(sa, len, out, (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0) {
+        out[0] = '\0';
+    } else if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL) {
+        memmove(out, out + 7, strlen(out + 7) + 1);
+    }
+}
+
 static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c, const char *url,
                                  const char *method)
 {
@@ -273,6 +294,8 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
         sodium_bin2hex(x->rid, sizeof(x->rid), raw, sizeof(raw));
     }
     x->r.rid = x->rid;
+    client_ip(c, x->ip, sizeof(x->ip));
+    x->r.ip = x->ip;
     x->r.method = http_method_parse(method);
     router_match(srv->app->routes, srv->app->n_routes, x->r.method, url, &x->arena, &x->m);
     if (x->r.method == HTTP_OPTIONS) { /* a browser's preflight of a beacon route */

@@ -212,6 +212,7 @@ static void a_refund_once_whatever_the_retries(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
 #define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         T_(an_anonymous_receipt_once_whatever_the_retries),
