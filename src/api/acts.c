@@ -29,6 +29,7 @@ enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err)
         store_act_get(rd, r->params[0], r->arena, &x, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", x.customer_id, AUDIT_F_ACTS);
     if (fmt && strcmp(fmt, "text") == 0) {
         struct buf b;
         buf_init(&b, 4096);
@@ -64,7 +65,9 @@ enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, api_act_json(r->arena, &x[i]));
+        api_audit_note(r, "read", x[i].customer_id, AUDIT_F_ACTS);
     }
+    audit_nothing_read(); /* an empty page names no one */
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
                               n == (size_t)limit ? json_string(x[n - 1].id) : json_null()));

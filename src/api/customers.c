@@ -155,7 +155,14 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
                    "the Idempotency-Key was used before with a different request");
         return true;
     }
-    http_reply_json(r, rec.status, json_loads(rec.body, 0, NULL));
+    json_t *body = json_loads(rec.body, 0, NULL);
+    const char *shown = json_string_value(json_object_get(json_object_get(body, "customer"), "id"));
+    if (shown != NULL) { /* the stored reply shows the profile again (a collect key's does not) */
+        api_audit_note(r, "write", shown, AUDIT_F_IDENTIFIERS | AUDIT_F_ATTRIBUTES);
+    } else {
+        audit_nothing_read();
+    }
+    http_reply_json(r, rec.status, body);
     r->replayed = true;
     return true;
 }
@@ -258,6 +265,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
         kt_err_reset(err);
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
+        audit_nothing_read();
         return KT_OK;
     }
     if (rc == KT_OK) {
@@ -280,7 +288,8 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (r->key->scope != SCOPE_COLLECT) {
         api_audit_read(r, &res.cust, "write");
     }
-    if (r->key->scope == SCOPE_COLLECT) {
+    if (r->key->scope == SCOPE_COLLECT) { /* the reply shows nothing of the customer */
+        audit_nothing_read();
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
         return KT_OK;
@@ -482,11 +491,11 @@ enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err)
     json_t *v = NULL;
     if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
         v = ident_customer_json(rd, &cu, r->arena, err);
-        api_audit_read(r, &cu, "read");
     }
     if (v == NULL) {
         return err->rc;
     }
+    api_audit_read(r, &cu, "read");
     http_reply_json(r, 200, v);
     return KT_OK;
 }

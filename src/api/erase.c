@@ -51,6 +51,7 @@ enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err)
     }
     json_t *reply =
         json_pack("{s:o, s:b}", "act", api_act_json(r->arena, &act), "wal_wiped", wiped);
+    api_audit_note(r, "read", act.customer_id, AUDIT_F_ACTS); /* the act, shown in the reply */
     http_reply_json(r, 200, reply);
     return KT_OK;
 }

@@ -214,7 +214,7 @@ enum kt_rc api_customer_events(struct http_req *r, struct kt_err *err)
     json_object_set_new(o, "next_before",
                         n == (size_t)limit ? json_sprintf("%lld", (long long)e[n - 1].seq)
                                            : json_null());
-    api_audit_read(r, &cu, "events");
+    api_audit_note(r, "read", cu.id, AUDIT_F_EVENTS);
     http_reply_json(r, 200, o);
     return KT_OK;
 }

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "consent/consent.h"
 #include "import/worker.h"
 
 static json_t *job_json(struct arena *a, const struct import_job *j)
@@ -197,7 +198,8 @@ enum kt_rc api_imports_rejects(struct http_req *r, struct kt_err *err)
                    : j.partial + j.rejected > 0 ? "the rejected rows expired or were erased"
                                                 : "every row was imported whole");
     }
-    if (err->rc == KT_OK) {
+    if (err->rc == KT_OK) { /* raw rows of people who may be nobody's customer: one entry */
+        api_audit_bulk(r, AUDIT_F_REJECTS, j.id);
         http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&file), file.len);
     }
     buf_release(&file);

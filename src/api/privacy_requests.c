@@ -138,7 +138,9 @@ enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, preq_json(r->arena, &p[i], today));
+        api_audit_note(r, "read", p[i].customer_id, AUDIT_F_REQUESTS); /* its note is free text */
     }
+    audit_nothing_read(); /* an empty page names no one */
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
                               n == (size_t)limit ? json_string(p[n - 1].id) : json_null()));
@@ -156,6 +158,7 @@ enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err)
         store_preq_get(rd, r->params[0], r->arena, &p, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", p.customer_id, AUDIT_F_REQUESTS);
     http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(clock_now_ms())));
     return KT_OK;
 }

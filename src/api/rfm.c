@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "consent/consent.h"
 #include "segment/rfm.h"
 
 enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err)
@@ -31,6 +32,11 @@ enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err)
     if (http_req_analytics(r, &rd, err) != KT_OK ||
         (o = rfm_report_doc(rd, now, c != NULL && strcmp(c, "true") == 0, r->arena, err)) == NULL) {
         return err->rc;
+    }
+    if (c != NULL && strcmp(c, "true") == 0) { /* every customer's scores: one entry */
+        api_audit_bulk(r, AUDIT_F_TRAITS | AUDIT_F_PURCHASES, NULL);
+    } else {
+        audit_nothing_read(); /* the groups' counts */
     }
     http_reply_json(r, 200, o);
     return KT_OK;

@@ -66,7 +66,9 @@ enum kt_rc api_segments_preview(struct http_req *r, struct kt_err *err)
     json_t *sample = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(sample, json_string(ids[i]));
+        api_audit_note(r, "read", ids[i], AUDIT_F_SEGMENTS);
     }
+    audit_nothing_read(); /* the count is no one's */
     http_reply_json(r, 200,
                     json_pack("{s:I, s:o, s:f}", "count", (json_int_t)count, "sample", sample,
                               "took_ms", (double)(clock_mono_ns() - t0) / 1e6));
@@ -278,6 +280,7 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
             buf_release(&b);
             return err->rc;
         }
+        api_audit_bulk(r, AUDIT_F_SEGMENTS, sg.id); /* the whole segment: one entry */
         http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&b), b.len);
         buf_release(&b);
         return KT_OK;
@@ -289,7 +292,9 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, json_pack("{s:s, s:s}", "customer_id", m[i].customer_id,
                                                "entered_at", api_time(r->arena, m[i].entered_at)));
+        api_audit_note(r, "read", m[i].customer_id, AUDIT_F_SEGMENTS);
     }
+    audit_nothing_read(); /* an empty page names no one */
     json_t *o = json_pack("{s:s, s:I, s:o}", "segment_id", sg.id, "size", (json_int_t)sg.size,
                           "items", items);
     json_object_set_new(o, "next_after",
