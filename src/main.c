@@ -60,6 +60,7 @@ struct opts {
     const char *cors_origins;
     int64_t enrol_per_key;   /* enrolments per API key per hour, 0 = no limit */
     int64_t enrol_per_store; /* enrolments per store per hour, 0 = no limit */
+    int64_t audit_queue_max; /* reads queued for the audit log before reads are refused */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -109,6 +110,7 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_DRAIN,
     OPT_SMS_SINK,
+    OPT_AUDIT_QUEUE,
     OPT_HELP
 };
 
@@ -145,6 +147,7 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"drain", required_argument, NULL, OPT_DRAIN},
     {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
+    {"audit-queue-max", required_argument, NULL, OPT_AUDIT_QUEUE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -220,6 +223,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *sms_backoff = env_or("KARTOTEKA_SMS_BACKOFF", "2000");
     const char *enrol_key = env_or("KARTOTEKA_ENROL_PER_KEY", ENROL_PER_KEY_DEFAULT);
     const char *enrol_store = env_or("KARTOTEKA_ENROL_PER_STORE", ENROL_PER_STORE_DEFAULT);
+    const char *audit_queue = env_or("KARTOTEKA_AUDIT_QUEUE_MAX", "500000");
     struct conn_flags cf;
     conn_flags_env(&cf);
     optind = 1;
@@ -322,6 +326,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_SMS_SINK:
             o->sms.sink = optarg;
             break;
+        case OPT_AUDIT_QUEUE:
+            audit_queue = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -372,6 +379,10 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         !number(enrol_store, 0, 1000000, &o->enrol_per_store)) {
         return usage_error(verb, "--enrol-per-key and --enrol-per-store must be enrolments per "
                                  "hour from 0 (no limit) to 1000000");
+    }
+    if (!number(audit_queue, 1, 100000000, &o->audit_queue_max)) {
+        return usage_error(verb, "--audit-queue-max must be a number of entries from 1 to "
+                                 "100000000");
     }
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
@@ -469,6 +480,10 @@ static const char serve_help[] =
     "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
     "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
+    "  --audit-queue-max N  reads of personal data waiting in memory for the log of reads;\n"
+    "                       at N (its writes are failing) such reads are refused with 503\n"
+    "                       audit_busy rather than served unlogged (KARTOTEKA_AUDIT_QUEUE_MAX,\n"
+    "                       default 500000, about 90 MB)\n"
     "\n"
     "Connections (docs/operations.md):\n"
     "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
@@ -601,6 +616,7 @@ static int cmd_serve(int argc, char **argv)
     if (s == NULL) {
         return 1;
     }
+    audit_queue_max_set((size_t)o.audit_queue_max);
     struct kt_app app;
     memset(&app, 0, sizeof(app));
     app.store = s;
@@ -941,6 +957,7 @@ static const char main_help[] =
     "  segment   the segment language: preview a query, saved segments, their members\n"
     "  events    import behaviour events from JSON lines; how many of each type\n"
     "  privacy   export, erase, requests, acts of destruction, the audit log\n"
+    "  audit     verify the audit log's chains of hashes (an edited, deleted or moved entry)\n"
     "  loyalty   the programme, points, receipts, the loyalty report, card batches\n"
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
     "            expiry, birthday bonuses)\n"
@@ -978,6 +995,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "privacy") == 0) {
         return cli_privacy(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "audit") == 0) {
+        return cli_audit(argc - 1, argv + 1);
     }
     if (strcmp(verb, "loyalty") == 0) {
         return cli_loyalty(argc - 1, argv + 1);

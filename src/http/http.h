@@ -56,6 +56,10 @@ enum route_flag {
                                beacon has no headers of its own) */
     ROUTE_LONG = 1u << 3,   /* analytics that may take seconds: the handler runs on the analytic
                                threads, never on a worker that serves the tills (http/offload.c) */
+    ROUTE_PD = 1u << 4,     /* the reply may hold customers' personal data: the router refuses it
+                               while the log of reads cannot take more (503 audit_busy), and logs
+                               a read itself when the handler logged none (router_call; the
+                               routes and what they log: docs/privacy.md, "The audit log") */
 };
 
 struct route {
