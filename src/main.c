@@ -635,6 +635,12 @@ static int cmd_serve(int argc, char **argv)
     if (load_secret(&o, s, &app.secret) != 0) {
         goto out;
     }
+    /* The log of reads exists from the first start, so `audit verify` can tell one removed; one
+     * that cannot be opened is not fatal: reads then wait, and are refused once too many do. */
+    if (audit_open(s, &err) != KT_OK) {
+        report("the log of reads cannot be opened", &err);
+        kt_err_reset(&err);
+    }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
     struct sched_conf sc = {s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {

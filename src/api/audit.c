@@ -109,7 +109,7 @@ enum kt_rc api_audit_verify(struct http_req *r, struct kt_err *err)
     struct store_conn *rd;
     struct audit_verified v[2];
     if (http_req_query_only(r, allowed, err) != KT_OK || http_req_analytics(r, &rd, err) != KT_OK ||
-        audit_verify(r->app->store, rd, v, err) != KT_OK) {
+        audit_verify(r->app->store, rd, true, v, err) != KT_OK) {
         return err->rc;
     }
     http_reply_json(r, 200, audit_verified_json(v));

@@ -48,6 +48,7 @@ static const char *problem_text(const char *p)
         {"anchor_unsealed", "the chain's anchor lost its seal"},
         {"anchor_mismatch", "the chain's anchor was edited"},
         {"entries_before_anchor_changed", "entries older than the chain were added or removed"},
+        {"log_missing", "the file is missing (a served database has one from its first start)"},
     };
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
         if (strcmp(p, words[i][0]) == 0) {
@@ -110,6 +111,9 @@ static int verify(const char *db, bool json)
     if (secret_present(db) != 0) {
         return 1;
     }
+    char reads[4200];
+    kt_snprintf(reads, sizeof(reads), "%s.reads", db);
+    bool reads_present = stat(reads, &st) == 0; /* opening it would make an empty one */
     struct store *s = cli_open_store_mode(db, 5000, 0, STORE_REFUSE_OLD);
     struct key_secret k;
     if (s == NULL || cli_load_secret(s, db, &k) != 0) {
@@ -122,7 +126,7 @@ static int verify(const char *db, bool json)
     struct store_conn *rd;
     enum kt_rc rc = store_read_begin(s, &rd, &err);
     if (rc == KT_OK) {
-        rc = audit_verify(s, rd, v, &err);
+        rc = audit_verify(s, rd, reads_present, v, &err);
         store_read_end(rd);
     }
     store_close(s);

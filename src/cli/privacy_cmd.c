@@ -311,9 +311,9 @@ static int p_audit(struct store *s, const struct popts *o)
     for (size_t i = 0; rc == KT_OK && i < p.n; i++) {
         const struct audit_entry *e = &p.items[i];
         char t[40];
-        printf("%s  %-11s %-13s %-22s %s  %s\n", time_format_rfc3339(e->at, t, 40), e->action,
+        printf("%s  %-11s %-13s %-22s %-15s %s  %s\n", time_format_rfc3339(e->at, t, 40), e->action,
                e->key_id ? e->key_id : "-", e->customer_id ? e->customer_id : "-",
-               e->fields ? e->fields : "", e->detail ? e->detail : "");
+               e->ip ? e->ip : "-", e->fields ? e->fields : "", e->detail ? e->detail : "");
     }
     arena_release(&a);
     return rc == KT_OK ? 0 : perr("audit", &err);

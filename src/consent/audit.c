@@ -510,8 +510,14 @@ static enum kt_rc walk(struct store *s, struct store_conn *c, struct audit_verif
     return rc;
 }
 
-enum kt_rc audit_verify(struct store *s, struct store_conn *c, struct audit_verified out[2],
-                        struct kt_err *err)
+enum kt_rc audit_open(struct store *s, struct kt_err *err)
+{
+    struct audit_chain ch;
+    return store_reads_chain(s, &ch, err);
+}
+
+enum kt_rc audit_verify(struct store *s, struct store_conn *c, bool reads_present,
+                        struct audit_verified out[2], struct kt_err *err)
 {
     if (!chain_key_ready) {
         return no_key(err);
@@ -522,6 +528,10 @@ enum kt_rc audit_verify(struct store *s, struct store_conn *c, struct audit_veri
         memset(v, 0, sizeof(*v));
         v->log = i == 0 ? "changes" : "reads";
         v->intact = true;
+        if (i == 1 && !reads_present) {
+            bad(v, 0, "log_missing");
+            break;
+        }
         rc = i == 0 ? store_audit_chain(c, &v->chain, err) : store_reads_chain(s, &v->chain, err);
         unsigned char prev[32];
         if (rc == KT_OK && check_anchor(v, prev)) {

@@ -311,9 +311,14 @@ struct audit_verified {
 };
 /* Walks both logs from their anchors: each entry's hash against the hash of the entry before and
  * its own content, the seqs without a gap, the anchor's seal and its count of older entries.
- * Stops each log at its first bad entry. `c` is a read of the main database. */
-enum kt_rc audit_verify(struct store *s, struct store_conn *c, struct audit_verified out[2],
-                        struct kt_err *err);
+ * Stops each log at its first bad entry. `c` is a read of the main database. Without
+ * `reads_present` the log of reads is not opened (which would create it) and is reported
+ * "log_missing": the server makes it at its first start (audit_open), so a database that was
+ * served and has none lost it. */
+enum kt_rc audit_verify(struct store *s, struct store_conn *c, bool reads_present,
+                        struct audit_verified out[2], struct kt_err *err);
+/* Opens (creating it when missing, with its anchor) the log of reads: serve does at start. */
+enum kt_rc audit_open(struct store *s, struct kt_err *err);
 /* The result as {"intact", "logs": [{"log", "intact", "entries", "anchor": {...}, "head": {...},
  * "first_bad": {"seq", "problem"} | null}]} (new reference). */
 json_t *audit_verified_json(const struct audit_verified v[2]);

@@ -288,7 +288,7 @@ static void the_audit_log_is_chained_and_verified(void **state)
     audit_queue_max_set(AUDIT_QUEUE_MAX);
 
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(audit_verify(T.s, rd, v, NULL), KT_OK);
+    assert_int_equal(audit_verify(T.s, rd, true, v, NULL), KT_OK);
     for (int i = 0; i < 2; i++) {
         assert_true(v[i].intact);
         assert_int_equal(v[i].checked, i == 0 ? 3 : 2);
@@ -308,7 +308,7 @@ static void the_audit_log_is_chained_and_verified(void **state)
     assert_string_equal(p.items[4].fields, "segments");
 
     audit_key_init(&(struct key_secret){{9, 9, 9}}); /* not the secret they were chained with */
-    assert_int_equal(audit_verify(T.s, rd, v, NULL), KT_OK);
+    assert_int_equal(audit_verify(T.s, rd, true, v, NULL), KT_OK);
     assert_false(v[0].intact);
     assert_string_equal(v[0].problem, "anchor_mismatch");
     assert_false(v[1].intact);

@@ -429,7 +429,8 @@ def test_verify_passes_on_the_live_database_and_the_api_agrees(server, logged):
 
 @pytest.mark.parametrize("log, how", [
     ("changes", "edit"), ("reads", "edit"), ("changes", "delete"), ("reads", "delete"),
-    ("changes", "swap"), ("reads", "swap"), ("changes", "rehash"), ("changes", "anchor")])
+    ("changes", "swap"), ("reads", "swap"), ("changes", "rehash"), ("changes", "anchor"),
+    ("reads", "remove")])
 def test_verify_finds_an_edited_deleted_or_swapped_entry_in_a_copy(server, logged, tmp_path,
                                                                    log, how):
     seqs = logged[log]
@@ -457,13 +458,17 @@ def test_verify_finds_an_edited_deleted_or_swapped_entry_in_a_copy(server, logge
         tamper(target, "DROP TRIGGER audit_anchor_sealed_once",
                f"UPDATE audit_anchor SET before_seq = {n}, rows = {n}")
         expect = (n, "anchor_mismatch")
+    elif how == "remove":  # the whole log of reads gone: verify says so and makes no new one
+        target.unlink()
+        expect = (0, "log_missing")
     code, bad = first_bad(db)
     assert code == 1
     assert (bad[log]["seq"], bad[log]["problem"]) == expect, bad
     other = "reads" if log == "changes" else "changes"
     assert bad[other] is None  # the other log is intact
     text = verify(db).stdout
-    assert f"{log:<7} NOT INTACT at seq {n}:" in text, text
+    assert f"{log:<7} NOT INTACT at seq {expect[0]}:" in text, text
+    assert how != "remove" or not target.exists()
     # the original still verifies
     assert verify(server.db).returncode == 0
 
