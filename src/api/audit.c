@@ -43,9 +43,10 @@ enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err)
     struct audit_page page;
     int limit;
     int64_t after_c = 0, after_r = 0;
-    const char *cursor = http_req_query(r, "cursor");
+    const char *cursor;
     if (http_req_query_only(r, allowed, err) != KT_OK ||
-        api_limit(r, 100, 1000, &limit, err) != KT_OK) {
+        api_limit(r, 100, 1000, &limit, err) != KT_OK ||
+        api_cursor(r, "audit", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     f.limit = limit;
@@ -78,10 +79,11 @@ enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err)
         }
         json_array_append_new(items, o);
     }
-    json_t *next =
-        page.more ? json_string(arena_printf(r->arena, "%lld.%lld", (long long)page.next_changes,
-                                             (long long)page.next_reads))
-                  : json_null();
+    json_t *next = api_next_cursor(r, "audit", "",
+                                   page.more ? arena_printf(r->arena, "%lld.%lld",
+                                                            (long long)page.next_changes,
+                                                            (long long)page.next_reads)
+                                             : NULL);
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
     return KT_OK;
 }

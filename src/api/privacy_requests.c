@@ -117,10 +117,11 @@ enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
     struct privacy_request *p;
     size_t n;
     int limit;
-    const char *cursor = http_req_query(r, "cursor"), *ov = http_req_query(r, "overdue");
+    const char *cursor, *ov = http_req_query(r, "overdue");
     int64_t today = cal_day_of(clock_now_ms());
     if (http_req_query_only(r, allowed, err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, err) != KT_OK) {
+        api_limit(r, 50, 500, &limit, err) != KT_OK ||
+        api_cursor(r, "privacy-requests", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     if (ov && strcmp(ov, "true") != 0 && strcmp(ov, "false") != 0) {
@@ -141,7 +142,8 @@ enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
     }
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                              n == (size_t)limit ? json_string(p[n - 1].id) : json_null()));
+                              api_next_cursor(r, "privacy-requests", "",
+                                              n == (size_t)limit ? p[n - 1].id : NULL)));
     return KT_OK;
 }
 

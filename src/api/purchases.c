@@ -115,22 +115,19 @@ enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "before", NULL};
+    static const char *const allowed[] = {"limit", "cursor", NULL};
     struct store_conn *rd;
     struct customer cu;
     struct purchase *p;
     size_t n;
     int limit;
     int64_t before = 0;
-    const char *b = http_req_query(r, "before");
     if (http_req_query_only(r, allowed, err) != KT_OK ||
         api_limit(r, 50, 500, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if (b != NULL && !time_parse_rfc3339(b, strlen(b), &before)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "before", "before is an RFC 3339 time");
-    }
     if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        api_cursor_num(r, "purchases", cu.id, &before, err) != KT_OK ||
         store_purchase_list(rd, cu.ck, before, limit, r->arena, &p, &n, err) != KT_OK) {
         return err->rc;
     }
@@ -139,9 +136,11 @@ enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
         json_array_append_new(items, purchase_json(r->arena, NULL, &p[i], NULL, 0));
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
-    json_object_set_new(o, "next_before",
-                        n == (size_t)limit ? json_string(api_time(r->arena, p[n - 1].at))
-                                           : json_null());
+    json_object_set_new(o, "next_cursor",
+                        api_next_cursor(r, "purchases", cu.id,
+                                        n == (size_t)limit
+                                            ? arena_printf(r->arena, "%lld", (long long)p[n - 1].at)
+                                            : NULL));
     http_reply_json(r, 200, o);
     return KT_OK;
 }

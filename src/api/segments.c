@@ -237,11 +237,11 @@ enum kt_rc api_segments_refresh(struct http_req *r, struct kt_err *err)
     return KT_OK;
 }
 
-/* GET /v1/segments/{id}/members?limit=&after= (JSON pages) or ?format=csv (every member). */
+/* GET /v1/segments/{id}/members?limit=&cursor= (JSON pages) or ?format=csv (every member). */
 enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "after", "format", NULL};
-    const char *fmt = http_req_query(r, "format"), *after_s = http_req_query(r, "after");
+    static const char *const allowed[] = {"limit", "cursor", "format", NULL};
+    const char *fmt = http_req_query(r, "format");
     bool csv = fmt != NULL && strcmp(fmt, "csv") == 0;
     int limit = 0;
     int64_t after = 0;
@@ -251,13 +251,12 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
         api_limit(r, 1000, 10000, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if ((fmt != NULL && !csv && strcmp(fmt, "json") != 0) ||
-        (after_s != NULL && !num_parse_cstr(after_s, 0, INT64_MAX, &after))) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", fmt && !csv ? "format" : "after",
-                          "format is json or csv; after is a cursor this API gave");
+    if (fmt != NULL && !csv && strcmp(fmt, "json") != 0) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "format", "format is json or csv");
     }
     if (http_req_analytics(r, &rd, err) != KT_OK ||
-        store_segment_get(rd, r->params[0], r->arena, &sg, err) != KT_OK) {
+        store_segment_get(rd, r->params[0], r->arena, &sg, err) != KT_OK ||
+        api_cursor_num(r, "members", sg.id, &after, err) != KT_OK) {
         return err->rc;
     }
     struct segment_member *m;
@@ -292,9 +291,12 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
     }
     json_t *o = json_pack("{s:s, s:I, s:o}", "segment_id", sg.id, "size", (json_int_t)sg.size,
                           "items", items);
-    json_object_set_new(o, "next_after",
-                        n == (size_t)limit ? json_sprintf("%lld", (long long)m[n - 1].ck)
-                                           : json_null());
+    /* The members are paged by the customer key, which never leaves the server unsealed. */
+    json_object_set_new(o, "next_cursor",
+                        api_next_cursor(r, "members", sg.id,
+                                        n == (size_t)limit
+                                            ? arena_printf(r->arena, "%lld", (long long)m[n - 1].ck)
+                                            : NULL));
     http_reply_json(r, 200, o);
     return KT_OK;
 }

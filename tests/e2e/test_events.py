@@ -121,8 +121,8 @@ def test_anonymous_events_become_the_customers_when_the_cookie_meets_them(srv):
     # After that the cookie alone is the customer's.
     srv.post("/v1/events", ev("search", {"cookie": cookie2}, properties={"query": "коляска"}))
     page = srv.get(f"/v1/customers/{cid}/events?limit=2").json()
-    assert page["items"][0]["properties"] == {"query": "коляска"} and page["next_before"]
-    rest = srv.get(f"/v1/customers/{cid}/events?limit=100&before={page['next_before']}").json()
+    assert page["items"][0]["properties"] == {"query": "коляска"} and page["next_cursor"]
+    rest = srv.get(f"/v1/customers/{cid}/events?limit=100&cursor={page['next_cursor']}").json()
     assert len(page["items"]) + len(rest["items"]) == 6
     # A merge takes the events along; an erasure keeps their types and times, not their content.
     other = srv.post("/v1/customers", {"source": src("web"), "profile": {"phone": phone()},

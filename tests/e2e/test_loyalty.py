@@ -404,9 +404,9 @@ def test_purchase_history_and_the_loyalty_report(start_server):
     page = server.get(f"/v1/customers/{cid}/purchases?limit=2").json()
     assert [x["receipt"] for x in page["items"]] == ["H-2", "H-1"]
     assert page["items"][0]["identified_by"] == "phone"
-    rest = server.get(f"/v1/customers/{cid}/purchases?limit=2&before={page['next_before']}"
+    rest = server.get(f"/v1/customers/{cid}/purchases?limit=2&cursor={page['next_cursor']}"
                       ).json()
-    assert [x["receipt"] for x in rest["items"]] == ["H-0"] and rest["next_before"] is None
+    assert [x["receipt"] for x in rest["items"]] == ["H-0"] and rest["next_cursor"] is None
     assert server.get(f"/v1/customers/{cid}/purchases?color=red").status_code == 400
     after = server.get("/v1/reports/loyalty").json()
     d = lambda *k: after[k[0]][k[1]] - before[k[0]][k[1]]
