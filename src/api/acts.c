@@ -55,8 +55,7 @@ enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     if (cursor && !id_valid(cursor, "a_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_act_list(rd, cursor, limit, r->arena, &x, &n, err) != KT_OK) {

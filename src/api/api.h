@@ -172,6 +172,9 @@ enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, s
  */
 enum kt_rc api_cursor(struct http_req *r, const char *list, const char *scope, const char **pos,
                       struct kt_err *err);
+/* KT_EBADREQ bad_cursor (400), for a position that opened but is not the list's (sealed by another
+ * version, or not of the form the list writes). */
+enum kt_rc api_bad_cursor(struct kt_err *err);
 /* The same for a position that is a number: *pos is left as it is on the first page. */
 enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scope, int64_t *pos,
                           struct kt_err *err);

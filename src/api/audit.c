@@ -57,8 +57,7 @@ enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     if (cursor && !audit_cursor(cursor, &after_c, &after_r)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     /* What is queued in memory is written first, so the answer is complete. */
     http_req_reader_end(r);

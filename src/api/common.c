@@ -75,10 +75,15 @@ enum kt_rc api_cursor(struct http_req *r, const char *list, const char *scope, c
     *pos = NULL;
     if (c != NULL &&
         !seal_open(&r->app->secret, cursor_context(r, list, scope), c, r->arena, pos)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     return KT_OK;
+}
+
+enum kt_rc api_bad_cursor(struct kt_err *err)
+{
+    return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
+                      "the cursor is not one this API gave");
 }
 
 enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scope, int64_t *pos,
@@ -89,8 +94,7 @@ enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scop
         return err->rc;
     }
     if (text != NULL && !num_parse_cstr(text, INT64_MIN, INT64_MAX, pos)) { /* never sealed so */
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     return KT_OK;
 }

@@ -429,8 +429,7 @@ static enum kt_rc list(struct http_req *r, struct kt_err *err)
             "only an admin key may list customers; look one up by phone, e-mail or card");
     }
     if (cursor != NULL && !id_valid(cursor, "c_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_customer_list(rd, cursor, limit, r->arena, &cs, &n, err) != KT_OK) {

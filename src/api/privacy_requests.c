@@ -128,8 +128,7 @@ enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_EBADREQ, "bad_parameter", "overdue", "overdue is true or false");
     }
     if (cursor && !id_valid(cursor, "r_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_preq_list(rd, ov && strcmp(ov, "true") == 0, cal_format(today, r->arena), cursor,

@@ -92,3 +92,18 @@ def test_a_cursor_is_refused_anywhere_but_where_it_was_given(server, people):
     # The parameters the lists had before are gone, not silently ignored.
     for path in [f"/v1/customers/{a}/events?before=1", f"/v1/customers/{a}/purchases?before=1"]:
         assert error(server.get(path), 400, "unknown_parameter")["field"] == "before"
+
+
+def test_receipts_of_one_second_page_without_loss(server, people):
+    """A till's clock sends whole seconds: receipts of one time are all listed, once each."""
+    cid = people[4]
+    for j in range(3):
+        r = server.post("/v1/purchases", {
+            "store": "S", "receipt": f"SAME-{j}", "at": "2020-06-01T10:00:00Z",
+            "customer": {"id": cid},
+            "lines": [{"sku": "A", "quantity": 1, "price": 1000, "amount": 1000}]})
+        assert r.status_code == 201, r.text
+    items, _ = pages(server, f"/v1/customers/{cid}/purchases", 1)
+    receipts = [x["receipt"] for x in items]
+    assert sorted(receipts) == sorted(set(receipts)) and len(receipts) == 6
+    assert {"SAME-0", "SAME-1", "SAME-2"} <= set(receipts)
