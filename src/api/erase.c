@@ -16,7 +16,7 @@ json_t *api_act_json(struct arena *a, const struct destruction_act *x)
         json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s}", "id", x->id, "customer_id",
                   x->customer_id, "at", api_time(a, x->at), "reason", x->reason, "categories",
                   json_loads(x->categories, 0, NULL), "system", x->system, "log_extract",
-                  json_loads(x->log_extract, 0, NULL), "keep_until", api_time(a, x->keep_until));
+                  json_loads(x->log_extract, 0, NULL), "expires_at", api_time(a, x->keep_until));
     const char *names[] = {"key", "operator", "request_id"};
     const char *vals[] = {x->key_id, x->operator_id, x->request_id};
     for (size_t i = 0; i < 3; i++) {

@@ -199,9 +199,9 @@ enum kt_rc api_customer_events(struct http_req *r, struct kt_err *err)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", e[i].type, "time",
-                              api_time(r->arena, e[i].at), "received_at",
-                              api_time(r->arena, e[i].received_at), "channel", e[i].channel);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s}", "type", e[i].type, "at", api_time(r->arena, e[i].at),
+                      "received_at", api_time(r->arena, e[i].received_at), "channel", e[i].channel);
         json_object_set_new(o, "properties",
                             e[i].props ? json_loads(e[i].props, 0, NULL) : json_object());
         json_array_append_new(items, o);

@@ -17,11 +17,10 @@ static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64
 {
     int64_t dl = 0;
     cal_parse(p->deadline, &dl);
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind", p->kind,
-                  "received_on", p->received_on, "deadline", p->deadline, "deadline_provisional",
-                  p->provisional, "extended", p->extended, "channel", p->channel, "state", p->state,
-                  "created_at", api_time(a, p->created_at));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind",
+                          p->kind, "received_on", p->received_on, "due_on", p->deadline,
+                          "due_on_provisional", p->provisional, "extended", p->extended, "channel",
+                          p->channel, "state", p->state, "created_at", api_time(a, p->created_at));
     json_object_set_new(o, "overdue", json_boolean(strcmp(p->state, "open") == 0 && dl < today));
     const char *names[] = {"customer_id", "note", "outcome"};
     const char *vals[] = {p->customer_id, p->note, p->outcome};

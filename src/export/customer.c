@@ -195,7 +195,7 @@ static json_t *events_part(struct store_conn *c, const struct customer *cu, int6
             return NULL;
         }
         for (size_t i = 0; i < n; i++) {
-            json_t *o = json_pack("{s:s, s:s, s:s}", "type", be[i].type, "time",
+            json_t *o = json_pack("{s:s, s:s, s:s}", "type", be[i].type, "at",
                                   time_rfc3339(a, be[i].at), "channel", be[i].channel);
             json_object_set_new(o, "properties",
                                 be[i].props ? json_loads(be[i].props, 0, NULL) : json_object());

@@ -56,12 +56,12 @@ def test_one_event_is_checked_stored_and_stored_once(srv):
          "missing_field", "channel"),
         (dict(ev("search", {"cookie": "x"}, properties={"query": "q"}), type=7),
          "wrong_type", "type"),
-        (ev("search", {"cookie": "x"}, properties={"query": "q"}, time="2099-01-01T00:00:00Z"),
-         "invalid_time", "time"),
-        (ev("search", {"cookie": "x"}, properties={"query": "q"}, time="0001-01-01T00:00:00Z"),
-         "invalid_time", "time"),
-        (ev("search", {"cookie": "x"}, properties={"query": "q"}, time="1999-12-31T23:59:59Z"),
-         "invalid_time", "time"),
+        (ev("search", {"cookie": "x"}, properties={"query": "q"}, at="2099-01-01T00:00:00Z"),
+         "invalid_time", "at"),
+        (ev("search", {"cookie": "x"}, properties={"query": "q"}, at="0001-01-01T00:00:00Z"),
+         "invalid_time", "at"),
+        (ev("search", {"cookie": "x"}, properties={"query": "q"}, at="1999-12-31T23:59:59Z"),
+         "invalid_time", "at"),
         (ev("search", {"cookie": "x" * 300}, properties={"query": "q"}), "too_long",
          "customer.cookie"),
         (ev("search", {"phone": phone()}, properties={"query": "q"}), "customer_not_found",
@@ -221,7 +221,7 @@ def test_the_rees46_sample_loads_with_its_counts(srv):
             if row["event_type"] == "purchase":
                 del props["session"]
             batch.append({"type": kinds[row["event_type"]], "channel": "web",
-                          "time": row["event_time"].replace(" UTC", "Z").replace(" ", "T"),
+                          "at": row["event_time"].replace(" UTC", "Z").replace(" ", "T"),
                           "customer": {"cookie": "rees46-" + row["user_id"]},
                           "properties": props})
             if len(batch) == 1000:

@@ -285,10 +285,10 @@ def test_deadlines_follow_the_production_calendar(server):
         r = server.post("/v1/privacy-requests", {"kind": kind, "received_on": received,
                                                  "extended": ext, "channel": "email"})
         assert r.status_code == 201, r.text
-        assert (r.json()["deadline"], r.json()["deadline_provisional"]) == (want, False), received
+        assert (r.json()["due_on"], r.json()["due_on_provisional"]) == (want, False), received
     # A deadline in a year whose calendar is not shipped says so.
     r = server.post("/v1/privacy-requests", {"kind": "access", "received_on": "2024-12-20"})
-    assert r.json()["deadline_provisional"] is True
+    assert r.json()["due_on_provisional"] is True
     overdue = server.get("/v1/privacy-requests?overdue=true&limit=500").json()["items"]
     assert {x["received_on"] for x in overdue} >= {"2025-12-26", "2026-02-20", "2025-10-31"}
     assert all(x["overdue"] for x in overdue)

@@ -40,7 +40,7 @@ def test_rfm_equals_an_independent_computation(start_server):
                              "rfm_score": f"{some['r']}{some['f']}{some['m']}"}
     cli = json.loads(s.cli("report", "rfm", "--json", "--now", rep["as_of"]).stdout)
     assert cli["groups"] == rep["groups"] and cli["scores_1_to_5"] == rep["scores_1_to_5"]
-    assert s.get("/v1/reports/rfm?now=yesterday").status_code == 400
+    assert s.get("/v1/reports/rfm?as_of=yesterday").status_code == 400
 
     # Clusters over the same customers: every one in a cluster, stored as a trait, described.
     r = s.post("/v1/clusters", {"k": 4})
