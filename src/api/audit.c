@@ -35,8 +35,8 @@ static bool audit_cursor(const char *c, int64_t *changes, int64_t *reads)
 
 enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"customer", "key",   "action", "since",
-                                          "until",    "limit", "cursor", NULL};
+    static const char *const allowed[] = {"customer_id", "key_id", "action", "since",
+                                          "until",       "limit",  "cursor", NULL};
     struct audit_filter f;
     memset(&f, 0, sizeof(f));
     struct store_conn *rd;
@@ -50,8 +50,8 @@ enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     f.limit = limit;
-    f.customer_id = http_req_query(r, "customer");
-    f.key_id = http_req_query(r, "key");
+    f.customer_id = http_req_query(r, "customer_id");
+    f.key_id = http_req_query(r, "key_id");
     f.action = http_req_query(r, "action");
     if (api_since_until(r, &f.since, &f.until, err) != KT_OK) {
         return err->rc;
@@ -71,7 +71,7 @@ enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err)
         json_t *o =
             json_pack("{s:s, s:I, s:s, s:s}", "log", page.is_read[i] ? "reads" : "changes", "seq",
                       (json_int_t)e->seq, "at", api_time(r->arena, e->at), "action", e->action);
-        const char *names[] = {"key", "customer_id", "fields", "detail", "request_id"};
+        const char *names[] = {"key_id", "customer_id", "fields", "detail", "request_id"};
         const char *vals[] = {e->key_id, e->customer_id, e->fields, e->detail, e->request_id};
         for (size_t k = 0; k < 5; k++) {
             json_object_set_new(o, names[k], vals[k] ? json_string(vals[k]) : json_null());

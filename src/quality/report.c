@@ -131,7 +131,7 @@ static json_t *duplicates(const struct quality_data *q)
         }
         json_array_append_new(
             largest,
-            json_pack("{s:I, s:o}", "size", (json_int_t)q->dup_samples[i].n, "customers", ids));
+            json_pack("{s:I, s:o}", "size", (json_int_t)q->dup_samples[i].n, "customer_ids", ids));
     }
     return json_pack("{s:{s:I, s:I}, s:{s:I, s:I, s:o}}", "shared_identifiers", "open_pairs",
                      (json_int_t)q->candidates_open, "customers",

@@ -352,11 +352,11 @@ def test_export_merge_and_erasure_carry_the_cards_and_receipts(srv, gw):
     b = srv.post("/v1/pos/enroll", {"phone": q, "send_code": False}).json()
     line = {"sku": "A", "name": "Хлеб", "quantity": 2, "price": 5000, "amount": 10000}
     pid = srv.post("/v1/purchases", {"store": "S-9", "receipt": "X-1", "customer": {"phone": p},
-                                     "lines": [line]}).json()["purchase_id"]
+                                     "lines": [line]}).json()["id"]
     srv.post(f"/v1/purchases/{pid}/refunds", {"refund": "XR-1", "lines": [{"line": 1,
                                                                             "quantity": 1}]})
     doc = srv.get(f"/v1/customers/{a['customer_id']}/export").json()
-    assert [x["purchase_id"] for x in doc["purchases"]] == [pid]
+    assert [x["id"] for x in doc["purchases"]] == [pid]
     assert doc["purchases"][0]["lines"][0]["refunded_quantity"] == 1.0
     assert [c["number"] for c in doc["cards"]] == [a["card"]["number"]]
     # A merge brings the other customer's card along.

@@ -307,7 +307,7 @@ def test_refunds_reverse_and_return_points_in_proportion(server):
     r = server.post("/v1/purchases", receipt("F-1", [shoes, socks], customer={"phone": p},
                                              spend_points=200))
     assert r.status_code == 201, r.text
-    pid = r.json()["purchase_id"]
+    pid = r.json()["id"]
     earned = r.json()["points"]["earned"]  # 10% of (2000 - 200) roubles = 180
     assert (r.json()["points"]["spent"], earned) == (200, 180)
     # One pair of shoes back: a quarter of the receipt's money.
@@ -372,7 +372,7 @@ def test_a_refund_after_the_points_were_spent_records_the_debt(server):
     cid, p = complete_customer(server)
     big = {"sku": "TV", "quantity": 1, "price": 100000, "amount": 100000}
     pid = server.post("/v1/purchases", receipt("D-1", [big], customer={"phone": p})
-                      ).json()["purchase_id"]
+                      ).json()["id"]
     r = server.post("/v1/purchases", receipt("D-2", [big], customer={"phone": p},
                                              spend_points=100))
     assert r.json()["points"]["spent"] == 100 and r.json()["points"]["available"] == 90
