@@ -67,7 +67,8 @@ enum kt_rc api_documents_put(struct http_req *r, struct kt_err *err)
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 201, api_consent_doc_json(r->arena, &d, false));
+    /* 201 for a new document, 200 for the next version of one (the document is replaced). */
+    http_reply_json(r, d.version == 1 ? 201 : 200, api_consent_doc_json(r->arena, &d, false));
     return KT_OK;
 }
 

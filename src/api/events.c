@@ -173,7 +173,7 @@ enum kt_rc api_event_types_put(struct http_req *r, struct kt_err *err)
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200, type_json(&t, r->arena));
+    http_reply_json(r, known ? 200 : 201, type_json(&t, r->arena)); /* 201: declared anew */
     return KT_OK;
 }
 

@@ -323,7 +323,16 @@ enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err)
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = trait_define(w, r->params[0], expr, now, r->arena, &se, err);
+    const char **names, **exprs;
+    size_t n = 0;
+    bool existed = false; /* 201 when the trait is new, 200 when it is redefined */
+    enum kt_rc rc = store_trait_def_list(w, r->arena, &names, &exprs, &n, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        existed = existed || strcmp(names[i], r->params[0]) == 0;
+    }
+    if (rc == KT_OK) {
+        rc = trait_define(w, r->params[0], expr, now, r->arena, &se, err);
+    }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "trait", NULL, NULL,
                          arena_printf(r->arena, "define %s", r->params[0]), r->rid, now, err);
@@ -334,7 +343,7 @@ enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err)
     if (trait_compute(r->app->store, r->params[0], expr, now, r->arena, &count, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200,
+    http_reply_json(r, existed ? 200 : 201,
                     json_pack("{s:s, s:s, s:I, s:s}", "name", r->params[0], "expression", expr,
                               "customers", (json_int_t)count, "computed_at",
                               api_time(r->arena, now)));

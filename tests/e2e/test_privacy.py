@@ -149,7 +149,7 @@ def test_expired_and_outdated_consent_count_as_not_given(server):
     r = server.put("/v1/consent-documents/short-pd", {
         "purpose": "pd_processing", "title": "Краткое v2", "body": "Новый текст.", "term_days": 1,
         "reconsent": True})
-    assert r.json()["version"] == 2
+    assert r.status_code == 200 and r.json()["version"] == 2  # the document exists: replaced
     assert state(server, cid2, "pd_processing") == "outdated"
     # A new version cannot change the purpose of the document.
     r = server.put("/v1/consent-documents/short-pd", {"purpose": "ads", "title": "x", "body": "y"})
