@@ -238,7 +238,7 @@ enum kt_rc api_reports_events(struct http_req *r, struct kt_err *err)
         json_object_set_new(by, types[i], json_integer(counts[i]));
         total += counts[i];
     }
-    http_reply_json(r, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "by_type", by));
+    http_reply_json(r, 200, json_pack("{s:I, s:o}", "count", (json_int_t)total, "by_type", by));
     return KT_OK;
 }
 

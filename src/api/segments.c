@@ -68,7 +68,7 @@ enum kt_rc api_segments_preview(struct http_req *r, struct kt_err *err)
         json_array_append_new(sample, json_string(ids[i]));
     }
     http_reply_json(r, 200,
-                    json_pack("{s:I, s:o, s:f}", "count", (json_int_t)count, "sample", sample,
+                    json_pack("{s:I, s:o, s:f}", "size", (json_int_t)count, "sample", sample,
                               "took_ms", (double)(clock_mono_ns() - t0) / 1e6));
     return KT_OK;
 }

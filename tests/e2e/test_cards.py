@@ -141,7 +141,7 @@ def test_codes_expire_are_limited_and_cannot_be_guessed(srv, gw):
     codes = [srv.post("/v1/pos/enroll", {"phone": phone()}, key=pos).json()["sms"]
              for _ in range(3)]
     assert [c["queued"] for c in codes] == [True, True, False]
-    assert codes[2]["refused"] == "otp_rate_limited" and codes[2]["retry_after"] == 60
+    assert codes[2]["refused"] == "otp_rate_limited" and codes[2]["retry_after_seconds"] == 60
     assert srv.put("/v1/loyalty/program", {}).status_code == 200
     # An expired code.
     con = sqlite3.connect(srv.db)

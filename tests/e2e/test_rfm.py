@@ -25,7 +25,7 @@ def test_rfm_equals_an_independent_computation(start_server):
     online_retail.replay(s.url, s.admin_key, days, clients=8)
     model = retail_model.Model(retail_model.Rules(hold_days=3)).run(days)
     want = retail_model.rfm_expected(model, days)
-    rep = s.get("/v1/reports/rfm?customers=true").json()
+    rep = s.get("/v1/reports/rfm?items=true").json()
     assert rep["customers"] == len(want) > 1000
     assert retail_model.rfm_differing(rep, lambda path: s.get(path).json(), custs, model, days,
                                       online_retail.phone_of) == []
