@@ -32,7 +32,7 @@ static json_t *job_json(struct arena *a, const struct import_job *j)
         json_object_set_new(o, "finished_at", json_string(api_time(a, j->finished_at)));
     }
     if (j->error) {
-        json_object_set_new(o, "error", json_string(j->error));
+        json_object_set_new(o, "reason", json_string(j->error)); /* why it failed */
     }
     if (j->has_rejects) {
         json_object_set_new(o, "rejects_url",

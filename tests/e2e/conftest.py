@@ -3,6 +3,9 @@
 Each test module gets its own server and database (the `server` fixture); tests that stop or
 restart a server make their own with `start_server()`. When a server stops, the harness checks
 that it exited 0 and that the sanitizers (the test build has ASan+UBSan) reported nothing.
+Every successful JSON reply a test gets through Server.request is held against docs/openapi.json:
+a member the description does not declare fails the test (openapi_shape.py), so the description
+and the glossary checked against it (docs/api.md) cover every word the API says.
 """
 import os
 import pathlib
@@ -14,6 +17,8 @@ import time
 
 import pytest
 import requests
+
+import openapi_shape
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("KARTOTEKA_BIN") or str(ROOT / "build" / "test" / "kartoteka")
@@ -74,7 +79,12 @@ class Server:
             key = self.admin_key
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        return self.http.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        r = self.http.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        if 200 <= r.status_code < 300 and r.headers.get("Content-Type", "").startswith(
+                "application/json"):
+            bad = openapi_shape.reply_undeclared(method, path.split("?")[0], r.status_code, r.json())
+            assert not bad, "the reply says what docs/openapi.json does not:\n" + "\n".join(bad)
+        return r
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

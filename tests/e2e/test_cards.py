@@ -96,7 +96,7 @@ def test_enrol_with_a_phone_then_verify_the_code(srv, gw):
     assert r.status_code == 200
     assert (r.json()["customer_id"], r.json()["card"]["number"]) == (cid, card["number"])
     assert not r.json()["card_issued"] and r.json()["sms"] == {"queued": False,
-                                                               "refused": "phone_verified"}
+                                                               "reason": "phone_verified"}
     # A receipt by the card finds the customer.
     r = srv.post("/v1/purchases", {"store": "S-1", "receipt": "C-1",
                                    "customer": {"card": card["number"]},
@@ -134,14 +134,14 @@ def test_codes_expire_are_limited_and_cannot_be_guessed(srv, gw):
     assert r.status_code == 429 and r.json()["error"]["code"] == "otp_rate_limited"
     assert r.headers.get("Retry-After") == "3600"
     r = srv.post("/v1/pos/enroll", {"phone": p})  # enrolment still answers, without a code
-    assert r.status_code == 200 and r.json()["sms"]["refused"] == "otp_rate_limited"
+    assert r.status_code == 200 and r.json()["sms"]["reason"] == "otp_rate_limited"
     # Per key per minute: a key that sends for many phones is stopped.
     assert srv.put("/v1/loyalty/program", {"otp": {"per_key_minute": 2}}).status_code == 200
     pos = srv.new_key("pos")
     codes = [srv.post("/v1/pos/enroll", {"phone": phone()}, key=pos).json()["sms"]
              for _ in range(3)]
     assert [c["queued"] for c in codes] == [True, True, False]
-    assert codes[2]["refused"] == "otp_rate_limited" and codes[2]["retry_after_seconds"] == 60
+    assert codes[2]["reason"] == "otp_rate_limited" and codes[2]["retry_after_seconds"] == 60
     assert srv.put("/v1/loyalty/program", {}).status_code == 200
     # An expired code.
     con = sqlite3.connect(srv.db)

@@ -50,7 +50,7 @@ def test_rfm_equals_an_independent_computation(start_server):
     assert all(c["description"] for c in out["clusters"]) and -1 <= out["silhouette"] <= 1
     assert s.get(f"/v1/customers/{some['customer_id']}/export").json()["traits"]["cluster"] in \
         {"1", "2", "3", "4"}
-    two = s.post("/v1/clusters", {"k": 2, "store": False}).json()
+    two = s.post("/v1/clusters", {"k": 2, "as_trait": False}).json()
     assert two["inertia"] > out["inertia"]  # more clusters fit closer
     for body in [{"k": 1}, {"k": 50}, {}, {"k": 3, "store": "yes"}]:
         assert s.post("/v1/clusters", body).status_code == 422, body
