@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import openapi_shape
 from conftest import phone, src
 
 
@@ -107,3 +108,20 @@ def test_receipts_of_one_second_page_without_loss(server, people):
     receipts = [x["receipt"] for x in items]
     assert sorted(receipts) == sorted(set(receipts)) and len(receipts) == 6
     assert {"SAME-0", "SAME-1", "SAME-2"} <= set(receipts)
+
+
+def test_a_reply_member_the_description_lacks_is_caught():
+    """The check conftest applies to every reply (openapi_shape.py) catches what it must."""
+    seg = {"id": "s_x", "name": "n", "query": "has phone", "size": 1,
+           "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+           "refreshed_at": None}
+    assert openapi_shape.reply_undeclared("GET", "/v1/segments/s_x", 200, seg) == []
+    assert openapi_shape.reply_undeclared("GET", "/v1/segments/s_x", 200, {**seg, "time": 1}) == [
+        "GET /v1/segments/{id} 200: $.time"]
+    # nested, and in a list; a map (additionalProperties) takes any key
+    page = {"customer_id": "c_x", "next_cursor": None,
+            "items": [{"type": "search", "at": "2026-01-01T00:00:00Z", "channel": "web",
+                       "received_at": "2026-01-01T00:00:00Z", "properties": {"anything": 1},
+                       "time": "2026-01-01T00:00:00Z"}]}
+    assert openapi_shape.reply_undeclared("GET", "/v1/customers/c_x/events", 200, page) == [
+        "GET /v1/customers/{id}/events 200: $.items[0].time"]
