@@ -87,7 +87,7 @@ def main():
               f"refund_reversed={rep['points']['refund_reversed']} "
               f"refund_returned={rep['points']['refund_returned']} "
               f"outstanding={rep['points']['outstanding']} "
-              f"liability_roubles={rep['liability'] / 100:.0f}")
+              f"liability={rep['liability'] / 100:.0f} roubles")
         print(f"RESULT clients={a.clients} requests_per_s={ops / counts['seconds_posting']:.0f} "
               f"receipt_p50_ms={p(0.50):.2f} receipt_p99_ms={p(0.99):.2f} "
               f"posting_s={counts['seconds_posting']:.1f} total_s={counts['seconds_total']:.1f}")
