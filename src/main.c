@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "clean/describe.h"
 #include "http/server.h"
 #include "consent/consent.h"
 #include "deliver/sms.h"
@@ -876,7 +877,7 @@ static void clean_one(const char *kind, const char *text, size_t len)
 {
     struct arena a;
     arena_init(&a, 0);
-    json_t *o = api_clean_describe(kind, text, len, clock_now_ms(), &a);
+    json_t *o = clean_describe(kind, text, len, clock_now_ms(), &a);
     json_object_set_new(o, "input", json_stringn(text, len));
     char *line = json_dumps(o, JSON_COMPACT);
     puts(line ? line : "{}");
@@ -891,7 +892,7 @@ static int cmd_clean(int argc, char **argv)
         fputs(clean_help, stdout);
         return 0;
     }
-    if (argc < 2 || !api_clean_kind_valid(argv[1])) {
+    if (argc < 2 || !clean_kind_valid(argv[1])) {
         return usage_error("clean", "say which KIND of value: phone, email, full_name, ...");
     }
     if (argc > 2) {

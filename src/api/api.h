@@ -47,11 +47,8 @@ enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err);
 /* reports.c */
 enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err);
 
-/* clean.c: one value through its cleaner, described as JSON (new reference). */
+/* clean.c: values through their cleaners, described (clean/describe.h) */
 enum kt_rc api_clean(struct http_req *r, struct kt_err *err);
-bool api_clean_kind_valid(const char *kind);
-json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
-                           struct arena *a);
 
 /* loyalty.c: the programme, a customer's points */
 enum kt_rc api_loyalty_program_get(struct http_req *r, struct kt_err *err);
