@@ -69,12 +69,6 @@ static const char *env_or(const char *name, const char *def)
     return v != NULL && v[0] != '\0' ? v : def;
 }
 
-static int usage_error(const char *verb, const char *msg)
-{
-    fprintf(stderr, "kartoteka %s: %s\nTry 'kartoteka %s --help'.\n", verb, msg, verb);
-    return 2;
-}
-
 /* ---- shared flags ---------------------------------------------------------------------------- */
 
 enum {
@@ -176,20 +170,20 @@ static void conn_flags_env(struct conn_flags *f)
 static int conn_flags_check(const char *verb, const struct conn_flags *f, struct opts *o)
 {
     if (f->max != NULL && !number(f->max, 16, 1048576, &o->max_conns)) {
-        return usage_error(verb, "--max-connections must be a number from 16 to 1048576");
+        return cli_usage(verb, "--max-connections must be a number from 16 to 1048576");
     }
     if (!number(f->per_addr, 0, 1048576, &o->max_conns_addr)) {
-        return usage_error(verb, "--max-connections-per-address must be a number from 0 (no "
-                                 "limit) to 1048576");
+        return cli_usage(verb, "--max-connections-per-address must be a number from 0 (no "
+                               "limit) to 1048576");
     }
     if (!number(f->head, 0, 600000, &o->head_ms)) {
-        return usage_error(verb, "--header-timeout must be milliseconds from 0 (none) to 600000");
+        return cli_usage(verb, "--header-timeout must be milliseconds from 0 (none) to 600000");
     }
     if (!number(f->idle, 1000, 3600000, &o->idle_ms)) {
-        return usage_error(verb, "--idle-timeout must be milliseconds from 1000 to 3600000");
+        return cli_usage(verb, "--idle-timeout must be milliseconds from 1000 to 3600000");
     }
     if (!number(f->drain, 0, 600000, &o->drain_ms)) {
-        return usage_error(verb, "--drain must be milliseconds from 0 to 600000");
+        return cli_usage(verb, "--drain must be milliseconds from 0 to 600000");
     }
     return 0;
 }
@@ -327,105 +321,67 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             fputs(help, stdout);
             return 1;
         default:
-            return usage_error(verb, "unknown or incomplete option");
+            return cli_usage(verb, "unknown or incomplete option");
         }
     }
     enum log_level lvl;
     if (!log_level_parse(level, &lvl)) {
-        return usage_error(verb, "--log-level must be debug, info, warn or error");
+        return cli_usage(verb, "--log-level must be debug, info, warn or error");
     }
     log_set_level(lvl);
     if (!number(threads, 0, 256, &o->threads)) {
-        return usage_error(verb, "--threads must be a number from 0 (automatic) to 256");
+        return cli_usage(verb, "--threads must be a number from 0 (automatic) to 256");
     }
     if (!number(analytics, 0, 64, &o->analytics_threads)) {
-        return usage_error(verb, "--analytics-threads must be a number from 0 (automatic) to 64");
+        return cli_usage(verb, "--analytics-threads must be a number from 0 (automatic) to 64");
     }
     if (!number(max_body, 1024, (int64_t)1 << 30, &o->max_body)) {
-        return usage_error(verb, "--max-body must be a byte count from 1024 to 1073741824");
+        return cli_usage(verb, "--max-body must be a byte count from 1024 to 1073741824");
     }
     if (!number(busy, 1, 600000, &o->busy_ms)) {
-        return usage_error(verb, "--busy-timeout must be milliseconds from 1 to 600000");
+        return cli_usage(verb, "--busy-timeout must be milliseconds from 1 to 600000");
     }
     if (!number(db_max_size, 0, (int64_t)1 << 46, &o->db_max_size) ||
         (o->db_max_size > 0 && o->db_max_size < (1 << 20))) {
-        return usage_error(verb, "--db-max-size must be a byte count from 1048576, or 0 (no cap)");
+        return cli_usage(verb, "--db-max-size must be a byte count from 1048576, or 0 (no cap)");
     }
     if (!number(max_upload, 1024, (int64_t)1 << 34, &o->max_upload)) {
-        return usage_error(verb, "--max-upload must be a byte count from 1024 to 17179869184");
+        return cli_usage(verb, "--max-upload must be a byte count from 1024 to 17179869184");
     }
     if (!number(grace, 0, 600000, &o->grace_ms)) {
-        return usage_error(verb, "--grace must be milliseconds from 0 to 600000");
+        return cli_usage(verb, "--grace must be milliseconds from 0 to 600000");
     }
     if (!number(rejects_days, 1, 3650, &o->rejects_days)) {
-        return usage_error(verb, "--import-rejects-days must be a number of days from 1 to 3650");
+        return cli_usage(verb, "--import-rejects-days must be a number of days from 1 to 3650");
     }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
-        return usage_error(verb, "--sms-timeout must be milliseconds from 100 to 60000");
+        return cli_usage(verb, "--sms-timeout must be milliseconds from 100 to 60000");
     }
     if (!number(sms_attempts, 1, 100, &o->sms.max_attempts)) {
-        return usage_error(verb, "--sms-attempts must be a number from 1 to 100");
+        return cli_usage(verb, "--sms-attempts must be a number from 1 to 100");
     }
     if (!number(sms_backoff, 10, 600000, &o->sms.backoff_ms)) {
-        return usage_error(verb, "--sms-backoff must be milliseconds from 10 to 600000");
+        return cli_usage(verb, "--sms-backoff must be milliseconds from 10 to 600000");
     }
     if (!number(enrol_key, 0, 1000000, &o->enrol_per_key) ||
         !number(enrol_store, 0, 1000000, &o->enrol_per_store)) {
-        return usage_error(verb, "--enrol-per-key and --enrol-per-store must be enrolments per "
-                                 "hour from 0 (no limit) to 1000000");
+        return cli_usage(verb, "--enrol-per-key and --enrol-per-store must be enrolments per "
+                               "hour from 0 (no limit) to 1000000");
     }
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
-        return usage_error(verb, "--sms-url must be an http:// or https:// URL");
+        return cli_usage(verb, "--sms-url must be an http:// or https:// URL");
     }
     if (o->sms.url != NULL && o->sms.sink != NULL) {
-        return usage_error(verb, "--sms-sink is for development without a gateway: not with "
-                                 "--sms-url");
+        return cli_usage(verb, "--sms-sink is for development without a gateway: not with "
+                               "--sms-url");
     }
     return conn_flags_check(verb, &cf, o);
-}
-
-static void report(const char *what, const struct kt_err *err)
-{
-    fprintf(stderr, "kartoteka: %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",
-            err->detail);
 }
 
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
     return cli_open_store_mode(o->db, (int)o->busy_ms, o->db_max_size, mode);
-}
-
-/* Loads the installation secret and checks it against the database. */
-static int load_secret(const struct opts *o, struct store *s, struct key_secret *secret)
-{
-    char path[4200];
-    if (o->secret_file != NULL) {
-        kt_strlcpy(path, o->secret_file, sizeof(path));
-    } else {
-        kt_snprintf(path, sizeof(path), "%s.secret", o->db);
-    }
-    bool created = false;
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *w;
-    if (keys_secret_load(path, getenv("KARTOTEKA_SECRET"), secret, &created, &err) != KT_OK) {
-        report("cannot load the key secret", &err);
-        return -1;
-    }
-    if (created) {
-        log_info("secret_created", "file=%s", path);
-    }
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = keys_secret_check(w, secret, &err);
-        rc = store_write_end(w, rc, &err);
-    }
-    if (rc != KT_OK) {
-        report("the key secret does not fit", &err);
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- serve ------------------------------------------------------------------------------------
@@ -536,7 +492,7 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
     }
     arena_release(&a);
     if (rc != KT_OK) {
-        report("cannot create the first key", &err);
+        cli_print_error("cannot create the first key", &err);
         return -1;
     }
     if (token[0] != '\0') {
@@ -587,7 +543,7 @@ static int cmd_serve(int argc, char **argv)
         return prc == 1 ? 0 : prc;
     }
     if (optind < argc) {
-        return usage_error("serve", "takes no arguments");
+        return cli_usage("serve", "takes no arguments");
     }
     /* Signals are taken by this thread only: block them before any thread starts. */
     sigset_t sigs;
@@ -616,13 +572,13 @@ static int cmd_serve(int argc, char **argv)
     struct kt_err err;
     kt_err_reset(&err);
     int code = 1;
-    if (load_secret(&o, s, &app.secret) != 0) {
+    if (cli_load_secret_file(s, o.db, o.secret_file, &app.secret) != 0) {
         goto out;
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
     struct sched_conf sc = {s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
-        report("cannot start the scheduler", &err);
+        cli_print_error("cannot start the scheduler", &err);
         goto out;
     }
     struct http_server_opts ho = {o.listen,
@@ -633,7 +589,7 @@ static int cmd_serve(int argc, char **argv)
                                   (unsigned)o.idle_ms,
                                   (unsigned)o.analytics_threads};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
-        report("cannot start the server", &err);
+        cli_print_error("cannot start the server", &err);
         sched_stop(app.sched);
         goto out;
     }
@@ -645,7 +601,7 @@ static int cmd_serve(int argc, char **argv)
     if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
         sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
-        report("cannot start the workers", &err);
+        cli_print_error("cannot start the workers", &err);
         http_server_stop(srv, 0);
         import_worker_stop(app.imports);
         sched_stop(app.sched);
@@ -697,7 +653,7 @@ static int cmd_migrate(int argc, char **argv)
     }
     int have = 0, want = 0, applied = 0;
     if (!o.status && store_migrate(s, &applied, &err) != KT_OK) {
-        report("migration failed", &err);
+        cli_print_error("migration failed", &err);
         store_close(s);
         return 1;
     }
@@ -705,7 +661,7 @@ static int cmd_migrate(int argc, char **argv)
         printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
     }
     if (store_schema_version(s, &have, &want, &err) != KT_OK) {
-        report("cannot read the schema version", &err);
+        cli_print_error("cannot read the schema version", &err);
         store_close(s);
         return 1;
     }
@@ -734,13 +690,13 @@ static int keys_create_cmd(struct store *s, const struct opts *o)
 {
     enum key_scope scope;
     if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
-        return usage_error("keys create", "--scope must be admin, pos or collect");
+        return cli_usage("keys create", "--scope must be admin, pos or collect");
     }
     if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
-        return usage_error("keys create", "--name must say what the key is for (1-100 bytes)");
+        return cli_usage("keys create", "--name must say what the key is for (1-100 bytes)");
     }
     struct key_secret secret;
-    if (load_secret(o, s, &secret) != 0) {
+    if (cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
         return 1;
     }
     struct kt_err err;
@@ -760,7 +716,7 @@ static int keys_create_cmd(struct store *s, const struct opts *o)
     }
     sodium_memzero(&secret, sizeof(secret));
     if (rc != KT_OK) {
-        report("cannot create the key", &err);
+        cli_print_error("cannot create the key", &err);
         return 1;
     }
     printf("%s\n", token);
@@ -784,7 +740,7 @@ static int keys_list_cmd(struct store *s)
         store_read_end(rd);
     }
     if (rc != KT_OK) {
-        report("cannot list keys", &err);
+        cli_print_error("cannot list keys", &err);
         arena_release(&a);
         return 1;
     }
@@ -833,17 +789,17 @@ static int cmd_keys(int argc, char **argv)
         return prc == 1 ? 0 : prc;
     }
     if (optind >= argc) {
-        return usage_error("keys", "say create, list or revoke");
+        return cli_usage("keys", "say create, list or revoke");
     }
     const char *sub = argv[optind];
     if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
-        return usage_error("keys", "the subcommands are create, list and revoke");
+        return cli_usage("keys", "the subcommands are create, list and revoke");
     }
     if (strcmp(sub, "revoke") == 0 && optind + 2 != argc) {
-        return usage_error("keys", "revoke takes one key id");
+        return cli_usage("keys", "revoke takes one key id");
     }
     if (strcmp(sub, "revoke") != 0 && optind + 1 != argc) {
-        return usage_error("keys", "too many arguments");
+        return cli_usage("keys", "too many arguments");
     }
     struct store *s = open_store(&o, STORE_MIGRATE);
     if (s == NULL) {
@@ -893,7 +849,7 @@ static int cmd_clean(int argc, char **argv)
         return 0;
     }
     if (argc < 2 || !clean_kind_valid(argv[1])) {
-        return usage_error("clean", "say which KIND of value: phone, email, full_name, ...");
+        return cli_usage("clean", "say which KIND of value: phone, email, full_name, ...");
     }
     if (argc > 2) {
         for (int i = 2; i < argc; i++) {

@@ -33,4 +33,18 @@ void cli_print_json(const json_t *doc);
 #include "auth/keys.h"
 int cli_load_secret(struct store *s, const char *db, struct key_secret *out);
 
+/* The same for serve and `keys create`, whose --secret-file (or KARTOTEKA_SECRET_FILE, which
+ * the caller reads) names the file: `file`, or NULL for <db>.secret; KARTOTEKA_SECRET overrides
+ * it. Tells the failure in serve's words ("cannot load the key secret", "the key secret does
+ * not fit") and logs a secret it created. 0, or -1 when it cannot. */
+int cli_load_secret_file(struct store *s, const char *db, const char *file,
+                         struct key_secret *secret);
+
+/* Bad usage: "kartoteka VERB: MSG" and where help is, on standard error; returns 2, the exit
+ * code of bad usage. */
+int cli_usage(const char *verb, const char *msg);
+
+/* A failure: "kartoteka: WHAT: the error's message - its detail" on standard error. */
+void cli_print_error(const char *what, const struct kt_err *err);
+
 #endif
