@@ -192,6 +192,20 @@ static void an_erasure_writes_the_act_the_act_verb_prints(void **state)
     assert_non_null(strstr(err_text, "erased already"));
 }
 
+static void clean_describes_each_value(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        run(cli_clean, (const char *[]){"clean", "phone", "8 (916) 123-45-67", "x", NULL}), 0);
+    json_t *doc = json_loads(out_text, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "value")), PHONE);
+    assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "corrected");
+    assert_string_equal(json_string_value(json_object_get(doc, "input")), "8 (916) 123-45-67");
+    json_decref(doc);
+    assert_non_null(strstr(out_text, "\n{\"verdict\":\"invalid\"")); /* one line per value */
+}
+
 static void bad_usage_exits_2(void **state)
 {
     (void)state;
@@ -202,9 +216,11 @@ static void bad_usage_exits_2(void **state)
         (const char *[]){"privacy", "export", "not-an-id", NULL},
         (const char *[]){"privacy", "erase", "c_x", "--reason", "because", NULL},
         (const char *[]){"loyalty", "points", NULL},
+        (const char *[]){"clean", NULL},
+        (const char *[]){"clean", "shoe_size", "43", NULL},
     };
-    int (*fns[])(int, char **) = {cli_report,  cli_report,  cli_cluster,
-                                  cli_privacy, cli_privacy, cli_loyalty};
+    int (*fns[])(int, char **) = {cli_report,  cli_report,  cli_cluster, cli_privacy,
+                                  cli_privacy, cli_loyalty, cli_clean,   cli_clean};
     for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
         assert_int_equal(run(fns[i], cases[i]), 2);
         assert_non_null(strstr(err_text, "kartoteka"));
@@ -220,6 +236,7 @@ int main(void)
         V_(loyalty_shows_points_and_purchases),
         V_(clusters_need_customers_enough),
         V_(an_erasure_writes_the_act_the_act_verb_prints),
+        V_(clean_describes_each_value),
         V_(bad_usage_exits_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
