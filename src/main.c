@@ -51,9 +51,6 @@ struct opts {
     int64_t head_ms;        /* deadline of a request's head; 0 = none */
     int64_t idle_ms;
     bool no_migrate;
-    bool status;       /* migrate --status */
-    const char *scope; /* keys create */
-    const char *name;  /* keys create */
     struct sms_opts sms;
     const char *sms_text;
     bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
@@ -83,9 +80,6 @@ enum {
     OPT_SECRET,
     OPT_NO_MIGRATE,
     OPT_GRACE,
-    OPT_STATUS,
-    OPT_SCOPE,
-    OPT_NAME,
     OPT_SMS_URL,
     OPT_SMS_BODY,
     OPT_SMS_TEXT,
@@ -119,9 +113,6 @@ static const struct option long_opts[] = {
     {"secret-file", required_argument, NULL, OPT_SECRET},
     {"no-migrate", no_argument, NULL, OPT_NO_MIGRATE},
     {"grace", required_argument, NULL, OPT_GRACE},
-    {"status", no_argument, NULL, OPT_STATUS},
-    {"scope", required_argument, NULL, OPT_SCOPE},
-    {"name", required_argument, NULL, OPT_NAME},
     {"sms-url", required_argument, NULL, OPT_SMS_URL},
     {"sms-body", required_argument, NULL, OPT_SMS_BODY},
     {"sms-text", required_argument, NULL, OPT_SMS_TEXT},
@@ -255,15 +246,6 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_GRACE:
             grace = optarg;
-            break;
-        case OPT_STATUS:
-            o->status = true;
-            break;
-        case OPT_SCOPE:
-            o->scope = optarg;
-            break;
-        case OPT_NAME:
-            o->name = optarg;
             break;
         case OPT_SMS_URL:
             o->sms.url = optarg;
@@ -637,26 +619,57 @@ static const char migrate_help[] =
     "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
     "  --status      print the schema version and the number of pending migrations\n";
 
+/* The flags migrate's help lists, after KARTOTEKA_DB. Returns 0 to go on, 1 when help was
+ * printed, 2 on a bad flag. */
+static int migrate_parse(int argc, char **argv, const char **db, bool *status)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"status", no_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    *db = cli_default_db();
+    *status = false;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            *db = optarg;
+            break;
+        case 's':
+            *status = true;
+            break;
+        case 'h':
+            fputs(migrate_help, stdout);
+            return 1;
+        default:
+            return cli_usage("migrate", "unknown or incomplete option");
+        }
+    }
+    return 0;
+}
+
 static int cmd_migrate(int argc, char **argv)
 {
-    struct opts o;
-    int prc = parse("migrate", migrate_help, argc, argv, &o);
+    const char *db;
+    bool status;
+    int prc = migrate_parse(argc, argv, &db, &status);
     if (prc != 0) {
         return prc == 1 ? 0 : prc;
     }
-    struct store *s = open_store(&o, STORE_AS_IS);
+    struct store *s = cli_open_store_mode(db, 5000, 0, STORE_AS_IS);
     struct kt_err err;
     kt_err_reset(&err);
     if (s == NULL) {
         return 1;
     }
     int have = 0, want = 0, applied = 0;
-    if (!o.status && store_migrate(s, &applied, &err) != KT_OK) {
+    if (!status && store_migrate(s, &applied, &err) != KT_OK) {
         cli_print_error("migration failed", &err);
         store_close(s);
         return 1;
     }
-    if (!o.status) {
+    if (!status) {
         printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
     }
     if (store_schema_version(s, &have, &want, &err) != KT_OK) {
@@ -685,7 +698,51 @@ static const char keys_help[] =
     "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
     "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n";
 
-static int keys_create_cmd(struct store *s, const struct opts *o)
+/* The flags keys' help lists, after their environment. */
+struct keys_opts {
+    const char *db;          /* --db, KARTOTEKA_DB */
+    const char *secret_file; /* --secret-file, KARTOTEKA_SECRET_FILE; NULL = <db>.secret */
+    const char *scope;       /* create: --scope */
+    const char *name;        /* create: --name */
+};
+
+/* Returns 0 to go on, 1 when help was printed, 2 on a bad flag. */
+static int keys_parse(int argc, char **argv, struct keys_opts *o)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},    {"secret-file", required_argument, NULL, 'f'},
+        {"scope", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    const char *file = getenv("KARTOTEKA_SECRET_FILE");
+    *o = (struct keys_opts){cli_default_db(), file != NULL && file[0] != '\0' ? file : NULL, NULL,
+                            NULL};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'f':
+            o->secret_file = optarg;
+            break;
+        case 's':
+            o->scope = optarg;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'h':
+            fputs(keys_help, stdout);
+            return 1;
+        default:
+            return cli_usage("keys", "unknown or incomplete option");
+        }
+    }
+    return 0;
+}
+
+static int keys_create_cmd(struct store *s, const struct keys_opts *o)
 {
     enum key_scope scope;
     if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
@@ -782,8 +839,8 @@ static int keys_revoke_cmd(struct store *s, const char *id)
 
 static int cmd_keys(int argc, char **argv)
 {
-    struct opts o;
-    int prc = parse("keys", keys_help, argc, argv, &o);
+    struct keys_opts o;
+    int prc = keys_parse(argc, argv, &o);
     if (prc != 0) {
         return prc == 1 ? 0 : prc;
     }
@@ -800,7 +857,7 @@ static int cmd_keys(int argc, char **argv)
     if (strcmp(sub, "revoke") != 0 && optind + 1 != argc) {
         return cli_usage("keys", "too many arguments");
     }
-    struct store *s = open_store(&o, STORE_MIGRATE);
+    struct store *s = cli_open_store_mode(o.db, 5000, 0, STORE_MIGRATE);
     if (s == NULL) {
         return 1;
     }
