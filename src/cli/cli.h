@@ -15,6 +15,7 @@ int cli_cluster(int argc, char **argv);
 int cli_segment(int argc, char **argv);
 int cli_events(int argc, char **argv);
 int cli_clean(int argc, char **argv);
+int cli_keys(int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
