@@ -1,17 +1,15 @@
 /*
- * main.c - the kartoteka command: wiring only. Flags and their KARTOTEKA_* environment
- * equivalents, opening the store, starting the server, signals. Every verb answers --help.
+ * main.c - the kartoteka command: wiring only. serve's flags and their KARTOTEKA_* environment
+ * equivalents, opening the store, starting the server and the workers, signals; and the
+ * dispatch of the operator's verbs, which live in cli/ (cli.h). Every verb answers --help.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/keys.h"
@@ -65,7 +63,7 @@ static const char *env_or(const char *name, const char *def)
     return v != NULL && v[0] != '\0' ? v : def;
 }
 
-/* ---- shared flags ---------------------------------------------------------------------------- */
+/* ---- serve's flags --------------------------------------------------------------------------- */
 
 enum {
     OPT_DB = 1000,
@@ -607,81 +605,6 @@ out:
     return code;
 }
 
-/* ---- migrate ------------------------------------------------------------------------------------
- */
-
-static const char migrate_help[] =
-    "usage: kartoteka migrate [--db PATH] [--status]\n"
-    "\n"
-    "Brings the database schema up to the version this binary needs, one migration per\n"
-    "transaction. With --status, only says which version the database is at.\n"
-    "\n"
-    "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
-    "  --status      print the schema version and the number of pending migrations\n";
-
-/* The flags migrate's help lists, after KARTOTEKA_DB. Returns 0 to go on, 1 when help was
- * printed, 2 on a bad flag. */
-static int migrate_parse(int argc, char **argv, const char **db, bool *status)
-{
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"status", no_argument, NULL, 's'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    *db = cli_default_db();
-    *status = false;
-    optind = 1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            *db = optarg;
-            break;
-        case 's':
-            *status = true;
-            break;
-        case 'h':
-            fputs(migrate_help, stdout);
-            return 1;
-        default:
-            return cli_usage("migrate", "unknown or incomplete option");
-        }
-    }
-    return 0;
-}
-
-static int cmd_migrate(int argc, char **argv)
-{
-    const char *db;
-    bool status;
-    int prc = migrate_parse(argc, argv, &db, &status);
-    if (prc != 0) {
-        return prc == 1 ? 0 : prc;
-    }
-    struct store *s = cli_open_store_mode(db, 5000, 0, STORE_AS_IS);
-    struct kt_err err;
-    kt_err_reset(&err);
-    if (s == NULL) {
-        return 1;
-    }
-    int have = 0, want = 0, applied = 0;
-    if (!status && store_migrate(s, &applied, &err) != KT_OK) {
-        cli_print_error("migration failed", &err);
-        store_close(s);
-        return 1;
-    }
-    if (!status) {
-        printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
-    }
-    if (store_schema_version(s, &have, &want, &err) != KT_OK) {
-        cli_print_error("cannot read the schema version", &err);
-        store_close(s);
-        return 1;
-    }
-    printf("schema version %d of %d%s\n", have, want, have == want ? " (up to date)" : "");
-    store_close(s);
-    return 0;
-}
-
 /* ---- the command -------------------------------------------------------------------------------
  */
 
@@ -724,7 +647,7 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     }
     if (strcmp(verb, "migrate") == 0) {
-        return cmd_migrate(argc - 1, argv + 1);
+        return cli_migrate(argc - 1, argv + 1);
     }
     if (strcmp(verb, "keys") == 0) {
         return cli_keys(argc - 1, argv + 1);

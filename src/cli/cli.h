@@ -1,7 +1,7 @@
 /*
- * cli.h - the operator's verbs beyond serving: import and report. main.c dispatches to them.
- * Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on success, 1 on failure, 2 on
- * bad usage.
+ * cli.h - the operator's verbs beyond serving (keys, migrate, import, report, privacy, ...).
+ * main.c dispatches to them. Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on
+ * success, 1 on failure, 2 on bad usage.
  */
 #ifndef KT_CLI_CLI_H
 #define KT_CLI_CLI_H
@@ -16,6 +16,7 @@ int cli_segment(int argc, char **argv);
 int cli_events(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
