@@ -1,7 +1,7 @@
 /*
  * import_int.h - what the parts of the importer share (import.h is its interface): a column's
- * target, a row, a batch of rows and the job. import.c reads rows into batches and applies them
- * on its writer thread, mapping.c maps the header.
+ * target, a row, a batch of rows and the job. import.c reads rows into batches, mapping.c maps
+ * the header, writer.c applies the batches on the writer thread.
  *
  * Threads: the reader (the caller of import_run) owns `cur` and the mapping, which is written
  * once, from the header, before the writer sees a batch; the queue and the failure are guarded
@@ -86,7 +86,18 @@ struct job {
  * reject file's header); fails on a bad --map and on a file without an identifier column. */
 enum kt_rc import_map_header(struct job *j, const char **fields, size_t n, struct kt_err *err);
 
-/* The reject file's header line, into j->reject_head and the caller's reject buffer. */
+/* writer.c: the reject file's header line, into j->reject_head and the caller's reject
+ * buffer. */
 void import_reject_header(struct job *j);
+
+/* writer.c: the writer thread's body; `arg` is the job. Runs until the reader is done and the
+ * queue is empty, or a batch fails (j->failed, j->err). */
+void *import_writer(void *arg);
+
+/* writer.c: hands j->cur to the writer (see the function). */
+bool import_push(struct job *j);
+
+/* writer.c: a batch and its rows freed. */
+void import_batch_free(struct batch *b);
 
 #endif
