@@ -56,60 +56,6 @@
 #define FD_RESERVE     256u
 #define REFUSED_LOG_NS ((int64_t)10 * 1000000000) /* at most one refusal line per 10 s */
 
-/* ---- request-facing helpers (http.h) ------------------------------------------------------ */
-
-const char *http_req_header(struct http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, name);
-}
-
-const char *http_req_query(struct http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->impl, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct query_check {
-    const char *const *allowed;
-    const char *bad; /* first parameter not allowed */
-};
-
-static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
-{
-    struct query_check *q = cls;
-    for (const char *const *a = q->allowed; *a != NULL; a++) {
-        if (strcmp(*a, key) == 0) {
-            return MHD_YES;
-        }
-    }
-    q->bad = key;
-    return MHD_NO;
-}
-
-/* A query parameter's name as an error quotes it: cut short, no control characters or quotes. */
-static void param_name(char *out, size_t size, const char *name)
-{
-    kt_strlcpy(out, name, size);
-    for (char *p = out; *p; p++) {
-        if ((unsigned char)*p < 0x20 || *p == '\'') {
-            *p = '?';
-        }
-    }
-}
-
-enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err)
-{
-    struct query_check q = {allowed, NULL};
-    MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, check_arg, &q);
-    if (q.bad == NULL) {
-        return KT_OK;
-    }
-    char name[48];
-    param_name(name, sizeof(name), q.bad);
-    return kt_err_set(err, KT_EBADREQ, "unknown_parameter", name, "unknown query parameter '%s'",
-                      name);
-}
-
 struct query_names {
     const char **names; /* in the request's arena */
     size_t n, cap;
@@ -152,43 +98,6 @@ static const char *query_repeated(struct http_req *r)
         }
     }
     return NULL;
-}
-
-enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err)
-{
-    if (r->reader == NULL) {
-        enum kt_rc rc = store_read_begin(r->app->store, &r->reader, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-    }
-    *out = r->reader;
-    return KT_OK;
-}
-
-enum kt_rc http_req_analytics(struct http_req *r, struct store_conn **out, struct kt_err *err)
-{
-    if (r->reader != NULL && !r->reader_analytics) {
-        http_req_reader_end(r);
-    }
-    if (r->reader == NULL) {
-        enum kt_rc rc = store_read_begin_analytics(r->app->store, &r->reader, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-        r->reader_analytics = true;
-    }
-    *out = r->reader;
-    return KT_OK;
-}
-
-void http_req_reader_end(struct http_req *r)
-{
-    if (r->reader != NULL) {
-        store_read_end(r->reader);
-        r->reader = NULL;
-        r->reader_analytics = false;
-    }
 }
 
 /* ---- the request life cycle ---------------------------------------------------------------- */
@@ -372,7 +281,7 @@ static enum kt_rc query_ok(struct http_req *r, struct kt_err *err)
         return KT_OK;
     }
     char name[48];
-    param_name(name, sizeof(name), twice);
+    http_param_name(name, sizeof(name), twice);
     return kt_err_set(err, KT_EBADREQ, "repeated_parameter", name,
                       "query parameter '%s' is given more than once", name);
 }

@@ -54,4 +54,8 @@ struct reqctx {
     char rid[72];
 };
 
+/* request.c: a query parameter's name as an error quotes it - cut to `size`, control characters
+ * and quotes made '?'. */
+void http_param_name(char *out, size_t size, const char *name);
+
 #endif
