@@ -358,79 +358,6 @@ static void dispatch(struct reqctx *x)
     }
 }
 
-/* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
-static void cors_headers(struct http_req *r, struct MHD_Response *resp)
-{
-    const char *origin = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Origin");
-    const char *list = r->app->cors_origins;
-    size_t n = origin ? strlen(origin) : 0;
-    bool ok = false;
-    for (const char *p = list; n > 0 && p != NULL && *p != '\0' && !ok;) {
-        size_t len = strcspn(p, ",");
-        ok = len == n && strncmp(p, origin, n) == 0;
-        p += len + (p[len] == ',');
-    }
-    MHD_add_response_header(resp, "Vary", "Origin");
-    if (ok) {
-        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, OPTIONS");
-        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                                "Content-Type, Authorization, X-Request-Id");
-        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
-    }
-}
-
-static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
-{
-    struct http_req *r = &x->r;
-    char *data;
-    size_t len;
-    const char *type;
-    if (r->json != NULL) {
-        data = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-        if (data == NULL) {
-            data = kt_strdup("{\"error\":{\"code\":\"internal\",\"message\":\"encoding\"}}");
-            r->status = http_status_of(KT_EINTERNAL);
-        }
-        len = strlen(data);
-        type = "application/json";
-    } else {
-        data = r->text;
-        r->text = NULL;
-        len = r->text_len;
-        type = r->text_type;
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "X-Request-Id", x->rid);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
-        cors_headers(r, resp);
-    }
-    if (r->retry_after > 0) {
-        char ra[16];
-        kt_snprintf(ra, sizeof(ra), "%d", r->retry_after);
-        MHD_add_response_header(resp, "Retry-After", ra);
-    }
-    if (r->allow != NULL) {
-        MHD_add_response_header(resp, "Allow", r->allow);
-    }
-    if (r->replayed) {
-        MHD_add_response_header(resp, "Idempotent-Replayed", "true");
-    }
-    if (r->app->draining) {
-        MHD_add_response_header(resp, "Connection", "close"); /* let keep-alive clients go */
-    }
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
 /* ---- the analytic threads (offload.h) ----------------------------------------------------- */
 
 /* On an analytic thread: the request as a worker would run it, then its connection resumed; its
@@ -503,7 +430,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 dispatch(x);
                 x->db_ns += store_db_time_take();
                 http_req_reader_end(&x->r);
-                return queue(x, c);
+                return http_queue(x, c);
             }
         }
         return MHD_YES;
@@ -518,7 +445,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (x->offloaded) {
-        return queue(x, c); /* resumed: the analytic thread made the reply */
+        return http_queue(x, c); /* resumed: the analytic thread made the reply */
     }
     if (x->r.status != 0) {
         return MHD_YES; /* replied already, before the body */
@@ -530,7 +457,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     dispatch(x);
     http_req_reader_end(&x->r);
     x->db_ns += store_db_time_take();
-    return queue(x, c);
+    return http_queue(x, c);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,

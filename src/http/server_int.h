@@ -6,6 +6,7 @@
 #ifndef KT_HTTP_SERVER_INT_H
 #define KT_HTTP_SERVER_INT_H
 
+#include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -57,5 +58,8 @@ struct reqctx {
 /* request.c: a query parameter's name as an error quotes it - cut to `size`, control characters
  * and quotes made '?'. */
 void http_param_name(char *out, size_t size, const char *name);
+
+/* response.c: queues the request's reply on `c` (MHD_NO when libmicrohttpd could not take it). */
+enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c);
 
 #endif
