@@ -59,6 +59,12 @@ struct reqctx {
  * and quotes made '?'. */
 void http_param_name(char *out, size_t size, const char *name);
 
+/* admit.c: the largest body the matched route takes. */
+size_t http_body_limit(const struct reqctx *x);
+/* admit.c: the request's reply - the error of a check, a preflight's 204, or what its handler
+ * makes. */
+void http_dispatch(struct reqctx *x);
+
 /* response.c: queues the request's reply on `c` (MHD_NO when libmicrohttpd could not take it). */
 enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c);
 
