@@ -53,8 +53,7 @@
 #define CONN_MEMORY (32u << 10)
 /* open files the rest of the process may need (the database and its readers, uploads, the SMS
  * sender), besides two per worker thread (its epoll set and wake-up) */
-#define FD_RESERVE     256u
-#define REFUSED_LOG_NS ((int64_t)10 * 1000000000) /* at most one refusal line per 10 s */
+#define FD_RESERVE 256u
 
 /* ---- the request life cycle ---------------------------------------------------------------- */
 
@@ -158,13 +157,6 @@ static enum MHD_Result offload(struct reqctx *x, struct MHD_Connection *c)
     return MHD_YES;
 }
 
-static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci != NULL ? ci->socket_context : NULL;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **state)
@@ -174,7 +166,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (x == NULL) {
         x = reqctx_new(srv, c, url, method);
         *state = x;
-        struct conn_ctx *cc = conn_ctx_of(c);
+        struct conn_ctx *cc = http_conn_ctx_of(c);
         if (cc != NULL) {
             x->target_len = cc->target_len;
             conns_request_begin(srv->conns, cc->entry);
@@ -232,7 +224,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     if (x == NULL) {
         return;
     }
-    struct conn_ctx *cc = conn_ctx_of(c);
+    struct conn_ctx *cc = http_conn_ctx_of(c);
     if (cc != NULL) {
         conns_request_end(srv->conns, cc->entry);
     }
@@ -261,90 +253,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     free(x);
     *state = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
-}
-
-/* A connection opens or closes: its entry in the table of deadlines, the gauge. */
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    struct http_server *srv = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        struct conn_ctx *cc = kt_calloc(1, sizeof(*cc));
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (ci != NULL) {
-            cc->entry = conns_add(srv->conns, ci->connect_fd, clock_mono_ns());
-        }
-        *socket_context = cc;
-        metrics_connections(srv->app->metrics, 1);
-        return;
-    }
-    struct conn_ctx *cc = *socket_context;
-    if (cc != NULL) { /* libmicrohttpd closes the socket only after this returns */
-        conns_remove(srv->conns, cc->entry);
-        free(cc);
-        *socket_context = NULL;
-    }
-    metrics_connections(srv->app->metrics, -1);
-}
-
-/* The request line is in: its target's length, as sent, for the 414 check. Returning NULL keeps
- * the access handler's first call the one that makes the request's state. */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    (void)cls;
-    struct conn_ctx *cc = conn_ctx_of(c);
-    if (cc != NULL) {
-        cc->target_len = strlen(uri);
-    }
-    return NULL;
-}
-
-/* libmicrohttpd's messages about one client's connection: what the client did (went away, sent a
- * malformed or oversized head) rather than what is wrong with the server. At warn level a flood of
- * bad clients would write one line each, so they are debug. */
-static const char *const client_messages[] = {
-    "Connection socket is closed",
-    "Connection was closed by remote side",
-    "Socket has been disconnected",
-    "Error processing request",
-    "Too late to send an error",
-    "Failed to send",
-    "Failed to parse `Content-Length'",
-    "Too large value of 'Content-Length'",
-    "Received HTTP/1.1 request without `Host'",
-    "Not enough memory in pool",
-    "WARNING: incomplete upload processing",
-    NULL,
-};
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    struct http_server *srv = cls;
-    if (strncmp(fmt, "Server reached connection limit", 31) == 0) {
-        /* One line per refused connection would let a flood write the log: count them, and the
-         * sweeper logs the sum. */
-        atomic_fetch_add(&srv->refused, 1);
-        metrics_conns_refused(srv->app->metrics);
-        return;
-    }
-    enum log_level level = LOG_WARN;
-    for (const char *const *m = client_messages; *m != NULL; m++) {
-        if (strncmp(fmt, *m, strlen(*m)) == 0) {
-            level = LOG_DEBUG;
-        }
-    }
-    if (!log_enabled(level)) {
-        return;
-    }
-    char msg[256];
-    char q[300];
-    kt_vsnprintf(msg, sizeof(msg), fmt, ap);
-    size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) {
-        msg[--n] = '\0';
-    }
-    log_event(level, "http_server", "msg=%s", log_quote(q, sizeof(q), msg));
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */
@@ -419,68 +327,6 @@ static enum kt_rc fit_open_files(unsigned *max_conns, unsigned threads, bool ask
     return KT_OK;
 }
 
-/* Shuts down connections whose request head is overdue, and logs the connections refused at a
- * limit, until the server stops. */
-static void *sweeper_main(void *arg)
-{
-    struct http_server *s = arg;
-    int64_t refused_logged = clock_mono_ns() - REFUSED_LOG_NS; /* the first burst logs at once */
-    pthread_mutex_lock(&s->stop_lock);
-    while (!s->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        int64_t ns = until.tv_nsec + s->sweep_ns;
-        until.tv_sec += (time_t)(ns / 1000000000);
-        until.tv_nsec = (long)(ns % 1000000000);
-        pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &until);
-        if (s->stopping) {
-            break;
-        }
-        pthread_mutex_unlock(&s->stop_lock);
-        int64_t now = clock_mono_ns();
-        size_t shut = conns_sweep(s->conns, now);
-        if (shut > 0) {
-            metrics_head_timeouts(s->app->metrics, shut);
-            log_info("head_timeout", "closed=%zu", shut);
-        }
-        if (now - refused_logged >= REFUSED_LOG_NS && atomic_load(&s->refused) > 0) {
-            log_warn("connections_refused", "count=%llu open=%u",
-                     (unsigned long long)atomic_exchange(&s->refused, 0), conns_count(s->conns));
-            refused_logged = now;
-        }
-        pthread_mutex_lock(&s->stop_lock);
-    }
-    pthread_mutex_unlock(&s->stop_lock);
-    return NULL;
-}
-
-static void sweeper_start(struct http_server *s, unsigned head_timeout_ms)
-{
-    /* A tenth of the deadline, between 50 ms and 1 s: a slow head lives at most 10% past it. */
-    int64_t tick = head_timeout_ms ? (int64_t)head_timeout_ms * 100000 : 1000000000;
-    s->sweep_ns = tick < 50000000 ? 50000000 : tick > 1000000000 ? 1000000000 : tick;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->stop_cond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&s->stop_lock, NULL);
-    if (pthread_create(&s->sweeper, NULL, sweeper_main, s) != 0) {
-        abort(); /* out of threads at start-up: nothing sensible to go on with */
-    }
-}
-
-static void sweeper_stop(struct http_server *s)
-{
-    pthread_mutex_lock(&s->stop_lock);
-    s->stopping = true;
-    pthread_cond_signal(&s->stop_cond);
-    pthread_mutex_unlock(&s->stop_lock);
-    pthread_join(s->sweeper, NULL);
-    pthread_cond_destroy(&s->stop_cond);
-    pthread_mutex_destroy(&s->stop_lock);
-}
-
 static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_server_opts *o,
                                        unsigned threads, unsigned max_conns,
                                        struct sockaddr_storage *ss, bool v6)
@@ -489,13 +335,14 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
                      MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     unsigned idle_s = (o->idle_timeout_ms + 999) / 1000;
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         o->max_conns_per_addr, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        http_on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
 }
 
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
@@ -538,7 +385,7 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
         return kt_err_set(err, KT_EINTERNAL, "listen_failed", "listen",
                           "cannot listen on '%s' (in use, or not allowed)", o->listen);
     }
-    sweeper_start(s, o->head_timeout_ms);
+    http_sweeper_start(s, o->head_timeout_ms);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     log_info("listening",
@@ -576,7 +423,7 @@ int http_server_stop(struct http_server *s, int grace_ms)
      * must have no suspended connection when it stops. */
     offload_free(s->offload);
     int left = atomic_load(&s->in_flight);
-    sweeper_stop(s);
+    http_sweeper_stop(s);
     MHD_stop_daemon(s->d);
     metrics_free(s->app->metrics);
     s->app->metrics = NULL;

@@ -8,6 +8,7 @@
 
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,6 +65,19 @@ size_t http_body_limit(const struct reqctx *x);
 /* admit.c: the request's reply - the error of a check, a preflight's 204, or what its handler
  * makes. */
 void http_dispatch(struct reqctx *x);
+
+/* sweeper.c: the connection's context, or NULL (libmicrohttpd's socket context). */
+struct conn_ctx *http_conn_ctx_of(struct MHD_Connection *c);
+/* sweeper.c: libmicrohttpd's callbacks for a connection opened or closed, a request line read
+ * (returns NULL), and its log. */
+void http_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code);
+void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *c);
+void http_mhd_log(void *cls, const char *fmt, va_list ap);
+/* sweeper.c: the sweeper thread, looking a tenth of the head deadline apart; stopped before the
+ * daemon. */
+void http_sweeper_start(struct http_server *s, unsigned head_timeout_ms);
+void http_sweeper_stop(struct http_server *s);
 
 /* response.c: queues the request's reply on `c` (MHD_NO when libmicrohttpd could not take it). */
 enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c);
