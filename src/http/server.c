@@ -1,5 +1,9 @@
 /*
- * server.c - libmicrohttpd glue: the only file that includes microhttpd.h.
+ * server.c - the HTTP server on libmicrohttpd: a request's life cycle through the access handler,
+ * and the daemon's start and stop. Its other parts are files of their own that share
+ * server_int.h, and with this one are the only files that include microhttpd.h: what a handler
+ * reads of its request (request.c), the checks before a handler and the dispatch (admit.c), the
+ * reply queued as a response (response.c), and the connections and their sweeper (sweeper.c).
  *
  * A request goes through the access handler several times: first with the headers (we match the
  * route, take the request id and check the declared body size), then once per body chunk (we
@@ -12,7 +16,8 @@
  * per-address limit by closing the surplus at once, and closes connections idle for
  * --idle-timeout. Its timeout is an idle one, which a client sending a byte a second never
  * reaches, so the deadline for a request's head is ours: every connection is registered in a
- * table (conns.c) when it opens and a sweeper thread shuts down the ones whose head is overdue.
+ * table (conns.c) when it opens and a sweeper thread (sweeper.c) shuts down the ones whose head
+ * is overdue.
  *
  * Shutdown: http_server_drain() makes /readyz answer 503 while everything else is still served;
  * http_server_stop() then quiesces the daemon (no new connections), waits until no request is in
@@ -23,17 +28,12 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
