@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "base/id.h"
 #include "clean/clean.h"
+#include "identity/identity_int.h"
 
 static const char *const channels[] = {"pos",    "web",    "app",         "qr_form",
                                        "tablet", "import", "call_center", "paper"};
@@ -38,33 +39,6 @@ bool ident_channel_valid(const char *channel)
         }
     }
     return false;
-}
-
-/* One identifier of the request while it is being resolved. */
-struct cand {
-    struct ident id; /* kind, value, verified (asserted by the request) */
-    int64_t owner;   /* ck of the customer that has it, 0 when nobody */
-    bool owner_verified;
-};
-
-struct ctx {
-    struct store_conn *w;
-    const struct ident_source *src;
-    int64_t now; /* ms */
-    int64_t t;   /* observation time of the request's values, ms */
-    struct arena *a;
-    struct customer *c; /* the customer being changed */
-    bool dirty;         /* c must be written */
-    struct history_entry *hist;
-    size_t n_hist, cap_hist;
-    struct upsert_result *res;
-    size_t cap_warn, cap_conf;
-    bool created; /* a new customer: one "create" entry holds its first values */
-};
-
-static uint32_t bit(int f)
-{
-    return 1u << f;
 }
 
 static void warn(struct ctx *x, const char *code, const char *field, const char *detail)
@@ -112,12 +86,6 @@ const char *const ident_profile_paths[PF_COUNT] = {
     "profile.last_name", "profile.first_name", "profile.middle_name",
     "profile.gender",    "profile.birth_date", "profile.email",
     "profile.phone",     "profile.city",       "profile.address"};
-
-static const char *profile_path(struct ctx *x, int f)
-{
-    (void)x;
-    return ident_profile_paths[f];
-}
 
 /* ---- survivorship ------------------------------------------------------------------------ */
 

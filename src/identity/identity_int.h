@@ -1,0 +1,50 @@
+/*
+ * identity_int.h - what the parts of identity-and-upsert share (identity.h is its interface): an
+ * identifier being resolved and the state of one request while it is worked out. identity.c
+ * resolves and writes, survive.c decides which values survive, history.c keeps the history.
+ */
+#ifndef KT_IDENTITY_IDENTITY_INT_H
+#define KT_IDENTITY_IDENTITY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "identity/identity.h"
+
+/* One identifier of the request while it is being resolved. */
+struct cand {
+    struct ident id; /* kind, value, verified (asserted by the request) */
+    int64_t owner;   /* ck of the customer that has it, 0 when nobody */
+    bool owner_verified;
+};
+
+/* One request (or merge) while it is worked out: the customer as it will be written, the history
+ * gathered for it, the result. */
+struct ctx {
+    struct store_conn *w;
+    const struct ident_source *src;
+    int64_t now; /* ms */
+    int64_t t;   /* observation time of the request's values, ms */
+    struct arena *a;
+    struct customer *c; /* the customer being changed */
+    bool dirty;         /* c must be written */
+    struct history_entry *hist;
+    size_t n_hist, cap_hist;
+    struct upsert_result *res;
+    size_t cap_warn, cap_conf;
+    bool created; /* a new customer: one "create" entry holds its first values */
+};
+
+static inline uint32_t bit(int f)
+{
+    return 1u << f;
+}
+
+static inline const char *profile_path(struct ctx *x, int f)
+{
+    (void)x;
+    return ident_profile_paths[f];
+}
+
+#endif
