@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#include "base/buf.h"
 #include "base/id.h"
 #include "clean/clean.h"
 #include "identity/identity_int.h"
@@ -50,37 +49,6 @@ static void warn(struct ctx *x, const char *code, const char *field, const char 
     w->detail = detail;
 }
 
-static void record(struct ctx *x, const char *field, const char *action, const char *old_value,
-                   const char *new_value)
-{
-    if (x->created && strcmp(action, "refused") != 0) {
-        return; /* the "create" entry (create_entry()) records the first values at once */
-    }
-    struct history_entry *h = arena_push(x->a, &x->hist, &x->n_hist, &x->cap_hist, sizeof(*h));
-    h->at = x->now;
-    h->field = field;
-    h->action = action;
-    h->old_value = old_value;
-    h->new_value = new_value;
-    h->channel = x->src->channel;
-    h->store_id = x->src->store_id;
-    h->operator_id = x->src->operator_id;
-    h->request_id = x->src->request_id;
-}
-
-static enum kt_rc flush_history(struct ctx *x, struct kt_err *err)
-{
-    for (size_t i = 0; i < x->n_hist; i++) {
-        x->hist[i].ck = x->c->ck;
-        enum kt_rc rc = store_history_add(x->w, &x->hist[i], err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-    }
-    x->n_hist = 0;
-    return KT_OK;
-}
-
 /* "profile.<field>", in the order of pf_names (checked by identity_test.c). */
 const char *const ident_profile_paths[PF_COUNT] = {
     "profile.last_name", "profile.first_name", "profile.middle_name",
@@ -106,7 +74,7 @@ static void apply_field(struct ctx *x, int f, const char *v, bool verify, enum q
     if (cur != NULL && strcmp(cur, v) == 0) {
         if (verify && !cur_verified) {
             c->verified |= bit(f);
-            record(x, profile_path(x, f), "verify", NULL, cur);
+            ident_record(x, profile_path(x, f), "verify", NULL, cur);
             x->dirty = true;
         }
         if (stated_over_inferred) {
@@ -129,7 +97,7 @@ static void apply_field(struct ctx *x, int f, const char *v, bool verify, enum q
             return;
         }
     }
-    record(x, profile_path(x, f), "set", cur, v);
+    ident_record(x, profile_path(x, f), "set", cur, v);
     c->val[f] = v;
     c->at[f] = x->t;
     c->verified = verify ? c->verified | bit(f) : c->verified & ~bit(f);
@@ -154,7 +122,7 @@ static void clear_field(struct ctx *x, int f, bool verify)
         warn(x, "kept_newer", profile_path(x, f), NULL);
         return;
     }
-    record(x, profile_path(x, f), "clear", c->val[f], NULL);
+    ident_record(x, profile_path(x, f), "clear", c->val[f], NULL);
     c->val[f] = NULL;
     c->at[f] = 0;
     c->verified &= ~bit(f);
@@ -217,11 +185,11 @@ static void apply_attrs(struct ctx *x, json_t *attrs)
             continue;
         }
         if (json_is_null(v)) {
-            record(x, path, "clear", dump(x->a, old), NULL);
+            ident_record(x, path, "clear", dump(x->a, old), NULL);
             json_object_del(cur, key);
             json_object_del(cur_at, key);
         } else {
-            record(x, path, "set", dump(x->a, old), dump(x->a, v));
+            ident_record(x, path, "set", dump(x->a, old), dump(x->a, v));
             json_object_set(cur, key, v);
             json_object_set_new(cur_at, key, json_integer(x->t));
         }
@@ -357,125 +325,7 @@ static enum kt_rc save(struct ctx *x, struct kt_err *err)
     if (x->dirty || x->n_hist > 0) {
         x->res->changed = true;
     }
-    return rc == KT_OK ? flush_history(x, err) : rc;
-}
-
-/* A JSON string: the values are valid UTF-8 (cleaned), so only quotes, backslashes and control
- * characters need escapes. */
-static void put_json_str(struct buf *b, const char *s)
-{
-    buf_putc(b, '"');
-    const char *run = s;
-    for (const char *p = s;; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        buf_append(b, run, (size_t)(p - run));
-        if (c == '\0') {
-            break;
-        }
-        if (c == '"' || c == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)c);
-        } else {
-            buf_printf(b, "\\u%04x", c);
-        }
-        run = p + 1;
-    }
-    buf_putc(b, '"');
-}
-
-/* The first history entry of a new customer: every first value in one JSON document, so loading
- * a million customers writes one history row each rather than a dozen. Written by hand rather
- * than through Jansson: it is the writer's hottest text on a bulk load. Keys in a fixed order:
- * id, profile (fields in their standard order), identifiers (kinds as first met), attributes. */
-static enum kt_rc create_entry(struct ctx *x, const struct cand *cs, size_t n, struct kt_err *err)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    buf_puts(&b, "{\"id\":");
-    put_json_str(&b, x->c->id);
-    buf_puts(&b, ",\"profile\":{");
-    bool first = true;
-    for (int f = 0; f < PF_COUNT; f++) {
-        if (x->c->val[f] != NULL) {
-            buf_printf(&b, "%s\"%s\":", first ? "" : ",", pf_names[f]);
-            put_json_str(&b, x->c->val[f]);
-            first = false;
-        }
-    }
-    buf_puts(&b, "},\"identifiers\":{");
-    first = true;
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false; /* kinds group their values: {"card": ["1", "2"]} */
-        for (size_t k = 0; k < i && !seen; k++) {
-            seen = cs[k].owner == 0 && strcmp(cs[k].id.kind, cs[i].id.kind) == 0;
-        }
-        if (cs[i].owner != 0 || seen) {
-            continue;
-        }
-        buf_puts(&b, first ? "" : ",");
-        put_json_str(&b, cs[i].id.kind);
-        buf_puts(&b, ":[");
-        for (size_t k = i; k < n; k++) {
-            if (cs[k].owner == 0 && strcmp(cs[k].id.kind, cs[i].id.kind) == 0) {
-                buf_puts(&b, k == i ? "" : ",");
-                put_json_str(&b, cs[k].id.value);
-            }
-        }
-        buf_putc(&b, ']');
-        first = false;
-    }
-    buf_putc(&b, '}');
-    if (x->c->attrs != NULL && strcmp(x->c->attrs, "{}") != 0) {
-        buf_printf(&b, ",\"attributes\":%s", x->c->attrs); /* already JSON (apply_attrs) */
-    }
-    buf_putc(&b, '}');
-    struct history_entry h;
-    memset(&h, 0, sizeof(h));
-    h.ck = x->c->ck;
-    h.at = x->now;
-    h.field = "customer";
-    h.action = "create";
-    h.new_value = b.failed ? NULL : arena_strdup(x->a, buf_cstr(&b));
-    h.channel = x->src->channel;
-    h.store_id = x->src->store_id;
-    h.operator_id = x->src->operator_id;
-    h.request_id = x->src->request_id;
-    buf_release(&b);
-    if (h.new_value == NULL) {
-        return kt_err_set(err, KT_ETOOBIG, "too_big", "customer",
-                          "the customer's first values exceed the history entry's limit");
-    }
-    return store_history_add(x->w, &h, err);
-}
-
-json_t *ident_history_value(const struct history_entry *h, const char *value, struct arena *a)
-{
-    if (value == NULL) {
-        return json_null();
-    }
-    bool create = strcmp(h->field, "customer") == 0 && strcmp(h->action, "create") == 0;
-    bool attr = strncmp(h->field, "attributes.", 11) == 0 && strcmp(h->action, "refused") != 0;
-    if (strcmp(h->field, "identifiers.email") == 0 && strcmp(h->action, "refused") != 0) {
-        return json_string(clean_email_display(value, a));
-    }
-    json_t *doc = create || attr ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL;
-    if (doc == NULL) {
-        return json_string(value); /* text, or JSON this version cannot read: shown as stored */
-    }
-    json_t *emails = json_object_get(json_object_get(doc, "identifiers"), "email");
-    size_t i;
-    json_t *e;
-    json_array_foreach(create ? emails : NULL, i, e)
-    {
-        if (json_is_string(e)) {
-            json_array_set_new(emails, i,
-                               json_string(clean_email_display(json_string_value(e), a)));
-        }
-    }
-    return doc;
+    return rc == KT_OK ? ident_flush_history(x, err) : rc;
 }
 
 /* Attaches the identifiers nobody has, marks newly verified ones, reports the others' ones. */
@@ -496,18 +346,18 @@ static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err
                 int64_t adopted; /* what this browser or app did before it was known */
                 rc = store_events_adopt(x->w, cd->id.kind, cd->id.value, x->c->ck, &adopted, err);
             }
-            record(x, path, "attach", NULL, cd->id.value);
+            ident_record(x, path, "attach", NULL, cd->id.value);
             x->res->changed = true;
         } else if (cd->owner == x->c->ck && cd->id.verified && !cd->owner_verified) {
             rc = store_ident_set_verified(x->w, cd->id.kind, cd->id.value, err);
-            record(x, path, "verify", NULL, cd->id.value);
+            ident_record(x, path, "verify", NULL, cd->id.value);
             x->res->changed = true;
         }
         if (rc != KT_OK) {
             return rc;
         }
     }
-    return flush_history(x, err);
+    return ident_flush_history(x, err);
 }
 
 static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, struct kt_err *err)
@@ -585,7 +435,7 @@ static void apply_profile(struct ctx *x, const struct upsert_req *req, const str
         if (!x->created && refused_before(x, &req->refused[i])) {
             continue; /* the same file imported again tells nothing new */
         }
-        record(x, req->refused[i].field, "refused", NULL, req->refused[i].raw);
+        ident_record(x, req->refused[i].field, "refused", NULL, req->refused[i].raw);
         x->hist[x->n_hist - 1].reason = req->refused[i].reason;
     }
 }
@@ -645,7 +495,7 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
     apply_profile(&x, req, cs, prof_idx);
     rc = res->created ? store_customer_insert(w, x.c, err) : KT_OK;
     if (rc == KT_OK && res->created) {
-        rc = create_entry(&x, cs, n, err); /* before the refusals, which follow it */
+        rc = ident_create_entry(&x, cs, n, err); /* before the refusals, which follow it */
     }
     if (rc == KT_OK) {
         rc = save(&x, err);
@@ -717,7 +567,7 @@ static void merge_profile(struct ctx *x, const struct customer *from)
         }
         bool take = c->val[f] == NULL || (fv && !iv) || (fv == iv && from->at[f] > c->at[f]);
         if (take) {
-            record(x, profile_path(x, f), "set", c->val[f], from->val[f]);
+            ident_record(x, profile_path(x, f), "set", c->val[f], from->val[f]);
             c->val[f] = from->val[f];
             c->at[f] = from->at[f];
             c->verified = fv ? c->verified | bit(f) : c->verified & ~bit(f);
@@ -737,8 +587,8 @@ static void merge_profile(struct ctx *x, const struct customer *from)
         int64_t at = json_integer_value(json_object_get(attrs_at, key));
         int64_t fat = json_integer_value(json_object_get(fattrs_at, key));
         if (old == NULL || (!json_equal(old, v) && fat > at)) {
-            record(x, arena_printf(x->a, "attributes.%s", key), "set", dump(x->a, old),
-                   dump(x->a, v));
+            ident_record(x, arena_printf(x->a, "attributes.%s", key), "set", dump(x->a, old),
+                         dump(x->a, v));
             json_object_set(attrs, key, v);
             json_object_set_new(attrs_at, key, json_integer(fat));
         }
@@ -791,7 +641,7 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
         return rc;
     }
     merge_profile(&x, &from);
-    record(&x, "customer", "merge", from.id, x.c->id);
+    ident_record(&x, "customer", "merge", from.id, x.c->id);
     rc = store_history_move(w, from.ck, x.c->ck, err);
     if (rc == KT_OK) {
         rc = store_ident_move(w, from.ck, x.c->ck, err);

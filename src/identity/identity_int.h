@@ -47,4 +47,14 @@ static inline const char *profile_path(struct ctx *x, int f)
     return ident_profile_paths[f];
 }
 
+/* history.c: notes a change for the customer's history (nothing but refusals once the customer
+ * is new: its "create" entry holds the first values). */
+void ident_record(struct ctx *x, const char *field, const char *action, const char *old_value,
+                  const char *new_value);
+/* history.c: writes the entries noted so far under the customer's key. */
+enum kt_rc ident_flush_history(struct ctx *x, struct kt_err *err);
+/* history.c: the "create" entry of a new customer: its first values and the identifiers in `cs`
+ * nobody had. */
+enum kt_rc ident_create_entry(struct ctx *x, const struct cand *cs, size_t n, struct kt_err *err);
+
 #endif
