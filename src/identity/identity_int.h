@@ -47,6 +47,17 @@ static inline const char *profile_path(struct ctx *x, int f)
     return ident_profile_paths[f];
 }
 
+/* identity.c: adds a warning to the request's result. */
+void ident_warn(struct ctx *x, const char *code, const char *field, const char *detail);
+
+/* survive.c: applies the request's profile fields, attributes and refusals to x->c by
+ * survivorship; `cs` and `prof_idx` (gather()) say which phone and e-mail belong to another
+ * customer and are not copied. */
+void ident_apply_profile(struct ctx *x, const struct upsert_req *req, const struct cand *cs,
+                         const int prof_idx[PF_COUNT]);
+/* survive.c: combines `from` into x->c for a merge. */
+void ident_merge_profile(struct ctx *x, const struct customer *from);
+
 /* history.c: notes a change for the customer's history (nothing but refusals once the customer
  * is new: its "create" entry holds the first values). */
 void ident_record(struct ctx *x, const char *field, const char *action, const char *old_value,
