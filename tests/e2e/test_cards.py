@@ -334,7 +334,11 @@ def test_welcome_referral_and_birthday_bonuses(start_server, gw):
     s.put("/v1/system/clock", {"now": "2026-03-08T20:00:00Z"})  # 23:00 on the 8th in Moscow
     assert s.post("/v1/loyalty/run-due").json()["birthday"] == {"customers": 0, "points": 0}
     s.put("/v1/system/clock", {"now": "2026-03-08T21:30:00Z"})  # 00:30 on the 9th
-    assert s.post("/v1/loyalty/run-due").json()["birthday"] == {"customers": 1, "points": 300}
+    # The server's own runner may grant it first (its tick sees the clock move): either way the
+    # bonus is there once, and a second run grants nothing.
+    s.post("/v1/loyalty/run-due")
+    bal = s.get(f"/v1/customers/{a}/points").json()
+    assert (bal["available"], bal["pending"]) == (300, 300)
     assert s.post("/v1/loyalty/run-due").json()["birthday"]["points"] == 0
     s.put("/v1/system/clock", {"now": "2026-03-12T09:00:00Z"})
     assert s.post("/v1/loyalty/run-due").json()["birthday"]["points"] == 0  # once a year
@@ -342,8 +346,9 @@ def test_welcome_referral_and_birthday_bonuses(start_server, gw):
     assert bal["available"] == 300 + 300
     assert bal["next_expiry"] == {"at": "2026-03-15T21:00:00.000Z", "points": 300}
     s.put("/v1/system/clock", {"now": "2026-03-16T00:00:00Z"})
-    assert s.post("/v1/loyalty/run-due").json()["expired"]["points"] == 300
+    s.post("/v1/loyalty/run-due")  # or the server's runner: the points expire once
     assert s.get(f"/v1/customers/{a}/points").json()["available"] == 300
+    assert s.post("/v1/loyalty/run-due").json()["expired"]["points"] == 0
 
 
 def test_export_merge_and_erasure_carry_the_cards_and_receipts(srv, gw):
