@@ -55,6 +55,9 @@ struct opts {
     const char *cors_origins;
     int64_t enrol_per_key;   /* enrolments per API key per hour, 0 = no limit */
     int64_t enrol_per_store; /* enrolments per store per hour, 0 = no limit */
+    const char *tls_cert;    /* serve --tls-cert: HTTPS */
+    const char *tls_key;     /* serve --tls-key */
+    bool insecure_http;      /* serve --insecure-http: plain HTTP beyond loopback */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -95,6 +98,9 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_DRAIN,
     OPT_SMS_SINK,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_INSECURE_HTTP,
     OPT_HELP
 };
 
@@ -128,6 +134,9 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"drain", required_argument, NULL, OPT_DRAIN},
     {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -195,6 +204,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
     o->sms.sink = env_or("KARTOTEKA_SMS_SINK", NULL);
     o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
+    o->tls_cert = env_or("KARTOTEKA_TLS_CERT", NULL);
+    o->tls_key = env_or("KARTOTEKA_TLS_KEY", NULL);
+    const char *insecure = env_or("KARTOTEKA_INSECURE_HTTP", "0");
     o->sms.body = env_or("KARTOTEKA_SMS_BODY", SMS_BODY_DEFAULT);
     o->sms.auth = env_or("KARTOTEKA_SMS_AUTH", NULL); /* a secret: environment only */
     o->sms_text = env_or("KARTOTEKA_SMS_TEXT", "Код подтверждения: {{code}}. Ваша карта {{card}}");
@@ -296,6 +308,15 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_SMS_SINK:
             o->sms.sink = optarg;
             break;
+        case OPT_TLS_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            o->tls_key = optarg;
+            break;
+        case OPT_INSECURE_HTTP:
+            insecure = "1";
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -303,6 +324,10 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             return cli_usage(verb, "unknown or incomplete option");
         }
     }
+    if (strcmp(insecure, "0") != 0 && strcmp(insecure, "1") != 0) {
+        return cli_usage(verb, "KARTOTEKA_INSECURE_HTTP must be 0 or 1");
+    }
+    o->insecure_http = strcmp(insecure, "1") == 0;
     enum log_level lvl;
     if (!log_level_parse(level, &lvl)) {
         return cli_usage(verb, "--log-level must be debug, info, warn or error");
@@ -405,6 +430,14 @@ static const char serve_help[] =
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
     "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
     "\n"
+    "TLS (docs/operations.md):\n"
+    "  --tls-cert PATH      PEM certificate chain, leaf first: serve HTTPS (TLS 1.2 and 1.3)\n"
+    "                       with HSTS (KARTOTEKA_TLS_CERT); restart to load a renewed one\n"
+    "  --tls-key PATH       its PEM private key, unencrypted, mode 600 (KARTOTEKA_TLS_KEY)\n"
+    "  --insecure-http      serve plain HTTP on an address beyond loopback, because a proxy in\n"
+    "                       front terminates TLS (KARTOTEKA_INSECURE_HTTP=1); without it, or\n"
+    "                       a certificate, such an address refuses to start\n"
+    "\n"
     "Connections (docs/operations.md):\n"
     "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
     "                       lowered with a warning when the open-file limit cannot be raised\n"
@@ -450,7 +483,7 @@ static const char serve_help[] =
     "                       (KARTOTEKA_ENROL_PER_STORE, default " ENROL_PER_STORE_DEFAULT ")\n";
 
 static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,
-                     const char *listen)
+                     const char *listen, bool https)
 {
     struct arena a;
     arena_init(&a, 0);
@@ -486,8 +519,8 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
         }
         printf("\nNo API key existed, so Kartoteka created an admin key. It is shown only this "
                "once; keep it safe:\n\n    %s\n\nTry it:\n\n"
-               "    curl -s -H 'Authorization: Bearer %s' http://%s:%u/v1/customers\n\n",
-               token, token, host, (unsigned)port);
+               "    curl -s -H 'Authorization: Bearer %s' %s://%s:%u/v1/customers\n\n",
+               token, token, https ? "https" : "http", host, (unsigned)port);
         fflush(stdout);
     }
     return 0;
@@ -566,7 +599,10 @@ static int cmd_serve(int argc, char **argv)
                                   (unsigned)o.max_conns_addr,
                                   (unsigned)o.head_ms,
                                   (unsigned)o.idle_ms,
-                                  (unsigned)o.analytics_threads};
+                                  (unsigned)o.analytics_threads,
+                                  o.tls_cert,
+                                  o.tls_key,
+                                  o.insecure_http};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
         cli_print_error("cannot start the server", &err);
         sched_stop(app.sched);
@@ -577,7 +613,7 @@ static int cmd_serve(int argc, char **argv)
     app.cors_origins = o.cors_origins;
     app.enrol_per_key = o.enrol_per_key;
     app.enrol_per_store = o.enrol_per_store;
-    if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
+    if (first_key(s, &app.secret, http_server_port(srv), o.listen, o.tls_cert != NULL) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
         sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
         cli_print_error("cannot start the workers", &err);

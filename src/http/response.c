@@ -76,6 +76,9 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     if (r->replayed) {
         MHD_add_response_header(resp, "Idempotent-Replayed", "true");
     }
+    if (x->srv->tls.cert_pem != NULL) {
+        MHD_add_response_header(resp, "Strict-Transport-Security", HTTP_HSTS);
+    }
     if (r->app->draining) {
         MHD_add_response_header(resp, "Connection", "close"); /* let keep-alive clients go */
     }

@@ -334,6 +334,17 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     unsigned idle_s = (o->idle_timeout_ms + 999) / 1000;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls.key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls.cert_pem},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (s->tls.cert_pem != NULL) {
+        flags |= MHD_USE_TLS;
+    } else {
+        tls[0].option = MHD_OPTION_END;
+    }
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -342,7 +353,33 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
         http_on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+/* HTTPS with the operator's certificate, or plain HTTP where nobody else can listen in: on
+ * loopback, or beyond it when the operator says a proxy terminates TLS (--insecure-http). */
+static enum kt_rc transport(const struct http_server_opts *o, const struct sockaddr *sa,
+                            struct http_tls *tls, struct kt_err *err)
+{
+    memset(tls, 0, sizeof(*tls));
+    if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+        return kt_err_set(err, KT_EINVAL, "tls_incomplete", o->tls_cert ? "tls-key" : "tls-cert",
+                          "HTTPS needs both --tls-cert and --tls-key");
+    }
+    if (o->tls_cert != NULL) {
+        return http_tls_load(o->tls_cert, o->tls_key, clock_now_ms(), tls, err);
+    }
+    if (!http_addr_is_loopback(sa) && !o->insecure_http) {
+        return kt_err_set(err, KT_EINVAL, "tls_required", "listen",
+                          "'%s' is reachable beyond this machine: give --tls-cert and --tls-key, "
+                          "or --insecure-http when a proxy in front terminates TLS",
+                          o->listen);
+    }
+    if (!http_addr_is_loopback(sa)) {
+        log_warn("listening", "msg=\"plain HTTP beyond loopback (--insecure-http): TLS must be "
+                              "terminated in front of this server\"");
+    }
+    return KT_OK;
 }
 
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
@@ -365,11 +402,16 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
                         "%u connections for %u threads: give each thread at least 4", max_conns,
                         threads);
     }
+    struct http_tls tls;
+    if (rc == KT_OK) {
+        rc = transport(o, (struct sockaddr *)&ss, &tls, err);
+    }
     if (rc != KT_OK) {
         return rc;
     }
     struct http_server *s = kt_calloc(1, sizeof(*s));
     s->app = app;
+    s->tls = tls;
     s->conns = conns_new(max_conns, (int64_t)o->head_timeout_ms * 1000000);
     app->metrics = metrics_new(app->routes, app->n_routes);
     unsigned analytic =
@@ -381,6 +423,7 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
         metrics_free(app->metrics);
         app->metrics = NULL;
         conns_free(s->conns);
+        http_tls_free(&s->tls);
         free(s);
         return kt_err_set(err, KT_EINTERNAL, "listen_failed", "listen",
                           "cannot listen on '%s' (in use, or not allowed)", o->listen);
@@ -390,9 +433,9 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     s->port = info ? info->port : 0;
     log_info("listening",
              "port=%u threads=%u analytics_threads=%u max_connections=%u per_address=%u "
-             "head_timeout_ms=%u idle_timeout_s=%u",
+             "head_timeout_ms=%u idle_timeout_s=%u tls=%s",
              (unsigned)s->port, threads, analytic, max_conns, o->max_conns_per_addr,
-             o->head_timeout_ms, (o->idle_timeout_ms + 999) / 1000);
+             o->head_timeout_ms, (o->idle_timeout_ms + 999) / 1000, s->tls.cert_pem ? "on" : "off");
     *out = s;
     return KT_OK;
 }
@@ -428,6 +471,7 @@ int http_server_stop(struct http_server *s, int grace_ms)
     metrics_free(s->app->metrics);
     s->app->metrics = NULL;
     conns_free(s->conns);
+    http_tls_free(&s->tls);
     free(s);
     return left;
 }

@@ -16,6 +16,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "http/tls.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -32,6 +33,7 @@ struct http_server {
     bool stopping;
     _Atomic uint64_t refused; /* connections refused at a limit since the last log line */
     struct offload *offload;  /* the analytic threads (ROUTE_LONG) */
+    struct http_tls tls;      /* the certificate and key when serving HTTPS; zero for HTTP */
 };
 
 /* What the server keeps per connection (libmicrohttpd's socket context). Used only by the

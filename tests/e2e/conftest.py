@@ -55,7 +55,9 @@ class Server:
                 break
             time.sleep(0.02)
         assert port, "server did not start listening"
-        self.url = f"http://127.0.0.1:{port}"
+        # With --tls-cert the server speaks HTTPS; the test's certificate is the trust anchor.
+        tls = self.args.index("--tls-cert") + 1 if "--tls-cert" in self.args else 0
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         # The first start prints an admin key after it listens.
         if self.admin_key is None:
             while time.monotonic() < deadline:
@@ -66,6 +68,8 @@ class Server:
                 time.sleep(0.02)
             assert self.admin_key, "no admin key printed on first start"
         self.http = requests.Session()
+        # Passed with each request: REQUESTS_CA_BUNDLE in the environment would beat a session's.
+        self.verify = self.args[tls] if tls else True
 
     def stdout(self):
         return self.stdout_path.read_text(errors="replace")
@@ -79,6 +83,7 @@ class Server:
             key = self.admin_key
         if key:
             headers["Authorization"] = f"Bearer {key}"
+        kw.setdefault("verify", self.verify)
         r = self.http.request(method, self.url + path, headers=headers, timeout=30, **kw)
         if 200 <= r.status_code < 300 and r.headers.get("Content-Type", "").startswith(
                 "application/json"):
