@@ -27,6 +27,7 @@ struct table {
 static struct arena data_arena;   /* owns every string below; lives for the process */
 static struct table names;        /* first names by fold key */
 static struct table names_nosoft; /* the same keyed without ь/ъ, й as и */
+static struct table surnames;     /* surnames without a telling ending, by fold key */
 static struct table cities;       /* city spellings by normalised key */
 static bool loaded_ok;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -44,10 +45,10 @@ static void add(struct table *t, char *key, const char *std, enum name_sex sex)
     e->sex = sex;
 }
 
-/* Key without soft and hard signs, with й as и: "наталья" and "natalya" meet as "натала". */
-static char *nosoft(const char *key, struct arena *a)
+/* Key without soft and hard signs, with й as и: "наталья" and "natalya" meet as "натала".
+ * `out` has room for the key. */
+static char *nosoft_into(const char *key, char *out)
 {
-    char *out = arena_alloc(a, strlen(key) + 1);
     size_t j = 0;
     for (size_t i = 0; key[i] != '\0';) {
         size_t adv;
@@ -61,9 +62,16 @@ static char *nosoft(const char *key, struct arena *a)
     return out;
 }
 
+static char *nosoft(const char *key, struct arena *a)
+{
+    return nosoft_into(key, arena_alloc(a, strlen(key) + 1));
+}
+
 char *city_key(const char *s, size_t len, struct arena *a);
 
-static void load_names(const struct embedded_file *f, enum name_sex sex)
+/* One name a line; `nosoft_too` also keys it without soft signs (first names only). */
+static void load_names(const struct embedded_file *f, struct table *t, enum name_sex sex,
+                       bool nosoft_too)
 {
     const char *p = f->data, *end = f->data + f->len;
     while (p < end) {
@@ -72,8 +80,10 @@ static void load_names(const struct embedded_file *f, enum name_sex sex)
         if (n > 0 && p[0] != '#') {
             char *std = arena_strndup(&data_arena, p, n);
             char *key = fold_key(std, n, &data_arena);
-            add(&names, key, std, sex);
-            add(&names_nosoft, nosoft(key, &data_arena), std, sex);
+            add(t, key, std, sex);
+            if (nosoft_too) {
+                add(&names_nosoft, nosoft(key, &data_arena), std, sex);
+            }
         }
         p += n + 1;
     }
@@ -126,10 +136,13 @@ static void load(void)
     for (size_t i = 0; i < clean_data_files_count; i++) {
         const struct embedded_file *f = &clean_data_files[i];
         if (strcmp(f->name, "names_male.txt") == 0) {
-            load_names(f, NAME_MALE);
+            load_names(f, &names, NAME_MALE, true);
             found++;
         } else if (strcmp(f->name, "names_female.txt") == 0) {
-            load_names(f, NAME_FEMALE);
+            load_names(f, &names, NAME_FEMALE, true);
+            found++;
+        } else if (strcmp(f->name, "surnames.txt") == 0) {
+            load_names(f, &surnames, NAME_NONE, false);
             found++;
         } else if (strcmp(f->name, "cities.tsv") == 0) {
             load_cities(f);
@@ -139,7 +152,8 @@ static void load(void)
     sort_merge(&names);
     sort_merge(&names_nosoft);
     sort_merge(&cities);
-    loaded_ok = found == 3 && names.n > 100 && cities.n > 100;
+    sort_merge(&surnames);
+    loaded_ok = found == 4 && names.n > 100 && cities.n > 100 && surnames.n > 10;
 }
 
 bool data_load(void)
@@ -158,16 +172,20 @@ const char *data_first_name(const char *key, enum name_sex *sex)
 {
     data_load();
     const struct entry *e = find(&names, key);
-    if (e == NULL) {
-        struct arena a;
-        arena_init(&a, 256);
-        e = find(&names_nosoft, nosoft(key, &a));
-        arena_release(&a);
+    char nk[128];
+    if (e == NULL && strlen(key) < sizeof(nk)) {
+        e = find(&names_nosoft, nosoft_into(key, nk));
     }
     if (e != NULL && sex != NULL) {
         *sex = e->sex;
     }
     return e ? e->std : NULL;
+}
+
+bool data_surname(const char *key)
+{
+    data_load();
+    return find(&surnames, key) != NULL;
 }
 
 const char *data_city(const char *key)
