@@ -1,107 +1,164 @@
 /*
- * name_order.c - which word of a full name is the surname, the first name and the patronymic:
- * the orders are scored from what each word looks like, "Фамилия Имя Отчество" when in doubt.
+ * name_order.c - which word of a full name is the surname, the first name and the patronymic.
+ *
+ * Every possible order is scored from what each word looks like (name_classify): a patronymic
+ * by its ending, better one made of a known first name; a first name by the shipped lists; a
+ * surname by its ending or the list of surnames without one. Pairs must agree in sex: a woman's
+ * first name never takes an -ич word as her patronymic ("Анна Кузьмич": Кузьмич is her
+ * surname). Position only breaks ties, in the order of Russian documents first, so a name whose
+ * words tell nothing keeps the order typed ("Фамилия Имя Отчество").
+ *
+ * Invariant (idempotence): the standard form is written last, first, middle, and reading it back
+ * must give the same parts. The score of an assignment is the same whatever the order typed
+ * except for the tie-break, which favours exactly that written form; name_choose_slots() checks
+ * it anyway and keeps the typed order when an odd input would read back otherwise.
  */
 #include <string.h>
 
-#include "base/buf.h"
 #include "clean/clean.h"
 #include "clean/internal.h"
 #include "clean/name_internal.h"
 
+static int score_last(const struct tok *t)
+{
+    if (t->initial) {
+        return -12;
+    }
+    if (t->particle) {
+        return 10;
+    }
+    int s = t->listed ? 5 : 0;
+    s += t->surname == 2 ? 4 : t->surname == 1 ? 2 : 0;
+    if (t->first_sex != NAME_NONE && !t->listed) {
+        s -= t->surname == 2 ? 4 : 5; /* a known first name is seldom a surname */
+    }
+    if (t->patr >= 2 && t->patr_sex == NAME_FEMALE) {
+        s -= 10; /* -овна, -ична is never a surname */
+    } else if (t->patr == 3) {
+        s -= 5; /* Петрович can be a surname, Иванович rarely is */
+    } /* and a -ович not made of a first name is a surname as often (Шостакович) */
+    return s;
+}
+
+static int score_first(const struct tok *t)
+{
+    if (t->initial) {
+        return 3;
+    }
+    if (t->particle) {
+        return -12;
+    }
+    int s = 0;
+    if (t->first_sex != NAME_NONE) {
+        s += t->listed ? 2 : 6;
+    } else if (t->surname == 2) {
+        s -= 4;
+    } else if (t->surname == 1) {
+        s -= 1;
+    }
+    s -= t->patr >= 2 ? 10 : t->patr == 1 ? 3 : 0;
+    return s;
+}
+
+static int score_middle(const struct tok *t)
+{
+    if (t->initial) {
+        return 2;
+    }
+    return t->patr == 3 ? 12 : t->patr == 2 ? 10 : t->patr == 1 ? 1 : -20;
+}
+
 static int slot_score(const struct tok *t, enum slot s)
 {
-    enum name_sex sex;
-    bool is_first = data_first_name(t->key, &sex) != NULL || t->initial;
-    bool is_patr = name_patronymic_sex(t->key) != NAME_NONE;
-    switch (s) {
-    case S_MIDDLE:
-        return is_patr ? 4 : t->initial ? 1 : -4;
-    case S_FIRST:
-        return (is_first ? 3 : 0) - (is_patr ? 2 : 0);
-    case S_LAST:
-        return (name_surname_like(t->key) ? 1 : 0) -
-               (is_first && !name_surname_like(t->key) ? 1 : 0) - (is_patr ? 1 : 0) -
-               (t->initial ? 3 : 0);
-    }
-    return 0;
+    return s == S_LAST ? score_last(t) : s == S_FIRST ? score_first(t) : score_middle(t);
 }
 
-/* The most likely order of 1-3 tokens: out[i] is the slot of token i. */
-static bool assign(const struct tok *t, size_t n, enum slot *out)
+/* Sex of a word in its slot, when the word tells it. */
+static int slot_sex(const struct tok *t, enum slot s)
 {
-    static const enum slot orders3[][3] = {{S_LAST, S_FIRST, S_MIDDLE},
-                                           {S_FIRST, S_MIDDLE, S_LAST}};
-    static const enum slot orders2[][2] = {
-        {S_LAST, S_FIRST}, {S_FIRST, S_LAST}, {S_FIRST, S_MIDDLE}};
-    if (n == 1) {
-        enum name_sex sex;
-        out[0] = name_patronymic_sex(t[0].key)     ? S_MIDDLE
-                 : data_first_name(t[0].key, &sex) ? S_FIRST
-                                                   : S_LAST;
-        return out[0] == S_LAST;
-    }
-    int best = -1000, best_i = 0;
-    size_t norders = n == 3 ? 2 : 3;
-    for (size_t o = 0; o < norders; o++) {
-        int score = o == 0 ? 1 : 0; /* ties go to the order of Russian documents */
-        for (size_t i = 0; i < n; i++) {
-            enum slot s = n == 3 ? orders3[o][i] : orders2[o][i];
-            if (s == S_MIDDLE && !t[i].initial && name_patronymic_sex(t[i].key) == NAME_NONE) {
-                score -= 1000; /* only a patronymic (or an initial) goes there; when nothing
-                                  fits, the order as written stands, so a standard form reads
-                                  back the same */
-            }
-            score += 2 * slot_score(&t[i], s);
-        }
-        if (score > best) {
-            best = score;
-            best_i = (int)o;
-        }
-    }
+    int sex = s == S_LAST ? t->surname_sex : s == S_FIRST ? t->first_sex : t->patr_sex;
+    return sex == NAME_MALE || sex == NAME_FEMALE ? sex : NAME_NONE;
+}
+
+/* The parts must agree in sex: first name and patronymic always (a clash rules the order out),
+ * the surname's ending less surely (Щербина, Сковорода are men's surnames too). */
+static int agreement(const struct tok *t, const enum slot *order, size_t n)
+{
+    int sex[3] = {NAME_NONE, NAME_NONE, NAME_NONE};
     for (size_t i = 0; i < n; i++) {
-        out[i] = n == 3 ? orders3[best_i][i] : orders2[best_i][i];
+        sex[order[i]] = slot_sex(&t[i], order[i]);
     }
-    return best_i == 0;
+    int s = 0;
+    if (sex[S_FIRST] && sex[S_MIDDLE] && sex[S_FIRST] != sex[S_MIDDLE]) {
+        s -= 30;
+    }
+    if (sex[S_LAST] && sex[S_FIRST] && sex[S_LAST] != sex[S_FIRST]) {
+        s -= 3;
+    }
+    if (sex[S_LAST] && sex[S_MIDDLE] && sex[S_LAST] != sex[S_MIDDLE]) {
+        s -= 3;
+    }
+    return s;
 }
 
-/*
- * Two patronymic-looking words (Шостакович Дмитрий Дмитриевич: -ович surnames are common): the
- * patronymic is the one right after a known first name, the other is the surname. Without such a
- * pair the order as written stands - a guess would not read back the same.
- */
-static bool assign_two_patronymics(const struct tok *t, size_t n, enum slot *out)
+struct order {
+    enum slot s[3];
+    int prior; /* tie-break: how usual the order is as typed */
+    int cost;  /* against the words: an order people hardly ever type */
+};
+
+static const struct order orders3[] = {
+    {{S_LAST, S_FIRST, S_MIDDLE}, 3, 0}, {{S_FIRST, S_MIDDLE, S_LAST}, 2, 0},
+    {{S_FIRST, S_LAST, S_MIDDLE}, 1, 0}, {{S_LAST, S_MIDDLE, S_FIRST}, 0, 0},
+    {{S_MIDDLE, S_FIRST, S_LAST}, 0, 0}, {{S_MIDDLE, S_LAST, S_FIRST}, 0, 0},
+};
+/* Two words: a first name with a surname or a patronymic. A patronymic first is rare (only
+ * "Петровна Ирина" is read so; "Петрович Иван" is a surname and a name), and a patronymic with
+ * the surname alone is never read ("Анна Кузьмич" is not surname Анна). */
+static const struct order orders2[] = {
+    {{S_LAST, S_FIRST}, 3, 0},
+    {{S_FIRST, S_MIDDLE}, 2, 0},
+    {{S_FIRST, S_LAST}, 1, 0},
+    {{S_MIDDLE, S_FIRST}, 0, 16},
+};
+
+static void assign(const struct tok *t, size_t n, enum slot *out)
 {
-    enum name_sex sex;
-    for (size_t i = 0; n == 3 && i + 1 < n; i++) {
-        if (data_first_name(t[i].key, &sex) != NULL && name_patronymic_sex(t[i + 1].key)) {
-            for (size_t k = 0; k < n; k++) {
-                out[k] = k == i ? S_FIRST : k == i + 1 ? S_MIDDLE : S_LAST;
-            }
-            return i == 1;
+    if (n == 1) {
+        bool first = t[0].initial || (t[0].first_sex != NAME_NONE && !t[0].listed);
+        out[0] = t[0].patr >= 2 ? S_MIDDLE : first ? S_FIRST : S_LAST;
+        return;
+    }
+    const struct order *orders = n == 3 ? orders3 : orders2;
+    size_t norders =
+        n == 3 ? sizeof(orders3) / sizeof(orders3[0]) : sizeof(orders2) / sizeof(orders2[0]);
+    int best = 0;
+    size_t best_i = 0;
+    for (size_t o = 0; o < norders; o++) {
+        int words = agreement(t, orders[o].s, n) - orders[o].cost;
+        for (size_t i = 0; i < n; i++) {
+            words += slot_score(&t[i], orders[o].s[i]);
+        }
+        int score = 4 * words + orders[o].prior; /* the prior only breaks ties */
+        if (o == 0 || score > best) {
+            best = score;
+            best_i = o;
         }
     }
-    return true;
+    memcpy(out, orders[best_i].s, sizeof(enum slot) * n);
 }
 
-static bool assign_any(const struct tok *t, size_t n, size_t patronymics, enum slot *out)
+bool name_choose_slots(const struct tok *t, size_t n, enum slot *slots)
 {
-    return patronymics < 2 ? assign(t, n, out) : assign_two_patronymics(t, n, out);
-}
-
-/*
- * The standard form is written last, first, middle, and reading it back must give the same
- * parts, or cleaning a clean value would move them again. The choice is made for the order as
- * typed and checked against that order; when the two disagree (odd inputs where each order
- * suggests another), the parts stay as typed, read last, first, middle - a choice that both
- * orders make alike. True when the order as typed stands.
- */
-bool name_choose_slots(const struct tok *t, size_t n, size_t patronymics, enum slot *slots)
-{
-    bool usual = assign_any(t, n, patronymics, slots);
-    if (n < 2) {
+    assign(t, n, slots);
+    bool usual = true;
+    for (size_t i = 1; i < n; i++) {
+        usual = usual && slots[i - 1] < slots[i];
+    }
+    if (n < 2 || usual) {
         return usual;
     }
+    /* Read the standard form back: the same parts, or the order typed stands. */
     struct tok sorted[3];
     enum slot want[3], again[3];
     size_t k = 0;
@@ -113,9 +170,9 @@ bool name_choose_slots(const struct tok *t, size_t n, size_t patronymics, enum s
             }
         }
     }
-    assign_any(sorted, n, patronymics, again);
+    assign(sorted, n, again);
     if (memcmp(want, again, sizeof(want[0]) * n) == 0) {
-        return usual;
+        return false;
     }
     static const enum slot typed[3] = {S_LAST, S_FIRST, S_MIDDLE};
     memcpy(slots, typed, sizeof(typed));

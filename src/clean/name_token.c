@@ -1,13 +1,17 @@
 /*
- * name_token.c - the letters of a name: splitting it into words, case, scripts (Latin look-alike
- * letters, names written in Latin, a keyboard-layout slip), transliteration for matching.
+ * name_token.c - the letters of a name: tidying punctuation, splitting into words, case, scripts
+ * (Latin look-alike letters, names written in Latin, a keyboard-layout slip), transliteration
+ * for matching.
  *
- * A token is letters with inner hyphens or apostrophes ("Петрова-Водкина", "Д'Артаньян"), or an
- * initial ("И."). What a word is (a patronymic, a first name) is name_class.c's.
+ * A word is letters with inner hyphens or apostrophes ("Петрова-Водкина", "Д'Артаньян"), or an
+ * initial ("И."). Punctuation that costs nothing to tidy - commas and full stops between or after
+ * the words, dashes with spaces around them in a double surname, quotes, a nickname in brackets,
+ * zero-width characters and stress marks pasted from elsewhere - is tidied and said so; a digit or
+ * any other symbol refuses the name. What a word is (a patronymic, a first name) is
+ * name_class.c's.
  */
 #include <string.h>
 
-#include "base/buf.h"
 #include "clean/clean.h"
 #include "clean/internal.h"
 #include "clean/name_internal.h"
@@ -72,14 +76,14 @@ char *name_translit_key(const char *key, struct arena *a)
     static const struct {
         const char *lat;
         const char *cyr;
-    } map[] = {{"shch", "щ"}, {"sch", "щ"}, {"zh", "ж"},  {"kh", "х"},  {"ts", "ц"},  {"ch", "ч"},
-               {"sh", "ш"},   {"yu", "ю"},  {"ya", "я"},  {"yo", "е"},  {"ye", "е"},  {"iy", "ий"},
-               {"yy", "ый"},  {"ey", "ей"}, {"ay", "ай"}, {"oy", "ой"}, {"uy", "уй"}, {"a", "а"},
-               {"b", "б"},    {"v", "в"},   {"w", "в"},   {"g", "г"},   {"d", "д"},   {"e", "е"},
-               {"z", "з"},    {"i", "и"},   {"y", "ы"},   {"k", "к"},   {"c", "к"},   {"q", "к"},
-               {"l", "л"},    {"m", "м"},   {"n", "н"},   {"o", "о"},   {"p", "п"},   {"r", "р"},
-               {"s", "с"},    {"t", "т"},   {"u", "у"},   {"f", "ф"},   {"h", "х"},   {"x", "кс"},
-               {"j", "й"},    {"-", "-"}};
+    } map[] = {{"shch", "щ"}, {"sch", "щ"},  {"zh", "ж"},  {"kh", "х"},  {"ts", "ц"},  {"ch", "ч"},
+               {"sh", "ш"},   {"iya", "ия"}, {"yu", "ю"},  {"ya", "я"},  {"yo", "е"},  {"ye", "е"},
+               {"iy", "ий"},  {"yy", "ый"},  {"ey", "ей"}, {"ay", "ай"}, {"oy", "ой"}, {"uy", "уй"},
+               {"a", "а"},    {"b", "б"},    {"v", "в"},   {"w", "в"},   {"g", "г"},   {"d", "д"},
+               {"e", "е"},    {"z", "з"},    {"i", "и"},   {"y", "ы"},   {"k", "к"},   {"c", "к"},
+               {"q", "к"},    {"l", "л"},    {"m", "м"},   {"n", "н"},   {"o", "о"},   {"p", "п"},
+               {"r", "р"},    {"s", "с"},    {"t", "т"},   {"u", "у"},   {"f", "ф"},   {"h", "х"},
+               {"x", "кс"},   {"j", "й"},    {"-", "-"},   {" ", " "}};
     size_t len = strlen(key);
     char *out = arena_alloc(a, len * 4 + 1);
     size_t j = 0;
@@ -99,52 +103,213 @@ char *name_translit_key(const char *key, struct arena *a)
         i += strlen(map[k].lat);
     }
     out[j] = '\0';
+    /* endings the letter-by-letter map gets wrong: Natalia, Maria -> -ия; Alexander -> -ндр */
+    if (name_ends_with(out, "иа")) {
+        memcpy(out + j - 2, "я", 2);
+    } else if (name_ends_with(out, "ндер") && j > 8) {
+        memcpy(out + j - 4, "р", 3);
+    }
     return out;
 }
-static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
+/* ---- tidying and splitting ---------------------------------------------------------------- */
+
+static bool is_letter(unsigned cp)
 {
-    size_t cyr = 0, lat = 0;
+    return cp_is_cyrillic(cp) || cp_is_latin(cp);
+}
+
+/* Characters that stand for an apostrophe inside a word and for a quote around words. */
+static bool is_apostrophe(unsigned cp)
+{
+    return cp == '\'' || cp == '`' || cp == 0x2018 || cp == 0x2019 || cp == 0x02BC ||
+           cp == 0x00B4 || cp == 0x2032 || cp == 0x02B9;
+}
+
+static bool is_quote(unsigned cp)
+{
+    return cp == '"' || cp == 0x00AB || cp == 0x00BB || cp == 0x201C || cp == 0x201D ||
+           cp == 0x201E || cp == 0x2039 || cp == 0x203A;
+}
+
+static bool is_dash(unsigned cp)
+{
+    return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xFE58 ||
+           cp == 0xFE63 || cp == 0xFF0D;
+}
+
+/* Pasted from elsewhere, never typed: zero-width characters, the soft hyphen, and the stress
+ * marks of dictionaries and textbooks ("Ива́нов"). */
+static bool is_invisible(unsigned cp)
+{
+    return cp == 0x200B || cp == 0x200C || cp == 0x200D || cp == 0x2060 || cp == 0x00AD ||
+           cp == 0x180E || cp == 0x0300 || cp == 0x0301;
+}
+
+struct word {
+    size_t start, len; /* bytes of the word, as typed and tidied, in the scan's store */
+    bool glued;        /* no space since an initial's dot */
+    bool dashed;       /* a dash with spaces before it: "Иванова - Петрова" */
+    bool grouped;      /* inside brackets or quotes */
+};
+
+struct scan {
+    struct work *w;
+    struct word *words;
+    size_t n, max;
+    char *store;    /* the words' bytes one after another; only the last word grows */
+    size_t used;    /* bytes of store used */
+    bool in_word;   /* the last word is still being read */
+    bool glue_next; /* an initial's dot and no space since */
+    bool join_next; /* a dash between words: the next word joins the last one */
+    int brackets;   /* depth of ( [ { */
+    bool quoted;    /* inside quotes */
+};
+
+static void word_end(struct scan *s)
+{
+    s->in_word = false;
+}
+
+static void store_put(struct scan *s, const char *p, size_t n)
+{
+    memcpy(s->store + s->used, p, n);
+    s->used += n;
+    s->words[s->n - 1].len += n;
+}
+
+/* Appends the code point `cp` to the current word, starting one when none is open. */
+static void word_put(struct scan *s, unsigned cp)
+{
+    if (!s->in_word) {
+        if (s->n == s->max) {
+            s->w->invalid = s->w->invalid ? s->w->invalid : "too_many_parts";
+            return;
+        }
+        struct word *wd = &s->words[s->n++];
+        wd->start = s->used;
+        wd->len = 0;
+        wd->glued = s->glue_next;
+        wd->dashed = s->join_next;
+        wd->grouped = s->brackets > 0 || s->quoted;
+        s->in_word = true;
+        s->join_next = false;
+        s->glue_next = false;
+    }
+    char u[4];
+    store_put(s, u, utf8_put(cp, u));
+}
+
+static size_t word_chars(const struct scan *s, const struct word *wd)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < wd->len; i++) {
+        n += ((unsigned char)s->store[wd->start + i] & 0xC0) != 0x80;
+    }
+    return n;
+}
+
+/* A full stop: an initial's dot after one letter, else a stray dot that is dropped. */
+static void scan_dot(struct scan *s)
+{
+    if (s->in_word && word_chars(s, &s->words[s->n - 1]) == 1) {
+        store_put(s, ".", 1);
+        word_end(s);
+        s->glue_next = true;
+        return;
+    }
+    word_end(s);
+    s->w->changes |= CH_PUNCT;
+}
+
+/* One code point of the text; `next` is the one after it (0 at the end). */
+static void scan_cp(struct scan *s, unsigned cp, unsigned next)
+{
+    struct work *w = s->w;
+    if (is_letter(cp)) {
+        word_put(s, cp);
+    } else if (is_invisible(cp)) {
+        w->changes |= CH_INVISIBLE;
+    } else if (cp == ' ') {
+        word_end(s);
+        s->glue_next = false;
+    } else if (is_apostrophe(cp) && s->in_word && is_letter(next)) {
+        word_put(s, '\'');
+        w->changes |= cp == '\'' ? 0 : CH_PUNCT;
+    } else if (is_dash(cp) && s->in_word && is_letter(next)) {
+        word_put(s, '-');
+        w->changes |= cp == '-' ? 0 : CH_PUNCT;
+    } else if (is_dash(cp)) {
+        /* "Иванова - Петрова", "Салтыков--Щедрин": the next word may join the last (name.c
+         * decides, knowing the words); a dash with no word after it is dropped */
+        word_end(s);
+        s->join_next = s->n > 0;
+        w->changes |= CH_PUNCT;
+    } else if (cp == '.') {
+        scan_dot(s);
+    } else if (cp == ',' || cp == ';' || cp == ':' || cp == '_') {
+        word_end(s);
+        w->changes |= CH_PUNCT;
+    } else if (is_quote(cp) || is_apostrophe(cp)) {
+        word_end(s);
+        s->quoted = !s->quoted;
+        w->changes |= CH_PUNCT;
+    } else if (cp == '(' || cp == '[' || cp == '{') {
+        word_end(s);
+        s->brackets += s->brackets < 8;
+        w->changes |= CH_PUNCT;
+    } else if (cp == ')' || cp == ']' || cp == '}') {
+        word_end(s);
+        s->brackets -= s->brackets > 0;
+        w->changes |= CH_PUNCT;
+    } else if (cp >= '0' && cp <= '9') {
+        w->invalid = w->invalid ? w->invalid : "digits";
+    } else {
+        w->invalid = w->invalid ? w->invalid : "bad_character";
+    }
+}
+
+/* Words in brackets or quotes after a word and beside at least two others are a nickname or a
+ * former surname ("Иванова (Петрова) Анна", "Иванов Иван \"Ваня\""): dropped. Quotes or
+ * brackets around the whole name, around its first word or around one of two words only go.
+ * Returns the words kept, moved to the front. */
+static size_t drop_grouped(struct work *w, struct word *words, size_t n)
+{
+    size_t outside = 0, drop = 0;
+    for (size_t i = 0; i < n; i++) {
+        outside += !words[i].grouped;
+        drop += words[i].grouped && outside > 0;
+    }
+    if (drop == 0 || outside < 2) {
+        return n;
+    }
+    size_t k = 0;
+    for (size_t i = 0, seen = 0; i < n; i++) {
+        seen += !words[i].grouped;
+        if (!words[i].grouped || seen == 0) {
+            words[k++] = words[i];
+        }
+    }
+    w->changes |= CH_BRACKETS;
+    return k;
+}
+
+/* Standard form of one word (`s`, letters with inner hyphens and apostrophes, or an initial):
+ * case, and Latin look-alikes in a Cyrillic word (or the other way). NULL when invalid. */
+static char *norm_word(struct work *w, const char *s, bool *latin)
+{
+    size_t n = strlen(s), cyr = 0, lat = 0;
     for (size_t i = 0; i < n;) {
         size_t adv;
         unsigned cp = utf8_get((const unsigned char *)s + i, &adv);
         i += adv;
-        if (cp_is_cyrillic(cp)) {
-            cyr++;
-        } else if (cp_is_latin(cp)) {
-            lat++;
-        } else if (cp >= '0' && cp <= '9') {
-            w->invalid = w->invalid ? w->invalid : "digits";
-            return NULL;
-        } else if (cp != '-' && cp != '\'' && cp != 0x2019 && cp != '.') {
-            w->invalid = w->invalid ? w->invalid : "bad_character";
-            return NULL;
-        }
-    }
-    if (cyr + lat == 0) {
-        w->invalid = w->invalid ? w->invalid : "bad_character";
-        return NULL;
-    }
-    /* Hyphens and apostrophes join letters: not at either end, never two in a row. */
-    for (size_t i = 0; i < n; i++) {
-        bool punct = s[i] == '-' || s[i] == '\'';
-        bool edge = i == 0 || i == n - 1 || s[i + 1] == '-' || s[i + 1] == '\'' || s[i + 1] == '.';
-        if (punct && edge) {
-            w->invalid = w->invalid ? w->invalid : "bad_character";
-            return NULL;
-        }
-    }
-    /* A dot belongs only to an initial: one letter and the dot ("И."). */
-    const char *dot = memchr(s, '.', n);
-    if (dot != NULL && (dot != s + n - 1 || cyr + lat != 1)) {
-        w->invalid = w->invalid ? w->invalid : "bad_character";
-        return NULL;
+        cyr += cp_is_cyrillic(cp);
+        lat += cp_is_latin(cp);
     }
     bool to_cyr = cyr >= lat;
     *latin = !to_cyr;
     char *out = arena_alloc(w->a, n * 2 + 1);
-    size_t j = 0;
+    size_t j = 0, part_letters = 0; /* letters since the last hyphen, dot or apostrophe */
     bool start = true;
-    size_t part_letters = 0; /* letters since the last hyphen, dot or apostrophe */
     for (size_t i = 0; i < n;) {
         size_t adv;
         unsigned cp = utf8_get((const unsigned char *)s + i, &adv);
@@ -156,22 +321,13 @@ static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
                 return NULL;
             }
             cp = g;
-            w->homoglyphs = true;
+            w->changes |= CH_HOMOGLYPHS;
         }
-        if (cp == '-' || cp == '.') {
-            start = true;
-            part_letters = 0;
-            j += utf8_put(cp, out + j);
-            continue;
-        }
-        if (cp == 0x2019) {
-            cp = '\'';
-        }
-        if (cp == '\'') {
+        if (cp == '-' || cp == '.' || cp == '\'') {
             /* O'Brien, Д'Артаньян: one letter, the apostrophe, a capital */
-            out[j++] = '\'';
-            start = part_letters == 1;
+            start = cp != '\'' || part_letters == 1;
             part_letters = 0;
+            out[j++] = (char)cp;
             continue;
         }
         j += utf8_put(start ? cp_upper(cp) : cp_lower(cp), out + j);
@@ -182,43 +338,68 @@ static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
     return out;
 }
 
-/* Splits the cleaned text at spaces into tokens; initials "И.И." become two. */
+char *name_key(const char *text, bool latin, struct arena *a)
+{
+    char *key = fold_key(text, strlen(text), a);
+    return latin ? name_translit_key(key, a) : key;
+}
+
+/* Fills toks[] from the tidied words. A lone letter beside a longer word is an initial whose dot
+ * was left out ("Иванов И И"). */
+static size_t words_to_toks(struct work *w, const struct scan *s, size_t n, struct tok *toks)
+{
+    bool longer = false;
+    for (size_t i = 0; i < n; i++) {
+        longer = longer || word_chars(s, &s->words[i]) > 2;
+    }
+    for (size_t i = 0; i < n && !w->invalid; i++) {
+        struct tok *t = &toks[i];
+        memset(t, 0, sizeof(*t));
+        const struct word *wd = &s->words[i];
+        bool add_dot = longer && word_chars(s, wd) == 1;
+        t->raw =
+            arena_printf(w->a, "%.*s%s", (int)wd->len, s->store + wd->start, add_dot ? "." : "");
+        w->changes |= add_dot ? CH_PUNCT : 0;
+        t->text = norm_word(w, t->raw, &t->latin);
+        if (t->text == NULL) {
+            return 0;
+        }
+        if (strcmp(t->text, t->raw) != 0 && !(w->changes & CH_HOMOGLYPHS)) {
+            w->changes |= CH_CASE;
+        }
+        t->initial = name_n_chars(t->text) == 2 && t->text[strlen(t->text) - 1] == '.';
+        t->glued = wd->glued && t->initial && i > 0 && toks[i - 1].initial;
+        t->dashed = wd->dashed && i > 0;
+        t->key = name_key(t->text, t->latin, w->a);
+    }
+    return w->invalid ? 0 : n;
+}
+
+/* Splits `text` (clean, one space between words) into tokens, tidying punctuation. */
 static size_t tokenize(struct work *w, const char *text, struct tok *toks, size_t max)
 {
-    size_t n = 0;
-    const char *p = text;
-    while (*p != '\0' && !w->invalid) {
-        size_t len = strcspn(p, " ");
-        /* initials written together: "И.И." */
-        const char *q = p;
-        while (q < p + len) {
-            size_t part = len - (size_t)(q - p);
-            const char *dot = memchr(q, '.', part);
-            size_t plen = dot && dot + 1 < p + len ? (size_t)(dot - q) + 1 : part;
-            if (n == max) {
-                w->invalid = "too_many_parts";
-                return n;
-            }
-            bool latin = false;
-            char *t = norm_token(w, q, plen, &latin);
-            if (t == NULL) {
-                return n;
-            }
-            toks[n].text = t;
-            toks[n].latin = latin;
-            toks[n].initial = t[strlen(t) - 1] == '.' && name_n_chars(t) <= 3;
-            char *key = fold_key(t, strlen(t), w->a);
-            toks[n].key = latin ? name_translit_key(key, w->a) : key;
-            n++;
-            q += plen;
-        }
-        p += len;
-        while (*p == ' ') {
-            p++;
-        }
+    struct word words[NAME_MAX_WORDS];
+    size_t len = strlen(text);
+    struct scan s = {0};
+    s.w = w;
+    s.words = words;
+    s.max = max < NAME_MAX_WORDS ? max : NAME_MAX_WORDS;
+    s.store = arena_alloc(w->a, len * 2 + 16);
+    for (size_t i = 0; i < len && !w->invalid;) {
+        size_t adv, nadv;
+        unsigned cp = utf8_get((const unsigned char *)text + i, &adv);
+        unsigned next = i + adv < len ? utf8_get((const unsigned char *)text + i + adv, &nadv) : 0;
+        scan_cp(&s, cp, next);
+        i += adv;
     }
-    return n;
+    if (w->invalid) {
+        return 0;
+    }
+    size_t n = drop_grouped(w, words, s.n);
+    return words_to_toks(w, &s, n, toks);
 }
+
+/* ---- keyboard-layout slips ---------------------------------------------------------------- */
 
 /* Share of vowels among the letters, in 1/100: Latin "aeiouy" or Cyrillic vowels. */
 static int vowel_pct(const char *s)
@@ -230,7 +411,7 @@ static int vowel_pct(const char *s)
         i += adv;
         if (cp_is_latin(cp) || cp_is_cyrillic(cp)) {
             letters++;
-            vowels += strchr("aeiouy", (int)(cp < 0x80 ? cp : 1)) != NULL && cp < 0x80;
+            vowels += cp < 0x80 && strchr("aeiouy", (int)cp) != NULL;
             vowels += cp == 0x430 || cp == 0x435 || cp == 0x451 || cp == 0x438 || cp == 0x43E ||
                       cp == 0x443 || cp == 0x44B || cp == 0x44D || cp == 0x44E || cp == 0x44F;
         }
@@ -265,11 +446,13 @@ static bool layout_slip(const char *text, struct arena *a, char **fixed)
     }
     for (const char *p = out; *p != '\0';) {
         size_t wl = strcspn(p, " ");
-        char *key = fold_key(p, wl, a);
-        enum name_sex sex;
-        if (name_n_chars(key) > 20 ||
-            (data_first_name(key, &sex) == NULL && name_patronymic_sex(key) == NAME_NONE &&
-             !name_surname_like(key))) {
+        struct tok t = {0};
+        t.key = fold_key(p, wl, a);
+        if (name_n_chars(t.key) > 20) {
+            return false;
+        }
+        name_classify(&t);
+        if (t.first_sex == NAME_NONE && t.patr == 0 && t.surname == 0 && !t.listed) {
             return false;
         }
         p += wl;
@@ -291,38 +474,65 @@ static bool all_ascii(const char *s)
     return true;
 }
 
-/* Shared by both entry points: clean text, undo a layout slip, tokenize. The slip is looked for
- * in the text as typed when it is all ASCII (the punctuation keys hold б, ю, ж, э, х, ъ), else
- * in the tokens once look-alike letters are settled - so a standard form, cleaned again, meets
- * the same decision. */
-size_t name_prepare(struct work *w, const char *in, size_t len, struct tok *toks, size_t max,
-                    struct clean_out *out)
+/* True when `text` differs from the `len` bytes at `in` by more than outer spaces. */
+static bool inner_change(const char *text, const char *in, size_t len)
 {
-    clean_text(in, len, NAME_MAX_BYTES, w->a, out);
-    if (out->verdict == CLEAN_INVALID) {
-        w->invalid = out->reason;
+    while (len > 0 && (*in == ' ' || *in == '\t')) {
+        in++;
+        len--;
+    }
+    while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t')) {
+        len--;
+    }
+    return strlen(text) != len || memcmp(text, in, len) != 0;
+}
+
+/*
+ * Shared by both entry points: clean text, refuse a "no name" marker, undo a layout slip,
+ * tokenize. The slip is looked for in the text as typed when it is all ASCII (the punctuation
+ * keys hold б, ю, ж, э, х, ъ), else in the words once punctuation and look-alike letters are
+ * settled - so a standard form, cleaned again, meets the same decision.
+ */
+size_t name_prepare(struct work *w, const char *in, size_t len, struct tok *toks, size_t max)
+{
+    struct clean_out out;
+    clean_text(in, len, NAME_MAX_BYTES, w->a, &out);
+    if (out.verdict == CLEAN_INVALID) {
+        w->invalid = out.reason;
         return 0;
     }
-    char *text = (char *)out->value;
+    const char *text = out.value;
+    w->changes |= inner_change(text, in, len) ? CH_SPACING : 0;
+    if (name_no_name(text, w->a)) {
+        w->invalid = "no_name";
+        return 0;
+    }
     char *fixed;
     if (all_ascii(text) && layout_slip(text, w->a, &fixed)) {
-        w->layout = true;
+        w->changes |= CH_LAYOUT;
         return tokenize(w, fixed, toks, max);
     }
+    unsigned before = w->changes;
     size_t n = tokenize(w, text, toks, max);
-    bool latin = n > 0 && !w->invalid;
-    struct buf joined;
-    buf_init(&joined, 0);
-    for (size_t i = 0; i < n && latin; i++) {
-        latin = toks[i].latin;
-        buf_printf(&joined, "%s%s", i ? " " : "", toks[i].text);
+    bool latin = n > 0;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        latin = latin && toks[i].latin;
+        total += strlen(toks[i].text) + 1;
     }
-    if (latin && w->homoglyphs && all_ascii(buf_cstr(&joined)) &&
-        layout_slip(buf_cstr(&joined), w->a, &fixed)) {
-        w->layout = true;
-        w->homoglyphs = false;
+    if (!latin) {
+        return n;
+    }
+    char *joined = arena_alloc(w->a, total + 1), *p = joined;
+    for (size_t i = 0; i < n; i++) {
+        size_t tl = strlen(toks[i].text);
+        memcpy(p, toks[i].text, tl);
+        p[tl] = i + 1 < n ? ' ' : '\0';
+        p += tl + 1;
+    }
+    if (all_ascii(joined) && layout_slip(joined, w->a, &fixed)) {
+        w->changes = before | CH_LAYOUT;
         n = tokenize(w, fixed, toks, max);
     }
-    buf_release(&joined);
     return n;
 }
