@@ -473,7 +473,8 @@ void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_n
     enum slot slots[3] = {S_LAST, S_FIRST, S_MIDDLE};
     if (!w.invalid) {
         check_junk(&w, t, n);
-        w.changes |= w.pinned || name_choose_slots(t, n, slots) ? 0 : CH_ORDER;
+        /* junk keeps the order typed too: a reordered placeholder is no better a name */
+        w.changes |= w.pinned || w.keep_typed || name_choose_slots(t, n, slots) ? 0 : CH_ORDER;
     }
     const char *joined = w.invalid ? "" : place(&w, t, n, slots, out);
     if (!w.invalid && !out->last && out->first && name_n_chars(out->first) <= 2 &&

@@ -31,8 +31,29 @@ static bool in_list(const char *key, const char *const *list, size_t n)
 
 /* ---- first names ---------------------------------------------------------------------------- */
 
-/* The sex of a first name, also of a double one ("анна-мария", "магомед расул"): every part a
- * known first name. NAME_NONE when it is not one. */
+/* First names the lists do not hold can still show by their ending: Uzbek and Tajik -жон,
+ * -иддин, -улло (Икромжон, Насриддин, Сайфулло), Turkic -гуль, -гюль (Айгуль, Гюльгюль). */
+static int first_name_ending(const char *key)
+{
+    static const struct {
+        const char *suffix;
+        int sex;
+    } e[] = {{"жон", NAME_MALE},    {"джон", NAME_MALE},   {"иддин", NAME_MALE},
+             {"уддин", NAME_MALE},  {"улло", NAME_MALE},   {"улла", NAME_MALE},
+             {"гуль", NAME_FEMALE}, {"гюль", NAME_FEMALE}, {"гул", NAME_FEMALE}};
+    if (name_n_chars(key) < 6 || strpbrk(key, " -") != NULL) {
+        return NAME_NONE;
+    }
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+        if (name_ends_with(key, e[i].suffix)) {
+            return e[i].sex;
+        }
+    }
+    return NAME_NONE;
+}
+
+/* The sex of a first name, also of a double one ("анна-мария", "магомед расул": every part a
+ * known first name) or of one that shows by its ending. NAME_NONE when it is not one. */
 int name_first_sex(const char *key)
 {
     enum name_sex sex = NAME_NONE;
@@ -41,7 +62,7 @@ int name_first_sex(const char *key)
     }
     size_t len = strlen(key);
     if (strcspn(key, "- ") == len || len >= 128) {
-        return NAME_NONE;
+        return first_name_ending(key);
     }
     char part[128];
     int all = NAME_NONE;

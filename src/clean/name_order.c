@@ -36,7 +36,10 @@ static int score_last(const struct tok *t)
         s -= 10; /* -овна, -ична is never a surname */
     } else if (t->patr == 3) {
         s -= 5; /* Петрович can be a surname, Иванович rarely is */
-    } /* and a -ович not made of a first name is a surname as often (Шостакович) */
+    } else if (t->patr == 2) {
+        s += 5; /* an -ович not made of a known first name is most often a surname: Шостакович,
+                   Гуревич, Мицкевич */
+    }
     return s;
 }
 
@@ -65,7 +68,7 @@ static int score_middle(const struct tok *t)
     if (t->initial) {
         return 2;
     }
-    return t->patr == 3 ? 12 : t->patr == 2 ? 10 : t->patr == 1 ? 1 : -20;
+    return t->patr == 3 ? 12 : t->patr == 2 ? 6 : t->patr == 1 ? 1 : -20;
 }
 
 static int slot_score(const struct tok *t, enum slot s)
@@ -126,7 +129,9 @@ static void assign(const struct tok *t, size_t n, enum slot *out)
 {
     if (n == 1) {
         bool first = t[0].initial || (t[0].first_sex != NAME_NONE && !t[0].listed);
-        out[0] = t[0].patr >= 2 ? S_MIDDLE : first ? S_FIRST : S_LAST;
+        /* a lone -ович not made of a first name is a surname (Шостакович), -овна never is */
+        bool patr = t[0].patr == 3 || (t[0].patr == 2 && t[0].patr_sex == NAME_FEMALE);
+        out[0] = patr ? S_MIDDLE : first ? S_FIRST : S_LAST;
         return;
     }
     const struct order *orders = n == 3 ? orders3 : orders2;

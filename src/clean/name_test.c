@@ -212,7 +212,7 @@ static void placeholders_and_mash(void **state)
         {"asdf", "suspicious", "asdf||", "keyboard_mash", NULL}, /* never title-cased */
         {"ФЫВА", "suspicious", "ФЫВА||", "keyboard_mash", NULL},
         {"ИвановИванИванович", "suspicious", NULL, "run_together", "-"},
-        {"иванованнаивановна", "suspicious", "||иванованнаивановна", "run_together", "-"},
+        {"иванованнаивановна", "suspicious", "иванованнаивановна||", "run_together", "-"},
         {"ООО Ромашка", "suspicious", NULL, "organisation", NULL},
         /* near misses stay names */
         {"Беридзе Нана", "ok", NULL, NULL, "f"},
