@@ -108,8 +108,11 @@ static void merge_dashed(struct work *w, struct tok *t, size_t *n)
 {
     for (size_t i = 1; i < *n; i++) {
         const struct tok *a = &t[i - 1], *b = &t[i];
-        if (!b->dashed || a->initial || b->initial || a->patr >= 2 || b->patr >= 2 ||
-            a->latin != b->latin || strchr(a->text, '-') || strchr(b->text, '-') ||
+        /* two words of two letters or more: a lone letter beside the dash stays apart, or the
+         * join would turn it into a word with initials beside it when cleaned again */
+        if (!b->dashed || name_n_chars(a->text) < 2 || name_n_chars(b->text) < 2 || a->initial ||
+            b->initial || a->patr >= 2 || b->patr >= 2 || a->latin != b->latin ||
+            strchr(a->text, '-') || strchr(b->text, '-') ||
             (a->first_sex != NAME_NONE) != (b->first_sex != NAME_NONE) ||
             name_turkic_particle(b->key)) {
             continue;
@@ -149,7 +152,8 @@ static void merge_surname_particles(struct work *w, struct tok *t, size_t *n)
         }
         const struct tok *word = &t[i + k];
         if (word->initial || word->first_sex != NAME_NONE || word->patr >= 2 ||
-            name_surname_particle(word->key, false) || name_surname_particle(word->key, true)) {
+            name_surname_particle(word->key, false) || name_surname_particle(word->key, true) ||
+            name_nasab_particle(word->key) || name_turkic_particle(word->key)) {
             continue;
         }
         char *texts[4];
@@ -190,8 +194,10 @@ static void merge_turkic_particles(struct work *w, struct tok *t, size_t *n)
 static void merge_nasab(struct work *w, struct tok *t, size_t *n)
 {
     for (size_t i = 0; i + 1 < *n; i++) {
+        const char *next = t[i + 1].key;
         if (!t[i].initial && name_nasab_particle(t[i].key) && !t[i + 1].initial &&
-            !name_nasab_particle(t[i + 1].key)) {
+            !name_nasab_particle(next) && !name_surname_particle(next, false) &&
+            !name_turkic_particle(next)) {
             char *texts[2] = {particle_text(w, &t[i]), t[i + 1].text};
             merge(w, t, n, i, 2, texts);
         }
@@ -211,7 +217,7 @@ static void split_hyphenated(struct work *w, struct tok *t, size_t *n, size_t ma
             continue;
         }
         struct tok part[3];
-        bool name = false, surname = false;
+        bool name = false, surname = false, short_part = false;
         const char *tp = t[i].text, *rp = t[i].raw;
         for (size_t k = 0; k < parts; k++) {
             size_t tl = strcspn(tp, "-"), rl = strcspn(rp, "-");
@@ -221,6 +227,7 @@ static void split_hyphenated(struct work *w, struct tok *t, size_t *n, size_t ma
             part[k].raw = arena_strndup(w->a, rp, rl);
             part[k].key = name_key(part[k].text, false, w->a);
             name_classify(&part[k]);
+            short_part = short_part || name_n_chars(part[k].text) < 2;
             name = name || part[k].patr == 3 ||
                    (part[k].first_sex != NAME_NONE && !part[k].listed && part[k].surname < 2);
             surname = surname ||
@@ -228,7 +235,7 @@ static void split_hyphenated(struct work *w, struct tok *t, size_t *n, size_t ma
             tp += tl + (tp[tl] != '\0');
             rp += rl + (rp[rl] != '\0');
         }
-        if (name && surname) {
+        if (name && surname && !short_part) {
             memmove(&t[i + parts], &t[i + 1], sizeof(t[0]) * (*n - i - 1));
             memcpy(&t[i], part, sizeof(t[0]) * parts);
             *n += parts - 1;
@@ -299,22 +306,36 @@ static void leftover_particles(struct work *w, const struct tok *t, size_t n)
     }
 }
 
-/* The words spell a "no name" marker once titles and brackets are gone ("null ИП"). */
+/* The words spell a "no name" marker once titles and brackets are gone ("null ИП"), in any
+ * order: the standard form may put them in another, and must be refused alike. */
 static void no_name_left(struct work *w, const struct tok *t, size_t n)
 {
-    size_t len = 0;
+    static const unsigned char perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                              {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    size_t len = 1;
     for (size_t i = 0; i < n; i++) {
-        len += strlen(t[i].text) + 1;
+        len += strlen(t[i].text);
     }
-    char *joined = arena_alloc(w->a, len + 1), *p = joined;
-    for (size_t i = 0; i < n; i++) {
-        size_t tl = strlen(t[i].text);
-        memcpy(p, t[i].text, tl);
-        p += tl;
-    }
-    *p = '\0';
-    if (n > 0 && name_no_name(joined, w->a)) {
-        w->invalid = w->invalid ? w->invalid : "no_name";
+    char *joined = arena_alloc(w->a, len);
+    for (size_t o = 0; o < (n <= 3 ? 6 : 1) && n > 0 && !w->invalid; o++) {
+        bool fits = true; /* the permutation orders the first n words only */
+        for (size_t i = 0; i < n && n <= 3; i++) {
+            fits = fits && perms[o][i] < n;
+        }
+        if (!fits) {
+            continue;
+        }
+        char *p = joined;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = n <= 3 ? perms[o][i] : i;
+            size_t tl = strlen(t[k].text);
+            memcpy(p, t[k].text, tl);
+            p += tl;
+        }
+        *p = '\0';
+        if (name_no_name(joined, w->a)) {
+            w->invalid = "no_name";
+        }
     }
 }
 

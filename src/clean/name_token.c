@@ -71,6 +71,32 @@ size_t name_n_chars(const char *s)
 }
 
 /* Latin -> Cyrillic, for looking names written in Latin letters up (not for display). */
+/* Endings the letter-by-letter map gets wrong, at the end of every word and hyphenated part so
+ * a part reads alike alone and joined: Natalia, Maria -> -ия; Alexander -> -ндр. */
+static char *fix_endings(const char *s, struct arena *a)
+{
+    size_t len = strlen(s), j = 0;
+    char *out = arena_alloc(a, len + 1);
+    for (size_t i = 0;;) {
+        size_t wl = strcspn(s + i, " -"), keep = wl;
+        memcpy(out + j, s + i, wl);
+        if (wl >= 4 && memcmp(s + i + wl - 4, "иа", 4) == 0) {
+            memcpy(out + j + wl - 2, "я", 2);
+        } else if (wl > 8 && memcmp(s + i + wl - 8, "ндер", 8) == 0) {
+            memcpy(out + j + wl - 4, "р", 2);
+            keep = wl - 2;
+        }
+        j += keep;
+        i += wl;
+        if (s[i] == '\0') {
+            break;
+        }
+        out[j++] = s[i++];
+    }
+    out[j] = '\0';
+    return out;
+}
+
 char *name_translit_key(const char *key, struct arena *a)
 {
     static const struct {
@@ -83,7 +109,7 @@ char *name_translit_key(const char *key, struct arena *a)
                {"e", "е"},    {"z", "з"},    {"i", "и"},   {"y", "ы"},   {"k", "к"},   {"c", "к"},
                {"q", "к"},    {"l", "л"},    {"m", "м"},   {"n", "н"},   {"o", "о"},   {"p", "п"},
                {"r", "р"},    {"s", "с"},    {"t", "т"},   {"u", "у"},   {"f", "ф"},   {"h", "х"},
-               {"x", "кс"},   {"j", "й"},    {"-", "-"},   {" ", " "}};
+               {"x", "кс"},   {"j", "й"},    {"-", "-"},   {" ", " "},   {"'", "'"}};
     size_t len = strlen(key);
     char *out = arena_alloc(a, len * 4 + 1);
     size_t j = 0;
@@ -94,7 +120,7 @@ char *name_translit_key(const char *key, struct arena *a)
             k++;
         }
         if (k == sizeof(map) / sizeof(map[0])) {
-            i++; /* a letter we do not map (an apostrophe, an accent) is dropped */
+            i++; /* a letter we do not map (an accented one) is dropped */
             continue;
         }
         size_t m = strlen(map[k].cyr);
@@ -103,13 +129,7 @@ char *name_translit_key(const char *key, struct arena *a)
         i += strlen(map[k].lat);
     }
     out[j] = '\0';
-    /* endings the letter-by-letter map gets wrong: Natalia, Maria -> -ия; Alexander -> -ндр */
-    if (name_ends_with(out, "иа")) {
-        memcpy(out + j - 2, "я", 2);
-    } else if (name_ends_with(out, "ндер") && j > 8) {
-        memcpy(out + j - 4, "р", 3);
-    }
-    return out;
+    return fix_endings(out, a);
 }
 /* ---- tidying and splitting ---------------------------------------------------------------- */
 
@@ -199,11 +219,13 @@ static void word_put(struct scan *s, unsigned cp)
     store_put(s, u, utf8_put(cp, u));
 }
 
+/* Letters of a word (hyphens, apostrophes and an initial's dot aside). */
 static size_t word_chars(const struct scan *s, const struct word *wd)
 {
     size_t n = 0;
     for (size_t i = 0; i < wd->len; i++) {
-        n += ((unsigned char)s->store[wd->start + i] & 0xC0) != 0x80;
+        unsigned char c = (unsigned char)s->store[wd->start + i];
+        n += (c & 0xC0) != 0x80 && c != '-' && c != '\'' && c != '.';
     }
     return n;
 }
@@ -344,19 +366,19 @@ char *name_key(const char *text, bool latin, struct arena *a)
     return latin ? name_translit_key(key, a) : key;
 }
 
-/* Fills toks[] from the tidied words. A lone letter beside a longer word is an initial whose dot
- * was left out ("Иванов И И"). */
+/* Fills toks[] from the tidied words. A lone letter beside a word of two letters or more is an
+ * initial whose dot was left out ("Иванов И И"). */
 static size_t words_to_toks(struct work *w, const struct scan *s, size_t n, struct tok *toks)
 {
     bool longer = false;
     for (size_t i = 0; i < n; i++) {
-        longer = longer || word_chars(s, &s->words[i]) > 2;
+        longer = longer || word_chars(s, &s->words[i]) >= 2;
     }
     for (size_t i = 0; i < n && !w->invalid; i++) {
         struct tok *t = &toks[i];
         memset(t, 0, sizeof(*t));
         const struct word *wd = &s->words[i];
-        bool add_dot = longer && word_chars(s, wd) == 1;
+        bool add_dot = longer && word_chars(s, wd) == 1 && s->store[wd->start + wd->len - 1] != '.';
         t->raw =
             arena_printf(w->a, "%.*s%s", (int)wd->len, s->store + wd->start, add_dot ? "." : "");
         w->changes |= add_dot ? CH_PUNCT : 0;
@@ -445,18 +467,19 @@ static bool layout_slip(const char *text, struct arena *a, char **fixed)
         return false;
     }
     for (const char *p = out; *p != '\0';) {
-        size_t wl = strcspn(p, " ");
+        size_t wl = strcspn(p, " -"); /* each part of a hyphenated word too, as when spaced */
         struct tok t = {0};
         t.key = fold_key(p, wl, a);
         if (name_n_chars(t.key) > 20) {
             return false;
         }
         name_classify(&t);
-        if (t.first_sex == NAME_NONE && t.patr == 0 && t.surname == 0 && !t.listed) {
+        bool surname = t.listed || (t.surname == 2 && name_n_chars(t.key) >= 5);
+        if (t.first_sex == NAME_NONE && t.patr == 0 && !surname) {
             return false;
         }
         p += wl;
-        while (*p == ' ') {
+        while (*p == ' ' || *p == '-') {
             p++;
         }
     }
@@ -514,22 +537,28 @@ size_t name_prepare(struct work *w, const char *in, size_t len, struct tok *toks
     }
     unsigned before = w->changes;
     size_t n = tokenize(w, text, toks, max);
+    /* the words once tidied, titles aside (they go later, and the slip must be seen alike
+     * with them or without) */
     bool latin = n > 0;
-    size_t total = 0;
+    size_t total = 1;
     for (size_t i = 0; i < n; i++) {
-        latin = latin && toks[i].latin;
-        total += strlen(toks[i].text) + 1;
+        bool title = name_title(toks[i].key);
+        latin = latin && (toks[i].latin || title);
+        total += title ? 0 : strlen(toks[i].text) + 1;
     }
-    if (!latin) {
+    if (!latin || total == 1) {
         return n;
     }
-    char *joined = arena_alloc(w->a, total + 1), *p = joined;
+    char *joined = arena_alloc(w->a, total), *p = joined;
     for (size_t i = 0; i < n; i++) {
-        size_t tl = strlen(toks[i].text);
-        memcpy(p, toks[i].text, tl);
-        p[tl] = i + 1 < n ? ' ' : '\0';
-        p += tl + 1;
+        if (!name_title(toks[i].key)) {
+            size_t tl = strlen(toks[i].text);
+            memcpy(p, toks[i].text, tl);
+            p[tl] = ' ';
+            p += tl + 1;
+        }
     }
+    p[-1] = '\0';
     if (all_ascii(joined) && layout_slip(joined, w->a, &fixed)) {
         w->changes = before | CH_LAYOUT;
         n = tokenize(w, fixed, toks, max);
