@@ -16,9 +16,10 @@
  * starting with "class\t" is a header. The input column understands \t, \\, \uXXXX and \s (a
  * space, for outer spaces that an editor would strip).
  *
- * With --floor, DOC (docs/cleaning.md) holds a table whose rows read
- *   | KIND | class | cases | before | after | floor |
- * and the tool exits 1 when a class falls below its floor or a class of the table has no case.
+ * With --floor (or --floors), DOC (docs/cleaning.md) holds tables whose rows read
+ *   | `KIND/class` | cases | before | after | floor |      (or | KIND | class | ... | floor |)
+ * the floor in percent in the last cell, and the tool exits 1 when a class falls below its floor
+ * or a class of the table has no case.
  * What is deliberately not here: scoring against another tool; the set is our own judgement.
  */
 #include <stdio.h>
@@ -31,9 +32,9 @@
 #define MAX_CLASSES 64
 #define MAX_LINE    4096
 
-/* The days since 1970-01-01 of the date kind's "today": 2025-06-15, fixed so that "under 14" and
+/* The days since 1970-01-01 of the date kind's "today": 2025-11-24, fixed so that "under 14" and
  * "in the future" read the same on every run. */
-#define TODAY_DAYS 20254
+#define TODAY_DAYS 20416
 
 struct klass {
     char name[48];
@@ -241,7 +242,24 @@ static char *cell(char *s)
     return s;
 }
 
-/* Reads the floors of `kind` from the doc's table and compares; returns the failures. */
+/* The class a table row floors for `kind`, or NULL: rows read "| `name/order` | ... | 96 |" (the
+ * form the other cleaners' rows use) or "| name | order | ... | 96% |". */
+static const char *row_class(char **cells, int n, const char *kind)
+{
+    char *first = cells[0];
+    size_t fl = strlen(first);
+    if (fl >= 2 && first[0] == '`' && first[fl - 1] == '`') {
+        first[fl - 1] = '\0';
+        first++;
+    }
+    size_t kl = strlen(kind);
+    if (strncmp(first, kind, kl) == 0 && first[kl] == '/') {
+        return first + kl + 1;
+    }
+    return n == 6 && strcmp(first, kind) == 0 ? cells[1] : NULL;
+}
+
+/* Reads the floors of `kind` from the doc's tables and compares; returns the failures. */
 static int check_floors(const char *kind, const char *doc)
 {
     FILE *f = fopen(doc, "r");
@@ -267,21 +285,19 @@ static int check_floors(const char *kind, const char *doc)
             cells[n++] = cell(p);
             p = bar + 1;
         }
-        if (n != 6 || strcmp(cells[0], kind) != 0) {
-            continue;
-        }
+        const char *name = n >= 2 ? row_class(cells, n, kind) : NULL;
         char *end;
-        double floor = strtod(cells[5], &end);
-        if (end == cells[5] || *end != '%') {
+        double floor = name ? strtod(cells[n - 1], &end) : 0;
+        if (name == NULL || end == cells[n - 1] || (*end != '%' && *end != '\0')) {
             continue;
         }
         rows++;
         struct klass *k = NULL;
         for (int i = 0; i < n_classes; i++) {
-            k = strcmp(classes[i].name, cells[1]) == 0 ? &classes[i] : k;
+            k = strcmp(classes[i].name, name) == 0 ? &classes[i] : k;
         }
         if (k == NULL) {
-            printf("FLOOR class '%s' has no case\n", cells[1]);
+            printf("FLOOR class '%s' has no case\n", name);
             failed++;
         } else if (pct(k) + 1e-9 < floor) {
             printf("FLOOR class '%s' at %.1f%%, below its floor %.1f%%\n", k->name, pct(k), floor);
@@ -301,7 +317,7 @@ int main(int argc, char **argv)
     const char *kind = NULL, *file = NULL, *doc = NULL;
     bool verbose = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--floor") == 0 && i + 1 < argc) {
+        if ((strcmp(argv[i], "--floor") == 0 || strcmp(argv[i], "--floors") == 0) && i + 1 < argc) {
             doc = argv[++i];
         } else if (strcmp(argv[i], "-v") == 0) {
             verbose = true;
