@@ -5,7 +5,8 @@
  * a "no name" marker, a placeholder, keyboard mash, or names run together.
  *
  * Every test works on fold keys (lower case, "ё" as "е"; Latin transliterated), so the verdict
- * never depends on the case typed. Nothing here allocates outside the caller's arena.
+ * never depends on the case typed. Nothing here allocates outside the caller's arena but the
+ * word lists, split once for the life of the process (as data.c's lists are).
  */
 #include <pthread.h>
 #include <stdio.h>
