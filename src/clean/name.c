@@ -28,20 +28,12 @@ static char *part_key(const char *part, struct arena *a)
     return (unsigned char)key[0] < 0x80 ? name_translit_key(key, a) : key;
 }
 
-void clean_infer_gender(const char *last, const char *first, const char *middle, struct arena *a,
-                        const char **gender, const char **from)
+/* Gender from what the patronymic, the first name and the surname each tell (NAME_MALE,
+ * NAME_FEMALE or NAME_NONE). */
+static void decide_gender(int by_middle, int by_first, int by_last, const char **gender,
+                          const char **from)
 {
-    int by_middle = NAME_NONE, by_first = NAME_NONE, by_last = NAME_NONE;
-    if (middle != NULL) {
-        name_patronymic(part_key(middle, a), &by_middle);
-    }
-    if (first != NULL) {
-        by_first = name_first_sex(part_key(first, a));
-        by_first = by_first == NAME_BOTH ? NAME_NONE : by_first; /* Саша, Женя, Валя */
-    }
-    if (last != NULL) {
-        by_last = name_surname_sex(part_key(last, a));
-    }
+    by_first = by_first == NAME_BOTH ? NAME_NONE : by_first; /* Саша, Женя, Валя */
     int sex = NAME_NONE;
     *from = NULL;
     if (by_middle != NAME_NONE) {
@@ -56,6 +48,17 @@ void clean_infer_gender(const char *last, const char *first, const char *middle,
         *from = "surname";
     }
     *gender = sex == NAME_MALE ? "m" : sex == NAME_FEMALE ? "f" : NULL;
+}
+
+void clean_infer_gender(const char *last, const char *first, const char *middle, struct arena *a,
+                        const char **gender, const char **from)
+{
+    int by_middle = NAME_NONE;
+    if (middle != NULL) {
+        name_patronymic(part_key(middle, a), &by_middle);
+    }
+    decide_gender(by_middle, first ? name_first_sex(part_key(first, a)) : NAME_NONE,
+                  last ? name_surname_sex(part_key(last, a)) : NAME_NONE, gender, from);
 }
 
 const char *clean_name_key(const char *last, const char *first, const char *middle, struct arena *a)
@@ -151,7 +154,11 @@ static void merge_surname_particles(struct work *w, struct tok *t, size_t *n)
             k++;
         }
         const struct tok *word = &t[i + k];
-        if (word->initial || word->first_sex != NAME_NONE || word->patr >= 2 ||
+        bool script = true; /* particles and surname in one script, so a part reads alike */
+        for (size_t j = 0; j < k; j++) {
+            script = script && t[i + j].latin == word->latin;
+        }
+        if (!script || word->initial || word->first_sex != NAME_NONE || word->patr >= 2 ||
             name_surname_particle(word->key, false) || name_surname_particle(word->key, true) ||
             name_nasab_particle(word->key) || name_turkic_particle(word->key)) {
             continue;
@@ -181,7 +188,7 @@ static void merge_turkic_particles(struct work *w, struct tok *t, size_t *n)
     }
     for (size_t i = 1; i < *n; i++) {
         if (name_turkic_particle(t[i].key) && !t[i - 1].initial &&
-            !name_turkic_particle(t[i - 1].key)) {
+            !name_turkic_particle(t[i - 1].key) && t[i - 1].latin == t[i].latin) {
             char *texts[2] = {t[i - 1].text, lower(t[i].text, w->a)};
             w->changes |= strcmp(texts[1], t[i].raw) != 0 ? CH_CASE : 0;
             merge(w, t, n, i - 1, 2, texts);
@@ -196,8 +203,8 @@ static void merge_nasab(struct work *w, struct tok *t, size_t *n)
     for (size_t i = 0; i + 1 < *n; i++) {
         const char *next = t[i + 1].key;
         if (!t[i].initial && name_nasab_particle(t[i].key) && !t[i + 1].initial &&
-            !name_nasab_particle(next) && !name_surname_particle(next, false) &&
-            !name_turkic_particle(next)) {
+            t[i].latin == t[i + 1].latin && !name_nasab_particle(next) &&
+            !name_surname_particle(next, false) && !name_turkic_particle(next)) {
             char *texts[2] = {particle_text(w, &t[i]), t[i + 1].text};
             merge(w, t, n, i, 2, texts);
         }
@@ -312,28 +319,33 @@ static void no_name_left(struct work *w, const struct tok *t, size_t n)
 {
     static const unsigned char perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
                                               {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        bytes += strlen(t[i].text);
+    }
+    if (n == 0 || n > 3 || bytes > 2 * name_no_name_longest()) {
+        return; /* too long to be one (a word's letters may fold one byte longer) */
+    }
+    char *letters[3];
     size_t len = 1;
     for (size_t i = 0; i < n; i++) {
-        len += strlen(t[i].text);
+        letters[i] = name_letters(t[i].text, w->a);
+        len += strlen(letters[i]);
     }
     char *joined = arena_alloc(w->a, len);
-    for (size_t o = 0; o < (n <= 3 ? 6 : 1) && n > 0 && !w->invalid; o++) {
+    for (size_t o = 0; o < 6 && !w->invalid; o++) {
         bool fits = true; /* the permutation orders the first n words only */
-        for (size_t i = 0; i < n && n <= 3; i++) {
+        for (size_t i = 0; i < n; i++) {
             fits = fits && perms[o][i] < n;
         }
-        if (!fits) {
-            continue;
-        }
         char *p = joined;
-        for (size_t i = 0; i < n; i++) {
-            size_t k = n <= 3 ? perms[o][i] : i;
-            size_t tl = strlen(t[k].text);
-            memcpy(p, t[k].text, tl);
+        for (size_t i = 0; i < n && fits; i++) {
+            size_t tl = strlen(letters[perms[o][i]]);
+            memcpy(p, letters[perms[o][i]], tl);
             p += tl;
         }
         *p = '\0';
-        if (name_no_name(joined, w->a)) {
+        if (fits && name_no_name_letters(joined)) {
             w->invalid = "no_name";
         }
     }
@@ -509,7 +521,16 @@ void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_n
         return;
     }
     if (!w.keep_typed) {
-        clean_infer_gender(out->last, out->first, out->middle, a, &out->gender, &out->gender_from);
+        /* what the words told when they were classed; clean_infer_gender() on the parts says the
+         * same (name_test.c checks it) */
+        const struct tok *by[3] = {NULL, NULL, NULL};
+        for (size_t i = 0; i < n; i++) {
+            by[slots[i]] = &t[i];
+        }
+        decide_gender(by[S_MIDDLE] ? by[S_MIDDLE]->patr_sex : NAME_NONE,
+                      by[S_FIRST] ? by[S_FIRST]->first_sex : NAME_NONE,
+                      by[S_LAST] && !by[S_LAST]->listed ? by[S_LAST]->surname_sex : NAME_NONE,
+                      &out->gender, &out->gender_from);
     }
 }
 

@@ -200,6 +200,7 @@ int name_patronymic(const char *key, int *sex)
 
 struct ending {
     const char *suffix;
+    unsigned char len;       /* bytes of suffix */
     unsigned char min_chars; /* the shortest key the ending tells anything of */
     unsigned char strength;  /* 2 strong, 1 weak */
     unsigned char sex;
@@ -207,69 +208,35 @@ struct ending {
 
 /* Endings of surnames of the peoples of Russia and its neighbours; the first that fits wins, so
  * longer endings come first. */
-static const struct ending endings[] = {{"ская", 5, 2, NAME_FEMALE},
-                                        {"цкая", 5, 2, NAME_FEMALE},
-                                        {"ский", 5, 2, NAME_MALE},
-                                        {"цкий", 5, 2, NAME_MALE},
-                                        {"ской", 5, 2, NAME_MALE},
-                                        {"цкой", 5, 2, NAME_MALE},
-                                        {"ова", 5, 2, NAME_FEMALE},
-                                        {"ева", 5, 2, NAME_FEMALE},
-                                        {"ина", 5, 2, NAME_FEMALE},
-                                        {"ына", 5, 2, NAME_FEMALE},
-                                        {"ов", 4, 2, NAME_MALE},
-                                        {"ев", 4, 2, NAME_MALE},
-                                        {"ин", 4, 2, NAME_MALE},
-                                        {"ын", 4, 2, NAME_MALE},
-                                        {"ая", 5, 2, NAME_FEMALE},
-                                        {"ой", 5, 2, NAME_MALE},
-                                        {"ый", 5, 2, NAME_MALE},
-                                        {"енко", 5, 2, 0},
-                                        {"швили", 6, 2, 0},
-                                        {"дзе", 5, 2, 0},
-                                        {"иани", 5, 2, 0},
-                                        {"ани", 5, 2, 0},
-                                        {"янц", 5, 2, 0},
-                                        {"ян", 4, 2, 0},
-                                        {"уни", 5, 2, 0},
-                                        {"ук", 4, 2, 0},
-                                        {"юк", 4, 2, 0},
-                                        {"ых", 4, 2, 0},
-                                        {"их", 4, 2, 0},
-                                        {"заде", 6, 2, 0},
-                                        {"зода", 6, 2, 0},
-                                        {"оглу", 6, 2, 0},
-                                        {"берг", 6, 2, 0},
-                                        {"штейн", 7, 2, 0},
-                                        {"штерн", 7, 2, 0},
-                                        {"баум", 6, 2, 0},
-                                        {"фельд", 7, 2, 0},
-                                        {"ман", 5, 2, 0},
-                                        {"нен", 5, 2, 0},
-                                        {"айте", 6, 2, NAME_FEMALE},
-                                        {"ене", 5, 1, NAME_FEMALE},
-                                        {"ите", 5, 1, NAME_FEMALE},
-                                        {"ия", 5, 1, 0},
-                                        {"ава", 5, 1, 0},
-                                        {"уа", 4, 1, 0},
-                                        {"ели", 5, 1, 0},
-                                        {"ко", 4, 1, 0},
-                                        {"ец", 4, 1, 0},
-                                        {"ич", 4, 1, 0},
-                                        {"ак", 5, 1, 0},
-                                        {"ик", 5, 1, 0},
-                                        {"ер", 5, 1, 0},
-                                        {"лы", 5, 1, 0},
-                                        {"ли", 5, 1, 0},
-                                        {"ас", 5, 1, 0},
-                                        {"ис", 5, 1, 0},
-                                        {"ус", 5, 1, 0}};
+/* clang-format off */
+#define E(suffix, min_chars, strength, sex) {suffix, sizeof(suffix) - 1, min_chars, strength, sex}
+#define F NAME_FEMALE
+#define M NAME_MALE
+static const struct ending endings[] = {
+    E("ская", 5, 2, F), E("цкая", 5, 2, F), E("ский", 5, 2, M), E("цкий", 5, 2, M),
+    E("ской", 5, 2, M), E("цкой", 5, 2, M), E("ова", 5, 2, F), E("ева", 5, 2, F),
+    E("ина", 5, 2, F), E("ына", 5, 2, F), E("ов", 4, 2, M), E("ев", 4, 2, M), E("ин", 4, 2, M),
+    E("ын", 4, 2, M), E("ая", 5, 2, F), E("ой", 5, 2, M), E("ый", 5, 2, M), E("енко", 5, 2, 0),
+    E("швили", 6, 2, 0), E("дзе", 5, 2, 0), E("иани", 5, 2, 0), E("ани", 5, 2, 0),
+    E("янц", 5, 2, 0), E("ян", 4, 2, 0), E("уни", 5, 2, 0), E("ук", 4, 2, 0), E("юк", 4, 2, 0),
+    E("ых", 4, 2, 0), E("их", 4, 2, 0), E("заде", 6, 2, 0), E("зода", 6, 2, 0), E("оглу", 6, 2, 0),
+    E("берг", 6, 2, 0), E("штейн", 7, 2, 0), E("штерн", 7, 2, 0), E("баум", 6, 2, 0),
+    E("фельд", 7, 2, 0), E("ман", 5, 2, 0), E("нен", 5, 2, 0), E("айте", 6, 2, F),
+    E("ене", 5, 1, F), E("ите", 5, 1, F), E("ия", 5, 1, 0), E("ава", 5, 1, 0), E("уа", 4, 1, 0),
+    E("ели", 5, 1, 0), E("ко", 4, 1, 0), E("ец", 4, 1, 0), E("ич", 4, 1, 0), E("ак", 5, 1, 0),
+    E("ик", 5, 1, 0), E("ер", 5, 1, 0), E("лы", 5, 1, 0), E("ли", 5, 1, 0), E("ас", 5, 1, 0),
+    E("ис", 5, 1, 0), E("ус", 5, 1, 0)
+};
+/* clang-format on */
+#undef E
+#undef F
+#undef M
 
 static const struct ending *surname_ending(const char *key)
 {
     size_t chars = name_n_chars(key), len = strlen(key);
     for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
-        size_t m = strlen(endings[i].suffix);
+        size_t m = endings[i].len;
         if (chars >= endings[i].min_chars && len >= m &&
             memcmp(key + len - m, endings[i].suffix, m) == 0) {
             return &endings[i];
@@ -390,9 +357,15 @@ static void set_split(struct wordset *set)
     qsort(set->words, set->n, sizeof(char *), cmp_word);
 }
 
+static size_t no_name_longest; /* bytes of the longest "no name" marker */
+
 static void sets_init(void)
 {
     set_split(&no_names);
+    for (size_t i = 0; i < no_names.n; i++) {
+        size_t l = strlen(no_names.words[i]);
+        no_name_longest = l > no_name_longest ? l : no_name_longest;
+    }
     set_split(&placeholders);
     set_split(&titles);
     set_split(&legal_forms);
@@ -402,6 +375,22 @@ static bool in_set(struct wordset *set, const char *key)
 {
     pthread_once(&sets_once, sets_init);
     return bsearch(&key, set->words, set->n, sizeof(char *), cmp_word) != NULL;
+}
+
+size_t name_no_name_longest(void)
+{
+    pthread_once(&sets_once, sets_init);
+    return no_name_longest;
+}
+
+bool name_no_name_letters(const char *letters)
+{
+    return letters[0] == '\0' || in_set(&no_names, letters);
+}
+
+char *name_letters(const char *text, struct arena *a)
+{
+    return letters_only(text, a);
 }
 
 bool name_no_name(const char *text, struct arena *a)
@@ -581,25 +570,28 @@ static bool three_in_one(const char *key)
 static bool camel_case(const struct tok *t, struct arena *a)
 {
     const char *s = t->raw;
-    size_t start = 0, len = strlen(s), parts = 0, named = 0;
+    size_t cuts[NAME_MAX_BYTES + 2], n_cuts = 0, len = strlen(s);
     bool prev_lower = false;
-    for (size_t i = 0; i <= len;) {
-        size_t adv = 1;
-        unsigned cp = i < len ? utf8_get((const unsigned char *)s + i, &adv) : 0;
-        bool upper = cp != 0 && cp_lower(cp) != cp;
-        if (cp == 0 || (upper && prev_lower)) {
-            char *key = name_key(arena_strndup(a, s + start, i - start), t->latin, a);
-            named += name_like(key, S_LAST) || name_like(key, S_FIRST) || name_like(key, S_MIDDLE);
-            parts++;
-            start = i;
+    cuts[n_cuts++] = 0;
+    for (size_t i = 0; i < len && len <= NAME_MAX_BYTES;) {
+        size_t adv;
+        unsigned cp = utf8_get((const unsigned char *)s + i, &adv);
+        if (cp_lower(cp) != cp && prev_lower) {
+            cuts[n_cuts++] = i; /* a capital right after a small letter */
         }
-        prev_lower = cp != 0 && cp_upper(cp) != cp;
-        if (cp == '-' || cp == '\'') {
-            prev_lower = false;
-        }
+        prev_lower = cp_upper(cp) != cp;
         i += adv;
     }
-    return parts >= 2 && named >= 2;
+    if (n_cuts == 1) {
+        return false; /* the usual word: nothing to look up */
+    }
+    cuts[n_cuts] = len;
+    size_t named = 0;
+    for (size_t k = 0; k < n_cuts; k++) {
+        char *key = name_key(arena_strndup(a, s + cuts[k], cuts[k + 1] - cuts[k]), t->latin, a);
+        named += name_like(key, S_LAST) || name_like(key, S_FIRST) || name_like(key, S_MIDDLE);
+    }
+    return named >= 2;
 }
 
 bool name_title(const char *key)
@@ -615,9 +607,10 @@ const char *name_junk(const struct tok *t, struct arena *a)
     if (in_set(&legal_forms, t->key)) {
         return "organisation";
     }
-    const char *low = fold_key(t->text, strlen(t->text), a); /* not transliterated */
-    if (in_set(&placeholders, t->key) || in_set(&no_names, t->key) || in_set(&placeholders, low) ||
-        in_set(&no_names, low)) {
+    /* the word folded, not transliterated: the key itself unless the word is Latin */
+    const char *low = t->latin ? fold_key(t->text, strlen(t->text), a) : t->key;
+    if (in_set(&placeholders, low) || in_set(&no_names, low) ||
+        (t->latin && (in_set(&placeholders, t->key) || in_set(&no_names, t->key)))) {
         return "placeholder_name";
     }
     if (camel_case(t, a) || three_in_one(t->key)) {

@@ -86,6 +86,12 @@ bool name_title(const char *key);
  * "placeholder_name", "organisation", "keyboard_mash", "run_together"; NULL when it may be a
  * name. */
 bool name_no_name(const char *text, struct arena *a);
+/* The letters of `text` folded, nothing else ("Ф.И.О." -> "фио"), and whether such letters are a
+ * "no name" marker. */
+char *name_letters(const char *text, struct arena *a);
+bool name_no_name_letters(const char *letters);
+/* Bytes of the longest "no name" marker: longer letters are none. */
+size_t name_no_name_longest(void);
 const char *name_junk(const struct tok *t, struct arena *a);
 
 /* name_order.c: slots[i] is the part of token i; true when the order as typed stands. */

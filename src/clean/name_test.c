@@ -57,6 +57,14 @@ static void check(const struct want *w)
     if (w->gender != NULL && strcmp(gender, w->gender) != 0) {
         fail_msg("'%s': want gender %s, got %s", w->in, w->gender, gender);
     }
+    if (n.out.verdict == CLEAN_OK || n.out.verdict == CLEAN_CORRECTED) {
+        /* the parts stored apart give the same gender as the whole name did */
+        const char *g, *from;
+        clean_infer_gender(n.last, n.first, n.middle, &A, &g, &from);
+        if (strcmp(g ? g : "-", gender) != 0) {
+            fail_msg("'%s': gender %s, of the parts %s", w->in, gender, g ? g : "-");
+        }
+    }
     if (n.out.verdict != CLEAN_INVALID) {
         struct clean_name again;
         clean_full_name(n.out.value, strlen(n.out.value), &A, &again);

@@ -120,7 +120,13 @@ char *name_translit_key(const char *key, struct arena *a)
             k++;
         }
         if (k == sizeof(map) / sizeof(map[0])) {
-            i++; /* a letter we do not map (an accented one) is dropped */
+            /* a Cyrillic letter (a particle joined to a Latin word) is kept, so a part reads
+             * alike alone and in the whole name; an accented Latin one too */
+            unsigned char c = (unsigned char)key[i];
+            size_t m = c < 0x80 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            memcpy(out + j, key + i, m);
+            j += m;
+            i += m ? m : 1;
             continue;
         }
         size_t m = strlen(map[k].cyr);
@@ -379,8 +385,9 @@ static size_t words_to_toks(struct work *w, const struct scan *s, size_t n, stru
         memset(t, 0, sizeof(*t));
         const struct word *wd = &s->words[i];
         bool add_dot = longer && word_chars(s, wd) == 1 && s->store[wd->start + wd->len - 1] != '.';
-        t->raw =
-            arena_printf(w->a, "%.*s%s", (int)wd->len, s->store + wd->start, add_dot ? "." : "");
+        t->raw = arena_alloc(w->a, wd->len + 2);
+        memcpy(t->raw, s->store + wd->start, wd->len);
+        memcpy(t->raw + wd->len, add_dot ? "." : "", add_dot ? 2 : 1);
         w->changes |= add_dot ? CH_PUNCT : 0;
         t->text = norm_word(w, t->raw, &t->latin);
         if (t->text == NULL) {
