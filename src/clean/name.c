@@ -211,38 +211,67 @@ static void merge_nasab(struct work *w, struct tok *t, size_t *n)
     }
 }
 
-/* "Иванов-Иван", "Мария-Петрова": a surname and a first name joined by a hyphen are two words
- * (a double surname has no first name in it: Петров-Водкин, Мамин-Сибиряк). */
+/* The parts of hyphenated token `t` (at most 3), classed; 0 when it has none or more. */
+static size_t hyphen_parts(struct work *w, const struct tok *t, struct tok *part)
+{
+    size_t parts = 1;
+    for (const char *p = t->text; *p; p++) {
+        parts += *p == '-';
+    }
+    if (parts == 1 || parts > 3 || t->latin) {
+        return 0;
+    }
+    const char *tp = t->text, *rp = t->raw;
+    for (size_t k = 0; k < parts; k++) {
+        size_t tl = strcspn(tp, "-"), rl = strcspn(rp, "-");
+        part[k] = *t;
+        part[k].dashed = k == 0 && t->dashed;
+        part[k].text = arena_strndup(w->a, tp, tl);
+        part[k].raw = arena_strndup(w->a, rp, rl);
+        part[k].key = name_key(part[k].text, false, w->a);
+        name_classify(&part[k]);
+        tp += tl + (tp[tl] != '\0');
+        rp += rl + (rp[rl] != '\0');
+    }
+    return parts;
+}
+
+/* True when the parts are a surname and a first name (or patronymic) of one sex. */
+static bool surname_and_name(const struct tok *part, size_t parts)
+{
+    int name = NAME_NONE, surname = NAME_NONE;
+    bool has_name = false, has_surname = false;
+    for (size_t k = 0; k < parts; k++) {
+        const struct tok *p = &part[k];
+        if (name_n_chars(p->text) < 2) {
+            return false;
+        }
+        if (p->patr == 3 || (p->first_sex != NAME_NONE && !p->listed && p->surname < 2)) {
+            has_name = true;
+            name = p->patr == 3 ? p->patr_sex : p->first_sex;
+        } else if (p->surname == 2 && p->first_sex == NAME_NONE && p->patr < 2) {
+            has_surname = true;
+            surname = p->surname_sex;
+        }
+    }
+    bool clash = (name == NAME_MALE || name == NAME_FEMALE) && surname != NAME_NONE &&
+                 surname != name; /* Склодовская-Кюри: Кюри is a man's name, not hers */
+    return has_name && has_surname && !clash;
+}
+
+/* "Иванов-Иван", "Мария-Петрова": a surname and a first name of one sex joined by a hyphen are
+ * two words when the name has no other first name (a double surname has none in it:
+ * Петров-Водкин, Мамин-Сибиряк; Склодовская-Кюри Мария stays whole beside Мария). */
 static void split_hyphenated(struct work *w, struct tok *t, size_t *n, size_t max)
 {
     for (size_t i = 0; i < *n; i++) {
-        size_t parts = 1;
-        for (const char *p = t[i].text; *p; p++) {
-            parts += *p == '-';
-        }
-        if (parts == 1 || parts > 3 || *n + parts - 1 > max || t[i].latin) {
-            continue;
+        bool other_first = false;
+        for (size_t k = 0; k < *n; k++) {
+            other_first = other_first || (k != i && !t[k].initial && t[k].first_sex != NAME_NONE);
         }
         struct tok part[3];
-        bool name = false, surname = false, short_part = false;
-        const char *tp = t[i].text, *rp = t[i].raw;
-        for (size_t k = 0; k < parts; k++) {
-            size_t tl = strcspn(tp, "-"), rl = strcspn(rp, "-");
-            part[k] = t[i];
-            part[k].dashed = k == 0 && t[i].dashed;
-            part[k].text = arena_strndup(w->a, tp, tl);
-            part[k].raw = arena_strndup(w->a, rp, rl);
-            part[k].key = name_key(part[k].text, false, w->a);
-            name_classify(&part[k]);
-            short_part = short_part || name_n_chars(part[k].text) < 2;
-            name = name || part[k].patr == 3 ||
-                   (part[k].first_sex != NAME_NONE && !part[k].listed && part[k].surname < 2);
-            surname = surname ||
-                      (part[k].surname == 2 && part[k].first_sex == NAME_NONE && part[k].patr < 2);
-            tp += tl + (tp[tl] != '\0');
-            rp += rl + (rp[rl] != '\0');
-        }
-        if (name && surname && !short_part) {
+        size_t parts = other_first ? 0 : hyphen_parts(w, &t[i], part);
+        if (parts > 0 && *n + parts - 1 <= max && surname_and_name(part, parts)) {
             memmove(&t[i + parts], &t[i + 1], sizeof(t[0]) * (*n - i - 1));
             memcpy(&t[i], part, sizeof(t[0]) * parts);
             *n += parts - 1;

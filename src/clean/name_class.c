@@ -245,12 +245,32 @@ static const struct ending *surname_ending(const char *key)
     return NULL;
 }
 
+/* The ending of a surname; of a double one, the strongest of its parts ("склодовская-кюри"). */
+static const struct ending *surname_ending_any(const char *key)
+{
+    const struct ending *best = surname_ending(key);
+    const char *hy = strchr(key, '-');
+    if (hy == NULL || strlen(key) >= 128) {
+        return best;
+    }
+    char part[128];
+    for (const char *p = key; *p != '\0';) {
+        size_t n = strcspn(p, "-");
+        memcpy(part, p, n);
+        part[n] = '\0';
+        const struct ending *e = surname_ending(part);
+        best = e != NULL && (best == NULL || e->strength > best->strength) ? e : best;
+        p += n + (p[n] != '\0');
+    }
+    return best;
+}
+
 int name_surname_sex(const char *key)
 {
     if (data_surname(key)) {
         return NAME_NONE; /* Щербина, Сковорода: a man's surname as often as a woman's */
     }
-    const struct ending *e = surname_ending(key);
+    const struct ending *e = surname_ending_any(key);
     return e ? e->sex : NAME_NONE;
 }
 
@@ -269,7 +289,7 @@ void name_classify(struct tok *t)
     t->first_sex = t->initial ? NAME_NONE : name_first_sex(key);
     t->listed = !t->initial && data_surname(key);
     t->patr = t->initial ? 0 : name_patronymic(key, &t->patr_sex);
-    const struct ending *e = t->initial ? NULL : surname_ending(key);
+    const struct ending *e = t->initial ? NULL : surname_ending_any(key);
     t->surname = e ? e->strength : 0;
     t->surname_sex = e ? e->sex : NAME_NONE;
 }

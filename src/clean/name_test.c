@@ -137,6 +137,8 @@ static void harmless_punctuation_is_tidied(void **state)
         {"Иванова – Петрова Анна", "corrected", "Иванова-Петрова|Анна|", "punctuation", "f"},
         {"Иванов - Иван", "corrected", "Иванов|Иван|", "punctuation", "m"},
         {"Иванов-Иван", "corrected", "Иванов|Иван|", "punctuation", "m"},
+        {"Склодовская-Кюри Мария", "ok", "Склодовская-Кюри|Мария|", NULL, "f"},
+        {"Склодовская-Кюри", "ok", "Склодовская-Кюри||", NULL, "f"},
         {"«Петрова Анна»", "corrected", "Петрова|Анна|", "punctuation", "f"},
         {"Иванов Иван (Ваня)", "corrected", "Иванов|Иван|", "bracketed_dropped", "m"},
         {"Иванова (Петрова) Анна", "corrected", "Иванова|Анна|", "bracketed_dropped", "f"},
