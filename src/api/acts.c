@@ -10,29 +10,24 @@
 #include "consent/consent.h"
 #include "privacy/privacy.h"
 
-void api_acts_get(struct http_req *r)
+enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"format", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct destruction_act x;
     const char *fmt = http_req_query(r, "format");
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
-        goto fail;
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
     }
     if (fmt && strcmp(fmt, "text") != 0 && strcmp(fmt, "json") != 0) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "format", "format is json or text");
-        err.status = 400;
-        goto fail;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "format", "format is json or text");
     }
     if (!id_valid(r->params[0], "a_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "act_not_found", "id", "act not found");
-        goto fail;
+        return kt_err_set(err, KT_ENOTFOUND, "act_not_found", "id", "act not found");
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        store_act_get(rd, r->params[0], r->arena, &x, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_act_get(rd, r->params[0], r->arena, &x, err) != KT_OK) {
+        return err->rc;
     }
     if (fmt && strcmp(fmt, "text") == 0) {
         struct buf b;
@@ -43,33 +38,28 @@ void api_acts_get(struct http_req *r)
     } else {
         http_reply_json(r, 200, api_act_json(r->arena, &x));
     }
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
-void api_acts_list(struct http_req *r)
+enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"limit", "cursor", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct destruction_act *x;
     size_t n;
     int limit;
-    const char *cursor = http_req_query(r, "cursor");
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, &err) != KT_OK) {
-        goto fail;
+    const char *cursor;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 50, 500, &limit, err) != KT_OK ||
+        api_cursor(r, "destruction-acts", "", &cursor, err) != KT_OK) {
+        return err->rc;
     }
     if (cursor && !id_valid(cursor, "a_")) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
-        goto fail;
+        return api_bad_cursor(err);
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        store_act_list(rd, cursor, limit, r->arena, &x, &n, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_act_list(rd, cursor, limit, r->arena, &x, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -77,8 +67,7 @@ void api_acts_list(struct http_req *r)
     }
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                              n == (size_t)limit ? json_string(x[n - 1].id) : json_null()));
-    return;
-fail:
-    http_reply_error(r, &err);
+                              api_next_cursor(r, "destruction-acts", "",
+                                              n == (size_t)limit ? x[n - 1].id : NULL)));
+    return KT_OK;
 }

@@ -1,7 +1,9 @@
 /*
  * api.h - the HTTP API: one file per resource, each handler decode -> call one function of a
  * domain module -> reply; the workflows and the documents they build live in those modules, so
- * the CLI calls the same functions (docs/house.md, part 2). The route table (routes.c) is the
+ * the CLI calls the same functions (docs/house.md, part 2). A handler replies its success and
+ * returns KT_OK, or returns the code of the error raised in `err` and the router replies it
+ * (http_handler_fn, src/http/README.md; docs/house.md, part 3). The route table (routes.c) is the
  * single list of what the server answers; the OpenAPI description in docs/openapi.json must match
  * it (api_test.c checks both ways).
  */
@@ -17,150 +19,165 @@ extern const struct route api_routes[];
 extern const size_t api_routes_count;
 
 /* system.c */
-void api_healthz(struct http_req *r);
-void api_readyz(struct http_req *r);
-void api_metrics(struct http_req *r);
-void api_openapi(struct http_req *r);
-void api_system_clock(struct http_req *r);
+enum kt_rc api_healthz(struct http_req *r, struct kt_err *err);
+enum kt_rc api_readyz(struct http_req *r, struct kt_err *err);
+enum kt_rc api_metrics(struct http_req *r, struct kt_err *err);
+enum kt_rc api_openapi(struct http_req *r, struct kt_err *err);
+enum kt_rc api_system_clock(struct http_req *r, struct kt_err *err);
 
 /* customers.c */
-void api_customers_upsert(struct http_req *r);
-void api_customers_list(struct http_req *r);
-void api_customers_get(struct http_req *r);
-void api_customers_patch(struct http_req *r);
-void api_customers_history(struct http_req *r);
-void api_customers_merge(struct http_req *r);
+enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err);
 
 /* attributes.c */
-void api_attributes_put(struct http_req *r);
-void api_attributes_get(struct http_req *r);
-void api_attributes_list(struct http_req *r);
+enum kt_rc api_attributes_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_attributes_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_attributes_list(struct http_req *r, struct kt_err *err);
 
 /* imports.c */
-void api_imports_create(struct http_req *r);
-void api_imports_get(struct http_req *r);
-void api_imports_rejects(struct http_req *r);
-void api_imports_list(struct http_req *r);
+enum kt_rc api_imports_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_imports_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_imports_rejects(struct http_req *r, struct kt_err *err);
+enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err);
 
 /* reports.c */
-void api_reports_quality(struct http_req *r);
+enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err);
 
-/* clean.c: one value through its cleaner, described as JSON (new reference). */
-void api_clean(struct http_req *r);
-bool api_clean_kind_valid(const char *kind);
-json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
-                           struct arena *a);
+/* clean.c: values through their cleaners, described (clean/describe.h) */
+enum kt_rc api_clean(struct http_req *r, struct kt_err *err);
 
 /* loyalty.c: the programme, a customer's points */
-void api_loyalty_program_get(struct http_req *r);
-void api_loyalty_program_put(struct http_req *r);
-void api_points_get(struct http_req *r);
-void api_points_history(struct http_req *r);
-void api_points_adjust(struct http_req *r);
-void api_loyalty_run_due(struct http_req *r);
+enum kt_rc api_loyalty_program_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_loyalty_program_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_points_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_points_history(struct http_req *r, struct kt_err *err);
+enum kt_rc api_points_adjust(struct http_req *r, struct kt_err *err);
+enum kt_rc api_loyalty_run_due(struct http_req *r, struct kt_err *err);
 /* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
-void api_reports_rfm(struct http_req *r);
-void api_traits_rfm(struct http_req *r);
+enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_rfm(struct http_req *r, struct kt_err *err);
 /* clusters.c: k-means++ over behaviour (segment/clusters.c) */
-void api_clusters_post(struct http_req *r);
+enum kt_rc api_clusters_post(struct http_req *r, struct kt_err *err);
 /* segments.c */
-void api_segments_preview(struct http_req *r);
-void api_segments_create(struct http_req *r);
-void api_segments_list(struct http_req *r);
-void api_segments_get(struct http_req *r);
-void api_segments_put(struct http_req *r);
-void api_segments_delete(struct http_req *r);
-void api_segments_refresh(struct http_req *r);
-void api_segments_members(struct http_req *r);
-void api_traits_put(struct http_req *r);
-void api_traits_list(struct http_req *r);
-void api_traits_refresh(struct http_req *r);
+enum kt_rc api_segments_preview(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_delete(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_refresh(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_traits_refresh(struct http_req *r, struct kt_err *err);
 /* events.c */
-void api_events_post(struct http_req *r);
-void api_events_batch(struct http_req *r);
-void api_event_types_list(struct http_req *r);
-void api_event_types_put(struct http_req *r);
-void api_customer_events(struct http_req *r);
-void api_reports_events(struct http_req *r);
-void api_sdk_js(struct http_req *r);
+enum kt_rc api_events_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_events_batch(struct http_req *r, struct kt_err *err);
+enum kt_rc api_event_types_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_event_types_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_events(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_events(struct http_req *r, struct kt_err *err);
+enum kt_rc api_sdk_js(struct http_req *r, struct kt_err *err);
 /* cards.c */
-void api_pos_enroll(struct http_req *r);
-void api_pos_otp(struct http_req *r);
-void api_pos_verify(struct http_req *r);
-void api_cards_batch(struct http_req *r);
-void api_card_get(struct http_req *r);
-void api_card_block(struct http_req *r);
-void api_card_replace(struct http_req *r);
-void api_card_unbind(struct http_req *r);
-void api_customer_cards(struct http_req *r);
+enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pos_otp(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pos_verify(struct http_req *r, struct kt_err *err);
+enum kt_rc api_cards_batch(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_block(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_replace(struct http_req *r, struct kt_err *err);
+enum kt_rc api_card_unbind(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_cards(struct http_req *r, struct kt_err *err);
 
 /* purchases.c: receipts, the quote, refunds, the loyalty report */
-void api_purchases_post(struct http_req *r);
-void api_loyalty_quote(struct http_req *r);
-void api_refunds_post(struct http_req *r);
-void api_purchase_get(struct http_req *r);
-void api_customer_purchases(struct http_req *r);
-void api_reports_loyalty(struct http_req *r);
+enum kt_rc api_purchases_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err);
+enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_loyalty(struct http_req *r, struct kt_err *err);
 
 /* The privacy resources (docs/privacy.md), one file each. */
 /* privacy_settings.c */
-void api_privacy_settings_get(struct http_req *r);
-void api_privacy_settings_put(struct http_req *r);
+enum kt_rc api_privacy_settings_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_privacy_settings_put(struct http_req *r, struct kt_err *err);
 /* documents.c; a document's version as the API shows it, with its text when `with_body` (new
  * reference). */
-void api_documents_put(struct http_req *r);
-void api_documents_list(struct http_req *r);
-void api_documents_get(struct http_req *r);
+enum kt_rc api_documents_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_documents_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_documents_get(struct http_req *r, struct kt_err *err);
 json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body);
 /* consents.c */
-void api_consents_get(struct http_req *r);
-void api_consents_post(struct http_req *r);
-void api_consents_evidence(struct http_req *r);
+enum kt_rc api_consents_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_consents_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_consents_evidence(struct http_req *r, struct kt_err *err);
 /* "source": {"channel", "store", "operator"} of a consent or subscription change, with the
  * request's key and id; false (err set) when it is not one. */
 struct consent_actor;
 bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
                        struct kt_err *err);
 /* topics.c */
-void api_topics_put(struct http_req *r);
-void api_topics_list(struct http_req *r);
+enum kt_rc api_topics_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_topics_list(struct http_req *r, struct kt_err *err);
 /* subscriptions.c */
-void api_subs_get(struct http_req *r);
-void api_subs_post(struct http_req *r);
-void api_may_send(struct http_req *r);
+enum kt_rc api_subs_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_subs_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_may_send(struct http_req *r, struct kt_err *err);
 /* ?channel=&topic= of may-send and unsubscribe-link; both required when `required`. */
 enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **channel,
                              const char **topic, struct kt_err *err);
 /* unsubscribe.c */
-void api_unsub_link(struct http_req *r);
-void api_unsub_page(struct http_req *r);
-void api_unsub_post(struct http_req *r);
+enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 /* export.c: everything held about a customer (export/customer.c) */
-void api_customers_export(struct http_req *r);
+enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
 /* erase.c; an act of destruction as the API shows it (new reference). */
-void api_customers_erase(struct http_req *r);
+enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err);
 json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
-void api_acts_list(struct http_req *r);
-void api_acts_get(struct http_req *r);
+enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err);
 /* privacy_requests.c */
-void api_preq_create(struct http_req *r);
-void api_preq_list(struct http_req *r);
-void api_preq_get(struct http_req *r);
-void api_preq_close(struct http_req *r);
+enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
 /* audit.c; the fields a view of the customer shows, as the audit log's mask (AUDIT_F_...), and
  * the audit note of a read of the customer's data by the request's key. */
-void api_audit_list(struct http_req *r);
+enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err);
 uint32_t api_audit_fields(const struct customer *cu);
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
 
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */
-/* ?limit= within [1, max], default `def`; raises 400 bad_parameter. */
+/* ?limit= within [1, max], default `def`; raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
 /* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);
- * raises 400 bad_parameter. */
+ * raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err);
+/*
+ * Paging (docs/api.md, "Lists"): `?cursor=` opened as the position api_next_cursor sealed for the
+ * same `list` and `scope` (the resource the list belongs to, as the path names it; "" for none);
+ * *pos is NULL on the first page. Anything else - altered, made up, another list's or another
+ * customer's - raises 400 bad_cursor. A position is the list's own text (an id, a sequence
+ * number); the client only ever sees it sealed (auth/seal.h), so it never learns an internal key.
+ */
+enum kt_rc api_cursor(struct http_req *r, const char *list, const char *scope, const char **pos,
+                      struct kt_err *err);
+/* KT_EBADREQ bad_cursor (400), for a position that opened but is not the list's (sealed by another
+ * version, or not of the form the list writes). */
+enum kt_rc api_bad_cursor(struct kt_err *err);
+/* The same for a position that is a number: *pos is left as it is on the first page. */
+enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scope, int64_t *pos,
+                          struct kt_err *err);
+/* `next_cursor` of a page: `pos` sealed for `list` and `scope`, or null when `pos` is NULL (the
+ * last page). New reference. */
+json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos);
 /* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                              struct kt_err *err);

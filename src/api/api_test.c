@@ -189,8 +189,8 @@ static void bad_bodies_name_code_and_field(void **state)
          false, SCOPE_COLLECT, "verification_not_allowed", "verified"},
         {"{\"source\":{\"channel\":\"pos\"}}", false, SCOPE_COLLECT, "channel_not_allowed",
          "source.channel"},
-        {"{\"source\":{\"channel\":\"pos\",\"observed_at\":\"2099-01-01T00:00:00Z\"}}", false,
-         SCOPE_POS, "invalid_time", "source.observed_at"},
+        {"{\"source\":{\"channel\":\"pos\",\"at\":\"2099-01-01T00:00:00Z\"}}", false, SCOPE_POS,
+         "invalid_time", "source.at"},
         {"{\"source\":{\"channel\":\"pos\"},\"attributes\":{\"car_make\":null}}", false, SCOPE_POS,
          NULL, NULL},
         {"{\"source\":{\"channel\":\"pos\"},\"profile\":{\"city\":null}}", true, SCOPE_POS, NULL,
@@ -218,7 +218,7 @@ static void parse_errors_carry_the_offset(void **state)
     kt_err_reset(&err);
     assert_null(http_json_parse("{\"a\": tru}", 10, &err));
     assert_string_equal(err.code, "malformed_json");
-    assert_int_equal(err.status, 400);
+    assert_int_equal(err.rc, KT_EBADREQ);
     assert_true(err.offset >= 6 && err.offset <= 10);
     assert_non_null(strstr(err.msg, "at byte"));
     kt_err_reset(&err);

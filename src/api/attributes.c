@@ -29,16 +29,15 @@ static enum kt_rc put_def(struct store_conn *w, struct attr_def *def, int64_t no
                           struct arena *a, struct kt_err *err)
 {
     struct attr_def old;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_attr_get(w, def->name, a, &old, &e2);
-    if (rc == KT_ENOTFOUND) {
+    bool found;
+    enum kt_rc rc = store_attr_get(w, def->name, a, &old, &found, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!found) {
         def->created_at = def->updated_at = now;
         *status = 201;
         return store_attr_put(w, def, err);
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
     }
     *status = 200;
     def->created_at = old.created_at;
@@ -60,58 +59,52 @@ static enum kt_rc put_def(struct store_conn *w, struct attr_def *def, int64_t no
     return rc == KT_OK ? store_attr_put(w, def, err) : rc;
 }
 
-void api_attributes_put(struct http_req *r)
+enum kt_rc api_attributes_put(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct attr_def def;
     struct store_conn *w;
     int status = 0;
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
-    if (body == NULL || attr_def_decode(r->params[0], body, r->arena, &def, &err) != KT_OK ||
-        store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    if (body == NULL || attr_def_decode(r->params[0], body, r->arena, &def, err) != KT_OK ||
+        store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
-    enum kt_rc rc = put_def(w, &def, clock_now_ms(), &status, r->arena, &err);
-    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    enum kt_rc rc = put_def(w, &def, clock_now_ms(), &status, r->arena, err);
+    if ((rc = store_write_end(w, rc, err)) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, status, attr_def_json(&def));
+    return KT_OK;
 }
 
-void api_attributes_get(struct http_req *r)
+enum kt_rc api_attributes_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct attr_def def;
     if (!attr_name_valid(r->params[0])) {
-        kt_err_set(&err, KT_ENOTFOUND, "attribute_not_found", "name", "attribute not found");
-    } else if (http_req_reader(r, &rd, &err) == KT_OK &&
-               store_attr_get(rd, r->params[0], r->arena, &def, &err) == KT_OK) {
-        http_reply_json(r, 200, attr_def_json(&def));
-        return;
+        return kt_err_set(err, KT_ENOTFOUND, "attribute_not_found", "name", "attribute not found");
     }
-    http_reply_error(r, &err);
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_attr_get(rd, r->params[0], r->arena, &def, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, attr_def_json(&def));
+    return KT_OK;
 }
 
-void api_attributes_list(struct http_req *r)
+enum kt_rc api_attributes_list(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct attr_def *defs;
     size_t n;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        store_attr_list(rd, r->arena, &defs, &n, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_attr_list(rd, r->arena, &defs, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, attr_def_json(&defs[i]));
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return KT_OK;
 }

@@ -43,19 +43,14 @@ static struct enrol_env enrol_env_of(struct http_req *r, int64_t per_store)
         &r->app->secret, {r->app->enrol_per_key, per_store}, r->app->sms_text};
 }
 
-/* A 409 that names the customer the clash is with: the cashier sees whose card it is. */
-static void reply_card_limit(struct http_req *r, const struct kt_err *err,
-                             const struct enrol_result *res)
+/* The 409 card_limit names the customer the clash is with: the cashier sees whose card it is. */
+static void card_limit_more(struct http_req *r, const struct enrol_result *res)
 {
-    json_t *o = http_error_json(err, r->rid);
-    json_object_set_new(o, "customer_id", json_string(res->customer.id));
     json_t *cards = json_array();
     for (size_t i = 0; i < res->n_held; i++) {
         json_array_append_new(cards, json_string(res->held[i]));
     }
-    json_object_set_new(o, "cards", cards);
-    r->err = *err;
-    http_reply_json(r, 409, o);
+    http_error_more(r, json_pack("{s:s, s:o}", "customer_id", res->customer.id, "cards", cards));
 }
 
 static json_t *enrol_json(struct http_req *r, const struct enrol_result *res)
@@ -69,88 +64,78 @@ static json_t *enrol_json(struct http_req *r, const struct enrol_result *res)
         json_object_set_new(sms, "expires_at",
                             json_string(api_time(r->arena, res->otp_expires_at)));
     } else {
-        json_object_set_new(sms, "refused", json_string(res->sms_refused));
+        json_object_set_new(sms, "reason", json_string(res->sms_refused));
         if (strcmp(res->sms_refused, "otp_rate_limited") == 0) {
-            json_object_set_new(sms, "retry_after", json_integer(res->retry_after));
+            json_object_set_new(sms, "retry_after_seconds", json_integer(res->retry_after));
         }
     }
     json_object_set_new(o, "sms", sms);
     return o;
 }
 
-void api_pos_enroll(struct http_req *r)
+enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"phone",     "store",    "operator", "card",
                                         "send_code", "referrer", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct enrol_req e = {.send_code = true, .key_id = r->key->id, .request_id = r->rid};
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !member(r, body, "referrer", false, 64, &e.referrer, &err) ||
-        !phone_of(r, body, &e.phone, &err) ||
-        !member(r, body, "store", false, 64, &e.store_id, &err) ||
-        !member(r, body, "operator", false, 64, &e.operator_id, &err) ||
-        !member(r, body, "card", false, 13, &e.card, &err) ||
-        jsonx_bool(body, "", "send_code", 0, &e.send_code, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        !member(r, body, "referrer", false, 64, &e.referrer, err) ||
+        !phone_of(r, body, &e.phone, err) ||
+        !member(r, body, "store", false, 64, &e.store_id, err) ||
+        !member(r, body, "operator", false, 64, &e.operator_id, err) ||
+        !member(r, body, "card", false, 13, &e.card, err) ||
+        jsonx_bool(body, "", "send_code", 0, &e.send_code, err) != KT_OK) {
+        return err->rc;
     }
     struct enrol_env env = enrol_env_of(r, r->app->enrol_per_store);
     struct enrol_result res;
-    enum kt_rc rc = loyalty_enrol(r->app->store, &env, &e, clock_now_ms(), r->arena, &res, &err);
-    if (rc == KT_ECONFLICT && strcmp(err.code, "card_limit") == 0) {
-        reply_card_limit(r, &err, &res);
-        return;
+    enum kt_rc rc = loyalty_enrol(r->app->store, &env, &e, clock_now_ms(), r->arena, &res, err);
+    if (rc == KT_ECONFLICT && strcmp(err->code, "card_limit") == 0) {
+        card_limit_more(r, &res);
     }
     if (rc != KT_OK) {
-        goto fail;
+        return rc;
     }
     if (res.otp_id[0]) {
         sms_sender_wake(r->app->sms);
     }
     http_reply_json(r, res.created ? 201 : 200, enrol_json(r, &res));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
-void api_pos_otp(struct http_req *r)
+enum kt_rc api_pos_otp(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"phone", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *phone;
     char otp_id[ID_MAX];
     struct enrol_env env = enrol_env_of(r, 0);
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !phone_of(r, body, &phone, &err) ||
-        loyalty_code_send(r->app->store, &env, phone, r->key->id, now, r->arena, otp_id, &err) !=
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        !phone_of(r, body, &phone, err) ||
+        loyalty_code_send(r->app->store, &env, phone, r->key->id, now, r->arena, otp_id, err) !=
             KT_OK) {
-        http_reply_error(r, &err);
-        return;
+        return err->rc;
     }
     sms_sender_wake(r->app->sms);
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s}", "otp_id", otp_id, "expires_at",
                               api_time(r->arena, now + OTP_TTL_MS)));
+    return KT_OK;
 }
 
-void api_pos_verify(struct http_req *r)
+enum kt_rc api_pos_verify(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"phone", "code", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *phone, *code;
     struct code_verified v;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !phone_of(r, body, &phone, &err) || !member(r, body, "code", true, 12, &code, &err) ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        !phone_of(r, body, &phone, err) || !member(r, body, "code", true, 12, &code, err) ||
         loyalty_code_verify(r->app->store, &r->app->secret, phone, code, r->rid, clock_now_ms(),
-                            r->arena, &v, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+                            r->arena, &v, err) != KT_OK) {
+        return err->rc;
     }
     json_t *o = json_pack("{s:b, s:s, s:s}", "phone_verified", 1, "customer_id", v.customer_id,
                           "otp_id", v.otp.id);
@@ -158,36 +143,36 @@ void api_pos_verify(struct http_req *r)
         json_object_set_new(o, "welcome_bonus", json_integer(v.welcome_bonus));
     }
     http_reply_json(r, 200, o);
+    return KT_OK;
 }
 
 /* ---- cards ---------------------------------------------------------------------------------- */
 
+/* The id of the card's holder, or NULL: none, or none to be read (the card is shown without). */
 static const char *owner_id(struct http_req *r, struct store_conn *c, const struct card *cd)
 {
     struct customer cu;
-    struct kt_err e;
-    kt_err_reset(&e);
-    return cd->ck != 0 && store_customer_get(c, cd->ck, r->arena, &cu, &e) == KT_OK
-               ? arena_strdup(r->arena, cu.id)
-               : NULL;
+    bool found = false;
+    if (cd->ck == 0 || store_customer_get(c, cd->ck, r->arena, &cu, &found, NULL) != KT_OK ||
+        !found) {
+        return NULL;
+    }
+    return arena_strdup(r->arena, cu.id);
 }
 
-void api_cards_batch(struct http_req *r)
+enum kt_rc api_cards_batch(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"batch", "count", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *batch;
     struct card *cs;
     int64_t n;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !member(r, body, "batch", true, 64, &batch, &err) ||
-        jsonx_int(body, "", "count", 1, CARD_BATCH_MAX, JSONX_REQUIRED, &n, &err) != KT_OK ||
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        !member(r, body, "batch", true, 64, &batch, err) ||
+        jsonx_int(body, "", "count", 1, CARD_BATCH_MAX, JSONX_REQUIRED, &n, err) != KT_OK ||
         card_batch_print(r->app->store, &r->app->secret, batch, n, r->key->id, r->rid, NULL,
-                         clock_now_ms(), r->arena, &cs, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+                         clock_now_ms(), r->arena, &cs, err) != KT_OK) {
+        return err->rc;
     }
     json_t *nums = json_array();
     for (int64_t i = 0; i < n; i++) {
@@ -196,70 +181,67 @@ void api_cards_batch(struct http_req *r)
     http_reply_json(
         r, 201,
         json_pack("{s:s, s:I, s:o}", "batch", batch, "count", (json_int_t)n, "numbers", nums));
+    return KT_OK;
 }
 
-void api_card_get(struct http_req *r)
+enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct card cd;
-    if (http_req_reader(r, &rd, &err) == KT_OK &&
-        store_card_get(rd, r->params[0], r->arena, &cd, &err) == KT_OK) {
-        http_reply_json(r, 200, card_json(r->arena, &cd, owner_id(r, rd, &cd)));
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_card_get(rd, r->params[0], r->arena, &cd, NULL, err) != KT_OK) {
+        return err->rc;
     }
-    http_reply_error(r, &err);
+    http_reply_json(r, 200, card_json(r->arena, &cd, owner_id(r, rd, &cd)));
+    return KT_OK;
 }
 
 /* POST /v1/cards/{number}/{block,unbind,replace} {"reason": "...", "with": "..."} */
-static void card_change(struct http_req *r, const char *what)
+static enum kt_rc card_change(struct http_req *r, const char *what, struct kt_err *err)
 {
     static const char *const known[] = {"reason", "with", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms(), at;
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *reason, *with = NULL;
     struct store_conn *w;
     struct loyalty_rules rules;
     struct card old, neu;
     bool replace = strcmp(what, "replaced") == 0;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !member(r, body, "reason", true, 500, &reason, &err) ||
-        (replace && !member(r, body, "with", false, 13, &with, &err))) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        !member(r, body, "reason", true, 500, &reason, err) ||
+        (replace && !member(r, body, "with", false, 13, &with, err))) {
+        return err->rc;
     }
     if (!replace && json_object_get(body, "with") != NULL) {
-        kt_err_set(&err, KT_EINVAL, "unknown_field", "with", "only a replacement names a card");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "unknown_field", "with",
+                          "only a replacement names a card");
     }
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
-    enum kt_rc rc = loyalty_program_get(w, r->arena, &rules, &at, &err);
+    enum kt_rc rc = loyalty_program_get(w, r->arena, &rules, &at, err);
     if (rc == KT_OK) {
         rc = replace ? card_replace(w, &r->app->secret, &rules, r->params[0], with, reason, now,
-                                    r->arena, &old, &neu, &err)
-                     : card_set_state(w, r->params[0], what, reason, now, r->arena, &old, &err);
+                                    r->arena, &old, &neu, err)
+                     : card_set_state(w, r->params[0], what, reason, now, r->arena, &old, err);
     }
     if (rc == KT_OK && replace) { /* a new card, counted like an enrolment's */
         struct enrol_limits lim = {r->app->enrol_per_key, 0};
-        rc = enrol_admit(w, &lim, r->key->id, NULL, now, &err);
+        rc = enrol_admit(w, &lim, r->key->id, NULL, now, err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "cards", NULL, NULL,
-                         arena_printf(r->arena, "card %s", what), r->rid, now, &err);
+                         arena_printf(r->arena, "card %s", what), r->rid, now, err);
     }
-    if (rc != KT_OK && strcmp(err.field, "card") == 0) {
-        kt_strlcpy(err.field, "number", sizeof(err.field));
+    if (rc != KT_OK && strcmp(err->field, "card") == 0) {
+        kt_strlcpy(err->field, "number", sizeof(err->field));
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        goto fail;
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
     }
     struct store_conn *rd;
-    if (http_req_reader(r, &rd, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK) {
+        return err->rc;
     }
     json_t *o = card_json(r->arena, &old, owner_id(r, rd, &old));
     if (replace) {
@@ -267,42 +249,38 @@ static void card_change(struct http_req *r, const char *what)
                       card_json(r->arena, &neu, owner_id(r, rd, &neu)));
     }
     http_reply_json(r, 200, o);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
-void api_card_block(struct http_req *r)
+enum kt_rc api_card_block(struct http_req *r, struct kt_err *err)
 {
-    card_change(r, "blocked");
+    return card_change(r, "blocked", err);
 }
 
-void api_card_unbind(struct http_req *r)
+enum kt_rc api_card_unbind(struct http_req *r, struct kt_err *err)
 {
-    card_change(r, "unbound");
+    return card_change(r, "unbound", err);
 }
 
-void api_card_replace(struct http_req *r)
+enum kt_rc api_card_replace(struct http_req *r, struct kt_err *err)
 {
-    card_change(r, "replaced");
+    return card_change(r, "replaced", err);
 }
 
-void api_customer_cards(struct http_req *r)
+enum kt_rc api_customer_cards(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct customer cu;
     struct card *cs;
     size_t n;
-    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
-        store_card_list(rd, cu.ck, r->arena, &cs, &n, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        store_card_list(rd, cu.ck, r->arena, &cs, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, card_json(r->arena, &cs[i], cu.id));
     }
     http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));
+    return KT_OK;
 }

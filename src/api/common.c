@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/seal.h"
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/num.h"
@@ -18,10 +19,8 @@ enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_e
     const char *s = http_req_query(r, "limit");
     int64_t v = def;
     if (s != NULL && !num_parse_cstr(s, 1, max, &v)) {
-        kt_err_set(err, KT_EINVAL, "bad_parameter", "limit", "limit must be a number from 1 to %d",
-                   max);
-        err->status = 400;
-        return KT_EINVAL;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "limit",
+                          "limit must be a number from 1 to %d", max);
     }
     *out = (int)v;
     return KT_OK;
@@ -46,7 +45,7 @@ enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct cu
     if (!id_valid(r->params[0], "c_")) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
-    return store_customer_get_by_id(c, r->params[0], r->arena, cu, err);
+    return store_customer_get_by_id(c, r->params[0], r->arena, cu, NULL, err);
 }
 
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err)
@@ -56,11 +55,53 @@ enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, s
     for (size_t i = 0; i < 2; i++) {
         const char *t = http_req_query(r, names[i]);
         if (t != NULL && !time_parse_rfc3339(t, strlen(t), dst[i])) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", names[i],
-                       "since and until are RFC 3339 times");
-            err->status = 400;
-            return KT_EINVAL;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", names[i],
+                              "since and until are RFC 3339 times");
         }
     }
     return KT_OK;
+}
+
+/* What a cursor is sealed under: its list and the resource it belongs to. */
+static const char *cursor_context(struct http_req *r, const char *list, const char *scope)
+{
+    return arena_printf(r->arena, "cursor\n%s\n%s", list, scope);
+}
+
+enum kt_rc api_cursor(struct http_req *r, const char *list, const char *scope, const char **pos,
+                      struct kt_err *err)
+{
+    const char *c = http_req_query(r, "cursor");
+    *pos = NULL;
+    if (c != NULL &&
+        !seal_open(&r->app->secret, cursor_context(r, list, scope), c, r->arena, pos)) {
+        return api_bad_cursor(err);
+    }
+    return KT_OK;
+}
+
+enum kt_rc api_bad_cursor(struct kt_err *err)
+{
+    return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
+                      "the cursor is not one this API gave");
+}
+
+enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scope, int64_t *pos,
+                          struct kt_err *err)
+{
+    const char *text;
+    if (api_cursor(r, list, scope, &text, err) != KT_OK) {
+        return err->rc;
+    }
+    if (text != NULL && !num_parse_cstr(text, INT64_MIN, INT64_MAX, pos)) { /* never sealed so */
+        return api_bad_cursor(err);
+    }
+    return KT_OK;
+}
+
+json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos)
+{
+    return pos == NULL ? json_null()
+                       : json_string(seal_make(&r->app->secret, cursor_context(r, list, scope), pos,
+                                               r->arena));
 }

@@ -43,97 +43,87 @@ bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_ac
     return true;
 }
 
-void api_consents_get(struct http_req *r)
+enum kt_rc api_consents_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct customer cu;
     json_t *o = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
-        o = consent_states_json(rd, &cu, clock_now_ms(), r->arena, &err);
+    if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
+        o = consent_states_json(rd, &cu, clock_now_ms(), r->arena, err);
     }
     if (o == NULL) {
-        http_reply_error(r, &err);
-        return;
+        return err->rc;
     }
     audit_note(r->key->id, "read", cu.id, AUDIT_F_CONSENTS, r->route->pattern, r->rid,
                clock_now_ms());
     http_reply_json(r, 200, o);
+    return KT_OK;
 }
 
-void api_consents_post(struct http_req *r)
+enum kt_rc api_consents_post(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"source", "consents", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct consent_actor who;
     struct consent_input *in = NULL;
     size_t n = 0;
     struct store_conn *w;
     struct customer cu;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        !api_consent_actor(r, body, &who, &err)) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        !api_consent_actor(r, body, &who, err)) {
+        return err->rc;
     }
     if (json_object_get(body, "consents") == NULL) {
-        kt_err_set(&err, KT_EINVAL, "missing_field", "consents",
-                   "consents lists the decisions to record");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "missing_field", "consents",
+                          "consents lists the decisions to record");
     }
     if (consent_decode(json_object_get(body, "consents"), who.source, now, r->arena, &in, &n,
-                       &err) != KT_OK) {
-        goto fail;
+                       err) != KT_OK) {
+        return err->rc;
     }
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     int64_t due = 0;
     json_t *o = NULL;
-    enum kt_rc rc = api_path_customer(r, w, &cu, &err);
+    enum kt_rc rc = api_path_customer(r, w, &cu, err);
     if (rc == KT_OK) {
-        rc = ident_live(&cu, "id", "a new consent comes with a new profile", &err);
+        rc = ident_live(&cu, "id", "a new consent comes with a new profile", err);
     }
     who.subject = cu.id;
     if (rc == KT_OK) {
-        rc = consent_record(w, cu.ck, in, n, &who, now, &due, &err);
+        rc = consent_record(w, cu.ck, in, n, &who, now, &due, err);
     }
     if (rc == KT_OK) { /* the pd_processing consent may complete a member's profile */
-        rc = loyalty_welcome_check(w, cu.ck, now, r->arena, NULL, &err);
+        rc = loyalty_welcome_check(w, cu.ck, now, r->arena, NULL, err);
     }
     if (rc == KT_OK) {
-        o = consent_states_json(w, &cu, now, r->arena, &err);
-        rc = o ? KT_OK : err.rc;
+        o = consent_states_json(w, &cu, now, r->arena, err);
+        rc = o ? KT_OK : err->rc;
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
+    if (store_write_end(w, rc, err) != KT_OK) {
         json_decref(o);
-        goto fail;
+        return err->rc;
     }
     if (due) {
         json_object_set_new(o, "erasure_due_at", json_string(api_time(r->arena, due)));
     }
     http_reply_json(r, 200, o);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
-void api_consents_evidence(struct http_req *r)
+enum kt_rc api_consents_evidence(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct customer cu;
     struct consent_event *ev;
     struct consent_doc *docs;
     size_t n, n_docs;
-    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
-        store_consent_list(rd, cu.ck, r->arena, &ev, &n, &err) != KT_OK ||
-        store_doc_list(rd, r->arena, &docs, &n_docs, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        store_consent_list(rd, cu.ck, r->arena, &ev, &n, err) != KT_OK ||
+        store_doc_list(rd, r->arena, &docs, &n_docs, err) != KT_OK) {
+        return err->rc;
     }
     json_t *events = json_array(), *used = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -150,19 +140,20 @@ void api_consents_evidence(struct http_req *r)
             json_array_append_new(used, api_consent_doc_json(r->arena, &docs[d], true));
         }
     }
-    json_t *state = consent_states_json(rd, &cu, clock_now_ms(), r->arena, &err);
+    json_t *state = consent_states_json(rd, &cu, clock_now_ms(), r->arena, err);
     if (state == NULL) {
         json_decref(events);
         json_decref(used);
-        http_reply_error(r, &err);
-        return;
+        return err->rc;
     }
     audit_note(r->key->id, "evidence", cu.id, AUDIT_F_CONSENTS, r->route->pattern, r->rid,
                clock_now_ms());
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "customer_id", cu.id,
-                              "generated_at", api_time(r->arena, clock_now_ms()), "system",
-                              PRIVACY_SYSTEM_NAME, "state", json_object_get(state, "items"),
-                              "events", events, "documents", used));
+                              "generated_at", api_time(r->arena, clock_now_ms()),
+                              "controller_system", PRIVACY_SYSTEM_NAME, "consents",
+                              json_object_get(state, "items"), "events", events, "documents",
+                              used));
     json_decref(state);
+    return KT_OK;
 }

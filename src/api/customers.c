@@ -96,7 +96,7 @@ static enum kt_rc recheck_defs(struct store_conn *w, const struct upsert_req *re
     json_object_foreach(req->attrs, key, v)
     {
         struct attr_def now;
-        enum kt_rc rc = store_attr_get(w, key, a, &now, err);
+        enum kt_rc rc = store_attr_get(w, key, a, &now, NULL, err);
         if (rc != KT_OK) {
             return rc;
         }
@@ -143,15 +143,12 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
                         const unsigned char hash[32], struct kt_err *err)
 {
     struct idem_record rec;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_idem_get(w, r->key->id, idem, r->arena, &rec, &e2);
-    if (rc == KT_ENOTFOUND) {
-        return false;
-    }
-    if (rc != KT_OK) {
-        kt_err_copy(err, &e2);
+    bool found;
+    if (store_idem_get(w, r->key->id, idem, r->arena, &rec, &found, err) != KT_OK) {
         return true;
+    }
+    if (!found) {
+        return false;
     }
     if (sodium_memcmp(rec.req_hash, hash, 32) != 0) {
         kt_err_set(err, KT_EINVAL, "idempotency_key_reused", "Idempotency-Key",
@@ -298,56 +295,49 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     return KT_OK;
 }
 
-void api_customers_upsert(struct http_req *r)
+enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
     const char *idem = http_req_header(r, "Idempotency-Key");
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct attr_def *defs = NULL;
     size_t n_defs = 0;
     struct upsert_req req;
     struct consent_input *cin = NULL;
     size_t n_cin = 0;
     if (body == NULL) {
-        goto fail;
+        return err->rc;
     }
     if (idem != NULL && !idem_key_ok(idem)) {
-        kt_err_set(&err, KT_EINVAL, "bad_header", "Idempotency-Key",
-                   "Idempotency-Key must be 1-128 printable ASCII characters");
-        err.status = 400;
-        goto fail;
+        return kt_err_set(err, KT_EBADREQ, "bad_header", "Idempotency-Key",
+                          "Idempotency-Key must be 1-128 printable ASCII characters");
     }
-    if (load_defs(r, body, &defs, &n_defs, &err) != KT_OK) {
-        goto fail;
+    if (load_defs(r, body, &defs, &n_defs, err) != KT_OK) {
+        return err->rc;
     }
     if (ident_decode(body, &(struct ident_decode_opts){false, false, r->key->scope, NULL}, defs,
-                     n_defs, now, r->arena, &req, &err) != KT_OK) {
+                     n_defs, now, r->arena, &req, err) != KT_OK) {
         struct ident_source src = peek_source(body, r->arena);
         intake_record(&src, NULL, true, now);
-        goto fail;
+        return err->rc;
     }
     req.src.request_id = r->rid;
     if (consent_decode(json_object_get(body, "consents"), req.src.channel, now, r->arena, &cin,
-                       &n_cin, &err) != KT_OK) {
+                       &n_cin, err) != KT_OK) {
         intake_record(&req.src, NULL, true, now);
-        goto fail;
+        return err->rc;
     }
 
     unsigned char hash[32];
     struct store_conn *w;
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     if (idem != NULL) {
         idem_hash(r, hash);
-        if (idem_replay(r, w, idem, hash, &err)) {
+        if (idem_replay(r, w, idem, hash, err)) { /* replied, or refused */
             store_write_rollback(w);
-            if (err.rc != KT_OK) {
-                goto fail;
-            }
-            return;
+            return err->rc;
         }
     }
     int status = 0;
@@ -355,48 +345,40 @@ void api_customers_upsert(struct http_req *r)
     bool keep = false; /* a refusal whose count is worth committing (a collect key is answered
                         * as for any upsert: rc is KT_OK then) */
     enum kt_rc rc =
-        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, &err);
+        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, err);
     if (rc == KT_OK && idem != NULL) {
-        rc = idem_store(r, w, idem, hash, status, reply, now, &err);
+        rc = idem_store(r, w, idem, hash, status, reply, now, err);
     }
-    intake_record(&req.src, &req, keep || (rc != KT_OK && err.rc == KT_EINVAL), now);
-    if (rc == KT_OK || keep) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc frc = intake_flush(w, false, now, rc == KT_OK ? &err : &e2);
+    intake_record(&req.src, &req, keep || (rc != KT_OK && err->rc == KT_EINVAL), now);
+    if (rc == KT_OK || keep) { /* after a refusal `err` holds it: a failure here cannot win */
+        enum kt_rc frc = intake_flush(w, false, now, err);
         rc = rc == KT_OK ? frc : rc;
     }
     if (keep && rc != KT_OK) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        store_write_end(w, KT_OK, &e2); /* the refusal's counts; the refusal stands */
-        goto fail;
+        store_write_end(w, KT_OK, NULL); /* the refusal's counts; `err` holds the refusal */
+        return rc;
     }
-    rc = store_write_end(w, rc, &err);
+    rc = store_write_end(w, rc, err);
     if (rc != KT_OK) {
         json_decref(reply);
-        goto fail;
+        return err->rc;
     }
     http_reply_json(r, status, reply);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 /* ---- GET /v1/customers ------------------------------------------------------------------- */
 
 /* ?phone= / ?email= / ?card= / ?external=system:id: the one customer that has it. */
-static void lookup(struct http_req *r, const char *param, const char *raw, struct kt_err *err)
+static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw, struct kt_err *err)
 {
     const char *kind = param;
     if (strcmp(param, "external") == 0) {
         const char *colon = strchr(raw, ':');
         char *sys = colon ? arena_strndup(r->arena, raw, (size_t)(colon - raw)) : NULL;
         if (sys == NULL || !ident_system_valid(sys)) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", "external",
-                       "external must be written as system:id");
-            err->status = 400;
-            goto fail;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", "external",
+                              "external must be written as system:id");
         }
         kind = arena_printf(r->arena, "ext:%s", sys);
         raw = colon + 1;
@@ -405,282 +387,242 @@ static void lookup(struct http_req *r, const char *param, const char *raw, struc
     struct store_conn *rd;
     if (ident_value_clean(kind, raw, strlen(raw), r->arena, param, &value, err) != KT_OK ||
         http_req_reader(r, &rd, err) != KT_OK) {
-        goto fail;
+        return err->rc;
+    }
+    struct ident owner;
+    bool held;
+    if (store_ident_find(rd, kind, value, r->arena, &owner, &held, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
-    struct ident found;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(rd, kind, value, r->arena, &found, &e2);
-    if (rc == KT_OK) {
+    if (held) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, found.ck, r->arena, &cu, err) == KT_OK) {
+        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK) {
             view = ident_customer_json(rd, &cu, r->arena, err);
             api_audit_read(r, &cu, "read");
         }
         if (view == NULL) {
             json_decref(items);
-            goto fail;
+            return err->rc;
         }
         json_array_append_new(items, view);
-    } else if (rc != KT_ENOTFOUND) {
-        kt_err_copy(err, &e2);
-        json_decref(items);
-        goto fail;
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
-    return;
-fail:
-    http_reply_error(r, err);
+    return KT_OK;
 }
 
-static void list(struct http_req *r, struct kt_err *err)
+static enum kt_rc list(struct http_req *r, struct kt_err *err)
 {
     int limit;
-    const char *cursor = http_req_query(r, "cursor");
+    const char *cursor;
     struct store_conn *rd;
     struct customer *cs;
     size_t n;
-    if (api_limit(r, 50, 200, &limit, err) != KT_OK) {
-        goto fail;
+    if (api_limit(r, 50, 200, &limit, err) != KT_OK ||
+        api_cursor(r, "customers", "", &cursor, err) != KT_OK) {
+        return err->rc;
     }
     if (r->key->scope != SCOPE_ADMIN) {
-        kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
-                   "only an admin key may list customers; look one up by phone, e-mail or card");
-        goto fail;
+        return kt_err_set(
+            err, KT_EFORBIDDEN, "forbidden", NULL,
+            "only an admin key may list customers; look one up by phone, e-mail or card");
     }
     if (cursor != NULL && !id_valid(cursor, "c_")) {
-        kt_err_set(err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err->status = 400;
-        goto fail;
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_customer_list(rd, cursor, limit, r->arena, &cs, &n, err) != KT_OK) {
-        goto fail;
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *v = ident_customer_json(rd, &cs[i], r->arena, err);
         if (v == NULL) {
             json_decref(items);
-            goto fail;
+            return err->rc;
         }
         api_audit_read(r, &cs[i], "read");
         json_array_append_new(items, v);
     }
-    json_t *next = n == (size_t)limit ? json_string(cs[n - 1].id) : json_null();
+    json_t *next = api_next_cursor(r, "customers", "", n == (size_t)limit ? cs[n - 1].id : NULL);
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
-    return;
-fail:
-    http_reply_error(r, err);
+    return KT_OK;
 }
 
-void api_customers_list(struct http_req *r)
+enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"limit", "cursor",   "phone", "email",
                                           "card",  "external", NULL};
     static const char *const lookups[] = {"phone", "email", "card", "external"};
-    struct kt_err err;
-    kt_err_reset(&err);
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
     }
     const char *param = NULL, *value = NULL;
     for (size_t i = 0; i < 4; i++) {
         const char *v = http_req_query(r, lookups[i]);
         if (v != NULL && param != NULL) {
-            kt_err_set(&err, KT_EINVAL, "bad_parameter", lookups[i],
-                       "look up by one identifier at a time");
-            err.status = 400;
-            http_reply_error(r, &err);
-            return;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", lookups[i],
+                              "look up by one identifier at a time");
         }
         if (v != NULL) {
             param = lookups[i];
             value = v;
         }
     }
-    if (param != NULL) {
-        lookup(r, param, value, &err);
-    } else {
-        list(r, &err);
-    }
+    return param != NULL ? lookup(r, param, value, err) : list(r, err);
 }
 
 /* ---- /v1/customers/{id} ------------------------------------------------------------------ */
 
-void api_customers_get(struct http_req *r)
+enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct customer cu;
     json_t *v = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
-        v = ident_customer_json(rd, &cu, r->arena, &err);
+    if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
+        v = ident_customer_json(rd, &cu, r->arena, err);
         api_audit_read(r, &cu, "read");
     }
     if (v == NULL) {
-        http_reply_error(r, &err);
-        return;
+        return err->rc;
     }
     http_reply_json(r, 200, v);
+    return KT_OK;
 }
 
-void api_customers_patch(struct http_req *r)
+enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct attr_def *defs = NULL;
     size_t n_defs = 0;
     struct upsert_req req;
     struct store_conn *w;
-    if (body == NULL || load_defs(r, body, &defs, &n_defs, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || load_defs(r, body, &defs, &n_defs, err) != KT_OK) {
+        return err->rc;
     }
     if (ident_decode(body, &(struct ident_decode_opts){true, false, r->key->scope, NULL}, defs,
-                     n_defs, now, r->arena, &req, &err) != KT_OK) {
+                     n_defs, now, r->arena, &req, err) != KT_OK) {
         struct ident_source src = peek_source(body, r->arena);
         intake_record(&src, NULL, true, now);
-        goto fail;
+        return err->rc;
     }
     if (!id_valid(r->params[0], "c_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
-        goto fail;
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
     req.src.request_id = r->rid;
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     struct upsert_result res;
     json_t *view = NULL;
-    enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, &err) : KT_OK;
+    enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, err) : KT_OK;
     if (rc == KT_OK) {
-        rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, &err);
+        rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, err);
     }
     if (rc == KT_OK) { /* a name or a birth date may complete a member's profile */
-        rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, &err);
+        rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);
     }
     intake_record(&req.src, &req, rc != KT_OK, now);
     if (rc == KT_OK) {
-        rc = intake_flush(w, false, now, &err);
+        rc = intake_flush(w, false, now, err);
     }
     if (rc == KT_OK) {
-        view = ident_customer_json(w, &res.cust, r->arena, &err);
-        rc = view ? KT_OK : err.rc;
+        view = ident_customer_json(w, &res.cust, r->arena, err);
+        rc = view ? KT_OK : err->rc;
     }
-    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
+    if ((rc = store_write_end(w, rc, err)) != KT_OK) {
         json_decref(view);
-        goto fail;
+        return err->rc;
     }
     api_audit_read(r, &res.cust, "write");
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "customer", view, "warnings", warnings_json(&res)));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 /* ---- GET /v1/customers/{id}/history -------------------------------------------------------- */
 
-void api_customers_history(struct http_req *r)
+enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"limit", "cursor", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int limit;
     int64_t after = 0;
-    const char *cursor = http_req_query(r, "cursor");
     struct store_conn *rd;
     struct customer cu;
     struct history_entry *hs;
     size_t n;
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_limit(r, 100, 1000, &limit, &err) != KT_OK) {
-        goto fail;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 100, 1000, &limit, err) != KT_OK) {
+        return err->rc;
     }
-    if (cursor != NULL && !num_parse_cstr(cursor, 0, INT64_MAX, &after)) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
-        goto fail;
-    }
-    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
-        store_history_list(rd, cu.ck, after, limit, r->arena, &hs, &n, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        api_cursor_num(r, "history", cu.id, &after, err) != KT_OK ||
+        store_history_list(rd, cu.ck, after, limit, r->arena, &hs, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, ident_history_json(r->arena, &hs[i]));
     }
-    json_t *next = n == (size_t)limit
-                       ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
-                       : json_null();
+    json_t *next = api_next_cursor(
+        r, "history", cu.id,
+        n == (size_t)limit ? arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq) : NULL);
     audit_note(r->key->id, "read", cu.id, AUDIT_F_HISTORY, r->route->pattern, r->rid,
                clock_now_ms());
     http_reply_json(
         r, 200,
         json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 /* ---- POST /v1/customers/{id}/merge --------------------------------------------------------- */
 
-void api_customers_merge(struct http_req *r)
+enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *key;
     json_t *v;
     struct store_conn *w;
     if (body == NULL) {
-        goto fail;
+        return err->rc;
     }
     json_object_foreach(body, key, v)
     {
         if (strcmp(key, "from") != 0 && strcmp(key, "operator") != 0) {
-            kt_err_set(&err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
-                       "unknown field '%s'", key);
-            goto fail;
+            return kt_err_set(err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
+                              "unknown field '%s'", key);
         }
     }
     const char *from, *op = NULL;
-    if (jsonx_str(body, "", "from", 64, JSONX_REQUIRED, r->arena, &from, &err) != KT_OK ||
-        jsonx_str(body, "", "operator", 64, 0, r->arena, &op, &err) != KT_OK) {
-        goto fail;
+    if (jsonx_str(body, "", "from", 64, JSONX_REQUIRED, r->arena, &from, err) != KT_OK ||
+        jsonx_str(body, "", "operator", 64, 0, r->arena, &op, err) != KT_OK) {
+        return err->rc;
     }
     if (!id_valid(r->params[0], "c_") || !id_valid(from, "c_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "customer_not_found",
-                   id_valid(r->params[0], "c_") ? "from" : "id", "customer not found");
-        goto fail;
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found",
+                          id_valid(r->params[0], "c_") ? "from" : "id", "customer not found");
     }
     struct ident_source src = {"admin", NULL, op, clock_now_ms(), r->rid};
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     struct customer cu;
     json_t *view = NULL;
-    enum kt_rc rc = ident_merge(w, r->params[0], from, &src, src.observed_at, r->arena, &cu, &err);
+    enum kt_rc rc = ident_merge(w, r->params[0], from, &src, src.observed_at, r->arena, &cu, err);
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "merge", cu.id, NULL,
-                         arena_printf(r->arena, "merged %s", from), r->rid, src.observed_at, &err);
+                         arena_printf(r->arena, "merged %s", from), r->rid, src.observed_at, err);
     }
     if (rc == KT_OK) {
-        view = ident_customer_json(w, &cu, r->arena, &err);
-        rc = view ? KT_OK : err.rc;
+        view = ident_customer_json(w, &cu, r->arena, err);
+        rc = view ? KT_OK : err->rc;
     }
-    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
+    if ((rc = store_write_end(w, rc, err)) != KT_OK) {
         json_decref(view);
-        goto fail;
+        return err->rc;
     }
     http_reply_json(r, 200, json_pack("{s:o}", "customer", view));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }

@@ -17,7 +17,7 @@
 json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body)
 {
     json_t *o = json_pack(
-        "{s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "key", d->key, "version", (json_int_t)d->version,
+        "{s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "name", d->key, "version", (json_int_t)d->version,
         "ref", arena_printf(a, "%s@%lld", d->key, (long long)d->version), "purpose", d->purpose,
         "title", d->title, "sha256", d->sha256, "reconsent", d->reconsent);
     json_object_set_new(o, "term_days", d->term_days ? json_integer(d->term_days) : json_null());
@@ -28,99 +28,87 @@ json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool 
     return o;
 }
 
-void api_documents_put(struct http_req *r)
+enum kt_rc api_documents_put(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"purpose", "title", "body", "term_days", "reconsent", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct consent_doc d;
     memset(&d, 0, sizeof(d));
     struct store_conn *w;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK) {
+        return err->rc;
     }
     d.key = r->params[0];
     if (!consent_key_valid(d.key)) {
-        kt_err_set(&err, KT_EINVAL, "invalid_value", "key",
-                   "a document key is 1-40 of a-z, 0-9, '_' and '-'");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
+                          "a document's name is 1-40 of a-z, 0-9, '_' and '-'");
     }
     int64_t term = 0;
-    if (jsonx_enum(body, "", "purpose", consent_purposes, JSONX_REQUIRED, &d.purpose, &err) !=
+    if (jsonx_enum(body, "", "purpose", consent_purposes, JSONX_REQUIRED, &d.purpose, err) !=
             KT_OK ||
-        jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &d.title, &err) != KT_OK ||
-        jsonx_str(body, "", "body", DOC_BODY_MAX, JSONX_REQUIRED, r->arena, &d.body, &err) !=
+        jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &d.title, err) != KT_OK ||
+        jsonx_str(body, "", "body", DOC_BODY_MAX, JSONX_REQUIRED, r->arena, &d.body, err) !=
             KT_OK ||
-        jsonx_int(body, "", "term_days", 1, 36500, 0, &term, &err) != KT_OK ||
-        jsonx_bool(body, "", "reconsent", 0, &d.reconsent, &err) != KT_OK) {
-        goto fail;
+        jsonx_int(body, "", "term_days", 1, 36500, 0, &term, err) != KT_OK ||
+        jsonx_bool(body, "", "reconsent", 0, &d.reconsent, err) != KT_OK) {
+        return err->rc;
     }
     d.term_days = term;
     int64_t now = clock_now_ms();
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
-    enum kt_rc rc = consent_doc_publish(w, &d, now, r->arena, &err);
+    enum kt_rc rc = consent_doc_publish(w, &d, now, r->arena, err);
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "document", NULL, NULL,
                          arena_printf(r->arena, "publish %s@%lld", d.key, (long long)d.version),
-                         r->rid, now, &err);
+                         r->rid, now, err);
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        goto fail;
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
     }
-    http_reply_json(r, 201, api_consent_doc_json(r->arena, &d, false));
-    return;
-fail:
-    http_reply_error(r, &err);
+    /* 201 for a new document, 200 for the next version of one (the document is replaced). */
+    http_reply_json(r, d.version == 1 ? 201 : 200, api_consent_doc_json(r->arena, &d, false));
+    return KT_OK;
 }
 
-void api_documents_list(struct http_req *r)
+enum kt_rc api_documents_list(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct consent_doc *d;
     size_t n;
-    if (http_req_reader(r, &rd, &err) != KT_OK || store_doc_list(rd, r->arena, &d, &n, &err)) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK || store_doc_list(rd, r->arena, &d, &n, err)) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, api_consent_doc_json(r->arena, &d[i], false));
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return KT_OK;
 }
 
-void api_documents_get(struct http_req *r)
+enum kt_rc api_documents_get(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"version", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct consent_doc d;
     int64_t version = 0;
     const char *v = http_req_query(r, "version");
-    if (http_req_query_only(r, allowed, &err) != KT_OK) {
-        goto fail;
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
     }
     if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, &version)) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "version", "version is a number from 1");
-        err.status = 400;
-        goto fail;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "version",
+                          "version is a number from 1");
     }
     if (!consent_key_valid(r->params[0])) {
-        kt_err_set(&err, KT_ENOTFOUND, "document_not_found", "key", "document not found");
-        goto fail;
+        return kt_err_set(err, KT_ENOTFOUND, "document_not_found", "name", "document not found");
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        store_doc_get(rd, r->params[0], version, r->arena, &d, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_doc_get(rd, r->params[0], version, r->arena, &d, NULL, err) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, 200, api_consent_doc_json(r->arena, &d, true));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }

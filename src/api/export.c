@@ -8,23 +8,21 @@
 #include "consent/consent.h"
 #include "export/export.h"
 
-void api_customers_export(struct http_req *r)
+enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct customer cu;
     int64_t now = clock_now_ms();
     json_t *doc = NULL;
-    if (http_req_reader(r, &rd, &err) == KT_OK && api_path_customer(r, rd, &cu, &err) == KT_OK) {
-        doc = export_customer_doc(rd, &cu, now, r->arena, &err);
+    if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
+        doc = export_customer_doc(rd, &cu, now, r->arena, err);
     }
     if (doc == NULL) {
-        http_reply_error(r, &err);
-        return;
+        return err->rc;
     }
     audit_note(r->key->id, "export", cu.id,
                api_audit_fields(&cu) | AUDIT_F_CONSENTS | AUDIT_F_HISTORY, r->route->pattern,
                r->rid, now);
     http_reply_json(r, 200, doc);
+    return KT_OK;
 }

@@ -32,7 +32,7 @@ static json_t *job_json(struct arena *a, const struct import_job *j)
         json_object_set_new(o, "finished_at", json_string(api_time(a, j->finished_at)));
     }
     if (j->error) {
-        json_object_set_new(o, "error", json_string(j->error));
+        json_object_set_new(o, "reason", json_string(j->error)); /* why it failed */
     }
     if (j->has_rejects) {
         json_object_set_new(o, "rejects_url",
@@ -51,9 +51,8 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
     for (size_t i = 0; i < 6; i++) {
         const char *v = http_req_query(r, text[i]);
         if (v != NULL && strlen(v) > 2000) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", text[i], "'%s' is too long", text[i]);
-            err->status = 400;
-            return KT_EINVAL;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", text[i], "'%s' is too long",
+                              text[i]);
         }
         if (v != NULL) {
             json_object_set_new(o, text[i], json_string(v));
@@ -61,10 +60,8 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
     }
     const char *enc = http_req_query(r, "encoding");
     if (enc && strcmp(enc, "utf-8") && strcmp(enc, "utf-16") && strcmp(enc, "windows-1251")) {
-        kt_err_set(err, KT_EINVAL, "bad_parameter", "encoding",
-                   "encoding is utf-8, utf-16 or windows-1251");
-        err->status = 400;
-        return KT_EINVAL;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "encoding",
+                          "encoding is utf-8, utf-16 or windows-1251");
     }
     const char *d = http_req_query(r, "delimiter");
     if (d != NULL) {
@@ -72,28 +69,24 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
                             : strlen(d) == 1 && strchr(";,|", d[0]) ? d
                                                                     : NULL;
         if (delim == NULL) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", "delimiter",
+            kt_err_set(err, KT_EBADREQ, "bad_parameter", "delimiter",
                        "delimiter is ';', ',', '|' or tab");
-            err->status = 400;
-            return KT_EINVAL;
+            return KT_EBADREQ;
         }
         json_object_set_new(o, "delimiter", json_string(delim));
     }
-    const char *t = http_req_query(r, "observed_at");
+    const char *t = http_req_query(r, "at");
     int64_t ms;
     if (t != NULL) {
         if (!time_parse_rfc3339(t, strlen(t), &ms)) {
-            kt_err_set(err, KT_EINVAL, "bad_parameter", "observed_at",
-                       "observed_at must be an RFC 3339 time");
-            err->status = 400;
-            return KT_EINVAL;
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", "at",
+                              "at must be an RFC 3339 time");
         }
         const char *why = time_client_check(ms, clock_now_ms());
         if (why != NULL) {
-            return kt_err_set(err, KT_EINVAL, "invalid_time", "observed_at", "'observed_at' %s",
-                              why);
+            return kt_err_set(err, KT_EINVAL, "invalid_time", "at", "'at' %s", why);
         }
-        json_object_set_new(o, "observed_at", json_integer(ms));
+        json_object_set_new(o, "at", json_integer(ms));
     }
     return KT_OK;
 }
@@ -116,24 +109,20 @@ static enum kt_rc save_upload(struct http_req *r, const char *path, struct kt_er
     return KT_OK;
 }
 
-void api_imports_create(struct http_req *r)
+enum kt_rc api_imports_create(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {
-        "map",       "delimiter",   "encoding",         "store", "operator", "observed_at",
+        "map",       "delimiter",   "encoding",         "store", "operator", "at",
         "file_name", "legal_basis", "consent_document", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     json_t *opts = api_own(r->arena, json_object());
     struct import_job j;
     memset(&j, 0, sizeof(j));
     struct store_conn *w;
-    if (http_req_query_only(r, allowed, &err) != KT_OK || upload_options(r, opts, &err) != KT_OK) {
-        goto fail;
+    if (http_req_query_only(r, allowed, err) != KT_OK || upload_options(r, opts, err) != KT_OK) {
+        return err->rc;
     }
     if (r->body_len == 0) {
-        kt_err_set(&err, KT_EINVAL, "empty_body", NULL, "the upload is empty");
-        err.status = 400;
-        goto fail;
+        return kt_err_set(err, KT_EBADREQ, "empty_body", NULL, "the upload is empty");
     }
     id_new(j.id, sizeof(j.id), "i_");
     j.state = "queued";
@@ -145,22 +134,20 @@ void api_imports_create(struct http_req *r)
     free(text);
     j.bytes_total = (int64_t)r->body_len;
     j.created_at = clock_now_ms();
-    if (save_upload(r, j.path, &err) != KT_OK ||
-        store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (save_upload(r, j.path, err) != KT_OK ||
+        store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
-    enum kt_rc rc = store_import_insert(w, &j, &err);
-    if ((rc = store_write_end(w, rc, &err)) != KT_OK) {
+    enum kt_rc rc = store_import_insert(w, &j, err);
+    if ((rc = store_write_end(w, rc, err)) != KT_OK) {
         unlink(j.path);
-        goto fail;
+        return err->rc;
     }
     if (r->app->imports != NULL) {
         import_worker_wake(r->app->imports);
     }
     http_reply_json(r, 202, job_json(r->arena, &j));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 static bool get_job(struct http_req *r, struct import_job *j, struct kt_err *err)
@@ -174,26 +161,21 @@ static bool get_job(struct http_req *r, struct import_job *j, struct kt_err *err
            store_import_get(rd, r->params[0], r->arena, j, err) == KT_OK;
 }
 
-void api_imports_get(struct http_req *r)
+enum kt_rc api_imports_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct import_job j;
-    if (!get_job(r, &j, &err)) {
-        http_reply_error(r, &err);
-        return;
+    if (!get_job(r, &j, err)) {
+        return err->rc;
     }
     http_reply_json(r, 200, job_json(r->arena, &j));
+    return KT_OK;
 }
 
-void api_imports_rejects(struct http_req *r)
+enum kt_rc api_imports_rejects(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct import_job j;
-    if (!get_job(r, &j, &err)) {
-        http_reply_error(r, &err);
-        return;
+    if (!get_job(r, &j, err)) {
+        return err->rc;
     }
     /* The lines kept: those of erased people are gone, and all of them after their term. */
     struct buf file;
@@ -201,45 +183,42 @@ void api_imports_rejects(struct http_req *r)
     struct store_conn *rd;
     int64_t rows = 0;
     bool finished = strcmp(j.state, "done") == 0 || strcmp(j.state, "failed") == 0;
-    if (finished && http_req_reader(r, &rd, &err) == KT_OK) {
-        store_reject_file(rd, j.id, &file, &rows, &err);
+    if (finished && http_req_reader(r, &rd, err) == KT_OK) {
+        store_reject_file(rd, j.id, &file, &rows, err);
     }
-    if (err.rc == KT_OK && file.failed) {
-        kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "internal error");
-        kt_err_detail(&err, "reject file of %s over %zu bytes", j.id, file.max);
+    if (err->rc == KT_OK && file.failed) {
+        kt_err_set(err, KT_EINTERNAL, "internal", NULL, "internal error");
+        kt_err_detail(err, "reject file of %s over %zu bytes", j.id, file.max);
     }
-    if (err.rc == KT_OK && rows == 0) {
-        kt_err_set(&err, KT_ENOTFOUND, "no_rejects", NULL,
+    if (err->rc == KT_OK && rows == 0) {
+        kt_err_set(err, KT_ENOTFOUND, "no_rejects", NULL,
                    !finished                    ? "the import has not finished"
                    : j.partial + j.rejected > 0 ? "the rejected rows expired or were erased"
                                                 : "every row was imported whole");
     }
-    if (err.rc != KT_OK) {
-        http_reply_error(r, &err);
-    } else {
+    if (err->rc == KT_OK) {
         http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&file), file.len);
     }
     buf_release(&file);
+    return err->rc;
 }
 
-void api_imports_list(struct http_req *r)
+enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"limit", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int limit;
     struct store_conn *rd;
     struct import_job *jobs;
     size_t n;
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_limit(r, 50, 200, &limit, &err) != KT_OK || http_req_reader(r, &rd, &err) != KT_OK ||
-        store_import_list(rd, limit, r->arena, &jobs, &n, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 50, 200, &limit, err) != KT_OK || http_req_reader(r, &rd, err) != KT_OK ||
+        store_import_list(rd, limit, r->arena, &jobs, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, job_json(r->arena, &jobs[i]));
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return KT_OK;
 }

@@ -17,11 +17,10 @@ static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64
 {
     int64_t dl = 0;
     cal_parse(p->deadline, &dl);
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind", p->kind,
-                  "received_on", p->received_on, "deadline", p->deadline, "deadline_provisional",
-                  p->provisional, "extended", p->extended, "channel", p->channel, "state", p->state,
-                  "created_at", api_time(a, p->created_at));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind",
+                          p->kind, "received_on", p->received_on, "due_on", p->deadline,
+                          "due_on_provisional", p->provisional, "extended", p->extended, "channel",
+                          p->channel, "state", p->state, "created_at", api_time(a, p->created_at));
     json_object_set_new(o, "overdue", json_boolean(strcmp(p->state, "open") == 0 && dl < today));
     const char *names[] = {"customer_id", "note", "outcome"};
     const char *vals[] = {p->customer_id, p->note, p->outcome};
@@ -33,53 +32,46 @@ static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64
     return o;
 }
 
-void api_preq_create(struct http_req *r)
+enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"kind",    "customer_id", "received_on", "extended",
                                         "channel", "note",        NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct privacy_request p;
     memset(&p, 0, sizeof(p));
     struct store_conn *w;
     const char *received = NULL;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        jsonx_str(body, "", "kind", 20, JSONX_REQUIRED, r->arena, &p.kind, &err) != KT_OK ||
-        jsonx_str(body, "", "customer_id", 40, 0, r->arena, &p.customer_id, &err) != KT_OK ||
-        jsonx_str(body, "", "received_on", 10, 0, r->arena, &received, &err) != KT_OK ||
-        jsonx_str(body, "", "channel", 32, 0, r->arena, &p.channel, &err) != KT_OK ||
-        jsonx_str(body, "", "note", NOTE_MAX, 0, r->arena, &p.note, &err) != KT_OK ||
-        jsonx_bool(body, "", "extended", 0, &p.extended, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "kind", 20, JSONX_REQUIRED, r->arena, &p.kind, err) != KT_OK ||
+        jsonx_str(body, "", "customer_id", 40, 0, r->arena, &p.customer_id, err) != KT_OK ||
+        jsonx_str(body, "", "received_on", 10, 0, r->arena, &received, err) != KT_OK ||
+        jsonx_str(body, "", "channel", 32, 0, r->arena, &p.channel, err) != KT_OK ||
+        jsonx_str(body, "", "note", NOTE_MAX, 0, r->arena, &p.note, err) != KT_OK ||
+        jsonx_bool(body, "", "extended", 0, &p.extended, err) != KT_OK) {
+        return err->rc;
     }
     int64_t day = cal_day_of(now), deadline;
     if (received != NULL && !cal_parse(received, &day)) {
-        kt_err_set(&err, KT_EINVAL, "invalid_date", "received_on",
-                   "received_on is a date YYYY-MM-DD");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_date", "received_on",
+                          "received_on is a date YYYY-MM-DD");
     }
     /* The window of every client time (clock.h), by days: from 2000-01-01 to today. */
     if (day < TIME_CLIENT_MIN_MS / 86400000 || day > cal_day_of(now)) {
-        kt_err_set(&err, KT_EINVAL, "invalid_time", "received_on",
-                   "received_on must lie between 2000-01-01 and today");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_time", "received_on",
+                          "received_on must lie between 2000-01-01 and today");
     }
     if (!privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
-        kt_err_set(&err, KT_EINVAL, "invalid_value", "kind",
-                   "kind is access, rectification, stop or erasure");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "kind",
+                          "kind is access, rectification, stop or erasure");
     }
     if (p.extended && strcmp(p.kind, "access") != 0 && strcmp(p.kind, "stop") != 0) {
-        kt_err_set(&err, KT_EINVAL, "invalid_value", "extended",
-                   "only access and stop requests may be extended by 5 working days");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "extended",
+                          "only access and stop requests may be extended by 5 working days");
     }
     if (p.customer_id != NULL && !id_valid(p.customer_id, "c_")) {
-        kt_err_set(&err, KT_EINVAL, "invalid_value", "customer_id",
-                   "customer_id is a customer's id (c_...)");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "customer_id",
+                          "customer_id is a customer's id (c_...)");
     }
     id_new(p.id, sizeof(p.id), "r_");
     p.received_on = cal_format(day, r->arena);
@@ -88,69 +80,59 @@ void api_preq_create(struct http_req *r)
     p.state = "open";
     p.created_at = now;
     p.key_id = r->key->id;
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     enum kt_rc rc = KT_OK;
     if (p.customer_id != NULL) {
         struct customer cu;
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, &e2);
-        if (rc == KT_ENOTFOUND) {
-            rc = kt_err_set(&err, KT_EINVAL, "customer_not_found", "customer_id",
+        bool found;
+        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, &found, err);
+        if (rc == KT_OK && !found) {
+            rc = kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
                             "no customer has that id");
-        } else if (rc != KT_OK) {
-            kt_err_copy(&err, &e2);
-        } else {
+        } else if (rc == KT_OK) {
             p.customer_id = arena_strdup(r->arena, cu.id);
         }
     }
     if (rc == KT_OK) {
-        rc = store_preq_insert(w, &p, &err);
+        rc = store_preq_insert(w, &p, err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "request", p.customer_id, NULL,
-                         arena_printf(r->arena, "%s %s", p.kind, p.id), r->rid, now, &err);
+                         arena_printf(r->arena, "%s %s", p.kind, p.id), r->rid, now, err);
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        goto fail;
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, 201, preq_json(r->arena, &p, cal_day_of(now)));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
-void api_preq_list(struct http_req *r)
+enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"overdue", "limit", "cursor", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct privacy_request *p;
     size_t n;
     int limit;
-    const char *cursor = http_req_query(r, "cursor"), *ov = http_req_query(r, "overdue");
+    const char *cursor, *ov = http_req_query(r, "overdue");
     int64_t today = cal_day_of(clock_now_ms());
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, &err) != KT_OK) {
-        goto fail;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 50, 500, &limit, err) != KT_OK ||
+        api_cursor(r, "privacy-requests", "", &cursor, err) != KT_OK) {
+        return err->rc;
     }
     if (ov && strcmp(ov, "true") != 0 && strcmp(ov, "false") != 0) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "overdue", "overdue is true or false");
-        err.status = 400;
-        goto fail;
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "overdue", "overdue is true or false");
     }
     if (cursor && !id_valid(cursor, "r_")) {
-        kt_err_set(&err, KT_EINVAL, "bad_cursor", "cursor", "the cursor is not one this API gave");
-        err.status = 400;
-        goto fail;
+        return api_bad_cursor(err);
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
+    if (http_req_reader(r, &rd, err) != KT_OK ||
         store_preq_list(rd, ov && strcmp(ov, "true") == 0, cal_format(today, r->arena), cursor,
-                        limit, r->arena, &p, &n, &err) != KT_OK) {
-        goto fail;
+                        limit, r->arena, &p, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -158,72 +140,64 @@ void api_preq_list(struct http_req *r)
     }
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                              n == (size_t)limit ? json_string(p[n - 1].id) : json_null()));
-    return;
-fail:
-    http_reply_error(r, &err);
+                              api_next_cursor(r, "privacy-requests", "",
+                                              n == (size_t)limit ? p[n - 1].id : NULL)));
+    return KT_OK;
 }
 
-void api_preq_get(struct http_req *r)
+enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct privacy_request p;
     if (!id_valid(r->params[0], "r_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
-    } else if (http_req_reader(r, &rd, &err) == KT_OK &&
-               store_preq_get(rd, r->params[0], r->arena, &p, &err) == KT_OK) {
-        http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(clock_now_ms())));
-        return;
+        return kt_err_set(err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
     }
-    http_reply_error(r, &err);
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_preq_get(rd, r->params[0], r->arena, &p, err) != KT_OK) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(clock_now_ms())));
+    return KT_OK;
 }
 
-void api_preq_close(struct http_req *r)
+enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"state", "outcome", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *state = NULL, *outcome = NULL;
     struct store_conn *w;
     struct privacy_request p;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK ||
-        jsonx_str(body, "", "outcome", NOTE_MAX, 0, r->arena, &outcome, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "outcome", NOTE_MAX, 0, r->arena, &outcome, err) != KT_OK) {
+        return err->rc;
     }
     static const char *const states[] = {"done", "refused", NULL};
-    if (jsonx_enum(body, "", "state", states, 0, &state, &err) != KT_OK) {
-        goto fail;
+    if (jsonx_enum(body, "", "state", states, 0, &state, err) != KT_OK) {
+        return err->rc;
     }
     state = state ? state : "done";
     if (strcmp(state, "refused") == 0 && outcome == NULL) {
-        kt_err_set(&err, KT_EINVAL, "missing_field", "outcome",
-                   "a refusal states its reasons in outcome");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "missing_field", "outcome",
+                          "a refusal states its reasons in outcome");
     }
     if (!id_valid(r->params[0], "r_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
-        goto fail;
+        return kt_err_set(err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
     }
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
-    enum kt_rc rc = store_preq_close(w, r->params[0], state, outcome, now, &err);
+    enum kt_rc rc = store_preq_close(w, r->params[0], state, outcome, now, NULL, err);
     if (rc == KT_OK) {
-        rc = store_preq_get(w, r->params[0], r->arena, &p, &err);
+        rc = store_preq_get(w, r->params[0], r->arena, &p, err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "request", p.customer_id, NULL,
-                         arena_printf(r->arena, "close %s %s", p.id, state), r->rid, now, &err);
+                         arena_printf(r->arena, "close %s %s", p.id, state), r->rid, now, err);
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        goto fail;
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(now)));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }

@@ -21,66 +21,60 @@ static json_t *settings_json(const struct privacy_settings *s)
     return o;
 }
 
-void api_privacy_settings_get(struct http_req *r)
+enum kt_rc api_privacy_settings_get(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct privacy_settings s;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        privacy_settings_get(rd, r->arena, &s, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        privacy_settings_get(rd, r->arena, &s, err) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, 200, settings_json(&s));
+    return KT_OK;
 }
 
-void api_privacy_settings_put(struct http_req *r)
+enum kt_rc api_privacy_settings_put(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"consent_policy", "erase_delay_days", "retention_years",
                                         "public_url", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct store_conn *w;
     struct privacy_settings s;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK) {
+        return err->rc;
     }
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
-    enum kt_rc rc = privacy_settings_get(w, r->arena, &s, &err);
+    enum kt_rc rc = privacy_settings_get(w, r->arena, &s, err);
     static const char *const policies[] = {"strict", "pending", NULL};
     const char *policy = NULL;
     int64_t delay = s.erase_delay_days, years = s.retention_years;
     if (rc == KT_OK &&
-        (jsonx_enum(body, "", "consent_policy", policies, 0, &policy, &err) != KT_OK ||
-         jsonx_int(body, "", "erase_delay_days", 0, 30, 0, &delay, &err) != KT_OK ||
-         jsonx_int(body, "", "retention_years", 0, 50, 0, &years, &err) != KT_OK ||
-         jsonx_str(body, "", "public_url", 200, 0, r->arena, &s.public_url, &err) != KT_OK)) {
-        rc = err.rc;
+        (jsonx_enum(body, "", "consent_policy", policies, 0, &policy, err) != KT_OK ||
+         jsonx_int(body, "", "erase_delay_days", 0, 30, 0, &delay, err) != KT_OK ||
+         jsonx_int(body, "", "retention_years", 0, 50, 0, &years, err) != KT_OK ||
+         jsonx_str(body, "", "public_url", 200, 0, r->arena, &s.public_url, err) != KT_OK)) {
+        rc = err->rc;
     }
     if (rc == KT_OK && s.public_url != NULL && strncmp(s.public_url, "https://", 8) != 0 &&
         strncmp(s.public_url, "http://", 7) != 0) {
-        rc = kt_err_set(&err, KT_EINVAL, "invalid_value", "public_url",
+        rc = kt_err_set(err, KT_EINVAL, "invalid_value", "public_url",
                         "public_url is the http(s) address the public pages are served at");
     }
     s.strict = policy ? strcmp(policy, "strict") == 0 : s.strict;
     s.erase_delay_days = (int)delay;
     s.retention_years = (int)years;
     if (rc == KT_OK) {
-        rc = privacy_settings_put(w, &s, &err);
+        rc = privacy_settings_put(w, &s, err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "settings", NULL, NULL, "privacy settings", r->rid,
-                         clock_now_ms(), &err);
+                         clock_now_ms(), err);
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        goto fail;
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, 200, settings_json(&s));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/num.h"
 #include "loyalty/ledger.h"
 #include "loyalty/purchase.h"
 
@@ -20,39 +21,34 @@ static void reply_posted(struct http_req *r, struct receipt_posted *out)
     http_reply_json(r, out->replayed ? 200 : 201, out->reply);
 }
 
-void api_purchases_post(struct http_req *r)
+enum kt_rc api_purchases_post(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct purchase_req req;
     struct receipt_posted out;
-    if (body == NULL || purchase_decode(body, now, r->arena, &req, &err) != KT_OK ||
+    if (body == NULL || purchase_decode(body, now, r->arena, &req, err) != KT_OK ||
         purchase_post(r->app->store, &req, r->body, r->body_len, r->key->id, r->rid, now, r->arena,
-                      &out, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+                      &out, err) != KT_OK) {
+        return err->rc;
     }
     reply_posted(r, &out);
+    return KT_OK;
 }
 
 /* ---- POST /v1/loyalty/quote ---------------------------------------------------------------- */
 
-void api_loyalty_quote(struct http_req *r)
+enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct purchase_req req;
     struct store_conn *rd;
     struct purchase_quote q;
-    if (body == NULL || purchase_decode(body, now, r->arena, &req, &err) != KT_OK ||
-        http_req_reader(r, &rd, &err) != KT_OK ||
-        purchase_quote(rd, &req, now, r->arena, &q, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (body == NULL || purchase_decode(body, now, r->arena, &req, err) != KT_OK ||
+        http_req_reader(r, &rd, err) != KT_OK ||
+        purchase_quote(rd, &req, now, r->arena, &q, err) != KT_OK) {
+        return err->rc;
     }
     const struct purchase_outcome *out = &q.outcome;
     json_t *o = json_pack("{s:I, s:I}", "total", (json_int_t)req.total, "program_version",
@@ -74,115 +70,123 @@ void api_loyalty_quote(struct http_req *r)
         }
     }
     http_reply_json(r, 200, o);
+    return KT_OK;
 }
 
 /* ---- POST /v1/purchases/{id}/refunds --------------------------------------------------------- */
 
-void api_refunds_post(struct http_req *r)
+enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct refund_req req;
     struct receipt_posted out;
-    if (body == NULL || refund_decode(body, now, r->arena, &req, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || refund_decode(body, now, r->arena, &req, err) != KT_OK) {
+        return err->rc;
     }
     if (!id_valid(r->params[0], "p_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
-        goto fail;
+        return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
     }
     if (refund_post(r->app->store, r->params[0], &req, r->body, r->body_len, r->key->id, r->rid,
-                    now, r->arena, &out, &err) != KT_OK) {
-        goto fail;
+                    now, r->arena, &out, err) != KT_OK) {
+        return err->rc;
     }
     reply_posted(r, &out);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 /* ---- GET /v1/purchases/{id}, GET /v1/customers/{id}/purchases ------------------------------ */
 
-void api_purchase_get(struct http_req *r)
+/* The page position of a customer's purchases: "<time> <id>" of the last one shown. */
+static enum kt_rc purchases_cursor(struct http_req *r, const char *customer_id, int64_t *at,
+                                   const char **id, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
+    const char *pos, *sp;
+    *id = NULL;
+    if (api_cursor(r, "purchases", customer_id, &pos, err) != KT_OK) {
+        return err->rc;
+    }
+    if (pos == NULL) {
+        return KT_OK;
+    }
+    if ((sp = strchr(pos, ' ')) == NULL ||
+        !num_parse_i64(pos, (size_t)(sp - pos), INT64_MIN, INT64_MAX, at) ||
+        !id_valid(sp + 1, "p_")) {
+        return api_bad_cursor(err);
+    }
+    *id = sp + 1;
+    return KT_OK;
+}
+
+enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
+{
     struct store_conn *rd;
     struct purchase p;
     struct purchase_line *l;
     size_t n;
     if (!id_valid(r->params[0], "p_")) {
-        kt_err_set(&err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
-    } else if (http_req_reader(r, &rd, &err) == KT_OK &&
-               store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, &err) == KT_OK) {
-        http_reply_json(r, 200, purchase_json(r->arena, rd, &p, l, n));
-        return;
+        return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
     }
-    http_reply_error(r, &err);
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, err) != KT_OK) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, purchase_json(r->arena, rd, &p, l, n));
+    return KT_OK;
 }
 
-void api_customer_purchases(struct http_req *r)
+enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "before", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
+    static const char *const allowed[] = {"limit", "cursor", NULL};
     struct store_conn *rd;
     struct customer cu;
     struct purchase *p;
     size_t n;
     int limit;
-    int64_t before = 0;
-    const char *b = http_req_query(r, "before");
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, &err) != KT_OK) {
-        goto fail;
+    int64_t before_at = 0;
+    const char *before_id;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 50, 500, &limit, err) != KT_OK) {
+        return err->rc;
     }
-    if (b != NULL && !time_parse_rfc3339(b, strlen(b), &before)) {
-        kt_err_set(&err, KT_EINVAL, "bad_parameter", "before", "before is an RFC 3339 time");
-        err.status = 400;
-        goto fail;
-    }
-    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
-        store_purchase_list(rd, cu.ck, before, limit, r->arena, &p, &n, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        purchases_cursor(r, cu.id, &before_at, &before_id, err) != KT_OK ||
+        store_purchase_list(rd, cu.ck, before_at, before_id, limit, r->arena, &p, &n, err) !=
+            KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, purchase_json(r->arena, NULL, &p[i], NULL, 0));
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
-    json_object_set_new(o, "next_before",
-                        n == (size_t)limit ? json_string(api_time(r->arena, p[n - 1].at))
-                                           : json_null());
+    json_object_set_new(
+        o, "next_cursor",
+        api_next_cursor(r, "purchases", cu.id,
+                        n == (size_t)limit
+                            ? arena_printf(r->arena, "%lld %s", (long long)p[n - 1].at, p[n - 1].id)
+                            : NULL));
     http_reply_json(r, 200, o);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 /* ---- GET /v1/reports/loyalty ------------------------------------------------------------------
  */
 
-void api_reports_loyalty(struct http_req *r)
+enum kt_rc api_reports_loyalty(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {"since", "until", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t since = INT64_MIN, until = clock_now_ms() + 1;
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        api_since_until(r, &since, &until, &err) != KT_OK) {
-        goto fail;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_since_until(r, &since, &until, err) != KT_OK) {
+        return err->rc;
     }
     struct store_conn *rd;
     json_t *o;
-    if (http_req_analytics(r, &rd, &err) != KT_OK ||
-        (o = loyalty_report_doc(rd, since, until, r->arena, &err)) == NULL) {
-        goto fail;
+    if (http_req_analytics(r, &rd, err) != KT_OK ||
+        (o = loyalty_report_doc(rd, since, until, r->arena, err)) == NULL) {
+        return err->rc;
     }
     http_reply_json(r, 200, o);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }

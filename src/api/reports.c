@@ -5,21 +5,19 @@
 #include "base/clock.h"
 #include "quality/quality.h"
 
-void api_reports_quality(struct http_req *r)
+enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     int64_t now = clock_now_ms();
     struct store_conn *rd;
     json_t *report = NULL;
     static const char *const allowed[] = {NULL};
     http_req_reader_end(r); /* the snapshot of the key check: a write comes first */
-    if (http_req_query_only(r, allowed, &err) != KT_OK ||
-        intake_flush_store(r->app->store, now, &err) != KT_OK ||
-        http_req_analytics(r, &rd, &err) != KT_OK ||
-        quality_report(rd, now, r->arena, &report, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        intake_flush_store(r->app->store, now, err) != KT_OK ||
+        http_req_analytics(r, &rd, err) != KT_OK ||
+        quality_report(rd, now, r->arena, &report, err) != KT_OK) {
+        return err->rc;
     }
     http_reply_json(r, 200, report);
+    return KT_OK;
 }

@@ -16,39 +16,43 @@
 extern const struct embedded_file docs_files[];
 extern const size_t docs_files_count;
 
-void api_healthz(struct http_req *r)
+enum kt_rc api_healthz(struct http_req *r, struct kt_err *err)
 {
+    (void)err;
     http_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+    return KT_OK;
 }
 
-/* Ready when the database answers and the server is not shutting down. */
-void api_readyz(struct http_req *r)
+/* Ready when the database answers and the server is not shutting down. Not ready is the 503 of
+ * a server that cannot serve now (KT_EBUSY), with a word for the probe's log, not an error. */
+enum kt_rc api_readyz(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     if (r->app->draining) {
-        http_reply_json(r, 503, json_pack("{s:s}", "status", "draining"));
-        return;
+        http_reply_json(r, http_status_of(KT_EBUSY), json_pack("{s:s}", "status", "draining"));
+        return KT_OK;
     }
     struct store_conn *rd;
-    if (http_req_reader(r, &rd, &err) != KT_OK || store_ping(rd, &err) != KT_OK) {
-        r->err = err;
-        http_reply_json(r, 503, json_pack("{s:s}", "status", "store_unavailable"));
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK || store_ping(rd, err) != KT_OK) {
+        r->err = *err;
+        http_reply_json(r, http_status_of(KT_EBUSY),
+                        json_pack("{s:s}", "status", "store_unavailable"));
+        return KT_OK;
     }
     http_req_reader_end(r);
-    if (store_health(r->app->store, &err) != KT_OK) { /* reads go on; writes fail: not ready */
-        r->err = err;
-        r->retry_after = err.retry_after;
-        http_reply_json(r, 503, json_pack("{s:s}", "status", err.code));
-        return;
+    if (store_health(r->app->store, err) != KT_OK) { /* reads go on; writes fail: not ready */
+        r->err = *err;
+        r->retry_after = err->retry_after;
+        http_reply_json(r, http_status_of(KT_EBUSY), json_pack("{s:s}", "status", err->code));
+        return KT_OK;
     }
     http_reply_json(r, 200, json_pack("{s:s}", "status", "ready"));
+    return KT_OK;
 }
 
 /* The HTTP layer's counters, then the domain modules' own. */
-void api_metrics(struct http_req *r)
+enum kt_rc api_metrics(struct http_req *r, struct kt_err *err)
 {
+    (void)err;
     size_t len;
     char *text = metrics_render(r->app->metrics, &len);
     struct buf b;
@@ -63,20 +67,18 @@ void api_metrics(struct http_req *r)
                (unsigned long long)events_unmatched_total());
     http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b), b.len);
     buf_release(&b);
+    return KT_OK;
 }
 
-void api_openapi(struct http_req *r)
+enum kt_rc api_openapi(struct http_req *r, struct kt_err *err)
 {
     for (size_t i = 0; i < docs_files_count; i++) {
         if (strcmp(docs_files[i].name, "openapi.json") == 0) {
             http_reply_text(r, 200, "application/json", docs_files[i].data, docs_files[i].len);
-            return;
+            return KT_OK;
         }
     }
-    struct kt_err err;
-    kt_err_reset(&err);
-    kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "the API description is missing");
-    http_reply_error(r, &err);
+    return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "the API description is missing");
 }
 
 /* PUT /v1/system/clock {"now": "2011-01-04T10:00:00Z"}: sets the server's wall clock, only when
@@ -89,30 +91,24 @@ static int64_t frozen(void)
     return frozen_at;
 }
 
-void api_system_clock(struct http_req *r)
+enum kt_rc api_system_clock(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     static const char *const known[] = {"now", NULL};
     int64_t to;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK) {
+        return err->rc;
     }
     if (!r->app->settable_clock) {
-        kt_err_set(&err, KT_EFORBIDDEN, "clock_fixed", NULL,
-                   "the clock can be moved only on a server started with --settable-clock");
-        goto fail;
+        return kt_err_set(err, KT_EFORBIDDEN, "clock_fixed", NULL,
+                          "the clock can be moved only on a server started with --settable-clock");
     }
     const char *s = json_string_value(json_object_get(body, "now"));
     if (s == NULL || !time_parse_rfc3339(s, strlen(s), &to)) {
-        kt_err_set(&err, KT_EINVAL, "invalid_time", "now", "now is an RFC 3339 time");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_time", "now", "now is an RFC 3339 time");
     }
     frozen_at = to;
     clock_set(frozen);
     http_reply_json(r, 200, json_pack("{s:s}", "now", api_time(r->arena, clock_now_ms())));
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }

@@ -15,8 +15,8 @@
 
 static json_t *topic_json(struct arena *a, const struct topic *t)
 {
-    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s}", "key", t->key, "title", t->title, "channels",
-                          json_loads(t->channels, 0, NULL), "created_at",
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", t->key, "title", t->title,
+                          "channels", json_loads(t->channels, 0, NULL), "created_at",
                           api_time(a, t->created_at), "updated_at", api_time(a, t->updated_at));
     json_object_set_new(o, "description",
                         t->description ? json_string(t->description) : json_null());
@@ -33,29 +33,26 @@ static const struct topic *topic_find(const struct topic *all, size_t n, const c
     return NULL;
 }
 
-void api_topics_put(struct http_req *r)
+enum kt_rc api_topics_put(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"title", "description", "channels", NULL};
-    struct kt_err err;
-    kt_err_reset(&err);
-    json_t *body = api_own(r->arena, http_req_json(r, &err));
+    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct topic t;
     memset(&t, 0, sizeof(t));
     struct store_conn *w;
-    if (body == NULL || json_only_members(body, known, "", r->arena, &err) != KT_OK) {
-        goto fail;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK) {
+        return err->rc;
     }
     t.key = r->params[0];
     if (!consent_key_valid(t.key)) {
-        kt_err_set(&err, KT_EINVAL, "invalid_value", "key",
-                   "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
-        goto fail;
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
+                          "a topic's name is 1-40 of a-z, 0-9, '_' and '-'");
     }
     const json_t *ch = NULL;
-    if (jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &t.title, &err) != KT_OK ||
-        jsonx_str(body, "", "description", NOTE_MAX, 0, r->arena, &t.description, &err) != KT_OK ||
-        jsonx_array(body, "", "channels", 1, ADS_CHANNELS, JSONX_REQUIRED, &ch, &err) != KT_OK) {
-        goto fail;
+    if (jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &t.title, err) != KT_OK ||
+        jsonx_str(body, "", "description", NOTE_MAX, 0, r->arena, &t.description, err) != KT_OK ||
+        jsonx_array(body, "", "channels", 1, ADS_CHANNELS, JSONX_REQUIRED, &ch, err) != KT_OK) {
+        return err->rc;
     }
     size_t i;
     json_t *v;
@@ -63,55 +60,51 @@ void api_topics_put(struct http_req *r)
     {
         const char *word;
         if (jsonx_enum_at(v, arena_printf(r->arena, "channels[%zu]", i), ads_channels,
-                          JSONX_REQUIRED, &word, &err) != KT_OK) {
-            goto fail;
+                          JSONX_REQUIRED, &word, err) != KT_OK) {
+            return err->rc;
         }
     }
     char *chs = json_dumps(ch, JSON_COMPACT);
     t.channels = arena_strdup(r->arena, chs);
     free(chs);
     t.created_at = t.updated_at = clock_now_ms();
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        goto fail;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     struct topic *all;
     size_t n = 0;
     /* 201 when the topic is new, 200 when it is replaced, as attributes answer. */
-    enum kt_rc rc = store_topic_list(w, r->arena, &all, &n, &err);
+    enum kt_rc rc = store_topic_list(w, r->arena, &all, &n, err);
     bool existed = rc == KT_OK && topic_find(all, n, t.key) != NULL;
     if (rc == KT_OK) {
-        rc = store_topic_put(w, &t, &err);
+        rc = store_topic_put(w, &t, err);
     }
     if (rc == KT_OK) {
-        rc = store_topic_list(w, r->arena, &all, &n, &err);
+        rc = store_topic_list(w, r->arena, &all, &n, err);
     }
     const struct topic *now_t = rc == KT_OK ? topic_find(all, n, t.key) : NULL;
     json_t *o = now_t ? topic_json(r->arena, now_t) : NULL;
-    if (store_write_end(w, rc, &err) != KT_OK) {
+    if (store_write_end(w, rc, err) != KT_OK) {
         json_decref(o);
-        goto fail;
+        return err->rc;
     }
     http_reply_json(r, existed ? 200 : 201, o);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
-void api_topics_list(struct http_req *r)
+enum kt_rc api_topics_list(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct topic *t;
     size_t n;
-    if (http_req_reader(r, &rd, &err) != KT_OK ||
-        store_topic_list(rd, r->arena, &t, &n, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_topic_list(rd, r->arena, &t, &n, err) != KT_OK) {
+        return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, topic_json(r->arena, &t[i]));
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return KT_OK;
 }

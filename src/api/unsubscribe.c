@@ -12,20 +12,18 @@
 #include "base/id.h"
 #include "consent/consent.h"
 
-void api_unsub_link(struct http_req *r)
+enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     const char *channel, *topic;
     struct store_conn *rd;
     struct customer cu;
     struct privacy_settings s;
-    if (api_channel_topic(r, false, &channel, &topic, &err) != KT_OK) {
-        goto fail;
+    if (api_channel_topic(r, false, &channel, &topic, err) != KT_OK) {
+        return err->rc;
     }
-    if (http_req_reader(r, &rd, &err) != KT_OK || api_path_customer(r, rd, &cu, &err) != KT_OK ||
-        privacy_settings_get(rd, r->arena, &s, &err) != KT_OK) {
-        goto fail;
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        privacy_settings_get(rd, r->arena, &s, err) != KT_OK) {
+        return err->rc;
     }
     const char *tok = subs_token(&r->app->secret, cu.id, topic, channel, r->arena);
     json_t *o = json_pack("{s:s, s:s}", "token", tok, "path", arena_printf(r->arena, "/u/%s", tok));
@@ -34,9 +32,7 @@ void api_unsub_link(struct http_req *r)
                             json_string(arena_printf(r->arena, "%s/u/%s", s.public_url, tok)));
     }
     http_reply_json(r, 200, o);
-    return;
-fail:
-    http_reply_error(r, &err);
+    return KT_OK;
 }
 
 static void html_escape(struct buf *b, const char *s)
@@ -85,7 +81,7 @@ static void page_invalid(struct http_req *r)
     buf_puts(&b, page_head);
     buf_puts(&b, "<h1>Ссылка недействительна</h1><p>Эта ссылка для отписки повреждена или не "
                  "наша. Откройте ссылку из последнего письма или сообщения.</p>");
-    page_reply(r, 404, &b);
+    page_reply(r, http_status_of(KT_ENOTFOUND), &b);
 }
 
 static const char *topic_title(const struct topic *t, size_t n, const char *key)
@@ -98,18 +94,15 @@ static const char *topic_title(const struct topic *t, size_t n, const char *key)
     return key;
 }
 
-static void page_show(struct http_req *r, struct store_conn *c, const struct customer *cu,
-                      const char *note)
+static enum kt_rc page_show(struct http_req *r, struct store_conn *c, const struct customer *cu,
+                            const char *note, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct sub_state *s;
     struct topic *t;
     size_t n, n_t;
-    if (subs_states(c, cu->ck, clock_now_ms(), r->arena, &s, &n, &err) != KT_OK ||
-        store_topic_list(c, r->arena, &t, &n_t, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (subs_states(c, cu->ck, clock_now_ms(), r->arena, &s, &n, err) != KT_OK ||
+        store_topic_list(c, r->arena, &t, &n_t, err) != KT_OK) {
+        return err->rc;
     }
     struct buf b;
     buf_init(&b, 4096);
@@ -147,37 +140,37 @@ static void page_show(struct http_req *r, struct store_conn *c, const struct cus
         buf_puts(&b, "<p>Рассылок вам не отправляется.</p>");
     }
     page_reply(r, 200, &b);
+    return KT_OK;
 }
 
-/* The token of the path; replies itself (404 page) and returns false when it is not valid. */
+/* The token of the path; replies itself (404 page) and returns false when it is not valid or
+ * names nobody the store can find. */
 static bool page_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                           const char **topic, const char **channel)
 {
     const char *id;
-    struct kt_err err;
-    kt_err_reset(&err);
+    bool found = false;
     if (!subs_token_check(&r->app->secret, r->params[0], r->arena, &id, topic, channel) ||
-        !id_valid(id, "c_") || store_customer_get_by_id(c, id, r->arena, cu, &err) != KT_OK) {
+        !id_valid(id, "c_") ||
+        store_customer_get_by_id(c, id, r->arena, cu, &found, NULL) != KT_OK || !found) {
         page_invalid(r);
         return false;
     }
     return true;
 }
 
-void api_unsub_page(struct http_req *r)
+enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
     struct customer cu;
     const char *topic, *channel;
-    if (http_req_reader(r, &rd, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK) {
+        return err->rc;
     }
-    if (page_customer(r, rd, &cu, &topic, &channel)) {
-        page_show(r, rd, &cu, NULL);
+    if (!page_customer(r, rd, &cu, &topic, &channel)) {
+        return KT_OK; /* the page that says so */
     }
+    return page_show(r, rd, &cu, NULL, err);
 }
 
 /* A value of an application/x-www-form-urlencoded body (only the plain characters a form of
@@ -198,33 +191,27 @@ static const char *form_value(struct http_req *r, const char *name)
 }
 
 /* The page again, asking to choose (the form sent something this page never offers). */
-static void page_retry(struct http_req *r, const struct customer *cu)
+static enum kt_rc page_retry(struct http_req *r, const struct customer *cu, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *rd;
-    if (http_req_reader(r, &rd, &err) == KT_OK) {
-        page_show(r, rd, cu, "Не удалось понять, от чего отписаться. Выберите ниже.");
-    } else {
-        http_reply_error(r, &err);
+    if (http_req_reader(r, &rd, err) != KT_OK) {
+        return err->rc;
     }
+    return page_show(r, rd, cu, "Не удалось понять, от чего отписаться. Выберите ниже.", err);
 }
 
-void api_unsub_post(struct http_req *r)
+enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
     struct store_conn *w;
     struct customer cu;
     const char *t_topic, *t_channel;
     int64_t now = clock_now_ms();
-    if (store_write_begin(r->app->store, &w, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
     }
     if (!page_customer(r, w, &cu, &t_topic, &t_channel)) {
         store_write_rollback(w);
-        return;
+        return KT_OK;
     }
     /* RFC 8058: "List-Unsubscribe=One-Click" stops what the token names (all when nothing). */
     bool one_click = form_value(r, "List-Unsubscribe") != NULL;
@@ -234,8 +221,7 @@ void api_unsub_post(struct http_req *r)
         channel = form_value(r, "channel");
         if (topic == NULL || !consent_key_valid(topic) || !ads_channel_valid(channel)) {
             store_write_rollback(w);
-            page_retry(r, &cu);
-            return;
+            return page_retry(r, &cu, err);
         }
     } else if (!one_click) {
         topic = NULL;
@@ -246,30 +232,28 @@ void api_unsub_post(struct http_req *r)
     enum kt_rc rc = cu.erased_at ? KT_OK
                                  : subs_set(w, cu.ck, topic, channel, false,
                                             one_click ? "one_click" : "unsubscribe_page", &who, now,
-                                            &changed, &err);
-    if (rc == KT_EINVAL) { /* a topic that is gone: show the page again */
+                                            &changed, err);
+    if (rc == KT_EINVAL) { /* a topic that is gone: the answer is the page again */
         store_write_rollback(w);
-        page_retry(r, &cu);
-        return;
+        kt_err_reset(err);
+        return page_retry(r, &cu, err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, NULL, "unsubscribe", cu.id, NULL,
                          arena_printf(r->arena, "%s %s:%s", one_click ? "one_click" : "page",
                                       topic ? topic : "*", channel ? channel : "*"),
-                         r->rid, now, &err);
+                         r->rid, now, err);
     }
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
     }
     if (one_click) {
         http_reply_text(r, 200, "text/plain; charset=utf-8", "unsubscribed\n", 13);
-        return;
+        return KT_OK;
     }
     struct store_conn *rd;
-    if (http_req_reader(r, &rd, &err) != KT_OK) {
-        http_reply_error(r, &err);
-        return;
+    if (http_req_reader(r, &rd, err) != KT_OK) {
+        return err->rc;
     }
-    page_show(r, rd, &cu, "Готово: вы отписаны.");
+    return page_show(r, rd, &cu, "Готово: вы отписаны.", err);
 }

@@ -136,14 +136,11 @@ enum kt_rc keys_secret_check(struct store_conn *w, const struct key_secret *s, s
     struct arena a;
     arena_init(&a, 256);
     const char *have = NULL;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_meta_get(w, "key_secret_check", &a, &have, &e2);
-    if (rc == KT_ENOTFOUND) {
+    bool set;
+    enum kt_rc rc = store_meta_get(w, "key_secret_check", &a, &have, &set, err);
+    if (rc == KT_OK && !set) {
         rc = store_meta_put(w, "key_secret_check", want, err);
-    } else if (rc != KT_OK) {
-        kt_err_copy(err, &e2);
-    } else if (strcmp(have, want) != 0) {
+    } else if (rc == KT_OK && strcmp(have, want) != 0) {
         rc = kt_err_set(err, KT_EINVAL, "secret_mismatch", NULL,
                         "the secret file does not belong to this database: its API keys would "
                         "all be refused; restore the original secret file or KARTOTEKA_SECRET");
@@ -194,14 +191,13 @@ enum kt_rc keys_verify(struct store_conn *r, const struct key_secret *s, const c
     char id[KEY_ID_CHARS + 1];
     memcpy(id, token + 3, KEY_ID_CHARS);
     id[KEY_ID_CHARS] = '\0';
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_key_get(r, id, a, out, &e2);
-    if (rc == KT_ENOTFOUND) {
-        return bad_key(err);
-    }
+    bool found;
+    enum kt_rc rc = store_key_get(r, id, a, out, &found, err);
     if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
+        return rc;
+    }
+    if (!found) {
+        return bad_key(err);
     }
     unsigned char h[32];
     hash_secret(s, token + 4 + KEY_ID_CHARS, KEY_SECRET_CHARS, h);

@@ -111,16 +111,26 @@ const char *kt_rc_name(enum kt_rc rc)
         return "ok";
     case KT_EINVAL:
         return "invalid";
+    case KT_EBADREQ:
+        return "bad_request";
     case KT_ENOTFOUND:
         return "not_found";
+    case KT_EGONE:
+        return "gone";
     case KT_ECONFLICT:
         return "conflict";
     case KT_EFORBIDDEN:
         return "forbidden";
     case KT_EAUTH:
         return "unauthorized";
+    case KT_EMETHOD:
+        return "method";
     case KT_ETOOBIG:
         return "too_big";
+    case KT_EURI:
+        return "uri_too_long";
+    case KT_EMEDIA:
+        return "media_type";
     case KT_ELIMIT:
         return "limit";
     case KT_EBUSY:

@@ -15,14 +15,20 @@
 
 enum kt_rc {
     KT_OK = 0,
-    KT_EINVAL,     /* the input is wrong: 400/422 */
+    KT_EINVAL,     /* a value of the input is wrong: 422 */
+    KT_EBADREQ,    /* the request's shape is wrong - its JSON, a query parameter, a header: 400 */
     KT_ENOTFOUND,  /* the thing named does not exist: 404 */
+    KT_EGONE,      /* the thing named was erased (depersonalised) and takes nothing new: 410 */
     KT_ECONFLICT,  /* the request clashes with what is stored: 409 */
     KT_EFORBIDDEN, /* authenticated but not allowed: 403 */
     KT_EAUTH,      /* not authenticated: 401 */
+    KT_EMETHOD,    /* the path is served, but not with this method: 405 */
     KT_ETOOBIG,    /* a size limit was hit: 413 */
+    KT_EURI,       /* the request target (path and query) is too long: 414 */
+    KT_EMEDIA,     /* the body's media type or charset is not one the route takes: 415 */
     KT_ELIMIT,     /* a rate or count limit was hit: 429 */
-    KT_EBUSY,      /* the store is locked by someone else; retry later: 503 */
+    KT_EBUSY,      /* the server cannot do it now - the store is locked by someone else, the
+                      analytic queue is full, the server is stopping; retry later: 503 */
     KT_ESPACE,     /* the store cannot write: its disk is full or read-only; reads go on: 507 */
     KT_ESTORE,     /* the store failed: 500 */
     KT_EUPSTREAM,  /* a remote service failed: 502 */
@@ -30,8 +36,7 @@ enum kt_rc {
 };
 
 struct kt_err {
-    enum kt_rc rc;    /* KT_OK while no error was raised */
-    int status;       /* HTTP status to use instead of the rc's default, 0 for the default */
+    enum kt_rc rc;    /* KT_OK while no error was raised; the HTTP status is the rc's alone */
     char code[48];    /* machine code sent to the client, e.g. "invalid_phone" */
     char msg[200];    /* client-safe sentence: no personal data, no internals */
     char field[64];   /* JSON path of the offending field, or "" */

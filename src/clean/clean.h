@@ -131,6 +131,13 @@ void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *o
 void clean_birth_date(const char *in, size_t len, long long today_days, struct arena *a,
                       struct clean_out *out);
 
+/* Any calendar date in ISO form (an attribute of type date: a contract's end, a first visit),
+ * read as a birth date is but without its rules of age and time: only dates that do not exist,
+ * other systems' empty dates (placeholder_date) and text that is no date are refused.
+ * `today_days` places a two-digit year in the latest century not to come. */
+void clean_date(const char *in, size_t len, long long today_days, struct arena *a,
+                struct clean_out *out);
+
 /* Gender: "m"/"f" (also "male", "female", "м", "ж", any case). */
 void clean_gender(const char *in, size_t len, struct arena *a, struct clean_out *out);
 

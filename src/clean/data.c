@@ -17,6 +17,7 @@ struct entry {
     char *key;       /* fold key (owned by the table's arena) */
     const char *std; /* standard form */
     enum name_sex sex;
+    enum city_kind kind; /* cities: what the key is of the city */
 };
 
 struct table {
@@ -28,7 +29,7 @@ static struct arena data_arena;   /* owns every string below; lives for the proc
 static struct table names;        /* first names by fold key */
 static struct table names_nosoft; /* the same keyed without ь/ъ, й as и */
 static struct table surnames;     /* surnames without a telling ending, by fold key */
-static struct table cities;       /* city spellings by normalised key */
+static struct table cities;       /* city spellings by normalised key, one entry a key */
 static bool loaded_ok;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -37,12 +38,14 @@ static int cmp(const void *a, const void *b)
     return strcmp(((const struct entry *)a)->key, ((const struct entry *)b)->key);
 }
 
-static void add(struct table *t, char *key, const char *std, enum name_sex sex)
+static struct entry *add(struct table *t, char *key, const char *std, enum name_sex sex)
 {
     struct entry *e = arena_push(&data_arena, &t->e, &t->n, &t->cap, sizeof(*e));
     e->key = key;
     e->std = std;
     e->sex = sex;
+    e->kind = CITY_NAME;
+    return e;
 }
 
 /* Key without soft and hard signs, with й as и: "наталья" and "natalya" meet as "натала".
@@ -67,8 +70,7 @@ static char *nosoft(const char *key, struct arena *a)
     return nosoft_into(key, arena_alloc(a, strlen(key) + 1));
 }
 
-char *city_key(const char *s, size_t len, struct arena *a);
-
+/* One name a line; `nosoft_too` also keys it without soft signs (first names only). */
 /* One name a line; `nosoft_too` also keys it without soft signs (first names only). */
 static void load_names(const struct embedded_file *f, struct table *t, enum name_sex sex,
                        bool nosoft_too)
@@ -89,29 +91,61 @@ static void load_names(const struct embedded_file *f, struct table *t, enum name
     }
 }
 
+/* One comma-separated column of cities.tsv: each spelling is a key of `std`. */
+static void add_spellings(const char *q, const char *end, const char *std, enum city_kind kind)
+{
+    while (q < end) {
+        const char *comma = memchr(q, ',', (size_t)(end - q));
+        size_t an = comma ? (size_t)(comma - q) : (size_t)(end - q);
+        if (an > 0) {
+            add(&cities, city_key(q, an, &data_arena), std, NAME_NONE)->kind = kind;
+        }
+        q += an + 1;
+    }
+}
+
+/* cities.tsv: the standard name, a tab, other spellings, a tab, former names. */
 static void load_cities(const struct embedded_file *f)
 {
     const char *p = f->data, *end = f->data + f->len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        const char *tab = n ? memchr(p, '\t', n) : NULL;
         if (n > 0 && p[0] != '#') {
+            const char *tab = memchr(p, '\t', n);
             size_t sn = tab ? (size_t)(tab - p) : n;
             char *std = arena_strndup(&data_arena, p, sn);
             add(&cities, city_key(std, sn, &data_arena), std, NAME_NONE);
-            const char *q = tab ? tab + 1 : p + n;
-            while (q < p + n) {
-                const char *comma = memchr(q, ',', (size_t)(p + n - q));
-                size_t an = comma ? (size_t)(comma - q) : (size_t)(p + n - q);
-                if (an > 0) {
-                    add(&cities, city_key(q, an, &data_arena), std, NAME_NONE);
-                }
-                q += an + 1;
+            const char *col = tab ? tab + 1 : p + n;
+            const char *tab2 = col < p + n ? memchr(col, '\t', (size_t)(p + n - col)) : NULL;
+            add_spellings(col, tab2 ? tab2 : p + n, std, CITY_SPELLING);
+            if (tab2 != NULL) {
+                add_spellings(tab2 + 1, p + n, std, CITY_FORMER);
             }
         }
         p += n + 1;
     }
+}
+
+static int cmp_city(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c != 0 ? c : (int)x->kind - (int)y->kind;
+}
+
+/* One entry a key: a city's own name wins over another's spelling or former name (Куйбышев is
+ * a town today, not Samara), and the first line wins among equals. */
+static void sort_cities(struct table *t)
+{
+    qsort(t->e, t->n, sizeof(*t->e), cmp_city);
+    size_t j = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (j == 0 || strcmp(t->e[j - 1].key, t->e[i].key) != 0) {
+            t->e[j++] = t->e[i];
+        }
+    }
+    t->n = j;
 }
 
 /* Sorts by key and folds repeats into one entry: a name in both lists becomes NAME_BOTH. */
@@ -151,7 +185,7 @@ static void load(void)
     }
     sort_merge(&names);
     sort_merge(&names_nosoft);
-    sort_merge(&cities);
+    sort_cities(&cities);
     sort_merge(&surnames);
     loaded_ok = found == 4 && names.n > 100 && cities.n > 100 && surnames.n > 10;
 }
@@ -164,7 +198,7 @@ bool data_load(void)
 
 static const struct entry *find(const struct table *t, const char *key)
 {
-    struct entry probe = {(char *)key, NULL, NAME_NONE};
+    struct entry probe = {(char *)key, NULL, NAME_NONE, CITY_NAME};
     return t->n ? bsearch(&probe, t->e, t->n, sizeof(*t->e), cmp) : NULL;
 }
 
@@ -188,9 +222,25 @@ bool data_surname(const char *key)
     return find(&surnames, key) != NULL;
 }
 
-const char *data_city(const char *key)
+const char *data_city(const char *key, enum city_kind *kind)
 {
     data_load();
     const struct entry *e = find(&cities, key);
+    if (e != NULL && kind != NULL) {
+        *kind = e->kind;
+    }
     return e ? e->std : NULL;
+}
+
+size_t data_city_count(void)
+{
+    data_load();
+    return cities.n;
+}
+
+const char *data_city_at(size_t i, const char **key, enum city_kind *kind)
+{
+    *key = cities.e[i].key;
+    *kind = cities.e[i].kind;
+    return cities.e[i].std;
 }

@@ -163,7 +163,7 @@ static int p_export(struct store *s, const char *id)
     json_t *doc = NULL;
     int64_t now = clock_now_ms();
     if (store_read_begin(s, &rd, &err) == KT_OK) {
-        if (store_customer_get_by_id(rd, id, &a, &cu, &err) == KT_OK) {
+        if (store_customer_get_by_id(rd, id, &a, &cu, NULL, &err) == KT_OK) {
             doc = export_customer_doc(rd, &cu, now, &a, &err);
         }
         store_read_end(rd);

@@ -64,20 +64,12 @@ static enum kt_rc meta_int(struct store_conn *c, const char *key, int64_t def, i
                            struct arena *a, struct kt_err *err)
 {
     const char *v;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_meta_get(c, key, a, &v, &e2);
-    if (rc == KT_ENOTFOUND) {
-        *out = def;
-        return KT_OK;
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
-    }
-    if (!num_parse_cstr(v, INT32_MIN, INT32_MAX, out)) {
+    bool set;
+    enum kt_rc rc = store_meta_get(c, key, a, &v, &set, err);
+    if (rc == KT_OK && (!set || !num_parse_cstr(v, INT32_MIN, INT32_MAX, out))) {
         *out = def;
     }
-    return KT_OK;
+    return rc;
 }
 
 enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct privacy_settings *s,
@@ -92,14 +84,11 @@ enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct pr
         rc = meta_int(c, "privacy.retention_years", 0, &years, a, err);
     }
     const char *url = NULL;
+    bool set = false;
     if (rc == KT_OK) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc urc = store_meta_get(c, "privacy.public_url", a, &url, &e2);
-        if (urc != KT_OK && urc != KT_ENOTFOUND) {
-            rc = kt_err_copy(err, &e2);
-        }
+        rc = store_meta_get(c, "privacy.public_url", a, &url, &set, err);
     }
+    url = set ? url : NULL;
     s->strict = strict != 0;
     s->erase_delay_days = (int)delay;
     s->retention_years = (int)years;
@@ -135,22 +124,19 @@ enum kt_rc consent_doc_publish(struct store_conn *w, struct consent_doc *d, int6
     struct arena a;
     arena_init(&a, 0);
     struct consent_doc last;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_doc_get(w, d->key, 0, &a, &last, &e2);
-    if (rc == KT_OK && strcmp(last.purpose, d->purpose) != 0) {
+    bool published;
+    enum kt_rc rc = store_doc_get(w, d->key, 0, &a, &last, &published, err);
+    if (rc == KT_OK && published && strcmp(last.purpose, d->purpose) != 0) {
         rc = kt_err_set(err, KT_ECONFLICT, "purpose_changed", "purpose",
                         "a new version of a document keeps its purpose ('%s'); publish a new "
                         "document for another purpose",
                         last.purpose);
+    }
+    if (rc != KT_OK) {
         arena_release(&a);
         return rc;
     }
-    if (rc != KT_OK && rc != KT_ENOTFOUND) {
-        arena_release(&a);
-        return kt_err_copy(err, &e2);
-    }
-    d->version = rc == KT_OK ? last.version + 1 : 1;
+    d->version = published ? last.version + 1 : 1;
     arena_release(&a);
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)d->body, strlen(d->body));
@@ -306,7 +292,7 @@ static enum kt_rc decode_one(const json_t *o, size_t i, const char *source, int6
         if (!consent_key_valid(k) ||
             (at_sign && !num_parse_cstr(at_sign + 1, 1, INT32_MAX, &c->doc_version))) {
             return bad(err, a, i, "document", "invalid_document",
-                       "document is written key@version (or key for the latest), e.g. "
+                       "document is written name@version (or name for the latest), e.g. "
                        "loyalty-pd@3");
         }
         c->doc_key = k;
@@ -317,7 +303,7 @@ static enum kt_rc decode_one(const json_t *o, size_t i, const char *source, int6
     }
     if (c->doc_key == NULL) {
         return bad(err, a, i, "document", "missing_field",
-                   "a consent is given to a published document: name it as key@version");
+                   "a consent is given to a published document: name it as name@version");
     }
     return check_evidence(c, source, i, a, err);
 }
@@ -389,18 +375,17 @@ static enum kt_rc schedule_erase(struct store_conn *w, int64_t ck, int64_t now, 
     enum kt_rc rc = privacy_settings_get(w, &a, &s, err);
     arena_release(&a);
     int64_t pending;
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool scheduled;
     if (rc == KT_OK) {
-        rc = store_due_pending(w, ck, "erase", &pending, &e2);
-        if (rc == KT_OK) { /* already scheduled: the earlier date stands */
+        rc = store_due_pending(w, ck, "erase", &pending, &scheduled, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        if (scheduled) { /* the earlier date stands */
             if (due) {
                 *due = pending;
             }
             return KT_OK;
-        }
-        if (rc != KT_ENOTFOUND) {
-            return kt_err_copy(err, &e2);
         }
         struct due_item d = {0, "erase", ck, now + s.erase_delay_days * DAY_MS, "withdrawal", now};
         rc = store_due_add(w, &d, err);
@@ -434,20 +419,14 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
         e.otp_id = c->otp_id;
         if (c->otp_id != NULL) { /* a code this customer's phone confirmed, not any text */
             struct otp_code code;
-            struct kt_err e2;
-            kt_err_reset(&e2);
-            rc = store_otp_get(w, c->otp_id, &a, &code, &e2);
-            if (rc == KT_OK && (code.ck != ck || code.verified_at == 0)) {
-                rc = KT_ENOTFOUND;
-            }
-            if (rc == KT_ENOTFOUND) {
+            bool sent;
+            rc = store_otp_get(w, c->otp_id, &a, &code, &sent, err);
+            if (rc == KT_OK && (!sent || code.ck != ck || code.verified_at == 0)) {
                 rc = kt_err_set(err, KT_EINVAL, "otp_not_verified",
                                 arena_printf(&a, "consents[%zu].evidence.otp_id", i),
                                 "the code was not confirmed by this customer's phone");
-                break;
             }
             if (rc != KT_OK) {
-                kt_err_copy(err, &e2);
                 break;
             }
         }
@@ -458,18 +437,15 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
         fill_actor(&e, who, now);
         if (c->doc_key != NULL) {
             struct consent_doc d;
-            struct kt_err e2;
-            kt_err_reset(&e2);
-            rc = store_doc_get(w, c->doc_key, c->doc_version, &a, &d, &e2);
-            if (rc == KT_ENOTFOUND) {
+            bool published;
+            rc = store_doc_get(w, c->doc_key, c->doc_version, &a, &d, &published, err);
+            if (rc == KT_OK && !published) {
                 rc = kt_err_set(err, KT_EINVAL, "document_not_found",
                                 arena_printf(&a, "consents[%zu].document", i),
                                 "no consent document '%s'%s is published", c->doc_key,
                                 c->doc_version ? " in that version" : "");
-                break;
             }
             if (rc != KT_OK) {
-                kt_err_copy(err, &e2);
                 break;
             }
             if (strcmp(d.purpose, c->purpose) != 0) {

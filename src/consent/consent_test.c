@@ -203,7 +203,7 @@ static void state_is_derived_from_the_events(void **state)
     in.granted = true;
     assert_int_equal(consent_record(w, ck, &in, 1, &who, now + 2, NULL, NULL), KT_OK);
     int64_t pending;
-    assert_int_equal(store_due_pending(w, ck, "erase", &pending, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_due_pending(w, ck, "erase", &pending, NULL, NULL), KT_ENOTFOUND);
     /* A new version with re-consent outdates the grant. */
     struct consent_doc d2 = {"pd", 0, "pd_processing", "t2", "text 2", NULL, 0, true, 0};
     assert_int_equal(consent_doc_publish(w, &d2, now + 3, &A, NULL), KT_OK);

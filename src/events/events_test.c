@@ -37,8 +37,8 @@ static void an_event_is_checked_against_its_type(void **state)
          "\"d\"},\"properties\":{\"url\":\"/\"}}",
          "invalid_value", "e.customer"},
         {"{\"type\":\"search\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
-         "\"time\":\"0001-01-01T00:00:00Z\",\"properties\":{\"query\":\"q\"}}",
-         "invalid_time", "e.time"},
+         "\"at\":\"0001-01-01T00:00:00Z\",\"properties\":{\"query\":\"q\"}}",
+         "invalid_time", "e.at"},
         {"{\"type\":\"search\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
          "\"message_id\":5,\"properties\":{\"query\":\"q\"}}",
          "wrong_type", "e.message_id"},
@@ -197,7 +197,7 @@ static void an_identifier_naming_nobody_is_left_out(void **state)
     assert_string_equal(in[2].e.anon_id, "k9");
     assert_null(in[2].value); /* the phone is not kept */
     struct ident id;
-    assert_int_equal(store_ident_find(w, "cookie", "k9", &A, &id, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(w, "cookie", "k9", &A, &id, NULL, NULL), KT_ENOTFOUND);
     store_write_end(w, KT_OK, NULL);
 }
 

@@ -52,21 +52,20 @@ static enum kt_rc resolve(struct store_conn *w, struct cache *c, const char *kin
         *ck = s->ck;
         return KT_OK;
     }
-    struct kt_err e2;
-    kt_err_reset(&e2);
     enum kt_rc rc;
+    bool found = false;
     *ck = 0;
     if (strcmp(kind, "id") == 0) {
         struct customer cu;
-        rc = store_customer_get_by_id(w, value, a, &cu, &e2);
-        *ck = rc == KT_OK && cu.erased_at == 0 ? cu.ck : 0;
+        rc = store_customer_get_by_id(w, value, a, &cu, &found, err);
+        *ck = rc == KT_OK && found && cu.erased_at == 0 ? cu.ck : 0;
     } else {
         struct ident id;
-        rc = store_ident_find(w, kind, value, a, &id, &e2);
-        *ck = rc == KT_OK ? id.ck : 0;
+        rc = store_ident_find(w, kind, value, a, &id, &found, err);
+        *ck = rc == KT_OK && found ? id.ck : 0;
     }
-    if (rc != KT_OK && rc != KT_ENOTFOUND) {
-        return kt_err_copy(err, &e2);
+    if (rc != KT_OK) {
+        return rc;
     }
     *s = (struct slot){kind, value, *ck, true};
     return KT_OK;
@@ -168,16 +167,12 @@ enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value
     struct ident have;
     struct arena a;
     arena_init(&a, 512);
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool held;
     *adopted = 0;
-    enum kt_rc rc = store_ident_find(w, kind, value, &a, &have, &e2);
+    enum kt_rc rc = store_ident_find(w, kind, value, &a, &have, &held, err);
     arena_release(&a);
-    if (rc == KT_OK) {
-        return KT_OK; /* somebody's already */
-    }
-    if (rc != KT_ENOTFOUND) {
-        return kt_err_copy(err, &e2);
+    if (rc != KT_OK || held) {
+        return rc; /* held: somebody's already */
     }
     struct ident id = {kind, value, ck, false, now, channel};
     rc = store_ident_insert(w, &id, err);

@@ -1,10 +1,13 @@
 /*
  * http.h - what api/ handlers see of an HTTP request, without libmicrohttpd.
  *
- * The server (server.c, the only file that includes microhttpd.h) reads the request, matches a
- * route, authenticates the key, checks the body's size and type, and calls the route's handler
- * with a struct http_req. The handler decodes, validates, executes and replies through the
- * http_reply_*() functions. Everything a handler allocates for the request goes in r->arena.
+ * The server (server.c and its parts, the only files that include microhttpd.h) reads the
+ * request, matches a route, authenticates the key, checks the body's size and type, and calls the
+ * route's handler with a struct http_req (router_call). The handler decodes, calls one domain
+ * function and replies its success through the http_reply_*() functions; on failure it returns the
+ * code its callee raised in `err` and the router replies that error, so no handler replies an error
+ * itself (nginx's way: the handler returns a code, the core answers). Everything a handler
+ * allocates for the request goes in r->arena.
  */
 #ifndef KT_HTTP_HTTP_H
 #define KT_HTTP_HTTP_H
@@ -37,7 +40,9 @@ struct import_worker;
 struct sms_sender;
 struct sched;
 
-typedef void (*http_handler_fn)(struct http_req *r);
+/* A route's handler: KT_OK when it replied (http_reply_*), else the code of the error it raised
+ * in `err` (empty on entry), which the router replies (router_call). */
+typedef enum kt_rc (*http_handler_fn)(struct http_req *r, struct kt_err *err);
 
 #define ROUTE_PUBLIC 0u /* scopes == 0: no key needed */
 #define ROUTE_ALL    (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
@@ -111,13 +116,15 @@ struct http_req {
     const char *allow;     /* Allow header for 405 */
     bool replayed;         /* Idempotent-Replayed: true */
     struct kt_err err;     /* what went wrong, for the log line */
+    json_t *err_more;      /* owned: what the error reply adds to its body (http_error_more) */
 };
 
 /* A request header or a query parameter (decoded), or NULL. Borrowed for the request. */
 const char *http_req_header(struct http_req *r, const char *name);
 const char *http_req_query(struct http_req *r, const char *name);
 
-/* Refuses (400 unknown_parameter) any query parameter not in the NULL-terminated `allowed`. */
+/* Refuses (KT_EBADREQ unknown_parameter) any query parameter not in the NULL-terminated
+ * `allowed`. */
 enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err);
 
 /* The request's read connection, opened on first use with a snapshot that lasts until
@@ -128,7 +135,7 @@ enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct k
 enum kt_rc http_req_analytics(struct http_req *r, struct store_conn **out, struct kt_err *err);
 void http_req_reader_end(struct http_req *r);
 
-/* Parses the body as a JSON object (new reference) or raises 400 with the byte offset. */
+/* Parses the body as a JSON object (new reference) or raises KT_EBADREQ with the byte offset. */
 json_t *http_req_json(struct http_req *r, struct kt_err *err);
 
 /* Parses any buffer as a JSON object (for the fuzzers and the importer). */
@@ -140,8 +147,16 @@ void http_reply_text(struct http_req *r, int status, const char *type, const cha
                      size_t len);
 void http_reply_error(struct http_req *r, const struct kt_err *err);
 
-/* The HTTP status for an error. */
-int http_status_of(const struct kt_err *err);
+/* What a handler knows of its error beyond the code, message and field - where a query failed to
+ * parse, whose cards are in the way - for the error reply the router makes: `members` (taken
+ * over) are merged into its body, recursively, so {"error": {"line": 3}} lands inside the error
+ * object and {"cards": [...]} beside it. The handler then returns the error's code. */
+void http_error_more(struct http_req *r, json_t *members);
+
+/* The HTTP status of a result code: the one mapping (reply.c). No other code names an error's
+ * status; a reply that is not an error object but answers with an error status (a probe, a page)
+ * takes it from here too. */
+int http_status_of(enum kt_rc rc);
 
 /* The error object as the API sends it (new reference). */
 json_t *http_error_json(const struct kt_err *err, const char *rid);

@@ -9,26 +9,33 @@
 #include "base/mem.h"
 #include "http/http.h"
 
-int http_status_of(const struct kt_err *err)
+int http_status_of(enum kt_rc rc)
 {
-    if (err->status != 0) {
-        return err->status;
-    }
-    switch (err->rc) {
+    switch (rc) {
     case KT_OK:
         return 200;
     case KT_EINVAL:
         return 422;
+    case KT_EBADREQ:
+        return 400;
     case KT_ENOTFOUND:
         return 404;
+    case KT_EGONE:
+        return 410;
     case KT_ECONFLICT:
         return 409;
     case KT_EFORBIDDEN:
         return 403;
     case KT_EAUTH:
         return 401;
+    case KT_EMETHOD:
+        return 405;
     case KT_ETOOBIG:
         return 413;
+    case KT_EURI:
+        return 414;
+    case KT_EMEDIA:
+        return 415;
     case KT_ELIMIT:
         return 429;
     case KT_EBUSY:
@@ -93,7 +100,7 @@ void http_reply_text(struct http_req *r, int status, const char *type, const cha
 
 void http_reply_error(struct http_req *r, const struct kt_err *err)
 {
-    int status = http_status_of(err);
+    int status = http_status_of(err->rc);
     if (status == 429 || err->rc == KT_EBUSY || err->rc == KT_ESPACE) {
         r->retry_after = err->retry_after > 0 ? err->retry_after : 1;
     }
@@ -105,11 +112,21 @@ void http_reply_error(struct http_req *r, const struct kt_err *err)
         safe.field[0] = '\0';
         http_reply_json(r, status, http_error_json(&safe, r->rid));
     } else {
-        http_reply_json(r, status, http_error_json(err, r->rid));
+        json_t *body = http_error_json(err, r->rid);
+        if (r->err_more != NULL) {
+            json_object_update_recursive(body, r->err_more);
+        }
+        http_reply_json(r, status, body);
     }
     if (r->err.rc == KT_OK) {
         r->err = *err;
     }
+}
+
+void http_error_more(struct http_req *r, json_t *members)
+{
+    json_decref(r->err_more);
+    r->err_more = members;
 }
 
 static const char *json_error_text(enum json_error_code c)
@@ -139,10 +156,7 @@ static const char *json_error_text(enum json_error_code c)
 json_t *http_json_parse(const char *data, size_t len, struct kt_err *err)
 {
     if (len == 0) {
-        kt_err_set(err, KT_EINVAL, "empty_body", NULL, "the request body is empty");
-        if (err) {
-            err->status = 400;
-        }
+        kt_err_set(err, KT_EBADREQ, "empty_body", NULL, "the request body is empty");
         return NULL;
     }
     json_error_t je;
@@ -152,21 +166,17 @@ json_t *http_json_parse(const char *data, size_t len, struct kt_err *err)
         const char *code = c == json_error_invalid_utf8    ? "invalid_utf8"
                            : c == json_error_duplicate_key ? "duplicate_key"
                                                            : "malformed_json";
-        kt_err_set(err, KT_EINVAL, code, NULL, "malformed JSON at byte %d: %s", je.position,
+        kt_err_set(err, KT_EBADREQ, code, NULL, "malformed JSON at byte %d: %s", je.position,
                    json_error_text(c));
         if (err) {
-            err->status = 400;
             err->offset = je.position;
         }
         return NULL;
     }
     if (!json_is_object(v)) {
         json_decref(v);
-        kt_err_set(err, KT_EINVAL, "body_not_object", NULL,
+        kt_err_set(err, KT_EBADREQ, "body_not_object", NULL,
                    "the request body must be a JSON object");
-        if (err) {
-            err->status = 400;
-        }
         return NULL;
     }
     return v;

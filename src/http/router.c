@@ -1,6 +1,7 @@
 /*
- * router.c - path matching (see router.h). The table is small (tens of routes) and matching is a
- * linear scan over segments without allocation until a match is found.
+ * router.c - path matching (see router.h), and the call of the matched handler, which replies
+ * the handler's error. The table is small (tens of routes) and matching is a linear scan over
+ * segments without allocation until a match is found.
  */
 #include "http/router.h"
 
@@ -100,4 +101,25 @@ const char *router_allow_header(unsigned allow, struct arena *a)
         }
     }
     return arena_strdup(a, out);
+}
+
+void router_call(struct http_req *r)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    enum kt_rc rc = r->route->handler(r, &err);
+    if (rc != KT_OK && err.rc == KT_OK) { /* a code without its error: a bug of the handler */
+        kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "internal error");
+        kt_err_detail(&err, "the handler returned '%s' without raising an error", kt_rc_name(rc));
+    }
+    if (rc != KT_OK) {
+        http_reply_error(r, &err);
+        return;
+    }
+    if (r->json == NULL && r->text == NULL) {
+        struct kt_err e;
+        kt_err_reset(&e);
+        kt_err_set(&e, KT_EINTERNAL, "internal", NULL, "the handler gave no reply");
+        http_reply_error(r, &e);
+    }
 }

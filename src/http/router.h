@@ -25,6 +25,12 @@ void router_match(const struct route *routes, size_t n, enum http_method method,
 const char *http_method_name(enum http_method m);
 enum http_method http_method_parse(const char *s);
 
+/* Runs the matched route's handler and makes sure the request has a reply: the error the handler
+ * returned (its `struct kt_err`, with the status http_status_of() gives its code and the
+ * Retry-After of a limit or a busy store), or a 500 when it returned KT_OK without replying. The
+ * one place a handler's error is replied. */
+void router_call(struct http_req *r);
+
 /* "GET, POST" for an allow mask, in the arena. */
 const char *router_allow_header(unsigned allow, struct arena *a);
 

@@ -1,15 +1,17 @@
 /*
- * router_test.c - path matching, parameters, literal-beats-parameter, 405 with Allow, and the
- * Retry-After of every 429.
+ * router_test.c - path matching, parameters, literal-beats-parameter, 405 with Allow, the
+ * Retry-After of every 429, and the reply the router makes of a handler's code.
  */
 #include "helpers.h"
 
 #include "http/http.h"
 #include "http/router.h"
 
-static void h(struct http_req *r)
+static enum kt_rc h(struct http_req *r, struct kt_err *err)
 {
     (void)r;
+    (void)err;
+    return KT_OK;
 }
 
 static const struct route routes[] = {
@@ -100,12 +102,146 @@ static void every_429_says_when_to_retry(void **state)
     json_decref(r.json);
 }
 
+/* ---- router_call: the handler returns a code, the router replies -------------------------- */
+
+static enum kt_rc limited(struct http_req *r, struct kt_err *err)
+{
+    (void)r;
+    return kt_err_limit(err, 30, "otp_rate_limited", "phone", "too many codes; wait");
+}
+
+static enum kt_rc busy(struct http_req *r, struct kt_err *err)
+{
+    (void)r;
+    return kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the store is busy; retry");
+}
+
+static enum kt_rc store_failed(struct http_req *r, struct kt_err *err)
+{
+    http_error_more(r, json_pack("{s:s}", "secret", "never sent with a 5xx"));
+    kt_err_set(err, KT_ESTORE, "store_error", "phone", "disk I/O error");
+    kt_err_detail(err, "sqlite: disk I/O error");
+    return KT_ESTORE;
+}
+
+/* A 422 that says more than code, message and field, inside the error and beside it. */
+static enum kt_rc with_more(struct http_req *r, struct kt_err *err)
+{
+    kt_err_set(err, KT_EINVAL, "syntax_error", "query", "line 1, column 4: a number");
+    http_error_more(r, json_pack("{s:{s:i}, s:[s]}", "error", "line", 1, "cards", "2000"));
+    return KT_EINVAL;
+}
+
+static enum kt_rc code_only(struct http_req *r, struct kt_err *err)
+{
+    (void)r;
+    (void)err;
+    return KT_ENOTFOUND; /* raised nothing: a bug */
+}
+
+static enum kt_rc silent(struct http_req *r, struct kt_err *err)
+{
+    (void)r;
+    (void)err;
+    return KT_OK; /* replied nothing: a bug */
+}
+
+static enum kt_rc created(struct http_req *r, struct kt_err *err)
+{
+    kt_err_set(err, KT_EINVAL, "ignored", NULL, "an error the handler chose to step over");
+    http_reply_json(r, 201, json_pack("{s:b}", "created", 1));
+    return KT_OK;
+}
+
+/* Calls `fn` as the route's handler of a fresh request; the caller frees r->json. */
+static void call(struct http_req *r, struct route *rt, http_handler_fn fn)
+{
+    memset(r, 0, sizeof(*r));
+    memset(rt, 0, sizeof(*rt));
+    rt->method = HTTP_POST;
+    rt->pattern = "/v1/x";
+    rt->handler = fn;
+    r->route = rt;
+    r->rid = "rid-1";
+    kt_err_reset(&r->err);
+    router_call(r);
+}
+
+static const char *err_str(const struct http_req *r, const char *name)
+{
+    return json_string_value(json_object_get(json_object_get(r->json, "error"), name));
+}
+
+static void a_handlers_code_is_replied_by_the_router(void **state)
+{
+    (void)state;
+    struct http_req r;
+    struct route rt;
+
+    call(&r, &rt, limited);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(r.retry_after, 30);
+    assert_string_equal(err_str(&r, "code"), "otp_rate_limited");
+    assert_string_equal(err_str(&r, "message"), "too many codes; wait");
+    assert_string_equal(err_str(&r, "field"), "phone");
+    assert_string_equal(err_str(&r, "request_id"), "rid-1");
+    assert_string_equal(r.err.code, "otp_rate_limited"); /* the log line's */
+    json_decref(r.json);
+
+    call(&r, &rt, busy);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(r.retry_after, 1);
+    assert_string_equal(err_str(&r, "message"), "the store is busy; retry");
+    json_decref(r.json);
+
+    call(&r, &rt, store_failed); /* a 5xx: a generic sentence, nothing more */
+    assert_int_equal(r.status, 500);
+    assert_int_equal(r.retry_after, 0);
+    assert_string_equal(err_str(&r, "code"), "store_error");
+    assert_string_equal(err_str(&r, "message"),
+                        "internal error; the request id identifies it in the logs");
+    assert_null(err_str(&r, "field"));
+    assert_null(json_object_get(r.json, "secret"));
+    assert_string_equal(r.err.detail, "sqlite: disk I/O error");
+    json_decref(r.json);
+    json_decref(r.err_more);
+
+    call(&r, &rt, with_more);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(err_str(&r, "code"), "syntax_error");
+    assert_string_equal(err_str(&r, "field"), "query");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "error"), "line")),
+                     1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r.json, "cards"), 0)),
+                        "2000");
+    json_decref(r.json);
+    json_decref(r.err_more);
+
+    call(&r, &rt, code_only);
+    assert_int_equal(r.status, 500);
+    assert_string_equal(err_str(&r, "code"), "internal");
+    assert_string_equal(r.err.detail, "the handler returned 'not_found' without raising an error");
+    json_decref(r.json);
+
+    call(&r, &rt, silent);
+    assert_int_equal(r.status, 500);
+    assert_string_equal(r.err.msg, "the handler gave no reply");
+    json_decref(r.json);
+
+    call(&r, &rt, created); /* success is the handler's own reply */
+    assert_int_equal(r.status, 201);
+    assert_true(json_is_true(json_object_get(r.json, "created")));
+    assert_int_equal(r.err.rc, KT_OK);
+    json_decref(r.json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches),
         cmocka_unit_test(misses),
         cmocka_unit_test(every_429_says_when_to_retry),
+        cmocka_unit_test(a_handlers_code_is_replied_by_the_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,11 +269,14 @@ static enum kt_rc check_scalar(const char *type, const char *values, const json_
                           "not an acceptable value (%s)", t.reason);
     }
     if (strcmp(type, "date") == 0) {
+        /* Any date, past or future, in the forms people type; stored in ISO form. */
         struct clean_out d;
-        clean_birth_date(t.value, strlen(t.value), 2932896 /* 9999-12-31 */, a, &d);
-        if (d.verdict == CLEAN_INVALID && strcmp(d.reason, "too_old") != 0) {
-            return bad(err, "invalid_date", field, "must be a date as YYYY-MM-DD");
+        clean_date(t.value, strlen(t.value), clock_now_ms() / 86400000, a, &d);
+        if (d.verdict == CLEAN_INVALID) {
+            return bad(err, "invalid_date", field, "must be a date such as 2026-03-24");
         }
+        *out = json_string(d.value);
+        return KT_OK;
     }
     if (strcmp(type, "enum") == 0 && !enum_has(values, t.value)) {
         return bad(err, "invalid_value", field, "not one of the declared values");

@@ -3,7 +3,7 @@
  * into a struct upsert_req: the one place where values are cleaned on their way in.
  *
  *   {"source":      {"channel": "pos", "store": "S-12", "operator": "op-7",
- *                    "observed_at": "2026-11-24T10:00:00Z"},
+ *                    "at": "2026-11-24T10:00:00Z"},
  *    "profile":     {"last_name": ..., "first_name": ..., "middle_name": ..., "gender": "f",
  *                    "birth_date": "1985-03-24", "email": ..., "phone": ..., "city": ...,
  *                    "address": ...},
@@ -143,7 +143,7 @@ static enum kt_rc decode_source(struct dec *d, const json_t *src)
             rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->store_id);
         } else if (strcmp(key, "operator") == 0) {
             rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->operator_id);
-        } else if (strcmp(key, "observed_at") == 0) {
+        } else if (strcmp(key, "at") == 0) {
             rc = jsonx_time_at(v, field, d->now, 0, &s->observed_at, d->err);
         } else {
             rc = unknown(d, field);

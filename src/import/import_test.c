@@ -172,7 +172,7 @@ static void rows_without_consent_evidence_are_rejected(void **state)
     struct store_conn *r;
     struct ident found;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(store_ident_find(r, "phone", "+79995550001", &A, &found, NULL), KT_OK);
+    assert_int_equal(store_ident_find(r, "phone", "+79995550001", &A, &found, NULL, NULL), KT_OK);
     struct consent_event *ev;
     size_t n;
     assert_int_equal(store_consent_list(r, found.ck, &A, &ev, &n, NULL), KT_OK);
@@ -180,7 +180,8 @@ static void rows_without_consent_evidence_are_rejected(void **state)
     assert_string_equal(ev[0].action, "grant");
     assert_string_equal(ev[0].paper_form, "A-1");
     assert_string_equal(ev[0].source, "import");
-    assert_int_equal(store_ident_find(r, "phone", "+79995550002", &A, &found, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(r, "phone", "+79995550002", &A, &found, NULL, NULL),
+                     KT_ENOTFOUND);
     store_read_end(r);
 }
 
@@ -212,9 +213,9 @@ static void rows_get_results_and_a_rerun_changes_nothing(void **state)
     struct store_conn *r;
     struct ident found;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(store_ident_find(r, "phone", "+79991112233", &A, &found, NULL), KT_OK);
+    assert_int_equal(store_ident_find(r, "phone", "+79991112233", &A, &found, NULL, NULL), KT_OK);
     struct customer cu;
-    assert_int_equal(store_customer_get(r, found.ck, &A, &cu, NULL), KT_OK);
+    assert_int_equal(store_customer_get(r, found.ck, &A, &cu, NULL, NULL), KT_OK);
     assert_string_equal(cu.val[PF_MIDDLE_NAME], "Сергеевна");
     assert_string_equal(cu.val[PF_GENDER], "f");
     assert_true(cu.gender_inferred);
@@ -247,8 +248,9 @@ static void rows_with_a_nul_or_a_bad_byte_are_rejected_alone(void **state)
     struct store_conn *r;
     struct ident found;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(store_ident_find(r, "phone", "+79995551002", &A, &found, NULL), KT_ENOTFOUND);
-    assert_int_equal(store_ident_find(r, "phone", "+79995551004", &A, &found, NULL), KT_OK);
+    assert_int_equal(store_ident_find(r, "phone", "+79995551002", &A, &found, NULL, NULL),
+                     KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(r, "phone", "+79995551004", &A, &found, NULL, NULL), KT_OK);
     store_read_end(r);
     /* a header that cannot be read fails the file */
     const char head[] = "Телефон;\xFFИО\r\n8 999 555 10 05;Анна\r\n";

@@ -54,7 +54,7 @@ enum kt_rc loyalty_welcome_check(struct store_conn *w, int64_t ck, int64_t now, 
         return rc;
     }
     struct customer cu;
-    if ((rc = store_customer_get(w, ck, a, &cu, err)) != KT_OK || cu.erased_at != 0) {
+    if ((rc = store_customer_get(w, ck, a, &cu, NULL, err)) != KT_OK || cu.erased_at != 0) {
         return rc;
     }
     bool pd = false;
@@ -94,15 +94,14 @@ enum kt_rc loyalty_referral_set(struct store_conn *w, int64_t friend_ck, int64_t
     }
     /* Walk up from the referrer: meeting the friend means the friend brought them. */
     int64_t at = referrer_ck, up, rewarded;
+    bool brought;
     for (int depth = 0;; depth++) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc rc = store_referral_get(w, at, &up, &rewarded, &e2);
-        if (rc == KT_ENOTFOUND) {
-            break;
-        }
+        enum kt_rc rc = store_referral_get(w, at, &up, &rewarded, &brought, err);
         if (rc != KT_OK) {
-            return kt_err_copy(err, &e2);
+            return rc;
+        }
+        if (!brought) {
+            break;
         }
         if (up == friend_ck || depth >= REFERRAL_DEPTH) {
             return kt_err_set(err, KT_EINVAL, "referral_loop", "referrer",
@@ -110,13 +109,12 @@ enum kt_rc loyalty_referral_set(struct store_conn *w, int64_t friend_ck, int64_t
         }
         at = up;
     }
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    if (store_referral_get(w, friend_ck, &up, &rewarded, &e2) == KT_OK) {
+    enum kt_rc rc = store_referral_get(w, friend_ck, &up, &rewarded, &brought, err);
+    if (rc == KT_OK && brought) {
         return kt_err_set(err, KT_ECONFLICT, "referral_exists", "referrer",
                           "somebody brought this customer already");
     }
-    return store_referral_add(w, friend_ck, referrer_ck, now, err);
+    return rc == KT_OK ? store_referral_add(w, friend_ck, referrer_ck, now, err) : rc;
 }
 
 enum kt_rc loyalty_referral_reward(struct store_conn *w, const struct loyalty_rules *r,
@@ -127,14 +125,10 @@ enum kt_rc loyalty_referral_reward(struct store_conn *w, const struct loyalty_ru
         return KT_OK;
     }
     int64_t referrer, rewarded;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_referral_get(w, friend_ck, &referrer, &rewarded, &e2);
-    if (rc == KT_ENOTFOUND || (rc == KT_OK && rewarded != 0)) {
-        return KT_OK;
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
+    bool brought;
+    enum kt_rc rc = store_referral_get(w, friend_ck, &referrer, &rewarded, &brought, err);
+    if (rc != KT_OK || !brought || rewarded != 0) {
+        return rc;
     }
     int64_t av = at + r->hold_days * DAY_MS;
     int64_t ex = r->expiry_months ? loyalty_add_months(av, r->expiry_months) : 0;
@@ -188,9 +182,9 @@ enum kt_rc loyalty_birthdays_due(struct store *s, int64_t now, int64_t *customer
     enum kt_rc rc = store_read_begin(s, &c, err);
     if (rc == KT_OK) {
         rc = loyalty_program_get(c, &a, &r, &at, err);
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        if (rc == KT_OK && store_meta_get(c, "birthday_done_day", &a, &v, &e2) == KT_OK) {
+        bool set = false; /* unset or unreadable: every day since the start is looked at */
+        if (rc == KT_OK && store_meta_get(c, "birthday_done_day", &a, &v, &set, NULL) == KT_OK &&
+            set) {
             num_parse_cstr(v, INT64_MIN, INT64_MAX, &done);
         }
         store_read_end(c);

@@ -19,14 +19,13 @@
 static enum kt_rc seq_get(struct store_conn *w, struct arena *a, int64_t *last, struct kt_err *err)
 {
     const char *v = NULL;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_meta_get(w, "card_seq", a, &v, &e2);
+    bool set = false;
+    enum kt_rc rc = store_meta_get(w, "card_seq", a, &v, &set, err);
     *last = 0;
-    if (rc == KT_OK && !num_parse_cstr(v, 0, INT64_MAX, last)) {
+    if (rc == KT_OK && set && !num_parse_cstr(v, 0, INT64_MAX, last)) {
         return kt_err_set(err, KT_EINTERNAL, "bad_meta", NULL, "card_seq is not a number");
     }
-    return rc == KT_OK || rc == KT_ENOTFOUND ? KT_OK : kt_err_copy(err, &e2);
+    return rc;
 }
 
 /*
@@ -102,14 +101,13 @@ static enum kt_rc attach(struct store_conn *w, const struct card *cd, int64_t no
                          struct kt_err *err)
 {
     struct ident id = {"card", cd->number, cd->ck, true, now, "pos"}, had;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(w, "card", cd->number, a, &had, &e2);
-    if (rc == KT_ENOTFOUND) {
-        return store_ident_insert(w, &id, err);
-    }
+    bool held;
+    enum kt_rc rc = store_ident_find(w, "card", cd->number, a, &had, &held, err);
     if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
+        return rc;
+    }
+    if (!held) {
+        return store_ident_insert(w, &id, err);
     }
     if (had.ck != cd->ck) {
         return kt_err_set(err, KT_ECONFLICT, "card_held", "card",
@@ -165,14 +163,13 @@ static enum kt_rc find(struct store_conn *c, const char *number, struct arena *a
         return kt_err_set(err, KT_EINVAL, "card_invalid", "card",
                           "a card number is 13 digits with a valid EAN-13 check digit");
     }
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_card_get(c, number, a, out, &e2);
-    if (rc == KT_ENOTFOUND) {
+    bool found;
+    enum kt_rc rc = store_card_get(c, number, a, out, &found, err);
+    if (rc == KT_OK && !found) {
         return kt_err_set(err, KT_EINVAL, "card_unknown", "card",
                           "the programme never issued this card");
     }
-    return rc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+    return rc;
 }
 
 enum kt_rc card_bind(struct store_conn *w, const struct loyalty_rules *r, const char *number,
@@ -244,14 +241,10 @@ enum kt_rc card_replace(struct store_conn *w, const struct key_secret *k,
 enum kt_rc card_check(struct store_conn *c, const char *number, struct arena *a, struct kt_err *err)
 {
     struct card cd;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_card_get(c, number, a, &cd, &e2);
-    if (rc == KT_ENOTFOUND) {
-        return KT_OK; /* not one of ours: the identifier decides */
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
+    bool ours;
+    enum kt_rc rc = store_card_get(c, number, a, &cd, &ours, err);
+    if (rc != KT_OK || !ours) {
+        return rc; /* not one of ours: the identifier decides */
     }
     if (strcmp(cd.state, "active") == 0) {
         return KT_OK;
@@ -271,7 +264,7 @@ json_t *card_json(struct arena *a, const struct card *cd, const char *customer_i
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", cd->number, "kind", cd->kind, "state",
                   cd->state, "issued_at", time_format_rfc3339(cd->issued_at, t1, sizeof(t1)),
-                  "state_at", time_format_rfc3339(cd->state_at, t2, sizeof(t2)));
+                  "since", time_format_rfc3339(cd->state_at, t2, sizeof(t2)));
     json_object_set_new(o, "customer_id", customer_id ? json_string(customer_id) : json_null());
     const char *names[] = {"batch", "replaced_by", "reason"};
     const char *vals[] = {cd->batch, cd->replaced_by, cd->reason};
@@ -408,14 +401,13 @@ enum kt_rc otp_verify(struct store_conn *w, const struct key_secret *k, const ch
     unsigned char tag[32], h[32];
     *count = false;
     otp_phone_tag(k, phone, tag);
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_otp_latest(w, tag, a, out, &e2);
-    if (rc == KT_ENOTFOUND) {
-        return kt_err_set(err, KT_EINVAL, "no_code", "phone", "no code was sent to this phone");
-    }
+    bool sent;
+    enum kt_rc rc = store_otp_latest(w, tag, a, out, &sent, err);
     if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
+        return rc;
+    }
+    if (!sent) {
+        return kt_err_set(err, KT_EINVAL, "no_code", "phone", "no code was sent to this phone");
     }
     if (out->verified_at != 0) {
         return kt_err_set(err, KT_EINVAL, "code_used", "code",

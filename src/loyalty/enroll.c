@@ -47,18 +47,17 @@ static enum kt_rc referral_of(struct store_conn *w, const char *referrer,
     }
     const char *kind = ean13_valid(referrer) ? "card" : "phone", *value;
     struct ident id;
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool held = false;
     enum kt_rc rc = ident_value_clean(kind, referrer, strlen(referrer), a, "referrer", &value, err);
     if (rc == KT_OK) {
-        rc = store_ident_find(w, kind, value, a, &id, &e2);
+        rc = store_ident_find(w, kind, value, a, &id, &held, err);
     }
-    if (rc == KT_ENOTFOUND) {
+    if (rc == KT_OK && !held) {
         return kt_err_set(err, KT_EINVAL, "referrer_not_found", "referrer",
                           "no customer has that %s", kind);
     }
     if (rc != KT_OK) {
-        return err->rc != KT_OK ? err->rc : kt_err_copy(err, &e2);
+        return rc;
     }
     return loyalty_referral_set(w, res->cust.ck, id.ck, now, a, err);
 }
@@ -162,15 +161,13 @@ static void held_cards(struct store *s, struct arena *a, struct enrol_result *ou
     struct customer cu;
     struct card *cs;
     size_t n;
-    struct kt_err e2;
-    kt_err_reset(&e2);
     out->held = NULL;
     out->n_held = 0;
-    if (store_read_begin(s, &rd, &e2) != KT_OK) {
+    if (store_read_begin(s, &rd, NULL) != KT_OK) { /* the 409 stands without the list */
         return;
     }
-    if (store_customer_get_by_id(rd, out->customer.id, a, &cu, &e2) == KT_OK &&
-        store_card_list(rd, cu.ck, a, &cs, &n, &e2) == KT_OK) {
+    if (store_customer_get_by_id(rd, out->customer.id, a, &cu, NULL, NULL) == KT_OK &&
+        store_card_list(rd, cu.ck, a, &cs, &n, NULL) == KT_OK) {
         out->held = arena_zalloc(a, (n ? n : 1) * sizeof(char *));
         for (size_t i = 0; i < n; i++) {
             if (strcmp(cs[i].state, "active") == 0) {
@@ -193,13 +190,12 @@ enum kt_rc loyalty_enrol(struct store *s, const struct enrol_env *env, const str
         return rc;
     }
     rc = suppress_check(w, env->secret, &req, false, now, &which, err);
-    if (rc == KT_OK && which != NULL) {
-        struct kt_err e2; /* the refusal is counted: committed, with an error of its own */
-        kt_err_reset(&e2);
-        store_write_end(w, KT_OK, &e2);
-        return kt_err_set(err, KT_EINVAL, "suppressed", "phone",
-                          "this phone belonged to a customer who was erased; it comes back only "
-                          "with new consent given through a form");
+    if (rc == KT_OK && which != NULL) { /* the refusal is counted: committed, and it stands */
+        rc = kt_err_set(err, KT_EINVAL, "suppressed", "phone",
+                        "this phone belonged to a customer who was erased; it comes back only "
+                        "with new consent given through a form");
+        store_write_end(w, KT_OK, NULL); /* `err` holds the refusal */
+        return rc;
     }
     if (rc == KT_OK) {
         rc = enrol_write(w, env, e, &req, now, a, out, err);
@@ -219,17 +215,13 @@ static enum kt_rc phone_customer(struct store_conn *w, const char *phone, struct
                                  struct customer *cu, struct kt_err *err)
 {
     struct ident id;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    enum kt_rc rc = store_ident_find(w, "phone", phone, a, &id, &e2);
-    if (rc == KT_ENOTFOUND) {
+    bool held;
+    enum kt_rc rc = store_ident_find(w, "phone", phone, a, &id, &held, err);
+    if (rc == KT_OK && !held) {
         return kt_err_set(err, KT_EINVAL, "customer_not_found", "phone",
                           "no customer has that phone; enrol them first");
     }
-    if (rc == KT_OK) {
-        rc = store_customer_get(w, id.ck, a, cu, &e2);
-    }
-    return rc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+    return rc == KT_OK ? store_customer_get(w, id.ck, a, cu, NULL, err) : rc;
 }
 
 enum kt_rc loyalty_code_send(struct store *s, const struct enrol_env *env, const char *phone,
@@ -279,13 +271,11 @@ enum kt_rc loyalty_code_verify(struct store *s, const struct key_secret *k, cons
         return rc;
     }
     rc = otp_verify(w, k, phone, code, now, a, &out->otp, &count, err);
-    if (rc != KT_OK) {
-        struct kt_err e2; /* a wrong guess is counted: committed, with an error of its own */
-        kt_err_reset(&e2);
-        store_write_end(w, count ? KT_OK : rc, &e2);
+    if (rc != KT_OK) { /* a wrong guess is counted: committed, and the refusal stands */
+        store_write_end(w, count ? KT_OK : rc, NULL); /* `err` holds the refusal */
         return rc;
     }
-    rc = store_customer_get(w, out->otp.ck, a, &cu, err);
+    rc = store_customer_get(w, out->otp.ck, a, &cu, NULL, err);
     if (rc == KT_OK) { /* the phone is proven: verified, through the usual survivorship */
         struct upsert_req req;
         memset(&req, 0, sizeof(req));

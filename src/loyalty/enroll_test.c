@@ -49,7 +49,7 @@ static const char *pd_state(const char *customer_id)
     struct consent_state *s;
     size_t n;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(store_customer_get_by_id(rd, customer_id, &A, &cu, NULL), KT_OK);
+    assert_int_equal(store_customer_get_by_id(rd, customer_id, &A, &cu, NULL, NULL), KT_OK);
     assert_int_equal(consent_states(rd, cu.ck, NOW, &A, &s, &n, NULL), KT_OK);
     const char *state = consent_find(s, n, "pd_processing", "")->state;
     store_read_end(rd);
@@ -135,7 +135,7 @@ static void a_card_over_the_limit_names_the_cards_held(void **state)
     struct store_conn *rd; /* rolled back: the printed card is still only printed */
     struct card cd;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(store_card_get(rd, printed[0].number, &A, &cd, NULL), KT_OK);
+    assert_int_equal(store_card_get(rd, printed[0].number, &A, &cd, NULL, NULL), KT_OK);
     store_read_end(rd);
     assert_string_equal(cd.state, "issued");
 }

@@ -154,18 +154,13 @@ enum kt_rc loyalty_expire_due(struct store *s, int64_t now, int64_t *customers, 
     struct store_conn *c;
     const char *v = NULL;
     int64_t since = 0, after = 0;
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool set = false;
     enum kt_rc rc = store_read_begin(s, &c, err);
     if (rc == KT_OK) {
-        rc = store_meta_get(c, "expiry_done_until", &a, &v, &e2);
+        rc = store_meta_get(c, "expiry_done_until", &a, &v, &set, err);
         store_read_end(c);
-        if (rc == KT_ENOTFOUND ||
-            (rc == KT_OK && !num_parse_cstr(v, INT64_MIN, INT64_MAX, &since))) {
+        if (rc == KT_OK && (!set || !num_parse_cstr(v, INT64_MIN, INT64_MAX, &since))) {
             since = INT64_MIN;
-            rc = KT_OK;
-        } else if (rc != KT_OK) {
-            kt_err_copy(err, &e2);
         }
     }
     for (bool more = true; rc == KT_OK && more;) {
@@ -233,7 +228,7 @@ json_t *loyalty_ledger_json(struct arena *a, const struct ledger_entry *e, size_
         json_object_set_new(o, "expires_at",
                             e[i].expires_at ? json_string(time_rfc3339(a, e[i].expires_at))
                                             : json_null());
-        const char *names[] = {"purchase_id", "reason", "key"};
+        const char *names[] = {"purchase_id", "reason", "key_id"};
         const char *vals[] = {e[i].purchase_id, e[i].reason, e[i].key_id};
         for (size_t k = 0; k < 3; k++) {
             if (vals[k] != NULL) {

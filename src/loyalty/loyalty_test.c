@@ -354,7 +354,7 @@ static void card_numbers_skip_what_is_held(void **state)
     assert_string_equal(cs[0].number, n[5]);
     assert_string_equal(cs[1].number, n[6]);
     const char *seq;
-    assert_int_equal(store_meta_get(w, "card_seq", &A, &seq, NULL), KT_OK);
+    assert_int_equal(store_meta_get(w, "card_seq", &A, &seq, NULL, NULL), KT_OK);
     assert_string_equal(seq, "6");
     /* The last number of a 7-digit prefix's range is held: nothing is left to issue. */
     kt_strlcpy(r.card_prefix, "2999999", sizeof(r.card_prefix));

@@ -12,16 +12,15 @@ enum kt_rc loyalty_program_get(struct store_conn *c, struct arena *a, struct loy
 {
     const char *text;
     int64_t version = 0, first_at = 0;
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool published;
     *at = 0;
-    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &first_at, &e2);
-    if (rc == KT_ENOTFOUND) {
+    enum kt_rc rc = store_program_get(c, a, &text, &version, at, &first_at, &published, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!published) {
         loyalty_defaults(r);
         return KT_OK;
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
     }
     json_t *doc = json_loads(text, 0, NULL);
     rc = doc ? loyalty_rules_decode(doc, a, r, err)
@@ -50,7 +49,7 @@ enum kt_rc loyalty_program_publish(struct store_conn *w, const json_t *doc, cons
     const char *stored;
     int64_t version, at;
     if (rc == KT_OK) { /* the start is the first version's, this one's when it is the first */
-        rc = store_program_get(w, a, &stored, &version, &at, &out->started_at, err);
+        rc = store_program_get(w, a, &stored, &version, &at, &out->started_at, NULL, err);
     }
     return rc;
 }

@@ -318,7 +318,7 @@ json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purcha
                       const struct purchase_line *l, size_t n)
 {
     json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "purchase_id", p->id, "store",
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id", p->id, "store",
         p->store_id, "receipt", p->receipt, "at", time_rfc3339(a, p->at), "total",
         (json_int_t)p->total, "refunded", (json_int_t)p->refunded, "points_earned",
         (json_int_t)p->points_earned, "points_spent", (json_int_t)p->points_spent,
@@ -328,9 +328,10 @@ json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purcha
                         p->identified_by ? json_string(p->identified_by) : json_null());
     if (c != NULL) { /* one purchase: whose, and its lines */
         struct customer cu;
-        struct kt_err e;
-        kt_err_reset(&e);
-        bool named = p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &e) == KT_OK;
+        bool named = false; /* no customer, or none to be read: shown without */
+        if (p->ck != 0 && store_customer_get(c, p->ck, a, &cu, &named, NULL) != KT_OK) {
+            named = false;
+        }
         json_object_set_new(o, "customer_id", named ? json_string(cu.id) : json_null());
         json_t *lines = json_array();
         for (size_t i = 0; i < n; i++) {

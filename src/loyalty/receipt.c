@@ -22,18 +22,13 @@
 #include "loyalty/purchase.h"
 
 /*
- * A receipt or a refund whose number was seen before (`found` is not KT_ENOTFOUND): the same
- * document again gets the stored reply (`replayed`); a different one under that number is a
- * KT_ECONFLICT `code`; a failed look-up is its error.
+ * A receipt or a refund whose number was seen before: the same document again gets the stored
+ * reply (`replayed`); a different one under that number is a KT_ECONFLICT `code`.
  */
-static enum kt_rc seen_before(enum kt_rc found, const struct kt_err *lookup,
-                              const unsigned char stored_hash[32], const unsigned char hash[32],
+static enum kt_rc seen_before(const unsigned char stored_hash[32], const unsigned char hash[32],
                               const char *stored_reply, const char *code, const char *field,
                               const char *msg, struct receipt_posted *out, struct kt_err *err)
 {
-    if (found != KT_OK) {
-        return kt_err_copy(err, lookup);
-    }
     if (sodium_memcmp(stored_hash, hash, 32) != 0) {
         return kt_err_set(err, KT_ECONFLICT, code, field, "%s", msg);
     }
@@ -51,27 +46,26 @@ static enum kt_rc customer_by(struct store_conn *c, const struct purchase_req *r
     const char *field = arena_printf(a, "customer.%s", kind);
     const char *value;
     struct ident id;
-    struct kt_err e2;
-    kt_err_reset(&e2);
+    bool held = false;
     enum kt_rc rc = ident_value_clean(kind, raw, strlen(raw), a, field, &value, err);
     if (rc == KT_OK && req->card != NULL) {
         rc = card_check(c, value, a, err);
     }
     if (rc == KT_OK) {
-        rc = store_ident_find(c, kind, value, a, &id, &e2);
+        rc = store_ident_find(c, kind, value, a, &id, &held, err);
     }
-    if (rc == KT_ENOTFOUND && req->card != NULL) {
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!held && req->card != NULL) {
         return kt_err_set(err, KT_EINVAL, "card_unknown", field,
                           "no customer has that card; enrol them first");
     }
-    if (rc == KT_ENOTFOUND) {
+    if (!held) {
         return kt_err_set(err, KT_EINVAL, "customer_not_found", field,
                           "no customer has that %s; enrol them first", kind);
     }
-    if (rc == KT_OK) {
-        rc = store_customer_get(c, id.ck, a, cu, &e2);
-    }
-    return rc == KT_OK ? KT_OK : err->rc != KT_OK ? err->rc : kt_err_copy(err, &e2);
+    return store_customer_get(c, id.ck, a, cu, NULL, err);
 }
 
 enum kt_rc purchase_customer(struct store_conn *c, const struct purchase_req *req, struct arena *a,
@@ -81,17 +75,16 @@ enum kt_rc purchase_customer(struct store_conn *c, const struct purchase_req *re
     const char *kind = req->phone ? "phone" : req->card ? "card" : NULL;
     enum kt_rc rc = KT_OK;
     if (req->customer_id != NULL) {
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        rc = id_valid(req->customer_id, "c_")
-                 ? store_customer_get_by_id(c, req->customer_id, a, cu, &e2)
-                 : KT_ENOTFOUND;
-        if (rc == KT_ENOTFOUND) {
-            return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.id",
-                              "no customer has that id; enrol them first");
+        bool known = false;
+        if (id_valid(req->customer_id, "c_")) {
+            rc = store_customer_get_by_id(c, req->customer_id, a, cu, &known, err);
         }
         if (rc != KT_OK) {
-            return kt_err_copy(err, &e2);
+            return rc;
+        }
+        if (!known) {
+            return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.id",
+                              "no customer has that id; enrol them first");
         }
     } else if (kind != NULL) {
         rc = customer_by(c, req, kind, a, cu, err);
@@ -129,9 +122,9 @@ static json_t *purchase_reply_json(struct arena *a, const char *id, const struct
                                    const struct purchase_outcome *o)
 {
     json_t *reply =
-        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "purchase_id", id, "store", req->store_id,
-                  "receipt", req->receipt, "at", time_rfc3339(a, req->at), "total",
-                  (json_int_t)req->total, "program_version", (json_int_t)rules->version);
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", id, "store", req->store_id, "receipt",
+                  req->receipt, "at", time_rfc3339(a, req->at), "total", (json_int_t)req->total,
+                  "program_version", (json_int_t)rules->version);
     json_object_set_new(reply, "customer_id", cu ? json_string(cu->id) : json_null());
     if (cu != NULL) {
         json_t *pts = json_pack("{s:I, s:I, s:I, s:I}", "earned", (json_int_t)o->earned, "spent",
@@ -216,14 +209,15 @@ enum kt_rc purchase_post(struct store *s, const struct purchase_req *req, const 
         return rc;
     }
     struct purchase before;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    rc = store_purchase_find(w, req->store_id, req->receipt, a, &before, &e2);
-    if (rc != KT_ENOTFOUND) {
+    bool seen;
+    rc = store_purchase_find(w, req->store_id, req->receipt, a, &before, &seen, err);
+    if (rc != KT_OK || seen) {
         store_write_rollback(w);
-        return seen_before(rc, &e2, before.body_hash, p.body_hash, before.reply, "receipt_conflict",
-                           "receipt", "this store posted a different receipt under that number",
-                           out, err);
+        return rc != KT_OK ? rc
+                           : seen_before(before.body_hash, p.body_hash, before.reply,
+                                         "receipt_conflict", "receipt",
+                                         "this store posted a different receipt under that number",
+                                         out, err);
     }
     rc = purchase_record(w, req, key_id, request_id, now, a, &p, &out->reply, err);
     rc = store_write_end(w, rc, err);
@@ -262,8 +256,8 @@ static json_t *refund_reply_json(struct arena *a, const struct purchase *p, cons
                                                "quantity", (double)l[i].quantity / 1000.0, "amount",
                                                (json_int_t)l[i].amount));
     }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "refund_id", rf->id, "purchase_id",
-                          p->id, "refund", rf->number, "at", time_rfc3339(a, rf->at), "amount",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "id", rf->id, "purchase_id", p->id,
+                          "refund", rf->number, "at", time_rfc3339(a, rf->at), "amount",
                           (json_int_t)rf->amount, "lines", lines);
     if (p->ck != 0) {
         json_object_set_new(o, "points",
@@ -328,14 +322,14 @@ enum kt_rc refund_post(struct store *s, const char *purchase_id, const struct re
         return rc;
     }
     struct refund before;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    rc = store_refund_find(w, purchase_id, req->number, a, &before, &e2);
-    if (rc != KT_ENOTFOUND) {
+    bool seen;
+    rc = store_refund_find(w, purchase_id, req->number, a, &before, &seen, err);
+    if (rc != KT_OK || seen) {
         store_write_rollback(w);
-        return seen_before(rc, &e2, before.body_hash, hash, before.reply, "refund_conflict",
-                           "refund", "a different refund of this receipt has that number", out,
-                           err);
+        return rc != KT_OK
+                   ? rc
+                   : seen_before(before.body_hash, hash, before.reply, "refund_conflict", "refund",
+                                 "a different refund of this receipt has that number", out, err);
     }
     rc = refund_record(w, purchase_id, req, hash, key_id, request_id, now, a, &out->reply, err);
     rc = store_write_end(w, rc, err);

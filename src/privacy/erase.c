@@ -43,7 +43,7 @@ static enum kt_rc extract_consents(struct store_conn *w, int64_t ck, struct aren
             json_object_set_new(o, "channel", json_string(e[i].channel));
         }
         if (e[i].key_id) {
-            json_object_set_new(o, "key", json_string(e[i].key_id));
+            json_object_set_new(o, "key_id", json_string(e[i].key_id));
         }
         if (e[i].request_id) {
             json_object_set_new(o, "request_id", json_string(e[i].request_id));
@@ -66,7 +66,7 @@ static enum kt_rc extract(struct store *s, struct store_conn *w, const char *cus
         char t[32];
         json_t *o = json_pack("{s:s, s:s}", "at", time_format_rfc3339(e->at, t, sizeof(t)),
                               "action", e->action);
-        const char *opt[][2] = {{"key", e->key_id},
+        const char *opt[][2] = {{"key_id", e->key_id},
                                 {"fields", e->fields},
                                 {"detail", e->detail},
                                 {"request_id", e->request_id}};
@@ -135,7 +135,7 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
                          struct destruction_act *act, struct kt_err *err)
 {
     struct customer cu;
-    enum kt_rc rc = store_customer_get(w, ck, a, &cu, err);
+    enum kt_rc rc = store_customer_get(w, ck, a, &cu, NULL, err);
     if (rc != KT_OK) {
         return rc;
     }
@@ -333,7 +333,7 @@ void privacy_act_text(struct buf *out, const struct destruction_act *x, struct a
     json_t *l = json_loads(x->log_extract, 0, NULL);
     json_array_foreach(l, i, v)
     {
-        const char *k = json_string_value(json_object_get(v, "key"));
+        const char *k = json_string_value(json_object_get(v, "key_id"));
         const char *d = json_string_value(json_object_get(v, "detail"));
         buf_printf(&b, "  %s  %-9s  %s  %s\n", json_string_value(json_object_get(v, "at")),
                    json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");
@@ -358,22 +358,18 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
     if (rc != KT_OK) {
         return rc;
     }
-    rc = store_customer_get_by_id(w, customer_id, a, &cu, err);
+    rc = store_customer_get_by_id(w, customer_id, a, &cu, NULL, err);
     if (rc == KT_OK) {
         rc = privacy_erase(s, w, k, cu.ck, o, now, a, act, err);
     }
-    if (rc == KT_OK && o->request_id != NULL) { /* the request it answers is done */
-        struct kt_err e2;
-        kt_err_reset(&e2);
-        enum kt_rc prc = store_preq_close(w, o->request_id, "done",
-                                          arena_printf(a, "erased, act %s", act->id), now, &e2);
-        rc = prc == KT_ENOTFOUND ? KT_OK : prc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
+    if (rc == KT_OK && o->request_id != NULL) { /* the request it answers, if open, is done */
+        bool open;
+        rc = store_preq_close(w, o->request_id, "done", arena_printf(a, "erased, act %s", act->id),
+                              now, &open, err);
     }
     rc = store_write_end(w, rc, err);
     if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
-        struct kt_err e3;
-        kt_err_reset(&e3);
-        *wal_wiped = store_wipe_wal(s, &e3) == KT_OK;
+        *wal_wiped = store_wipe_wal(s, NULL) == KT_OK; /* the reply says whether it was */
     }
     return rc;
 }

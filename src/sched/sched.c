@@ -26,41 +26,39 @@ static int64_t mono_ms(void)
     return clock_mono_ns() / 1000000;
 }
 
-/* Claims the next item of due work and does it, in one write transaction; KT_ENOTFOUND when
+/* Claims the next item of due work and does it, in one write transaction; *claimed false when
  * nothing is due. The claim is the write transaction itself: in one process the writer's mutex,
  * across processes SQLite's write lock (FOR UPDATE SKIP LOCKED on PostgreSQL) - an item is
  * done once, and one whose work fails stays due for the next run. */
 static enum kt_rc claim_one(const struct sched_conf *c, const struct sched_job *j, int64_t now,
-                            int64_t n[2], struct kt_err *err)
+                            int64_t n[2], bool *claimed, struct kt_err *err)
 {
     struct arena a;
     arena_init(&a, 0);
     struct store_conn *w;
+    *claimed = false;
     enum kt_rc rc = store_write_begin(c->s, &w, err);
     if (rc != KT_OK) {
         arena_release(&a);
         return rc;
     }
     struct due_item d;
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    rc = store_due_next(w, now, &a, &d, &e2);
-    if (rc == KT_OK && strcmp(d.kind, j->due_kind) != 0) {
+    rc = store_due_next(w, now, &a, &d, claimed, err);
+    if (rc == KT_OK && *claimed && strcmp(d.kind, j->due_kind) != 0) {
         /* One kind today, and store_due_next() takes none: a second kind needs it to. */
-        rc = kt_err_set(&e2, KT_EINTERNAL, "internal", NULL, "due work of kind '%s' has no job",
+        rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL, "due work of kind '%s' has no job",
                         d.kind);
     }
-    if (rc == KT_OK) {
-        rc = j->due(c, w, &d, now, &a, n, &e2);
+    if (rc == KT_OK && *claimed) {
+        rc = j->due(c, w, &d, now, &a, n, err);
     }
-    if (rc == KT_OK) {
-        rc = store_due_finish(w, d.seq, now, &e2);
+    if (rc == KT_OK && *claimed) {
+        rc = store_due_finish(w, d.seq, now, err);
     }
-    if (rc == KT_OK) {
+    if (rc == KT_OK && *claimed) {
         rc = store_write_end(w, rc, err);
     } else {
         store_write_rollback(w);
-        rc = rc == KT_ENOTFOUND ? rc : kt_err_copy(err, &e2);
     }
     arena_release(&a);
     return rc;
@@ -71,12 +69,13 @@ static enum kt_rc drain(const struct sched_conf *c, const struct sched_job *j, i
                         int64_t n[2], struct kt_err *err)
 {
     enum kt_rc rc;
-    while ((rc = claim_one(c, j, now, n, err)) == KT_OK) {
+    bool claimed;
+    while ((rc = claim_one(c, j, now, n, &claimed, err)) == KT_OK && claimed) {
     }
     if (n[0] > 0 && j->after != NULL) {
         j->after(c);
     }
-    return rc == KT_ENOTFOUND ? KT_OK : rc;
+    return rc;
 }
 
 /* Runs one job; a failure is logged with what the job did before it (`at`: "shutdown" or NULL)

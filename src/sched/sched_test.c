@@ -118,7 +118,7 @@ static bool erased(int64_t ck)
     struct store_conn *r;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
     struct customer cu;
-    assert_int_equal(store_customer_get(r, ck, &A, &cu, NULL), KT_OK);
+    assert_int_equal(store_customer_get(r, ck, &A, &cu, NULL, NULL), KT_OK);
     store_read_end(r);
     return cu.erased_at != 0;
 }

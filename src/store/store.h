@@ -74,9 +74,10 @@ enum kt_rc store_read_begin_analytics(struct store *s, struct store_conn **out, 
 void store_read_end(struct store_conn *c);
 enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err);
 /* Ends the write transaction begun with store_write_begin() and gives the writer back. `rc` is
- * the outcome of the work done in it: KT_OK commits, anything else rolls back. Returns `rc` when
- * it was an error, else the result of the commit, so callers write `rc = store_write_end(w, rc,
- * err)` and cannot lose either failure. */
+ * the outcome of the work done in it: KT_OK commits, anything else rolls back, and so does an
+ * `err` that holds an error already (to commit what a refusal counted, pass NULL). Returns `rc`
+ * when it was an error, else the result of the commit, so callers write `rc = store_write_end(w,
+ * rc, err)` and cannot lose either failure. */
 enum kt_rc store_write_end(struct store_conn *c, enum kt_rc rc, struct kt_err *err);
 /* Rolls the write transaction back and gives the writer back (nothing worth keeping was done). */
 void store_write_rollback(struct store_conn *c);

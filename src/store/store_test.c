@@ -59,7 +59,7 @@ static void customers_round_trip(void **state)
     struct store_conn *w = wbegin();
     int64_t ck = insert_customer(w, "+79161234567");
     struct customer c;
-    assert_int_equal(store_customer_get(w, ck, &A, &c, NULL), KT_OK);
+    assert_int_equal(store_customer_get(w, ck, &A, &c, NULL, NULL), KT_OK);
     c.val[PF_FIRST_NAME] = "Анна";
     c.at[PF_FIRST_NAME] = 2000;
     c.updated_at = 2000;
@@ -69,7 +69,7 @@ static void customers_round_trip(void **state)
     struct store_conn *r;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
     struct customer got;
-    assert_int_equal(store_customer_get_by_id(r, c.id, &A, &got, NULL), KT_OK);
+    assert_int_equal(store_customer_get_by_id(r, c.id, &A, &got, NULL, NULL), KT_OK);
     assert_string_equal(got.val[PF_FIRST_NAME], "Анна");
     assert_string_equal(got.val[PF_PHONE], "+79161234567");
     assert_null(got.val[PF_EMAIL]);
@@ -78,7 +78,7 @@ static void customers_round_trip(void **state)
     assert_string_equal(got.attrs, "{\"pets\":[\"cat\"]}");
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(store_customer_get_by_id(r, "c_0000000000000000000a", &A, &got, &err),
+    assert_int_equal(store_customer_get_by_id(r, "c_0000000000000000000a", &A, &got, NULL, &err),
                      KT_ENOTFOUND);
     assert_string_equal(err.code, "customer_not_found");
     store_read_end(r);
@@ -94,10 +94,11 @@ static void identifiers_are_unique(void **state)
     kt_err_reset(&err);
     assert_int_equal(store_ident_insert(w, &dup, &err), KT_ECONFLICT);
     struct ident found;
-    assert_int_equal(store_ident_find(w, "phone", "+79161111111", &A, &found, NULL), KT_OK);
+    assert_int_equal(store_ident_find(w, "phone", "+79161111111", &A, &found, NULL, NULL), KT_OK);
     assert_true(found.ck == a);
     assert_true(found.verified);
-    assert_int_equal(store_ident_find(w, "email", "+79161111111", &A, &found, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(w, "email", "+79161111111", &A, &found, NULL, NULL),
+                     KT_ENOTFOUND);
     wcommit(w);
 }
 
@@ -109,7 +110,8 @@ static void rollback_leaves_nothing(void **state)
     struct store_conn *r;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
     struct ident found;
-    assert_int_equal(store_ident_find(r, "phone", "+79163333333", &A, &found, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_ident_find(r, "phone", "+79163333333", &A, &found, NULL, NULL),
+                     KT_ENOTFOUND);
     store_read_end(r);
 }
 
@@ -138,12 +140,12 @@ static void merge_moves_everything_and_old_id_answers_with_survivor(void **state
     assert_true(open == 0);
 
     struct customer cc, ca;
-    assert_int_equal(store_customer_get(w, c, &A, &cc, NULL), KT_OK);
+    assert_int_equal(store_customer_get(w, c, &A, &cc, NULL, NULL), KT_OK);
     assert_true(cc.merged_into == a);
     struct customer survivor;
-    assert_int_equal(store_customer_get_by_id(w, cc.id, &A, &survivor, NULL), KT_OK);
+    assert_int_equal(store_customer_get_by_id(w, cc.id, &A, &survivor, NULL, NULL), KT_OK);
     assert_true(survivor.ck == a);
-    assert_int_equal(store_customer_get(w, a, &A, &ca, NULL), KT_OK);
+    assert_int_equal(store_customer_get(w, a, &A, &ca, NULL, NULL), KT_OK);
     struct ident *ids;
     size_t n;
     assert_int_equal(store_ident_list(w, a, &A, &ids, &n, NULL), KT_OK);
@@ -201,7 +203,7 @@ static void attributes_keys_and_idempotency(void **state)
     d.updated_at = 2;
     assert_int_equal(store_attr_put(w, &d, NULL), KT_OK);
     struct attr_def got;
-    assert_int_equal(store_attr_get(w, "pets", &A, &got, NULL), KT_OK);
+    assert_int_equal(store_attr_get(w, "pets", &A, &got, NULL, NULL), KT_OK);
     assert_string_equal(got.title, "Pets");
     assert_true(got.created_at == 1 && got.updated_at == 2);
     bool used = true;
@@ -222,17 +224,17 @@ static void attributes_keys_and_idempotency(void **state)
     assert_int_equal(store_key_revoke(w, "abcdefghjkmn", 4, NULL), KT_OK);
     assert_int_equal(store_key_revoke(w, "abcdefghjkmn", 5, NULL), KT_ENOTFOUND);
     struct api_key gk;
-    assert_int_equal(store_key_get(w, "abcdefghjkmn", &A, &gk, NULL), KT_OK);
+    assert_int_equal(store_key_get(w, "abcdefghjkmn", &A, &gk, NULL, NULL), KT_OK);
     assert_true(gk.revoked_at == 4 && gk.scope == SCOPE_POS && gk.hash[31] == 7);
 
     struct idem_record rec = {"abcdefghjkmn", "idem-1", {1, 2, 3}, 201, "{\"a\":1}", 100};
     assert_int_equal(store_idem_put(w, &rec, NULL), KT_OK);
     struct idem_record g;
-    assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL), KT_OK);
+    assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL, NULL), KT_OK);
     assert_int_equal(g.status, 201);
     assert_int_equal(g.req_hash[2], 3);
     assert_int_equal(store_idem_expire(w, 101, NULL), KT_OK);
-    assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL), KT_ENOTFOUND);
+    assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL, NULL), KT_ENOTFOUND);
     wcommit(w);
 }
 
@@ -270,7 +272,7 @@ static void *reader_thread(void *arg)
         struct ident found;
         struct arena a;
         arena_init(&a, 0);
-        enum kt_rc rc = store_ident_find(r, "phone", "+79168888888", &a, &found, NULL);
+        enum kt_rc rc = store_ident_find(r, "phone", "+79168888888", &a, &found, NULL, NULL);
         arena_release(&a);
         store_read_end(r);
         if (rc != KT_OK && rc != KT_ENOTFOUND) {
@@ -368,6 +370,73 @@ static void card_numbers_held_and_enrolments_counted(void **state)
 }
 
 /* Every operation of the backend is filled in: a missing one would be a NULL call at run time. */
+/* A lookup given `found` raises nothing when the row is absent; without it, its not-found code.
+ * Every operation that takes `found` is here (store_ops.def). */
+static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t ck = insert_customer(w, "+79160000001");
+    struct kt_err err;
+    kt_err_reset(&err);
+    bool f = true;
+    union {
+        struct customer cu;
+        struct ident id;
+        struct api_key key;
+        struct attr_def attr;
+        struct idem_record idem;
+        struct consent_doc doc;
+        struct due_item due;
+        struct purchase p;
+        struct refund rf;
+        struct card card;
+        struct otp_code otp;
+    } o;
+    const char *s;
+    int64_t v[4];
+    unsigned char tag[32] = {0};
+#define NOTHING(call)                                                                              \
+    do {                                                                                           \
+        f = true;                                                                                  \
+        assert_int_equal(call, KT_OK);                                                             \
+        assert_false(f);                                                                           \
+        assert_int_equal(err.rc, KT_OK);                                                           \
+    } while (0)
+    NOTHING(store_customer_get(w, ck + 100, &A, &o.cu, &f, &err));
+    NOTHING(store_customer_get_by_id(w, "c_nobody", &A, &o.cu, &f, &err));
+    NOTHING(store_ident_find(w, "phone", "+79160000002", &A, &o.id, &f, &err));
+    NOTHING(store_meta_get(w, "never_set", &A, &s, &f, &err));
+    NOTHING(store_key_get(w, "nokey", &A, &o.key, &f, &err));
+    NOTHING(store_attr_get(w, "nothing", &A, &o.attr, &f, &err));
+    NOTHING(store_idem_get(w, "nokey", "x", &A, &o.idem, &f, &err));
+    NOTHING(store_doc_get(w, "nodoc", 0, &A, &o.doc, &f, &err));
+    NOTHING(store_preq_close(w, "r_none", "done", NULL, 1000, &f, &err));
+    NOTHING(store_due_next(w, 1000, &A, &o.due, &f, &err));
+    NOTHING(store_due_pending(w, ck, "erase", &v[0], &f, &err));
+    NOTHING(store_program_get(w, &A, &s, &v[0], &v[1], &v[2], &f, &err));
+    NOTHING(store_purchase_find(w, "S-1", "R-0", &A, &o.p, &f, &err));
+    NOTHING(store_refund_find(w, "p_none", "F-0", &A, &o.rf, &f, &err));
+    NOTHING(store_card_get(w, "2000000000008", &A, &o.card, &f, &err));
+    NOTHING(store_otp_latest(w, tag, &A, &o.otp, &f, &err));
+    NOTHING(store_otp_get(w, "o_none", &A, &o.otp, &f, &err));
+    NOTHING(store_referral_get(w, ck, &v[0], &v[1], &f, &err));
+#undef NOTHING
+    /* Found, it says so; without `found`, absence is the error it always was. */
+    assert_int_equal(store_customer_get(w, ck, &A, &o.cu, &f, &err), KT_OK);
+    assert_true(f);
+    assert_int_equal(store_ident_find(w, "phone", "+79160000001", &A, &o.id, &f, &err), KT_OK);
+    assert_true(f && o.id.ck == ck);
+    assert_int_equal(store_customer_get_by_id(w, "c_nobody", &A, &o.cu, NULL, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "customer_not_found");
+    kt_err_reset(&err);
+    assert_int_equal(store_preq_close(w, "r_none", "done", NULL, 1000, NULL, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "request_not_found");
+    kt_err_reset(&err);
+    assert_int_equal(store_due_pending(w, ck, "erase", &v[0], NULL, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "nothing_due");
+    store_write_rollback(w);
+}
+
 static void every_operation_is_implemented(void **state)
 {
     const void *const *op = (const void *const *)&store_sqlite_ops;
@@ -590,6 +659,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(migrations_are_recorded_and_reapplying_is_a_no_op,
                                         store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(customers_round_trip, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_lookup_that_may_find_nothing_raises_nothing, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(identifiers_are_unique, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(rollback_leaves_nothing, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(merge_moves_everything_and_old_id_answers_with_survivor,

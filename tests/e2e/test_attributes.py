@@ -66,3 +66,21 @@ def test_bad_declarations(server):
         r = server.put(f"/v1/attributes/{name}", body)
         assert r.status_code == 422, (name, r.text)
         assert r.json()["error"]["code"] == code, name
+
+
+def test_date_attributes_take_any_real_date(server):
+    """A date attribute was refused whatever it held (it was checked as a birth date of someone
+    born after 9999): now any real date, past or future, in the forms people type, stored ISO."""
+    assert server.put("/v1/attributes/contract_until", {"type": "date"}).status_code == 201
+    assert server.put("/v1/attributes/visits", {"type": "list", "items": "date"}).status_code == 201
+    r = server.post("/v1/customers", {"source": src("tablet"), "profile": {"phone": phone()},
+                                      "attributes": {"contract_until": "31.12.2031",
+                                                     "visits": ["2024-05-01", "1 июня 2025 г."]}})
+    assert r.status_code == 201, r.text
+    assert r.json()["customer"]["attributes"] == {"contract_until": "2031-12-31",
+                                                  "visits": ["2024-05-01", "2025-06-01"]}
+    for bad in ("31.02.2024", "не помню", "01.01.0001"):
+        r = server.post("/v1/customers", {"source": src("tablet"), "profile": {"phone": phone()},
+                                          "attributes": {"contract_until": bad}})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_date", bad
+        assert r.json()["error"]["field"] == "attributes.contract_until"

@@ -103,15 +103,15 @@ enum kt_rc sq_card_insert(struct store_conn *base, const struct card *cd, struct
 }
 
 enum kt_rc sq_card_get(struct store_conn *base, const char *number, struct arena *a,
-                       struct card *out, struct kt_err *err)
+                       struct card *out, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_CARD_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, number);
-    return sq_one((struct sq_conn *)base, st, card_row, a, out, "card_not_found", "no such card",
-                  err);
+    return sq_one((struct sq_conn *)base, st, card_row, a, out, found, "card_not_found",
+                  "no such card", err);
 }
 
 enum kt_rc sq_card_list(struct store_conn *base, int64_t ck, struct arena *a, struct card **out,
@@ -179,16 +179,16 @@ static void otp_row(sqlite3_stmt *st, struct arena *a, void *code)
 }
 
 enum kt_rc sq_otp_latest(struct store_conn *base, const unsigned char tag[32], struct arena *a,
-                         struct otp_code *out, struct kt_err *err)
+                         struct otp_code *out, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_OTP_LATEST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_blob(st, 1, tag, 32, SQLITE_STATIC);
-    enum kt_rc rc = sq_one((struct sq_conn *)base, st, otp_row, a, out, "no_code",
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, otp_row, a, out, found, "no_code",
                            "no code was sent to this phone", err);
-    if (rc == KT_OK) {
+    if (rc == KT_OK && sq_found(found)) {
         memcpy(out->phone_tag, tag, 32);
     }
     return rc;
@@ -295,7 +295,7 @@ static void referral_row(sqlite3_stmt *st, struct arena *a, void *out)
 }
 
 enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *referrer_ck,
-                           int64_t *rewarded_at, struct kt_err *err)
+                           int64_t *rewarded_at, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_REFERRAL_GET, err);
     if (st == NULL) {
@@ -303,9 +303,9 @@ enum kt_rc sq_referral_get(struct store_conn *base, int64_t friend_ck, int64_t *
     }
     sqlite3_bind_int64(st, 1, friend_ck);
     int64_t v[2];
-    enum kt_rc rc = sq_one((struct sq_conn *)base, st, referral_row, NULL, v, "no_referral",
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, referral_row, NULL, v, found, "no_referral",
                            "nobody brought this customer", err);
-    if (rc == KT_OK) {
+    if (rc == KT_OK && sq_found(found)) {
         *referrer_ck = v[0];
         *rewarded_at = v[1];
     }
@@ -372,15 +372,15 @@ static void otp_row_tagged(sqlite3_stmt *st, struct arena *a, void *code)
 }
 
 enum kt_rc sq_otp_get(struct store_conn *base, const char *id, struct arena *a,
-                      struct otp_code *out, struct kt_err *err)
+                      struct otp_code *out, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_OTP_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, otp_row_tagged, a, out, "no_code", "no such code",
-                  err);
+    return sq_one((struct sq_conn *)base, st, otp_row_tagged, a, out, found, "no_code",
+                  "no such code", err);
 }
 
 enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,

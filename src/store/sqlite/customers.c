@@ -125,13 +125,14 @@ static void bind_customer(sqlite3_stmt *st, const struct customer *cu)
 }
 
 static enum kt_rc get_one_customer(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
-                                   struct customer *out, struct kt_err *err)
+                                   struct customer *out, bool *found, struct kt_err *err)
 {
-    return sq_one(c, st, read_customer, a, out, "customer_not_found", "customer not found", err);
+    return sq_one(c, st, read_customer, a, out, found, "customer_not_found", "customer not found",
+                  err);
 }
 
 enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
-                           struct customer *out, struct kt_err *err)
+                           struct customer *out, bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_CUST_GET, err);
@@ -139,11 +140,11 @@ enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return get_one_customer(c, st, a, out, err);
+    return get_one_customer(c, st, a, out, found, err);
 }
 
 enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct arena *a,
-                                 struct customer *out, struct kt_err *err)
+                                 struct customer *out, bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_CUST_GET_BY_ID, err);
@@ -151,10 +152,11 @@ enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    enum kt_rc rc = get_one_customer(c, st, a, out, err);
+    enum kt_rc rc = get_one_customer(c, st, a, out, found, err);
     /* Merges keep the chain one hop long, but follow a few in case an old chain survives. */
-    for (int hops = 0; rc == KT_OK && out->merged_into != 0 && hops < 8; hops++) {
-        rc = sq_customer_get(base, out->merged_into, a, out, err);
+    for (int hops = 0; rc == KT_OK && sq_found(found) && out->merged_into != 0 && hops < 8;
+         hops++) {
+        rc = sq_customer_get(base, out->merged_into, a, out, found, err);
     }
     return rc;
 }
@@ -187,7 +189,7 @@ enum kt_rc sq_customer_update(struct store_conn *base, const struct customer *cu
     int changes = 0;
     enum kt_rc rc = sq_run(c, st, &changes, err);
     if (rc == KT_OK && changes == 0) {
-        rc = sq_not_found(err, "customer_not_found", "customer");
+        rc = sq_not_found(NULL, err, "customer_not_found", "customer");
     }
     return rc;
 }
@@ -259,7 +261,7 @@ static void read_ident(sqlite3_stmt *st, struct arena *a, void *out)
 }
 
 enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *value,
-                         struct arena *a, struct ident *out, struct kt_err *err)
+                         struct arena *a, struct ident *out, bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_IDENT_FIND, err);
@@ -268,9 +270,9 @@ enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *
     }
     sq_bind_text(st, 1, kind);
     sq_bind_text(st, 2, value);
-    enum kt_rc rc =
-        sq_one(c, st, read_owner, a, out, "identifier_not_found", "identifier not found", err);
-    if (rc == KT_OK) {
+    enum kt_rc rc = sq_one(c, st, read_owner, a, out, found, "identifier_not_found",
+                           "identifier not found", err);
+    if (rc == KT_OK && sq_found(found)) {
         out->kind = kind;
         out->value = value;
     }
@@ -410,7 +412,7 @@ enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const ch
     }
     sqlite3_bind_int64(st, 1, ck);
     sq_bind_text(st, 2, field);
-    return sq_one(c, st, sq_row_text, a, raw, "not_found", "refusal not found", err);
+    return sq_one(c, st, sq_row_text, a, raw, NULL, "not_found", "refusal not found", err);
 }
 
 enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
@@ -496,7 +498,7 @@ enum kt_rc sq_attr_put(struct store_conn *base, const struct attr_def *d, struct
 }
 
 enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct arena *a,
-                       struct attr_def *out, struct kt_err *err)
+                       struct attr_def *out, bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_ATTR_GET, err);
@@ -504,7 +506,8 @@ enum kt_rc sq_attr_get(struct store_conn *base, const char *name, struct arena *
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, name);
-    return sq_one(c, st, read_attr, a, out, "attribute_not_found", "attribute not found", err);
+    return sq_one(c, st, read_attr, a, out, found, "attribute_not_found", "attribute not found",
+                  err);
 }
 
 enum kt_rc sq_attr_list(struct store_conn *base, struct arena *a, struct attr_def **out, size_t *n,

@@ -115,13 +115,13 @@ enum kt_rc sq_import_update(struct store_conn *base, const struct import_job *j,
     sqlite3_bind_int64(st, 14, j->bytes_total);
     int changes = 0;
     enum kt_rc rc = sq_run(c, st, &changes, err);
-    return rc == KT_OK && changes == 0 ? sq_not_found(err, "import_not_found", "import") : rc;
+    return rc == KT_OK && changes == 0 ? sq_not_found(NULL, err, "import_not_found", "import") : rc;
 }
 
 static enum kt_rc one_import(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                              struct import_job *out, struct kt_err *err)
 {
-    return sq_one(c, st, read_import, a, out, "import_not_found", "import not found", err);
+    return sq_one(c, st, read_import, a, out, NULL, "import_not_found", "import not found", err);
 }
 
 enum kt_rc sq_import_get(struct store_conn *base, const char *id, struct arena *a,

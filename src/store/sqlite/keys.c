@@ -35,7 +35,7 @@ static sqlite3_stmt *stmt(struct sq_conn *c, enum sq_slot s, struct kt_err *err)
 /* ---- meta -------------------------------------------------------------------------------- */
 
 enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a, const char **val,
-                       struct kt_err *err)
+                       bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_META_GET, err);
@@ -43,7 +43,7 @@ enum kt_rc sq_meta_get(struct store_conn *base, const char *key, struct arena *a
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, key);
-    return sq_one(c, st, sq_row_text, a, val, "not_found", "setting not found", err);
+    return sq_one(c, st, sq_row_text, a, val, found, "not_found", "setting not found", err);
 }
 
 enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val,
@@ -105,7 +105,7 @@ enum kt_rc sq_key_insert(struct store_conn *base, const struct api_key *k, struc
 }
 
 enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a, struct api_key *out,
-                      struct kt_err *err)
+                      bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_KEY_GET, err);
@@ -113,7 +113,7 @@ enum kt_rc sq_key_get(struct store_conn *base, const char *id, struct arena *a, 
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return sq_one(c, st, read_key, a, out, "key_not_found", "key not found", err);
+    return sq_one(c, st, read_key, a, out, found, "key_not_found", "key not found", err);
 }
 
 enum kt_rc sq_key_list(struct store_conn *base, struct arena *a, struct api_key **out, size_t *n,
@@ -139,7 +139,7 @@ enum kt_rc sq_key_revoke(struct store_conn *base, const char *id, int64_t at, st
     int changes = 0;
     enum kt_rc rc = sq_run(c, st, &changes, err);
     if (rc == KT_OK && changes == 0) {
-        rc = sq_not_found(err, "key_not_found", "active key");
+        rc = sq_not_found(NULL, err, "key_not_found", "active key");
     }
     return rc;
 }
@@ -166,7 +166,7 @@ static void read_idem(sqlite3_stmt *st, struct arena *a, void *rec)
 }
 
 enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *idem_key,
-                       struct arena *a, struct idem_record *out, struct kt_err *err)
+                       struct arena *a, struct idem_record *out, bool *found, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = stmt(c, SQ_IDEM_GET, err);
@@ -176,8 +176,8 @@ enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *
     sq_bind_text(st, 1, key_id);
     sq_bind_text(st, 2, idem_key);
     enum kt_rc rc =
-        sq_one(c, st, read_idem, a, out, "not_found", "idempotency record not found", err);
-    if (rc == KT_OK) {
+        sq_one(c, st, read_idem, a, out, found, "not_found", "idempotency record not found", err);
+    if (rc == KT_OK && sq_found(found)) {
         out->key_id = key_id;
         out->idem_key = idem_key;
     }

@@ -51,8 +51,8 @@ static const char *const sql[SQ_STATEMENTS] = {
         "LEFT JOIN refunds r ON r.purchase_id = l.purchase_id "
         "LEFT JOIN refund_lines rl ON rl.refund_id = r.id AND rl.n = l.n "
         "WHERE l.purchase_id = ?1 GROUP BY l.n ORDER BY l.n",
-    [SQ_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p "
-                         "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
+    [SQ_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE ck = ?1 AND "
+                         "(at < ?2 OR (at = ?2 AND id < ?3)) ORDER BY at DESC, id DESC LIMIT ?4",
     [SQ_REFUND_FIND] =
         "SELECT id, body_hash, reply FROM refunds WHERE purchase_id = ?1 AND number = ?2",
     [SQ_REFUND_INSERT] =
@@ -121,16 +121,17 @@ static void read_program(sqlite3_stmt *st, struct arena *a, void *out)
 }
 
 enum kt_rc sq_program_get(struct store_conn *base, struct arena *a, const char **rules,
-                          int64_t *version, int64_t *at, int64_t *first_at, struct kt_err *err)
+                          int64_t *version, int64_t *at, int64_t *first_at, bool *found,
+                          struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_PROGRAM_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     struct program p;
-    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_program, a, &p, "no_program",
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_program, a, &p, found, "no_program",
                            "no programme published yet", err);
-    if (rc == KT_OK) {
+    if (rc == KT_OK && sq_found(found)) {
         *version = p.version;
         *rules = p.rules;
         *at = p.at;
@@ -223,10 +224,10 @@ static void read_stored(sqlite3_stmt *st, struct arena *a, void *out)
 }
 
 /* What a receipt or a refund stored for its number: its id, the hash of the request and the
- * reply; KT_ENOTFOUND `code` when there is none. */
+ * reply; when there is none, *found false, or KT_ENOTFOUND `code` without `found`. */
 static enum kt_rc stored(struct store_conn *base, enum sq_slot slot, const char *k1, const char *k2,
                          struct arena *a, char id[ID_MAX], unsigned char hash[32],
-                         const char **reply, const char *code, struct kt_err *err)
+                         const char **reply, bool *found, const char *code, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, slot, err);
     if (st == NULL) {
@@ -235,16 +236,16 @@ static enum kt_rc stored(struct store_conn *base, enum sq_slot slot, const char 
     sq_bind_text(st, 1, k1);
     sq_bind_text(st, 2, k2);
     struct stored_row out = {id, hash, reply};
-    return sq_one((struct sq_conn *)base, st, read_stored, a, &out, code,
+    return sq_one((struct sq_conn *)base, st, read_stored, a, &out, found, code,
                   "nothing under that number", err);
 }
 
 enum kt_rc sq_purchase_find(struct store_conn *base, const char *store_id, const char *receipt,
-                            struct arena *a, struct purchase *out, struct kt_err *err)
+                            struct arena *a, struct purchase *out, bool *found, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
     return stored(base, SQ_PURCHASE_FIND, store_id, receipt, a, out->id, out->body_hash,
-                  &out->reply, "purchase_not_found", err);
+                  &out->reply, found, "purchase_not_found", err);
 }
 
 enum kt_rc sq_purchase_insert(struct store_conn *base, const struct purchase *p,
@@ -330,7 +331,7 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
     }
     sq_bind_text(st, 1, id);
     enum kt_rc rc =
-        sq_one(c, st, purchase_row, a, out, "purchase_not_found", "no such purchase", err);
+        sq_one(c, st, purchase_row, a, out, NULL, "purchase_not_found", "no such purchase", err);
     if (rc != KT_OK) {
         return rc;
     }
@@ -342,26 +343,28 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
     return sq_rows(c, st, line_row, sizeof(**lines), a, lines, n, "purchase lines", err);
 }
 
-enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
-                            struct arena *a, struct purchase **out, size_t *n, struct kt_err *err)
+enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before_at,
+                            const char *before_id, int limit, struct arena *a,
+                            struct purchase **out, size_t *n, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_PURCHASE_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int64(st, 2, before_id != NULL ? before_at : INT64_MAX);
+    sq_bind_text(st, 3, before_id != NULL ? before_id : "");
+    sqlite3_bind_int(st, 4, limit);
     return sq_rows((struct sq_conn *)base, st, purchase_row, sizeof(**out), a, out, n,
                    "purchase list", err);
 }
 
 enum kt_rc sq_refund_find(struct store_conn *base, const char *purchase_id, const char *number,
-                          struct arena *a, struct refund *out, struct kt_err *err)
+                          struct arena *a, struct refund *out, bool *found, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
     return stored(base, SQ_REFUND_FIND, purchase_id, number, a, out->id, out->body_hash,
-                  &out->reply, "refund_not_found", err);
+                  &out->reply, found, "refund_not_found", err);
 }
 
 enum kt_rc sq_refund_insert(struct store_conn *base, const struct refund *rf,

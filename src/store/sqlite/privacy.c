@@ -122,11 +122,6 @@ static enum kt_rc run(struct store_conn *base, sqlite3_stmt *st, int *changes, s
     return sq_run((struct sq_conn *)base, st, changes, err);
 }
 
-static enum kt_rc none(struct kt_err *err, const char *code, const char *what)
-{
-    return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s not found", what);
-}
-
 #define TEXT(i) sq_col_text(st, (i), a)
 #define I64(i)  sqlite3_column_int64(st, (i))
 
@@ -158,7 +153,7 @@ enum kt_rc sq_doc_put(struct store_conn *base, const struct consent_doc *d, stru
 }
 
 enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version, struct arena *a,
-                      struct consent_doc *out, struct kt_err *err)
+                      struct consent_doc *out, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, version > 0 ? SQ_DOC_GET : SQ_DOC_LATEST, err);
     if (st == NULL) {
@@ -168,7 +163,7 @@ enum kt_rc sq_doc_get(struct store_conn *base, const char *key, int64_t version,
     if (version > 0) {
         sqlite3_bind_int64(st, 2, version);
     }
-    return sq_one((struct sq_conn *)base, st, read_doc, a, out, "document_not_found",
+    return sq_one((struct sq_conn *)base, st, read_doc, a, out, found, "document_not_found",
                   "document not found", err);
 }
 
@@ -446,12 +441,12 @@ enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, read_preq, a, out, "request_not_found",
+    return sq_one((struct sq_conn *)base, st, read_preq, a, out, NULL, "request_not_found",
                   "request not found", err);
 }
 
 enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
-                         const char *outcome, int64_t at, struct kt_err *err)
+                         const char *outcome, int64_t at, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_PREQ_CLOSE, err);
     if (st == NULL) {
@@ -463,7 +458,12 @@ enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *st
     sqlite3_bind_int64(st, 4, at);
     int changes = 0;
     enum kt_rc rc = run(base, st, &changes, err);
-    return rc == KT_OK && changes == 0 ? none(err, "request_not_found", "open request") : rc;
+    if (rc == KT_OK && found != NULL) {
+        *found = changes > 0;
+    }
+    return rc == KT_OK && changes == 0
+               ? sq_not_found(found, err, "request_not_found", "open request")
+               : rc;
 }
 
 enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today,
@@ -532,8 +532,8 @@ enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, read_act, a, out, "act_not_found", "act not found",
-                  err);
+    return sq_one((struct sq_conn *)base, st, read_act, a, out, NULL, "act_not_found",
+                  "act not found", err);
 }
 
 enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
@@ -571,15 +571,15 @@ enum kt_rc sq_due_add(struct store_conn *base, const struct due_item *d, struct 
 }
 
 enum kt_rc sq_due_next(struct store_conn *base, int64_t now, struct arena *a, struct due_item *out,
-                       struct kt_err *err)
+                       bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_DUE_NEXT, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, now);
-    return sq_one((struct sq_conn *)base, st, read_due, a, out, "nothing_due", "due work not found",
-                  err);
+    return sq_one((struct sq_conn *)base, st, read_due, a, out, found, "nothing_due",
+                  "due work not found", err);
 }
 
 enum kt_rc sq_due_finish(struct store_conn *base, int64_t seq, int64_t at, struct kt_err *err)
@@ -620,7 +620,7 @@ static void read_earliest(sqlite3_stmt *st, void *ctx)
 }
 
 enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind, int64_t *due_at,
-                          struct kt_err *err)
+                          bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_DUE_PENDING, err);
     if (st == NULL) {
@@ -634,7 +634,10 @@ enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind,
         return rc;
     }
     if (!e.found) {
-        return none(err, "nothing_due", "due work");
+        return sq_not_found(found, err, "nothing_due", "due work");
+    }
+    if (found != NULL) {
+        *found = true;
     }
     *due_at = e.at;
     return KT_OK;

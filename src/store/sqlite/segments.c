@@ -224,10 +224,12 @@ enum kt_rc sq_segment_get(struct store_conn *base, const char *id_or_name, struc
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id_or_name);
-    enum kt_rc r = sq_one(c, st, segment_row, a, out, "segment_not_found", "no such segment", err);
+    bool found;
+    enum kt_rc r =
+        sq_one(c, st, segment_row, a, out, &found, "segment_not_found", "no such segment", err);
     sqlite3_finalize(st);
-    if (r == KT_ENOTFOUND && err != NULL && strcmp(err->code, "segment_not_found") == 0) {
-        kt_strlcpy(err->field, "id", sizeof(err->field)); /* the path's {id} names it */
+    if (r == KT_OK && !found) { /* the path's {id} names it */
+        r = kt_err_set(err, KT_ENOTFOUND, "segment_not_found", "id", "no such segment");
     }
     return r;
 }

@@ -218,18 +218,25 @@ enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t si
 /* The loop of sq_rows alone, for a statement of another connection (the log of reads): gives
  * SQLite's code, SQLITE_DONE when every row was read; neither resets nor maps errors. */
 int sq_collect(sqlite3_stmt *st, sq_row_fn row, size_t size, struct arena *a, void *arr, size_t *n);
-/* The first row, read by `row` into `out`; when there is none, KT_ENOTFOUND `code` with the
- * message `msg`. */
+/* The first row, read by `row` into `out`. When there is none: KT_OK with *found false when the
+ * caller passed `found` (a lookup that may find nothing, store_ops.def), else KT_ENOTFOUND
+ * `code` with the message `msg`. */
 enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,
-                  const char *code, const char *msg, struct kt_err *err);
+                  bool *found, const char *code, const char *msg, struct kt_err *err);
+/* After sq_one(): whether the row was there (without `found`, absence was an error). */
+static inline bool sq_found(const bool *found)
+{
+    return found == NULL || *found;
+}
 /* The first `n` integer columns of the one row of an aggregate (a count, sums) into v[0..n). */
 enum kt_rc sq_int_row(struct sq_conn *c, sqlite3_stmt *st, int64_t *v, int n, const char *what,
                       struct kt_err *err);
 /* Row readers of a single column: an int64_t (a customer key), a string. */
 void sq_row_i64(sqlite3_stmt *st, struct arena *a, void *out);
 void sq_row_text(sqlite3_stmt *st, struct arena *a, void *out);
-/* KT_ENOTFOUND `code`, "<what> not found". */
-enum kt_rc sq_not_found(struct kt_err *err, const char *code, const char *what);
+/* KT_ENOTFOUND `code`, "<what> not found"; or, when the caller passed `found`, KT_OK with
+ * *found false. */
+enum kt_rc sq_not_found(bool *found, struct kt_err *err, const char *code, const char *what);
 /* Runs SQL text without a result (BEGIN, COMMIT, PRAGMAs). */
 enum kt_rc sq_exec(struct sq_conn *c, const char *text, struct kt_err *err);
 /* Turns an SQLite result code into the store's error: KT_ESPACE (see sq_no_space), KT_EBUSY, or

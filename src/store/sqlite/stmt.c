@@ -143,8 +143,12 @@ enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_e
     return KT_OK;
 }
 
-enum kt_rc sq_not_found(struct kt_err *err, const char *code, const char *what)
+enum kt_rc sq_not_found(bool *found, struct kt_err *err, const char *code, const char *what)
 {
+    if (found != NULL) {
+        *found = false;
+        return KT_OK;
+    }
     return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s not found", what);
 }
 
@@ -182,20 +186,21 @@ enum kt_rc sq_rows(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, size_t si
 }
 
 enum kt_rc sq_one(struct sq_conn *c, sqlite3_stmt *st, sq_row_fn row, struct arena *a, void *out,
-                  const char *code, const char *msg, struct kt_err *err)
+                  bool *found, const char *code, const char *msg, struct kt_err *err)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         row(st, a, out);
     }
     sq_done(st);
-    if (rc == SQLITE_ROW) {
-        return KT_OK;
-    }
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         return sq_fail(c, rc, code, err);
     }
-    return kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s", msg);
+    if (found != NULL) {
+        *found = rc == SQLITE_ROW;
+        return KT_OK;
+    }
+    return rc == SQLITE_ROW ? KT_OK : kt_err_set(err, KT_ENOTFOUND, code, NULL, "%s", msg);
 }
 
 enum kt_rc sq_int_row(struct sq_conn *c, sqlite3_stmt *st, int64_t *v, int n, const char *what,

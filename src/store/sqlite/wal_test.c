@@ -47,7 +47,7 @@ static void *hold_read(void *arg)
                                  : store_read_begin(h->s, &rd, NULL);
     assert_int_equal(rc, KT_OK);
     const char *v;
-    store_meta_get(rd, "k", &a, &v, NULL); /* the snapshot begins with the first read */
+    store_meta_get(rd, "k", &a, &v, NULL, NULL); /* the snapshot begins with the first read */
     atomic_store(&h->began, true);
     int64_t until;
     while ((until = atomic_load(&h->release_ns)) == 0 || clock_mono_ns() < until) {
@@ -224,7 +224,10 @@ static void an_erasure_wipe_waits_for_a_long_read_without_the_writer(void **stat
     pthread_join(pw, NULL);
     print_message("the wipe answered in %.1f ms; the slowest write beside it %.1f ms\n",
                   (double)took / 1e6, (double)atomic_load(&p.worst_ns) / 1e6);
-    assert_true(atomic_load(&p.worst_ns) < 100 * 1000000LL); /* was a 200 ms hold per try */
+    /* The old wipe held the writer 200 ms per try, so a write that arrived as a try began waited
+     * nearly all of it; 190 ms keeps that failing and leaves a loaded test machine (ASan, other
+     * builds on two cores) room for its scheduling delays, which reached 100 ms. */
+    assert_true(atomic_load(&p.worst_ns) < 190 * 1000000LL);
     assert_true(wal_bytes(t.path) > 0);
     atomic_store(&h.release_ns, clock_mono_ns());
     pthread_join(th, NULL);
