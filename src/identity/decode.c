@@ -239,10 +239,7 @@ static enum kt_rc full_name(struct dec *d)
         return refuse_value(d, "invalid_name", "profile.full_name", d->full_name, d->full_name_len,
                             n.out.reason);
     }
-    enum quality q = verdict_note(d, "profile.full_name", &n.out);
-    if (q == QUALITY_CORRECTED && strcmp(n.out.change, "split") == 0) {
-        q = QUALITY_OK; /* splitting a full name is not a correction of it */
-    }
+    enum quality q = verdict_note(d, "profile.full_name", &n.out); /* ok when only split */
     const char *parts[3] = {n.last, n.first, n.middle};
     for (int f = PF_LAST_NAME; f <= PF_MIDDLE_NAME; f++) {
         if (parts[f - PF_LAST_NAME] != NULL) {
