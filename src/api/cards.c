@@ -64,9 +64,9 @@ static json_t *enrol_json(struct http_req *r, const struct enrol_result *res)
         json_object_set_new(sms, "expires_at",
                             json_string(api_time(r->arena, res->otp_expires_at)));
     } else {
-        json_object_set_new(sms, "refused", json_string(res->sms_refused));
+        json_object_set_new(sms, "reason", json_string(res->sms_refused));
         if (strcmp(res->sms_refused, "otp_rate_limited") == 0) {
-            json_object_set_new(sms, "retry_after", json_integer(res->retry_after));
+            json_object_set_new(sms, "retry_after_seconds", json_integer(res->retry_after));
         }
     }
     json_object_set_new(o, "sms", sms);

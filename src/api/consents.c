@@ -148,9 +148,10 @@ enum kt_rc api_consents_evidence(struct http_req *r, struct kt_err *err)
     api_audit_note(r, "evidence", cu.id, AUDIT_F_CONSENTS);
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "customer_id", cu.id,
-                              "generated_at", api_time(r->arena, clock_now_ms()), "system",
-                              PRIVACY_SYSTEM_NAME, "state", json_object_get(state, "items"),
-                              "events", events, "documents", used));
+                              "generated_at", api_time(r->arena, clock_now_ms()),
+                              "controller_system", PRIVACY_SYSTEM_NAME, "consents",
+                              json_object_get(state, "items"), "events", events, "documents",
+                              used));
     json_decref(state);
     return KT_OK;
 }

@@ -424,11 +424,12 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
 static enum kt_rc list(struct http_req *r, struct kt_err *err)
 {
     int limit;
-    const char *cursor = http_req_query(r, "cursor");
+    const char *cursor;
     struct store_conn *rd;
     struct customer *cs;
     size_t n;
-    if (api_limit(r, 50, 200, &limit, err) != KT_OK) {
+    if (api_limit(r, 50, 200, &limit, err) != KT_OK ||
+        api_cursor(r, "customers", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     if (r->key->scope != SCOPE_ADMIN) {
@@ -437,8 +438,7 @@ static enum kt_rc list(struct http_req *r, struct kt_err *err)
             "only an admin key may list customers; look one up by phone, e-mail or card");
     }
     if (cursor != NULL && !id_valid(cursor, "c_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_customer_list(rd, cursor, limit, r->arena, &cs, &n, err) != KT_OK) {
@@ -454,7 +454,7 @@ static enum kt_rc list(struct http_req *r, struct kt_err *err)
         api_audit_read(r, &cs[i], "read");
         json_array_append_new(items, v);
     }
-    json_t *next = n == (size_t)limit ? json_string(cs[n - 1].id) : json_null();
+    json_t *next = api_next_cursor(r, "customers", "", n == (size_t)limit ? cs[n - 1].id : NULL);
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
     return KT_OK;
 }
@@ -558,7 +558,6 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
     static const char *const allowed[] = {"limit", "cursor", NULL};
     int limit;
     int64_t after = 0;
-    const char *cursor = http_req_query(r, "cursor");
     struct store_conn *rd;
     struct customer cu;
     struct history_entry *hs;
@@ -567,11 +566,8 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
         api_limit(r, 100, 1000, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if (cursor != NULL && !num_parse_cstr(cursor, 0, INT64_MAX, &after)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
-    }
     if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        api_cursor_num(r, "history", cu.id, &after, err) != KT_OK ||
         store_history_list(rd, cu.ck, after, limit, r->arena, &hs, &n, err) != KT_OK) {
         return err->rc;
     }
@@ -579,9 +575,9 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, ident_history_json(r->arena, &hs[i]));
     }
-    json_t *next = n == (size_t)limit
-                       ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
-                       : json_null();
+    json_t *next = api_next_cursor(
+        r, "history", cu.id,
+        n == (size_t)limit ? arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq) : NULL);
     api_audit_note(r, "read", cu.id, AUDIT_F_HISTORY);
     http_reply_json(
         r, 200,

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/num.h"
 #include "consent/consent.h"
 #include "loyalty/ledger.h"
 #include "loyalty/purchase.h"
@@ -126,6 +127,27 @@ enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err)
 
 /* ---- GET /v1/purchases/{id}, GET /v1/customers/{id}/purchases ------------------------------ */
 
+/* The page position of a customer's purchases: "<time> <id>" of the last one shown. */
+static enum kt_rc purchases_cursor(struct http_req *r, const char *customer_id, int64_t *at,
+                                   const char **id, struct kt_err *err)
+{
+    const char *pos, *sp;
+    *id = NULL;
+    if (api_cursor(r, "purchases", customer_id, &pos, err) != KT_OK) {
+        return err->rc;
+    }
+    if (pos == NULL) {
+        return KT_OK;
+    }
+    if ((sp = strchr(pos, ' ')) == NULL ||
+        !num_parse_i64(pos, (size_t)(sp - pos), INT64_MIN, INT64_MAX, at) ||
+        !id_valid(sp + 1, "p_")) {
+        return api_bad_cursor(err);
+    }
+    *id = sp + 1;
+    return KT_OK;
+}
+
 enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
 {
     struct store_conn *rd;
@@ -152,23 +174,22 @@ enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "before", NULL};
+    static const char *const allowed[] = {"limit", "cursor", NULL};
     struct store_conn *rd;
     struct customer cu;
     struct purchase *p;
     size_t n;
     int limit;
-    int64_t before = 0;
-    const char *b = http_req_query(r, "before");
+    int64_t before_at = 0;
+    const char *before_id;
     if (http_req_query_only(r, allowed, err) != KT_OK ||
         api_limit(r, 50, 500, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if (b != NULL && !time_parse_rfc3339(b, strlen(b), &before)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "before", "before is an RFC 3339 time");
-    }
     if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
-        store_purchase_list(rd, cu.ck, before, limit, r->arena, &p, &n, err) != KT_OK) {
+        purchases_cursor(r, cu.id, &before_at, &before_id, err) != KT_OK ||
+        store_purchase_list(rd, cu.ck, before_at, before_id, limit, r->arena, &p, &n, err) !=
+            KT_OK) {
         return err->rc;
     }
     json_t *items = json_array();
@@ -177,9 +198,12 @@ enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
     api_audit_note(r, "read", cu.id, AUDIT_F_PURCHASES);
-    json_object_set_new(o, "next_before",
-                        n == (size_t)limit ? json_string(api_time(r->arena, p[n - 1].at))
-                                           : json_null());
+    json_object_set_new(
+        o, "next_cursor",
+        api_next_cursor(r, "purchases", cu.id,
+                        n == (size_t)limit
+                            ? arena_printf(r->arena, "%lld %s", (long long)p[n - 1].at, p[n - 1].id)
+                            : NULL));
     http_reply_json(r, 200, o);
     return KT_OK;
 }

@@ -27,7 +27,7 @@ enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
     json_t *group, *id;
     json_array_foreach(groups, g, group)
     {
-        json_array_foreach(json_object_get(group, "customers"), i, id)
+        json_array_foreach(json_object_get(group, "customer_ids"), i, id)
         {
             api_audit_note(r, "read", json_string_value(id), 0);
         }

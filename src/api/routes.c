@@ -49,10 +49,10 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON | ROUTE_PD},
 
     {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/consent-documents/{key}", api_documents_get, ADMIN | POS | COLLECT, 0},
-    {HTTP_PUT, "/v1/consent-documents/{key}", api_documents_put, ADMIN, ROUTE_JSON},
+    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT, 0},
+    {HTTP_PUT, "/v1/consent-documents/{name}", api_documents_put, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS, 0},
-    {HTTP_PUT, "/v1/topics/{key}", api_topics_put, ADMIN, ROUTE_JSON},
+    {HTTP_PUT, "/v1/topics/{name}", api_topics_put, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN, 0},
     {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN, ROUTE_JSON},
     {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN, ROUTE_JSON | ROUTE_PD},

@@ -90,7 +90,7 @@ enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **cha
                    required ? "name the channel (sms, email, push, messenger, phone_call) and the "
                               "topic"
                             : "channel is sms, email, push, messenger or phone_call; topic a "
-                              "topic key");
+                              "topic's name");
         return KT_EBADREQ;
     }
     return KT_OK;

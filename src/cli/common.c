@@ -1,5 +1,6 @@
 /*
- * common.c - what the command-line verbs share: the database path and opening it.
+ * common.c - what the command-line verbs share: the database path and opening it, the secret,
+ * how a failure and a bad usage are told.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
 #include "store/store.h"
@@ -97,4 +99,49 @@ void cli_print_json(const json_t *doc)
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     puts(text ? text : "null");
     free(text);
+}
+
+int cli_usage(const char *verb, const char *msg)
+{
+    fprintf(stderr, "kartoteka %s: %s\nTry 'kartoteka %s --help'.\n", verb, msg, verb);
+    return 2;
+}
+
+void cli_print_error(const char *what, const struct kt_err *err)
+{
+    fprintf(stderr, "kartoteka: %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",
+            err->detail);
+}
+
+int cli_load_secret_file(struct store *s, const char *db, const char *file,
+                         struct key_secret *secret)
+{
+    char path[4200];
+    if (file != NULL) {
+        kt_strlcpy(path, file, sizeof(path));
+    } else {
+        kt_snprintf(path, sizeof(path), "%s.secret", db);
+    }
+    bool created = false;
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    if (keys_secret_load(path, getenv("KARTOTEKA_SECRET"), secret, &created, &err) != KT_OK) {
+        cli_print_error("cannot load the key secret", &err);
+        return -1;
+    }
+    if (created) {
+        log_info("secret_created", "file=%s", path);
+    }
+    audit_key_init(secret); /* the audit log's chain is keyed from it */
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = keys_secret_check(w, secret, &err);
+        rc = store_write_end(w, rc, &err);
+    }
+    if (rc != KT_OK) {
+        cli_print_error("the key secret does not fit", &err);
+        return -1;
+    }
+    return 0;
 }

@@ -123,7 +123,7 @@ static json_t *purchases_doc(struct store_conn *rd, const char *id, const struct
     struct purchase *p;
     size_t n;
     if (store_customer_get_by_id(rd, id, a, &cu, NULL, err) != KT_OK ||
-        store_purchase_list(rd, cu.ck, 0, (int)o->limit, a, &p, &n, err) != KT_OK) {
+        store_purchase_list(rd, cu.ck, 0, NULL, (int)o->limit, a, &p, &n, err) != KT_OK) {
         return NULL;
     }
     json_t *items = json_array();

@@ -581,16 +581,16 @@ json_t *audit_verified_json(const struct audit_verified v[2])
         const struct audit_chain *ch = &v[i].chain;
         intact = intact && v[i].intact;
         json_t *anchor =
-            json_pack("{s:I, s:I, s:b}", "seq", (json_int_t)ch->anchor_seq, "entries_before",
+            json_pack("{s:I, s:I, s:b}", "seq", (json_int_t)ch->anchor_seq, "count",
                       (json_int_t)ch->anchor_rows, "sealed", ch->anchor_mac[0] != '\0');
         json_t *newest = json_pack("{s:I, s:s?}", "seq", (json_int_t)ch->last_seq, "hash",
                                    ch->last_hash[0] ? ch->last_hash : NULL);
         json_t *first_bad = v[i].intact ? json_null()
                                         : json_pack("{s:I, s:s}", "seq", (json_int_t)v[i].bad_seq,
-                                                    "problem", v[i].problem);
+                                                    "reason", v[i].problem);
         json_array_append_new(logs,
                               json_pack("{s:s, s:b, s:I, s:o, s:o, s:o}", "log", v[i].log, "intact",
-                                        v[i].intact, "entries", (json_int_t)v[i].checked, "anchor",
+                                        v[i].intact, "checked", (json_int_t)v[i].checked, "anchor",
                                         anchor, "head", newest, "first_bad", first_bad));
     }
     return json_pack("{s:b, s:o}", "intact", intact, "logs", logs);

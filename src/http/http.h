@@ -1,11 +1,11 @@
 /*
  * http.h - what api/ handlers see of an HTTP request, without libmicrohttpd.
  *
- * The server (server.c, the only file that includes microhttpd.h) reads the request, matches a
- * route, authenticates the key, checks the body's size and type, and calls the route's handler
- * with a struct http_req (router_call). The handler decodes, calls one domain function and
- * replies its success through the http_reply_*() functions; on failure it returns the code its
- * callee raised in `err` and the router replies that error, so no handler replies an error
+ * The server (server.c and its parts, the only files that include microhttpd.h) reads the
+ * request, matches a route, authenticates the key, checks the body's size and type, and calls the
+ * route's handler with a struct http_req (router_call). The handler decodes, calls one domain
+ * function and replies its success through the http_reply_*() functions; on failure it returns the
+ * code its callee raised in `err` and the router replies that error, so no handler replies an error
  * itself (nginx's way: the handler returns a code, the core answers). Everything a handler
  * allocates for the request goes in r->arena.
  */

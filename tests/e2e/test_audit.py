@@ -53,7 +53,7 @@ def test_a_pos_read_of_purchases_points_cards_and_subscriptions_is_in_the_audit(
     r = server.post("/v1/purchases", {"store": "S-1", "receipt": f"A-{p}",
                                       "customer": {"phone": p}, "lines": LINE}, key=pos)
     assert r.status_code == 201, r.text
-    pid = r.json()["purchase_id"]
+    pid = r.json()["id"]
     reads = {
         f"/v1/customers/{cid}/purchases": ("/v1/customers/{id}/purchases", "purchases"),
         f"/v1/purchases/{pid}": ("/v1/purchases/{id}", "purchases"),
@@ -72,7 +72,7 @@ def test_a_pos_read_of_purchases_points_cards_and_subscriptions_is_in_the_audit(
         r = server.get(path, key=pos, headers={"X-Request-Id": rid})
         assert r.status_code == 200, (path, r.text)
         sent[rid] = reads[path]
-    log = {e["request_id"]: e for e in audit_entries(server, key=key_id(pos), customer=cid)}
+    log = {e["request_id"]: e for e in audit_entries(server, key_id=key_id(pos), customer_id=cid)}
     for rid, (route, field) in sent.items():
         e = log.get(rid)
         assert e is not None, f"{route} read by a pos key is not in the audit log"
@@ -127,7 +127,6 @@ SKIP = {
     ("PUT", "/v1/segments/{id}"): "redefines a segment; replies its definition",
     ("POST", "/v1/pos/otp"): "sends a code; replies the code's id",
     ("POST", "/v1/cards/{number}/replace"): "as block: walked through block and unbind",
-    ("PUT", "/v1/attributes/{name}"): "declares an attribute; replies its definition",
     ("PUT", "/v1/event-types/{name}"): "declares an event type; replies its definition",
     ("POST", "/v1/imports"): "called by the fixture (an upload, 202 with the job)",
     ("POST", "/v1/events/batch"): "as POST /v1/events",
@@ -158,7 +157,7 @@ def walked(server):
                   json={"phone": pa, "send_code": False}).json()["card"]["number"]
     pid = w.call("POST", "/v1/purchases", "/v1/purchases", key=pos,
                  json={"store": "S-1", "receipt": "W-1", "customer": {"phone": pa},
-                       "lines": LINE}).json()["purchase_id"]
+                       "lines": LINE}).json()["id"]
     w.call("POST", "/v1/purchases", "/v1/purchases", key=pos,
            json={"store": "S-1", "receipt": "W-2", "lines": LINE})  # nobody's
     w.call("POST", "/v1/purchases/{id}/refunds", f"/v1/purchases/{pid}/refunds", key=pos,
@@ -166,7 +165,8 @@ def walked(server):
     w.call("POST", "/v1/loyalty/quote", "/v1/loyalty/quote", key=pos,
            json={"store": "S-1", "receipt": "Q-1", "customer": {"phone": pa}, "lines": LINE})
     w.call("POST", "/v1/events", "/v1/events",
-           json={"type": "page_view", "channel": "web", "customer": {"phone": pa}})
+           json={"type": "page_view", "channel": "web", "customer": {"phone": pa},
+                 "properties": {"url": "https://shop.example/"}})
     rq = w.call("POST", "/v1/privacy-requests", "/v1/privacy-requests",
                 json={"kind": "access", "customer_id": a}).json()["id"]
     gone = s.post("/v1/customers", {"source": src("pos"), "profile": {"phone": phone()}}
@@ -215,14 +215,14 @@ def walked(server):
         ("/v1/reports/loyalty", "/v1/reports/loyalty", False),
         ("/v1/reports/events", "/v1/reports/events", False),
         ("/v1/reports/rfm", "/v1/reports/rfm", False),
-        ("/v1/reports/rfm", "/v1/reports/rfm?customers=true", True),
+        ("/v1/reports/rfm", "/v1/reports/rfm?items=true", True),
         ("/v1/segments", "/v1/segments", False),
         ("/v1/segments/{id}", f"/v1/segments/{seg}", False),
         ("/v1/segments/{id}/members", f"/v1/segments/{seg}/members", False),
         ("/v1/segments/{id}/members", f"/v1/segments/{seg}/members?format=csv", True),
         ("/v1/traits", "/v1/traits", False),
         ("/v1/consent-documents", "/v1/consent-documents", False),
-        ("/v1/consent-documents/{key}", "/v1/consent-documents/pd", False),
+        ("/v1/consent-documents/{name}", "/v1/consent-documents/pd", False),
         ("/v1/topics", "/v1/topics", False),
         ("/v1/privacy/settings", "/v1/privacy/settings", False),
         ("/v1/loyalty/program", "/v1/loyalty/program", False),
@@ -242,6 +242,7 @@ def walked(server):
     w.call("GET", "/v1/customers", f"/v1/customers?phone={pb.replace('+', '%2B')}", key=pos)
     w.call("GET", "/v1/customers", "/v1/customers?phone=%2B79990000000", key=pos)  # nobody
     ctx["nobody"] = w.calls[-1]["rid"]
+    w.call("PUT", "/v1/attributes/{name}", "/v1/attributes/pets", json={"type": "string"})
     w.call("GET", "/v1/attributes/{name}", "/v1/attributes/pets")
     w.call("GET", "/u/{token}", f"/u/{tok}", key=None)
     w.call("POST", "/u/{token}", f"/u/{tok}", key=None, data={"all": "1"})
@@ -268,12 +269,12 @@ def walked(server):
     w.call("POST", "/v1/cards/batches", "/v1/cards/batches", json={"batch": "AW", "count": 1})
     w.call("POST", "/v1/clean", "/v1/clean", json={"phone": "8 999 123-45-67"})
     w.call("PUT", "/v1/loyalty/program", "/v1/loyalty/program", json={"hold_days": 14})
-    w.call("PUT", "/v1/consent-documents/{key}", "/v1/consent-documents/pd2",
+    w.call("PUT", "/v1/consent-documents/{name}", "/v1/consent-documents/pd2",
            json={"purpose": "pd_processing", "title": "ПДн 2", "body": "Согласие 2."})
-    w.call("PUT", "/v1/topics/{key}", "/v1/topics/news", json={"title": "Новости",
+    w.call("PUT", "/v1/topics/{name}", "/v1/topics/news", json={"title": "Новости",
                                                                "channels": ["sms"]})
     w.call("PUT", "/v1/privacy/settings", "/v1/privacy/settings",
-           json={"consent_policy": "pending"})
+           json={"consent_policy": "pending", "public_url": "https://shop.example"})
     w.call("GET", "/v1/audit", "/v1/audit?limit=1")
     entries = audit_entries(s)
     return w, ctx, entries
@@ -311,7 +312,7 @@ def test_every_reply_with_customer_data_is_in_the_audit_with_key_and_address(wal
             problems.append(f"{route} ({c['rid']}) left no entry in the audit log")
             continue
         for e in got:
-            if e["key"] != c["key"] or e["ip"] != "127.0.0.1":
+            if e["key_id"] != c["key"] or e["ip"] != "127.0.0.1":
                 problems.append(f"{route}: entry without its key or address: {e}")
         named = {e["customer_id"] for e in got}
         if c["bulk"]:
@@ -326,7 +327,7 @@ def test_every_reply_with_customer_data_is_in_the_audit_with_key_and_address(wal
 def test_a_lookup_that_finds_nobody_is_logged_and_a_collect_key_reads_nothing(walked):
     w, ctx, entries = walked
     got = [e for e in entries if e["request_id"] == ctx["nobody"]]
-    assert [(e["action"], e["customer_id"], e["key"]) for e in got] == [
+    assert [(e["action"], e["customer_id"], e["key_id"]) for e in got] == [
         ("read", None, key_id(ctx["pos"]))]
     collect = [c for c in w.calls if c["method"] == "POST" and c["pattern"] == "/v1/customers"][2]
     assert collect["status"] == 202
@@ -362,7 +363,7 @@ def test_reads_the_log_cannot_take_are_refused_and_counted_never_dropped(start_s
         assert time.monotonic() < deadline, "reads still refused after the log came back"
         time.sleep(0.2)
     served += 1
-    reads = [e for e in audit_entries(s, customer=cid) if e["log"] == "reads"]
+    reads = [e for e in audit_entries(s, customer_id=cid) if e["log"] == "reads"]
     assert len(reads) == served, reads
     assert verify(s.db).returncode == 0
 
@@ -423,7 +424,7 @@ def test_verify_passes_on_the_live_database_and_the_api_agrees(server, logged):
     assert doc["intact"] is True
     assert [(x["log"], x["intact"], x["first_bad"]) for x in doc["logs"]] == [
         ("changes", True, None), ("reads", True, None)]
-    assert all(x["entries"] >= 6 and len(x["head"]["hash"]) == 64 for x in doc["logs"])
+    assert all(x["checked"] >= 6 and len(x["head"]["hash"]) == 64 for x in doc["logs"])
     assert server.get("/v1/audit/verify", key=server.new_key("pos")).status_code == 403
 
 
@@ -463,7 +464,7 @@ def test_verify_finds_an_edited_deleted_or_swapped_entry_in_a_copy(server, logge
         expect = (0, "log_missing")
     code, bad = first_bad(db)
     assert code == 1
-    assert (bad[log]["seq"], bad[log]["problem"]) == expect, bad
+    assert (bad[log]["seq"], bad[log]["reason"]) == expect, bad
     other = "reads" if log == "changes" else "changes"
     assert bad[other] is None  # the other log is intact
     text = verify(db).stdout
@@ -503,12 +504,12 @@ def test_entries_from_before_the_chain_are_anchored(tmp_path):
     r = run("audit", "verify", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     logs = {x["log"]: x for x in json.loads(r.stdout)["logs"]}
-    assert logs["changes"]["anchor"] == {"seq": 3, "entries_before": 3, "sealed": True}
-    assert logs["changes"]["entries"] == 1 and logs["changes"]["head"]["seq"] == 4
-    assert logs["reads"]["anchor"] == {"seq": 2, "entries_before": 2, "sealed": False}
+    assert logs["changes"]["anchor"] == {"seq": 3, "count": 3, "sealed": True}
+    assert logs["changes"]["checked"] == 1 and logs["changes"]["head"]["seq"] == 4
+    assert logs["reads"]["anchor"] == {"seq": 2, "count": 2, "sealed": False}
     tamper(db, "DROP TRIGGER audit_no_delete", "DELETE FROM audit WHERE seq = 2")
     code, bad = first_bad(db)
-    assert code == 1 and bad["changes"] == {"seq": 3, "problem": "entries_before_anchor_changed"}
+    assert code == 1 and bad["changes"] == {"seq": 3, "reason": "entries_before_anchor_changed"}
 
 
 def test_the_verb_answers_help_and_usage(tmp_path):
