@@ -142,8 +142,15 @@ json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
 enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err);
+/* blocks.c: blocking a customer's data (152-FZ art. 21; privacy/block.c); a block as the API
+ * shows it (new reference). */
+enum kt_rc api_customers_block(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_unblock(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_blocks(struct http_req *r, struct kt_err *err);
+json_t *api_block_json(struct arena *a, const struct customer_block *b);
 /* privacy_requests.c */
 enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_preq_extend(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
@@ -185,9 +192,19 @@ enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scop
 /* `next_cursor` of a page: `pos` sealed for `list` and `scope`, or null when `pos` is NULL (the
  * last page). New reference. */
 json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos);
-/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
+/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found".
+ * A blocked customer (152-FZ art. 21) is 423 "customer_blocked" (api_unblocked_for). */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                              struct kt_err *err);
+/* The same, blocked or not: for the routes a block lets through (may-send, a withdrawal of
+ * consent, an unsubscribe, the block itself). */
+enum kt_rc api_path_customer_any(struct http_req *r, struct store_conn *c, struct customer *cu,
+                                 struct kt_err *err);
+/* What a block lets this request do with customer `cu`: an admin key's reads (the DPO checks
+ * the dispute, the subject's access export goes on: art. 14 still applies), nothing else - any
+ * other request is 423 "customer_blocked" on `field`. */
+enum kt_rc api_unblocked_for(struct http_req *r, struct store_conn *c, const struct customer *cu,
+                             const char *field, struct kt_err *err);
 /* Frees a JSON value with the arena. Returns v. */
 json_t *api_own(struct arena *a, json_t *v);
 

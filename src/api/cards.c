@@ -196,6 +196,11 @@ enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     const char *holder = owner_id(r, rd, &cd);
+    struct customer cu = {.ck = cd.ck};
+    if (holder != NULL && api_unblocked_for(r, rd, &cu, "number", err) != KT_OK) {
+        api_audit_note(r, "read", holder, 0); /* whose card was looked up, though not shown */
+        return err->rc;
+    }
     if (holder != NULL) {
         api_audit_note(r, "read", holder, AUDIT_F_CARDS);
     } else {
@@ -233,6 +238,11 @@ static enum kt_rc card_change(struct http_req *r, const char *what, struct kt_er
         rc = replace ? card_replace(w, &r->app->secret, &rules, r->params[0], with, reason, now,
                                     r->arena, &old, &neu, err)
                      : card_set_state(w, r->params[0], what, reason, now, r->arena, &old, err);
+    }
+    if (rc == KT_OK && replace && old.ck != 0) { /* a block stops a card being used, not one
+                                                    being blocked or taken away */
+        struct customer holder = {.ck = old.ck};
+        rc = ident_unblocked(w, &holder, "number", "the card may be blocked", err);
     }
     if (rc == KT_OK && replace) { /* a new card, counted like an enrolment's */
         struct enrol_limits lim = {r->app->enrol_per_key, 0};

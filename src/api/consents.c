@@ -86,9 +86,16 @@ enum kt_rc api_consents_post(struct http_req *r, struct kt_err *err)
     }
     int64_t due = 0;
     json_t *o = NULL;
-    enum kt_rc rc = api_path_customer(r, w, &cu, err);
+    enum kt_rc rc = api_path_customer_any(r, w, &cu, err);
     if (rc == KT_OK) {
         rc = ident_live(&cu, "id", "a new consent comes with a new profile", err);
+    }
+    bool grants = false; /* a block lets a withdrawal through (it uses nothing), not a grant */
+    for (size_t i = 0; i < n; i++) {
+        grants = grants || in[i].granted;
+    }
+    if (rc == KT_OK && grants) {
+        rc = ident_unblocked(w, &cu, "id", "a withdrawal is recorded, a grant is not", err);
     }
     who.subject = cu.id;
     if (rc == KT_OK) {

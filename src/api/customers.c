@@ -22,6 +22,7 @@
 #include "base/num.h"
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
+#include "privacy/privacy.h"
 #include "quality/quality.h"
 
 #define IDEM_TTL_MS  (24LL * 3600 * 1000)
@@ -271,6 +272,15 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (rc == KT_OK) {
         rc = ident_upsert(w, req, now, r->arena, &res, err);
     }
+    if (rc == KT_ELOCKED && r->key->scope == SCOPE_COLLECT) {
+        /* Refused before anything was written, but a public key must not learn that a phone's
+         * owner is blocked: it gets the answer of any upsert. */
+        kt_err_reset(err);
+        *status = 202;
+        *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
+        audit_nothing_read();
+        return KT_OK;
+    }
     struct consent_actor who = {
         req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL, false};
     if (rc == KT_OK) {
@@ -378,6 +388,24 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
 
 /* ---- GET /v1/customers ------------------------------------------------------------------- */
 
+/* The customer's view with the block in force, if any, for the DPO who reads a blocked
+ * customer (152-FZ art. 21; only an admin key reads one: api_unblocked_for). NULL when `view`
+ * is, or on a store error (err set). */
+static json_t *with_block(struct store_conn *c, const struct customer *cu, json_t *view,
+                          struct arena *a, struct kt_err *err)
+{
+    struct customer_block b;
+    bool blocked = false;
+    if (view != NULL && store_block_get(c, cu->ck, a, &b, &blocked, err) != KT_OK) {
+        json_decref(view);
+        return NULL;
+    }
+    if (view != NULL && blocked) {
+        json_object_set_new(view, "block", api_block_json(a, &b));
+    }
+    return view;
+}
+
 /* ?phone= / ?email= / ?card= / ?external=system:id: the one customer that has it. */
 static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw, struct kt_err *err)
 {
@@ -407,9 +435,12 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
     if (held) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK) {
-            view = ident_customer_json(rd, &cu, r->arena, err);
+        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK &&
+            api_unblocked_for(r, rd, &cu, param, err) == KT_OK) {
+            view = with_block(rd, &cu, ident_customer_json(rd, &cu, r->arena, err), r->arena, err);
             api_audit_read(r, &cu, "read");
+        } else if (err->rc == KT_ELOCKED) { /* who was looked up, though nothing was shown */
+            api_audit_note(r, "read", cu.id, 0);
         }
         if (view == NULL) {
             json_decref(items);
@@ -490,7 +521,7 @@ enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err)
     struct customer cu;
     json_t *v = NULL;
     if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
-        v = ident_customer_json(rd, &cu, r->arena, err);
+        v = with_block(rd, &cu, ident_customer_json(rd, &cu, r->arena, err), r->arena, err);
     }
     if (v == NULL) {
         return err->rc;
@@ -508,6 +539,15 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     size_t n_defs = 0;
     struct upsert_req req;
     struct store_conn *w;
+    static const char *const allowed[] = {"privacy_request_id", NULL};
+    const char *rect = http_req_query(r, "privacy_request_id"); /* a rectification (art. 21) */
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
+    }
+    if (rect != NULL && r->key->scope != SCOPE_ADMIN) {
+        return kt_err_set(err, KT_EFORBIDDEN, "forbidden", "privacy_request_id",
+                          "only the DPO's admin key rectifies data under a privacy request");
+    }
     if (body == NULL || load_defs(r, body, &defs, &n_defs, err) != KT_OK) {
         return err->rc;
     }
@@ -527,10 +567,15 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     struct upsert_result res;
     json_t *view = NULL;
     enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, err) : KT_OK;
+    if (rc == KT_OK && rect != NULL) {
+        req.rectification = true;
+        rc = privacy_rectification(w, r->params[0], rect, r->key->id, r->rid, now, r->arena, err);
+    }
     if (rc == KT_OK) {
         rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, err);
     }
-    if (rc == KT_OK) { /* a name or a birth date may complete a member's profile */
+    if (rc == KT_OK && !req.rectification) { /* a name or a birth date may complete a member's
+                                                profile; not while a block holds it */
         rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);
     }
     intake_record(&req.src, &req, rc != KT_OK, now);

@@ -1,7 +1,8 @@
 /*
  * privacy_requests.c - /v1/privacy-requests: the register of the customers' requests (access,
- * rectification, stop, erasure) with the legal deadline of each on the production calendar
- * (docs/privacy.md, "Requests register").
+ * rectification, stop, erasure, unlawful processing) with the legal deadline of each on the
+ * production calendar, and the extension of a deadline with its reasoned notice
+ * (docs/privacy.md, "Requests register"; the rules of an extension: consent/requests.c).
  */
 #include <string.h>
 
@@ -11,7 +12,7 @@
 #include "base/jsonx.h"
 #include "consent/consent.h"
 
-#define NOTE_MAX 2000
+#define NOTE_MAX PRIVACY_NOTE_MAX
 
 static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64_t today)
 {
@@ -22,11 +23,15 @@ static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64
                           "due_on_provisional", p->provisional, "extended", p->extended, "channel",
                           p->channel, "state", p->state, "created_at", api_time(a, p->created_at));
     json_object_set_new(o, "overdue", json_boolean(strcmp(p->state, "open") == 0 && dl < today));
-    const char *names[] = {"customer_id", "note", "outcome"};
-    const char *vals[] = {p->customer_id, p->note, p->outcome};
-    for (size_t i = 0; i < 3; i++) {
+    const char *names[] = {"customer_id", "note", "outcome", "destruction_due_on",
+                           "extension_reason"};
+    const char *vals[] = {p->customer_id, p->note, p->outcome, p->destroy_deadline,
+                          p->extension_reason};
+    for (size_t i = 0; i < 5; i++) {
         json_object_set_new(o, names[i], vals[i] ? json_string(vals[i]) : json_null());
     }
+    json_object_set_new(o, "extended_at",
+                        p->extended_at ? json_string(api_time(a, p->extended_at)) : json_null());
     json_object_set_new(o, "closed_at",
                         p->closed_at ? json_string(api_time(a, p->closed_at)) : json_null());
     return o;
@@ -34,8 +39,8 @@ static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64
 
 enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
 {
-    static const char *const known[] = {"kind",    "customer_id", "received_on", "extended",
-                                        "channel", "note",        NULL};
+    static const char *const known[] = {"kind",    "customer_id", "received_on",      "extended",
+                                        "channel", "note",        "extension_reason", NULL};
     int64_t now = clock_now_ms();
     json_t *body = api_own(r->arena, http_req_json(r, err));
     struct privacy_request p;
@@ -48,6 +53,8 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
         jsonx_str(body, "", "received_on", 10, 0, r->arena, &received, err) != KT_OK ||
         jsonx_str(body, "", "channel", 32, 0, r->arena, &p.channel, err) != KT_OK ||
         jsonx_str(body, "", "note", NOTE_MAX, 0, r->arena, &p.note, err) != KT_OK ||
+        jsonx_str(body, "", "extension_reason", NOTE_MAX, 0, r->arena, &p.extension_reason, err) !=
+            KT_OK ||
         jsonx_bool(body, "", "extended", 0, &p.extended, err) != KT_OK) {
         return err->rc;
     }
@@ -63,11 +70,23 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
     }
     if (!privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
         return kt_err_set(err, KT_EINVAL, "invalid_value", "kind",
-                          "kind is access, rectification, stop or erasure");
+                          "kind is access, rectification, stop, erasure or unlawful_processing");
     }
-    if (p.extended && strcmp(p.kind, "access") != 0 && strcmp(p.kind, "stop") != 0) {
+    if (p.extended && !privacy_extendable(p.kind)) {
         return kt_err_set(err, KT_EINVAL, "invalid_value", "extended",
                           "only access and stop requests may be extended by 5 working days");
+    }
+    if (p.extended != (p.extension_reason != NULL)) { /* art. 20 part 2: a reasoned notice */
+        return kt_err_set(err, KT_EINVAL, "extension_reason_required",
+                          p.extended ? "extension_reason" : "extended",
+                          p.extended ? "a deadline is extended only with a reasoned notice to the "
+                                       "subject: give its reasons in extension_reason"
+                                     : "extension_reason goes with extended: true");
+    }
+    if (strcmp(p.kind, "unlawful_processing") == 0) { /* art. 21 part 3: stop, then destroy */
+        bool prov = false;
+        p.destroy_deadline = cal_format(privacy_destroy_deadline(day, &prov), r->arena);
+        p.provisional = p.provisional || prov;
     }
     if (p.customer_id != NULL && !id_valid(p.customer_id, "c_")) {
         return kt_err_set(err, KT_EINVAL, "invalid_value", "customer_id",
@@ -80,6 +99,7 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
     p.state = "open";
     p.created_at = now;
     p.key_id = r->key->id;
+    p.extended_at = p.extended ? now : 0;
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
     }
@@ -201,6 +221,34 @@ enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err)
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
+    http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(now)));
+    return KT_OK;
+}
+
+enum kt_rc api_preq_extend(struct http_req *r, struct kt_err *err)
+{
+    static const char *const known[] = {"reason", NULL};
+    int64_t now = clock_now_ms();
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    const char *reason = NULL;
+    struct store_conn *w;
+    struct privacy_request p;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "reason", NOTE_MAX, 0, r->arena, &reason, err) != KT_OK) {
+        return err->rc;
+    }
+    if (!id_valid(r->params[0], "r_")) {
+        return kt_err_set(err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
+    }
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
+    }
+    enum kt_rc rc =
+        privacy_request_extend(w, r->params[0], reason, r->key->id, r->rid, now, r->arena, &p, err);
+    if (store_write_end(w, rc, err) != KT_OK) {
+        return err->rc;
+    }
+    api_audit_note(r, "read", p.customer_id, AUDIT_F_REQUESTS);
     http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(now)));
     return KT_OK;
 }

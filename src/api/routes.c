@@ -47,6 +47,9 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, ROUTE_LONG | ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/block", api_customers_block, ADMIN, ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/unblock", api_customers_unblock, ADMIN, ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/blocks", api_customer_blocks, ADMIN, ROUTE_PD},
 
     {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS, 0},
     {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT, 0},
@@ -59,6 +62,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN, ROUTE_PD},
     {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/privacy-requests/{id}/extend", api_preq_extend, ADMIN, ROUTE_JSON | ROUTE_PD},
     {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},

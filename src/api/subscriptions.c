@@ -54,7 +54,10 @@ enum kt_rc api_subs_post(struct http_req *r, struct kt_err *err)
     }
     int changed = 0;
     json_t *o = NULL;
-    enum kt_rc rc = api_path_customer(r, w, &cu, err);
+    enum kt_rc rc = api_path_customer_any(r, w, &cu, err);
+    if (rc == KT_OK && subscribed) { /* a block lets an unsubscribe through, not a subscribe */
+        rc = ident_unblocked(w, &cu, "id", "an unsubscribe is recorded, a subscribe is not", err);
+    }
     who.subject = cu.id;
     if (rc == KT_OK) {
         rc = subs_set(w, cu.ck, topic, channel, subscribed, "api", &who, now, &changed, err);
@@ -105,7 +108,8 @@ enum kt_rc api_may_send(struct http_req *r, struct kt_err *err)
     if (api_channel_topic(r, true, &channel, &topic, err) != KT_OK) {
         return err->rc;
     }
-    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        api_path_customer_any(r, rd, &cu, err) != KT_OK || /* blocked: false, "blocked" */
         consent_may_send(rd, &cu, channel, topic, clock_now_ms(), r->arena, &reason, err) !=
             KT_OK) {
         return err->rc;

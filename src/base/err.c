@@ -117,6 +117,8 @@ const char *kt_rc_name(enum kt_rc rc)
         return "not_found";
     case KT_EGONE:
         return "gone";
+    case KT_ELOCKED:
+        return "locked";
     case KT_ECONFLICT:
         return "conflict";
     case KT_EFORBIDDEN:

@@ -19,6 +19,7 @@ enum kt_rc {
     KT_EBADREQ,    /* the request's shape is wrong - its JSON, a query parameter, a header: 400 */
     KT_ENOTFOUND,  /* the thing named does not exist: 404 */
     KT_EGONE,      /* the thing named was erased (depersonalised) and takes nothing new: 410 */
+    KT_ELOCKED,    /* the thing named is blocked (152-FZ art. 21): kept, used for nothing: 423 */
     KT_ECONFLICT,  /* the request clashes with what is stored: 409 */
     KT_EFORBIDDEN, /* authenticated but not allowed: 403 */
     KT_EAUTH,      /* not authenticated: 401 */

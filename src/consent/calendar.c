@@ -183,10 +183,22 @@ bool privacy_deadline(const char *kind, int64_t day, bool extended, int64_t *dea
         *deadline = cal_add_working(day, extended ? 15 : 10, provisional);
     } else if (strcmp(kind, "rectification") == 0) {
         *deadline = cal_add_working(day, 7, provisional);
+    } else if (strcmp(kind, "unlawful_processing") == 0) {
+        *deadline = cal_add_working(day, 3, provisional);
     } else if (strcmp(kind, "erasure") == 0) {
         *deadline = day + 30;
     } else {
         return false;
     }
     return true;
+}
+
+int64_t privacy_destroy_deadline(int64_t day, bool *provisional)
+{
+    return cal_add_working(day, 10, provisional);
+}
+
+bool privacy_extendable(const char *kind)
+{
+    return strcmp(kind, "access") == 0 || strcmp(kind, "stop") == 0;
 }

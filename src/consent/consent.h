@@ -149,8 +149,9 @@ enum kt_rc subs_set(struct store_conn *w, int64_t ck, const char *topic, const c
 
 /*
  * May a message of `topic` go to the customer by `channel` now? The customer must not be
- * erased, pd_processing given (not pending), the ads consent of the channel given and the topic
- * subscribed on it. `reason` gets the first thing missing, or NULL when it may.
+ * erased nor blocked (reason "blocked"), pd_processing given (not pending), the ads consent of the
+ * channel given and the topic subscribed on it. `reason` gets the first thing missing, or NULL when
+ * it may.
  */
 enum kt_rc consent_may_send(struct store_conn *c, const struct customer *cu, const char *channel,
                             const char *topic, int64_t now, struct arena *a, const char **reason,
@@ -179,9 +180,31 @@ bool cal_working(int64_t day, bool *known);
 int64_t cal_add_working(int64_t day, int n, bool *provisional);
 
 /* Legal deadline of a request received on `day`: access and stop 10 working days (+5 when
- * extended), rectification 7 working days, erasure 30 calendar days. */
+ * extended), rectification 7 working days, erasure 30 calendar days, unlawful_processing 3
+ * working days to stop it. False for a kind that is none of these. */
 bool privacy_deadline(const char *kind, int64_t day, bool extended, int64_t *deadline,
                       bool *provisional);
+/* The second deadline of unlawful processing revealed on `day` (152-FZ art. 21 part 3): destroy
+ * the data within 10 working days when the processing cannot be made lawful. */
+int64_t privacy_destroy_deadline(int64_t day, bool *provisional);
+/* Whether the law lets a request of `kind` be extended (by 5 working days, with a reasoned
+ * notice): access (art. 14 part 3, art. 20) and stop (art. 21 part 5.1). */
+bool privacy_extendable(const char *kind);
+
+/* ---- the requests register (requests.c) -------------------------------------------------- */
+
+/* The most words a note, an outcome or a reasoned notice of the register may hold, in bytes. */
+#define PRIVACY_NOTE_MAX 2000
+
+/* Extends the open request `id` (an access or stop request, not extended yet) by 5 working days
+ * with the reasoned notice `reason` sent to the subject, in the write transaction `w`: the notice
+ * is stored with the time, the deadline moved, and a `request` change written to the audit log
+ * (`key_id` and `rid` may be NULL: the CLI). `out` gets the request as it is after. KT_EINVAL
+ * "extension_reason_required" without a reason; KT_ECONFLICT "request_closed",
+ * "request_not_extendable" or "already_extended"; KT_ENOTFOUND "request_not_found". */
+enum kt_rc privacy_request_extend(struct store_conn *w, const char *id, const char *reason,
+                                  const char *key_id, const char *rid, int64_t now, struct arena *a,
+                                  struct privacy_request *out, struct kt_err *err);
 
 /* ---- the suppression list (suppress.c; the erasure itself is privacy/) ------------------- */
 
@@ -275,6 +298,7 @@ void audit_nothing_read(void);
 #define AUDIT_F_REJECTS       (1u << 27) /* raw rows of an import's reject file */
 #define AUDIT_F_REQUESTS      (1u << 28) /* a privacy request and its note */
 #define AUDIT_F_ACTS          (1u << 29) /* an act of destruction */
+#define AUDIT_F_BLOCKS        (1u << 30) /* a block of the customer's data (art. 21) */
 /* Queues a read. `action` and `detail` must be static strings (e.g. a route pattern); `object`
  * (copied, may be NULL) names what a read of many customers read (a segment, an import) and is
  * written after the detail. The caller's address comes from audit_caller_begin(). */

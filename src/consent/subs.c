@@ -155,9 +155,15 @@ enum kt_rc consent_may_send(struct store_conn *c, const struct customer *cu, con
         *reason = "erased";
         return KT_OK;
     }
+    bool blocked = false;
+    enum kt_rc rc = store_block_in_force(c, cu->ck, &blocked, err);
+    if (rc != KT_OK || blocked) { /* 152-FZ art. 21: the data serve nothing but storage */
+        *reason = blocked ? "blocked" : NULL;
+        return rc;
+    }
     struct sub_state *ss;
     size_t n;
-    enum kt_rc rc = subs_states(c, cu->ck, now, a, &ss, &n, err);
+    rc = subs_states(c, cu->ck, now, a, &ss, &n, err);
     if (rc != KT_OK) {
         return rc;
     }

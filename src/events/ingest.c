@@ -87,8 +87,20 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
                         struct event_result *res, struct kt_err *err)
 {
     int64_t ck = 0, anon = 0;
+    bool blocked = false;
     enum kt_rc rc = x->kind != NULL ? resolve(w, c, x->kind, x->value, a, &ck, err) : KT_OK;
-    if (rc == KT_OK && x->kind != NULL && ck == 0) {
+    if (rc == KT_OK && ck != 0) {
+        rc = store_block_in_force(w, ck, &blocked, err);
+    }
+    if (rc == KT_OK && blocked && unknown == EVENT_REFUSE) { /* 152-FZ art. 21 */
+        res->status = EVENT_REFUSED;
+        kt_err_set(&res->err, KT_ELOCKED, "customer_blocked",
+                   arena_printf(a, "%s%scustomer.%s", x->path, x->path[0] ? "." : "", x->kind),
+                   "the customer's data is blocked while a dispute is checked (152-FZ art. 21) "
+                   "and may not be used");
+        return KT_OK;
+    }
+    if (rc == KT_OK && x->kind != NULL && (ck == 0 || blocked)) { /* a public key is not told */
         if (unknown == EVENT_REFUSE) {
             res->status = EVENT_REFUSED;
             kt_err_set(&res->err, KT_EINVAL, "customer_not_found",
@@ -104,6 +116,12 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
     }
     if (rc == KT_OK && x->anon_kind != NULL) {
         rc = resolve(w, c, x->anon_kind, x->anon_value, a, &anon, err);
+    }
+    blocked = false;
+    if (rc == KT_OK && x->kind == NULL && anon != 0) { /* a blocked customer's browser: kept as
+                                                          an anonymous one's, not theirs */
+        rc = store_block_in_force(w, anon, &blocked, err);
+        anon = blocked ? 0 : anon;
     }
     if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
         /* The event links a browser or an app to the customer: the id becomes the

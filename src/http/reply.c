@@ -22,6 +22,8 @@ int http_status_of(enum kt_rc rc)
         return 404;
     case KT_EGONE:
         return 410;
+    case KT_ELOCKED:
+        return 423;
     case KT_ECONFLICT:
         return 409;
     case KT_EFORBIDDEN:

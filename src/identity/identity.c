@@ -29,6 +29,20 @@ enum kt_rc ident_live(const struct customer *cu, const char *field, const char *
                       hint ? "; " : "", hint ? hint : "");
 }
 
+enum kt_rc ident_unblocked(struct store_conn *c, const struct customer *cu, const char *field,
+                           const char *hint, struct kt_err *err)
+{
+    bool blocked = false;
+    enum kt_rc rc = store_block_in_force(c, cu->ck, &blocked, err);
+    if (rc != KT_OK || !blocked) {
+        return rc;
+    }
+    return kt_err_set(err, KT_ELOCKED, "customer_blocked", field,
+                      "the customer's data is blocked while a dispute is checked (152-FZ art. 21) "
+                      "and may not be used%s%s",
+                      hint ? "; " : "", hint ? hint : "");
+}
+
 /* A depersonalised customer takes no data: the person comes back only as a new customer. */
 #define NEW_DATA_NEW_CUSTOMER "new data makes a new customer"
 
@@ -281,6 +295,9 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
     int64_t target = best_match(cs, n);
     if (target != 0) {
         rc = store_customer_get(w, target, a, x.c, NULL, err);
+        if (rc == KT_OK) { /* before anything is written: an import rejects the row alone */
+            rc = ident_unblocked(w, x.c, NULL, NULL, err);
+        }
     } else {
         rc = new_customer(&x);
         res->created = true;
@@ -319,6 +336,10 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
         return rc;
     }
     rc = ident_live(x.c, "id", NEW_DATA_NEW_CUSTOMER, err);
+    if (rc == KT_OK && !req->rectification) {
+        rc = ident_unblocked(w, x.c, "id", "the DPO rectifies it naming the rectification request",
+                             err);
+    }
     if (rc != KT_OK) {
         return rc;
     }
@@ -378,6 +399,12 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
     rc = ident_live(x.c, "id", NEW_DATA_NEW_CUSTOMER, err);
     if (rc == KT_OK) {
         rc = ident_live(&from, "from", NEW_DATA_NEW_CUSTOMER, err);
+    }
+    if (rc == KT_OK) {
+        rc = ident_unblocked(w, x.c, "id", NULL, err);
+    }
+    if (rc == KT_OK) {
+        rc = ident_unblocked(w, &from, "from", NULL, err);
     }
     if (rc != KT_OK) {
         return rc;

@@ -76,6 +76,9 @@ struct upsert_req {
     /* Worked out by ident_decode() so the writer need not (NULL: the writer does it): */
     const char *email_key; /* the matching form of val[PF_EMAIL] (ASCII, IDNA) */
     const char *name_key;  /* clean_name_key() of the three name values */
+    /* PATCH only: the DPO's rectification of a blocked customer's data (152-FZ art. 21 part 2),
+     * the one change a block lets through; the caller checked the request it answers. */
+    bool rectification;
 };
 
 struct ident_conflict {
@@ -117,6 +120,13 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
  * back only as a new customer. */
 enum kt_rc ident_live(const struct customer *cu, const char *field, const char *hint,
                       struct kt_err *err);
+
+/* The one check that a customer's data may be used: KT_OK when `cu` is not blocked, else
+ * KT_ELOCKED "customer_blocked" on `field` (may be NULL; HTTP 423), then "; " and `hint` when it
+ * is not NULL. A block (152-FZ art. 21) keeps the data as it is and lets nothing use it - no
+ * lookup, write, send, receipt or segment - until the DPO lifts it (docs/privacy.md). */
+enum kt_rc ident_unblocked(struct store_conn *c, const struct customer *cu, const char *field,
+                           const char *hint, struct kt_err *err);
 
 /* A value of a history entry as the API shows it. The writer of the history is this module, so
  * it knows each entry's form: the first values of a created customer and attribute values are

@@ -184,8 +184,8 @@ static void apply_row(struct job *j, struct txn *t, struct batch *b, struct row 
     if (urc == KT_OK) {
         urc = row_consent(j, t, b, r, &res, &e2);
     }
-    if (urc == KT_EINVAL) {
-        /* refused before anything was written (no identifier left, say) */
+    if (urc == KT_EINVAL || urc == KT_ELOCKED) {
+        /* refused before anything was written (no identifier left, a blocked customer) */
         r->out = R_REJECTED;
         r->reasons =
             arena_printf(&b->a, "%s%s%s", r->req.n_refused ? refusal_reasons(&r->req, &b->a) : "",

@@ -361,7 +361,16 @@ enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const stru
     memset(&o, 0, sizeof(o));
     otp_phone_tag(k, phone, o.phone_tag);
     int64_t n_phone = 0, n_key = 0;
-    enum kt_rc rc = store_otp_count(w, o.phone_tag, NULL, now - 3600 * 1000, &n_phone, err);
+    bool blocked = false; /* every SMS goes through here: none to a blocked customer */
+    enum kt_rc rc = ck != 0 ? store_block_in_force(w, ck, &blocked, err) : KT_OK;
+    if (rc == KT_OK && blocked) {
+        return kt_err_set(err, KT_ELOCKED, "customer_blocked", "phone",
+                          "the customer's data is blocked while a dispute is checked (152-FZ art. "
+                          "21); no message is sent");
+    }
+    if (rc == KT_OK) {
+        rc = store_otp_count(w, o.phone_tag, NULL, now - 3600 * 1000, &n_phone, err);
+    }
     if (rc == KT_OK && key_id != NULL) {
         rc = store_otp_count(w, NULL, key_id, now - 60 * 1000, &n_key, err);
     }

@@ -196,6 +196,11 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
     if (rc == KT_OK) {
         rc = store_customer_erase(w, ck, now, err);
     }
+    if (rc == KT_OK) { /* destroyed, nothing is left to block (art. 21 part 3): the block ends */
+        bool was_blocked;
+        rc = store_block_end(w, ck, now, "erased", arena_printf(a, "act %s", act->id), o->key_id,
+                             &was_blocked, err);
+    }
     if (rc == KT_OK) {
         struct history_entry h = {0,    ck,        now,  "customer",     "erase", NULL,
                                   NULL, "erasure", NULL, o->operator_id, NULL,    o->reason};

@@ -68,4 +68,45 @@ enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, in
 /* Cuts the WAL after erasures, so the destroyed values leave the disk; a failure is logged. */
 void privacy_wipe_wal(struct store *s);
 
+/* ---- blocking (block.c; 152-FZ art. 21) ---------------------------------------------------- */
+
+/* The reasons of a block and the outcomes of its end (`erased` is privacy_erase's alone),
+ * NULL-terminated. */
+extern const char *const privacy_block_reasons[];
+extern const char *const privacy_unblock_outcomes[];
+
+struct block_opts {
+    const char *reason;             /* block: accuracy_disputed, unlawful_processing,
+                                       subject_request */
+    const char *privacy_request_id; /* block: the open request of the register it answers */
+    const char *note;               /* the DPO's words, or NULL */
+    const char *key_id;             /* or NULL (the CLI) */
+    const char *request_id;         /* the HTTP request's id, or NULL */
+};
+
+/* Blocks customer `customer_id` (its public id, following merges) in a write transaction of its
+ * own: the block stored, its segment memberships ended, a `block` change in the audit log.
+ * `out` gets the block. KT_ECONFLICT "already_blocked"; KT_EINVAL "request_not_found",
+ * "request_mismatch" (another customer's, or an access request); KT_ECONFLICT "request_closed";
+ * KT_EGONE "customer_erased". POST /v1/customers/{id}/block and `kartoteka privacy block`. */
+enum kt_rc privacy_block_customer(struct store *s, const char *customer_id,
+                                  const struct block_opts *o, int64_t now, struct arena *a,
+                                  struct customer_block *out, struct kt_err *err);
+
+/* A rectification of customer `customer_id`'s data (art. 21 part 2) under the privacy request
+ * `privacy_request_id`, in the caller's write transaction `w`, before the change: the request
+ * must be an open rectification request about this customer; a `rectify` change naming it goes
+ * to the audit log. A blocked customer's data take this change and no other. KT_EINVAL
+ * "request_not_found", "request_mismatch"; KT_ECONFLICT "request_closed". */
+enum kt_rc privacy_rectification(struct store_conn *w, const char *customer_id,
+                                 const char *privacy_request_id, const char *key_id,
+                                 const char *rid, int64_t now, struct arena *a, struct kt_err *err);
+
+/* Lifts the block in force with its `outcome` (rectified, accurate, lawful, made_lawful) and
+ * o->note, and an `unblock` change in the audit log; the customer's data serve again (segments
+ * take them back at their next refresh). KT_ECONFLICT "not_blocked". */
+enum kt_rc privacy_unblock_customer(struct store *s, const char *customer_id, const char *outcome,
+                                    const struct block_opts *o, int64_t now, struct arena *a,
+                                    struct customer_block *out, struct kt_err *err);
+
 #endif

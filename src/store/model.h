@@ -234,10 +234,10 @@ struct sub_event {
 
 struct privacy_request {
     char id[ID_MAX];         /* "r_..." */
-    const char *kind;        /* access, rectification, stop, erasure */
+    const char *kind;        /* access, rectification, stop, erasure, unlawful_processing */
     const char *customer_id; /* or NULL */
     const char *received_on; /* YYYY-MM-DD */
-    const char *deadline;    /* YYYY-MM-DD */
+    const char *deadline;    /* YYYY-MM-DD; unlawful_processing: the day to stop by */
     bool provisional, extended;
     const char *channel;
     const char *note;
@@ -245,6 +245,25 @@ struct privacy_request {
     const char *outcome;
     int64_t created_at, closed_at;
     const char *key_id;
+    const char *destroy_deadline; /* YYYY-MM-DD, unlawful_processing only; else NULL */
+    const char *extension_reason; /* the reasoned notice of an extension, or NULL */
+    int64_t extended_at;          /* ms, when it was extended; 0 when not, or at creation */
+};
+
+/* A block of a customer's data (152-FZ art. 21; docs/privacy.md, "Blocking"). */
+struct customer_block {
+    char id[ID_MAX];                /* "b_..." */
+    int64_t ck;                     /* the customer */
+    const char *customer_id;        /* its public id */
+    const char *reason;             /* accuracy_disputed, unlawful_processing, subject_request */
+    const char *privacy_request_id; /* the request it answers */
+    const char *note;               /* or NULL */
+    int64_t blocked_at;             /* ms */
+    const char *key_id;             /* or NULL (the CLI) */
+    int64_t unblocked_at;           /* ms; 0 while in force */
+    const char *outcome;            /* rectified, accurate, lawful, made_lawful, erased; or NULL */
+    const char *outcome_note;       /* or NULL */
+    const char *unblock_key_id;     /* or NULL */
 };
 
 struct destruction_act {

@@ -275,6 +275,14 @@ def walked(server):
                                                                "channels": ["sms"]})
     w.call("PUT", "/v1/privacy/settings", "/v1/privacy/settings",
            json={"consent_policy": "pending", "public_url": "https://shop.example"})
+    rb = s.post("/v1/privacy-requests", {"kind": "stop", "customer_id": b}).json()["id"]
+    w.call("POST", "/v1/privacy-requests/{id}/extend", f"/v1/privacy-requests/{rb}/extend",
+           json={"reason": "audit walk"})
+    w.call("POST", "/v1/customers/{id}/block", f"/v1/customers/{b}/block",
+           json={"reason": "subject_request", "privacy_request_id": rb})
+    w.call("GET", "/v1/customers/{id}/blocks", f"/v1/customers/{b}/blocks")
+    w.call("POST", "/v1/customers/{id}/unblock", f"/v1/customers/{b}/unblock",
+           json={"outcome": "lawful"})
     w.call("GET", "/v1/audit", "/v1/audit?limit=1")
     entries = audit_entries(s)
     return w, ctx, entries
@@ -490,7 +498,8 @@ def test_entries_from_before_the_chain_are_anchored(tmp_path):
     tamper(db, "DROP TRIGGER audit_chained", "DROP TRIGGER audit_anchor_no_delete",
            "DROP TRIGGER audit_anchor_sealed_once", "DROP TABLE audit_anchor",
            "ALTER TABLE audit DROP COLUMN ip", "ALTER TABLE audit DROP COLUMN hash",
-           "DELETE FROM schema_migrations WHERE version = 14",
+           "DROP TABLE customer_blocks",  # and what came after 0014 (0015_blocking.sql)
+           "DELETE FROM schema_migrations WHERE version >= 14",
            *[f"INSERT INTO audit (at, action, detail) VALUES ({i}, 'key', 'old {i}')"
              for i in range(1, 4)])
     old_reads = sqlite3.connect(tmp_path / "old.db.reads")  # and a log of reads of that time

@@ -47,7 +47,7 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_BIRTHDAYS] =
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
-        "k.state = 'active') ORDER BY c.ck LIMIT ?2",
+        "k.state = 'active') AND" SQ_NOT_BLOCKED("c.ck") "ORDER BY c.ck LIMIT ?2",
     [SQ_OTP_GET] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
                    "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
     [SQ_CARD_HELD] = "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "

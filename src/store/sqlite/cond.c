@@ -261,6 +261,7 @@ void sq_cond_sql(const struct store_cond *n, struct arena *a, struct sq_cond_sql
 {
     buf_init(&q->sql, 1 << 20);
     q->n = 0;
-    buf_puts(&q->sql, "FROM customers c WHERE c.merged_into IS NULL AND c.erased_at IS NULL AND ");
+    buf_puts(&q->sql, "FROM customers c WHERE c.merged_into IS NULL AND c.erased_at IS NULL "
+                      "AND" SQ_NOT_BLOCKED("c.ck") "AND ");
     node(q, n, a);
 }

@@ -19,7 +19,7 @@
     "user_agent, key_id, request_id"
 #define PREQ_COLS                                                                                  \
     "id, kind, customer_id, received_on, deadline, provisional, extended, channel, note, state, "  \
-    "outcome, created_at, closed_at, key_id"
+    "outcome, created_at, closed_at, key_id, destroy_deadline, extension_reason, extended_at"
 #define ACT_COLS                                                                                   \
     "id, customer_id, at, reason, categories, system, key_id, operator_id, request_id, "           \
     "log_extract, keep_until"
@@ -54,10 +54,13 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_SUPP_HIT] = "UPDATE suppression SET hits = hits + 1, last_hit = ?2 WHERE hash = ?1",
     [SQ_SUPP_REMOVE] = "DELETE FROM suppression WHERE hash = ?1",
     [SQ_PREQ_INSERT] = "INSERT INTO privacy_requests (" PREQ_COLS ") "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                       "?15, ?16, ?17)",
     [SQ_PREQ_GET] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id = ?1",
     [SQ_PREQ_CLOSE] = "UPDATE privacy_requests SET state = ?2, outcome = ?3, closed_at = ?4 "
                       "WHERE id = ?1 AND state = 'open'",
+    [SQ_PREQ_EXTEND] = "UPDATE privacy_requests SET deadline = ?2, provisional = ?3, extended = 1, "
+                       "extension_reason = ?4, extended_at = ?5 WHERE id = ?1 AND state = 'open'",
     [SQ_PREQ_LIST] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE id > ?1 "
                      "ORDER BY id LIMIT ?2",
     [SQ_PREQ_OVERDUE] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
@@ -400,6 +403,9 @@ static void read_preq(sqlite3_stmt *st, struct arena *a, void *out)
     p->created_at = I64(11);
     p->closed_at = I64(12);
     p->key_id = TEXT(13);
+    p->destroy_deadline = TEXT(14);
+    p->extension_reason = TEXT(15);
+    p->extended_at = I64(16);
 }
 
 enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
@@ -423,6 +429,9 @@ enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request 
     sqlite3_bind_int64(st, 12, p->created_at);
     sq_bind_i64_or_null(st, 13, p->closed_at);
     sq_bind_text(st, 14, p->key_id);
+    sq_bind_text(st, 15, p->destroy_deadline);
+    sq_bind_text(st, 16, p->extension_reason);
+    sq_bind_i64_or_null(st, 17, p->extended_at);
     return run(base, st, NULL, err);
 }
 
@@ -449,6 +458,29 @@ enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *st
     sq_bind_text(st, 2, state);
     sq_bind_text(st, 3, outcome);
     sqlite3_bind_int64(st, 4, at);
+    int changes = 0;
+    enum kt_rc rc = run(base, st, &changes, err);
+    if (rc == KT_OK && found != NULL) {
+        *found = changes > 0;
+    }
+    return rc == KT_OK && changes == 0
+               ? sq_not_found(found, err, "request_not_found", "open request")
+               : rc;
+}
+
+enum kt_rc sq_preq_extend(struct store_conn *base, const char *id, const char *deadline,
+                          bool provisional, const char *reason, int64_t at, bool *found,
+                          struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_PREQ_EXTEND, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    sq_bind_text(st, 2, deadline);
+    sqlite3_bind_int(st, 3, provisional);
+    sq_bind_text(st, 4, reason);
+    sqlite3_bind_int64(st, 5, at);
     int changes = 0;
     enum kt_rc rc = run(base, st, &changes, err);
     if (rc == KT_OK && found != NULL) {

@@ -93,8 +93,8 @@ enum kt_rc sq_rfm_rows(struct store_conn *base, int64_t now, struct arena *a, st
         "SELECT c.ck, c.id, max(p.at), count(*), sum(p.total) - coalesce(sum((SELECT "
         "sum(r.amount) FROM refunds r WHERE r.purchase_id = p.id AND r.at <= ?1)), 0) "
         "FROM purchases p JOIN customers c ON c.ck = p.ck "
-        "WHERE p.at <= ?1 AND c.merged_into IS NULL AND c.erased_at IS NULL "
-        "GROUP BY c.ck ORDER BY c.ck";
+        "WHERE p.at <= ?1 AND c.merged_into IS NULL AND c.erased_at IS NULL AND" SQ_NOT_BLOCKED(
+            "c.ck") "GROUP BY c.ck ORDER BY c.ck";
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -110,13 +110,15 @@ enum kt_rc sq_trait_put(struct store_conn *base, int64_t ck, const struct trait 
                         struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = sq_stmt(c, SQ_TRAIT_PUT,
-                               "INSERT INTO traits (ck, name, value, computed_at) SELECT ?1, "
-                               "?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM customers WHERE ck = ?1 "
-                               "AND merged_into IS NULL AND erased_at IS NULL) ON CONFLICT (ck, "
-                               "name) DO UPDATE SET value = excluded.value, computed_at = "
-                               "excluded.computed_at",
-                               err);
+    sqlite3_stmt *st =
+        sq_stmt(c, SQ_TRAIT_PUT,
+                "INSERT INTO traits (ck, name, value, computed_at) SELECT ?1, "
+                "?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM customers WHERE ck = ?1 "
+                "AND merged_into IS NULL AND erased_at IS NULL) AND" SQ_NOT_BLOCKED(
+                    "?1") "ON CONFLICT (ck, "
+                          "name) DO UPDATE SET value = excluded.value, computed_at = "
+                          "excluded.computed_at",
+                err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -336,12 +338,13 @@ static enum kt_rc each_ck(struct sq_conn *c, const char *sql, const char *id, co
 enum kt_rc sq_segment_enter(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
                             int64_t at, int64_t *changed, struct kt_err *err)
 {
-    return each_ck((struct sq_conn *)base,
-                   "INSERT INTO segment_members (segment_id, ck, entered_at) SELECT ?1, ?2, ?3 "
-                   "WHERE NOT EXISTS (SELECT 1 FROM segment_members WHERE segment_id = ?1 AND "
-                   "ck = ?2 AND left_at IS NULL) AND EXISTS (SELECT 1 FROM customers WHERE "
-                   "ck = ?2 AND merged_into IS NULL AND erased_at IS NULL)",
-                   id, cks, n, at, changed, err);
+    return each_ck(
+        (struct sq_conn *)base,
+        "INSERT INTO segment_members (segment_id, ck, entered_at) SELECT ?1, ?2, ?3 "
+        "WHERE NOT EXISTS (SELECT 1 FROM segment_members WHERE segment_id = ?1 AND "
+        "ck = ?2 AND left_at IS NULL) AND EXISTS (SELECT 1 FROM customers WHERE "
+        "ck = ?2 AND merged_into IS NULL AND erased_at IS NULL) AND" SQ_NOT_BLOCKED("?2"),
+        id, cks, n, at, changed, err);
 }
 
 enum kt_rc sq_segment_leave(struct store_conn *base, const char *id, const int64_t *cks, size_t n,
@@ -389,11 +392,12 @@ enum kt_rc sq_segment_members(struct store_conn *base, const char *id, int64_t a
                               struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = once(c,
-                            "SELECT m.ck, c.id, m.entered_at FROM segment_members m JOIN "
-                            "customers c ON c.ck = m.ck WHERE m.segment_id = ?1 AND m.left_at IS "
-                            "NULL AND m.ck > ?2 ORDER BY m.ck LIMIT ?3",
-                            err);
+    sqlite3_stmt *st =
+        once(c,
+             "SELECT m.ck, c.id, m.entered_at FROM segment_members m JOIN "
+             "customers c ON c.ck = m.ck WHERE m.segment_id = ?1 AND m.left_at IS "
+             "NULL AND m.ck > ?2 AND" SQ_NOT_BLOCKED("m.ck") "ORDER BY m.ck LIMIT ?3",
+             err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -427,7 +431,7 @@ enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct ar
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = once(c,
                             "SELECT ck, channel, count(*) FROM events WHERE ck IS NOT NULL AND "
-                            "at >= ?1 GROUP BY ck, channel ORDER BY ck",
+                            "at >= ?1 AND" SQ_NOT_BLOCKED("ck") "GROUP BY ck, channel ORDER BY ck",
                             err);
     if (st == NULL) {
         return KT_ESTORE;
@@ -443,7 +447,8 @@ enum kt_rc sq_cluster_categories(struct store_conn *base, struct arena *a, struc
     sqlite3_stmt *st = once(c,
                             "SELECT p.ck, l.category, sum(l.amount) FROM purchase_lines l JOIN "
                             "purchases p ON p.id = l.purchase_id WHERE p.ck IS NOT NULL AND "
-                            "l.category IS NOT NULL GROUP BY p.ck, l.category ORDER BY p.ck",
+                            "l.category IS NOT NULL AND" SQ_NOT_BLOCKED(
+                                "p.ck") "GROUP BY p.ck, l.category ORDER BY p.ck",
                             err);
     return st == NULL ? KT_ESTORE : feature_rows(c, st, a, out, n, err);
 }
@@ -563,7 +568,8 @@ enum kt_rc sq_trait_delete(struct store_conn *base, int64_t ck, const char *name
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st =
-        sq_stmt(c, SQ_TRAIT_DELETE, "DELETE FROM traits WHERE ck = ?1 AND name = ?2", err);
+        sq_stmt(c, SQ_TRAIT_DELETE,
+                "DELETE FROM traits WHERE ck = ?1 AND name = ?2 AND" SQ_NOT_BLOCKED("?1"), err);
     if (st == NULL) {
         return KT_ESTORE;
     }

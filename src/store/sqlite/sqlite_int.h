@@ -81,6 +81,7 @@ enum sq_slot {
     SQ_PREQ_INSERT,
     SQ_PREQ_GET,
     SQ_PREQ_CLOSE,
+    SQ_PREQ_EXTEND,
     SQ_PREQ_LIST,
     SQ_PREQ_OVERDUE,
     SQ_ACT_INSERT,
@@ -182,8 +183,22 @@ enum sq_slot {
     SQ_AUDIT_SEAL,
     SQ_AUDIT_LIST,
     SQ_AUDIT_LEGACY,
+    /* blocks.c */
+    SQ_BLOCK_INSERT,
+    SQ_BLOCK_LEAVE_SEGMENTS,
+    SQ_BLOCK_IN_FORCE,
+    SQ_BLOCK_GET,
+    SQ_BLOCK_END,
+    SQ_BLOCK_LIST,
     SQ_STATEMENTS
 };
+
+/* The condition that leaves a blocked customer (152-FZ art. 21; blocks.c) out of every analytic
+ * query - a segment's members, its preview and refresh, RFM, traits, cluster features: `ck` is
+ * the query's column of the customer key. The subquery is evaluated once per statement from the
+ * partial index of the blocks in force, a list that is empty on most days. */
+#define SQ_NOT_BLOCKED(ck)                                                                         \
+    " " ck " NOT IN (SELECT ck FROM customer_blocks WHERE unblocked_at IS NULL) "
 
 struct sq_store;
 

@@ -1,0 +1,151 @@
+/*
+ * blocks.c - the SQLite side of blocking (152-FZ art. 21): a customer's blocks, the one in force
+ * and the history, in table customer_blocks (0015_blocking.sql). What a block stops is decided
+ * above the store (identity/block.c, privacy/block.c); the analytic queries leave blocked
+ * customers out with SQ_NOT_BLOCKED (sqlite_int.h).
+ *
+ * Statements are cached per connection in their slots of enum sq_slot; every value is bound.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+#define BLOCK_COLS                                                                                 \
+    "id, ck, customer_id, reason, privacy_request_id, note, blocked_at, key_id, unblocked_at, "    \
+    "outcome, outcome_note, unblock_key_id"
+
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_BLOCK_INSERT] = "INSERT INTO customer_blocks (" BLOCK_COLS ") "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, NULL, NULL, NULL)",
+    /* A blocked customer is in no segment from the moment of the block (a refresh would take
+     * them out too, but only at its next run). */
+    [SQ_BLOCK_LEAVE_SEGMENTS] = "UPDATE segment_members SET left_at = ?2 "
+                                "WHERE ck = ?1 AND left_at IS NULL",
+    [SQ_BLOCK_IN_FORCE] = "SELECT count(*) FROM customer_blocks "
+                          "WHERE ck = ?1 AND unblocked_at IS NULL",
+    [SQ_BLOCK_GET] = "SELECT " BLOCK_COLS " FROM customer_blocks "
+                     "WHERE ck = ?1 AND unblocked_at IS NULL",
+    [SQ_BLOCK_END] =
+        "UPDATE customer_blocks SET unblocked_at = ?2, outcome = ?3, "
+        "outcome_note = ?4, unblock_key_id = ?5 WHERE ck = ?1 AND unblocked_at IS NULL",
+    [SQ_BLOCK_LIST] = "SELECT " BLOCK_COLS " FROM customer_blocks WHERE ck = ?1 "
+                      "ORDER BY blocked_at, id",
+};
+
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
+}
+
+#define TEXT(i) sq_col_text(st, (i), a)
+#define I64(i)  sqlite3_column_int64(st, (i))
+
+static void read_block(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct customer_block *b = out;
+    memset(b, 0, sizeof(*b));
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(b->id, id ? (const char *)id : "", sizeof(b->id));
+    b->ck = I64(1);
+    b->customer_id = TEXT(2);
+    b->reason = TEXT(3);
+    b->privacy_request_id = TEXT(4);
+    b->note = TEXT(5);
+    b->blocked_at = I64(6);
+    b->key_id = TEXT(7);
+    b->unblocked_at = I64(8);
+    b->outcome = TEXT(9);
+    b->outcome_note = TEXT(10);
+    b->unblock_key_id = TEXT(11);
+}
+
+enum kt_rc sq_block_insert(struct store_conn *base, const struct customer_block *b,
+                           struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = get(base, SQ_BLOCK_INSERT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, b->id);
+    sqlite3_bind_int64(st, 2, b->ck);
+    sq_bind_text(st, 3, b->customer_id);
+    sq_bind_text(st, 4, b->reason);
+    sq_bind_text(st, 5, b->privacy_request_id);
+    sq_bind_text(st, 6, b->note);
+    sqlite3_bind_int64(st, 7, b->blocked_at);
+    sq_bind_text(st, 8, b->key_id);
+    int rc = sqlite3_step(st);
+    sq_done(st);
+    if (rc == SQLITE_CONSTRAINT) { /* the partial unique index: one block in force */
+        return kt_err_set(err, KT_ECONFLICT, "already_blocked", "id",
+                          "the customer is blocked already; unblock first");
+    }
+    if (rc != SQLITE_DONE) {
+        return sq_fail(c, rc, "block insert", err);
+    }
+    st = get(base, SQ_BLOCK_LEAVE_SEGMENTS, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, b->ck);
+    sqlite3_bind_int64(st, 2, b->blocked_at);
+    return sq_run(c, st, NULL, err);
+}
+
+enum kt_rc sq_block_in_force(struct store_conn *base, int64_t ck, bool *blocked, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_BLOCK_IN_FORCE, err);
+    int64_t n = 0;
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, &n, 1, "block in force", err);
+    *blocked = n > 0;
+    return rc;
+}
+
+enum kt_rc sq_block_get(struct store_conn *base, int64_t ck, struct arena *a,
+                        struct customer_block *out, bool *found, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_BLOCK_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    return sq_one((struct sq_conn *)base, st, read_block, a, out, found, "not_blocked",
+                  "the customer is not blocked", err);
+}
+
+enum kt_rc sq_block_end(struct store_conn *base, int64_t ck, int64_t at, const char *outcome,
+                        const char *note, const char *key_id, bool *found, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_BLOCK_END, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sqlite3_bind_int64(st, 2, at);
+    sq_bind_text(st, 3, outcome);
+    sq_bind_text(st, 4, note);
+    sq_bind_text(st, 5, key_id);
+    int changes = 0;
+    enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
+    if (rc == KT_OK && found != NULL) {
+        *found = changes > 0;
+    }
+    return rc == KT_OK && changes == 0 ? sq_not_found(found, err, "not_blocked", "block") : rc;
+}
+
+enum kt_rc sq_block_list(struct store_conn *base, int64_t ck, struct arena *a,
+                         struct customer_block **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_BLOCK_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    return sq_rows((struct sq_conn *)base, st, read_block, sizeof(**out), a, out, n, "blocks", err);
+}
