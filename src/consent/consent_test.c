@@ -1,5 +1,6 @@
 /*
- * consent_test.c - the production calendar and the legal deadlines, unsubscribe tokens, the
+ * consent_test.c - the production calendar and the legal deadlines and their extension,
+ * unsubscribe tokens, the
  * decoding of consents, the derived state of consent events against a real store, the field
  * a suppressed value is named by, and the audit log's chains.
  */
@@ -212,6 +213,96 @@ static void state_is_derived_from_the_events(void **state)
     store_write_end(w, KT_OK, NULL);
 }
 
+/* Unlawful processing (art. 21 part 3): stop within 3 working days, destroy within 10; only
+ * access and stop requests may be extended. */
+static void unlawful_processing_has_two_deadlines(void **state)
+{
+    bool prov;
+    assert_string_equal(deadline("unlawful_processing", "2025-12-26", false, &prov), "2026-01-12");
+    assert_false(prov);
+    assert_string_equal(cal_format(privacy_destroy_deadline(day("2025-12-26"), &prov), &A),
+                        "2026-01-21");
+    assert_false(prov);
+    assert_string_equal(deadline("unlawful_processing", "2025-10-30", false, &prov), "2025-11-05");
+    assert_string_equal(cal_format(privacy_destroy_deadline(day("2026-12-28"), &prov), &A),
+                        "2027-01-20"); /* Dec 31 2026 is off (the decree), Jan 1-8 too */
+    assert_true(prov);                 /* 2027 is not shipped */
+    assert_true(privacy_extendable("access") && privacy_extendable("stop"));
+    assert_false(privacy_extendable("rectification") || privacy_extendable("erasure") ||
+                 privacy_extendable("unlawful_processing"));
+}
+
+static struct privacy_request preq(const char *id, const char *kind)
+{
+    struct privacy_request p;
+    memset(&p, 0, sizeof(p));
+    kt_strlcpy(p.id, id, sizeof(p.id));
+    p.kind = kind;
+    p.received_on = "2025-12-26";
+    p.deadline = "2026-01-21";
+    p.channel = "letter";
+    p.state = "open";
+    p.created_at = 1;
+    return p;
+}
+
+/* An extension needs a reasoned notice, is stored with it, moves the deadline by 5 working
+ * days, once, for an open access or stop request; and may-send says a blocked customer is. */
+static void an_extension_needs_its_reasons_and_a_block_stops_sending(void **state)
+{
+    struct store_conn *w;
+    struct privacy_request a = preq("r_0000000000000000000a", "access"),
+                           r = preq("r_0000000000000000000b", "rectification"), out;
+    struct kt_err err;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_preq_insert(w, &a, NULL), KT_OK);
+    assert_int_equal(store_preq_insert(w, &r, NULL), KT_OK);
+    const char *blank[] = {NULL, "", " \t\r\n"};
+    for (size_t i = 0; i < 3; i++) {
+        kt_err_reset(&err);
+        assert_int_equal(privacy_request_extend(w, a.id, blank[i], "k1", "rq", 5, &A, &out, &err),
+                         KT_EINVAL);
+        assert_string_equal(err.code, "extension_reason_required");
+        assert_string_equal(err.field, "reason");
+    }
+    assert_int_equal(
+        privacy_request_extend(w, a.id, "archive elsewhere", "k1", "rq", 5, &A, &out, NULL), KT_OK);
+    assert_string_equal(out.deadline, "2026-01-28");
+    assert_true(out.extended);
+    assert_string_equal(out.extension_reason, "archive elsewhere");
+    assert_int_equal(out.extended_at, 5);
+    const char *ids[] = {a.id, r.id, "r_000000000000000000zz"};
+    const char *codes[] = {"already_extended", "request_not_extendable", "request_not_found"};
+    for (size_t i = 0; i < 3; i++) {
+        kt_err_reset(&err);
+        assert_int_not_equal(
+            privacy_request_extend(w, ids[i], "why", NULL, NULL, 6, &A, &out, &err), KT_OK);
+        assert_string_equal(err.code, codes[i]);
+    }
+    assert_int_equal(store_preq_close(w, r.id, "done", NULL, 7, NULL, NULL), KT_OK);
+    kt_err_reset(&err);
+    assert_int_equal(privacy_request_extend(w, r.id, "why", NULL, NULL, 8, &A, &out, &err),
+                     KT_ECONFLICT);
+    assert_string_equal(err.code, "request_closed");
+    /* A blocked customer may be sent nothing, whatever else they agreed to. */
+    struct customer cu;
+    memset(&cu, 0, sizeof(cu));
+    cu.ck = new_customer(w, "c_0000000000000000000b");
+    const char *why = NULL;
+    assert_int_equal(consent_may_send(w, &cu, "sms", "news", 10, &A, &why, NULL), KT_OK);
+    assert_string_equal(why, "not_subscribed");
+    struct customer_block b = {.ck = cu.ck,
+                               .customer_id = "c_0000000000000000000b",
+                               .reason = "accuracy_disputed",
+                               .privacy_request_id = r.id,
+                               .blocked_at = 9};
+    kt_strlcpy(b.id, "b_0000000000000000000a", sizeof(b.id));
+    assert_int_equal(store_block_insert(w, &b, NULL), KT_OK);
+    assert_int_equal(consent_may_send(w, &cu, "sms", "news", 10, &A, &why, NULL), KT_OK);
+    assert_string_equal(why, "blocked");
+    store_write_end(w, KT_OK, NULL);
+}
+
 /* A refusal of an erased person's value names the field it came in, not the kind. */
 static void suppression_names_the_field(void **state)
 {
@@ -330,6 +421,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_is_derived_from_the_events, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(suppression_names_the_field, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(unlawful_processing_has_two_deadlines, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(an_extension_needs_its_reasons_and_a_block_stops_sending,
+                                        store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(the_audit_log_is_chained_and_verified, store_setup,
                                         store_teardown),
     };

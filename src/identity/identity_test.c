@@ -350,6 +350,56 @@ static void an_erased_customer_takes_no_data(void **state)
     assert_string_equal(err.msg, "the customer was erased");
 }
 
+/* A block lets no upsert, patch or merge through, refused before anything is written; the DPO's
+ * rectification is the one change it takes. */
+static void a_blocked_customer_takes_no_data_but_the_rectification(void **state)
+{
+    struct upsert_req a = req("pos", 1000), o = req("pos", 1000);
+    a.val[PF_PHONE] = "+79162222222";
+    o.val[PF_PHONE] = "+79163333333";
+    struct upsert_result ra = upsert(&a, 1000), ro = upsert(&o, 1000);
+    struct customer_block b = {.ck = ra.cust.ck,
+                               .customer_id = ra.cust.id,
+                               .reason = "accuracy_disputed",
+                               .privacy_request_id = "r_x",
+                               .blocked_at = 1500};
+    kt_strlcpy(b.id, "b_0000000000000000000a", sizeof(b.id));
+    struct store_conn *w;
+    struct upsert_result res;
+    struct customer out;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_block_insert(w, &b, NULL), KT_OK);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+
+    a.val[PF_CITY] = "Тверь";
+    a.src.observed_at = 2000;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(ident_upsert(w, &a, 2000, &A, &res, &err), KT_ELOCKED);
+    assert_string_equal(err.code, "customer_blocked");
+    kt_err_reset(&err);
+    assert_int_equal(ident_patch(w, ra.cust.id, &a, 2000, &A, &res, &err), KT_ELOCKED);
+    assert_string_equal(err.field, "id");
+    kt_err_reset(&err);
+    struct ident_source src = {"admin", NULL, "dpo", 2000, "rid"};
+    assert_int_equal(ident_merge(w, ro.cust.id, ra.cust.id, &src, 2000, &A, &out, &err),
+                     KT_ELOCKED);
+    assert_string_equal(err.field, "from");
+    kt_err_reset(&err);
+    assert_int_equal(ident_merge(w, ra.cust.id, ro.cust.id, &src, 2000, &A, &out, &err),
+                     KT_ELOCKED);
+    assert_string_equal(err.field, "id");
+    store_write_rollback(w);
+
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    a.rectification = true;
+    assert_int_equal(ident_patch(w, ra.cust.id, &a, 2000, &A, &res, NULL), KT_OK);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+    assert_string_equal(res.cust.val[PF_CITY], "Тверь");
+    assert_int_equal(upsert(&o, 3000).cust.ck, ro.cust.ck); /* the neighbour goes on */
+}
+
 int main(void)
 {
 #define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
@@ -358,6 +408,7 @@ int main(void)
         T_(no_identifier_is_refused),
         T_(verified_value_survives_unverified_change),
         T_(newest_observation_wins),
+        T_(a_blocked_customer_takes_no_data_but_the_rectification),
         T_(two_customers_give_a_conflict_not_a_merge),
         T_(history_records_each_change),
         T_(patch_refuses_anothers_identifier),
