@@ -6,10 +6,19 @@
 #ifndef KT_CLI_CLI_H
 #define KT_CLI_CLI_H
 
+#include <stdbool.h>
+
 int cli_import(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_run_due(int argc, char **argv);
 int cli_privacy(int argc, char **argv);
+/* Parts of `kartoteka privacy` (block_cmd.c), called with its options parsed: block (or, with
+ * `unblock`, lift the block with an outcome) a customer's data; extend a request's deadline with
+ * its reasoned notice. 0, or 1 on a refusal or failure (printed). */
+struct store;
+int cli_privacy_block(struct store *s, const char *db, const char *customer_id, bool unblock,
+                      const char *reason_or_outcome, const char *request, const char *note);
+int cli_privacy_extend(struct store *s, const char *db, const char *request_id, const char *reason);
 int cli_loyalty(int argc, char **argv);
 int cli_cluster(int argc, char **argv);
 int cli_segment(int argc, char **argv);

@@ -1,5 +1,6 @@
 /*
- * privacy_cmd.c - `kartoteka privacy` (export, erase, requests, acts, audit from the command line)
+ * privacy_cmd.c - `kartoteka privacy` (export, erase, block, unblock, requests, extend, acts,
+ * audit from the command line; block, unblock and extend are block_cmd.c's)
  * and `kartoteka run-due`, which runs the due work once - every job the scheduler's table runs
  * on demand (sched/jobs.c) - then exits. The server's runner does the same on its clock; this
  * verb is for cron, operators and tests, which pass --now to see what would be due at another
@@ -124,7 +125,17 @@ static const char privacy_help[] =
     "  erase CUSTOMER_ID [--reason R] [--operator OP] [--request REQUEST_ID]\n"
     "                                depersonalise and write an act of destruction;\n"
     "                                R: request (default), withdrawal, retention, unlawful\n"
+    "  block CUSTOMER_ID --reason R --request REQUEST_ID [--note TEXT]\n"
+    "                                block the customer's data while a dispute is checked\n"
+    "                                (152-FZ art. 21): kept, used for nothing; R:\n"
+    "                                accuracy_disputed, unlawful_processing, subject_request\n"
+    "  unblock CUSTOMER_ID --outcome O [--note TEXT]\n"
+    "                                lift the block; O: rectified, accurate, lawful,\n"
+    "                                made_lawful\n"
     "  requests [--overdue]          the requests register with deadlines\n"
+    "  extend REQUEST_ID --reason TEXT\n"
+    "                                extend an access or stop request by 5 working days;\n"
+    "                                TEXT is the reasoned notice sent to the subject\n"
     "  acts                          the acts of destruction\n"
     "  act ACT_ID                    one act, printed as a document\n"
     "  audit [--customer ID] [--key KEY_ID] [--action A] [--limit N]\n"
@@ -134,7 +145,7 @@ static const char privacy_help[] =
     "Reads and changes made here are written to the audit log without an API key.\n";
 
 struct popts {
-    const char *db, *reason, *operator_id, *request, *customer, *key, *action;
+    const char *db, *reason, *operator_id, *request, *customer, *key, *action, *outcome, *note;
     bool overdue;
     int64_t limit;
 };
@@ -319,6 +330,37 @@ static int p_audit(struct store *s, const struct popts *o)
     return rc == KT_OK ? 0 : perr("audit", &err);
 }
 
+/* The flags each verb takes: --reason is erase's word, block's reason or extend's notice;
+ * --outcome only unblock's; --note block's and unblock's. 2 (usage printed) when they do not fit.
+ */
+static int usage_of_blocking(const char *sub, const struct popts *o)
+{
+    static const char *const reasons[] = {"request", "withdrawal", "retention", "unlawful", NULL};
+    bool erase = strcmp(sub, "erase") == 0, block = strcmp(sub, "block") == 0;
+    bool unblock = strcmp(sub, "unblock") == 0, extend = strcmp(sub, "extend") == 0;
+    bool ok = !o->reason || !erase;
+    for (const char *const *r = reasons; !ok && *r; r++) {
+        ok = strcmp(o->reason, *r) == 0;
+    }
+    if (!ok) {
+        return pusage("--reason is request, withdrawal, retention or unlawful");
+    }
+    if ((block || extend) && o->reason == NULL) {
+        return pusage(block ? "block needs --reason and --request"
+                            : "extend needs --reason: the reasoned notice sent to the subject");
+    }
+    if (block && o->request == NULL) {
+        return pusage("block needs --request: the privacy request it answers");
+    }
+    if (unblock && (o->outcome == NULL || o->reason != NULL)) {
+        return pusage("unblock takes --outcome (and --note), not --reason");
+    }
+    if ((o->outcome && !unblock) || (o->note && !block && !unblock)) {
+        return pusage("--outcome is unblock's, --note block's and unblock's");
+    }
+    return 0;
+}
+
 int cli_privacy(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
@@ -330,9 +372,12 @@ int cli_privacy(int argc, char **argv)
                                          {"key", required_argument, NULL, 'k'},
                                          {"action", required_argument, NULL, 'a'},
                                          {"limit", required_argument, NULL, 'l'},
+                                         {"outcome", required_argument, NULL, 'u'},
+                                         {"note", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    struct popts o = {cli_default_db(), NULL, NULL, NULL, NULL, NULL, NULL, false, 1000};
+    struct popts o = {
+        cli_default_db(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 1000};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -366,6 +411,12 @@ int cli_privacy(int argc, char **argv)
                 return pusage("--limit is a number from 1 to 100000");
             }
             break;
+        case 'u':
+            o.outcome = optarg;
+            break;
+        case 'N':
+            o.note = optarg;
+            break;
         case 'h':
             fputs(privacy_help, stdout);
             return 0;
@@ -374,28 +425,33 @@ int cli_privacy(int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        return pusage("say what: export, erase, requests, acts, act or audit");
+        return pusage("say what: export, erase, block, unblock, requests, extend, acts, act or "
+                      "audit");
     }
     const char *sub = argv[optind];
     int args = argc - optind - 1;
     const char *arg = args > 0 ? argv[optind + 1] : NULL;
-    bool takes_id =
-        strcmp(sub, "export") == 0 || strcmp(sub, "erase") == 0 || strcmp(sub, "act") == 0;
+    bool blocking = strcmp(sub, "block") == 0 || strcmp(sub, "unblock") == 0;
+    bool takes_id = strcmp(sub, "export") == 0 || strcmp(sub, "erase") == 0 ||
+                    strcmp(sub, "act") == 0 || blocking || strcmp(sub, "extend") == 0;
     bool known = takes_id || strcmp(sub, "requests") == 0 || strcmp(sub, "acts") == 0 ||
                  strcmp(sub, "audit") == 0;
     if (!known) {
-        return pusage("the commands are export, erase, requests, acts, act and audit");
+        return pusage("the commands are export, erase, block, unblock, requests, extend, acts, "
+                      "act and audit");
     }
     if (args != (takes_id ? 1 : 0)) {
         return pusage(takes_id ? "name one id" : "takes no arguments");
     }
-    if (takes_id && !id_valid(arg, strcmp(sub, "act") == 0 ? "a_" : "c_")) {
-        return pusage(strcmp(sub, "act") == 0 ? "an act id looks like a_..."
-                                              : "a customer id looks like c_...");
+    const char *prefix = strcmp(sub, "act") == 0 ? "a_" : strcmp(sub, "extend") == 0 ? "r_" : "c_";
+    if (takes_id && !id_valid(arg, prefix)) {
+        return pusage(prefix[0] == 'a'   ? "an act id looks like a_..."
+                      : prefix[0] == 'r' ? "a request id looks like r_..."
+                                         : "a customer id looks like c_...");
     }
-    if (o.reason && strcmp(o.reason, "request") && strcmp(o.reason, "withdrawal") &&
-        strcmp(o.reason, "retention") && strcmp(o.reason, "unlawful")) {
-        return pusage("--reason is request, withdrawal, retention or unlawful");
+    int bad = usage_of_blocking(sub, &o);
+    if (bad != 0) {
+        return bad;
     }
     if (o.request && !id_valid(o.request, "r_")) {
         return pusage("--request names a privacy request (r_...)");
@@ -410,6 +466,11 @@ int cli_privacy(int argc, char **argv)
         code = p_export(s, o.db, arg);
     } else if (strcmp(sub, "erase") == 0) {
         code = p_erase(s, o.db, arg, &o);
+    } else if (blocking) {
+        code = cli_privacy_block(s, o.db, arg, strcmp(sub, "unblock") == 0,
+                                 o.outcome ? o.outcome : o.reason, o.request, o.note);
+    } else if (strcmp(sub, "extend") == 0) {
+        code = cli_privacy_extend(s, o.db, arg, o.reason);
     } else if (strcmp(sub, "requests") == 0) {
         code = p_requests(s, o.overdue);
     } else if (strcmp(sub, "acts") == 0 || strcmp(sub, "act") == 0) {

@@ -298,3 +298,34 @@ def test_a_deadline_is_extended_only_with_a_reasoned_notice(srv):
     assert s["due_on"] == "2025-11-24" and s["extension_reason"] == why
     entries = srv.get("/v1/audit?action=request").json()["items"]
     assert any(e["detail"].startswith(f"extend {a['id']}") for e in entries)
+
+
+def test_the_command_line_blocks_unblocks_and_extends(srv):
+    p = phone()
+    cid = join(srv, p, "Москва")
+    pos = srv.new_key("pos")
+    req = request(srv, "stop", cid)
+    assert "block CUSTOMER_ID" in srv.cli("privacy", "--help").stdout
+    for args in (["block", cid, "--request", req["id"]],  # no reason
+                 ["block", cid, "--reason", "accuracy_disputed"],  # no request
+                 ["unblock", cid],  # no outcome
+                 ["extend", req["id"]],  # no reasoned notice
+                 ["extend", cid, "--reason", "x"]):  # not a request id
+        r = srv.cli("privacy", *args, check=False)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+    r = srv.cli("privacy", "block", cid, "--reason", "subject_request", "--request", req["id"],
+                "--note", "the subject asked")
+    assert r.stdout.startswith(f"blocked {cid}: block b_"), r.stdout
+    blocked(srv.get(f"/v1/customers?phone={p}", key=pos))
+    r = srv.cli("privacy", "block", cid, "--reason", "subject_request", "--request", req["id"],
+                check=False)
+    assert r.returncode == 1 and "blocked already" in r.stderr
+    r = srv.cli("privacy", "unblock", cid, "--outcome", "lawful")
+    assert "outcome lawful" in r.stdout
+    assert srv.get(f"/v1/customers?phone={p}", key=pos).status_code == 200
+    r = srv.cli("privacy", "extend", req["id"], "--reason", "the archive is in another city")
+    assert r.stdout.startswith(f"extended {req['id']}: due on "), r.stdout
+    x = srv.get(f"/v1/privacy-requests/{req['id']}").json()
+    assert x["extended"] and x["extension_reason"] == "the archive is in another city"
+    entries = srv.get(f"/v1/audit?customer_id={cid}").json()["items"]
+    assert {"block", "unblock"} <= {e["action"] for e in entries if e["key_id"] is None}
