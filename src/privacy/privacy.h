@@ -1,6 +1,7 @@
 /*
  * privacy.h - the erasure of a person: depersonalisation with an act of destruction, and the
- * erasures that fall due (scheduled after a withdrawal of consent, the retention period).
+ * erasures that fall due (scheduled after a withdrawal of consent, the retention period); the
+ * blocking of a person's data while a dispute is checked (block.c, 152-FZ art. 21).
  *
  * An erasure reaches into every module that keeps something of the person - the profile and
  * identifiers, consent and subscriptions, the suppression list, the points - so it sits above
