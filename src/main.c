@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "http/lockout.h"
 #include "http/server.h"
 #include "consent/consent.h"
 #include "deliver/sms.h"
@@ -53,12 +54,13 @@ struct opts {
     const char *sms_text;
     bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
     const char *cors_origins;
-    int64_t enrol_per_key;   /* enrolments per API key per hour, 0 = no limit */
-    int64_t enrol_per_store; /* enrolments per store per hour, 0 = no limit */
-    const char *tls_cert;    /* serve --tls-cert: HTTPS */
-    const char *tls_key;     /* serve --tls-key */
-    bool insecure_http;      /* serve --insecure-http: plain HTTP beyond loopback */
-    int64_t audit_queue_max; /* reads queued for the audit log before reads are refused */
+    int64_t enrol_per_key;       /* enrolments per API key per hour, 0 = no limit */
+    int64_t enrol_per_store;     /* enrolments per store per hour, 0 = no limit */
+    const char *tls_cert;        /* serve --tls-cert: HTTPS */
+    const char *tls_key;         /* serve --tls-key */
+    bool insecure_http;          /* serve --insecure-http: plain HTTP beyond loopback */
+    int64_t audit_queue_max;     /* reads queued for the audit log before reads are refused */
+    struct lockout_conf lockout; /* --lockout-after, --lockout-window, --lockout-for */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -103,6 +105,9 @@ enum {
     OPT_TLS_KEY,
     OPT_INSECURE_HTTP,
     OPT_AUDIT_QUEUE,
+    OPT_LOCKOUT_AFTER,
+    OPT_LOCKOUT_WINDOW,
+    OPT_LOCKOUT_FOR,
     OPT_HELP
 };
 
@@ -138,6 +143,9 @@ static const struct option long_opts[] = {
     {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"lockout-after", required_argument, NULL, OPT_LOCKOUT_AFTER},
+    {"lockout-window", required_argument, NULL, OPT_LOCKOUT_WINDOW},
+    {"lockout-for", required_argument, NULL, OPT_LOCKOUT_FOR},
     {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {"audit-queue-max", required_argument, NULL, OPT_AUDIT_QUEUE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -219,6 +227,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *enrol_key = env_or("KARTOTEKA_ENROL_PER_KEY", ENROL_PER_KEY_DEFAULT);
     const char *enrol_store = env_or("KARTOTEKA_ENROL_PER_STORE", ENROL_PER_STORE_DEFAULT);
     const char *audit_queue = env_or("KARTOTEKA_AUDIT_QUEUE_MAX", "500000");
+    const char *lockout[3] = {env_or("KARTOTEKA_LOCKOUT_AFTER", "10"),
+                              env_or("KARTOTEKA_LOCKOUT_WINDOW", "300"),
+                              env_or("KARTOTEKA_LOCKOUT_FOR", "900")};
     struct conn_flags cf;
     conn_flags_env(&cf);
     optind = 1;
@@ -324,6 +335,11 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_AUDIT_QUEUE:
             audit_queue = optarg;
             break;
+        case OPT_LOCKOUT_AFTER:
+        case OPT_LOCKOUT_WINDOW:
+        case OPT_LOCKOUT_FOR:
+            lockout[c - OPT_LOCKOUT_AFTER] = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -383,6 +399,13 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         return cli_usage(verb, "--audit-queue-max must be a number of entries from 1 to "
                                "100000000");
     }
+    int64_t after, window_s, for_s;
+    if (!number(lockout[0], 0, 1000000, &after) || !number(lockout[1], 1, 86400, &window_s) ||
+        !number(lockout[2], 1, 86400, &for_s)) {
+        return cli_usage(verb, "--lockout-after must be a number of wrong keys (0: never lock), "
+                               "--lockout-window and --lockout-for seconds from 1 to 86400");
+    }
+    o->lockout = (struct lockout_conf){(int)after, window_s * 1000, for_s * 1000};
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
         return cli_usage(verb, "--sms-url must be an http:// or https:// URL");
@@ -444,6 +467,13 @@ static const char serve_help[] =
     "                       at N (its writes are failing) such reads are refused with 503\n"
     "                       audit_busy rather than served unlogged (KARTOTEKA_AUDIT_QUEUE_MAX,\n"
     "                       default 500000, about 100 MB)\n"
+    "  --lockout-after N    wrong API keys from one address that lock it out: every request\n"
+    "                       needing a key then gets 429 locked_out with Retry-After\n"
+    "                       (KARTOTEKA_LOCKOUT_AFTER, default 10, 0 = never lock)\n"
+    "  --lockout-window S   the wrong keys are counted within S seconds of the first\n"
+    "                       (KARTOTEKA_LOCKOUT_WINDOW, default 300)\n"
+    "  --lockout-for S      how long an address stays locked out (KARTOTEKA_LOCKOUT_FOR,\n"
+    "                       default 900); behind a proxy every client has its address\n"
     "\n"
     "TLS (docs/operations.md):\n"
     "  --tls-cert PATH      PEM certificate chain, leaf first: serve HTTPS (TLS 1.2 and 1.3)\n"
@@ -593,6 +623,7 @@ static int cmd_serve(int argc, char **argv)
     app.routes = api_routes;
     app.n_routes = api_routes_count;
     app.max_upload = (size_t)o.max_upload;
+    app.lockout = lockout_new(&o.lockout);
     char imports_dir[4200];
     kt_snprintf(imports_dir, sizeof(imports_dir), "%s.imports", o.db);
     app.imports_dir = imports_dir;
@@ -660,6 +691,7 @@ out:
     sodium_memzero(&app.secret, sizeof(app.secret));
     store_close(s);
     audit_shutdown();
+    lockout_free(app.lockout);
     return code;
 }
 

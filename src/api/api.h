@@ -185,8 +185,25 @@ enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scop
 /* `next_cursor` of a page: `pos` sealed for `list` and `scope`, or null when `pos` is NULL (the
  * last page). New reference. */
 json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos);
-/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
+/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found",
+ * also for a key limited to stores when the customer was in none of them (api_customer_visible).
+ */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
+                             struct kt_err *err);
+
+/* The limits of a key limited to stores (docs/privacy.md, "Roles and scopes"); every check passes
+ * for any other key. Routes whose handlers call them carry ROUTE_STORES (routes.c).
+ *
+ * api_customer_visible: whether the caller may see customer `ck` - for a store key, only when
+ * they were in one of its stores (a purchase there, or a change of theirs written with it as the
+ * source's store), not counting what request `except_request` (NULL: none) wrote; otherwise the
+ * 404 customer_not_found of a customer that does not exist, word for word, so a store key cannot
+ * tell another store's customer from nobody. */
+enum kt_rc api_customer_visible(struct http_req *r, struct store_conn *c, int64_t ck,
+                                const char *except_request, struct kt_err *err);
+/* A write names `store` (NULL: none) at `field`: a store key may write only for its own stores
+ * (403 store_not_allowed). */
+enum kt_rc api_store_allowed(struct http_req *r, const char *store, const char *field,
                              struct kt_err *err);
 /* Frees a JSON value with the arena. Returns v. */
 json_t *api_own(struct arena *a, json_t *v);

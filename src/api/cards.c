@@ -195,6 +195,13 @@ enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
         store_card_get(rd, r->params[0], r->arena, &cd, NULL, err) != KT_OK) {
         return err->rc;
     }
+    if (cd.ck != 0 && api_customer_visible(r, rd, cd.ck, NULL, err) != KT_OK) {
+        if (err->rc != KT_ENOTFOUND) {
+            return err->rc;
+        }
+        kt_err_reset(err); /* another store's customer's card: as a card that does not exist */
+        return kt_err_set(err, KT_ENOTFOUND, "card_not_found", NULL, "no such card");
+    }
     const char *holder = owner_id(r, rd, &cd);
     if (holder != NULL) {
         api_audit_note(r, "read", holder, AUDIT_F_CARDS);

@@ -45,7 +45,35 @@ enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct cu
     if (!id_valid(r->params[0], "c_")) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
-    return store_customer_get_by_id(c, r->params[0], r->arena, cu, NULL, err);
+    if (store_customer_get_by_id(c, r->params[0], r->arena, cu, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    return api_customer_visible(r, c, cu->ck, NULL, err);
+}
+
+enum kt_rc api_customer_visible(struct http_req *r, struct store_conn *c, int64_t ck,
+                                const char *except_request, struct kt_err *err)
+{
+    if (r->key == NULL || r->key->stores == NULL) {
+        return KT_OK;
+    }
+    bool in = false;
+    if (store_customer_in_stores(c, ck, r->key->stores, except_request, &in, err) != KT_OK) {
+        return err->rc;
+    }
+    return in ? KT_OK /* the store's own words for a customer it does not have (sq_one) */
+              : kt_err_set(err, KT_ENOTFOUND, "customer_not_found", NULL, "customer not found");
+}
+
+enum kt_rc api_store_allowed(struct http_req *r, const char *store, const char *field,
+                             struct kt_err *err)
+{
+    if (r->key == NULL || keys_store_allowed(r->key, store)) {
+        return KT_OK;
+    }
+    return kt_err_set(err, KT_EFORBIDDEN, "store_not_allowed", field,
+                      store == NULL ? "a key limited to stores must name one of its stores"
+                                    : "the key is not allowed to write for this store");
 }
 
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err)

@@ -282,13 +282,22 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (rc == KT_OK && !res.created) { /* a new customer has no card yet: no bonus to look at */
         rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);
     }
+    /* A store key's data is kept, but a customer who was not in its stores before (a phone that
+     * belongs to another store's customer) is answered as a collect key is answered. */
+    bool hidden = false;
+    if (rc == KT_OK && !res.created &&
+        (rc = api_customer_visible(r, w, res.cust.ck, r->rid, err)) == KT_ENOTFOUND) {
+        kt_err_reset(err);
+        rc = KT_OK;
+        hidden = true;
+    }
     if (rc != KT_OK) {
         return rc;
     }
-    if (r->key->scope != SCOPE_COLLECT) {
+    if (r->key->scope != SCOPE_COLLECT && !hidden) {
         api_audit_read(r, &res.cust, "write");
     }
-    if (r->key->scope == SCOPE_COLLECT) { /* the reply shows nothing of the customer */
+    if (r->key->scope == SCOPE_COLLECT || hidden) { /* the reply shows nothing of the customer */
         audit_nothing_read();
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
@@ -331,6 +340,9 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     req.src.request_id = r->rid;
+    if (api_store_allowed(r, req.src.store_id, "source.store", err) != KT_OK) {
+        return err->rc;
+    }
     if (consent_decode(json_object_get(body, "consents"), req.src.channel, now, r->arena, &cin,
                        &n_cin, err) != KT_OK) {
         intake_record(&req.src, NULL, true, now);
@@ -407,7 +419,16 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
     if (held) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK) {
+        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) != KT_OK) {
+            json_decref(items);
+            return err->rc;
+        }
+        if (api_customer_visible(r, rd, cu.ck, NULL, err) == KT_ENOTFOUND) {
+            kt_err_reset(err); /* another store's customer: answered as nobody */
+            http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+            return KT_OK;
+        }
+        if (err->rc == KT_OK) {
             view = ident_customer_json(rd, &cu, r->arena, err);
             api_audit_read(r, &cu, "read");
         }
@@ -520,6 +541,9 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     if (!id_valid(r->params[0], "c_")) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
+    if (api_store_allowed(r, req.src.store_id, "source.store", err) != KT_OK) {
+        return err->rc;
+    }
     req.src.request_id = r->rid;
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
@@ -529,6 +553,9 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     enum kt_rc rc = req.attrs ? recheck_defs(w, &req, defs, n_defs, r->arena, err) : KT_OK;
     if (rc == KT_OK) {
         rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, err);
+    }
+    if (rc == KT_OK) { /* before this request's own rows, which the rollback then removes */
+        rc = api_customer_visible(r, w, res.cust.ck, r->rid, err);
     }
     if (rc == KT_OK) { /* a name or a birth date may complete a member's profile */
         rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);

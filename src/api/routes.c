@@ -6,12 +6,22 @@
  * serves the tills. ROUTE_PD marks every route whose reply may hold customers' personal data: the
  * router keeps the audit log of its reads complete (http.h); docs/privacy.md lists every route
  * with what it logs, and ctest audit_routes checks that table against these flags.
+ *
+ * Scopes (issue 19, part F): dpo has the privacy routes - finding a person, their consents and
+ * evidence, rectification, access, erasure, the register of requests, acts, documents, the audit
+ * log - and nothing of marketing or loyalty; auditor has the audit log and its check only. STORES
+ * marks a route whose handler applies a store key's limit (api_customer_visible,
+ * api_store_allowed); a store key is refused any other route that reads customers. docs/api.md,
+ * "Scopes by route", is this table in words; ctest route_scopes holds the two together.
  */
 #include "api/api.h"
 
 #define ADMIN   SCOPE_ADMIN
 #define POS     SCOPE_POS
 #define COLLECT SCOPE_COLLECT
+#define DPO     SCOPE_DPO
+#define AUDITOR SCOPE_AUDITOR
+#define STORES  ROUTE_STORES
 
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
@@ -20,11 +30,12 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, 0},
 
     {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT,
-     ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, ROUTE_PD},
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS | DPO, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS | DPO, ROUTE_PD | STORES},
+    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS | DPO,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN | DPO, ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, ROUTE_JSON | ROUTE_PD},
 
     {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON},
@@ -36,41 +47,50 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, ROUTE_LONG | ROUTE_PD},
 
-    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post, ADMIN | POS,
-     ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS,
-     ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS | DPO,
+     ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post, ADMIN | POS | DPO,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence, ADMIN | DPO,
+     ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS | DPO,
+     ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS | DPO,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
-    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, ROUTE_LONG | ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,
+     ROUTE_LONG | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
 
-    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT, 0},
-    {HTTP_PUT, "/v1/consent-documents/{name}", api_documents_put, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS | DPO, 0},
+    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT | DPO, 0},
+    {HTTP_PUT, "/v1/consent-documents/{name}", api_documents_put, ADMIN | DPO, ROUTE_JSON},
+    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS | DPO, 0},
     {HTTP_PUT, "/v1/topics/{name}", api_topics_put, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN, 0},
-    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN, ROUTE_PD},
-    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},
-    {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN | DPO, 0},
+    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN | DPO, ROUTE_JSON},
+    {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN | DPO, ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN | DPO, ROUTE_PD},
+    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/audit", api_audit_list, ADMIN | DPO | AUDITOR, 0},
+    {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN | DPO | AUDITOR, ROUTE_LONG},
 
     {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, 0},
     {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/purchases/{id}", api_purchase_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS, ROUTE_PD},
+    {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/purchases/{id}", api_purchase_get, ADMIN | POS, ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post, ADMIN | POS,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS,
+     ROUTE_PD | STORES},
     {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/events", api_events_post, ADMIN | POS | COLLECT, ROUTE_JSON | ROUTE_BEACON},
@@ -78,7 +98,7 @@ const struct route api_routes[] = {
      ROUTE_JSON | ROUTE_BEACON},
     {HTTP_GET, "/v1/event-types", api_event_types_list, ADMIN | POS | COLLECT, 0},
     {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/reports/events", api_reports_events, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/segments/preview", api_segments_preview, ADMIN,
      ROUTE_JSON | ROUTE_LONG | ROUTE_PD},
@@ -101,13 +121,14 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/pos/otp", api_pos_otp, ADMIN | POS, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/verify", api_pos_verify, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/cards/batches", api_cards_batch, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/cards/{number}", api_card_get, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/cards/{number}", api_card_get, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_POST, "/v1/cards/{number}/block", api_card_block, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/cards/{number}/replace", api_card_replace, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/cards/{number}/unbind", api_card_unbind, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/cards", api_customer_cards, ADMIN | POS, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/points", api_points_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/cards", api_customer_cards, ADMIN | POS, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/points", api_points_get, ADMIN | POS, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history, ADMIN | POS,
+     ROUTE_PD | STORES},
     {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN,
      ROUTE_JSON | ROUTE_PD},
 

@@ -283,6 +283,9 @@ void audit_note(const char *key_id, const char *action, const char *customer_id,
 /* "first_name,phone,identifiers" of a field mask, in `a`; NULL for none. */
 const char *audit_fields_text(uint32_t fields, struct arena *a);
 enum kt_rc audit_flush(struct store *s, struct kt_err *err);
+/* Writes an entry for each API key whose expiry has come (the job keys_expiry), and counts them
+ * in `n`. */
+enum kt_rc audit_keys_expired(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
 enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
                        const char *customer_id, const char *fields, const char *detail,
                        const char *request_id, int64_t now, struct kt_err *err);

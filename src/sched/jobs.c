@@ -77,6 +77,12 @@ static enum kt_rc reads_log(const struct sched_conf *c, int64_t now, int64_t n[2
     return audit_flush(c->s, err);
 }
 
+static enum kt_rc keys_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
+                              struct kt_err *err)
+{
+    return audit_keys_expired(c->s, now, &n[0], err);
+}
+
 static enum kt_rc intake(const struct sched_conf *c, int64_t now, int64_t n[2], struct kt_err *err)
 {
     (void)n;
@@ -138,6 +144,10 @@ const struct sched_job sched_jobs[] = {
      .flags = SCHED_SETTLE,
      .run = segments,
      .counts = {"refreshed", NULL}},
+    {.name = "keys_expiry", /* the audit entry of a key's expiry (the key is refused anyway) */
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .run = keys_expiry},
     {.name = "audit_flush", /* the log of reads */
      .period_ms = AUDIT_FLUSH_MS,
      .flags = SCHED_ON_DEMAND | SCHED_AT_STOP,

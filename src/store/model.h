@@ -97,7 +97,15 @@ struct attr_def {
     int64_t updated_at;      /* ms */
 };
 
-enum key_scope { SCOPE_ADMIN = 1, SCOPE_POS = 2, SCOPE_COLLECT = 4 };
+/* A bit each, so a route lists the scopes it allows as a mask (http.h). docs/api.md, "Scopes by
+ * route", says what each may do. */
+enum key_scope {
+    SCOPE_ADMIN = 1,   /* everything */
+    SCOPE_POS = 2,     /* cash desks and shop backends */
+    SCOPE_COLLECT = 4, /* web pages and apps: write, never read */
+    SCOPE_DPO = 8,     /* the data-protection officer: privacy without marketing */
+    SCOPE_AUDITOR = 16 /* the audit log and its check, read-only */
+};
 
 struct api_key {
     char id[24];      /* public part of the key, "k..." */
@@ -106,6 +114,8 @@ struct api_key {
     unsigned char hash[32]; /* keyed BLAKE2b of the secret part */
     int64_t created_at;     /* ms */
     int64_t revoked_at;     /* ms, 0 while active */
+    int64_t expires_at;     /* ms, 0: never */
+    const char *stores;     /* JSON array of the store codes the key is limited to; NULL: all */
 };
 
 /* Values received from one source on one day, and what cleaning made of them. */
