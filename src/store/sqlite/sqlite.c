@@ -112,6 +112,25 @@ static int newest_version(void)
     return v;
 }
 
+/* Whether migration `version` is recorded as applied. The numbers of one issue are reserved and
+ * land in any order (docs/privacy-plan.md), so a database at 0017 may still lack 0015: each
+ * migration is applied when it is not recorded, not when it is above the newest recorded. */
+static enum kt_rc recorded(struct sq_conn *c, int version, bool *yes, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM schema_migrations WHERE version = ?1",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        return sq_fail(c, src, "schema version", err);
+    }
+    sqlite3_bind_int(st, 1, version);
+    int64_t n = 0;
+    enum kt_rc rc = sq_int_row(c, st, &n, 1, "schema version", err);
+    sqlite3_finalize(st);
+    *yes = n > 0;
+    return rc;
+}
+
 static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
 {
     enum kt_rc rc = sq_exec(c,
@@ -130,6 +149,14 @@ static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
     int64_t v = 0;
     rc = sq_int_row(c, st, &v, 1, "schema version", err);
     sqlite3_finalize(st);
+    /* Not newer than this binary: the version is the last before the first one missing. */
+    for (size_t i = 0; rc == KT_OK && v <= newest_version() && i < sqlite_migrations_count; i++) {
+        int m = migration_version(sqlite_migrations[i].name);
+        bool done = true;
+        if (m <= v && (rc = recorded(c, m, &done, err)) == KT_OK && !done) {
+            v = m - 1;
+        }
+    }
     if (rc == KT_OK) {
         *have = (int)v;
     }
@@ -189,7 +216,11 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
     enum kt_rc rc = read_version(s->writer, &have, err);
     for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
         const struct embedded_file *m = &sqlite_migrations[i];
-        if (migration_version(m->name) <= have) {
+        bool done = false;
+        if ((rc = recorded(s->writer, migration_version(m->name), &done, err)) != KT_OK) {
+            break;
+        }
+        if (done) {
             continue;
         }
         rc = apply_one(s->writer, m, err);
