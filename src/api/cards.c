@@ -195,7 +195,13 @@ enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
         store_card_get(rd, r->params[0], r->arena, &cd, NULL, err) != KT_OK) {
         return err->rc;
     }
-    if (cd.ck != 0 && api_customer_visible(r, rd, cd.ck, NULL, err) != KT_OK) {
+    struct customer cu; /* the holder, followed through merges: their rows moved with them */
+    bool held = false;
+    if (cd.ck != 0 && r->key->stores != NULL &&
+        store_customer_get(rd, cd.ck, r->arena, &cu, &held, err) != KT_OK) {
+        return err->rc;
+    }
+    if (held && api_customer_visible(r, rd, cu.ck, NULL, err) != KT_OK) {
         if (err->rc != KT_ENOTFOUND) {
             return err->rc;
         }

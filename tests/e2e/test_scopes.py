@@ -68,6 +68,17 @@ def test_a_store_key_cannot_read_another_stores_customer(server):
                      {"source": src("pos", store="S-1"), "profile": {"city": "Тверь"}}, key=k)
     assert error(r) == nobody
     assert server.get(f"/v1/customers/{other}").json()["profile"].get("city") is None
+    # Their card is a card that does not exist; its own customer's card answers.
+    cards = {}
+    for cid, p in ((own, own_phone), (other, other_phone)):
+        r = server.post("/v1/pos/enroll", {"phone": p, "store": "S-9", "send_code": False})
+        assert r.status_code in (200, 201), r.text
+        assert r.json()["customer_id"] == cid
+        cards[cid] = r.json()["card"]["number"]
+    assert server.get(f"/v1/cards/{cards[own]}", key=k).status_code == 200
+    unknown = error(server.get("/v1/cards/2999999999993", key=k))
+    assert unknown[0] == 404 and unknown[1]["code"] == "card_not_found"
+    assert error(server.get(f"/v1/cards/{cards[other]}", key=k)) == unknown
     # The admin key still sees both; a chain-wide pos key too.
     assert server.get(f"/v1/customers/{other}").status_code == 200
     assert server.get(f"/v1/customers/{other}", key=server.new_key("pos")).status_code == 200
