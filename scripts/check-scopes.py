@@ -11,8 +11,8 @@ fails on a route that names no scope and is not public, on a route missing from 
 description, on a row or an operation that names no route, and on any disagreement - so a new
 route is given its scopes, in writing, by whoever adds it.
 
-A key limited to stores may call a route that reads no customer (not ROUTE_PD), or one marked
-STORES; the table's last column is that rule's result for pos keys.
+A key limited to stores (a pos key) may call only the routes marked STORES: those that read no
+customer, and those whose handlers apply the limit; the table's last column says which.
 
 Usage: check-scopes.py [ROOT]   (default: KT_SOURCE_DIR or the repository of this script)
 """
@@ -46,8 +46,7 @@ def routes_c(problems):
                             f"{scopes.strip()}")
             continue
         flagset = {t.strip() for t in flags.split("|")}
-        stores = "pos" in got and ("ROUTE_PD" not in flagset or "STORES" in flagset
-                                   or "ROUTE_STORES" in flagset)
+        stores = "pos" in got and ("STORES" in flagset or "ROUTE_STORES" in flagset)
         out[(method, path)] = (got, stores)
     return out
 

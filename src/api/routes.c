@@ -10,8 +10,9 @@
  * Scopes (issue 19, part F): dpo has the privacy routes - finding a person, their consents and
  * evidence, rectification, access, erasure, the register of requests, acts, documents, the audit
  * log - and nothing of marketing or loyalty; auditor has the audit log and its check only. STORES
- * marks a route whose handler applies a store key's limit (api_customer_visible,
- * api_store_allowed); a store key is refused any other route that reads customers. docs/api.md,
+ * marks the routes a key limited to stores may call: those that read no customer, and those whose
+ * handler applies the limit (api_customer_visible, api_store_allowed); any other route refuses
+ * such a key, so a new route is closed to it until someone decides otherwise. docs/api.md,
  * "Scopes by route", is this table in words; ctest route_scopes holds the two together.
  */
 #include "api/api.h"
@@ -38,7 +39,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN | DPO, ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, ROUTE_JSON | ROUTE_PD},
 
-    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON},
+    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON | STORES},
 
     {HTTP_POST, "/v1/imports", api_imports_create, ADMIN, ROUTE_UPLOAD},
     {HTTP_GET, "/v1/imports", api_imports_list, ADMIN, 0},
@@ -64,10 +65,11 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN | DPO,
      ROUTE_JSON | ROUTE_PD},
 
-    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS | DPO, 0},
-    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT | DPO, 0},
+    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS | DPO, STORES},
+    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT | DPO,
+     STORES},
     {HTTP_PUT, "/v1/consent-documents/{name}", api_documents_put, ADMIN | DPO, ROUTE_JSON},
-    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS | DPO, 0},
+    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS | DPO, STORES},
     {HTTP_PUT, "/v1/topics/{name}", api_topics_put, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN | DPO, 0},
     {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN | DPO, ROUTE_JSON},
@@ -81,7 +83,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN | DPO | AUDITOR, 0},
     {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN | DPO | AUDITOR, ROUTE_LONG},
 
-    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, STORES},
     {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, ROUTE_JSON},
     {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD | STORES},
     {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS,
@@ -96,7 +98,7 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/events", api_events_post, ADMIN | POS | COLLECT, ROUTE_JSON | ROUTE_BEACON},
     {HTTP_POST, "/v1/events/batch", api_events_batch, ADMIN | POS | COLLECT,
      ROUTE_JSON | ROUTE_BEACON},
-    {HTTP_GET, "/v1/event-types", api_event_types_list, ADMIN | POS | COLLECT, 0},
+    {HTTP_GET, "/v1/event-types", api_event_types_list, ADMIN | POS | COLLECT, STORES},
     {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/reports/events", api_reports_events, ADMIN, ROUTE_LONG},
@@ -136,8 +138,8 @@ const struct route api_routes[] = {
     {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, ROUTE_PD},
     {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, ROUTE_PD},
 
-    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, 0},
-    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, 0},
+    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, STORES},
+    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, STORES},
     {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, ROUTE_JSON},
 };
 

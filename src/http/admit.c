@@ -115,7 +115,7 @@ static enum kt_rc authenticate(struct reqctx *x, const char *tok, struct kt_err 
 }
 
 /* Authenticates the key of a non-public route and checks its scope, and a store-limited key's
- * right to a route that reads customers (only those whose handlers apply the limit). */
+ * right to the route (only those marked ROUTE_STORES). */
 static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
 {
     struct http_req *r = &x->r;
@@ -142,7 +142,7 @@ static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
                           "the key's scope '%s' does not allow this request",
                           keys_scope_name(key->scope));
     }
-    if (key->stores != NULL && (r->route->flags & ROUTE_PD) && !(r->route->flags & ROUTE_STORES)) {
+    if (key->stores != NULL && !(r->route->flags & ROUTE_STORES)) {
         return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
                           "a key limited to stores may not make this request");
     }

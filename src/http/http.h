@@ -61,10 +61,11 @@ enum route_flag {
                                while the log of reads cannot take more (503 audit_busy), and logs
                                a read itself when the handler logged none (router_call; the
                                routes and what they log: docs/privacy.md, "The audit log") */
-    ROUTE_STORES = 1u << 5, /* the handler applies a store-limited key's limit (api/common.c:
-                               api_customer_visible, api_store_allowed); a ROUTE_PD route without
-                               it refuses such a key (403 forbidden), so a new route is closed to
-                               store keys until its handler says otherwise */
+    ROUTE_STORES = 1u << 5, /* a key limited to stores may call it: the route reads no customer,
+                               or its handler applies the limit (api/common.c:
+                               api_customer_visible, api_store_allowed); any other route refuses
+                               such a key (403 forbidden), so a new route is closed to store keys
+                               until someone decides otherwise */
 };
 
 struct route {

@@ -123,8 +123,15 @@ def test_a_store_key_writes_only_for_its_stores(server):
                     {"refund": "RF-1", "lines": [{"line": 1, "quantity": 1}]}, key=k)
     assert r.status_code == 404 and r.json()["error"]["code"] == "purchase_not_found"
     # Routes that answer about any phone in the chain are not open to a store key.
-    r = server.post("/v1/pos/enroll", {"phone": phone(), "store": "S-1"}, key=k)
-    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    for path, body in (("/v1/pos/enroll", {"phone": phone(), "store": "S-1"}),
+                       ("/v1/pos/otp", {"phone": other_phone}),
+                       ("/v1/events", {"type": "page_view", "message_id": "m-1",
+                                       "customer": {"phone": other_phone}})):
+        r = server.post(path, body, key=k)
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", path
+    # What reads no customer stays open to it.
+    assert server.get("/v1/attributes", key=k).status_code == 200
+    assert server.get("/v1/loyalty/program", key=k).status_code == 200
 
 
 def test_store_limits_are_checked_when_the_key_is_made(server):
