@@ -44,6 +44,8 @@ struct opts {
     int64_t drain_ms;
     int64_t max_upload;
     int64_t rejects_days;   /* term of import reject lines */
+    int64_t events_days;    /* term of raw behaviour events */
+    int64_t messages_days;  /* term of sent and dead messages */
     int64_t max_conns;      /* 0 = the server's default, fitted to the open-file limit */
     int64_t max_conns_addr; /* 0 = no limit */
     int64_t head_ms;        /* deadline of a request's head; 0 = none */
@@ -93,6 +95,8 @@ enum {
     OPT_ENROL_KEY,
     OPT_ENROL_STORE,
     OPT_REJECTS_DAYS,
+    OPT_EVENTS_DAYS,
+    OPT_MESSAGES_DAYS,
     OPT_MAX_CONNS,
     OPT_MAX_CONNS_ADDR,
     OPT_HEAD_TIMEOUT,
@@ -130,6 +134,8 @@ static const struct option long_opts[] = {
     {"enrol-per-key", required_argument, NULL, OPT_ENROL_KEY},
     {"enrol-per-store", required_argument, NULL, OPT_ENROL_STORE},
     {"import-rejects-days", required_argument, NULL, OPT_REJECTS_DAYS},
+    {"events-days", required_argument, NULL, OPT_EVENTS_DAYS},
+    {"messages-days", required_argument, NULL, OPT_MESSAGES_DAYS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
     {"max-connections-per-address", required_argument, NULL, OPT_MAX_CONNS_ADDR},
     {"header-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
@@ -204,6 +210,8 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
     const char *rejects_days = env_or("KARTOTEKA_IMPORT_REJECTS_DAYS", "30");
+    const char *events_days = env_or("KARTOTEKA_EVENTS_DAYS", "365");
+    const char *messages_days = env_or("KARTOTEKA_MESSAGES_DAYS", "90");
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
     o->sms.sink = env_or("KARTOTEKA_SMS_SINK", NULL);
     o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
@@ -294,6 +302,12 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_REJECTS_DAYS:
             rejects_days = optarg;
             break;
+        case OPT_EVENTS_DAYS:
+            events_days = optarg;
+            break;
+        case OPT_MESSAGES_DAYS:
+            messages_days = optarg;
+            break;
         case OPT_MAX_CONNS:
             cf.max = optarg;
             break;
@@ -365,6 +379,12 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     if (!number(rejects_days, 1, 3650, &o->rejects_days)) {
         return cli_usage(verb, "--import-rejects-days must be a number of days from 1 to 3650");
     }
+    if (!number(events_days, 1, 3650, &o->events_days)) {
+        return cli_usage(verb, "--events-days must be a number of days from 1 to 3650");
+    }
+    if (!number(messages_days, 1, 3650, &o->messages_days)) {
+        return cli_usage(verb, "--messages-days must be a number of days from 1 to 3650");
+    }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
         return cli_usage(verb, "--sms-timeout must be milliseconds from 100 to 60000");
     }
@@ -426,6 +446,10 @@ static const char serve_help[] =
     "  --import-rejects-days N  how long the reject lines of POST /v1/imports are kept: they\n"
     "                       hold raw rows of people's data (KARTOTEKA_IMPORT_REJECTS_DAYS,\n"
     "                       default 30; 1 to 3650)\n"
+    "  --events-days N      how long raw behaviour events are kept; older ones are rolled up\n"
+    "                       into daily counts (KARTOTEKA_EVENTS_DAYS, default 365; 1 to 3650)\n"
+    "  --messages-days N    how long sent and failed SMS are kept in the outbox\n"
+    "                       (KARTOTEKA_MESSAGES_DAYS, default 90; 1 to 3650)\n"
     "  --busy-timeout MS    wait for a locked database before answering 503\n"
     "                       (KARTOTEKA_BUSY_TIMEOUT, default 5000)\n"
     "  --db-max-size BYTES  let the database grow no further: writes then answer 507\n"
@@ -610,7 +634,12 @@ static int cmd_serve(int argc, char **argv)
         kt_err_reset(&err);
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
-    struct sched_conf sc = {s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days};
+    struct sched_conf sc = {s,
+                            &app.secret,
+                            PRIVACY_SYSTEM_NAME,
+                            o.rejects_days,
+                            o.events_days,
+                            o.messages_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         cli_print_error("cannot start the scheduler", &err);
         goto out;

@@ -24,18 +24,24 @@
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"
+    "                         [--events-days N] [--messages-days N]\n"
     "\n"
     "Runs the due work now, once - the jobs the server runs on its clock (docs/operations.md):\n"
     "erasures scheduled after a withdrawal of the pd_processing consent, and depersonalisation\n"
     "of customers inactive for longer than the retention period (GET/PUT\n"
     "/v1/privacy/settings), each with an act of destruction; loyalty points past their expiry\n"
     "written off and today's birthday bonuses given; event message ids past the idempotency\n"
-    "window forgotten; reject lines of server imports past their term removed. Prints what\n"
-    "each job did. (Saved segments are refreshed by 'kartoteka segment refresh'.)\n"
+    "window forgotten; reject lines of server imports, raw behaviour events (rolled up into\n"
+    "daily counts) and sent SMS past their terms removed, each such run in the audit log.\n"
+    "Prints what each job did. (Saved segments are refreshed by 'kartoteka segment refresh'.)\n"
     "\n"
     "  --now TIME   act as if it were TIME (RFC 3339), e.g. to check a schedule\n"
     "  --import-rejects-days N  the term of import reject lines, as the server's flag\n"
     "               (KARTOTEKA_IMPORT_REJECTS_DAYS, default 30; 1 to 3650)\n"
+    "  --events-days N    the term of raw behaviour events, as the server's flag\n"
+    "               (KARTOTEKA_EVENTS_DAYS, default 365; 1 to 3650)\n"
+    "  --messages-days N  the term of sent and failed SMS, as the server's flag\n"
+    "               (KARTOTEKA_MESSAGES_DAYS, default 90; 1 to 3650)\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 int cli_run_due(int argc, char **argv)
@@ -43,12 +49,22 @@ int cli_run_due(int argc, char **argv)
     static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
                                          {"now", required_argument, NULL, 'n'},
                                          {"import-rejects-days", required_argument, NULL, 'r'},
+                                         {"events-days", required_argument, NULL, 'e'},
+                                         {"messages-days", required_argument, NULL, 'm'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *db = cli_default_db();
-    const char *env_days = getenv("KARTOTEKA_IMPORT_REJECTS_DAYS");
-    const char *days_text = env_days && env_days[0] ? env_days : "30";
-    int64_t days = 0;
+    /* The three terms: flag, environment, default - as serve reads them. */
+    struct term {
+        const char *flag, *env, *text;
+        int64_t days;
+    } terms[] = {{"--import-rejects-days", "KARTOTEKA_IMPORT_REJECTS_DAYS", "30", 0},
+                 {"--events-days", "KARTOTEKA_EVENTS_DAYS", "365", 0},
+                 {"--messages-days", "KARTOTEKA_MESSAGES_DAYS", "90", 0}};
+    for (size_t i = 0; i < 3; i++) {
+        const char *env = getenv(terms[i].env);
+        terms[i].text = env && env[0] ? env : terms[i].text;
+    }
     int64_t now = clock_now_ms();
     int c;
     optind = 1;
@@ -65,7 +81,13 @@ int cli_run_due(int argc, char **argv)
             }
             break;
         case 'r':
-            days_text = optarg;
+            terms[0].text = optarg;
+            break;
+        case 'e':
+            terms[1].text = optarg;
+            break;
+        case 'm':
+            terms[2].text = optarg;
             break;
         case 'h':
             fputs(run_due_help, stdout);
@@ -80,10 +102,14 @@ int cli_run_due(int argc, char **argv)
         fprintf(stderr, "kartoteka run-due: takes no arguments\nTry 'kartoteka run-due --help'.\n");
         return 2;
     }
-    if (!num_parse_cstr(days_text, 1, 3650, &days)) {
-        fprintf(stderr, "kartoteka run-due: --import-rejects-days must be a number of days from 1 "
-                        "to 3650\nTry 'kartoteka run-due --help'.\n");
-        return 2;
+    for (size_t i = 0; i < 3; i++) {
+        if (!num_parse_cstr(terms[i].text, 1, 3650, &terms[i].days)) {
+            fprintf(stderr,
+                    "kartoteka run-due: %s must be a number of days from 1 to 3650\n"
+                    "Try 'kartoteka run-due --help'.\n",
+                    terms[i].flag);
+            return 2;
+        }
     }
     log_set_level(LOG_WARN);
     struct store *s = cli_open_store(db);
@@ -94,7 +120,8 @@ int cli_run_due(int argc, char **argv)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct sched_conf sc = {s, &k, PRIVACY_SYSTEM_NAME, days};
+    struct sched_conf sc = {s,           &k, PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days,
+                            terms[2].days};
     struct sched_report rep;
     enum kt_rc rc = sched_run_due(&sc, now, &rep, &err);
     store_close(s);

@@ -326,6 +326,23 @@ json_t *audit_verified_json(const struct audit_verified v[2]);
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
 
+/* ---- expiry of raw data, audited (expiry.c) ----------------------------------------------- */
+
+/* One batch of an expiry in the caller's write transaction: removes at most `limit` rows older
+ * than `before`, `removed` says how many (store_events_expire, store_sms_expire,
+ * store_reject_expire). */
+typedef enum kt_rc (*audit_expire_fn)(struct store_conn *w, int64_t before, int limit,
+                                      int64_t *removed, struct kt_err *err);
+
+/* Removes the rows of `what` ("events", "messages", "import_rejects") older than `before` in
+ * write transactions of `batch` rows, so the tills wait at most one batch for the writer. The
+ * run's audit entry (action `expire`, no key, no customer; the detail says what, the cutoff and
+ * how many) is written in the transaction of its last batch: an entry means everything older
+ * than its cutoff is gone. A run that removed nothing writes nothing. Then the WAL is cut, as
+ * after an erasure, since the rows hold personal data; a failure to cut it is logged. */
+enum kt_rc audit_expiry_run(struct store *s, const char *what, int64_t before, int batch,
+                            audit_expire_fn fn, int64_t *removed, struct kt_err *err);
+
 /* ---- documents (view.c) ------------------------------------------------------------------- */
 
 /* The consent state of a customer: {"customer_id", "consent_pending", "items": [{"purpose",

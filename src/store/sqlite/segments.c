@@ -426,8 +426,10 @@ enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct ar
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = once(c,
-                            "SELECT ck, channel, count(*) FROM events WHERE ck IS NOT NULL AND "
-                            "at >= ?1 GROUP BY ck, channel ORDER BY ck",
+                            "SELECT ck, channel, sum(n) FROM (SELECT ck, channel, 1 AS n FROM "
+                            "events WHERE ck IS NOT NULL AND at >= ?1 UNION ALL SELECT ck, "
+                            "channel, count FROM event_days WHERE ck <> 0 AND day >= ?1 - ?1 % "
+                            "86400000) GROUP BY ck, channel ORDER BY ck",
                             err);
     if (st == NULL) {
         return KT_ESTORE;

@@ -256,6 +256,9 @@ struct sq_reads {
     char *path;         /* "<db>.reads" */
 };
 struct sq_reads *sq_store_reads(struct store *s);
+/* retention.c: a merge moves the merged-away customer's daily counts of events to the survivor,
+ * in the merge's transaction (loyalty.c's sq_loyalty_move). */
+enum kt_rc sq_event_days_move(struct sq_conn *c, int64_t from, int64_t into, struct kt_err *err);
 void sq_reads_close(struct sq_reads *r);
 /* audit.c: what the audit log (table `audit`) and the log of reads (table `reads` of its own
  * file) share. Both have these columns and an `audit_anchor` table; the statements are written
