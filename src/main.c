@@ -634,12 +634,8 @@ static int cmd_serve(int argc, char **argv)
         kt_err_reset(&err);
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
-    struct sched_conf sc = {s,
-                            &app.secret,
-                            PRIVACY_SYSTEM_NAME,
-                            o.rejects_days,
-                            o.events_days,
-                            o.messages_days};
+    struct sched_conf sc = {
+        s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         cli_print_error("cannot start the scheduler", &err);
         goto out;

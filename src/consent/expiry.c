@@ -27,7 +27,7 @@ enum kt_rc audit_expiry_run(struct store *s, const char *what, int64_t before, i
         }
         n = 0;
         rc = fn(w, before, batch, &n, err);
-        if (rc == KT_OK && n < batch && *removed + n > 0) {
+        if (rc == KT_OK && n<batch && * removed + n> 0) {
             char cutoff[40], detail[128];
             time_format_rfc3339(before, cutoff, sizeof(cutoff));
             kt_snprintf(detail, sizeof(detail), "%s before %s rows=%lld", what, cutoff,

@@ -463,17 +463,17 @@ struct feature_row {
 struct incident {
     char id[ID_MAX]; /* "i_..." */
     const char *description;
-    int64_t detected_at;                  /* ms; the deadlines run from here */
-    const char *categories;               /* JSON array of words */
-    int64_t since, until;                 /* the window, ms */
-    const char *key_ids, *ips, *routes;   /* JSON arrays */
-    int64_t subjects, bulk_reads;         /* counted from the log of reads */
-    const char *method;                   /* how `subjects` was counted */
+    int64_t detected_at;                /* ms; the deadlines run from here */
+    const char *categories;             /* JSON array of words */
+    int64_t since, until;               /* the window, ms */
+    const char *key_ids, *ips, *routes; /* JSON arrays */
+    int64_t subjects, bulk_reads;       /* counted from the log of reads */
+    const char *method;                 /* how `subjects` was counted */
     int64_t counted_at;
-    const char *measures, *findings;      /* or NULL */
-    int64_t notified_at, reported_at;     /* 0: not yet */
-    const char *state;                    /* open, closed */
-    const char *key_id;                   /* who recorded it, or NULL (the CLI) */
+    const char *measures, *findings;  /* or NULL */
+    int64_t notified_at, reported_at; /* 0: not yet */
+    const char *state;                /* open, closed */
+    const char *key_id;               /* who recorded it, or NULL (the CLI) */
     int64_t created_at, updated_at;
 };
 

@@ -57,8 +57,9 @@ enum kt_rc sq_events_expire(struct store_conn *base, int64_t before, int limit, 
         "WHERE received_at < ?1 GROUP BY 1, 2, 3, 4, 5 "
         "ON CONFLICT (ck, type, day, channel, received_day) DO UPDATE SET "
         "count = count + excluded.count";
-    static const char drop[] = "DELETE FROM events WHERE seq IN "
-                               "(SELECT seq FROM events ORDER BY seq LIMIT ?2) AND received_at < ?1";
+    static const char drop[] =
+        "DELETE FROM events WHERE seq IN "
+        "(SELECT seq FROM events ORDER BY seq LIMIT ?2) AND received_at < ?1";
     int changes = 0;
     *removed = 0;
     enum kt_rc rc = run_batch(c, roll_up, before, limit, NULL, err);
@@ -122,11 +123,11 @@ enum kt_rc sq_incident_put(struct store_conn *base, const struct incident *x, st
     if (st == NULL) {
         return KT_ESTORE;
     }
-    const char *texts[] = {x->id,       x->description, NULL,     x->categories, NULL, NULL,
-                           x->key_ids,  x->ips,         x->routes, NULL,         NULL, x->method,
-                           NULL,        x->measures,    x->findings};
-    int64_t ints[] = {0, 0, x->detected_at, 0, x->since, x->until, 0, 0, 0, x->subjects,
-                      x->bulk_reads, 0, x->counted_at};
+    const char *texts[] = {x->id, x->description, NULL,   x->categories, NULL,
+                           NULL,  x->key_ids,     x->ips, x->routes,     NULL,
+                           NULL,  x->method,      NULL,   x->measures,   x->findings};
+    int64_t ints[] = {0, 0,           x->detected_at, 0, x->since,     x->until, 0, 0,
+                      0, x->subjects, x->bulk_reads,  0, x->counted_at};
     for (int i = 0; i < 15; i++) {
         if (i < 13 && texts[i] == NULL) {
             sqlite3_bind_int64(st, i + 1, ints[i]);
