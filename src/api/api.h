@@ -147,6 +147,11 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
+/* incidents.c */
+enum kt_rc api_incidents_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_update(struct http_req *r, struct kt_err *err);
 /* audit.c: the log, its check; the fields a view of the customer shows, as the audit log's mask
  * (AUDIT_F_...), and the notes a handler of a ROUTE_PD route leaves: a read of the customer's
  * profile, a read of other data of one customer (`customer_id` may be NULL: nobody found), a

@@ -59,6 +59,13 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN, ROUTE_PD},
     {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, ROUTE_JSON | ROUTE_PD},
+    /* The incident register: counting the subjects reads the whole window of the log of reads,
+     * so the writes run on the analytic threads. Its replies hold keys and addresses, no
+     * customer's data. */
+    {HTTP_POST, "/v1/incidents", api_incidents_create, ADMIN, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_GET, "/v1/incidents", api_incidents_list, ADMIN, 0},
+    {HTTP_GET, "/v1/incidents/{id}", api_incidents_get, ADMIN, 0},
+    {HTTP_PATCH, "/v1/incidents/{id}", api_incidents_update, ADMIN, ROUTE_JSON | ROUTE_LONG},
     {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},

@@ -286,6 +286,11 @@ enum kt_rc audit_flush(struct store *s, struct kt_err *err);
 enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
                        const char *customer_id, const char *fields, const char *detail,
                        const char *request_id, int64_t now, struct kt_err *err);
+/* The subjects an incident affected: the distinct customers the entries of the log of reads that
+ * `f` names read (`subjects`), and the entries that name none (`bulk`), the queue flushed first.
+ * An analytic read of the whole window (store_reads_subjects). */
+enum kt_rc audit_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
+                          int64_t *bulk, struct kt_err *err);
 /* The audit log as one list: the changes (in the main database) and the reads (in the log of
  * reads) matching the filter, merged by time, at most f->limit, each list read after its own
  * cursor. `more` says whether another page may follow (from next_changes and next_reads). */

@@ -68,4 +68,34 @@ enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, in
 /* Cuts the WAL after erasures, so the destroyed values leave the disk; a failure is logged. */
 void privacy_wipe_wal(struct store *s);
 
+/* ---- the incident register (incident.c; 152-FZ art. 21 part 3.1) ---------------------------- */
+
+#include <jansson.h>
+
+/* How the subjects of an incident are counted, stored with each count. */
+extern const char *const privacy_incident_method;
+
+/* The deadlines, from the detection: the first notice to Roskomnadzor within 24 hours, the
+ * results of the internal investigation within 72 hours. */
+int64_t privacy_incident_notice_due(const struct incident *x);
+int64_t privacy_incident_results_due(const struct incident *x);
+
+/* Records an incident from a POST body: decoded and checked (every field path named in errors),
+ * its subjects counted from the log of reads (the queue flushed first), written with an audit
+ * entry `incident` by `key_id` (NULL: the CLI) in request `rid`. `x` lives in `a`. */
+enum kt_rc privacy_incident_create(struct store *s, const json_t *body, const char *key_id,
+                                   const char *rid, int64_t now, struct arena *a,
+                                   struct incident *x, struct kt_err *err);
+
+/* The follow-up of incident `id` from a PATCH body: what changed, the notices sent
+ * (`notified_at`, `reported_at`), closing (with `findings`). A changed window, keys, addresses or
+ * routes count the subjects again. KT_ENOTFOUND "incident_not_found". */
+enum kt_rc privacy_incident_update(struct store *s, const char *id, const json_t *body,
+                                   const char *key_id, const char *rid, int64_t now,
+                                   struct arena *a, struct incident *x, struct kt_err *err);
+
+/* The incident as the API shows it at `now`: the deadlines, what is still `due` and whether it
+ * is `overdue` (new reference). */
+json_t *privacy_incident_json(const struct incident *x, int64_t now, struct arena *a);
+
 #endif

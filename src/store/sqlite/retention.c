@@ -188,19 +188,22 @@ enum kt_rc sq_incident_get(struct store_conn *base, const char *id, struct arena
     return rc;
 }
 
-enum kt_rc sq_incident_list(struct store_conn *base, bool open_only, const char *cursor, int limit,
-                            struct arena *a, struct incident **out, size_t *n, struct kt_err *err)
+enum kt_rc sq_incident_list(struct store_conn *base, int64_t overdue_at, const char *cursor,
+                            int limit, struct arena *a, struct incident **out, size_t *n,
+                            struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
     sqlite3_stmt *st = once(c,
                             "SELECT " INCIDENT_COLS " FROM incidents WHERE (?1 IS NULL OR id < ?1) "
-                            "AND (?2 = 0 OR state = 'open') ORDER BY id DESC LIMIT ?3",
+                            "AND (?2 = 0 OR (state = 'open' AND ((notified_at IS NULL AND "
+                            "detected_at + 86400000 < ?2) OR (reported_at IS NULL AND "
+                            "detected_at + 259200000 < ?2)))) ORDER BY id DESC LIMIT ?3",
                             err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, cursor);
-    sqlite3_bind_int(st, 2, open_only);
+    sqlite3_bind_int64(st, 2, overdue_at);
     sqlite3_bind_int(st, 3, limit);
     enum kt_rc rc = sq_rows(c, st, incident_row, sizeof(**out), a, out, n, "incidents", err);
     sqlite3_finalize(st);

@@ -180,6 +180,26 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
     return rc;
 }
 
+/* Whether migration `version` is recorded as applied. */
+static enum kt_rc applied_already(struct sq_conn *c, int version, bool *yes, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM schema_migrations WHERE version = ?1",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        return sq_fail(c, src, "schema version", err);
+    }
+    sqlite3_bind_int(st, 1, version);
+    int64_t n = 0;
+    enum kt_rc rc = sq_int_row(c, st, &n, 1, "schema version", err);
+    sqlite3_finalize(st);
+    *yes = n > 0;
+    return rc;
+}
+
+/* Applies every migration not recorded yet, not only those above the newest recorded: numbers
+ * are reserved for work done in parallel (docs/privacy-plan.md), so a database may hold 0014 and
+ * 0018 before 0013 lands. */
 static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
@@ -189,7 +209,9 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
     enum kt_rc rc = read_version(s->writer, &have, err);
     for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
         const struct embedded_file *m = &sqlite_migrations[i];
-        if (migration_version(m->name) <= have) {
+        bool done = false;
+        rc = applied_already(s->writer, migration_version(m->name), &done, err);
+        if (rc != KT_OK || done) {
             continue;
         }
         rc = apply_one(s->writer, m, err);
@@ -302,7 +324,7 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
                         "the database schema is at version %d, this binary needs %d; run "
                         "'kartoteka migrate'",
                         have, want);
-    } else if (rc == KT_OK && have < want && o->schema == STORE_MIGRATE) {
+    } else if (rc == KT_OK && o->schema == STORE_MIGRATE) { /* below the newest too */
         rc = sq_migrate(&s->base, &applied, err);
     }
     if (rc != KT_OK) {
