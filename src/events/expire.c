@@ -9,7 +9,7 @@
 #include "events/events.h"
 
 #define DAY_MS       (86400LL * 1000)
-#define EXPIRE_BATCH 1000 /* events per transaction: a batch holds the writer ~10 ms (docs) */
+#define EXPIRE_BATCH 200 /* events per transaction: about 10 ms of the writer (docs/privacy.md) */
 
 enum kt_rc events_expire(struct store *s, int64_t now, int64_t days, int64_t *removed,
                          struct kt_err *err)
