@@ -56,6 +56,9 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, 0},
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, 0},
+    {HTTP_GET, "/v1/destruction-acts/{id}/document", api_acts_document, ADMIN, 0},
+    {HTTP_PUT, "/v1/destruction-acts/{id}/signature", api_acts_sign, ADMIN, 0},
+    {HTTP_GET, "/v1/destruction-acts/{id}/signature", api_acts_signature, ADMIN, 0},
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},
 
     {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, 0},

@@ -391,6 +391,7 @@ static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
         struct refund rf;
         struct card card;
         struct otp_code otp;
+        struct privacy_request preq;
     } o;
     const char *s;
     int64_t v[4];
@@ -411,6 +412,7 @@ static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
     NOTHING(store_idem_get(w, "nokey", "x", &A, &o.idem, &f, &err));
     NOTHING(store_doc_get(w, "nodoc", 0, &A, &o.doc, &f, &err));
     NOTHING(store_preq_close(w, "r_none", "done", NULL, 1000, &f, &err));
+    NOTHING(store_preq_get(w, "r_none", &A, &o.preq, &f, &err));
     NOTHING(store_due_next(w, 1000, &A, &o.due, &f, &err));
     NOTHING(store_due_pending(w, ck, "erase", &v[0], &f, &err));
     NOTHING(store_program_get(w, &A, &s, &v[0], &v[1], &v[2], &f, &err));

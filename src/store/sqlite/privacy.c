@@ -1,8 +1,8 @@
 /*
  * privacy.c - the SQLite side of consent/: documents, consent and subscription events, the
- * suppression list, privacy requests, acts of destruction, scheduled work, the audit log and
- * the erasure of a customer. Tables in 0003_privacy.sql. The log of reads, a file of its own, is
- * in reads.c.
+ * suppression list, privacy requests, scheduled work, the audit log and the erasure of a
+ * customer. Tables in 0003_privacy.sql. The log of reads, a file of its own, is in reads.c; the
+ * acts of destruction are in acts.c.
  *
  * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h). Every value
  * is bound; no SQL text is ever built from input.
@@ -20,9 +20,6 @@
 #define PREQ_COLS                                                                                  \
     "id, kind, customer_id, received_on, deadline, provisional, extended, channel, note, state, "  \
     "outcome, created_at, closed_at, key_id"
-#define ACT_COLS                                                                                   \
-    "id, customer_id, at, reason, categories, system, key_id, operator_id, request_id, "           \
-    "log_extract, keep_until"
 
 static const char *const sql[SQ_STATEMENTS] = {
     [SQ_DOC_PUT] = "INSERT INTO consent_documents (" DOC_COLS ") "
@@ -62,10 +59,6 @@ static const char *const sql[SQ_STATEMENTS] = {
                      "ORDER BY id LIMIT ?2",
     [SQ_PREQ_OVERDUE] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
                         "AND deadline < ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    [SQ_ACT_INSERT] = "INSERT INTO destruction_acts (" ACT_COLS ") "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [SQ_ACT_GET] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
-    [SQ_ACT_LIST] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
     [SQ_DUE_ADD] = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
     [SQ_DUE_NEXT] = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
@@ -103,7 +96,8 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_ERASE_TRAITS] = "DELETE FROM traits WHERE ck = ?1",
     [SQ_ERASE_MEMBERS] = "DELETE FROM segment_members WHERE ck = ?1",
     [SQ_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
-                        "WHERE ck = ?1",
+                        "WHERE ck = ?1 AND (props IS NOT NULL OR anon_kind IS NOT NULL "
+                        "OR anon_id IS NOT NULL)",
     [SQ_ERASE_CARDS] = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
                        "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
     [SQ_ERASE_IDEM] = "DELETE FROM idempotency WHERE instr(body, "
@@ -434,14 +428,14 @@ enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request 
 }
 
 enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
-                       struct privacy_request *out, struct kt_err *err)
+                       struct privacy_request *out, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_PREQ_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, read_preq, a, out, NULL, "request_not_found",
+    return sq_one((struct sq_conn *)base, st, read_preq, a, out, found, "request_not_found",
                   "request not found", err);
 }
 
@@ -481,71 +475,6 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
     }
     return sq_rows((struct sq_conn *)base, st, read_preq, sizeof(**out), a, out, n, "requests",
                    err);
-}
-
-/* ---- acts of destruction ----------------------------------------------------------------- */
-
-static void read_act(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    struct destruction_act *x = out;
-    memset(x, 0, sizeof(*x));
-    const unsigned char *id = sqlite3_column_text(st, 0);
-    kt_strlcpy(x->id, id ? (const char *)id : "", sizeof(x->id));
-    x->customer_id = TEXT(1);
-    x->at = I64(2);
-    x->reason = TEXT(3);
-    x->categories = TEXT(4);
-    x->system = TEXT(5);
-    x->key_id = TEXT(6);
-    x->operator_id = TEXT(7);
-    x->request_id = TEXT(8);
-    x->log_extract = TEXT(9);
-    x->keep_until = I64(10);
-}
-
-enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
-                         struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_ACT_INSERT, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, x->id);
-    sq_bind_text(st, 2, x->customer_id);
-    sqlite3_bind_int64(st, 3, x->at);
-    sq_bind_text(st, 4, x->reason);
-    sq_bind_text(st, 5, x->categories);
-    sq_bind_text(st, 6, x->system);
-    sq_bind_text(st, 7, x->key_id);
-    sq_bind_text(st, 8, x->operator_id);
-    sq_bind_text(st, 9, x->request_id);
-    sq_bind_text(st, 10, x->log_extract);
-    sqlite3_bind_int64(st, 11, x->keep_until);
-    return run(base, st, NULL, err);
-}
-
-enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
-                      struct destruction_act *out, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_ACT_GET, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, read_act, a, out, NULL, "act_not_found",
-                  "act not found", err);
-}
-
-enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
-                       struct destruction_act **out, size_t *n, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_ACT_LIST, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, after_id ? after_id : "");
-    sqlite3_bind_int(st, 2, limit);
-    return sq_rows((struct sq_conn *)base, st, read_act, sizeof(**out), a, out, n, "acts", err);
 }
 
 /* ---- scheduled work ---------------------------------------------------------------------- */
@@ -694,13 +623,21 @@ enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, 
 
 /* ---- erasure and retention --------------------------------------------------------------- */
 
-enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err)
+enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
+                             struct erase_counts *counts, struct kt_err *err)
 {
     /* The stored replies first: they are found by the customer's id; messages to its phones
      * before the phones go. Events keep their type and time, not what they said. */
     static const enum sq_slot slots[] = {
         SQ_ERASE_IDEM,    SQ_ERASE_SMS,  SQ_ERASE_CARDS,  SQ_ERASE_EVENTS, SQ_ERASE_TRAITS,
         SQ_ERASE_MEMBERS, SQ_ERASE_CUST, SQ_ERASE_IDENTS, SQ_ERASE_HIST,   SQ_ERASE_CONSENT};
+    memset(counts, 0, sizeof(*counts));
+    int64_t *count[] = {&counts->replies,         &counts->sms,         &counts->cards,
+                        &counts->events,          &counts->traits,      &counts->members,
+                        &counts->customers,       &counts->identifiers, &counts->history,
+                        &counts->consent_evidence};
+    _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
+                   "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
         sqlite3_stmt *st = get(base, slots[i], err);
         if (st == NULL) {
@@ -710,10 +647,12 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, st
         if (slots[i] == SQ_ERASE_CUST || slots[i] == SQ_ERASE_CARDS) {
             sqlite3_bind_int64(st, 2, at);
         }
-        enum kt_rc rc = run(base, st, NULL, err);
+        int changes = 0;
+        enum kt_rc rc = run(base, st, &changes, err);
         if (rc != KT_OK) {
             return rc;
         }
+        *count[i] = changes;
     }
     return KT_OK;
 }
