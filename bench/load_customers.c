@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "clean/clean.h"
+#include "cli/cli.h"
 #include "identity/identity.h"
 #include "synth.h"
 
@@ -80,12 +81,11 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(LOG_WARN);
-    struct store_opts so = {db, 60000, 4, STORE_MIGRATE, 0};
-    struct store *s;
+    /* the keys beside the database, as the server that runs on it next will load them */
+    struct store *s = cli_open_store_mode(db, 60000, 0, STORE_MIGRATE);
     struct kt_err err;
     kt_err_reset(&err);
-    if (store_open(&so, &s, &err) != KT_OK) {
-        fprintf(stderr, "load: %s %s\n", err.msg, err.detail);
+    if (s == NULL) {
         return 1;
     }
     int64_t t0 = clock_mono_ns();

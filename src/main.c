@@ -37,6 +37,10 @@ struct opts {
     const char *db;
     const char *listen;
     const char *secret_file; /* NULL = <db>.secret */
+    const char *master_file; /* --master-key-file; NULL = <db>.master */
+    const char *sealed;      /* --sealed-fields; NULL = as the database says */
+    int64_t key_cache;       /* --key-cache: opened data keys kept in memory */
+    const char *new_key;     /* keys rotate-master --new-key-file */
     int64_t threads;
     int64_t analytics_threads; /* --analytics-threads; 0 = half the CPUs, at least 1 */
     int64_t max_body;
@@ -109,6 +113,10 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_DRAIN,
     OPT_SMS_SINK,
+    OPT_MASTER_KEY,
+    OPT_SEALED,
+    OPT_KEY_CACHE,
+    OPT_NEW_KEY,
     OPT_HELP
 };
 
@@ -145,6 +153,10 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"drain", required_argument, NULL, OPT_DRAIN},
     {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
+    {"master-key-file", required_argument, NULL, OPT_MASTER_KEY},
+    {"sealed-fields", required_argument, NULL, OPT_SEALED},
+    {"key-cache", required_argument, NULL, OPT_KEY_CACHE},
+    {"new-key-file", required_argument, NULL, OPT_NEW_KEY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -200,6 +212,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->db = env_or("KARTOTEKA_DB", DEFAULT_DB);
     o->listen = env_or("KARTOTEKA_LISTEN", DEFAULT_LISTEN);
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
+    o->master_file = env_or("KARTOTEKA_MASTER_KEY_FILE", NULL);
+    o->sealed = env_or("KARTOTEKA_SEALED_FIELDS", NULL);
+    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "262144");
     const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
     const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
@@ -322,6 +337,18 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_SMS_SINK:
             o->sms.sink = optarg;
             break;
+        case OPT_MASTER_KEY:
+            o->master_file = optarg;
+            break;
+        case OPT_SEALED:
+            o->sealed = optarg;
+            break;
+        case OPT_KEY_CACHE:
+            key_cache = optarg;
+            break;
+        case OPT_NEW_KEY:
+            o->new_key = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
@@ -359,6 +386,14 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     if (!number(rejects_days, 1, 3650, &o->rejects_days)) {
         return usage_error(verb, "--import-rejects-days must be a number of days from 1 to 3650");
     }
+    int sealed_bits = 0;
+    if (o->sealed != NULL && cli_sealed_fields_parse(o->sealed, &sealed_bits) != 0) {
+        return usage_error(verb, "--sealed-fields takes city, birth_date and gender, "
+                                 "comma-separated, or none");
+    }
+    if (!number(key_cache, 1024, 1 << 26, &o->key_cache)) {
+        return usage_error(verb, "--key-cache must be a number of keys from 1024 to 67108864");
+    }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
         return usage_error(verb, "--sms-timeout must be milliseconds from 100 to 60000");
     }
@@ -392,7 +427,9 @@ static void report(const char *what, const struct kt_err *err)
 
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
-    return cli_open_store_mode(o->db, (int)o->busy_ms, o->db_max_size, mode);
+    struct cli_keys k = {o->secret_file, o->master_file, o->sealed,
+                         o->key_cache,   o->new_key,     mode == STORE_AS_IS && o->status};
+    return cli_open_store_keys(o->db, (int)o->busy_ms, o->db_max_size, mode, &k);
 }
 
 /* Loads the installation secret and checks it against the database. */

@@ -192,6 +192,11 @@ void crypt_next_id(const struct crypt *c, unsigned char id[CRYPT_ID_BYTES])
     memcpy(id, c->next_id, CRYPT_ID_BYTES);
 }
 
+bool crypt_has_next(const struct crypt *c)
+{
+    return c->has_next;
+}
+
 /* ---- data keys ------------------------------------------------------------------------------ */
 
 /* Associated data of a wrapped key: a label, the customer and the master key's id. */

@@ -72,6 +72,7 @@ void crypt_master_id(const struct crypt *c, unsigned char id[CRYPT_ID_BYTES]);
  * crypt_dk_unwrap opens keys wrapped under either. */
 void crypt_set_next(struct crypt *c, const unsigned char next[CRYPT_KEY_BYTES]);
 void crypt_next_id(const struct crypt *c, unsigned char id[CRYPT_ID_BYTES]);
+bool crypt_has_next(const struct crypt *c);
 
 /* ---- data keys ------------------------------------------------------------------------------ */
 

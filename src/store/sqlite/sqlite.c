@@ -54,6 +54,7 @@ void sq_conn_close(struct sq_conn *c)
     for (int i = 0; i < SQ_STATEMENTS; i++) {
         sqlite3_finalize(c->stmts[i]);
     }
+    sq_conn_ks_close(c);
     sqlite3_close(c->db);
     free(c);
 }
@@ -186,6 +187,9 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
         }
     }
     pthread_mutex_unlock(&s->write_mu);
+    if (rc == KT_OK && s->crypt != NULL) {
+        rc = sq_keys_attach(s, err); /* up to date now: the key store goes with it */
+    }
     return rc;
 }
 
@@ -212,6 +216,7 @@ static void sq_close(struct store *base)
     pthread_cond_destroy(&s->ckpt_cv);
     pthread_cond_destroy(&s->flush_cv);
     sq_reads_close(&s->reads);
+    sq_keys_close(s);
     free(s->path);
     free(s->dir);
     free(s);
@@ -261,6 +266,11 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     size_t pl = strlen(o->path) + sizeof(".reads");
     s->reads.path = kt_malloc(pl);
     kt_snprintf(s->reads.path, pl, "%s.reads", o->path);
+    pthread_mutex_init(&s->keys.mu, NULL);
+    s->keys.path = kt_malloc(pl);
+    kt_snprintf(s->keys.path, pl, "%s.keys", o->path);
+    s->crypt = o->crypt;
+    s->rotating = o->crypt != NULL && crypt_has_next(o->crypt);
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     s->max_readers = o->max_readers > 0 ? o->max_readers : 64;
     pthread_mutex_init(&s->pool_mu, NULL);
@@ -291,6 +301,12 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
                         have, want);
     } else if (rc == KT_OK && have < want && o->schema == STORE_MIGRATE) {
         rc = sq_migrate(&s->base, &applied, err);
+    }
+    if (rc == KT_OK && s->crypt == NULL && o->schema != STORE_AS_IS) {
+        rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                        "the database was opened without its keys");
+    } else if (rc == KT_OK && s->crypt != NULL && (have == want || applied > 0)) {
+        rc = sq_keys_attach(s, err);
     }
     if (rc != KT_OK) {
         sq_close(&s->base);

@@ -187,8 +187,10 @@ struct sq_conn {
     sqlite3 *db;                        /* owned */
     sqlite3_stmt *stmts[SQ_STATEMENTS]; /* owned; prepared on first use */
     struct sq_conn *next_free;          /* pool link; guarded by sq_store.pool_mu */
-    int64_t read_since; /* monotonic ns its read began, 0 when not handed out; pool_mu */
-    bool analytics;     /* the read was begun as an analytic one; pool_mu */
+    int64_t read_since;   /* monotonic ns its read began, 0 when not handed out; pool_mu */
+    bool analytics;       /* the read was begun as an analytic one; pool_mu */
+    sqlite3 *ks;          /* owned: its own handle on the key store (keystore.c), or NULL */
+    sqlite3_stmt *ks_get; /* owned: the read of one data key */
 };
 
 /* stmt.c: statements and errors, for every file of the backend. sq_stmt() prepares `text` once
@@ -256,6 +258,27 @@ void sq_reads_close(struct sq_reads *r);
  * fields, detail, request_id. */
 void sq_audit_row(sqlite3_stmt *st, struct arena *a, void *out);
 
+/* The key store (keystore.c): "<db>.keys", the customers' data keys wrapped under the master
+ * key. `db` makes, destroys and rewraps keys; each connection reads through its own `ks`. */
+struct sq_keys {
+    pthread_mutex_t mu; /* guards db */
+    sqlite3 *db;        /* opened by sq_keys_attach */
+    char *path;         /* "<db>.keys" */
+};
+/* Opens the key store beside an up-to-date database and checks that they, the master key and
+ * the installation secret belong together (key_store_mismatch, master_key_mismatch,
+ * rotation_unfinished, secret_mismatch). Once per store; a no-op after. */
+enum kt_rc sq_keys_attach(struct sq_store *s, struct kt_err *err);
+void sq_keys_close(struct sq_store *s); /* frees the keyring too */
+void sq_conn_ks_close(struct sq_conn *c);
+enum kt_rc sq_keys_meta_put(struct sq_store *s, const char *key, const char *val,
+                            struct kt_err *err);
+/* Customer ck's data key: from the keyring's cache, else the key store; with `make`, made when
+ * it has none (a new customer, the writer only). KT_EGONE "customer_key_destroyed" for a key an
+ * erasure destroyed; KT_ESTORE "data_key_missing" for none without `make`. */
+enum kt_rc sq_dk(struct sq_conn *c, int64_t ck, bool make, unsigned char dk[CRYPT_KEY_BYTES],
+                 struct kt_err *err);
+
 enum { SPACE_FULL = 1, SPACE_READ_ONLY = 2 }; /* sq_store.writes_failing */
 /* stmt.c: KT_ESPACE for a write the disk could not take (`cause` one of the above): nothing of
  * it was kept, reads go on, and /readyz says so until writes work again (sq_health), which
@@ -298,6 +321,9 @@ struct sq_store {
     int64_t max_pages;          /* the --db-max-size cap in pages, 0 = none; set at open */
     int64_t changes_at_begin;   /* the writer's total changes when its transaction began */
     struct sq_reads reads;      /* the log of reads (reads.c) */
+    struct crypt *crypt;        /* owned: the keyring; immutable but for its cache */
+    bool rotating;              /* the keyring holds a next master key (keys rotate-master) */
+    struct sq_keys keys;        /* the key store (keystore.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */
