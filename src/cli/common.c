@@ -81,9 +81,12 @@ int cli_sealed_fields_parse(const char *text, int *out)
 
 /* Loads the master key and the installation secret as the flags and the environment say, and
  * makes the keyring. The master key file is made only with the key store: a database whose key
- * store exists never gets a new master key by accident. */
-static struct crypt *load_keyring(const char *db, const struct cli_keys *k, struct kt_err *err)
+ * store exists never gets a new master key by accident. `made` gets the path of a master key
+ * file this call made (empty when none), for the caller to take back if the open fails. */
+static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char made[4200],
+                                  struct kt_err *err)
 {
+    made[0] = '\0';
     char mpath[4200], spath[4200], kspath[4200];
     key_path(flag_or_env(k->master_file, "KARTOTEKA_MASTER_KEY_FILE"), db, ".master", mpath,
              sizeof(mpath));
@@ -129,7 +132,7 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, stru
         }
     }
     if (created) {
-        log_info("master_key_created", "file=%s", mpath);
+        kt_strlcpy(made, mpath, 4200);
     }
     sodium_memzero(master, sizeof(master));
     sodium_memzero(next, sizeof(next));
@@ -154,8 +157,9 @@ struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes
                         "birth_date and gender, comma-separated, or none\n");
         return NULL;
     }
+    char made[4200] = "";
     if (!k->no_keys) {
-        so.crypt = load_keyring(db, k, &err);
+        so.crypt = load_keyring(db, k, made, &err);
         if (so.crypt == NULL) {
             fprintf(stderr, "kartoteka: the keys: %s%s%s\n", err.msg, err.detail[0] ? " - " : "",
                     err.detail);
@@ -166,7 +170,13 @@ struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes
     if (store_open(&so, &s, &err) != KT_OK) {
         fprintf(stderr, "kartoteka: cannot open the database: %s%s%s\n", err.msg,
                 err.detail[0] ? " - " : "", err.detail);
+        if (made[0] != '\0') {
+            unlink(made); /* a new master key only goes with the key store it started */
+        }
         return NULL;
+    }
+    if (made[0] != '\0') {
+        log_info("master_key_created", "file=%s", made);
     }
     return s;
 }

@@ -259,9 +259,15 @@ enum kt_rc privacy_erase_due(struct store *s, struct store_conn *w, const struct
 
 void privacy_wipe_wal(struct store *s)
 {
-    /* The erasures are committed either way; a WAL that could not be cut now is restarted by the
-     * next checkpoints. Said, not failed. */
+    /* The erasures are committed either way: their data keys are destroyed now (or, after a
+     * failure, at the next erasure or start), and a WAL that could not be cut now is restarted by
+     * the next checkpoints. Said, not failed. */
     struct kt_err e2;
+    kt_err_reset(&e2);
+    int64_t shredded = 0;
+    if (store_keys_shred(s, &shredded, &e2) != KT_OK) {
+        log_warn("keys_not_destroyed", "code=%s detail=\"%s\"", e2.code, e2.detail);
+    }
     kt_err_reset(&e2);
     if (store_wipe_wal(s, &e2) != KT_OK) {
         log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
@@ -368,7 +374,14 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
                               now, &open, err);
     }
     rc = store_write_end(w, rc, err);
-    if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
+    if (rc == KT_OK) { /* the data key goes now that the erasure is committed; the WAL holds
+                        * page images from before it: copy and truncate */
+        int64_t shredded = 0;
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        if (store_keys_shred(s, &shredded, &e2) != KT_OK) { /* queued: the next start does it */
+            log_warn("keys_not_destroyed", "code=%s detail=\"%s\"", e2.code, e2.detail);
+        }
         *wal_wiped = store_wipe_wal(s, NULL) == KT_OK; /* the reply says whether it was */
     }
     return rc;

@@ -177,6 +177,8 @@ struct idem_record {
     int status;                 /* HTTP status of the stored reply */
     const char *body;           /* the reply body */
     int64_t created_at;         /* ms */
+    int64_t ck; /* the customer the reply is about: its key seals the body, its erasure deletes
+                   it; 0 for none (the installation's key) */
 };
 
 /* ---- privacy (0003_privacy.sql, docs/privacy.md) ------------------------------------------ */
@@ -369,6 +371,7 @@ struct sms_msg {
     int64_t id;
     const char *phone, *text, *purpose;
     int64_t created_at, next_at, attempts;
+    int64_t ck; /* the customer it goes to, whose key seals the phone and the text */
 };
 
 /* A behaviour event (docs/events.md). */

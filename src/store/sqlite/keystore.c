@@ -399,3 +399,91 @@ void sq_keys_close(struct sq_store *s)
     crypt_free(s->crypt);
     s->crypt = NULL;
 }
+
+/* ---- destroying keys ------------------------------------------------------------------------ */
+
+/* Tombstones for the keys of `cks` in one transaction of the key store, then its WAL truncated so
+ * that the wrapped keys survive in neither file (secure_delete zeroed them in the pages). */
+static enum kt_rc ks_destroy(struct sq_store *s, const int64_t *cks, size_t n, struct kt_err *err)
+{
+    sqlite3 *db = s->keys.db;
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock(&s->keys.mu);
+    int src = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (src == SQLITE_OK) {
+        src = sqlite3_prepare_v2(db,
+                                 "INSERT INTO data_keys (ck, created_at, destroyed_at) "
+                                 "VALUES (?1, ?2, ?2) ON CONFLICT (ck) DO UPDATE SET "
+                                 "master_id = NULL, wrapped = NULL, destroyed_at = "
+                                 "coalesce(destroyed_at, excluded.destroyed_at)",
+                                 -1, &st, NULL);
+    }
+    int64_t now = clock_now_ms();
+    for (size_t i = 0; src == SQLITE_OK && i < n; i++) {
+        sqlite3_bind_int64(st, 1, cks[i]);
+        sqlite3_bind_int64(st, 2, now);
+        src = sqlite3_step(st);
+        src = src == SQLITE_DONE ? SQLITE_OK : src;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    src = src == SQLITE_OK ? sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) : src;
+    enum kt_rc rc = KT_OK;
+    if (src != SQLITE_OK) {
+        rc = ks_fail(db, src, "destroy keys", err);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    } else {
+        /* every reader of the key store reads in autocommit, briefly: the truncation waits for
+         * them at most the busy timeout */
+        src = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        if (src != SQLITE_OK) {
+            log_warn("key_store_wal_not_wiped", "detail=\"%s\"", sqlite3_errmsg(db));
+        }
+    }
+    pthread_mutex_unlock(&s->keys.mu);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        crypt_cache_drop(s->crypt, cks[i]);
+    }
+    return rc;
+}
+
+enum kt_rc sq_keys_shred(struct store *base, int64_t *shredded, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    struct sq_conn *w = s->writer;
+    *shredded = 0;
+    if (s->keys.db == NULL) {
+        return KT_OK;
+    }
+    enum kt_rc rc = KT_OK;
+    for (size_t n = 1000; rc == KT_OK && n == 1000;) {
+        struct arena a;
+        arena_init(&a, 0);
+        int64_t *cks = NULL;
+        n = 0;
+        sqlite3_stmt *st = NULL;
+        pthread_mutex_lock(&s->write_mu);
+        if (sqlite3_prepare_v2(w->db, "SELECT ck FROM key_shreds ORDER BY ck LIMIT 1000", -1, &st,
+                               NULL) != SQLITE_OK) {
+            rc = sq_fail(w, sqlite3_errcode(w->db), "key shreds", err);
+        } else {
+            rc = sq_rows(w, st, sq_row_i64, sizeof(*cks), &a, &cks, &n, "key shreds", err);
+        }
+        sqlite3_finalize(st);
+        rc = rc == KT_OK && n > 0 ? ks_destroy(s, cks, n, err) : rc;
+        if (rc == KT_OK && n > 0 &&
+            sqlite3_prepare_v2(w->db, "DELETE FROM key_shreds WHERE ck <= ?1", -1, &st, NULL) ==
+                SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, cks[n - 1]);
+            rc = sq_run(w, st, NULL, err);
+            sqlite3_finalize(st);
+        }
+        pthread_mutex_unlock(&s->write_mu);
+        *shredded += (int64_t)n;
+        arena_release(&a);
+    }
+    if (rc == KT_OK && *shredded > 0) {
+        log_info("keys_destroyed", "count=%lld", (long long)*shredded);
+    }
+    return rc;
+}

@@ -141,6 +141,9 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
         return rc;
     }
     rc = sq_exec(c, m->data, err);
+    if (rc == KT_OK && migration_version(m->name) == 13) {
+        rc = sq_seal_schema(c, err); /* what the SQL cannot say (seal_migrate.c) */
+    }
     if (rc == KT_OK) {
         sqlite3_stmt *st = NULL;
         int src = sqlite3_prepare_v2(c->db,
@@ -168,6 +171,16 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
     return rc;
 }
 
+/* An up-to-date database with its keys: the key store attached, the keys erasures queued
+ * destroyed, and what is still clear sealed (when `run`; else pending work refuses). */
+static enum kt_rc ready(struct sq_store *s, bool run, struct kt_err *err)
+{
+    int64_t shredded = 0;
+    enum kt_rc rc = sq_keys_attach(s, err);
+    rc = rc == KT_OK ? sq_keys_shred(&s->base, &shredded, err) : rc;
+    return rc == KT_OK ? sq_seal_step(s, s->sealed_requested, run, err) : rc;
+}
+
 static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
@@ -188,7 +201,7 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
     }
     pthread_mutex_unlock(&s->write_mu);
     if (rc == KT_OK && s->crypt != NULL) {
-        rc = sq_keys_attach(s, err); /* up to date now: the key store goes with it */
+        rc = ready(s, true, err); /* up to date now: the key store goes with it */
     }
     return rc;
 }
@@ -270,6 +283,7 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     s->keys.path = kt_malloc(pl);
     kt_snprintf(s->keys.path, pl, "%s.keys", o->path);
     s->crypt = o->crypt;
+    s->sealed_requested = o->sealed_fields;
     s->rotating = o->crypt != NULL && crypt_has_next(o->crypt);
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     s->max_readers = o->max_readers > 0 ? o->max_readers : 64;
@@ -305,8 +319,8 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     if (rc == KT_OK && s->crypt == NULL && o->schema != STORE_AS_IS) {
         rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                         "the database was opened without its keys");
-    } else if (rc == KT_OK && s->crypt != NULL && (have == want || applied > 0)) {
-        rc = sq_keys_attach(s, err);
+    } else if (rc == KT_OK && s->crypt != NULL && o->schema != STORE_AS_IS && have == want) {
+        rc = ready(s, o->schema == STORE_MIGRATE, err); /* sq_migrate did it when it migrated */
     }
     if (rc != KT_OK) {
         sq_close(&s->base);
