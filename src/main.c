@@ -505,6 +505,16 @@ static const char serve_help[] =
     "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
     "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
+    "  --master-key-file PATH  the master key that seals every customer's data key\n"
+    "                       (KARTOTEKA_MASTER_KEY_FILE, default <db>.master, made with the key\n"
+    "                       store on the first start; KARTOTEKA_MASTER_KEY=<64 hex digits>\n"
+    "                       overrides the file). Keep it off the machine of the backups\n"
+    "  --sealed-fields LIST  which of city, birth_date, gender are also sealed at rest,\n"
+    "                       comma-separated, or none (KARTOTEKA_SEALED_FIELDS; default: as\n"
+    "                       the database says, none when new). Sealed fields cannot be\n"
+    "                       compared in segments; a change reseals the base at start\n"
+    "  --key-cache N        opened data keys kept in memory (KARTOTEKA_KEY_CACHE, default\n"
+    "                       262144, about 10 MiB; 1024 to 67108864)\n"
     "\n"
     "Connections (docs/operations.md):\n"
     "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
@@ -710,13 +720,26 @@ out:
  */
 
 static const char migrate_help[] =
-    "usage: kartoteka migrate [--db PATH] [--status]\n"
+    "usage: kartoteka migrate [--db PATH] [--status] [--sealed-fields LIST]\n"
     "\n"
     "Brings the database schema up to the version this binary needs, one migration per\n"
-    "transaction. With --status, only says which version the database is at.\n"
+    "transaction, then seals what an older database holds in clear (migration 0013), 1000\n"
+    "rows a transaction with its progress on stderr; interrupted, it goes on where it stopped\n"
+    "when run again. With --status, only says which version the database is at.\n"
     "\n"
     "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
-    "  --status      print the schema version and the number of pending migrations\n";
+    "  --status      print the schema version and the number of pending migrations\n"
+    "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n"
+    "  --master-key-file PATH  the master key that seals every customer's data key\n"
+    "                       (KARTOTEKA_MASTER_KEY_FILE, default <db>.master, made with the key\n"
+    "                       store on the first start; KARTOTEKA_MASTER_KEY=<64 hex digits>\n"
+    "                       overrides the file). Keep it off the machine of the backups\n"
+    "  --sealed-fields LIST  which of city, birth_date, gender are also sealed at rest,\n"
+    "                       comma-separated, or none (KARTOTEKA_SEALED_FIELDS; default: as\n"
+    "                       the database says, none when new). Sealed fields cannot be\n"
+    "                       compared in segments; a change reseals the base at start\n"
+    "  --key-cache N        opened data keys kept in memory (KARTOTEKA_KEY_CACHE, default\n"
+    "                       262144, about 10 MiB; 1024 to 67108864)\n";
 
 static int cmd_migrate(int argc, char **argv)
 {
@@ -757,6 +780,7 @@ static const char keys_help[] =
     "usage: kartoteka keys create --scope admin|pos|collect --name TEXT\n"
     "       kartoteka keys list\n"
     "       kartoteka keys revoke KEY_ID\n"
+    "       kartoteka keys rotate-master --new-key-file FILE   (see its --help)\n"
     "\n"
     "Manages API keys. A key is shown once, when it is created; the database keeps only a\n"
     "keyed hash of it. Scopes: admin (everything), pos (cash desks and shop backends: read and\n"
@@ -863,6 +887,9 @@ static int keys_revoke_cmd(struct store *s, const char *id)
 
 static int cmd_keys(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "rotate-master") == 0) { /* flags of its own */
+        return cli_keys_rotate(argc - 1, argv + 1);
+    }
     struct opts o;
     int prc = parse("keys", keys_help, argc, argv, &o);
     if (prc != 0) {

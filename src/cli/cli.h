@@ -14,6 +14,7 @@ int cli_loyalty(int argc, char **argv);
 int cli_cluster(int argc, char **argv);
 int cli_segment(int argc, char **argv);
 int cli_events(int argc, char **argv);
+int cli_keys_rotate(int argc, char **argv); /* keys rotate-master */
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"

@@ -197,3 +197,47 @@ def test_a_copy_made_before_an_erasure_cannot_be_read_for_that_person(base, tmp_
         f = s.db.with_name(s.db.name + ext)
         if f.exists():
             assert old_wrapped not in f.read_bytes(), ext
+
+
+def test_the_master_key_is_rotated_by_the_cli_and_an_interrupted_rotation_resumes(base, tmp_path):
+    s, people, ids = base
+    s.stop()
+    old_key = s.db.with_name(s.db.name + ".master").read_text()
+    new_key = tmp_path / "new.key"
+    new_key.write_text(bytes(range(32)).hex() + "\n")
+    new_key.chmod(0o600)
+    keys = s.db.with_name(s.db.name + ".keys")
+    # A rotation that stopped half way: the key store says so, and a server on the old key alone
+    # refuses to start rather than meet keys it cannot open.
+    con = sqlite3.connect(keys)
+    con.execute("INSERT INTO ks_meta (key, value) VALUES ('rotating_to', 'x')")
+    con.commit()
+    con.close()
+    r = subprocess.run([BIN, "serve", "--db", str(s.db), "--listen", "127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "rotate-master" in r.stderr
+    con = sqlite3.connect(keys)
+    con.execute("DELETE FROM ks_meta WHERE key = 'rotating_to'")
+    con.commit()
+    con.close()
+    r = s.cli("keys", "rotate-master", "--new-key-file", str(new_key))
+    assert "under the new master key" in r.stdout
+    assert s.db.with_name(s.db.name + ".master").read_text().strip() == bytes(range(32)).hex()
+    con = sqlite3.connect(keys)
+    ids_used = {row[0] for row in con.execute(
+        "SELECT DISTINCT master_id FROM data_keys WHERE master_id IS NOT NULL")}
+    con.close()
+    assert len(ids_used) == 1
+    # The server opens everything with the new key; the old key opens nothing any more.
+    s.start()
+    r = s.get("/v1/customers", params={"phone": people[1][0]})
+    assert r.status_code == 200 and r.json()["items"][0]["profile"]["last_name"] == people[1][2]
+    s.stop()
+    r = subprocess.run([BIN, "privacy", "export", ids[1], "--db", str(s.db)], capture_output=True,
+                       text=True, timeout=60, env=dict(s.env, KARTOTEKA_MASTER_KEY=old_key.strip()))
+    assert r.returncode == 1 and "master key does not open the key store" in r.stderr
+    audit = s.cli("privacy", "audit", "--action", "key").stdout
+    assert "rotate-master" in audit
+    # Run again: nothing left to do, and it says so.
+    r = s.cli("keys", "rotate-master", "--new-key-file", str(new_key))
+    assert "rewrapped 0 data keys" in r.stdout

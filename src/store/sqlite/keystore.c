@@ -487,3 +487,106 @@ enum kt_rc sq_keys_shred(struct store *base, int64_t *shredded, struct kt_err *e
     }
     return rc;
 }
+
+/* ---- rotating the master key ---------------------------------------------------------------- */
+
+/* Rewraps up to `limit` keys still under the current master key with the next one, in one
+ * transaction; *did counts them. */
+static enum kt_rc rewrap(struct sq_store *s, const unsigned char *old_id, int limit, int64_t *did,
+                         struct kt_err *err)
+{
+    sqlite3 *db = s->keys.db;
+    sqlite3_stmt *st = NULL, *up = NULL;
+    *did = 0;
+    int src = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (src == SQLITE_OK) {
+        src = sqlite3_prepare_v2(db,
+                                 "SELECT ck, master_id, wrapped FROM data_keys WHERE master_id = "
+                                 "?1 LIMIT ?2",
+                                 -1, &st, NULL);
+    }
+    if (src == SQLITE_OK) {
+        src = sqlite3_prepare_v2(
+            db, "UPDATE data_keys SET master_id = ?2, wrapped = ?3 WHERE ck = ?1", -1, &up, NULL);
+    }
+    if (src == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, old_id, CRYPT_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, limit);
+    }
+    enum kt_rc rc = KT_OK;
+    while (src == SQLITE_OK && rc == KT_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        src = SQLITE_OK;
+        int64_t ck = sqlite3_column_int64(st, 0);
+        unsigned char dk[CRYPT_KEY_BYTES], w[CRYPT_WRAP_BYTES], id[CRYPT_ID_BYTES];
+        rc = crypt_dk_unwrap(s->crypt, ck, sqlite3_column_blob(st, 1), sqlite3_column_blob(st, 2),
+                             (size_t)sqlite3_column_bytes(st, 2), dk, err);
+        if (rc == KT_OK) {
+            crypt_dk_wrap(s->crypt, true, ck, dk, w, id);
+            sqlite3_bind_int64(up, 1, ck);
+            sqlite3_bind_blob(up, 2, id, sizeof(id), SQLITE_TRANSIENT);
+            sqlite3_bind_blob(up, 3, w, sizeof(w), SQLITE_TRANSIENT);
+            src = sqlite3_step(up);
+            src = src == SQLITE_DONE ? SQLITE_OK : src;
+            sqlite3_reset(up);
+            (*did)++;
+        }
+        sodium_memzero(dk, sizeof(dk));
+    }
+    src = src == SQLITE_DONE ? SQLITE_OK : src;
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    if (rc == KT_OK && src == SQLITE_OK) {
+        src = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    }
+    if (rc == KT_OK && src != SQLITE_OK) {
+        rc = ks_fail(db, src, "rotate", err);
+    }
+    if (rc != KT_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+enum kt_rc sq_keys_rotate(struct store *base, int limit, int64_t *rewrapped, int64_t *left,
+                          struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    *rewrapped = 0;
+    *left = 0;
+    if (!s->rotating || s->keys.db == NULL) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", NULL,
+                          "no new master key was given to rotate to");
+    }
+    unsigned char old_id[CRYPT_ID_BYTES], next_id[CRYPT_ID_BYTES];
+    char have[80] = "", old_hex[2 * CRYPT_ID_BYTES + 1], next_hex[2 * CRYPT_ID_BYTES + 1];
+    crypt_master_id(s->crypt, old_id);
+    crypt_next_id(s->crypt, next_id);
+    id_hex(old_id, old_hex);
+    id_hex(next_id, next_hex);
+    bool found = false;
+    pthread_mutex_lock(&s->keys.mu);
+    enum kt_rc rc = ks_meta(s->keys.db, "master_id", have, sizeof(have), &found, err);
+    if (rc == KT_OK && strcmp(have, next_hex) == 0) { /* done before: nothing left */
+        pthread_mutex_unlock(&s->keys.mu);
+        return KT_OK;
+    }
+    rc = rc == KT_OK ? ks_meta_put(s->keys.db, "rotating_to", next_hex, err) : rc;
+    if (rc == KT_OK) {
+        rc = rewrap(s, old_id, limit, rewrapped, err);
+    }
+    sqlite3_stmt *st = NULL;
+    if (rc == KT_OK &&
+        sqlite3_prepare_v2(s->keys.db, "SELECT count(*) FROM data_keys WHERE master_id = ?1", -1,
+                           &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_blob(st, 1, old_id, CRYPT_ID_BYTES, SQLITE_STATIC);
+        *left = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    }
+    sqlite3_finalize(st);
+    if (rc == KT_OK && *left == 0) { /* every key is under the new one: it is the master now */
+        rc = ks_meta_put(s->keys.db, "master_id", next_hex, err);
+        rc = rc == KT_OK ? ks_meta_put(s->keys.db, "rotating_to", NULL, err) : rc;
+        sqlite3_wal_checkpoint_v2(s->keys.db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->keys.mu);
+    return rc;
+}
