@@ -374,6 +374,11 @@ static enum kt_rc seal_all(struct sq_store *s, unsigned policy, struct kt_err *e
     }
     if (rc == KT_OK) {
         rc = sq_meta_put(&w->base, "sealed_done", want, err);
+    }
+    if (rc == KT_OK) {
+        /* a page a batch wrote may hold rows a later batch sealed: its image in the WAL would
+         * keep them in clear */
+        rc = sq_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)", err);
         log_info("seal_done", "policy=%u", policy);
     }
     return rc;

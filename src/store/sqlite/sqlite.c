@@ -13,8 +13,10 @@
  * statement helpers and the mapping of errors are in stmt.c, and each table's statements in the
  * file of its concern: keys.c (meta, API keys, idempotency), customers.c (customers,
  * identifiers, history, merge candidates, attributes), imports.c, rejects.c, privacy.c,
- * loyalty.c, cards.c, events.c, segments.c (with cond.c), quality.c, and the log of reads in
- * reads.c.
+ * loyalty.c, cards.c, events.c, segments.c (with cond.c), quality.c, erase.c, and the log of
+ * reads in reads.c. Sealed columns go through seal.c, the key store is keystore.c, and migration
+ * 0013's C half (run after its SQL: the schema edit in its transaction, the data step at every
+ * open that migrates until it is done) is seal_migrate.c.
  *
  * Durability: synchronous=NORMAL. In WAL mode a commit is durable against a process crash at once
  * and against a power cut from the next checkpoint (SQLite's documented trade-off); this is the
