@@ -214,7 +214,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
     o->master_file = env_or("KARTOTEKA_MASTER_KEY_FILE", NULL);
     o->sealed = env_or("KARTOTEKA_SEALED_FIELDS", NULL);
-    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "262144");
+    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "1048576");
     const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
     const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
@@ -425,11 +425,21 @@ static void report(const char *what, const struct kt_err *err)
             err->detail);
 }
 
+static struct store *open_store_warm(const struct opts *o, enum store_schema_mode mode, bool warm)
+{
+    struct cli_keys k = {o->secret_file,
+                         o->master_file,
+                         o->sealed,
+                         o->key_cache,
+                         o->new_key,
+                         mode == STORE_AS_IS && o->status,
+                         warm};
+    return cli_open_store_keys(o->db, (int)o->busy_ms, o->db_max_size, mode, &k);
+}
+
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
-    struct cli_keys k = {o->secret_file, o->master_file, o->sealed,
-                         o->key_cache,   o->new_key,     mode == STORE_AS_IS && o->status};
-    return cli_open_store_keys(o->db, (int)o->busy_ms, o->db_max_size, mode, &k);
+    return open_store_warm(o, mode, false);
 }
 
 /* Loads the installation secret and checks it against the database. */
@@ -513,8 +523,9 @@ static const char serve_help[] =
     "                       comma-separated, or none (KARTOTEKA_SEALED_FIELDS; default: as\n"
     "                       the database says, none when new). Sealed fields cannot be\n"
     "                       compared in segments; a change reseals the base at start\n"
-    "  --key-cache N        opened data keys kept in memory (KARTOTEKA_KEY_CACHE, default\n"
-    "                       262144, about 10 MiB; 1024 to 67108864)\n"
+    "  --key-cache N        opened data keys kept in memory, 40 bytes each; the server opens\n"
+    "                       the newest into it at start (KARTOTEKA_KEY_CACHE, default 1048576;\n"
+    "                       1024 to 67108864): size it to the customers the tills look up\n"
     "\n"
     "Connections (docs/operations.md):\n"
     "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
@@ -643,7 +654,7 @@ static int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    struct store *s = open_store(&o, o.no_migrate ? STORE_REFUSE_OLD : STORE_MIGRATE);
+    struct store *s = open_store_warm(&o, o.no_migrate ? STORE_REFUSE_OLD : STORE_MIGRATE, true);
     if (s == NULL) {
         return 1;
     }
@@ -738,8 +749,9 @@ static const char migrate_help[] =
     "                       comma-separated, or none (KARTOTEKA_SEALED_FIELDS; default: as\n"
     "                       the database says, none when new). Sealed fields cannot be\n"
     "                       compared in segments; a change reseals the base at start\n"
-    "  --key-cache N        opened data keys kept in memory (KARTOTEKA_KEY_CACHE, default\n"
-    "                       262144, about 10 MiB; 1024 to 67108864)\n";
+    "  --key-cache N        opened data keys kept in memory, 40 bytes each; the server opens\n"
+    "                       the newest into it at start (KARTOTEKA_KEY_CACHE, default 1048576;\n"
+    "                       1024 to 67108864): size it to the customers the tills look up\n";
 
 static int cmd_migrate(int argc, char **argv)
 {

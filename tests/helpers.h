@@ -51,7 +51,7 @@ static inline void tmp_store_open(struct tmp_store *t)
     kt_strlcpy(t->dir, "/tmp/kt-test-XXXXXX", sizeof(t->dir));
     assert_non_null(mkdtemp(t->dir));
     kt_snprintf(t->path, sizeof(t->path), "%s/k.db", t->dir);
-    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1};
+    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
     struct kt_err err;
     kt_err_reset(&err);
     assert_int_equal(store_open(&o, &t->s, &err), KT_OK);

@@ -33,6 +33,7 @@ struct cli_keys {
     int64_t key_cache;            /* --key-cache, opened data keys kept; 0 = the default */
     const char *next_master_file; /* keys rotate-master: the new master key */
     bool no_keys;                 /* a look at the schema version only (migrate --status) */
+    bool warm;                    /* serve: warm the cache of data keys (store_opts.warm_keys) */
 };
 /* Loads the keys, makes the keyring and opens the database with it; prints why and returns
  * NULL when it cannot. `k` NULL: every key from the environment or its default. */

@@ -150,7 +150,7 @@ struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes
     k = k ? k : &none;
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_opts so = {db, busy_ms, 0, mode, max_bytes, NULL, -1};
+    struct store_opts so = {db, busy_ms, 0, mode, max_bytes, NULL, -1, k->warm};
     const char *sealed = flag_or_env(k->sealed_fields, "KARTOTEKA_SEALED_FIELDS");
     if (sealed != NULL && cli_sealed_fields_parse(sealed, &so.sealed_fields) != 0) {
         fprintf(stderr, "kartoteka: --sealed-fields (KARTOTEKA_SEALED_FIELDS) takes city, "

@@ -6,7 +6,12 @@
  * which columns are sealed (the store). Invariants: key material lives in sodium_malloc'd memory
  * or on the stack for the length of one call, and is wiped before it goes; a sealed value's
  * associated data names its customer and column; every nonce is random (192 bits, so random
- * nonces never repeat in practice).
+ * nonces never repeat in practice). Values are sealed with ChaCha20-Poly1305 (IETF) and a random
+ * 96-bit nonce, data keys wrapped with XChaCha20-Poly1305 and a 192-bit one: a data key seals the
+ * values of one customer - a few per write, never near the 2^32 messages after which random
+ * 96-bit nonces would risk a repeat - and the IETF construction skips XChaCha's HChaCha20, half
+ * the cost of opening a short value (0.34 against 0.64 us here), which a lookup pays ten times;
+ * the master key wraps millions of keys over years, where the longer nonce is the safe choice.
  */
 #include "crypt/crypt.h"
 
@@ -20,7 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SEAL_FORMAT 1 /* the first byte of a sealed value */
+#define SEAL_FORMAT 2  /* the first byte of a sealed value: ChaCha20-Poly1305 (IETF) */
+#define SEAL_NONCE  12 /* random: a data key seals one customer's values, never near 2^32 */
 #define CACHE_WAYS  4
 
 struct cache_slot {
@@ -35,6 +41,8 @@ struct crypt {
     unsigned char next_id[CRYPT_ID_BYTES];
     bool has_next;
     unsigned char index[CRYPT_KEY_BYTES]; /* blind indexes */
+    crypto_generichash_state index_st;    /* BLAKE2b keyed with `index`, before any input: a
+                                             copy saves hashing the key block at each index */
     pthread_mutex_t mu;                   /* guards the cache */
     struct cache_slot *slots;             /* sodium_malloc'd: sets of CACHE_WAYS */
     size_t n_sets;                        /* a power of two */
@@ -154,6 +162,7 @@ struct crypt *crypt_new(const struct crypt_opts *o)
     memcpy(c->master, o->master, CRYPT_KEY_BYTES);
     key_id(c->master, c->master_id);
     crypto_kdf_derive_from_key(c->index, CRYPT_KEY_BYTES, 1, "ktbidx01", o->secret);
+    crypto_generichash_init(&c->index_st, c->index, CRYPT_KEY_BYTES, CRYPT_BIDX_BYTES);
     size_t keys = o->cache_keys ? o->cache_keys : CRYPT_CACHE_DEFAULT;
     c->n_sets = pow2_at_least((keys + CACHE_WAYS - 1) / CACHE_WAYS);
     c->slots = sodium_allocarray(c->n_sets * CACHE_WAYS, sizeof(*c->slots));
@@ -300,6 +309,11 @@ void crypt_cache_put(struct crypt *c, int64_t ck, const unsigned char dk[CRYPT_K
     pthread_mutex_unlock(&c->mu);
 }
 
+size_t crypt_cache_capacity(const struct crypt *c)
+{
+    return c->n_sets * CACHE_WAYS;
+}
+
 void crypt_cache_drop(struct crypt *c, int64_t ck)
 {
     pthread_mutex_lock(&c->mu);
@@ -336,9 +350,9 @@ void crypt_seal(const unsigned char dk[CRYPT_KEY_BYTES], int64_t ck, const char 
     unsigned char ad[96];
     size_t adn = seal_ad(ck, column, ad, sizeof(ad));
     out[0] = SEAL_FORMAT;
-    randombytes_buf(out + 1, 24);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 25, NULL, plain, n, ad, adn, NULL, out + 1,
-                                               dk);
+    randombytes_buf(out + 1, SEAL_NONCE);
+    crypto_aead_chacha20poly1305_ietf_encrypt(out + 1 + SEAL_NONCE, NULL, plain, n, ad, adn, NULL,
+                                              out + 1, dk);
 }
 
 bool crypt_open(const unsigned char dk[CRYPT_KEY_BYTES], int64_t ck, const char *column,
@@ -350,8 +364,9 @@ bool crypt_open(const unsigned char dk[CRYPT_KEY_BYTES], int64_t ck, const char 
     unsigned char ad[96];
     size_t adn = seal_ad(ck, column, ad, sizeof(ad));
     unsigned long long len = 0;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, &len, NULL, sealed + 25, n - 25, ad, adn,
-                                                   sealed + 1, dk) != 0) {
+    if (crypto_aead_chacha20poly1305_ietf_decrypt(out, &len, NULL, sealed + 1 + SEAL_NONCE,
+                                                  n - 1 - SEAL_NONCE, ad, adn, sealed + 1,
+                                                  dk) != 0) {
         return false;
     }
     *out_n = (size_t)len;
@@ -363,8 +378,7 @@ bool crypt_open(const unsigned char dk[CRYPT_KEY_BYTES], int64_t ck, const char 
 void crypt_bidx(const struct crypt *c, const char *domain, const char *value, size_t n,
                 unsigned char out[CRYPT_BIDX_BYTES])
 {
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, c->index, CRYPT_KEY_BYTES, CRYPT_BIDX_BYTES);
+    crypto_generichash_state st = c->index_st;
     crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain) + 1);
     crypto_generichash_update(&st, (const unsigned char *)value, n);
     crypto_generichash_final(&st, out, CRYPT_BIDX_BYTES);

@@ -8,9 +8,9 @@
  *     wraps the data keys: XChaCha20-Poly1305, associated data the customer key and the master
  *     key's id, so a wrapped key moved to another customer or master does not open.
  *   - A data key (32 random bytes) per customer (`ck`; 0 = the installation's own, for personal
- *     data that belongs to no customer). Values are sealed under it with XChaCha20-Poly1305 and
- *     a random nonce, associated data the `ck` and the column: a value copied to another column
- *     or customer does not open.
+ *     data that belongs to no customer). Values are sealed under it with ChaCha20-Poly1305 (IETF)
+ *     and a random nonce, associated data the `ck` and the column: a value copied to another
+ *     column or customer does not open.
  *   - Blind indexes: keyed BLAKE2b-256 of a domain (an identifier's kind) and a standard form,
  *     under a key derived from the installation secret (crypto_kdf), so lookups and uniqueness
  *     work on values nobody can read; rotating the master key does not reindex.
@@ -33,9 +33,9 @@
 #define CRYPT_KEY_BYTES     32
 #define CRYPT_ID_BYTES      16             /* a master key's id */
 #define CRYPT_WRAP_BYTES    (24 + 32 + 16) /* nonce, data key, tag */
-#define CRYPT_SEAL_OVERHEAD (1 + 24 + 16)  /* format byte, nonce, tag */
+#define CRYPT_SEAL_OVERHEAD (1 + 12 + 16)  /* format byte, nonce, tag */
 #define CRYPT_BIDX_BYTES    32
-#define CRYPT_CACHE_DEFAULT 262144 /* opened data keys kept: 10 MiB */
+#define CRYPT_CACHE_DEFAULT 1048576 /* opened data keys kept: 40 MiB */
 
 /* Where a 32-byte key comes from, and the words its errors use. */
 struct crypt_key_src {
@@ -94,6 +94,7 @@ enum kt_rc crypt_dk_unwrap(const struct crypt *c, int64_t ck, const unsigned cha
 bool crypt_cache_get(struct crypt *c, int64_t ck, unsigned char dk[CRYPT_KEY_BYTES]);
 void crypt_cache_put(struct crypt *c, int64_t ck, const unsigned char dk[CRYPT_KEY_BYTES]);
 void crypt_cache_drop(struct crypt *c, int64_t ck);
+size_t crypt_cache_capacity(const struct crypt *c); /* keys it can hold */
 
 /* ---- values --------------------------------------------------------------------------------- */
 

@@ -312,7 +312,7 @@ static void a_newer_schema_is_refused(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1};
+    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
     struct store *s2 = NULL;
     struct kt_err err;
     kt_err_reset(&err);

@@ -239,7 +239,7 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
                      NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
-    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1};
+    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
     assert_int_equal(store_open(&o, &T.s, NULL), KT_OK);
     static const char *const sealed[] = {
         "SELECT typeof(last_name) FROM customers WHERE ck = ?1",

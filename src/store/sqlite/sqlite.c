@@ -324,6 +324,9 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     } else if (rc == KT_OK && s->crypt != NULL && o->schema != STORE_AS_IS && have == want) {
         rc = ready(s, o->schema == STORE_MIGRATE, err); /* sq_migrate did it when it migrated */
     }
+    if (rc == KT_OK && o->warm_keys && s->keys.db != NULL) {
+        sq_keys_warm(s);
+    }
     if (rc != KT_OK) {
         sq_close(&s->base);
         return rc;

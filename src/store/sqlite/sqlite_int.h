@@ -274,7 +274,13 @@ struct sq_keys {
     pthread_mutex_t mu; /* guards db */
     sqlite3 *db;        /* opened by sq_keys_attach */
     char *path;         /* "<db>.keys" */
+    pthread_t warmer;   /* sq_keys_warm's thread */
+    bool warming;       /* it was started */
+    atomic_bool stop;   /* asks it to end */
 };
+/* Starts the thread that opens the newest data keys into the keyring's cache, once, at a low
+ * priority; sq_keys_close stops it. */
+void sq_keys_warm(struct sq_store *s);
 /* Opens the key store beside an up-to-date database and checks that they, the master key and
  * the installation secret belong together (key_store_mismatch, master_key_mismatch,
  * rotation_unfinished, secret_mismatch). Once per store; a no-op after. */
