@@ -344,13 +344,35 @@ static size_t seal_ad(int64_t ck, const char *column, unsigned char *ad, size_t 
     return 10 + n;
 }
 
+/* A random nonce without a system call: the ChaCha20 keystream of a key this thread drew from the
+ * system once, at a counter that never repeats. A nonce needs to be unique, not secret; a system
+ * call for each (libsodium's randombytes on Linux is one getrandom each) cost an import more than
+ * the sealing itself. A forked child draws a key of its own. */
+static void nonce(unsigned char out[SEAL_NONCE])
+{
+    static _Thread_local unsigned char key[32];
+    static _Thread_local uint64_t counter;
+    static _Thread_local pid_t owner;
+    if (owner != getpid() || counter == UINT64_MAX) {
+        randombytes_buf(key, sizeof(key));
+        counter = 0;
+        owner = getpid();
+    }
+    unsigned char n[12] = {0};
+    uint64_t c = counter++;
+    for (int i = 0; i < 8; i++) {
+        n[4 + i] = (unsigned char)(c >> (8 * i));
+    }
+    crypto_stream_chacha20_ietf(out, SEAL_NONCE, n, key);
+}
+
 void crypt_seal(const unsigned char dk[CRYPT_KEY_BYTES], int64_t ck, const char *column,
                 const void *plain, size_t n, unsigned char *out)
 {
     unsigned char ad[96];
     size_t adn = seal_ad(ck, column, ad, sizeof(ad));
     out[0] = SEAL_FORMAT;
-    randombytes_buf(out + 1, SEAL_NONCE);
+    nonce(out + 1);
     crypto_aead_chacha20poly1305_ietf_encrypt(out + 1 + SEAL_NONCE, NULL, plain, n, ad, adn, NULL,
                                               out + 1, dk);
 }

@@ -11,7 +11,7 @@
  *     data that belongs to no customer). Values are sealed under it with ChaCha20-Poly1305 (IETF)
  *     and a random nonce, associated data the `ck` and the column: a value copied to another
  *     column or customer does not open.
- *   - Blind indexes: keyed BLAKE2b-256 of a domain (an identifier's kind) and a standard form,
+ *   - Blind indexes: keyed BLAKE2b-128 of a domain (an identifier's kind) and a standard form,
  *     under a key derived from the installation secret (crypto_kdf), so lookups and uniqueness
  *     work on values nobody can read; rotating the master key does not reindex.
  *   - Opened data keys are kept in a bounded cache (guarded memory, mlocked where the system
@@ -34,7 +34,7 @@
 #define CRYPT_ID_BYTES      16             /* a master key's id */
 #define CRYPT_WRAP_BYTES    (24 + 32 + 16) /* nonce, data key, tag */
 #define CRYPT_SEAL_OVERHEAD (1 + 12 + 16)  /* format byte, nonce, tag */
-#define CRYPT_BIDX_BYTES    32
+#define CRYPT_BIDX_BYTES    16      /* 128 bits: no two of a billion values collide in practice */
 #define CRYPT_CACHE_DEFAULT 1048576 /* opened data keys kept: 40 MiB */
 
 /* Where a 32-byte key comes from, and the words its errors use. */

@@ -50,7 +50,7 @@ static void keys_are_made_ahead_and_found_again(void **state)
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM data_keys", -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 256);
+    assert_int_equal(sqlite3_column_int(st, 0), 4096); /* KEYS_AHEAD */
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
@@ -89,7 +89,7 @@ static void a_rotation_goes_in_batches_and_resumes(void **state)
     struct store_conn *w;
     unsigned char before[32], after[32];
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)w, 1, true, before, NULL), KT_OK); /* 256 keys */
+    assert_int_equal(sq_dk((struct sq_conn *)w, 1, true, before, NULL), KT_OK); /* 4096 keys */
     store_write_end(w, KT_OK, NULL);
     static const unsigned char dm[32] = {'t', 'e', 's', 't', 'm'},
                                ds[32] = {'t', 'e', 's', 't', 's'};
@@ -103,17 +103,18 @@ static void a_rotation_goes_in_batches_and_resumes(void **state)
     kt_err_reset(&err);
     assert_int_equal(store_open(&o, &T.s, &err), KT_OK);
     int64_t did = 0, left = 0;
-    assert_int_equal(store_keys_rotate(T.s, 100, &did, &left, NULL), KT_OK);
-    assert_int_equal(did, 100);
-    assert_int_equal(left, 156);
+    assert_int_equal(store_keys_rotate(T.s, 1000, &did, &left, NULL), KT_OK);
+    assert_int_equal(did, 1000);
+    assert_int_equal(left, 3096);
     assert_int_equal(reopen(NULL, NULL, &err), KT_ESTORE); /* the old key alone, half way */
     assert_string_equal(err.code, "rotation_unfinished");
     c = crypt_new(&co);
     crypt_set_next(c, next);
     o.crypt = c;
     assert_int_equal(store_open(&o, &T.s, &err), KT_OK);
-    assert_int_equal(store_keys_rotate(T.s, 100, &did, &left, NULL), KT_OK);
-    assert_int_equal(store_keys_rotate(T.s, 100, &did, &left, NULL), KT_OK);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(store_keys_rotate(T.s, 1000, &did, &left, NULL), KT_OK);
+    }
     assert_int_equal(left, 0);
     assert_int_equal(reopen(next, NULL, &err), KT_OK); /* the new key is the master now */
     struct store_conn *r;
