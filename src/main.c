@@ -214,7 +214,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
     o->master_file = env_or("KARTOTEKA_MASTER_KEY_FILE", NULL);
     o->sealed = env_or("KARTOTEKA_SEALED_FIELDS", NULL);
-    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "1048576");
+    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "0");
     const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
     const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
@@ -391,8 +391,10 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         return usage_error(verb, "--sealed-fields takes city, birth_date and gender, "
                                  "comma-separated, or none");
     }
-    if (!number(key_cache, 1024, 1 << 26, &o->key_cache)) {
-        return usage_error(verb, "--key-cache must be a number of keys from 1024 to 67108864");
+    if (!number(key_cache, 0, 1 << 26, &o->key_cache) ||
+        (o->key_cache > 0 && o->key_cache < 1024)) {
+        return usage_error(verb, "--key-cache must be 0 (fitted) or a number of keys from 1024 to "
+                                 "67108864");
     }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
         return usage_error(verb, "--sms-timeout must be milliseconds from 100 to 60000");
@@ -524,8 +526,8 @@ static const char serve_help[] =
     "                       the database says, none when new). Sealed fields cannot be\n"
     "                       compared in segments; a change reseals the base at start\n"
     "  --key-cache N        opened data keys kept in memory, 40 bytes each; the server opens\n"
-    "                       the newest into it at start (KARTOTEKA_KEY_CACHE, default 1048576;\n"
-    "                       1024 to 67108864): size it to the customers the tills look up\n"
+    "                       the newest into it at start (KARTOTEKA_KEY_CACHE, default 0: twice\n"
+    "                       the customers there are, at least 65536; else 1024 to 67108864)\n"
     "\n"
     "Connections (docs/operations.md):\n"
     "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"

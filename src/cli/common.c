@@ -119,9 +119,11 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char
     }
     int64_t cache = k->key_cache;
     const char *env_cache = flag_or_env(NULL, "KARTOTEKA_KEY_CACHE");
-    if (cache == 0 && env_cache != NULL && !num_parse_cstr(env_cache, 1024, 1 << 26, &cache)) {
+    if (cache == 0 && env_cache != NULL &&
+        (!num_parse_cstr(env_cache, 0, 1 << 26, &cache) || (cache > 0 && cache < 1024))) {
         rc = kt_err_set(err, KT_EINVAL, "bad_key_cache", NULL,
-                        "KARTOTEKA_KEY_CACHE must be a number of keys from 1024 to 67108864");
+                        "KARTOTEKA_KEY_CACHE must be 0 (fitted) or a number of keys from 1024 to "
+                        "67108864");
     }
     struct crypt *c = NULL;
     if (rc == KT_OK) {
@@ -160,6 +162,9 @@ struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes
     char made[4200] = "";
     if (!k->no_keys) {
         so.crypt = load_keyring(db, k, made, &err);
+        if (so.crypt == NULL && made[0] != '\0') {
+            unlink(made);
+        }
         if (so.crypt == NULL) {
             fprintf(stderr, "kartoteka: the keys: %s%s%s\n", err.msg, err.detail[0] ? " - " : "",
                     err.detail);

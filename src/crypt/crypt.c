@@ -27,7 +27,7 @@
 
 #define SEAL_FORMAT 2  /* the first byte of a sealed value: ChaCha20-Poly1305 (IETF) */
 #define SEAL_NONCE  12 /* random: a data key seals one customer's values, never near 2^32 */
-#define CACHE_WAYS  4
+#define CACHE_WAYS  8
 
 struct cache_slot {
     uint64_t tag; /* ck + 1; 0 = empty */
@@ -45,6 +45,7 @@ struct crypt {
                                              copy saves hashing the key block at each index */
     pthread_mutex_t mu;                   /* guards the cache */
     struct cache_slot *slots;             /* sodium_malloc'd: sets of CACHE_WAYS */
+    bool cache_fixed;                     /* its size was given: crypt_cache_fit leaves it */
     size_t n_sets;                        /* a power of two */
     unsigned victim;                      /* round-robin way to evict; mu */
 };
@@ -152,6 +153,16 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
+static void cache_alloc(struct crypt *c, size_t keys)
+{
+    c->n_sets = pow2_at_least((keys + CACHE_WAYS - 1) / CACHE_WAYS);
+    c->slots = sodium_allocarray(c->n_sets * CACHE_WAYS, sizeof(*c->slots));
+    if (c->slots == NULL) {
+        abort(); /* out of memory, as kt_malloc */
+    }
+    memset(c->slots, 0, c->n_sets * CACHE_WAYS * sizeof(*c->slots));
+}
+
 struct crypt *crypt_new(const struct crypt_opts *o)
 {
     struct crypt *c = sodium_malloc(sizeof(*c));
@@ -163,15 +174,18 @@ struct crypt *crypt_new(const struct crypt_opts *o)
     key_id(c->master, c->master_id);
     crypto_kdf_derive_from_key(c->index, CRYPT_KEY_BYTES, 1, "ktbidx01", o->secret);
     crypto_generichash_init(&c->index_st, c->index, CRYPT_KEY_BYTES, CRYPT_BIDX_BYTES);
-    size_t keys = o->cache_keys ? o->cache_keys : CRYPT_CACHE_DEFAULT;
-    c->n_sets = pow2_at_least((keys + CACHE_WAYS - 1) / CACHE_WAYS);
-    c->slots = sodium_allocarray(c->n_sets * CACHE_WAYS, sizeof(*c->slots));
-    if (c->slots == NULL) {
-        abort();
-    }
-    memset(c->slots, 0, c->n_sets * CACHE_WAYS * sizeof(*c->slots));
+    c->cache_fixed = o->cache_keys != 0;
+    cache_alloc(c, o->cache_keys ? o->cache_keys : CRYPT_CACHE_DEFAULT);
     pthread_mutex_init(&c->mu, NULL);
     return c;
+}
+
+void crypt_cache_fit(struct crypt *c, size_t keys)
+{
+    if (!c->cache_fixed && 2 * keys > crypt_cache_capacity(c)) {
+        sodium_free(c->slots); /* wiped */
+        cache_alloc(c, 2 * keys);
+    }
 }
 
 void crypt_free(struct crypt *c)

@@ -34,8 +34,8 @@
 #define CRYPT_ID_BYTES      16             /* a master key's id */
 #define CRYPT_WRAP_BYTES    (24 + 32 + 16) /* nonce, data key, tag */
 #define CRYPT_SEAL_OVERHEAD (1 + 12 + 16)  /* format byte, nonce, tag */
-#define CRYPT_BIDX_BYTES    16      /* 128 bits: no two of a billion values collide in practice */
-#define CRYPT_CACHE_DEFAULT 1048576 /* opened data keys kept: 40 MiB */
+#define CRYPT_BIDX_BYTES    16    /* 128 bits: no two of a billion values collide in practice */
+#define CRYPT_CACHE_DEFAULT 65536 /* opened data keys kept unless fitted or given: 2.5 MiB */
 
 /* Where a 32-byte key comes from, and the words its errors use. */
 struct crypt_key_src {
@@ -58,7 +58,8 @@ struct crypt;
 struct crypt_opts {
     const unsigned char *master; /* CRYPT_KEY_BYTES: wraps data keys */
     const unsigned char *secret; /* CRYPT_KEY_BYTES: the installation secret (blind indexes) */
-    size_t cache_keys;           /* opened data keys kept; 0 = CRYPT_CACHE_DEFAULT */
+    size_t cache_keys;           /* opened data keys kept; 0 = CRYPT_CACHE_DEFAULT, grown by
+                                    crypt_cache_fit */
 };
 
 /* Copies the keys into guarded memory (the caller wipes its own copies). */
@@ -95,6 +96,9 @@ bool crypt_cache_get(struct crypt *c, int64_t ck, unsigned char dk[CRYPT_KEY_BYT
 void crypt_cache_put(struct crypt *c, int64_t ck, const unsigned char dk[CRYPT_KEY_BYTES]);
 void crypt_cache_drop(struct crypt *c, int64_t ck);
 size_t crypt_cache_capacity(const struct crypt *c); /* keys it can hold */
+/* Grows the cache to hold `keys` at half its capacity (few keys then compete for a set), unless
+ * its size was given; never shrinks. Only before the keyring is shared by threads. */
+void crypt_cache_fit(struct crypt *c, size_t keys);
 
 /* ---- values --------------------------------------------------------------------------------- */
 

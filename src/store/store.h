@@ -58,9 +58,9 @@ struct store_opts {
                             STORE_AS_IS, for a look at the schema version */
     int sealed_fields;   /* bits (1u << pf) of the optional fields sealed at rest (PF_CITY,
                             PF_BIRTH_DATE, PF_GENDER); -1 = as the database says (0 when new) */
-    bool warm_keys;      /* open the newest data keys into the keyring's cache in the
-                            background, up to its capacity (the server: its first lookups after
-                            a start then cost no read of the key store) */
+    bool warm_keys;      /* fit the keyring's cache to the customers there are (crypt_cache_fit)
+                            and open the newest data keys into it in the background (the server:
+                            its lookups after a start then cost no read of the key store) */
 };
 
 /* The optional profile fields that may be sealed (store_opts.sealed_fields). */

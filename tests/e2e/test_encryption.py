@@ -241,3 +241,20 @@ def test_the_master_key_is_rotated_by_the_cli_and_an_interrupted_rotation_resume
     # Run again: nothing left to do, and it says so.
     r = s.cli("keys", "rotate-master", "--new-key-file", str(new_key))
     assert "rewrapped 0 data keys" in r.stdout
+
+
+def test_the_rotation_verb_answers_help_and_refuses_bad_usage(tmp_path):
+    r = subprocess.run([BIN, "keys", "rotate-master", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "--new-key-file" in r.stdout
+    r = subprocess.run([BIN, "keys", "rotate-master", "--db", str(tmp_path / "k.db")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "--new-key-file" in r.stderr
+    r = subprocess.run([BIN, "keys", "rotate-master", "--bogus"], capture_output=True, text=True)
+    assert r.returncode == 2
+    # a new key file that is not a key: the verb fails (1) and changes nothing
+    bad = tmp_path / "bad.key"
+    bad.write_text("not a key\n")
+    bad.chmod(0o600)
+    r = subprocess.run([BIN, "keys", "rotate-master", "--new-key-file", str(bad), "--db",
+                        str(tmp_path / "k.db")], capture_output=True, text=True)
+    assert r.returncode == 1 and "64 hexadecimal digits" in r.stderr

@@ -457,6 +457,15 @@ static void *warm(void *arg)
 
 void sq_keys_warm(struct sq_store *s)
 {
+    /* a cache fitted to the customers there are (twice as many slots), unless --key-cache said;
+     * still one thread here */
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->keys.db, "SELECT coalesce(max(ck), 0) FROM data_keys", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        crypt_cache_fit(s->crypt, (size_t)sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
     if (!s->keys.warming && pthread_create(&s->keys.warmer, NULL, warm, s) == 0) {
         s->keys.warming = true;
     }
