@@ -29,6 +29,7 @@ enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err)
         store_act_get(rd, r->params[0], r->arena, &x, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", x.customer_id, AUDIT_F_ACTS);
     if (fmt && strcmp(fmt, "text") == 0) {
         struct buf b;
         buf_init(&b, 4096);
@@ -48,14 +49,14 @@ enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
     struct destruction_act *x;
     size_t n;
     int limit;
-    const char *cursor = http_req_query(r, "cursor");
+    const char *cursor;
     if (http_req_query_only(r, allowed, err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, err) != KT_OK) {
+        api_limit(r, 50, 500, &limit, err) != KT_OK ||
+        api_cursor(r, "destruction-acts", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     if (cursor && !id_valid(cursor, "a_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_act_list(rd, cursor, limit, r->arena, &x, &n, err) != KT_OK) {
@@ -64,9 +65,12 @@ enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, api_act_json(r->arena, &x[i]));
+        api_audit_note(r, "read", x[i].customer_id, AUDIT_F_ACTS);
     }
+    audit_nothing_read(); /* an empty page names no one */
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                              n == (size_t)limit ? json_string(x[n - 1].id) : json_null()));
+                              api_next_cursor(r, "destruction-acts", "",
+                                              n == (size_t)limit ? x[n - 1].id : NULL)));
     return KT_OK;
 }

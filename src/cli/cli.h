@@ -1,7 +1,7 @@
 /*
- * cli.h - the operator's verbs beyond serving: import and report. main.c dispatches to them.
- * Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on success, 1 on failure, 2 on
- * bad usage.
+ * cli.h - the operator's verbs beyond serving (keys, migrate, import, report, privacy, ...).
+ * main.c dispatches to them. Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on
+ * success, 1 on failure, 2 on bad usage.
  */
 #ifndef KT_CLI_CLI_H
 #define KT_CLI_CLI_H
@@ -14,7 +14,11 @@ int cli_loyalty(int argc, char **argv);
 int cli_cluster(int argc, char **argv);
 int cli_segment(int argc, char **argv);
 int cli_events(int argc, char **argv);
-int cli_keys_rotate(int argc, char **argv); /* keys rotate-master */
+int cli_clean(int argc, char **argv);
+int cli_keys(int argc, char **argv);
+int cli_keys_rotate(int argc, char **argv); /* keys rotate-master (master_cmd.c) */
+int cli_migrate(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
@@ -54,5 +58,19 @@ void cli_print_json(const json_t *doc);
  * checks it against the database; prints why and returns -1 when it cannot. */
 #include "auth/keys.h"
 int cli_load_secret(struct store *s, const char *db, struct key_secret *out);
+
+/* The same for serve and `keys create`, whose --secret-file (or KARTOTEKA_SECRET_FILE, which
+ * the caller reads) names the file: `file`, or NULL for <db>.secret; KARTOTEKA_SECRET overrides
+ * it. Tells the failure in serve's words ("cannot load the key secret", "the key secret does
+ * not fit") and logs a secret it created. 0, or -1 when it cannot. */
+int cli_load_secret_file(struct store *s, const char *db, const char *file,
+                         struct key_secret *secret);
+
+/* Bad usage: "kartoteka VERB: MSG" and where help is, on standard error; returns 2, the exit
+ * code of bad usage. */
+int cli_usage(const char *verb, const char *msg);
+
+/* A failure: "kartoteka: WHAT: the error's message - its detail" on standard error. */
+void cli_print_error(const char *what, const struct kt_err *err);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * common.c - what the command-line verbs share: the database path and opening it.
+ * common.c - what the command-line verbs share: the database path and opening it, the secret,
+ * how a failure and a bad usage are told.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "cli/cli.h"
+#include "consent/consent.h"
 #include "crypt/crypt.h"
 #include "store/store.h"
 
@@ -102,11 +104,14 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char
                                  .create = access(kspath, F_OK) != 0};
     unsigned char master[CRYPT_KEY_BYTES], next[CRYPT_KEY_BYTES];
     struct key_secret secret;
-    bool created = false, screated = false;
+    bool created = false, screated = false, ncreated = false;
     enum kt_rc rc = crypt_key_load(&msrc, master, &created, err);
     if (rc == KT_OK) {
         rc =
             keys_secret_load(spath, flag_or_env(NULL, "KARTOTEKA_SECRET"), &secret, &screated, err);
+    }
+    if (rc == KT_OK) {
+        audit_key_init(&secret); /* every verb that opens the store can write the audit log */
     }
     if (rc == KT_OK && k->next_master_file != NULL) {
         struct crypt_key_src nsrc = {.env_name = "--new-key-file",
@@ -115,7 +120,7 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char
                                      .code_file = "master_key_file",
                                      .code_env = "bad_master_key",
                                      .create = false};
-        rc = crypt_key_load(&nsrc, next, &screated, err);
+        rc = crypt_key_load(&nsrc, next, &ncreated, err);
     }
     int64_t cache = k->key_cache;
     const char *env_cache = flag_or_env(NULL, "KARTOTEKA_KEY_CACHE");
@@ -135,6 +140,11 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char
     }
     if (created) {
         kt_strlcpy(made, mpath, 4200);
+    }
+    if (screated && access(kspath, F_OK) == 0) {
+        /* a new secret beside an existing key store cannot fit its indexes: the open that
+         * follows refuses it (secret_mismatch), and the file must not stay to confuse the next */
+        unlink(spath);
     }
     sodium_memzero(master, sizeof(master));
     sodium_memzero(next, sizeof(next));
@@ -224,6 +234,7 @@ int cli_load_secret(struct store *s, const char *db, struct key_secret *out)
                 err.detail[0] ? " - " : "", err.detail);
         return -1;
     }
+    audit_key_init(out); /* the audit log's chain is keyed from it */
     return 0;
 }
 
@@ -232,4 +243,49 @@ void cli_print_json(const json_t *doc)
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     puts(text ? text : "null");
     free(text);
+}
+
+int cli_usage(const char *verb, const char *msg)
+{
+    fprintf(stderr, "kartoteka %s: %s\nTry 'kartoteka %s --help'.\n", verb, msg, verb);
+    return 2;
+}
+
+void cli_print_error(const char *what, const struct kt_err *err)
+{
+    fprintf(stderr, "kartoteka: %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",
+            err->detail);
+}
+
+int cli_load_secret_file(struct store *s, const char *db, const char *file,
+                         struct key_secret *secret)
+{
+    char path[4200];
+    if (file != NULL) {
+        kt_strlcpy(path, file, sizeof(path));
+    } else {
+        kt_snprintf(path, sizeof(path), "%s.secret", db);
+    }
+    bool created = false;
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    if (keys_secret_load(path, getenv("KARTOTEKA_SECRET"), secret, &created, &err) != KT_OK) {
+        cli_print_error("cannot load the key secret", &err);
+        return -1;
+    }
+    if (created) {
+        log_info("secret_created", "file=%s", path);
+    }
+    audit_key_init(secret); /* the audit log's chain is keyed from it */
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = keys_secret_check(w, secret, &err);
+        rc = store_write_end(w, rc, &err);
+    }
+    if (rc != KT_OK) {
+        cli_print_error("the key secret does not fit", &err);
+        return -1;
+    }
+    return 0;
 }

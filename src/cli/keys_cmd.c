@@ -1,189 +1,226 @@
 /*
- * keys_cmd.c - `kartoteka keys rotate-master`: every customer's data key rewrapped under a new
- * master key (docs/privacy.md, "Encryption at rest"; docs/operations.md, "The master key"). The
- * data itself is not rewritten: only the key store changes.
- *
- * Resumable: keys are rewrapped ROTATE_BATCH at a time, each batch its own transaction of the key
- * store, and a run interrupted at any point is finished by the same command again (the key store
- * remembers that a rotation is under way, and refuses a server the old key alone meanwhile). The
- * server must be stopped while it runs: it would make new keys under the old master key. Audited
- * (action `key`), like the API keys made from the command line.
+ * keys_cmd.c - `kartoteka keys create|list|revoke`: the API keys. A key is printed once, when it
+ * is created; the database keeps its keyed hash (auth/keys.h). Creating and revoking are written
+ * to the audit log in the transaction that makes them.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "auth/keys.h"
 #include "base/clock.h"
-#include "base/log.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
-#include "crypt/crypt.h"
+#include "store/store.h"
 
-#define ROTATE_BATCH 1000
-
-static const char rotate_help[] =
-    "usage: kartoteka keys rotate-master --new-key-file FILE [--db PATH]\n"
+static const char keys_help[] =
+    "usage: kartoteka keys create --scope admin|pos|collect --name TEXT\n"
+    "       kartoteka keys list\n"
+    "       kartoteka keys revoke KEY_ID\n"
+    "       kartoteka keys rotate-master --new-key-file FILE   (see its --help)\n"
     "\n"
-    "Rewraps every customer's data key in the key store (<db>.keys) under a new master key,\n"
-    "1000 keys a transaction; the data in the database is not rewritten. Stop the server\n"
-    "first. An interrupted run is finished by running the same command again; until then the\n"
-    "server refuses to start (rotation_unfinished). Written to the audit log.\n"
+    "Manages API keys. A key is shown once, when it is created; the database keeps only a\n"
+    "keyed hash of it. Scopes: admin (everything), pos (cash desks and shop backends: read and\n"
+    "write customers), collect (web pages and apps: create and update, never read).\n"
+    "Revoking takes effect on the next request.\n"
     "\n"
-    "When the master key was the file beside the database (<db>.master), that file then holds\n"
-    "the new key; otherwise start the server with the new key from now on. Either way destroy\n"
-    "the old key and FILE's other copies as your key procedure says (docs/operations.md).\n"
-    "\n"
-    "  --new-key-file FILE  the new master key: 64 hexadecimal digits, mode 0600 (make one with\n"
-    "                       'head -c 32 /dev/urandom | xxd -p -c 64 > FILE; chmod 600 FILE')\n"
-    "  --master-key-file F  the current master key (KARTOTEKA_MASTER_KEY_FILE, default\n"
-    "                       <db>.master; KARTOTEKA_MASTER_KEY=<64 hex digits> overrides it)\n"
+    "  --db PATH     database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
     "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n"
-    "  --db PATH            database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
+    "  --master-key-file PATH   master key (KARTOTEKA_MASTER_KEY_FILE, default <db>.master)\n";
 
-static int usage(const char *msg)
-{
-    fprintf(stderr,
-            "kartoteka keys rotate-master: %s\nTry 'kartoteka keys rotate-master --help'.\n", msg);
-    return 2;
-}
+/* The flags keys' help lists, after their environment. */
+struct keys_opts {
+    const char *db;          /* --db, KARTOTEKA_DB */
+    const char *secret_file; /* --secret-file, KARTOTEKA_SECRET_FILE; NULL = <db>.secret */
+    const char *scope;       /* create: --scope */
+    const char *name;        /* create: --name */
+    const char *master_file; /* --master-key-file; NULL = the environment, then <db>.master */
+};
 
-/* The new key replaces the default key file in one rename: the file never holds half a key. */
-static int replace_key_file(const char *path, const char *new_file)
+/* Returns 0 to go on, 1 when help was printed, 2 on a bad flag. */
+static int keys_parse(int argc, char **argv, struct keys_opts *o)
 {
-    char tmp[4200], hex[160] = {0};
-    kt_snprintf(tmp, sizeof(tmp), "%s.new", path);
-    FILE *f = fopen(new_file, "re");
-    size_t n = f ? fread(hex, 1, sizeof(hex) - 1, f) : 0;
-    if (f != NULL) {
-        fclose(f);
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && n > 0 && write(fd, hex, n) == (ssize_t)n && fsync(fd) == 0;
-    if (fd >= 0) {
-        close(fd);
-    }
-    sodium_memzero(hex, sizeof(hex));
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "kartoteka: cannot write the new key into '%s': %s\n", path,
-                strerror(errno));
-        unlink(tmp);
-        return -1;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"secret-file", required_argument, NULL, 'f'},
+                                         {"scope", required_argument, NULL, 's'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"master-key-file", required_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *file = getenv("KARTOTEKA_SECRET_FILE");
+    *o = (struct keys_opts){cli_default_db(), file != NULL && file[0] != '\0' ? file : NULL, NULL,
+                            NULL, NULL};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            o->db = optarg;
+            break;
+        case 'f':
+            o->secret_file = optarg;
+            break;
+        case 's':
+            o->scope = optarg;
+            break;
+        case 'n':
+            o->name = optarg;
+            break;
+        case 'm':
+            o->master_file = optarg;
+            break;
+        case 'h':
+            fputs(keys_help, stdout);
+            return 1;
+        default:
+            return cli_usage("keys", "unknown or incomplete option");
+        }
     }
     return 0;
 }
 
-static int audit(struct store *s, int64_t keys)
+static int keys_create_cmd(struct store *s, const struct keys_opts *o)
+{
+    enum key_scope scope;
+    if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
+        return cli_usage("keys create", "--scope must be admin, pos or collect");
+    }
+    if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
+        return cli_usage("keys create", "--name must say what the key is for (1-100 bytes)");
+    }
+    struct key_secret secret;
+    if (cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
+        return 1;
+    }
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *w;
+    struct api_key key;
+    char token[KEY_TOKEN_MAX];
+    enum kt_rc rc = store_write_begin(s, &w, &err);
+    if (rc == KT_OK) {
+        rc = keys_create(w, &secret, o->name, scope, clock_now_ms(), token, &key, &err);
+        if (rc == KT_OK) {
+            char detail[64];
+            kt_snprintf(detail, sizeof(detail), "create %s %s", key.id, keys_scope_name(scope));
+            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
+        }
+        rc = store_write_end(w, rc, &err);
+    }
+    sodium_memzero(&secret, sizeof(secret));
+    if (rc != KT_OK) {
+        cli_print_error("cannot create the key", &err);
+        return 1;
+    }
+    printf("%s\n", token);
+    fprintf(stderr, "created key %s (scope %s); it is shown only this once\n", key.id,
+            keys_scope_name(scope));
+    return 0;
+}
+
+static int keys_list_cmd(struct store *s)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *rd;
+    struct api_key *keys;
+    size_t n = 0;
+    enum kt_rc rc = store_read_begin(s, &rd, &err);
+    if (rc == KT_OK) {
+        rc = store_key_list(rd, &a, &keys, &n, &err);
+        store_read_end(rd);
+    }
+    if (rc != KT_OK) {
+        cli_print_error("cannot list keys", &err);
+        arena_release(&a);
+        return 1;
+    }
+    printf("%-14s %-8s %-25s %-25s %s\n", "ID", "SCOPE", "CREATED", "REVOKED", "NAME");
+    for (size_t i = 0; i < n; i++) {
+        char c[40], r[40] = "-";
+        time_format_rfc3339(keys[i].created_at, c, sizeof(c));
+        if (keys[i].revoked_at) {
+            time_format_rfc3339(keys[i].revoked_at, r, sizeof(r));
+        }
+        printf("%-14s %-8s %-25s %-25s %s\n", keys[i].id, keys_scope_name(keys[i].scope), c, r,
+               keys[i].name);
+    }
+    arena_release(&a);
+    return 0;
+}
+
+static int keys_revoke_cmd(struct store *s, const struct keys_opts *o, const char *id)
 {
     struct kt_err err;
     kt_err_reset(&err);
     struct store_conn *w;
-    char detail[96];
-    kt_snprintf(detail, sizeof(detail), "rotate-master, %lld data keys rewrapped", (long long)keys);
+    struct key_secret secret; /* the audit entry of the revocation is chained with its key */
+    if (cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
+        return 1;
+    }
+    sodium_memzero(&secret, sizeof(secret));
     enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
-        rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
+        rc = store_key_revoke(w, id, clock_now_ms(), &err);
+        if (rc == KT_OK) {
+            char detail[64];
+            kt_snprintf(detail, sizeof(detail), "revoke %s", id);
+            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
+        }
         rc = store_write_end(w, rc, &err);
     }
+    if (rc == KT_ENOTFOUND) {
+        fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
+        return 1;
+    }
     if (rc != KT_OK) {
-        fprintf(stderr, "kartoteka: the audit entry: %s\n", err.msg);
-        return -1;
+        cli_print_error("cannot revoke the key", &err);
+        return 1;
     }
+    printf("revoked %s\n", id);
     return 0;
 }
 
-/* Rewraps batch after batch until none is left; prints the progress of a big key store. */
-static int rotate(struct store *s, int64_t *total)
+int cli_keys(int argc, char **argv)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    int64_t did = 0, left = 1;
-    *total = 0;
-    while (left > 0) {
-        if (store_keys_rotate(s, ROTATE_BATCH, &did, &left, &err) != KT_OK) {
-            fprintf(stderr,
-                    "kartoteka: the rotation stopped (run the command again to go on): "
-                    "%s%s%s\n",
-                    err.msg, err.detail[0] ? " - " : "", err.detail);
-            return -1;
-        }
-        *total += did;
-        if (left > 0 && *total % (100 * ROTATE_BATCH) == 0) {
-            fprintf(stderr, "kartoteka: %lld data keys rewrapped, %lld left\n", (long long)*total,
-                    (long long)left);
-        }
+    if (argc > 1 && strcmp(argv[1], "rotate-master") == 0) { /* flags of its own */
+        return cli_keys_rotate(argc - 1, argv + 1);
     }
-    return 0;
-}
-
-int cli_keys_rotate(int argc, char **argv)
-{
-    static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
-                                         {"new-key-file", required_argument, NULL, 'n'},
-                                         {"master-key-file", required_argument, NULL, 'm'},
-                                         {"secret-file", required_argument, NULL, 's'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *db = cli_default_db();
-    struct cli_keys k = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'D':
-            db = optarg;
-            break;
-        case 'n':
-            k.next_master_file = optarg;
-            break;
-        case 'm':
-            k.master_file = optarg;
-            break;
-        case 's':
-            k.secret_file = optarg;
-            break;
-        case 'h':
-            fputs(rotate_help, stdout);
-            return 0;
-        default:
-            return usage("unknown or incomplete option");
-        }
+    struct keys_opts o;
+    int prc = keys_parse(argc, argv, &o);
+    if (prc != 0) {
+        return prc == 1 ? 0 : prc;
     }
-    if (optind != argc) {
-        return usage("takes no arguments");
+    if (optind >= argc) {
+        return cli_usage("keys", "say create, list or revoke");
     }
-    if (k.next_master_file == NULL) {
-        return usage("--new-key-file names the new master key");
+    const char *sub = argv[optind];
+    if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
+        return cli_usage("keys", "the subcommands are create, list and revoke");
     }
-    log_set_level(LOG_WARN);
-    struct store *s = cli_open_store_keys(db, 5000, 0, STORE_MIGRATE, &k);
+    if (strcmp(sub, "revoke") == 0 && optind + 2 != argc) {
+        return cli_usage("keys", "revoke takes one key id");
+    }
+    if (strcmp(sub, "revoke") != 0 && optind + 1 != argc) {
+        return cli_usage("keys", "too many arguments");
+    }
+    const struct cli_keys k = {.secret_file = o.secret_file, .master_file = o.master_file};
+    struct store *s = cli_open_store_keys(o.db, 5000, 0, STORE_MIGRATE, &k);
     if (s == NULL) {
         return 1;
     }
-    int64_t total = 0;
-    int code = rotate(s, &total) == 0 && audit(s, total) == 0 ? 0 : 1;
+    int code;
+    if (strcmp(sub, "create") == 0) {
+        code = keys_create_cmd(s, &o);
+    } else if (strcmp(sub, "list") == 0) {
+        code = keys_list_cmd(s);
+    } else {
+        code = keys_revoke_cmd(s, &o, argv[optind + 1]);
+    }
     store_close(s);
-    const char *env_key = getenv("KARTOTEKA_MASTER_KEY");
-    const char *env_file = getenv("KARTOTEKA_MASTER_KEY_FILE");
-    bool default_file = k.master_file == NULL && (env_key == NULL || env_key[0] == '\0') &&
-                        (env_file == NULL || env_file[0] == '\0');
-    char path[4200];
-    kt_snprintf(path, sizeof(path), "%s.master", db);
-    if (code == 0 && default_file && replace_key_file(path, k.next_master_file) != 0) {
-        code = 1;
-    }
-    if (code == 0) {
-        printf("rewrapped %lld data key%s under the new master key\n", (long long)total,
-               total == 1 ? "" : "s");
-        printf(default_file ? "'%s' holds the new key now; destroy the old key's other copies\n"
-                            : "start the server with the new key from now on (--master-key-file "
-                              "or KARTOTEKA_MASTER_KEY) and destroy the old one%s\n",
-               default_file ? path : "");
-    }
     return code;
 }

@@ -43,7 +43,7 @@ static enum kt_rc extract_consents(struct store_conn *w, int64_t ck, struct aren
             json_object_set_new(o, "channel", json_string(e[i].channel));
         }
         if (e[i].key_id) {
-            json_object_set_new(o, "key", json_string(e[i].key_id));
+            json_object_set_new(o, "key_id", json_string(e[i].key_id));
         }
         if (e[i].request_id) {
             json_object_set_new(o, "request_id", json_string(e[i].request_id));
@@ -66,7 +66,7 @@ static enum kt_rc extract(struct store *s, struct store_conn *w, const char *cus
         char t[32];
         json_t *o = json_pack("{s:s, s:s}", "at", time_format_rfc3339(e->at, t, sizeof(t)),
                               "action", e->action);
-        const char *opt[][2] = {{"key", e->key_id},
+        const char *opt[][2] = {{"key_id", e->key_id},
                                 {"fields", e->fields},
                                 {"detail", e->detail},
                                 {"request_id", e->request_id}};
@@ -339,7 +339,7 @@ void privacy_act_text(struct buf *out, const struct destruction_act *x, struct a
     json_t *l = json_loads(x->log_extract, 0, NULL);
     json_array_foreach(l, i, v)
     {
-        const char *k = json_string_value(json_object_get(v, "key"));
+        const char *k = json_string_value(json_object_get(v, "key_id"));
         const char *d = json_string_value(json_object_get(v, "detail"));
         buf_printf(&b, "  %s  %-9s  %s  %s\n", json_string_value(json_object_get(v, "at")),
                    json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");

@@ -1,8 +1,8 @@
 /*
  * privacy.c - the SQLite side of consent/: documents, consent and subscription events, the
- * suppression list, privacy requests, acts of destruction, scheduled work, the audit log and
- * the erasure of a customer. Tables in 0003_privacy.sql. The log of reads, a file of its own, is
- * in reads.c.
+ * suppression list, privacy requests, acts of destruction, scheduled work and the erasure of a
+ * customer. Tables in 0003_privacy.sql. The audit log is in audit.c, the log of reads, a file of
+ * its own, in reads.c.
  *
  * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h). Every value
  * is bound; no SQL text is ever built from input.
@@ -84,13 +84,6 @@ static const char *const sql[SQ_STATEMENTS] = {
                       "WHERE ck = ?1 AND kind = ?2 AND done_at IS NULL AND cancelled = 0",
     [SQ_DUE_PENDING] = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
                        "AND done_at IS NULL AND cancelled = 0",
-    [SQ_AUDIT_ADD] = "INSERT INTO audit (at, key_id, action, customer_id, fields, detail, "
-                     "request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [SQ_AUDIT_LIST] = "SELECT seq, at, key_id, action, customer_id, fields, detail, request_id "
-                      "FROM audit WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) "
-                      "AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR action = ?4) "
-                      "AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) "
-                      "ORDER BY seq LIMIT ?7",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
@@ -713,53 +706,4 @@ enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind,
     }
     *due_at = e.at;
     return KT_OK;
-}
-
-/* ---- the audit log ----------------------------------------------------------------------- */
-
-enum kt_rc sq_audit_add(struct store_conn *base, const struct audit_entry *e, size_t n,
-                        struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_AUDIT_ADD, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(st, 1, e[i].at);
-        sq_bind_text(st, 2, e[i].key_id);
-        sq_bind_text(st, 3, e[i].action);
-        sq_bind_text(st, 4, e[i].customer_id);
-        sq_bind_text(st, 5, e[i].fields);
-        sq_bind_text(st, 6, e[i].detail);
-        sq_bind_text(st, 7, e[i].request_id);
-        enum kt_rc rc = run(base, st, NULL, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-    }
-    return KT_OK;
-}
-
-void sq_audit_row(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    struct audit_entry *e = out;
-    *e = (struct audit_entry){I64(0), I64(1), TEXT(2), TEXT(3), TEXT(4), TEXT(5), TEXT(6), TEXT(7)};
-}
-
-enum kt_rc sq_audit_list(struct store_conn *base, const struct audit_filter *f, struct arena *a,
-                         struct audit_entry **out, size_t *n, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_AUDIT_LIST, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sqlite3_bind_int64(st, 1, f->after_seq);
-    sq_bind_text(st, 2, f->customer_id);
-    sq_bind_text(st, 3, f->key_id);
-    sq_bind_text(st, 4, f->action);
-    sq_bind_i64_or_null(st, 5, f->since);
-    sq_bind_i64_or_null(st, 6, f->until);
-    sqlite3_bind_int(st, 7, f->limit);
-    return sq_rows((struct sq_conn *)base, st, sq_audit_row, sizeof(**out), a, out, n, "audit",
-                   err);
 }

@@ -98,8 +98,6 @@ enum sq_slot {
     SQ_DUE_FINISH,
     SQ_DUE_CANCEL,
     SQ_DUE_PENDING,
-    SQ_AUDIT_ADD,
-    SQ_AUDIT_LIST,
     /* erase.c */
     SQ_ERASE_CUST,
     SQ_ERASE_IDENTS,
@@ -186,6 +184,13 @@ enum sq_slot {
     SQ_TRAIT_PUT,
     SQ_TRAIT_LIST,
     SQ_TRAIT_DELETE,
+    /* audit.c */
+    SQ_AUDIT_ANCHOR,
+    SQ_AUDIT_LAST,
+    SQ_AUDIT_ADD,
+    SQ_AUDIT_SEAL,
+    SQ_AUDIT_LIST,
+    SQ_AUDIT_LEGACY,
     SQ_STATEMENTS
 };
 
@@ -264,9 +269,36 @@ struct sq_reads {
 };
 struct sq_reads *sq_store_reads(struct store *s);
 void sq_reads_close(struct sq_reads *r);
-/* A row of the audit log or the log of reads (privacy.c): seq, at, key_id, action, customer_id,
- * fields, detail, request_id. */
+/* audit.c: what the audit log (table `audit`) and the log of reads (table `reads` of its own
+ * file) share. Both have these columns and an `audit_anchor` table; the statements are written
+ * once per table by these macros. */
+#define SQ_AUDIT_COLS "seq, at, key_id, action, customer_id, fields, detail, request_id, ip, hash"
+#define SQ_AUDIT_ANCHOR_SQL                                                                        \
+    "SELECT before_seq, rows, at, coalesce(mac, '') FROM audit_anchor WHERE log = ?1"
+#define SQ_AUDIT_LAST_SQL(table)                                                                   \
+    "SELECT seq, coalesce(hash, '') FROM " table " ORDER BY seq DESC LIMIT 1"
+#define SQ_AUDIT_ADD_SQL(table)                                                                    \
+    "INSERT INTO " table " (" SQ_AUDIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+#define SQ_AUDIT_SEAL_SQL "UPDATE audit_anchor SET mac = ?2 WHERE log = ?1 AND mac IS NULL"
+#define SQ_AUDIT_LIST_SQL(table)                                                                   \
+    "SELECT " SQ_AUDIT_COLS " FROM " table " WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) " \
+    "AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR action = ?4) "                             \
+    "AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) ORDER BY seq LIMIT ?7"
+#define SQ_AUDIT_LEGACY_SQL(table) "SELECT count(*) FROM " table " WHERE seq <= ?1"
+/* A row of either log, in SQ_AUDIT_COLS. */
 void sq_audit_row(sqlite3_stmt *st, struct arena *a, void *out);
+/* The statements of one log's chain, prepared on its connection. */
+struct sq_chain_stmts {
+    const char *log; /* "changes" or "reads": the anchor's row */
+    sqlite3_stmt *anchor, *last, *add, *seal;
+};
+/* Appends e[0..n) to a log inside the caller's write transaction: reads the chain's head, lets
+ * `seal` number and hash the entries (and seal the anchor, the first time), writes them. Gives
+ * SQLite's code; SQLITE_ABORT with `err` set when `seal` refused. Every statement is reset. */
+int sq_chain_append(const struct sq_chain_stmts *q, struct audit_entry *e, size_t n,
+                    store_audit_seal_fn seal, void *ctx, struct kt_err *err);
+/* The chain's head (anchor and newest entry), without the legacy count. SQLite's code. */
+int sq_chain_head(const struct sq_chain_stmts *q, struct audit_chain *out);
 
 /* The key store (keystore.c): "<db>.keys", the customers' data keys wrapped under the master
  * key. `db` makes, destroys and rewraps keys; each connection reads through its own `ks`. */

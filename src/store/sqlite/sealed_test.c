@@ -1,5 +1,5 @@
 /*
- * seal_test.c - sealed columns in the SQLite backend: what reaches the file is sealed and what
+ * sealed_test.c - sealed columns in the SQLite backend: what reaches the file is sealed and what
  * comes back is clear; merges reseal under the survivor; migration 0013 seals an older database
  * and a change of policy reseals; free-text attributes and sealed fields cannot be compared.
  */
