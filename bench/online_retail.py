@@ -210,7 +210,7 @@ def replay(url, key, days, clients=16, progress=None):
                 mine.append(time.perf_counter() - t0)
                 assert st in (200, 201), (st, r, op["body"]["receipt"])
                 with lock:
-                    pids[op["receipt"]] = r["purchase_id"]
+                    pids[op["receipt"]] = r["id"]
                     counts["receipts"] += 1
             else:
                 with lock:

@@ -86,8 +86,8 @@ def main():
               f"expired={rep['points']['expired']} "
               f"refund_reversed={rep['points']['refund_reversed']} "
               f"refund_returned={rep['points']['refund_returned']} "
-              f"outstanding={rep['outstanding_points']} "
-              f"liability_roubles={rep['liability_roubles']:.0f}")
+              f"outstanding={rep['points']['outstanding']} "
+              f"liability={rep['liability'] / 100:.0f} roubles")
         print(f"RESULT clients={a.clients} requests_per_s={ops / counts['seconds_posting']:.0f} "
               f"receipt_p50_ms={p(0.50):.2f} receipt_p99_ms={p(0.99):.2f} "
               f"posting_s={counts['seconds_posting']:.1f} total_s={counts['seconds_total']:.1f}")
@@ -101,7 +101,7 @@ def main():
         got = retail_model.server_totals(rep)
         wrong = len(retail_model.differing_balances(lambda path: admin.call("GET", path)[1], custs,
                                                     model, days[-1][0], online_retail.phone_of))
-        _, rfm = admin.call("GET", "/v1/reports/rfm?customers=true")
+        _, rfm = admin.call("GET", "/v1/reports/rfm?items=true")
         rfm_wrong = len(retail_model.rfm_differing(rfm, lambda path: admin.call("GET", path)[1],
                                                    custs, model, days, online_retail.phone_of))
         print(f"RFM: {rfm['customers']} customers, groups {rfm['groups']}; "

@@ -1,17 +1,15 @@
 /*
- * main.c - the kartoteka command: wiring only. Flags and their KARTOTEKA_* environment
- * equivalents, opening the store, starting the server, signals. Every verb answers --help.
+ * main.c - the kartoteka command: wiring only. serve's flags and their KARTOTEKA_* environment
+ * equivalents, opening the store, starting the server and the workers, signals; and the
+ * dispatch of the operator's verbs, which live in cli/ (cli.h). Every verb answers --help.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "auth/keys.h"
@@ -37,6 +35,9 @@ struct opts {
     const char *db;
     const char *listen;
     const char *secret_file; /* NULL = <db>.secret */
+    const char *master_file; /* --master-key-file; NULL = <db>.master */
+    const char *sealed;      /* --sealed-fields; NULL = as the database says */
+    int64_t key_cache;       /* --key-cache: opened data keys kept in memory */
     int64_t threads;
     int64_t analytics_threads; /* --analytics-threads; 0 = half the CPUs, at least 1 */
     int64_t max_body;
@@ -51,15 +52,16 @@ struct opts {
     int64_t head_ms;        /* deadline of a request's head; 0 = none */
     int64_t idle_ms;
     bool no_migrate;
-    bool status;       /* migrate --status */
-    const char *scope; /* keys create */
-    const char *name;  /* keys create */
     struct sms_opts sms;
     const char *sms_text;
     bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
     const char *cors_origins;
     int64_t enrol_per_key;   /* enrolments per API key per hour, 0 = no limit */
     int64_t enrol_per_store; /* enrolments per store per hour, 0 = no limit */
+    const char *tls_cert;    /* serve --tls-cert: HTTPS */
+    const char *tls_key;     /* serve --tls-key */
+    bool insecure_http;      /* serve --insecure-http: plain HTTP beyond loopback */
+    int64_t audit_queue_max; /* reads queued for the audit log before reads are refused */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -68,13 +70,7 @@ static const char *env_or(const char *name, const char *def)
     return v != NULL && v[0] != '\0' ? v : def;
 }
 
-static int usage_error(const char *verb, const char *msg)
-{
-    fprintf(stderr, "kartoteka %s: %s\nTry 'kartoteka %s --help'.\n", verb, msg, verb);
-    return 2;
-}
-
-/* ---- shared flags ---------------------------------------------------------------------------- */
+/* ---- serve's flags --------------------------------------------------------------------------- */
 
 enum {
     OPT_DB = 1000,
@@ -89,9 +85,6 @@ enum {
     OPT_SECRET,
     OPT_NO_MIGRATE,
     OPT_GRACE,
-    OPT_STATUS,
-    OPT_SCOPE,
-    OPT_NAME,
     OPT_SMS_URL,
     OPT_SMS_BODY,
     OPT_SMS_TEXT,
@@ -109,6 +102,13 @@ enum {
     OPT_IDLE_TIMEOUT,
     OPT_DRAIN,
     OPT_SMS_SINK,
+    OPT_MASTER_KEY,
+    OPT_SEALED,
+    OPT_KEY_CACHE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_INSECURE_HTTP,
+    OPT_AUDIT_QUEUE,
     OPT_HELP
 };
 
@@ -125,9 +125,6 @@ static const struct option long_opts[] = {
     {"secret-file", required_argument, NULL, OPT_SECRET},
     {"no-migrate", no_argument, NULL, OPT_NO_MIGRATE},
     {"grace", required_argument, NULL, OPT_GRACE},
-    {"status", no_argument, NULL, OPT_STATUS},
-    {"scope", required_argument, NULL, OPT_SCOPE},
-    {"name", required_argument, NULL, OPT_NAME},
     {"sms-url", required_argument, NULL, OPT_SMS_URL},
     {"sms-body", required_argument, NULL, OPT_SMS_BODY},
     {"sms-text", required_argument, NULL, OPT_SMS_TEXT},
@@ -145,6 +142,13 @@ static const struct option long_opts[] = {
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"drain", required_argument, NULL, OPT_DRAIN},
     {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
+    {"master-key-file", required_argument, NULL, OPT_MASTER_KEY},
+    {"sealed-fields", required_argument, NULL, OPT_SEALED},
+    {"key-cache", required_argument, NULL, OPT_KEY_CACHE},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
+    {"audit-queue-max", required_argument, NULL, OPT_AUDIT_QUEUE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -175,20 +179,20 @@ static void conn_flags_env(struct conn_flags *f)
 static int conn_flags_check(const char *verb, const struct conn_flags *f, struct opts *o)
 {
     if (f->max != NULL && !number(f->max, 16, 1048576, &o->max_conns)) {
-        return usage_error(verb, "--max-connections must be a number from 16 to 1048576");
+        return cli_usage(verb, "--max-connections must be a number from 16 to 1048576");
     }
     if (!number(f->per_addr, 0, 1048576, &o->max_conns_addr)) {
-        return usage_error(verb, "--max-connections-per-address must be a number from 0 (no "
-                                 "limit) to 1048576");
+        return cli_usage(verb, "--max-connections-per-address must be a number from 0 (no "
+                               "limit) to 1048576");
     }
     if (!number(f->head, 0, 600000, &o->head_ms)) {
-        return usage_error(verb, "--header-timeout must be milliseconds from 0 (none) to 600000");
+        return cli_usage(verb, "--header-timeout must be milliseconds from 0 (none) to 600000");
     }
     if (!number(f->idle, 1000, 3600000, &o->idle_ms)) {
-        return usage_error(verb, "--idle-timeout must be milliseconds from 1000 to 3600000");
+        return cli_usage(verb, "--idle-timeout must be milliseconds from 1000 to 3600000");
     }
     if (!number(f->drain, 0, 600000, &o->drain_ms)) {
-        return usage_error(verb, "--drain must be milliseconds from 0 to 600000");
+        return cli_usage(verb, "--drain must be milliseconds from 0 to 600000");
     }
     return 0;
 }
@@ -200,6 +204,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->db = env_or("KARTOTEKA_DB", DEFAULT_DB);
     o->listen = env_or("KARTOTEKA_LISTEN", DEFAULT_LISTEN);
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
+    o->master_file = env_or("KARTOTEKA_MASTER_KEY_FILE", NULL);
+    o->sealed = env_or("KARTOTEKA_SEALED_FIELDS", NULL);
+    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "0");
     const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
     const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
@@ -212,6 +219,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
     o->sms.sink = env_or("KARTOTEKA_SMS_SINK", NULL);
     o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
+    o->tls_cert = env_or("KARTOTEKA_TLS_CERT", NULL);
+    o->tls_key = env_or("KARTOTEKA_TLS_KEY", NULL);
+    const char *insecure = env_or("KARTOTEKA_INSECURE_HTTP", "0");
     o->sms.body = env_or("KARTOTEKA_SMS_BODY", SMS_BODY_DEFAULT);
     o->sms.auth = env_or("KARTOTEKA_SMS_AUTH", NULL); /* a secret: environment only */
     o->sms_text = env_or("KARTOTEKA_SMS_TEXT", "Код подтверждения: {{code}}. Ваша карта {{card}}");
@@ -220,6 +230,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *sms_backoff = env_or("KARTOTEKA_SMS_BACKOFF", "2000");
     const char *enrol_key = env_or("KARTOTEKA_ENROL_PER_KEY", ENROL_PER_KEY_DEFAULT);
     const char *enrol_store = env_or("KARTOTEKA_ENROL_PER_STORE", ENROL_PER_STORE_DEFAULT);
+    const char *audit_queue = env_or("KARTOTEKA_AUDIT_QUEUE_MAX", "500000");
     struct conn_flags cf;
     conn_flags_env(&cf);
     optind = 1;
@@ -261,15 +272,6 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_GRACE:
             grace = optarg;
-            break;
-        case OPT_STATUS:
-            o->status = true;
-            break;
-        case OPT_SCOPE:
-            o->scope = optarg;
-            break;
-        case OPT_NAME:
-            o->name = optarg;
             break;
         case OPT_SMS_URL:
             o->sms.url = optarg;
@@ -322,109 +324,115 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_SMS_SINK:
             o->sms.sink = optarg;
             break;
+        case OPT_MASTER_KEY:
+            o->master_file = optarg;
+            break;
+        case OPT_SEALED:
+            o->sealed = optarg;
+            break;
+        case OPT_KEY_CACHE:
+            key_cache = optarg;
+            break;
+        case OPT_TLS_CERT:
+            o->tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            o->tls_key = optarg;
+            break;
+        case OPT_INSECURE_HTTP:
+            insecure = "1";
+            break;
+        case OPT_AUDIT_QUEUE:
+            audit_queue = optarg;
+            break;
         case OPT_HELP:
             fputs(help, stdout);
             return 1;
         default:
-            return usage_error(verb, "unknown or incomplete option");
+            return cli_usage(verb, "unknown or incomplete option");
         }
     }
+    if (strcmp(insecure, "0") != 0 && strcmp(insecure, "1") != 0) {
+        return cli_usage(verb, "KARTOTEKA_INSECURE_HTTP must be 0 or 1");
+    }
+    o->insecure_http = strcmp(insecure, "1") == 0;
     enum log_level lvl;
     if (!log_level_parse(level, &lvl)) {
-        return usage_error(verb, "--log-level must be debug, info, warn or error");
+        return cli_usage(verb, "--log-level must be debug, info, warn or error");
     }
     log_set_level(lvl);
     if (!number(threads, 0, 256, &o->threads)) {
-        return usage_error(verb, "--threads must be a number from 0 (automatic) to 256");
+        return cli_usage(verb, "--threads must be a number from 0 (automatic) to 256");
     }
     if (!number(analytics, 0, 64, &o->analytics_threads)) {
-        return usage_error(verb, "--analytics-threads must be a number from 0 (automatic) to 64");
+        return cli_usage(verb, "--analytics-threads must be a number from 0 (automatic) to 64");
     }
     if (!number(max_body, 1024, (int64_t)1 << 30, &o->max_body)) {
-        return usage_error(verb, "--max-body must be a byte count from 1024 to 1073741824");
+        return cli_usage(verb, "--max-body must be a byte count from 1024 to 1073741824");
     }
     if (!number(busy, 1, 600000, &o->busy_ms)) {
-        return usage_error(verb, "--busy-timeout must be milliseconds from 1 to 600000");
+        return cli_usage(verb, "--busy-timeout must be milliseconds from 1 to 600000");
     }
     if (!number(db_max_size, 0, (int64_t)1 << 46, &o->db_max_size) ||
         (o->db_max_size > 0 && o->db_max_size < (1 << 20))) {
-        return usage_error(verb, "--db-max-size must be a byte count from 1048576, or 0 (no cap)");
+        return cli_usage(verb, "--db-max-size must be a byte count from 1048576, or 0 (no cap)");
     }
     if (!number(max_upload, 1024, (int64_t)1 << 34, &o->max_upload)) {
-        return usage_error(verb, "--max-upload must be a byte count from 1024 to 17179869184");
+        return cli_usage(verb, "--max-upload must be a byte count from 1024 to 17179869184");
     }
     if (!number(grace, 0, 600000, &o->grace_ms)) {
-        return usage_error(verb, "--grace must be milliseconds from 0 to 600000");
+        return cli_usage(verb, "--grace must be milliseconds from 0 to 600000");
     }
     if (!number(rejects_days, 1, 3650, &o->rejects_days)) {
-        return usage_error(verb, "--import-rejects-days must be a number of days from 1 to 3650");
+        return cli_usage(verb, "--import-rejects-days must be a number of days from 1 to 3650");
+    }
+    int sealed_bits = 0;
+    if (o->sealed != NULL && cli_sealed_fields_parse(o->sealed, &sealed_bits) != 0) {
+        return cli_usage(verb, "--sealed-fields takes city, birth_date and gender, "
+                               "comma-separated, or none");
+    }
+    if (!number(key_cache, 0, 1 << 26, &o->key_cache) ||
+        (o->key_cache > 0 && o->key_cache < 1024)) {
+        return cli_usage(verb, "--key-cache must be 0 (fitted) or a number of keys from 1024 to "
+                               "67108864");
     }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
-        return usage_error(verb, "--sms-timeout must be milliseconds from 100 to 60000");
+        return cli_usage(verb, "--sms-timeout must be milliseconds from 100 to 60000");
     }
     if (!number(sms_attempts, 1, 100, &o->sms.max_attempts)) {
-        return usage_error(verb, "--sms-attempts must be a number from 1 to 100");
+        return cli_usage(verb, "--sms-attempts must be a number from 1 to 100");
     }
     if (!number(sms_backoff, 10, 600000, &o->sms.backoff_ms)) {
-        return usage_error(verb, "--sms-backoff must be milliseconds from 10 to 600000");
+        return cli_usage(verb, "--sms-backoff must be milliseconds from 10 to 600000");
     }
     if (!number(enrol_key, 0, 1000000, &o->enrol_per_key) ||
         !number(enrol_store, 0, 1000000, &o->enrol_per_store)) {
-        return usage_error(verb, "--enrol-per-key and --enrol-per-store must be enrolments per "
-                                 "hour from 0 (no limit) to 1000000");
+        return cli_usage(verb, "--enrol-per-key and --enrol-per-store must be enrolments per "
+                               "hour from 0 (no limit) to 1000000");
+    }
+    if (!number(audit_queue, 1, 100000000, &o->audit_queue_max)) {
+        return cli_usage(verb, "--audit-queue-max must be a number of entries from 1 to "
+                               "100000000");
     }
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
-        return usage_error(verb, "--sms-url must be an http:// or https:// URL");
+        return cli_usage(verb, "--sms-url must be an http:// or https:// URL");
     }
     if (o->sms.url != NULL && o->sms.sink != NULL) {
-        return usage_error(verb, "--sms-sink is for development without a gateway: not with "
-                                 "--sms-url");
+        return cli_usage(verb, "--sms-sink is for development without a gateway: not with "
+                               "--sms-url");
     }
     return conn_flags_check(verb, &cf, o);
 }
 
-static void report(const char *what, const struct kt_err *err)
-{
-    fprintf(stderr, "kartoteka: %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",
-            err->detail);
-}
-
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
-    return cli_open_store_mode(o->db, (int)o->busy_ms, o->db_max_size, mode);
-}
-
-/* Loads the installation secret and checks it against the database. */
-static int load_secret(const struct opts *o, struct store *s, struct key_secret *secret)
-{
-    char path[4200];
-    if (o->secret_file != NULL) {
-        kt_strlcpy(path, o->secret_file, sizeof(path));
-    } else {
-        kt_snprintf(path, sizeof(path), "%s.secret", o->db);
-    }
-    bool created = false;
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *w;
-    if (keys_secret_load(path, getenv("KARTOTEKA_SECRET"), secret, &created, &err) != KT_OK) {
-        report("cannot load the key secret", &err);
-        return -1;
-    }
-    if (created) {
-        log_info("secret_created", "file=%s", path);
-    }
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = keys_secret_check(w, secret, &err);
-        rc = store_write_end(w, rc, &err);
-    }
-    if (rc != KT_OK) {
-        report("the key secret does not fit", &err);
-        return -1;
-    }
-    return 0;
+    struct cli_keys k = {.secret_file = o->secret_file,
+                         .master_file = o->master_file,
+                         .sealed_fields = o->sealed,
+                         .key_cache = o->key_cache,
+                         .warm = true};
+    return cli_open_store_keys(o->db, (int)o->busy_ms, o->db_max_size, mode, &k);
 }
 
 /* ---- serve ------------------------------------------------------------------------------------
@@ -468,6 +476,29 @@ static const char serve_help[] =
     "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
     "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
     "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
+    "  --master-key-file PATH  the master key that seals every customer's data key\n"
+    "                       (KARTOTEKA_MASTER_KEY_FILE, default <db>.master, made with the key\n"
+    "                       store on the first start; KARTOTEKA_MASTER_KEY=<64 hex digits>\n"
+    "                       overrides the file). Keep it off the machine of the backups\n"
+    "  --sealed-fields LIST  which of city, birth_date, gender are also sealed at rest,\n"
+    "                       comma-separated, or none (KARTOTEKA_SEALED_FIELDS; default: as\n"
+    "                       the database says, none when new). Sealed fields cannot be\n"
+    "                       compared in segments; a change reseals the base at start\n"
+    "  --key-cache N        opened data keys kept in memory, 40 bytes each; the server opens\n"
+    "                       the newest into it at start (KARTOTEKA_KEY_CACHE, default 0: twice\n"
+    "                       the customers there are, at least 65536; else 1024 to 67108864)\n"
+    "  --audit-queue-max N  reads of personal data waiting in memory for the log of reads;\n"
+    "                       at N (its writes are failing) such reads are refused with 503\n"
+    "                       audit_busy rather than served unlogged (KARTOTEKA_AUDIT_QUEUE_MAX,\n"
+    "                       default 500000, about 100 MB)\n"
+    "\n"
+    "TLS (docs/operations.md):\n"
+    "  --tls-cert PATH      PEM certificate chain, leaf first: serve HTTPS (TLS 1.2 and 1.3)\n"
+    "                       with HSTS (KARTOTEKA_TLS_CERT); restart to load a renewed one\n"
+    "  --tls-key PATH       its PEM private key, unencrypted, mode 600 (KARTOTEKA_TLS_KEY)\n"
+    "  --insecure-http      serve plain HTTP on an address beyond loopback, because a proxy in\n"
+    "                       front terminates TLS (KARTOTEKA_INSECURE_HTTP=1); without it, or\n"
+    "                       a certificate, such an address refuses to start\n"
     "\n"
     "Connections (docs/operations.md):\n"
     "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
@@ -514,7 +545,7 @@ static const char serve_help[] =
     "                       (KARTOTEKA_ENROL_PER_STORE, default " ENROL_PER_STORE_DEFAULT ")\n";
 
 static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,
-                     const char *listen)
+                     const char *listen, bool https)
 {
     struct arena a;
     arena_init(&a, 0);
@@ -535,7 +566,7 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
     }
     arena_release(&a);
     if (rc != KT_OK) {
-        report("cannot create the first key", &err);
+        cli_print_error("cannot create the first key", &err);
         return -1;
     }
     if (token[0] != '\0') {
@@ -550,8 +581,8 @@ static int first_key(struct store *s, const struct key_secret *secret, uint16_t 
         }
         printf("\nNo API key existed, so Kartoteka created an admin key. It is shown only this "
                "once; keep it safe:\n\n    %s\n\nTry it:\n\n"
-               "    curl -s -H 'Authorization: Bearer %s' http://%s:%u/v1/customers\n\n",
-               token, token, host, (unsigned)port);
+               "    curl -s -H 'Authorization: Bearer %s' %s://%s:%u/v1/customers\n\n",
+               token, token, https ? "https" : "http", host, (unsigned)port);
         fflush(stdout);
     }
     return 0;
@@ -586,7 +617,7 @@ static int cmd_serve(int argc, char **argv)
         return prc == 1 ? 0 : prc;
     }
     if (optind < argc) {
-        return usage_error("serve", "takes no arguments");
+        return cli_usage("serve", "takes no arguments");
     }
     /* Signals are taken by this thread only: block them before any thread starts. */
     sigset_t sigs;
@@ -600,6 +631,7 @@ static int cmd_serve(int argc, char **argv)
     if (s == NULL) {
         return 1;
     }
+    audit_queue_max_set((size_t)o.audit_queue_max);
     struct kt_app app;
     memset(&app, 0, sizeof(app));
     app.store = s;
@@ -615,13 +647,19 @@ static int cmd_serve(int argc, char **argv)
     struct kt_err err;
     kt_err_reset(&err);
     int code = 1;
-    if (load_secret(&o, s, &app.secret) != 0) {
+    if (cli_load_secret_file(s, o.db, o.secret_file, &app.secret) != 0) {
         goto out;
+    }
+    /* The log of reads exists from the first start, so `audit verify` can tell one removed; one
+     * that cannot be opened is not fatal: reads then wait, and are refused once too many do. */
+    if (audit_open(s, &err) != KT_OK) {
+        cli_print_error("the log of reads cannot be opened", &err);
+        kt_err_reset(&err);
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
     struct sched_conf sc = {s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
-        report("cannot start the scheduler", &err);
+        cli_print_error("cannot start the scheduler", &err);
         goto out;
     }
     struct http_server_opts ho = {o.listen,
@@ -630,9 +668,12 @@ static int cmd_serve(int argc, char **argv)
                                   (unsigned)o.max_conns_addr,
                                   (unsigned)o.head_ms,
                                   (unsigned)o.idle_ms,
-                                  (unsigned)o.analytics_threads};
+                                  (unsigned)o.analytics_threads,
+                                  o.tls_cert,
+                                  o.tls_key,
+                                  o.insecure_http};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
-        report("cannot start the server", &err);
+        cli_print_error("cannot start the server", &err);
         sched_stop(app.sched);
         goto out;
     }
@@ -641,10 +682,10 @@ static int cmd_serve(int argc, char **argv)
     app.cors_origins = o.cors_origins;
     app.enrol_per_key = o.enrol_per_key;
     app.enrol_per_store = o.enrol_per_store;
-    if (first_key(s, &app.secret, http_server_port(srv), o.listen) != 0 ||
+    if (first_key(s, &app.secret, http_server_port(srv), o.listen, o.tls_cert != NULL) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
         sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
-        report("cannot start the workers", &err);
+        cli_print_error("cannot start the workers", &err);
         http_server_stop(srv, 0);
         import_worker_stop(app.imports);
         sched_stop(app.sched);
@@ -669,250 +710,6 @@ out:
     return code;
 }
 
-/* ---- migrate ------------------------------------------------------------------------------------
- */
-
-static const char migrate_help[] =
-    "usage: kartoteka migrate [--db PATH] [--status]\n"
-    "\n"
-    "Brings the database schema up to the version this binary needs, one migration per\n"
-    "transaction. With --status, only says which version the database is at.\n"
-    "\n"
-    "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
-    "  --status      print the schema version and the number of pending migrations\n";
-
-static int cmd_migrate(int argc, char **argv)
-{
-    struct opts o;
-    int prc = parse("migrate", migrate_help, argc, argv, &o);
-    if (prc != 0) {
-        return prc == 1 ? 0 : prc;
-    }
-    struct store *s = open_store(&o, STORE_AS_IS);
-    struct kt_err err;
-    kt_err_reset(&err);
-    if (s == NULL) {
-        return 1;
-    }
-    int have = 0, want = 0, applied = 0;
-    if (!o.status && store_migrate(s, &applied, &err) != KT_OK) {
-        report("migration failed", &err);
-        store_close(s);
-        return 1;
-    }
-    if (!o.status) {
-        printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
-    }
-    if (store_schema_version(s, &have, &want, &err) != KT_OK) {
-        report("cannot read the schema version", &err);
-        store_close(s);
-        return 1;
-    }
-    printf("schema version %d of %d%s\n", have, want, have == want ? " (up to date)" : "");
-    store_close(s);
-    return 0;
-}
-
-/* ---- keys ---------------------------------------------------------------------------------------
- */
-
-static const char keys_help[] =
-    "usage: kartoteka keys create --scope admin|pos|collect --name TEXT\n"
-    "       kartoteka keys list\n"
-    "       kartoteka keys revoke KEY_ID\n"
-    "\n"
-    "Manages API keys. A key is shown once, when it is created; the database keeps only a\n"
-    "keyed hash of it. Scopes: admin (everything), pos (cash desks and shop backends: read and\n"
-    "write customers), collect (web pages and apps: create and update, never read).\n"
-    "Revoking takes effect on the next request.\n"
-    "\n"
-    "  --db PATH     database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
-    "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n";
-
-static int keys_create_cmd(struct store *s, const struct opts *o)
-{
-    enum key_scope scope;
-    if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
-        return usage_error("keys create", "--scope must be admin, pos or collect");
-    }
-    if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
-        return usage_error("keys create", "--name must say what the key is for (1-100 bytes)");
-    }
-    struct key_secret secret;
-    if (load_secret(o, s, &secret) != 0) {
-        return 1;
-    }
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *w;
-    struct api_key key;
-    char token[KEY_TOKEN_MAX];
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = keys_create(w, &secret, o->name, scope, clock_now_ms(), token, &key, &err);
-        if (rc == KT_OK) {
-            char detail[64];
-            kt_snprintf(detail, sizeof(detail), "create %s %s", key.id, keys_scope_name(scope));
-            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
-    sodium_memzero(&secret, sizeof(secret));
-    if (rc != KT_OK) {
-        report("cannot create the key", &err);
-        return 1;
-    }
-    printf("%s\n", token);
-    fprintf(stderr, "created key %s (scope %s); it is shown only this once\n", key.id,
-            keys_scope_name(scope));
-    return 0;
-}
-
-static int keys_list_cmd(struct store *s)
-{
-    struct arena a;
-    arena_init(&a, 0);
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *rd;
-    struct api_key *keys;
-    size_t n = 0;
-    enum kt_rc rc = store_read_begin(s, &rd, &err);
-    if (rc == KT_OK) {
-        rc = store_key_list(rd, &a, &keys, &n, &err);
-        store_read_end(rd);
-    }
-    if (rc != KT_OK) {
-        report("cannot list keys", &err);
-        arena_release(&a);
-        return 1;
-    }
-    printf("%-14s %-8s %-25s %-25s %s\n", "ID", "SCOPE", "CREATED", "REVOKED", "NAME");
-    for (size_t i = 0; i < n; i++) {
-        char c[40], r[40] = "-";
-        time_format_rfc3339(keys[i].created_at, c, sizeof(c));
-        if (keys[i].revoked_at) {
-            time_format_rfc3339(keys[i].revoked_at, r, sizeof(r));
-        }
-        printf("%-14s %-8s %-25s %-25s %s\n", keys[i].id, keys_scope_name(keys[i].scope), c, r,
-               keys[i].name);
-    }
-    arena_release(&a);
-    return 0;
-}
-
-static int keys_revoke_cmd(struct store *s, const char *id)
-{
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *w;
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = store_key_revoke(w, id, clock_now_ms(), &err);
-        if (rc == KT_OK) {
-            char detail[64];
-            kt_snprintf(detail, sizeof(detail), "revoke %s", id);
-            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
-    if (rc != KT_OK) {
-        fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
-        return 1;
-    }
-    printf("revoked %s\n", id);
-    return 0;
-}
-
-static int cmd_keys(int argc, char **argv)
-{
-    struct opts o;
-    int prc = parse("keys", keys_help, argc, argv, &o);
-    if (prc != 0) {
-        return prc == 1 ? 0 : prc;
-    }
-    if (optind >= argc) {
-        return usage_error("keys", "say create, list or revoke");
-    }
-    const char *sub = argv[optind];
-    if (strcmp(sub, "create") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0) {
-        return usage_error("keys", "the subcommands are create, list and revoke");
-    }
-    if (strcmp(sub, "revoke") == 0 && optind + 2 != argc) {
-        return usage_error("keys", "revoke takes one key id");
-    }
-    if (strcmp(sub, "revoke") != 0 && optind + 1 != argc) {
-        return usage_error("keys", "too many arguments");
-    }
-    struct store *s = open_store(&o, STORE_MIGRATE);
-    if (s == NULL) {
-        return 1;
-    }
-    int code;
-    if (strcmp(sub, "create") == 0) {
-        code = keys_create_cmd(s, &o);
-    } else if (strcmp(sub, "list") == 0) {
-        code = keys_list_cmd(s);
-    } else {
-        code = keys_revoke_cmd(s, argv[optind + 1]);
-    }
-    store_close(s);
-    return code;
-}
-
-/* ---- clean ----------------------------------------------------------------------------------- */
-
-static const char clean_help[] =
-    "usage: kartoteka clean KIND [VALUE...]\n"
-    "\n"
-    "Shows what Kartoteka makes of values, one JSON line each: the verdict (ok, corrected,\n"
-    "suspicious, invalid), the standard form, what changed and why. Without VALUEs, reads one\n"
-    "value per line from standard input. Nothing is stored.\n"
-    "\n"
-    "KIND: phone, email, full_name, last_name, first_name, middle_name, birth_date, gender,\n"
-    "      city, address\n";
-
-static void clean_one(const char *kind, const char *text, size_t len)
-{
-    struct arena a;
-    arena_init(&a, 0);
-    json_t *o = api_clean_describe(kind, text, len, clock_now_ms(), &a);
-    json_object_set_new(o, "input", json_stringn(text, len));
-    char *line = json_dumps(o, JSON_COMPACT);
-    puts(line ? line : "{}");
-    free(line);
-    json_decref(o);
-    arena_release(&a);
-}
-
-static int cmd_clean(int argc, char **argv)
-{
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(clean_help, stdout);
-        return 0;
-    }
-    if (argc < 2 || !api_clean_kind_valid(argv[1])) {
-        return usage_error("clean", "say which KIND of value: phone, email, full_name, ...");
-    }
-    if (argc > 2) {
-        for (int i = 2; i < argc; i++) {
-            clean_one(argv[1], argv[i], strlen(argv[i]));
-        }
-        return 0;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, stdin)) >= 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            n--;
-        }
-        clean_one(argv[1], line, (size_t)n);
-    }
-    free(line);
-    return 0;
-}
-
 /* ---- the command -------------------------------------------------------------------------------
  */
 
@@ -931,6 +728,7 @@ static const char main_help[] =
     "  segment   the segment language: preview a query, saved segments, their members\n"
     "  events    import behaviour events from JSON lines; how many of each type\n"
     "  privacy   export, erase, requests, acts of destruction, the audit log\n"
+    "  audit     verify the audit log's chains of hashes (an edited, deleted or moved entry)\n"
     "  loyalty   the programme, points, receipts, the loyalty report, card batches\n"
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
     "            expiry, birthday bonuses)\n"
@@ -955,10 +753,10 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     }
     if (strcmp(verb, "migrate") == 0) {
-        return cmd_migrate(argc - 1, argv + 1);
+        return cli_migrate(argc - 1, argv + 1);
     }
     if (strcmp(verb, "keys") == 0) {
-        return cmd_keys(argc - 1, argv + 1);
+        return cli_keys(argc - 1, argv + 1);
     }
     if (strcmp(verb, "import") == 0) {
         return cli_import(argc - 1, argv + 1);
@@ -968,6 +766,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "privacy") == 0) {
         return cli_privacy(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "audit") == 0) {
+        return cli_audit(argc - 1, argv + 1);
     }
     if (strcmp(verb, "loyalty") == 0) {
         return cli_loyalty(argc - 1, argv + 1);
@@ -985,7 +786,7 @@ int main(int argc, char **argv)
         return cli_run_due(argc - 1, argv + 1);
     }
     if (strcmp(verb, "clean") == 0) {
-        return cmd_clean(argc - 1, argv + 1);
+        return cli_clean(argc - 1, argv + 1);
     }
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("kartoteka %s\n", KT_VERSION);

@@ -28,6 +28,7 @@ static enum kt_rc act_read(struct http_req *r, struct destruction_act *x,
         privacy_settings_get(rd, r->arena, ps, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", x->customer_id, AUDIT_F_ACTS);
     return KT_OK;
 }
 
@@ -83,14 +84,14 @@ enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
     struct destruction_act *x;
     size_t n;
     int limit;
-    const char *cursor = http_req_query(r, "cursor");
+    const char *cursor;
     if (http_req_query_only(r, allowed, err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, err) != KT_OK) {
+        api_limit(r, 50, 500, &limit, err) != KT_OK ||
+        api_cursor(r, "destruction-acts", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     if (cursor && !id_valid(cursor, "a_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_act_list(rd, cursor, limit, r->arena, &x, &n, err) != KT_OK) {
@@ -99,10 +100,13 @@ enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, privacy_act_json(&x[i], r->arena));
+        api_audit_note(r, "read", x[i].customer_id, AUDIT_F_ACTS);
     }
+    audit_nothing_read(); /* an empty page names no one */
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                              n == (size_t)limit ? json_string(x[n - 1].id) : json_null()));
+                              api_next_cursor(r, "destruction-acts", "",
+                                              n == (size_t)limit ? x[n - 1].id : NULL)));
     return KT_OK;
 }
 
@@ -134,6 +138,7 @@ enum kt_rc api_acts_sign(struct http_req *r, struct kt_err *err)
                          clock_now_ms(), r->arena, &x, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", x.customer_id, AUDIT_F_ACTS); /* the act, shown in the reply */
     http_reply_json(r, 200, privacy_act_json(&x, r->arena));
     return KT_OK;
 }
@@ -157,6 +162,7 @@ enum kt_rc api_acts_signature(struct http_req *r, struct kt_err *err)
         store_act_signature(rd, r->params[0], r->arena, &sig, &len, NULL, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", x.customer_id, AUDIT_F_ACTS);
     http_reply_text(r, 200, "application/pkcs7-signature", sig, len);
     return KT_OK;
 }

@@ -47,11 +47,8 @@ enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err);
 /* reports.c */
 enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err);
 
-/* clean.c: one value through its cleaner, described as JSON (new reference). */
+/* clean.c: values through their cleaners, described (clean/describe.h) */
 enum kt_rc api_clean(struct http_req *r, struct kt_err *err);
-bool api_clean_kind_valid(const char *kind);
-json_t *api_clean_describe(const char *kind, const char *text, size_t len, int64_t now,
-                           struct arena *a);
 
 /* loyalty.c: the programme, a customer's points */
 enum kt_rc api_loyalty_program_get(struct http_req *r, struct kt_err *err);
@@ -152,11 +149,18 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
-/* audit.c; the fields a view of the customer shows, as the audit log's mask (AUDIT_F_...), and
- * the audit note of a read of the customer's data by the request's key. */
+/* audit.c: the log, its check; the fields a view of the customer shows, as the audit log's mask
+ * (AUDIT_F_...), and the notes a handler of a ROUTE_PD route leaves: a read of the customer's
+ * profile, a read of other data of one customer (`customer_id` may be NULL: nobody found), a
+ * read of many customers at once (`object` names what: a segment, an import). Each names the
+ * request's key, route and id; the router adds the caller's address. */
 enum kt_rc api_audit_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_audit_verify(struct http_req *r, struct kt_err *err);
 uint32_t api_audit_fields(const struct customer *cu);
 void api_audit_read(struct http_req *r, const struct customer *cu, const char *action);
+void api_audit_note(struct http_req *r, const char *action, const char *customer_id,
+                    uint32_t fields);
+void api_audit_bulk(struct http_req *r, uint32_t fields, const char *object);
 
 /* Common helpers (common.c). */
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */
@@ -165,6 +169,24 @@ enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_e
 /* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);
  * raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err);
+/*
+ * Paging (docs/api.md, "Lists"): `?cursor=` opened as the position api_next_cursor sealed for the
+ * same `list` and `scope` (the resource the list belongs to, as the path names it; "" for none);
+ * *pos is NULL on the first page. Anything else - altered, made up, another list's or another
+ * customer's - raises 400 bad_cursor. A position is the list's own text (an id, a sequence
+ * number); the client only ever sees it sealed (auth/seal.h), so it never learns an internal key.
+ */
+enum kt_rc api_cursor(struct http_req *r, const char *list, const char *scope, const char **pos,
+                      struct kt_err *err);
+/* KT_EBADREQ bad_cursor (400), for a position that opened but is not the list's (sealed by another
+ * version, or not of the form the list writes). */
+enum kt_rc api_bad_cursor(struct kt_err *err);
+/* The same for a position that is a number: *pos is left as it is on the first page. */
+enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scope, int64_t *pos,
+                          struct kt_err *err);
+/* `next_cursor` of a page: `pos` sealed for `list` and `scope`, or null when `pos` is NULL (the
+ * last page). New reference. */
+json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos);
 /* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found". */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                              struct kt_err *err);

@@ -64,9 +64,9 @@ static json_t *enrol_json(struct http_req *r, const struct enrol_result *res)
         json_object_set_new(sms, "expires_at",
                             json_string(api_time(r->arena, res->otp_expires_at)));
     } else {
-        json_object_set_new(sms, "refused", json_string(res->sms_refused));
+        json_object_set_new(sms, "reason", json_string(res->sms_refused));
         if (strcmp(res->sms_refused, "otp_rate_limited") == 0) {
-            json_object_set_new(sms, "retry_after", json_integer(res->retry_after));
+            json_object_set_new(sms, "retry_after_seconds", json_integer(res->retry_after));
         }
     }
     json_object_set_new(o, "sms", sms);
@@ -92,7 +92,8 @@ enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err)
     struct enrol_result res;
     enum kt_rc rc = loyalty_enrol(r->app->store, &env, &e, clock_now_ms(), r->arena, &res, err);
     if (rc == KT_ECONFLICT && strcmp(err->code, "card_limit") == 0) {
-        card_limit_more(r, &res);
+        card_limit_more(r, &res); /* names the customer and their cards: a read of them */
+        api_audit_note(r, "read", res.customer.id, AUDIT_F_CARDS);
     }
     if (rc != KT_OK) {
         return rc;
@@ -100,6 +101,7 @@ enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err)
     if (res.otp_id[0]) {
         sms_sender_wake(r->app->sms);
     }
+    api_audit_note(r, "read", res.customer.id, AUDIT_F_CARDS);
     http_reply_json(r, res.created ? 201 : 200, enrol_json(r, &res));
     return KT_OK;
 }
@@ -142,6 +144,7 @@ enum kt_rc api_pos_verify(struct http_req *r, struct kt_err *err)
     if (v.welcome_bonus > 0) {
         json_object_set_new(o, "welcome_bonus", json_integer(v.welcome_bonus));
     }
+    api_audit_note(r, "read", v.customer_id, 1u << PF_PHONE); /* whose phone it is */
     http_reply_json(r, 200, o);
     return KT_OK;
 }
@@ -192,7 +195,13 @@ enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
         store_card_get(rd, r->params[0], r->arena, &cd, NULL, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200, card_json(r->arena, &cd, owner_id(r, rd, &cd)));
+    const char *holder = owner_id(r, rd, &cd);
+    if (holder != NULL) {
+        api_audit_note(r, "read", holder, AUDIT_F_CARDS);
+    } else {
+        audit_nothing_read(); /* a card nobody holds */
+    }
+    http_reply_json(r, 200, card_json(r->arena, &cd, holder));
     return KT_OK;
 }
 
@@ -243,10 +252,14 @@ static enum kt_rc card_change(struct http_req *r, const char *what, struct kt_er
     if (http_req_reader(r, &rd, err) != KT_OK) {
         return err->rc;
     }
-    json_t *o = card_json(r->arena, &old, owner_id(r, rd, &old));
+    const char *holder = owner_id(r, rd, &old);
+    json_t *o = card_json(r->arena, &old, holder);
     if (replace) {
         o = json_pack("{s:o, s:o}", "replaced", o, "card",
                       card_json(r->arena, &neu, owner_id(r, rd, &neu)));
+    }
+    if (holder != NULL) {
+        api_audit_note(r, "read", holder, AUDIT_F_CARDS);
     }
     http_reply_json(r, 200, o);
     return KT_OK;
@@ -281,6 +294,7 @@ enum kt_rc api_customer_cards(struct http_req *r, struct kt_err *err)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, card_json(r->arena, &cs[i], cu.id));
     }
+    api_audit_note(r, "read", cu.id, AUDIT_F_CARDS);
     http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));
     return KT_OK;
 }

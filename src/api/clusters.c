@@ -1,5 +1,5 @@
 /*
- * clusters.c - POST /v1/clusters {"k": 6, "store": true}: customers clustered by behaviour
+ * clusters.c - POST /v1/clusters {"k": 6, "as_trait": true}: customers clustered by behaviour
  * (docs/segments.md, "Clusters"). The features, k-means++ and the descriptions are
  * segment/clusters.c's, shared with `kartoteka cluster`.
  */
@@ -10,7 +10,7 @@
 
 enum kt_rc api_clusters_post(struct http_req *r, struct kt_err *err)
 {
-    static const char *const known[] = {"k", "store", NULL};
+    static const char *const known[] = {"k", "as_trait", NULL};
     json_t *body = api_own(r->arena, http_req_json(r, err));
     if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK) {
         return err->rc;
@@ -18,7 +18,7 @@ enum kt_rc api_clusters_post(struct http_req *r, struct kt_err *err)
     int64_t k;
     bool store = true;
     if (jsonx_int(body, "", "k", 2, 20, JSONX_REQUIRED, &k, err) != KT_OK ||
-        jsonx_bool(body, "", "store", 0, &store, err) != KT_OK) {
+        jsonx_bool(body, "", "as_trait", 0, &store, err) != KT_OK) {
         return err->rc;
     }
     http_req_reader_end(r);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/seal.h"
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/num.h"
@@ -59,4 +60,48 @@ enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, s
         }
     }
     return KT_OK;
+}
+
+/* What a cursor is sealed under: its list and the resource it belongs to. */
+static const char *cursor_context(struct http_req *r, const char *list, const char *scope)
+{
+    return arena_printf(r->arena, "cursor\n%s\n%s", list, scope);
+}
+
+enum kt_rc api_cursor(struct http_req *r, const char *list, const char *scope, const char **pos,
+                      struct kt_err *err)
+{
+    const char *c = http_req_query(r, "cursor");
+    *pos = NULL;
+    if (c != NULL &&
+        !seal_open(&r->app->secret, cursor_context(r, list, scope), c, r->arena, pos)) {
+        return api_bad_cursor(err);
+    }
+    return KT_OK;
+}
+
+enum kt_rc api_bad_cursor(struct kt_err *err)
+{
+    return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
+                      "the cursor is not one this API gave");
+}
+
+enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scope, int64_t *pos,
+                          struct kt_err *err)
+{
+    const char *text;
+    if (api_cursor(r, list, scope, &text, err) != KT_OK) {
+        return err->rc;
+    }
+    if (text != NULL && !num_parse_cstr(text, INT64_MIN, INT64_MAX, pos)) { /* never sealed so */
+        return api_bad_cursor(err);
+    }
+    return KT_OK;
+}
+
+json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos)
+{
+    return pos == NULL ? json_null()
+                       : json_string(seal_make(&r->app->secret, cursor_context(r, list, scope), pos,
+                                               r->arena));
 }

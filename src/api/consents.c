@@ -54,8 +54,7 @@ enum kt_rc api_consents_get(struct http_req *r, struct kt_err *err)
     if (o == NULL) {
         return err->rc;
     }
-    audit_note(r->key->id, "read", cu.id, AUDIT_F_CONSENTS, r->route->pattern, r->rid,
-               clock_now_ms());
+    api_audit_note(r, "read", cu.id, AUDIT_F_CONSENTS);
     http_reply_json(r, 200, o);
     return KT_OK;
 }
@@ -146,13 +145,13 @@ enum kt_rc api_consents_evidence(struct http_req *r, struct kt_err *err)
         json_decref(used);
         return err->rc;
     }
-    audit_note(r->key->id, "evidence", cu.id, AUDIT_F_CONSENTS, r->route->pattern, r->rid,
-               clock_now_ms());
+    api_audit_note(r, "evidence", cu.id, AUDIT_F_CONSENTS);
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "customer_id", cu.id,
-                              "generated_at", api_time(r->arena, clock_now_ms()), "system",
-                              PRIVACY_SYSTEM_NAME, "state", json_object_get(state, "items"),
-                              "events", events, "documents", used));
+                              "generated_at", api_time(r->arena, clock_now_ms()),
+                              "controller_system", PRIVACY_SYSTEM_NAME, "consents",
+                              json_object_get(state, "items"), "events", events, "documents",
+                              used));
     json_decref(state);
     return KT_OK;
 }

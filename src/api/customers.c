@@ -155,14 +155,21 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
                    "the Idempotency-Key was used before with a different request");
         return true;
     }
-    http_reply_json(r, rec.status, json_loads(rec.body, 0, NULL));
+    json_t *body = json_loads(rec.body, 0, NULL);
+    const char *shown = json_string_value(json_object_get(json_object_get(body, "customer"), "id"));
+    if (shown != NULL) { /* the stored reply shows the profile again (a collect key's does not) */
+        api_audit_note(r, "write", shown, AUDIT_F_IDENTIFIERS | AUDIT_F_ATTRIBUTES);
+    } else {
+        audit_nothing_read();
+    }
+    http_reply_json(r, rec.status, body);
     r->replayed = true;
     return true;
 }
 
 static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const char *idem,
                              const unsigned char hash[32], int status, const json_t *reply,
-                             int64_t now, struct kt_err *err)
+                             int64_t ck, int64_t now, struct kt_err *err)
 {
     static _Atomic int64_t last_expire; /* ms; old records are swept at most once a minute */
     int64_t last = atomic_load(&last_expire);
@@ -173,7 +180,7 @@ static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const cha
         }
     }
     char *text = json_dumps(reply, JSON_COMPACT);
-    struct idem_record rec = {r->key->id, idem, {0}, status, text, now};
+    struct idem_record rec = {r->key->id, idem, {0}, status, text, now, ck};
     memcpy(rec.req_hash, hash, 32);
     enum kt_rc rc = store_idem_put(w, &rec, err);
     free(text);
@@ -244,11 +251,12 @@ static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
 static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
                                const struct upsert_req *req, const struct consent_input *cin,
                                size_t n_cin, const struct attr_def *defs, size_t n_defs,
-                               int64_t now, bool *keep, int *status, json_t **reply,
+                               int64_t now, bool *keep, int *status, json_t **reply, int64_t *ck,
                                struct kt_err *err)
 {
     enum kt_rc rc = req->attrs ? recheck_defs(w, req, defs, n_defs, r->arena, err) : KT_OK;
     struct upsert_result res;
+    *ck = 0;
     if (rc == KT_OK) {
         rc = consent_gate(r, w, req, cin, n_cin, now, keep, err);
     }
@@ -258,6 +266,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
         kt_err_reset(err);
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
+        audit_nothing_read();
         return KT_OK;
     }
     if (rc == KT_OK) {
@@ -266,6 +275,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     struct consent_actor who = {
         req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL, false};
     if (rc == KT_OK) {
+        *ck = res.cust.ck;
         who.subject = res.cust.id;
         rc = n_cin > 0     ? consent_record(w, res.cust.ck, cin, n_cin, &who, now, NULL, err)
              : res.created ? consent_mark_pending(w, res.cust.ck, &who, now, err)
@@ -280,7 +290,8 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (r->key->scope != SCOPE_COLLECT) {
         api_audit_read(r, &res.cust, "write");
     }
-    if (r->key->scope == SCOPE_COLLECT) {
+    if (r->key->scope == SCOPE_COLLECT) { /* the reply shows nothing of the customer */
+        audit_nothing_read();
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
         return KT_OK;
@@ -344,10 +355,11 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
     json_t *reply = NULL;
     bool keep = false; /* a refusal whose count is worth committing (a collect key is answered
                         * as for any upsert: rc is KT_OK then) */
+    int64_t ck = 0;
     enum kt_rc rc =
-        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, err);
+        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, &ck, err);
     if (rc == KT_OK && idem != NULL) {
-        rc = idem_store(r, w, idem, hash, status, reply, now, err);
+        rc = idem_store(r, w, idem, hash, status, reply, ck, now, err);
     }
     intake_record(&req.src, &req, keep || (rc != KT_OK && err->rc == KT_EINVAL), now);
     if (rc == KT_OK || keep) { /* after a refusal `err` holds it: a failure here cannot win */
@@ -415,11 +427,12 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
 static enum kt_rc list(struct http_req *r, struct kt_err *err)
 {
     int limit;
-    const char *cursor = http_req_query(r, "cursor");
+    const char *cursor;
     struct store_conn *rd;
     struct customer *cs;
     size_t n;
-    if (api_limit(r, 50, 200, &limit, err) != KT_OK) {
+    if (api_limit(r, 50, 200, &limit, err) != KT_OK ||
+        api_cursor(r, "customers", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     if (r->key->scope != SCOPE_ADMIN) {
@@ -428,8 +441,7 @@ static enum kt_rc list(struct http_req *r, struct kt_err *err)
             "only an admin key may list customers; look one up by phone, e-mail or card");
     }
     if (cursor != NULL && !id_valid(cursor, "c_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_customer_list(rd, cursor, limit, r->arena, &cs, &n, err) != KT_OK) {
@@ -445,7 +457,7 @@ static enum kt_rc list(struct http_req *r, struct kt_err *err)
         api_audit_read(r, &cs[i], "read");
         json_array_append_new(items, v);
     }
-    json_t *next = n == (size_t)limit ? json_string(cs[n - 1].id) : json_null();
+    json_t *next = api_next_cursor(r, "customers", "", n == (size_t)limit ? cs[n - 1].id : NULL);
     http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
     return KT_OK;
 }
@@ -482,11 +494,11 @@ enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err)
     json_t *v = NULL;
     if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
         v = ident_customer_json(rd, &cu, r->arena, err);
-        api_audit_read(r, &cu, "read");
     }
     if (v == NULL) {
         return err->rc;
     }
+    api_audit_read(r, &cu, "read");
     http_reply_json(r, 200, v);
     return KT_OK;
 }
@@ -549,7 +561,6 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
     static const char *const allowed[] = {"limit", "cursor", NULL};
     int limit;
     int64_t after = 0;
-    const char *cursor = http_req_query(r, "cursor");
     struct store_conn *rd;
     struct customer cu;
     struct history_entry *hs;
@@ -558,11 +569,8 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
         api_limit(r, 100, 1000, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if (cursor != NULL && !num_parse_cstr(cursor, 0, INT64_MAX, &after)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
-    }
     if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        api_cursor_num(r, "history", cu.id, &after, err) != KT_OK ||
         store_history_list(rd, cu.ck, after, limit, r->arena, &hs, &n, err) != KT_OK) {
         return err->rc;
     }
@@ -570,11 +578,10 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, ident_history_json(r->arena, &hs[i]));
     }
-    json_t *next = n == (size_t)limit
-                       ? json_string(arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq))
-                       : json_null();
-    audit_note(r->key->id, "read", cu.id, AUDIT_F_HISTORY, r->route->pattern, r->rid,
-               clock_now_ms());
+    json_t *next = api_next_cursor(
+        r, "history", cu.id,
+        n == (size_t)limit ? arena_printf(r->arena, "%lld", (long long)hs[n - 1].seq) : NULL);
+    api_audit_note(r, "read", cu.id, AUDIT_F_HISTORY);
     http_reply_json(
         r, 200,
         json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));

@@ -17,7 +17,7 @@
 json_t *api_consent_doc_json(struct arena *a, const struct consent_doc *d, bool with_body)
 {
     json_t *o = json_pack(
-        "{s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "key", d->key, "version", (json_int_t)d->version,
+        "{s:s, s:I, s:s, s:s, s:s, s:s, s:b}", "name", d->key, "version", (json_int_t)d->version,
         "ref", arena_printf(a, "%s@%lld", d->key, (long long)d->version), "purpose", d->purpose,
         "title", d->title, "sha256", d->sha256, "reconsent", d->reconsent);
     json_object_set_new(o, "term_days", d->term_days ? json_integer(d->term_days) : json_null());
@@ -40,8 +40,8 @@ enum kt_rc api_documents_put(struct http_req *r, struct kt_err *err)
     }
     d.key = r->params[0];
     if (!consent_key_valid(d.key)) {
-        return kt_err_set(err, KT_EINVAL, "invalid_value", "key",
-                          "a document key is 1-40 of a-z, 0-9, '_' and '-'");
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
+                          "a document's name is 1-40 of a-z, 0-9, '_' and '-'");
     }
     int64_t term = 0;
     if (jsonx_enum(body, "", "purpose", consent_purposes, JSONX_REQUIRED, &d.purpose, err) !=
@@ -67,7 +67,8 @@ enum kt_rc api_documents_put(struct http_req *r, struct kt_err *err)
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 201, api_consent_doc_json(r->arena, &d, false));
+    /* 201 for a new document, 200 for the next version of one (the document is replaced). */
+    http_reply_json(r, d.version == 1 ? 201 : 200, api_consent_doc_json(r->arena, &d, false));
     return KT_OK;
 }
 
@@ -102,7 +103,7 @@ enum kt_rc api_documents_get(struct http_req *r, struct kt_err *err)
                           "version is a number from 1");
     }
     if (!consent_key_valid(r->params[0])) {
-        return kt_err_set(err, KT_ENOTFOUND, "document_not_found", "key", "document not found");
+        return kt_err_set(err, KT_ENOTFOUND, "document_not_found", "name", "document not found");
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_doc_get(rd, r->params[0], version, r->arena, &d, NULL, err) != KT_OK) {

@@ -13,13 +13,14 @@
 
 enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err)
 {
-    static const char *const known[] = {"reason", "operator", "request_id", "destroyed_by", NULL};
+    static const char *const known[] = {"reason", "operator", "privacy_request_id", "destroyed_by",
+                                        NULL};
     json_t *body = api_own(r->arena, http_req_json(r, err));
     struct erase_opts o = {"request", r->key->id, NULL, NULL, PRIVACY_SYSTEM_NAME, NULL, 0};
     struct act_person *persons;
     if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
         jsonx_str(body, "", "operator", 64, 0, r->arena, &o.operator_id, err) != KT_OK ||
-        jsonx_str(body, "", "request_id", 40, 0, r->arena, &o.request_id, err) != KT_OK ||
+        jsonx_str(body, "", "privacy_request_id", 40, 0, r->arena, &o.request_id, err) != KT_OK ||
         privacy_persons_decode(body, "destroyed_by", r->arena, &persons, &o.n_persons, err) !=
             KT_OK) {
         return err->rc;
@@ -30,8 +31,8 @@ enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     if (o.request_id != NULL && !id_valid(o.request_id, "r_")) {
-        return kt_err_set(err, KT_EINVAL, "invalid_value", "request_id",
-                          "request_id names a privacy request (r_...)");
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "privacy_request_id",
+                          "privacy_request_id names a privacy request (r_...)");
     }
     struct destruction_act act;
     bool wiped;
@@ -41,6 +42,7 @@ enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err)
     }
     json_t *reply =
         json_pack("{s:o, s:b}", "act", privacy_act_json(&act, r->arena), "wal_wiped", wiped);
+    api_audit_note(r, "read", act.customer_id, AUDIT_F_ACTS); /* the act, shown in the reply */
     http_reply_json(r, 200, reply);
     return KT_OK;
 }

@@ -173,7 +173,7 @@ enum kt_rc api_event_types_put(struct http_req *r, struct kt_err *err)
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200, type_json(&t, r->arena));
+    http_reply_json(r, known ? 200 : 201, type_json(&t, r->arena)); /* 201: declared anew */
     return KT_OK;
 }
 
@@ -181,40 +181,38 @@ enum kt_rc api_event_types_put(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_customer_events(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "before", NULL};
+    static const char *const allowed[] = {"limit", "cursor", NULL};
     struct store_conn *rd;
     struct customer cu;
     struct event *e;
     size_t n;
     int limit;
     int64_t before = 0;
-    const char *b = http_req_query(r, "before");
     if (http_req_query_only(r, allowed, err) != KT_OK ||
         api_limit(r, 100, 1000, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if (b != NULL && !num_parse_cstr(b, 1, INT64_MAX, &before)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "before",
-                          "before is a cursor this API gave");
-    }
     if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        api_cursor_num(r, "events", cu.id, &before, err) != KT_OK ||
         store_events_list(rd, cu.ck, before, limit, r->arena, &e, &n, err) != KT_OK) {
         return err->rc;
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "type", e[i].type, "time",
-                              api_time(r->arena, e[i].at), "received_at",
-                              api_time(r->arena, e[i].received_at), "channel", e[i].channel);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s}", "type", e[i].type, "at", api_time(r->arena, e[i].at),
+                      "received_at", api_time(r->arena, e[i].received_at), "channel", e[i].channel);
         json_object_set_new(o, "properties",
                             e[i].props ? json_loads(e[i].props, 0, NULL) : json_object());
         json_array_append_new(items, o);
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
-    json_object_set_new(o, "next_before",
-                        n == (size_t)limit ? json_sprintf("%lld", (long long)e[n - 1].seq)
-                                           : json_null());
-    api_audit_read(r, &cu, "events");
+    json_object_set_new(
+        o, "next_cursor",
+        api_next_cursor(r, "events", cu.id,
+                        n == (size_t)limit ? arena_printf(r->arena, "%lld", (long long)e[n - 1].seq)
+                                           : NULL));
+    api_audit_note(r, "read", cu.id, AUDIT_F_EVENTS);
     http_reply_json(r, 200, o);
     return KT_OK;
 }
@@ -240,7 +238,7 @@ enum kt_rc api_reports_events(struct http_req *r, struct kt_err *err)
         json_object_set_new(by, types[i], json_integer(counts[i]));
         total += counts[i];
     }
-    http_reply_json(r, 200, json_pack("{s:I, s:o}", "total", (json_int_t)total, "by_type", by));
+    http_reply_json(r, 200, json_pack("{s:I, s:o}", "count", (json_int_t)total, "by_type", by));
     return KT_OK;
 }
 

@@ -20,9 +20,10 @@ enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err)
     if (doc == NULL) {
         return err->rc;
     }
-    audit_note(r->key->id, "export", cu.id,
-               api_audit_fields(&cu) | AUDIT_F_CONSENTS | AUDIT_F_HISTORY, r->route->pattern,
-               r->rid, now);
+    api_audit_note(r, "export", cu.id,
+                   api_audit_fields(&cu) | AUDIT_F_CONSENTS | AUDIT_F_HISTORY | AUDIT_F_PURCHASES |
+                       AUDIT_F_POINTS | AUDIT_F_CARDS | AUDIT_F_SUBSCRIPTIONS | AUDIT_F_EVENTS |
+                       AUDIT_F_TRAITS);
     http_reply_json(r, 200, doc);
     return KT_OK;
 }

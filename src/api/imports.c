@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "consent/consent.h"
 #include "import/worker.h"
 
 static json_t *job_json(struct arena *a, const struct import_job *j)
@@ -32,7 +33,7 @@ static json_t *job_json(struct arena *a, const struct import_job *j)
         json_object_set_new(o, "finished_at", json_string(api_time(a, j->finished_at)));
     }
     if (j->error) {
-        json_object_set_new(o, "error", json_string(j->error));
+        json_object_set_new(o, "reason", json_string(j->error)); /* why it failed */
     }
     if (j->has_rejects) {
         json_object_set_new(o, "rejects_url",
@@ -75,19 +76,18 @@ static enum kt_rc upload_options(struct http_req *r, json_t *o, struct kt_err *e
         }
         json_object_set_new(o, "delimiter", json_string(delim));
     }
-    const char *t = http_req_query(r, "observed_at");
+    const char *t = http_req_query(r, "at");
     int64_t ms;
     if (t != NULL) {
         if (!time_parse_rfc3339(t, strlen(t), &ms)) {
-            return kt_err_set(err, KT_EBADREQ, "bad_parameter", "observed_at",
-                              "observed_at must be an RFC 3339 time");
+            return kt_err_set(err, KT_EBADREQ, "bad_parameter", "at",
+                              "at must be an RFC 3339 time");
         }
         const char *why = time_client_check(ms, clock_now_ms());
         if (why != NULL) {
-            return kt_err_set(err, KT_EINVAL, "invalid_time", "observed_at", "'observed_at' %s",
-                              why);
+            return kt_err_set(err, KT_EINVAL, "invalid_time", "at", "'at' %s", why);
         }
-        json_object_set_new(o, "observed_at", json_integer(ms));
+        json_object_set_new(o, "at", json_integer(ms));
     }
     return KT_OK;
 }
@@ -113,7 +113,7 @@ static enum kt_rc save_upload(struct http_req *r, const char *path, struct kt_er
 enum kt_rc api_imports_create(struct http_req *r, struct kt_err *err)
 {
     static const char *const allowed[] = {
-        "map",       "delimiter",   "encoding",         "store", "operator", "observed_at",
+        "map",       "delimiter",   "encoding",         "store", "operator", "at",
         "file_name", "legal_basis", "consent_document", NULL};
     json_t *opts = api_own(r->arena, json_object());
     struct import_job j;
@@ -197,7 +197,8 @@ enum kt_rc api_imports_rejects(struct http_req *r, struct kt_err *err)
                    : j.partial + j.rejected > 0 ? "the rejected rows expired or were erased"
                                                 : "every row was imported whole");
     }
-    if (err->rc == KT_OK) {
+    if (err->rc == KT_OK) { /* raw rows of people who may be nobody's customer: one entry */
+        api_audit_bulk(r, AUDIT_F_REJECTS, j.id);
         http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&file), file.len);
     }
     buf_release(&file);

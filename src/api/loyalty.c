@@ -62,6 +62,7 @@ enum kt_rc api_points_get(struct http_req *r, struct kt_err *err)
     }
     struct points_balance b;
     loyalty_balance(e, n, clock_now_ms(), &b);
+    api_audit_note(r, "read", cu.id, AUDIT_F_POINTS);
     http_reply_json(r, 200, loyalty_balance_json(r->arena, cu.id, &b));
     return KT_OK;
 }
@@ -77,6 +78,7 @@ enum kt_rc api_points_history(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     json_t *items = loyalty_ledger_json(r->arena, e, n);
+    api_audit_note(r, "read", cu.id, AUDIT_F_POINTS);
     http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));
     return KT_OK;
 }

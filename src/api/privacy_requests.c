@@ -17,11 +17,10 @@ static json_t *preq_json(struct arena *a, const struct privacy_request *p, int64
 {
     int64_t dl = 0;
     cal_parse(p->deadline, &dl);
-    json_t *o =
-        json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind", p->kind,
-                  "received_on", p->received_on, "deadline", p->deadline, "deadline_provisional",
-                  p->provisional, "extended", p->extended, "channel", p->channel, "state", p->state,
-                  "created_at", api_time(a, p->created_at));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s}", "id", p->id, "kind",
+                          p->kind, "received_on", p->received_on, "due_on", p->deadline,
+                          "due_on_provisional", p->provisional, "extended", p->extended, "channel",
+                          p->channel, "state", p->state, "created_at", api_time(a, p->created_at));
     json_object_set_new(o, "overdue", json_boolean(strcmp(p->state, "open") == 0 && dl < today));
     const char *names[] = {"customer_id", "note", "outcome"};
     const char *vals[] = {p->customer_id, p->note, p->outcome};
@@ -117,18 +116,18 @@ enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
     struct privacy_request *p;
     size_t n;
     int limit;
-    const char *cursor = http_req_query(r, "cursor"), *ov = http_req_query(r, "overdue");
+    const char *cursor, *ov = http_req_query(r, "overdue");
     int64_t today = cal_day_of(clock_now_ms());
     if (http_req_query_only(r, allowed, err) != KT_OK ||
-        api_limit(r, 50, 500, &limit, err) != KT_OK) {
+        api_limit(r, 50, 500, &limit, err) != KT_OK ||
+        api_cursor(r, "privacy-requests", "", &cursor, err) != KT_OK) {
         return err->rc;
     }
     if (ov && strcmp(ov, "true") != 0 && strcmp(ov, "false") != 0) {
         return kt_err_set(err, KT_EBADREQ, "bad_parameter", "overdue", "overdue is true or false");
     }
     if (cursor && !id_valid(cursor, "r_")) {
-        return kt_err_set(err, KT_EBADREQ, "bad_cursor", "cursor",
-                          "the cursor is not one this API gave");
+        return api_bad_cursor(err);
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
         store_preq_list(rd, ov && strcmp(ov, "true") == 0, cal_format(today, r->arena), cursor,
@@ -138,10 +137,13 @@ enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err)
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, preq_json(r->arena, &p[i], today));
+        api_audit_note(r, "read", p[i].customer_id, AUDIT_F_REQUESTS); /* its note is free text */
     }
+    audit_nothing_read(); /* an empty page names no one */
     http_reply_json(r, 200,
                     json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                              n == (size_t)limit ? json_string(p[n - 1].id) : json_null()));
+                              api_next_cursor(r, "privacy-requests", "",
+                                              n == (size_t)limit ? p[n - 1].id : NULL)));
     return KT_OK;
 }
 
@@ -156,6 +158,7 @@ enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err)
         store_preq_get(rd, r->params[0], r->arena, &p, NULL, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", p.customer_id, AUDIT_F_REQUESTS);
     http_reply_json(r, 200, preq_json(r->arena, &p, cal_day_of(clock_now_ms())));
     return KT_OK;
 }

@@ -10,12 +10,21 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/num.h"
+#include "consent/consent.h"
 #include "loyalty/ledger.h"
 #include "loyalty/purchase.h"
 
-/* 201 with the reply of a new receipt or refund; 200 with the stored one of a retry. */
-static void reply_posted(struct http_req *r, struct receipt_posted *out)
+/* 201 with the reply of a new receipt or refund; 200 with the stored one of a retry. A reply with
+ * points shows the customer's balance: a read of customer `cid` (NULL when it could not be read:
+ * the router then logs the read without them); one without points names nobody. */
+static void reply_posted(struct http_req *r, struct receipt_posted *out, const char *cid)
 {
+    if (json_object_get(out->reply, "points") == NULL) {
+        audit_nothing_read();
+    } else if (cid != NULL) {
+        api_audit_note(r, "read", cid, AUDIT_F_PURCHASES | AUDIT_F_POINTS);
+    }
     r->replayed = out->replayed;
     http_reply_json(r, out->replayed ? 200 : 201, out->reply);
 }
@@ -31,7 +40,7 @@ enum kt_rc api_purchases_post(struct http_req *r, struct kt_err *err)
                       &out, err) != KT_OK) {
         return err->rc;
     }
-    reply_posted(r, &out);
+    reply_posted(r, &out, json_string_value(json_object_get(out.reply, "customer_id")));
     return KT_OK;
 }
 
@@ -50,6 +59,11 @@ enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     const struct purchase_outcome *out = &q.outcome;
+    if (q.has_customer) {
+        api_audit_note(r, "read", q.customer.id, AUDIT_F_POINTS);
+    } else {
+        audit_nothing_read();
+    }
     json_t *o = json_pack("{s:I, s:I}", "total", (json_int_t)req.total, "program_version",
                           (json_int_t)q.rules.version);
     json_object_set_new(o, "customer_id",
@@ -74,6 +88,23 @@ enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err)
 
 /* ---- POST /v1/purchases/{id}/refunds --------------------------------------------------------- */
 
+/* The id of the purchase's customer, for the audit log of a refund's reply; NULL when none. */
+static const char *purchase_customer_id(struct http_req *r, const char *purchase_id)
+{
+    struct store_conn *rd;
+    struct purchase p;
+    struct purchase_line *l;
+    struct customer cu;
+    size_t n;
+    bool found = false;
+    if (http_req_reader(r, &rd, NULL) != KT_OK ||
+        store_purchase_get(rd, purchase_id, r->arena, &p, &l, &n, NULL) != KT_OK || p.ck == 0 ||
+        store_customer_get(rd, p.ck, r->arena, &cu, &found, NULL) != KT_OK || !found) {
+        return NULL;
+    }
+    return arena_strdup(r->arena, cu.id);
+}
+
 enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
@@ -90,11 +121,32 @@ enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err)
                     now, r->arena, &out, err) != KT_OK) {
         return err->rc;
     }
-    reply_posted(r, &out);
+    reply_posted(r, &out, purchase_customer_id(r, r->params[0]));
     return KT_OK;
 }
 
 /* ---- GET /v1/purchases/{id}, GET /v1/customers/{id}/purchases ------------------------------ */
+
+/* The page position of a customer's purchases: "<time> <id>" of the last one shown. */
+static enum kt_rc purchases_cursor(struct http_req *r, const char *customer_id, int64_t *at,
+                                   const char **id, struct kt_err *err)
+{
+    const char *pos, *sp;
+    *id = NULL;
+    if (api_cursor(r, "purchases", customer_id, &pos, err) != KT_OK) {
+        return err->rc;
+    }
+    if (pos == NULL) {
+        return KT_OK;
+    }
+    if ((sp = strchr(pos, ' ')) == NULL ||
+        !num_parse_i64(pos, (size_t)(sp - pos), INT64_MIN, INT64_MAX, at) ||
+        !id_valid(sp + 1, "p_")) {
+        return api_bad_cursor(err);
+    }
+    *id = sp + 1;
+    return KT_OK;
+}
 
 enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
 {
@@ -109,29 +161,35 @@ enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
         store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200, purchase_json(r->arena, rd, &p, l, n));
+    json_t *o = purchase_json(r->arena, rd, &p, l, n);
+    const char *cid = json_string_value(json_object_get(o, "customer_id"));
+    if (cid != NULL) {
+        api_audit_note(r, "read", cid, AUDIT_F_PURCHASES);
+    } else {
+        audit_nothing_read();
+    }
+    http_reply_json(r, 200, o);
     return KT_OK;
 }
 
 enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "before", NULL};
+    static const char *const allowed[] = {"limit", "cursor", NULL};
     struct store_conn *rd;
     struct customer cu;
     struct purchase *p;
     size_t n;
     int limit;
-    int64_t before = 0;
-    const char *b = http_req_query(r, "before");
+    int64_t before_at = 0;
+    const char *before_id;
     if (http_req_query_only(r, allowed, err) != KT_OK ||
         api_limit(r, 50, 500, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if (b != NULL && !time_parse_rfc3339(b, strlen(b), &before)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "before", "before is an RFC 3339 time");
-    }
     if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
-        store_purchase_list(rd, cu.ck, before, limit, r->arena, &p, &n, err) != KT_OK) {
+        purchases_cursor(r, cu.id, &before_at, &before_id, err) != KT_OK ||
+        store_purchase_list(rd, cu.ck, before_at, before_id, limit, r->arena, &p, &n, err) !=
+            KT_OK) {
         return err->rc;
     }
     json_t *items = json_array();
@@ -139,9 +197,13 @@ enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
         json_array_append_new(items, purchase_json(r->arena, NULL, &p[i], NULL, 0));
     }
     json_t *o = json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items);
-    json_object_set_new(o, "next_before",
-                        n == (size_t)limit ? json_string(api_time(r->arena, p[n - 1].at))
-                                           : json_null());
+    api_audit_note(r, "read", cu.id, AUDIT_F_PURCHASES);
+    json_object_set_new(
+        o, "next_cursor",
+        api_next_cursor(r, "purchases", cu.id,
+                        n == (size_t)limit
+                            ? arena_printf(r->arena, "%lld %s", (long long)p[n - 1].at, p[n - 1].id)
+                            : NULL));
     http_reply_json(r, 200, o);
     return KT_OK;
 }

@@ -3,6 +3,7 @@
  */
 #include "api/api.h"
 #include "base/clock.h"
+#include "consent/consent.h"
 #include "quality/quality.h"
 
 enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
@@ -18,6 +19,20 @@ enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
         quality_report(rd, now, r->arena, &report, err) != KT_OK) {
         return err->rc;
     }
+    /* The largest groups of likely duplicates name their customers: a read of each. */
+    json_t *groups = json_object_get(
+        json_object_get(json_object_get(report, "duplicates"), "same_name_and_birth_date"),
+        "largest");
+    size_t g, i;
+    json_t *group, *id;
+    json_array_foreach(groups, g, group)
+    {
+        json_array_foreach(json_object_get(group, "customer_ids"), i, id)
+        {
+            api_audit_note(r, "read", json_string_value(id), 0);
+        }
+    }
+    audit_nothing_read(); /* the rest is counts */
     http_reply_json(r, 200, report);
     return KT_OK;
 }

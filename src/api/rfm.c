@@ -1,20 +1,21 @@
 /*
  * rfm.c - RFM through the API and the CLI (docs/segments.md, "RFM").
  *
- *   GET  /v1/reports/rfm[?customers=true&now=TIME]  the groups, the scores' spread, per customer
+ *   GET  /v1/reports/rfm[?items=true&as_of=TIME]  the groups, the scores' spread, per customer
  *   POST /v1/traits/rfm                             stores rfm_score and rfm_group as traits
  */
 #include <string.h>
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "consent/consent.h"
 #include "segment/rfm.h"
 
 enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"customers", "now", NULL};
+    static const char *const allowed[] = {"items", "as_of", NULL};
     int64_t now = clock_now_ms();
-    const char *t = http_req_query(r, "now"), *c = http_req_query(r, "customers");
+    const char *t = http_req_query(r, "as_of"), *c = http_req_query(r, "items");
     struct store_conn *rd;
     json_t *o;
     if (http_req_query_only(r, allowed, err) != KT_OK) {
@@ -23,14 +24,19 @@ enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err)
     if ((t != NULL && !time_parse_rfc3339(t, strlen(t), &now)) ||
         (c != NULL && strcmp(c, "true") != 0 && strcmp(c, "false") != 0)) {
         return kt_err_set(err, KT_EBADREQ, "bad_parameter",
-                          t && c ? "customers"
-                          : t    ? "now"
-                                 : "customers",
-                          "now is an RFC 3339 time; customers is true or false");
+                          t && c ? "items"
+                          : t    ? "as_of"
+                                 : "items",
+                          "as_of is an RFC 3339 time; items is true or false");
     }
     if (http_req_analytics(r, &rd, err) != KT_OK ||
         (o = rfm_report_doc(rd, now, c != NULL && strcmp(c, "true") == 0, r->arena, err)) == NULL) {
         return err->rc;
+    }
+    if (c != NULL && strcmp(c, "true") == 0) { /* every customer's scores: one entry */
+        api_audit_bulk(r, AUDIT_F_TRAITS | AUDIT_F_PURCHASES, NULL);
+    } else {
+        audit_nothing_read(); /* the groups' counts */
     }
     http_reply_json(r, 200, o);
     return KT_OK;

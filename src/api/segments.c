@@ -66,9 +66,11 @@ enum kt_rc api_segments_preview(struct http_req *r, struct kt_err *err)
     json_t *sample = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(sample, json_string(ids[i]));
+        api_audit_note(r, "read", ids[i], AUDIT_F_SEGMENTS);
     }
+    audit_nothing_read(); /* the count is no one's */
     http_reply_json(r, 200,
-                    json_pack("{s:I, s:o, s:f}", "count", (json_int_t)count, "sample", sample,
+                    json_pack("{s:I, s:o, s:f}", "size", (json_int_t)count, "sample", sample,
                               "took_ms", (double)(clock_mono_ns() - t0) / 1e6));
     return KT_OK;
 }
@@ -237,11 +239,11 @@ enum kt_rc api_segments_refresh(struct http_req *r, struct kt_err *err)
     return KT_OK;
 }
 
-/* GET /v1/segments/{id}/members?limit=&after= (JSON pages) or ?format=csv (every member). */
+/* GET /v1/segments/{id}/members?limit=&cursor= (JSON pages) or ?format=csv (every member). */
 enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "after", "format", NULL};
-    const char *fmt = http_req_query(r, "format"), *after_s = http_req_query(r, "after");
+    static const char *const allowed[] = {"limit", "cursor", "format", NULL};
+    const char *fmt = http_req_query(r, "format");
     bool csv = fmt != NULL && strcmp(fmt, "csv") == 0;
     int limit = 0;
     int64_t after = 0;
@@ -251,13 +253,12 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
         api_limit(r, 1000, 10000, &limit, err) != KT_OK) {
         return err->rc;
     }
-    if ((fmt != NULL && !csv && strcmp(fmt, "json") != 0) ||
-        (after_s != NULL && !num_parse_cstr(after_s, 0, INT64_MAX, &after))) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", fmt && !csv ? "format" : "after",
-                          "format is json or csv; after is a cursor this API gave");
+    if (fmt != NULL && !csv && strcmp(fmt, "json") != 0) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "format", "format is json or csv");
     }
     if (http_req_analytics(r, &rd, err) != KT_OK ||
-        store_segment_get(rd, r->params[0], r->arena, &sg, err) != KT_OK) {
+        store_segment_get(rd, r->params[0], r->arena, &sg, err) != KT_OK ||
+        api_cursor_num(r, "members", sg.id, &after, err) != KT_OK) {
         return err->rc;
     }
     struct segment_member *m;
@@ -278,6 +279,7 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
             buf_release(&b);
             return err->rc;
         }
+        api_audit_bulk(r, AUDIT_F_SEGMENTS, sg.id); /* the whole segment: one entry */
         http_reply_text(r, 200, "text/csv; charset=utf-8", buf_cstr(&b), b.len);
         buf_release(&b);
         return KT_OK;
@@ -289,12 +291,17 @@ enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err)
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(items, json_pack("{s:s, s:s}", "customer_id", m[i].customer_id,
                                                "entered_at", api_time(r->arena, m[i].entered_at)));
+        api_audit_note(r, "read", m[i].customer_id, AUDIT_F_SEGMENTS);
     }
+    audit_nothing_read(); /* an empty page names no one */
     json_t *o = json_pack("{s:s, s:I, s:o}", "segment_id", sg.id, "size", (json_int_t)sg.size,
                           "items", items);
-    json_object_set_new(o, "next_after",
-                        n == (size_t)limit ? json_sprintf("%lld", (long long)m[n - 1].ck)
-                                           : json_null());
+    /* The members are paged by the customer key, which never leaves the server unsealed. */
+    json_object_set_new(o, "next_cursor",
+                        api_next_cursor(r, "members", sg.id,
+                                        n == (size_t)limit
+                                            ? arena_printf(r->arena, "%lld", (long long)m[n - 1].ck)
+                                            : NULL));
     http_reply_json(r, 200, o);
     return KT_OK;
 }
@@ -321,7 +328,16 @@ enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err)
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = trait_define(w, r->params[0], expr, now, r->arena, &se, err);
+    const char **names, **exprs;
+    size_t n = 0;
+    bool existed = false; /* 201 when the trait is new, 200 when it is redefined */
+    enum kt_rc rc = store_trait_def_list(w, r->arena, &names, &exprs, &n, err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        existed = existed || strcmp(names[i], r->params[0]) == 0;
+    }
+    if (rc == KT_OK) {
+        rc = trait_define(w, r->params[0], expr, now, r->arena, &se, err);
+    }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "trait", NULL, NULL,
                          arena_printf(r->arena, "define %s", r->params[0]), r->rid, now, err);
@@ -332,7 +348,7 @@ enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err)
     if (trait_compute(r->app->store, r->params[0], expr, now, r->arena, &count, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200,
+    http_reply_json(r, existed ? 200 : 201,
                     json_pack("{s:s, s:s, s:I, s:s}", "name", r->params[0], "expression", expr,
                               "customers", (json_int_t)count, "computed_at",
                               api_time(r->arena, now)));

@@ -19,6 +19,7 @@ enum kt_rc api_subs_get(struct http_req *r, struct kt_err *err)
     if (o == NULL) {
         return err->rc;
     }
+    api_audit_note(r, "read", cu.id, AUDIT_F_SUBSCRIPTIONS);
     http_reply_json(r, 200, o);
     return KT_OK;
 }
@@ -67,6 +68,7 @@ enum kt_rc api_subs_post(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     json_object_set_new(o, "changed", json_integer(changed));
+    api_audit_note(r, "read", cu.id, AUDIT_F_SUBSCRIPTIONS); /* the reply shows them all */
     http_reply_json(r, 200, o);
     return KT_OK;
 }
@@ -88,7 +90,7 @@ enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **cha
                    required ? "name the channel (sms, email, push, messenger, phone_call) and the "
                               "topic"
                             : "channel is sms, email, push, messenger or phone_call; topic a "
-                              "topic key");
+                              "topic's name");
         return KT_EBADREQ;
     }
     return KT_OK;
@@ -113,6 +115,7 @@ enum kt_rc api_may_send(struct http_req *r, struct kt_err *err)
     if (reason) {
         json_object_set_new(o, "reason", json_string(reason));
     }
+    api_audit_note(r, "read", cu.id, AUDIT_F_CONSENTS | AUDIT_F_SUBSCRIPTIONS);
     http_reply_json(r, 200, o);
     return KT_OK;
 }

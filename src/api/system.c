@@ -11,6 +11,7 @@
 #include "base/embed.h"
 #include "base/jsonx.h"
 #include "events/events.h"
+#include "consent/consent.h"
 #include "http/metrics.h"
 
 extern const struct embedded_file docs_files[];
@@ -65,6 +66,16 @@ enum kt_rc api_metrics(struct http_req *r, struct kt_err *err)
                "# TYPE kartoteka_events_unmatched_total counter\n"
                "kartoteka_events_unmatched_total %llu\n",
                (unsigned long long)events_unmatched_total());
+    buf_printf(&b,
+               "# HELP kartoteka_audit_reads_queued Reads of personal data waiting in memory for "
+               "the log of reads (written every second).\n"
+               "# TYPE kartoteka_audit_reads_queued gauge\n"
+               "kartoteka_audit_reads_queued %zu\n"
+               "# HELP kartoteka_audit_refused_total Requests refused with 503 audit_busy because "
+               "the log of reads could not take their reads (its writes failing).\n"
+               "# TYPE kartoteka_audit_refused_total counter\n"
+               "kartoteka_audit_refused_total %llu\n",
+               audit_queued(), (unsigned long long)audit_refused_total());
     http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b), b.len);
     buf_release(&b);
     return KT_OK;

@@ -15,8 +15,8 @@
 
 static json_t *topic_json(struct arena *a, const struct topic *t)
 {
-    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s}", "key", t->key, "title", t->title, "channels",
-                          json_loads(t->channels, 0, NULL), "created_at",
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", t->key, "title", t->title,
+                          "channels", json_loads(t->channels, 0, NULL), "created_at",
                           api_time(a, t->created_at), "updated_at", api_time(a, t->updated_at));
     json_object_set_new(o, "description",
                         t->description ? json_string(t->description) : json_null());
@@ -45,8 +45,8 @@ enum kt_rc api_topics_put(struct http_req *r, struct kt_err *err)
     }
     t.key = r->params[0];
     if (!consent_key_valid(t.key)) {
-        return kt_err_set(err, KT_EINVAL, "invalid_value", "key",
-                          "a topic key is 1-40 of a-z, 0-9, '_' and '-'");
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
+                          "a topic's name is 1-40 of a-z, 0-9, '_' and '-'");
     }
     const json_t *ch = NULL;
     if (jsonx_str(body, "", "title", TEXT_MAX, JSONX_REQUIRED, r->arena, &t.title, err) != KT_OK ||

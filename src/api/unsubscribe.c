@@ -104,6 +104,7 @@ static enum kt_rc page_show(struct http_req *r, struct store_conn *c, const stru
         store_topic_list(c, r->arena, &t, &n_t, err) != KT_OK) {
         return err->rc;
     }
+    api_audit_note(r, "read", cu->id, AUDIT_F_SUBSCRIPTIONS); /* by whoever holds the link */
     struct buf b;
     buf_init(&b, 4096);
     buf_puts(&b, page_head);

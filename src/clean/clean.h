@@ -88,17 +88,21 @@ const char *clean_email_display(const char *key, struct arena *a);
 /*
  * Russian full names (ФИО). clean_full_name() splits one string written in any usual order
  * ("Иванов Иван Иванович", "Иван Иванович Иванов", "иванов иван"); clean_name_part() cleans one
- * part given on its own. Both fix case and spacing, keep "ё", replace Latin look-alike letters in
- * Cyrillic words, undo a keyboard-layout slip ("Bdfyjd" -> "Иванов") and keep a name written in
- * Latin letters as such ("Ivanov Ivan"). Digits and other symbols make the name invalid; test and
- * keyboard-mash names ("Тест Тестович", "Фыва") are suspicious. The rules: docs/cleaning.md.
+ * part given on its own. A name already standard is CLEAN_OK (splitting is no change). Both fix
+ * case and spacing, tidy harmless punctuation (commas, a final full stop, spaced dashes, quotes,
+ * a nickname in brackets), join particles (фон Мекк, Гусейн оглы), keep "ё", replace Latin
+ * look-alike letters in Cyrillic words, undo a keyboard-layout slip ("Bdfyjd" -> "Иванов") and
+ * keep a name written in Latin letters as such ("Ivanov Ivan"). Digits and other symbols make the
+ * name invalid, and so does a "no name" marker ("null", "не указано", "-"); placeholders,
+ * keyboard mash and names run together are suspicious and keep the words as typed. The rules:
+ * docs/cleaning.md.
  */
 struct clean_name {
     struct clean_out out; /* verdict of the whole name; out.value is the parts joined */
     const char *last;     /* standard forms, NULL when absent */
     const char *first;
     const char *middle;
-    const char *gender;      /* "m"/"f" inferred from the name, or NULL */
+    const char *gender;      /* "m"/"f" inferred from the name, or NULL when it cannot be told */
     const char *gender_from; /* "patronymic", "first_name" or "surname" */
     bool latin;              /* written in Latin letters */
 };

@@ -28,6 +28,7 @@ struct table {
 static struct arena data_arena;   /* owns every string below; lives for the process */
 static struct table names;        /* first names by fold key */
 static struct table names_nosoft; /* the same keyed without ь/ъ, й as и */
+static struct table surnames;     /* surnames without a telling ending, by fold key */
 static struct table cities;       /* city spellings by normalised key, one entry a key */
 static bool loaded_ok;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -47,10 +48,10 @@ static struct entry *add(struct table *t, char *key, const char *std, enum name_
     return e;
 }
 
-/* Key without soft and hard signs, with й as и: "наталья" and "natalya" meet as "натала". */
-static char *nosoft(const char *key, struct arena *a)
+/* Key without soft and hard signs, with й as и: "наталья" and "natalya" meet as "натала".
+ * `out` has room for the key. */
+static char *nosoft_into(const char *key, char *out)
 {
-    char *out = arena_alloc(a, strlen(key) + 1);
     size_t j = 0;
     for (size_t i = 0; key[i] != '\0';) {
         size_t adv;
@@ -64,7 +65,15 @@ static char *nosoft(const char *key, struct arena *a)
     return out;
 }
 
-static void load_names(const struct embedded_file *f, enum name_sex sex)
+static char *nosoft(const char *key, struct arena *a)
+{
+    return nosoft_into(key, arena_alloc(a, strlen(key) + 1));
+}
+
+/* One name a line; `nosoft_too` also keys it without soft signs (first names only). */
+/* One name a line; `nosoft_too` also keys it without soft signs (first names only). */
+static void load_names(const struct embedded_file *f, struct table *t, enum name_sex sex,
+                       bool nosoft_too)
 {
     const char *p = f->data, *end = f->data + f->len;
     while (p < end) {
@@ -73,8 +82,10 @@ static void load_names(const struct embedded_file *f, enum name_sex sex)
         if (n > 0 && p[0] != '#') {
             char *std = arena_strndup(&data_arena, p, n);
             char *key = fold_key(std, n, &data_arena);
-            add(&names, key, std, sex);
-            add(&names_nosoft, nosoft(key, &data_arena), std, sex);
+            add(t, key, std, sex);
+            if (nosoft_too) {
+                add(&names_nosoft, nosoft(key, &data_arena), std, sex);
+            }
         }
         p += n + 1;
     }
@@ -159,10 +170,13 @@ static void load(void)
     for (size_t i = 0; i < clean_data_files_count; i++) {
         const struct embedded_file *f = &clean_data_files[i];
         if (strcmp(f->name, "names_male.txt") == 0) {
-            load_names(f, NAME_MALE);
+            load_names(f, &names, NAME_MALE, true);
             found++;
         } else if (strcmp(f->name, "names_female.txt") == 0) {
-            load_names(f, NAME_FEMALE);
+            load_names(f, &names, NAME_FEMALE, true);
+            found++;
+        } else if (strcmp(f->name, "surnames.txt") == 0) {
+            load_names(f, &surnames, NAME_NONE, false);
             found++;
         } else if (strcmp(f->name, "cities.tsv") == 0) {
             load_cities(f);
@@ -172,7 +186,8 @@ static void load(void)
     sort_merge(&names);
     sort_merge(&names_nosoft);
     sort_cities(&cities);
-    loaded_ok = found == 3 && names.n > 100 && cities.n > 100;
+    sort_merge(&surnames);
+    loaded_ok = found == 4 && names.n > 100 && cities.n > 100 && surnames.n > 10;
 }
 
 bool data_load(void)
@@ -191,16 +206,20 @@ const char *data_first_name(const char *key, enum name_sex *sex)
 {
     data_load();
     const struct entry *e = find(&names, key);
-    if (e == NULL) {
-        struct arena a;
-        arena_init(&a, 256);
-        e = find(&names_nosoft, nosoft(key, &a));
-        arena_release(&a);
+    char nk[128];
+    if (e == NULL && strlen(key) < sizeof(nk)) {
+        e = find(&names_nosoft, nosoft_into(key, nk));
     }
     if (e != NULL && sex != NULL) {
         *sex = e->sex;
     }
     return e ? e->std : NULL;
+}
+
+bool data_surname(const char *key)
+{
+    data_load();
+    return find(&surnames, key) != NULL;
 }
 
 const char *data_city(const char *key, enum city_kind *kind)

@@ -27,6 +27,8 @@ enum name_sex { NAME_NONE = 0, NAME_MALE = 1, NAME_FEMALE = 2, NAME_BOTH = 3 };
 /* Looks a first name up by its fold key; returns its standard form and sex, or NULL. Also finds
  * names written without "ь"/"ъ" (the way Latin transliterations come back). */
 const char *data_first_name(const char *key, enum name_sex *sex);
+/* True for a surname of the shipped list (surnames without a telling ending: Ким, Шмидт). */
+bool data_surname(const char *key);
 /* What a key of the city list is: the city's name, another spelling of it, a former name. */
 enum city_kind { CITY_NAME, CITY_SPELLING, CITY_FORMER };
 /* Looks a city up by its normalised key (city_key); returns the standard name or NULL, and

@@ -1,11 +1,15 @@
 /*
- * name.c - Russian full names (ФИО): split, case, scripts, layout slips, gender.
+ * name.c - Russian full names (ФИО): the entry points, the verdict, gender and the match key.
  *
- * The whole name is worked token by token. A token is letters with inner hyphens or apostrophes
- * ("Петрова-Водкина", "Д'Артаньян"), or an initial ("И."). Each token is classified by what it
- * looks like - a patronymic by its ending (-ович, -евна, ...), a first name by the shipped lists,
- * a surname by its ending (-ов, -ина, -ский, ...) - and the parts are assigned by the order that
- * fits best: "Фамилия Имя Отчество" when in doubt, as on Russian documents.
+ * The name cleaner is four files by concern: name_token.c tidies the text and splits it into
+ * words, settling case and script; name_class.c says what a word looks like (a first name, a
+ * patronymic, a surname, a particle, no name at all); name_order.c decides which word is which
+ * part; this file joins particles to their words, puts the parts together and gives the verdict.
+ *
+ * A verdict describes the value: `ok` when the standard form is the input as typed (outer spaces
+ * aside), `corrected` with what changed otherwise. Junk - placeholders, keyboard mash, names run
+ * together - is `suspicious` and keeps the words as typed: title-casing it would dress it up as
+ * a name.
  *
  * Not here: diminutives (Саша for Александр), foreign name orders beyond the Latin script, and
  * anything that needs the database (duplicates are found by the quality report on the key
@@ -13,514 +17,48 @@
  */
 #include <string.h>
 
-#include "base/buf.h"
 #include "clean/clean.h"
 #include "clean/internal.h"
+#include "clean/name_internal.h"
 
-/* ---- letters ------------------------------------------------------------------------------ */
-
-/* QWERTY key -> the Cyrillic letter on the same key of the ЙЦУКЕН layout. */
-static unsigned layout_cyr(unsigned c)
+/* The key of a stored part, transliterated when it is written in Latin letters. */
+static char *part_key(const char *part, struct arena *a)
 {
-    static const char *const lat =
-        "qwertyuiop[]asdfghjkl;'zxcvbnm,.`QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>~";
-    static const unsigned cyr[] = {
-        0x439, 0x446, 0x443, 0x43A, 0x435, 0x43D, 0x433, 0x448, 0x449, 0x437, 0x445,
-        0x44A, 0x444, 0x44B, 0x432, 0x430, 0x43F, 0x440, 0x43E, 0x43B, 0x434, 0x436,
-        0x44D, 0x44F, 0x447, 0x441, 0x43C, 0x438, 0x442, 0x44C, 0x431, 0x44E, 0x451,
-        0x419, 0x426, 0x423, 0x41A, 0x415, 0x41D, 0x413, 0x428, 0x429, 0x417, 0x425,
-        0x42A, 0x424, 0x42B, 0x412, 0x410, 0x41F, 0x420, 0x41E, 0x41B, 0x414, 0x416,
-        0x42D, 0x42F, 0x427, 0x421, 0x41C, 0x418, 0x422, 0x42C, 0x411, 0x42E, 0x401};
-    const char *hit = c < 0x80 && c != 0 ? strchr(lat, (int)c) : NULL;
-    return hit ? cyr[hit - lat] : 0;
+    char *key = fold_key(part, strlen(part), a);
+    return (unsigned char)key[0] < 0x80 ? name_translit_key(key, a) : key;
 }
 
-/* Latin letters that look like Cyrillic ones, and the way back. */
-static const unsigned glyph_lat[] = {'A', 'a', 'B', 'C', 'c', 'E', 'e', 'H', 'K', 'k',
-                                     'M', 'O', 'o', 'P', 'p', 'T', 'X', 'x', 'y', 'Y'};
-static const unsigned glyph_cyr[] = {0x410, 0x430, 0x412, 0x421, 0x441, 0x415, 0x435,
-                                     0x41D, 0x41A, 0x43A, 0x41C, 0x41E, 0x43E, 0x420,
-                                     0x440, 0x422, 0x425, 0x445, 0x443, 0x423};
-#define N_GLYPHS (sizeof(glyph_lat) / sizeof(glyph_lat[0]))
-
-static unsigned swap_glyph(unsigned cp, bool to_cyr)
+/* Gender from what the patronymic, the first name and the surname each tell (NAME_MALE,
+ * NAME_FEMALE or NAME_NONE). */
+static void decide_gender(int by_middle, int by_first, int by_last, const char **gender,
+                          const char **from)
 {
-    for (size_t i = 0; i < N_GLYPHS; i++) {
-        if (to_cyr && glyph_lat[i] == cp) {
-            return glyph_cyr[i];
-        }
-        if (!to_cyr && glyph_cyr[i] == cp) {
-            return glyph_lat[i];
-        }
+    by_first = by_first == NAME_BOTH ? NAME_NONE : by_first; /* Саша, Женя, Валя */
+    int sex = NAME_NONE;
+    *from = NULL;
+    if (by_middle != NAME_NONE) {
+        /* a patronymic that clashes with the first name tells nothing sure */
+        sex = by_first == NAME_NONE || by_first == by_middle ? by_middle : NAME_NONE;
+        *from = sex ? "patronymic" : NULL;
+    } else if (by_first != NAME_NONE) {
+        sex = by_first;
+        *from = "first_name";
+    } else if (by_last != NAME_NONE) {
+        sex = by_last;
+        *from = "surname";
     }
-    return 0;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && memcmp(s + n - m, suffix, m) == 0;
-}
-
-static size_t n_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++) {
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    }
-    return n;
-}
-
-/* Latin -> Cyrillic, for looking names written in Latin letters up (not for display). */
-static char *translit_key(const char *key, struct arena *a)
-{
-    static const struct {
-        const char *lat;
-        const char *cyr;
-    } map[] = {{"shch", "щ"}, {"sch", "щ"}, {"zh", "ж"},  {"kh", "х"},  {"ts", "ц"},  {"ch", "ч"},
-               {"sh", "ш"},   {"yu", "ю"},  {"ya", "я"},  {"yo", "е"},  {"ye", "е"},  {"iy", "ий"},
-               {"yy", "ый"},  {"ey", "ей"}, {"ay", "ай"}, {"oy", "ой"}, {"uy", "уй"}, {"a", "а"},
-               {"b", "б"},    {"v", "в"},   {"w", "в"},   {"g", "г"},   {"d", "д"},   {"e", "е"},
-               {"z", "з"},    {"i", "и"},   {"y", "ы"},   {"k", "к"},   {"c", "к"},   {"q", "к"},
-               {"l", "л"},    {"m", "м"},   {"n", "н"},   {"o", "о"},   {"p", "п"},   {"r", "р"},
-               {"s", "с"},    {"t", "т"},   {"u", "у"},   {"f", "ф"},   {"h", "х"},   {"x", "кс"},
-               {"j", "й"},    {"-", "-"}};
-    size_t len = strlen(key);
-    char *out = arena_alloc(a, len * 4 + 1);
-    size_t j = 0;
-    for (size_t i = 0; i < len;) {
-        size_t k = 0;
-        while (k < sizeof(map) / sizeof(map[0]) &&
-               strncmp(key + i, map[k].lat, strlen(map[k].lat)) != 0) {
-            k++;
-        }
-        if (k == sizeof(map) / sizeof(map[0])) {
-            i++; /* a letter we do not map (an apostrophe, an accent) is dropped */
-            continue;
-        }
-        size_t m = strlen(map[k].cyr);
-        memcpy(out + j, map[k].cyr, m);
-        j += m;
-        i += strlen(map[k].lat);
-    }
-    out[j] = '\0';
-    return out;
-}
-
-/* ---- token classes -------------------------------------------------------------------------- */
-
-static int patronymic_sex(const char *key)
-{
-    if (ends_with(key, "овна") || ends_with(key, "евна") || ends_with(key, "ична") ||
-        ends_with(key, "кызы")) {
-        return NAME_FEMALE;
-    }
-    if (ends_with(key, "ович") || ends_with(key, "евич") || ends_with(key, "ьич") ||
-        ends_with(key, "оглы") || ends_with(key, "улы") ||
-        (ends_with(key, "ич") && n_chars(key) >= 5)) {
-        return NAME_MALE;
-    }
-    return NAME_NONE;
-}
-
-static int surname_sex(const char *key)
-{
-    static const char *const f[] = {"ова", "ева", "ина", "ына", "ская", "цкая", "ая"};
-    static const char *const m[] = {"ов", "ев", "ин", "ын", "ский", "цкий", "ской", "ой", "ый"};
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        if (ends_with(key, f[i]) && n_chars(key) > 4) {
-            return NAME_FEMALE;
-        }
-    }
-    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-        if (ends_with(key, m[i]) && n_chars(key) > 3) {
-            return NAME_MALE;
-        }
-    }
-    return NAME_NONE;
-}
-
-/* True for the endings surnames have beyond the gendered ones (-енко, -ук, -дзе, -ян, ...). */
-static bool surname_like(const char *key)
-{
-    static const char *const other[] = {"енко", "ко",  "ук", "юк", "дзе", "швили",
-                                        "ян",   "янц", "их", "ых", "ец",  "ич"};
-    if (surname_sex(key) != NAME_NONE) {
-        return true;
-    }
-    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
-        if (ends_with(key, other[i]) && n_chars(key) > strlen(other[i]) / 2 + 2) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Placeholders people type instead of a name. */
-static bool placeholder(const char *key)
-{
-    static const char *const junk[] = {
-        "тест",       "тестов",      "тестова",     "тестович", "тестовна",     "тестовый",
-        "test",       "tester",      "testov",      "фыва",     "фывап",        "олдж",
-        "йцукен",     "ячсмит",      "asdf",        "qwerty",   "qwe",          "нет",
-        "неизвестно", "неизвестный", "неизвестная", "аноним",   "anonymous",    "клиент",
-        "покупатель", "гость",       "guest",       "user",     "пользователь", "xxx",
-        "ххх",        "name",        "имя",         "фамилия",  "отчество",     "no",
-        "none",       "null"};
-    for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
-        if (strcmp(key, junk[i]) == 0) {
-            return true;
-        }
-    }
-    /* "ааа", "ыыы": one letter over and over */
-    size_t adv0;
-    unsigned first = utf8_get((const unsigned char *)key, &adv0);
-    size_t n = 0;
-    bool same = true;
-    for (size_t i = 0; key[i] != '\0'; n++) {
-        size_t adv; /* read every letter: a skipped read would leave a stale advance */
-        unsigned cp = utf8_get((const unsigned char *)key + i, &adv);
-        same = same && cp == first;
-        i += adv;
-    }
-    return same && n >= 2;
-}
-
-/* ---- one token ---------------------------------------------------------------------------- */
-
-struct tok {
-    char *text; /* standard form */
-    char *key;  /* fold key (translit for Latin) */
-    bool latin;
-    bool initial; /* "И." */
-};
-
-struct work {
-    struct arena *a;
-    const char *invalid;     /* reason, first wins */
-    const char *suspicious;  /* reason */
-    bool homoglyphs, layout; /* what was changed */
-};
-
-/* Standard form of one token `s` (n bytes, no spaces); NULL when invalid (w->invalid says why). */
-static char *norm_token(struct work *w, const char *s, size_t n, bool *latin)
-{
-    size_t cyr = 0, lat = 0;
-    for (size_t i = 0; i < n;) {
-        size_t adv;
-        unsigned cp = utf8_get((const unsigned char *)s + i, &adv);
-        i += adv;
-        if (cp_is_cyrillic(cp)) {
-            cyr++;
-        } else if (cp_is_latin(cp)) {
-            lat++;
-        } else if (cp >= '0' && cp <= '9') {
-            w->invalid = w->invalid ? w->invalid : "digits";
-            return NULL;
-        } else if (cp != '-' && cp != '\'' && cp != 0x2019 && cp != '.') {
-            w->invalid = w->invalid ? w->invalid : "bad_character";
-            return NULL;
-        }
-    }
-    if (cyr + lat == 0) {
-        w->invalid = w->invalid ? w->invalid : "bad_character";
-        return NULL;
-    }
-    /* Hyphens and apostrophes join letters: not at either end, never two in a row. */
-    for (size_t i = 0; i < n; i++) {
-        bool punct = s[i] == '-' || s[i] == '\'';
-        bool edge = i == 0 || i == n - 1 || s[i + 1] == '-' || s[i + 1] == '\'' || s[i + 1] == '.';
-        if (punct && edge) {
-            w->invalid = w->invalid ? w->invalid : "bad_character";
-            return NULL;
-        }
-    }
-    /* A dot belongs only to an initial: one letter and the dot ("И."). */
-    const char *dot = memchr(s, '.', n);
-    if (dot != NULL && (dot != s + n - 1 || cyr + lat != 1)) {
-        w->invalid = w->invalid ? w->invalid : "bad_character";
-        return NULL;
-    }
-    bool to_cyr = cyr >= lat;
-    *latin = !to_cyr;
-    char *out = arena_alloc(w->a, n * 2 + 1);
-    size_t j = 0;
-    bool start = true;
-    size_t part_letters = 0; /* letters since the last hyphen, dot or apostrophe */
-    for (size_t i = 0; i < n;) {
-        size_t adv;
-        unsigned cp = utf8_get((const unsigned char *)s + i, &adv);
-        i += adv;
-        if (cyr > 0 && lat > 0 && (to_cyr ? cp_is_latin(cp) : cp_is_cyrillic(cp))) {
-            unsigned g = swap_glyph(cp, to_cyr);
-            if (g == 0) {
-                w->invalid = w->invalid ? w->invalid : "mixed_script";
-                return NULL;
-            }
-            cp = g;
-            w->homoglyphs = true;
-        }
-        if (cp == '-' || cp == '.') {
-            start = true;
-            part_letters = 0;
-            j += utf8_put(cp, out + j);
-            continue;
-        }
-        if (cp == 0x2019) {
-            cp = '\'';
-        }
-        if (cp == '\'') {
-            /* O'Brien, Д'Артаньян: one letter, the apostrophe, a capital */
-            out[j++] = '\'';
-            start = part_letters == 1;
-            part_letters = 0;
-            continue;
-        }
-        j += utf8_put(start ? cp_upper(cp) : cp_lower(cp), out + j);
-        start = false;
-        part_letters++;
-    }
-    out[j] = '\0';
-    return out;
-}
-
-/* Splits the cleaned text at spaces into tokens; initials "И.И." become two. */
-static size_t tokenize(struct work *w, const char *text, struct tok *toks, size_t max)
-{
-    size_t n = 0;
-    const char *p = text;
-    while (*p != '\0' && !w->invalid) {
-        size_t len = strcspn(p, " ");
-        /* initials written together: "И.И." */
-        const char *q = p;
-        while (q < p + len) {
-            size_t part = len - (size_t)(q - p);
-            const char *dot = memchr(q, '.', part);
-            size_t plen = dot && dot + 1 < p + len ? (size_t)(dot - q) + 1 : part;
-            if (n == max) {
-                w->invalid = "too_many_parts";
-                return n;
-            }
-            bool latin = false;
-            char *t = norm_token(w, q, plen, &latin);
-            if (t == NULL) {
-                return n;
-            }
-            toks[n].text = t;
-            toks[n].latin = latin;
-            toks[n].initial = t[strlen(t) - 1] == '.' && n_chars(t) <= 3;
-            char *key = fold_key(t, strlen(t), w->a);
-            toks[n].key = latin ? translit_key(key, w->a) : key;
-            n++;
-            q += plen;
-        }
-        p += len;
-        while (*p == ' ') {
-            p++;
-        }
-    }
-    return n;
-}
-
-/* Share of vowels among the letters, in 1/100: Latin "aeiouy" or Cyrillic vowels. */
-static int vowel_pct(const char *s)
-{
-    int letters = 0, vowels = 0;
-    for (size_t i = 0; s[i] != '\0';) {
-        size_t adv;
-        unsigned cp = cp_lower(utf8_get((const unsigned char *)s + i, &adv));
-        i += adv;
-        if (cp_is_latin(cp) || cp_is_cyrillic(cp)) {
-            letters++;
-            vowels += strchr("aeiouy", (int)(cp < 0x80 ? cp : 1)) != NULL && cp < 0x80;
-            vowels += cp == 0x430 || cp == 0x435 || cp == 0x451 || cp == 0x438 || cp == 0x43E ||
-                      cp == 0x443 || cp == 0x44B || cp == 0x44D || cp == 0x44E || cp == 0x44F;
-        }
-    }
-    return letters ? vowels * 100 / letters : 0;
-}
-
-/* A keyboard-layout slip: Latin keys typed for a Cyrillic name. True when the text reads as
- * Russian once mapped - every word a known first name, a patronymic or a surname by its ending,
- * with the vowels a Russian word has - while as Latin it has almost none ("Bdfyjd" -> "Иванов";
- * a real Latin name such as "Ivanov" has plenty). Then *fixed holds the mapped text. */
-static bool layout_slip(const char *text, struct arena *a, char **fixed)
-{
-    size_t len = strlen(text);
-    char *out = arena_alloc(a, len * 2 + 1);
-    size_t j = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == ' ' || c == '-') {
-            out[j++] = (char)c;
-            continue;
-        }
-        unsigned cp = layout_cyr(c);
-        if (cp == 0) {
-            return false;
-        }
-        j += utf8_put(cp, out + j);
-    }
-    out[j] = '\0';
-    if (vowel_pct(text) >= 30 || vowel_pct(out) < 25) {
-        return false;
-    }
-    for (const char *p = out; *p != '\0';) {
-        size_t wl = strcspn(p, " ");
-        char *key = fold_key(p, wl, a);
-        enum name_sex sex;
-        if (n_chars(key) > 20 || (data_first_name(key, &sex) == NULL &&
-                                  patronymic_sex(key) == NAME_NONE && !surname_like(key))) {
-            return false;
-        }
-        p += wl;
-        while (*p == ' ') {
-            p++;
-        }
-    }
-    *fixed = out;
-    return true;
-}
-
-/* ---- whole names -------------------------------------------------------------------------- */
-
-enum slot { S_LAST, S_FIRST, S_MIDDLE };
-
-static int slot_score(const struct tok *t, enum slot s)
-{
-    enum name_sex sex;
-    bool is_first = data_first_name(t->key, &sex) != NULL || t->initial;
-    bool is_patr = patronymic_sex(t->key) != NAME_NONE;
-    switch (s) {
-    case S_MIDDLE:
-        return is_patr ? 4 : t->initial ? 1 : -4;
-    case S_FIRST:
-        return (is_first ? 3 : 0) - (is_patr ? 2 : 0);
-    case S_LAST:
-        return (surname_like(t->key) ? 1 : 0) - (is_first && !surname_like(t->key) ? 1 : 0) -
-               (is_patr ? 1 : 0) - (t->initial ? 3 : 0);
-    }
-    return 0;
-}
-
-/* The most likely order of 1-3 tokens: out[i] is the slot of token i. */
-static bool assign(const struct tok *t, size_t n, enum slot *out)
-{
-    static const enum slot orders3[][3] = {{S_LAST, S_FIRST, S_MIDDLE},
-                                           {S_FIRST, S_MIDDLE, S_LAST}};
-    static const enum slot orders2[][2] = {
-        {S_LAST, S_FIRST}, {S_FIRST, S_LAST}, {S_FIRST, S_MIDDLE}};
-    if (n == 1) {
-        enum name_sex sex;
-        out[0] = patronymic_sex(t[0].key)          ? S_MIDDLE
-                 : data_first_name(t[0].key, &sex) ? S_FIRST
-                                                   : S_LAST;
-        return out[0] == S_LAST;
-    }
-    int best = -1000, best_i = 0;
-    size_t norders = n == 3 ? 2 : 3;
-    for (size_t o = 0; o < norders; o++) {
-        int score = o == 0 ? 1 : 0; /* ties go to the order of Russian documents */
-        for (size_t i = 0; i < n; i++) {
-            enum slot s = n == 3 ? orders3[o][i] : orders2[o][i];
-            if (s == S_MIDDLE && !t[i].initial && patronymic_sex(t[i].key) == NAME_NONE) {
-                score -= 1000; /* only a patronymic (or an initial) goes there; when nothing
-                                  fits, the order as written stands, so a standard form reads
-                                  back the same */
-            }
-            score += 2 * slot_score(&t[i], s);
-        }
-        if (score > best) {
-            best = score;
-            best_i = (int)o;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = n == 3 ? orders3[best_i][i] : orders2[best_i][i];
-    }
-    return best_i == 0;
-}
-
-/*
- * Two patronymic-looking words (Шостакович Дмитрий Дмитриевич: -ович surnames are common): the
- * patronymic is the one right after a known first name, the other is the surname. Without such a
- * pair the order as written stands - a guess would not read back the same.
- */
-static bool assign_two_patronymics(const struct tok *t, size_t n, enum slot *out)
-{
-    enum name_sex sex;
-    for (size_t i = 0; n == 3 && i + 1 < n; i++) {
-        if (data_first_name(t[i].key, &sex) != NULL && patronymic_sex(t[i + 1].key)) {
-            for (size_t k = 0; k < n; k++) {
-                out[k] = k == i ? S_FIRST : k == i + 1 ? S_MIDDLE : S_LAST;
-            }
-            return i == 1;
-        }
-    }
-    return true;
-}
-
-static bool assign_any(const struct tok *t, size_t n, size_t patronymics, enum slot *out)
-{
-    return patronymics < 2 ? assign(t, n, out) : assign_two_patronymics(t, n, out);
-}
-
-/*
- * The standard form is written last, first, middle, and reading it back must give the same
- * parts, or cleaning a clean value would move them again. The choice is made for the order as
- * typed and checked against that order; when the two disagree (odd inputs where each order
- * suggests another), the parts stay as typed, read last, first, middle - a choice that both
- * orders make alike. True when the order as typed stands.
- */
-static bool choose_slots(const struct tok *t, size_t n, size_t patronymics, enum slot *slots)
-{
-    bool usual = assign_any(t, n, patronymics, slots);
-    if (n < 2) {
-        return usual;
-    }
-    struct tok sorted[3];
-    enum slot want[3], again[3];
-    size_t k = 0;
-    for (int s = S_LAST; s <= S_MIDDLE; s++) {
-        for (size_t i = 0; i < n; i++) {
-            if ((int)slots[i] == s) {
-                sorted[k] = t[i];
-                want[k++] = slots[i];
-            }
-        }
-    }
-    assign_any(sorted, n, patronymics, again);
-    if (memcmp(want, again, sizeof(want[0]) * n) == 0) {
-        return usual;
-    }
-    static const enum slot typed[3] = {S_LAST, S_FIRST, S_MIDDLE};
-    memcpy(slots, typed, sizeof(typed));
-    return true;
+    *gender = sex == NAME_MALE ? "m" : sex == NAME_FEMALE ? "f" : NULL;
 }
 
 void clean_infer_gender(const char *last, const char *first, const char *middle, struct arena *a,
                         const char **gender, const char **from)
 {
-    *gender = NULL;
-    *from = NULL;
-    int sex = NAME_NONE;
-    if (middle != NULL && (sex = patronymic_sex(fold_key(middle, strlen(middle), a))) != 0) {
-        *from = "patronymic";
-    } else if (first != NULL) {
-        char *key = fold_key(first, strlen(first), a);
-        enum name_sex s = NAME_NONE;
-        if (data_first_name(key, &s) == NULL && (unsigned char)key[0] < 0x80) {
-            data_first_name(translit_key(key, a), &s);
-        }
-        sex = s == NAME_BOTH ? NAME_NONE : (int)s;
-        *from = sex ? "first_name" : NULL;
+    int by_middle = NAME_NONE;
+    if (middle != NULL) {
+        name_patronymic(part_key(middle, a), &by_middle);
     }
-    if (sex == NAME_NONE && last != NULL) {
-        char *key = fold_key(last, strlen(last), a);
-        sex = surname_sex((unsigned char)key[0] < 0x80 ? translit_key(key, a) : key);
-        *from = sex ? "surname" : NULL;
-    }
-    *gender = sex == NAME_MALE ? "m" : sex == NAME_FEMALE ? "f" : NULL;
+    decide_gender(by_middle, first ? name_first_sex(part_key(first, a)) : NAME_NONE,
+                  last ? name_surname_sex(part_key(last, a)) : NAME_NONE, gender, from);
 }
 
 const char *clean_name_key(const char *last, const char *first, const char *middle, struct arena *a)
@@ -528,73 +66,356 @@ const char *clean_name_key(const char *last, const char *first, const char *midd
     if (last == NULL || first == NULL) {
         return NULL;
     }
-    const char *parts[3] = {last, first, middle ? middle : ""};
-    char *keys[3];
-    for (int i = 0; i < 3; i++) {
-        keys[i] = fold_key(parts[i], strlen(parts[i]), a);
-        if ((unsigned char)keys[i][0] < 0x80) {
-            keys[i] = translit_key(keys[i], a);
-        }
-    }
-    return arena_printf(a, "%s %s %s", keys[0], keys[1], keys[2]);
+    return arena_printf(a, "%s %s %s", part_key(last, a), part_key(first, a),
+                        middle ? part_key(middle, a) : "");
 }
 
-static bool all_ascii(const char *s)
+/* ---- particles and double first names ------------------------------------------------------- */
+
+/* Lower case of UTF-8 `s` in place is not possible for every letter, so into the arena. */
+static char *lower(const char *s, struct arena *a)
 {
-    for (; *s; s++) {
-        if ((unsigned char)*s >= 0x80) {
-            return false;
-        }
+    char *out = arena_alloc(a, strlen(s) * 2 + 1);
+    size_t j = 0;
+    for (size_t i = 0; s[i] != '\0';) {
+        size_t adv;
+        j += utf8_put(cp_lower(utf8_get((const unsigned char *)s + i, &adv)), out + j);
+        i += adv;
     }
-    return true;
+    out[j] = '\0';
+    return out;
 }
 
-/* The longest full name or name part kept, in bytes of UTF-8: some 150 Cyrillic letters. */
-#define NAME_MAX_BYTES 300
-
-/* Shared by both entry points: clean text, undo a layout slip, tokenize. The slip is looked for
- * in the text as typed when it is all ASCII (the punctuation keys hold б, ю, ж, э, х, ъ), else
- * in the tokens once look-alike letters are settled - so a standard form, cleaned again, meets
- * the same decision. */
-static size_t prepare(struct work *w, const char *in, size_t len, struct tok *toks, size_t max,
-                      struct clean_out *out)
+/* Merges tokens [i, i + k) into token i, words joined with a space; `texts` are their standard
+ * forms as they should read. */
+static void merge(struct work *w, struct tok *t, size_t *n, size_t i, size_t k, char **texts)
 {
-    clean_text(in, len, NAME_MAX_BYTES, w->a, out);
-    if (out->verdict == CLEAN_INVALID) {
-        w->invalid = out->reason;
+    char *text = texts[0], *raw = t[i].raw, *key = t[i].key;
+    for (size_t j = 1; j < k; j++) {
+        text = arena_printf(w->a, "%s %s", text, texts[j]);
+        raw = arena_printf(w->a, "%s %s", raw, t[i + j].raw);
+        key = arena_printf(w->a, "%s %s", key, t[i + j].key);
+    }
+    t[i].text = text;
+    t[i].raw = raw;
+    t[i].key = key;
+    memmove(&t[i + 1], &t[i + k], sizeof(t[0]) * (*n - i - k));
+    *n -= k - 1;
+    name_classify(&t[i]);
+}
+
+/* "Иванова - Петрова", "Анна - Мария": a dash with spaces joins two surnames or two first
+ * names into one double one; between a surname and a first name ("Иванов - Иван") it was only
+ * a separator and is dropped. */
+static void merge_dashed(struct work *w, struct tok *t, size_t *n)
+{
+    for (size_t i = 1; i < *n; i++) {
+        const struct tok *a = &t[i - 1], *b = &t[i];
+        /* two words of two letters or more: a lone letter beside the dash stays apart, or the
+         * join would turn it into a word with initials beside it when cleaned again */
+        if (!b->dashed || name_n_chars(a->text) < 2 || name_n_chars(b->text) < 2 || a->initial ||
+            b->initial || a->patr >= 2 || b->patr >= 2 || a->latin != b->latin ||
+            strchr(a->text, '-') || strchr(b->text, '-') ||
+            (a->first_sex != NAME_NONE) != (b->first_sex != NAME_NONE) ||
+            name_turkic_particle(b->key)) {
+            continue;
+        }
+        t[i - 1].text = arena_printf(w->a, "%s-%s", a->text, b->text);
+        t[i - 1].raw = arena_printf(w->a, "%s-%s", a->raw, b->raw);
+        t[i - 1].key = arena_printf(w->a, "%s-%s", a->key, b->key);
+        memmove(&t[i], &t[i + 1], sizeof(t[0]) * (*n - i - 1));
+        (*n)--;
+        name_classify(&t[i - 1]);
+        i--;
+    }
+}
+
+/* A surname particle keeps the case typed when it is lower case or capitalised ("фон Мекк",
+ * "Де Ниро": Russian usage has both); any other case becomes lower case ("ФОН" -> "фон"). */
+static char *particle_text(struct work *w, const struct tok *t)
+{
+    char *low = lower(t->raw, w->a);
+    bool capital = strcmp(t->raw, t->text) == 0;
+    char *text = strcmp(t->raw, low) == 0 || !capital ? low : t->text;
+    w->changes |= strcmp(text, t->raw) != 0 ? CH_CASE : 0;
+    return text;
+}
+
+/* "фон Мекк", "фон дер Пален", "ван Бетховен", "де Голль": the particles join the surname they
+ * stand before (never a first name or a patronymic). */
+static void merge_surname_particles(struct work *w, struct tok *t, size_t *n)
+{
+    for (size_t i = 0; i + 1 < *n; i++) {
+        if (t[i].initial || !name_surname_particle(t[i].key, false)) {
+            continue;
+        }
+        size_t k = 1;
+        while (k < 3 && i + k + 1 < *n && name_surname_particle(t[i + k].key, true)) {
+            k++;
+        }
+        const struct tok *word = &t[i + k];
+        bool script = true; /* particles and surname in one script, so a part reads alike */
+        for (size_t j = 0; j < k; j++) {
+            script = script && t[i + j].latin == word->latin;
+        }
+        if (!script || word->initial || word->first_sex != NAME_NONE || word->patr >= 2 ||
+            name_surname_particle(word->key, false) || name_surname_particle(word->key, true) ||
+            name_nasab_particle(word->key) || name_turkic_particle(word->key)) {
+            continue;
+        }
+        char *texts[4];
+        for (size_t j = 0; j < k; j++) {
+            texts[j] = particle_text(w, &t[i + j]);
+        }
+        texts[k] = t[i + k].text;
+        merge(w, t, n, i, k + 1, texts);
+        t[i].particle = true;
+    }
+}
+
+/* "Гусейн оглы", "Шавкат угли", "Рашид кызы": the Turkic particle joins the father's name before
+ * it, in lower case, into one patronymic. Also "Гусейн-Оглы" -> "Гусейн-оглы". */
+static void merge_turkic_particles(struct work *w, struct tok *t, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) {
+        const char *hy = strrchr(t[i].key, '-');
+        if (hy != NULL && name_turkic_particle(hy + 1)) {
+            char *dash = strrchr(t[i].text, '-');
+            char *tail = lower(dash + 1, w->a);
+            w->changes |= strcmp(tail, dash + 1) != 0 ? CH_CASE : 0;
+            t[i].text = arena_printf(w->a, "%.*s-%s", (int)(dash - t[i].text), t[i].text, tail);
+        }
+    }
+    for (size_t i = 1; i < *n; i++) {
+        if (name_turkic_particle(t[i].key) && !t[i - 1].initial &&
+            !name_turkic_particle(t[i - 1].key) && t[i - 1].latin == t[i].latin) {
+            char *texts[2] = {t[i - 1].text, lower(t[i].text, w->a)};
+            w->changes |= strcmp(texts[1], t[i].raw) != 0 ? CH_CASE : 0;
+            merge(w, t, n, i - 1, 2, texts);
+            i--;
+        }
+    }
+}
+
+/* "Хасан ибн Али": "ибн" (бин, бинт) and the father's name after it are one patronymic. */
+static void merge_nasab(struct work *w, struct tok *t, size_t *n)
+{
+    for (size_t i = 0; i + 1 < *n; i++) {
+        const char *next = t[i + 1].key;
+        if (!t[i].initial && name_nasab_particle(t[i].key) && !t[i + 1].initial &&
+            t[i].latin == t[i + 1].latin && !name_nasab_particle(next) &&
+            !name_surname_particle(next, false) && !name_turkic_particle(next)) {
+            char *texts[2] = {particle_text(w, &t[i]), t[i + 1].text};
+            merge(w, t, n, i, 2, texts);
+        }
+    }
+}
+
+/* The parts of hyphenated token `t` (at most 3), classed; 0 when it has none or more. */
+static size_t hyphen_parts(struct work *w, const struct tok *t, struct tok *part)
+{
+    size_t parts = 1;
+    for (const char *p = t->text; *p; p++) {
+        parts += *p == '-';
+    }
+    if (parts == 1 || parts > 3 || t->latin) {
         return 0;
     }
-    char *text = (char *)out->value;
-    char *fixed;
-    if (all_ascii(text) && layout_slip(text, w->a, &fixed)) {
-        w->layout = true;
-        return tokenize(w, fixed, toks, max);
+    const char *tp = t->text, *rp = t->raw;
+    for (size_t k = 0; k < parts; k++) {
+        size_t tl = strcspn(tp, "-"), rl = strcspn(rp, "-");
+        part[k] = *t;
+        part[k].dashed = k == 0 && t->dashed;
+        part[k].text = arena_strndup(w->a, tp, tl);
+        part[k].raw = arena_strndup(w->a, rp, rl);
+        part[k].key = name_key(part[k].text, false, w->a);
+        name_classify(&part[k]);
+        tp += tl + (tp[tl] != '\0');
+        rp += rl + (rp[rl] != '\0');
     }
-    size_t n = tokenize(w, text, toks, max);
-    bool latin = n > 0 && !w->invalid;
-    struct buf joined;
-    buf_init(&joined, 0);
-    for (size_t i = 0; i < n && latin; i++) {
-        latin = toks[i].latin;
-        buf_printf(&joined, "%s%s", i ? " " : "", toks[i].text);
-    }
-    if (latin && w->homoglyphs && all_ascii(buf_cstr(&joined)) &&
-        layout_slip(buf_cstr(&joined), w->a, &fixed)) {
-        w->layout = true;
-        w->homoglyphs = false;
-        n = tokenize(w, fixed, toks, max);
-    }
-    buf_release(&joined);
-    return n;
+    return parts;
 }
 
-static void finish(struct work *w, const char *in, size_t len, const char *value, bool reordered,
+/* True when the parts are a surname and a first name (or patronymic) of one sex. */
+static bool surname_and_name(const struct tok *part, size_t parts)
+{
+    int name = NAME_NONE, surname = NAME_NONE;
+    bool has_name = false, has_surname = false;
+    for (size_t k = 0; k < parts; k++) {
+        const struct tok *p = &part[k];
+        if (name_n_chars(p->text) < 2) {
+            return false;
+        }
+        if (p->patr == 3 || (p->first_sex != NAME_NONE && !p->listed && p->surname < 2)) {
+            has_name = true;
+            name = p->patr == 3 ? p->patr_sex : p->first_sex;
+        } else if (p->surname == 2 && p->first_sex == NAME_NONE && p->patr < 2) {
+            has_surname = true;
+            surname = p->surname_sex;
+        }
+    }
+    bool clash = (name == NAME_MALE || name == NAME_FEMALE) && surname != NAME_NONE &&
+                 surname != name; /* Склодовская-Кюри: Кюри is a man's name, not hers */
+    return has_name && has_surname && !clash;
+}
+
+/* "Иванов-Иван", "Мария-Петрова": a surname and a first name of one sex joined by a hyphen are
+ * two words when the name has no other first name (a double surname has none in it:
+ * Петров-Водкин, Мамин-Сибиряк; Склодовская-Кюри Мария stays whole beside Мария). */
+static void split_hyphenated(struct work *w, struct tok *t, size_t *n, size_t max)
+{
+    for (size_t i = 0; i < *n; i++) {
+        bool other_first = false;
+        for (size_t k = 0; k < *n; k++) {
+            other_first = other_first || (k != i && !t[k].initial && t[k].first_sex != NAME_NONE);
+        }
+        struct tok part[3];
+        size_t parts = other_first ? 0 : hyphen_parts(w, &t[i], part);
+        if (parts > 0 && *n + parts - 1 <= max && surname_and_name(part, parts)) {
+            memmove(&t[i + parts], &t[i + 1], sizeof(t[0]) * (*n - i - 1));
+            memcpy(&t[i], part, sizeof(t[0]) * parts);
+            *n += parts - 1;
+            i += parts - 1;
+            w->changes |= CH_PUNCT;
+        }
+    }
+}
+
+/* "аль-Фараби": a hyphenated Arabic article keeps the lower case it was typed in. */
+static void article_case(struct tok *t, size_t n)
+{
+    static const char *const articles[] = {"аль-", "эль-", "ал-", "ас-",  "ад-", "ат-", "ан-",
+                                           "ар-",  "аш-",  "аз-", "уль-", "al-", "el-"};
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < sizeof(articles) / sizeof(articles[0]); k++) {
+            size_t m = strlen(articles[k]);
+            if (strncmp(t[i].key, articles[k], m) == 0 && t[i].raw[0] == t[i].key[0] &&
+                strncmp(t[i].raw, t[i].key, m) == 0 && t[i].key[m] != '\0') {
+                memcpy(t[i].text, t[i].raw, m); /* same bytes: the key and the raw agree */
+            }
+        }
+    }
+}
+
+/* True when token `t` can be half of a double first name. */
+static bool first_half(const struct tok *t)
+{
+    return !t->initial && t->first_sex != NAME_NONE && !t->listed && t->patr == 0 && t->surname < 2;
+}
+
+/* Four words: a patronymic, a surname, and two known first names side by side make a double
+ * first name ("Алиев Магомед Расул Ахмедович"), as Dagestan and Central Asia write them. Only
+ * when exactly one such pair exists, so the standard form reads back the same. */
+static void merge_double_first(struct work *w, struct tok *t, size_t *n)
+{
+    if (*n != 4) {
+        return;
+    }
+    size_t patronymics = 0, surnames = 0, pairs = 0, at = 0;
+    for (size_t i = 0; i < 4; i++) {
+        patronymics += t[i].patr >= 2;
+        surnames += t[i].first_sex == NAME_NONE && t[i].patr < 2 && !t[i].initial;
+    }
+    for (size_t i = 0; i + 1 < 4; i++) {
+        if (first_half(&t[i]) && first_half(&t[i + 1])) {
+            pairs++;
+            at = i;
+        }
+    }
+    if (patronymics == 1 && surnames == 1 && pairs == 1) {
+        char *texts[2] = {t[at].text, t[at + 1].text};
+        merge(w, t, n, at, 2, texts);
+    }
+}
+
+/* A particle left over once the particles are joined: a Turkic one is no name by itself ("А.
+ * кызы"); with a surname particle or "ибн" alone the words keep the order typed (w->pinned):
+ * moved before another word, the particle would join that word when cleaned again. */
+static void leftover_particles(struct work *w, const struct tok *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (name_turkic_particle(t[i].key)) {
+            w->invalid = w->invalid ? w->invalid : "bad_particle";
+        }
+        w->pinned = w->pinned || name_surname_particle(t[i].key, false) ||
+                    name_surname_particle(t[i].key, true) || name_nasab_particle(t[i].key);
+    }
+}
+
+/* The words spell a "no name" marker once titles and brackets are gone ("null ИП"), in any
+ * order: the standard form may put them in another, and must be refused alike. */
+static void no_name_left(struct work *w, const struct tok *t, size_t n)
+{
+    static const unsigned char perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                              {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        bytes += strlen(t[i].text);
+    }
+    if (n == 0 || n > 3 || bytes > 2 * name_no_name_longest()) {
+        return; /* too long to be one (a word's letters may fold one byte longer) */
+    }
+    char *letters[3];
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++) {
+        letters[i] = name_letters(t[i].text, w->a);
+        len += strlen(letters[i]);
+    }
+    char *joined = arena_alloc(w->a, len);
+    for (size_t o = 0; o < 6 && !w->invalid; o++) {
+        bool fits = true; /* the permutation orders the first n words only */
+        for (size_t i = 0; i < n; i++) {
+            fits = fits && perms[o][i] < n;
+        }
+        char *p = joined;
+        for (size_t i = 0; i < n && fits; i++) {
+            size_t tl = strlen(letters[perms[o][i]]);
+            memcpy(p, letters[perms[o][i]], tl);
+            p += tl;
+        }
+        *p = '\0';
+        if (fits && name_no_name_letters(joined)) {
+            w->invalid = "no_name";
+        }
+    }
+}
+
+/* ---- the verdict ---------------------------------------------------------------------------- */
+
+static const char *change_code(unsigned changes)
+{
+    /* in the order of enum name_change's bits */
+    static const char *const codes[] = {
+        "keyboard_layout", "latin_lookalikes",     "order", "title_dropped", "bracketed_dropped",
+        "punctuation",     "invisible_characters", "case",  "spacing"};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        if (changes & (1u << i)) {
+            return codes[i];
+        }
+    }
+    return "case_or_spacing";
+}
+
+/* True when `value` is the `len` bytes at `in`, outer spaces aside. */
+static bool as_typed(const char *value, const char *in, size_t len)
+{
+    while (len > 0 && (*in == ' ' || *in == '\t')) {
+        in++;
+        len--;
+    }
+    while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t')) {
+        len--;
+    }
+    return strlen(value) == len && memcmp(value, in, len) == 0;
+}
+
+static void finish(struct work *w, const char *in, size_t len, const char *value,
                    struct clean_out *out)
 {
     memset(out, 0, sizeof(*out));
     if (w->invalid == NULL && strlen(value) > NAME_MAX_BYTES) {
-        /* case folding or a moved initial's dot can lengthen a value that fit as typed; the
-         * standard form must itself pass the limit, or cleaning it again would refuse it */
+        /* an added dot can lengthen a value that fit as typed; the standard form must itself
+         * pass the limit, or cleaning it again would refuse it */
         w->invalid = "too_long";
     }
     if (w->invalid != NULL) {
@@ -603,119 +424,163 @@ static void finish(struct work *w, const char *in, size_t len, const char *value
         return;
     }
     out->value = value;
-    bool same = strlen(value) == len && memcmp(value, in, len) == 0;
-    out->verdict = same ? CLEAN_OK : CLEAN_CORRECTED;
-    out->change = same            ? NULL
-                  : w->layout     ? "keyboard_layout"
-                  : w->homoglyphs ? "latin_lookalikes"
-                  : reordered     ? "order"
-                                  : "case_or_spacing";
     if (w->suspicious != NULL) {
         out->verdict = CLEAN_SUSPICIOUS;
         out->reason = w->suspicious;
+    } else if (as_typed(value, in, len)) {
+        out->verdict = CLEAN_OK;
+    } else {
+        out->verdict = CLEAN_CORRECTED;
+        out->change = change_code(w->changes);
     }
 }
 
-static void check_placeholders(struct work *w, const struct tok *t, size_t n)
+/* Junk in any word makes the whole name suspicious, kept as typed. */
+static void check_junk(struct work *w, const struct tok *t, size_t n)
 {
     for (size_t i = 0; i < n && w->suspicious == NULL; i++) {
-        if (placeholder(t[i].key)) {
-            w->suspicious = "placeholder_name";
-        } else if (!t[i].initial && n_chars(t[i].text) == 1) {
-            w->suspicious = "single_letter";
+        const char *why = name_junk(&t[i], w->a);
+        if (why == NULL && !t[i].initial && name_n_chars(t[i].text) == 1) {
+            why = "single_letter";
+        }
+        if (why != NULL) {
+            w->suspicious = why;
+            w->keep_typed = true;
         }
     }
 }
 
-static bool is_particle(const char *key)
+/* "г-н Иванов", "Иванов Иван Иванович ИП": a title or status beside the name goes. */
+static void drop_titles(struct work *w, struct tok *t, size_t *n)
 {
-    return strcmp(key, "оглы") == 0 || strcmp(key, "кызы") == 0 || strcmp(key, "улы") == 0;
+    size_t kept = 0, left = *n;
+    for (size_t i = 0; i < *n; i++) {
+        if (left > 1 && !t[i].initial && name_title(t[i].key)) {
+            left--;
+            w->changes |= CH_TITLE;
+        } else {
+            t[kept++] = t[i];
+        }
+    }
+    *n = kept;
+}
+
+/* Classifies the words and joins particles; the words left, 0 when refused. */
+static size_t shape(struct work *w, struct tok *t, size_t n, enum name_part part, bool whole)
+{
+    for (size_t i = 0; i < n; i++) {
+        name_classify(&t[i]);
+    }
+    drop_titles(w, t, &n);
+    no_name_left(w, t, n);
+    if (whole) {
+        split_hyphenated(w, t, &n, NAME_MAX_WORDS);
+    }
+    article_case(t, n);
+    merge_dashed(w, t, &n);
+    merge_nasab(w, t, &n);
+    if (whole || part == NAME_MIDDLE) {
+        merge_turkic_particles(w, t, &n);
+    }
+    if (whole || part == NAME_LAST) {
+        merge_surname_particles(w, t, &n);
+    }
+    if (whole) {
+        merge_double_first(w, t, &n);
+    } else if (part == NAME_FIRST && n == 2 && t[0].first_sex && t[1].first_sex && !t[0].initial &&
+               !t[1].initial) {
+        char *texts[2] = {t[0].text, t[1].text};
+        merge(w, t, &n, 0, 2, texts); /* "Анна Мария" given as the first name */
+    }
+    leftover_particles(w, t, n);
+    return w->invalid ? 0 : n;
+}
+
+/* ---- entry points --------------------------------------------------------------------------- */
+
+/* Puts the parts in out and returns the joined value: last, first, middle. */
+static const char *place(struct work *w, const struct tok *t, size_t n, const enum slot *slots,
+                         struct clean_name *out)
+{
+    const struct tok *by[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < n; i++) {
+        by[slots[i]] = &t[i];
+        out->latin = out->latin || t[i].latin;
+    }
+    const char **part[3] = {&out->last, &out->first, &out->middle};
+    for (int s = 0; s < 3; s++) {
+        *part[s] = by[s] ? (w->keep_typed ? by[s]->raw : by[s]->text) : NULL;
+    }
+    /* initials typed together stay together: "Иванов И.И.", "Иванов И. И." */
+    bool glue = by[S_FIRST] && by[S_MIDDLE] && by[S_FIRST]->initial && by[S_MIDDLE]->glued;
+    return arena_printf(w->a, "%s%s%s%s%s", out->last ? out->last : "",
+                        out->last && (out->first || out->middle) ? " " : "",
+                        out->first ? out->first : "", out->first && out->middle && !glue ? " " : "",
+                        out->middle ? out->middle : "");
 }
 
 void clean_full_name(const char *in, size_t len, struct arena *a, struct clean_name *out)
 {
     memset(out, 0, sizeof(*out));
-    struct work w = {a, NULL, NULL, false, false};
-    struct tok t[8];
-    struct clean_out text;
-    size_t n = prepare(&w, in, len, t, 8, &text);
-    /* Turkic patronymics are two words: "Гусейн оглы"; the particle alone is no name. */
-    if (!w.invalid && n > 0 && is_particle(t[0].key)) {
-        w.invalid = "bad_particle";
-    }
-    for (size_t i = 1; i < n && !w.invalid; i++) {
-        if (is_particle(t[i].key)) {
-            t[i - 1].text =
-                arena_printf(a, "%s %s", t[i - 1].text, fold_key(t[i].text, strlen(t[i].text), a));
-            t[i - 1].key = arena_printf(a, "%s%s", t[i - 1].key, t[i].key);
-            memmove(&t[i], &t[i + 1], sizeof(t[0]) * (n - i - 1));
-            n--;
-        }
-    }
+    struct work w = {a, NULL, NULL, false, false, 0};
+    struct tok t[NAME_MAX_WORDS];
+    size_t n = name_prepare(&w, in, len, t, NAME_MAX_WORDS);
+    n = w.invalid ? 0 : shape(&w, t, n, NAME_LAST, true);
     if (!w.invalid && n == 0) {
         w.invalid = "empty";
     }
     if (!w.invalid && n > 3) {
         w.invalid = "too_many_parts";
     }
-    size_t patronymics = 0;
-    for (size_t i = 0; i < n && !w.invalid; i++) {
-        patronymics += patronymic_sex(t[i].key) != NAME_NONE;
-    }
-
     enum slot slots[3] = {S_LAST, S_FIRST, S_MIDDLE};
-    bool usual = w.invalid ? true : choose_slots(t, n, patronymics, slots);
     if (!w.invalid) {
-        check_placeholders(&w, t, n);
+        check_junk(&w, t, n);
+        /* junk keeps the order typed too: a reordered placeholder is no better a name */
+        w.changes |= w.pinned || w.keep_typed || name_choose_slots(t, n, slots) ? 0 : CH_ORDER;
     }
-    for (size_t i = 0; i < n && !w.invalid; i++) {
-        const char **part = slots[i] == S_LAST    ? &out->last
-                            : slots[i] == S_FIRST ? &out->first
-                                                  : &out->middle;
-        *part = t[i].text;
-        out->latin = out->latin || t[i].latin;
-    }
-    if (!w.invalid && out->first != NULL && out->last == NULL && out->middle == NULL &&
-        n_chars(out->first) <= 2 && w.suspicious == NULL) {
+    const char *joined = w.invalid ? "" : place(&w, t, n, slots, out);
+    if (!w.invalid && !out->last && out->first && name_n_chars(out->first) <= 2 &&
+        (!out->middle || name_n_chars(out->middle) <= 2) && w.suspicious == NULL) {
         w.suspicious = "initials_only";
     }
-    const char *joined = arena_printf(
-        a, "%s%s%s%s%s", out->last ? out->last : "",
-        out->last && (out->first || out->middle) ? " " : "", out->first ? out->first : "",
-        out->first && out->middle ? " " : "", out->middle ? out->middle : "");
-    finish(&w, in, len, joined, !usual, &out->out);
+    finish(&w, in, len, joined, &out->out);
     if (out->out.verdict == CLEAN_INVALID) {
         out->last = out->first = out->middle = NULL;
+        out->latin = false;
         return;
     }
-    if (out->out.verdict == CLEAN_OK || n > 1) {
-        /* A full name is always split, so say so when nothing else changed. */
-        out->out.change = out->out.change ? out->out.change : n > 1 ? "split" : NULL;
-        out->out.verdict =
-            out->out.verdict == CLEAN_OK && n > 1 ? CLEAN_CORRECTED : out->out.verdict;
+    if (!w.keep_typed) {
+        /* what the words told when they were classed; clean_infer_gender() on the parts says the
+         * same (name_test.c checks it) */
+        const struct tok *by[3] = {NULL, NULL, NULL};
+        for (size_t i = 0; i < n; i++) {
+            by[slots[i]] = &t[i];
+        }
+        decide_gender(by[S_MIDDLE] ? by[S_MIDDLE]->patr_sex : NAME_NONE,
+                      by[S_FIRST] ? by[S_FIRST]->first_sex : NAME_NONE,
+                      by[S_LAST] && !by[S_LAST]->listed ? by[S_LAST]->surname_sex : NAME_NONE,
+                      &out->gender, &out->gender_from);
     }
-    clean_infer_gender(out->last, out->first, out->middle, a, &out->gender, &out->gender_from);
 }
 
 void clean_name_part(enum name_part part, const char *in, size_t len, struct arena *a,
                      struct clean_out *out)
 {
-    struct work w = {a, NULL, NULL, false, false};
-    struct tok t[4];
-    struct clean_out text;
-    size_t n = prepare(&w, in, len, t, 4, &text);
+    struct work w = {a, NULL, NULL, false, false, 0};
+    struct tok t[NAME_MAX_WORDS];
+    size_t n = name_prepare(&w, in, len, t, NAME_MAX_WORDS);
+    n = w.invalid ? 0 : shape(&w, t, n, part, false);
     if (!w.invalid && n == 0) {
         w.invalid = "empty";
     }
-    /* A part is one word, a hyphenated word, an initial, or a two-word Turkic patronymic. */
-    if (!w.invalid && n > 1 &&
-        !(part == NAME_MIDDLE && n == 2 &&
-          (strcmp(t[1].key, "оглы") == 0 || strcmp(t[1].key, "кызы") == 0))) {
+    /* A part is one word, a hyphenated word, an initial, a surname with its particle, a Turkic
+     * patronymic of two words, or a double first name. */
+    if (!w.invalid && n > 1) {
         w.invalid = "several_words";
     }
     if (!w.invalid) {
-        check_placeholders(&w, t, 1);
+        check_junk(&w, t, 1);
     }
-    const char *value = n == 2 ? arena_printf(a, "%s %s", t[0].text, t[1].key) : n ? t[0].text : "";
-    finish(&w, in, len, value, false, out);
+    const char *value = w.invalid ? "" : w.keep_typed ? t[0].raw : t[0].text;
+    finish(&w, in, len, value, out);
 }

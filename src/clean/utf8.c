@@ -62,6 +62,9 @@ static bool letter_of(unsigned cp, UScriptCode script)
 
 bool cp_is_cyrillic(unsigned cp)
 {
+    if (cp >= 0x0400 && cp <= 0x045F) {
+        return true; /* Ѐ-Я, а-я, ѐ-џ: every one a letter, no need to ask ICU */
+    }
     return cp >= 0x0400 && cp <= 0x04FF ? u_isalpha((UChar32)cp) : letter_of(cp, USCRIPT_CYRILLIC);
 }
 
@@ -73,13 +76,27 @@ bool cp_is_latin(unsigned cp)
     return letter_of(cp, USCRIPT_LATIN);
 }
 
+/* ASCII and the basic Cyrillic block are mapped here (the cleaners see little else), the rest
+ * by ICU; the mappings are Unicode's own. */
 unsigned cp_lower(unsigned cp)
 {
+    if (cp < 0x80) {
+        return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+    }
+    if (cp >= 0x0400 && cp <= 0x045F) {
+        return cp <= 0x040F ? cp + 80 : cp <= 0x042F ? cp + 32 : cp; /* Ё -> ё, А -> а */
+    }
     return (unsigned)u_tolower((UChar32)cp);
 }
 
 unsigned cp_upper(unsigned cp)
 {
+    if (cp < 0x80) {
+        return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
+    }
+    if (cp >= 0x0400 && cp <= 0x045F) {
+        return cp >= 0x0450 ? cp - 80 : cp >= 0x0430 ? cp - 32 : cp; /* ё -> Ё, а -> А */
+    }
     return (unsigned)u_toupper((UChar32)cp);
 }
 

@@ -1,7 +1,7 @@
 /*
- * cli.h - the operator's verbs beyond serving: import and report. main.c dispatches to them.
- * Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on success, 1 on failure, 2 on
- * bad usage.
+ * cli.h - the operator's verbs beyond serving (keys, migrate, import, report, privacy, ...).
+ * main.c dispatches to them. Each answers --help, takes --db (KARTOTEKA_DB) and exits 0 on
+ * success, 1 on failure, 2 on bad usage.
  */
 #ifndef KT_CLI_CLI_H
 #define KT_CLI_CLI_H
@@ -14,11 +14,37 @@ int cli_loyalty(int argc, char **argv);
 int cli_cluster(int argc, char **argv);
 int cli_segment(int argc, char **argv);
 int cli_events(int argc, char **argv);
+int cli_clean(int argc, char **argv);
+int cli_keys(int argc, char **argv);
+int cli_keys_rotate(int argc, char **argv); /* keys rotate-master (master_cmd.c) */
+int cli_migrate(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
 
 struct store *cli_open_store(const char *db);
+
+/* The keys a database is opened with (docs/privacy.md, "Encryption at rest"): each NULL or 0
+ * takes its environment variable, then the default. */
+struct cli_keys {
+    const char *secret_file;      /* --secret-file, KARTOTEKA_SECRET_FILE, <db>.secret
+                                     (KARTOTEKA_SECRET overrides the file) */
+    const char *master_file;      /* --master-key-file, KARTOTEKA_MASTER_KEY_FILE, <db>.master
+                                     (KARTOTEKA_MASTER_KEY overrides the file) */
+    const char *sealed_fields;    /* --sealed-fields, KARTOTEKA_SEALED_FIELDS; else the
+                                     database's own setting */
+    int64_t key_cache;            /* --key-cache, opened data keys kept; 0 = the default */
+    const char *next_master_file; /* keys rotate-master: the new master key */
+    bool no_keys;                 /* a look at the schema version only (migrate --status) */
+    bool warm;                    /* serve: warm the cache of data keys (store_opts.warm_keys) */
+};
+/* Loads the keys, makes the keyring and opens the database with it; prints why and returns
+ * NULL when it cannot. `k` NULL: every key from the environment or its default. */
+struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes,
+                                  enum store_schema_mode mode, const struct cli_keys *k);
+/* "city,birth_date" -> bits (1 << pf) in *out; -1 for a field that cannot be sealed. */
+int cli_sealed_fields_parse(const char *text, int *out);
 /* `max_bytes`: the --db-max-size cap (0 = none). */
 struct store *cli_open_store_mode(const char *db, int busy_ms, int64_t max_bytes,
                                   enum store_schema_mode mode);
@@ -32,5 +58,19 @@ void cli_print_json(const json_t *doc);
  * checks it against the database; prints why and returns -1 when it cannot. */
 #include "auth/keys.h"
 int cli_load_secret(struct store *s, const char *db, struct key_secret *out);
+
+/* The same for serve and `keys create`, whose --secret-file (or KARTOTEKA_SECRET_FILE, which
+ * the caller reads) names the file: `file`, or NULL for <db>.secret; KARTOTEKA_SECRET overrides
+ * it. Tells the failure in serve's words ("cannot load the key secret", "the key secret does
+ * not fit") and logs a secret it created. 0, or -1 when it cannot. */
+int cli_load_secret_file(struct store *s, const char *db, const char *file,
+                         struct key_secret *secret);
+
+/* Bad usage: "kartoteka VERB: MSG" and where help is, on standard error; returns 2, the exit
+ * code of bad usage. */
+int cli_usage(const char *verb, const char *msg);
+
+/* A failure: "kartoteka: WHAT: the error's message - its detail" on standard error. */
+void cli_print_error(const char *what, const struct kt_err *err);
 
 #endif

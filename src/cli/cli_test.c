@@ -13,6 +13,7 @@
 #include "privacy/privacy.h"
 #include "loyalty/enroll.h"
 #include "loyalty/purchase.h"
+#include "consent/consent.h"
 
 #define NOW   1795000000000LL /* 2026-11-18T11:06:40Z */
 #define PHONE "+79161234567"
@@ -178,8 +179,8 @@ static void clusters_need_customers_enough(void **state)
  * the drafts written before. */
 static void settings_with_operator(void)
 {
-    struct store_opts so = {T.path, 200, 8, STORE_MIGRATE, 0};
-    assert_int_equal(store_open(&so, &T.s, NULL), KT_OK);
+    T.s = cli_open_store(T.path); /* with the keys the verbs made beside it */
+    assert_non_null(T.s);
     struct store_conn *w;
     struct privacy_settings ps;
     int64_t done = 0;
@@ -233,6 +234,52 @@ static void an_erasure_writes_the_act_the_act_verb_prints(void **state)
     assert_non_null(strstr(err_text, "erased already"));
 }
 
+static void clean_describes_each_value(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        run(cli_clean, (const char *[]){"clean", "phone", "8 (916) 123-45-67", "x", NULL}), 0);
+    json_t *doc = json_loads(out_text, JSON_DISABLE_EOF_CHECK, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "value")), PHONE);
+    assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "corrected");
+    assert_string_equal(json_string_value(json_object_get(doc, "input")), "8 (916) 123-45-67");
+    json_decref(doc);
+    assert_non_null(strstr(out_text, "\n{\"verdict\":\"invalid\"")); /* one line per value */
+}
+
+static void keys_are_created_listed_and_revoked(void **state)
+{
+    (void)state;
+    assert_int_equal(run(cli_keys, (const char *[]){"keys", "create", "--scope", "pos", "--name",
+                                                    "till 1", "--db", T.path, NULL}),
+                     0);
+    assert_memory_equal(out_text, "kt_", 3);
+    char id[13];
+    kt_strlcpy(id, out_text + 3, sizeof(id));
+    assert_non_null(strstr(err_text, "it is shown only this once"));
+    assert_int_equal(run(cli_keys, (const char *[]){"keys", "list", "--db", T.path, NULL}), 0);
+    assert_non_null(strstr(out_text, id));
+    assert_non_null(strstr(out_text, "till 1"));
+    assert_int_equal(run(cli_keys, (const char *[]){"keys", "revoke", id, "--db", T.path, NULL}),
+                     0);
+    assert_non_null(strstr(out_text, "revoked"));
+    assert_int_equal(run(cli_keys, (const char *[]){"keys", "revoke", id, "--db", T.path, NULL}),
+                     1);
+    assert_non_null(strstr(err_text, "no active key"));
+}
+
+static void migrate_tells_the_schema_version(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        run(cli_migrate, (const char *[]){"migrate", "--status", "--db", T.path, NULL}), 0);
+    assert_non_null(strstr(out_text, "(up to date)"));
+    assert_null(strstr(out_text, "applied"));
+    assert_int_equal(run(cli_migrate, (const char *[]){"migrate", "--db", T.path, NULL}), 0);
+    assert_non_null(strstr(out_text, "applied 0 migrations"));
+}
+
 static void bad_usage_exits_2(void **state)
 {
     (void)state;
@@ -243,11 +290,19 @@ static void bad_usage_exits_2(void **state)
         (const char *[]){"privacy", "export", "not-an-id", NULL},
         (const char *[]){"privacy", "erase", "c_x", "--reason", "because", NULL},
         (const char *[]){"loyalty", "points", NULL},
+        (const char *[]){"clean", NULL},
+        (const char *[]){"clean", "shoe_size", "43", NULL},
+        (const char *[]){"keys", NULL},
+        (const char *[]){"keys", "revoke", NULL},
+        (const char *[]){"keys", "create", "--scope", "root", "--name", "x", "--db", T.path, NULL},
+        (const char *[]){"keys", "list", "--threads", "4", NULL}, /* serve's, not theirs */
+        (const char *[]){"migrate", "--listen", "127.0.0.1:0", NULL},
         (const char *[]){"privacy", "erase", "c_x", "--by", "Иванова Мария", NULL},
         (const char *[]){"privacy", "act", "a_x", "--format", "pdf", NULL},
     };
-    int (*fns[])(int, char **) = {cli_report,  cli_report,  cli_cluster, cli_privacy,
-                                  cli_privacy, cli_loyalty, cli_privacy, cli_privacy};
+    int (*fns[])(int, char **) = {cli_report,  cli_report, cli_cluster, cli_privacy, cli_privacy,
+                                  cli_loyalty, cli_clean,  cli_clean,   cli_keys,    cli_keys,
+                                  cli_keys,    cli_keys,   cli_migrate, cli_privacy, cli_privacy};
     for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
         assert_int_equal(run(fns[i], cases[i]), 2);
         assert_non_null(strstr(err_text, "kartoteka"));
@@ -256,6 +311,7 @@ static void bad_usage_exits_2(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
 #define V_(f) cmocka_unit_test_setup_teardown(f, verbs_setup, verbs_teardown)
     const struct CMUnitTest tests[] = {
         V_(export_prints_the_access_document),
@@ -263,6 +319,9 @@ int main(void)
         V_(loyalty_shows_points_and_purchases),
         V_(clusters_need_customers_enough),
         V_(an_erasure_writes_the_act_the_act_verb_prints),
+        V_(clean_describes_each_value),
+        V_(keys_are_created_listed_and_revoked),
+        V_(migrate_tells_the_schema_version),
         V_(bad_usage_exits_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

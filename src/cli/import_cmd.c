@@ -41,7 +41,7 @@ static const char import_help[] =
     "  --observed-at TIME  when it was collected (RFC 3339; default: now)\n"
     "  --legal-basis TEXT  the file-level legal basis for rows without their own consent\n"
     "                      evidence (e.g. the programme's terms a paper form referred to)\n"
-    "  --consent-document KEY@VERSION\n"
+    "  --consent-document NAME@VERSION\n"
     "                      the consent document paper forms were signed to, for rows\n"
     "                      with a paper_form column but no consent_document column\n"
     "                      Under the strict consent policy (the default) a row needs a\n"
@@ -230,7 +230,7 @@ int cli_import(int argc, char **argv)
             break;
         case 'C':
             if (strchr(optarg, '@') == NULL) {
-                return usage("--consent-document is written KEY@VERSION");
+                return usage("--consent-document is written NAME@VERSION");
             }
             o.consent_document = optarg;
             break;

@@ -123,7 +123,7 @@ static json_t *purchases_doc(struct store_conn *rd, const char *id, const struct
     struct purchase *p;
     size_t n;
     if (store_customer_get_by_id(rd, id, a, &cu, NULL, err) != KT_OK ||
-        store_purchase_list(rd, cu.ck, 0, (int)o->limit, a, &p, &n, err) != KT_OK) {
+        store_purchase_list(rd, cu.ck, 0, NULL, (int)o->limit, a, &p, &n, err) != KT_OK) {
         return NULL;
     }
     json_t *items = json_array();
@@ -140,8 +140,13 @@ static json_t *report_doc(struct store_conn *rd, const char *arg, const struct l
     return loyalty_report_doc(rd, o->since, o->until, a, err);
 }
 
-static int program_set(struct store *s, const char *path)
+static int program_set(struct store *s, const char *db, const char *path)
 {
+    struct key_secret k; /* the audit entry of the change is chained with a key derived from it */
+    if (cli_load_secret(s, db, &k) != 0) {
+        return 1;
+    }
+    sodium_memzero(&k, sizeof(k));
     json_error_t je;
     json_t *doc = json_load_file(path, 0, &je);
     if (doc == NULL) {
@@ -257,7 +262,7 @@ int cli_loyalty(int argc, char **argv)
     }
     int code;
     if (strcmp(cmd, "program") == 0) {
-        code = o.set ? program_set(s, o.set) : show(s, "program", program_doc, NULL, &o);
+        code = o.set ? program_set(s, o.db, o.set) : show(s, "program", program_doc, NULL, &o);
     } else if (strcmp(cmd, "points") == 0) {
         code = show(s, "points", points_doc, arg, &o);
     } else if (strcmp(cmd, "purchases") == 0) {

@@ -163,8 +163,13 @@ static int perr(const char *what, const struct kt_err *err)
     return 1;
 }
 
-static int p_export(struct store *s, const char *id)
+static int p_export(struct store *s, const char *db, const char *id)
 {
+    struct key_secret k; /* the audit entry of the export is chained with a key derived from it */
+    if (cli_load_secret(s, db, &k) != 0) {
+        return 1;
+    }
+    sodium_memzero(&k, sizeof(k));
     struct arena a;
     arena_init(&a, 0);
     struct kt_err err;
@@ -362,9 +367,9 @@ static int p_audit(struct store *s, const struct popts *o)
     for (size_t i = 0; rc == KT_OK && i < p.n; i++) {
         const struct audit_entry *e = &p.items[i];
         char t[40];
-        printf("%s  %-11s %-13s %-22s %s  %s\n", time_format_rfc3339(e->at, t, 40), e->action,
+        printf("%s  %-11s %-13s %-22s %-15s %s  %s\n", time_format_rfc3339(e->at, t, 40), e->action,
                e->key_id ? e->key_id : "-", e->customer_id ? e->customer_id : "-",
-               e->fields ? e->fields : "", e->detail ? e->detail : "");
+               e->ip ? e->ip : "-", e->fields ? e->fields : "", e->detail ? e->detail : "");
     }
     arena_release(&a);
     return rc == KT_OK ? 0 : perr("audit", &err);
@@ -476,7 +481,7 @@ int cli_privacy(int argc, char **argv)
     }
     int code;
     if (strcmp(sub, "export") == 0) {
-        code = p_export(s, arg);
+        code = p_export(s, o.db, arg);
     } else if (strcmp(sub, "erase") == 0) {
         code = p_erase(s, o.db, arg, &o);
     } else if (strcmp(sub, "requests") == 0) {

@@ -312,7 +312,7 @@ static enum kt_rc decode_one(const json_t *o, size_t i, const char *source, int6
         if (!consent_key_valid(k) ||
             (at_sign && !num_parse_cstr(at_sign + 1, 1, INT32_MAX, &c->doc_version))) {
             return bad(err, a, i, "document", "invalid_document",
-                       "document is written key@version (or key for the latest), e.g. "
+                       "document is written name@version (or name for the latest), e.g. "
                        "loyalty-pd@3");
         }
         c->doc_key = k;
@@ -323,7 +323,7 @@ static enum kt_rc decode_one(const json_t *o, size_t i, const char *source, int6
     }
     if (c->doc_key == NULL) {
         return bad(err, a, i, "document", "missing_field",
-                   "a consent is given to a published document: name it as key@version");
+                   "a consent is given to a published document: name it as name@version");
     }
     return check_evidence(c, source, i, a, err);
 }

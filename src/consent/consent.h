@@ -225,21 +225,69 @@ enum kt_rc suppress_customer(struct store_conn *w, const struct key_secret *k,
 /* ---- the audit log (audit.c) -------------------------------------------------------------- */
 
 /*
- * Reads of personal data are many and must not wait for the writer: they are queued in memory
- * and written by audit_flush() into the log of reads, a database file of its own (the scheduler
- * every AUDIT_FLUSH_MS and once more at shutdown, GET /v1/audit before answering). Changes are
- * written with audit_write() inside the transaction that makes them.
+ * Two logs read as one (docs/privacy.md, "The audit log"). Changes are written with
+ * audit_write() inside the transaction that makes them, into the main database. Reads of
+ * personal data are many and must not wait for the writer: audit_note() queues them in memory
+ * and audit_flush() writes them into the log of reads, a database file of its own (the scheduler
+ * every AUDIT_FLUSH_MS and once more at shutdown, GET /v1/audit before answering).
+ *
+ * Nothing is dropped: a note always queues. A route that reads personal data asks audit_admit()
+ * first, which refuses (and counts) while the queue holds --audit-queue-max entries or more - the
+ * flush is failing - so the request fails (503 audit_busy) instead of reading unlogged.
+ *
+ * Every entry of both logs carries a hash: keyed BLAKE2b-256 over the hash of the entry before it
+ * and the entry's own content, its seq included; the key is derived from the installation secret
+ * (audit_key_init), so the database alone cannot recompute the chain. audit_verify() walks both.
  */
-#define AUDIT_FLUSH_MS 1000
+#define AUDIT_FLUSH_MS  1000
+#define AUDIT_QUEUE_MAX 500000 /* the default of --audit-queue-max */
+#define AUDIT_IP_MAX    46     /* an IPv6 address in text and its NUL */
+
+/* Derives the chain's key from the installation secret. Called once, before any thread writes
+ * the log (serve, every verb that loads the secret); a write without it fails. */
+void audit_key_init(const struct key_secret *secret);
+/* The queue's limit (--audit-queue-max); set before serving. */
+void audit_queue_max_set(size_t n);
 size_t audit_queued(void);
+/* Whether a read of personal data may go ahead: false, counted, while the queue is at its limit.
+ * Lock-free. */
+bool audit_admit(void);
+uint64_t audit_refused_total(void); /* reads refused by audit_admit(), since start */
+
+/* The request being served on this thread (the router, around a handler): its caller's address
+ * goes on every entry written or queued until audit_caller_end(); audit_caller_tally() says how
+ * many there were so far. A request runs on one thread from its handler's start to its end. */
+void audit_caller_begin(const char *ip);
+struct audit_tally {
+    unsigned entries;  /* notes and changes since audit_caller_begin() */
+    bool nothing_read; /* the handler said its reply holds no personal data (audit_nothing_read) */
+};
+struct audit_tally audit_caller_tally(void);
+void audit_caller_end(void);
+/* A handler of a route that may read personal data whose reply this time holds none (a collect
+ * key's 202, a receipt without a customer): the router then adds no entry of its own. */
+void audit_nothing_read(void);
+
 /* What a read showed: one bit per profile field (1u << enum pf), and these. */
-#define AUDIT_F_IDENTIFIERS (1u << 16)
-#define AUDIT_F_ATTRIBUTES  (1u << 17)
-#define AUDIT_F_CONSENTS    (1u << 18)
-#define AUDIT_F_HISTORY     (1u << 19)
-/* Queues a read. `action` and `detail` must be static strings (e.g. a route pattern). */
+#define AUDIT_F_IDENTIFIERS   (1u << 16)
+#define AUDIT_F_ATTRIBUTES    (1u << 17)
+#define AUDIT_F_CONSENTS      (1u << 18)
+#define AUDIT_F_HISTORY       (1u << 19)
+#define AUDIT_F_PURCHASES     (1u << 20)
+#define AUDIT_F_POINTS        (1u << 21)
+#define AUDIT_F_CARDS         (1u << 22)
+#define AUDIT_F_SUBSCRIPTIONS (1u << 23)
+#define AUDIT_F_EVENTS        (1u << 24)
+#define AUDIT_F_SEGMENTS      (1u << 25) /* membership of a segment */
+#define AUDIT_F_TRAITS        (1u << 26) /* computed traits: RFM scores, clusters */
+#define AUDIT_F_REJECTS       (1u << 27) /* raw rows of an import's reject file */
+#define AUDIT_F_REQUESTS      (1u << 28) /* a privacy request and its note */
+#define AUDIT_F_ACTS          (1u << 29) /* an act of destruction */
+/* Queues a read. `action` and `detail` must be static strings (e.g. a route pattern); `object`
+ * (copied, may be NULL) names what a read of many customers read (a segment, an import) and is
+ * written after the detail. The caller's address comes from audit_caller_begin(). */
 void audit_note(const char *key_id, const char *action, const char *customer_id, uint32_t fields,
-                const char *detail, const char *request_id, int64_t now);
+                const char *detail, const char *object, const char *request_id, int64_t now);
 /* "first_name,phone,identifiers" of a field mask, in `a`; NULL for none. */
 const char *audit_fields_text(uint32_t fields, struct arena *a);
 enum kt_rc audit_flush(struct store *s, struct kt_err *err);
@@ -259,6 +307,30 @@ struct audit_page {
 enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_filter *f,
                       int64_t after_changes, int64_t after_reads, struct arena *a,
                       struct audit_page *out, struct kt_err *err);
+
+/* One log's chain as audit_verify() found it. */
+struct audit_verified {
+    const char *log;          /* "changes" or "reads" */
+    bool intact;              /* every check below passed */
+    struct audit_chain chain; /* the anchor, the head, the entries before the anchor */
+    int64_t checked;          /* chained entries checked */
+    int64_t bad_seq;          /* the first bad entry (the anchor's seq for the anchor) */
+    const char *problem;      /* NULL when intact; else one of the words in audit.c */
+};
+/* Walks both logs from their anchors: each entry's hash against the hash of the entry before and
+ * its own content, the seqs without a gap, the anchor's seal and its count of older entries.
+ * Stops each log at its first bad entry. `c` is a read of the main database. Without
+ * `reads_present` the log of reads is not opened (which would create it) and is reported
+ * "log_missing": the server makes it at its first start (audit_open), so a database that was
+ * served and has none lost it. */
+enum kt_rc audit_verify(struct store *s, struct store_conn *c, bool reads_present,
+                        struct audit_verified out[2], struct kt_err *err);
+/* Opens (creating it when missing, with its anchor) the log of reads: serve does at start. */
+enum kt_rc audit_open(struct store *s, struct kt_err *err);
+/* The result as {"intact", "logs": [{"log", "intact", "entries", "anchor": {...}, "head": {...},
+ * "first_bad": {"seq", "problem"} | null}]} (new reference). */
+json_t *audit_verified_json(const struct audit_verified v[2]);
+
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
 

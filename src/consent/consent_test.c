@@ -1,7 +1,7 @@
 /*
  * consent_test.c - the production calendar and the legal deadlines, unsubscribe tokens, the
- * decoding of consents, the derived state of consent events against a real store, and the field
- * a suppressed value is named by.
+ * decoding of consents, the derived state of consent events against a real store, the field
+ * a suppressed value is named by, and the audit log's chains.
  */
 #include "helpers.h"
 
@@ -257,8 +257,69 @@ static void suppression_names_the_field(void **state)
     store_write_end(w, KT_OK, NULL);
 }
 
+/* Both logs are chained under the installation secret's key: intact as written, every entry
+ * with the caller's address; another secret's key finds them all wrong from the anchor on. The
+ * queue of reads refuses new reads at its limit and never drops one. */
+static void the_audit_log_is_chained_and_verified(void **state)
+{
+    struct store_conn *w, *rd;
+    struct audit_verified v[2];
+    audit_caller_begin("203.0.113.7");
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(audit_write(w, "k1", "consent", "c_a", NULL, "test", "rq", 1000 + i, NULL),
+                         KT_OK);
+    }
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+    audit_queue_max_set(2);
+    assert_true(audit_admit());
+    audit_note("k1", "read", "c_a", 1u << PF_PHONE, "/v1/customers", NULL, "rq", 2000);
+    audit_note("k1", "read", NULL, AUDIT_F_SEGMENTS, "/v1/segments/{id}/members", "s_x", "rq",
+               2001);
+    uint64_t refused = audit_refused_total();
+    assert_false(audit_admit()); /* at the limit: the request is refused, nothing is dropped */
+    assert_int_equal(audit_refused_total(), refused + 1);
+    struct audit_tally t = audit_caller_tally();
+    audit_caller_end();
+    assert_int_equal(t.entries, 5);
+    assert_false(t.nothing_read);
+    assert_int_equal(audit_flush(T.s, NULL), KT_OK);
+    assert_true(audit_admit());
+    audit_queue_max_set(AUDIT_QUEUE_MAX);
+
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(audit_verify(T.s, rd, true, v, NULL), KT_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_true(v[i].intact);
+        assert_int_equal(v[i].checked, i == 0 ? 3 : 2);
+        assert_int_equal(v[i].chain.anchor_seq, 0);
+        assert_true(v[i].chain.anchor_mac[0] != '\0'); /* sealed by the first entry */
+    }
+    struct audit_filter f = {NULL, NULL, NULL, 0, 0, 0, 10};
+    struct audit_page p;
+    assert_int_equal(audit_list(T.s, rd, &f, 0, 0, &A, &p, NULL), KT_OK);
+    assert_int_equal(p.n, 5);
+    for (size_t i = 0; i < p.n; i++) {
+        assert_string_equal(p.items[i].ip, "203.0.113.7");
+        assert_int_equal(strlen(p.items[i].hash), 64);
+        assert_int_equal(p.items[i].seq, p.is_read[i] ? (int64_t)i - 2 : (int64_t)i + 1);
+    }
+    assert_string_equal(p.items[4].detail, "/v1/segments/{id}/members s_x");
+    assert_string_equal(p.items[4].fields, "segments");
+
+    audit_key_init(&(struct key_secret){{9, 9, 9}}); /* not the secret they were chained with */
+    assert_int_equal(audit_verify(T.s, rd, true, v, NULL), KT_OK);
+    assert_false(v[0].intact);
+    assert_string_equal(v[0].problem, "anchor_mismatch");
+    assert_false(v[1].intact);
+    audit_key_init(&(struct key_secret){{1, 2, 3}});
+    store_read_end(rd);
+}
+
 int main(void)
 {
+    audit_key_init(
+        &(struct key_secret){{1, 2, 3}}); /* the audit log's entries are chained with it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(calendar_knows_the_holidays_and_transfers, store_setup,
                                         store_teardown),
@@ -269,6 +330,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(state_is_derived_from_the_events, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(suppression_names_the_field, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(the_audit_log_is_chained_and_verified, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

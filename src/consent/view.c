@@ -18,7 +18,7 @@ json_t *consent_event_json(struct arena *a, const struct consent_event *e)
     }
     if (e->doc_key) {
         json_object_set_new(o, "document",
-                            json_pack("{s:s, s:I, s:s}", "key", e->doc_key, "version",
+                            json_pack("{s:s, s:I, s:s}", "name", e->doc_key, "version",
                                       (json_int_t)e->doc_version, "sha256", e->doc_sha256));
     }
     if (e->expires_at) {
@@ -26,7 +26,7 @@ json_t *consent_event_json(struct arena *a, const struct consent_event *e)
     }
     json_t *ev = json_object();
     const char *names[] = {"store",       "operator", "form_id",    "otp_id", "paper_form",
-                           "legal_basis", "ip",       "user_agent", "key",    "request_id"};
+                           "legal_basis", "ip",       "user_agent", "key_id", "request_id"};
     const char *vals[] = {e->store_id,    e->operator_id, e->form_id,    e->otp_id, e->paper_form,
                           e->legal_basis, e->ip,          e->user_agent, e->key_id, e->request_id};
     for (size_t i = 0; i < 10; i++) {

@@ -1,7 +1,7 @@
 /*
  * events.c - event types and the decoding of one event (see events.h).
  *
- *   {"type": "product_view", "time": "2026-11-24T10:00:00+03:00", "message_id": "9b1d...",
+ *   {"type": "product_view", "at": "2026-11-24T10:00:00+03:00", "message_id": "9b1d...",
  *    "channel": "web", "customer": {"cookie": "k7f3..."}, "properties": {"sku": "A-1"}}
  *
  * "customer" names one customer identifier (id, phone, email, card, ext:<system>, a social
@@ -369,7 +369,7 @@ static enum kt_rc decode_who(const json_t *c, const char *path, struct arena *a,
 enum kt_rc event_decode(const json_t *o, const struct event_types *types, int64_t now,
                         const char *path, struct arena *a, struct event_in *out, struct kt_err *err)
 {
-    static const char *const known[] = {"type",     "time",       "message_id", "channel",
+    static const char *const known[] = {"type",     "at",         "message_id", "channel",
                                         "customer", "properties", NULL};
     memset(out, 0, sizeof(*out));
     out->path = path;
@@ -394,7 +394,7 @@ enum kt_rc event_decode(const json_t *o, const struct event_types *types, int64_
     out->e.at = now;
     const json_t *props = NULL;
     if (jsonx_enum(o, path, "channel", channels, JSONX_REQUIRED, &out->e.channel, err) != KT_OK ||
-        jsonx_time(o, path, "time", now, 0, &out->e.at, err) != KT_OK ||
+        jsonx_time(o, path, "at", now, 0, &out->e.at, err) != KT_OK ||
         jsonx_str(o, path, "message_id", 128, 0, a, &out->message_id, err) != KT_OK ||
         decode_who(json_object_get(o, "customer"), path, a, out, err) != KT_OK ||
         jsonx_object(o, path, "properties", NULL, 0, a, &props, err) != KT_OK) {

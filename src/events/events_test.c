@@ -37,8 +37,8 @@ static void an_event_is_checked_against_its_type(void **state)
          "\"d\"},\"properties\":{\"url\":\"/\"}}",
          "invalid_value", "e.customer"},
         {"{\"type\":\"search\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
-         "\"time\":\"0001-01-01T00:00:00Z\",\"properties\":{\"query\":\"q\"}}",
-         "invalid_time", "e.time"},
+         "\"at\":\"0001-01-01T00:00:00Z\",\"properties\":{\"query\":\"q\"}}",
+         "invalid_time", "e.at"},
         {"{\"type\":\"search\",\"channel\":\"web\",\"customer\":{\"cookie\":\"c\"},"
          "\"message_id\":5,\"properties\":{\"query\":\"q\"}}",
          "wrong_type", "e.message_id"},

@@ -106,11 +106,13 @@ static json_t *purchases_part(struct store_conn *c, const struct customer *cu, i
                               struct arena *a, struct kt_err *err)
 {
     json_t *purchases = json_array();
-    int64_t before = 0;
+    int64_t before_at = 0;
+    const char *before_id = NULL;
     for (bool more = true; more;) {
         struct purchase *ps;
         size_t n;
-        if (store_purchase_list(c, cu->ck, before, PURCHASE_PAGE, a, &ps, &n, err) != KT_OK) {
+        if (store_purchase_list(c, cu->ck, before_at, before_id, PURCHASE_PAGE, a, &ps, &n, err) !=
+            KT_OK) {
             json_decref(purchases);
             return NULL;
         }
@@ -125,7 +127,8 @@ static json_t *purchases_part(struct store_conn *c, const struct customer *cu, i
             json_array_append_new(purchases, purchase_json(a, c, &full, pl, n_pl));
         }
         more = n == PURCHASE_PAGE;
-        before = more ? ps[n - 1].at : 0;
+        before_at = more ? ps[n - 1].at : 0;
+        before_id = more ? ps[n - 1].id : NULL;
     }
     return purchases;
 }
@@ -192,7 +195,7 @@ static json_t *events_part(struct store_conn *c, const struct customer *cu, int6
             return NULL;
         }
         for (size_t i = 0; i < n; i++) {
-            json_t *o = json_pack("{s:s, s:s, s:s}", "type", be[i].type, "time",
+            json_t *o = json_pack("{s:s, s:s, s:s}", "type", be[i].type, "at",
                                   time_rfc3339(a, be[i].at), "channel", be[i].channel);
             json_object_set_new(o, "properties",
                                 be[i].props ? json_loads(be[i].props, 0, NULL) : json_object());

@@ -1,11 +1,11 @@
 /*
  * http.h - what api/ handlers see of an HTTP request, without libmicrohttpd.
  *
- * The server (server.c, the only file that includes microhttpd.h) reads the request, matches a
- * route, authenticates the key, checks the body's size and type, and calls the route's handler
- * with a struct http_req (router_call). The handler decodes, calls one domain function and
- * replies its success through the http_reply_*() functions; on failure it returns the code its
- * callee raised in `err` and the router replies that error, so no handler replies an error
+ * The server (server.c and its parts, the only files that include microhttpd.h) reads the
+ * request, matches a route, authenticates the key, checks the body's size and type, and calls the
+ * route's handler with a struct http_req (router_call). The handler decodes, calls one domain
+ * function and replies its success through the http_reply_*() functions; on failure it returns the
+ * code its callee raised in `err` and the router replies that error, so no handler replies an error
  * itself (nginx's way: the handler returns a code, the core answers). Everything a handler
  * allocates for the request goes in r->arena.
  */
@@ -56,6 +56,10 @@ enum route_flag {
                                beacon has no headers of its own) */
     ROUTE_LONG = 1u << 3,   /* analytics that may take seconds: the handler runs on the analytic
                                threads, never on a worker that serves the tills (http/offload.c) */
+    ROUTE_PD = 1u << 4,     /* the reply may hold customers' personal data: the router refuses it
+                               while the log of reads cannot take more (503 audit_busy), and logs
+                               a read itself when the handler logged none (router_call; the
+                               routes and what they log: docs/privacy.md, "The audit log") */
 };
 
 struct route {
@@ -99,6 +103,7 @@ struct http_req {
     const char *body; /* NUL-terminated copy of the body, or "" */
     size_t body_len;
     const char *rid;     /* request id (X-Request-Id) */
+    const char *ip;      /* the client's address, numeric ("" when unknown): the audit log's */
     struct arena *arena; /* lives until the reply is sent */
     struct kt_app *app;
     const struct api_key *key; /* the caller's key; NULL on public routes */

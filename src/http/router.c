@@ -1,11 +1,15 @@
 /*
  * router.c - path matching (see router.h), and the call of the matched handler, which replies
- * the handler's error. The table is small (tens of routes) and matching is a linear scan over
- * segments without allocation until a match is found.
+ * the handler's error and keeps the audit log of reads complete (ROUTE_PD). The table is small
+ * (tens of routes) and matching is a linear scan over segments without allocation until a match is
+ * found.
  */
 #include "http/router.h"
 
 #include <string.h>
+
+#include "base/clock.h"
+#include "consent/consent.h"
 
 const char *http_method_name(enum http_method m)
 {
@@ -103,11 +107,46 @@ const char *router_allow_header(unsigned allow, struct arena *a)
     return arena_strdup(a, out);
 }
 
+/* The customer a route names in its path ("/v1/customers/{id}/..."), or NULL. */
+static const char *path_customer(const struct http_req *r)
+{
+    static const char prefix[] = "/v1/customers/{id}";
+    return strncmp(r->route->pattern, prefix, sizeof(prefix) - 1) == 0 && r->n_params > 0
+               ? r->params[0]
+               : NULL;
+}
+
+/* A route whose reply may hold personal data leaves at least one entry in the audit log: the
+ * handler notes each customer it shows (or a change names them); when it noted nothing and did
+ * not say its reply holds no personal data, the router notes the read itself, naming the
+ * customer of the path if there is one - so a handler that forgets is still logged. Called
+ * while the caller's address is still known. */
+static void audit_fallback(struct http_req *r)
+{
+    struct audit_tally t = audit_caller_tally();
+    if ((r->route->flags & ROUTE_PD) && r->status < 400 && t.entries == 0 && !t.nothing_read) {
+        audit_note(r->key ? r->key->id : NULL, "read", path_customer(r), 0, r->route->pattern, NULL,
+                   r->rid, clock_now_ms());
+    }
+}
+
 void router_call(struct http_req *r)
 {
     struct kt_err err;
     kt_err_reset(&err);
+    if ((r->route->flags & ROUTE_PD) && !audit_admit()) { /* read nothing the log cannot hold */
+        kt_err_set(&err, KT_EBUSY, "audit_busy", NULL,
+                   "the audit log cannot record this read now; retry shortly");
+        err.retry_after = 2;
+        http_reply_error(r, &err);
+        return;
+    }
+    audit_caller_begin(r->ip);
     enum kt_rc rc = r->route->handler(r, &err);
+    if (rc == KT_OK && (r->json != NULL || r->text != NULL)) {
+        audit_fallback(r);
+    }
+    audit_caller_end();
     if (rc != KT_OK && err.rc == KT_OK) { /* a code without its error: a bug of the handler */
         kt_err_set(&err, KT_EINTERNAL, "internal", NULL, "internal error");
         kt_err_detail(&err, "the handler returned '%s' without raising an error", kt_rc_name(rc));

@@ -28,7 +28,9 @@ enum http_method http_method_parse(const char *s);
 /* Runs the matched route's handler and makes sure the request has a reply: the error the handler
  * returned (its `struct kt_err`, with the status http_status_of() gives its code and the
  * Retry-After of a limit or a busy store), or a 500 when it returned KT_OK without replying. The
- * one place a handler's error is replied. */
+ * one place a handler's error is replied. Around the handler the audit log knows the caller's
+ * address (audit_caller_begin); a ROUTE_PD route is refused with 503 audit_busy while the log of
+ * reads cannot take more, and gets an entry of the router's when its handler logged none. */
 void router_call(struct http_req *r);
 
 /* "GET, POST" for an allow mask, in the arena. */

@@ -1,9 +1,11 @@
 /*
  * router_test.c - path matching, parameters, literal-beats-parameter, 405 with Allow, the
- * Retry-After of every 429, and the reply the router makes of a handler's code.
+ * Retry-After of every 429, the reply the router makes of a handler's code, and what it does for
+ * the audit log of a route that shows personal data.
  */
 #include "helpers.h"
 
+#include "consent/consent.h"
 #include "http/http.h"
 #include "http/router.h"
 
@@ -235,6 +237,95 @@ static void a_handlers_code_is_replied_by_the_router(void **state)
     json_decref(r.json);
 }
 
+/* ---- router_call and the audit log (ROUTE_PD) ---------------------------------------------- */
+
+static int handler_calls;
+
+static enum kt_rc shows_nothing_logged(struct http_req *r, struct kt_err *err)
+{
+    (void)err;
+    handler_calls++;
+    http_reply_json(r, 200, json_pack("{s:s}", "customer_id", "c_forgotten"));
+    return KT_OK;
+}
+
+static enum kt_rc shows_and_notes(struct http_req *r, struct kt_err *err)
+{
+    (void)err;
+    handler_calls++;
+    audit_note(NULL, "read", "c_1", 0, r->route->pattern, NULL, r->rid, 0);
+    http_reply_json(r, 200, json_pack("{s:s}", "customer_id", "c_1"));
+    return KT_OK;
+}
+
+static enum kt_rc shows_no_one(struct http_req *r, struct kt_err *err)
+{
+    (void)err;
+    handler_calls++;
+    audit_nothing_read();
+    http_reply_json(r, 202, json_pack("{s:b}", "accepted", 1));
+    return KT_OK;
+}
+
+static enum kt_rc not_found(struct http_req *r, struct kt_err *err)
+{
+    (void)r;
+    handler_calls++;
+    return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+}
+
+static size_t call_pd(struct http_req *r, struct route *rt, http_handler_fn fn, unsigned flags)
+{
+    size_t before = audit_queued();
+    memset(r, 0, sizeof(*r));
+    memset(rt, 0, sizeof(*rt));
+    rt->method = HTTP_GET;
+    rt->pattern = "/v1/customers/{id}/x";
+    rt->handler = fn;
+    rt->flags = flags;
+    r->route = rt;
+    r->params[0] = "c_path";
+    r->n_params = 1;
+    r->rid = "rid-pd";
+    r->ip = "198.51.100.4";
+    kt_err_reset(&r->err);
+    router_call(r);
+    json_decref(r->json);
+    return audit_queued() - before;
+}
+
+/* A ROUTE_PD reply always leaves an entry: the handler's, else the router's; none when the
+ * handler says it showed no one, or failed. While the log of reads is full, such a request is
+ * refused before its handler runs. */
+static void a_route_with_personal_data_is_logged_or_refused(void **state)
+{
+    (void)state;
+    struct http_req r;
+    struct route rt;
+    assert_int_equal(call_pd(&r, &rt, shows_nothing_logged, ROUTE_PD), 1); /* the router's */
+    assert_int_equal(call_pd(&r, &rt, shows_and_notes, ROUTE_PD), 1);      /* only the handler's */
+    assert_int_equal(call_pd(&r, &rt, shows_no_one, ROUTE_PD), 0);
+    assert_int_equal(call_pd(&r, &rt, not_found, ROUTE_PD), 0);
+    assert_int_equal(call_pd(&r, &rt, shows_nothing_logged, 0), 0); /* not flagged: nothing */
+
+    audit_queue_max_set(audit_queued());
+    handler_calls = 0;
+    memset(&r, 0, sizeof(r));
+    memset(&rt, 0, sizeof(rt));
+    rt = (struct route){HTTP_GET, "/v1/customers/{id}/x", shows_and_notes, 1, ROUTE_PD};
+    r.route = &rt;
+    r.rid = "rid-busy";
+    router_call(&r);
+    assert_int_equal(handler_calls, 0);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(r.retry_after, 2);
+    assert_string_equal(err_str(&r, "code"), "audit_busy");
+    json_decref(r.json);
+    assert_int_equal(call_pd(&r, &rt, shows_and_notes, 0), 1); /* no one's data: served */
+    audit_queue_max_set(AUDIT_QUEUE_MAX);
+    audit_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +333,7 @@ int main(void)
         cmocka_unit_test(misses),
         cmocka_unit_test(every_429_says_when_to_retry),
         cmocka_unit_test(a_handlers_code_is_replied_by_the_router),
+        cmocka_unit_test(a_route_with_personal_data_is_logged_or_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,9 @@
 /*
- * server.c - libmicrohttpd glue: the only file that includes microhttpd.h.
+ * server.c - the HTTP server on libmicrohttpd: a request's life cycle through the access handler,
+ * and the daemon's start and stop. Its other parts are files of their own that share
+ * server_int.h, and with this one are the only files that include microhttpd.h: what a handler
+ * reads of its request (request.c), the checks before a handler and the dispatch (admit.c), the
+ * reply queued as a response (response.c), and the connections and their sweeper (sweeper.c).
  *
  * A request goes through the access handler several times: first with the headers (we match the
  * route, take the request id and check the declared body size), then once per body chunk (we
@@ -12,7 +16,8 @@
  * per-address limit by closing the surplus at once, and closes connections idle for
  * --idle-timeout. Its timeout is an idle one, which a client sending a byte a second never
  * reaches, so the deadline for a request's head is ours: every connection is registered in a
- * table (conns.c) when it opens and a sweeper thread shuts down the ones whose head is overdue.
+ * table (conns.c) when it opens and a sweeper thread (sweeper.c) shuts down the ones whose head
+ * is overdue.
  *
  * Shutdown: http_server_drain() makes /readyz answer 503 while everything else is still served;
  * http_server_stop() then quiesces the daemon (no new connections), waits until no request is in
@@ -23,17 +28,12 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -45,6 +45,7 @@
 #include "http/metrics.h"
 #include "http/offload.h"
 #include "http/router.h"
+#include "http/server_int.h"
 
 #define DRAIN_CAP ((size_t)64 << 20) /* beyond this a too-large body is not read at all */
 /* libmicrohttpd's memory per connection; the request head must fit, and longer heads get its
@@ -52,180 +53,7 @@
 #define CONN_MEMORY (32u << 10)
 /* open files the rest of the process may need (the database and its readers, uploads, the SMS
  * sender), besides two per worker thread (its epoll set and wake-up) */
-#define FD_RESERVE     256u
-#define REFUSED_LOG_NS ((int64_t)10 * 1000000000) /* at most one refusal line per 10 s */
-
-struct http_server {
-    struct MHD_Daemon *d;
-    struct kt_app *app;
-    _Atomic int in_flight; /* requests between first call and completion */
-    uint16_t port;
-    struct conns *conns;       /* open connections and their head deadlines */
-    int64_t sweep_ns;          /* how often the sweeper looks */
-    pthread_t sweeper;         /* runs sweeper_main() from start to stop */
-    pthread_mutex_t stop_lock; /* guards stopping */
-    pthread_cond_t stop_cond;  /* signalled when stopping is set */
-    bool stopping;
-    _Atomic uint64_t refused; /* connections refused at a limit since the last log line */
-    struct offload *offload;  /* the analytic threads (ROUTE_LONG) */
-};
-
-/* What the server keeps per connection (libmicrohttpd's socket context). Used only by the
- * connection's own worker thread; the deadline entry is shared with the sweeper through conns. */
-struct conn_ctx {
-    struct conn *entry; /* in http_server.conns, or NULL */
-    size_t target_len;  /* bytes of the current request's target (path and query), as sent */
-};
-
-struct reqctx {
-    struct http_server *srv;
-    struct http_req r;
-    struct arena arena;
-    struct route_match m;
-    struct buf body;
-    bool too_big;      /* the body passed max_body; the rest is drained */
-    bool preflight;    /* OPTIONS of a beacon route: answered with its CORS headers */
-    bool offloaded;    /* handed to the analytic threads; when resumed, the reply is made */
-    int64_t t0;        /* monotonic ns at the first call */
-    size_t target_len; /* bytes of the request target, as sent */
-    int64_t db_ns;     /* database time of this request */
-    char rid[72];
-};
-
-/* ---- request-facing helpers (http.h) ------------------------------------------------------ */
-
-const char *http_req_header(struct http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, name);
-}
-
-const char *http_req_query(struct http_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->impl, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct query_check {
-    const char *const *allowed;
-    const char *bad; /* first parameter not allowed */
-};
-
-static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 const char *value)
-{
-    struct query_check *q = cls;
-    for (const char *const *a = q->allowed; *a != NULL; a++) {
-        if (strcmp(*a, key) == 0) {
-            return MHD_YES;
-        }
-    }
-    q->bad = key;
-    return MHD_NO;
-}
-
-/* A query parameter's name as an error quotes it: cut short, no control characters or quotes. */
-static void param_name(char *out, size_t size, const char *name)
-{
-    kt_strlcpy(out, name, size);
-    for (char *p = out; *p; p++) {
-        if ((unsigned char)*p < 0x20 || *p == '\'') {
-            *p = '?';
-        }
-    }
-}
-
-enum kt_rc http_req_query_only(struct http_req *r, const char *const *allowed, struct kt_err *err)
-{
-    struct query_check q = {allowed, NULL};
-    MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, check_arg, &q);
-    if (q.bad == NULL) {
-        return KT_OK;
-    }
-    char name[48];
-    param_name(name, sizeof(name), q.bad);
-    return kt_err_set(err, KT_EBADREQ, "unknown_parameter", name, "unknown query parameter '%s'",
-                      name);
-}
-
-struct query_names {
-    const char **names; /* in the request's arena */
-    size_t n, cap;
-};
-
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
-{
-    (void)kind;
-    (void)value;
-    struct query_names *q = cls;
-    if (q->n < q->cap) {
-        q->names[q->n++] = key;
-    }
-    return MHD_YES;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The name of a query parameter given more than once (?phone=A&phone=B), or NULL. Such a request
- * is refused rather than answered for one of the values: which one a client meant is a guess.
- * Sorted, so a target full of parameters costs n log n, not n squared. */
-static const char *query_repeated(struct http_req *r)
-{
-    struct query_names q = {NULL, 0, 0};
-    int n = MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, NULL, NULL);
-    if (n < 2) {
-        return NULL;
-    }
-    q.cap = (size_t)n;
-    q.names = arena_alloc(r->arena, q.cap * sizeof(*q.names));
-    MHD_get_connection_values(r->impl, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
-    qsort(q.names, q.n, sizeof(*q.names), name_cmp);
-    for (size_t i = 1; i < q.n; i++) {
-        if (strcmp(q.names[i - 1], q.names[i]) == 0) {
-            return q.names[i];
-        }
-    }
-    return NULL;
-}
-
-enum kt_rc http_req_reader(struct http_req *r, struct store_conn **out, struct kt_err *err)
-{
-    if (r->reader == NULL) {
-        enum kt_rc rc = store_read_begin(r->app->store, &r->reader, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-    }
-    *out = r->reader;
-    return KT_OK;
-}
-
-enum kt_rc http_req_analytics(struct http_req *r, struct store_conn **out, struct kt_err *err)
-{
-    if (r->reader != NULL && !r->reader_analytics) {
-        http_req_reader_end(r);
-    }
-    if (r->reader == NULL) {
-        enum kt_rc rc = store_read_begin_analytics(r->app->store, &r->reader, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-        r->reader_analytics = true;
-    }
-    *out = r->reader;
-    return KT_OK;
-}
-
-void http_req_reader_end(struct http_req *r)
-{
-    if (r->reader != NULL) {
-        store_read_end(r->reader);
-        r->reader = NULL;
-        r->reader_analytics = false;
-    }
-}
+#define FD_RESERVE 256u
 
 /* ---- the request life cycle ---------------------------------------------------------------- */
 
@@ -245,11 +73,24 @@ static bool rid_ok(const char *s)
     return true;
 }
 
-/* The largest body the matched route takes. */
-static size_t body_limit(const struct reqctx *x)
+/* The client's address as text, without the "::ffff:" of an IPv4 client on an IPv6 socket;
+ * "" when libmicrohttpd does not say. */
+static void client_ip(struct MHD_Connection *c, char *out, size_t size)
 {
-    return x->r.route && (x->r.route->flags & ROUTE_UPLOAD) ? x->srv->app->max_upload
-                                                            : x->srv->app->max_body;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (ci == NULL || ci->client_addr == NULL) {
+        return;
+    }
+    const struct sockaddr *sa = ci->client_addr;
+    socklen_t len =
+        sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (getnameinfo(sa, len, out, (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0) {
+        out[0] = '\0';
+    } else if (strncmp(out, "::ffff:", 7) == 0 && strchr(out + 7, '.') != NULL) {
+        memmove(out, out + 7, strlen(out + 7) + 1);
+    }
 }
 
 static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c, const char *url,
@@ -273,6 +114,8 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
         sodium_bin2hex(x->rid, sizeof(x->rid), raw, sizeof(raw));
     }
     x->r.rid = x->rid;
+    client_ip(c, x->ip, sizeof(x->ip));
+    x->r.ip = x->ip;
     x->r.method = http_method_parse(method);
     router_match(srv->app->routes, srv->app->n_routes, x->r.method, url, &x->arena, &x->m);
     if (x->r.method == HTTP_OPTIONS) { /* a browser's preflight of a beacon route */
@@ -284,7 +127,7 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
         }
     }
     x->r.route = x->m.route;
-    buf_init(&x->body, body_limit(x) + 1);
+    buf_init(&x->body, http_body_limit(x) + 1);
     x->r.n_params = x->m.n_params;
     memcpy(x->r.params, x->m.params, sizeof(x->r.params));
     return x;
@@ -300,264 +143,6 @@ static void busy(struct http_req *r, const char *code, int retry_after, const ch
     http_reply_error(r, &e);
 }
 
-/* Authenticates the key of a non-public route and checks its scope. */
-static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
-{
-    struct http_req *r = &x->r;
-    const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
-    const char *in_url =
-        (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
-    if (in_url == NULL && (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)) {
-        return kt_err_set(err, KT_EAUTH, "missing_key", NULL,
-                          "an API key is required: 'Authorization: Bearer <key>'");
-    }
-    const char *tok = in_url != NULL ? in_url : h + 7;
-    while (*tok == ' ') {
-        tok++;
-    }
-    struct store_conn *rd;
-    struct api_key *key = arena_alloc(&x->arena, sizeof(*key));
-    enum kt_rc rc = http_req_reader(r, &rd, err);
-    if (rc == KT_OK) {
-        rc = keys_verify(rd, &r->app->secret, tok, strlen(tok), &x->arena, key, err);
-    }
-    if (r->method != HTTP_GET) {
-        http_req_reader_end(r); /* a handler that writes must not hold a snapshot */
-    }
-    if (rc != KT_OK) {
-        return rc;
-    }
-    r->key = key;
-    if (in_url != NULL && key->scope != SCOPE_COLLECT) { /* URLs end up in logs and histories */
-        return kt_err_set(err, KT_EFORBIDDEN, "key_in_url", NULL,
-                          "only a collect key may be sent in the URL");
-    }
-    if ((r->route->scopes & (unsigned)key->scope) == 0) {
-        return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
-                          "the key's scope '%s' does not allow this request",
-                          keys_scope_name(key->scope));
-    }
-    return KT_OK;
-}
-
-static const char *const json_types[] = {"application/json", NULL};
-static const char *const beacon_types[] = {"text/plain", NULL}; /* what sendBeacon sends */
-static const char *const file_types[] = {"text/csv", "text/plain", "application/octet-stream",
-                                         "application/vnd.ms-excel", NULL};
-
-/* The Content-Type is one of `types` (parameters such as charset=utf-8 allowed). */
-static bool type_is(struct http_req *r, const char *const *types)
-{
-    const char *ct = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Content-Type");
-    if (ct == NULL) {
-        return false;
-    }
-    size_t n = strcspn(ct, ";");
-    while (n > 0 && ct[n - 1] == ' ') {
-        n--;
-    }
-    for (const char *const *t = types; *t != NULL; t++) {
-        if (n == strlen(*t) && strncasecmp(ct, *t, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Whether every charset parameter of the Content-Type names UTF-8 (any case, quoted or not); a
- * type without one is UTF-8 too. Bodies are read as UTF-8 and nothing else, so a client that
- * says latin1 or UTF-16 is told so rather than having its text misread. */
-static bool charset_utf8(const char *ct)
-{
-    const char *p = ct + strcspn(ct, ";");
-    while (*p == ';') {
-        p++;
-        p += strspn(p, " \t");
-        const char *name = p;
-        size_t n = strcspn(p, "=; \t");
-        p += n;
-        p += strspn(p, " \t");
-        const char *v = p;
-        size_t vn = 0;
-        if (*p == '=') {
-            p++;
-            p += strspn(p, " \t");
-            bool quoted = *p == '"';
-            v = p + quoted;
-            vn = strcspn(v, quoted ? "\"" : "; \t");
-            if (quoted && v[vn] != '"') {
-                return false;
-            }
-            p = v + vn + quoted;
-        }
-        if (n == 7 && strncasecmp(name, "charset", 7) == 0 &&
-            !(vn == 5 && strncasecmp(v, "utf-8", 5) == 0)) {
-            return false;
-        }
-        p += strcspn(p, ";");
-    }
-    return true;
-}
-
-/* A query parameter given twice is refused before the key is looked at, so a beacon's ?key= is
- * never ambiguous either. */
-static enum kt_rc query_ok(struct http_req *r, struct kt_err *err)
-{
-    const char *twice = query_repeated(r);
-    if (twice == NULL) {
-        return KT_OK;
-    }
-    char name[48];
-    param_name(name, sizeof(name), twice);
-    return kt_err_set(err, KT_EBADREQ, "repeated_parameter", name,
-                      "query parameter '%s' is given more than once", name);
-}
-
-/* The body's media type and charset for the route (415 otherwise). */
-static enum kt_rc media_ok(struct http_req *r, struct kt_err *err)
-{
-    if (r->route->flags & ROUTE_JSON) {
-        if (!type_is(r, json_types) &&
-            !((r->route->flags & ROUTE_BEACON) && type_is(r, beacon_types))) {
-            return kt_err_set(err, KT_EMEDIA, "unsupported_media_type", NULL,
-                              "the body must be sent as 'application/json'");
-        }
-        if (!charset_utf8(http_req_header(r, "Content-Type"))) {
-            return kt_err_set(
-                err, KT_EMEDIA, "unsupported_media_type", NULL,
-                "the body must be UTF-8: a charset other than utf-8 is not supported");
-        }
-    }
-    if ((r->route->flags & ROUTE_UPLOAD) && !type_is(r, file_types)) {
-        return kt_err_set(err, KT_EMEDIA, "unsupported_media_type", NULL,
-                          "send the file as 'text/csv' (or text/plain, application/octet-stream)");
-    }
-    return KT_OK;
-}
-
-/* What is checked before a handler, in the order docs/design.md ("A request") gives: the
- * target's length, the route and method, a repeated query parameter, the key and its scope, the
- * body's size and type. KT_OK for a preflight once the route is known. */
-static enum kt_rc admit(struct reqctx *x, struct kt_err *err)
-{
-    struct http_req *r = &x->r;
-    if (x->target_len > HTTP_MAX_TARGET) { /* libmicrohttpd's own 414 comes only past CONN_MEMORY */
-        return kt_err_set(err, KT_EURI, "uri_too_long", NULL,
-                          "the request target (path and query) is longer than %u bytes",
-                          HTTP_MAX_TARGET);
-    }
-    if (r->route == NULL && x->m.allow != 0) {
-        r->allow = router_allow_header(x->m.allow, &x->arena);
-        return kt_err_set(err, KT_EMETHOD, "method_not_allowed", NULL,
-                          "the method is not allowed here; allowed: %s", r->allow);
-    }
-    if (r->route == NULL) {
-        return kt_err_set(err, KT_ENOTFOUND, "not_found", NULL, "no such route");
-    }
-    if (x->preflight) {
-        return KT_OK;
-    }
-    if (query_ok(r, err) != KT_OK ||
-        (r->route->scopes != ROUTE_PUBLIC && authorize(x, err) != KT_OK)) {
-        return err->rc;
-    }
-    if (x->too_big) {
-        return kt_err_set(err, KT_ETOOBIG, "body_too_large", NULL,
-                          "the request body is larger than %zu bytes", body_limit(x));
-    }
-    return media_ok(r, err);
-}
-
-/* The request's reply: the error of a check, a preflight's 204, or what its handler makes. */
-static void dispatch(struct reqctx *x)
-{
-    struct http_req *r = &x->r;
-    struct kt_err err;
-    kt_err_reset(&err);
-    if (admit(x, &err) != KT_OK) {
-        http_reply_error(r, &err);
-    } else if (x->preflight) {
-        http_reply_text(r, 204, "text/plain", "", 0);
-    } else {
-        r->body = buf_cstr(&x->body);
-        r->body_len = x->body.len;
-        router_call(r);
-    }
-}
-
-/* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
-static void cors_headers(struct http_req *r, struct MHD_Response *resp)
-{
-    const char *origin = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Origin");
-    const char *list = r->app->cors_origins;
-    size_t n = origin ? strlen(origin) : 0;
-    bool ok = false;
-    for (const char *p = list; n > 0 && p != NULL && *p != '\0' && !ok;) {
-        size_t len = strcspn(p, ",");
-        ok = len == n && strncmp(p, origin, n) == 0;
-        p += len + (p[len] == ',');
-    }
-    MHD_add_response_header(resp, "Vary", "Origin");
-    if (ok) {
-        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, OPTIONS");
-        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                                "Content-Type, Authorization, X-Request-Id");
-        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
-    }
-}
-
-static enum MHD_Result queue(struct reqctx *x, struct MHD_Connection *c)
-{
-    struct http_req *r = &x->r;
-    char *data;
-    size_t len;
-    const char *type;
-    if (r->json != NULL) {
-        data = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-        if (data == NULL) {
-            data = kt_strdup("{\"error\":{\"code\":\"internal\",\"message\":\"encoding\"}}");
-            r->status = http_status_of(KT_EINTERNAL);
-        }
-        len = strlen(data);
-        type = "application/json";
-    } else {
-        data = r->text;
-        r->text = NULL;
-        len = r->text_len;
-        type = r->text_type;
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (resp == NULL) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, "Content-Type", type);
-    MHD_add_response_header(resp, "X-Request-Id", x->rid);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
-        cors_headers(r, resp);
-    }
-    if (r->retry_after > 0) {
-        char ra[16];
-        kt_snprintf(ra, sizeof(ra), "%d", r->retry_after);
-        MHD_add_response_header(resp, "Retry-After", ra);
-    }
-    if (r->allow != NULL) {
-        MHD_add_response_header(resp, "Allow", r->allow);
-    }
-    if (r->replayed) {
-        MHD_add_response_header(resp, "Idempotent-Replayed", "true");
-    }
-    if (r->app->draining) {
-        MHD_add_response_header(resp, "Connection", "close"); /* let keep-alive clients go */
-    }
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
 /* ---- the analytic threads (offload.h) ----------------------------------------------------- */
 
 /* On an analytic thread: the request as a worker would run it, then its connection resumed; its
@@ -566,7 +151,7 @@ static void offload_run(void *job)
 {
     struct reqctx *x = job;
     store_db_time_take();
-    dispatch(x);
+    http_dispatch(x);
     http_req_reader_end(&x->r);
     x->db_ns += store_db_time_take();
     MHD_resume_connection(x->r.impl);
@@ -594,13 +179,6 @@ static enum MHD_Result offload(struct reqctx *x, struct MHD_Connection *c)
     return MHD_YES;
 }
 
-static struct conn_ctx *conn_ctx_of(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci != NULL ? ci->socket_context : NULL;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **state)
@@ -610,7 +188,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (x == NULL) {
         x = reqctx_new(srv, c, url, method);
         *state = x;
-        struct conn_ctx *cc = conn_ctx_of(c);
+        struct conn_ctx *cc = http_conn_ctx_of(c);
         if (cc != NULL) {
             x->target_len = cc->target_len;
             conns_request_begin(srv->conns, cc->entry);
@@ -621,16 +199,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         int64_t declared = 0;
         if (cl != NULL && num_parse_cstr(cl, 0, INT64_MAX, &declared) &&
-            (uint64_t)declared > body_limit(x)) {
+            (uint64_t)declared > http_body_limit(x)) {
             x->too_big = true;
             const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
             if ((uint64_t)declared > DRAIN_CAP || expect != NULL) {
                 /* Answer before the body: the client has not sent it, or it is not worth
                  * reading. The connection is closed afterwards. */
-                dispatch(x);
+                http_dispatch(x);
                 x->db_ns += store_db_time_take();
                 http_req_reader_end(&x->r);
-                return queue(x, c);
+                return http_queue(x, c);
             }
         }
         return MHD_YES;
@@ -645,7 +223,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (x->offloaded) {
-        return queue(x, c); /* resumed: the analytic thread made the reply */
+        return http_queue(x, c); /* resumed: the analytic thread made the reply */
     }
     if (x->r.status != 0) {
         return MHD_YES; /* replied already, before the body */
@@ -654,10 +232,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         http_req_reader_end(&x->r);
         return offload(x, c);
     }
-    dispatch(x);
+    http_dispatch(x);
     http_req_reader_end(&x->r);
     x->db_ns += store_db_time_take();
-    return queue(x, c);
+    return http_queue(x, c);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **state,
@@ -668,7 +246,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     if (x == NULL) {
         return;
     }
-    struct conn_ctx *cc = conn_ctx_of(c);
+    struct conn_ctx *cc = http_conn_ctx_of(c);
     if (cc != NULL) {
         conns_request_end(srv->conns, cc->entry);
     }
@@ -697,90 +275,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     free(x);
     *state = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
-}
-
-/* A connection opens or closes: its entry in the table of deadlines, the gauge. */
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code)
-{
-    struct http_server *srv = cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        struct conn_ctx *cc = kt_calloc(1, sizeof(*cc));
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (ci != NULL) {
-            cc->entry = conns_add(srv->conns, ci->connect_fd, clock_mono_ns());
-        }
-        *socket_context = cc;
-        metrics_connections(srv->app->metrics, 1);
-        return;
-    }
-    struct conn_ctx *cc = *socket_context;
-    if (cc != NULL) { /* libmicrohttpd closes the socket only after this returns */
-        conns_remove(srv->conns, cc->entry);
-        free(cc);
-        *socket_context = NULL;
-    }
-    metrics_connections(srv->app->metrics, -1);
-}
-
-/* The request line is in: its target's length, as sent, for the 414 check. Returning NULL keeps
- * the access handler's first call the one that makes the request's state. */
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    (void)cls;
-    struct conn_ctx *cc = conn_ctx_of(c);
-    if (cc != NULL) {
-        cc->target_len = strlen(uri);
-    }
-    return NULL;
-}
-
-/* libmicrohttpd's messages about one client's connection: what the client did (went away, sent a
- * malformed or oversized head) rather than what is wrong with the server. At warn level a flood of
- * bad clients would write one line each, so they are debug. */
-static const char *const client_messages[] = {
-    "Connection socket is closed",
-    "Connection was closed by remote side",
-    "Socket has been disconnected",
-    "Error processing request",
-    "Too late to send an error",
-    "Failed to send",
-    "Failed to parse `Content-Length'",
-    "Too large value of 'Content-Length'",
-    "Received HTTP/1.1 request without `Host'",
-    "Not enough memory in pool",
-    "WARNING: incomplete upload processing",
-    NULL,
-};
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    struct http_server *srv = cls;
-    if (strncmp(fmt, "Server reached connection limit", 31) == 0) {
-        /* One line per refused connection would let a flood write the log: count them, and the
-         * sweeper logs the sum. */
-        atomic_fetch_add(&srv->refused, 1);
-        metrics_conns_refused(srv->app->metrics);
-        return;
-    }
-    enum log_level level = LOG_WARN;
-    for (const char *const *m = client_messages; *m != NULL; m++) {
-        if (strncmp(fmt, *m, strlen(*m)) == 0) {
-            level = LOG_DEBUG;
-        }
-    }
-    if (!log_enabled(level)) {
-        return;
-    }
-    char msg[256];
-    char q[300];
-    kt_vsnprintf(msg, sizeof(msg), fmt, ap);
-    size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) {
-        msg[--n] = '\0';
-    }
-    log_event(level, "http_server", "msg=%s", log_quote(q, sizeof(q), msg));
 }
 
 /* ---- start and stop ------------------------------------------------------------------------ */
@@ -855,68 +349,6 @@ static enum kt_rc fit_open_files(unsigned *max_conns, unsigned threads, bool ask
     return KT_OK;
 }
 
-/* Shuts down connections whose request head is overdue, and logs the connections refused at a
- * limit, until the server stops. */
-static void *sweeper_main(void *arg)
-{
-    struct http_server *s = arg;
-    int64_t refused_logged = clock_mono_ns() - REFUSED_LOG_NS; /* the first burst logs at once */
-    pthread_mutex_lock(&s->stop_lock);
-    while (!s->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        int64_t ns = until.tv_nsec + s->sweep_ns;
-        until.tv_sec += (time_t)(ns / 1000000000);
-        until.tv_nsec = (long)(ns % 1000000000);
-        pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &until);
-        if (s->stopping) {
-            break;
-        }
-        pthread_mutex_unlock(&s->stop_lock);
-        int64_t now = clock_mono_ns();
-        size_t shut = conns_sweep(s->conns, now);
-        if (shut > 0) {
-            metrics_head_timeouts(s->app->metrics, shut);
-            log_info("head_timeout", "closed=%zu", shut);
-        }
-        if (now - refused_logged >= REFUSED_LOG_NS && atomic_load(&s->refused) > 0) {
-            log_warn("connections_refused", "count=%llu open=%u",
-                     (unsigned long long)atomic_exchange(&s->refused, 0), conns_count(s->conns));
-            refused_logged = now;
-        }
-        pthread_mutex_lock(&s->stop_lock);
-    }
-    pthread_mutex_unlock(&s->stop_lock);
-    return NULL;
-}
-
-static void sweeper_start(struct http_server *s, unsigned head_timeout_ms)
-{
-    /* A tenth of the deadline, between 50 ms and 1 s: a slow head lives at most 10% past it. */
-    int64_t tick = head_timeout_ms ? (int64_t)head_timeout_ms * 100000 : 1000000000;
-    s->sweep_ns = tick < 50000000 ? 50000000 : tick > 1000000000 ? 1000000000 : tick;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->stop_cond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&s->stop_lock, NULL);
-    if (pthread_create(&s->sweeper, NULL, sweeper_main, s) != 0) {
-        abort(); /* out of threads at start-up: nothing sensible to go on with */
-    }
-}
-
-static void sweeper_stop(struct http_server *s)
-{
-    pthread_mutex_lock(&s->stop_lock);
-    s->stopping = true;
-    pthread_cond_signal(&s->stop_cond);
-    pthread_mutex_unlock(&s->stop_lock);
-    pthread_join(s->sweeper, NULL);
-    pthread_cond_destroy(&s->stop_cond);
-    pthread_mutex_destroy(&s->stop_lock);
-}
-
 static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_server_opts *o,
                                        unsigned threads, unsigned max_conns,
                                        struct sockaddr_storage *ss, bool v6)
@@ -924,14 +356,52 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0);
     unsigned idle_s = (o->idle_timeout_ms + 999) / 1000;
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls.key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls.cert_pem},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (s->tls.cert_pem != NULL) {
+        flags |= MHD_USE_TLS;
+    } else {
+        tls[0].option = MHD_OPTION_END;
+    }
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         o->max_conns_per_addr, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        http_on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+/* HTTPS with the operator's certificate, or plain HTTP where nobody else can listen in: on
+ * loopback, or beyond it when the operator says a proxy terminates TLS (--insecure-http). */
+static enum kt_rc transport(const struct http_server_opts *o, const struct sockaddr *sa,
+                            struct http_tls *tls, struct kt_err *err)
+{
+    memset(tls, 0, sizeof(*tls));
+    if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+        return kt_err_set(err, KT_EINVAL, "tls_incomplete", o->tls_cert ? "tls-key" : "tls-cert",
+                          "HTTPS needs both --tls-cert and --tls-key");
+    }
+    if (o->tls_cert != NULL) {
+        return http_tls_load(o->tls_cert, o->tls_key, clock_now_ms(), tls, err);
+    }
+    if (!http_addr_is_loopback(sa) && !o->insecure_http) {
+        return kt_err_set(err, KT_EINVAL, "tls_required", "listen",
+                          "'%s' is reachable beyond this machine: give --tls-cert and --tls-key, "
+                          "or --insecure-http when a proxy in front terminates TLS",
+                          o->listen);
+    }
+    if (!http_addr_is_loopback(sa)) {
+        log_warn("listening", "msg=\"plain HTTP beyond loopback (--insecure-http): TLS must be "
+                              "terminated in front of this server\"");
+    }
+    return KT_OK;
 }
 
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
@@ -954,11 +424,16 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
                         "%u connections for %u threads: give each thread at least 4", max_conns,
                         threads);
     }
+    struct http_tls tls;
+    if (rc == KT_OK) {
+        rc = transport(o, (struct sockaddr *)&ss, &tls, err);
+    }
     if (rc != KT_OK) {
         return rc;
     }
     struct http_server *s = kt_calloc(1, sizeof(*s));
     s->app = app;
+    s->tls = tls;
     s->conns = conns_new(max_conns, (int64_t)o->head_timeout_ms * 1000000);
     app->metrics = metrics_new(app->routes, app->n_routes);
     unsigned analytic =
@@ -970,18 +445,19 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
         metrics_free(app->metrics);
         app->metrics = NULL;
         conns_free(s->conns);
+        http_tls_free(&s->tls);
         free(s);
         return kt_err_set(err, KT_EINTERNAL, "listen_failed", "listen",
                           "cannot listen on '%s' (in use, or not allowed)", o->listen);
     }
-    sweeper_start(s, o->head_timeout_ms);
+    http_sweeper_start(s, o->head_timeout_ms);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     log_info("listening",
              "port=%u threads=%u analytics_threads=%u max_connections=%u per_address=%u "
-             "head_timeout_ms=%u idle_timeout_s=%u",
+             "head_timeout_ms=%u idle_timeout_s=%u tls=%s",
              (unsigned)s->port, threads, analytic, max_conns, o->max_conns_per_addr,
-             o->head_timeout_ms, (o->idle_timeout_ms + 999) / 1000);
+             o->head_timeout_ms, (o->idle_timeout_ms + 999) / 1000, s->tls.cert_pem ? "on" : "off");
     *out = s;
     return KT_OK;
 }
@@ -1012,11 +488,12 @@ int http_server_stop(struct http_server *s, int grace_ms)
      * must have no suspended connection when it stops. */
     offload_free(s->offload);
     int left = atomic_load(&s->in_flight);
-    sweeper_stop(s);
+    http_sweeper_stop(s);
     MHD_stop_daemon(s->d);
     metrics_free(s->app->metrics);
     s->app->metrics = NULL;
     conns_free(s->conns);
+    http_tls_free(&s->tls);
     free(s);
     return left;
 }

@@ -26,6 +26,9 @@ struct http_server_opts {
                                     rounded up); 0 = never */
     unsigned analytics_threads;  /* threads for ROUTE_LONG requests; 0 = half the CPUs, at
                                     least 1 */
+    const char *tls_cert;        /* PEM certificate chain: serve HTTPS (with tls_key); NULL: HTTP */
+    const char *tls_key;         /* PEM private key of tls_cert */
+    bool insecure_http;          /* plain HTTP beyond loopback allowed: a proxy terminates TLS */
 };
 
 #define HTTP_ANALYTICS_QUEUE 64u /* ROUTE_LONG requests waiting; past it 503 analytics_busy */

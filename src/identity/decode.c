@@ -3,7 +3,7 @@
  * into a struct upsert_req: the one place where values are cleaned on their way in.
  *
  *   {"source":      {"channel": "pos", "store": "S-12", "operator": "op-7",
- *                    "observed_at": "2026-11-24T10:00:00Z"},
+ *                    "at": "2026-11-24T10:00:00Z"},
  *    "profile":     {"last_name": ..., "first_name": ..., "middle_name": ..., "gender": "f",
  *                    "birth_date": "1985-03-24", "email": ..., "phone": ..., "city": ...,
  *                    "address": ...},
@@ -143,7 +143,7 @@ static enum kt_rc decode_source(struct dec *d, const json_t *src)
             rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->store_id);
         } else if (strcmp(key, "operator") == 0) {
             rc = text_value(d, v, field, SOURCE_TEXT_MAX, &s->operator_id);
-        } else if (strcmp(key, "observed_at") == 0) {
+        } else if (strcmp(key, "at") == 0) {
             rc = jsonx_time_at(v, field, d->now, 0, &s->observed_at, d->err);
         } else {
             rc = unknown(d, field);
@@ -239,10 +239,7 @@ static enum kt_rc full_name(struct dec *d)
         return refuse_value(d, "invalid_name", "profile.full_name", d->full_name, d->full_name_len,
                             n.out.reason);
     }
-    enum quality q = verdict_note(d, "profile.full_name", &n.out);
-    if (q == QUALITY_CORRECTED && strcmp(n.out.change, "split") == 0) {
-        q = QUALITY_OK; /* splitting a full name is not a correction of it */
-    }
+    enum quality q = verdict_note(d, "profile.full_name", &n.out); /* ok when only split */
     const char *parts[3] = {n.last, n.first, n.middle};
     for (int f = PF_LAST_NAME; f <= PF_MIDDLE_NAME; f++) {
         if (parts[f - PF_LAST_NAME] != NULL) {

@@ -1,5 +1,7 @@
 /*
- * identity.c - identify-and-upsert, patch and merge (see identity.h for the rules).
+ * identity.c - identify-and-upsert, patch and merge (see identity.h for the rules): who a request
+ * is, and the writes. Which values survive is survive.c's; the history is history.c's; what they
+ * share is identity_int.h.
  *
  * A request is worked out in memory first - who it is, which values survive, which identifiers
  * are new - and only then written: the customer row, then identifiers, history and merge
@@ -10,9 +12,9 @@
 
 #include <string.h>
 
-#include "base/buf.h"
 #include "base/id.h"
 #include "clean/clean.h"
+#include "identity/identity_int.h"
 
 static const char *const channels[] = {"pos",    "web",    "app",         "qr_form",
                                        "tablet", "import", "call_center", "paper"};
@@ -40,34 +42,7 @@ bool ident_channel_valid(const char *channel)
     return false;
 }
 
-/* One identifier of the request while it is being resolved. */
-struct cand {
-    struct ident id; /* kind, value, verified (asserted by the request) */
-    int64_t owner;   /* ck of the customer that has it, 0 when nobody */
-    bool owner_verified;
-};
-
-struct ctx {
-    struct store_conn *w;
-    const struct ident_source *src;
-    int64_t now; /* ms */
-    int64_t t;   /* observation time of the request's values, ms */
-    struct arena *a;
-    struct customer *c; /* the customer being changed */
-    bool dirty;         /* c must be written */
-    struct history_entry *hist;
-    size_t n_hist, cap_hist;
-    struct upsert_result *res;
-    size_t cap_warn, cap_conf;
-    bool created; /* a new customer: one "create" entry holds its first values */
-};
-
-static uint32_t bit(int f)
-{
-    return 1u << f;
-}
-
-static void warn(struct ctx *x, const char *code, const char *field, const char *detail)
+void ident_warn(struct ctx *x, const char *code, const char *field, const char *detail)
 {
     struct ident_warning *w =
         arena_push(x->a, &x->res->warnings, &x->res->n_warnings, &x->cap_warn, sizeof(*w));
@@ -76,197 +51,11 @@ static void warn(struct ctx *x, const char *code, const char *field, const char 
     w->detail = detail;
 }
 
-static void record(struct ctx *x, const char *field, const char *action, const char *old_value,
-                   const char *new_value)
-{
-    if (x->created && strcmp(action, "refused") != 0) {
-        return; /* the "create" entry (create_entry()) records the first values at once */
-    }
-    struct history_entry *h = arena_push(x->a, &x->hist, &x->n_hist, &x->cap_hist, sizeof(*h));
-    h->at = x->now;
-    h->field = field;
-    h->action = action;
-    h->old_value = old_value;
-    h->new_value = new_value;
-    h->channel = x->src->channel;
-    h->store_id = x->src->store_id;
-    h->operator_id = x->src->operator_id;
-    h->request_id = x->src->request_id;
-}
-
-static enum kt_rc flush_history(struct ctx *x, struct kt_err *err)
-{
-    for (size_t i = 0; i < x->n_hist; i++) {
-        x->hist[i].ck = x->c->ck;
-        enum kt_rc rc = store_history_add(x->w, &x->hist[i], err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-    }
-    x->n_hist = 0;
-    return KT_OK;
-}
-
 /* "profile.<field>", in the order of pf_names (checked by identity_test.c). */
 const char *const ident_profile_paths[PF_COUNT] = {
     "profile.last_name", "profile.first_name", "profile.middle_name",
     "profile.gender",    "profile.birth_date", "profile.email",
     "profile.phone",     "profile.city",       "profile.address"};
-
-static const char *profile_path(struct ctx *x, int f)
-{
-    (void)x;
-    return ident_profile_paths[f];
-}
-
-/* ---- survivorship ------------------------------------------------------------------------ */
-
-/* Re-observing the same value refreshes its observation time at most once a day, so a till
- * that sends the same customer all day long does not rewrite the row each time. */
-#define REOBSERVE_MS (24LL * 3600 * 1000)
-
-static void apply_field(struct ctx *x, int f, const char *v, bool verify, enum quality q,
-                        bool inferred)
-{
-    struct customer *c = x->c;
-    const char *cur = c->val[f];
-    bool cur_verified = (c->verified & bit(f)) != 0;
-    if (f == PF_GENDER && cur != NULL && inferred && !c->gender_inferred) {
-        return; /* what the customer said beats what the name suggests */
-    }
-    bool stated_over_inferred = f == PF_GENDER && cur != NULL && !inferred && c->gender_inferred;
-    if (cur != NULL && strcmp(cur, v) == 0) {
-        if (verify && !cur_verified) {
-            c->verified |= bit(f);
-            record(x, profile_path(x, f), "verify", NULL, cur);
-            x->dirty = true;
-        }
-        if (stated_over_inferred) {
-            c->gender_inferred = false;
-            x->dirty = true;
-        }
-        if (x->t > c->at[f] + REOBSERVE_MS) {
-            c->at[f] = x->t;
-            x->dirty = true;
-        }
-        return;
-    }
-    if (!stated_over_inferred) {
-        if (cur != NULL && cur_verified && !verify) {
-            warn(x, "kept_verified", profile_path(x, f), NULL);
-            return;
-        }
-        if (cur != NULL && x->t < c->at[f]) {
-            warn(x, "kept_newer", profile_path(x, f), NULL);
-            return;
-        }
-    }
-    record(x, profile_path(x, f), "set", cur, v);
-    c->val[f] = v;
-    c->at[f] = x->t;
-    c->verified = verify ? c->verified | bit(f) : c->verified & ~bit(f);
-    c->quality = quality_set(c->quality, f, q);
-    if (f == PF_GENDER) {
-        c->gender_inferred = inferred;
-    }
-    x->dirty = true;
-}
-
-static void clear_field(struct ctx *x, int f, bool verify)
-{
-    struct customer *c = x->c;
-    if (c->val[f] == NULL) {
-        return;
-    }
-    if ((c->verified & bit(f)) && !verify) {
-        warn(x, "kept_verified", profile_path(x, f), NULL);
-        return;
-    }
-    if (x->t < c->at[f]) {
-        warn(x, "kept_newer", profile_path(x, f), NULL);
-        return;
-    }
-    record(x, profile_path(x, f), "clear", c->val[f], NULL);
-    c->val[f] = NULL;
-    c->at[f] = 0;
-    c->verified &= ~bit(f);
-    c->quality = quality_set(c->quality, f, QUALITY_OK);
-    if (f == PF_GENDER) {
-        c->gender_inferred = false;
-    }
-    x->dirty = true;
-}
-
-static json_t *load_object(const char *text)
-{
-    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
-    if (!json_is_object(o)) {
-        json_decref(o);
-        o = json_object();
-    }
-    return o;
-}
-
-static const char *dump(struct arena *a, const json_t *v)
-{
-    if (v == NULL) {
-        return NULL;
-    }
-    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    const char *r = arena_strdup(a, s ? s : "null");
-    free(s);
-    return r;
-}
-
-/* Applies attribute values by the same newest-wins rule (attributes carry no verification). */
-static void apply_attrs(struct ctx *x, json_t *attrs)
-{
-    if (attrs == NULL || json_object_size(attrs) == 0) {
-        return;
-    }
-    json_t *cur = load_object(x->c->attrs);
-    json_t *cur_at = load_object(x->c->attrs_at);
-    const char *key;
-    json_t *v;
-    bool changed = false;
-    json_object_foreach(attrs, key, v)
-    {
-        json_t *old = json_object_get(cur, key);
-        int64_t at = json_integer_value(json_object_get(cur_at, key));
-        const char *path = arena_printf(x->a, "attributes.%s", key);
-        if (old != NULL && json_equal(old, v)) {
-            if (x->t > at + REOBSERVE_MS) {
-                json_object_set_new(cur_at, key, json_integer(x->t));
-                changed = true;
-            }
-            continue;
-        }
-        if (old == NULL && json_is_null(v)) {
-            continue;
-        }
-        if (old != NULL && x->t < at) {
-            warn(x, "kept_newer", path, NULL);
-            continue;
-        }
-        if (json_is_null(v)) {
-            record(x, path, "clear", dump(x->a, old), NULL);
-            json_object_del(cur, key);
-            json_object_del(cur_at, key);
-        } else {
-            record(x, path, "set", dump(x->a, old), dump(x->a, v));
-            json_object_set(cur, key, v);
-            json_object_set_new(cur_at, key, json_integer(x->t));
-        }
-        changed = true;
-    }
-    if (changed) {
-        x->c->attrs = dump(x->a, cur);
-        x->c->attrs_at = dump(x->a, cur_at);
-        x->dirty = true;
-    }
-    json_decref(cur);
-    json_decref(cur_at);
-}
 
 /* ---- resolution -------------------------------------------------------------------------- */
 
@@ -389,125 +178,7 @@ static enum kt_rc save(struct ctx *x, struct kt_err *err)
     if (x->dirty || x->n_hist > 0) {
         x->res->changed = true;
     }
-    return rc == KT_OK ? flush_history(x, err) : rc;
-}
-
-/* A JSON string: the values are valid UTF-8 (cleaned), so only quotes, backslashes and control
- * characters need escapes. */
-static void put_json_str(struct buf *b, const char *s)
-{
-    buf_putc(b, '"');
-    const char *run = s;
-    for (const char *p = s;; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        buf_append(b, run, (size_t)(p - run));
-        if (c == '\0') {
-            break;
-        }
-        if (c == '"' || c == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)c);
-        } else {
-            buf_printf(b, "\\u%04x", c);
-        }
-        run = p + 1;
-    }
-    buf_putc(b, '"');
-}
-
-/* The first history entry of a new customer: every first value in one JSON document, so loading
- * a million customers writes one history row each rather than a dozen. Written by hand rather
- * than through Jansson: it is the writer's hottest text on a bulk load. Keys in a fixed order:
- * id, profile (fields in their standard order), identifiers (kinds as first met), attributes. */
-static enum kt_rc create_entry(struct ctx *x, const struct cand *cs, size_t n, struct kt_err *err)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    buf_puts(&b, "{\"id\":");
-    put_json_str(&b, x->c->id);
-    buf_puts(&b, ",\"profile\":{");
-    bool first = true;
-    for (int f = 0; f < PF_COUNT; f++) {
-        if (x->c->val[f] != NULL) {
-            buf_printf(&b, "%s\"%s\":", first ? "" : ",", pf_names[f]);
-            put_json_str(&b, x->c->val[f]);
-            first = false;
-        }
-    }
-    buf_puts(&b, "},\"identifiers\":{");
-    first = true;
-    for (size_t i = 0; i < n; i++) {
-        bool seen = false; /* kinds group their values: {"card": ["1", "2"]} */
-        for (size_t k = 0; k < i && !seen; k++) {
-            seen = cs[k].owner == 0 && strcmp(cs[k].id.kind, cs[i].id.kind) == 0;
-        }
-        if (cs[i].owner != 0 || seen) {
-            continue;
-        }
-        buf_puts(&b, first ? "" : ",");
-        put_json_str(&b, cs[i].id.kind);
-        buf_puts(&b, ":[");
-        for (size_t k = i; k < n; k++) {
-            if (cs[k].owner == 0 && strcmp(cs[k].id.kind, cs[i].id.kind) == 0) {
-                buf_puts(&b, k == i ? "" : ",");
-                put_json_str(&b, cs[k].id.value);
-            }
-        }
-        buf_putc(&b, ']');
-        first = false;
-    }
-    buf_putc(&b, '}');
-    if (x->c->attrs != NULL && strcmp(x->c->attrs, "{}") != 0) {
-        buf_printf(&b, ",\"attributes\":%s", x->c->attrs); /* already JSON (apply_attrs) */
-    }
-    buf_putc(&b, '}');
-    struct history_entry h;
-    memset(&h, 0, sizeof(h));
-    h.ck = x->c->ck;
-    h.at = x->now;
-    h.field = "customer";
-    h.action = "create";
-    h.new_value = b.failed ? NULL : arena_strdup(x->a, buf_cstr(&b));
-    h.channel = x->src->channel;
-    h.store_id = x->src->store_id;
-    h.operator_id = x->src->operator_id;
-    h.request_id = x->src->request_id;
-    buf_release(&b);
-    if (h.new_value == NULL) {
-        return kt_err_set(err, KT_ETOOBIG, "too_big", "customer",
-                          "the customer's first values exceed the history entry's limit");
-    }
-    return store_history_add(x->w, &h, err);
-}
-
-json_t *ident_history_value(const struct history_entry *h, const char *value, struct arena *a)
-{
-    if (value == NULL) {
-        return json_null();
-    }
-    bool create = strcmp(h->field, "customer") == 0 && strcmp(h->action, "create") == 0;
-    bool attr = strncmp(h->field, "attributes.", 11) == 0 && strcmp(h->action, "refused") != 0;
-    if (strcmp(h->field, "identifiers.email") == 0 && strcmp(h->action, "refused") != 0) {
-        return json_string(clean_email_display(value, a));
-    }
-    json_t *doc = create || attr ? json_loads(value, JSON_DECODE_ANY, NULL) : NULL;
-    if (doc == NULL) {
-        return json_string(value); /* text, or JSON this version cannot read: shown as stored */
-    }
-    json_t *emails = json_object_get(json_object_get(doc, "identifiers"), "email");
-    size_t i;
-    json_t *e;
-    json_array_foreach(create ? emails : NULL, i, e)
-    {
-        if (json_is_string(e)) {
-            json_array_set_new(emails, i,
-                               json_string(clean_email_display(json_string_value(e), a)));
-        }
-    }
-    return doc;
+    return rc == KT_OK ? ident_flush_history(x, err) : rc;
 }
 
 /* Attaches the identifiers nobody has, marks newly verified ones, reports the others' ones. */
@@ -528,18 +199,18 @@ static enum kt_rc attach(struct ctx *x, struct cand *cs, size_t n, struct kt_err
                 int64_t adopted; /* what this browser or app did before it was known */
                 rc = store_events_adopt(x->w, cd->id.kind, cd->id.value, x->c->ck, &adopted, err);
             }
-            record(x, path, "attach", NULL, cd->id.value);
+            ident_record(x, path, "attach", NULL, cd->id.value);
             x->res->changed = true;
         } else if (cd->owner == x->c->ck && cd->id.verified && !cd->owner_verified) {
             rc = store_ident_set_verified(x->w, cd->id.kind, cd->id.value, err);
-            record(x, path, "verify", NULL, cd->id.value);
+            ident_record(x, path, "verify", NULL, cd->id.value);
             x->res->changed = true;
         }
         if (rc != KT_OK) {
             return rc;
         }
     }
-    return flush_history(x, err);
+    return ident_flush_history(x, err);
 }
 
 static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, struct kt_err *err)
@@ -561,65 +232,10 @@ static enum kt_rc report_conflicts(struct ctx *x, struct cand *cs, size_t n, str
             arena_push(x->a, &x->res->conflicts, &x->res->n_conflicts, &x->cap_conf, sizeof(*cf));
         cf->customer_id = arena_strdup(x->a, other.id);
         cf->identifier = cs[i].id.kind;
-        warn(x, "identifier_conflict", arena_printf(x->a, "identifiers.%s", cs[i].id.kind), NULL);
+        ident_warn(x, "identifier_conflict", arena_printf(x->a, "identifiers.%s", cs[i].id.kind),
+                   NULL);
     }
     return KT_OK;
-}
-
-/* True when the latest refusal of this field kept the same raw text. */
-static bool refused_before(struct ctx *x, const struct ident_refusal *r)
-{
-    const char *last = NULL;
-    return store_history_last_refused(x->w, x->c->ck, r->field, x->a, &last, NULL) == KT_OK &&
-           strcmp(last, r->raw) == 0;
-}
-
-/* Applies profile fields and attributes; phone and e-mail that belong to another customer are
- * not copied into this profile. */
-static void apply_profile(struct ctx *x, const struct upsert_req *req, const struct cand *cs,
-                          const int prof_idx[PF_COUNT])
-{
-    const char *names[3] = {x->c->val[PF_LAST_NAME], x->c->val[PF_FIRST_NAME],
-                            x->c->val[PF_MIDDLE_NAME]};
-    for (int f = 0; f < PF_COUNT; f++) {
-        bool verify = (req->verify & bit(f)) != 0;
-        if (req->clear[f]) {
-            clear_field(x, f, verify);
-            continue;
-        }
-        if (req->val[f] == NULL) {
-            continue;
-        }
-        int k = prof_idx[f];
-        if (k >= 0 && cs[k].owner != 0 && cs[k].owner != x->c->ck) {
-            continue; /* reported by report_conflicts() */
-        }
-        apply_field(x, f, req->val[f], verify, quality_get(req->quality, f),
-                    f == PF_GENDER && req->gender_inferred);
-    }
-    apply_attrs(x, req->attrs);
-    const char *const *now_names = &x->c->val[PF_LAST_NAME];
-    if (x->created || memcmp(names, now_names, sizeof(names)) != 0) {
-        /* the stored key matches the stored names; work it out again only when they changed,
-         * and take the request's when the names are all the request's */
-        bool theirs = req->name_key != NULL && now_names[0] == req->val[PF_LAST_NAME] &&
-                      now_names[1] == req->val[PF_FIRST_NAME] &&
-                      now_names[2] == req->val[PF_MIDDLE_NAME];
-        const char *key =
-            theirs ? req->name_key : clean_name_key(now_names[0], now_names[1], now_names[2], x->a);
-        if ((key == NULL) != (x->c->name_key == NULL) ||
-            (key != NULL && strcmp(key, x->c->name_key) != 0)) {
-            x->c->name_key = key;
-            x->dirty = true;
-        }
-    }
-    for (size_t i = 0; i < req->n_refused; i++) {
-        if (!x->created && refused_before(x, &req->refused[i])) {
-            continue; /* the same file imported again tells nothing new */
-        }
-        record(x, req->refused[i].field, "refused", NULL, req->refused[i].raw);
-        x->hist[x->n_hist - 1].reason = req->refused[i].reason;
-    }
 }
 
 static void ctx_init(struct ctx *x, struct store_conn *w, const struct ident_source *src,
@@ -639,7 +255,7 @@ static void ctx_init(struct ctx *x, struct store_conn *w, const struct ident_sou
 static void pass_notes(struct ctx *x, const struct upsert_req *req)
 {
     for (size_t i = 0; i < req->n_notes; i++) {
-        warn(x, req->notes[i].code, req->notes[i].field, req->notes[i].detail);
+        ident_warn(x, req->notes[i].code, req->notes[i].field, req->notes[i].detail);
     }
 }
 
@@ -674,10 +290,10 @@ enum kt_rc ident_upsert(struct store_conn *w, const struct upsert_req *req, int6
     }
     x.created = res->created;
     res->changed = res->created;
-    apply_profile(&x, req, cs, prof_idx);
+    ident_apply_profile(&x, req, cs, prof_idx);
     rc = res->created ? store_customer_insert(w, x.c, err) : KT_OK;
     if (rc == KT_OK && res->created) {
-        rc = create_entry(&x, cs, n, err); /* before the refusals, which follow it */
+        rc = ident_create_entry(&x, cs, n, err); /* before the refusals, which follow it */
     }
     if (rc == KT_OK) {
         rc = save(&x, err);
@@ -726,68 +342,12 @@ enum kt_rc ident_patch(struct store_conn *w, const char *id, const struct upsert
     if (rc != KT_OK) {
         return rc;
     }
-    apply_profile(&x, req, cs, prof_idx);
+    ident_apply_profile(&x, req, cs, prof_idx);
     rc = save(&x, err);
     return rc == KT_OK ? attach(&x, cs, n, err) : rc;
 }
 
 /* ---- merge ------------------------------------------------------------------------------- */
-
-/* Combines `from` into `x->c` field by field: verified beats unverified, else the newer wins. */
-static void merge_profile(struct ctx *x, const struct customer *from)
-{
-    struct customer *c = x->c;
-    for (int f = 0; f < PF_COUNT; f++) {
-        if (from->val[f] == NULL) {
-            continue;
-        }
-        bool fv = (from->verified & bit(f)) != 0, iv = (c->verified & bit(f)) != 0;
-        if (c->val[f] != NULL && strcmp(c->val[f], from->val[f]) == 0) {
-            c->verified |= from->verified & bit(f);
-            c->at[f] = from->at[f] > c->at[f] ? from->at[f] : c->at[f];
-            continue;
-        }
-        bool take = c->val[f] == NULL || (fv && !iv) || (fv == iv && from->at[f] > c->at[f]);
-        if (take) {
-            record(x, profile_path(x, f), "set", c->val[f], from->val[f]);
-            c->val[f] = from->val[f];
-            c->at[f] = from->at[f];
-            c->verified = fv ? c->verified | bit(f) : c->verified & ~bit(f);
-            c->quality = quality_set(c->quality, f, quality_get(from->quality, f));
-            if (f == PF_GENDER) {
-                c->gender_inferred = from->gender_inferred;
-            }
-        }
-    }
-    json_t *attrs = load_object(c->attrs), *attrs_at = load_object(c->attrs_at);
-    json_t *fattrs = load_object(from->attrs), *fattrs_at = load_object(from->attrs_at);
-    const char *key;
-    json_t *v;
-    json_object_foreach(fattrs, key, v)
-    {
-        json_t *old = json_object_get(attrs, key);
-        int64_t at = json_integer_value(json_object_get(attrs_at, key));
-        int64_t fat = json_integer_value(json_object_get(fattrs_at, key));
-        if (old == NULL || (!json_equal(old, v) && fat > at)) {
-            record(x, arena_printf(x->a, "attributes.%s", key), "set", dump(x->a, old),
-                   dump(x->a, v));
-            json_object_set(attrs, key, v);
-            json_object_set_new(attrs_at, key, json_integer(fat));
-        }
-    }
-    c->attrs = dump(x->a, attrs);
-    c->attrs_at = dump(x->a, attrs_at);
-    json_decref(attrs);
-    json_decref(attrs_at);
-    json_decref(fattrs);
-    json_decref(fattrs_at);
-    if (from->created_at < c->created_at) {
-        c->created_at = from->created_at;
-    }
-    c->name_key =
-        clean_name_key(c->val[PF_LAST_NAME], c->val[PF_FIRST_NAME], c->val[PF_MIDDLE_NAME], x->a);
-    x->dirty = true;
-}
 
 enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *from_id,
                        const struct ident_source *src, int64_t now, struct arena *a,
@@ -822,8 +382,8 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
     if (rc != KT_OK) {
         return rc;
     }
-    merge_profile(&x, &from);
-    record(&x, "customer", "merge", from.id, x.c->id);
+    ident_merge_profile(&x, &from);
+    ident_record(&x, "customer", "merge", from.id, x.c->id);
     rc = store_history_move(w, from.ck, x.c->ck, err);
     if (rc == KT_OK) {
         rc = store_ident_move(w, from.ck, x.c->ck, err);

@@ -359,6 +359,7 @@ static void the_report_counts_what_was_imported(void **state)
 
 int main(void)
 {
+    audit_key_init(&secret); /* the audit log's entries are chained with it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(encodings_are_detected),
         cmocka_unit_test(one_bad_byte_does_not_make_a_file_windows_1251),

@@ -100,7 +100,7 @@ static void run_job(struct import_worker *w, struct import_job *job, struct aren
     io.src.store_id = opt(o, "store");
     io.src.operator_id = opt(o, "operator");
     io.src.request_id = job->id;
-    io.src.observed_at = json_integer_value(json_object_get(o, "observed_at"));
+    io.src.observed_at = json_integer_value(json_object_get(o, "at"));
     io.legal_basis = opt(o, "legal_basis");
     io.consent_document = opt(o, "consent_document");
     io.secret = &w->secret;

@@ -264,7 +264,7 @@ json_t *card_json(struct arena *a, const struct card *cd, const char *customer_i
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:s, s:s}", "number", cd->number, "kind", cd->kind, "state",
                   cd->state, "issued_at", time_format_rfc3339(cd->issued_at, t1, sizeof(t1)),
-                  "state_at", time_format_rfc3339(cd->state_at, t2, sizeof(t2)));
+                  "since", time_format_rfc3339(cd->state_at, t2, sizeof(t2)));
     json_object_set_new(o, "customer_id", customer_id ? json_string(customer_id) : json_null());
     const char *names[] = {"batch", "replaced_by", "reason"};
     const char *vals[] = {cd->batch, cd->replaced_by, cd->reason};
@@ -385,7 +385,7 @@ enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const stru
     o.expires_at = now + OTP_TTL_MS;
     o.key_id = key_id;
     rc = store_otp_insert(w, &o, err);
-    struct sms_msg m = {0, phone, fill(a, text, code, card), "otp", now, now, 0};
+    struct sms_msg m = {0, phone, fill(a, text, code, card), "otp", now, now, 0, ck};
     if (rc == KT_OK) {
         rc = store_sms_enqueue(w, &m, err);
     }

@@ -202,6 +202,7 @@ static void the_code_proves_the_phone(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
 #define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         T_(a_phone_alone_makes_a_pending_member),

@@ -228,7 +228,7 @@ json_t *loyalty_ledger_json(struct arena *a, const struct ledger_entry *e, size_
         json_object_set_new(o, "expires_at",
                             e[i].expires_at ? json_string(time_rfc3339(a, e[i].expires_at))
                                             : json_null());
-        const char *names[] = {"purchase_id", "reason", "key"};
+        const char *names[] = {"purchase_id", "reason", "key_id"};
         const char *vals[] = {e[i].purchase_id, e[i].reason, e[i].key_id};
         for (size_t k = 0; k < 3; k++) {
             if (vals[k] != NULL) {

@@ -318,7 +318,7 @@ json_t *purchase_json(struct arena *a, struct store_conn *c, const struct purcha
                       const struct purchase_line *l, size_t n)
 {
     json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "purchase_id", p->id, "store",
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id", p->id, "store",
         p->store_id, "receipt", p->receipt, "at", time_rfc3339(a, p->at), "total",
         (json_int_t)p->total, "refunded", (json_int_t)p->refunded, "points_earned",
         (json_int_t)p->points_earned, "points_spent", (json_int_t)p->points_spent,

@@ -122,9 +122,9 @@ static json_t *purchase_reply_json(struct arena *a, const char *id, const struct
                                    const struct purchase_outcome *o)
 {
     json_t *reply =
-        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "purchase_id", id, "store", req->store_id,
-                  "receipt", req->receipt, "at", time_rfc3339(a, req->at), "total",
-                  (json_int_t)req->total, "program_version", (json_int_t)rules->version);
+        json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", id, "store", req->store_id, "receipt",
+                  req->receipt, "at", time_rfc3339(a, req->at), "total", (json_int_t)req->total,
+                  "program_version", (json_int_t)rules->version);
     json_object_set_new(reply, "customer_id", cu ? json_string(cu->id) : json_null());
     if (cu != NULL) {
         json_t *pts = json_pack("{s:I, s:I, s:I, s:I}", "earned", (json_int_t)o->earned, "spent",
@@ -256,8 +256,8 @@ static json_t *refund_reply_json(struct arena *a, const struct purchase *p, cons
                                                "quantity", (double)l[i].quantity / 1000.0, "amount",
                                                (json_int_t)l[i].amount));
     }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "refund_id", rf->id, "purchase_id",
-                          p->id, "refund", rf->number, "at", time_rfc3339(a, rf->at), "amount",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "id", rf->id, "purchase_id", p->id,
+                          "refund", rf->number, "at", time_rfc3339(a, rf->at), "amount",
                           (json_int_t)rf->amount, "lines", lines);
     if (p->ck != 0) {
         json_object_set_new(o, "points",

@@ -89,8 +89,8 @@ static void an_anonymous_receipt_once_whatever_the_retries(void **state)
     size_t n;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
     struct purchase_line *l;
-    assert_int_equal(store_purchase_get(rd, json_string_value(json_object_get(a, "purchase_id")),
-                                        &A, p = arena_alloc(&A, sizeof(*p)), &l, &n, NULL),
+    assert_int_equal(store_purchase_get(rd, json_string_value(json_object_get(a, "id")), &A,
+                                        p = arena_alloc(&A, sizeof(*p)), &l, &n, NULL),
                      KT_OK);
     store_read_end(rd);
     assert_null(p->identified_by);
@@ -187,7 +187,7 @@ static void a_refund_once_whatever_the_retries(void **state)
     (void)state;
     member();
     json_t *a = post_ok(receipt("R-4", "\"phone\": \"" PHONE "\"", 2), false);
-    const char *pid = arena_strdup(&A, json_string_value(json_object_get(a, "purchase_id")));
+    const char *pid = arena_strdup(&A, json_string_value(json_object_get(a, "id")));
     json_decref(a);
     const char *body = "{\"refund\": \"V-1\", \"lines\": [{\"line\": 1, \"quantity\": 1}]}";
     struct receipt_posted out, again;
@@ -212,6 +212,7 @@ static void a_refund_once_whatever_the_retries(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
 #define T_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         T_(an_anonymous_receipt_once_whatever_the_retries),

@@ -19,13 +19,15 @@ json_t *loyalty_report_doc(struct store_conn *rd, int64_t since, int64_t until, 
         return NULL;
     }
     int64_t anon = x.receipts - x.receipts_identified;
-    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:f}", "points", "earned",
-                          (json_int_t)x.earned, "spent", (json_int_t)-x.spent, "expired",
-                          (json_int_t)-x.expired, "bonus", (json_int_t)x.bonus, "refund_reversed",
-                          (json_int_t)-x.refund_earn, "refund_returned", (json_int_t)x.refund_spend,
-                          "adjusted", (json_int_t)x.adjusted, "outstanding_points",
-                          (json_int_t)x.outstanding, "liability_roubles",
-                          (double)x.outstanding * (double)rules.kopecks_per_point / 100.0);
+    /* Money in kopecks, as every amount of the API: the liability is what the outstanding
+     * points are worth at the programme's rate. */
+    json_t *o =
+        json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:I}", "points", "earned",
+                  (json_int_t)x.earned, "spent", (json_int_t)-x.spent, "expired",
+                  (json_int_t)-x.expired, "bonus", (json_int_t)x.bonus, "refund_reversed",
+                  (json_int_t)-x.refund_earn, "refund_returned", (json_int_t)x.refund_spend,
+                  "adjusted", (json_int_t)x.adjusted, "outstanding", (json_int_t)x.outstanding,
+                  "liability", (json_int_t)(x.outstanding * rules.kopecks_per_point));
     json_object_set_new(
         o, "receipts",
         json_pack("{s:I, s:I, s:I, s:f, s:I, s:I}", "count", (json_int_t)x.receipts,

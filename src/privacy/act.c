@@ -49,6 +49,8 @@ static const struct word categories[] = {
     {"identifiers.device", "идентификатор устройства"},
     {"identifiers.external", "идентификатор во внешней системе"},
     {"merged_profiles", "сведения объединённых с клиентом профилей"},
+    {"data_key", "ключ шифрования персональных данных субъекта (уничтожение делает нечитаемыми "
+                 "его данные во всех копиях, сделанных ранее)"},
     {"history.values", "прежние значения сведений в истории изменений"},
     {"consents.ip_user_agent", "IP-адрес и сведения о браузере в подтверждениях согласий"},
     {"events.properties", "содержание событий поведения и анонимные идентификаторы"},
@@ -70,14 +72,21 @@ static const struct word reasons[] = {
                  "Федерального закона № 152-ФЗ)"},
 };
 
-/* The method of each erasure so far; part A (encryption at rest) adds the destruction of the
- * customer's data key as a method of its own, so older acts keep saying what was done then. */
+/* The method of each erasure so far: since part A (encryption at rest) an erasure also destroys
+ * the customer's data key, a method of its own, so older acts keep saying what was done then. */
 static const struct word methods[] = {
     {"secure_delete_wal",
      "удаление записей из базы данных информационной системы с перезаписью освобождённого места "
      "нулями (SQLite secure_delete) и усечением журнала упреждающей записи (WAL) после "
      "фиксации; записи, сохраняемые для учёта (покупки, события, журнал согласий), "
      "обезличены - значения персональных данных в них уничтожены"},
+    {"secure_delete_wal_key_shred",
+     "удаление записей из базы данных информационной системы с перезаписью освобождённого места "
+     "нулями (SQLite secure_delete) и усечением журнала упреждающей записи (WAL) после "
+     "фиксации; записи, сохраняемые для учёта (покупки, события, журнал согласий), "
+     "обезличены - значения персональных данных в них уничтожены; ключ шифрования данных "
+     "субъекта уничтожен, поэтому его данные в резервных и иных копиях, сделанных ранее, "
+     "прочитать нельзя"},
 };
 
 static const char *title_of(const struct word *w, size_t n, const char *code)
@@ -195,7 +204,7 @@ static json_t *subject_json(const struct destruction_act *x, const struct privac
 {
     json_t *o = json_pack("{s:s}", "customer_id", x->customer_id);
     if (x->request_id) {
-        json_object_set_new(o, "request_id", json_string(x->request_id));
+        json_object_set_new(o, "privacy_request_id", json_string(x->request_id));
     }
     if (req != NULL) {
         json_object_set_new(o, "request_received_on", json_string(req->received_on));
@@ -231,12 +240,13 @@ static json_t *document_json(const struct destruction_act *x, const struct priva
         "{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o}", "id", x->id,
         "type", "destruction_act", "version", 1, "legal_basis", ORDER_179, "data_operator",
         json_loads(x->data_operator, 0, NULL), "data_subject", subject_json(x, req), "destroyed_by",
-        json_loads(x->destroyed_by, 0, NULL), "information_system", x->information_system, "system",
-        x->system, "categories", cats, "method", word_json(x->method, TITLE(methods, x->method)),
-        "reason", word_json(x->reason, TITLE(reasons, x->reason)), "at", time_rfc3339(a, x->at),
-        "expires_at", time_rfc3339(a, x->expires_at), "log_extract", extract_json(x, codes, a));
+        json_loads(x->destroyed_by, 0, NULL), "information_system", x->information_system,
+        "controller_system", x->system, "categories", cats, "method",
+        word_json(x->method, TITLE(methods, x->method)), "reason",
+        word_json(x->reason, TITLE(reasons, x->reason)), "at", time_rfc3339(a, x->at), "expires_at",
+        time_rfc3339(a, x->expires_at), "log_extract", extract_json(x, codes, a));
     json_decref(codes);
-    const char *opt[][2] = {{"key", x->key_id}, {"operator", x->operator_id}};
+    const char *opt[][2] = {{"key_id", x->key_id}, {"operator", x->operator_id}};
     for (size_t j = 0; j < 2; j++) {
         if (opt[j][1] != NULL) {
             json_object_set_new(o, opt[j][0], json_string(opt[j][1]));
@@ -393,8 +403,8 @@ json_t *privacy_act_json(const struct destruction_act *x, struct arena *a)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
         x->id, "state", state, "customer_id", x->customer_id, "at", time_rfc3339(a, x->at),
-        "reason", x->reason, "categories", json_or_null(x->categories), "system", x->system,
-        "information_system", str_or_null(x->information_system), "method",
+        "reason", x->reason, "categories", json_or_null(x->categories), "controller_system",
+        x->system, "information_system", str_or_null(x->information_system), "method",
         x->method ? x->method : "secure_delete_wal", "data_operator",
         json_or_null(x->data_operator), "expires_at", time_rfc3339(a, x->expires_at),
         "data_processor", json_or_null(x->data_processor), "destroyed_by",
@@ -402,9 +412,9 @@ json_t *privacy_act_json(const struct destruction_act *x, struct arena *a)
         missing, "document_sha256", str_or_null(x->document_sha256));
     json_object_set_new(o, "completed_at", time_or_null(a, x->completed_at));
     json_object_set_new(o, "signed_at", time_or_null(a, x->signed_at));
-    json_object_set_new(o, "key", str_or_null(x->key_id));
+    json_object_set_new(o, "key_id", str_or_null(x->key_id));
     json_object_set_new(o, "operator", str_or_null(x->operator_id));
-    json_object_set_new(o, "request_id", str_or_null(x->request_id));
+    json_object_set_new(o, "privacy_request_id", str_or_null(x->request_id));
     return o;
 }
 
@@ -458,7 +468,7 @@ static void text_head(struct buf *b, const struct destruction_act *x, json_t *do
                    json_object_get(doc, "data_processor"));
     }
     buf_printf(b, "2. Субъект персональных данных: клиент %s", x->customer_id);
-    if (json_object_get(subj, "request_id")) {
+    if (json_object_get(subj, "privacy_request_id")) {
         const char *on = json_string_value(json_object_get(subj, "request_received_on"));
         buf_printf(b, "; обращение № %s%s%s", x->request_id, on ? " от " : "", on ? on : "");
     }

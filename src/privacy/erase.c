@@ -42,7 +42,7 @@ static enum kt_rc extract_consents(struct store_conn *w, int64_t ck, struct aren
             json_object_set_new(o, "channel", json_string(e[i].channel));
         }
         if (e[i].key_id) {
-            json_object_set_new(o, "key", json_string(e[i].key_id));
+            json_object_set_new(o, "key_id", json_string(e[i].key_id));
         }
         if (e[i].request_id) {
             json_object_set_new(o, "request_id", json_string(e[i].request_id));
@@ -65,7 +65,7 @@ static enum kt_rc extract(struct store *s, struct store_conn *w, const char *cus
         char t[32];
         json_t *o = json_pack("{s:s, s:s}", "at", time_format_rfc3339(e->at, t, sizeof(t)),
                               "action", e->action);
-        const char *opt[][2] = {{"key", e->key_id},
+        const char *opt[][2] = {{"key_id", e->key_id},
                                 {"fields", e->fields},
                                 {"detail", e->detail},
                                 {"request_id", e->request_id}};
@@ -175,12 +175,26 @@ static void cats_destroyed(json_t *cats, const struct erase_counts *c)
                 {c->traits, "traits"},
                 {c->members, "segment_members"},
                 {c->sms, "sms_outbox"},
-                {c->replies, "stored_replies"}};
+                {c->replies, "stored_replies"},
+                {c->data_keys, "data_key"}};
     for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
         if (more[i].n > 0) {
             cat_add(cats, more[i].code);
         }
     }
+}
+
+static bool has_category(const json_t *cats, const char *code)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(cats, i, v)
+    {
+        if (strcmp(json_string_value(v), code) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Everything but the act: the suppression list, subscriptions and consents closed, the scheduled
@@ -255,7 +269,8 @@ static enum kt_rc write_act(struct store *s, struct store_conn *w, const struct 
         act->request_id = o->request_id;
         act->log_extract = arena_strdup(a, l);
         act->expires_at = privacy_act_expiry(now);
-        act->method = "secure_delete_wal";
+        act->method =
+            has_category(cats, "data_key") ? "secure_delete_wal_key_shred" : "secure_delete_wal";
         free(c);
         free(l);
         privacy_act_settle(act, &ps, o->persons, o->n_persons, found ? &req : NULL, a);
@@ -325,9 +340,15 @@ enum kt_rc privacy_erase_due(struct store *s, struct store_conn *w, const struct
 
 void privacy_wipe_wal(struct store *s)
 {
-    /* The erasures are committed either way; a WAL that could not be cut now is restarted by the
-     * next checkpoints. Said, not failed. */
+    /* The erasures are committed either way: their data keys are destroyed now (or, after a
+     * failure, at the next erasure or start), and a WAL that could not be cut now is restarted by
+     * the next checkpoints. Said, not failed. */
     struct kt_err e2;
+    kt_err_reset(&e2);
+    int64_t shredded = 0;
+    if (store_keys_shred(s, &shredded, &e2) != KT_OK) {
+        log_warn("keys_not_destroyed", "code=%s detail=\"%s\"", e2.code, e2.detail);
+    }
     kt_err_reset(&e2);
     if (store_wipe_wal(s, &e2) != KT_OK) {
         log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
@@ -392,7 +413,7 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
         bool found;
         rc = store_preq_get(w, o->request_id, a, &req, &found, err);
         if (rc == KT_OK && !found) {
-            rc = kt_err_set(err, KT_ENOTFOUND, "request_not_found", "request_id",
+            rc = kt_err_set(err, KT_ENOTFOUND, "request_not_found", "privacy_request_id",
                             "privacy request '%s' not found", o->request_id);
         }
     }
@@ -405,7 +426,14 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
                               now, &open, err);
     }
     rc = store_write_end(w, rc, err);
-    if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
+    if (rc == KT_OK) { /* the data key goes now that the erasure is committed; the WAL holds
+                        * page images from before it: copy and truncate */
+        int64_t shredded = 0;
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        if (store_keys_shred(s, &shredded, &e2) != KT_OK) { /* queued: the next start does it */
+            log_warn("keys_not_destroyed", "code=%s detail=\"%s\"", e2.code, e2.detail);
+        }
         *wal_wiped = store_wipe_wal(s, NULL) == KT_OK; /* the reply says whether it was */
     }
     return rc;

@@ -94,7 +94,8 @@ static void an_act_lists_what_the_customer_had_and_who_destroyed(void **state)
     struct destruction_act x = act_get(act.id);
     assert_string_equal(x.document, act.document);
     assert_string_equal(x.document_sha256, act.document_sha256);
-    assert_string_equal(x.method, "secure_delete_wal");
+    assert_string_equal(x.method, "secure_delete_wal_key_shred"); /* its data key destroyed */
+    assert_non_null(strstr(x.categories, "\"data_key\""));
     /* Canonical: keys sorted, no spaces; nothing of the person in it. */
     assert_true(strncmp(x.document, "{\"at\":\"2026-11-18T11:06:40.000Z\",\"categories\":", 46) ==
                 0);
@@ -209,6 +210,7 @@ static void a_signature_must_be_a_cms_of_the_document(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
 #define S_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         S_(an_act_lists_what_the_customer_had_and_who_destroyed),

@@ -131,7 +131,7 @@ static json_t *duplicates(const struct quality_data *q)
         }
         json_array_append_new(
             largest,
-            json_pack("{s:I, s:o}", "size", (json_int_t)q->dup_samples[i].n, "customers", ids));
+            json_pack("{s:I, s:o}", "size", (json_int_t)q->dup_samples[i].n, "customer_ids", ids));
     }
     return json_pack("{s:{s:I, s:I}, s:{s:I, s:I, s:o}}", "shared_identifiers", "open_pairs",
                      (json_int_t)q->candidates_open, "customers",
@@ -181,9 +181,9 @@ enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, js
         (json_int_t)q.customers, "completeness", "fields", fields, "attributes", attrs,
         "complete_profile", "count", (json_int_t)q.complete, "share",
         share(q.complete, q.customers), "requires", "phone verified", "first_name", "birth_date",
-        "validity", validity, "verification", "phone", "with", (json_int_t)q.filled[PF_PHONE],
+        "validity", validity, "verification", "phone", "filled", (json_int_t)q.filled[PF_PHONE],
         "verified", (json_int_t)q.phone_verified, "share",
-        share(q.phone_verified, q.filled[PF_PHONE]), "email", "with",
+        share(q.phone_verified, q.filled[PF_PHONE]), "email", "filled",
         (json_int_t)q.filled[PF_EMAIL], "verified", (json_int_t)q.email_verified, "share",
         share(q.email_verified, q.filled[PF_EMAIL]), "gender_inferred",
         (json_int_t)q.gender_inferred, "duplicates", duplicates(&q), "freshness",

@@ -151,7 +151,7 @@ static void the_runner_serves_a_run_and_flushes_at_stop(void **state)
     assert_int_equal(sched_run_now(x, NOW, &r, NULL), KT_OK);
     assert_int_equal(r.n[job("erasures_due")][0], 1);
     assert_true(erased(ck));
-    audit_note(NULL, "test", "c_x", 0, "sched_test", NULL, NOW);
+    audit_note(NULL, "test", "c_x", 0, "sched_test", NULL, NULL, NOW);
     assert_true(audit_queued() > 0);
     sched_stop(x); /* the reads log is written once more */
     assert_int_equal(audit_queued(), 0);
@@ -173,6 +173,7 @@ static void the_runner_runs_due_work_on_its_clock(void **state)
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_table_is_well_formed),
         cmocka_unit_test_setup_teardown(an_on_demand_run_runs_every_on_demand_job, store_setup,

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/id.h"
 
 /* The standard profile fields, in column order. The verified mask has one bit per field. */
@@ -177,6 +178,8 @@ struct idem_record {
     int status;                 /* HTTP status of the stored reply */
     const char *body;           /* the reply body */
     int64_t created_at;         /* ms */
+    int64_t ck; /* the customer the reply is about: its key seals the body, its erasure deletes
+                   it; 0 for none (the installation's key) */
 };
 
 /* ---- privacy (0003_privacy.sql, docs/privacy.md) ------------------------------------------ */
@@ -283,6 +286,7 @@ struct erase_counts {
     int64_t sms;              /* queued SMS to its phones deleted */
     int64_t replies;          /* stored replies of retried requests deleted */
     int64_t cards;            /* loyalty cards unbound */
+    int64_t data_keys;        /* data keys queued for destruction (the customer's and merged) */
 };
 
 struct due_item {
@@ -303,7 +307,31 @@ struct audit_entry {
     const char *fields;
     const char *detail;
     const char *request_id;
+    const char *ip;   /* the caller's address; NULL for the CLI and the worker */
+    const char *hash; /* hex keyed BLAKE2b-256 over the entry before's hash and this entry
+                         (consent/audit.c); NULL for entries older than the chain's anchor */
 };
+
+/* Where one log's chain of hashes stands (0014_audit_chain.sql; the log of reads keeps its own).
+ * The entries up to anchor_seq were written before the chain existed; the anchor records them
+ * and is sealed (anchor_mac) by the first chained entry. consent/audit.c makes every hash, the
+ * store keeps them. */
+#define AUDIT_HASH_HEX 65 /* 64 hex digits and the NUL */
+struct audit_chain {
+    int64_t anchor_seq;              /* entries up to this seq predate the chain */
+    int64_t anchor_rows;             /* how many there were when the anchor was recorded */
+    int64_t anchor_at;               /* when it was recorded, ms */
+    char anchor_mac[AUDIT_HASH_HEX]; /* hex; "" until sealed */
+    int64_t last_seq;                /* the newest entry; anchor_seq when none is chained */
+    char last_hash[AUDIT_HASH_HEX];  /* its hash; "" when last_seq is anchor_seq */
+    int64_t legacy_rows;             /* entries up to anchor_seq now (store_audit_chain only) */
+};
+
+/* Called by the store inside the transaction that appends `n` entries, with the chain as it
+ * stands: fills each entry's seq and hash (strings that must outlive the call) and, when
+ * chain->anchor_mac is "", seals the anchor by writing it there. */
+typedef enum kt_rc (*store_audit_seal_fn)(void *ctx, struct audit_chain *chain,
+                                          struct audit_entry *e, size_t n, struct kt_err *err);
 
 struct audit_filter {
     const char *customer_id, *key_id, *action; /* NULL = any */
@@ -396,6 +424,7 @@ struct sms_msg {
     int64_t id;
     const char *phone, *text, *purpose;
     int64_t created_at, next_at, attempts;
+    int64_t ck; /* the customer it goes to, whose key seals the phone and the text */
 };
 
 /* A behaviour event (docs/events.md). */

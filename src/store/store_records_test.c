@@ -134,17 +134,17 @@ static void purchases_round_trip_and_are_found_by_receipt(void **state)
     assert_string_equal(err.code, "purchase_not_found");
 
     struct purchase *list;
-    assert_int_equal(store_purchase_list(r, ck, 0, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(store_purchase_list(r, ck, 0, NULL, 10, &A, &list, &n, NULL), KT_OK);
     assert_int_equal(n, 2); /* neither the anonymous receipt nor another customer's */
     assert_string_equal(list[0].id, p2.id);
     assert_string_equal(list[1].id, p1.id);
-    assert_int_equal(store_purchase_list(r, ck, 0, 1, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(store_purchase_list(r, ck, 0, NULL, 1, &A, &list, &n, NULL), KT_OK);
     assert_int_equal(n, 1);
     assert_string_equal(list[0].id, p2.id);
-    assert_int_equal(store_purchase_list(r, ck, 2000, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(store_purchase_list(r, ck, 2000, p2.id, 10, &A, &list, &n, NULL), KT_OK);
     assert_int_equal(n, 1); /* before the second: the first */
     assert_string_equal(list[0].id, p1.id);
-    assert_int_equal(store_purchase_list(r, ck, 1000, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(store_purchase_list(r, ck, 1000, p1.id, 10, &A, &list, &n, NULL), KT_OK);
     assert_int_equal(n, 0);
     store_read_end(r);
 }
@@ -164,6 +164,45 @@ static struct refund refund_of(const struct purchase *p, const char *number, int
     rf.created_at = rf.at;
     rf.key_id = "k1";
     return rf;
+}
+
+/* Receipts of one time (a till's clock in whole seconds) are ordered by id within it, and a page
+ * that ends inside them goes on from the last one shown, so none is skipped or shown twice. */
+static void purchases_of_one_time_page_without_loss(void **state)
+{
+    (void)state;
+    struct store_conn *w = wbegin();
+    int64_t ck = customer(w);
+    const char *numbers[] = {"T-1", "T-2", "T-3", "T-4", "T-5"};
+    for (size_t i = 0; i < 5; i++) {
+        struct purchase p = receipt("s1", numbers[i], ck, i < 4 ? 7000 : 6000);
+        assert_int_equal(store_purchase_insert(w, &p, two_lines, 1, NULL), KT_OK);
+    }
+    wcommit(w);
+    struct store_conn *r = rbegin();
+    int64_t at = 0;
+    const char *id = NULL, *seen[5];
+    size_t total = 0;
+    for (;;) {
+        struct purchase *list;
+        size_t n;
+        assert_int_equal(store_purchase_list(r, ck, at, id, 2, &A, &list, &n, NULL), KT_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(total < 5);
+            seen[total++] = list[i].id;
+            assert_int_equal(list[i].at, total < 5 ? 7000 : 6000);
+        }
+        if (n < 2) {
+            break;
+        }
+        at = list[n - 1].at;
+        id = list[n - 1].id;
+    }
+    assert_int_equal(total, 5);
+    for (size_t i = 1; i < 4; i++) {
+        assert_true(strcmp(seen[i - 1], seen[i]) > 0); /* newest first, then by id */
+    }
+    store_read_end(r);
 }
 
 /* A refund is found by its purchase and return number; what refunds gave back is summed on the
@@ -722,6 +761,7 @@ int main(void)
 #define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         CASE(purchases_round_trip_and_are_found_by_receipt),
+        CASE(purchases_of_one_time_page_without_loss),
         CASE(refunds_add_up_on_the_purchase_and_its_lines),
         CASE(the_ledger_keeps_entries_in_order_and_the_report_sums_them),
         CASE(consent_documents_keep_every_version),

@@ -3,6 +3,9 @@
 Each test module gets its own server and database (the `server` fixture); tests that stop or
 restart a server make their own with `start_server()`. When a server stops, the harness checks
 that it exited 0 and that the sanitizers (the test build has ASan+UBSan) reported nothing.
+Every successful JSON reply a test gets through Server.request is held against docs/openapi.json:
+a member the description does not declare fails the test (openapi_shape.py), so the description
+and the glossary checked against it (docs/api.md) cover every word the API says.
 """
 import os
 import pathlib
@@ -14,6 +17,8 @@ import time
 
 import pytest
 import requests
+
+import openapi_shape
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("KARTOTEKA_BIN") or str(ROOT / "build" / "test" / "kartoteka")
@@ -50,7 +55,9 @@ class Server:
                 break
             time.sleep(0.02)
         assert port, "server did not start listening"
-        self.url = f"http://127.0.0.1:{port}"
+        # With --tls-cert the server speaks HTTPS; the test's certificate is the trust anchor.
+        tls = self.args.index("--tls-cert") + 1 if "--tls-cert" in self.args else 0
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         # The first start prints an admin key after it listens.
         if self.admin_key is None:
             while time.monotonic() < deadline:
@@ -61,6 +68,8 @@ class Server:
                 time.sleep(0.02)
             assert self.admin_key, "no admin key printed on first start"
         self.http = requests.Session()
+        # Passed with each request: REQUESTS_CA_BUNDLE in the environment would beat a session's.
+        self.verify = self.args[tls] if tls else True
 
     def stdout(self):
         return self.stdout_path.read_text(errors="replace")
@@ -74,7 +83,13 @@ class Server:
             key = self.admin_key
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        return self.http.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        kw.setdefault("verify", self.verify)
+        r = self.http.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        if 200 <= r.status_code < 300 and r.headers.get("Content-Type", "").startswith(
+                "application/json"):
+            bad = openapi_shape.reply_undeclared(method, path.split("?")[0], r.status_code, r.json())
+            assert not bad, "the reply says what docs/openapi.json does not:\n" + "\n".join(bad)
+        return r
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)

@@ -178,7 +178,7 @@ def server_totals(rep):
             "expired": rep["points"]["expired"],
             "refund_reversed": rep["points"]["refund_reversed"],
             "refund_returned": rep["points"]["refund_returned"],
-            "outstanding": rep["outstanding_points"]}
+            "outstanding": rep["points"]["outstanding"]}
 
 
 def differing_balances(get, custs, model, last_day, phone_of):
@@ -252,7 +252,7 @@ def rfm_expected(model, days):
 
 
 def rfm_differing(rep, get, custs, model, days, phone_of):
-    """The customers whose RFM in GET /v1/reports/rfm?customers=true differs from
+    """The customers whose RFM in GET /v1/reports/rfm?items=true differs from
     rfm_expected()."""
     import urllib.parse
     want = rfm_expected(model, days)

@@ -72,24 +72,25 @@ def test_an_erasure_writes_an_act_with_every_field_order_179_asks(settled):
     cid = member(s, p)
     req = s.post("/v1/privacy-requests", {"kind": "erasure", "customer_id": cid,
                                           "channel": "letter"}).json()
-    act = erase(s, cid, request_id=req["id"], destroyed_by=PERSONS, operator="dpo-1")
+    act = erase(s, cid, privacy_request_id=req["id"], destroyed_by=PERSONS, operator="dpo-1")
     assert act["state"] == "complete" and act["missing"] == []
     # a) the operator and the processor; c) the subject, by id and the request it answers.
     assert act["data_operator"] == OPERATOR and act["data_processor"] == PROCESSOR
-    assert act["customer_id"] == cid and act["request_id"] == req["id"]
+    assert act["customer_id"] == cid and act["privacy_request_id"] == req["id"]
     # d) who destroyed, cleaned as names are (one space); the system that did it beside them.
     assert act["destroyed_by"][0] == {"name": "Сидорова Анна Ивановна",
                                       "position": "специалист по защите ПДн"}
-    assert act["destroyed_by"][1] == PERSONS[1] and act["system"].startswith("Kartoteka")
+    assert act["destroyed_by"][1] == PERSONS[1] and act["controller_system"].startswith("Kartoteka")
     # e) the categories, from what the customer had; f) the system; g) the method; h) reason.
     cats = set(act["categories"])
     assert {"profile.phone", "profile.email", "profile.last_name", "profile.first_name",
             "profile.birth_date", "profile.city", "profile.address", "identifiers.phone",
             "identifiers.email", "identifiers.cookie", "consents.ip_user_agent",
-            "events.properties", "history.values"} <= cats, cats
+            "events.properties", "history.values", "data_key"} <= cats, cats
     assert "identifiers.card" not in cats  # never had one
     assert act["information_system"] == "ИСПДн «Программа лояльности»"
-    assert act["method"] == "secure_delete_wal" and act["reason"] == "request"
+    # the values deleted and the person's data key destroyed (crypto-shredding, part A)
+    assert act["method"] == "secure_delete_wal_key_shred" and act["reason"] == "request"
     # i) the date, and the term: 3 calendar years.
     at = datetime.datetime.fromisoformat(act["at"].replace("Z", "+00:00"))
     until = datetime.datetime.fromisoformat(act["expires_at"].replace("Z", "+00:00"))
@@ -104,7 +105,7 @@ def test_an_erasure_writes_an_act_with_every_field_order_179_asks(settled):
     assert d["type"] == "destruction_act" and "№ 179" in d["legal_basis"]
     assert d["data_operator"]["name"] == OPERATOR["name"]
     assert d["data_operator"]["address"] == OPERATOR["address"]
-    assert d["data_subject"] == {"customer_id": cid, "request_id": req["id"],
+    assert d["data_subject"] == {"customer_id": cid, "privacy_request_id": req["id"],
                                  "request_received_on": req["received_on"],
                                  "request_channel": "letter"}
     assert [x["name"] for x in d["destroyed_by"]] == ["Сидорова Анна Ивановна", PERSONS[1]["name"]]
@@ -171,7 +172,7 @@ def test_the_cli_prints_the_act_as_text_json_and_document(settled):
     assert "АКТ ОБ УНИЧТОЖЕНИИ" in text and "Петров Пётр Петрович, инженер" in text
     assert OPERATOR["name"] in text and cid in text
     as_json = json.loads(s.cli("privacy", "act", act_id, "--format", "json").stdout)
-    assert as_json["state"] == "complete" and as_json["key"] is None
+    assert as_json["state"] == "complete" and as_json["key_id"] is None
     r = s.cli("privacy", "act", act_id, "--format", "document")
     assert r.stdout.encode() == s.get(f"/v1/destruction-acts/{act_id}/document").content
     assert hashlib.sha256(r.stdout.encode()).hexdigest() == as_json["document_sha256"]
@@ -195,9 +196,9 @@ def test_the_erase_body_names_persons_by_the_decoder_rule(settled):
         r = s.post(f"/v1/customers/{cid}/erase", body)
         assert r.status_code in (400, 422), (body, r.text)
         assert (r.json()["error"]["code"], r.json()["error"]["field"]) == (code, field), body
-    r = s.post(f"/v1/customers/{cid}/erase", {"request_id": "r_00000000000000000000"})
+    r = s.post(f"/v1/customers/{cid}/erase", {"privacy_request_id": "r_00000000000000000000"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "request_not_found"
-    assert r.json()["error"]["field"] == "request_id"
+    assert r.json()["error"]["field"] == "privacy_request_id"
     assert s.get(f"/v1/customers/{cid}").json()["profile"] != {}  # nothing was erased
     bad = [({"data_operator": {"name": "x"}}, "data_operator.address"),
            ({"data_operator": dict(OPERATOR, inn="7707083894")}, "data_operator.inn"),
@@ -245,7 +246,7 @@ def test_without_the_operator_the_erasure_is_done_and_its_act_is_a_draft(start_s
     assert json.loads(doc.content)["completed_at"] == done["completed_at"]
     assert s.put("/v1/privacy/settings", {"responsible_person": RESPONSIBLE}
                  ).json()["acts_completed"] == 0
-    audit = s.get(f"/v1/audit?customer={cid}&action=act").json()["items"]
+    audit = s.get(f"/v1/audit?customer_id={cid}&action=act").json()["items"]
     assert [a["detail"] for a in audit] == [f"act {act['id']} completed from the settings"]
     # An erasure that fell due names the person responsible, as the settings now say.
     cid2 = member(s, phone())
@@ -283,7 +284,7 @@ def test_an_act_is_purged_3_years_after_the_destruction_and_the_purge_audited(st
     assert r.status_code == 404 and r.json()["error"]["code"] == "act_not_found"
     assert s.get(f"/v1/destruction-acts/{young['id']}").status_code == 200
     audit = s.get("/v1/audit?action=act_purge").json()["items"]
-    assert len(audit) == 1 and audit[0]["customer_id"] == cid and audit[0]["key"] is None
+    assert len(audit) == 1 and audit[0]["customer_id"] == cid and audit[0]["key_id"] is None
     assert old["id"] in audit[0]["detail"] and "2029-02-10T12:00:00.000Z" in audit[0]["detail"]
     assert s.post("/v1/loyalty/run-due").json()["acts_expired"] == {"acts": 0}  # once
     # The record of the purge, ids and times only, and the schema's narrow path.
@@ -358,5 +359,5 @@ def test_a_signature_of_the_document_is_checked_and_attached_once(settled, signe
     assert s.get(f"/v1/destruction-acts/{act['id']}/document").content == doc
     r = put(f"/v1/destruction-acts/{other['id']}/signature", sign(doc, *signer, detached=False))
     assert r.status_code == 422 and r.json()["error"]["code"] == "signature_mismatch"
-    audit = s.get(f"/v1/audit?customer={act['customer_id']}&action=act").json()["items"]
+    audit = s.get(f"/v1/audit?customer_id={act['customer_id']}&action=act").json()["items"]
     assert any("signed" in a["detail"] for a in audit)

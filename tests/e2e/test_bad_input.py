@@ -50,13 +50,13 @@ CASES = [
      lambda s, k: s.post("/v1/customers", {"source": src(), "profile": {
          "phone": phone(), "last_name": 42}}), 422, "wrong_type", "profile.last_name"),
     ("collected in 1900",
-     lambda s, k: s.post("/v1/customers", {"source": src(observed_at="1900-01-01T00:00:00Z"),
+     lambda s, k: s.post("/v1/customers", {"source": src(at="1900-01-01T00:00:00Z"),
                                            "profile": {"phone": phone()}}), 422,
-     "invalid_time", "source.observed_at"),
+     "invalid_time", "source.at"),
     ("collected next year",
-     lambda s, k: s.post("/v1/customers", {"source": src(observed_at="2099-01-01T00:00:00Z"),
+     lambda s, k: s.post("/v1/customers", {"source": src(at="2099-01-01T00:00:00Z"),
                                            "profile": {"phone": phone()}}), 422,
-     "invalid_time", "source.observed_at"),
+     "invalid_time", "source.at"),
     ("unknown field",
      lambda s, k: s.post("/v1/customers", {"source": src(), "profile": {
          "phone": phone(), "nickname": "x"}}), 422, "unknown_field", "profile.nickname"),

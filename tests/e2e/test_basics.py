@@ -90,6 +90,36 @@ def test_every_command_has_help(server):
     assert r.returncode == 2
 
 
+def test_operator_verbs_take_the_flags_their_help_lists(tmp_path):
+    """keys and migrate read their own flags and environment, not serve's (docs/house.md,
+    part 4): a serve flag is bad usage there, a serve variable is not theirs to check."""
+    import os
+    import subprocess
+    from conftest import BIN
+    db = str(tmp_path / "v.db")
+    for args in (["keys", "list", "--threads", "4"], ["migrate", "--listen", "127.0.0.1:0"],
+                 ["serve", "--status"]):
+        r = subprocess.run([BIN, *args, "--db", db], capture_output=True, text=True)
+        assert r.returncode == 2 and f"kartoteka {args[0]}: unknown" in r.stderr, args
+    env = dict(os.environ, KARTOTEKA_SMS_URL="ftp://not-a-gateway", KARTOTEKA_THREADS="many")
+    r = subprocess.run([BIN, "migrate", "--db", db, "--status"], capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 0 and "schema version 0 of" in r.stdout
+    r = subprocess.run([BIN, "keys", "create", "--scope", "pos", "--name", "till",
+                        "--secret-file", str(tmp_path / "s.secret"), "--db", db],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and r.stdout.startswith("kt_")
+    assert (tmp_path / "s.secret").exists() and not (tmp_path / "v.db.secret").exists()
+    # The blind indexes are keyed by the secret: without it the database does not open, and the
+    # failed attempt leaves no new secret behind.
+    r = subprocess.run([BIN, "keys", "list", "--db", db], capture_output=True, text=True, env=env)
+    assert r.returncode == 1 and "secret" in r.stderr
+    assert not (tmp_path / "v.db.secret").exists()
+    r = subprocess.run([BIN, "keys", "list", "--db", db, "--secret-file", str(tmp_path / "s.secret")],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and "till" in r.stdout
+
+
 def test_an_announced_huge_body_is_refused_before_it_is_sent(server):
     import socket
     host, port = server.url.split("//")[1].split(":")

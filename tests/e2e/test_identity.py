@@ -103,7 +103,7 @@ def test_survivorship_verified_and_newest(server):
     r = upsert(server, {"source": src("web"), "profile": {"phone": p, "last_name": "Петрова"}})
     assert r["customer"]["profile"]["last_name"] == "Иванова"
     assert {"code": "kept_verified", "field": "profile.last_name"} in r["warnings"]
-    r = upsert(server, {"source": src("paper", observed_at="2020-01-01T00:00:00Z"),
+    r = upsert(server, {"source": src("paper", at="2020-01-01T00:00:00Z"),
                         "profile": {"phone": p, "city": "Москва"}})
     assert r["customer"]["profile"]["city"] == "Казань"
     assert {"code": "kept_newer", "field": "profile.city"} in r["warnings"]
@@ -176,7 +176,7 @@ def test_list_pages_through_everyone(server):
 
 def test_merge(server):
     pa, pb = phone(), phone()
-    a = upsert(server, {"source": src(observed_at="2026-01-01T00:00:00Z"),
+    a = upsert(server, {"source": src(at="2026-01-01T00:00:00Z"),
                         "profile": {"phone": pa, "first_name": "Анна"},
                         "identifiers": {"card": "M" + pa[-8:]}})["customer"]["id"]
     b = upsert(server, {"source": src("web"), "profile": {"phone": pb, "birth_date": "1990-05-06",

@@ -25,7 +25,7 @@ def test_rfm_equals_an_independent_computation(start_server):
     online_retail.replay(s.url, s.admin_key, days, clients=8)
     model = retail_model.Model(retail_model.Rules(hold_days=3)).run(days)
     want = retail_model.rfm_expected(model, days)
-    rep = s.get("/v1/reports/rfm?customers=true").json()
+    rep = s.get("/v1/reports/rfm?items=true").json()
     assert rep["customers"] == len(want) > 1000
     assert retail_model.rfm_differing(rep, lambda path: s.get(path).json(), custs, model, days,
                                       online_retail.phone_of) == []
@@ -40,7 +40,7 @@ def test_rfm_equals_an_independent_computation(start_server):
                              "rfm_score": f"{some['r']}{some['f']}{some['m']}"}
     cli = json.loads(s.cli("report", "rfm", "--json", "--now", rep["as_of"]).stdout)
     assert cli["groups"] == rep["groups"] and cli["scores_1_to_5"] == rep["scores_1_to_5"]
-    assert s.get("/v1/reports/rfm?now=yesterday").status_code == 400
+    assert s.get("/v1/reports/rfm?as_of=yesterday").status_code == 400
 
     # Clusters over the same customers: every one in a cluster, stored as a trait, described.
     r = s.post("/v1/clusters", {"k": 4})
@@ -50,7 +50,7 @@ def test_rfm_equals_an_independent_computation(start_server):
     assert all(c["description"] for c in out["clusters"]) and -1 <= out["silhouette"] <= 1
     assert s.get(f"/v1/customers/{some['customer_id']}/export").json()["traits"]["cluster"] in \
         {"1", "2", "3", "4"}
-    two = s.post("/v1/clusters", {"k": 2, "store": False}).json()
+    two = s.post("/v1/clusters", {"k": 2, "as_trait": False}).json()
     assert two["inertia"] > out["inertia"]  # more clusters fit closer
     for body in [{"k": 1}, {"k": 50}, {}, {"k": 3, "store": "yes"}]:
         assert s.post("/v1/clusters", body).status_code == 422, body

@@ -33,7 +33,7 @@
   function track(type, props) {
     var who = {cookie: cookie()};
     if (cfg && cfg.customer) for (var k in cfg.customer) who[k] = cfg.customer[k];
-    queue.push({type: type, time: new Date().toISOString(), message_id: uid(), channel: "web",
+    queue.push({type: type, at: new Date().toISOString(), message_id: uid(), channel: "web",
                 customer: who, properties: props || {}});
     if (!timer) timer = w.setTimeout(flush, 1000);
   }

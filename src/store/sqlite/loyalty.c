@@ -51,8 +51,8 @@ static const char *const sql[SQ_STATEMENTS] = {
         "LEFT JOIN refunds r ON r.purchase_id = l.purchase_id "
         "LEFT JOIN refund_lines rl ON rl.refund_id = r.id AND rl.n = l.n "
         "WHERE l.purchase_id = ?1 GROUP BY l.n ORDER BY l.n",
-    [SQ_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p "
-                         "WHERE ck = ?1 AND at < ?2 ORDER BY at DESC LIMIT ?3",
+    [SQ_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE ck = ?1 AND "
+                         "(at < ?2 OR (at = ?2 AND id < ?3)) ORDER BY at DESC, id DESC LIMIT ?4",
     [SQ_REFUND_FIND] =
         "SELECT id, body_hash, reply FROM refunds WHERE purchase_id = ?1 AND number = ?2",
     [SQ_REFUND_INSERT] =
@@ -343,16 +343,18 @@ enum kt_rc sq_purchase_get(struct store_conn *base, const char *id, struct arena
     return sq_rows(c, st, line_row, sizeof(**lines), a, lines, n, "purchase lines", err);
 }
 
-enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
-                            struct arena *a, struct purchase **out, size_t *n, struct kt_err *err)
+enum kt_rc sq_purchase_list(struct store_conn *base, int64_t ck, int64_t before_at,
+                            const char *before_id, int limit, struct arena *a,
+                            struct purchase **out, size_t *n, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_PURCHASE_LIST, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-    sqlite3_bind_int(st, 3, limit);
+    sqlite3_bind_int64(st, 2, before_id != NULL ? before_at : INT64_MAX);
+    sq_bind_text(st, 3, before_id != NULL ? before_id : "");
+    sqlite3_bind_int(st, 4, limit);
     return sq_rows((struct sq_conn *)base, st, purchase_row, sizeof(**out), a, out, n,
                    "purchase list", err);
 }
