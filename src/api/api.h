@@ -136,12 +136,14 @@ enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 /* export.c: everything held about a customer (export/customer.c) */
 enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
-/* erase.c; an act of destruction as the API shows it (new reference). */
+/* erase.c */
 enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err);
-json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
 enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_document(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_sign(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_signature(struct http_req *r, struct kt_err *err);
 /* privacy_requests.c */
 enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);

@@ -68,6 +68,9 @@ const struct route api_routes[] = {
     {HTTP_PATCH, "/v1/incidents/{id}", api_incidents_update, ADMIN, ROUTE_JSON | ROUTE_LONG},
     {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}/document", api_acts_document, ADMIN, ROUTE_PD},
+    {HTTP_PUT, "/v1/destruction-acts/{id}/signature", api_acts_sign, ADMIN, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}/signature", api_acts_signature, ADMIN, ROUTE_PD},
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},
     {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN, ROUTE_LONG},
 

@@ -47,6 +47,14 @@ struct privacy_settings {
     int erase_delay_days;   /* after a withdrawal of pd_processing, 0..30; default 30 */
     int retention_years;    /* depersonalise after N years without activity; 0 = off */
     const char *public_url; /* base of unsubscribe links, e.g. "https://shop.example" */
+    /* For the acts of destruction (Roskomnadzor Order No. 179, privacy/act.c): the operator of
+     * personal data, the processor when the processing is entrusted to one, the name of the
+     * information system, and the person responsible whom an act names when the erasure named
+     * nobody (one that fell due). NULL when not set. */
+    const char *operator_name, *operator_address, *operator_inn, *operator_ogrn;
+    const char *processor_name, *processor_address;
+    const char *information_system;
+    const char *responsible_name, *responsible_position;
 };
 enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct privacy_settings *s,
                                 struct kt_err *err);

@@ -1,196 +1,224 @@
 /*
- * privacy_test.c - retention of raw data and the incident register (issue 19, part G) on a real
- * store: events past their term rolled up into daily counts and deleted a prefix at a time, the
- * outbox's finished messages deleted, each run audited once; an incident's deadlines, what it
- * owes, and its subjects counted from the log of reads.
+ * privacy_test.c - the act of destruction (act.c, act_input.c, act_keep.c) on a real SQLite
+ * store: the categories come from what the customer had, a draft without the operator and its
+ * completion from the settings, the document's canonical bytes, the term of 3 calendar years,
+ * the purge only after it (and the schema refusing any other delete), the INN and OGRN check
+ * digits, and a signature that is not a CMS or not of the document refused.
  */
 #include "helpers.h"
 
-#include <sqlite3.h>
-
 #include "base/clock.h"
 #include "base/id.h"
+
 #include "consent/consent.h"
-#include "deliver/sms.h"
-#include "events/events.h"
+#include "identity/identity.h"
 #include "privacy/privacy.h"
 
-#define DAY  (86400LL * 1000)
-#define HOUR (3600LL * 1000)
-#define T0   (1800000000000LL - 1800000000000LL % DAY) /* a midnight in 2027 */
+#define NOW   1795000000000LL /* 2026-11-18T11:06:40Z */
+#define PHONE "+79161234567"
 
-static int setup(void **state)
-{
-    audit_key_init(&(struct key_secret){{7, 7, 7}});
-    return store_setup(state);
-}
+static const struct key_secret K = {{9, 1, 9}};
 
-static int64_t customer(struct store_conn *w)
-{
-    struct customer c;
-    memset(&c, 0, sizeof(c));
-    id_new(c.id, sizeof(c.id), "c_");
-    c.created_at = c.updated_at = T0;
-    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
-    return c.ck;
-}
-
-/* An aggregate read beside the store, as an inspector would (the store's interface has no
- * query for these counts). */
-static int64_t count(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(T.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
-static void add_event(struct store_conn *w, int64_t ck, const char *type, int64_t received)
-{
-    bool dup;
-    struct event e = {0,
-                      ck,
-                      ck ? NULL : "cookie",
-                      ck ? NULL : "k-1",
-                      type,
-                      received - HOUR,
-                      received,
-                      "web",
-                      "{\"url\": \"u\"}",
-                      0};
-    assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);
-}
-
-static void events_past_their_term_leave_daily_counts(void **state)
+static int64_t customer(const char *phone)
 {
     struct store_conn *w;
+    struct customer cu;
+    memset(&cu, 0, sizeof(cu));
+    id_new(cu.id, sizeof(cu.id), "c_");
+    cu.val[PF_PHONE] = phone;
+    cu.at[PF_PHONE] = NOW;
+    cu.val[PF_FIRST_NAME] = "Вера";
+    cu.at[PF_FIRST_NAME] = NOW;
+    cu.attrs = "{}";
+    cu.attrs_at = "{}";
+    cu.created_at = cu.updated_at = NOW;
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    int64_t ck = customer(w);
-    for (int i = 0; i < 2500; i++) { /* three days in the order received, three batches */
-        add_event(w, i % 7 ? ck : 0, i % 2 ? "page_view" : "search",
-                  T0 + (i * 3 / 2500) * DAY + 5 * HOUR);
-    }
-    add_event(w, ck, "page_view", T0 + 40 * DAY); /* young */
+    assert_int_equal(store_customer_insert(w, &cu, NULL), KT_OK);
+    struct ident id = {"phone", phone, cu.ck, false, NOW, "pos"};
+    assert_int_equal(store_ident_insert(w, &id, NULL), KT_OK);
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-    int64_t removed = 0;
-    /* 30 days after the second day: days 0 and 1 go, day 2 and the young one stay. */
-    int64_t old = count("SELECT count(*) FROM events WHERE received_at < 1800000000000 - "
-                        "1800000000000 % 86400000 + 2 * 86400000");
-    assert_int_equal(old, 1667);
-    assert_int_equal(events_expire(T.s, T0 + 32 * DAY, 30, &removed, NULL), KT_OK);
-    assert_int_equal(removed, old);
-    assert_int_equal(count("SELECT count(*) FROM events"), 2501 - old);
-    assert_int_equal(count("SELECT sum(count) FROM event_days"), old);
-    assert_int_equal(count("SELECT count(*) FROM event_days WHERE day <> received_day"), 0);
-    /* the raw events and the counts add up to what was there, anonymous ones too */
-    assert_int_equal(count("SELECT (SELECT count(*) FROM events WHERE ck IS NULL) + (SELECT "
-                           "sum(count) FROM event_days WHERE ck = 0)"),
-                     358);
-    /* a row received out of order (the clock stepped back) goes with the prefix it is in */
-    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    add_event(w, ck, "search", T0 + 3 * DAY);
-    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-    assert_int_equal(events_expire(T.s, T0 + 34 * DAY, 30, &removed, NULL), KT_OK);
-    assert_int_equal(removed, 834);
-    assert_int_equal(count("SELECT count(*) FROM events"), 1); /* the young one */
-    /* one audit entry for the run, none for a run that removes nothing */
-    assert_int_equal(events_expire(T.s, T0 + 32 * DAY, 30, &removed, NULL), KT_OK);
-    assert_int_equal(removed, 0);
-    assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'expire' AND customer_id IS "
-                           "NULL AND detail LIKE 'events before % rows=1667'"),
-                     1);
-    assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'expire'"), 2);
+    return cu.ck;
 }
 
-static void finished_messages_expire_queued_ones_stay(void **state)
+static void settings(const char *name, const char *address, const char *who)
 {
     struct store_conn *w;
+    struct privacy_settings ps;
+    int64_t n;
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    for (int i = 0; i < 3; i++) {
-        struct sms_msg m = {0, "+79990000001", "code", "otp", T0, T0, 0};
-        assert_int_equal(store_sms_enqueue(w, &m, NULL), KT_OK);
-    }
-    assert_int_equal(store_sms_done(w, 1, "sent", 1, T0, NULL, T0 + DAY, NULL), KT_OK);
-    assert_int_equal(store_sms_done(w, 2, "dead", 5, T0, "down", T0 + 50 * DAY, NULL), KT_OK);
+    assert_int_equal(privacy_settings_get(w, &A, &ps, NULL), KT_OK);
+    ps.operator_name = name;
+    ps.operator_address = address;
+    ps.responsible_name = who;
+    ps.responsible_position = who ? "DPO" : NULL;
+    assert_int_equal(privacy_settings_put(w, &ps, NULL), KT_OK);
+    assert_int_equal(privacy_acts_complete(w, &ps, NULL, NOW + 5, &A, &n, NULL), KT_OK);
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-    int64_t removed = 0;
-    assert_int_equal(sms_expire(T.s, T0 + 95 * DAY, 90, &removed, NULL), KT_OK);
-    assert_int_equal(removed, 1);
-    assert_int_equal(count("SELECT count(*) FROM sms_outbox"), 2);
-    assert_int_equal(sms_expire(T.s, T0 + 200 * DAY, 90, &removed, NULL), KT_OK);
-    assert_int_equal(removed, 1);
-    assert_int_equal(count("SELECT count(*) FROM sms_outbox WHERE state = 'queued'"), 1);
 }
 
-static struct incident record(const char *extra, int64_t now)
+static struct destruction_act erase(int64_t ck, const struct act_person *p, size_t n)
 {
-    char text[512];
-    kt_snprintf(text, sizeof(text),
-                "{\"description\": \"d\", \"detected_at\": \"2027-01-15T08:00:00Z\", "
-                "\"categories\": [\"phone\"], \"since\": \"2027-01-15T00:00:00Z\", "
-                "\"until\": \"2027-01-16T00:00:00Z\"%s}",
-                extra);
-    json_t *body = json_loads(text, 0, NULL);
-    assert_non_null(body);
-    struct incident x;
-    struct kt_err err;
-    kt_err_reset(&err);
-    assert_int_equal(privacy_incident_create(T.s, body, "k1", NULL, now, &A, &x, &err), KT_OK);
-    json_decref(body);
+    struct store_conn *w;
+    struct destruction_act act;
+    struct erase_opts o = {"request", "k1", NULL, NULL, PRIVACY_SYSTEM_NAME, p, n};
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(privacy_erase(T.s, w, &K, ck, &o, NOW, &A, &act, NULL), KT_OK);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+    return act;
+}
+
+static struct destruction_act act_get(const char *id)
+{
+    struct store_conn *rd;
+    struct destruction_act x;
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(store_act_get(rd, id, &A, &x, NULL), KT_OK);
+    store_read_end(rd);
     return x;
 }
 
-static void an_incident_owes_its_notices_and_counts_its_subjects(void **state)
+static void an_act_lists_what_the_customer_had_and_who_destroyed(void **state)
 {
-    int64_t day = 0;
-    time_parse_rfc3339("2027-01-15T08:00:00Z", 20, &day);
-    for (int i = 0; i < 4; i++) { /* k1 reads c_a twice and c_b; k2 reads c_c; a bulk read */
-        static const char *const who[] = {"c_a", "c_b", "c_a", NULL};
-        audit_note("k1", "read", who[i], 0, "/v1/customers/{id}", NULL, "r", day + i * HOUR);
-    }
-    audit_note("k2", "read", "c_c", 0, "/v1/customers/{id}", NULL, "r", day);
-    struct incident x = record(", \"key_ids\": [\"k1\"]", day + 30 * HOUR);
-    assert_int_equal(x.subjects, 2);
-    assert_int_equal(x.bulk_reads, 1);
-    assert_int_equal(privacy_incident_notice_due(&x), day + 24 * HOUR);
-    assert_int_equal(privacy_incident_results_due(&x), day + 72 * HOUR);
-    json_t *o = privacy_incident_json(&x, day + 30 * HOUR, &A);
-    assert_true(json_is_true(json_object_get(o, "overdue")));
-    assert_int_equal(json_array_size(json_object_get(o, "due")), 2);
-    json_decref(o);
-    o = privacy_incident_json(&x, day + 23 * HOUR, &A);
-    assert_true(json_is_false(json_object_get(o, "overdue")));
-    json_decref(o);
-    assert_int_equal(record(", \"key_ids\": [\"k1\", \"k2\"]", day + 30 * HOUR).subjects, 3);
-    assert_int_equal(record("", day + 30 * HOUR).subjects, 3); /* by anyone */
-    /* only the overdue ones are listed as such */
-    struct store_conn *r;
-    struct incident *list;
-    size_t n;
-    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(store_incident_list(r, day + 23 * HOUR, NULL, 10, &A, &list, &n, NULL), KT_OK);
+    (void)state;
+    settings("ООО «Ромашка»", "Москва", NULL);
+    const struct act_person p[] = {{"Иванова Мария Петровна", "DPO"}};
+    struct destruction_act act = erase(customer(PHONE), p, 1);
+    assert_non_null(act.document);
+    assert_non_null(strstr(act.categories, "\"profile.phone\""));
+    assert_non_null(strstr(act.categories, "\"profile.first_name\""));
+    assert_non_null(strstr(act.categories, "\"identifiers.phone\""));
+    assert_null(strstr(act.categories, "profile.email"));     /* never had one */
+    assert_null(strstr(act.categories, "events.properties")); /* nor events */
+    assert_string_equal(act.destroyed_by, "[{\"name\":\"Иванова Мария Петровна\",\"position\":"
+                                          "\"DPO\"}]");
+    struct destruction_act x = act_get(act.id);
+    assert_string_equal(x.document, act.document);
+    assert_string_equal(x.document_sha256, act.document_sha256);
+    assert_string_equal(x.method, "secure_delete_wal_key_shred"); /* its data key destroyed */
+    assert_non_null(strstr(x.categories, "\"data_key\""));
+    /* Canonical: keys sorted, no spaces; nothing of the person in it. */
+    assert_true(strncmp(x.document, "{\"at\":\"2026-11-18T11:06:40.000Z\",\"categories\":", 46) ==
+                0);
+    assert_null(strstr(x.document, "79161234567"));
+    assert_null(strstr(x.document, "Вера"));
+    assert_null(strstr(x.document, ": "));
+}
+
+static void a_draft_waits_for_the_settings_and_is_completed_once(void **state)
+{
+    (void)state;
+    struct destruction_act act = erase(customer(PHONE), NULL, 0);
+    assert_null(act.document);
+    assert_null(act.data_operator);
+    struct privacy_settings ps;
+    memset(&ps, 0, sizeof(ps));
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(privacy_act_ready(&act, &ps, &err), KT_ECONFLICT);
+    assert_string_equal(err.code, "operator_unknown");
+    assert_string_equal(err.field, "data_operator.name");
+    settings("ООО «Ромашка»", "Москва", NULL); /* still nobody named */
+    assert_null(act_get(act.id).document);
+    settings("ООО «Ромашка»", "Москва", "Петров Пётр Петрович");
+    struct destruction_act x = act_get(act.id);
+    assert_non_null(x.document);
+    assert_int_equal(x.completed_at, NOW + 5);
+    assert_non_null(strstr(x.destroyed_by, "Петров Пётр Петрович"));
+    /* A later change of the settings does not touch it. */
+    settings("ООО «Другая»", "Тверь", "Сидоров");
+    assert_string_equal(act_get(act.id).document, x.document);
+}
+
+static void the_term_is_three_calendar_years(void **state)
+{
+    (void)state;
+    int64_t t;
+    assert_true(time_parse_rfc3339("2026-11-18T11:06:40Z", 20, &t));
+    int64_t want;
+    assert_true(time_parse_rfc3339("2029-11-18T11:06:40Z", 20, &want));
+    assert_int_equal(privacy_act_expiry(t), want);
+    assert_true(time_parse_rfc3339("2028-02-29T23:00:00Z", 20, &t)); /* a leap day */
+    assert_true(time_parse_rfc3339("2031-03-01T23:00:00Z", 20, &want));
+    assert_int_equal(privacy_act_expiry(t), want);
+    assert_true(time_parse_rfc3339("2027-06-01T00:00:00Z", 20, &t)); /* over 29 Feb 2028 */
+    assert_true(time_parse_rfc3339("2030-06-01T00:00:00Z", 20, &want));
+    assert_int_equal(privacy_act_expiry(t), want);
+}
+
+static void an_act_is_purged_only_after_its_term(void **state)
+{
+    (void)state;
+    settings("ООО «Ромашка»", "Москва", "Петров");
+    struct destruction_act act = erase(customer(PHONE), NULL, 0);
+    int64_t n = -1;
+    assert_int_equal(privacy_acts_purge(T.s, act.expires_at - 1, &n, NULL), KT_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(store_incident_list(r, day + 25 * HOUR, NULL, 10, &A, &list, &n, NULL), KT_OK);
-    assert_int_equal(n, 3);
-    store_read_end(r);
+    /* Nothing but the purge deletes it: not a delete, nor a purge before the term. */
+    struct store_conn *w;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_not_equal(store_act_purge(w, act.id, act.expires_at - 1, &err), KT_OK);
+    store_write_rollback(w);
+    assert_int_equal(privacy_acts_purge(T.s, act.expires_at, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    struct store_conn *rd;
+    struct destruction_act x;
+    kt_err_reset(&err);
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(store_act_get(rd, act.id, &A, &x, &err), KT_ENOTFOUND);
+    struct audit_filter f = {NULL, NULL, "act_purge", 0, 0, 0, 10};
+    struct audit_page pg;
+    assert_int_equal(audit_list(T.s, rd, &f, 0, 0, &A, &pg, NULL), KT_OK);
+    store_read_end(rd);
+    assert_int_equal(pg.n, 1);
+    assert_string_equal(pg.items[0].customer_id, act.customer_id);
+}
+
+static void inn_and_ogrn_check_digits(void **state)
+{
+    (void)state;
+    assert_true(privacy_inn_valid("7707083893")); /* an organisation */
+    assert_false(privacy_inn_valid("7707083894"));
+    assert_true(privacy_inn_valid("500100732259")); /* an individual */
+    assert_false(privacy_inn_valid("500100732258"));
+    assert_false(privacy_inn_valid("77070838"));
+    assert_false(privacy_inn_valid("77070838a3"));
+    assert_true(privacy_ogrn_valid("1027700132195")); /* OGRN */
+    assert_false(privacy_ogrn_valid("1027700132194"));
+    assert_true(privacy_ogrn_valid("304500116000157")); /* OGRNIP */
+    assert_false(privacy_ogrn_valid("304500116000158"));
+    assert_false(privacy_ogrn_valid(""));
+}
+
+static void a_signature_must_be_a_cms_of_the_document(void **state)
+{
+    (void)state;
+    settings("ООО «Ромашка»", "Москва", "Петров");
+    struct destruction_act act = erase(customer(PHONE), NULL, 0), out;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(privacy_act_sign(T.s, act.id, "garbage", 7, NULL, NOW, &A, &out, &err),
+                     KT_EINVAL);
+    assert_string_equal(err.code, "invalid_signature");
+    kt_err_reset(&err);
+    assert_int_equal(
+        privacy_act_sign(T.s, "a_00000000000000000000", "x", 1, NULL, NOW, &A, &out, &err),
+        KT_ENOTFOUND);
+    assert_int_equal(act_get(act.id).signed_at, 0);
 }
 
 int main(void)
 {
+    audit_key_init(&K); /* the audit log's entries are chained with it */
+#define S_(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(events_past_their_term_leave_daily_counts, setup,
-                                        store_teardown),
-        cmocka_unit_test_setup_teardown(finished_messages_expire_queued_ones_stay, setup,
-                                        store_teardown),
-        cmocka_unit_test_setup_teardown(an_incident_owes_its_notices_and_counts_its_subjects, setup,
-                                        store_teardown),
+        S_(an_act_lists_what_the_customer_had_and_who_destroyed),
+        S_(a_draft_waits_for_the_settings_and_is_completed_once),
+        cmocka_unit_test(the_term_is_three_calendar_years),
+        S_(an_act_is_purged_only_after_its_term),
+        cmocka_unit_test(inn_and_ogrn_check_digits),
+        S_(a_signature_must_be_a_cms_of_the_document),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    audit_shutdown();
-    return rc;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

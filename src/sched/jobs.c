@@ -41,6 +41,12 @@ static enum kt_rc retention(const struct sched_conf *c, int64_t now, int64_t n[2
     return privacy_retention_due(c->s, c->secret, now, c->system, &n[0], err);
 }
 
+static enum kt_rc acts_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
+                              struct kt_err *err)
+{
+    return privacy_acts_purge(c->s, now, &n[0], err);
+}
+
 static enum kt_rc points_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
                                 struct kt_err *err)
 {
@@ -117,6 +123,13 @@ const struct sched_job sched_jobs[] = {
      .key = "retention",
      .counts = {"customers", NULL},
      .says = "retention erased {0} customer{0s}"},
+    {.name = "acts_expiry", /* acts of destruction 3 years after it (Order 179) */
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = acts_expiry,
+     .key = "acts_expired",
+     .counts = {"acts", NULL},
+     .says = "{0} act{0s} of destruction purged after 3 years"},
     {.name = "points_expiry",
      .period_ms = MINUTE_MS,
      .flags = SCHED_ON_DEMAND,

@@ -215,6 +215,8 @@ def walked(server):
         ("/v1/incidents/{id}", f"/v1/incidents/{inc}", False),
         ("/v1/destruction-acts", "/v1/destruction-acts", False),
         ("/v1/destruction-acts/{id}", f"/v1/destruction-acts/{act}", False),
+        ("/v1/destruction-acts/{id}/document", f"/v1/destruction-acts/{act}/document", False),
+        ("/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature", False),
         ("/v1/imports", "/v1/imports", False),
         ("/v1/imports/{id}", f"/v1/imports/{job['id']}", False),
         ("/v1/imports/{id}/rejects", f"/v1/imports/{job['id']}/rejects", True),
@@ -282,6 +284,8 @@ def walked(server):
                                                                "channels": ["sms"]})
     w.call("PUT", "/v1/privacy/settings", "/v1/privacy/settings",
            json={"consent_policy": "pending", "public_url": "https://shop.example"})
+    w.call("PUT", "/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature",
+           data=b"not a signature", headers={"Content-Type": "application/pkcs7-signature"})
     w.call("GET", "/v1/audit", "/v1/audit?limit=1")
     entries = audit_entries(s)
     return w, ctx, entries
