@@ -136,17 +136,24 @@ enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 /* export.c: everything held about a customer (export/customer.c) */
 enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
-/* erase.c; an act of destruction as the API shows it (new reference). */
+/* erase.c */
 enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err);
-json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
 enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_document(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_sign(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_signature(struct http_req *r, struct kt_err *err);
 /* privacy_requests.c */
 enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
+/* incidents.c */
+enum kt_rc api_incidents_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_update(struct http_req *r, struct kt_err *err);
 /* audit.c: the log, its check; the fields a view of the customer shows, as the audit log's mask
  * (AUDIT_F_...), and the notes a handler of a ROUTE_PD route leaves: a read of the customer's
  * profile, a read of other data of one customer (`customer_id` may be NULL: nobody found), a

@@ -169,7 +169,7 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
 
 static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const char *idem,
                              const unsigned char hash[32], int status, const json_t *reply,
-                             int64_t now, struct kt_err *err)
+                             int64_t ck, int64_t now, struct kt_err *err)
 {
     static _Atomic int64_t last_expire; /* ms; old records are swept at most once a minute */
     int64_t last = atomic_load(&last_expire);
@@ -180,7 +180,7 @@ static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const cha
         }
     }
     char *text = json_dumps(reply, JSON_COMPACT);
-    struct idem_record rec = {r->key->id, idem, {0}, status, text, now};
+    struct idem_record rec = {r->key->id, idem, {0}, status, text, now, ck};
     memcpy(rec.req_hash, hash, 32);
     enum kt_rc rc = store_idem_put(w, &rec, err);
     free(text);
@@ -251,11 +251,12 @@ static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
 static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
                                const struct upsert_req *req, const struct consent_input *cin,
                                size_t n_cin, const struct attr_def *defs, size_t n_defs,
-                               int64_t now, bool *keep, int *status, json_t **reply,
+                               int64_t now, bool *keep, int *status, json_t **reply, int64_t *ck,
                                struct kt_err *err)
 {
     enum kt_rc rc = req->attrs ? recheck_defs(w, req, defs, n_defs, r->arena, err) : KT_OK;
     struct upsert_result res;
+    *ck = 0;
     if (rc == KT_OK) {
         rc = consent_gate(r, w, req, cin, n_cin, now, keep, err);
     }
@@ -274,6 +275,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     struct consent_actor who = {
         req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL, false};
     if (rc == KT_OK) {
+        *ck = res.cust.ck;
         who.subject = res.cust.id;
         rc = n_cin > 0     ? consent_record(w, res.cust.ck, cin, n_cin, &who, now, NULL, err)
              : res.created ? consent_mark_pending(w, res.cust.ck, &who, now, err)
@@ -365,10 +367,11 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
     json_t *reply = NULL;
     bool keep = false; /* a refusal whose count is worth committing (a collect key is answered
                         * as for any upsert: rc is KT_OK then) */
+    int64_t ck = 0;
     enum kt_rc rc =
-        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, err);
+        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, &ck, err);
     if (rc == KT_OK && idem != NULL) {
-        rc = idem_store(r, w, idem, hash, status, reply, now, err);
+        rc = idem_store(r, w, idem, hash, status, reply, ck, now, err);
     }
     intake_record(&req.src, &req, keep || (rc != KT_OK && err->rc == KT_EINVAL), now);
     if (rc == KT_OK || keep) { /* after a refusal `err` holds it: a failure here cannot win */

@@ -78,8 +78,18 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN | DPO, ROUTE_PD},
     {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN | DPO,
      ROUTE_JSON | ROUTE_PD},
+    /* The incident register: counting the subjects reads the whole window of the log of reads,
+     * so the writes run on the analytic threads. Its replies hold keys and addresses, no
+     * customer's data. */
+    {HTTP_POST, "/v1/incidents", api_incidents_create, ADMIN | DPO, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_GET, "/v1/incidents", api_incidents_list, ADMIN | DPO, 0},
+    {HTTP_GET, "/v1/incidents/{id}", api_incidents_get, ADMIN | DPO, 0},
+    {HTTP_PATCH, "/v1/incidents/{id}", api_incidents_update, ADMIN | DPO, ROUTE_JSON | ROUTE_LONG},
     {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN | DPO, ROUTE_PD},
     {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}/document", api_acts_document, ADMIN | DPO, ROUTE_PD},
+    {HTTP_PUT, "/v1/destruction-acts/{id}/signature", api_acts_sign, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}/signature", api_acts_signature, ADMIN | DPO, ROUTE_PD},
     {HTTP_GET, "/v1/audit", api_audit_list, ADMIN | DPO | AUDITOR, 0},
     {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN | DPO | AUDITOR, ROUTE_LONG},
 

@@ -6,18 +6,14 @@
  */
 #include "auth/keys.h"
 
-#include <errno.h>
 #include <jansson.h>
-#include <fcntl.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/id.h"
+#include "crypt/crypt.h"
 
 #define KEY_ID_CHARS     12
 #define KEY_SECRET_CHARS 32
@@ -54,83 +50,17 @@ bool keys_scope_parse(const char *s, enum key_scope *out)
     return false;
 }
 
-static bool from_hex(const char *hex, struct key_secret *out)
-{
-    size_t bin_len = 0;
-    const char *end = NULL;
-    if (sodium_hex2bin(out->k, sizeof(out->k), hex, strlen(hex), " \n\r\t", &bin_len, &end) != 0) {
-        return false;
-    }
-    return bin_len == sizeof(out->k) && (end == NULL || *end == '\0');
-}
-
-static enum kt_rc secret_create(const char *path, struct key_secret *out, struct kt_err *err)
-{
-    randombytes_buf(out->k, sizeof(out->k));
-    char hex[sizeof(out->k) * 2 + 1];
-    sodium_bin2hex(hex, sizeof(hex), out->k, sizeof(out->k));
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        kt_err_set(err, KT_EINTERNAL, "secret_file", NULL, "cannot create the secret file '%s'",
-                   path);
-        kt_err_detail(err, "%s", strerror(errno));
-        return KT_EINTERNAL;
-    }
-    char line[sizeof(hex) + 1];
-    kt_snprintf(line, sizeof(line), "%s\n", hex);
-    size_t len = strlen(line);
-    ssize_t w = write(fd, line, len);
-    int rc = fsync(fd);
-    close(fd);
-    sodium_memzero(line, sizeof(line));
-    sodium_memzero(hex, sizeof(hex));
-    if (w != (ssize_t)len || rc != 0) {
-        unlink(path);
-        return kt_err_set(err, KT_EINTERNAL, "secret_file", NULL,
-                          "cannot write the secret file '%s'", path);
-    }
-    return KT_OK;
-}
-
 enum kt_rc keys_secret_load(const char *path, const char *env_hex, struct key_secret *out,
                             bool *created, struct kt_err *err)
 {
-    *created = false;
-    if (env_hex != NULL && env_hex[0] != '\0') {
-        if (!from_hex(env_hex, out)) {
-            return kt_err_set(err, KT_EINVAL, "bad_secret", NULL,
-                              "KARTOTEKA_SECRET must be 64 hexadecimal digits");
-        }
-        return KT_OK;
-    }
-    FILE *f = fopen(path, "re");
-    if (f == NULL && errno == ENOENT) {
-        *created = true;
-        return secret_create(path, out, err);
-    }
-    if (f == NULL) {
-        kt_err_set(err, KT_EINTERNAL, "secret_file", NULL, "cannot read the secret file '%s'",
-                   path);
-        kt_err_detail(err, "%s", strerror(errno));
-        return KT_EINTERNAL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
-        fclose(f);
-        return kt_err_set(err, KT_EINVAL, "secret_file", NULL,
-                          "the secret file '%s' is readable by others; chmod 600 it", path);
-    }
-    char hex[160] = {0};
-    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
-    fclose(f);
-    hex[n] = '\0';
-    bool ok = from_hex(hex, out);
-    sodium_memzero(hex, sizeof(hex));
-    if (!ok) {
-        return kt_err_set(err, KT_EINVAL, "secret_file", NULL,
-                          "the secret file '%s' does not hold 64 hexadecimal digits", path);
-    }
-    return KT_OK;
+    struct crypt_key_src src = {.env_hex = env_hex,
+                                .env_name = "KARTOTEKA_SECRET",
+                                .path = path,
+                                .file_word = "secret file",
+                                .code_file = "secret_file",
+                                .code_env = "bad_secret",
+                                .create = true};
+    return crypt_key_load(&src, out->k, created, err);
 }
 
 static void check_value(const struct key_secret *s, char hex[65])

@@ -21,6 +21,7 @@ static const char keys_help[] =
     "usage: kartoteka keys create --scope SCOPE --name TEXT [--expires WHEN] [--stores LIST]\n"
     "       kartoteka keys list\n"
     "       kartoteka keys revoke KEY_ID\n"
+    "       kartoteka keys rotate-master --new-key-file FILE   (see its --help)\n"
     "\n"
     "Manages API keys. A key is shown once, when it is created; the database keeps only a\n"
     "keyed hash of it. Scopes: admin (everything), pos (cash desks and shop backends: read and\n"
@@ -40,7 +41,8 @@ static const char keys_help[] =
     "                  their data written with it as the source's store) and writes only for\n"
     "                  them (docs/privacy.md, \"Roles and scopes\"); default every store\n"
     "  --db PATH     database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
-    "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n";
+    "  --secret-file PATH   installation secret (KARTOTEKA_SECRET_FILE, default <db>.secret)\n"
+    "  --master-key-file PATH   master key (KARTOTEKA_MASTER_KEY_FILE, default <db>.master)\n";
 
 /* The flags keys' help lists, after their environment. */
 struct keys_opts {
@@ -50,19 +52,24 @@ struct keys_opts {
     const char *name;        /* create: --name */
     const char *expires;     /* create: --expires */
     const char *stores;      /* create: --stores */
+    const char *master_file; /* --master-key-file; NULL = the environment, then <db>.master */
 };
 
 /* Returns 0 to go on, 1 when help was printed, 2 on a bad flag. */
 static int keys_parse(int argc, char **argv, struct keys_opts *o)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},      {"secret-file", required_argument, NULL, 'f'},
-        {"scope", required_argument, NULL, 's'},   {"name", required_argument, NULL, 'n'},
-        {"expires", required_argument, NULL, 'e'}, {"stores", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"secret-file", required_argument, NULL, 'f'},
+                                         {"scope", required_argument, NULL, 's'},
+                                         {"name", required_argument, NULL, 'n'},
+                                         {"expires", required_argument, NULL, 'e'},
+                                         {"stores", required_argument, NULL, 't'},
+                                         {"master-key-file", required_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *file = getenv("KARTOTEKA_SECRET_FILE");
-    *o = (struct keys_opts){
-        cli_default_db(), file != NULL && file[0] != '\0' ? file : NULL, NULL, NULL, NULL, NULL};
+    *o = (struct keys_opts){.db = cli_default_db(),
+                            .secret_file = file != NULL && file[0] != '\0' ? file : NULL};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -84,6 +91,9 @@ static int keys_parse(int argc, char **argv, struct keys_opts *o)
             break;
         case 't':
             o->stores = optarg;
+            break;
+        case 'm':
+            o->master_file = optarg;
             break;
         case 'h':
             fputs(keys_help, stdout);
@@ -270,6 +280,9 @@ static int keys_revoke_cmd(struct store *s, const struct keys_opts *o, const cha
 
 int cli_keys(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "rotate-master") == 0) { /* flags of its own */
+        return cli_keys_rotate(argc - 1, argv + 1);
+    }
     struct keys_opts o;
     int prc = keys_parse(argc, argv, &o);
     if (prc != 0) {
@@ -288,7 +301,8 @@ int cli_keys(int argc, char **argv)
     if (strcmp(sub, "revoke") != 0 && optind + 1 != argc) {
         return cli_usage("keys", "too many arguments");
     }
-    struct store *s = cli_open_store_mode(o.db, 5000, 0, STORE_MIGRATE);
+    const struct cli_keys k = {.secret_file = o.secret_file, .master_file = o.master_file};
+    struct store *s = cli_open_store_keys(o.db, 5000, 0, STORE_MIGRATE, &k);
     if (s == NULL) {
         return 1;
     }

@@ -465,6 +465,13 @@ enum kt_rc audit_keys_expired(struct store *s, int64_t now, int64_t *n, struct k
     return rc;
 }
 
+enum kt_rc audit_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
+                          int64_t *bulk, struct kt_err *err)
+{
+    enum kt_rc rc = audit_flush(s, err); /* the reads still queued are in the window too */
+    return rc == KT_OK ? store_reads_subjects(s, f, subjects, bulk, err) : rc;
+}
+
 enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_filter *f,
                       int64_t after_changes, int64_t after_reads, struct arena *a,
                       struct audit_page *out, struct kt_err *err)

@@ -1,7 +1,8 @@
 /*
  * store_records_test.c - the store contract, part two: the records the domain modules keep -
  * purchases and their lines, refunds, the points ledger and the programme's report, consent
- * documents and events, topics and subscriptions, the suppression list, behaviour events. Part one
+ * documents and events, topics and subscriptions, the suppression list, behaviour events, acts
+ * of destruction. Part one
  * (customers, identifiers, keys, transactions, conditions) is store_test.c. Every backend must
  * pass both; the cases speak only store.h, and a conflict is tried in a transaction of its own
  * and rolled back (PostgreSQL aborts a transaction at its first error).
@@ -675,6 +676,86 @@ static void event_types_are_redeclared_by_name(void **state)
     store_read_end(r);
 }
 
+/* ---- acts of destruction --------------------------------------------------------------------- */
+
+static struct destruction_act act_draft(int64_t at)
+{
+    struct destruction_act x;
+    memset(&x, 0, sizeof(x));
+    id_new(x.id, sizeof(x.id), "a_");
+    x.customer_id = "c_00000000000000000001";
+    x.at = at;
+    x.reason = "request";
+    x.categories = "[\"profile.phone\"]";
+    x.system = "Kartoteka test";
+    x.log_extract = "[]";
+    x.expires_at = at + 1000;
+    x.method = "secure_delete_wal";
+    x.information_system = "ИСПДн";
+    return x;
+}
+
+/* A draft is completed once, a complete act signed once, and an act deleted only by the purge
+ * after its term. */
+static void acts_are_completed_signed_and_purged_once(void **state)
+{
+    struct destruction_act d = act_draft(1000), got, *list;
+    size_t n;
+    struct kt_err err;
+    kt_err_reset(&err);
+    bool found = true;
+    struct store_conn *w = wbegin();
+    assert_int_equal(store_act_insert(w, &d, NULL), KT_OK);
+    assert_int_equal(store_act_drafts(w, NULL, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_act_sign(w, d.id, "sig", 3, 1500, &found, &err), KT_OK);
+    assert_false(found); /* a draft has nothing to sign */
+    d.data_operator = "{\"address\":\"a\",\"name\":\"n\"}";
+    d.destroyed_by = "[{\"name\":\"p\",\"position\":\"q\"}]";
+    d.completed_at = 1200;
+    d.document = "{}";
+    d.document_sha256 = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    assert_int_equal(store_act_complete(w, &d, NULL), KT_OK);
+    assert_int_equal(store_act_complete(w, &d, &err), KT_ENOTFOUND); /* once */
+    assert_string_equal(err.code, "act_not_found");
+    assert_int_equal(store_act_drafts(w, NULL, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_act_sign(w, d.id, "s\0g", 3, 1500, &found, NULL), KT_OK);
+    assert_true(found);
+    assert_int_equal(store_act_sign(w, d.id, "again", 5, 1600, &found, NULL), KT_OK);
+    assert_false(found); /* once */
+    wcommit(w);
+    struct store_conn *r = rbegin();
+    assert_int_equal(store_act_get(r, d.id, &A, &got, NULL), KT_OK);
+    assert_string_equal(got.document, "{}");
+    assert_string_equal(got.destroyed_by, d.destroyed_by);
+    assert_int_equal(got.completed_at, 1200);
+    assert_int_equal(got.signed_at, 1500);
+    assert_int_equal(got.expires_at, 2000);
+    const void *sig;
+    size_t len;
+    assert_int_equal(store_act_signature(r, d.id, &A, &sig, &len, NULL, NULL), KT_OK);
+    assert_int_equal(len, 3);
+    assert_memory_equal(sig, "s\0g", 3);
+    assert_int_equal(store_act_expired(r, 1999, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_act_expired(r, 2000, 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    store_read_end(r);
+    w = wbegin(); /* before its term the schema refuses; at it the act goes */
+    assert_int_not_equal(store_act_purge(w, d.id, 1999, NULL), KT_OK);
+    store_write_rollback(w);
+    w = wbegin();
+    assert_int_equal(store_act_purge(w, d.id, 2000, NULL), KT_OK);
+    assert_int_equal(store_act_purge(w, d.id, 2000, &err), KT_ENOTFOUND);
+    wcommit(w);
+    r = rbegin();
+    assert_int_equal(store_act_get(r, d.id, &A, &got, &err), KT_ENOTFOUND);
+    assert_int_equal(store_act_signature(r, d.id, &A, &sig, &len, &found, NULL), KT_OK);
+    assert_false(found);
+    store_read_end(r);
+}
+
 int main(void)
 {
 #define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
@@ -689,6 +770,7 @@ int main(void)
         CASE(events_are_stored_once_per_message_id),
         CASE(events_are_adopted_listed_and_counted),
         CASE(event_types_are_redeclared_by_name),
+        CASE(acts_are_completed_signed_and_purged_once),
     };
 #undef CASE
     return cmocka_run_group_tests(tests, NULL, NULL);

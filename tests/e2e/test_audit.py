@@ -169,6 +169,11 @@ def walked(server):
                  "properties": {"url": "https://shop.example/"}})
     rq = w.call("POST", "/v1/privacy-requests", "/v1/privacy-requests",
                 json={"kind": "access", "customer_id": a}).json()["id"]
+    inc = w.call("POST", "/v1/incidents", "/v1/incidents",
+                 json={"description": "audit walk", "detected_at": "2020-01-02T00:00:00Z",
+                       "categories": ["phone"], "since": "2020-01-01T00:00:00Z",
+                       "until": "2020-01-02T00:00:00Z"}).json()["id"]
+    w.call("PATCH", "/v1/incidents/{id}", f"/v1/incidents/{inc}", json={"measures": "none"})
     gone = s.post("/v1/customers", {"source": src("pos"), "profile": {"phone": phone()}}
                   ).json()["customer"]["id"]
     act = w.call("POST", "/v1/customers/{id}/erase", f"/v1/customers/{gone}/erase",
@@ -206,8 +211,12 @@ def walked(server):
         ("/v1/cards/{number}", f"/v1/cards/{card}", False),
         ("/v1/privacy-requests", "/v1/privacy-requests", False),
         ("/v1/privacy-requests/{id}", f"/v1/privacy-requests/{rq}", False),
+        ("/v1/incidents", "/v1/incidents", False),
+        ("/v1/incidents/{id}", f"/v1/incidents/{inc}", False),
         ("/v1/destruction-acts", "/v1/destruction-acts", False),
         ("/v1/destruction-acts/{id}", f"/v1/destruction-acts/{act}", False),
+        ("/v1/destruction-acts/{id}/document", f"/v1/destruction-acts/{act}/document", False),
+        ("/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature", False),
         ("/v1/imports", "/v1/imports", False),
         ("/v1/imports/{id}", f"/v1/imports/{job['id']}", False),
         ("/v1/imports/{id}/rejects", f"/v1/imports/{job['id']}/rejects", True),
@@ -275,6 +284,8 @@ def walked(server):
                                                                "channels": ["sms"]})
     w.call("PUT", "/v1/privacy/settings", "/v1/privacy/settings",
            json={"consent_policy": "pending", "public_url": "https://shop.example"})
+    w.call("PUT", "/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature",
+           data=b"not a signature", headers={"Content-Type": "application/pkcs7-signature"})
     w.call("GET", "/v1/audit", "/v1/audit?limit=1")
     entries = audit_entries(s)
     return w, ctx, entries

@@ -157,7 +157,8 @@ def test_dpo_reaches_privacy_but_not_marketing(server):
                  f"/v1/customers/{cid}/consents", f"/v1/customers/{cid}/consents/evidence",
                  f"/v1/customers/{cid}/history", f"/v1/customers/{cid}/export",
                  "/v1/privacy-requests", "/v1/destruction-acts", "/v1/audit",
-                 "/v1/audit/verify", "/v1/consent-documents", "/v1/privacy/settings"):
+                 "/v1/audit/verify", "/v1/consent-documents", "/v1/privacy/settings",
+                 "/v1/incidents"):
         assert server.get(path, key=k).status_code == 200, path
     r = server.post("/v1/privacy-requests", {"kind": "access", "customer_id": cid,
                                              "channel": "letter"}, key=k)
@@ -185,7 +186,8 @@ def test_auditor_verifies_the_audit_and_nothing_else(server):
     assert r.status_code == 200 and r.json()["intact"] is True
     assert server.get("/v1/audit", key=k).status_code == 200
     for path in (f"/v1/customers/{cid}", "/v1/privacy-requests", "/v1/segments",
-                 "/v1/destruction-acts", "/v1/attributes", "/v1/privacy/settings"):
+                 "/v1/destruction-acts", "/v1/attributes", "/v1/privacy/settings",
+                 "/v1/incidents"):
         r = server.get(path, key=k)
         assert r.status_code == 403, path
     r = server.post("/v1/privacy-requests", {"kind": "access", "customer_id": cid,

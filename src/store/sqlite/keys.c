@@ -31,10 +31,11 @@ static const char *const sql[SQ_STATEMENTS] = {
                               "    OR EXISTS (SELECT 1 FROM history WHERE ck = ?1 "
                               "               AND store_id IN (SELECT value FROM json_each(?2)) "
                               "               AND request_id IS NOT ?3)",
-    [SQ_IDEM_GET] = "SELECT request_hash, status, body, created_at FROM idempotency "
-                    "WHERE key_id = ?1 AND idem_key = ?2",
+    [SQ_IDEM_GET] =
+        "SELECT request_hash, status, body, created_at, coalesce(ck, 0) FROM idempotency "
+        "WHERE key_id = ?1 AND idem_key = ?2",
     [SQ_IDEM_PUT] = "INSERT INTO idempotency (key_id, idem_key, request_hash, status, body, "
-                    "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "created_at, ck) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [SQ_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE created_at < ?1",
 };
 
@@ -242,6 +243,7 @@ static void read_idem(sqlite3_stmt *st, struct arena *a, void *rec)
     out->status = sqlite3_column_int(st, 1);
     out->body = sq_col_text(st, 2, a);
     out->created_at = sqlite3_column_int64(st, 3);
+    out->ck = sqlite3_column_int64(st, 4);
 }
 
 enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *idem_key,
@@ -259,6 +261,10 @@ enum kt_rc sq_idem_get(struct store_conn *base, const char *key_id, const char *
     if (rc == KT_OK && sq_found(found)) {
         out->key_id = key_id;
         out->idem_key = idem_key;
+        struct sq_key k; /* the reply shows the customer's profile: sealed under its key */
+        sq_key_init(&k, c, out->ck, false);
+        rc = sq_unseal(&k, "idempotency.body", &out->body, a, err);
+        sq_key_release(&k);
     }
     return rc;
 }
@@ -274,8 +280,16 @@ enum kt_rc sq_idem_put(struct store_conn *base, const struct idem_record *r, str
     sq_bind_text(st, 2, r->idem_key);
     sqlite3_bind_blob(st, 3, r->req_hash, sizeof(r->req_hash), SQLITE_STATIC);
     sqlite3_bind_int(st, 4, r->status);
-    sq_bind_text(st, 5, r->body);
+    struct sq_key k;
+    sq_key_init(&k, c, r->ck, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 5, "idempotency.body", r->body, err);
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
     sqlite3_bind_int64(st, 6, r->created_at);
+    sq_bind_i64_or_null(st, 7, r->ck);
     return sq_run(c, st, NULL, err);
 }
 
