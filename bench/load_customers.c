@@ -3,7 +3,7 @@
  * (clean -> identify -> survivorship -> store), in transactions of --batch customers, with a
  * progress line. Used by bench/run.sh to build the 1,000,000-customer base.
  *
- *   load_customers --db PATH --count N [--batch 1000] [--prefix 916]
+ *   load_customers --db PATH --count N [--batch 1000] [--prefix 916] [--shuffle]
  */
 #include <getopt.h>
 #include <sodium.h>
@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "clean/clean.h"
+#include "cli/cli.h"
 #include "identity/identity.h"
 #include "synth.h"
 
@@ -55,12 +56,12 @@ static int load_one(struct store_conn *w, uint64_t i, const char *prefix, int64_
 int main(int argc, char **argv)
 {
     const char *db = NULL, *prefix = "916";
+    bool shuffle = false;
     int64_t count = 0, batch = 1000;
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"count", required_argument, NULL, 'n'},
-                                         {"batch", required_argument, NULL, 'b'},
-                                         {"prefix", required_argument, NULL, 'p'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},    {"count", required_argument, NULL, 'n'},
+        {"batch", required_argument, NULL, 'b'}, {"prefix", required_argument, NULL, 'p'},
+        {"shuffle", no_argument, NULL, 's'},     {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') {
@@ -69,8 +70,10 @@ int main(int argc, char **argv)
         } else if (c == 'b' && num_parse_cstr(optarg, 1, 100000, &batch)) {
         } else if (c == 'p' && strlen(optarg) == 3) {
             prefix = optarg;
+        } else if (c == 's') {
+            shuffle = true;
         } else {
-            fprintf(stderr, "usage: load_customers --db PATH --count N [--batch N] "
+            fprintf(stderr, "usage: load_customers --db PATH --count N [--batch N] [--shuffle] "
                             "[--prefix 3DIGITS]\n");
             return 2;
         }
@@ -80,12 +83,11 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(LOG_WARN);
-    struct store_opts so = {db, 60000, 4, STORE_MIGRATE, 0};
-    struct store *s;
+    /* the keys beside the database, as the server that runs on it next will load them */
+    struct store *s = cli_open_store_mode(db, 60000, 0, STORE_MIGRATE);
     struct kt_err err;
     kt_err_reset(&err);
-    if (store_open(&so, &s, &err) != KT_OK) {
-        fprintf(stderr, "load: %s %s\n", err.msg, err.detail);
+    if (s == NULL) {
         return 1;
     }
     int64_t t0 = clock_mono_ns();
@@ -99,7 +101,10 @@ int main(int argc, char **argv)
         enum kt_rc r = store_write_begin(s, &w, &err);
         int64_t now = clock_now_ms();
         for (int64_t k = i; r == KT_OK && k < i + batch && k < count; k++) {
-            if (load_one(w, (uint64_t)k, prefix, now, &a) != 0) {
+            /* --shuffle: the same people in an order a real file has, not by phone: a multiplier
+             * prime to the count is a bijection of [0, count) */
+            uint64_t who = shuffle ? (uint64_t)k * 999983u % (uint64_t)count : (uint64_t)k;
+            if (load_one(w, who, prefix, now, &a) != 0) {
                 r = KT_EINTERNAL;
             }
         }

@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/num.h"
+#include "cli/cli.h"
 #include "segment/segment.h"
 #include "store/store.h"
 
@@ -176,12 +177,11 @@ int main(int argc, char **argv)
     if (events > 0) {
         generate(db, events, days, now);
     }
-    struct store_opts so = {path, 5000, 4, STORE_MIGRATE, 0};
-    struct store *s;
+    /* the keys beside the database, as the server that runs on it next will load them */
+    struct store *s = cli_open_store_mode(path, 5000, 0, STORE_MIGRATE);
     struct kt_err err;
     kt_err_reset(&err);
-    if (store_open(&so, &s, &err) != KT_OK) {
-        fprintf(stderr, "segments_bench: %s\n", err.msg);
+    if (s == NULL) {
         return 1;
     }
     static const struct {

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/num.h"
+#include "http/lockout.h"
 #include "http/server.h"
 #include "consent/consent.h"
 #include "deliver/sms.h"
@@ -35,6 +36,9 @@ struct opts {
     const char *db;
     const char *listen;
     const char *secret_file; /* NULL = <db>.secret */
+    const char *master_file; /* --master-key-file; NULL = <db>.master */
+    const char *sealed;      /* --sealed-fields; NULL = as the database says */
+    int64_t key_cache;       /* --key-cache: opened data keys kept in memory */
     int64_t threads;
     int64_t analytics_threads; /* --analytics-threads; 0 = half the CPUs, at least 1 */
     int64_t max_body;
@@ -44,6 +48,8 @@ struct opts {
     int64_t drain_ms;
     int64_t max_upload;
     int64_t rejects_days;   /* term of import reject lines */
+    int64_t events_days;    /* term of raw behaviour events */
+    int64_t messages_days;  /* term of sent and dead messages */
     int64_t max_conns;      /* 0 = the server's default, fitted to the open-file limit */
     int64_t max_conns_addr; /* 0 = no limit */
     int64_t head_ms;        /* deadline of a request's head; 0 = none */
@@ -53,12 +59,13 @@ struct opts {
     const char *sms_text;
     bool settable_clock; /* serve --settable-clock: benchmarks and tests only */
     const char *cors_origins;
-    int64_t enrol_per_key;   /* enrolments per API key per hour, 0 = no limit */
-    int64_t enrol_per_store; /* enrolments per store per hour, 0 = no limit */
-    const char *tls_cert;    /* serve --tls-cert: HTTPS */
-    const char *tls_key;     /* serve --tls-key */
-    bool insecure_http;      /* serve --insecure-http: plain HTTP beyond loopback */
-    int64_t audit_queue_max; /* reads queued for the audit log before reads are refused */
+    int64_t enrol_per_key;       /* enrolments per API key per hour, 0 = no limit */
+    int64_t enrol_per_store;     /* enrolments per store per hour, 0 = no limit */
+    const char *tls_cert;        /* serve --tls-cert: HTTPS */
+    const char *tls_key;         /* serve --tls-key */
+    bool insecure_http;          /* serve --insecure-http: plain HTTP beyond loopback */
+    int64_t audit_queue_max;     /* reads queued for the audit log before reads are refused */
+    struct lockout_conf lockout; /* --lockout-after, --lockout-window, --lockout-for */
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -93,16 +100,24 @@ enum {
     OPT_ENROL_KEY,
     OPT_ENROL_STORE,
     OPT_REJECTS_DAYS,
+    OPT_EVENTS_DAYS,
+    OPT_MESSAGES_DAYS,
     OPT_MAX_CONNS,
     OPT_MAX_CONNS_ADDR,
     OPT_HEAD_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_DRAIN,
     OPT_SMS_SINK,
+    OPT_MASTER_KEY,
+    OPT_SEALED,
+    OPT_KEY_CACHE,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
     OPT_INSECURE_HTTP,
     OPT_AUDIT_QUEUE,
+    OPT_LOCKOUT_AFTER,
+    OPT_LOCKOUT_WINDOW,
+    OPT_LOCKOUT_FOR,
     OPT_HELP
 };
 
@@ -130,14 +145,22 @@ static const struct option long_opts[] = {
     {"enrol-per-key", required_argument, NULL, OPT_ENROL_KEY},
     {"enrol-per-store", required_argument, NULL, OPT_ENROL_STORE},
     {"import-rejects-days", required_argument, NULL, OPT_REJECTS_DAYS},
+    {"events-days", required_argument, NULL, OPT_EVENTS_DAYS},
+    {"messages-days", required_argument, NULL, OPT_MESSAGES_DAYS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNS},
     {"max-connections-per-address", required_argument, NULL, OPT_MAX_CONNS_ADDR},
     {"header-timeout", required_argument, NULL, OPT_HEAD_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"drain", required_argument, NULL, OPT_DRAIN},
     {"sms-sink", required_argument, NULL, OPT_SMS_SINK},
+    {"master-key-file", required_argument, NULL, OPT_MASTER_KEY},
+    {"sealed-fields", required_argument, NULL, OPT_SEALED},
+    {"key-cache", required_argument, NULL, OPT_KEY_CACHE},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"lockout-after", required_argument, NULL, OPT_LOCKOUT_AFTER},
+    {"lockout-window", required_argument, NULL, OPT_LOCKOUT_WINDOW},
+    {"lockout-for", required_argument, NULL, OPT_LOCKOUT_FOR},
     {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {"audit-queue-max", required_argument, NULL, OPT_AUDIT_QUEUE},
     {"help", no_argument, NULL, OPT_HELP},
@@ -195,6 +218,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     o->db = env_or("KARTOTEKA_DB", DEFAULT_DB);
     o->listen = env_or("KARTOTEKA_LISTEN", DEFAULT_LISTEN);
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
+    o->master_file = env_or("KARTOTEKA_MASTER_KEY_FILE", NULL);
+    o->sealed = env_or("KARTOTEKA_SEALED_FIELDS", NULL);
+    const char *key_cache = env_or("KARTOTEKA_KEY_CACHE", "0");
     const char *level = env_or("KARTOTEKA_LOG_LEVEL", "info");
     const char *threads = env_or("KARTOTEKA_THREADS", "0");
     const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
@@ -204,6 +230,8 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
     const char *rejects_days = env_or("KARTOTEKA_IMPORT_REJECTS_DAYS", "30");
+    const char *events_days = env_or("KARTOTEKA_EVENTS_DAYS", "365");
+    const char *messages_days = env_or("KARTOTEKA_MESSAGES_DAYS", "90");
     o->sms.url = env_or("KARTOTEKA_SMS_URL", NULL);
     o->sms.sink = env_or("KARTOTEKA_SMS_SINK", NULL);
     o->cors_origins = env_or("KARTOTEKA_CORS_ORIGINS", "");
@@ -219,6 +247,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *enrol_key = env_or("KARTOTEKA_ENROL_PER_KEY", ENROL_PER_KEY_DEFAULT);
     const char *enrol_store = env_or("KARTOTEKA_ENROL_PER_STORE", ENROL_PER_STORE_DEFAULT);
     const char *audit_queue = env_or("KARTOTEKA_AUDIT_QUEUE_MAX", "500000");
+    const char *lockout[3] = {env_or("KARTOTEKA_LOCKOUT_AFTER", "10"),
+                              env_or("KARTOTEKA_LOCKOUT_WINDOW", "300"),
+                              env_or("KARTOTEKA_LOCKOUT_FOR", "900")};
     struct conn_flags cf;
     conn_flags_env(&cf);
     optind = 1;
@@ -294,6 +325,12 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_REJECTS_DAYS:
             rejects_days = optarg;
             break;
+        case OPT_EVENTS_DAYS:
+            events_days = optarg;
+            break;
+        case OPT_MESSAGES_DAYS:
+            messages_days = optarg;
+            break;
         case OPT_MAX_CONNS:
             cf.max = optarg;
             break;
@@ -312,6 +349,15 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         case OPT_SMS_SINK:
             o->sms.sink = optarg;
             break;
+        case OPT_MASTER_KEY:
+            o->master_file = optarg;
+            break;
+        case OPT_SEALED:
+            o->sealed = optarg;
+            break;
+        case OPT_KEY_CACHE:
+            key_cache = optarg;
+            break;
         case OPT_TLS_CERT:
             o->tls_cert = optarg;
             break;
@@ -323,6 +369,11 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_AUDIT_QUEUE:
             audit_queue = optarg;
+            break;
+        case OPT_LOCKOUT_AFTER:
+        case OPT_LOCKOUT_WINDOW:
+        case OPT_LOCKOUT_FOR:
+            lockout[c - OPT_LOCKOUT_AFTER] = optarg;
             break;
         case OPT_HELP:
             fputs(help, stdout);
@@ -365,6 +416,22 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     if (!number(rejects_days, 1, 3650, &o->rejects_days)) {
         return cli_usage(verb, "--import-rejects-days must be a number of days from 1 to 3650");
     }
+    if (!number(events_days, 1, 3650, &o->events_days)) {
+        return cli_usage(verb, "--events-days must be a number of days from 1 to 3650");
+    }
+    if (!number(messages_days, 1, 3650, &o->messages_days)) {
+        return cli_usage(verb, "--messages-days must be a number of days from 1 to 3650");
+    }
+    int sealed_bits = 0;
+    if (o->sealed != NULL && cli_sealed_fields_parse(o->sealed, &sealed_bits) != 0) {
+        return cli_usage(verb, "--sealed-fields takes city, birth_date and gender, "
+                               "comma-separated, or none");
+    }
+    if (!number(key_cache, 0, 1 << 26, &o->key_cache) ||
+        (o->key_cache > 0 && o->key_cache < 1024)) {
+        return cli_usage(verb, "--key-cache must be 0 (fitted) or a number of keys from 1024 to "
+                               "67108864");
+    }
     if (!number(sms_timeout, 100, 60000, &o->sms.timeout_ms)) {
         return cli_usage(verb, "--sms-timeout must be milliseconds from 100 to 60000");
     }
@@ -383,6 +450,13 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         return cli_usage(verb, "--audit-queue-max must be a number of entries from 1 to "
                                "100000000");
     }
+    int64_t after, window_s, for_s;
+    if (!number(lockout[0], 0, 1000000, &after) || !number(lockout[1], 1, 86400, &window_s) ||
+        !number(lockout[2], 1, 86400, &for_s)) {
+        return cli_usage(verb, "--lockout-after must be a number of wrong keys (0: never lock), "
+                               "--lockout-window and --lockout-for seconds from 1 to 86400");
+    }
+    o->lockout = (struct lockout_conf){(int)after, window_s * 1000, for_s * 1000};
     if (o->sms.url != NULL && strncmp(o->sms.url, "http://", 7) != 0 &&
         strncmp(o->sms.url, "https://", 8) != 0) {
         return cli_usage(verb, "--sms-url must be an http:// or https:// URL");
@@ -396,106 +470,16 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
 
 static struct store *open_store(const struct opts *o, enum store_schema_mode mode)
 {
-    return cli_open_store_mode(o->db, (int)o->busy_ms, o->db_max_size, mode);
+    struct cli_keys k = {.secret_file = o->secret_file,
+                         .master_file = o->master_file,
+                         .sealed_fields = o->sealed,
+                         .key_cache = o->key_cache,
+                         .warm = true};
+    return cli_open_store_keys(o->db, (int)o->busy_ms, o->db_max_size, mode, &k);
 }
 
 /* ---- serve ------------------------------------------------------------------------------------
  */
-
-static const char serve_help[] =
-    "usage: kartoteka serve [options]\n"
-    "\n"
-    "Starts the HTTP API on an embedded SQLite database, migrating it first.\n"
-    "On the very first start (no API key exists) an admin key is created and printed once.\n"
-    "SIGTERM stops it gracefully: /readyz answers 503 for --drain while requests are still\n"
-    "served, then new connections are refused, requests in flight finish (up to --grace) and\n"
-    "the database closes. SIGINT (Ctrl-C) does the same without the drain.\n"
-    "\n"
-    "  --db PATH            database file (KARTOTEKA_DB, default " DEFAULT_DB ")\n"
-    "  --listen HOST:PORT   address to listen on (KARTOTEKA_LISTEN, default " DEFAULT_LISTEN ";\n"
-    "                       port 0 picks a free port, logged as event=listening)\n"
-    "  --log-level LEVEL    debug, info, warn or error (KARTOTEKA_LOG_LEVEL, default info)\n"
-    "  --threads N          HTTP worker threads, 0 = one per CPU, at least 2\n"
-    "                       (KARTOTEKA_THREADS)\n"
-    "  --analytics-threads N  threads for segments, reports, RFM, clusters and exports, which\n"
-    "                       never run on an HTTP worker; 0 = half the CPUs, at least 1\n"
-    "                       (KARTOTEKA_ANALYTICS_THREADS)\n"
-    "  --max-body BYTES     largest request body (KARTOTEKA_MAX_BODY, default 1048576)\n"
-    "  --max-upload BYTES   largest CSV for POST /v1/imports (KARTOTEKA_MAX_UPLOAD,\n"
-    "                       default 268435456)\n"
-    "  --import-rejects-days N  how long the reject lines of POST /v1/imports are kept: they\n"
-    "                       hold raw rows of people's data (KARTOTEKA_IMPORT_REJECTS_DAYS,\n"
-    "                       default 30; 1 to 3650)\n"
-    "  --busy-timeout MS    wait for a locked database before answering 503\n"
-    "                       (KARTOTEKA_BUSY_TIMEOUT, default 5000)\n"
-    "  --db-max-size BYTES  let the database grow no further: writes then answer 507\n"
-    "                       storage_full and /readyz 503 (KARTOTEKA_DB_MAX_SIZE, default 0 =\n"
-    "                       as far as the disk allows)\n"
-    "  --grace MS           how long shutdown waits for requests in flight\n"
-    "                       (KARTOTEKA_GRACE, default 10000)\n"
-    "  --drain MS           after SIGTERM, how long /readyz answers 503 while requests are\n"
-    "                       still served, before the listener closes (KARTOTEKA_DRAIN,\n"
-    "                       default 5000; SIGINT or a second signal skips it)\n"
-    "  --secret-file PATH   installation secret that keys API key hashes\n"
-    "                       (KARTOTEKA_SECRET_FILE, default <db>.secret;\n"
-    "                       KARTOTEKA_SECRET=<64 hex digits> overrides the file)\n"
-    "  --no-migrate         refuse to start on an old schema instead of migrating it\n"
-    "  --audit-queue-max N  reads of personal data waiting in memory for the log of reads;\n"
-    "                       at N (its writes are failing) such reads are refused with 503\n"
-    "                       audit_busy rather than served unlogged (KARTOTEKA_AUDIT_QUEUE_MAX,\n"
-    "                       default 500000, about 100 MB)\n"
-    "\n"
-    "TLS (docs/operations.md):\n"
-    "  --tls-cert PATH      PEM certificate chain, leaf first: serve HTTPS (TLS 1.2 and 1.3)\n"
-    "                       with HSTS (KARTOTEKA_TLS_CERT); restart to load a renewed one\n"
-    "  --tls-key PATH       its PEM private key, unencrypted, mode 600 (KARTOTEKA_TLS_KEY)\n"
-    "  --insecure-http      serve plain HTTP on an address beyond loopback, because a proxy in\n"
-    "                       front terminates TLS (KARTOTEKA_INSECURE_HTTP=1); without it, or\n"
-    "                       a certificate, such an address refuses to start\n"
-    "\n"
-    "Connections (docs/operations.md):\n"
-    "  --max-connections N  open connections at once (KARTOTEKA_MAX_CONNECTIONS, default 4096,\n"
-    "                       lowered with a warning when the open-file limit cannot be raised\n"
-    "                       that far; a number given here that does not fit refuses to start)\n"
-    "  --max-connections-per-address N\n"
-    "                       open connections from one client address; more are closed at once\n"
-    "                       (KARTOTEKA_MAX_CONNECTIONS_PER_ADDRESS, default 256, 0 = no limit:\n"
-    "                       behind a reverse proxy every client has the proxy's address)\n"
-    "  --header-timeout MS  a request's line and headers must arrive within this, counted from\n"
-    "                       the connection or the request's first byte; slower clients are\n"
-    "                       disconnected (KARTOTEKA_HEADER_TIMEOUT, default 10000, 0 = none)\n"
-    "  --idle-timeout MS    a connection that sends nothing for this long is closed, between\n"
-    "                       keep-alive requests or inside a body (KARTOTEKA_IDLE_TIMEOUT,\n"
-    "                       default 30000, whole seconds)\n"
-    "\n"
-    "SMS (one-time codes of the loyalty enrolment; docs/loyalty.md):\n"
-    "  --sms-url URL        the SMS gateway's webhook (KARTOTEKA_SMS_URL); without it codes\n"
-    "                       wait in the outbox. KARTOTEKA_SMS_AUTH sets an Authorization header\n"
-    "  --sms-body TEMPLATE  JSON body with {{phone}}, {{text}}, {{id}} (KARTOTEKA_SMS_BODY,\n"
-    "                       default " SMS_BODY_DEFAULT ")\n"
-    "  --sms-text TEMPLATE  the message, with {{code}} and {{card}} (KARTOTEKA_SMS_TEXT)\n"
-    "  --sms-timeout MS     per try (KARTOTEKA_SMS_TIMEOUT, default 5000)\n"
-    "  --sms-attempts N     tries before a message is dead (KARTOTEKA_SMS_ATTEMPTS, default 8)\n"
-    "  --sms-backoff MS     first wait before a retry, doubling (KARTOTEKA_SMS_BACKOFF,\n"
-    "                       default 2000)\n"
-    "  --sms-sink FILE      development only: every SMS (one-time codes included) is appended\n"
-    "                       to FILE as a JSON line, or printed on stdout for '-', instead of\n"
-    "                       going to a gateway (KARTOTEKA_SMS_SINK; default none). Never in\n"
-    "                       production: the file holds phones and codes\n"
-    "  --cors-origins LIST  web origins whose pages may send events from the browser, comma-\n"
-    "                       separated: https://shop.example,https://m.shop.example\n"
-    "                       (KARTOTEKA_CORS_ORIGINS; default none)\n"
-    "  --settable-clock     let an admin key set the server's clock, which then stands still\n"
-    "                       (PUT /v1/system/clock);\n"
-    "                       for replays of old data and tests, never in production\n"
-    "\n"
-    "Enrolment limits (POST /v1/pos/enroll that creates a customer or issues a card, and a\n"
-    "replacement card; past them 429 enrol_rate_limited with Retry-After; 0 = no limit;\n"
-    "docs/loyalty.md):\n"
-    "  --enrol-per-key N    per API key per hour (KARTOTEKA_ENROL_PER_KEY, default\n"
-    "                       " ENROL_PER_KEY_DEFAULT "; a key shared by many stores needs more)\n"
-    "  --enrol-per-store N  per store named by the cash desk per hour\n"
-    "                       (KARTOTEKA_ENROL_PER_STORE, default " ENROL_PER_STORE_DEFAULT ")\n";
 
 static int first_key(struct store *s, const struct key_secret *secret, uint16_t port,
                      const char *listen, bool https)
@@ -565,7 +549,7 @@ static void drain(struct http_server *srv, const sigset_t *sigs, int64_t ms)
 static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
-    int prc = parse("serve", serve_help, argc, argv, &o);
+    int prc = parse("serve", cli_serve_help, argc, argv, &o);
     if (prc != 0) {
         return prc == 1 ? 0 : prc;
     }
@@ -593,6 +577,7 @@ static int cmd_serve(int argc, char **argv)
     app.routes = api_routes;
     app.n_routes = api_routes_count;
     app.max_upload = (size_t)o.max_upload;
+    app.lockout = lockout_new(&o.lockout);
     char imports_dir[4200];
     kt_snprintf(imports_dir, sizeof(imports_dir), "%s.imports", o.db);
     app.imports_dir = imports_dir;
@@ -610,7 +595,8 @@ static int cmd_serve(int argc, char **argv)
         kt_err_reset(&err);
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
-    struct sched_conf sc = {s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days};
+    struct sched_conf sc = {
+        s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         cli_print_error("cannot start the scheduler", &err);
         goto out;
@@ -660,6 +646,7 @@ out:
     sodium_memzero(&app.secret, sizeof(app.secret));
     store_close(s);
     audit_shutdown();
+    lockout_free(app.lockout);
     return code;
 }
 

@@ -20,7 +20,23 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "crypt/crypt.h"
 #include "store/store.h"
+
+/* The keyring of every test store: fixed keys, so a test that reopens a store opens its data;
+ * the environment gets them too, for the command-line verbs a test runs on the same database. */
+static inline struct crypt *test_keyring(void)
+{
+    static const unsigned char master[32] = {'t', 'e', 's', 't', 'm'};
+    static const unsigned char secret[32] = {'t', 'e', 's', 't', 's'};
+    char hex[65];
+    sodium_bin2hex(hex, sizeof(hex), master, sizeof(master));
+    setenv("KARTOTEKA_MASTER_KEY", hex, 1);
+    sodium_bin2hex(hex, sizeof(hex), secret, sizeof(secret));
+    setenv("KARTOTEKA_SECRET", hex, 1);
+    struct crypt_opts o = {master, secret, 4096};
+    return crypt_new(&o);
+}
 
 struct tmp_store {
     char dir[64];
@@ -35,7 +51,7 @@ static inline void tmp_store_open(struct tmp_store *t)
     kt_strlcpy(t->dir, "/tmp/kt-test-XXXXXX", sizeof(t->dir));
     assert_non_null(mkdtemp(t->dir));
     kt_snprintf(t->path, sizeof(t->path), "%s/k.db", t->dir);
-    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE, 0};
+    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
     struct kt_err err;
     kt_err_reset(&err);
     assert_int_equal(store_open(&o, &t->s, &err), KT_OK);

@@ -136,12 +136,14 @@ enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 /* export.c: everything held about a customer (export/customer.c) */
 enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
-/* erase.c; an act of destruction as the API shows it (new reference). */
+/* erase.c */
 enum kt_rc api_customers_erase(struct http_req *r, struct kt_err *err);
-json_t *api_act_json(struct arena *a, const struct destruction_act *x);
 /* acts.c */
 enum kt_rc api_acts_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_acts_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_document(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_sign(struct http_req *r, struct kt_err *err);
+enum kt_rc api_acts_signature(struct http_req *r, struct kt_err *err);
 /* blocks.c: blocking a customer's data (152-FZ art. 21; privacy/block.c); a block as the API
  * shows it (new reference). */
 enum kt_rc api_customers_block(struct http_req *r, struct kt_err *err);
@@ -154,6 +156,11 @@ enum kt_rc api_preq_extend(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
+/* incidents.c */
+enum kt_rc api_incidents_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_incidents_update(struct http_req *r, struct kt_err *err);
 /* audit.c: the log, its check; the fields a view of the customer shows, as the audit log's mask
  * (AUDIT_F_...), and the notes a handler of a ROUTE_PD route leaves: a read of the customer's
  * profile, a read of other data of one customer (`customer_id` may be NULL: nobody found), a
@@ -192,19 +199,41 @@ enum kt_rc api_cursor_num(struct http_req *r, const char *list, const char *scop
 /* `next_cursor` of a page: `pos` sealed for `list` and `scope`, or null when `pos` is NULL (the
  * last page). New reference. */
 json_t *api_next_cursor(struct http_req *r, const char *list, const char *scope, const char *pos);
-/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found".
- * A blocked customer (152-FZ art. 21) is 423 "customer_blocked" (api_unblocked_for). */
+/* The customer named by the path's {id}, following merges; KT_ENOTFOUND "customer_not_found",
+ * also for a key limited to stores when the customer was in none of them (api_customer_visible).
+ * A blocked customer (152-FZ art. 21) the key may see is 423 "customer_blocked"
+ * (api_unblocked_for). */
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,
                              struct kt_err *err);
 /* The same, blocked or not: for the routes a block lets through (may-send, a withdrawal of
  * consent, an unsubscribe, the block itself). */
 enum kt_rc api_path_customer_any(struct http_req *r, struct store_conn *c, struct customer *cu,
                                  struct kt_err *err);
-/* What a block lets this request do with customer `cu`: an admin key's reads (the DPO checks
- * the dispute, the subject's access export goes on: art. 14 still applies), nothing else - any
- * other request is 423 "customer_blocked" on `field`. */
+/* What a block lets this request do with customer `cu`: an admin or dpo key's reads (the DPO
+ * checks the dispute, the subject's access export goes on: art. 14 still applies), nothing else -
+ * any other request is 423 "customer_blocked" on `field`. */
 enum kt_rc api_unblocked_for(struct http_req *r, struct store_conn *c, const struct customer *cu,
                              const char *field, struct kt_err *err);
+/* A refusal in `err` of customer `ck` for being blocked (KT_ELOCKED, from a check made before
+ * the store key's limit could be), told only to a key that may see them: for a key limited to
+ * stores and another store's customer it becomes their 404 customer_not_found
+ * (api_customer_visible). Returns err->rc; any other error passes unchanged. */
+enum kt_rc api_blocked_to(struct http_req *r, struct store_conn *c, int64_t ck, struct kt_err *err);
+
+/* The limits of a key limited to stores (docs/privacy.md, "Roles and scopes"); every check passes
+ * for any other key. Routes whose handlers call them carry ROUTE_STORES (routes.c).
+ *
+ * api_customer_visible: whether the caller may see customer `ck` - for a store key, only when
+ * they were in one of its stores (a purchase there, or a change of theirs written with it as the
+ * source's store), not counting what request `except_request` (NULL: none) wrote; otherwise the
+ * 404 customer_not_found of a customer that does not exist, word for word, so a store key cannot
+ * tell another store's customer from nobody. */
+enum kt_rc api_customer_visible(struct http_req *r, struct store_conn *c, int64_t ck,
+                                const char *except_request, struct kt_err *err);
+/* A write names `store` (NULL: none) at `field`: a store key may write only for its own stores
+ * (403 store_not_allowed). */
+enum kt_rc api_store_allowed(struct http_req *r, const char *store, const char *field,
+                             struct kt_err *err);
 /* Frees a JSON value with the arena. Returns v. */
 json_t *api_own(struct arena *a, json_t *v);
 

@@ -195,9 +195,22 @@ enum kt_rc api_card_get(struct http_req *r, struct kt_err *err)
         store_card_get(rd, r->params[0], r->arena, &cd, NULL, err) != KT_OK) {
         return err->rc;
     }
+    struct customer cu; /* the holder, followed through merges: their rows moved with them */
+    bool held = false;
+    if (cd.ck != 0 && r->key->stores != NULL &&
+        store_customer_get(rd, cd.ck, r->arena, &cu, &held, err) != KT_OK) {
+        return err->rc;
+    }
+    if (held && api_customer_visible(r, rd, cu.ck, NULL, err) != KT_OK) {
+        if (err->rc != KT_ENOTFOUND) {
+            return err->rc;
+        }
+        kt_err_reset(err); /* another store's customer's card: as a card that does not exist */
+        return kt_err_set(err, KT_ENOTFOUND, "card_not_found", NULL, "no such card");
+    }
     const char *holder = owner_id(r, rd, &cd);
-    struct customer cu = {.ck = cd.ck};
-    if (holder != NULL && api_unblocked_for(r, rd, &cu, "number", err) != KT_OK) {
+    struct customer of = {.ck = cd.ck}; /* blocked: told after the store key's limit */
+    if (holder != NULL && api_unblocked_for(r, rd, &of, "number", err) != KT_OK) {
         api_audit_note(r, "read", holder, 0); /* whose card was looked up, though not shown */
         return err->rc;
     }

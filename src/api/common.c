@@ -45,16 +45,59 @@ enum kt_rc api_path_customer_any(struct http_req *r, struct store_conn *c, struc
     if (!id_valid(r->params[0], "c_")) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
     }
-    return store_customer_get_by_id(c, r->params[0], r->arena, cu, NULL, err);
+    if (store_customer_get_by_id(c, r->params[0], r->arena, cu, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    return api_customer_visible(r, c, cu->ck, NULL, err);
+}
+
+enum kt_rc api_customer_visible(struct http_req *r, struct store_conn *c, int64_t ck,
+                                const char *except_request, struct kt_err *err)
+{
+    if (r->key == NULL || r->key->stores == NULL) {
+        return KT_OK;
+    }
+    bool in = false;
+    if (store_customer_in_stores(c, ck, r->key->stores, except_request, &in, err) != KT_OK) {
+        return err->rc;
+    }
+    return in ? KT_OK /* the store's own words for a customer it does not have (sq_one) */
+              : kt_err_set(err, KT_ENOTFOUND, "customer_not_found", NULL, "customer not found");
+}
+
+enum kt_rc api_store_allowed(struct http_req *r, const char *store, const char *field,
+                             struct kt_err *err)
+{
+    if (r->key == NULL || keys_store_allowed(r->key, store)) {
+        return KT_OK;
+    }
+    return kt_err_set(err, KT_EFORBIDDEN, "store_not_allowed", field,
+                      store == NULL ? "a key limited to stores must name one of its stores"
+                                    : "the key is not allowed to write for this store");
 }
 
 enum kt_rc api_unblocked_for(struct http_req *r, struct store_conn *c, const struct customer *cu,
                              const char *field, struct kt_err *err)
 {
-    if (r->method == HTTP_GET && r->key != NULL && r->key->scope == SCOPE_ADMIN) {
+    if (r->method == HTTP_GET && r->key != NULL &&
+        (r->key->scope == SCOPE_ADMIN || r->key->scope == SCOPE_DPO)) {
         return KT_OK; /* the DPO reads what the dispute is about */
     }
     return ident_unblocked(c, cu, field, NULL, err);
+}
+
+enum kt_rc api_blocked_to(struct http_req *r, struct store_conn *c, int64_t ck, struct kt_err *err)
+{
+    if (err->rc != KT_ELOCKED || r->key == NULL || r->key->stores == NULL) {
+        return err->rc;
+    }
+    struct kt_err locked = *err;
+    kt_err_reset(err);
+    if (api_customer_visible(r, c, ck, r->rid, err) != KT_OK) {
+        return err->rc; /* another store's customer: nobody, blocked or not */
+    }
+    *err = locked;
+    return err->rc;
 }
 
 enum kt_rc api_path_customer(struct http_req *r, struct store_conn *c, struct customer *cu,

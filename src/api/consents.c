@@ -20,9 +20,11 @@ bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_ac
     who->key_id = r->key ? r->key->id : NULL;
     who->request_id = r->rid;
     const json_t *s = json_object_get(body, "source");
-    if (s == NULL) {
-        who->source = r->key && r->key->scope == SCOPE_ADMIN ? "admin" : "pos";
-        return true;
+    if (s == NULL) { /* the office's keys (admin, dpo) are "admin"; a till's are "pos" */
+        who->source = r->key != NULL && (r->key->scope == SCOPE_ADMIN || r->key->scope == SCOPE_DPO)
+                          ? "admin"
+                          : "pos";
+        return api_store_allowed(r, NULL, "source.store", err) == KT_OK;
     }
     static const char *const known[] = {"channel", "store", "operator", NULL};
     if (json_only_members(s, known, "source", r->arena, err) != KT_OK ||
@@ -40,7 +42,7 @@ bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_ac
                    "call_center, paper");
         return false;
     }
-    return true;
+    return api_store_allowed(r, who->store_id, "source.store", err) == KT_OK;
 }
 
 enum kt_rc api_consents_get(struct http_req *r, struct kt_err *err)

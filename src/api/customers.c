@@ -170,7 +170,7 @@ static bool idem_replay(struct http_req *r, struct store_conn *w, const char *id
 
 static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const char *idem,
                              const unsigned char hash[32], int status, const json_t *reply,
-                             int64_t now, struct kt_err *err)
+                             int64_t ck, int64_t now, struct kt_err *err)
 {
     static _Atomic int64_t last_expire; /* ms; old records are swept at most once a minute */
     int64_t last = atomic_load(&last_expire);
@@ -181,7 +181,7 @@ static enum kt_rc idem_store(struct http_req *r, struct store_conn *w, const cha
         }
     }
     char *text = json_dumps(reply, JSON_COMPACT);
-    struct idem_record rec = {r->key->id, idem, {0}, status, text, now};
+    struct idem_record rec = {r->key->id, idem, {0}, status, text, now, ck};
     memcpy(rec.req_hash, hash, 32);
     enum kt_rc rc = store_idem_put(w, &rec, err);
     free(text);
@@ -252,11 +252,12 @@ static enum kt_rc consent_gate(struct http_req *r, struct store_conn *w,
 static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
                                const struct upsert_req *req, const struct consent_input *cin,
                                size_t n_cin, const struct attr_def *defs, size_t n_defs,
-                               int64_t now, bool *keep, int *status, json_t **reply,
+                               int64_t now, bool *keep, int *status, json_t **reply, int64_t *ck,
                                struct kt_err *err)
 {
     enum kt_rc rc = req->attrs ? recheck_defs(w, req, defs, n_defs, r->arena, err) : KT_OK;
     struct upsert_result res;
+    *ck = 0;
     if (rc == KT_OK) {
         rc = consent_gate(r, w, req, cin, n_cin, now, keep, err);
     }
@@ -272,9 +273,15 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (rc == KT_OK) {
         rc = ident_upsert(w, req, now, r->arena, &res, err);
     }
-    if (rc == KT_ELOCKED && r->key->scope == SCOPE_COLLECT) {
-        /* Refused before anything was written, but a public key must not learn that a phone's
-         * owner is blocked: it gets the answer of any upsert. */
+    /* Refused before anything was written, but a public key must not learn that a phone's owner
+     * is blocked, nor a store key that another store's customer is: each gets the answer of any
+     * upsert (api_blocked_to gives the 404 of nobody for the latter). */
+    bool hide = rc == KT_ELOCKED && r->key->scope == SCOPE_COLLECT;
+    if (rc == KT_ELOCKED && !hide) {
+        rc = api_blocked_to(r, w, res.cust.ck, err);
+        hide = rc == KT_ENOTFOUND;
+    }
+    if (hide) {
         kt_err_reset(err);
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
@@ -284,6 +291,7 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     struct consent_actor who = {
         req->src.channel, req->src.store_id, req->src.operator_id, r->key->id, r->rid, NULL, false};
     if (rc == KT_OK) {
+        *ck = res.cust.ck;
         who.subject = res.cust.id;
         rc = n_cin > 0     ? consent_record(w, res.cust.ck, cin, n_cin, &who, now, NULL, err)
              : res.created ? consent_mark_pending(w, res.cust.ck, &who, now, err)
@@ -292,13 +300,22 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (rc == KT_OK && !res.created) { /* a new customer has no card yet: no bonus to look at */
         rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);
     }
+    /* A store key's data is kept, but a customer who was not in its stores before (a phone that
+     * belongs to another store's customer) is answered as a collect key is answered. */
+    bool hidden = false;
+    if (rc == KT_OK && !res.created &&
+        (rc = api_customer_visible(r, w, res.cust.ck, r->rid, err)) == KT_ENOTFOUND) {
+        kt_err_reset(err);
+        rc = KT_OK;
+        hidden = true;
+    }
     if (rc != KT_OK) {
         return rc;
     }
-    if (r->key->scope != SCOPE_COLLECT) {
+    if (r->key->scope != SCOPE_COLLECT && !hidden) {
         api_audit_read(r, &res.cust, "write");
     }
-    if (r->key->scope == SCOPE_COLLECT) { /* the reply shows nothing of the customer */
+    if (r->key->scope == SCOPE_COLLECT || hidden) { /* the reply shows nothing of the customer */
         audit_nothing_read();
         *status = 202;
         *reply = json_pack("{s:b, s:o}", "accepted", 1, "warnings", notes_json(req));
@@ -341,6 +358,9 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     req.src.request_id = r->rid;
+    if (api_store_allowed(r, req.src.store_id, "source.store", err) != KT_OK) {
+        return err->rc;
+    }
     if (consent_decode(json_object_get(body, "consents"), req.src.channel, now, r->arena, &cin,
                        &n_cin, err) != KT_OK) {
         intake_record(&req.src, NULL, true, now);
@@ -363,10 +383,11 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
     json_t *reply = NULL;
     bool keep = false; /* a refusal whose count is worth committing (a collect key is answered
                         * as for any upsert: rc is KT_OK then) */
+    int64_t ck = 0;
     enum kt_rc rc =
-        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, err);
+        upsert_write(r, w, &req, cin, n_cin, defs, n_defs, now, &keep, &status, &reply, &ck, err);
     if (rc == KT_OK && idem != NULL) {
-        rc = idem_store(r, w, idem, hash, status, reply, now, err);
+        rc = idem_store(r, w, idem, hash, status, reply, ck, now, err);
     }
     intake_record(&req.src, &req, keep || (rc != KT_OK && err->rc == KT_EINVAL), now);
     if (rc == KT_OK || keep) { /* after a refusal `err` holds it: a failure here cannot win */
@@ -389,8 +410,8 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
 /* ---- GET /v1/customers ------------------------------------------------------------------- */
 
 /* The customer's view with the block in force, if any, for the DPO who reads a blocked
- * customer (152-FZ art. 21; only an admin key reads one: api_unblocked_for). NULL when `view`
- * is, or on a store error (err set). */
+ * customer (152-FZ art. 21; only an admin or dpo key reads one: api_unblocked_for). NULL when
+ * `view` is, or on a store error (err set). */
 static json_t *with_block(struct store_conn *c, const struct customer *cu, json_t *view,
                           struct arena *a, struct kt_err *err)
 {
@@ -435,8 +456,16 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
     if (held) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK &&
-            api_unblocked_for(r, rd, &cu, param, err) == KT_OK) {
+        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) != KT_OK) {
+            json_decref(items);
+            return err->rc;
+        }
+        if (api_customer_visible(r, rd, cu.ck, NULL, err) == KT_ENOTFOUND) {
+            kt_err_reset(err); /* another store's customer, blocked or not: answered as nobody */
+            http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+            return KT_OK;
+        }
+        if (err->rc == KT_OK && api_unblocked_for(r, rd, &cu, param, err) == KT_OK) {
             view = with_block(rd, &cu, ident_customer_json(rd, &cu, r->arena, err), r->arena, err);
             api_audit_read(r, &cu, "read");
         } else if (err->rc == KT_ELOCKED) { /* who was looked up, though nothing was shown */
@@ -544,9 +573,10 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     if (http_req_query_only(r, allowed, err) != KT_OK) {
         return err->rc;
     }
-    if (rect != NULL && r->key->scope != SCOPE_ADMIN) {
+    if (rect != NULL && r->key->scope != SCOPE_ADMIN && r->key->scope != SCOPE_DPO) {
         return kt_err_set(err, KT_EFORBIDDEN, "forbidden", "privacy_request_id",
-                          "only the DPO's admin key rectifies data under a privacy request");
+                          "only the DPO's key (admin or dpo) rectifies data under a privacy "
+                          "request");
     }
     if (body == NULL || load_defs(r, body, &defs, &n_defs, err) != KT_OK) {
         return err->rc;
@@ -559,6 +589,9 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     }
     if (!id_valid(r->params[0], "c_")) {
         return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+    }
+    if (api_store_allowed(r, req.src.store_id, "source.store", err) != KT_OK) {
+        return err->rc;
     }
     req.src.request_id = r->rid;
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
@@ -573,6 +606,12 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err)
     }
     if (rc == KT_OK) {
         rc = ident_patch(w, r->params[0], &req, now, r->arena, &res, err);
+    }
+    if (rc == KT_ELOCKED) { /* blocked: told only to a key that may see the customer */
+        rc = api_blocked_to(r, w, res.cust.ck, err);
+    }
+    if (rc == KT_OK) { /* before this request's own rows, which the rollback then removes */
+        rc = api_customer_visible(r, w, res.cust.ck, r->rid, err);
     }
     if (rc == KT_OK && !req.rectification) { /* a name or a birth date may complete a member's
                                                 profile; not while a block holds it */

@@ -175,7 +175,7 @@ enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_ENOTFOUND, "request_not_found", "id", "request not found");
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
-        store_preq_get(rd, r->params[0], r->arena, &p, err) != KT_OK) {
+        store_preq_get(rd, r->params[0], r->arena, &p, NULL, err) != KT_OK) {
         return err->rc;
     }
     api_audit_note(r, "read", p.customer_id, AUDIT_F_REQUESTS);
@@ -212,7 +212,7 @@ enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err)
     }
     enum kt_rc rc = store_preq_close(w, r->params[0], state, outcome, now, NULL, err);
     if (rc == KT_OK) {
-        rc = store_preq_get(w, r->params[0], r->arena, &p, err);
+        rc = store_preq_get(w, r->params[0], r->arena, &p, NULL, err);
     }
     if (rc == KT_OK) {
         rc = audit_write(w, r->key->id, "request", p.customer_id, NULL,

@@ -35,7 +35,10 @@ enum kt_rc api_purchases_post(struct http_req *r, struct kt_err *err)
     json_t *body = api_own(r->arena, http_req_json(r, err));
     struct purchase_req req;
     struct receipt_posted out;
+    /* A receipt at one of a store key's stores is the customer's visit there: whoever it names
+     * is that store's customer from then on (docs/privacy.md, "Roles and scopes"). */
     if (body == NULL || purchase_decode(body, now, r->arena, &req, err) != KT_OK ||
+        api_store_allowed(r, req.store_id, "store", err) != KT_OK ||
         purchase_post(r->app->store, &req, r->body, r->body_len, r->key->id, r->rid, now, r->arena,
                       &out, err) != KT_OK) {
         return err->rc;
@@ -46,6 +49,31 @@ enum kt_rc api_purchases_post(struct http_req *r, struct kt_err *err)
 
 /* ---- POST /v1/loyalty/quote ---------------------------------------------------------------- */
 
+/* A quote names a customer a store key may not see: the refusal of a customer nobody has, word
+ * for word (purchase_customer), so the key cannot tell them apart. */
+static enum kt_rc quote_hidden(struct http_req *r, const struct purchase_quote *q,
+                               const struct purchase_req *req, struct store_conn *rd,
+                               struct kt_err *err)
+{
+    if (!q->has_customer || api_customer_visible(r, rd, q->customer.ck, NULL, err) == KT_OK) {
+        return KT_OK;
+    }
+    if (err->rc != KT_ENOTFOUND) {
+        return err->rc;
+    }
+    kt_err_reset(err);
+    if (req->customer_id != NULL) {
+        return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.id",
+                          "no customer has that id; enrol them first");
+    }
+    if (req->card != NULL) {
+        return kt_err_set(err, KT_EINVAL, "card_unknown", "customer.card",
+                          "no customer has that card; enrol them first");
+    }
+    return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer.phone",
+                      "no customer has that phone; enrol them first");
+}
+
 enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
@@ -54,8 +82,19 @@ enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err)
     struct store_conn *rd;
     struct purchase_quote q;
     if (body == NULL || purchase_decode(body, now, r->arena, &req, err) != KT_OK ||
-        http_req_reader(r, &rd, err) != KT_OK ||
-        purchase_quote(rd, &req, now, r->arena, &q, err) != KT_OK) {
+        api_store_allowed(r, req.store_id, "store", err) != KT_OK ||
+        http_req_reader(r, &rd, err) != KT_OK) {
+        return err->rc;
+    }
+    if (purchase_quote(rd, &req, now, r->arena, &q, err) == KT_ELOCKED) {
+        struct kt_err locked = *err; /* blocked (q.customer is them): told only to a key that */
+        kt_err_reset(err);           /* may see them, another store's customer is nobody */
+        q.has_customer = true;
+        if (quote_hidden(r, &q, &req, rd, err) == KT_OK) {
+            *err = locked;
+        }
+    }
+    if (err->rc != KT_OK || quote_hidden(r, &q, &req, rd, err) != KT_OK) {
         return err->rc;
     }
     const struct purchase_outcome *out = &q.outcome;
@@ -88,6 +127,35 @@ enum kt_rc api_loyalty_quote(struct http_req *r, struct kt_err *err)
 
 /* ---- POST /v1/purchases/{id}/refunds --------------------------------------------------------- */
 
+/* A purchase of another store is, to a store key, a purchase that does not exist. */
+static enum kt_rc not_own(struct http_req *r, const struct purchase *p, struct kt_err *err)
+{
+    if (keys_store_allowed(r->key, p->store_id)) {
+        return KT_OK;
+    }
+    return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", NULL, "no such purchase");
+}
+
+/* For a store key: the purchase exists and is of one of its stores (the refund then reads it
+ * again in its own transaction). */
+static enum kt_rc purchase_own(struct http_req *r, const char *id, struct kt_err *err)
+{
+    struct store_conn *rd;
+    struct purchase p;
+    struct purchase_line *l;
+    size_t n;
+    if (r->key->stores == NULL) {
+        return KT_OK;
+    }
+    if (http_req_reader(r, &rd, err) != KT_OK ||
+        store_purchase_get(rd, id, r->arena, &p, &l, &n, err) != KT_OK ||
+        not_own(r, &p, err) != KT_OK) {
+        return err->rc;
+    }
+    http_req_reader_end(r); /* the refund writes */
+    return KT_OK;
+}
+
 /* The id of the purchase's customer, for the audit log of a refund's reply; NULL when none. */
 static const char *purchase_customer_id(struct http_req *r, const char *purchase_id)
 {
@@ -116,6 +184,9 @@ enum kt_rc api_refunds_post(struct http_req *r, struct kt_err *err)
     }
     if (!id_valid(r->params[0], "p_")) {
         return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
+    }
+    if (purchase_own(r, r->params[0], err) != KT_OK) {
+        return err->rc;
     }
     if (refund_post(r->app->store, r->params[0], &req, r->body, r->body_len, r->key->id, r->rid,
                     now, r->arena, &out, err) != KT_OK) {
@@ -158,7 +229,8 @@ enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_ENOTFOUND, "purchase_not_found", "id", "no such purchase");
     }
     if (http_req_reader(r, &rd, err) != KT_OK ||
-        store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, err) != KT_OK) {
+        store_purchase_get(rd, r->params[0], r->arena, &p, &l, &n, err) != KT_OK ||
+        not_own(r, &p, err) != KT_OK) {
         return err->rc;
     }
     json_t *o = purchase_json(r->arena, rd, &p, l, n);

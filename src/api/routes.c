@@ -6,12 +6,23 @@
  * serves the tills. ROUTE_PD marks every route whose reply may hold customers' personal data: the
  * router keeps the audit log of its reads complete (http.h); docs/privacy.md lists every route
  * with what it logs, and ctest audit_routes checks that table against these flags.
+ *
+ * Scopes (issue 19, part F): dpo has the privacy routes - finding a person, their consents and
+ * evidence, rectification, access, erasure, the register of requests, acts, documents, the audit
+ * log - and nothing of marketing or loyalty; auditor has the audit log and its check only. STORES
+ * marks the routes a key limited to stores may call: those that read no customer, and those whose
+ * handler applies the limit (api_customer_visible, api_store_allowed); any other route refuses
+ * such a key, so a new route is closed to it until someone decides otherwise. docs/api.md,
+ * "Scopes by route", is this table in words; ctest route_scopes holds the two together.
  */
 #include "api/api.h"
 
 #define ADMIN   SCOPE_ADMIN
 #define POS     SCOPE_POS
 #define COLLECT SCOPE_COLLECT
+#define DPO     SCOPE_DPO
+#define AUDITOR SCOPE_AUDITOR
+#define STORES  ROUTE_STORES
 
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
@@ -20,14 +31,15 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, 0},
 
     {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT,
-     ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN, ROUTE_PD},
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS | DPO, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}", api_customers_get, ADMIN | POS | DPO, ROUTE_PD | STORES},
+    {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS | DPO,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN | DPO, ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, ROUTE_JSON | ROUTE_PD},
 
-    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON},
+    {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON | STORES},
 
     {HTTP_POST, "/v1/imports", api_imports_create, ADMIN, ROUTE_UPLOAD},
     {HTTP_GET, "/v1/imports", api_imports_list, ADMIN, 0},
@@ -36,53 +48,76 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, ROUTE_LONG | ROUTE_PD},
 
-    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post, ADMIN | POS,
-     ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS,
-     ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS | DPO,
+     ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/customers/{id}/consents", api_consents_post, ADMIN | POS | DPO,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/consents/evidence", api_consents_evidence, ADMIN | DPO,
+     ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/subscriptions", api_subs_get, ADMIN | POS | DPO,
+     ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS | DPO,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
-    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN, ROUTE_LONG | ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/block", api_customers_block, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_POST, "/v1/customers/{id}/unblock", api_customers_unblock, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/blocks", api_customer_blocks, ADMIN, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,
+     ROUTE_LONG | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/block", api_customers_block, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/unblock", api_customers_unblock, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/blocks", api_customer_blocks, ADMIN | DPO, ROUTE_PD},
 
-    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS, 0},
-    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT, 0},
-    {HTTP_PUT, "/v1/consent-documents/{name}", api_documents_put, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/consent-documents", api_documents_list, ADMIN | POS | DPO, STORES},
+    {HTTP_GET, "/v1/consent-documents/{name}", api_documents_get, ADMIN | POS | COLLECT | DPO,
+     STORES},
+    {HTTP_PUT, "/v1/consent-documents/{name}", api_documents_put, ADMIN | DPO, ROUTE_JSON},
+    {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS | DPO, STORES},
     {HTTP_PUT, "/v1/topics/{name}", api_topics_put, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN, 0},
-    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN, ROUTE_PD},
-    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_POST, "/v1/privacy-requests/{id}/extend", api_preq_extend, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/audit", api_audit_list, ADMIN, 0},
-    {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN, ROUTE_LONG},
+    {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN | DPO, 0},
+    {HTTP_PUT, "/v1/privacy/settings", api_privacy_settings_put, ADMIN | DPO, ROUTE_JSON},
+    {HTTP_POST, "/v1/privacy-requests", api_preq_create, ADMIN | DPO, ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/privacy-requests", api_preq_list, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/privacy-requests/{id}", api_preq_get, ADMIN | DPO, ROUTE_PD},
+    {HTTP_POST, "/v1/privacy-requests/{id}/close", api_preq_close, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/privacy-requests/{id}/extend", api_preq_extend, ADMIN | DPO,
+     ROUTE_JSON | ROUTE_PD},
+    /* The incident register: counting the subjects reads the whole window of the log of reads,
+     * so the writes run on the analytic threads. Its replies hold keys and addresses, no
+     * customer's data. */
+    {HTTP_POST, "/v1/incidents", api_incidents_create, ADMIN | DPO, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_GET, "/v1/incidents", api_incidents_list, ADMIN | DPO, 0},
+    {HTTP_GET, "/v1/incidents/{id}", api_incidents_get, ADMIN | DPO, 0},
+    {HTTP_PATCH, "/v1/incidents/{id}", api_incidents_update, ADMIN | DPO, ROUTE_JSON | ROUTE_LONG},
+    {HTTP_GET, "/v1/destruction-acts", api_acts_list, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}", api_acts_get, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}/document", api_acts_document, ADMIN | DPO, ROUTE_PD},
+    {HTTP_PUT, "/v1/destruction-acts/{id}/signature", api_acts_sign, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/destruction-acts/{id}/signature", api_acts_signature, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/audit", api_audit_list, ADMIN | DPO | AUDITOR, 0},
+    {HTTP_GET, "/v1/audit/verify", api_audit_verify, ADMIN | DPO | AUDITOR, ROUTE_LONG},
 
-    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, 0},
+    {HTTP_GET, "/v1/loyalty/program", api_loyalty_program_get, ADMIN | POS, STORES},
     {HTTP_PUT, "/v1/loyalty/program", api_loyalty_program_put, ADMIN, ROUTE_JSON},
-    {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/purchases/{id}", api_purchase_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS, ROUTE_PD},
+    {HTTP_POST, "/v1/purchases", api_purchases_post, ADMIN | POS, ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/loyalty/quote", api_loyalty_quote, ADMIN | POS,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/purchases/{id}", api_purchase_get, ADMIN | POS, ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/purchases/{id}/refunds", api_refunds_post, ADMIN | POS,
+     ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/purchases", api_customer_purchases, ADMIN | POS,
+     ROUTE_PD | STORES},
     {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/events", api_events_post, ADMIN | POS | COLLECT, ROUTE_JSON | ROUTE_BEACON},
     {HTTP_POST, "/v1/events/batch", api_events_batch, ADMIN | POS | COLLECT,
      ROUTE_JSON | ROUTE_BEACON},
-    {HTTP_GET, "/v1/event-types", api_event_types_list, ADMIN | POS | COLLECT, 0},
+    {HTTP_GET, "/v1/event-types", api_event_types_list, ADMIN | POS | COLLECT, STORES},
     {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/events", api_customer_events, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/reports/events", api_reports_events, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/segments/preview", api_segments_preview, ADMIN,
      ROUTE_JSON | ROUTE_LONG | ROUTE_PD},
@@ -105,13 +140,14 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/pos/otp", api_pos_otp, ADMIN | POS, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/verify", api_pos_verify, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/cards/batches", api_cards_batch, ADMIN, ROUTE_JSON},
-    {HTTP_GET, "/v1/cards/{number}", api_card_get, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/cards/{number}", api_card_get, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_POST, "/v1/cards/{number}/block", api_card_block, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/cards/{number}/replace", api_card_replace, ADMIN | POS, ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/cards/{number}/unbind", api_card_unbind, ADMIN, ROUTE_JSON | ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/cards", api_customer_cards, ADMIN | POS, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/points", api_points_get, ADMIN | POS, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history, ADMIN | POS, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/cards", api_customer_cards, ADMIN | POS, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/points", api_points_get, ADMIN | POS, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history, ADMIN | POS,
+     ROUTE_PD | STORES},
     {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN,
      ROUTE_JSON | ROUTE_PD},
 
@@ -119,8 +155,8 @@ const struct route api_routes[] = {
     {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, ROUTE_PD},
     {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, ROUTE_PD},
 
-    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, 0},
-    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, 0},
+    {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, STORES},
+    {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, STORES},
     {HTTP_PUT, "/v1/attributes/{name}", api_attributes_put, ADMIN, ROUTE_JSON},
 };
 

@@ -1,124 +1,66 @@
 /*
  * keys.c - API key creation and verification (see keys.h). Comparisons of secrets are constant
- * time; the error for a bad key is the same whatever was wrong with it.
+ * time; the error for a bad key is the same whatever was wrong with it, and an expiry is told only
+ * to whoever holds the secret. The store list of a limited key is kept as a JSON array so the
+ * store's query can read it as it is (json_each).
  */
 #include "auth/keys.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <jansson.h>
 #include <sodium.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "base/clock.h"
 #include "base/id.h"
+#include "crypt/crypt.h"
 
 #define KEY_ID_CHARS     12
 #define KEY_SECRET_CHARS 32
 
+static const struct {
+    enum key_scope scope;
+    const char *name;
+} scope_names[] = {{SCOPE_ADMIN, "admin"},
+                   {SCOPE_POS, "pos"},
+                   {SCOPE_COLLECT, "collect"},
+                   {SCOPE_DPO, "dpo"},
+                   {SCOPE_AUDITOR, "auditor"}};
+
+#define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
+
 const char *keys_scope_name(enum key_scope scope)
 {
-    switch (scope) {
-    case SCOPE_ADMIN:
-        return "admin";
-    case SCOPE_POS:
-        return "pos";
-    case SCOPE_COLLECT:
-        return "collect";
+    for (size_t i = 0; i < N_SCOPES; i++) {
+        if (scope_names[i].scope == scope) {
+            return scope_names[i].name;
+        }
     }
     return "collect";
 }
 
 bool keys_scope_parse(const char *s, enum key_scope *out)
 {
-    static const enum key_scope all[] = {SCOPE_ADMIN, SCOPE_POS, SCOPE_COLLECT};
-    for (size_t i = 0; i < 3; i++) {
-        if (strcmp(s, keys_scope_name(all[i])) == 0) {
-            *out = all[i];
+    for (size_t i = 0; i < N_SCOPES; i++) {
+        if (strcmp(s, scope_names[i].name) == 0) {
+            *out = scope_names[i].scope;
             return true;
         }
     }
     return false;
 }
 
-static bool from_hex(const char *hex, struct key_secret *out)
-{
-    size_t bin_len = 0;
-    const char *end = NULL;
-    if (sodium_hex2bin(out->k, sizeof(out->k), hex, strlen(hex), " \n\r\t", &bin_len, &end) != 0) {
-        return false;
-    }
-    return bin_len == sizeof(out->k) && (end == NULL || *end == '\0');
-}
-
-static enum kt_rc secret_create(const char *path, struct key_secret *out, struct kt_err *err)
-{
-    randombytes_buf(out->k, sizeof(out->k));
-    char hex[sizeof(out->k) * 2 + 1];
-    sodium_bin2hex(hex, sizeof(hex), out->k, sizeof(out->k));
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        kt_err_set(err, KT_EINTERNAL, "secret_file", NULL, "cannot create the secret file '%s'",
-                   path);
-        kt_err_detail(err, "%s", strerror(errno));
-        return KT_EINTERNAL;
-    }
-    char line[sizeof(hex) + 1];
-    kt_snprintf(line, sizeof(line), "%s\n", hex);
-    size_t len = strlen(line);
-    ssize_t w = write(fd, line, len);
-    int rc = fsync(fd);
-    close(fd);
-    sodium_memzero(line, sizeof(line));
-    sodium_memzero(hex, sizeof(hex));
-    if (w != (ssize_t)len || rc != 0) {
-        unlink(path);
-        return kt_err_set(err, KT_EINTERNAL, "secret_file", NULL,
-                          "cannot write the secret file '%s'", path);
-    }
-    return KT_OK;
-}
-
 enum kt_rc keys_secret_load(const char *path, const char *env_hex, struct key_secret *out,
                             bool *created, struct kt_err *err)
 {
-    *created = false;
-    if (env_hex != NULL && env_hex[0] != '\0') {
-        if (!from_hex(env_hex, out)) {
-            return kt_err_set(err, KT_EINVAL, "bad_secret", NULL,
-                              "KARTOTEKA_SECRET must be 64 hexadecimal digits");
-        }
-        return KT_OK;
-    }
-    FILE *f = fopen(path, "re");
-    if (f == NULL && errno == ENOENT) {
-        *created = true;
-        return secret_create(path, out, err);
-    }
-    if (f == NULL) {
-        kt_err_set(err, KT_EINTERNAL, "secret_file", NULL, "cannot read the secret file '%s'",
-                   path);
-        kt_err_detail(err, "%s", strerror(errno));
-        return KT_EINTERNAL;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
-        fclose(f);
-        return kt_err_set(err, KT_EINVAL, "secret_file", NULL,
-                          "the secret file '%s' is readable by others; chmod 600 it", path);
-    }
-    char hex[160] = {0};
-    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
-    fclose(f);
-    hex[n] = '\0';
-    bool ok = from_hex(hex, out);
-    sodium_memzero(hex, sizeof(hex));
-    if (!ok) {
-        return kt_err_set(err, KT_EINVAL, "secret_file", NULL,
-                          "the secret file '%s' does not hold 64 hexadecimal digits", path);
-    }
-    return KT_OK;
+    struct crypt_key_src src = {.env_hex = env_hex,
+                                .env_name = "KARTOTEKA_SECRET",
+                                .path = path,
+                                .file_word = "secret file",
+                                .code_file = "secret_file",
+                                .code_env = "bad_secret",
+                                .create = true};
+    return crypt_key_load(&src, out->k, created, err);
 }
 
 static void check_value(const struct key_secret *s, char hex[65])
@@ -159,6 +101,34 @@ enum kt_rc keys_create(struct store_conn *w, const struct key_secret *s, const c
                        enum key_scope scope, int64_t now, char *token, struct api_key *out,
                        struct kt_err *err)
 {
+    return keys_create_limited(w, s, name, scope, NULL, now, token, out, err);
+}
+
+static enum kt_rc limits_ok(enum key_scope scope, const struct key_limits *lim, int64_t now,
+                            struct kt_err *err)
+{
+    if (lim->expires_at != 0 && lim->expires_at <= now) {
+        return kt_err_set(err, KT_EINVAL, "bad_expiry", "expires_at",
+                          "a key's expiry must lie in the future");
+    }
+    /* Only a pos key reads and writes customers by store; an admin or dpo key limited to stores
+     * would need every report, segment and register filtered, which nothing here does. */
+    if (lim->stores != NULL && scope != SCOPE_POS) {
+        return kt_err_set(err, KT_EINVAL, "bad_stores", "stores",
+                          "only a pos key may be limited to stores");
+    }
+    return KT_OK;
+}
+
+enum kt_rc keys_create_limited(struct store_conn *w, const struct key_secret *s, const char *name,
+                               enum key_scope scope, const struct key_limits *lim, int64_t now,
+                               char *token, struct api_key *out, struct kt_err *err)
+{
+    static const struct key_limits none = {0, NULL};
+    lim = lim != NULL ? lim : &none;
+    if (limits_ok(scope, lim, now, err) != KT_OK) {
+        return err ? err->rc : KT_EINVAL;
+    }
     char secret[KEY_SECRET_CHARS + 1];
     memset(out, 0, sizeof(*out));
     id_random_text(out->id, KEY_ID_CHARS);
@@ -166,6 +136,8 @@ enum kt_rc keys_create(struct store_conn *w, const struct key_secret *s, const c
     out->name = name;
     out->scope = scope;
     out->created_at = now;
+    out->expires_at = lim->expires_at;
+    out->stores = lim->stores;
     hash_secret(s, secret, KEY_SECRET_CHARS, out->hash);
     enum kt_rc rc = store_key_insert(w, out, err);
     if (rc == KT_OK) {
@@ -175,6 +147,75 @@ enum kt_rc keys_create(struct store_conn *w, const struct key_secret *s, const c
     return rc;
 }
 
+#define STORES_MAX     100
+#define STORE_CODE_MAX 64 /* as a source's store (docs/api.md) */
+
+static bool store_code_ok(const char *p, size_t n)
+{
+    if (n == 0 || n > STORE_CODE_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+enum kt_rc keys_stores_parse(const char *list, struct arena *a, const char **json,
+                             struct kt_err *err)
+{
+    json_t *arr = json_array();
+    enum kt_rc rc = KT_OK;
+    for (const char *p = list;; p++) {
+        size_t n = strcspn(p, ",");
+        json_t *code = json_stringn(p, n); /* NULL when not UTF-8 */
+        bool twice = false;
+        for (size_t i = 0; code != NULL && i < json_array_size(arr); i++) {
+            twice = twice || json_equal(json_array_get(arr, i), code);
+        }
+        if (code == NULL || !store_code_ok(p, n) || twice || json_array_size(arr) == STORES_MAX) {
+            json_decref(code);
+            rc = kt_err_set(err, KT_EINVAL, "bad_stores", "stores",
+                            "stores are 1-%d codes of 1-%d bytes separated by commas, none twice",
+                            STORES_MAX, STORE_CODE_MAX);
+            break;
+        }
+        json_array_append_new(arr, code);
+        p += n;
+        if (*p == '\0') {
+            break;
+        }
+    }
+    if (rc == KT_OK) {
+        char *text = json_dumps(arr, JSON_COMPACT);
+        *json = arena_strdup(a, text);
+        free(text);
+    }
+    json_decref(arr);
+    return rc;
+}
+
+bool keys_store_allowed(const struct api_key *k, const char *store)
+{
+    if (k->stores == NULL) {
+        return true;
+    }
+    if (store == NULL) {
+        return false;
+    }
+    json_t *arr = json_loads(k->stores, 0, NULL);
+    bool ok = false;
+    for (size_t i = 0; !ok && i < json_array_size(arr); i++) {
+        const char *code = json_string_value(json_array_get(arr, i));
+        ok = code != NULL && strcmp(code, store) == 0;
+    }
+    json_decref(arr);
+    return ok;
+}
+
 static enum kt_rc bad_key(struct kt_err *err)
 {
     return kt_err_set(err, KT_EAUTH, "invalid_key", NULL, "the API key is not valid");
@@ -182,6 +223,13 @@ static enum kt_rc bad_key(struct kt_err *err)
 
 enum kt_rc keys_verify(struct store_conn *r, const struct key_secret *s, const char *token,
                        size_t len, struct arena *a, struct api_key *out, struct kt_err *err)
+{
+    return keys_verify_at(r, s, token, len, clock_now_ms(), a, out, err);
+}
+
+enum kt_rc keys_verify_at(struct store_conn *r, const struct key_secret *s, const char *token,
+                          size_t len, int64_t now, struct arena *a, struct api_key *out,
+                          struct kt_err *err)
 {
     /* kt_ + id + _ + secret */
     if (len != 3 + KEY_ID_CHARS + 1 + KEY_SECRET_CHARS || memcmp(token, "kt_", 3) != 0 ||
@@ -203,6 +251,10 @@ enum kt_rc keys_verify(struct store_conn *r, const struct key_secret *s, const c
     hash_secret(s, token + 4 + KEY_ID_CHARS, KEY_SECRET_CHARS, h);
     if (sodium_memcmp(h, out->hash, sizeof(h)) != 0 || out->revoked_at != 0) {
         return bad_key(err);
+    }
+    if (out->expires_at != 0 && now >= out->expires_at) {
+        return kt_err_set(err, KT_EAUTH, "key_expired", NULL,
+                          "the API key expired; ask for a new one");
     }
     return KT_OK;
 }

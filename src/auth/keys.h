@@ -8,7 +8,13 @@
  * The plain key is shown once, when it is created.
  *
  * Scopes: admin (everything), pos (cash desks and shop backends: customers read and write),
- * collect (public write key for web pages and apps: may create and update, never read).
+ * collect (public write key for web pages and apps: may create and update, never read), dpo (the
+ * data-protection officer: the privacy routes, no marketing), auditor (the audit log and its
+ * check, nothing else). The routes of each: api/routes.c and docs/api.md, "Scopes by route".
+ *
+ * Limits beyond the scope (issue 19, part F): an expiry, after which the key is refused with its
+ * own code (key_expired), and for a pos key a list of stores: it sees only customers who were in
+ * one of them and writes only for them (api/common.c, docs/privacy.md "Roles and scopes").
  */
 #ifndef KT_AUTH_KEYS_H
 #define KT_AUTH_KEYS_H
@@ -45,10 +51,34 @@ enum kt_rc keys_create(struct store_conn *w, const struct key_secret *s, const c
                        enum key_scope scope, int64_t now, char *token, struct api_key *out,
                        struct kt_err *err);
 
-/* Checks a presented key. KT_EAUTH with code "invalid_key" for any mismatch, revoked or unknown
- * key alike (the reply never tells which). */
+/* What limits a key beyond its scope; zero and NULL: nothing. */
+struct key_limits {
+    int64_t expires_at; /* ms; 0: never. Must lie after the creation */
+    const char *stores; /* JSON array of store codes (keys_stores_parse); only for pos keys */
+};
+
+/* keys_create with limits (NULL: none). KT_EINVAL when they do not fit the scope or the time. */
+enum kt_rc keys_create_limited(struct store_conn *w, const struct key_secret *s, const char *name,
+                               enum key_scope scope, const struct key_limits *lim, int64_t now,
+                               char *token, struct api_key *out, struct kt_err *err);
+
+/* "S-1,S-2" as the JSON array a key keeps, in `a`: 1-100 codes of 1-64 bytes, no control
+ * characters, none twice (KT_EINVAL bad_stores otherwise). */
+enum kt_rc keys_stores_parse(const char *list, struct arena *a, const char **json,
+                             struct kt_err *err);
+
+/* Whether the key may act for `store` (NULL: none named): any store when the key is not limited,
+ * else only one of its own. */
+bool keys_store_allowed(const struct api_key *k, const char *store);
+
+/* Checks a presented key at the wall clock's `now`. KT_EAUTH with code "invalid_key" for any
+ * mismatch, revoked or unknown key alike (the reply never tells which); "key_expired" for the
+ * right secret of a key past its expiry (only the holder of the secret learns it expired). */
 enum kt_rc keys_verify(struct store_conn *r, const struct key_secret *s, const char *token,
                        size_t len, struct arena *a, struct api_key *out, struct kt_err *err);
+enum kt_rc keys_verify_at(struct store_conn *r, const struct key_secret *s, const char *token,
+                          size_t len, int64_t now, struct arena *a, struct api_key *out,
+                          struct kt_err *err);
 
 const char *keys_scope_name(enum key_scope scope);
 bool keys_scope_parse(const char *s, enum key_scope *out);

@@ -1,6 +1,7 @@
 /*
  * keys_test.c - API keys: created once, stored hashed, verified in constant time, revoked, and
- * useless with another installation's secret.
+ * useless with another installation's secret; the scopes kept as they were given; an expiry
+ * refused with its own code; store lists parsed, kept and matched (issue 19, part F).
  */
 #include "helpers.h"
 
@@ -78,12 +79,120 @@ static void secret_from_environment(void **state)
     assert_string_equal(err.code, "bad_secret");
 }
 
+static void scopes_expiry_and_stores_are_kept(void **state)
+{
+    struct key_secret s;
+    memset(&s, 7, sizeof(s));
+    struct arena a;
+    arena_init(&a, 0);
+    const char *stores = NULL;
+    assert_int_equal(keys_stores_parse("S-1,Магазин 2", &a, &stores, NULL), KT_OK);
+    assert_string_equal(stores, "[\"S-1\",\"Магазин 2\"]");
+
+    struct store_conn *w;
+    struct api_key dpo, aud, till;
+    char t_dpo[KEY_TOKEN_MAX], t_aud[KEY_TOKEN_MAX], t_till[KEY_TOKEN_MAX];
+    struct key_limits lim = {1000, stores};
+    struct kt_err err;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(keys_create(w, &s, "dpo", SCOPE_DPO, 1, t_dpo, &dpo, NULL), KT_OK);
+    assert_int_equal(keys_create(w, &s, "aud", SCOPE_AUDITOR, 1, t_aud, &aud, NULL), KT_OK);
+    assert_int_equal(keys_create_limited(w, &s, "till", SCOPE_POS, &lim, 1, t_till, &till, NULL),
+                     KT_OK);
+    struct key_limits past = {1, NULL}, admin_stores = {0, stores};
+    kt_err_reset(&err);
+    assert_int_equal(keys_create_limited(w, &s, "x", SCOPE_POS, &past, 1, t_till, &till, &err),
+                     KT_EINVAL);
+    assert_string_equal(err.code, "bad_expiry");
+    kt_err_reset(&err);
+    assert_int_equal(
+        keys_create_limited(w, &s, "x", SCOPE_ADMIN, &admin_stores, 1, t_till, &till, &err),
+        KT_EINVAL);
+    assert_string_equal(err.code, "bad_stores");
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+
+    struct store_conn *r;
+    struct api_key got;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(keys_verify_at(r, &s, t_dpo, strlen(t_dpo), 5000, &a, &got, NULL), KT_OK);
+    assert_int_equal(got.scope, SCOPE_DPO);
+    assert_null(got.stores);
+    assert_int_equal(got.expires_at, 0);
+    assert_int_equal(keys_verify_at(r, &s, t_aud, strlen(t_aud), 5000, &a, &got, NULL), KT_OK);
+    assert_int_equal(got.scope, SCOPE_AUDITOR);
+    assert_int_equal(keys_verify_at(r, &s, t_till, strlen(t_till), 999, &a, &got, NULL), KT_OK);
+    assert_string_equal(got.stores, stores);
+    assert_int_equal(got.expires_at, 1000);
+    assert_true(keys_store_allowed(&got, "S-1"));
+    assert_true(keys_store_allowed(&got, "Магазин 2"));
+    assert_false(keys_store_allowed(&got, "S-10"));
+    assert_false(keys_store_allowed(&got, NULL));
+    assert_true(keys_store_allowed(&dpo, NULL)); /* not limited: any store, or none */
+    kt_err_reset(&err);
+    assert_int_equal(keys_verify_at(r, &s, t_till, strlen(t_till), 1000, &a, &got, &err), KT_EAUTH);
+    assert_string_equal(err.code, "key_expired");
+    /* Without the secret nobody learns that the key expired. */
+    char wrong[KEY_TOKEN_MAX];
+    kt_strlcpy(wrong, t_till, sizeof(wrong));
+    wrong[strlen(wrong) - 1] = wrong[strlen(wrong) - 1] == 'a' ? 'b' : 'a';
+    kt_err_reset(&err);
+    assert_int_equal(keys_verify_at(r, &s, wrong, strlen(wrong), 5000, &a, &got, &err), KT_EAUTH);
+    assert_string_equal(err.code, "invalid_key");
+    store_read_end(r);
+
+    /* The expiry job's search finds the key once its time has come, and not after it is marked. */
+    struct api_key *due;
+    size_t n = 9;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_key_expired_unaudited(w, 999, 10, &a, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_key_expired_unaudited(w, 1000, 10, &a, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(due[0].id, till.id);
+    assert_int_equal(store_key_expiry_audited(w, till.id, 1000, NULL), KT_OK);
+    assert_int_equal(store_key_expired_unaudited(w, 5000, 10, &a, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+    arena_release(&a);
+}
+
+static void store_lists_are_checked(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 0);
+    const char *json;
+    char long_code[80];
+    memset(long_code, 'x', 65);
+    long_code[65] = '\0';
+    const char *bad[] = {"", ",", "S-1,", ",S-1", "S-1,,S-2", "S-1,S-1", "S\t1", long_code, "\xff"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct kt_err err;
+        kt_err_reset(&err);
+        assert_int_equal(keys_stores_parse(bad[i], &a, &json, &err), KT_EINVAL);
+        assert_string_equal(err.code, "bad_stores");
+    }
+    long_code[64] = '\0';
+    assert_int_equal(keys_stores_parse(long_code, &a, &json, NULL), KT_OK);
+    struct buf many;
+    buf_init(&many, 1024);
+    for (int i = 0; i < 101; i++) {
+        buf_printf(&many, "%sS-%d", i ? "," : "", i);
+    }
+    assert_int_equal(keys_stores_parse(buf_cstr(&many), &a, &json, NULL), KT_EINVAL);
+    buf_release(&many);
+    arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(created_key_verifies_and_revoked_does_not, store_setup,
                                         store_teardown),
         cmocka_unit_test(secret_from_environment),
+        cmocka_unit_test_setup_teardown(scopes_expiry_and_stores_are_kept, store_setup,
+                                        store_teardown),
+        cmocka_unit_test(store_lists_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,13 +25,36 @@ int cli_segment(int argc, char **argv);
 int cli_events(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 int cli_keys(int argc, char **argv);
+int cli_keys_rotate(int argc, char **argv); /* keys rotate-master (master_cmd.c) */
 int cli_migrate(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+extern const char cli_serve_help[]; /* serve_help.c */
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
 
 struct store *cli_open_store(const char *db);
+
+/* The keys a database is opened with (docs/privacy.md, "Encryption at rest"): each NULL or 0
+ * takes its environment variable, then the default. */
+struct cli_keys {
+    const char *secret_file;      /* --secret-file, KARTOTEKA_SECRET_FILE, <db>.secret
+                                     (KARTOTEKA_SECRET overrides the file) */
+    const char *master_file;      /* --master-key-file, KARTOTEKA_MASTER_KEY_FILE, <db>.master
+                                     (KARTOTEKA_MASTER_KEY overrides the file) */
+    const char *sealed_fields;    /* --sealed-fields, KARTOTEKA_SEALED_FIELDS; else the
+                                     database's own setting */
+    int64_t key_cache;            /* --key-cache, opened data keys kept; 0 = the default */
+    const char *next_master_file; /* keys rotate-master: the new master key */
+    bool no_keys;                 /* a look at the schema version only (migrate --status) */
+    bool warm;                    /* serve: warm the cache of data keys (store_opts.warm_keys) */
+};
+/* Loads the keys, makes the keyring and opens the database with it; prints why and returns
+ * NULL when it cannot. `k` NULL: every key from the environment or its default. */
+struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes,
+                                  enum store_schema_mode mode, const struct cli_keys *k);
+/* "city,birth_date" -> bits (1 << pf) in *out; -1 for a field that cannot be sealed. */
+int cli_sealed_fields_parse(const char *text, int *out);
 /* `max_bytes`: the --db-max-size cap (0 = none). */
 struct store *cli_open_store_mode(const char *db, int busy_ms, int64_t max_bytes,
                                   enum store_schema_mode mode);

@@ -9,6 +9,8 @@
 #include "helpers.h"
 
 #include "cli/cli.h"
+#include "consent/consent.h"
+#include "privacy/privacy.h"
 #include "loyalty/enroll.h"
 #include "loyalty/purchase.h"
 #include "consent/consent.h"
@@ -173,21 +175,60 @@ static void clusters_need_customers_enough(void **state)
     assert_non_null(strstr(err_text, "at most the number of customers with receipts, which is 1"));
 }
 
+/* The operator of personal data set as the API's PUT /v1/privacy/settings does, which completes
+ * the drafts written before. */
+static void settings_with_operator(void)
+{
+    T.s = cli_open_store(T.path); /* with the keys the verbs made beside it */
+    assert_non_null(T.s);
+    struct store_conn *w;
+    struct privacy_settings ps;
+    int64_t done = 0;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(privacy_settings_get(w, &A, &ps, NULL), KT_OK);
+    ps.operator_name = "ООО «Ромашка»";
+    ps.operator_address = "123456, г. Москва, ул. Лесная, д. 1";
+    assert_int_equal(privacy_settings_put(w, &ps, NULL), KT_OK);
+    assert_int_equal(privacy_acts_complete(w, &ps, NULL, NOW + 1, &A, &done, NULL), KT_OK);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+    assert_int_equal(done, 1);
+    store_close(T.s);
+    T.s = NULL;
+}
+
 static void an_erasure_writes_the_act_the_act_verb_prints(void **state)
 {
     const char *id = *state;
     assert_int_equal(run(cli_privacy, (const char *[]){"privacy", "erase", id, "--operator",
-                                                       "dpo-1", "--db", T.path, NULL}),
+                                                       "dpo-1", "--by", "Иванова  Мария Петровна",
+                                                       "--position", "DPO", "--db", T.path, NULL}),
                      0);
     const char *act = strstr(out_text, ": act a_");
     assert_non_null(act);
     char act_id[ID_MAX] = "";
     kt_strlcpy(act_id, act + 6, strcspn(act + 6, " ") + 1);
+    /* No operator in the settings: the erasure is done, its act a draft that prints nothing. */
+    assert_non_null(strstr(out_text, "is a draft: the operator (data_operator) is not set"));
+    assert_int_equal(
+        run(cli_privacy, (const char *[]){"privacy", "act", act_id, "--db", T.path, NULL}), 1);
+    assert_non_null(strstr(err_text, "'data_operator.name'"));
+    assert_int_equal(run(cli_privacy, (const char *[]){"privacy", "act", act_id, "--format", "json",
+                                                       "--db", T.path, NULL}),
+                     0);
+    assert_non_null(strstr(out_text, "\"state\": \"draft\""));
+    settings_with_operator();
     assert_int_equal(
         run(cli_privacy, (const char *[]){"privacy", "act", act_id, "--db", T.path, NULL}), 0);
-    assert_non_null(strstr(out_text, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ"));
+    assert_non_null(strstr(out_text, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ № a_"));
+    assert_non_null(strstr(out_text, "ООО «Ромашка»"));
+    assert_non_null(strstr(out_text, "Иванова Мария Петровна, DPO")); /* cleaned: one space */
     assert_non_null(strstr(out_text, id));
-    assert_non_null(strstr(out_text, "оператор dpo-1"));
+    assert_non_null(strstr(out_text, "сотрудник dpo-1"));
+    assert_null(strstr(out_text, PHONE));
+    assert_int_equal(run(cli_privacy, (const char *[]){"privacy", "act", act_id, "--format",
+                                                       "document", "--db", T.path, NULL}),
+                     0);
+    assert_true(out_text[0] == '{' && out_text[strlen(out_text) - 1] == '}');
     assert_int_equal(
         run(cli_privacy, (const char *[]){"privacy", "erase", id, "--db", T.path, NULL}), 1);
     assert_non_null(strstr(err_text, "erased already"));
@@ -256,10 +297,12 @@ static void bad_usage_exits_2(void **state)
         (const char *[]){"keys", "create", "--scope", "root", "--name", "x", "--db", T.path, NULL},
         (const char *[]){"keys", "list", "--threads", "4", NULL}, /* serve's, not theirs */
         (const char *[]){"migrate", "--listen", "127.0.0.1:0", NULL},
+        (const char *[]){"privacy", "erase", "c_x", "--by", "Иванова Мария", NULL},
+        (const char *[]){"privacy", "act", "a_x", "--format", "pdf", NULL},
     };
     int (*fns[])(int, char **) = {cli_report,  cli_report, cli_cluster, cli_privacy, cli_privacy,
                                   cli_loyalty, cli_clean,  cli_clean,   cli_keys,    cli_keys,
-                                  cli_keys,    cli_keys,   cli_migrate};
+                                  cli_keys,    cli_keys,   cli_migrate, cli_privacy, cli_privacy};
     for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
         assert_int_equal(run(fns[i], cases[i]), 2);
         assert_non_null(strstr(err_text, "kartoteka"));

@@ -25,18 +25,25 @@
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"
+    "                         [--events-days N] [--messages-days N]\n"
     "\n"
     "Runs the due work now, once - the jobs the server runs on its clock (docs/operations.md):\n"
     "erasures scheduled after a withdrawal of the pd_processing consent, and depersonalisation\n"
     "of customers inactive for longer than the retention period (GET/PUT\n"
-    "/v1/privacy/settings), each with an act of destruction; loyalty points past their expiry\n"
+    "/v1/privacy/settings), each with an act of destruction; acts of destruction 3 years old\n"
+    "purged with their extracts (audited); loyalty points past their expiry\n"
     "written off and today's birthday bonuses given; event message ids past the idempotency\n"
-    "window forgotten; reject lines of server imports past their term removed. Prints what\n"
-    "each job did. (Saved segments are refreshed by 'kartoteka segment refresh'.)\n"
+    "window forgotten; reject lines of server imports, raw behaviour events (rolled up into\n"
+    "daily counts) and sent SMS past their terms removed, each such run in the audit log.\n"
+    "Prints what each job did. (Saved segments are refreshed by 'kartoteka segment refresh'.)\n"
     "\n"
     "  --now TIME   act as if it were TIME (RFC 3339), e.g. to check a schedule\n"
     "  --import-rejects-days N  the term of import reject lines, as the server's flag\n"
     "               (KARTOTEKA_IMPORT_REJECTS_DAYS, default 30; 1 to 3650)\n"
+    "  --events-days N    the term of raw behaviour events, as the server's flag\n"
+    "               (KARTOTEKA_EVENTS_DAYS, default 365; 1 to 3650)\n"
+    "  --messages-days N  the term of sent and failed SMS, as the server's flag\n"
+    "               (KARTOTEKA_MESSAGES_DAYS, default 90; 1 to 3650)\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 int cli_run_due(int argc, char **argv)
@@ -44,12 +51,22 @@ int cli_run_due(int argc, char **argv)
     static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
                                          {"now", required_argument, NULL, 'n'},
                                          {"import-rejects-days", required_argument, NULL, 'r'},
+                                         {"events-days", required_argument, NULL, 'e'},
+                                         {"messages-days", required_argument, NULL, 'm'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *db = cli_default_db();
-    const char *env_days = getenv("KARTOTEKA_IMPORT_REJECTS_DAYS");
-    const char *days_text = env_days && env_days[0] ? env_days : "30";
-    int64_t days = 0;
+    /* The three terms: flag, environment, default - as serve reads them. */
+    struct term {
+        const char *flag, *env, *text;
+        int64_t days;
+    } terms[] = {{"--import-rejects-days", "KARTOTEKA_IMPORT_REJECTS_DAYS", "30", 0},
+                 {"--events-days", "KARTOTEKA_EVENTS_DAYS", "365", 0},
+                 {"--messages-days", "KARTOTEKA_MESSAGES_DAYS", "90", 0}};
+    for (size_t i = 0; i < 3; i++) {
+        const char *env = getenv(terms[i].env);
+        terms[i].text = env && env[0] ? env : terms[i].text;
+    }
     int64_t now = clock_now_ms();
     int c;
     optind = 1;
@@ -66,7 +83,13 @@ int cli_run_due(int argc, char **argv)
             }
             break;
         case 'r':
-            days_text = optarg;
+            terms[0].text = optarg;
+            break;
+        case 'e':
+            terms[1].text = optarg;
+            break;
+        case 'm':
+            terms[2].text = optarg;
             break;
         case 'h':
             fputs(run_due_help, stdout);
@@ -81,10 +104,14 @@ int cli_run_due(int argc, char **argv)
         fprintf(stderr, "kartoteka run-due: takes no arguments\nTry 'kartoteka run-due --help'.\n");
         return 2;
     }
-    if (!num_parse_cstr(days_text, 1, 3650, &days)) {
-        fprintf(stderr, "kartoteka run-due: --import-rejects-days must be a number of days from 1 "
-                        "to 3650\nTry 'kartoteka run-due --help'.\n");
-        return 2;
+    for (size_t i = 0; i < 3; i++) {
+        if (!num_parse_cstr(terms[i].text, 1, 3650, &terms[i].days)) {
+            fprintf(stderr,
+                    "kartoteka run-due: %s must be a number of days from 1 to 3650\n"
+                    "Try 'kartoteka run-due --help'.\n",
+                    terms[i].flag);
+            return 2;
+        }
     }
     log_set_level(LOG_WARN);
     struct store *s = cli_open_store(db);
@@ -95,7 +122,8 @@ int cli_run_due(int argc, char **argv)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct sched_conf sc = {s, &k, PRIVACY_SYSTEM_NAME, days};
+    struct sched_conf sc = {
+        s, &k, PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days, terms[2].days};
     struct sched_report rep;
     enum kt_rc rc = sched_run_due(&sc, now, &rep, &err);
     store_close(s);
@@ -123,8 +151,13 @@ static const char privacy_help[] =
     "\n"
     "  export CUSTOMER_ID            everything held about the customer, as JSON\n"
     "  erase CUSTOMER_ID [--reason R] [--operator OP] [--request REQUEST_ID]\n"
+    "        [--by NAME --position POSITION]...\n"
     "                                depersonalise and write an act of destruction;\n"
-    "                                R: request (default), withdrawal, retention, unlawful\n"
+    "                                R: request (default), withdrawal, retention, unlawful;\n"
+    "                                --by and --position, in pairs (up to 10), name who\n"
+    "                                destroyed the data (full name, position) for the act;\n"
+    "                                without them the act names the settings' responsible\n"
+    "                                person\n"
     "  block CUSTOMER_ID --reason R --request REQUEST_ID [--note TEXT]\n"
     "                                block the customer's data while a dispute is checked\n"
     "                                (152-FZ art. 21): kept, used for nothing; R:\n"
@@ -137,7 +170,10 @@ static const char privacy_help[] =
     "                                extend an access or stop request by 5 working days;\n"
     "                                TEXT is the reasoned notice sent to the subject\n"
     "  acts                          the acts of destruction\n"
-    "  act ACT_ID                    one act, printed as a document\n"
+    "  act ACT_ID [--format F]       one act: text (default; printable, to sign by hand),\n"
+    "                                json (as the API shows it) or document (the canonical\n"
+    "                                bytes to sign with a qualified e-signature; its SHA-256\n"
+    "                                is the act's document_sha256)\n"
     "  audit [--customer ID] [--key KEY_ID] [--action A] [--limit N]\n"
     "                                the audit log, newest last\n"
     "\n"
@@ -145,9 +181,12 @@ static const char privacy_help[] =
     "Reads and changes made here are written to the audit log without an API key.\n";
 
 struct popts {
-    const char *db, *reason, *operator_id, *request, *customer, *key, *action, *outcome, *note;
+    const char *db, *reason, *operator_id, *request, *customer, *key, *action, *format, *outcome,
+        *note;
     bool overdue;
     int64_t limit;
+    struct act_person persons[ACT_PERSONS_MAX]; /* --by/--position, in pairs */
+    size_t n_by, n_position;
 };
 
 static int pusage(const char *msg)
@@ -208,8 +247,24 @@ static int p_erase(struct store *s, const char *db, const char *id, const struct
     arena_init(&a, 0);
     struct kt_err err;
     kt_err_reset(&err);
-    struct erase_opts eo = {o->reason ? o->reason : "request", NULL, o->operator_id, o->request,
-                            PRIVACY_SYSTEM_NAME};
+    struct act_person persons[ACT_PERSONS_MAX];
+    for (size_t i = 0; i < o->n_by; i++) { /* as the API cleans them: the act is signed */
+        if (privacy_text_clean(o->persons[i].name, 200, "--by", &a, &persons[i].name, &err) !=
+                KT_OK ||
+            privacy_text_clean(o->persons[i].position, 200, "--position", &a, &persons[i].position,
+                               &err) != KT_OK) {
+            sodium_memzero(&k, sizeof(k));
+            arena_release(&a);
+            return pusage(err.msg);
+        }
+    }
+    struct erase_opts eo = {o->reason ? o->reason : "request",
+                            NULL,
+                            o->operator_id,
+                            o->request,
+                            PRIVACY_SYSTEM_NAME,
+                            persons,
+                            o->n_by};
     struct destruction_act act;
     bool wiped;
     enum kt_rc rc = privacy_erase_customer(s, &k, id, &eo, clock_now_ms(), &a, &act, &wiped, &err);
@@ -220,6 +275,12 @@ static int p_erase(struct store *s, const char *db, const char *id, const struct
     }
     printf("erased %s: act %s (%s)%s\n", act.customer_id, act.id, act.categories,
            wiped ? "" : "; the WAL could not be truncated now, the checkpointer will restart it");
+    if (act.document == NULL) {
+        printf("act %s is a draft: %s%s%s; it is completed when the privacy settings are\n", act.id,
+               act.data_operator ? "" : "the operator (data_operator) is not set",
+               act.data_operator || act.destroyed_by ? "" : " and ",
+               act.destroyed_by ? "" : "nobody is named (--by, or responsible_person)");
+    }
     arena_release(&a);
     return 0;
 }
@@ -261,7 +322,38 @@ static int p_requests(struct store *s, bool overdue)
     return rc == KT_OK ? 0 : perr("requests", &err);
 }
 
-static int p_acts(struct store *s, const char *id)
+/* One act in the --format asked: text and document only when it is complete. */
+static enum kt_rc p_act(struct store_conn *rd, const char *id, const char *fmt, struct arena *a,
+                        struct kt_err *err)
+{
+    struct destruction_act x;
+    struct privacy_settings ps;
+    enum kt_rc rc = store_act_get(rd, id, a, &x, err);
+    if (rc == KT_OK) {
+        rc = privacy_settings_get(rd, a, &ps, err);
+    }
+    if (rc == KT_OK && strcmp(fmt, "json") == 0) {
+        json_t *j = privacy_act_json(&x, a);
+        cli_print_json(j);
+        json_decref(j);
+        return KT_OK;
+    }
+    if (rc == KT_OK) {
+        rc = privacy_act_ready(&x, &ps, err);
+    }
+    if (rc == KT_OK && strcmp(fmt, "document") == 0) {
+        fwrite(x.document, 1, strlen(x.document), stdout); /* the bytes, nothing added */
+    } else if (rc == KT_OK) {
+        struct buf b;
+        buf_init(&b, 8192);
+        privacy_act_text(&b, &x, a);
+        fwrite(buf_cstr(&b), 1, b.len, stdout);
+        buf_release(&b);
+    }
+    return rc;
+}
+
+static int p_acts(struct store *s, const char *id, const char *fmt)
 {
     struct arena a;
     arena_init(&a, 0);
@@ -271,15 +363,7 @@ static int p_acts(struct store *s, const char *id)
     enum kt_rc rc = store_read_begin(s, &rd, &err);
     bool opened = rc == KT_OK;
     if (rc == KT_OK && id != NULL) {
-        struct destruction_act x;
-        rc = store_act_get(rd, id, &a, &x, &err);
-        if (rc == KT_OK) {
-            struct buf b;
-            buf_init(&b, 4096);
-            privacy_act_text(&b, &x, &a);
-            fwrite(buf_cstr(&b), 1, b.len, stdout);
-            buf_release(&b);
-        }
+        rc = p_act(rd, id, fmt ? fmt : "text", &a, &err);
     } else if (rc == KT_OK) {
         printf("%-22s %-25s %-22s %s\n", "ID", "AT", "CUSTOMER", "REASON");
         const char *after = NULL;
@@ -363,21 +447,16 @@ static int usage_of_blocking(const char *sub, const struct popts *o)
 
 int cli_privacy(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'D'},
-                                         {"reason", required_argument, NULL, 'r'},
-                                         {"operator", required_argument, NULL, 'o'},
-                                         {"request", required_argument, NULL, 'q'},
-                                         {"overdue", no_argument, NULL, 'O'},
-                                         {"customer", required_argument, NULL, 'c'},
-                                         {"key", required_argument, NULL, 'k'},
-                                         {"action", required_argument, NULL, 'a'},
-                                         {"limit", required_argument, NULL, 'l'},
-                                         {"outcome", required_argument, NULL, 'u'},
-                                         {"note", required_argument, NULL, 'N'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    struct popts o = {
-        cli_default_db(), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false, 1000};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'D'},       {"reason", required_argument, NULL, 'r'},
+        {"operator", required_argument, NULL, 'o'}, {"request", required_argument, NULL, 'q'},
+        {"overdue", no_argument, NULL, 'O'},        {"customer", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},      {"action", required_argument, NULL, 'a'},
+        {"limit", required_argument, NULL, 'l'},    {"by", required_argument, NULL, 'b'},
+        {"position", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+        {"outcome", required_argument, NULL, 'u'},  {"note", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    struct popts o = {.db = cli_default_db(), .limit = 1000};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -416,6 +495,20 @@ int cli_privacy(int argc, char **argv)
             break;
         case 'N':
             o.note = optarg;
+            break;
+        case 'b':
+        case 'p':
+            if ((c == 'b' ? o.n_by : o.n_position) == ACT_PERSONS_MAX) {
+                return pusage("at most 10 persons: --by and --position, in pairs");
+            }
+            if (c == 'b') {
+                o.persons[o.n_by++].name = optarg;
+            } else {
+                o.persons[o.n_position++].position = optarg;
+            }
+            break;
+        case 'f':
+            o.format = optarg;
             break;
         case 'h':
             fputs(privacy_help, stdout);
@@ -456,6 +549,13 @@ int cli_privacy(int argc, char **argv)
     if (o.request && !id_valid(o.request, "r_")) {
         return pusage("--request names a privacy request (r_...)");
     }
+    if (o.n_by != o.n_position) {
+        return pusage("--by and --position go in pairs: a full name and a position each");
+    }
+    if (o.format && strcmp(o.format, "text") && strcmp(o.format, "json") &&
+        strcmp(o.format, "document")) {
+        return pusage("--format is text, json or document");
+    }
     log_set_level(LOG_WARN);
     struct store *s = cli_open_store(o.db);
     if (s == NULL) {
@@ -474,7 +574,7 @@ int cli_privacy(int argc, char **argv)
     } else if (strcmp(sub, "requests") == 0) {
         code = p_requests(s, o.overdue);
     } else if (strcmp(sub, "acts") == 0 || strcmp(sub, "act") == 0) {
-        code = p_acts(s, arg);
+        code = p_acts(s, arg, o.format);
     } else {
         code = p_audit(s, &o);
     }

@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/keys.h"
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "consent/consent.h"
@@ -431,6 +433,44 @@ enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *act
         caller.tally.entries++;
     }
     return rc;
+}
+
+/* Keys whose expiry has come and is not in the log: one entry each, in the transaction that
+ * marks it recorded, so a restart neither loses nor repeats one. */
+enum kt_rc audit_keys_expired(struct store *s, int64_t now, int64_t *n, struct kt_err *err)
+{
+    struct arena a;
+    arena_init(&a, 0);
+    struct store_conn *w;
+    struct api_key *keys;
+    size_t k = 0;
+    enum kt_rc rc = store_write_begin(s, &w, err);
+    if (rc != KT_OK) {
+        arena_release(&a);
+        return rc;
+    }
+    rc = store_key_expired_unaudited(w, now, 500, &a, &keys, &k, err);
+    for (size_t i = 0; rc == KT_OK && i < k; i++) {
+        char detail[96], at[40];
+        time_format_rfc3339(keys[i].expires_at, at, sizeof(at));
+        kt_snprintf(detail, sizeof(detail), "expire %s %s at %s", keys[i].id,
+                    keys_scope_name(keys[i].scope), at);
+        rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, now, err);
+        if (rc == KT_OK) {
+            rc = store_key_expiry_audited(w, keys[i].id, now, err);
+        }
+    }
+    rc = store_write_end(w, rc, err);
+    *n += rc == KT_OK ? (int64_t)k : 0;
+    arena_release(&a);
+    return rc;
+}
+
+enum kt_rc audit_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
+                          int64_t *bulk, struct kt_err *err)
+{
+    enum kt_rc rc = audit_flush(s, err); /* the reads still queued are in the window too */
+    return rc == KT_OK ? store_reads_subjects(s, f, subjects, bulk, err) : rc;
 }
 
 enum kt_rc audit_list(struct store *s, struct store_conn *c, const struct audit_filter *f,

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,24 @@ static enum kt_rc meta_int(struct store_conn *c, const char *key, int64_t def, i
     return rc;
 }
 
+/* The settings that are texts, by their key in meta; "" stored is not set (NULL). */
+static const struct {
+    const char *key;
+    size_t off; /* of the `const char *` in struct privacy_settings */
+} setting_texts[] = {
+    {"privacy.public_url", offsetof(struct privacy_settings, public_url)},
+    {"privacy.operator_name", offsetof(struct privacy_settings, operator_name)},
+    {"privacy.operator_address", offsetof(struct privacy_settings, operator_address)},
+    {"privacy.operator_inn", offsetof(struct privacy_settings, operator_inn)},
+    {"privacy.operator_ogrn", offsetof(struct privacy_settings, operator_ogrn)},
+    {"privacy.processor_name", offsetof(struct privacy_settings, processor_name)},
+    {"privacy.processor_address", offsetof(struct privacy_settings, processor_address)},
+    {"privacy.information_system", offsetof(struct privacy_settings, information_system)},
+    {"privacy.responsible_name", offsetof(struct privacy_settings, responsible_name)},
+    {"privacy.responsible_position", offsetof(struct privacy_settings, responsible_position)},
+};
+#define SETTING_TEXT(s, i) ((const char **)((char *)(s) + setting_texts[i].off))
+
 enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct privacy_settings *s,
                                 struct kt_err *err)
 {
@@ -83,16 +102,16 @@ enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct pr
     if (rc == KT_OK) {
         rc = meta_int(c, "privacy.retention_years", 0, &years, a, err);
     }
-    const char *url = NULL;
-    bool set = false;
-    if (rc == KT_OK) {
-        rc = store_meta_get(c, "privacy.public_url", a, &url, &set, err);
+    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; rc == KT_OK && i < sizeof(setting_texts) / sizeof(setting_texts[0]); i++) {
+        const char *v = NULL;
+        bool set = false;
+        rc = store_meta_get(c, setting_texts[i].key, a, &v, &set, err);
+        *SETTING_TEXT(s, i) = set && v[0] ? v : NULL;
     }
-    url = set ? url : NULL;
     s->strict = strict != 0;
     s->erase_delay_days = (int)delay;
     s->retention_years = (int)years;
-    s->public_url = url;
     return rc;
 }
 
@@ -110,8 +129,9 @@ enum kt_rc privacy_settings_put(struct store_conn *w, const struct privacy_setti
     if (rc == KT_OK) {
         rc = store_meta_put(w, "privacy.retention_years", v, err);
     }
-    if (rc == KT_OK) {
-        rc = store_meta_put(w, "privacy.public_url", s->public_url ? s->public_url : "", err);
+    for (size_t i = 0; rc == KT_OK && i < sizeof(setting_texts) / sizeof(setting_texts[0]); i++) {
+        const char *t = *SETTING_TEXT((struct privacy_settings *)s, i);
+        rc = store_meta_put(w, setting_texts[i].key, t ? t : "", err);
     }
     return rc;
 }

@@ -47,6 +47,14 @@ struct privacy_settings {
     int erase_delay_days;   /* after a withdrawal of pd_processing, 0..30; default 30 */
     int retention_years;    /* depersonalise after N years without activity; 0 = off */
     const char *public_url; /* base of unsubscribe links, e.g. "https://shop.example" */
+    /* For the acts of destruction (Roskomnadzor Order No. 179, privacy/act.c): the operator of
+     * personal data, the processor when the processing is entrusted to one, the name of the
+     * information system, and the person responsible whom an act names when the erasure named
+     * nobody (one that fell due). NULL when not set. */
+    const char *operator_name, *operator_address, *operator_inn, *operator_ogrn;
+    const char *processor_name, *processor_address;
+    const char *information_system;
+    const char *responsible_name, *responsible_position;
 };
 enum kt_rc privacy_settings_get(struct store_conn *c, struct arena *a, struct privacy_settings *s,
                                 struct kt_err *err);
@@ -307,9 +315,17 @@ void audit_note(const char *key_id, const char *action, const char *customer_id,
 /* "first_name,phone,identifiers" of a field mask, in `a`; NULL for none. */
 const char *audit_fields_text(uint32_t fields, struct arena *a);
 enum kt_rc audit_flush(struct store *s, struct kt_err *err);
+/* Writes an entry for each API key whose expiry has come (the job keys_expiry), and counts them
+ * in `n`. */
+enum kt_rc audit_keys_expired(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
 enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
                        const char *customer_id, const char *fields, const char *detail,
                        const char *request_id, int64_t now, struct kt_err *err);
+/* The subjects an incident affected: the distinct customers the entries of the log of reads that
+ * `f` names read (`subjects`), and the entries that name none (`bulk`), the queue flushed first.
+ * An analytic read of the whole window (store_reads_subjects). */
+enum kt_rc audit_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
+                          int64_t *bulk, struct kt_err *err);
 /* The audit log as one list: the changes (in the main database) and the reads (in the log of
  * reads) matching the filter, merged by time, at most f->limit, each list read after its own
  * cursor. `more` says whether another page may follow (from next_changes and next_reads). */
@@ -349,6 +365,23 @@ json_t *audit_verified_json(const struct audit_verified v[2]);
 
 /* Frees what the queue holds (at exit, after the last flush). */
 void audit_shutdown(void);
+
+/* ---- expiry of raw data, audited (expiry.c) ----------------------------------------------- */
+
+/* One batch of an expiry in the caller's write transaction: removes at most `limit` rows older
+ * than `before`, `removed` says how many (store_events_expire, store_sms_expire,
+ * store_reject_expire). */
+typedef enum kt_rc (*audit_expire_fn)(struct store_conn *w, int64_t before, int limit,
+                                      int64_t *removed, struct kt_err *err);
+
+/* Removes the rows of `what` ("events", "messages", "import_rejects") older than `before` in
+ * write transactions of `batch` rows, so the tills wait at most one batch for the writer. The
+ * run's audit entry (action `expire`, no key, no customer; the detail says what, the cutoff and
+ * how many) is written in the transaction of its last batch: an entry means everything older
+ * than its cutoff is gone. A run that removed nothing writes nothing. Then the WAL is cut, as
+ * after an erasure, since the rows hold personal data; a failure to cut it is logged. */
+enum kt_rc audit_expiry_run(struct store *s, const char *what, int64_t before, int batch,
+                            audit_expire_fn fn, int64_t *removed, struct kt_err *err);
 
 /* ---- documents (view.c) ------------------------------------------------------------------- */
 

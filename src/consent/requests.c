@@ -30,7 +30,7 @@ enum kt_rc privacy_request_extend(struct store_conn *w, const char *id, const ch
                           "a deadline is extended only with a reasoned notice to the subject: "
                           "give its reasons in reason");
     }
-    enum kt_rc rc = store_preq_get(w, id, a, out, err);
+    enum kt_rc rc = store_preq_get(w, id, a, out, NULL, err);
     if (rc != KT_OK) {
         return rc;
     }
@@ -60,7 +60,7 @@ enum kt_rc privacy_request_extend(struct store_conn *w, const char *id, const ch
                          arena_printf(a, "extend %s %s", out->id, day), rid, now, err);
     }
     if (rc == KT_OK) {
-        rc = store_preq_get(w, id, a, out, err);
+        rc = store_preq_get(w, id, a, out, NULL, err);
     }
     return rc;
 }

@@ -52,6 +52,14 @@ enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int sink_fd, 
 /* The sink's line for one message: {"id", "at", "to", "text"} and a newline (malloc'd). */
 char *sms_sink_line(const struct sms_msg *m, int64_t now);
 
+#define SMS_MESSAGES_DAYS 90 /* the default term of sent and dead messages (--messages-days) */
+
+/* Due work: the outbox's sent and dead messages finished more than `days` days before `now` are
+ * deleted, phone and all, in short transactions, the run audited (audit_expiry_run, outbox.c).
+ * Queued messages stay whatever their age. `removed` counts them. */
+enum kt_rc sms_expire(struct store *s, int64_t now, int64_t days, int64_t *removed,
+                      struct kt_err *err);
+
 /* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
 char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id);
 

@@ -110,7 +110,7 @@ static void queue(const char *phone, const char *text)
     kt_err_reset(&err);
     struct store_conn *w;
     int64_t now = clock_now_ms();
-    struct sms_msg m = {0, phone, text, "otp", now, now, 0};
+    struct sms_msg m = {0, phone, text, "otp", now, now, 0, 0};
     assert_int_equal(store_write_begin(T.s, &w, &err), KT_OK);
     assert_int_equal(store_write_end(w, store_sms_enqueue(w, &m, &err), &err), KT_OK);
 }
@@ -152,7 +152,7 @@ static void test_body_escapes_the_values(void **state)
 static void test_sink_line_is_one_json_line(void **state)
 {
     (void)state;
-    struct sms_msg m = {5, "+79161234567", "a\tb", "otp", 0, 0, 0};
+    struct sms_msg m = {5, "+79161234567", "a\tb", "otp", 0, 0, 0, 0};
     char *line = sms_sink_line(&m, 0);
     assert_string_equal(line, "{\"id\": 5, \"at\": \"1970-01-01T00:00:00.000Z\", \"to\": "
                               "\"+79161234567\", \"text\": \"a\\u0009b\"}\n");

@@ -95,4 +95,12 @@ enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value
 /* Forgets message ids older than the window (run with the due work). */
 enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
 
+#define EVENTS_DAYS 365 /* the default term of raw events (--events-days) */
+
+/* Due work: the events received more than `days` days before `now` are rolled up into their
+ * daily counts and deleted, in short transactions, the run audited (audit_expiry_run). Every
+ * count over events reads the daily counts too, so it stays as it was. `removed` counts them. */
+enum kt_rc events_expire(struct store *s, int64_t now, int64_t days, int64_t *removed,
+                         struct kt_err *err);
+
 #endif

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/clock.h"
+#include "base/log.h"
+#include "consent/consent.h"
+#include "http/lockout.h"
 #include "http/server.h"
 #include "http/server_int.h"
 
@@ -63,20 +67,34 @@ size_t http_body_limit(const struct reqctx *x)
                                                             : x->srv->app->max_body;
 }
 
-/* Authenticates the key of a non-public route and checks its scope. */
-static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
+/* A wrong key from the caller's address is counted; the one that locks the address out is logged
+ * and audited - the address, never the key. */
+static void count_wrong_key(struct http_req *r, int64_t mono_ms)
+{
+    struct lockout *l = r->app->lockout;
+    if (!lockout_fail(l, r->ip, mono_ms)) {
+        return;
+    }
+    log_warn("lockout", "ip=%s seconds=%d", r->ip, lockout_seconds(l));
+    audit_caller_begin(r->ip);
+    audit_note(NULL, "lockout", NULL, 0, lockout_detail(l), NULL, r->rid, clock_now_ms());
+    audit_caller_end();
+}
+
+/* Checks the key of a request (the caller's address not locked out, the key valid); the key in
+ * r->key on success. */
+static enum kt_rc authenticate(struct reqctx *x, const char *tok, struct kt_err *err)
 {
     struct http_req *r = &x->r;
-    const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
-    const char *in_url =
-        (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
-    if (in_url == NULL && (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)) {
+    int64_t mono_ms = clock_mono_ns() / 1000000;
+    int wait = lockout_wait(r->app->lockout, r->ip, mono_ms);
+    if (wait > 0) { /* the right key too: a guesser who hits learns nothing while locked */
+        return kt_err_limit(err, wait, "locked_out", NULL,
+                            "too many wrong API keys from this address; retry later");
+    }
+    if (tok == NULL) {
         return kt_err_set(err, KT_EAUTH, "missing_key", NULL,
                           "an API key is required: 'Authorization: Bearer <key>'");
-    }
-    const char *tok = in_url != NULL ? in_url : h + 7;
-    while (*tok == ' ') {
-        tok++;
     }
     struct store_conn *rd;
     struct api_key *key = arena_alloc(&x->arena, sizeof(*key));
@@ -87,10 +105,34 @@ static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
     if (r->method != HTTP_GET) {
         http_req_reader_end(r); /* a handler that writes must not hold a snapshot */
     }
-    if (rc != KT_OK) {
-        return rc;
+    if (rc == KT_EAUTH && strcmp(err->code, "invalid_key") == 0) {
+        count_wrong_key(r, mono_ms);
     }
-    r->key = key;
+    if (rc == KT_OK) {
+        r->key = key;
+    }
+    return rc;
+}
+
+/* Authenticates the key of a non-public route and checks its scope, and a store-limited key's
+ * right to the route (only those marked ROUTE_STORES). */
+static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
+{
+    struct http_req *r = &x->r;
+    const char *h = MHD_lookup_connection_value(r->impl, MHD_HEADER_KIND, "Authorization");
+    const char *in_url =
+        (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
+    const char *tok = in_url;
+    if (in_url == NULL && h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+        tok = h + 7;
+        while (*tok == ' ') {
+            tok++;
+        }
+    }
+    if (authenticate(x, tok, err) != KT_OK) {
+        return err->rc;
+    }
+    const struct api_key *key = r->key;
     if (in_url != NULL && key->scope != SCOPE_COLLECT) { /* URLs end up in logs and histories */
         return kt_err_set(err, KT_EFORBIDDEN, "key_in_url", NULL,
                           "only a collect key may be sent in the URL");
@@ -99,6 +141,10 @@ static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
         return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
                           "the key's scope '%s' does not allow this request",
                           keys_scope_name(key->scope));
+    }
+    if (key->stores != NULL && !(r->route->flags & ROUTE_STORES)) {
+        return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
+                          "a key limited to stores may not make this request");
     }
     return KT_OK;
 }

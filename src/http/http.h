@@ -39,6 +39,7 @@ struct metrics;
 struct import_worker;
 struct sms_sender;
 struct sched;
+struct lockout;
 
 /* A route's handler: KT_OK when it replied (http_reply_*), else the code of the error it raised
  * in `err` (empty on entry), which the router replies (router_call). */
@@ -60,6 +61,11 @@ enum route_flag {
                                while the log of reads cannot take more (503 audit_busy), and logs
                                a read itself when the handler logged none (router_call; the
                                routes and what they log: docs/privacy.md, "The audit log") */
+    ROUTE_STORES = 1u << 5, /* a key limited to stores may call it: the route reads no customer,
+                               or its handler applies the limit (api/common.c:
+                               api_customer_visible, api_store_allowed); any other route refuses
+                               such a key (403 forbidden), so a new route is closed to store keys
+                               until someone decides otherwise */
 };
 
 struct route {
@@ -90,6 +96,7 @@ struct kt_app {
     const char *cors_origins;      /* "https://a.example,https://b.example": beacon routes */
     int64_t enrol_per_key;         /* enrolments per key per hour (--enrol-per-key), 0 = any */
     int64_t enrol_per_store;       /* enrolments per store per hour (--enrol-per-store), 0 = any */
+    struct lockout *lockout;       /* addresses locked out after wrong keys, or NULL (off) */
 };
 
 #define HTTP_MAX_PARAMS 4

@@ -229,34 +229,6 @@ void import_reject_keys(const struct key_secret *k, const struct upsert_req *req
 enum kt_rc import_rejects_expire(struct store *s, int64_t now, int64_t days, int64_t *removed,
                                  struct kt_err *err)
 {
-    *removed = 0;
-    for (;;) {
-        struct store_conn *w;
-        enum kt_rc rc = store_write_begin(s, &w, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-        int64_t n = 0;
-        rc = store_reject_expire(w, now - days * DAY_MS, EXPIRE_BATCH, &n, err);
-        rc = store_write_end(w, rc, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-        *removed += n;
-        if (n < EXPIRE_BATCH) {
-            break;
-        }
-    }
-    /* The WAL may still hold page images of the lines from the day they were written (an import
-     * day grows the WAL far past its usual length, and those frames outlive later restarts):
-     * cut it, as after an erasure. Said, not failed: the lines are gone from the database. */
-    if (*removed > 0) {
-        log_info("import_rejects_expired", "rows=%lld", (long long)*removed);
-    }
-    struct kt_err e2;
-    kt_err_reset(&e2);
-    if (*removed > 0 && store_wipe_wal(s, &e2) != KT_OK) {
-        log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
-    }
-    return KT_OK;
+    return audit_expiry_run(s, "import_rejects", now - days * DAY_MS, EXPIRE_BATCH,
+                            store_reject_expire, removed, err);
 }

@@ -394,7 +394,7 @@ enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const stru
     o.expires_at = now + OTP_TTL_MS;
     o.key_id = key_id;
     rc = store_otp_insert(w, &o, err);
-    struct sms_msg m = {0, phone, fill(a, text, code, card), "otp", now, now, 0};
+    struct sms_msg m = {0, phone, fill(a, text, code, card), "otp", now, now, 0, ck};
     if (rc == KT_OK) {
         rc = store_sms_enqueue(w, &m, err);
     }

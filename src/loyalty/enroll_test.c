@@ -100,7 +100,7 @@ static void an_erased_persons_phone_stays_out(void **state)
     (void)state;
     struct enrol_req e = req(PHONE);
     struct enrol_result a = enrol_ok(&e, NOW);
-    struct erase_opts o = {"request", NULL, NULL, NULL, PRIVACY_SYSTEM_NAME};
+    struct erase_opts o = {"request", NULL, NULL, NULL, PRIVACY_SYSTEM_NAME, NULL, 0};
     struct destruction_act act;
     bool wiped;
     assert_int_equal(

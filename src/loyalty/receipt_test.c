@@ -126,7 +126,7 @@ static void the_customer_must_be_known_and_not_erased(void **state)
     post_refused(receipt("R-3", "\"id\": \"c_nobody\"", 1), "customer_not_found", "customer.id");
     post_refused(receipt("R-3", "\"phone\": \"12\"", 1), "invalid_phone", "customer.phone");
     struct customer cu = member();
-    struct erase_opts o = {"request", NULL, NULL, NULL, PRIVACY_SYSTEM_NAME};
+    struct erase_opts o = {"request", NULL, NULL, NULL, PRIVACY_SYSTEM_NAME, NULL, 0};
     struct destruction_act act;
     bool wiped;
     assert_int_equal(privacy_erase_customer(T.s, &K, cu.id, &o, NOW, &A, &act, &wiped, NULL),

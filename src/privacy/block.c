@@ -43,15 +43,14 @@ static enum kt_rc block_request(struct store_conn *w, const struct customer *cu,
     struct privacy_request p;
     bool found = false;
     struct customer of;
-    struct kt_err e2; /* its not-found is this body's field, not the path's */
-    kt_err_reset(&e2);
-    enum kt_rc rc = id_valid(id, "r_") ? store_preq_get(w, id, a, &p, &e2) : KT_ENOTFOUND;
-    if (rc == KT_ENOTFOUND) {
+    bool known = false; /* its absence is this body's field, not the path's */
+    enum kt_rc rc = id_valid(id, "r_") ? store_preq_get(w, id, a, &p, &known, err) : KT_OK;
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!known) {
         return kt_err_set(err, KT_EINVAL, "request_not_found", "privacy_request_id",
                           "no privacy request has that id; register the request first");
-    }
-    if (rc != KT_OK) {
-        return kt_err_copy(err, &e2);
     }
     if (p.customer_id != NULL) {
         rc = store_customer_get_by_id(w, p.customer_id, a, &of, &found, err);

@@ -1,7 +1,7 @@
 /*
- * erase.c - depersonalisation with an act of destruction (and the act's printable text), the
- * erasure of one customer by id (the API and `kartoteka privacy erase`), and the erasures that
- * fall due (after a withdrawal, retention), run by the scheduler (sched/jobs.c).
+ * erase.c - depersonalisation with an act of destruction, the erasure of one customer by id (the
+ * API and `kartoteka privacy erase`), and the erasures that fall due (after a withdrawal,
+ * retention), run by the scheduler (sched/jobs.c). What the act says is in act.c.
  *
  * What an erasure destroys and what it keeps is in docs/privacy.md. The customer's row stays,
  * empty and marked erased, so purchases and events keep a depersonalised owner for statistics.
@@ -20,7 +20,6 @@
 #include "privacy/privacy.h"
 
 #define YEAR_MS         (36525LL * 864 * 1000) /* 365.25 days */
-#define ACT_KEEP_MS     (3 * YEAR_MS)
 #define EXTRACT_MAX     10000
 #define RETENTION_BATCH 100
 
@@ -130,6 +129,166 @@ static enum kt_rc close_consents(struct store_conn *w, int64_t ck, const struct 
     return rc;
 }
 
+static void cat_add(json_t *cats, const char *c)
+{
+    size_t j;
+    json_t *v;
+    json_array_foreach(cats, j, v)
+    {
+        if (strcmp(json_string_value(v), c) == 0) {
+            return;
+        }
+    }
+    json_array_append_new(cats, json_string(c));
+}
+
+/* What the customer had, by category (never the values): the profile, attributes and
+ * identifiers as read before the erasure. */
+static void cats_held(json_t *cats, const struct customer *cu, const struct ident *ids, size_t n,
+                      struct arena *a)
+{
+    for (int f = 0; f < PF_COUNT; f++) {
+        if (cu->val[f] != NULL) {
+            cat_add(cats, arena_printf(a, "profile.%s", pf_names[f]));
+        }
+    }
+    if (cu->attrs != NULL && strcmp(cu->attrs, "{}") != 0) {
+        cat_add(cats, "attributes");
+    }
+    for (size_t i = 0; i < n; i++) {
+        cat_add(cats,
+                arena_printf(a, "identifiers.%s",
+                             strncmp(ids[i].kind, "ext:", 4) == 0 ? "external" : ids[i].kind));
+    }
+}
+
+/* And what the erasure destroyed elsewhere, as its counts say. */
+static void cats_destroyed(json_t *cats, const struct erase_counts *c)
+{
+    const struct {
+        int64_t n;
+        const char *code;
+    } more[] = {{c->customers - 1, "merged_profiles"},
+                {c->history, "history.values"},
+                {c->consent_evidence, "consents.ip_user_agent"},
+                {c->events, "events.properties"},
+                {c->traits, "traits"},
+                {c->members, "segment_members"},
+                {c->sms, "sms_outbox"},
+                {c->replies, "stored_replies"},
+                {c->data_keys, "data_key"}};
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+        if (more[i].n > 0) {
+            cat_add(cats, more[i].code);
+        }
+    }
+}
+
+static bool has_category(const json_t *cats, const char *code)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(cats, i, v)
+    {
+        if (strcmp(json_string_value(v), code) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Everything but the act: the suppression list, subscriptions and consents closed, the scheduled
+ * erasure cancelled, the points closed, the rows destroyed, the history and the audit entry. */
+static enum kt_rc destroy(struct store_conn *w, const struct key_secret *k,
+                          const struct customer *cu, const struct ident *ids, size_t n_ids,
+                          const struct erase_opts *o, const char *act_id, int64_t now,
+                          struct arena *a, json_t *cats, struct kt_err *err)
+{
+    struct erase_counts counts;
+    enum kt_rc rc = suppress_customer(w, k, cu, ids, n_ids, act_id, now, a, cats, err);
+    struct consent_actor who = {"erasure", NULL, o->operator_id, o->key_id, NULL, cu->id, false};
+    int changed = 0;
+    if (rc == KT_OK) {
+        rc = subs_set(w, cu->ck, NULL, NULL, false, "erasure", &who, now, &changed, err);
+    }
+    if (rc == KT_OK) {
+        rc = close_consents(w, cu->ck, o, now, a, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_due_cancel(w, cu->ck, "erase", now, err);
+    }
+    if (rc == KT_OK) {
+        rc = close_points(w, cu->ck, o, now, a, err);
+    }
+    if (rc == KT_OK) {
+        rc = store_customer_erase(w, cu->ck, now, &counts, err);
+    }
+    if (rc == KT_OK) { /* destroyed, nothing is left to block (art. 21 part 3): the block ends */
+        bool was_blocked;
+        rc = store_block_end(w, cu->ck, now, "erased", arena_printf(a, "act %s", act_id), o->key_id,
+                             &was_blocked, err);
+    }
+    if (rc == KT_OK) {
+        cats_destroyed(cats, &counts);
+        struct history_entry h = {0,    cu->ck,    now,  "customer",     "erase", NULL,
+                                  NULL, "erasure", NULL, o->operator_id, NULL,    o->reason};
+        rc = store_history_add(w, &h, err);
+    }
+    if (rc == KT_OK) {
+        rc = audit_write(w, o->key_id, "erase", cu->id, NULL,
+                         arena_printf(a, "act %s, reason %s", act_id, o->reason), o->request_id,
+                         now, err);
+    }
+    return rc;
+}
+
+/* Writes the act: the categories, the extract of the event log, and what the settings and the
+ * request say of the operator, the persons and the subject (privacy_act_settle). */
+static enum kt_rc write_act(struct store *s, struct store_conn *w, const struct customer *cu,
+                            const struct erase_opts *o, json_t *cats, int64_t now, struct arena *a,
+                            struct destruction_act *act, struct kt_err *err)
+{
+    json_t *log = json_array();
+    struct privacy_settings ps;
+    struct privacy_request req;
+    bool found = false;
+    enum kt_rc rc = extract(s, w, cu->id, a, log, err);
+    if (rc == KT_OK) {
+        rc = extract_consents(w, cu->ck, a, log, err);
+    }
+    if (rc == KT_OK) {
+        rc = privacy_settings_get(w, a, &ps, err);
+    }
+    if (rc == KT_OK && o->request_id != NULL) {
+        rc = store_preq_get(w, o->request_id, a, &req, &found, err);
+    }
+    if (rc == KT_OK) {
+        char *c = json_dumps(cats, JSON_COMPACT), *l = json_dumps(log, JSON_COMPACT);
+        act->customer_id = arena_strdup(a, cu->id);
+        act->at = now;
+        act->reason = o->reason;
+        act->categories = arena_strdup(a, c);
+        act->system = o->system;
+        act->key_id = o->key_id;
+        act->operator_id = o->operator_id;
+        act->request_id = o->request_id;
+        act->log_extract = arena_strdup(a, l);
+        act->expires_at = privacy_act_expiry(now);
+        act->method =
+            has_category(cats, "data_key") ? "secure_delete_wal_key_shred" : "secure_delete_wal";
+        free(c);
+        free(l);
+        privacy_act_settle(act, &ps, o->persons, o->n_persons, found ? &req : NULL, a);
+        rc = store_act_insert(w, act, err);
+    }
+    if (rc == KT_OK && act->document == NULL) {
+        log_warn("act_draft", "act=%s customer=%s operator=%d persons=%d", act->id,
+                 act->customer_id, act->data_operator != NULL, act->destroyed_by != NULL);
+    }
+    json_decref(log);
+    return rc;
+}
+
 enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key_secret *k,
                          int64_t ck, const struct erase_opts *o, int64_t now, struct arena *a,
                          struct destruction_act *act, struct kt_err *err)
@@ -151,91 +310,13 @@ enum kt_rc privacy_erase(struct store *s, struct store_conn *w, const struct key
     if (rc != KT_OK) {
         return rc;
     }
-    /* What is destroyed, by category (never the values). */
     json_t *cats = json_array();
-    for (int f = 0; f < PF_COUNT; f++) {
-        if (cu.val[f] != NULL) {
-            json_array_append_new(cats, json_string(arena_printf(a, "profile.%s", pf_names[f])));
-        }
-    }
-    if (cu.attrs != NULL && strcmp(cu.attrs, "{}") != 0) {
-        json_array_append_new(cats, json_string("attributes"));
-    }
-    for (size_t i = 0; i < n_ids; i++) {
-        const char *c = arena_printf(
-            a, "identifiers.%s", strncmp(ids[i].kind, "ext:", 4) == 0 ? "external" : ids[i].kind);
-        bool seen = false;
-        size_t j;
-        json_t *v;
-        json_array_foreach(cats, j, v)
-        {
-            seen = seen || strcmp(json_string_value(v), c) == 0;
-        }
-        if (!seen) {
-            json_array_append_new(cats, json_string(c));
-        }
-    }
-    json_array_append_new(cats, json_string("history.values"));
-    json_array_append_new(cats, json_string("consents.ip_user_agent"));
-
-    rc = suppress_customer(w, k, &cu, ids, n_ids, act->id, now, a, cats, err);
-    struct consent_actor who = {"erasure", NULL, o->operator_id, o->key_id, NULL, cu.id, false};
-    int changed = 0;
+    cats_held(cats, &cu, ids, n_ids, a);
+    rc = destroy(w, k, &cu, ids, n_ids, o, act->id, now, a, cats, err);
     if (rc == KT_OK) {
-        rc = subs_set(w, ck, NULL, NULL, false, "erasure", &who, now, &changed, err);
-    }
-    if (rc == KT_OK) {
-        rc = close_consents(w, ck, o, now, a, err);
-    }
-    if (rc == KT_OK) {
-        rc = store_due_cancel(w, ck, "erase", now, err);
-    }
-    if (rc == KT_OK) {
-        rc = close_points(w, ck, o, now, a, err);
-    }
-    if (rc == KT_OK) {
-        rc = store_customer_erase(w, ck, now, err);
-    }
-    if (rc == KT_OK) { /* destroyed, nothing is left to block (art. 21 part 3): the block ends */
-        bool was_blocked;
-        rc = store_block_end(w, ck, now, "erased", arena_printf(a, "act %s", act->id), o->key_id,
-                             &was_blocked, err);
-    }
-    if (rc == KT_OK) {
-        struct history_entry h = {0,    ck,        now,  "customer",     "erase", NULL,
-                                  NULL, "erasure", NULL, o->operator_id, NULL,    o->reason};
-        rc = store_history_add(w, &h, err);
-    }
-    if (rc == KT_OK) {
-        rc = audit_write(w, o->key_id, "erase", cu.id, NULL,
-                         arena_printf(a, "act %s, reason %s", act->id, o->reason), o->request_id,
-                         now, err);
-    }
-    json_t *log = json_array();
-    if (rc == KT_OK) {
-        rc = extract(s, w, cu.id, a, log, err);
-    }
-    if (rc == KT_OK) {
-        rc = extract_consents(w, ck, a, log, err);
-    }
-    if (rc == KT_OK) {
-        char *c = json_dumps(cats, JSON_COMPACT), *l = json_dumps(log, JSON_COMPACT);
-        act->customer_id = arena_strdup(a, cu.id);
-        act->at = now;
-        act->reason = o->reason;
-        act->categories = arena_strdup(a, c);
-        act->system = o->system;
-        act->key_id = o->key_id;
-        act->operator_id = o->operator_id;
-        act->request_id = o->request_id;
-        act->log_extract = arena_strdup(a, l);
-        act->keep_until = now + ACT_KEEP_MS;
-        free(c);
-        free(l);
-        rc = store_act_insert(w, act, err);
+        rc = write_act(s, w, &cu, o, cats, now, a, act, err);
     }
     json_decref(cats);
-    json_decref(log);
     return rc;
 }
 
@@ -246,7 +327,7 @@ enum kt_rc privacy_erase_due(struct store *s, struct store_conn *w, const struct
                              struct arena *a, bool *erased, struct kt_err *err)
 {
     *erased = false;
-    struct erase_opts o = {d->reason, NULL, NULL, NULL, system};
+    struct erase_opts o = {d->reason, NULL, NULL, NULL, system, NULL, 0};
     struct destruction_act act;
     struct kt_err e2;
     kt_err_reset(&e2);
@@ -264,9 +345,15 @@ enum kt_rc privacy_erase_due(struct store *s, struct store_conn *w, const struct
 
 void privacy_wipe_wal(struct store *s)
 {
-    /* The erasures are committed either way; a WAL that could not be cut now is restarted by the
-     * next checkpoints. Said, not failed. */
+    /* The erasures are committed either way: their data keys are destroyed now (or, after a
+     * failure, at the next erasure or start), and a WAL that could not be cut now is restarted by
+     * the next checkpoints. Said, not failed. */
     struct kt_err e2;
+    kt_err_reset(&e2);
+    int64_t shredded = 0;
+    if (store_keys_shred(s, &shredded, &e2) != KT_OK) {
+        log_warn("keys_not_destroyed", "code=%s detail=\"%s\"", e2.code, e2.detail);
+    }
     kt_err_reset(&e2);
     if (store_wipe_wal(s, &e2) != KT_OK) {
         log_warn("wal_not_wiped", "code=%s detail=\"%s\"", e2.code, e2.detail);
@@ -295,7 +382,7 @@ enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, in
             rc = store_customer_inactive(w, now - ps.retention_years * YEAR_MS, RETENTION_BATCH, &a,
                                          &cks, &n, err);
         }
-        struct erase_opts o = {"retention", NULL, NULL, NULL, system};
+        struct erase_opts o = {"retention", NULL, NULL, NULL, system, NULL, 0};
         for (size_t i = 0; rc == KT_OK && i < n; i++) {
             struct destruction_act act;
             rc = privacy_erase(s, w, k, cks[i], &o, now, &a, &act, err);
@@ -308,44 +395,6 @@ enum kt_rc privacy_retention_due(struct store *s, const struct key_secret *k, in
         privacy_wipe_wal(s);
     }
     return rc;
-}
-
-void privacy_act_text(struct buf *out, const struct destruction_act *x, struct arena *a)
-{
-    struct buf b = *out;
-    buf_printf(&b, "АКТ ОБ УНИЧТОЖЕНИИ ПЕРСОНАЛЬНЫХ ДАННЫХ № %s\n\n", x->id);
-    buf_printf(&b, "Дата и время уничтожения (UTC): %s\n", time_rfc3339(a, x->at));
-    buf_printf(&b, "Информационная система: %s\n", x->system);
-    buf_printf(&b, "Субъект персональных данных: клиент %s\n", x->customer_id);
-    buf_printf(&b, "Основание: %s\n", x->reason);
-    if (x->request_id) {
-        buf_printf(&b, "Обращение субъекта: %s\n", x->request_id);
-    }
-    buf_printf(&b, "Уничтожил: ключ API %s%s%s\n", x->key_id ? x->key_id : "— (фоновая задача)",
-               x->operator_id ? ", оператор " : "", x->operator_id ? x->operator_id : "");
-    buf_puts(&b, "Категории уничтоженных данных:\n");
-    json_t *c = json_loads(x->categories, 0, NULL);
-    size_t i;
-    json_t *v;
-    json_array_foreach(c, i, v)
-    {
-        buf_printf(&b, "  - %s\n", json_string_value(v));
-    }
-    json_decref(c);
-    buf_puts(&b, "Способ: обезличивание записи и удаление значений в базе данных с "
-                 "затиранием освобождённого места (SQLite secure_delete) и очисткой журнала "
-                 "WAL.\n\nВыгрузка из журнала событий (audit), без персональных данных:\n");
-    json_t *l = json_loads(x->log_extract, 0, NULL);
-    json_array_foreach(l, i, v)
-    {
-        const char *k = json_string_value(json_object_get(v, "key_id"));
-        const char *d = json_string_value(json_object_get(v, "detail"));
-        buf_printf(&b, "  %s  %-9s  %s  %s\n", json_string_value(json_object_get(v, "at")),
-                   json_string_value(json_object_get(v, "action")), k ? k : "-", d ? d : "");
-    }
-    json_decref(l);
-    buf_printf(&b, "\nХранить до: %s\n", time_rfc3339(a, x->keep_until));
-    *out = b;
 }
 
 enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
@@ -364,6 +413,15 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
         return rc;
     }
     rc = store_customer_get_by_id(w, customer_id, a, &cu, NULL, err);
+    if (rc == KT_OK && o->request_id != NULL) { /* an act must name a request that exists */
+        struct privacy_request req;
+        bool found;
+        rc = store_preq_get(w, o->request_id, a, &req, &found, err);
+        if (rc == KT_OK && !found) {
+            rc = kt_err_set(err, KT_ENOTFOUND, "request_not_found", "privacy_request_id",
+                            "privacy request '%s' not found", o->request_id);
+        }
+    }
     if (rc == KT_OK) {
         rc = privacy_erase(s, w, k, cu.ck, o, now, a, act, err);
     }
@@ -373,7 +431,14 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
                               now, &open, err);
     }
     rc = store_write_end(w, rc, err);
-    if (rc == KT_OK) { /* the WAL holds page images from before the erasure: copy and truncate */
+    if (rc == KT_OK) { /* the data key goes now that the erasure is committed; the WAL holds
+                        * page images from before it: copy and truncate */
+        int64_t shredded = 0;
+        struct kt_err e2;
+        kt_err_reset(&e2);
+        if (store_keys_shred(s, &shredded, &e2) != KT_OK) { /* queued: the next start does it */
+            log_warn("keys_not_destroyed", "code=%s detail=\"%s\"", e2.code, e2.detail);
+        }
         *wal_wiped = store_wipe_wal(s, NULL) == KT_OK; /* the reply says whether it was */
     }
     return rc;

@@ -12,7 +12,9 @@
 #ifndef KT_PRIVACY_PRIVACY_H
 #define KT_PRIVACY_PRIVACY_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "auth/keys.h"
 #include "base/arena.h"
@@ -20,12 +22,21 @@
 #include "store/model.h"
 #include "store/store.h"
 
+/* A person who destroyed the data, as Order 179 names them: full name and position. */
+struct act_person {
+    const char *name; /* surname, name and patronymic: "Иванова Мария Петровна" */
+    const char *position; /* "специалист по защите персональных данных" */
+};
+#define ACT_PERSONS_MAX 10
+
 struct erase_opts {
-    const char *reason;      /* "request", "withdrawal", "retention" */
-    const char *key_id;      /* or NULL */
-    const char *operator_id; /* or NULL */
-    const char *request_id;  /* privacy request id, or NULL */
-    const char *system;      /* PRIVACY_SYSTEM_NAME (consent.h) */
+    const char *reason;               /* "request", "withdrawal", "retention", "unlawful" */
+    const char *key_id;               /* or NULL */
+    const char *operator_id;          /* or NULL */
+    const char *request_id;           /* privacy request id, or NULL */
+    const char *system;               /* PRIVACY_SYSTEM_NAME (consent.h) */
+    const struct act_person *persons; /* who destroyed; NULL: the settings' responsible person */
+    size_t n_persons;                 /* 0..ACT_PERSONS_MAX */
 };
 
 /*
@@ -49,10 +60,82 @@ enum kt_rc privacy_erase_customer(struct store *s, const struct key_secret *k,
                                   struct arena *a, struct destruction_act *act, bool *wal_wiped,
                                   struct kt_err *err);
 
-/* An act of destruction as the printable document (Russian) a data-protection officer files,
- * appended to `out`. */
+/* ---- the act of destruction (act.c) --------------------------------------------------------
+ *
+ * What Roskomnadzor Order No. 179 asks of an act - the operator, the subject, the persons who
+ * destroyed, the categories, the information system, the method, the reason, the date - and of
+ * the extract of the event log that goes with it. An erasure never waits for paperwork: when the
+ * settings lack the operator, or nobody is named as having destroyed, the act is written as a
+ * draft and completed when the settings are (privacy_acts_complete). A complete act has its
+ * document: canonical JSON (RFC 8785) whose bytes never change, to sign outside. */
+
+struct privacy_request;
+struct privacy_settings;
 struct buf;
+
+/* Fills the act's operator, processor, information system and persons from the settings and
+ * `persons` (when n > 0; else the settings' responsible person), and, when nothing is missing,
+ * its document and hash; `req` is the request it answers, or NULL. Used by the erasure. */
+void privacy_act_settle(struct destruction_act *x, const struct privacy_settings *ps,
+                        const struct act_person *persons, size_t n,
+                        const struct privacy_request *req, struct arena *a);
+
+/* When an act of destruction at `at` may go: 3 calendar years later, the same time of day (an act
+ * of 29 February goes on 1 March). Order 179 keeps acts and extracts 3 years from destruction. */
+int64_t privacy_act_expiry(int64_t at);
+
+/* KT_OK when the act is complete (its document exists); else KT_ECONFLICT naming what the
+ * settings still lack: "operator_unknown" (field data_operator.name or .address) or
+ * "responsible_unknown" (field responsible_person.name) - the refusal of a document or a print. */
+enum kt_rc privacy_act_ready(const struct destruction_act *x, const struct privacy_settings *ps,
+                             struct kt_err *err);
+
+/* The act as the API and `kartoteka privacy act --format json` show it (new reference). */
+json_t *privacy_act_json(const struct destruction_act *x, struct arena *a);
+
+/* A complete act as the printable document (Russian) a data-protection officer signs by hand,
+ * appended to `out`. */
 void privacy_act_text(struct buf *out, const struct destruction_act *x, struct arena *a);
+
+/* Completes every draft the settings `ps` can complete now, in the caller's write transaction:
+ * each gets what it lacked and its document, and an "act" audit entry. `completed` counts them. */
+enum kt_rc privacy_acts_complete(struct store_conn *w, const struct privacy_settings *ps,
+                                 const char *key_id, int64_t now, struct arena *a,
+                                 int64_t *completed, struct kt_err *err);
+
+/* Deletes the acts (with their extracts) whose 3 years ended by `now`, each recorded in the
+ * purges and in the audit log ("act_purge"), in transactions of 100 (the job acts_expiry). */
+enum kt_rc privacy_acts_purge(struct store *s, int64_t now, int64_t *purged, struct kt_err *err);
+
+/* ---- what an act takes from people (act_input.c) ---------------------------------------- */
+
+/* A text as an act keeps it (clean_text: NFC, no control characters, 1..max bytes); else
+ * KT_EINVAL "invalid_value" with `field`. */
+enum kt_rc privacy_text_clean(const char *in, size_t max, const char *field, struct arena *a,
+                              const char **out, struct kt_err *err);
+/* An INN of 10 (organisation) or 12 digits (individual) with valid check digits; an OGRN of 13
+ * digits or an OGRNIP of 15 with a valid check digit. */
+bool privacy_inn_valid(const char *s);
+bool privacy_ogrn_valid(const char *s);
+
+/* The array member `name` of `body` as persons who destroyed ({name, position}, 1 to
+ * ACT_PERSONS_MAX, in `a`); absent: *n = 0. */
+enum kt_rc privacy_persons_decode(const json_t *body, const char *name, struct arena *a,
+                                  struct act_person **out, size_t *n, struct kt_err *err);
+
+/* The act members of a PUT of the privacy settings - data_operator, data_processor,
+ * information_system, responsible_person - onto `s`: an object replaces, null removes, absent
+ * keeps. The other members are the caller's. */
+enum kt_rc privacy_settings_decode_acts(const json_t *body, struct privacy_settings *s,
+                                        struct arena *a, struct kt_err *err);
+/* The same members of `s` set into the settings' JSON `o`. */
+void privacy_settings_acts_json(const struct privacy_settings *s, json_t *o);
+
+/* Attaches a detached CMS (CAdES) signature of `len` bytes to complete act `id`, after checking
+ * that it signs the act's document (its message digest); audited. `out` gets the act. */
+enum kt_rc privacy_act_sign(struct store *s, const char *id, const void *sig, size_t len,
+                            const char *key_id, int64_t now, struct arena *a,
+                            struct destruction_act *out, struct kt_err *err);
 
 /* One erasure that fell due (a due_work item of kind "erase", claimed by the scheduler in the
  * write transaction `w`): `erased` says whether it erased, false when a request erased the
@@ -109,5 +192,35 @@ enum kt_rc privacy_rectification(struct store_conn *w, const char *customer_id,
 enum kt_rc privacy_unblock_customer(struct store *s, const char *customer_id, const char *outcome,
                                     const struct block_opts *o, int64_t now, struct arena *a,
                                     struct customer_block *out, struct kt_err *err);
+
+/* ---- the incident register (incident.c; 152-FZ art. 21 part 3.1) ---------------------------- */
+
+#include <jansson.h>
+
+/* How the subjects of an incident are counted, stored with each count. */
+extern const char *const privacy_incident_method;
+
+/* The deadlines, from the detection: the first notice to Roskomnadzor within 24 hours, the
+ * results of the internal investigation within 72 hours. */
+int64_t privacy_incident_notice_due(const struct incident *x);
+int64_t privacy_incident_results_due(const struct incident *x);
+
+/* Records an incident from a POST body: decoded and checked (every field path named in errors),
+ * its subjects counted from the log of reads (the queue flushed first), written with an audit
+ * entry `incident` by `key_id` (NULL: the CLI) in request `rid`. `x` lives in `a`. */
+enum kt_rc privacy_incident_create(struct store *s, const json_t *body, const char *key_id,
+                                   const char *rid, int64_t now, struct arena *a,
+                                   struct incident *x, struct kt_err *err);
+
+/* The follow-up of incident `id` from a PATCH body: what changed, the notices sent
+ * (`notified_at`, `reported_at`), closing (with `findings`). A changed window, keys, addresses or
+ * routes count the subjects again. KT_ENOTFOUND "incident_not_found". */
+enum kt_rc privacy_incident_update(struct store *s, const char *id, const json_t *body,
+                                   const char *key_id, const char *rid, int64_t now,
+                                   struct arena *a, struct incident *x, struct kt_err *err);
+
+/* The incident as the API shows it at `now`: the deadlines, what is still `due` and whether it
+ * is `overdue` (new reference). */
+json_t *privacy_incident_json(const struct incident *x, int64_t now, struct arena *a);
 
 #endif

@@ -7,6 +7,7 @@
 #include "sched/sched.h"
 
 #include "consent/consent.h"
+#include "deliver/sms.h"
 #include "events/events.h"
 #include "import/rejects.h"
 #include "loyalty/bonus.h"
@@ -17,6 +18,7 @@
 
 #define SECOND_MS 1000
 #define MINUTE_MS (60 * SECOND_MS)
+#define HOUR_MS   (60 * MINUTE_MS)
 
 static enum kt_rc erase_due(const struct sched_conf *c, struct store_conn *w,
                             const struct due_item *d, int64_t now, struct arena *a, int64_t n[2],
@@ -37,6 +39,12 @@ static enum kt_rc retention(const struct sched_conf *c, int64_t now, int64_t n[2
                             struct kt_err *err)
 {
     return privacy_retention_due(c->s, c->secret, now, c->system, &n[0], err);
+}
+
+static enum kt_rc acts_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
+                              struct kt_err *err)
+{
+    return privacy_acts_purge(c->s, now, &n[0], err);
 }
 
 static enum kt_rc points_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -63,6 +71,18 @@ static enum kt_rc import_rejects(const struct sched_conf *c, int64_t now, int64_
     return import_rejects_expire(c->s, now, c->rejects_days, &n[0], err);
 }
 
+static enum kt_rc events_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
+                                struct kt_err *err)
+{
+    return events_expire(c->s, now, c->events_days, &n[0], err);
+}
+
+static enum kt_rc messages_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
+                                  struct kt_err *err)
+{
+    return sms_expire(c->s, now, c->messages_days, &n[0], err);
+}
+
 static enum kt_rc segments(const struct sched_conf *c, int64_t now, int64_t n[2],
                            struct kt_err *err)
 {
@@ -75,6 +95,12 @@ static enum kt_rc reads_log(const struct sched_conf *c, int64_t now, int64_t n[2
     (void)now;
     (void)n;
     return audit_flush(c->s, err);
+}
+
+static enum kt_rc keys_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
+                              struct kt_err *err)
+{
+    return audit_keys_expired(c->s, now, &n[0], err);
 }
 
 static enum kt_rc intake(const struct sched_conf *c, int64_t now, int64_t n[2], struct kt_err *err)
@@ -103,6 +129,13 @@ const struct sched_job sched_jobs[] = {
      .key = "retention",
      .counts = {"customers", NULL},
      .says = "retention erased {0} customer{0s}"},
+    {.name = "acts_expiry", /* acts of destruction 3 years after it (Order 179) */
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = acts_expiry,
+     .key = "acts_expired",
+     .counts = {"acts", NULL},
+     .says = "{0} act{0s} of destruction purged after 3 years"},
     {.name = "points_expiry",
      .period_ms = MINUTE_MS,
      .flags = SCHED_ON_DEMAND,
@@ -131,6 +164,22 @@ const struct sched_job sched_jobs[] = {
      .key = "import_rejects",
      .counts = {"rows", NULL},
      .says = "{0} import reject row{0s} expired"},
+    /* Hourly: each run that removes something writes an audit entry, and a term counted in
+     * days needs no finer clock. */
+    {.name = "events_expiry",
+     .period_ms = HOUR_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = events_expiry,
+     .key = "events_expired",
+     .counts = {"rows", NULL},
+     .says = "{0} event{0s} past their term rolled up into daily counts"},
+    {.name = "messages_expiry",
+     .period_ms = HOUR_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = messages_expiry,
+     .key = "messages_expired",
+     .counts = {"rows", NULL},
+     .says = "{0} sent message{0s} past their term deleted"},
     /* Not on demand: an analytic refresh, not work that falls due at a moment; it has verbs of
      * its own (kartoteka segment refresh, POST /v1/segments/{id}/refresh, /v1/traits/refresh). */
     {.name = "segments_refresh",
@@ -138,6 +187,10 @@ const struct sched_job sched_jobs[] = {
      .flags = SCHED_SETTLE,
      .run = segments,
      .counts = {"refreshed", NULL}},
+    {.name = "keys_expiry", /* the audit entry of a key's expiry (the key is refused anyway) */
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .run = keys_expiry},
     {.name = "audit_flush", /* the log of reads */
      .period_ms = AUDIT_FLUSH_MS,
      .flags = SCHED_ON_DEMAND | SCHED_AT_STOP,

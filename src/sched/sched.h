@@ -28,6 +28,8 @@ struct sched_conf {
     const struct key_secret *secret; /* the installation secret; outlives the runner */
     const char *system;              /* "Kartoteka 0.1.0", written into acts of destruction */
     int64_t rejects_days;            /* the term of import reject lines (--import-rejects-days) */
+    int64_t events_days;             /* the term of raw behaviour events (--events-days) */
+    int64_t messages_days;           /* the term of sent and dead messages (--messages-days) */
 };
 
 /* A job's run at `now` (UTC ms): `n` gets what it did, as the row's `counts` name them. */

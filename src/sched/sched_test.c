@@ -28,7 +28,7 @@ static size_t job(const char *name)
 
 static struct sched_conf conf(const struct key_secret *k)
 {
-    struct sched_conf c = {T.s, k, "Kartoteka test", 30};
+    struct sched_conf c = {T.s, k, "Kartoteka test", 30, 365, 90};
     return c;
 }
 
@@ -66,8 +66,9 @@ static void an_on_demand_run_runs_every_on_demand_job(void **state)
         assert_int_equal(r.ran[i], (sched_jobs[i].flags & SCHED_ON_DEMAND) != 0);
     }
     json_t *o = sched_report_json(&r);
-    static const char *const keys[] = {"erased",   "retention", "expired",
-                                       "birthday", "event_ids", "import_rejects"};
+    static const char *const keys[] = {"erased",         "retention",      "acts_expired",
+                                       "expired",        "birthday",       "event_ids",
+                                       "import_rejects", "events_expired", "messages_expired"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         assert_non_null(json_object_get(o, keys[i]));
     }
@@ -79,6 +80,7 @@ static void an_on_demand_run_runs_every_on_demand_job(void **state)
     buf_init(&b, 0);
     sched_report_text(&r, &b);
     assert_non_null(strstr(buf_cstr(&b), "erased 0 customers; retention erased 0 customers; "
+                                         "0 acts of destruction purged after 3 years; "
                                          "0 points expired for 0 customers;"));
     buf_release(&b);
 }

@@ -97,7 +97,15 @@ struct attr_def {
     int64_t updated_at;      /* ms */
 };
 
-enum key_scope { SCOPE_ADMIN = 1, SCOPE_POS = 2, SCOPE_COLLECT = 4 };
+/* A bit each, so a route lists the scopes it allows as a mask (http.h). docs/api.md, "Scopes by
+ * route", says what each may do. */
+enum key_scope {
+    SCOPE_ADMIN = 1,   /* everything */
+    SCOPE_POS = 2,     /* cash desks and shop backends */
+    SCOPE_COLLECT = 4, /* web pages and apps: write, never read */
+    SCOPE_DPO = 8,     /* the data-protection officer: privacy without marketing */
+    SCOPE_AUDITOR = 16 /* the audit log and its check, read-only */
+};
 
 struct api_key {
     char id[24];      /* public part of the key, "k..." */
@@ -106,6 +114,8 @@ struct api_key {
     unsigned char hash[32]; /* keyed BLAKE2b of the secret part */
     int64_t created_at;     /* ms */
     int64_t revoked_at;     /* ms, 0 while active */
+    int64_t expires_at;     /* ms, 0: never */
+    const char *stores;     /* JSON array of the store codes the key is limited to; NULL: all */
 };
 
 /* Values received from one source on one day, and what cleaning made of them. */
@@ -178,6 +188,8 @@ struct idem_record {
     int status;                 /* HTTP status of the stored reply */
     const char *body;           /* the reply body */
     int64_t created_at;         /* ms */
+    int64_t ck; /* the customer the reply is about: its key seals the body, its erasure deletes
+                   it; 0 for none (the installation's key) */
 };
 
 /* ---- privacy (0003_privacy.sql, docs/privacy.md) ------------------------------------------ */
@@ -266,16 +278,44 @@ struct customer_block {
     const char *unblock_key_id;     /* or NULL */
 };
 
+/* An act of destruction (Roskomnadzor Order No. 179; privacy/act.c). The members from `method`
+ * on came with 0016_acts.sql. A draft lacks the operator or the persons (its `document` is NULL);
+ * it is completed once, and then nothing of it changes but a signature added once. */
 struct destruction_act {
     char id[ID_MAX]; /* "a_..." */
     const char *customer_id;
-    int64_t at;
-    const char *reason;     /* request, withdrawal, retention */
-    const char *categories; /* JSON array */
-    const char *system;
+    int64_t at;             /* the date of destruction, ms */
+    const char *reason;     /* request, withdrawal, retention, unlawful */
+    const char *categories; /* JSON array of category codes */
+    const char *system;     /* the software that destroyed: "Kartoteka 0.1.0" */
     const char *key_id, *operator_id, *request_id;
-    const char *log_extract; /* JSON */
-    int64_t keep_until;
+    const char *log_extract;        /* JSON array: the event-log entries */
+    int64_t expires_at;             /* kept until: 3 years after `at` */
+    const char *method;             /* "secure_delete_wal" */
+    const char *information_system; /* the retailer's name of it, from the settings */
+    const char *data_operator;      /* JSON {name, address, inn?, ogrn?}; NULL: a draft */
+    const char *data_processor;     /* JSON {name, address}, or NULL */
+    const char *destroyed_by;       /* JSON [{name, position}]; NULL: a draft */
+    int64_t completed_at;           /* a draft completed later, or 0 */
+    const char *document;           /* the canonical document (JSON); NULL: a draft */
+    const char *document_sha256;    /* hex */
+    int64_t signed_at;              /* when a signature was attached, or 0 (the bytes are read
+                                       on their own: store_act_signature) */
+};
+
+/* What store_customer_erase destroyed, rows per kind: the act's categories come from it. */
+struct erase_counts {
+    int64_t customers;        /* the customer's row and those merged into it */
+    int64_t identifiers;      /* identifiers deleted */
+    int64_t history;          /* history rows whose values were destroyed */
+    int64_t consent_evidence; /* consent events whose IP and user agent were destroyed */
+    int64_t events;           /* behaviour events whose properties and anonymous ids went */
+    int64_t traits;           /* computed traits deleted */
+    int64_t members;          /* segment memberships deleted */
+    int64_t sms;              /* queued SMS to its phones deleted */
+    int64_t replies;          /* stored replies of retried requests deleted */
+    int64_t cards;            /* loyalty cards unbound */
+    int64_t data_keys;        /* data keys queued for destruction (the customer's and merged) */
 };
 
 struct due_item {
@@ -413,6 +453,7 @@ struct sms_msg {
     int64_t id;
     const char *phone, *text, *purpose;
     int64_t created_at, next_at, attempts;
+    int64_t ck; /* the customer it goes to, whose key seals the phone and the text */
 };
 
 /* A behaviour event (docs/events.md). */
@@ -474,6 +515,33 @@ struct feature_row {
     int64_t ck;
     const char *name;
     int64_t value;
+};
+
+/* ---- retention and incidents (0018_retention.sql, docs/privacy.md) ------------------------- */
+
+/* An incident of the register (152-FZ art. 21 part 3.1). The lists are JSON arrays as text. */
+struct incident {
+    char id[ID_MAX]; /* "i_..." */
+    const char *description;
+    int64_t detected_at;                /* ms; the deadlines run from here */
+    const char *categories;             /* JSON array of words */
+    int64_t since, until;               /* the window, ms */
+    const char *key_ids, *ips, *routes; /* JSON arrays */
+    int64_t subjects, bulk_reads;       /* counted from the log of reads */
+    const char *method;                 /* how `subjects` was counted */
+    int64_t counted_at;
+    const char *measures, *findings;  /* or NULL */
+    int64_t notified_at, reported_at; /* 0: not yet */
+    const char *state;                /* open, closed */
+    const char *key_id;               /* who recorded it, or NULL (the CLI) */
+    int64_t created_at, updated_at;
+};
+
+/* Whose reads to count in the log of reads: entries in [since, until) by any of the keys or
+ * addresses (none of either: by anyone), on any of the routes (none: on any). JSON arrays. */
+struct reads_filter {
+    int64_t since, until;
+    const char *key_ids, *ips, *routes;
 };
 
 #endif

@@ -35,6 +35,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/err.h"
+#include "crypt/crypt.h"
 #include "store/cond.h"
 #include "store/model.h"
 
@@ -50,9 +51,20 @@ struct store_opts {
         STORE_REFUSE_OLD,  /* refuse to open a database whose schema is behind */
         STORE_AS_IS,       /* open without looking (for `migrate --status`) */
     } schema;
-    int64_t max_bytes; /* the database may not grow past this (writes answer storage_full);
-                          0 = as far as the disk allows */
+    int64_t max_bytes;   /* the database may not grow past this (writes answer storage_full);
+                            0 = as far as the disk allows */
+    struct crypt *crypt; /* the keyring (crypt/crypt.h): taken by store_open, which frees it at
+                            store_close or at once when the open fails; NULL only with
+                            STORE_AS_IS, for a look at the schema version */
+    int sealed_fields;   /* bits (1u << pf) of the optional fields sealed at rest (PF_CITY,
+                            PF_BIRTH_DATE, PF_GENDER); -1 = as the database says (0 when new) */
+    bool warm_keys;      /* fit the keyring's cache to the customers there are (crypt_cache_fit)
+                            and open the newest data keys into it in the background (the server:
+                            its lookups after a start then cost no read of the key store) */
 };
+
+/* The optional profile fields that may be sealed (store_opts.sealed_fields). */
+#define STORE_SEALABLE ((1u << PF_CITY) | (1u << PF_BIRTH_DATE) | (1u << PF_GENDER))
 
 /* Opens (creating the file when missing) and handles the schema as opts->schema says. A schema
  * newer than this binary knows is always refused. */

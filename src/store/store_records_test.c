@@ -1,10 +1,10 @@
 /*
  * store_records_test.c - the store contract, part two: the records the domain modules keep -
  * purchases and their lines, refunds, the points ledger and the programme's report, consent
- * documents and events, topics and subscriptions, the suppression list, behaviour events, blocks
- * of a customer's data. Part one
- * (customers, identifiers, keys, transactions, conditions) is store_test.c. Every backend must
- * pass both; the cases speak only store.h, and a conflict is tried in a transaction of its own
+ * documents and events, topics and subscriptions, the suppression list, behaviour events. Part
+ * one (customers, identifiers, keys, transactions, conditions) is store_test.c; part three (acts
+ * of destruction, blocks) is store_privacy_test.c. Every backend must pass all three; the cases
+ * speak only store.h, and a conflict is tried in a transaction of its own
  * and rolled back (PostgreSQL aborts a transaction at its first error).
  */
 #include "helpers.h"
@@ -676,100 +676,6 @@ static void event_types_are_redeclared_by_name(void **state)
     store_read_end(r);
 }
 
-/* ---- blocks (152-FZ art. 21) ---------------------------------------------------------------- */
-
-static struct customer_block block_of(int64_t ck, int64_t at)
-{
-    struct customer_block b;
-    memset(&b, 0, sizeof(b));
-    id_new(b.id, sizeof(b.id), "b_");
-    b.ck = ck;
-    b.customer_id = "c_x";
-    b.reason = "accuracy_disputed";
-    b.privacy_request_id = "r_x";
-    b.note = "disputed";
-    b.blocked_at = at;
-    b.key_id = "k1";
-    return b;
-}
-
-static int64_t members_now(const char *segment_id)
-{
-    struct store_conn *r = rbegin();
-    struct segment_member *m;
-    size_t n;
-    assert_int_equal(store_segment_members(r, segment_id, 0, 100, &A, &m, &n, NULL), KT_OK);
-    store_read_end(r);
-    return (int64_t)n;
-}
-
-/* One block in force per customer, found by the check every use makes; a block ends the
- * customer's memberships at once and keeps them out of new ones; ended, it stays in the
- * history with its outcome, and the customer may enter again. */
-static void a_block_is_one_in_force_ends_memberships_and_is_kept(void **state)
-{
-    struct store_conn *w = wbegin();
-    int64_t ck = customer(w), other = customer(w), changed = 0;
-    struct segment sg = {.name = "all", .query = "has phone", .created_at = 1000};
-    id_new(sg.id, sizeof(sg.id), "s_");
-    assert_int_equal(store_segment_put(w, &sg, NULL), KT_OK);
-    int64_t cks[2] = {ck, other};
-    assert_int_equal(store_segment_enter(w, sg.id, cks, 2, 1000, &changed, NULL), KT_OK);
-    assert_int_equal(changed, 2);
-    struct customer_block b = block_of(ck, 2000), again = block_of(ck, 2001), got;
-    assert_int_equal(store_block_insert(w, &b, NULL), KT_OK);
-    wcommit(w);
-    assert_int_equal(members_now(sg.id), 1); /* left at the block */
-    w = wbegin();
-    struct kt_err err;
-    kt_err_reset(&err);
-    assert_int_equal(store_block_insert(w, &again, &err), KT_ECONFLICT);
-    assert_string_equal(err.code, "already_blocked");
-    store_write_rollback(w);
-    w = wbegin();
-    bool blocked = false, found = false;
-    assert_int_equal(store_block_in_force(w, ck, &blocked, NULL), KT_OK);
-    assert_true(blocked);
-    assert_int_equal(store_block_in_force(w, other, &blocked, NULL), KT_OK);
-    assert_false(blocked);
-    assert_int_equal(store_block_get(w, ck, &A, &got, &found, NULL), KT_OK);
-    assert_true(found && strcmp(got.id, b.id) == 0 && got.unblocked_at == 0);
-    assert_string_equal(got.privacy_request_id, "r_x");
-    assert_int_equal(store_block_get(w, other, &A, &got, &found, NULL), KT_OK);
-    assert_false(found);
-    /* A refresh racing the block cannot put the customer back. */
-    assert_int_equal(store_segment_enter(w, sg.id, cks, 1, 2500, &changed, NULL), KT_OK);
-    assert_int_equal(changed, 0);
-    assert_int_equal(store_block_end(w, ck, 3000, "rectified", "fixed", "k2", NULL, NULL), KT_OK);
-    kt_err_reset(&err);
-    assert_int_equal(store_block_end(w, ck, 3001, "accurate", NULL, NULL, NULL, &err),
-                     KT_ENOTFOUND);
-    assert_string_equal(err.code, "not_blocked");
-    found = true;
-    assert_int_equal(store_block_end(w, ck, 3001, "accurate", NULL, NULL, &found, NULL), KT_OK);
-    assert_false(found);
-    assert_int_equal(store_block_in_force(w, ck, &blocked, NULL), KT_OK);
-    assert_false(blocked);
-    assert_int_equal(store_block_insert(w, &again, NULL), KT_OK); /* a new dispute, a new block */
-    assert_int_equal(store_block_end(w, ck, 4000, "lawful", NULL, NULL, NULL, NULL), KT_OK);
-    assert_int_equal(store_segment_enter(w, sg.id, cks, 1, 4500, &changed, NULL), KT_OK);
-    assert_int_equal(changed, 1); /* unblocked, it takes part again */
-    wcommit(w);
-    struct store_conn *r = rbegin();
-    struct customer_block *bs;
-    size_t n;
-    assert_int_equal(store_block_list(r, ck, &A, &bs, &n, NULL), KT_OK);
-    store_read_end(r);
-    assert_int_equal(n, 2);
-    assert_string_equal(bs[0].id, b.id);
-    assert_int_equal(bs[0].unblocked_at, 3000);
-    assert_string_equal(bs[0].outcome, "rectified");
-    assert_string_equal(bs[0].outcome_note, "fixed");
-    assert_string_equal(bs[0].unblock_key_id, "k2");
-    assert_string_equal(bs[1].outcome, "lawful");
-    assert_int_equal(members_now(sg.id), 2);
-}
-
 int main(void)
 {
 #define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
@@ -784,7 +690,6 @@ int main(void)
         CASE(events_are_stored_once_per_message_id),
         CASE(events_are_adopted_listed_and_counted),
         CASE(event_types_are_redeclared_by_name),
-        CASE(a_block_is_one_in_force_ends_memberships_and_is_kept),
     };
 #undef CASE
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,7 @@
  * store_test.c - the store contract, run against a real SQLite file. Every backend must pass
  * these (the PostgreSQL backend will run the same cases): part one - schema, customers,
  * identifiers, merges, keys, transactions, conditions; part two, the records the domain modules
- * keep, is store_records_test.c.
+ * keep, is store_records_test.c; part three, acts of destruction and blocks, store_privacy_test.c.
  */
 #include "helpers.h"
 
@@ -227,7 +227,7 @@ static void attributes_keys_and_idempotency(void **state)
     assert_int_equal(store_key_get(w, "abcdefghjkmn", &A, &gk, NULL, NULL), KT_OK);
     assert_true(gk.revoked_at == 4 && gk.scope == SCOPE_POS && gk.hash[31] == 7);
 
-    struct idem_record rec = {"abcdefghjkmn", "idem-1", {1, 2, 3}, 201, "{\"a\":1}", 100};
+    struct idem_record rec = {"abcdefghjkmn", "idem-1", {1, 2, 3}, 201, "{\"a\":1}", 100, 0};
     assert_int_equal(store_idem_put(w, &rec, NULL), KT_OK);
     struct idem_record g;
     assert_int_equal(store_idem_get(w, "abcdefghjkmn", "idem-1", &A, &g, NULL, NULL), KT_OK);
@@ -312,7 +312,7 @@ static void a_newer_schema_is_refused(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0};
+    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
     struct store *s2 = NULL;
     struct kt_err err;
     kt_err_reset(&err);
@@ -391,6 +391,7 @@ static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
         struct refund rf;
         struct card card;
         struct otp_code otp;
+        struct privacy_request preq;
     } o;
     const char *s;
     int64_t v[4];
@@ -412,6 +413,7 @@ static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
     NOTHING(store_doc_get(w, "nodoc", 0, &A, &o.doc, &f, &err));
     NOTHING(store_preq_close(w, "r_none", "done", NULL, 1000, &f, &err));
     NOTHING(store_preq_extend(w, "r_none", "2026-01-01", false, "why", 1000, &f, &err));
+    NOTHING(store_preq_get(w, "r_none", &A, &o.preq, &f, &err));
     NOTHING(store_due_next(w, 1000, &A, &o.due, &f, &err));
     NOTHING(store_due_pending(w, ck, "erase", &v[0], &f, &err));
     NOTHING(store_program_get(w, &A, &s, &v[0], &v[1], &v[2], &f, &err));
@@ -547,12 +549,18 @@ static void conditions_reach_sql_only_as_parameters(void **state)
 }
 
 /* A condition finds whom it means: the profile, its verification, a list attribute, the
- * negation of an unknown; and the members a refresh would write (segment_eval), in ck order. */
+ * negation of an unknown; and the members a refresh would write (segment_eval), in ck order. A
+ * comparison with a sealed value is refused (field_sealed). */
 static void conditions_find_whom_they_mean(void **state)
 {
     struct store_conn *w = wbegin();
     int64_t ck1 = insert_customer(w, "+79160000001"); /* verified phone, pets ["cat"] */
     int64_t ck2 = insert_customer(w, "+79160000002");
+    struct customer cu;
+    assert_int_equal(store_customer_get(w, ck1, &A, &cu, NULL, NULL), KT_OK);
+    cu.val[PF_CITY] = "Казань"; /* in clear unless --sealed-fields says otherwise */
+    cu.at[PF_CITY] = 1000;
+    assert_int_equal(store_customer_update(w, &cu, NULL), KT_OK);
     wcommit(w);
     const struct store_cond phone = {.kind = COND_FIELD_SET, .field = PF_PHONE};
     const struct store_cond email = {.kind = COND_FIELD_SET, .field = PF_EMAIL};
@@ -563,10 +571,12 @@ static void conditions_find_whom_they_mean(void **state)
         .kind = COND_ATTR_CONTAINS, .name = "pets", .value = {false, 0, "cat"}};
     const struct store_cond dog = {
         .kind = COND_ATTR_CONTAINS, .name = "pets", .value = {false, 0, "dog"}};
-    const struct store_cond one = {.kind = COND_FIELD_CMP,
-                                   .field = PF_PHONE,
-                                   .cmp = COND_EQ,
-                                   .value = {false, 0, "+79160000001"}};
+    const struct store_cond one = {
+        .kind = COND_FIELD_CMP, .field = PF_CITY, .cmp = COND_EQ, .value = {false, 0, "Казань"}};
+    const struct store_cond by_phone = {.kind = COND_FIELD_CMP,
+                                        .field = PF_PHONE,
+                                        .cmp = COND_EQ,
+                                        .value = {false, 0, "+79160000001"}};
     const struct store_cond cat_and_not_one = {
         .kind = COND_AND, .a = &cat, .b = &(struct store_cond){.kind = COND_NOT, .a = &one}};
     assert_int_equal(preview_count(&phone), 2);
@@ -579,6 +589,16 @@ static void conditions_find_whom_they_mean(void **state)
     assert_int_equal(preview_count(&one), 1);
     assert_int_equal(preview_count(&cat_and_not_one), 1);
     struct store_conn *rd;
+    struct kt_err err;
+    kt_err_reset(&err);
+    int64_t count;
+    const char **ids;
+    size_t n_ids;
+    assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
+    assert_int_equal(store_segment_preview(rd, &by_phone, 5, &A, &count, &ids, &n_ids, &err),
+                     KT_EINVAL);
+    assert_string_equal(err.code, "field_sealed");
+    store_read_end(rd);
     int64_t *cks;
     size_t n;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);

@@ -184,5 +184,23 @@ def phone():
     return f"+7999{os.getpid() % 1000:03d}{_seq[0]:04d}"
 
 
+# The operator of personal data as acts of destruction name it (docs/privacy.md): a test company
+# with a real INN/OGRN pair's check digits (Sberbank's), never a real retailer.
+OPERATOR = {"name": "ООО «Ромашка»", "address": "123456, г. Москва, ул. Лесная, д. 1",
+            "inn": "7707083893", "ogrn": "1027700132195"}
+RESPONSIBLE = {"name": "Иванова Мария Петровна", "position": "ответственный за обработку ПДн"}
+
+
+def operator_settings(server, responsible=True):
+    """Names the operator (and the person responsible) in the privacy settings, so acts are
+    complete; returns the PUT's reply."""
+    body = {"data_operator": OPERATOR, "information_system": "ИСПДн «Программа лояльности»"}
+    if responsible:
+        body["responsible_person"] = RESPONSIBLE
+    r = server.put("/v1/privacy/settings", body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
 def src(channel="pos", **kw):
     return dict({"channel": channel}, **kw)

@@ -45,8 +45,11 @@ def seeded(tmp_path_factory):
 
 
 def copy_of(seeded, d):
+    """The database with its keys: the key store, the master key and the secret beside it."""
     d.mkdir()
     shutil.copy(seeded, d / "k.db")
+    for ext in (".keys", ".master", ".secret"):
+        shutil.copy(str(seeded) + ext, d / ("k.db" + ext))
 
 
 def test_lookups_go_on_beside_a_long_preview_with_one_worker(seeded, tmp_path):

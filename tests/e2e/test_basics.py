@@ -110,7 +110,13 @@ def test_operator_verbs_take_the_flags_their_help_lists(tmp_path):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 0 and r.stdout.startswith("kt_")
     assert (tmp_path / "s.secret").exists() and not (tmp_path / "v.db.secret").exists()
+    # The blind indexes are keyed by the secret: without it the database does not open, and the
+    # failed attempt leaves no new secret behind.
     r = subprocess.run([BIN, "keys", "list", "--db", db], capture_output=True, text=True, env=env)
+    assert r.returncode == 1 and "secret" in r.stderr
+    assert not (tmp_path / "v.db.secret").exists()
+    r = subprocess.run([BIN, "keys", "list", "--db", db, "--secret-file", str(tmp_path / "s.secret")],
+                       capture_output=True, text=True, env=env)
     assert r.returncode == 0 and "till" in r.stdout
 
 

@@ -6,6 +6,7 @@ works; unblocked, they come back. And the register's deadlines: unlawful process
 working days, destroy in 10), rectification (7), and an extension only with a reasoned notice."""
 import http.server
 import json
+import sqlite3
 import threading
 import time
 
@@ -329,3 +330,104 @@ def test_the_command_line_blocks_unblocks_and_extends(srv):
     assert x["extended"] and x["extension_reason"] == "the archive is in another city"
     entries = srv.get(f"/v1/audit?customer_id={cid}").json()["items"]
     assert {"block", "unblock"} <= {e["action"] for e in entries if e["key_id"] is None}
+
+
+def queued_sms(s, cid):
+    """The messages still queued in the outbox for customer `cid`, read beside the server."""
+    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM sms_outbox o JOIN customers c ON c.ck = o.ck "
+                           "WHERE c.id = ? AND o.state = 'queued'", (cid,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_code_queued_before_the_block_never_goes_out(start_server):
+    # No gateway: codes wait in the outbox, as they would while the gateway is down.
+    s = start_server()
+    r = s.put(f"/v1/consent-documents/{PD}", {"purpose": "pd_processing", "title": "ПДн",
+                                               "body": "Согласие на обработку ПДн."})
+    assert r.status_code == 201, r.text
+    r = s.put("/v1/consent-documents/block-ads-sms", {"purpose": "ads", "title": "Реклама",
+                                                      "body": "Согласие на рекламу по SMS."})
+    assert r.status_code == 201, r.text
+    assert s.put("/v1/topics/news", {"title": "Новости", "channels": ["sms"]}).status_code == 201
+    pa, pb = phone(), phone()
+    a, b = join(s, pa, "Москва"), join(s, pb, "Москва")
+    pos = s.new_key("pos")
+    for p in (pa, pb):
+        assert s.post("/v1/pos/otp", {"phone": p}, key=pos).status_code == 202
+    assert (queued_sms(s, a), queued_sms(s, b)) == (1, 1)
+    req = request(s, "stop", a)
+    r = s.post(f"/v1/customers/{a}/block", {"reason": "subject_request",
+                                            "privacy_request_id": req["id"]})
+    assert r.status_code == 201, r.text
+    # The block took the code out of the outbox: a gateway that comes back later sends nothing
+    # to the blocked customer; the neighbour's code still waits.
+    assert (queued_sms(s, a), queued_sms(s, b)) == (0, 1)
+
+
+def test_a_store_key_learns_of_a_block_only_for_its_stores_customers(srv):
+    nobody = "c_" + "a" * 20
+    pos = srv.new_key("pos")
+    k = srv.cli("keys", "create", "--scope", "pos", "--name", "store 1 till",
+                "--stores", "S-1").stdout.strip()
+    people = {}
+    for store in ("S-1", "S-2"):
+        p = phone()
+        r = srv.post("/v1/customers", {"source": src("pos", store=store), "profile": {"phone": p},
+                                       "consents": [{"purpose": "pd_processing",
+                                                     "document": f"{PD}@1", "granted": True,
+                                                     "evidence": {"paper_form": "P-1"}}]})
+        assert r.status_code == 201, r.text
+        cid = r.json()["customer"]["id"]
+        card = srv.post("/v1/pos/enroll", {"phone": p}, key=pos).json()["card"]["number"]
+        req = request(srv, "stop", cid)
+        assert srv.post(f"/v1/customers/{cid}/block", {
+            "reason": "subject_request", "privacy_request_id": req["id"]}).status_code == 201
+        people[store] = (cid, p, card)
+    own, own_phone, own_card = people["S-1"]
+    other, other_phone, other_card = people["S-2"]
+
+    def answer(r):
+        e = dict(r.json()["error"])
+        e.pop("request_id", None)
+        return r.status_code, e
+
+    # Its own store's blocked customer: the till is told, 423.
+    blocked(srv.get(f"/v1/customers?phone={own_phone}", key=k))
+    blocked(srv.get(f"/v1/customers/{own}", key=k))
+    blocked(srv.get(f"/v1/cards/{own_card}", key=k))
+    blocked(srv.patch(f"/v1/customers/{own}", {"source": src("pos", store="S-1"),
+                                               "profile": {"city": "Тверь"}}, key=k))
+    # Another store's blocked customer looks like nobody, word for word.
+    r = srv.get(f"/v1/customers?phone={other_phone}", key=k)
+    assert r.status_code == 200 and r.json()["items"] == []
+    assert answer(srv.get(f"/v1/customers/{other}", key=k)) == \
+        answer(srv.get(f"/v1/customers/{nobody}", key=k))
+    assert answer(srv.get(f"/v1/customers/{other}/consents", key=k)) == \
+        answer(srv.get(f"/v1/customers/{nobody}/consents", key=k))
+    assert answer(srv.patch(f"/v1/customers/{other}", {"source": src("pos", store="S-1"),
+                                                       "profile": {"city": "Тверь"}}, key=k)) == \
+        answer(srv.patch(f"/v1/customers/{nobody}", {"source": src("pos", store="S-1"),
+                                                     "profile": {"city": "Тверь"}}, key=k))
+    r = srv.get(f"/v1/cards/{other_card}", key=k)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "card_not_found", r.text
+    quote = {"store": "S-1", "receipt": "Q-1",
+             "lines": [{"sku": "A", "quantity": 1, "price": 100, "amount": 100}]}
+    r = srv.post("/v1/loyalty/quote", dict(quote, customer={"phone": other_phone}), key=k)
+    unknown = srv.post("/v1/loyalty/quote", dict(quote, customer={"phone": phone()}), key=k)
+    assert answer(r) == answer(unknown) and r.status_code == 422, r.text
+    r = srv.post("/v1/loyalty/quote", dict(quote, customer={"phone": own_phone}), key=k)
+    assert blocked(r)["field"] == "customer"
+    r = srv.post("/v1/customers", {"source": src("pos", store="S-1"),
+                                   "profile": {"phone": other_phone}}, key=k)
+    assert r.status_code == 202 and r.json()["accepted"] is True, r.text
+    blocked(srv.post("/v1/customers", {"source": src("pos", store="S-1"),
+                                       "profile": {"phone": own_phone}}, key=k))
+    # The DPO's own key reads both, with the block; a chain-wide pos key is told of both.
+    dpo = srv.new_key("dpo")
+    for cid in (own, other):
+        r = srv.get(f"/v1/customers/{cid}", key=dpo)
+        assert r.status_code == 200 and r.json()["block"]["active"] is True, r.text
+        blocked(srv.get(f"/v1/customers/{cid}", key=pos))

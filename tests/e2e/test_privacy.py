@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import phone, src
+from conftest import operator_settings, phone, src
 
 PD = "loyalty-pd"
 
@@ -368,8 +368,9 @@ def test_erasure_leaves_no_bytes_and_keeps_the_person_out(server, tmp_path):
             data = f.read_bytes()
             for needle in (digits, victim_mail.encode(), spelled.encode(), shouted.encode()):
                 assert needle not in data, (f.name, needle)
-    # The act, as JSON and printable.
+    # The act, as JSON and printable once the settings name the operator (test_acts.py).
     assert server.get(f"/v1/destruction-acts/{act['id']}").json()["id"] == act["id"]
+    operator_settings(server)
     txt = server.get(f"/v1/destruction-acts/{act['id']}?format=text")
     assert txt.status_code == 200 and "АКТ ОБ УНИЧТОЖЕНИИ" in txt.text and cid in txt.text
     assert victim_phone not in txt.text
@@ -438,9 +439,14 @@ def test_consent_events_are_append_only(server):
 
 
 def test_settings_are_checked(server):
-    assert server.get("/v1/privacy/settings").json() == {
+    got = server.get("/v1/privacy/settings").json()
+    assert {k: got[k] for k in ("consent_policy", "erase_delay_days", "retention_years",
+                                "public_url")} == {
         "consent_policy": "strict", "erase_delay_days": 30, "retention_years": 0,
         "public_url": None}
+    assert set(got) == {"consent_policy", "erase_delay_days", "retention_years", "public_url",
+                        "data_operator", "data_processor", "information_system",
+                        "responsible_person"}
     for body, field in [({"erase_delay_days": 31}, "erase_delay_days"),
                         ({"consent_policy": "lax"}, "consent_policy"),
                         ({"public_url": "ftp://x"}, "public_url"), ({"colour": 1}, "colour")]:
@@ -517,12 +523,15 @@ def test_the_cli_does_what_the_api_does(server):
     assert doc["customer_id"] == cid and doc["customer"]["profile"]["phone"] == p
     rid = server.post("/v1/privacy-requests", {"kind": "erasure", "customer_id": cid}).json()["id"]
     assert rid in server.cli("privacy", "requests").stdout
-    out = server.cli("privacy", "erase", cid, "--operator", "dpo-2", "--request", rid).stdout
+    operator_settings(server)
+    out = server.cli("privacy", "erase", cid, "--operator", "dpo-2", "--request", rid,
+                     "--by", "Петров Пётр Петрович", "--position", "инженер").stdout
     act = out.split("act ")[1].split(" ")[0]
     assert act.startswith("a_")
     assert server.get(f"/v1/privacy-requests/{rid}").json()["state"] == "done"
     text = server.cli("privacy", "act", act).stdout
     assert "АКТ ОБ УНИЧТОЖЕНИИ" in text and "dpo-2" in text and p not in text
+    assert "Петров Пётр Петрович, инженер" in text
     assert act in server.cli("privacy", "acts").stdout
     audit = server.cli("privacy", "audit", "--customer", cid).stdout
     assert "export" in audit and "erase" in audit and p not in audit

@@ -8,9 +8,10 @@ import re
 from conftest import phone, src
 
 # The reply's member per job and what it counts (docs/api.md, POST /v1/loyalty/run-due).
-JOBS = {"erased": ["customers"], "retention": ["customers"],
+JOBS = {"erased": ["customers"], "retention": ["customers"], "acts_expired": ["acts"],
         "expired": ["customers", "points"], "birthday": ["customers", "points"],
-        "event_ids": ["forgotten"], "import_rejects": ["rows"]}
+        "event_ids": ["forgotten"], "import_rejects": ["rows"],
+        "events_expired": ["rows"], "messages_expired": ["rows"]}
 
 
 def test_the_api_runs_every_job_of_the_table(server):
@@ -28,8 +29,11 @@ def test_the_cli_says_what_each_job_did(server):
     out = server.cli("run-due").stdout
     assert out.startswith("run-due: erased ")
     for words in [r"erased \d+ customers?;", r"retention erased \d+ customers?;",
+                  r"\d+ acts? of destruction purged after 3 years;",
                   r"\d+ points expired for \d+ customers", r"\d+ birthday points for",
-                  r"\d+ event message ids? forgotten", r"\d+ import reject rows? expired"]:
+                  r"\d+ event message ids? forgotten", r"\d+ import reject rows? expired",
+                  r"\d+ events? past their term rolled up into daily counts",
+                  r"\d+ sent messages? past their term deleted"]:
         assert re.search(words, out), (words, out)
 
 

@@ -4,6 +4,10 @@
  * above the store (identity/block.c, privacy/block.c); the analytic queries leave blocked
  * customers out with SQ_NOT_BLOCKED (sqlite_int.h).
  *
+ * The DPO's notes (`note`, `outcome_note`) are free text that may name the person: sealed under
+ * the installation's key (ck 0), as a privacy request's note is (privacy.c) - the history of
+ * blocks is kept after an erasure, with the register it answers.
+ *
  * Statements are cached per connection in their slots of enum sq_slot; every value is bound.
  */
 #include <sqlite3.h>
@@ -22,6 +26,10 @@ static const char *const sql[SQ_STATEMENTS] = {
      * them out too, but only at its next run). */
     [SQ_BLOCK_LEAVE_SEGMENTS] = "UPDATE segment_members SET left_at = ?2 "
                                 "WHERE ck = ?1 AND left_at IS NULL",
+    /* Nor does a message still queued for them go out: a one-time code queued before the block
+     * would otherwise reach the phone after it (the rows of those merged into them too). */
+    [SQ_BLOCK_RECALL_SMS] = "DELETE FROM sms_outbox WHERE state = 'queued' AND (ck = ?1 OR ck IN "
+                            "(SELECT ck FROM customers WHERE merged_into = ?1))",
     [SQ_BLOCK_IN_FORCE] = "SELECT count(*) FROM customer_blocks "
                           "WHERE ck = ?1 AND unblocked_at IS NULL",
     [SQ_BLOCK_GET] = "SELECT " BLOCK_COLS " FROM customer_blocks "
@@ -60,6 +68,37 @@ static void read_block(sqlite3_stmt *st, struct arena *a, void *out)
     b->unblock_key_id = TEXT(11);
 }
 
+/* Binds a note sealed under the installation's key; on failure the statement is reset. */
+static enum kt_rc seal_note(struct sq_conn *c, sqlite3_stmt *st, int i, const char *column,
+                            const char *note, struct kt_err *err)
+{
+    struct sq_key k;
+    sq_key_init(&k, c, 0, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, i, column, note, err);
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+    }
+    return rc;
+}
+
+/* Opens the notes of `n` blocks read back. */
+static enum kt_rc open_notes(struct sq_conn *c, struct customer_block *b, size_t n, struct arena *a,
+                             struct kt_err *err)
+{
+    struct sq_key k;
+    sq_key_init(&k, c, 0, false);
+    enum kt_rc rc = KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        rc = sq_unseal(&k, "customer_blocks.note", &b[i].note, a, err);
+        if (rc == KT_OK) {
+            rc = sq_unseal(&k, "customer_blocks.outcome_note", &b[i].outcome_note, a, err);
+        }
+    }
+    sq_key_release(&k);
+    return rc;
+}
+
 enum kt_rc sq_block_insert(struct store_conn *base, const struct customer_block *b,
                            struct kt_err *err)
 {
@@ -73,7 +112,9 @@ enum kt_rc sq_block_insert(struct store_conn *base, const struct customer_block 
     sq_bind_text(st, 3, b->customer_id);
     sq_bind_text(st, 4, b->reason);
     sq_bind_text(st, 5, b->privacy_request_id);
-    sq_bind_text(st, 6, b->note);
+    if (seal_note(c, st, 6, "customer_blocks.note", b->note, err) != KT_OK) {
+        return err->rc;
+    }
     sqlite3_bind_int64(st, 7, b->blocked_at);
     sq_bind_text(st, 8, b->key_id);
     int rc = sqlite3_step(st);
@@ -91,6 +132,14 @@ enum kt_rc sq_block_insert(struct store_conn *base, const struct customer_block 
     }
     sqlite3_bind_int64(st, 1, b->ck);
     sqlite3_bind_int64(st, 2, b->blocked_at);
+    if (sq_run(c, st, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    st = get(base, SQ_BLOCK_RECALL_SMS, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, b->ck);
     return sq_run(c, st, NULL, err);
 }
 
@@ -115,8 +164,11 @@ enum kt_rc sq_block_get(struct store_conn *base, int64_t ck, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return sq_one((struct sq_conn *)base, st, read_block, a, out, found, "not_blocked",
-                  "the customer is not blocked", err);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_block, a, out, found, "not_blocked",
+                           "the customer is not blocked", err);
+    return rc == KT_OK && (found == NULL || *found)
+               ? open_notes((struct sq_conn *)base, out, 1, a, err)
+               : rc;
 }
 
 enum kt_rc sq_block_end(struct store_conn *base, int64_t ck, int64_t at, const char *outcome,
@@ -129,7 +181,10 @@ enum kt_rc sq_block_end(struct store_conn *base, int64_t ck, int64_t at, const c
     sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, at);
     sq_bind_text(st, 3, outcome);
-    sq_bind_text(st, 4, note);
+    if (seal_note((struct sq_conn *)base, st, 4, "customer_blocks.outcome_note", note, err) !=
+        KT_OK) {
+        return err->rc;
+    }
     sq_bind_text(st, 5, key_id);
     int changes = 0;
     enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
@@ -147,5 +202,7 @@ enum kt_rc sq_block_list(struct store_conn *base, int64_t ck, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return sq_rows((struct sq_conn *)base, st, read_block, sizeof(**out), a, out, n, "blocks", err);
+    enum kt_rc rc =
+        sq_rows((struct sq_conn *)base, st, read_block, sizeof(**out), a, out, n, "blocks", err);
+    return rc == KT_OK ? open_notes((struct sq_conn *)base, *out, *n, a, err) : rc;
 }

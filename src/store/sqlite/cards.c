@@ -30,8 +30,9 @@ static const char *const sql[SQ_STATEMENTS] = {
         "SELECT count(*) FROM otp_codes WHERE phone_tag = ?1 AND created_at >= ?2",
     [SQ_OTP_COUNT_KEY] = "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
     [SQ_SMS_ENQUEUE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
-                       "next_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [SQ_SMS_DUE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts "
+                       "next_at, ck) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQ_SMS_DUE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts, "
+                   "coalesce(ck, 0) "
                    "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
                    "ORDER BY next_at, id LIMIT ?2",
     [SQ_SMS_DONE] =
@@ -51,7 +52,7 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_OTP_GET] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
                    "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
     [SQ_CARD_HELD] = "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
-                     "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND value = ?1) "
+                     "OR EXISTS (SELECT 1 FROM identifiers WHERE kind = 'card' AND bidx = ?3) "
                      "OR EXISTS (SELECT 1 FROM suppression WHERE hash = ?2)",
     [SQ_ENROL_COUNT_KEY] =
         "SELECT count(*), coalesce(min(at), 0) FROM enrolments WHERE key_id = ?1 AND at >= ?2",
@@ -229,11 +230,20 @@ enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, stru
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sq_bind_text(st, 1, m->phone);
-    sq_bind_text(st, 2, m->text);
+    /* the phone and the text (it holds the code) under the customer's key */
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, m->ck, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 1, "sms_outbox.phone", m->phone, err);
+    rc = rc == KT_OK ? sq_bind_sealed(&k, st, 2, "sms_outbox.text", m->text, err) : rc;
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
     sq_bind_text(st, 3, m->purpose);
     sqlite3_bind_int64(st, 4, m->created_at);
     sqlite3_bind_int64(st, 5, m->next_at);
+    sq_bind_i64_or_null(st, 6, m->ck);
     return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
@@ -242,7 +252,7 @@ static void sms_row(sqlite3_stmt *st, struct arena *a, void *out)
     *(struct sms_msg *)out = (struct sms_msg){
         sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
         sq_col_text(st, 3, a),       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-        sqlite3_column_int64(st, 6)};
+        sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7)};
 }
 
 enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
@@ -254,7 +264,16 @@ enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct ar
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, limit);
-    return sq_rows((struct sq_conn *)base, st, sms_row, sizeof(**out), a, out, n, "sms due", err);
+    struct sq_conn *c = (struct sq_conn *)base;
+    enum kt_rc rc = sq_rows(c, st, sms_row, sizeof(**out), a, out, n, "sms due", err);
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        struct sq_key k;
+        sq_key_init(&k, c, (*out)[i].ck, false);
+        rc = sq_unseal(&k, "sms_outbox.phone", &(*out)[i].phone, a, err);
+        rc = rc == KT_OK ? sq_unseal(&k, "sms_outbox.text", &(*out)[i].text, a, err) : rc;
+        sq_key_release(&k);
+    }
+    return rc;
 }
 
 enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
@@ -358,7 +377,15 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
     *cks = NULL;
     *dates = NULL;
     *n = 0;
-    return sq_each((struct sq_conn *)base, st, birthday_row, &b, "birthdays", err);
+    struct sq_conn *c = (struct sq_conn *)base;
+    enum kt_rc rc = sq_each(c, st, birthday_row, &b, "birthdays", err);
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) { /* sealed when the retailer says so */
+        struct sq_key k;
+        sq_key_init(&k, c, (*cks)[i], false);
+        rc = sq_unseal(&k, "customers.birth_date", &(*dates)[i], a, err);
+        sq_key_release(&k);
+    }
+    return rc;
 }
 
 /* otp_row and the phone tag after it. */
@@ -393,6 +420,7 @@ enum kt_rc sq_card_number_held(struct store_conn *base, const char *number,
     }
     sq_bind_text(st, 1, number);
     sqlite3_bind_blob(st, 2, suppress_hash, 32, SQLITE_STATIC);
+    sq_bind_bidx((struct sq_conn *)base, st, 3, "card", number);
     int64_t v = 0;
     enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, &v, 1, "card held", err);
     *held = rc == KT_OK && v != 0;

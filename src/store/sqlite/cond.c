@@ -81,17 +81,28 @@ static void consent_given(struct sq_cond_sql *q, const char *purpose, const char
     param_int(q, now);
 }
 
+/* The events kept, plus the daily counts of those past their term (0018_retention.sql), so a
+ * count is the same after the events job as before it. The daily counts have no properties: a
+ * condition on one counts the events kept. A window counts the day it starts on whole. */
 static void events(struct sq_cond_sql *q, const struct store_cond *n, struct arena *a)
 {
-    buf_puts(&q->sql, "(SELECT count(*) FROM events e WHERE e.ck = c.ck AND e.type = ?");
+    buf_puts(&q->sql, "((SELECT count(*) FROM events e WHERE e.ck = c.ck AND e.type = ?");
     param_text(q, n->name);
     since(q, "e", n->since);
     if (n->prop) {
         buf_puts(&q->sql, " AND json_extract(e.props, ?) = ?");
         param_text(q, arena_printf(a, "$.%s", n->prop));
         param_value(q, &n->prop_value);
+    } else {
+        buf_puts(&q->sql, ") + (SELECT coalesce(sum(d.count), 0) FROM event_days d WHERE "
+                          "d.ck = c.ck AND d.type = ?");
+        param_text(q, n->name);
+        if (n->since != 0) {
+            buf_puts(&q->sql, " AND d.day >= ?");
+            param_int(q, n->since - n->since % DAY_MS);
+        }
     }
-    buf_printf(&q->sql, ") %s ?", ops[n->cmp]);
+    buf_printf(&q->sql, ")) %s ?", ops[n->cmp]);
     param_int(q, n->value.number);
 }
 

@@ -2,8 +2,16 @@
  * customers.c - the SQLite side of customers, their identifiers, the history of their fields,
  * merge candidates and declared attributes (0001_init.sql). Statements are cached per connection
  * in their slots of enum sq_slot (sqlite_int.h).
+ *
+ * Sealed at rest (0013_sealed.sql, seal.c): the names, phone, e-mail and address always, city,
+ * birth date and gender as the store's policy says (sq_pf_sealed); the name key as a blind
+ * index; free-text attributes in attrs_sealed; identifiers' values (found by their blind index,
+ * so a lookup opens nothing); history's old and new values. All under the customer's data key:
+ * a merge that moves identifiers or history to the survivor reseals them under its key.
  */
+#include <sodium.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
@@ -12,7 +20,7 @@
     "ck, id, created_at, updated_at, merged_into, last_name, last_name_at, first_name, "           \
     "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, birth_date_at, "   \
     "email, email_at, phone, phone_at, city, city_at, address, address_at, verified, attrs, "      \
-    "attrs_at, quality, gender_inferred, name_key, erased_at"
+    "attrs_at, quality, gender_inferred, name_key, erased_at, attrs_sealed"
 
 static const char *const sql[SQ_STATEMENTS] = {
     [SQ_CUST_GET] = "SELECT " CUST_COLS " FROM customers WHERE ck = ?1",
@@ -21,17 +29,20 @@ static const char *const sql[SQ_STATEMENTS] = {
         "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, first_name, "
         "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, "
         "birth_date_at, email, email_at, phone, phone_at, city, city_at, address, address_at, "
-        "verified, attrs, attrs_at, quality, gender_inferred, name_key) VALUES (?1, ?2, ?3, ?4, "
-        "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24, ?25, ?26, ?27)",
+        "verified, attrs, attrs_at, quality, gender_inferred, name_key, attrs_sealed, ck) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+        "?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+    /* the key of a new customer is taken before its row is written: its data key must exist
+     * first (keystore.c); one writer, so nobody takes it meanwhile */
+    [SQ_CUST_NEXT_CK] = "SELECT coalesce(max(ck), 0) + 1 FROM customers",
     [SQ_CUST_UPDATE] =
         "UPDATE customers SET id = ?1, created_at = ?2, updated_at = ?3, last_name = ?4, "
         "last_name_at = ?5, first_name = ?6, first_name_at = ?7, middle_name = ?8, "
         "middle_name_at = ?9, gender = ?10, gender_at = ?11, birth_date = ?12, "
         "birth_date_at = ?13, email = ?14, email_at = ?15, phone = ?16, phone_at = ?17, "
         "city = ?18, city_at = ?19, address = ?20, address_at = ?21, verified = ?22, "
-        "attrs = ?23, attrs_at = ?24, quality = ?25, gender_inferred = ?26, name_key = ?27 "
-        "WHERE ck = ?28",
+        "attrs = ?23, attrs_at = ?24, quality = ?25, gender_inferred = ?26, name_key = ?27, "
+        "attrs_sealed = ?28 WHERE ck = ?29",
     [SQ_CUST_LIST_START] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
                            "ORDER BY id LIMIT ?1",
     [SQ_CUST_LIST_AFTER] = "SELECT " CUST_COLS " FROM customers WHERE merged_into IS NULL "
@@ -41,20 +52,23 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_CUST_MERGED_FROM] =
         "SELECT id FROM customers WHERE merged_into = ?1 ORDER BY merged_at, id",
     [SQ_IDENT_FIND] = "SELECT ck, verified, created_at, channel FROM identifiers "
-                      "WHERE kind = ?1 AND value = ?2",
-    [SQ_IDENT_INSERT] = "INSERT INTO identifiers (kind, value, ck, verified, created_at, channel) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [SQ_IDENT_VERIFY] = "UPDATE identifiers SET verified = 1 WHERE kind = ?1 AND value = ?2",
+                      "WHERE kind = ?1 AND bidx = ?2",
+    [SQ_IDENT_INSERT] = "INSERT INTO identifiers (kind, bidx, value, ck, verified, created_at, "
+                        "channel) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [SQ_IDENT_VERIFY] = "UPDATE identifiers SET verified = 1 WHERE kind = ?1 AND bidx = ?2",
+    /* ordered by value too once opened (ident_order) */
     [SQ_IDENT_LIST] = "SELECT kind, value, verified, created_at, channel FROM identifiers "
-                      "WHERE ck = ?1 ORDER BY created_at, kind, value",
-    [SQ_IDENT_MOVE] = "UPDATE identifiers SET ck = ?2 WHERE ck = ?1",
+                      "WHERE ck = ?1",
+    [SQ_IDENT_OF] = "SELECT kind, bidx, value FROM identifiers WHERE ck = ?1",
+    [SQ_IDENT_RESEAL] = "UPDATE identifiers SET ck = ?3, value = ?4 WHERE kind = ?1 AND bidx = ?2",
     [SQ_HIST_ADD] = "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
                     "store_id, operator_id, request_id, reason) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [SQ_HIST_LIST] = "SELECT seq, at, field, action, old_value, new_value, channel, store_id, "
                      "operator_id, request_id, reason FROM history WHERE ck = ?1 AND seq > ?2 "
                      "ORDER BY seq LIMIT ?3",
-    [SQ_HIST_MOVE] = "UPDATE history SET ck = ?2 WHERE ck = ?1",
+    [SQ_HIST_OF] = "SELECT seq, old_value, new_value FROM history WHERE ck = ?1",
+    [SQ_HIST_RESEAL] = "UPDATE history SET ck = ?2, old_value = ?3, new_value = ?4 WHERE seq = ?1",
     [SQ_HIST_LAST_REFUSED] = "SELECT new_value FROM history WHERE ck = ?1 AND field = ?2 "
                              "AND action = 'refused' ORDER BY seq DESC LIMIT 1",
     [SQ_MC_ADD] = "INSERT INTO merge_candidates (ck_a, ck_b, reason, created_at) "
@@ -84,10 +98,32 @@ static sqlite3_stmt *stmt(struct sq_conn *c, enum sq_slot s, struct kt_err *err)
 
 /* ---- customers --------------------------------------------------------------------------- */
 
+/* The column names that seal each profile field ("customers.phone"). */
+static const char *const pf_cols[PF_COUNT] = {
+    "customers.last_name", "customers.first_name", "customers.middle_name",
+    "customers.gender",    "customers.birth_date", "customers.email",
+    "customers.phone",     "customers.city",       "customers.address"};
+
+#define ALWAYS_SEALED                                                                              \
+    ((1u << PF_LAST_NAME) | (1u << PF_FIRST_NAME) | (1u << PF_MIDDLE_NAME) | (1u << PF_EMAIL) |    \
+     (1u << PF_PHONE) | (1u << PF_ADDRESS))
+
+bool sq_pf_sealed(const struct sq_store *s, int pf)
+{
+    return (((ALWAYS_SEALED | s->sealed) >> pf) & 1u) != 0;
+}
+
+/* A customer's row as read, before its sealed values are opened. */
+struct cust_row {
+    struct customer cu;
+    const char *attrs_sealed; /* kept sealed by sq_col_text, or NULL */
+};
+
 static void read_customer(sqlite3_stmt *st, struct arena *a, void *out)
 {
-    struct customer *cu = out;
-    memset(cu, 0, sizeof(*cu));
+    struct cust_row *row = out;
+    struct customer *cu = &row->cu;
+    memset(row, 0, sizeof(*row));
     cu->ck = sqlite3_column_int64(st, 0);
     const unsigned char *id = sqlite3_column_text(st, 1);
     kt_strlcpy(cu->id, id ? (const char *)id : "", sizeof(cu->id));
@@ -103,32 +139,98 @@ static void read_customer(sqlite3_stmt *st, struct arena *a, void *out)
     cu->attrs_at = sq_col_text(st, 7 + 2 * PF_COUNT, a);
     cu->quality = (uint32_t)sqlite3_column_int64(st, 8 + 2 * PF_COUNT);
     cu->gender_inferred = sqlite3_column_int(st, 9 + 2 * PF_COUNT) != 0;
-    cu->name_key = sq_col_text(st, 10 + 2 * PF_COUNT, a);
+    int nk = 10 + 2 * PF_COUNT;
+    if (sqlite3_column_type(st, nk) == SQLITE_BLOB) { /* a blind index: "#" and its hex */
+        size_t n = (size_t)sqlite3_column_bytes(st, nk);
+        char *hex = arena_alloc(a, 2 * n + 2);
+        hex[0] = '#';
+        sodium_bin2hex(hex + 1, 2 * n + 1, sqlite3_column_blob(st, nk), n);
+        cu->name_key = hex;
+    } else {
+        cu->name_key = sq_col_text(st, nk, a);
+    }
     cu->erased_at = sqlite3_column_int64(st, 11 + 2 * PF_COUNT);
+    row->attrs_sealed = sq_col_text(st, 12 + 2 * PF_COUNT, a);
 }
 
-static void bind_customer(sqlite3_stmt *st, const struct customer *cu)
+/* Opens what the row holds sealed. */
+static enum kt_rc open_customer(struct sq_conn *c, struct cust_row *row, struct arena *a,
+                                struct kt_err *err)
 {
+    struct customer *cu = &row->cu;
+    struct sq_key k;
+    sq_key_init(&k, c, cu->ck, false);
+    enum kt_rc rc = KT_OK;
+    for (int i = 0; rc == KT_OK && i < PF_COUNT; i++) {
+        rc = sq_unseal(&k, pf_cols[i], &cu->val[i], a, err);
+    }
+    if (rc == KT_OK && row->attrs_sealed != NULL) {
+        rc = sq_unseal(&k, "customers.attrs_sealed", &row->attrs_sealed, a, err);
+        cu->attrs = rc == KT_OK ? sq_attrs_join(cu->attrs, row->attrs_sealed, a) : cu->attrs;
+    }
+    sq_key_release(&k);
+    return rc;
+}
+
+/* The name key as stored: its blind index. A key read back ("#" and the index in hex) is
+ * written as it was. */
+static void bind_name_key(struct sq_conn *c, sqlite3_stmt *st, int i, const char *key)
+{
+    unsigned char h[CRYPT_BIDX_BYTES];
+    size_t n = 0;
+    if (key == NULL) {
+        sqlite3_bind_null(st, i);
+    } else if (key[0] == '#' &&
+               sodium_hex2bin(h, sizeof(h), key + 1, strlen(key + 1), NULL, &n, NULL) == 0 &&
+               n == sizeof(h)) {
+        sqlite3_bind_blob(st, i, h, sizeof(h), SQLITE_TRANSIENT);
+    } else {
+        sq_bind_bidx(c, st, i, "name_key", key);
+    }
+}
+
+static enum kt_rc bind_customer(struct sq_conn *c, sqlite3_stmt *st, const struct customer *cu,
+                                struct arena *a, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)c->base.store;
+    const char *clear = NULL, *text = NULL;
+    enum kt_rc rc = sq_attrs_split(c, cu->attrs, a, &clear, &text, err);
+    struct sq_key k;
+    sq_key_init(&k, c, cu->ck, true);
     sq_bind_text(st, 1, cu->id);
     sqlite3_bind_int64(st, 2, cu->created_at);
     sqlite3_bind_int64(st, 3, cu->updated_at);
-    for (int i = 0; i < PF_COUNT; i++) {
-        sq_bind_text(st, 4 + 2 * i, cu->val[i]);
+    for (int i = 0; rc == KT_OK && i < PF_COUNT; i++) {
+        rc = sq_bind_policy(&k, sq_pf_sealed(s, i), st, 4 + 2 * i, pf_cols[i], cu->val[i], err);
         sq_bind_i64_or_null(st, 5 + 2 * i, cu->val[i] ? cu->at[i] : 0);
     }
     sqlite3_bind_int64(st, 4 + 2 * PF_COUNT, cu->verified);
-    sq_bind_text(st, 5 + 2 * PF_COUNT, cu->attrs ? cu->attrs : "{}");
+    sqlite3_bind_text(st, 5 + 2 * PF_COUNT, clear, -1, SQLITE_TRANSIENT);
     sq_bind_text(st, 6 + 2 * PF_COUNT, cu->attrs_at ? cu->attrs_at : "{}");
     sqlite3_bind_int64(st, 7 + 2 * PF_COUNT, cu->quality);
     sqlite3_bind_int(st, 8 + 2 * PF_COUNT, cu->gender_inferred ? 1 : 0);
-    sq_bind_text(st, 9 + 2 * PF_COUNT, cu->name_key);
+    bind_name_key(c, st, 9 + 2 * PF_COUNT, cu->name_key);
+    if (rc == KT_OK) {
+        rc = sq_bind_sealed(&k, st, 10 + 2 * PF_COUNT, "customers.attrs_sealed", text, err);
+    }
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+    }
+    return rc;
 }
 
 static enum kt_rc get_one_customer(struct sq_conn *c, sqlite3_stmt *st, struct arena *a,
                                    struct customer *out, bool *found, struct kt_err *err)
 {
-    return sq_one(c, st, read_customer, a, out, found, "customer_not_found", "customer not found",
-                  err);
+    struct cust_row row;
+    enum kt_rc rc = sq_one(c, st, read_customer, a, &row, found, "customer_not_found",
+                           "customer not found", err);
+    if (rc == KT_OK && sq_found(found)) {
+        rc = open_customer(c, &row, a, err);
+        *out = row.cu;
+    }
+    return rc;
 }
 
 enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
@@ -164,14 +266,25 @@ enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct
 enum kt_rc sq_customer_insert(struct store_conn *base, struct customer *cu, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, SQ_CUST_INSERT, err);
-    if (st == NULL) {
-        return KT_ESTORE;
+    sqlite3_stmt *next = stmt(c, SQ_CUST_NEXT_CK, err);
+    sqlite3_stmt *st = next ? stmt(c, SQ_CUST_INSERT, err) : NULL;
+    int64_t ck = 0;
+    enum kt_rc rc = st == NULL ? KT_ESTORE : sq_int_row(c, next, &ck, 1, "next customer", err);
+    if (rc != KT_OK) {
+        return rc;
     }
-    bind_customer(st, cu);
-    enum kt_rc rc = sq_run(c, st, NULL, err);
+    struct arena a;
+    arena_init(&a, 0);
+    struct customer with = *cu;
+    with.ck = ck;
+    rc = bind_customer(c, st, &with, &a, err);
     if (rc == KT_OK) {
-        cu->ck = sqlite3_last_insert_rowid(c->db);
+        sqlite3_bind_int64(st, 11 + 2 * PF_COUNT, ck);
+        rc = sq_run(c, st, NULL, err);
+    }
+    arena_release(&a);
+    if (rc == KT_OK) {
+        cu->ck = ck;
     }
     return rc;
 }
@@ -184,10 +297,15 @@ enum kt_rc sq_customer_update(struct store_conn *base, const struct customer *cu
     if (st == NULL) {
         return KT_ESTORE;
     }
-    bind_customer(st, cu);
-    sqlite3_bind_int64(st, 10 + 2 * PF_COUNT, cu->ck);
+    struct arena a;
+    arena_init(&a, 0);
+    enum kt_rc rc = bind_customer(c, st, cu, &a, err);
     int changes = 0;
-    enum kt_rc rc = sq_run(c, st, &changes, err);
+    if (rc == KT_OK) {
+        sqlite3_bind_int64(st, 11 + 2 * PF_COUNT, cu->ck);
+        rc = sq_run(c, st, &changes, err);
+    }
+    arena_release(&a);
     if (rc == KT_OK && changes == 0) {
         rc = sq_not_found(NULL, err, "customer_not_found", "customer");
     }
@@ -208,7 +326,14 @@ enum kt_rc sq_customer_list(struct store_conn *base, const char *after_id, int l
     } else {
         sqlite3_bind_int(st, 1, limit);
     }
-    return sq_rows(c, st, read_customer, sizeof(**out), a, out, n, "customer list", err);
+    struct cust_row *rows = NULL;
+    enum kt_rc rc = sq_rows(c, st, read_customer, sizeof(*rows), a, &rows, n, "customer list", err);
+    *out = rc == KT_OK && *n > 0 ? arena_alloc(a, sizeof(**out) * *n) : NULL;
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        rc = open_customer(c, &rows[i], a, err);
+        (*out)[i] = rows[i].cu;
+    }
+    return rc;
 }
 
 enum kt_rc sq_customer_set_merged(struct store_conn *base, int64_t from, int64_t into, int64_t at,
@@ -269,7 +394,7 @@ enum kt_rc sq_ident_find(struct store_conn *base, const char *kind, const char *
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, kind);
-    sq_bind_text(st, 2, value);
+    sq_bind_bidx(c, st, 2, kind, value);
     enum kt_rc rc = sq_one(c, st, read_owner, a, out, found, "identifier_not_found",
                            "identifier not found", err);
     if (rc == KT_OK && sq_found(found)) {
@@ -286,12 +411,20 @@ enum kt_rc sq_ident_insert(struct store_conn *base, const struct ident *id, stru
     if (st == NULL) {
         return KT_ESTORE;
     }
+    struct sq_key k;
+    sq_key_init(&k, c, id->ck, true);
     sq_bind_text(st, 1, id->kind);
-    sq_bind_text(st, 2, id->value);
-    sqlite3_bind_int64(st, 3, id->ck);
-    sqlite3_bind_int(st, 4, id->verified ? 1 : 0);
-    sqlite3_bind_int64(st, 5, id->created_at);
-    sq_bind_text(st, 6, id->channel);
+    sq_bind_bidx(c, st, 2, id->kind, id->value);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 3, "identifiers.value", id->value, err);
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 4, id->ck);
+    sqlite3_bind_int(st, 5, id->verified ? 1 : 0);
+    sqlite3_bind_int64(st, 6, id->created_at);
+    sq_bind_text(st, 7, id->channel);
     return sq_run(c, st, NULL, err);
 }
 
@@ -304,8 +437,19 @@ enum kt_rc sq_ident_set_verified(struct store_conn *base, const char *kind, cons
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, kind);
-    sq_bind_text(st, 2, value);
+    sq_bind_bidx(c, st, 2, kind, value);
     return sq_run(c, st, NULL, err);
+}
+
+/* The order identifiers were listed in before their values were sealed: by time, kind, value. */
+static int ident_order(const void *pa, const void *pb)
+{
+    const struct ident *a = pa, *b = pb;
+    if (a->created_at != b->created_at) {
+        return a->created_at < b->created_at ? -1 : 1;
+    }
+    int k = strcmp(a->kind, b->kind);
+    return k != 0 ? k : strcmp(a->value, b->value);
 }
 
 enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a, struct ident **out,
@@ -318,28 +462,96 @@ enum kt_rc sq_ident_list(struct store_conn *base, int64_t ck, struct arena *a, s
     }
     sqlite3_bind_int64(st, 1, ck);
     enum kt_rc rc = sq_rows(c, st, read_ident, sizeof(**out), a, out, n, "identifier list", err);
+    struct sq_key k;
+    sq_key_init(&k, c, ck, false);
     for (size_t i = 0; rc == KT_OK && i < *n; i++) {
         (*out)[i].ck = ck;
+        rc = sq_unseal(&k, "identifiers.value", &(*out)[i].value, a, err);
+    }
+    sq_key_release(&k);
+    if (rc == KT_OK && *n > 1) {
+        qsort(*out, *n, sizeof(**out), ident_order);
     }
     return rc;
 }
 
-static enum kt_rc move(struct store_conn *base, enum sq_slot which, int64_t from, int64_t into,
-                       struct kt_err *err)
+/* One row to move to another customer: its key columns, and the values sealed under `from`. */
+struct moved {
+    int64_t seq;
+    const char *kind, *bidx; /* identifiers */
+    size_t bidx_n;
+    const char *v1, *v2; /* kept sealed by sq_col_text */
+};
+
+static void read_ident_of(sqlite3_stmt *st, struct arena *a, void *out)
 {
-    struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = stmt(c, which, err);
-    if (st == NULL) {
+    struct moved *m = out;
+    m->kind = sq_col_text(st, 0, a);
+    m->bidx_n = (size_t)sqlite3_column_bytes(st, 1);
+    char *b = arena_alloc(a, m->bidx_n + 1);
+    memcpy(b, sqlite3_column_blob(st, 1), m->bidx_n);
+    m->bidx = b;
+    m->v1 = sq_col_text(st, 2, a);
+}
+
+static void read_hist_of(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct moved *m = out;
+    m->seq = sqlite3_column_int64(st, 0);
+    m->v1 = sq_col_text(st, 1, a);
+    m->v2 = sq_col_text(st, 2, a);
+}
+
+/* Reads the rows of `from` with `of`, opens their values with its key and writes each again
+ * sealed under the key of `into` with `reseal`: identifiers (kind, bidx, ck, value) or history
+ * (seq, ck, old, new). */
+static enum kt_rc reseal_rows(struct sq_conn *c, bool idents, int64_t from, int64_t into,
+                              struct kt_err *err)
+{
+    sqlite3_stmt *of = stmt(c, idents ? SQ_IDENT_OF : SQ_HIST_OF, err);
+    sqlite3_stmt *up = of ? stmt(c, idents ? SQ_IDENT_RESEAL : SQ_HIST_RESEAL, err) : NULL;
+    if (up == NULL) {
         return KT_ESTORE;
     }
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, into);
-    return sq_run(c, st, NULL, err);
+    struct arena a;
+    arena_init(&a, 0);
+    struct moved *rows = NULL;
+    size_t n = 0;
+    sqlite3_bind_int64(of, 1, from);
+    enum kt_rc rc = sq_rows(c, of, idents ? read_ident_of : read_hist_of, sizeof(*rows), &a, &rows,
+                            &n, "rows to move", err);
+    struct sq_key kf, ki;
+    sq_key_init(&kf, c, from, false);
+    sq_key_init(&ki, c, into, true);
+    const char *c1 = idents ? "identifiers.value" : "history.old_value", *c2 = "history.new_value";
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        struct moved *m = &rows[i];
+        rc = sq_unseal(&kf, c1, &m->v1, &a, err);
+        if (rc == KT_OK && !idents) {
+            rc = sq_unseal(&kf, c2, &m->v2, &a, err);
+        }
+        if (rc == KT_OK && idents) {
+            sq_bind_text(up, 1, m->kind);
+            sqlite3_bind_blob(up, 2, m->bidx, (int)m->bidx_n, SQLITE_STATIC);
+            sqlite3_bind_int64(up, 3, into);
+            rc = sq_bind_sealed(&ki, up, 4, c1, m->v1, err);
+        } else if (rc == KT_OK) {
+            sqlite3_bind_int64(up, 1, m->seq);
+            sqlite3_bind_int64(up, 2, into);
+            rc = sq_bind_sealed(&ki, up, 3, c1, m->v1, err);
+            rc = rc == KT_OK ? sq_bind_sealed(&ki, up, 4, c2, m->v2, err) : rc;
+        }
+        rc = rc == KT_OK ? sq_run(c, up, NULL, err) : (sq_done(up), rc);
+    }
+    sq_key_release(&kf);
+    sq_key_release(&ki);
+    arena_release(&a);
+    return rc;
 }
 
 enum kt_rc sq_ident_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    return move(base, SQ_IDENT_MOVE, from, into, err);
+    return reseal_rows((struct sq_conn *)base, true, from, into, err);
 }
 
 /* ---- history ----------------------------------------------------------------------------- */
@@ -352,12 +564,19 @@ enum kt_rc sq_history_add(struct store_conn *base, const struct history_entry *h
     if (st == NULL) {
         return KT_ESTORE;
     }
+    struct sq_key k;
+    sq_key_init(&k, c, h->ck, true);
     sqlite3_bind_int64(st, 1, h->ck);
     sqlite3_bind_int64(st, 2, h->at);
     sq_bind_text(st, 3, h->field);
     sq_bind_text(st, 4, h->action);
-    sq_bind_text(st, 5, h->old_value);
-    sq_bind_text(st, 6, h->new_value);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 5, "history.old_value", h->old_value, err);
+    rc = rc == KT_OK ? sq_bind_sealed(&k, st, 6, "history.new_value", h->new_value, err) : rc;
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
     sq_bind_text(st, 7, h->channel);
     sq_bind_text(st, 8, h->store_id);
     sq_bind_text(st, 9, h->operator_id);
@@ -396,9 +615,14 @@ enum kt_rc sq_history_list(struct store_conn *base, int64_t ck, int64_t after_se
     sqlite3_bind_int64(st, 2, after_seq);
     sqlite3_bind_int(st, 3, limit);
     enum kt_rc rc = sq_rows(c, st, read_history, sizeof(**out), a, out, n, "history list", err);
+    struct sq_key k;
+    sq_key_init(&k, c, ck, false);
     for (size_t i = 0; rc == KT_OK && i < *n; i++) {
         (*out)[i].ck = ck;
+        rc = sq_unseal(&k, "history.old_value", &(*out)[i].old_value, a, err);
+        rc = rc == KT_OK ? sq_unseal(&k, "history.new_value", &(*out)[i].new_value, a, err) : rc;
     }
+    sq_key_release(&k);
     return rc;
 }
 
@@ -412,12 +636,19 @@ enum kt_rc sq_history_last_refused(struct store_conn *base, int64_t ck, const ch
     }
     sqlite3_bind_int64(st, 1, ck);
     sq_bind_text(st, 2, field);
-    return sq_one(c, st, sq_row_text, a, raw, NULL, "not_found", "refusal not found", err);
+    enum kt_rc rc = sq_one(c, st, sq_row_text, a, raw, NULL, "not_found", "refusal not found", err);
+    if (rc == KT_OK) {
+        struct sq_key k;
+        sq_key_init(&k, c, ck, false);
+        rc = sq_unseal(&k, "history.new_value", raw, a, err);
+        sq_key_release(&k);
+    }
+    return rc;
 }
 
 enum kt_rc sq_history_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = move(base, SQ_HIST_MOVE, from, into, err);
+    enum kt_rc rc = reseal_rows((struct sq_conn *)base, false, from, into, err);
     return rc == KT_OK ? sq_privacy_move(base, from, into, err) : rc;
 }
 

@@ -17,8 +17,12 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_EVENT_LIST] =
         "SELECT seq, ck, anon_kind, anon_id, type, at, received_at, channel, props FROM events "
         "WHERE ck = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
-    [SQ_EVENT_COUNTS] = "SELECT type, count(*) FROM events WHERE received_at >= ?1 "
-                        "AND received_at < ?2 GROUP BY type ORDER BY type",
+    /* With the daily counts of the events past their term (0018_retention.sql), by the day
+     * received: a window that starts or ends inside such a day counts that day whole. */
+    [SQ_EVENT_COUNTS] =
+        "SELECT type, sum(n) FROM (SELECT type, 1 AS n FROM events WHERE received_at >= ?1 "
+        "AND received_at < ?2 UNION ALL SELECT type, count FROM event_days WHERE "
+        "received_day >= ?1 - ?1 % 86400000 AND received_day < ?2) GROUP BY type ORDER BY type",
     [SQ_EVENT_PURGE] = "DELETE FROM event_ids WHERE received_at < ?1",
     [SQ_EVENT_TYPE_PUT] =
         "INSERT INTO event_types (name, properties, required, created_at, updated_at) "

@@ -201,7 +201,7 @@ enum kt_rc sq_loyalty_move(struct store_conn *base, int64_t from, int64_t into, 
             return rc;
         }
     }
-    return KT_OK;
+    return sq_event_days_move((struct sq_conn *)base, from, into, err);
 }
 
 /* Where read_stored puts a receipt's or a refund's id, request hash and reply. */

@@ -2,10 +2,17 @@
  * privacy.c - the SQLite side of consent/: documents, consent and subscription events, the
  * suppression list, privacy requests, acts of destruction, scheduled work and the erasure of a
  * customer. Tables in 0003_privacy.sql. The audit log is in audit.c, the log of reads, a file of
- * its own, in reads.c.
+ * its own, in reads.c; the acts of destruction
+ * are in acts.c.
  *
  * Statements are cached per connection in their slots of enum sq_slot (sqlite_int.h). Every value
  * is bound; no SQL text is ever built from input.
+ *
+ * Sealed (seal.c): consent evidence (IP, user agent) under the customer's key, resealed when a
+ * merge moves it; a privacy request's note and the reasoned notice of its extension under the
+ * installation's key (ck 0: the register outlives the person, and the note may name them). The
+ * erasure queues the customer's data key, and the keys of those merged into it, for destruction
+ * once it commits (key_shreds).
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -20,9 +27,6 @@
 #define PREQ_COLS                                                                                  \
     "id, kind, customer_id, received_on, deadline, provisional, extended, channel, note, state, "  \
     "outcome, created_at, closed_at, key_id, destroy_deadline, extension_reason, extended_at"
-#define ACT_COLS                                                                                   \
-    "id, customer_id, at, reason, categories, system, key_id, operator_id, request_id, "           \
-    "log_extract, keep_until"
 
 static const char *const sql[SQ_STATEMENTS] = {
     [SQ_DOC_PUT] = "INSERT INTO consent_documents (" DOC_COLS ") "
@@ -38,6 +42,9 @@ static const char *const sql[SQ_STATEMENTS] = {
         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     [SQ_CONSENT_LIST] = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
     [SQ_CONSENT_MOVE] = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
+    [SQ_CONSENT_EVIDENCE] = "SELECT seq, ip, user_agent FROM consent_events WHERE ck = ?1 "
+                            "AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
+    [SQ_CONSENT_RESEAL] = "UPDATE consent_events SET ip = ?2, user_agent = ?3 WHERE seq = ?1",
     [SQ_TOPIC_PUT] = "INSERT INTO topics (key, title, description, channels, created_at, "
                      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (key) DO UPDATE SET "
                      "title = excluded.title, description = excluded.description, "
@@ -65,10 +72,6 @@ static const char *const sql[SQ_STATEMENTS] = {
                      "ORDER BY id LIMIT ?2",
     [SQ_PREQ_OVERDUE] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
                         "AND deadline < ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    [SQ_ACT_INSERT] = "INSERT INTO destruction_acts (" ACT_COLS ") "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [SQ_ACT_GET] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id = ?1",
-    [SQ_ACT_LIST] = "SELECT " ACT_COLS " FROM destruction_acts WHERE id > ?1 ORDER BY id LIMIT ?2",
     [SQ_DUE_ADD] = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
     [SQ_DUE_NEXT] = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
@@ -79,33 +82,6 @@ static const char *const sql[SQ_STATEMENTS] = {
                       "WHERE ck = ?1 AND kind = ?2 AND done_at IS NULL AND cancelled = 0",
     [SQ_DUE_PENDING] = "SELECT min(due_at) FROM due_work WHERE ck = ?1 AND kind = ?2 "
                        "AND done_at IS NULL AND cancelled = 0",
-    [SQ_ERASE_CUST] =
-        "UPDATE customers SET last_name = NULL, last_name_at = NULL, first_name = NULL, "
-        "first_name_at = NULL, middle_name = NULL, middle_name_at = NULL, gender = NULL, "
-        "gender_at = NULL, birth_date = NULL, birth_date_at = NULL, email = NULL, email_at = NULL, "
-        "phone = NULL, phone_at = NULL, city = NULL, city_at = NULL, address = NULL, "
-        "address_at = NULL, verified = 0, quality = 0, gender_inferred = 0, name_key = NULL, "
-        "attrs = '{}', attrs_at = '{}', erased_at = ?2, updated_at = ?2 "
-        "WHERE ck = ?1 OR merged_into = ?1", /* the rows merged into it hold old values too */
-    [SQ_ERASE_IDENTS] = "DELETE FROM identifiers WHERE ck = ?1",
-    [SQ_ERASE_HIST] = "UPDATE history SET old_value = NULL, new_value = NULL "
-                      "WHERE ck = ?1 AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
-    [SQ_ERASE_CONSENT] = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
-                         "WHERE ck = ?1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
-    /* Stored replies to retried requests hold the profile they answered with. */
-    [SQ_ERASE_SMS] = "DELETE FROM sms_outbox WHERE phone IN (SELECT value FROM identifiers "
-                     "WHERE ck = ?1 AND kind = 'phone' UNION SELECT phone FROM customers "
-                     "WHERE ck = ?1 AND phone IS NOT NULL)",
-    [SQ_ERASE_TRAITS] = "DELETE FROM traits WHERE ck = ?1",
-    [SQ_ERASE_MEMBERS] = "DELETE FROM segment_members WHERE ck = ?1",
-    [SQ_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
-                        "WHERE ck = ?1",
-    [SQ_ERASE_CARDS] = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
-                       "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
-    [SQ_ERASE_IDEM] = "DELETE FROM idempotency WHERE instr(body, "
-                      "(SELECT '\"' || id || '\"' FROM customers WHERE ck = ?1)) > 0",
-    [SQ_INACTIVE] = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
-                    "AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
@@ -226,6 +202,16 @@ enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e
     for (int i = 0; i < 10; i++) {
         sq_bind_text(st, 12 + i, texts[i]);
     }
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, e->ck, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 18, "consent_events.ip", e->ip, err);
+    rc = rc == KT_OK ? sq_bind_sealed(&k, st, 19, "consent_events.user_agent", e->user_agent, err)
+                     : rc;
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
     return run(base, st, NULL, err);
 }
 
@@ -237,8 +223,63 @@ enum kt_rc sq_consent_list(struct store_conn *base, int64_t ck, struct arena *a,
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, ck);
-    return sq_rows((struct sq_conn *)base, st, read_consent, sizeof(**out), a, out, n,
-                   "consent events", err);
+    enum kt_rc rc = sq_rows((struct sq_conn *)base, st, read_consent, sizeof(**out), a, out, n,
+                            "consent events", err);
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, ck, false);
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        rc = sq_unseal(&k, "consent_events.ip", &(*out)[i].ip, a, err);
+        rc = rc == KT_OK ? sq_unseal(&k, "consent_events.user_agent", &(*out)[i].user_agent, a, err)
+                         : rc;
+    }
+    sq_key_release(&k);
+    return rc;
+}
+
+/* One consent event's evidence, kept sealed (seq, ip, user agent). */
+struct evidence {
+    int64_t seq;
+    const char *ip, *ua;
+};
+
+static void read_evidence(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    *(struct evidence *)out = (struct evidence){I64(0), TEXT(1), TEXT(2)};
+}
+
+/* A merge: the evidence of `from`'s consent events, sealed under its key, sealed again under the
+ * key of `into` (the trigger lets evidence be destroyed or sealed, never written in clear). */
+static enum kt_rc reseal_evidence(struct store_conn *base, int64_t from, int64_t into,
+                                  struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *of = get(base, SQ_CONSENT_EVIDENCE, err);
+    sqlite3_stmt *up = of ? get(base, SQ_CONSENT_RESEAL, err) : NULL;
+    if (up == NULL) {
+        return KT_ESTORE;
+    }
+    struct arena a;
+    arena_init(&a, 0);
+    struct evidence *ev = NULL;
+    size_t n = 0;
+    sqlite3_bind_int64(of, 1, from);
+    enum kt_rc rc = sq_rows(c, of, read_evidence, sizeof(*ev), &a, &ev, &n, "evidence", err);
+    struct sq_key kf, ki;
+    sq_key_init(&kf, c, from, false);
+    sq_key_init(&ki, c, into, true);
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        rc = sq_unseal(&kf, "consent_events.ip", &ev[i].ip, &a, err);
+        rc = rc == KT_OK ? sq_unseal(&kf, "consent_events.user_agent", &ev[i].ua, &a, err) : rc;
+        sqlite3_bind_int64(up, 1, ev[i].seq);
+        rc = rc == KT_OK ? sq_bind_sealed(&ki, up, 2, "consent_events.ip", ev[i].ip, err) : rc;
+        rc = rc == KT_OK ? sq_bind_sealed(&ki, up, 3, "consent_events.user_agent", ev[i].ua, err)
+                         : rc;
+        rc = rc == KT_OK ? run(base, up, NULL, err) : (sq_done(up), rc);
+    }
+    sq_key_release(&kf);
+    sq_key_release(&ki);
+    arena_release(&a);
+    return rc;
 }
 
 static enum kt_rc move(struct store_conn *base, enum sq_slot slot, int64_t from, int64_t into,
@@ -255,7 +296,10 @@ static enum kt_rc move(struct store_conn *base, enum sq_slot slot, int64_t from,
 
 enum kt_rc sq_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = move(base, SQ_CONSENT_MOVE, from, into, err);
+    enum kt_rc rc = reseal_evidence(base, from, into, err);
+    if (rc == KT_OK) {
+        rc = move(base, SQ_CONSENT_MOVE, from, into, err);
+    }
     if (rc == KT_OK) {
         rc = move(base, SQ_SUB_MOVE, from, into, err);
     }
@@ -408,6 +452,23 @@ static void read_preq(sqlite3_stmt *st, struct arena *a, void *out)
     p->extended_at = I64(16);
 }
 
+/* The notes of requests, sealed under the installation's key. */
+static enum kt_rc open_notes(struct sq_conn *c, struct privacy_request *p, size_t n,
+                             struct arena *a, struct kt_err *err)
+{
+    struct sq_key k;
+    sq_key_init(&k, c, 0, false);
+    enum kt_rc rc = KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
+        rc = sq_unseal(&k, "privacy_requests.note", &p[i].note, a, err);
+        if (rc == KT_OK) {
+            rc = sq_unseal(&k, "privacy_requests.extension_reason", &p[i].extension_reason, a, err);
+        }
+    }
+    sq_key_release(&k);
+    return rc;
+}
+
 enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request *p,
                           struct kt_err *err)
 {
@@ -423,28 +484,41 @@ enum kt_rc sq_preq_insert(struct store_conn *base, const struct privacy_request 
     sqlite3_bind_int(st, 6, p->provisional);
     sqlite3_bind_int(st, 7, p->extended);
     sq_bind_text(st, 8, p->channel);
-    sq_bind_text(st, 9, p->note);
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, 0, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 9, "privacy_requests.note", p->note, err);
+    if (rc == KT_OK) {
+        rc = sq_bind_sealed(&k, st, 16, "privacy_requests.extension_reason", p->extension_reason,
+                            err);
+    }
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
     sq_bind_text(st, 10, p->state);
     sq_bind_text(st, 11, p->outcome);
     sqlite3_bind_int64(st, 12, p->created_at);
     sq_bind_i64_or_null(st, 13, p->closed_at);
     sq_bind_text(st, 14, p->key_id);
     sq_bind_text(st, 15, p->destroy_deadline);
-    sq_bind_text(st, 16, p->extension_reason);
     sq_bind_i64_or_null(st, 17, p->extended_at);
     return run(base, st, NULL, err);
 }
 
 enum kt_rc sq_preq_get(struct store_conn *base, const char *id, struct arena *a,
-                       struct privacy_request *out, struct kt_err *err)
+                       struct privacy_request *out, bool *found, struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_PREQ_GET, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, read_preq, a, out, NULL, "request_not_found",
-                  "request not found", err);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_preq, a, out, found,
+                           "request_not_found", "request not found", err);
+    return rc == KT_OK && (found == NULL || *found)
+               ? open_notes((struct sq_conn *)base, out, 1, a, err)
+               : rc;
 }
 
 enum kt_rc sq_preq_close(struct store_conn *base, const char *id, const char *state,
@@ -479,7 +553,14 @@ enum kt_rc sq_preq_extend(struct store_conn *base, const char *id, const char *d
     sq_bind_text(st, 1, id);
     sq_bind_text(st, 2, deadline);
     sqlite3_bind_int(st, 3, provisional);
-    sq_bind_text(st, 4, reason);
+    struct sq_key k; /* the reasoned notice may name the person, as a note may */
+    sq_key_init(&k, (struct sq_conn *)base, 0, true);
+    enum kt_rc sealed = sq_bind_sealed(&k, st, 4, "privacy_requests.extension_reason", reason, err);
+    sq_key_release(&k);
+    if (sealed != KT_OK) {
+        sq_done(st);
+        return sealed;
+    }
     sqlite3_bind_int64(st, 5, at);
     int changes = 0;
     enum kt_rc rc = run(base, st, &changes, err);
@@ -504,73 +585,9 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
     if (overdue) {
         sq_bind_text(st, 3, today);
     }
-    return sq_rows((struct sq_conn *)base, st, read_preq, sizeof(**out), a, out, n, "requests",
-                   err);
-}
-
-/* ---- acts of destruction ----------------------------------------------------------------- */
-
-static void read_act(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    struct destruction_act *x = out;
-    memset(x, 0, sizeof(*x));
-    const unsigned char *id = sqlite3_column_text(st, 0);
-    kt_strlcpy(x->id, id ? (const char *)id : "", sizeof(x->id));
-    x->customer_id = TEXT(1);
-    x->at = I64(2);
-    x->reason = TEXT(3);
-    x->categories = TEXT(4);
-    x->system = TEXT(5);
-    x->key_id = TEXT(6);
-    x->operator_id = TEXT(7);
-    x->request_id = TEXT(8);
-    x->log_extract = TEXT(9);
-    x->keep_until = I64(10);
-}
-
-enum kt_rc sq_act_insert(struct store_conn *base, const struct destruction_act *x,
-                         struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_ACT_INSERT, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, x->id);
-    sq_bind_text(st, 2, x->customer_id);
-    sqlite3_bind_int64(st, 3, x->at);
-    sq_bind_text(st, 4, x->reason);
-    sq_bind_text(st, 5, x->categories);
-    sq_bind_text(st, 6, x->system);
-    sq_bind_text(st, 7, x->key_id);
-    sq_bind_text(st, 8, x->operator_id);
-    sq_bind_text(st, 9, x->request_id);
-    sq_bind_text(st, 10, x->log_extract);
-    sqlite3_bind_int64(st, 11, x->keep_until);
-    return run(base, st, NULL, err);
-}
-
-enum kt_rc sq_act_get(struct store_conn *base, const char *id, struct arena *a,
-                      struct destruction_act *out, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_ACT_GET, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, id);
-    return sq_one((struct sq_conn *)base, st, read_act, a, out, NULL, "act_not_found",
-                  "act not found", err);
-}
-
-enum kt_rc sq_act_list(struct store_conn *base, const char *after_id, int limit, struct arena *a,
-                       struct destruction_act **out, size_t *n, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_ACT_LIST, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sq_bind_text(st, 1, after_id ? after_id : "");
-    sqlite3_bind_int(st, 2, limit);
-    return sq_rows((struct sq_conn *)base, st, read_act, sizeof(**out), a, out, n, "acts", err);
+    enum kt_rc rc =
+        sq_rows((struct sq_conn *)base, st, read_preq, sizeof(**out), a, out, n, "requests", err);
+    return rc == KT_OK ? open_notes((struct sq_conn *)base, *out, *n, a, err) : rc;
 }
 
 /* ---- scheduled work ---------------------------------------------------------------------- */
@@ -666,43 +683,4 @@ enum kt_rc sq_due_pending(struct store_conn *base, int64_t ck, const char *kind,
     }
     *due_at = e.at;
     return KT_OK;
-}
-
-/* ---- erasure and retention --------------------------------------------------------------- */
-
-enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at, struct kt_err *err)
-{
-    /* The stored replies first: they are found by the customer's id; messages to its phones
-     * before the phones go. Events keep their type and time, not what they said. */
-    static const enum sq_slot slots[] = {
-        SQ_ERASE_IDEM,    SQ_ERASE_SMS,  SQ_ERASE_CARDS,  SQ_ERASE_EVENTS, SQ_ERASE_TRAITS,
-        SQ_ERASE_MEMBERS, SQ_ERASE_CUST, SQ_ERASE_IDENTS, SQ_ERASE_HIST,   SQ_ERASE_CONSENT};
-    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
-        sqlite3_stmt *st = get(base, slots[i], err);
-        if (st == NULL) {
-            return KT_ESTORE;
-        }
-        sqlite3_bind_int64(st, 1, ck);
-        if (slots[i] == SQ_ERASE_CUST || slots[i] == SQ_ERASE_CARDS) {
-            sqlite3_bind_int64(st, 2, at);
-        }
-        enum kt_rc rc = run(base, st, NULL, err);
-        if (rc != KT_OK) {
-            return rc;
-        }
-    }
-    return KT_OK;
-}
-
-enum kt_rc sq_customer_inactive(struct store_conn *base, int64_t before, int limit, struct arena *a,
-                                int64_t **cks, size_t *n, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_INACTIVE, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sqlite3_bind_int64(st, 1, before);
-    sqlite3_bind_int(st, 2, limit);
-    return sq_rows((struct sq_conn *)base, st, sq_row_i64, sizeof(**cks), a, cks, n,
-                   "inactive customers", err);
 }

@@ -7,6 +7,10 @@
  * An erasure removes the lines by the hashes it suppresses; the due work removes lines past
  * their term. Deleting a line deletes its hashes (ON DELETE CASCADE), and secure_delete (set on
  * every connection) zeroes what was deleted, so the bytes go from the file, not just the index.
+ *
+ * A line is sealed under the installation's key (ck 0, seal.c): it belongs to no customer (a
+ * refused row may name nobody the base knows), so it cannot go with a customer's key; it goes
+ * by the hashes and the term instead.
  */
 #include <sqlite3.h>
 #include <string.h>
@@ -52,9 +56,16 @@ enum kt_rc sq_reject_add(struct store_conn *base, const struct import_reject *r,
     sq_bind_text(st, 1, r->import_id);
     sqlite3_bind_int64(st, 2, r->line);
     sqlite3_bind_int64(st, 3, r->at);
-    sq_bind_text(st, 4, r->csv);
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, 0, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 4, "import_rejects.csv", r->csv, err);
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
     int changes = 0;
-    enum kt_rc rc = run(base, st, &changes, err);
+    rc = run(base, st, &changes, err);
     if (rc != KT_OK || changes == 0 || r->n_keys == 0) {
         return rc;
     }
@@ -83,16 +94,28 @@ enum kt_rc sq_reject_clear(struct store_conn *base, const char *import_id, struc
 
 /* Where the lines of a reject file go, and the count of those after the header. */
 struct reject_file {
+    struct sq_key *k;
     struct buf *out;
     int64_t *rows;
+    enum kt_rc rc;
+    struct kt_err *err;
 };
 
 static void append_line(sqlite3_stmt *st, void *ctx)
 {
     struct reject_file *f = ctx;
-    *f->rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
-    buf_append(f->out, (const char *)sqlite3_column_text(st, 1),
-               (size_t)sqlite3_column_bytes(st, 1));
+    if (f->rc != KT_OK) {
+        return;
+    }
+    struct arena a;
+    arena_init(&a, 0);
+    const char *line = sq_col_text(st, 1, &a);
+    f->rc = sq_unseal(f->k, "import_rejects.csv", &line, &a, f->err);
+    if (f->rc == KT_OK && line != NULL) {
+        *f->rows += sqlite3_column_int64(st, 0) > IMPORT_REJECT_HEADER;
+        buf_append(f->out, line, strlen(line));
+    }
+    arena_release(&a);
 }
 
 enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct buf *out,
@@ -104,8 +127,12 @@ enum kt_rc sq_reject_file(struct store_conn *base, const char *import_id, struct
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, import_id);
-    struct reject_file f = {out, rows};
-    return sq_each((struct sq_conn *)base, st, append_line, &f, "reject file", err);
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, 0, false);
+    struct reject_file f = {&k, out, rows, KT_OK, err};
+    enum kt_rc rc = sq_each((struct sq_conn *)base, st, append_line, &f, "reject file", err);
+    sq_key_release(&k);
+    return rc == KT_OK ? f.rc : rc;
 }
 
 enum kt_rc sq_reject_forget(struct store_conn *base, const unsigned char (*hashes)[32], size_t n,

@@ -33,10 +33,61 @@ static sqlite3_stmt *prepare(struct sq_conn *c, struct sq_cond_sql *q, const cha
     return st;
 }
 
-/* The condition's SQL, or KT_ETOOBIG when it is more than one statement may bind. */
-static enum kt_rc cond_sql(const struct store_cond *n, struct arena *a, struct sq_cond_sql *q,
-                           struct kt_err *err)
+static enum kt_rc sealed(const char *what, struct kt_err *err)
 {
+    return kt_err_set(err, KT_EINVAL, "field_sealed", "query",
+                      "'%s' is sealed at rest: a segment can ask whether it is set, not what it "
+                      "holds",
+                      what);
+}
+
+/* A comparison the store cannot make: with a sealed field's value (the retailer's policy,
+ * --sealed-fields) or a free-text attribute's (`free`, sealed always). Whether a field is set,
+ * or verified, can still be asked. */
+static enum kt_rc refuse_sealed(struct sq_conn *c, const struct store_cond *n,
+                                const char *const *free, size_t n_free, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)c->base.store;
+    if (n == NULL) {
+        return KT_OK;
+    }
+    switch (n->kind) {
+    case COND_AND:
+    case COND_OR:
+    case COND_NOT: {
+        enum kt_rc rc = refuse_sealed(c, n->a, free, n_free, err);
+        return rc == KT_OK ? refuse_sealed(c, n->b, free, n_free, err) : rc;
+    }
+    case COND_FIELD_CMP:
+    case COND_FIELD_IN:
+        return sq_pf_sealed(s, n->field) ? sealed(pf_names[n->field], err) : KT_OK;
+    case COND_BIRTHDAY_IN:
+        return sq_pf_sealed(s, PF_BIRTH_DATE) ? sealed("birth_date", err) : KT_OK;
+    case COND_ATTR:
+    case COND_ATTR_CONTAINS:
+        for (size_t i = 0; i < n_free; i++) {
+            if (strcmp(free[i], n->name) == 0) {
+                return sealed(n->name, err);
+            }
+        }
+        return KT_OK;
+    default:
+        return KT_OK;
+    }
+}
+
+/* The condition's SQL, or KT_ETOOBIG when it is more than one statement may bind; KT_EINVAL
+ * "field_sealed" for a comparison with a value sealed at rest. */
+static enum kt_rc cond_sql(struct sq_conn *c, const struct store_cond *n, struct arena *a,
+                           struct sq_cond_sql *q, struct kt_err *err)
+{
+    const char **free = NULL;
+    size_t n_free = 0;
+    enum kt_rc rc = sq_attrs_free_text(c, a, &free, &n_free, err);
+    rc = rc == KT_OK ? refuse_sealed(c, n, free, n_free, err) : rc;
+    if (rc != KT_OK) {
+        return rc;
+    }
     sq_cond_sql(n, a, q);
     if (q->sql.failed || q->n >= SQ_COND_PARAMS) {
         buf_release(&q->sql);
@@ -52,7 +103,7 @@ enum kt_rc sq_segment_preview(struct store_conn *base, const struct store_cond *
 {
     struct sq_conn *c = (struct sq_conn *)base;
     struct sq_cond_sql q;
-    enum kt_rc r = cond_sql(n, a, &q, err);
+    enum kt_rc r = cond_sql(c, n, a, &q, err);
     if (r != KT_OK) {
         return r;
     }
@@ -285,7 +336,7 @@ enum kt_rc sq_segment_eval(struct store_conn *base, const struct store_cond *n, 
     struct sq_cond_sql q;
     *cks = NULL;
     *count = 0;
-    enum kt_rc r = cond_sql(n, a, &q, err);
+    enum kt_rc r = cond_sql(c, n, a, &q, err);
     if (r != KT_OK) {
         return r;
     }
@@ -429,10 +480,13 @@ enum kt_rc sq_cluster_channels(struct store_conn *base, int64_t since, struct ar
                                struct feature_row **out, size_t *n, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = once(c,
-                            "SELECT ck, channel, count(*) FROM events WHERE ck IS NOT NULL AND "
-                            "at >= ?1 AND" SQ_NOT_BLOCKED("ck") "GROUP BY ck, channel ORDER BY ck",
-                            err);
+    sqlite3_stmt *st =
+        once(c,
+             "SELECT ck, channel, sum(n) FROM (SELECT ck, channel, 1 AS n FROM "
+             "events WHERE ck IS NOT NULL AND at >= ?1 UNION ALL SELECT ck, "
+             "channel, count FROM event_days WHERE ck <> 0 AND day >= ?1 - ?1 % "
+             "86400000) WHERE" SQ_NOT_BLOCKED("ck") "GROUP BY ck, channel ORDER BY ck",
+             err);
     if (st == NULL) {
         return KT_ESTORE;
     }

@@ -13,8 +13,10 @@
  * statement helpers and the mapping of errors are in stmt.c, and each table's statements in the
  * file of its concern: keys.c (meta, API keys, idempotency), customers.c (customers,
  * identifiers, history, merge candidates, attributes), imports.c, rejects.c, privacy.c,
- * loyalty.c, cards.c, events.c, segments.c (with cond.c), quality.c, and the log of reads in
- * reads.c.
+ * loyalty.c, cards.c, events.c, segments.c (with cond.c), quality.c, erase.c, and the log of
+ * reads in reads.c. Sealed columns go through seal.c, the key store is keystore.c, and migration
+ * 0013's C half (run after its SQL: the schema edit in its transaction, the data step at every
+ * open that migrates until it is done) is seal_migrate.c.
  *
  * Durability: synchronous=NORMAL. In WAL mode a commit is durable against a process crash at once
  * and against a power cut from the next checkpoint (SQLite's documented trade-off); this is the
@@ -54,6 +56,7 @@ void sq_conn_close(struct sq_conn *c)
     for (int i = 0; i < SQ_STATEMENTS; i++) {
         sqlite3_finalize(c->stmts[i]);
     }
+    sq_conn_ks_close(c);
     sqlite3_close(c->db);
     free(c);
 }
@@ -112,6 +115,28 @@ static int newest_version(void)
     return v;
 }
 
+/* Whether migration `version` is recorded as applied. */
+static enum kt_rc applied_one(struct sq_conn *c, int version, bool *yes, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM schema_migrations WHERE version = ?1",
+                                 -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        return sq_fail(c, src, "schema version", err);
+    }
+    sqlite3_bind_int(st, 1, version);
+    int64_t n = 0;
+    enum kt_rc rc = sq_int_row(c, st, &n, 1, "schema version", err);
+    sqlite3_finalize(st);
+    *yes = n > 0;
+    return rc;
+}
+
+/* The version a database is at, by which migrations it has, not by the newest alone: parts of
+ * one issue reserve their numbers and land in any order, so a database may have 0016 without
+ * 0013. It is the newest recorded when every migration this binary knows is there (then above
+ * newest_version() means the database is ahead), else the number before the first one missing
+ * (below newest_version(): sq_migrate applies each missing one). */
 static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
 {
     enum kt_rc rc = sq_exec(c,
@@ -130,8 +155,17 @@ static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
     int64_t v = 0;
     rc = sq_int_row(c, st, &v, 1, "schema version", err);
     sqlite3_finalize(st);
+    int first_missing = 0;
+    for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
+        int m = migration_version(sqlite_migrations[i].name);
+        bool yes = false;
+        rc = applied_one(c, m, &yes, err);
+        if (rc == KT_OK && !yes && (first_missing == 0 || m < first_missing)) {
+            first_missing = m;
+        }
+    }
     if (rc == KT_OK) {
-        *have = (int)v;
+        *have = first_missing ? first_missing - 1 : (int)v;
     }
     return rc;
 }
@@ -153,6 +187,9 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
         return rc;
     }
     rc = sq_exec(c, m->data, err);
+    if (rc == KT_OK && migration_version(m->name) == 13) {
+        rc = sq_seal_schema(c, err); /* what the SQL cannot say (seal_migrate.c) */
+    }
     if (rc == KT_OK) {
         sqlite3_stmt *st = NULL;
         int src = sqlite3_prepare_v2(c->db,
@@ -180,6 +217,16 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
     return rc;
 }
 
+/* An up-to-date database with its keys: the key store attached, the keys erasures queued
+ * destroyed, and what is still clear sealed (when `run`; else pending work refuses). */
+static enum kt_rc ready(struct sq_store *s, bool run, struct kt_err *err)
+{
+    int64_t shredded = 0;
+    enum kt_rc rc = sq_keys_attach(s, err);
+    rc = rc == KT_OK ? sq_keys_shred(&s->base, &shredded, err) : rc;
+    return rc == KT_OK ? sq_seal_step(s, s->sealed_requested, run, err) : rc;
+}
+
 static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
@@ -189,7 +236,11 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
     enum kt_rc rc = read_version(s->writer, &have, err);
     for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
         const struct embedded_file *m = &sqlite_migrations[i];
-        if (migration_version(m->name) <= have) {
+        bool yes = migration_version(m->name) <= have;
+        if (!yes) {
+            rc = applied_one(s->writer, migration_version(m->name), &yes, err);
+        }
+        if (rc != KT_OK || yes) {
             continue;
         }
         rc = apply_one(s->writer, m, err);
@@ -199,6 +250,9 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
         }
     }
     pthread_mutex_unlock(&s->write_mu);
+    if (rc == KT_OK && s->crypt != NULL) {
+        rc = ready(s, true, err); /* up to date now: the key store goes with it */
+    }
     return rc;
 }
 
@@ -225,6 +279,7 @@ static void sq_close(struct store *base)
     pthread_cond_destroy(&s->ckpt_cv);
     pthread_cond_destroy(&s->flush_cv);
     sq_reads_close(&s->reads);
+    sq_keys_close(s);
     free(s->path);
     free(s->dir);
     free(s);
@@ -274,6 +329,12 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     size_t pl = strlen(o->path) + sizeof(".reads");
     s->reads.path = kt_malloc(pl);
     kt_snprintf(s->reads.path, pl, "%s.reads", o->path);
+    pthread_mutex_init(&s->keys.mu, NULL);
+    s->keys.path = kt_malloc(pl);
+    kt_snprintf(s->keys.path, pl, "%s.keys", o->path);
+    s->crypt = o->crypt;
+    s->sealed_requested = o->sealed_fields;
+    s->rotating = o->crypt != NULL && crypt_has_next(o->crypt);
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     s->max_readers = o->max_readers > 0 ? o->max_readers : 64;
     pthread_mutex_init(&s->pool_mu, NULL);
@@ -302,8 +363,17 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
                         "the database schema is at version %d, this binary needs %d; run "
                         "'kartoteka migrate'",
                         have, want);
-    } else if (rc == KT_OK && have < want && o->schema == STORE_MIGRATE) {
+    } else if (rc == KT_OK && o->schema == STORE_MIGRATE) { /* below the newest too */
         rc = sq_migrate(&s->base, &applied, err);
+    }
+    if (rc == KT_OK && s->crypt == NULL && o->schema != STORE_AS_IS) {
+        rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                        "the database was opened without its keys");
+    } else if (rc == KT_OK && s->crypt != NULL && o->schema != STORE_AS_IS && have == want) {
+        rc = ready(s, o->schema == STORE_MIGRATE, err); /* sq_migrate did it when it migrated */
+    }
+    if (rc == KT_OK && o->warm_keys && s->keys.db != NULL) {
+        sq_keys_warm(s);
     }
     if (rc != KT_OK) {
         sq_close(&s->base);

@@ -25,6 +25,9 @@ enum sq_slot {
     SQ_KEY_LIST,
     SQ_KEY_REVOKE,
     SQ_KEY_COUNT,
+    SQ_KEY_EXPIRED,
+    SQ_KEY_EXPIRY_AUDITED,
+    SQ_CUSTOMER_IN_STORES,
     SQ_IDEM_GET,
     SQ_IDEM_PUT,
     SQ_IDEM_EXPIRE,
@@ -41,10 +44,8 @@ enum sq_slot {
     SQ_IDENT_INSERT,
     SQ_IDENT_VERIFY,
     SQ_IDENT_LIST,
-    SQ_IDENT_MOVE,
     SQ_HIST_ADD,
     SQ_HIST_LIST,
-    SQ_HIST_MOVE,
     SQ_HIST_LAST_REFUSED,
     SQ_MC_ADD,
     SQ_MC_RESOLVE,
@@ -53,6 +54,13 @@ enum sq_slot {
     SQ_ATTR_GET,
     SQ_ATTR_LIST,
     SQ_ATTR_IN_USE,
+    SQ_CUST_NEXT_CK,
+    SQ_IDENT_OF,
+    SQ_IDENT_RESEAL,
+    SQ_HIST_OF,
+    SQ_HIST_RESEAL,
+    /* seal.c */
+    SQ_ATTR_FREE_TEXT,
     /* imports.c */
     SQ_INTAKE_ADD,
     SQ_IMPORT_INSERT,
@@ -70,6 +78,8 @@ enum sq_slot {
     SQ_CONSENT_ADD,
     SQ_CONSENT_LIST,
     SQ_CONSENT_MOVE,
+    SQ_CONSENT_EVIDENCE,
+    SQ_CONSENT_RESEAL,
     SQ_TOPIC_PUT,
     SQ_TOPIC_LIST,
     SQ_SUB_ADD,
@@ -84,14 +94,12 @@ enum sq_slot {
     SQ_PREQ_EXTEND,
     SQ_PREQ_LIST,
     SQ_PREQ_OVERDUE,
-    SQ_ACT_INSERT,
-    SQ_ACT_GET,
-    SQ_ACT_LIST,
     SQ_DUE_ADD,
     SQ_DUE_NEXT,
     SQ_DUE_FINISH,
     SQ_DUE_CANCEL,
     SQ_DUE_PENDING,
+    /* erase.c */
     SQ_ERASE_CUST,
     SQ_ERASE_IDENTS,
     SQ_ERASE_HIST,
@@ -102,6 +110,7 @@ enum sq_slot {
     SQ_ERASE_EVENTS,
     SQ_ERASE_TRAITS,
     SQ_ERASE_MEMBERS,
+    SQ_ERASE_KEYS,
     SQ_INACTIVE,
     /* loyalty.c */
     SQ_PROGRAM_PUT,
@@ -172,6 +181,17 @@ enum sq_slot {
     SQ_ENROL_COUNT_STORE,
     SQ_ENROL_ADD,
     SQ_ENROL_PURGE,
+    /* acts.c */
+    SQ_ACT_INSERT,
+    SQ_ACT_GET,
+    SQ_ACT_LIST,
+    SQ_ACT_DRAFTS,
+    SQ_ACT_COMPLETE,
+    SQ_ACT_EXPIRED,
+    SQ_ACT_PURGE_RECORD,
+    SQ_ACT_DELETE,
+    SQ_ACT_SIGN,
+    SQ_ACT_SIGNATURE,
     /* segments.c */
     SQ_TRAIT_PUT,
     SQ_TRAIT_LIST,
@@ -186,6 +206,7 @@ enum sq_slot {
     /* blocks.c */
     SQ_BLOCK_INSERT,
     SQ_BLOCK_LEAVE_SEGMENTS,
+    SQ_BLOCK_RECALL_SMS,
     SQ_BLOCK_IN_FORCE,
     SQ_BLOCK_GET,
     SQ_BLOCK_END,
@@ -207,17 +228,20 @@ struct sq_conn {
     sqlite3 *db;                        /* owned */
     sqlite3_stmt *stmts[SQ_STATEMENTS]; /* owned; prepared on first use */
     struct sq_conn *next_free;          /* pool link; guarded by sq_store.pool_mu */
-    int64_t read_since; /* monotonic ns its read began, 0 when not handed out; pool_mu */
-    bool analytics;     /* the read was begun as an analytic one; pool_mu */
+    int64_t read_since;   /* monotonic ns its read began, 0 when not handed out; pool_mu */
+    bool analytics;       /* the read was begun as an analytic one; pool_mu */
+    sqlite3 *ks;          /* owned: its own handle on the key store (keystore.c), or NULL */
+    sqlite3_stmt *ks_get; /* owned: the read of one data key */
 };
 
 /* stmt.c: statements and errors, for every file of the backend. sq_stmt() prepares `text` once
  * per connection into `slot`; the statement it gives is reset and has no bindings. */
 sqlite3_stmt *sq_stmt(struct sq_conn *c, enum sq_slot slot, const char *text, struct kt_err *err);
-void sq_done(sqlite3_stmt *st);                                    /* reset and clear bindings */
-void sq_bind_text(sqlite3_stmt *st, int i, const char *s);         /* NULL binds NULL */
-void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v);      /* 0 binds NULL */
-const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a); /* NULL for NULL */
+void sq_done(sqlite3_stmt *st);                               /* reset and clear bindings */
+void sq_bind_text(sqlite3_stmt *st, int i, const char *s);    /* NULL binds NULL */
+void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v); /* 0 binds NULL */
+/* NULL for NULL; a BLOB (a sealed value) is kept sealed for sq_unseal() (seal.c) */
+const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a);
 /* Runs a statement that returns no rows; `changes` (may be NULL) gets the rows it touched. A
  * constraint is KT_ECONFLICT "conflict". */
 enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err);
@@ -271,6 +295,9 @@ struct sq_reads {
     char *path;         /* "<db>.reads" */
 };
 struct sq_reads *sq_store_reads(struct store *s);
+/* retention.c: a merge moves the merged-away customer's daily counts of events to the survivor,
+ * in the merge's transaction (loyalty.c's sq_loyalty_move). */
+enum kt_rc sq_event_days_move(struct sq_conn *c, int64_t from, int64_t into, struct kt_err *err);
 void sq_reads_close(struct sq_reads *r);
 /* audit.c: what the audit log (table `audit`) and the log of reads (table `reads` of its own
  * file) share. Both have these columns and an `audit_anchor` table; the statements are written
@@ -302,6 +329,78 @@ int sq_chain_append(const struct sq_chain_stmts *q, struct audit_entry *e, size_
                     store_audit_seal_fn seal, void *ctx, struct kt_err *err);
 /* The chain's head (anchor and newest entry), without the legacy count. SQLite's code. */
 int sq_chain_head(const struct sq_chain_stmts *q, struct audit_chain *out);
+
+/* The key store (keystore.c): "<db>.keys", the customers' data keys wrapped under the master
+ * key. `db` makes, destroys and rewraps keys; each connection reads through its own `ks`. */
+struct sq_keys {
+    pthread_mutex_t mu; /* guards db */
+    sqlite3 *db;        /* opened by sq_keys_attach */
+    char *path;         /* "<db>.keys" */
+    pthread_t warmer;   /* sq_keys_warm's thread */
+    bool warming;       /* it was started */
+    atomic_bool stop;   /* asks it to end */
+};
+/* Starts the thread that opens the newest data keys into the keyring's cache, once, at a low
+ * priority; sq_keys_close stops it. */
+void sq_keys_warm(struct sq_store *s);
+/* Opens the key store beside an up-to-date database and checks that they, the master key and
+ * the installation secret belong together (key_store_mismatch, master_key_mismatch,
+ * rotation_unfinished, secret_mismatch). Once per store; a no-op after. */
+enum kt_rc sq_keys_attach(struct sq_store *s, struct kt_err *err);
+void sq_keys_close(struct sq_store *s); /* frees the keyring too */
+void sq_conn_ks_close(struct sq_conn *c);
+enum kt_rc sq_keys_meta_put(struct sq_store *s, const char *key, const char *val,
+                            struct kt_err *err);
+/* seal_migrate.c: migration 0013's C half. The schema edit runs in the migration's transaction;
+ * the data step seals what is still clear (or reseals under a new --sealed-fields policy,
+ * `requested`, -1 = the database's), resumably, when `run`; without `run` pending work is
+ * "schema_behind". It sets s->sealed. */
+enum kt_rc sq_seal_schema(struct sq_conn *c, struct kt_err *err);
+enum kt_rc sq_seal_step(struct sq_store *s, int requested, bool run, struct kt_err *err);
+/* Customer ck's data key: from the keyring's cache, else the key store; with `make`, made when
+ * it has none (a new customer, the writer only). KT_EGONE "customer_key_destroyed" for a key an
+ * erasure destroyed; KT_ESTORE "data_key_missing" for none without `make`. */
+enum kt_rc sq_dk(struct sq_conn *c, int64_t ck, bool make, unsigned char dk[CRYPT_KEY_BYTES],
+                 struct kt_err *err);
+
+/* seal.c: sealed columns (docs/privacy.md, "Encryption at rest"). A customer's key is fetched
+ * at most once for the values of one row: */
+struct sq_key {
+    struct sq_conn *c;
+    int64_t ck;                        /* the customer; 0 = the installation's own key */
+    bool make;                         /* make the key when there is none (writes) */
+    bool have;                         /* dk holds it */
+    unsigned char dk[CRYPT_KEY_BYTES]; /* wiped by sq_key_release */
+};
+void sq_key_init(struct sq_key *k, struct sq_conn *c, int64_t ck, bool make);
+void sq_key_release(struct sq_key *k);
+/* Binds `value` sealed for `column` (NULL binds NULL); sq_bind_policy binds it clear when `seal`
+ * is false. The column names the value in its associated data ("customers.phone"). */
+enum kt_rc sq_bind_sealed(struct sq_key *k, sqlite3_stmt *st, int i, const char *column,
+                          const char *value, struct kt_err *err);
+enum kt_rc sq_bind_policy(struct sq_key *k, bool seal, sqlite3_stmt *st, int i, const char *column,
+                          const char *value, struct kt_err *err);
+/* sq_col_text() keeps a BLOB sealed (tagged); this opens *v in place (a clear value passes).
+ * KT_ESTORE "data_key_corrupt" when it does not open; a destroyed key is KT_EGONE. */
+enum kt_rc sq_unseal(struct sq_key *k, const char *column, const char **v, struct arena *a,
+                     struct kt_err *err);
+bool sq_is_sealed(const char *v); /* a value sq_col_text() kept sealed */
+/* Blind indexes of a standard form in a domain (an identifier's kind). */
+void sq_bidx(struct sq_conn *c, const char *domain, const char *value,
+             unsigned char out[CRYPT_BIDX_BYTES]);
+void sq_bind_bidx(struct sq_conn *c, sqlite3_stmt *st, int i, const char *domain,
+                  const char *value);
+/* Declared attributes of free text (string, list of strings) are sealed apart: `clear` is the
+ * JSON object with their values replaced by "sealed", `sealed` the object of their values (NULL
+ * when none); join puts them back. */
+enum kt_rc sq_attrs_split(struct sq_conn *c, const char *attrs, struct arena *a, const char **clear,
+                          const char **sealed, struct kt_err *err);
+const char *sq_attrs_join(const char *clear, const char *sealed, struct arena *a);
+/* The names of those attributes, in the arena. */
+enum kt_rc sq_attrs_free_text(struct sq_conn *c, struct arena *a, const char ***names, size_t *n,
+                              struct kt_err *err);
+/* customers.c: whether profile field pf is sealed under the store's policy. */
+bool sq_pf_sealed(const struct sq_store *s, int pf);
 
 enum { SPACE_FULL = 1, SPACE_READ_ONLY = 2 }; /* sq_store.writes_failing */
 /* stmt.c: KT_ESPACE for a write the disk could not take (`cause` one of the above): nothing of
@@ -345,6 +444,12 @@ struct sq_store {
     int64_t max_pages;          /* the --db-max-size cap in pages, 0 = none; set at open */
     int64_t changes_at_begin;   /* the writer's total changes when its transaction began */
     struct sq_reads reads;      /* the log of reads (reads.c) */
+    struct crypt *crypt;        /* owned: the keyring; immutable but for its cache */
+    bool rotating;              /* the keyring holds a next master key (keys rotate-master) */
+    unsigned sealed;            /* the optional fields sealed (store_opts.sealed_fields); set at
+                                   open, immutable after */
+    int sealed_requested;       /* store_opts.sealed_fields as given (-1: the database's) */
+    struct sq_keys keys;        /* the key store (keystore.c) */
 };
 
 /* A connection to s->path with the backend's settings; sq_conn_close() takes NULL. */

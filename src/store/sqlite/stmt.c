@@ -118,12 +118,6 @@ void sq_bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v)
     }
 }
 
-const char *sq_col_text(sqlite3_stmt *st, int i, struct arena *a)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
-}
-
 /* Runs a statement that returns no rows; `changes` (may be NULL) gets the rows it touched. */
 enum kt_rc sq_run(struct sq_conn *c, sqlite3_stmt *st, int *changes, struct kt_err *err)
 {

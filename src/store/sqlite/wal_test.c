@@ -66,7 +66,8 @@ static struct store *open_store(struct tmp_store *t)
     kt_strlcpy(t->dir, "/tmp/kt-test-XXXXXX", sizeof(t->dir));
     assert_non_null(mkdtemp(t->dir));
     kt_snprintf(t->path, sizeof(t->path), "%s/k.db", t->dir);
-    struct store_opts o = {t->path, 5000, 8, STORE_MIGRATE, 0}; /* the server's busy timeout */
+    /* the server's busy timeout */
+    struct store_opts o = {t->path, 5000, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
     assert_int_equal(store_open(&o, &t->s, NULL), KT_OK);
     return t->s;
 }
