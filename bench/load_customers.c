@@ -102,8 +102,9 @@ int main(int argc, char **argv)
         int64_t now = clock_now_ms();
         for (int64_t k = i; r == KT_OK && k < i + batch && k < count; k++) {
             /* --shuffle: the same people in an order a real file has, not by phone: a multiplier
-             * prime to the count is a bijection of [0, count) */
-            uint64_t who = shuffle ? (uint64_t)k * 999983u % (uint64_t)count : (uint64_t)k;
+             * prime to the count is a bijection of [0, count), and Knuth's 2654435761 (a prime)
+             * scatters neighbours across the whole range (999983 = -17 mod 10^6 kept them close) */
+            uint64_t who = shuffle ? (uint64_t)k * 2654435761u % (uint64_t)count : (uint64_t)k;
             if (load_one(w, who, prefix, now, &a) != 0) {
                 r = KT_EINTERNAL;
             }
