@@ -673,6 +673,7 @@ static const char main_help[] =
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
     "            expiry, birthday bonuses)\n"
     "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
+    "  deliver   send a test message through a channel (e-mail, push, webhook); SMS parts\n"
     "  version   print the version\n"
     "\n"
     "'kartoteka <command> --help' tells more about each.\n";
@@ -718,6 +719,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "segment") == 0) {
         return cli_segment(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "deliver") == 0) {
+        return cli_deliver(argc - 1, argv + 1);
     }
     if (strcmp(verb, "events") == 0) {
         return cli_events(argc - 1, argv + 1);
