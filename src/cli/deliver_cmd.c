@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/id.h"
@@ -22,6 +23,7 @@
 #include "base/num.h"
 #include "cli/cli.h"
 #include "consent/consent.h"
+#include "deliver/pace.h"
 #include "deliver/sms.h"
 #include "deliver/smtp.h"
 #include "deliver/webhook.h"
@@ -54,6 +56,8 @@ static const char deliver_help[] =
     "  --push-url URL           the push service's webhook (KARTOTEKA_PUSH_URL)\n"
     "  --webhook-url URL        the plain webhook's URL (KARTOTEKA_WEBHOOK_URL)\n"
     "  --webhook-timeout MS     one POST, 100-60000 (KARTOTEKA_WEBHOOK_TIMEOUT, 10000)\n"
+    "  --email-rate N           e-mails per second at most, 0 = unlimited (KARTOTEKA_EMAIL_RATE,\n"
+    "                           0); matters with --count\n"
     "  --db PATH                database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
     "\n"
     "SMTP credentials come from KARTOTEKA_SMTP_USER and KARTOTEKA_SMTP_PASSWORD, the webhooks'\n"
@@ -67,6 +71,7 @@ struct dopts {
     struct smtp_opts smtp;
     const char *push_url, *webhook_url;
     int64_t webhook_timeout;
+    int64_t email_rate; /* e-mails per second, 0 = unlimited */
 };
 
 static int dusage(const char *msg)
@@ -104,6 +109,7 @@ enum {
     O_PUSH_URL,
     O_WEBHOOK_URL,
     O_WEBHOOK_TIMEOUT,
+    O_EMAIL_RATE,
     O_HELP
 };
 
@@ -131,6 +137,7 @@ static const struct option long_opts[] = {
     {"push-url", required_argument, NULL, O_PUSH_URL},
     {"webhook-url", required_argument, NULL, O_WEBHOOK_URL},
     {"webhook-timeout", required_argument, NULL, O_WEBHOOK_TIMEOUT},
+    {"email-rate", required_argument, NULL, O_EMAIL_RATE},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -183,6 +190,8 @@ static const char **slot(struct dopts *o, const char **nums, int c)
         return &o->webhook_url;
     case O_WEBHOOK_TIMEOUT:
         return &nums[4];
+    case O_EMAIL_RATE:
+        return &nums[5];
     default:
         return NULL;
     }
@@ -240,6 +249,10 @@ static int settle(struct dopts *o, const char **nums)
     if (!num_parse_cstr(wtmo, 100, 60000, &o->webhook_timeout)) {
         return dusage("--webhook-timeout must be milliseconds from 100 to 60000");
     }
+    const char *rate = nums[5] ? nums[5] : env_or("KARTOTEKA_EMAIL_RATE", "0");
+    if (!num_parse_cstr(rate, 0, PACE_MAX_RATE, &o->email_rate)) {
+        return dusage("--email-rate must be e-mails per second from 0 (unlimited) to 1000000");
+    }
     o->count = 1;
     if (nums[0] != NULL && !num_parse_cstr(nums[0], 1, 10000000, &o->count)) {
         return dusage("--count must be a number from 1 to 10000000");
@@ -293,16 +306,26 @@ static const char *unsub_link(const struct dopts *o, struct arena *a)
 }
 
 /* --count N: N copies, ids ID-1..ID-N, in batches over the pool; prints the rate. */
-static int email_many(struct smtp_pool *p, const struct email *m, int64_t count)
+static int email_many(struct smtp_pool *p, const struct email *m, int64_t count, int64_t rate)
 {
     enum { BATCH = 512 };
     struct email *ms = calloc(BATCH, sizeof(*ms));
     struct deliver_result *rs = calloc(BATCH, sizeof(*rs));
     char(*ids)[ID_MAX + 16] = calloc(BATCH, sizeof(*ids));
     int64_t done[3] = {0, 0, 0}, t0 = (clock_mono_ns() / 1000000);
+    struct pace pc;
+    pace_init(&pc, (double)rate);
     for (int64_t i = 0; i < count;) {
         size_t n = 0;
         for (; n < BATCH && i < count; n++, i++) {
+            int64_t wait = pace_take(&pc, clock_mono_ns() / 1000000);
+            if (wait > 0 && n > 0) {
+                break; /* send what may go now, then wait for the next token */
+            }
+            for (; wait > 0; wait = pace_take(&pc, clock_mono_ns() / 1000000)) {
+                struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+                nanosleep(&ts, NULL);
+            }
             ms[n] = *m;
             snprintf(ids[n], sizeof(ids[n]), "%s-%lld", m->id, (long long)i + 1);
             ms[n].id = ids[n];
@@ -352,7 +375,7 @@ static int email(const struct dopts *o)
         goto out;
     }
     if (o->count > 1) {
-        code = email_many(p, &m, o->count);
+        code = email_many(p, &m, o->count, o->email_rate);
         goto out;
     }
     struct deliver_result r;
@@ -445,7 +468,7 @@ int cli_deliver(int argc, char **argv)
         return dusage("unknown command; test or sms-parts");
     }
     struct dopts o = {0};
-    const char *nums[5] = {NULL, NULL, NULL, NULL, NULL};
+    const char *nums[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
     int rc = parse(argc - 1, argv + 1, &o, nums);
     if (rc >= 0) {
         return rc;

@@ -240,6 +240,18 @@ def test_the_pool_reuses_its_connections(smtp):
     assert 1 <= len(connections) <= 4  # 40 messages over at most 4 connections
 
 
+def test_email_rate_paces_the_sends(smtp):
+    """A burst of one second's worth, then one each 1/rate: 20 at 10/s take a second."""
+    url, sink = smtp
+    rc, out, err = deliver(*email_args(url, "a@example.org", "--transactional", "--id", "m_r",
+                                       "--count", "20", "--email-rate", "10"))
+    assert rc == 0 and out["sent"] == 20, err
+    assert 0.9 <= out["seconds"] < 5
+    rc, out, err = deliver(*email_args(url, "a@example.org", "--transactional", "--id", "m_u",
+                                       "--count", "20"))
+    assert rc == 0 and out["seconds"] < 0.9, out  # unlimited
+
+
 # ---- webhooks ------------------------------------------------------------------------------
 
 
