@@ -17,7 +17,7 @@
 
 static json_t *store_json(struct arena *a, const struct shop *s)
 {
-    return json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s}", "code", s->code, "name", s->name, "city",
+    return json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s}", "code", s->code, "title", s->title, "city",
                      s->city, "time_zone", s->time_zone, "created_at", api_time(a, s->created_at),
                      "updated_at", api_time(a, s->updated_at));
 }
@@ -33,14 +33,14 @@ static bool code_ok(const char *code)
     return n > 0 && n <= CODE_MAX;
 }
 
-/* The body of a PUT into s: name, city (cleaned), time_zone (checked; else the city's). */
+/* The body of a PUT into s: title, city (cleaned), time_zone (checked; else the city's). */
 static enum kt_rc store_decode(struct http_req *r, struct shop *s, struct kt_err *err)
 {
-    static const char *const known[] = {"name", "city", "time_zone", NULL};
+    static const char *const known[] = {"title", "city", "time_zone", NULL};
     json_t *body = api_own(r->arena, http_req_json(r, err));
     const char *city = NULL;
     if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
-        jsonx_str(body, "", "name", NAME_MAX_LEN, 0, r->arena, &s->name, err) != KT_OK ||
+        jsonx_str(body, "", "title", NAME_MAX_LEN, 0, r->arena, &s->title, err) != KT_OK ||
         jsonx_str(body, "", "city", NAME_MAX_LEN, 0, r->arena, &city, err) != KT_OK ||
         jsonx_str(body, "", "time_zone", TZ_NAME_MAX - 1, 0, r->arena, &s->time_zone, err) !=
             KT_OK) {

@@ -228,7 +228,7 @@ struct consent_event {
  * as the tills send it, and its time zone (docs/messages.md, "Local time"). */
 struct shop {
     const char *code;
-    const char *name;      /* or NULL */
+    const char *title;     /* what the chain calls it, for people; or NULL */
     const char *city;      /* standard form, or NULL */
     const char *time_zone; /* IANA name */
     int64_t created_at, updated_at;

@@ -10,12 +10,13 @@
 
 #include "store/sqlite/sqlite_int.h"
 
-#define SHOP_COLS "code, name, city, time_zone, created_at, updated_at"
+#define SHOP_COLS "code, title, city, time_zone, created_at, updated_at"
 
 static const char *const sql[SQ_STATEMENTS] = {
-    [SQ_SHOP_PUT] = "INSERT INTO stores (" SHOP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
-                    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, city = excluded.city, "
-                    "time_zone = excluded.time_zone, updated_at = excluded.updated_at",
+    [SQ_SHOP_PUT] =
+        "INSERT INTO stores (" SHOP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+        "ON CONFLICT (code) DO UPDATE SET title = excluded.title, city = excluded.city, "
+        "time_zone = excluded.time_zone, updated_at = excluded.updated_at",
     [SQ_SHOP_GET] = "SELECT " SHOP_COLS " FROM stores WHERE code = ?1",
     [SQ_SHOP_LIST] = "SELECT " SHOP_COLS " FROM stores WHERE code > ?1 ORDER BY code LIMIT ?2",
     /* The first store the customer's history names (the till that enrolled them), else their
@@ -50,7 +51,7 @@ enum kt_rc sq_shop_put(struct store_conn *base, const struct shop *s, struct kt_
         return KT_ESTORE;
     }
     sq_bind_text(st, 1, s->code);
-    sq_bind_text(st, 2, s->name);
+    sq_bind_text(st, 2, s->title);
     sq_bind_text(st, 3, s->city);
     sq_bind_text(st, 4, s->time_zone);
     sqlite3_bind_int64(st, 5, s->updated_at);

@@ -4,7 +4,7 @@
 -- the code the tills send; this table is what the chain says about each code. No personal data.
 CREATE TABLE stores (
     code       TEXT PRIMARY KEY,        -- the code the tills send (purchases.store_id, history.store_id)
-    name       TEXT,                    -- what the chain calls it, or NULL
+    title      TEXT,                    -- what the chain calls it, for people, or NULL
     city       TEXT,                    -- its city, standard form (clean_city), or NULL
     time_zone  TEXT NOT NULL,           -- IANA name, checked against the tz database when put
     created_at INTEGER NOT NULL,        -- ms
