@@ -6,6 +6,7 @@ works; unblocked, they come back. And the register's deadlines: unlawful process
 working days, destroy in 10), rectification (7), and an extension only with a reasoned notice."""
 import http.server
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -115,6 +116,7 @@ def test_a_blocked_customer_gets_no_message_and_is_in_no_segment(srv, gw):
     sent = len(gw.got)
     assert srv.post("/v1/pos/otp", {"phone": pa}, key=pos).status_code == 202
     gw.wait(sent + 1)
+    code = re.search(r"\b(\d{4,8})\b", gw.got[-1]["text"]).group(1)
     assert may_send(srv, a)["allowed"] is True
     q = f'city = "{city}"'
     r = srv.post("/v1/segments", {"name": "blockograd", "query": q})
@@ -130,6 +132,8 @@ def test_a_blocked_customer_gets_no_message_and_is_in_no_segment(srv, gw):
     assert blk["id"].startswith("b_") and blk["active"] is True and blk["customer_id"] == a
     assert blk["privacy_request_id"] == req["id"] and blk["unblocked_at"] is None
 
+    # The code the customer got before the block confirms nothing now: no phone verified.
+    blocked(srv.post("/v1/pos/verify", {"phone": pa, "code": code}, key=pos))
     # No message: the code is refused, the enrolment too, nothing reaches the gateway.
     sent = len(gw.got)
     blocked(srv.post("/v1/pos/otp", {"phone": pa}, key=pos))
