@@ -13,6 +13,10 @@ when it stands where a code goes:
      error's own `.code`, passed on, was raised where it was made);
   4. when it is a call f(...), the literals f returns;
   5. the fallback code of the error reply (`code[0] ? ... : "internal"`).
+It also checks each code's status: where a code is raised by kt_err_set(err, KT_E..., "code",
+...) with both written out, the status that result code answers (http_status_of in
+src/http/reply.c) must be a row of docs/api.md's table that lists the code (customer_erased
+once stood under 409 while it answered 410).
 """
 import json
 import os
@@ -159,6 +163,67 @@ class Sources:
         return out
 
 
+def statuses_of_results():
+    """KT_E... -> HTTP status, from http_status_of in src/http/reply.c."""
+    text = (ROOT / "src" / "http" / "reply.c").read_text(encoding="utf-8")
+    body = text.split("http_status_of", 1)[1]
+    out, pending = {}, []
+    for m in re.finditer(r'case\s+(KT_\w+):|return\s+(\d+);', body):
+        if m.group(1):
+            pending.append(m.group(1))
+        else:
+            for rc in pending:
+                out[rc] = int(m.group(2))
+            pending = []
+    return out
+
+
+def raised_statuses():
+    """code -> {status: a file} for kt_err_set calls with a literal result and code."""
+    status = statuses_of_results()
+    out = {}
+    call = re.compile(r'\bkt_err_set\s*\(\s*[^,]+,\s*(KT_E\w+)\s*,\s*"([a-z][a-z0-9_]*)"')
+    for p in sorted((ROOT / "src").rglob("*.c")):
+        if p.name.endswith("_test.c") or p.parts[-2] == "cli":
+            continue  # the command line prints its errors; no status goes out
+        for m in call.finditer(strip_comments(p.read_text(encoding="utf-8"))):
+            if m.group(1) in status:
+                out.setdefault(m.group(2), {}).setdefault(status[m.group(1)],
+                                                           str(p.relative_to(ROOT)))
+    return out
+
+
+def rows_of_api_md():
+    """code -> the statuses of the rows of docs/api.md's table that list it (numbers only)."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    lines = text.split("## Errors", 1)[1].splitlines()
+    start = next(i for i, l in enumerate(lines) if l.startswith("| status | codes |"))
+    out = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        head = line.split("|")[1].strip()
+        m = re.match(r'(\d{3})', head)
+        if not m:
+            continue
+        row = re.sub(r'\([^)]*\)', '', line.split("|", 2)[2])
+        for c in re.findall(r'`([a-z][a-z0-9_]*)`', row):
+            out.setdefault(c, set()).add(int(m.group(1)))
+    return out
+
+
+def status_problems():
+    rows, problems = rows_of_api_md(), []
+    for code, by in sorted(raised_statuses().items()):
+        if code not in rows:
+            continue  # a start-up or CLI code, or one missing altogether (reported above)
+        for st, where in sorted(by.items()):
+            if st not in rows[code]:
+                problems.append(f"error code '{code}' is answered {st} (raised in {where}) but "
+                                f"docs/api.md lists it under {', '.join(map(str, sorted(rows[code])))}")
+    return problems
+
+
 def documented_in_api_md():
     text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
     lines = text.split("## Errors", 1)[1].splitlines()
@@ -190,6 +255,7 @@ def main():
                             f"is missing from {where}")
         for c in sorted(documented - set(emitted)):
             problems.append(f"error code '{c}' is listed in {where} but nothing raises it")
+    problems += status_problems()
     if "-v" in sys.argv:
         for c in sorted(emitted):
             print(c, " ".join(sorted(emitted[c])))

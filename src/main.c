@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "base/num.h"
 #include "http/lockout.h"
 #include "http/server.h"
@@ -85,6 +86,7 @@ enum {
     OPT_MAX_BODY,
     OPT_MAX_UPLOAD,
     OPT_BUSY,
+    OPT_TIME_ZONE,
     OPT_DB_MAX_SIZE,
     OPT_SECRET,
     OPT_NO_MIGRATE,
@@ -130,6 +132,7 @@ static const struct option long_opts[] = {
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
     {"busy-timeout", required_argument, NULL, OPT_BUSY},
+    {"time-zone", required_argument, NULL, OPT_TIME_ZONE},
     {"db-max-size", required_argument, NULL, OPT_DB_MAX_SIZE},
     {"secret-file", required_argument, NULL, OPT_SECRET},
     {"no-migrate", no_argument, NULL, OPT_NO_MIGRATE},
@@ -226,6 +229,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     const char *analytics = env_or("KARTOTEKA_ANALYTICS_THREADS", "0");
     const char *max_body = env_or("KARTOTEKA_MAX_BODY", "1048576");
     const char *busy = env_or("KARTOTEKA_BUSY_TIMEOUT", "5000");
+    const char *time_zone = env_or("KARTOTEKA_TIME_ZONE", TZ_DEFAULT_NAME);
     const char *db_max_size = env_or("KARTOTEKA_DB_MAX_SIZE", "0");
     const char *grace = env_or("KARTOTEKA_GRACE", "10000");
     const char *max_upload = env_or("KARTOTEKA_MAX_UPLOAD", "268435456");
@@ -279,6 +283,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             break;
         case OPT_BUSY:
             busy = optarg;
+            break;
+        case OPT_TIME_ZONE:
+            time_zone = optarg;
             break;
         case OPT_SECRET:
             o->secret_file = optarg;
@@ -402,6 +409,10 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
     }
     if (!number(busy, 1, 600000, &o->busy_ms)) {
         return cli_usage(verb, "--busy-timeout must be milliseconds from 1 to 600000");
+    }
+    /* Before any thread starts: the zone is read by them all afterwards (base/tz.h). */
+    if (tz_set_default(time_zone, NULL) != KT_OK) {
+        return cli_usage(verb, "--time-zone must be an IANA time zone such as Europe/Moscow");
     }
     if (!number(db_max_size, 0, (int64_t)1 << 46, &o->db_max_size) ||
         (o->db_max_size > 0 && o->db_max_size < (1 << 20))) {
@@ -673,6 +684,7 @@ static const char main_help[] =
     "  run-due   run the due work once (erasures after withdrawals, retention, points\n"
     "            expiry, birthday bonuses)\n"
     "  clean     show what Kartoteka makes of a value (phone, e-mail, name, date, city)\n"
+    "  deliver   send a test message through a channel (e-mail, push, webhook); SMS parts\n"
     "  version   print the version\n"
     "\n"
     "'kartoteka <command> --help' tells more about each.\n";
@@ -718,6 +730,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "segment") == 0) {
         return cli_segment(argc - 1, argv + 1);
+    }
+    if (strcmp(verb, "deliver") == 0) {
+        return cli_deliver(argc - 1, argv + 1);
     }
     if (strcmp(verb, "events") == 0) {
         return cli_events(argc - 1, argv + 1);

@@ -121,6 +121,9 @@ struct consent_actor;
 bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_actor *who,
                        struct kt_err *err);
 /* topics.c */
+enum kt_rc api_stores_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_stores_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_stores_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_topics_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_topics_list(struct http_req *r, struct kt_err *err);
 /* subscriptions.c */

@@ -427,6 +427,23 @@ static json_t *with_block(struct store_conn *c, const struct customer *cu, json_
     return view;
 }
 
+/* The zone the customer's local time is in, and what gave it (docs/messages.md, "Local time"):
+ * what the sending policy will hold quiet hours and daily caps to. */
+static json_t *with_zone(struct store_conn *c, const struct customer *cu, json_t *view,
+                         struct arena *a, struct kt_err *err)
+{
+    struct ident_zone z;
+    if (view != NULL && ident_time_zone(c, cu->ck, a, &z, err) != KT_OK) {
+        json_decref(view);
+        return NULL;
+    }
+    if (view != NULL) {
+        json_object_set_new(view, "time_zone", json_string(tz_name(z.zone)));
+        json_object_set_new(view, "time_zone_basis", json_string(ident_zone_source_name(z.source)));
+    }
+    return view;
+}
+
 /* ?phone= / ?email= / ?card= / ?external=system:id: the one customer that has it. */
 static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw, struct kt_err *err)
 {
@@ -551,6 +568,7 @@ enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err)
     json_t *v = NULL;
     if (http_req_reader(r, &rd, err) == KT_OK && api_path_customer(r, rd, &cu, err) == KT_OK) {
         v = with_block(rd, &cu, ident_customer_json(rd, &cu, r->arena, err), r->arena, err);
+        v = with_zone(rd, &cu, v, r->arena, err);
     }
     if (v == NULL) {
         return err->rc;

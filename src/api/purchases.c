@@ -233,6 +233,9 @@ enum kt_rc api_purchase_get(struct http_req *r, struct kt_err *err)
         not_own(r, &p, err) != KT_OK) {
         return err->rc;
     }
+    if (p.ck != 0 && api_unblocked_for(r, rd, &(struct customer){.ck = p.ck}, "id", err) != KT_OK) {
+        return err->rc; /* a blocked customer's receipt is their data too */
+    }
     json_t *o = purchase_json(r->arena, rd, &p, l, n);
     const char *cid = json_string_value(json_object_get(o, "customer_id"));
     if (cid != NULL) {

@@ -673,3 +673,13 @@ void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *o
         out->change = same ? NULL : change;
     }
 }
+
+const char *clean_city_zone(const char *city, struct arena *a)
+{
+    if (city == NULL || city[0] == '\0') {
+        return NULL;
+    }
+    struct clean_out out;
+    clean_city(city, strlen(city), a, &out);
+    return out.verdict == CLEAN_INVALID ? NULL : data_city_zone(out.value);
+}

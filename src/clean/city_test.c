@@ -5,6 +5,7 @@
  */
 #include "helpers.h"
 
+#include "base/tz.h"
 #include "clean/clean.h"
 
 struct want {
@@ -200,8 +201,8 @@ static void the_list_reads_back(void **state)
         if (line[0] == '#' || line[0] == '\0') {
             continue;
         }
-        char *cols[3] = {line, NULL, NULL};
-        for (int c = 1; c < 3 && cols[c - 1] != NULL; c++) {
+        char *cols[4] = {line, NULL, NULL, NULL};
+        for (int c = 1; c < 4 && cols[c - 1] != NULL; c++) {
             char *tab = strchr(cols[c - 1], '\t');
             cols[c] = tab ? (*tab = '\0', tab + 1) : NULL;
         }
@@ -224,6 +225,88 @@ static void the_list_reads_back(void **state)
     assert_true(names > 1100);
 }
 
+/* Every zone the list names is one of the tz database's, and every town has one. */
+static void the_list_s_zones_are_real(void **state)
+{
+    (void)state;
+    const char *dir = getenv("KT_SOURCE_DIR");
+    char path[512];
+    kt_snprintf(path, sizeof(path), "%s/src/clean/data/cities.tsv", dir ? dir : ".");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024];
+    int zones = 0, without = 0;
+    struct arena a;
+    arena_init(&a, 0);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        bool heading = line[0] == '#';
+        char *tab = strchr(line, '\t'), *zone = heading ? tab : NULL;
+        for (int c = 1; !heading && tab != NULL && c < 3; c++) {
+            tab = strchr(tab + 1, '\t');
+            zone = c == 2 ? tab : NULL; /* the fourth column */
+        }
+        if (zone != NULL) {
+            const struct tz *z;
+            if (tz_find(zone + 1, NULL, &z, NULL) != KT_OK) {
+                fail_msg("cities.tsv: '%s' is not a time zone", zone + 1);
+            }
+            zones++;
+        }
+        if (!heading && line[0] != '\0') {
+            line[strcspn(line, "\t")] = '\0';
+            without += clean_city_zone(line, &a) == NULL; /* a name of towns in two zones */
+            arena_release(&a);
+        }
+    }
+    fclose(f);
+    arena_release(&a);
+    assert_true(zones > 100);
+    /* only names of towns in two zones (Троицк of Moscow and of Chelyabinsk, Киров, Мирный):
+     * 37 lines of 19 names */
+    assert_true(without <= 40);
+}
+
+static void cities_have_zones(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 0);
+    const char *want[][2] = {
+        {"Москва", "Europe/Moscow"},
+        {"мск", "Europe/Moscow"},
+        {"Ленинград", "Europe/Moscow"},
+        {"Калининград", "Europe/Kaliningrad"},
+        {"г. Владивосток", "Asia/Vladivostok"},
+        {"Барнаул", "Asia/Barnaul"},
+        {"Горно-Алтайск", "Asia/Barnaul"},
+        {"Томск", "Asia/Tomsk"},
+        {"Кемерово", "Asia/Novokuznetsk"},
+        {"Новосибирск", "Asia/Novosibirsk"},
+        {"Ижевск", "Europe/Samara"},
+        {"Уфа", "Asia/Yekaterinburg"},
+        {"Якутск", "Asia/Yakutsk"},
+        {"Среднеколымск", "Asia/Srednekolymsk"},
+        {"Петропавловск-Камчатский", "Asia/Kamchatka"},
+        {"Анадырь", "Asia/Anadyr"},
+        {"Севастополь", "Europe/Simferopol"},
+        {"Чита", "Asia/Chita"},
+        {"Актобе", "Asia/Aqtobe"},
+        {"Алматы", "Asia/Almaty"},
+        {"Минск", "Europe/Minsk"},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+        const char *z = clean_city_zone(want[i][0], &a);
+        if (z == NULL || strcmp(z, want[i][1]) != 0) {
+            fail_msg("%s: %s, not %s", want[i][0], z ? z : "none", want[i][1]);
+        }
+    }
+    assert_null(clean_city_zone("Нижняя Тура-12", &a)); /* not listed */
+    assert_null(clean_city_zone("", &a));
+    assert_null(clean_city_zone(NULL, &a));
+    arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +319,8 @@ int main(void)
         cmocka_unit_test(former_names_are_today_s),
         cmocka_unit_test(latin_letters_and_layout),
         cmocka_unit_test(the_list_reads_back),
+        cmocka_unit_test(the_list_s_zones_are_real),
+        cmocka_unit_test(cities_have_zones),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -126,6 +126,12 @@ const char *clean_name_key(const char *last, const char *first, const char *midd
 /* City: matched against the shipped list of Russian cities and their other spellings. */
 void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *out);
 
+/* The IANA time zone of a city as a profile holds it ("Владивосток", or any spelling the cleaner
+ * reads): its federal subject's zone, or the town's own where the subject has several (Якутия,
+ * Сахалин, Казахстан). NULL when the city is not on the list or towns of its name lie in
+ * different zones (borrowed, lives for the process). */
+const char *clean_city_zone(const char *city, struct arena *a);
+
 /* Birth date in ISO form "YYYY-MM-DD"; `today_days` is days since 1970-01-01 for "not in the
  * future". */
 void clean_birth_date(const char *in, size_t len, long long today_days, struct arena *a,

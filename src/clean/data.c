@@ -31,6 +31,15 @@ static struct table names_nosoft; /* the same keyed without ь/ъ, й as и */
 static struct table surnames;     /* surnames without a telling ending, by fold key */
 static struct table cities;       /* city spellings by normalised key, one entry a key */
 static bool loaded_ok;
+
+/* A city's time zone, by its standard name: the zone of its federal subject (the section's
+ * heading) or its own (a fourth column). A name of towns in different zones has none. */
+struct city_zone {
+    const char *std;
+    const char *zone; /* IANA name, or NULL when the towns of this name differ */
+};
+static struct city_zone *zones;
+static size_t nzones, zones_cap;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static int cmp(const void *a, const void *b)
@@ -104,27 +113,79 @@ static void add_spellings(const char *q, const char *end, const char *std, enum 
     }
 }
 
-/* cities.tsv: the standard name, a tab, other spellings, a tab, former names. */
+/* The zone a "# <subject>\t<zone>" heading gives the towns under it; NULL for a heading without
+ * one. */
+static const char *section_zone(const char *p, size_t n)
+{
+    const char *tab = memchr(p, '\t', n);
+    return tab ? arena_strndup(&data_arena, tab + 1, (size_t)(p + n - tab - 1)) : NULL;
+}
+
+static void add_zone(const char *std, const char *zone)
+{
+    struct city_zone *z = arena_push(&data_arena, &zones, &nzones, &zones_cap, sizeof(*z));
+    z->std = std;
+    z->zone = zone;
+}
+
+/* cities.tsv: the standard name, a tab, other spellings, a tab, former names, and a tab and the
+ * town's own time zone where it is not its subject's. */
 static void load_cities(const struct embedded_file *f)
 {
     const char *p = f->data, *end = f->data + f->len;
+    const char *zone = NULL;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (n > 0 && p[0] != '#') {
-            const char *tab = memchr(p, '\t', n);
-            size_t sn = tab ? (size_t)(tab - p) : n;
-            char *std = arena_strndup(&data_arena, p, sn);
-            add(&cities, city_key(std, sn, &data_arena), std, NAME_NONE);
-            const char *col = tab ? tab + 1 : p + n;
-            const char *tab2 = col < p + n ? memchr(col, '\t', (size_t)(p + n - col)) : NULL;
-            add_spellings(col, tab2 ? tab2 : p + n, std, CITY_SPELLING);
-            if (tab2 != NULL) {
-                add_spellings(tab2 + 1, p + n, std, CITY_FORMER);
+        if (n > 1 && p[0] == '#' && p[1] == ' ') {
+            zone = section_zone(p, n);
+        } else if (n > 0 && p[0] != '#') {
+            const char *cols[4] = {p, NULL, NULL, NULL}, *stop[4];
+            for (int c = 0; c < 4; c++) {
+                const char *from = cols[c];
+                const char *tab = from ? memchr(from, '\t', (size_t)(p + n - from)) : NULL;
+                stop[c] = from == NULL ? NULL : tab ? tab : p + n;
+                if (c < 3) {
+                    cols[c + 1] = tab ? tab + 1 : NULL;
+                }
             }
+            char *std = arena_strndup(&data_arena, p, (size_t)(stop[0] - p));
+            add(&cities, city_key(std, strlen(std), &data_arena), std, NAME_NONE);
+            if (cols[1] != NULL) {
+                add_spellings(cols[1], stop[1], std, CITY_SPELLING);
+            }
+            if (cols[2] != NULL) {
+                add_spellings(cols[2], stop[2], std, CITY_FORMER);
+            }
+            add_zone(std, cols[3] && stop[3] > cols[3]
+                              ? arena_strndup(&data_arena, cols[3], (size_t)(stop[3] - cols[3]))
+                              : zone);
         }
         p += n + 1;
     }
+}
+
+static int cmp_zone(const void *a, const void *b)
+{
+    return strcmp(((const struct city_zone *)a)->std, ((const struct city_zone *)b)->std);
+}
+
+/* One entry a name; towns of one name in different zones leave the name without a zone. */
+static void sort_zones(void)
+{
+    qsort(zones, nzones, sizeof(*zones), cmp_zone);
+    size_t j = 0;
+    for (size_t i = 0; i < nzones; i++) {
+        if (j > 0 && strcmp(zones[j - 1].std, zones[i].std) == 0) {
+            const char *a = zones[j - 1].zone, *b = zones[i].zone;
+            if (a == NULL || b == NULL || strcmp(a, b) != 0) {
+                zones[j - 1].zone = NULL;
+            }
+        } else {
+            zones[j++] = zones[i];
+        }
+    }
+    nzones = j;
 }
 
 static int cmp_city(const void *a, const void *b)
@@ -186,6 +247,7 @@ static void load(void)
     sort_merge(&names);
     sort_merge(&names_nosoft);
     sort_cities(&cities);
+    sort_zones();
     sort_merge(&surnames);
     loaded_ok = found == 4 && names.n > 100 && cities.n > 100 && surnames.n > 10;
 }
@@ -243,4 +305,13 @@ const char *data_city_at(size_t i, const char **key, enum city_kind *kind)
     *key = cities.e[i].key;
     *kind = cities.e[i].kind;
     return cities.e[i].std;
+}
+
+const char *data_city_zone(const char *std)
+{
+    data_load();
+    struct city_zone probe = {std, NULL};
+    const struct city_zone *z =
+        nzones ? bsearch(&probe, zones, nzones, sizeof(*zones), cmp_zone) : NULL;
+    return z ? z->zone : NULL;
 }

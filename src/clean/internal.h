@@ -36,6 +36,9 @@ enum city_kind { CITY_NAME, CITY_SPELLING, CITY_FORMER };
 const char *data_city(const char *key, enum city_kind *kind);
 /* The list's keys one by one, for near matches: i below data_city_count(). */
 size_t data_city_count(void);
+/* The IANA time zone of a listed city by its standard name; NULL when not listed, when its
+ * section names no zone, or when towns of that name lie in different zones. */
+const char *data_city_zone(const char *std);
 const char *data_city_at(size_t i, const char **key, enum city_kind *kind);
 /* The key a city is matched on (city.c): folded, Latin look-alikes in Cyrillic words made
  * Cyrillic, punctuation and hyphens as single spaces. In the arena. */

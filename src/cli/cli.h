@@ -28,7 +28,8 @@ int cli_keys(int argc, char **argv);
 int cli_keys_rotate(int argc, char **argv); /* keys rotate-master (master_cmd.c) */
 int cli_migrate(int argc, char **argv);
 int cli_audit(int argc, char **argv);
-extern const char cli_serve_help[]; /* serve_help.c */
+int cli_deliver(int argc, char **argv); /* deliver_cmd.c: a test message through a channel */
+extern const char cli_serve_help[];     /* serve_help.c */
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"

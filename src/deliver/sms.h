@@ -19,6 +19,8 @@
 #ifndef KT_DELIVER_SMS_H
 #define KT_DELIVER_SMS_H
 
+#include <stdbool.h>
+
 #include "store/store.h"
 
 struct sms_opts {
@@ -59,6 +61,22 @@ char *sms_sink_line(const struct sms_msg *m, int64_t now);
  * Queued messages stay whatever their age. `removed` counts them. */
 enum kt_rc sms_expire(struct store *s, int64_t now, int64_t days, int64_t *removed,
                       struct kt_err *err);
+
+/* ---- length and parts (sms_parts.c) --------------------------------------------------------- */
+
+enum sms_encoding { SMS_GSM7, SMS_UCS2 };
+
+#define SMS_GSM7_SINGLE 160 /* septets in a message that is not split */
+#define SMS_GSM7_PART   153 /* septets per part of a split message */
+#define SMS_UCS2_SINGLE 70  /* UTF-16 units in a message that is not split */
+#define SMS_UCS2_PART   67  /* UTF-16 units per part */
+
+/* The length of `text` (UTF-8) as an SMS: `chars` in the encoding's units (septets, an extension
+ * character counting two; or UTF-16 units), the `parts` it is sent in (0 for an empty text) and
+ * the `encoding`: GSM-7 when every character is in its alphabet, else UCS-2. Pure. */
+void sms_parts(const char *text, int *chars, int *parts, enum sms_encoding *encoding);
+/* "gsm7" or "ucs2". */
+const char *sms_encoding_name(enum sms_encoding e);
 
 /* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
 char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id);

@@ -27,6 +27,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/tz.h"
 #include "store/model.h"
 #include "store/store.h"
 
@@ -180,5 +181,26 @@ bool ident_system_valid(const char *system);
  * KT_EINVAL error naming `field`. */
 enum kt_rc ident_value_clean(const char *kind, const char *raw, size_t len, struct arena *a,
                              const char *field, const char **value, struct kt_err *err);
+
+/* Where a customer's local time comes from (zone.c). */
+enum ident_zone_source {
+    IDENT_ZONE_STORE,   /* their home store's zone */
+    IDENT_ZONE_CITY,    /* their city's, from the shipped list of cities */
+    IDENT_ZONE_DEFAULT, /* the installation's (--time-zone) */
+};
+struct ident_zone {
+    const struct tz *zone; /* lives for the process */
+    enum ident_zone_source source;
+    const char *store; /* the home store's code (in the arena), when source is store */
+};
+/* "store", "city", "default". */
+const char *ident_zone_source_name(enum ident_zone_source s);
+/*
+ * The time zone customer `ck` lives by: their home store's (the first listed store their history
+ * names, else their first receipt's), else their city's, else the installation's. Always gives a
+ * zone; an error only when the store fails.
+ */
+enum kt_rc ident_time_zone(struct store_conn *c, int64_t ck, struct arena *a,
+                           struct ident_zone *out, struct kt_err *err);
 
 #endif

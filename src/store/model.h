@@ -224,6 +224,16 @@ struct consent_event {
     const char *key_id, *request_id;
 };
 
+/* A store of the retailer (a "shop" here, beside the storage layer that is the store): its code
+ * as the tills send it, and its time zone (docs/messages.md, "Local time"). */
+struct shop {
+    const char *code;
+    const char *title;     /* what the chain calls it, for people; or NULL */
+    const char *city;      /* standard form, or NULL */
+    const char *time_zone; /* IANA name */
+    int64_t created_at, updated_at;
+};
+
 struct topic {
     const char *key;
     const char *title;

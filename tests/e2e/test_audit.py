@@ -252,6 +252,9 @@ def walked(server):
     w.call("GET", "/v1/customers", "/v1/customers?phone=%2B79990000000", key=pos)  # nobody
     ctx["nobody"] = w.calls[-1]["rid"]
     w.call("PUT", "/v1/attributes/{name}", "/v1/attributes/pets", json={"type": "string"})
+    w.call("PUT", "/v1/stores/{code}", "/v1/stores/S-1", json={"time_zone": "Europe/Moscow"})
+    w.call("GET", "/v1/stores/{code}", "/v1/stores/S-1", key=pos)
+    w.call("GET", "/v1/stores", "/v1/stores", key=pos)
     w.call("GET", "/v1/attributes/{name}", "/v1/attributes/pets")
     w.call("GET", "/u/{token}", f"/u/{tok}", key=None)
     w.call("POST", "/u/{token}", f"/u/{tok}", key=None, data={"all": "1"})

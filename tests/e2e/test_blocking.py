@@ -6,6 +6,7 @@ works; unblocked, they come back. And the register's deadlines: unlawful process
 working days, destroy in 10), rectification (7), and an extension only with a reasoned notice."""
 import http.server
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -115,6 +116,7 @@ def test_a_blocked_customer_gets_no_message_and_is_in_no_segment(srv, gw):
     sent = len(gw.got)
     assert srv.post("/v1/pos/otp", {"phone": pa}, key=pos).status_code == 202
     gw.wait(sent + 1)
+    code = re.search(r"\b(\d{4,8})\b", gw.got[-1]["text"]).group(1)
     assert may_send(srv, a)["allowed"] is True
     q = f'city = "{city}"'
     r = srv.post("/v1/segments", {"name": "blockograd", "query": q})
@@ -130,6 +132,8 @@ def test_a_blocked_customer_gets_no_message_and_is_in_no_segment(srv, gw):
     assert blk["id"].startswith("b_") and blk["active"] is True and blk["customer_id"] == a
     assert blk["privacy_request_id"] == req["id"] and blk["unblocked_at"] is None
 
+    # The code the customer got before the block confirms nothing now: no phone verified.
+    blocked(srv.post("/v1/pos/verify", {"phone": pa, "code": code}, key=pos))
     # No message: the code is refused, the enrolment too, nothing reaches the gateway.
     sent = len(gw.got)
     blocked(srv.post("/v1/pos/otp", {"phone": pa}, key=pos))
@@ -178,9 +182,17 @@ def test_lookups_writes_and_receipts_answer_customer_blocked(srv):
     r = srv.post("/v1/pos/enroll", {"phone": p}, key=pos)
     assert r.status_code in (200, 201), r.text
     card = r.json()["card"]["number"]
+    r = srv.post("/v1/purchases", {"store": "S", "receipt": "BLK-0", "customer": {"card": card},
+                                   "lines": [{"sku": "A", "quantity": 1, "price": 5000,
+                                              "amount": 5000}]}, key=pos)
+    assert r.status_code == 201, r.text
+    purchase = r.json()["id"]
     req = request(srv, "unlawful_processing", cid)
     assert srv.post(f"/v1/customers/{cid}/block", {"reason": "unlawful_processing",
                                                    "privacy_request_id": req["id"]}).status_code == 201
+    # A receipt of the blocked customer, read at a till: 423 too; the DPO reads it.
+    blocked(srv.get(f"/v1/purchases/{purchase}", key=pos))
+    assert srv.get(f"/v1/purchases/{purchase}").status_code == 200
     # The till's lookups, by phone, by card, by id: a clear 423.
     err = blocked(srv.get(f"/v1/customers?phone={p}", key=pos))
     assert err["field"] == "phone" and p not in err["message"]

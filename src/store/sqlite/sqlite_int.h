@@ -211,6 +211,11 @@ enum sq_slot {
     SQ_BLOCK_GET,
     SQ_BLOCK_END,
     SQ_BLOCK_LIST,
+    /* shops.c */
+    SQ_SHOP_PUT,
+    SQ_SHOP_GET,
+    SQ_SHOP_LIST,
+    SQ_SHOP_OF_CUSTOMER,
     SQ_STATEMENTS
 };
 
