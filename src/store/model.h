@@ -466,6 +466,25 @@ struct sms_msg {
     int64_t ck; /* the customer it goes to, whose key seals the phone and the text */
 };
 
+/* A message of the outbox (0020_outbox.sql; docs/messages.md, "The outbox"). */
+struct outbox_msg {
+    int64_t seq;               /* the store's order of insertion; the list's cursor */
+    const char *id;            /* "m_" + the keyed hash of the origin */
+    int64_t ck;                /* the customer, whose key seals recipient and content */
+    const char *channel;       /* "email", "sms", "push", "webhook" */
+    const char *kind;          /* "transactional", "marketing" */
+    const char *topic;         /* or NULL */
+    int64_t priority;          /* higher first */
+    const char *recipient;     /* the address or phone, clear in memory; NULL for push */
+    const char *content;       /* JSON of the rendered parts; NULL once finished */
+    const char *state;         /* queued, sending, sent, delivered, bounced, failed, ... */
+    int64_t next_at, attempts; /* when to try (again); tries so far */
+    int64_t reply_code;        /* the last reply's code, 0 when none */
+    const char *reply_text;    /* the last reply, scrubbed; or NULL */
+    const char *reason;        /* why it is suppressed, failed or capped; or NULL */
+    int64_t created_at, updated_at, sent_at;
+};
+
 /* A behaviour event (docs/events.md). */
 struct event {
     int64_t seq;                     /* assigned by the store */

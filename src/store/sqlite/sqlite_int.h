@@ -216,6 +216,13 @@ enum sq_slot {
     SQ_SHOP_GET,
     SQ_SHOP_LIST,
     SQ_SHOP_OF_CUSTOMER,
+    /* outbox.c */
+    SQ_OUTBOX_ADD,
+    SQ_OUTBOX_GET,
+    SQ_OUTBOX_DUE,
+    SQ_OUTBOX_UPDATE,
+    SQ_OUTBOX_REQUEUE,
+    SQ_OUTBOX_LIST,
     SQ_STATEMENTS
 };
 

@@ -1,0 +1,190 @@
+/*
+ * outbox.c - the SQLite side of the outbox (0020_outbox.sql; docs/messages.md, "The outbox").
+ * The recipient and the content are sealed under the customer's key; a row of a customer whose
+ * key was shredded (erased) reads with both NULL, so the sender can still record why it was not
+ * sent.
+ */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+
+#define COLS                                                                                       \
+    "rowid, id, ck, channel, kind, topic, priority, recipient, content, state, next_at, "          \
+    "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
+    "coalesce(sent_at, 0)"
+#define LIST_COLS                                                                                  \
+    "rowid, id, ck, channel, kind, topic, priority, NULL, NULL, state, next_at, "                  \
+    "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
+    "coalesce(sent_at, 0)"
+
+static const char *const sql[SQ_STATEMENTS] = {
+    [SQ_OUTBOX_ADD] = "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
+                      "content, state, next_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
+                      "?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10) ON CONFLICT (id) DO NOTHING",
+    [SQ_OUTBOX_GET] = "SELECT " COLS " FROM outbox WHERE id = ?1",
+    [SQ_OUTBOX_DUE] = "SELECT " COLS " FROM outbox WHERE state = 'queued' AND next_at <= ?1 "
+                      "AND channel = ?2 ORDER BY priority DESC, next_at, rowid LIMIT ?3",
+    [SQ_OUTBOX_UPDATE] =
+        "UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, reply_code = ?5, "
+        "reply_text = ?6, reason = ?7, updated_at = ?8, sent_at = ?9, "
+        "content = CASE WHEN ?2 IN ('queued', 'sending') THEN content ELSE NULL END WHERE id = ?1",
+    [SQ_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'queued', next_at = ?1, updated_at = ?1 "
+                          "WHERE state = 'sending'",
+    [SQ_OUTBOX_LIST] = "SELECT " LIST_COLS " FROM outbox WHERE ck = ?1 AND rowid < ?2 "
+                       "ORDER BY rowid DESC LIMIT ?3",
+};
+
+static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
+}
+
+static void row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct outbox_msg *m = out;
+    *m = (struct outbox_msg){
+        .seq = sqlite3_column_int64(st, 0),
+        .id = sq_col_text(st, 1, a),
+        .ck = sqlite3_column_int64(st, 2),
+        .channel = sq_col_text(st, 3, a),
+        .kind = sq_col_text(st, 4, a),
+        .topic = sq_col_text(st, 5, a),
+        .priority = sqlite3_column_int64(st, 6),
+        .recipient = sq_col_text(st, 7, a),
+        .content = sq_col_text(st, 8, a),
+        .state = sq_col_text(st, 9, a),
+        .next_at = sqlite3_column_int64(st, 10),
+        .attempts = sqlite3_column_int64(st, 11),
+        .reply_code = sqlite3_column_int64(st, 12),
+        .reply_text = sq_col_text(st, 13, a),
+        .reason = sq_col_text(st, 14, a),
+        .created_at = sqlite3_column_int64(st, 15),
+        .updated_at = sqlite3_column_int64(st, 16),
+        .sent_at = sqlite3_column_int64(st, 17),
+    };
+}
+
+/* Opens recipient and content; a shredded key (the customer was erased) leaves both NULL. */
+static enum kt_rc unseal(struct sq_conn *c, struct outbox_msg *m, struct arena *a,
+                         struct kt_err *err)
+{
+    struct sq_key k;
+    sq_key_init(&k, c, m->ck, false);
+    enum kt_rc rc = sq_unseal(&k, "outbox.recipient", &m->recipient, a, err);
+    rc = rc == KT_OK ? sq_unseal(&k, "outbox.content", &m->content, a, err) : rc;
+    sq_key_release(&k);
+    if (rc == KT_EGONE) {
+        m->recipient = m->content = NULL;
+        return KT_OK;
+    }
+    return rc;
+}
+
+enum kt_rc sq_outbox_add(struct store_conn *base, const struct outbox_msg *m, bool *created,
+                         struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, m->ck, true);
+    enum kt_rc rc = sq_bind_sealed(&k, st, 7, "outbox.recipient", m->recipient, err);
+    rc = rc == KT_OK ? sq_bind_sealed(&k, st, 8, "outbox.content", m->content, err) : rc;
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
+    sq_bind_text(st, 1, m->id);
+    sqlite3_bind_int64(st, 2, m->ck);
+    sq_bind_text(st, 3, m->channel);
+    sq_bind_text(st, 4, m->kind);
+    sq_bind_text(st, 5, m->topic);
+    sqlite3_bind_int64(st, 6, m->priority);
+    sqlite3_bind_int64(st, 9, m->next_at);
+    sqlite3_bind_int64(st, 10, m->created_at);
+    int changes = 0;
+    rc = sq_run((struct sq_conn *)base, st, &changes, err);
+    *created = changes == 1;
+    return rc;
+}
+
+enum kt_rc sq_outbox_get(struct store_conn *base, const char *id, struct arena *a,
+                         struct outbox_msg *out, bool *found, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, row, a, out, found, "message_not_found",
+                           "message not found", err);
+    if (rc != KT_OK || !sq_found(found)) {
+        return rc;
+    }
+    return unseal((struct sq_conn *)base, out, a, err);
+}
+
+enum kt_rc sq_outbox_due(struct store_conn *base, const char *channel, int64_t now, int limit,
+                         struct arena *a, struct outbox_msg **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_DUE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sq_bind_text(st, 2, channel);
+    sqlite3_bind_int(st, 3, limit);
+    struct sq_conn *c = (struct sq_conn *)base;
+    enum kt_rc rc = sq_rows(c, st, row, sizeof(**out), a, out, n, "outbox due", err);
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        rc = unseal(c, &(*out)[i], a, err);
+    }
+    return rc;
+}
+
+enum kt_rc sq_outbox_update(struct store_conn *base, const struct outbox_msg *m, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_UPDATE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, m->id);
+    sq_bind_text(st, 2, m->state);
+    sqlite3_bind_int64(st, 3, m->next_at);
+    sqlite3_bind_int64(st, 4, m->attempts);
+    sq_bind_i64_or_null(st, 5, m->reply_code);
+    sq_bind_text(st, 6, m->reply_text);
+    sq_bind_text(st, 7, m->reason);
+    sqlite3_bind_int64(st, 8, m->updated_at);
+    sq_bind_i64_or_null(st, 9, m->sent_at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_outbox_requeue(struct store_conn *base, int64_t now, int64_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_REQUEUE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    int changes = 0;
+    enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
+    *n = changes;
+    return rc;
+}
+
+enum kt_rc sq_outbox_list(struct store_conn *base, int64_t ck, int64_t before, int limit,
+                          struct arena *a, struct outbox_msg **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_LIST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+    sqlite3_bind_int(st, 3, limit);
+    return sq_rows((struct sq_conn *)base, st, row, sizeof(**out), a, out, n, "outbox list", err);
+}
