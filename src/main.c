@@ -21,6 +21,7 @@
 #include "http/lockout.h"
 #include "http/server.h"
 #include "consent/consent.h"
+#include "deliver/outbox.h"
 #include "deliver/sms.h"
 #include "import/worker.h"
 #include "sched/sched.h"
@@ -560,6 +561,11 @@ static void drain(struct http_server *srv, const sigset_t *sigs, int64_t ms)
 static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
+    struct outbox_conf oc; /* the channels' flags, out of argv before parse() */
+    struct outbox_sender *ob = NULL;
+    if (cli_outbox_flags("serve", &argc, argv, &oc) != 0) {
+        return 2;
+    }
     int prc = parse("serve", cli_serve_help, argc, argv, &o);
     if (prc != 0) {
         return prc == 1 ? 0 : prc;
@@ -606,8 +612,17 @@ static int cmd_serve(int argc, char **argv)
         kt_err_reset(&err);
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
+    int64_t recovered = 0; /* rows a crash left in `sending` (deliver/outbox.h) */
+    if (outbox_sender_new(&oc, &ob, &err) != KT_OK ||
+        outbox_recover(s, clock_now_ms(), &recovered, &err) != KT_OK) {
+        cli_print_error("cannot start the outbox", &err);
+        goto out;
+    }
+    if (recovered > 0) { /* at-least-once: these may have reached the receiver (outbox.h) */
+        log_warn("outbox_recovered", "messages=%lld", (long long)recovered);
+    }
     struct sched_conf sc = {
-        s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days};
+        s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days, ob};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         cli_print_error("cannot start the scheduler", &err);
         goto out;
@@ -655,6 +670,7 @@ static int cmd_serve(int argc, char **argv)
     code = left == 0 ? 0 : 1;
 out:
     sodium_memzero(&app.secret, sizeof(app.secret));
+    outbox_sender_free(ob); /* after the runner, its one user */
     store_close(s);
     audit_shutdown();
     lockout_free(app.lockout);

@@ -58,6 +58,8 @@ const struct route api_routes[] = {
      ROUTE_PD | STORES},
     {HTTP_POST, "/v1/customers/{id}/subscriptions", api_subs_post, ADMIN | POS | DPO,
      ROUTE_JSON | ROUTE_PD | STORES},
+    {HTTP_POST, "/v1/messages", api_messages_post, ADMIN, ROUTE_JSON | ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/messages", api_customer_messages, ADMIN | DPO, ROUTE_PD},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,

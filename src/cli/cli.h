@@ -84,4 +84,9 @@ int cli_usage(const char *verb, const char *msg);
 /* A failure: "kartoteka: WHAT: the error's message - its detail" on standard error. */
 void cli_print_error(const char *what, const struct kt_err *err);
 
+/* serve's flags of the outbox's channels (outbox_flags.c): taken out of argv (argc shrinks)
+ * into `c`, the environment under them. 0 to go on, 2 on a bad value. */
+struct outbox_conf;
+int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c);
+
 #endif

@@ -325,7 +325,7 @@ const char *audit_fields_text(uint32_t fields, struct arena *a)
     static const char *const extra[] = {"identifiers", "attributes", "consents", "history",
                                         "purchases",   "points",     "cards",    "subscriptions",
                                         "events",      "segments",   "traits",   "rejects",
-                                        "requests",    "acts",       "blocks"};
+                                        "requests",    "acts",       "blocks",   "messages"};
     struct buf b;
     buf_init(&b, 128);
     for (int f = 0; f < PF_COUNT; f++) {

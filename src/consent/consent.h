@@ -307,6 +307,7 @@ void audit_nothing_read(void);
 #define AUDIT_F_REQUESTS      (1u << 28) /* a privacy request and its note */
 #define AUDIT_F_ACTS          (1u << 29) /* an act of destruction */
 #define AUDIT_F_BLOCKS        (1u << 30) /* a block of the customer's data (art. 21) */
+#define AUDIT_F_MESSAGES      (1u << 31) /* the outbox's messages to the customer, their states */
 /* Queues a read. `action` and `detail` must be static strings (e.g. a route pattern); `object`
  * (copied, may be NULL) names what a read of many customers read (a segment, an import) and is
  * written after the detail. The caller's address comes from audit_caller_begin(). */

@@ -7,6 +7,7 @@
 #include "sched/sched.h"
 
 #include "consent/consent.h"
+#include "deliver/outbox.h"
 #include "deliver/sms.h"
 #include "events/events.h"
 #include "import/rejects.h"
@@ -81,6 +82,11 @@ static enum kt_rc messages_expiry(const struct sched_conf *c, int64_t now, int64
                                   struct kt_err *err)
 {
     return sms_expire(c->s, now, c->messages_days, &n[0], err);
+}
+
+static enum kt_rc outbox(const struct sched_conf *c, int64_t now, int64_t n[2], struct kt_err *err)
+{
+    return outbox_send_due(c->s, c->outbox, now, n, err);
 }
 
 static enum kt_rc segments(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -164,6 +170,8 @@ const struct sched_job sched_jobs[] = {
      .key = "import_rejects",
      .counts = {"rows", NULL},
      .says = "{0} import reject row{0s} expired"},
+    /* Not on demand: the channels' connections are the runner thread's alone (smtp.h). */
+    {.name = "outbox_send", .period_ms = SECOND_MS, .run = outbox, .counts = {"sent", "not_sent"}},
     /* Hourly: each run that removes something writes an audit entry, and a term counted in
      * days needs no finer clock. */
     {.name = "events_expiry",

@@ -23,6 +23,8 @@
 #include "store/store.h"
 
 /* What every job may need; set once, read by the jobs. */
+struct outbox_sender;
+
 struct sched_conf {
     struct store *s;
     const struct key_secret *secret; /* the installation secret; outlives the runner */
@@ -30,6 +32,7 @@ struct sched_conf {
     int64_t rejects_days;            /* the term of import reject lines (--import-rejects-days) */
     int64_t events_days;             /* the term of raw behaviour events (--events-days) */
     int64_t messages_days;           /* the term of sent and dead messages (--messages-days) */
+    struct outbox_sender *outbox;    /* the outbox's channels (deliver/outbox.h), or NULL */
 };
 
 /* A job's run at `now` (UTC ms): `n` gets what it did, as the row's `counts` name them. */

@@ -1,0 +1,224 @@
+/*
+ * messages.c - the outbox's routes (docs/messages.md, "The outbox"):
+ *
+ *   POST /v1/messages                    a message from the retailer's systems, once per
+ *                                        Idempotency-Key (201 new, 200 the same one again)
+ *   GET  /v1/customers/{id}/messages     a customer's messages with state and reason
+ *
+ * The content is given rendered (subject, text, html for e-mail; title, body for push): the
+ * template form (a stored template's name and a context) comes with part 2. The recipient is
+ * resolved now from the profile; the consents are asked at send time (deliver/outbox.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/jsonx.h"
+#include "consent/consent.h"
+#include "deliver/outbox.h"
+
+#define IDEM_MAX     128
+#define PART_MAX     (256 * 1024) /* bytes of one rendered part */
+#define PRIORITY_MAX 100
+
+static const char *const channels[] = {"email", "push", NULL};
+
+static bool idem_ok(const char *k)
+{
+    size_t n = strlen(k);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e) {
+            return false;
+        }
+    }
+    return n > 0 && n <= IDEM_MAX;
+}
+
+static json_t *message_json(struct arena *a, const struct outbox_msg *m, const char *customer_id)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s?, s:I, s:s, s:I, s:s}", "id", m->id,
+                          "customer_id", customer_id, "channel", m->channel, "kind", m->kind,
+                          "transactional", strcmp(m->kind, "transactional") == 0, "topic", m->topic,
+                          "priority", (json_int_t)m->priority, "state", m->state, "attempts",
+                          (json_int_t)m->attempts, "created_at", api_time(a, m->created_at));
+    json_object_set_new(o, "reason", m->reason ? json_string(m->reason) : json_null());
+    json_object_set_new(o, "due_at",
+                        strcmp(m->state, "queued") == 0 ? json_string(api_time(a, m->next_at))
+                                                        : json_null());
+    json_object_set_new(o, "sent_at",
+                        m->sent_at ? json_string(api_time(a, m->sent_at)) : json_null());
+    json_object_set_new(o, "reply_code", m->reply_code ? json_integer(m->reply_code) : json_null());
+    json_object_set_new(o, "reply", m->reply_text ? json_string(m->reply_text) : json_null());
+    return o;
+}
+
+/* The request's content as the sealed JSON the sender reads. */
+static enum kt_rc content(struct http_req *r, const json_t *body, const char *channel,
+                          const struct customer *cu, const char *unsub, const char **out,
+                          struct kt_err *err)
+{
+    const char *subject = NULL, *text = NULL, *html = NULL, *title = NULL, *pbody = NULL;
+    bool email = strcmp(channel, "email") == 0;
+    unsigned req = JSONX_REQUIRED;
+    if (email ? jsonx_str(body, "", "subject", 998, req, r->arena, &subject, err) != KT_OK ||
+                    jsonx_str(body, "", "text", PART_MAX, req, r->arena, &text, err) != KT_OK ||
+                    jsonx_str(body, "", "html", PART_MAX, 0, r->arena, &html, err) != KT_OK
+              : jsonx_str(body, "", "title", 1000, 0, r->arena, &title, err) != KT_OK ||
+                    jsonx_str(body, "", "body", PART_MAX, req, r->arena, &pbody, err) != KT_OK) {
+        return err->rc;
+    }
+    json_t *o =
+        email ? json_pack("{s:s, s:s, s:s?, s:s?}", "subject", subject, "text", text, "html", html,
+                          "unsubscribe_url", unsub)
+              : json_pack("{s:s, s:s?, s:s}", "customer_id", cu->id, "title", title, "body", pbody);
+    char *s = json_dumps(o, JSON_COMPACT);
+    *out = arena_strdup(r->arena, s);
+    free(s);
+    json_decref(o);
+    return KT_OK;
+}
+
+static enum kt_rc decode(struct http_req *r, const json_t *body, struct outbox_msg *m,
+                         const char **customer_id, bool *transactional, struct kt_err *err)
+{
+    static const char *const known[] = {
+        "customer_id", "channel", "transactional", "topic", "priority", "subject",
+        "text",        "html",    "title",         "body",  NULL};
+    if (json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "customer_id", 64, JSONX_REQUIRED, r->arena, customer_id, err) !=
+            KT_OK ||
+        jsonx_enum(body, "", "channel", channels, JSONX_REQUIRED, &m->channel, err) != KT_OK ||
+        jsonx_bool(body, "", "transactional", JSONX_REQUIRED, transactional, err) != KT_OK ||
+        jsonx_str(body, "", "topic", 64, 0, r->arena, &m->topic, err) != KT_OK ||
+        jsonx_int(body, "", "priority", 0, PRIORITY_MAX, 0, &m->priority, err) != KT_OK) {
+        return err->rc;
+    }
+    if (!*transactional && m->topic == NULL) {
+        return kt_err_set(err, KT_EINVAL, "missing_field", "topic",
+                          "a marketing message names its topic (the customer's subscription)");
+    }
+    m->kind = *transactional ? "transactional" : "marketing";
+    return KT_OK;
+}
+
+/* The recipient from the profile, and a marketing e-mail's unsubscribe link. */
+static enum kt_rc resolve(struct http_req *r, struct store_conn *w, const struct customer *cu,
+                          struct outbox_msg *m, const char **unsub, struct kt_err *err)
+{
+    *unsub = NULL;
+    if (strcmp(m->channel, "push") == 0) {
+        return KT_OK;
+    }
+    m->recipient = cu->val[PF_EMAIL];
+    if (m->recipient == NULL) {
+        return kt_err_set(err, KT_EINVAL, "no_address", "customer_id",
+                          "the customer has no e-mail address");
+    }
+    if (strcmp(m->kind, "marketing") != 0) {
+        return KT_OK;
+    }
+    struct privacy_settings ps;
+    if (privacy_settings_get(w, r->arena, &ps, err) != KT_OK) {
+        return err->rc;
+    }
+    if (ps.public_url == NULL || ps.public_url[0] == '\0') { /* never a bare marketing e-mail */
+        return kt_err_set(err, KT_EINVAL, "public_url_required", "transactional",
+                          "a marketing e-mail carries an unsubscribe link: set public_url in "
+                          "PUT /v1/privacy/settings first");
+    }
+    *unsub = smtp_unsubscribe_url(&r->app->secret, ps.public_url, cu->id, m->topic, r->arena);
+    return KT_OK;
+}
+
+enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
+{
+    int64_t now = clock_now_ms();
+    const char *idem = http_req_header(r, "Idempotency-Key"), *customer_id, *unsub;
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    struct outbox_msg m = {0}, old;
+    bool transactional = false, created = false, found = false;
+    struct customer cu;
+    struct store_conn *w;
+    if (body == NULL) {
+        return err->rc;
+    }
+    if (idem == NULL || !idem_ok(idem)) {
+        return kt_err_set(err, KT_EBADREQ, "bad_header", "Idempotency-Key",
+                          "a message needs an Idempotency-Key of 1-128 printable ASCII "
+                          "characters: a retry with it finds the same message");
+    }
+    if (decode(r, body, &m, &customer_id, &transactional, err) != KT_OK) {
+        return err->rc;
+    }
+    m.id =
+        outbox_id(&r->app->secret, arena_printf(r->arena, "api:%s:%s", r->key->id, idem), r->arena);
+    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
+        return err->rc;
+    }
+    enum kt_rc rc = store_outbox_get(w, m.id, r->arena, &old, &found, err);
+    if (rc == KT_OK && found) { /* a retry: the same message, whatever its state now */
+        rc = store_write_end(w, rc, err);
+        if (rc == KT_OK && strcmp(old.channel, m.channel) != 0) {
+            return kt_err_set(err, KT_EINVAL, "idempotency_key_reused", "Idempotency-Key",
+                              "the Idempotency-Key was used before with a different request");
+        }
+        if (rc == KT_OK) {
+            http_reply_json(r, 200, message_json(r->arena, &old, customer_id));
+        }
+        return rc;
+    }
+    rc = rc == KT_OK ? store_customer_get_by_id(w, customer_id, r->arena, &cu, &found, err) : rc;
+    rc = rc == KT_OK && !found ? kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
+                                            "no customer has that id")
+                               : rc;
+    rc = rc == KT_OK && cu.erased_at != 0 ? kt_err_set(err, KT_EGONE, "customer_erased",
+                                                       "customer_id", "the customer was erased")
+                                          : rc;
+    rc = rc == KT_OK ? resolve(r, w, &cu, &m, &unsub, err) : rc;
+    rc = rc == KT_OK ? content(r, body, m.channel, &cu, unsub, &m.content, err) : rc;
+    if (rc == KT_OK) {
+        m.ck = cu.ck;
+        m.state = "queued";
+        m.next_at = m.created_at = m.updated_at = now;
+        rc = store_outbox_add(w, &m, &created, err);
+    }
+    if ((rc = store_write_end(w, rc, err)) != KT_OK) {
+        return rc;
+    }
+    api_audit_note(r, "write", cu.id, AUDIT_F_MESSAGES);
+    http_reply_json(r, created ? 201 : 200, message_json(r->arena, &m, cu.id));
+    return KT_OK;
+}
+
+enum kt_rc api_customer_messages(struct http_req *r, struct kt_err *err)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    int limit;
+    int64_t before = 0;
+    struct store_conn *rd;
+    struct customer cu;
+    struct outbox_msg *ms;
+    size_t n;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 100, 1000, &limit, err) != KT_OK) {
+        return err->rc;
+    }
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
+        api_cursor_num(r, "messages", cu.id, &before, err) != KT_OK ||
+        store_outbox_list(rd, cu.ck, before, limit, r->arena, &ms, &n, err) != KT_OK) {
+        return err->rc;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, message_json(r->arena, &ms[i], cu.id));
+    }
+    json_t *next = api_next_cursor(
+        r, "messages", cu.id,
+        n == (size_t)limit ? arena_printf(r->arena, "%lld", (long long)ms[n - 1].seq) : NULL);
+    api_audit_note(r, "read", cu.id, AUDIT_F_MESSAGES);
+    http_reply_json(
+        r, 200,
+        json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));
+    return KT_OK;
+}

@@ -1,0 +1,334 @@
+"""The outbox (docs/messages.md, "The outbox") against real peers this test starts on loopback:
+an SMTP server (Debian's python3-aiosmtpd) whose answers the test steers per address, and an HTTP
+receiver for push that checks the signature. Messages go in by POST /v1/messages and out through
+the server's own sender (the scheduler's outbox_send job); what arrives is counted at the sinks
+by the message's id, and what did not is read back with its reason from
+GET /v1/customers/{id}/messages.
+"""
+import asyncio
+import email
+import email.policy
+import hashlib
+import hmac
+import http.server
+import json
+import socket
+import threading
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from conftest import Server, phone
+
+FROM = "shop@example.ru"
+SECRET = "whsec-outbox-0123456789abcdef"
+PD = "outbox-pd"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    """Keeps every message. `temp[addr] = n` answers 451 to addr's next n tries; `busy[addr]`
+    answers 451 while set; an address starting with perm gets 550. With `hold` set, DATA waits
+    for the gate (a message in flight when the sender dies); `drop` makes a held one end without
+    being kept - the client never had its 250."""
+
+    def __init__(self):
+        self.messages = []
+        self.temp = {}
+        self.busy = set()
+        self.hold = threading.Event()
+        self.gate = threading.Event()
+        self.drop = False
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            if self.temp.get(address, 0) > 0:
+                self.temp[address] -= 1
+                return "451 4.3.0 mailbox busy, try later"
+            if address in self.busy:
+                return "451 4.3.0 mailbox busy, try later"
+        if address.startswith("perm"):
+            return f"550 5.1.1 <{address}>: no such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.hold.is_set():
+            while not self.gate.is_set():
+                await asyncio.sleep(0.02)
+            if self.drop:
+                return "451 4.3.0 connection lost"
+        with self.lock:
+            self.messages.append(envelope)
+        return "250 2.0.0 queued"
+
+    def ids(self):
+        with self.lock:
+            return [str(email.message_from_bytes(e.original_content, policy=email.policy.default)
+                        ["Message-ID"]).strip("<>").split("@")[0] for e in self.messages]
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    got = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        sig = dict(p.split("=", 1) for p in self.headers["Kartoteka-Signature"].split(","))
+        want = hmac.new(SECRET.encode(), f"{sig['t']}.".encode() + body,
+                        hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(want, sig["v1"])
+        Receiver.got.append((self.headers["Kartoteka-Message-Id"], json.loads(body), ok))
+        self.send_response(200 if ok else 401)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    sink = Sink()
+    c = Controller(sink, hostname="127.0.0.1", port=free_port())
+    c.start()
+    yield c.port, sink
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def push():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/push"
+    srv.shutdown()
+
+
+def outbox_args(port, push_url=None):
+    a = ["--smtp-url", f"smtp://127.0.0.1:{port}", "--smtp-from", FROM,
+         "--smtp-starttls", "never", "--outbox-retry", "200"]
+    return a + (["--push-url", push_url] if push_url else [])
+
+
+def prepare(server):
+    """The documents, the topic and the public URL a marketing e-mail needs."""
+    r = server.put(f"/v1/consent-documents/{PD}", {"purpose": "pd_processing", "title": "ПДн",
+                                                    "body": "Согласие на обработку ПДн."})
+    assert r.status_code in (200, 201), r.text
+    r = server.put("/v1/consent-documents/ads-email", {"purpose": "ads", "title": "Реклама",
+                                                       "body": "Согласие на рекламу."})
+    assert r.status_code in (200, 201), r.text
+    r = server.put("/v1/topics/promo", {"title": "Акции", "channels": ["email"]})
+    assert r.status_code in (200, 201), r.text
+    r = server.put("/v1/privacy/settings", {"public_url": server.url})
+    assert r.status_code == 200, r.text
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, smtp, push):
+    s = Server(tmp_path_factory.mktemp("outbox"), outbox_args(smtp[0], push),
+               env={"KARTOTEKA_WEBHOOK_SECRET": SECRET})
+    prepare(s)
+    yield s
+    s.stop()
+
+
+def join(server, addr, ads=False, subscribe=False):
+    consents = [{"purpose": "pd_processing", "document": f"{PD}@1", "granted": True,
+                 "evidence": {"form_id": "f-1"}}]
+    if ads:
+        consents.append({"purpose": "ads", "channel": "email", "document": "ads-email",
+                         "granted": True, "evidence": {"form_id": "f-1"}})
+    r = server.post("/v1/customers", {"source": {"channel": "web"},
+                                      "profile": {"phone": phone(), "email": addr},
+                                      "consents": consents})
+    assert r.status_code == 201, r.text
+    cid = r.json()["customer"]["id"]
+    if subscribe:
+        r = server.post(f"/v1/customers/{cid}/subscriptions",
+                        {"topic": "promo", "channel": "email", "subscribed": True})
+        assert r.status_code == 200, r.text
+    return cid
+
+
+_keys = [0]
+
+
+def send(server, cid, key=None, transactional=True, channel="email", **kw):
+    if key is None:
+        _keys[0] += 1
+        key = f"order-{_keys[0]}"
+    body = {"customer_id": cid, "channel": channel, "transactional": transactional}
+    if channel == "email":
+        body.update(subject="Ваш заказ", text="Заказ принят.", html="<p>Заказ принят.</p>")
+    else:
+        body.update(title="Заказ", body="Заказ принят.")
+    body.update(kw)
+    return server.post("/v1/messages", body, headers={"Idempotency-Key": key})
+
+
+def message(server, cid, mid):
+    r = server.get(f"/v1/customers/{cid}/messages")
+    assert r.status_code == 200, r.text
+    return next(m for m in r.json()["items"] if m["id"] == mid)
+
+
+def wait_state(server, cid, mid, states, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = message(server, cid, mid)
+        if m["state"] in states:
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"{mid} stayed {m['state']}: {m}")
+
+
+def test_a_transactional_email_posted_twice_arrives_once(server, smtp):
+    _, sink = smtp
+    cid = join(server, "anna.once@example.org")
+    r1 = send(server, cid, key="order-twice")
+    assert r1.status_code == 201, r1.text
+    r2 = send(server, cid, key="order-twice")
+    assert r2.status_code == 200, r2.text
+    assert r1.json()["id"] == r2.json()["id"] and r1.json()["state"] == "queued"
+    m = wait_state(server, cid, r1.json()["id"], {"sent"})
+    assert m["reply_code"] == 250 and m["attempts"] == 1 and m["sent_at"]
+    time.sleep(1.5)  # a second pass of the sender finds nothing more to send
+    assert sink.ids().count(r1.json()["id"]) == 1
+    # a third POST after the send answers the message as it is now
+    r3 = send(server, cid, key="order-twice")
+    assert r3.status_code == 200 and r3.json()["state"] == "sent"
+
+
+def test_a_marketing_email_without_ads_consent_is_suppressed_with_its_reason(server, smtp):
+    _, sink = smtp
+    cid = join(server, "boris.noads@example.org")
+    r = send(server, cid, transactional=False, topic="promo")
+    assert r.status_code == 201, r.text
+    m = wait_state(server, cid, r.json()["id"], {"suppressed", "sent"})
+    assert m["state"] == "suppressed" and m["reason"] == "not_subscribed", m
+    assert r.json()["id"] not in sink.ids()
+    # with the consent and the subscription it goes
+    cid2 = join(server, "vera.ads@example.org", ads=True, subscribe=True)
+    r = send(server, cid2, transactional=False, topic="promo")
+    assert wait_state(server, cid2, r.json()["id"], {"sent", "suppressed"})["state"] == "sent"
+    env = next(e for e in sink.messages if "vera.ads@example.org" in e.rcpt_tos)
+    msg = email.message_from_bytes(env.original_content, policy=email.policy.default)
+    assert msg["List-Unsubscribe"].startswith(f"<{server.url}/u/")
+
+
+def test_a_marketing_email_needs_a_topic(server):
+    cid = join(server, "gleb.topic@example.org", ads=True, subscribe=True)
+    r = send(server, cid, transactional=False)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "topic"
+    r = server.post("/v1/messages", {"customer_id": cid, "channel": "email",
+                                     "transactional": True, "subject": "x", "text": "y"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_consent_withdrawn_after_queueing_stops_the_message(server, smtp):
+    _, sink = smtp
+    addr = "dina.withdraws@example.org"
+    cid = join(server, addr, ads=True, subscribe=True)
+    sink.busy.add(addr)  # the relay defers her mail: the message waits queued
+    r = send(server, cid, transactional=False, topic="promo")
+    mid = r.json()["id"]
+    deadline = time.monotonic() + 20
+    while message(server, cid, mid)["attempts"] < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    r = server.post(f"/v1/customers/{cid}/consents", {
+        "source": {"channel": "call_center", "operator": "op-1"},
+        "consents": [{"purpose": "ads", "channel": "email", "granted": False}]})
+    assert r.status_code == 200, r.text
+    sink.busy.discard(addr)  # the relay would take it now: the policy must stop it
+    m = wait_state(server, cid, mid, {"suppressed", "sent"})
+    assert m["state"] == "suppressed" and m["reason"] in ("not_subscribed", "no_ads_consent"), m
+    assert mid not in sink.ids()
+
+
+def test_a_4xx_retries_then_arrives_once(server, smtp):
+    _, sink = smtp
+    addr = "egor.later@example.org"
+    sink.temp[addr] = 2
+    cid = join(server, addr)
+    mid = send(server, cid).json()["id"]
+    m = wait_state(server, cid, mid, {"sent", "failed"})
+    assert m["state"] == "sent" and m["attempts"] == 3, m
+    assert sink.ids().count(mid) == 1
+
+
+def test_a_5xx_fails_for_good(server, smtp):
+    _, sink = smtp
+    cid = join(server, "perm.zhanna@example.org")
+    mid = send(server, cid).json()["id"]
+    m = wait_state(server, cid, mid, {"failed", "sent"})
+    assert m["state"] == "failed" and m["reason"] == "refused" and m["reply_code"] == 550, m
+    assert "example.org" not in (m["reply"] or "")  # the address is scrubbed from the reply
+    time.sleep(1.5)
+    assert message(server, cid, mid)["attempts"] == 1
+
+
+def test_a_push_reaches_the_receiver_signed(server, push):
+    cid = join(server, "zoya.push@example.org")
+    r = send(server, cid, channel="push")
+    assert r.status_code == 201, r.text
+    mid = r.json()["id"]
+    wait_state(server, cid, mid, {"sent"})
+    got = [g for g in Receiver.got if g[0] == mid]
+    assert len(got) == 1 and got[0][2] is True
+    assert got[0][1]["customer_id"] == cid and got[0][1]["body"] == "Заказ принят."
+
+
+def test_messages_list_pages_and_is_admin_or_dpo(server):
+    cid = join(server, "ivan.pages@example.org")
+    ids = [send(server, cid).json()["id"] for _ in range(3)]
+    seen, cursor = [], None
+    while True:
+        q = f"?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        r = server.get(f"/v1/customers/{cid}/messages{q}")
+        assert r.status_code == 200, r.text
+        seen += [m["id"] for m in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ids[::-1]
+    pos = server.new_key("pos")
+    assert server.get(f"/v1/customers/{cid}/messages", key=pos).status_code == 403
+
+
+def test_kill_9_with_messages_in_flight_sends_each_once(tmp_path, smtp):
+    port, sink = smtp
+    s = Server(tmp_path / "k9", outbox_args(port))
+    prepare(s)
+    addrs = [f"k9-{i}@example.org" for i in range(12)]
+    cids = [join(s, a) for a in addrs]
+    sink.gate.clear()
+    sink.drop = False
+    sink.hold.set()  # every DATA waits: the batch is in `sending` when the server dies
+    mids = [send(s, c).json()["id"] for c in cids]
+    deadline = time.monotonic() + 20
+    while not any(message(s, c, m)["state"] == "sending" for c, m in zip(cids, mids)):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    s.proc.kill()
+    s.proc.wait()
+    s.http.close()
+    s.out.close()
+    s.err.close()
+    sink.drop = True  # the dead client never had a 250: the held messages are not kept
+    sink.gate.set()
+    time.sleep(0.3)
+    sink.hold.clear()
+    s.start()
+    for c, m in zip(cids, mids):
+        wait_state(s, c, m, {"sent"})
+    ids = sink.ids()
+    assert all(ids.count(m) == 1 for m in mids), [ids.count(m) for m in mids]
+    s.stop()
