@@ -188,6 +188,8 @@ def walked(server):
                  json={"name": "audit walk", "query": "has phone"}).json()["id"]
     tok = w.call("GET", "/v1/customers/{id}/unsubscribe-link",
                  f"/v1/customers/{a}/unsubscribe-link").json()["token"]
+    w.call("POST", "/v1/messages", "/v1/messages", headers={"Idempotency-Key": "walk-1"},
+           json={"customer_id": a, "channel": "push", "transactional": True, "body": "Заказ"})
     ctx = {"a": a, "b": b, "card": card, "pid": pid, "rq": rq, "act": act, "job": job["id"],
            "seg": seg, "tok": tok, "pos": pos}
 
@@ -201,6 +203,7 @@ def walked(server):
         ("/v1/customers/{id}/subscriptions", f"/v1/customers/{a}/subscriptions", False),
         ("/v1/customers/{id}/may-send", f"/v1/customers/{a}/may-send?channel=sms&topic=promo",
          False),
+        ("/v1/customers/{id}/messages", f"/v1/customers/{a}/messages", False),
         ("/v1/customers/{id}/export", f"/v1/customers/{a}/export", False),
         ("/v1/customers/{id}/purchases", f"/v1/customers/{a}/purchases", False),
         ("/v1/customers/{id}/events", f"/v1/customers/{a}/events", False),
