@@ -17,6 +17,7 @@
 #include "base/jsonx.h"
 #include "consent/consent.h"
 #include "deliver/outbox.h"
+#include "loyalty/purchase.h"
 
 #define IDEM_MAX     128
 #define PART_MAX     (256 * 1024) /* bytes of one rendered part */
@@ -79,15 +80,42 @@ static enum kt_rc content(struct http_req *r, const json_t *body, const char *ch
     return KT_OK;
 }
 
-static enum kt_rc decode(struct http_req *r, const json_t *body, struct outbox_msg *m,
-                         const char **customer_id, bool *transactional, struct kt_err *err)
+/* The customer: `customer_id`, or `customer` naming her by one identifier (phone, card or id),
+ * as a receipt does; exactly one of the two. */
+static enum kt_rc decode_customer(struct http_req *r, const json_t *body, struct purchase_req *who,
+                                  struct kt_err *err)
 {
-    static const char *const known[] = {
-        "customer_id", "channel", "transactional", "topic", "priority", "subject",
-        "text",        "html",    "title",         "body",  NULL};
+    static const char *const ck[] = {"phone", "card", "id", NULL};
+    const json_t *c = NULL;
+    const char *cid = NULL;
+    memset(who, 0, sizeof(*who));
+    if (jsonx_str(body, "", "customer_id", 64, 0, r->arena, &cid, err) != KT_OK ||
+        jsonx_object(body, "", "customer", ck, 0, r->arena, &c, err) != KT_OK ||
+        (c != NULL &&
+         (jsonx_str(c, "customer", "phone", 64, 0, r->arena, &who->phone, err) != KT_OK ||
+          jsonx_str(c, "customer", "card", 64, 0, r->arena, &who->card, err) != KT_OK ||
+          jsonx_str(c, "customer", "id", 64, 0, r->arena, &who->customer_id, err) != KT_OK))) {
+        return err->rc;
+    }
+    int named = (who->phone != NULL) + (who->card != NULL) + (who->customer_id != NULL);
+    if ((cid != NULL) == (c != NULL) || (c != NULL && named != 1)) {
+        return kt_err_set(err, KT_EINVAL, cid || c ? "invalid_value" : "missing_field",
+                          c ? "customer" : "customer_id",
+                          "name the customer by customer_id, or by customer with one of phone, "
+                          "card or id");
+    }
+    who->customer_id = cid ? cid : who->customer_id;
+    return KT_OK;
+}
+
+static enum kt_rc decode(struct http_req *r, const json_t *body, struct outbox_msg *m,
+                         struct purchase_req *who, bool *transactional, struct kt_err *err)
+{
+    static const char *const known[] = {"customer_id", "customer", "channel", "transactional",
+                                        "topic",       "priority", "subject", "text",
+                                        "html",        "title",    "body",    NULL};
     if (json_only_members(body, known, "", r->arena, err) != KT_OK ||
-        jsonx_str(body, "", "customer_id", 64, JSONX_REQUIRED, r->arena, customer_id, err) !=
-            KT_OK ||
+        decode_customer(r, body, who, err) != KT_OK ||
         jsonx_enum(body, "", "channel", channels, JSONX_REQUIRED, &m->channel, err) != KT_OK ||
         jsonx_bool(body, "", "transactional", JSONX_REQUIRED, transactional, err) != KT_OK ||
         jsonx_str(body, "", "topic", 64, 0, r->arena, &m->topic, err) != KT_OK ||
@@ -112,7 +140,7 @@ static enum kt_rc resolve(struct http_req *r, struct store_conn *w, const struct
     }
     m->recipient = cu->val[PF_EMAIL];
     if (m->recipient == NULL) {
-        return kt_err_set(err, KT_EINVAL, "no_address", "customer_id",
+        return kt_err_set(err, KT_EINVAL, "no_address", "customer",
                           "the customer has no e-mail address");
     }
     if (strcmp(m->kind, "marketing") != 0) {
@@ -134,7 +162,8 @@ static enum kt_rc resolve(struct http_req *r, struct store_conn *w, const struct
 enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
-    const char *idem = http_req_header(r, "Idempotency-Key"), *customer_id, *unsub;
+    const char *idem = http_req_header(r, "Idempotency-Key"), *unsub;
+    struct purchase_req who;
     json_t *body = api_own(r->arena, http_req_json(r, err));
     struct outbox_msg m = {0}, old;
     bool transactional = false, created = false, found = false;
@@ -148,7 +177,7 @@ enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
                           "a message needs an Idempotency-Key of 1-128 printable ASCII "
                           "characters: a retry with it finds the same message");
     }
-    if (decode(r, body, &m, &customer_id, &transactional, err) != KT_OK) {
+    if (decode(r, body, &m, &who, &transactional, err) != KT_OK) {
         return err->rc;
     }
     m.id =
@@ -158,23 +187,19 @@ enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
     }
     enum kt_rc rc = store_outbox_get(w, m.id, r->arena, &old, &found, err);
     if (rc == KT_OK && found) { /* a retry: the same message, whatever its state now */
+        rc = store_customer_get(w, old.ck, r->arena, &cu, NULL, err);
         rc = store_write_end(w, rc, err);
         if (rc == KT_OK && strcmp(old.channel, m.channel) != 0) {
             return kt_err_set(err, KT_EINVAL, "idempotency_key_reused", "Idempotency-Key",
                               "the Idempotency-Key was used before with a different request");
         }
         if (rc == KT_OK) {
-            http_reply_json(r, 200, message_json(r->arena, &old, customer_id));
+            http_reply_json(r, 200, message_json(r->arena, &old, cu.id));
         }
         return rc;
     }
-    rc = rc == KT_OK ? store_customer_get_by_id(w, customer_id, r->arena, &cu, &found, err) : rc;
-    rc = rc == KT_OK && !found ? kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
-                                            "no customer has that id")
-                               : rc;
-    rc = rc == KT_OK && cu.erased_at != 0 ? kt_err_set(err, KT_EGONE, "customer_erased",
-                                                       "customer_id", "the customer was erased")
-                                          : rc;
+    /* customer_not_found, card_unknown, customer_erased as for a receipt */
+    rc = rc == KT_OK ? purchase_customer(w, &who, r->arena, &cu, &found, err) : rc;
     rc = rc == KT_OK ? resolve(r, w, &cu, &m, &unsub, err) : rc;
     rc = rc == KT_OK ? content(r, body, m.channel, &cu, unsub, &m.content, err) : rc;
     if (rc == KT_OK) {

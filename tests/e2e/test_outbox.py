@@ -223,6 +223,29 @@ def test_a_marketing_email_without_ads_consent_is_suppressed_with_its_reason(ser
     assert msg["List-Unsubscribe"].startswith(f"<{server.url}/u/")
 
 
+def test_the_customer_named_by_an_identifier(server, smtp):
+    _, sink = smtp
+    p = phone()
+    r = server.post("/v1/customers", {"source": {"channel": "web"},
+                                      "profile": {"phone": p, "email": "lev.phone@example.org"},
+                                      "consents": [{"purpose": "pd_processing",
+                                                    "document": f"{PD}@1", "granted": True,
+                                                    "evidence": {"form_id": "f-1"}}]})
+    cid = r.json()["customer"]["id"]
+    body = {"customer": {"phone": p}, "channel": "email", "transactional": True,
+            "subject": "Чек", "text": "Ваш чек."}
+    r = server.post("/v1/messages", body, headers={"Idempotency-Key": "by-phone"})
+    assert r.status_code == 201 and r.json()["customer_id"] == cid, r.text
+    r = server.post("/v1/messages", body, headers={"Idempotency-Key": "by-phone"})
+    assert r.status_code == 200 and r.json()["customer_id"] == cid, r.text
+    wait_state(server, cid, r.json()["id"], {"sent"})
+    for bad, field in (({"customer": {"phone": p}, "customer_id": cid}, "customer"),
+                       ({}, "customer_id"), ({"customer": {"phone": "+79990000000"}}, "customer")):
+        b = dict({k: v for k, v in body.items() if k != "customer"}, **bad)
+        r = server.post("/v1/messages", b, headers={"Idempotency-Key": "bad-who"})
+        assert r.status_code == 422 and r.json()["error"]["field"].startswith(field), r.text
+
+
 def test_a_marketing_email_needs_a_topic(server):
     cid = join(server, "gleb.topic@example.org", ads=True, subscribe=True)
     r = send(server, cid, transactional=False)
