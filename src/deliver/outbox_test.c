@@ -2,8 +2,8 @@
  * outbox_test.c - the outbox's pure parts and its store: the id rule (keyed, stable, one per
  * origin), the backoff (doubling, capped, jittered, never under Retry-After), a second enqueue of
  * one origin finding the first row, the address and content sealed at rest, the due order and
- * a crash's `sending` rows put back. The sending itself is tested end to end against real peers
- * (tests/e2e/test_outbox.py).
+ * a crash's `sending` rows put back, the finished ones deleted past their term. The sending itself
+ * is tested end to end against real peers (tests/e2e/test_outbox.py).
  */
 #include <sqlite3.h>
 
@@ -115,6 +115,23 @@ static void test_store_once_sealed_ordered_recovered(void **state)
     }
     sqlite3_finalize(st);
     sqlite3_close(db);
+
+    /* past the term (--messages-days) the finished message goes, the queued ones stay */
+    int64_t removed = 0;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_sms_expire(w, 200, 100, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 0); /* m_b was finished at 200: not before */
+    assert_int_equal(store_sms_expire(w, 201, 100, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 1);
+    assert_int_equal(store_sms_expire(w, 1000000, 100, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 0); /* m_a and m_c are queued */
+    struct outbox_msg left;
+    bool found = false;
+    assert_int_equal(store_outbox_get(w, "m_a", &A, &left, &found, NULL), KT_OK);
+    assert_true(found);
+    assert_int_equal(store_outbox_get(w, "m_b", &A, &left, &found, NULL), KT_OK);
+    assert_false(found);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
 }
 
 int main(void)

@@ -101,7 +101,14 @@ enum kt_rc sq_sms_expire(struct store_conn *base, int64_t before, int limit, int
                               "DELETE FROM sms_outbox WHERE id IN (SELECT id FROM sms_outbox "
                               "WHERE state <> 'queued' AND done_at < ?1 LIMIT ?2)",
                               before, limit, &changes, err);
-    *removed = changes;
+    int more = 0; /* then the outbox's finished messages (0020_outbox.sql), in the same batch */
+    if (rc == KT_OK && changes < limit) {
+        rc = run_batch((struct sq_conn *)base,
+                       "DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE state "
+                       "NOT IN ('queued', 'sending') AND updated_at < ?1 LIMIT ?2)",
+                       before, limit - changes, &more, err);
+    }
+    *removed = changes + more;
     return rc;
 }
 
