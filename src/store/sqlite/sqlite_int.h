@@ -216,6 +216,11 @@ enum sq_slot {
     SQ_SHOP_GET,
     SQ_SHOP_LIST,
     SQ_SHOP_OF_CUSTOMER,
+    /* templates.c */
+    SQ_TEMPLATE_PUT,
+    SQ_TEMPLATE_GET,
+    SQ_TEMPLATE_LATEST,
+    SQ_TEMPLATE_LIST,
     SQ_STATEMENTS
 };
 

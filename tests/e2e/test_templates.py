@@ -1,0 +1,140 @@
+"""Stored message templates (docs/messages.md, "Templates"): versions, refusals with line and
+column, unknown variables warned, the preview of a real customer."""
+import pytest
+
+from conftest import phone, src
+
+pytestmark = pytest.mark.usefixtures("pending_policy")
+
+NBSP = "\u00a0"
+
+EMAIL = {
+    "channel": "email",
+    "subject": "{{first_name | default: \"Покупатель\"}}, у вас {{points.balance | plural: "
+               "\"балл\", \"балла\", \"баллов\"}}",
+    "html": "<p>Здравствуйте, {{first_name | default: \"покупатель\"}}!</p>"
+            "<p>Скидка {{context.discount | money}}</p>",
+    "text": "Здравствуйте, {{first_name | default: \"покупатель\"}}! "
+            "Скидка {{context.discount | money}}",
+}
+
+
+def customer(server, **profile):
+    r = server.post("/v1/customers", {"source": src("tablet"),
+                                      "profile": dict({"phone": phone()}, **profile)})
+    assert r.status_code == 201, r.text
+    return r.json()["customer"]["id"]
+
+
+def test_save_version_and_same_body(server):
+    r = server.put("/v1/templates/welcome", EMAIL)
+    assert r.status_code == 201, r.text
+    t = r.json()
+    assert (t["name"], t["version"], t["channel"]) == ("welcome", 1, "email")
+    assert t["subject"] == EMAIL["subject"] and t["unknown_variables"] == []
+    # The same body again: the same version, nothing added.
+    r = server.put("/v1/templates/welcome", EMAIL)
+    assert r.status_code == 200 and r.json()["version"] == 1
+    changed = dict(EMAIL, subject="Привет, {{first_name}}")
+    r = server.put("/v1/templates/welcome", changed)
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert server.get("/v1/templates/welcome").json()["subject"] == "Привет, {{first_name}}"
+    old = server.get("/v1/templates/welcome?version=1").json()
+    assert old["version"] == 1 and old["subject"] == EMAIL["subject"]
+    assert server.get("/v1/templates/welcome?version=3").status_code == 404
+    assert server.get("/v1/templates/nope").status_code == 404
+    assert server.get("/v1/templates/welcome?version=x").status_code == 400
+    names = [(i["name"], i["version"]) for i in server.get("/v1/templates").json()["items"]]
+    assert ("welcome", 2) in names and ("welcome", 1) not in names
+
+
+def test_refused_part_says_line_and_column(server):
+    body = dict(EMAIL, html="<p>\n  {{#cart}}{{name}}\n</p>")
+    r = server.put("/v1/templates/broken", body)
+    assert r.status_code == 422, r.text
+    e = r.json()["error"]
+    assert e["code"] == "template_unclosed_section" and e["field"] == "html"
+    assert (e["line"], e["column"]) == (2, 3)
+    r = server.put("/v1/templates/broken", dict(EMAIL, subject="{{x | euro}}"))
+    e = r.json()["error"]
+    assert r.status_code == 422 and e["code"] == "template_unknown_filter"
+    assert e["field"] == "subject" and e["line"] == 1
+    assert server.get("/v1/templates/broken").status_code == 404  # nothing stored
+    for name, body, code, field in [
+            ("x1", {"channel": "fax", "text": "a"}, "invalid_value", "channel"),
+            ("x2", {"channel": "sms"}, "missing_field", "text"),
+            ("x3", {"channel": "sms", "text": "a", "html": "b"}, "unknown_field", "html"),
+            ("x4", {"channel": "email", "subject": "a"}, "missing_field", "text"),
+            ("x5", {"channel": "push", "body": "a"}, "missing_field", "title"),
+            ("Bad Name", {"channel": "sms", "text": "a"}, "invalid_value", "name")]:
+        r = server.put(f"/v1/templates/{name}", body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == code, (name, r.text)
+        assert r.json()["error"]["field"] == field, name
+
+
+def test_unknown_variables_are_warned_not_refused(server):
+    assert server.put("/v1/attributes/pet_name", {"type": "string"}).status_code in (200, 201)
+    body = {"channel": "push", "title": "{{frist_name}} {{attributes.pet_name}}",
+            "body": "{{#context.cart}}{{name}}{{/context.cart}} {{store.city}} {{colour}} "
+                    "{{#points}}{{balance}}{{/points}} {{attributes.shoe_size}}"}
+    r = server.put("/v1/templates/push1", body)
+    assert r.status_code == 201, r.text
+    unknown = [(u["field"], u["name"], u["line"], u["column"])
+               for u in r.json()["unknown_variables"]]
+    assert unknown == [("title", "frist_name", 1, 1), ("body", "colour", 1, 59),
+                       ("body", "attributes.shoe_size", 1, 104)]
+
+
+def test_preview_of_a_real_customer(server):
+    assert server.put("/v1/templates/welcome3", EMAIL).status_code == 201
+    named = customer(server, first_name="Мария")
+    r = server.post(f"/v1/customers/{named}/points/adjustments", {"points": 21, "reason": "тест"})
+    assert r.status_code == 200, r.text
+    r = server.post("/v1/templates/welcome3/preview",
+                    {"customer_id": named, "context": {"discount": 123450}})
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert p["customer_id"] == named and p["version"] == 1 and p["channel"] == "email"
+    assert p["parts"]["subject"] == f"Мария, у вас 21{NBSP}балл"
+    assert p["parts"]["html"] == (f"<p>Здравствуйте, Мария!</p><p>Скидка 1{NBSP}234,50{NBSP}₽</p>")
+    assert p["parts"]["text"] == f"Здравствуйте, Мария! Скидка 1{NBSP}234,50{NBSP}₽"
+    assert p["warnings"] == []
+
+    nameless = customer(server)
+    server.post(f"/v1/customers/{nameless}/points/adjustments", {"points": 5, "reason": "тест"})
+    p = server.post("/v1/templates/welcome3/preview", {"customer_id": nameless}).json()
+    assert p["parts"]["subject"] == f"Покупатель, у вас 5{NBSP}баллов"
+    assert p["parts"]["text"].startswith("Здравствуйте, покупатель! Скидка")
+    # The context was not given: its value is missing, warned where it is used.
+    assert {(w["field"], w["code"], w["name"]) for w in p["warnings"]} == {
+        ("html", "missing_value", "context.discount"), ("text", "missing_value", "context.discount")}
+
+    r = server.post("/v1/templates/welcome3/preview", {"customer_id": "c_nobody"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "customer_not_found"
+    r = server.post("/v1/templates/nope/preview", {"customer_id": named})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "template_not_found"
+    r = server.post("/v1/templates/welcome3/preview", {"customer_id": named, "context": [1]})
+    assert r.status_code == 422
+
+
+def test_sms_parts_of_a_cyrillic_text(server):
+    text = ("{{first_name | default: \"Покупатель\"}}, на вашей карте {{points.balance | plural: "
+            "\"балл\", \"балла\", \"баллов\"}}. Успейте потратить их до конца месяца в любом "
+            "магазине сети!")
+    assert server.put("/v1/templates/sms1", {"channel": "sms", "text": text}).status_code == 201
+    cid = customer(server, first_name="Анна")
+    server.post(f"/v1/customers/{cid}/points/adjustments", {"points": 3, "reason": "тест"})
+    p = server.post("/v1/templates/sms1/preview", {"customer_id": cid}).json()
+    out = p["parts"]["text"]
+    assert out.startswith(f"Анна, на вашей карте 3{NBSP}балла.")
+    assert 70 < len(out) <= 134
+    assert p["sms"] == {"length": len(out), "parts": 2, "encoding": "ucs2"}
+
+
+def test_scopes(server):
+    pos = server.new_key("pos")
+    dpo = server.new_key("dpo")
+    for key in (pos, dpo):
+        assert server.get("/v1/templates", key=key).status_code == 403
+        assert server.put("/v1/templates/t", {"channel": "sms", "text": "a"},
+                          key=key).status_code == 403
