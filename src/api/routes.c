@@ -82,6 +82,8 @@ const struct route api_routes[] = {
     {HTTP_PUT, "/v1/templates/{name}", api_templates_put, ADMIN, ROUTE_JSON},
     {HTTP_POST, "/v1/templates/{name}/preview", api_templates_preview, ADMIN,
      ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/templates/{name}/test", api_templates_test, ADMIN,
+     ROUTE_JSON | ROUTE_PD | ROUTE_LONG},
     {HTTP_GET, "/v1/topics", api_topics_list, ADMIN | POS | DPO, STORES},
     {HTTP_PUT, "/v1/topics/{name}", api_topics_put, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/privacy/settings", api_privacy_settings_get, ADMIN | DPO, 0},

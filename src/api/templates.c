@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
+#include "base/id.h"
 #include "base/num.h"
 #include "consent/consent.h"
 #include "deliver/template_store.h"
@@ -130,55 +131,109 @@ static enum kt_rc body_customer(struct http_req *r, struct store_conn *rd, const
     return KT_OK;
 }
 
-/* Renders template `t` (compiled) for the body's customer into *out. */
+/* Renders template `t` (compiled) for the body's customer into *out; without `customer_id`
+ * (allowed when `optional`) against the body's context alone, and nobody's data is read. */
 static enum kt_rc render_for(struct http_req *r, struct store_conn *rd, const json_t *body,
-                             const struct msg_tpl *t, json_t **out, struct kt_err *err)
+                             const struct msg_tpl *t, bool optional, json_t **out,
+                             struct kt_err *err)
 {
-    const char *id;
+    const char *id = NULL;
     const json_t *context = NULL;
     struct customer cu;
     json_t *ctx = NULL;
-    if (jsonx_str(body, "", "customer_id", 64, JSONX_REQUIRED, r->arena, &id, err) != KT_OK ||
+    if (jsonx_str(body, "", "customer_id", 64, optional ? 0 : JSONX_REQUIRED, r->arena, &id, err) !=
+            KT_OK ||
         jsonx_object(body, "", "context", NULL, 0, r->arena, &context, err) != KT_OK ||
-        body_customer(r, rd, id, &cu, err) != KT_OK) {
+        (id != NULL && body_customer(r, rd, id, &cu, err) != KT_OK)) {
         return err->rc;
     }
-    api_audit_note(r, "read", cu.id,
-                   api_audit_fields(&cu) | AUDIT_F_ATTRIBUTES | AUDIT_F_POINTS | AUDIT_F_TRAITS);
-    if (msg_context_json(rd, &cu, context, clock_now_ms(), r->arena, &ctx, err) != KT_OK) {
-        return err->rc;
+    if (id == NULL) {
+        audit_nothing_read();
+        ctx = json_pack("{s:o}", "context", context ? json_deep_copy(context) : json_object());
+    } else {
+        api_audit_note(r, "read", cu.id,
+                       api_audit_fields(&cu) | AUDIT_F_ATTRIBUTES | AUDIT_F_POINTS |
+                           AUDIT_F_TRAITS);
+        if (msg_context_json(rd, &cu, context, clock_now_ms(), r->arena, &ctx, err) != KT_OK) {
+            return err->rc;
+        }
     }
     enum kt_rc rc = msg_tpl_render_json(t, ctx, r->arena, out, err);
     json_decref(ctx);
-    if (rc == KT_OK) {
+    if (rc == KT_OK && id != NULL) {
         json_object_set_new(*out, "customer_id", json_string(cu.id));
     }
     return rc;
+}
+
+/* The version the body's `version` names (the latest without it), compiled into *t. */
+static enum kt_rc body_template(struct http_req *r, struct store_conn *rd, const json_t *body,
+                                struct msg_tpl *t, struct kt_err *err)
+{
+    int64_t version = 0;
+    struct msg_template row;
+    if (jsonx_int(body, "", "version", 1, INT32_MAX, 0, &version, err) != KT_OK ||
+        find(r, rd, version, &row, err) != KT_OK) {
+        return err->rc;
+    }
+    return msg_tpl_compile(&row, t, err);
 }
 
 enum kt_rc api_templates_preview(struct http_req *r, struct kt_err *err)
 {
     static const char *const known[] = {"customer_id", "context", "version", NULL};
     struct store_conn *rd;
-    struct msg_template row;
     struct msg_tpl t = {0};
-    int64_t version = 0;
     json_t *out = NULL;
     json_t *body = api_own(r->arena, http_req_json(r, err));
     if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
-        jsonx_int(body, "", "version", 1, INT32_MAX, 0, &version, err) != KT_OK ||
-        http_req_reader(r, &rd, err) != KT_OK || find(r, rd, version, &row, err) != KT_OK ||
-        msg_tpl_compile(&row, &t, err) != KT_OK) {
+        http_req_reader(r, &rd, err) != KT_OK || body_template(r, rd, body, &t, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = render_for(r, rd, body, &t, &out, err);
+    enum kt_rc rc = render_for(r, rd, body, &t, false, &out, err);
+    if (rc == KT_OK) {
+        json_object_set_new(out, "name", json_string(t.row.name));
+        json_object_set_new(out, "version", json_integer(t.row.version));
+        json_object_set_new(out, "channel", json_string(t.row.channel));
+        http_reply_json(r, 200, out);
+    }
     msg_tpl_release(&t);
+    return rc;
+}
+
+enum kt_rc api_templates_test(struct http_req *r, struct kt_err *err)
+{
+    static const char *const known[] = {"to", "customer_id", "context", "version", NULL};
+    struct store_conn *rd;
+    struct msg_tpl t = {0};
+    json_t *out = NULL;
+    const char *to;
+    char id[ID_MAX];
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "to", 320, JSONX_REQUIRED, r->arena, &to, err) != KT_OK ||
+        http_req_reader(r, &rd, err) != KT_OK || body_template(r, rd, body, &t, err) != KT_OK) {
+        return err->rc;
+    }
+    struct deliver_result res;
+    id_new(id, sizeof(id), "test_");
+    struct msg_test m = {id, to, &r->app->smtp, r->app->push_url, r->app->webhook_secret};
+    /* Refused before the customer's data are read. */
+    enum kt_rc rc = msg_tpl_test_check(&t, &m, err);
+    if (rc == KT_OK) {
+        rc = render_for(r, rd, body, &t, true, &out, err);
+    }
+    http_req_reader_end(r);
+    if (rc == KT_OK) {
+        rc = msg_tpl_test_send(&t, json_object_get(out, "parts"), &m, clock_now_ms(), &res, err);
+    }
+    msg_tpl_release(&t);
+    json_decref(out);
     if (rc != KT_OK) {
         return rc;
     }
-    json_object_set_new(out, "name", json_string(row.name));
-    json_object_set_new(out, "version", json_integer(row.version));
-    json_object_set_new(out, "channel", json_string(row.channel));
-    http_reply_json(r, 200, out);
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "id", id, "status", deliver_class_name(res.cls),
+                          "code", res.code, "reason", res.text);
+    http_reply_json(r, 200, o);
     return KT_OK;
 }

@@ -12,6 +12,8 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "deliver/deliver.h"
+#include "deliver/smtp.h"
 #include "store/store.h"
 #include "template/template.h"
 
@@ -72,6 +74,25 @@ enum kt_rc msg_context_json(struct store_conn *c, const struct customer *cu, con
  * {"length", "parts", "encoding"}} (a new reference in *out). */
 enum kt_rc msg_tpl_render_json(const struct msg_tpl *t, const json_t *ctx, struct arena *a,
                                json_t **out, struct kt_err *err);
+
+/* A test send (template_send.c): the message's id, its address, and the channels' settings
+ * (all borrowed). */
+struct msg_test {
+    const char *id;               /* [A-Za-z0-9._+=-]: carried in Message-ID or the webhook's id */
+    const char *to;               /* an e-mail address, or the push service's device or user */
+    const struct smtp_opts *smtp; /* NULL or url NULL: no SMTP server */
+    const char *push_url;         /* or NULL */
+    const char *webhook_secret;   /* KARTOTEKA_WEBHOOK_SECRET */
+};
+
+/* Sends the rendered `parts` (msg_tpl_render_json's) of `t` once through its channel; the
+ * channel's answer is in *res. Refused before sending: 409 smtp_not_configured or
+ * push_not_configured, 422 invalid_email (`to`), 422 channel_not_testable (SMS). */
+/* The refusals of msg_tpl_test_send alone, before anything is rendered or read. */
+enum kt_rc msg_tpl_test_check(const struct msg_tpl *t, const struct msg_test *m,
+                              struct kt_err *err);
+enum kt_rc msg_tpl_test_send(const struct msg_tpl *t, const json_t *parts, const struct msg_test *m,
+                             int64_t now, struct deliver_result *res, struct kt_err *err);
 
 /* A version as the API shows it; the parts with `with_parts`. New reference. */
 json_t *msg_template_json(struct arena *a, const struct msg_template *row, bool with_parts);

@@ -1,8 +1,12 @@
 """Stored message templates (docs/messages.md, "Templates"): versions, refusals with line and
 column, unknown variables warned, the preview of a real customer."""
+import email
+import email.policy
+
 import pytest
 
 from conftest import phone, src
+from test_channels import start_smtp
 
 pytestmark = pytest.mark.usefixtures("pending_policy")
 
@@ -138,3 +142,49 @@ def test_scopes(server):
         assert server.get("/v1/templates", key=key).status_code == 403
         assert server.put("/v1/templates/t", {"channel": "sms", "text": "a"},
                           key=key).status_code == 403
+
+
+def test_without_smtp_a_test_send_is_refused(server):
+    assert server.put("/v1/templates/welcome4", EMAIL).status_code == 201
+    r = server.post("/v1/templates/welcome4/test", {"to": "manager@example.ru"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "smtp_not_configured"
+    assert server.put("/v1/templates/sms2", {"channel": "sms", "text": "x"}).status_code == 201
+    r = server.post("/v1/templates/sms2/test", {"to": "manager@example.ru"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "channel_not_testable"
+
+
+def test_a_test_send_arrives_rendered(start_server):
+    c, sink = start_smtp()
+    try:
+        srv = start_server(["--smtp-url", f"smtp://127.0.0.1:{c.port}",
+                            "--smtp-from", "shop@example.ru"])
+        srv.put("/v1/privacy/settings", {"consent_policy": "pending"})
+        assert srv.put("/v1/templates/welcome", EMAIL).status_code == 201
+        cid = customer(srv, first_name="Мария")
+        srv.post(f"/v1/customers/{cid}/points/adjustments", {"points": 2, "reason": "тест"})
+        r = srv.post("/v1/templates/welcome/test", {"to": "manager@example.ru",
+                                                     "customer_id": cid,
+                                                     "context": {"discount": 50000}})
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "sent" and r.json()["code"] == 250
+        assert len(sink.messages) == 1
+        env = sink.messages[0]
+        assert env.rcpt_tos == ["manager@example.ru"]
+        msg = email.message_from_bytes(env.content, policy=email.policy.default)
+        assert str(msg["Subject"]) == f"Мария, у вас 2{NBSP}балла"
+        assert r.json()["id"] in msg["Message-ID"]
+        assert msg["List-Unsubscribe"] is None  # a test send is transactional
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        assert text.strip() == f"Здравствуйте, Мария! Скидка 500{NBSP}₽"
+        assert html.strip() == f"<p>Здравствуйте, Мария!</p><p>Скидка 500{NBSP}₽</p>"
+
+        # Without a customer: the body's context alone, the name's default.
+        r = srv.post("/v1/templates/welcome/test", {"to": "perm@example.ru"})
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["code"]) == ("permanent", 550)
+        assert "<address>" in r.json()["reason"] and "perm@" not in r.json()["reason"]
+        r = srv.post("/v1/templates/welcome/test", {"to": "not an address"})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "to"
+    finally:
+        c.stop()
