@@ -2,10 +2,12 @@
 column, unknown variables warned, the preview of a real customer."""
 import email
 import email.policy
+import os
+import subprocess
 
 import pytest
 
-from conftest import phone, src
+from conftest import BIN, phone, src
 from test_channels import start_smtp
 
 pytestmark = pytest.mark.usefixtures("pending_policy")
@@ -188,3 +190,17 @@ def test_a_test_send_arrives_rendered(start_server):
         assert r.status_code == 422 and r.json()["error"]["field"] == "to"
     finally:
         c.stop()
+
+
+def test_serve_checks_its_channel_flags(tmp_path):
+    run = [BIN, "serve", "--db", str(tmp_path / "k.db"), "--listen", "127.0.0.1:0"]
+    r = subprocess.run(run + ["--help"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "--smtp-url" in r.stdout and "KARTOTEKA_PUSH_URL" in r.stdout
+    for extra, words in [(["--smtp-url", "smtp://127.0.0.1:1"], "--smtp-from"),
+                         (["--smtp-connections", "0"], "--smtp-connections"),
+                         (["--smtp-starttls", "maybe"], "--smtp-starttls")]:
+        r = subprocess.run(run + extra, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and words in r.stderr, (extra, r.stderr)
+    env = dict(os.environ, KARTOTEKA_SMTP_URL="smtp://127.0.0.1:1")
+    r = subprocess.run(run, capture_output=True, text=True, timeout=30, env=env)
+    assert r.returncode == 2 and "--smtp-from" in r.stderr
