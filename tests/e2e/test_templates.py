@@ -2,13 +2,16 @@
 column, unknown variables warned, the preview of a real customer."""
 import email
 import email.policy
+import http.server
+import json
 import os
 import subprocess
+import threading
 
 import pytest
 
 from conftest import BIN, phone, src
-from test_channels import start_smtp
+from test_channels import SECRET, Receiver, start_smtp
 
 pytestmark = pytest.mark.usefixtures("pending_policy")
 
@@ -204,3 +207,40 @@ def test_serve_checks_its_channel_flags(tmp_path):
     env = dict(os.environ, KARTOTEKA_SMTP_URL="smtp://127.0.0.1:1")
     r = subprocess.run(run, capture_output=True, text=True, timeout=30, env=env)
     assert r.returncode == 2 and "--smtp-from" in r.stderr
+
+
+def test_a_push_test_send_is_signed_and_rendered(start_server):
+    Receiver.got.clear()
+    Receiver.answer = (200, {})
+    http_srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=http_srv.serve_forever, daemon=True).start()
+    try:
+        srv = start_server(["--push-url", f"http://127.0.0.1:{http_srv.server_address[1]}/push"],
+                           env={"KARTOTEKA_WEBHOOK_SECRET": SECRET})
+        srv.put("/v1/privacy/settings", {"consent_policy": "pending"})
+        body = {"channel": "push", "title": "{{first_name | default: \"Привет\"}}",
+                "body": "Код {{context.coupon}}"}
+        assert srv.put("/v1/templates/p", body).status_code == 201
+        r = srv.post("/v1/templates/p/test", {"to": "device-1", "context": {"coupon": "SPRING"}})
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["code"]) == ("sent", 200)
+        headers, raw, signed = Receiver.got[-1]
+        assert signed and headers["Kartoteka-Message-Id"] == r.json()["id"]
+        assert json.loads(raw) == {"id": r.json()["id"], "to": "device-1", "title": "Привет",
+                                   "body": "Код SPRING"}
+        # A blocked customer's data go nowhere, a test send included.
+        cid = customer(srv, first_name="Ольга")
+        req = srv.post("/v1/privacy-requests", {"kind": "rectification", "channel": "letter",
+                                                 "customer_id": cid})
+        assert req.status_code == 201, req.text
+        r = srv.post(f"/v1/customers/{cid}/block", {"reason": "accuracy_disputed",
+                                                    "privacy_request_id": req.json()["id"]})
+        assert r.status_code == 201, r.text
+        sent = len(Receiver.got)
+        for route in ("test", "preview"):
+            r = srv.post(f"/v1/templates/p/{route}", {"to": "device-1", "customer_id": cid}
+                         if route == "test" else {"customer_id": cid})
+            assert r.status_code == 423 and r.json()["error"]["code"] == "customer_blocked"
+        assert len(Receiver.got) == sent
+    finally:
+        http_srv.shutdown()
