@@ -68,6 +68,8 @@ struct opts {
     bool insecure_http;          /* serve --insecure-http: plain HTTP beyond loopback */
     int64_t audit_queue_max;     /* reads queued for the audit log before reads are refused */
     struct lockout_conf lockout; /* --lockout-after, --lockout-window, --lockout-for */
+    const char *channel[CLI_CHANNEL_FLAGS]; /* --smtp-*, --push-url as given */
+    struct cli_channels channels;
 };
 
 static const char *env_or(const char *name, const char *def)
@@ -121,7 +123,8 @@ enum {
     OPT_LOCKOUT_AFTER,
     OPT_LOCKOUT_WINDOW,
     OPT_LOCKOUT_FOR,
-    OPT_HELP
+    OPT_CHANNEL, /* the CLI_CHANNEL_FLAGS flags of cli_channel_flags, in order */
+    OPT_HELP = OPT_CHANNEL + CLI_CHANNEL_FLAGS
 };
 
 static const struct option long_opts[] = {
@@ -167,6 +170,13 @@ static const struct option long_opts[] = {
     {"lockout-for", required_argument, NULL, OPT_LOCKOUT_FOR},
     {"insecure-http", no_argument, NULL, OPT_INSECURE_HTTP},
     {"audit-queue-max", required_argument, NULL, OPT_AUDIT_QUEUE},
+    {"smtp-url", required_argument, NULL, OPT_CHANNEL},
+    {"smtp-from", required_argument, NULL, OPT_CHANNEL + 1},
+    {"smtp-from-name", required_argument, NULL, OPT_CHANNEL + 2},
+    {"smtp-starttls", required_argument, NULL, OPT_CHANNEL + 3},
+    {"smtp-connections", required_argument, NULL, OPT_CHANNEL + 4},
+    {"smtp-timeout", required_argument, NULL, OPT_CHANNEL + 5},
+    {"push-url", required_argument, NULL, OPT_CHANNEL + 6},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -387,8 +397,15 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
             fputs(help, stdout);
             return 1;
         default:
+            if (c >= OPT_CHANNEL && c < OPT_CHANNEL + CLI_CHANNEL_FLAGS) {
+                o->channel[c - OPT_CHANNEL] = optarg;
+                break;
+            }
             return cli_usage(verb, "unknown or incomplete option");
         }
+    }
+    if (cli_channel_flags(verb, o->channel, &o->channels) != 0) {
+        return 2;
     }
     if (strcmp(insecure, "0") != 0 && strcmp(insecure, "1") != 0) {
         return cli_usage(verb, "KARTOTEKA_INSECURE_HTTP must be 0 or 1");
@@ -561,7 +578,7 @@ static void drain(struct http_server *srv, const sigset_t *sigs, int64_t ms)
 static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
-    struct outbox_conf oc; /* the channels' flags, out of argv before parse() */
+    struct outbox_conf oc; /* the sender's flags, out of argv before parse(); channels after */
     struct outbox_sender *ob = NULL;
     if (cli_outbox_flags("serve", &argc, argv, &oc) != 0) {
         return 2;
@@ -613,6 +630,9 @@ static int cmd_serve(int argc, char **argv)
     }
     /* The runner first: a request to run the due work may come as soon as the server listens. */
     int64_t recovered = 0; /* rows a crash left in `sending` (deliver/outbox.h) */
+    oc.smtp = o.channels.smtp;
+    oc.push_url = o.channels.push_url;
+    oc.webhook_secret = o.channels.webhook_secret;
     if (outbox_sender_new(&oc, &ob, &err) != KT_OK ||
         outbox_recover(s, clock_now_ms(), &recovered, &err) != KT_OK) {
         cli_print_error("cannot start the outbox", &err);
@@ -647,6 +667,9 @@ static int cmd_serve(int argc, char **argv)
     app.cors_origins = o.cors_origins;
     app.enrol_per_key = o.enrol_per_key;
     app.enrol_per_store = o.enrol_per_store;
+    app.smtp = o.channels.smtp;
+    app.push_url = o.channels.push_url;
+    app.webhook_secret = o.channels.webhook_secret;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen, o.tls_cert != NULL) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
         sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {

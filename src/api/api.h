@@ -163,6 +163,12 @@ enum kt_rc api_preq_extend(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
+/* templates.c */
+enum kt_rc api_templates_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_templates_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_templates_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_templates_preview(struct http_req *r, struct kt_err *err);
+enum kt_rc api_templates_test(struct http_req *r, struct kt_err *err);
 /* incidents.c */
 enum kt_rc api_incidents_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_incidents_list(struct http_req *r, struct kt_err *err);

@@ -77,6 +77,19 @@ int cli_load_secret(struct store *s, const char *db, struct key_secret *out);
 int cli_load_secret_file(struct store *s, const char *db, const char *file,
                          struct key_secret *secret);
 
+/* serve's message channels (channel_flags.c): --smtp-url, --smtp-from, --smtp-from-name,
+ * --smtp-starttls, --smtp-connections, --smtp-timeout, --push-url, in this order in `given` (NULL:
+ * the flag was not given, the environment's KARTOTEKA_* or the default is taken). 0, or 2 after
+ * printing the bad usage. */
+#include "deliver/smtp.h"
+#define CLI_CHANNEL_FLAGS 7
+struct cli_channels {
+    struct smtp_opts smtp;      /* smtp.url NULL: no SMTP server */
+    const char *push_url;       /* or NULL */
+    const char *webhook_secret; /* KARTOTEKA_WEBHOOK_SECRET, or NULL */
+};
+int cli_channel_flags(const char *verb, const char *const *given, struct cli_channels *out);
+
 /* Bad usage: "kartoteka VERB: MSG" and where help is, on standard error; returns 2, the exit
  * code of bad usage. */
 int cli_usage(const char *verb, const char *msg);
@@ -84,8 +97,9 @@ int cli_usage(const char *verb, const char *msg);
 /* A failure: "kartoteka: WHAT: the error's message - its detail" on standard error. */
 void cli_print_error(const char *what, const struct kt_err *err);
 
-/* serve's flags of the outbox's channels (outbox_flags.c): taken out of argv (argc shrinks)
- * into `c`, the environment under them. 0 to go on, 2 on a bad value. */
+/* serve's flags of the outbox's sender (outbox_flags.c): --email-rate and --outbox-retry taken
+ * out of argv (argc shrinks) into `c`, the environment under them; the channels themselves are
+ * cli_channel_flags'. 0 to go on, 2 on a bad value. */
 struct outbox_conf;
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c);
 

@@ -1,8 +1,8 @@
 /*
- * outbox_flags.c - serve's flags of the outbox's channels (docs/operations.md, "Channels:
- * e-mail, push, webhooks"), taken out of argv before serve's own getopt sees the rest, so that
- * main.c keeps to its one page of flags. The environment lies under the flags; credentials and
- * the signing secret come from the environment only.
+ * outbox_flags.c - serve's flags of the outbox's sender (docs/operations.md, "Channels:
+ * e-mail, push, webhooks"): --email-rate and --outbox-retry, taken out of argv before serve's
+ * own getopt sees the rest, so that main.c keeps to its one page of flags. The channels' own
+ * flags (--smtp-*, --push-url) are channel_flags.c's, shared with the templates' test send.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +12,11 @@
 #include "deliver/outbox.h"
 #include "deliver/pace.h"
 
-enum { F_URL, F_FROM, F_FROM_NAME, F_STARTTLS, F_CONNS, F_TIMEOUT, F_PUSH, F_RATE, F_RETRY, F_N };
+enum { F_RATE, F_RETRY, F_N };
 
 static const struct {
     const char *flag, *env, *def;
 } flags[F_N] = {
-    [F_URL] = {"smtp-url", "KARTOTEKA_SMTP_URL", NULL},
-    [F_FROM] = {"smtp-from", "KARTOTEKA_SMTP_FROM", NULL},
-    [F_FROM_NAME] = {"smtp-from-name", "KARTOTEKA_SMTP_FROM_NAME", NULL},
-    [F_STARTTLS] = {"smtp-starttls", "KARTOTEKA_SMTP_STARTTLS", NULL},
-    [F_CONNS] = {"smtp-connections", "KARTOTEKA_SMTP_CONNECTIONS", "8"},
-    [F_TIMEOUT] = {"smtp-timeout", "KARTOTEKA_SMTP_TIMEOUT", "30000"},
-    [F_PUSH] = {"push-url", "KARTOTEKA_PUSH_URL", NULL},
     [F_RATE] = {"email-rate", "KARTOTEKA_EMAIL_RATE", "0"},
     [F_RETRY] = {"outbox-retry", "KARTOTEKA_OUTBOX_RETRY", "30000"},
 };
@@ -56,38 +49,12 @@ static int match(int argc, char **argv, int i, const char **value, int *used)
 
 static int check(const char *verb, const char *const v[F_N], struct outbox_conf *c)
 {
-    int64_t conns = 0;
-    c->smtp.url = v[F_URL];
-    c->smtp.from = v[F_FROM];
-    c->smtp.from_name = v[F_FROM_NAME];
-    c->smtp.user = getenv("KARTOTEKA_SMTP_USER");
-    c->smtp.password = getenv("KARTOTEKA_SMTP_PASSWORD");
-    c->push_url = v[F_PUSH];
-    c->webhook_secret = getenv("KARTOTEKA_WEBHOOK_SECRET");
-    c->smtp.starttls = SMTP_STARTTLS_DEFAULT;
-    if (v[F_STARTTLS] != NULL && !smtp_starttls_parse(v[F_STARTTLS], &c->smtp.starttls)) {
-        return cli_usage(verb, "--smtp-starttls must be try, require or never");
-    }
-    if (!num_parse_cstr(v[F_CONNS], 1, 64, &conns)) {
-        return cli_usage(verb, "--smtp-connections must be a number from 1 to 64");
-    }
-    c->smtp.connections = (int)conns;
-    if (!num_parse_cstr(v[F_TIMEOUT], 1000, 600000, &c->smtp.timeout_ms)) {
-        return cli_usage(verb, "--smtp-timeout must be milliseconds from 1000 to 600000");
-    }
     if (!num_parse_cstr(v[F_RATE], 0, PACE_MAX_RATE, &c->email_rate)) {
         return cli_usage(verb, "--email-rate must be e-mails per second from 0 (unlimited) to "
                                "1000000");
     }
     if (!num_parse_cstr(v[F_RETRY], 100, 3600000, &c->retry_ms)) {
         return cli_usage(verb, "--outbox-retry must be milliseconds from 100 to 3600000");
-    }
-    if (c->smtp.url != NULL && c->smtp.from == NULL) {
-        return cli_usage(verb, "--smtp-url needs --smtp-from");
-    }
-    if (c->push_url != NULL && strncmp(c->push_url, "http://", 7) != 0 &&
-        strncmp(c->push_url, "https://", 8) != 0) {
-        return cli_usage(verb, "--push-url must be an http:// or https:// URL");
     }
     return 0;
 }

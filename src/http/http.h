@@ -21,6 +21,7 @@
 #include "auth/keys.h"
 #include "base/arena.h"
 #include "base/err.h"
+#include "deliver/smtp.h"
 #include "store/model.h"
 #include "store/store.h"
 
@@ -97,6 +98,9 @@ struct kt_app {
     int64_t enrol_per_key;         /* enrolments per key per hour (--enrol-per-key), 0 = any */
     int64_t enrol_per_store;       /* enrolments per store per hour (--enrol-per-store), 0 = any */
     struct lockout *lockout;       /* addresses locked out after wrong keys, or NULL (off) */
+    struct smtp_opts smtp;         /* --smtp-*: the e-mail channel; smtp.url NULL = none */
+    const char *push_url;          /* --push-url: the push service's webhook, or NULL */
+    const char *webhook_secret;    /* KARTOTEKA_WEBHOOK_SECRET: signs the push webhook */
 };
 
 #define HTTP_MAX_PARAMS 4

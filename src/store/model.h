@@ -234,6 +234,17 @@ struct shop {
     int64_t created_at, updated_at;
 };
 
+/* A stored message template, one version of it (deliver/template_store.c, docs/messages.md,
+ * "Templates"). No personal data: the text is the retailer's. */
+struct msg_template {
+    const char *name;
+    int64_t version;     /* 1, 2, ... per name */
+    const char *channel; /* "email", "sms", "push" */
+    const char *parts;   /* JSON object of the parts, compact with sorted keys */
+    int64_t created_at;  /* ms */
+    const char *key_id;  /* the key that saved it, or NULL */
+};
+
 struct topic {
     const char *key;
     const char *title;

@@ -273,6 +273,19 @@ def walked(server):
            f"/v1/customers/{a}/points/adjustments", json={"points": 5, "reason": "audit walk"})
     w.call("POST", "/v1/privacy-requests/{id}/close", f"/v1/privacy-requests/{rq}/close",
            json={"state": "done", "outcome": "sent"})
+    w.call("PUT", "/v1/templates/{name}", "/v1/templates/hello",
+           json={"channel": "sms", "text": "{{first_name | default: \"Покупатель\"}}, "
+                 "{{points.balance}} {{customer_id}}"})
+    w.call("GET", "/v1/templates", "/v1/templates")
+    w.call("GET", "/v1/templates/{name}", "/v1/templates/hello")
+    w.call("POST", "/v1/templates/{name}/preview", "/v1/templates/hello/preview",
+           json={"customer_id": a})
+    # No SMTP server in the walk: 409 smtp_not_configured after the render (test_templates.py
+    # sends one to an SMTP server of its own).
+    w.call("PUT", "/v1/templates/{name}", "/v1/templates/mail",
+           json={"channel": "email", "subject": "{{first_name}}", "text": "{{customer_id}}"})
+    w.call("POST", "/v1/templates/{name}/test", "/v1/templates/mail/test",
+           json={"to": "manager@example.ru", "customer_id": a})
     w.call("POST", "/v1/segments/preview", "/v1/segments/preview",
            json={"query": "has phone", "sample": 100})
     w.call("POST", "/v1/pos/verify", "/v1/pos/verify", key=pos,

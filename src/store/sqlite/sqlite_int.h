@@ -223,6 +223,11 @@ enum sq_slot {
     SQ_OUTBOX_UPDATE,
     SQ_OUTBOX_REQUEUE,
     SQ_OUTBOX_LIST,
+    /* templates.c */
+    SQ_TEMPLATE_PUT,
+    SQ_TEMPLATE_GET,
+    SQ_TEMPLATE_LATEST,
+    SQ_TEMPLATE_LIST,
     SQ_STATEMENTS
 };
 
