@@ -5,9 +5,10 @@
  *                                        Idempotency-Key (201 new, 200 the same one again)
  *   GET  /v1/customers/{id}/messages     a customer's messages with state and reason
  *
- * The content is given rendered (subject, text, html for e-mail; title, body for push): the
- * template form (a stored template's name and a context) comes with part 2. The recipient is
- * resolved now from the profile; the consents are asked at send time (deliver/outbox.h).
+ * The content is given rendered (subject, text, html for e-mail; title, body for push), or as a
+ * stored template's name and a context, rendered now for the customer as preview renders it.
+ * The recipient is resolved now from the profile; the consents are asked at send time
+ * (deliver/outbox.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "base/jsonx.h"
 #include "consent/consent.h"
 #include "deliver/outbox.h"
+#include "deliver/template_store.h"
 #include "loyalty/purchase.h"
 
 #define IDEM_MAX     128
@@ -54,23 +56,84 @@ static json_t *message_json(struct arena *a, const struct outbox_msg *m, const c
     return o;
 }
 
-/* The request's content as the sealed JSON the sender reads. */
-static enum kt_rc content(struct http_req *r, const json_t *body, const char *channel,
-                          const struct customer *cu, const char *unsub, const char **out,
-                          struct kt_err *err)
+/* The parts of stored template `template` (its latest version) rendered for `cu` with the body's
+ * `context`, as preview renders them (deliver/template_store.h); *parts NULL without `template`. */
+static enum kt_rc rendered(struct http_req *r, struct store_conn *w, const json_t *body,
+                           const char *channel, const struct customer *cu, json_t **parts,
+                           struct kt_err *err)
+{
+    static const char *const direct[] = {"subject", "text", "html", "title", "body", NULL};
+    const char *name = NULL;
+    const json_t *context = NULL;
+    struct msg_template row;
+    struct msg_tpl t = {0};
+    json_t *ctx = NULL, *out = NULL;
+    *parts = NULL;
+    if (jsonx_str(body, "", "template", MSG_TPL_NAME_MAX, 0, r->arena, &name, err) != KT_OK ||
+        jsonx_object(body, "", "context", NULL, 0, r->arena, &context, err) != KT_OK) {
+        return err->rc;
+    }
+    for (size_t i = 0; direct[i] != NULL && (name != NULL || context != NULL); i++) {
+        if (json_object_get(body, direct[i]) != NULL) {
+            return kt_err_set(err, KT_EINVAL, "unexpected_field", direct[i],
+                              "a message is given rendered or by its template, not both");
+        }
+    }
+    if (name == NULL) {
+        return context == NULL ? KT_OK
+                               : kt_err_set(err, KT_EINVAL, "unexpected_field", "context",
+                                            "a context goes with a template");
+    }
+    bool found = false;
+    if (store_template_get(w, name, 0, r->arena, &row, &found, err) != KT_OK) {
+        return err->rc;
+    }
+    if (!found) {
+        return kt_err_set(err, KT_EINVAL, "template_not_found", "template",
+                          "no template has that name");
+    }
+    if (strcmp(row.channel, channel) != 0) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "template",
+                          "the template is for another channel");
+    }
+    enum kt_rc rc = msg_tpl_compile(&row, &t, err);
+    rc = rc == KT_OK ? msg_context_json(w, cu, context, clock_now_ms(), r->arena, &ctx, err) : rc;
+    rc = rc == KT_OK ? msg_tpl_render_json(&t, ctx, r->arena, &out, err) : rc;
+    if (rc == KT_OK) {
+        *parts = json_incref(json_object_get(out, "parts"));
+    }
+    json_decref(out);
+    json_decref(ctx);
+    msg_tpl_release(&t);
+    return rc;
+}
+
+/* The content as the sealed JSON the sender reads: the body's parts, or the template's. */
+static enum kt_rc content(struct http_req *r, struct store_conn *w, const json_t *body,
+                          const char *channel, const struct customer *cu, const char *unsub,
+                          const char **out, struct kt_err *err)
 {
     const char *subject = NULL, *text = NULL, *html = NULL, *title = NULL, *pbody = NULL;
     bool email = strcmp(channel, "email") == 0;
-    unsigned req = JSONX_REQUIRED;
-    if (email ? jsonx_str(body, "", "subject", 998, req, r->arena, &subject, err) != KT_OK ||
-                    jsonx_str(body, "", "text", PART_MAX, req, r->arena, &text, err) != KT_OK ||
-                    jsonx_str(body, "", "html", PART_MAX, 0, r->arena, &html, err) != KT_OK
-              : jsonx_str(body, "", "title", 1000, 0, r->arena, &title, err) != KT_OK ||
-                    jsonx_str(body, "", "body", PART_MAX, req, r->arena, &pbody, err) != KT_OK) {
+    json_t *parts = NULL;
+    if (rendered(r, w, body, channel, cu, &parts, err) != KT_OK) {
         return err->rc;
     }
+    const json_t *src = parts != NULL ? parts : body;
+    unsigned req = parts != NULL ? 0 : JSONX_REQUIRED; /* a stored template was checked at save */
+    if (email ? jsonx_str(src, "", "subject", 998, JSONX_REQUIRED, r->arena, &subject, err) !=
+                        KT_OK ||
+                    jsonx_str(src, "", "text", PART_MAX, req, r->arena, &text, err) != KT_OK ||
+                    jsonx_str(src, "", "html", PART_MAX, 0, r->arena, &html, err) != KT_OK
+              : jsonx_str(src, "", "title", 1000, 0, r->arena, &title, err) != KT_OK ||
+                    jsonx_str(src, "", "body", PART_MAX, JSONX_REQUIRED, r->arena, &pbody, err) !=
+                        KT_OK) {
+        json_decref(parts);
+        return err->rc;
+    }
+    json_decref(parts);
     json_t *o =
-        email ? json_pack("{s:s, s:s, s:s?, s:s?}", "subject", subject, "text", text, "html", html,
+        email ? json_pack("{s:s, s:s?, s:s?, s:s?}", "subject", subject, "text", text, "html", html,
                           "unsubscribe_url", unsub)
               : json_pack("{s:s, s:s?, s:s}", "customer_id", cu->id, "title", title, "body", pbody);
     char *s = json_dumps(o, JSON_COMPACT);
@@ -111,9 +174,9 @@ static enum kt_rc decode_customer(struct http_req *r, const json_t *body, struct
 static enum kt_rc decode(struct http_req *r, const json_t *body, struct outbox_msg *m,
                          struct purchase_req *who, bool *transactional, struct kt_err *err)
 {
-    static const char *const known[] = {"customer_id", "customer", "channel", "transactional",
-                                        "topic",       "priority", "subject", "text",
-                                        "html",        "title",    "body",    NULL};
+    static const char *const known[] = {
+        "customer_id", "customer", "channel", "transactional", "topic",    "priority", "subject",
+        "text",        "html",     "title",   "body",          "template", "context",  NULL};
     if (json_only_members(body, known, "", r->arena, err) != KT_OK ||
         decode_customer(r, body, who, err) != KT_OK ||
         jsonx_enum(body, "", "channel", channels, JSONX_REQUIRED, &m->channel, err) != KT_OK ||
@@ -201,7 +264,7 @@ enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
     /* customer_not_found, card_unknown, customer_erased as for a receipt */
     rc = rc == KT_OK ? purchase_customer(w, &who, r->arena, &cu, &found, err) : rc;
     rc = rc == KT_OK ? resolve(r, w, &cu, &m, &unsub, err) : rc;
-    rc = rc == KT_OK ? content(r, body, m.channel, &cu, unsub, &m.content, err) : rc;
+    rc = rc == KT_OK ? content(r, w, body, m.channel, &cu, unsub, &m.content, err) : rc;
     if (rc == KT_OK) {
         m.ck = cu.ck;
         m.state = "queued";

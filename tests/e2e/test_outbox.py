@@ -246,6 +246,34 @@ def test_the_customer_named_by_an_identifier(server, smtp):
         assert r.status_code == 422 and r.json()["error"]["field"].startswith(field), r.text
 
 
+def test_a_stored_template_rendered_at_enqueue(server, smtp):
+    _, sink = smtp
+    r = server.put("/v1/templates/order-ready", {
+        "channel": "email", "subject": "{{first_name | default: \"Покупатель\"}}, заказ готов",
+        "text": "Заказ {{context.order}} ждёт вас.", "html": "<p>Заказ {{context.order}}</p>"})
+    assert r.status_code in (200, 201), r.text
+    r = server.post("/v1/customers", {"source": {"channel": "web"},
+                                      "profile": {"phone": phone(), "first_name": "Мария",
+                                                  "email": "maria.tpl@example.org"},
+                                      "consents": [{"purpose": "pd_processing",
+                                                    "document": f"{PD}@1", "granted": True,
+                                                    "evidence": {"form_id": "f-1"}}]})
+    cid = r.json()["customer"]["id"]
+    body = {"customer_id": cid, "channel": "email", "transactional": True,
+            "template": "order-ready", "context": {"order": "A-17"}}
+    r = server.post("/v1/messages", body, headers={"Idempotency-Key": "tpl-1"})
+    assert r.status_code == 201, r.text
+    wait_state(server, cid, r.json()["id"], {"sent"})
+    env = next(e for e in sink.messages if "maria.tpl@example.org" in e.rcpt_tos)
+    msg = email.message_from_bytes(env.original_content, policy=email.policy.default)
+    assert msg["Subject"] == "Мария, заказ готов"
+    assert msg.get_body(("plain",)).get_content().strip() == "Заказ A-17 ждёт вас."
+    for bad, field in (({"subject": "x"}, "subject"), ({"channel": "push"}, "template"),
+                       ({"template": "nope"}, "template")):
+        r = server.post("/v1/messages", dict(body, **bad), headers={"Idempotency-Key": "tpl-bad"})
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, r.text
+
+
 def test_a_marketing_email_needs_a_topic(server):
     cid = join(server, "gleb.topic@example.org", ads=True, subscribe=True)
     r = send(server, cid, transactional=False)
