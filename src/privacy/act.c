@@ -57,6 +57,7 @@ static const struct word categories[] = {
     {"traits", "вычисленные признаки (сегменты RFM, кластеры)"},
     {"segment_members", "членство в сегментах"},
     {"sms_outbox", "неотправленные SMS-сообщения"},
+    {"messages", "адреса и содержание сообщений клиенту (e-mail, push)"},
     {"stored_replies", "сохранённые ответы на повторные запросы"},
     {"import_rejects", "строки файлов отказов импорта"},
 };

@@ -175,6 +175,7 @@ static void cats_destroyed(json_t *cats, const struct erase_counts *c)
                 {c->traits, "traits"},
                 {c->members, "segment_members"},
                 {c->sms, "sms_outbox"},
+                {c->messages, "messages"},
                 {c->replies, "stored_replies"},
                 {c->data_keys, "data_key"}};
     for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {

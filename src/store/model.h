@@ -334,6 +334,7 @@ struct erase_counts {
     int64_t traits;           /* computed traits deleted */
     int64_t members;          /* segment memberships deleted */
     int64_t sms;              /* queued SMS to its phones deleted */
+    int64_t messages;         /* outbox messages whose recipient and content were destroyed */
     int64_t replies;          /* stored replies of retried requests deleted */
     int64_t cards;            /* loyalty cards unbound */
     int64_t data_keys;        /* data keys queued for destruction (the customer's and merged) */

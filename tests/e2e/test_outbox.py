@@ -13,6 +13,7 @@ import hmac
 import http.server
 import json
 import socket
+import sqlite3
 import threading
 import time
 
@@ -383,3 +384,28 @@ def test_kill_9_with_messages_in_flight_sends_each_once(tmp_path, smtp):
     ids = sink.ids()
     assert all(ids.count(m) == 1 for m in mids), [ids.count(m) for m in mids]
     s.stop()
+
+
+def test_an_erasure_stops_a_queued_message_and_destroys_its_address(server, smtp):
+    """A message waiting for the relay when its customer is erased is never sent, and its row
+    keeps its state and times (the campaigns' counts) but not who it was for nor what it said."""
+    _, sink = smtp
+    addr = "erik.erased@example.org"
+    cid = join(server, addr)
+    sink.busy.add(addr)  # deferred: the message waits queued
+    mid = send(server, cid).json()["id"]
+    deadline = time.monotonic() + 20
+    while message(server, cid, mid)["attempts"] < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    r = server.post(f"/v1/customers/{cid}/erase", {"reason": "request"})
+    assert r.status_code == 200, r.text
+    assert "messages" in r.json()["act"]["categories"]
+    sink.busy.discard(addr)
+    db = sqlite3.connect(server.db)
+    row = db.execute("SELECT state, reason, recipient, content, reply_text FROM outbox "
+                     "WHERE id = ?", (mid,)).fetchone()
+    db.close()
+    assert row == ("suppressed", "erased", None, None, None), row
+    time.sleep(0.5)  # 2.5 retry periods: the sender would have sent it by now
+    assert mid not in sink.ids()

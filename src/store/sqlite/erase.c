@@ -26,6 +26,16 @@ static const char *const sql[SQ_STATEMENTS] = {
     /* Stored replies to retried requests hold the profile they answered with. */
     [SQ_ERASE_SMS] = "DELETE FROM sms_outbox WHERE ck = ?1 OR ck IN (SELECT ck FROM customers "
                      "WHERE merged_into = ?1)",
+    /* The outbox keeps each message's state and times for the campaigns' counts; who it went to
+     * and what it said go, and a message still waiting is not sent (suppressed, "erased"). */
+    [SQ_ERASE_OUTBOX] =
+        "UPDATE outbox SET recipient = NULL, content = NULL, reply_text = NULL, "
+        "state = CASE WHEN state IN ('queued', 'sending') THEN 'suppressed' ELSE state END, "
+        "reason = CASE WHEN state IN ('queued', 'sending') THEN 'erased' ELSE reason END, "
+        "updated_at = ?2 WHERE (ck = ?1 OR ck IN (SELECT ck FROM customers WHERE merged_into = "
+        "?1)) "
+        "AND (recipient IS NOT NULL OR content IS NOT NULL OR reply_text IS NOT NULL "
+        "OR state IN ('queued', 'sending'))",
     /* the keys go once the erasure commits (store_keys_shred): the customer's and those of the
      * customers merged into it, whose rows hold values sealed under their own keys */
     [SQ_ERASE_KEYS] = "INSERT INTO key_shreds (ck, at) SELECT ck, ?2 FROM customers "
@@ -63,13 +73,13 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
     static const enum sq_slot slots[] = {SQ_ERASE_IDEM,    SQ_ERASE_SMS,    SQ_ERASE_CARDS,
                                          SQ_ERASE_EVENTS,  SQ_ERASE_TRAITS, SQ_ERASE_MEMBERS,
                                          SQ_ERASE_CUST,    SQ_ERASE_IDENTS, SQ_ERASE_HIST,
-                                         SQ_ERASE_CONSENT, SQ_ERASE_KEYS};
+                                         SQ_ERASE_CONSENT, SQ_ERASE_OUTBOX, SQ_ERASE_KEYS};
     /* what each statement destroyed, for the act's list of data */
     memset(counts, 0, sizeof(*counts));
     int64_t *count[] = {&counts->replies,          &counts->sms,         &counts->cards,
                         &counts->events,           &counts->traits,      &counts->members,
                         &counts->customers,        &counts->identifiers, &counts->history,
-                        &counts->consent_evidence, &counts->data_keys};
+                        &counts->consent_evidence, &counts->messages,    &counts->data_keys};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
@@ -78,7 +88,8 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
             return KT_ESTORE;
         }
         sqlite3_bind_int64(st, 1, ck);
-        if (slots[i] == SQ_ERASE_CUST || slots[i] == SQ_ERASE_CARDS || slots[i] == SQ_ERASE_KEYS) {
+        if (slots[i] == SQ_ERASE_CUST || slots[i] == SQ_ERASE_CARDS || slots[i] == SQ_ERASE_KEYS ||
+            slots[i] == SQ_ERASE_OUTBOX) {
             sqlite3_bind_int64(st, 2, at);
         }
         int changes = 0;
