@@ -1,8 +1,9 @@
 /*
  * outbox_flags.c - serve's flags of the outbox's sender (docs/operations.md, "Channels:
- * e-mail, push, webhooks"): --email-rate and --outbox-retry, taken out of argv before serve's
- * own getopt sees the rest, so that main.c keeps to its one page of flags. The channels' own
- * flags (--smtp-*, --push-url) are channel_flags.c's, shared with the templates' test send.
+ * e-mail, push, webhooks"): --email-rate, --outbox-retry and --quiet-hours-*, taken out of
+ * argv before serve's own getopt sees the rest, so that main.c keeps to its one page of flags. The
+ * channels' own flags (--smtp-*, --push-url) are channel_flags.c's, shared with the templates' test
+ * send.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,18 @@
 #include "cli/cli.h"
 #include "deliver/outbox.h"
 #include "deliver/pace.h"
+#include "deliver/policy.h"
 
-enum { F_RATE, F_RETRY, F_N };
+enum { F_RATE, F_RETRY, F_QSMS, F_QPUSH, F_QEMAIL, F_N };
 
 static const struct {
     const char *flag, *env, *def;
 } flags[F_N] = {
     [F_RATE] = {"email-rate", "KARTOTEKA_EMAIL_RATE", "0"},
     [F_RETRY] = {"outbox-retry", "KARTOTEKA_OUTBOX_RETRY", "30000"},
+    [F_QSMS] = {"quiet-hours-sms", "KARTOTEKA_QUIET_HOURS_SMS", "21:00-09:00"},
+    [F_QPUSH] = {"quiet-hours-push", "KARTOTEKA_QUIET_HOURS_PUSH", "21:00-09:00"},
+    [F_QEMAIL] = {"quiet-hours-email", "KARTOTEKA_QUIET_HOURS_EMAIL", "none"},
 };
 
 /* The flag argv[i] names ("--name VALUE" or "--name=VALUE"), or F_N; *value and *used set. */
@@ -55,6 +60,12 @@ static int check(const char *verb, const char *const v[F_N], struct outbox_conf 
     }
     if (!num_parse_cstr(v[F_RETRY], 100, 3600000, &c->retry_ms)) {
         return cli_usage(verb, "--outbox-retry must be milliseconds from 100 to 3600000");
+    }
+    if (!policy_window_parse(v[F_QSMS], &c->policy.sms) ||
+        !policy_window_parse(v[F_QPUSH], &c->policy.push) ||
+        !policy_window_parse(v[F_QEMAIL], &c->policy.email)) {
+        return cli_usage(verb, "--quiet-hours-sms, --quiet-hours-push and --quiet-hours-email "
+                               "must be HH:MM-HH:MM (local time, two different times) or none");
     }
     return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * outbox.h - the one outbox of issue 12 (docs/messages.md, "The outbox"): a message is a row,
  * enqueued once per origin, claimed by the sender in a write transaction that asks the sending
- * policy, sent outside it through its channel, and recorded.
+ * policy (policy.h), sent outside it through its channel, and recorded.
  *
  *   queued -> sending -> sent                 (the receiver took it)
  *          |          -> queued               (temporary: backoff with jitter, Retry-After)
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "auth/keys.h"
+#include "deliver/policy.h"
 #include "deliver/smtp.h"
 #include "store/store.h"
 
@@ -41,6 +42,7 @@ struct outbox_conf {
     const char *webhook_secret; /* KARTOTEKA_WEBHOOK_SECRET */
     int64_t email_rate;         /* e-mails per second, 0 = unlimited */
     int64_t retry_ms;           /* the first retry's delay (--outbox-retry) */
+    struct policy_conf policy;  /* the quiet hours (--quiet-hours-*) */
 };
 
 struct outbox_sender;
@@ -64,11 +66,5 @@ enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now
  * OUTBOX_RETRY_MAX_MS, then a random jitter of up to a quarter more; never under `retry_after`
  * (the receiver's Retry-After, -1 when none). */
 int64_t outbox_backoff(int64_t retry_ms, int64_t attempts, int64_t retry_after);
-
-/* The policy of part 3 (consent, subscriptions, suppression, erasure, blocking): NULL when the
- * message may go, else the reason it may not. Transactional messages skip the ads consent and
- * the subscription, never erasure, blocking or a pd_processing not given. */
-enum kt_rc outbox_policy(struct store_conn *c, const struct outbox_msg *m, int64_t now,
-                         struct arena *a, const char **reason, struct kt_err *err);
 
 #endif

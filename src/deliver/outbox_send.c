@@ -12,9 +12,9 @@
 
 #include "base/log.h"
 #include "base/mem.h"
-#include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "deliver/pace.h"
+#include "deliver/policy.h"
 #include "deliver/webhook.h"
 
 struct outbox_sender {
@@ -101,39 +101,6 @@ int64_t outbox_backoff(int64_t retry_ms, int64_t attempts, int64_t retry_after)
     return retry_after > d ? retry_after : d;
 }
 
-enum kt_rc outbox_policy(struct store_conn *c, const struct outbox_msg *m, int64_t now,
-                         struct arena *a, const char **reason, struct kt_err *err)
-{
-    struct customer cu;
-    bool found = false;
-    *reason = NULL;
-    enum kt_rc rc = store_customer_get(c, m->ck, a, &cu, &found, err);
-    if (rc != KT_OK || !found) {
-        *reason = found ? NULL : "customer_not_found";
-        return rc;
-    }
-    if (cu.erased_at != 0 || (m->recipient == NULL && strcmp(m->channel, "push") != 0)) {
-        *reason = "erased"; /* the key is shredded: nothing to send to */
-        return KT_OK;
-    }
-    if (strcmp(m->kind, "marketing") == 0) { /* consent, ads under 38-FZ, topic, blocking */
-        return consent_may_send(c, &cu, m->channel, m->topic, now, a, reason, err);
-    }
-    bool blocked = false;
-    if ((rc = store_block_in_force(c, cu.ck, &blocked, err)) != KT_OK || blocked) {
-        *reason = blocked ? "blocked" : NULL;
-        return rc;
-    }
-    struct consent_state *cs;
-    size_t n;
-    if ((rc = consent_states(c, cu.ck, now, a, &cs, &n, err)) != KT_OK) {
-        return rc;
-    }
-    const struct consent_state *pd = consent_find(cs, n, "pd_processing", "");
-    *reason = pd != NULL && strcmp(pd->state, "given") == 0 ? NULL : "no_pd_consent";
-    return KT_OK;
-}
-
 /* ---- the claim ------------------------------------------------------------------------------ */
 
 static enum kt_rc record(struct store_conn *w, struct outbox_msg *m, const char *state,
@@ -145,8 +112,9 @@ static enum kt_rc record(struct store_conn *w, struct outbox_msg *m, const char 
     return store_outbox_update(w, m, err);
 }
 
-/* Claims up to OUTBOX_BATCH due messages of `channel`: suppressed ones recorded, those the pace
- * allows moved to `sending` (the rest held until a token is there). */
+/* Claims up to OUTBOX_BATCH due messages of `channel`: the policy's refusals recorded
+ * `suppressed`, its holds queued again at their time, those the pace allows moved to `sending`
+ * (the rest held until a token is there). */
 static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *channel, int64_t now,
                         struct arena *a, struct claimed **out, size_t *n_out, size_t *n_due,
                         int64_t n[2], struct kt_err *err)
@@ -161,14 +129,18 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *ch
     }
     enum kt_rc rc = store_outbox_due(w, channel, now, OUTBOX_BATCH, a, &due, &nd, err);
     for (size_t i = 0; rc == KT_OK && i < nd; i++) {
-        const char *reason = NULL;
-        rc = outbox_policy(w, &due[i], now, a, &reason, err);
-        if (rc != KT_OK) {
+        struct policy_decision d;
+        if ((rc = policy_decide(w, &x->c.policy, &due[i], now, a, &d, err)) != KT_OK) {
             break;
         }
-        if (reason != NULL) {
-            rc = record(w, &due[i], "suppressed", reason, now, err);
+        if (d.verdict == POLICY_REFUSE) {
+            rc = record(w, &due[i], "suppressed", d.reason, now, err);
             n[1]++;
+            continue;
+        }
+        if (d.verdict == POLICY_HOLD) { /* quiet hours: the same row, at the window's end */
+            due[i].next_at = d.until;
+            rc = record(w, &due[i], "queued", d.reason, now, err);
             continue;
         }
         int64_t wait = strcmp(channel, "email") == 0 ? pace_take(&x->email_pace, now) : 0;
