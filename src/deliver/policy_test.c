@@ -51,6 +51,9 @@ static void quiet_on_the_local_clock(void **state)
     int64_t at = utc(2026, 12, 3, 12, 0);
     assert_int_equal(policy_quiet_end(&pc.push, msk, at), 0);
     assert_int_equal(policy_quiet_end(&pc.push, vvo, at), utc(2026, 12, 3, 23, 0)); /* 09:00 */
+    assert_int_equal(policy_quiet_end(&pc.push, vvo, utc(2026, 12, 3, 22, 59) + 59999),
+                     utc(2026, 12, 3, 23, 0));
+    assert_int_equal(policy_quiet_end(&pc.push, vvo, utc(2026, 12, 3, 23, 0) + 1500), 0);
     /* 20:59 and 21:00 Moscow: the window starts on the minute; 08:59 inside, 09:00 outside */
     assert_int_equal(policy_quiet_end(&pc.sms, msk, utc(2026, 12, 3, 17, 59)), 0);
     assert_int_equal(policy_quiet_end(&pc.sms, msk, utc(2026, 12, 3, 18, 0)),
