@@ -19,6 +19,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/id.h"
 #include "base/log.h"
 #include "crypt/crypt.h"
 #include "store/store.h"
@@ -83,6 +84,37 @@ static inline int store_teardown(void **state)
     arena_release(&A);
     tmp_store_close(&T);
     return 0;
+}
+
+/* Transactions on T that a test expects to work. */
+static inline struct store_conn *wbegin(void)
+{
+    struct store_conn *w;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    return w;
+}
+
+static inline void wcommit(struct store_conn *w)
+{
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+}
+
+static inline struct store_conn *rbegin(void)
+{
+    struct store_conn *r;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    return r;
+}
+
+/* A bare customer (an id, no profile) in the write transaction `w`; its ck. */
+static inline int64_t test_customer(struct store_conn *w)
+{
+    struct customer c;
+    memset(&c, 0, sizeof(c));
+    id_new(c.id, sizeof(c.id), "c_");
+    c.created_at = c.updated_at = 1000;
+    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
+    return c.ck;
 }
 
 #endif

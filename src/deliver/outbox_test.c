@@ -40,16 +40,6 @@ static void test_backoff_doubles_capped_with_jitter(void **state)
     assert_int_equal(outbox_backoff(1000, 1, 90000), 90000); /* Retry-After is honoured */
 }
 
-static int64_t customer(struct store_conn *w)
-{
-    struct customer c;
-    memset(&c, 0, sizeof(c));
-    id_new(c.id, sizeof(c.id), "c_");
-    c.created_at = c.updated_at = 1000;
-    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
-    return c.ck;
-}
-
 static struct outbox_msg msg(const char *id, int64_t ck, int64_t priority, int64_t next_at)
 {
     return (struct outbox_msg){.id = id,
@@ -69,7 +59,7 @@ static void test_store_once_sealed_ordered_recovered(void **state)
     struct store_conn *w;
     bool created = false;
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    int64_t ck = customer(w);
+    int64_t ck = test_customer(w);
     struct outbox_msg m = msg("m_a", ck, 0, 100);
     assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
     assert_true(created);

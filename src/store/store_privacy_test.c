@@ -9,35 +9,6 @@
 
 #include "base/id.h"
 
-static struct store_conn *wbegin(void)
-{
-    struct store_conn *w;
-    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    return w;
-}
-
-static void wcommit(struct store_conn *w)
-{
-    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-}
-
-static struct store_conn *rbegin(void)
-{
-    struct store_conn *r;
-    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    return r;
-}
-
-static int64_t customer(struct store_conn *w)
-{
-    struct customer c;
-    memset(&c, 0, sizeof(c));
-    id_new(c.id, sizeof(c.id), "c_");
-    c.created_at = c.updated_at = 1000;
-    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
-    return c.ck;
-}
-
 /* ---- acts of destruction --------------------------------------------------------------------- */
 
 static struct destruction_act act_draft(int64_t at)
@@ -151,7 +122,7 @@ static int64_t members_now(const char *segment_id)
 static void a_block_is_one_in_force_ends_memberships_and_is_kept(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w), other = customer(w), changed = 0;
+    int64_t ck = test_customer(w), other = test_customer(w), changed = 0;
     struct segment sg = {.name = "all", .query = "has phone", .created_at = 1000};
     id_new(sg.id, sizeof(sg.id), "s_");
     assert_int_equal(store_segment_put(w, &sg, NULL), KT_OK);

@@ -11,35 +11,6 @@
 
 #include "base/id.h"
 
-static struct store_conn *wbegin(void)
-{
-    struct store_conn *w;
-    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    return w;
-}
-
-static void wcommit(struct store_conn *w)
-{
-    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-}
-
-static struct store_conn *rbegin(void)
-{
-    struct store_conn *r;
-    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    return r;
-}
-
-static int64_t customer(struct store_conn *w)
-{
-    struct customer c;
-    memset(&c, 0, sizeof(c));
-    id_new(c.id, sizeof(c.id), "c_");
-    c.created_at = c.updated_at = 1000;
-    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
-    return c.ck;
-}
-
 /* ---- purchases and refunds ------------------------------------------------------------------ */
 
 static struct purchase receipt(const char *store_id, const char *number, int64_t ck, int64_t at)
@@ -73,7 +44,7 @@ static const struct purchase_line two_lines[] = {
 static void purchases_round_trip_and_are_found_by_receipt(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w), other = customer(w);
+    int64_t ck = test_customer(w), other = test_customer(w);
     struct purchase p1 = receipt("s1", "R-1", ck, 1000), p2 = receipt("s2", "R-1", ck, 2000);
     struct purchase anon = receipt("s1", "R-2", 0, 3000),
                     theirs = receipt("s1", "R-3", other, 4000);
@@ -172,7 +143,7 @@ static void purchases_of_one_time_page_without_loss(void **state)
 {
     (void)state;
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w);
+    int64_t ck = test_customer(w);
     const char *numbers[] = {"T-1", "T-2", "T-3", "T-4", "T-5"};
     for (size_t i = 0; i < 5; i++) {
         struct purchase p = receipt("s1", numbers[i], ck, i < 4 ? 7000 : 6000);
@@ -210,7 +181,7 @@ static void purchases_of_one_time_page_without_loss(void **state)
 static void refunds_add_up_on_the_purchase_and_its_lines(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w);
+    int64_t ck = test_customer(w);
     struct purchase p = receipt("s1", "R-1", ck, 1000), q = receipt("s1", "R-2", ck, 2000);
     assert_int_equal(store_purchase_insert(w, &p, two_lines, 2, NULL), KT_OK);
     assert_int_equal(store_purchase_insert(w, &q, two_lines, 2, NULL), KT_OK);
@@ -284,7 +255,7 @@ static struct ledger_entry entry(int64_t ck, const char *kind, int64_t points, i
 static void the_ledger_keeps_entries_in_order_and_the_report_sums_them(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t a = customer(w), b = customer(w), c = customer(w);
+    int64_t a = test_customer(w), b = test_customer(w), c = test_customer(w);
     const struct ledger_entry es[] = {
         entry(a, "earn", 150, 1000, 50000),  entry(a, "spend", -50, 2000, 0),
         entry(b, "bonus", 100, 2500, 60000), entry(a, "adjust", 7, 3000, 0),
@@ -418,7 +389,7 @@ static void consent_documents_keep_every_version(void **state)
 static void consent_and_subscription_events_round_trip(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w), other = customer(w);
+    int64_t ck = test_customer(w), other = test_customer(w);
     struct consent_event grant = {.ck = ck,
                                   .purpose = "pd_processing",
                                   .action = "grant",
@@ -563,7 +534,7 @@ static struct event ev(int64_t ck, const char *anon, const char *type, int64_t a
 static void events_are_stored_once_per_message_id(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w);
+    int64_t ck = test_customer(w);
     bool dup = true;
     struct event e = ev(ck, NULL, "page_view", 1000, 77);
     assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);
@@ -600,7 +571,7 @@ static void events_are_stored_once_per_message_id(void **state)
 static void events_are_adopted_listed_and_counted(void **state)
 {
     struct store_conn *w = wbegin();
-    int64_t ck = customer(w);
+    int64_t ck = test_customer(w);
     bool dup;
     const struct event es[] = {
         ev(0, "c-1", "page_view", 1000, 0), ev(0, "c-1", "cart_add", 2000, 0),

@@ -14,18 +14,6 @@
 #include "store/sqlite/sqlite_int.h"
 #include "store/store_impl.h"
 
-static struct store_conn *wbegin(void)
-{
-    struct store_conn *w;
-    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    return w;
-}
-
-static void wcommit(struct store_conn *w)
-{
-    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-}
-
 static int64_t insert_customer(struct store_conn *w, const char *phone)
 {
     struct customer c;

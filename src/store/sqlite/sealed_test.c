@@ -12,18 +12,6 @@
 
 extern const struct embedded_file sqlite_migrations[];
 
-static struct store_conn *wbegin(void)
-{
-    struct store_conn *w;
-    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    return w;
-}
-
-static void wcommit(struct store_conn *w)
-{
-    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
-}
-
 static int64_t add(struct store_conn *w, const char *phone, const char *email, const char *last)
 {
     struct customer c;
