@@ -5,110 +5,33 @@ the server's own sender (the scheduler's outbox_send job); what arrives is count
 by the message's id, and what did not is read back with its reason from
 GET /v1/customers/{id}/messages.
 """
-import asyncio
 import email
 import email.policy
-import hashlib
-import hmac
-import http.server
-import json
-import socket
 import sqlite3
-import threading
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from conftest import Server, phone
+from peers import Receiver, SmtpSink
 
 FROM = "shop@example.ru"
 SECRET = "whsec-outbox-0123456789abcdef"
 PD = "outbox-pd"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    """Keeps every message. `temp[addr] = n` answers 451 to addr's next n tries; `busy[addr]`
-    answers 451 while set; an address starting with perm gets 550. With `hold` set, DATA waits
-    for the gate (a message in flight when the sender dies); `drop` makes a held one end without
-    being kept - the client never had its 250."""
-
-    def __init__(self):
-        self.messages = []
-        self.temp = {}
-        self.busy = set()
-        self.hold = threading.Event()
-        self.gate = threading.Event()
-        self.drop = False
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        with self.lock:
-            if self.temp.get(address, 0) > 0:
-                self.temp[address] -= 1
-                return "451 4.3.0 mailbox busy, try later"
-            if address in self.busy:
-                return "451 4.3.0 mailbox busy, try later"
-        if address.startswith("perm"):
-            return f"550 5.1.1 <{address}>: no such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.hold.is_set():
-            while not self.gate.is_set():
-                await asyncio.sleep(0.02)
-            if self.drop:
-                return "451 4.3.0 connection lost"
-        with self.lock:
-            self.messages.append(envelope)
-        return "250 2.0.0 queued"
-
-    def ids(self):
-        with self.lock:
-            return [str(email.message_from_bytes(e.original_content, policy=email.policy.default)
-                        ["Message-ID"]).strip("<>").split("@")[0] for e in self.messages]
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    got = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        sig = dict(p.split("=", 1) for p in self.headers["Kartoteka-Signature"].split(","))
-        want = hmac.new(SECRET.encode(), f"{sig['t']}.".encode() + body,
-                        hashlib.sha256).hexdigest()
-        ok = hmac.compare_digest(want, sig["v1"])
-        Receiver.got.append((self.headers["Kartoteka-Message-Id"], json.loads(body), ok))
-        self.send_response(200 if ok else 401)
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
 @pytest.fixture(scope="module")
 def smtp():
-    sink = Sink()
-    c = Controller(sink, hostname="127.0.0.1", port=free_port())
-    c.start()
-    yield c.port, sink
-    c.stop()
+    sink = SmtpSink.start()
+    yield sink.port, sink
+    sink.stop()
 
 
 @pytest.fixture(scope="module")
 def push():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/push"
-    srv.shutdown()
+    rx = Receiver.start(SECRET, "/push")
+    yield rx
+    rx.stop()
 
 
 def outbox_args(port, push_url=None):
@@ -134,7 +57,7 @@ def prepare(server):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, smtp, push):
-    s = Server(tmp_path_factory.mktemp("outbox"), outbox_args(smtp[0], push),
+    s = Server(tmp_path_factory.mktemp("outbox"), outbox_args(smtp[0], push.url),
                env={"KARTOTEKA_WEBHOOK_SECRET": SECRET})
     prepare(s)
     yield s
@@ -334,9 +257,9 @@ def test_a_push_reaches_the_receiver_signed(server, push):
     assert r.status_code == 201, r.text
     mid = r.json()["id"]
     wait_state(server, cid, mid, {"sent"})
-    got = [g for g in Receiver.got if g[0] == mid]
-    assert len(got) == 1 and got[0][2] is True
-    assert got[0][1]["customer_id"] == cid and got[0][1]["body"] == "Заказ принят."
+    got = [g for g in push.got if g["headers"].get("Kartoteka-Message-Id") == mid]
+    assert len(got) == 1 and got[0]["signed"] is True
+    assert got[0]["json"]["customer_id"] == cid and got[0]["json"]["body"] == "Заказ принят."
 
 
 def test_messages_list_pages_and_is_admin_or_dpo(server):
