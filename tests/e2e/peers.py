@@ -43,7 +43,7 @@ class SmtpSink:
     one starting with `perm` 550; `temp[addr] = n` answers 451 to addr's next n tries and
     `busy` holds addresses answered 451 while there. With `hold` set, DATA waits for `gate` (a
     message in flight when the sender dies); `drop` makes a held one end without being kept -
-    the client never had its 250. `authenticator` and friends go to aiosmtpd's Controller."""
+    the client never had its 250."""
 
     def __init__(self):
         self.messages = []  # aiosmtpd envelopes, in the order they were taken
@@ -59,10 +59,13 @@ class SmtpSink:
         self.url = None
 
     @classmethod
-    def start(cls, **controller_kw):
+    def start(cls, auth=None, **controller_kw):
+        """auth: a function of the sink giving aiosmtpd's authenticator (it may record in
+        sink.auth); AUTH is then required, over plain text on loopback."""
         sink = cls()
-        if callable(controller_kw.get("authenticator")):
-            controller_kw["authenticator"] = controller_kw["authenticator"](sink)
+        if auth is not None:
+            controller_kw.update(authenticator=auth(sink), auth_required=True,
+                                 auth_require_tls=False)
         sink.controller = Controller(sink, hostname="127.0.0.1", port=free_port(),
                                      **controller_kw)
         sink.controller.start()

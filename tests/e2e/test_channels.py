@@ -6,23 +6,18 @@ arrives is parsed with Python's email package (docs/messages.md, "Channels").
 """
 import email
 import email.policy
-import hashlib
-import hmac
-import http.server
 import json
 import os
 import re
-import socket
 import subprocess
-import threading
 import time
 from email.utils import formatdate
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from conftest import BIN
+from peers import Receiver, SmtpSink, free_port, signature_ok
 
 # The AUTH server of these tests speaks plain text on loopback, as aiosmtpd warns.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -35,34 +30,6 @@ TEXT = "Здравствуйте, Анна!\nУ вас 1 234 балла."
 HTML = "<p>Здравствуйте, <b>Анна</b>!</p><p>У вас 1&nbsp;234 балла.</p>"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    """Keeps every message; a recipient starting with temp gets 451, with perm 550."""
-
-    def __init__(self):
-        self.messages = []
-        self.peers = []  # the client's address and port of each message: its connection
-        self.auth = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.startswith("temp"):
-            return "451 4.3.0 mailbox busy, try later"
-        if address.startswith("perm"):
-            return f"550 5.1.1 <{address}>: no such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        self.peers.append(session.peer)
-        return "250 2.0.0 queued"
-
-
 def authenticator(sink):
     def check(server, session, envelope, mechanism, data):
         ok = (isinstance(data, LoginPassword) and data.login == b"mailer"
@@ -72,28 +39,18 @@ def authenticator(sink):
     return check
 
 
-def start_smtp(**kw):
-    sink = Sink()
-    if kw.pop("auth", False):
-        kw.update(authenticator=authenticator(sink), auth_required=True,
-                  auth_require_tls=False)
-    c = Controller(sink, hostname="127.0.0.1", port=free_port(), **kw)
-    c.start()
-    return c, sink
-
-
 @pytest.fixture(scope="module")
 def smtp():
-    c, sink = start_smtp()
-    yield f"smtp://127.0.0.1:{c.port}", sink
-    c.stop()
+    sink = SmtpSink.start()
+    yield sink.url, sink
+    sink.stop()
 
 
 @pytest.fixture(scope="module")
 def smtp_auth():
-    c, sink = start_smtp(auth=True)
-    yield f"smtp://127.0.0.1:{c.port}", sink
-    c.stop()
+    sink = SmtpSink.start(auth=authenticator)
+    yield sink.url, sink
+    sink.stop()
 
 
 def deliver(*args, env=None, db=None):
@@ -255,57 +212,27 @@ def test_email_rate_paces_the_sends(smtp):
 # ---- webhooks ------------------------------------------------------------------------------
 
 
-def verify(secret, header, body, now, tolerance=300):
-    """The receiver's check, as docs/messages.md shows it."""
-    parts = dict(p.split("=", 1) for p in header.split(","))
-    t = int(parts["t"])
-    if abs(now - t) > tolerance:
-        return False
-    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(mac, parts["v1"])
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    got = []
-    answer = (200, {})
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        ok = verify(SECRET, self.headers.get("Kartoteka-Signature", ""), body, time.time())
-        Receiver.got.append((dict(self.headers), body, ok))
-        status, headers = Receiver.answer if ok else (401, {})
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *a):
-        pass
-
-
 @pytest.fixture(scope="module")
 def receiver():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/push"
-    srv.shutdown()
+    rx = Receiver.start(SECRET, "/push")
+    yield rx
+    rx.stop()
 
 
-def push(url, *more, secret=SECRET):
-    return deliver("--channel", "push", "--push-url", url, "--to", "c_0000000000000000000a",
+def push(rx, *more, secret=SECRET):
+    return deliver("--channel", "push", "--push-url", rx.url, "--to", "c_0000000000000000000a",
                    "--title", "Баллы", "--text", "У вас 1 234 балла", *more,
                    env={"KARTOTEKA_WEBHOOK_SECRET": secret} if secret else {})
 
 
 def test_push_is_signed_and_a_tampered_body_fails_the_check(receiver):
-    Receiver.answer = (202, {})
+    receiver.answer = (202, {})
     rc, out, err = push(receiver, "--id", "m_push1")
     assert rc == 0 and out == {"id": "m_push1", "channel": "push", "result": "sent",
                                "code": 202, "reply": "HTTP 202"}, (out, err)
-    headers, body, ok = Receiver.got[-1]
-    assert ok and headers["Kartoteka-Message-Id"] == "m_push1"
+    got = receiver.got[-1]
+    headers, body = got["headers"], got["body"]
+    assert got["signed"] and headers["Kartoteka-Message-Id"] == "m_push1"
     assert headers["Content-Type"] == "application/json"
     doc = json.loads(body)
     assert doc == {"id": "m_push1", "channel": "push", "to": "c_0000000000000000000a",
@@ -313,43 +240,43 @@ def test_push_is_signed_and_a_tampered_body_fails_the_check(receiver):
     sig = headers["Kartoteka-Signature"]
     assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", sig)
     tampered = body.replace("1 234".encode(), "9 999".encode())
-    assert tampered != body and not verify(SECRET, sig, tampered, time.time())
-    assert not verify("another-secret-0123456789", sig, body, time.time())
-    assert not verify(SECRET, sig, body, time.time() + 3600)  # a replay an hour on
+    assert tampered != body and not signature_ok(SECRET, sig, tampered)
+    assert not signature_ok("another-secret-0123456789", sig, body)
+    assert not signature_ok(SECRET, sig, body, time.time() + 3600)  # a replay an hour on
 
 
 def test_a_wrong_secret_is_refused_by_the_receiver_as_permanent(receiver):
     rc, out, err = push(receiver, secret="not-the-receivers-secret")
     assert rc == 1 and out["result"] == "permanent" and out["code"] == 401
-    assert Receiver.got[-1][2] is False
+    assert receiver.got[-1]["signed"] is False
 
 
 def test_429_and_5xx_are_temporary_with_retry_after_and_400_permanent(receiver):
-    Receiver.answer = (429, {"Retry-After": "7"})
+    receiver.answer = (429, {"Retry-After": "7"})
     rc, out, err = push(receiver)
     assert rc == 1 and out["result"] == "temporary" and out["code"] == 429
     assert out["retry_after_ms"] == 7000
-    Receiver.answer = (503, {"Retry-After": formatdate(time.time() + 120, usegmt=True)})
+    receiver.answer = (503, {"Retry-After": formatdate(time.time() + 120, usegmt=True)})
     rc, out, err = push(receiver)
     assert out["result"] == "temporary" and out["code"] == 503
     assert 110000 <= out["retry_after_ms"] <= 121000
-    Receiver.answer = (500, {})
+    receiver.answer = (500, {})
     rc, out, err = push(receiver)
     assert out["result"] == "temporary" and "retry_after_ms" not in out
-    Receiver.answer = (400, {"Retry-After": "7"})
+    receiver.answer = (400, {"Retry-After": "7"})
     rc, out, err = push(receiver)
     assert rc == 1 and out["result"] == "permanent" and out["code"] == 400
     assert "retry_after_ms" not in out
 
 
 def test_plain_webhook_and_what_it_needs(receiver):
-    Receiver.answer = (200, {})
+    receiver.answer = (200, {})
     env = {"KARTOTEKA_WEBHOOK_SECRET": SECRET}
-    rc, out, err = deliver("--channel", "webhook", "--webhook-url", receiver, "--json",
+    rc, out, err = deliver("--channel", "webhook", "--webhook-url", receiver.url, "--json",
                            '{"event": "birthday", "customer_id": "c_1"}', env=env)
     assert rc == 0 and out["result"] == "sent", err
-    assert json.loads(Receiver.got[-1][1]) == {"event": "birthday", "customer_id": "c_1"}
-    rc, _, err = deliver("--channel", "webhook", "--webhook-url", receiver, "--json", "[1]",
+    assert receiver.got[-1]["json"] == {"event": "birthday", "customer_id": "c_1"}
+    rc, _, err = deliver("--channel", "webhook", "--webhook-url", receiver.url, "--json", "[1]",
                          env=env)
     assert rc == 2 and "JSON object" in err
     rc, _, err = push(receiver, secret=None)

@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from conftest import BIN, phone, src
+from peers import free_port
 
 
 def test_first_start_prints_a_key_once(start_server):
@@ -22,12 +23,6 @@ def test_first_start_prints_a_key_once(start_server):
     assert "kt_" not in s.stdout()  # no second key on the next start
     assert s.get("/v1/customers", key=key).status_code == 200
     assert "kt_" not in s.stderr()  # keys never reach the log
-
-
-def free_port():
-    with socket.socket() as sk:
-        sk.bind(("127.0.0.1", 0))
-        return sk.getsockname()[1]
 
 
 def test_settings_come_from_the_environment(start_server, tmp_path):

@@ -2,18 +2,17 @@
 column, unknown variables warned, the preview of a real customer."""
 import email
 import email.policy
-import http.server
-import json
 import os
 import subprocess
-import threading
 
 import pytest
 
 from conftest import BIN, phone, src
-from test_channels import SECRET, Receiver, start_smtp
+from peers import Receiver, SmtpSink
 
 pytestmark = pytest.mark.usefixtures("pending_policy")
+
+SECRET = "whsec-templates-0123456789abcdef"
 
 NBSP = "\u00a0"
 
@@ -159,9 +158,9 @@ def test_without_smtp_a_test_send_is_refused(server):
 
 
 def test_a_test_send_arrives_rendered(start_server):
-    c, sink = start_smtp()
+    sink = SmtpSink.start()
     try:
-        srv = start_server(["--smtp-url", f"smtp://127.0.0.1:{c.port}",
+        srv = start_server(["--smtp-url", sink.url,
                             "--smtp-from", "shop@example.ru"])
         srv.put("/v1/privacy/settings", {"consent_policy": "pending"})
         assert srv.put("/v1/templates/welcome", EMAIL).status_code == 201
@@ -192,7 +191,7 @@ def test_a_test_send_arrives_rendered(start_server):
         r = srv.post("/v1/templates/welcome/test", {"to": "not an address"})
         assert r.status_code == 422 and r.json()["error"]["field"] == "to"
     finally:
-        c.stop()
+        sink.stop()
 
 
 def test_serve_checks_its_channel_flags(tmp_path):
@@ -210,12 +209,9 @@ def test_serve_checks_its_channel_flags(tmp_path):
 
 
 def test_a_push_test_send_is_signed_and_rendered(start_server):
-    Receiver.got.clear()
-    Receiver.answer = (200, {})
-    http_srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=http_srv.serve_forever, daemon=True).start()
+    rx = Receiver.start(SECRET, "/push")
     try:
-        srv = start_server(["--push-url", f"http://127.0.0.1:{http_srv.server_address[1]}/push"],
+        srv = start_server(["--push-url", rx.url],
                            env={"KARTOTEKA_WEBHOOK_SECRET": SECRET})
         srv.put("/v1/privacy/settings", {"consent_policy": "pending"})
         body = {"channel": "push", "title": "{{first_name | default: \"Привет\"}}",
@@ -224,9 +220,9 @@ def test_a_push_test_send_is_signed_and_rendered(start_server):
         r = srv.post("/v1/templates/p/test", {"to": "device-1", "context": {"coupon": "SPRING"}})
         assert r.status_code == 200, r.text
         assert (r.json()["status"], r.json()["code"]) == ("sent", 200)
-        headers, raw, signed = Receiver.got[-1]
-        assert signed and headers["Kartoteka-Message-Id"] == r.json()["id"]
-        assert json.loads(raw) == {"id": r.json()["id"], "to": "device-1", "title": "Привет",
+        got = rx.got[-1]
+        assert got["signed"] and got["headers"]["Kartoteka-Message-Id"] == r.json()["id"]
+        assert got["json"] == {"id": r.json()["id"], "to": "device-1", "title": "Привет",
                                    "body": "Код SPRING"}
         # A blocked customer's data go nowhere, a test send included.
         cid = customer(srv, first_name="Ольга")
@@ -236,11 +232,11 @@ def test_a_push_test_send_is_signed_and_rendered(start_server):
         r = srv.post(f"/v1/customers/{cid}/block", {"reason": "accuracy_disputed",
                                                     "privacy_request_id": req.json()["id"]})
         assert r.status_code == 201, r.text
-        sent = len(Receiver.got)
+        sent = len(rx.got)
         for route in ("test", "preview"):
             r = srv.post(f"/v1/templates/p/{route}", {"to": "device-1", "customer_id": cid}
                          if route == "test" else {"customer_id": cid})
             assert r.status_code == 423 and r.json()["error"]["code"] == "customer_blocked"
-        assert len(Receiver.got) == sent
+        assert len(rx.got) == sent
     finally:
-        http_srv.shutdown()
+        rx.stop()
