@@ -68,8 +68,9 @@ struct dopts {
     const char *id, *db;
     bool transactional;
     int64_t count;
-    struct smtp_opts smtp;
-    const char *push_url, *webhook_url;
+    const char *chan[CLI_CHANNEL_FLAGS]; /* the SMTP flags and --push-url as given */
+    struct cli_channels ch;              /* settled by cli_channel_flags, as serve's */
+    const char *webhook_url;
     int64_t webhook_timeout;
     int64_t email_rate; /* e-mails per second, 0 = unlimited */
 };
@@ -173,25 +174,19 @@ static const char **slot(struct dopts *o, const char **nums, int c)
     case O_COUNT:
         return &nums[0];
     case O_SMTP_URL:
-        return &o->smtp.url;
     case O_SMTP_FROM:
-        return &o->smtp.from;
     case O_SMTP_FROM_NAME:
-        return &o->smtp.from_name;
     case O_SMTP_STARTTLS:
-        return &nums[1];
     case O_SMTP_CONNS:
-        return &nums[2];
     case O_SMTP_TIMEOUT:
-        return &nums[3];
     case O_PUSH_URL:
-        return &o->push_url;
+        return &o->chan[c - O_SMTP_URL]; /* cli_channel_flags' order */
     case O_WEBHOOK_URL:
         return &o->webhook_url;
     case O_WEBHOOK_TIMEOUT:
-        return &nums[4];
+        return &nums[1];
     case O_EMAIL_RATE:
-        return &nums[5];
+        return &nums[2];
     default:
         return NULL;
     }
@@ -223,33 +218,16 @@ static int parse(int argc, char **argv, struct dopts *o, const char **nums)
 /* The environment under the flags, then the numbers and words checked. -1 when all is well. */
 static int settle(struct dopts *o, const char **nums)
 {
-    o->smtp.url = o->smtp.url ? o->smtp.url : getenv("KARTOTEKA_SMTP_URL");
-    o->smtp.from = o->smtp.from ? o->smtp.from : getenv("KARTOTEKA_SMTP_FROM");
-    o->smtp.from_name = o->smtp.from_name ? o->smtp.from_name : getenv("KARTOTEKA_SMTP_FROM_NAME");
-    o->smtp.user = getenv("KARTOTEKA_SMTP_USER");
-    o->smtp.password = getenv("KARTOTEKA_SMTP_PASSWORD");
-    o->push_url = o->push_url ? o->push_url : getenv("KARTOTEKA_PUSH_URL");
+    int rc = cli_channel_flags("deliver", o->chan, &o->ch);
+    if (rc != 0) {
+        return rc;
+    }
     o->webhook_url = o->webhook_url ? o->webhook_url : getenv("KARTOTEKA_WEBHOOK_URL");
-    const char *tls = nums[1] ? nums[1] : getenv("KARTOTEKA_SMTP_STARTTLS");
-    const char *conns = nums[2] ? nums[2] : env_or("KARTOTEKA_SMTP_CONNECTIONS", "8");
-    const char *tmo = nums[3] ? nums[3] : env_or("KARTOTEKA_SMTP_TIMEOUT", "30000");
-    const char *wtmo = nums[4] ? nums[4] : env_or("KARTOTEKA_WEBHOOK_TIMEOUT", "10000");
-    int64_t v;
-    o->smtp.starttls = SMTP_STARTTLS_DEFAULT;
-    if (tls != NULL && tls[0] != '\0' && !smtp_starttls_parse(tls, &o->smtp.starttls)) {
-        return dusage("--smtp-starttls must be try, require or never");
-    }
-    if (!num_parse_cstr(conns, 1, 64, &v)) {
-        return dusage("--smtp-connections must be a number from 1 to 64");
-    }
-    o->smtp.connections = (int)v;
-    if (!num_parse_cstr(tmo, 1000, 600000, &o->smtp.timeout_ms)) {
-        return dusage("--smtp-timeout must be milliseconds from 1000 to 600000");
-    }
+    const char *wtmo = nums[1] ? nums[1] : env_or("KARTOTEKA_WEBHOOK_TIMEOUT", "10000");
     if (!num_parse_cstr(wtmo, 100, 60000, &o->webhook_timeout)) {
         return dusage("--webhook-timeout must be milliseconds from 100 to 60000");
     }
-    const char *rate = nums[5] ? nums[5] : env_or("KARTOTEKA_EMAIL_RATE", "0");
+    const char *rate = nums[2] ? nums[2] : env_or("KARTOTEKA_EMAIL_RATE", "0");
     if (!num_parse_cstr(rate, 0, PACE_MAX_RATE, &o->email_rate)) {
         return dusage("--email-rate must be e-mails per second from 0 (unlimited) to 1000000");
     }
@@ -351,7 +329,7 @@ static int email(const struct dopts *o)
     if (o->to == NULL || o->subject == NULL || o->text == NULL) {
         return dusage("an e-mail needs --to, --subject and --text");
     }
-    if (o->smtp.url == NULL || o->smtp.from == NULL) {
+    if (o->ch.smtp.url == NULL || o->ch.smtp.from == NULL) {
         return dusage("an e-mail needs --smtp-url and --smtp-from (or KARTOTEKA_SMTP_URL and "
                       "KARTOTEKA_SMTP_FROM)");
     }
@@ -369,7 +347,7 @@ static int email(const struct dopts *o)
     if (!o->transactional && (m.unsubscribe_url = unsub_link(o, &a)) == NULL) {
         goto out;
     }
-    if ((p = smtp_pool_new(&o->smtp, &err)) == NULL) {
+    if ((p = smtp_pool_new(&o->ch.smtp, &err)) == NULL) {
         cli_print_error("cannot send e-mail", &err);
         code = 2;
         goto out;
@@ -390,7 +368,7 @@ out:
 
 static int webhook(const struct dopts *o, bool push)
 {
-    const char *url = push ? o->push_url : o->webhook_url;
+    const char *url = push ? o->ch.push_url : o->webhook_url;
     if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
         return dusage(push ? "push needs --push-url (or KARTOTEKA_PUSH_URL), http:// or https://"
                            : "a webhook needs --webhook-url (or KARTOTEKA_WEBHOOK_URL), "
@@ -418,7 +396,7 @@ static int webhook(const struct dopts *o, bool push)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct webhook_opts wo = {getenv("KARTOTEKA_WEBHOOK_SECRET"), o->webhook_timeout};
+    struct webhook_opts wo = {o->ch.webhook_secret, o->webhook_timeout};
     struct webhook *w = webhook_new(&wo, &err);
     if (w == NULL) {
         json_decref(body);
@@ -468,7 +446,7 @@ int cli_deliver(int argc, char **argv)
         return dusage("unknown command; test or sms-parts");
     }
     struct dopts o = {0};
-    const char *nums[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    const char *nums[3] = {NULL, NULL, NULL}; /* --count, --webhook-timeout, --email-rate */
     int rc = parse(argc - 1, argv + 1, &o, nums);
     if (rc >= 0) {
         return rc;
