@@ -65,15 +65,12 @@ const char *cli_default_db(void);
 #include <jansson.h>
 void cli_print_json(const json_t *doc);
 
-/* Loads the installation secret (KARTOTEKA_SECRET, KARTOTEKA_SECRET_FILE or <db>.secret) and
- * checks it against the database; prints why and returns -1 when it cannot. */
+/* Loads the installation secret and checks it against the database: KARTOTEKA_SECRET, else
+ * the file `file` (serve's and `keys`' --secret-file), else KARTOTEKA_SECRET_FILE's, else
+ * <db>.secret; a secret it created is logged. Prints why as "the installation secret: ..." and
+ * returns -1 when it cannot, else 0. cli_load_secret is it with no --secret-file. */
 #include "auth/keys.h"
 int cli_load_secret(struct store *s, const char *db, struct key_secret *out);
-
-/* The same for serve and `keys create`, whose --secret-file (or KARTOTEKA_SECRET_FILE, which
- * the caller reads) names the file: `file`, or NULL for <db>.secret; KARTOTEKA_SECRET overrides
- * it. Tells the failure in serve's words ("cannot load the key secret", "the key secret does
- * not fit") and logs a secret it created. 0, or -1 when it cannot. */
 int cli_load_secret_file(struct store *s, const char *db, const char *file,
                          struct key_secret *secret);
 

@@ -209,33 +209,7 @@ struct store *cli_open_store(const char *db)
 
 int cli_load_secret(struct store *s, const char *db, struct key_secret *out)
 {
-    char path[4200];
-    const char *file = getenv("KARTOTEKA_SECRET_FILE");
-    if (file != NULL && file[0] != '\0') {
-        kt_strlcpy(path, file, sizeof(path));
-    } else {
-        kt_snprintf(path, sizeof(path), "%s.secret", db);
-    }
-    const char *env = getenv("KARTOTEKA_SECRET");
-    bool created = false;
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *w;
-    enum kt_rc rc = keys_secret_load(path, env && env[0] ? env : NULL, out, &created, &err);
-    if (rc == KT_OK) {
-        rc = store_write_begin(s, &w, &err);
-        if (rc == KT_OK) {
-            rc = keys_secret_check(w, out, &err);
-            rc = store_write_end(w, rc, &err);
-        }
-    }
-    if (rc != KT_OK) {
-        fprintf(stderr, "kartoteka: the installation secret: %s%s%s\n", err.msg,
-                err.detail[0] ? " - " : "", err.detail);
-        return -1;
-    }
-    audit_key_init(out); /* the audit log's chain is keyed from it */
-    return 0;
+    return cli_load_secret_file(s, db, NULL, out);
 }
 
 void cli_print_json(const json_t *doc)
@@ -261,31 +235,32 @@ int cli_load_secret_file(struct store *s, const char *db, const char *file,
                          struct key_secret *secret)
 {
     char path[4200];
+    file = file != NULL ? file : flag_or_env(NULL, "KARTOTEKA_SECRET_FILE");
     if (file != NULL) {
         kt_strlcpy(path, file, sizeof(path));
     } else {
         kt_snprintf(path, sizeof(path), "%s.secret", db);
     }
+    const char *env = getenv("KARTOTEKA_SECRET");
     bool created = false;
     struct kt_err err;
     kt_err_reset(&err);
     struct store_conn *w;
-    if (keys_secret_load(path, getenv("KARTOTEKA_SECRET"), secret, &created, &err) != KT_OK) {
-        cli_print_error("cannot load the key secret", &err);
-        return -1;
-    }
-    if (created) {
+    enum kt_rc rc = keys_secret_load(path, env && env[0] ? env : NULL, secret, &created, &err);
+    if (rc == KT_OK && created) {
         log_info("secret_created", "file=%s", path);
     }
-    audit_key_init(secret); /* the audit log's chain is keyed from it */
-    enum kt_rc rc = store_write_begin(s, &w, &err);
     if (rc == KT_OK) {
-        rc = keys_secret_check(w, secret, &err);
-        rc = store_write_end(w, rc, &err);
+        rc = store_write_begin(s, &w, &err);
+        if (rc == KT_OK) {
+            rc = keys_secret_check(w, secret, &err);
+            rc = store_write_end(w, rc, &err);
+        }
     }
     if (rc != KT_OK) {
-        cli_print_error("the key secret does not fit", &err);
+        cli_print_error("the installation secret", &err);
         return -1;
     }
+    audit_key_init(secret); /* the audit log's chain is keyed from it */
     return 0;
 }

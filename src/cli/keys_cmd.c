@@ -67,9 +67,7 @@ static int keys_parse(int argc, char **argv, struct keys_opts *o)
                                          {"master-key-file", required_argument, NULL, 'm'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *file = getenv("KARTOTEKA_SECRET_FILE");
-    *o = (struct keys_opts){.db = cli_default_db(),
-                            .secret_file = file != NULL && file[0] != '\0' ? file : NULL};
+    *o = (struct keys_opts){.db = cli_default_db()}; /* no --secret-file: cli_load_secret_file's */
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
