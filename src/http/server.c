@@ -20,8 +20,11 @@
  * is overdue.
  *
  * Shutdown: http_server_drain() makes /readyz answer 503 while everything else is still served;
- * http_server_stop() then quiesces the daemon (no new connections), waits until no request is in
- * flight, and stops the daemon, whose threads finish the replies already queued.
+ * http_server_stop() then closes every new connection at once (the accept policy), waits until no
+ * request is in flight, and stops the daemon, whose threads finish the replies already queued.
+ * Not MHD_quiesce_daemon: with epoll and the daemon's own threads it races a worker removing
+ * the same listening socket from its epoll set, and libmicrohttpd aborts the process ("Failed to
+ * remove listen FD from epoll set"; src/http/server_test.c makes it show).
  */
 #include "http/server.h"
 
@@ -349,6 +352,15 @@ static enum kt_rc fit_open_files(unsigned *max_conns, unsigned threads, bool ask
     return KT_OK;
 }
 
+/* The accept policy: every connection until the stop begins, none after. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)addr;
+    (void)len;
+    const struct http_server *s = cls;
+    return atomic_load(&s->closing) ? MHD_NO : MHD_YES;
+}
+
 static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_server_opts *o,
                                        unsigned threads, unsigned max_conns,
                                        struct sockaddr_storage *ss, bool v6)
@@ -368,7 +380,7 @@ static struct MHD_Daemon *daemon_start(struct http_server *s, const struct http_
         tls[0].option = MHD_OPTION_END;
     }
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+        flags, 0, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         o->max_conns_per_addr, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
@@ -475,10 +487,7 @@ void http_server_drain(struct http_server *s)
 int http_server_stop(struct http_server *s, int grace_ms)
 {
     s->app->draining = true;
-    MHD_socket lsock = MHD_quiesce_daemon(s->d);
-    if (lsock != MHD_INVALID_SOCKET) {
-        close(lsock);
-    }
+    atomic_store(&s->closing, true);
     int waited = 0;
     while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
         usleep(10 * 1000);

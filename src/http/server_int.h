@@ -32,6 +32,7 @@ struct http_server {
     pthread_cond_t stop_cond;  /* signalled when stopping is set */
     bool stopping;
     _Atomic uint64_t refused; /* connections refused at a limit since the last log line */
+    atomic_bool closing;      /* http_server_stop began: new connections are closed at once */
     struct offload *offload;  /* the analytic threads (ROUTE_LONG) */
     struct http_tls tls;      /* the certificate and key when serving HTTPS; zero for HTTP */
 };
