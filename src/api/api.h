@@ -36,6 +36,9 @@ enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err);
 /* The outbox (messages.c). */
 enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customer_messages(struct http_req *r, struct kt_err *err);
+/* The frequency caps (messaging.c). */
+enum kt_rc api_messaging_caps_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_messaging_caps_put(struct http_req *r, struct kt_err *err);
 
 /* attributes.c */
 enum kt_rc api_attributes_put(struct http_req *r, struct kt_err *err);

@@ -60,6 +60,8 @@ const struct route api_routes[] = {
      ROUTE_JSON | ROUTE_PD | STORES},
     {HTTP_POST, "/v1/messages", api_messages_post, ADMIN, ROUTE_JSON | ROUTE_PD},
     {HTTP_GET, "/v1/customers/{id}/messages", api_customer_messages, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/messaging/caps", api_messaging_caps_get, ADMIN, 0},
+    {HTTP_PUT, "/v1/messaging/caps", api_messaging_caps_put, ADMIN, ROUTE_JSON},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,

@@ -8,7 +8,9 @@
  *          |          -> failed               (permanent, or too many tries)
  *          -> suppressed                      (the policy refused it, with the reason)
  *
- * delivered, bounced and capped are the next parts' (feedback, caps). Delivery is at least once:
+ *          -> capped                          (a frequency cap was full, with the rule)
+ *
+ * delivered and bounced are the next part's (feedback). Delivery is at least once:
  * a crash between a receiver's acceptance and the record leaves the row in `sending`, put back
  * in the queue at the next start (outbox_recover); the id travels with the message
  * (Message-ID, Kartoteka-Message-Id) so a receiver can drop the second copy.
@@ -24,7 +26,7 @@
 #include "deliver/smtp.h"
 #include "store/store.h"
 
-#define OUTBOX_BATCH        32              /* messages claimed per transaction and channel */
+#define OUTBOX_BATCH        32              /* messages claimed per transaction */
 #define OUTBOX_RETRY_MS     30000           /* the first retry's delay by default */
 #define OUTBOX_RETRY_MAX_MS (6 * 3600000LL) /* no retry waits longer */
 #define OUTBOX_MAX_ATTEMPTS 12              /* then failed, "attempts_exhausted" */
@@ -56,9 +58,9 @@ void outbox_sender_free(struct outbox_sender *x);
  * at its start no send is in flight). `n` counts them. */
 enum kt_rc outbox_recover(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
 
-/* One pass: for each configured channel, claims the due messages in batches, asks the policy,
- * sends, records. n[0] counts the sent, n[1] those not sent (retried, failed, suppressed).
- * One thread at a time (the scheduler's). */
+/* One pass: claims the due messages of the configured channels in batches, highest priority
+ * first across channels, asks the policy, sends, records. n[0] counts the sent, n[1] those not sent
+ * (retried, failed, suppressed). One thread at a time (the scheduler's). */
 enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now, int64_t n[2],
                            struct kt_err *err);
 

@@ -22,6 +22,8 @@ struct outbox_sender {
     struct smtp_pool *smtp; /* NULL: no e-mail */
     struct webhook *push;   /* NULL: no push */
     struct pace email_pace;
+    struct policy_caps caps; /* the store's rules, reloaded when their version moves */
+    const char *channels[OUTBOX_CHANNELS_MAX + 1]; /* those configured, NULL-terminated */
 };
 
 /* One claimed message and what its channel answered. */
@@ -65,6 +67,14 @@ enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender *
             return err->rc;
         }
     }
+    size_t nc = 0;
+    if (x->smtp != NULL) {
+        x->channels[nc++] = "email";
+    }
+    if (x->push != NULL) {
+        x->channels[nc++] = "push";
+    }
+    policy_caps_init(&x->caps);
     *out = x;
     return KT_OK;
 }
@@ -74,6 +84,7 @@ void outbox_sender_free(struct outbox_sender *x)
     if (x != NULL) {
         smtp_pool_free(x->smtp);
         webhook_free(x->push);
+        policy_caps_free(&x->caps);
         free(x);
     }
 }
@@ -112,12 +123,14 @@ static enum kt_rc record(struct store_conn *w, struct outbox_msg *m, const char 
     return store_outbox_update(w, m, err);
 }
 
-/* Claims up to OUTBOX_BATCH due messages of `channel`: the policy's refusals recorded
- * `suppressed`, its holds queued again at their time, those the pace allows moved to `sending`
- * (the rest held until a token is there). */
-static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *channel, int64_t now,
-                        struct arena *a, struct claimed **out, size_t *n_out, size_t *n_due,
-                        int64_t n[2], struct kt_err *err)
+/* Claims up to OUTBOX_BATCH due messages of the configured channels, highest priority first
+ * across them (so a cap spanning channels gives its last slot to the higher priority, whatever
+ * its channel): the policy's refusals recorded `suppressed`, its caps `capped`, its holds queued
+ * again at their time, those the pace allows moved to `sending` (the rest held until a token is
+ * there). Each decision sees the `sending` rows of the ones before it. */
+static enum kt_rc claim(struct store *s, struct outbox_sender *x, int64_t now, struct arena *a,
+                        struct claimed **out, size_t *n_out, size_t *n_due, int64_t n[2],
+                        struct kt_err *err)
 {
     struct store_conn *w;
     struct outbox_msg *due;
@@ -127,14 +140,18 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *ch
     if (store_write_begin(s, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = store_outbox_due(w, channel, now, OUTBOX_BATCH, a, &due, &nd, err);
+    enum kt_rc rc = policy_caps_load(w, &x->caps, err);
+    if (rc == KT_OK) {
+        rc = store_outbox_due(w, x->channels, now, OUTBOX_BATCH, a, &due, &nd, err);
+    }
     for (size_t i = 0; rc == KT_OK && i < nd; i++) {
         struct policy_decision d;
-        if ((rc = policy_decide(w, &x->c.policy, &due[i], now, a, &d, err)) != KT_OK) {
+        if ((rc = policy_decide(w, &x->c.policy, &x->caps, &due[i], now, a, &d, err)) != KT_OK) {
             break;
         }
-        if (d.verdict == POLICY_REFUSE) {
-            rc = record(w, &due[i], "suppressed", d.reason, now, err);
+        if (d.verdict == POLICY_REFUSE || d.verdict == POLICY_CAP) {
+            rc = record(w, &due[i], d.verdict == POLICY_CAP ? "capped" : "suppressed", d.reason,
+                        now, err);
             n[1]++;
             continue;
         }
@@ -143,7 +160,7 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *ch
             rc = record(w, &due[i], "queued", d.reason, now, err);
             continue;
         }
-        int64_t wait = strcmp(channel, "email") == 0 ? pace_take(&x->email_pace, now) : 0;
+        int64_t wait = strcmp(due[i].channel, "email") == 0 ? pace_take(&x->email_pace, now) : 0;
         if (wait > 0) { /* held, not dropped: the same row, later */
             due[i].next_at = now + wait;
             rc = record(w, &due[i], "queued", NULL, now, err);
@@ -167,31 +184,43 @@ static const char *part(json_t *o, const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* The claimed e-mails of `c`, together (the pool spreads them over its connections). */
 static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, struct arena *a,
                        int64_t now)
 {
     struct email *m = arena_zalloc(a, (n ? n : 1) * sizeof(*m));
     struct deliver_result *res = arena_zalloc(a, (n ? n : 1) * sizeof(*res));
     json_t **docs = arena_zalloc(a, (n ? n : 1) * sizeof(*docs));
+    size_t *at = arena_zalloc(a, (n ? n : 1) * sizeof(*at)), ne = 0;
     for (size_t i = 0; i < n; i++) {
-        docs[i] = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
-        m[i] = (struct email){.id = c[i].m.id,
-                              .to = c[i].m.recipient,
-                              .subject = part(docs[i], "subject"),
-                              .text = part(docs[i], "text"),
-                              .html = part(docs[i], "html"),
-                              .unsubscribe_url = part(docs[i], "unsubscribe_url")};
+        if (strcmp(c[i].m.channel, "email") != 0) {
+            continue;
+        }
+        docs[ne] = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
+        m[ne] = (struct email){.id = c[i].m.id,
+                               .to = c[i].m.recipient,
+                               .subject = part(docs[ne], "subject"),
+                               .text = part(docs[ne], "text"),
+                               .html = part(docs[ne], "html"),
+                               .unsubscribe_url = part(docs[ne], "unsubscribe_url")};
+        at[ne++] = i;
     }
-    smtp_send(x->smtp, m, n, now, res);
-    for (size_t i = 0; i < n; i++) {
-        c[i].res = res[i];
+    if (ne > 0) {
+        smtp_send(x->smtp, m, ne, now, res);
+    }
+    for (size_t i = 0; i < ne; i++) {
+        c[at[i]].res = res[i];
         json_decref(docs[i]);
     }
 }
 
+/* The claimed pushes of `c`, one request each. */
 static void send_push(struct outbox_sender *x, struct claimed *c, size_t n, int64_t now)
 {
     for (size_t i = 0; i < n; i++) {
+        if (strcmp(c[i].m.channel, "push") != 0) {
+            continue;
+        }
         json_t *doc = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
         json_t *body =
             json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "id", c[i].m.id, "channel", "push",
@@ -237,20 +266,23 @@ static enum kt_rc settle(struct store *s, struct outbox_sender *x, struct claime
     return store_write_end(w, rc, err);
 }
 
-static enum kt_rc channel_pass(struct store *s, struct outbox_sender *x, const char *channel,
-                               int64_t now, int64_t n[2], struct kt_err *err)
+enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now, int64_t n[2],
+                           struct kt_err *err)
 {
-    enum kt_rc rc = KT_OK;
+    if (x == NULL || x->channels[0] == NULL) {
+        return KT_OK;
+    }
     for (;;) {
         struct arena a;
         arena_init(&a, 0);
         struct claimed *c;
         size_t nc = 0, nd = 0;
-        rc = claim(s, x, channel, now, &a, &c, &nc, &nd, n, err);
+        enum kt_rc rc = claim(s, x, now, &a, &c, &nc, &nd, n, err);
         if (rc == KT_OK && nc > 0) {
-            if (strcmp(channel, "email") == 0) {
+            if (x->smtp != NULL) {
                 send_email(x, c, nc, &a, now);
-            } else {
+            }
+            if (x->push != NULL) {
                 send_push(x, c, nc, now);
             }
             rc = settle(s, x, c, nc, now, n, err);
@@ -260,17 +292,4 @@ static enum kt_rc channel_pass(struct store *s, struct outbox_sender *x, const c
             return rc;
         }
     }
-}
-
-enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now, int64_t n[2],
-                           struct kt_err *err)
-{
-    enum kt_rc rc = KT_OK;
-    if (x != NULL && x->smtp != NULL) {
-        rc = channel_pass(s, x, "email", now, n, err);
-    }
-    if (rc == KT_OK && x != NULL && x->push != NULL) {
-        rc = channel_pass(s, x, "push", now, n, err);
-    }
-    return rc;
 }

@@ -72,7 +72,10 @@ static void test_store_once_sealed_ordered_recovered(void **state)
 
     struct outbox_msg *due;
     size_t n = 0;
-    assert_int_equal(store_outbox_due(w, "email", 1000, 10, &A, &due, &n, NULL), KT_OK);
+    static const char *const email[] = {"email", NULL}, *const push[] = {"push", NULL};
+    assert_int_equal(store_outbox_due(w, push, 1000, 10, &A, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 0); /* only the channels asked for */
+    assert_int_equal(store_outbox_due(w, email, 1000, 10, &A, &due, &n, NULL), KT_OK);
     assert_int_equal(n, 2);                /* m_c is not due yet */
     assert_string_equal(due[0].id, "m_b"); /* the higher priority first */
     assert_string_equal(due[1].content, "{\"subject\":\"Заказ\",\"text\":\"Принят\"}");
@@ -124,12 +127,82 @@ static void test_store_once_sealed_ordered_recovered(void **state)
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
 }
 
+/* The caps' rules replaced as a whole under a new version; what counts against them: a
+ * customer's marketing messages sent since the moment, and those `sending` (a claim's own). */
+static void test_caps_store_and_what_counts(void **state)
+{
+    (void)state;
+    struct store_conn *w;
+    struct cap_rule *got = NULL;
+    size_t n = 9;
+    int64_t v = -1;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    assert_int_equal(store_caps_get(w, &A, &got, &n, &v, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(v, 0); /* before the first put */
+    struct cap_rule rules[] = {{3, "days", 1, "email", NULL}, {5, "weeks", 2, NULL, "promo"}};
+    assert_int_equal(store_caps_put(w, rules, 2, 1000, NULL), KT_OK);
+    assert_int_equal(store_caps_get(w, &A, &got, &n, &v, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(v, 1);
+    assert_string_equal(got[0].channel, "email");
+    assert_null(got[0].topic);
+    assert_int_equal(got[1].n, 2);
+    assert_null(got[1].channel);
+    assert_string_equal(got[1].topic, "promo");
+    assert_int_equal(store_caps_put(w, rules + 1, 1, 2000, NULL), KT_OK);
+    assert_int_equal(store_caps_version(w, &v, NULL), KT_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(store_caps_get(w, &A, &got, &n, &v, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(got[0].count, 5);
+
+    int64_t ck = test_customer(w), other = test_customer(w);
+    struct {
+        const char *id, *kind, *state;
+        int64_t ck, sent_at, updated_at;
+    } rows[] = {
+        {"m_old", "marketing", "sent", ck, 300, 300},        /* before `since` */
+        {"m_sent", "marketing", "sent", ck, 500, 500},       /* counts */
+        {"m_deliv", "marketing", "delivered", ck, 550, 900}, /* counts: it was sent */
+        {"m_code", "transactional", "sent", ck, 600, 600},   /* never counts */
+        {"m_going", "marketing", "sending", ck, 0, 700},     /* counts, at its claim */
+        {"m_wait", "marketing", "queued", ck, 0, 800},       /* not sent */
+        {"m_capped", "marketing", "capped", ck, 0, 800},     /* not sent */
+        {"m_hers", "marketing", "sent", other, 500, 500},    /* another customer's */
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct outbox_msg m = msg(rows[i].id, rows[i].ck, 0, 100);
+        bool created = false;
+        m.kind = rows[i].kind;
+        m.channel = i == 2 ? "push" : "email";
+        assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
+        m.state = rows[i].state;
+        m.sent_at = rows[i].sent_at;
+        m.updated_at = rows[i].updated_at;
+        assert_int_equal(store_outbox_update(w, &m, NULL), KT_OK);
+    }
+    struct outbox_sent *sent = NULL;
+    assert_int_equal(store_outbox_sent_since(w, ck, 400, &A, &sent, &n, NULL), KT_OK);
+    assert_int_equal(n, 3);
+    int64_t sum = 0, pushes = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += sent[i].at;
+        pushes += strcmp(sent[i].channel, "push") == 0 ? sent[i].at : 0;
+    }
+    assert_int_equal(sum, 500 + 550 + 700);
+    assert_int_equal(pushes, 550); /* with its channel, for the rules that name one */
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_is_keyed_and_one_per_origin),
         cmocka_unit_test(test_backoff_doubles_capped_with_jitter),
         cmocka_unit_test_setup_teardown(test_store_once_sealed_ordered_recovered, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_caps_store_and_what_counts, store_setup,
                                         store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
- * policy.c - the sending policy (see policy.h): the consent part's checks and the quiet hours,
- * in one place the claim asks.
+ * policy.c - the sending policy (see policy.h): the consent part's checks, the quiet hours and
+ * the frequency caps (caps.c), in one place the claim asks.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "consent/consent.h"
@@ -109,9 +110,45 @@ static const struct policy_window *window_of(const struct policy_conf *pc, const
     return strcmp(channel, "email") == 0 ? &pc->email : NULL;
 }
 
+/* The reason of the first rule of `k` that is full for message `m`, or NULL. One read of the
+ * customer's messages since the widest window's start; each rule counts its own. */
+static enum kt_rc capped(struct store_conn *c, const struct policy_caps *k,
+                         const struct outbox_msg *m, const struct tz *z, int64_t now,
+                         struct arena *a, const char **reason, struct kt_err *err)
+{
+    int64_t *since = arena_alloc(a, k->n * sizeof(*since)), first = INT64_MAX;
+    for (size_t i = 0; i < k->n; i++) {
+        since[i] = INT64_MAX;
+        if (policy_cap_applies(&k->rules[i], m->channel, m->topic)) {
+            since[i] = policy_cap_since(&k->rules[i], z, now);
+            first = since[i] < first ? since[i] : first;
+        }
+    }
+    struct outbox_sent *sent = NULL;
+    size_t ns = 0;
+    if (first == INT64_MAX) {
+        return KT_OK; /* no rule applies */
+    }
+    if (store_outbox_sent_since(c, m->ck, first, a, &sent, &ns, err) != KT_OK) {
+        return err->rc;
+    }
+    for (size_t i = 0; i < k->n; i++) {
+        int64_t count = 0;
+        for (size_t j = 0; since[i] != INT64_MAX && j < ns; j++) {
+            count += sent[j].at >= since[i] &&
+                     policy_cap_applies(&k->rules[i], sent[j].channel, sent[j].topic);
+        }
+        if (since[i] != INT64_MAX && count >= k->rules[i].count) {
+            *reason = k->reasons[i];
+            return KT_OK;
+        }
+    }
+    return KT_OK;
+}
+
 enum kt_rc policy_decide(struct store_conn *c, const struct policy_conf *pc,
-                         const struct outbox_msg *m, int64_t now, struct arena *a,
-                         struct policy_decision *d, struct kt_err *err)
+                         const struct policy_caps *k, const struct outbox_msg *m, int64_t now,
+                         struct arena *a, struct policy_decision *d, struct kt_err *err)
 {
     struct customer cu;
     *d = (struct policy_decision){.verdict = POLICY_SEND};
@@ -121,16 +158,22 @@ enum kt_rc policy_decide(struct store_conn *c, const struct policy_conf *pc,
         return rc;
     }
     const struct policy_window *w = window_of(pc, m->channel);
-    if (strcmp(m->kind, "transactional") == 0 || w == NULL || w->from == POLICY_NO_WINDOW) {
+    bool quiet = w != NULL && w->from != POLICY_NO_WINDOW;
+    if (strcmp(m->kind, "transactional") == 0 || (!quiet && (k == NULL || k->n == 0))) {
         return KT_OK; /* a one-time code must arrive at once */
     }
     struct ident_zone z;
     if ((rc = ident_time_zone(c, m->ck, a, &z, err)) != KT_OK) {
         return rc;
     }
-    int64_t end = policy_quiet_end(w, z.zone, now);
+    int64_t end = quiet ? policy_quiet_end(w, z.zone, now) : 0;
     if (end > now) {
         *d = (struct policy_decision){POLICY_HOLD, end, "quiet_hours"};
+        return KT_OK;
     }
-    return KT_OK;
+    if (k != NULL && k->n > 0) {
+        rc = capped(c, k, m, z.zone, now, a, &d->reason, err);
+        d->verdict = d->reason != NULL ? POLICY_CAP : POLICY_SEND;
+    }
+    return rc;
 }

@@ -8,9 +8,13 @@
  *             queued with next_at = the window's end on the customer's local clock
  *   refuse  - never: the consent part's reasons (customer_not_found, erased, blocked,
  *             no_pd_consent, no_consent, unsubscribed, ...); the row becomes `suppressed`
+ *   cap     - never: a frequency cap (caps.h) is full; the row becomes `capped` with the
+ *             rule's reason
  *
- * Transactional messages ignore quiet hours (a one-time code must arrive at once); they never
- * skip erasure, blocking or a pd_processing consent not given.
+ * In that order: a refusal first, then quiet hours (a held message is counted when it goes, on
+ * the day it goes), then the caps. Transactional messages ignore quiet hours and caps (a
+ * one-time code must arrive at once) and are not counted by a cap; they never skip erasure,
+ * blocking or a pd_processing consent not given.
  */
 #ifndef KT_DELIVER_POLICY_H
 #define KT_DELIVER_POLICY_H
@@ -19,6 +23,7 @@
 #include <stdint.h>
 
 #include "base/tz.h"
+#include "deliver/caps.h"
 #include "store/store.h"
 
 #define POLICY_NO_WINDOW -1
@@ -34,12 +39,12 @@ struct policy_conf {
     struct policy_window sms, push, email;
 };
 
-enum policy_verdict { POLICY_SEND, POLICY_HOLD, POLICY_REFUSE };
+enum policy_verdict { POLICY_SEND, POLICY_HOLD, POLICY_REFUSE, POLICY_CAP };
 
 struct policy_decision {
     enum policy_verdict verdict;
     int64_t until;      /* HOLD: the UTC moment to try again */
-    const char *reason; /* HOLD and REFUSE: why (static string) */
+    const char *reason; /* HOLD, REFUSE, CAP: why (static, or the caps' own string) */
 };
 
 /* The defaults: 21:00-09:00 for sms and push, none for e-mail. */
@@ -52,9 +57,12 @@ bool policy_window_parse(const char *s, struct policy_window *out);
  * otherwise 0. */
 int64_t policy_quiet_end(const struct policy_window *w, const struct tz *z, int64_t now);
 
-/* The decision for message `m` due at `now` (see above). An error only when the store fails. */
+/* The decision for message `m` due at `now` (see above) under the caps `k` (NULL: none). The
+ * messages this transaction already moved to `sending` count against the caps, so two messages
+ * of one customer in one claim are decided one after the other. An error only when the store
+ * fails. */
 enum kt_rc policy_decide(struct store_conn *c, const struct policy_conf *pc,
-                         const struct outbox_msg *m, int64_t now, struct arena *a,
-                         struct policy_decision *d, struct kt_err *err);
+                         const struct policy_caps *k, const struct outbox_msg *m, int64_t now,
+                         struct arena *a, struct policy_decision *d, struct kt_err *err);
 
 #endif

@@ -479,6 +479,8 @@ struct sms_msg {
 };
 
 /* A message of the outbox (0020_outbox.sql; docs/messages.md, "The outbox"). */
+#define OUTBOX_CHANNELS_MAX 4 /* email, sms, push, webhook */
+
 struct outbox_msg {
     int64_t seq;               /* the store's order of insertion; the list's cursor */
     const char *id;            /* "m_" + the keyed hash of the origin */
@@ -495,6 +497,23 @@ struct outbox_msg {
     const char *reply_text;    /* the last reply, scrubbed; or NULL */
     const char *reason;        /* why it is suppressed, failed or capped; or NULL */
     int64_t created_at, updated_at, sent_at;
+};
+
+/* A frequency cap (docs/messages.md, "The sending policy"): at most `count` marketing messages
+ * in `n` hours (rolling), local calendar days or ISO weeks, on `channel` and of `topic` (NULL:
+ * any). */
+struct cap_rule {
+    int64_t count;
+    const char *per; /* "hours", "days", "weeks" */
+    int64_t n;
+    const char *channel; /* or NULL */
+    const char *topic;   /* or NULL */
+};
+
+/* A message that counts against the caps: sent (or sending) at `at`. */
+struct outbox_sent {
+    const char *channel, *topic;
+    int64_t at;
 };
 
 /* A behaviour event (docs/events.md). */

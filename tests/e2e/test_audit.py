@@ -237,6 +237,7 @@ def walked(server):
         ("/v1/consent-documents/{name}", "/v1/consent-documents/pd", False),
         ("/v1/topics", "/v1/topics", False),
         ("/v1/privacy/settings", "/v1/privacy/settings", False),
+        ("/v1/messaging/caps", "/v1/messaging/caps", False),
         ("/v1/loyalty/program", "/v1/loyalty/program", False),
         ("/v1/event-types", "/v1/event-types", False),
         ("/v1/attributes", "/v1/attributes", False),
@@ -303,6 +304,8 @@ def walked(server):
                                                                "channels": ["sms"]})
     w.call("PUT", "/v1/privacy/settings", "/v1/privacy/settings",
            json={"consent_policy": "pending", "public_url": "https://shop.example"})
+    w.call("PUT", "/v1/messaging/caps", "/v1/messaging/caps",
+           json={"rules": [{"count": 3, "per": "days", "channel": "email"}]})
     w.call("PUT", "/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature",
            data=b"not a signature", headers={"Content-Type": "application/pkcs7-signature"})
     rb = s.post("/v1/privacy-requests", {"kind": "stop", "customer_id": b}).json()["id"]

@@ -24,7 +24,8 @@ static const char *const sql[SQ_STATEMENTS] = {
                       "?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10) ON CONFLICT (id) DO NOTHING",
     [SQ_OUTBOX_GET] = "SELECT " COLS " FROM outbox WHERE id = ?1",
     [SQ_OUTBOX_DUE] = "SELECT " COLS " FROM outbox WHERE state = 'queued' AND next_at <= ?1 "
-                      "AND channel = ?2 ORDER BY priority DESC, next_at, rowid LIMIT ?3",
+                      "AND channel IN (?2, ?3, ?4, ?5) ORDER BY priority DESC, next_at, rowid "
+                      "LIMIT ?6",
     [SQ_OUTBOX_UPDATE] =
         "UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, reply_code = ?5, "
         "reply_text = ?6, reason = ?7, updated_at = ?8, sent_at = ?9, "
@@ -33,6 +34,13 @@ static const char *const sql[SQ_STATEMENTS] = {
                           "WHERE state = 'sending'",
     [SQ_OUTBOX_LIST] = "SELECT " LIST_COLS " FROM outbox WHERE ck = ?1 AND rowid < ?2 "
                        "ORDER BY rowid DESC LIMIT ?3",
+    /* both halves walk outbox_sent (ck, sent_at): the sent from `since`, and the never sent
+     * (sent_at NULL) for the claim's own `sending` rows */
+    [SQ_OUTBOX_SENT_SINCE] =
+        "SELECT channel, topic, sent_at FROM outbox WHERE ck = ?1 AND sent_at >= ?2 "
+        "AND kind = 'marketing' AND state IN ('sent', 'delivered', 'bounced') UNION ALL "
+        "SELECT channel, topic, updated_at FROM outbox WHERE ck = ?1 AND sent_at IS NULL "
+        "AND state = 'sending' AND kind = 'marketing'",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
@@ -127,16 +135,19 @@ enum kt_rc sq_outbox_get(struct store_conn *base, const char *id, struct arena *
     return unseal((struct sq_conn *)base, out, a, err);
 }
 
-enum kt_rc sq_outbox_due(struct store_conn *base, const char *channel, int64_t now, int limit,
-                         struct arena *a, struct outbox_msg **out, size_t *n, struct kt_err *err)
+enum kt_rc sq_outbox_due(struct store_conn *base, const char *const *channels, int64_t now,
+                         int limit, struct arena *a, struct outbox_msg **out, size_t *n,
+                         struct kt_err *err)
 {
     sqlite3_stmt *st = get(base, SQ_OUTBOX_DUE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, now);
-    sq_bind_text(st, 2, channel);
-    sqlite3_bind_int(st, 3, limit);
+    for (int i = 0; i < OUTBOX_CHANNELS_MAX && channels[i] != NULL; i++) {
+        sq_bind_text(st, 2 + i, channels[i]); /* the unused stay NULL: IN matches none */
+    }
+    sqlite3_bind_int(st, 6, limit);
     struct sq_conn *c = (struct sq_conn *)base;
     enum kt_rc rc = sq_rows(c, st, row, sizeof(**out), a, out, n, "outbox due", err);
     for (size_t i = 0; rc == KT_OK && i < *n; i++) {
@@ -187,4 +198,25 @@ enum kt_rc sq_outbox_list(struct store_conn *base, int64_t ck, int64_t before, i
     sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
     sqlite3_bind_int(st, 3, limit);
     return sq_rows((struct sq_conn *)base, st, row, sizeof(**out), a, out, n, "outbox list", err);
+}
+
+static void sent_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct outbox_sent *m = out;
+    *m = (struct outbox_sent){.channel = sq_col_text(st, 0, a),
+                              .topic = sq_col_text(st, 1, a),
+                              .at = sqlite3_column_int64(st, 2)};
+}
+
+enum kt_rc sq_outbox_sent_since(struct store_conn *base, int64_t ck, int64_t since, struct arena *a,
+                                struct outbox_sent **out, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_OUTBOX_SENT_SINCE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    sqlite3_bind_int64(st, 2, since);
+    return sq_rows((struct sq_conn *)base, st, sent_row, sizeof(**out), a, out, n,
+                   "outbox sent since", err);
 }

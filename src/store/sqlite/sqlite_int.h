@@ -224,6 +224,12 @@ enum sq_slot {
     SQ_OUTBOX_UPDATE,
     SQ_OUTBOX_REQUEUE,
     SQ_OUTBOX_LIST,
+    SQ_OUTBOX_SENT_SINCE,
+    SQ_CAPS_VERSION,
+    SQ_CAPS_GET,
+    SQ_CAPS_CLEAR,
+    SQ_CAPS_ADD,
+    SQ_CAPS_BUMP,
     /* templates.c */
     SQ_TEMPLATE_PUT,
     SQ_TEMPLATE_GET,
