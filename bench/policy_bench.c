@@ -14,12 +14,15 @@
  *               consents, subscription, the zone, quiet hours (--quiet-hours-email 21:00-09:00,
  *               at an instant that is day in every Russian zone), three cap rules
  *   no caps     the same decision without the rules (what the caps add)
- *   count       by hand: SELECT count(*) FROM outbox WHERE ck = ? AND sent_at >= ? (the caps'
- *               question, without the policy), prepared once, on its own connection
- *   no index    the decision again with the index outbox_sent dropped (outbox_ck alone)
+ *   count       by hand: SELECT count(*) FROM outbox WHERE ck = ? AND sent_at >= ? AND kind =
+ *               'marketing' (the caps' question, without the policy), prepared once, on its own
+ *               connection
+ *   no index    the decision again with the indexes outbox_sent and outbox_sending dropped
+ *               (outbox_ck alone); they are made again at the end
  *
  * Each decision runs inside a write transaction of 32 (a claim's batch), as the sender asks it.
- * It prints each run's p50 and p99 and their medians over the runs.
+ * A first run is not counted (the key cache warming at open). It prints each run's p50 and p99,
+ * of the wall clock and of the thread's CPU time, and their medians over the runs.
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -246,8 +249,10 @@ static void counts(sqlite3 *db, int64_t nc, int64_t n, int64_t now, uint64_t *se
                    double *cpu)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE ck = ?1 AND sent_at >= ?2", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT count(*) FROM outbox WHERE ck = ?1 AND sent_at >= ?2 AND kind = 'marketing'",
+            -1, &st, NULL) != SQLITE_OK) {
         die(db, "prepare count");
     }
     for (int64_t i = 0; i < n; i++) {
@@ -325,14 +330,17 @@ int main(int argc, char **argv)
     double *t = malloc((size_t)n * sizeof(*t)), *cpu = malloc((size_t)n * sizeof(*cpu));
     static const char *const names[] = {"decision (consent, quiet hours, 3 caps)",
                                         "decision without caps", "count by hand (raw SQLite)",
-                                        "decision, index outbox_sent dropped"};
+                                        "decision, caps indexes dropped"};
     double p50[4][RUNS_MAX], p99[4][RUNS_MAX], c50[4][RUNS_MAX], c99[4][RUNS_MAX];
     uint64_t seed = 0x2545F4914F6CDD1DULL;
     printf("%lld customers, %lld decisions a run, %lld runs\n", (long long)nc, (long long)n,
            (long long)runs);
+    /* not counted: the store's key cache warms in a thread of its own at open (as a server's
+     * first seconds); this run waits it out and fills SQLite's page cache */
+    decisions(s, &pc, &k, nc, n, now, &seed, t, cpu);
     for (int v = 0; v < 4; v++) {
         if (v == 3) {
-            exec(db, "DROP INDEX IF EXISTS outbox_sent");
+            exec(db, "DROP INDEX IF EXISTS outbox_sent; DROP INDEX IF EXISTS outbox_sending");
         }
         for (int64_t r = 0; r < runs; r++) {
             if (v == 2) {
@@ -346,7 +354,9 @@ int main(int argc, char **argv)
                    names[v], (long long)r + 1, p50[v][r], p99[v][r], c50[v][r], c99[v][r]);
         }
     }
-    exec(db, "CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (ck, sent_at)");
+    exec(db, "CREATE INDEX IF NOT EXISTS outbox_sent ON outbox (ck, sent_at, channel, topic, kind) "
+             "WHERE kind = 'marketing' AND sent_at IS NOT NULL; CREATE INDEX IF NOT EXISTS "
+             "outbox_sending ON outbox (ck) WHERE state = 'sending'");
     printf("medians over the runs:\n");
     for (int v = 0; v < 4; v++) {
         printf("  %-42s p50 %.3f ms, p99 %.3f ms (CPU p50 %.3f, p99 %.3f)\n", names[v],

@@ -34,13 +34,13 @@ static const char *const sql[SQ_STATEMENTS] = {
                           "WHERE state = 'sending'",
     [SQ_OUTBOX_LIST] = "SELECT " LIST_COLS " FROM outbox WHERE ck = ?1 AND rowid < ?2 "
                        "ORDER BY rowid DESC LIMIT ?3",
-    /* both halves walk outbox_sent (ck, sent_at): the sent from `since`, and the never sent
-     * (sent_at NULL) for the claim's own `sending` rows */
+    /* from the partial indexes alone: outbox_sent covers the first half (a row with sent_at was
+     * sent: delivered and bounced keep it), outbox_sending finds the claim's own rows */
     [SQ_OUTBOX_SENT_SINCE] =
         "SELECT channel, topic, sent_at FROM outbox WHERE ck = ?1 AND sent_at >= ?2 "
-        "AND kind = 'marketing' AND state IN ('sent', 'delivered', 'bounced') UNION ALL "
-        "SELECT channel, topic, updated_at FROM outbox WHERE ck = ?1 AND sent_at IS NULL "
-        "AND state = 'sending' AND kind = 'marketing'",
+        "AND kind = 'marketing' UNION ALL "
+        "SELECT channel, topic, updated_at FROM outbox WHERE ck = ?1 AND state = 'sending' "
+        "AND kind = 'marketing'",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
