@@ -17,11 +17,16 @@
 #include "deliver/policy.h"
 #include "deliver/webhook.h"
 
+/* The channels, in the order a pass takes a batch of each: codes first. */
+enum channel { CH_SMS, CH_PUSH, CH_WEBHOOK, CH_EMAIL, CH_N };
+static const char *const channel_names[CH_N] = {"sms", "push", "webhook", "email"};
+
 struct outbox_sender {
     struct outbox_conf c;
     struct smtp_pool *smtp; /* NULL: no e-mail */
-    struct webhook *push;   /* NULL: no push */
-    struct pace email_pace;
+    struct sms_gw *sms;     /* NULL: no SMS */
+    struct webhook *hook;   /* signed posts for push and webhook; NULL: neither */
+    struct pace pace[CH_N];
 };
 
 /* One claimed message and what its channel answered. */
@@ -32,16 +37,7 @@ struct claimed {
 
 const char *outbox_id(const struct key_secret *k, const char *origin, struct arena *a)
 {
-    static const char ctx[] = "kartoteka/outbox/v1:";
-    unsigned char h[OUTBOX_ID_HEX / 2];
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, k->k, sizeof(k->k), sizeof(h));
-    crypto_generichash_update(&st, (const unsigned char *)ctx, sizeof(ctx) - 1);
-    crypto_generichash_update(&st, (const unsigned char *)origin, strlen(origin));
-    crypto_generichash_final(&st, h, sizeof(h));
-    char hex[OUTBOX_ID_HEX + 1];
-    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-    return arena_printf(a, "m_%s", hex);
+    return keys_outbox_id(k, origin, a);
 }
 
 enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender **out,
@@ -49,21 +45,26 @@ enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender *
 {
     struct outbox_sender *x = kt_calloc(1, sizeof(*x));
     x->c = *c;
-    pace_init(&x->email_pace, (double)c->email_rate);
+    const int64_t rates[CH_N] = {c->sms_rate, c->push_rate, c->webhook_rate, c->email_rate};
+    for (int i = 0; i < CH_N; i++) {
+        pace_init(&x->pace[i], (double)rates[i]);
+    }
     if (x->c.retry_ms <= 0) {
         x->c.retry_ms = OUTBOX_RETRY_MS;
     }
+    *out = NULL;
     if (c->smtp.url != NULL && (x->smtp = smtp_pool_new(&c->smtp, err)) == NULL) {
-        free(x);
+        outbox_sender_free(x);
         return err->rc;
     }
-    if (c->push_url != NULL) {
-        struct webhook_opts wo = {.secret = c->webhook_secret};
-        if ((x->push = webhook_new(&wo, err)) == NULL) {
-            smtp_pool_free(x->smtp);
-            free(x);
-            return err->rc;
-        }
+    if ((c->push_url != NULL || c->webhook_url != NULL) &&
+        (x->hook = webhook_new(&(struct webhook_opts){.secret = c->webhook_secret}, err)) == NULL) {
+        outbox_sender_free(x);
+        return err->rc;
+    }
+    if (sms_gw_new(&c->sms, &x->sms, err) != KT_OK) {
+        outbox_sender_free(x);
+        return err->rc;
     }
     *out = x;
     return KT_OK;
@@ -73,8 +74,29 @@ void outbox_sender_free(struct outbox_sender *x)
 {
     if (x != NULL) {
         smtp_pool_free(x->smtp);
-        webhook_free(x->push);
+        webhook_free(x->hook);
+        sms_gw_free(x->sms);
         free(x);
+    }
+}
+
+bool outbox_sender_sink(const struct outbox_sender *x)
+{
+    return x != NULL && sms_gw_sink(x->sms);
+}
+
+/* Whether channel `ch` can send: its receiver is configured. */
+static bool configured(const struct outbox_sender *x, enum channel ch)
+{
+    switch (ch) {
+    case CH_SMS:
+        return x->sms != NULL;
+    case CH_PUSH:
+        return x->hook != NULL && x->c.push_url != NULL;
+    case CH_WEBHOOK:
+        return x->hook != NULL && x->c.webhook_url != NULL;
+    default:
+        return x->smtp != NULL;
     }
 }
 
@@ -115,10 +137,11 @@ static enum kt_rc record(struct store_conn *w, struct outbox_msg *m, const char 
 /* Claims up to OUTBOX_BATCH due messages of `channel`: the policy's refusals recorded
  * `suppressed`, its holds queued again at their time, those the pace allows moved to `sending`
  * (the rest held until a token is there). */
-static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *channel, int64_t now,
+static enum kt_rc claim(struct store *s, struct outbox_sender *x, enum channel ch, int64_t now,
                         struct arena *a, struct claimed **out, size_t *n_out, size_t *n_due,
                         int64_t n[2], struct kt_err *err)
 {
+    const char *channel = channel_names[ch];
     struct store_conn *w;
     struct outbox_msg *due;
     size_t nd = 0, cap = 0;
@@ -130,6 +153,11 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *ch
     enum kt_rc rc = store_outbox_due(w, channel, now, OUTBOX_BATCH, a, &due, &nd, err);
     for (size_t i = 0; rc == KT_OK && i < nd; i++) {
         struct policy_decision d;
+        if (due[i].expires_at > 0 && now >= due[i].expires_at) { /* a code past its life */
+            rc = record(w, &due[i], "failed", "expired", now, err);
+            n[1]++;
+            continue;
+        }
         if ((rc = policy_decide(w, &x->c.policy, &due[i], now, a, &d, err)) != KT_OK) {
             break;
         }
@@ -143,7 +171,7 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, const char *ch
             rc = record(w, &due[i], "queued", d.reason, now, err);
             continue;
         }
-        int64_t wait = strcmp(channel, "email") == 0 ? pace_take(&x->email_pace, now) : 0;
+        int64_t wait = pace_take(&x->pace[ch], now);
         if (wait > 0) { /* held, not dropped: the same row, later */
             due[i].next_at = now + wait;
             rc = record(w, &due[i], "queued", NULL, now, err);
@@ -189,18 +217,29 @@ static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, str
     }
 }
 
-static void send_push(struct outbox_sender *x, struct claimed *c, size_t n, int64_t now)
+/* Push and webhook: {"id", "channel", "customer_id", then the content's own members (title and
+ * body; data)}, signed. */
+static void send_hook(struct outbox_sender *x, enum channel ch, struct claimed *c, size_t n,
+                      int64_t now)
+{
+    const char *url = ch == CH_PUSH ? x->c.push_url : x->c.webhook_url;
+    for (size_t i = 0; i < n; i++) {
+        json_t *doc = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
+        json_t *body = json_pack("{s:s, s:s}", "id", c[i].m.id, "channel", channel_names[ch]);
+        json_object_update(body, doc);
+        char *text = json_dumps(body, JSON_COMPACT);
+        webhook_post(x->hook, url, c[i].m.id, text, strlen(text), now, &c[i].res);
+        free(text);
+        json_decref(body);
+        json_decref(doc);
+    }
+}
+
+static void send_sms(struct outbox_sender *x, struct claimed *c, size_t n, int64_t now)
 {
     for (size_t i = 0; i < n; i++) {
         json_t *doc = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
-        json_t *body =
-            json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "id", c[i].m.id, "channel", "push",
-                      "customer_id", json_object_get(doc, "customer_id"), "title",
-                      json_object_get(doc, "title"), "body", json_object_get(doc, "body"));
-        char *text = json_dumps(body, JSON_COMPACT);
-        webhook_post(x->push, x->c.push_url, c[i].m.id, text, strlen(text), now, &c[i].res);
-        free(text);
-        json_decref(body);
+        sms_gw_send(x->sms, c[i].m.id, c[i].m.recipient, part(doc, "text"), now, &c[i].res);
         json_decref(doc);
     }
 }
@@ -226,51 +265,61 @@ static enum kt_rc settle(struct store *s, struct outbox_sender *x, struct claime
             continue;
         }
         cnt[1]++;
-        if (r->cls == DELIVER_TEMPORARY && m->attempts < OUTBOX_MAX_ATTEMPTS) {
-            m->next_at = now + outbox_backoff(x->c.retry_ms, m->attempts, r->retry_after_ms);
+        bool sms = strcmp(m->channel, "sms") == 0; /* --sms-backoff and --sms-attempts */
+        int64_t base = sms && x->c.sms.backoff_ms > 0 ? x->c.sms.backoff_ms : x->c.retry_ms;
+        int64_t tries =
+            sms && x->c.sms.max_attempts > 0 ? x->c.sms.max_attempts : OUTBOX_MAX_ATTEMPTS;
+        if (r->cls == DELIVER_TEMPORARY && m->attempts < tries) {
+            int64_t d = outbox_backoff(base, m->attempts, r->retry_after_ms);
+            m->next_at = now + (sms && d > SMS_MAX_BACKOFF_MS ? SMS_MAX_BACKOFF_MS : d);
             rc = record(w, m, "queued", NULL, now, err);
         } else {
             rc = record(w, m, "failed",
                         r->cls == DELIVER_PERMANENT ? "refused" : "attempts_exhausted", now, err);
         }
+        log_warn("outbox", "id=%s channel=%s attempt=%lld state=%s code=%d", m->id, m->channel,
+                 (long long)m->attempts, m->state, r->code);
     }
     return store_write_end(w, rc, err);
 }
 
-static enum kt_rc channel_pass(struct store *s, struct outbox_sender *x, const char *channel,
-                               int64_t now, int64_t n[2], struct kt_err *err)
+/* One batch of channel `ch`; *full when the batch was full (more may be due). */
+static enum kt_rc channel_batch(struct store *s, struct outbox_sender *x, enum channel ch,
+                                int64_t now, int64_t n[2], bool *full, struct kt_err *err)
 {
-    enum kt_rc rc = KT_OK;
-    for (;;) {
-        struct arena a;
-        arena_init(&a, 0);
-        struct claimed *c;
-        size_t nc = 0, nd = 0;
-        rc = claim(s, x, channel, now, &a, &c, &nc, &nd, n, err);
-        if (rc == KT_OK && nc > 0) {
-            if (strcmp(channel, "email") == 0) {
-                send_email(x, c, nc, &a, now);
-            } else {
-                send_push(x, c, nc, now);
-            }
-            rc = settle(s, x, c, nc, now, n, err);
+    struct arena a;
+    arena_init(&a, 0);
+    struct claimed *c;
+    size_t nc = 0, nd = 0;
+    enum kt_rc rc = claim(s, x, ch, now, &a, &c, &nc, &nd, n, err);
+    if (rc == KT_OK && nc > 0) {
+        if (ch == CH_EMAIL) {
+            send_email(x, c, nc, &a, now);
+        } else if (ch == CH_SMS) {
+            send_sms(x, c, nc, now);
+        } else {
+            send_hook(x, ch, c, nc, now);
         }
-        arena_release(&a);
-        if (rc != KT_OK || nd < OUTBOX_BATCH) {
-            return rc;
-        }
+        rc = settle(s, x, c, nc, now, n, err);
     }
+    arena_release(&a);
+    *full = nd == OUTBOX_BATCH;
+    return rc;
 }
 
 enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now, int64_t n[2],
                            struct kt_err *err)
 {
     enum kt_rc rc = KT_OK;
-    if (x != NULL && x->smtp != NULL) {
-        rc = channel_pass(s, x, "email", now, n, err);
-    }
-    if (rc == KT_OK && x != NULL && x->push != NULL) {
-        rc = channel_pass(s, x, "push", now, n, err);
+    for (bool more = x != NULL; rc == KT_OK && more;) {
+        more = false;
+        for (int ch = 0; rc == KT_OK && ch < CH_N; ch++) {
+            bool full = false;
+            if (configured(x, (enum channel)ch)) {
+                rc = channel_batch(s, x, (enum channel)ch, now, n, &full, err);
+            }
+            more = more || full;
+        }
     }
     return rc;
 }

@@ -10,7 +10,9 @@
  *             no_pd_consent, no_consent, unsubscribed, ...); the row becomes `suppressed`
  *
  * Transactional messages ignore quiet hours (a one-time code must arrive at once); they never
- * skip erasure, blocking or a pd_processing consent not given.
+ * skip erasure, blocking or a pd_processing consent not given - except a one-time code (topic
+ * OUTBOX_TOPIC_CODE, queued by loyalty/ only), which proves the phone of someone who may not
+ * have consented yet: erasure and blocking only, as before the SMS outbox joined the outbox.
  */
 #ifndef KT_DELIVER_POLICY_H
 #define KT_DELIVER_POLICY_H

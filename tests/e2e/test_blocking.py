@@ -348,8 +348,9 @@ def queued_sms(s, cid):
     """The messages still queued in the outbox for customer `cid`, read beside the server."""
     con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
     try:
-        return con.execute("SELECT count(*) FROM sms_outbox o JOIN customers c ON c.ck = o.ck "
-                           "WHERE c.id = ? AND o.state = 'queued'", (cid,)).fetchone()[0]
+        return con.execute("SELECT count(*) FROM outbox o JOIN customers c ON c.ck = o.ck "
+                           "WHERE c.id = ? AND o.channel = 'sms' AND o.state = 'queued'",
+                           (cid,)).fetchone()[0]
     finally:
         con.close()
 
@@ -377,6 +378,14 @@ def test_a_code_queued_before_the_block_never_goes_out(start_server):
     # The block took the code out of the outbox: a gateway that comes back later sends nothing
     # to the blocked customer; the neighbour's code still waits.
     assert (queued_sms(s, a), queued_sms(s, b)) == (0, 1)
+    # The row stays, suppressed for the block, its text (the code) gone.
+    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
+    try:
+        assert con.execute("SELECT o.state, o.reason, o.content FROM outbox o JOIN customers c "
+                           "ON c.ck = o.ck WHERE c.id = ?", (a,)).fetchall() == [
+            ("suppressed", "blocked", None)]
+    finally:
+        con.close()
 
 
 def test_a_store_key_learns_of_a_block_only_for_its_stores_customers(srv):

@@ -235,7 +235,8 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
         "SELECT typeof(value) FROM identifiers WHERE ck = ?1",
         "SELECT typeof(new_value) FROM history WHERE ck = ?1",
         "SELECT typeof(ip) FROM consent_events WHERE ck = ?1",
-        "SELECT typeof(phone) FROM sms_outbox WHERE ck = ?1",
+        "SELECT typeof(recipient) FROM outbox WHERE ck = ?1", /* the SMS outbox folded (0025) */
+        "SELECT typeof(content) FROM outbox WHERE ck = ?1",
         "SELECT typeof(body) FROM idempotency WHERE ck = ?1",
         "SELECT typeof(note) FROM privacy_requests WHERE ?1 = ?1",
     };
@@ -257,11 +258,21 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
     size_t n;
     assert_int_equal(store_consent_list(r, 1, &A, &ev, &n, NULL), KT_OK);
     assert_string_equal(ev[0].ip, "192.0.2.1");
-    struct sms_msg *m;
-    assert_int_equal(store_sms_due(r, 10, 5, &A, &m, &n, NULL), KT_OK);
+    /* the queued SMS is a message of the outbox now, opened under the same key; sms_outbox is gone
+     */
+    struct outbox_msg *m;
+    assert_int_equal(store_outbox_due(r, "sms", 10, 5, &A, &m, &n, NULL), KT_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(m[0].text, "code 123456");
+    assert_string_equal(m[0].recipient, "+79990000001");
+    assert_string_equal(m[0].content, "{\"text\":\"code 123456\"}");
+    assert_string_equal(m[0].topic, OUTBOX_TOPIC_CODE);
+    assert_int_equal(m[0].ck, 1);
+    assert_int_equal(m[0].expires_at, 1 + 5 * 60 * 1000);
     store_read_end(r);
+    assert_string_equal(raw_type("SELECT count(*) FROM sqlite_schema WHERE name = 'sms_outbox' "
+                                 "AND ?1 = ?1",
+                                 1),
+                        "0");
     /* the retailer seals city and gender too: the base is resealed at the next open */
     store_close(T.s);
     o.crypt = test_keyring();
