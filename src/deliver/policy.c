@@ -76,7 +76,8 @@ static enum kt_rc refusal(struct store_conn *c, const struct outbox_msg *m, int6
         *reason = found ? NULL : "customer_not_found";
         return rc;
     }
-    if (cu->erased_at != 0 || (m->recipient == NULL && strcmp(m->channel, "push") != 0)) {
+    bool addressed = strcmp(m->channel, "push") != 0 && strcmp(m->channel, "webhook") != 0;
+    if (cu->erased_at != 0 || (m->recipient == NULL && addressed)) {
         *reason = "erased"; /* the key is shredded: nothing to send to */
         return KT_OK;
     }
