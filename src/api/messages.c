@@ -21,6 +21,7 @@
 #include "deliver/outbox.h"
 #include "deliver/template_store.h"
 #include "loyalty/purchase.h"
+#include "sched/sched.h"
 
 #define IDEM_MAX     128
 #define PART_MAX     (256 * 1024) /* bytes of one rendered part */
@@ -304,6 +305,9 @@ enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
     }
     if ((rc = store_write_end(w, rc, err)) != KT_OK) {
         return rc;
+    }
+    if (created) {
+        sched_wake(r->app->sched, 0); /* the sender looks now, not at its next tick */
     }
     api_audit_note(r, "write", cu.id, AUDIT_F_MESSAGES);
     http_reply_json(r, created ? 201 : 200, message_json(r->arena, &m, cu.id));

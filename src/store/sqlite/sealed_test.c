@@ -219,6 +219,8 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
                      "'192.0.2.1', 'UA');"
                      "INSERT INTO sms_outbox (phone, text, purpose, created_at, next_at) "
                      "VALUES ('+79990000001', 'code 123456', 'otp', 1, 1);"
+                     "INSERT INTO sms_outbox (phone, text, purpose, created_at, next_at, state, "
+                     "done_at) VALUES ('+79990000001', NULL, 'otp', 1, 1, 'sent', 2);"
                      "INSERT INTO idempotency VALUES ('k1', 'i1', x'00', 201, "
                      "'{\"customer\":{\"id\":\"c_0000000000000000000a\"}}', 1);"
                      "INSERT INTO privacy_requests (id, kind, received_on, deadline, channel, "
@@ -273,6 +275,8 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
                                  "AND ?1 = ?1",
                                  1),
                         "0");
+    /* the sent one did not move: its text was blanked, its phone would be kept for nothing */
+    assert_string_equal(raw_type("SELECT count(*) FROM outbox WHERE ck = ?1", 1), "1");
     /* the retailer seals city and gender too: the base is resealed at the next open */
     store_close(T.s);
     o.crypt = test_keyring();
