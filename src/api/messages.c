@@ -30,8 +30,6 @@
 
 static const char *const channels[] = {"email", "sms", "push", "webhook", NULL};
 
-#define SMS_OPT_OUT "Отказ: " /* before a marketing SMS's unsubscribe link */
-
 static bool idem_ok(const char *k)
 {
     size_t n = strlen(k);
@@ -113,14 +111,6 @@ static enum kt_rc rendered(struct http_req *r, struct store_conn *w, const json_
     return rc;
 }
 
-/* A marketing SMS as it goes: the text, then the sender's name and the opt-out link on a line
- * of their own: "<text>\n<sender>. Отказ: <link>". */
-static const char *sms_signed(const char *text, const char *sender, const char *unsub,
-                              struct arena *a)
-{
-    return unsub == NULL ? text : arena_printf(a, "%s\n%s. " SMS_OPT_OUT "%s", text, sender, unsub);
-}
-
 /* The content as the sealed JSON the sender reads: the body's parts, or the template's. */
 static enum kt_rc content(struct http_req *r, struct store_conn *w, const json_t *body,
                           const char *channel, const struct customer *cu, const char *unsub,
@@ -151,7 +141,10 @@ static enum kt_rc content(struct http_req *r, struct store_conn *w, const json_t
     json_t *o =
         email ? json_pack("{s:s, s:s?, s:s?, s:s?}", "subject", subject, "text", text, "html", html,
                           "unsubscribe_url", unsub)
-        : sms ? json_pack("{s:s}", "text", sms_signed(text, r->app->sms_sender, unsub, r->arena))
+        : sms ? json_pack("{s:s}", "text",
+                          unsub == NULL
+                              ? text
+                              : sms_marketing_text(text, r->app->sms_sender, unsub, r->arena))
         : hook
             ? json_pack("{s:s, s:O}", "customer_id", cu->id, "data", data)
             : json_pack("{s:s, s:s?, s:s}", "customer_id", cu->id, "title", title, "body", pbody);
@@ -235,23 +228,8 @@ static enum kt_rc resolve(struct http_req *r, struct store_conn *w, const struct
     if (strcmp(m->kind, "marketing") != 0) {
         return KT_OK;
     }
-    if (sms && r->app->sms_sender == NULL) { /* an advertisement names its sender (38-FZ) */
-        return kt_err_set(err, KT_EINVAL, "sms_sender_required", "transactional",
-                          "a marketing SMS is signed with the sender's name: start the server "
-                          "with --sms-sender");
-    }
-    struct privacy_settings ps;
-    if (privacy_settings_get(w, r->arena, &ps, err) != KT_OK) {
-        return err->rc;
-    }
-    if (ps.public_url == NULL || ps.public_url[0] == '\0') { /* never a bare marketing e-mail */
-        return kt_err_set(err, KT_EINVAL, "public_url_required", "transactional",
-                          "a marketing message carries an unsubscribe link: set public_url in "
-                          "PUT /v1/privacy/settings first");
-    }
-    *unsub = deliver_unsubscribe_url(&r->app->secret, ps.public_url, cu->id, m->topic, m->channel,
-                                     r->arena);
-    return KT_OK;
+    return deliver_optout_url(w, &r->app->secret, m->channel, r->app->sms_sender, cu->id, m->topic,
+                              r->arena, unsub, err);
 }
 
 enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)

@@ -15,7 +15,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "consent/consent.h"
 #include "deliver/sms.h"
+#include "deliver/smtp.h"
 #include "deliver/webhook.h"
 
 struct sms_gw {
@@ -59,6 +61,35 @@ char *sms_body(const char *tmpl, const char *phone, const char *text, const char
     char *out = strdup(b.p ? b.p : "");
     buf_release(&b);
     return out;
+}
+
+const char *sms_marketing_text(const char *text, const char *sender, const char *unsubscribe_url,
+                               struct arena *a)
+{
+    return arena_printf(a, "%s\n%s. " SMS_OPT_OUT "%s", text, sender, unsubscribe_url);
+}
+
+enum kt_rc deliver_optout_url(struct store_conn *c, const struct key_secret *k, const char *channel,
+                              const char *sender, const char *customer_id, const char *topic,
+                              struct arena *a, const char **url, struct kt_err *err)
+{
+    *url = NULL;
+    if (strcmp(channel, "sms") == 0 && sender == NULL) { /* an advertisement names its sender */
+        return kt_err_set(err, KT_EINVAL, "sms_sender_required", "transactional",
+                          "a marketing SMS is signed with the sender's name: start the server "
+                          "with --sms-sender");
+    }
+    struct privacy_settings ps;
+    if (privacy_settings_get(c, a, &ps, err) != KT_OK) {
+        return err->rc;
+    }
+    if (ps.public_url == NULL || ps.public_url[0] == '\0') { /* never a bare marketing message */
+        return kt_err_set(err, KT_EINVAL, "public_url_required", "transactional",
+                          "a marketing message carries an unsubscribe link: set public_url in "
+                          "PUT /v1/privacy/settings first");
+    }
+    *url = deliver_unsubscribe_url(k, ps.public_url, customer_id, topic, channel, a);
+    return KT_OK;
 }
 
 char *sms_sink_line(const char *id, const char *phone, const char *text, int64_t now)

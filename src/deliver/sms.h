@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 
+#include "auth/keys.h"
 #include "deliver/deliver.h"
 #include "store/store.h"
 
@@ -55,6 +56,21 @@ void sms_gw_send(struct sms_gw *g, const char *id, const char *phone, const char
 
 /* The sink's line for one message: {"id", "at", "to", "text"} and a newline (malloc'd). */
 char *sms_sink_line(const char *id, const char *phone, const char *text, int64_t now);
+
+/* A marketing SMS as it goes (docs/messages.md, "SMS"): `text`, then on a line of its own the
+ * sender's name and the opt-out link, "<text>\n<sender>. Отказ: <unsubscribe_url>" (in `a`). */
+#define SMS_OPT_OUT "Отказ: "
+const char *sms_marketing_text(const char *text, const char *sender, const char *unsubscribe_url,
+                               struct arena *a);
+
+/* The opt-out link of a marketing message by `channel` ("email", "sms") of `topic` to customer
+ * `customer_id`: the unsubscribe page under the privacy settings' public_url
+ * (deliver_unsubscribe_url). KT_EINVAL public_url_required without public_url, and for SMS
+ * sms_sender_required without a `sender` (serve's --sms-sender): a marketing message is never sent
+ * bare. */
+enum kt_rc deliver_optout_url(struct store_conn *c, const struct key_secret *k, const char *channel,
+                              const char *sender, const char *customer_id, const char *topic,
+                              struct arena *a, const char **url, struct kt_err *err);
 
 /* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
 char *sms_body(const char *tmpl, const char *phone, const char *text, const char *id);

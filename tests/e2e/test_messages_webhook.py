@@ -122,6 +122,33 @@ def test_a_marketing_sms_is_signed_and_carries_its_opt_out(srv, peers):
     assert (st["state"], st["reason"]) == ("suppressed", "not_subscribed"), st
 
 
+def test_the_preview_counts_what_a_marketing_sms_sends(srv, peers):
+    gw = peers[0]
+    cid, _ = join(srv)
+    r = srv.put("/v1/templates/promo-sms", {"channel": "sms", "text": "Скидка 10% до воскресенья"})
+    assert r.status_code in (200, 201), r.text
+    plain = srv.post("/v1/templates/promo-sms/preview", {"customer_id": cid}).json()
+    assert plain["sms"] == {"length": 25, "parts": 1, "encoding": "ucs2"}
+    r = srv.post("/v1/templates/promo-sms/preview", {"customer_id": cid, "topic": "promo"})
+    assert r.status_code == 200, r.text
+    shown = r.json()
+    text = shown["parts"]["text"]
+    assert text.startswith("Скидка 10% до воскресенья\n" + SENDER + ". Отказ: ")
+    # Its length is what docs/messages.md says the signature and the link add: 1 + |sender| + 2
+    # + 7 + |public_url| + 3 + the token's ceil(4 * (43 + |topic|) / 3), all UTF-16 units.
+    token = -(-4 * (43 + len("promo")) // 3)
+    added = 1 + len(SENDER) + 2 + 7 + len(srv.url) + 3 + token
+    assert shown["sms"]["length"] == 25 + added == len(text.encode("utf-16-le")) // 2
+    assert shown["sms"]["parts"] == -(-(25 + added) // 67) and shown["sms"]["encoding"] == "ucs2"
+    # ... and it is the text the gateway gets for the same customer and topic.
+    r = send(srv, {"customer_id": cid, "channel": "sms", "transactional": False,
+                   "topic": "promo", "template": "promo-sms"})
+    assert r.status_code == 201, r.text
+    assert arrived(gw, r.json()["id"])["json"]["text"] == text
+    r = srv.post("/v1/templates/promo-sms/preview", {"topic": "promo"})
+    assert r.status_code == 422
+
+
 def test_sms_refusals(srv, tmp_path):
     cid, _ = join(srv)
     r = send(srv, {"customer_id": cid, "channel": "sms", "transactional": True})
