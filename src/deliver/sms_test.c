@@ -120,19 +120,8 @@ static void queue(const char *phone, const char *text)
     int64_t now = clock_now_ms();
     char content[256];
     kt_snprintf(content, sizeof(content), "{\"text\": \"%s\"}", text);
-    struct outbox_msg m = {.id = arena_printf(&A, "m_%d", ++QUEUED),
-                           .ck = CK,
-                           .channel = "sms",
-                           .kind = "transactional",
-                           .topic = OUTBOX_TOPIC_CODE,
-                           .priority = OUTBOX_PRIORITY_CODE,
-                           .recipient = phone,
-                           .content = content,
-                           .state = "queued",
-                           .next_at = now,
-                           .created_at = now,
-                           .updated_at = now,
-                           .expires_at = now + 3600 * 1000};
+    struct outbox_msg m = outbox_code_msg(arena_printf(&A, "m_%d", ++QUEUED), CK, phone, content,
+                                          now, now + 3600 * 1000);
     bool created = false;
     assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
     assert_true(created);

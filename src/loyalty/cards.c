@@ -362,19 +362,8 @@ static enum kt_rc code_enqueue(struct store_conn *w, const struct key_secret *k,
 {
     json_t *doc = json_pack("{s:s}", "text", text);
     char *content = json_dumps(doc, JSON_COMPACT);
-    struct outbox_msg m = {.id = keys_outbox_id(k, arena_printf(a, "otp:%s", o->id), a),
-                           .ck = o->ck,
-                           .channel = "sms",
-                           .kind = "transactional",
-                           .topic = OUTBOX_TOPIC_CODE,
-                           .priority = OUTBOX_PRIORITY_CODE,
-                           .recipient = phone,
-                           .content = content,
-                           .state = "queued",
-                           .next_at = o->created_at,
-                           .created_at = o->created_at,
-                           .updated_at = o->created_at,
-                           .expires_at = o->expires_at};
+    struct outbox_msg m = outbox_code_msg(keys_outbox_id(k, arena_printf(a, "otp:%s", o->id), a),
+                                          o->ck, phone, content, o->created_at, o->expires_at);
     bool created = false;
     enum kt_rc rc = store_outbox_add(w, &m, &created, err);
     sodium_memzero(content, strlen(content)); /* it holds the code */

@@ -493,6 +493,28 @@ struct outbox_msg {
 #define OUTBOX_PRIORITY_CODE 1000
 #define OUTBOX_TOPIC_CODE    "otp" /* the topic of one-time codes: no other message has it */
 
+/* A one-time code's SMS as a message of the outbox (docs/messages.md, "SMS"): to `phone`, with
+ * `content` {"text"} sealed, queued at `at`, not sent after `expires_at`; channel sms,
+ * transactional, the codes' topic and priority. The one definition loyalty's enqueue, the fold
+ * of migration 0025 and the tests use. */
+static inline struct outbox_msg outbox_code_msg(const char *id, int64_t ck, const char *phone,
+                                                const char *content, int64_t at, int64_t expires_at)
+{
+    return (struct outbox_msg){.id = id,
+                               .ck = ck,
+                               .channel = "sms",
+                               .kind = "transactional",
+                               .topic = OUTBOX_TOPIC_CODE,
+                               .priority = OUTBOX_PRIORITY_CODE,
+                               .recipient = phone,
+                               .content = content,
+                               .state = "queued",
+                               .next_at = at,
+                               .created_at = at,
+                               .updated_at = at,
+                               .expires_at = expires_at};
+}
+
 /* A behaviour event (docs/events.md). */
 struct event {
     int64_t seq;                     /* assigned by the store */

@@ -48,18 +48,11 @@ static enum kt_rc move_one(struct sq_conn *w, sqlite3_stmt *st, int64_t now, boo
 {
     struct arena a;
     arena_init(&a, 512);
-    struct outbox_msg m = {.ck = sqlite3_column_int64(st, 0),
-                           .channel = "sms",
-                           .kind = "transactional",
-                           .topic = OUTBOX_TOPIC_CODE,
-                           .priority = OUTBOX_PRIORITY_CODE,
-                           .recipient = sq_col_text(st, 1, &a),
-                           .content = sq_col_text(st, 2, &a),
-                           .state = "queued",
-                           .created_at = sqlite3_column_int64(st, 3),
-                           .next_at = sqlite3_column_int64(st, 4),
-                           .updated_at = now};
-    m.expires_at = m.created_at + CODE_TTL_MS;
+    int64_t at = sqlite3_column_int64(st, 3);
+    struct outbox_msg m = outbox_code_msg(NULL, sqlite3_column_int64(st, 0), sq_col_text(st, 1, &a),
+                                          sq_col_text(st, 2, &a), at, at + CODE_TTL_MS);
+    m.next_at = sqlite3_column_int64(st, 4); /* a retry's time, kept */
+    m.updated_at = now;
     struct sq_key k;
     sq_key_init(&k, w, m.ck, false);
     enum kt_rc rc = sq_unseal(&k, "sms_outbox.phone", &m.recipient, &a, err);
