@@ -490,7 +490,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         strncmp(o->sms.url, "https://", 8) != 0) {
         return cli_usage(verb, "--sms-url must be an http:// or https:// URL");
     }
-    if (o->sms.url != NULL && o->sms.sink != NULL) {
+    if (o->sms.url != NULL && o->sms.sink != NULL) { /* refused here before any thread */
         return cli_usage(verb, "--sms-sink is for development without a gateway: not with "
                                "--sms-url");
     }
@@ -633,6 +633,7 @@ static int cmd_serve(int argc, char **argv)
     oc.smtp = o.channels.smtp;
     oc.push_url = o.channels.push_url;
     oc.webhook_secret = o.channels.webhook_secret;
+    oc.sms = o.sms; /* the one-time codes' gateway is the SMS channel's */
     if (outbox_sender_new(&oc, &ob, &err) != KT_OK ||
         outbox_recover(s, clock_now_ms(), &recovered, &err) != KT_OK) {
         cli_print_error("cannot start the outbox", &err);
@@ -670,9 +671,10 @@ static int cmd_serve(int argc, char **argv)
     app.smtp = o.channels.smtp;
     app.push_url = o.channels.push_url;
     app.webhook_secret = o.channels.webhook_secret;
+    app.sms_sink = o.sms.sink != NULL;
+    app.sms_sender = oc.sms_sender;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen, o.tls_cert != NULL) != 0 ||
-        import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK ||
-        sms_sender_start(s, &o.sms, &app.sms, &err) != KT_OK) {
+        import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK) {
         cli_print_error("cannot start the workers", &err);
         http_server_stop(srv, 0);
         import_worker_stop(app.imports);
@@ -688,7 +690,6 @@ static int cmd_serve(int argc, char **argv)
     int left = http_server_stop(srv, (int)o.grace_ms);
     import_worker_stop(app.imports); /* after its current batch; it resumes on the next start */
     sched_stop(app.sched);           /* after its current job; writes what is queued in memory */
-    sms_sender_stop(app.sms);        /* what is not sent stays queued */
     log_info("stopped", "unfinished_requests=%d", left);
     code = left == 0 ? 0 : 1;
 out:

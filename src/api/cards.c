@@ -19,6 +19,7 @@
 #include "loyalty/cards.h"
 #include "loyalty/enroll.h"
 #include "loyalty/program.h"
+#include "sched/sched.h"
 
 /* A string member of 1-`max` bytes; `required` or NULL when absent. */
 static bool member(struct http_req *r, const json_t *body, const char *name, bool required,
@@ -99,7 +100,7 @@ enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err)
         return rc;
     }
     if (res.otp_id[0]) {
-        sms_sender_wake(r->app->sms);
+        sched_wake(r->app->sched, r->app->sms_sink ? SMS_SINK_WAIT_MS : 0);
     }
     api_audit_note(r, "read", res.customer.id, AUDIT_F_CARDS);
     http_reply_json(r, res.created ? 201 : 200, enrol_json(r, &res));
@@ -120,7 +121,7 @@ enum kt_rc api_pos_otp(struct http_req *r, struct kt_err *err)
             KT_OK) {
         return err->rc;
     }
-    sms_sender_wake(r->app->sms);
+    sched_wake(r->app->sched, r->app->sms_sink ? SMS_SINK_WAIT_MS : 0);
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s}", "otp_id", otp_id, "expires_at",
                               api_time(r->arena, now + OTP_TTL_MS)));

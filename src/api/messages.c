@@ -5,10 +5,11 @@
  *                                        Idempotency-Key (201 new, 200 the same one again)
  *   GET  /v1/customers/{id}/messages     a customer's messages with state and reason
  *
- * The content is given rendered (subject, text, html for e-mail; title, body for push), or as a
- * stored template's name and a context, rendered now for the customer as preview renders it.
- * The recipient is resolved now from the profile; the consents are asked at send time
- * (deliver/outbox.h).
+ * The content is given rendered (subject, text, html for e-mail; text for SMS; title, body for
+ * push; data for a webhook), or as a stored template's name and a context, rendered now for the
+ * customer as preview renders it. The recipient is resolved now from the profile (the e-mail
+ * address, the phone); the consents are asked at send time (deliver/outbox.h). A marketing SMS
+ * is signed with --sms-sender and carries its opt-out link (docs/messages.md, "SMS").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,14 @@
 #include "deliver/outbox.h"
 #include "deliver/template_store.h"
 #include "loyalty/purchase.h"
+#include "sched/sched.h"
 
 #define IDEM_MAX     128
 #define PART_MAX     (256 * 1024) /* bytes of one rendered part */
 #define PRIORITY_MAX 100
+#define SMS_TEXT_MAX 2000 /* bytes of an SMS's text: about 14 parts in Cyrillic */
 
-static const char *const channels[] = {"email", "push", NULL};
+static const char *const channels[] = {"email", "sms", "push", "webhook", NULL};
 
 static bool idem_ok(const char *k)
 {
@@ -62,7 +65,7 @@ static enum kt_rc rendered(struct http_req *r, struct store_conn *w, const json_
                            const char *channel, const struct customer *cu, json_t **parts,
                            struct kt_err *err)
 {
-    static const char *const direct[] = {"subject", "text", "html", "title", "body", NULL};
+    static const char *const direct[] = {"subject", "text", "html", "title", "body", "data", NULL};
     const char *name = NULL;
     const json_t *context = NULL;
     struct msg_template row;
@@ -114,28 +117,38 @@ static enum kt_rc content(struct http_req *r, struct store_conn *w, const json_t
                           const char **out, struct kt_err *err)
 {
     const char *subject = NULL, *text = NULL, *html = NULL, *title = NULL, *pbody = NULL;
-    bool email = strcmp(channel, "email") == 0;
+    const json_t *data = NULL;
+    bool email = strcmp(channel, "email") == 0, sms = strcmp(channel, "sms") == 0;
+    bool hook = strcmp(channel, "webhook") == 0;
     json_t *parts = NULL;
     if (rendered(r, w, body, channel, cu, &parts, err) != KT_OK) {
         return err->rc;
     }
     const json_t *src = parts != NULL ? parts : body;
     unsigned req = parts != NULL ? 0 : JSONX_REQUIRED; /* a stored template was checked at save */
-    if (email ? jsonx_str(src, "", "subject", 998, JSONX_REQUIRED, r->arena, &subject, err) !=
-                        KT_OK ||
-                    jsonx_str(src, "", "text", PART_MAX, req, r->arena, &text, err) != KT_OK ||
-                    jsonx_str(src, "", "html", PART_MAX, 0, r->arena, &html, err) != KT_OK
-              : jsonx_str(src, "", "title", 1000, 0, r->arena, &title, err) != KT_OK ||
-                    jsonx_str(src, "", "body", PART_MAX, JSONX_REQUIRED, r->arena, &pbody, err) !=
-                        KT_OK) {
+    enum kt_rc rc =
+        email  ? (jsonx_str(src, "", "subject", 998, JSONX_REQUIRED, r->arena, &subject, err) ||
+                 jsonx_str(src, "", "text", PART_MAX, req, r->arena, &text, err) ||
+                 jsonx_str(src, "", "html", PART_MAX, 0, r->arena, &html, err))
+        : sms  ? jsonx_str(src, "", "text", SMS_TEXT_MAX, JSONX_REQUIRED, r->arena, &text, err)
+        : hook ? jsonx_object(src, "", "data", NULL, JSONX_REQUIRED, r->arena, &data, err)
+               : (jsonx_str(src, "", "title", 1000, 0, r->arena, &title, err) ||
+                  jsonx_str(src, "", "body", PART_MAX, JSONX_REQUIRED, r->arena, &pbody, err));
+    if (rc != KT_OK) {
         json_decref(parts);
         return err->rc;
     }
-    json_decref(parts);
     json_t *o =
         email ? json_pack("{s:s, s:s?, s:s?, s:s?}", "subject", subject, "text", text, "html", html,
                           "unsubscribe_url", unsub)
-              : json_pack("{s:s, s:s?, s:s}", "customer_id", cu->id, "title", title, "body", pbody);
+        : sms ? json_pack("{s:s}", "text",
+                          unsub == NULL
+                              ? text
+                              : sms_marketing_text(text, r->app->sms_sender, unsub, r->arena))
+        : hook
+            ? json_pack("{s:s, s:O}", "customer_id", cu->id, "data", data)
+            : json_pack("{s:s, s:s?, s:s}", "customer_id", cu->id, "title", title, "body", pbody);
+    json_decref(parts);
     char *s = json_dumps(o, JSON_COMPACT);
     *out = arena_strdup(r->arena, s);
     free(s);
@@ -174,9 +187,10 @@ static enum kt_rc decode_customer(struct http_req *r, const json_t *body, struct
 static enum kt_rc decode(struct http_req *r, const json_t *body, struct outbox_msg *m,
                          struct purchase_req *who, bool *transactional, struct kt_err *err)
 {
-    static const char *const known[] = {
-        "customer_id", "customer", "channel", "transactional", "topic",    "priority", "subject",
-        "text",        "html",     "title",   "body",          "template", "context",  NULL};
+    static const char *const known[] = {"customer_id", "customer", "channel", "transactional",
+                                        "topic",       "priority", "subject", "text",
+                                        "html",        "title",    "body",    "data",
+                                        "template",    "context",  NULL};
     if (json_only_members(body, known, "", r->arena, err) != KT_OK ||
         decode_customer(r, body, who, err) != KT_OK ||
         jsonx_enum(body, "", "channel", channels, JSONX_REQUIRED, &m->channel, err) != KT_OK ||
@@ -189,37 +203,33 @@ static enum kt_rc decode(struct http_req *r, const json_t *body, struct outbox_m
         return kt_err_set(err, KT_EINVAL, "missing_field", "topic",
                           "a marketing message names its topic (the customer's subscription)");
     }
+    if (m->topic != NULL && strcmp(m->topic, OUTBOX_TOPIC_CODE) == 0) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "topic",
+                          "the topic otp is the one-time codes' own");
+    }
     m->kind = *transactional ? "transactional" : "marketing";
     return KT_OK;
 }
 
-/* The recipient from the profile, and a marketing e-mail's unsubscribe link. */
+/* The recipient from the profile, and a marketing e-mail's or SMS's unsubscribe link. */
 static enum kt_rc resolve(struct http_req *r, struct store_conn *w, const struct customer *cu,
                           struct outbox_msg *m, const char **unsub, struct kt_err *err)
 {
     *unsub = NULL;
-    if (strcmp(m->channel, "push") == 0) {
+    bool sms = strcmp(m->channel, "sms") == 0;
+    if (strcmp(m->channel, "push") == 0 || strcmp(m->channel, "webhook") == 0) {
         return KT_OK;
     }
-    m->recipient = cu->val[PF_EMAIL];
+    m->recipient = cu->val[sms ? PF_PHONE : PF_EMAIL];
     if (m->recipient == NULL) {
         return kt_err_set(err, KT_EINVAL, "no_address", "customer",
-                          "the customer has no e-mail address");
+                          sms ? "the customer has no phone" : "the customer has no e-mail address");
     }
     if (strcmp(m->kind, "marketing") != 0) {
         return KT_OK;
     }
-    struct privacy_settings ps;
-    if (privacy_settings_get(w, r->arena, &ps, err) != KT_OK) {
-        return err->rc;
-    }
-    if (ps.public_url == NULL || ps.public_url[0] == '\0') { /* never a bare marketing e-mail */
-        return kt_err_set(err, KT_EINVAL, "public_url_required", "transactional",
-                          "a marketing e-mail carries an unsubscribe link: set public_url in "
-                          "PUT /v1/privacy/settings first");
-    }
-    *unsub = smtp_unsubscribe_url(&r->app->secret, ps.public_url, cu->id, m->topic, r->arena);
-    return KT_OK;
+    return deliver_optout_url(w, &r->app->secret, m->channel, r->app->sms_sender, cu->id, m->topic,
+                              r->arena, unsub, err);
 }
 
 enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
@@ -273,6 +283,9 @@ enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err)
     }
     if ((rc = store_write_end(w, rc, err)) != KT_OK) {
         return rc;
+    }
+    if (created) {
+        sched_wake(r->app->sched, 0); /* the sender looks now, not at its next tick */
     }
     api_audit_note(r, "write", cu.id, AUDIT_F_MESSAGES);
     http_reply_json(r, created ? 201 : 200, message_json(r->arena, &m, cu.id));

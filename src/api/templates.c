@@ -13,6 +13,7 @@
 #include "base/id.h"
 #include "base/num.h"
 #include "consent/consent.h"
+#include "deliver/sms.h"
 #include "deliver/template_store.h"
 #include "identity/identity.h"
 
@@ -179,9 +180,37 @@ static enum kt_rc body_template(struct http_req *r, struct store_conn *rd, const
     return msg_tpl_compile(&row, t, err);
 }
 
+/* With `topic`, the preview is a marketing SMS's: its text as it goes, signed and with the
+ * customer's opt-out link (docs/messages.md, "SMS"), and that text counted in `sms`. */
+static enum kt_rc as_marketing(struct http_req *r, struct store_conn *rd, const json_t *body,
+                               const struct msg_tpl *t, json_t *out, struct kt_err *err)
+{
+    const char *topic = NULL, *unsub = NULL;
+    json_t *parts = json_object_get(out, "parts");
+    const char *cid = json_string_value(json_object_get(out, "customer_id"));
+    if (jsonx_str(body, "", "topic", 64, 0, r->arena, &topic, err) != KT_OK || topic == NULL) {
+        return err->rc;
+    }
+    if (strcmp(t->row.channel, "sms") != 0 || cid == NULL) {
+        return kt_err_set(err, KT_EINVAL, cid ? "invalid_value" : "missing_field",
+                          cid ? "topic" : "customer_id",
+                          "a topic previews a marketing SMS to a customer: an sms template and "
+                          "a customer_id");
+    }
+    if (deliver_optout_url(rd, &r->app->secret, "sms", r->app->sms_sender, cid, topic, r->arena,
+                           &unsub, err) != KT_OK) {
+        return err->rc;
+    }
+    const char *text = sms_marketing_text(json_string_value(json_object_get(parts, "text")),
+                                          r->app->sms_sender, unsub, r->arena);
+    json_object_set_new(parts, "text", json_string(text));
+    json_object_set_new(out, "sms", msg_sms_json(text));
+    return KT_OK;
+}
+
 enum kt_rc api_templates_preview(struct http_req *r, struct kt_err *err)
 {
-    static const char *const known[] = {"customer_id", "context", "version", NULL};
+    static const char *const known[] = {"customer_id", "context", "version", "topic", NULL};
     struct store_conn *rd;
     struct msg_tpl t = {0};
     json_t *out = NULL;
@@ -191,11 +220,14 @@ enum kt_rc api_templates_preview(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     enum kt_rc rc = render_for(r, rd, body, &t, false, &out, err);
+    rc = rc == KT_OK ? as_marketing(r, rd, body, &t, out, err) : rc;
     if (rc == KT_OK) {
         json_object_set_new(out, "name", json_string(t.row.name));
         json_object_set_new(out, "version", json_integer(t.row.version));
         json_object_set_new(out, "channel", json_string(t.row.channel));
         http_reply_json(r, 200, out);
+    } else {
+        json_decref(out);
     }
     msg_tpl_release(&t);
     return rc;

@@ -63,6 +63,20 @@ enum kt_rc keys_secret_load(const char *path, const char *env_hex, struct key_se
     return crypt_key_load(&src, out->k, created, err);
 }
 
+const char *keys_outbox_id(const struct key_secret *k, const char *origin, struct arena *a)
+{
+    static const char ctx[] = "kartoteka/outbox/v1:";
+    unsigned char h[KEYS_OUTBOX_ID_HEX / 2];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, k->k, sizeof(k->k), sizeof(h));
+    crypto_generichash_update(&st, (const unsigned char *)ctx, sizeof(ctx) - 1);
+    crypto_generichash_update(&st, (const unsigned char *)origin, strlen(origin));
+    crypto_generichash_final(&st, h, sizeof(h));
+    char hex[KEYS_OUTBOX_ID_HEX + 1];
+    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+    return arena_printf(a, "m_%s", hex);
+}
+
 static void check_value(const struct key_secret *s, char hex[65])
 {
     static const unsigned char label[] = "kartoteka key secret check v1";

@@ -37,6 +37,12 @@ struct key_secret {
  * `path`, creating the file (mode 0600) with a fresh secret when it does not exist. `created` says
  * whether a new one was made.
  */
+/* The outbox's id of a message from its origin (deliver/outbox.h, outbox_id): "m_" + 32 hex of
+ * BLAKE2b keyed by the installation secret over "kartoteka/outbox/v1:<origin>". Here, below
+ * every module that queues a message (loyalty's one-time codes, deliver's API and campaigns). */
+#define KEYS_OUTBOX_ID_HEX 32
+const char *keys_outbox_id(const struct key_secret *k, const char *origin, struct arena *a);
+
 enum kt_rc keys_secret_load(const char *path, const char *env_hex, struct key_secret *out,
                             bool *created, struct kt_err *err);
 

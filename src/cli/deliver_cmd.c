@@ -396,7 +396,7 @@ static int webhook(const struct dopts *o, bool push)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct webhook_opts wo = {o->ch.webhook_secret, o->webhook_timeout};
+    struct webhook_opts wo = {o->ch.webhook_secret, o->webhook_timeout, false};
     struct webhook *w = webhook_new(&wo, &err);
     if (w == NULL) {
         json_decref(body);

@@ -1,6 +1,7 @@
 /*
  * outbox_flags.c - serve's flags of the outbox's sender (docs/operations.md, "Channels:
- * e-mail, push, webhooks"): --email-rate, --outbox-retry and --quiet-hours-*, taken out of
+ * e-mail, push, webhooks"): --email-rate, --sms-rate, --push-rate, --webhook-rate,
+ * --webhook-url, --sms-sender, --outbox-retry and --quiet-hours-*, taken out of
  * argv before serve's own getopt sees the rest, so that main.c keeps to its one page of flags. The
  * channels' own flags (--smtp-*, --push-url) are channel_flags.c's, shared with the templates' test
  * send.
@@ -14,12 +15,29 @@
 #include "deliver/pace.h"
 #include "deliver/policy.h"
 
-enum { F_RATE, F_RETRY, F_QSMS, F_QPUSH, F_QEMAIL, F_N };
+enum {
+    F_RATE,
+    F_SRATE,
+    F_PRATE,
+    F_WRATE,
+    F_WURL,
+    F_SENDER,
+    F_RETRY,
+    F_QSMS,
+    F_QPUSH,
+    F_QEMAIL,
+    F_N
+};
 
 static const struct {
     const char *flag, *env, *def;
 } flags[F_N] = {
     [F_RATE] = {"email-rate", "KARTOTEKA_EMAIL_RATE", "0"},
+    [F_SRATE] = {"sms-rate", "KARTOTEKA_SMS_RATE", "0"},
+    [F_PRATE] = {"push-rate", "KARTOTEKA_PUSH_RATE", "0"},
+    [F_WRATE] = {"webhook-rate", "KARTOTEKA_WEBHOOK_RATE", "0"},
+    [F_WURL] = {"webhook-url", "KARTOTEKA_WEBHOOK_URL", NULL},
+    [F_SENDER] = {"sms-sender", "KARTOTEKA_SMS_SENDER", NULL},
     [F_RETRY] = {"outbox-retry", "KARTOTEKA_OUTBOX_RETRY", "30000"},
     [F_QSMS] = {"quiet-hours-sms", "KARTOTEKA_QUIET_HOURS_SMS", "21:00-09:00"},
     [F_QPUSH] = {"quiet-hours-push", "KARTOTEKA_QUIET_HOURS_PUSH", "21:00-09:00"},
@@ -54,9 +72,21 @@ static int match(int argc, char **argv, int i, const char **value, int *used)
 
 static int check(const char *verb, const char *const v[F_N], struct outbox_conf *c)
 {
-    if (!num_parse_cstr(v[F_RATE], 0, PACE_MAX_RATE, &c->email_rate)) {
-        return cli_usage(verb, "--email-rate must be e-mails per second from 0 (unlimited) to "
-                               "1000000");
+    if (!num_parse_cstr(v[F_RATE], 0, PACE_MAX_RATE, &c->email_rate) ||
+        !num_parse_cstr(v[F_SRATE], 0, PACE_MAX_RATE, &c->sms_rate) ||
+        !num_parse_cstr(v[F_PRATE], 0, PACE_MAX_RATE, &c->push_rate) ||
+        !num_parse_cstr(v[F_WRATE], 0, PACE_MAX_RATE, &c->webhook_rate)) {
+        return cli_usage(verb, "--email-rate, --sms-rate, --push-rate and --webhook-rate must be "
+                               "messages per second from 0 (unlimited) to 1000000");
+    }
+    c->webhook_url = v[F_WURL];
+    if (c->webhook_url != NULL && strncmp(c->webhook_url, "http://", 7) != 0 &&
+        strncmp(c->webhook_url, "https://", 8) != 0) {
+        return cli_usage(verb, "--webhook-url must be an http:// or https:// URL");
+    }
+    c->sms_sender = v[F_SENDER];
+    if (c->sms_sender != NULL && (c->sms_sender[0] == '\0' || strlen(c->sms_sender) > 64)) {
+        return cli_usage(verb, "--sms-sender must be a name of 1 to 64 bytes");
     }
     if (!num_parse_cstr(v[F_RETRY], 100, 3600000, &c->retry_ms)) {
         return cli_usage(verb, "--outbox-retry must be milliseconds from 100 to 3600000");
@@ -76,7 +106,7 @@ int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_con
     memset(c, 0, sizeof(*c));
     for (int f = 0; f < F_N; f++) {
         const char *e = getenv(flags[f].env);
-        v[f] = e != NULL && e[0] != '\0' ? e : flags[f].def;
+        v[f] = e != NULL && e[0] != '\0' ? e : flags[f].def; /* a NULL default: not set */
     }
     int out = 1; /* argv[0] stays */
     for (int i = 1; i < *argc;) {

@@ -370,7 +370,7 @@ void audit_shutdown(void);
 /* ---- expiry of raw data, audited (expiry.c) ----------------------------------------------- */
 
 /* One batch of an expiry in the caller's write transaction: removes at most `limit` rows older
- * than `before`, `removed` says how many (store_events_expire, store_sms_expire,
+ * than `before`, `removed` says how many (store_events_expire, store_outbox_expire,
  * store_reject_expire). */
 typedef enum kt_rc (*audit_expire_fn)(struct store_conn *w, int64_t before, int limit,
                                       int64_t *removed, struct kt_err *err);

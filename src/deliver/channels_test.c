@@ -265,7 +265,7 @@ static void test_webhook_signature_and_retry_after(void **st)
     assert_int_equal(webhook_retry_after_ms(NULL, now), -1);
     struct kt_err err;
     kt_err_reset(&err);
-    struct webhook_opts o = {"short", 0};
+    struct webhook_opts o = {"short", 0, false};
     assert_null(webhook_new(&o, &err));
     assert_string_equal(err.code, "webhook_secret");
 }

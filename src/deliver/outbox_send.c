@@ -17,12 +17,17 @@
 #include "deliver/policy.h"
 #include "deliver/webhook.h"
 
+/* The channels; a batch is sent in this order (codes first, the SMTP pool's batch last). */
+enum channel { CH_SMS, CH_PUSH, CH_WEBHOOK, CH_EMAIL, CH_N };
+static const char *const channel_names[CH_N] = {"sms", "push", "webhook", "email"};
+
 struct outbox_sender {
     struct outbox_conf c;
     struct smtp_pool *smtp; /* NULL: no e-mail */
-    struct webhook *push;   /* NULL: no push */
-    struct pace email_pace;
-    struct policy_caps caps; /* the store's rules, reloaded when their version moves */
+    struct sms_gw *sms;     /* NULL: no SMS */
+    struct webhook *hook;   /* signed posts for push and webhook; NULL: neither */
+    struct pace pace[CH_N];
+    struct policy_caps caps;                   /* the store's rules, reloaded when they change */
     const char *channels[OUTBOX_CHANNELS_MAX + 1]; /* those configured, NULL-terminated */
 };
 
@@ -34,16 +39,22 @@ struct claimed {
 
 const char *outbox_id(const struct key_secret *k, const char *origin, struct arena *a)
 {
-    static const char ctx[] = "kartoteka/outbox/v1:";
-    unsigned char h[OUTBOX_ID_HEX / 2];
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, k->k, sizeof(k->k), sizeof(h));
-    crypto_generichash_update(&st, (const unsigned char *)ctx, sizeof(ctx) - 1);
-    crypto_generichash_update(&st, (const unsigned char *)origin, strlen(origin));
-    crypto_generichash_final(&st, h, sizeof(h));
-    char hex[OUTBOX_ID_HEX + 1];
-    sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-    return arena_printf(a, "m_%s", hex);
+    return keys_outbox_id(k, origin, a);
+}
+
+/* Whether channel `ch` can send: its receiver is configured. */
+static bool configured(const struct outbox_sender *x, enum channel ch)
+{
+    switch (ch) {
+    case CH_SMS:
+        return x->sms != NULL;
+    case CH_PUSH:
+        return x->hook != NULL && x->c.push_url != NULL;
+    case CH_WEBHOOK:
+        return x->hook != NULL && x->c.webhook_url != NULL;
+    default:
+        return x->smtp != NULL;
+    }
 }
 
 enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender **out,
@@ -51,30 +62,34 @@ enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender *
 {
     struct outbox_sender *x = kt_calloc(1, sizeof(*x));
     x->c = *c;
-    pace_init(&x->email_pace, (double)c->email_rate);
+    policy_caps_init(&x->caps);
+    const int64_t rates[CH_N] = {c->sms_rate, c->push_rate, c->webhook_rate, c->email_rate};
+    for (int i = 0; i < CH_N; i++) {
+        pace_init(&x->pace[i], (double)rates[i]);
+    }
     if (x->c.retry_ms <= 0) {
         x->c.retry_ms = OUTBOX_RETRY_MS;
     }
+    *out = NULL;
     if (c->smtp.url != NULL && (x->smtp = smtp_pool_new(&c->smtp, err)) == NULL) {
-        free(x);
+        outbox_sender_free(x);
         return err->rc;
     }
-    if (c->push_url != NULL) {
-        struct webhook_opts wo = {.secret = c->webhook_secret};
-        if ((x->push = webhook_new(&wo, err)) == NULL) {
-            smtp_pool_free(x->smtp);
-            free(x);
-            return err->rc;
-        }
+    if ((c->push_url != NULL || c->webhook_url != NULL) &&
+        (x->hook = webhook_new(&(struct webhook_opts){.secret = c->webhook_secret}, err)) == NULL) {
+        outbox_sender_free(x);
+        return err->rc;
+    }
+    if (sms_gw_new(&c->sms, &x->sms, err) != KT_OK) {
+        outbox_sender_free(x);
+        return err->rc;
     }
     size_t nc = 0;
-    if (x->smtp != NULL) {
-        x->channels[nc++] = "email";
+    for (int ch = 0; ch < CH_N; ch++) {
+        if (configured(x, (enum channel)ch)) {
+            x->channels[nc++] = channel_names[ch];
+        }
     }
-    if (x->push != NULL) {
-        x->channels[nc++] = "push";
-    }
-    policy_caps_init(&x->caps);
     *out = x;
     return KT_OK;
 }
@@ -83,10 +98,16 @@ void outbox_sender_free(struct outbox_sender *x)
 {
     if (x != NULL) {
         smtp_pool_free(x->smtp);
-        webhook_free(x->push);
+        webhook_free(x->hook);
+        sms_gw_free(x->sms);
         policy_caps_free(&x->caps);
         free(x);
     }
+}
+
+bool outbox_sender_sink(const struct outbox_sender *x)
+{
+    return x != NULL && sms_gw_sink(x->sms);
 }
 
 enum kt_rc outbox_recover(struct store *s, int64_t now, int64_t *n, struct kt_err *err)
@@ -114,6 +135,16 @@ int64_t outbox_backoff(int64_t retry_ms, int64_t attempts, int64_t retry_after)
 
 /* ---- the claim ------------------------------------------------------------------------------ */
 
+static enum channel channel_of(const char *name)
+{
+    for (int ch = 0; ch < CH_N; ch++) {
+        if (strcmp(channel_names[ch], name) == 0) {
+            return (enum channel)ch;
+        }
+    }
+    return CH_EMAIL; /* the table's CHECK allows no other */
+}
+
 static enum kt_rc record(struct store_conn *w, struct outbox_msg *m, const char *state,
                          const char *reason, int64_t now, struct kt_err *err)
 {
@@ -125,9 +156,10 @@ static enum kt_rc record(struct store_conn *w, struct outbox_msg *m, const char 
 
 /* Claims up to OUTBOX_BATCH due messages of the configured channels, highest priority first
  * across them (so a cap spanning channels gives its last slot to the higher priority, whatever
- * its channel): the policy's refusals recorded `suppressed`, its caps `capped`, its holds queued
- * again at their time, those the pace allows moved to `sending` (the rest held until a token is
- * there). Each decision sees the `sending` rows of the ones before it. */
+ * its channel): a code past its life failed, the policy's refusals recorded `suppressed`, its
+ * caps `capped`, its holds queued again at their time, those their channel's pace allows moved
+ * to `sending` (the rest held until a token is there). Each decision sees the `sending` rows of
+ * the ones before it. */
 static enum kt_rc claim(struct store *s, struct outbox_sender *x, int64_t now, struct arena *a,
                         struct claimed **out, size_t *n_out, size_t *n_due, int64_t n[2],
                         struct kt_err *err)
@@ -146,6 +178,11 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, int64_t now, s
     }
     for (size_t i = 0; rc == KT_OK && i < nd; i++) {
         struct policy_decision d;
+        if (due[i].expires_at > 0 && now >= due[i].expires_at) { /* a code past its life */
+            rc = record(w, &due[i], "failed", "expired", now, err);
+            n[1]++;
+            continue;
+        }
         if ((rc = policy_decide(w, &x->c.policy, &x->caps, &due[i], now, a, &d, err)) != KT_OK) {
             break;
         }
@@ -160,7 +197,7 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, int64_t now, s
             rc = record(w, &due[i], "queued", d.reason, now, err);
             continue;
         }
-        int64_t wait = strcmp(due[i].channel, "email") == 0 ? pace_take(&x->email_pace, now) : 0;
+        int64_t wait = pace_take(&x->pace[channel_of(due[i].channel)], now);
         if (wait > 0) { /* held, not dropped: the same row, later */
             due[i].next_at = now + wait;
             rc = record(w, &due[i], "queued", NULL, now, err);
@@ -214,22 +251,35 @@ static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, str
     }
 }
 
-/* The claimed pushes of `c`, one request each. */
-static void send_push(struct outbox_sender *x, struct claimed *c, size_t n, int64_t now)
+/* Push and webhook: {"id", "channel", "customer_id", then the content's own members (title and
+ * body; data)}, signed. */
+static void send_hook(struct outbox_sender *x, enum channel ch, struct claimed *c, size_t n,
+                      int64_t now)
 {
+    const char *url = ch == CH_PUSH ? x->c.push_url : x->c.webhook_url;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(c[i].m.channel, "push") != 0) {
+        if (channel_of(c[i].m.channel) != ch) {
             continue;
         }
         json_t *doc = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
-        json_t *body =
-            json_pack("{s:s, s:s, s:O?, s:O?, s:O?}", "id", c[i].m.id, "channel", "push",
-                      "customer_id", json_object_get(doc, "customer_id"), "title",
-                      json_object_get(doc, "title"), "body", json_object_get(doc, "body"));
+        json_t *body = json_pack("{s:s, s:s}", "id", c[i].m.id, "channel", channel_names[ch]);
+        json_object_update(body, doc);
         char *text = json_dumps(body, JSON_COMPACT);
-        webhook_post(x->push, x->c.push_url, c[i].m.id, text, strlen(text), now, &c[i].res);
+        webhook_post(x->hook, url, c[i].m.id, text, strlen(text), now, &c[i].res);
         free(text);
         json_decref(body);
+        json_decref(doc);
+    }
+}
+
+static void send_sms(struct outbox_sender *x, struct claimed *c, size_t n, int64_t now)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (channel_of(c[i].m.channel) != CH_SMS) {
+            continue;
+        }
+        json_t *doc = json_loads(c[i].m.content ? c[i].m.content : "{}", 0, NULL);
+        sms_gw_send(x->sms, c[i].m.id, c[i].m.recipient, part(doc, "text"), now, &c[i].res);
         json_decref(doc);
     }
 }
@@ -255,13 +305,20 @@ static enum kt_rc settle(struct store *s, struct outbox_sender *x, struct claime
             continue;
         }
         cnt[1]++;
-        if (r->cls == DELIVER_TEMPORARY && m->attempts < OUTBOX_MAX_ATTEMPTS) {
-            m->next_at = now + outbox_backoff(x->c.retry_ms, m->attempts, r->retry_after_ms);
+        bool sms = strcmp(m->channel, "sms") == 0; /* --sms-backoff and --sms-attempts */
+        int64_t base = sms && x->c.sms.backoff_ms > 0 ? x->c.sms.backoff_ms : x->c.retry_ms;
+        int64_t tries =
+            sms && x->c.sms.max_attempts > 0 ? x->c.sms.max_attempts : OUTBOX_MAX_ATTEMPTS;
+        if (r->cls == DELIVER_TEMPORARY && m->attempts < tries) {
+            int64_t d = outbox_backoff(base, m->attempts, r->retry_after_ms);
+            m->next_at = now + (sms && d > SMS_MAX_BACKOFF_MS ? SMS_MAX_BACKOFF_MS : d);
             rc = record(w, m, "queued", NULL, now, err);
         } else {
             rc = record(w, m, "failed",
                         r->cls == DELIVER_PERMANENT ? "refused" : "attempts_exhausted", now, err);
         }
+        log_warn("outbox", "id=%s channel=%s attempt=%lld state=%s code=%d", m->id, m->channel,
+                 (long long)m->attempts, m->state, r->code);
     }
     return store_write_end(w, rc, err);
 }
@@ -279,11 +336,18 @@ enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now
         size_t nc = 0, nd = 0;
         enum kt_rc rc = claim(s, x, now, &a, &c, &nc, &nd, n, err);
         if (rc == KT_OK && nc > 0) {
-            if (x->smtp != NULL) {
-                send_email(x, c, nc, &a, now);
+            /* codes first: the gateway's answer does not wait for the SMTP pool's batch */
+            if (configured(x, CH_SMS)) {
+                send_sms(x, c, nc, now);
             }
-            if (x->push != NULL) {
-                send_push(x, c, nc, now);
+            if (configured(x, CH_PUSH)) {
+                send_hook(x, CH_PUSH, c, nc, now);
+            }
+            if (configured(x, CH_WEBHOOK)) {
+                send_hook(x, CH_WEBHOOK, c, nc, now);
+            }
+            if (configured(x, CH_EMAIL)) {
+                send_email(x, c, nc, &a, now);
             }
             rc = settle(s, x, c, nc, now, n, err);
         }

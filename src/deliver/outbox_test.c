@@ -112,11 +112,11 @@ static void test_store_once_sealed_ordered_recovered(void **state)
     /* past the term (--messages-days) the finished message goes, the queued ones stay */
     int64_t removed = 0;
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    assert_int_equal(store_sms_expire(w, 200, 100, &removed, NULL), KT_OK);
+    assert_int_equal(store_outbox_expire(w, 200, 100, &removed, NULL), KT_OK);
     assert_int_equal(removed, 0); /* m_b was finished at 200: not before */
-    assert_int_equal(store_sms_expire(w, 201, 100, &removed, NULL), KT_OK);
+    assert_int_equal(store_outbox_expire(w, 201, 100, &removed, NULL), KT_OK);
     assert_int_equal(removed, 1);
-    assert_int_equal(store_sms_expire(w, 1000000, 100, &removed, NULL), KT_OK);
+    assert_int_equal(store_outbox_expire(w, 1000000, 100, &removed, NULL), KT_OK);
     assert_int_equal(removed, 0); /* m_a and m_c are queued */
     struct outbox_msg left;
     bool found = false;

@@ -77,7 +77,8 @@ static enum kt_rc refusal(struct store_conn *c, const struct outbox_msg *m, int6
         *reason = found ? NULL : "customer_not_found";
         return rc;
     }
-    if (cu->erased_at != 0 || (m->recipient == NULL && strcmp(m->channel, "push") != 0)) {
+    bool addressed = strcmp(m->channel, "push") != 0 && strcmp(m->channel, "webhook") != 0;
+    if (cu->erased_at != 0 || (m->recipient == NULL && addressed)) {
         *reason = "erased"; /* the key is shredded: nothing to send to */
         return KT_OK;
     }
@@ -88,6 +89,9 @@ static enum kt_rc refusal(struct store_conn *c, const struct outbox_msg *m, int6
     if ((rc = store_block_in_force(c, cu->ck, &blocked, err)) != KT_OK || blocked) {
         *reason = blocked ? "blocked" : NULL;
         return rc;
+    }
+    if (m->topic != NULL && strcmp(m->topic, OUTBOX_TOPIC_CODE) == 0) {
+        return KT_OK; /* a one-time code proves a phone before any consent is given */
     }
     struct consent_state *cs;
     size_t n;

@@ -14,7 +14,9 @@
  * In that order: a refusal first, then quiet hours (a held message is counted when it goes, on
  * the day it goes), then the caps. Transactional messages ignore quiet hours and caps (a
  * one-time code must arrive at once) and are not counted by a cap; they never skip erasure,
- * blocking or a pd_processing consent not given.
+ * blocking or a pd_processing consent not given - except a one-time code (topic
+ * OUTBOX_TOPIC_CODE, queued by loyalty/ only), which proves the phone of someone who may not
+ * have consented yet: erasure and blocking only, as before the SMS outbox joined the outbox.
  */
 #ifndef KT_DELIVER_POLICY_H
 #define KT_DELIVER_POLICY_H

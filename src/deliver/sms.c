@@ -1,10 +1,9 @@
 /*
- * sms.c - the SMS sender (see sms.h): the gateway's webhook, or the development sink.
+ * sms.c - the SMS channel (see sms.h): the gateway's webhook, or the development sink.
  *
  * Invariant: a one-time code leaves the process only through the gateway or the sink the
  * operator named; it never reaches the log.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,18 +15,15 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "base/ticker.h"
+#include "consent/consent.h"
 #include "deliver/sms.h"
+#include "deliver/smtp.h"
+#include "deliver/webhook.h"
 
-#define TICK_MS        1000
-#define BATCH          32
-#define MAX_BACKOFF_MS (10 * 60 * 1000)
-
-struct sms_sender {
-    struct store *s;
+struct sms_gw {
     struct sms_opts o;
     int sink_fd;       /* the sink's file, stdout for "-", -1 without a sink; owned unless stdout */
-    struct ticker *th; /* passes over the outbox at every tick and wake */
+    struct webhook *h; /* the gateway's poster (unsigned), NULL with the sink */
 };
 
 static void json_escaped(struct buf *b, const char *s)
@@ -44,12 +40,10 @@ static void json_escaped(struct buf *b, const char *s)
     }
 }
 
-char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id)
+char *sms_body(const char *tmpl, const char *phone, const char *text, const char *id)
 {
     struct buf b;
     buf_init(&b, 1 << 16);
-    char idtext[24];
-    snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
     for (const char *p = tmpl; *p;) {
         if (strncmp(p, "{{phone}}", 9) == 0) {
             json_escaped(&b, phone);
@@ -58,7 +52,7 @@ char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id
             json_escaped(&b, text);
             p += 8;
         } else if (strncmp(p, "{{id}}", 6) == 0) {
-            buf_puts(&b, idtext);
+            json_escaped(&b, id);
             p += 6;
         } else {
             buf_putc(&b, *p++);
@@ -69,16 +63,46 @@ char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id
     return out;
 }
 
-char *sms_sink_line(const struct sms_msg *m, int64_t now)
+const char *sms_marketing_text(const char *text, const char *sender, const char *unsubscribe_url,
+                               struct arena *a)
+{
+    return arena_printf(a, "%s\n%s. " SMS_OPT_OUT "%s", text, sender, unsubscribe_url);
+}
+
+enum kt_rc deliver_optout_url(struct store_conn *c, const struct key_secret *k, const char *channel,
+                              const char *sender, const char *customer_id, const char *topic,
+                              struct arena *a, const char **url, struct kt_err *err)
+{
+    *url = NULL;
+    if (strcmp(channel, "sms") == 0 && sender == NULL) { /* an advertisement names its sender */
+        return kt_err_set(err, KT_EINVAL, "sms_sender_required", "transactional",
+                          "a marketing SMS is signed with the sender's name: start the server "
+                          "with --sms-sender");
+    }
+    struct privacy_settings ps;
+    if (privacy_settings_get(c, a, &ps, err) != KT_OK) {
+        return err->rc;
+    }
+    if (ps.public_url == NULL || ps.public_url[0] == '\0') { /* never a bare marketing message */
+        return kt_err_set(err, KT_EINVAL, "public_url_required", "transactional",
+                          "a marketing message carries an unsubscribe link: set public_url in "
+                          "PUT /v1/privacy/settings first");
+    }
+    *url = deliver_unsubscribe_url(k, ps.public_url, customer_id, topic, channel, a);
+    return KT_OK;
+}
+
+char *sms_sink_line(const char *id, const char *phone, const char *text, int64_t now)
 {
     struct buf b;
     buf_init(&b, 1 << 16);
     char at[40];
-    buf_printf(&b, "{\"id\": %lld, \"at\": \"%s\", \"to\": \"", (long long)m->id,
-               time_format_rfc3339(now, at, sizeof(at)));
-    json_escaped(&b, m->phone);
+    buf_puts(&b, "{\"id\": \"");
+    json_escaped(&b, id);
+    buf_printf(&b, "\", \"at\": \"%s\", \"to\": \"", time_format_rfc3339(now, at, sizeof(at)));
+    json_escaped(&b, phone);
     buf_puts(&b, "\", \"text\": \"");
-    json_escaped(&b, m->text ? m->text : "");
+    json_escaped(&b, text ? text : "");
     buf_puts(&b, "\"}\n");
     char *out = strdup(b.p ? b.p : "");
     buf_release(&b);
@@ -86,9 +110,10 @@ char *sms_sink_line(const struct sms_msg *m, int64_t now)
 }
 
 /* Appends one message to the sink with one write(2), so lines never interleave. */
-static const char *sink_write(int fd, const struct sms_msg *m)
+static void sink_write(int fd, const char *id, const char *phone, const char *text, int64_t now,
+                       struct deliver_result *res)
 {
-    char *line = sms_sink_line(m, clock_now_ms());
+    char *line = sms_sink_line(id, phone, text, now);
     size_t len = strlen(line), off = 0;
     while (off < len) {
         ssize_t k = write(fd, line + off, len - off);
@@ -101,121 +126,27 @@ static const char *sink_write(int fd, const struct sms_msg *m)
         off += (size_t)k;
     }
     free(line);
-    return off == len ? NULL : "sink_write";
+    res->retry_after_ms = -1;
+    deliver_result_set(res, off == len ? DELIVER_SENT : DELIVER_TEMPORARY, 0,
+                       off == len ? "sink" : "sink_write");
 }
 
-static size_t discard(char *p, size_t size, size_t n, void *ud)
+void sms_gw_send(struct sms_gw *g, const char *id, const char *phone, const char *text, int64_t now,
+                 struct deliver_result *res)
 {
-    (void)p;
-    (void)ud;
-    return size * n;
-}
-
-/* Posts one message; NULL when the gateway took it, else why not (static text). */
-static const char *post(CURL *h, const struct sms_opts *o, const struct sms_msg *m)
-{
-    char *body = sms_body(o->body, m->phone, m->text ? m->text : "", m->id);
-    struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    if (g->sink_fd >= 0) {
+        sink_write(g->sink_fd, id, phone, text, now, res);
+        return;
+    }
+    char *body = sms_body(g->o.body, phone, text ? text : "", id);
     char auth[1024];
-    if (o->auth != NULL) {
-        snprintf(auth, sizeof(auth), "Authorization: %s", o->auth);
-        hdr = curl_slist_append(hdr, auth);
+    const char *headers[2] = {NULL, NULL};
+    if (g->o.auth != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: %s", g->o.auth);
+        headers[0] = auth;
     }
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, o->url);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(o->timeout_ms < 3000 ? o->timeout_ms : 3000));
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(hdr);
+    webhook_post_plain(g->h, g->o.url, headers, body, strlen(body), now, res);
     free(body);
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
-        return "timeout";
-    }
-    if (rc != CURLE_OK) {
-        return "unreachable";
-    }
-    if (status >= 200 && status < 300) {
-        return NULL;
-    }
-    return status >= 500 ? "gateway_5xx" : status == 429 ? "gateway_429" : "gateway_4xx";
-}
-
-enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int sink_fd, int64_t now,
-                        int *sent, int *retried, int *dead, struct kt_err *err)
-{
-    *sent = *retried = *dead = 0;
-    if (o->url == NULL && sink_fd < 0) {
-        return KT_OK;
-    }
-    CURL *h = sink_fd >= 0 ? NULL : curl_easy_init();
-    if (h == NULL && sink_fd < 0) {
-        return kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
-    }
-    enum kt_rc rc = KT_OK;
-    for (;;) {
-        struct arena a;
-        arena_init(&a, 0);
-        struct store_conn *rd;
-        struct sms_msg *m = NULL;
-        size_t n = 0;
-        rc = store_read_begin(s, &rd, err);
-        if (rc == KT_OK) {
-            rc = store_sms_due(rd, now, BATCH, &a, &m, &n, err);
-            store_read_end(rd);
-        }
-        for (size_t i = 0; rc == KT_OK && i < n; i++) {
-            const char *why = sink_fd >= 0 ? sink_write(sink_fd, &m[i])
-                                           : post(h, o, &m[i]); /* outside any transaction */
-            int64_t attempts = m[i].attempts + 1;
-            const char *state = why == NULL                   ? "sent"
-                                : attempts >= o->max_attempts ? "dead"
-                                                              : "queued";
-            int64_t backoff = o->backoff_ms << (attempts - 1 < 20 ? attempts - 1 : 20);
-            int64_t next = clock_now_ms() + (backoff < MAX_BACKOFF_MS ? backoff : MAX_BACKOFF_MS);
-            struct store_conn *w;
-            rc = store_write_begin(s, &w, err);
-            if (rc == KT_OK) {
-                rc = store_sms_done(w, m[i].id, state, attempts, next, why, clock_now_ms(), err);
-                rc = store_write_end(w, rc, err);
-            }
-            *sent += why == NULL;
-            *dead += why != NULL && strcmp(state, "dead") == 0;
-            *retried += why != NULL && strcmp(state, "queued") == 0;
-            if (why != NULL) {
-                log_warn("sms", "id=%lld attempt=%lld state=%s why=%s", (long long)m[i].id,
-                         (long long)attempts, state, why);
-            }
-        }
-        arena_release(&a);
-        if (rc != KT_OK || n < BATCH) {
-            break;
-        }
-    }
-    if (h != NULL) {
-        curl_easy_cleanup(h);
-    }
-    return rc;
-}
-
-/* One pass of the sender's thread over what is due. */
-static void pass(void *arg)
-{
-    struct sms_sender *x = arg;
-    struct kt_err err;
-    kt_err_reset(&err);
-    int sent, retried, dead;
-    if (sms_send_due(x->s, &x->o, x->sink_fd, clock_now_ms(), &sent, &retried, &dead, &err) !=
-        KT_OK) {
-        log_warn("sms", "code=%s", err.code);
-    }
 }
 
 /* The sink's file, opened at start so that a path that cannot be written stops the server
@@ -223,9 +154,6 @@ static void pass(void *arg)
 static enum kt_rc sink_open(const char *path, int *fd, struct kt_err *err)
 {
     *fd = -1;
-    if (path == NULL) {
-        return KT_OK;
-    }
     if (strcmp(path, "-") == 0) {
         *fd = STDOUT_FILENO;
     } else {
@@ -242,8 +170,7 @@ static enum kt_rc sink_open(const char *path, int *fd, struct kt_err *err)
     return KT_OK;
 }
 
-enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sms_sender **out,
-                            struct kt_err *err)
+enum kt_rc sms_gw_new(const struct sms_opts *o, struct sms_gw **out, struct kt_err *err)
 {
     *out = NULL;
     if (o->url != NULL && o->sink != NULL) {
@@ -251,61 +178,42 @@ enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sm
                           "an SMS gateway and the development sink exclude each other");
     }
     if (o->url == NULL && o->sink == NULL) {
-        log_warn("sms", "msg=\"no SMS gateway (--sms-url): codes wait in the outbox\"");
+        log_warn(
+            "sms",
+            "msg=\"no SMS gateway (--sms-url): codes wait in the outbox, and every other SMS\"");
         return KT_OK;
     }
-    int fd = -1;
-    enum kt_rc rc = sink_open(o->sink, &fd, err);
+    struct sms_gw *g = kt_calloc(1, sizeof(*g));
+    g->o = *o;
+    g->sink_fd = -1;
+    enum kt_rc rc = KT_OK;
+    if (o->sink != NULL) {
+        rc = sink_open(o->sink, &g->sink_fd, err);
+    } else {
+        struct webhook_opts wo = {.timeout_ms = o->timeout_ms, .plain = true};
+        rc = (g->h = webhook_new(&wo, err)) == NULL ? err->rc : KT_OK;
+    }
     if (rc != KT_OK) {
+        free(g);
         return rc;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        if (fd > STDOUT_FILENO) {
-            close(fd);
-        }
-        return kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
-    }
-    struct sms_sender *x = kt_calloc(1, sizeof(*x));
-    x->s = s;
-    x->o = *o;
-    x->sink_fd = fd;
-    struct ticker_opts to = {"kt-sms", TICK_MS, 0, pass, x};
-    rc = ticker_start(&to, &x->th, err);
-    if (rc != KT_OK) {
-        if (fd > STDOUT_FILENO) {
-            close(fd);
-        }
-        free(x);
-        curl_global_cleanup();
-        return rc;
-    }
-    *out = x;
+    *out = g;
     return KT_OK;
 }
 
-void sms_sender_wake(struct sms_sender *x)
+bool sms_gw_sink(const struct sms_gw *g)
 {
-    if (x == NULL) {
-        return;
-    }
-    uint64_t ticket = ticker_wake(x->th);
-    /* A gateway is never waited for (a slow one must not slow a cash desk); the sink is a local
-     * file on a developer's machine, and a script reads the code right after the reply. On
-     * timeout the message goes at the next pass. */
-    if (x->sink_fd >= 0) {
-        ticker_wait(x->th, ticket, SMS_SINK_WAIT_MS);
-    }
+    return g != NULL && g->sink_fd >= 0;
 }
 
-void sms_sender_stop(struct sms_sender *x)
+void sms_gw_free(struct sms_gw *g)
 {
-    if (x == NULL) {
+    if (g == NULL) {
         return;
     }
-    ticker_stop(x->th);
-    if (x->sink_fd > STDOUT_FILENO) {
-        close(x->sink_fd);
+    if (g->sink_fd > STDOUT_FILENO) {
+        close(g->sink_fd);
     }
-    free(x);
-    curl_global_cleanup();
+    webhook_free(g->h);
+    free(g);
 }

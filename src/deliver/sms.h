@@ -1,26 +1,29 @@
 /*
- * sms.h - the SMS sender: a background thread that posts the outbox (sms_outbox) to the SMS
- * gateway's webhook with libcurl, outside any transaction, and records each outcome. A gateway
- * that is down or slow never blocks a request: requests only queue (docs/loyalty.md).
+ * sms.h - the SMS channel of the outbox (docs/messages.md, "SMS"): the gateway's webhook, or the
+ * development sink. The outbox's sender (outbox_send.c) claims the messages and records what the
+ * gateway answered; this file only sends one.
  *
  * The request body is a template where {{phone}}, {{text}} and {{id}} are replaced by the values
- * escaped for a JSON string. A 2xx reply is sent; anything else (an error status, a timeout, a
- * refused connection) is tried again after a backoff doubling from `backoff_ms` (at most ten
- * minutes), and the message is dead after `max_attempts`. Delivery is at least once: a crash
- * between the gateway's answer and the record sends the message again on restart.
+ * escaped for a JSON string ({{id}} is the outbox's id, "m_" and hex). The reply is classified as
+ * a webhook's (webhook.h): 2xx sent; 408, 429, 5xx and no answer (refused, reset, timed out)
+ * temporary, tried again after --sms-backoff doubling (at most SMS_MAX_BACKOFF_MS) up to
+ * --sms-attempts tries; any other status permanent (failed, "refused"). Delivery is at least
+ * once: a crash between the gateway's answer and the record sends the message again on restart.
  *
  * The development sink (`sink`, serve --sms-sink) takes the gateway's place on a developer's
- * machine: each message is appended as one JSON line to a file (or standard output) and marked
- * sent, so the operator of a local server can read a one-time code without a gateway. It is
- * never on by default and cannot be combined with a gateway; the log never carries a code
- * either way. With the sink, sms_sender_wake() waits (at most SMS_SINK_WAIT_MS) until the
- * message is written, so a script can read the code as soon as the request has answered.
+ * machine: each message is appended as one JSON line to a file (or standard output), so the
+ * operator of a local server can read a one-time code without a gateway. It is never on by
+ * default and cannot be combined with a gateway; the log never carries a code either way. With
+ * the sink, the request that queued a code waits (at most SMS_SINK_WAIT_MS) until it is written,
+ * so a script can read the code as soon as the request has answered.
  */
 #ifndef KT_DELIVER_SMS_H
 #define KT_DELIVER_SMS_H
 
 #include <stdbool.h>
 
+#include "auth/keys.h"
+#include "deliver/deliver.h"
 #include "store/store.h"
 
 struct sms_opts {
@@ -32,35 +35,45 @@ struct sms_opts {
     int64_t timeout_ms, backoff_ms, max_attempts;
 };
 
-#define SMS_SINK_WAIT_MS 2000
+#define SMS_SINK_WAIT_MS   2000
+#define SMS_MAX_BACKOFF_MS (10 * 60 * 1000) /* no retry of an SMS waits longer */
 
 #define SMS_BODY_DEFAULT "{\"to\": \"{{phone}}\", \"text\": \"{{text}}\", \"id\": \"{{id}}\"}"
 
-struct sms_sender;
+/* A sender of SMS: the gateway's connection or the sink's file. One thread at a time. */
+struct sms_gw;
 
-enum kt_rc sms_sender_start(struct store *s, const struct sms_opts *o, struct sms_sender **out,
-                            struct kt_err *err);
-/* A message was queued: look at the outbox now instead of at the next tick. With the sink,
- * returns once the pass that writes it is done (or after SMS_SINK_WAIT_MS). */
-void sms_sender_wake(struct sms_sender *x);
-/* Stops after the message being sent; what is left stays queued for the next start. */
-void sms_sender_stop(struct sms_sender *x);
+/* NULL in *out and no error when neither a gateway nor a sink is named (SMS wait queued); an
+ * error when both are, or the sink's file cannot be opened (created 0600: it holds codes). */
+enum kt_rc sms_gw_new(const struct sms_opts *o, struct sms_gw **out, struct kt_err *err);
+void sms_gw_free(struct sms_gw *g);
+/* Whether messages go to the development sink (the waker waits for them). */
+bool sms_gw_sink(const struct sms_gw *g);
 
-/* One pass over the due messages: counts sent, retried and dead. `sink_fd` is where the sink
- * writes (-1 without a sink). */
-enum kt_rc sms_send_due(struct store *s, const struct sms_opts *o, int sink_fd, int64_t now,
-                        int *sent, int *retried, int *dead, struct kt_err *err);
+/* Sends message `id` to `phone`. */
+void sms_gw_send(struct sms_gw *g, const char *id, const char *phone, const char *text, int64_t now,
+                 struct deliver_result *res);
 
 /* The sink's line for one message: {"id", "at", "to", "text"} and a newline (malloc'd). */
-char *sms_sink_line(const struct sms_msg *m, int64_t now);
+char *sms_sink_line(const char *id, const char *phone, const char *text, int64_t now);
 
-#define SMS_MESSAGES_DAYS 90 /* the default term of sent and dead messages (--messages-days) */
+/* A marketing SMS as it goes (docs/messages.md, "SMS"): `text`, then on a line of its own the
+ * sender's name and the opt-out link, "<text>\n<sender>. Отказ: <unsubscribe_url>" (in `a`). */
+#define SMS_OPT_OUT "Отказ: "
+const char *sms_marketing_text(const char *text, const char *sender, const char *unsubscribe_url,
+                               struct arena *a);
 
-/* Due work: the outbox's sent and dead messages finished more than `days` days before `now` are
- * deleted, phone and all, in short transactions, the run audited (audit_expiry_run, outbox.c).
- * Queued messages stay whatever their age. `removed` counts them. */
-enum kt_rc sms_expire(struct store *s, int64_t now, int64_t days, int64_t *removed,
-                      struct kt_err *err);
+/* The opt-out link of a marketing message by `channel` ("email", "sms") of `topic` to customer
+ * `customer_id`: the unsubscribe page under the privacy settings' public_url
+ * (deliver_unsubscribe_url). KT_EINVAL public_url_required without public_url, and for SMS
+ * sms_sender_required without a `sender` (serve's --sms-sender): a marketing message is never sent
+ * bare. */
+enum kt_rc deliver_optout_url(struct store_conn *c, const struct key_secret *k, const char *channel,
+                              const char *sender, const char *customer_id, const char *topic,
+                              struct arena *a, const char **url, struct kt_err *err);
+
+/* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
+char *sms_body(const char *tmpl, const char *phone, const char *text, const char *id);
 
 /* ---- length and parts (sms_parts.c) --------------------------------------------------------- */
 
@@ -77,8 +90,5 @@ enum sms_encoding { SMS_GSM7, SMS_UCS2 };
 void sms_parts(const char *text, int *chars, int *parts, enum sms_encoding *encoding);
 /* "gsm7" or "ucs2". */
 const char *sms_encoding_name(enum sms_encoding e);
-
-/* The body of one message: `tmpl` with the values escaped for JSON strings (malloc'd). */
-char *sms_body(const char *tmpl, const char *phone, const char *text, int64_t id);
 
 #endif

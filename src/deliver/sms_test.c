@@ -1,8 +1,9 @@
 /*
- * sms_test.c - the SMS sender against a real HTTP gateway on loopback (a libmicrohttpd server in
- * this process that keeps what it was sent and answers the status a test asks for): the body
- * template and its escaping, the sink's line, a message sent, retried on 5xx, 429 and a timeout,
- * dead after the last attempt, and nothing done without a gateway.
+ * sms_test.c - the SMS channel of the outbox's sender against a real HTTP gateway on loopback (a
+ * libmicrohttpd server in this process that keeps what it was sent and answers the status a test
+ * asks for): the body template and its escaping, the sink's line, a code's SMS sent, retried on
+ * 5xx, 429 and a timeout, failed after the last attempt (--sms-attempts), failed "expired" once
+ * its code's life is over, and nothing done without a gateway.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -14,7 +15,11 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "deliver/outbox.h"
 #include "deliver/sms.h"
+
+static int64_t CK; /* the customer of the messages queued */
+static int QUEUED; /* how many were; the last one's id is m_<QUEUED> */
 
 /* The gateway: what it received last and what it answers. */
 static struct gateway {
@@ -87,6 +92,8 @@ static int gateway_up(void **state)
     G.delay_ms = 0;
     G.posts = 0;
     G.body[0] = G.auth[0] = G.type[0] = '\0';
+    CK = 0;
+    QUEUED = 0;
     struct sockaddr_in lo = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     G.d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL,
                            NULL, answer, NULL, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
@@ -103,29 +110,58 @@ static int gateway_down(void **state)
     return store_teardown(state);
 }
 
-/* Queues one message as the loyalty module does, due now. */
+/* Queues one code's SMS as the loyalty module does, due now, living an hour. */
 static void queue(const char *phone, const char *text)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *w;
+    struct store_conn *w = wbegin();
+    if (CK == 0) {
+        CK = test_customer(w);
+    }
     int64_t now = clock_now_ms();
-    struct sms_msg m = {0, phone, text, "otp", now, now, 0, 0};
-    assert_int_equal(store_write_begin(T.s, &w, &err), KT_OK);
-    assert_int_equal(store_write_end(w, store_sms_enqueue(w, &m, &err), &err), KT_OK);
+    char content[256];
+    kt_snprintf(content, sizeof(content), "{\"text\": \"%s\"}", text);
+    struct outbox_msg m = outbox_code_msg(arena_printf(&A, "m_%d", ++QUEUED), CK, phone, content,
+                                          now, now + 3600 * 1000);
+    bool created = false;
+    assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
+    assert_true(created);
+    wcommit(w);
 }
 
 struct pass {
-    int sent, retried, dead;
+    int64_t sent, retried, dead;
 };
 
-/* One pass of the sender at `now` (ms) over what is due. */
+/* The state of the last message queued. */
+static const char *last_state(void)
+{
+    struct store_conn *r = rbegin();
+    struct outbox_msg m;
+    bool found = false;
+    assert_int_equal(store_outbox_get(r, arena_printf(&A, "m_%d", QUEUED), &A, &m, &found, NULL),
+                     KT_OK);
+    store_read_end(r);
+    assert_true(found);
+    return m.state;
+}
+
+/* One pass of the outbox's sender with the SMS channel `o` at `now` (ms) over what is due. */
 static struct pass send_at(const struct sms_opts *o, int64_t now)
 {
     struct kt_err err;
     kt_err_reset(&err);
-    struct pass p;
-    assert_int_equal(sms_send_due(T.s, o, -1, now, &p.sent, &p.retried, &p.dead, &err), KT_OK);
+    struct outbox_conf c = {.sms = *o};
+    struct outbox_sender *x = NULL;
+    assert_int_equal(outbox_sender_new(&c, &x, &err), KT_OK);
+    int64_t n[2] = {0, 0};
+    const char *before = QUEUED ? last_state() : "";
+    assert_int_equal(outbox_send_due(T.s, x, now, n, &err), KT_OK);
+    outbox_sender_free(x);
+    const char *after = QUEUED ? last_state() : "";
+    struct pass p = {n[0], 0, 0};
+    bool tried = n[1] > 0;
+    p.dead = tried && strcmp(after, "failed") == 0 && strcmp(before, "failed") != 0;
+    p.retried = tried && !p.dead ? n[1] : 0;
     return p;
 }
 
@@ -138,23 +174,22 @@ static struct sms_opts opts(void)
 static void test_body_escapes_the_values(void **state)
 {
     (void)state;
-    char *b = sms_body(SMS_BODY_DEFAULT, "+79161234567", "код \"12\"\\\n\x01", 42);
+    char *b = sms_body(SMS_BODY_DEFAULT, "+79161234567", "код \"12\"\\\n\x01", "m_42");
     assert_string_equal(
         b, "{\"to\": \"+79161234567\", \"text\": \"код \\\"12\\\"\\\\\\u000a\\u0001\", "
-           "\"id\": \"42\"}");
+           "\"id\": \"m_42\"}");
     free(b);
     /* Unknown placeholders and text around them stay as written. */
-    b = sms_body("{{id}}:{{ph}}{{phone}}", "+7", "t", 7);
-    assert_string_equal(b, "7:{{ph}}+7");
+    b = sms_body("{{id}}:{{ph}}{{phone}}", "+7", "t", "m_7");
+    assert_string_equal(b, "m_7:{{ph}}+7");
     free(b);
 }
 
 static void test_sink_line_is_one_json_line(void **state)
 {
     (void)state;
-    struct sms_msg m = {5, "+79161234567", "a\tb", "otp", 0, 0, 0, 0};
-    char *line = sms_sink_line(&m, 0);
-    assert_string_equal(line, "{\"id\": 5, \"at\": \"1970-01-01T00:00:00.000Z\", \"to\": "
+    char *line = sms_sink_line("m_5", "+79161234567", "a\tb", 0);
+    assert_string_equal(line, "{\"id\": \"m_5\", \"at\": \"1970-01-01T00:00:00.000Z\", \"to\": "
                               "\"+79161234567\", \"text\": \"a\\u0009b\"}\n");
     free(line);
 }
@@ -250,20 +285,29 @@ static void test_sink_takes_the_message(void **state)
     queue("+79161234567", "Код 654321");
     char path[160];
     kt_snprintf(path, sizeof(path), "%s/sink", T.dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    assert_true(fd >= 0);
     struct sms_opts o = opts();
     o.url = NULL;
-    struct kt_err err;
-    kt_err_reset(&err);
-    int sent, retried, dead;
-    assert_int_equal(sms_send_due(T.s, &o, fd, clock_now_ms(), &sent, &retried, &dead, &err),
-                     KT_OK);
-    assert_int_equal(sent, 1);
+    o.sink = path;
+    struct pass p = send_at(&o, clock_now_ms());
+    assert_int_equal(p.sent, 1);
     char line[256] = {0};
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
     assert_true(pread(fd, line, sizeof(line) - 1, 0) > 0);
     close(fd);
     assert_non_null(strstr(line, "\"to\": \"+79161234567\", \"text\": \"Код 654321\"}\n"));
+    assert_int_equal(G.posts, 0);
+}
+
+/* A code not sent within its life is not sent at all: failed, "expired". */
+static void test_expired_code_is_not_sent(void **state)
+{
+    (void)state;
+    queue("+79161234567", "Код 111111");
+    struct sms_opts o = opts();
+    struct pass p = send_at(&o, clock_now_ms() + 2 * 3600 * 1000);
+    assert_int_equal(p.sent, 0);
+    assert_string_equal(last_state(), "failed");
     assert_int_equal(G.posts, 0);
 }
 
@@ -293,6 +337,7 @@ int main(void)
                                         gateway_down),
         cmocka_unit_test_setup_teardown(test_sink_takes_the_message, gateway_up, gateway_down),
         cmocka_unit_test_setup_teardown(test_one_pass_sends_every_batch, gateway_up, gateway_down),
+        cmocka_unit_test_setup_teardown(test_expired_code_is_not_sent, gateway_up, gateway_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

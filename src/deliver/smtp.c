@@ -164,7 +164,14 @@ static bool id_ok(const char *id)
 const char *smtp_unsubscribe_url(const struct key_secret *k, const char *public_url,
                                  const char *customer_id, const char *topic, struct arena *a)
 {
-    const char *tok = subs_token(k, customer_id, topic, "email", a);
+    return deliver_unsubscribe_url(k, public_url, customer_id, topic, "email", a);
+}
+
+const char *deliver_unsubscribe_url(const struct key_secret *k, const char *public_url,
+                                    const char *customer_id, const char *topic, const char *channel,
+                                    struct arena *a)
+{
+    const char *tok = subs_token(k, customer_id, topic, channel, a);
     size_t n = strlen(public_url);
     while (n > 0 && public_url[n - 1] == '/') {
         n--;

@@ -81,6 +81,10 @@ bool smtp_starttls_parse(const char *s, enum smtp_starttls *out);
 struct key_secret;
 const char *smtp_unsubscribe_url(const struct key_secret *k, const char *public_url,
                                  const char *customer_id, const char *topic, struct arena *a);
+/* The same link for another `channel` ("sms": a marketing SMS's opt-out). */
+const char *deliver_unsubscribe_url(const struct key_secret *k, const char *public_url,
+                                    const char *customer_id, const char *topic, const char *channel,
+                                    struct arena *a);
 
 /* ---- the message's text, for tests ------------------------------------------------------- */
 

@@ -392,16 +392,21 @@ enum kt_rc msg_tpl_render_json(const struct msg_tpl *t, const json_t *ctx, struc
     }
     json_t *o = json_pack("{s:o, s:o}", "parts", parts, "warnings", warnings);
     if (strcmp(t->row.channel, "sms") == 0) {
-        int chars, n;
-        enum sms_encoding enc;
-        sms_parts(json_string_value(json_object_get(parts, "text")), &chars, &n, &enc);
         json_object_set_new(o, "sms",
-                            json_pack("{s:i, s:i, s:s}", "length", chars, "parts", n, "encoding",
-                                      sms_encoding_name(enc)));
+                            msg_sms_json(json_string_value(json_object_get(parts, "text"))));
     }
     (void)a;
     *out = o;
     return KT_OK;
+}
+
+json_t *msg_sms_json(const char *text)
+{
+    int chars, n;
+    enum sms_encoding enc;
+    sms_parts(text, &chars, &n, &enc);
+    return json_pack("{s:i, s:i, s:s}", "length", chars, "parts", n, "encoding",
+                     sms_encoding_name(enc));
 }
 
 json_t *msg_template_json(struct arena *a, const struct msg_template *row, bool with_parts)

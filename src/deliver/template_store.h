@@ -70,6 +70,9 @@ enum kt_rc msg_tpl_unknown_vars(struct store_conn *c, const struct msg_tpl *t, s
 enum kt_rc msg_context_json(struct store_conn *c, const struct customer *cu, const json_t *context,
                             int64_t now, struct arena *a, json_t **out, struct kt_err *err);
 
+/* An SMS text's {"length", "parts", "encoding"} (sms_parts). */
+json_t *msg_sms_json(const char *text);
+
 /* Renders every part against `ctx`: {"parts": {...}, "warnings": [...], and for SMS "sms":
  * {"length", "parts", "encoding"}} (a new reference in *out). */
 enum kt_rc msg_tpl_render_json(const struct msg_tpl *t, const json_t *ctx, struct arena *a,

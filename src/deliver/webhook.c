@@ -71,7 +71,7 @@ int64_t webhook_retry_after_ms(const char *value, int64_t now_ms)
 
 struct webhook *webhook_new(const struct webhook_opts *o, struct kt_err *err)
 {
-    if (o->secret == NULL || strlen(o->secret) < WEBHOOK_SECRET_MIN) {
+    if (!o->plain && (o->secret == NULL || strlen(o->secret) < WEBHOOK_SECRET_MIN)) {
         kt_err_set(err, KT_EINVAL, "webhook_secret", NULL,
                    "KARTOTEKA_WEBHOOK_SECRET must be set, at least %d bytes", WEBHOOK_SECRET_MIN);
         return NULL;
@@ -88,7 +88,7 @@ struct webhook *webhook_new(const struct webhook_opts *o, struct kt_err *err)
         kt_err_set(err, KT_EINTERNAL, "curl_init", NULL, "libcurl could not start");
         return NULL;
     }
-    w->secret = kt_strdup(o->secret);
+    w->secret = kt_strdup(o->plain ? "" : o->secret);
     w->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : WEBHOOK_TIMEOUT_MS;
     return w;
 }
@@ -156,9 +156,17 @@ void webhook_post(struct webhook *w, const char *url, const char *msg_id, const 
     webhook_sign(w->secret, now_ms / 1000, body, len, sig);
     snprintf(line, sizeof(line), "Kartoteka-Signature: %s", sig);
     snprintf(idline, sizeof(idline), "Kartoteka-Message-Id: %s", msg_id);
+    const char *const headers[] = {line, idline, NULL};
+    webhook_post_plain(w, url, headers, body, len, now_ms, res);
+}
+
+void webhook_post_plain(struct webhook *w, const char *url, const char *const *headers,
+                        const char *body, size_t len, int64_t now_ms, struct deliver_result *res)
+{
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-    hdr = curl_slist_append(hdr, line);
-    hdr = curl_slist_append(hdr, idline);
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
+        hdr = curl_slist_append(hdr, headers[i]);
+    }
     hdr = curl_slist_append(hdr, "User-Agent: kartoteka/" KT_VERSION);
     hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip */
     w->retry_after[0] = '\0';

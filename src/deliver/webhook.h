@@ -15,6 +15,7 @@
 #ifndef KT_DELIVER_WEBHOOK_H
 #define KT_DELIVER_WEBHOOK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,7 @@
 struct webhook_opts {
     const char *secret; /* KARTOTEKA_WEBHOOK_SECRET; at least WEBHOOK_SECRET_MIN bytes */
     int64_t timeout_ms; /* of one POST, connection included; 0 = WEBHOOK_TIMEOUT_MS */
+    bool plain;         /* no secret: only webhook_post_plain() (the SMS gateway, sms.c) */
 };
 
 /* A poster: one libcurl handle, its connection kept between posts. One thread at a time. */
@@ -39,6 +41,11 @@ void webhook_free(struct webhook *w);
 /* Posts `body` (JSON, `len` bytes) to `url` as message `msg_id`, signed at `now_ms`. */
 void webhook_post(struct webhook *w, const char *url, const char *msg_id, const char *body,
                   size_t len, int64_t now_ms, struct deliver_result *res);
+
+/* Posts `body` as it is, unsigned, with the header lines `headers` (NULL-terminated, or NULL)
+ * beside Content-Type: the SMS gateway's webhook (sms.c). The reply classified as above. */
+void webhook_post_plain(struct webhook *w, const char *url, const char *const *headers,
+                        const char *body, size_t len, int64_t now_ms, struct deliver_result *res);
 
 /* The signature header's value for `body` at unix second `t` (NUL-terminated into out, which
  * takes at least WEBHOOK_SIG_MAX bytes). */

@@ -38,7 +38,6 @@ enum http_method {
 struct http_req;
 struct metrics;
 struct import_worker;
-struct sms_sender;
 struct sched;
 struct lockout;
 
@@ -91,8 +90,9 @@ struct kt_app {
     const char *imports_dir;       /* where uploads wait for the import worker */
     struct import_worker *imports; /* the background import runner, or NULL */
     const char *sms_text;          /* the one-time code's SMS, {{code}} and {{card}} replaced */
-    struct sms_sender *sms;        /* woken when a message is queued, or NULL */
-    struct sched *sched;           /* the job runner: POST /v1/loyalty/run-due asks it */
+    bool sms_sink;                 /* SMS go to the development sink: wait for the code's pass */
+    struct sched *sched;           /* the job runner: POST /v1/loyalty/run-due asks it; the
+                                      outbox's sender is woken through it when a code is queued */
     bool settable_clock;           /* PUT /v1/system/clock allowed (serve --settable-clock) */
     const char *cors_origins;      /* "https://a.example,https://b.example": beacon routes */
     int64_t enrol_per_key;         /* enrolments per key per hour (--enrol-per-key), 0 = any */
@@ -101,6 +101,7 @@ struct kt_app {
     struct smtp_opts smtp;         /* --smtp-*: the e-mail channel; smtp.url NULL = none */
     const char *push_url;          /* --push-url: the push service's webhook, or NULL */
     const char *webhook_secret;    /* KARTOTEKA_WEBHOOK_SECRET: signs the push webhook */
+    const char *sms_sender;        /* --sms-sender: the name a marketing SMS is signed with */
 };
 
 #define HTTP_MAX_PARAMS 4

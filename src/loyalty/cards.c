@@ -1,8 +1,10 @@
 /*
  * cards.c - loyalty cards and one-time codes (see cards.h).
  */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
@@ -352,6 +354,24 @@ static const char *fill(struct arena *a, const char *text, const char *code, con
     return out;
 }
 
+/* The code's SMS into the outbox (docs/messages.md, "SMS"): origin "otp:<code id>",
+ * transactional, before anything else queued, and not sent at all once the code has expired. */
+static enum kt_rc code_enqueue(struct store_conn *w, const struct key_secret *k,
+                               const struct otp_code *o, const char *phone, const char *text,
+                               struct arena *a, struct kt_err *err)
+{
+    json_t *doc = json_pack("{s:s}", "text", text);
+    char *content = json_dumps(doc, JSON_COMPACT);
+    struct outbox_msg m = outbox_code_msg(keys_outbox_id(k, arena_printf(a, "otp:%s", o->id), a),
+                                          o->ck, phone, content, o->created_at, o->expires_at);
+    bool created = false;
+    enum kt_rc rc = store_outbox_add(w, &m, &created, err);
+    sodium_memzero(content, strlen(content)); /* it holds the code */
+    free(content);
+    json_decref(doc);
+    return rc;
+}
+
 enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const struct loyalty_rules *r,
                     int64_t ck, const char *phone, const char *card, const char *text,
                     const char *key_id, int64_t now, struct arena *a, char otp_id[ID_MAX],
@@ -394,9 +414,8 @@ enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const stru
     o.expires_at = now + OTP_TTL_MS;
     o.key_id = key_id;
     rc = store_otp_insert(w, &o, err);
-    struct sms_msg m = {0, phone, fill(a, text, code, card), "otp", now, now, 0, ck};
     if (rc == KT_OK) {
-        rc = store_sms_enqueue(w, &m, err);
+        rc = code_enqueue(w, k, &o, phone, fill(a, text, code, card), a, err);
     }
     sodium_memzero(code, sizeof(code));
     kt_strlcpy(otp_id, o.id, ID_MAX);

@@ -88,7 +88,8 @@ enum kt_rc enrol_admit(struct store_conn *w, const struct enrol_limits *l, const
 
 /* Makes a code for `phone` (standard form) of customer `ck`, under the programme's send limits
  * (KT_ELIMIT "otp_rate_limited", with err->retry_after), and queues the SMS with `text` where
- * {{code}} and {{card}} are replaced. `otp_id` gets the code's id. */
+ * {{code}} and {{card}} are replaced in the outbox (origin "otp:<otp_id>", transactional, the
+ * codes' priority, expiring with the code). `otp_id` gets the code's id. */
 enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const struct loyalty_rules *r,
                     int64_t ck, const char *phone, const char *card, const char *text,
                     const char *key_id, int64_t now, struct arena *a, char otp_id[ID_MAX],

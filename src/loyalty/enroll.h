@@ -49,8 +49,8 @@ struct enrol_result {
  * belonged to an erased person (the refusal is committed, so it counts), then the referral, the
  * card (KT_ECONFLICT "card_limit" with `held` filled when they have the programme's maximum
  * already), the hourly enrolment limits (enrol_rate_limited), the welcome bonus and the code by
- * SMS (its send limit is a refusal in `out`, not an error). The caller wakes the SMS sender when
- * out->otp_id is set.
+ * SMS (its send limit is a refusal in `out`, not an error). The caller wakes the outbox's sender
+ * when out->otp_id is set.
  */
 enum kt_rc loyalty_enrol(struct store *s, const struct enrol_env *env, const struct enrol_req *e,
                          int64_t now, struct arena *a, struct enrol_result *out,

@@ -56,17 +56,22 @@ static const char *pd_state(const char *customer_id)
     return state;
 }
 
-/* The text of the last SMS queued (the code in it). */
+/* The text of the last SMS queued in the outbox (the code in it). */
 static const char *last_sms(void)
 {
     struct store_conn *rd;
-    struct sms_msg *m;
+    struct outbox_msg *m;
     size_t n;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(store_sms_due(rd, NOW + 3600 * 1000, 100, &A, &m, &n, NULL), KT_OK);
+    assert_int_equal(store_outbox_due(rd, "sms", NOW + 3600 * 1000, 100, &A, &m, &n, NULL), KT_OK);
     store_read_end(rd);
     assert_true(n > 0);
-    return m[n - 1].text;
+    assert_string_equal(m[n - 1].topic, OUTBOX_TOPIC_CODE);
+    assert_true(m[n - 1].expires_at > m[n - 1].created_at);
+    json_t *doc = json_loads(m[n - 1].content, 0, NULL);
+    const char *text = arena_strdup(&A, json_string_value(json_object_get(doc, "text")));
+    json_decref(doc);
+    return text;
 }
 
 static void a_phone_alone_makes_a_pending_member(void **state)

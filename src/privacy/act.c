@@ -56,8 +56,8 @@ static const struct word categories[] = {
     {"events.properties", "содержание событий поведения и анонимные идентификаторы"},
     {"traits", "вычисленные признаки (сегменты RFM, кластеры)"},
     {"segment_members", "членство в сегментах"},
-    {"sms_outbox", "неотправленные SMS-сообщения"},
-    {"messages", "адреса и содержание сообщений клиенту (e-mail, push)"},
+    {"sms_outbox", "неотправленные SMS-сообщения"}, /* acts made before the SMS joined messages */
+    {"messages", "адреса и содержание сообщений клиенту (e-mail, SMS, push)"},
     {"stored_replies", "сохранённые ответы на повторные запросы"},
     {"import_rejects", "строки файлов отказов импорта"},
 };

@@ -174,7 +174,6 @@ static void cats_destroyed(json_t *cats, const struct erase_counts *c)
                 {c->events, "events.properties"},
                 {c->traits, "traits"},
                 {c->members, "segment_members"},
-                {c->sms, "sms_outbox"},
                 {c->messages, "messages"},
                 {c->replies, "stored_replies"},
                 {c->data_keys, "data_key"}};

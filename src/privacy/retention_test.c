@@ -11,7 +11,7 @@
 #include "base/clock.h"
 #include "base/id.h"
 #include "consent/consent.h"
-#include "deliver/sms.h"
+#include "deliver/outbox.h"
 #include "events/events.h"
 #include "privacy/privacy.h"
 
@@ -111,20 +111,37 @@ static void finished_messages_expire_queued_ones_stay(void **state)
 {
     struct store_conn *w;
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    int64_t ck = test_customer(w);
+    const char *ids[3] = {"m_1", "m_2", "m_3"};
     for (int i = 0; i < 3; i++) {
-        struct sms_msg m = {0, "+79990000001", "code", "otp", T0, T0, 0, 0};
-        assert_int_equal(store_sms_enqueue(w, &m, NULL), KT_OK);
+        struct outbox_msg m = {.id = ids[i],
+                               .ck = ck,
+                               .channel = "sms",
+                               .kind = "transactional",
+                               .topic = OUTBOX_TOPIC_CODE,
+                               .recipient = "+79990000001",
+                               .content = "{\"text\": \"code\"}",
+                               .state = "queued",
+                               .next_at = T0,
+                               .created_at = T0,
+                               .updated_at = T0};
+        bool created = false;
+        assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
+        if (i < 2) { /* one sent a day later, one failed after 50 days of tries */
+            m.state = i == 0 ? "sent" : "failed";
+            m.attempts = i == 0 ? 1 : 5;
+            m.updated_at = T0 + (i == 0 ? DAY : 50 * DAY);
+            assert_int_equal(store_outbox_update(w, &m, NULL), KT_OK);
+        }
     }
-    assert_int_equal(store_sms_done(w, 1, "sent", 1, T0, NULL, T0 + DAY, NULL), KT_OK);
-    assert_int_equal(store_sms_done(w, 2, "dead", 5, T0, "down", T0 + 50 * DAY, NULL), KT_OK);
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
     int64_t removed = 0;
-    assert_int_equal(sms_expire(T.s, T0 + 95 * DAY, 90, &removed, NULL), KT_OK);
+    assert_int_equal(outbox_expire(T.s, T0 + 95 * DAY, 90, &removed, NULL), KT_OK);
     assert_int_equal(removed, 1);
-    assert_int_equal(count("SELECT count(*) FROM sms_outbox"), 2);
-    assert_int_equal(sms_expire(T.s, T0 + 200 * DAY, 90, &removed, NULL), KT_OK);
+    assert_int_equal(count("SELECT count(*) FROM outbox"), 2);
+    assert_int_equal(outbox_expire(T.s, T0 + 200 * DAY, 90, &removed, NULL), KT_OK);
     assert_int_equal(removed, 1);
-    assert_int_equal(count("SELECT count(*) FROM sms_outbox WHERE state = 'queued'"), 1);
+    assert_int_equal(count("SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
 }
 
 static struct incident record(const char *extra, int64_t now)

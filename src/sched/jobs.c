@@ -8,7 +8,6 @@
 
 #include "consent/consent.h"
 #include "deliver/outbox.h"
-#include "deliver/sms.h"
 #include "events/events.h"
 #include "import/rejects.h"
 #include "loyalty/bonus.h"
@@ -81,7 +80,7 @@ static enum kt_rc events_expiry(const struct sched_conf *c, int64_t now, int64_t
 static enum kt_rc messages_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
                                   struct kt_err *err)
 {
-    return sms_expire(c->s, now, c->messages_days, &n[0], err);
+    return outbox_expire(c->s, now, c->messages_days, &n[0], err);
 }
 
 static enum kt_rc outbox(const struct sched_conf *c, int64_t now, int64_t n[2], struct kt_err *err)
@@ -170,8 +169,13 @@ const struct sched_job sched_jobs[] = {
      .key = "import_rejects",
      .counts = {"rows", NULL},
      .says = "{0} import reject row{0s} expired"},
-    /* Not on demand: the channels' connections are the runner thread's alone (smtp.h). */
-    {.name = "outbox_send", .period_ms = SECOND_MS, .run = outbox, .counts = {"sent", "not_sent"}},
+    /* Not on demand: the channels' connections are its thread's alone (smtp.h). On a thread of
+     * its own, woken when a message is queued (a cashier waits for the code). */
+    {.name = "outbox_send",
+     .period_ms = SECOND_MS,
+     .flags = SCHED_OWN,
+     .run = outbox,
+     .counts = {"sent", "not_sent"}},
     /* Hourly: each run that removes something writes an audit entry, and a term counted in
      * days needs no finer clock. */
     {.name = "events_expiry",

@@ -2,7 +2,10 @@
  * sched.c - runs the table of jobs (see sched.h): once on demand, or on a clock in the runner.
  *
  * The runner is one base/ticker thread. A pass first serves a pending on-demand run, then runs
- * each job whose period has passed, looking between jobs whether the server is stopping. Jobs
+ * each job whose period has passed, looking between jobs whether the server is stopping. The
+ * SCHED_OWN jobs (the outbox's sender) have a second ticker of their own, at the process's
+ * priority, woken when a message is queued: a one-time code is sent in milliseconds, never after
+ * a segment refresh or a retention run. Jobs
  * never run two at a time in the process: the API's run waits for the runner. Across processes
  * (run-due beside serve) each job is safe on its own, claiming its work in write transactions
  * (README.md).
@@ -176,6 +179,7 @@ void sched_report_text(const struct sched_report *r, struct buf *out)
 struct sched {
     struct sched_conf c;          /* immutable */
     struct ticker *th;            /* the runner's thread */
+    struct ticker *own;           /* the SCHED_OWN jobs' thread, NULL when the table has none */
     int64_t next[SCHED_JOBS_MAX]; /* monotonic ms of each job's next run; the runner's only */
     pthread_mutex_t run_mu;       /* one on-demand run at a time (sched_run_now) */
     pthread_mutex_t mu;           /* guards what follows: the on-demand run and its outcome */
@@ -219,12 +223,45 @@ static void pass(void *arg)
     serve_asked(x);
     for (size_t i = 0; i < sched_jobs_count && !ticker_stopping(x->th); i++) {
         const struct sched_job *j = &sched_jobs[i];
-        if (j->period_ms <= 0 || mono_ms() < x->next[i]) {
+        if (j->period_ms <= 0 || (j->flags & SCHED_OWN) || mono_ms() < x->next[i]) {
             continue;
         }
         x->next[i] = mono_ms() + j->period_ms;
         int64_t n[2];
         run_one(&x->c, j, clock_now_ms(), n, NULL, NULL);
+    }
+}
+
+/* The SCHED_OWN jobs, at each tick of their thread and at each wake. */
+static void pass_own(void *arg)
+{
+    struct sched *x = arg;
+    for (size_t i = 0; i < sched_jobs_count && !ticker_stopping(x->own); i++) {
+        if (sched_jobs[i].flags & SCHED_OWN) {
+            int64_t n[2];
+            run_one(&x->c, &sched_jobs[i], clock_now_ms(), n, NULL, NULL);
+        }
+    }
+}
+
+static bool any_own(void)
+{
+    for (size_t i = 0; i < sched_jobs_count; i++) {
+        if (sched_jobs[i].flags & SCHED_OWN) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void sched_wake(struct sched *x, int64_t wait_ms)
+{
+    if (x == NULL || x->own == NULL) {
+        return;
+    }
+    uint64_t ticket = ticker_wake(x->own);
+    if (wait_ms > 0) {
+        ticker_wait(x->own, ticket, wait_ms);
     }
 }
 
@@ -240,7 +277,11 @@ enum kt_rc sched_start(const struct sched_conf *c, struct sched **out, struct kt
     pthread_mutex_init(&x->run_mu, NULL);
     pthread_mutex_init(&x->mu, NULL);
     struct ticker_opts o = {"kt-sched", TICK_MS, RUNNER_NICE, pass, x};
+    struct ticker_opts oo = {"kt-outbox", TICK_MS, 0, pass_own, x};
     enum kt_rc rc = ticker_start(&o, &x->th, err);
+    if (rc == KT_OK && any_own() && (rc = ticker_start(&oo, &x->own, err)) != KT_OK) {
+        ticker_stop(x->th);
+    }
     if (rc != KT_OK) {
         pthread_mutex_destroy(&x->run_mu);
         pthread_mutex_destroy(&x->mu);
@@ -282,6 +323,7 @@ void sched_stop(struct sched *x)
     if (x == NULL) {
         return;
     }
+    ticker_stop(x->own);
     ticker_stop(x->th);
     for (size_t i = 0; i < sched_jobs_count; i++) {
         if (sched_jobs[i].flags & SCHED_AT_STOP) {

@@ -51,6 +51,9 @@ typedef void (*sched_after_fn)(const struct sched_conf *c);
 #define SCHED_SECRET    2u /* needs the installation secret (keyed hashes of erased people) */
 #define SCHED_AT_STOP   4u /* runs once more after the runner stopped (what is queued in memory) */
 #define SCHED_SETTLE    8u /* the first run comes one period after the start, not at once */
+#define SCHED_OWN                                                                                  \
+    16u /* runs on a thread of its own at every tick and sched_wake(): the                         \
+           outbox, so a one-time code never waits behind a long job */
 
 struct sched_job {
     const char *name;      /* the log line's event when it fails: "points_expiry" */
@@ -100,6 +103,11 @@ enum kt_rc sched_start(const struct sched_conf *c, struct sched **out, struct kt
  * it (POST /v1/loyalty/run-due): one runner, so a job never runs twice at once in the process. */
 enum kt_rc sched_run_now(struct sched *x, int64_t now, struct sched_report *out,
                          struct kt_err *err);
+
+/* Has the SCHED_OWN jobs run now (a message was queued) instead of at the next tick; with
+ * `wait_ms` > 0, waits that long at most for the run to end (the SMS sink: a script reads the
+ * code right after the reply). NULL is a no-op. */
+void sched_wake(struct sched *x, int64_t wait_ms);
 
 /* Stops the runner after its current job, then runs the SCHED_AT_STOP jobs. NULL is a no-op. */
 void sched_stop(struct sched *x);

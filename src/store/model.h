@@ -333,7 +333,6 @@ struct erase_counts {
     int64_t events;           /* behaviour events whose properties and anonymous ids went */
     int64_t traits;           /* computed traits deleted */
     int64_t members;          /* segment memberships deleted */
-    int64_t sms;              /* queued SMS to its phones deleted */
     int64_t messages;         /* outbox messages whose recipient and content were destroyed */
     int64_t replies;          /* stored replies of retried requests deleted */
     int64_t cards;            /* loyalty cards unbound */
@@ -470,14 +469,6 @@ struct otp_code {
     const char *key_id;
 };
 
-/* A message in the SMS outbox. */
-struct sms_msg {
-    int64_t id;
-    const char *phone, *text, *purpose;
-    int64_t created_at, next_at, attempts;
-    int64_t ck; /* the customer it goes to, whose key seals the phone and the text */
-};
-
 /* A message of the outbox (0020_outbox.sql; docs/messages.md, "The outbox"). */
 #define OUTBOX_CHANNELS_MAX 4 /* email, sms, push, webhook */
 
@@ -497,6 +488,7 @@ struct outbox_msg {
     const char *reply_text;    /* the last reply, scrubbed; or NULL */
     const char *reason;        /* why it is suppressed, failed or capped; or NULL */
     int64_t created_at, updated_at, sent_at;
+    int64_t expires_at; /* not sent by then: failed, "expired" (a one-time code); 0: never */
 };
 
 /* A frequency cap (docs/messages.md, "The sending policy"): at most `count` marketing messages
@@ -515,6 +507,31 @@ struct outbox_sent {
     const char *channel, *topic;
     int64_t at;
 };
+/* A one-time code's SMS goes before anything else queued (the API's priorities are 0-100). */
+#define OUTBOX_PRIORITY_CODE 1000
+#define OUTBOX_TOPIC_CODE    "otp" /* the topic of one-time codes: no other message has it */
+
+/* A one-time code's SMS as a message of the outbox (docs/messages.md, "SMS"): to `phone`, with
+ * `content` {"text"} sealed, queued at `at`, not sent after `expires_at`; channel sms,
+ * transactional, the codes' topic and priority. The one definition loyalty's enqueue, the fold
+ * of migration 0025 and the tests use. */
+static inline struct outbox_msg outbox_code_msg(const char *id, int64_t ck, const char *phone,
+                                                const char *content, int64_t at, int64_t expires_at)
+{
+    return (struct outbox_msg){.id = id,
+                               .ck = ck,
+                               .channel = "sms",
+                               .kind = "transactional",
+                               .topic = OUTBOX_TOPIC_CODE,
+                               .priority = OUTBOX_PRIORITY_CODE,
+                               .recipient = phone,
+                               .content = content,
+                               .state = "queued",
+                               .next_at = at,
+                               .created_at = at,
+                               .updated_at = at,
+                               .expires_at = expires_at};
+}
 
 /* A behaviour event (docs/events.md). */
 struct event {

@@ -129,7 +129,8 @@ def signature_ok(secret, header, body, now=None, tolerance=300):
 
 class Receiver:
     """An HTTP server that keeps every POST as a dict: `headers`, `body` (bytes), `json` (or
-    None), `path` and `signed` (the signature checked with `secret`; None without a secret).
+    None), `path`, `signed` (the signature checked with `secret`; None without a secret) and
+    `at` (time.monotonic() when the body was read: bench/otp_latency.py's clock).
     It answers `answer` = (status, headers) to a request whose signature holds, 401 to one
     whose does not; `answers` (a list) is consumed first, one per request."""
 
@@ -150,6 +151,7 @@ class Receiver:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                at = time.monotonic()
                 signed = None
                 if outer.secret is not None:
                     signed = signature_ok(outer.secret,
@@ -160,7 +162,7 @@ class Receiver:
                     doc = None
                 with outer.lock:
                     outer.got.append({"headers": dict(self.headers), "body": body, "json": doc,
-                                      "path": self.path, "signed": signed})
+                                      "path": self.path, "signed": signed, "at": at})
                     if signed is False:
                         status, headers = 401, {}
                     elif outer.answers:

@@ -4,53 +4,23 @@ segment holds them (preview, saved members, refresh), the till's lookups, receip
 answer `423 customer_blocked` - while the DPO still reads them and the subject's export still
 works; unblocked, they come back. And the register's deadlines: unlawful processing (stop in 3
 working days, destroy in 10), rectification (7), and an extension only with a reasoned notice."""
-import http.server
-import json
 import re
 import sqlite3
-import threading
 import time
 
 import pytest
 
 from conftest import Server, phone, src
+from peers import Receiver
 
 PD = "block-pd"
 
 
-class Gateway:
-    """A local SMS gateway that records every message it is sent."""
-
-    def __init__(self):
-        self.got = []
-        gw = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                gw.got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.httpd.server_port}/sms"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def wait(self, n, timeout=10):
-        deadline = time.monotonic() + timeout
-        while len(self.got) < n and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(self.got) >= n, f"the gateway got {len(self.got)} of {n} messages"
-
-
 @pytest.fixture(scope="module")
 def gw():
-    g = Gateway()
+    g = Receiver.start(path="/sms")  # the SMS gateway: keeps every message it is sent
     yield g
-    g.httpd.shutdown()
+    g.stop()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +86,7 @@ def test_a_blocked_customer_gets_no_message_and_is_in_no_segment(srv, gw):
     sent = len(gw.got)
     assert srv.post("/v1/pos/otp", {"phone": pa}, key=pos).status_code == 202
     gw.wait(sent + 1)
-    code = re.search(r"\b(\d{4,8})\b", gw.got[-1]["text"]).group(1)
+    code = re.search(r"\b(\d{4,8})\b", gw.got[-1]["json"]["text"]).group(1)
     assert may_send(srv, a)["allowed"] is True
     q = f'city = "{city}"'
     r = srv.post("/v1/segments", {"name": "blockograd", "query": q})
@@ -348,8 +318,9 @@ def queued_sms(s, cid):
     """The messages still queued in the outbox for customer `cid`, read beside the server."""
     con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
     try:
-        return con.execute("SELECT count(*) FROM sms_outbox o JOIN customers c ON c.ck = o.ck "
-                           "WHERE c.id = ? AND o.state = 'queued'", (cid,)).fetchone()[0]
+        return con.execute("SELECT count(*) FROM outbox o JOIN customers c ON c.ck = o.ck "
+                           "WHERE c.id = ? AND o.channel = 'sms' AND o.state = 'queued'",
+                           (cid,)).fetchone()[0]
     finally:
         con.close()
 
@@ -377,6 +348,14 @@ def test_a_code_queued_before_the_block_never_goes_out(start_server):
     # The block took the code out of the outbox: a gateway that comes back later sends nothing
     # to the blocked customer; the neighbour's code still waits.
     assert (queued_sms(s, a), queued_sms(s, b)) == (0, 1)
+    # The row stays, suppressed for the block, its text (the code) gone.
+    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
+    try:
+        assert con.execute("SELECT o.state, o.reason, o.content FROM outbox o JOIN customers c "
+                           "ON c.ck = o.ck WHERE c.id = ?", (a,)).fetchall() == [
+            ("suppressed", "blocked", None)]
+    finally:
+        con.close()
 
 
 def test_a_store_key_learns_of_a_block_only_for_its_stores_customers(srv):

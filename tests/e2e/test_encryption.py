@@ -137,8 +137,8 @@ def test_the_files_and_a_backup_hold_no_identifier_in_clear(base, tmp_path):
     kinds = con.execute("SELECT typeof(phone), typeof(email), typeof(last_name), "
                         "typeof(address) FROM customers WHERE id = ?", (ids[0],)).fetchone()
     assert kinds == ("blob", "blob", "blob", "blob")
-    assert con.execute("SELECT count(*) FROM sms_outbox WHERE typeof(phone) = 'blob'"
-                       ).fetchone()[0] >= 1
+    assert con.execute("SELECT count(*) FROM outbox WHERE channel = 'sms' AND "
+                       "typeof(recipient) = 'blob' AND typeof(content) = 'blob'").fetchone()[0] >= 1
     assert con.execute("SELECT count(*) FROM idempotency WHERE typeof(body) = 'blob'"
                        ).fetchone()[0] == len(people)
     assert con.execute("SELECT typeof(note), typeof(outcome_note) FROM customer_blocks"

@@ -109,7 +109,7 @@ def test_raw_data_expires_by_its_term_and_the_counts_stay(srv):
     try:
         assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 1
         assert con.execute("SELECT sum(count) FROM event_days").fetchone()[0] == 5
-        assert con.execute("SELECT count(*) FROM sms_outbox").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM outbox WHERE channel = 'sms'").fetchone()[0] == 0
     finally:
         con.close()
     # The outbox's phone, the reject line and the events' properties leave the files too.

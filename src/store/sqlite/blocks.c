@@ -27,9 +27,12 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_BLOCK_LEAVE_SEGMENTS] = "UPDATE segment_members SET left_at = ?2 "
                                 "WHERE ck = ?1 AND left_at IS NULL",
     /* Nor does a message still queued for them go out: a one-time code queued before the block
-     * would otherwise reach the phone after it (the rows of those merged into them too). */
-    [SQ_BLOCK_RECALL_SMS] = "DELETE FROM sms_outbox WHERE state = 'queued' AND (ck = ?1 OR ck IN "
-                            "(SELECT ck FROM customers WHERE merged_into = ?1))",
+     * would otherwise reach the phone after it (the rows of those merged into them too). The
+     * row stays, suppressed "blocked", its content (the code) gone; the sender's policy refuses
+     * what is queued later while the block holds. */
+    [SQ_BLOCK_RECALL] = "UPDATE outbox SET state = 'suppressed', reason = 'blocked', "
+                        "content = NULL, updated_at = ?2 WHERE state = 'queued' AND (ck = ?1 "
+                        "OR ck IN (SELECT ck FROM customers WHERE merged_into = ?1))",
     [SQ_BLOCK_IN_FORCE] = "SELECT count(*) FROM customer_blocks "
                           "WHERE ck = ?1 AND unblocked_at IS NULL",
     [SQ_BLOCK_GET] = "SELECT " BLOCK_COLS " FROM customer_blocks "
@@ -135,11 +138,12 @@ enum kt_rc sq_block_insert(struct store_conn *base, const struct customer_block 
     if (sq_run(c, st, NULL, err) != KT_OK) {
         return err->rc;
     }
-    st = get(base, SQ_BLOCK_RECALL_SMS, err);
+    st = get(base, SQ_BLOCK_RECALL, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, b->ck);
+    sqlite3_bind_int64(st, 2, b->blocked_at);
     return sq_run(c, st, NULL, err);
 }
 

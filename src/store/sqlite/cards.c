@@ -29,16 +29,6 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_OTP_COUNT_PHONE] =
         "SELECT count(*) FROM otp_codes WHERE phone_tag = ?1 AND created_at >= ?2",
     [SQ_OTP_COUNT_KEY] = "SELECT count(*) FROM otp_codes WHERE key_id = ?1 AND created_at >= ?2",
-    [SQ_SMS_ENQUEUE] = "INSERT INTO sms_outbox (phone, text, purpose, created_at, "
-                       "next_at, ck) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [SQ_SMS_DUE] = "SELECT id, phone, text, purpose, created_at, next_at, attempts, "
-                   "coalesce(ck, 0) "
-                   "FROM sms_outbox WHERE state = 'queued' AND next_at <= ?1 "
-                   "ORDER BY next_at, id LIMIT ?2",
-    [SQ_SMS_DONE] =
-        "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_at = ?4, last_error = ?5, "
-        "done_at = CASE WHEN ?2 = 'queued' THEN NULL ELSE ?6 END, "
-        "text = CASE WHEN ?2 = 'queued' THEN text ELSE NULL END WHERE id = ?1",
     [SQ_REFERRAL_ADD] =
         "INSERT INTO referrals (friend_ck, referrer_ck, created_at) VALUES (?1, ?2, ?3)",
     [SQ_REFERRAL_GET] =
@@ -222,74 +212,6 @@ enum kt_rc sq_otp_count(struct store_conn *base, const unsigned char *tag, const
     sqlite3_bind_int64(st, 2, since);
     *n = 0;
     return sq_int_row((struct sq_conn *)base, st, n, 1, "otp count", err);
-}
-
-enum kt_rc sq_sms_enqueue(struct store_conn *base, const struct sms_msg *m, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_SMS_ENQUEUE, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    /* the phone and the text (it holds the code) under the customer's key */
-    struct sq_key k;
-    sq_key_init(&k, (struct sq_conn *)base, m->ck, true);
-    enum kt_rc rc = sq_bind_sealed(&k, st, 1, "sms_outbox.phone", m->phone, err);
-    rc = rc == KT_OK ? sq_bind_sealed(&k, st, 2, "sms_outbox.text", m->text, err) : rc;
-    sq_key_release(&k);
-    if (rc != KT_OK) {
-        sq_done(st);
-        return rc;
-    }
-    sq_bind_text(st, 3, m->purpose);
-    sqlite3_bind_int64(st, 4, m->created_at);
-    sqlite3_bind_int64(st, 5, m->next_at);
-    sq_bind_i64_or_null(st, 6, m->ck);
-    return sq_run((struct sq_conn *)base, st, NULL, err);
-}
-
-static void sms_row(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    *(struct sms_msg *)out = (struct sms_msg){
-        sqlite3_column_int64(st, 0), sq_col_text(st, 1, a),       sq_col_text(st, 2, a),
-        sq_col_text(st, 3, a),       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-        sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7)};
-}
-
-enum kt_rc sq_sms_due(struct store_conn *base, int64_t now, int limit, struct arena *a,
-                      struct sms_msg **out, size_t *n, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_SMS_DUE, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, limit);
-    struct sq_conn *c = (struct sq_conn *)base;
-    enum kt_rc rc = sq_rows(c, st, sms_row, sizeof(**out), a, out, n, "sms due", err);
-    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
-        struct sq_key k;
-        sq_key_init(&k, c, (*out)[i].ck, false);
-        rc = sq_unseal(&k, "sms_outbox.phone", &(*out)[i].phone, a, err);
-        rc = rc == KT_OK ? sq_unseal(&k, "sms_outbox.text", &(*out)[i].text, a, err) : rc;
-        sq_key_release(&k);
-    }
-    return rc;
-}
-
-enum kt_rc sq_sms_done(struct store_conn *base, int64_t id, const char *state, int64_t attempts,
-                       int64_t next_at, const char *error, int64_t at, struct kt_err *err)
-{
-    sqlite3_stmt *st = get(base, SQ_SMS_DONE, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    sq_bind_text(st, 2, state);
-    sqlite3_bind_int64(st, 3, attempts);
-    sqlite3_bind_int64(st, 4, next_at);
-    sq_bind_text(st, 5, error);
-    sqlite3_bind_int64(st, 6, at);
-    return sq_run((struct sq_conn *)base, st, NULL, err);
 }
 
 enum kt_rc sq_referral_add(struct store_conn *base, int64_t friend_ck, int64_t referrer_ck,

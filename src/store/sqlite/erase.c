@@ -24,10 +24,9 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_ERASE_CONSENT] = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
                          "WHERE ck = ?1 AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
     /* Stored replies to retried requests hold the profile they answered with. */
-    [SQ_ERASE_SMS] = "DELETE FROM sms_outbox WHERE ck = ?1 OR ck IN (SELECT ck FROM customers "
-                     "WHERE merged_into = ?1)",
     /* The outbox keeps each message's state and times for the campaigns' counts; who it went to
-     * and what it said go, and a message still waiting is not sent (suppressed, "erased"). */
+     * and what it said go (a one-time code's phone and text too), and a message still waiting
+     * is not sent (suppressed, "erased"). */
     [SQ_ERASE_OUTBOX] =
         "UPDATE outbox SET recipient = NULL, content = NULL, reply_text = NULL, "
         "state = CASE WHEN state IN ('queued', 'sending') THEN 'suppressed' ELSE state END, "
@@ -70,16 +69,16 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
 {
     /* Stored replies and messages name their customer (or one merged into it). Events keep
      * their type and time, not what they said. */
-    static const enum sq_slot slots[] = {SQ_ERASE_IDEM,    SQ_ERASE_SMS,    SQ_ERASE_CARDS,
-                                         SQ_ERASE_EVENTS,  SQ_ERASE_TRAITS, SQ_ERASE_MEMBERS,
-                                         SQ_ERASE_CUST,    SQ_ERASE_IDENTS, SQ_ERASE_HIST,
-                                         SQ_ERASE_CONSENT, SQ_ERASE_OUTBOX, SQ_ERASE_KEYS};
+    static const enum sq_slot slots[] = {SQ_ERASE_IDEM,   SQ_ERASE_CARDS,   SQ_ERASE_EVENTS,
+                                         SQ_ERASE_TRAITS, SQ_ERASE_MEMBERS, SQ_ERASE_CUST,
+                                         SQ_ERASE_IDENTS, SQ_ERASE_HIST,    SQ_ERASE_CONSENT,
+                                         SQ_ERASE_OUTBOX, SQ_ERASE_KEYS};
     /* what each statement destroyed, for the act's list of data */
     memset(counts, 0, sizeof(*counts));
-    int64_t *count[] = {&counts->replies,          &counts->sms,         &counts->cards,
-                        &counts->events,           &counts->traits,      &counts->members,
-                        &counts->customers,        &counts->identifiers, &counts->history,
-                        &counts->consent_evidence, &counts->messages,    &counts->data_keys};
+    int64_t *count[] = {&counts->replies,     &counts->cards,    &counts->events,
+                        &counts->traits,      &counts->members,  &counts->customers,
+                        &counts->identifiers, &counts->history,  &counts->consent_evidence,
+                        &counts->messages,    &counts->data_keys};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {

@@ -12,16 +12,18 @@
 #define COLS                                                                                       \
     "rowid, id, ck, channel, kind, topic, priority, recipient, content, state, next_at, "          \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0)"
+    "coalesce(sent_at, 0), coalesce(expires_at, 0)"
 #define LIST_COLS                                                                                  \
     "rowid, id, ck, channel, kind, topic, priority, NULL, NULL, state, next_at, "                  \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0)"
+    "coalesce(sent_at, 0), coalesce(expires_at, 0)"
 
 static const char *const sql[SQ_STATEMENTS] = {
-    [SQ_OUTBOX_ADD] = "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
-                      "content, state, next_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
-                      "?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10) ON CONFLICT (id) DO NOTHING",
+    [SQ_OUTBOX_ADD] =
+        "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
+        "content, state, next_at, created_at, updated_at, expires_at) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10, ?11) "
+        "ON CONFLICT (id) DO NOTHING",
     [SQ_OUTBOX_GET] = "SELECT " COLS " FROM outbox WHERE id = ?1",
     [SQ_OUTBOX_DUE] = "SELECT " COLS " FROM outbox WHERE state = 'queued' AND next_at <= ?1 "
                       "AND channel IN (?2, ?3, ?4, ?5) ORDER BY priority DESC, next_at, rowid "
@@ -70,6 +72,7 @@ static void row(sqlite3_stmt *st, struct arena *a, void *out)
         .created_at = sqlite3_column_int64(st, 15),
         .updated_at = sqlite3_column_int64(st, 16),
         .sent_at = sqlite3_column_int64(st, 17),
+        .expires_at = sqlite3_column_int64(st, 18),
     };
 }
 
@@ -113,6 +116,7 @@ enum kt_rc sq_outbox_add(struct store_conn *base, const struct outbox_msg *m, bo
     sqlite3_bind_int64(st, 6, m->priority);
     sqlite3_bind_int64(st, 9, m->next_at);
     sqlite3_bind_int64(st, 10, m->created_at);
+    sq_bind_i64_or_null(st, 11, m->expires_at);
     int changes = 0;
     rc = sq_run((struct sq_conn *)base, st, &changes, err);
     *created = changes == 1;

@@ -93,22 +93,15 @@ enum kt_rc sq_event_days_move(struct sq_conn *c, int64_t from, int64_t into, str
     return rc;
 }
 
-enum kt_rc sq_sms_expire(struct store_conn *base, int64_t before, int limit, int64_t *removed,
-                         struct kt_err *err)
+enum kt_rc sq_outbox_expire(struct store_conn *base, int64_t before, int limit, int64_t *removed,
+                            struct kt_err *err)
 {
     int changes = 0;
     enum kt_rc rc = run_batch((struct sq_conn *)base,
-                              "DELETE FROM sms_outbox WHERE id IN (SELECT id FROM sms_outbox "
-                              "WHERE state <> 'queued' AND done_at < ?1 LIMIT ?2)",
+                              "DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE "
+                              "state NOT IN ('queued', 'sending') AND updated_at < ?1 LIMIT ?2)",
                               before, limit, &changes, err);
-    int more = 0; /* then the outbox's finished messages (0020_outbox.sql), in the same batch */
-    if (rc == KT_OK && changes < limit) {
-        rc = run_batch((struct sq_conn *)base,
-                       "DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox WHERE state "
-                       "NOT IN ('queued', 'sending') AND updated_at < ?1 LIMIT ?2)",
-                       before, limit - changes, &more, err);
-    }
-    *removed = changes + more;
+    *removed = changes;
     return rc;
 }
 

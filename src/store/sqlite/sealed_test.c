@@ -219,6 +219,8 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
                      "'192.0.2.1', 'UA');"
                      "INSERT INTO sms_outbox (phone, text, purpose, created_at, next_at) "
                      "VALUES ('+79990000001', 'code 123456', 'otp', 1, 1);"
+                     "INSERT INTO sms_outbox (phone, text, purpose, created_at, next_at, state, "
+                     "done_at) VALUES ('+79990000001', NULL, 'otp', 1, 1, 'sent', 2);"
                      "INSERT INTO idempotency VALUES ('k1', 'i1', x'00', 201, "
                      "'{\"customer\":{\"id\":\"c_0000000000000000000a\"}}', 1);"
                      "INSERT INTO privacy_requests (id, kind, received_on, deadline, channel, "
@@ -235,7 +237,8 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
         "SELECT typeof(value) FROM identifiers WHERE ck = ?1",
         "SELECT typeof(new_value) FROM history WHERE ck = ?1",
         "SELECT typeof(ip) FROM consent_events WHERE ck = ?1",
-        "SELECT typeof(phone) FROM sms_outbox WHERE ck = ?1",
+        "SELECT typeof(recipient) FROM outbox WHERE ck = ?1", /* the SMS outbox folded (0025) */
+        "SELECT typeof(content) FROM outbox WHERE ck = ?1",
         "SELECT typeof(body) FROM idempotency WHERE ck = ?1",
         "SELECT typeof(note) FROM privacy_requests WHERE ?1 = ?1",
     };
@@ -257,11 +260,23 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
     size_t n;
     assert_int_equal(store_consent_list(r, 1, &A, &ev, &n, NULL), KT_OK);
     assert_string_equal(ev[0].ip, "192.0.2.1");
-    struct sms_msg *m;
-    assert_int_equal(store_sms_due(r, 10, 5, &A, &m, &n, NULL), KT_OK);
+    /* the queued SMS is a message of the outbox now, opened under the same key; sms_outbox is gone
+     */
+    struct outbox_msg *m;
+    assert_int_equal(store_outbox_due(r, "sms", 10, 5, &A, &m, &n, NULL), KT_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(m[0].text, "code 123456");
+    assert_string_equal(m[0].recipient, "+79990000001");
+    assert_string_equal(m[0].content, "{\"text\":\"code 123456\"}");
+    assert_string_equal(m[0].topic, OUTBOX_TOPIC_CODE);
+    assert_int_equal(m[0].ck, 1);
+    assert_int_equal(m[0].expires_at, 1 + 5 * 60 * 1000);
     store_read_end(r);
+    assert_string_equal(raw_type("SELECT count(*) FROM sqlite_schema WHERE name = 'sms_outbox' "
+                                 "AND ?1 = ?1",
+                                 1),
+                        "0");
+    /* the sent one did not move: its text was blanked, its phone would be kept for nothing */
+    assert_string_equal(raw_type("SELECT count(*) FROM outbox WHERE ck = ?1", 1), "1");
     /* the retailer seals city and gender too: the base is resealed at the next open */
     store_close(T.s);
     o.crypt = test_keyring();

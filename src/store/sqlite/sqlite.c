@@ -224,7 +224,8 @@ static enum kt_rc ready(struct sq_store *s, bool run, struct kt_err *err)
     int64_t shredded = 0;
     enum kt_rc rc = sq_keys_attach(s, err);
     rc = rc == KT_OK ? sq_keys_shred(&s->base, &shredded, err) : rc;
-    return rc == KT_OK ? sq_seal_step(s, s->sealed_requested, run, err) : rc;
+    rc = rc == KT_OK ? sq_seal_step(s, s->sealed_requested, run, err) : rc;
+    return rc == KT_OK ? sq_sms_fold(s, run, err) : rc; /* after the sealing pass (sms_fold.c) */
 }
 
 static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *err)

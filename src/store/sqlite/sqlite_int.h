@@ -105,7 +105,6 @@ enum sq_slot {
     SQ_ERASE_HIST,
     SQ_ERASE_CONSENT,
     SQ_ERASE_IDEM,
-    SQ_ERASE_SMS,
     SQ_ERASE_OUTBOX,
     SQ_ERASE_CARDS,
     SQ_ERASE_EVENTS,
@@ -169,9 +168,6 @@ enum sq_slot {
     SQ_OTP_UPDATE,
     SQ_OTP_COUNT_PHONE,
     SQ_OTP_COUNT_KEY,
-    SQ_SMS_ENQUEUE,
-    SQ_SMS_DUE,
-    SQ_SMS_DONE,
     SQ_REFERRAL_ADD,
     SQ_REFERRAL_GET,
     SQ_REFERRAL_REWARDED,
@@ -207,7 +203,7 @@ enum sq_slot {
     /* blocks.c */
     SQ_BLOCK_INSERT,
     SQ_BLOCK_LEAVE_SEGMENTS,
-    SQ_BLOCK_RECALL_SMS,
+    SQ_BLOCK_RECALL,
     SQ_BLOCK_IN_FORCE,
     SQ_BLOCK_GET,
     SQ_BLOCK_END,
@@ -381,6 +377,10 @@ enum kt_rc sq_keys_meta_put(struct sq_store *s, const char *key, const char *val
  * "schema_behind". It sets s->sealed. */
 enum kt_rc sq_seal_schema(struct sq_conn *c, struct kt_err *err);
 enum kt_rc sq_seal_step(struct sq_store *s, int requested, bool run, struct kt_err *err);
+/* The C half of migration 0025 (sms_fold.c): the old SMS outbox's queued messages into the
+ * outbox, then the table dropped; nothing when it is gone. Pending and not `run`: schema_behind. */
+enum kt_rc sq_sms_fold(struct sq_store *s, bool run, struct kt_err *err);
+bool sq_table_exists(struct sq_conn *c, const char *name);
 /* Customer ck's data key: from the keyring's cache, else the key store; with `make`, made when
  * it has none (a new customer, the writer only). KT_EGONE "customer_key_destroyed" for a key an
  * erasure destroyed; KT_ESTORE "data_key_missing" for none without `make`. */
