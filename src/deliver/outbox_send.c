@@ -27,7 +27,7 @@ struct outbox_sender {
     struct sms_gw *sms;     /* NULL: no SMS */
     struct webhook *hook;   /* signed posts for push and webhook; NULL: neither */
     struct pace pace[CH_N];
-    struct policy_caps caps;                   /* the store's rules, reloaded when they change */
+    struct policy_caps caps; /* the store's rules, reloaded when they change */
     const char *channels[OUTBOX_CHANNELS_MAX + 1]; /* those configured, NULL-terminated */
 };
 

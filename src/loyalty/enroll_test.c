@@ -63,7 +63,9 @@ static const char *last_sms(void)
     struct outbox_msg *m;
     size_t n;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(store_outbox_due(rd, "sms", NOW + 3600 * 1000, 100, &A, &m, &n, NULL), KT_OK);
+    assert_int_equal(store_outbox_due(rd, (const char *[]){"sms", NULL}, NOW + 3600 * 1000, 100, &A,
+                                      &m, &n, NULL),
+                     KT_OK);
     store_read_end(rd);
     assert_true(n > 0);
     assert_string_equal(m[n - 1].topic, OUTBOX_TOPIC_CODE);

@@ -263,7 +263,8 @@ static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
     /* the queued SMS is a message of the outbox now, opened under the same key; sms_outbox is gone
      */
     struct outbox_msg *m;
-    assert_int_equal(store_outbox_due(r, "sms", 10, 5, &A, &m, &n, NULL), KT_OK);
+    assert_int_equal(store_outbox_due(r, (const char *[]){"sms", NULL}, 10, 5, &A, &m, &n, NULL),
+                     KT_OK);
     assert_int_equal(n, 1);
     assert_string_equal(m[0].recipient, "+79990000001");
     assert_string_equal(m[0].content, "{\"text\":\"code 123456\"}");
