@@ -17,12 +17,13 @@
  */
 #include "api/api.h"
 
-#define ADMIN   SCOPE_ADMIN
-#define POS     SCOPE_POS
-#define COLLECT SCOPE_COLLECT
-#define DPO     SCOPE_DPO
-#define AUDITOR SCOPE_AUDITOR
-#define STORES  ROUTE_STORES
+#define ADMIN      SCOPE_ADMIN
+#define POS        SCOPE_POS
+#define COLLECT    SCOPE_COLLECT
+#define DPO        SCOPE_DPO
+#define AUDITOR    SCOPE_AUDITOR
+#define DELIVERIES SCOPE_DELIVERIES
+#define STORES     ROUTE_STORES
 
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
@@ -60,6 +61,10 @@ const struct route api_routes[] = {
      ROUTE_JSON | ROUTE_PD | STORES},
     {HTTP_POST, "/v1/messages", api_messages_post, ADMIN, ROUTE_JSON | ROUTE_PD},
     {HTTP_GET, "/v1/customers/{id}/messages", api_customer_messages, ADMIN | DPO, ROUTE_PD},
+    /* The providers' callbacks, and the public pixel and links of e-mails (signed tokens). */
+    {HTTP_POST, "/v1/deliveries/status", api_deliveries_status, ADMIN | DELIVERIES, ROUTE_JSON},
+    {HTTP_GET, "/o/{token}", api_track_open, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/c/{token}", api_track_click, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,

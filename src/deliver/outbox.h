@@ -8,7 +8,9 @@
  *          |          -> failed               (permanent, or too many tries)
  *          -> suppressed                      (the policy refused it, with the reason)
  *
- * delivered, bounced and capped are the next parts' (feedback, caps). Delivery is at least once:
+ * sent -> delivered | bounced come from the providers' callbacks (feedback.h); capped is the
+ * caps part's. A marketing e-mail's HTML gets its pixel and links at send time (track.h).
+ * Delivery is at least once:
  * a crash between a receiver's acceptance and the record leaves the row in `sending`, put back
  * in the queue at the next start (outbox_recover); the id travels with the message
  * (Message-ID, Kartoteka-Message-Id) so a receiver can drop the second copy.
@@ -43,6 +45,9 @@ struct outbox_conf {
     int64_t email_rate;         /* e-mails per second, 0 = unlimited */
     int64_t retry_ms;           /* the first retry's delay (--outbox-retry) */
     struct policy_conf policy;  /* the quiet hours (--quiet-hours-*) */
+
+    /* Signs a marketing e-mail's pixel and links (track.h); NULL: sent untracked. */
+    const struct key_secret *secret;
 };
 
 struct outbox_sender;

@@ -12,9 +12,11 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "deliver/pace.h"
 #include "deliver/policy.h"
+#include "deliver/track.h"
 #include "deliver/webhook.h"
 
 struct outbox_sender {
@@ -167,8 +169,40 @@ static const char *part(json_t *o, const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* The public URL the pixel and the links of this batch's marketing e-mails point to, without
+ * its trailing slashes; NULL when there is none or no secret to sign with (sent untracked). */
+static const char *track_base(struct store *s, const struct outbox_sender *x, struct arena *a)
+{
+    struct store_conn *rd;
+    struct privacy_settings ps;
+    struct kt_err err;
+    if (x->c.secret == NULL || store_read_begin(s, &rd, &err) != KT_OK) {
+        return NULL;
+    }
+    enum kt_rc rc = privacy_settings_get(rd, a, &ps, &err);
+    store_read_end(rd);
+    if (rc != KT_OK || ps.public_url == NULL || ps.public_url[0] == '\0') {
+        return NULL;
+    }
+    size_t n = strlen(ps.public_url);
+    while (n > 0 && ps.public_url[n - 1] == '/') {
+        n--;
+    }
+    return arena_strndup(a, ps.public_url, n);
+}
+
+/* A marketing e-mail's HTML with its pixel and links (transactional ones are not tracked). */
+static const char *tracked_html(const struct outbox_sender *x, const struct outbox_msg *m,
+                                const char *html, const char *base, struct arena *a)
+{
+    if (base == NULL || html == NULL || strcmp(m->kind, "marketing") != 0) {
+        return html;
+    }
+    return track_html(x->c.secret, base, arena_printf(a, "%s/u/", base), m->id, html, a);
+}
+
 static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, struct arena *a,
-                       int64_t now)
+                       int64_t now, const char *base)
 {
     struct email *m = arena_zalloc(a, (n ? n : 1) * sizeof(*m));
     struct deliver_result *res = arena_zalloc(a, (n ? n : 1) * sizeof(*res));
@@ -179,7 +213,7 @@ static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, str
                               .to = c[i].m.recipient,
                               .subject = part(docs[i], "subject"),
                               .text = part(docs[i], "text"),
-                              .html = part(docs[i], "html"),
+                              .html = tracked_html(x, &c[i].m, part(docs[i], "html"), base, a),
                               .unsubscribe_url = part(docs[i], "unsubscribe_url")};
     }
     smtp_send(x->smtp, m, n, now, res);
@@ -249,7 +283,7 @@ static enum kt_rc channel_pass(struct store *s, struct outbox_sender *x, const c
         rc = claim(s, x, channel, now, &a, &c, &nc, &nd, n, err);
         if (rc == KT_OK && nc > 0) {
             if (strcmp(channel, "email") == 0) {
-                send_email(x, c, nc, &a, now);
+                send_email(x, c, nc, &a, now, track_base(s, x, &a));
             } else {
                 send_push(x, c, nc, now);
             }

@@ -23,6 +23,14 @@ static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_e
     return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
+/* The row's key: ?1 the message, ?2 the kind, ?3 the detail. */
+static void bind_key(sqlite3_stmt *st, const char *message_id, const char *kind, const char *detail)
+{
+    sq_bind_text(st, 1, message_id);
+    sq_bind_text(st, 2, kind);
+    sq_bind_text(st, 3, detail ? detail : "");
+}
+
 enum kt_rc sq_feedback_add(struct store_conn *base, const char *message_id, const char *kind,
                            const char *detail, int64_t at, bool *created, struct kt_err *err)
 {
@@ -30,9 +38,7 @@ enum kt_rc sq_feedback_add(struct store_conn *base, const char *message_id, cons
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sq_bind_text(st, 1, message_id);
-    sq_bind_text(st, 2, kind);
-    sq_bind_text(st, 3, detail ? detail : "");
+    bind_key(st, message_id, kind, detail);
     sqlite3_bind_int64(st, 4, at);
     int changes = 0;
     enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
@@ -47,9 +53,7 @@ enum kt_rc sq_feedback_seen(struct store_conn *base, const char *message_id, con
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sq_bind_text(st, 1, message_id);
-    sq_bind_text(st, 2, kind);
-    sq_bind_text(st, 3, detail ? detail : "");
+    bind_key(st, message_id, kind, detail);
     int64_t n = 0;
     enum kt_rc rc = sq_int_row((struct sq_conn *)base, st, &n, 1, "feedback seen", err);
     *seen = n > 0;
