@@ -174,6 +174,10 @@ enum kt_rc feedback_record(struct store_conn *w, const struct key_secret *k,
     if (m.recipient == NULL && strcmp(m.channel, "push") != 0) {
         return KT_OK; /* erased since: her key is shredded, nothing is hers to record */
     }
+    /* merged since: the events and marks go to the customer she became */
+    if ((rc = store_customer_survivor(w, m.ck, &m.ck, err)) != KT_OK || m.ck == 0) {
+        return rc;
+    }
     if ((rc = add_event(w, in, &m, now, a, err)) != KT_OK) {
         return rc;
     }

@@ -9,7 +9,8 @@
  * email_click, message_bounced, spam_complaint; properties.message_id, url, bounce), a hard
  * bounce marks the address undeliverable (the policy then refuses it, "undeliverable"), and a
  * complaint withdraws the ads consent of the message's channel with the message as evidence.
- * A customer since erased gets no event and nothing marked; a blocked one's event is not stored.
+ * A customer since erased gets no event and nothing marked; one merged since gets them on the
+ * survivor; a blocked one's event is not stored.
  */
 #ifndef KT_DELIVER_FEEDBACK_H
 #define KT_DELIVER_FEEDBACK_H

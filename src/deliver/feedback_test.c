@@ -2,9 +2,10 @@
  * feedback_test.c - a message's feedback: the pixel's and the links' tokens (made and checked
  * with the key, refused altered, cut, of the other kind or another key; only http(s) URLs, never
  * a control character), the HTML rewritten at send time, and feedback_record against a real
- * store (once per message, the row moved, the event on the customer, a hard bounce's address
- * refused by the policy, a complaint's withdrawal with the message as evidence, unknown and
- * unsent messages). End to end through the server: tests/e2e/test_feedback.py.
+ * store (once per message, the row moved, the event on the customer - the survivor of a merge -
+ * a hard bounce's address refused by the policy, a complaint's withdrawal with the message as
+ * evidence, unknown and unsent messages). End to end through the server:
+ * tests/e2e/test_feedback.py.
  */
 #include "helpers.h"
 
@@ -260,6 +261,15 @@ static void record_once_with_its_consequences(void **state)
     assert_string_equal(ads->last->key_id, "k_test");
     assert_int_equal(ads->last->at, 5000);
     assert_string_equal(consent_find(cs, n, "ads", "sms")->state, "not_given");
+
+    /* a message of a customer merged away since: the event goes to the one she became */
+    const char *id3 = "m_33333333333333333333333333333333";
+    int64_t merged = sent_message(w, id3, "zoya@example.org", "sent");
+    int64_t survivor = test_customer(w);
+    assert_int_equal(store_customer_set_merged(w, merged, survivor, 6500, NULL), KT_OK);
+    assert_int_equal(record(w, FEEDBACK_OPEN, id3, false), FEEDBACK_RECORDED);
+    assert_int_equal(events_of(w, survivor, "email_open", &props), 1);
+    assert_int_equal(events_of(w, merged, "email_open", &props), 0);
 
     /* unknown and never sent */
     assert_int_equal(record(w, FEEDBACK_DELIVERED, ID2, false), FEEDBACK_UNKNOWN);

@@ -34,6 +34,7 @@ enum sq_slot {
     /* customers.c */
     SQ_CUST_GET,
     SQ_CUST_GET_BY_ID,
+    SQ_CUST_SURVIVOR,
     SQ_CUST_INSERT,
     SQ_CUST_UPDATE,
     SQ_CUST_LIST_START,
