@@ -271,6 +271,13 @@ static void record_once_with_its_consequences(void **state)
     assert_int_equal(events_of(w, survivor, "email_open", &props), 1);
     assert_int_equal(events_of(w, merged, "email_open", &props), 0);
 
+    /* an erasure deletes her undeliverable mark (a blind index of her address) */
+    struct erase_counts ec;
+    assert_int_equal(store_customer_erase(w, ck, 8000, &ec, NULL), KT_OK);
+    assert_int_equal(store_undeliverable_has(w, "email", "anna@example.org", &gone, NULL), KT_OK);
+    assert_false(gone);
+    assert_int_equal(ec.identifiers, 1);
+
     /* unknown and never sent */
     assert_int_equal(record(w, FEEDBACK_DELIVERED, ID2, false), FEEDBACK_UNKNOWN);
     sent_message(w, ID2, "vera@example.org", "queued");
