@@ -51,8 +51,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (out == NULL) {
         abort();
     }
-    check_tokens(&k, out, "\"https://kt.example/c/", TRACK_CLICK, &a);
-    check_tokens(&k, out, "\"https://kt.example/o/", TRACK_OPEN, &a);
+    if (strstr(text, "kt.example") == NULL) { /* else the input wrote some itself */
+        check_tokens(&k, out, "\"https://kt.example/c/", TRACK_CLICK, &a);
+        check_tokens(&k, out, "\"https://kt.example/o/", TRACK_OPEN, &a);
+    }
     /* A URL given to be signed is signed as something a click may follow, or not at all. */
     const char *tok = track_token(&k, TRACK_CLICK, ID, text, &a);
     if (tok != NULL) {
