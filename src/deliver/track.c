@@ -11,15 +11,23 @@
 #define ID_BYTES    16
 #define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
-static void tag_of(const struct key_secret *k, const unsigned char *p, size_t n,
-                   unsigned char tag[TAG_BYTES])
+/* The tokens' key, derived from the installation secret (once per call of the functions
+ * below: an e-mail's pixel and links share it). */
+struct tkey {
+    unsigned char k[32];
+};
+
+static void tkey_init(struct tkey *t, const struct key_secret *k)
 {
     static const char ctx[] = "kartoteka/track/v1";
-    unsigned char key[32];
-    crypto_generichash(key, sizeof(key), (const unsigned char *)ctx, sizeof(ctx) - 1, k->k,
+    crypto_generichash(t->k, sizeof(t->k), (const unsigned char *)ctx, sizeof(ctx) - 1, k->k,
                        sizeof(k->k));
-    crypto_generichash(tag, TAG_BYTES, p, n, key, sizeof(key));
-    sodium_memzero(key, sizeof(key));
+}
+
+static void tag_of(const struct tkey *t, const unsigned char *p, size_t n,
+                   unsigned char tag[TAG_BYTES])
+{
+    crypto_generichash(tag, TAG_BYTES, p, n, t->k, sizeof(t->k));
 }
 
 /* "m_" + 32 lowercase hex into 16 bytes. */
@@ -85,8 +93,8 @@ static const char *url_signable(const char *u, struct arena *a)
     return url_ok(out, k) ? out : NULL;
 }
 
-const char *track_token(const struct key_secret *k, enum track_kind kind, const char *id,
-                        const char *url, struct arena *a)
+static const char *token_with(const struct tkey *t, enum track_kind kind, const char *id,
+                              const char *url, struct arena *a)
 {
     unsigned char idb[ID_BYTES];
     if (!id_bytes(id, idb)) {
@@ -106,10 +114,20 @@ const char *track_token(const struct key_secret *k, enum track_kind kind, const 
     if (ul > 0) {
         memcpy(p + 1 + ID_BYTES, url, ul);
     }
-    tag_of(k, p, len, p + len);
+    tag_of(t, p, len, p + len);
     size_t out_len = sodium_base64_ENCODED_LEN(total, B64_VARIANT);
     char *out = arena_alloc(a, out_len);
     sodium_bin2base64(out, out_len, p, total, B64_VARIANT);
+    return out;
+}
+
+const char *track_token(const struct key_secret *k, enum track_kind kind, const char *id,
+                        const char *url, struct arena *a)
+{
+    struct tkey t;
+    tkey_init(&t, k);
+    const char *out = token_with(&t, kind, id, url, a);
+    sodium_memzero(&t, sizeof(t));
     return out;
 }
 
@@ -127,7 +145,10 @@ bool track_token_check(const struct key_secret *k, const char *token, enum track
     }
     size_t len = n - TAG_BYTES, ul = len - 1 - ID_BYTES;
     unsigned char tag[TAG_BYTES];
-    tag_of(k, p, len, tag);
+    struct tkey key;
+    tkey_init(&key, k);
+    tag_of(&key, p, len, tag);
+    sodium_memzero(&key, sizeof(key));
     if (sodium_memcmp(tag, p + len, TAG_BYTES) != 0) {
         return false;
     }
@@ -203,7 +224,7 @@ static const char *unescape(const char *s, size_t n, struct arena *a)
 }
 
 struct rewrite {
-    const struct key_secret *k;
+    const struct tkey *k;
     const char *base, *keep, *id;
     struct arena *a;
     struct buf *b;
@@ -216,7 +237,7 @@ static const char *tracked(const struct rewrite *w, const char *s, size_t n)
     if (url == NULL || (w->keep != NULL && strncmp(url, w->keep, strlen(w->keep)) == 0)) {
         return NULL;
     }
-    const char *tok = track_token(w->k, TRACK_CLICK, w->id, url, w->a);
+    const char *tok = token_with(w->k, TRACK_CLICK, w->id, url, w->a);
     return tok ? arena_printf(w->a, "%s/c/%s", w->base, tok) : NULL;
 }
 
@@ -316,10 +337,12 @@ const char *track_html(const struct key_secret *k, const char *base, const char 
     if (html == NULL || base == NULL || !id_bytes(id, idb) || strpbrk(base, "\"'<> &") != NULL) {
         return html;
     }
-    const char *pixel = track_token(k, TRACK_OPEN, id, NULL, a);
+    struct tkey key;
+    tkey_init(&key, k);
+    const char *pixel = token_with(&key, TRACK_OPEN, id, NULL, a);
     struct buf b;
     buf_init(&b, 0);
-    struct rewrite w = {k, base, keep, id, a, &b};
+    struct rewrite w = {&key, base, keep, id, a, &b};
     const char *end = body_end(html);
     const char *p = html;
     while (*p) {
@@ -334,8 +357,11 @@ const char *track_html(const struct key_secret *k, const char *base, const char 
             p += n;
         } else if (p[0] == '<' && (p[1] == 'a' || p[1] == 'A') && is_space(p[2])) {
             p = anchor(&w, p);
-        } else {
-            buf_putc(&b, *p++);
+        } else { /* up to the next tag (or the pixel's place) at once */
+            const char *next = strchr(p + 1, '<');
+            size_t run = next ? (size_t)(next - p) : strlen(p);
+            buf_append(&b, p, run);
+            p += run;
         }
     }
     if (end != NULL || body_end(html) == NULL) {
@@ -343,5 +369,6 @@ const char *track_html(const struct key_secret *k, const char *base, const char 
     }
     const char *out = arena_strdup(a, buf_cstr(&b));
     buf_release(&b);
+    sodium_memzero(&key, sizeof(key));
     return out;
 }
