@@ -132,14 +132,14 @@ static void html_gets_the_pixel_and_its_links_tracked(void **state)
     arena_release(&a);
 }
 
-/* A sent e-mail (or a queued one when `state` says so) to `to` of a new customer. */
+/* A sent e-mail, or SMS to a phone (queued when `state` says so), to `to` of a new customer. */
 static int64_t sent_message(struct store_conn *w, const char *id, const char *to, const char *state)
 {
     int64_t ck = test_customer(w);
     bool created;
     struct outbox_msg m = {.id = id,
                            .ck = ck,
-                           .channel = "email",
+                           .channel = to[0] == '+' ? "sms" : "email",
                            .kind = "marketing",
                            .topic = "news",
                            .recipient = to,
@@ -277,6 +277,18 @@ static void record_once_with_its_consequences(void **state)
     assert_int_equal(store_undeliverable_has(w, "email", "anna@example.org", &gone, NULL), KT_OK);
     assert_false(gone);
     assert_int_equal(ec.identifiers, 1);
+
+    /* an SMS: its delivery is sms_delivered, a hard bounce marks the phone */
+    const char *id4 = "m_44444444444444444444444444444444";
+    int64_t sms = sent_message(w, id4, "+79990001122", "sent");
+    assert_int_equal(record(w, FEEDBACK_DELIVERED, id4, false), FEEDBACK_RECORDED);
+    assert_int_equal(events_of(w, sms, "sms_delivered", &props), 1);
+    assert_int_equal(events_of(w, sms, "email_delivered", &props), 0);
+    assert_int_equal(record(w, FEEDBACK_BOUNCED, id4, true), FEEDBACK_RECORDED);
+    assert_int_equal(store_undeliverable_has(w, "phone", "+79990001122", &gone, NULL), KT_OK);
+    assert_true(gone);
+    assert_int_equal(store_undeliverable_has(w, "email", "+79990001122", &gone, NULL), KT_OK);
+    assert_false(gone);
 
     /* unknown and never sent */
     assert_int_equal(record(w, FEEDBACK_DELIVERED, ID2, false), FEEDBACK_UNKNOWN);
