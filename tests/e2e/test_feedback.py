@@ -11,8 +11,8 @@ import time
 import pytest
 
 from conftest import Server
+from messaging import join, outbox_args, prepare, send, wait_state
 from peers import SmtpSink
-from test_outbox import join, outbox_args, prepare, send, wait_state
 
 LINK = "https://shop.example/sale?a=1&b=2"
 PAGE = ("<html><body><p>Скидки недели</p>"
