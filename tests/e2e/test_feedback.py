@@ -268,3 +268,29 @@ def test_a_segment_of_those_who_opened_more_than_one_email(server, smtp):
     assert set(r.json()["sample"]) == {who["anna"]}
     r = server.post("/v1/segments/preview", {"query": "events(email_open) >= 1", "sample": 100})
     assert who["boris"] in r.json()["sample"] and who["vera"] not in r.json()["sample"]
+
+
+def counts(server):
+    r = server.get("/v1/reports/events")
+    assert r.status_code == 200, r.text
+    return r.json()["by_type"]
+
+
+def test_after_an_erasure_the_links_still_lead_and_record_nothing(server, smtp):
+    """An e-mail outlives its customer: her links still go where they said, but nothing of her is
+    recorded any more - no event, no undeliverable mark."""
+    cid = join(server, "erased.reader@example.org", ads=True, subscribe=True)
+    mid, page, _ = sent(server, smtp, cid)
+    seen = Links(page)
+    r = server.post(f"/v1/customers/{cid}/erase", {"reason": "request"})
+    assert r.status_code == 200, r.text
+    before, marked = counts(server), quality(server)
+    assert fetch(server, seen.imgs[0]).status_code == 200
+    r = fetch(server, seen.links[0])
+    assert r.status_code == 302 and r.headers["Location"] == LINK
+    r = callback(server, {"message_id": mid, "status": "bounced", "bounce": "hard"})
+    assert r.json()["results"][0]["status"] == "recorded"  # the row moves: it names nobody
+    after = counts(server)
+    for kind in ("email_open", "email_click", "message_bounced"):
+        assert after.get(kind, 0) == before.get(kind, 0), kind
+    assert quality(server) == marked
