@@ -2,8 +2,8 @@
 """Every route names the key scopes that may call it, and says so alike in three places. Run by
 ctest (route_scopes).
 
-src/api/routes.c gives each route its scopes (a mask of ADMIN, POS, COLLECT, DPO, AUDITOR, or
-ROUTE_PUBLIC) and marks with STORES (ROUTE_STORES) the routes whose handlers apply a store key's
+src/api/routes.c gives each route its scopes (a mask of ADMIN, POS, COLLECT, DPO, AUDITOR,
+DELIVERIES, or ROUTE_PUBLIC) and marks with STORES (ROUTE_STORES) the routes whose handlers apply a store key's
 limit. docs/openapi.json says the scopes in each operation's `security` (`apiKey: [...]`, empty
 for a public route), and docs/api.md, "Scopes by route", has a row per route: `METHOD /path` in
 backticks, the scopes, and whether a key limited to stores may call it (`yes` or `no`). This
@@ -26,7 +26,7 @@ ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
                     os.environ.get("KT_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[1])
 ROUTE = re.compile(r'\{HTTP_(\w+),\s*"([^"]+)",\s*\w+,\s*([^,]+),\s*([^}]+)\}')
 SCOPES = {"ADMIN": "admin", "POS": "pos", "COLLECT": "collect", "DPO": "dpo",
-          "AUDITOR": "auditor"}
+          "AUDITOR": "auditor", "DELIVERIES": "deliveries"}
 CELL_ROUTE = re.compile(r"`([A-Z]+) (/[^`]*)`")
 HEADING = "### Scopes by route"
 
@@ -106,10 +106,10 @@ def main():
     rows = table(problems)
     for key, (scopes, stores) in sorted(routes.items()):
         name = " ".join(key)
-        if not scopes and not key[1].startswith(("/healthz", "/readyz", "/metrics", "/u/",
-                                                 "/v1/openapi.json", "/v1/sdk.js")):
+        if not scopes and not key[1].startswith(("/healthz", "/readyz", "/metrics", "/u/", "/o/",
+                                                 "/c/", "/v1/openapi.json", "/v1/sdk.js")):
             problems.append(f"routes.c: {name} is public; only the probes, the description, "
-                            "the SDK and the unsubscribe page may be")
+                            "the SDK, the unsubscribe page and the e-mail pixel and links may be")
         if key not in described:
             problems.append(f"openapi.json: {name} is missing")
         elif described[key] != scopes:

@@ -39,6 +39,10 @@ enum kt_rc api_customer_messages(struct http_req *r, struct kt_err *err);
 /* The frequency caps (messaging.c). */
 enum kt_rc api_messaging_caps_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_messaging_caps_put(struct http_req *r, struct kt_err *err);
+/* A message's feedback: the providers' callbacks (deliveries.c), the pixel and links (track.c). */
+enum kt_rc api_deliveries_status(struct http_req *r, struct kt_err *err);
+enum kt_rc api_track_open(struct http_req *r, struct kt_err *err);
+enum kt_rc api_track_click(struct http_req *r, struct kt_err *err);
 
 /* attributes.c */
 enum kt_rc api_attributes_put(struct http_req *r, struct kt_err *err);

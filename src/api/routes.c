@@ -17,12 +17,13 @@
  */
 #include "api/api.h"
 
-#define ADMIN   SCOPE_ADMIN
-#define POS     SCOPE_POS
-#define COLLECT SCOPE_COLLECT
-#define DPO     SCOPE_DPO
-#define AUDITOR SCOPE_AUDITOR
-#define STORES  ROUTE_STORES
+#define ADMIN      SCOPE_ADMIN
+#define POS        SCOPE_POS
+#define COLLECT    SCOPE_COLLECT
+#define DPO        SCOPE_DPO
+#define AUDITOR    SCOPE_AUDITOR
+#define DELIVERIES SCOPE_DELIVERIES
+#define STORES     ROUTE_STORES
 
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
@@ -62,6 +63,10 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/customers/{id}/messages", api_customer_messages, ADMIN | DPO, ROUTE_PD},
     {HTTP_GET, "/v1/messaging/caps", api_messaging_caps_get, ADMIN, 0},
     {HTTP_PUT, "/v1/messaging/caps", api_messaging_caps_put, ADMIN, ROUTE_JSON},
+    /* The providers' callbacks, and the public pixel and links of e-mails (signed tokens). */
+    {HTTP_POST, "/v1/deliveries/status", api_deliveries_status, ADMIN | DELIVERIES, ROUTE_JSON},
+    {HTTP_GET, "/o/{token}", api_track_open, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/c/{token}", api_track_click, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,

@@ -13,7 +13,8 @@
  * Channels: email (smtp.h), sms (sms.h: the gateway's webhook, one-time codes and marketing
  * alike), push and webhook (webhook.h, signed). Each has its pace (messages per second).
  *
- * delivered and bounced are the next part's (feedback). Delivery is at least once:
+ * sent -> delivered | bounced come from the providers' callbacks (feedback.h). A marketing
+ * e-mail's HTML gets its pixel and links at send time (track.h). Delivery is at least once:
  * a crash between a receiver's acceptance and the record leaves the row in `sending`, put back
  * in the queue at the next start (outbox_recover); the id travels with the message
  * (Message-ID, Kartoteka-Message-Id) so a receiver can drop the second copy.
@@ -53,6 +54,9 @@ struct outbox_conf {
     int64_t sms_rate, push_rate, webhook_rate; /* the same for the other channels */
     int64_t retry_ms;                          /* the first retry's delay (--outbox-retry) */
     struct policy_conf policy;                 /* the quiet hours (--quiet-hours-*) */
+
+    /* Signs a marketing e-mail's pixel and links (track.h); NULL: sent untracked. */
+    const struct key_secret *secret;
 };
 
 struct outbox_sender;

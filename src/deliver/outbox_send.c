@@ -12,9 +12,11 @@
 
 #include "base/log.h"
 #include "base/mem.h"
+#include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "deliver/pace.h"
 #include "deliver/policy.h"
+#include "deliver/track.h"
 #include "deliver/webhook.h"
 
 /* The channels; a batch is sent in this order (codes first, the SMTP pool's batch last). */
@@ -215,15 +217,58 @@ static enum kt_rc claim(struct store *s, struct outbox_sender *x, int64_t now, s
 
 /* ---- sending, outside any transaction ----------------------------------------------------- */
 
+/* Whether the batch holds a message of channel `ch` (only configured channels are claimed). */
+static bool any_of(const struct claimed *c, size_t n, enum channel ch)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (channel_of(c[i].m.channel) == ch) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char *part(json_t *o, const char *name)
 {
     const char *v = json_string_value(json_object_get(o, name));
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* The public URL the pixel and the links of this batch's marketing e-mails point to, without
+ * its trailing slashes; NULL when there is none or no secret to sign with (sent untracked). */
+static const char *track_base(struct store *s, const struct outbox_sender *x, struct arena *a)
+{
+    struct store_conn *rd;
+    struct privacy_settings ps;
+    struct kt_err err;
+    if (x->c.secret == NULL || store_read_begin(s, &rd, &err) != KT_OK) {
+        return NULL;
+    }
+    enum kt_rc rc = privacy_settings_get(rd, a, &ps, &err);
+    store_read_end(rd);
+    if (rc != KT_OK || ps.public_url == NULL || ps.public_url[0] == '\0') {
+        return NULL;
+    }
+    size_t n = strlen(ps.public_url);
+    while (n > 0 && ps.public_url[n - 1] == '/') {
+        n--;
+    }
+    return arena_strndup(a, ps.public_url, n);
+}
+
+/* A marketing e-mail's HTML with its pixel and links (transactional ones are not tracked). */
+static const char *tracked_html(const struct outbox_sender *x, const struct outbox_msg *m,
+                                const char *html, const char *base, struct arena *a)
+{
+    if (base == NULL || html == NULL || strcmp(m->kind, "marketing") != 0) {
+        return html;
+    }
+    return track_html(x->c.secret, base, arena_printf(a, "%s/u/", base), m->id, html, a);
+}
+
 /* The claimed e-mails of `c`, together (the pool spreads them over its connections). */
 static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, struct arena *a,
-                       int64_t now)
+                       int64_t now, const char *base)
 {
     struct email *m = arena_zalloc(a, (n ? n : 1) * sizeof(*m));
     struct deliver_result *res = arena_zalloc(a, (n ? n : 1) * sizeof(*res));
@@ -238,7 +283,7 @@ static void send_email(struct outbox_sender *x, struct claimed *c, size_t n, str
                                .to = c[i].m.recipient,
                                .subject = part(docs[ne], "subject"),
                                .text = part(docs[ne], "text"),
-                               .html = part(docs[ne], "html"),
+                               .html = tracked_html(x, &c[i].m, part(docs[ne], "html"), base, a),
                                .unsubscribe_url = part(docs[ne], "unsubscribe_url")};
         at[ne++] = i;
     }
@@ -337,17 +382,17 @@ enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now
         enum kt_rc rc = claim(s, x, now, &a, &c, &nc, &nd, n, err);
         if (rc == KT_OK && nc > 0) {
             /* codes first: the gateway's answer does not wait for the SMTP pool's batch */
-            if (configured(x, CH_SMS)) {
+            if (any_of(c, nc, CH_SMS)) {
                 send_sms(x, c, nc, now);
             }
-            if (configured(x, CH_PUSH)) {
+            if (any_of(c, nc, CH_PUSH)) {
                 send_hook(x, CH_PUSH, c, nc, now);
             }
-            if (configured(x, CH_WEBHOOK)) {
+            if (any_of(c, nc, CH_WEBHOOK)) {
                 send_hook(x, CH_WEBHOOK, c, nc, now);
             }
-            if (configured(x, CH_EMAIL)) {
-                send_email(x, c, nc, &a, now);
+            if (any_of(c, nc, CH_EMAIL)) {
+                send_email(x, c, nc, &a, now, track_base(s, x, &a));
             }
             rc = settle(s, x, c, nc, now, n, err);
         }

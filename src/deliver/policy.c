@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "consent/consent.h"
+#include "deliver/deliver.h"
 #include "deliver/policy.h"
 #include "identity/identity.h"
 
@@ -80,6 +81,16 @@ static enum kt_rc refusal(struct store_conn *c, const struct outbox_msg *m, int6
     bool addressed = strcmp(m->channel, "push") != 0 && strcmp(m->channel, "webhook") != 0;
     if (cu->erased_at != 0 || (m->recipient == NULL && addressed)) {
         *reason = "erased"; /* the key is shredded: nothing to send to */
+        return KT_OK;
+    }
+    const char *kind = deliver_address_kind(m->channel); /* a hard bounce: never again */
+    bool gone = false;
+    if (kind != NULL &&
+        (rc = store_undeliverable_has(c, kind, m->recipient, &gone, err)) != KT_OK) {
+        return rc;
+    }
+    if (gone) {
+        *reason = "undeliverable";
         return KT_OK;
     }
     if (strcmp(m->kind, "marketing") == 0) { /* consent, ads under 38-FZ, topic, blocking */

@@ -7,7 +7,8 @@
  *   hold    - not now: due inside the customer's quiet hours for its channel; the row stays
  *             queued with next_at = the window's end on the customer's local clock
  *   refuse  - never: the consent part's reasons (customer_not_found, erased, blocked,
- *             no_pd_consent, no_consent, unsubscribed, ...); the row becomes `suppressed`
+ *             no_pd_consent, no_consent, unsubscribed, ...) and an address a hard bounce
+ *             marked (undeliverable, transactional messages too); the row becomes `suppressed`
  *   cap     - never: a frequency cap (caps.h) is full; the row becomes `capped` with the
  *             rule's reason
  *

@@ -131,6 +131,7 @@ struct http_req {
     const char *text_type; /* Content-Type of text */
     int retry_after;       /* seconds, 0 = no Retry-After header */
     const char *allow;     /* Allow header for 405 */
+    const char *location;  /* Location header of a redirect (in the arena), or NULL */
     bool replayed;         /* Idempotent-Replayed: true */
     struct kt_err err;     /* what went wrong, for the log line */
     json_t *err_more;      /* owned: what the error reply adds to its body (http_error_more) */
@@ -163,6 +164,8 @@ void http_reply_json(struct http_req *r, int status, json_t *body);
 void http_reply_text(struct http_req *r, int status, const char *type, const char *text,
                      size_t len);
 void http_reply_error(struct http_req *r, const struct kt_err *err);
+/* A 302 to `url` (printable ASCII, kept by the caller for the request), with an empty body. */
+void http_reply_redirect(struct http_req *r, const char *url);
 
 /* What a handler knows of its error beyond the code, message and field - where a query failed to
  * parse, whose cards are in the way - for the error reply the router makes: `members` (taken

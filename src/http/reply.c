@@ -100,6 +100,12 @@ void http_reply_text(struct http_req *r, int status, const char *type, const cha
     r->text_type = type;
 }
 
+void http_reply_redirect(struct http_req *r, const char *url)
+{
+    http_reply_text(r, 302, "text/plain; charset=utf-8", "", 0);
+    r->location = url;
+}
+
 void http_reply_error(struct http_req *r, const struct kt_err *err)
 {
     int status = http_status_of(err->rc);

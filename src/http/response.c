@@ -73,6 +73,9 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     if (r->allow != NULL) {
         MHD_add_response_header(resp, "Allow", r->allow);
     }
+    if (r->location != NULL && r->status >= 300 && r->status < 400) {
+        MHD_add_response_header(resp, "Location", r->location);
+    }
     if (r->replayed) {
         MHD_add_response_header(resp, "Idempotent-Replayed", "true");
     }

@@ -262,6 +262,12 @@ def walked(server):
     w.call("GET", "/v1/attributes/{name}", "/v1/attributes/pets")
     w.call("GET", "/u/{token}", f"/u/{tok}", key=None)
     w.call("POST", "/u/{token}", f"/u/{tok}", key=None, data={"all": "1"})
+    # the e-mail's pixel and links (a made-up token: 404) and a provider's callback (an id that
+    # is no message's: refused); test_feedback.py follows real ones
+    w.call("GET", "/o/{token}", "/o/bm90LWEtdG9rZW4", key=None)
+    w.call("GET", "/c/{token}", "/c/bm90LWEtdG9rZW4", key=None)
+    w.call("POST", "/v1/deliveries/status", "/v1/deliveries/status",
+           json={"deliveries": [{"message_id": "m_0", "status": "delivered"}]})
     w.call("PATCH", "/v1/customers/{id}", f"/v1/customers/{a}", key=pos,
            json={"source": src("pos"), "profile": {"city": "Казань"}})
     w.call("POST", "/v1/customers/{id}/consents", f"/v1/customers/{a}/consents", key=pos,

@@ -195,6 +195,21 @@ def test_auditor_verifies_the_audit_and_nothing_else(server):
     assert r.status_code == 403
 
 
+def test_a_deliveries_key_reports_deliveries_and_nothing_else(server):
+    cid, _ = customer_at(server, "S-1")
+    k = server.new_key("deliveries")
+    r = server.post("/v1/deliveries/status",
+                    {"deliveries": [{"message_id": "m_0", "status": "delivered"}]}, key=k)
+    assert r.status_code == 200 and r.json()["refused"] == 1  # no such message: per item
+    for path in (f"/v1/customers/{cid}", f"/v1/customers/{cid}/messages", "/v1/customers",
+                 "/v1/segments", "/v1/audit", "/v1/templates", "/v1/reports/quality"):
+        r = server.get(path, key=k)
+        assert r.status_code == 403, path
+    r = server.post("/v1/events", {"type": "app_open", "channel": "app",
+                                   "customer": {"id": cid}}, key=k)
+    assert r.status_code == 403
+
+
 def test_audit_entries_name_the_key(server):
     k = server.cli("keys", "create", "--scope", "dpo", "--name", "dpo office").stdout.strip()
     kid = k.split("_")[1]

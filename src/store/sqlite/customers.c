@@ -25,6 +25,7 @@
 static const char *const sql[SQ_STATEMENTS] = {
     [SQ_CUST_GET] = "SELECT " CUST_COLS " FROM customers WHERE ck = ?1",
     [SQ_CUST_GET_BY_ID] = "SELECT " CUST_COLS " FROM customers WHERE id = ?1",
+    [SQ_CUST_SURVIVOR] = "SELECT coalesce(merged_into, ck) FROM customers WHERE ck = ?1",
     [SQ_CUST_INSERT] =
         "INSERT INTO customers (id, created_at, updated_at, last_name, last_name_at, first_name, "
         "first_name_at, middle_name, middle_name_at, gender, gender_at, birth_date, "
@@ -243,6 +244,22 @@ enum kt_rc sq_customer_get(struct store_conn *base, int64_t ck, struct arena *a,
     }
     sqlite3_bind_int64(st, 1, ck);
     return get_one_customer(c, st, a, out, found, err);
+}
+
+enum kt_rc sq_customer_survivor(struct store_conn *base, int64_t ck, int64_t *out,
+                                struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = stmt(c, SQ_CUST_SURVIVOR, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    bool found = false; /* a merge keeps the chain one hop long (SQ_CUST_SET_MERGED) */
+    enum kt_rc rc = sq_one(c, st, sq_row_i64, NULL, out, &found, "customer_not_found",
+                           "customer not found", err);
+    *out = rc == KT_OK && found ? *out : 0;
+    return rc;
 }
 
 enum kt_rc sq_customer_get_by_id(struct store_conn *base, const char *id, struct arena *a,

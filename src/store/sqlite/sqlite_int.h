@@ -34,6 +34,7 @@ enum sq_slot {
     /* customers.c */
     SQ_CUST_GET,
     SQ_CUST_GET_BY_ID,
+    SQ_CUST_SURVIVOR,
     SQ_CUST_INSERT,
     SQ_CUST_UPDATE,
     SQ_CUST_LIST_START,
@@ -102,6 +103,7 @@ enum sq_slot {
     /* erase.c */
     SQ_ERASE_CUST,
     SQ_ERASE_IDENTS,
+    SQ_ERASE_UNDELIV,
     SQ_ERASE_HIST,
     SQ_ERASE_CONSENT,
     SQ_ERASE_IDEM,
@@ -226,6 +228,10 @@ enum sq_slot {
     SQ_CAPS_CLEAR,
     SQ_CAPS_ADD,
     SQ_CAPS_BUMP,
+    SQ_FEEDBACK_ADD,
+    SQ_FEEDBACK_SEEN,
+    SQ_UNDELIVERABLE_ADD,
+    SQ_UNDELIVERABLE_HAS,
     /* templates.c */
     SQ_TEMPLATE_PUT,
     SQ_TEMPLATE_GET,
