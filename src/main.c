@@ -633,7 +633,7 @@ static int cmd_serve(int argc, char **argv)
     oc.smtp = o.channels.smtp;
     oc.push_url = o.channels.push_url;
     oc.webhook_secret = o.channels.webhook_secret;
-    oc.sms = o.sms; /* the one-time codes' gateway is the SMS channel's */
+    oc.sms = o.sms;          /* the one-time codes' gateway is the SMS channel's */
     oc.secret = &app.secret; /* signs the pixel and links of marketing e-mails */
     if (outbox_sender_new(&oc, &ob, &err) != KT_OK ||
         outbox_recover(s, clock_now_ms(), &recovered, &err) != KT_OK) {
