@@ -12,19 +12,25 @@
 #define COLS                                                                                       \
     "rowid, id, ck, channel, kind, topic, priority, recipient, content, state, next_at, "          \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0)"
+    "coalesce(sent_at, 0), campaign_id"
 #define LIST_COLS                                                                                  \
     "rowid, id, ck, channel, kind, topic, priority, NULL, NULL, state, next_at, "                  \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0)"
+    "coalesce(sent_at, 0), campaign_id"
 
 static const char *const sql[SQ_STATEMENTS] = {
-    [SQ_OUTBOX_ADD] = "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
-                      "content, state, next_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
-                      "?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10) ON CONFLICT (id) DO NOTHING",
+    [SQ_OUTBOX_ADD] =
+        "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
+        "content, state, next_at, created_at, updated_at, campaign_id) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10, ?11) ON CONFLICT (id) DO "
+        "NOTHING",
     [SQ_OUTBOX_GET] = "SELECT " COLS " FROM outbox WHERE id = ?1",
+    /* A paused or cancelled campaign's rows are never claimed (its pause holds them ahead too,
+     * so they are not even read; this is the guarantee inside the claim's transaction). */
     [SQ_OUTBOX_DUE] = "SELECT " COLS " FROM outbox WHERE state = 'queued' AND next_at <= ?1 "
-                      "AND channel = ?2 ORDER BY priority DESC, next_at, rowid LIMIT ?3",
+                      "AND channel = ?2 AND (campaign_id IS NULL OR NOT EXISTS (SELECT 1 FROM "
+                      "campaigns p WHERE p.id = outbox.campaign_id AND p.state IN ('paused', "
+                      "'cancelled'))) ORDER BY priority DESC, next_at, rowid LIMIT ?3",
     [SQ_OUTBOX_UPDATE] =
         "UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, reply_code = ?5, "
         "reply_text = ?6, reason = ?7, updated_at = ?8, sent_at = ?9, "
@@ -62,6 +68,7 @@ static void row(sqlite3_stmt *st, struct arena *a, void *out)
         .created_at = sqlite3_column_int64(st, 15),
         .updated_at = sqlite3_column_int64(st, 16),
         .sent_at = sqlite3_column_int64(st, 17),
+        .campaign_id = sq_col_text(st, 18, a),
     };
 }
 
@@ -105,6 +112,7 @@ enum kt_rc sq_outbox_add(struct store_conn *base, const struct outbox_msg *m, bo
     sqlite3_bind_int64(st, 6, m->priority);
     sqlite3_bind_int64(st, 9, m->next_at);
     sqlite3_bind_int64(st, 10, m->created_at);
+    sq_bind_text(st, 11, m->campaign_id);
     int changes = 0;
     rc = sq_run((struct sq_conn *)base, st, &changes, err);
     *created = changes == 1;
