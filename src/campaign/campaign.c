@@ -155,6 +155,11 @@ static enum kt_rc decode_audience(struct store_conn *c, const json_t *body, stru
 static enum kt_rc decode_schedule(const json_t *body, int64_t now, struct arena *a, int64_t *out,
                                   struct kt_err *err)
 {
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
     const char *text = NULL;
     int64_t at = 0;
     if (jsonx_str(body, "", "scheduled_at", 64, 0, a, &text, err) != KT_OK || text == NULL) {
@@ -306,6 +311,11 @@ static enum kt_rc move(struct store_conn *w, struct campaign *cp, const char *ac
 enum kt_rc campaign_act(struct store *s, const char *id, const char *action, int64_t now,
                         struct arena *a, struct campaign *out, struct kt_err *err)
 {
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
     struct store_conn *w;
     if (store_write_begin(s, &w, err) != KT_OK) {
         return err->rc;

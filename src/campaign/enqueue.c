@@ -393,6 +393,11 @@ static enum kt_rc run_one(struct run *r, const char *id, int64_t deadline, int64
 enum kt_rc campaign_run_due(struct store *s, const struct key_secret *secret, int64_t now,
                             int64_t budget_ms, int64_t n[2], struct kt_err *err)
 {
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
     int64_t deadline = clock_mono_ns() + budget_ms * NS_PER_MS;
     struct arena a;
     arena_init(&a, 0);
