@@ -286,7 +286,7 @@ static enum kt_rc write_item(struct store_conn *w, const char *id, struct item *
 static enum kt_rc batch(struct run *r, struct arena *a, int64_t n[2], bool *more,
                         struct kt_err *err)
 {
-    struct item *items;
+    struct item *items = NULL;
     size_t k = 0;
     int64_t last = r->cp.cursor_ck, counts[2] = {0, 0};
     *more = false;
