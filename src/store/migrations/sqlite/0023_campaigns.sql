@@ -65,3 +65,10 @@ CREATE TABLE campaign_members (
 -- its queued ones, the report counts them.
 ALTER TABLE outbox ADD COLUMN campaign_id TEXT;
 CREATE INDEX outbox_campaign ON outbox (campaign_id, state) WHERE campaign_id IS NOT NULL;
+
+-- The claim's order, walked in the index: the queued rows of a channel by priority, then due
+-- time. outbox_due (state, next_at) made the claim read and sort every due row for each batch
+-- of 32 - with a campaign's million queued rows, a second per claim. A paused campaign's rows
+-- (next_at far ahead) sit at the end of their priority and are passed over in the index alone.
+DROP INDEX outbox_due;
+CREATE INDEX outbox_claim ON outbox (channel, priority DESC, next_at) WHERE state = 'queued';
