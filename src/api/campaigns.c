@@ -25,7 +25,8 @@ enum kt_rc api_campaigns_create(struct http_req *r, struct kt_err *err)
     if (body == NULL) {
         return err->rc;
     }
-    if (campaign_create(r->app->store, body, r->key->id, clock_now_ms(), r->arena, &cp, &se, err) !=
+    struct campaign_actor who = {r->key->id, r->rid};
+    if (campaign_create(r->app->store, body, &who, clock_now_ms(), r->arena, &cp, &se, err) !=
         KT_OK) {
         if (strcmp(err->code, "syntax_error") == 0) {
             http_error_more(r, json_pack("{s:{s:i, s:i, s:s, s:s}}", "error", "line", se.line,
@@ -101,8 +102,9 @@ enum kt_rc api_campaigns_list(struct http_req *r, struct kt_err *err)
 static enum kt_rc act(struct http_req *r, const char *action, struct kt_err *err)
 {
     struct campaign cp;
-    if (campaign_act(r->app->store, r->params[0], action, clock_now_ms(), r->arena, &cp, err) !=
-        KT_OK) {
+    struct campaign_actor who = {r->key->id, r->rid};
+    if (campaign_act(r->app->store, r->params[0], action, &who, clock_now_ms(), r->arena, &cp,
+                     err) != KT_OK) {
         return err->rc;
     }
     http_reply_json(r, 200, campaign_json(r->arena, &cp));

@@ -174,8 +174,16 @@ static enum kt_rc decode_schedule(const json_t *body, int64_t now, struct arena 
     return KT_OK;
 }
 
-enum kt_rc campaign_create(struct store *s, const json_t *body, const char *key_id, int64_t now,
-                           struct arena *a, struct campaign *out, struct seg_error *se,
+/* The audit log's entry of a create or a move ("start cmp_..."), in its transaction. */
+static enum kt_rc audit(struct store_conn *w, const struct campaign_actor *who, const char *what,
+                        const char *id, int64_t now, struct arena *a, struct kt_err *err)
+{
+    return audit_write(w, who ? who->key_id : NULL, "campaign", NULL, NULL,
+                       arena_printf(a, "%s %s", what, id), who ? who->request_id : NULL, now, err);
+}
+
+enum kt_rc campaign_create(struct store *s, const json_t *body, const struct campaign_actor *who,
+                           int64_t now, struct arena *a, struct campaign *out, struct seg_error *se,
                            struct kt_err *err)
 {
     static const char *const known[] = {"name",
@@ -214,9 +222,10 @@ enum kt_rc campaign_create(struct store *s, const json_t *body, const char *key_
         id_new(id, sizeof(id), "cmp_");
         cp.id = arena_strdup(a, id);
         cp.created_at = cp.updated_at = now;
-        cp.key_id = key_id;
+        cp.key_id = who ? who->key_id : NULL;
         cp.audience = -1;
         rc = store_campaign_add(w, &cp, err);
+        rc = rc == KT_OK ? audit(w, who, "create", cp.id, now, a, err) : rc;
     }
     if ((rc = store_write_end(w, rc, err)) == KT_OK) {
         *out = cp;
@@ -308,8 +317,9 @@ static enum kt_rc move(struct store_conn *w, struct campaign *cp, const char *ac
     return store_campaign_update(w, cp, err);
 }
 
-enum kt_rc campaign_act(struct store *s, const char *id, const char *action, int64_t now,
-                        struct arena *a, struct campaign *out, struct kt_err *err)
+enum kt_rc campaign_act(struct store *s, const char *id, const char *action,
+                        const struct campaign_actor *who, int64_t now, struct arena *a,
+                        struct campaign *out, struct kt_err *err)
 {
     struct kt_err own; /* a caller may pass none */
     if (err == NULL) {
@@ -322,6 +332,7 @@ enum kt_rc campaign_act(struct store *s, const char *id, const char *action, int
     }
     enum kt_rc rc = store_campaign_get(w, id, a, out, NULL, err);
     rc = rc == KT_OK ? move(w, out, action, now, a, err) : rc;
+    rc = rc == KT_OK ? audit(w, who, action, id, now, a, err) : rc;
     return store_write_end(w, rc, err);
 }
 

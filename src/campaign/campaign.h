@@ -44,18 +44,25 @@
 #define CAMPAIGN_RUN_MS       5000 /* one run of the job works this long at most, then yields */
 #define CAMPAIGN_HELD_AT      ((int64_t)1 << 62) /* a paused campaign's rows wait until then */
 
+/* Who asks, for the audit log's entry (action `campaign`) of a create and of each move: the API
+ * key and the request (both NULL from a program of our own). */
+struct campaign_actor {
+    const char *key_id, *request_id;
+};
+
 /* Decodes a POST /v1/campaigns body, checks it against the store (the segment, the templates
  * and their channel) and stores a new draft campaign in `out` (its strings in `a`). A query that
  * does not parse is syntax_error with `se` set. */
-enum kt_rc campaign_create(struct store *s, const json_t *body, const char *key_id, int64_t now,
-                           struct arena *a, struct campaign *out, struct seg_error *se,
+enum kt_rc campaign_create(struct store *s, const json_t *body, const struct campaign_actor *who,
+                           int64_t now, struct arena *a, struct campaign *out, struct seg_error *se,
                            struct kt_err *err);
 
 /* "start", "pause", "resume", "cancel" at `now` in one write transaction; `out` is the campaign
  * after. A move its state does not allow is 409 campaign_state; starting an e-mail campaign
  * without public_url is 422 public_url_required (its messages carry an unsubscribe link). */
-enum kt_rc campaign_act(struct store *s, const char *id, const char *action, int64_t now,
-                        struct arena *a, struct campaign *out, struct kt_err *err);
+enum kt_rc campaign_act(struct store *s, const char *id, const char *action,
+                        const struct campaign_actor *who, int64_t now, struct arena *a,
+                        struct campaign *out, struct kt_err *err);
 
 /* The group of customer `ck` in campaign `cp`: "control" or a variant's name (static or the
  * campaign's). The same for the same campaign and customer, always. */

@@ -156,12 +156,12 @@ static void moves(void **state)
                               "\"2026-05-28T21:00:00Z\"}");
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(campaign_act(T.s, cp.id, "resume", NOW, &A, &cp, &err), KT_ECONFLICT);
+    assert_int_equal(campaign_act(T.s, cp.id, "resume", NULL, NOW, &A, &cp, &err), KT_ECONFLICT);
     assert_string_equal(err.code, "campaign_state");
-    assert_int_equal(campaign_act(T.s, cp.id, "start", NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "start", NULL, NOW, &A, &cp, NULL), KT_OK);
     assert_string_equal(cp.state, "scheduled"); /* its time is ahead */
-    assert_int_equal(campaign_act(T.s, cp.id, "pause", NOW, &A, &cp, NULL), KT_OK);
-    assert_int_equal(campaign_act(T.s, cp.id, "resume", NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "pause", NULL, NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "resume", NULL, NOW, &A, &cp, NULL), KT_OK);
     assert_string_equal(cp.state, "scheduled");
     int64_t n[2] = {0, 0};
     assert_int_equal(campaign_run_due(T.s, &K, NOW, 1000, n, NULL), KT_OK);
@@ -169,8 +169,8 @@ static void moves(void **state)
     assert_int_equal(campaign_run_due(T.s, &K, cp.scheduled_at, 1000, n, NULL), KT_OK);
     assert_string_equal(load(cp.id).state, "running"); /* one member, one queued message */
     assert_int_equal(n[0], 1);
-    assert_int_equal(campaign_act(T.s, cp.id, "cancel", NOW, &A, &cp, NULL), KT_OK);
-    assert_int_equal(campaign_act(T.s, cp.id, "cancel", NOW, &A, &cp, NULL), KT_ECONFLICT);
+    assert_int_equal(campaign_act(T.s, cp.id, "cancel", NULL, NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "cancel", NULL, NOW, &A, &cp, NULL), KT_ECONFLICT);
     assert_int_equal(count("SELECT count(*) FROM outbox WHERE state = 'suppressed' AND "
                            "reason = 'cancelled'"),
                      1);
@@ -197,7 +197,7 @@ static void each_member_once_whatever_runs_it(void **state)
              "not has email\",\"control_percent\":10,\"variants\":[{\"name\":\"a\","
              "\"template\":\"spring\",\"percent\":50},{\"name\":\"b\",\"template\":\"spring\","
              "\"percent\":50}]}");
-    assert_int_equal(campaign_act(T.s, cp.id, "start", NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "start", NULL, NOW, &A, &cp, NULL), KT_OK);
     /* the freeze, then one batch; a pause; nothing moves while paused */
     int64_t n[2] = {0, 0};
     while (load(cp.id).enqueued == 0) {
@@ -205,7 +205,7 @@ static void each_member_once_whatever_runs_it(void **state)
     }
     assert_int_equal(load(cp.id).audience, PEOPLE);
     assert_true(load(cp.id).enqueued + load(cp.id).control < PEOPLE);
-    assert_int_equal(campaign_act(T.s, cp.id, "pause", NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "pause", NULL, NOW, &A, &cp, NULL), KT_OK);
     int64_t held = count("SELECT count(*) FROM outbox");
     n[0] = n[1] = 0;
     assert_int_equal(campaign_run_due(T.s, &K, NOW, 60000, n, NULL), KT_OK);
@@ -215,7 +215,7 @@ static void each_member_once_whatever_runs_it(void **state)
     assert_int_equal(count("SELECT count(*) FROM outbox WHERE state = 'queued' AND next_at <= "
                            "1780000000000"),
                      0);
-    assert_int_equal(campaign_act(T.s, cp.id, "resume", NOW, &A, &cp, NULL), KT_OK);
+    assert_int_equal(campaign_act(T.s, cp.id, "resume", NULL, NOW, &A, &cp, NULL), KT_OK);
     /* two runs at once: one writes each batch, the other finds the cursor moved */
     pthread_t t1, t2;
     struct job_arg j1 = {{0, 0}, KT_OK}, j2 = {{0, 0}, KT_OK};

@@ -185,6 +185,11 @@ def test_a_campaign_is_checked_and_moves_only_as_its_state_allows(tmp_path, sink
         assert r.status_code == 409 and r.json()["error"]["code"] == "campaign_state", r.text
     assert act(s, c["id"], "cancel")["state"] == "cancelled"
     assert s.post(f"/v1/campaigns/{c['id']}/start").status_code == 409
+    r = s.get("/v1/audit?action=campaign")
+    assert r.status_code == 200, r.text
+    said = [e["detail"] for e in r.json()["items"]]
+    assert f"create {c['id']}" in said and f"cancel {c['id']}" in said, said
+    assert f"start {c['id']}" not in said  # the refused start changed nothing
 
     ids = [c["id"]] + [create(s, name=f"n{i}")["id"] for i in range(4)]
     seen, cursor = [], None
