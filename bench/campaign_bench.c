@@ -285,6 +285,7 @@ int main(int argc, char **argv)
     if (s == NULL || cli_load_secret(s, db, &k) != 0) {
         return 1;
     }
+    audit_key_init(&k); /* the campaign's create and start are audited */
     setup(s);
     sqlite3 *raw;
     if (sqlite3_open(db, &raw) != SQLITE_OK) {

@@ -22,6 +22,7 @@ static const struct key_secret K = {{7}};
 
 static void people(int n)
 {
+    audit_key_init(&K); /* a create and each move are audited */
     struct store_conn *w = wbegin();
     for (int i = 0; i < n; i++) {
         struct customer c;
@@ -59,6 +60,9 @@ static struct campaign make(const char *json)
     kt_err_reset(&err);
     enum kt_rc rc = campaign_create(T.s, body, NULL, NOW, &A, &cp, &se, &err);
     json_decref(body);
+    if (rc != KT_OK) {
+        print_error("%s %s %s\n", err.code, err.msg, err.detail);
+    }
     assert_int_equal(rc, KT_OK);
     return cp;
 }
