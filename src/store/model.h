@@ -492,7 +492,47 @@ struct outbox_msg {
     const char *reply_text;    /* the last reply, scrubbed; or NULL */
     const char *reason;        /* why it is suppressed, failed or capped; or NULL */
     int64_t created_at, updated_at, sent_at;
-    int64_t expires_at; /* not sent by then: failed, "expired" (a one-time code); 0: never */
+    int64_t expires_at;      /* not sent by then: failed, "expired" (a one-time code); 0: never */
+    const char *campaign_id; /* the campaign that made it (0023_campaigns.sql), or NULL */
+};
+
+/* A campaign's variant: a template's version and the percent of the messaged members it gets. */
+struct campaign_variant {
+    const char *name;     /* [a-z0-9_-], never "control" */
+    const char *template; /* a stored template's name */
+    int64_t version;      /* fixed when the campaign is created */
+    int64_t share;        /* percent of the non-control members; the shares sum to 100 */
+};
+
+/* A campaign (0023_campaigns.sql; docs/messages.md, "Campaigns"). Times in ms, 0 when none. */
+struct campaign {
+    const char *id; /* "cmp_..." */
+    const char *name;
+    const char *state;      /* draft, scheduled, running, paused, done, cancelled */
+    const char *channel;    /* "email", "sms", "push", "webhook" */
+    const char *kind;       /* "marketing" */
+    const char *topic;      /* or NULL */
+    const char *segment_id; /* the audience: a saved segment's id, or NULL ... */
+    const char *query;      /* ... or a query in the segment language */
+    int64_t control_pct;    /* 0-90 */
+    int64_t window_days;    /* the conversion window, 1-30 */
+    int64_t scheduled_at;   /* start then; 0: when started */
+    int64_t created_at, updated_at, started_at, finished_at;
+    int64_t audience;  /* the frozen audience's size; -1 until frozen */
+    int64_t cursor_ck; /* the enqueue's progress: every member with ck <= it is handled */
+    int64_t enqueued;  /* outbox rows made */
+    int64_t control;   /* members set aside in the control group */
+    const char *key_id;
+    struct campaign_variant *variants; /* in the order given */
+    size_t n_variants;
+};
+
+/* A member of a campaign, enqueued or set aside once (campaign_members). */
+struct campaign_member {
+    int64_t ck;
+    const char *grp;        /* "control" or the variant's name */
+    const char *message_id; /* the outbox id; NULL for control */
+    int64_t at;
 };
 
 /* A frequency cap (docs/messages.md, "The sending policy"): at most `count` marketing messages

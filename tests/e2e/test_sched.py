@@ -11,7 +11,8 @@ from conftest import phone, src
 JOBS = {"erased": ["customers"], "retention": ["customers"], "acts_expired": ["acts"],
         "expired": ["customers", "points"], "birthday": ["customers", "points"],
         "event_ids": ["forgotten"], "import_rejects": ["rows"],
-        "events_expired": ["rows"], "messages_expired": ["rows"]}
+        "campaigns": ["enqueued", "control"], "events_expired": ["rows"],
+        "messages_expired": ["rows"]}
 
 
 def test_the_api_runs_every_job_of_the_table(server):
@@ -32,6 +33,7 @@ def test_the_cli_says_what_each_job_did(server):
                   r"\d+ acts? of destruction purged after 3 years;",
                   r"\d+ points expired for \d+ customers", r"\d+ birthday points for",
                   r"\d+ event message ids? forgotten", r"\d+ import reject rows? expired",
+                  r"\d+ campaign messages? enqueued, \d+ set aside in control groups",
                   r"\d+ events? past their term rolled up into daily counts",
                   r"\d+ sent messages? past their term deleted"]:
         assert re.search(words, out), (words, out)

@@ -12,22 +12,25 @@
 #define COLS                                                                                       \
     "rowid, id, ck, channel, kind, topic, priority, recipient, content, state, next_at, "          \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0), coalesce(expires_at, 0)"
+    "coalesce(sent_at, 0), coalesce(expires_at, 0), campaign_id"
 #define LIST_COLS                                                                                  \
     "rowid, id, ck, channel, kind, topic, priority, NULL, NULL, state, next_at, "                  \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0), coalesce(expires_at, 0)"
+    "coalesce(sent_at, 0), coalesce(expires_at, 0), campaign_id"
 
 static const char *const sql[SQ_STATEMENTS] = {
     [SQ_OUTBOX_ADD] =
         "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
-        "content, state, next_at, created_at, updated_at, expires_at) VALUES (?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10, ?11) "
-        "ON CONFLICT (id) DO NOTHING",
+        "content, state, next_at, created_at, updated_at, expires_at, campaign_id) VALUES (?1, "
+        "?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10, ?11, ?12) ON CONFLICT (id) DO "
+        "NOTHING",
     [SQ_OUTBOX_GET] = "SELECT " COLS " FROM outbox WHERE id = ?1",
+    /* A paused or cancelled campaign's rows are never claimed (its pause holds them ahead too,
+     * so they are not even read; this is the guarantee inside the claim's transaction). */
     [SQ_OUTBOX_DUE] = "SELECT " COLS " FROM outbox WHERE state = 'queued' AND next_at <= ?1 "
-                      "AND channel IN (?2, ?3, ?4, ?5) ORDER BY priority DESC, next_at, rowid "
-                      "LIMIT ?6",
+                      "AND channel IN (?2, ?3, ?4, ?5) AND (campaign_id IS NULL OR NOT EXISTS "
+                      "(SELECT 1 FROM campaigns p WHERE p.id = outbox.campaign_id AND p.state IN "
+                      "('paused', 'cancelled'))) ORDER BY priority DESC, next_at, rowid LIMIT ?6",
     [SQ_OUTBOX_UPDATE] =
         "UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, reply_code = ?5, "
         "reply_text = ?6, reason = ?7, updated_at = ?8, sent_at = ?9, "
@@ -73,6 +76,7 @@ static void row(sqlite3_stmt *st, struct arena *a, void *out)
         .updated_at = sqlite3_column_int64(st, 16),
         .sent_at = sqlite3_column_int64(st, 17),
         .expires_at = sqlite3_column_int64(st, 18),
+        .campaign_id = sq_col_text(st, 19, a),
     };
 }
 
@@ -117,6 +121,7 @@ enum kt_rc sq_outbox_add(struct store_conn *base, const struct outbox_msg *m, bo
     sqlite3_bind_int64(st, 9, m->next_at);
     sqlite3_bind_int64(st, 10, m->created_at);
     sq_bind_i64_or_null(st, 11, m->expires_at);
+    sq_bind_text(st, 12, m->campaign_id);
     int changes = 0;
     rc = sq_run((struct sq_conn *)base, st, &changes, err);
     *created = changes == 1;
