@@ -166,6 +166,13 @@ enum kt_rc api_preq_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_preq_close(struct http_req *r, struct kt_err *err);
 /* templates.c */
 enum kt_rc api_templates_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_start(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_pause(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_resume(struct http_req *r, struct kt_err *err);
+enum kt_rc api_campaigns_cancel(struct http_req *r, struct kt_err *err);
 enum kt_rc api_templates_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_templates_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_templates_preview(struct http_req *r, struct kt_err *err);

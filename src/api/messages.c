@@ -132,14 +132,7 @@ static enum kt_rc content(struct http_req *r, struct store_conn *w, const json_t
         return err->rc;
     }
     json_decref(parts);
-    json_t *o =
-        email ? json_pack("{s:s, s:s?, s:s?, s:s?}", "subject", subject, "text", text, "html", html,
-                          "unsubscribe_url", unsub)
-              : json_pack("{s:s, s:s?, s:s}", "customer_id", cu->id, "title", title, "body", pbody);
-    char *s = json_dumps(o, JSON_COMPACT);
-    *out = arena_strdup(r->arena, s);
-    free(s);
-    json_decref(o);
+    *out = outbox_content(channel, cu->id, subject, text, html, title, pbody, unsub, r->arena);
     return KT_OK;
 }
 

@@ -47,6 +47,13 @@ struct outbox_conf {
 
 struct outbox_sender;
 
+/* The content a row seals, as the sender reads it (in `a`): for e-mail the rendered `subject`,
+ * `text`, `html` and the marketing e-mail's `unsubscribe_url` (or NULL); for push the `title`
+ * and `body` with `customer_id`. Absent parts are left out. */
+const char *outbox_content(const char *channel, const char *customer_id, const char *subject,
+                           const char *text, const char *html, const char *title, const char *body,
+                           const char *unsub, struct arena *a);
+
 /* The channels' connections; an error when a setting is wrong. NULL conf: nothing configured. */
 enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender **out,
                              struct kt_err *err);

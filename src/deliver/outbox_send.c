@@ -44,6 +44,22 @@ const char *outbox_id(const struct key_secret *k, const char *origin, struct are
     return arena_printf(a, "m_%s", hex);
 }
 
+const char *outbox_content(const char *channel, const char *customer_id, const char *subject,
+                           const char *text, const char *html, const char *title, const char *body,
+                           const char *unsub, struct arena *a)
+{
+    json_t *o = strcmp(channel, "email") == 0
+                    ? json_pack("{s:s?, s:s?, s:s?, s:s?}", "subject", subject, "text", text,
+                                "html", html, "unsubscribe_url", unsub)
+                    : json_pack("{s:s, s:s?, s:s?}", "customer_id", customer_id, "title", title,
+                                "body", body);
+    char *s = json_dumps(o, JSON_COMPACT);
+    const char *out = arena_strdup(a, s);
+    free(s);
+    json_decref(o);
+    return out;
+}
+
 enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender **out,
                              struct kt_err *err)
 {

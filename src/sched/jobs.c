@@ -6,6 +6,7 @@
  */
 #include "sched/sched.h"
 
+#include "campaign/campaign.h"
 #include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "deliver/sms.h"
@@ -87,6 +88,12 @@ static enum kt_rc messages_expiry(const struct sched_conf *c, int64_t now, int64
 static enum kt_rc outbox(const struct sched_conf *c, int64_t now, int64_t n[2], struct kt_err *err)
 {
     return outbox_send_due(c->s, c->outbox, now, n, err);
+}
+
+static enum kt_rc campaigns(const struct sched_conf *c, int64_t now, int64_t n[2],
+                            struct kt_err *err)
+{
+    return campaign_run_due(c->s, c->secret, now, CAMPAIGN_RUN_MS, n, err);
 }
 
 static enum kt_rc segments(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -172,6 +179,16 @@ const struct sched_job sched_jobs[] = {
      .says = "{0} import reject row{0s} expired"},
     /* Not on demand: the channels' connections are the runner thread's alone (smtp.h). */
     {.name = "outbox_send", .period_ms = SECOND_MS, .run = outbox, .counts = {"sent", "not_sent"}},
+    /* A run works CAMPAIGN_RUN_MS at most, then the sender and the other jobs have their turn;
+     * on demand so that a scheduled campaign due at a moment starts with the rest of the due
+     * work (the secret: a message's id is keyed by it). */
+    {.name = "campaign_enqueue",
+     .period_ms = SECOND_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .run = campaigns,
+     .key = "campaigns",
+     .counts = {"enqueued", "control"},
+     .says = "{0} campaign message{0s} enqueued, {1} set aside in control groups"},
     /* Hourly: each run that removes something writes an audit entry, and a term counted in
      * days needs no finer clock. */
     {.name = "events_expiry",

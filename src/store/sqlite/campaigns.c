@@ -47,6 +47,8 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_CAMPAIGN_OUTBOX_CANCEL] =
         "UPDATE outbox SET state = 'suppressed', reason = 'cancelled', content = NULL, "
         "updated_at = ?2 WHERE campaign_id = ?1 AND state = 'queued'",
+    [SQ_CAMPAIGN_OUTBOX_WAITING] = "SELECT count(*) FROM outbox WHERE campaign_id = ?1 AND "
+                                   "state IN ('queued', 'sending')",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
@@ -302,4 +304,15 @@ enum kt_rc sq_campaign_outbox_cancel(struct store_conn *base, const char *id, in
                                      int64_t *n, struct kt_err *err)
 {
     return run_id_i64(base, SQ_CAMPAIGN_OUTBOX_CANCEL, id, now, n, err);
+}
+
+enum kt_rc sq_campaign_outbox_waiting(struct store_conn *base, const char *id, int64_t *n,
+                                      struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_CAMPAIGN_OUTBOX_WAITING, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    return sq_int_row((struct sq_conn *)base, st, n, 1, "campaign waiting", err);
 }
