@@ -127,12 +127,12 @@ json_t *campaign_report_doc(struct store_conn *rd, const char *id, int64_t now, 
     /* Final once every member is handled and the last one's window has passed. */
     bool handled = strcmp(cp.state, "done") == 0 || strcmp(cp.state, "cancelled") == 0;
     int64_t ends = n > 0 ? last_at + window_ms : 0;
-    json_t *doc =
-        json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:o}", "campaign_id", cp.id,
-                  "name", cp.name, "state", cp.state, "channel", cp.channel, "window_days",
-                  (json_int_t)cp.window_days, "as_of", time_rfc3339(a, now), "window_ends_at",
-                  ends > 0 ? json_string(time_rfc3339(a, ends)) : json_null(), "final",
-                  handled && ends > 0 && now >= ends, "groups", groups, "totals", counts(&total),
-                  "uplift", uplift_doc(&total, control));
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:o}", "id", cp.id,
+                            "name", cp.name, "state", cp.state, "channel", cp.channel,
+                            "conversion_window_days", (json_int_t)cp.window_days, "as_of",
+                            time_rfc3339(a, now), "conversion_window_ends_at",
+                            ends > 0 ? json_string(time_rfc3339(a, ends)) : json_null(), "final",
+                            handled && ends > 0 && now >= ends, "groups", groups, "totals",
+                            counts(&total), "uplift", uplift_doc(&total, control));
     return doc;
 }

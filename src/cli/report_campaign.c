@@ -33,10 +33,10 @@ static void row(const char *name, const json_t *g)
 static void table(const json_t *rep)
 {
     printf("campaign %s \"%s\" (%s, %s), conversion window %lld days, as of %s%s\n\n",
-           json_string_value(json_object_get(rep, "campaign_id")),
+           json_string_value(json_object_get(rep, "id")),
            json_string_value(json_object_get(rep, "name")),
            json_string_value(json_object_get(rep, "channel")),
-           json_string_value(json_object_get(rep, "state")), num(rep, "window_days"),
+           json_string_value(json_object_get(rep, "state")), num(rep, "conversion_window_days"),
            json_string_value(json_object_get(rep, "as_of")),
            json_is_true(json_object_get(rep, "final")) ? " (final)" : " (not final)");
     printf("%-10s %9s %9s %9s %8s %8s %8s %7s %7s %9s %12s\n", "group", "members", "sent",
