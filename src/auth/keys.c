@@ -21,11 +21,9 @@
 static const struct {
     enum key_scope scope;
     const char *name;
-} scope_names[] = {{SCOPE_ADMIN, "admin"},
-                   {SCOPE_POS, "pos"},
-                   {SCOPE_COLLECT, "collect"},
-                   {SCOPE_DPO, "dpo"},
-                   {SCOPE_AUDITOR, "auditor"}};
+} scope_names[] = {{SCOPE_ADMIN, "admin"},     {SCOPE_POS, "pos"},
+                   {SCOPE_COLLECT, "collect"}, {SCOPE_DPO, "dpo"},
+                   {SCOPE_AUDITOR, "auditor"}, {SCOPE_DELIVERIES, "deliveries"}};
 
 #define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
 

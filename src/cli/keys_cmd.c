@@ -27,11 +27,12 @@ static const char keys_help[] =
     "keyed hash of it. Scopes: admin (everything), pos (cash desks and shop backends: read and\n"
     "write customers), collect (web pages and apps: create and update, never read), dpo (the\n"
     "data-protection officer: consents, requests, exports, erasures, acts, the audit log; no\n"
-    "segments, campaigns or loyalty), auditor (the audit log and its check, read-only).\n"
+    "segments, campaigns or loyalty), auditor (the audit log and its check, read-only),\n"
+    "deliveries (an e-mail or SMS provider's delivery callbacks, nothing else).\n"
     "The routes of each: docs/api.md, \"Scopes by route\". Revoking takes effect on the next\n"
     "request.\n"
     "\n"
-    "  --scope SCOPE   admin, pos, collect, dpo or auditor\n"
+    "  --scope SCOPE   admin, pos, collect, dpo, auditor or deliveries\n"
     "  --name TEXT     what the key is for (1-100 bytes)\n"
     "  --expires WHEN  the key is refused from then on (401 key_expired): an RFC 3339 time\n"
     "                  (2027-01-01T00:00:00+03:00) or a term from now (90d, 12h, 30m, 45s);\n"
@@ -166,7 +167,8 @@ static int keys_create_cmd(struct store *s, const struct keys_opts *o)
 {
     enum key_scope scope;
     if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
-        return cli_usage("keys create", "--scope must be admin, pos, collect, dpo or auditor");
+        return cli_usage("keys create",
+                         "--scope must be admin, pos, collect, dpo, auditor or deliveries");
     }
     if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
         return cli_usage("keys create", "--name must say what the key is for (1-100 bytes)");

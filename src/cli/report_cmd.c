@@ -72,6 +72,9 @@ static void table(json_t *rep)
            100 * json_real_value(json_object_get(json_object_get(ver, "phone"), "share")),
            100 * json_real_value(json_object_get(json_object_get(ver, "email"), "share")),
            (long long)num(ver, "gender_inferred"));
+    printf("undeliverable (a hard bounce): %lld e-mails, %lld phones\n",
+           (long long)num(json_object_get(ver, "email"), "undeliverable"),
+           (long long)num(json_object_get(ver, "phone"), "undeliverable"));
     json_t *dup = json_object_get(rep, "duplicates");
     json_t *same = json_object_get(dup, "same_name_and_birth_date");
     json_t *shared = json_object_get(dup, "shared_identifiers");

@@ -452,6 +452,7 @@ enum kt_rc consent_record(struct store_conn *w, int64_t ck, const struct consent
         }
         e.paper_form = c->paper_form;
         e.legal_basis = c->legal_basis;
+        e.message_id = c->message_id;
         e.ip = c->ip;
         e.user_agent = c->user_agent;
         fill_actor(&e, who, now);

@@ -79,6 +79,7 @@ struct consent_input {
     const char *doc_key;
     int64_t doc_version; /* 0 = the latest */
     const char *form_id, *otp_id, *paper_form, *legal_basis, *ip, *user_agent;
+    const char *message_id; /* a withdrawal on a complaint (deliver/feedback.c): its message */
 };
 
 /*

@@ -190,8 +190,8 @@ static void state_is_derived_from_the_events(void **state)
     assert_string_equal(pd_state(w, ck, now), "not_given");
     assert_int_equal(consent_mark_pending(w, ck, &who, now, NULL), KT_OK);
     assert_string_equal(pd_state(w, ck, now), "pending");
-    struct consent_input in = {"pd_processing", "",   true, now, "pd", 1, NULL, NULL,
-                               "P-1",           NULL, NULL, NULL};
+    struct consent_input in = {"pd_processing", "",   true, now,  "pd", 1, NULL, NULL,
+                               "P-1",           NULL, NULL, NULL, NULL};
     assert_int_equal(consent_record(w, ck, &in, 1, &who, now, NULL, NULL), KT_OK);
     assert_string_equal(pd_state(w, ck, now), "given");
     assert_string_equal(pd_state(w, ck, now + 10 * DAY_MS), "expired"); /* the term ran out */

@@ -25,11 +25,13 @@ json_t *consent_event_json(struct arena *a, const struct consent_event *e)
         json_object_set_new(o, "expires_at", json_string(time_rfc3339(a, e->expires_at)));
     }
     json_t *ev = json_object();
-    const char *names[] = {"store",       "operator", "form_id",    "otp_id", "paper_form",
-                           "legal_basis", "ip",       "user_agent", "key_id", "request_id"};
-    const char *vals[] = {e->store_id,    e->operator_id, e->form_id,    e->otp_id, e->paper_form,
-                          e->legal_basis, e->ip,          e->user_agent, e->key_id, e->request_id};
-    for (size_t i = 0; i < 10; i++) {
+    const char *names[] = {"store",      "operator",    "form_id",   "otp_id",
+                           "paper_form", "legal_basis", "ip",        "user_agent",
+                           "key_id",     "request_id",  "message_id"};
+    const char *vals[] = {e->store_id,   e->operator_id, e->form_id,   e->otp_id,
+                          e->paper_form, e->legal_basis, e->ip,        e->user_agent,
+                          e->key_id,     e->request_id,  e->message_id};
+    for (size_t i = 0; i < 11; i++) {
         if (vals[i] != NULL) {
             json_object_set_new(ev, names[i], json_string(vals[i]));
         }

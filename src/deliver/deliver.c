@@ -81,3 +81,8 @@ void deliver_result_set(struct deliver_result *r, enum deliver_class cls, int co
     memcpy(r->text, wide, n);
     r->text[n] = '\0';
 }
+
+const char *deliver_address_kind(const char *channel)
+{
+    return strcmp(channel, "email") == 0 ? "email" : strcmp(channel, "sms") == 0 ? "phone" : NULL;
+}

@@ -39,4 +39,8 @@ void deliver_result_set(struct deliver_result *r, enum deliver_class cls, int co
  * spaces and cuts the trailing ones. */
 void deliver_scrub(char *s, size_t size);
 
+/* The identifier kind of a channel's addresses ("email", "phone" for sms), or NULL (push and
+ * webhook have none): the kind an undeliverable address is marked under (feedback.h). */
+const char *deliver_address_kind(const char *channel);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "consent/consent.h"
+#include "deliver/deliver.h"
 #include "deliver/policy.h"
 #include "identity/identity.h"
 
@@ -78,6 +79,16 @@ static enum kt_rc refusal(struct store_conn *c, const struct outbox_msg *m, int6
     }
     if (cu->erased_at != 0 || (m->recipient == NULL && strcmp(m->channel, "push") != 0)) {
         *reason = "erased"; /* the key is shredded: nothing to send to */
+        return KT_OK;
+    }
+    const char *kind = deliver_address_kind(m->channel); /* a hard bounce: never again */
+    bool gone = false;
+    if (kind != NULL &&
+        (rc = store_undeliverable_has(c, kind, m->recipient, &gone, err)) != KT_OK) {
+        return rc;
+    }
+    if (gone) {
+        *reason = "undeliverable";
         return KT_OK;
     }
     if (strcmp(m->kind, "marketing") == 0) { /* consent, ads under 38-FZ, topic, blocking */

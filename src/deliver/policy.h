@@ -7,7 +7,8 @@
  *   hold    - not now: due inside the customer's quiet hours for its channel; the row stays
  *             queued with next_at = the window's end on the customer's local clock
  *   refuse  - never: the consent part's reasons (customer_not_found, erased, blocked,
- *             no_pd_consent, no_consent, unsubscribed, ...); the row becomes `suppressed`
+ *             no_pd_consent, no_consent, unsubscribed, ...) and an address a hard bounce
+ *             marked (undeliverable, transactional messages too); the row becomes `suppressed`
  *
  * Transactional messages ignore quiet hours (a one-time code must arrive at once); they never
  * skip erasure, blocking or a pd_processing consent not given.

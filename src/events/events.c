@@ -72,9 +72,14 @@ static const struct event_type_def standard[] = {
     {"app_install", {S("version"), S("platform")}, 2},
     {"sign_up", {S("method")}, 1},
     {"form_submit", {SR("form")}, 1},
-    {"email_open", {S("message"), S("campaign")}, 2},
-    {"email_click", {SR("url"), S("message"), S("campaign")}, 3},
+    {"email_open", {S("message"), S("message_id"), S("campaign")}, 3},
+    {"email_click", {SR("url"), S("message"), S("message_id"), S("campaign")}, 4},
     {"message_delivered", {S("message"), S("campaign")}, 2},
+    /* a message's feedback (deliver/feedback.c records them with channel "message") */
+    {"email_delivered", {SR("message_id"), S("campaign")}, 2},
+    {"sms_delivered", {SR("message_id"), S("campaign")}, 2},
+    {"message_bounced", {SR("message_id"), SR("bounce"), S("campaign")}, 3},
+    {"spam_complaint", {SR("message_id"), S("campaign")}, 2},
     {"social_share", {SR("network"), SR("url")}, 2},
     {"review", {SR("sku"), {"rating", P_INTEGER, true, 1, 5}, S("text")}, 3},
 };
@@ -82,7 +87,8 @@ static const struct event_type_def standard[] = {
 
 static const struct prop_def common[] = {S("session"), S("url")};
 
-static const char *const channels[] = {"web", "app", "email", "sms", "pos", "social", NULL};
+static const char *const channels[] = {"web", "app",    "email",   "sms",
+                                       "pos", "social", "message", NULL};
 static const char *const type_names[] = {"string", "integer", "number", "boolean", NULL};
 
 static bool name_ok(const char *s)

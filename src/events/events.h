@@ -82,6 +82,14 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
                                  size_t n, enum event_unknown unknown, int64_t now, struct arena *a,
                                  struct event_result *res, struct kt_err *err);
 
+/* An event Kartoteka observed itself about customer `ck` - a message's feedback
+ * (deliver/feedback.c): standard type `type`, properties `props` (a JSON object's text, or NULL),
+ * stored in the caller's write transaction unless her data is blocked (152-FZ art. 21), which
+ * `stored` says. It is not checked against the type: the caller builds it. */
+enum kt_rc events_add_own(struct store_conn *w, int64_t ck, const char *type, const char *channel,
+                          const char *props, int64_t at, int64_t now, bool *stored,
+                          struct kt_err *err);
+
 /* Events stored without their customer identifier because it named nobody, since the process
  * started (the metric kartoteka_events_unmatched_total). */
 uint64_t events_unmatched_total(void);

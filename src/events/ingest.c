@@ -167,6 +167,23 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
     return rc;
 }
 
+enum kt_rc events_add_own(struct store_conn *w, int64_t ck, const char *type, const char *channel,
+                          const char *props, int64_t at, int64_t now, bool *stored,
+                          struct kt_err *err)
+{
+    bool blocked = false, dup = false;
+    *stored = false;
+    enum kt_rc rc = store_block_in_force(w, ck, &blocked, err);
+    if (rc != KT_OK || blocked) {
+        return rc;
+    }
+    struct event e = {
+        .ck = ck, .type = type, .at = at, .received_at = now, .channel = channel, .props = props};
+    rc = store_event_add(w, &e, &dup, err);
+    *stored = rc == KT_OK && !dup;
+    return rc;
+}
+
 enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err)
 {
     struct store_conn *w;

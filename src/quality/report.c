@@ -175,21 +175,22 @@ enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, js
     }
     char ts[40];
     *out = json_pack(
-        "{s:s, s:I, s:{s:o, s:o, s:{s:I, s:f, s:[sss]}}, s:o, s:{s:{s:I, s:I, s:f}, "
-        "s:{s:I, s:I, s:f}, s:I}, s:o, s:{s:I, s:I, s:I}, s:{s:i, s:o, s:o, s:o}, s:o}",
+        "{s:s, s:I, s:{s:o, s:o, s:{s:I, s:f, s:[sss]}}, s:o, s:{s:{s:I, s:I, s:f, s:I}, "
+        "s:{s:I, s:I, s:f, s:I}, s:I}, s:o, s:{s:I, s:I, s:I}, s:{s:i, s:o, s:o, s:o}, s:o}",
         "generated_at", time_format_rfc3339(now, ts, sizeof(ts)), "customers",
         (json_int_t)q.customers, "completeness", "fields", fields, "attributes", attrs,
         "complete_profile", "count", (json_int_t)q.complete, "share",
         share(q.complete, q.customers), "requires", "phone verified", "first_name", "birth_date",
         "validity", validity, "verification", "phone", "filled", (json_int_t)q.filled[PF_PHONE],
         "verified", (json_int_t)q.phone_verified, "share",
-        share(q.phone_verified, q.filled[PF_PHONE]), "email", "filled",
-        (json_int_t)q.filled[PF_EMAIL], "verified", (json_int_t)q.email_verified, "share",
-        share(q.email_verified, q.filled[PF_EMAIL]), "gender_inferred",
-        (json_int_t)q.gender_inferred, "duplicates", duplicates(&q), "freshness",
-        "not_updated_12_months", (json_int_t)q.stale[0], "not_updated_24_months",
-        (json_int_t)q.stale[1], "not_updated_36_months", (json_int_t)q.stale[2], "sources", "days",
-        90, "by_channel", sources(&q, 0, a), "by_store", sources(&q, 1, a), "by_operator",
-        sources(&q, 2, a), "cards_per_customer", cards(&q));
+        share(q.phone_verified, q.filled[PF_PHONE]), "undeliverable",
+        (json_int_t)q.phone_undeliverable, "email", "filled", (json_int_t)q.filled[PF_EMAIL],
+        "verified", (json_int_t)q.email_verified, "share",
+        share(q.email_verified, q.filled[PF_EMAIL]), "undeliverable",
+        (json_int_t)q.email_undeliverable, "gender_inferred", (json_int_t)q.gender_inferred,
+        "duplicates", duplicates(&q), "freshness", "not_updated_12_months", (json_int_t)q.stale[0],
+        "not_updated_24_months", (json_int_t)q.stale[1], "not_updated_36_months",
+        (json_int_t)q.stale[2], "sources", "days", 90, "by_channel", sources(&q, 0, a), "by_store",
+        sources(&q, 1, a), "by_operator", sources(&q, 2, a), "cards_per_customer", cards(&q));
     return *out ? KT_OK : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "report encoding");
 }

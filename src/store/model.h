@@ -100,11 +100,12 @@ struct attr_def {
 /* A bit each, so a route lists the scopes it allows as a mask (http.h). docs/api.md, "Scopes by
  * route", says what each may do. */
 enum key_scope {
-    SCOPE_ADMIN = 1,   /* everything */
-    SCOPE_POS = 2,     /* cash desks and shop backends */
-    SCOPE_COLLECT = 4, /* web pages and apps: write, never read */
-    SCOPE_DPO = 8,     /* the data-protection officer: privacy without marketing */
-    SCOPE_AUDITOR = 16 /* the audit log and its check, read-only */
+    SCOPE_ADMIN = 1,      /* everything */
+    SCOPE_POS = 2,        /* cash desks and shop backends */
+    SCOPE_COLLECT = 4,    /* web pages and apps: write, never read */
+    SCOPE_DPO = 8,        /* the data-protection officer: privacy without marketing */
+    SCOPE_AUDITOR = 16,   /* the audit log and its check, read-only */
+    SCOPE_DELIVERIES = 32 /* the providers' delivery callbacks (POST /v1/deliveries/status) */
 };
 
 struct api_key {
@@ -165,6 +166,8 @@ struct quality_data {
     int64_t corrected[PF_COUNT];  /* of those, with a corrected value */
     int64_t suspicious[PF_COUNT]; /* of those, with a suspicious value */
     int64_t phone_verified, email_verified, gender_inferred;
+    int64_t email_undeliverable, phone_undeliverable; /* customers whose address a hard bounce
+                                                         marked (0022_feedback.sql) */
     int64_t complete;            /* phone verified, first name and birth date */
     int64_t stale[3];            /* no value observed or changed for 12, 24, 36 months */
     struct quality_count *attrs; /* customers holding each declared attribute */
@@ -222,6 +225,7 @@ struct consent_event {
     const char *store_id, *operator_id, *form_id, *otp_id, *paper_form, *legal_basis;
     const char *ip, *user_agent; /* web only */
     const char *key_id, *request_id;
+    const char *message_id; /* a withdrawal on a complaint: the message complained of */
 };
 
 /* A store of the retailer (a "shop" here, beside the storage layer that is the store): its code

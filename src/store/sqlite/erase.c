@@ -19,6 +19,9 @@ static const char *const sql[SQ_STATEMENTS] = {
         "attrs = '{}', attrs_at = '{}', attrs_sealed = NULL, erased_at = ?2, updated_at = ?2 "
         "WHERE ck = ?1 OR merged_into = ?1", /* the rows merged into it hold old values too */
     [SQ_ERASE_IDENTS] = "DELETE FROM identifiers WHERE ck = ?1",
+    /* the blind indexes of its addresses a hard bounce marked undeliverable (0022) */
+    [SQ_ERASE_UNDELIV] = "DELETE FROM undeliverable WHERE ck = ?1 OR ck IN (SELECT ck FROM "
+                         "customers WHERE merged_into = ?1)",
     [SQ_ERASE_HIST] = "UPDATE history SET old_value = NULL, new_value = NULL "
                       "WHERE ck = ?1 AND (old_value IS NOT NULL OR new_value IS NOT NULL)",
     [SQ_ERASE_CONSENT] = "UPDATE consent_events SET ip = NULL, user_agent = NULL "
@@ -70,16 +73,25 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
 {
     /* Stored replies and messages name their customer (or one merged into it). Events keep
      * their type and time, not what they said. */
-    static const enum sq_slot slots[] = {SQ_ERASE_IDEM,    SQ_ERASE_SMS,    SQ_ERASE_CARDS,
-                                         SQ_ERASE_EVENTS,  SQ_ERASE_TRAITS, SQ_ERASE_MEMBERS,
-                                         SQ_ERASE_CUST,    SQ_ERASE_IDENTS, SQ_ERASE_HIST,
-                                         SQ_ERASE_CONSENT, SQ_ERASE_OUTBOX, SQ_ERASE_KEYS};
+    static const enum sq_slot slots[] = {
+        SQ_ERASE_IDEM,    SQ_ERASE_SMS,    SQ_ERASE_CARDS,  SQ_ERASE_EVENTS,  SQ_ERASE_TRAITS,
+        SQ_ERASE_MEMBERS, SQ_ERASE_CUST,   SQ_ERASE_IDENTS, SQ_ERASE_UNDELIV, SQ_ERASE_HIST,
+        SQ_ERASE_CONSENT, SQ_ERASE_OUTBOX, SQ_ERASE_KEYS};
     /* what each statement destroyed, for the act's list of data */
     memset(counts, 0, sizeof(*counts));
-    int64_t *count[] = {&counts->replies,          &counts->sms,         &counts->cards,
-                        &counts->events,           &counts->traits,      &counts->members,
-                        &counts->customers,        &counts->identifiers, &counts->history,
-                        &counts->consent_evidence, &counts->messages,    &counts->data_keys};
+    int64_t *count[] = {&counts->replies,
+                        &counts->sms,
+                        &counts->cards,
+                        &counts->events,
+                        &counts->traits,
+                        &counts->members,
+                        &counts->customers,
+                        &counts->identifiers,
+                        &counts->identifiers,
+                        &counts->history,
+                        &counts->consent_evidence,
+                        &counts->messages,
+                        &counts->data_keys};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
@@ -97,7 +109,7 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
         if (rc != KT_OK) {
             return rc;
         }
-        *count[i] = changes;
+        *count[i] += changes; /* undeliverable addresses count as identifiers */
     }
     return KT_OK;
 }

@@ -77,11 +77,8 @@ enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val
 static const struct {
     enum key_scope scope;
     const char *text;
-} scopes[] = {{SCOPE_ADMIN, "admin"},
-              {SCOPE_POS, "pos"},
-              {SCOPE_COLLECT, "collect"},
-              {SCOPE_DPO, "dpo"},
-              {SCOPE_AUDITOR, "auditor"}};
+} scopes[] = {{SCOPE_ADMIN, "admin"}, {SCOPE_POS, "pos"},         {SCOPE_COLLECT, "collect"},
+              {SCOPE_DPO, "dpo"},     {SCOPE_AUDITOR, "auditor"}, {SCOPE_DELIVERIES, "deliveries"}};
 
 static const char *scope_text(enum key_scope s)
 {

@@ -23,7 +23,7 @@
 #define CONSENT_COLS                                                                               \
     "seq, ck, purpose, channel, action, at, recorded_at, expires_at, doc_key, doc_version, "       \
     "doc_sha256, source, store_id, operator_id, form_id, otp_id, paper_form, legal_basis, ip, "    \
-    "user_agent, key_id, request_id"
+    "user_agent, key_id, request_id, message_id"
 #define PREQ_COLS                                                                                  \
     "id, kind, customer_id, received_on, deadline, provisional, extended, channel, note, state, "  \
     "outcome, created_at, closed_at, key_id, destroy_deadline, extension_reason, extended_at"
@@ -38,8 +38,9 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_CONSENT_ADD] =
         "INSERT INTO consent_events (ck, purpose, channel, action, at, recorded_at, expires_at, "
         "doc_key, doc_version, doc_sha256, source, store_id, operator_id, form_id, otp_id, "
-        "paper_form, legal_basis, ip, user_agent, key_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+        "paper_form, legal_basis, ip, user_agent, key_id, request_id, message_id) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+        "?22)",
     [SQ_CONSENT_LIST] = "SELECT " CONSENT_COLS " FROM consent_events WHERE ck = ?1 ORDER BY seq",
     [SQ_CONSENT_MOVE] = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
     [SQ_CONSENT_EVIDENCE] = "SELECT seq, ip, user_agent FROM consent_events WHERE ck = ?1 "
@@ -176,6 +177,7 @@ static void read_consent(sqlite3_stmt *st, struct arena *a, void *out)
         .user_agent = TEXT(19),
         .key_id = TEXT(20),
         .request_id = TEXT(21),
+        .message_id = TEXT(22),
     };
 }
 
@@ -197,9 +199,10 @@ enum kt_rc sq_consent_add(struct store_conn *base, const struct consent_event *e
     sq_bind_i64_or_null(st, 9, e->doc_version);
     sq_bind_text(st, 10, e->doc_sha256);
     sq_bind_text(st, 11, e->source);
-    const char *texts[] = {e->store_id,    e->operator_id, e->form_id,    e->otp_id, e->paper_form,
-                           e->legal_basis, e->ip,          e->user_agent, e->key_id, e->request_id};
-    for (int i = 0; i < 10; i++) {
+    const char *texts[] = {e->store_id,   e->operator_id, e->form_id,   e->otp_id,
+                           e->paper_form, e->legal_basis, e->ip,        e->user_agent,
+                           e->key_id,     e->request_id,  e->message_id};
+    for (int i = 0; i < 11; i++) {
         sq_bind_text(st, 12 + i, texts[i]);
     }
     struct sq_key k;

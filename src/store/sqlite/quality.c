@@ -205,6 +205,14 @@ enum kt_rc sq_quality(struct store_conn *base, int64_t now, int64_t since_day, s
                  "WHERE resolved_at IS NULL)) FROM merge_candidates WHERE resolved_at IS NULL",
                  &q->candidates_open, &q->candidates_customers, err);
     }
+    if (rc == KT_OK) { /* the identifiers a hard bounce marked, by the blind index they share */
+        rc = two(c,
+                 "SELECT count(DISTINCT CASE WHEN u.kind = 'email' THEN i.ck END), "
+                 "count(DISTINCT CASE WHEN u.kind = 'phone' THEN i.ck END) FROM undeliverable u "
+                 "JOIN identifiers i ON i.kind = u.kind AND i.bidx = u.bidx "
+                 "JOIN customers c ON c.ck = i.ck WHERE c.merged_into IS NULL",
+                 &q->email_undeliverable, &q->phone_undeliverable, err);
+    }
     if (rc == KT_OK) {
         rc = intake(c, since_day, a, q, err);
     }

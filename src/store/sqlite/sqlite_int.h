@@ -102,6 +102,7 @@ enum sq_slot {
     /* erase.c */
     SQ_ERASE_CUST,
     SQ_ERASE_IDENTS,
+    SQ_ERASE_UNDELIV,
     SQ_ERASE_HIST,
     SQ_ERASE_CONSENT,
     SQ_ERASE_IDEM,
@@ -224,6 +225,10 @@ enum sq_slot {
     SQ_OUTBOX_UPDATE,
     SQ_OUTBOX_REQUEUE,
     SQ_OUTBOX_LIST,
+    SQ_FEEDBACK_ADD,
+    SQ_FEEDBACK_SEEN,
+    SQ_UNDELIVERABLE_ADD,
+    SQ_UNDELIVERABLE_HAS,
     /* templates.c */
     SQ_TEMPLATE_PUT,
     SQ_TEMPLATE_GET,
