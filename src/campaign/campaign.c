@@ -14,6 +14,9 @@
 #include "deliver/template_store.h"
 #include "segment/saved.h"
 
+#define SCHEDULE_PAST_MS  (5 * 60 * 1000LL)
+#define SCHEDULE_AHEAD_MS (366 * 86400 * 1000LL)
+
 /* The channels a campaign sends on: those the outbox's sender has today. */
 static const char *const channels[] = {"email", "push", NULL};
 
@@ -144,7 +147,30 @@ static enum kt_rc decode_audience(struct store_conn *c, const json_t *body, stru
         }
         return err->rc;
     }
-    cp->segment_id = sg.id;
+    cp->segment_id = arena_strdup(a, sg.id);
+    return KT_OK;
+}
+
+/* `scheduled_at`: a time ahead (up to a year), or at most a few minutes past (a clock's skew). */
+static enum kt_rc decode_schedule(const json_t *body, int64_t now, struct arena *a, int64_t *out,
+                                  struct kt_err *err)
+{
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
+    const char *text = NULL;
+    int64_t at = 0;
+    if (jsonx_str(body, "", "scheduled_at", 64, 0, a, &text, err) != KT_OK || text == NULL) {
+        return err->rc;
+    }
+    if (!time_parse_rfc3339(text, strlen(text), &at) || at < now - SCHEDULE_PAST_MS ||
+        at > now + SCHEDULE_AHEAD_MS) {
+        return kt_err_set(err, KT_EINVAL, "invalid_time", "scheduled_at",
+                          "an RFC 3339 time from now to a year ahead");
+    }
+    *out = at;
     return KT_OK;
 }
 
@@ -175,7 +201,7 @@ enum kt_rc campaign_create(struct store *s, const json_t *body, const char *key_
         jsonx_int(body, "", "control_percent", 0, CAMPAIGN_CONTROL_MAX, 0, &cp.control_pct, err) !=
             KT_OK ||
         jsonx_int(body, "", "conversion_window_days", 1, 30, 0, &cp.window_days, err) != KT_OK ||
-        jsonx_time(body, "", "scheduled_at", now, 0, &cp.scheduled_at, err) != KT_OK) {
+        decode_schedule(body, now, a, &cp.scheduled_at, err) != KT_OK) {
         return err->rc;
     }
     struct store_conn *w;
@@ -285,6 +311,11 @@ static enum kt_rc move(struct store_conn *w, struct campaign *cp, const char *ac
 enum kt_rc campaign_act(struct store *s, const char *id, const char *action, int64_t now,
                         struct arena *a, struct campaign *out, struct kt_err *err)
 {
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
     struct store_conn *w;
     if (store_write_begin(s, &w, err) != KT_OK) {
         return err->rc;

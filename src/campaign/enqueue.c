@@ -32,6 +32,7 @@ struct run {
     struct msg_tpl tpl[CAMPAIGN_VARIANTS_MAX];
     size_t n_tpl;
     const char *public_url; /* an e-mail campaign's; checked at its start */
+    struct arena *keep;     /* what lives as long as the run: the campaign, the templates */
 };
 
 struct item {
@@ -151,9 +152,13 @@ static const struct msg_tpl *tpl_of(const struct run *r, const char *grp)
     return NULL;
 }
 
-/* Compiles each variant's template version, once per run. */
-static enum kt_rc prepare(struct run *r, struct store_conn *rd, struct arena *a, struct kt_err *err)
+/* Compiles each variant's template version, once per run (in the run's arena). */
+static enum kt_rc prepare(struct run *r, struct store_conn *rd, struct kt_err *err)
 {
+    struct arena *a = r->keep;
+    if (r->n_tpl == r->cp.n_variants) {
+        return KT_OK;
+    }
     if (strcmp(r->cp.channel, "email") == 0) {
         struct privacy_settings ps;
         if (privacy_settings_get(rd, a, &ps, err) != KT_OK) {
@@ -213,7 +218,7 @@ static enum kt_rc read_batch(struct run *r, struct arena *a, struct item **items
     if (store_read_begin(r->s, &rd, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = prepare(r, rd, a, err);
+    enum kt_rc rc = prepare(r, rd, err);
     rc = rc == KT_OK ? store_campaign_audience_next(rd, r->cp.id, r->cp.cursor_ck, CAMPAIGN_BATCH,
                                                     a, &cks, n, err)
                      : rc;
@@ -281,7 +286,7 @@ static enum kt_rc write_item(struct store_conn *w, const char *id, struct item *
 static enum kt_rc batch(struct run *r, struct arena *a, int64_t n[2], bool *more,
                         struct kt_err *err)
 {
-    struct item *items;
+    struct item *items = NULL;
     size_t k = 0;
     int64_t last = r->cp.cursor_ck, counts[2] = {0, 0};
     *more = false;
@@ -363,6 +368,7 @@ static enum kt_rc run_one(struct run *r, const char *id, int64_t deadline, int64
 {
     struct arena a;
     arena_init(&a, 0);
+    r->keep = &a;
     enum kt_rc rc = load(r, id, &a, err);
     if (rc == KT_OK && strcmp(r->cp.state, "scheduled") == 0) {
         rc = start_due(r, &a, err);
@@ -387,6 +393,11 @@ static enum kt_rc run_one(struct run *r, const char *id, int64_t deadline, int64
 enum kt_rc campaign_run_due(struct store *s, const struct key_secret *secret, int64_t now,
                             int64_t budget_ms, int64_t n[2], struct kt_err *err)
 {
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
     int64_t deadline = clock_mono_ns() + budget_ms * NS_PER_MS;
     struct arena a;
     arena_init(&a, 0);

@@ -44,19 +44,85 @@ const char *outbox_id(const struct key_secret *k, const char *origin, struct are
     return arena_printf(a, "m_%s", hex);
 }
 
+/* A JSON string's bytes for `v`: the quote and the backslash escaped, control characters as
+ * \n or \u00XX, every other byte as it is (the rendered text is UTF-8 already). Jansson's dump
+ * decodes each character of a 2 KB HTML part and was a tenth of a campaign's enqueue. With `o`
+ * NULL it only counts. */
+static size_t json_text(char *o, const char *v)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)v; *c != '\0'; c++) {
+        char esc[6] = {'\\', (char)*c, 0, 0, 0, 0};
+        size_t k = 2;
+        if (*c == '\n') {
+            esc[1] = 'n';
+        } else if (*c < 0x20) {
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[*c >> 4];
+            esc[5] = hex[*c & 15];
+            k = 6;
+        } else if (*c != '"' && *c != '\\') {
+            esc[0] = (char)*c;
+            k = 1;
+        }
+        if (o != NULL) {
+            memcpy(o + n, esc, k);
+        }
+        n += k;
+    }
+    return n;
+}
+
+/* `,"name":"value"` (no comma first) at `o`; its length. Nothing for a NULL value. */
+static size_t json_member(char *o, const char *name, const char *v, bool *first)
+{
+    if (v == NULL) {
+        return 0;
+    }
+    size_t len = strlen(name), n = 0;
+    if (o != NULL) {
+        if (!*first) {
+            o[n] = ',';
+        }
+        n += !*first;
+        o[n] = '"';
+        memcpy(o + n + 1, name, len);
+        memcpy(o + n + 1 + len, "\":\"", 3);
+    } else {
+        n += !*first;
+    }
+    *first = false;
+    n += len + 4;
+    n += json_text(o ? o + n : NULL, v);
+    if (o != NULL) {
+        o[n] = '"';
+    }
+    return n + 1;
+}
+
 const char *outbox_content(const char *channel, const char *customer_id, const char *subject,
                            const char *text, const char *html, const char *title, const char *body,
                            const char *unsub, struct arena *a)
 {
-    json_t *o = strcmp(channel, "email") == 0
-                    ? json_pack("{s:s?, s:s?, s:s?, s:s?}", "subject", subject, "text", text,
-                                "html", html, "unsubscribe_url", unsub)
-                    : json_pack("{s:s, s:s?, s:s?}", "customer_id", customer_id, "title", title,
-                                "body", body);
-    char *s = json_dumps(o, JSON_COMPACT);
-    const char *out = arena_strdup(a, s);
-    free(s);
-    json_decref(o);
+    bool email = strcmp(channel, "email") == 0;
+    const char *const names[] = {"subject",     "text",  "html", "unsubscribe_url",
+                                 "customer_id", "title", "body"};
+    const char *const vals[] = {subject, text, html, unsub, customer_id, title, body};
+    size_t from = email ? 0 : 4, to = email ? 4 : 7, n = 2;
+    bool first = true;
+    for (size_t i = from; i < to; i++) {
+        n += json_member(NULL, names[i], vals[i], &first);
+    }
+    char *out = arena_alloc(a, n + 1);
+    out[0] = '{';
+    n = 1;
+    first = true;
+    for (size_t i = from; i < to; i++) {
+        n += json_member(out + n, names[i], vals[i], &first);
+    }
+    out[n] = '}';
+    out[n + 1] = '\0';
     return out;
 }
 

@@ -5,6 +5,7 @@
  * a crash's `sending` rows put back, the finished ones deleted past their term. The sending itself
  * is tested end to end against real peers (tests/e2e/test_outbox.py).
  */
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "helpers.h"
@@ -38,6 +39,34 @@ static void test_backoff_doubles_capped_with_jitter(void **state)
         assert_true(dmax >= OUTBOX_RETRY_MAX_MS && dmax <= OUTBOX_RETRY_MAX_MS * 5 / 4);
     }
     assert_int_equal(outbox_backoff(1000, 1, 90000), 90000); /* Retry-After is honoured */
+}
+
+static void test_content_is_json_of_the_parts(void **state)
+{
+    (void)state;
+    arena_init(&A, 0);
+    const char *html = "<p class=\"x\">Привет, \\ мир\n\tи \x01конец</p>";
+    const char *c = outbox_content("email", "c_1", "Тема «весна»", NULL, html, "t", "b",
+                                   "https://shop.example/u/x", &A);
+    json_error_t je;
+    json_t *o = json_loads(c, 0, &je);
+    assert_non_null(o);
+    assert_int_equal(json_object_size(o), 3); /* no text; title and body are push's */
+    assert_string_equal(json_string_value(json_object_get(o, "subject")), "Тема «весна»");
+    assert_string_equal(json_string_value(json_object_get(o, "html")), html);
+    assert_string_equal(json_string_value(json_object_get(o, "unsubscribe_url")),
+                        "https://shop.example/u/x");
+    json_decref(o);
+    o = json_loads(outbox_content("push", "c_1", "s", "x", "h", NULL, "\"Скидка\"", NULL, &A), 0,
+                   &je);
+    assert_non_null(o);
+    assert_int_equal(json_object_size(o), 2);
+    assert_string_equal(json_string_value(json_object_get(o, "customer_id")), "c_1");
+    assert_string_equal(json_string_value(json_object_get(o, "body")), "\"Скидка\"");
+    json_decref(o);
+    assert_string_equal(outbox_content("email", NULL, NULL, NULL, NULL, NULL, NULL, NULL, &A),
+                        "{}");
+    arena_release(&A);
 }
 
 static struct outbox_msg msg(const char *id, int64_t ck, int64_t priority, int64_t next_at)
@@ -129,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_id_is_keyed_and_one_per_origin),
         cmocka_unit_test(test_backoff_doubles_capped_with_jitter),
+        cmocka_unit_test(test_content_is_json_of_the_parts),
         cmocka_unit_test_setup_teardown(test_store_once_sealed_ordered_recovered, store_setup,
                                         store_teardown),
     };
