@@ -1,14 +1,14 @@
 #!/bin/sh
 # deps.sh - installs the Debian (bookworm) packages a target needs, and only the missing ones.
-#   scripts/deps.sh run     what `make run` needs: compiler, CMake, the libraries, and curl and jq for
-#                           the README tour
+#   scripts/deps.sh run     what `make run` needs: compiler, CMake, the libraries, and curl, jq and
+#                           aiosmtpd (a local mail sink) for the README tour
 #   scripts/deps.sh test    plus cmocka, pytest, requests and clang-format for `make test`
 #   scripts/deps.sh bench   plus wrk for the benchmarks
 #   scripts/deps.sh fuzz    plus clang with libFuzzer
 set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libsodium-dev
-     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev tzdata curl jq"
+     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev tzdata curl jq python3-aiosmtpd"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format python3-cryptography python3-aiosmtpd"
 bench="$test wrk bc python3-sklearn"

@@ -57,6 +57,7 @@ enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err);
 
 /* reports.c */
 enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_campaign(struct http_req *r, struct kt_err *err);
 
 /* clean.c: values through their cleaners, described (clean/describe.h) */
 enum kt_rc api_clean(struct http_req *r, struct kt_err *err);

@@ -1,8 +1,10 @@
 /*
- * reports.c - GET /v1/reports/quality: the state of the whole base (see quality/report.c).
+ * reports.c - GET /v1/reports/quality: the state of the whole base (see quality/report.c);
+ * GET /v1/reports/campaigns/{id}: what a campaign earned (campaign/report.c).
  */
 #include "api/api.h"
 #include "base/clock.h"
+#include "campaign/report.h"
 #include "consent/consent.h"
 #include "quality/quality.h"
 
@@ -34,5 +36,18 @@ enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
     }
     audit_nothing_read(); /* the rest is counts */
     http_reply_json(r, 200, report);
+    return KT_OK;
+}
+
+enum kt_rc api_reports_campaign(struct http_req *r, struct kt_err *err)
+{
+    static const char *const allowed[] = {NULL};
+    struct store_conn *rd;
+    json_t *doc;
+    if (http_req_query_only(r, allowed, err) != KT_OK || http_req_analytics(r, &rd, err) != KT_OK ||
+        (doc = campaign_report_doc(rd, r->params[0], clock_now_ms(), r->arena, err)) == NULL) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, doc);
     return KT_OK;
 }

@@ -155,6 +155,7 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/segments/{id}/refresh", api_segments_refresh, ADMIN, ROUTE_LONG},
     {HTTP_GET, "/v1/segments/{id}/members", api_segments_members, ADMIN, ROUTE_LONG | ROUTE_PD},
     {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN, ROUTE_LONG | ROUTE_PD},
+    {HTTP_GET, "/v1/reports/campaigns/{id}", api_reports_campaign, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/traits/rfm", api_traits_rfm, ADMIN, ROUTE_LONG},
     {HTTP_GET, "/v1/traits", api_traits_list, ADMIN, 0},
     {HTTP_POST, "/v1/traits/refresh", api_traits_refresh, ADMIN, ROUTE_LONG},

@@ -1,6 +1,7 @@
 /*
- * report_cmd.c - `kartoteka report quality` and `report rfm`: a table for people, or with --json
- * the same document the API answers (GET /v1/reports/quality, /rfm).
+ * report_cmd.c - `kartoteka report quality`, `report rfm` and `report campaign ID`
+ * (report_campaign.c): a table for people, or with --json the same document the API answers
+ * (GET /v1/reports/quality, /rfm, /campaigns/{id}).
  *
  * The format is the flag's alone, never a guess from whether stdout is a terminal: a script, a
  * pipe and a person get what the command line asks for (a table piped to `less` stays a table).
@@ -19,6 +20,7 @@
 static const char report_help[] =
     "usage: kartoteka report quality [--json] [--db PATH]\n"
     "       kartoteka report rfm [--json] [--store] [--now TIME] [--db PATH]\n"
+    "       kartoteka report campaign ID [--json] [--now TIME] [--db PATH]\n"
     "\n"
     "The quality of the whole base: completeness of every field and attribute, what cleaning\n"
     "made of the values, verification, duplicates, freshness, which channels, stores and\n"
@@ -28,9 +30,14 @@ static const char report_help[] =
     "quintiles, and the groups (champions ... lost); with --store also saved as the traits\n"
     "rfm_score and rfm_group (docs/segments.md).\n"
     "\n"
-    "  --json      print the JSON document of GET /v1/reports/quality (or /rfm)\n"
+    "campaign: what a campaign earned by group - sent, delivered, opened, clicked,\n"
+    "unsubscribed, capped, bounced, converted and the revenue attributed to its messages (a\n"
+    "purchase within the conversion window, last touch per channel), and the uplift of revenue\n"
+    "per customer against the control group with its 95 % interval (docs/messages.md).\n"
+    "\n"
+    "  --json      print the JSON document of GET /v1/reports/quality (or /rfm, /campaigns/ID)\n"
     "  --store     rfm: store the scores as traits\n"
-    "  --now TIME  rfm: as of this time (RFC 3339)\n"
+    "  --now TIME  rfm, campaign: as of this time (RFC 3339)\n"
     "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 static int64_t num(json_t *o, const char *path)
@@ -183,9 +190,16 @@ int cli_report(int argc, char **argv)
             return 2;
         }
     }
+    if (optind + 2 == argc && strcmp(argv[optind], "campaign") == 0) {
+        return cli_report_campaign(db, argv[optind + 1], now, json);
+    }
+    if (optind + 1 == argc && strcmp(argv[optind], "campaign") == 0) {
+        fprintf(stderr, "kartoteka report: say which campaign: report campaign ID\n");
+        return 2;
+    }
     bool rfm = optind + 1 == argc && strcmp(argv[optind], "rfm") == 0;
     if (optind + 1 != argc || (!rfm && strcmp(argv[optind], "quality") != 0)) {
-        fprintf(stderr, "kartoteka report: say which report: quality or rfm\n");
+        fprintf(stderr, "kartoteka report: say which report: quality, rfm or campaign ID\n");
         return 2;
     }
     if (rfm) {

@@ -577,6 +577,30 @@ static inline struct outbox_msg outbox_code_msg(const char *id, int64_t ck, cons
                                .expires_at = expires_at};
 }
 
+/* What a campaign's report counts for one group of its members (campaign_report; the report
+ * itself, with rates and the uplift, is campaign/report.c's). Counts are of members; money in
+ * kopecks, net of refunds. */
+struct campaign_report_group {
+    const char *grp;          /* "control" or the variant's name */
+    int64_t members;          /* enqueued or set aside */
+    int64_t sent;             /* the receiver took the message (sent_at set) */
+    int64_t delivered;        /* an email_delivered or sms_delivered event of the message */
+    int64_t opened, clicked;  /* email_open, email_click */
+    int64_t bounced;          /* message_bounced */
+    int64_t complained;       /* spam_complaint */
+    int64_t unsubscribed;     /* left the topic or the channel's ads consent within the window */
+    int64_t capped;           /* by a frequency cap */
+    int64_t suppressed;       /* refused by the policy (consent, erasure...) or cancelled */
+    int64_t failed;           /* the channel refused it, or too many tries */
+    int64_t pending;          /* still queued or being sent */
+    int64_t converted;        /* members with a purchase attributed to the message */
+    int64_t revenue;          /* those purchases' money */
+    int64_t buyers;           /* members with a purchase within the window of their `at` */
+    int64_t window_revenue;   /* the money of those purchases (the uplift's) */
+    double window_revenue_sq; /* the sum of each member's window money squared */
+    int64_t last_at;          /* the latest member's `at`: the window ends after it */
+};
+
 /* A behaviour event (docs/events.md). */
 struct event {
     int64_t seq;                     /* assigned by the store */
