@@ -224,6 +224,53 @@ static void test_caps_store_and_what_counts(void **state)
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
 }
 
+/* The claim's order across channels and priorities (sq_outbox_due walks them one priority at a
+ * time): the highest priority first whatever its channel, then oldest across the channels; a
+ * priority whose rows are all held ahead does not stop the lower ones; the limit cuts inside a
+ * priority; a channel not asked for is left out. */
+static void test_due_order_across_channels_and_priorities(void **state)
+{
+    (void)state;
+    struct store_conn *w;
+    bool created = false;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    int64_t ck = test_customer(w);
+    static const struct {
+        const char *id, *channel;
+        int64_t priority, next_at;
+    } rows[] = {
+        {"m_e10", "email", 0, 10},          {"m_e20", "email", 0, 20},  {"m_p15", "push", 0, 15},
+        {"m_p30", "push", 60, 30},          {"m_s50", "sms", 1000, 50}, {"m_w5", "webhook", 0, 5},
+        {"m_eheld", "email", 500, 1000000}, /* a priority held ahead: skipped, not a stop */
+        {"m_pheld", "push", 60, 900000},    {"m_e25", "email", 60, 25},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct outbox_msg m = msg(rows[i].id, ck, rows[i].priority, rows[i].next_at);
+        m.channel = rows[i].channel;
+        assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
+    }
+    static const char *const three[] = {"email", "push", "sms", NULL};
+    static const char *const want[] = {"m_s50", "m_e25", "m_p30", "m_e10", "m_p15", "m_e20"};
+    struct outbox_msg *due;
+    size_t n = 0;
+    assert_int_equal(store_outbox_due(w, three, 1000, 10, &A, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 6); /* the held two and the webhook's are not among them */
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(due[i].id, want[i]);
+    }
+    assert_int_equal(store_outbox_due(w, three, 1000, 4, &A, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(due[3].id, "m_e10"); /* cut inside priority 0, oldest first */
+    assert_int_equal(store_outbox_due(w, three, 20, 10, &A, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 3); /* at 20: the three of priority 0 due by then, oldest first */
+    assert_string_equal(due[2].id, "m_e20");
+    assert_int_equal(store_outbox_due(w, three, 19, 10, &A, &due, &n, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(due[0].id, "m_e10");
+    assert_string_equal(due[1].id, "m_p15");
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +278,8 @@ int main(void)
         cmocka_unit_test(test_backoff_doubles_capped_with_jitter),
         cmocka_unit_test(test_content_is_json_of_the_parts),
         cmocka_unit_test_setup_teardown(test_store_once_sealed_ordered_recovered, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(test_due_order_across_channels_and_priorities, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_caps_store_and_what_counts, store_setup,
                                         store_teardown),

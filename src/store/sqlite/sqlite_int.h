@@ -218,6 +218,7 @@ enum sq_slot {
     /* outbox.c */
     SQ_OUTBOX_ADD,
     SQ_OUTBOX_GET,
+    SQ_OUTBOX_TOP,
     SQ_OUTBOX_DUE,
     SQ_OUTBOX_UPDATE,
     SQ_OUTBOX_REQUEUE,
