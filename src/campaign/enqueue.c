@@ -10,6 +10,7 @@
  * "campaign:<id>:<ck>" and each member's row is keyed by campaign and customer, so even a batch
  * written twice makes no second message.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -210,8 +211,8 @@ static enum kt_rc compose(struct run *r, struct store_conn *rd, const struct cus
 }
 
 /* Reads the next batch after the cursor and makes its items; *n 0 when the audience is done. */
-static enum kt_rc read_batch(struct run *r, struct arena *a, struct item **items, size_t *n,
-                             int64_t *last, struct kt_err *err)
+static enum kt_rc read_batch(struct run *r, int64_t from, struct arena *a, struct item **items,
+                             size_t *n, int64_t *last, struct kt_err *err)
 {
     struct store_conn *rd;
     int64_t *cks = NULL;
@@ -219,9 +220,9 @@ static enum kt_rc read_batch(struct run *r, struct arena *a, struct item **items
         return err->rc;
     }
     enum kt_rc rc = prepare(r, rd, err);
-    rc = rc == KT_OK ? store_campaign_audience_next(rd, r->cp.id, r->cp.cursor_ck, CAMPAIGN_BATCH,
-                                                    a, &cks, n, err)
-                     : rc;
+    rc = rc == KT_OK
+             ? store_campaign_audience_next(rd, r->cp.id, from, CAMPAIGN_BATCH, a, &cks, n, err)
+             : rc;
     *items = rc == KT_OK ? arena_alloc(a, (*n + 1) * sizeof(**items)) : NULL;
     for (size_t i = 0; rc == KT_OK && i < *n; i++) {
         struct item *it = &(*items)[i];
@@ -282,25 +283,42 @@ static enum kt_rc write_item(struct store_conn *w, const char *id, struct item *
     return KT_OK;
 }
 
-/* One batch: *more false when the campaign has nothing left to enqueue (or stopped running). */
-static enum kt_rc batch(struct run *r, struct arena *a, int64_t n[2], bool *more,
-                        struct kt_err *err)
+/* A batch read and rendered, waiting to be written: its members after `from`, up to `last`. */
+struct pending {
+    struct run *r;
+    struct arena a;
+    struct item *items;
+    size_t k;
+    int64_t from, last;
+    enum kt_rc rc;
+    struct kt_err err;
+};
+
+static void *read_pending(void *arg)
 {
-    struct item *items = NULL;
-    size_t k = 0;
-    int64_t last = r->cp.cursor_ck, counts[2] = {0, 0};
-    *more = false;
-    if (read_batch(r, a, &items, &k, &last, err) != KT_OK) {
-        return err->rc;
-    }
+    struct pending *p = arg;
+    kt_err_reset(&p->err);
+    p->k = 0;
+    p->last = p->from;
+    p->rc = read_batch(p->r, p->from, &p->a, &p->items, &p->k, &p->last, &p->err);
+    return NULL;
+}
+
+/* Writes a batch: *more false when the campaign has nothing left to enqueue (or stopped
+ * running, and then nothing is written). */
+static enum kt_rc write_batch(struct run *r, struct pending *p, int64_t n[2], bool *more,
+                              struct kt_err *err)
+{
+    int64_t counts[2] = {0, 0};
     struct store_conn *w;
     struct campaign cur;
     bool go;
-    if (begin_if(r, "running", r->cp.cursor_ck, a, &w, &cur, &go, err) != KT_OK || !go) {
+    *more = false;
+    if (begin_if(r, "running", p->from, &p->a, &w, &cur, &go, err) != KT_OK || !go) {
         return go ? err->rc : KT_OK;
     }
     enum kt_rc rc = KT_OK;
-    if (k == 0) { /* every member handled: done once none of its messages waits */
+    if (p->k == 0) { /* every member handled: done once none of its messages waits */
         int64_t waiting = 0;
         rc = store_campaign_outbox_waiting(w, r->cp.id, &waiting, err);
         if (rc == KT_OK && waiting == 0) {
@@ -311,11 +329,11 @@ static enum kt_rc batch(struct run *r, struct arena *a, int64_t n[2], bool *more
         }
         return store_write_end(w, rc, err);
     }
-    for (size_t i = 0; rc == KT_OK && i < k; i++) {
-        rc = write_item(w, r->cp.id, &items[i], counts, err);
+    for (size_t i = 0; rc == KT_OK && i < p->k; i++) {
+        rc = write_item(w, r->cp.id, &p->items[i], counts, err);
     }
     if (rc == KT_OK) {
-        cur.cursor_ck = last;
+        cur.cursor_ck = p->last;
         cur.enqueued += counts[0];
         cur.control += counts[1];
         cur.updated_at = r->now;
@@ -326,9 +344,57 @@ static enum kt_rc batch(struct run *r, struct arena *a, int64_t n[2], bool *more
     }
     n[0] += counts[0];
     n[1] += counts[1];
-    r->cp.cursor_ck = last;
+    r->cp.cursor_ck = p->last;
     *more = true;
     return KT_OK;
+}
+
+/* The batches until the budget is spent, pipelined: while one is written on this thread, the
+ * next is read and rendered on another (a read transaction of its own; the templates are compiled
+ * by the first read, then only read). A write that finds the campaign moved ends the run, and
+ * the batch read ahead is dropped unwritten. */
+static enum kt_rc enqueue(struct run *r, int64_t deadline, int64_t n[2], struct kt_err *err)
+{
+    struct pending slot[2] = {{.r = r, .from = r->cp.cursor_ck}, {.r = r}};
+    struct pending *cur = &slot[0], *next = &slot[1];
+    arena_init(&slot[0].a, 0);
+    arena_init(&slot[1].a, 0);
+    read_pending(cur);
+    enum kt_rc rc = cur->rc;
+    if (rc != KT_OK) {
+        *err = cur->err;
+    }
+    bool more = rc == KT_OK;
+    while (more) {
+        pthread_t th;
+        bool ahead = cur->k > 0 && clock_mono_ns() < deadline, started = false;
+        if (ahead) {
+            arena_release(&next->a);
+            next->from = cur->last;
+            started = pthread_create(&th, NULL, read_pending, next) == 0;
+        }
+        rc = write_batch(r, cur, n, &more, err);
+        if (started) {
+            pthread_join(th, NULL);
+        }
+        if (rc != KT_OK || !more || !ahead) {
+            break;
+        }
+        if (!started) {
+            read_pending(next);
+        }
+        if (next->rc != KT_OK) {
+            *err = next->err;
+            rc = next->rc;
+            break;
+        }
+        struct pending *t = cur;
+        cur = next;
+        next = t;
+    }
+    arena_release(&slot[0].a);
+    arena_release(&slot[1].a);
+    return rc;
 }
 
 /* ---- the job --------------------------------------------------------------------------------- */
@@ -376,16 +442,11 @@ static enum kt_rc run_one(struct run *r, const char *id, int64_t deadline, int64
     if (rc == KT_OK && strcmp(r->cp.state, "running") == 0 && r->cp.audience < 0) {
         rc = freeze(r, &a, err);
     }
-    struct arena b;
-    arena_init(&b, 0);
-    bool more = rc == KT_OK && strcmp(r->cp.state, "running") == 0 && r->cp.audience >= 0;
-    while (more && clock_mono_ns() < deadline) {
-        arena_release(&b);
-        rc = batch(r, &b, n, &more, err);
-        more = more && rc == KT_OK;
+    if (rc == KT_OK && strcmp(r->cp.state, "running") == 0 && r->cp.audience >= 0 &&
+        clock_mono_ns() < deadline) {
+        rc = enqueue(r, deadline, n, err);
     }
     run_release(r);
-    arena_release(&b);
     arena_release(&a);
     return rc;
 }

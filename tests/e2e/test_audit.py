@@ -294,6 +294,14 @@ def walked(server):
            json={"channel": "email", "subject": "{{first_name}}", "text": "{{customer_id}}"})
     w.call("POST", "/v1/templates/{name}/test", "/v1/templates/mail/test",
            json={"to": "manager@example.ru", "customer_id": a})
+    r = w.call("POST", "/v1/campaigns", "/v1/campaigns",
+               json={"name": "walk", "channel": "email", "topic": "promo", "query": "has phone",
+                     "template": "mail"})
+    cmp = r.json()["id"]
+    w.call("GET", "/v1/campaigns", "/v1/campaigns")
+    w.call("GET", "/v1/campaigns/{id}", f"/v1/campaigns/{cmp}")
+    for action in ("start", "pause", "resume", "cancel"):  # a refused move is walked too
+        w.call("POST", f"/v1/campaigns/{{id}}/{action}", f"/v1/campaigns/{cmp}/{action}")
     w.call("POST", "/v1/segments/preview", "/v1/segments/preview",
            json={"query": "has phone", "sample": 100})
     w.call("POST", "/v1/pos/verify", "/v1/pos/verify", key=pos,
