@@ -119,8 +119,9 @@ static enum kt_rc decode_variants(struct store_conn *c, const json_t *body, stru
 }
 
 /* The audience: `segment` (a saved segment's id or name) or `query`, one of the two. */
-static enum kt_rc decode_audience(struct store_conn *c, const json_t *body, struct arena *a,
-                                  struct campaign *cp, struct seg_error *se, struct kt_err *err)
+static enum kt_rc decode_audience(struct store_conn *c, const json_t *body, int64_t now,
+                                  struct arena *a, struct campaign *cp, struct seg_error *se,
+                                  struct kt_err *err)
 {
     const char *seg = NULL;
     if (jsonx_str(body, "", "segment", SEGMENT_NAME_MAX, 0, a, &seg, err) != KT_OK ||
@@ -138,7 +139,8 @@ static enum kt_rc decode_audience(struct store_conn *c, const json_t *body, stru
             return kt_err_set(err, KT_EINVAL, "syntax_error", "query", "line %d, column %d: %s",
                               se->line, se->column, se->message);
         }
-        return KT_OK;
+        /* refused now, not at each try of the enqueue (a sealed field's value cannot be asked) */
+        return store_segment_check(c, segment_compile(tree, now, a), err);
     }
     struct segment sg;
     if (store_segment_get(c, seg, a, &sg, err) != KT_OK) {
@@ -216,7 +218,7 @@ enum kt_rc campaign_create(struct store *s, const json_t *body, const struct cam
     if (store_write_begin(s, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = decode_audience(w, body, a, &cp, se, err);
+    enum kt_rc rc = decode_audience(w, body, now, a, &cp, se, err);
     rc = rc == KT_OK ? decode_variants(w, body, a, &cp, err) : rc;
     if (rc == KT_OK) {
         id_new(id, sizeof(id), "cmp_");

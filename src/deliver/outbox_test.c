@@ -271,6 +271,36 @@ static void test_due_order_across_channels_and_priorities(void **state)
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
 }
 
+/* An erasure while a message is in flight: the row is suppressed "erased" at once, and the
+ * sender's record of the send that was under way (here a 451: queued again for a retry) does
+ * not bring it back - before, it was queued again, and the next claim had to catch it. */
+static void test_an_erased_row_stays_suppressed_after_the_send_in_flight(void **state)
+{
+    (void)state;
+    struct store_conn *w;
+    bool created = false;
+    assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
+    int64_t ck = test_customer(w);
+    struct outbox_msg m = msg("m_inflight", ck, 0, 100);
+    assert_int_equal(store_outbox_add(w, &m, &created, NULL), KT_OK);
+    m.state = "sending"; /* claimed */
+    m.attempts = 1;
+    assert_int_equal(store_outbox_update(w, &m, NULL), KT_OK);
+    struct erase_counts counts;
+    assert_int_equal(store_customer_erase(w, ck, 200, &counts, NULL), KT_OK);
+    m.state = "queued"; /* the relay answered 451 meanwhile: the sender records a retry */
+    m.next_at = 30000;
+    m.reply_code = 451;
+    m.reply_text = "451 4.3.0 mailbox busy";
+    assert_int_equal(store_outbox_update(w, &m, NULL), KT_OK);
+    struct outbox_msg got;
+    assert_int_equal(store_outbox_get(w, "m_inflight", &A, &got, NULL, NULL), KT_OK);
+    assert_string_equal(got.state, "suppressed");
+    assert_string_equal(got.reason, "erased");
+    assert_null(got.reply_text);
+    assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +309,9 @@ int main(void)
         cmocka_unit_test(test_content_is_json_of_the_parts),
         cmocka_unit_test_setup_teardown(test_store_once_sealed_ordered_recovered, store_setup,
                                         store_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_an_erased_row_stays_suppressed_after_the_send_in_flight, store_setup,
+            store_teardown),
         cmocka_unit_test_setup_teardown(test_due_order_across_channels_and_priorities, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(test_caps_store_and_what_counts, store_setup,

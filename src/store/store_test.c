@@ -586,6 +586,10 @@ static void conditions_find_whom_they_mean(void **state)
     assert_int_equal(store_segment_preview(rd, &by_phone, 5, &A, &count, &ids, &n_ids, &err),
                      KT_EINVAL);
     assert_string_equal(err.code, "field_sealed");
+    kt_err_reset(&err); /* the same answer without running it; a runnable one passes */
+    assert_int_equal(store_segment_check(rd, &by_phone, &err), KT_EINVAL);
+    assert_string_equal(err.code, "field_sealed");
+    assert_int_equal(store_segment_check(rd, &cat_and_not_one, NULL), KT_OK);
     store_read_end(rd);
     int64_t *cks;
     size_t n;

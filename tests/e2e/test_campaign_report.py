@@ -265,6 +265,19 @@ def test_the_report_equals_the_computation_from_outside(server, sink):
     assert out.returncode == 0 and "uplift" in out.stdout and "control" in out.stdout, out.stderr
 
 
+def test_a_query_the_store_cannot_run_is_refused_when_the_campaign_is_created(server):
+    """A free-text attribute is sealed at rest: a query comparing its value was accepted and then
+    failed at every try of the enqueue, the campaign running forever with nobody enqueued."""
+    assert server.put("/v1/attributes/cohort", {"type": "string"}).status_code in (200, 201)
+    r = server.post("/v1/campaigns", {"name": "x", "channel": "email", "topic": "promo",
+                                      "query": 'cohort = "r1"', "template": "spring-a"})
+    assert r.status_code == 422, r.text
+    assert (r.json()["error"]["code"], r.json()["error"]["field"]) == ("field_sealed", "query")
+    r = server.post("/v1/campaigns", {"name": "x", "channel": "email", "topic": "promo",
+                                      "query": "consent(pd_processing)", "template": "spring-a"})
+    assert r.status_code == 201, r.text  # a query the store can run is taken
+
+
 def test_a_report_of_no_campaign_and_the_verbs_usage(server):
     r = server.get("/v1/reports/campaigns/cmp_nope")
     assert r.status_code == 404 and r.json()["error"]["code"] == "campaign_not_found"

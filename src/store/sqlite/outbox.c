@@ -41,7 +41,10 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_OUTBOX_UPDATE] =
         "UPDATE outbox SET state = ?2, next_at = ?3, attempts = ?4, reply_code = ?5, "
         "reply_text = ?6, reason = ?7, updated_at = ?8, sent_at = ?9, "
-        "content = CASE WHEN ?2 IN ('queued', 'sending') THEN content ELSE NULL END WHERE id = ?1",
+        "content = CASE WHEN ?2 IN ('queued', 'sending') THEN content ELSE NULL END WHERE id = ?1 "
+        /* a row an erasure or a block suppressed while its send was in flight stays so: the
+         * sender's record afterwards would bring it back to `queued` (and retry it) or `sent` */
+        "AND NOT (state = 'suppressed' AND reason IN ('erased', 'blocked'))",
     [SQ_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'queued', next_at = ?1, updated_at = ?1 "
                           "WHERE state = 'sending'",
     [SQ_OUTBOX_LIST] = "SELECT " LIST_COLS " FROM outbox WHERE ck = ?1 AND rowid < ?2 "

@@ -97,6 +97,19 @@ static enum kt_rc cond_sql(struct sq_conn *c, const struct store_cond *n, struct
     return KT_OK;
 }
 
+enum kt_rc sq_segment_check(struct store_conn *base, const struct store_cond *n, struct kt_err *err)
+{
+    struct arena a;
+    struct sq_cond_sql q;
+    arena_init(&a, 0);
+    enum kt_rc rc = cond_sql((struct sq_conn *)base, n, &a, &q, err);
+    if (rc == KT_OK) {
+        buf_release(&q.sql);
+    }
+    arena_release(&a);
+    return rc;
+}
+
 enum kt_rc sq_segment_preview(struct store_conn *base, const struct store_cond *n, int sample,
                               struct arena *a, int64_t *count, const char ***ids, size_t *n_ids,
                               struct kt_err *err)
