@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "base/arena.h"
 #include "base/err.h"
@@ -104,6 +105,21 @@ static inline struct store_conn *rbegin(void)
     struct store_conn *r;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
     return r;
+}
+
+/* The one integer an SQL query gives, read straight from T's database file beside the store
+ * (a count of rows the store's interface does not tell). */
+static inline int64_t test_count(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(T.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
 }
 
 /* A bare customer (an id, no profile) in the write transaction `w`; its ck. */

@@ -67,19 +67,6 @@ static struct campaign make(const char *json)
     return cp;
 }
 
-static int64_t count(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(T.path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static struct campaign load(const char *id)
 {
     struct store_conn *r = rbegin();
@@ -148,7 +135,7 @@ static void a_definition_is_refused_with_its_field(void **state)
         assert_string_equal(err.field, bad[i].field);
         json_decref(body);
     }
-    assert_int_equal(count("SELECT count(*) FROM campaigns"), 0);
+    assert_int_equal(test_count("SELECT count(*) FROM campaigns"), 0);
 }
 
 static void moves(void **state)
@@ -175,8 +162,8 @@ static void moves(void **state)
     assert_int_equal(n[0], 1);
     assert_int_equal(campaign_act(T.s, cp.id, "cancel", NULL, NOW, &A, &cp, NULL), KT_OK);
     assert_int_equal(campaign_act(T.s, cp.id, "cancel", NULL, NOW, &A, &cp, NULL), KT_ECONFLICT);
-    assert_int_equal(count("SELECT count(*) FROM outbox WHERE state = 'suppressed' AND "
-                           "reason = 'cancelled'"),
+    assert_int_equal(test_count("SELECT count(*) FROM outbox WHERE state = 'suppressed' AND "
+                                "reason = 'cancelled'"),
                      1);
 }
 
@@ -210,14 +197,14 @@ static void each_member_once_whatever_runs_it(void **state)
     assert_int_equal(load(cp.id).audience, PEOPLE);
     assert_true(load(cp.id).enqueued + load(cp.id).control < PEOPLE);
     assert_int_equal(campaign_act(T.s, cp.id, "pause", NULL, NOW, &A, &cp, NULL), KT_OK);
-    int64_t held = count("SELECT count(*) FROM outbox");
+    int64_t held = test_count("SELECT count(*) FROM outbox");
     n[0] = n[1] = 0;
     assert_int_equal(campaign_run_due(T.s, &K, NOW, 60000, n, NULL), KT_OK);
     assert_int_equal(n[0] + n[1], 0);
-    assert_int_equal(count("SELECT count(*) FROM outbox"), held);
+    assert_int_equal(test_count("SELECT count(*) FROM outbox"), held);
     assert_true(held > 0);
-    assert_int_equal(count("SELECT count(*) FROM outbox WHERE state = 'queued' AND next_at <= "
-                           "1780000000000"),
+    assert_int_equal(test_count("SELECT count(*) FROM outbox WHERE state = 'queued' AND next_at <= "
+                                "1780000000000"),
                      0);
     assert_int_equal(campaign_act(T.s, cp.id, "resume", NULL, NOW, &A, &cp, NULL), KT_OK);
     /* two runs at once: one writes each batch, the other finds the cursor moved */
@@ -230,22 +217,22 @@ static void each_member_once_whatever_runs_it(void **state)
     assert_int_equal(j1.rc, KT_OK);
     assert_int_equal(j2.rc, KT_OK);
     struct campaign after = load(cp.id);
-    assert_int_equal(after.cursor_ck, count("SELECT max(ck) FROM customers"));
+    assert_int_equal(after.cursor_ck, test_count("SELECT max(ck) FROM customers"));
     assert_int_equal(after.enqueued + after.control, PEOPLE);
     assert_int_equal(held + j1.n[0] + j2.n[0], after.enqueued);
-    assert_int_equal(count("SELECT count(*) FROM outbox"), after.enqueued);
-    assert_int_equal(count("SELECT count(*) FROM campaign_members"), PEOPLE);
-    assert_int_equal(count("SELECT count(*) FROM campaign_members WHERE grp = 'control' AND "
-                           "message_id IS NULL"),
+    assert_int_equal(test_count("SELECT count(*) FROM outbox"), after.enqueued);
+    assert_int_equal(test_count("SELECT count(*) FROM campaign_members"), PEOPLE);
+    assert_int_equal(test_count("SELECT count(*) FROM campaign_members WHERE grp = 'control' AND "
+                                "message_id IS NULL"),
                      after.control);
-    assert_int_equal(count("SELECT count(*) FROM campaign_members m JOIN outbox o ON o.id = "
-                           "m.message_id AND o.ck = m.ck"),
+    assert_int_equal(test_count("SELECT count(*) FROM campaign_members m JOIN outbox o ON o.id = "
+                                "m.message_id AND o.ck = m.ck"),
                      after.enqueued);
     /* those without an address are recorded suppressed, not sent bare */
-    assert_int_equal(count("SELECT count(*) FROM outbox WHERE reason = 'no_address'"),
-                     count("SELECT count(*) FROM campaign_members m JOIN outbox o ON o.id = "
-                           "m.message_id WHERE o.recipient IS NULL"));
-    assert_true(count("SELECT count(*) FROM outbox WHERE reason = 'no_address'") > 0);
+    assert_int_equal(test_count("SELECT count(*) FROM outbox WHERE reason = 'no_address'"),
+                     test_count("SELECT count(*) FROM campaign_members m JOIN outbox o ON o.id = "
+                                "m.message_id WHERE o.recipient IS NULL"));
+    assert_true(test_count("SELECT count(*) FROM outbox WHERE reason = 'no_address'") > 0);
     /* more runs find nothing; the campaign waits for its queue, then is done */
     n[0] = n[1] = 0;
     assert_int_equal(campaign_run_due(T.s, &K, NOW, 60000, n, NULL), KT_OK);
@@ -261,7 +248,7 @@ static void each_member_once_whatever_runs_it(void **state)
     after = load(cp.id);
     assert_string_equal(after.state, "done");
     assert_int_equal(after.finished_at, NOW + 5);
-    assert_int_equal(count("SELECT count(*) FROM campaign_audience"), 0);
+    assert_int_equal(test_count("SELECT count(*) FROM campaign_audience"), 0);
 }
 
 int main(void)

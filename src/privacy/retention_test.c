@@ -37,19 +37,6 @@ static int64_t customer(struct store_conn *w)
 
 /* An aggregate read beside the store, as an inspector would (the store's interface has no
  * query for these counts). */
-static int64_t count(const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(T.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 static void add_event(struct store_conn *w, int64_t ck, const char *type, int64_t received)
 {
     bool dup;
@@ -79,17 +66,17 @@ static void events_past_their_term_leave_daily_counts(void **state)
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
     int64_t removed = 0;
     /* 30 days after the second day: days 0 and 1 go, day 2 and the young one stay. */
-    int64_t old = count("SELECT count(*) FROM events WHERE received_at < 1800000000000 - "
-                        "1800000000000 % 86400000 + 2 * 86400000");
+    int64_t old = test_count("SELECT count(*) FROM events WHERE received_at < 1800000000000 - "
+                             "1800000000000 % 86400000 + 2 * 86400000");
     assert_int_equal(old, 1667);
     assert_int_equal(events_expire(T.s, T0 + 32 * DAY, 30, &removed, NULL), KT_OK);
     assert_int_equal(removed, old);
-    assert_int_equal(count("SELECT count(*) FROM events"), 2501 - old);
-    assert_int_equal(count("SELECT sum(count) FROM event_days"), old);
-    assert_int_equal(count("SELECT count(*) FROM event_days WHERE day <> received_day"), 0);
+    assert_int_equal(test_count("SELECT count(*) FROM events"), 2501 - old);
+    assert_int_equal(test_count("SELECT sum(count) FROM event_days"), old);
+    assert_int_equal(test_count("SELECT count(*) FROM event_days WHERE day <> received_day"), 0);
     /* the raw events and the counts add up to what was there, anonymous ones too */
-    assert_int_equal(count("SELECT (SELECT count(*) FROM events WHERE ck IS NULL) + (SELECT "
-                           "sum(count) FROM event_days WHERE ck = 0)"),
+    assert_int_equal(test_count("SELECT (SELECT count(*) FROM events WHERE ck IS NULL) + (SELECT "
+                                "sum(count) FROM event_days WHERE ck = 0)"),
                      358);
     /* a row received out of order (the clock stepped back) goes with the prefix it is in */
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
@@ -97,14 +84,15 @@ static void events_past_their_term_leave_daily_counts(void **state)
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
     assert_int_equal(events_expire(T.s, T0 + 34 * DAY, 30, &removed, NULL), KT_OK);
     assert_int_equal(removed, 834);
-    assert_int_equal(count("SELECT count(*) FROM events"), 1); /* the young one */
+    assert_int_equal(test_count("SELECT count(*) FROM events"), 1); /* the young one */
     /* one audit entry for the run, none for a run that removes nothing */
     assert_int_equal(events_expire(T.s, T0 + 32 * DAY, 30, &removed, NULL), KT_OK);
     assert_int_equal(removed, 0);
-    assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'expire' AND customer_id IS "
-                           "NULL AND detail LIKE 'events before % rows=1667'"),
-                     1);
-    assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'expire'"), 2);
+    assert_int_equal(
+        test_count("SELECT count(*) FROM audit WHERE action = 'expire' AND customer_id IS "
+                   "NULL AND detail LIKE 'events before % rows=1667'"),
+        1);
+    assert_int_equal(test_count("SELECT count(*) FROM audit WHERE action = 'expire'"), 2);
 }
 
 static void finished_messages_expire_queued_ones_stay(void **state)
@@ -138,10 +126,10 @@ static void finished_messages_expire_queued_ones_stay(void **state)
     int64_t removed = 0;
     assert_int_equal(outbox_expire(T.s, T0 + 95 * DAY, 90, &removed, NULL), KT_OK);
     assert_int_equal(removed, 1);
-    assert_int_equal(count("SELECT count(*) FROM outbox"), 2);
+    assert_int_equal(test_count("SELECT count(*) FROM outbox"), 2);
     assert_int_equal(outbox_expire(T.s, T0 + 200 * DAY, 90, &removed, NULL), KT_OK);
     assert_int_equal(removed, 1);
-    assert_int_equal(count("SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
+    assert_int_equal(test_count("SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
 }
 
 static struct incident record(const char *extra, int64_t now)
