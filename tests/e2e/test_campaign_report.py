@@ -14,10 +14,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import BIN, Server, phone
+import messaging
+from conftest import BIN, Server
 from peers import SmtpSink, wait_for
 
-PD = "report-pd"
+PD = messaging.PD  # the consent document messaging.join refers to
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 WINDOW = 3 * DAY
@@ -60,22 +61,8 @@ def server(tmp_path_factory, sink):
 
 
 def join(server, i, ads):
-    consents = [{"purpose": "pd_processing", "document": f"{PD}@1", "granted": True,
-                 "evidence": {"form_id": "f-1"}}]
-    if ads:
-        consents.append({"purpose": "ads", "channel": "email", "document": "ads-email",
-                         "granted": True, "evidence": {"form_id": "f-1"}})
     addr = f"buyer{i}@example.org"
-    r = server.post("/v1/customers", {"source": {"channel": "web"},
-                                      "profile": {"phone": phone(), "email": addr},
-                                      "consents": consents})
-    assert r.status_code == 201, r.text
-    cid = r.json()["customer"]["id"]
-    if ads:
-        r = server.post(f"/v1/customers/{cid}/subscriptions",
-                        {"topic": "promo", "channel": "email", "subscribed": True})
-        assert r.status_code == 200, r.text
-    return cid, addr
+    return messaging.join(server, addr, ads=ads, subscribe=ads), addr
 
 
 _receipts = [0]
