@@ -206,6 +206,9 @@ void api_audit_bulk(struct http_req *r, uint32_t fields, const char *object);
 const char *api_time(struct arena *a, int64_t ms); /* RFC 3339 in the arena: time_rfc3339() */
 /* ?limit= within [1, max], default `def`; raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_err *err);
+/* A versioned resource's GET: no query parameter but ?version=, a number from 1 into *version
+ * (0, the latest, without it); raises KT_EBADREQ bad_parameter. */
+enum kt_rc api_version_query(struct http_req *r, int64_t *version, struct kt_err *err);
 /* ?since= and ?until= as RFC 3339 times into *since and *until (left as they are when absent);
  * raises KT_EBADREQ bad_parameter. */
 enum kt_rc api_since_until(struct http_req *r, int64_t *since, int64_t *until, struct kt_err *err);

@@ -26,6 +26,21 @@ enum kt_rc api_limit(struct http_req *r, int def, int max, int *out, struct kt_e
     return KT_OK;
 }
 
+enum kt_rc api_version_query(struct http_req *r, int64_t *version, struct kt_err *err)
+{
+    static const char *const allowed[] = {"version", NULL};
+    const char *v = http_req_query(r, "version");
+    *version = 0;
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
+    }
+    if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, version)) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "version",
+                          "version is a number from 1");
+    }
+    return KT_OK;
+}
+
 static void decref(void *p)
 {
     json_decref(p);

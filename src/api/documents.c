@@ -8,7 +8,6 @@
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
-#include "base/num.h"
 #include "consent/consent.h"
 
 #define DOC_BODY_MAX (256 * 1024)
@@ -90,17 +89,11 @@ enum kt_rc api_documents_list(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_documents_get(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"version", NULL};
     struct store_conn *rd;
     struct consent_doc d;
-    int64_t version = 0;
-    const char *v = http_req_query(r, "version");
-    if (http_req_query_only(r, allowed, err) != KT_OK) {
+    int64_t version;
+    if (api_version_query(r, &version, err) != KT_OK) {
         return err->rc;
-    }
-    if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, &version)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "version",
-                          "version is a number from 1");
     }
     if (!consent_key_valid(r->params[0])) {
         return kt_err_set(err, KT_ENOTFOUND, "document_not_found", "name", "document not found");

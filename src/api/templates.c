@@ -11,7 +11,6 @@
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "base/id.h"
-#include "base/num.h"
 #include "consent/consent.h"
 #include "deliver/sms.h"
 #include "deliver/template_store.h"
@@ -93,17 +92,11 @@ static enum kt_rc find(struct http_req *r, struct store_conn *rd, int64_t versio
 
 enum kt_rc api_templates_get(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"version", NULL};
     struct store_conn *rd;
     struct msg_template t;
-    int64_t version = 0;
-    const char *v = http_req_query(r, "version");
-    if (http_req_query_only(r, allowed, err) != KT_OK) {
+    int64_t version;
+    if (api_version_query(r, &version, err) != KT_OK) {
         return err->rc;
-    }
-    if (v != NULL && !num_parse_cstr(v, 1, INT32_MAX, &version)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "version",
-                          "version is a number from 1");
     }
     if (http_req_reader(r, &rd, err) != KT_OK || find(r, rd, version, &t, err) != KT_OK) {
         return err->rc;
