@@ -10,10 +10,10 @@
 
 int cli_import(int argc, char **argv);
 int cli_report(int argc, char **argv);
-/* `report campaign ID` (report_campaign.c): 0, or 1 when it cannot (printed). */
-#include <stdbool.h>
-#include <stdint.h>
-int cli_report_campaign(const char *db, const char *id, int64_t now, bool json);
+/* The table of `report campaign ID` (report_campaign.c), from GET /v1/reports/campaigns/{id}'s
+ * document. */
+#include <jansson.h>
+void cli_campaign_table(const json_t *rep);
 int cli_run_due(int argc, char **argv);
 int cli_privacy(int argc, char **argv);
 /* Parts of `kartoteka privacy` (block_cmd.c), called with its options parsed: block (or, with

@@ -1,11 +1,9 @@
 /*
- * report_campaign.c - `kartoteka report campaign ID`: what a campaign earned, as a table for
- * people or with --json the document of GET /v1/reports/campaigns/{id} (campaign/report.c).
+ * report_campaign.c - the table of `kartoteka report campaign ID`: what a campaign earned
+ * (campaign/report.c's document, which report_cmd.c reads and --json prints as it is).
  */
 #include <stdio.h>
 
-#include "base/log.h"
-#include "campaign/report.h"
 #include "cli/cli.h"
 
 static long long num(const json_t *o, const char *name)
@@ -30,7 +28,7 @@ static void row(const char *name, const json_t *g)
            num(g, "converted"), rev);
 }
 
-static void table(const json_t *rep)
+void cli_campaign_table(const json_t *rep)
 {
     printf("campaign %s \"%s\" (%s, %s), conversion window %lld days, as of %s%s\n\n",
            json_string_value(json_object_get(rep, "id")),
@@ -63,36 +61,4 @@ static void table(const json_t *rep)
     printf("\nrevenue per customer within the window: %s (%lld customers) against %s in the "
            "control group (%lld)\nuplift %s per customer, 95%% interval %s to %s\n",
            t, num(u, "treated_customers"), c, num(u, "control_customers"), d, lo, hi);
-}
-
-int cli_report_campaign(const char *db, const char *id, int64_t now, bool json)
-{
-    log_set_level(LOG_WARN);
-    struct store *s = cli_open_store(db);
-    if (s == NULL) {
-        return 1;
-    }
-    struct arena a;
-    arena_init(&a, 0);
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *r;
-    json_t *rep = NULL;
-    if (store_read_begin_analytics(s, &r, &err) == KT_OK) {
-        rep = campaign_report_doc(r, id, now, &a, &err);
-        store_read_end(r);
-    }
-    int code = 0;
-    if (rep == NULL) {
-        cli_print_error("report campaign", &err);
-        code = 1;
-    } else if (json) {
-        cli_print_json(rep);
-    } else {
-        table(rep);
-    }
-    json_decref(rep);
-    arena_release(&a);
-    store_close(s);
-    return code;
 }

@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "campaign/report.h"
 #include "cli/cli.h"
 #include "quality/quality.h"
 #include "segment/rfm.h"
@@ -159,6 +160,58 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
     return code;
 }
 
+/* A report that is one document: quality, or a campaign's. */
+struct doc_ask {
+    const char *kind; /* "quality", "campaign" */
+    const char *id;   /* the campaign's */
+    int64_t now;
+};
+
+static json_t *build(struct store_conn *rd, const struct doc_ask *q, struct arena *a,
+                     struct kt_err *err)
+{
+    if (strcmp(q->kind, "campaign") == 0) {
+        return campaign_report_doc(rd, q->id, q->now, a, err);
+    }
+    json_t *rep = NULL;
+    return quality_report(rd, q->now, a, &rep, err) == KT_OK ? rep : NULL;
+}
+
+/* The document on an analytic read, printed as JSON or as its table. 0, or 1 when it cannot. */
+static int report_doc(const char *db, const struct doc_ask *q, bool json)
+{
+    log_set_level(LOG_WARN);
+    struct store *s = cli_open_store(db);
+    if (s == NULL) {
+        return 1;
+    }
+    struct arena a;
+    arena_init(&a, 0);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct store_conn *r;
+    json_t *rep = NULL;
+    if (store_read_begin_analytics(s, &r, &err) == KT_OK) {
+        rep = build(r, q, &a, &err);
+        store_read_end(r);
+    }
+    int code = 0;
+    if (rep == NULL) {
+        fprintf(stderr, "kartoteka report: %s\n", err.msg);
+        code = 1;
+    } else if (json) {
+        cli_print_json(rep);
+    } else if (strcmp(q->kind, "campaign") == 0) {
+        cli_campaign_table(rep);
+    } else {
+        table(rep);
+    }
+    json_decref(rep);
+    arena_release(&a);
+    store_close(s);
+    return code;
+}
+
 int cli_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -191,7 +244,7 @@ int cli_report(int argc, char **argv)
         }
     }
     if (optind + 2 == argc && strcmp(argv[optind], "campaign") == 0) {
-        return cli_report_campaign(db, argv[optind + 1], now, json);
+        return report_doc(db, &(struct doc_ask){"campaign", argv[optind + 1], now}, json);
     }
     if (optind + 1 == argc && strcmp(argv[optind], "campaign") == 0) {
         fprintf(stderr, "kartoteka report: say which campaign: report campaign ID\n");
@@ -205,33 +258,5 @@ int cli_report(int argc, char **argv)
     if (rfm) {
         return report_rfm(db, now, json, store);
     }
-    log_set_level(LOG_WARN);
-    struct store *s = cli_open_store(db);
-    if (s == NULL) {
-        return 1;
-    }
-    struct arena a;
-    arena_init(&a, 0);
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct store_conn *r;
-    json_t *rep = NULL;
-    enum kt_rc rc = store_read_begin_analytics(s, &r, &err);
-    if (rc == KT_OK) {
-        rc = quality_report(r, now, &a, &rep, &err);
-        store_read_end(r);
-    }
-    int code = 0;
-    if (rc != KT_OK) {
-        fprintf(stderr, "kartoteka report: %s\n", err.msg);
-        code = 1;
-    } else if (json) {
-        cli_print_json(rep);
-    } else {
-        table(rep);
-    }
-    json_decref(rep);
-    arena_release(&a);
-    store_close(s);
-    return code;
+    return report_doc(db, &(struct doc_ask){"quality", NULL, now}, json);
 }
