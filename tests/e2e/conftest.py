@@ -204,3 +204,16 @@ def operator_settings(server, responsible=True):
 
 def src(channel="pos", **kw):
     return dict({"channel": channel}, **kw)
+
+
+def audit_entries(server, **query):
+    """Every entry of the merged log (GET /v1/audit flushes the queue of reads first)."""
+    out, cursor = [], None
+    while True:
+        q = "&".join(f"{k}={v}" for k, v in dict(query, limit=1000).items())
+        r = server.get(f"/v1/audit?{q}" + (f"&cursor={cursor}" if cursor else ""))
+        assert r.status_code == 200, r.text
+        out += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if not cursor:
+            return out

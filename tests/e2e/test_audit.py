@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import BIN, ROOT, phone, src
+from conftest import BIN, ROOT, audit_entries, phone, src
 
 CID = re.compile(r"c_[0-9a-z]{20}")
 LINE = [{"sku": "A", "quantity": 1, "price": 100000, "amount": 100000}]
@@ -22,19 +22,6 @@ LINE = [{"sku": "A", "quantity": 1, "price": 100000, "amount": 100000}]
 
 def key_id(token):
     return token.split("_")[1]
-
-
-def audit_entries(server, **query):
-    """Every entry of the merged log (GET /v1/audit flushes the queue of reads first)."""
-    out, cursor = [], None
-    while True:
-        q = "&".join(f"{k}={v}" for k, v in dict(query, limit=1000).items())
-        r = server.get(f"/v1/audit?{q}" + (f"&cursor={cursor}" if cursor else ""))
-        assert r.status_code == 200, r.text
-        out += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return out
 
 
 def verify(db, *args, env=None):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import phone, src
+from conftest import audit_entries, phone, src
 
 pytestmark = pytest.mark.usefixtures("pending_policy")
 
@@ -28,18 +28,6 @@ def error(r):
     e = dict(r.json()["error"])
     e.pop("request_id", None)
     return r.status_code, e
-
-
-def audit_entries(server, **query):
-    out, cursor = [], None
-    while True:
-        q = "&".join(f"{k}={v}" for k, v in dict(query, limit=1000).items())
-        r = server.get(f"/v1/audit?{q}" + (f"&cursor={cursor}" if cursor else ""))
-        assert r.status_code == 200, r.text
-        out += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if not cursor:
-            return out
 
 
 # ---- keys limited to stores ---------------------------------------------------------------------
