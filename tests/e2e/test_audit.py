@@ -5,7 +5,6 @@ and `kartoteka audit verify` finds an edited, deleted or reordered entry in a co
 database while the original verifies."""
 import json
 import os
-import pathlib
 import re
 import shutil
 import sqlite3
