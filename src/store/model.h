@@ -494,6 +494,7 @@ struct outbox_msg {
     int64_t created_at, updated_at, sent_at;
     int64_t expires_at;      /* not sent by then: failed, "expired" (a one-time code); 0: never */
     const char *campaign_id; /* the campaign that made it (0023_campaigns.sql), or NULL */
+    int64_t journey_run;     /* the journey's run that made it (0026_journeys.sql), or 0 */
 };
 
 /* A campaign's variant: a template's version and the percent of the messaged members it gets. */
@@ -687,6 +688,58 @@ struct incident {
 struct reads_filter {
     int64_t since, until;
     const char *key_ids, *ips, *routes;
+};
+
+/* A journey (0026_journeys.sql; docs/journeys.md): its key, name, state and versions. */
+struct journey_row {
+    const char *key;
+    const char *name;
+    const char *state;    /* draft, active, paused, archived */
+    int64_t version;      /* the latest version */
+    int64_t live_version; /* the version new runs enter with; 0 before the first start */
+    int64_t created_at, updated_at, started_at;
+};
+
+/* One version of a journey's document (canonical JSON, as decoded and checked). */
+struct journey_version {
+    const char *key;
+    int64_t version;
+    const char *doc;
+    int64_t created_at;
+    const char *key_id;
+};
+
+/* A customer's way through a journey (journey_runs). Times in ms, 0 when none. */
+struct journey_run {
+    int64_t id; /* assigned by the store */
+    const char *journey;
+    int64_t version;
+    int64_t ck;
+    const char *entry_key; /* "" when the entry has no key */
+    int64_t step;          /* the index of the step the run is at */
+    int64_t visit;         /* steps taken so far */
+    const char *state;     /* active, waiting, done, exited, control */
+    int64_t due_at;        /* when the scheduler moves it next; 0 once finished */
+    int64_t since_at;      /* when it reached its step */
+    int64_t entered_at, updated_at, finished_at;
+    const char *exit; /* the exit's name, or NULL */
+    const char *ctx;  /* JSON object, or NULL */
+};
+
+/* A step a run took (journey_steps). */
+struct journey_step_row {
+    int64_t run, visit;
+    const char *journey, *step, *outcome;
+    const char *message_id; /* or NULL */
+    int64_t at;
+};
+
+/* A personal coupon (coupons). */
+struct coupon {
+    const char *code;
+    int64_t ck;
+    const char *journey;
+    int64_t run, percent, kopecks, created_at, expires_at;
 };
 
 #endif

@@ -14,18 +14,18 @@
 #define COLS                                                                                       \
     "rowid, id, ck, channel, kind, topic, priority, recipient, content, state, next_at, "          \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0), coalesce(expires_at, 0), campaign_id"
+    "coalesce(sent_at, 0), coalesce(expires_at, 0), campaign_id, coalesce(journey_run, 0)"
 #define LIST_COLS                                                                                  \
     "rowid, id, ck, channel, kind, topic, priority, NULL, NULL, state, next_at, "                  \
     "attempts, coalesce(reply_code, 0), reply_text, reason, created_at, updated_at, "              \
-    "coalesce(sent_at, 0), coalesce(expires_at, 0), campaign_id"
+    "coalesce(sent_at, 0), coalesce(expires_at, 0), campaign_id, coalesce(journey_run, 0)"
 
 static const char *const sql[SQ_STATEMENTS] = {
     [SQ_OUTBOX_ADD] =
         "INSERT INTO outbox (id, ck, channel, kind, topic, priority, recipient, "
-        "content, state, next_at, created_at, updated_at, expires_at, campaign_id) VALUES (?1, "
-        "?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10, ?11, ?12) ON CONFLICT (id) DO "
-        "NOTHING",
+        "content, state, next_at, created_at, updated_at, expires_at, campaign_id, journey_run) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'queued', ?9, ?10, ?10, ?11, ?12, ?13) ON "
+        "CONFLICT (id) DO NOTHING",
     [SQ_OUTBOX_GET] = "SELECT " COLS " FROM outbox WHERE id = ?1",
     /* The claim, one channel and one priority at a time (sq_outbox_due): the highest priority
      * of a channel's queued rows below ?2 (a seek in outbox_claim), and the due rows of a channel
@@ -87,6 +87,7 @@ static void row(sqlite3_stmt *st, struct arena *a, void *out)
         .sent_at = sqlite3_column_int64(st, 17),
         .expires_at = sqlite3_column_int64(st, 18),
         .campaign_id = sq_col_text(st, 19, a),
+        .journey_run = sqlite3_column_int64(st, 20),
     };
 }
 
@@ -132,6 +133,7 @@ enum kt_rc sq_outbox_add(struct store_conn *base, const struct outbox_msg *m, bo
     sqlite3_bind_int64(st, 10, m->created_at);
     sq_bind_i64_or_null(st, 11, m->expires_at);
     sq_bind_text(st, 12, m->campaign_id);
+    sq_bind_i64_or_null(st, 13, m->journey_run);
     int changes = 0;
     rc = sq_run((struct sq_conn *)base, st, &changes, err);
     *created = changes == 1;

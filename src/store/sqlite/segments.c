@@ -358,6 +358,30 @@ enum kt_rc sq_segment_eval(struct store_conn *base, const struct store_cond *n, 
     return st == NULL ? KT_ESTORE : collect_cks(c, st, a, cks, count, err);
 }
 
+enum kt_rc sq_segment_match(struct store_conn *base, const struct store_cond *n, int64_t ck,
+                            bool *yes, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct sq_cond_sql q;
+    struct arena a;
+    arena_init(&a, 0);
+    *yes = false;
+    enum kt_rc r = cond_sql(c, n, &a, &q, err);
+    if (r == KT_OK) {
+        sqlite3_stmt *st = prepare(c, &q, "SELECT count(*) FROM (SELECT 1", "AND c.ck = ?)", err);
+        int64_t v = 0;
+        if (st != NULL) {
+            sqlite3_bind_int64(st, (int)q.n + 1, ck);
+        }
+        r = st == NULL ? KT_ESTORE : sq_int_row(c, st, &v, 1, "segment match", err);
+        sqlite3_finalize(st);
+        buf_release(&q.sql);
+        *yes = v > 0;
+    }
+    arena_release(&a);
+    return r;
+}
+
 enum kt_rc sq_segment_member_cks(struct store_conn *base, const char *id, struct arena *a,
                                  int64_t **cks, size_t *n, struct kt_err *err)
 {
