@@ -644,7 +644,8 @@ static int cmd_serve(int argc, char **argv)
         log_warn("outbox_recovered", "messages=%lld", (long long)recovered);
     }
     struct sched_conf sc = {
-        s, &app.secret, PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days, ob};
+        s,  &app.secret,  PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days,
+        ob, oc.sms_sender};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         cli_print_error("cannot start the scheduler", &err);
         goto out;

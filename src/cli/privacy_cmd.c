@@ -123,7 +123,7 @@ int cli_run_due(int argc, char **argv)
     struct kt_err err;
     kt_err_reset(&err);
     struct sched_conf sc = {
-        s, &k, PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days, terms[2].days, NULL};
+        s, &k, PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days, terms[2].days, NULL, NULL};
     struct sched_report rep;
     enum kt_rc rc = sched_run_due(&sc, now, &rep, &err);
     store_close(s);

@@ -7,6 +7,8 @@
 #include "sched/sched.h"
 
 #include "campaign/campaign.h"
+#include "journey/journey.h"
+#include "journey/run.h"
 #include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "events/events.h"
@@ -93,6 +95,13 @@ static enum kt_rc campaigns(const struct sched_conf *c, int64_t now, int64_t n[2
                             struct kt_err *err)
 {
     return campaign_run_due(c->s, c->secret, now, CAMPAIGN_RUN_MS, n, err);
+}
+
+static enum kt_rc journeys(const struct sched_conf *c, int64_t now, int64_t n[2],
+                           struct kt_err *err)
+{
+    struct journey_conf jc = {c->s, c->secret, c->sms_sender};
+    return journey_run_due(&jc, now, JOURNEY_RUN_MS, n, err);
 }
 
 static enum kt_rc segments(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -193,6 +202,15 @@ const struct sched_job sched_jobs[] = {
      .key = "campaigns",
      .counts = {"enqueued", "control"},
      .says = "{0} campaign message{0s} enqueued, {1} set aside in control groups"},
+    /* Journeys (docs/journeys.md): what ingest stored since the last run enters, ends and
+     * wakes runs, then the due runs take their steps; JOURNEY_RUN_MS at most, like campaigns. */
+    {.name = "journey_advance",
+     .period_ms = SECOND_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .run = journeys,
+     .key = "journeys",
+     .counts = {"steps", "entered"},
+     .says = "{0} journey step{0s} taken, {1} customers entered"},
     /* Hourly: each run that removes something writes an audit entry, and a term counted in
      * days needs no finer clock. */
     {.name = "events_expiry",

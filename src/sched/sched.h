@@ -33,6 +33,7 @@ struct sched_conf {
     int64_t events_days;             /* the term of raw behaviour events (--events-days) */
     int64_t messages_days;           /* the term of sent and dead messages (--messages-days) */
     struct outbox_sender *outbox;    /* the outbox's channels (deliver/outbox.h), or NULL */
+    const char *sms_sender;          /* the name a marketing SMS is signed with, or NULL */
 };
 
 /* A job's run at `now` (UTC ms): `n` gets what it did, as the row's `counts` name them. */

@@ -39,6 +39,11 @@ static const char *const sql[SQ_STATEMENTS] = {
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
         "k.state = 'active') AND" SQ_NOT_BLOCKED("c.ck") "ORDER BY c.ck LIMIT ?2",
+    [SQ_BIRTHDAYS_ALL] =
+        "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
+        "AND c.merged_into IS NULL AND c.erased_at IS NULL AND" SQ_NOT_BLOCKED(
+            "c.ck") "ORDER BY "
+                    "c.ck LIMIT ?2",
     [SQ_OTP_GET] = "SELECT id, ck, code_hash, created_at, expires_at, attempts, "
                    "verified_at, key_id, phone_tag FROM otp_codes WHERE id = ?1",
     [SQ_CARD_HELD] = "SELECT EXISTS (SELECT 1 FROM cards WHERE number = ?1) "
@@ -285,11 +290,11 @@ static void birthday_row(sqlite3_stmt *st, void *ctx)
         sq_col_text(st, 1, b->a);
 }
 
-enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
-                               struct arena *a, int64_t **cks, const char ***dates, size_t *n,
-                               struct kt_err *err)
+static enum kt_rc birthdays(struct store_conn *base, enum sq_slot slot, int64_t after_ck, int limit,
+                            struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                            struct kt_err *err)
 {
-    sqlite3_stmt *st = get(base, SQ_BIRTHDAYS, err);
+    sqlite3_stmt *st = get(base, slot, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
@@ -308,6 +313,20 @@ enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int li
         sq_key_release(&k);
     }
     return rc;
+}
+
+enum kt_rc sq_member_birthdays(struct store_conn *base, int64_t after_ck, int limit,
+                               struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                               struct kt_err *err)
+{
+    return birthdays(base, SQ_BIRTHDAYS, after_ck, limit, a, cks, dates, n, err);
+}
+
+enum kt_rc sq_customer_birthdays(struct store_conn *base, int64_t after_ck, int limit,
+                                 struct arena *a, int64_t **cks, const char ***dates, size_t *n,
+                                 struct kt_err *err)
+{
+    return birthdays(base, SQ_BIRTHDAYS_ALL, after_ck, limit, a, cks, dates, n, err);
 }
 
 /* otp_row and the phone tag after it. */

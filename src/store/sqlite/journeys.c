@@ -59,8 +59,9 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_JOURNEY_EVENTS_AFTER] =
         "SELECT seq, ck, type, at, received_at, channel, props FROM events WHERE seq > ?1 AND "
         "ck IS NOT NULL ORDER BY seq LIMIT ?2",
-    [SQ_JOURNEY_PURCHASES] = "SELECT ck, at FROM purchases WHERE at >= ?1 AND at < ?2 AND ck IS "
-                             "NOT NULL ORDER BY at",
+    [SQ_JOURNEY_PURCHASES] =
+        "SELECT ck, at FROM purchases p WHERE at >= ?1 AND at < ?2 AND ck IS NOT NULL AND EXISTS "
+        "(SELECT 1 FROM journey_runs r WHERE r.ck = p.ck AND r." LIVE ") ORDER BY at",
     [SQ_JOURNEY_BOUGHT] = "SELECT EXISTS (SELECT 1 FROM purchases WHERE ck = ?1 AND at >= ?2)",
     [SQ_JOURNEY_EVENT_PROPS] = "SELECT props FROM events WHERE ck = ?1 AND type = ?2 AND "
                                "received_at >= ?3 ORDER BY seq LIMIT ?4",
