@@ -55,18 +55,22 @@ static const struct event_type_def standard[] = {
       {"quantity", P_NUMBER, true, 0, 1000000},
       {"price", P_INTEGER, true, 0, 100000000000LL},
       S("category"),
-      S("brand")},
-     5},
+      S("brand"),
+      S("cart")},
+     6},
     {"cart_remove",
      {SR("sku"),
       {"quantity", P_NUMBER, true, 0, 1000000},
       {"price", P_INTEGER, true, 0, 100000000000LL},
       S("category"),
-      S("brand")},
-     5},
+      S("brand"),
+      S("cart")},
+     6},
     {"checkout_start",
-     {{"total", P_INTEGER, false, 0, 100000000000LL}, {"items", P_INTEGER, false, 0, 100000}},
-     2},
+     {{"total", P_INTEGER, false, 0, 100000000000LL},
+      {"items", P_INTEGER, false, 0, 100000},
+      S("cart")},
+     3},
     {"search", {SR("query"), {"results", P_INTEGER, false, 0, 100000000}}, 2},
     {"app_open", {S("version"), S("platform")}, 2},
     {"app_install", {S("version"), S("platform")}, 2},
@@ -314,6 +318,23 @@ static enum kt_rc value_check(const struct prop_def *p, const json_t *v, const c
                           field, (long long)p->min, (long long)p->max);
     }
     return KT_OK;
+}
+
+bool event_type_known(const struct event_types *types, const char *type)
+{
+    return find_type(types, type) != NULL;
+}
+
+enum kt_rc event_prop_check(const struct event_types *types, const char *type, const char *prop,
+                            const json_t *value, const char *field, struct kt_err *err)
+{
+    const struct event_type_def *t = find_type(types, type);
+    const struct prop_def *p = t ? find_prop(t, prop) : NULL;
+    if (p == NULL) {
+        return kt_err_set(err, KT_EINVAL, "unknown_property", field,
+                          "the event type has no such property");
+    }
+    return value ? value_check(p, value, field, err) : KT_OK;
 }
 
 static enum kt_rc decode_who(const json_t *c, const char *path, struct arena *a,
