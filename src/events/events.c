@@ -320,6 +320,23 @@ static enum kt_rc value_check(const struct prop_def *p, const json_t *v, const c
     return KT_OK;
 }
 
+bool event_type_known(const struct event_types *types, const char *type)
+{
+    return find_type(types, type) != NULL;
+}
+
+enum kt_rc event_prop_check(const struct event_types *types, const char *type, const char *prop,
+                            const json_t *value, const char *field, struct kt_err *err)
+{
+    const struct event_type_def *t = find_type(types, type);
+    const struct prop_def *p = t ? find_prop(t, prop) : NULL;
+    if (p == NULL) {
+        return kt_err_set(err, KT_EINVAL, "unknown_property", field,
+                          "the event type has no such property");
+    }
+    return value ? value_check(p, value, field, err) : KT_OK;
+}
+
 static enum kt_rc decode_who(const json_t *c, const char *path, struct arena *a,
                              struct event_in *out, struct kt_err *err)
 {

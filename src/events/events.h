@@ -35,6 +35,14 @@ enum kt_rc event_type_decode(const char *name, const json_t *body, int64_t now, 
 /* The standard types, as JSON for GET /v1/event-types (new reference). */
 json_t *event_standard_types_json(void);
 
+/* Whether `type` is a standard type or one of the declared `types`. */
+bool event_type_known(const struct event_types *types, const char *type);
+/* Whether known type `type` has property `prop` (unknown_property at `field`), and, with a
+ * `value`, whether it fits the property's type as an event's would (wrong_type, too_long,
+ * invalid_value). A journey's event filters are checked so. */
+enum kt_rc event_prop_check(const struct event_types *types, const char *type, const char *prop,
+                            const json_t *value, const char *field, struct kt_err *err);
+
 /* One event as decoded: the row to store, and who it is about. */
 struct event_in {
     struct event e;

@@ -121,6 +121,13 @@ const char *const traits_builtin[] = {"favourite_category", "average_receipt", "
                                       NULL};
 static const char *const traits_reserved[] = {"rfm_score", "rfm_group", "cluster", NULL};
 
+static bool listed(const char *const *list, const char *name);
+
+bool trait_computed_name(const char *name)
+{
+    return listed(traits_builtin, name) || listed(traits_reserved, name);
+}
+
 static bool listed(const char *const *list, const char *name)
 {
     for (size_t i = 0; list[i] != NULL; i++) {
@@ -150,7 +157,7 @@ enum kt_rc trait_define(struct store_conn *w, const char *name, const char *expr
         return kt_err_set(err, KT_EINVAL, "invalid_value", "name",
                           "a trait's name is 1-64 of a-z, 0-9 and _, starting with a letter");
     }
-    if (listed(traits_builtin, name) || listed(traits_reserved, name)) {
+    if (trait_computed_name(name)) {
         return kt_err_set(err, KT_ECONFLICT, "reserved_name", "name",
                           "'%s' is computed by Kartoteka itself", name);
     }

@@ -30,6 +30,10 @@ enum kt_rc segments_refresh_all(struct store *s, int64_t now, int64_t *refreshed
  * lifetime_value) and those defined by an expression, "true" for the customers it finds. */
 extern const char *const traits_builtin[];
 
+/* Whether `name` is a trait Kartoteka computes itself: a built-in one, or RFM's or the
+ * clusters' (rfm_score, rfm_group, cluster). No one may define or set it. */
+bool trait_computed_name(const char *name);
+
 /* Defines (or redefines) trait `name` by `expression` in the caller's write transaction:
  * invalid_value, reserved_name, syntax_error (with `se`), trait_cycle. trait_compute() gives it
  * its values. */
