@@ -42,6 +42,7 @@ struct jctx {
     size_t n_docs;
     const char *public_url; /* for an e-mail's unsubscribe link; NULL when unset */
     int64_t steps, entered; /* what the run did */
+    json_t *trace;          /* a simulation's: every step logged, [{at, step, outcome, ...}] */
 };
 
 /* The journey `key` of this run (NULL when there is none). */
@@ -57,6 +58,16 @@ const struct jdoc *jctx_doc(struct jctx *x, struct store_conn *c, const char *ke
  * value of property `name` as text (NULL when absent) - the key of a run. */
 bool jr_event_matches(const struct journey_event *e, const char *type, const json_t *props);
 const char *jr_prop_text(const json_t *props, const char *name, struct arena *a);
+
+/* Takes run `r`'s steps at x->now until it waits or ends, in `w` (the caller writes the run). */
+enum kt_rc jr_take(struct jctx *x, struct store_conn *w, const struct jdoc *d,
+                   struct journey_run *r, struct kt_err *err);
+
+/* A context for one run of the engine at `now` (jctx_free releases it), and its journeys read
+ * on `c`. */
+struct jctx *jctx_new(const struct journey_conf *c, int64_t now);
+enum kt_rc jctx_load(struct jctx *x, struct store_conn *c, struct kt_err *err);
+void jctx_free(struct jctx *x);
 
 /* ---- entry.c ----------------------------------------------------------------------------- */
 

@@ -25,6 +25,14 @@ enum kt_rc jr_log(struct jctx *x, struct store_conn *w, const struct journey_run
 {
     struct journey_step_row row = {r->id, r->visit, r->journey, step, outcome, message_id, x->now};
     bool created = false;
+    if (x->trace != NULL) {
+        json_t *e = json_pack("{s:s, s:s, s:s}", "at", time_rfc3339(&x->keep, x->now), "step", step,
+                              "outcome", outcome);
+        if (message_id != NULL) {
+            json_object_set_new(e, "message_id", json_string(message_id));
+        }
+        json_array_append_new(x->trace, e);
+    }
     return store_journey_step_add(w, &row, &created, err);
 }
 

@@ -170,9 +170,8 @@ static void go(struct journey_run *r, int to, int64_t now)
     r->since_at = now;
 }
 
-/* Takes run `r`'s steps until it waits or ends (the caller writes the run). */
-static enum kt_rc take(struct jctx *x, struct store_conn *w, const struct jdoc *d,
-                       struct journey_run *r, struct kt_err *err)
+enum kt_rc jr_take(struct jctx *x, struct store_conn *w, const struct jdoc *d,
+                   struct journey_run *r, struct kt_err *err)
 {
     for (int k = 0; k < STEPS_PER_RUN; k++) {
         if (r->step < 0 || r->step >= (int64_t)d->d.n_steps) {
@@ -296,7 +295,7 @@ static enum kt_rc advance_batch(struct jctx *x, bool *more, struct kt_err *err)
             r->due_at = x->now + HOUR_MS;
         } else {
             int64_t before = r->visit;
-            rc = take(x, w, d, r, err);
+            rc = jr_take(x, w, d, r, err);
             x->steps += r->visit - before;
         }
         r->updated_at = x->now;
@@ -308,34 +307,58 @@ static enum kt_rc advance_batch(struct jctx *x, bool *more, struct kt_err *err)
     return rc;
 }
 
-static enum kt_rc load_journeys(struct jctx *x, struct kt_err *err)
+struct jctx *jctx_new(const struct journey_conf *c, int64_t now)
 {
-    struct store_conn *c;
-    struct privacy_settings ps;
-    if (store_read_begin(x->c->s, &c, err) != KT_OK) {
-        return err->rc;
+    struct jctx *x = calloc(1, sizeof(*x));
+    if (x != NULL) {
+        x->c = c;
+        x->now = now;
+        arena_init(&x->keep, 0);
     }
+    return x;
+}
+
+enum kt_rc jctx_load(struct jctx *x, struct store_conn *c, struct kt_err *err)
+{
+    struct privacy_settings ps;
     enum kt_rc rc = store_journey_list(c, &x->keep, &x->journeys, &x->n_journeys, err);
     rc = rc == KT_OK ? privacy_settings_get(c, &x->keep, &ps, err) : rc;
     if (rc == KT_OK && ps.public_url != NULL && ps.public_url[0] != '\0') {
         x->public_url = ps.public_url;
     }
-    store_read_end(c);
     return rc;
+}
+
+void jctx_free(struct jctx *x)
+{
+    if (x == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < x->n_docs; i++) {
+        for (size_t k = 0; k < JOURNEY_STEPS_MAX; k++) {
+            if (x->docs[i].has_tpl[k]) {
+                msg_tpl_release(&x->docs[i].tpl[k]);
+            }
+        }
+    }
+    arena_release(&x->keep);
+    free(x);
 }
 
 enum kt_rc journey_run_due(const struct journey_conf *c, int64_t now, int64_t budget_ms,
                            int64_t n[2], struct kt_err *err)
 {
-    struct jctx *x = calloc(1, sizeof(*x));
+    struct jctx *x = jctx_new(c, now);
+    struct store_conn *rd;
     if (x == NULL) {
         return kt_err_set(err, KT_EINTERNAL, "out_of_memory", NULL, "out of memory");
     }
-    x->c = c;
-    x->now = now;
-    arena_init(&x->keep, 0);
     int64_t deadline = clock_mono_ns() + budget_ms * NS_PER_MS;
-    enum kt_rc rc = load_journeys(x, err);
+    enum kt_rc rc = store_read_begin(c->s, &rd, err);
+    if (rc == KT_OK) {
+        rc = jctx_load(x, rd, err);
+        store_read_end(rd);
+    }
     bool any = false;
     for (size_t i = 0; i < x->n_journeys; i++) {
         any = any || strcmp(x->journeys[i].state, "active") == 0;
@@ -350,14 +373,6 @@ enum kt_rc journey_run_due(const struct journey_conf *c, int64_t now, int64_t bu
     }
     n[0] = x->steps;
     n[1] = x->entered;
-    for (size_t i = 0; i < x->n_docs; i++) {
-        for (size_t k = 0; k < JOURNEY_STEPS_MAX; k++) {
-            if (x->docs[i].has_tpl[k]) {
-                msg_tpl_release(&x->docs[i].tpl[k]);
-            }
-        }
-    }
-    arena_release(&x->keep);
-    free(x);
+    jctx_free(x);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include "consent/consent.h"
 #include "deliver/template_store.h"
 #include "journey/engine.h"
+#include "journey/simulate.h"
 
 #define NOW  1780000000000LL /* 2026-05-28 */
 #define HOUR (3600 * 1000LL)
@@ -51,8 +52,8 @@ static void setup_world(void)
     assert_int_equal(privacy_settings_get(w, &A, &ps, NULL), KT_OK);
     ps.public_url = "https://shop.example";
     assert_int_equal(privacy_settings_put(w, &ps, NULL), KT_OK);
-    json_t *body = json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", "Корзина",
-                             "text", "Вы забыли {{context.event.sku}}");
+    json_t *body = json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", "Корзина", "text",
+                             "Вы забыли {{context.event.sku}}");
     struct msg_tpl t;
     struct template_pos pos;
     bool added;
@@ -80,8 +81,8 @@ static int64_t customer(void)
 static void event(int64_t ck, const char *type, const char *props, int64_t at)
 {
     struct store_conn *w = wbegin();
-    struct event e = {.ck = ck, .type = type, .at = at, .received_at = at, .channel = "web",
-                      .props = props};
+    struct event e = {
+        .ck = ck, .type = type, .at = at, .received_at = at, .channel = "web", .props = props};
     bool dup = false;
     assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);
     wcommit(w);
@@ -249,6 +250,42 @@ static void a_split_and_the_control_group(void **state)
                      0);
 }
 
+static void a_simulation_answers_the_timeline_and_keeps_nothing(void **state)
+{
+    (void)state;
+    setup_world();
+    journey("cart", cart_doc);
+    int64_t ck = customer();
+    struct journey_conf c = C;
+    c.s = T.s;
+    struct policy_conf pc;
+    policy_conf_default(&pc);
+    json_t *ctx = json_pack("{s:{s:s}}", "event", "sku", "A-1");
+    struct journey_sim sim = {"cart", 0, ck, "A", ctx, 3, &pc};
+    json_t *out = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(journey_simulate(&c, &sim, NOW, &A, &out, &err), KT_OK);
+    json_decref(ctx);
+    const json_t *steps = json_object_get(out, "steps");
+    assert_int_equal(json_array_size(steps), 3); /* waited, sent, the end */
+    const json_t *w = json_array_get(steps, 0), *m = json_array_get(steps, 1);
+    assert_string_equal(json_string_value(json_object_get(w, "outcome")), "waited");
+    assert_string_equal(json_string_value(json_object_get(w, "at")), "2026-05-28T21:26:40.000Z");
+    assert_string_equal(json_string_value(json_object_get(m, "outcome")), "sent");
+    assert_string_equal(json_string_value(json_object_get(m, "channel")), "email");
+    /* She gave no consent: the policy would refuse it, and says why. */
+    assert_string_equal(json_string_value(json_object_get(m, "decision")), "refuse");
+    assert_non_null(json_string_value(json_object_get(m, "reason")));
+    assert_string_equal(json_string_value(json_object_get(out, "state")), "done");
+    json_decref(out);
+    assert_int_equal(count("SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(count("SELECT count(*) FROM journey_runs"), 0);
+    assert_int_equal(count("SELECT count(*) FROM journey_steps"), 0);
+    sim.key = "nothing";
+    assert_int_equal(journey_simulate(&c, &sim, NOW, &A, &out, &err), KT_ENOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,10 +294,10 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(the_exit_is_checked_again_when_sending, store_setup,
                                         store_teardown),
-        cmocka_unit_test_setup_teardown(a_wait_for_takes_each_branch, store_setup,
-                                        store_teardown),
-        cmocka_unit_test_setup_teardown(a_split_and_the_control_group, store_setup,
-                                        store_teardown),
+        cmocka_unit_test_setup_teardown(a_wait_for_takes_each_branch, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_split_and_the_control_group, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_simulation_answers_the_timeline_and_keeps_nothing,
+                                        store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
