@@ -629,6 +629,16 @@ struct rfm_row {
     int64_t money;   /* kopecks: the receipts' totals less what was refunded */
 };
 
+/* What a learned interval is of (segment/intervals.h, docs/journeys.md "Learned intervals"): a
+ * line's SKU, a line's category, or the receipt itself (a visit, whatever it held). */
+enum store_day_key { STORE_DAY_SKU, STORE_DAY_CATEGORY, STORE_DAY_RECEIPT };
+
+/* One purchase day of a customer and key, as store_purchase_days() streams them: `day` is the
+ * local date (days since 1970-01-01) the receipt was rung up on; `id` and `key` are borrowed for
+ * the call. A result other than KT_OK stops the stream and is returned. */
+typedef enum kt_rc (*store_day_fn)(void *ctx, int64_t ck, const char *id, const char *key,
+                                   int64_t day, struct kt_err *err);
+
 /* A computed trait of a customer. */
 struct trait {
     const char *name, *value;

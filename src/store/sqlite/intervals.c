@@ -1,0 +1,159 @@
+/*
+ * intervals.c - the SQLite side of the learned purchase intervals (segment/intervals.c, docs/
+ * journeys.md "Learned intervals"): every live customer's purchase days per SKU, category or
+ * receipt, streamed in (ck, key) groups.
+ *
+ * One statement, prepared for the call (a report and a daily job, not a request path), walked
+ * row by row: SQLite reads purchases in ck order by purchases_ck and sorts only the rows of one
+ * customer at a time for the rest of the ORDER BY, so neither it nor this file holds more than
+ * one customer's receipts. The local date of a receipt needs the tz database, which SQL has
+ * not: the rows carry the moment and the store's zone, and the date is made here.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+#include "base/tz.h"
+#include "store/sqlite/sqlite_int.h"
+
+/* purchases in ck order by their index, forced (INDEXED BY, CROSS JOIN, `+p.at` so the date
+ * index is not taken): SQLite then sorts one customer's rows at a time ("temp b-tree for right
+ * part of order by"), never the whole base. */
+#define FROM " FROM purchases p INDEXED BY purchases_ck "
+#define WHERE                                                                                      \
+    " JOIN customers c ON c.ck = p.ck LEFT JOIN stores s ON s.code = p.store_id WHERE p.ck IS "    \
+    "NOT NULL AND +p.at <= ?1 AND c.merged_into IS NULL AND c.erased_at IS NULL "                  \
+    "AND" SQ_NOT_BLOCKED("c.ck")
+
+/* A line counts unless its refunds up to ?1 took back all of it. */
+#define KEPT                                                                                       \
+    " AND l.quantity > (SELECT coalesce(sum(rl.quantity), 0) FROM refunds r JOIN refund_lines rl " \
+    "ON rl.refund_id = r.id AND rl.n = l.n WHERE r.purchase_id = p.id AND r.at <= ?1)"
+
+static const char *const sqls[] = {
+    [STORE_DAY_SKU] = "SELECT p.ck, c.id, l.sku, p.at, s.time_zone" FROM
+                      "CROSS JOIN purchase_lines l ON l.purchase_id = p.id" WHERE KEPT
+                      " ORDER BY p.ck, l.sku, p.at",
+    [STORE_DAY_CATEGORY] = "SELECT p.ck, c.id, l.category, p.at, s.time_zone" FROM
+                           "CROSS JOIN purchase_lines l ON l.purchase_id = p.id" WHERE
+                           "AND l.category IS NOT NULL" KEPT " ORDER BY p.ck, l.category, p.at",
+    [STORE_DAY_RECEIPT] =
+        "SELECT p.ck, c.id, '', p.at, s.time_zone" FROM WHERE " ORDER BY p.ck, p.at",
+};
+
+/* The group being read: one customer and key, its days (malloc'd, grown as needed). */
+struct group {
+    int64_t ck;
+    char *id, *key;
+    int64_t *days;
+    size_t n, cap;
+    char zone_buf[TZ_NAME_MAX]; /* the last zone looked up, and what it was */
+    const struct tz *zone;
+};
+
+static int day_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Hands the group to `fn`, its days sorted and distinct (receipts in two zones may come out of
+ * order by a day), and empties it. */
+static enum kt_rc flush(struct group *g, store_day_fn fn, void *ctx, struct kt_err *err)
+{
+    enum kt_rc rc = KT_OK;
+    qsort(g->days, g->n, sizeof(*g->days), day_cmp);
+    for (size_t i = 0; rc == KT_OK && i < g->n; i++) {
+        if (i == 0 || g->days[i] != g->days[i - 1]) {
+            rc = fn(ctx, g->ck, g->id, g->key, g->days[i], err);
+        }
+    }
+    g->n = 0;
+    return rc;
+}
+
+static bool same(const char *kept, const unsigned char *s)
+{
+    return kept != NULL && s != NULL && strcmp(kept, (const char *)s) == 0;
+}
+
+static const struct tz *zone_of(struct group *g, const unsigned char *name)
+{
+    if (name == NULL) {
+        return tz_default();
+    }
+    if (g->zone != NULL && strcmp(g->zone_buf, (const char *)name) == 0) {
+        return g->zone;
+    }
+    const struct tz *z;
+    if (strlen((const char *)name) >= sizeof(g->zone_buf) ||
+        tz_find((const char *)name, NULL, &z, NULL) != KT_OK) {
+        return tz_default(); /* a zone a later tzdata withdrew: as zone.c does */
+    }
+    memcpy(g->zone_buf, name, strlen((const char *)name) + 1);
+    g->zone = z;
+    return z;
+}
+
+static void push(struct group *g, int64_t day)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 64;
+        g->days = kt_realloc(g->days, g->cap * sizeof(*g->days));
+    }
+    g->days[g->n++] = day;
+}
+
+static char *dup_text(char *old, const unsigned char *s)
+{
+    free(old);
+    return kt_strdup(s ? (const char *)s : "");
+}
+
+enum kt_rc sq_purchase_days(struct store_conn *base, enum store_day_key by, int64_t now,
+                            store_day_fn fn, void *ctx, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    if (!c->analytics) {
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                          "purchase days are read on an analytic connection");
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sqls[by], -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return sq_fail(c, rc, "purchase days", err);
+    }
+    sqlite3_bind_int64(st, 1, now);
+    struct group g = {0};
+    enum kt_rc r = KT_OK;
+    while (r == KT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ck = sqlite3_column_int64(st, 0);
+        const unsigned char *key = sqlite3_column_text(st, 2);
+        if (g.n > 0 && (ck != g.ck || !same(g.key, key))) {
+            r = flush(&g, fn, ctx, err);
+        }
+        if (r != KT_OK) {
+            break;
+        }
+        if (g.n == 0) {
+            g.ck = ck;
+            g.id = dup_text(g.id, sqlite3_column_text(st, 1));
+            g.key = dup_text(g.key, key);
+        }
+        struct tz_local t;
+        tz_local(zone_of(&g, sqlite3_column_text(st, 4)), sqlite3_column_int64(st, 3), &t);
+        push(&g, t.days);
+    }
+    if (r == KT_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        r = sq_fail(c, rc, "purchase days", err);
+    }
+    if (r == KT_OK && g.n > 0) {
+        r = flush(&g, fn, ctx, err);
+    }
+    sqlite3_finalize(st);
+    free(g.days);
+    free(g.id);
+    free(g.key);
+    return r;
+}
