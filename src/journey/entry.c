@@ -17,6 +17,7 @@
 #include "journey/engine.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
+#include "segment/intervals.h"
 
 #define CHUNK 5000 /* candidates read, then entered, per transaction */
 
@@ -94,7 +95,8 @@ enum kt_rc jr_enter(struct jctx *x, struct store_conn *w, const struct jdoc *d, 
 /* A candidate for a day's entry: the customer, and what the entry knows of her (a birth date). */
 struct cand {
     int64_t ck;
-    const char *date;
+    const char *date;             /* a birthday's: the birth date */
+    const struct interval_due *i; /* a learned interval's due row */
 };
 
 /* The moment the customer's local day `day` reaches the entry's time of day. */
@@ -148,6 +150,20 @@ static enum kt_rc enter_day(struct jctx *x, struct store_conn *w, const struct j
         key = day_text(&x->keep, ex.days);
         ctx = json_pack("{s:s, s:s, s:I}", "key", key, "date", key, "points",
                         (json_int_t)b.next_expiry_points);
+    } else if (e->kind == JE_REPLENISH || e->kind == JE_LAPSE) {
+        int64_t fire = c->i->due_day - (e->kind == JE_REPLENISH ? e->days_before : 0);
+        bool yes = d->entry_cond == NULL;
+        if (fire != l.days ||
+            (!yes && store_segment_match(w, d->entry_cond, c->ck, &yes, err) != KT_OK)) {
+            return err->rc; /* not her day in her zone (KT_OK), or the store failed */
+        }
+        if (!yes) {
+            return KT_OK;
+        }
+        key = c->i->key;
+        ctx = json_pack("{s:s, s:I, s:b, s:s, s:s}", "key", key, "days", (json_int_t)c->i->days,
+                        "own", c->i->own, "last_purchase", day_text(&x->keep, c->i->last_day),
+                        "due", day_text(&x->keep, c->i->due_day));
     }
     int64_t at = moment(z.zone, l.days, e);
     bool entered = false;
@@ -198,7 +214,7 @@ static enum kt_rc birthdays(struct jctx *x, const struct jdoc *d, struct kt_err 
             int64_t year, bday;
             after = cks[i];
             if (loyalty_birthday_window(dates[i], day, 1, &year, &bday)) {
-                cand[k++] = (struct cand){cks[i], dates[i]};
+                cand[k++] = (struct cand){cks[i], dates[i], NULL};
             }
         }
         more = rc == KT_OK && n == CHUNK;
@@ -228,7 +244,7 @@ static enum kt_rc expiring(struct jctx *x, const struct jdoc *d, struct kt_err *
         store_read_end(c);
         struct cand *cand = arena_alloc(&a, (n + 1) * sizeof(*cand));
         for (size_t i = 0; rc == KT_OK && i < n; i++) {
-            cand[i] = (struct cand){cks[i], NULL};
+            cand[i] = (struct cand){cks[i], NULL, NULL};
             after = cks[i];
         }
         more = rc == KT_OK && n == CHUNK;
@@ -254,7 +270,42 @@ static enum kt_rc daily(struct jctx *x, const struct jdoc *d, struct kt_err *err
     store_read_end(c);
     struct cand *cand = arena_alloc(&a, (n + 1) * sizeof(*cand));
     for (size_t i = 0; i < n; i++) {
-        cand[i] = (struct cand){cks[i], NULL};
+        cand[i] = (struct cand){cks[i], NULL, NULL};
+    }
+    for (size_t i = 0; rc == KT_OK && i < n; i += CHUNK) {
+        rc = enter_all(x, d, cand + i, n - i < CHUNK ? n - i : CHUNK, err);
+    }
+    arena_release(&a);
+    return rc;
+}
+
+/* The customers whose learned interval (replenishment) or habit (lapse) falls due about today:
+ * the installation's day either side (the zones), each checked against her own day. */
+static enum kt_rc intervals(struct jctx *x, const struct jdoc *d, struct kt_err *err)
+{
+    const struct journey_entry *e = &d->d.entry;
+    struct store_conn *c;
+    struct arena a;
+    struct interval_due *rows = NULL;
+    size_t n = 0;
+    struct tz_local l;
+    tz_local(tz_default(), x->now, &l);
+    int64_t today = l.days;
+    arena_init(&a, 0);
+    if (store_read_begin_analytics(x->c->s, &c, err) != KT_OK) {
+        arena_release(&a);
+        return err->rc;
+    }
+    enum kt_rc rc = e->kind == JE_REPLENISH
+                        ? intervals_replenish_due(
+                              c, strcmp(e->key, "sku") == 0 ? STORE_DAY_SKU : STORE_DAY_CATEGORY,
+                              x->now, today - 1, today + 2, (int)e->days_before, &a, &rows, &n, err)
+                        : intervals_lapse_due(c, x->now, today - 1, today + 2, (int)e->factor_pct,
+                                              &a, &rows, &n, err);
+    store_read_end(c);
+    struct cand *cand = arena_alloc(&a, (n + 1) * sizeof(*cand));
+    for (size_t i = 0; i < n; i++) {
+        cand[i] = (struct cand){rows[i].ck, NULL, &rows[i]};
     }
     for (size_t i = 0; rc == KT_OK && i < n; i += CHUNK) {
         rc = enter_all(x, d, cand + i, n - i < CHUNK ? n - i : CHUNK, err);
@@ -356,7 +407,9 @@ enum kt_rc jr_date_passes(struct jctx *x, struct kt_err *err)
             rc = daily(x, d, err);
         } else if (e->kind == JE_SEGMENT) {
             rc = segment_moves(x, d, last > 0 && last <= x->now ? last : j->started_at, err);
-        } /* anniversaries and learned intervals: docs/journeys-plan.md, State */
+        } else if (e->kind == JE_REPLENISH || e->kind == JE_LAPSE) {
+            rc = intervals(x, d, err);
+        } /* anniversaries of enrolment: docs/journeys-plan.md, State */
         rc = rc == KT_OK ? pass_done(x, name, err) : rc;
     }
     return rc;
