@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "identity/identity.h"
 #include "journey/engine.h"
 #include "loyalty/bonus.h"
@@ -126,10 +127,12 @@ static enum kt_rc enter_day(struct jctx *x, struct store_conn *w, const struct j
     tz_local(z.zone, x->now, &l);
     const char *key = "";
     json_t *ctx = NULL;
-    if (e->kind == JE_DATE && e->date == JD_BIRTHDAY) {
-        int64_t year, bday;
-        if (!loyalty_birthday_window(c->date, l.days + e->days_before, 0, &year, &bday)) {
-            return KT_OK; /* not her day in her zone */
+    if (e->kind == JE_DATE && (e->date == JD_BIRTHDAY || e->date == JD_ENROLLED)) {
+        int64_t year, bday, since = 0;
+        num_parse_i64(c->date, 4, 0, 9999, &since);
+        if (!loyalty_birthday_window(c->date, l.days + e->days_before, 0, &year, &bday) ||
+            (e->date == JD_ENROLLED && year <= since)) {
+            return KT_OK; /* not her day in her zone; an anniversary is a year on at least */
         }
         key = arena_printf(&x->keep, "%lld", (long long)year);
         ctx = json_pack("{s:s, s:s}", "key", key, "date", day_text(&x->keep, bday));
@@ -190,8 +193,21 @@ static enum kt_rc enter_all(struct jctx *x, const struct jdoc *d, const struct c
     return store_write_end(w, rc, err);
 }
 
-/* The customers with a birthday near today + days_before (a day either side: the zones), in
- * chunks on a read, entered in their own zone's day. */
+/* The members with when they enrolled, as a date "YYYY-MM-DD" (UTC) an anniversary is of. */
+static enum kt_rc enrolled(struct store_conn *c, int64_t after, struct arena *a, int64_t **cks,
+                           const char ***dates, size_t *n, struct kt_err *err)
+{
+    int64_t *ats = NULL;
+    enum kt_rc rc = store_member_enrolled(c, after, CHUNK, a, cks, &ats, n, err);
+    *dates = arena_alloc(a, (*n + 1) * sizeof(**dates));
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        (*dates)[i] = day_text(a, ats[i] / DAY_MS);
+    }
+    return rc;
+}
+
+/* The customers with a birthday (or an anniversary of enrolment) near today + days_before (a day
+ * either side: the zones), in chunks on a read, entered in their own zone's day. */
 static enum kt_rc birthdays(struct jctx *x, const struct jdoc *d, struct kt_err *err)
 {
     int64_t day = x->now / DAY_MS + d->d.entry.days_before, after = 0;
@@ -207,7 +223,11 @@ static enum kt_rc birthdays(struct jctx *x, const struct jdoc *d, struct kt_err 
             arena_release(&a);
             break;
         }
-        rc = store_customer_birthdays(c, after, CHUNK, &a, &cks, &dates, &n, err);
+        if (d->d.entry.date == JD_BIRTHDAY) {
+            rc = store_customer_birthdays(c, after, CHUNK, &a, &cks, &dates, &n, err);
+        } else {
+            rc = enrolled(c, after, &a, &cks, &dates, &n, err);
+        }
         store_read_end(c);
         struct cand *cand = arena_alloc(&a, (n + 1) * sizeof(*cand));
         for (size_t i = 0; rc == KT_OK && i < n; i++) {
@@ -399,7 +419,7 @@ enum kt_rc jr_date_passes(struct jctx *x, struct kt_err *err)
         if ((rc = pass_due(x, name, &due, &last, err)) != KT_OK || !due) {
             continue;
         }
-        if (e->kind == JE_DATE && e->date == JD_BIRTHDAY) {
+        if (e->kind == JE_DATE && e->date != JD_POINTS_EXPIRY) {
             rc = birthdays(x, d, err);
         } else if (e->kind == JE_DATE && e->date == JD_POINTS_EXPIRY) {
             rc = expiring(x, d, err);
@@ -409,7 +429,7 @@ enum kt_rc jr_date_passes(struct jctx *x, struct kt_err *err)
             rc = segment_moves(x, d, last > 0 && last <= x->now ? last : j->started_at, err);
         } else if (e->kind == JE_REPLENISH || e->kind == JE_LAPSE) {
             rc = intervals(x, d, err);
-        } /* anniversaries of enrolment: docs/journeys-plan.md, State */
+        }
         rc = rc == KT_OK ? pass_done(x, name, err) : rc;
     }
     return rc;

@@ -39,6 +39,10 @@ static const char *const sql[SQ_STATEMENTS] = {
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND EXISTS (SELECT 1 FROM cards k WHERE k.ck = c.ck AND "
         "k.state = 'active') AND" SQ_NOT_BLOCKED("c.ck") "ORDER BY c.ck LIMIT ?2",
+    [SQ_ENROLLED] =
+        "SELECT k.ck, min(coalesce(k.bound_at, k.issued_at)) FROM cards k JOIN customers c ON "
+        "c.ck = k.ck WHERE k.ck > ?1 AND c.merged_into IS NULL AND c.erased_at IS NULL "
+        "AND" SQ_NOT_BLOCKED("k.ck") "GROUP BY k.ck ORDER BY k.ck LIMIT ?2",
     [SQ_BIRTHDAYS_ALL] =
         "SELECT c.ck, c.birth_date FROM customers c WHERE c.ck > ?1 AND c.birth_date IS NOT NULL "
         "AND c.merged_into IS NULL AND c.erased_at IS NULL AND" SQ_NOT_BLOCKED(
@@ -327,6 +331,37 @@ enum kt_rc sq_customer_birthdays(struct store_conn *base, int64_t after_ck, int 
                                  struct kt_err *err)
 {
     return birthdays(base, SQ_BIRTHDAYS_ALL, after_ck, limit, a, cks, dates, n, err);
+}
+
+struct ck_at {
+    int64_t ck, at;
+};
+
+static void ck_at_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    (void)a;
+    *(struct ck_at *)out = (struct ck_at){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+}
+
+enum kt_rc sq_member_enrolled(struct store_conn *base, int64_t after_ck, int limit, struct arena *a,
+                              int64_t **cks, int64_t **ats, size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_ENROLLED, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, after_ck);
+    sqlite3_bind_int(st, 2, limit);
+    struct ck_at *rows = NULL;
+    enum kt_rc rc = sq_rows((struct sq_conn *)base, st, ck_at_row, sizeof(*rows), a, &rows, n,
+                            "enrolled members", err);
+    *cks = arena_alloc(a, (*n + 1) * sizeof(**cks));
+    *ats = arena_alloc(a, (*n + 1) * sizeof(**ats));
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        (*cks)[i] = rows[i].ck;
+        (*ats)[i] = rows[i].at;
+    }
+    return rc;
 }
 
 /* otp_row and the phone tag after it. */
