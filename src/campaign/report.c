@@ -76,24 +76,29 @@ static json_int_t kopecks(double v)
     return (json_int_t)llround(v);
 }
 
+json_t *campaign_uplift_json(int64_t n_t, double sum_t, double sq_t, int64_t n_c, double sum_c,
+                             double sq_c)
+{
+    struct campaign_uplift u = campaign_uplift_of(n_t, sum_t, sq_t, n_c, sum_c, sq_c);
+    if (!u.ok) {
+        return json_null();
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "treated_customers",
+                     (json_int_t)n_t, "control_customers", (json_int_t)n_c,
+                     "treated_revenue_per_customer", kopecks(u.treated_mean),
+                     "control_revenue_per_customer", kopecks(u.control_mean), "difference",
+                     kopecks(u.difference), "difference_low", kopecks(u.low), "difference_high",
+                     kopecks(u.high), "confidence", 0.95);
+}
+
 static json_t *uplift_doc(const struct campaign_report_group *t,
                           const struct campaign_report_group *c)
 {
     if (c == NULL) {
         return json_null();
     }
-    struct campaign_uplift u =
-        campaign_uplift_of(t->members, (double)t->window_revenue, t->window_revenue_sq, c->members,
-                           (double)c->window_revenue, c->window_revenue_sq);
-    if (!u.ok) {
-        return json_null();
-    }
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "treated_customers",
-                     (json_int_t)t->members, "control_customers", (json_int_t)c->members,
-                     "treated_revenue_per_customer", kopecks(u.treated_mean),
-                     "control_revenue_per_customer", kopecks(u.control_mean), "difference",
-                     kopecks(u.difference), "difference_low", kopecks(u.low), "difference_high",
-                     kopecks(u.high), "confidence", 0.95);
+    return campaign_uplift_json(t->members, (double)t->window_revenue, t->window_revenue_sq,
+                                c->members, (double)c->window_revenue, c->window_revenue_sq);
 }
 
 json_t *campaign_report_doc(struct store_conn *rd, const char *id, int64_t now, struct arena *a,

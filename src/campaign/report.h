@@ -28,6 +28,12 @@ struct campaign_uplift {
 struct campaign_uplift campaign_uplift_of(int64_t n_t, double sum_t, double sq_t, int64_t n_c,
                                           double sum_c, double sq_c);
 
+/* The uplift as a report shows it: {treated_customers, control_customers,
+ * treated_revenue_per_customer, control_revenue_per_customer, difference, difference_low,
+ * difference_high, confidence} in kopecks, or null when a group has fewer than 2 customers. */
+json_t *campaign_uplift_json(int64_t n_t, double sum_t, double sq_t, int64_t n_c, double sum_c,
+                             double sq_c);
+
 /* The report of campaign `id` as of `now` on the analytic read `rd` (GET
  * /v1/reports/campaigns/{id}, `kartoteka report campaign`); NULL with `err` set (404
  * campaign_not_found). */

@@ -11,6 +11,7 @@
 #include "consent/consent.h"
 #include "deliver/template_store.h"
 #include "journey/engine.h"
+#include "journey/report.h"
 #include "journey/simulate.h"
 
 #define NOW  1780000000000LL /* 2026-05-28 */
@@ -142,6 +143,30 @@ static void one_cart_is_one_run(void **state)
     event(ck, "cart_add", arena_printf(&A, CART, "A"), NOW + 2 * HOUR);
     advance(NOW + 2 * HOUR + 1000);
     assert_int_equal(count("SELECT count(*) FROM journey_runs"), 2);
+    /* The report counts the same. */
+    struct store_conn *r = rbegin();
+    struct kt_err err;
+    kt_err_reset(&err);
+    json_t *rep = journey_report_doc(r, "cart", 7, &A, &err);
+    store_read_end(r);
+    assert_non_null(rep);
+    const json_t *runs = json_object_get(rep, "runs");
+    assert_int_equal(json_integer_value(json_object_get(runs, "entered")), 2);
+    assert_int_equal(json_integer_value(json_object_get(runs, "done")), 2);
+    size_t i;
+    const json_t *st;
+    int64_t sent = 0;
+    json_array_foreach(json_object_get(rep, "steps"), i, st)
+    {
+        if (strcmp(json_string_value(json_object_get(st, "step")), "remind") == 0) {
+            sent = json_integer_value(json_object_get(st, "count"));
+            assert_string_equal(json_string_value(json_object_get(st, "outcome")), "sent");
+            assert_int_equal(json_integer_value(json_object_get(st, "pending")), 2);
+        }
+    }
+    assert_int_equal(sent, 2);
+    assert_true(json_is_null(json_object_get(rep, "uplift")));
+    json_decref(rep);
 }
 
 static void an_exit_during_the_wait_stops_the_send(void **state)

@@ -752,4 +752,20 @@ struct coupon {
     int64_t run, percent, kopecks, created_at, expires_at;
 };
 
+/* A journey's report (journey/report.c): per step and outcome, how many took it and, for the
+ * steps that sent, what became of the messages and what they earned (last touch per channel
+ * within the window); per group (in the journey, or the control group held out at entry), the
+ * runs and their purchases within the window after entry. */
+struct journey_report_step {
+    const char *step, *outcome;
+    int64_t count;
+    int64_t sent, capped, suppressed, pending; /* the messages' states */
+    int64_t converted, revenue;                /* attributed: customers, kopecks net */
+};
+struct journey_report_group {
+    bool control;
+    int64_t runs, buyers, revenue; /* buyers: runs with a purchase in the window; kopecks net */
+    double revenue_sq;             /* the sum of each run's revenue squared (the uplift's CI) */
+};
+
 #endif
