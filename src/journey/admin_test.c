@@ -8,7 +8,6 @@
 #include "helpers.h"
 
 #include "consent/consent.h"
-#include "deliver/template_store.h"
 #include "journey/admin.h"
 
 static const struct key_secret K = {{9}};
@@ -31,15 +30,7 @@ static void fixtures(void)
 {
     audit_key_init(&K);
     struct store_conn *w = wbegin();
-    json_t *body = json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", "Корзина", "text",
-                             "Вы кое-что забыли.");
-    struct msg_tpl t;
-    struct template_pos pos;
-    bool added;
-    assert_int_equal(msg_tpl_decode("cart-reminder", body, &A, &t, &pos, NULL), KT_OK);
-    assert_int_equal(msg_tpl_save(w, &t.row, &A, &added, NULL), KT_OK);
-    msg_tpl_release(&t);
-    json_decref(body);
+    test_template(w, "cart-reminder", "Корзина", "Вы кое-что забыли.");
     struct topic promo = {"promo", "Акции", NULL, "[\"email\"]", 1000, 1000};
     assert_int_equal(store_topic_put(w, &promo, NULL), KT_OK);
     wcommit(w);

@@ -10,7 +10,6 @@
 
 #include "helpers.h"
 
-#include "deliver/template_store.h"
 #include "journey/journey.h"
 
 /* Test documents are written with ' for " (C strings of JSON read badly otherwise). */
@@ -403,15 +402,7 @@ static void a_journey_must_not_feed_itself(void **state)
 static void fixtures(void)
 {
     struct store_conn *w = wbegin();
-    json_t *body = json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", "Корзина", "text",
-                             "Вы кое-что забыли.");
-    struct msg_tpl t;
-    struct template_pos pos;
-    bool added;
-    assert_int_equal(msg_tpl_decode("cart-reminder", body, &A, &t, &pos, NULL), KT_OK);
-    assert_int_equal(msg_tpl_save(w, &t.row, &A, &added, NULL), KT_OK);
-    msg_tpl_release(&t);
-    json_decref(body);
+    test_template(w, "cart-reminder", "Корзина", "Вы кое-что забыли.");
     struct topic promo = {"promo", "Акции", NULL, "[\"email\"]", 1000, 1000};
     struct topic sms = {"sms-news", "Новости", NULL, "[\"sms\"]", 1000, 1000};
     assert_int_equal(store_topic_put(w, &promo, NULL), KT_OK);

@@ -136,60 +136,60 @@ def test_moves(shop):
                                       "pause moves", "start moves", "archive moves"])
 
 
-def refused(shop, doc, code, field, key="refused"):
-    r = shop.put(f"/v1/journeys/{key}", doc)
+# (recipe, changes, code, field): each a bad node the server names by its JSON path
+REFUSALS = [
+    ("abandoned-cart", [(("steps", 1, "send", "template"), "no-such-template")],
+     "template_not_found", "steps[1].send.template"),
+    ("abandoned-cart", [(("steps", 1, "send", "topic"), "no-such-topic")],
+     "topic_not_found", "steps[1].send.topic"),
+    # an unreachable step: after an exit step
+    ("abandoned-cart", [(("steps", 2), {"exit": {"name": "stop"}})],
+     "journey_unreachable", "steps[3]"),
+    # a cycle without a wait: the smaller coupon goes back to the branch before it
+    ("abandoned-cart", [(("steps", 4, "next"), "regular")], "journey_cycle", "steps[4].next"),
+    # a journey that enters on its own messages' opens and sends
+    ("abandoned-cart", [(("entry",), {"event": {"type": "email_open"}}),
+                        (("exits",), [{"name": "bought", "purchase": True}])],
+     "journey_loop", "entry.event.type"),
+    ("abandoned-cart", [(("steps", 3, "branch", "colour"), "red")],
+     "unknown_field", "steps[3].branch.colour"),
+    ("abandoned-cart", [(("steps", 3, "branch", "then"), "nowhere")],
+     "step_not_found", "steps[3].branch.then"),
+    ("birthday", [(("entry",), {"segment": {"segment": "no-such-segment"}})],
+     "segment_not_found", "entry.segment.segment"),
+    ("abandoned-cart", [(("entry", "event", "where"), {"sku": 42})],
+     "wrong_type", "entry.event.where.sku"),
+    ("abandoned-cart", [(("exits", 1, "name"), "bought")], "duplicate_value", "exits[1].name"),
+    ("life-event", [(("steps", 0, "trait", "name"), "rfm_group")],
+     "trait_reserved", "steps[0].trait.name"),
+]
+
+
+@pytest.mark.parametrize("name,changes,code,field", REFUSALS,
+                         ids=[f"{r[2]}:{r[3]}" for r in REFUSALS])
+def test_refusals_name_the_bad_node(shop, name, changes, code, field):
+    doc = recipe(name)
+    for path, value in changes:
+        node = doc
+        for k in path[:-1]:
+            node = node[k]
+        if isinstance(node, list) and len(path) == 2:
+            node.insert(path[-1], value)  # a step added
+        else:
+            node[path[-1]] = value
+    r = shop.put("/v1/journeys/refused", doc)
     assert r.status_code == 422, r.text
     err = r.json()["error"]
     assert (err["code"], err.get("field")) == (code, field), err
-    assert shop.get(f"/v1/journeys/{key}").status_code == 404  # nothing stored
+    assert shop.get("/v1/journeys/refused").status_code == 404  # nothing stored
 
 
-def test_refusals_name_the_bad_node(shop):
-    cart = recipe("abandoned-cart")
-    doc = copy.deepcopy(cart)
-    doc["steps"][1]["send"]["template"] = "no-such-template"
-    refused(shop, doc, "template_not_found", "steps[1].send.template")
-    doc = copy.deepcopy(cart)
-    doc["steps"][1]["send"]["topic"] = "no-such-topic"
-    refused(shop, doc, "topic_not_found", "steps[1].send.topic")
-    # an unreachable step: after an exit step
-    doc = copy.deepcopy(cart)
-    doc["steps"].insert(2, {"exit": {"name": "stop"}})
-    refused(shop, doc, "journey_unreachable", "steps[3]")
-    # a cycle without a wait: the smaller coupon goes back to the branch before it
-    doc = copy.deepcopy(cart)
-    doc["steps"][4]["next"] = "regular"
-    refused(shop, doc, "journey_cycle", "steps[4].next")
-    # the same cycle through a wait is a loop in time
+def test_a_cycle_through_a_wait_is_a_loop_in_time(shop):
+    doc = recipe("abandoned-cart")
     doc["steps"][4]["next"] = "wait-24h"
     r = shop.put("/v1/journeys/loop-in-time", doc)
     assert r.status_code == 201, r.text
-    # a journey that enters on its own messages' opens and sends
-    doc = copy.deepcopy(cart)
-    doc["entry"] = {"event": {"type": "email_open"}}
-    doc["exits"] = doc["exits"][:1]
-    refused(shop, doc, "journey_loop", "entry.event.type")
-    # an unknown member, a step naming no step, a missing segment, a bad filter
-    doc = copy.deepcopy(cart)
-    doc["steps"][3]["branch"]["colour"] = "red"
-    refused(shop, doc, "unknown_field", "steps[3].branch.colour")
-    doc = copy.deepcopy(cart)
-    doc["steps"][3]["branch"]["then"] = "nowhere"
-    refused(shop, doc, "step_not_found", "steps[3].branch.then")
-    doc = copy.deepcopy(cart)
-    doc["entry"] = {"segment": {"segment": "no-such-segment"}}
-    doc["exits"] = doc["exits"][:1]
-    refused(shop, doc, "segment_not_found", "entry.segment.segment")
-    doc = copy.deepcopy(cart)
-    doc["entry"]["event"]["where"] = {"sku": 42}
-    refused(shop, doc, "wrong_type", "entry.event.where.sku")
-    doc = copy.deepcopy(cart)
-    doc["exits"][1]["name"] = "bought"
-    refused(shop, doc, "duplicate_value", "exits[1].name")
-    doc = copy.deepcopy(recipe("life-event"))
-    doc["steps"][0]["trait"]["name"] = "rfm_group"
-    refused(shop, doc, "trait_reserved", "steps[0].trait.name")
-    r = shop.put("/v1/journeys/Bad%20Key", cart)
+    r = shop.put("/v1/journeys/Bad%20Key", doc)
     assert r.status_code == 422 and r.json()["error"]["field"] == "key"
 
 
