@@ -23,6 +23,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "crypt/crypt.h"
+#include "deliver/template_store.h"
 #include "store/store.h"
 
 /* The keyring of every test store: fixed keys, so a test that reopens a store opens its data;
@@ -131,6 +132,21 @@ static inline int64_t test_customer(struct store_conn *w)
     c.created_at = c.updated_at = 1000;
     assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
     return c.ck;
+}
+
+/* An e-mail template `name` saved (a new version) in the write transaction `w`. */
+static inline void test_template(struct store_conn *w, const char *name, const char *subject,
+                                 const char *text)
+{
+    json_t *body =
+        json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", subject, "text", text);
+    struct msg_tpl t;
+    struct template_pos pos;
+    bool added;
+    assert_int_equal(msg_tpl_decode(name, body, &A, &t, &pos, NULL), KT_OK);
+    assert_int_equal(msg_tpl_save(w, &t.row, &A, &added, NULL), KT_OK);
+    msg_tpl_release(&t);
+    json_decref(body);
 }
 
 #endif

@@ -184,6 +184,15 @@ enum kt_rc api_templates_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_templates_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_templates_preview(struct http_req *r, struct kt_err *err);
 enum kt_rc api_templates_test(struct http_req *r, struct kt_err *err);
+/* journeys.c */
+enum kt_rc api_journeys_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_journeys_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_journeys_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_journeys_start(struct http_req *r, struct kt_err *err);
+enum kt_rc api_journeys_pause(struct http_req *r, struct kt_err *err);
+enum kt_rc api_journeys_archive(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_journey(struct http_req *r, struct kt_err *err);
 /* incidents.c */
 enum kt_rc api_incidents_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_incidents_list(struct http_req *r, struct kt_err *err);

@@ -37,15 +37,7 @@ static void people(int n)
     assert_int_equal(privacy_settings_get(w, &A, &ps, NULL), KT_OK);
     ps.public_url = "https://shop.example";
     assert_int_equal(privacy_settings_put(w, &ps, NULL), KT_OK);
-    json_t *body = json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", "Весна", "text",
-                             "{{first_name | default: \"Покупатель\"}}, ждём вас.");
-    struct msg_tpl t;
-    struct template_pos pos;
-    bool added;
-    assert_int_equal(msg_tpl_decode("spring", body, &A, &t, &pos, NULL), KT_OK);
-    assert_int_equal(msg_tpl_save(w, &t.row, &A, &added, NULL), KT_OK);
-    msg_tpl_release(&t);
-    json_decref(body);
+    test_template(w, "spring", "Весна", "{{first_name | default: \"Покупатель\"}}, ждём вас.");
     wcommit(w);
 }
 

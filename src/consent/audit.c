@@ -338,6 +338,9 @@ const char *audit_fields_text(uint32_t fields, struct arena *a)
             buf_printf(&b, "%s%s", b.len ? "," : "", extra[i]);
         }
     }
+    if (fields & AUDIT_F_JOURNEYS) {
+        buf_printf(&b, "%s%s", b.len ? "," : "", "journeys");
+    }
     const char *s = b.len ? arena_strdup(a, buf_cstr(&b)) : NULL;
     buf_release(&b);
     return s;

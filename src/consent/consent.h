@@ -293,6 +293,9 @@ void audit_caller_end(void);
 void audit_nothing_read(void);
 
 /* What a read showed: one bit per profile field (1u << enum pf), and these. */
+#define AUDIT_F_JOURNEYS                                                                           \
+    (1u << 15) /* the customer's runs through journeys (below the rest:                            \
+                  the bits from 16 up are taken) */
 #define AUDIT_F_IDENTIFIERS   (1u << 16)
 #define AUDIT_F_ATTRIBUTES    (1u << 17)
 #define AUDIT_F_CONSENTS      (1u << 18)

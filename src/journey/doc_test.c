@@ -6,9 +6,10 @@
  * against a real store: templates and versions, topics and their channels, saved segments,
  * event types and their properties, computed traits.
  */
+#include <dirent.h>
+
 #include "helpers.h"
 
-#include "deliver/template_store.h"
 #include "journey/journey.h"
 
 /* Test documents are written with ' for " (C strings of JSON read badly otherwise). */
@@ -401,15 +402,7 @@ static void a_journey_must_not_feed_itself(void **state)
 static void fixtures(void)
 {
     struct store_conn *w = wbegin();
-    json_t *body = json_pack("{s:s, s:s, s:s}", "channel", "email", "subject", "Корзина", "text",
-                             "Вы кое-что забыли.");
-    struct msg_tpl t;
-    struct template_pos pos;
-    bool added;
-    assert_int_equal(msg_tpl_decode("cart-reminder", body, &A, &t, &pos, NULL), KT_OK);
-    assert_int_equal(msg_tpl_save(w, &t.row, &A, &added, NULL), KT_OK);
-    msg_tpl_release(&t);
-    json_decref(body);
+    test_template(w, "cart-reminder", "Корзина", "Вы кое-что забыли.");
     struct topic promo = {"promo", "Акции", NULL, "[\"email\"]", 1000, 1000};
     struct topic sms = {"sms-news", "Новости", NULL, "[\"sms\"]", 1000, 1000};
     assert_int_equal(store_topic_put(w, &promo, NULL), KT_OK);
@@ -498,14 +491,49 @@ static void the_store_checks(void **state)
             "field_sealed", "entry.daily.query");
 }
 
+/* The recipes of docs/samples/journeys decode (the store's checks are test_journey_docs.py's). */
+static void the_recipes_decode(void **state)
+{
+    (void)state;
+    const char *root = getenv("KT_SOURCE_DIR");
+    const char *dir = arena_printf(&A, "%s/docs/samples/journeys", root ? root : ".");
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) {
+            continue;
+        }
+        json_error_t je;
+        json_t *body = json_load_file(arena_printf(&A, "%s/%s", dir, e->d_name), 0, &je);
+        assert_non_null(body);
+        struct journey_doc doc;
+        struct kt_err err;
+        kt_err_reset(&err);
+        if (journey_doc_decode(body, &A, &doc, &err) != KT_OK) {
+            fail_msg("%s: %s at %s: %s", e->d_name, err.code, err.field, err.msg);
+        }
+        json_decref(body);
+        n++;
+    }
+    closedir(d);
+    assert_int_equal(n, 8);
+}
+
 int main(void)
 {
 #define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
-        CASE(every_entry_kind_decodes),          CASE(reentry_control_and_exits),
-        CASE(every_step_kind_decodes),           CASE(members_are_refused_with_their_path),
-        CASE(steps_are_refused_with_their_path), CASE(the_graph_is_checked),
-        CASE(a_journey_must_not_feed_itself),    CASE(the_store_checks),
+        CASE(every_entry_kind_decodes),
+        CASE(reentry_control_and_exits),
+        CASE(every_step_kind_decodes),
+        CASE(members_are_refused_with_their_path),
+        CASE(steps_are_refused_with_their_path),
+        CASE(the_graph_is_checked),
+        CASE(a_journey_must_not_feed_itself),
+        CASE(the_store_checks),
+        CASE(the_recipes_decode),
     };
 #undef CASE
     return cmocka_run_group_tests(tests, NULL, NULL);

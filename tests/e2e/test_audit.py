@@ -190,6 +190,7 @@ def walked(server):
         ("/v1/customers/{id}/may-send", f"/v1/customers/{a}/may-send?channel=sms&topic=promo",
          False),
         ("/v1/customers/{id}/messages", f"/v1/customers/{a}/messages", False),
+        ("/v1/customers/{id}/journeys", f"/v1/customers/{a}/journeys", False),
         ("/v1/customers/{id}/export", f"/v1/customers/{a}/export", False),
         ("/v1/customers/{id}/purchases", f"/v1/customers/{a}/purchases", False),
         ("/v1/customers/{id}/events", f"/v1/customers/{a}/events", False),
@@ -288,6 +289,15 @@ def walked(server):
     w.call("GET", "/v1/campaigns/{id}", f"/v1/campaigns/{cmp}")
     for action in ("start", "pause", "resume", "cancel"):  # a refused move is walked too
         w.call("POST", f"/v1/campaigns/{{id}}/{action}", f"/v1/campaigns/{cmp}/{action}")
+    w.call("PUT", "/v1/journeys/{key}", "/v1/journeys/walk",
+           json={"name": "walk", "entry": {"event": {"type": "cart_add"}, "key": "cart"},
+                 "steps": [{"wait": {"hours": 1}},
+                           {"send": {"template": "mail", "topic": "promo"}}]})
+    w.call("GET", "/v1/journeys", "/v1/journeys")
+    w.call("GET", "/v1/journeys/{key}", "/v1/journeys/walk")
+    for action in ("start", "pause", "archive"):
+        w.call("POST", f"/v1/journeys/{{key}}/{action}", f"/v1/journeys/walk/{action}")
+    w.call("GET", "/v1/reports/journeys/{key}", "/v1/reports/journeys/walk")
     w.call("POST", "/v1/segments/preview", "/v1/segments/preview",
            json={"query": "has phone", "sample": 100})
     w.call("POST", "/v1/pos/verify", "/v1/pos/verify", key=pos,

@@ -1,0 +1,245 @@
+/*
+ * journeys.c - the journeys' routes (docs/journeys.md), admin only but the customer's runs:
+ *
+ *   PUT  /v1/journeys/{key}                  a new version of the document (201 a new journey)
+ *   GET  /v1/journeys                        every journey, by key
+ *   GET  /v1/journeys/{key}                  one, with its latest document (?version=N: N's)
+ *   POST /v1/journeys/{key}/start|pause|archive
+ *   GET  /v1/customers/{id}/journeys         the customer's runs, newest first (audited)
+ *   GET  /v1/reports/journeys/{key}          runs by state and exit, steps by outcome
+ *
+ * The rules are journey/'s (doc.c, doc_check.c, admin.c); the runs are the engine's.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "consent/consent.h"
+#include "journey/admin.h"
+#include "journey/journey.h"
+
+enum kt_rc api_journeys_put(struct http_req *r, struct kt_err *err)
+{
+    struct journey_row j;
+    const char *doc;
+    bool created, added;
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    if (body == NULL) {
+        return err->rc;
+    }
+    struct journey_actor who = {r->key->id, r->rid};
+    if (journey_save(r->app->store, r->params[0], body, &who, clock_now_ms(), r->arena, &j, &doc,
+                     &created, &added, err) != KT_OK) {
+        return err->rc;
+    }
+    struct journey_version v = {j.key, j.version, doc, j.updated_at, NULL};
+    /* 201 for a new journey; 200 for its next version and for the same body again */
+    http_reply_json(r, created ? 201 : 200, journey_json(r->arena, &j, &v));
+    return KT_OK;
+}
+
+enum kt_rc api_journeys_list(struct http_req *r, struct kt_err *err)
+{
+    static const char *const allowed[] = {NULL};
+    struct store_conn *rd;
+    struct journey_row *js;
+    size_t n;
+    if (http_req_query_only(r, allowed, err) != KT_OK || http_req_reader(r, &rd, err) != KT_OK ||
+        store_journey_list(rd, r->arena, &js, &n, err) != KT_OK) {
+        return err->rc;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, journey_json(r->arena, &js[i], NULL));
+    }
+    http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return KT_OK;
+}
+
+static enum kt_rc not_found(const char *field, struct kt_err *err)
+{
+    return kt_err_set(err, KT_ENOTFOUND, "journey_not_found", field, "journey not found");
+}
+
+/* The journey the path names. */
+static enum kt_rc find(struct http_req *r, struct store_conn *rd, struct journey_row *j,
+                       struct kt_err *err)
+{
+    bool found = false;
+    if (!journey_key_valid(r->params[0])) {
+        return not_found(NULL, err);
+    }
+    if (store_journey_get(rd, r->params[0], r->arena, j, &found, err) != KT_OK) {
+        return err->rc;
+    }
+    return found ? KT_OK : not_found(NULL, err);
+}
+
+enum kt_rc api_journeys_get(struct http_req *r, struct kt_err *err)
+{
+    struct store_conn *rd;
+    struct journey_row j;
+    struct journey_version v;
+    bool found = false;
+    int64_t version;
+    if (api_version_query(r, &version, err) != KT_OK || http_req_reader(r, &rd, err) != KT_OK ||
+        find(r, rd, &j, err) != KT_OK ||
+        store_journey_version_get(rd, j.key, version, r->arena, &v, &found, err) != KT_OK) {
+        return err->rc;
+    }
+    if (!found) {
+        return not_found("version", err);
+    }
+    http_reply_json(r, 200, journey_json(r->arena, &j, &v));
+    return KT_OK;
+}
+
+/* POST /v1/journeys/{key}/<action>. */
+static enum kt_rc act(struct http_req *r, const char *action, struct kt_err *err)
+{
+    struct journey_row j;
+    struct journey_actor who = {r->key->id, r->rid};
+    if (journey_act(r->app->store, r->params[0], action, &who, clock_now_ms(), r->arena, &j, err) !=
+        KT_OK) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, journey_json(r->arena, &j, NULL));
+    return KT_OK;
+}
+
+enum kt_rc api_journeys_start(struct http_req *r, struct kt_err *err)
+{
+    return act(r, "start", err);
+}
+
+enum kt_rc api_journeys_pause(struct http_req *r, struct kt_err *err)
+{
+    return act(r, "pause", err);
+}
+
+enum kt_rc api_journeys_archive(struct http_req *r, struct kt_err *err)
+{
+    return act(r, "archive", err);
+}
+
+/* ---- a customer's runs ----------------------------------------------------------------------- */
+
+/* The documents of the versions the runs are in, decoded once each per request. */
+struct docs {
+    const char *key[16];
+    int64_t version[16];
+    struct journey_doc *doc[16];
+    size_t n;
+};
+
+/* The id of step `step` of the journey's version (NULL when the version or the step is gone). */
+static const char *step_id(struct store_conn *rd, struct docs *ds, const struct journey_run *run,
+                           struct arena *a)
+{
+    struct journey_doc *d = NULL;
+    for (size_t i = 0; i < ds->n && d == NULL; i++) {
+        if (ds->version[i] == run->version && strcmp(ds->key[i], run->journey) == 0) {
+            d = ds->doc[i];
+        }
+    }
+    if (d == NULL) {
+        struct journey_version v;
+        bool found = false;
+        json_t *body;
+        d = arena_zalloc(a, sizeof(*d));
+        if (store_journey_version_get(rd, run->journey, run->version, a, &v, &found, NULL) !=
+                KT_OK ||
+            !found || (body = json_loads(v.doc, 0, NULL)) == NULL) {
+            return NULL;
+        }
+        enum kt_rc rc = journey_doc_decode(body, a, d, NULL);
+        json_decref(body);
+        if (rc != KT_OK) {
+            return NULL;
+        }
+        if (ds->n < 16) {
+            ds->key[ds->n] = run->journey;
+            ds->version[ds->n] = run->version;
+            ds->doc[ds->n++] = d;
+        }
+    }
+    return run->step >= 0 && (size_t)run->step < d->n_steps ? d->steps[run->step].id : NULL;
+}
+
+static json_t *time_or_null(struct arena *a, int64_t ms)
+{
+    return ms ? json_string(time_rfc3339(a, ms)) : json_null();
+}
+
+static json_t *run_json(struct store_conn *rd, struct docs *ds, const struct journey_run *run,
+                        struct arena *a)
+{
+    const char *step = step_id(rd, ds, run, a);
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:s, s:s, s:o, s:o}", "id",
+                  arena_printf(a, "%lld", (long long)run->id), "journey", run->journey, "version",
+                  (json_int_t)run->version, "step", step ? json_string(step) : json_null(), "state",
+                  run->state, "due_at", time_or_null(a, run->due_at), "entered_at",
+                  time_rfc3339(a, run->entered_at), "updated_at", time_rfc3339(a, run->updated_at),
+                  "finished_at", time_or_null(a, run->finished_at), "exit",
+                  run->exit ? json_string(run->exit) : json_null());
+    return o;
+}
+
+enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err)
+{
+    static const char *const allowed[] = {"limit", NULL};
+    int limit;
+    struct store_conn *rd;
+    struct customer cu;
+    struct journey_run *runs;
+    struct docs ds = {0};
+    size_t n;
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_limit(r, 100, 1000, &limit, err) != KT_OK || http_req_reader(r, &rd, err) != KT_OK ||
+        api_path_customer(r, rd, &cu, err) != KT_OK ||
+        store_journey_runs_of(rd, cu.ck, limit, r->arena, &runs, &n, err) != KT_OK) {
+        return err->rc;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(items, run_json(rd, &ds, &runs[i], r->arena));
+    }
+    api_audit_note(r, "read", cu.id, AUDIT_F_JOURNEYS);
+    http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));
+    return KT_OK;
+}
+
+/* ---- the report ------------------------------------------------------------------------------ */
+
+enum kt_rc api_reports_journey(struct http_req *r, struct kt_err *err)
+{
+    static const char *const allowed[] = {NULL};
+    struct store_conn *rd;
+    struct journey_row j;
+    const char **steps, **outcomes, **states, **exits;
+    int64_t *counts, *runs;
+    size_t n_steps, n_runs;
+    if (http_req_query_only(r, allowed, err) != KT_OK || http_req_reader(r, &rd, err) != KT_OK ||
+        find(r, rd, &j, err) != KT_OK ||
+        store_journey_step_counts(rd, j.key, r->arena, &steps, &outcomes, &counts, &n_steps, err) !=
+            KT_OK ||
+        store_journey_run_counts(rd, j.key, r->arena, &states, &exits, &runs, &n_runs, err) !=
+            KT_OK) {
+        return err->rc;
+    }
+    json_t *by_step = json_array(), *by_state = json_array();
+    for (size_t i = 0; i < n_steps; i++) {
+        json_array_append_new(by_step, json_pack("{s:s, s:s, s:I}", "step", steps[i], "outcome",
+                                                 outcomes[i], "count", (json_int_t)counts[i]));
+    }
+    for (size_t i = 0; i < n_runs; i++) {
+        json_array_append_new(
+            by_state, json_pack("{s:s, s:o, s:I}", "state", states[i], "exit",
+                                exits[i] && exits[i][0] ? json_string(exits[i]) : json_null(),
+                                "count", (json_int_t)runs[i]));
+    }
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:o, s:o}", "key", j.key, "runs", by_state, "steps", by_step));
+    return KT_OK;
+}
