@@ -675,6 +675,7 @@ static int cmd_serve(int argc, char **argv)
     app.webhook_secret = o.channels.webhook_secret;
     app.sms_sink = o.sms.sink != NULL;
     app.sms_sender = oc.sms_sender;
+    app.policy = oc.policy;
     if (first_key(s, &app.secret, http_server_port(srv), o.listen, o.tls_cert != NULL) != 0 ||
         import_worker_start(s, &app.secret, &app.imports, &err) != KT_OK) {
         cli_print_error("cannot start the workers", &err);

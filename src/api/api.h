@@ -193,6 +193,7 @@ enum kt_rc api_journeys_pause(struct http_req *r, struct kt_err *err);
 enum kt_rc api_journeys_archive(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err);
 enum kt_rc api_reports_journey(struct http_req *r, struct kt_err *err);
+enum kt_rc api_journeys_simulate(struct http_req *r, struct kt_err *err);
 /* incidents.c */
 enum kt_rc api_incidents_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_incidents_list(struct http_req *r, struct kt_err *err);

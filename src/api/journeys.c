@@ -6,7 +6,8 @@
  *   GET  /v1/journeys/{key}                  one, with its latest document (?version=N: N's)
  *   POST /v1/journeys/{key}/start|pause|archive
  *   GET  /v1/customers/{id}/journeys         the customer's runs, newest first (audited)
- *   GET  /v1/reports/journeys/{key}          runs by state and exit, steps by outcome
+ *   POST /v1/journeys/{key}/simulate         the timeline for one customer, nothing kept (audited)
+ *   GET  /v1/reports/journeys/{key}          what it did and earned (journey/report.h)
  *
  * The rules are journey/'s (doc.c, doc_check.c, admin.c); the runs are the engine's.
  */
@@ -14,9 +15,13 @@
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/jsonx.h"
+#include "base/num.h"
 #include "consent/consent.h"
 #include "journey/admin.h"
 #include "journey/journey.h"
+#include "journey/report.h"
+#include "journey/simulate.h"
 
 enum kt_rc api_journeys_put(struct http_req *r, struct kt_err *err)
 {
@@ -214,32 +219,78 @@ enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_reports_journey(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {NULL};
+    static const char *const allowed[] = {"window_days", NULL};
+    const char *w = http_req_query(r, "window_days");
+    int64_t days = JOURNEY_WINDOW_DAYS;
     struct store_conn *rd;
-    struct journey_row j;
-    const char **steps, **outcomes, **states, **exits;
-    int64_t *counts, *runs;
-    size_t n_steps, n_runs;
-    if (http_req_query_only(r, allowed, err) != KT_OK || http_req_reader(r, &rd, err) != KT_OK ||
-        find(r, rd, &j, err) != KT_OK ||
-        store_journey_step_counts(rd, j.key, r->arena, &steps, &outcomes, &counts, &n_steps, err) !=
-            KT_OK ||
-        store_journey_run_counts(rd, j.key, r->arena, &states, &exits, &runs, &n_runs, err) !=
-            KT_OK) {
+    json_t *doc;
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
         return err->rc;
     }
-    json_t *by_step = json_array(), *by_state = json_array();
-    for (size_t i = 0; i < n_steps; i++) {
-        json_array_append_new(by_step, json_pack("{s:s, s:s, s:I}", "step", steps[i], "outcome",
-                                                 outcomes[i], "count", (json_int_t)counts[i]));
+    if (w != NULL && !num_parse_cstr(w, 1, 90, &days)) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "window_days",
+                          "window_days is a number from 1 to 90");
     }
-    for (size_t i = 0; i < n_runs; i++) {
-        json_array_append_new(
-            by_state, json_pack("{s:s, s:o, s:I}", "state", states[i], "exit",
-                                exits[i] && exits[i][0] ? json_string(exits[i]) : json_null(),
-                                "count", (json_int_t)runs[i]));
+    if (!journey_key_valid(r->params[0])) {
+        return not_found(NULL, err);
     }
-    http_reply_json(r, 200,
-                    json_pack("{s:s, s:o, s:o}", "key", j.key, "runs", by_state, "steps", by_step));
+    if (http_req_analytics(r, &rd, err) != KT_OK ||
+        (doc = journey_report_doc(rd, r->params[0], days, r->arena, err)) == NULL) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, doc);
+    return KT_OK;
+}
+
+/* ---- the simulation -------------------------------------------------------------------------- */
+
+enum kt_rc api_journeys_simulate(struct http_req *r, struct kt_err *err)
+{
+    static const char *const known[] = {"customer_id", "days", "version", "key", "context", NULL};
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    const char *cid = NULL, *key = NULL;
+    const json_t *context = NULL;
+    int64_t days = 0, version = 0;
+    struct store_conn *rd;
+    struct customer cu;
+    bool found = false;
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "customer_id", 64, JSONX_REQUIRED, r->arena, &cid, err) != KT_OK ||
+        jsonx_int(body, "", "days", 1, JOURNEY_SIMULATE_DAYS_MAX, JSONX_REQUIRED, &days, err) !=
+            KT_OK ||
+        jsonx_int(body, "", "version", 1, INT32_MAX, 0, &version, err) != KT_OK ||
+        jsonx_str(body, "", "key", 256, 0, r->arena, &key, err) != KT_OK ||
+        jsonx_object(body, "", "context", NULL, 0, r->arena, &context, err) != KT_OK) {
+        return err->rc;
+    }
+    if (!journey_key_valid(r->params[0])) {
+        return not_found(NULL, err);
+    }
+    if (http_req_reader(r, &rd, err) != KT_OK) {
+        return err->rc;
+    }
+    enum kt_rc rc = store_customer_get_by_id(rd, cid, r->arena, &cu, &found, err);
+    store_read_end(rd); /* the simulation takes the writer: no read snapshot held across it */
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!found || cu.erased_at != 0) {
+        return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
+                          "no customer has that id");
+    }
+    json_t *ctx = json_pack("{s:s, s:O}", "key", key != NULL ? key : "", "event",
+                            context != NULL ? context : json_object());
+    struct journey_conf jc = {r->app->store, &r->app->secret, r->app->sms_sender};
+    struct journey_sim sim = {r->params[0], version, cu.ck,          key != NULL ? key : "",
+                              ctx,          days,    &r->app->policy};
+    json_t *out = NULL;
+    rc = journey_simulate(&jc, &sim, clock_now_ms(), r->arena, &out, err);
+    json_decref(ctx);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    json_object_set_new(out, "customer_id", json_string(cu.id));
+    api_audit_note(r, "read", cu.id, AUDIT_F_JOURNEYS);
+    http_reply_json(r, 200, out);
     return KT_OK;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "auth/keys.h"
+#include "deliver/policy.h"
 #include "base/arena.h"
 #include "base/err.h"
 #include "deliver/smtp.h"
@@ -102,6 +103,7 @@ struct kt_app {
     const char *push_url;          /* --push-url: the push service's webhook, or NULL */
     const char *webhook_secret;    /* KARTOTEKA_WEBHOOK_SECRET: signs the push webhook */
     const char *sms_sender;        /* --sms-sender: the name a marketing SMS is signed with */
+    struct policy_conf policy;     /* --quiet-hours-*: what a journey's simulation asks */
 };
 
 #define HTTP_MAX_PARAMS 4

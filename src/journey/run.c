@@ -93,7 +93,7 @@ const struct jdoc *jctx_doc(struct jctx *x, struct store_conn *c, const char *ke
         }
     }
     if (x->n_docs == JCTX_DOCS_MAX) {
-        kt_err_set(err, KT_ETOOBIG, "journey_versions", NULL,
+        kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                    "more journey versions in use than one run of the job holds");
         return NULL;
     }
@@ -351,7 +351,7 @@ enum kt_rc journey_run_due(const struct journey_conf *c, int64_t now, int64_t bu
     struct jctx *x = jctx_new(c, now);
     struct store_conn *rd;
     if (x == NULL) {
-        return kt_err_set(err, KT_EINTERNAL, "out_of_memory", NULL, "out of memory");
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "out of memory");
     }
     int64_t deadline = clock_mono_ns() + budget_ms * NS_PER_MS;
     enum kt_rc rc = store_read_begin(c->s, &rd, err);

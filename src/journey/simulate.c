@@ -133,7 +133,7 @@ enum kt_rc journey_simulate(const struct journey_conf *c, const struct journey_s
     struct journey_run r = {.state = "active"};
     *out = NULL;
     if (x == NULL) {
-        return kt_err_set(err, KT_EINTERNAL, "out_of_memory", NULL, "out of memory");
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "out of memory");
     }
     x->trace = json_array();
     enum kt_rc rc = store_write_begin(c->s, &w, err);

@@ -301,6 +301,6 @@ enum kt_rc jr_act(struct jctx *x, struct store_conn *w, const struct jdoc *d,
         return store_trait_put(w, r->ck, &t, err);
     }
     default:
-        return kt_err_set(err, KT_EINTERNAL, "journey_step", NULL, "not a step that acts");
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "not a step that acts");
     }
 }

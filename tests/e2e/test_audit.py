@@ -176,6 +176,11 @@ def walked(server):
                  f"/v1/customers/{a}/unsubscribe-link").json()["token"]
     w.call("POST", "/v1/messages", "/v1/messages", headers={"Idempotency-Key": "walk-1"},
            json={"customer_id": a, "channel": "push", "transactional": True, "body": "Заказ"})
+    r = s.put("/v1/journeys/walk", {"name": "audit walk", "entry": {"event": {"type": "sign_up"}},
+                                    "steps": [{"trait": {"name": "walked", "value": "yes"}}]})
+    assert r.status_code == 201, r.text
+    w.call("POST", "/v1/journeys/{key}/simulate", "/v1/journeys/walk/simulate",
+           json={"customer_id": a, "days": 1})
     ctx = {"a": a, "b": b, "card": card, "pid": pid, "rq": rq, "act": act, "job": job["id"],
            "seg": seg, "tok": tok, "pos": pos}
 

@@ -1,7 +1,7 @@
 /*
  * journeys.c - the SQLite side of journeys (0026_journeys.sql; docs/journeys.md): the journeys
  * and their versions, the runs, the steps they took, the job's cursors and reads of what ingest
- * stored, the coupons, and the counts of a journey's report. No personal data: a run's context
+ * stored, the coupons, and a journey's runs by state and exit. No personal data: a run's context
  * holds its entry key and coupon; the messages are the outbox's, sealed there.
  *
  * Statements are cached per connection in their slots of enum sq_slot; every value is bound.
@@ -70,8 +70,6 @@ static const char *const sql[SQ_STATEMENTS] = {
         "WHERE journey_run = ?1 AND state = 'queued'",
     [SQ_COUPON_ADD] = "INSERT INTO coupons (code, ck, journey, run, percent, kopecks, created_at, "
                       "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [SQ_JOURNEY_STEP_COUNTS] = "SELECT step, outcome, count(*) FROM journey_steps WHERE journey "
-                               "= ?1 GROUP BY step, outcome ORDER BY step, outcome",
     [SQ_JOURNEY_RUN_COUNTS] =
         "SELECT state, coalesce(exit, ''), count(*) FROM journey_runs WHERE journey = ?1 GROUP "
         "BY state, exit ORDER BY state, exit",
@@ -493,13 +491,6 @@ static enum kt_rc counts(struct store_conn *base, enum sq_slot slot, const char 
         (*c)[i] = rows[i].n;
     }
     return rc;
-}
-
-enum kt_rc sq_journey_step_counts(struct store_conn *base, const char *journey, struct arena *a,
-                                  const char ***steps, const char ***outcomes, int64_t **c,
-                                  size_t *n, struct kt_err *err)
-{
-    return counts(base, SQ_JOURNEY_STEP_COUNTS, journey, a, steps, outcomes, c, n, err);
 }
 
 enum kt_rc sq_journey_run_counts(struct store_conn *base, const char *journey, struct arena *a,
