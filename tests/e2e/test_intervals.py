@@ -7,6 +7,7 @@ next day in Vladivostok. Categories (the replay's lines carry none), refunds in 
 receipts and bad asks on made-up receipts after."""
 import collections
 import datetime
+import json
 import pathlib
 import sys
 import urllib.parse
@@ -146,7 +147,8 @@ def test_intervals_equal_an_independent_computation(start_server):
 
 
 def test_categories_refunds_and_bad_asks(start_server):
-    s = start_server(["--settable-clock", "--time-zone", DEFAULT_ZONE])
+    # The zone by the environment this time: `kartoteka report` reads it as serve does.
+    s = start_server(["--settable-clock"], env={"KARTOTEKA_TIME_ZONE": DEFAULT_ZONE})
     custs = [9100001, 9100002, 9100003]
     s.put("/v1/system/clock", {"now": "2026-01-16T00:00:00Z"})  # 10:00 in Vladivostok
     online_retail.setup(s.url, s.admin_key, custs, {"hold_days": 3})
@@ -201,6 +203,20 @@ def test_categories_refunds_and_bad_asks(start_server):
                 "&days_before=3").json()
     assert [(x["customer_id"], x["category"]) for x in rep["items"]] == \
         [(i, "milk") for i, c in ids.items() if c == 9100001]
+    # The CLI says what the API says; its table names the customers and the due days.
+    api = s.get(f"/v1/reports/replenishment?by=category&starting_on={date(start)}&days=30").json()
+    cli = json.loads(s.cli("report", "replenishment", "--by", "category", "--starting-on",
+                           date(start), "--days", "30", "--json", "--now", api["as_of"]).stdout)
+    assert cli == api
+    table = s.cli("report", "replenishment", "--by", "category", "--starting-on", date(start),
+                  "--days", "30").stdout
+    assert "2026-01-22" in table and all(i in table for i, c in ids.items() if c != 9100003)
+    lapsed = s.cli("report", "lapsed", "--factor", "1.5", "--starting-on", "2026-01-10",
+                   "--json").stdout
+    assert json.loads(lapsed) == s.get("/v1/reports/lapsed?factor=1.5&starting_on=2026-01-10"
+                                       ).json() | {"as_of": json.loads(lapsed)["as_of"]}
+    bad = s.cli("report", "replenishment", "--days-before", "400", check=False)
+    assert bad.returncode == 2 and "--days-before" in bad.stderr
     # By SKU, the two milk SKUs are apart: M-2 was bought once by one customer - no interval.
     rep = s.get("/v1/reports/replenishment?starting_on=2026-01-01&days=366").json()
     assert {x["sku"] for x in rep["items"]} == {"M-1", "B-1"} and rep["by"] == "sku"
