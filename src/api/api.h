@@ -72,6 +72,9 @@ enum kt_rc api_loyalty_run_due(struct http_req *r, struct kt_err *err);
 /* rfm.c: the RFM report, and storing it as traits (segment/rfm_report.c) */
 enum kt_rc api_reports_rfm(struct http_req *r, struct kt_err *err);
 enum kt_rc api_traits_rfm(struct http_req *r, struct kt_err *err);
+/* intervals.c: the learned intervals as reports (segment/intervals_report.c) */
+enum kt_rc api_reports_replenishment(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_lapsed(struct http_req *r, struct kt_err *err);
 /* clusters.c: k-means++ over behaviour (segment/clusters.c) */
 enum kt_rc api_clusters_post(struct http_req *r, struct kt_err *err);
 /* segments.c */

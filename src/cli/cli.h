@@ -14,6 +14,9 @@ int cli_report(int argc, char **argv);
  * document. */
 #include <jansson.h>
 void cli_campaign_table(const json_t *rep);
+/* The table of `report replenishment` and `report lapsed` (report_intervals.c), from GET
+ * /v1/reports/replenishment's or /lapsed's document. */
+void cli_intervals_table(const json_t *rep);
 int cli_run_due(int argc, char **argv);
 int cli_privacy(int argc, char **argv);
 /* Parts of `kartoteka privacy` (block_cmd.c), called with its options parsed: block (or, with

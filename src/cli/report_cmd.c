@@ -1,7 +1,8 @@
 /*
- * report_cmd.c - `kartoteka report quality`, `report rfm` and `report campaign ID`
- * (report_campaign.c): a table for people, or with --json the same document the API answers
- * (GET /v1/reports/quality, /rfm, /campaigns/{id}).
+ * report_cmd.c - `kartoteka report quality`, `report rfm`, `report campaign ID`
+ * (report_campaign.c), `report replenishment` and `report lapsed` (report_intervals.c): a table
+ * for people, or with --json the same document the API answers (GET /v1/reports/quality, /rfm,
+ * /campaigns/{id}, /replenishment, /lapsed).
  *
  * The format is the flag's alone, never a guess from whether stdout is a terminal: a script, a
  * pipe and a person get what the command line asks for (a table piped to `less` stays a table).
@@ -13,15 +14,21 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/tz.h"
 #include "campaign/report.h"
 #include "cli/cli.h"
 #include "quality/quality.h"
+#include "segment/intervals.h"
 #include "segment/rfm.h"
 
 static const char report_help[] =
     "usage: kartoteka report quality [--json] [--db PATH]\n"
     "       kartoteka report rfm [--json] [--store] [--now TIME] [--db PATH]\n"
     "       kartoteka report campaign ID [--json] [--now TIME] [--db PATH]\n"
+    "       kartoteka report replenishment [--by sku|category] [--starting-on DATE] [--days N]\n"
+    "                                      [--days-before N] [--json] [--now TIME] [--db PATH]\n"
+    "       kartoteka report lapsed [--factor X] [--starting-on DATE] [--days N] [--json]\n"
+    "                               [--now TIME] [--db PATH]\n"
     "\n"
     "The quality of the whole base: completeness of every field and attribute, what cleaning\n"
     "made of the values, verification, duplicates, freshness, which channels, stores and\n"
@@ -36,9 +43,21 @@ static const char report_help[] =
     "purchase within the conversion window, last touch per channel), and the uplift of revenue\n"
     "per customer against the control group with its 95 % interval (docs/messages.md).\n"
     "\n"
+    "replenishment: who runs out of what - the customers and SKUs (or categories) whose\n"
+    "learned repurchase interval (her own median gap from three purchase days, else every\n"
+    "customer's) runs out in the span, listed --days-before days ahead. lapsed: the customers\n"
+    "whose days since their last purchase first exceed --factor x their usual gap in the span\n"
+    "(docs/journeys.md, \"Learned intervals\").\n"
+    "\n"
     "  --json      print the JSON document of GET /v1/reports/quality (or /rfm, /campaigns/ID)\n"
     "  --store     rfm: store the scores as traits\n"
-    "  --now TIME  rfm, campaign: as of this time (RFC 3339)\n"
+    "  --now TIME  rfm, campaign, replenishment, lapsed: as of this time (RFC 3339)\n"
+    "  --by sku|category    replenishment: what the interval is of (default sku)\n"
+    "  --starting-on DATE   replenishment, lapsed: the span's first day, YYYY-MM-DD (default\n"
+    "                       today on the installation's clock, KARTOTEKA_TIME_ZONE)\n"
+    "  --days N             the span's length, 1-366 (default 7)\n"
+    "  --days-before N      replenishment: list a row N days ahead of its due day, 0-365\n"
+    "  --factor X           lapsed: 1-100, two decimals at most (default 2)\n"
     "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 static int64_t num(json_t *o, const char *path)
@@ -160,11 +179,12 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
     return code;
 }
 
-/* A report that is one document: quality, or a campaign's. */
+/* A report that is one document: quality, a campaign's, replenishment or lapsed. */
 struct doc_ask {
-    const char *kind; /* "quality", "campaign" */
+    const char *kind; /* "quality", "campaign", "replenishment", "lapsed" */
     const char *id;   /* the campaign's */
     int64_t now;
+    struct intervals_ask iv; /* replenishment, lapsed */
 };
 
 static json_t *build(struct store_conn *rd, const struct doc_ask *q, struct arena *a,
@@ -172,6 +192,9 @@ static json_t *build(struct store_conn *rd, const struct doc_ask *q, struct aren
 {
     if (strcmp(q->kind, "campaign") == 0) {
         return campaign_report_doc(rd, q->id, q->now, a, err);
+    }
+    if (strcmp(q->kind, "quality") != 0) {
+        return intervals_report_doc(rd, &q->iv, q->now, a, err);
     }
     json_t *rep = NULL;
     return quality_report(rd, q->now, a, &rep, err) == KT_OK ? rep : NULL;
@@ -203,6 +226,8 @@ static int report_doc(const char *db, const struct doc_ask *q, bool json)
         cli_print_json(rep);
     } else if (strcmp(q->kind, "campaign") == 0) {
         cli_campaign_table(rep);
+    } else if (strcmp(q->kind, "quality") != 0) {
+        cli_intervals_table(rep);
     } else {
         table(rep);
     }
@@ -212,12 +237,44 @@ static int report_doc(const char *db, const struct doc_ask *q, bool json)
     return code;
 }
 
+/* replenishment or lapsed: the ask from the flags (by, starting-on, days, days-before, factor). */
+static int report_intervals(const char *db, const char *kind, const char *const iv[5], int64_t now,
+                            bool json)
+{
+    struct doc_ask q = {.kind = kind, .now = now};
+    struct kt_err err;
+    kt_err_reset(&err);
+    const char *zone = getenv("KARTOTEKA_TIME_ZONE"); /* the days are serve's */
+    if (zone != NULL && tz_set_default(zone, NULL) != KT_OK) {
+        fprintf(stderr, "kartoteka report: KARTOTEKA_TIME_ZONE is not an IANA time zone\n");
+        return 2;
+    }
+    if (intervals_ask_parse(strcmp(kind, "lapsed") == 0, iv[0], iv[1], iv[2], iv[3], iv[4],
+                            intervals_today(now), &q.iv, &err) != KT_OK) {
+        fprintf(stderr, "kartoteka report: --%s: %s\n",
+                strcmp(err.field, "starting_on") == 0   ? "starting-on"
+                : strcmp(err.field, "days_before") == 0 ? "days-before"
+                                                        : err.field,
+                err.msg);
+        return 2;
+    }
+    return report_doc(db, &q, json);
+}
+
 int cli_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'},      {"store", no_argument, NULL, 's'},
-        {"now", required_argument, NULL, 'n'}, {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"store", no_argument, NULL, 's'},
+                                         {"now", required_argument, NULL, 'n'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"starting-on", required_argument, NULL, 'o'},
+                                         {"days", required_argument, NULL, 'D'},
+                                         {"days-before", required_argument, NULL, 'B'},
+                                         {"factor", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
+    const char *iv[5] = {NULL}; /* by, starting-on, days, days-before, factor */
     const char *db = cli_default_db();
     bool json = false, store = false;
     int64_t now = clock_now_ms();
@@ -235,6 +292,8 @@ int cli_report(int argc, char **argv)
             }
         } else if (c == 'd') {
             db = optarg;
+        } else if (c && strchr("boDBf", c)) {
+            iv[strchr("boDBf", c) - "boDBf"] = optarg;
         } else if (c == 'h') {
             fputs(report_help, stdout);
             return 0;
@@ -244,19 +303,25 @@ int cli_report(int argc, char **argv)
         }
     }
     if (optind + 2 == argc && strcmp(argv[optind], "campaign") == 0) {
-        return report_doc(db, &(struct doc_ask){"campaign", argv[optind + 1], now}, json);
+        return report_doc(
+            db, &(struct doc_ask){.kind = "campaign", .id = argv[optind + 1], .now = now}, json);
     }
     if (optind + 1 == argc && strcmp(argv[optind], "campaign") == 0) {
         fprintf(stderr, "kartoteka report: say which campaign: report campaign ID\n");
         return 2;
     }
+    bool lapsed = optind + 1 == argc && strcmp(argv[optind], "lapsed") == 0;
+    if (lapsed || (optind + 1 == argc && strcmp(argv[optind], "replenishment") == 0)) {
+        return report_intervals(db, argv[optind], iv, now, json);
+    }
     bool rfm = optind + 1 == argc && strcmp(argv[optind], "rfm") == 0;
     if (optind + 1 != argc || (!rfm && strcmp(argv[optind], "quality") != 0)) {
-        fprintf(stderr, "kartoteka report: say which report: quality, rfm or campaign ID\n");
+        fprintf(stderr, "kartoteka report: say which report: quality, rfm, campaign ID, "
+                        "replenishment or lapsed\n");
         return 2;
     }
     if (rfm) {
         return report_rfm(db, now, json, store);
     }
-    return report_doc(db, &(struct doc_ask){"quality", NULL, now}, json);
+    return report_doc(db, &(struct doc_ask){.kind = "quality", .now = now}, json);
 }

@@ -298,7 +298,7 @@ static enum kt_rc check(const struct intervals_ask *q, struct kt_err *err)
     if (field == NULL) {
         return KT_OK;
     }
-    return kt_err_set(err, KT_EINVAL, "bad_parameter", field,
+    return kt_err_set(err, KT_EBADREQ, "bad_parameter", field,
                       "by is sku or category; from is before until; days_before is 0 to 365; "
                       "factor is 1 to 100");
 }
@@ -381,7 +381,7 @@ enum kt_rc intervals_replenish_due(struct store_conn *rd, enum store_day_key by,
     struct intervals_ask q = {.by = by, .from = from, .until = until, .days_before = days_before};
     struct store_src s = {rd, by, now};
     if (by != STORE_DAY_SKU && by != STORE_DAY_CATEGORY) {
-        return kt_err_set(err, KT_EINVAL, "bad_parameter", "by", "by is sku or category");
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "by", "by is sku or category");
     }
     return due(from_store, &s, &q, a, out, n, err);
 }

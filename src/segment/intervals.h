@@ -20,6 +20,7 @@
 #ifndef KT_SEGMENT_INTERVALS_H
 #define KT_SEGMENT_INTERVALS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,7 +64,8 @@ struct interval_row {
 /*
  * The rows of customers and keys the entry fires for in the span, in (ck, key) order, in the
  * arena. Over rows in memory (`rows`: grouped by (ck, key), each group's days ascending; a day
- * repeated is one purchase day). KT_EINVAL `bad_parameter` for an ask out of range.
+ * repeated is one purchase day). KT_EBADREQ `bad_parameter` (field: the member) for an ask out of
+ * range.
  */
 enum kt_rc intervals_due_of_rows(const struct interval_row *rows, size_t n,
                                  const struct intervals_ask *q, struct arena *a,
@@ -85,5 +87,27 @@ enum kt_rc intervals_lapse_due(struct store_conn *rd, int64_t now, int64_t from,
 
 /* The median of `n` (> 0) whole days, sorted ascending in place; even counts round half up. */
 int64_t intervals_median(int64_t *v, size_t n);
+
+/* ---- the reports (intervals_report.c) ------------------------------------------------------ */
+
+/*
+ * An ask from the texts of a report's query, each NULL for its default: a replenishment's `by`
+ * "sku" (the default) or "category" and `days_before` 0-365 (default 0); with `lapse`, a lapse's
+ * `factor` 1-100 with at most two decimals (default 2); both: `starting_on` the span's first day
+ * YYYY-MM-DD (default `today`) and `days` its length 1-366 (default 7). KT_EBADREQ
+ * `bad_parameter` naming the parameter.
+ */
+enum kt_rc intervals_ask_parse(bool lapse, const char *by, const char *starting_on,
+                               const char *days, const char *days_before, const char *factor,
+                               int64_t today, struct intervals_ask *q, struct kt_err *err);
+
+/* Today on the installation's clock (tz_default), as a day number: the reports' default. */
+int64_t intervals_today(int64_t now);
+
+/* The report of GET /v1/reports/replenishment (q->by STORE_DAY_SKU or _CATEGORY) or
+ * /v1/reports/lapsed (STORE_DAY_RECEIPT) over the receipts up to `now` on an analytic read
+ * (new reference; NULL with err set). */
+json_t *intervals_report_doc(struct store_conn *rd, const struct intervals_ask *q, int64_t now,
+                             struct arena *a, struct kt_err *err);
 
 #endif

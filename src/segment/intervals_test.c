@@ -2,7 +2,7 @@
  * intervals_test.c - learned purchase intervals over rows in memory (segment/intervals.h): the
  * medians of odd and even counts, her own median from three purchase days, the population's
  * below, same-day receipts as one day, no interval at all, the span's bounds, the lapse's
- * "exceeds", and the asks refused.
+ * "exceeds", the asks refused, and the reports' query texts parsed.
  */
 #include "helpers.h"
 
@@ -173,11 +173,66 @@ static void asks_refused(void **state)
         size_t n;
         struct kt_err err;
         kt_err_reset(&err);
-        assert_int_equal(intervals_due_of_rows(shop, 8, &bad[i].q, &A, &out, &n, &err), KT_EINVAL);
+        assert_int_equal(intervals_due_of_rows(shop, 8, &bad[i].q, &A, &out, &n, &err), KT_EBADREQ);
         assert_string_equal(err.code, "bad_parameter");
         assert_string_equal(err.field, bad[i].field);
     }
     arena_release(&A);
+}
+
+/* The reports' query texts: defaults, bounds, and the parameter named when one is wrong. */
+static void asks_parsed(void **state)
+{
+    (void)state;
+    struct intervals_ask q;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(intervals_ask_parse(false, NULL, NULL, NULL, NULL, NULL, D0, &q, &err), KT_OK);
+    assert_true(q.by == STORE_DAY_SKU && q.from == D0 && q.until == D0 + 7 && q.days_before == 0);
+    assert_int_equal(
+        intervals_ask_parse(false, "category", "2024-10-04", "1", "365", NULL, 0, &q, &err), KT_OK);
+    assert_true(q.by == STORE_DAY_CATEGORY && q.from == D0 && q.until == D0 + 1);
+    assert_int_equal(q.days_before, 365);
+    assert_int_equal(intervals_ask_parse(true, NULL, NULL, "366", NULL, NULL, D0, &q, &err), KT_OK);
+    assert_true(q.by == STORE_DAY_RECEIPT && q.factor_x100 == 200 && q.until == D0 + 366);
+    static const struct {
+        const char *factor;
+        int x100;
+    } good[] = {{"1", 100}, {"1.5", 150}, {"2.25", 225}, {"100", 10000}, {"07.10", 710}};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(
+            intervals_ask_parse(true, NULL, NULL, NULL, NULL, good[i].factor, D0, &q, &err), KT_OK);
+        assert_int_equal(q.factor_x100, good[i].x100);
+    }
+    static const struct {
+        bool lapse;
+        const char *by, *on, *days, *before, *factor, *field;
+    } bad[] = {
+        {false, "brand", NULL, NULL, NULL, NULL, "by"},
+        {false, "", NULL, NULL, NULL, NULL, "by"},
+        {false, NULL, "2024-02-30", NULL, NULL, NULL, "starting_on"},
+        {false, NULL, "yesterday", NULL, NULL, NULL, "starting_on"},
+        {false, NULL, NULL, "0", NULL, NULL, "days"},
+        {false, NULL, NULL, "367", NULL, NULL, "days"},
+        {false, NULL, NULL, "-1", NULL, NULL, "days"},
+        {false, NULL, NULL, NULL, "366", NULL, "days_before"},
+        {false, NULL, NULL, NULL, "3.5", NULL, "days_before"},
+        {true, NULL, NULL, NULL, NULL, "0.99", "factor"},
+        {true, NULL, NULL, NULL, NULL, "100.01", "factor"},
+        {true, NULL, NULL, NULL, NULL, "1.234", "factor"},
+        {true, NULL, NULL, NULL, NULL, "2.", "factor"},
+        {true, NULL, NULL, NULL, NULL, ".5", "factor"},
+        {true, NULL, NULL, NULL, NULL, "1e2", "factor"},
+        {true, NULL, NULL, NULL, NULL, "", "factor"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        kt_err_reset(&err);
+        assert_int_equal(intervals_ask_parse(bad[i].lapse, bad[i].by, bad[i].on, bad[i].days,
+                                             bad[i].before, bad[i].factor, D0, &q, &err),
+                         KT_EBADREQ);
+        assert_string_equal(err.code, "bad_parameter");
+        assert_string_equal(err.field, bad[i].field);
+    }
 }
 
 int main(void)
@@ -189,6 +244,7 @@ int main(void)
         cmocka_unit_test(span_bounds),
         cmocka_unit_test(lapse),
         cmocka_unit_test(asks_refused),
+        cmocka_unit_test(asks_parsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /*
  * store_records_test.c - the store contract, part two: the records the domain modules keep -
  * purchases and their lines, refunds, the points ledger and the programme's report, consent
- * documents and events, topics and subscriptions, the suppression list, behaviour events. Part
+ * documents and events, topics and subscriptions, the suppression list, behaviour events, the
+ * purchase days of the learned intervals. Part
  * one (customers, identifiers, keys, transactions, conditions) is store_test.c; part three (acts
  * of destruction, blocks) is store_privacy_test.c. Every backend must pass all three; the cases
  * speak only store.h, and a conflict is tried in a transaction of its own
@@ -237,6 +238,92 @@ static void refunds_add_up_on_the_purchase_and_its_lines(void **state)
     assert_int_equal(store_loyalty_report(r, 0, 1100, &rep, NULL), KT_OK);
     assert_int_equal(rep.receipts, 1); /* [since, until): the second receipt is later */
     assert_int_equal(rep.refunds, 0);  /* and the refunds of the first at 1100, not before */
+    store_read_end(r);
+}
+
+/* ---- purchase days (the learned intervals) -------------------------------------------------- */
+
+struct days_seen {
+    int64_t ck[16], day[16];
+    char key[16][8];
+    size_t n;
+};
+
+static enum kt_rc day_seen(void *ctx, int64_t ck, const char *id, const char *key, int64_t day,
+                           struct kt_err *err)
+{
+    (void)err;
+    struct days_seen *d = ctx;
+    assert_true(d->n < 16 && strncmp(id, "c_", 2) == 0);
+    d->ck[d->n] = ck;
+    d->day[d->n] = day;
+    kt_strlcpy(d->key[d->n++], key, sizeof(d->key[0]));
+    return KT_OK;
+}
+
+/* The purchase days per SKU, category and receipt: a local date (the store's zone, else the
+ * installation's), one per day however many receipts, a line refunded in full left out (in
+ * part, kept), anonymous receipts nobody's; only on an analytic read. */
+static void purchase_days_are_local_distinct_and_kept(void **state)
+{
+    (void)state;
+    const int64_t D = 20000, H = 3600000, DAY = 24 * H; /* day D's midnight UTC is D * DAY */
+    struct store_conn *w = wbegin();
+    int64_t a = test_customer(w), b = test_customer(w);
+    struct shop vl = {"VL", NULL, NULL, "Asia/Vladivostok", 1, 1};
+    assert_int_equal(store_shop_put(w, &vl, NULL), KT_OK);
+    struct purchase p[] = {
+        receipt("s1", "R-1", a, D * DAY + 8 * H),        receipt("s1", "R-2", a, D * DAY + 18 * H),
+        receipt("VL", "R-3", a, (D + 1) * DAY + 20 * H), /* 06:00 on D + 2 in Vladivostok */
+        receipt("s1", "R-4", a, (D + 5) * DAY + 8 * H),  receipt("s1", "R-5", b, (D + 3) * DAY),
+        receipt("s1", "R-6", 0, (D + 4) * DAY)};
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(store_purchase_insert(w, &p[i], two_lines, 2, NULL), KT_OK);
+    }
+    struct refund rf = refund_of(&p[3], "RET-1", 10500);
+    struct refund_line all_and_half[] = {{1, 2000, 10000}, {2, 500, 500}};
+    assert_int_equal(store_refund_insert(w, &rf, all_and_half, 2, NULL), KT_OK);
+    wcommit(w);
+
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct days_seen d = {0};
+    struct store_conn *r = rbegin();
+    assert_int_equal(store_purchase_days(r, STORE_DAY_SKU, D * DAY * 2, day_seen, &d, &err),
+                     KT_EINTERNAL);
+    store_read_end(r);
+    assert_int_equal(store_read_begin_analytics(T.s, &r, NULL), KT_OK);
+    static const struct {
+        enum store_day_key by;
+        size_t n;
+        int64_t ck_b_from; /* the first row of b */
+        const char *keys;  /* the rows' keys, one letter each: A-1, B-2, dairy, "" */
+        int64_t days[8];   /* after D */
+    } want[] = {
+        {STORE_DAY_SKU, 7, 5, "AABBBAB", {0, 2, 0, 2, 5, 3, 3}},
+        {STORE_DAY_CATEGORY, 3, 2, "ddd", {0, 2, 3}},
+        {STORE_DAY_RECEIPT, 4, 3, "    ", {0, 2, 5, 3}},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        memset(&d, 0, sizeof(d));
+        assert_int_equal(store_purchase_days(r, want[k].by, (D + 9) * DAY, day_seen, &d, NULL),
+                         KT_OK);
+        assert_int_equal(d.n, want[k].n);
+        for (size_t i = 0; i < d.n; i++) {
+            assert_int_equal(d.ck[i], (int64_t)i < want[k].ck_b_from ? a : b);
+            assert_int_equal(d.day[i], D + want[k].days[i]);
+            char c = want[k].keys[i];
+            assert_string_equal(d.key[i], c == 'A'   ? "A-1"
+                                          : c == 'B' ? "B-2"
+                                          : c == 'd' ? "dairy"
+                                                     : "");
+        }
+    }
+    /* Up to `now`: the receipts and refunds after it are not yet. */
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(
+        store_purchase_days(r, STORE_DAY_RECEIPT, D * DAY + 12 * H, day_seen, &d, NULL), KT_OK);
+    assert_true(d.n == 1 && d.ck[0] == a && d.day[0] == D);
     store_read_end(r);
 }
 
@@ -654,6 +741,7 @@ int main(void)
         CASE(purchases_round_trip_and_are_found_by_receipt),
         CASE(purchases_of_one_time_page_without_loss),
         CASE(refunds_add_up_on_the_purchase_and_its_lines),
+        CASE(purchase_days_are_local_distinct_and_kept),
         CASE(the_ledger_keeps_entries_in_order_and_the_report_sums_them),
         CASE(consent_documents_keep_every_version),
         CASE(consent_and_subscription_events_round_trip),

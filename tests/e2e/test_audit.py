@@ -220,6 +220,8 @@ def walked(server):
         ("/v1/reports/events", "/v1/reports/events", False),
         ("/v1/reports/rfm", "/v1/reports/rfm", False),
         ("/v1/reports/rfm", "/v1/reports/rfm?items=true", True),
+        ("/v1/reports/replenishment", "/v1/reports/replenishment", True),
+        ("/v1/reports/lapsed", "/v1/reports/lapsed", True),
         ("/v1/reports/campaigns/{id}", "/v1/reports/campaigns/cmp_none", False),  # 404: counts only
         ("/v1/segments", "/v1/segments", False),
         ("/v1/segments/{id}", f"/v1/segments/{seg}", False),

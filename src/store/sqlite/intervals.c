@@ -17,30 +17,51 @@
 #include "base/tz.h"
 #include "store/sqlite/sqlite_int.h"
 
-/* purchases in ck order by their index, forced (INDEXED BY, CROSS JOIN, `+p.at` so the date
- * index is not taken): SQLite then sorts one customer's rows at a time ("temp b-tree for right
- * part of order by"), never the whole base. */
-#define FROM " FROM purchases p INDEXED BY purchases_ck "
-#define WHERE                                                                                      \
-    " JOIN customers c ON c.ck = p.ck LEFT JOIN stores s ON s.code = p.store_id WHERE p.ck IS "    \
-    "NOT NULL AND +p.at <= ?1 AND c.merged_into IS NULL AND c.erased_at IS NULL "                  \
-    "AND" SQ_NOT_BLOCKED("c.ck")
+/*
+ * The statement for `by`, made for the call. Purchases in ck order by their index, forced
+ * (INDEXED BY, CROSS JOIN, `+p.at` so the index on dates is not taken): SQLite then sorts one
+ * customer's rows at a time ("temp b-tree for right part of order by"), never the whole base.
+ * The refunded quantities per line are summed once (a few rows: most receipts have no refund)
+ * and joined, not asked per line. Without `zones` - no store keeps a zone other than the
+ * installation's - the store of a receipt is not read at all: purchases_ck covers ck, at and id,
+ * while store_id is a lookup into the table per receipt, most of the statement's time.
+ */
+static char *statement(enum store_day_key by, bool zones)
+{
+    const char *key = by == STORE_DAY_SKU ? "l.sku" : by == STORE_DAY_CATEGORY ? "l.category" : 0;
+    return sqlite3_mprintf(
+        "SELECT p.ck, c.id, %s, p.at, %s FROM purchases p INDEXED BY purchases_ck %s "
+        "JOIN customers c ON c.ck = p.ck %s WHERE p.ck IS NOT NULL AND +p.at <= ?1 AND "
+        "c.merged_into IS NULL AND c.erased_at IS NULL AND" SQ_NOT_BLOCKED(
+            "c.ck") "%s %s "
+                    "ORDER BY p.ck, %s, p.at",
+        key ? key : "''", zones ? "s.time_zone" : "NULL",
+        key ? "CROSS JOIN purchase_lines l ON l.purchase_id = p.id LEFT JOIN (SELECT "
+              "r.purchase_id AS pid, rl.n AS n, sum(rl.quantity) AS q FROM refunds r JOIN "
+              "refund_lines rl ON rl.refund_id = r.id WHERE r.at <= ?1 GROUP BY 1, 2) rf ON "
+              "rf.pid = p.id AND rf.n = l.n"
+            : "",
+        zones ? "LEFT JOIN stores s ON s.code = p.store_id" : "",
+        key ? "AND l.quantity > coalesce(rf.q, 0)" : "",
+        by == STORE_DAY_CATEGORY ? "AND l.category IS NOT NULL" : "", key ? key : "p.at");
+}
 
-/* A line counts unless its refunds up to ?1 took back all of it. */
-#define KEPT                                                                                       \
-    " AND l.quantity > (SELECT coalesce(sum(rl.quantity), 0) FROM refunds r JOIN refund_lines rl " \
-    "ON rl.refund_id = r.id AND rl.n = l.n WHERE r.purchase_id = p.id AND r.at <= ?1)"
-
-static const char *const sqls[] = {
-    [STORE_DAY_SKU] = "SELECT p.ck, c.id, l.sku, p.at, s.time_zone" FROM
-                      "CROSS JOIN purchase_lines l ON l.purchase_id = p.id" WHERE KEPT
-                      " ORDER BY p.ck, l.sku, p.at",
-    [STORE_DAY_CATEGORY] = "SELECT p.ck, c.id, l.category, p.at, s.time_zone" FROM
-                           "CROSS JOIN purchase_lines l ON l.purchase_id = p.id" WHERE
-                           "AND l.category IS NOT NULL" KEPT " ORDER BY p.ck, l.category, p.at",
-    [STORE_DAY_RECEIPT] =
-        "SELECT p.ck, c.id, '', p.at, s.time_zone" FROM WHERE " ORDER BY p.ck, p.at",
-};
+/* Whether any store keeps a zone other than the installation's. */
+static enum kt_rc other_zones(struct sq_conn *c, bool *out, struct kt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM stores WHERE time_zone <> ?1", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK) {
+        return sq_fail(c, rc, "purchase days", err);
+    }
+    sqlite3_bind_text(st, 1, tz_name(tz_default()), -1, SQLITE_STATIC);
+    int64_t n = 0;
+    enum kt_rc r = sq_int_row(c, st, &n, 1, "purchase days", err);
+    sqlite3_finalize(st);
+    *out = n > 0;
+    return r;
+}
 
 /* The group being read: one customer and key, its days (malloc'd, grown as needed). */
 struct group {
@@ -119,14 +140,20 @@ enum kt_rc sq_purchase_days(struct store_conn *base, enum store_day_key by, int6
         return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                           "purchase days are read on an analytic connection");
     }
+    bool zones = false;
+    enum kt_rc r = other_zones(c, &zones, err);
+    if (r != KT_OK) {
+        return r;
+    }
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sqls[by], -1, &st, NULL);
+    char *sql = statement(by, zones);
+    int rc = sql ? sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
     if (rc != SQLITE_OK) {
         return sq_fail(c, rc, "purchase days", err);
     }
     sqlite3_bind_int64(st, 1, now);
     struct group g = {0};
-    enum kt_rc r = KT_OK;
     while (r == KT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t ck = sqlite3_column_int64(st, 0);
         const unsigned char *key = sqlite3_column_text(st, 2);
