@@ -278,8 +278,8 @@ enum kt_rc api_journeys_simulate(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
                           "no customer has that id");
     }
-    json_t *ctx = json_pack("{s:s, s:O}", "key", key != NULL ? key : "", "event",
-                            context != NULL ? context : json_object());
+    json_t *ctx = json_pack("{s:s, s:o}", "key", key != NULL ? key : "", "event",
+                            context != NULL ? json_deep_copy(context) : json_object());
     struct journey_conf jc = {r->app->store, &r->app->secret, r->app->sms_sender};
     struct journey_sim sim = {r->params[0], version, cu.ck,          key != NULL ? key : "",
                               ctx,          days,    &r->app->policy};

@@ -14,6 +14,8 @@ int cli_report(int argc, char **argv);
  * document. */
 #include <jansson.h>
 void cli_campaign_table(const json_t *rep);
+/* The table of `kartoteka report journey KEY` (report_journey.c). */
+void cli_journey_table(const json_t *rep);
 /* The table of `report replenishment` and `report lapsed` (report_intervals.c), from GET
  * /v1/reports/replenishment's or /lapsed's document. */
 void cli_intervals_table(const json_t *rep);

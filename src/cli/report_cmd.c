@@ -1,8 +1,9 @@
 /*
  * report_cmd.c - `kartoteka report quality`, `report rfm`, `report campaign ID`
- * (report_campaign.c), `report replenishment` and `report lapsed` (report_intervals.c): a table
- * for people, or with --json the same document the API answers (GET /v1/reports/quality, /rfm,
- * /campaigns/{id}, /replenishment, /lapsed).
+ * (report_campaign.c), `report journey KEY` (report_journey.c), `report replenishment` and
+ * `report lapsed` (report_intervals.c): a table for people, or with --json the same document the
+ * API answers (GET /v1/reports/quality, /rfm, /campaigns/{id}, /journeys/{key}, /replenishment,
+ * /lapsed).
  *
  * The format is the flag's alone, never a guess from whether stdout is a terminal: a script, a
  * pipe and a person get what the command line asks for (a table piped to `less` stays a table).
@@ -14,9 +15,11 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/num.h"
 #include "base/tz.h"
 #include "campaign/report.h"
 #include "cli/cli.h"
+#include "journey/report.h"
 #include "quality/quality.h"
 #include "segment/intervals.h"
 #include "segment/rfm.h"
@@ -25,6 +28,7 @@ static const char report_help[] =
     "usage: kartoteka report quality [--json] [--db PATH]\n"
     "       kartoteka report rfm [--json] [--store] [--now TIME] [--db PATH]\n"
     "       kartoteka report campaign ID [--json] [--now TIME] [--db PATH]\n"
+    "       kartoteka report journey KEY [--window-days N] [--json] [--db PATH]\n"
     "       kartoteka report replenishment [--by sku|category] [--starting-on DATE] [--days N]\n"
     "                                      [--days-before N] [--json] [--now TIME] [--db PATH]\n"
     "       kartoteka report lapsed [--factor X] [--starting-on DATE] [--days N] [--json]\n"
@@ -43,6 +47,11 @@ static const char report_help[] =
     "purchase within the conversion window, last touch per channel), and the uplift of revenue\n"
     "per customer against the control group with its 95 % interval (docs/messages.md).\n"
     "\n"
+    "journey: what a journey did and earned - its runs by state and exit, each step's outcomes\n"
+    "with its messages (sent, capped, suppressed, pending), the purchases attributed to them\n"
+    "(last touch within --window-days, 7 by default) and the uplift against its control group\n"
+    "(docs/journeys.md, \"Reports\").\n"
+    "\n"
     "replenishment: who runs out of what - the customers and SKUs (or categories) whose\n"
     "learned repurchase interval (her own median gap from three purchase days, else every\n"
     "customer's) runs out in the span, listed --days-before days ahead. lapsed: the customers\n"
@@ -58,6 +67,7 @@ static const char report_help[] =
     "  --days N             the span's length, 1-366 (default 7)\n"
     "  --days-before N      replenishment: list a row N days ahead of its due day, 0-365\n"
     "  --factor X           lapsed: 1-100, two decimals at most (default 2)\n"
+    "  --window-days N      journey: the conversion window, 1-90 days (default 7)\n"
     "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 static int64_t num(json_t *o, const char *path)
@@ -181,8 +191,9 @@ static int report_rfm(const char *db, int64_t now, bool json, bool store)
 
 /* A report that is one document: quality, a campaign's, replenishment or lapsed. */
 struct doc_ask {
-    const char *kind; /* "quality", "campaign", "replenishment", "lapsed" */
-    const char *id;   /* the campaign's */
+    const char *kind;    /* "quality", "campaign", "journey", "replenishment", "lapsed" */
+    const char *id;      /* the campaign's, the journey's */
+    int64_t window_days; /* a journey's conversion window */
     int64_t now;
     struct intervals_ask iv; /* replenishment, lapsed */
 };
@@ -192,6 +203,9 @@ static json_t *build(struct store_conn *rd, const struct doc_ask *q, struct aren
 {
     if (strcmp(q->kind, "campaign") == 0) {
         return campaign_report_doc(rd, q->id, q->now, a, err);
+    }
+    if (strcmp(q->kind, "journey") == 0) {
+        return journey_report_doc(rd, q->id, q->window_days, a, err);
     }
     if (strcmp(q->kind, "quality") != 0) {
         return intervals_report_doc(rd, &q->iv, q->now, a, err);
@@ -226,6 +240,8 @@ static int report_doc(const char *db, const struct doc_ask *q, bool json)
         cli_print_json(rep);
     } else if (strcmp(q->kind, "campaign") == 0) {
         cli_campaign_table(rep);
+    } else if (strcmp(q->kind, "journey") == 0) {
+        cli_journey_table(rep);
     } else if (strcmp(q->kind, "quality") != 0) {
         cli_intervals_table(rep);
     } else {
@@ -273,11 +289,12 @@ int cli_report(int argc, char **argv)
                                          {"days", required_argument, NULL, 'D'},
                                          {"days-before", required_argument, NULL, 'B'},
                                          {"factor", required_argument, NULL, 'f'},
+                                         {"window-days", required_argument, NULL, 'w'},
                                          {NULL, 0, NULL, 0}};
     const char *iv[5] = {NULL}; /* by, starting-on, days, days-before, factor */
     const char *db = cli_default_db();
     bool json = false, store = false;
-    int64_t now = clock_now_ms();
+    int64_t now = clock_now_ms(), window = JOURNEY_WINDOW_DAYS;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -292,6 +309,11 @@ int cli_report(int argc, char **argv)
             }
         } else if (c == 'd') {
             db = optarg;
+        } else if (c == 'w') {
+            if (!num_parse_cstr(optarg, 1, 90, &window)) {
+                fprintf(stderr, "kartoteka report: --window-days is a number from 1 to 90\n");
+                return 2;
+            }
         } else if (c && strchr("boDBf", c)) {
             iv[strchr("boDBf", c) - "boDBf"] = optarg;
         } else if (c == 'h') {
@@ -310,6 +332,17 @@ int cli_report(int argc, char **argv)
         fprintf(stderr, "kartoteka report: say which campaign: report campaign ID\n");
         return 2;
     }
+    if (optind + 2 == argc && strcmp(argv[optind], "journey") == 0) {
+        return report_doc(
+            db,
+            &(struct doc_ask){
+                .kind = "journey", .id = argv[optind + 1], .now = now, .window_days = window},
+            json);
+    }
+    if (optind + 1 == argc && strcmp(argv[optind], "journey") == 0) {
+        fprintf(stderr, "kartoteka report: say which journey: report journey KEY\n");
+        return 2;
+    }
     bool lapsed = optind + 1 == argc && strcmp(argv[optind], "lapsed") == 0;
     if (lapsed || (optind + 1 == argc && strcmp(argv[optind], "replenishment") == 0)) {
         return report_intervals(db, argv[optind], iv, now, json);
@@ -317,7 +350,7 @@ int cli_report(int argc, char **argv)
     bool rfm = optind + 1 == argc && strcmp(argv[optind], "rfm") == 0;
     if (optind + 1 != argc || (!rfm && strcmp(argv[optind], "quality") != 0)) {
         fprintf(stderr, "kartoteka report: say which report: quality, rfm, campaign ID, "
-                        "replenishment or lapsed\n");
+                        "journey KEY, replenishment or lapsed\n");
         return 2;
     }
     if (rfm) {

@@ -150,6 +150,16 @@ static enum kt_rc enrol_write(struct store_conn *w, const struct enrol_env *env,
     if (rc == KT_OK && out->card_issued) { /* a complete profile's first card */
         rc = loyalty_welcome_check(w, res.cust.ck, now, a, NULL, err);
     }
+    if (rc == KT_OK && out->card_issued) { /* the welcome journey's entry (docs/journeys.md) */
+        struct event ev = {.ck = res.cust.ck,
+                           .type = "sign_up",
+                           .at = now,
+                           .received_at = now,
+                           .channel = "pos",
+                           .props = "{\"method\":\"card\"}"};
+        bool dup = false;
+        rc = store_event_add(w, &ev, &dup, err);
+    }
     out->phone_verified = (res.cust.verified & (1u << PF_PHONE)) != 0;
     return rc == KT_OK ? enrol_code(w, env, &rules, e, now, a, out, err) : rc;
 }

@@ -210,5 +210,10 @@ def test_a_customer_without_runs(shop):
 def test_the_report_of_a_journey_without_runs(shop):
     r = shop.get("/v1/reports/journeys/abandoned-cart")
     assert r.status_code == 200, r.text
-    assert r.json() == {"key": "abandoned-cart", "runs": [], "steps": []}
+    rep = r.json()
+    assert rep["journey"] == "abandoned-cart" and rep["steps"] == [] and rep["groups"] == []
+    assert rep["runs"] == {"entered": 0, "control": 0, "active": 0, "waiting": 0, "done": 0,
+                           "exited": 0, "by_exit": {}}
+    assert rep["uplift"] is None and rep["window_days"] == 7
+    assert shop.get("/v1/reports/journeys/abandoned-cart?window_days=0").status_code == 400
     assert shop.get("/v1/reports/journeys/nobody").status_code == 404

@@ -11,7 +11,8 @@ from conftest import phone, src
 JOBS = {"erased": ["customers"], "retention": ["customers"], "acts_expired": ["acts"],
         "expired": ["customers", "points"], "birthday": ["customers", "points"],
         "event_ids": ["forgotten"], "import_rejects": ["rows"],
-        "campaigns": ["enqueued", "control"], "events_expired": ["rows"],
+        "campaigns": ["enqueued", "control"], "journeys": ["steps", "entered"],
+        "events_expired": ["rows"],
         "messages_expired": ["rows"]}
 
 
