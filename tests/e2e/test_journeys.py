@@ -263,3 +263,40 @@ def test_a_kill_9_during_a_wait_takes_each_step_once(tmp_path, sink):
         (run,) = runs(s, c)
         assert run["state"] == "done", run
     s.stop()
+
+
+def test_a_simulation_shows_the_timeline_and_sends_nothing(server, sink):
+    start(server, "cart", CART)
+    clock(server, T0 + 72 * HOUR)  # 10:00 in Москва
+    addr = "simulated@example.org"
+    cid = join(server, addr)
+    before = len(sink.messages)
+    r = server.post("/v1/journeys/cart/simulate",
+                    {"customer_id": cid, "days": 3, "key": "c-sim", "context": {"sku": "B-9"}})
+    assert r.status_code == 200, r.text
+    sim = r.json()
+    steps = [(s["step"], s["outcome"]) for s in sim["steps"]]
+    assert steps == [("wait-1h", "waited"), ("remind", "sent"), ("wait-24h", "waited"),
+                     ("again", "sent"), ("end", "done")], steps
+    sends = [s for s in sim["steps"] if s["outcome"] == "sent"]
+    assert all(s["channel"] == "email" and s["decision"] == "send" for s in sends), sends
+    assert sends[0]["at"] == iso(T0 + 73 * HOUR)
+    assert sim["state"] == "done" and sim["customer_id"] == cid
+    # Nothing kept: no run, no message, nothing at the SMTP server.
+    assert runs(server, cid) == []
+    assert server.get(f"/v1/customers/{cid}/messages").json()["items"] == []
+    run_due(server)
+    time.sleep(1.5)
+    assert len(sink.messages) == before
+    # A customer who may not get it: the policy's refusal, with its reason.
+    r = server.post("/v1/customers", {"source": {"channel": "pos"}, "profile": {"phone": phone()}})
+    nobody = r.json()["customer"]["id"]
+    sim = server.post("/v1/journeys/cart/simulate", {"customer_id": nobody, "days": 2}).json()
+    refused = [s for s in sim["steps"] if s["outcome"] in ("sent", "no_address")]
+    assert refused and all(s.get("decision") == "refuse" for s in refused), sim
+    for body, code in [({"customer_id": cid}, 422), ({"customer_id": cid, "days": 0}, 422),
+                       ({"customer_id": "c_nobody", "days": 1}, 422),
+                       ({"customer_id": cid, "days": 1, "version": 9}, 404)]:
+        assert server.post("/v1/journeys/cart/simulate", body).status_code == code, body
+    assert server.post("/v1/journeys/none/simulate",
+                       {"customer_id": cid, "days": 1}).status_code == 404
