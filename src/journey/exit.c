@@ -192,7 +192,7 @@ static enum kt_rc enter_on(struct jctx *x, struct store_conn *w, const struct ev
         if (d == NULL) {
             return err->rc;
         }
-        if (d->bad || d->d.entry.kind != JE_EVENT ||
+        if (d->bad || d->d.entry.kind != JE_EVENT || e->received_at < j->started_at ||
             !jr_event_matches(&d->d.entry.event, e->type, props)) {
             continue;
         }
@@ -209,6 +209,18 @@ static enum kt_rc enter_on(struct jctx *x, struct store_conn *w, const struct ev
     return KT_OK;
 }
 
+/* The first start of any journey, or now when none was ever started. */
+static int64_t first_start(const struct jctx *x)
+{
+    int64_t t = x->now;
+    for (size_t i = 0; i < x->n_journeys; i++) {
+        if (x->journeys[i].started_at > 0 && x->journeys[i].started_at < t) {
+            t = x->journeys[i].started_at;
+        }
+    }
+    return t;
+}
+
 static enum kt_rc events_batch(struct jctx *x, bool *more, struct kt_err *err)
 {
     struct store_conn *w;
@@ -223,6 +235,10 @@ static enum kt_rc events_batch(struct jctx *x, bool *more, struct kt_err *err)
     struct arena a;
     arena_init(&a, 0);
     enum kt_rc rc = store_journey_cursor_get(w, "events", &pos, err);
+    if (rc == KT_OK && pos == 0) { /* the first run: what came before any journey is none's */
+        rc = store_events_last_seq(w, first_start(x), &pos, err);
+        rc = rc == KT_OK ? store_journey_cursor_put(w, "events", pos > 0 ? pos : -1, err) : rc;
+    }
     rc = rc == KT_OK ? store_journey_events_after(w, pos, EVENTS_BATCH, &a, &ev, &n, err) : rc;
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         json_t *props = ev[i].props != NULL ? json_loads(ev[i].props, 0, NULL) : NULL;

@@ -169,6 +169,24 @@ static void one_cart_is_one_run(void **state)
     json_decref(rep);
 }
 
+static void events_before_the_start_enter_nobody(void **state)
+{
+    (void)state;
+    setup_world();
+    int64_t ck = customer();
+    for (int i = 0; i < 3; i++) { /* last week's carts, before the journey existed */
+        event(ck, "cart_add", arena_printf(&A, CART, arena_printf(&A, "old-%d", i)),
+              NOW - 7 * 24 * HOUR + i);
+    }
+    journey("cart", cart_doc); /* started at NOW */
+    advance(NOW + 1000);
+    assert_int_equal(count("SELECT count(*) FROM journey_runs"), 0);
+    event(ck, "cart_add", arena_printf(&A, CART, "new"), NOW + 2000);
+    advance(NOW + 3000);
+    assert_int_equal(count("SELECT count(*) FROM journey_runs WHERE entry_key = 'new'"), 1);
+    assert_int_equal(count("SELECT count(*) FROM journey_runs"), 1);
+}
+
 static void an_exit_during_the_wait_stops_the_send(void **state)
 {
     (void)state;
@@ -315,6 +333,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(one_cart_is_one_run, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(events_before_the_start_enter_nobody, store_setup,
+                                        store_teardown),
         cmocka_unit_test_setup_teardown(an_exit_during_the_wait_stops_the_send, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(the_exit_is_checked_again_when_sending, store_setup,

@@ -59,6 +59,7 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_JOURNEY_EVENTS_AFTER] =
         "SELECT seq, ck, type, at, received_at, channel, props FROM events WHERE seq > ?1 AND "
         "ck IS NOT NULL ORDER BY seq LIMIT ?2",
+    [SQ_EVENTS_LAST_SEQ] = "SELECT coalesce(max(seq), 0) FROM events WHERE received_at < ?1",
     [SQ_JOURNEY_PURCHASES] =
         "SELECT ck, at FROM purchases p WHERE at >= ?1 AND at < ?2 AND ck IS NOT NULL AND EXISTS "
         "(SELECT 1 FROM journey_runs r WHERE r.ck = p.ck AND r." LIVE ") ORDER BY at",
@@ -361,6 +362,18 @@ enum kt_rc sq_journey_events_after(struct store_conn *base, int64_t after_seq, i
     sqlite3_bind_int64(st, 1, after_seq);
     sqlite3_bind_int(st, 2, limit);
     return sq_rows(CONN, st, read_event, sizeof(**out), a, out, n, "journey events", err);
+}
+
+enum kt_rc sq_events_last_seq(struct store_conn *base, int64_t before, int64_t *seq,
+                              struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_EVENTS_LAST_SEQ, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    *seq = 0;
+    return sq_int_row(CONN, st, seq, 1, "last event", err);
 }
 
 struct ck_at {
