@@ -138,8 +138,8 @@ CART = {
 
 
 def test_the_abandoned_cart_reminds_then_says_nothing_after_the_purchase(server, sink):
+    clock(server, T0)  # first: a journey enters on events after its start
     start(server, "cart", CART)
-    clock(server, T0)
     addr = "cart-buyer@example.org"
     cid = join(server, addr)
     cart_add(server, cid, "c-1")
@@ -230,8 +230,8 @@ def test_the_birthday_greeting_at_ten_local_in_moscow_and_vladivostok(tmp_path, 
 
 def test_a_kill_9_during_a_wait_takes_each_step_once(tmp_path, sink):
     s = make_server(tmp_path / "k9", sink)
-    start(s, "cart", CART)
     clock(s, T0)
+    start(s, "cart", CART)
     addrs = [f"k9-cart-{i}@example.org" for i in range(5)]
     cids = [join(s, a) for a in addrs]
     for c in cids:
