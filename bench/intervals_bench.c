@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench_db.h"
 #include "base/clock.h"
 #include "base/num.h"
 #include "cli/cli.h"
@@ -26,25 +27,11 @@
 
 #define DAY_MS (86400LL * 1000)
 
-static void die(sqlite3 *db, const char *what)
-{
-    fprintf(stderr, "intervals_bench: %s: %s\n", what, sqlite3_errmsg(db));
-    exit(1);
-}
-
-static uint64_t next_rand(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static int64_t one(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-        die(db, sql);
+        bench_die(db, "intervals_bench", sql);
     }
     int64_t v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -70,34 +57,34 @@ static void generate(sqlite3 *db, int64_t n, int64_t now)
                            "INSERT INTO purchase_lines (purchase_id, n, sku, category, quantity, "
                            "price, discount, amount) VALUES (?1, ?2, ?3, ?4, 1000, 5000, 0, 5000)",
                            -1, &l, NULL) != SQLITE_OK) {
-        die(db, "prepare");
+        bench_die(db, "intervals_bench", "prepare");
     }
     uint64_t seed = 0x9E3779B97F4A7C15ULL;
     int64_t t0 = clock_mono_ns(), lines = 0;
     for (int64_t i = 0; i < n; i++) {
         if (i % 100000 == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-            die(db, "begin");
+            bench_die(db, "intervals_bench", "begin");
         }
         /* a customer's receipts fall on her own cycle, with a day or two of noise */
-        int64_t ck = 1 + (int64_t)(next_rand(&seed) % (uint64_t)customers);
+        int64_t ck = 1 + (int64_t)(bench_rand(&seed) % (uint64_t)customers);
         uint64_t h = (uint64_t)ck * 0x9E3779B97F4A7C15ULL;
         int64_t cycle = 5 + (int64_t)(h % 36);
-        int64_t k = (int64_t)(next_rand(&seed) % (uint64_t)(365 / cycle + 1));
-        int64_t at = now - (k * cycle + (int64_t)(next_rand(&seed) % 3)) * DAY_MS -
-                     (int64_t)(next_rand(&seed) % (10 * 3600 * 1000));
+        int64_t k = (int64_t)(bench_rand(&seed) % (uint64_t)(365 / cycle + 1));
+        int64_t at = now - (k * cycle + (int64_t)(bench_rand(&seed) % 3)) * DAY_MS -
+                     (int64_t)(bench_rand(&seed) % (10 * 3600 * 1000));
         char id[24], sku[16], cat[8];
         snprintf(id, sizeof(id), "p%012lld", (long long)i);
         sqlite3_bind_text(p, 1, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(p, 2, ck);
         sqlite3_bind_int64(p, 3, at);
         if (sqlite3_step(p) != SQLITE_DONE) {
-            die(db, "insert purchase");
+            bench_die(db, "intervals_bench", "insert purchase");
         }
         sqlite3_reset(p);
-        int nl = 1 + (int)(next_rand(&seed) % 3);
+        int nl = 1 + (int)(bench_rand(&seed) % 3);
         for (int j = 1; j <= nl; j++) {
-            unsigned s = next_rand(&seed) % 10 < 7 ? (unsigned)((h >> (8 * j)) % 2000)
-                                                   : (unsigned)(next_rand(&seed) % 2000);
+            unsigned s = bench_rand(&seed) % 10 < 7 ? (unsigned)((h >> (8 * j)) % 2000)
+                                                    : (unsigned)(bench_rand(&seed) % 2000);
             snprintf(sku, sizeof(sku), "S-%04u", s);
             snprintf(cat, sizeof(cat), "C-%02u", s % 50);
             sqlite3_bind_text(l, 1, id, -1, SQLITE_TRANSIENT);
@@ -105,14 +92,14 @@ static void generate(sqlite3 *db, int64_t n, int64_t now)
             sqlite3_bind_text(l, 3, sku, -1, SQLITE_TRANSIENT);
             sqlite3_bind_text(l, 4, cat, -1, SQLITE_TRANSIENT);
             if (sqlite3_step(l) != SQLITE_DONE) {
-                die(db, "insert line");
+                bench_die(db, "intervals_bench", "insert line");
             }
             sqlite3_reset(l);
             lines++;
         }
         if (((i + 1) % 100000 == 0 || i + 1 == n) &&
             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            die(db, "commit");
+            bench_die(db, "intervals_bench", "commit");
         }
     }
     sqlite3_finalize(p);
@@ -121,7 +108,7 @@ static void generate(sqlite3 *db, int64_t n, int64_t now)
                      "CREATE INDEX purchases_ck ON purchases (ck, at) WHERE ck IS NOT NULL; "
                      "ANALYZE;",
                      NULL, NULL, NULL) != SQLITE_OK) {
-        die(db, "index");
+        bench_die(db, "intervals_bench", "index");
     }
     fprintf(stderr, "%lld receipts, %lld lines in %.1f s\n", (long long)n, (long long)lines,
             (double)(clock_mono_ns() - t0) / 1e9);
@@ -139,7 +126,7 @@ static double hand(sqlite3 *db, const char *key, int64_t *rows)
     sqlite3_stmt *st;
     int64_t t0 = clock_mono_ns();
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        die(db, "hand prepare");
+        bench_die(db, "intervals_bench", "hand prepare");
     }
     *rows = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -149,42 +136,18 @@ static double hand(sqlite3 *db, const char *key, int64_t *rows)
     return (double)(clock_mono_ns() - t0) / 1e6;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = NULL;
     int64_t receipts = 0, runs = 3;
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"receipts", required_argument, NULL, 'n'},
-                                         {"runs", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd') {
-            path = optarg;
-        } else if (c == 'n' && !num_parse_cstr(optarg, 0, 1000000000, &receipts)) {
-            path = NULL;
-        } else if (c == 'r' && !num_parse_cstr(optarg, 1, 100, &runs)) {
-            path = NULL;
-        }
-    }
+    const struct bench_num nums[] = {{"receipts", 0, 1000000000, &receipts},
+                                     {"runs", 1, 100, &runs}};
+    const char *path = bench_args(argc, argv, nums, 2,
+                                  "usage: intervals_bench --db PATH [--receipts N] [--runs 3]\n");
     if (path == NULL) {
-        fprintf(stderr, "usage: intervals_bench --db PATH [--receipts N] [--runs 3]\n");
         return 2;
     }
     int64_t now = clock_now_ms();
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK) {
-        die(db, "open");
-    }
-    sqlite3_exec(db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
-                 NULL, NULL, NULL);
+    sqlite3 *db = bench_open("intervals_bench", path);
     if (receipts > 0) {
         generate(db, receipts, now);
     }
@@ -229,8 +192,8 @@ int main(int argc, char **argv)
             arena_release(&a);
             ref[run] = hand(db, asks[k].key, &rows);
         }
-        qsort(mine, (size_t)runs, sizeof(double), cmp_d);
-        qsort(ref, (size_t)runs, sizeof(double), cmp_d);
+        qsort(mine, (size_t)runs, sizeof(double), bench_cmp_d);
+        qsort(ref, (size_t)runs, sizeof(double), bench_cmp_d);
         double m = mine[runs / 2], r = ref[runs / 2];
         printf("%-26s %10lld %8zu %12.0f %12.0f %6.2f\n", asks[k].name, (long long)rows, due, m, r,
                m / r);
