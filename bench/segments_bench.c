@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_db.h"
 #include "base/clock.h"
 #include "base/num.h"
 #include "cli/cli.h"
@@ -25,27 +26,13 @@
 
 #define DAY_MS (86400LL * 1000)
 
-static void die(sqlite3 *db, const char *what)
-{
-    fprintf(stderr, "segments_bench: %s: %s\n", what, sqlite3_errmsg(db));
-    exit(1);
-}
-
-static uint64_t next_rand(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void generate(sqlite3 *db, int64_t n, int64_t days, int64_t now)
 {
     int64_t customers = 0;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT max(ck) FROM customers", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        die(db, "customers");
+        bench_die(db, "segments_bench", "customers");
     }
     customers = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
@@ -59,7 +46,7 @@ static void generate(sqlite3 *db, int64_t n, int64_t days, int64_t now)
                            "INSERT INTO events (ck, type, at, received_at, channel, props) "
                            "VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
                            -1, &st, NULL) != SQLITE_OK) {
-        die(db, "prepare");
+        bench_die(db, "segments_bench", "prepare");
     }
     /* Shares of a shop's traffic: most events are views. */
     static const struct {
@@ -73,31 +60,31 @@ static void generate(sqlite3 *db, int64_t n, int64_t days, int64_t now)
     int64_t t0 = clock_mono_ns();
     for (int64_t i = 0; i < n; i++) {
         if (i % 100000 == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-            die(db, "begin");
+            bench_die(db, "segments_bench", "begin");
         }
-        uint64_t r = next_rand(&seed);
+        uint64_t r = bench_rand(&seed);
         int pm = (int)(r % 1000), k = 0;
         while (pm >= kinds[k].per_mille && k < 6) {
             pm -= kinds[k].per_mille;
             k++;
         }
         /* a few customers do much: a power law over the base */
-        uint64_t u = next_rand(&seed) % 1000000;
+        uint64_t u = bench_rand(&seed) % 1000000;
         int64_t ck = 1 + (int64_t)((u * u / 1000000 * (uint64_t)customers) / 1000000);
         char props[64];
-        snprintf(props, sizeof(props), "{\"sku\":\"A-%u\"}", (unsigned)(next_rand(&seed) % 5000));
+        snprintf(props, sizeof(props), "{\"sku\":\"A-%u\"}", (unsigned)(bench_rand(&seed) % 5000));
         sqlite3_bind_int64(st, 1, ck);
         sqlite3_bind_text(st, 2, kinds[k].type, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, now - (int64_t)(next_rand(&seed) % (uint64_t)(days * DAY_MS)));
+        sqlite3_bind_int64(st, 3, now - (int64_t)(bench_rand(&seed) % (uint64_t)(days * DAY_MS)));
         sqlite3_bind_text(st, 4, kinds[k].channel, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, k == 1 || k == 2 ? props : NULL, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) != SQLITE_DONE) {
-            die(db, "insert");
+            bench_die(db, "segments_bench", "insert");
         }
         sqlite3_reset(st);
         if ((i + 1) % 100000 == 0 || i + 1 == n) {
             if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-                die(db, "commit");
+                bench_die(db, "segments_bench", "commit");
             }
         }
         if ((i + 1) % 2000000 == 0) {
@@ -112,7 +99,7 @@ static void generate(sqlite3 *db, int64_t n, int64_t days, int64_t now)
                      "CREATE INDEX events_anon ON events (anon_id, anon_kind) WHERE ck IS NULL; "
                      "ANALYZE;",
                      NULL, NULL, NULL) != SQLITE_OK) {
-        die(db, "index");
+        bench_die(db, "segments_bench", "index");
     }
     fprintf(stderr, "ready in %.1f s\n", (double)(clock_mono_ns() - t0) / 1e9);
 }
@@ -122,58 +109,32 @@ static double hand(sqlite3 *db, const char *sql, int64_t now, int64_t *count)
     sqlite3_stmt *st;
     int64_t t0 = clock_mono_ns();
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        die(db, "hand prepare");
+        bench_die(db, "segments_bench", "hand prepare");
     }
     for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
         sqlite3_bind_int64(st, i, now - 30 * DAY_MS);
     }
     if (sqlite3_step(st) != SQLITE_ROW) {
-        die(db, "hand");
+        bench_die(db, "segments_bench", "hand");
     }
     *count = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return (double)(clock_mono_ns() - t0) / 1e6;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = NULL;
     int64_t events = 0, days = 60, runs = 3;
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"events", required_argument, NULL, 'e'},
-                                         {"days", required_argument, NULL, 'D'},
-                                         {"runs", required_argument, NULL, 'r'},
-                                         {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd') {
-            path = optarg;
-        } else if (c == 'e' && !num_parse_cstr(optarg, 0, 1000000000, &events)) {
-            path = NULL;
-        } else if (c == 'D' && !num_parse_cstr(optarg, 1, 3650, &days)) {
-            path = NULL;
-        } else if (c == 'r' && !num_parse_cstr(optarg, 1, 100, &runs)) {
-            path = NULL;
-        }
-    }
+    const struct bench_num nums[] = {
+        {"events", 0, 1000000000, &events}, {"days", 1, 3650, &days}, {"runs", 1, 100, &runs}};
+    const char *path =
+        bench_args(argc, argv, nums, 3,
+                   "usage: segments_bench --db PATH [--events N] [--days 60] [--runs 3]\n");
     if (path == NULL) {
-        fprintf(stderr, "usage: segments_bench --db PATH [--events N] [--days 60] [--runs 3]\n");
         return 2;
     }
     int64_t now = clock_now_ms();
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK) {
-        die(db, "open");
-    }
-    sqlite3_exec(db,
-                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
-                 NULL, NULL, NULL);
+    sqlite3 *db = bench_open("segments_bench", path);
     if (events > 0) {
         generate(db, events, days, now);
     }
@@ -227,8 +188,8 @@ int main(int argc, char **argv)
             arena_release(&a);
             theirs[r] = hand(db, q[i].sql, now, &n_hand);
         }
-        qsort(ours, (size_t)runs, sizeof(double), cmp_d);
-        qsort(theirs, (size_t)runs, sizeof(double), cmp_d);
+        qsort(ours, (size_t)runs, sizeof(double), bench_cmp_d);
+        qsort(theirs, (size_t)runs, sizeof(double), bench_cmp_d);
         printf("RESULT query=\"%s\" count=%lld hand_count=%lld ms=%.1f hand_ms=%.1f ratio=%.2f\n",
                q[i].name, (long long)n_ours, (long long)n_hand, ours[runs / 2], theirs[runs / 2],
                ours[runs / 2] / theirs[runs / 2]);
