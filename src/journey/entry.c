@@ -370,8 +370,8 @@ static enum kt_rc segment_moves(struct jctx *x, const struct jdoc *d, int64_t si
 }
 
 /* Whether journey `key`'s day pass is due (its cursor is the time of its last pass). */
-static enum kt_rc pass_due(struct jctx *x, const char *name, bool *due, int64_t *last,
-                           struct kt_err *err)
+static enum kt_rc pass_due(struct jctx *x, const char *name, int64_t every, bool *due,
+                           int64_t *last, struct kt_err *err)
 {
     struct store_conn *c;
     if (store_read_begin(x->c->s, &c, err) != KT_OK) {
@@ -379,7 +379,7 @@ static enum kt_rc pass_due(struct jctx *x, const char *name, bool *due, int64_t 
     }
     enum kt_rc rc = store_journey_cursor_get(c, name, last, err);
     store_read_end(c);
-    *due = *last == 0 || *last > x->now || *last + JOURNEY_DATE_PASS_MS <= x->now;
+    *due = *last == 0 || *last > x->now || *last + every <= x->now;
     return rc;
 }
 
@@ -416,7 +416,9 @@ enum kt_rc jr_date_passes(struct jctx *x, struct kt_err *err)
             continue;
         }
         const char *name = arena_printf(&x->keep, "day:%s", j->key);
-        if ((rc = pass_due(x, name, &due, &last, err)) != KT_OK || !due) {
+        int64_t every = e->kind == JE_REPLENISH || e->kind == JE_LAPSE ? JOURNEY_INTERVAL_PASS_MS
+                                                                       : JOURNEY_DATE_PASS_MS;
+        if ((rc = pass_due(x, name, every, &due, &last, err)) != KT_OK || !due) {
             continue;
         }
         if (e->kind == JE_DATE && e->date != JD_POINTS_EXPIRY) {

@@ -6,8 +6,9 @@
  *      into event-entry journeys, end the runs an exit names and wake the runs waiting for them;
  *   2. the receipts pass (exit.c): the receipts rung up since the cursor end the runs with a
  *      purchase exit that entered before them;
- *   3. the date passes (entry.c): profile and ledger dates, daily conditions, segment moves,
- *      learned intervals - at most every JOURNEY_DATE_PASS_MS per journey;
+ *   3. the date passes (entry.c): profile and ledger dates, daily conditions, segment moves -
+ *      at most every JOURNEY_DATE_PASS_MS per journey -, learned intervals every
+ *      JOURNEY_INTERVAL_PASS_MS;
  *   4. the advance (run.c): the due runs, in batches of JOURNEY_BATCH, each batch one write
  *      transaction, each run moved through its steps until it waits or ends.
  * Every pass writes its cursor in the transaction of what it did: a crash repeats nothing done
@@ -23,6 +24,9 @@
 #include "store/store.h"
 
 #define JOURNEY_DATE_PASS_MS (10 * 60 * 1000LL) /* a date entry looks at most this often */
+/* A learned interval's entry reads every receipt twice (segment/intervals.h): every 3 hours; a
+ * customer enters on her own local day all the same, at most 3 hours after it begins. */
+#define JOURNEY_INTERVAL_PASS_MS (3 * 60 * 60 * 1000LL)
 
 /* What the engine needs besides the store: the installation secret (a message's id is keyed by
  * it; its webhook and unsubscribe links are signed with it) and the name a marketing SMS is
