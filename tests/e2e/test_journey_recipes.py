@@ -19,6 +19,7 @@ from peers import SmtpSink, wait_for
 T0 = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # 10:00 in Москва, a Monday
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+MINUTE = timedelta(minutes=1)
 CODE = re.compile(r"код ([0-9a-z]+)")
 
 
@@ -79,7 +80,7 @@ def test_abandoned_cart_the_whole_path(server, sink):
     # A checkout of the same cart ends the run (same_key); of another cart it does not.
     event(s, checkout, "checkout_start", cart="cart-checkout", total=99000, items=1)
     event(s, other, "checkout_start", cart="cart-elsewhere", total=99000, items=1)
-    at(s, T0 + 30 * timedelta(minutes=1))
+    at(s, T0 + 30 * MINUTE)
     assert where(s, checkout, "abandoned-cart") == ("exited", "wait-1h", "checked-out")
     assert where(s, other, "abandoned-cart") == ("waiting", "wait-1h", None)
 
@@ -101,7 +102,7 @@ def test_abandoned_cart_the_whole_path(server, sink):
     assert where(s, buyer, "abandoned-cart") == ("exited", "wait-24h", "bought")
 
     # A minute before the day is up, nothing; at it, the branch and the coupon's e-mail.
-    at(s, T0 + 25 * HOUR - timedelta(minutes=1))
+    at(s, T0 + 25 * HOUR - MINUTE)
     assert where(s, regular, "abandoned-cart") == ("waiting", "wait-24h", None)
     at(s, T0 + 25 * HOUR)
     wait_for(lambda: all(len(subjects(sink, f"{a}@example.org")) == 2
@@ -128,7 +129,7 @@ def test_abandoned_cart_the_whole_path(server, sink):
     assert CODE.search(text).group(1) == codes["cart-new"] and "Скидка 10%" in text, text
     expires = when(text.split("действует до ")[1])
     assert expires == T0 + 25 * HOUR + 3 * DAY  # the coupon's three days from the offer
-    at(s, T0 + 121 * HOUR - timedelta(minutes=1))
+    at(s, T0 + 121 * HOUR - MINUTE)
     assert where(s, newbie, "abandoned-cart") == ("waiting", "wait-2d", None)
     at(s, T0 + 121 * HOUR)
     wait_for(lambda: all(len(subjects(sink, f"{a}@example.org")) == 4
@@ -152,6 +153,35 @@ def test_abandoned_cart_the_whole_path(server, sink):
     assert counts[("discount-offer", "sent")] == 3 and counts[("similar", "sent")] == 3
     assert counts[("ends-tomorrow", "sent")] == 3
     assert counts[("bought", "exited")] == 1 and counts[("checked-out", "exited")] == 1
+
+
+def test_abandoned_cart_enters_a_cart_again_only_after_seven_days(server, sink):
+    s = server
+    templates(s, CART_TEMPLATES)
+    # control_percent 10 -> 0: a keyed draw would hold a tenth of the runs out of the test.
+    start(s, "abandoned-cart", recipe("abandoned-cart", control_percent=0))
+    at(s, T0)
+    cid, _ = join(s, "cart-again@example.org")
+    event(s, cid, "cart_add", sku="A-1", quantity=1, price=99000, cart="cart-a")
+    run_due(s)
+    at(s, T0 + 30 * MINUTE)
+    buy(s, cid, T0 + 30 * MINUTE)
+    run_due(s)
+    assert where(s, cid, "abandoned-cart") == ("exited", "wait-1h", "bought")
+    # The same cart within the seven days of "reentry": no second run; another cart: a run.
+    at(s, T0 + 6 * DAY)
+    event(s, cid, "cart_add", sku="A-2", quantity=1, price=99000, cart="cart-a")
+    event(s, cid, "cart_add", sku="B-1", quantity=1, price=99000, cart="cart-b")
+    run_due(s)
+    assert sorted(r["state"] for r in runs(s, cid)) == ["exited", "waiting"]
+    at(s, T0 + 7 * DAY)  # seven days after the first entry: the same cart enters again
+    event(s, cid, "cart_add", sku="A-3", quantity=1, price=99000, cart="cart-a")
+    run_due(s)
+    assert sorted(r["state"] for r in runs(s, cid)) == ["exited", "waiting", "waiting"]
+    at(s, T0 + 7 * DAY + HOUR)  # cart-b's reminder went at the clock's move, then cart-a's
+    wait_for(lambda: len(subjects(sink, "cart-again@example.org")) == 2, 20, "two reminders")
+    assert [m[1] for m in mails(sink, "cart-again@example.org")] == [
+        "В корзине cart-b: B-1", "В корзине cart-a: A-3"]
 
 
 BROWSE_TEMPLATES = {"browse-reminder": ("Вы смотрели", "Вы смотрели {{context.event.sku}}")}
@@ -186,7 +216,7 @@ def test_browse_abandonment_reminds_at_eleven_local_unless_the_sku_is_put_in_the
     assert (r["state"], r["step"]) == ("waiting", "morning"), r
     eleven = datetime(2026, 6, 3, 1, 0, tzinfo=timezone.utc)  # 11:00 in Владивосток
     assert when(r["due_at"]) == eleven, r
-    at(s, eleven - timedelta(minutes=1))
+    at(s, eleven - MINUTE)
     settle()
     assert subjects(sink, "browse-vvo@example.org") == []
     at(s, eleven)
@@ -229,7 +259,7 @@ def test_birthday_points_a_week_ahead_and_the_greeting_on_the_day_at_ten_local(s
     r = run_of(s, cid, "birthday")
     assert (r["state"], r["step"]) == ("waiting", "wait-birthday") and when(r["due_at"]) == day
     # The day itself: nothing at 09:59, the greeting at 10:00 local.
-    at(s, day - timedelta(minutes=1))
+    at(s, day - MINUTE)
     settle()
     assert subjects(sink, "bd@example.org") == ["Подарок ко дню рождения"]
     at(s, day)
