@@ -233,7 +233,7 @@ static enum kt_rc coupon(struct jctx *x, struct store_conn *w, const struct jour
                          struct journey_run *r, struct kt_err *err)
 {
     char code[COUPON_CODE_LEN + 1];
-    id_random_text(code, sizeof(code));
+    id_random_text(code, COUPON_CODE_LEN); /* writes the NUL after the text */
     struct coupon cp = {
         arena_strdup(&x->keep, code), r->ck, r->journey, r->id, s->percent, s->kopecks, x->now,
         x->now + s->days * DAY_MS};

@@ -4,8 +4,6 @@ purchase; one cart is one run however its event repeats, two carts two runs; the
 greeting goes at 10:00 local in Москва and in Владивосток, seven hours apart; a kill -9 during
 a wait, then a restart, takes each step once.
 """
-import email
-import email.policy
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -13,15 +11,12 @@ import pytest
 
 import messaging
 from conftest import Server, phone
+from journey_kit import clock, iso, run_due, runs, subjects
 from peers import SmtpSink, wait_for
 
 PD = messaging.PD
 T0 = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # 10:00 in Москва, a Monday
 HOUR = timedelta(hours=1)
-
-
-def iso(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +48,6 @@ def server(tmp_path_factory, sink):
     s = make_server(tmp_path_factory.mktemp("journeys"), sink)
     yield s
     s.stop()
-
-
-def clock(s, t):
-    r = s.put("/v1/system/clock", {"now": iso(t)})
-    assert r.status_code == 200, r.text
-
-
-def run_due(s):
-    r = s.post("/v1/loyalty/run-due")
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def join(s, addr, city=None, birth=None):
@@ -112,17 +96,6 @@ def buy(s, cid, at):
     r = s.post("/v1/purchases", {"store": "S", "receipt": f"J-{_receipts[0]}", "at": iso(at),
                                  "customer": {"id": cid}, "lines": line})
     assert r.status_code == 201, r.text
-
-
-def runs(s, cid):
-    r = s.get(f"/v1/customers/{cid}/journeys")
-    assert r.status_code == 200, r.text
-    return r.json()["items"]
-
-
-def subjects(sink, addr):
-    return [str(email.message_from_bytes(e.original_content, policy=email.policy.default)
-                ["Subject"]) for e in sink.messages if e.rcpt_tos[0] == addr]
 
 
 CART = {
