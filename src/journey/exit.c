@@ -192,7 +192,7 @@ static enum kt_rc enter_on(struct jctx *x, struct store_conn *w, const struct ev
         if (d == NULL) {
             return err->rc;
         }
-        if (d->bad || d->d.entry.kind != JE_EVENT || e->received_at < j->started_at ||
+        if (d->bad || d->d.entry.kind != JE_EVENT ||
             !jr_event_matches(&d->d.entry.event, e->type, props)) {
             continue;
         }
