@@ -379,7 +379,11 @@ static enum kt_rc pass_due(struct jctx *x, const char *name, int64_t every, bool
     }
     enum kt_rc rc = store_journey_cursor_get(c, name, last, err);
     store_read_end(c);
-    *due = *last == 0 || *last > x->now || *last + every <= x->now;
+    struct tz_local then, today;
+    tz_local(tz_default(), *last, &then);
+    tz_local(tz_default(), x->now, &today);
+    /* Also just after the installation's midnight: a new day's entries at once. */
+    *due = *last == 0 || *last > x->now || *last + every <= x->now || then.days != today.days;
     return rc;
 }
 

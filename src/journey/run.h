@@ -24,8 +24,9 @@
 #include "store/store.h"
 
 #define JOURNEY_DATE_PASS_MS (10 * 60 * 1000LL) /* a date entry looks at most this often */
-/* A learned interval's entry reads every receipt twice (segment/intervals.h): every 3 hours; a
- * customer enters on her own local day all the same, at most 3 hours after it begins. */
+/* A learned interval's entry reads every receipt twice (segment/intervals.h): every 3 hours, and
+ * once just after the installation's midnight; a customer enters on her own local day all the
+ * same, at most 3 hours after it begins. */
 #define JOURNEY_INTERVAL_PASS_MS (3 * 60 * 60 * 1000LL)
 
 /* What the engine needs besides the store: the installation secret (a message's id is keyed by
