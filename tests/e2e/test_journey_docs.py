@@ -164,6 +164,8 @@ REFUSALS = [
     ("abandoned-cart", [(("exits", 1, "name"), "bought")], "duplicate_value", "exits[1].name"),
     ("life-event", [(("steps", 0, "trait", "name"), "rfm_group")],
      "trait_reserved", "steps[0].trait.name"),
+    ("points-expiring", [(("steps", 2, "branch", "if"), "trait vip_level = \"gold\"")],
+     "trait_not_found", "steps[2].branch.if"),
 ]
 
 
