@@ -6,6 +6,7 @@
  * no cycle of steps without a wait on it.
  */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +25,52 @@ static void way(const struct journey_doc *d, int to, char *reached)
     }
 }
 
-/* Walks `n_steps` moves from each step without passing a wait: a cycle without one never ends,
- * so a walk that lasts longer than there are steps would have found one. */
+static bool waits(const struct journey_step *s)
+{
+    return s->kind == JS_WAIT || s->kind == JS_WAIT_FOR;
+}
+
+/* The steps a step may go to: next, then (a branch's), the split's ways. */
+static size_t ways_out(const struct journey_step *s, int *out)
+{
+    size_t n = 0;
+    out[n++] = s->next;
+    if (s->kind == JS_BRANCH) {
+        out[n++] = s->then;
+    }
+    for (size_t k = 0; k < s->n_ways; k++) {
+        out[n++] = s->ways[k];
+    }
+    return n;
+}
+
+/* From each step that does not wait, the steps reached without passing a wait: never itself
+ * (a cycle without a wait would run forever at once). */
 static void no_cycle_without_wait(const struct journey_doc *d)
 {
     for (size_t i = 0; i < d->n_steps; i++) {
-        int at = (int)i;
-        for (size_t n = 0; at >= 0; n++) {
-            const struct journey_step *s = &d->steps[at];
-            if (n > d->n_steps) {
-                abort();
+        char seen[JOURNEY_STEPS_MAX] = {0};
+        int stack[JOURNEY_STEPS_MAX * (JOURNEY_SPLIT_MAX + 2)], top = 0, out[JOURNEY_SPLIT_MAX + 2];
+        if (waits(&d->steps[i])) {
+            continue;
+        }
+        stack[top++] = (int)i;
+        while (top > 0) {
+            int u = stack[--top];
+            size_t n = ways_out(&d->steps[u], out);
+            for (size_t k = 0; k < n; k++) {
+                int v = out[k];
+                if (v < 0 || waits(&d->steps[v])) {
+                    continue;
+                }
+                if (v == (int)i) {
+                    abort();
+                }
+                if (!seen[v]) {
+                    seen[v] = 1;
+                    stack[top++] = v;
+                }
             }
-            if (s->kind == JS_WAIT || s->kind == JS_WAIT_FOR || s->kind == JS_SPLIT ||
-                s->kind == JS_BRANCH) {
-                break; /* a split's or a branch's other ways are walked from their own steps */
-            }
-            at = s->next;
         }
     }
 }

@@ -137,38 +137,36 @@ struct docs {
     size_t n;
 };
 
-/* The id of step `step` of the journey's version (NULL when the version or the step is gone). */
-static const char *step_id(struct store_conn *rd, struct docs *ds, const struct journey_run *run,
-                           struct arena *a)
+/* The id of the step run `run` is at, from the version it entered with (NULL when that version
+ * is gone or no longer decodes: the run is shown without it); a store error fails. */
+static enum kt_rc step_id(struct store_conn *rd, struct docs *ds, const struct journey_run *run,
+                          struct arena *a, const char **id, struct kt_err *err)
 {
     struct journey_doc *d = NULL;
+    *id = NULL;
     for (size_t i = 0; i < ds->n && d == NULL; i++) {
         if (ds->version[i] == run->version && strcmp(ds->key[i], run->journey) == 0) {
             d = ds->doc[i];
         }
     }
     if (d == NULL) {
-        struct journey_version v;
-        bool found = false;
-        json_t *body;
+        struct kt_err e;
+        kt_err_reset(&e);
         d = arena_zalloc(a, sizeof(*d));
-        if (store_journey_version_get(rd, run->journey, run->version, a, &v, &found, NULL) !=
-                KT_OK ||
-            !found || (body = json_loads(v.doc, 0, NULL)) == NULL) {
-            return NULL;
+        if (journey_doc_load(rd, run->journey, run->version, a, d, &e) != KT_OK) {
+            bool absent = e.rc == KT_ENOTFOUND || e.rc == KT_EINVAL || e.rc == KT_EINTERNAL;
+            return absent ? KT_OK : kt_err_copy(err, &e);
         }
-        enum kt_rc rc = journey_doc_decode(body, a, d, NULL);
-        json_decref(body);
-        if (rc != KT_OK) {
-            return NULL;
-        }
-        if (ds->n < 16) {
+        if (ds->n < sizeof(ds->doc) / sizeof(ds->doc[0])) {
             ds->key[ds->n] = run->journey;
             ds->version[ds->n] = run->version;
             ds->doc[ds->n++] = d;
         }
     }
-    return run->step >= 0 && (size_t)run->step < d->n_steps ? d->steps[run->step].id : NULL;
+    if (run->step >= 0 && (size_t)run->step < d->n_steps) {
+        *id = d->steps[run->step].id;
+    }
+    return KT_OK;
 }
 
 static json_t *time_or_null(struct arena *a, int64_t ms)
@@ -176,19 +174,16 @@ static json_t *time_or_null(struct arena *a, int64_t ms)
     return ms ? json_string(time_rfc3339(a, ms)) : json_null();
 }
 
-static json_t *run_json(struct store_conn *rd, struct docs *ds, const struct journey_run *run,
-                        struct arena *a)
+static json_t *run_json(const struct journey_run *run, const char *step, struct arena *a)
 {
-    const char *step = step_id(rd, ds, run, a);
-    json_t *o =
-        json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:s, s:s, s:o, s:o}", "id",
-                  arena_printf(a, "%lld", (long long)run->id), "journey", run->journey, "version",
-                  (json_int_t)run->version, "step", step ? json_string(step) : json_null(), "state",
-                  run->state, "due_at", time_or_null(a, run->due_at), "entered_at",
-                  time_rfc3339(a, run->entered_at), "updated_at", time_rfc3339(a, run->updated_at),
-                  "finished_at", time_or_null(a, run->finished_at), "exit",
-                  run->exit ? json_string(run->exit) : json_null());
-    return o;
+    return json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:s, s:s, s:o, s:o}", "id",
+                     arena_printf(a, "%lld", (long long)run->id), "journey", run->journey,
+                     "version", (json_int_t)run->version, "step",
+                     step ? json_string(step) : json_null(), "state", run->state, "due_at",
+                     time_or_null(a, run->due_at), "entered_at", time_rfc3339(a, run->entered_at),
+                     "updated_at", time_rfc3339(a, run->updated_at), "finished_at",
+                     time_or_null(a, run->finished_at), "exit",
+                     run->exit ? json_string(run->exit) : json_null());
 }
 
 enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err)
@@ -208,7 +203,12 @@ enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(items, run_json(rd, &ds, &runs[i], r->arena));
+        const char *step;
+        if (step_id(rd, &ds, &runs[i], r->arena, &step, err) != KT_OK) {
+            json_decref(items);
+            return err->rc;
+        }
+        json_array_append_new(items, run_json(&runs[i], step, r->arena));
     }
     api_audit_note(r, "read", cu.id, AUDIT_F_JOURNEYS);
     http_reply_json(r, 200, json_pack("{s:s, s:o}", "customer_id", cu.id, "items", items));

@@ -177,6 +177,28 @@ enum kt_rc journey_act(struct store *s, const char *key, const char *action,
     return store_write_end(w, rc, err);
 }
 
+enum kt_rc journey_doc_load(struct store_conn *c, const char *key, int64_t version, struct arena *a,
+                            struct journey_doc *out, struct kt_err *err)
+{
+    struct kt_err own; /* a caller may pass none */
+    if (err == NULL) {
+        kt_err_reset(&own);
+        err = &own;
+    }
+    struct journey_version v;
+    json_error_t je;
+    if (store_journey_version_get(c, key, version, a, &v, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    json_t *body = json_loads(v.doc, 0, &je);
+    if (body == NULL) {
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "a stored journey is not JSON");
+    }
+    enum kt_rc rc = journey_doc_decode(body, a, out, err);
+    json_decref(body);
+    return rc;
+}
+
 static json_t *time_or_null(struct arena *a, int64_t ms)
 {
     return ms ? json_string(time_rfc3339(a, ms)) : json_null();

@@ -19,6 +19,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "journey/journey.h"
 #include "store/store.h"
 
 /* Who asks, for the audit log: the API key and the request (both NULL from a program of ours). */
@@ -50,6 +51,12 @@ enum kt_rc journey_save(struct store *s, const char *key, const json_t *body,
 enum kt_rc journey_act(struct store *s, const char *key, const char *action,
                        const struct journey_actor *who, int64_t now, struct arena *a,
                        struct journey_row *out, struct kt_err *err);
+
+/* Version `version` (0: the latest) of journey `key`'s document as stored, decoded into `out`
+ * (its strings in `a`): what the engine and the routes that show a run's step read. No such
+ * version: KT_ENOTFOUND journey_not_found. */
+enum kt_rc journey_doc_load(struct store_conn *c, const char *key, int64_t version, struct arena *a,
+                            struct journey_doc *out, struct kt_err *err);
 
 /* A journey as the API shows it (a new reference): key, name, state, version, live_version,
  * created_at, updated_at, started_at; with a version `v` (or NULL), its `document` too, and

@@ -98,6 +98,17 @@ static void versions(void **state)
     assert_string_equal(v.doc, journey_doc_canonical(body, &A));
     json_decref(body);
     assert_string_equal(v.key_id, "k1");
+    /* a version decoded as the engine reads it */
+    struct journey_doc d;
+    r = rbegin();
+    assert_int_equal(journey_doc_load(r, "cart", 1, &A, &d, NULL), KT_OK);
+    assert_int_equal(d.steps[0].duration_ms, 3600000);
+    assert_int_equal(journey_doc_load(r, "cart", 0, &A, &d, NULL), KT_OK);
+    assert_int_equal(d.steps[0].duration_ms, 7200000);
+    kt_err_reset(&err);
+    assert_int_equal(journey_doc_load(r, "cart", 3, &A, &d, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "journey_not_found");
+    store_read_end(r);
     assert_int_equal(test_count("SELECT count(*) FROM audit WHERE action = 'journey'"), 2);
 
     json_t *badkey = json_loads(V1, 0, NULL);

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "events/events.h"
+#include "journey/admin.h"
 #include "journey/journey.h"
 #include "segment/saved.h"
 
@@ -22,6 +23,10 @@ struct chk {
     size_t n_topics;
     const char **traits; /* the traits defined by an expression */
     size_t n_traits;
+    const struct journey_doc *d;
+    const char **known; /* the traits a condition may name (known_traits), loaded once */
+    size_t n_known, cap_known;
+    bool loaded;
 };
 
 static const char *at(struct chk *k, const char *path, const char *name)
@@ -59,6 +64,79 @@ static enum kt_rc event(struct chk *k, const struct journey_event *e, const char
     return key ? event_prop_check(&k->types, e->type, key, NULL, key_field, k->err) : KT_OK;
 }
 
+static void know(struct chk *k, const char *name)
+{
+    *(const char **)arena_push(k->a, &k->known, &k->n_known, &k->cap_known, sizeof(*k->known)) =
+        name;
+}
+
+static void know_steps(struct chk *k, const struct journey_doc *d)
+{
+    for (size_t i = 0; i < d->n_steps; i++) {
+        if (d->steps[i].kind == JS_TRAIT) {
+            know(k, d->steps[i].name);
+        }
+    }
+}
+
+/* The traits that exist besides the computed ones: defined by an expression, held by some
+ * customer, or set by a trait step of this document or of another journey's latest version. */
+static enum kt_rc known_traits(struct chk *k)
+{
+    const char **stored;
+    size_t n_stored;
+    struct journey_row *js;
+    size_t n_js;
+    k->loaded = true;
+    if (store_trait_names(k->c, k->a, &stored, &n_stored, k->err) != KT_OK ||
+        store_journey_list(k->c, k->a, &js, &n_js, k->err) != KT_OK) {
+        return k->err->rc;
+    }
+    for (size_t i = 0; i < k->n_traits; i++) {
+        know(k, k->traits[i]);
+    }
+    for (size_t i = 0; i < n_stored; i++) {
+        know(k, stored[i]);
+    }
+    know_steps(k, k->d);
+    for (size_t i = 0; i < n_js; i++) {
+        struct journey_doc other;
+        struct kt_err e; /* a version that no longer decodes sets nothing */
+        kt_err_reset(&e);
+        if (journey_doc_load(k->c, js[i].key, 0, k->a, &other, &e) == KT_OK) {
+            know_steps(k, &other);
+        } else if (e.rc != KT_EINVAL && e.rc != KT_ENOTFOUND && e.rc != KT_EINTERNAL) {
+            return kt_err_copy(k->err, &e);
+        }
+    }
+    return KT_OK;
+}
+
+/* Every `trait <name>` of a condition names a trait that exists (trait_not_found at `field`). */
+static enum kt_rc traits_named(struct chk *k, const struct seg_node *n, const char *field)
+{
+    if (n == NULL) {
+        return KT_OK;
+    }
+    if (n->kind == SEG_TRAIT && !trait_computed_name(n->attr)) {
+        if (!k->loaded && known_traits(k) != KT_OK) {
+            return k->err->rc;
+        }
+        bool found = false;
+        for (size_t i = 0; i < k->n_known && !found; i++) {
+            found = strcmp(k->known[i], n->attr) == 0;
+        }
+        if (!found) {
+            return kt_err_set(k->err, KT_EINVAL, "trait_not_found", field,
+                              "the condition names a trait nothing defines, holds or sets");
+        }
+    }
+    if (traits_named(k, n->a, field) != KT_OK) {
+        return k->err->rc;
+    }
+    return traits_named(k, n->b, field);
+}
+
 /* A condition: compiled as of now and runnable by the store (field_sealed, query_too_big...). */
 static enum kt_rc cond(struct chk *k, const char *q, const char *field)
 {
@@ -70,6 +148,9 @@ static enum kt_rc cond(struct chk *k, const char *q, const char *field)
     if (!segment_parse(q, k->a, &tree, &se)) {
         return kt_err_set(k->err, KT_EINVAL, "syntax_error", field, "line %d, column %d: %s",
                           se.line, se.column, se.message);
+    }
+    if (traits_named(k, tree, field) != KT_OK) {
+        return k->err->rc;
     }
     if (store_segment_check(k->c, segment_compile(tree, clock_now_ms(), k->a), k->err) != KT_OK) {
         kt_strlcpy(k->err->field, field, sizeof(k->err->field));
@@ -207,7 +288,7 @@ enum kt_rc journey_doc_check(struct store_conn *c, const struct journey_doc *d, 
         kt_err_reset(&own);
         err = &own;
     }
-    struct chk k = {.c = c, .a = a, .err = err};
+    struct chk k = {.c = c, .a = a, .err = err, .d = d};
     const char **exprs;
     if (event_types_load(c, a, &k.types, err) != KT_OK ||
         store_trait_def_list(c, a, &k.traits, &exprs, &k.n_traits, err) != KT_OK ||

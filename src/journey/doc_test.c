@@ -486,6 +486,37 @@ static void the_store_checks(void **state)
     checked(STEPS("{'branch':{'if':'in segment \\'vip\\' and trait book_lover = \\'true\\''}}",
                   OK_SEND),
             NULL, NULL);
+    /* a trait a condition names: computed, defined, held by a customer, set by a step of this
+       journey or of another one; else trait_not_found */
+    checked(STEPS("{'branch':{'if':'trait vip_level = \\'gold\\''}}", OK_SEND), "trait_not_found",
+            "steps[0].branch.if");
+    checked(J("'entry':{'daily':{'query':'has phone and trait vip_level = \\'gold\\'',"
+              "'at':'10:00'}}",
+              "'steps':[" OK_SEND "]"),
+            "trait_not_found", "entry.daily.query");
+    checked(STEPS("{'branch':{'if':'trait rfm_group = \\'at risk\\''}}", OK_SEND), NULL, NULL);
+    checked(STEPS("{'trait':{'name':'vip_level','value':'gold'}}",
+                  "{'branch':{'if':'trait vip_level = \\'gold\\''}}", OK_SEND),
+            NULL, NULL);
+    checked(STEPS("{'branch':{'if':'trait loyal_tier = \\'2\\''}}", OK_SEND), "trait_not_found",
+            "steps[0].branch.if");
+    struct store_conn *w = wbegin();
+    int64_t ck = test_customer(w);
+    struct trait held = {.name = "loyal_tier", .value = "2", .computed_at = 1000};
+    assert_int_equal(store_trait_put(w, ck, &held, NULL), KT_OK);
+    struct journey_row other = {"other", "Другое", "draft", 1, 0, 1000, 1000, 0};
+    struct journey_version v = {
+        "other", 1,
+        "{\"name\":\"x\",\"entry\":{\"event\":{\"type\":\"search\"}},"
+        "\"steps\":[{\"trait\":{\"name\":\"seen_search\",\"value\":\"yes\"}}]}",
+        1000, NULL};
+    assert_int_equal(store_journey_put(w, &other, NULL), KT_OK);
+    assert_int_equal(store_journey_version_add(w, &v, NULL), KT_OK);
+    wcommit(w);
+    checked(STEPS("{'branch':{'if':'trait loyal_tier = \\'2\\''}}", OK_SEND), NULL, NULL);
+    checked(STEPS("{'wait_for':{'query':'trait seen_search = \\'yes\\'','timeout':{'days':1}}}",
+                  OK_SEND),
+            NULL, NULL);
     checked(J("'entry':{'daily':{'query':'phone = \\'+79990000000\\'','at':'10:00'}}",
               "'steps':[" OK_SEND "]"),
             "field_sealed", "entry.daily.query");

@@ -734,6 +734,28 @@ static void event_types_are_redeclared_by_name(void **state)
     store_read_end(r);
 }
 
+/* The names of the traits customers hold: each once, by name, none when nobody holds one. */
+static void trait_names_are_each_held_name_once(void **state)
+{
+    (void)state;
+    struct store_conn *w = wbegin();
+    const char **names;
+    size_t n;
+    assert_int_equal(store_trait_names(w, &A, &names, &n, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    int64_t a = test_customer(w), b = test_customer(w);
+    struct trait t1 = {"vip_level", "gold", 1000}, t2 = {"life_event", "new_baby", 1000},
+                 t3 = {"vip_level", "silver", 1000};
+    assert_int_equal(store_trait_put(w, a, &t1, NULL), KT_OK);
+    assert_int_equal(store_trait_put(w, a, &t2, NULL), KT_OK);
+    assert_int_equal(store_trait_put(w, b, &t3, NULL), KT_OK);
+    assert_int_equal(store_trait_names(w, &A, &names, &n, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "life_event");
+    assert_string_equal(names[1], "vip_level");
+    wcommit(w);
+}
+
 int main(void)
 {
 #define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
@@ -749,6 +771,7 @@ int main(void)
         CASE(events_are_stored_once_per_message_id),
         CASE(events_are_adopted_listed_and_counted),
         CASE(event_types_are_redeclared_by_name),
+        CASE(trait_names_are_each_held_name_once),
     };
 #undef CASE
     return cmocka_run_group_tests(tests, NULL, NULL);

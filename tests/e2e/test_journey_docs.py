@@ -3,12 +3,14 @@ docs/samples/journeys saved against the templates, topics and attribute they nam
 same body again is no new version, a change is the next one); the moves and the moves a state
 refuses; documents refused with the JSON path of the bad node; a customer's runs.
 
-The engine (runs, entries, steps) is tested in test_journeys.py; here nothing runs: every
-journey stays without runs, so a customer's list of runs is empty.
+The engine (runs, entries, steps) is tested in test_journeys.py; here nothing runs. The runs a
+customer's list and a journey's report show are written straight into the database beside the
+server, as the engine writes them (journey_runs, journey_steps), to see how they are read back.
 """
 import copy
 import json
 import pathlib
+import sqlite3
 
 import pytest
 
@@ -162,6 +164,8 @@ REFUSALS = [
     ("abandoned-cart", [(("exits", 1, "name"), "bought")], "duplicate_value", "exits[1].name"),
     ("life-event", [(("steps", 0, "trait", "name"), "rfm_group")],
      "trait_reserved", "steps[0].trait.name"),
+    ("points-expiring", [(("steps", 2, "branch", "if"), "trait vip_level = \"gold\"")],
+     "trait_not_found", "steps[2].branch.if"),
 ]
 
 
@@ -217,3 +221,55 @@ def test_the_report_of_a_journey_without_runs(shop):
     assert rep["uplift"] is None and rep["window_days"] == 7
     assert shop.get("/v1/reports/journeys/abandoned-cart?window_days=0").status_code == 400
     assert shop.get("/v1/reports/journeys/nobody").status_code == 404
+
+
+def test_runs_as_the_engine_writes_them(shop):
+    """A customer's runs show the id of their step, looked up in the version they entered with;
+    the report counts runs by state and exit and steps by outcome."""
+    doc = recipe("abandoned-cart")
+    r = shop.put("/v1/journeys/runs", doc)
+    assert r.status_code == 201, r.text
+    doc["steps"][0]["id"] = "wait-an-hour"  # version 2 renames the first step
+    assert shop.put("/v1/journeys/runs", doc).json()["version"] == 2
+    r = shop.post("/v1/customers", {"source": {"channel": "web"},
+                                    "profile": {"email": "journey-runs@example.org"}})
+    cid = r.json()["customer"]["id"]
+    t = 1790000000000  # ms
+    db = sqlite3.connect(shop.db, timeout=10)
+    with db:
+        ck = db.execute("SELECT ck FROM customers WHERE id = ?", (cid,)).fetchone()[0]
+        runs = [  # (version, entry key, step index, state, due, entered, finished, exit)
+            (1, "cart-1", 3, "exited", None, t, t + 5000, "bought"),
+            (2, "cart-2", 0, "waiting", t + 3600000, t + 1000, None, None),
+        ]
+        for v, key, step, state, due, at, fin, ex in runs:
+            db.execute("INSERT INTO journey_runs (journey, version, ck, entry_key, step, state, "
+                       "due_at, since_at, entered_at, updated_at, finished_at, exit) VALUES "
+                       "('runs', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (v, ck, key, step, state, due, at, at, fin or at, fin, ex))
+        first = db.execute("SELECT min(id) FROM journey_runs WHERE journey = 'runs'").fetchone()[0]
+        for visit, (step, outcome) in enumerate([("wait-1h", "entered"), ("wait-1h", "waited"),
+                                                 ("reminder", "sent"), ("regular", "exited")]):
+            db.execute("INSERT INTO journey_steps (run, visit, journey, step, outcome, at) "
+                       "VALUES (?, ?, 'runs', ?, ?, ?)", (first, visit, step, outcome, t + visit))
+    db.close()
+    r = shop.get(f"/v1/customers/{cid}/journeys")
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(i["journey"], i["version"], i["step"], i["state"], i["exit"]) for i in items] == [
+        ("runs", 2, "wait-an-hour", "waiting", None),  # newest first
+        ("runs", 1, "regular", "exited", "bought")]
+    assert items[0]["due_at"] is not None and items[0]["finished_at"] is None
+    assert items[1]["due_at"] is None and items[1]["finished_at"] is not None
+    assert shop.get(f"/v1/customers/{cid}/journeys?limit=1").json()["items"] == items[:1]
+    assert shop.get(f"/v1/customers/{cid}/journeys?limit=0").status_code == 400
+    r = shop.get("/v1/reports/journeys/runs")
+    assert r.status_code == 200, r.text
+    assert r.json()["runs"] == [{"state": "exited", "exit": "bought", "count": 1},
+                                {"state": "waiting", "exit": None, "count": 1}]
+    assert r.json()["steps"] == [
+        {"step": "regular", "outcome": "exited", "count": 1},
+        {"step": "reminder", "outcome": "sent", "count": 1},
+        {"step": "wait-1h", "outcome": "entered", "count": 1},
+        {"step": "wait-1h", "outcome": "waited", "count": 1}]
+

@@ -639,6 +639,24 @@ enum kt_rc sq_trait_def_list(struct store_conn *base, struct arena *a, const cha
     return r;
 }
 
+enum kt_rc sq_trait_names(struct store_conn *base, struct arena *a, const char ***names, size_t *n,
+                          struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    /* one step of the index (name, value) per name, not a scan of every customer's values */
+    sqlite3_stmt *st = once(c,
+                            "WITH RECURSIVE n (name) AS (SELECT min(name) FROM traits UNION ALL "
+                            "SELECT (SELECT min(name) FROM traits WHERE name > n.name) FROM n "
+                            "WHERE n.name IS NOT NULL) SELECT name FROM n WHERE name IS NOT NULL",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    enum kt_rc r = sq_rows(c, st, sq_row_text, sizeof(**names), a, names, n, "trait names", err);
+    sqlite3_finalize(st);
+    return r;
+}
+
 static void value_row(sqlite3_stmt *st, struct arena *a, void *out)
 {
     *(struct trait_row *)out =
