@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "consent/consent.h"
+#include "journey/admin.h"
 #include "journey/engine.h"
 #include "segment/segment.h"
 
@@ -48,17 +49,15 @@ static const struct store_cond *compile(struct jctx *x, const char *query)
 /* Decodes a stored document and compiles its conditions and templates. */
 static enum kt_rc load(struct jctx *x, struct store_conn *c, struct jdoc *j, struct kt_err *err)
 {
-    struct journey_version v;
-    bool found = false;
-    if (store_journey_version_get(c, j->key, j->version, &x->keep, &v, &found, err) != KT_OK) {
-        return err->rc;
-    }
-    json_error_t je;
-    json_t *doc = found ? json_loads(v.doc, 0, &je) : NULL;
     struct kt_err e2;
+    bool found = false;
     kt_err_reset(&e2);
-    j->bad = doc == NULL || journey_doc_decode(doc, &x->keep, &j->d, &e2) != KT_OK;
-    json_decref(doc);
+    enum kt_rc rc = journey_doc_load(c, j->key, j->version, &x->keep, &j->d, &e2);
+    if (rc == KT_ESTORE || rc == KT_EBUSY || rc == KT_ESPACE) { /* the store, not the document */
+        *err = e2;
+        return rc;
+    }
+    j->bad = rc != KT_OK;
     for (size_t i = 0; !j->bad && i < j->d.n_steps; i++) {
         const struct journey_step *s = &j->d.steps[i];
         if (s->kind == JS_BRANCH || (s->kind == JS_WAIT_FOR && s->query != NULL)) {
@@ -263,6 +262,9 @@ enum kt_rc jr_take(struct jctx *x, struct store_conn *w, const struct jdoc *d,
             }
         }
         r->visit++;
+        if (to < 0) { /* the last step taken: the run ends on it (its step stays the last) */
+            return jr_finish(x, w, d, r, "done", NULL, err);
+        }
         go(r, to, x->now);
     }
     /* A document's checks forbid a cycle without a wait; this bounds one anyway. */
