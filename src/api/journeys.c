@@ -188,6 +188,8 @@ static json_t *run_json(struct store_conn *rd, struct docs *ds, const struct jou
                   time_rfc3339(a, run->entered_at), "updated_at", time_rfc3339(a, run->updated_at),
                   "finished_at", time_or_null(a, run->finished_at), "exit",
                   run->exit ? json_string(run->exit) : json_null());
+    bool keyed = run->entry_key != NULL && run->entry_key[0] != '\0';
+    json_object_set_new(o, "entry_key", keyed ? json_string(run->entry_key) : json_null());
     return o;
 }
 
