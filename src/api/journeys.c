@@ -176,14 +176,17 @@ static json_t *time_or_null(struct arena *a, int64_t ms)
 
 static json_t *run_json(const struct journey_run *run, const char *step, struct arena *a)
 {
-    return json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:s, s:s, s:o, s:o}", "id",
-                     arena_printf(a, "%lld", (long long)run->id), "journey", run->journey,
-                     "version", (json_int_t)run->version, "step",
-                     step ? json_string(step) : json_null(), "state", run->state, "due_at",
-                     time_or_null(a, run->due_at), "entered_at", time_rfc3339(a, run->entered_at),
-                     "updated_at", time_rfc3339(a, run->updated_at), "finished_at",
-                     time_or_null(a, run->finished_at), "exit",
-                     run->exit ? json_string(run->exit) : json_null());
+    json_t *o =
+        json_pack("{s:s, s:s, s:I, s:o, s:s, s:o, s:s, s:s, s:o, s:o}", "id",
+                  arena_printf(a, "%lld", (long long)run->id), "journey", run->journey, "version",
+                  (json_int_t)run->version, "step", step ? json_string(step) : json_null(), "state",
+                  run->state, "due_at", time_or_null(a, run->due_at), "entered_at",
+                  time_rfc3339(a, run->entered_at), "updated_at", time_rfc3339(a, run->updated_at),
+                  "finished_at", time_or_null(a, run->finished_at), "exit",
+                  run->exit ? json_string(run->exit) : json_null());
+    bool keyed = run->entry_key != NULL && run->entry_key[0] != '\0';
+    json_object_set_new(o, "entry_key", keyed ? json_string(run->entry_key) : json_null());
+    return o;
 }
 
 enum kt_rc api_customer_journeys(struct http_req *r, struct kt_err *err)

@@ -278,7 +278,9 @@ enum kt_rc jr_receipts_pass(struct jctx *x, struct kt_err *err)
         return err->rc;
     }
     enum kt_rc rc = store_journey_cursor_get(w, "receipts", &pos, err);
-    int64_t since = (pos > 0 ? pos : x->now) - RECEIPT_LOOKBACK;
+    /* None yet, or a cursor ahead of the clock (a clock set back: the runs' times are the
+     * clock's): from now. */
+    int64_t since = (pos > 0 && pos <= x->now ? pos : x->now) - RECEIPT_LOOKBACK;
     rc = rc == KT_OK
              ? store_journey_purchases_between(w, since, x->now + 1, &x->keep, &cks, &ats, &n, err)
              : rc;
@@ -303,6 +305,6 @@ enum kt_rc jr_receipts_pass(struct jctx *x, struct kt_err *err)
             }
         }
     }
-    rc = rc == KT_OK && pos < x->now ? store_journey_cursor_put(w, "receipts", x->now, err) : rc;
+    rc = rc == KT_OK && pos != x->now ? store_journey_cursor_put(w, "receipts", x->now, err) : rc;
     return store_write_end(w, rc, err);
 }

@@ -6,108 +6,15 @@ country's store is in Berlin, so a receipt's day is its local date: the UK's aft
 next day in Vladivostok. Categories (the replay's lines carry none), refunds in full, same-day
 receipts and bad asks on made-up receipts after."""
 import collections
-import datetime
 import json
-import pathlib
-import sys
-import urllib.parse
-import zoneinfo
 
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bench"))
-import online_retail  # noqa: E402
+from intervals_model import (DEFAULT_ZONE, date, day_of, due_rows, got_rows, ids_of, online_retail,
+                             purchase_days, replayed)
 
 DAYS = 30
-EPOCH = datetime.date(1970, 1, 1)
-DEFAULT_ZONE, STORE_ZONES = "Asia/Vladivostok", {"Germany": "Europe/Berlin"}
-
-
-def day_of(at, zone):
-    t = datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))
-    return (t.astimezone(zoneinfo.ZoneInfo(zone)).date() - EPOCH).days
-
-
-def date(day):
-    return (EPOCH + datetime.timedelta(days=day)).isoformat()
-
-
-def median(v):
-    """A median; of an even count the mean of the middle two, a half day rounded up."""
-    v = sorted(v)
-    return (v[(len(v) - 1) // 2] + v[len(v) // 2] + 1) // 2
-
-
-def purchase_days(receipts, refunds):
-    """({(cust, key): [day, ...]}, {cust: [day, ...]}): every customer's distinct local purchase
-    days per line key (a line refunded in full is none) and per receipt (any). `receipts` are
-    (cust, receipt key, body), `refunds` {(receipt key, line): quantity}."""
-    by_key, by_cust = collections.defaultdict(set), collections.defaultdict(set)
-    for cust, rkey, b in receipts:
-        d = day_of(b["at"], STORE_ZONES.get(b["store"], DEFAULT_ZONE))
-        by_cust[cust].add(d)
-        for n, line in enumerate(b["lines"], 1):
-            if refunds.get((rkey, n), 0) < line["quantity"] and line.get("key") is not None:
-                by_key[(cust, line["key"])].add(d)
-    return ({k: sorted(v) for k, v in by_key.items()}, {k: sorted(v) for k, v in by_cust.items()})
-
-
-def due_rows(groups, start, days, before=0, factor_x100=None):
-    """{(cust, key): (bought_on, days_bought, interval, basis, due)} for the span, as
-    docs/journeys.md defines it."""
-    population = collections.defaultdict(list)
-    for (cust, key), ds in groups.items():
-        population[key] += [b - a for a, b in zip(ds, ds[1:])]
-    out = {}
-    for (cust, key), ds in groups.items():
-        if len(ds) >= 3:
-            gap, basis = median([b - a for a, b in zip(ds, ds[1:])]), "own"
-        elif population[key]:
-            gap, basis = median(population[key]), "population"
-        else:
-            continue
-        if factor_x100 is None:
-            due = ds[-1] + gap
-            fires = due - before
-        else:  # lapsed on the first day whose days since exceed factor x gap
-            due = fires = ds[-1] + factor_x100 * gap // 100 + 1
-        if start <= fires < start + days:
-            out[(cust, key)] = (date(ds[-1]), len(ds), gap, basis, date(due))
-    return out
-
-
-def replayed(days):
-    """The receipts (cust, receipt key, body with each line's key its sku) and the refunded
-    quantities the replay posted."""
-    receipts, refunds = [], collections.Counter()
-    for _, ops in days:
-        for op in ops:
-            if op["kind"] == "refund":
-                for line in op["body"]["lines"]:
-                    refunds[(op["receipt"], line["line"])] += line["quantity"]
-            elif op["cust"] is not None:
-                body = dict(op["body"], lines=[dict(l, key=l["sku"]) for l in op["body"]["lines"]])
-                receipts.append((op["cust"], op["receipt"], body))
-    return receipts, refunds
-
-
-def ids_of(s, custs):
-    """{customer id: cust} by the till's lookup by phone."""
-    out = {}
-    for c in custs:
-        q = urllib.parse.quote(online_retail.phone_of(c))
-        out[s.get(f"/v1/customers?phone={q}").json()["items"][0]["id"]] = c
-    return out
-
-
-def got_rows(rep, key, ids):
-    rows = {}
-    for x in rep["items"]:
-        k = (ids.get(x["customer_id"], x["customer_id"]), x[key] if key else "")
-        assert k not in rows, k
-        rows[k] = (x["bought_on"], x["days_bought"], x["interval_days" if key else "gap_days"],
-                   x["basis"], x["due_on" if key else "lapsed_on"])
-    return rows
+STORE_ZONES = {"Germany": "Europe/Berlin"}
 
 
 @pytest.mark.skipif(not online_retail.DATA.exists(), reason="../shared/data is not beside")
@@ -121,7 +28,7 @@ def test_intervals_equal_an_independent_computation(start_server):
     online_retail.setup(s.url, s.admin_key, custs, {"hold_days": 3})
     online_retail.replay(s.url, s.admin_key, days, clients=8)
     receipts, refunds = replayed(days)
-    by_sku, by_cust = purchase_days(receipts, refunds)
+    by_sku, by_cust = purchase_days(receipts, refunds, store_zones=STORE_ZONES)
     receipts_of = collections.Counter(c for c, _, _ in receipts)
     assert sum(1 for c, v in by_cust.items() if receipts_of[c] > len(v)) > 50  # same-day receipts
     last = max(max(v) for v in by_cust.values())  # the data's last local day

@@ -118,7 +118,7 @@ def test_the_abandoned_cart_reminds_then_says_nothing_after_the_purchase(server,
     cart_add(server, cid, "c-1")
     run_due(server)
     (run,) = runs(server, cid)
-    assert run["journey"] == "cart" and run["state"] == "waiting"
+    assert (run["journey"], run["state"], run["entry_key"]) == ("cart", "waiting", "c-1")
     clock(server, T0 + timedelta(minutes=30))
     run_due(server)
     assert subjects(sink, addr) == []  # not before the hour
