@@ -40,6 +40,18 @@ local known = {
   '"type":"page_view","properties":{"url":"https://shop.example/c/%d"}',
 }
 
+-- KT_MIX=shop: the kinds in a shop's proportions (of 40: 19 page views, 14 product views, 3
+-- searches, 2 cart adds, a removal, a checkout) instead of one of each in turn.
+local order = {}
+if os.getenv("KT_MIX") == "shop" then
+  local weights = {10, 7, 2, 7, 1, 1, 3, 9}
+  for k, n in ipairs(weights) do
+    for _ = 1, n do table.insert(order, k) end
+  end
+else
+  for k = 1, #known do order[k] = k end
+end
+
 local function who_and_what(j)
   if customers == 0 then
     return string.format('"cookie":"c%d"', math.random(0, 199999)),
@@ -47,7 +59,7 @@ local function who_and_what(j)
   end
   local c = math.random(0, customers - 1)
   local sku, cat, cart = math.random(0, 4999), categories[math.random(1, 5)], math.random(0, 2)
-  local k = (j % #known) + 1
+  local k = order[(j % #order) + 1]
   local what
   if k == 2 or k == 4 then
     what = string.format(known[k], sku, cat)

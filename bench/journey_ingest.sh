@@ -6,6 +6,7 @@
 # product views with a category, cart adds and removals keyed by cart, checkouts, searches) for
 # KT_BENCH_SECONDS (15) with KT_BENCH_CONNECTIONS (4), six runs in the order none, journeys,
 # journeys, none, none, journeys (the database grows: each side gets early and late runs).
+# KT_BENCH_MIX=shop sends the kinds in a shop's proportions (events.lua) instead of evenly.
 # "journeys": the 10 journeys below active; "none": the same rows as drafts with no live
 # version (what a server without journeys has: the events pass still reads every event).
 # After each run it waits for the journey job's events cursor to reach the last event and says
@@ -61,12 +62,13 @@ until curl -sf "$url/healthz" >/dev/null; do
 done
 export KT_KEY=$("$B/kartoteka" keys create --db "$db" --scope collect --name bench 2>/dev/null)
 export KT_CUSTOMERS=$CUSTOMERS
+export KT_MIX=${KT_BENCH_MIX:-even} # "shop": the kinds in a shop's proportions (events.lua)
 
 last_seq() { q "SELECT coalesce(max(seq), 0) FROM events WHERE ck IS NOT NULL"; }
 cursor() { q "SELECT coalesce((SELECT pos FROM journey_cursors WHERE name = 'events'), 0)"; }
 ranges="0"
 run=0
-for side in none journeys journeys none none journeys; do
+for side in ${KT_BENCH_SIDES:-none journeys journeys none none journeys}; do
     run=$((run + 1))
     if [ "$side" = journeys ]; then
         q "UPDATE journeys SET state = 'active', live_version = 1, started_at = coalesce(started_at, $now) WHERE key LIKE 'bench_%'"
@@ -74,14 +76,15 @@ for side in none journeys journeys none none journeys; do
         q "UPDATE journeys SET state = 'draft', live_version = NULL WHERE key LIKE 'bench_%'"
     fi
     sleep 3 # the job's next run sees the change
-    lo=$(last_seq)
+    lo=$(last_seq) # (a straggler of the last run committed since is read on this side)
+    [ -z "${hi:-}" ] || lo=$hi
     echo "== run $run ($side)"
     KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |
         grep RESULT | sed "s/^/$side /" | tee -a "$results"
     t0=$(date +%s.%N)
     behind=$(($(last_seq) - $(cursor)))
     hi=$(last_seq) # the requests wrk left in flight are still committed: the run ends after them
-    until sleep 0.5 && [ "$(last_seq)" = "$hi" ]; do hi=$(last_seq); done
+    until sleep 2 && [ "$(last_seq)" = "$hi" ]; do hi=$(last_seq); done
     until [ "$(cursor)" -ge "$hi" ]; do sleep 0.2; done
     took=$(echo "$(date +%s.%N) - $t0" | bc)
     echo "   journey job: $behind events behind when the load stopped ($((hi - lo)) events in the run); caught up in ${took% *} s" | tee -a "$results"
