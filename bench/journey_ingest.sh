@@ -4,8 +4,9 @@
 # (its scheduler runs the journey job every second, as in production), then POST /v1/events/batch
 # (bench/events.lua with KT_CUSTOMERS: 1,000 events of known customers a request - page and
 # product views with a category, cart adds and removals keyed by cart, checkouts, searches) for
-# KT_BENCH_SECONDS (15) with KT_BENCH_CONNECTIONS (4), six runs in the order none, journeys,
-# journeys, none, none, journeys (the database grows: each side gets early and late runs).
+# KT_BENCH_SECONDS (10) with KT_BENCH_CONNECTIONS (4), eight runs in the order none, journeys,
+# journeys, none, none, journeys, journeys, none (the database grows and the machine is shared:
+# each side gets early and late runs).
 # KT_BENCH_MIX=shop sends the kinds in a shop's proportions (events.lua) instead of evenly.
 # "journeys": the 10 journeys below active; "none": the same rows as drafts with no live
 # version (what a server without journeys has: the events pass still reads every event).
@@ -16,7 +17,7 @@ set -eu
 export KARTOTEKA_DRAIN=0
 B=${1:-build/release}
 CUSTOMERS=${KT_BENCH_CUSTOMERS:-100000}
-SECS=${KT_BENCH_SECONDS:-15}
+SECS=${KT_BENCH_SECONDS:-10}
 CONNS=${KT_BENCH_CONNECTIONS:-4}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/kt-jingest-XXXXXX)
@@ -68,7 +69,7 @@ last_seq() { q "SELECT coalesce(max(seq), 0) FROM events WHERE ck IS NOT NULL"; 
 cursor() { q "SELECT coalesce((SELECT pos FROM journey_cursors WHERE name = 'events'), 0)"; }
 ranges="0"
 run=0
-for side in ${KT_BENCH_SIDES:-none journeys journeys none none journeys}; do
+for side in ${KT_BENCH_SIDES:-none journeys journeys none none journeys journeys none}; do
     run=$((run + 1))
     if [ "$side" = journeys ]; then
         q "UPDATE journeys SET state = 'active', live_version = 1, started_at = coalesce(started_at, $now) WHERE key LIKE 'bench_%'"
@@ -82,11 +83,13 @@ for side in ${KT_BENCH_SIDES:-none journeys journeys none none journeys}; do
     KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |
         grep RESULT | sed "s/^/$side /" | tee -a "$results"
     t0=$(date +%s.%N)
-    behind=$(($(last_seq) - $(cursor)))
-    hi=$(last_seq) # the requests wrk left in flight are still committed: the run ends after them
-    until sleep 2 && [ "$(last_seq)" = "$hi" ]; do hi=$(last_seq); done
-    until [ "$(cursor)" -ge "$hi" ]; do sleep 0.2; done
+    hi=$(last_seq)
+    behind=$((hi - $(cursor)))
+    until [ "$(cursor)" -ge "$hi" ]; do sleep 0.1; done
     took=$(echo "$(date +%s.%N) - $t0" | bc)
+    # the requests wrk left in flight are still committed: the run ends after them
+    until sleep 2 && [ "$(last_seq)" = "$hi" ]; do hi=$(last_seq); done
+    until [ "$(cursor)" -ge "$hi" ]; do sleep 0.1; done
     echo "   journey job: $behind events behind when the load stopped ($((hi - lo)) events in the run); caught up in ${took% *} s" | tee -a "$results"
     [ "$side" = journeys ] && ranges="$ranges OR (seq > $lo AND seq <= $hi)"
 done
@@ -94,7 +97,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 none=$(grep '^none' "$results" | sed 's/.*events_per_s=\([0-9.]*\).*/\1/' | median)
 with=$(grep '^journeys' "$results" | sed 's/.*events_per_s=\([0-9.]*\).*/\1/' | median)
 echo
-echo "== medians of 3 runs each ($CONNS connections, ${SECS}s each, 1,000 events a request, $CUSTOMERS customers)"
+echo "== medians of 4 runs each ($CONNS connections, ${SECS}s each, 1,000 events a request, $CUSTOMERS customers)"
 echo "without journeys: $none events/s; with 10 active journeys: $with events/s; with/without = $(echo "scale=3; $with / $none" | bc)"
 grep -q 'errors=[1-9]\|non2xx=[1-9]' "$results" && echo "errors: some runs had errors" || echo "errors: none"
 echo "== runs per journey: stored / implied by the events of the runs with journeys active"
