@@ -34,15 +34,16 @@
 #include "base/log.h"
 #include "base/num.h"
 #include "cli/cli.h"
-#include "consent/consent.h"
-#include "deliver/template_store.h"
 #include "journey/journey.h"
 #include "journey/run.h"
 
+#define BENCH_NAME "journey_bench"
+#include "bench.h"
+
 #define RUNS_MAX 15
 #define KEY      "bench"
-#define BDAY_NOW 1796299200000LL /* 2026-12-03 12:00 UTC: 10:00 has passed in every Russian zone   \
-                                  */
+/* 2026-12-03 12:00 UTC: 10:00 has passed in every Russian zone */
+#define BDAY_NOW 1796299200000LL
 
 static const char steps_doc[] =
     "{\"name\":\"bench\",\"entry\":{\"event\":{\"type\":\"sign_up\"}},\"steps\":["
@@ -82,21 +83,6 @@ static const char html[] =
     "получать новости и предложения. Отписаться можно по ссылке в заголовке письма.</p>\n"
     "</td></tr></table></body></html>\n";
 
-static void die(const char *what, const struct kt_err *err)
-{
-    fprintf(stderr, "journey_bench: %s: %s %s %s\n", what, err->code, err->msg, err->detail);
-    exit(1);
-}
-
-static void sql(sqlite3 *db, const char *text)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "journey_bench: %s: %s\n", text, msg);
-        exit(1);
-    }
-}
-
 static sqlite3_stmt *prepare(sqlite3 *db, const char *text)
 {
     sqlite3_stmt *st = NULL;
@@ -107,63 +93,34 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *text)
     return st;
 }
 
-static int64_t one_int(sqlite3 *db, const char *text)
-{
-    sqlite3_stmt *st = prepare(db, text);
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return v;
-}
-
 /* public_url and the e-mail template, once. */
 static void setup(struct store *s)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct arena a;
-    arena_init(&a, 0);
-    struct store_conn *w;
-    struct privacy_settings ps;
     json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "channel", "email", "subject",
                              "{{first_name | default: \"Покупатель\"}}, корзина ждёт", "html", html,
                              "text", "Товары в корзине ждут вас. Баллов: {{points.balance}}.");
-    struct msg_tpl t;
-    struct template_pos pos;
-    bool added;
-    if (msg_tpl_decode("bench-journey", body, &a, &t, &pos, &err) != KT_OK ||
-        store_write_begin(s, &w, &err) != KT_OK) {
-        die("template", &err);
-    }
-    enum kt_rc rc = msg_tpl_save(w, &t.row, &a, &added, &err);
-    rc = rc == KT_OK ? privacy_settings_get(w, &a, &ps, &err) : rc;
-    ps.public_url = "https://shop.example";
-    rc = rc == KT_OK ? privacy_settings_put(w, &ps, &err) : rc;
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        die("setup", &err);
-    }
-    msg_tpl_release(&t);
+    bench_template(s, "bench-journey", body);
     json_decref(body);
-    arena_release(&a);
 }
 
 /* What the last run wrote goes; the journey is stored as version 1 and started. */
 static void fresh(struct store *s, sqlite3 *raw, const char *doc, int64_t now)
 {
-    sql(raw, "DELETE FROM outbox WHERE journey_run IS NOT NULL; DELETE FROM journey_steps;"
-             "DELETE FROM journey_runs; DELETE FROM journey_versions; DELETE FROM journeys;"
-             "DELETE FROM journey_cursors; PRAGMA wal_checkpoint(TRUNCATE);");
+    bench_sql(raw, "DELETE FROM outbox WHERE journey_run IS NOT NULL; DELETE FROM journey_steps;"
+                   "DELETE FROM journey_runs; DELETE FROM journey_versions; DELETE FROM journeys;"
+                   "DELETE FROM journey_cursors; PRAGMA wal_checkpoint(TRUNCATE);");
     struct kt_err err;
     kt_err_reset(&err);
     struct store_conn *w;
     struct journey_version v = {KEY, 1, doc, now, NULL};
     struct journey_row j = {KEY, "bench", "active", 1, 1, now, now, now};
     if (store_write_begin(s, &w, &err) != KT_OK) {
-        die("journey", &err);
+        bench_die("journey", &err);
     }
     enum kt_rc rc = store_journey_put(w, &j, &err);
     rc = rc == KT_OK ? store_journey_version_add(w, &v, &err) : rc;
     if (store_write_end(w, rc, &err) != KT_OK) {
-        die("journey", &err);
+        bench_die("journey", &err);
     }
 }
 
@@ -179,7 +136,7 @@ static int64_t make_runs(struct store *s, sqlite3 *raw, int64_t count, int64_t n
     for (bool more = true; more;) {
         struct store_conn *w;
         if (store_write_begin(s, &w, &err) != KT_OK) {
-            die("runs", &err);
+            bench_die("runs", &err);
         }
         enum kt_rc rc = KT_OK;
         for (int i = 0; rc == KT_OK && i < JOURNEY_BATCH; i++) {
@@ -202,7 +159,7 @@ static int64_t make_runs(struct store *s, sqlite3 *raw, int64_t count, int64_t n
             made += created;
         }
         if (store_write_end(w, rc, &err) != KT_OK) {
-            die("runs", &err);
+            bench_die("runs", &err);
         }
     }
     sqlite3_finalize(st);
@@ -221,7 +178,7 @@ static double job(struct store *s, const struct key_secret *k, int64_t now, int6
     for (;;) {
         int64_t n[2] = {0, 0};
         if (journey_run_due(&c, now, 600000, n, &err) != KT_OK) {
-            die("journey_run_due", &err);
+            bench_die("journey_run_due", &err);
         }
         *steps += n[0];
         *entered += n[1];
@@ -306,9 +263,9 @@ static double reference(sqlite3 *db)
     }
     kt_snprintf(ins + len, sizeof(ins) - len, ")");
     sqlite3_finalize(q);
-    sql(db, "DELETE FROM outbox WHERE journey_run IS NOT NULL; DELETE FROM journey_steps;"
-            "UPDATE journey_runs SET step = 0, visit = 1, state = 'active', due_at = 0, "
-            "finished_at = NULL, exit = NULL; PRAGMA wal_checkpoint(TRUNCATE);");
+    bench_sql(db, "DELETE FROM outbox WHERE journey_run IS NOT NULL; DELETE FROM journey_steps;"
+                  "UPDATE journey_runs SET step = 0, visit = 1, state = 'active', due_at = 0, "
+                  "finished_at = NULL, exit = NULL; PRAGMA wal_checkpoint(TRUNCATE);");
     sqlite3_stmt *up =
         prepare(db, "UPDATE journey_runs SET step = ?2, visit = ?3, state = ?4, "
                     "due_at = nullif(?5, 0), since_at = ?6, updated_at = ?7, "
@@ -320,7 +277,7 @@ static double reference(sqlite3 *db)
     for (size_t i = 0; i < runs.n; i++) {
         int64_t id = sqlite3_value_int64(runs.v[i * (size_t)runs.cols]);
         if (i % JOURNEY_BATCH == 0) {
-            sql(db, "BEGIN IMMEDIATE");
+            bench_sql(db, "BEGIN IMMEDIATE");
         }
         for (; k < steps.n && sqlite3_value_int64(steps.v[k * (size_t)steps.cols]) == id; k++) {
             put(db, st, &steps, k);
@@ -330,7 +287,7 @@ static double reference(sqlite3 *db)
         }
         put(db, up, &runs, i);
         if (i % JOURNEY_BATCH == JOURNEY_BATCH - 1 || i == runs.n - 1) {
-            sql(db, "COMMIT");
+            bench_sql(db, "COMMIT");
         }
     }
     double secs = (double)(clock_mono_ns() - t0) / 1e9;
@@ -368,18 +325,6 @@ static double scan(sqlite3 *db, int64_t now, int64_t *kept)
     double secs = (double)(clock_mono_ns() - t0) / 1e9;
     sqlite3_finalize(st);
     return secs;
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return v[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -423,8 +368,9 @@ int main(int argc, char **argv)
         return 1;
     }
     sqlite3_busy_timeout(raw, 60000);
-    sql(raw, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
-             "PRAGMA cache_size = -16384; PRAGMA secure_delete = ON;");
+    bench_sql(raw,
+              "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+              "PRAGMA cache_size = -16384; PRAGMA secure_delete = ON;");
     double rate[RUNS_MAX], ref_rate[RUNS_MAX], ratio[RUNS_MAX], secs[RUNS_MAX];
     for (int i = 0; i < runs; i++) {
         int64_t steps = 0, entered = 0, made = 0;
@@ -445,13 +391,14 @@ int main(int argc, char **argv)
         int64_t now = clock_now_ms();
         fresh(s, raw, steps_mode ? steps_doc : send_doc, now);
         made = make_runs(s, raw, count, now);
-        sql(raw, "PRAGMA wal_checkpoint(TRUNCATE)");
+        bench_sql(raw, "PRAGMA wal_checkpoint(TRUNCATE)");
         double t = job(s, &k, now, &steps, &entered);
-        int64_t rows = one_int(raw, "SELECT count(*) FROM journey_steps");
-        int64_t sent = one_int(raw, "SELECT count(*) FROM outbox WHERE journey_run IS NOT NULL "
-                                    "AND state = 'queued'");
-        int64_t content = one_int(raw, "SELECT avg(length(content)) FROM outbox WHERE "
-                                       "journey_run IS NOT NULL");
+        int64_t rows = bench_one_int(raw, "SELECT count(*) FROM journey_steps");
+        int64_t sent =
+            bench_one_int(raw, "SELECT count(*) FROM outbox WHERE journey_run IS NOT NULL "
+                               "AND state = 'queued'");
+        int64_t content = bench_one_int(raw, "SELECT avg(length(content)) FROM outbox WHERE "
+                                             "journey_run IS NOT NULL");
         double ref = reference(raw);
         rate[i] = (double)rows / t;
         ref_rate[i] = (double)rows / ref;
@@ -467,12 +414,12 @@ int main(int argc, char **argv)
     }
     if (bday_mode) {
         printf("median of %lld: first run of the job %.2f s, reference scan %.2f s, %.1f x\n",
-               (long long)runs, median(secs, (int)runs), median(ref_rate, (int)runs),
-               median(ratio, (int)runs));
+               (long long)runs, bench_median(secs, (int)runs), bench_median(ref_rate, (int)runs),
+               bench_median(ratio, (int)runs));
     } else {
         printf("median of %lld: %.0f steps/s (%.2f s), reference %.0f steps/s, %.2f of it\n",
-               (long long)runs, median(rate, (int)runs), median(secs, (int)runs),
-               median(ref_rate, (int)runs), median(ratio, (int)runs));
+               (long long)runs, bench_median(rate, (int)runs), bench_median(secs, (int)runs),
+               bench_median(ref_rate, (int)runs), bench_median(ratio, (int)runs));
     }
     sqlite3_close(raw);
     store_close(s);
