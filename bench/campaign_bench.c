@@ -30,8 +30,9 @@
 #include "base/num.h"
 #include "campaign/campaign.h"
 #include "cli/cli.h"
-#include "consent/consent.h"
-#include "deliver/template_store.h"
+
+#define BENCH_NAME "campaign_bench"
+#include "bench.h"
 
 #define RUNS_MAX 15
 
@@ -53,52 +54,16 @@ static const char html[] =
     "получать новости и предложения. Отписаться можно по ссылке в заголовке письма.</p>\n"
     "</td></tr></table></body></html>\n";
 
-static void die(const char *what, const struct kt_err *err)
-{
-    fprintf(stderr, "campaign_bench: %s: %s %s %s\n", what, err->code, err->msg, err->detail);
-    exit(1);
-}
-
-static void sql(sqlite3 *db, const char *text)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "campaign_bench: %s: %s\n", text, msg);
-        exit(1);
-    }
-}
-
 /* public_url and the template, once. */
 static void setup(struct store *s)
 {
-    struct kt_err err;
-    kt_err_reset(&err);
-    struct arena a;
-    arena_init(&a, 0);
-    struct store_conn *w;
-    struct privacy_settings ps;
     json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "channel", "email", "subject",
                              "{{first_name | default: \"Покупатель\"}}, весна в саду: -15%", "html",
                              html, "text",
                              "Здравствуйте! Весенняя скидка 15% до 15 марта. Баллов на карте: "
                              "{{points.balance}}.");
-    struct msg_tpl t;
-    struct template_pos pos;
-    bool added;
-    if (msg_tpl_decode("bench-spring", body, &a, &t, &pos, &err) != KT_OK ||
-        store_write_begin(s, &w, &err) != KT_OK) {
-        die("template", &err);
-    }
-    enum kt_rc rc = msg_tpl_save(w, &t.row, &a, &added, &err);
-    rc = rc == KT_OK ? privacy_settings_get(w, &a, &ps, &err) : rc;
-    ps.public_url = "https://shop.example";
-    rc = rc == KT_OK ? privacy_settings_put(w, &ps, &err) : rc;
-    if (store_write_end(w, rc, &err) != KT_OK) {
-        die("setup", &err);
-    }
-    msg_tpl_release(&t);
+    bench_template(s, "bench-spring", body);
     json_decref(body);
-    arena_release(&a);
 }
 
 struct run {
@@ -106,18 +71,6 @@ struct run {
     int64_t messages, control;
     double content_len, recipient_len;
 };
-
-static int64_t one_int(sqlite3 *db, const char *text)
-{
-    sqlite3_stmt *st;
-    int64_t v = 0;
-    if (sqlite3_prepare_v2(db, text, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-    return v;
-}
 
 /* One campaign from create to every member enqueued. */
 static void campaign(struct store *s, const struct key_secret *k, struct run *out)
@@ -133,18 +86,18 @@ static void campaign(struct store *s, const struct key_secret *k, struct run *ou
     int64_t t0 = clock_mono_ns(), n[2] = {0, 0};
     if (campaign_create(s, body, NULL, clock_now_ms(), &a, &cp, &se, &err) != KT_OK ||
         campaign_act(s, cp.id, "start", NULL, clock_now_ms(), &a, &cp, &err) != KT_OK) {
-        die("campaign", &err);
+        bench_die("campaign", &err);
     }
     while (cp.audience < 0) { /* the freeze alone: a run's budget is spent by it */
         struct store_conn *rd;
         if (campaign_run_due(s, k, clock_now_ms(), 50, n, &err) != KT_OK ||
             store_read_begin(s, &rd, &err) != KT_OK) {
-            die("freeze", &err);
+            bench_die("freeze", &err);
         }
         enum kt_rc rc = store_campaign_get(rd, cp.id, &a, &cp, NULL, &err);
         store_read_end(rd);
         if (rc != KT_OK) {
-            die("campaign_get", &err);
+            bench_die("campaign_get", &err);
         }
     }
     out->freeze_s = (double)(clock_mono_ns() - t0) / 1e9;
@@ -152,12 +105,12 @@ static void campaign(struct store *s, const struct key_secret *k, struct run *ou
         struct store_conn *rd;
         if (campaign_run_due(s, k, clock_now_ms(), 60000, n, &err) != KT_OK ||
             store_read_begin(s, &rd, &err) != KT_OK) {
-            die("enqueue", &err);
+            bench_die("enqueue", &err);
         }
         enum kt_rc rc = store_campaign_get(rd, cp.id, &a, &cp, NULL, &err);
         store_read_end(rd);
         if (rc != KT_OK) {
-            die("campaign_get", &err);
+            bench_die("campaign_get", &err);
         }
         if (cp.audience >= 0 && cp.enqueued + cp.control >= cp.audience) {
             break;
@@ -179,7 +132,8 @@ static double reference(const char *path, int64_t n, int content_len, int recipi
         fprintf(stderr, "campaign_bench: cannot open %s\n", path);
         exit(1);
     }
-    sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    bench_sql(
+        db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             "CREATE TABLE outbox (id TEXT PRIMARY KEY, ck INTEGER NOT NULL, channel TEXT NOT NULL,"
             " kind TEXT NOT NULL, topic TEXT, priority INTEGER NOT NULL DEFAULT 0, recipient BLOB,"
             " content BLOB, state TEXT NOT NULL DEFAULT 'queued', next_at INTEGER NOT NULL,"
@@ -212,7 +166,7 @@ static double reference(const char *path, int64_t n, int content_len, int recipi
     int64_t t0 = clock_mono_ns(), now = clock_now_ms();
     for (int64_t i = 0; i < n; i++) {
         if (i % CAMPAIGN_BATCH == 0) {
-            sql(db, "BEGIN");
+            bench_sql(db, "BEGIN");
         }
         unsigned char h[16];
         char id[2 + 33] = "m_";
@@ -235,7 +189,7 @@ static double reference(const char *path, int64_t n, int content_len, int recipi
         sqlite3_reset(o);
         sqlite3_reset(m);
         if (i % CAMPAIGN_BATCH == CAMPAIGN_BATCH - 1 || i == n - 1) {
-            sql(db, "COMMIT");
+            bench_sql(db, "COMMIT");
         }
     }
     double secs = (double)(clock_mono_ns() - t0) / 1e9;
@@ -245,18 +199,6 @@ static double reference(const char *path, int64_t n, int content_len, int recipi
     free(content);
     free(rcpt);
     return secs;
-}
-
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return v[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -297,14 +239,16 @@ int main(int argc, char **argv)
     double rate[RUNS_MAX], ref_rate[RUNS_MAX], ratio[RUNS_MAX], total[RUNS_MAX];
     for (int i = 0; i < runs; i++) {
         /* what the last run enqueued goes, so each run writes into the same database */
-        sql(raw, "DELETE FROM outbox WHERE campaign_id IS NOT NULL; DELETE FROM campaign_members;"
-                 "DELETE FROM campaign_audience; PRAGMA wal_checkpoint(TRUNCATE);");
+        bench_sql(raw,
+                  "DELETE FROM outbox WHERE campaign_id IS NOT NULL; DELETE FROM campaign_members;"
+                  "DELETE FROM campaign_audience; PRAGMA wal_checkpoint(TRUNCATE);");
         struct run r = {0};
         campaign(s, &k, &r);
-        r.content_len = (double)one_int(raw, "SELECT avg(length(content)) FROM outbox WHERE "
-                                             "campaign_id IS NOT NULL");
-        r.recipient_len = (double)one_int(raw, "SELECT avg(length(recipient)) FROM outbox WHERE "
-                                               "campaign_id IS NOT NULL");
+        r.content_len = (double)bench_one_int(raw, "SELECT avg(length(content)) FROM outbox WHERE "
+                                                   "campaign_id IS NOT NULL");
+        r.recipient_len =
+            (double)bench_one_int(raw, "SELECT avg(length(recipient)) FROM outbox WHERE "
+                                       "campaign_id IS NOT NULL");
         r.ref_s = reference(ref_path, r.messages, (int)r.content_len, (int)r.recipient_len);
         rate[i] = (double)r.messages / r.total_s;
         ref_rate[i] = (double)r.messages / r.ref_s;
@@ -317,8 +261,8 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     printf("median of %lld: %.0f messages/s (%.1f s), reference %.0f rows/s, %.2f of it\n",
-           (long long)runs, median(rate, (int)runs), median(total, (int)runs),
-           median(ref_rate, (int)runs), median(ratio, (int)runs));
+           (long long)runs, bench_median(rate, (int)runs), bench_median(total, (int)runs),
+           bench_median(ref_rate, (int)runs), bench_median(ratio, (int)runs));
     remove(ref_path);
     sqlite3_close(raw);
     store_close(s);

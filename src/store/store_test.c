@@ -600,6 +600,40 @@ static void conditions_find_whom_they_mean(void **state)
     assert_int_equal(store_segment_eval(rd, &cat_and_not_one, &A, &cks, &n, NULL), KT_OK);
     assert_int_equal(n, 1);
     assert_int_equal(cks[0], ck2);
+    /* One customer's match (a journey's branch), its statement kept on the connection: asked
+     * again of the other customer, with another value in the same SQL, and of more conditions
+     * than a connection keeps (48 shapes: the city under each comparison and 0..7 nots), each
+     * as the condition's members say; the close finalizes what was kept. */
+    const struct store_cond nowhere = {
+        .kind = COND_FIELD_CMP, .field = PF_CITY, .cmp = COND_EQ, .value = {false, 0, "Нигде"}};
+    static const enum store_cond_cmp ops[] = {COND_EQ, COND_NE, COND_LT, COND_LE, COND_GT, COND_GE};
+    struct store_cond shapes[6][8];
+    for (int o = 0; o < 6; o++) {
+        shapes[o][0] = one;
+        shapes[o][0].cmp = ops[o];
+        for (int d = 1; d < 8; d++) {
+            shapes[o][d] = (struct store_cond){.kind = COND_NOT, .a = &shapes[o][d - 1]};
+        }
+    }
+    for (int round = 0; round < 2; round++) {
+        bool yes = false;
+        assert_int_equal(store_segment_match(rd, &cat_and_not_one, ck2, &yes, NULL), KT_OK);
+        assert_true(yes);
+        assert_int_equal(store_segment_match(rd, &cat_and_not_one, ck1, &yes, NULL), KT_OK);
+        assert_false(yes);
+        assert_int_equal(store_segment_match(rd, &nowhere, ck1, &yes, NULL), KT_OK);
+        assert_false(yes);
+        for (int i = 0; i < 48; i++) {
+            const struct store_cond *q = &shapes[i / 8][i % 8];
+            assert_int_equal(store_segment_eval(rd, q, &A, &cks, &n, NULL), KT_OK);
+            for (int k = 0; k < 2; k++) {
+                int64_t ck = k == 0 ? ck1 : ck2;
+                bool member = (n > 0 && cks[0] == ck) || (n > 1 && cks[1] == ck);
+                assert_int_equal(store_segment_match(rd, q, ck, &yes, NULL), KT_OK);
+                assert_int_equal(yes, member);
+            }
+        }
+    }
     store_read_end(rd);
 }
 

@@ -358,6 +358,48 @@ enum kt_rc sq_segment_eval(struct store_conn *base, const struct store_cond *n, 
     return st == NULL ? KT_ESTORE : collect_cks(c, st, a, cks, count, err);
 }
 
+/* sq_segment_match's statements stay prepared on the connection, found again by their text: a
+ * journey asks its branch's condition of every run it advances, and preparing it was most of a
+ * step's cost. At most MATCH_KEPT are kept; a connection's close finalizes them (sqlite.c). */
+#define MATCH_KEPT 32
+#define MATCH_MARK "/* segment_match */"
+
+static sqlite3_stmt *match_stmt(struct sq_conn *c, const struct sq_cond_sql *q, bool *keep,
+                                struct kt_err *err)
+{
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 %s AND c.ck = ?) " MATCH_MARK,
+                                buf_cstr(&q->sql));
+    sqlite3_stmt *st = NULL;
+    int kept = 0;
+    for (sqlite3_stmt *p = sqlite3_next_stmt(c->db, NULL); p != NULL && st == NULL;
+         p = sqlite3_next_stmt(c->db, p)) {
+        const char *t = sqlite3_sql(p);
+        if (t != NULL && strstr(t, MATCH_MARK) != NULL) {
+            kept++;
+            st = !sqlite3_stmt_busy(p) && strcmp(t, sql) == 0 ? p : NULL;
+        }
+    }
+    *keep = true;
+    if (st == NULL) {
+        *keep = kept < MATCH_KEPT;
+        int rc =
+            sqlite3_prepare_v3(c->db, sql, -1, *keep ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+        if (rc != SQLITE_OK) {
+            sq_fail(c, rc, "segment", err);
+            st = NULL;
+        }
+    }
+    sqlite3_free(sql);
+    for (size_t i = 0; st != NULL && i < q->n; i++) {
+        if (q->p[i].is_int) {
+            sqlite3_bind_int64(st, (int)i + 1, q->p[i].i);
+        } else {
+            sqlite3_bind_text(st, (int)i + 1, q->p[i].s, -1, SQLITE_STATIC);
+        }
+    }
+    return st;
+}
+
 enum kt_rc sq_segment_match(struct store_conn *base, const struct store_cond *n, int64_t ck,
                             bool *yes, struct kt_err *err)
 {
@@ -368,13 +410,18 @@ enum kt_rc sq_segment_match(struct store_conn *base, const struct store_cond *n,
     *yes = false;
     enum kt_rc r = cond_sql(c, n, &a, &q, err);
     if (r == KT_OK) {
-        sqlite3_stmt *st = prepare(c, &q, "SELECT count(*) FROM (SELECT 1", "AND c.ck = ?)", err);
+        bool keep = false;
+        sqlite3_stmt *st = match_stmt(c, &q, &keep, err);
         int64_t v = 0;
         if (st != NULL) {
             sqlite3_bind_int64(st, (int)q.n + 1, ck);
         }
         r = st == NULL ? KT_ESTORE : sq_int_row(c, st, &v, 1, "segment match", err);
-        sqlite3_finalize(st);
+        if (st != NULL && keep) {
+            sq_done(st);
+        } else {
+            sqlite3_finalize(st);
+        }
         buf_release(&q.sql);
         *yes = v > 0;
     }

@@ -56,6 +56,9 @@ void sq_conn_close(struct sq_conn *c)
     for (int i = 0; i < SQ_STATEMENTS; i++) {
         sqlite3_finalize(c->stmts[i]);
     }
+    for (sqlite3_stmt *st; (st = sqlite3_next_stmt(c->db, NULL)) != NULL;) {
+        sqlite3_finalize(st); /* kept by their owners (segments.c's matches) */
+    }
     sq_conn_ks_close(c);
     sqlite3_close(c->db);
     free(c);
