@@ -265,11 +265,11 @@ def test_runs_as_the_engine_writes_them(shop):
     assert shop.get(f"/v1/customers/{cid}/journeys?limit=0").status_code == 400
     r = shop.get("/v1/reports/journeys/runs")
     assert r.status_code == 200, r.text
-    assert r.json()["runs"] == [{"state": "exited", "exit": "bought", "count": 1},
-                                {"state": "waiting", "exit": None, "count": 1}]
-    assert r.json()["steps"] == [
-        {"step": "regular", "outcome": "exited", "count": 1},
-        {"step": "reminder", "outcome": "sent", "count": 1},
-        {"step": "wait-1h", "outcome": "entered", "count": 1},
-        {"step": "wait-1h", "outcome": "waited", "count": 1}]
+    rep = r.json()
+    assert rep["runs"] == {"entered": 2, "control": 0, "active": 0, "waiting": 1, "done": 0,
+                           "exited": 1, "by_exit": {"bought": 1}}
+    assert [(st["step"], st["outcome"], st["count"]) for st in rep["steps"]] == [
+        ("regular", "exited", 1), ("reminder", "sent", 1), ("wait-1h", "entered", 1),
+        ("wait-1h", "waited", 1)]
+    assert rep["groups"] == [{"group": "journey", "runs": 2, "buyers": 0, "revenue": 0}]
 
