@@ -193,6 +193,8 @@ const struct route api_routes[] = {
     /* The public unsubscribe page: the signed token is the only credential. */
     {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, ROUTE_PD},
     {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, ROUTE_PD},
+    /* The customer's pages' stylesheet (docs/pages.md). */
+    {HTTP_GET, "/p/style.css", api_page_style, ROUTE_PUBLIC, ROUTE_PAGE},
 
     {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, STORES},
     {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, STORES},

@@ -67,6 +67,10 @@ enum route_flag {
                                api_customer_visible, api_store_allowed); any other route refuses
                                such a key (403 forbidden), so a new route is closed to store keys
                                until someone decides otherwise */
+    ROUTE_PAGE = 1u << 6,   /* a page a customer's browser opens (docs/pages.md): served with a
+                               strict Content-Security-Policy (nothing but this server's
+                               stylesheet and images, no script, no frame, forms posting here
+                               only), no referrer, no framing */
 };
 
 struct route {

@@ -11,6 +11,12 @@
 #include "base/mem.h"
 #include "http/server_int.h"
 
+/* The pages' policy (ROUTE_PAGE): their own stylesheet and images (a QR code, a barcode inline
+ * as data:), forms posting to this server, nothing else - no script, no frame, no base. */
+#define HTTP_PAGE_CSP                                                                              \
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "             \
+    "frame-ancestors 'none'; base-uri 'none'"
+
 /* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
 static void cors_headers(struct http_req *r, struct MHD_Response *resp)
 {
@@ -64,6 +70,11 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
         cors_headers(r, resp);
+    }
+    if (r->route != NULL && (r->route->flags & ROUTE_PAGE)) {
+        MHD_add_response_header(resp, "Content-Security-Policy", HTTP_PAGE_CSP);
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     }
     if (r->retry_after > 0) {
         char ra[16];

@@ -1,0 +1,93 @@
+/*
+ * page_test.c - the pages' kit: a form's token spent once (a replay, another form's token, an
+ * altered one, an expired one and none are refused, each with its code), and a page rendered in
+ * the layout with its values escaped, light enough for a cheap phone.
+ */
+#include "helpers.h"
+
+#include "pages/csrf.h"
+#include "pages/page.h"
+
+#define NOW 1780000000000LL
+
+static const struct key_secret K = {{5}}, OTHER = {{6}};
+
+static enum kt_rc spend(const struct key_secret *k, const char *form, const char *token,
+                        int64_t now, const char **code)
+{
+    struct store_conn *w = wbegin();
+    struct kt_err err;
+    kt_err_reset(&err);
+    enum kt_rc rc = pages_csrf_spend(w, k, form, token, now, &err);
+    *code = rc == KT_OK ? "" : arena_strdup(&A, err.code);
+    wcommit(w);
+    return rc;
+}
+
+static void a_form_token_is_spent_once(void **state)
+{
+    (void)state;
+    const char *code;
+    const char *t = pages_csrf_token(&K, "join", NOW, &A);
+    assert_int_equal(spend(&K, "join", t, NOW + 1000, &code), KT_OK);
+    assert_int_equal(spend(&K, "join", t, NOW + 2000, &code), KT_EFORBIDDEN);
+    assert_string_equal(code, "csrf_replayed");
+    /* Another form's token, another installation's, an altered one, none. */
+    const char *u = pages_csrf_token(&K, "prefs", NOW, &A);
+    assert_int_equal(spend(&K, "join", u, NOW, &code), KT_EFORBIDDEN);
+    assert_string_equal(code, "csrf_invalid");
+    const char *v = pages_csrf_token(&OTHER, "join", NOW, &A);
+    assert_int_equal(spend(&K, "join", v, NOW, &code), KT_EFORBIDDEN);
+    assert_string_equal(code, "csrf_invalid");
+    char *altered = arena_strdup(&A, pages_csrf_token(&K, "join", NOW, &A));
+    altered[10] = altered[10] == 'A' ? 'B' : 'A';
+    assert_int_equal(spend(&K, "join", altered, NOW, &code), KT_EFORBIDDEN);
+    assert_string_equal(code, "csrf_invalid");
+    assert_int_equal(spend(&K, "join", "", NOW, &code), KT_EFORBIDDEN);
+    assert_int_equal(spend(&K, "join", NULL, NOW, &code), KT_EFORBIDDEN);
+    /* Expired: a form left open longer than its life. */
+    const char *old = pages_csrf_token(&K, "join", NOW, &A);
+    assert_int_equal(spend(&K, "join", old, NOW + PAGES_FORM_TTL_MS + 1, &code), KT_EFORBIDDEN);
+    assert_string_equal(code, "csrf_expired");
+    /* Two fresh tokens of one form are two submissions; spent nonces past their life go. */
+    assert_int_equal(spend(&K, "prefs", u, NOW, &code), KT_OK);
+    assert_int_equal(test_count("SELECT count(*) FROM form_tokens"), 2);
+    const char *later = pages_csrf_token(&K, "join", NOW + 3 * PAGES_FORM_TTL_MS, &A);
+    assert_int_equal(spend(&K, "join", later, NOW + 3 * PAGES_FORM_TTL_MS, &code), KT_OK);
+    assert_int_equal(test_count("SELECT count(*) FROM form_tokens"), 1);
+}
+
+static void a_page_is_rendered_in_the_layout(void **state)
+{
+    (void)state;
+    json_t *ctx = json_pack("{s:s, s:s, s:s}", "heading", "Ссылка <устарела>", "text",
+                            "Откройте \"страницу\" & попробуйте снова", "back", "/j/ABCD2345");
+    const char *html = NULL;
+    size_t len = 0;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(pages_render("refused", "Ошибка", ctx, &A, &html, &len, &err), KT_OK);
+    json_decref(ctx);
+    assert_int_equal(strlen(html), len);
+    assert_non_null(strstr(html, "<html lang=\"ru\">"));
+    assert_non_null(strstr(html, "<title>Ошибка</title>"));
+    assert_non_null(strstr(html, "<link rel=\"stylesheet\" href=\"/p/style.css\">"));
+    assert_non_null(strstr(html, "<h1>Ссылка &lt;устарела&gt;</h1>"));
+    assert_non_null(strstr(html, "Откройте &quot;страницу&quot; &amp; попробуйте снова"));
+    assert_non_null(strstr(html, "<a href=\"/j/ABCD2345\">"));
+    assert_null(strstr(html, "<script"));
+    size_t css = 0;
+    assert_true(len + strlen(pages_stylesheet(&css)) < 8 * 1024); /* far under 50 KB */
+    assert_true(css > 100);
+    assert_int_equal(pages_render("nothing", "x", NULL, &A, &html, &len, &err), KT_EINTERNAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_form_token_is_spent_once, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_page_is_rendered_in_the_layout, store_setup,
+                                        store_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
