@@ -1,11 +1,13 @@
 /*
  * page_test.c - the pages' kit: a form's token spent once (a replay, another form's token, an
  * altered one, an expired one and none are refused, each with its code), and a page rendered in
- * the layout with its values escaped, light enough for a cheap phone.
+ * the layout with its values escaped, light enough for a cheap phone; a form's body decoded as
+ * browsers encode it, and the bodies a browser never sends refused.
  */
 #include "helpers.h"
 
 #include "pages/csrf.h"
+#include "pages/form.h"
 #include "pages/page.h"
 
 #define NOW 1780000000000LL
@@ -82,11 +84,58 @@ static void a_page_is_rendered_in_the_layout(void **state)
     assert_int_equal(pages_render("nothing", "x", NULL, &A, &html, &len, &err), KT_EINTERNAL);
 }
 
+static const char *parse(const char *body, struct pages_form *f)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    enum kt_rc rc = pages_form_parse(body, strlen(body), &A, f, &err);
+    return rc == KT_OK ? NULL : arena_strdup(&A, err.code);
+}
+
+static void a_form_body_is_decoded_as_browsers_encode_it(void **state)
+{
+    (void)state;
+    struct pages_form f;
+    /* What Chromium sends for first_name=Анна Мария, email=a+b@example.ru, an empty box. */
+    assert_null(parse("first_name=%D0%90%D0%BD%D0%BD%D0%B0+%D0%9C%D0%B0%D1%80%D0%B8%D1%8F&"
+                      "email=a%2Bb%40example.ru&website=&&agree",
+                      &f));
+    assert_int_equal(f.n, 4);
+    assert_string_equal(pages_form_get(&f, "first_name"), "Анна Мария");
+    assert_string_equal(pages_form_get(&f, "email"), "a+b@example.ru");
+    assert_string_equal(pages_form_get(&f, "website"), "");
+    assert_string_equal(pages_form_get(&f, "agree"), "");
+    assert_null(pages_form_get(&f, "phone"));
+    assert_null(parse("", &f));
+    assert_int_equal(f.n, 0);
+    /* What no browser sends: refused whole. */
+    const char *bad[] = {"a=%", "a=%4", "a=%G1", "a=%00", "a=%D0", "%ZZ=1", "a=%FF%FE"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *code = parse(bad[i], &f);
+        assert_non_null(code);
+        assert_string_equal(code, "bad_form");
+    }
+    struct buf many;
+    buf_init(&many, 1024);
+    for (int i = 0; i <= PAGES_FORM_FIELDS_MAX; i++) {
+        buf_printf(&many, "f%d=1&", i);
+    }
+    assert_string_equal(parse(buf_cstr(&many), &f), "bad_form");
+    buf_release(&many);
+    char *long_value = arena_alloc(&A, PAGES_FORM_VALUE_MAX + 8);
+    memcpy(long_value, "a=", 2);
+    memset(long_value + 2, 'x', PAGES_FORM_VALUE_MAX + 1);
+    long_value[PAGES_FORM_VALUE_MAX + 3] = '\0';
+    assert_string_equal(parse(long_value, &f), "bad_form");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_form_token_is_spent_once, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(a_page_is_rendered_in_the_layout, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(a_form_body_is_decoded_as_browsers_encode_it, store_setup,
                                         store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
