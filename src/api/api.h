@@ -153,6 +153,9 @@ enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
+enum kt_rc api_q_link(struct http_req *r, struct kt_err *err);
+enum kt_rc api_q_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_q_post(struct http_req *r, struct kt_err *err);
 /* export.c: everything held about a customer (export/customer.c) */
 enum kt_rc api_customers_export(struct http_req *r, struct kt_err *err);
 /* erase.c */

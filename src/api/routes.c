@@ -69,6 +69,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/c/{token}", api_track_click, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/v1/customers/{id}/may-send", api_may_send, ADMIN | POS, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/unsubscribe-link", api_unsub_link, ADMIN, 0},
+    {HTTP_GET, "/v1/customers/{id}/questionnaire-link", api_q_link, ADMIN, 0},
     {HTTP_GET, "/v1/customers/{id}/export", api_customers_export, ADMIN | DPO,
      ROUTE_LONG | ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/erase", api_customers_erase, ADMIN | DPO,
@@ -195,6 +196,9 @@ const struct route api_routes[] = {
     {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, ROUTE_PD},
     /* The customer's pages' stylesheet (docs/pages.md). */
     {HTTP_GET, "/p/style.css", api_page_style, ROUTE_PUBLIC, ROUTE_PAGE},
+    /* The questionnaire of the enrolment SMS: the signed token is the only credential. */
+    {HTTP_GET, "/q/{token}", api_q_page, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_POST, "/q/{token}", api_q_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
 
     {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, STORES},
     {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, STORES},

@@ -257,6 +257,12 @@ def walked(server):
     w.call("GET", "/v1/attributes/{name}", "/v1/attributes/pets")
     w.call("GET", "/u/{token}", f"/u/{tok}", key=None)
     w.call("POST", "/u/{token}", f"/u/{tok}", key=None, data={"all": "1"})
+    qpath = w.call("GET", "/v1/customers/{id}/questionnaire-link",
+                   f"/v1/customers/{a}/questionnaire-link").json()["path"]
+    w.call("GET", "/p/style.css", "/p/style.css", key=None)
+    qpage = w.call("GET", "/q/{token}", qpath, key=None).text
+    qcsrf = re.search(r'name="csrf" value="([^"]+)"', qpage).group(1)
+    w.call("POST", "/q/{token}", qpath, key=None, data={"csrf": qcsrf, "first_name": "Аня"})
     # the e-mail's pixel and links (a made-up token: 404) and a provider's callback (an id that
     # is no message's: refused); test_feedback.py follows real ones
     w.call("GET", "/o/{token}", "/o/bm90LWEtdG9rZW4", key=None)
