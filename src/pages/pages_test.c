@@ -1,20 +1,18 @@
 /*
  * pages_test.c - QR codes and EAN-13 barcodes (qr.c, barcode.c): what was drawn read back and
  * compared with an independent source - libqrencode's own matrix, libpng's reading of the PNG,
- * the GS1 tables written here as bar widths.
+ * the GS1 tables written here as bar widths; and join points on a real store: the checks of a
+ * new one, its code, its link, its poster.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 #include <png.h>
 #include <qrencode.h>
 
+#include <ctype.h>
+
+#include "helpers.h"
+
+#include "consent/consent.h"
+#include "pages/join_points.h"
 #include "pages/qr.h"
 
 #define LINK "https://shop.example/j/7KX2MQ9D"
@@ -287,6 +285,126 @@ static void ean13_bars_follow_the_standard(void **state)
     arena_release(&a);
 }
 
+#define NOW 1780000000000LL
+
+static void a_store(struct store_conn *w, const char *code, const char *title, const char *city)
+{
+    struct shop s = {code, title, city, "Europe/Moscow", NOW, NOW};
+    assert_int_equal(store_shop_put(w, &s, NULL), KT_OK);
+}
+
+static enum kt_rc create(const char *store, const char *spot, const char *label,
+                         struct join_point *out, struct kt_err *err)
+{
+    struct store_conn *w = wbegin();
+    kt_err_reset(err);
+    enum kt_rc rc = jp_create(w, store, spot, label, NOW, &A, out, err);
+    assert_int_equal(store_write_end(w, rc, NULL), rc); /* rolled back when refused */
+    return rc;
+}
+
+static void join_points_are_checked_coded_and_listed(void **state)
+{
+    (void)state;
+    struct store_conn *w = wbegin();
+    a_store(w, "S1", "Магазин у дома", "Москва");
+    a_store(w, "S2", NULL, NULL);
+    wcommit(w);
+    struct join_point j, k;
+    struct kt_err err;
+    assert_int_equal(create("S1", "till", "Касса 1", &j, &err), KT_OK);
+    assert_int_equal(strlen(j.code), JP_CODE_LEN);
+    assert_int_equal(strspn(j.code, JP_ALPHABET), JP_CODE_LEN);
+    assert_int_equal(create("S2", "entrance", NULL, &k, &err), KT_OK);
+    assert_string_not_equal(j.code, k.code);
+    /* Refused, each with its field, and nothing written. */
+    assert_int_equal(create("S9", "till", NULL, &k, &err), KT_EINVAL);
+    assert_string_equal(err.code, "store_not_found");
+    assert_string_equal(err.field, "store");
+    assert_int_equal(create("S1", "door", NULL, &k, &err), KT_EINVAL);
+    assert_string_equal(err.field, "spot");
+    char label[JP_LABEL_MAX * 2 + 3];
+    memset(label, 0, sizeof(label));
+    for (int i = 0; i < JP_LABEL_MAX; i++) {
+        memcpy(label + 2 * i, "ж", 2); /* 100 characters, 200 bytes: allowed */
+    }
+    assert_int_equal(create("S1", "shelf", label, &k, &err), KT_OK);
+    memcpy(label + 2 * JP_LABEL_MAX, "ж", 3); /* 101 */
+    assert_int_equal(create("S1", "shelf", label, &k, &err), KT_EINVAL);
+    assert_string_equal(err.code, "too_long");
+    assert_string_equal(err.field, "label");
+    assert_int_equal(create("S1", "shelf", "a\nb", &k, &err), KT_EINVAL);
+    assert_string_equal(err.field, "label");
+    assert_int_equal(test_count("SELECT count(*) FROM join_points"), 3);
+    /* Listed by code, a store's only; found in either case; disabled once. */
+    struct store_conn *r = rbegin();
+    struct join_point *list;
+    size_t n;
+    assert_int_equal(jp_list(r, NULL, "", 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(n, 3);
+    assert_true(strcmp(list[0].code, list[1].code) < 0 && strcmp(list[1].code, list[2].code) < 0);
+    assert_int_equal(jp_list(r, "S2", "", 10, &A, &list, &n, NULL), KT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].spot, "entrance");
+    char lower[JP_CODE_LEN + 1];
+    for (int i = 0; i <= JP_CODE_LEN; i++) {
+        lower[i] = (char)tolower((unsigned char)j.code[i]);
+    }
+    assert_int_equal(jp_get(r, lower, &A, &k, NULL), KT_OK);
+    assert_string_equal(k.label, "Касса 1");
+    kt_err_reset(&err);
+    assert_int_equal(jp_get(r, "ZZZZZZZZ", &A, &k, &err), KT_ENOTFOUND);
+    assert_string_equal(err.code, "join_point_not_found");
+    store_read_end(r);
+    w = wbegin();
+    assert_int_equal(jp_disable(w, j.code, NOW + 5, &A, &k, NULL), KT_OK);
+    assert_int_equal(jp_disable(w, j.code, NOW + 9, &A, &k, NULL), KT_OK);
+    assert_int_equal(k.disabled_at, NOW + 5);
+    wcommit(w);
+}
+
+static void the_link_and_poster_need_public_url(void **state)
+{
+    (void)state;
+    struct store_conn *w = wbegin();
+    a_store(w, "S1", "Магазин <у дома>", "Москва");
+    wcommit(w);
+    struct join_point j;
+    struct kt_err err;
+    assert_int_equal(create("S1", "till", "Касса & выход", &j, &err), KT_OK);
+    struct store_conn *r = rbegin();
+    const char *link, *svg;
+    kt_err_reset(&err);
+    assert_int_equal(jp_link(r, j.code, &A, &link, &err), KT_EINVAL);
+    assert_string_equal(err.code, "public_url_required");
+    kt_err_reset(&err);
+    assert_int_equal(jp_poster(r, &j, "a5", &A, &svg, &err), KT_EINVAL);
+    assert_string_equal(err.code, "public_url_required");
+    store_read_end(r);
+    w = wbegin();
+    struct privacy_settings ps;
+    assert_int_equal(privacy_settings_get(w, &A, &ps, NULL), KT_OK);
+    ps.public_url = "https://shop.example/";
+    assert_int_equal(privacy_settings_put(w, &ps, NULL), KT_OK);
+    wcommit(w);
+    r = rbegin();
+    assert_int_equal(jp_link(r, j.code, &A, &link, NULL), KT_OK);
+    assert_string_equal(link, arena_printf(&A, "https://shop.example/j/%s", j.code));
+    assert_int_equal(jp_poster(r, &j, "a6", &A, &svg, NULL), KT_OK);
+    assert_non_null(strstr(svg, "width=\"105mm\" height=\"148mm\""));
+    assert_non_null(strstr(svg, "Магазин &lt;у дома&gt;, Москва"));
+    assert_non_null(strstr(svg, "Касса &amp; выход"));
+    assert_non_null(strstr(svg, arena_printf(&A, ">shop.example/j/%s</text>", j.code)));
+    assert_int_equal(jp_poster(r, &j, "a5", &A, &svg, NULL), KT_OK);
+    assert_non_null(strstr(svg, "width=\"148mm\" height=\"210mm\""));
+    kt_err_reset(&err);
+    assert_int_equal(jp_poster(r, &j, "a4", &A, &svg, &err), KT_EINVAL);
+    assert_string_equal(err.field, "paper");
+    store_read_end(r);
+}
+
+#define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +412,8 @@ int main(void)
         cmocka_unit_test(png_draws_the_matrix_at_its_module_size),
         cmocka_unit_test(bad_input_is_refused),
         cmocka_unit_test(ean13_bars_follow_the_standard),
+        CASE(join_points_are_checked_coded_and_listed),
+        CASE(the_link_and_poster_need_public_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
