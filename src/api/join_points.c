@@ -33,18 +33,23 @@ static json_t *jp_json(struct arena *a, const struct join_point *j, const char *
     return o;
 }
 
-/* Its link when public_url is set, else NULL (a list or a read still answers). */
-static enum kt_rc link_or_null(struct store_conn *c, const char *code, struct arena *a,
-                               const char **out, struct kt_err *err)
+/* The links' start when public_url is set, else NULL (a list or a read still answers). */
+static enum kt_rc base_or_null(struct store_conn *c, struct arena *a, const char **out,
+                               struct kt_err *err)
 {
     struct kt_err e;
     kt_err_reset(&e);
     *out = NULL;
-    if (jp_link(c, code, a, out, &e) == KT_OK || strcmp(e.code, "public_url_required") == 0) {
+    if (jp_base(c, a, out, &e) == KT_OK || strcmp(e.code, "public_url_required") == 0) {
         return KT_OK;
     }
     *err = e;
     return err->rc;
+}
+
+static const char *link_of(struct arena *a, const char *base, const struct join_point *j)
+{
+    return base ? arena_printf(a, "%s%s", base, j->code) : NULL;
 }
 
 /* POST /v1/join-points {store, spot, label?} -> 201. */
@@ -92,14 +97,13 @@ enum kt_rc api_join_points_list(struct http_req *r, struct kt_err *err)
         jp_list(rd, store, cursor, (size_t)limit, r->arena, &js, &n, err) != KT_OK) {
         return err->rc;
     }
+    const char *base;
+    if (base_or_null(rd, r->arena, &base, err) != KT_OK) {
+        return err->rc;
+    }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        const char *link;
-        if (link_or_null(rd, js[i].code, r->arena, &link, err) != KT_OK) {
-            json_decref(items);
-            return err->rc;
-        }
-        json_array_append_new(items, jp_json(r->arena, &js[i], link));
+        json_array_append_new(items, jp_json(r->arena, &js[i], link_of(r->arena, base, &js[i])));
     }
     const char *next = n == (size_t)limit ? js[n - 1].code : NULL;
     http_reply_json(r, 200,
@@ -112,13 +116,13 @@ enum kt_rc api_join_points_get(struct http_req *r, struct kt_err *err)
 {
     struct store_conn *rd;
     struct join_point j;
-    const char *link;
+    const char *base;
     if (http_req_reader(r, &rd, err) != KT_OK ||
         jp_get(rd, r->params[0], r->arena, &j, err) != KT_OK ||
-        link_or_null(rd, j.code, r->arena, &link, err) != KT_OK) {
+        base_or_null(rd, r->arena, &base, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200, jp_json(r->arena, &j, link));
+    http_reply_json(r, 200, jp_json(r->arena, &j, link_of(r->arena, base, &j)));
     return KT_OK;
 }
 
@@ -127,18 +131,18 @@ enum kt_rc api_join_points_disable(struct http_req *r, struct kt_err *err)
 {
     struct store_conn *w;
     struct join_point j;
-    const char *link = NULL;
+    const char *base = NULL;
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
     }
     enum kt_rc rc = jp_disable(w, r->params[0], clock_now_ms(), r->arena, &j, err);
     if (rc == KT_OK) {
-        rc = link_or_null(w, j.code, r->arena, &link, err);
+        rc = base_or_null(w, r->arena, &base, err);
     }
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
-    http_reply_json(r, 200, jp_json(r->arena, &j, link));
+    http_reply_json(r, 200, jp_json(r->arena, &j, link_of(r->arena, base, &j)));
     return KT_OK;
 }
 

@@ -119,8 +119,7 @@ enum kt_rc jp_disable(struct store_conn *w, const char *code, int64_t now, struc
     return store_join_point_get(w, c, a, out, NULL, err);
 }
 
-enum kt_rc jp_link(struct store_conn *c, const char *code, struct arena *a, const char **out,
-                   struct kt_err *err)
+enum kt_rc jp_base(struct store_conn *c, struct arena *a, const char **out, struct kt_err *err)
 {
     struct privacy_settings ps;
     if (privacy_settings_get(c, a, &ps, err) != KT_OK) {
@@ -134,6 +133,17 @@ enum kt_rc jp_link(struct store_conn *c, const char *code, struct arena *a, cons
     while (n > 0 && ps.public_url[n - 1] == '/') {
         n--;
     }
-    *out = arena_printf(a, "%.*s/j/%s", (int)n, ps.public_url, code);
+    *out = arena_printf(a, "%.*s/j/", (int)n, ps.public_url);
+    return KT_OK;
+}
+
+enum kt_rc jp_link(struct store_conn *c, const char *code, struct arena *a, const char **out,
+                   struct kt_err *err)
+{
+    const char *base;
+    if (jp_base(c, a, &base, err) != KT_OK) {
+        return err->rc;
+    }
+    *out = arena_printf(a, "%s%s", base, code);
     return KT_OK;
 }

@@ -37,6 +37,10 @@ enum kt_rc jp_list(struct store_conn *c, const char *store, const char *after, s
 enum kt_rc jp_disable(struct store_conn *w, const char *code, int64_t now, struct arena *a,
                       struct join_point *out, struct kt_err *err);
 
+/* The links' common start `<public_url>/j/` (KT_EINVAL "public_url_required", field
+ * "public_url", when unset). */
+enum kt_rc jp_base(struct store_conn *c, struct arena *a, const char **out, struct kt_err *err);
+
 /* The public link of code `code`: `<public_url>/j/<code>`, from the privacy settings
  * (KT_EINVAL "public_url_required", field "public_url", when unset). */
 enum kt_rc jp_link(struct store_conn *c, const char *code, struct arena *a, const char **out,
