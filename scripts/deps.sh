@@ -8,9 +8,10 @@
 set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libsodium-dev
-     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev tzdata curl jq python3-aiosmtpd"
+     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev tzdata curl jq
+     python3-aiosmtpd"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
-      python3-email-validator clang-format python3-cryptography python3-aiosmtpd"
+      python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools"
 bench="$test wrk bc python3-sklearn"
 fuzz="$test clang libclang-rt-14-dev"
 

@@ -139,6 +139,13 @@ bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_ac
 enum kt_rc api_stores_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_stores_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_stores_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_disable(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_qr_svg(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_qr_png(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_points_poster(struct http_req *r, struct kt_err *err);
 enum kt_rc api_topics_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_topics_list(struct http_req *r, struct kt_err *err);
 /* subscriptions.c */

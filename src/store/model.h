@@ -238,6 +238,17 @@ struct shop {
     int64_t created_at, updated_at;
 };
 
+/* A join point (0027_join_points.sql, pages/join_points.c): a store and a spot in it, named by
+ * the short code of its public link. No personal data. */
+struct join_point {
+    char code[12];       /* 8 characters of the codes' alphabet */
+    const char *store;   /* stores.code */
+    const char *spot;    /* till, entrance, shelf, other */
+    const char *label;   /* the retailer's words for the spot, or NULL */
+    int64_t created_at;  /* ms */
+    int64_t disabled_at; /* ms, or 0 while it takes customers */
+};
+
 /* A stored message template, one version of it (deliver/template_store.c, docs/messages.md,
  * "Templates"). No personal data: the text is the retailer's. */
 struct msg_template {

@@ -105,8 +105,7 @@ static void warn(struct render *r, const struct op *o, const char *code)
     }
 }
 
-/* Appends `s` escaped for HTML text and attribute values: & < > " ' */
-static void append_escaped(struct buf *out, const char *s, size_t n)
+void template_escape_html(struct buf *out, const char *s, size_t n)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
@@ -169,7 +168,7 @@ static void render_var(struct render *r, const struct op *o)
     if (o->raw) {
         buf_append(r->out, s, n);
     } else {
-        append_escaped(r->out, s, n);
+        template_escape_html(r->out, s, n);
     }
 }
 

@@ -88,4 +88,8 @@ struct template_var {
 /* Every variable used, each (name, section) once, in order of first use; borrowed from `t`. */
 size_t template_vars(const struct template *t, const struct template_var **vars);
 
+/* Appends the n bytes of `s` escaped for HTML (and XML, SVG) text and attribute values:
+ * & < > " ' (what {{x}} does in an HTML template). */
+void template_escape_html(struct buf *out, const char *s, size_t n);
+
 #endif

@@ -328,6 +328,12 @@ def walked(server):
                                                                "channels": ["sms"]})
     w.call("PUT", "/v1/privacy/settings", "/v1/privacy/settings",
            json={"consent_policy": "pending", "public_url": "https://shop.example"})
+    jp = w.call("POST", "/v1/join-points", "/v1/join-points",
+                json={"store": "S-1", "spot": "till"}).json()["code"]
+    w.call("GET", "/v1/join-points", "/v1/join-points")
+    for pic in ("", "/qr.svg", "/qr.png", "/poster.svg"):
+        w.call("GET", "/v1/join-points/{code}" + pic, f"/v1/join-points/{jp}{pic}")
+    w.call("POST", "/v1/join-points/{code}/disable", f"/v1/join-points/{jp}/disable")
     w.call("PUT", "/v1/messaging/caps", "/v1/messaging/caps",
            json={"rules": [{"count": 3, "per": "days", "channel": "email"}]})
     w.call("PUT", "/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature",

@@ -217,6 +217,11 @@ enum sq_slot {
     SQ_SHOP_GET,
     SQ_SHOP_LIST,
     SQ_SHOP_OF_CUSTOMER,
+    /* join_points.c */
+    SQ_JOIN_POINT_ADD,
+    SQ_JOIN_POINT_GET,
+    SQ_JOIN_POINT_LIST,
+    SQ_JOIN_POINT_DISABLE,
     /* outbox.c */
     SQ_OUTBOX_ADD,
     SQ_OUTBOX_GET,
