@@ -120,6 +120,7 @@ describe('the unsubscribe page', { skip: skipReason() ?? false }, () => {
         assert.match(opened.headers()['content-type'], /^text\/html/);
         assert.equal(await page.title(), 'Подписки');
         assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
+        assert.equal(await page.getByRole('main').count(), 1);
         assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'Ваши подписки');
         assert.deepEqual(await rows(page), [
             ['Акции — email: подписка включена', ['Отписаться']],
