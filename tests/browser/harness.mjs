@@ -129,17 +129,16 @@ export class Server {
     delete(path, opts) { return this.request('DELETE', path, opts); }
 
     /** Stops the server (SIGTERM) and fails when it did not exit 0 or a sanitizer (the test
-     *  build has ASan+UBSan) reported anything; its log is kept as `<name>.server.log` among the
-     *  artifacts, and its temporary directory removed. */
-    async stop(name = 'server') {
+     *  build has ASan+UBSan) reported anything; its log is kept as server.log in the artifacts of
+     *  the test file `file` (see screenshot()), and its temporary directory removed. */
+    async stop(file) {
         if (this.proc.exitCode === null && this.proc.signalCode === null) {
             this.proc.kill('SIGTERM');
         }
         const timer = setTimeout(() => this.proc.kill('SIGKILL'), 60000);
         const { code, sig } = await this.exited;
         clearTimeout(timer);
-        mkdirSync(ARTIFACTS, { recursive: true });
-        await writeFile(join(ARTIFACTS, `${name}.server.log`), this.stderr);
+        await writeFile(join(artifacts(file), 'server.log'), this.stderr);
         await rm(this.dir, { recursive: true, force: true });
         if (SANITIZER.test(this.stderr)) {
             throw new Error(`sanitizer report:\n${this.stderr.slice(-5000)}`);
@@ -197,12 +196,17 @@ export async function phonePage(browser, { javaScript = true } = {}) {
     return page;
 }
 
-/** A full-page screenshot kept as `<ARTIFACTS>/<file>/<name>.png` (file: the test file's name
- *  without .test.mjs); returns its path. */
-export async function screenshot(page, file, name) {
+/** The folder of a test file's artifacts, `<ARTIFACTS>/<the file's name without .test.mjs>`. */
+function artifacts(file) {
     const dir = join(ARTIFACTS, basename(file).replace(/\.test\.mjs$/, ''));
     mkdirSync(dir, { recursive: true });
-    const path = join(dir, `${name}.png`);
+    return dir;
+}
+
+/** A full-page screenshot kept as `<name>.png` in the artifacts of the test file `file` (its
+ *  import.meta.filename); returns its path. */
+export async function screenshot(page, file, name) {
+    const path = join(artifacts(file), `${name}.png`);
     await page.screenshot({ path, fullPage: true });
     return path;
 }

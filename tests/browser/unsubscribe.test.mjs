@@ -106,7 +106,7 @@ describe('the unsubscribe page', { skip: skipReason() ?? false }, () => {
 
     after(async () => {
         await browser?.close();
-        await server?.stop('unsubscribe');
+        await server?.stop(FILE);
     });
 
     test('one topic left from a phone: may-send refuses it and only it', { timeout: 60000 },
