@@ -89,16 +89,25 @@ export class Server {
         let gone = null;
         this.exited.then((e) => (gone = e));
         const deadline = Date.now() + 30000;
-        const port = await waitFor('the server to listen', () => {
-            if (gone) {
-                throw new Error(`server exited early (${gone.code ?? gone.sig}):\n${this.stderr}`);
-            }
-            return this.stderr.match(/event=listening port=(\d+)/)?.[1];
-        }, deadline);
-        this.url = `http://127.0.0.1:${port}`;
-        // The first start prints an admin key after it listens.
-        this.adminKey = await waitFor('the admin key of the first start',
-                                      () => this.stdout.match(ADMIN_KEY)?.[0], deadline);
+        try {
+            const port = await waitFor('the server to listen', () => {
+                if (gone) {
+                    const how = gone.code ?? gone.sig;
+                    throw new Error(`server exited early (${how}):\n${this.stderr}`);
+                }
+                return this.stderr.match(/event=listening port=(\d+)/)?.[1];
+            }, deadline);
+            this.url = `http://127.0.0.1:${port}`;
+            // The first start prints an admin key after it listens.
+            this.adminKey = await waitFor('the admin key of the first start',
+                                          () => this.stdout.match(ADMIN_KEY)?.[0], deadline);
+        } catch (e) {
+            // Nothing left behind to keep the test file's process alive.
+            this.proc.kill('SIGKILL');
+            await this.exited;
+            await rm(this.dir, { recursive: true, force: true });
+            throw e;
+        }
         return this;
     }
 
@@ -256,5 +265,6 @@ let phoneSeq = 0;
  *  conftest.py's phone(). */
 export function phone() {
     phoneSeq += 1;
-    return `+7999${String(process.pid % 1000).padStart(3, '0')}${String(phoneSeq).padStart(4, '0')}`;
+    const pid = String(process.pid % 1000).padStart(3, '0');
+    return `+7999${pid}${String(phoneSeq).padStart(4, '0')}`;
 }
