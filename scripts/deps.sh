@@ -2,7 +2,9 @@
 # deps.sh - installs the Debian (bookworm) packages a target needs, and only the missing ones.
 #   scripts/deps.sh run     what `make run` needs: compiler, CMake, the libraries, and curl, jq and
 #                           aiosmtpd (a local mail sink) for the README tour
-#   scripts/deps.sh test    plus cmocka, pytest, requests and clang-format for `make test`
+#   scripts/deps.sh test    plus cmocka, pytest, requests and clang-format for `make test`, and
+#                           Chromium, fonts with Cyrillic and Node.js for the browser tests (their
+#                           npm packages: tests/browser/install.sh, run by ctest)
 #   scripts/deps.sh bench   plus wrk for the benchmarks
 #   scripts/deps.sh fuzz    plus clang with libFuzzer
 set -eu
@@ -11,7 +13,8 @@ run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev 
      libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev tzdata curl jq
      python3-aiosmtpd"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
-      python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools"
+      python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools
+      chromium fonts-dejavu-core nodejs"
 bench="$test wrk bc python3-sklearn"
 fuzz="$test clang libclang-rt-14-dev"
 
@@ -29,6 +32,8 @@ for p in $want; do
         missing="$missing $p"
     fi
 done
+# Node.js from its own Debian repository (as on these machines) brings npm; Debian's does not.
+case "$want" in *nodejs*) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing$missing" >&2

@@ -65,11 +65,11 @@ static const char page_head[] =
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     "<meta name=\"robots\" content=\"noindex\"><title>Подписки</title>"
     "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}"
-    "li{margin:.5rem 0}button{margin-left:.5rem}</style></head><body>";
+    "li{margin:.5rem 0}button{margin-left:.5rem}</style></head><body><main>";
 
 static void page_reply(struct http_req *r, int status, struct buf *b)
 {
-    buf_puts(b, "</body></html>");
+    buf_puts(b, "</main></body></html>");
     http_reply_text(r, status, "text/html; charset=utf-8", buf_cstr(b), b->len);
     buf_release(b);
 }
