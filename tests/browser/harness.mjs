@@ -7,6 +7,7 @@
 //
 // One browser per test file (launching one takes a second or two): launchBrowser() in before(),
 // phonePage() for each page, browser.close() in after().
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -267,4 +268,33 @@ export function phone() {
     phoneSeq += 1;
     const pid = String(process.pid % 1000).padStart(3, '0');
     return `+7999${pid}${String(phoneSeq).padStart(4, '0')}`;
+}
+
+/** The JSON of an API reply (a Server's call) that has the status expected. */
+export async function ok(request, status = 200) {
+    const r = await request;
+    assert.equal(r.status, status, r.text);
+    return r.json;
+}
+
+/** axe-core finds nothing serious or critical on `page` (the rest is told as the test's
+ *  diagnostics, `t`); the page also fits the phone's width. */
+export async function assertAccessible(t, page, what) {
+    const v = await axeViolations(page);
+    assert.deepEqual(seriousViolations(v), [], `${what}:\n${describeViolations(v)}`);
+    if (v.length) {
+        t.diagnostic(`${what}: ${describeViolations(v)}`);
+    }
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.ok(over <= 0, `${what} is ${over}px wider than the phone`);
+}
+
+/** Taps a submit button and returns the reply to the form's POST (the page it opens). */
+export async function submit(page, button) {
+    const [reply] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        button.tap(),
+    ]);
+    await page.waitForLoadState();
+    return reply;
 }

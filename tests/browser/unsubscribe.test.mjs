@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-    axeViolations, describeViolations, launchBrowser, phone, phonePage, screenshot,
-    seriousViolations, skipReason, startServer,
+    assertAccessible, launchBrowser, ok, phone, phonePage, screenshot, skipReason, startServer,
+    submit,
 } from './harness.mjs';
 
 const FILE = import.meta.filename;
@@ -16,13 +16,6 @@ const PD = 'loyalty-pd';
 
 let server;
 let browser;
-
-/** The JSON of an API reply that has the status expected. */
-async function ok(request, status = 200) {
-    const r = await request;
-    assert.equal(r.status, status, r.text);
-    return r.json;
-}
 
 /** The consent documents and the two topics the customers are subscribed to. */
 async function setUp(s) {
@@ -73,28 +66,6 @@ async function rows(page) {
         li.firstChild.textContent.trim(),
         [...li.querySelectorAll('button')].map((b) => b.textContent),
     ]).sort());
-}
-
-/** axe-core finds nothing serious or critical (the rest is told as the test's diagnostics); the
- *  page also fits the phone's width. */
-async function assertAccessible(t, page, what) {
-    const v = await axeViolations(page);
-    assert.deepEqual(seriousViolations(v), [], `${what}:\n${describeViolations(v)}`);
-    if (v.length) {
-        t.diagnostic(`${what}: ${describeViolations(v)}`);
-    }
-    const over = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
-    assert.ok(over <= 0, `${what} is ${over}px wider than the phone`);
-}
-
-/** Taps a submit button and returns the reply to the form's POST (the page it opens). */
-async function submit(page, button) {
-    const [reply] = await Promise.all([
-        page.waitForResponse((r) => r.request().method() === 'POST'),
-        button.tap(),
-    ]);
-    await page.waitForLoadState();
-    return reply;
 }
 
 describe('the unsubscribe page', { skip: skipReason() ?? false }, () => {
