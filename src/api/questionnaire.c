@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/links.h"
 #include "base/clock.h"
 #include "consent/consent.h"
 #include "pages/form.h"
@@ -31,7 +32,7 @@ enum kt_rc api_q_link(struct http_req *r, struct kt_err *err)
         privacy_settings_get(rd, r->arena, &s, err) != KT_OK) {
         return err->rc;
     }
-    const char *tok = pages_q_token(&r->app->secret, cu.id, clock_now_ms(), r->arena);
+    const char *tok = links_q_token(&r->app->secret, cu.id, clock_now_ms(), r->arena);
     json_t *o = json_pack("{s:s, s:s}", "token", tok, "path", arena_printf(r->arena, "/q/%s", tok));
     if (s.public_url && s.public_url[0]) {
         json_object_set_new(o, "url",
@@ -87,7 +88,7 @@ enum kt_rc api_q_page(struct http_req *r, struct kt_err *err)
     if (http_req_query_only(r, allowed, err) != KT_OK) {
         return err->rc;
     }
-    if (!pages_q_open(&r->app->secret, r->params[0], clock_now_ms(), r->arena, &id)) {
+    if (!links_q_open(&r->app->secret, r->params[0], clock_now_ms(), r->arena, &id)) {
         return invalid(r, err);
     }
     return show(r, id, 200, NULL, NULL, http_req_query(r, "done") != NULL, err);
@@ -99,7 +100,7 @@ enum kt_rc api_q_post(struct http_req *r, struct kt_err *err)
     struct pages_form form;
     struct pages_q_result out;
     int64_t now = clock_now_ms();
-    if (!pages_q_open(&r->app->secret, r->params[0], now, r->arena, &id)) {
+    if (!links_q_open(&r->app->secret, r->params[0], now, r->arena, &id)) {
         return invalid(r, err);
     }
     if (pages_form_parse(r->body, r->body_len, r->arena, &form, err) != KT_OK) {

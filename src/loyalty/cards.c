@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/links.h"
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/id.h"
@@ -333,8 +334,9 @@ static void code_hash(const struct key_secret *k, const char *id, const char *co
     crypto_generichash_final(&st, out, 32);
 }
 
-/* `text` with {{code}} and {{card}} replaced. */
-static const char *fill(struct arena *a, const char *text, const char *code, const char *card)
+/* `text` with {{code}}, {{card}} and {{link}} (the questionnaire's link, or "") replaced. */
+static const char *fill(struct arena *a, const char *text, const char *code, const char *card,
+                        const char *link)
 {
     struct buf b;
     buf_init(&b, 4096);
@@ -345,6 +347,9 @@ static const char *fill(struct arena *a, const char *text, const char *code, con
         } else if (strncmp(p, "{{card}}", 8) == 0) {
             buf_puts(&b, card ? card : "");
             p += 8;
+        } else if (strncmp(p, "{{link}}", 8) == 0) {
+            buf_puts(&b, link ? link : "");
+            p += 8;
         } else {
             buf_putc(&b, *p++);
         }
@@ -352,6 +357,25 @@ static const char *fill(struct arena *a, const char *text, const char *code, con
     const char *out = arena_strndup(a, b.p ? b.p : "", b.len);
     buf_release(&b);
     return out;
+}
+
+/* The questionnaire's link of customer `ck` (docs/pages.md) under the privacy settings'
+ * public_url; NULL when public_url is unset (the SMS then goes without it). */
+static enum kt_rc questionnaire_link(struct store_conn *w, const struct key_secret *k, int64_t ck,
+                                     int64_t now, struct arena *a, const char **link,
+                                     struct kt_err *err)
+{
+    struct privacy_settings ps;
+    struct customer cu;
+    *link = NULL;
+    if (privacy_settings_get(w, a, &ps, err) != KT_OK ||
+        store_customer_get(w, ck, a, &cu, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    if (ps.public_url != NULL && ps.public_url[0] != '\0') {
+        *link = arena_printf(a, "%s/q/%s", ps.public_url, links_q_token(k, cu.id, now, a));
+    }
+    return KT_OK;
 }
 
 /* The code's SMS into the outbox (docs/messages.md, "SMS"): origin "otp:<code id>",
@@ -414,8 +438,12 @@ enum kt_rc otp_send(struct store_conn *w, const struct key_secret *k, const stru
     o.expires_at = now + OTP_TTL_MS;
     o.key_id = key_id;
     rc = store_otp_insert(w, &o, err);
+    const char *link = NULL;
+    if (rc == KT_OK && ck != 0 && strstr(text, "{{link}}") != NULL) {
+        rc = questionnaire_link(w, k, ck, now, a, &link, err);
+    }
     if (rc == KT_OK) {
-        rc = code_enqueue(w, k, &o, phone, fill(a, text, code, card), a, err);
+        rc = code_enqueue(w, k, &o, phone, fill(a, text, code, card, link), a, err);
     }
     sodium_memzero(code, sizeof(code));
     kt_strlcpy(otp_id, o.id, ID_MAX);

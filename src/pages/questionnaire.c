@@ -10,8 +10,6 @@
 
 #include <string.h>
 
-#include "auth/seal.h"
-#include "base/num.h"
 #include "consent/consent.h"
 #include "identity/identity.h"
 #include "loyalty/bonus.h"
@@ -19,8 +17,7 @@
 #include "loyalty/purchase.h"
 #include "pages/csrf.h"
 
-#define CONTEXT "kartoteka/questionnaire/v1"
-#define FORM    "questionnaire"
+#define FORM "questionnaire"
 
 /* The profile's fields the page asks for, in order. */
 static const struct field {
@@ -50,26 +47,6 @@ static const struct {
     {GATE_EMAIL, "электронная почта"},
     {GATE_PD_CONSENT, "согласие на обработку персональных данных"},
 };
-
-const char *pages_q_token(const struct key_secret *k, const char *customer_id, int64_t now,
-                          struct arena *a)
-{
-    return seal_make(k, CONTEXT,
-                     arena_printf(a, "%s.%lld", customer_id, (long long)(now + PAGES_Q_TTL_MS)), a);
-}
-
-bool pages_q_open(const struct key_secret *k, const char *token, int64_t now, struct arena *a,
-                  const char **customer_id)
-{
-    const char *text = NULL, *dot;
-    int64_t expires = 0;
-    if (!seal_open(k, CONTEXT, token, a, &text) || (dot = strrchr(text, '.')) == NULL ||
-        !num_parse_cstr(dot + 1, 0, INT64_MAX, &expires) || expires < now) {
-        return false;
-    }
-    *customer_id = arena_strndup(a, text, (size_t)(dot - text));
-    return true;
-}
 
 /* The latest pd_processing document (NULL when none was published). */
 static enum kt_rc pd_document(struct store_conn *c, struct arena *a, const struct consent_doc **out,

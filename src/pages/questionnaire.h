@@ -5,7 +5,8 @@
  * what is missing, ticks the consent to the processing of her data when it is not given yet, and
  * the form goes through the same cleaning, identity and consent path as the API's (PATCH
  * /v1/customers/{id}, POST .../consents; channel web, form `questionnaire`). When the gate is
- * met the welcome bonus is credited and the page says the points can now be spent.
+ * met the welcome bonus is credited and the page says the points can now be spent. The link's
+ * token is auth/links.h's (the enrolment SMS below this module makes it too).
  */
 #ifndef KT_PAGES_QUESTIONNAIRE_H
 #define KT_PAGES_QUESTIONNAIRE_H
@@ -19,16 +20,6 @@
 #include "base/err.h"
 #include "pages/form.h"
 #include "store/store.h"
-
-#define PAGES_Q_TTL_MS (30 * 24 * 60 * 60 * 1000LL) /* a questionnaire link lives 30 days */
-
-/* The link's token for customer `customer_id` at `now` (in `a`). */
-const char *pages_q_token(const struct key_secret *k, const char *customer_id, int64_t now,
-                          struct arena *a);
-
-/* The customer a token names; false for a token altered, another installation's or expired. */
-bool pages_q_open(const struct key_secret *k, const char *token, int64_t now, struct arena *a,
-                  const char **customer_id);
 
 /* The page's context for customer `customer_id` on `c`: the fields with their values (`form`'s
  * when the page comes back with errors, else the profile's), `errors` (an object: field ->
