@@ -333,16 +333,6 @@ enum kt_rc sq_customer_birthdays(struct store_conn *base, int64_t after_ck, int 
     return birthdays(base, SQ_BIRTHDAYS_ALL, after_ck, limit, a, cks, dates, n, err);
 }
 
-struct ck_at {
-    int64_t ck, at;
-};
-
-static void ck_at_row(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    (void)a;
-    *(struct ck_at *)out = (struct ck_at){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
-}
-
 enum kt_rc sq_member_enrolled(struct store_conn *base, int64_t after_ck, int limit, struct arena *a,
                               int64_t **cks, int64_t **ats, size_t *n, struct kt_err *err)
 {
@@ -352,16 +342,7 @@ enum kt_rc sq_member_enrolled(struct store_conn *base, int64_t after_ck, int lim
     }
     sqlite3_bind_int64(st, 1, after_ck);
     sqlite3_bind_int(st, 2, limit);
-    struct ck_at *rows = NULL;
-    enum kt_rc rc = sq_rows((struct sq_conn *)base, st, ck_at_row, sizeof(*rows), a, &rows, n,
-                            "enrolled members", err);
-    *cks = arena_alloc(a, (*n + 1) * sizeof(**cks));
-    *ats = arena_alloc(a, (*n + 1) * sizeof(**ats));
-    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
-        (*cks)[i] = rows[i].ck;
-        (*ats)[i] = rows[i].at;
-    }
-    return rc;
+    return sq_pairs((struct sq_conn *)base, st, a, cks, ats, n, "enrolled members", err);
 }
 
 /* otp_row and the phone tag after it. */

@@ -376,16 +376,6 @@ enum kt_rc sq_events_last_seq(struct store_conn *base, int64_t before, int64_t *
     return sq_int_row(CONN, st, seq, 1, "last event", err);
 }
 
-struct ck_at {
-    int64_t ck, at;
-};
-
-static void read_ck_at(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    (void)a;
-    *(struct ck_at *)out = (struct ck_at){I64(0), I64(1)};
-}
-
 enum kt_rc sq_journey_purchases_between(struct store_conn *base, int64_t since, int64_t until,
                                         struct arena *a, int64_t **cks, int64_t **ats, size_t *n,
                                         struct kt_err *err)
@@ -396,16 +386,7 @@ enum kt_rc sq_journey_purchases_between(struct store_conn *base, int64_t since, 
     }
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, until);
-    struct ck_at *rows = NULL;
-    enum kt_rc rc =
-        sq_rows(CONN, st, read_ck_at, sizeof(*rows), a, &rows, n, "journey receipts", err);
-    *cks = arena_alloc(a, (*n + 1) * sizeof(**cks));
-    *ats = arena_alloc(a, (*n + 1) * sizeof(**ats));
-    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
-        (*cks)[i] = rows[i].ck;
-        (*ats)[i] = rows[i].at;
-    }
-    return rc;
+    return sq_pairs(CONN, st, a, cks, ats, n, "journey receipts", err);
 }
 
 enum kt_rc sq_journey_bought_since(struct store_conn *base, int64_t ck, int64_t since, bool *yes,

@@ -429,16 +429,6 @@ enum kt_rc sq_segment_match(struct store_conn *base, const struct store_cond *n,
     return r;
 }
 
-struct ck_at {
-    int64_t ck, at;
-};
-
-static void ck_at_row(sqlite3_stmt *st, struct arena *a, void *out)
-{
-    (void)a;
-    *(struct ck_at *)out = (struct ck_at){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
-}
-
 enum kt_rc sq_segment_moves(struct store_conn *base, const char *id, int64_t since, int64_t until,
                             bool leaving, struct arena *a, int64_t **cks, int64_t **ats, size_t *n,
                             struct kt_err *err)
@@ -457,15 +447,8 @@ enum kt_rc sq_segment_moves(struct store_conn *base, const char *id, int64_t sin
     sq_bind_text(st, 1, id);
     sqlite3_bind_int64(st, 2, since);
     sqlite3_bind_int64(st, 3, until);
-    struct ck_at *rows = NULL;
-    enum kt_rc rc = sq_rows(c, st, ck_at_row, sizeof(*rows), a, &rows, n, "segment moves", err);
+    enum kt_rc rc = sq_pairs(c, st, a, cks, ats, n, "segment moves", err);
     sqlite3_finalize(st);
-    *cks = arena_alloc(a, (*n + 1) * sizeof(**cks));
-    *ats = arena_alloc(a, (*n + 1) * sizeof(**ats));
-    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
-        (*cks)[i] = rows[i].ck;
-        (*ats)[i] = rows[i].at;
-    }
     return rc;
 }
 

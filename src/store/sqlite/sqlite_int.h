@@ -357,6 +357,10 @@ enum kt_rc sq_int_row(struct sq_conn *c, sqlite3_stmt *st, int64_t *v, int n, co
 /* Row readers of a single column: an int64_t (a customer key), a string. */
 void sq_row_i64(sqlite3_stmt *st, struct arena *a, void *out);
 void sq_row_text(sqlite3_stmt *st, struct arena *a, void *out);
+/* The rows of a statement of two integer columns (a customer key and a time) as two arrays, in
+ * `a`, in the rows' order. */
+enum kt_rc sq_pairs(struct sq_conn *c, sqlite3_stmt *st, struct arena *a, int64_t **x, int64_t **y,
+                    size_t *n, const char *what, struct kt_err *err);
 /* KT_ENOTFOUND `code`, "<what> not found"; or, when the caller passed `found`, KT_OK with
  * *found false. */
 enum kt_rc sq_not_found(bool *found, struct kt_err *err, const char *code, const char *what);

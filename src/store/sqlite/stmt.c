@@ -213,6 +213,31 @@ void sq_row_i64(sqlite3_stmt *st, struct arena *a, void *out)
     *(int64_t *)out = sqlite3_column_int64(st, 0);
 }
 
+struct i64_pair {
+    int64_t x, y;
+};
+
+static void row_pair(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    (void)a;
+    *(struct i64_pair *)out =
+        (struct i64_pair){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+}
+
+enum kt_rc sq_pairs(struct sq_conn *c, sqlite3_stmt *st, struct arena *a, int64_t **x, int64_t **y,
+                    size_t *n, const char *what, struct kt_err *err)
+{
+    struct i64_pair *rows = NULL;
+    enum kt_rc rc = sq_rows(c, st, row_pair, sizeof(*rows), a, &rows, n, what, err);
+    *x = arena_alloc(a, (*n + 1) * sizeof(**x));
+    *y = arena_alloc(a, (*n + 1) * sizeof(**y));
+    for (size_t i = 0; rc == KT_OK && i < *n; i++) {
+        (*x)[i] = rows[i].x;
+        (*y)[i] = rows[i].y;
+    }
+    return rc;
+}
+
 void sq_row_text(sqlite3_stmt *st, struct arena *a, void *out)
 {
     *(const char **)out = sq_col_text(st, 0, a);
