@@ -37,7 +37,6 @@
 #define JOURNEY_WAIT_MAX_DAYS 400
 #define JOURNEY_BATCH         2000 /* runs advanced per write transaction */
 #define JOURNEY_RUN_MS        5000 /* one run of the job works this long at most, then yields */
-#define JOURNEY_DAY_ENTRIES   20   /* entries of one customer into all journeys per local day */
 
 /* An event that an entry, an exit or a wait-for listens for: its type and properties that must
  * equal given values (a string, a whole number or a boolean). */
