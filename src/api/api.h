@@ -160,6 +160,20 @@ enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
+/* A page of the customer's pages (pages/page.h) as the reply, with `status`; the invalid link's
+ * page (404). */
+enum kt_rc api_page(struct http_req *r, int status, const char *name, const char *title,
+                    const json_t *ctx, struct kt_err *err);
+enum kt_rc api_page_invalid(struct http_req *r, struct kt_err *err);
+/* join_page.c: the join form (pages/join.h) */
+enum kt_rc api_join_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_tablet_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_tablet_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_doc(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_code_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_code_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_join_card(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_post(struct http_req *r, struct kt_err *err);

@@ -206,6 +206,16 @@ const struct route api_routes[] = {
     /* The questionnaire of the enrolment SMS: the signed token is the only credential. */
     {HTTP_GET, "/q/{token}", api_q_page, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
     {HTTP_POST, "/q/{token}", api_q_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    /* The join form of a join point and its tablet mode (docs/pages.md, "The join form"). */
+    {HTTP_GET, "/j/{code}", api_join_page, ROUTE_PUBLIC, ROUTE_PAGE},
+    {HTTP_POST, "/j/{code}", api_join_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_GET, "/t/{code}", api_tablet_page, ROUTE_PUBLIC, ROUTE_PAGE},
+    {HTTP_POST, "/t/{code}", api_tablet_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_GET, "/j/{code}/doc", api_join_doc, ROUTE_PUBLIC, ROUTE_PAGE},
+    {HTTP_GET, "/j/{code}/confirm/{token}", api_join_code_page, ROUTE_PUBLIC, ROUTE_PAGE},
+    {HTTP_POST, "/j/{code}/confirm/{token}", api_join_code_post, ROUTE_PUBLIC,
+     ROUTE_PD | ROUTE_PAGE},
+    {HTTP_GET, "/j/{code}/card/{token}", api_join_card, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
 
     {HTTP_GET, "/v1/attributes", api_attributes_list, ADMIN | POS | COLLECT, STORES},
     {HTTP_GET, "/v1/attributes/{name}", api_attributes_get, ADMIN | POS | COLLECT, STORES},

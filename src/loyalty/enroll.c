@@ -62,12 +62,10 @@ static enum kt_rc referral_of(struct store_conn *w, const char *referrer,
     return loyalty_referral_set(w, res->cust.ck, id.ck, now, a, err);
 }
 
-/* The card of the enrolment: the physical one named, bound; else the newest active card the
- * customer has, or a new virtual one. `issued` says a card became theirs now. */
-static enum kt_rc enrol_card(struct store_conn *w, const struct enrol_env *env,
-                             const struct loyalty_rules *rules, const char *number, int64_t ck,
-                             int64_t now, struct arena *a, struct card *cd, bool *issued,
-                             struct kt_err *err)
+enum kt_rc loyalty_card_for(struct store_conn *w, const struct key_secret *k,
+                            const struct loyalty_rules *rules, const char *number, int64_t ck,
+                            int64_t now, struct arena *a, struct card *cd, bool *issued,
+                            struct kt_err *err)
 {
     *issued = false;
     if (number != NULL) {
@@ -85,7 +83,7 @@ static enum kt_rc enrol_card(struct store_conn *w, const struct enrol_env *env,
         }
     }
     if (rc == KT_OK) {
-        rc = card_issue_virtual(w, env->secret, rules, ck, now, a, cd, err);
+        rc = card_issue_virtual(w, k, rules, ck, now, a, cd, err);
         *issued = rc == KT_OK;
     }
     return rc;
@@ -115,6 +113,19 @@ static enum kt_rc enrol_code(struct store_conn *w, const struct enrol_env *env,
     return rc == KT_OK ? KT_OK : kt_err_copy(err, &e2);
 }
 
+enum kt_rc loyalty_sign_up(struct store_conn *w, int64_t ck, const char *channel, const char *props,
+                           int64_t now, struct kt_err *err)
+{
+    struct event ev = {.ck = ck,
+                       .type = "sign_up",
+                       .at = now,
+                       .received_at = now,
+                       .channel = channel,
+                       .props = props};
+    bool dup = false;
+    return store_event_add(w, &ev, &dup, err);
+}
+
 /* The enrolment's writes after the refusal of an erased person's phone. */
 static enum kt_rc enrol_write(struct store_conn *w, const struct enrol_env *env,
                               const struct enrol_req *e, const struct upsert_req *req, int64_t now,
@@ -141,8 +152,8 @@ static enum kt_rc enrol_write(struct store_conn *w, const struct enrol_env *env,
         rc = referral_of(w, e->referrer, &res, now, a, err);
     }
     if (rc == KT_OK) {
-        rc = enrol_card(w, env, &rules, e->card, res.cust.ck, now, a, &out->card, &out->card_issued,
-                        err);
+        rc = loyalty_card_for(w, env->secret, &rules, e->card, res.cust.ck, now, a, &out->card,
+                              &out->card_issued, err);
     }
     if (rc == KT_OK && (res.created || out->card_issued)) { /* counted against the limits */
         rc = enrol_admit(w, &env->limits, e->key_id, e->store_id, now, err);
@@ -150,15 +161,8 @@ static enum kt_rc enrol_write(struct store_conn *w, const struct enrol_env *env,
     if (rc == KT_OK && out->card_issued) { /* a complete profile's first card */
         rc = loyalty_welcome_check(w, res.cust.ck, now, a, NULL, err);
     }
-    if (rc == KT_OK && out->card_issued) { /* the welcome journey's entry (docs/journeys.md) */
-        struct event ev = {.ck = res.cust.ck,
-                           .type = "sign_up",
-                           .at = now,
-                           .received_at = now,
-                           .channel = "pos",
-                           .props = "{\"method\":\"card\"}"};
-        bool dup = false;
-        rc = store_event_add(w, &ev, &dup, err);
+    if (rc == KT_OK && out->card_issued) {
+        rc = loyalty_sign_up(w, res.cust.ck, "pos", "{\"method\":\"card\"}", now, err);
     }
     out->phone_verified = (res.cust.verified & (1u << PF_PHONE)) != 0;
     return rc == KT_OK ? enrol_code(w, env, &rules, e, now, a, out, err) : rc;
@@ -274,22 +278,37 @@ enum kt_rc loyalty_code_verify(struct store *s, const struct key_secret *k, cons
     memset(out, 0, sizeof(*out));
     struct store_conn *w;
     bool count = false;
-    struct customer cu;
-    struct upsert_result res;
     enum kt_rc rc = store_write_begin(s, &w, err);
     if (rc != KT_OK) {
         return rc;
     }
-    rc = otp_verify(w, k, phone, code, now, a, &out->otp, &count, err);
-    if (rc != KT_OK) { /* a wrong guess is counted: committed, and the refusal stands */
-        store_write_end(w, count ? KT_OK : rc, NULL); /* `err` holds the refusal */
+    const struct ident_source src = {"pos", NULL, NULL, now, request_id};
+    rc = loyalty_code_check(w, k, phone, code, &src, now, a, out, &count, err);
+    if (rc != KT_OK && count) { /* a wrong guess is counted: committed, and the refusal stands */
+        store_write_end(w, KT_OK, NULL); /* `err` holds the refusal */
         return rc;
     }
-    rc = store_customer_get(w, out->otp.ck, a, &cu, NULL, err);
+    if (rc == KT_OK) {
+        rc = loyalty_welcome_check(w, out->otp.ck, now, a, &out->welcome_bonus, err);
+    }
+    return store_write_end(w, rc, err);
+}
+
+enum kt_rc loyalty_code_check(struct store_conn *w, const struct key_secret *k, const char *phone,
+                              const char *code, const struct ident_source *src, int64_t now,
+                              struct arena *a, struct code_verified *out, bool *count,
+                              struct kt_err *err)
+{
+    struct customer cu;
+    struct upsert_result res;
+    enum kt_rc rc = otp_verify(w, k, phone, code, now, a, &out->otp, count, err);
+    if (rc == KT_OK) {
+        rc = store_customer_get(w, out->otp.ck, a, &cu, NULL, err);
+    }
     if (rc == KT_OK) { /* the phone is proven: verified, through the usual survivorship */
         struct upsert_req req;
         memset(&req, 0, sizeof(req));
-        req.src = (struct ident_source){"pos", NULL, NULL, now, request_id};
+        req.src = *src;
         req.val[PF_PHONE] = phone;
         req.verify = 1u << PF_PHONE;
         rc = ident_patch(w, cu.id, &req, now, a, &res, err);
@@ -297,10 +316,6 @@ enum kt_rc loyalty_code_verify(struct store *s, const struct key_secret *k, cons
     if (rc == KT_OK) {
         rc = store_ident_set_verified(w, "phone", phone, err);
     }
-    if (rc == KT_OK) {
-        rc = loyalty_welcome_check(w, cu.ck, now, a, &out->welcome_bonus, err);
-    }
-    rc = store_write_end(w, rc, err);
     if (rc == KT_OK) {
         out->customer_id = arena_strdup(a, res.cust.id);
     }

@@ -76,4 +76,26 @@ enum kt_rc loyalty_code_verify(struct store *s, const struct key_secret *k, cons
                                const char *code, const char *request_id, int64_t now,
                                struct arena *a, struct code_verified *out, struct kt_err *err);
 
+/* The in-transaction half of loyalty_code_verify, for a caller that does more in the same write
+ * transaction (the join form, pages/join.c): the code checked (otp_verify's refusals; on
+ * code_wrong `*count` asks the caller to commit, so the guess counts) and the phone made
+ * verified through the usual survivorship, recorded with `src`. No welcome bonus here. */
+enum kt_rc loyalty_code_check(struct store_conn *w, const struct key_secret *k, const char *phone,
+                              const char *code, const struct ident_source *src, int64_t now,
+                              struct arena *a, struct code_verified *out, bool *count,
+                              struct kt_err *err);
+
+/* The card of an enrolment, in `w`: the physical card `number` bound when it is not NULL; else
+ * the newest active card customer `ck` has, or a new virtual one. `issued` says a card became
+ * theirs now. */
+enum kt_rc loyalty_card_for(struct store_conn *w, const struct key_secret *k,
+                            const struct loyalty_rules *rules, const char *number, int64_t ck,
+                            int64_t now, struct arena *a, struct card *cd, bool *issued,
+                            struct kt_err *err);
+
+/* The welcome journey's entry (docs/journeys.md) when a card became customer `ck`'s: a sign_up
+ * event of `channel` with `props` (JSON). */
+enum kt_rc loyalty_sign_up(struct store_conn *w, int64_t ck, const char *channel, const char *props,
+                           int64_t now, struct kt_err *err);
+
 #endif

@@ -95,3 +95,17 @@ const char *pages_form_get(const struct pages_form *f, const char *name)
     }
     return NULL;
 }
+
+size_t pages_form_all(const struct pages_form *f, const char *name, const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (strcmp(f->name[i], name) == 0) {
+            if (n < max) {
+                out[n] = f->value[i];
+            }
+            n++;
+        }
+    }
+    return n;
+}

@@ -31,4 +31,8 @@ enum kt_rc pages_form_parse(const char *body, size_t len, struct arena *a, struc
 /* The first value of `name`, or NULL. */
 const char *pages_form_get(const struct pages_form *f, const char *name);
 
+/* Every value of `name` in the body's order (a group of checkboxes), at most `max` into `out`;
+ * how many there are. */
+size_t pages_form_all(const struct pages_form *f, const char *name, const char **out, size_t max);
+
 #endif

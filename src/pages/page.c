@@ -76,11 +76,15 @@ enum kt_rc pages_render(const char *name, const char *title, const json_t *ctx, 
     }
     json_t *empty = json_object();
     struct buf b, page;
-    buf_init(&b, 4096);
-    buf_init(&page, 8192);
+    buf_init(&b, 2 * PAGES_PAGE_MAX); /* a cap: over PAGES_PAGE_MAX is refused below */
+    buf_init(&page, 2 * PAGES_PAGE_MAX);
     enum kt_rc rc = render(body, ctx != NULL ? ctx : empty, &b, err);
     if (rc == KT_OK) {
         json_t *outer = json_pack("{s:s, s:s}", "title", title, "body", buf_cstr(&b));
+        const json_t *refresh = ctx != NULL ? json_object_get(ctx, "refresh") : NULL;
+        if (json_is_string(refresh)) { /* "<s>;url=<path>": the page's meta refresh */
+            json_object_set(outer, "refresh", (json_t *)refresh);
+        }
         rc = render(layout, outer, &page, err);
         json_decref(outer);
     }

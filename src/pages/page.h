@@ -23,6 +23,8 @@
  * Page `name` (data/<name>.html) rendered with `ctx` (borrowed; may be NULL) inside the layout,
  * titled `title`: the HTML and its length in `a`. An unknown name is KT_EINTERNAL; a page that
  * would weigh more than PAGES_PAGE_MAX is KT_EINTERNAL too (a bug of its template or data).
+ * A string `refresh` in `ctx` ("60;url=/t/CODE") becomes the layout's meta refresh (the tablet's
+ * return to an empty form, without a script).
  */
 enum kt_rc pages_render(const char *name, const char *title, const json_t *ctx, struct arena *a,
                         const char **html, size_t *len, struct kt_err *err);

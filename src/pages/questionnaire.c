@@ -16,6 +16,7 @@
 #include "loyalty/program.h"
 #include "loyalty/purchase.h"
 #include "pages/csrf.h"
+#include "pages/docs.h"
 
 #define FORM "questionnaire"
 
@@ -47,25 +48,6 @@ static const struct {
     {GATE_EMAIL, "электронная почта"},
     {GATE_PD_CONSENT, "согласие на обработку персональных данных"},
 };
-
-/* The latest pd_processing document (NULL when none was published). */
-static enum kt_rc pd_document(struct store_conn *c, struct arena *a, const struct consent_doc **out,
-                              struct kt_err *err)
-{
-    struct consent_doc *d = NULL;
-    size_t n = 0;
-    *out = NULL;
-    if (store_doc_list(c, a, &d, &n, err) != KT_OK) {
-        return err->rc;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(d[i].purpose, "pd_processing") == 0 &&
-            (*out == NULL || d[i].published_at >= (*out)->published_at)) {
-            *out = &d[i];
-        }
-    }
-    return KT_OK;
-}
 
 /* The customer's gate now: what it misses and whether her pd_processing consent is given. */
 static enum kt_rc gate_of(struct store_conn *c, const struct customer *cu, int64_t now,
@@ -107,7 +89,7 @@ enum kt_rc pages_q_view(struct store_conn *c, const struct key_secret *k, const 
     *ctx = NULL;
     if (customer_of(c, customer_id, a, &cu, gone, err) != KT_OK || *gone ||
         gate_of(c, &cu, now, a, &missing, &pd_given, err) != KT_OK ||
-        pd_document(c, a, &doc, err) != KT_OK) {
+        pages_doc_latest(c, "pd_processing", a, &doc, err) != KT_OK) {
         return err->rc;
     }
     json_t *fs = json_array(), *miss = json_array();
@@ -219,7 +201,7 @@ enum kt_rc pages_q_submit(struct store *s, const struct key_secret *k, const cha
         return store_write_end(w, KT_OK, err);
     }
     rc = rc == KT_OK ? gate_of(w, &cu, now, a, &missing, &pd_given, err) : rc;
-    rc = rc == KT_OK ? pd_document(w, a, &doc, err) : rc;
+    rc = rc == KT_OK ? pages_doc_latest(w, "pd_processing", a, &doc, err) : rc;
     bool ticked = pages_form_get(form, "pd_consent") != NULL;
     if (rc == KT_OK && !pd_given && !ticked) { /* no form is sent without the consent tick */
         out->errors = json_pack("{s:s}", "pd_consent",

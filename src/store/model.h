@@ -249,6 +249,18 @@ struct join_point {
     int64_t disabled_at; /* ms, or 0 while it takes customers */
 };
 
+/* A join form waiting for its SMS code (0030_join_pending.sql, pages/join.h). `data` is the
+ * form's values as JSON: personal data, sealed under the customer's key in the store. */
+struct join_pending {
+    char id[40];                    /* "jf_" + 32 hex */
+    int64_t ck;                     /* the customer of the phone */
+    const char *join_point;         /* join_points.code */
+    const char *channel;            /* "qr_form" or "tablet" */
+    const char *data;               /* JSON */
+    const char *otp_id;             /* the code sent, or NULL */
+    int64_t created_at, expires_at; /* ms */
+};
+
 /* A stored message template, one version of it (deliver/template_store.c, docs/messages.md,
  * "Templates"). No personal data: the text is the retailer's. */
 struct msg_template {

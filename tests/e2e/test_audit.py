@@ -334,6 +334,21 @@ def walked(server):
     for pic in ("", "/qr.svg", "/qr.png", "/poster.svg"):
         w.call("GET", "/v1/join-points/{code}" + pic, f"/v1/join-points/{jp}{pic}")
     w.call("POST", "/v1/join-points/{code}/disable", f"/v1/join-points/{jp}/disable")
+    # the join form (test_join_page.py walks it whole): held, then a wrong code, a bad card link
+    jq = s.post("/v1/join-points", {"store": "S-1", "spot": "entrance"}).json()["code"]
+    w.call("GET", "/j/{code}/doc", f"/j/{jq}/doc", key=None)
+    for prefix in ("/j/", "/t/"):
+        jpage = w.call("GET", prefix + "{code}", f"{prefix}{jq}", key=None).text
+        jcsrf = re.search(r'name="csrf" value="([^"]+)"', jpage).group(1)
+        held = w.call("POST", prefix + "{code}", f"{prefix}{jq}", key=None, allow_redirects=False,
+                      data={"csrf": jcsrf, "phone": phone(), "first_name": "Аня",
+                            "pd_consent": "1"})
+    confirm = held.headers["Location"]
+    cpage = w.call("GET", "/j/{code}/confirm/{token}", confirm, key=None).text
+    ccsrf = re.search(r'name="csrf" value="([^"]+)"', cpage).group(1)
+    w.call("POST", "/j/{code}/confirm/{token}", confirm, key=None,
+           data={"csrf": ccsrf, "code": "00000"})
+    w.call("GET", "/j/{code}/card/{token}", f"/j/{jq}/card/bm90LWEtdG9rZW4", key=None)
     w.call("PUT", "/v1/messaging/caps", "/v1/messaging/caps",
            json={"rules": [{"count": 3, "per": "days", "channel": "email"}]})
     w.call("PUT", "/v1/destruction-acts/{id}/signature", f"/v1/destruction-acts/{act}/signature",

@@ -51,6 +51,9 @@ static const char *const sql[SQ_STATEMENTS] = {
                        "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
     [SQ_ERASE_IDEM] = "DELETE FROM idempotency WHERE ck = ?1 OR ck IN (SELECT ck FROM customers "
                       "WHERE merged_into = ?1)",
+    /* a join form waiting for its code (0030): the values sealed under the key that goes */
+    [SQ_ERASE_JOIN] = "DELETE FROM join_pending WHERE ck = ?1 OR ck IN (SELECT ck FROM customers "
+                      "WHERE merged_into = ?1)",
     [SQ_INACTIVE] = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
                     "AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
 };
@@ -72,16 +75,17 @@ enum kt_rc sq_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
 {
     /* Stored replies and messages name their customer (or one merged into it). Events keep
      * their type and time, not what they said. */
-    static const enum sq_slot slots[] = {SQ_ERASE_IDEM,    SQ_ERASE_CARDS,   SQ_ERASE_EVENTS,
-                                         SQ_ERASE_TRAITS,  SQ_ERASE_MEMBERS, SQ_ERASE_CUST,
-                                         SQ_ERASE_IDENTS,  SQ_ERASE_UNDELIV, SQ_ERASE_HIST,
-                                         SQ_ERASE_CONSENT, SQ_ERASE_OUTBOX,  SQ_ERASE_KEYS};
+    static const enum sq_slot slots[] = {
+        SQ_ERASE_IDEM,   SQ_ERASE_CARDS,  SQ_ERASE_EVENTS,  SQ_ERASE_TRAITS, SQ_ERASE_MEMBERS,
+        SQ_ERASE_CUST,   SQ_ERASE_IDENTS, SQ_ERASE_UNDELIV, SQ_ERASE_HIST,   SQ_ERASE_CONSENT,
+        SQ_ERASE_OUTBOX, SQ_ERASE_JOIN,   SQ_ERASE_KEYS};
     /* what each statement destroyed, for the act's list of data */
     memset(counts, 0, sizeof(*counts));
     int64_t *count[] = {&counts->replies,          &counts->cards,       &counts->events,
                         &counts->traits,           &counts->members,     &counts->customers,
                         &counts->identifiers,      &counts->identifiers, &counts->history,
-                        &counts->consent_evidence, &counts->messages,    &counts->data_keys};
+                        &counts->consent_evidence, &counts->messages,    &counts->replies,
+                        &counts->data_keys};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {

@@ -1,8 +1,11 @@
 /*
- * pages.c - the SQLite side of the customer's pages (0028_form_tokens.sql; docs/pages.md): the
- * one-time tokens of their forms. No personal data.
+ * pages.c - the SQLite side of the customer's pages (0028_form_tokens.sql, 0030_join_pending.sql;
+ * docs/pages.md): the one-time tokens of their forms (no personal data), and the join forms
+ * waiting for their code (their values sealed under the customer's key).
  */
 #include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "store/sqlite/sqlite_int.h"
 
@@ -13,6 +16,13 @@ static const char *const sql[SQ_STATEMENTS] = {
                           "CONFLICT DO NOTHING",
     [SQ_FORM_TOKENS_PURGE] = "DELETE FROM form_tokens WHERE nonce IN (SELECT nonce FROM "
                              "form_tokens WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
+    [SQ_JOIN_PENDING_ADD] = "INSERT INTO join_pending (id, ck, join_point, channel, data, otp_id, "
+                            "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [SQ_JOIN_PENDING_PURGE] = "DELETE FROM join_pending WHERE id IN (SELECT id FROM join_pending "
+                              "WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
+    [SQ_JOIN_PENDING_GET] = "SELECT id, ck, join_point, channel, data, otp_id, created_at, "
+                            "expires_at FROM join_pending WHERE id = ?1",
+    [SQ_JOIN_PENDING_DELETE] = "DELETE FROM join_pending WHERE id = ?1",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
@@ -20,17 +30,24 @@ static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_e
     return sq_stmt((struct sq_conn *)base, slot, sql[slot], err);
 }
 
-enum kt_rc sq_form_token_use(struct store_conn *base, const char *nonce, int64_t expires_at,
-                             int64_t now, bool *fresh, struct kt_err *err)
+/* Deletes up to PURGE_ROWS rows of `slot`'s table past their expiry at `now`. */
+static enum kt_rc purge(struct store_conn *base, enum sq_slot slot, int64_t now, struct kt_err *err)
 {
-    struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = get(base, SQ_FORM_TOKENS_PURGE, err);
+    sqlite3_stmt *st = get(base, slot, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, PURGE_ROWS);
-    enum kt_rc rc = sq_run(c, st, NULL, err);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_form_token_use(struct store_conn *base, const char *nonce, int64_t expires_at,
+                             int64_t now, bool *fresh, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = NULL;
+    enum kt_rc rc = purge(base, SQ_FORM_TOKENS_PURGE, now, err);
     if (rc != KT_OK || (st = get(base, SQ_FORM_TOKEN_USE, err)) == NULL) {
         return rc != KT_OK ? rc : KT_ESTORE;
     }
@@ -40,4 +57,77 @@ enum kt_rc sq_form_token_use(struct store_conn *base, const char *nonce, int64_t
     rc = sq_run(c, st, &changes, err);
     *fresh = rc == KT_OK && changes == 1;
     return rc;
+}
+
+/* ---- join forms waiting for their code ------------------------------------------------------ */
+
+enum kt_rc sq_join_pending_add(struct store_conn *base, const struct join_pending *p, int64_t now,
+                               struct kt_err *err)
+{
+    enum kt_rc rc = purge(base, SQ_JOIN_PENDING_PURGE, now, err);
+    sqlite3_stmt *st = rc == KT_OK ? get(base, SQ_JOIN_PENDING_ADD, err) : NULL;
+    if (st == NULL) {
+        return rc != KT_OK ? rc : KT_ESTORE;
+    }
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, p->ck, true);
+    rc = sq_bind_sealed(&k, st, 5, "join_pending.data", p->data, err);
+    sq_key_release(&k);
+    if (rc != KT_OK) {
+        sq_done(st);
+        return rc;
+    }
+    sq_bind_text(st, 1, p->id);
+    sqlite3_bind_int64(st, 2, p->ck);
+    sq_bind_text(st, 3, p->join_point);
+    sq_bind_text(st, 4, p->channel);
+    sq_bind_text(st, 6, p->otp_id);
+    sqlite3_bind_int64(st, 7, p->created_at);
+    sqlite3_bind_int64(st, 8, p->expires_at);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+static void pending_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct join_pending *p = out;
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    snprintf(p->id, sizeof(p->id), "%s", id != NULL ? id : "");
+    p->ck = sqlite3_column_int64(st, 1);
+    p->join_point = sq_col_text(st, 2, a);
+    p->channel = sq_col_text(st, 3, a);
+    p->data = sq_col_text(st, 4, a);
+    p->otp_id = sq_col_text(st, 5, a);
+    p->created_at = sqlite3_column_int64(st, 6);
+    p->expires_at = sqlite3_column_int64(st, 7);
+}
+
+enum kt_rc sq_join_pending_get(struct store_conn *base, const char *id, struct arena *a,
+                               struct join_pending *out, bool *found, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_JOIN_PENDING_GET, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    memset(out, 0, sizeof(*out));
+    sq_bind_text(st, 1, id);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, pending_row, a, out, found,
+                           "join_form_not_found", "join form not found", err);
+    if (rc != KT_OK || !sq_found(found)) {
+        return rc;
+    }
+    struct sq_key k;
+    sq_key_init(&k, (struct sq_conn *)base, out->ck, false);
+    rc = sq_unseal(&k, "join_pending.data", &out->data, a, err);
+    sq_key_release(&k);
+    return rc;
+}
+
+enum kt_rc sq_join_pending_delete(struct store_conn *base, const char *id, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_JOIN_PENDING_DELETE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, id);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
 }
