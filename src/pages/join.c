@@ -9,39 +9,21 @@
  */
 #include "pages/join.h"
 
-#include <sodium.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/seal.h"
-#include "consent/consent.h"
-#include "identity/identity.h"
-#include "loyalty/cards.h"
-#include "loyalty/program.h"
 #include "pages/csrf.h"
 #include "pages/docs.h"
+#include "pages/fields.h"
 #include "pages/join_int.h"
 
 /* The profile's fields the form asks for, in order; the phone is required. */
-static const struct field {
-    enum pf pf;
-    const char *name, *label, *type, *autocomplete, *refused;
-} fields[] = {
-    {PF_PHONE, "phone", "Телефон", "tel", "tel",
-     "Проверьте номер телефона: нужен мобильный номер, например +7 900 123-45-67"},
-    {PF_FIRST_NAME, "first_name", "Имя", "text", "given-name",
-     "Проверьте, как написано имя: только буквы, дефис и пробел"},
-    {PF_LAST_NAME, "last_name", "Фамилия", "text", "family-name",
-     "Проверьте, как написана фамилия: только буквы, дефис и пробел"},
-    {PF_BIRTH_DATE, "birth_date", "Дата рождения", "date", "bday",
-     "Проверьте дату рождения: день, месяц и год, не позже сегодняшнего дня"},
-    {PF_EMAIL, "email", "Электронная почта", "email", "email",
-     "Это не похоже на адрес электронной почты: проверьте, нет ли опечатки"},
-};
-#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+static const struct pages_field *const fields = pages_fields;
+#define N_FIELDS PAGES_FIELDS_N
 
 static const char *const channel_labels[][2] = {
-    {"sms", "SMS"}, {"email", "электронной почте"}, {"push", "push-уведомлениях"}};
+    {"sms", "по SMS"}, {"email", "по электронной почте"}, {"push", "в push-уведомлениях"}};
 
 #define MSG_PHONE_MISSING "Укажите номер телефона: на него придёт код"
 #define MSG_CONSENT                                                                                \
@@ -229,7 +211,7 @@ enum kt_rc pages_join_view(struct store_conn *c, const struct key_secret *k, con
     const char *base = arena_printf(a, "/%c/%s", tablet ? 't' : 'j', code);
     json_t *fs = json_array(), *as = json_array();
     for (size_t i = 0; i < N_FIELDS; i++) {
-        const struct field *f = &fields[i];
+        const struct pages_field *f = &fields[i];
         const char *v = form != NULL ? pages_form_get(form, f->name) : NULL;
         json_array_append_new(
             fs, with_error(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "name", f->name, "label",
@@ -267,8 +249,9 @@ enum kt_rc pages_join_view(struct store_conn *c, const struct key_secret *k, con
         *ctx = NULL;
         return err->rc;
     }
-    if (ads == NULL) { /* no ads document: no ads consent to give */
+    if (ads == NULL) { /* no ads document: no ads consent to give, so no topic to take */
         json_object_set_new(*ctx, "ads", json_array());
+        json_object_set_new(*ctx, "has_topics", json_false());
     }
     return KT_OK;
 }
@@ -281,10 +264,10 @@ static json_t *number_or_text(const char *s)
 {
     char *end = NULL;
     double d = strtod(s, &end);
-    if (end != s && *end == '\0' && strchr(s, 'x') == NULL && strchr(s, 'X') == NULL) {
-        return d == (double)(long long)d ? json_integer((json_int_t)d) : json_real(d);
+    if (end == s || *end != '\0' || !isfinite(d) || strpbrk(s, "xX") != NULL) {
+        return json_string(s); /* not a number ("inf", "0x10" are none either) */
     }
-    return json_string(s);
+    return fabs(d) < 9e15 && d == trunc(d) ? json_integer((json_int_t)d) : json_real(d);
 }
 
 static json_t *attr_value(const struct attr_def *d, const struct pages_form *form, struct arena *a)

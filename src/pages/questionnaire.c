@@ -17,24 +17,14 @@
 #include "loyalty/purchase.h"
 #include "pages/csrf.h"
 #include "pages/docs.h"
+#include "pages/fields.h"
 
 #define FORM "questionnaire"
 
-/* The profile's fields the page asks for, in order. */
-static const struct field {
-    enum pf pf;
-    const char *name, *label, *type, *autocomplete, *refused;
-} fields[] = {
-    {PF_FIRST_NAME, "first_name", "Имя", "text", "given-name",
-     "Проверьте, как написано имя: только буквы, дефис и пробел"},
-    {PF_LAST_NAME, "last_name", "Фамилия", "text", "family-name",
-     "Проверьте, как написана фамилия: только буквы, дефис и пробел"},
-    {PF_BIRTH_DATE, "birth_date", "Дата рождения", "date", "bday",
-     "Проверьте дату рождения: день, месяц и год, не позже сегодняшнего дня"},
-    {PF_EMAIL, "email", "Электронная почта", "email", "email",
-     "Это не похоже на адрес электронной почты: проверьте, нет ли опечатки"},
-};
-#define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
+/* The profile's fields the page asks for, in order: the pages' own, but the phone (the till's
+ * code proves it). */
+static const struct pages_field *const fields = pages_fields + 1;
+#define N_FIELDS (PAGES_FIELDS_N - 1)
 
 /* The gate's items as the page names them. */
 static const struct {
@@ -94,7 +84,7 @@ enum kt_rc pages_q_view(struct store_conn *c, const struct key_secret *k, const 
     }
     json_t *fs = json_array(), *miss = json_array();
     for (size_t i = 0; i < N_FIELDS; i++) {
-        const struct field *f = &fields[i];
+        const struct pages_field *f = &fields[i];
         const char *v = form != NULL ? pages_form_get(form, f->name) : cu.val[f->pf];
         const char *e = json_string_value(json_object_get(errors, f->name));
         json_t *o =
@@ -126,7 +116,7 @@ enum kt_rc pages_q_view(struct store_conn *c, const struct key_secret *k, const 
 }
 
 /* The field of a refusal ("profile.email" -> "email"), or NULL when no field of the page. */
-static const struct field *field_of(const char *path)
+static const struct pages_field *field_of(const char *path)
 {
     const char *name = strncmp(path, "profile.", 8) == 0 ? path + 8 : path;
     for (size_t i = 0; i < N_FIELDS; i++) {
@@ -168,7 +158,7 @@ static enum kt_rc apply(struct store_conn *w, const struct customer *cu,
         rc = ident_patch(w, cu->id, &req, now, a, &res, &e2);
     }
     json_decref(body);
-    const struct field *f = rc == KT_EINVAL ? field_of(e2.field) : NULL;
+    const struct pages_field *f = rc == KT_EINVAL ? field_of(e2.field) : NULL;
     if (f != NULL) {
         out->errors = json_pack("{s:s}", f->name, f->refused);
         return KT_OK;

@@ -6,6 +6,7 @@ as docs/messages.md tells a receiver to, and answers what the test asks.
     port = free_port()
     smtp = SmtpSink.start()          # smtp.url, smtp.messages, smtp.ids(), smtp.stop()
     hook = Receiver.start(secret=S)  # hook.url, hook.got, hook.wait(n), hook.stop()
+    gw = SmsGateway.start(path="/sms")  # a Receiver: gw.msg(n), gw.code(n), gw.fail = True
 """
 import asyncio
 import email
@@ -14,6 +15,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import re
 import socket
 import threading
 import time
@@ -195,3 +197,23 @@ class Receiver:
         """The Kartoteka-Message-Id of each request, in order."""
         with self.lock:
             return [g["headers"].get("Kartoteka-Message-Id") for g in self.got]
+
+
+class SmsGateway(Receiver):
+    """A local SMS gateway for serve's --sms-url (a Receiver): `msg(n)` is the n-th message's JSON, `code(n)` the
+    code in it; `fail` makes it answer 503."""
+
+    @property
+    def fail(self):
+        return self.answer[0] == 503
+
+    @fail.setter
+    def fail(self, on):
+        self.answer = (503, {}) if on else (200, {})
+
+    def msg(self, n, timeout=10):
+        self.wait(n, timeout)
+        return self.got[n - 1]["json"]
+
+    def code(self, n):
+        return re.search(r"\b(\d{6})\b", self.msg(n)["text"]).group(1)

@@ -3,34 +3,13 @@ through the outbox to an SMS gateway (here a local HTTP sink, never the internet
 proves the phone; card states, batches, one card per person, send limits, and a gateway that is
 down never holding up the cash desk."""
 import json
-import re
 import sqlite3
 import time
 
 import pytest
 
 from conftest import Server, phone, src
-from peers import Receiver, wait_for
-
-
-class Gateway(Receiver):
-    """A local SMS gateway (peers.Receiver): `text(n)` is the n-th message's JSON, `code(n)` the
-    code in it; `fail` makes it answer 503."""
-
-    @property
-    def fail(self):
-        return self.answer[0] == 503
-
-    @fail.setter
-    def fail(self, on):
-        self.answer = (503, {}) if on else (200, {})
-
-    def msg(self, n, timeout=10):
-        self.wait(n, timeout)
-        return self.got[n - 1]["json"]
-
-    def code(self, n):
-        return re.search(r"\b(\d{6})\b", self.msg(n)["text"]).group(1)
+from peers import SmsGateway as Gateway, wait_for
 
 
 @pytest.fixture(scope="module")

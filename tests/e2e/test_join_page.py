@@ -13,16 +13,7 @@ import pytest
 import requests
 
 from conftest import Server, phone
-from peers import Receiver
-
-
-class Gateway(Receiver):
-    def msg(self, n, timeout=10):
-        self.wait(n, timeout)
-        return self.got[n - 1]["json"]
-
-    def code(self, n):
-        return re.search(r"\b(\d{6})\b", self.msg(n)["text"]).group(1)
+from peers import SmsGateway as Gateway
 
 
 @pytest.fixture(scope="module")
@@ -213,9 +204,18 @@ def test_form_tokens_replayed_or_foreign_are_refused(srv, gw):
     assert post(srv, f"/j/{code}", f).status_code == 302
     r = post(srv, f"/j/{code}", f)  # replayed
     assert r.status_code == 403 and "Форма устарела" in r.text
-    # another form's token (the code page's) is refused by the join form
-    f2 = form(html, phone(), csrf="x" + token_of(html)[1:])
-    assert post(srv, f"/j/{other}", f2).status_code == 403
+    # another form's token (the code page's), or an altered one: refused, nothing held
+    confirm = post(srv, f"/j/{code}", form(get(srv, f"/j/{code}").text, phone())).headers["Location"]
+    foreign = token_of(get(srv, confirm).text)
+    q = phone()
+    held = pending(srv)
+    for tok in (foreign, "x" + token_of(html)[1:]):
+        r = post(srv, f"/j/{other}", form(html, q, csrf=tok))
+        assert r.status_code == 403 and "Форма устарела" in r.text
+    assert customer_of(srv, q) is None and pending(srv) == held
+    # and the join form's token at the code page
+    r = post(srv, confirm, {"csrf": token_of(get(srv, f"/j/{code}").text), "code": "123456"})
+    assert r.status_code == 403
 
 
 def test_altered_or_expired_confirm_token(srv, gw):
