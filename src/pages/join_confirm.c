@@ -237,6 +237,12 @@ enum kt_rc pages_join_confirm(struct store *s, const struct key_secret *k, const
     arena_defer(a, (void (*)(void *))json_decref, held);
     struct upsert_req req;
     rc = rc == KT_OK ? held_request(w, held, request_id, now, a, &req, err) : rc;
+    if (rc == KT_EINVAL) { /* the declarations changed since: the form is to be filled again */
+        kt_err_reset(err);
+        out->error = "Анкета изменилась, пока шёл код: заполните её заново";
+        store_write_rollback(w);
+        return KT_OK;
+    }
     const char *typed = pages_form_get(form, "code");
     if (rc == KT_OK && (typed == NULL || typed[0] == '\0')) {
         out->error = "Введите код из SMS";

@@ -6,7 +6,7 @@ as docs/messages.md tells a receiver to, and answers what the test asks.
     port = free_port()
     smtp = SmtpSink.start()          # smtp.url, smtp.messages, smtp.ids(), smtp.stop()
     hook = Receiver.start(secret=S)  # hook.url, hook.got, hook.wait(n), hook.stop()
-    gw = SmsGateway.start(path="/sms")  # a Receiver: gw.msg(n), gw.code(n), gw.fail = True
+    gw = SmsGateway.start(path="/sms")  # gw.msg(n), gw.code(n), gw.code_to(phone), gw.fail
 """
 import asyncio
 import email
@@ -217,3 +217,13 @@ class SmsGateway(Receiver):
 
     def code(self, n):
         return re.search(r"\b(\d{6})\b", self.msg(n)["text"]).group(1)
+
+    def to(self, phone):
+        """The messages sent to `phone` so far (their JSON), in order."""
+        with self.lock:
+            return [g["json"] for g in self.got if (g["json"] or {}).get("to") == phone]
+
+    def code_to(self, phone, after=0, timeout=10):
+        """The code in the newest message to `phone`, once more than `after` have come."""
+        wait_for(lambda: len(self.to(phone)) > after, timeout, f"an SMS to {phone}")
+        return re.search(r"\b(\d{6})\b", self.to(phone)[-1]["text"]).group(1)
