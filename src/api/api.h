@@ -160,6 +160,13 @@ enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
+/* page_assets.c: page `name` of pages/ rendered with `ctx` (borrowed, may be NULL) and sent with
+ * `status`; the invalid link's page (404); the stale form's page (403: `text`, a link `back`). */
+enum kt_rc api_page_reply(struct http_req *r, int status, const char *name, const char *title,
+                          const json_t *ctx, struct kt_err *err);
+enum kt_rc api_page_invalid(struct http_req *r, struct kt_err *err);
+enum kt_rc api_page_stale(struct http_req *r, const char *text, const char *back,
+                          struct kt_err *err);
 enum kt_rc api_q_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_post(struct http_req *r, struct kt_err *err);

@@ -42,23 +42,6 @@ enum kt_rc api_q_link(struct http_req *r, struct kt_err *err)
     return KT_OK;
 }
 
-static enum kt_rc page(struct http_req *r, int status, const char *name, const char *title,
-                       const json_t *ctx, struct kt_err *err)
-{
-    const char *html = NULL;
-    size_t len = 0;
-    if (pages_render(name, title, ctx, r->arena, &html, &len, err) != KT_OK) {
-        return err->rc;
-    }
-    http_reply_text(r, status, "text/html; charset=utf-8", html, len);
-    return KT_OK;
-}
-
-static enum kt_rc invalid(struct http_req *r, struct kt_err *err)
-{
-    return page(r, http_status_of(KT_ENOTFOUND), "invalid", "Ссылка недействительна", NULL, err);
-}
-
 /* The page of the customer the token names, with the form's values and errors when given. */
 static enum kt_rc show(struct http_req *r, const char *id, int status,
                        const struct pages_form *form, const json_t *errors, bool done,
@@ -73,10 +56,10 @@ static enum kt_rc show(struct http_req *r, const char *id, int status,
         return err->rc;
     }
     if (gone) {
-        return invalid(r, err);
+        return api_page_invalid(r, err);
     }
     api_audit_note(r, "read", id, Q_FIELDS); /* by whoever holds the link */
-    enum kt_rc rc = page(r, status, "questionnaire", "Анкета участника", ctx, err);
+    enum kt_rc rc = api_page_reply(r, status, "questionnaire", "Анкета участника", ctx, err);
     json_decref(ctx);
     return rc;
 }
@@ -89,7 +72,7 @@ enum kt_rc api_q_page(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     if (!links_q_open(&r->app->secret, r->params[0], clock_now_ms(), r->arena, &id)) {
-        return invalid(r, err);
+        return api_page_invalid(r, err);
     }
     return show(r, id, 200, NULL, NULL, http_req_query(r, "done") != NULL, err);
 }
@@ -101,7 +84,7 @@ enum kt_rc api_q_post(struct http_req *r, struct kt_err *err)
     struct pages_q_result out;
     int64_t now = clock_now_ms();
     if (!links_q_open(&r->app->secret, r->params[0], now, r->arena, &id)) {
-        return invalid(r, err);
+        return api_page_invalid(r, err);
     }
     if (pages_form_parse(r->body, r->body_len, r->arena, &form, err) != KT_OK) {
         return err->rc;
@@ -109,18 +92,14 @@ enum kt_rc api_q_post(struct http_req *r, struct kt_err *err)
     enum kt_rc rc = pages_q_submit(r->app->store, &r->app->secret, id, &form, r->ip, r->rid, now,
                                    r->arena, &out, err);
     if (rc == KT_EFORBIDDEN) { /* the form's token: a page that says so, nothing stored */
-        json_t *ctx = json_pack("{s:s, s:s, s:s}", "heading", "Форма устарела", "text",
-                                "Эту форму уже отправляли или она открыта слишком давно. "
-                                "Откройте анкету заново и отправьте её ещё раз.",
-                                "back", arena_printf(r->arena, "/q/%s", r->params[0]));
-        kt_err_reset(err);
-        rc = page(r, http_status_of(KT_EFORBIDDEN), "refused", "Форма устарела", ctx, err);
-        json_decref(ctx);
-        return rc;
+        return api_page_stale(r,
+                              "Эту форму уже отправляли или она открыта слишком давно. "
+                              "Откройте анкету заново и отправьте её ещё раз.",
+                              arena_printf(r->arena, "/q/%s", r->params[0]), err);
     }
     if (rc == KT_ENOTFOUND) {
         kt_err_reset(err);
-        return invalid(r, err);
+        return api_page_invalid(r, err);
     }
     if (rc != KT_OK) {
         return rc;
