@@ -236,6 +236,31 @@ static enum kt_rc all(struct store_conn *w, const struct customer *cu, const cha
     return KT_OK;
 }
 
+enum kt_rc pages_prefs_begin(struct store *s, const struct key_secret *k, const char *form_name,
+                             const char *customer_id, const struct pages_form *form, int64_t now,
+                             struct arena *a, struct store_conn **w, struct customer *cu,
+                             bool *robot, struct kt_err *err)
+{
+    bool gone = false;
+    *robot = false;
+    if (store_write_begin(s, w, err) != KT_OK) {
+        return err->rc;
+    }
+    enum kt_rc rc = pages_prefs_customer(*w, customer_id, a, cu, &gone, err);
+    if (rc == KT_OK && gone) {
+        rc = kt_err_set(err, KT_ENOTFOUND, "customer_not_found", NULL, "customer not found");
+    }
+    rc = rc == KT_OK ? pages_csrf_spend(*w, k, form_name, pages_form_get(form, "csrf"), now, err)
+                     : rc;
+    const char *honey = pages_form_get(form, "website");
+    *robot = rc == KT_OK && honey != NULL && honey[0] != '\0'; /* thanked, nothing kept */
+    if (rc != KT_OK || *robot) {
+        rc = store_write_end(*w, rc, err);
+        *w = NULL;
+    }
+    return rc;
+}
+
 enum kt_rc pages_prefs_submit(struct store *s, const struct key_secret *k, const char *customer_id,
                               const struct pages_form *form, const char *ip, const char *request_id,
                               int64_t now, struct arena *a, struct pages_prefs_result *out,
@@ -243,28 +268,23 @@ enum kt_rc pages_prefs_submit(struct store *s, const struct key_secret *k, const
 {
     struct store_conn *w;
     struct customer cu;
-    bool gone = false;
+    bool robot = false;
     *out = (struct pages_prefs_result){0};
-    if (store_write_begin(s, &w, err) != KT_OK) {
+    if (pages_prefs_begin(s, k, PAGES_PREFS_FORM, customer_id, form, now, a, &w, &cu, &robot,
+                          err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = pages_prefs_customer(w, customer_id, a, &cu, &gone, err);
-    if (rc == KT_OK && gone) {
-        rc = kt_err_set(err, KT_ENOTFOUND, "customer_not_found", NULL, "customer not found");
-    }
-    rc = rc == KT_OK
-             ? pages_csrf_spend(w, k, PAGES_PREFS_FORM, pages_form_get(form, "csrf"), now, err)
-             : rc;
-    const char *honey = pages_form_get(form, "website"), *action = pages_form_get(form, "action");
-    if (rc == KT_OK && honey != NULL && honey[0] != '\0') { /* a robot: thanked, nothing kept */
+    if (robot) {
         out->done = "saved";
-        return store_write_end(w, KT_OK, err);
+        return KT_OK;
     }
+    const char *action = pages_form_get(form, "action");
     struct consent_actor who = {"web", NULL, NULL, NULL, request_id, cu.id, false};
-    if (rc == KT_OK && action != NULL && strcmp(action, "save") == 0) {
+    enum kt_rc rc = KT_OK;
+    if (action != NULL && strcmp(action, "save") == 0) {
         rc = save(w, &cu, form, &who, now, a, out, err);
         out->done = "saved";
-    } else if (rc == KT_OK && action != NULL && strcmp(action, "all") == 0) {
+    } else if (action != NULL && strcmp(action, "all") == 0) {
         rc = all(w, &cu, ip, &who, now, a, out, err);
         out->done = "all";
     }

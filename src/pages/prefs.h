@@ -39,6 +39,16 @@
 enum kt_rc pages_prefs_customer(struct store_conn *c, const char *customer_id, struct arena *a,
                                 struct customer *cu, bool *gone, struct kt_err *err);
 
+/* The start every form of these pages shares: a write transaction in `*w`, the customer
+ * `customer_id` in `cu` (KT_ENOTFOUND customer_not_found when she is gone), the form's token for
+ * `form_name` spent (KT_EFORBIDDEN csrf_*). A filled honeypot (`website`) commits the spent token
+ * and sets *robot: nothing else is to be done. On any error nothing is left open; otherwise the
+ * caller ends `*w`. */
+enum kt_rc pages_prefs_begin(struct store *s, const struct key_secret *k, const char *form_name,
+                             const char *customer_id, const struct pages_form *form, int64_t now,
+                             struct arena *a, struct store_conn **w, struct customer *cu,
+                             bool *robot, struct kt_err *err);
+
 /* The preferences page's context for `cu` (`base` the page's path, "/u/<token>"; `done` "saved",
  * "all" or NULL): the table of topics and channels, two fresh form tokens. */
 enum kt_rc pages_prefs_view(struct store_conn *c, const struct key_secret *k,

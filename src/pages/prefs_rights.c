@@ -302,29 +302,20 @@ enum kt_rc pages_erase_submit(struct store *s, const struct key_secret *k, const
     struct store_conn *w;
     struct customer cu;
     struct privacy_request p;
-    bool gone = false;
+    bool robot = false;
     *out = (struct pages_erase_result){0};
-    if (store_write_begin(s, &w, err) != KT_OK) {
-        return err->rc;
+    if (pages_prefs_begin(s, k, PAGES_ERASE_FORM, customer_id, form, now, a, &w, &cu, &robot,
+                          err) != KT_OK ||
+        robot) {
+        return robot ? KT_OK : err->rc;
     }
-    enum kt_rc rc = pages_prefs_customer(w, customer_id, a, &cu, &gone, err);
-    if (rc == KT_OK && gone) {
-        rc = kt_err_set(err, KT_ENOTFOUND, "customer_not_found", NULL, "customer not found");
-    }
-    rc = rc == KT_OK
-             ? pages_csrf_spend(w, k, PAGES_ERASE_FORM, pages_form_get(form, "csrf"), now, err)
-             : rc;
-    const char *honey = pages_form_get(form, "website");
-    if (rc == KT_OK && honey != NULL && honey[0] != '\0') { /* a robot: thanked, nothing kept */
-        return store_write_end(w, KT_OK, err);
-    }
-    if (rc == KT_OK && pages_form_get(form, "confirm") == NULL) {
+    if (pages_form_get(form, "confirm") == NULL) { /* nothing registered, the token not spent */
         out->error = "Отметьте, что вы понимаете, что будет удалено: без этого запрос не "
                      "отправляется";
         store_write_rollback(w);
         return KT_OK;
     }
-    rc = rc == KT_OK ? store_preq_open_of(w, cu.id, "erasure", a, &p, &out->already, err) : rc;
+    enum kt_rc rc = store_preq_open_of(w, cu.id, "erasure", a, &p, &out->already, err);
     if (rc == KT_OK && out->already) { /* one open at a time: the form's token is spent anyway */
         kt_strlcpy(out->id, p.id, sizeof(out->id));
         return store_write_end(w, KT_OK, err);
