@@ -91,9 +91,12 @@ enum kt_rc pages_prefs_view(struct store_conn *c, const struct key_secret *k,
             }
         }
     }
+    bool any = false; /* anything for "all" to stop: a subscription or an ads consent */
+    for (size_t ch = 0; ch < ADS_CHANNELS; ch++) {
+        any = any || ads_given(cs, n_cs, ads_channels[ch]);
+    }
     struct buf shown;
     buf_init(&shown, PAGES_FORM_VALUE_MAX); /* it comes back as one value of the form */
-    bool any = false;
     for (size_t i = 0; i < n;) { /* subs_states: a topic's channels together, in ads order */
         const char *key = s[i].topic, *title = topic_title(t, n_t, key);
         json_t *cells = json_array();

@@ -217,6 +217,30 @@ static void all_withdraws_each_ads_consent_and_keeps_pd(void **state)
     json_decref(e);
 }
 
+/* "All" is offered while anything is left to stop: an ads consent without any subscription too. */
+static void all_is_offered_while_a_consent_is_given(void **state)
+{
+    (void)state;
+    struct store_conn *w = wbegin();
+    subscribe(w, "pets", "email", false);
+    wcommit(w);
+    json_t *ctx = view();
+    assert_true(json_is_true(json_object_get(ctx, "any")));
+    json_decref(ctx);
+    struct pages_form f = {0};
+    ctx = view();
+    add(&f, "csrf", json_string_value(json_object_get(ctx, "csrf_all")));
+    add(&f, "action", "all");
+    struct pages_prefs_result out;
+    const char *code;
+    assert_int_equal(submit(&f, &out, &code), KT_OK);
+    assert_int_equal(out.withdrawn, 1);
+    json_decref(ctx);
+    ctx = view();
+    assert_false(json_is_true(json_object_get(ctx, "any")));
+    json_decref(ctx);
+}
+
 static void one_click_stops_what_the_token_names(void **state)
 {
     (void)state;
@@ -326,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         CASE(a_save_changes_only_what_she_changed),
         CASE(all_withdraws_each_ads_consent_and_keeps_pd),
+        CASE(all_is_offered_while_a_consent_is_given),
         CASE(one_click_stops_what_the_token_names),
         CASE(what_we_hold_is_her_data_masked),
         CASE(an_erasure_request_has_the_registers_deadline_one_at_a_time),
