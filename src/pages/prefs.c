@@ -147,8 +147,7 @@ static bool ticked(const struct pages_form *f, const char *value)
     return false;
 }
 
-/* Was `value` shown, and how: -1 not shown, else 0 or 1. */
-static int shown_as(const char *shown, const char *value)
+int pages_prefs_shown_as(const char *shown, const char *value)
 {
     size_t vl = strlen(value);
     for (const char *p = shown; p != NULL && *p != '\0';) {
@@ -186,7 +185,7 @@ static enum kt_rc save(struct store_conn *w, const struct customer *cu,
     }
     for (size_t i = 0; i < n; i++) {
         const char *v = arena_printf(a, "%s:%s", s[i].topic, s[i].channel);
-        int was = shown_as(shown, v);
+        int was = pages_prefs_shown_as(shown, v);
         bool want = ticked(form, v);
         if (was < 0 || want == (was == 1) || want == s[i].subscribed) {
             continue; /* not on her page, not changed by her, or so already */

@@ -73,6 +73,10 @@ enum kt_rc pages_prefs_submit(struct store *s, const struct key_secret *k, const
                               int64_t now, struct arena *a, struct pages_prefs_result *out,
                               struct kt_err *err);
 
+/* How the form's `shown` (outside input: "topic:channel=0|1" separated by single spaces) says
+ * box `value` was rendered: 1 ticked, 0 not, -1 not shown (or `shown` NULL, or malformed there). */
+int pages_prefs_shown_as(const char *shown, const char *value);
+
 /* RFC 8058: stops `topic` on `channel` (NULL: every one) for customer `customer_id` with an
  * `unsubscribe` entry in the audit log; nothing for an erased customer. */
 enum kt_rc pages_prefs_one_click(struct store *s, const char *customer_id, const char *topic,
