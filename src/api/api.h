@@ -159,12 +159,17 @@ enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **cha
 enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_data(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_erase_page(struct http_req *r, struct kt_err *err);
+enum kt_rc api_unsub_erase_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
-/* A page of the customer's pages (pages/page.h) as the reply, with `status`; the invalid link's
- * page (404). */
-enum kt_rc api_page(struct http_req *r, int status, const char *name, const char *title,
-                    const json_t *ctx, struct kt_err *err);
+/* page_assets.c: page `name` of pages/ rendered with `ctx` (borrowed, may be NULL) and sent with
+ * `status`; the invalid link's page (404); the stale form's page (403: `text`, a link `back`). */
+enum kt_rc api_page_reply(struct http_req *r, int status, const char *name, const char *title,
+                          const json_t *ctx, struct kt_err *err);
 enum kt_rc api_page_invalid(struct http_req *r, struct kt_err *err);
+enum kt_rc api_page_stale(struct http_req *r, const char *text, const char *back,
+                          struct kt_err *err);
 /* join_page.c: the join form (pages/join.h) */
 enum kt_rc api_join_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_post(struct http_req *r, struct kt_err *err);

@@ -48,7 +48,7 @@ static enum kt_rc point_of(struct http_req *r, struct store_conn *c, struct join
                                 "Эта анкета больше не принимает заявки. Спросите на кассе, "
                                 "как вступить в программу.");
         enum kt_rc rc =
-            api_page(r, http_status_of(KT_EGONE), "refused", "Запись закрыта", ctx, err);
+            api_page_reply(r, http_status_of(KT_EGONE), "refused", "Запись закрыта", ctx, err);
         json_decref(ctx);
         return rc;
     }
@@ -72,22 +72,17 @@ static enum kt_rc show(struct http_req *r, bool tablet, int status, const struct
                         r->arena, &ctx, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = api_page(r, status, "join", TITLE, ctx, err);
+    enum kt_rc rc = api_page_reply(r, status, "join", TITLE, ctx, err);
     json_decref(ctx);
     return rc;
 }
 
 static enum kt_rc refused_form(struct http_req *r, const char *back, struct kt_err *err)
 {
-    json_t *ctx = json_pack("{s:s, s:s, s:s}", "heading", "Форма устарела", "text",
-                            "Эту форму уже отправляли или она открыта слишком давно. Откройте "
-                            "анкету заново и отправьте её ещё раз.",
-                            "back", back);
-    kt_err_reset(err);
-    enum kt_rc rc =
-        api_page(r, http_status_of(KT_EFORBIDDEN), "refused", "Форма устарела", ctx, err);
-    json_decref(ctx);
-    return rc;
+    return api_page_stale(r,
+                          "Эту форму уже отправляли или она открыта слишком давно. Откройте "
+                          "анкету заново и отправьте её ещё раз.",
+                          back, err);
 }
 
 static enum kt_rc post(struct http_req *r, bool tablet, struct kt_err *err)
@@ -119,7 +114,8 @@ static enum kt_rc post(struct http_req *r, bool tablet, struct kt_err *err)
         r->retry_after = err->retry_after > 0 ? err->retry_after : 1;
         kt_err_reset(err);
         audit_nothing_read();
-        rc = api_page(r, http_status_of(KT_ELIMIT), "refused", "Слишком много попыток", ctx, err);
+        rc = api_page_reply(r, http_status_of(KT_ELIMIT), "refused", "Слишком много попыток", ctx,
+                            err);
         json_decref(ctx);
         return rc;
     }
@@ -185,7 +181,7 @@ enum kt_rc api_join_doc(struct http_req *r, struct kt_err *err)
     json_t *ctx = json_pack("{s:s, s:I, s:s, s:s, s:s}", "title", doc->title, "version",
                             (json_int_t)doc->version, "sha256", doc->sha256, "text", doc->body,
                             "back", arena_printf(r->arena, "/j/%s", jp.code));
-    enum kt_rc rc = api_page(r, 200, "join_doc", doc->title, ctx, err);
+    enum kt_rc rc = api_page_reply(r, 200, "join_doc", doc->title, ctx, err);
     json_decref(ctx);
     return rc;
 }
@@ -206,7 +202,7 @@ enum kt_rc api_join_code_page(struct http_req *r, struct kt_err *err)
     }
     json_t *ctx =
         pages_join_code_view(&r->app->secret, r->params[0], h.tablet, NULL, now, r->arena);
-    enum kt_rc rc = api_page(r, 200, "join_code", "Код из SMS", ctx, err);
+    enum kt_rc rc = api_page_reply(r, 200, "join_code", "Код из SMS", ctx, err);
     json_decref(ctx);
     return rc;
 }
@@ -245,7 +241,7 @@ enum kt_rc api_join_code_post(struct http_req *r, struct kt_err *err)
         }
         json_t *ctx = pages_join_code_view(&r->app->secret, r->params[0], found && h.tablet,
                                            out.error, now, r->arena);
-        rc = api_page(r, http_status_of(KT_EINVAL), "join_code", "Код из SMS", ctx, err);
+        rc = api_page_reply(r, http_status_of(KT_EINVAL), "join_code", "Код из SMS", ctx, err);
         json_decref(ctx);
         return rc;
     }
@@ -263,7 +259,7 @@ enum kt_rc api_join_card(struct http_req *r, struct kt_err *err)
         return api_page_invalid(r, err);
     }
     api_audit_note(r, "read", id, AUDIT_F_CARDS);
-    enum kt_rc rc = api_page(r, 200, "join_card", "Ваша карта", ctx, err);
+    enum kt_rc rc = api_page_reply(r, 200, "join_card", "Ваша карта", ctx, err);
     json_decref(ctx);
     return rc;
 }

@@ -58,7 +58,7 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
         jsonx_bool(body, "", "extended", 0, &p.extended, err) != KT_OK) {
         return err->rc;
     }
-    int64_t day = cal_day_of(now), deadline;
+    int64_t day = cal_day_of(now);
     if (received != NULL && !cal_parse(received, &day)) {
         return kt_err_set(err, KT_EINVAL, "invalid_date", "received_on",
                           "received_on is a date YYYY-MM-DD");
@@ -68,60 +68,11 @@ enum kt_rc api_preq_create(struct http_req *r, struct kt_err *err)
         return kt_err_set(err, KT_EINVAL, "invalid_time", "received_on",
                           "received_on must lie between 2000-01-01 and today");
     }
-    if (!privacy_deadline(p.kind, day, p.extended, &deadline, &p.provisional)) {
-        return kt_err_set(err, KT_EINVAL, "invalid_value", "kind",
-                          "kind is access, rectification, stop, erasure or unlawful_processing");
-    }
-    if (p.extended && !privacy_extendable(p.kind)) {
-        return kt_err_set(err, KT_EINVAL, "invalid_value", "extended",
-                          "only access and stop requests may be extended by 5 working days");
-    }
-    if (p.extended != (p.extension_reason != NULL)) { /* art. 20 part 2: a reasoned notice */
-        return kt_err_set(err, KT_EINVAL, "extension_reason_required",
-                          p.extended ? "extension_reason" : "extended",
-                          p.extended ? "a deadline is extended only with a reasoned notice to the "
-                                       "subject: give its reasons in extension_reason"
-                                     : "extension_reason goes with extended: true");
-    }
-    if (strcmp(p.kind, "unlawful_processing") == 0) { /* art. 21 part 3: stop, then destroy */
-        bool prov = false;
-        p.destroy_deadline = cal_format(privacy_destroy_deadline(day, &prov), r->arena);
-        p.provisional = p.provisional || prov;
-    }
-    if (p.customer_id != NULL && !id_valid(p.customer_id, "c_")) {
-        return kt_err_set(err, KT_EINVAL, "invalid_value", "customer_id",
-                          "customer_id is a customer's id (c_...)");
-    }
-    id_new(p.id, sizeof(p.id), "r_");
-    p.received_on = cal_format(day, r->arena);
-    p.deadline = cal_format(deadline, r->arena);
-    p.channel = p.channel ? p.channel : "letter";
-    p.state = "open";
-    p.created_at = now;
     p.key_id = r->key->id;
-    p.extended_at = p.extended ? now : 0;
     if (store_write_begin(r->app->store, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = KT_OK;
-    if (p.customer_id != NULL) {
-        struct customer cu;
-        bool found;
-        rc = store_customer_get_by_id(w, p.customer_id, r->arena, &cu, &found, err);
-        if (rc == KT_OK && !found) {
-            rc = kt_err_set(err, KT_EINVAL, "customer_not_found", "customer_id",
-                            "no customer has that id");
-        } else if (rc == KT_OK) {
-            p.customer_id = arena_strdup(r->arena, cu.id);
-        }
-    }
-    if (rc == KT_OK) {
-        rc = store_preq_insert(w, &p, err);
-    }
-    if (rc == KT_OK) {
-        rc = audit_write(w, r->key->id, "request", p.customer_id, NULL,
-                         arena_printf(r->arena, "%s %s", p.kind, p.id), r->rid, now, err);
-    }
+    enum kt_rc rc = privacy_request_open(w, &p, day, r->rid, now, r->arena, err);
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }

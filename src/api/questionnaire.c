@@ -59,7 +59,7 @@ static enum kt_rc show(struct http_req *r, const char *id, int status,
         return api_page_invalid(r, err);
     }
     api_audit_note(r, "read", id, Q_FIELDS); /* by whoever holds the link */
-    enum kt_rc rc = api_page(r, status, "questionnaire", "Анкета участника", ctx, err);
+    enum kt_rc rc = api_page_reply(r, status, "questionnaire", "Анкета участника", ctx, err);
     json_decref(ctx);
     return rc;
 }
@@ -92,14 +92,10 @@ enum kt_rc api_q_post(struct http_req *r, struct kt_err *err)
     enum kt_rc rc = pages_q_submit(r->app->store, &r->app->secret, id, &form, r->ip, r->rid, now,
                                    r->arena, &out, err);
     if (rc == KT_EFORBIDDEN) { /* the form's token: a page that says so, nothing stored */
-        json_t *ctx = json_pack("{s:s, s:s, s:s}", "heading", "Форма устарела", "text",
-                                "Эту форму уже отправляли или она открыта слишком давно. "
-                                "Откройте анкету заново и отправьте её ещё раз.",
-                                "back", arena_printf(r->arena, "/q/%s", r->params[0]));
-        kt_err_reset(err);
-        rc = api_page(r, http_status_of(KT_EFORBIDDEN), "refused", "Форма устарела", ctx, err);
-        json_decref(ctx);
-        return rc;
+        return api_page_stale(r,
+                              "Эту форму уже отправляли или она открыта слишком давно. "
+                              "Откройте анкету заново и отправьте её ещё раз.",
+                              arena_printf(r->arena, "/q/%s", r->params[0]), err);
     }
     if (rc == KT_ENOTFOUND) {
         kt_err_reset(err);

@@ -198,9 +198,13 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN,
      ROUTE_JSON | ROUTE_PD},
 
-    /* The public unsubscribe page: the signed token is the only credential. */
-    {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, ROUTE_PD},
-    {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, ROUTE_PD},
+    /* The customer's preferences and rights, the unsubscribe link's pages: the signed token is
+     * the only credential (a POST of /u/{token} may be RFC 8058's one-click, without a form). */
+    {HTTP_GET, "/u/{token}", api_unsub_page, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_POST, "/u/{token}", api_unsub_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_GET, "/u/{token}/data", api_unsub_data, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_GET, "/u/{token}/erase", api_unsub_erase_page, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_POST, "/u/{token}/erase", api_unsub_erase_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
     /* The customer's pages' stylesheet (docs/pages.md). */
     {HTTP_GET, "/p/style.css", api_page_style, ROUTE_PUBLIC, ROUTE_PAGE},
     /* The questionnaire of the enrolment SMS: the signed token is the only credential. */

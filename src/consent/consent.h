@@ -205,6 +205,18 @@ bool privacy_extendable(const char *kind);
 /* The most words a note, an outcome or a reasoned notice of the register may hold, in bytes. */
 #define PRIVACY_NOTE_MAX 2000
 
+/*
+ * Registers request `p` received on `day` in write transaction `w` (POST /v1/privacy-requests,
+ * the preferences page's erasure): its legal deadline from `kind` and `extended`
+ * (privacy_deadline, and the destruction deadline of unlawful processing), its id, state open,
+ * `created_at` `now`; `p->customer_id` (may be NULL) checked and stored as the customer's current
+ * id; a `request` change in the audit log under `p->key_id` (NULL: no key). `p` is filled in
+ * place (strings in `a`). KT_EINVAL "invalid_value" (kind, extended, customer_id),
+ * "extension_reason_required", "customer_not_found".
+ */
+enum kt_rc privacy_request_open(struct store_conn *w, struct privacy_request *p, int64_t day,
+                                const char *rid, int64_t now, struct arena *a, struct kt_err *err);
+
 /* Extends the open request `id` (an access or stop request, not extended yet) by 5 working days
  * with the reasoned notice `reason` sent to the subject, in the write transaction `w`: the notice
  * is stored with the time, the deadline moved, and a `request` change written to the audit log

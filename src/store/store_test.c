@@ -402,6 +402,7 @@ static void a_lookup_that_may_find_nothing_raises_nothing(void **state)
     NOTHING(store_preq_close(w, "r_none", "done", NULL, 1000, &f, &err));
     NOTHING(store_preq_extend(w, "r_none", "2026-01-01", false, "why", 1000, &f, &err));
     NOTHING(store_preq_get(w, "r_none", &A, &o.preq, &f, &err));
+    NOTHING(store_preq_open_of(w, "c_nobody", "erasure", &A, &o.preq, &f, &err));
     NOTHING(store_due_next(w, 1000, &A, &o.due, &f, &err));
     NOTHING(store_due_pending(w, ck, "erase", &v[0], &f, &err));
     NOTHING(store_program_get(w, &A, &s, &v[0], &v[1], &v[2], &f, &err));

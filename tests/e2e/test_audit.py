@@ -255,8 +255,15 @@ def walked(server):
     w.call("GET", "/v1/stores/{code}", "/v1/stores/S-1", key=pos)
     w.call("GET", "/v1/stores", "/v1/stores", key=pos)
     w.call("GET", "/v1/attributes/{name}", "/v1/attributes/pets")
-    w.call("GET", "/u/{token}", f"/u/{tok}", key=None)
-    w.call("POST", "/u/{token}", f"/u/{tok}", key=None, data={"all": "1"})
+    upage = w.call("GET", "/u/{token}", f"/u/{tok}", key=None).text
+    ucsrf = re.search(r'name="csrf" value="([^"]+)"', upage).group(1)
+    w.call("POST", "/u/{token}", f"/u/{tok}", key=None, data={"csrf": ucsrf, "action": "save"},
+           allow_redirects=False)
+    w.call("GET", "/u/{token}/data", f"/u/{tok}/data", key=None)
+    epage = w.call("GET", "/u/{token}/erase", f"/u/{tok}/erase", key=None).text
+    ecsrf = re.search(r'name="csrf" value="([^"]+)"', epage).group(1)
+    w.call("POST", "/u/{token}/erase", f"/u/{tok}/erase", key=None,
+           data={"csrf": ecsrf, "confirm": "1"}, allow_redirects=False)
     qpath = w.call("GET", "/v1/customers/{id}/questionnaire-link",
                    f"/v1/customers/{a}/questionnaire-link").json()["path"]
     w.call("GET", "/p/style.css", "/p/style.css", key=None)

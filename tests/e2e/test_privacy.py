@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import sqlite3
 import time
 
@@ -231,9 +232,16 @@ def test_unsubscribe_page_refuses_forged_tokens_and_one_click_works(server):
     active = [s for s in server.get(f"/v1/customers/{cid}/subscriptions").json()["items"]
               if s["active"]]
     assert len(active) == 2  # nothing changed
-    # One topic from the page's form.
+    # A form without the page's one-time token (the old page's per-topic form) is refused.
     r = server.request("POST", f"/u/{tok}", key=None, data={"topic": "pets", "channel": "email"})
-    assert r.status_code == 200 and "вы отписаны" in r.text
+    assert r.status_code == 403 and "Форма устарела" in r.text
+    # One topic from the page's form: its box unticked (test_prefs_page.py has the rest).
+    shown = re.search(r'name="shown" value="([^"]*)"', page.text).group(1)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = server.request("POST", f"/u/{tok}", key=None,
+                       data={"csrf": csrf, "action": "save", "shown": shown, "s": "promo:email"},
+                       allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"] == f"/u/{tok}?done=saved"
     assert may_send(server, cid, "email", "pets")["allowed"] is False
     assert may_send(server, cid, "email", "promo")["allowed"] is True
     # RFC 8058 one-click with a token for one topic.

@@ -73,6 +73,9 @@ static const char *const sql[SQ_STATEMENTS] = {
                      "ORDER BY id LIMIT ?2",
     [SQ_PREQ_OVERDUE] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
                         "AND deadline < ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+    [SQ_PREQ_OPEN_OF] = "SELECT " PREQ_COLS " FROM privacy_requests WHERE state = 'open' "
+                        "AND customer_id = ?1 AND kind = ?2 ORDER BY created_at DESC, id DESC "
+                        "LIMIT 1",
     [SQ_DUE_ADD] = "INSERT INTO due_work (kind, ck, due_at, reason, created_at) "
                    "VALUES (?1, ?2, ?3, ?4, ?5)",
     [SQ_DUE_NEXT] = "SELECT seq, kind, ck, due_at, reason, created_at FROM due_work "
@@ -591,6 +594,23 @@ enum kt_rc sq_preq_list(struct store_conn *base, bool overdue, const char *today
     enum kt_rc rc =
         sq_rows((struct sq_conn *)base, st, read_preq, sizeof(**out), a, out, n, "requests", err);
     return rc == KT_OK ? open_notes((struct sq_conn *)base, *out, *n, a, err) : rc;
+}
+
+enum kt_rc sq_preq_open_of(struct store_conn *base, const char *customer_id, const char *kind,
+                           struct arena *a, struct privacy_request *out, bool *found,
+                           struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_PREQ_OPEN_OF, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, customer_id);
+    sq_bind_text(st, 2, kind);
+    enum kt_rc rc = sq_one((struct sq_conn *)base, st, read_preq, a, out, found,
+                           "request_not_found", "open request not found", err);
+    return rc == KT_OK && (found == NULL || *found)
+               ? open_notes((struct sq_conn *)base, out, 1, a, err)
+               : rc;
 }
 
 /* ---- scheduled work ---------------------------------------------------------------------- */

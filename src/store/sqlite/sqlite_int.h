@@ -95,6 +95,7 @@ enum sq_slot {
     SQ_PREQ_EXTEND,
     SQ_PREQ_LIST,
     SQ_PREQ_OVERDUE,
+    SQ_PREQ_OPEN_OF,
     SQ_DUE_ADD,
     SQ_DUE_NEXT,
     SQ_DUE_FINISH,
