@@ -109,4 +109,21 @@ void cli_print_error(const char *what, const struct kt_err *err);
 struct outbox_conf;
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c);
 
+/* Flags of serve taken out of argv before its getopt sees the rest (argc shrinks): v[f] gets the
+ * value of "--names[f] VALUE" or "--names[f]=VALUE", the last one given; the others are left as
+ * the caller set them (the environment's or NULL). 0, or 2 after printing a flag without value. */
+int cli_take_flags(const char *verb, int *argc, char **argv, const char *const *names, int n,
+                   const char **v);
+
+/* serve's flags of the customer's pages (page_flags.c): --limit-phone, --limit-addr,
+ * --limit-join-point (pages/limits.h; the defaults unless given) and --trusted-proxy, the
+ * environment under them. 0 to go on, 2 on a bad value. */
+#include "base/cidr.h"
+#include "pages/limits.h"
+struct cli_pages {
+    struct pages_limits limits; /* to put in force with pages_limits_set */
+    struct cidr_list trusted;   /* whose X-Forwarded-For the server believes */
+};
+int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c);
+
 #endif

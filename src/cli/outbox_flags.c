@@ -44,32 +44,6 @@ static const struct {
     [F_QEMAIL] = {"quiet-hours-email", "KARTOTEKA_QUIET_HOURS_EMAIL", "none"},
 };
 
-/* The flag argv[i] names ("--name VALUE" or "--name=VALUE"), or F_N; *value and *used set. */
-static int match(int argc, char **argv, int i, const char **value, int *used)
-{
-    const char *a = argv[i];
-    if (strncmp(a, "--", 2) != 0) {
-        return F_N;
-    }
-    for (int f = 0; f < F_N; f++) {
-        size_t len = strlen(flags[f].flag);
-        if (strncmp(a + 2, flags[f].flag, len) != 0) {
-            continue;
-        }
-        if (a[2 + len] == '=') {
-            *value = a + 3 + len;
-            *used = 1;
-            return f;
-        }
-        if (a[2 + len] == '\0') {
-            *value = i + 1 < argc ? argv[i + 1] : NULL;
-            *used = 2;
-            return f;
-        }
-    }
-    return F_N;
-}
-
 static int check(const char *verb, const char *const v[F_N], struct outbox_conf *c)
 {
     if (!num_parse_cstr(v[F_RATE], 0, PACE_MAX_RATE, &c->email_rate) ||
@@ -102,27 +76,15 @@ static int check(const char *verb, const char *const v[F_N], struct outbox_conf 
 
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c)
 {
-    const char *v[F_N];
+    const char *v[F_N], *names[F_N];
     memset(c, 0, sizeof(*c));
     for (int f = 0; f < F_N; f++) {
+        names[f] = flags[f].flag;
         const char *e = getenv(flags[f].env);
         v[f] = e != NULL && e[0] != '\0' ? e : flags[f].def; /* a NULL default: not set */
     }
-    int out = 1; /* argv[0] stays */
-    for (int i = 1; i < *argc;) {
-        const char *value = NULL;
-        int used = 1, f = match(*argc, argv, i, &value, &used);
-        if (f == F_N) {
-            argv[out++] = argv[i++];
-            continue;
-        }
-        if (value == NULL) {
-            return cli_usage(verb, "a channel flag needs a value");
-        }
-        v[f] = value;
-        i += used;
+    if (cli_take_flags(verb, argc, argv, names, F_N, v) != 0) {
+        return 2;
     }
-    argv[out] = NULL;
-    *argc = out;
     return check(verb, v, c);
 }
