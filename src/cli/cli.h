@@ -109,10 +109,15 @@ void cli_print_error(const char *what, const struct kt_err *err);
 struct outbox_conf;
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c);
 
-/* Flags of serve taken out of argv before its getopt sees the rest (argc shrinks): v[f] gets the
- * value of "--names[f] VALUE" or "--names[f]=VALUE", the last one given; the others are left as
- * the caller set them (the environment's or NULL). 0, or 2 after printing a flag without value. */
-int cli_take_flags(const char *verb, int *argc, char **argv, const char *const *names, int n,
+/* A flag of serve that a file of its own takes: its name without "--", its environment variable
+ * and its default (NULL: not set). */
+struct cli_flag {
+    const char *flag, *env, *def;
+};
+/* Flags taken out of argv before serve's getopt sees the rest (argc shrinks): v[f] is the value
+ * of the last "--flag VALUE" or "--flag=VALUE" of flags[f], else its environment variable when
+ * set and not empty, else its default. 0, or 2 after printing a flag without its value. */
+int cli_take_flags(const char *verb, int *argc, char **argv, const struct cli_flag *flags, int n,
                    const char **v);
 
 /* serve's flags of the customer's pages (page_flags.c): --limit-phone, --limit-addr,

@@ -29,9 +29,7 @@ enum {
     F_N
 };
 
-static const struct {
-    const char *flag, *env, *def;
-} flags[F_N] = {
+static const struct cli_flag flags[F_N] = {
     [F_RATE] = {"email-rate", "KARTOTEKA_EMAIL_RATE", "0"},
     [F_SRATE] = {"sms-rate", "KARTOTEKA_SMS_RATE", "0"},
     [F_PRATE] = {"push-rate", "KARTOTEKA_PUSH_RATE", "0"},
@@ -76,14 +74,9 @@ static int check(const char *verb, const char *const v[F_N], struct outbox_conf 
 
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c)
 {
-    const char *v[F_N], *names[F_N];
+    const char *v[F_N];
     memset(c, 0, sizeof(*c));
-    for (int f = 0; f < F_N; f++) {
-        names[f] = flags[f].flag;
-        const char *e = getenv(flags[f].env);
-        v[f] = e != NULL && e[0] != '\0' ? e : flags[f].def; /* a NULL default: not set */
-    }
-    if (cli_take_flags(verb, argc, argv, names, F_N, v) != 0) {
+    if (cli_take_flags(verb, argc, argv, flags, F_N, v) != 0) {
         return 2;
     }
     return check(verb, v, c);

@@ -12,13 +12,13 @@
 
 enum { F_PHONE, F_ADDR, F_JP, F_PROXY, F_N };
 
-static const struct {
-    const char *flag, *env;
-} flags[F_N] = {
-    [F_PHONE] = {"limit-phone", "KARTOTEKA_LIMIT_PHONE"},
-    [F_ADDR] = {"limit-addr", "KARTOTEKA_LIMIT_ADDR"},
-    [F_JP] = {"limit-join-point", "KARTOTEKA_LIMIT_JOIN_POINT"},
-    [F_PROXY] = {"trusted-proxy", "KARTOTEKA_TRUSTED_PROXY"},
+/* No default here: pages_limits_default's, and no proxy trusted. */
+
+static const struct cli_flag flags[F_N] = {
+    [F_PHONE] = {"limit-phone", "KARTOTEKA_LIMIT_PHONE", NULL},
+    [F_ADDR] = {"limit-addr", "KARTOTEKA_LIMIT_ADDR", NULL},
+    [F_JP] = {"limit-join-point", "KARTOTEKA_LIMIT_JOIN_POINT", NULL},
+    [F_PROXY] = {"trusted-proxy", "KARTOTEKA_TRUSTED_PROXY", NULL},
 };
 
 static int check(const char *verb, const char *const v[F_N], struct cli_pages *c)
@@ -42,14 +42,9 @@ static int check(const char *verb, const char *const v[F_N], struct cli_pages *c
 
 int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c)
 {
-    const char *v[F_N], *names[F_N];
+    const char *v[F_N];
     memset(c, 0, sizeof(*c));
-    for (int f = 0; f < F_N; f++) {
-        names[f] = flags[f].flag;
-        const char *e = getenv(flags[f].env);
-        v[f] = e != NULL && e[0] != '\0' ? e : NULL; /* NULL: the default */
-    }
-    if (cli_take_flags(verb, argc, argv, names, F_N, v) != 0) {
+    if (cli_take_flags(verb, argc, argv, flags, F_N, v) != 0) {
         return 2;
     }
     return check(verb, v, c);
