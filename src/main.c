@@ -579,8 +579,10 @@ static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
     struct outbox_conf oc; /* the sender's flags, out of argv before parse(); channels after */
+    struct cli_pages pc;   /* the pages' limits and trusted proxies, out of argv as well */
     struct outbox_sender *ob = NULL;
-    if (cli_outbox_flags("serve", &argc, argv, &oc) != 0) {
+    if (cli_outbox_flags("serve", &argc, argv, &oc) != 0 ||
+        cli_page_flags("serve", &argc, argv, &pc) != 0) {
         return 2;
     }
     int prc = parse("serve", cli_serve_help, argc, argv, &o);
@@ -643,6 +645,8 @@ static int cmd_serve(int argc, char **argv)
     if (recovered > 0) { /* at-least-once: these may have reached the receiver (outbox.h) */
         log_warn("outbox_recovered", "messages=%lld", (long long)recovered);
     }
+    app.trusted = pc.trusted;
+    pages_limits_set(&pc.limits); /* before the threads start: read-only after */
     struct sched_conf sc = {
         s,  &app.secret,  PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days,
         ob, oc.sms_sender};

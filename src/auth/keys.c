@@ -75,6 +75,16 @@ const char *keys_outbox_id(const struct key_secret *k, const char *origin, struc
     return arena_printf(a, "m_%s", hex);
 }
 
+void keys_tag(const struct key_secret *k, const char *context, const char *value,
+              unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, k->k, sizeof(k->k), 32);
+    crypto_generichash_update(&st, (const unsigned char *)context, strlen(context));
+    crypto_generichash_update(&st, (const unsigned char *)value, strlen(value));
+    crypto_generichash_final(&st, out, 32);
+}
+
 static void check_value(const struct key_secret *s, char hex[65])
 {
     static const unsigned char label[] = "kartoteka key secret check v1";

@@ -43,6 +43,13 @@ struct key_secret {
 #define KEYS_OUTBOX_ID_HEX 32
 const char *keys_outbox_id(const struct key_secret *k, const char *origin, struct arena *a);
 
+/* A keyed tag of `value`: BLAKE2b-256 keyed by the installation secret over `context` (a fixed
+ * prefix naming what the value is, e.g. "otp-phone:") followed by `value`. What the database keeps
+ * of a phone or an address it must find again but never show (one-time codes, the pages'
+ * limits): equal values give equal tags, the tag gives nothing back without the secret. */
+void keys_tag(const struct key_secret *k, const char *context, const char *value,
+              unsigned char out[32]);
+
 enum kt_rc keys_secret_load(const char *path, const char *env_hex, struct key_secret *out,
                             bool *created, struct kt_err *err);
 

@@ -109,4 +109,26 @@ void cli_print_error(const char *what, const struct kt_err *err);
 struct outbox_conf;
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c);
 
+/* A flag of serve that a file of its own takes: its name without "--", its environment variable
+ * and its default (NULL: not set). */
+struct cli_flag {
+    const char *flag, *env, *def;
+};
+/* Flags taken out of argv before serve's getopt sees the rest (argc shrinks): v[f] is the value
+ * of the last "--flag VALUE" or "--flag=VALUE" of flags[f], else its environment variable when
+ * set and not empty, else its default. 0, or 2 after printing a flag without its value. */
+int cli_take_flags(const char *verb, int *argc, char **argv, const struct cli_flag *flags, int n,
+                   const char **v);
+
+/* serve's flags of the customer's pages (page_flags.c): --limit-phone, --limit-addr,
+ * --limit-join-point (pages/limits.h; the defaults unless given) and --trusted-proxy, the
+ * environment under them. 0 to go on, 2 on a bad value. */
+#include "base/cidr.h"
+#include "pages/limits.h"
+struct cli_pages {
+    struct pages_limits limits; /* to put in force with pages_limits_set */
+    struct cidr_list trusted;   /* whose X-Forwarded-For the server believes */
+};
+int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c);
+
 #endif

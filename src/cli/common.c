@@ -225,6 +225,62 @@ int cli_usage(const char *verb, const char *msg)
     return 2;
 }
 
+/* The index of the flag argv[i] names ("--name VALUE" or "--name=VALUE") among `flags`, or -1;
+ * *value (NULL when the value is missing) and *used (argv items) set. */
+static int flag_of(int argc, char **argv, int i, const struct cli_flag *flags, int n,
+                   const char **value, int *used)
+{
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0) {
+        return -1;
+    }
+    for (int f = 0; f < n; f++) {
+        size_t len = strlen(flags[f].flag);
+        if (strncmp(a + 2, flags[f].flag, len) != 0) {
+            continue;
+        }
+        if (a[2 + len] == '=') {
+            *value = a + 3 + len;
+            *used = 1;
+            return f;
+        }
+        if (a[2 + len] == '\0') {
+            *value = i + 1 < argc ? argv[i + 1] : NULL;
+            *used = 2;
+            return f;
+        }
+    }
+    return -1;
+}
+
+int cli_take_flags(const char *verb, int *argc, char **argv, const struct cli_flag *flags, int n,
+                   const char **v)
+{
+    for (int f = 0; f < n; f++) {
+        const char *e = getenv(flags[f].env);
+        v[f] = e != NULL && e[0] != '\0' ? e : flags[f].def;
+    }
+    int out = 1; /* argv[0] stays */
+    for (int i = 1; i < *argc;) {
+        const char *value = NULL;
+        int used = 1, f = flag_of(*argc, argv, i, flags, n, &value, &used);
+        if (f < 0) {
+            argv[out++] = argv[i++];
+            continue;
+        }
+        if (value == NULL) {
+            char msg[96];
+            snprintf(msg, sizeof(msg), "--%s needs a value", flags[f].flag);
+            return cli_usage(verb, msg);
+        }
+        v[f] = value;
+        i += used;
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
+}
+
 void cli_print_error(const char *what, const struct kt_err *err)
 {
     fprintf(stderr, "kartoteka: %s: %s%s%s\n", what, err->msg, err->detail[0] ? " - " : "",

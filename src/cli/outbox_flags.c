@@ -29,9 +29,7 @@ enum {
     F_N
 };
 
-static const struct {
-    const char *flag, *env, *def;
-} flags[F_N] = {
+static const struct cli_flag flags[F_N] = {
     [F_RATE] = {"email-rate", "KARTOTEKA_EMAIL_RATE", "0"},
     [F_SRATE] = {"sms-rate", "KARTOTEKA_SMS_RATE", "0"},
     [F_PRATE] = {"push-rate", "KARTOTEKA_PUSH_RATE", "0"},
@@ -43,32 +41,6 @@ static const struct {
     [F_QPUSH] = {"quiet-hours-push", "KARTOTEKA_QUIET_HOURS_PUSH", "21:00-09:00"},
     [F_QEMAIL] = {"quiet-hours-email", "KARTOTEKA_QUIET_HOURS_EMAIL", "none"},
 };
-
-/* The flag argv[i] names ("--name VALUE" or "--name=VALUE"), or F_N; *value and *used set. */
-static int match(int argc, char **argv, int i, const char **value, int *used)
-{
-    const char *a = argv[i];
-    if (strncmp(a, "--", 2) != 0) {
-        return F_N;
-    }
-    for (int f = 0; f < F_N; f++) {
-        size_t len = strlen(flags[f].flag);
-        if (strncmp(a + 2, flags[f].flag, len) != 0) {
-            continue;
-        }
-        if (a[2 + len] == '=') {
-            *value = a + 3 + len;
-            *used = 1;
-            return f;
-        }
-        if (a[2 + len] == '\0') {
-            *value = i + 1 < argc ? argv[i + 1] : NULL;
-            *used = 2;
-            return f;
-        }
-    }
-    return F_N;
-}
 
 static int check(const char *verb, const char *const v[F_N], struct outbox_conf *c)
 {
@@ -104,25 +76,8 @@ int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_con
 {
     const char *v[F_N];
     memset(c, 0, sizeof(*c));
-    for (int f = 0; f < F_N; f++) {
-        const char *e = getenv(flags[f].env);
-        v[f] = e != NULL && e[0] != '\0' ? e : flags[f].def; /* a NULL default: not set */
+    if (cli_take_flags(verb, argc, argv, flags, F_N, v) != 0) {
+        return 2;
     }
-    int out = 1; /* argv[0] stays */
-    for (int i = 1; i < *argc;) {
-        const char *value = NULL;
-        int used = 1, f = match(*argc, argv, i, &value, &used);
-        if (f == F_N) {
-            argv[out++] = argv[i++];
-            continue;
-        }
-        if (value == NULL) {
-            return cli_usage(verb, "a channel flag needs a value");
-        }
-        v[f] = value;
-        i += used;
-    }
-    argv[out] = NULL;
-    *argc = out;
     return check(verb, v, c);
 }

@@ -21,6 +21,7 @@
 #include "auth/keys.h"
 #include "deliver/policy.h"
 #include "base/arena.h"
+#include "base/cidr.h"
 #include "base/err.h"
 #include "deliver/smtp.h"
 #include "store/model.h"
@@ -108,6 +109,7 @@ struct kt_app {
     const char *webhook_secret;    /* KARTOTEKA_WEBHOOK_SECRET: signs the push webhook */
     const char *sms_sender;        /* --sms-sender: the name a marketing SMS is signed with */
     struct policy_conf policy;     /* --quiet-hours-*: what a journey's simulation asks */
+    struct cidr_list trusted;      /* --trusted-proxy: whose X-Forwarded-For is believed */
 };
 
 #define HTTP_MAX_PARAMS 4

@@ -8,6 +8,7 @@
 
 #include "base/mem.h"
 #include "http/http.h"
+#include "pages/limits.h"
 
 int http_status_of(enum kt_rc rc)
 {
@@ -106,13 +107,29 @@ void http_reply_redirect(struct http_req *r, const char *url)
     r->location = url;
 }
 
+/* A customer's page over a limit answers the page that says so in Russian, not JSON. */
+static bool limited_page(struct http_req *r, int status)
+{
+    const char *html = NULL;
+    size_t len = 0;
+    struct kt_err e;
+    kt_err_reset(&e);
+    if (status != 429 || r->route == NULL || !(r->route->flags & ROUTE_PAGE) ||
+        pages_render_limited(r->retry_after, r->arena, &html, &len, &e) != KT_OK) {
+        return false;
+    }
+    http_reply_text(r, status, "text/html; charset=utf-8", html, len);
+    return true;
+}
+
 void http_reply_error(struct http_req *r, const struct kt_err *err)
 {
     int status = http_status_of(err->rc);
     if (status == 429 || err->rc == KT_EBUSY || err->rc == KT_ESPACE) {
         r->retry_after = err->retry_after > 0 ? err->retry_after : 1;
     }
-    if (status >= 500 && err->rc != KT_EBUSY && err->rc != KT_ESPACE) {
+    if (limited_page(r, status)) { /* the Russian page is the whole reply */
+    } else if (status >= 500 && err->rc != KT_EBUSY && err->rc != KT_ESPACE) {
         /* The client gets a generic sentence; the log line gets the code and the detail. */
         struct kt_err safe = *err;
         kt_strlcpy(safe.msg, "internal error; the request id identifies it in the logs",

@@ -35,6 +35,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -96,6 +97,30 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t size)
     }
 }
 
+/* The last X-Forwarded-For header's value: a proxy that adds a header of its own rather than
+ * append to the client's puts it last. */
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    if (strcasecmp(key, "X-Forwarded-For") == 0 && value != NULL) {
+        *(const char **)cls = value;
+    }
+    return MHD_YES;
+}
+
+/* The client's address: the peer's, or the one a trusted proxy forwarded (base/cidr.h). */
+static void client_of(struct http_server *srv, struct MHD_Connection *c, char *out)
+{
+    char peer[CIDR_IP_MAX];
+    const char *xff = NULL;
+    client_ip(c, peer, sizeof(peer));
+    if (srv->app->trusted.n > 0) {
+        MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
+    }
+    cidr_client(&srv->app->trusted, peer, xff, out);
+}
+
 static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection *c, const char *url,
                                  const char *method)
 {
@@ -117,7 +142,7 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
         sodium_bin2hex(x->rid, sizeof(x->rid), raw, sizeof(raw));
     }
     x->r.rid = x->rid;
-    client_ip(c, x->ip, sizeof(x->ip));
+    client_of(srv, c, x->ip);
     x->r.ip = x->ip;
     x->r.method = http_method_parse(method);
     router_match(srv->app->routes, srv->app->n_routes, x->r.method, url, &x->arena, &x->m);

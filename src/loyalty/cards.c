@@ -316,11 +316,7 @@ enum kt_rc enrol_admit(struct store_conn *w, const struct enrol_limits *l, const
 
 void otp_phone_tag(const struct key_secret *k, const char *phone, unsigned char out[32])
 {
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, k->k, sizeof(k->k), 32);
-    crypto_generichash_update(&st, (const unsigned char *)"otp-phone:", 10);
-    crypto_generichash_update(&st, (const unsigned char *)phone, strlen(phone));
-    crypto_generichash_final(&st, out, 32);
+    keys_tag(k, "otp-phone:", phone, out);
 }
 
 static void code_hash(const struct key_secret *k, const char *id, const char *code,

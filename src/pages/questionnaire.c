@@ -18,6 +18,7 @@
 #include "pages/csrf.h"
 #include "pages/docs.h"
 #include "pages/fields.h"
+#include "pages/limits.h"
 
 #define FORM "questionnaire"
 
@@ -185,6 +186,7 @@ enum kt_rc pages_q_submit(struct store *s, const struct key_secret *k, const cha
     if (rc == KT_OK && gone) {
         rc = kt_err_set(err, KT_ENOTFOUND, "customer_not_found", NULL, "customer not found");
     }
+    rc = rc == KT_OK ? pages_limit_take(w, k, "addr", ip, now, err) : rc; /* counted if kept */
     rc = rc == KT_OK ? pages_csrf_spend(w, k, FORM, pages_form_get(form, "csrf"), now, err) : rc;
     const char *honey = pages_form_get(form, "website");
     if (rc == KT_OK && honey != NULL && honey[0] != '\0') { /* a robot: thanked, nothing kept */

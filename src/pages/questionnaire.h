@@ -36,7 +36,8 @@ struct pages_q_result {
     int64_t bonus;  /* welcome points credited by this submission */
 };
 
-/* The form `form` of customer `customer_id`, in one write transaction: its token spent
+/* The form `form` of customer `customer_id`, in one write transaction: one use of the address
+ * `ip` counted (pages/limits.h; over the limit page_rate_limited, 429), its token spent
  * (csrf_*: 403), the honeypot empty, the values through ident_decode and ident_patch, the consent
  * recorded with the document's hash as evidence, the welcome bonus checked. A value refused by
  * cleaning is no error of the call: `out->errors` says which field and why, nothing stored. */

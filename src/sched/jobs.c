@@ -15,6 +15,7 @@
 #include "import/rejects.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
+#include "pages/limits.h"
 #include "privacy/privacy.h"
 #include "quality/quality.h"
 #include "segment/saved.h"
@@ -72,6 +73,12 @@ static enum kt_rc import_rejects(const struct sched_conf *c, int64_t now, int64_
                                  struct kt_err *err)
 {
     return import_rejects_expire(c->s, now, c->rejects_days, &n[0], err);
+}
+
+static enum kt_rc page_limits(const struct sched_conf *c, int64_t now, int64_t n[2],
+                              struct kt_err *err)
+{
+    return pages_limits_expire(c->s, now, &n[0], err);
 }
 
 static enum kt_rc events_expiry(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -227,6 +234,15 @@ const struct sched_job sched_jobs[] = {
      .key = "messages_expired",
      .counts = {"rows", NULL},
      .says = "{0} sent message{0s} past their term deleted"},
+    /* The pages' limits (docs/pages.md, "Limits"): uses no window reaches any more; a use
+     * counts a day at most by default, so ten minutes keep the table near its live rows. */
+    {.name = "page_limits_expiry",
+     .period_ms = 10 * MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = page_limits,
+     .key = "page_limits",
+     .counts = {"rows", NULL},
+     .says = "{0} page limit use{0s} past every window deleted"},
     /* Not on demand: an analytic refresh, not work that falls due at a moment; it has verbs of
      * its own (kartoteka segment refresh, POST /v1/segments/{id}/refresh, /v1/traits/refresh). */
     {.name = "segments_refresh",

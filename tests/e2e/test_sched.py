@@ -10,7 +10,7 @@ from conftest import phone, src
 # The reply's member per job and what it counts (docs/api.md, POST /v1/loyalty/run-due).
 JOBS = {"erased": ["customers"], "retention": ["customers"], "acts_expired": ["acts"],
         "expired": ["customers", "points"], "birthday": ["customers", "points"],
-        "event_ids": ["forgotten"], "import_rejects": ["rows"],
+        "event_ids": ["forgotten"], "import_rejects": ["rows"], "page_limits": ["rows"],
         "campaigns": ["enqueued", "control"], "journeys": ["steps", "entered"],
         "events_expired": ["rows"],
         "messages_expired": ["rows"]}
@@ -36,7 +36,8 @@ def test_the_cli_says_what_each_job_did(server):
                   r"\d+ event message ids? forgotten", r"\d+ import reject rows? expired",
                   r"\d+ campaign messages? enqueued, \d+ set aside in control groups",
                   r"\d+ events? past their term rolled up into daily counts",
-                  r"\d+ sent messages? past their term deleted"]:
+                  r"\d+ sent messages? past their term deleted",
+                  r"\d+ page limit uses? past every window deleted"]:
         assert re.search(words, out), (words, out)
 
 

@@ -1,7 +1,9 @@
 /*
- * pages.c - the SQLite side of the customer's pages (0028_form_tokens.sql, 0030_join_pending.sql;
- * docs/pages.md): the one-time tokens of their forms (no personal data), and the join forms
- * waiting for their code (their values sealed under the customer's key).
+ * pages.c - the SQLite side of the customer's pages (docs/pages.md): the one-time tokens of their
+ * forms (0028_form_tokens.sql, no personal data); the uses counted against their limits
+ * (0029_page_limits.sql: a phone's or an address's keyed tag, never the value); and the join
+ * forms waiting for their code (0030_join_pending.sql, their values sealed under the customer's
+ * key).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -23,6 +25,11 @@ static const char *const sql[SQ_STATEMENTS] = {
     [SQ_JOIN_PENDING_GET] = "SELECT id, ck, join_point, channel, data, otp_id, created_at, "
                             "expires_at FROM join_pending WHERE id = ?1",
     [SQ_JOIN_PENDING_DELETE] = "DELETE FROM join_pending WHERE id = ?1",
+    [SQ_PAGE_LIMIT_NTH] = "SELECT coalesce((SELECT at FROM page_limits WHERE tag = ?1 AND at >= ?2 "
+                          "ORDER BY at DESC LIMIT 1 OFFSET ?3), 0)",
+    [SQ_PAGE_LIMIT_ADD] = "INSERT INTO page_limits (kind, tag, at, until) VALUES (?1, ?2, ?3, ?4)",
+    [SQ_PAGE_LIMIT_EXPIRE] = "DELETE FROM page_limits WHERE id IN (SELECT id FROM page_limits "
+                             "WHERE until <= ?1 LIMIT ?2)",
 };
 
 static sqlite3_stmt *get(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
@@ -130,4 +137,47 @@ enum kt_rc sq_join_pending_delete(struct store_conn *base, const char *id, struc
     }
     sq_bind_text(st, 1, id);
     return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+enum kt_rc sq_page_limit_nth(struct store_conn *base, const unsigned char tag[32], int64_t since,
+                             int64_t nth, int64_t *at, struct kt_err *err)
+{
+    *at = 0;
+    sqlite3_stmt *st = get(base, SQ_PAGE_LIMIT_NTH, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_blob(st, 1, tag, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, nth > 0 ? nth - 1 : 0);
+    return sq_int_row((struct sq_conn *)base, st, at, 1, "page limit", err);
+}
+
+enum kt_rc sq_page_limit_add(struct store_conn *base, const char *kind, const unsigned char tag[32],
+                             int64_t at, int64_t until, struct kt_err *err)
+{
+    sqlite3_stmt *st = get(base, SQ_PAGE_LIMIT_ADD, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, kind);
+    sqlite3_bind_blob(st, 2, tag, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    sqlite3_bind_int64(st, 4, until);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_page_limit_expire(struct store_conn *base, int64_t before, int limit,
+                                int64_t *removed, struct kt_err *err)
+{
+    *removed = 0;
+    sqlite3_stmt *st = get(base, SQ_PAGE_LIMIT_EXPIRE, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    int changes = 0;
+    enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
+    *removed = changes;
+    return rc;
 }

@@ -1,0 +1,51 @@
+/*
+ * page_flags.c - serve's flags of the customer's pages (docs/pages.md, "Limits"; docs/
+ * operations.md, "Behind a reverse proxy"): --limit-phone, --limit-addr, --limit-join-point and
+ * --trusted-proxy, taken out of argv before serve's own getopt sees the rest (as outbox_flags.c
+ * does), so that main.c keeps to its one page of flags.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "pages/limits.h"
+
+enum { F_PHONE, F_ADDR, F_JP, F_PROXY, F_N };
+
+/* No default here: pages_limits_default's, and no proxy trusted. */
+
+static const struct cli_flag flags[F_N] = {
+    [F_PHONE] = {"limit-phone", "KARTOTEKA_LIMIT_PHONE", NULL},
+    [F_ADDR] = {"limit-addr", "KARTOTEKA_LIMIT_ADDR", NULL},
+    [F_JP] = {"limit-join-point", "KARTOTEKA_LIMIT_JOIN_POINT", NULL},
+    [F_PROXY] = {"trusted-proxy", "KARTOTEKA_TRUSTED_PROXY", NULL},
+};
+
+static int check(const char *verb, const char *const v[F_N], struct cli_pages *c)
+{
+    c->limits = pages_limits_default;
+    struct pages_limit_rule *rules[] = {
+        [F_PHONE] = c->limits.phone, [F_ADDR] = c->limits.addr, [F_JP] = c->limits.join_point};
+    for (int f = F_PHONE; f <= F_JP; f++) {
+        if (v[f] != NULL && !pages_limits_parse(v[f], rules[f])) {
+            return cli_usage(verb, "--limit-phone, --limit-addr and --limit-join-point take "
+                                   "COUNT/DURATION (s, m, h or d), two joined by a comma at most "
+                                   "(3/10m,10/1d), or off");
+        }
+    }
+    if (!cidr_list_parse(v[F_PROXY] != NULL ? v[F_PROXY] : "", &c->trusted)) {
+        return cli_usage(verb, "--trusted-proxy takes addresses or networks (10.0.0.0/8, ::1), "
+                               "16 at most, joined by commas");
+    }
+    return 0;
+}
+
+int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c)
+{
+    const char *v[F_N];
+    memset(c, 0, sizeof(*c));
+    if (cli_take_flags(verb, argc, argv, flags, F_N, v) != 0) {
+        return 2;
+    }
+    return check(verb, v, c);
+}
