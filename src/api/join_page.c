@@ -107,16 +107,8 @@ static enum kt_rc post(struct http_req *r, bool tablet, struct kt_err *err)
         audit_nothing_read();
         return show(r, tablet, 200, NULL, NULL, err);
     }
-    if (rc == KT_ELIMIT) { /* the code's send limit */
-        json_t *ctx =
-            json_pack("{s:s, s:s, s:s}", "heading", "Слишком много попыток", "text",
-                      "На этот номер недавно уже отправляли коды. Попробуйте позже.", "back", base);
-        r->retry_after = err->retry_after > 0 ? err->retry_after : 1;
-        kt_err_reset(err);
+    if (rc == KT_ELIMIT) { /* a limit of the page's or of the code's: the layer's 429 page */
         audit_nothing_read();
-        rc = api_page_reply(r, http_status_of(KT_ELIMIT), "refused", "Слишком много попыток", ctx,
-                            err);
-        json_decref(ctx);
         return rc;
     }
     if (rc != KT_OK) {

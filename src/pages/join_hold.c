@@ -12,6 +12,7 @@
 #include "pages/csrf.h"
 #include "pages/docs.h"
 #include "pages/join_int.h"
+#include "pages/limits.h"
 
 #define UA_MAX 256 /* bytes of the user agent kept as evidence */
 
@@ -131,12 +132,15 @@ static enum kt_rc hold(struct store_conn *w, const struct pages_join_env *env,
     if (out->errors != NULL) {
         return KT_OK;
     }
-    /* limits: phone, addr, join_point here (pages/limits.h) */
     struct customer cu;
     struct loyalty_rules rules;
     int64_t at = 0;
     const char *phone = req.val[PF_PHONE];
-    if (pages_doc_latest(w, "pd_processing", a, &pd, err) != KT_OK ||
+    /* against SMS pumping: counted with the work, so a refusal below counts nothing */
+    if (pages_limit_take(w, env->secret, "phone", phone, now, err) != KT_OK ||
+        pages_limit_take(w, env->secret, "addr", ip, now, err) != KT_OK ||
+        pages_limit_take(w, env->secret, "join_point", jp->code, now, err) != KT_OK ||
+        pages_doc_latest(w, "pd_processing", a, &pd, err) != KT_OK ||
         pages_doc_latest(w, "ads", a, &ads, err) != KT_OK ||
         phone_customer(w, env->secret, phone, channel, jp->store, request_id, now, a, &cu, err) !=
             KT_OK ||

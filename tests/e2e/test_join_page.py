@@ -294,3 +294,49 @@ def test_tablet_records_the_till_and_resets(srv, gw):
     # after the card: an empty form again
     again = get(srv, f"/t/{code}")
     assert 'value="Анна"' not in again.text
+
+
+def test_limits_per_phone_and_join_point_stop_the_codes(tmp_path, gw):
+    """SMS pumping: past --limit-phone one number gets no more codes, past --limit-join-point one
+    join point takes no more forms; each refusal is the Russian 429 page with Retry-After, no SMS
+    and no held form, and a refused submission counts nothing against the other limits."""
+    s = Server(tmp_path, ["--sms-url", gw.url, "--sms-text", "Код {{code}}",
+                          "--limit-phone", "2/10m", "--limit-join-point", "4/1h",
+                          "--limit-addr", "off"])
+    try:
+        assert s.put("/v1/privacy/settings",
+                     {"public_url": "https://shop.example"}).status_code == 200
+        assert s.put("/v1/stores/MSK-7", {"title": "Магазин", "city": "Москва"}).status_code in (
+            200, 201)
+        assert s.put("/v1/consent-documents/pd-join", {
+            "purpose": "pd_processing", "title": "Согласие",
+            "body": "Я согласен на обработку моих персональных данных."}).status_code in (200, 201)
+        code = point(s)
+        base = f"/j/{code}"
+
+        def send(p):
+            return post(s, base, form(get(s, base).text, p, topic=None, ads_sms=None))
+
+        p = phone()
+        for _ in range(2):
+            assert send(p).status_code == 302
+        gw.code_to(p, 1)  # both codes came
+        held, sent = pending(s), len(gw.to(p))
+        r = send(p)
+        assert r.status_code == 429, r.text
+        assert int(r.headers["Retry-After"]) > 0
+        assert '<html lang="ru">' in r.text and "Слишком много попыток" in r.text
+        assert p not in r.text and pending(s) == held and len(gw.to(p)) <= sent
+        # The phone's refusal counted nothing against the join point: two more numbers pass.
+        for _ in range(2):
+            assert send(phone()).status_code == 302
+        other = phone()
+        r = send(other)
+        assert r.status_code == 429 and "Слишком много попыток" in r.text
+        assert pending(s) == held + 2 and customer_of(s, other) is None
+        # Another join point of the store still takes forms.
+        other_base = f"/j/{point(s)}"
+        r = post(s, other_base, form(get(s, other_base).text, phone(), topic=None, ads_sms=None))
+        assert r.status_code == 302, r.text
+    finally:
+        s.stop()
