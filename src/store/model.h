@@ -260,6 +260,18 @@ struct msg_template {
     const char *key_id;  /* the key that saved it, or NULL */
 };
 
+/* A version of the retailer's own page, stylesheet or logo (0031_page_versions.sql). */
+struct page_version {
+    int64_t seq;        /* grows with every version of any name */
+    const char *name;   /* a built-in page's name, "style.css" or "logo" */
+    int64_t version;    /* 1, 2, ... per name */
+    const char *body;   /* NUL-terminated (a logo may hold NULs: `len`); NULL: a reset */
+    size_t len;         /* bytes of body */
+    const char *type;   /* the logo's media type, or NULL */
+    int64_t created_at; /* ms */
+    const char *key_id; /* the key that stored it, or NULL */
+};
+
 struct topic {
     const char *key;
     const char *title;
