@@ -20,6 +20,7 @@
 #include "base/num.h"
 #include "http/lockout.h"
 #include "http/server.h"
+#include "pages/page.h"
 #include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "deliver/sms.h"
@@ -606,6 +607,7 @@ static int cmd_serve(int argc, char **argv)
     struct kt_app app;
     memset(&app, 0, sizeof(app));
     app.store = s;
+    pages_use_store(s); /* the retailer's own pages (docs/pages.md) */
     app.max_body = (size_t)o.max_body;
     app.started_at = clock_now_ms();
     app.routes = api_routes;
