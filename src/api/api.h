@@ -159,7 +159,15 @@ enum kt_rc api_channel_topic(struct http_req *r, bool required, const char **cha
 enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
+/* page_assets.c */
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
+enum kt_rc api_page_logo(struct http_req *r, struct kt_err *err);
+/* page_templates.c */
+enum kt_rc api_pages_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_logo_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_reset(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_post(struct http_req *r, struct kt_err *err);

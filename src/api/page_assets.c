@@ -1,6 +1,6 @@
 /*
  * page_assets.c - what the customer's pages load besides themselves (docs/pages.md): the one
- * stylesheet, GET /p/style.css.
+ * stylesheet, GET /p/style.css, and the retailer's logo, GET /p/logo (404 when none is stored).
  * Public; served under the pages' Content-Security-Policy, with an entity tag that changes with
  * the bytes: `If-None-Match` of the current one is a 304, and the pages link them as
  * `?v=<tag>`, which may be cached for a year (a new version is a new address).
@@ -18,7 +18,7 @@ static enum kt_rc serve(struct http_req *r, const char *name, struct kt_err *err
         return err->rc;
     }
     if (!pages_asset(name, r->arena, &a)) {
-        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "no %s", name);
+        return kt_err_set(err, KT_ENOTFOUND, "page_not_found", NULL, "no logo is stored");
     }
     const char *v = http_req_query(r, "v"), *inm = http_req_header(r, "If-None-Match");
     r->etag = a.etag;
@@ -37,4 +37,9 @@ static enum kt_rc serve(struct http_req *r, const char *name, struct kt_err *err
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err)
 {
     return serve(r, PAGES_STYLE, err);
+}
+
+enum kt_rc api_page_logo(struct http_req *r, struct kt_err *err)
+{
+    return serve(r, PAGES_LOGO, err);
 }
