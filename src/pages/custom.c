@@ -161,6 +161,11 @@ static enum kt_rc attrs_scan(const char *s, size_t n, size_t i, const char *tag,
             i++;
         }
         size_t a_len = i - a0, v0 = i, v_len = 0;
+        bool unquoted = false;
+        if (a_len > 2 && s[a0] == '{' && s[a0 + 1] == '{' && strchr("#^/!", s[a0 + 2]) == NULL) {
+            return refuse("page_unsafe", s, a0, pos, err,
+                          "a value where an attribute's name goes: values go inside quotes");
+        }
         i = skip_space(s, n, i);
         if (i < n && s[i] == '=') {
             i = skip_space(s, n, i + 1);
@@ -178,7 +183,12 @@ static enum kt_rc attrs_scan(const char *s, size_t n, size_t i, const char *tag,
                     i++;
                 }
                 v_len = i - v0;
+                unquoted = true;
             }
+        }
+        if (unquoted && memmem(s + v0, v_len, "{{", 2) != NULL) {
+            return refuse("page_unsafe", s, v0, pos, err,
+                          "a value in an unquoted attribute: values go inside quotes");
         }
         if (a_len > 2 && strncasecmp(s + a0, "on", 2) == 0) {
             return refuse("page_unsafe", s, a0, pos, err,
@@ -227,6 +237,9 @@ static enum kt_rc html_scan(const char *s, size_t n, bool meta_ok, struct templa
         if (t == t0 || (s[i + 1] == '!' || s[i + 1] == '?')) {
             i++;
             continue; /* text ("a < b"), a doctype */
+        }
+        if (s[t0] == '{') {
+            return refuse("page_unsafe", s, t0, pos, err, "a tag's name from a value");
         }
         bool meta = t - t0 == 4 && strncasecmp(s + t0, "meta", 4) == 0;
         if (in(banned_tags, s + t0, t - t0) && !(meta && meta_ok)) {

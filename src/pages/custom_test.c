@@ -67,6 +67,9 @@ static void what_a_page_may_not_hold_is_refused_with_its_place(void **state)
         {"<style>@import \"https://cdn.example/a.css\";</style>", 1, 8},
         {"<p style=\"background:url( 'https://cdn.example/a.png')\">Ф</p>", 1, 22},
         {"<p title=\"unclosed>{{text}}</p>", 1, 10},
+        {"<p {{text}}>x</p>", 1, 4},
+        {"<p title={{text}}>x</p>", 1, 10},
+        {"<{{heading}}>x</p>", 1, 2},
     };
     struct template_pos pos;
     for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {

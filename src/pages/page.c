@@ -232,7 +232,11 @@ static void refresh(struct store *st)
     struct set *s = set_make(seq, v, n, &a), *old;
     pthread_mutex_lock(&mu);
     old = cur;
-    cur = s;
+    if (seq > cur->seq) { /* two refreshes at once (pages_changed during one): the newer wins */
+        cur = s;
+    } else {
+        old = s;
+    }
     pthread_mutex_unlock(&mu);
     put(old);
 }
