@@ -279,6 +279,18 @@ static enum kt_rc vars_known(const struct template *t, const struct template *b,
     return KT_OK;
 }
 
+static bool uses(const struct template *t, const char *name)
+{
+    const struct template_var *v;
+    size_t n = template_vars(t, &v);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static enum kt_rc too_large(size_t len, size_t max, struct template_pos *pos, struct kt_err *err)
 {
     *pos = (struct template_pos){0, 0};
@@ -298,6 +310,11 @@ static enum kt_rc check_template(const char *name, const char *body, size_t len,
     enum kt_rc rc = html_scan(body, len, strcmp(name, "layout") == 0, pos, err);
     if (rc == KT_OK) {
         rc = vars_known(t, pages_builtin_template(name), pos, err);
+    }
+    if (rc == KT_OK && strcmp(name, "layout") == 0 && !uses(t, "body")) {
+        *pos = (struct template_pos){0, 0};
+        rc = kt_err_set(err, KT_EINVAL, "page_missing_variable", "body",
+                        "the layout must show the page: {{{body}}}");
     }
     if (rc == KT_OK && (rc = pages_weigh(name, t, &bytes, err)) != KT_OK) {
         *pos = (struct template_pos){0, 0};

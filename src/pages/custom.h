@@ -25,6 +25,7 @@
  *     handler, a javascript: address, an http(s):// or //host address in a src, href (but a
  *     link's), srcset, action...; @import or url() of another host in a style); rendered with
  *     a sample of its values inside the layout it weighs at most PAGES_PAGE_MAX (page_too_large);
+ *     the layout shows the page, {{{body}}} (page_missing_variable);
  *   - the stylesheet: UTF-8, at most PAGES_STYLE_MAX, no @import nor url() of another host;
  *   - the logo (`type` its media type): a PNG, or an SVG with nothing a page may not hold, at most
  *     PAGES_LOGO_MAX (logo_invalid when the bytes are not the type).

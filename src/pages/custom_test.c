@@ -94,6 +94,9 @@ static void what_a_page_may_not_hold_is_refused_with_its_place(void **state)
                         "page_unknown_variable");
     assert_int_equal(pos.line, 2);
     assert_int_equal(pos.column, 3);
+    /* A layout that would show no page. */
+    assert_string_equal(check("layout", "<!doctype html><title>{{title}}</title>", &pos),
+                        "page_missing_variable");
     /* The questionnaire's names inside its lists are its own. */
     assert_null(check("questionnaire",
                       "{{#fields}}{{label}}{{#error}}{{error}}{{/error}}{{/fields}}", &pos));
