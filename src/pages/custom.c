@@ -160,6 +160,10 @@ static enum kt_rc attrs_scan(const char *s, size_t n, size_t i, const char *tag,
         while (i < n && name_char(s[i])) {
             i++;
         }
+        if (i == a0) { /* a byte no attribute starts with (a NUL in an SVG): passed over */
+            i++;
+            continue;
+        }
         size_t a_len = i - a0, v0 = i, v_len = 0;
         bool unquoted = false;
         if (a_len > 2 && s[a0] == '{' && s[a0 + 1] == '{' && strchr("#^/!", s[a0 + 2]) == NULL) {

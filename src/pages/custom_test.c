@@ -144,6 +144,13 @@ static void the_stylesheet_and_the_logo_are_checked(void **state)
     assert_string_equal(err.code, "page_unsafe");
     kt_err_reset(&err);
     assert_int_equal(pages_check(PAGES_LOGO, svg, strlen(svg), "image/gif", &pos, &err), KT_EMEDIA);
+    /* A NUL inside a tag (valid UTF-8, so an SVG may hold one) is passed over, not looped on. */
+    static const char nul_svg[] = "<svg \0 onload=\"x()\"></svg>";
+    kt_err_reset(&err);
+    assert_int_equal(
+        pages_check(PAGES_LOGO, nul_svg, sizeof(nul_svg) - 1, "image/svg+xml", &pos, &err),
+        KT_EINVAL);
+    assert_string_equal(err.code, "page_unsafe");
 }
 
 static struct page_version save(const char *name, const char *body, bool *added)
