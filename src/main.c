@@ -20,6 +20,7 @@
 #include "base/num.h"
 #include "http/lockout.h"
 #include "http/server.h"
+#include "pages/page.h"
 #include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "deliver/sms.h"
@@ -605,9 +606,8 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     audit_queue_max_set((size_t)o.audit_queue_max);
-    struct kt_app app;
-    memset(&app, 0, sizeof(app));
-    app.store = s;
+    struct kt_app app = {.store = s};
+    pages_use_store(s); /* the retailer's own pages (docs/pages.md) */
     app.max_body = (size_t)o.max_body;
     app.started_at = clock_now_ms();
     app.routes = api_routes;

@@ -162,9 +162,11 @@ enum kt_rc api_unsub_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_data(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_erase_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_unsub_erase_post(struct http_req *r, struct kt_err *err);
+/* page_assets.c: the stylesheet and the logo; page `name` of pages/ rendered with `ctx` (borrowed,
+ * may be NULL) and sent with `status`; the invalid link's page (404); the stale form's page (403:
+ * `text`, a link `back`). */
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
-/* page_assets.c: page `name` of pages/ rendered with `ctx` (borrowed, may be NULL) and sent with
- * `status`; the invalid link's page (404); the stale form's page (403: `text`, a link `back`). */
+enum kt_rc api_page_logo(struct http_req *r, struct kt_err *err);
 enum kt_rc api_page_reply(struct http_req *r, int status, const char *name, const char *title,
                           const json_t *ctx, struct kt_err *err);
 enum kt_rc api_page_invalid(struct http_req *r, struct kt_err *err);
@@ -179,6 +181,12 @@ enum kt_rc api_join_doc(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_code_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_code_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_card(struct http_req *r, struct kt_err *err);
+/* page_templates.c */
+enum kt_rc api_pages_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_logo_put(struct http_req *r, struct kt_err *err);
+enum kt_rc api_pages_reset(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_link(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_q_post(struct http_req *r, struct kt_err *err);

@@ -1,18 +1,48 @@
 /*
  * page_assets.c - what the customer's pages load besides themselves (docs/pages.md): the one
- * stylesheet, GET /p/style.css. Public; served under the pages' Content-Security-Policy. And the
- * replies every page's handler makes: a page, the invalid link's, the stale form's.
+ * stylesheet, GET /p/style.css, and the retailer's logo, GET /p/logo (404 when none is stored).
+ * Public; served under the pages' Content-Security-Policy, with an entity tag that changes with
+ * the bytes: `If-None-Match` of the current one is a 304, and the pages link them as
+ * `?v=<tag>`, which may be cached for a year (a new version is a new address).
+ * The replies every page's handler makes: a page, the invalid link's, the stale form's.
  */
+#include <string.h>
+
 #include "api/api.h"
 #include "pages/page.h"
 
+static enum kt_rc serve(struct http_req *r, const char *name, struct kt_err *err)
+{
+    static const char *const allowed[] = {"v", NULL};
+    struct pages_asset a;
+    if (http_req_query_only(r, allowed, err) != KT_OK) {
+        return err->rc;
+    }
+    if (!pages_asset(name, r->arena, &a)) {
+        return kt_err_set(err, KT_ENOTFOUND, "page_not_found", NULL, "no logo is stored");
+    }
+    const char *v = http_req_query(r, "v"), *inm = http_req_header(r, "If-None-Match");
+    r->etag = a.etag;
+    r->cache_control =
+        v != NULL && strlen(a.etag) == 18 && strncmp(v, a.etag + 1, 16) == 0 && v[16] == '\0'
+            ? "public, max-age=31536000, immutable"
+            : "no-cache";
+    if (inm != NULL && strstr(inm, a.etag) != NULL) {
+        http_reply_text(r, 304, a.type, "", 0);
+        return KT_OK;
+    }
+    http_reply_text(r, 200, a.type, a.data, a.len);
+    return KT_OK;
+}
+
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err)
 {
-    (void)err;
-    size_t len = 0;
-    const char *css = pages_stylesheet(&len);
-    http_reply_text(r, 200, "text/css; charset=utf-8", css, len);
-    return KT_OK;
+    return serve(r, PAGES_STYLE, err);
+}
+
+enum kt_rc api_page_logo(struct http_req *r, struct kt_err *err)
+{
+    return serve(r, PAGES_LOGO, err);
 }
 
 enum kt_rc api_page_reply(struct http_req *r, int status, const char *name, const char *title,

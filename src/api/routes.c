@@ -110,6 +110,12 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/journeys/{key}/simulate", api_journeys_simulate, ADMIN, ROUTE_JSON | ROUTE_PD},
     {HTTP_GET, "/v1/customers/{id}/journeys", api_customer_journeys, ADMIN | DPO, ROUTE_PD},
     {HTTP_GET, "/v1/reports/journeys/{key}", api_reports_journey, ADMIN, ROUTE_LONG},
+    /* The retailer's own pages, stylesheet and logo (docs/pages.md): their texts, no one's data. */
+    {HTTP_GET, "/v1/pages", api_pages_list, ADMIN, 0},
+    {HTTP_GET, "/v1/pages/{name}", api_pages_get, ADMIN, 0},
+    {HTTP_PUT, "/v1/pages/{name}", api_pages_put, ADMIN, ROUTE_JSON},
+    {HTTP_PUT, "/v1/pages/logo", api_pages_logo_put, ADMIN, 0},
+    {HTTP_POST, "/v1/pages/{name}/reset", api_pages_reset, ADMIN, 0},
     {HTTP_GET, "/v1/templates", api_templates_list, ADMIN, 0},
     {HTTP_GET, "/v1/templates/{name}", api_templates_get, ADMIN, 0},
     {HTTP_PUT, "/v1/templates/{name}", api_templates_put, ADMIN, ROUTE_JSON},
@@ -207,6 +213,7 @@ const struct route api_routes[] = {
     {HTTP_POST, "/u/{token}/erase", api_unsub_erase_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
     /* The customer's pages' stylesheet (docs/pages.md). */
     {HTTP_GET, "/p/style.css", api_page_style, ROUTE_PUBLIC, ROUTE_PAGE},
+    {HTTP_GET, "/p/logo", api_page_logo, ROUTE_PUBLIC, ROUTE_PAGE},
     /* The questionnaire of the enrolment SMS: the signed token is the only credential. */
     {HTTP_GET, "/q/{token}", api_q_page, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
     {HTTP_POST, "/q/{token}", api_q_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},

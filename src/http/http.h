@@ -136,13 +136,15 @@ struct http_req {
     json_t *json; /* owned */
     char *text;   /* owned (malloc); used when json is NULL */
     size_t text_len;
-    const char *text_type; /* Content-Type of text */
-    int retry_after;       /* seconds, 0 = no Retry-After header */
-    const char *allow;     /* Allow header for 405 */
-    const char *location;  /* Location header of a redirect (in the arena), or NULL */
-    bool replayed;         /* Idempotent-Replayed: true */
-    struct kt_err err;     /* what went wrong, for the log line */
-    json_t *err_more;      /* owned: what the error reply adds to its body (http_error_more) */
+    const char *text_type;     /* Content-Type of text */
+    int retry_after;           /* seconds, 0 = no Retry-After header */
+    const char *allow;         /* Allow header for 405 */
+    const char *location;      /* Location header of a redirect (in the arena), or NULL */
+    const char *etag;          /* ETag header (in the arena), or NULL */
+    const char *cache_control; /* Cache-Control instead of no-store (static), or NULL */
+    bool replayed;             /* Idempotent-Replayed: true */
+    struct kt_err err;         /* what went wrong, for the log line */
+    json_t *err_more;          /* owned: what the error reply adds to its body (http_error_more) */
 };
 
 /* A request header or a query parameter (decoded), or NULL. Borrowed for the request. */

@@ -1,8 +1,8 @@
 /*
  * response.c - the reply a request made (http_reply_*), queued on its connection as
  * libmicrohttpd's response: the body encoded, and the headers every reply carries (request id,
- * no caching, no sniffing), CORS for a beacon route, Retry-After, Allow, Idempotent-Replayed, and
- * Connection: close while the server drains.
+ * no caching unless the handler says otherwise, no sniffing), an entity tag, CORS for a beacon
+ * route, Retry-After, Allow, Idempotent-Replayed, and Connection: close while the server drains.
  */
 #include <microhttpd.h>
 #include <stdlib.h>
@@ -66,7 +66,11 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     }
     MHD_add_response_header(resp, "Content-Type", type);
     MHD_add_response_header(resp, "X-Request-Id", x->rid);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control != NULL ? r->cache_control : "no-store");
+    if (r->etag != NULL) {
+        MHD_add_response_header(resp, "ETag", r->etag);
+    }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
         cors_headers(r, resp);

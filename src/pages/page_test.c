@@ -73,14 +73,16 @@ static void a_page_is_rendered_in_the_layout(void **state)
     assert_int_equal(strlen(html), len);
     assert_non_null(strstr(html, "<html lang=\"ru\">"));
     assert_non_null(strstr(html, "<title>Ошибка</title>"));
-    assert_non_null(strstr(html, "<link rel=\"stylesheet\" href=\"/p/style.css\">"));
+    assert_non_null(strstr(html, "<link rel=\"stylesheet\" href=\"/p/style.css?v="));
     assert_non_null(strstr(html, "<h1>Ссылка &lt;устарела&gt;</h1>"));
     assert_non_null(strstr(html, "Откройте &quot;страницу&quot; &amp; попробуйте снова"));
     assert_non_null(strstr(html, "<a href=\"/j/ABCD2345\">"));
     assert_null(strstr(html, "<script"));
-    size_t css = 0;
-    assert_true(len + strlen(pages_stylesheet(&css)) < 8 * 1024); /* far under 50 KB */
-    assert_true(css > 100);
+    struct pages_asset css;
+    assert_true(pages_asset(PAGES_STYLE, &A, &css));
+    assert_true(len + css.len < 8 * 1024); /* far under 50 KB */
+    assert_true(css.len > 100);
+    assert_false(pages_asset(PAGES_LOGO, &A, &css)); /* none stored */
     assert_int_equal(pages_render("nothing", "x", NULL, &A, &html, &len, &err), KT_EINTERNAL);
 }
 

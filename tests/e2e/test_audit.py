@@ -267,6 +267,15 @@ def walked(server):
     qpath = w.call("GET", "/v1/customers/{id}/questionnaire-link",
                    f"/v1/customers/{a}/questionnaire-link").json()["path"]
     w.call("GET", "/p/style.css", "/p/style.css", key=None)
+    # the retailer's own pages: texts and a logo, nobody's data (test_page_templates.py)
+    w.call("GET", "/v1/pages", "/v1/pages")
+    w.call("GET", "/v1/pages/{name}", "/v1/pages/refused")
+    w.call("PUT", "/v1/pages/{name}", "/v1/pages/refused",
+           json={"body": "<h1>{{heading}}</h1>\n<p>{{text}}</p>\n"})
+    w.call("POST", "/v1/pages/{name}/reset", "/v1/pages/refused/reset")
+    w.call("PUT", "/v1/pages/logo", "/v1/pages/logo", data=b'<svg xmlns="x"/>',
+           headers={"Content-Type": "image/svg+xml"})
+    w.call("GET", "/p/logo", "/p/logo", key=None)
     qpage = w.call("GET", "/q/{token}", qpath, key=None).text
     qcsrf = re.search(r'name="csrf" value="([^"]+)"', qpage).group(1)
     w.call("POST", "/q/{token}", qpath, key=None, data={"csrf": qcsrf, "first_name": "Аня"})

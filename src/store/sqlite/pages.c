@@ -3,7 +3,7 @@
  * forms (0028_form_tokens.sql, no personal data); the uses counted against their limits
  * (0029_page_limits.sql: a phone's or an address's keyed tag, never the value); and the join
  * forms waiting for their code (0030_join_pending.sql, their values sealed under the customer's
- * key).
+ * key); the retailer's own versions of the pages (0031_page_versions.sql, no personal data).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -180,4 +180,95 @@ enum kt_rc sq_page_limit_expire(struct store_conn *base, int64_t before, int lim
     enum kt_rc rc = sq_run((struct sq_conn *)base, st, &changes, err);
     *removed = changes;
     return rc;
+}
+
+/* ---- the retailer's own pages (0031_page_versions.sql) ------------------------------------- */
+
+#define PAGE_COLS "seq, name, version, body, type, created_at, key_id"
+
+static const char *const page_sql[SQ_STATEMENTS] = {
+    [SQ_PAGE_PUT] = "INSERT INTO page_versions (name, version, body, type, created_at, key_id) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQ_PAGE_GET] = "SELECT " PAGE_COLS " FROM page_versions WHERE name = ?1 AND version = ?2",
+    [SQ_PAGE_LATEST] = "SELECT " PAGE_COLS " FROM page_versions WHERE name = ?1 "
+                       "ORDER BY version DESC LIMIT 1",
+    [SQ_PAGE_LIST] = "SELECT " PAGE_COLS " FROM page_versions p WHERE version = "
+                     "(SELECT max(version) FROM page_versions WHERE name = p.name) ORDER BY name",
+    [SQ_PAGE_SEQ] = "SELECT coalesce(max(seq), 0) FROM page_versions",
+};
+
+static sqlite3_stmt *page_stmt(struct store_conn *base, enum sq_slot slot, struct kt_err *err)
+{
+    return sq_stmt((struct sq_conn *)base, slot, page_sql[slot], err);
+}
+
+/* A row; the body read as bytes whatever its type (a text, or a logo's image), NUL-terminated. */
+static void read_page(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct page_version *v = out;
+    *v = (struct page_version){.seq = sqlite3_column_int64(st, 0),
+                               .name = sq_col_text(st, 1, a),
+                               .version = sqlite3_column_int64(st, 2),
+                               .type = sq_col_text(st, 4, a),
+                               .created_at = sqlite3_column_int64(st, 5),
+                               .key_id = sq_col_text(st, 6, a)};
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+        const void *b = sqlite3_column_blob(st, 3);
+        v->len = (size_t)sqlite3_column_bytes(st, 3);
+        char *body = arena_alloc(a, v->len + 1);
+        memcpy(body, b != NULL ? b : "", v->len);
+        body[v->len] = '\0';
+        v->body = body;
+    }
+}
+
+enum kt_rc sq_page_put(struct store_conn *base, const struct page_version *v, struct kt_err *err)
+{
+    sqlite3_stmt *st = page_stmt(base, SQ_PAGE_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, v->name);
+    sqlite3_bind_int64(st, 2, v->version);
+    if (v->body == NULL) {
+        sqlite3_bind_null(st, 3);
+    } else if (v->type != NULL) { /* an image: bytes */
+        sqlite3_bind_blob64(st, 3, v->body, v->len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text64(st, 3, v->body, v->len, SQLITE_STATIC, SQLITE_UTF8);
+    }
+    sq_bind_text(st, 4, v->type);
+    sqlite3_bind_int64(st, 5, v->created_at);
+    sq_bind_text(st, 6, v->key_id);
+    return sq_run((struct sq_conn *)base, st, NULL, err);
+}
+
+enum kt_rc sq_page_get(struct store_conn *base, const char *name, int64_t version, struct arena *a,
+                       struct page_version *out, bool *found, struct kt_err *err)
+{
+    sqlite3_stmt *st = page_stmt(base, version > 0 ? SQ_PAGE_GET : SQ_PAGE_LATEST, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sq_bind_text(st, 1, name);
+    if (version > 0) {
+        sqlite3_bind_int64(st, 2, version);
+    }
+    return sq_one((struct sq_conn *)base, st, read_page, a, out, found, "page_not_found",
+                  "page version not found", err);
+}
+
+enum kt_rc sq_page_list(struct store_conn *base, struct arena *a, struct page_version **out,
+                        size_t *n, struct kt_err *err)
+{
+    sqlite3_stmt *st = page_stmt(base, SQ_PAGE_LIST, err);
+    return st == NULL ? KT_ESTORE
+                      : sq_rows((struct sq_conn *)base, st, read_page, sizeof(**out), a, out, n,
+                                "page versions", err);
+}
+
+enum kt_rc sq_page_seq(struct store_conn *base, int64_t *seq, struct kt_err *err)
+{
+    sqlite3_stmt *st = page_stmt(base, SQ_PAGE_SEQ, err);
+    return st == NULL ? KT_ESTORE : sq_int_row((struct sq_conn *)base, st, seq, 1, "pages", err);
 }

@@ -299,6 +299,11 @@ enum sq_slot {
     SQ_PAGE_LIMIT_NTH,
     SQ_PAGE_LIMIT_ADD,
     SQ_PAGE_LIMIT_EXPIRE,
+    SQ_PAGE_PUT,
+    SQ_PAGE_GET,
+    SQ_PAGE_LATEST,
+    SQ_PAGE_LIST,
+    SQ_PAGE_SEQ,
     SQ_STATEMENTS
 };
 
