@@ -1,0 +1,71 @@
+-- wrk script: join submissions as a phone's browser makes them (docs/pages.md, "The join form"):
+-- GET /j/{code} for the form and its one-time token, then POST /j/{code} with the token and a
+-- filled form -> 302 to the code page, the code's SMS queued for the gateway. Each wrk thread
+-- keeps the tokens its GETs brought; its next request is a POST when it holds one, else a GET,
+-- so every connection alternates GET and POST and every token is spent once (a token is the
+-- installation's, not a connection's). A new phone each POST: +7 999 R T NNNNN (R = KT_RUN,
+-- T = the wrk thread): made up, never a real person's on purpose.
+-- Environment: KT_JOIN_PATH (/j/CODE), KT_RUN (0-9, distinct phones in every run).
+local path = os.getenv("KT_JOIN_PATH")
+local run = tonumber(os.getenv("KT_RUN") or "0")
+local threads = {}
+
+setup = function(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+local function enc(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local tokens, head, tail = {}, 1, 0
+local counter = 0
+submitted, formed, refused = 0, 0, 0 -- read by done() through thread:get
+-- The rest of the form, as a customer fills it (attributes and a topic the bench declares).
+local rest = "&website=&first_name=" .. enc("Анна") .. "&last_name=" .. enc("Петрова") ..
+  "&birth_date=1991-03-08&email=anna%40example.org&gender=f&attr_pets=cat&attr_pets=dog" ..
+  "&attr_car=true&topic=promo&ads_sms=1&pd_consent=1"
+local form_headers = {["Content-Type"] = "application/x-www-form-urlencoded",
+  ["User-Agent"] = "kt-bench/1.0 (join)"}
+
+request = function()
+  if head <= tail then
+    local token = tokens[head]
+    tokens[head] = nil
+    head = head + 1
+    counter = counter + 1
+    local phone = string.format("+7999%d%d%05d", run, tid, counter)
+    return wrk.format("POST", path, form_headers,
+      "csrf=" .. enc(token) .. "&phone=" .. enc(phone) .. rest)
+  end
+  return wrk.format("GET", path)
+end
+
+response = function(status, headers, body)
+  if status == 200 then
+    local token = body:match('name="csrf" value="([^"]+)"')
+    if token then
+      tail = tail + 1
+      tokens[tail] = token
+      formed = formed + 1
+    end
+  elseif status == 302 then
+    submitted = submitted + 1
+  else
+    refused = refused + 1
+  end
+end
+
+local report = dofile((os.getenv("KT_BENCH_DIR") or "bench") .. "/report.lua")
+done = function(summary, latency, requests)
+  local s, f, r = 0, 0, 0
+  for _, t in ipairs(threads) do
+    s = s + t:get("submitted")
+    f = f + t:get("formed")
+    r = r + t:get("refused")
+  end
+  io.write(string.format("JOIN submissions=%d subs_per_s=%.1f forms=%d refused=%d\n", s,
+    s / (summary.duration / 1e6), f, r))
+  report(summary, latency)
+end

@@ -1,0 +1,146 @@
+#!/bin/sh
+# bench/pages.sh BUILD_DIR - the customer's pages (issue 14's figures: the join page >= 5,000
+# pages/s; join submissions with the SMS step >= 500/s), in one run on a fresh database:
+#   a. GET /j/{code} (the join form, rendered) with wrk, beside GET /healthz and GET /p/style.css
+#      (the same server's floor: routing, headers, no rendering), alternating;
+#   b. join submissions: GET the form for its token + POST it with a new phone -> 302 to the code
+#      page, the code's SMS queued and sent by the outbox to the gateway (bench/join.lua),
+#      beside the till's enrolment with its code SMS, POST /v1/pos/enroll (bench/enroll.lua),
+#      alternating; after each run the outbox is drained and the SMS delivered per second are
+#      the gateway's count over the run and the drain.
+# KT_BENCH_RUNS runs (3) of KT_BENCH_SECONDS (15) with KT_BENCH_CONNECTIONS (32) connections and
+# 2 wrk threads; medians printed at the end. The gateway is bench/sms_gateway (libmicrohttpd,
+# answers 200), measured alone first with one connection as the outbox uses it. The bench comes
+# from one address with one phone per submission: the pages' limits are off for the run
+# (--limit-phone/--limit-addr/--limit-join-point off), as are the enrolment limits; the codes'
+# own limit per pos key is raised to its maximum and 16 pos keys take turns. Needs wrk.
+set -eu
+export KARTOTEKA_DRAIN=0
+B=${1:-build/release}
+SECS=${KT_BENCH_SECONDS:-15}
+RUNS=${KT_BENCH_RUNS:-3}
+CONNS=${KT_BENCH_CONNECTIONS:-32}
+here=$(cd "$(dirname "$0")" && pwd)
+export KT_BENCH_DIR=$here
+py=/usr/bin/python3
+work=$(mktemp -d /tmp/kt-pages-XXXXXX)
+db=$work/k.db
+results=$work/results
+: >"$results"
+srv= gw=
+trap 'kill $srv $gw 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+
+echo "== machine: $(nproc) CPUs, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+"$B/bench/sms_gateway" 0 >"$work/gw" &
+gw=$!
+i=0
+until grep -q listening "$work/gw" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 200 ] || { echo "the gateway did not start"; exit 1; }
+    sleep 0.05
+done
+gwurl=http://127.0.0.1:$(cut -d' ' -f2 "$work/gw")
+echo "== the gateway alone, one connection (as the outbox sends), 5 s"
+cat >"$work/gw.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = '{"to": "+79990000000", "text": "Код 123456", "id": "m_1"}'
+wrk.headers["Content-Type"] = "application/json"
+done = dofile(os.getenv("KT_BENCH_DIR") .. "/report.lua")
+EOF
+wrk -t1 -c1 -d5s --latency -s "$work/gw.lua" "$gwurl/sms" | grep RESULT | sed 's/^/gateway /' |
+    tee -a "$results"
+
+port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+"$B/kartoteka" serve --db "$db" --listen "127.0.0.1:$port" --sms-url "$gwurl/sms" \
+    --sms-text "Код {{code}}" --limit-phone off --limit-addr off --limit-join-point off \
+    --enrol-per-key 0 --enrol-per-store 0 >"$work/out" 2>>"$work/log" &
+srv=$!
+i=0
+until grep -q 'kt_[0-9a-z]*_' "$work/out" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 400 ] || { echo "server did not start"; cat "$work/log"; exit 1; }
+    sleep 0.05
+done
+admin=$(grep -o 'kt_[0-9a-z]\{12\}_[0-9a-z]\{32\}' "$work/out" | head -1)
+api() { # METHOD PATH JSON: the reply's body, or the script stops
+    curl -sS --fail-with-body -X "$1" -H "Authorization: Bearer $admin" \
+        -H "Content-Type: application/json" "$url$2" -d "$3"
+}
+api PUT /v1/privacy/settings '{"public_url": "https://shop.example"}' >/dev/null
+api PUT /v1/stores/MSK-7 '{"title": "Магазин на Лесной", "city": "Москва"}' >/dev/null
+api PUT /v1/consent-documents/pd-join '{"purpose": "pd_processing", "title": "Согласие на обработку ПДн", "body": "Я согласен на обработку моих персональных данных."}' >/dev/null
+api PUT /v1/consent-documents/ads-join '{"purpose": "ads", "title": "Согласие на рекламу", "body": "Я согласен получать рекламу."}' >/dev/null
+api PUT /v1/attributes/pets '{"type": "list", "items": "enum", "title": "Питомцы", "values": ["cat", "dog"]}' >/dev/null
+api PUT /v1/attributes/children_ages '{"type": "list", "items": "number", "title": "Возраст детей"}' >/dev/null
+api PUT /v1/attributes/car '{"type": "boolean", "title": "Есть машина"}' >/dev/null
+api PUT /v1/topics/promo '{"title": "Акции", "channels": ["sms", "email"]}' >/dev/null
+api PUT /v1/loyalty/program '{"otp": {"per_key_minute": 10000}}' >/dev/null
+code=$(api POST /v1/join-points '{"store": "MSK-7", "spot": "entrance"}' |
+    $py -c 'import json,sys; print(json.load(sys.stdin)["code"])')
+export KT_JOIN_PATH=/j/$code
+keys=
+for k in $(seq 1 16); do
+    keys="$keys $("$B/kartoteka" keys create --db "$db" --scope pos --name "bench-till-$k" 2>/dev/null)"
+done
+export KT_KEYS=$keys
+size=$(curl -sS -o /dev/null -w '%{http_code} %{size_download}' "$url$KT_JOIN_PATH")
+[ "${size%% *}" = 200 ] || { echo "the join page answers $size"; exit 1; }
+echo "== the join page: ${size#* } bytes"
+
+for run in $(seq 1 "$RUNS"); do
+    for what in healthz style join_page; do
+        case $what in
+        healthz) path=/healthz ;;
+        style) path=/p/style.css ;;
+        join_page) path=$KT_JOIN_PATH ;;
+        esac
+        echo "== run $run: GET $path"
+        wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/healthz.lua" "$url$path" |
+            grep RESULT | sed "s/^/$what /" | tee -a "$results"
+    done
+done
+
+gw_count() { curl -sS "$gwurl/count"; }
+# Waits until the outbox has nothing queued or being sent, then prints what the gateway got
+# since $1 (its count before), the rate over the time from $2 (the run's start, ms) to its last
+# SMS, and how long after $3 (the run's end) that last SMS came.
+drained() {
+    i=0
+    while [ "$(sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')" 2>/dev/null || echo busy)" != 0 ]; do
+        i=$((i + 1)); [ $i -lt 1200 ] || { echo "the outbox did not drain"; exit 1; }
+        sleep 0.1
+    done
+    set -- "$1" "$2" "$3" $(gw_count)
+    failed=$(sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM outbox WHERE state <> 'sent'")
+    echo "sms=$(($4 - $1)) sms_per_s=$(echo "scale=1; ($4 - $1) * 1000 / ($5 - $2)" | bc) drain_ms=$(($5 - $3)) not_sent=$failed"
+}
+
+for run in $(seq 1 "$RUNS"); do
+    for what in join enroll; do
+        echo "== run $run: $what"
+        set -- $(gw_count)
+        c0=$1
+        t0=$(date +%s%3N)
+        KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/$what.lua" "$url" \
+            >"$work/wrk"
+        t1=$(date +%s%3N)
+        line=$(grep -h 'RESULT\|JOIN' "$work/wrk" | tr '\n' ' ')
+        echo "$what $line $(drained "$c0" "$t0" "$t1")" | tee -a "$results"
+    done
+done
+kill -TERM $srv; wait $srv || true
+srv=
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+field() { grep "^$1 " "$results" | sed "s/.* $2=\([0-9.]*\).*/\1/" | median; }
+h=$(field healthz rps); s=$(field style rps); j=$(field join_page rps)
+js=$(field join subs_per_s); jsms=$(field join sms_per_s); e=$(field enroll rps)
+esms=$(field enroll sms_per_s)
+echo
+echo "== medians of $RUNS runs ($CONNS connections, ${SECS}s each), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "gateway alone:  $(field gateway rps) POST/s on one connection"
+echo "healthz:        $h req/s, p99 $(field healthz p99_ms) ms"
+echo "style.css:      $s req/s, p99 $(field style p99_ms) ms"
+echo "join page:      $j pages/s, p99 $(field join_page p99_ms) ms; /healthz = $(echo "scale=3; $j / $h" | bc), /style.css = $(echo "scale=3; $j / $s" | bc)"
+echo "join submitted: $js/s (GET + POST each), SMS delivered $jsms/s, p99 $(field join p99_ms) ms a request"
+echo "pos enroll:     $e/s, SMS delivered $esms/s, p99 $(field enroll p99_ms) ms; join/enroll = $(echo "scale=3; $js / $e" | bc)"
+echo "errors:         $(grep -c 'errors=[1-9]\|non2xx=[1-9]\|refused=[1-9]\|not_sent=[1-9]' "$results" || true) runs with errors or SMS not sent"
