@@ -16,7 +16,7 @@
 # trusting 127.0.0.1 as its proxy), the GETs taking KT_BENCH_POINTS join points (256) in turn,
 # each under its 300 an hour. KT_BENCH_LIMITS=off turns the three limits off instead, for what
 # counting them costs. The enrolment limits are off, the codes' own limit per pos key is raised
-# to its maximum and 16 pos keys take turns. Needs wrk and sqlite3.
+# to its maximum and 16 pos keys take turns. Needs wrk and bc (scripts/deps.sh bench).
 set -eu
 export KARTOTEKA_DRAIN=0
 B=${1:-build/release}
@@ -116,14 +116,24 @@ gw_count() { curl -sS "$gwurl/count"; }
 # Waits until the outbox has nothing queued or being sent, then prints what the gateway got
 # since $1 (its count before), the rate over the time from $2 (the run's start, ms) to its last
 # SMS, and how long after $3 (the run's end) that last SMS came.
+outbox() { # the outbox's rows WHERE $1, read-only beside the running server
+    $py -c 'import sqlite3,sys; c=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro", uri=True)
+print(c.execute("SELECT count(*) FROM outbox WHERE "+sys.argv[2]).fetchone()[0])' "$db" "$1" \
+        2>/dev/null || echo busy
+}
 drained() {
-    i=0
-    while [ "$(sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')" 2>/dev/null || echo busy)" != 0 ]; do
-        i=$((i + 1)); [ $i -lt 1200 ] || { echo "the outbox did not drain"; exit 1; }
-        sleep 0.1
+    i=0 prev=-1
+    # Nothing queued or sending, and no new row since the last look: the requests wrk left in
+    # flight at its end have committed theirs too.
+    while :; do
+        total=$(outbox 1)
+        [ "$(outbox "state IN ('queued','sending')")" = 0 ] && [ "$total" = "$prev" ] && break
+        prev=$total
+        i=$((i + 1)); [ $i -lt 600 ] || { echo "the outbox did not drain"; exit 1; }
+        sleep 0.2
     done
     set -- "$1" "$2" "$3" $(gw_count)
-    failed=$(sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM outbox WHERE state <> 'sent'")
+    failed=$(outbox "state <> 'sent'")
     echo "sms=$(($4 - $1)) sms_per_s=$(echo "scale=1; ($4 - $1) * 1000 / ($5 - $2)" | bc) drain_ms=$(($5 - $3)) not_sent=$failed"
 }
 
