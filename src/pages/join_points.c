@@ -140,7 +140,7 @@ enum kt_rc jp_base(struct store_conn *c, struct arena *a, const char **out, stru
 enum kt_rc jp_link(struct store_conn *c, const char *code, struct arena *a, const char **out,
                    struct kt_err *err)
 {
-    const char *base;
+    const char *base = NULL;
     if (jp_base(c, a, &base, err) != KT_OK) {
         return err->rc;
     }
