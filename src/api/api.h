@@ -170,6 +170,10 @@ enum kt_rc api_page_logo(struct http_req *r, struct kt_err *err);
 enum kt_rc api_page_reply(struct http_req *r, int status, const char *name, const char *title,
                           const json_t *ctx, struct kt_err *err);
 enum kt_rc api_page_invalid(struct http_req *r, struct kt_err *err);
+/* The reply of a customer's page link: {token, path "/<prefix>/<token>", url under the privacy
+ * settings' public_url when it is set}. */
+enum kt_rc api_page_link(struct http_req *r, struct store_conn *rd, const char *prefix,
+                         const char *token, struct kt_err *err);
 enum kt_rc api_page_stale(struct http_req *r, const char *text, const char *back,
                           struct kt_err *err);
 /* join_page.c: the join form (pages/join.h) */

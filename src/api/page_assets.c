@@ -4,11 +4,13 @@
  * Public; served under the pages' Content-Security-Policy, with an entity tag that changes with
  * the bytes: `If-None-Match` of the current one is a 304, and the pages link them as
  * `?v=<tag>`, which may be cached for a year (a new version is a new address).
- * The replies every page's handler makes: a page, the invalid link's, the stale form's.
+ * The replies every page's handler makes: a page, the invalid link's, the stale form's; and the
+ * admin's reply of a page's link (the questionnaire's, the preferences').
  */
 #include <string.h>
 
 #include "api/api.h"
+#include "consent/consent.h"
 #include "pages/page.h"
 
 static enum kt_rc serve(struct http_req *r, const char *name, struct kt_err *err)
@@ -73,4 +75,21 @@ enum kt_rc api_page_stale(struct http_req *r, const char *text, const char *back
         api_page_reply(r, http_status_of(KT_EFORBIDDEN), "refused", "Форма устарела", ctx, err);
     json_decref(ctx);
     return rc;
+}
+
+enum kt_rc api_page_link(struct http_req *r, struct store_conn *rd, const char *prefix,
+                         const char *token, struct kt_err *err)
+{
+    struct privacy_settings s;
+    if (privacy_settings_get(rd, r->arena, &s, err) != KT_OK) {
+        return err->rc;
+    }
+    const char *path = arena_printf(r->arena, "/%s/%s", prefix, token);
+    json_t *o = json_pack("{s:s, s:s}", "token", token, "path", path);
+    if (s.public_url && s.public_url[0]) {
+        json_object_set_new(o, "url",
+                            json_string(arena_printf(r->arena, "%s%s", s.public_url, path)));
+    }
+    http_reply_json(r, 200, o);
+    return KT_OK;
 }

@@ -27,19 +27,11 @@ enum kt_rc api_q_link(struct http_req *r, struct kt_err *err)
 {
     struct store_conn *rd;
     struct customer cu;
-    struct privacy_settings s;
-    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
-        privacy_settings_get(rd, r->arena, &s, err) != KT_OK) {
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK) {
         return err->rc;
     }
-    const char *tok = links_q_token(&r->app->secret, cu.id, clock_now_ms(), r->arena);
-    json_t *o = json_pack("{s:s, s:s}", "token", tok, "path", arena_printf(r->arena, "/q/%s", tok));
-    if (s.public_url && s.public_url[0]) {
-        json_object_set_new(o, "url",
-                            json_string(arena_printf(r->arena, "%s/q/%s", s.public_url, tok)));
-    }
-    http_reply_json(r, 200, o);
-    return KT_OK;
+    return api_page_link(r, rd, "q",
+                         links_q_token(&r->app->secret, cu.id, clock_now_ms(), r->arena), err);
 }
 
 /* The page of the customer the token names, with the form's values and errors when given. */

@@ -23,22 +23,14 @@ enum kt_rc api_unsub_link(struct http_req *r, struct kt_err *err)
     const char *channel, *topic;
     struct store_conn *rd;
     struct customer cu;
-    struct privacy_settings s;
     if (api_channel_topic(r, false, &channel, &topic, err) != KT_OK) {
         return err->rc;
     }
-    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK ||
-        privacy_settings_get(rd, r->arena, &s, err) != KT_OK) {
+    if (http_req_reader(r, &rd, err) != KT_OK || api_path_customer(r, rd, &cu, err) != KT_OK) {
         return err->rc;
     }
-    const char *tok = subs_token(&r->app->secret, cu.id, topic, channel, r->arena);
-    json_t *o = json_pack("{s:s, s:s}", "token", tok, "path", arena_printf(r->arena, "/u/%s", tok));
-    if (s.public_url && s.public_url[0]) {
-        json_object_set_new(o, "url",
-                            json_string(arena_printf(r->arena, "%s/u/%s", s.public_url, tok)));
-    }
-    http_reply_json(r, 200, o);
-    return KT_OK;
+    return api_page_link(r, rd, "u", subs_token(&r->app->secret, cu.id, topic, channel, r->arena),
+                         err);
 }
 
 /* What the preferences page shows: the subscriptions and which channels have ads consent. */
