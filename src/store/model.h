@@ -100,12 +100,16 @@ struct attr_def {
 /* A bit each, so a route lists the scopes it allows as a mask (http.h). docs/api.md, "Scopes by
  * route", says what each may do. */
 enum key_scope {
-    SCOPE_ADMIN = 1,      /* everything */
-    SCOPE_POS = 2,        /* cash desks and shop backends */
-    SCOPE_COLLECT = 4,    /* web pages and apps: write, never read */
-    SCOPE_DPO = 8,        /* the data-protection officer: privacy without marketing */
-    SCOPE_AUDITOR = 16,   /* the audit log and its check, read-only */
-    SCOPE_DELIVERIES = 32 /* the providers' delivery callbacks (POST /v1/deliveries/status) */
+    SCOPE_ADMIN = 1,       /* everything */
+    SCOPE_POS = 2,         /* cash desks and shop backends */
+    SCOPE_COLLECT = 4,     /* web pages and apps: write, never read */
+    SCOPE_DPO = 8,         /* the data-protection officer: privacy without marketing */
+    SCOPE_AUDITOR = 16,    /* the audit log and its check, read-only */
+    SCOPE_DELIVERIES = 32, /* the providers' delivery callbacks (POST /v1/deliveries/status) */
+    /* The console's roles (issue 15, docs/console-plan.md part 3), which keys may hold too: */
+    SCOPE_MARKETER = 64, /* admin without keys, users and the privacy settings */
+    SCOPE_ANALYST = 128, /* read-only; phones and e-mails masked in every reply */
+    SCOPE_MANAGER = 256  /* a store manager: their stores' customers and reports, read-only */
 };
 
 struct api_key {
