@@ -9,4 +9,9 @@ export const ROLES = ['admin', 'marketer', 'analyst', 'store_manager', 'dpo'];
 
 export const screens = [
     { path: '/customers', title: 'Покупатели', roles: ROLES, load: () => import('./customers.jsx') },
+    { path: '/templates', title: 'Шаблоны', roles: ['admin', 'marketer', 'analyst'], load: () => import('./templates.jsx') },
+    { path: '/campaigns', title: 'Кампании', roles: ['admin', 'marketer', 'analyst'], load: () => import('./campaigns.jsx') },
+    { path: '/journeys', title: 'Путешествия', roles: ['admin', 'marketer', 'analyst'], load: () => import('./journeys.jsx') },
+    { path: '/privacy', title: 'Персональные данные', roles: ['admin', 'dpo'], load: () => import('./privacy.jsx') },
+    { path: '/settings', title: 'Настройки', roles: ['admin'], load: () => import('./settings.jsx') },
 ];

@@ -1,0 +1,175 @@
+// journeys.jsx - journeys (docs/console.md, "Journeys"): the list, a journey's document edited
+// as JSON (each PUT a new version, checked whole by the server), its moves (start, pause,
+// archive) and its report (GET /v1/reports/journeys/{key}): runs, the steps' funnel, uplift.
+import { useState } from 'preact/hooks';
+
+import { api } from '../api.js';
+import { Funnel } from '../ui/funnel.jsx';
+import { ErrorBox, Title, useLoad, when } from '../ui/layout.jsx';
+import { ErrorNote, rub, seg, useAction } from '../ui/messaging.js';
+import '../ui/screens.css';
+import { Link, navigate } from '../router.js';
+
+const STATES = { draft: 'черновик', active: 'работает', paused: 'на паузе', archived: 'в архиве' };
+const MOVES = {
+    draft: [['start', 'Запустить'], ['archive', 'В архив']],
+    active: [['pause', 'Приостановить'], ['archive', 'В архив']],
+    paused: [['start', 'Запустить'], ['archive', 'В архив']],
+    archived: [],
+};
+
+const EXAMPLE = {
+    name: 'Новое путешествие',
+    entry: { event: { type: 'cart_add' } },
+    steps: [{ id: 'wait-1h', wait: { hours: 1 } },
+            { id: 'remind', send: { template: 'cart-reminder', topic: 'promo' } }],
+};
+
+function Editor({ journey, onSaved }) {
+    const [key, setKey] = useState(journey?.key || '');
+    const [text, setText] = useState(JSON.stringify(journey?.document || EXAMPLE, null, 2));
+    const save = useAction();
+    const submit = (e) => {
+        e.preventDefault();
+        save.run(async () => {
+            let doc;
+            try {
+                doc = JSON.parse(text);
+            } catch (err) {
+                throw Object.assign(new Error(`не JSON: ${err.message}`), { code: 'bad_json' });
+            }
+            onSaved(await api('PUT', `/v1/journeys/${seg(key)}`, doc));
+        });
+    };
+    return (
+        <form onSubmit={submit} aria-labelledby="journey-edit-h">
+            <h2 id="journey-edit-h">{journey ? `Новая версия ${journey.key}` : 'Новое путешествие'}</h2>
+            {!journey && (
+                <label class="kt-row">Ключ
+                    <input name="key" required pattern="[a-z0-9_-]{1,64}" value={key}
+                           onInput={(e) => setKey(e.currentTarget.value)} />
+                </label>
+            )}
+            <label>Документ (docs/journeys.md)
+                <textarea class="kt-json" name="document" value={text} spellcheck={false}
+                          onInput={(e) => setText(e.currentTarget.value)} />
+            </label>
+            <button type="submit" disabled={save.busy}>Сохранить</button>
+            <ErrorNote error={save.error} />
+        </form>
+    );
+}
+
+function Report({ jkey }) {
+    const [days, setDays] = useState(7);
+    const r = useLoad(() => api('GET', `/v1/reports/journeys/${seg(jkey)}?window_days=${days}`),
+                      [jkey, days]);
+    if (r.error) {
+        return <ErrorNote error={r.error} />;
+    }
+    if (!r.data) {
+        return <p>Загрузка отчёта…</p>;
+    }
+    const d = r.data;
+    // The funnel: entry, then every step's count in the document's order (as the report lists
+    // them), the sending steps by their messages sent.
+    const stages = [{ label: 'Вошли', value: d.runs.entered || 0 }];
+    for (const s of d.steps) {
+        if (s.step !== 'entry') {
+            stages.push({ label: `${s.step}: ${s.outcome}`, value: s.count });
+        }
+    }
+    const u = d.uplift;
+    const revenue = d.steps.reduce((a, s) => a + (s.revenue || 0), 0);
+    return (
+        <section aria-labelledby="jreport-h">
+            <h3 id="jreport-h">Отчёт, версия {d.version}</h3>
+            <label class="kt-row">Окно, дней
+                <input type="number" min="1" max="90" value={days}
+                       onChange={(e) => setDays(Number(e.currentTarget.value) || 7)} />
+            </label>
+            <p>Вошли {d.runs.entered}, контроль {d.runs.control}, идут {d.runs.active},
+                ждут {d.runs.waiting}, закончили {d.runs.done}, вышли {d.runs.exited}.</p>
+            <Funnel title="Воронка по шагам" stages={stages} />
+            <p>Выручка по сообщениям: <b>{rub(revenue)}</b></p>
+            {u ? (
+                <p>Прирост на клиента: {rub(u.difference)} (95%: {rub(u.difference_low)} …
+                    {' '}{rub(u.difference_high)})</p>
+            ) : <p>Прирост: нет контрольной группы.</p>}
+        </section>
+    );
+}
+
+function Journey({ jkey, onChanged }) {
+    const j = useLoad(() => api('GET', `/v1/journeys/${seg(jkey)}`), [jkey]);
+    const move = useAction();
+    const [editing, setEditing] = useState(false);
+    const act = (m) => move.run(async () => {
+        await api('POST', `/v1/journeys/${seg(jkey)}/${m}`);
+        j.reload();
+        onChanged();
+    });
+    if (j.error) {
+        return <ErrorNote error={j.error} />;
+    }
+    if (!j.data) {
+        return <p>Загрузка…</p>;
+    }
+    const d = j.data;
+    return (
+        <section aria-labelledby="journey-h">
+            <h2 id="journey-h">{d.name} ({d.key})</h2>
+            <p>Состояние: <b data-testid="journey-state">{STATES[d.state] || d.state}</b>;
+                версия {d.version}, работает версия {d.live_version ?? '—'}; запущено
+                {' '}{when(d.started_at)}</p>
+            <div class="kt-row">
+                {MOVES[d.state]?.map(([m, title]) => (
+                    <button key={m} type="button" disabled={move.busy}
+                            onClick={() => act(m)}>{title}</button>
+                ))}
+                {d.state !== 'archived' && (
+                    <button type="button" onClick={() => setEditing(!editing)}>Изменить</button>
+                )}
+            </div>
+            <ErrorNote error={move.error} />
+            {editing && <Editor journey={d} onSaved={() => { setEditing(false); j.reload();
+                                                               onChanged(); }} />}
+            {d.live_version && <Report jkey={jkey} />}
+        </section>
+    );
+}
+
+/** The journey the address names: /journeys/<key>, /journeys/new for a new one. */
+export default function Journeys({ sub }) {
+    const chosen = sub && sub.length > 1 ? decodeURIComponent(sub.slice(1)) : null;
+    const list = useLoad(() => api('GET', '/v1/journeys'), []);
+    return (
+        <section>
+            <Title>Путешествия</Title>
+            <ErrorBox error={list.error} retry={list.reload} />
+            <p><Link to="/journeys/new">Новое путешествие</Link></p>
+            <table>
+                <caption class="sr-only">Путешествия</caption>
+                <thead><tr><th scope="col">Ключ</th><th scope="col">Название</th>
+                    <th scope="col">Состояние</th><th scope="col">Версия</th>
+                    <th scope="col">Изменено</th></tr></thead>
+                <tbody>
+                    {(list.data?.items || []).map((j) => (
+                        <tr key={j.key}>
+                            <td><Link to={`/journeys/${seg(j.key)}`}>{j.key}</Link></td>
+                            <td>{j.name}</td><td>{STATES[j.state] || j.state}</td>
+                            <td>{j.version}</td><td>{when(j.updated_at)}</td>
+                        </tr>
+                    ))}
+                </tbody>
+            </table>
+            {chosen === 'new' && <Editor journey={null} onSaved={(j) => {
+                list.reload();
+                navigate(`/journeys/${seg(j.key)}`);
+            }} />}
+            {chosen && chosen !== 'new' && (
+                <Journey key={chosen} jkey={chosen} onChanged={list.reload} />
+            )}
+        </section>
+    );
+}

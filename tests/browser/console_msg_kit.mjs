@@ -1,0 +1,65 @@
+// console_msg_kit.mjs - what the messaging, privacy and settings screens' browser tests share:
+// a desktop-sized page of the console logged in as the server's admin, and the seed of a
+// marketing e-mail (documents, topic, public URL, a template, customers with consent and
+// subscription, a segment).
+import { ok } from './harness.mjs';
+
+/** serve's arguments that send e-mail to `sink` (smtp_sink.mjs), as tests/e2e/test_campaigns.py. */
+export const SMTP_ARGS = (sink) => ['--smtp-url', sink.url, '--smtp-from', 'shop@example.ru',
+                                    '--smtp-starttls', 'never', '--outbox-retry', '200'];
+
+/** A page of the console at a desktop's size, logged in as admin. Until the session API
+ *  (helper auth) is merged, the page carries the admin key in Authorization (an extra header of
+ *  its context, sent with every request, images included) and GET /v1/session is answered by
+ *  the test as an admin's session would be; every other call is the real API. */
+export async function adminPage(browser, server) {
+    const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 }, locale: 'ru-RU',
+        extraHTTPHeaders: { Authorization: `Bearer ${server.adminKey}` },
+    });
+    const page = await context.newPage();
+    const later = new Date(Date.now() + 3600e3).toISOString();
+    await page.route('**/v1/session', (route) => route.fulfill({
+        status: 200, contentType: 'application/json',
+        body: JSON.stringify({
+            user: { id: 'u_test', email: 'admin@example.org', role: 'admin', stores: null,
+                    totp: false },
+            second_factor: 'none', csrf_token: 'test', idle_expires_at: later, expires_at: later,
+        }),
+    }));
+    return page;
+}
+
+/** The documents, topic `promo`, public URL and e-mail template `spring` a marketing e-mail
+ *  needs; `n` customers with an e-mail, the ads consent and the topic; segment `mailable`.
+ *  Returns the customers' addresses. */
+export async function mailSetup(s, n, prefix) {
+    await ok(s.put('/v1/privacy/settings', { public_url: s.url }));
+    await ok(s.put('/v1/consent-documents/cmp-pd', {
+        purpose: 'pd_processing', title: 'Согласие на обработку ПДн', body: 'Согласие.' }), 201);
+    await ok(s.put('/v1/consent-documents/cmp-ads', {
+        purpose: 'ads', title: 'Согласие на рекламу', body: 'Согласие на рекламу.' }), 201);
+    await ok(s.put('/v1/topics/promo', { title: 'Акции', channels: ['email'] }), 201);
+    await ok(s.put('/v1/templates/spring', {
+        channel: 'email', subject: 'Весна: скидка 10%',
+        text: '{{first_name | default: "Покупатель"}}, ждём вас.',
+        html: '<p>{{first_name | default: "Покупатель"}}, ждём вас.</p>' }), 201);
+    const names = ['Анна', 'Борис', 'Вера', 'Глеб', 'Дина'];
+    const addrs = [];
+    for (let i = 0; i < n; i++) {
+        const email = `${prefix}-${i}@example.org`;
+        const c = await ok(s.post('/v1/customers', {
+            source: { channel: 'web' }, profile: { email, first_name: names[i % names.length] },
+            consents: [
+                { purpose: 'pd_processing', document: 'cmp-pd', granted: true,
+                  evidence: { form_id: 'f-1' } },
+                { purpose: 'ads', channel: 'email', document: 'cmp-ads', granted: true,
+                  evidence: { form_id: 'f-1' } }],
+        }), 201);
+        await ok(s.post(`/v1/customers/${c.customer.id}/subscriptions`,
+                        { topic: 'promo', channel: 'email', subscribed: true }));
+        addrs.push(email);
+    }
+    await ok(s.post('/v1/segments', { name: 'mailable', query: 'has email' }), 201);
+    return addrs;
+}
