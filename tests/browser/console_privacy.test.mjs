@@ -1,0 +1,71 @@
+// The privacy screen (docs/console.md, "Privacy") in Debian's Chromium, on a server with a
+// settable clock: of two requests, the one past its legal deadline is red and says so in words,
+// the other not; closing one from the screen closes it in the API; the audit search by action
+// finds the closing. axe-core finds nothing serious.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
+import { adminPage } from './console_msg_kit.mjs';
+
+const FILE = import.meta.filename;
+
+let server;
+let browser;
+let late;
+let fresh;
+
+describe('the privacy screen', { skip: skipReason() ?? false }, () => {
+    before(async () => {
+        server = await startServer({ args: ['--settable-clock'] });
+        browser = await launchBrowser();
+        await ok(server.put('/v1/system/clock', { now: '2026-03-02T09:00:00Z' }));
+        late = await ok(server.post('/v1/privacy-requests', { kind: 'access' }), 201);
+        await ok(server.put('/v1/system/clock', { now: '2026-04-20T09:00:00Z' }));
+        fresh = await ok(server.post('/v1/privacy-requests', { kind: 'erasure' }), 201);
+    });
+
+    after(async () => {
+        await browser?.close();
+        await server?.stop(FILE);
+    });
+
+    test('the overdue request in red, closed from the screen, the close found in the audit log',
+         { timeout: 60000 }, async (t) => {
+        const page = await adminPage(browser, server);
+        await page.goto(`${server.url}/admin/privacy`);
+        const lateRow = page.locator(`tr[data-request="${late.id}"]`);
+        const freshRow = page.locator(`tr[data-request="${fresh.id}"]`);
+        await lateRow.waitFor();
+        await freshRow.waitFor();
+        assert.match(await lateRow.getByTestId('due').textContent(), /просрочен/);
+        assert.doesNotMatch(await freshRow.getByTestId('due').textContent(), /просрочен/);
+        const red = (loc) => loc.evaluate((el) => getComputedStyle(el).color);
+        assert.equal(await red(lateRow.getByTestId('due')), 'rgb(160, 0, 24)');
+        assert.notEqual(await red(freshRow.getByTestId('due')), 'rgb(160, 0, 24)');
+        await screenshot(page, FILE, '1-requests');
+        await assertAccessible(t, page, 'the privacy screen');
+
+        await lateRow.getByRole('button', { name: 'Закрыть' }).click();
+        await page.getByLabel('Что сделано').fill('Ответ отправлен письмом');
+        await page.getByRole('form', { name: 'Закрыть запрос' })
+            .getByRole('button', { name: 'Сохранить' }).click();
+        await lateRow.locator('td', { hasText: 'исполнен' }).waitFor();
+        const closed = await ok(server.get(`/v1/privacy-requests/${late.id}`));
+        assert.equal(closed.state, 'done');
+        assert.equal(closed.outcome, 'Ответ отправлен письмом');
+
+        const audit = page.getByRole('form', { name: 'Поиск в журнале' });
+        await audit.getByLabel('Действие').fill('request');
+        await audit.getByRole('button', { name: 'Искать' }).click();
+        const rows = page.locator('section[aria-labelledby="audit-h"] tbody tr');
+        await rows.first().waitFor();
+        // The requests' log entries: two made and one closed, the close naming its request.
+        const api = await ok(server.get('/v1/audit?action=request'));
+        assert.equal(api.items.length, 3);
+        assert.equal(await rows.count(), 3);
+        await rows.filter({ hasText: `close ${late.id} done` }).waitFor();
+        await screenshot(page, FILE, '2-audit');
+        await assertAccessible(t, page, 'the privacy screen with the audit search');
+    });
+});

@@ -1,0 +1,77 @@
+// The settings screen (docs/console.md, "Settings") in Debian's Chromium: a topic saved from its
+// form is the API's; a join point created from its form shows its QR code and its printable
+// poster as images of the API's routes (same origin, the console's CSP img-src 'self'), loaded
+// and drawn. axe-core finds nothing serious.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
+import { adminPage } from './console_msg_kit.mjs';
+
+const FILE = import.meta.filename;
+
+let server;
+let browser;
+
+/** The image's natural width once it has loaded (0 when it failed). */
+const drawn = (img) => img.evaluate((el) => (el.complete ? el.naturalWidth
+    : new Promise((done) => {
+        el.addEventListener('load', () => done(el.naturalWidth));
+        el.addEventListener('error', () => done(0));
+    })));
+
+describe('the settings screen', { skip: skipReason() ?? false }, () => {
+    before(async () => {
+        server = await startServer();
+        browser = await launchBrowser();
+        await ok(server.put('/v1/privacy/settings', { public_url: server.url }));
+        await ok(server.put('/v1/stores/MSK-7', { title: 'Магазин на Лесной', city: 'Москва' }), 201);
+    });
+
+    after(async () => {
+        await browser?.close();
+        await server?.stop(FILE);
+    });
+
+    test('a topic saved, a join point made and its poster shown', { timeout: 60000 }, async (t) => {
+        const page = await adminPage(browser, server);
+        const blocked = [];
+        page.on('console', (m) => /Content Security Policy/.test(m.text()) && blocked.push(m.text()));
+        await page.goto(`${server.url}/admin/settings`);
+
+        const topic = page.getByRole('form', { name: 'Тема' });
+        await topic.getByLabel('Имя').fill('news');
+        await topic.getByLabel('Название').fill('Новости магазина');
+        await topic.getByLabel('sms').check();
+        await topic.getByRole('button', { name: 'Сохранить тему' }).click();
+        await page.getByRole('cell', { name: 'Новости магазина' }).waitFor();
+        const topics = await ok(server.get('/v1/topics'));
+        const news = topics.items.find((x) => x.name === 'news');
+        assert.deepEqual(news.channels.sort(), ['email', 'sms']);
+        await screenshot(page, FILE, '1-topics');
+        await assertAccessible(t, page, 'the settings screen: topics');
+
+        await page.getByRole('button', { name: 'Точки подключения' }).click();
+        const form = page.getByRole('form', { name: 'Новая точка подключения' });
+        await form.getByLabel('Магазин').selectOption('MSK-7');
+        await form.getByLabel('Место').selectOption('entrance');
+        await form.getByLabel('Подпись').fill('У входа');
+        const [poster] = await Promise.all([
+            page.waitForResponse((r) => r.url().includes('/poster.svg')),
+            form.getByRole('button', { name: 'Создать точку' }).click(),
+        ]);
+        assert.equal(poster.status(), 200);
+        assert.match(poster.headers()['content-type'], /^image\/svg\+xml/);
+        const points = await ok(server.get('/v1/join-points'));
+        assert.equal(points.items.length, 1);
+        const { code } = points.items[0];
+        const img = page.getByTestId('poster');
+        assert.equal(await img.getAttribute('src'), `/v1/join-points/${code}/poster.svg?paper=a5`);
+        assert.ok(await drawn(img) > 0, 'the poster did not load');
+        const qr = page.getByRole('img', { name: `QR-код точки ${code}` });
+        assert.ok(await drawn(qr) > 0, 'the QR code did not load');
+        assert.deepEqual(blocked, []);
+        await screenshot(page, FILE, '2-join-point-poster');
+        await assertAccessible(t, page, 'the settings screen: join points');
+    });
+});
