@@ -60,7 +60,7 @@ function Editor({ journey, onSaved }) {
     );
 }
 
-function Report({ jkey }) {
+function Report({ jkey, steps }) {
     const [days, setDays] = useState(7);
     const r = useLoad(() => api('GET', `/v1/reports/journeys/${seg(jkey)}?window_days=${days}`),
                       [jkey, days]);
@@ -71,14 +71,15 @@ function Report({ jkey }) {
         return <p>Загрузка отчёта…</p>;
     }
     const d = r.data;
-    // The funnel: entry, then every step's count in the document's order (as the report lists
-    // them), the sending steps by their messages sent.
-    const stages = [{ label: 'Вошли', value: d.runs.entered || 0 }];
+    // The funnel: the runs that entered, then each of the document's steps in its order with
+    // the runs that reached it (the report's rows of the step, every outcome summed); a step no
+    // run reached yet shows 0, so the funnel has the journey's shape from its start.
+    const reached = {};
     for (const s of d.steps) {
-        if (s.step !== 'entry') {
-            stages.push({ label: `${s.step}: ${s.outcome}`, value: s.count });
-        }
+        reached[s.step] = (reached[s.step] || 0) + s.count;
     }
+    const stages = [{ label: 'Вошли', value: d.runs.entered || 0 },
+                    ...(steps || []).map((s) => ({ label: s.id, value: reached[s.id] || 0 }))];
     const u = d.uplift;
     const revenue = d.steps.reduce((a, s) => a + (s.revenue || 0), 0);
     return (
@@ -134,7 +135,7 @@ function Journey({ jkey, onChanged }) {
             <ErrorNote error={move.error} />
             {editing && <Editor journey={d} onSaved={() => { setEditing(false); j.reload();
                                                                onChanged(); }} />}
-            {d.live_version && <Report jkey={jkey} />}
+            {d.live_version && <Report jkey={jkey} steps={d.document?.steps} />}
         </section>
     );
 }
