@@ -5,9 +5,10 @@ import { useState } from 'preact/hooks';
 
 import { api } from '../api.js';
 import { Funnel } from '../ui/funnel.jsx';
-import { ErrorBox, Title, useLoad, when } from '../ui/layout.jsx';
-import { ErrorNote, rub, seg, useAction } from '../ui/messaging.js';
+import { ErrorBox, Loaded, Title, useLoad, when } from '../ui/layout.jsx';
+import { ErrorNote, Moves, rub, seg, useAction } from '../ui/messaging.js';
 import '../ui/screens.css';
+import { Table } from '../ui/table.jsx';
 import { Link, navigate } from '../router.js';
 
 export const STATES = {
@@ -145,36 +146,22 @@ function Report({ id }) {
 
 function Campaign({ id, onChanged }) {
     const c = useLoad(() => api('GET', `/v1/campaigns/${seg(id)}`), [id]);
-    const move = useAction();
-    const act = (m) => move.run(async () => {
-        await api('POST', `/v1/campaigns/${seg(id)}/${m}`);
+    const reload = () => {
         c.reload();
         onChanged();
-    });
-    if (c.error) {
-        return <ErrorNote error={c.error} />;
-    }
-    if (!c.data) {
-        return <p>Загрузка…</p>;
-    }
-    const d = c.data;
-    return (
+    };
+    return <Loaded state={c} what="кампания">{(d) => (
         <section aria-labelledby="campaign-h">
             <h2 id="campaign-h">{d.name}</h2>
             <p>Состояние: <b data-testid="campaign-state">{STATES[d.state] || d.state}</b>;
                 канал {d.channel}; тема {d.topic}; аудитория {d.audience ?? '—'}; в очереди
                 {' '}{d.enqueued}; контроль {d.control}; начало {when(d.scheduled_at)}</p>
-            <div class="kt-row">
-                {MOVES[d.state]?.map(([m, title]) => (
-                    <button key={m} type="button" disabled={move.busy}
-                            onClick={() => act(m)}>{title}</button>
-                ))}
-                <button type="button" onClick={() => { c.reload(); onChanged(); }}>Обновить</button>
-            </div>
-            <ErrorNote error={move.error} />
+            <Moves base={`/v1/campaigns/${seg(id)}`} moves={MOVES[d.state]} done={reload}>
+                <button type="button" onClick={reload}>Обновить</button>
+            </Moves>
             {d.state !== 'draft' && <Report id={id} />}
         </section>
-    );
+    )}</Loaded>;
 }
 
 /** The campaign the address names: /campaigns/<id>, /campaigns/new for a new one. */
@@ -186,21 +173,15 @@ export default function Campaigns({ sub }) {
             <Title>Кампании</Title>
             <ErrorBox error={list.error} retry={list.reload} />
             <p><Link to="/campaigns/new">Новая кампания</Link></p>
-            <table>
-                <caption class="sr-only">Кампании</caption>
-                <thead><tr><th scope="col">Название</th><th scope="col">Состояние</th>
-                    <th scope="col">Канал</th><th scope="col">Аудитория</th>
-                    <th scope="col">Создана</th></tr></thead>
-                <tbody>
-                    {(list.data?.items || []).map((c) => (
-                        <tr key={c.id}>
-                            <td><Link to={`/campaigns/${seg(c.id)}`}>{c.name}</Link></td>
-                            <td>{STATES[c.state] || c.state}</td><td>{c.channel}</td>
-                            <td>{c.audience ?? '—'}</td><td>{when(c.created_at)}</td>
-                        </tr>
-                    ))}
-                </tbody>
-            </table>
+            <Table caption="Кампании" hideCaption rows={list.data?.items || []}
+                   rowKey={(c) => c.id} empty="Кампаний ещё нет" columns={[
+                { title: 'Название',
+                  render: (c) => <Link to={`/campaigns/${seg(c.id)}`}>{c.name}</Link> },
+                { title: 'Состояние', render: (c) => STATES[c.state] || c.state },
+                { key: 'channel', title: 'Канал' },
+                { key: 'audience', title: 'Аудитория', num: true },
+                { title: 'Создана', render: (c) => when(c.created_at) },
+            ]} />
             {chosen === 'new' && (
                 <NewCampaign onCreated={(c) => {
                     list.reload();

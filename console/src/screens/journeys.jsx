@@ -5,9 +5,10 @@ import { useState } from 'preact/hooks';
 
 import { api } from '../api.js';
 import { Funnel } from '../ui/funnel.jsx';
-import { ErrorBox, Title, useLoad, when } from '../ui/layout.jsx';
-import { ErrorNote, rub, seg, useAction } from '../ui/messaging.js';
+import { ErrorBox, Loaded, Title, useLoad, when } from '../ui/layout.jsx';
+import { ErrorNote, Moves, rub, seg, useAction } from '../ui/messaging.js';
 import '../ui/screens.css';
+import { Table } from '../ui/table.jsx';
 import { Link, navigate } from '../router.js';
 
 const STATES = { draft: 'черновик', active: 'работает', paused: 'на паузе', archived: 'в архиве' };
@@ -103,41 +104,26 @@ function Report({ jkey, steps }) {
 
 function Journey({ jkey, onChanged }) {
     const j = useLoad(() => api('GET', `/v1/journeys/${seg(jkey)}`), [jkey]);
-    const move = useAction();
     const [editing, setEditing] = useState(false);
-    const act = (m) => move.run(async () => {
-        await api('POST', `/v1/journeys/${seg(jkey)}/${m}`);
+    const reload = () => {
         j.reload();
         onChanged();
-    });
-    if (j.error) {
-        return <ErrorNote error={j.error} />;
-    }
-    if (!j.data) {
-        return <p>Загрузка…</p>;
-    }
-    const d = j.data;
-    return (
+    };
+    return <Loaded state={j} what="путешествие">{(d) => (
         <section aria-labelledby="journey-h">
             <h2 id="journey-h">{d.name} ({d.key})</h2>
             <p>Состояние: <b data-testid="journey-state">{STATES[d.state] || d.state}</b>;
                 версия {d.version}, работает версия {d.live_version ?? '—'}; запущено
                 {' '}{when(d.started_at)}</p>
-            <div class="kt-row">
-                {MOVES[d.state]?.map(([m, title]) => (
-                    <button key={m} type="button" disabled={move.busy}
-                            onClick={() => act(m)}>{title}</button>
-                ))}
+            <Moves base={`/v1/journeys/${seg(jkey)}`} moves={MOVES[d.state]} done={reload}>
                 {d.state !== 'archived' && (
                     <button type="button" onClick={() => setEditing(!editing)}>Изменить</button>
                 )}
-            </div>
-            <ErrorNote error={move.error} />
-            {editing && <Editor journey={d} onSaved={() => { setEditing(false); j.reload();
-                                                               onChanged(); }} />}
+            </Moves>
+            {editing && <Editor journey={d} onSaved={() => { setEditing(false); reload(); }} />}
             {d.live_version && <Report jkey={jkey} steps={d.document?.steps} />}
         </section>
-    );
+    )}</Loaded>;
 }
 
 /** The journey the address names: /journeys/<key>, /journeys/new for a new one. */
@@ -149,21 +135,14 @@ export default function Journeys({ sub }) {
             <Title>Путешествия</Title>
             <ErrorBox error={list.error} retry={list.reload} />
             <p><Link to="/journeys/new">Новое путешествие</Link></p>
-            <table>
-                <caption class="sr-only">Путешествия</caption>
-                <thead><tr><th scope="col">Ключ</th><th scope="col">Название</th>
-                    <th scope="col">Состояние</th><th scope="col">Версия</th>
-                    <th scope="col">Изменено</th></tr></thead>
-                <tbody>
-                    {(list.data?.items || []).map((j) => (
-                        <tr key={j.key}>
-                            <td><Link to={`/journeys/${seg(j.key)}`}>{j.key}</Link></td>
-                            <td>{j.name}</td><td>{STATES[j.state] || j.state}</td>
-                            <td>{j.version}</td><td>{when(j.updated_at)}</td>
-                        </tr>
-                    ))}
-                </tbody>
-            </table>
+            <Table caption="Путешествия" hideCaption rows={list.data?.items || []}
+                   rowKey={(j) => j.key} empty="Путешествий ещё нет" columns={[
+                { title: 'Ключ', render: (j) => <Link to={`/journeys/${seg(j.key)}`}>{j.key}</Link> },
+                { key: 'name', title: 'Название' },
+                { title: 'Состояние', render: (j) => STATES[j.state] || j.state },
+                { key: 'version', title: 'Версия', num: true },
+                { title: 'Изменено', render: (j) => when(j.updated_at) },
+            ]} />
             {chosen === 'new' && <Editor journey={null} onSaved={(j) => {
                 list.reload();
                 navigate(`/journeys/${seg(j.key)}`);

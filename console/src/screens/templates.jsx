@@ -7,6 +7,7 @@ import { api } from '../api.js';
 import { ErrorBox, Title, useLoad, when } from '../ui/layout.jsx';
 import { ErrorNote, seg, useAction } from '../ui/messaging.js';
 import '../ui/screens.css';
+import { Table } from '../ui/table.jsx';
 import { Link, navigate } from '../router.js';
 
 const PARTS = {
@@ -190,22 +191,13 @@ export default function Templates({ sub }) {
             <Title>Шаблоны</Title>
             <ErrorBox error={list.error} retry={list.reload} />
             <p><Link to="/templates/new">Новый шаблон</Link></p>
-            <table>
-                <caption class="sr-only">Шаблоны сообщений</caption>
-                <thead>
-                    <tr><th scope="col">Имя</th><th scope="col">Канал</th>
-                        <th scope="col">Версия</th><th scope="col">Сохранён</th></tr>
-                </thead>
-                <tbody>
-                    {(list.data?.items || []).map((t) => (
-                        <tr key={t.name}>
-                            <td><Link to={`/templates/${seg(t.name)}`}>{t.name}</Link></td>
-                            <td>{t.channel}</td><td>{t.version}</td>
-                            <td>{when(t.created_at)}</td>
-                        </tr>
-                    ))}
-                </tbody>
-            </table>
+            <Table caption="Шаблоны сообщений" hideCaption rows={list.data?.items || []}
+                   rowKey={(t) => t.name} empty="Шаблонов ещё нет" columns={[
+                { title: 'Имя', render: (t) => <Link to={`/templates/${seg(t.name)}`}>{t.name}</Link> },
+                { key: 'channel', title: 'Канал' },
+                { key: 'version', title: 'Версия', num: true },
+                { title: 'Сохранён', render: (t) => when(t.created_at) },
+            ]} />
             {chosen && (
                 <Editor key={chosen} name={chosen === 'new' ? null : chosen} onSaved={(n) => {
                     list.reload();

@@ -69,3 +69,19 @@ export async function putRaw(path, body, type) {
     }
     return data;
 }
+
+/** The buttons of the moves a thing's state allows (`moves`: [[action, title], ...]), each a
+ *  POST to `${base}/${action}`; then `done()`. A refused move's error shows under them. */
+export function Moves({ base, moves, done, children }) {
+    const move = useAction();
+    const act = (m) => move.run(async () => {
+        await api('POST', `${base}/${m}`);
+        done();
+    });
+    return h('div', null,
+             h('div', { class: 'kt-row' },
+               (moves || []).map(([m, title]) => h('button', {
+                   key: m, type: 'button', disabled: move.busy, onClick: () => act(m) }, title)),
+               children),
+             h(ErrorNote, { error: move.error }));
+}
