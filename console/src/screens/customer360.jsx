@@ -2,14 +2,14 @@
 // where it came from (the newest change of the field in the history: channel, store, cashier),
 // identifiers, consents with their evidence, points with the ledger and the next expiry,
 // purchases, events, traits and segments, messages with their state and reason, the history of
-// changes; and the merge
-// of another customer into this one, after a confirmation. Each panel reads its own route, so a
+// changes; and the merge of another customer into this one, after a confirmation. Each panel reads its own route, so a
 // role the API refuses one of them still sees the others ("Нет доступа к этим данным").
 import { useState } from 'preact/hooks';
 import { api, qs } from '../api.js';
 import { Field, Form, fieldError, formError } from '../ui/form.jsx';
 import { ErrorBox, Loaded, Loading, Title, useLoad, when } from '../ui/layout.jsx';
 import { Table } from '../ui/table.jsx';
+import { displayName } from './customer_common.js';
 
 const FIELDS = [
     ['last_name', 'Фамилия'],
@@ -94,10 +94,15 @@ function Panel({ id, title, children }) {
 }
 
 function Profile({ customer, history }) {
+    // Oldest first: the last change of a field wins; the first values of a customer are one
+    // entry of field "customer" (its new_value the document of profile, identifiers...).
     const latest = {};
     for (const h of history || []) {
-        const f = (h.field || '').replace(/^profile\./, '');
-        latest[f] = h; // oldest first: the last one wins
+        if (h.field === 'customer' && h.new_value && h.new_value.profile) {
+            Object.keys(h.new_value.profile).forEach((k) => (latest[k] = h));
+        } else {
+            latest[(h.field || '').replace(/^profile\./, '')] = h;
+        }
     }
     const p = customer.profile || {};
     const q = customer.quality || {};
@@ -344,7 +349,7 @@ export default function Customer360({ id, session }) {
         return <Loading what="покупатель" />;
     }
     const c = cust.data;
-    const name = (c.profile && c.profile.full_name) || c.id;
+    const name = displayName(c);
     const canMerge = session.user.role === 'admin' || session.user.role === 'marketer';
     return (
         <>

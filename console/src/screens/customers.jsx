@@ -9,17 +9,13 @@ import { Field, Form, Select, fieldError, formError } from '../ui/form.jsx';
 import { ErrorBox, Loading, Title } from '../ui/layout.jsx';
 import { Table } from '../ui/table.jsx';
 import Customer360 from './customer360.jsx';
+import { displayName, identifier } from './customer_common.js';
 
 const KINDS = [
     { value: 'phone', label: 'Телефон', hint: 'Как на кассе: +7 916 123-45-67, 89161234567', type: 'tel' },
     { value: 'email', label: 'E-mail', hint: 'Адрес целиком', type: 'email' },
     { value: 'card', label: 'Номер карты', hint: 'Как на карте или в чеке', type: 'text' },
 ];
-
-export function identifier(c, kind) {
-    const id = (c.identifiers || []).find((i) => i.kind === kind);
-    return id ? id.value : '—';
-}
 
 function Search({ query }) {
     const initial = KINDS.find((k) => query.get(k.value)) || KINDS[0];
@@ -70,7 +66,7 @@ function Search({ query }) {
                     columns={[
                         {
                             title: 'Покупатель',
-                            render: (c) => <Link to={`/customers/${c.id}`}>{(c.profile && c.profile.full_name) || c.id}</Link>,
+                            render: (c) => <Link to={`/customers/${c.id}`}>{displayName(c)}</Link>,
                         },
                         { title: 'Телефон', render: (c) => (c.profile && c.profile.phone) || identifier(c, 'phone') },
                         { title: 'E-mail', render: (c) => (c.profile && c.profile.email) || identifier(c, 'email') },
