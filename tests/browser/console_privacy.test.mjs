@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
+import { problems } from './console_kit.mjs';
 import { adminPage } from './console_msg_kit.mjs';
 
 const FILE = import.meta.filename;
@@ -67,5 +68,6 @@ describe('the privacy screen', { skip: skipReason() ?? false }, () => {
         await rows.filter({ hasText: `close ${late.id} done` }).waitFor();
         await screenshot(page, FILE, '2-audit');
         await assertAccessible(t, page, 'the privacy screen with the audit search');
+        assert.deepEqual(problems(page), []);
     });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
+import { problems } from './console_kit.mjs';
 import { adminPage } from './console_msg_kit.mjs';
 
 const FILE = import.meta.filename;
@@ -73,5 +74,6 @@ describe('the settings screen', { skip: skipReason() ?? false }, () => {
         assert.deepEqual(blocked, []);
         await screenshot(page, FILE, '2-join-point-poster');
         await assertAccessible(t, page, 'the settings screen: join points');
+        assert.deepEqual(problems(page), []);
     });
 });

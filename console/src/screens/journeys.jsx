@@ -47,7 +47,7 @@ function Editor({ journey, onSaved }) {
             <h2 id="journey-edit-h">{journey ? `Новая версия ${journey.key}` : 'Новое путешествие'}</h2>
             {!journey && (
                 <label class="kt-row">Ключ
-                    <input name="key" required pattern="[a-z0-9_-]{1,64}" value={key}
+                    <input name="key" required pattern="[a-z0-9_\-]{1,64}" value={key}
                            onInput={(e) => setKey(e.currentTarget.value)} />
                 </label>
             )}

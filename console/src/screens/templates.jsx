@@ -69,7 +69,7 @@ function Editor({ name, onSaved }) {
             <div class="kt-row">
                 {isNew && (
                     <label>Имя
-                        <input name="name" required pattern="[a-z0-9_-]{1,64}" value={t.name}
+                        <input name="name" required pattern="[a-z0-9_\-]{1,64}" value={t.name}
                                onInput={(e) => set('name', e.currentTarget.value)} />
                     </label>
                 )}
