@@ -28,16 +28,22 @@ static const char keys_help[] =
     "write customers), collect (web pages and apps: create and update, never read), dpo (the\n"
     "data-protection officer: consents, requests, exports, erasures, acts, the audit log; no\n"
     "segments, campaigns or loyalty), auditor (the audit log and its check, read-only),\n"
-    "deliveries (an e-mail or SMS provider's delivery callbacks, nothing else).\n"
+    "deliveries (an e-mail or SMS provider's delivery callbacks, nothing else), and the\n"
+    "console's roles: marketer (admin without API keys, users, the privacy settings, the\n"
+    "clock and the DPO's work), analyst (read-only, phones and e-mails masked in every\n"
+    "reply, no exports), store_manager (read-only, its stores' customers only; needs\n"
+    "--stores).\n"
     "The routes of each: docs/api.md, \"Scopes by route\". Revoking takes effect on the next\n"
     "request.\n"
     "\n"
-    "  --scope SCOPE   admin, pos, collect, dpo, auditor or deliveries\n"
+    "  --scope SCOPE   admin, marketer, analyst, store_manager, pos, collect, dpo,\n"
+    "                  auditor or deliveries\n"
     "  --name TEXT     what the key is for (1-100 bytes)\n"
     "  --expires WHEN  the key is refused from then on (401 key_expired): an RFC 3339 time\n"
     "                  (2027-01-01T00:00:00+03:00) or a term from now (90d, 12h, 30m, 45s);\n"
     "                  default never\n"
-    "  --stores LIST   pos keys only: store codes separated by commas (S-12,S-14); the key\n"
+    "  --stores LIST   pos and store_manager keys only (store_manager: required): store\n"
+    "                  codes separated by commas (S-12,S-14); the key\n"
     "                  sees only customers who were in one of them (a purchase there, or\n"
     "                  their data written with it as the source's store) and writes only for\n"
     "                  them (docs/privacy.md, \"Roles and scopes\"); default every store\n"
@@ -141,8 +147,11 @@ static int create_limits(const struct keys_opts *o, enum key_scope scope, int64_
     if (o->stores != NULL && keys_stores_parse(o->stores, a, &lim->stores, &err) != KT_OK) {
         return cli_usage("keys create", err.msg);
     }
-    if (lim->stores != NULL && scope != SCOPE_POS) {
-        return cli_usage("keys create", "--stores is for pos keys only");
+    if (keys_stores_fit(scope, lim->stores != NULL, &err) != KT_OK) {
+        return cli_usage("keys create",
+                         lim->stores != NULL
+                             ? "--stores is for pos keys only, and store_manager keys"
+                             : "a store_manager key needs --stores");
     }
     return 0;
 }
@@ -166,7 +175,8 @@ static int keys_create_cmd(struct store *s, const struct keys_opts *o)
     enum key_scope scope;
     if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
         return cli_usage("keys create",
-                         "--scope must be admin, pos, collect, dpo, auditor or deliveries");
+                         "--scope must be admin, marketer, analyst, store_manager, pos, "
+                         "collect, dpo, auditor or deliveries");
     }
     if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
         return cli_usage("keys create", "--name must say what the key is for (1-100 bytes)");
