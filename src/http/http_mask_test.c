@@ -37,6 +37,7 @@ static void every_shape_of_a_contact_is_masked(void **state)
                "\"history\":[{\"field\":\"identifiers.email\",\"old_value\":null,"
                "\"new_value\":\"anna@example.org\"},{\"field\":\"city\",\"new_value\":\"Тверь\"}],"
                "\"reply\":\"550 5.1.1 <anna@example.org>: no such user\",\"note\":\"+79161234567\","
+               "\"receipt\":\"R-+79161234567/2\","
                "\"verification\":{\"phone\":{\"filled\":3}}}");
     assert_null(strstr(s, "1234567"));
     assert_null(strstr(s, "anna@"));
@@ -44,6 +45,7 @@ static void every_shape_of_a_contact_is_masked(void **state)
     assert_non_null(strstr(s, "\"a***@example.org\""));
     assert_non_null(strstr(s, "\"b***@example.org\""));
     assert_non_null(strstr(s, "550 5.1.1 <a***@example.org>: no such user"));
+    assert_non_null(strstr(s, "\"R-+7 916 ***-**-67/2\""));
     assert_non_null(strstr(s, "\"2000000000008\""));        /* a card is no contact */
     assert_non_null(strstr(s, "\"city\":\"Тверь\""));       /* nor a city */
     assert_non_null(strstr(s, "\"phone\":{\"filled\":3}")); /* counts stay counts */
@@ -53,8 +55,9 @@ static void every_shape_of_a_contact_is_masked(void **state)
 static void a_string_without_contacts_is_untouched(void **state)
 {
     (void)state;
-    char *s = masked("[\"c_01HZX\",\"{{email}}\",\"S-12\",\"a @ b\",79161234567]");
-    assert_string_equal(s, "[\"c_01HZX\",\"{{email}}\",\"S-12\",\"a @ b\",79161234567]");
+    char *s = masked("[\"c_01HZX\",\"{{email}}\",\"S-12\",\"a @ b\",79161234567,\"+7916\"]");
+    assert_string_equal(s, "[\"c_01HZX\",\"{{email}}\",\"S-12\",\"a @ b\",79161234567,"
+                           "\"+7916\"]");
     free(s);
 }
 

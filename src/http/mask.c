@@ -11,13 +11,39 @@
 /* What separates the words of a text in which an address may stand. */
 #define WORD_BREAKS " \t\r\n<>\"'(),;[]"
 
-/* The kind of contact `s` is as a whole, or NULL. */
-static const char *contact_kind(const char *s, size_t n)
+/* The bytes of a phone in E.164 starting at `p` ('+' and 10-15 digits, no digit after), or 0. */
+static size_t phone_at(const char *p, size_t n)
 {
-    return mask_looks_phone(s, n) ? "phone" : mask_looks_email(s, n) ? "email" : NULL;
+    size_t d = 1;
+    while (d < n && d <= 16 && p[d] >= '0' && p[d] <= '9') {
+        d++;
+    }
+    return p[0] == '+' && (d == n || p[d] < '0' || p[d] > '9') && mask_looks_phone(p, d) ? d : 0;
 }
 
-/* `text` with each word that is a contact masked, or NULL when it holds none. */
+/* A word of a text into `b`: an e-mail address masked as a whole, a phone masked wherever it
+ * stands in it ("R-+79161234567"). Says whether it masked anything. */
+static bool scrub_word(struct buf *b, const char *p, size_t n, struct arena *a)
+{
+    if (mask_looks_email(p, n)) {
+        buf_puts(b, mask_value("email", arena_strndup(a, p, n), MASK_ANALYST, a));
+        return true;
+    }
+    bool found = false;
+    for (size_t i = 0; i < n;) {
+        size_t len = phone_at(p + i, n - i);
+        if (len > 0) {
+            buf_puts(b, mask_value("phone", arena_strndup(a, p + i, len), MASK_ANALYST, a));
+            found = true;
+            i += len;
+        } else {
+            buf_putc(b, p[i++]);
+        }
+    }
+    return found;
+}
+
+/* `text` with each contact in it masked, or NULL when it holds none. */
 static const char *scrub(const char *text, struct arena *a)
 {
     struct buf b;
@@ -28,13 +54,7 @@ static const char *scrub(const char *text, struct arena *a)
         buf_append(&b, p, gap);
         p += gap;
         size_t n = strcspn(p, WORD_BREAKS);
-        const char *kind = n > 0 ? contact_kind(p, n) : NULL;
-        if (kind != NULL) {
-            found = true;
-            buf_puts(&b, mask_value(kind, arena_strndup(a, p, n), MASK_ANALYST, a));
-        } else {
-            buf_append(&b, p, n);
-        }
+        found = scrub_word(&b, p, n, a) || found;
         p += n;
     }
     const char *out = found ? arena_strdup(a, buf_cstr(&b)) : NULL;
