@@ -228,6 +228,10 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/traits/refresh", api_traits_refresh, ADMIN | MARKETER, ROUTE_LONG},
     {HTTP_PUT, "/v1/traits/{name}", api_traits_put, ADMIN | MARKETER, ROUTE_JSON | ROUTE_LONG},
     {HTTP_POST, "/v1/clusters", api_clusters_post, ADMIN | MARKETER, ROUTE_JSON | ROUTE_LONG},
+    /* The API keys for the console's settings screen (issue 15, part 3): admin only. */
+    {HTTP_GET, "/v1/keys", api_keys_list, ADMIN, 0},
+    {HTTP_POST, "/v1/keys", api_keys_create, ADMIN, ROUTE_JSON},
+    {HTTP_POST, "/v1/keys/{id}/revoke", api_keys_revoke, ADMIN, 0},
     {HTTP_GET, "/v1/sdk.js", api_sdk_js, ROUTE_PUBLIC, 0},
     {HTTP_PUT, "/v1/system/clock", api_system_clock, ADMIN, ROUTE_JSON},
     {HTTP_POST, "/v1/pos/enroll", api_pos_enroll, ADMIN | POS | MARKETER, ROUTE_JSON | ROUTE_PD},

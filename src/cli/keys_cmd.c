@@ -156,20 +156,6 @@ static int create_limits(const struct keys_opts *o, enum key_scope scope, int64_
     return 0;
 }
 
-/* The audit entry of a creation: "create <id> <scope>[ expires <time>][ stores <n>]". */
-static void create_detail(const struct api_key *k, char *out, size_t size)
-{
-    size_t len = kt_snprintf(out, size, "create %s %s", k->id, keys_scope_name(k->scope));
-    if (k->expires_at != 0) {
-        char t[40];
-        time_format_rfc3339(k->expires_at, t, sizeof(t));
-        len += kt_snprintf(out + len, size - len, " expires %s", t);
-    }
-    if (k->stores != NULL) {
-        kt_snprintf(out + len, size - len, " stores %s", k->stores);
-    }
-}
-
 static int keys_create_cmd(struct store *s, const struct keys_opts *o)
 {
     enum key_scope scope;
@@ -177,9 +163,6 @@ static int keys_create_cmd(struct store *s, const struct keys_opts *o)
         return cli_usage("keys create",
                          "--scope must be admin, marketer, analyst, store_manager, pos, "
                          "collect, dpo, auditor or deliveries");
-    }
-    if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
-        return cli_usage("keys create", "--name must say what the key is for (1-100 bytes)");
     }
     struct arena a;
     arena_init(&a, 0);
@@ -193,19 +176,10 @@ static int keys_create_cmd(struct store *s, const struct keys_opts *o)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
     struct api_key key;
     char token[KEY_TOKEN_MAX];
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = keys_create_limited(w, &secret, o->name, scope, &lim, now, token, &key, &err);
-        if (rc == KT_OK) {
-            char detail[6600];
-            create_detail(&key, detail, sizeof(detail));
-            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, now, &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    const struct audit_key_new k = {.name = o->name, .scope = scope, .limits = lim};
+    enum kt_rc rc = audit_key_create(s, &secret, &k, now, token, &key, &err);
     sodium_memzero(&secret, sizeof(secret));
     arena_release(&a);
     if (rc != KT_OK) {
@@ -260,22 +234,12 @@ static int keys_revoke_cmd(struct store *s, const struct keys_opts *o, const cha
 {
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
     struct key_secret secret; /* the audit entry of the revocation is chained with its key */
     if (cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
         return 1;
     }
     sodium_memzero(&secret, sizeof(secret));
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = store_key_revoke(w, id, clock_now_ms(), &err);
-        if (rc == KT_OK) {
-            char detail[64];
-            kt_snprintf(detail, sizeof(detail), "revoke %s", id);
-            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    enum kt_rc rc = audit_key_revoke(s, id, NULL, NULL, clock_now_ms(), &err);
     if (rc == KT_ENOTFOUND) {
         fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
         return 1;
