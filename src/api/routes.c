@@ -27,8 +27,9 @@
  * walked by the mask (http/mask.c: phones and e-mails masked in every analyst's reply) and by
  * tests/e2e/test_roles.py, which calls every ANALYST route and fails on one it does not know.
  * MANAGER (a store manager's key, always limited to stores) has the GETs marked STORES - its
- * stores' customers, their cards, points, purchases and events, and the reference lists - and
- * nothing else; the reports are not filtered by store, so they are refused it.
+ * stores' customers, their cards, points, purchases and events, the reference lists, and the
+ * quality report, whose handler answers a store key only its stores' rows of `sources` - and
+ * nothing else; the other reports aggregate the chain, so they are refused it.
  */
 #include "api/api.h"
 
@@ -69,8 +70,8 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/imports/{id}", api_imports_get, ADMIN | MARKETER | ANALYST, 0},
     {HTTP_GET, "/v1/imports/{id}/rejects", api_imports_rejects, ADMIN | MARKETER, ROUTE_PD},
 
-    {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN | MARKETER | ANALYST,
-     ROUTE_LONG | ROUTE_PD},
+    {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN | MARKETER | ANALYST | MANAGER,
+     ROUTE_LONG | ROUTE_PD | STORES},
 
     {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get,
      ADMIN | POS | DPO | MARKETER | ANALYST | MANAGER, ROUTE_PD | STORES},

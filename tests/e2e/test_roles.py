@@ -264,11 +264,27 @@ def test_a_store_manager_reads_its_stores_customers_only(server):
                                                "profile": {"city": "Тверь"}}),
             ("POST", "/v1/customers", {"source": src("pos", store="M-1"),
                                        "profile": {"phone": phone()}}),
-            ("GET", "/v1/reports/quality", None), ("GET", "/v1/reports/loyalty", None),
+            ("GET", "/v1/reports/loyalty", None),
             ("GET", "/v1/segments", None), ("GET", f"/v1/customers/{own}/history", None)):
         r = server.request(method, path, key=k, json=body)
         assert code(r) == (403, "forbidden"), (method, path, r.text)
     assert server.get("/v1/stores", key=k).status_code == 200
+    # The quality report: its stores' rows of the sources, nothing of the chain's (a store is
+    # ranked from 20 requests on).
+    for store in ("M-1", "M-2"):
+        for _ in range(20):
+            server.post("/v1/customers", {"source": src("pos", store=store, operator="op-1"),
+                                          "profile": {"phone": phone()}})
+    full = server.get("/v1/reports/quality").json()
+    assert {"M-1", "M-2"} <= {row["store"] for row in full["sources"]["by_store"]}
+    r = server.get("/v1/reports/quality", key=k)
+    assert r.status_code == 200, r.text
+    part = r.json()
+    assert list(part) == ["sources"] and "by_channel" not in part["sources"]
+    assert [row["store"] for row in part["sources"]["by_store"]] == ["M-1"]
+    assert all(row["store"] == "M-1" for row in part["sources"]["by_operator"])
+    assert part["sources"]["by_store"][0] == [row for row in full["sources"]["by_store"]
+                                              if row["store"] == "M-1"][0]
 
 
 # ---- the keys API -------------------------------------------------------------------------------
