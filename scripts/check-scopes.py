@@ -3,7 +3,7 @@
 ctest (route_scopes).
 
 src/api/routes.c gives each route its scopes (a mask of ADMIN, POS, COLLECT, DPO, AUDITOR,
-DELIVERIES, or ROUTE_PUBLIC) and marks with STORES (ROUTE_STORES) the routes whose handlers apply a store key's
+DELIVERIES, MARKETER, ANALYST, MANAGER, or ROUTE_PUBLIC) and marks with STORES (ROUTE_STORES) the routes whose handlers apply a store key's
 limit. docs/openapi.json says the scopes in each operation's `security` (`apiKey: [...]`, empty
 for a public route), and docs/api.md, "Scopes by route", has a row per route: `METHOD /path` in
 backticks, the scopes, and whether a key limited to stores may call it (`yes` or `no`). This
@@ -11,7 +11,7 @@ fails on a route that names no scope and is not public, on a route missing from 
 description, on a row or an operation that names no route, and on any disagreement - so a new
 route is given its scopes, in writing, by whoever adds it.
 
-A key limited to stores (a pos key) may call only the routes marked STORES: those that read no
+A key limited to stores (a pos or store_manager key) may call only the routes marked STORES: those that read no
 customer, and those whose handlers apply the limit; the table's last column says which.
 
 Usage: check-scopes.py [ROOT]   (default: KT_SOURCE_DIR or the repository of this script)
@@ -26,7 +26,8 @@ ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
                     os.environ.get("KT_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[1])
 ROUTE = re.compile(r'\{HTTP_(\w+),\s*"([^"]+)",\s*\w+,\s*([^,]+),\s*([^}]+)\}')
 SCOPES = {"ADMIN": "admin", "POS": "pos", "COLLECT": "collect", "DPO": "dpo",
-          "AUDITOR": "auditor", "DELIVERIES": "deliveries"}
+          "AUDITOR": "auditor", "DELIVERIES": "deliveries", "MARKETER": "marketer",
+          "ANALYST": "analyst", "MANAGER": "store_manager"}
 CELL_ROUTE = re.compile(r"`([A-Z]+) (/[^`]*)`")
 HEADING = "### Scopes by route"
 
@@ -46,7 +47,11 @@ def routes_c(problems):
                             f"{scopes.strip()}")
             continue
         flagset = {t.strip() for t in flags.split("|")}
-        stores = "pos" in got and ("STORES" in flagset or "ROUTE_STORES" in flagset)
+        marked = "STORES" in flagset or "ROUTE_STORES" in flagset
+        stores = ("pos" in got or "store_manager" in got) and marked
+        if "store_manager" in got and not marked:
+            problems.append(f"routes.c: {method} {path} names MANAGER without STORES: a store "
+                            "manager's key is always limited to stores, so admit.c refuses it")
         out[(method, path)] = (got, stores)
     return out
 

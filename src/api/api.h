@@ -139,6 +139,10 @@ bool api_consent_actor(struct http_req *r, const json_t *body, struct consent_ac
 enum kt_rc api_stores_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_stores_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_stores_list(struct http_req *r, struct kt_err *err);
+/* /v1/keys (api/keys.c): the API keys for the settings screen, admin only. */
+enum kt_rc api_keys_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_keys_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_keys_revoke(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_points_create(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_points_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_points_get(struct http_req *r, struct kt_err *err);

@@ -8,6 +8,33 @@
 #include "consent/consent.h"
 #include "quality/quality.h"
 
+/* Items of `arr` whose "store" the caller's key may act for (a new array). */
+static json_t *own_stores(const struct http_req *r, const json_t *arr)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach(arr, i, item)
+    {
+        if (keys_store_allowed(r->key, json_string_value(json_object_get(item, "store")))) {
+            json_array_append(out, item);
+        }
+    }
+    return out;
+}
+
+/* What a key limited to stores (a store manager's) sees of the report: the quality of what its
+ * stores' tills took in, store by store and operator by operator, over the same days - nothing of
+ * the chain's (the base's counts, the channels', the duplicates). docs/privacy.md, "Roles and
+ * scopes". */
+static json_t *stores_part(const struct http_req *r, const json_t *report)
+{
+    const json_t *src = json_object_get(report, "sources");
+    return json_pack("{s:{s:O?, s:o, s:o}}", "sources", "days", json_object_get(src, "days"),
+                     "by_store", own_stores(r, json_object_get(src, "by_store")), "by_operator",
+                     own_stores(r, json_object_get(src, "by_operator")));
+}
+
 enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
@@ -20,6 +47,13 @@ enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
         http_req_analytics(r, &rd, err) != KT_OK ||
         quality_report(rd, now, r->arena, &report, err) != KT_OK) {
         return err->rc;
+    }
+    if (r->key->stores != NULL) {
+        json_t *part = stores_part(r, report);
+        json_decref(report);
+        audit_nothing_read(); /* counts only */
+        http_reply_json(r, 200, part);
+        return KT_OK;
     }
     /* The largest groups of likely duplicates name their customers: a read of each. */
     json_t *groups = json_object_get(

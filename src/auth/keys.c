@@ -21,9 +21,10 @@
 static const struct {
     enum key_scope scope;
     const char *name;
-} scope_names[] = {{SCOPE_ADMIN, "admin"},     {SCOPE_POS, "pos"},
-                   {SCOPE_COLLECT, "collect"}, {SCOPE_DPO, "dpo"},
-                   {SCOPE_AUDITOR, "auditor"}, {SCOPE_DELIVERIES, "deliveries"}};
+} scope_names[] = {
+    {SCOPE_ADMIN, "admin"},       {SCOPE_POS, "pos"},         {SCOPE_COLLECT, "collect"},
+    {SCOPE_DPO, "dpo"},           {SCOPE_AUDITOR, "auditor"}, {SCOPE_DELIVERIES, "deliveries"},
+    {SCOPE_MARKETER, "marketer"}, {SCOPE_ANALYST, "analyst"}, {SCOPE_MANAGER, "store_manager"}};
 
 #define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
 
@@ -133,11 +134,21 @@ static enum kt_rc limits_ok(enum key_scope scope, const struct key_limits *lim, 
         return kt_err_set(err, KT_EINVAL, "bad_expiry", "expires_at",
                           "a key's expiry must lie in the future");
     }
-    /* Only a pos key reads and writes customers by store; an admin or dpo key limited to stores
-     * would need every report, segment and register filtered, which nothing here does. */
-    if (lim->stores != NULL && scope != SCOPE_POS) {
+    return keys_stores_fit(scope, lim->stores != NULL, err);
+}
+
+enum kt_rc keys_stores_fit(enum key_scope scope, bool has_stores, struct kt_err *err)
+{
+    /* A pos key reads and writes customers by store, a store manager's key reads them and must
+     * name its stores; an admin or dpo key limited to stores would need every report, segment and
+     * register filtered, which nothing here does. */
+    if (has_stores && scope != SCOPE_POS && scope != SCOPE_MANAGER) {
         return kt_err_set(err, KT_EINVAL, "bad_stores", "stores",
-                          "only a pos key may be limited to stores");
+                          "only a pos or store_manager key may be limited to stores");
+    }
+    if (!has_stores && scope == SCOPE_MANAGER) {
+        return kt_err_set(err, KT_EINVAL, "bad_stores", "stores",
+                          "a store_manager key must be limited to its stores");
     }
     return KT_OK;
 }

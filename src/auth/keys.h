@@ -10,11 +10,16 @@
  * Scopes: admin (everything), pos (cash desks and shop backends: customers read and write),
  * collect (public write key for web pages and apps: may create and update, never read), dpo (the
  * data-protection officer: the privacy routes, no marketing), auditor (the audit log and its
- * check, nothing else). The routes of each: api/routes.c and docs/api.md, "Scopes by route".
+ * check, nothing else), deliveries (the providers' callbacks), and the console's roles (issue 15,
+ * part 3): marketer (admin without keys, users, the privacy settings, the clock and the DPO's
+ * work), analyst (read-only, phones and e-mails masked), store_manager (read-only, limited to its
+ * stores, which it must name). The routes of each: api/routes.c and docs/api.md, "Scopes by
+ * route".
  *
  * Limits beyond the scope (issue 19, part F): an expiry, after which the key is refused with its
- * own code (key_expired), and for a pos key a list of stores: it sees only customers who were in
- * one of them and writes only for them (api/common.c, docs/privacy.md "Roles and scopes").
+ * own code (key_expired), and for a pos or store_manager key a list of stores: it sees only
+ * customers who were in one of them and writes only for them (api/common.c, docs/privacy.md "Roles
+ * and scopes").
  */
 #ifndef KT_AUTH_KEYS_H
 #define KT_AUTH_KEYS_H
@@ -69,6 +74,10 @@ struct key_limits {
     int64_t expires_at; /* ms; 0: never. Must lie after the creation */
     const char *stores; /* JSON array of store codes (keys_stores_parse); only for pos keys */
 };
+
+/* Whether a key of `scope` may (pos, store_manager) or must (store_manager) be limited to
+ * stores: KT_OK, else KT_EINVAL bad_stores (field "stores"). */
+enum kt_rc keys_stores_fit(enum key_scope scope, bool has_stores, struct kt_err *err);
 
 /* keys_create with limits (NULL: none). KT_EINVAL when they do not fit the scope or the time. */
 enum kt_rc keys_create_limited(struct store_conn *w, const struct key_secret *s, const char *name,

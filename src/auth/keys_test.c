@@ -109,6 +109,22 @@ static void scopes_expiry_and_stores_are_kept(void **state)
         keys_create_limited(w, &s, "x", SCOPE_ADMIN, &admin_stores, 1, t_till, &till, &err),
         KT_EINVAL);
     assert_string_equal(err.code, "bad_stores");
+    /* The console's roles (issue 15, part 3): a store manager's key must name its stores. */
+    struct api_key mgr, mkt, ana;
+    char t_mgr[KEY_TOKEN_MAX], t_mkt[KEY_TOKEN_MAX], t_ana[KEY_TOKEN_MAX];
+    kt_err_reset(&err);
+    assert_int_equal(keys_create(w, &s, "x", SCOPE_MANAGER, 1, t_mgr, &mgr, &err), KT_EINVAL);
+    assert_string_equal(err.code, "bad_stores");
+    struct key_limits mgr_stores = {0, stores};
+    assert_int_equal(
+        keys_create_limited(w, &s, "mgr", SCOPE_MANAGER, &mgr_stores, 1, t_mgr, &mgr, NULL), KT_OK);
+    kt_err_reset(&err);
+    assert_int_equal(
+        keys_create_limited(w, &s, "x", SCOPE_ANALYST, &mgr_stores, 1, t_ana, &ana, &err),
+        KT_EINVAL);
+    assert_string_equal(err.code, "bad_stores");
+    assert_int_equal(keys_create(w, &s, "mkt", SCOPE_MARKETER, 1, t_mkt, &mkt, NULL), KT_OK);
+    assert_int_equal(keys_create(w, &s, "ana", SCOPE_ANALYST, 1, t_ana, &ana, NULL), KT_OK);
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
 
     struct store_conn *r;
@@ -120,6 +136,16 @@ static void scopes_expiry_and_stores_are_kept(void **state)
     assert_int_equal(got.expires_at, 0);
     assert_int_equal(keys_verify_at(r, &s, t_aud, strlen(t_aud), 5000, &a, &got, NULL), KT_OK);
     assert_int_equal(got.scope, SCOPE_AUDITOR);
+    assert_int_equal(keys_verify_at(r, &s, t_mgr, strlen(t_mgr), 5000, &a, &got, NULL), KT_OK);
+    assert_int_equal(got.scope, SCOPE_MANAGER);
+    assert_string_equal(got.stores, stores);
+    assert_int_equal(keys_verify_at(r, &s, t_mkt, strlen(t_mkt), 5000, &a, &got, NULL), KT_OK);
+    assert_int_equal(got.scope, SCOPE_MARKETER);
+    assert_int_equal(keys_verify_at(r, &s, t_ana, strlen(t_ana), 5000, &a, &got, NULL), KT_OK);
+    assert_int_equal(got.scope, SCOPE_ANALYST);
+    assert_string_equal(keys_scope_name(SCOPE_MANAGER), "store_manager");
+    enum key_scope parsed;
+    assert_true(keys_scope_parse("store_manager", &parsed) && parsed == SCOPE_MANAGER);
     assert_int_equal(keys_verify_at(r, &s, t_till, strlen(t_till), 999, &a, &got, NULL), KT_OK);
     assert_string_equal(got.stores, stores);
     assert_int_equal(got.expires_at, 1000);

@@ -28,16 +28,22 @@ static const char keys_help[] =
     "write customers), collect (web pages and apps: create and update, never read), dpo (the\n"
     "data-protection officer: consents, requests, exports, erasures, acts, the audit log; no\n"
     "segments, campaigns or loyalty), auditor (the audit log and its check, read-only),\n"
-    "deliveries (an e-mail or SMS provider's delivery callbacks, nothing else).\n"
+    "deliveries (an e-mail or SMS provider's delivery callbacks, nothing else), and the\n"
+    "console's roles: marketer (admin without API keys, users, the privacy settings, the\n"
+    "clock and the DPO's work), analyst (read-only, phones and e-mails masked in every\n"
+    "reply, no exports), store_manager (read-only, its stores' customers only; needs\n"
+    "--stores).\n"
     "The routes of each: docs/api.md, \"Scopes by route\". Revoking takes effect on the next\n"
     "request.\n"
     "\n"
-    "  --scope SCOPE   admin, pos, collect, dpo, auditor or deliveries\n"
+    "  --scope SCOPE   admin, marketer, analyst, store_manager, pos, collect, dpo,\n"
+    "                  auditor or deliveries\n"
     "  --name TEXT     what the key is for (1-100 bytes)\n"
     "  --expires WHEN  the key is refused from then on (401 key_expired): an RFC 3339 time\n"
     "                  (2027-01-01T00:00:00+03:00) or a term from now (90d, 12h, 30m, 45s);\n"
     "                  default never\n"
-    "  --stores LIST   pos keys only: store codes separated by commas (S-12,S-14); the key\n"
+    "  --stores LIST   pos and store_manager keys only (store_manager: required): store\n"
+    "                  codes separated by commas (S-12,S-14); the key\n"
     "                  sees only customers who were in one of them (a purchase there, or\n"
     "                  their data written with it as the source's store) and writes only for\n"
     "                  them (docs/privacy.md, \"Roles and scopes\"); default every store\n"
@@ -141,24 +147,13 @@ static int create_limits(const struct keys_opts *o, enum key_scope scope, int64_
     if (o->stores != NULL && keys_stores_parse(o->stores, a, &lim->stores, &err) != KT_OK) {
         return cli_usage("keys create", err.msg);
     }
-    if (lim->stores != NULL && scope != SCOPE_POS) {
-        return cli_usage("keys create", "--stores is for pos keys only");
+    if (keys_stores_fit(scope, lim->stores != NULL, &err) != KT_OK) {
+        return cli_usage("keys create",
+                         lim->stores != NULL
+                             ? "--stores is for pos keys only, and store_manager keys"
+                             : "a store_manager key needs --stores");
     }
     return 0;
-}
-
-/* The audit entry of a creation: "create <id> <scope>[ expires <time>][ stores <n>]". */
-static void create_detail(const struct api_key *k, char *out, size_t size)
-{
-    size_t len = kt_snprintf(out, size, "create %s %s", k->id, keys_scope_name(k->scope));
-    if (k->expires_at != 0) {
-        char t[40];
-        time_format_rfc3339(k->expires_at, t, sizeof(t));
-        len += kt_snprintf(out + len, size - len, " expires %s", t);
-    }
-    if (k->stores != NULL) {
-        kt_snprintf(out + len, size - len, " stores %s", k->stores);
-    }
 }
 
 static int keys_create_cmd(struct store *s, const struct keys_opts *o)
@@ -166,10 +161,8 @@ static int keys_create_cmd(struct store *s, const struct keys_opts *o)
     enum key_scope scope;
     if (o->scope == NULL || !keys_scope_parse(o->scope, &scope)) {
         return cli_usage("keys create",
-                         "--scope must be admin, pos, collect, dpo, auditor or deliveries");
-    }
-    if (o->name == NULL || o->name[0] == '\0' || strlen(o->name) > 100) {
-        return cli_usage("keys create", "--name must say what the key is for (1-100 bytes)");
+                         "--scope must be admin, marketer, analyst, store_manager, pos, "
+                         "collect, dpo, auditor or deliveries");
     }
     struct arena a;
     arena_init(&a, 0);
@@ -183,19 +176,10 @@ static int keys_create_cmd(struct store *s, const struct keys_opts *o)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
     struct api_key key;
     char token[KEY_TOKEN_MAX];
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = keys_create_limited(w, &secret, o->name, scope, &lim, now, token, &key, &err);
-        if (rc == KT_OK) {
-            char detail[6600];
-            create_detail(&key, detail, sizeof(detail));
-            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, now, &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    const struct audit_key_new k = {.name = o->name, .scope = scope, .limits = lim};
+    enum kt_rc rc = audit_key_create(s, &secret, &k, now, token, &key, &err);
     sodium_memzero(&secret, sizeof(secret));
     arena_release(&a);
     if (rc != KT_OK) {
@@ -250,22 +234,12 @@ static int keys_revoke_cmd(struct store *s, const struct keys_opts *o, const cha
 {
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_conn *w;
     struct key_secret secret; /* the audit entry of the revocation is chained with its key */
     if (cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
         return 1;
     }
     sodium_memzero(&secret, sizeof(secret));
-    enum kt_rc rc = store_write_begin(s, &w, &err);
-    if (rc == KT_OK) {
-        rc = store_key_revoke(w, id, clock_now_ms(), &err);
-        if (rc == KT_OK) {
-            char detail[64];
-            kt_snprintf(detail, sizeof(detail), "revoke %s", id);
-            rc = audit_write(w, NULL, "key", NULL, NULL, detail, NULL, clock_now_ms(), &err);
-        }
-        rc = store_write_end(w, rc, &err);
-    }
+    enum kt_rc rc = audit_key_revoke(s, id, NULL, NULL, clock_now_ms(), &err);
     if (rc == KT_ENOTFOUND) {
         fprintf(stderr, "kartoteka keys revoke: no active key '%s'\n", id);
         return 1;

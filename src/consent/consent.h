@@ -335,6 +335,26 @@ enum kt_rc audit_flush(struct store *s, struct kt_err *err);
 /* Writes an entry for each API key whose expiry has come (the job keys_expiry), and counts them
  * in `n`. */
 enum kt_rc audit_keys_expired(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
+/* A key to create (audit_key_create): its name (1-100 bytes), scope and limits, and who asks
+ * (`actor`: the caller's key id, NULL for the CLI) in which request (NULL: none). */
+struct audit_key_new {
+    const char *name;
+    enum key_scope scope;
+    struct key_limits limits;
+    const char *actor;
+    const char *request_id;
+};
+/* Creates the key (keys_create_limited) and writes its entry in the audit log ("key", "create
+ * <id> <scope>[ expires T][ stores S]"), in one write transaction of its own; `token` (size >=
+ * KEY_TOKEN_MAX) receives the plain key to show once. What the CLI's keys create and POST /v1/keys
+ * both call. KT_EINVAL invalid_value (name), bad_expiry, bad_stores. */
+enum kt_rc audit_key_create(struct store *s, const struct key_secret *sec,
+                            const struct audit_key_new *k, int64_t now, char *token,
+                            struct api_key *out, struct kt_err *err);
+/* Revokes an active key and writes "revoke <id>" in the audit log, in one write transaction;
+ * KT_ENOTFOUND key_not_found when no active key has that id. */
+enum kt_rc audit_key_revoke(struct store *s, const char *id, const char *actor,
+                            const char *request_id, int64_t now, struct kt_err *err);
 enum kt_rc audit_write(struct store_conn *w, const char *key_id, const char *action,
                        const char *customer_id, const char *fields, const char *detail,
                        const char *request_id, int64_t now, struct kt_err *err);

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "consent/consent.h"
+#include "http/mask.h"
 
 const char *http_method_name(enum http_method m)
 {
@@ -163,6 +164,9 @@ void router_call(struct http_req *r)
     }
     audit_caller_begin(r->ip);
     enum kt_rc rc = r->route->handler(r, &err);
+    if (rc == KT_OK && r->key != NULL && r->key->scope == SCOPE_ANALYST) {
+        rc = http_mask_reply(r, &err); /* every analyst's reply, whatever the route */
+    }
     if (rc == KT_OK && (r->json != NULL || r->text != NULL)) {
         audit_fallback(r);
     }

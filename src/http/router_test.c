@@ -240,6 +240,65 @@ static void a_page_over_a_limit_says_so_in_russian(void **state)
     arena_release(&a);
 }
 
+/* An analyst's replies (issue 15, part 3): JSON masked whatever the handler wrote, a file
+ * refused; the same handlers answer an admin in full. */
+static enum kt_rc a_profile(struct http_req *r, struct kt_err *err)
+{
+    (void)err;
+    http_reply_json(r, 200, json_pack("{s:{s:s}}", "profile", "phone", "+79161234567"));
+    return KT_OK;
+}
+
+static enum kt_rc a_csv(struct http_req *r, struct kt_err *err)
+{
+    (void)err;
+    http_reply_text(r, 200, "text/csv", "+79161234567\n", 13);
+    return KT_OK;
+}
+
+static void an_analysts_reply_is_masked_and_never_a_file(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 0);
+    struct api_key analyst = {.id = "k1", .scope = SCOPE_ANALYST};
+    struct api_key admin = {.id = "k2", .scope = SCOPE_ADMIN};
+    const struct {
+        const struct api_key *key;
+        http_handler_fn fn;
+        int status;
+        const char *phone; /* the profile's phone in the reply, NULL: no JSON */
+    } cases[] = {{&analyst, a_profile, 200, "+7 916 ***-**-67"},
+                 {&admin, a_profile, 200, "+79161234567"},
+                 {&analyst, a_csv, 403, NULL},
+                 {&admin, a_csv, 200, NULL}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct http_req r;
+        struct route rt;
+        memset(&r, 0, sizeof(r));
+        memset(&rt, 0, sizeof(rt));
+        rt.method = HTTP_GET;
+        rt.pattern = "/v1/x";
+        rt.handler = cases[i].fn;
+        r.route = &rt;
+        r.rid = "rid-3";
+        r.arena = &a;
+        r.key = cases[i].key;
+        kt_err_reset(&r.err);
+        router_call(&r);
+        assert_int_equal(r.status, cases[i].status);
+        if (cases[i].phone != NULL) {
+            const json_t *p = json_object_get(json_object_get(r.json, "profile"), "phone");
+            assert_string_equal(json_string_value(p), cases[i].phone);
+        } else if (cases[i].status == 403) {
+            assert_string_equal(r.err.code, "forbidden");
+        }
+        json_decref(r.json);
+        free(r.text);
+    }
+    arena_release(&a);
+}
+
 static const char *err_str(const struct http_req *r, const char *name)
 {
     return json_string_value(json_object_get(json_object_get(r->json, "error"), name));
@@ -406,6 +465,7 @@ int main(void)
         cmocka_unit_test(every_429_says_when_to_retry),
         cmocka_unit_test(a_handlers_code_is_replied_by_the_router),
         cmocka_unit_test(a_page_over_a_limit_says_so_in_russian),
+        cmocka_unit_test(an_analysts_reply_is_masked_and_never_a_file),
         cmocka_unit_test(a_route_with_personal_data_is_logged_or_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

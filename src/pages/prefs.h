@@ -110,8 +110,4 @@ enum kt_rc pages_erase_submit(struct store *s, const struct key_secret *k, const
                               const struct pages_form *form, const char *request_id, int64_t now,
                               struct arena *a, struct pages_erase_result *out, struct kt_err *err);
 
-/* "+7 *** ***-45-67", "a***@example.org", "**** 0008": what the page shows of a phone, an
- * e-mail, a card number (in `a`). */
-const char *pages_mask(const char *kind, const char *value, struct arena *a);
-
 #endif

@@ -10,6 +10,7 @@
 #include "consent/consent.h"
 #include "export/export.h"
 #include "pages/csrf.h"
+#include "base/mask.h"
 #include "pages/prefs.h"
 
 #define LAST_PURCHASES 5 /* the receipts the page lists; the count says how many there are */
@@ -71,23 +72,6 @@ static const struct word card_words[] = {
     {"replaced", "заменена"}, {"unbound", "отвязана"},
 };
 
-const char *pages_mask(const char *kind, const char *value, struct arena *a)
-{
-    size_t n = value != NULL ? strlen(value) : 0;
-    if (n == 0) {
-        return "";
-    }
-    if (strcmp(kind, "phone") == 0 && n == 12 && value[0] == '+' && value[1] == '7') {
-        return arena_printf(a, "+7 *** ***-%.2s-%.2s", value + 8, value + 10);
-    }
-    const char *at = strcmp(kind, "email") == 0 ? strrchr(value, '@') : NULL;
-    if (at != NULL && at != value) { /* the first character of the name, the whole domain */
-        size_t first = (value[0] & 0x80) == 0 ? 1 : (value[0] & 0xE0) == 0xC0 ? 2 : 3;
-        return arena_printf(a, "%.*s***%s", (int)first, value, at);
-    }
-    return n > 4 ? arena_printf(a, "**** %s", value + n - 4) : "****";
-}
-
 /* "03.12.2026" of "2026-12-03" or of an RFC 3339 time. */
 static const char *ru_date(const char *s, struct arena *a)
 {
@@ -112,7 +96,7 @@ static json_t *profile_rows(const json_t *profile, struct arena *a)
             continue;
         }
         if (strcmp(key, "phone") == 0 || strcmp(key, "email") == 0) {
-            v = pages_mask(key, v, a);
+            v = mask_value(key, v, MASK_PAGE, a);
         } else if (strcmp(key, "address") == 0) {
             v = "указан (по ссылке не показываем)";
         } else if (strcmp(key, "gender") == 0) {
@@ -149,9 +133,9 @@ static json_t *identifier_rows(const json_t *ids, struct arena *a)
         const char *kind = str(id, "kind");
         json_array_append_new(rows,
                               json_pack("{s:s, s:s, s:b, s:s}", "label", WORD(kind_words, kind),
-                                        "value", pages_mask(kind, str(id, "value"), a), "verified",
-                                        json_is_true(json_object_get(id, "verified")), "since",
-                                        ru_date(str(id, "added_at"), a)));
+                                        "value", mask_value(kind, str(id, "value"), MASK_PAGE, a),
+                                        "verified", json_is_true(json_object_get(id, "verified")),
+                                        "since", ru_date(str(id, "added_at"), a)));
     }
     return rows;
 }
@@ -204,8 +188,8 @@ static json_t *card_rows(const json_t *cards, struct arena *a)
     json_array_foreach(cards, i, c)
     {
         json_array_append_new(rows, json_pack("{s:s, s:s}", "number",
-                                              pages_mask("card", str(c, "number"), a), "state",
-                                              WORD(card_words, str(c, "state"))));
+                                              mask_value("card", str(c, "number"), MASK_PAGE, a),
+                                              "state", WORD(card_words, str(c, "state"))));
     }
     return rows;
 }

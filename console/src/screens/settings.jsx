@@ -217,7 +217,7 @@ function JoinPoints() {
 
 function Keys() {
     const list = useLoad(() => api('GET', '/v1/keys'), []);
-    const [f, setF] = useState({ name: '', scope: 'pos', stores: '' });
+    const [f, setF] = useState({ name: '', scope: 'pos', stores: '', expires: '' });
     const [made, setMade] = useState(null);
     const save = useAction();
     const submit = (e) => {
@@ -227,12 +227,15 @@ function Keys() {
             if (f.stores.trim()) {
                 body.stores = stores(f.stores);
             }
+            if (f.expires) {
+                body.expires_at = new Date(f.expires).toISOString();
+            }
             setMade(await api('POST', '/v1/keys', body));
             list.reload();
         });
     };
     const revoke = (id) => save.run(async () => {
-        await api('DELETE', `/v1/keys/${seg(id)}`);
+        await api('POST', `/v1/keys/${seg(id)}/revoke`);
         list.reload();
     });
     return (
@@ -242,14 +245,16 @@ function Keys() {
             <table>
                 <thead><tr><th scope="col">Ключ</th><th scope="col">Название</th>
                     <th scope="col">Права</th><th scope="col">Магазины</th>
-                    <th scope="col">Создан</th><th scope="col">Отозван</th><th scope="col" /></tr></thead>
+                    <th scope="col">Создан</th><th scope="col">Действует до</th>
+                    <th scope="col">Отозван</th><th scope="col" /></tr></thead>
                 <tbody>
                     {(list.data?.items || []).map((k) => (
                         <tr key={k.id}>
                             <td>{k.id}</td><td>{k.name}</td>
-                            <td>{k.scope || (k.scopes || []).join(', ')}</td>
+                            <td>{k.scope}</td>
                             <td>{(k.stores || []).join(', ') || 'все'}</td>
-                            <td>{when(k.created_at)}</td><td>{when(k.revoked_at)}</td>
+                            <td>{when(k.created_at)}</td><td>{when(k.expires_at)}</td>
+                            <td>{when(k.revoked_at)}</td>
                             <td>{!k.revoked_at && (
                                 <button type="button" onClick={() => revoke(k.id)}>Отозвать</button>
                             )}</td>
@@ -268,11 +273,13 @@ function Keys() {
                 </label>
                 <label>Магазины (через запятую)<input name="stores" value={f.stores}
                     onInput={(e) => setF({ ...f, stores: e.currentTarget.value })} /></label>
+                <label>Действует до<input name="expires" type="datetime-local" value={f.expires}
+                    onInput={(e) => setF({ ...f, expires: e.currentTarget.value })} /></label>
                 <button type="submit" disabled={save.busy}>Создать ключ</button>
             </form>
             <ErrorNote error={save.error} />
             {made && (
-                <p role="status">Ключ показан один раз, сохраните его: <code>{made.key}</code></p>
+                <p role="status">Ключ показан один раз, сохраните его: <code data-testid="new-key">{made.token}</code></p>
             )}
         </section>
     );

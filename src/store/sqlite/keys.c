@@ -25,7 +25,8 @@ static const char *const sql[SQ_STATEMENTS] = {
                        "AND expiry_audited_at IS NULL AND expires_at <= ?1 "
                        "ORDER BY expires_at, id LIMIT ?2",
     [SQ_KEY_EXPIRY_AUDITED] = "UPDATE api_keys SET expiry_audited_at = ?2 WHERE id = ?1",
-    /* The history's rows of one customer by store use history_store (0017_key_roles.sql). */
+    /* The history's rows of one customer by store use history_store (0017_key_roles.sql,
+       0022_feedback.sql, 0034_key_roles_console.sql). */
     [SQ_CUSTOMER_IN_STORES] = "SELECT EXISTS (SELECT 1 FROM purchases WHERE ck = ?1 "
                               "               AND store_id IN (SELECT value FROM json_each(?2))) "
                               "    OR EXISTS (SELECT 1 FROM history WHERE ck = ?1 "
@@ -73,12 +74,15 @@ enum kt_rc sq_meta_put(struct store_conn *base, const char *key, const char *val
 
 /* ---- API keys ---------------------------------------------------------------------------- */
 
-/* The scopes as the table's CHECK names them (0017_key_roles.sql). */
+/* The scopes as the table's CHECK names them (0017_key_roles.sql, 0022_feedback.sql,
+ * 0034_key_roles_console.sql). */
 static const struct {
     enum key_scope scope;
     const char *text;
-} scopes[] = {{SCOPE_ADMIN, "admin"}, {SCOPE_POS, "pos"},         {SCOPE_COLLECT, "collect"},
-              {SCOPE_DPO, "dpo"},     {SCOPE_AUDITOR, "auditor"}, {SCOPE_DELIVERIES, "deliveries"}};
+} scopes[] = {
+    {SCOPE_ADMIN, "admin"},       {SCOPE_POS, "pos"},         {SCOPE_COLLECT, "collect"},
+    {SCOPE_DPO, "dpo"},           {SCOPE_AUDITOR, "auditor"}, {SCOPE_DELIVERIES, "deliveries"},
+    {SCOPE_MARKETER, "marketer"}, {SCOPE_ANALYST, "analyst"}, {SCOPE_MANAGER, "store_manager"}};
 
 static const char *scope_text(enum key_scope s)
 {
