@@ -1,7 +1,8 @@
 // The settings screen (docs/console.md, "Settings") in Debian's Chromium: a topic saved from its
 // form is the API's; a join point created from its form shows its QR code and its printable
 // poster as images of the API's routes (same origin, the console's CSP img-src 'self'), loaded
-// and drawn. axe-core finds nothing serious.
+// and drawn; an API key made in its form works, limited to its store, until revoked. axe-core
+// finds nothing serious.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -74,6 +75,28 @@ describe('the settings screen', { skip: skipReason() ?? false }, () => {
         assert.deepEqual(blocked, []);
         await screenshot(page, FILE, '2-join-point-poster');
         await assertAccessible(t, page, 'the settings screen: join points');
+        assert.deepEqual(problems(page), []);
+    });
+
+    test('an API key made, shown once and revoked', { timeout: 60000 }, async (t) => {
+        const page = await adminPage(browser, server);
+        await page.goto(`${server.url}/admin/settings`);
+        await page.getByRole('button', { name: 'Ключи API' }).click();
+        const form = page.getByRole('form', { name: 'Новый ключ' });
+        await form.getByLabel('Название').fill('Касса 3');
+        await form.getByLabel('Права').selectOption('pos');
+        await form.getByLabel('Магазины (через запятую)').fill('MSK-7');
+        await form.getByRole('button', { name: 'Создать ключ' }).click();
+        const token = (await page.getByTestId('new-key').textContent()).trim();
+        // The token shown is a working key: the API answers it, limited to its store.
+        const stores = await ok(server.get('/v1/stores', { key: token }));
+        assert.deepEqual(stores.items.map((x) => x.code), ['MSK-7']);
+        const row = page.getByRole('row', { name: /Касса 3/ });
+        await row.getByRole('button', { name: 'Отозвать' }).click();
+        await row.getByRole('button', { name: 'Отозвать' }).waitFor({ state: 'detached' });
+        assert.equal((await server.get('/v1/stores', { key: token })).status, 401);
+        await screenshot(page, FILE, '3-keys');
+        await assertAccessible(t, page, 'the settings screen: keys');
         assert.deepEqual(problems(page), []);
     });
 });
