@@ -1,8 +1,13 @@
 // The privacy screen (docs/console.md, "Privacy") in Debian's Chromium, on a server with a
 // settable clock: of two requests, the one past its legal deadline is red and says so in words,
 // the other not; closing one from the screen closes it in the API; the audit search by action
-// finds the closing. axe-core finds nothing serious.
+// finds the closing; an erasure's act of destruction shows its document and takes its detached
+// CMS signature (made by the openssl command line) as a file. axe-core finds nothing serious.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
@@ -69,5 +74,53 @@ describe('the privacy screen', { skip: skipReason() ?? false }, () => {
         await screenshot(page, FILE, '2-audit');
         await assertAccessible(t, page, 'the privacy screen with the audit search');
         assert.deepEqual(problems(page), []);
+    });
+
+    test('an act of destruction: its document shown, its signature attached as a file',
+         { timeout: 60000 }, async (t) => {
+        await ok(server.put('/v1/privacy/settings', {
+            data_operator: { name: 'ООО «Ромашка»', address: '123456, г. Москва, ул. Лесная, д. 1',
+                             inn: '7707083893', ogrn: '1027700132195' },
+            information_system: 'ИСПДн «Программа лояльности»',
+            responsible_person: { name: 'Иванова Мария Петровна',
+                                  position: 'ответственный за обработку ПДн' } }));
+        await ok(server.put('/v1/consent-documents/act-pd', {
+            purpose: 'pd_processing', title: 'Согласие', body: 'Согласие на обработку ПДн.' }), 201);
+        const c = await ok(server.post('/v1/customers', {
+            source: { channel: 'web' }, profile: { email: 'act-1@example.org', first_name: 'Вера' },
+            consents: [{ purpose: 'pd_processing', document: 'act-pd', granted: true,
+                         evidence: { form_id: 'f-1' } }] }), 201);
+        const { act } = await ok(server.post(`/v1/customers/${c.customer.id}/erase`, {}));
+        assert.equal(act.state, 'complete');
+
+        // The DPO's signature of the document's bytes: a detached CMS by a throwaway key.
+        const dir = mkdtempSync(join(tmpdir(), 'kt-act-'));
+        try {
+            const doc = await server.get(`/v1/destruction-acts/${act.id}/document`);
+            writeFileSync(join(dir, 'doc.json'), doc.text);
+            execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                                     'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=Test DPO',
+                                     '-days', '1', '-keyout', join(dir, 'k.pem'),
+                                     '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+            execFileSync('openssl', ['cms', '-sign', '-binary', '-in', join(dir, 'doc.json'),
+                                     '-signer', join(dir, 'c.pem'), '-inkey', join(dir, 'k.pem'),
+                                     '-outform', 'DER', '-out', join(dir, 'act.p7s')]);
+
+            const page = await adminPage(browser, server);
+            await page.goto(`${server.url}/admin/privacy`);
+            const item = page.locator('li', { hasText: act.id });
+            await item.getByRole('button', { name: 'Документ' }).click();
+            assert.deepEqual(JSON.parse(await item.locator('pre').textContent()),
+                             JSON.parse(doc.text));
+            await item.getByLabel('Подпись (CMS, DER или PEM)').setInputFiles(join(dir, 'act.p7s'));
+            await item.getByText('подписан').waitFor();
+            assert.equal((await ok(server.get(`/v1/destruction-acts/${act.id}`))).state, 'signed');
+            await item.getByRole('link', { name: 'Скачать подпись' }).waitFor();
+            await screenshot(page, FILE, '3-act-signed');
+            await assertAccessible(t, page, 'the privacy screen with a signed act');
+            assert.deepEqual(problems(page), []);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -167,7 +167,7 @@ function Act({ a, onChanged }) {
                 )}
             </div>
             <ErrorNote error={act.error} />
-            {doc && <pre class="kt-code">{JSON.stringify(doc, null, 2)}</pre>}
+            {doc && <pre class="kt-code" tabIndex={0}>{JSON.stringify(doc, null, 2)}</pre>}
         </li>
     );
 }

@@ -148,8 +148,8 @@ function Preview({ name }) {
                 <div class="kt-preview-parts">
                     {shown.parts.subject !== undefined && <p><b>Тема:</b> {shown.parts.subject}</p>}
                     {shown.parts.title !== undefined && <p><b>Заголовок:</b> {shown.parts.title}</p>}
-                    {shown.parts.text !== undefined && <pre class="kt-code">{shown.parts.text}</pre>}
-                    {shown.parts.body !== undefined && <pre class="kt-code">{shown.parts.body}</pre>}
+                    {shown.parts.text !== undefined && <pre class="kt-code" tabIndex={0}>{shown.parts.text}</pre>}
+                    {shown.parts.body !== undefined && <pre class="kt-code" tabIndex={0}>{shown.parts.body}</pre>}
                     {shown.parts.html !== undefined && (
                         <iframe class="kt-preview" title="HTML письма" sandbox=""
                                 srcdoc={shown.parts.html} />
