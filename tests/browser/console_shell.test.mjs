@@ -11,11 +11,15 @@ import {
     startServer,
 } from './console_kit.mjs';
 
+import { screens } from '../../console/src/screens/index.js';
+
 const FILE = import.meta.filename;
+/** The navigation bar's links for a role: the screens of screens/index.js that list it. */
+const titles = (role) => screens.filter((x) => x.roles.includes(role)).map((x) => x.title);
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-describe('the console frame', { skip: skipReason() }, () => {
+describe('the console frame', { skip: skipReason() ?? false }, () => {
     let s;
     let browser;
     before(async () => {
@@ -58,7 +62,7 @@ describe('the console frame', { skip: skipReason() }, () => {
         await page.getByRole('button', { name: 'Войти' }).click();
         const nav = page.getByRole('navigation', { name: 'Разделы' });
         await nav.waitFor();
-        assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Покупатели']);
+        assert.deepEqual(await nav.getByRole('link').allTextContents(), titles('admin'));
         await page.getByRole('heading', { level: 1, name: 'Покупатели' }).waitFor();
         assert.equal(new URL(page.url()).pathname, '/admin/customers');
         assert.match(await page.getByRole('banner').textContent(), new RegExp(`${admin.email}.*Сеанс до \\d\\d:\\d\\d`));
@@ -74,6 +78,8 @@ describe('the console frame', { skip: skipReason() }, () => {
         const user = createUser(s, 'marketer');
         const page = await consolePage(browser);
         await login(page, s, user);
+        const nav = page.getByRole('navigation', { name: 'Разделы' });
+        assert.deepEqual(await nav.getByRole('link').allTextContents(), titles('marketer'));
         await page.getByRole('button', { name: 'Выйти' }).click();
         await page.getByRole('button', { name: 'Войти' }).waitFor();
         const status = await page.evaluate(async () => (await fetch('/v1/session')).status);

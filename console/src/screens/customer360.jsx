@@ -7,7 +7,7 @@
 import { useState } from 'preact/hooks';
 import { api, qs } from '../api.js';
 import { Field, Form, fieldError, formError } from '../ui/form.jsx';
-import { ErrorBox, Loaded, Loading, Title, useLoad, when } from '../ui/layout.jsx';
+import { ErrorBox, Loaded, Loading, Title, rub, useLoad, when } from '../ui/layout.jsx';
 import { Table } from '../ui/table.jsx';
 import { displayName } from './customer_common.js';
 
@@ -396,7 +396,7 @@ export default function Customer360({ id, session }) {
                             { title: 'Когда', render: (p) => when(p.at) },
                             { title: 'Магазин', key: 'store' },
                             { title: 'Чек', key: 'receipt' },
-                            { title: 'Сумма', key: 'total', num: true },
+                            { title: 'Сумма', render: (p) => rub(p.total), num: true },
                             { title: 'Начислено', key: 'points_earned', num: true },
                             { title: 'Списано', key: 'points_spent', num: true },
                         ]}
