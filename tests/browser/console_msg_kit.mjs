@@ -2,43 +2,18 @@
 // a page of the console logged in as an admin, and the seed of a
 // marketing e-mail (documents, topic, public URL, a template, customers with consent and
 // subscription, a segment).
-import { spawnSync } from 'node:child_process';
-
 import { consolePage, createUser, login } from './console_kit.mjs';
-import { BIN, ok } from './harness.mjs';
+import { ok } from './harness.mjs';
 
 /** serve's arguments that send e-mail to `sink` (smtp_sink.mjs), as tests/e2e/test_campaigns.py. */
 export const SMTP_ARGS = (sink) => ['--smtp-url', sink.url, '--smtp-from', 'shop@example.ru',
                                     '--smtp-starttls', 'never', '--outbox-retry', '200'];
 
-/** Whether the binary has the session's users (helper auth's `kartoteka users`). */
-function hasUsers() {
-    return spawnSync(BIN, ['users', '--help'], { encoding: 'utf8' }).status === 0;
-}
-
 /** A page of the console (console_kit.mjs's consolePage: its problems() recorded) logged in as
- *  an admin: a user made by `kartoteka users create` and the login form, as console_kit.mjs's
- *  login() does. A binary without the session (helper auth's branch not merged yet) gets the
- *  stand-in the test says it uses: the admin key in Authorization on every request of the page
- *  (an extra header of its context, images included) and GET /v1/session answered by the test
- *  as an admin's session; every other call is the real API. */
+ *  an admin through the login form: a user made by `kartoteka users create`. */
 export async function adminPage(browser, server) {
     const page = await consolePage(browser);
-    if (hasUsers()) {
-        await login(page, server, createUser(server, 'admin'));
-        return page;
-    }
-    console.log('# console_msg_kit: no `kartoteka users` in this binary - the admin key stands in for the session');
-    await page.context().setExtraHTTPHeaders({ Authorization: `Bearer ${server.adminKey}` });
-    const later = new Date(Date.now() + 3600e3).toISOString();
-    await page.route('**/v1/session', (route) => route.fulfill({
-        status: 200, contentType: 'application/json',
-        body: JSON.stringify({
-            user: { id: 'u_test', email: 'admin@example.org', role: 'admin', stores: null,
-                    totp: false },
-            second_factor: 'none', csrf_token: 'test', idle_expires_at: later, expires_at: later,
-        }),
-    }));
+    await login(page, server, createUser(server, 'admin'));
     return page;
 }
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
-import { problems } from './console_kit.mjs';
+import { consolePage, createUser, login, problems } from './console_kit.mjs';
 import { adminPage } from './console_msg_kit.mjs';
 
 const FILE = import.meta.filename;
@@ -73,6 +73,18 @@ describe('the privacy screen', { skip: skipReason() ?? false }, () => {
         await rows.filter({ hasText: `close ${late.id} done` }).waitFor();
         await screenshot(page, FILE, '2-audit');
         await assertAccessible(t, page, 'the privacy screen with the audit search');
+        assert.deepEqual(problems(page), []);
+    });
+
+    test('a DPO has the privacy screen and not the marketing ones', { timeout: 60000 }, async (t) => {
+        const page = await consolePage(browser);
+        await login(page, server, createUser(server, 'dpo'));
+        const nav = page.getByRole('navigation', { name: 'Разделы' });
+        assert.deepEqual((await nav.getByRole('link').allTextContents()).sort(),
+                         ['Персональные данные', 'Покупатели']);
+        await nav.getByRole('link', { name: 'Персональные данные' }).click();
+        await page.locator(`tr[data-request="${fresh.id}"]`).waitFor();
+        await assertAccessible(t, page, 'the privacy screen of a DPO');
         assert.deepEqual(problems(page), []);
     });
 
