@@ -48,6 +48,7 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/imports/{id}/rejects", api_imports_rejects, ADMIN, ROUTE_PD},
 
     {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN, ROUTE_LONG | ROUTE_PD},
+    {HTTP_GET, "/v1/reports/quality/daily", api_reports_quality_daily, ADMIN, ROUTE_LONG},
 
     {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get, ADMIN | POS | DPO,
      ROUTE_PD | STORES},
@@ -177,6 +178,8 @@ const struct route api_routes[] = {
     {HTTP_DELETE, "/v1/segments/{id}", api_segments_delete, ADMIN, 0},
     {HTTP_POST, "/v1/segments/{id}/refresh", api_segments_refresh, ADMIN, ROUTE_LONG},
     {HTTP_GET, "/v1/segments/{id}/members", api_segments_members, ADMIN, ROUTE_LONG | ROUTE_PD},
+    {HTTP_GET, "/v1/segments/{id}/sizes", api_segments_sizes, ADMIN, 0},
+    {HTTP_GET, "/v1/segments/language", api_segments_language, ADMIN, 0},
     {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN, ROUTE_LONG | ROUTE_PD},
     {HTTP_GET, "/v1/reports/campaigns/{id}", api_reports_campaign, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/traits/rfm", api_traits_rfm, ADMIN, ROUTE_LONG},
