@@ -9,4 +9,10 @@ export const ROLES = ['admin', 'marketer', 'analyst', 'store_manager', 'dpo'];
 
 export const screens = [
     { path: '/customers', title: 'Покупатели', roles: ROLES, load: () => import('./customers.jsx') },
+    { path: '/segments', title: 'Сегменты', roles: ['admin', 'marketer', 'analyst'], load: () => import('./segments.jsx') },
+    { path: '/traits', title: 'Признаки', roles: ['admin', 'marketer', 'analyst'], load: () => import('./traits.jsx') },
+    { path: '/rfm', title: 'RFM', roles: ['admin', 'marketer', 'analyst'], load: () => import('./rfm.jsx') },
+    { path: '/clusters', title: 'Кластеры', roles: ['admin', 'marketer', 'analyst'], load: () => import('./clusters.jsx') },
+    { path: '/quality', title: 'Качество данных', roles: ['admin', 'marketer', 'analyst'], load: () => import('./quality.jsx') },
+    { path: '/loyalty', title: 'Лояльность', roles: ['admin', 'marketer', 'analyst'], load: () => import('./loyalty.jsx') },
 ];
