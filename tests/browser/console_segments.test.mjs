@@ -51,6 +51,8 @@ describe('the segment builder', { skip: skipReason() ?? false }, () => {
         assert.equal(want, 3);
         await page.locator(`#live-count[data-for='${query}']`).waitFor();
         assert.equal(await count.innerText(), String(want));
+        assert.equal(await page.locator('#segment-explanation').innerText(),
+                     'Что значит запрос: Покупатели, у которых город = «Москва» и пол = «f»');
 
         // Each change counts again; a stale reply is never the one shown.
         await editor.fill('city = "Тула"');

@@ -27,6 +27,10 @@ def test_the_segment_language_lists_this_base_words(server, pending_policy):
     for q in ['events(coupon_scan where coupon = "A", last 7 days) >= 1', "pets contains \"cat\"",
               'in segment "lang-vip"', "trait average_receipt > 0", "consent(ads, sms)"]:
         assert server.post("/v1/segments/preview", {"query": q}).status_code == 200, q
+    # The preview says the query in words.
+    r = server.post("/v1/segments/preview", {"query": 'has email and events(coupon_scan, last 7 days)'})
+    assert r.json()["explanation"] == ("Покупатели, у которых e-mail указан и событий «coupon_scan» "
+                                       "за последние 7 дн. ≥ 1")
     assert server.get("/v1/segments/language?x=1").status_code == 400
     assert server.get("/v1/segments/language", key=server.new_key("pos")).status_code == 403
 
