@@ -3,7 +3,7 @@
 // description, the silhouette; stored as the trait `cluster` when asked, so segments can use it.
 import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { Field, fieldError, formError } from '../ui/form.jsx';
+import { Field, Form, fieldError, formError } from '../ui/form.jsx';
 import { Title } from '../ui/layout.jsx';
 import { Table } from '../ui/table.jsx';
 import { num, percent } from '../ui/analytics.js';
@@ -30,16 +30,7 @@ export default function Clusters() {
     return (
         <>
             <Title sub="Группы похожих покупателей: давность, частота и сумма покупок, каналы, категории">Кластеры</Title>
-            <form
-                aria-label="Расчёт кластеров"
-                noValidate
-                onSubmit={(e) => {
-                    e.preventDefault();
-                    if (!busy) {
-                        run();
-                    }
-                }}
-            >
+            <Form label="Расчёт кластеров" onSubmit={run} busy={busy} submit={busy ? 'Считаю...' : 'Рассчитать'} error={formError(err, ['k'])}>
                 <div class="row">
                     <Field label="Число кластеров (2–20)" name="k" type="number" min="2" max="20" value={k} onInput={setK} error={fieldError(err, 'k')} />
                     <div class="field">
@@ -47,18 +38,8 @@ export default function Clusters() {
                             <input type="checkbox" checked={asTrait} onChange={(e) => setAsTrait(e.currentTarget.checked)} /> сохранить кластер как признак cluster
                         </label>
                     </div>
-                    <div class="field">
-                        <button type="submit" disabled={busy} aria-busy={busy ? 'true' : undefined}>
-                            {busy ? 'Считаю...' : 'Рассчитать'}
-                        </button>
-                    </div>
                 </div>
-                {formError(err, ['k']) ? (
-                    <p class="error" role="alert">
-                        {formError(err, ['k'])}
-                    </p>
-                ) : null}
-            </form>
+            </Form>
             {res ? (
                 <>
                     <p role="status">

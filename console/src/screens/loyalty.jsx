@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api.js';
 import { Chart } from '../ui/chart.jsx';
-import { Field, fieldError, formError } from '../ui/form.jsx';
+import { Field, Form, fieldError, formError } from '../ui/form.jsx';
 import { Loaded, Title, useLoad, when } from '../ui/layout.jsx';
 import { daysAgo, num, percent, roubles, secs } from '../ui/analytics.js';
 import '../ui/analytics.css';
@@ -101,16 +101,7 @@ function Program() {
             <h2 id="l-rules">Правила программы</h2>
             <Loaded state={st} what="правила">
                 {(p) => (
-                    <form
-                        aria-label="Правила программы"
-                        noValidate
-                        onSubmit={(e) => {
-                            e.preventDefault();
-                            if (!busy) {
-                                save();
-                            }
-                        }}
-                    >
+                    <Form label="Правила программы" onSubmit={save} busy={busy} submit="Опубликовать" error={formError(err, Object.values(FIELD_OF))}>
                         <p class="muted">
                             Версия {p.version || 'по умолчанию'}
                             {p.published_at ? `, опубликована ${when(p.published_at)}` : ''}. Сохранение публикует новую версию: прошлые чеки остаются по своей.
@@ -120,16 +111,8 @@ function Program() {
                                 <Field label={f.label} name={f.key} type="number" value={vals[f.key] ?? ''} onInput={(v) => setVals({ ...vals, [f.key]: v })} error={fieldError(err, FIELD_OF[f.key])} />
                             ))}
                         </div>
-                        {formError(err, Object.values(FIELD_OF)) ? (
-                            <p class="error" role="alert">
-                                {formError(err, Object.values(FIELD_OF))}
-                            </p>
-                        ) : null}
                         {done ? <p role="status">{done}</p> : null}
-                        <button type="submit" disabled={busy}>
-                            Опубликовать
-                        </button>
-                    </form>
+                    </Form>
                 )}
             </Loaded>
         </section>

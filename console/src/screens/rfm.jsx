@@ -1,9 +1,9 @@
 // rfm.jsx - RFM (docs/console.md, "RFM"): the grid of recency by frequency scores as a heat map
 // (GET /v1/reports/rfm: r_by_f), the customers per named group, and storing the scores as the
 // traits rfm_score and rfm_group (POST /v1/traits/rfm) so segments can use them.
-import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { Loaded, Title, errorText, useLoad, when } from '../ui/layout.jsx';
+import { useAction } from '../ui/action.js';
+import { Loaded, Title, useLoad, when } from '../ui/layout.jsx';
 import { Table } from '../ui/table.jsx';
 import { num, percent } from '../ui/analytics.js';
 import '../ui/analytics.css';
@@ -45,19 +45,8 @@ function Heat({ grid, total }) {
 
 export default function Rfm() {
     const st = useLoad(() => api('GET', '/v1/reports/rfm'), []);
-    const [msg, setMsg] = useState(null);
-    const [busy, setBusy] = useState(false);
-    const store = async () => {
-        setBusy(true);
-        try {
-            const r = await api('POST', '/v1/traits/rfm');
-            setMsg(`Оценки сохранены как признаки у ${num(r.customers)} покупателей`);
-        } catch (e) {
-            setMsg(errorText(e));
-        } finally {
-            setBusy(false);
-        }
-    };
+    const act = useAction();
+    const store = () => act.run(async () => `Оценки сохранены как признаки у ${num((await api('POST', '/v1/traits/rfm')).customers)} покупателей`);
     return (
         <>
             <Title sub={st.data ? `На ${when(st.data.as_of)}, покупателей с чеками: ${num(st.data.customers)}` : null}>RFM-анализ</Title>
@@ -78,10 +67,10 @@ export default function Rfm() {
                                     { key: 's', title: 'Доля', num: true, render: (r) => percent(d.customers ? r.n / d.customers : 0) },
                                 ]}
                             />
-                            <button type="button" disabled={busy} onClick={store}>
+                            <button type="button" disabled={act.busy} onClick={store}>
                                 Сохранить оценки как признаки
                             </button>
-                            {msg ? <p role="status">{msg}</p> : null}
+                            {act.msg ? <p role="status">{act.msg}</p> : null}
                         </section>
                     </div>
                 )}

@@ -1,29 +1,22 @@
 // traits.jsx - traits (docs/console.md, "Traits"): every trait segments may name (GET
 // /v1/traits: the built-in ones, RFM's and the computed ones with their expressions) and a
 // recomputation of the built-in ones now (POST /v1/traits/refresh).
-import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Link } from '../router.js';
-import { Loaded, Title, errorText, useLoad } from '../ui/layout.jsx';
+import { useAction } from '../ui/action.js';
+import { Loaded, Title, useLoad } from '../ui/layout.jsx';
 import { Table } from '../ui/table.jsx';
 import { num } from '../ui/analytics.js';
 
 export default function Traits() {
     const st = useLoad(() => api('GET', '/v1/traits'), []);
-    const [msg, setMsg] = useState(null);
-    const [busy, setBusy] = useState(false);
-    const refresh = async () => {
-        setBusy(true);
-        try {
+    const act = useAction();
+    const refresh = () =>
+        act.run(async () => {
             const r = await api('POST', '/v1/traits/refresh');
-            setMsg(`Пересчитано значений: ${num(r.refreshed)}`);
             st.reload();
-        } catch (e) {
-            setMsg(errorText(e));
-        } finally {
-            setBusy(false);
-        }
-    };
+            return `Пересчитано значений: ${num(r.refreshed)}`;
+        });
     return (
         <>
             <Title sub={<span>Признаки покупателей для сегментов: <code>trait имя = значение</code></span>}>Признаки</Title>
@@ -43,10 +36,10 @@ export default function Traits() {
                     />
                 )}
             </Loaded>
-            <button type="button" disabled={busy} onClick={refresh}>
+            <button type="button" disabled={act.busy} onClick={refresh}>
                 Пересчитать встроенные признаки
             </button>
-            {msg ? <p role="status">{msg}</p> : null}
+            {act.msg ? <p role="status">{act.msg}</p> : null}
         </>
     );
 }
