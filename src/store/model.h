@@ -711,6 +711,13 @@ struct ledger_day {
     int64_t points;   /* signed, as the ledger's */
 };
 
+/* A segment a customer is in now (store_customer_segments). */
+struct customer_segment {
+    char id[ID_MAX]; /* "s_..." */
+    const char *name;
+    int64_t entered_at;
+};
+
 /* A member of a segment now. */
 struct segment_member {
     int64_t ck;

@@ -1,14 +1,21 @@
 // console_analytics_kit.mjs - what the analytic screens' browser tests share (segments, quality,
-// loyalty and the rest of docs/console.md's analytic screens): a desktop-sized page of the
-// console logged in as an admin, and a check that a uPlot chart drew its series.
+// loyalty and the rest of docs/console.md's analytic screens): the console opened as an admin,
+// and a check that a uPlot chart drew its series.
 //
-// A stand-in for the session while part 1 (users and sessions, helper auth) is not on this
-// branch: the page's GET /v1/session is answered with an admin's session and every other /v1/
-// call it makes goes to the real server with the admin key added, so the screens talk to the real
-// API exactly as they will with a session's cookie. When the shell's console_kit.mjs (a user made
-// by `kartoteka users create`, logged in in the page) is merged, adminConsole() becomes a call of
-// it and the route below goes.
-import { screenshot } from './harness.mjs';
+// adminConsole() logs in as the shell's console_kit.mjs does (a user made by `kartoteka users
+// create`, the login form) when the binary has the users command. Until the session (part 1,
+// helper auth) is on the same branch it stands in for it: the page's GET /v1/session is answered
+// with an admin's session and every other /v1/ call it makes goes to the real server with the
+// admin key added, so the screens talk to the real API as they will with a session's cookie.
+import { spawnSync } from 'node:child_process';
+
+import { BIN, screenshot } from './harness.mjs';
+import { consolePage, createUser, login } from './console_kit.mjs';
+
+/** Whether this binary has `kartoteka users` (the session's part is built in). */
+function haveUsers() {
+    return spawnSync(BIN, ['users', '--help'], { encoding: 'utf8' }).status === 0;
+}
 
 const SESSION = {
     user: { id: 'u_test', email: 'admin@example.ru', role: 'admin', stores: null, totp: false },
@@ -18,8 +25,13 @@ const SESSION = {
     expires_at: '2099-01-01T00:00:00.000Z',
 };
 
-/** A 1280x900 page, Russian, logged in to `server`'s console as an admin (see above). */
+/** A desktop page, Russian, logged in to `server`'s console as an admin (see above). */
 export async function adminConsole(browser, server) {
+    if (haveUsers()) {
+        const page = await consolePage(browser);
+        await login(page, server, createUser(server, 'admin'));
+        return page;
+    }
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ru-RU' });
     const page = await context.newPage();
     await page.route(`${server.url}/v1/**`, async (route) => {
