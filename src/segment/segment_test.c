@@ -122,7 +122,6 @@ static void errors_say_where_and_what(void **state)
     arena_release(&A);
 }
 
-/* Quintiles keep ties together; every pair of scores has its group. */
 /* The explanation says what each condition means, with the parentheses the tree has. */
 static void queries_are_explained_in_words(void **state)
 {
@@ -135,10 +134,9 @@ static void queries_are_explained_in_words(void **state)
          "Покупатели, у которых событий «page_view» за последние 30 дн. ≥ 2 и не согласие ads по "
          "каналу sms дано сейчас"},
         {"purchases(last 90 days).sum > 5000 or bought(sku \"A-1\")",
-         "Покупатели, у которых сумма чеков за последние 90 дн. > 5000 ₽ или покупал "
-         "товар "
-         "«A-1» "
-         "за всё время"},
+         "Покупатели, у которых сумма чеков "
+         "за последние 90 дн. > 5000 ₽ или "
+         "покупал товар «A-1» за всё время"},
         {"in segment \"vip\" and trait rfm_group = \"champions\"",
          "Покупатели, у которых в сегменте «vip» (на его последнее обновление) и признак "
          "rfm_group = «champions»"},
@@ -151,6 +149,7 @@ static void queries_are_explained_in_words(void **state)
     arena_release(&A);
 }
 
+/* Quintiles keep ties together; every pair of scores has its group. */
 static void rfm_scores_and_groups(void **state)
 {
     (void)state;
