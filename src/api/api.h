@@ -64,6 +64,7 @@ enum kt_rc api_imports_list(struct http_req *r, struct kt_err *err);
 
 /* reports.c */
 enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err);
+enum kt_rc api_reports_quality_daily(struct http_req *r, struct kt_err *err);
 enum kt_rc api_reports_campaign(struct http_req *r, struct kt_err *err);
 
 /* clean.c: values through their cleaners, described (clean/describe.h) */
@@ -93,6 +94,8 @@ enum kt_rc api_segments_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_segments_delete(struct http_req *r, struct kt_err *err);
 enum kt_rc api_segments_refresh(struct http_req *r, struct kt_err *err);
 enum kt_rc api_segments_members(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_sizes(struct http_req *r, struct kt_err *err);
+enum kt_rc api_segments_language(struct http_req *r, struct kt_err *err);
 enum kt_rc api_traits_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_traits_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_traits_refresh(struct http_req *r, struct kt_err *err);

@@ -288,17 +288,33 @@ enum kt_rc api_customer_purchases(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_reports_loyalty(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"since", "until", NULL};
+    static const char *const allowed[] = {"since", "until", "series", NULL};
     int64_t since = INT64_MIN, until = clock_now_ms() + 1;
+    const char *series = http_req_query(r, "series");
     if (http_req_query_only(r, allowed, err) != KT_OK ||
         api_since_until(r, &since, &until, err) != KT_OK) {
         return err->rc;
     }
+    int step = series == NULL                ? 0
+               : strcmp(series, "day") == 0  ? 1
+               : strcmp(series, "week") == 0 ? 7
+                                             : -1;
+    if (step < 0) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "series", "series is day or week");
+    }
+    if (step > 0 && since == INT64_MIN) { /* a series of the last 90 days by default */
+        since = until - 90 * 86400000LL;
+    }
     struct store_conn *rd;
-    json_t *o;
+    json_t *o, *s = NULL;
     if (http_req_analytics(r, &rd, err) != KT_OK ||
+        (step > 0 && (s = loyalty_series_json(rd, since, until, step, r->arena, err)) == NULL) ||
         (o = loyalty_report_doc(rd, since, until, r->arena, err)) == NULL) {
+        json_decref(s);
         return err->rc;
+    }
+    if (s != NULL) {
+        json_object_set_new(o, "series", s);
     }
     http_reply_json(r, 200, o);
     return KT_OK;

@@ -1,7 +1,10 @@
 /*
  * reports.c - GET /v1/reports/quality: the state of the whole base (see quality/report.c);
+ * GET /v1/reports/quality/daily: who brings bad data, day by day (quality/report.c);
  * GET /v1/reports/campaigns/{id}: what a campaign earned (campaign/report.c).
  */
+#include <string.h>
+
 #include "api/api.h"
 #include "base/clock.h"
 #include "campaign/report.h"
@@ -70,6 +73,45 @@ enum kt_rc api_reports_quality(struct http_req *r, struct kt_err *err)
     }
     audit_nothing_read(); /* the rest is counts */
     http_reply_json(r, 200, report);
+    return KT_OK;
+}
+
+/* ?by=channel|store|operator (store), since/until (RFC 3339; the last 30 days), limit (1-50, 10):
+ * the worst sources of the period, each with its days. At most 366 days. */
+enum kt_rc api_reports_quality_daily(struct http_req *r, struct kt_err *err)
+{
+    static const char *const allowed[] = {"by", "since", "until", "limit", NULL};
+    static const char *const bys[] = {"channel", "store", "operator"};
+    int64_t now = clock_now_ms(), since = INT64_MIN, until = INT64_MIN;
+    int limit, by = -1;
+    const char *b = http_req_query(r, "by");
+    for (int i = 0; i < 3; i++) {
+        by = b == NULL ? 1 : strcmp(b, bys[i]) == 0 ? i : by;
+    }
+    http_req_reader_end(r); /* the snapshot of the key check: a write comes first */
+    if (http_req_query_only(r, allowed, err) != KT_OK ||
+        api_since_until(r, &since, &until, err) != KT_OK ||
+        api_limit(r, 10, 50, &limit, err) != KT_OK) {
+        return err->rc;
+    }
+    if (by < 0) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "by",
+                          "by is channel, store or operator");
+    }
+    until = until == INT64_MIN ? now : until;
+    int64_t until_day = (until + 86399999) / 86400000;
+    int64_t since_day = since == INT64_MIN ? until_day - 30 : since / 86400000;
+    if (since_day >= until_day || until_day - since_day > 366) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "since", "the period is 1 to 366 days");
+    }
+    struct store_conn *rd;
+    json_t *doc;
+    if (intake_flush_store(r->app->store, now, err) != KT_OK ||
+        http_req_analytics(r, &rd, err) != KT_OK ||
+        quality_daily(rd, since_day, until_day, by, limit, r->arena, &doc, err) != KT_OK) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, doc);
     return KT_OK;
 }
 

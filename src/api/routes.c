@@ -79,6 +79,8 @@ const struct route api_routes[] = {
 
     {HTTP_GET, "/v1/reports/quality", api_reports_quality, ADMIN | MARKETER | ANALYST | MANAGER,
      ROUTE_LONG | ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/reports/quality/daily", api_reports_quality_daily, ADMIN | MARKETER | ANALYST,
+     ROUTE_LONG},
 
     {HTTP_GET, "/v1/customers/{id}/consents", api_consents_get,
      ADMIN | POS | DPO | MARKETER | ANALYST | MANAGER, ROUTE_PD | STORES},
@@ -223,6 +225,8 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/segments/{id}/refresh", api_segments_refresh, ADMIN | MARKETER, ROUTE_LONG},
     {HTTP_GET, "/v1/segments/{id}/members", api_segments_members, ADMIN | MARKETER | ANALYST,
      ROUTE_LONG | ROUTE_PD},
+    {HTTP_GET, "/v1/segments/{id}/sizes", api_segments_sizes, ADMIN | MARKETER | ANALYST, 0},
+    {HTTP_GET, "/v1/segments/language", api_segments_language, ADMIN | MARKETER | ANALYST, 0},
     {HTTP_GET, "/v1/reports/rfm", api_reports_rfm, ADMIN | MARKETER | ANALYST,
      ROUTE_LONG | ROUTE_PD},
     {HTTP_GET, "/v1/reports/campaigns/{id}", api_reports_campaign, ADMIN | MARKETER | ANALYST,

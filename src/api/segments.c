@@ -70,8 +70,9 @@ enum kt_rc api_segments_preview(struct http_req *r, struct kt_err *err)
     }
     audit_nothing_read(); /* the count is no one's */
     http_reply_json(r, 200,
-                    json_pack("{s:I, s:o, s:f}", "size", (json_int_t)count, "sample", sample,
-                              "took_ms", (double)(clock_mono_ns() - t0) / 1e6));
+                    json_pack("{s:I, s:o, s:f, s:s}", "size", (json_int_t)count, "sample", sample,
+                              "took_ms", (double)(clock_mono_ns() - t0) / 1e6, "explanation",
+                              segment_explain(tree, r->arena)));
     return KT_OK;
 }
 

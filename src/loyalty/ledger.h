@@ -51,4 +51,11 @@ json_t *loyalty_ledger_json(struct arena *a, const struct ledger_entry *e, size_
 json_t *loyalty_report_doc(struct store_conn *c, int64_t since, int64_t until, struct arena *a,
                            struct kt_err *err);
 
+/* The same over time: from `since`'s day to `until`, one bucket every `step_days` (1: days, 7:
+ * weeks) with the points issued (earned and given), spent and expired in it and the outstanding
+ * points and their liability in kopecks at its end. An array of at most 400 buckets (more:
+ * KT_EBADREQ bad_parameter "series"); NULL with err set on failure. */
+json_t *loyalty_series_json(struct store_conn *c, int64_t since, int64_t until, int step_days,
+                            struct arena *a, struct kt_err *err);
+
 #endif

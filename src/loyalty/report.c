@@ -4,6 +4,8 @@
  * outstanding, and how many receipts name a customer. The sums are the store's; the document is
  * this file's.
  */
+#include <string.h>
+
 #include "base/clock.h"
 #include "loyalty/ledger.h"
 #include "loyalty/program.h"
@@ -46,4 +48,56 @@ json_t *loyalty_report_doc(struct store_conn *rd, int64_t since, int64_t until, 
     }
     json_object_set_new(o, "until", json_string(time_rfc3339(a, until)));
     return o;
+}
+
+struct bucket {
+    int64_t issued, spent, expired, moved; /* moved: every kind, signed */
+};
+
+json_t *loyalty_series_json(struct store_conn *rd, int64_t since, int64_t until, int step_days,
+                            struct arena *a, struct kt_err *err)
+{
+    const int64_t day_ms = 86400000;
+    int64_t first = (since >= 0 ? since : 0) / day_ms, last = (until + day_ms - 1) / day_ms;
+    int64_t n = (last - first + step_days - 1) / step_days;
+    if (n < 1 || n > 400) {
+        kt_err_set(err, KT_EBADREQ, "bad_parameter", "series",
+                   "a series has 1 to 400 points: narrow since and until");
+        return NULL;
+    }
+    struct loyalty_report before;
+    struct loyalty_rules rules;
+    struct ledger_day *d;
+    size_t n_d;
+    int64_t at;
+    if (loyalty_program_get(rd, a, &rules, &at, err) != KT_OK ||
+        store_loyalty_report(rd, INT64_MIN, first * day_ms, &before, err) != KT_OK ||
+        store_ledger_daily(rd, first * day_ms, last * day_ms, a, &d, &n_d, err) != KT_OK) {
+        return NULL;
+    }
+    struct bucket *b = arena_alloc(a, (size_t)n * sizeof(*b));
+    memset(b, 0, (size_t)n * sizeof(*b));
+    for (size_t i = 0; i < n_d; i++) {
+        struct bucket *k = &b[(d[i].day - first) / step_days];
+        k->moved += d[i].points;
+        if (strcmp(d[i].kind, "earn") == 0 || strcmp(d[i].kind, "bonus") == 0) {
+            k->issued += d[i].points;
+        } else if (strcmp(d[i].kind, "spend") == 0) {
+            k->spent -= d[i].points;
+        } else if (strcmp(d[i].kind, "expire") == 0) {
+            k->expired -= d[i].points;
+        }
+    }
+    json_t *out = json_array();
+    int64_t outstanding = before.outstanding;
+    for (int64_t i = 0; i < n; i++) {
+        outstanding += b[i].moved;
+        json_array_append_new(
+            out, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "since",
+                           time_rfc3339(a, (first + i * step_days) * day_ms), "issued",
+                           (json_int_t)b[i].issued, "spent", (json_int_t)b[i].spent, "expired",
+                           (json_int_t)b[i].expired, "outstanding", (json_int_t)outstanding,
+                           "liability", (json_int_t)(outstanding * rules.kopecks_per_point)));
+    }
+    return out;
 }

@@ -40,4 +40,9 @@ void intake_reset(void);
 enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, json_t **out,
                           struct kt_err *err);
 
+/* The intake day by day over [since_day, until_day): the sources grouped by channel (by 0), store
+ * (1) or operator (2), worst junk rate first, the first `limit` of them each with its days. */
+enum kt_rc quality_daily(struct store_conn *r, int64_t since_day, int64_t until_day, int by,
+                         int limit, struct arena *a, json_t **out, struct kt_err *err);
+
 #endif

@@ -50,6 +50,15 @@ struct agg {
     int64_t requests, refused, values, fixed, junk; /* junk: suspicious + invalid */
 };
 
+static void sum_into(struct agg *g, const struct intake_row *r)
+{
+    g->requests += r->requests;
+    g->refused += r->refused;
+    g->values += r->ok + r->corrected + r->suspicious + r->invalid;
+    g->fixed += r->corrected;
+    g->junk += r->suspicious + r->invalid;
+}
+
 static void add_to(struct agg **list, size_t *n, size_t *cap, struct arena *a, const char *key,
                    const struct intake_row *r)
 {
@@ -61,12 +70,7 @@ static void add_to(struct agg **list, size_t *n, size_t *cap, struct arena *a, c
         struct agg *g = arena_push(a, list, n, cap, sizeof(*g));
         g->key = key;
     }
-    struct agg *g = &(*list)[i];
-    g->requests += r->requests;
-    g->refused += r->refused;
-    g->values += r->ok + r->corrected + r->suspicious + r->invalid;
-    g->fixed += r->corrected;
-    g->junk += r->suspicious + r->invalid;
+    sum_into(&(*list)[i], r);
 }
 
 static int by_junk(const void *x, const void *y)
@@ -77,43 +81,78 @@ static int by_junk(const void *x, const void *y)
     return ra < rb ? 1 : ra > rb ? -1 : strcmp(a->key, b->key);
 }
 
+/* The key a row counts under when sources are grouped by channel (0), store (1) or operator (2);
+ * NULL when the row has no store or operator (counted under its channel only). */
+static const char *source_key(const struct intake_row *r, int by, struct arena *a)
+{
+    const char *key = by == 0 ? r->channel : by == 1 ? r->store_id : r->operator_id;
+    if (by > 0 && key[0] == '\0') {
+        return NULL;
+    }
+    return by == 2 ? arena_printf(a, "%s|%s", r->store_id, key) : key;
+}
+
+/* A group's counts and rates into `o`. */
+static json_t *agg_json(json_t *o, const struct agg *g)
+{
+    json_object_update_new(
+        o,
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "requests", (json_int_t)g->requests,
+                  "refused", (json_int_t)g->refused, "values", (json_int_t)g->values, "corrected",
+                  (json_int_t)g->fixed, "suspicious_or_invalid", (json_int_t)g->junk, "error_rate",
+                  share(g->refused, g->requests), "junk_rate", share(g->junk, g->values)));
+    return o;
+}
+
+/* A source's name members: channel, store, or store and operator. */
+static json_t *source_json(const char *key, int by)
+{
+    json_t *o = json_object();
+    if (by == 2) {
+        const char *bar = strchr(key, '|');
+        json_object_set_new(o, "store", json_stringn(key, (size_t)(bar - key)));
+        json_object_set_new(o, "operator", json_string(bar + 1));
+    } else {
+        json_object_set_new(o, by == 0 ? "channel" : "store", json_string(key));
+    }
+    return o;
+}
+
+/* Sources of `rows` grouped by `by`, worst first; those with fewer than MIN_VOLUME requests (but
+ * channels) left out. */
+static struct agg *ranked(const struct intake_row *rows, size_t n_rows, int by, struct arena *a,
+                          size_t *n)
+{
+    struct agg *list = NULL;
+    size_t cap = 0;
+    *n = 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        const char *key = source_key(&rows[i], by, a);
+        if (key != NULL) {
+            add_to(&list, n, &cap, a, key, &rows[i]);
+        }
+    }
+    if (*n > 1) {
+        qsort(list, *n, sizeof(*list), by_junk);
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (by == 0 || list[i].requests >= MIN_VOLUME) {
+            list[kept++] = list[i];
+        }
+    }
+    *n = kept;
+    return list;
+}
+
 /* Sources grouped by one of channel (0), store (1), operator (2), worst first. */
 static json_t *sources(const struct quality_data *q, int by, struct arena *a)
 {
-    struct agg *list = NULL;
-    size_t n = 0, cap = 0;
-    for (size_t i = 0; i < q->n_intake; i++) {
-        const struct intake_row *r = &q->intake[i];
-        const char *key = by == 0 ? r->channel : by == 1 ? r->store_id : r->operator_id;
-        if (by > 0 && key[0] == '\0') {
-            continue; /* requests without a store or operator are counted under their channel */
-        }
-        add_to(&list, &n, &cap, a, by == 2 ? arena_printf(a, "%s|%s", r->store_id, key) : key, r);
-    }
-    if (n > 1) {
-        qsort(list, n, sizeof(*list), by_junk);
-    }
+    size_t n;
+    struct agg *list = ranked(q->intake, q->n_intake, by, a, &n);
     json_t *out = json_array();
-    for (size_t i = 0; i < n && json_array_size(out) < 50; i++) {
-        if (by > 0 && list[i].requests < MIN_VOLUME) {
-            continue;
-        }
-        json_t *o = json_object();
-        if (by == 2) {
-            const char *bar = strchr(list[i].key, '|');
-            json_object_set_new(o, "store", json_stringn(list[i].key, (size_t)(bar - list[i].key)));
-            json_object_set_new(o, "operator", json_string(bar + 1));
-        } else {
-            json_object_set_new(o, by == 0 ? "channel" : "store", json_string(list[i].key));
-        }
-        json_object_update_new(
-            o, json_pack(
-                   "{s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "requests", (json_int_t)list[i].requests,
-                   "refused", (json_int_t)list[i].refused, "values", (json_int_t)list[i].values,
-                   "corrected", (json_int_t)list[i].fixed, "suspicious_or_invalid",
-                   (json_int_t)list[i].junk, "error_rate", share(list[i].refused, list[i].requests),
-                   "junk_rate", share(list[i].junk, list[i].values)));
-        json_array_append_new(out, o);
+    for (size_t i = 0; i < n && i < 50; i++) {
+        json_array_append_new(out, agg_json(source_json(list[i].key, by), &list[i]));
     }
     return out;
 }
@@ -192,5 +231,58 @@ enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, js
         "not_updated_24_months", (json_int_t)q.stale[1], "not_updated_36_months",
         (json_int_t)q.stale[2], "sources", "days", 90, "by_channel", sources(&q, 0, a), "by_store",
         sources(&q, 1, a), "by_operator", sources(&q, 2, a), "cards_per_customer", cards(&q));
+    return *out ? KT_OK : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "report encoding");
+}
+
+/* One source's days: rows in day order (`keys` their sources' keys), those of `key` summed per
+ * day. */
+static json_t *source_days(const struct intake_row *rows, const char *const *keys, size_t n_rows,
+                           const char *key, struct arena *a)
+{
+    json_t *days = json_array();
+    struct agg day = {0};
+    int64_t cur = -1;
+    for (size_t i = 0; i <= n_rows; i++) {
+        if (i < n_rows && (keys[i] == NULL || strcmp(keys[i], key) != 0)) {
+            continue;
+        }
+        if (cur >= 0 && (i == n_rows || rows[i].day != cur)) {
+            json_array_append_new(
+                days, agg_json(json_pack("{s:s}", "since", time_rfc3339(a, cur * 86400000)), &day));
+            memset(&day, 0, sizeof(day));
+        }
+        if (i < n_rows) {
+            cur = rows[i].day;
+            sum_into(&day, &rows[i]);
+        }
+    }
+    return days;
+}
+
+enum kt_rc quality_daily(struct store_conn *r, int64_t since_day, int64_t until_day, int by,
+                         int limit, struct arena *a, json_t **out, struct kt_err *err)
+{
+    static const char *const names[] = {"channel", "store", "operator"};
+    struct intake_row *rows;
+    size_t n_rows, n;
+    enum kt_rc rc = store_intake_daily(r, since_day, until_day, a, &rows, &n_rows, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct agg *list = ranked(rows, n_rows, by, a, &n);
+    const char **keys = arena_alloc(a, (n_rows + 1) * sizeof(*keys));
+    for (size_t i = 0; i < n_rows; i++) {
+        keys[i] = source_key(&rows[i], by, a);
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < n && i < (size_t)limit; i++) {
+        json_t *o = agg_json(source_json(list[i].key, by), &list[i]);
+        json_object_set_new(o, "series", source_days(rows, keys, n_rows, list[i].key, a));
+        json_array_append_new(items, o);
+    }
+    *out =
+        json_pack("{s:s, s:s, s:s, s:I, s:o}", "by", names[by], "since",
+                  time_rfc3339(a, since_day * 86400000), "until",
+                  time_rfc3339(a, until_day * 86400000), "count", (json_int_t)n, "sources", items);
     return *out ? KT_OK : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "report encoding");
 }

@@ -20,13 +20,14 @@ json_t *rfm_report_doc(struct store_conn *rd, int64_t now, bool customers, struc
     for (size_t g = 0; rfm_groups[g] != NULL; g++) {
         json_object_set_new(groups, rfm_groups[g], json_integer(0));
     }
-    int64_t spread[3][5] = {{0}};
+    int64_t spread[3][5] = {{0}}, grid[5][5] = {{0}}; /* grid: customers by r, then f */
     for (size_t i = 0; i < n; i++) {
         json_t *c = json_object_get(groups, sc[i].group);
         json_integer_set(c, json_integer_value(c) + 1);
         spread[0][sc[i].r - 1]++;
         spread[1][sc[i].f - 1]++;
         spread[2][sc[i].m - 1]++;
+        grid[sc[i].r - 1][sc[i].f - 1]++;
         if (customers) {
             json_array_append_new(
                 items, json_pack("{s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:s}", "customer_id",
@@ -44,8 +45,17 @@ json_t *rfm_report_doc(struct store_conn *rd, int64_t now, bool customers, struc
         }
         json_object_set_new(scores, names[k], arr);
     }
-    json_t *o = json_pack("{s:s, s:I, s:o, s:o}", "as_of", time_rfc3339(a, now), "customers",
-                          (json_int_t)n, "groups", groups, "scores_1_to_5", scores);
+    json_t *r_by_f = json_array();
+    for (int r = 0; r < 5; r++) {
+        json_t *row = json_array();
+        for (int f = 0; f < 5; f++) {
+            json_array_append_new(row, json_integer(grid[r][f]));
+        }
+        json_array_append_new(r_by_f, row);
+    }
+    json_t *o =
+        json_pack("{s:s, s:I, s:o, s:o, s:o}", "as_of", time_rfc3339(a, now), "customers",
+                  (json_int_t)n, "groups", groups, "scores_1_to_5", scores, "r_by_f", r_by_f);
     if (customers) {
         json_object_set_new(o, "items", items);
     } else {

@@ -87,6 +87,10 @@ bool segment_parse(const char *text, struct arena *a, struct seg_node **out, str
  * in the arena, as the tree does. */
 const struct store_cond *segment_compile(const struct seg_node *n, int64_t now, struct arena *a);
 
+/* The query in words (Russian, as the console speaks): what each condition means as compiled -
+ * windows, roubles, consents given now (POST /v1/segments/preview's `explanation`). */
+const char *segment_explain(const struct seg_node *n, struct arena *a);
+
 /* The profile fields a query may name (NULL-terminated). */
 extern const char *const segment_fields[];
 

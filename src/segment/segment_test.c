@@ -122,6 +122,33 @@ static void errors_say_where_and_what(void **state)
     arena_release(&A);
 }
 
+/* The explanation says what each condition means, with the parentheses the tree has. */
+static void queries_are_explained_in_words(void **state)
+{
+    (void)state;
+    arena_init(&A, 0);
+    static const char *const cases[][2] = {
+        {"city = \"Москва\" and (has email or age >= 30)",
+         "Покупатели, у которых город = «Москва» и (e-mail указан или возраст ≥ 30 лет)"},
+        {"events(page_view, last 30 days) >= 2 and not consent(ads, sms)",
+         "Покупатели, у которых событий «page_view» за последние 30 дн. ≥ 2 и не согласие ads по "
+         "каналу sms дано сейчас"},
+        {"purchases(last 90 days).sum > 5000 or bought(sku \"A-1\")",
+         "Покупатели, у которых сумма чеков "
+         "за последние 90 дн. > 5000 ₽ или "
+         "покупал товар «A-1» за всё время"},
+        {"in segment \"vip\" and trait rfm_group = \"champions\"",
+         "Покупатели, у которых в сегменте «vip» (на его последнее обновление) и признак "
+         "rfm_group = «champions»"},
+        {"not (gender = \"m\" and points.balance < 10)",
+         "Покупатели, у которых не (пол = «m» и баланс баллов < 10)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_string_equal(segment_explain(parse(cases[i][0]), &A), cases[i][1]);
+    }
+    arena_release(&A);
+}
+
 /* Quintiles keep ties together; every pair of scores has its group. */
 static void rfm_scores_and_groups(void **state)
 {
@@ -390,6 +417,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_documented_queries_parse),
         cmocka_unit_test(errors_say_where_and_what),
+        cmocka_unit_test(queries_are_explained_in_words),
         cmocka_unit_test(rfm_scores_and_groups),
         cmocka_unit_test(rfm_recent_buyers_are_not_lost),
         cmocka_unit_test(kmeans_finds_separate_groups),

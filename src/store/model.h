@@ -726,6 +726,19 @@ struct segment {
     const char *key_id;
 };
 
+/* A saved segment's size after one refresh (GET /v1/segments/{id}/sizes). */
+struct size_point {
+    int64_t at; /* ms */
+    int64_t size;
+};
+
+/* The points ledger's movements of one kind on one day (GET /v1/reports/loyalty's series). */
+struct ledger_day {
+    int64_t day;      /* days since 1970-01-01, UTC */
+    const char *kind; /* earn, spend, expire, bonus, refund_earn, refund_spend, adjust */
+    int64_t points;   /* signed, as the ledger's */
+};
+
 /* A segment a customer is in now (store_customer_segments). */
 struct customer_segment {
     char id[ID_MAX]; /* "s_..." */

@@ -12,11 +12,15 @@ DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
 
 
 def route_of(method, path):
-    """The described path and operation of a request path, or (None, None)."""
-    for pattern, item in DOC["paths"].items():
-        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", pattern), path) and method.lower() in item:
-            return pattern, item[method.lower()]
-    return None, None
+    """The described path and operation of a request path, or (None, None); the most literal
+    pattern wins, as the router's does (/v1/segments/language before /v1/segments/{id})."""
+    found = [(pattern.count("{"), pattern) for pattern, item in DOC["paths"].items()
+             if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", pattern), path)
+             and method.lower() in item]
+    if not found:
+        return None, None
+    pattern = min(found)[1]
+    return pattern, DOC["paths"][pattern][method.lower()]
 
 
 def _resolve(schema):

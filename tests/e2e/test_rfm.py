@@ -40,6 +40,11 @@ def test_rfm_equals_an_independent_computation(start_server):
                              "rfm_score": f"{some['r']}{some['f']}{some['m']}"}
     cli = json.loads(s.cli("report", "rfm", "--json", "--now", rep["as_of"]).stdout)
     assert cli["groups"] == rep["groups"] and cli["scores_1_to_5"] == rep["scores_1_to_5"]
+    # The grid of the console's heat map: customers per recency and frequency score.
+    grid = [[0] * 5 for _ in range(5)]
+    for it in rep["items"]:
+        grid[it["r"] - 1][it["f"] - 1] += 1
+    assert rep["r_by_f"] == grid and cli["r_by_f"] == grid
     assert s.get("/v1/reports/rfm?as_of=yesterday").status_code == 400
 
     # Clusters over the same customers: every one in a cluster, stored as a trait, described.

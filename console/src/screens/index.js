@@ -14,4 +14,10 @@ export const screens = [
     { path: '/journeys', title: 'Путешествия', roles: ['admin', 'marketer', 'analyst'], load: () => import('./journeys.jsx') },
     { path: '/privacy', title: 'Персональные данные', roles: ['admin', 'dpo'], load: () => import('./privacy.jsx') },
     { path: '/settings', title: 'Настройки', roles: ['admin'], load: () => import('./settings.jsx') },
+    { path: '/segments', title: 'Сегменты', roles: ['admin', 'marketer', 'analyst'], load: () => import('./segments.jsx') },
+    { path: '/traits', title: 'Признаки', roles: ['admin', 'marketer', 'analyst'], load: () => import('./traits.jsx') },
+    { path: '/rfm', title: 'RFM', roles: ['admin', 'marketer', 'analyst'], load: () => import('./rfm.jsx') },
+    { path: '/clusters', title: 'Кластеры', roles: ['admin', 'marketer', 'analyst'], load: () => import('./clusters.jsx') },
+    { path: '/quality', title: 'Качество данных', roles: ['admin', 'marketer', 'analyst'], load: () => import('./quality.jsx') },
+    { path: '/loyalty', title: 'Лояльность', roles: ['admin', 'marketer', 'analyst'], load: () => import('./loyalty.jsx') },
 ];
