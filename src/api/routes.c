@@ -65,8 +65,10 @@ const struct route api_routes[] = {
      ROUTE_JSON | ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/history", api_customers_history,
      ADMIN | DPO | MARKETER | ANALYST, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/traits", api_customer_traits, ADMIN, ROUTE_PD},
-    {HTTP_GET, "/v1/customers/{id}/segments", api_customer_segments, ADMIN, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/traits", api_customer_traits, ADMIN | MARKETER | ANALYST,
+     ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/segments", api_customer_segments, ADMIN | MARKETER | ANALYST,
+     ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN | MARKETER,
      ROUTE_JSON | ROUTE_PD},
 
