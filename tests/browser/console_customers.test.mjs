@@ -14,7 +14,7 @@ const FILE = import.meta.filename;
 const PD = 'pd-console';
 
 /** A customer registered at a till of `store` by cashier K-7, with the consent to processing
- *  given on a form, and a receipt there. */
+ *  given on a signed paper form, and two receipts there. */
 async function member(s, store, first) {
     const p = phone();
     const body = {
@@ -24,10 +24,12 @@ async function member(s, store, first) {
                      evidence: { paper_form: 'PF-0042' } }],
     };
     const cid = (await ok(s.post('/v1/customers', body), 201)).customer.id;
-    await ok(s.post('/v1/purchases', {
-        store, receipt: `C-${p.slice(-6)}`, customer: { id: cid },
-        lines: [{ sku: 'M-1', quantity: 1, price: 12990, amount: 12990 }],
-    }), 201);
+    for (const n of [1, 2]) {
+        await ok(s.post('/v1/purchases', {
+            store, receipt: `C-${p.slice(-6)}-${n}`, customer: { id: cid },
+            lines: [{ sku: 'M-1', quantity: 1, price: 12990, amount: 12990 }],
+        }), 201);
+    }
     return { id: cid, phone: p };
 }
 
@@ -80,8 +82,10 @@ describe('customer screens', { skip: skipReason() ?? false }, () => {
         const ev = consents.getByRole('table', { name: 'Доказательства согласий (события)' });
         await ev.getByRole('row').filter({ hasText: 'paper_form: PF-0042' }).waitFor();
         assert.match(await ev.textContent(), new RegExp(`${PD} v1`));
-        // Points and purchases of the receipt.
-        await page.getByRole('region', { name: 'Покупки' }).getByRole('row').filter({ hasText: 'S-1' }).waitFor();
+        // Points: the ledger's chart (uPlot draws on a canvas) and its table; the receipts.
+        const chart = page.getByRole('img', { name: /^Сумма записей журнала баллов во времени; сейчас \d+$/ });
+        await chart.locator('canvas').waitFor();
+        await page.getByRole('region', { name: 'Покупки' }).getByRole('row').filter({ hasText: '129,90 ₽' }).first().waitFor();
         await screenshot(page, FILE, 'customer');
         await assertAccessible(t, page, 'the customer\'s page');
         // Merge a duplicate, after a confirmation.
