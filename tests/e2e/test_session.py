@@ -3,9 +3,14 @@ by the CLI, login and logout, the cookie's attributes, a wrong password and an u
 alike, lock-out per e-mail and per address (password spraying), no session fixation, the session
 as a caller (scope, audit log), CSRF on every change made with the cookie, idle and absolute
 expiry on the server's settable clock, a disabled user's session ended at once, TOTP."""
+import base64
 import datetime
+import hashlib
+import hmac
+import struct
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -38,6 +43,8 @@ class Console:
             bad = openapi_shape.reply_undeclared(method, path.split("?")[0], r.status_code,
                                                  r.json())
             assert not bad, "the reply says what docs/openapi.json does not:\n" + "\n".join(bad)
+            if "csrf_token" in r.json():  # a new session (login, second factor): a new token
+                self.csrf = r.json()["csrf_token"]
         return r
 
     def login(self, email, password=PASSWORD, status=200):
@@ -68,7 +75,7 @@ def server_cli_stdin(server, args, stdin):
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("session"),
-               ["--settable-clock", "--login-lockout-email", "3", "--login-lockout-addr", "8"])
+               ["--settable-clock", "--login-lockout-email", "3", "--login-lockout-addr", "20"])
     yield s
     s.stop()
 
@@ -221,3 +228,114 @@ def test_idle_and_absolute_expiry(srv):
     srv.put("/v1/system/clock", {"now": iso(start + datetime.timedelta(hours=12, seconds=1))})
     r = c.call("GET", "/v1/session")
     assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired"
+
+
+def test_lockout_per_email(start_server):
+    s = start_server(["--login-lockout-email", "3", "--login-lockout-addr", "50",
+                      "--login-lockout-window", "3"])
+    make_user(s, "hal@example.com")
+    make_user(s, "ida@example.com")
+    c = Console(s)
+    for _ in range(3):
+        assert c.login("hal@example.com", "not the password", status=401).json()[
+            "error"]["code"] == "wrong_credentials"
+    r = c.login("hal@example.com", status=429)  # the right password too
+    assert r.json()["error"]["code"] == "locked_out"
+    assert 1 <= int(r.headers["Retry-After"]) <= 3
+    # in any spelling of the address
+    assert c.login("HAL@Example.com", status=429).status_code == 429
+    # another e-mail from the same address is not locked
+    Console(s).login("ida@example.com")
+    time.sleep(3.2)
+    Console(s).login("hal@example.com")
+    assert "login_lockout" in s.stderr()
+
+
+def test_lockout_per_address_against_password_spraying(start_server):
+    s = start_server(["--login-lockout-email", "100", "--login-lockout-addr", "5",
+                      "--login-lockout-window", "60"])
+    make_user(s, "jan@example.com")
+    c = Console(s)
+    for i in range(5):  # one guess each at five e-mails, known or not
+        email = "jan@example.com" if i == 2 else f"spray{i}@example.com"
+        c.login(email, "Summer2026!", status=401)
+    r = Console(s).login("jan@example.com", status=429)
+    assert r.json()["error"]["code"] == "locked_out" and int(r.headers["Retry-After"]) > 0
+    # the lock is audited with the address, never the e-mails
+    entries = audit_entries(s, action="lockout")
+    assert entries and all("example.com" not in (e["detail"] or "") for e in entries)
+    # the wrong passwords are counted on the known user
+    import sqlite3
+    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
+    assert con.execute("SELECT failed FROM users").fetchone()[0] == 1
+    con.close()
+
+
+def totp(secret, t):
+    """RFC 6238's code of base32 `secret` at unix time `t` (SHA-1, 30 s, 6 digits), written
+    here from the RFC, apart from the server's."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(t) // 30), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000)
+
+
+def test_totp_enrolment_and_second_factor(srv):
+    t0 = datetime.datetime(2027, 3, 1, 10, 0, 0, tzinfo=datetime.timezone.utc)
+    assert srv.put("/v1/system/clock", {"now": iso(t0)}).status_code == 200
+    make_user(srv, "kim@example.com")
+    c = Console(srv)
+    c.login("kim@example.com")
+    r = c.call("POST", "/v1/session/totp/setup")
+    assert r.status_code == 200, r.text
+    secret, uri = r.json()["secret"], r.json()["uri"]
+    head, _, query = uri.partition("?")
+    assert urllib.parse.unquote(head) == "otpauth://totp/Kartoteka:kim@example.com"
+    q = urllib.parse.parse_qs(query)
+    assert q["secret"] == [secret] and q["digits"] == ["6"] and q["period"] == ["30"]
+    assert c.call("POST", "/v1/session/totp/setup", csrf=False).status_code == 403
+    now = t0.timestamp()
+    r = c.call("POST", "/v1/session/totp/enable", {"code": totp(secret, now + 300)})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "code_wrong"
+    before = c.cookie()
+    r = c.call("POST", "/v1/session/totp/enable", {"code": totp(secret, now)})
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["totp"] is True and r.json()["second_factor"] == "passed"
+    assert c.cookie() != before
+    c.csrf = r.json()["csrf_token"]
+    assert c.call("GET", "/v1/customers").status_code == 200
+    assert c.call("POST", "/v1/session/totp/setup").json()["error"]["code"] == "totp_state"
+
+    # a login now needs the code; until then only /v1/session answers
+    d = Console(srv)
+    doc = d.login("kim@example.com").json()
+    assert doc["second_factor"] == "needed"
+    r = d.call("GET", "/v1/customers")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "second_factor_needed"
+    assert d.call("GET", "/v1/session").json()["second_factor"] == "needed"
+    # the code enable used (same step) is not accepted again
+    r = d.call("POST", "/v1/session/totp", {"code": totp(secret, now)})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "wrong_code"
+    srv.put("/v1/system/clock", {"now": iso(t0 + datetime.timedelta(seconds=60))})
+    needed_cookie = d.cookie()
+    r = d.call("POST", "/v1/session/totp", {"code": totp(secret, now + 60)})
+    assert r.status_code == 200, r.text
+    assert r.json()["second_factor"] == "passed"
+    d.csrf = r.json()["csrf_token"]
+    assert d.cookie() != needed_cookie  # rotated at the second factor
+    assert d.call("GET", "/v1/customers").status_code == 200
+    stale = requests.get(srv.url + "/v1/session", cookies={"kt_session": needed_cookie},
+                         timeout=30)
+    assert stale.status_code == 401
+    # one step of drift either way is accepted; the same code on another session is not
+    e = Console(srv)
+    e.login("kim@example.com")
+    r = e.call("POST", "/v1/session/totp", {"code": totp(secret, now + 60)})
+    assert r.status_code == 401
+    assert e.call("POST", "/v1/session/totp", {"code": totp(secret, now + 90)}).status_code == 200
+    # a passed session asks no code
+    assert e.call("POST", "/v1/session/totp", {"code": "000000"}).json()["error"][
+        "code"] == "totp_state"
+    # a lost phone: the administrator clears TOTP, the user logs in with the password alone
+    srv.cli("users", "reset", "kim@example.com", "--totp")
+    assert e.call("GET", "/v1/session").status_code == 401  # a reset ends the sessions
