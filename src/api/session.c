@@ -21,12 +21,13 @@
 
 #define WHO_CHARS 40 /* the lock-out's key of an e-mail: hex of 20 bytes of its tag */
 
+/* The User object of the session and users routes. */
 json_t *api_user_json(const struct user *u)
 {
     json_t *stores = u->row.stores != NULL ? json_loads(u->row.stores, 0, NULL) : NULL;
-    return json_pack("{s:s, s:s, s:s, s:o, s:b}", "id", u->row.id, "email", u->email, "role",
+    return json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "id", u->row.id, "email", u->email, "role",
                      u->row.role, "stores", stores != NULL ? stores : json_null(), "totp",
-                     u->row.totp_on);
+                     u->row.totp_on, "disabled", u->row.disabled_at != 0);
 }
 
 /* The Session object of the session API. */

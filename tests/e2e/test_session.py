@@ -339,3 +339,68 @@ def test_totp_enrolment_and_second_factor(srv):
     # a lost phone: the administrator clears TOTP, the user logs in with the password alone
     srv.cli("users", "reset", "kim@example.com", "--totp")
     assert e.call("GET", "/v1/session").status_code == 401  # a reset ends the sessions
+
+
+def test_users_api_for_admins(srv):
+    make_user(srv, "lea@example.com")
+    admin = Console(srv)
+    admin_id = admin.login("lea@example.com").json()["user"]["id"]
+    r = admin.call("POST", "/v1/users", {"email": "Max@Example.com", "role": "store_manager",
+                                         "stores": ["S-1", "S-2"]})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["user"]["email"] == "max@example.com" and made["user"]["stores"] == ["S-1", "S-2"]
+    assert len(made["password"]) == 24
+    uid = made["user"]["id"]
+    r = admin.call("POST", "/v1/users", {"email": "max@example.com", "role": "admin"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "email_taken"
+    r = admin.call("POST", "/v1/users", {"email": "nat@example.com", "role": "analyst",
+                                         "stores": ["S-1"]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_stores"
+    r = admin.call("POST", "/v1/users", {"email": "nat@example.com", "role": "boss"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_role"
+    r = admin.call("POST", "/v1/users", {"email": "nat@example.com", "role": "marketer",
+                                         "password": PASSWORD})
+    assert r.status_code == 201 and r.json()["password"] is None
+
+    # the store manager logs in: the session carries the role's scope and the stores
+    m = Console(srv)
+    doc = m.login("max@example.com", made["password"]).json()
+    assert doc["user"]["role"] == "store_manager" and doc["user"]["stores"] == ["S-1", "S-2"]
+    # the users routes are the admin's: a marketer's session is refused
+    mk = Console(srv)
+    mk.login("nat@example.com")
+    r = mk.call("GET", "/v1/users")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+    # paging
+    page = admin.call("GET", "/v1/users?limit=2").json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = admin.call("GET", f"/v1/users?limit=1000&cursor={page['next_cursor']}").json()
+    ids = [u["id"] for u in page["items"] + rest["items"]]
+    assert len(ids) == len(set(ids)) and uid in ids and admin_id in ids
+    assert rest["next_cursor"] is None
+    assert srv.get("/v1/users?cursor=made-up").status_code == 400
+
+    # a new role or stores, or a disable, ends the user's sessions at once
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"stores": ["S-3"]})
+    assert r.status_code == 200 and r.json()["stores"] == ["S-3"]
+    assert m.call("GET", "/v1/session").status_code == 401
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"role": "marketer"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_stores"
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"role": "marketer", "stores": None})
+    assert r.status_code == 200 and r.json()["role"] == "marketer" and r.json()["stores"] is None
+    m.login("max@example.com", made["password"])
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"disabled": True})
+    assert r.status_code == 200 and r.json()["disabled"] is True
+    assert m.call("GET", "/v1/session").status_code == 401
+    m.login("max@example.com", made["password"], status=401)
+    assert admin.call("PATCH", "/v1/users/u_nobody", {"disabled": True}).status_code == 404
+    assert admin.call("PATCH", f"/v1/users/{uid}", {"disabled": False}, csrf=False
+                      ).status_code == 403
+
+    # every change is in the audit log, by whom, without the e-mail
+    changes = [e for e in audit_entries(srv, action="user") if uid in (e["detail"] or "")]
+    assert [e["detail"].split()[0] for e in changes] == ["create", "change", "change", "change"]
+    assert all(e["key_id"] == admin_id for e in changes)
+    assert all("example.com" not in e["detail"] for e in changes)
