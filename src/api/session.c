@@ -103,10 +103,18 @@ static enum kt_rc session_begin(struct http_req *r, const struct user *u, const 
     if (rc == KT_OK) {
         rc = session_start(w, &r->app->secret, &r->app->session, u->row.id, factor,
                            http_req_cookie(r, SESSION_COOKIE), now, expires_at, cookie, s, err);
-        if (rc == KT_OK && u->row.failed != 0) {
-            struct user_row row = u->row;
-            row.failed = 0;
-            rc = store_user_update(w, &row, err);
+        /* the user as the writer sees it: a change since the check is not undone, a disable
+         * since it is not let in (the transaction, and the new session, rolled back) */
+        if (rc == KT_OK) {
+            rc = users_get(w, &r->app->secret, u->row.id, r->arena, &s->user, NULL, err);
+        }
+        if (rc == KT_OK && s->user.row.disabled_at != 0) {
+            rc = kt_err_set(err, KT_EAUTH, "wrong_credentials", NULL,
+                            "the e-mail or the password is wrong");
+        }
+        if (rc == KT_OK && s->user.row.failed != 0) {
+            s->user.row.failed = 0;
+            rc = store_user_update(w, &s->user.row, err);
         }
         if (rc == KT_OK) {
             rc = audit_write(w, u->row.id, "session", NULL, NULL,
@@ -117,7 +125,6 @@ static enum kt_rc session_begin(struct http_req *r, const struct user *u, const 
     if (rc != KT_OK) {
         return rc;
     }
-    s->user = *u;
     http_set_session_cookie(r, cookie);
     sodium_memzero(cookie, sizeof(cookie));
     http_reply_json(r, 200, session_json(r, s));
