@@ -22,8 +22,14 @@ extern const size_t api_routes_count;
 enum kt_rc api_session_login(struct http_req *r, struct kt_err *err);
 enum kt_rc api_session_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_session_delete(struct http_req *r, struct kt_err *err);
+enum kt_rc api_session_totp(struct http_req *r, struct kt_err *err);
+enum kt_rc api_session_totp_setup(struct http_req *r, struct kt_err *err);
+enum kt_rc api_session_totp_enable(struct http_req *r, struct kt_err *err);
+enum kt_rc api_users_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_users_create(struct http_req *r, struct kt_err *err);
+enum kt_rc api_users_patch(struct http_req *r, struct kt_err *err);
 struct user;
-json_t *api_user_json(const struct user *u); /* {id, email, role, stores, totp} */
+json_t *api_user_json(const struct user *u); /* {id, email, role, stores, totp, disabled} */
 
 /* system.c */
 enum kt_rc api_healthz(struct http_req *r, struct kt_err *err);

@@ -54,6 +54,14 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/session", api_session_login, ROUTE_PUBLIC, ROUTE_JSON},
     {HTTP_GET, "/v1/session", api_session_get, ROUTE_PUBLIC, ROUTE_SESSION},
     {HTTP_DELETE, "/v1/session", api_session_delete, ROUTE_PUBLIC, ROUTE_SESSION},
+    {HTTP_POST, "/v1/session/totp", api_session_totp, ROUTE_PUBLIC, ROUTE_JSON | ROUTE_SESSION},
+    {HTTP_POST, "/v1/session/totp/setup", api_session_totp_setup, ROUTE_PUBLIC, ROUTE_SESSION},
+    {HTTP_POST, "/v1/session/totp/enable", api_session_totp_enable, ROUTE_PUBLIC,
+     ROUTE_JSON | ROUTE_SESSION},
+    /* The console's users (the settings screen): staff, not customers. */
+    {HTTP_GET, "/v1/users", api_users_list, ADMIN, 0},
+    {HTTP_POST, "/v1/users", api_users_create, ADMIN, ROUTE_JSON},
+    {HTTP_PATCH, "/v1/users/{id}", api_users_patch, ADMIN, ROUTE_JSON},
 
     {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT | MARKETER,
      ROUTE_JSON | ROUTE_PD | STORES},

@@ -1,7 +1,8 @@
 /*
  * session.c - the console's session routes (docs/console.md, "People and sessions"; docs/api.md):
- * POST /v1/session logs in, GET shows the session, DELETE logs out. They need no key: the cookie
- * is the credential (http/cookie.c). A login is refused alike for an unknown e-mail, a wrong
+ * POST /v1/session logs in, GET shows the session, DELETE logs out; POST /v1/session/totp gives
+ * the second factor, /totp/setup and /totp/enable enrol a user in TOTP. They need no key: the
+ * cookie is the credential (http/cookie.c). A login is refused alike for an unknown e-mail, a wrong
  * password and a disabled user (401 wrong_credentials), each after one Argon2id check, and
  * counted against the e-mail and the client's address (429 locked_out past the limits).
  */
@@ -11,6 +12,7 @@
 
 #include "api/api.h"
 #include "auth/session.h"
+#include "auth/totp.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "base/log.h"
@@ -19,12 +21,13 @@
 
 #define WHO_CHARS 40 /* the lock-out's key of an e-mail: hex of 20 bytes of its tag */
 
+/* The User object of the session and users routes. */
 json_t *api_user_json(const struct user *u)
 {
     json_t *stores = u->row.stores != NULL ? json_loads(u->row.stores, 0, NULL) : NULL;
-    return json_pack("{s:s, s:s, s:s, s:o, s:b}", "id", u->row.id, "email", u->email, "role",
+    return json_pack("{s:s, s:s, s:s, s:o, s:b, s:b}", "id", u->row.id, "email", u->email, "role",
                      u->row.role, "stores", stores != NULL ? stores : json_null(), "totp",
-                     u->row.totp_on);
+                     u->row.totp_on, "disabled", u->row.disabled_at != 0);
 }
 
 /* The Session object of the session API. */
@@ -100,10 +103,18 @@ static enum kt_rc session_begin(struct http_req *r, const struct user *u, const 
     if (rc == KT_OK) {
         rc = session_start(w, &r->app->secret, &r->app->session, u->row.id, factor,
                            http_req_cookie(r, SESSION_COOKIE), now, expires_at, cookie, s, err);
-        if (rc == KT_OK && u->row.failed != 0) {
-            struct user_row row = u->row;
-            row.failed = 0;
-            rc = store_user_update(w, &row, err);
+        /* the user as the writer sees it: a change since the check is not undone, a disable
+         * since it is not let in (the transaction, and the new session, rolled back) */
+        if (rc == KT_OK) {
+            rc = users_get(w, &r->app->secret, u->row.id, r->arena, &s->user, NULL, err);
+        }
+        if (rc == KT_OK && s->user.row.disabled_at != 0) {
+            rc = kt_err_set(err, KT_EAUTH, "wrong_credentials", NULL,
+                            "the e-mail or the password is wrong");
+        }
+        if (rc == KT_OK && s->user.row.failed != 0) {
+            s->user.row.failed = 0;
+            rc = store_user_update(w, &s->user.row, err);
         }
         if (rc == KT_OK) {
             rc = audit_write(w, u->row.id, "session", NULL, NULL,
@@ -114,7 +125,6 @@ static enum kt_rc session_begin(struct http_req *r, const struct user *u, const 
     if (rc != KT_OK) {
         return rc;
     }
-    s->user = *u;
     http_set_session_cookie(r, cookie);
     sodium_memzero(cookie, sizeof(cookie));
     http_reply_json(r, 200, session_json(r, s));
@@ -195,4 +205,92 @@ enum kt_rc api_session_delete(struct http_req *r, struct kt_err *err)
     http_set_session_cookie(r, NULL);
     http_reply_text(r, 204, "text/plain", "", 0);
     return KT_OK;
+}
+
+/* The one member `code` of a TOTP route's body. */
+static enum kt_rc code_of(struct http_req *r, const char **code, struct kt_err *err)
+{
+    static const char *const known[] = {"code", NULL};
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    if (body == NULL || json_only_members(body, known, "", r->arena, err) != KT_OK ||
+        jsonx_str(body, "", "code", 16, JSONX_REQUIRED, r->arena, code, err) != KT_OK) {
+        return err->rc;
+    }
+    return KT_OK;
+}
+
+/* One change of the user's TOTP in a transaction, audited as a change of the user. */
+static enum kt_rc totp_write(struct http_req *r, const struct session *s, const char *code,
+                             bool enable, const char **secret, const char **uri, struct user *u,
+                             struct kt_err *err)
+{
+    int64_t now = clock_now_ms();
+    struct store_conn *w;
+    http_req_reader_end(r);
+    enum kt_rc rc = store_write_begin(r->app->store, &w, err);
+    if (rc == KT_OK) {
+        const char *id = s->user.row.id;
+        rc = code == NULL
+                 ? users_totp_setup(w, &r->app->secret, id, now, r->arena, secret, uri, err)
+                 : users_totp_prove(w, &r->app->secret, id, code, enable, now, r->arena, u, err);
+        if (rc == KT_OK && (code == NULL || enable)) {
+            rc = audit_write(
+                w, id, "user", NULL, NULL,
+                arena_printf(r->arena, "%s %s", enable ? "totp_enable" : "totp_setup", id), r->rid,
+                now, err);
+        }
+        rc = store_write_end(w, rc, err);
+    }
+    return rc;
+}
+
+enum kt_rc api_session_totp_setup(struct http_req *r, struct kt_err *err)
+{
+    struct session *s = arena_alloc(r->arena, sizeof(*s));
+    const char *secret, *uri;
+    if (http_session(r, false, s, err) != KT_OK ||
+        totp_write(r, s, NULL, false, &secret, &uri, NULL, err) != KT_OK) {
+        return err->rc;
+    }
+    http_reply_json(r, 200, json_pack("{s:s, s:s}", "secret", secret, "uri", uri));
+    return KT_OK;
+}
+
+enum kt_rc api_session_totp_enable(struct http_req *r, struct kt_err *err)
+{
+    struct session *s = arena_alloc(r->arena, sizeof(*s));
+    const char *code;
+    struct user u;
+    if (http_session(r, false, s, err) != KT_OK || code_of(r, &code, err) != KT_OK ||
+        totp_write(r, s, code, true, NULL, NULL, &u, err) != KT_OK) {
+        return err->rc;
+    }
+    return session_begin(r, &u, "passed", s->row.expires_at, "totp_enable", err);
+}
+
+enum kt_rc api_session_totp(struct http_req *r, struct kt_err *err)
+{
+    struct session *s = arena_alloc(r->arena, sizeof(*s));
+    const char *code;
+    if (http_session(r, true, s, err) != KT_OK || code_of(r, &code, err) != KT_OK) {
+        return err->rc;
+    }
+    if (strcmp(s->row.factor, "needed") != 0) {
+        return kt_err_set(err, KT_ECONFLICT, "totp_state", NULL, "the session needs no TOTP code");
+    }
+    int64_t mono = clock_mono_ns() / 1000000;
+    char who[WHO_CHARS + 1];
+    sodium_bin2hex(who, sizeof(who), s->user.row.email_tag, WHO_CHARS / 2);
+    int wait = login_wait(r, who, mono);
+    if (wait > 0) {
+        return kt_err_limit(err, wait, "locked_out", NULL, "too many wrong logins; retry later");
+    }
+    struct user u;
+    if (totp_write(r, s, code, false, NULL, NULL, &u, err) != KT_OK) {
+        if (strcmp(err->code, "wrong_code") == 0) { /* a guess, counted as a wrong password */
+            login_failed(r, s->user.row.email_tag, who, mono);
+        }
+        return err->rc;
+    }
+    return session_begin(r, &u, "passed", s->row.expires_at, "second_factor", err);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth/seal.h"
+#include "auth/totp.h"
 #include "base/id.h"
 #include "clean/clean.h"
 
@@ -229,6 +230,67 @@ enum kt_rc users_change(struct store_conn *w, const struct key_secret *k, const 
         rc = store_session_end_user(w, row->id, err);
     }
     return rc;
+}
+
+static enum kt_rc totp_state(struct kt_err *err, const char *msg)
+{
+    return kt_err_set(err, KT_ECONFLICT, "totp_state", NULL, "%s", msg);
+}
+
+enum kt_rc users_totp_setup(struct store_conn *w, const struct key_secret *k, const char *id,
+                            int64_t now, struct arena *a, const char **secret, const char **uri,
+                            struct kt_err *err)
+{
+    struct user u;
+    enum kt_rc rc = users_get(w, k, id, a, &u, NULL, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (u.row.totp_on) {
+        return totp_state(err, "TOTP is on already; an administrator's 'kartoteka users reset "
+                               "--totp' clears it");
+    }
+    char *s = arena_alloc(a, TOTP_SECRET_CHARS + 1);
+    totp_secret_new(s);
+    u.row.totp_sealed = seal_make(k, seal_ctx("totp", id, a), s, a);
+    u.row.totp_step = 0;
+    u.row.updated_at = now;
+    *secret = s;
+    *uri = totp_uri(s, u.email, a);
+    return store_user_update(w, &u.row, err);
+}
+
+enum kt_rc users_totp_prove(struct store_conn *w, const struct key_secret *k, const char *id,
+                            const char *code, bool enable, int64_t now, struct arena *a,
+                            struct user *out, struct kt_err *err)
+{
+    enum kt_rc rc = users_get(w, k, id, a, out, NULL, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct user_row *row = &out->row;
+    const char *secret = NULL;
+    if (row->totp_sealed == NULL || row->totp_on != !enable) {
+        return totp_state(err, enable ? "no TOTP secret waits to be enabled: set one up first"
+                                      : "the session needs no TOTP code");
+    }
+    if (!seal_open(k, seal_ctx("totp", id, a), row->totp_sealed, a, &secret)) {
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                          "a user's TOTP secret does not open: the secret file is not this "
+                          "database's");
+    }
+    int64_t step = 0;
+    if (!totp_check(secret, code, now, row->totp_step, &step)) {
+        return enable ? kt_err_set(err, KT_EINVAL, "code_wrong", "code",
+                                   "the code is not the authenticator's code of now")
+                      : kt_err_set(err, KT_EAUTH, "wrong_code", "code",
+                                   "the code is wrong, or was used already");
+    }
+    row->totp_step = step;
+    row->totp_on = true;
+    row->failed = 0;
+    row->updated_at = now;
+    return store_user_update(w, row, err);
 }
 
 const char *users_audit_detail(const char *verb, const struct user *u, struct arena *a)

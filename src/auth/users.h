@@ -85,6 +85,19 @@ enum kt_rc users_find(struct store_conn *c, const struct key_secret *k, const ch
 enum kt_rc users_list(struct store_conn *c, const struct key_secret *k, struct arena *a,
                       struct user **out, size_t *n, struct kt_err *err);
 
+/* TOTP (auth/totp.h). `setup` gives user `id` a new secret (base32, in `a`, with its otpauth URI)
+ * not yet in force; KT_ECONFLICT totp_state when TOTP is on already (a reset clears it first).
+ * `prove` checks `code` against the user's secret at `now` (a step accepted once): with `enable`,
+ * the setup's secret is put in force (KT_ECONFLICT totp_state without a setup or when on
+ * already; a wrong code KT_EINVAL code_wrong); without, it is the login's second factor (KT_EAUTH
+ * wrong_code). The user as it is now in `out`. */
+enum kt_rc users_totp_setup(struct store_conn *w, const struct key_secret *k, const char *id,
+                            int64_t now, struct arena *a, const char **secret, const char **uri,
+                            struct kt_err *err);
+enum kt_rc users_totp_prove(struct store_conn *w, const struct key_secret *k, const char *id,
+                            const char *code, bool enable, int64_t now, struct arena *a,
+                            struct user *out, struct kt_err *err);
+
 /* The audit log's detail of a change: "<verb> <id> role <role>[ stores <json>]" (no e-mail). */
 const char *users_audit_detail(const char *verb, const struct user *u, struct arena *a);
 

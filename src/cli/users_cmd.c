@@ -118,17 +118,24 @@ static enum kt_rc user_named(struct store_conn *w, const struct key_secret *k, c
     return rc;
 }
 
+/* The database of --db and its installation secret; NULL (printed) when either fails. */
+static struct store *open_with_secret(const struct users_opts *o, struct key_secret *secret)
+{
+    struct store *s = cli_open_store(o->db);
+    if (s != NULL && cli_load_secret_file(s, o->db, o->secret_file, secret) != 0) {
+        store_close(s);
+        s = NULL;
+    }
+    return s;
+}
+
 /* One change in one transaction, audited: create (who NULL) or a change of `who`. */
 static int users_write(const struct users_opts *o, const char *verb, const char *who,
                        const struct user_new *in, struct user_change *ch)
 {
-    struct store *s = cli_open_store(o->db);
-    if (s == NULL) {
-        return 1;
-    }
     struct key_secret secret;
-    if (cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
-        store_close(s);
+    struct store *s = open_with_secret(o, &secret);
+    if (s == NULL) {
         return 1;
     }
     struct arena a;
@@ -211,10 +218,9 @@ static int users_reset_cmd(const struct users_opts *o, const char *who)
 
 static int users_list_cmd(const struct users_opts *o)
 {
-    struct store *s = cli_open_store(o->db);
     struct key_secret secret;
-    if (s == NULL || cli_load_secret_file(s, o->db, o->secret_file, &secret) != 0) {
-        store_close(s);
+    struct store *s = open_with_secret(o, &secret);
+    if (s == NULL) {
         return 1;
     }
     struct arena a;

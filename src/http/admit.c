@@ -147,6 +147,10 @@ static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
         return kt_err_set(err, KT_EFORBIDDEN, "key_in_url", NULL,
                           "only a collect key may be sent in the URL");
     }
+    if ((r->route->scopes & (unsigned)key->scope) == 0 && r->session != NULL) {
+        return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
+                          "the role '%s' does not allow this request", r->session->user.row.role);
+    }
     if ((r->route->scopes & (unsigned)key->scope) == 0) {
         return kt_err_set(err, KT_EFORBIDDEN, "forbidden", NULL,
                           "the key's scope '%s' does not allow this request",

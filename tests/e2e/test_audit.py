@@ -123,6 +123,12 @@ SKIP = {
                              "(test_session.py)",
     ("GET", "/v1/session"): "the console's session: its user, no customer's (test_session.py)",
     ("DELETE", "/v1/session"): "the console's logout (test_session.py)",
+    ("POST", "/v1/session/totp"): "the console's second factor (test_session.py)",
+    ("POST", "/v1/session/totp/setup"): "a console user's TOTP enrolment (test_session.py)",
+    ("POST", "/v1/session/totp/enable"): "a console user's TOTP enrolment (test_session.py)",
+    ("GET", "/v1/users"): "the console's users: staff, not customers (test_session.py)",
+    ("POST", "/v1/users"): "the console's users: staff, not customers (test_session.py)",
+    ("PATCH", "/v1/users/{id}"): "the console's users: staff, not customers (test_session.py)",
 }
 
 

@@ -3,9 +3,14 @@ by the CLI, login and logout, the cookie's attributes, a wrong password and an u
 alike, lock-out per e-mail and per address (password spraying), no session fixation, the session
 as a caller (scope, audit log), CSRF on every change made with the cookie, idle and absolute
 expiry on the server's settable clock, a disabled user's session ended at once, TOTP."""
+import base64
 import datetime
+import hashlib
+import hmac
+import struct
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -38,6 +43,8 @@ class Console:
             bad = openapi_shape.reply_undeclared(method, path.split("?")[0], r.status_code,
                                                  r.json())
             assert not bad, "the reply says what docs/openapi.json does not:\n" + "\n".join(bad)
+            if "csrf_token" in r.json():  # a new session (login, second factor): a new token
+                self.csrf = r.json()["csrf_token"]
         return r
 
     def login(self, email, password=PASSWORD, status=200):
@@ -68,7 +75,7 @@ def server_cli_stdin(server, args, stdin):
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("session"),
-               ["--settable-clock", "--login-lockout-email", "3", "--login-lockout-addr", "8"])
+               ["--settable-clock", "--login-lockout-email", "3", "--login-lockout-addr", "20"])
     yield s
     s.stop()
 
@@ -221,3 +228,180 @@ def test_idle_and_absolute_expiry(srv):
     srv.put("/v1/system/clock", {"now": iso(start + datetime.timedelta(hours=12, seconds=1))})
     r = c.call("GET", "/v1/session")
     assert r.status_code == 401 and r.json()["error"]["code"] == "session_expired"
+
+
+def test_lockout_per_email(start_server):
+    s = start_server(["--login-lockout-email", "3", "--login-lockout-addr", "50",
+                      "--login-lockout-window", "20"])
+    make_user(s, "hal@example.com")
+    make_user(s, "ida@example.com")
+    c = Console(s)
+    for _ in range(3):
+        assert c.login("hal@example.com", "not the password", status=401).json()[
+            "error"]["code"] == "wrong_credentials"
+    r = c.login("hal@example.com", status=429)  # the right password too
+    assert r.json()["error"]["code"] == "locked_out"
+    wait = int(r.headers["Retry-After"])
+    assert 1 <= wait <= 20
+    # in any spelling of the address
+    assert c.login("HAL@Example.com", status=429).status_code == 429
+    # another e-mail from the same address is not locked
+    Console(s).login("ida@example.com")
+    time.sleep(wait + 0.5)
+    Console(s).login("hal@example.com")
+    assert "login_lockout" in s.stderr()
+
+
+def test_lockout_per_address_against_password_spraying(start_server):
+    s = start_server(["--login-lockout-email", "100", "--login-lockout-addr", "5",
+                      "--login-lockout-window", "60"])
+    make_user(s, "jan@example.com")
+    c = Console(s)
+    for i in range(5):  # one guess each at five e-mails, known or not
+        email = "jan@example.com" if i == 2 else f"spray{i}@example.com"
+        c.login(email, "Summer2026!", status=401)
+    r = Console(s).login("jan@example.com", status=429)
+    assert r.json()["error"]["code"] == "locked_out" and int(r.headers["Retry-After"]) > 0
+    # the lock is audited with the address, never the e-mails
+    entries = audit_entries(s, action="lockout")
+    assert entries and all("example.com" not in (e["detail"] or "") for e in entries)
+    # the wrong passwords are counted on the known user
+    import sqlite3
+    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
+    assert con.execute("SELECT failed FROM users").fetchone()[0] == 1
+    con.close()
+
+
+def totp(secret, t):
+    """RFC 6238's code of base32 `secret` at unix time `t` (SHA-1, 30 s, 6 digits), written
+    here from the RFC, apart from the server's."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(t) // 30), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7fffffff) % 1000000)
+
+
+def test_totp_enrolment_and_second_factor(srv):
+    t0 = datetime.datetime(2027, 3, 1, 10, 0, 0, tzinfo=datetime.timezone.utc)
+    assert srv.put("/v1/system/clock", {"now": iso(t0)}).status_code == 200
+    make_user(srv, "kim@example.com")
+    c = Console(srv)
+    c.login("kim@example.com")
+    r = c.call("POST", "/v1/session/totp/setup")
+    assert r.status_code == 200, r.text
+    secret, uri = r.json()["secret"], r.json()["uri"]
+    head, _, query = uri.partition("?")
+    assert urllib.parse.unquote(head) == "otpauth://totp/Kartoteka:kim@example.com"
+    q = urllib.parse.parse_qs(query)
+    assert q["secret"] == [secret] and q["digits"] == ["6"] and q["period"] == ["30"]
+    assert c.call("POST", "/v1/session/totp/setup", csrf=False).status_code == 403
+    now = t0.timestamp()
+    r = c.call("POST", "/v1/session/totp/enable", {"code": totp(secret, now + 300)})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "code_wrong"
+    before = c.cookie()
+    r = c.call("POST", "/v1/session/totp/enable", {"code": totp(secret, now)})
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["totp"] is True and r.json()["second_factor"] == "passed"
+    assert c.cookie() != before
+    c.csrf = r.json()["csrf_token"]
+    assert c.call("GET", "/v1/customers").status_code == 200
+    assert c.call("POST", "/v1/session/totp/setup").json()["error"]["code"] == "totp_state"
+
+    # a login now needs the code; until then only /v1/session answers
+    d = Console(srv)
+    doc = d.login("kim@example.com").json()
+    assert doc["second_factor"] == "needed"
+    r = d.call("GET", "/v1/customers")
+    assert r.status_code == 401 and r.json()["error"]["code"] == "second_factor_needed"
+    assert d.call("GET", "/v1/session").json()["second_factor"] == "needed"
+    # the code enable used (same step) is not accepted again
+    r = d.call("POST", "/v1/session/totp", {"code": totp(secret, now)})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "wrong_code"
+    srv.put("/v1/system/clock", {"now": iso(t0 + datetime.timedelta(seconds=60))})
+    needed_cookie = d.cookie()
+    r = d.call("POST", "/v1/session/totp", {"code": totp(secret, now + 60)})
+    assert r.status_code == 200, r.text
+    assert r.json()["second_factor"] == "passed"
+    d.csrf = r.json()["csrf_token"]
+    assert d.cookie() != needed_cookie  # rotated at the second factor
+    assert d.call("GET", "/v1/customers").status_code == 200
+    stale = requests.get(srv.url + "/v1/session", cookies={"kt_session": needed_cookie},
+                         timeout=30)
+    assert stale.status_code == 401
+    # one step of drift either way is accepted; the same code on another session is not
+    e = Console(srv)
+    e.login("kim@example.com")
+    r = e.call("POST", "/v1/session/totp", {"code": totp(secret, now + 60)})
+    assert r.status_code == 401
+    assert e.call("POST", "/v1/session/totp", {"code": totp(secret, now + 90)}).status_code == 200
+    # a passed session asks no code
+    assert e.call("POST", "/v1/session/totp", {"code": "000000"}).json()["error"][
+        "code"] == "totp_state"
+    # a lost phone: the administrator clears TOTP, the user logs in with the password alone
+    srv.cli("users", "reset", "kim@example.com", "--totp")
+    assert e.call("GET", "/v1/session").status_code == 401  # a reset ends the sessions
+
+
+def test_users_api_for_admins(srv):
+    make_user(srv, "lea@example.com")
+    admin = Console(srv)
+    admin_id = admin.login("lea@example.com").json()["user"]["id"]
+    r = admin.call("POST", "/v1/users", {"email": "Max@Example.com", "role": "store_manager",
+                                         "stores": ["S-1", "S-2"]})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["user"]["email"] == "max@example.com" and made["user"]["stores"] == ["S-1", "S-2"]
+    assert len(made["password"]) == 24
+    uid = made["user"]["id"]
+    r = admin.call("POST", "/v1/users", {"email": "max@example.com", "role": "admin"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "email_taken"
+    r = admin.call("POST", "/v1/users", {"email": "nat@example.com", "role": "analyst",
+                                         "stores": ["S-1"]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_stores"
+    r = admin.call("POST", "/v1/users", {"email": "nat@example.com", "role": "boss"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_role"
+    r = admin.call("POST", "/v1/users", {"email": "nat@example.com", "role": "marketer",
+                                         "password": PASSWORD})
+    assert r.status_code == 201 and r.json()["password"] is None
+
+    # the store manager logs in: the session carries the role's scope and the stores
+    m = Console(srv)
+    doc = m.login("max@example.com", made["password"]).json()
+    assert doc["user"]["role"] == "store_manager" and doc["user"]["stores"] == ["S-1", "S-2"]
+    # the users routes are the admin's: a marketer's session is refused
+    mk = Console(srv)
+    mk.login("nat@example.com")
+    r = mk.call("GET", "/v1/users")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+    # paging
+    page = admin.call("GET", "/v1/users?limit=2").json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = admin.call("GET", f"/v1/users?limit=1000&cursor={page['next_cursor']}").json()
+    ids = [u["id"] for u in page["items"] + rest["items"]]
+    assert len(ids) == len(set(ids)) and uid in ids and admin_id in ids
+    assert rest["next_cursor"] is None
+    assert srv.get("/v1/users?cursor=made-up").status_code == 400
+
+    # a new role or stores, or a disable, ends the user's sessions at once
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"stores": ["S-3"]})
+    assert r.status_code == 200 and r.json()["stores"] == ["S-3"]
+    assert m.call("GET", "/v1/session").status_code == 401
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"role": "marketer"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_stores"
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"role": "marketer", "stores": None})
+    assert r.status_code == 200 and r.json()["role"] == "marketer" and r.json()["stores"] is None
+    m.login("max@example.com", made["password"])
+    r = admin.call("PATCH", f"/v1/users/{uid}", {"disabled": True})
+    assert r.status_code == 200 and r.json()["disabled"] is True
+    assert m.call("GET", "/v1/session").status_code == 401
+    m.login("max@example.com", made["password"], status=401)
+    assert admin.call("PATCH", "/v1/users/u_nobody", {"disabled": True}).status_code == 404
+    assert admin.call("PATCH", f"/v1/users/{uid}", {"disabled": False}, csrf=False
+                      ).status_code == 403
+
+    # every change is in the audit log, by whom, without the e-mail
+    changes = [e for e in audit_entries(srv, action="user") if uid in (e["detail"] or "")]
+    assert [e["detail"].split()[0] for e in changes] == ["create", "change", "change", "change"]
+    assert all(e["key_id"] == admin_id for e in changes)
+    assert all("example.com" not in e["detail"] for e in changes)

@@ -100,6 +100,17 @@ static void bind_user(sqlite3_stmt *st, const struct user_row *u)
     sqlite3_bind_int64(st, 14, u->updated_at);
 }
 
+/* A conflict on writing a user is its e-mail's tag (the id is random): said so. */
+static enum kt_rc email_taken(enum kt_rc rc, struct kt_err *err)
+{
+    if (rc == KT_ECONFLICT) {
+        kt_err_reset(err);
+        rc = kt_err_set(err, KT_ECONFLICT, "email_taken", "email",
+                        "a user with this e-mail exists already");
+    }
+    return rc;
+}
+
 enum kt_rc sq_user_insert(struct store_conn *base, const struct user_row *u, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
@@ -108,13 +119,7 @@ enum kt_rc sq_user_insert(struct store_conn *base, const struct user_row *u, str
         return KT_ESTORE;
     }
     bind_user(st, u);
-    enum kt_rc rc = sq_run(c, st, NULL, err);
-    if (rc == KT_ECONFLICT) { /* the id is random: the e-mail's tag is what repeats */
-        kt_err_reset(err);
-        rc = kt_err_set(err, KT_ECONFLICT, "email_taken", "email",
-                        "a user with this e-mail exists already");
-    }
-    return rc;
+    return email_taken(sq_run(c, st, NULL, err), err);
 }
 
 enum kt_rc sq_user_get(struct store_conn *base, const char *id, struct arena *a,
@@ -150,12 +155,8 @@ enum kt_rc sq_user_update(struct store_conn *base, const struct user_row *u, str
     }
     bind_user(st, u);
     int changes = 0;
-    enum kt_rc rc = sq_run(c, st, &changes, err);
-    if (rc == KT_ECONFLICT) {
-        kt_err_reset(err);
-        rc = kt_err_set(err, KT_ECONFLICT, "email_taken", "email",
-                        "a user with this e-mail exists already");
-    } else if (rc == KT_OK && changes == 0) {
+    enum kt_rc rc = email_taken(sq_run(c, st, &changes, err), err);
+    if (rc == KT_OK && changes == 0) {
         rc = sq_not_found(NULL, err, "user_not_found", "user");
     }
     return rc;
