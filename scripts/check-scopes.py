@@ -107,10 +107,10 @@ def main():
     for key, (scopes, stores) in sorted(routes.items()):
         name = " ".join(key)
         if not scopes and not key[1].startswith(("/healthz", "/readyz", "/metrics", "/u/", "/o/",
-                                                 "/c/", "/p/", "/q/", "/j/", "/t/", "/v1/openapi.json", "/v1/sdk.js")):
+                                                 "/c/", "/p/", "/q/", "/j/", "/t/", "/admin", "/v1/openapi.json", "/v1/sdk.js")):
             problems.append(f"routes.c: {name} is public; only the probes, the description, "
-                            "the SDK, the unsubscribe page, the customer's pages and the e-mail "
-                            "pixel and links may be")
+                            "the SDK, the unsubscribe page, the customer's pages, the e-mail "
+                            "pixel and links and the console's app may be")
         if key not in described:
             problems.append(f"openapi.json: {name} is missing")
         elif described[key] != scopes:

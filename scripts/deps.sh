@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh - installs the Debian (bookworm) packages a target needs, and only the missing ones.
-#   scripts/deps.sh run     what `make run` needs: compiler, CMake, the libraries, and curl, jq and
-#                           aiosmtpd (a local mail sink) for the README tour
+#   scripts/deps.sh run     what `make run` needs: compiler, CMake, the libraries, Node.js and npm
+#                           (the console's build: console/build.sh), and curl, jq and aiosmtpd (a
+#                           local mail sink) for the README tour
 #   scripts/deps.sh test    plus cmocka, pytest, requests and clang-format for `make test`, and
 #                           Chromium, fonts with Cyrillic and Node.js for the browser tests (their
 #                           npm packages: tests/browser/install.sh, run by ctest)
@@ -11,10 +12,10 @@ set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libsodium-dev
      libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev tzdata curl jq
-     python3-aiosmtpd"
+     python3-aiosmtpd nodejs"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools
-      chromium fonts-dejavu-core nodejs"
+      chromium fonts-dejavu-core"
 bench="$test wrk bc python3-sklearn"
 fuzz="$test clang libclang-rt-14-dev"
 
@@ -32,7 +33,8 @@ for p in $want; do
         missing="$missing $p"
     fi
 done
-# Node.js from its own Debian repository (as on these machines) brings npm; Debian's does not.
+# Node.js from its own Debian repository (as on these machines) brings npm; Debian's does not, so
+# on a fresh bookworm Debian's npm is installed beside its nodejs (18: Vite 6 runs on it).
 case "$want" in *nodejs*) command -v npm >/dev/null 2>&1 || missing="$missing npm" ;; esac
 [ -z "$missing" ] && exit 0
 

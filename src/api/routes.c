@@ -214,6 +214,10 @@ const struct route api_routes[] = {
     /* The customer's pages' stylesheet (docs/pages.md). */
     {HTTP_GET, "/p/style.css", api_page_style, ROUTE_PUBLIC, ROUTE_PAGE},
     {HTTP_GET, "/p/logo", api_page_logo, ROUTE_PUBLIC, ROUTE_PAGE},
+    /* The console (docs/console.md): its app, which logs in through /v1/session. */
+    {HTTP_GET, "/admin", api_console_index, ROUTE_PUBLIC, ROUTE_APP},
+    {HTTP_GET, "/admin/{path*}", api_console_index, ROUTE_PUBLIC, ROUTE_APP},
+    {HTTP_GET, "/admin/assets/{file}", api_console_asset, ROUTE_PUBLIC, ROUTE_APP},
     /* The questionnaire of the enrolment SMS: the signed token is the only credential. */
     {HTTP_GET, "/q/{token}", api_q_page, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
     {HTTP_POST, "/q/{token}", api_q_post, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},

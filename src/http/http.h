@@ -72,6 +72,9 @@ enum route_flag {
                                strict Content-Security-Policy (nothing but this server's
                                stylesheet and images, no script, no frame, forms posting here
                                only), no referrer, no framing */
+    ROUTE_APP = 1u << 7,    /* the console's app (api/console.c, docs/console.md): served as a
+                               ROUTE_PAGE is, under the console's policy instead - scripts,
+                               styles and calls of this server only, nothing inline */
 };
 
 struct route {

@@ -16,6 +16,11 @@
 #define HTTP_PAGE_CSP                                                                              \
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "             \
     "frame-ancestors 'none'; base-uri 'none'"
+/* The console's policy (ROUTE_APP): the pages' plus its own scripts and calls to this server
+ * (the API); no inline script or style, no other origin. */
+#define HTTP_CONSOLE_CSP                                                                           \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 /* CORS for a beacon route: the request's Origin back when it is one the retailer listed. */
 static void cors_headers(struct http_req *r, struct MHD_Response *resp)
@@ -75,8 +80,9 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
         cors_headers(r, resp);
     }
-    if (r->route != NULL && (r->route->flags & ROUTE_PAGE)) {
-        MHD_add_response_header(resp, "Content-Security-Policy", HTTP_PAGE_CSP);
+    if (r->route != NULL && (r->route->flags & (ROUTE_PAGE | ROUTE_APP))) {
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                (r->route->flags & ROUTE_APP) ? HTTP_CONSOLE_CSP : HTTP_PAGE_CSP);
         MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     }

@@ -43,6 +43,16 @@ static bool next_seg(const char **p, const char **seg, size_t *len)
     return true;
 }
 
+/* The parameters of a pattern: its "{...}" segments. */
+static size_t count_params(const char *pattern)
+{
+    size_t n = 0;
+    for (const char *p = strstr(pattern, "/{"); p != NULL; p = strstr(p + 1, "/{")) {
+        n++;
+    }
+    return n;
+}
+
 /* Matches; returns -1 when not, else the number of parameter segments (fewer is more literal). */
 static int match_one(const char *pattern, const char *path, const char **params, struct arena *a)
 {
@@ -55,6 +65,15 @@ static int match_one(const char *pattern, const char *path, const char **params,
         bool more_s = next_seg(&sp, &ss, &sl);
         if (!more_p || !more_s) {
             return more_p == more_s && *sp == '\0' ? nparams : -1;
+        }
+        if (pl > 3 && ps[0] == '{' && ps[pl - 2] == '*' && ps[pl - 1] == '}' && *pp == '\0' &&
+            nparams < HTTP_MAX_PARAMS) {
+            /* "{name*}", the last segment: the rest of the path, one segment or more, may be empty;
+             * less literal than any other pattern. */
+            if (params != NULL) {
+                params[nparams] = arena_strdup(a, ss);
+            }
+            return HTTP_MAX_PARAMS;
         }
         if (pl > 2 && ps[0] == '{' && ps[pl - 1] == '}') {
             if (sl == 0 || nparams == HTTP_MAX_PARAMS) {
@@ -90,7 +109,8 @@ void router_match(const struct route *routes, size_t n, enum http_method method,
     if (best >= 0) {
         m->route = &routes[best];
         m->index = best;
-        m->n_params = (size_t)match_one(routes[best].pattern, path, m->params, a);
+        int np = match_one(routes[best].pattern, path, m->params, a);
+        m->n_params = np == HTTP_MAX_PARAMS ? count_params(routes[best].pattern) : (size_t)np;
     }
 }
 

@@ -3,8 +3,10 @@
  *
  * Patterns are split at "/"; a segment "{name}" matches any one non-empty segment and its text
  * becomes a parameter. Literal segments win over parameters, so "/v1/customers/lookup" could sit
- * beside "/v1/customers/{id}". A path that matches some pattern but not with this method is a
- * 405, and `allow` lists the methods that would have matched.
+ * beside "/v1/customers/{id}". A last segment "{name*}" matches the rest of the path (one or more
+ * segments, the first may be empty: "/admin/{path*}" matches "/admin/" and "/admin/a/b"), and its
+ * text is the last parameter; it loses to every other pattern. A path that matches some pattern but
+ * not with this method is a 405, and `allow` lists the methods that would have matched.
  */
 #ifndef KT_HTTP_ROUTER_H
 #define KT_HTTP_ROUTER_H

@@ -63,6 +63,40 @@ static void misses(void **state)
     arena_release(&a);
 }
 
+/* "{name*}" takes the rest of the path and loses to every other pattern. */
+static void rest_of_path(void **state)
+{
+    static const struct route admin[] = {
+        {HTTP_GET, "/admin", h, 0, 0},
+        {HTTP_GET, "/admin/{path*}", h, 0, 0},
+        {HTTP_GET, "/admin/assets/{file}", h, 0, 0},
+    };
+    struct arena a;
+    arena_init(&a, 0);
+    struct route_match m;
+    router_match(admin, 3, HTTP_GET, "/admin/customers/c_1/consents", &a, &m);
+    assert_int_equal(m.index, 1);
+    assert_int_equal(m.n_params, 1);
+    assert_string_equal(m.params[0], "customers/c_1/consents");
+    router_match(admin, 3, HTTP_GET, "/admin/", &a, &m);
+    assert_int_equal(m.index, 1);
+    assert_string_equal(m.params[0], "");
+    router_match(admin, 3, HTTP_GET, "/admin", &a, &m);
+    assert_int_equal(m.index, 0);
+    assert_int_equal(m.n_params, 0);
+    router_match(admin, 3, HTTP_GET, "/admin/assets/index-1.js", &a, &m);
+    assert_int_equal(m.index, 2);
+    assert_string_equal(m.params[0], "index-1.js");
+    router_match(admin, 3, HTTP_GET, "/admin/assets/x/y", &a, &m); /* not an asset: the rest */
+    assert_int_equal(m.index, 1);
+    router_match(admin, 3, HTTP_GET, "/administrator", &a, &m);
+    assert_null(m.route);
+    router_match(admin, 3, HTTP_POST, "/admin/x", &a, &m);
+    assert_null(m.route);
+    assert_string_equal(router_allow_header(m.allow, &a), "GET");
+    arena_release(&a);
+}
+
 /* Every 429 carries Retry-After: the wait of the code that raised the limit, else a second. */
 static void every_429_says_when_to_retry(void **state)
 {
@@ -367,6 +401,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matches),
+        cmocka_unit_test(rest_of_path),
         cmocka_unit_test(misses),
         cmocka_unit_test(every_429_says_when_to_retry),
         cmocka_unit_test(a_handlers_code_is_replied_by_the_router),

@@ -1,0 +1,37 @@
+// chart.jsx - a uPlot chart (https://github.com/leeoniya/uPlot): `data` is uPlot's columns
+// ([xs, ys1, ys2...], x in seconds), `series` the labels of the y columns. The chart has a text
+// alternative: its title and, for screen readers, a table of the same numbers (`table` = true).
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const COLORS = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#d35400'];
+
+export function Chart({ title, data, series, height = 240, time = true, describe }) {
+    const box = useRef(null);
+    useEffect(() => {
+        const el = box.current;
+        if (!el || !data || data.length < 2) {
+            return undefined;
+        }
+        const opts = {
+            width: Math.max(el.clientWidth, 300),
+            height,
+            scales: { x: { time } },
+            series: [{}, ...series.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2 }))],
+        };
+        const plot = new uPlot(opts, data, el);
+        const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(el.clientWidth, 300), height }));
+        ro.observe(el);
+        return () => {
+            ro.disconnect();
+            plot.destroy();
+        };
+    }, [data, series, height, time]);
+    return (
+        <figure class="chart">
+            <figcaption>{title}</figcaption>
+            <div ref={box} role="img" aria-label={describe || title} />
+        </figure>
+    );
+}
