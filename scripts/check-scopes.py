@@ -11,6 +11,13 @@ fails on a route that names no scope and is not public, on a route missing from 
 description, on a row or an operation that names no route, and on any disagreement - so a new
 route is given its scopes, in writing, by whoever adds it.
 
+The console's session routes (docs/console.md) take no key: the kt_session cookie is their
+credential, which their handlers resolve. routes.c marks them ROUTE_PUBLIC with the flag
+ROUTE_SESSION, the OpenAPI gives them the `session` scheme (`[{"session": []}]`) and the table
+names `session` as their scope; the login itself (`POST /v1/session`) is public. A route marked
+ROUTE_SESSION anywhere but under /v1/session fails, and so does a public /v1/session route
+without it (but the login).
+
 A key limited to stores (a pos key) may call only the routes marked STORES: those that read no
 customer, and those whose handlers apply the limit; the table's last column says which.
 
@@ -46,6 +53,16 @@ def routes_c(problems):
                             f"{scopes.strip()}")
             continue
         flagset = {t.strip() for t in flags.split("|")}
+        if "ROUTE_SESSION" in flagset:
+            if not got and path.startswith("/v1/session"):
+                got = {"session"}
+            else:
+                problems.append(f"routes.c: {method} {path} is marked ROUTE_SESSION: only the "
+                                "public routes under /v1/session may be")
+        elif not got and path.startswith("/v1/session") and (method, path) != ("POST",
+                                                                                "/v1/session"):
+            problems.append(f"routes.c: {method} {path} is public under /v1/session without "
+                            "ROUTE_SESSION: only the login may be")
         stores = "pos" in got and ("STORES" in flagset or "ROUTE_STORES" in flagset)
         out[(method, path)] = (got, stores)
     return out
@@ -65,6 +82,8 @@ def openapi(problems):
             got = set()
             for req in sec:
                 got |= set(req.get("apiKey", []))
+                if "session" in req:
+                    got.add("session")
             out[(method.upper(), path)] = got
     return out
 
@@ -106,11 +125,12 @@ def main():
     rows = table(problems)
     for key, (scopes, stores) in sorted(routes.items()):
         name = " ".join(key)
-        if not scopes and not key[1].startswith(("/healthz", "/readyz", "/metrics", "/u/", "/o/",
-                                                 "/c/", "/p/", "/q/", "/j/", "/t/", "/admin", "/v1/openapi.json", "/v1/sdk.js")):
+        if not scopes and key != ("POST", "/v1/session") and not key[1].startswith((
+                "/healthz", "/readyz", "/metrics", "/u/", "/o/", "/c/", "/p/", "/q/", "/j/", "/t/",
+                "/admin", "/v1/openapi.json", "/v1/sdk.js")):
             problems.append(f"routes.c: {name} is public; only the probes, the description, "
                             "the SDK, the unsubscribe page, the customer's pages, the e-mail "
-                            "pixel and links and the console's app may be")
+                            "pixel and links, the console's app and its login may be")
         if key not in described:
             problems.append(f"openapi.json: {name} is missing")
         elif described[key] != scopes:

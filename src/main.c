@@ -579,11 +579,13 @@ static void drain(struct http_server *srv, const sigset_t *sigs, int64_t ms)
 static int cmd_serve(int argc, char **argv)
 {
     struct opts o;
-    struct outbox_conf oc; /* the sender's flags, out of argv before parse(); channels after */
-    struct cli_pages pc;   /* the pages' limits and trusted proxies, out of argv as well */
+    struct outbox_conf oc;  /* the sender's flags, out of argv before parse(); channels after */
+    struct cli_pages pc;    /* the pages' limits and trusted proxies, out of argv as well */
+    struct cli_sessions ss; /* the console's sessions and login lock-outs, out of argv too */
     struct outbox_sender *ob = NULL;
     if (cli_outbox_flags("serve", &argc, argv, &oc) != 0 ||
-        cli_page_flags("serve", &argc, argv, &pc) != 0) {
+        cli_page_flags("serve", &argc, argv, &pc) != 0 ||
+        cli_session_flags("serve", &argc, argv, &ss) != 0) {
         return 2;
     }
     int prc = parse("serve", cli_serve_help, argc, argv, &o);
@@ -614,6 +616,9 @@ static int cmd_serve(int argc, char **argv)
     app.n_routes = api_routes_count;
     app.max_upload = (size_t)o.max_upload;
     app.lockout = lockout_new(&o.lockout);
+    app.session = (struct session_conf){ss.idle_ms, ss.max_ms};
+    app.login_email = lockout_new(&(struct lockout_conf){ss.by_email, ss.window_ms, ss.lock_ms});
+    app.login_addr = lockout_new(&(struct lockout_conf){ss.by_addr, ss.window_ms, ss.lock_ms});
     char imports_dir[4200];
     kt_snprintf(imports_dir, sizeof(imports_dir), "%s.imports", o.db);
     app.imports_dir = imports_dir;
@@ -705,6 +710,8 @@ out:
     store_close(s);
     audit_shutdown();
     lockout_free(app.lockout);
+    lockout_free(app.login_email);
+    lockout_free(app.login_addr);
     return code;
 }
 
@@ -720,6 +727,7 @@ static const char main_help[] =
     "  serve     run the HTTP API\n"
     "  migrate   bring the database schema up to date\n"
     "  keys      create, list and revoke API keys\n"
+    "  users     the console's users: create, reset a password, disable, list\n"
     "  import    import customers from a CSV file\n"
     "  report    the quality report of the base, RFM\n"
     "  cluster   customers clustered by behaviour (k-means++)\n"
@@ -751,44 +759,9 @@ int main(int argc, char **argv)
     if (strcmp(verb, "serve") == 0) {
         return cmd_serve(argc - 1, argv + 1);
     }
-    if (strcmp(verb, "migrate") == 0) {
-        return cli_migrate(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "keys") == 0) {
-        return cli_keys(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "import") == 0) {
-        return cli_import(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "report") == 0) {
-        return cli_report(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "privacy") == 0) {
-        return cli_privacy(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "audit") == 0) {
-        return cli_audit(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "loyalty") == 0) {
-        return cli_loyalty(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "cluster") == 0) {
-        return cli_cluster(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "segment") == 0) {
-        return cli_segment(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "deliver") == 0) {
-        return cli_deliver(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "events") == 0) {
-        return cli_events(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "run-due") == 0) {
-        return cli_run_due(argc - 1, argv + 1);
-    }
-    if (strcmp(verb, "clean") == 0) {
-        return cli_clean(argc - 1, argv + 1);
+    int vrc = cli_verb(verb, argc - 1, argv + 1);
+    if (vrc >= 0) {
+        return vrc;
     }
     if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
         printf("kartoteka %s\n", KT_VERSION);

@@ -18,6 +18,13 @@
 extern const struct route api_routes[];
 extern const size_t api_routes_count;
 
+/* The console's session and users (session.c, users.c; docs/console.md). */
+enum kt_rc api_session_login(struct http_req *r, struct kt_err *err);
+enum kt_rc api_session_get(struct http_req *r, struct kt_err *err);
+enum kt_rc api_session_delete(struct http_req *r, struct kt_err *err);
+struct user;
+json_t *api_user_json(const struct user *u); /* {id, email, role, stores, totp} */
+
 /* system.c */
 enum kt_rc api_healthz(struct http_req *r, struct kt_err *err);
 enum kt_rc api_readyz(struct http_req *r, struct kt_err *err);

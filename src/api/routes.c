@@ -31,6 +31,11 @@ const struct route api_routes[] = {
     {HTTP_GET, "/metrics", api_metrics, ROUTE_PUBLIC, 0},
     {HTTP_GET, "/v1/openapi.json", api_openapi, ROUTE_PUBLIC, 0},
 
+    /* The console's session: the cookie is the credential (http/cookie.c), no key. */
+    {HTTP_POST, "/v1/session", api_session_login, ROUTE_PUBLIC, ROUTE_JSON},
+    {HTTP_GET, "/v1/session", api_session_get, ROUTE_PUBLIC, ROUTE_SESSION},
+    {HTTP_DELETE, "/v1/session", api_session_delete, ROUTE_PUBLIC, ROUTE_SESSION},
+
     {HTTP_POST, "/v1/customers", api_customers_upsert, ADMIN | POS | COLLECT,
      ROUTE_JSON | ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers", api_customers_list, ADMIN | POS | DPO, ROUTE_PD | STORES},

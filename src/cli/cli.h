@@ -39,6 +39,9 @@ int cli_migrate(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_deliver(int argc, char **argv); /* deliver_cmd.c: a test message through a channel */
 extern const char cli_serve_help[];     /* serve_help.c */
+int cli_users(int argc, char **argv);   /* users_cmd.c: the console's users */
+/* Runs the verb named `verb` (verbs.c) with argv[0] the verb; -1 when there is no such verb. */
+int cli_verb(const char *verb, int argc, char **argv);
 
 /* Shared: the database path from --db or KARTOTEKA_DB, and opening it. */
 #include "store/store.h"
@@ -108,6 +111,16 @@ void cli_print_error(const char *what, const struct kt_err *err);
  * cli_channel_flags'. 0 to go on, 2 on a bad value. */
 struct outbox_conf;
 int cli_outbox_flags(const char *verb, int *argc, char **argv, struct outbox_conf *c);
+
+/* serve's flags of the console's sessions (session_flags.c): --session-idle, --session-max and
+ * the login lock-outs, taken out of argv (argc shrinks), the environment under them. 0 to go on,
+ * 2 on a bad value. Counts of 0 never lock. */
+struct cli_sessions {
+    int64_t idle_ms, max_ms;
+    int by_email, by_addr;      /* wrong logins that lock an e-mail, an address */
+    int64_t window_ms, lock_ms; /* counted within, locked for */
+};
+int cli_session_flags(const char *verb, int *argc, char **argv, struct cli_sessions *c);
 
 /* A flag of serve that a file of its own takes: its name without "--", its environment variable
  * and its default (NULL: not set). */

@@ -231,7 +231,7 @@ struct queued {
     const char *action; /* static */
     const char *detail; /* static (a route pattern) or NULL */
     uint32_t fields;    /* AUDIT_F_* */
-    char key_id[16];
+    char key_id[24];    /* an API key's id, or a console user's (struct api_key.id) */
     char customer_id[ID_MAX];
     char object[ID_MAX]; /* what a read of many customers read, or "" */
     char request_id[40];

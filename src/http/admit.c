@@ -114,7 +114,8 @@ static enum kt_rc authenticate(struct reqctx *x, const char *tok, struct kt_err 
     return rc;
 }
 
-/* Authenticates the key of a non-public route and checks its scope, and a store-limited key's
+/* Authenticates the key of a non-public route - or, without one, the console's session cookie,
+ * whose changes need the X-CSRF-Token header - and checks its scope, and a store-limited key's
  * right to the route (only those marked ROUTE_STORES). */
 static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
 {
@@ -129,7 +130,16 @@ static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
             tok++;
         }
     }
-    if (authenticate(x, tok, err) != KT_OK) {
+    const char *cookie = h == NULL && in_url == NULL ? http_req_cookie(r, SESSION_COOKIE) : NULL;
+    if (cookie != NULL) { /* the console's session stands for a key (auth/session.h) */
+        struct session *s = arena_alloc(&x->arena, sizeof(*s));
+        struct api_key *k = arena_alloc(&x->arena, sizeof(*k));
+        if (http_session(r, false, s, err) != KT_OK) {
+            return err->rc;
+        }
+        session_as_key(s, k);
+        r->key = k;
+    } else if (authenticate(x, tok, err) != KT_OK) {
         return err->rc;
     }
     const struct api_key *key = r->key;

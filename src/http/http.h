@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "auth/keys.h"
+#include "auth/session.h"
 #include "deliver/policy.h"
 #include "base/arena.h"
 #include "base/cidr.h"
@@ -52,29 +53,33 @@ typedef enum kt_rc (*http_handler_fn)(struct http_req *r, struct kt_err *err);
 
 /* What a route takes and how it runs (struct route.flags). */
 enum route_flag {
-    ROUTE_JSON = 1u << 0,   /* the route takes a JSON body */
-    ROUTE_UPLOAD = 1u << 1, /* the route takes a file (CSV) up to kt_app.max_upload */
-    ROUTE_BEACON = 1u << 2, /* browsers post here: CORS for kt_app.cors_origins, JSON sent as
-                               text/plain (navigator.sendBeacon), and a collect key in ?key= (a
-                               beacon has no headers of its own) */
-    ROUTE_LONG = 1u << 3,   /* analytics that may take seconds: the handler runs on the analytic
-                               threads, never on a worker that serves the tills (http/offload.c) */
-    ROUTE_PD = 1u << 4,     /* the reply may hold customers' personal data: the router refuses it
-                               while the log of reads cannot take more (503 audit_busy), and logs
-                               a read itself when the handler logged none (router_call; the
-                               routes and what they log: docs/privacy.md, "The audit log") */
-    ROUTE_STORES = 1u << 5, /* a key limited to stores may call it: the route reads no customer,
-                               or its handler applies the limit (api/common.c:
-                               api_customer_visible, api_store_allowed); any other route refuses
-                               such a key (403 forbidden), so a new route is closed to store keys
-                               until someone decides otherwise */
-    ROUTE_PAGE = 1u << 6,   /* a page a customer's browser opens (docs/pages.md): served with a
-                               strict Content-Security-Policy (nothing but this server's
-                               stylesheet and images, no script, no frame, forms posting here
-                               only), no referrer, no framing */
-    ROUTE_APP = 1u << 7,    /* the console's app (api/console.c, docs/console.md): served as a
-                               ROUTE_PAGE is, under the console's policy instead - scripts,
-                               styles and calls of this server only, nothing inline */
+    ROUTE_JSON = 1u << 0,    /* the route takes a JSON body */
+    ROUTE_UPLOAD = 1u << 1,  /* the route takes a file (CSV) up to kt_app.max_upload */
+    ROUTE_BEACON = 1u << 2,  /* browsers post here: CORS for kt_app.cors_origins, JSON sent as
+                                text/plain (navigator.sendBeacon), and a collect key in ?key= (a
+                                beacon has no headers of its own) */
+    ROUTE_LONG = 1u << 3,    /* analytics that may take seconds: the handler runs on the analytic
+                                threads, never on a worker that serves the tills (http/offload.c) */
+    ROUTE_PD = 1u << 4,      /* the reply may hold customers' personal data: the router refuses it
+                                while the log of reads cannot take more (503 audit_busy), and logs
+                                a read itself when the handler logged none (router_call; the
+                                routes and what they log: docs/privacy.md, "The audit log") */
+    ROUTE_STORES = 1u << 5,  /* a key limited to stores may call it: the route reads no customer,
+                                or its handler applies the limit (api/common.c:
+                                api_customer_visible, api_store_allowed); any other route refuses
+                                such a key (403 forbidden), so a new route is closed to store keys
+                                until someone decides otherwise */
+    ROUTE_PAGE = 1u << 6,    /* a page a customer's browser opens (docs/pages.md): served with a
+                                strict Content-Security-Policy (nothing but this server's
+                                stylesheet and images, no script, no frame, forms posting here
+                                only), no referrer, no framing */
+    ROUTE_APP = 1u << 7,     /* the console's app (api/console.c, docs/console.md): served as a
+                                ROUTE_PAGE is, under the console's policy instead - scripts,
+                                styles and calls of this server only, nothing inline */
+    ROUTE_SESSION = 1u << 8, /* a route of the console's session itself (/v1/session...): no
+                               key, the kt_session cookie is its credential, which its handler
+                               resolves (http_session); scripts/check-scopes.py holds them to
+                               the `session` scheme of the OpenAPI */
 };
 
 struct route {
@@ -113,6 +118,11 @@ struct kt_app {
     const char *sms_sender;        /* --sms-sender: the name a marketing SMS is signed with */
     struct policy_conf policy;     /* --quiet-hours-*: what a journey's simulation asks */
     struct cidr_list trusted;      /* --trusted-proxy: whose X-Forwarded-For is believed */
+    struct session_conf session;   /* --session-idle, --session-max (cli/session_flags.c) */
+    struct lockout *login_addr;    /* wrong logins per client address, or NULL (off) */
+    struct lockout *login_email;   /* wrong logins per e-mail (its tag), or NULL (off) */
+    bool cookie_plain;             /* plain HTTP on a loopback listener: the session cookie goes
+                                      without Secure (set by http_server_start) */
 };
 
 #define HTTP_MAX_PARAMS 4
@@ -129,10 +139,12 @@ struct http_req {
     const char *ip;      /* the client's address, numeric ("" when unknown): the audit log's */
     struct arena *arena; /* lives until the reply is sent */
     struct kt_app *app;
-    const struct api_key *key; /* the caller's key; NULL on public routes */
-    void *impl;                /* server.c's connection; opaque */
-    struct store_conn *reader; /* see http_req_reader(); owned by the server */
-    bool reader_analytics;     /* `reader` is an analytic read (http_req_analytics) */
+    const struct api_key *key;     /* the caller's key; NULL on public routes */
+    const struct session *session; /* the caller's session when the key stands for one (the
+                                      cookie), else NULL */
+    void *impl;                    /* server.c's connection; opaque */
+    struct store_conn *reader;     /* see http_req_reader(); owned by the server */
+    bool reader_analytics;         /* `reader` is an analytic read (http_req_analytics) */
 
     /* the reply (set through http_reply_*) */
     int status;
@@ -146,6 +158,7 @@ struct http_req {
     const char *etag;          /* ETag header (in the arena), or NULL */
     const char *cache_control; /* Cache-Control instead of no-store (static), or NULL */
     bool replayed;             /* Idempotent-Replayed: true */
+    const char *set_cookie;    /* Set-Cookie header (in the arena), or NULL */
     struct kt_err err;         /* what went wrong, for the log line */
     json_t *err_more;          /* owned: what the error reply adds to its body (http_error_more) */
 };
@@ -153,6 +166,20 @@ struct http_req {
 /* A request header or a query parameter (decoded), or NULL. Borrowed for the request. */
 const char *http_req_header(struct http_req *r, const char *name);
 const char *http_req_query(struct http_req *r, const char *name);
+
+/* A cookie of the request, or NULL. Borrowed for the request. */
+const char *http_req_cookie(struct http_req *r, const char *name);
+
+/* The console's session of the request (the kt_session cookie; auth/session.h) in `out`:
+ * KT_EAUTH no_session / session_expired; second_factor_needed when its second factor is still
+ * to come and `needed_ok` is false; for any method but GET the X-CSRF-Token header checked
+ * (KT_EFORBIDDEN csrf_missing / csrf_wrong). Its last use is written at most once a minute. */
+enum kt_rc http_session(struct http_req *r, bool needed_ok, struct session *out,
+                        struct kt_err *err);
+
+/* The reply sets the session cookie to `value`, or clears it (NULL): HttpOnly, SameSite=Strict,
+ * Path=/, and Secure unless the server listens in plain HTTP on loopback (kt_app.cookie_plain). */
+void http_set_session_cookie(struct http_req *r, const char *value);
 
 /* Refuses (KT_EBADREQ unknown_parameter) any query parameter not in the NULL-terminated
  * `allowed`. */

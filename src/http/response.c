@@ -97,6 +97,9 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     if (r->location != NULL && r->status >= 300 && r->status < 400) {
         MHD_add_response_header(resp, "Location", r->location);
     }
+    if (r->set_cookie != NULL) {
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    }
     if (r->replayed) {
         MHD_add_response_header(resp, "Idempotent-Replayed", "true");
     }

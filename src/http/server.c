@@ -471,6 +471,7 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     struct http_server *s = kt_calloc(1, sizeof(*s));
     s->app = app;
     s->tls = tls;
+    app->cookie_plain = o->tls_cert == NULL && http_addr_is_loopback((struct sockaddr *)&ss);
     s->conns = conns_new(max_conns, (int64_t)o->head_timeout_ms * 1000000);
     app->metrics = metrics_new(app->routes, app->n_routes);
     unsigned analytic =

@@ -123,6 +123,34 @@ struct api_key {
     const char *stores;     /* JSON array of the store codes the key is limited to; NULL: all */
 };
 
+/* A person who uses the console (0032_users.sql; auth/users.h). The e-mail and the TOTP secret
+ * travel sealed (auth/seal.h) through the store, which neither seals nor opens them. */
+struct user_row {
+    char id[24];                 /* "u_" and 20 base32 characters */
+    unsigned char email_tag[32]; /* keyed tag of the e-mail (keys_tag) */
+    const char *email_sealed;
+    const char *pw_hash;     /* crypto_pwhash_str */
+    const char *role;        /* admin, marketer, analyst, store_manager, dpo (auth/roles.h) */
+    const char *stores;      /* JSON array of store codes; NULL: not limited */
+    const char *totp_sealed; /* NULL: no TOTP secret */
+    bool totp_on;            /* the secret was proved by a code: login asks for one */
+    int64_t totp_step;       /* the last time step accepted */
+    int64_t failed;          /* wrong passwords since the last login */
+    int64_t failed_at;       /* ms, 0: none */
+    int64_t disabled_at;     /* ms, 0 while enabled */
+    int64_t created_at, updated_at; /* ms */
+};
+
+/* A console session (0033_sessions.sql; auth/session.h): the row of a cookie, by its hash. */
+struct session_row {
+    unsigned char hash[32]; /* keyed tag of the cookie's id */
+    char user_id[24];
+    const char *factor; /* "none", "needed" or "passed" */
+    int64_t created_at; /* ms */
+    int64_t last_at;    /* ms, the last request seen (kept within a minute) */
+    int64_t expires_at; /* ms, the absolute end */
+};
+
 /* Values received from one source on one day, and what cleaning made of them. */
 struct intake_row {
     int64_t day; /* days since 1970-01-01, UTC */

@@ -17,6 +17,19 @@
  * each, grouped by the file whose SQL they hold; each file keeps its texts in an array indexed by
  * these. The last member counts them. */
 enum sq_slot {
+    /* users.c */
+    SQ_USER_INSERT,
+    SQ_USER_GET,
+    SQ_USER_BY_TAG,
+    SQ_USER_UPDATE,
+    SQ_USER_LIST,
+    SQ_USER_FAILED,
+    SQ_SESSION_INSERT,
+    SQ_SESSION_GET,
+    SQ_SESSION_TOUCH,
+    SQ_SESSION_END,
+    SQ_SESSION_END_USER,
+    SQ_SESSION_EXPIRE,
     /* keys.c */
     SQ_META_GET,
     SQ_META_PUT,
