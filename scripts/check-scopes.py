@@ -125,9 +125,8 @@ def main():
     rows = table(problems)
     for key, (scopes, stores) in sorted(routes.items()):
         name = " ".join(key)
-        if not scopes and key != ("POST", "/v1/session") and not key[1].startswith((
-                "/healthz", "/readyz", "/metrics", "/u/", "/o/", "/c/", "/p/", "/q/", "/j/", "/t/",
-                "/admin", "/v1/openapi.json", "/v1/sdk.js")):
+        if not scopes and key != ("POST", "/v1/session") and not key[1].startswith(("/healthz", "/readyz", "/metrics", "/u/", "/o/",
+                                                 "/c/", "/p/", "/q/", "/j/", "/t/", "/admin", "/v1/openapi.json", "/v1/sdk.js")):
             problems.append(f"routes.c: {name} is public; only the probes, the description, "
                             "the SDK, the unsubscribe page, the customer's pages, the e-mail "
                             "pixel and links, the console's app and its login may be")

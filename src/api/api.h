@@ -175,6 +175,9 @@ enum kt_rc api_unsub_erase_post(struct http_req *r, struct kt_err *err);
  * may be NULL) and sent with `status`; the invalid link's page (404); the stale form's page (403:
  * `text`, a link `back`). */
 enum kt_rc api_page_style(struct http_req *r, struct kt_err *err);
+/* customer_traits.c: a customer's computed traits and the segments they are in now. */
+enum kt_rc api_customer_traits(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customer_segments(struct http_req *r, struct kt_err *err);
 /* console.c: the console's app, index.html at /admin and /admin/{path*}, its built files. */
 enum kt_rc api_console_index(struct http_req *r, struct kt_err *err);
 enum kt_rc api_console_asset(struct http_req *r, struct kt_err *err);

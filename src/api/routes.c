@@ -43,6 +43,8 @@ const struct route api_routes[] = {
     {HTTP_PATCH, "/v1/customers/{id}", api_customers_patch, ADMIN | POS | DPO,
      ROUTE_JSON | ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/history", api_customers_history, ADMIN | DPO, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/traits", api_customer_traits, ADMIN, ROUTE_PD},
+    {HTTP_GET, "/v1/customers/{id}/segments", api_customer_segments, ADMIN, ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN, ROUTE_JSON | ROUTE_PD},
 
     {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT, ROUTE_JSON | STORES},

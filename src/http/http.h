@@ -73,13 +73,13 @@ enum route_flag {
                                 strict Content-Security-Policy (nothing but this server's
                                 stylesheet and images, no script, no frame, forms posting here
                                 only), no referrer, no framing */
-    ROUTE_APP = 1u << 7,     /* the console's app (api/console.c, docs/console.md): served as a
-                                ROUTE_PAGE is, under the console's policy instead - scripts,
-                                styles and calls of this server only, nothing inline */
-    ROUTE_SESSION = 1u << 8, /* a route of the console's session itself (/v1/session...): no
+    ROUTE_SESSION = 1u << 7, /* a route of the console's session itself (/v1/session...): no
                                key, the kt_session cookie is its credential, which its handler
                                resolves (http_session); scripts/check-scopes.py holds them to
                                the `session` scheme of the OpenAPI */
+    ROUTE_APP = 1u << 8,     /* the console's app (api/console.c, docs/console.md): served as a
+                                ROUTE_PAGE is, under the console's policy instead - scripts,
+                                styles and calls of this server only, nothing inline */
 };
 
 struct route {

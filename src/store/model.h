@@ -726,6 +726,13 @@ struct segment {
     const char *key_id;
 };
 
+/* A segment a customer is in now (store_customer_segments). */
+struct customer_segment {
+    char id[ID_MAX]; /* "s_..." */
+    const char *name;
+    int64_t entered_at;
+};
+
 /* A member of a segment now. */
 struct segment_member {
     int64_t ck;

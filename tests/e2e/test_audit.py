@@ -193,6 +193,8 @@ def walked(server):
         ("/v1/customers", "/v1/customers?limit=200", False),
         ("/v1/customers/{id}", f"/v1/customers/{a}", False),
         ("/v1/customers/{id}/history", f"/v1/customers/{a}/history", False),
+        ("/v1/customers/{id}/traits", f"/v1/customers/{a}/traits", False),
+        ("/v1/customers/{id}/segments", f"/v1/customers/{a}/segments", False),
         ("/v1/customers/{id}/consents", f"/v1/customers/{a}/consents", False),
         ("/v1/customers/{id}/consents/evidence", f"/v1/customers/{a}/consents/evidence", False),
         ("/v1/customers/{id}/subscriptions", f"/v1/customers/{a}/subscriptions", False),
@@ -246,6 +248,9 @@ def walked(server):
         ("/metrics", "/metrics", False),
         ("/v1/openapi.json", "/v1/openapi.json", False),
         ("/v1/sdk.js", "/v1/sdk.js", False),
+        ("/admin", "/admin", False),
+        ("/admin/{path*}", f"/admin/customers/{a}", False),
+        ("/admin/assets/{file}", "/admin/assets/none-00000000.js", False),  # 404: no such file
     ]
     for pattern, path, bulk in gets:
         w.call("GET", pattern, path, bulk=bulk)

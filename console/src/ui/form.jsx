@@ -14,22 +14,13 @@ export function formError(err, fields) {
     return err && !(err.field && fields.includes(err.field)) ? errorText(err) : null;
 }
 
-export function Field({ label, name, error, hint, type = 'text', value, onInput, ...rest }) {
-    const id = useId();
+/** A field's frame: its label, the control (`children(describedBy)`), a hint, the error beside. */
+function FieldFrame({ id, label, hint, error, children }) {
     const described = [hint ? `${id}-hint` : null, error ? `${id}-err` : null].filter(Boolean).join(' ');
     return (
         <div class={`field${error ? ' has-error' : ''}`}>
             <label for={id}>{label}</label>
-            <input
-                id={id}
-                name={name}
-                type={type}
-                value={value}
-                onInput={(e) => onInput && onInput(e.currentTarget.value)}
-                aria-invalid={error ? 'true' : undefined}
-                aria-describedby={described || undefined}
-                {...rest}
-            />
+            {children(described || undefined)}
             {hint ? (
                 <span class="hint" id={`${id}-hint`}>
                     {hint}
@@ -44,29 +35,45 @@ export function Field({ label, name, error, hint, type = 'text', value, onInput,
     );
 }
 
-export function Select({ label, name, value, onInput, options, error }) {
+export function Field({ label, name, error, hint, type = 'text', value, onInput, ...rest }) {
     const id = useId();
     return (
-        <div class={`field${error ? ' has-error' : ''}`}>
-            <label for={id}>{label}</label>
-            <select
-                id={id}
-                name={name}
-                value={value}
-                onChange={(e) => onInput(e.currentTarget.value)}
-                aria-invalid={error ? 'true' : undefined}
-                aria-describedby={error ? `${id}-err` : undefined}
-            >
-                {options.map((o) => (
-                    <option value={o.value}>{o.label}</option>
-                ))}
-            </select>
-            {error ? (
-                <span class="field-error" id={`${id}-err`}>
-                    {error}
-                </span>
-            ) : null}
-        </div>
+        <FieldFrame id={id} label={label} hint={hint} error={error}>
+            {(described) => (
+                <input
+                    id={id}
+                    name={name}
+                    type={type}
+                    value={value}
+                    onInput={(e) => onInput && onInput(e.currentTarget.value)}
+                    aria-invalid={error ? 'true' : undefined}
+                    aria-describedby={described}
+                    {...rest}
+                />
+            )}
+        </FieldFrame>
+    );
+}
+
+export function Select({ label, name, value, onInput, options, error, hint }) {
+    const id = useId();
+    return (
+        <FieldFrame id={id} label={label} hint={hint} error={error}>
+            {(described) => (
+                <select
+                    id={id}
+                    name={name}
+                    value={value}
+                    onChange={(e) => onInput(e.currentTarget.value)}
+                    aria-invalid={error ? 'true' : undefined}
+                    aria-describedby={described}
+                >
+                    {options.map((o) => (
+                        <option value={o.value}>{o.label}</option>
+                    ))}
+                </select>
+            )}
+        </FieldFrame>
     );
 }
 

@@ -59,15 +59,16 @@ export function errorText(err) {
     return err.message || `Ошибка ${err.status}`;
 }
 
-/** An error where data should be: the 403 page on 403, else the message in an alert. */
-export function ErrorBox({ error, retry }) {
+/** An error where data should be: the 403 page on 403, else the message in an alert. `inline`:
+ *  a panel of a page rather than the page (a line of text, no heading). */
+export function ErrorBox({ error, retry, inline = false }) {
     if (!error) {
         return null;
     }
     if (error.status === 403) {
-        return <Forbidden />;
+        return inline ? <p class="muted">Нет доступа к этим данным.</p> : <Forbidden />;
     }
-    if (error.status === 404) {
+    if (error.status === 404 && !inline) {
         return <NotFound />;
     }
     return (
@@ -104,9 +105,9 @@ export function useLoad(fn, deps) {
 }
 
 /** Loading, error (403 page included) or the children given the data. */
-export function Loaded({ state, what, children }) {
+export function Loaded({ state, what, children, inline = false }) {
     if (state.error) {
-        return <ErrorBox error={state.error} retry={state.reload} />;
+        return <ErrorBox error={state.error} retry={state.reload} inline={inline} />;
     }
     if (state.loading && state.data === null) {
         return <Loading what={what} />;

@@ -333,6 +333,34 @@ enum kt_rc sq_segment_delete(struct store_conn *base, const char *id, struct kt_
     return rc;
 }
 
+static void customer_segment_row(sqlite3_stmt *st, struct arena *a, void *out)
+{
+    struct customer_segment *s = out;
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    kt_strlcpy(s->id, id ? (const char *)id : "", sizeof(s->id));
+    s->name = sq_col_text(st, 1, a);
+    s->entered_at = sqlite3_column_int64(st, 2);
+}
+
+enum kt_rc sq_customer_segments(struct store_conn *base, int64_t ck, struct arena *a,
+                                struct customer_segment **out, size_t *n, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    sqlite3_stmt *st = once(c,
+                            "SELECT s.id, s.name, m.entered_at FROM segment_members m JOIN "
+                            "segments s ON s.id = m.segment_id WHERE m.ck = ?1 AND m.left_at IS "
+                            "NULL ORDER BY s.name",
+                            err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sqlite3_bind_int64(st, 1, ck);
+    enum kt_rc r =
+        sq_rows(c, st, customer_segment_row, sizeof(**out), a, out, n, "customer segments", err);
+    sqlite3_finalize(st);
+    return r;
+}
+
 /* Collects the first column of `st`'s rows (customer keys) and finalizes it. */
 static enum kt_rc collect_cks(struct sq_conn *c, sqlite3_stmt *st, struct arena *a, int64_t **cks,
                               size_t *n, struct kt_err *err)
