@@ -183,12 +183,45 @@ static void a_block_is_one_in_force_ends_memberships_and_is_kept(void **state)
     assert_int_equal(members_now(sg.id), 2);
 }
 
+/* The segments a customer is in now (the console's customer page): by name, with when they
+ * entered; one left is not among them, nor is another customer's. */
+static void a_customers_segments_are_those_it_is_in_now(void **state)
+{
+    struct store_conn *w = wbegin();
+    int64_t ck = test_customer(w), other = test_customer(w), changed = 0;
+    struct segment sg[3] = {{.name = "zeta", .query = "has phone", .created_at = 1000},
+                            {.name = "alpha", .query = "has phone", .created_at = 1000},
+                            {.name = "left", .query = "has phone", .created_at = 1000}};
+    for (int i = 0; i < 3; i++) {
+        id_new(sg[i].id, sizeof(sg[i].id), "s_");
+        assert_int_equal(store_segment_put(w, &sg[i], NULL), KT_OK);
+        assert_int_equal(store_segment_enter(w, sg[i].id, &ck, 1, 1000 + i, &changed, NULL), KT_OK);
+    }
+    assert_int_equal(store_segment_enter(w, sg[0].id, &other, 1, 1500, &changed, NULL), KT_OK);
+    assert_int_equal(store_segment_leave(w, sg[2].id, &ck, 1, 2000, &changed, NULL), KT_OK);
+    wcommit(w);
+    struct store_conn *r = rbegin();
+    struct customer_segment *in;
+    size_t n;
+    assert_int_equal(store_customer_segments(r, ck, &A, &in, &n, NULL), KT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(in[0].name, "alpha");
+    assert_string_equal(in[0].id, sg[1].id);
+    assert_int_equal(in[0].entered_at, 1001);
+    assert_string_equal(in[1].name, "zeta");
+    assert_int_equal(in[1].entered_at, 1000);
+    assert_int_equal(store_customer_segments(r, other + 1000, &A, &in, &n, NULL), KT_OK);
+    assert_int_equal(n, 0);
+    store_read_end(r);
+}
+
 int main(void)
 {
 #define CASE(f) cmocka_unit_test_setup_teardown(f, store_setup, store_teardown)
     const struct CMUnitTest tests[] = {
         CASE(acts_are_completed_signed_and_purged_once),
         CASE(a_block_is_one_in_force_ends_memberships_and_is_kept),
+        CASE(a_customers_segments_are_those_it_is_in_now),
     };
 #undef CASE
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,7 +19,7 @@ const titles = (role) => screens.filter((x) => x.roles.includes(role)).map((x) =
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-describe('the console frame', { skip: skipReason() }, () => {
+describe('the console frame', { skip: skipReason() ?? false }, () => {
     let s;
     let browser;
     before(async () => {

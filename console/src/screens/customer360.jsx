@@ -4,10 +4,11 @@
 // purchases, events, traits and segments, messages with their state and reason, the history of
 // changes; and the merge of another customer into this one, after a confirmation. Each panel reads its own route, so a
 // role the API refuses one of them still sees the others ("Нет доступа к этим данным").
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, qs } from '../api.js';
 import { Field, Form, fieldError, formError } from '../ui/form.jsx';
-import { ErrorBox, Loaded, Loading, Title, useLoad, when } from '../ui/layout.jsx';
+import { ErrorBox, Loaded, Loading, Title, rub, useLoad, when } from '../ui/layout.jsx';
+import { Chart } from '../ui/chart.jsx';
 import { Table } from '../ui/table.jsx';
 import { displayName } from './customer_common.js';
 
@@ -209,6 +210,8 @@ function Points({ id }) {
             </Loaded>
             <Loaded state={led} what="журнал баллов" inline>
                 {(l) => (
+                    <>
+                    {(l.items || []).length >= 2 ? <BalanceChart items={l.items} /> : null}
                     <Table
                         caption="Журнал баллов"
                         empty="Записей нет"
@@ -221,11 +224,38 @@ function Points({ id }) {
                         ]}
                         rows={(l.items || []).slice().reverse()}
                     />
+                    </>
                 )}
             </Loaded>
         </>
     );
 }
+
+/** The running sum of the ledger's entries over time (oldest first, as the API lists them). */
+function BalanceChart({ items }) {
+    const [data, sum] = useMemo(() => {
+        const xs = [];
+        const ys = [];
+        let total = 0;
+        for (const e of items) {
+            total += e.points;
+            xs.push(new Date(e.at).getTime() / 1000);
+            ys.push(total);
+        }
+        return [[xs, ys], total];
+    }, [items]);
+    return (
+        <Chart
+            title="Баллы по журналу"
+            describe={`Сумма записей журнала баллов во времени; сейчас ${sum}`}
+            data={data}
+            series={SERIES}
+            height={160}
+        />
+    );
+}
+
+const SERIES = ['Баллы'];
 
 function ListPanel({ id, path, what, caption, columns, empty }) {
     const st = useLoad(() => api('GET', `/v1/customers/${id}/${path}${qs({ limit: 50 })}`), [id, path]);
@@ -396,7 +426,7 @@ export default function Customer360({ id, session }) {
                             { title: 'Когда', render: (p) => when(p.at) },
                             { title: 'Магазин', key: 'store' },
                             { title: 'Чек', key: 'receipt' },
-                            { title: 'Сумма', key: 'total', num: true },
+                            { title: 'Сумма', render: (p) => rub(p.total), num: true },
                             { title: 'Начислено', key: 'points_earned', num: true },
                             { title: 'Списано', key: 'points_spent', num: true },
                         ]}

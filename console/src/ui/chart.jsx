@@ -1,6 +1,8 @@
 // chart.jsx - a uPlot chart (https://github.com/leeoniya/uPlot): `data` is uPlot's columns
 // ([xs, ys1, ys2...], x in seconds), `series` the labels of the y columns. The chart has a text
-// alternative: its title and, for screen readers, a table of the same numbers (`table` = true).
+// alternative: its title as the figure's caption and `describe` (or the title) as the image's
+// name; give the numbers in a Table beside it when they matter. The plot is made again when
+// `data` or `series` change identity: pass constants or useMemo'd arrays, not literals.
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';

@@ -123,3 +123,11 @@ export function when(iso) {
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('ru-RU');
 }
+
+/** Kopecks (the API's money) as roubles: 12990 -> "129,90 ₽". */
+export function rub(kopecks) {
+    if (kopecks === null || kopecks === undefined) {
+        return '—';
+    }
+    return `${(kopecks / 100).toLocaleString('ru-RU', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ₽`;
+}

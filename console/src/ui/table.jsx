@@ -2,7 +2,9 @@
 // item; `columns` = [{key, title, render?(row), num?}], an empty text when there are no rows.
 export function Table({ caption, columns, rows, empty = 'Нет данных', hideCaption = false, rowKey }) {
     return (
-        <div class="table-wrap">
+        // Focusable, so a keyboard can scroll a table wider than its place (axe:
+        // scrollable-region-focusable); named by the caption.
+        <div class="table-wrap" tabIndex={0} role="group" aria-label={caption}>
             <table>
                 <caption class={hideCaption ? 'sr-only' : undefined}>{caption}</caption>
                 <thead>
