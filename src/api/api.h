@@ -41,6 +41,8 @@ enum kt_rc api_system_clock(struct http_req *r, struct kt_err *err);
 /* customers.c */
 enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err);
+/* GET /v1/customers?full_name=[&birth_date=] (customer_search.c), from api_customers_list. */
+enum kt_rc api_customers_by_name(struct http_req *r, const char *name, struct kt_err *err);
 enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err);
@@ -324,6 +326,12 @@ enum kt_rc api_path_customer_any(struct http_req *r, struct store_conn *c, struc
 /* What a block lets this request do with customer `cu`: an admin or dpo key's reads (the DPO
  * checks the dispute, the subject's access export goes on: art. 14 still applies), nothing else -
  * any other request is 423 "customer_blocked" on `field`. */
+/* A customer a lookup found, as the reply shows them (their block, if any), the read audited:
+ * NULL with err clear when the caller is not to know them (another store's customer for a key
+ * limited to stores); NULL with KT_ELOCKED when their processing is blocked and the caller is
+ * neither admin nor dpo (the attempt audited); NULL with another error on a store failure. */
+json_t *api_customer_found(struct http_req *r, struct store_conn *rd, const struct customer *cu,
+                           const char *param, struct kt_err *err);
 enum kt_rc api_unblocked_for(struct http_req *r, struct store_conn *c, const struct customer *cu,
                              const char *field, struct kt_err *err);
 /* A refusal in `err` of customer `ck` for being blocked (KT_ELOCKED, from a check made before

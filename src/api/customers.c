@@ -445,6 +445,25 @@ static json_t *with_zone(struct store_conn *c, const struct customer *cu, json_t
 }
 
 /* ?phone= / ?email= / ?card= / ?external=system:id: the one customer that has it. */
+json_t *api_customer_found(struct http_req *r, struct store_conn *rd, const struct customer *cu,
+                           const char *param, struct kt_err *err)
+{
+    json_t *view = NULL;
+    if (api_customer_visible(r, rd, cu->ck, NULL, err) == KT_ENOTFOUND) {
+        kt_err_reset(err); /* another store's customer, blocked or not: answered as nobody */
+        return NULL;
+    }
+    if (err->rc == KT_OK && api_unblocked_for(r, rd, cu, param, err) == KT_OK) {
+        view = with_block(rd, cu, ident_customer_json(rd, cu, r->arena, err), r->arena, err);
+        if (view != NULL) {
+            api_audit_read(r, cu, "read");
+        }
+    } else if (err->rc == KT_ELOCKED) { /* who was looked up, though nothing was shown */
+        api_audit_note(r, "read", cu->id, 0);
+    }
+    return view;
+}
+
 static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw, struct kt_err *err)
 {
     const char *kind = param;
@@ -473,26 +492,16 @@ static enum kt_rc lookup(struct http_req *r, const char *param, const char *raw,
     if (held) {
         struct customer cu;
         json_t *view = NULL;
-        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) != KT_OK) {
+        if (store_customer_get(rd, owner.ck, r->arena, &cu, NULL, err) == KT_OK) {
+            view = api_customer_found(r, rd, &cu, param, err);
+        }
+        if (view == NULL && err->rc != KT_OK) {
             json_decref(items);
             return err->rc;
         }
-        if (api_customer_visible(r, rd, cu.ck, NULL, err) == KT_ENOTFOUND) {
-            kt_err_reset(err); /* another store's customer, blocked or not: answered as nobody */
-            http_reply_json(r, 200, json_pack("{s:o}", "items", items));
-            return KT_OK;
+        if (view != NULL) {
+            json_array_append_new(items, view);
         }
-        if (err->rc == KT_OK && api_unblocked_for(r, rd, &cu, param, err) == KT_OK) {
-            view = with_block(rd, &cu, ident_customer_json(rd, &cu, r->arena, err), r->arena, err);
-            api_audit_read(r, &cu, "read");
-        } else if (err->rc == KT_ELOCKED) { /* who was looked up, though nothing was shown */
-            api_audit_note(r, "read", cu.id, 0);
-        }
-        if (view == NULL) {
-            json_decref(items);
-            return err->rc;
-        }
-        json_array_append_new(items, view);
     }
     http_reply_json(r, 200, json_pack("{s:o}", "items", items));
     return KT_OK;
@@ -538,14 +547,14 @@ static enum kt_rc list(struct http_req *r, struct kt_err *err)
 
 enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err)
 {
-    static const char *const allowed[] = {"limit", "cursor",   "phone", "email",
-                                          "card",  "external", NULL};
-    static const char *const lookups[] = {"phone", "email", "card", "external"};
+    static const char *const allowed[] = {"limit",    "cursor",    "phone",      "email", "card",
+                                          "external", "full_name", "birth_date", NULL};
+    static const char *const lookups[] = {"phone", "email", "card", "external", "full_name"};
     if (http_req_query_only(r, allowed, err) != KT_OK) {
         return err->rc;
     }
     const char *param = NULL, *value = NULL;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         const char *v = http_req_query(r, lookups[i]);
         if (v != NULL && param != NULL) {
             return kt_err_set(err, KT_EBADREQ, "bad_parameter", lookups[i],
@@ -555,6 +564,14 @@ enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err)
             param = lookups[i];
             value = v;
         }
+    }
+    if (http_req_query(r, "birth_date") != NULL &&
+        (param == NULL || strcmp(param, "full_name") != 0)) {
+        return kt_err_set(err, KT_EBADREQ, "bad_parameter", "birth_date",
+                          "birth_date narrows a search by name");
+    }
+    if (param != NULL && strcmp(param, "full_name") == 0) {
+        return api_customers_by_name(r, value, err);
     }
     return param != NULL ? lookup(r, param, value, err) : list(r, err);
 }

@@ -271,6 +271,8 @@ def walked(server):
     w.call("GET", "/v1/customers", f"/v1/customers?phone={pb.replace('+', '%2B')}", key=pos)
     w.call("GET", "/v1/customers", "/v1/customers?phone=%2B79990000000", key=pos)  # nobody
     ctx["nobody"] = w.calls[-1]["rid"]
+    # the search by name: namesakes, each read logged
+    w.call("GET", "/v1/customers", "/v1/customers?full_name=анна%20аудитова", key=pos)
     w.call("PUT", "/v1/attributes/{name}", "/v1/attributes/pets", json={"type": "string"})
     w.call("PUT", "/v1/stores/{code}", "/v1/stores/S-1", json={"time_zone": "Europe/Moscow"})
     w.call("GET", "/v1/stores/{code}", "/v1/stores/S-1", key=pos)

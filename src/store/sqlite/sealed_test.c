@@ -1,7 +1,8 @@
 /*
  * sealed_test.c - sealed columns in the SQLite backend: what reaches the file is sealed and what
  * comes back is clear; merges reseal under the survivor; migration 0013 seals an older database
- * and a change of policy reseals; free-text attributes and sealed fields cannot be compared.
+ * and a change of policy reseals; free-text attributes and sealed fields cannot be compared;
+ * namesakes are found by the name key's blind index, with a birth date clear or sealed.
  */
 #include "helpers.h"
 
@@ -181,6 +182,71 @@ static void sealed_values_cannot_be_compared_in_a_segment(void **state)
     store_read_end(r);
 }
 
+/* A namesake: name key `key`, born on `birth` (NULL: not known). */
+static int64_t namesake(struct store_conn *w, const char *key, const char *birth)
+{
+    struct customer c;
+    memset(&c, 0, sizeof(c));
+    id_new(c.id, sizeof(c.id), "c_");
+    c.created_at = c.updated_at = 1000;
+    c.val[PF_LAST_NAME] = "Сидорова";
+    c.val[PF_BIRTH_DATE] = birth;
+    c.name_key = key;
+    assert_int_equal(store_customer_insert(w, &c, NULL), KT_OK);
+    return c.ck;
+}
+
+/* The keys found for `key` (and `birth`) after `after`, up to `limit`, as "1,3," in `out`. */
+static const char *found(const char *key, const char *birth, int64_t after, int limit)
+{
+    static char out[64];
+    struct store_conn *r;
+    int64_t *cks;
+    size_t n, len = 0;
+    assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
+    assert_int_equal(store_customer_by_name(r, key, birth, after, limit, &A, &cks, &n, NULL),
+                     KT_OK);
+    store_read_end(r);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)kt_snprintf(out + len, sizeof(out) - len, "%lld,", (long long)cks[i]);
+    }
+    return out;
+}
+
+/* The search by name compares the key's blind index whole, a birth date in clear in SQL and a
+ * sealed one opened; merged customers are not found. Run under both policies. */
+static void namesakes_are_found_by_their_key_and_birth_date(void **state)
+{
+    for (int sealed = 0; sealed < 2; sealed++) {
+        if (sealed) { /* the same base, its birth dates sealed */
+            store_close(T.s);
+            struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
+            o.sealed_fields = 1 << PF_BIRTH_DATE;
+            assert_int_equal(store_open(&o, &T.s, NULL), KT_OK);
+            assert_string_equal(
+                raw_type("SELECT typeof(birth_date) FROM customers WHERE ck = ?1", 1), "blob");
+        } else {
+            struct store_conn *w = wbegin();
+            namesake(w, "сидорова анна ", "1980-01-02");         /* 1 */
+            namesake(w, "сидорова анна ", NULL);                 /* 2 */
+            namesake(w, "сидорова анна петровна", "1980-01-02"); /* 3: another key */
+            namesake(w, "сидорова анна ", "1980-01-02");         /* 4 */
+            namesake(w, "сидорова анна ", "1975-05-05");         /* 5: merged into 1 below */
+            assert_int_equal(store_customer_set_merged(w, 5, 1, 2000, NULL), KT_OK);
+            wcommit(w);
+        }
+        assert_string_equal(found("сидорова анна ", NULL, 0, 10), "1,2,4,");
+        assert_string_equal(found("сидорова анна ", NULL, 0, 2), "1,2,");
+        assert_string_equal(found("сидорова анна ", NULL, 2, 2), "4,");
+        assert_string_equal(found("сидорова анна ", "1980-01-02", 0, 10), "1,4,");
+        assert_string_equal(found("сидорова анна ", "1980-01-02", 1, 1), "4,");
+        assert_string_equal(found("сидорова анна ", "1975-05-05", 0, 10), "");
+        assert_string_equal(found("сидорова анна петровна", NULL, 0, 10), "3,");
+        assert_string_equal(found("сидорова ан", NULL, 0, 10), ""); /* no prefix */
+    }
+}
+
 /* Migration 0013 on a database made by 0012 with its values in clear; then the policy changed. */
 static void an_older_database_is_sealed_and_a_new_policy_reseals(void **state)
 {
@@ -316,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(sealed_values_cannot_be_compared_in_a_segment, store_setup,
                                         store_teardown),
         cmocka_unit_test_setup_teardown(an_older_database_is_sealed_and_a_new_policy_reseals,
+                                        store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(namesakes_are_found_by_their_key_and_birth_date,
                                         store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
