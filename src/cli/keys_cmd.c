@@ -211,7 +211,7 @@ static int keys_list_cmd(struct store *s)
         arena_release(&a);
         return 1;
     }
-    printf("%-14s %-8s %-25s %-25s %-25s %-20s %s\n", "ID", "SCOPE", "CREATED", "REVOKED",
+    printf("%-14s %-13s %-25s %-25s %-25s %-20s %s\n", "ID", "SCOPE", "CREATED", "REVOKED",
            "EXPIRES", "STORES", "NAME");
     for (size_t i = 0; i < n; i++) {
         char c[40], r[40] = "-", e[40] = "-";
@@ -222,7 +222,7 @@ static int keys_list_cmd(struct store *s)
         if (keys[i].expires_at) {
             time_format_rfc3339(keys[i].expires_at, e, sizeof(e));
         }
-        printf("%-14s %-8s %-25s %-25s %-25s %-20s %s\n", keys[i].id,
+        printf("%-14s %-13s %-25s %-25s %-25s %-20s %s\n", keys[i].id,
                keys_scope_name(keys[i].scope), c, r, e, keys[i].stores ? keys[i].stores : "-",
                keys[i].name);
     }
