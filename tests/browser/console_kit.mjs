@@ -63,6 +63,13 @@ export async function login(page, s, user, path = '/') {
     await page.getByRole('navigation', { name: 'Разделы' }).waitFor();
 }
 
+/** A console page logged in as a new admin (the screens' tests start here). */
+export async function adminPage(browser, s) {
+    const page = await consolePage(browser);
+    await login(page, s, createUser(s, 'admin'));
+    return page;
+}
+
 /** The server's clock (serve --settable-clock) set to `at` (a Date) by the admin key. */
 export async function setClock(s, at) {
     const r = await s.put('/v1/system/clock', { now: at.toISOString() });

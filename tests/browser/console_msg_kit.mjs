@@ -2,20 +2,13 @@
 // a page of the console logged in as an admin, and the seed of a
 // marketing e-mail (documents, topic, public URL, a template, customers with consent and
 // subscription, a segment).
-import { consolePage, createUser, login } from './console_kit.mjs';
 import { ok } from './harness.mjs';
 
 /** serve's arguments that send e-mail to `sink` (smtp_sink.mjs), as tests/e2e/test_campaigns.py. */
 export const SMTP_ARGS = (sink) => ['--smtp-url', sink.url, '--smtp-from', 'shop@example.ru',
                                     '--smtp-starttls', 'never', '--outbox-retry', '200'];
 
-/** A page of the console (console_kit.mjs's consolePage: its problems() recorded) logged in as
- *  an admin through the login form: a user made by `kartoteka users create`. */
-export async function adminPage(browser, server) {
-    const page = await consolePage(browser);
-    await login(page, server, createUser(server, 'admin'));
-    return page;
-}
+export { adminPage } from './console_kit.mjs';
 
 /** The documents, topic `promo`, public URL and e-mail template `spring` a marketing e-mail
  *  needs; `n` customers with an e-mail, the ads consent and the topic; segment `mailable`.

@@ -1,13 +1,14 @@
 // The settings screen (docs/console.md, "Settings") in Debian's Chromium: a topic saved from its
 // form is the API's; a join point created from its form shows its QR code and its printable
 // poster as images of the API's routes (same origin, the console's CSP img-src 'self'), loaded
-// and drawn; an API key made in its form works, limited to its store, until revoked. axe-core
-// finds nothing serious.
+// and drawn; an API key made in its form works, limited to its store, until revoked; a console
+// user made in its form logs in with the password shown once, and disabling them ends their
+// session at once. axe-core finds nothing serious.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { assertAccessible, launchBrowser, ok, screenshot, skipReason, startServer } from './harness.mjs';
-import { problems } from './console_kit.mjs';
+import { consolePage, login, problems } from './console_kit.mjs';
 import { adminPage } from './console_msg_kit.mjs';
 
 const FILE = import.meta.filename;
@@ -97,6 +98,36 @@ describe('the settings screen', { skip: skipReason() ?? false }, () => {
         assert.equal((await server.get('/v1/stores', { key: token })).status, 401);
         await screenshot(page, FILE, '3-keys');
         await assertAccessible(t, page, 'the settings screen: keys');
+        assert.deepEqual(problems(page), []);
+    });
+
+    test('a console user made, logged in with the password shown once, disabled', { timeout: 60000 }, async (t) => {
+        const page = await adminPage(browser, server);
+        await page.goto(`${server.url}/admin/settings`);
+        await page.getByRole('button', { name: 'Пользователи' }).click();
+        const form = page.getByRole('form', { name: 'Новый пользователь' });
+        const email = `analyst-${process.pid}@example.ru`;
+        await form.getByLabel('E-mail').fill(email);
+        await form.getByLabel('Роль').selectOption('analyst');
+        await form.getByRole('button', { name: 'Создать пользователя' }).click();
+        const shown = page.getByRole('status').filter({ hasText: 'Пароль показан один раз' });
+        const password = (await shown.locator('code').textContent()).trim();
+        assert.ok(password.length >= 10);
+        const row = page.getByRole('row', { name: new RegExp(email) });
+        await row.waitFor();
+        await screenshot(page, FILE, '4-users');
+        await assertAccessible(t, page, 'the settings screen: users');
+        // The new analyst logs in with it, in a browser of their own.
+        const theirs = await consolePage(browser);
+        await login(theirs, server, { email, password }, '/customers');
+        // Disabled from the list: their very next call is refused and the login comes back.
+        await row.getByRole('button', { name: 'Отключить' }).click();
+        await row.getByRole('button', { name: 'Включить' }).waitFor();
+        await theirs.getByLabel('Телефон').fill('+79990000000');
+        await theirs.getByRole('button', { name: 'Найти' }).click();
+        await theirs.getByRole('button', { name: 'Войти' }).waitFor();
+        const users = await ok(server.get('/v1/users'));
+        assert.equal(users.items.find((u) => u.email === email).disabled, true);
         assert.deepEqual(problems(page), []);
     });
 });

@@ -7,6 +7,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import re
 import struct
 import subprocess
 import time
@@ -16,7 +17,7 @@ import pytest
 import requests
 
 import openapi_shape
-from conftest import BIN, Server, audit_entries, phone, src
+from conftest import BIN, ROOT, Server, audit_entries, phone, src
 
 PASSWORD = "correct horse battery"
 
@@ -187,6 +188,28 @@ def test_csrf_on_changes_made_with_the_cookie(srv):
     assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_wrong"
     # an API key needs no CSRF header
     assert srv.post("/v1/segments", {"name": "key-probe", "query": "has email"}).status_code == 201
+
+
+def test_csrf_on_every_state_changing_route(srv):
+    """Every route that changes something and takes the cookie - each POST, PUT, PATCH and DELETE of
+    src/api/routes.c with a scope, and the session's own - refuses the cookie without the token,
+    before its handler reads anything (path values and bodies here are placeholders)."""
+    make_user(srv, "csrf-walk@example.com")
+    c = Console(srv)
+    c.login("csrf-walk@example.com")
+    text = (ROOT / "src" / "api" / "routes.c").read_text()
+    walked = 0
+    for m in re.finditer(r'\{HTTP_(POST|PUT|PATCH|DELETE),\s*"([^"]+)",\s*\w+,\s*([^,]+),\s*([^}]+)\}',
+                         text):
+        method, pattern, scopes, flags = m.groups()
+        if "ROUTE_PUBLIC" in scopes and "ROUTE_SESSION" not in flags:
+            continue  # no cookie taken: the customers' pages have their own form tokens
+        path = re.sub(r"\{\w+\*?\}", "csrf-probe", pattern)
+        r = c.call(method, path, {}, csrf=False)
+        assert (r.status_code, r.json()["error"]["code"]) == (403, "csrf_missing"), (method, path)
+        walked += 1
+    assert walked > 70
+    assert c.call("GET", "/v1/session").status_code == 200  # the session itself is untouched
 
 
 def test_audit_log_names_the_user(srv):

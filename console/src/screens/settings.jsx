@@ -319,7 +319,7 @@ function Users() {
                             <td>{u.email}</td>
                             <td>
                                 <select aria-label={`Роль ${u.email}`} value={u.role}
-                                        disabled={!!u.disabled_at}
+                                        disabled={u.disabled}
                                         onChange={(e) => patch(u.id, { role: e.currentTarget.value })}>
                                     {Object.entries(ROLES).map(([k, v]) => (
                                         <option key={k} value={k}>{v}</option>
@@ -328,11 +328,12 @@ function Users() {
                             </td>
                             <td>{(u.stores || []).join(', ') || '—'}</td>
                             <td>{u.totp ? 'да' : 'нет'}</td>
-                            <td>{when(u.disabled_at)}</td>
-                            <td>{!u.disabled_at && (
-                                <button type="button"
-                                        onClick={() => patch(u.id, { disabled: true })}>Отключить</button>
-                            )}</td>
+                            <td>{u.disabled ? 'да' : 'нет'}</td>
+                            <td>
+                                <button type="button" onClick={() => patch(u.id, { disabled: !u.disabled })}>
+                                    {u.disabled ? 'Включить' : 'Отключить'}
+                                </button>
+                            </td>
                         </tr>
                     ))}
                 </tbody>
