@@ -39,6 +39,40 @@ void users_password_new(char out[USER_PASSWORD_GEN + 1])
     id_random_text(out, USER_PASSWORD_GEN);
 }
 
+/* The gate of USERS_HASHING (users.h): a count under a mutex, a condition to wait on. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static unsigned gate_running, gate_peak;
+
+static void gate_enter(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    while (gate_running >= USERS_HASHING) {
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    }
+    gate_running++;
+    if (gate_running > gate_peak) {
+        gate_peak = gate_running;
+    }
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_running--;
+    pthread_cond_signal(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+unsigned users_hashing_peak(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    unsigned peak = gate_peak;
+    pthread_mutex_unlock(&gate_mu);
+    return peak;
+}
+
 static char dummy_hash[crypto_pwhash_STRBYTES];
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 
@@ -62,7 +96,9 @@ bool users_password_check(const char *hash, const char *password)
         n = USER_PASSWORD_MAX; /* the same work for any length past the limit; never true */
         known = false;
     }
+    gate_enter();
     int r = crypto_pwhash_str_verify(known ? hash : dummy_hash, password, n);
+    gate_leave();
     return known && r == 0;
 }
 
@@ -76,8 +112,11 @@ static enum kt_rc password_hash(const char *password, struct arena *a, const cha
                           USER_PASSWORD_MAX);
     }
     char *h = arena_alloc(a, crypto_pwhash_STRBYTES);
-    if (crypto_pwhash_str(h, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    gate_enter();
+    int r = crypto_pwhash_str(h, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    gate_leave();
+    if (r != 0) {
         return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                           "the password cannot be hashed (out of memory)");
     }

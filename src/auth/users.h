@@ -44,6 +44,14 @@ void users_password_new(char out[USER_PASSWORD_GEN + 1]);
  * made-up one, so that an unknown e-mail takes the time a wrong password does; it is false. */
 bool users_password_check(const char *hash, const char *password);
 
+/* At most USERS_HASHING Argon2id computations (a check or a new hash, 64 MiB each at the
+ * interactive limits) run at once in the process; more wait their turn, so a burst of logins
+ * costs at most USERS_HASHING x 64 MiB, never one 64 MiB per worker thread. */
+#define USERS_HASHING 4
+
+/* The most computations seen running at once since the start (for tests and the metrics). */
+unsigned users_hashing_peak(void);
+
 /* What a new user is: the e-mail and password in clear, the role's name, the stores as a JSON
  * array (keys_stores_parse) or NULL. */
 struct user_new {

@@ -5,6 +5,8 @@
  * sessions; sessions by the hash of their id, idle and absolute ends, rotation ending the old
  * one, the CSRF token bound to the session and compared whole; the role -> scope table.
  */
+#include <pthread.h>
+
 #include "helpers.h"
 
 #include "auth/roles.h"
@@ -101,6 +103,38 @@ static void passwords_are_checked(void **state)
     users_password_new(pw2);
     assert_int_equal(strlen(pw), USER_PASSWORD_GEN);
     assert_string_not_equal(pw, pw2);
+}
+
+/* Twelve logins at once: never more than USERS_HASHING Argon2id computations run together, and
+ * every check still answers right. Before the gate, the peak was the number of threads. */
+struct racer {
+    const char *hash;
+    bool ok;
+};
+
+static void *race_check(void *arg)
+{
+    struct racer *r = arg;
+    r->ok = users_password_check(r->hash, "correct horse battery");
+    return NULL;
+}
+
+static void hashing_is_gated(void **state)
+{
+    (void)state;
+    struct user u = create("g@example.com", "admin", NULL, KT_OK, NULL);
+    pthread_t t[12];
+    struct racer r[12];
+    for (size_t i = 0; i < 12; i++) {
+        r[i] = (struct racer){u.row.pw_hash, false};
+        assert_int_equal(pthread_create(&t[i], NULL, race_check, &r[i]), 0);
+    }
+    for (size_t i = 0; i < 12; i++) {
+        pthread_join(t[i], NULL);
+        assert_true(r[i].ok);
+    }
+    assert_true(users_hashing_peak() >= 1);
+    assert_true(users_hashing_peak() <= USERS_HASHING);
 }
 
 static void sessions_live_and_end(void **state)
@@ -217,6 +251,7 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(roles_and_stores_go_together, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(passwords_are_checked, store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(hashing_is_gated, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(sessions_live_and_end, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(wrong_passwords_are_counted_by_tag, store_setup,
                                         store_teardown),
