@@ -377,7 +377,11 @@ def walked(server):
     jq = s.post("/v1/join-points", {"store": "S-1", "spot": "entrance"}).json()["code"]
     w.call("GET", "/j/{code}/doc", f"/j/{jq}/doc", key=None)
     for prefix in ("/j/", "/t/"):
-        jpage = w.call("GET", prefix + "{code}", f"{prefix}{jq}", key=None).text
+        jr = w.call("GET", prefix + "{code}", f"{prefix}{jq}", key=None)
+        jpage = jr.text
+        # Seen twice under load in CI: a page without the form's token. Say which page it was.
+        title = re.search(r"<title>([^<]*)</title>", jpage)
+        assert 'name="csrf"' in jpage, (prefix, jr.status_code, title and title.group(1))
         jcsrf = re.search(r'name="csrf" value="([^"]+)"', jpage).group(1)
         held = w.call("POST", prefix + "{code}", f"{prefix}{jq}", key=None, allow_redirects=False,
                       data={"csrf": jcsrf, "phone": phone(), "first_name": "Аня",
