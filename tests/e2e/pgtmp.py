@@ -1,0 +1,78 @@
+"""A PostgreSQL 15 of the test's own (docs/scale-plan.md, part 1): Debian's binaries, `initdb` into
+a temporary folder, the server listening on a Unix socket in that folder only (no TCP port, so
+nothing reaches past the machine and two clusters never collide), `fsync` off (a test's data
+need not survive a power cut), stopped and removed at the end. PostgreSQL refuses to run as
+root, and CI runs as root: then the folder is given to `nobody` and every PostgreSQL program runs
+as that user through `runuser`. No system service is touched.
+
+    with PgCluster() as pg:
+        pg.createdb("t1")
+        pg.psql("t1", "SELECT 1")      # -> "1"
+        pg.url("t1")                   # what `kartoteka --db` will take
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+BIN = pathlib.Path(os.environ.get("KT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+USER = "kartoteka"  # the cluster's superuser (a role inside it, not a system user)
+
+
+def available():
+    """Why a cluster cannot be made here, or None."""
+    if not (BIN / "initdb").exists():
+        return f"{BIN}/initdb is missing (scripts/deps.sh test installs postgresql-15)"
+    return None
+
+
+class PgCluster:
+    def __init__(self):
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="ktpg-"))  # short: a socket path's limit
+        self.data = self.dir / "data"
+        self.log = self.dir / "server.log"
+        self.as_nobody = os.geteuid() == 0
+        if self.as_nobody:
+            shutil.chown(self.dir, "nobody", "nogroup")
+        self._run([BIN / "initdb", "-D", self.data, "-U", USER, "--auth=trust", "-E", "UTF8",
+                   "--locale=C.UTF-8", "--no-sync"])
+        opts = f"-k {self.dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
+        self._run([BIN / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.log, "-w", "start"])
+
+    def _run(self, argv, **kw):
+        argv = [str(a) for a in argv]
+        if self.as_nobody:
+            argv = ["runuser", "-u", "nobody", "--", *argv]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=self.dir, **kw)
+        if r.returncode != 0:
+            log = self.log.read_text() if self.log.exists() else ""
+            raise RuntimeError(f"{argv[0]} failed: {r.stderr.strip()}\n{log[-2000:]}")
+        return r
+
+    def url(self, db):
+        """The database as a libpq connection URI over the cluster's socket."""
+        return f"postgresql:///{db}?host={self.dir}&user={USER}"
+
+    def createdb(self, db):
+        self._run([BIN / "createdb", "-h", self.dir, "-U", USER, db])
+
+    def psql(self, db, sql):
+        """The rows of `sql` as psql prints them unaligned, without headers."""
+        r = self._run([BIN / "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.dir,
+                       "-U", USER, "-d", db, "-c", sql])
+        return r.stdout.strip()
+
+    def stop(self):
+        if self.data.exists():
+            try:
+                self._run([BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop"])
+            except RuntimeError:
+                pass  # already down: removing the folder is all that is left
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
