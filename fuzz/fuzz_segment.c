@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "segment/segment.h"
-#include "store/sqlite/sqlite_int.h"
+#include "store/sql/sql_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct seg_node *n;
     struct seg_error e;
     if (segment_parse(text, &a, &n, &e)) {
-        static struct sq_cond_sql q;
-        sq_cond_sql(segment_compile(n, 1800000000000LL, &a), &a, &q);
+        static struct sql_cond_sql q;
+        sql_cond_sql(segment_compile(n, 1800000000000LL, &a), &a, &q);
         const char *sql = buf_cstr(&q.sql);
         size_t marks = 0;
         for (const char *c = sql; *c; c++) {
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             marks += *c == '?';
         }
-        if (marks != q.n && q.n < SQ_COND_PARAMS) {
+        if (marks != q.n && q.n < SQL_COND_PARAMS) {
             abort();
         }
         buf_release(&q.sql);

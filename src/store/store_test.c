@@ -448,8 +448,8 @@ static void every_operation_is_implemented(void **state)
  * placeholders as values. */
 static void assert_only_parameters(const struct store_cond *q)
 {
-    struct sq_cond_sql *sql = calloc(1, sizeof(*sql));
-    sq_cond_sql(q, &A, sql);
+    struct sql_cond_sql *sql = calloc(1, sizeof(*sql));
+    sql_cond_sql(q, &A, sql);
     const char *text = buf_cstr(&sql->sql);
     assert_null(strchr(text, '\''));
     assert_null(strchr(text, '"'));

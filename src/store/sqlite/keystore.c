@@ -84,7 +84,7 @@ static enum kt_rc conn_ks(struct sq_conn *c, struct kt_err *err)
     if (c->ks_get != NULL) {
         return KT_OK;
     }
-    struct sq_store *s = (struct sq_store *)c->base.store;
+    struct sq_store *s = (struct sq_store *)c->base.base.store;
     enum kt_rc rc = c->ks ? KT_OK : ks_open(s->keys.path, &c->ks, s->busy_ms, err);
     if (rc != KT_OK) {
         return rc;
@@ -104,7 +104,7 @@ static enum kt_rc conn_ks(struct sq_conn *c, struct kt_err *err)
 static enum kt_rc ks_read(struct sq_conn *c, int64_t ck, int *what, unsigned char *dk,
                           struct kt_err *err)
 {
-    struct sq_store *s = (struct sq_store *)c->base.store;
+    struct sq_store *s = (struct sq_store *)c->base.base.store;
     enum kt_rc rc = conn_ks(c, err);
     if (rc != KT_OK) {
         return rc;
@@ -119,7 +119,7 @@ static enum kt_rc ks_read(struct sq_conn *c, int64_t ck, int *what, unsigned cha
         *what = 1;
         rc = sqlite3_column_bytes(st, 0) != CRYPT_ID_BYTES
                  ? kt_err_set(err, KT_ESTORE, "data_key_corrupt", NULL, "a data key does not open")
-                 : crypt_dk_unwrap(s->crypt, ck, sqlite3_column_blob(st, 0),
+                 : crypt_dk_unwrap(s->base.crypt, ck, sqlite3_column_blob(st, 0),
                                    sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
                                    dk, err);
     } else if (src != SQLITE_DONE) {
@@ -161,7 +161,7 @@ static enum kt_rc make_keys(struct sq_store *s, int64_t from, struct kt_err *err
         struct made *m = &made[n_made];
         m->ck = ck;
         crypt_dk_make(m->dk);
-        crypt_dk_wrap(s->crypt, false, ck, m->dk, w, id);
+        crypt_dk_wrap(s->base.crypt, false, ck, m->dk, w, id);
         sqlite3_bind_int64(st, 1, ck);
         sqlite3_bind_blob(st, 2, id, sizeof(id), SQLITE_TRANSIENT);
         sqlite3_bind_blob(st, 3, w, sizeof(w), SQLITE_TRANSIENT);
@@ -182,17 +182,18 @@ static enum kt_rc make_keys(struct sq_store *s, int64_t from, struct kt_err *err
         n_made = 0;
     }
     for (size_t i = 0; i < n_made; i++) {
-        crypt_cache_put(s->crypt, made[i].ck, made[i].dk);
+        crypt_cache_put(s->base.crypt, made[i].ck, made[i].dk);
     }
     sodium_free(made); /* wiped */
     return rc;
 }
 
-enum kt_rc sq_dk(struct sq_conn *c, int64_t ck, bool make, unsigned char dk[CRYPT_KEY_BYTES],
+enum kt_rc sq_dk(struct sql_conn *base, int64_t ck, bool make, unsigned char *dk,
                  struct kt_err *err)
 {
-    struct sq_store *s = (struct sq_store *)c->base.store;
-    if (crypt_cache_get(s->crypt, ck, dk)) {
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct sq_store *s = (struct sq_store *)c->base.base.store;
+    if (crypt_cache_get(s->base.crypt, ck, dk)) {
         return KT_OK;
     }
     int what = 0;
@@ -206,7 +207,7 @@ enum kt_rc sq_dk(struct sq_conn *c, int64_t ck, bool make, unsigned char dk[CRYP
         }
     }
     if (rc == KT_OK && what == 1) {
-        crypt_cache_put(s->crypt, ck, dk);
+        crypt_cache_put(s->base.crypt, ck, dk);
         return KT_OK;
     }
     if (rc == KT_OK && what == -1) {
@@ -281,8 +282,8 @@ static enum kt_rc main_meta(struct sq_store *s, const char *key, const char *put
     struct arena a;
     arena_init(&a, 256);
     const char *v = NULL;
-    enum kt_rc rc = put ? sq_meta_put(&s->writer->base, key, put, err)
-                        : sq_meta_get(&s->writer->base, key, &a, &v, found, err);
+    enum kt_rc rc = put ? sql_meta_put(&s->writer->base.base, key, put, err)
+                        : sql_meta_get(&s->writer->base.base, key, &a, &v, found, err);
     if (rc == KT_OK && put == NULL && *found) {
         kt_strlcpy(val, v, cap);
     }
@@ -322,7 +323,7 @@ static enum kt_rc check_pair(struct sq_store *s, struct kt_err *err)
         char mhex[2 * CRYPT_ID_BYTES + 1];
         randombytes_buf(r, sizeof(r));
         sodium_bin2hex(ks_id, sizeof(ks_id), r, sizeof(r));
-        crypt_master_id(s->crypt, mid);
+        crypt_master_id(s->base.crypt, mid);
         id_hex(mid, mhex);
         rc = ks_meta_put(s->keys.db, "id", ks_id, err);
         if (rc == KT_OK) {
@@ -342,11 +343,11 @@ static enum kt_rc check_master(struct sq_store *s, struct kt_err *err)
     char have[80] = "", rot[80] = "", mine[2 * CRYPT_ID_BYTES + 1], next[2 * CRYPT_ID_BYTES + 1];
     bool found = false, rotating = false;
     unsigned char id[CRYPT_ID_BYTES];
-    crypt_master_id(s->crypt, id);
+    crypt_master_id(s->base.crypt, id);
     id_hex(id, mine);
-    crypt_next_id(s->crypt, id);
+    crypt_next_id(s->base.crypt, id);
     id_hex(id, next);
-    bool has_next = s->rotating;
+    bool has_next = s->base.rotating;
     enum kt_rc rc = ks_meta(s->keys.db, "master_id", have, sizeof(have), &found, err);
     if (rc == KT_OK) {
         rc = ks_meta(s->keys.db, "rotating_to", rot, sizeof(rot), &rotating, err);
@@ -373,7 +374,7 @@ static enum kt_rc check_index(struct sq_store *s, struct kt_err *err)
 {
     char want[2 * CRYPT_BIDX_BYTES + 1], have[80] = "";
     bool found = false;
-    crypt_bidx_check(s->crypt, want);
+    crypt_bidx_check(s->base.crypt, want);
     enum kt_rc rc = main_meta(s, "blind_index_check", NULL, have, sizeof(have), &found, err);
     if (rc == KT_OK && !found) {
         return main_meta(s, "blind_index_check", want, NULL, 0, NULL, err);
@@ -392,7 +393,7 @@ enum kt_rc sq_keys_attach(struct sq_store *s, struct kt_err *err)
     if (s->keys.db != NULL) {
         return KT_OK;
     }
-    if (s->crypt == NULL) {
+    if (s->base.crypt == NULL) {
         return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                           "the database was opened without its keys");
     }
@@ -433,16 +434,16 @@ static void *warm(void *arg)
                            "SELECT ck, master_id, wrapped FROM data_keys WHERE wrapped IS NOT "
                            "NULL ORDER BY ck DESC LIMIT ?1",
                            -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, (int64_t)crypt_cache_capacity(s->crypt));
+        sqlite3_bind_int64(st, 1, (int64_t)crypt_cache_capacity(s->base.crypt));
         while (!atomic_load(&s->keys.stop) && sqlite3_step(st) == SQLITE_ROW) {
             int64_t ck = sqlite3_column_int64(st, 0);
             unsigned char dk[CRYPT_KEY_BYTES];
-            if (!crypt_cache_get(s->crypt, ck, dk) &&
+            if (!crypt_cache_get(s->base.crypt, ck, dk) &&
                 sqlite3_column_bytes(st, 1) == CRYPT_ID_BYTES &&
-                crypt_dk_unwrap(s->crypt, ck, sqlite3_column_blob(st, 1),
+                crypt_dk_unwrap(s->base.crypt, ck, sqlite3_column_blob(st, 1),
                                 sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), dk,
                                 NULL) == KT_OK) {
-                crypt_cache_put(s->crypt, ck, dk);
+                crypt_cache_put(s->base.crypt, ck, dk);
                 n++;
             }
             sodium_memzero(dk, sizeof(dk));
@@ -463,7 +464,7 @@ void sq_keys_warm(struct sq_store *s)
     if (sqlite3_prepare_v2(s->keys.db, "SELECT coalesce(max(ck), 0) FROM data_keys", -1, &st,
                            NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {
-        crypt_cache_fit(s->crypt, (size_t)sqlite3_column_int64(st, 0));
+        crypt_cache_fit(s->base.crypt, (size_t)sqlite3_column_int64(st, 0));
     }
     sqlite3_finalize(st);
     if (!s->keys.warming && pthread_create(&s->keys.warmer, NULL, warm, s) == 0) {
@@ -483,8 +484,8 @@ void sq_keys_close(struct sq_store *s)
     free(s->keys.path);
     s->keys.path = NULL;
     pthread_mutex_destroy(&s->keys.mu);
-    crypt_free(s->crypt);
-    s->crypt = NULL;
+    crypt_free(s->base.crypt);
+    s->base.crypt = NULL;
 }
 
 /* ---- destroying keys ------------------------------------------------------------------------ */
@@ -529,7 +530,7 @@ static enum kt_rc ks_destroy(struct sq_store *s, const int64_t *cks, size_t n, s
     }
     pthread_mutex_unlock(&s->keys.mu);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        crypt_cache_drop(s->crypt, cks[i]);
+        crypt_cache_drop(s->base.crypt, cks[i]);
     }
     return rc;
 }
@@ -548,22 +549,22 @@ enum kt_rc sq_keys_shred(struct store *base, int64_t *shredded, struct kt_err *e
         arena_init(&a, 0);
         int64_t *cks = NULL;
         n = 0;
-        sqlite3_stmt *st = NULL;
+        struct sql_stmt *st = NULL;
         pthread_mutex_lock(&s->write_mu);
-        if (sqlite3_prepare_v2(w->db, "SELECT ck FROM key_shreds ORDER BY ck LIMIT 1000", -1, &st,
-                               NULL) != SQLITE_OK) {
-            rc = sq_fail(w, sqlite3_errcode(w->db), "key shreds", err);
+        int src = sql_prepare(&w->base, "SELECT ck FROM key_shreds ORDER BY ck LIMIT 1000", &st);
+        if (src != SQL_OK) {
+            rc = sql_fail(&w->base, src, "key shreds", err);
         } else {
-            rc = sq_rows(w, st, sq_row_i64, sizeof(*cks), &a, &cks, &n, "key shreds", err);
+            rc = sql_rows(&w->base, st, sql_row_i64, sizeof(*cks), &a, &cks, &n, "key shreds", err);
         }
-        sqlite3_finalize(st);
+        sql_finalize(st);
+        st = NULL;
         rc = rc == KT_OK && n > 0 ? ks_destroy(s, cks, n, err) : rc;
         if (rc == KT_OK && n > 0 &&
-            sqlite3_prepare_v2(w->db, "DELETE FROM key_shreds WHERE ck <= ?1", -1, &st, NULL) ==
-                SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, cks[n - 1]);
-            rc = sq_run(w, st, NULL, err);
-            sqlite3_finalize(st);
+            sql_prepare(&w->base, "DELETE FROM key_shreds WHERE ck <= ?1", &st) == SQL_OK) {
+            sql_bind_i64(st, 1, cks[n - 1]);
+            rc = sql_run(&w->base, st, NULL, err);
+            sql_finalize(st);
         }
         pthread_mutex_unlock(&s->write_mu);
         *shredded += (int64_t)n;
@@ -605,10 +606,11 @@ static enum kt_rc rewrap(struct sq_store *s, const unsigned char *old_id, int li
         src = SQLITE_OK;
         int64_t ck = sqlite3_column_int64(st, 0);
         unsigned char dk[CRYPT_KEY_BYTES], w[CRYPT_WRAP_BYTES], id[CRYPT_ID_BYTES];
-        rc = crypt_dk_unwrap(s->crypt, ck, sqlite3_column_blob(st, 1), sqlite3_column_blob(st, 2),
-                             (size_t)sqlite3_column_bytes(st, 2), dk, err);
+        rc = crypt_dk_unwrap(s->base.crypt, ck, sqlite3_column_blob(st, 1),
+                             sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), dk,
+                             err);
         if (rc == KT_OK) {
-            crypt_dk_wrap(s->crypt, true, ck, dk, w, id);
+            crypt_dk_wrap(s->base.crypt, true, ck, dk, w, id);
             sqlite3_bind_int64(up, 1, ck);
             sqlite3_bind_blob(up, 2, id, sizeof(id), SQLITE_TRANSIENT);
             sqlite3_bind_blob(up, 3, w, sizeof(w), SQLITE_TRANSIENT);
@@ -640,14 +642,14 @@ enum kt_rc sq_keys_rotate(struct store *base, int limit, int64_t *rewrapped, int
     struct sq_store *s = (struct sq_store *)base;
     *rewrapped = 0;
     *left = 0;
-    if (!s->rotating || s->keys.db == NULL) {
+    if (!s->base.rotating || s->keys.db == NULL) {
         return kt_err_set(err, KT_EINVAL, "invalid_value", NULL,
                           "no new master key was given to rotate to");
     }
     unsigned char old_id[CRYPT_ID_BYTES], next_id[CRYPT_ID_BYTES];
     char have[80] = "", old_hex[2 * CRYPT_ID_BYTES + 1], next_hex[2 * CRYPT_ID_BYTES + 1];
-    crypt_master_id(s->crypt, old_id);
-    crypt_next_id(s->crypt, next_id);
+    crypt_master_id(s->base.crypt, old_id);
+    crypt_next_id(s->base.crypt, next_id);
     id_hex(old_id, old_hex);
     id_hex(next_id, next_hex);
     bool found = false;

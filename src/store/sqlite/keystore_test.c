@@ -28,17 +28,17 @@ static void keys_are_made_ahead_and_found_again(void **state)
     unsigned char k1[32], k2[32], k3[32];
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(sq_dk((struct sq_conn *)w, 7, false, k1, &err), KT_ESTORE);
+    assert_int_equal(sq_dk((struct sql_conn *)w, 7, false, k1, &err), KT_ESTORE);
     assert_string_equal(err.code, "data_key_missing");
-    assert_int_equal(sq_dk((struct sq_conn *)w, 7, true, k1, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)w, 8, false, k2, NULL), KT_OK); /* made ahead */
+    assert_int_equal(sq_dk((struct sql_conn *)w, 7, true, k1, NULL), KT_OK);
+    assert_int_equal(sq_dk((struct sql_conn *)w, 8, false, k2, NULL), KT_OK); /* made ahead */
     assert_memory_not_equal(k1, k2, 32);
     store_write_end(w, KT_OK, NULL);
     /* another process (no cache) unwraps the same key */
     assert_int_equal(reopen(NULL, NULL, &err), KT_OK);
     struct store_conn *r;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)r, 7, false, k3, NULL), KT_OK);
+    assert_int_equal(sq_dk((struct sql_conn *)r, 7, false, k3, NULL), KT_OK);
     assert_memory_equal(k1, k3, 32);
     store_read_end(r);
     /* the keys are in their own file, none in the database */
@@ -89,7 +89,7 @@ static void a_rotation_goes_in_batches_and_resumes(void **state)
     struct store_conn *w;
     unsigned char before[32], after[32];
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)w, 1, true, before, NULL), KT_OK); /* 4096 keys */
+    assert_int_equal(sq_dk((struct sql_conn *)w, 1, true, before, NULL), KT_OK); /* 4096 keys */
     store_write_end(w, KT_OK, NULL);
     static const unsigned char dm[32] = {'t', 'e', 's', 't', 'm'},
                                ds[32] = {'t', 'e', 's', 't', 's'};
@@ -119,7 +119,7 @@ static void a_rotation_goes_in_batches_and_resumes(void **state)
     assert_int_equal(reopen(next, NULL, &err), KT_OK); /* the new key is the master now */
     struct store_conn *r;
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)r, 1, false, after, NULL), KT_OK);
+    assert_int_equal(sq_dk((struct sql_conn *)r, 1, false, after, NULL), KT_OK);
     assert_memory_equal(before, after, 32);
     store_read_end(r);
     assert_int_equal(reopen(NULL, NULL, &err), KT_ESTORE);
@@ -133,7 +133,7 @@ static void a_destroyed_key_reads_as_destroyed_and_its_bytes_are_gone(void **sta
     struct store_conn *w;
     unsigned char dk[32];
     assert_int_equal(store_write_begin(T.s, &w, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)w, 3, true, dk, NULL), KT_OK);
+    assert_int_equal(sq_dk((struct sql_conn *)w, 3, true, dk, NULL), KT_OK);
     store_write_end(w, KT_OK, NULL);
     char path[160];
     kt_snprintf(path, sizeof(path), "%s.keys", T.path);
@@ -161,7 +161,7 @@ static void a_destroyed_key_reads_as_destroyed_and_its_bytes_are_gone(void **sta
     struct kt_err err;
     kt_err_reset(&err);
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)r, 3, false, dk, &err), KT_EGONE);
+    assert_int_equal(sq_dk((struct sql_conn *)r, 3, false, dk, &err), KT_EGONE);
     assert_string_equal(err.code, "customer_key_destroyed");
     store_read_end(r);
     store_close(T.s); /* every file as it is on disk */

@@ -79,21 +79,24 @@ static int reads_schema(sqlite3 *db)
 /* Opens the file on first use; call with r->mu held. */
 static enum kt_rc reads_open(struct sq_reads *r, struct kt_err *err)
 {
-    if (r->db != NULL) {
+    if (r->conn.db != NULL) {
         return KT_OK;
     }
-    int rc = sqlite3_open_v2(
-        r->path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc =
+        sqlite3_open_v2(r->path, &r->conn.db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(r->db, 5000);
-        rc = reads_schema(r->db);
+        sq_conn_wrap(&r->conn, r->owner, r->conn.db);
+        sqlite3_busy_timeout(r->conn.db, 5000);
+        rc = reads_schema(r->conn.db);
     }
     if (rc != SQLITE_OK) {
         kt_err_set(err, rc == SQLITE_BUSY ? KT_EBUSY : KT_ESTORE, "store_error", NULL,
                    "the log of reads cannot be opened");
-        kt_err_detail(err, "%s: %s", r->path, r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
-        sqlite3_close(r->db);
-        r->db = NULL;
+        kt_err_detail(err, "%s: %s", r->path,
+                      r->conn.db ? sqlite3_errmsg(r->conn.db) : sqlite3_errstr(rc));
+        sqlite3_close(r->conn.db);
+        r->conn.db = NULL;
         return err->rc;
     }
     return KT_OK;
@@ -103,63 +106,63 @@ static enum kt_rc reads_fail(struct sq_reads *r, int rc, const char *what, struc
 {
     kt_err_set(err, rc == SQLITE_BUSY ? KT_EBUSY : KT_ESTORE, "store_error", NULL,
                "the log of reads failed");
-    kt_err_detail(err, "%s: %s", what, sqlite3_errmsg(r->db));
+    kt_err_detail(err, "%s: %s", what, sqlite3_errmsg(r->conn.db));
     return err->rc;
 }
 
 /* The chain's statements on the file, prepared for one call; false when one failed. */
-static bool chain_prepare(struct sq_reads *r, struct sq_chain_stmts *q, bool legacy,
-                          sqlite3_stmt **count)
+static bool chain_prepare(struct sq_reads *r, struct sql_chain_stmts *q, bool legacy,
+                          struct sql_stmt **count)
 {
-    const char *text[] = {SQ_AUDIT_ANCHOR_SQL, SQ_AUDIT_LAST_SQL("reads"),
-                          SQ_AUDIT_ADD_SQL("reads"), SQ_AUDIT_SEAL_SQL,
-                          SQ_AUDIT_LEGACY_SQL("reads")};
-    sqlite3_stmt **st[] = {&q->anchor, &q->last, &q->add, &q->seal, count};
+    const char *text[] = {SQL_AUDIT_ANCHOR_SQL, SQL_AUDIT_LAST_SQL("reads"),
+                          SQL_AUDIT_ADD_SQL("reads"), SQL_AUDIT_SEAL_SQL,
+                          SQL_AUDIT_LEGACY_SQL("reads")};
+    struct sql_stmt **st[] = {&q->anchor, &q->last, &q->add, &q->seal, count};
     memset(q, 0, sizeof(*q));
     q->log = "reads";
     bool ok = true;
     for (size_t i = 0; i < (legacy ? 5u : 4u); i++) {
         *st[i] = NULL;
-        ok = ok && sqlite3_prepare_v2(r->db, text[i], -1, st[i], NULL) == SQLITE_OK;
+        ok = ok && sql_prepare(&r->conn.base, text[i], st[i]) == SQL_OK;
     }
     return ok;
 }
 
-static void chain_finalize(struct sq_chain_stmts *q, sqlite3_stmt *count)
+static void chain_finalize(struct sql_chain_stmts *q, struct sql_stmt *count)
 {
-    sqlite3_finalize(q->anchor);
-    sqlite3_finalize(q->last);
-    sqlite3_finalize(q->add);
-    sqlite3_finalize(q->seal);
-    sqlite3_finalize(count);
+    sql_finalize(q->anchor);
+    sql_finalize(q->last);
+    sql_finalize(q->add);
+    sql_finalize(q->seal);
+    sql_finalize(count);
 }
 
 enum kt_rc sq_reads_add(struct store *s, struct audit_entry *e, size_t n, store_audit_seal_fn seal,
                         void *ctx, struct kt_err *err)
 {
-    struct sq_reads *r = sq_store_reads(s);
+    struct sq_reads *r = &((struct sq_store *)s)->reads;
     pthread_mutex_lock(&r->mu);
     enum kt_rc rc = reads_open(r, err);
-    struct sq_chain_stmts q = {0};
+    struct sql_chain_stmts q = {0};
     int src = SQLITE_OK;
     if (rc == KT_OK) {
-        src = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        src = sqlite3_exec(r->conn.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     }
     if (rc == KT_OK && src == SQLITE_OK) {
-        src = chain_prepare(r, &q, false, NULL) ? SQLITE_OK : sqlite3_errcode(r->db);
+        src = chain_prepare(r, &q, false, NULL) ? SQLITE_OK : sqlite3_errcode(r->conn.db);
     }
     if (rc == KT_OK && src == SQLITE_OK) {
-        src = sq_chain_append(&q, e, n, seal, ctx, err);
+        src = sql_chain_append(&q, e, n, seal, ctx, err);
     }
     chain_finalize(&q, NULL);
     if (rc == KT_OK && src == SQLITE_OK) {
-        src = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+        src = sqlite3_exec(r->conn.db, "COMMIT", NULL, NULL, NULL);
     }
     if (rc == KT_OK && src != SQLITE_OK) {
         rc = src == SQLITE_ABORT && err != NULL && err->rc != KT_OK
                  ? err->rc
                  : reads_fail(r, src, "reads add", err);
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(r->conn.db, "ROLLBACK", NULL, NULL, NULL);
     }
     pthread_mutex_unlock(&r->mu);
     return rc;
@@ -167,19 +170,20 @@ enum kt_rc sq_reads_add(struct store *s, struct audit_entry *e, size_t n, store_
 
 enum kt_rc sq_reads_chain(struct store *s, struct audit_chain *out, struct kt_err *err)
 {
-    struct sq_reads *r = sq_store_reads(s);
+    struct sq_reads *r = &((struct sq_store *)s)->reads;
     pthread_mutex_lock(&r->mu);
     enum kt_rc rc = reads_open(r, err);
-    struct sq_chain_stmts q = {0};
-    sqlite3_stmt *count = NULL;
+    struct sql_chain_stmts q = {0};
+    struct sql_stmt *count = NULL;
     int src = SQLITE_OK;
     if (rc == KT_OK) {
-        src = chain_prepare(r, &q, true, &count) ? sq_chain_head(&q, out) : sqlite3_errcode(r->db);
+        src = chain_prepare(r, &q, true, &count) ? sql_chain_head(&q, out)
+                                                 : sqlite3_errcode(r->conn.db);
     }
     if (rc == KT_OK && src == SQLITE_OK) {
-        sqlite3_bind_int64(count, 1, out->anchor_seq);
-        src = sqlite3_step(count);
-        out->legacy_rows = sqlite3_column_int64(count, 0);
+        sql_bind_i64(count, 1, out->anchor_seq);
+        src = sql_step(count);
+        out->legacy_rows = sql_col_i64(count, 0);
         src = src == SQLITE_ROW ? SQLITE_OK : src;
     }
     chain_finalize(&q, count);
@@ -193,41 +197,92 @@ enum kt_rc sq_reads_chain(struct store *s, struct audit_chain *out, struct kt_er
 enum kt_rc sq_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
                          struct audit_entry **out, size_t *n, struct kt_err *err)
 {
-    struct sq_reads *r = sq_store_reads(s);
+    struct sq_reads *r = &((struct sq_store *)s)->reads;
     *out = NULL;
     *n = 0;
     pthread_mutex_lock(&r->mu);
     enum kt_rc rc = reads_open(r, err);
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     if (rc == KT_OK) {
-        int src = sqlite3_prepare_v2(r->db, SQ_AUDIT_LIST_SQL("reads"), -1, &st, NULL);
-        if (src != SQLITE_OK) {
+        int src = sql_prepare(&r->conn.base, SQL_AUDIT_LIST_SQL("reads"), &st);
+        if (src != SQL_OK) {
             rc = reads_fail(r, src, "reads prepare", err);
         }
     }
     if (rc == KT_OK) {
-        sqlite3_bind_int64(st, 1, f->after_seq);
-        sq_bind_text(st, 2, f->customer_id);
-        sq_bind_text(st, 3, f->key_id);
-        sq_bind_text(st, 4, f->action);
-        sq_bind_i64_or_null(st, 5, f->since);
-        sq_bind_i64_or_null(st, 6, f->until);
-        sqlite3_bind_int(st, 7, f->limit);
-        int src = sq_collect(st, sq_audit_row, sizeof(**out), a, out, n);
-        if (src != SQLITE_DONE) {
+        sql_bind_i64(st, 1, f->after_seq);
+        sql_bind_text(st, 2, f->customer_id);
+        sql_bind_text(st, 3, f->key_id);
+        sql_bind_text(st, 4, f->action);
+        sql_bind_i64_or_null(st, 5, f->since);
+        sql_bind_i64_or_null(st, 6, f->until);
+        sql_bind_i64(st, 7, f->limit);
+        int src = sql_collect(st, sql_audit_row, sizeof(**out), a, out, n);
+        if (src != SQL_DONE) {
             rc = reads_fail(r, src, "reads list", err);
         }
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     pthread_mutex_unlock(&r->mu);
     return rc;
 }
 
 void sq_reads_close(struct sq_reads *r)
 {
-    sqlite3_close(r->db);
-    r->db = NULL;
+    sql_conn_finalize(&r->conn.base);
+    sqlite3_close(r->conn.db);
+    r->conn.db = NULL;
     free(r->path);
     r->path = NULL;
     pthread_mutex_destroy(&r->mu);
+}
+/* Every entry the filter names (reads_filter, model.h); the lists are JSON arrays. A route
+ * names the entries whose detail is the route's pattern, alone or followed by what a read of
+ * many read. */
+static const char subjects_sql[] =
+    "SELECT count(DISTINCT customer_id), coalesce(sum(customer_id IS NULL), 0) FROM reads "
+    "WHERE at >= ?1 AND at < ?2 AND ((json_array_length(?3) = 0 AND json_array_length(?4) = 0) "
+    "OR key_id IN (SELECT value FROM json_each(?3)) OR ip IN (SELECT value FROM json_each(?4))) "
+    "AND (json_array_length(?5) = 0 OR EXISTS (SELECT 1 FROM json_each(?5) r WHERE "
+    "reads.detail = r.value OR substr(reads.detail, 1, length(r.value) + 1) = r.value || ' '))";
+
+enum kt_rc sq_reads_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
+                             int64_t *bulk, struct kt_err *err)
+{
+    struct sq_reads *r = &((struct sq_store *)s)->reads;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    *subjects = *bulk = 0;
+    /* A connection of its own, read-only: the count may scan the whole log, and the flush (which
+     * holds r->mu) must not wait for it. No file yet: nothing was read. */
+    int rc = sqlite3_open_v2(r->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_CANTOPEN) {
+        sqlite3_close(db);
+        return KT_OK;
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        rc = sqlite3_prepare_v2(db, subjects_sql, -1, &st, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, f->since);
+        sqlite3_bind_int64(st, 2, f->until);
+        sqlite3_bind_text(st, 3, f->key_ids, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, f->ips, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, f->routes, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
+    if (rc == SQLITE_ROW) {
+        *subjects = sqlite3_column_int64(st, 0);
+        *bulk = sqlite3_column_int64(st, 1);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK) {
+        kt_err_set(err, rc == SQLITE_BUSY ? KT_EBUSY : KT_ESTORE, "store_error", NULL,
+                   "the log of reads cannot be read");
+        kt_err_detail(err, "reads subjects: %s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? KT_OK : err ? err->rc : KT_ESTORE;
 }

@@ -33,14 +33,13 @@ enum kt_rc sq_seal_schema(struct sq_conn *c, struct kt_err *err)
      * references it: this is the schema edit SQLite documents for dropping a constraint
      * ("ALTER TABLE", section 7): the text changed in sqlite_schema, the schema version bumped
      * so every connection reads it again. */
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     int64_t version = 0;
     enum kt_rc rc = KT_OK;
-    if (sqlite3_prepare_v2(c->db, "PRAGMA schema_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        version = sqlite3_column_int64(st, 0);
+    if (sql_prepare(&c->base, "PRAGMA schema_version", &st) == SQL_OK && sql_step(st) == SQL_ROW) {
+        version = sql_col_i64(st, 0);
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     rc = sq_exec(c,
                  "PRAGMA writable_schema = ON; "
                  "UPDATE sqlite_schema SET sql = replace(sql, 'gender IN (''m'', ''f''))', "
@@ -65,7 +64,7 @@ static enum kt_rc meta_get(struct sq_conn *w, const char *key, char *val, size_t
     struct arena a;
     arena_init(&a, 256);
     const char *v = NULL;
-    enum kt_rc rc = sq_meta_get(&w->base, key, &a, &v, found, err);
+    enum kt_rc rc = sql_meta_get(&w->base.base, key, &a, &v, found, err);
     if (rc == KT_OK && *found) {
         kt_strlcpy(val, v, cap);
     }
@@ -77,18 +76,17 @@ static enum kt_rc meta_put_i64(struct sq_conn *w, const char *key, int64_t v, st
 {
     char t[32];
     kt_snprintf(t, sizeof(t), "%lld", (long long)v);
-    return sq_meta_put(&w->base, key, t, err);
+    return sql_meta_put(&w->base.base, key, t, err);
 }
 
 static int64_t count_of(struct sq_conn *w, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     int64_t n = 0;
-    if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        n = sqlite3_column_int64(st, 0);
+    if (sql_prepare(&w->base, sql, &st) == SQL_OK && sql_step(st) == SQL_ROW) {
+        n = sql_col_i64(st, 0);
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return n;
 }
 
@@ -143,26 +141,26 @@ static enum kt_rc customers_batch(struct sq_store *s, struct sq_conn *w, void *c
     bool found = false;
     enum kt_rc rc = meta_get(w, "seal_cursor", cur, sizeof(cur), &found, err);
     int64_t after = strtoll(cur, NULL, 10), last = after;
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     int64_t *cks = NULL;
     size_t n = 0;
     struct arena a;
     arena_init(&a, 0);
     if (rc == KT_OK &&
-        sqlite3_prepare_v2(w->db, "SELECT ck FROM customers WHERE ck > ?1 ORDER BY ck LIMIT ?2", -1,
-                           &st, NULL) != SQLITE_OK) {
-        rc = sq_fail(w, SQLITE_ERROR, "seal customers", err);
+        sql_prepare(&w->base, "SELECT ck FROM customers WHERE ck > ?1 ORDER BY ck LIMIT ?2", &st) !=
+            SQL_OK) {
+        rc = sq_fail_raw(w, SQLITE_ERROR, "seal customers", err);
     }
     if (rc == KT_OK) {
-        sqlite3_bind_int64(st, 1, after);
-        sqlite3_bind_int(st, 2, BATCH);
-        rc = sq_rows(w, st, sq_row_i64, sizeof(*cks), &a, &cks, &n, "seal customers", err);
+        sql_bind_i64(st, 1, after);
+        sql_bind_i64(st, 2, BATCH);
+        rc = sql_rows(&w->base, st, sql_row_i64, sizeof(*cks), &a, &cks, &n, "seal customers", err);
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         struct customer cu;
-        rc = sq_customer_get(&w->base, cks[i], &a, &cu, NULL, err);
-        rc = rc == KT_OK ? sq_customer_update(&w->base, &cu, err) : rc;
+        rc = sql_customer_get(&w->base.base, cks[i], &a, &cu, NULL, err);
+        rc = rc == KT_OK ? sql_customer_update(&w->base.base, &cu, err) : rc;
         last = cks[i];
     }
     if (rc == KT_OK && n > 0) {
@@ -174,49 +172,50 @@ static enum kt_rc customers_batch(struct sq_store *s, struct sq_conn *w, void *c
 }
 
 /* Identifiers: each row of identifiers_clear inserted sealed and deleted, in one transaction. */
-static void read_clear_ident(sqlite3_stmt *st, struct arena *a, void *out)
+static void read_clear_ident(struct sql_stmt *st, struct arena *a, void *out)
 {
     struct ident *x = out;
-    x->kind = sq_col_text(st, 0, a);
-    x->value = sq_col_text(st, 1, a);
-    x->ck = sqlite3_column_int64(st, 2);
-    x->verified = sqlite3_column_int(st, 3) != 0;
-    x->created_at = sqlite3_column_int64(st, 4);
-    x->channel = sq_col_text(st, 5, a);
+    x->kind = sql_col_text(st, 0, a);
+    x->value = sql_col_text(st, 1, a);
+    x->ck = sql_col_i64(st, 2);
+    x->verified = (int)sql_col_i64(st, 3) != 0;
+    x->created_at = sql_col_i64(st, 4);
+    x->channel = sql_col_text(st, 5, a);
 }
 
 static enum kt_rc idents_batch(struct sq_store *s, struct sq_conn *w, void *ctx, int64_t *did,
                                struct kt_err *err)
 {
-    sqlite3_stmt *st = NULL, *del = NULL;
+    struct sql_stmt *st = NULL, *del = NULL;
     struct ident *x = NULL;
     size_t n = 0;
     struct arena a;
     arena_init(&a, 0);
     enum kt_rc rc = KT_OK;
-    if (sqlite3_prepare_v2(w->db,
-                           "SELECT kind, value, ck, verified, created_at, channel FROM "
-                           "identifiers_clear LIMIT ?1",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(w->db, "DELETE FROM identifiers_clear WHERE kind = ?1 AND value = ?2",
-                           -1, &del, NULL) != SQLITE_OK) {
-        rc = sq_fail(w, SQLITE_ERROR, "seal identifiers", err);
+    if (sql_prepare(&w->base,
+                    "SELECT kind, value, ck, verified, created_at, channel FROM "
+                    "identifiers_clear LIMIT ?1",
+                    &st) != SQL_OK ||
+        sql_prepare(&w->base, "DELETE FROM identifiers_clear WHERE kind = ?1 AND value = ?2",
+                    &del) != SQL_OK) {
+        rc = sq_fail_raw(w, SQLITE_ERROR, "seal identifiers", err);
     }
     if (rc == KT_OK) {
-        sqlite3_bind_int(st, 1, BATCH);
-        rc = sq_rows(w, st, read_clear_ident, sizeof(*x), &a, &x, &n, "seal identifiers", err);
+        sql_bind_i64(st, 1, BATCH);
+        rc = sql_rows(&w->base, st, read_clear_ident, sizeof(*x), &a, &x, &n, "seal identifiers",
+                      err);
     }
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
-        rc = sq_ident_insert(&w->base, &x[i], err);
-        sq_bind_text(del, 1, x[i].kind);
-        sq_bind_text(del, 2, x[i].value);
-        rc = rc == KT_OK ? sq_run(w, del, NULL, err) : rc;
+        rc = sql_ident_insert(&w->base.base, &x[i], err);
+        sql_bind_text(del, 1, x[i].kind);
+        sql_bind_text(del, 2, x[i].value);
+        rc = rc == KT_OK ? sql_run(&w->base, del, NULL, err) : rc;
     }
     if (rc == KT_OK && n == 0) {
         rc = sq_exec(w, "DROP TABLE identifiers_clear", err);
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(del);
+    sql_finalize(st);
+    sql_finalize(del);
     arena_release(&a);
     *did = (int64_t)n;
     return rc;
@@ -229,6 +228,27 @@ struct in_place {
     const char *cols[2]; /* second NULL when one */
     const char *pk[2];   /* second NULL when one */
 };
+
+/* Binds column j of `from`'s row to parameter i of `to`, whatever its type. */
+static void copy_value(struct sql_stmt *to, int i, struct sql_stmt *from, int j)
+{
+    switch (sql_col_type(from, j)) {
+    case SQL_INTEGER:
+        sql_bind_i64(to, i, sql_col_i64(from, j));
+        break;
+    case SQL_FLOAT:
+        sql_bind_double(to, i, sql_col_double(from, j));
+        break;
+    case SQL_TEXT:
+        sql_bind_textn(to, i, sql_col_str(from, j), sql_col_bytes(from, j), SQL_TRANSIENT);
+        break;
+    case SQL_BLOB:
+        sql_bind_blob(to, i, sql_col_blob(from, j), sql_col_bytes(from, j), SQL_TRANSIENT);
+        break;
+    default:
+        sql_bind_null(to, i);
+    }
+}
 
 static enum kt_rc in_place_batch(struct sq_store *s, struct sq_conn *w, void *ctx, int64_t *did,
                                  struct kt_err *err)
@@ -244,36 +264,34 @@ static enum kt_rc in_place_batch(struct sq_store *s, struct sq_conn *w, void *ct
     kt_snprintf(upd, sizeof(upd), "UPDATE %s SET %s = ?3%s%s%s WHERE %s = ?1%s%s%s", t->table,
                 t->cols[0], two ? ", " : "", two ? t->cols[1] : "", two ? " = ?4" : "", t->pk[0],
                 pk2 ? " AND " : "", pk2 ? t->pk[1] : "", pk2 ? " = ?2" : "");
-    sqlite3_stmt *st = NULL, *up = NULL;
+    struct sql_stmt *st = NULL, *up = NULL;
     enum kt_rc rc = KT_OK;
-    if (sqlite3_prepare_v2(w->db, sel, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(w->db, upd, -1, &up, NULL) != SQLITE_OK) {
-        rc = sq_fail(w, SQLITE_ERROR, t->table, err);
+    if (sql_prepare(&w->base, sel, &st) != SQL_OK || sql_prepare(&w->base, upd, &up) != SQL_OK) {
+        rc = sq_fail_raw(w, SQLITE_ERROR, t->table, err);
     }
     int64_t n = 0;
-    while (rc == KT_OK && sqlite3_step(st) == SQLITE_ROW) {
-        struct sq_key k;
-        sq_key_init(&k, w, sqlite3_column_int64(st, 2), true);
-        sqlite3_bind_value(up, 1, sqlite3_column_value(st, 0));
+    while (rc == KT_OK && sql_step(st) == SQL_ROW) {
+        struct sql_key k;
+        sql_key_init(&k, &w->base, sql_col_i64(st, 2), true);
+        copy_value(up, 1, st, 0);
         if (pk2) {
-            sqlite3_bind_value(up, 2, sqlite3_column_value(st, 1));
+            copy_value(up, 2, st, 1);
         }
         for (int i = 0; rc == KT_OK && i < (two ? 2 : 1); i++) {
             char col[96];
             kt_snprintf(col, sizeof(col), "%s.%s", t->table, t->cols[i]);
-            if (sqlite3_column_type(st, 3 + i) == SQLITE_TEXT) {
-                rc = sq_bind_sealed(&k, up, 3 + i, col,
-                                    (const char *)sqlite3_column_text(st, 3 + i), err);
+            if (sql_col_type(st, 3 + i) == SQLITE_TEXT) {
+                rc = sql_bind_sealed(&k, up, 3 + i, col, (const char *)sql_col_str(st, 3 + i), err);
             } else {
-                sqlite3_bind_value(up, 3 + i, sqlite3_column_value(st, 3 + i));
+                copy_value(up, 3 + i, st, 3 + i);
             }
         }
-        sq_key_release(&k);
-        rc = rc == KT_OK ? sq_run(w, up, NULL, err) : rc;
+        sql_key_release(&k);
+        rc = rc == KT_OK ? sql_run(&w->base, up, NULL, err) : rc;
         n++;
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(up);
+    sql_finalize(st);
+    sql_finalize(up);
     *did = n;
     return rc;
 }
@@ -298,35 +316,34 @@ static enum kt_rc owners(struct sq_store *s, struct sq_conn *w, struct kt_err *e
                             "json_extract(body, '$.customer.id')) WHERE ck IS NULL AND "
                             "typeof(body) = 'text' AND json_valid(body)",
                             err);
-    sqlite3_stmt *st = NULL, *up = NULL;
+    struct sql_stmt *st = NULL, *up = NULL;
     if (rc != KT_OK || !sq_table_exists(w, "sms_outbox")) { /* folded by 0025 (sms_fold.c) */
         return rc;
     }
     if (rc == KT_OK &&
-        (sqlite3_prepare_v2(w->db,
-                            "SELECT rowid, phone FROM sms_outbox WHERE ck IS NULL AND "
-                            "typeof(phone) = 'text'",
-                            -1, &st, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(w->db, "UPDATE sms_outbox SET ck = ?2 WHERE rowid = ?1", -1, &up,
-                            NULL) != SQLITE_OK)) {
-        rc = sq_fail(w, SQLITE_ERROR, "sms owners", err);
+        (sql_prepare(&w->base,
+                     "SELECT rowid, phone FROM sms_outbox WHERE ck IS NULL AND "
+                     "typeof(phone) = 'text'",
+                     &st) != SQL_OK ||
+         sql_prepare(&w->base, "UPDATE sms_outbox SET ck = ?2 WHERE rowid = ?1", &up) != SQL_OK)) {
+        rc = sq_fail_raw(w, SQLITE_ERROR, "sms owners", err);
     }
-    while (rc == KT_OK && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == KT_OK && sql_step(st) == SQL_ROW) {
         struct ident who;
         bool found = false;
         struct arena a;
         arena_init(&a, 256);
-        rc = sq_ident_find(&w->base, "phone", (const char *)sqlite3_column_text(st, 1), &a, &who,
-                           &found, err);
+        rc = sql_ident_find(&w->base.base, "phone", (const char *)sql_col_str(st, 1), &a, &who,
+                            &found, err);
         arena_release(&a);
         if (rc == KT_OK && found) {
-            sqlite3_bind_int64(up, 1, sqlite3_column_int64(st, 0));
-            sqlite3_bind_int64(up, 2, who.ck);
-            rc = sq_run(w, up, NULL, err);
+            sql_bind_i64(up, 1, sql_col_i64(st, 0));
+            sql_bind_i64(up, 2, who.ck);
+            rc = sql_run(&w->base, up, NULL, err);
         }
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(up);
+    sql_finalize(st);
+    sql_finalize(up);
     return rc;
 }
 
@@ -352,8 +369,8 @@ static enum kt_rc seal_all(struct sq_store *s, unsigned policy, struct kt_err *e
     kt_snprintf(want, sizeof(want), "%u", policy);
     enum kt_rc rc = meta_get(w, "seal_pass", pass, sizeof(pass), &found, err);
     if (rc == KT_OK && (!found || strcmp(pass, want) != 0)) { /* a new pass starts over */
-        rc = sq_meta_put(&w->base, "seal_pass", want, err);
-        rc = rc == KT_OK ? sq_meta_put(&w->base, "seal_cursor", "0", err) : rc;
+        rc = sql_meta_put(&w->base.base, "seal_pass", want, err);
+        rc = rc == KT_OK ? sql_meta_put(&w->base.base, "seal_cursor", "0", err) : rc;
     }
     log_info("seal_start", "policy=%u", policy);
     if (rc == KT_OK && clear_idents_left(w)) {
@@ -379,7 +396,7 @@ static enum kt_rc seal_all(struct sq_store *s, unsigned policy, struct kt_err *e
         rc = in_batches(s, in_place_batch, (void *)&tables[i], &p, err);
     }
     if (rc == KT_OK) {
-        rc = sq_meta_put(&w->base, "sealed_done", want, err);
+        rc = sql_meta_put(&w->base.base, "sealed_done", want, err);
     }
     if (rc == KT_OK) {
         /* a page a batch wrote may hold rows a later batch sealed: its image in the WAL would
@@ -405,17 +422,18 @@ enum kt_rc sq_seal_step(struct sq_store *s, int requested, bool run, struct kt_e
                                      : 0;
     char want[32];
     kt_snprintf(want, sizeof(want), "%u", policy);
-    s->sealed = policy;
+    s->base.sealed = policy;
     bool pending = !has_done || strcmp(done, want) != 0 || clear_idents_left(w);
     if (!pending) {
-        return has && strcmp(have, want) == 0 ? KT_OK
-                                              : sq_meta_put(&w->base, "sealed_fields", want, err);
+        return has && strcmp(have, want) == 0
+                   ? KT_OK
+                   : sql_meta_put(&w->base.base, "sealed_fields", want, err);
     }
     if (!run) {
         return kt_err_set(err, KT_ESTORE, "schema_behind", NULL,
                           "the database holds data to seal (a migration, or a change of "
                           "--sealed-fields); run 'kartoteka migrate'");
     }
-    rc = sq_meta_put(&w->base, "sealed_fields", want, err);
+    rc = sql_meta_put(&w->base.base, "sealed_fields", want, err);
     return rc == KT_OK ? seal_all(s, policy, err) : rc;
 }

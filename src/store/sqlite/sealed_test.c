@@ -142,8 +142,8 @@ static void a_merge_reseals_under_the_survivor(void **state)
     assert_int_equal(store_read_begin(T.s, &r, NULL), KT_OK);
     unsigned char ka[32], kb[32], out[256];
     size_t got;
-    assert_int_equal(sq_dk((struct sq_conn *)r, a, false, ka, NULL), KT_OK);
-    assert_int_equal(sq_dk((struct sq_conn *)r, b, false, kb, NULL), KT_OK);
+    assert_int_equal(sq_dk((struct sql_conn *)r, a, false, ka, NULL), KT_OK);
+    assert_int_equal(sq_dk((struct sql_conn *)r, b, false, kb, NULL), KT_OK);
     const unsigned char *v = sqlite3_column_blob(st, 0);
     size_t vn = (size_t)sqlite3_column_bytes(st, 0);
     bool with_b = crypt_open(kb, b, "identifiers.value", v, vn, out, &got);

@@ -30,34 +30,34 @@
 
 bool sq_table_exists(struct sq_conn *c, const char *name)
 {
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     bool yes = false;
-    if (sqlite3_prepare_v2(c->db,
-                           "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+    if (sql_prepare(&c->base,
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                    &st) == SQL_OK) {
+        sql_bind_textn(st, 1, name, -1, SQL_STATIC);
+        yes = sql_step(st) == SQL_ROW && sql_col_i64(st, 0) > 0;
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return yes;
 }
 
 /* One queued message of the old table into the outbox; *moved false when its key is gone. */
-static enum kt_rc move_one(struct sq_conn *w, sqlite3_stmt *st, int64_t now, bool *moved,
+static enum kt_rc move_one(struct sq_conn *w, struct sql_stmt *st, int64_t now, bool *moved,
                            struct kt_err *err)
 {
     struct arena a;
     arena_init(&a, 512);
-    int64_t at = sqlite3_column_int64(st, 3);
-    struct outbox_msg m = outbox_code_msg(NULL, sqlite3_column_int64(st, 0), sq_col_text(st, 1, &a),
-                                          sq_col_text(st, 2, &a), at, at + CODE_TTL_MS);
-    m.next_at = sqlite3_column_int64(st, 4); /* a retry's time, kept */
+    int64_t at = sql_col_i64(st, 3);
+    struct outbox_msg m = outbox_code_msg(NULL, sql_col_i64(st, 0), sql_col_text(st, 1, &a),
+                                          sql_col_text(st, 2, &a), at, at + CODE_TTL_MS);
+    m.next_at = sql_col_i64(st, 4); /* a retry's time, kept */
     m.updated_at = now;
-    struct sq_key k;
-    sq_key_init(&k, w, m.ck, false);
-    enum kt_rc rc = sq_unseal(&k, "sms_outbox.phone", &m.recipient, &a, err);
-    rc = rc == KT_OK ? sq_unseal(&k, "sms_outbox.text", &m.content, &a, err) : rc;
-    sq_key_release(&k);
+    struct sql_key k;
+    sql_key_init(&k, &w->base, m.ck, false);
+    enum kt_rc rc = sql_unseal(&k, "sms_outbox.phone", &m.recipient, &a, err);
+    rc = rc == KT_OK ? sql_unseal(&k, "sms_outbox.text", &m.content, &a, err) : rc;
+    sql_key_release(&k);
     *moved = false;
     if (rc == KT_EGONE || (rc == KT_OK && (m.recipient == NULL || m.content == NULL))) {
         arena_release(&a);
@@ -72,7 +72,7 @@ static enum kt_rc move_one(struct sq_conn *w, sqlite3_stmt *st, int64_t now, boo
     char *text = json_dumps(doc, JSON_COMPACT);
     m.content = text;
     bool created = false;
-    rc = rc == KT_OK ? sq_outbox_add(&w->base, &m, &created, err) : rc;
+    rc = rc == KT_OK ? sql_outbox_add(&w->base.base, &m, &created, err) : rc;
     *moved = rc == KT_OK && created;
     free(text);
     json_decref(doc);
@@ -92,31 +92,31 @@ enum kt_rc sq_sms_fold(struct sq_store *s, bool run, struct kt_err *err)
                           "0025); run 'kartoteka migrate'");
     }
     int64_t now = clock_now_ms(), moved = 0, left = 0;
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     pthread_mutex_lock(&s->write_mu);
     enum kt_rc rc = sq_exec(w, "BEGIN IMMEDIATE", err);
     if (rc == KT_OK &&
-        sqlite3_prepare_v2(w->db,
-                           "SELECT ck, phone, text, created_at, next_at FROM sms_outbox WHERE "
-                           "state = 'queued' AND ck IN (SELECT ck FROM customers) ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = sq_fail(w, SQLITE_ERROR, "sms fold", err);
+        sql_prepare(&w->base,
+                    "SELECT ck, phone, text, created_at, next_at FROM sms_outbox WHERE "
+                    "state = 'queued' AND ck IN (SELECT ck FROM customers) ORDER BY id",
+                    &st) != SQL_OK) {
+        rc = sq_fail_raw(w, SQLITE_ERROR, "sms fold", err);
     }
-    while (rc == KT_OK && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == KT_OK && sql_step(st) == SQL_ROW) {
         bool one = false;
         rc = move_one(w, st, now, &one, err);
         moved += one;
         left += !one;
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     if (rc == KT_OK) {
         st = NULL;
-        if (sqlite3_prepare_v2(w->db, "SELECT count(*) FROM sms_outbox WHERE state = 'queued'", -1,
-                               &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW) {
-            left = sqlite3_column_int64(st, 0) - moved;
+        if (sql_prepare(&w->base, "SELECT count(*) FROM sms_outbox WHERE state = 'queued'", &st) ==
+                SQL_OK &&
+            sql_step(st) == SQL_ROW) {
+            left = sql_col_i64(st, 0) - moved;
         }
-        sqlite3_finalize(st);
+        sql_finalize(st);
         rc = sq_exec(w, "DROP TABLE sms_outbox", err);
     }
     rc = rc == KT_OK ? sq_exec(w, "COMMIT", err) : rc;

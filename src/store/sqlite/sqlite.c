@@ -40,11 +40,7 @@
 
 extern const struct embedded_file sqlite_migrations[];
 extern const size_t sqlite_migrations_count;
-
-struct sq_reads *sq_store_reads(struct store *base)
-{
-    return &((struct sq_store *)base)->reads;
-}
+static const struct sql_hooks sq_hooks;
 
 /* ---- connections ------------------------------------------------------------------------- */
 
@@ -53,12 +49,7 @@ void sq_conn_close(struct sq_conn *c)
     if (c == NULL) {
         return;
     }
-    for (int i = 0; i < SQ_STATEMENTS; i++) {
-        sqlite3_finalize(c->stmts[i]);
-    }
-    for (sqlite3_stmt *st; (st = sqlite3_next_stmt(c->db, NULL)) != NULL;) {
-        sqlite3_finalize(st); /* kept by their owners (segments.c's matches) */
-    }
+    sql_conn_finalize(&c->base);
     sq_conn_ks_close(c);
     sqlite3_close(c->db);
     free(c);
@@ -67,13 +58,14 @@ void sq_conn_close(struct sq_conn *c)
 enum kt_rc sq_conn_open(struct sq_store *s, struct sq_conn **out, struct kt_err *err)
 {
     struct sq_conn *c = kt_calloc(1, sizeof(*c));
-    c->base.ops = &store_sqlite_ops;
-    c->base.store = &s->base;
+    c->base.base.ops = &store_sqlite_ops;
+    c->base.base.store = &s->base.base;
+    c->base.drv = &sq_driver;
     enum kt_rc rc = KT_OK;
     int src = sqlite3_open_v2(
         s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (src != SQLITE_OK) {
-        rc = sq_fail(c, src, "open", err);
+        rc = sq_fail_raw(c, src, "open", err);
         goto out;
     }
     sqlite3_extended_result_codes(c->db, 0);
@@ -121,16 +113,16 @@ static int newest_version(void)
 /* Whether migration `version` is recorded as applied. */
 static enum kt_rc applied_one(struct sq_conn *c, int version, bool *yes, struct kt_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM schema_migrations WHERE version = ?1",
-                                 -1, &st, NULL);
+    struct sql_stmt *st = NULL;
+    int src =
+        sql_prepare(&c->base, "SELECT count(*) FROM schema_migrations WHERE version = ?1", &st);
     if (src != SQLITE_OK) {
-        return sq_fail(c, src, "schema version", err);
+        return sq_fail_raw(c, src, "schema version", err);
     }
-    sqlite3_bind_int(st, 1, version);
+    sql_bind_i64(st, 1, version);
     int64_t n = 0;
-    enum kt_rc rc = sq_int_row(c, st, &n, 1, "schema version", err);
-    sqlite3_finalize(st);
+    enum kt_rc rc = sql_int_row(&c->base, st, &n, 1, "schema version", err);
+    sql_finalize(st);
     *yes = n > 0;
     return rc;
 }
@@ -149,15 +141,14 @@ static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
     if (rc != KT_OK) {
         return rc;
     }
-    sqlite3_stmt *st = NULL;
-    int src = sqlite3_prepare_v2(c->db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
-                                 -1, &st, NULL);
+    struct sql_stmt *st = NULL;
+    int src = sql_prepare(&c->base, "SELECT coalesce(max(version), 0) FROM schema_migrations", &st);
     if (src != SQLITE_OK) {
-        return sq_fail(c, src, "schema version", err);
+        return sq_fail_raw(c, src, "schema version", err);
     }
     int64_t v = 0;
-    rc = sq_int_row(c, st, &v, 1, "schema version", err);
-    sqlite3_finalize(st);
+    rc = sql_int_row(&c->base, st, &v, 1, "schema version", err);
+    sql_finalize(st);
     int first_missing = 0;
     for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
         int m = migration_version(sqlite_migrations[i].name);
@@ -194,20 +185,20 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
         rc = sq_seal_schema(c, err); /* what the SQL cannot say (seal_migrate.c) */
     }
     if (rc == KT_OK) {
-        sqlite3_stmt *st = NULL;
-        int src = sqlite3_prepare_v2(c->db,
-                                     "INSERT INTO schema_migrations (version, name, applied_at) "
-                                     "VALUES (?1, ?2, ?3)",
-                                     -1, &st, NULL);
+        struct sql_stmt *st = NULL;
+        int src = sql_prepare(&c->base,
+                              "INSERT INTO schema_migrations (version, name, applied_at) "
+                              "VALUES (?1, ?2, ?3)",
+                              &st);
         if (src == SQLITE_OK) {
-            sqlite3_bind_int(st, 1, migration_version(m->name));
-            sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 3, clock_now_ms());
-            src = sqlite3_step(st);
+            sql_bind_i64(st, 1, migration_version(m->name));
+            sql_bind_textn(st, 2, m->name, -1, SQL_STATIC);
+            sql_bind_i64(st, 3, clock_now_ms());
+            src = sql_step(st);
         }
-        sqlite3_finalize(st);
+        sql_finalize(st);
         if (src != SQLITE_DONE) {
-            rc = sq_fail(c, src, "record migration", err);
+            rc = sq_fail_raw(c, src, "record migration", err);
         }
     }
     if (rc == KT_OK) {
@@ -226,7 +217,7 @@ static enum kt_rc ready(struct sq_store *s, bool run, struct kt_err *err)
 {
     int64_t shredded = 0;
     enum kt_rc rc = sq_keys_attach(s, err);
-    rc = rc == KT_OK ? sq_keys_shred(&s->base, &shredded, err) : rc;
+    rc = rc == KT_OK ? sq_keys_shred(&s->base.base, &shredded, err) : rc;
     rc = rc == KT_OK ? sq_seal_step(s, s->sealed_requested, run, err) : rc;
     return rc == KT_OK ? sq_sms_fold(s, run, err) : rc; /* after the sealing pass (sms_fold.c) */
 }
@@ -254,7 +245,7 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
         }
     }
     pthread_mutex_unlock(&s->write_mu);
-    if (rc == KT_OK && s->crypt != NULL) {
+    if (rc == KT_OK && s->base.crypt != NULL) {
         rc = ready(s, true, err); /* up to date now: the key store goes with it */
     }
     return rc;
@@ -293,13 +284,12 @@ static void sq_close(struct store *base)
  * it steps the statement itself). */
 static int64_t pragma_int(struct sq_conn *c, const char *text)
 {
-    sqlite3_stmt *st = NULL;
+    struct sql_stmt *st = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(c->db, text, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-        v = sqlite3_column_int64(st, 0);
+    if (sql_prepare(&c->base, text, &st) == SQL_OK && sql_step(st) == SQL_ROW) {
+        v = sql_col_i64(st, 0);
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return v;
 }
 
@@ -320,7 +310,9 @@ static enum kt_rc cap_size(struct sq_store *s, int64_t max_bytes, struct kt_err 
 static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct kt_err *err)
 {
     struct sq_store *s = kt_calloc(1, sizeof(*s));
-    s->base.ops = &store_sqlite_ops;
+    s->base.base.ops = &store_sqlite_ops;
+    s->base.hooks = &sq_hooks;
+    s->reads.owner = &s->base.base;
     s->path = kt_strdup(o->path);
     s->dir = kt_strdup(o->path);
     char *slash = strrchr(s->dir, '/');
@@ -336,9 +328,9 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     pthread_mutex_init(&s->keys.mu, NULL);
     s->keys.path = kt_malloc(pl);
     kt_snprintf(s->keys.path, pl, "%s.keys", o->path);
-    s->crypt = o->crypt;
+    s->base.crypt = o->crypt;
     s->sealed_requested = o->sealed_fields;
-    s->rotating = o->crypt != NULL && crypt_has_next(o->crypt);
+    s->base.rotating = o->crypt != NULL && crypt_has_next(o->crypt);
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     s->max_readers = o->max_readers > 0 ? o->max_readers : 64;
     pthread_mutex_init(&s->pool_mu, NULL);
@@ -368,23 +360,23 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
                         "'kartoteka migrate'",
                         have, want);
     } else if (rc == KT_OK && o->schema == STORE_MIGRATE) { /* below the newest too */
-        rc = sq_migrate(&s->base, &applied, err);
+        rc = sq_migrate(&s->base.base, &applied, err);
     }
-    if (rc == KT_OK && s->crypt == NULL && o->schema != STORE_AS_IS) {
+    if (rc == KT_OK && s->base.crypt == NULL && o->schema != STORE_AS_IS) {
         rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                         "the database was opened without its keys");
-    } else if (rc == KT_OK && s->crypt != NULL && o->schema != STORE_AS_IS && have == want) {
+    } else if (rc == KT_OK && s->base.crypt != NULL && o->schema != STORE_AS_IS && have == want) {
         rc = ready(s, o->schema == STORE_MIGRATE, err); /* sq_migrate did it when it migrated */
     }
     if (rc == KT_OK && o->warm_keys && s->keys.db != NULL) {
         sq_keys_warm(s);
     }
     if (rc != KT_OK) {
-        sq_close(&s->base);
+        sq_close(&s->base.base);
         return rc;
     }
     sq_checkpointer_start(s);
-    *out = &s->base;
+    *out = &s->base.base;
     return KT_OK;
 }
 
@@ -448,7 +440,7 @@ static enum kt_rc sq_read_begin(struct store *base, bool analytics, struct store
         pool_put(s, c);
         return rc;
     }
-    *out = &c->base;
+    *out = &c->base.base;
     return KT_OK;
 }
 
@@ -458,7 +450,7 @@ static void sq_read_end(struct store_conn *base)
     if (!sqlite3_get_autocommit(c->db)) {
         sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     }
-    pool_put((struct sq_store *)c->base.store, c);
+    pool_put((struct sq_store *)c->base.base.store, c);
 }
 
 static enum kt_rc sq_write_begin(struct store *base, struct store_conn **out, struct kt_err *err)
@@ -479,7 +471,7 @@ static enum kt_rc sq_write_begin(struct store *base, struct store_conn **out, st
         return rc;
     }
     s->changes_at_begin = sqlite3_total_changes64(s->writer->db);
-    *out = &s->writer->base;
+    *out = &s->writer->base.base;
     return KT_OK;
 }
 
@@ -488,13 +480,13 @@ static bool room_to_write(struct sq_store *s);
 static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_err *err)
 {
     struct sq_conn *c = (struct sq_conn *)base;
-    struct sq_store *s = (struct sq_store *)c->base.store;
+    struct sq_store *s = (struct sq_store *)c->base.base.store;
     enum kt_rc rc = KT_OK;
     if (commit && (err == NULL || err->rc == KT_OK)) {
         rc = sq_exec(c, "COMMIT", err);
-        if (rc == KT_OK && atomic_load(&s->writes_failing) != 0 &&
+        if (rc == KT_OK && atomic_load(&s->base.writes_failing) != 0 &&
             sqlite3_total_changes64(c->db) > s->changes_at_begin && room_to_write(s)) {
-            sq_writes_work_again(s); /* a write reached the disk, and more will */
+            sql_writes_work_again(&s->base); /* a write reached the disk, and more will */
         }
     }
     if (!sqlite3_get_autocommit(c->db)) {
@@ -502,17 +494,6 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
     }
     pthread_mutex_unlock(&s->write_mu);
     return rc;
-}
-
-enum kt_rc sq_ping(struct store_conn *base, struct kt_err *err)
-{
-    struct sq_conn *c = (struct sq_conn *)base;
-    sqlite3_stmt *st = sq_stmt(c, SQ_PING, "SELECT 1", err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    int64_t one = 0;
-    return sq_int_row(c, st, &one, 1, "ping", err);
 }
 
 #define ROOM_BYTES (4 << 20) /* free on the disk before writes count as possible again */
@@ -551,12 +532,12 @@ static bool room_to_write(struct sq_store *s)
 static enum kt_rc sq_health(struct store *base, struct kt_err *err)
 {
     struct sq_store *s = (struct sq_store *)base;
-    int cause = atomic_load(&s->writes_failing);
+    int cause = atomic_load(&s->base.writes_failing);
     if (cause == 0) {
         return KT_OK;
     }
     if (room_to_write(s)) {
-        sq_writes_work_again(s);
+        sql_writes_work_again(&s->base);
         return KT_OK;
     }
     return sq_no_space(s->writer, cause, "health", err);
@@ -566,6 +547,18 @@ static enum kt_rc sq_wipe_wal(struct store *base, struct kt_err *err)
 {
     return sq_wal_wipe((struct sq_store *)base, err);
 }
+
+/* What SQLite keeps apart from the database: the key store and the log of reads in files of
+ * their own (keystore.c, reads.c). */
+static const struct sql_hooks sq_hooks = {
+    .dk = sq_dk,
+    .keys_shred = sq_keys_shred,
+    .keys_rotate = sq_keys_rotate,
+    .reads_add = sq_reads_add,
+    .reads_chain = sq_reads_chain,
+    .reads_list = sq_reads_list,
+    .reads_subjects = sq_reads_subjects,
+};
 
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
@@ -579,6 +572,6 @@ const struct store_ops store_sqlite_ops = {
     .write_end = sq_write_end,
     .health = sq_health,
     .wipe_wal = sq_wipe_wal,
-#define STORE_OP(name, params, args) .name = sq_##name,
+#define STORE_OP(name, params, args) .name = sql_##name,
 #include "store/store_ops.def"
 };

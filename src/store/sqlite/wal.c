@@ -101,7 +101,7 @@ void sq_read_yield(struct sq_store *s)
 void sq_read_opened(struct sq_store *s, struct sq_conn *c, bool analytics)
 {
     c->read_since = clock_mono_ns();
-    c->analytics = analytics;
+    c->base.analytics = analytics;
     s->analytics_open += analytics;
 }
 
@@ -115,8 +115,8 @@ static void kick(struct sq_store *s)
 
 void sq_read_closed(struct sq_store *s, struct sq_conn *c)
 {
-    s->analytics_open -= c->analytics;
-    c->analytics = false;
+    s->analytics_open -= c->base.analytics;
+    c->base.analytics = false;
     c->read_since = 0;
     if (s->restart_pending && !long_read_open(s, clock_mono_ns())) {
         s->restart_due = true; /* the checkpointer is woken by sq_read_after_close() */
@@ -351,7 +351,7 @@ enum kt_rc sq_wal_wipe(struct sq_store *s, struct kt_err *err)
                       "wal truncate: a long read holds the WAL; the checkpointer cuts it after");
         return KT_EBUSY;
     }
-    return sq_fail(s->writer, rc, "wal truncate", err);
+    return sq_fail_raw(s->writer, rc, "wal truncate", err);
 }
 
 /* ---- the flusher --------------------------------------------------------------------------- */

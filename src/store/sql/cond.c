@@ -1,0 +1,277 @@
+/*
+ * cond.c - a condition on customers (store/cond.h) as SQL: "FROM customers c WHERE ..."
+ * with a placeholder for every value. The SQL is assembled from fixed fragments only: column
+ * names come from the schema's list (pf_names), operators from an enum; every value, event type,
+ * name, property path and time is a bound parameter. A test checks that no text of a condition
+ * appears in the SQL it becomes (store_test.c), a fuzzer that no query of the segment language
+ * does (fuzz/fuzz_segment.c).
+ *
+ * What a condition means is decided above (segment/compile.c); this file only writes each
+ * primitive the way SQLite runs it well - the PostgreSQL backend writes the same primitives in
+ * its own dialect.
+ */
+#include <string.h>
+
+#include "base/buf.h"
+#include "store/sql/sql_int.h"
+
+#define DAY_MS (86400LL * 1000)
+
+static const char *const ops[] = {"=", "!=", "<", "<=", ">", ">="};
+
+static void param_int(struct sql_cond_sql *q, int64_t v)
+{
+    if (q->n < SQL_COND_PARAMS) {
+        q->p[q->n++] = (struct sql_param){true, v, NULL};
+    }
+}
+
+static void param_text(struct sql_cond_sql *q, const char *s)
+{
+    if (q->n < SQL_COND_PARAMS) {
+        q->p[q->n++] = (struct sql_param){false, 0, s};
+    }
+}
+
+static void param_value(struct sql_cond_sql *q, const struct store_value *v)
+{
+    if (v->is_number) {
+        param_int(q, v->number);
+    } else {
+        param_text(q, v->text);
+    }
+}
+
+static void param_list(struct sql_cond_sql *q, const char *const *texts, size_t n)
+{
+    buf_putc(&q->sql, '(');
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&q->sql, i ? ", ?" : "?");
+        param_text(q, texts[i]);
+    }
+    buf_putc(&q->sql, ')');
+}
+
+/* " AND <alias>.at >= ?" when the condition counts only rows since a time. */
+static void since(struct sql_cond_sql *q, const char *alias, int64_t since)
+{
+    if (since != 0) {
+        buf_printf(&q->sql, " AND %s.at >= ?", alias);
+        param_int(q, since);
+    }
+}
+
+/* The consent to `purpose` (on `channel`) is given at `now`, derived from the events as
+ * consent_states() does: the latest event is a grant, its term has not run out, and no later
+ * version of its document asked for re-consent. */
+static void consent_given(struct sql_cond_sql *q, const char *purpose, const char *channel,
+                          int64_t now)
+{
+    buf_puts(&q->sql,
+             "EXISTS (SELECT 1 FROM consent_events e WHERE e.ck = c.ck AND e.purpose = ? AND "
+             "e.channel = ? AND e.seq = (SELECT max(x.seq) FROM consent_events x WHERE x.ck = c.ck "
+             "AND x.purpose = e.purpose AND x.channel = e.channel) AND e.action = ? AND "
+             "(e.expires_at IS NULL OR e.expires_at = 0 OR e.expires_at > ?) AND NOT EXISTS "
+             "(SELECT 1 FROM consent_documents d WHERE d.key = e.doc_key AND d.reconsent <> 0 AND "
+             "d.version > e.doc_version))");
+    param_text(q, purpose);
+    param_text(q, channel);
+    param_text(q, "grant");
+    param_int(q, now);
+}
+
+/* The events kept, plus the daily counts of those past their term (0018_retention.sql), so a
+ * count is the same after the events job as before it. The daily counts have no properties: a
+ * condition on one counts the events kept. A window counts the day it starts on whole. */
+static void events(struct sql_cond_sql *q, const struct store_cond *n, struct arena *a)
+{
+    buf_puts(&q->sql, "((SELECT count(*) FROM events e WHERE e.ck = c.ck AND e.type = ?");
+    param_text(q, n->name);
+    since(q, "e", n->since);
+    if (n->prop) {
+        buf_puts(&q->sql, " AND json_extract(e.props, ?) = ?");
+        param_text(q, arena_printf(a, "$.%s", n->prop));
+        param_value(q, &n->prop_value);
+    } else {
+        buf_puts(&q->sql, ") + (SELECT coalesce(sum(d.count), 0) FROM event_days d WHERE "
+                          "d.ck = c.ck AND d.type = ?");
+        param_text(q, n->name);
+        if (n->since != 0) {
+            buf_puts(&q->sql, " AND d.day >= ?");
+            param_int(q, n->since - n->since % DAY_MS);
+        }
+    }
+    buf_printf(&q->sql, ")) %s ?", ops[n->cmp]);
+    param_int(q, n->value.number);
+}
+
+static void purchases(struct sql_cond_sql *q, const struct store_cond *n)
+{
+    static const char *const aggs[] = {"count(*)", "coalesce(sum(p.total), 0)", "avg(p.total)"};
+    switch (n->kind) {
+    case COND_PURCHASES:
+        buf_printf(&q->sql, "(SELECT %s FROM purchases p WHERE p.ck = c.ck", aggs[n->agg]);
+        since(q, "p", n->since);
+        buf_printf(&q->sql, ") %s ?", ops[n->cmp]);
+        param_int(q, n->value.number);
+        return;
+    case COND_DAYS_SINCE_PURCHASE:
+        buf_printf(&q->sql,
+                   "((? - (SELECT max(p.at) FROM purchases p WHERE p.ck = c.ck)) / %lld) %s ?",
+                   (long long)DAY_MS, ops[n->cmp]);
+        param_int(q, n->now);
+        param_int(q, n->value.number);
+        return;
+    case COND_BOUGHT:
+        buf_printf(&q->sql,
+                   "EXISTS (SELECT 1 FROM purchases p JOIN purchase_lines l ON l.purchase_id = "
+                   "p.id WHERE p.ck = c.ck AND l.%s = ?",
+                   n->by_sku ? "sku" : "category");
+        param_text(q, n->value.text);
+        since(q, "p", n->since);
+        buf_putc(&q->sql, ')');
+        return;
+    default: /* COND_POINTS */
+        buf_printf(&q->sql,
+                   "(SELECT coalesce(sum(l.points), 0) FROM points_ledger l WHERE l.ck = c.ck) "
+                   "%s ?",
+                   ops[n->cmp]);
+        param_int(q, n->value.number);
+        return;
+    }
+}
+
+/* A condition on the profile's own columns. */
+static void profile(struct sql_cond_sql *q, const struct store_cond *n)
+{
+    /* a field out of range names no column: the statement fails to prepare, loudly */
+    const char *col = n->field >= 0 && n->field < PF_COUNT ? pf_names[n->field] : "no_such_field";
+    switch (n->kind) {
+    case COND_FIELD_SET:
+        buf_printf(&q->sql, "c.%s IS NOT NULL", col);
+        return;
+    case COND_FIELD_CMP:
+        buf_printf(&q->sql, "c.%s %s ?", col, ops[n->cmp]);
+        param_value(q, &n->value);
+        return;
+    case COND_FIELD_IN:
+        buf_printf(&q->sql, "c.%s IN ", col);
+        param_list(q, n->texts, n->n_texts);
+        return;
+    case COND_FIELD_VERIFIED:
+        buf_puts(&q->sql, "(c.verified & ?) <> 0");
+        param_int(q, 1LL << n->field);
+        return;
+    default: /* COND_BIRTHDAY_IN */
+        buf_puts(&q->sql, "substr(c.birth_date, 6, 5) IN ");
+        param_list(q, n->texts, n->n_texts);
+        return;
+    }
+}
+
+/* Attributes, traits, segments: the customer's JSON and the computed tables. */
+static void computed(struct sql_cond_sql *q, const struct store_cond *n, struct arena *a)
+{
+    switch (n->kind) {
+    case COND_ATTR:
+        buf_printf(&q->sql, "json_extract(c.attrs, ?) %s ?", ops[n->cmp]);
+        param_text(q, arena_printf(a, "$.%s", n->name));
+        param_value(q, &n->value);
+        return;
+    case COND_ATTR_CONTAINS:
+        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE j.value = ?)");
+        param_text(q, arena_printf(a, "$.%s", n->name));
+        param_value(q, &n->value);
+        return;
+    case COND_IN_SEGMENT:
+        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM segment_members m JOIN segments s ON s.id = "
+                          "m.segment_id WHERE s.name = ? AND m.ck = c.ck AND m.left_at IS NULL)");
+        param_text(q, n->name);
+        return;
+    default: /* COND_TRAIT */
+        buf_printf(&q->sql,
+                   "EXISTS (SELECT 1 FROM traits t WHERE t.ck = c.ck AND t.name = ? AND "
+                   "t.value %s ?)",
+                   ops[n->cmp]);
+        param_text(q, n->name);
+        param_value(q, &n->value);
+        return;
+    }
+}
+
+/* Consent and subscriptions. */
+static void choices(struct sql_cond_sql *q, const struct store_cond *n)
+{
+    switch (n->kind) {
+    case COND_CONSENT:
+        consent_given(q, n->name, n->channel, n->now);
+        return;
+    case COND_TOPIC_CHANNEL:
+        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM topics t, json_each(t.channels) j WHERE "
+                          "t.key = ? AND j.value = ?)");
+        break;
+    default: /* COND_SUBSCRIBED: the customer chose it last */
+        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM subscription_events s WHERE s.ck = c.ck AND "
+                          "s.topic = ? AND s.channel = ? AND s.subscribed <> 0 AND s.seq = "
+                          "(SELECT max(y.seq) FROM subscription_events y WHERE y.ck = c.ck AND "
+                          "y.topic = s.topic AND y.channel = s.channel))");
+        break;
+    }
+    param_text(q, n->name);
+    param_text(q, n->channel);
+}
+
+static void node(struct sql_cond_sql *q, const struct store_cond *n, struct arena *a)
+{
+    switch (n->kind) {
+    case COND_AND:
+    case COND_OR:
+        buf_putc(&q->sql, '(');
+        node(q, n->a, a);
+        buf_puts(&q->sql, n->kind == COND_AND ? " AND " : " OR ");
+        node(q, n->b, a);
+        buf_putc(&q->sql, ')');
+        return;
+    case COND_NOT:
+        buf_puts(&q->sql, "(NOT coalesce(");
+        node(q, n->a, a);
+        buf_puts(&q->sql, ", 0))");
+        return;
+    case COND_FIELD_SET:
+    case COND_FIELD_CMP:
+    case COND_FIELD_IN:
+    case COND_FIELD_VERIFIED:
+    case COND_BIRTHDAY_IN:
+        profile(q, n);
+        return;
+    case COND_EVENTS:
+        events(q, n, a);
+        return;
+    case COND_PURCHASES:
+    case COND_DAYS_SINCE_PURCHASE:
+    case COND_POINTS:
+    case COND_BOUGHT:
+        purchases(q, n);
+        return;
+    case COND_ATTR:
+    case COND_ATTR_CONTAINS:
+    case COND_IN_SEGMENT:
+    case COND_TRAIT:
+        computed(q, n, a);
+        return;
+    case COND_CONSENT:
+    case COND_TOPIC_CHANNEL:
+    case COND_SUBSCRIBED:
+        choices(q, n);
+        return;
+    }
+}
+
+void sql_cond_sql(const struct store_cond *n, struct arena *a, struct sql_cond_sql *q)
+{
+    buf_init(&q->sql, 1 << 20);
+    q->n = 0;
+    buf_puts(&q->sql, "FROM customers c WHERE c.merged_into IS NULL AND c.erased_at IS NULL "
+                      "AND" SQL_NOT_BLOCKED("c.ck") "AND ");
+    node(q, n, a);
+}
