@@ -10,7 +10,7 @@
 #   scripts/deps.sh fuzz    plus clang with libFuzzer
 set -eu
 
-run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libsodium-dev
+run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
      libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev tzdata curl jq
      python3-aiosmtpd nodejs"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers

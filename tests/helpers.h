@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
@@ -43,9 +44,42 @@ static inline struct crypt *test_keyring(void)
 
 struct tmp_store {
     char dir[64];
-    char path[128];
+    char path[512]; /* the SQLite file, or the PostgreSQL database's URL */
+    char pgdb[40];  /* the PostgreSQL database's name, "" on SQLite */
     struct store *s;
 };
+
+/* The store tests run on PostgreSQL when KT_TEST_PG names the socket folder of a running cluster
+ * (tests/pg/with-pg, which ctest's *_pg entries run them under); each store is then a database
+ * of its own, made for the test and dropped after. */
+static inline const char *test_pg(void)
+{
+    const char *d = getenv("KT_TEST_PG");
+    return d != NULL && d[0] != '\0' ? d : NULL;
+}
+
+/* A test that reads or edits SQLite's file itself is SQLite's alone. */
+#define SQLITE_ONLY()                                                                              \
+    do {                                                                                           \
+        if (test_pg() != NULL) {                                                                   \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* Runs `sql` on the cluster's database `db` (administration: CREATE and DROP DATABASE). */
+static inline void test_pg_admin(const char *db, const char *sql)
+{
+    char url[512];
+    kt_snprintf(url, sizeof(url), "postgresql:///%s?host=%s&user=kartoteka", db, test_pg());
+    PGconn *c = PQconnectdb(url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    PQfinish(c);
+}
 
 static inline void tmp_store_open(struct tmp_store *t)
 {
@@ -54,7 +88,19 @@ static inline void tmp_store_open(struct tmp_store *t)
     kt_strlcpy(t->dir, "/tmp/kt-test-XXXXXX", sizeof(t->dir));
     assert_non_null(mkdtemp(t->dir));
     kt_snprintf(t->path, sizeof(t->path), "%s/k.db", t->dir);
-    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
+    t->pgdb[0] = '\0';
+    if (test_pg() != NULL) {
+        char sql[96];
+        id_new(t->pgdb, sizeof(t->pgdb), "t");
+        for (char *p = t->pgdb; *p; p++) {
+            *p = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        }
+        kt_snprintf(sql, sizeof(sql), "CREATE DATABASE %s", t->pgdb);
+        test_pg_admin("postgres", sql);
+        kt_snprintf(t->path, sizeof(t->path), "postgresql:///%s?host=%s&user=kartoteka", t->pgdb,
+                    test_pg());
+    }
+    struct store_opts o = {t->path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false, NULL};
     struct kt_err err;
     kt_err_reset(&err);
     assert_int_equal(store_open(&o, &t->s, &err), KT_OK);
@@ -63,6 +109,14 @@ static inline void tmp_store_open(struct tmp_store *t)
 static inline void tmp_store_close(struct tmp_store *t)
 {
     store_close(t->s);
+    t->s = NULL;
+    if (t->pgdb[0] != '\0') {
+        char sql[128];
+        kt_snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", t->pgdb);
+        test_pg_admin("postgres", sql);
+        kt_snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s_keys WITH (FORCE)", t->pgdb);
+        test_pg_admin("postgres", sql);
+    }
     char cmd[160];
     kt_snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
     assert_int_equal(system(cmd), 0);
@@ -112,6 +166,18 @@ static inline struct store_conn *rbegin(void)
  * (a count of rows the store's interface does not tell). */
 static inline int64_t test_count(const char *sql)
 {
+    if (T.pgdb[0] != '\0') {
+        PGconn *c = PQconnectdb(T.path);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
+            fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+        }
+        int64_t n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        PQclear(r);
+        PQfinish(c);
+        return n;
+    }
     sqlite3 *db;
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_open_v2(T.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -121,6 +187,26 @@ static inline int64_t test_count(const char *sql)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+/* Runs `sql` on T's database, outside the store (a test's own edit of a row). */
+static inline void test_exec(const char *sql)
+{
+    if (T.pgdb[0] != '\0') {
+        PGconn *c = PQconnectdb(T.path);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+        }
+        PQclear(r);
+        PQfinish(c);
+        return;
+    }
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(T.path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
 }
 
 /* A bare customer (an id, no profile) in the write transaction `w`; its ck. */

@@ -230,12 +230,7 @@ static void each_member_once_whatever_runs_it(void **state)
     assert_int_equal(campaign_run_due(T.s, &K, NOW, 60000, n, NULL), KT_OK);
     assert_int_equal(n[0] + n[1], 0);
     assert_string_equal(load(cp.id).state, "running");
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(T.path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE outbox SET state = 'sent' WHERE state = 'queued'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    test_exec("UPDATE outbox SET state = 'sent' WHERE state = 'queued'");
     assert_int_equal(campaign_run_due(T.s, &K, NOW + 5, 60000, n, NULL), KT_OK);
     after = load(cp.id);
     assert_string_equal(after.state, "done");

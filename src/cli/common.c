@@ -90,18 +90,29 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char
 {
     made[0] = '\0';
     char mpath[4200], spath[4200], kspath[4200];
+    bool pg = store_is_pg(db);
+    if (pg && ((flag_or_env(k->master_file, "KARTOTEKA_MASTER_KEY_FILE") == NULL &&
+                flag_or_env(NULL, "KARTOTEKA_MASTER_KEY") == NULL) ||
+               (flag_or_env(k->secret_file, "KARTOTEKA_SECRET_FILE") == NULL &&
+                flag_or_env(NULL, "KARTOTEKA_SECRET") == NULL))) {
+        kt_err_set(err, KT_EINVAL, "keys_not_named", NULL,
+                   "with a PostgreSQL database, name the master key and the installation secret "
+                   "(--master-key-file and --secret-file, or KARTOTEKA_MASTER_KEY_FILE and "
+                   "KARTOTEKA_SECRET_FILE): every server over it must use the same two");
+        return NULL;
+    }
     key_path(flag_or_env(k->master_file, "KARTOTEKA_MASTER_KEY_FILE"), db, ".master", mpath,
              sizeof(mpath));
     key_path(flag_or_env(k->secret_file, "KARTOTEKA_SECRET_FILE"), db, ".secret", spath,
              sizeof(spath));
-    kt_snprintf(kspath, sizeof(kspath), "%s.keys", db);
+    kt_snprintf(kspath, sizeof(kspath), "%s.keys", db); /* SQLite's; PostgreSQL's is a database */
     struct crypt_key_src msrc = {.env_hex = flag_or_env(NULL, "KARTOTEKA_MASTER_KEY"),
                                  .env_name = "KARTOTEKA_MASTER_KEY",
                                  .path = mpath,
                                  .file_word = "master key file",
                                  .code_file = "master_key_file",
                                  .code_env = "bad_master_key",
-                                 .create = access(kspath, F_OK) != 0};
+                                 .create = pg || access(kspath, F_OK) != 0};
     unsigned char master[CRYPT_KEY_BYTES], next[CRYPT_KEY_BYTES];
     struct key_secret secret;
     bool created = false, screated = false, ncreated = false;
@@ -141,7 +152,7 @@ static struct crypt *load_keyring(const char *db, const struct cli_keys *k, char
     if (created) {
         kt_strlcpy(made, mpath, 4200);
     }
-    if (screated && access(kspath, F_OK) == 0) {
+    if (screated && !pg && access(kspath, F_OK) == 0) {
         /* a new secret beside an existing key store cannot fit its indexes: the open that
          * follows refuses it (secret_mismatch), and the file must not stay to confuse the next */
         unlink(spath);
@@ -156,13 +167,13 @@ struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes
                                   enum store_schema_mode mode, const struct cli_keys *k)
 {
     static const struct cli_keys none;
-    if (ensure_dir(db) != 0) {
+    if (!store_is_pg(db) && ensure_dir(db) != 0) {
         return NULL;
     }
     k = k ? k : &none;
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_opts so = {db, busy_ms, 0, mode, max_bytes, NULL, -1, k->warm};
+    struct store_opts so = {db, busy_ms, 0, mode, max_bytes, NULL, -1, k->warm, NULL};
     const char *sealed = flag_or_env(k->sealed_fields, "KARTOTEKA_SEALED_FIELDS");
     if (sealed != NULL && cli_sealed_fields_parse(sealed, &so.sealed_fields) != 0) {
         fprintf(stderr, "kartoteka: --sealed-fields (KARTOTEKA_SEALED_FIELDS) takes city, "

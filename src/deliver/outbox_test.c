@@ -119,24 +119,31 @@ static void test_store_once_sealed_ordered_recovered(void **state)
     assert_int_equal(store_write_end(w, KT_OK, NULL), KT_OK);
 
     /* at rest: no address, no text in the clear; a finished message keeps no content */
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(T.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT typeof(recipient), typeof(content), state FROM "
-                                        "outbox ORDER BY id",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    const char *want[3][3] = {
-        {"blob", "blob", "queued"}, {"blob", "null", "sent"}, {"blob", "blob", "queued"}};
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        for (int c = 0; c < 3; c++) {
-            assert_string_equal((const char *)sqlite3_column_text(st, c), want[i][c]);
+    if (test_pg() != NULL) { /* bytea columns: a sealed value or none; a sent one keeps none */
+        assert_int_equal(test_count("SELECT count(*) FROM outbox WHERE recipient IS NOT NULL"), 3);
+        assert_int_equal(test_count("SELECT count(*) FROM outbox WHERE content IS NULL AND "
+                                    "state = 'sent'"),
+                         1);
+    } else {
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_open_v2(T.path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT typeof(recipient), typeof(content), state FROM "
+                                            "outbox ORDER BY id",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        const char *want[3][3] = {
+            {"blob", "blob", "queued"}, {"blob", "null", "sent"}, {"blob", "blob", "queued"}};
+        for (int i = 0; i < 3; i++) {
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            for (int c = 0; c < 3; c++) {
+                assert_string_equal((const char *)sqlite3_column_text(st, c), want[i][c]);
+            }
         }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
 
     /* past the term (--messages-days) the finished message goes, the queued ones stay */
     int64_t removed = 0;

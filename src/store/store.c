@@ -33,7 +33,20 @@ int64_t store_db_time_take(void)
 enum kt_rc store_open(const struct store_opts *opts, struct store **out, struct kt_err *err)
 {
     *out = NULL;
+    if (store_is_pg(opts->path)) {
+        return store_pg_ops.open(opts, out, err);
+    }
+    if (opts->read_path != NULL) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "db-read",
+                          "--db-read names a PostgreSQL replica; an SQLite database has none");
+    }
     return store_sqlite_ops.open(opts, out, err);
+}
+
+bool store_is_pg(const char *path)
+{
+    return path != NULL &&
+           (strncmp(path, "postgres://", 11) == 0 || strncmp(path, "postgresql://", 13) == 0);
 }
 
 void store_close(struct store *s)

@@ -43,7 +43,8 @@ struct store;
 struct store_conn;
 
 struct store_opts {
-    const char *path;    /* database file; its directory must exist */
+    const char *path;    /* database file (its directory must exist), or a PostgreSQL URL
+                            (postgres://... or postgresql://...: store/pg/) */
     int busy_timeout_ms; /* how long a writer waits for a lock before KT_EBUSY; 0 = 5000 */
     int max_readers;     /* cap on pooled read connections; 0 = 64 */
     enum store_schema_mode {
@@ -51,24 +52,29 @@ struct store_opts {
         STORE_REFUSE_OLD,  /* refuse to open a database whose schema is behind */
         STORE_AS_IS,       /* open without looking (for `migrate --status`) */
     } schema;
-    int64_t max_bytes;   /* the database may not grow past this (writes answer storage_full);
-                            0 = as far as the disk allows */
-    struct crypt *crypt; /* the keyring (crypt/crypt.h): taken by store_open, which frees it at
-                            store_close or at once when the open fails; NULL only with
-                            STORE_AS_IS, for a look at the schema version */
-    int sealed_fields;   /* bits (1u << pf) of the optional fields sealed at rest (PF_CITY,
-                            PF_BIRTH_DATE, PF_GENDER); -1 = as the database says (0 when new) */
-    bool warm_keys;      /* fit the keyring's cache to the customers there are (crypt_cache_fit)
-                            and open the newest data keys into it in the background (the server:
-                            its lookups after a start then cost no read of the key store) */
+    int64_t max_bytes;     /* the database may not grow past this (writes answer storage_full);
+                              0 = as far as the disk allows */
+    struct crypt *crypt;   /* the keyring (crypt/crypt.h): taken by store_open, which frees it at
+                              store_close or at once when the open fails; NULL only with
+                              STORE_AS_IS, for a look at the schema version */
+    int sealed_fields;     /* bits (1u << pf) of the optional fields sealed at rest (PF_CITY,
+                              PF_BIRTH_DATE, PF_GENDER); -1 = as the database says (0 when new) */
+    bool warm_keys;        /* fit the keyring's cache to the customers there are (crypt_cache_fit)
+                                   and open the newest data keys into it in the background (the server:
+                                   its lookups after a start then cost no read of the key store) */
+    const char *read_path; /* PostgreSQL only: a streaming replica for analytic reads
+                              (--db-read), or NULL for the primary */
 };
 
 /* The optional profile fields that may be sealed (store_opts.sealed_fields). */
 #define STORE_SEALABLE ((1u << PF_CITY) | (1u << PF_BIRTH_DATE) | (1u << PF_GENDER))
 
 /* Opens (creating the file when missing) and handles the schema as opts->schema says. A schema
- * newer than this binary knows is always refused. */
+ * newer than this binary knows is always refused. The backend is the path's: a PostgreSQL URL
+ * opens PostgreSQL, anything else an SQLite file. */
 enum kt_rc store_open(const struct store_opts *opts, struct store **out, struct kt_err *err);
+/* Whether `path` names a PostgreSQL database (postgres:// or postgresql://). */
+bool store_is_pg(const char *path);
 /* Closes every connection; the store must have no connection handed out. NULL is a no-op. */
 void store_close(struct store *s);
 

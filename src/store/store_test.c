@@ -229,6 +229,7 @@ static void attributes_keys_and_idempotency(void **state)
 /* Another process holding the write lock makes a writer give up with KT_EBUSY, not hang. */
 static void a_locked_database_is_busy(void **state)
 {
+    SQLITE_ONLY(); /* another process's lock on the file; PostgreSQL's writers' lock is pg.c's */
     sqlite3 *other;
     assert_int_equal(sqlite3_open(T.path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
@@ -292,6 +293,7 @@ static void readers_run_beside_the_writer(void **state)
 
 static void a_newer_schema_is_refused(void **state)
 {
+    SQLITE_ONLY(); /* written into the file itself */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(T.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
@@ -300,7 +302,7 @@ static void a_newer_schema_is_refused(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false};
+    struct store_opts o = {T.path, 200, 8, STORE_MIGRATE, 0, test_keyring(), -1, false, NULL};
     struct store *s2 = NULL;
     struct kt_err err;
     kt_err_reset(&err);
@@ -530,10 +532,9 @@ static void conditions_reach_sql_only_as_parameters(void **state)
     preview_count(all);
     struct store_conn *rd;
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(sqlite3_exec(((struct sq_conn *)rd)->db,
-                                  "SELECT count(*) FROM customers; SELECT count(*) FROM events",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK); /* still there */
+    assert_int_equal(sql_exec((struct sql_conn *)rd,
+                              "SELECT count(*) FROM customers; SELECT count(*) FROM events", NULL),
+                     KT_OK); /* still there */
     store_read_end(rd);
 }
 
@@ -688,14 +689,13 @@ static void reject_lines_are_forgotten_by_hash_and_expire(void **state)
     buf_reset(&b);
     assert_int_equal(store_reject_file(w, "i_b", &b, &rows, NULL), KT_OK);
     assert_int_equal(b.len, 0);
-    /* the hashes went with their lines */
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(((struct sq_conn *)w)->db,
-                                        "SELECT count(*) FROM import_reject_keys", -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 0);
-    sqlite3_finalize(st);
+    /* the hashes went with their lines (read on the writer's connection, in its transaction) */
+    struct sql_stmt *st;
+    assert_int_equal(
+        sql_prepare((struct sql_conn *)w, "SELECT count(*) FROM import_reject_keys", &st), SQL_OK);
+    assert_int_equal(sql_step(st), SQL_ROW);
+    assert_int_equal(sql_col_i64(st, 0), 0);
+    sql_finalize(st);
     wcommit(w);
     buf_release(&b);
 }

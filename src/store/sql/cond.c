@@ -7,8 +7,8 @@
  * does (fuzz/fuzz_segment.c).
  *
  * What a condition means is decided above (segment/compile.c); this file only writes each
- * primitive the way SQLite runs it well - the PostgreSQL backend writes the same primitives in
- * its own dialect.
+ * primitive, in one SQL for both backends but where JSON is read: SQLite's json_extract() and
+ * json_each(), PostgreSQL's jsonb functions (q->pg), with the same meaning.
  */
 #include <string.h>
 
@@ -52,6 +52,34 @@ static void param_list(struct sql_cond_sql *q, const char *const *texts, size_t 
     buf_putc(&q->sql, ')');
 }
 
+/* A JSON value at key `name` of the document `doc` compared by `op` with the value v: SQLite's
+ * json_extract() gives a number as a number and a string as text, and so does this on
+ * PostgreSQL, where a value of the other type never compares (jsonb has the types; the column
+ * holds text). */
+static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, const char *op,
+                     const struct store_value *v, struct arena *a)
+{
+    if (!q->pg) {
+        buf_printf(&q->sql, "json_extract(%s, ?) %s ?", doc, op);
+        param_text(q, arena_printf(a, "$.%s", name));
+    } else if (v->is_number) {
+        buf_printf(&q->sql,
+                   "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'number' THEN "
+                   "jsonb_extract_path_text(%s::jsonb, ?)::numeric END) %s ?",
+                   doc, doc, op);
+        param_text(q, name);
+        param_text(q, name);
+    } else {
+        buf_printf(&q->sql,
+                   "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'string' THEN "
+                   "jsonb_extract_path_text(%s::jsonb, ?) END) %s ?",
+                   doc, doc, op);
+        param_text(q, name);
+        param_text(q, name);
+    }
+    param_value(q, v);
+}
+
 /* " AND <alias>.at >= ?" when the condition counts only rows since a time. */
 static void since(struct sql_cond_sql *q, const char *alias, int64_t since)
 {
@@ -89,9 +117,8 @@ static void events(struct sql_cond_sql *q, const struct store_cond *n, struct ar
     param_text(q, n->name);
     since(q, "e", n->since);
     if (n->prop) {
-        buf_puts(&q->sql, " AND json_extract(e.props, ?) = ?");
-        param_text(q, arena_printf(a, "$.%s", n->prop));
-        param_value(q, &n->prop_value);
+        buf_puts(&q->sql, " AND ");
+        json_cmp(q, "e.props", n->prop, "=", &n->prop_value, a);
     } else {
         buf_puts(&q->sql, ") + (SELECT coalesce(sum(d.count), 0) FROM event_days d WHERE "
                           "d.ck = c.ck AND d.type = ?");
@@ -174,13 +201,23 @@ static void computed(struct sql_cond_sql *q, const struct store_cond *n, struct 
 {
     switch (n->kind) {
     case COND_ATTR:
-        buf_printf(&q->sql, "json_extract(c.attrs, ?) %s ?", ops[n->cmp]);
-        param_text(q, arena_printf(a, "$.%s", n->name));
-        param_value(q, &n->value);
+        json_cmp(q, "c.attrs", n->name, ops[n->cmp], &n->value, a);
         return;
     case COND_ATTR_CONTAINS:
-        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE j.value = ?)");
-        param_text(q, arena_printf(a, "$.%s", n->name));
+        if (!q->pg) {
+            buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE j.value = ?)");
+            param_text(q, arena_printf(a, "$.%s", n->name));
+        } else {
+            buf_printf(&q->sql,
+                       "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN "
+                       "jsonb_typeof(jsonb_extract_path(c.attrs::jsonb, ?)) = 'array' THEN "
+                       "jsonb_extract_path(c.attrs::jsonb, ?) ELSE '[]'::jsonb END) j(v) WHERE "
+                       "jsonb_typeof(j.v) = '%s' AND %s = ?)",
+                       n->value.is_number ? "number" : "string",
+                       n->value.is_number ? "(j.v #>> '{}')::numeric" : "j.v #>> '{}'");
+            param_text(q, n->name);
+            param_text(q, n->name);
+        }
         param_value(q, &n->value);
         return;
     case COND_IN_SEGMENT:
@@ -207,8 +244,10 @@ static void choices(struct sql_cond_sql *q, const struct store_cond *n)
         consent_given(q, n->name, n->channel, n->now);
         return;
     case COND_TOPIC_CHANNEL:
-        buf_puts(&q->sql, "EXISTS (SELECT 1 FROM topics t, json_each(t.channels) j WHERE "
-                          "t.key = ? AND j.value = ?)");
+        buf_puts(&q->sql, q->pg ? "EXISTS (SELECT 1 FROM topics t, jsonb_array_elements_text("
+                                  "t.channels::jsonb) j(value) WHERE t.key = ? AND j.value = ?)"
+                                : "EXISTS (SELECT 1 FROM topics t, json_each(t.channels) j WHERE "
+                                  "t.key = ? AND j.value = ?)");
         break;
     default: /* COND_SUBSCRIBED: the customer chose it last */
         buf_puts(&q->sql, "EXISTS (SELECT 1 FROM subscription_events s WHERE s.ck = c.ck AND "
@@ -235,7 +274,7 @@ static void node(struct sql_cond_sql *q, const struct store_cond *n, struct aren
     case COND_NOT:
         buf_puts(&q->sql, "(NOT coalesce(");
         node(q, n->a, a);
-        buf_puts(&q->sql, ", 0))");
+        buf_puts(&q->sql, ", FALSE))");
         return;
     case COND_FIELD_SET:
     case COND_FIELD_CMP:

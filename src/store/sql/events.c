@@ -7,7 +7,8 @@
 #include "store/sql/sql_int.h"
 
 static const char *const sql[SQL_STATEMENTS] = {
-    [SQL_EVENT_ID] = "INSERT OR IGNORE INTO event_ids (h, received_at) VALUES (?1, ?2)",
+    [SQL_EVENT_ID] =
+        "INSERT INTO event_ids (h, received_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     [SQL_EVENT_ADD] =
         "INSERT INTO events (ck, anon_kind, anon_id, type, at, received_at, channel, props) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -21,7 +22,8 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_EVENT_COUNTS] =
         "SELECT type, sum(n) FROM (SELECT type, 1 AS n FROM events WHERE received_at >= ?1 "
         "AND received_at < ?2 UNION ALL SELECT type, count FROM event_days WHERE "
-        "received_day >= ?1 - ?1 % 86400000 AND received_day < ?2) GROUP BY type ORDER BY type",
+        "received_day >= ?1 - ?1 % 86400000 AND received_day < ?2) AS x GROUP BY type ORDER BY "
+        "type",
     [SQL_EVENT_PURGE] = "DELETE FROM event_ids WHERE received_at < ?1",
     [SQL_EVENT_TYPE_PUT] =
         "INSERT INTO event_types (name, properties, required, created_at, updated_at) "

@@ -17,9 +17,10 @@ static const char *const sql[SQL_STATEMENTS] = {
         "INSERT INTO intake (day, channel, store_id, operator_id, requests, refused, ok, "
         "corrected, suspicious, invalid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
         "ON CONFLICT (day, channel, store_id, operator_id) DO UPDATE SET "
-        "requests = requests + excluded.requests, refused = refused + excluded.refused, "
-        "ok = ok + excluded.ok, corrected = corrected + excluded.corrected, "
-        "suspicious = suspicious + excluded.suspicious, invalid = invalid + excluded.invalid",
+        "requests = intake.requests + excluded.requests, refused = intake.refused + "
+        "excluded.refused, ok = intake.ok + excluded.ok, corrected = intake.corrected + "
+        "excluded.corrected, suspicious = intake.suspicious + excluded.suspicious, invalid = "
+        "intake.invalid + excluded.invalid",
     [SQL_IMPORT_INSERT] = "INSERT INTO imports (id, state, file_name, path, options, bytes_total, "
                           "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [SQL_IMPORT_UPDATE] =

@@ -15,8 +15,9 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_JOIN_POINT_ADD] =
         "INSERT INTO join_points (" JP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
     [SQL_JOIN_POINT_GET] = "SELECT " JP_COLS " FROM join_points WHERE code = ?1",
-    [SQL_JOIN_POINT_LIST] = "SELECT " JP_COLS " FROM join_points WHERE code > ?1 "
-                            "AND (?2 IS NULL OR store_id = ?2) ORDER BY code LIMIT ?3",
+    [SQL_JOIN_POINT_LIST] =
+        "SELECT " JP_COLS " FROM join_points WHERE code > ?1 "
+        "AND (CAST(?2 AS TEXT) IS NULL OR store_id = ?2) ORDER BY code LIMIT ?3",
     [SQL_JOIN_POINT_DISABLE] = "UPDATE join_points SET disabled_at = coalesce(disabled_at, ?2) "
                                "WHERE code = ?1",
 };

@@ -39,9 +39,19 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE created_at < ?1",
 };
 
+/* PostgreSQL's twins of the statements whose SQL differs (sql_text). */
+static const char *const pg[SQL_STATEMENTS] = {
+    [SQL_CUSTOMER_IN_STORES] =
+        "SELECT EXISTS (SELECT 1 FROM purchases WHERE ck = ?1 "
+        "               AND store_id IN (SELECT jsonb_array_elements_text(?2::jsonb))) "
+        "    OR EXISTS (SELECT 1 FROM history WHERE ck = ?1 "
+        "               AND store_id IN (SELECT jsonb_array_elements_text(?2::jsonb)) "
+        "               AND request_id IS DISTINCT FROM ?3)",
+};
+
 static struct sql_stmt *stmt(struct sql_conn *c, enum sql_slot s, struct kt_err *err)
 {
-    return sql_stmt(c, s, sql[s], err);
+    return sql_stmt(c, s, sql_text(c, sql[s], pg[s]), err);
 }
 
 /* ---- meta -------------------------------------------------------------------------------- */

@@ -50,7 +50,7 @@ static const char *const sql[SQL_STATEMENTS] = {
         "coalesce(sum(rl.quantity), 0), coalesce(sum(rl.amount), 0) FROM purchase_lines l "
         "LEFT JOIN refunds r ON r.purchase_id = l.purchase_id "
         "LEFT JOIN refund_lines rl ON rl.refund_id = r.id AND rl.n = l.n "
-        "WHERE l.purchase_id = ?1 GROUP BY l.n ORDER BY l.n",
+        "WHERE l.purchase_id = ?1 GROUP BY l.purchase_id, l.n ORDER BY l.n",
     [SQL_PURCHASE_LIST] = "SELECT " PURCHASE_COLS " FROM purchases p WHERE ck = ?1 AND "
                           "(at < ?2 OR (at = ?2 AND id < ?3)) ORDER BY at DESC, id DESC LIMIT ?4",
     [SQL_REFUND_FIND] =
@@ -75,7 +75,9 @@ static const char *const sql[SQL_STATEMENTS] = {
         "AND ck > ?3 ORDER BY ck LIMIT ?4",
     [SQL_CARDS_MOVE] = "UPDATE cards SET ck = ?2 WHERE ck = ?1",
     [SQL_OTP_MOVE] = "UPDATE otp_codes SET ck = ?2 WHERE ck = ?1",
-    [SQL_REF_FRIEND_MOVE] = "UPDATE OR IGNORE referrals SET friend_ck = ?2 WHERE friend_ck = ?1",
+    [SQL_REF_FRIEND_MOVE] =
+        "UPDATE referrals SET friend_ck = ?2 WHERE friend_ck = ?1 AND NOT EXISTS "
+        "(SELECT 1 FROM referrals WHERE friend_ck = ?2)",
     [SQL_REF_REFERRER_MOVE] = "UPDATE referrals SET referrer_ck = ?2 WHERE referrer_ck = ?1",
     [SQL_REF_SELF] =
         "DELETE FROM referrals WHERE friend_ck = referrer_ck OR (friend_ck = ?1 AND ?2 > 0)",

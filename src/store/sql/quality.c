@@ -18,7 +18,7 @@ static const char *const cols[PF_COUNT] = {"last_name", "first_name", "middle_na
                                            "phone",     "city",       "address"};
 
 /* The one pass over customers: 3 sums per field, then the rest. */
-static char *scan_sql(void)
+static char *scan_sql(bool pg)
 {
     struct buf b;
     buf_init(&b, 0);
@@ -31,16 +31,17 @@ static char *scan_sql(void)
     }
     buf_printf(&b, ", sum(phone IS NOT NULL AND (verified & %d) != 0)", 1 << PF_PHONE);
     buf_printf(&b, ", sum(email IS NOT NULL AND (verified & %d) != 0)", 1 << PF_EMAIL);
-    buf_puts(&b, ", sum(gender IS NOT NULL AND gender_inferred)");
+    buf_puts(&b, ", sum(gender IS NOT NULL AND gender_inferred <> 0)");
     buf_printf(&b,
                ", sum(phone IS NOT NULL AND (verified & %d) != 0 AND first_name IS NOT NULL "
                "AND birth_date IS NOT NULL)",
                1 << PF_PHONE);
-    buf_puts(&b, ", sum(t < ?1), sum(t < ?2), sum(t < ?3) FROM (SELECT *, max(updated_at");
+    buf_printf(&b, ", sum(t < ?1), sum(t < ?2), sum(t < ?3) FROM (SELECT *, %s(updated_at",
+               pg ? "greatest" : "max");
     for (int f = 0; f < PF_COUNT; f++) {
         buf_printf(&b, ", coalesce(%s_at, 0)", cols[f]);
     }
-    buf_puts(&b, ") AS t FROM customers WHERE merged_into IS NULL)");
+    buf_puts(&b, ") AS t FROM customers WHERE merged_into IS NULL) AS x");
     return buf_take(&b);
 }
 
@@ -60,7 +61,7 @@ static enum kt_rc prepare(struct sql_conn *c, const char *sql, struct sql_stmt *
 
 static enum kt_rc scan(struct sql_conn *c, int64_t now, struct quality_data *q, struct kt_err *err)
 {
-    char *sql = scan_sql();
+    char *sql = scan_sql(sql_dialect(c) == SQL_PG);
     struct sql_stmt *st = NULL;
     enum kt_rc rc = prepare(c, sql, &st, err);
     free(sql);
@@ -187,22 +188,23 @@ enum kt_rc sql_quality(struct store_conn *base, int64_t now, int64_t since_day, 
     if (rc == KT_OK) {
         rc = two(c,
                  "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM customers "
-                 "WHERE " DUP_WHERE " GROUP BY name_key, birth_date HAVING n > 1)",
+                 "WHERE " DUP_WHERE " GROUP BY name_key, birth_date HAVING count(*) > 1) AS x",
                  &q->dup_groups, &q->dup_customers, err);
     }
     if (rc == KT_OK) {
-        rc = counts(c,
-                    "SELECT (SELECT group_concat(id) FROM customers c WHERE " DUP_WHERE
-                    " AND c.name_key = g.k AND c.birth_date = g.b), n FROM (SELECT name_key AS "
-                    "k, birth_date AS b, count(*) AS n FROM customers WHERE " DUP_WHERE
-                    " GROUP BY name_key, birth_date HAVING n > 1 ORDER BY n DESC LIMIT 10) g",
-                    a, &q->dup_samples, &q->n_dup_samples, err);
+        rc =
+            counts(c,
+                   "SELECT (SELECT group_concat(id) FROM customers c WHERE " DUP_WHERE
+                   " AND c.name_key = g.k AND c.birth_date = g.b), n FROM (SELECT name_key AS "
+                   "k, birth_date AS b, count(*) AS n FROM customers WHERE " DUP_WHERE
+                   " GROUP BY name_key, birth_date HAVING count(*) > 1 ORDER BY n DESC LIMIT 10) g",
+                   a, &q->dup_samples, &q->n_dup_samples, err);
     }
     if (rc == KT_OK) {
         rc = two(c,
                  "SELECT count(*), (SELECT count(*) FROM (SELECT ck_a FROM merge_candidates "
                  "WHERE resolved_at IS NULL UNION SELECT ck_b FROM merge_candidates "
-                 "WHERE resolved_at IS NULL)) FROM merge_candidates WHERE resolved_at IS NULL",
+                 "WHERE resolved_at IS NULL) AS x) FROM merge_candidates WHERE resolved_at IS NULL",
                  &q->candidates_open, &q->candidates_customers, err);
     }
     if (rc == KT_OK) { /* the identifiers a hard bounce marked, by the blind index they share */
@@ -219,7 +221,7 @@ enum kt_rc sql_quality(struct store_conn *base, int64_t now, int64_t since_day, 
     if (rc == KT_OK) {
         rc = counts(c,
                     "SELECT n, count(*) FROM (SELECT count(*) AS n FROM identifiers "
-                    "WHERE kind = 'card' GROUP BY ck) GROUP BY n ORDER BY n",
+                    "WHERE kind = 'card' GROUP BY ck) AS x GROUP BY n ORDER BY n",
                     a, &q->cards, &q->n_cards, err);
     }
     return rc;

@@ -21,7 +21,8 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_REJECT_ADD] =
         "INSERT INTO import_rejects (import_id, line, at, csv) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (import_id, line) DO NOTHING RETURNING id",
-    [SQL_REJECT_KEY] = "INSERT OR IGNORE INTO import_reject_keys (hash, reject_id) VALUES (?1, ?2)",
+    [SQL_REJECT_KEY] = "INSERT INTO import_reject_keys (hash, reject_id) VALUES (?1, ?2) "
+                       "ON CONFLICT DO NOTHING",
     [SQL_REJECT_CLEAR] = "DELETE FROM import_rejects WHERE import_id = ?1",
     [SQL_REJECT_FILE] = "SELECT line, csv FROM import_rejects WHERE import_id = ?1 ORDER BY line",
     [SQL_REJECT_FORGET] = "DELETE FROM import_rejects WHERE id IN "

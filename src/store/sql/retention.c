@@ -52,10 +52,10 @@ enum kt_rc sql_events_expire(struct store_conn *base, int64_t before, int limit,
         "INSERT INTO event_days (ck, type, channel, day, received_day, count) "
         "SELECT coalesce(ck, 0), type, channel, at - at % " DAY_MS_TEXT ", "
         "received_at - received_at % " DAY_MS_TEXT ", count(*) "
-        "FROM (SELECT ck, type, channel, at, received_at FROM events ORDER BY seq LIMIT ?2) "
+        "FROM (SELECT ck, type, channel, at, received_at FROM events ORDER BY seq LIMIT ?2) AS x "
         "WHERE received_at < ?1 GROUP BY 1, 2, 3, 4, 5 "
         "ON CONFLICT (ck, type, day, channel, received_day) DO UPDATE SET "
-        "count = count + excluded.count";
+        "count = event_days.count + excluded.count";
     static const char drop[] =
         "DELETE FROM events WHERE seq IN "
         "(SELECT seq FROM events ORDER BY seq LIMIT ?2) AND received_at < ?1";
@@ -76,7 +76,7 @@ enum kt_rc sql_event_days_move(struct sql_conn *c, int64_t from, int64_t into, s
         "INSERT INTO event_days (ck, type, channel, day, received_day, count) "
         "SELECT ?2, type, channel, day, received_day, count FROM event_days WHERE ck = ?1 "
         "ON CONFLICT (ck, type, day, channel, received_day) DO UPDATE SET "
-        "count = count + excluded.count",
+        "count = event_days.count + excluded.count",
         "DELETE FROM event_days WHERE ck = ?1 AND ?2 <> ?1"};
     enum kt_rc rc = KT_OK;
     for (size_t i = 0; rc == KT_OK && i < 2; i++) {
@@ -116,9 +116,17 @@ enum kt_rc sql_incident_put(struct store_conn *base, const struct incident *x, s
     struct sql_conn *c = (struct sql_conn *)base;
     struct sql_stmt *st =
         once(c,
-             "INSERT OR REPLACE INTO incidents (" INCIDENT_COLS ") VALUES (?1, ?2, "
+             "INSERT INTO incidents (" INCIDENT_COLS ") VALUES (?1, ?2, "
              "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-             "?18, ?19, ?20, ?21)",
+             "?18, ?19, ?20, ?21) ON CONFLICT (id) DO UPDATE SET description = "
+             "excluded.description, detected_at = excluded.detected_at, categories = "
+             "excluded.categories, since = excluded.since, until = excluded.until, key_ids = "
+             "excluded.key_ids, ips = excluded.ips, routes = excluded.routes, subjects = "
+             "excluded.subjects, bulk_reads = excluded.bulk_reads, method = excluded.method, "
+             "counted_at = excluded.counted_at, measures = excluded.measures, findings = "
+             "excluded.findings, notified_at = excluded.notified_at, reported_at = "
+             "excluded.reported_at, state = excluded.state, key_id = excluded.key_id, "
+             "created_at = excluded.created_at, updated_at = excluded.updated_at",
              err);
     if (st == NULL) {
         return KT_ESTORE;
@@ -195,8 +203,8 @@ enum kt_rc sql_incident_list(struct store_conn *base, int64_t overdue_at, const 
     struct sql_conn *c = (struct sql_conn *)base;
     struct sql_stmt *st =
         once(c,
-             "SELECT " INCIDENT_COLS " FROM incidents WHERE (?1 IS NULL OR id < ?1) "
-             "AND (?2 = 0 OR (state = 'open' AND ((notified_at IS NULL AND "
+             "SELECT " INCIDENT_COLS " FROM incidents WHERE (CAST(?1 AS TEXT) IS NULL OR id < ?1) "
+             "AND (CAST(?2 AS BIGINT) = 0 OR (state = 'open' AND ((notified_at IS NULL AND "
              "detected_at + 86400000 < ?2) OR (reported_at IS NULL AND "
              "detected_at + 259200000 < ?2)))) ORDER BY id DESC LIMIT ?3",
              err);

@@ -88,6 +88,7 @@ static enum kt_rc cond_sql(struct sql_conn *c, const struct store_cond *n, struc
     if (rc != KT_OK) {
         return rc;
     }
+    q->pg = sql_dialect(c) == SQL_PG;
     sql_cond_sql(n, a, q);
     if (q->sql.failed || q->n >= SQL_COND_PARAMS) {
         buf_release(&q->sql);
@@ -606,7 +607,7 @@ enum kt_rc sql_cluster_channels(struct store_conn *base, int64_t since, struct a
              "SELECT ck, channel, sum(n) FROM (SELECT ck, channel, 1 AS n FROM "
              "events WHERE ck IS NOT NULL AND at >= ?1 UNION ALL SELECT ck, "
              "channel, count FROM event_days WHERE ck <> 0 AND day >= ?1 - ?1 % "
-             "86400000) WHERE" SQL_NOT_BLOCKED("ck") "GROUP BY ck, channel ORDER BY ck",
+             "86400000) AS x WHERE" SQL_NOT_BLOCKED("ck") "GROUP BY ck, channel ORDER BY ck",
              err);
     if (st == NULL) {
         return KT_ESTORE;
@@ -738,7 +739,7 @@ enum kt_rc sql_trait_builtin_eval(struct store_conn *base, const char *name, str
          "SELECT ck, category FROM (SELECT p.ck, l.category, row_number() OVER (PARTITION BY "
          "p.ck ORDER BY sum(l.amount) DESC, l.category) AS rank FROM purchase_lines l JOIN "
          "purchases p ON p.id = l.purchase_id WHERE p.ck IS NOT NULL AND l.category IS NOT NULL "
-         "GROUP BY p.ck, l.category) WHERE rank = 1 ORDER BY ck"},
+         "GROUP BY p.ck, l.category) AS x WHERE rank = 1 ORDER BY ck"},
         {"average_receipt", "SELECT ck, CAST(round(avg(total) / 100.0) AS INTEGER) FROM purchases "
                             "WHERE ck IS NOT NULL GROUP BY ck ORDER BY ck"},
         {"lifetime_value",

@@ -44,7 +44,7 @@ enum kt_rc sql_segment_sizes(struct store_conn *base, const char *id, int64_t si
 {
     return series((struct sql_conn *)base,
                   "SELECT at, size FROM (SELECT at, size FROM segment_sizes WHERE segment_id = ?1 "
-                  "AND at >= ?2 AND at < ?3 ORDER BY at DESC LIMIT ?4) ORDER BY at",
+                  "AND at >= ?2 AND at < ?3 ORDER BY at DESC LIMIT ?4) AS x ORDER BY at",
                   id, since, until, limit, size_row, sizeof(**out), a, out, n, "segment sizes",
                   err);
 }

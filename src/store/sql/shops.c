@@ -26,7 +26,7 @@ static const char *const sql[SQL_STATEMENTS] = {
                              "  UNION ALL "
                              "  SELECT 1, p.at, p.store_id FROM purchases p "
                              "   WHERE p.ck = ?1 AND p.store_id IN (SELECT code FROM stores)"
-                             ") ON code = sid ORDER BY k, o LIMIT 1",
+                             ") AS x ON code = sid ORDER BY k, o LIMIT 1",
 };
 
 static struct sql_stmt *get(struct store_conn *base, enum sql_slot slot, struct kt_err *err)

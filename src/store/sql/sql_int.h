@@ -597,9 +597,10 @@ enum kt_rc sql_event_days_move(struct sql_conn *c, int64_t from, int64_t into, s
 #define SQL_AUDIT_SEAL_SQL "UPDATE audit_anchor SET mac = ?2 WHERE log = ?1 AND mac IS NULL"
 #define SQL_AUDIT_LIST_SQL(table)                                                                  \
     "SELECT " SQL_AUDIT_COLS " FROM " table                                                        \
-    " WHERE seq > ?1 AND (?2 IS NULL OR customer_id = ?2) "                                        \
-    "AND (?3 IS NULL OR key_id = ?3) AND (?4 IS NULL OR action = ?4) "                             \
-    "AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at < ?6) ORDER BY seq LIMIT ?7"
+    " WHERE seq > ?1 AND (CAST(?2 AS TEXT) IS NULL OR customer_id = ?2) "                          \
+    "AND (CAST(?3 AS TEXT) IS NULL OR key_id = ?3) AND (CAST(?4 AS TEXT) IS NULL OR action = ?4) " \
+    "AND (CAST(?5 AS BIGINT) IS NULL OR at >= ?5) AND (CAST(?6 AS BIGINT) IS NULL OR at < ?6) "    \
+    "ORDER BY seq LIMIT ?7"
 #define SQL_AUDIT_LEGACY_SQL(table) "SELECT count(*) FROM " table " WHERE seq <= ?1"
 /* A row of either log, in SQL_AUDIT_COLS. */
 void sql_audit_row(struct sql_stmt *st, struct arena *a, void *out);
@@ -691,6 +692,7 @@ struct sql_param {
     const char *s; /* borrowed from the condition or the arena */
 };
 struct sql_cond_sql {
+    bool pg; /* written for PostgreSQL (set by the caller; SQLite's when zeroed) */
     struct buf sql;
     struct sql_param p[SQL_COND_PARAMS];
     size_t n;

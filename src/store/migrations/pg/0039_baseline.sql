@@ -100,7 +100,7 @@ CREATE TABLE customers (
     attrs_at        text NOT NULL DEFAULT '{}',
     quality         bigint NOT NULL DEFAULT 0,  -- 0002
     gender_inferred bigint NOT NULL DEFAULT 0,  -- 0002
-    name_key        text,                       -- 0002
+    name_key        bytea,                      -- 0002; a blind index (clear text only in SQLite's older rows)
     erased_at       bigint,                     -- 0003
     attrs_sealed    bytea                       -- 0013
 );
@@ -778,7 +778,9 @@ CREATE TABLE outbox (
     sent_at     bigint,
     campaign_id text,                           -- 0023
     expires_at  bigint,                         -- 0025
-    journey_run bigint                          -- 0026
+    journey_run bigint,                         -- 0026
+    rowid       bigint GENERATED ALWAYS AS IDENTITY UNIQUE -- PostgreSQL only: SQLite's implicit rowid,
+                                                -- the order of insertion the statements use
 );
 CREATE INDEX outbox_ck ON outbox (ck);
 CREATE INDEX outbox_sent ON outbox (ck, sent_at, channel, topic, kind)
@@ -1094,3 +1096,59 @@ BEGIN
 END $$;
 CREATE TRIGGER segment_sizes_gone AFTER DELETE ON segments
     FOR EACH ROW EXECUTE FUNCTION segment_sizes_gone();
+
+-- PostgreSQL only ---------------------------------------------------------------------------------
+-- The log of reads: SQLite keeps it in a file of its own beside the database (store/sqlite/
+-- reads.c) so that its writes never make the main file's readers drop their caches; PostgreSQL
+-- keeps it here, chained like the log of changes under an anchor of its own ('reads').
+
+CREATE TABLE reads (
+    seq         bigint PRIMARY KEY,
+    at          bigint NOT NULL,
+    key_id      text,
+    action      text NOT NULL,
+    customer_id text,
+    fields      text,
+    detail      text,
+    request_id  text,
+    ip          text,
+    hash        text
+);
+CREATE INDEX reads_customer ON reads (customer_id, seq);
+CREATE INDEX reads_key ON reads (key_id, seq);
+CREATE INDEX reads_at ON reads (at);
+CREATE TRIGGER reads_no_delete BEFORE DELETE ON reads
+    FOR EACH ROW EXECUTE FUNCTION kt_refuse('the log of reads is append-only');
+CREATE TRIGGER reads_no_update BEFORE UPDATE ON reads
+    FOR EACH ROW EXECUTE FUNCTION kt_refuse('the log of reads is append-only');
+CREATE TRIGGER reads_chained BEFORE INSERT ON reads FOR EACH ROW WHEN (NEW.hash IS NULL)
+    EXECUTE FUNCTION kt_refuse('an entry of the log of reads carries its hash');
+INSERT INTO audit_anchor (log, before_seq, rows, at)
+VALUES ('reads', 0, 0, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+
+-- SQLite's functions the shared SQL of store/sql/ uses, given here with the same meaning, so a
+-- statement is written once for both backends (docs/scale.md, "One SQL for two databases"):
+--   sum(boolean)         SQLite counts a comparison as 0 or 1: sum(kind = 'card')
+--   group_concat(text)   the values joined by commas, NULLs left out
+--   json_extract(t, p)   the value at a one-level path '$.name' or '$."name"', as text
+--   json_type(t, p)      its type, NULL when it is missing (callers ask IS NOT NULL only)
+
+CREATE FUNCTION kt_bool_sum(acc bigint, v boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN v IS NULL THEN acc ELSE coalesce(acc, 0) + (CASE WHEN v THEN 1 ELSE 0 END) END
+$$;
+CREATE AGGREGATE sum(boolean) (SFUNC = kt_bool_sum, STYPE = bigint);
+
+CREATE FUNCTION kt_concat(acc text, v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || ',' || v END
+$$;
+CREATE AGGREGATE group_concat(text) (SFUNC = kt_concat, STYPE = text);
+
+CREATE FUNCTION kt_json_path(path text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY[btrim(substr(path, 3), '"')]
+$$;
+CREATE FUNCTION json_extract(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT doc::jsonb #>> kt_json_path(path)
+$$;
+CREATE FUNCTION json_type(doc text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_typeof(doc::jsonb #> kt_json_path(path))
+$$;

@@ -1,0 +1,478 @@
+/*
+ * pg.c - the PostgreSQL backend (docs/scale.md): the store over libpq, so that any number of
+ * `kartoteka serve` processes share one database. The operations are the SQL layer's
+ * (store/sql/); this file holds the pools, transactions, migrations and health.
+ *
+ *   - Pools of connections, made on demand: `rw` on the primary for writes and the tills'
+ *     reads, `ro` for analytics - on the replica given by --db-read, else the primary's own
+ *     connections of a pool of their own, so a long read never takes a till's connection.
+ *   - A read is one snapshot: REPEATABLE READ, READ ONLY.
+ *   - A write is READ COMMITTED under the writers' lock (pg_advisory_xact_lock): writes are
+ *     serialised across every process as SQLite's one writer serialises them in one, so the
+ *     operations written for SQLite - read, decide, write - stay right with any number of
+ *     servers. Reads never wait for it.
+ *   - A connection lost is closed when given back, and the next call makes a new one; while the
+ *     server cannot be reached, calls answer 503 store_unavailable with Retry-After.
+ *   - Migrations (src/store/migrations/pg/, compiled in) run under a session lock, so servers
+ *     started together apply each once; the first is a baseline at the SQLite schema's version.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/embed.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "store/pg/pg_int.h"
+
+extern const struct embedded_file pg_migrations[];
+extern const size_t pg_migrations_count;
+static const struct sql_hooks pg_hooks;
+
+/* The writers' lock and the migrations' lock: two keys of pg_advisory_*lock. */
+#define WRITE_LOCK   "SELECT pg_advisory_xact_lock(7201601)"
+#define MIGRATE_LOCK 7201602
+
+/* ---- pools --------------------------------------------------------------------------------- */
+
+void pg_pool_init(struct pg_pool *pool, const char *url, int max)
+{
+    pthread_mutex_init(&pool->mu, NULL);
+    pthread_cond_init(&pool->cv, NULL);
+    pool->url = url;
+    pool->max = max;
+}
+
+void pg_pool_close(struct pg_pool *pool)
+{
+    if (pool->url == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&pool->mu);
+    while (pool->free != NULL) {
+        struct pg_conn *c = pool->free;
+        pool->free = c->next;
+        pool->open--;
+        pg_disconnect(c);
+    }
+    pthread_mutex_unlock(&pool->mu);
+    pthread_mutex_destroy(&pool->mu);
+    pthread_cond_destroy(&pool->cv);
+    pool->url = NULL;
+}
+
+enum kt_rc pg_pool_get(struct pg_store *s, struct pg_pool *pool, struct pg_conn **out,
+                       struct kt_err *err)
+{
+    *out = NULL;
+    struct timespec until;
+    clock_deadline(s->busy_ms, &until);
+    pthread_mutex_lock(&pool->mu);
+    while (pool->free == NULL && pool->open >= pool->max) {
+        if (pthread_cond_timedwait(&pool->cv, &pool->mu, &until) != 0) {
+            pthread_mutex_unlock(&pool->mu);
+            kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the database is busy; retry shortly");
+            kt_err_detail(err, "every connection of the pool is taken (%d)", pool->max);
+            return KT_EBUSY;
+        }
+    }
+    struct pg_conn *c = pool->free;
+    if (c != NULL) {
+        pool->free = c->next;
+        pthread_mutex_unlock(&pool->mu);
+        *out = c;
+        return KT_OK;
+    }
+    pool->open++; /* a place held while connecting, without the mutex */
+    pthread_mutex_unlock(&pool->mu);
+    c = pg_connect(&s->base.base, pool->url, err);
+    if (c != NULL) {
+        char text[64];
+        snprintf(text, sizeof(text), "SET lock_timeout = %d", s->busy_ms);
+        int rc = pg_exec(c, text);
+        if (rc != SQL_OK) {
+            pg_fail(c, rc, "connect", err);
+            pg_disconnect(c);
+            c = NULL;
+        }
+    }
+    if (c == NULL) {
+        pthread_mutex_lock(&pool->mu);
+        pool->open--;
+        pthread_cond_signal(&pool->cv);
+        pthread_mutex_unlock(&pool->mu);
+        return err ? err->rc : KT_EBUSY;
+    }
+    *out = c;
+    return KT_OK;
+}
+
+void pg_pool_put(struct pg_pool *pool, struct pg_conn *c)
+{
+    c->base.analytics = false;
+    if (!c->broken && PQstatus(c->pg) != CONNECTION_OK) {
+        c->broken = true;
+    }
+    pthread_mutex_lock(&pool->mu);
+    if (c->broken) {
+        pool->open--;
+    } else {
+        c->next = pool->free;
+        pool->free = c;
+    }
+    pthread_cond_signal(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+    if (c->broken) {
+        pg_disconnect(c);
+    }
+}
+
+/* ---- migrations ---------------------------------------------------------------------------- */
+
+static int migration_version(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    int v = 0;
+    for (const char *p = base ? base + 1 : name; *p >= '0' && *p <= '9' && v < 100000; p++) {
+        v = v * 10 + (*p - '0');
+    }
+    return v;
+}
+
+static int newest_version(void)
+{
+    int v = 0;
+    for (size_t i = 0; i < pg_migrations_count; i++) {
+        int m = migration_version(pg_migrations[i].name);
+        v = m > v ? m : v;
+    }
+    return v;
+}
+
+/* The newest migration recorded (0 for a database never migrated). */
+static enum kt_rc read_version(struct pg_conn *c, int *have, struct kt_err *err)
+{
+    int rc = pg_exec(c, "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY "
+                        "KEY, name text NOT NULL, applied_at bigint NOT NULL)");
+    if (rc != SQL_OK) {
+        return pg_fail(c, rc, "schema version", err);
+    }
+    struct sql_stmt *st = NULL;
+    rc = sql_prepare(&c->base, "SELECT coalesce(max(version), 0) FROM schema_migrations", &st);
+    if (rc != SQL_OK) {
+        return pg_fail(c, rc, "schema version", err);
+    }
+    int64_t v = 0;
+    enum kt_rc r = sql_int_row(&c->base, st, &v, 1, "schema version", err);
+    sql_finalize(st);
+    *have = (int)v;
+    return r;
+}
+
+static enum kt_rc apply_one(struct pg_conn *c, const struct embedded_file *m, struct kt_err *err)
+{
+    int rc = pg_exec(c, "BEGIN");
+    rc = rc == SQL_OK ? pg_exec(c, m->data) : rc;
+    if (rc == SQL_OK) {
+        struct sql_stmt *st = NULL;
+        rc = sql_prepare(&c->base,
+                         "INSERT INTO schema_migrations (version, name, applied_at) "
+                         "VALUES (?1, ?2, ?3)",
+                         &st);
+        if (rc == SQL_OK) {
+            sql_bind_i64(st, 1, migration_version(m->name));
+            sql_bind_textn(st, 2, m->name, -1, SQL_STATIC);
+            sql_bind_i64(st, 3, clock_now_ms());
+            rc = sql_step(st);
+            rc = rc == SQL_DONE ? SQL_OK : rc;
+        }
+        sql_finalize(st);
+    }
+    rc = rc == SQL_OK ? pg_exec(c, "COMMIT") : rc;
+    if (rc != SQL_OK) {
+        enum kt_rc r = pg_fail(c, rc, "migration", err);
+        kt_err_detail(err, "migration %s failed: %s", m->name, c->errmsg ? c->errmsg : "");
+        pg_exec(c, "ROLLBACK");
+        return r;
+    }
+    return KT_OK;
+}
+
+/* Applies what is missing, under the migrations' lock (other servers wait for it). */
+static enum kt_rc migrate_on(struct pg_conn *c, int *applied, struct kt_err *err)
+{
+    char lock[64], unlock[64];
+    snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK);
+    snprintf(unlock, sizeof(unlock), "SELECT pg_advisory_unlock(%d)", MIGRATE_LOCK);
+    int src = pg_exec(c, lock);
+    if (src != SQL_OK) {
+        return pg_fail(c, src, "migration lock", err);
+    }
+    int have = 0;
+    enum kt_rc rc = read_version(c, &have, err);
+    for (size_t i = 0; rc == KT_OK && i < pg_migrations_count; i++) {
+        const struct embedded_file *m = &pg_migrations[i];
+        if (migration_version(m->name) <= have) {
+            continue;
+        }
+        rc = apply_one(c, m, err);
+        if (rc == KT_OK) {
+            log_info("migration_applied", "name=%s", m->name);
+            (*applied)++;
+        }
+    }
+    pg_exec(c, unlock);
+    return rc;
+}
+
+static enum kt_rc pg_migrate(struct store *base, int *applied, struct kt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    *applied = 0;
+    struct pg_conn *c = NULL;
+    enum kt_rc rc = pg_pool_get(s, &s->rw, &c, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    rc = migrate_on(c, applied, err);
+    pg_pool_put(&s->rw, c);
+    if (rc == KT_OK && s->base.crypt != NULL) {
+        rc = pg_keys_attach(base, err);
+    }
+    return rc;
+}
+
+static enum kt_rc pg_schema_version(struct store *base, int *have, int *want, struct kt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    *want = newest_version();
+    struct pg_conn *c = NULL;
+    enum kt_rc rc = pg_pool_get(s, &s->rw, &c, err);
+    if (rc == KT_OK) {
+        rc = read_version(c, have, err);
+        pg_pool_put(&s->rw, c);
+    }
+    return rc;
+}
+
+/* ---- transactions -------------------------------------------------------------------------- */
+
+static enum kt_rc pg_read_begin(struct store *base, bool analytics, struct store_conn **out,
+                                struct kt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct pg_pool *pool = analytics ? &s->ro : &s->rw;
+    struct pg_conn *c = NULL;
+    *out = NULL;
+    enum kt_rc rc = pg_pool_get(s, pool, &c, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int src = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    if (src != SQL_OK) {
+        rc = pg_fail(c, src, "read", err);
+        pg_pool_put(pool, c);
+        return rc;
+    }
+    c->in_tx = true;
+    c->base.analytics = analytics;
+    *out = &c->base.base;
+    return KT_OK;
+}
+
+static struct pg_pool *pool_of(struct pg_store *s, struct pg_conn *c)
+{
+    return c->base.analytics ? &s->ro : &s->rw;
+}
+
+static void pg_read_end(struct store_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_store *s = (struct pg_store *)base->store;
+    if (c->in_tx && pg_exec(c, "ROLLBACK") != SQL_OK) {
+        c->broken = true;
+    }
+    c->in_tx = false;
+    pg_pool_put(pool_of(s, c), c);
+}
+
+static enum kt_rc pg_write_begin(struct store *base, struct store_conn **out, struct kt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct pg_conn *c = NULL;
+    *out = NULL;
+    enum kt_rc rc = pg_pool_get(s, &s->rw, &c, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int src = pg_exec(c, "BEGIN");
+    c->in_tx = src == SQL_OK;
+    src = src == SQL_OK ? pg_exec(c, WRITE_LOCK) : src;
+    if (src != SQL_OK) {
+        rc = pg_fail(c, src, "write", err);
+        if (c->in_tx) {
+            pg_exec(c, "ROLLBACK");
+        }
+        c->in_tx = false;
+        pg_pool_put(&s->rw, c);
+        return rc;
+    }
+    *out = &c->base.base;
+    return KT_OK;
+}
+
+static enum kt_rc pg_write_end(struct store_conn *base, bool commit, struct kt_err *err)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    struct pg_store *s = (struct pg_store *)base->store;
+    enum kt_rc rc = KT_OK;
+    if (commit && (err == NULL || err->rc == KT_OK)) {
+        int src = pg_exec(c, "COMMIT");
+        if (src != SQL_OK) {
+            rc = pg_fail(c, src, "commit", err);
+        } else if (atomic_load(&s->base.writes_failing) != 0) {
+            sql_writes_work_again(&s->base);
+        }
+        if (src == SQL_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+            c->in_tx = false;
+        }
+    }
+    if (c->in_tx && pg_exec(c, "ROLLBACK") != SQL_OK) {
+        c->broken = true;
+    }
+    c->in_tx = false;
+    pg_pool_put(&s->rw, c);
+    return rc;
+}
+
+/* Whether the primary answers: a connection made or taken, and a statement run on it. */
+static enum kt_rc pg_health(struct store *base, struct kt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct pg_conn *c = NULL;
+    enum kt_rc rc = pg_pool_get(s, &s->rw, &c, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    int src = pg_exec(c, "SELECT 1");
+    rc = src == SQL_OK ? KT_OK : pg_fail(c, src, "health", err);
+    pg_pool_put(&s->rw, c);
+    return rc;
+}
+
+/* Nothing to wipe: PostgreSQL's WAL and dead rows are the server's, and what an erasure leaves in
+ * them is sealed under a data key it destroyed (docs/scale.md, "Erasure on PostgreSQL"). */
+static enum kt_rc pg_wipe_wal(struct store *base, struct kt_err *err)
+{
+    (void)base;
+    (void)err;
+    return KT_OK;
+}
+
+/* ---- open and close ------------------------------------------------------------------------ */
+
+static void pg_close(struct store *base)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    if (s == NULL) {
+        return;
+    }
+    pg_keys_close(base);
+    pg_pool_close(&s->ro);
+    pg_pool_close(&s->rw);
+    crypt_free(s->base.crypt);
+    free(s->url);
+    free(s->read_url);
+    free(s);
+}
+
+/* The policy of optional sealed fields: PostgreSQL keeps city, birth date and gender clear (its
+ * columns are text, for segments to compare); asking for them sealed is refused. */
+static enum kt_rc sealed_policy(const struct store_opts *o, struct kt_err *err)
+{
+    if (o->sealed_fields > 0) {
+        return kt_err_set(err, KT_EINVAL, "sealed_fields_unsupported", NULL,
+                          "--sealed-fields is not available on PostgreSQL: city, birth date and "
+                          "gender stay clear there (docs/scale.md)");
+    }
+    return KT_OK;
+}
+
+static enum kt_rc pg_open(const struct store_opts *o, struct store **out, struct kt_err *err)
+{
+    struct pg_store *s = kt_calloc(1, sizeof(*s));
+    s->base.base.ops = &store_pg_ops;
+    s->base.hooks = &pg_hooks;
+    s->base.crypt = o->crypt;
+    s->base.rotating = o->crypt != NULL && crypt_has_next(o->crypt);
+    s->url = kt_strdup(o->path);
+    s->read_url = o->read_path ? kt_strdup(o->read_path) : NULL;
+    s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
+    int max = o->max_readers > 0 ? o->max_readers : 64;
+    pg_pool_init(&s->rw, s->url, max);
+    pg_pool_init(&s->ro, s->read_url ? s->read_url : s->url, max);
+    enum kt_rc rc = sealed_policy(o, err);
+    int have = 0, want = newest_version(), applied = 0;
+    struct pg_conn *c = NULL;
+    if (rc == KT_OK) {
+        rc = pg_pool_get(s, &s->rw, &c, err);
+    }
+    if (rc == KT_OK) {
+        rc = read_version(c, &have, err);
+    }
+    if (rc == KT_OK && have > want) {
+        rc = kt_err_set(err, KT_ESTORE, "schema_ahead", NULL,
+                        "the database schema (version %d) is newer than this binary knows (%d)",
+                        have, want);
+    } else if (rc == KT_OK && have < want && o->schema == STORE_REFUSE_OLD) {
+        rc = kt_err_set(err, KT_ESTORE, "schema_behind", NULL,
+                        "the database schema is at version %d, this binary needs %d; run "
+                        "'kartoteka migrate'",
+                        have, want);
+    } else if (rc == KT_OK && o->schema == STORE_MIGRATE && have < want) {
+        rc = migrate_on(c, &applied, err);
+    }
+    if (c != NULL) {
+        pg_pool_put(&s->rw, c);
+    }
+    if (rc == KT_OK && s->base.crypt == NULL && o->schema != STORE_AS_IS) {
+        rc = kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                        "the database was opened without its keys");
+    } else if (rc == KT_OK && s->base.crypt != NULL && o->schema != STORE_AS_IS) {
+        rc = pg_keys_attach(&s->base.base, err);
+    }
+    if (rc != KT_OK) {
+        pg_close(&s->base.base);
+        return rc;
+    }
+    *out = &s->base.base;
+    return KT_OK;
+}
+
+static const struct sql_hooks pg_hooks = {
+    .dk = pg_dk,
+    .keys_shred = pg_keys_shred,
+    .keys_rotate = pg_keys_rotate,
+    .reads_add = pg_reads_add,
+    .reads_chain = pg_reads_chain,
+    .reads_list = pg_reads_list,
+    .reads_subjects = pg_reads_subjects,
+};
+
+const struct store_ops store_pg_ops = {
+    .name = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .schema_version = pg_schema_version,
+    .migrate = pg_migrate,
+    .read_begin = pg_read_begin,
+    .read_end = pg_read_end,
+    .write_begin = pg_write_begin,
+    .write_end = pg_write_end,
+    .health = pg_health,
+    .wipe_wal = pg_wipe_wal,
+#define STORE_OP(name, params, args) .name = sql_##name,
+#include "store/store_ops.def"
+};

@@ -1,0 +1,99 @@
+/*
+ * pg_int.h - what the files of the PostgreSQL backend share (docs/scale.md): its store (pools of
+ * connections over libpq, any number of processes on one database), its connections, the key
+ * store in a database of its own and the log of reads. The operations are the SQL layer's
+ * (store/sql/); driver.c gives it libpq. Nothing outside store/pg/ includes this.
+ */
+#ifndef KT_STORE_PG_INT_H
+#define KT_STORE_PG_INT_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+
+#include "store/sql/sql_int.h"
+
+/* Codes of the driver beyond the SQL layer's: the server is gone (a lost connection, a
+ * shutdown); the store answers 503 store_unavailable and the pool reconnects. */
+enum { PG_UNAVAILABLE = 1001 };
+
+struct pg_conn {
+    struct sql_conn base;
+    PGconn *pg;           /* owned */
+    struct pg_conn *next; /* pool link; guarded by the pool's mutex */
+    unsigned next_name;   /* the name of the next statement prepared on the server */
+    int64_t changes;      /* rows the last statement touched */
+    char sqlstate[6];     /* of the last failure */
+    char *errmsg;         /* owned: the last failure's message */
+    bool in_tx;           /* a transaction is open */
+    bool broken;          /* the connection was lost: closed when given back */
+    bool keys;            /* a connection to the key store's database */
+};
+
+/* driver.c: libpq as the SQL layer's driver. Placeholders ?N (and ?) are numbered $N. */
+extern const struct sql_driver pg_driver;
+/* Runs SQL without parameters or results; SQL_OK or a code for pg_fail. */
+int pg_exec(struct pg_conn *c, const char *text);
+/* The store's error for a code of this driver. */
+enum kt_rc pg_fail(struct pg_conn *c, int rc, const char *what, struct kt_err *err);
+/* Opens a connection to `url` (with the store's settings); NULL with err set. */
+struct pg_conn *pg_connect(struct store *s, const char *url, struct kt_err *err);
+void pg_disconnect(struct pg_conn *c);
+
+/* A pool of connections to one database, made on demand up to `max`. */
+struct pg_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pg_conn *free;
+    int open; /* connections made and not closed */
+    int max;
+    const char *url; /* borrowed from the store */
+};
+
+/* The key store (keys.c): the customers' data keys wrapped under the master key, in a database
+ * of its own ("<db>_keys" on the same server unless given), never inside the main one - so a
+ * dump of the main database holds nothing readable and an erasure that destroys a key reaches
+ * every copy made before it (docs/privacy.md). */
+struct pg_keys {
+    char *url;           /* owned */
+    struct pg_pool pool; /* reads and writes of keys, each in its own short transaction */
+    bool attached;
+};
+enum kt_rc pg_keys_attach(struct store *s, struct kt_err *err);
+void pg_keys_close(struct store *s);
+enum kt_rc pg_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, struct kt_err *err);
+enum kt_rc pg_keys_shred(struct store *s, int64_t *shredded, struct kt_err *err);
+enum kt_rc pg_keys_rotate(struct store *s, int limit, int64_t *rewrapped, int64_t *left,
+                          struct kt_err *err);
+
+/* reads.c: the log of reads, a table of the main database written in its own transactions. */
+enum kt_rc pg_reads_add(struct store *s, struct audit_entry *e, size_t n, store_audit_seal_fn seal,
+                        void *ctx, struct kt_err *err);
+enum kt_rc pg_reads_chain(struct store *s, struct audit_chain *out, struct kt_err *err);
+enum kt_rc pg_reads_list(struct store *s, const struct audit_filter *f, struct arena *a,
+                         struct audit_entry **out, size_t *n, struct kt_err *err);
+enum kt_rc pg_reads_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
+                             int64_t *bulk, struct kt_err *err);
+
+struct pg_store {
+    struct sql_store base;
+    char *url;           /* owned: the primary */
+    char *read_url;      /* owned: analytics' replica (--db-read), or NULL */
+    int busy_ms;         /* lock wait before KT_EBUSY */
+    struct pg_pool rw;   /* the primary: writes and the tills' reads */
+    struct pg_pool ro;   /* analytics: the replica's, or the primary's */
+    struct pg_keys keys; /* the key store */
+};
+
+/* A connection from `pool` (waits up to the busy timeout when all are taken), and back. */
+enum kt_rc pg_pool_get(struct pg_store *s, struct pg_pool *pool, struct pg_conn **out,
+                       struct kt_err *err);
+void pg_pool_put(struct pg_pool *pool, struct pg_conn *c);
+void pg_pool_init(struct pg_pool *pool, const char *url, int max);
+void pg_pool_close(struct pg_pool *pool);
+
+/* The database's name in a URL's path (for "<db>_keys"), in out; false when the URL has none. */
+bool pg_url_keys(const char *url, char *out, size_t cap);
+
+extern const struct store_ops store_pg_ops;
+
+#endif
