@@ -59,8 +59,9 @@ def pg_cluster():
 def db_arg(path):
     """What `--db` (or KARTOTEKA_DB) takes for the database a test names by a file path: the path
     itself on SQLite; on PostgreSQL the URL of a database made fresh for that path the first time
-    it is named (and the same one after, so a restart or a second command finds it again)."""
-    if BACKEND != "postgres":
+    it is named (and the same one after, so a restart or a second command finds it again). A
+    PostgreSQL URL is taken as it is."""
+    if BACKEND != "postgres" or str(path).startswith("postgresql:"):
         return str(path)
     key = str(path)
     if key not in _pg_dbs:
@@ -79,7 +80,7 @@ def sqlite_only(why):
 
 def _pg_connect(db):
     import psycopg2  # Debian's python3-psycopg2 (scripts/deps.sh test)
-    return psycopg2.connect(str(db) if str(db).startswith("postgresql:") else db_arg(db))
+    return psycopg2.connect(db_arg(db))
 
 
 def _pg_sql(sql):
@@ -88,7 +89,10 @@ def _pg_sql(sql):
 
 
 def _py(v):
-    """A value as sqlite3 gives it: bytea's memoryview as bytes, a whole numeric as int."""
+    """A value as sqlite3 gives it: bytea's memoryview as bytes, a whole numeric or a boolean
+    (`x IS NULL`) as int."""
+    if isinstance(v, bool):
+        return int(v)
     if isinstance(v, memoryview):
         return bytes(v)
     if isinstance(v, decimal.Decimal):
@@ -138,11 +142,15 @@ def execute(db, sql, params=()):
 def _db_errors():
     if BACKEND == "postgres":
         import psycopg2
-        return (psycopg2.Error,)
-    return (sqlite3.DatabaseError,)
+        import psycopg2.errors
+        return (psycopg2.Error,), (psycopg2.IntegrityError, psycopg2.errors.RaiseException)
+    return (sqlite3.DatabaseError,), (sqlite3.IntegrityError,)
 
 
-DB_ERRORS = _db_errors()  # what rows/execute raise when the database refuses
+# DB_ERRORS: whatever rows/execute raise when the database says no. REFUSED: a constraint's or a
+# trigger's refusal only (SQLite's RAISE(ABORT) and constraints; PostgreSQL's constraints and the
+# baseline's kt_refuse triggers, SQLSTATE P0001).
+DB_ERRORS, REFUSED = _db_errors()
 
 
 class Server:
