@@ -6,7 +6,18 @@ that it exited 0 and that the sanitizers (the test build has ASan+UBSan) reporte
 Every successful JSON reply a test gets through Server.request is held against docs/openapi.json:
 a member the description does not declare fails the test (openapi_shape.py), so the description
 and the glossary checked against it (docs/api.md) cover every word the API says.
+
+The backend is chosen by KT_TEST_DB: `sqlite` (the default) or `postgres`. On PostgreSQL one test
+cluster (pgtmp.py) serves the whole pytest session, started at the first database a test asks for
+and stopped at exit, and every database path a test names (a Server's k.db, or `db_arg(path)`)
+becomes a fresh database of its own in it. `db_arg` gives what `--db` takes; `rows` and `execute`
+read and edit a database the same way on both. What only SQLite has (its side files .keys, .reads,
+.secret, the WAL, the file itself) is tested on SQLite only: such tests are marked
+`skipif(BACKEND == "postgres")` with the reason.
 """
+import atexit
+import decimal
+import itertools
 import os
 import pathlib
 import re
@@ -19,17 +30,134 @@ import pytest
 import requests
 
 import openapi_shape
+import pgtmp
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("KARTOTEKA_BIN") or str(ROOT / "build" / "test" / "kartoteka")
 SANITIZER = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
+BACKEND = os.environ.get("KT_TEST_DB", "sqlite")
+if BACKEND not in ("sqlite", "postgres"):
+    raise RuntimeError(f"KT_TEST_DB={BACKEND!r}: expected 'sqlite' or 'postgres'")
+
+_pg = None              # the session's PgCluster, made by the first database asked for
+_pg_dbs = {}            # a test's database path (str) -> its PostgreSQL database's URL
+_pg_seq = itertools.count(1)
+
+
+def pg_cluster():
+    """The session's test PostgreSQL: started on first use, stopped when pytest exits."""
+    global _pg
+    if _pg is None:
+        why = pgtmp.available()
+        if why:
+            pytest.fail(f"KT_TEST_DB=postgres, but {why}", pytrace=False)
+        _pg = pgtmp.PgCluster()
+        atexit.register(_pg.stop)
+    return _pg
+
+
+def db_arg(path):
+    """What `--db` (or KARTOTEKA_DB) takes for the database a test names by a file path: the path
+    itself on SQLite; on PostgreSQL the URL of a database made fresh for that path the first time
+    it is named (and the same one after, so a restart or a second command finds it again). A
+    PostgreSQL URL is taken as it is."""
+    if BACKEND != "postgres" or str(path).startswith("postgresql:"):
+        return str(path)
+    key = str(path)
+    if key not in _pg_dbs:
+        pg = pg_cluster()
+        name = f"kt_{os.getpid()}_{next(_pg_seq)}"
+        pg.createdb(name)
+        _pg_dbs[key] = pg.url(name)
+    return _pg_dbs[key]
+
+
+def sqlite_only(why):
+    """Marks a test that proves something only SQLite has (its side files, the WAL, the file):
+    skipped on PostgreSQL, where it wants a twin of its own."""
+    return pytest.mark.skipif(BACKEND == "postgres", reason=f"SQLite only: {why}")
+
+
+def _pg_connect(db):
+    import psycopg2  # Debian's python3-psycopg2 (scripts/deps.sh test)
+    return psycopg2.connect(db_arg(db))
+
+
+def _pg_sql(sql):
+    """`?` placeholders as psycopg2's `%s` (a literal `%` doubled first)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _py(v):
+    """A value as sqlite3 gives it: bytea's memoryview as bytes, a whole numeric or a boolean
+    (`x IS NULL`) as int."""
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, memoryview):
+        return bytes(v)
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def rows(db, sql, params=()):
+    """The rows of one SELECT as a list of tuples of Python values (int, float, str, bytes, None),
+    alike on both backends. `db` is a path (SQLite, opened read-only) or what db_arg gave. Write
+    `?` for parameters; keep to SQL both dialects read."""
+    if BACKEND == "postgres":
+        con = _pg_connect(db)
+        try:
+            with con.cursor() as cur:
+                cur.execute(_pg_sql(sql), tuple(params))
+                return [tuple(_py(v) for v in r) for r in cur.fetchall()]
+        finally:
+            con.close()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return [tuple(r) for r in con.execute(sql, tuple(params)).fetchall()]
+    finally:
+        con.close()
+
+
+def execute(db, sql, params=()):
+    """One statement that writes, committed at once; returns the number of rows it touched. A
+    refusal (a trigger's, a constraint's) raises one of DB_ERRORS."""
+    if BACKEND == "postgres":
+        con = _pg_connect(db)
+        con.autocommit = True
+        try:
+            with con.cursor() as cur:
+                cur.execute(_pg_sql(sql), tuple(params))
+                return cur.rowcount
+        finally:
+            con.close()
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        with con:
+            return con.execute(sql, tuple(params)).rowcount
+    finally:
+        con.close()
+
+
+def _db_errors():
+    if BACKEND == "postgres":
+        import psycopg2
+        import psycopg2.errors
+        return (psycopg2.Error,), (psycopg2.IntegrityError, psycopg2.errors.RaiseException)
+    return (sqlite3.DatabaseError,), (sqlite3.IntegrityError,)
+
+
+# DB_ERRORS: whatever rows/execute raise when the database says no. REFUSED: a constraint's or a
+# trigger's refusal only (SQLite's RAISE(ABORT) and constraints; PostgreSQL's constraints and the
+# baseline's kt_refuse triggers, SQLSTATE P0001).
+DB_ERRORS, REFUSED = _db_errors()
 
 
 class Server:
     def __init__(self, workdir, args=(), env=None):
         self.dir = pathlib.Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.db = self.dir / "k.db"
+        self.db = self.dir / "k.db"  # SQLite's file; on PostgreSQL only the key of db_arg
         self.args = list(args)
         # No drain after SIGTERM unless a test asks for one: stopping stays quick.
         self.env = dict({"KARTOTEKA_DRAIN": "0"}, **os.environ)
@@ -42,7 +170,7 @@ class Server:
         self.stderr_path = self.dir / f"stderr.{time.monotonic_ns()}"
         self.out = open(self.stdout_path, "w+")
         self.err = open(self.stderr_path, "w+")
-        cmd = [BIN, "serve", "--db", str(self.db), "--listen", "127.0.0.1:0", *self.args]
+        cmd = [BIN, "serve", "--db", self.db_arg, "--listen", "127.0.0.1:0", *self.args]
         self.proc = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, env=self.env)
         deadline = time.monotonic() + 30
         port = None
@@ -70,6 +198,19 @@ class Server:
         self.http = requests.Session()
         # Passed with each request: REQUESTS_CA_BUNDLE in the environment would beat a session's.
         self.verify = self.args[tls] if tls else True
+
+    @property
+    def db_arg(self):
+        """What `--db` takes for this server's database (db_arg of self.db)."""
+        return db_arg(self.db)
+
+    def rows(self, sql, params=()):
+        """The rows of a SELECT on this server's database, read beside it (see rows())."""
+        return rows(self.db, sql, params)
+
+    def execute(self, sql, params=()):
+        """A write to this server's database behind its back (see execute())."""
+        return execute(self.db, sql, params)
 
     def stdout(self):
         return self.stdout_path.read_text(errors="replace")
@@ -107,7 +248,7 @@ class Server:
         return self.request("PUT", path, json=body, **kw)
 
     def cli(self, *args, check=True):
-        r = subprocess.run([BIN, *args, "--db", str(self.db)], capture_output=True, text=True,
+        r = subprocess.run([BIN, *args, "--db", self.db_arg], capture_output=True, text=True,
                            env=self.env, timeout=60)
         if check:
             assert r.returncode == 0, r.stderr
@@ -118,13 +259,9 @@ class Server:
 
     def counts(self):
         """Row counts of every table that holds customer data, read beside the server."""
-        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                    for t in ("customers", "identifiers", "history", "attributes",
-                              "merge_candidates", "idempotency")}
-        finally:
-            con.close()
+        return {t: self.rows(f"SELECT count(*) FROM {t}")[0][0]
+                for t in ("customers", "identifiers", "history", "attributes",
+                          "merge_candidates", "idempotency")}
 
     def stop(self, sig=signal.SIGTERM, expect_code=0):
         if self.proc.poll() is None:

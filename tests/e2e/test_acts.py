@@ -6,11 +6,10 @@ and a signature checked to sign the document."""
 import datetime
 import hashlib
 import json
-import sqlite3
 
 import pytest
 
-from conftest import OPERATOR, RESPONSIBLE, operator_settings, phone, src
+from conftest import OPERATOR, REFUSED, RESPONSIBLE, operator_settings, phone, src
 
 PD = "acts-pd"
 PERSONS = [{"name": "Сидорова  Анна Ивановна", "position": "специалист по защите ПДн"},
@@ -151,15 +150,11 @@ def test_the_document_is_the_same_bytes_and_hash_at_every_read(settled):
         act["document_sha256"]
     operator_settings(s)
     # The schema keeps it so: a complete act cannot be rewritten, not even by SQL.
-    con = sqlite3.connect(s.db, timeout=10)
-    try:
-        for sql in ("UPDATE destruction_acts SET document = '{}' WHERE id = ?",
-                    "UPDATE destruction_acts SET categories = '[]' WHERE id = ?",
-                    "DELETE FROM destruction_acts WHERE id = ?"):
-            with pytest.raises(sqlite3.IntegrityError):
-                con.execute(sql, (act["id"],))
-    finally:
-        con.close()
+    for sql in ("UPDATE destruction_acts SET document = '{}' WHERE id = ?",
+                "UPDATE destruction_acts SET categories = '[]' WHERE id = ?",
+                "DELETE FROM destruction_acts WHERE id = ?"):
+        with pytest.raises(REFUSED):
+            s.execute(sql, (act["id"],))
 
 
 def test_the_cli_prints_the_act_as_text_json_and_document(settled):
@@ -288,21 +283,15 @@ def test_an_act_is_purged_3_years_after_the_destruction_and_the_purge_audited(st
     assert old["id"] in audit[0]["detail"] and "2029-02-10T12:00:00.000Z" in audit[0]["detail"]
     assert s.post("/v1/loyalty/run-due").json()["acts_expired"] == {"acts": 0}  # once
     # The record of the purge, ids and times only, and the schema's narrow path.
-    con = sqlite3.connect(s.db, timeout=10)
-    try:
-        rows = con.execute("SELECT act_id, customer_id, purged_at FROM destruction_act_purges"
-                           ).fetchall()
-        assert rows == [(old["id"], cid, 1865419200000)]
-        with pytest.raises(sqlite3.IntegrityError):  # before its term, even with a record
-            con.execute("INSERT INTO destruction_act_purges (act_id, customer_id, at, "
-                        "expires_at, purged_at) VALUES (?, 'c', 0, 0, 1865419200000)",
-                        (young["id"],))
-        with pytest.raises(sqlite3.IntegrityError):
-            con.execute("DELETE FROM destruction_acts WHERE id = ?", (young["id"],))
-        with pytest.raises(sqlite3.IntegrityError):
-            con.execute("DELETE FROM destruction_act_purges")
-    finally:
-        con.close()
+    rows = s.rows("SELECT act_id, customer_id, purged_at FROM destruction_act_purges")
+    assert rows == [(old["id"], cid, 1865419200000)]
+    with pytest.raises(REFUSED):  # before its term, even with a record
+        s.execute("INSERT INTO destruction_act_purges (act_id, customer_id, at, "
+                  "expires_at, purged_at) VALUES (?, 'c', 0, 0, 1865419200000)", (young["id"],))
+    with pytest.raises(REFUSED):
+        s.execute("DELETE FROM destruction_acts WHERE id = ?", (young["id"],))
+    with pytest.raises(REFUSED):
+        s.execute("DELETE FROM destruction_act_purges")
     out = s.cli("run-due").stdout
     assert "0 acts of destruction purged after 3 years" in out
 

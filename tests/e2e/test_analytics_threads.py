@@ -13,7 +13,12 @@ import time
 import pytest
 import requests
 
-from conftest import BIN, Server
+from conftest import BIN, Server, sqlite_only
+
+# Both tests stand on a database seeded straight into the SQLite file and copied with its .keys,
+# .master and .secret siblings; the PostgreSQL twin would seed through psycopg2 and copy the
+# database and its _keys with `createdb -T`.
+pytestmark = sqlite_only("seeds the SQLite file directly and copies it with its side files")
 
 CUSTOMERS = 2000
 RECEIPTS = 600000

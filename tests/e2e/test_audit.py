@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from conftest import BIN, ROOT, audit_entries, phone, src
+from conftest import (BACKEND, BIN, ROOT, audit_entries, db_arg, pg_cluster, phone, sqlite_only,
+                      src)
 
 CID = re.compile(r"c_[0-9a-z]{20}")
 LINE = [{"sku": "A", "quantity": 1, "price": 100000, "amount": 100000}]
@@ -24,7 +25,7 @@ def key_id(token):
 
 
 def verify(db, *args, env=None):
-    return subprocess.run([BIN, "audit", "verify", "--db", str(db), *args], capture_output=True,
+    return subprocess.run([BIN, "audit", "verify", "--db", db_arg(db), *args], capture_output=True,
                           text=True, timeout=120, env=dict(os.environ, **(env or {})))
 
 
@@ -465,6 +466,7 @@ def test_a_lookup_that_finds_nobody_is_logged_and_a_collect_key_reads_nothing(wa
 
 # ---- never dropped silently -------------------------------------------------------------------
 
+@sqlite_only("blocks the log of reads by a directory where its file k.db.reads goes")
 def test_reads_the_log_cannot_take_are_refused_and_counted_never_dropped(start_server, tmp_path):
     # The log of reads cannot be written (a directory where its file goes): the queue fills.
     (tmp_path / "srv").mkdir()
@@ -557,6 +559,8 @@ def test_verify_passes_on_the_live_database_and_the_api_agrees(server, logged):
     assert server.get("/v1/audit/verify", key=server.new_key("pos")).status_code == 403
 
 
+@sqlite_only("tampers with a copy of the SQLite file and its k.db.reads (backup API, SQLite's "
+             "DROP TRIGGER, the reads file removed)")
 @pytest.mark.parametrize("log, how", [
     ("changes", "edit"), ("reads", "edit"), ("changes", "delete"), ("reads", "delete"),
     ("changes", "swap"), ("reads", "swap"), ("changes", "rehash"), ("changes", "anchor"),
@@ -603,6 +607,8 @@ def test_verify_finds_an_edited_deleted_or_swapped_entry_in_a_copy(server, logge
     assert verify(server.db).returncode == 0
 
 
+@sqlite_only("rolls a SQLite database back to before migration 0014 and writes an old k.db.reads; "
+             "PostgreSQL's schema starts at 0039")
 def test_entries_from_before_the_chain_are_anchored(tmp_path):
     """A database whose audit entries predate migration 0014: the anchor records them (up to
     which seq, how many); entries after it are chained from it; adding or removing one of the
@@ -648,10 +654,14 @@ def test_the_verb_answers_help_and_usage(tmp_path):
                  ["audit", "verify", "--bogus"]):
         assert subprocess.run([BIN, *args], capture_output=True).returncode == 2, args
     # no database, or no secret: it cannot check, and it makes neither
-    r = verify(tmp_path / "none.db")
-    assert r.returncode == 1 and not (tmp_path / "none.db").exists()
+    if BACKEND == "postgres":  # a database the cluster does not have
+        assert verify(pg_cluster().url("kt_none")).returncode == 1
+    else:
+        r = verify(tmp_path / "none.db")
+        assert r.returncode == 1 and not (tmp_path / "none.db").exists()
     db = tmp_path / "k.db"
-    assert subprocess.run([BIN, "migrate", "--db", str(db)], capture_output=True).returncode == 0
+    assert subprocess.run([BIN, "migrate", "--db", db_arg(db)], capture_output=True
+                          ).returncode == 0
     r = verify(db, env={"KARTOTEKA_SECRET_FILE": str(tmp_path / "nowhere")})
     assert r.returncode == 1 and "no installation secret" in r.stderr
     assert not (tmp_path / "nowhere").exists()

@@ -95,8 +95,8 @@ def test_operator_verbs_take_the_flags_their_help_lists(tmp_path):
     part 4): a serve flag is bad usage there, a serve variable is not theirs to check."""
     import os
     import subprocess
-    from conftest import BIN
-    db = str(tmp_path / "v.db")
+    from conftest import BIN, db_arg
+    db = db_arg(tmp_path / "v.db")
     for args in (["keys", "list", "--threads", "4"], ["migrate", "--listen", "127.0.0.1:0"],
                  ["serve", "--status"]):
         r = subprocess.run([BIN, *args, "--db", db], capture_output=True, text=True)

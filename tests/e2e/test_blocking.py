@@ -5,7 +5,6 @@ answer `423 customer_blocked` - while the DPO still reads them and the subject's
 works; unblocked, they come back. And the register's deadlines: unlawful processing (stop in 3
 working days, destroy in 10), rectification (7), and an extension only with a reasoned notice."""
 import re
-import sqlite3
 import time
 
 import pytest
@@ -316,13 +315,8 @@ def test_the_command_line_blocks_unblocks_and_extends(srv):
 
 def queued_sms(s, cid):
     """The messages still queued in the outbox for customer `cid`, read beside the server."""
-    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
-    try:
-        return con.execute("SELECT count(*) FROM outbox o JOIN customers c ON c.ck = o.ck "
-                           "WHERE c.id = ? AND o.channel = 'sms' AND o.state = 'queued'",
-                           (cid,)).fetchone()[0]
-    finally:
-        con.close()
+    return s.rows("SELECT count(*) FROM outbox o JOIN customers c ON c.ck = o.ck "
+                  "WHERE c.id = ? AND o.channel = 'sms' AND o.state = 'queued'", (cid,))[0][0]
 
 
 def test_a_code_queued_before_the_block_never_goes_out(start_server):
@@ -349,13 +343,8 @@ def test_a_code_queued_before_the_block_never_goes_out(start_server):
     # to the blocked customer; the neighbour's code still waits.
     assert (queued_sms(s, a), queued_sms(s, b)) == (0, 1)
     # The row stays, suppressed for the block, its text (the code) gone.
-    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
-    try:
-        assert con.execute("SELECT o.state, o.reason, o.content FROM outbox o JOIN customers c "
-                           "ON c.ck = o.ck WHERE c.id = ?", (a,)).fetchall() == [
-            ("suppressed", "blocked", None)]
-    finally:
-        con.close()
+    assert s.rows("SELECT o.state, o.reason, o.content FROM outbox o JOIN customers c "
+                  "ON c.ck = o.ck WHERE c.id = ?", (a,)) == [("suppressed", "blocked", None)]
 
 
 def test_a_store_key_learns_of_a_block_only_for_its_stores_customers(srv):

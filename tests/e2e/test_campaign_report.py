@@ -243,13 +243,13 @@ def test_the_report_equals_the_computation_from_outside(server, sink):
     assert rep["final"] is True and rep["conversion_window_days"] == 3
 
     # The command line prints the same document, and a table for people.
-    out = subprocess.run([BIN, "report", "campaign", camp, "--json", "--db", str(server.db),
+    out = subprocess.run([BIN, "report", "campaign", camp, "--json", "--db", server.db_arg,
                           "--now", iso(T0 + 5 * DAY)], capture_output=True, text=True, timeout=60,
                          env=server.env)
     assert out.returncode == 0, out.stderr
     cli = json.loads(out.stdout)
     assert cli["groups"] == rep["groups"] and cli["uplift"] == rep["uplift"]
-    out = subprocess.run([BIN, "report", "campaign", camp, "--db", str(server.db)],
+    out = subprocess.run([BIN, "report", "campaign", camp, "--db", server.db_arg],
                          capture_output=True, text=True, timeout=60, env=server.env)
     assert out.returncode == 0 and "uplift" in out.stdout and "control" in out.stdout, out.stderr
 
@@ -276,6 +276,6 @@ def test_a_report_of_no_campaign_and_the_verbs_usage(server):
     assert r.returncode == 2 and "campaign ID" in r.stderr
     r = subprocess.run([BIN, "report", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "report campaign ID" in r.stdout
-    r = subprocess.run([BIN, "report", "campaign", "cmp_nope", "--db", str(server.db)],
+    r = subprocess.run([BIN, "report", "campaign", "cmp_nope", "--db", server.db_arg],
                        capture_output=True, text=True, env=server.env)
     assert r.returncode == 1 and "not found" in r.stderr

@@ -9,7 +9,6 @@ Each test has its own server: an audience is "every customer with an e-mail", so
 a database would share their customers.
 """
 import concurrent.futures
-import sqlite3
 import time
 from collections import Counter
 
@@ -122,15 +121,10 @@ def copies(sink, who=None):
 
 
 def members(server, cid):
-    db = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
-    try:
-        rows = db.execute("SELECT m.grp, m.message_id, o.ck IS NOT NULL FROM campaign_members m "
-                          "LEFT JOIN outbox o ON o.id = m.message_id WHERE m.campaign_id = ?",
-                          (cid,)).fetchall()
-        states = dict(db.execute("SELECT state || ':' || coalesce(reason, ''), count(*) FROM "
-                                 "outbox WHERE campaign_id = ? GROUP BY 1", (cid,)).fetchall())
-    finally:
-        db.close()
+    rows = server.rows("SELECT m.grp, m.message_id, o.ck IS NOT NULL FROM campaign_members m "
+                       "LEFT JOIN outbox o ON o.id = m.message_id WHERE m.campaign_id = ?", (cid,))
+    states = dict(server.rows("SELECT state || ':' || coalesce(reason, ''), count(*) FROM "
+                              "outbox WHERE campaign_id = ? GROUP BY 1", (cid,)))
     return rows, states
 
 
@@ -260,10 +254,8 @@ def test_control_group_is_never_messaged_and_variants_split(tmp_path, sink):
     assert done["enqueued"] == groups["a"] + groups["b"]
     wait_for(lambda: sum(copies(sink, who).values()) == done["enqueued"], 60, "every send")
     # who got which: the control group nothing, each variant its own subject
-    db = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
-    ck_grp = dict(db.execute("SELECT ck, grp FROM campaign_members WHERE campaign_id = ?",
-                             (c["id"],)).fetchall())
-    db.close()
+    ck_grp = dict(s.rows("SELECT ck, grp FROM campaign_members WHERE campaign_id = ?",
+                         (c["id"],)))
     subjects = {}
     with sink.lock:
         envs = [(e.rcpt_tos[0], e.original_content) for e in sink.messages

@@ -3,7 +3,6 @@ through the outbox to an SMS gateway (here a local HTTP sink, never the internet
 proves the phone; card states, batches, one card per person, send limits, and a gateway that is
 down never holding up the cash desk."""
 import json
-import sqlite3
 import time
 
 import pytest
@@ -70,14 +69,10 @@ def test_enrol_with_a_phone_then_verify_the_code(srv, gw):
                                               "amount": 1000}]})
     assert r.status_code == 201 and r.json()["customer_id"] == cid
     # Nothing of the code is kept in clear: the outbox's content is blanked once sent.
-    con = sqlite3.connect(srv.db)
-    try:
-        assert con.execute("SELECT count(*) FROM outbox WHERE channel = 'sms' AND state = 'sent' "
-                           "AND content IS NULL AND topic = 'otp'").fetchone()[0] >= 1
-        assert con.execute("SELECT count(*) FROM otp_codes WHERE code_hash = ?",
-                           (code.encode(),)).fetchone()[0] == 0
-    finally:
-        con.close()
+    assert srv.rows("SELECT count(*) FROM outbox WHERE channel = 'sms' AND state = 'sent' "
+                    "AND content IS NULL AND topic = 'otp'")[0][0] >= 1
+    assert srv.rows("SELECT count(*) FROM otp_codes WHERE code_hash = ?",
+                    (code.encode(),))[0][0] == 0
 
 
 def test_codes_expire_are_limited_and_cannot_be_guessed(srv, gw):
@@ -110,15 +105,12 @@ def test_codes_expire_are_limited_and_cannot_be_guessed(srv, gw):
     assert codes[2]["reason"] == "otp_rate_limited" and codes[2]["retry_after_seconds"] == 60
     assert srv.put("/v1/loyalty/program", {}).status_code == 200
     # An expired code.
-    con = sqlite3.connect(srv.db)
     q = phone()
     n1 = len(gw.got)
     assert srv.post("/v1/pos/enroll", {"phone": q}).status_code == 201
     code = gw.code(n1 + 1)
-    con.execute("UPDATE otp_codes SET expires_at = created_at - 1 WHERE created_at = "
+    srv.execute("UPDATE otp_codes SET expires_at = created_at - 1 WHERE created_at = "
                 "(SELECT max(created_at) FROM otp_codes)")
-    con.commit()
-    con.close()
     r = srv.post("/v1/pos/verify", {"phone": q, "code": code})
     assert r.status_code == 422 and r.json()["error"]["code"] == "code_expired"
     r = srv.post("/v1/pos/verify", {"phone": phone(), "code": "123456"})
@@ -209,17 +201,17 @@ def test_a_gateway_that_is_down_never_blocks_the_cash_desk(srv, gw):
         r = srv.post("/v1/pos/enroll", {"phone": phone()})
         assert r.status_code == 201 and r.json()["sms"]["queued"]
         assert time.monotonic() - t0 < 1.0
+        cid = r.json()["customer_id"]
         gw.wait(n0 + 3)  # three attempts with backoff, then failed
-        con = sqlite3.connect(srv.db)
         deadline = time.monotonic() + 10
         row = None
         while time.monotonic() < deadline:
-            row = con.execute("SELECT state, attempts, reason, reply_code, content FROM outbox "
-                              "WHERE channel = 'sms' ORDER BY rowid DESC LIMIT 1").fetchone()
+            (row,) = srv.rows("SELECT o.state, o.attempts, o.reason, o.reply_code, o.content "
+                              "FROM outbox o JOIN customers c ON c.ck = o.ck "
+                              "WHERE o.channel = 'sms' AND c.id = ?", (cid,))
             if row[0] == "failed":
                 break
             time.sleep(0.05)
-        con.close()
         assert row == ("failed", 3, "attempts_exhausted", 503, None)
     finally:
         gw.fail = False
@@ -230,10 +222,7 @@ def test_codes_wait_in_the_outbox_without_a_gateway(start_server):
     r = s.post("/v1/pos/enroll", {"phone": phone()})
     assert r.status_code == 201 and r.json()["sms"]["queued"]
     assert "no SMS gateway" in s.stderr()
-    con = sqlite3.connect(s.db)
-    assert con.execute("SELECT state, channel, topic FROM outbox").fetchall() == [
-        ("queued", "sms", "otp")]
-    con.close()
+    assert s.rows("SELECT state, channel, topic FROM outbox") == [("queued", "sms", "otp")]
     assert s.put("/v1/system/clock", {"now": "2011-01-01T00:00:00Z"}).json()["error"]["code"] \
         == "clock_fixed"
 
@@ -352,15 +341,11 @@ def test_export_merge_and_erasure_carry_the_cards_and_receipts(srv, gw):
         assert (got["state"], got["reason"]) == ("unbound", "erased")
     # The code's row keeps no phone or text; one the sender was posting while the erasure ran is
     # recorded when the gateway answers, and its retry is suppressed ("erased") at the next claim.
-    con = sqlite3.connect(srv.db)
-    try:
-        wait_for(lambda: con.execute(
-            "SELECT count(*) FROM outbox o JOIN customers c ON c.ck = o.ck WHERE c.id IN (?, ?) "
-            "AND (o.recipient IS NOT NULL OR o.content IS NOT NULL OR o.state IN ('queued', "
-            "'sending'))", (a["customer_id"], b["customer_id"])).fetchone()[0] == 0, 10,
-            "the erased customer's messages emptied and stopped")
-    finally:
-        con.close()
+    wait_for(lambda: srv.rows(
+        "SELECT count(*) FROM outbox o JOIN customers c ON c.ck = o.ck WHERE c.id IN (?, ?) "
+        "AND (o.recipient IS NOT NULL OR o.content IS NOT NULL OR o.state IN ('queued', "
+        "'sending'))", (a["customer_id"], b["customer_id"]))[0][0] == 0, 10,
+        "the erased customer's messages emptied and stopped")
     assert srv.get(f"/v1/purchases/{pid}").json()["refunded"] == 5000
 
 

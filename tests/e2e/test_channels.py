@@ -16,7 +16,7 @@ from email.utils import formatdate
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import BIN
+from conftest import BIN, db_arg
 from peers import Receiver, SmtpSink, free_port, signature_ok
 
 # The AUTH server of these tests speaks plain text on loopback, as aiosmtpd warns.
@@ -59,7 +59,7 @@ def deliver(*args, env=None, db=None):
         if k.startswith("KARTOTEKA_SMTP") or k.startswith("KARTOTEKA_WEBHOOK"):
             del e[k]
     e.update(env or {})
-    cmd = [BIN, "deliver", "test", *args] + (["--db", str(db)] if db else [])
+    cmd = [BIN, "deliver", "test", *args] + (["--db", db_arg(db)] if db else [])
     r = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=60)
     assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr, r.stderr
     out = json.loads(r.stdout) if r.stdout.strip().startswith("{") else None

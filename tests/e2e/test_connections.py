@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 
-from conftest import BIN, phone, src
+from conftest import BIN, db_arg, phone, src
 
 N_SLOW = 1100
 
@@ -285,7 +285,7 @@ def serve_with_open_files(tmp_path, limit, *args):
     """`kartoteka serve` under an open-file limit of `limit` (soft and hard)."""
     def lower():
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
-    return subprocess.Popen([BIN, "serve", "--db", str(tmp_path / "f.db"), "--listen",
+    return subprocess.Popen([BIN, "serve", "--db", db_arg(tmp_path / "f.db"), "--listen",
                              "127.0.0.1:0", *args], preexec_fn=lower, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

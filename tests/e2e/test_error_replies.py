@@ -5,7 +5,6 @@ the router replies it (docs/house.md, part 3); these pin the replies that shape 
 the server's own checks and the errors that carry more than code, message and field, message for
 message, so that moving the reply out of the handlers changed nothing a client sees."""
 import json
-import sqlite3
 
 import pytest
 
@@ -168,11 +167,7 @@ def test_a_limit_says_when_to_come_back(server):
 
 
 def suppression_hits(server):
-    con = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
-    try:
-        return con.execute("SELECT coalesce(sum(hits), 0) FROM suppression").fetchone()[0]
-    finally:
-        con.close()
+    return server.rows("SELECT coalesce(sum(hits), 0) FROM suppression")[0][0]
 
 
 def test_a_counted_refusal_is_committed_with_its_error(server):

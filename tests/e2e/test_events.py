@@ -5,7 +5,6 @@ and the REES46 sample loaded with its counts by type."""
 import csv
 import gzip
 import pathlib
-import sqlite3
 
 import pytest
 import requests
@@ -132,13 +131,9 @@ def test_anonymous_events_become_the_customers_when_the_cookie_meets_them(srv):
     assert srv.post(f"/v1/customers/{cid}/merge", {"from": other}).status_code == 200
     assert len(srv.get(f"/v1/customers/{cid}/events?limit=100").json()["items"]) == 7
     assert srv.post(f"/v1/customers/{cid}/erase", {}).status_code == 200
-    con = sqlite3.connect(srv.db)
-    try:
-        rows = con.execute("SELECT count(*), count(props), count(anon_id) FROM events e JOIN "
-                           "customers c USING (ck) WHERE c.id = ?", (cid,)).fetchone()
-        assert rows == (7, 0, 0)
-    finally:
-        con.close()
+    rows = srv.rows("SELECT count(*), count(props), count(anon_id) FROM events e JOIN "
+                    "customers c USING (ck) WHERE c.id = ?", (cid,))
+    assert rows == [(7, 0, 0)]
 
 
 def test_custom_types_are_declared_with_their_properties(srv):

@@ -6,7 +6,6 @@ foreign form token refused; an altered or expired code page's token -> a clear p
 counted; an existing customer joining again keeps her card; a disabled join point; the customer
 made has the join point's store and channel, the consents their evidence."""
 import re
-import sqlite3
 import urllib.parse
 
 import pytest
@@ -90,11 +89,7 @@ def customer_of(srv, p):
 
 
 def pending(srv):
-    con = sqlite3.connect(f"file:{srv.db}?mode=ro", uri=True)
-    try:
-        return con.execute("SELECT count(*) FROM join_pending").fetchone()[0]
-    finally:
-        con.close()
+    return srv.rows("SELECT count(*) FROM join_pending")[0][0]
 
 
 def join(srv, gw, base, p, **kw):

@@ -10,7 +10,6 @@ server, as the engine writes them (journey_runs, journey_steps), to see how they
 import copy
 import json
 import pathlib
-import sqlite3
 
 import pytest
 
@@ -235,24 +234,22 @@ def test_runs_as_the_engine_writes_them(shop):
                                     "profile": {"email": "journey-runs@example.org"}})
     cid = r.json()["customer"]["id"]
     t = 1790000000000  # ms
-    db = sqlite3.connect(shop.db, timeout=10)
-    with db:
-        ck = db.execute("SELECT ck FROM customers WHERE id = ?", (cid,)).fetchone()[0]
-        runs = [  # (version, entry key, step index, state, due, entered, finished, exit)
-            (1, "cart-1", 3, "exited", None, t, t + 5000, "bought"),
-            (2, "cart-2", 0, "waiting", t + 3600000, t + 1000, None, None),
-        ]
-        for v, key, step, state, due, at, fin, ex in runs:
-            db.execute("INSERT INTO journey_runs (journey, version, ck, entry_key, step, state, "
-                       "due_at, since_at, entered_at, updated_at, finished_at, exit) VALUES "
-                       "('runs', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (v, ck, key, step, state, due, at, at, fin or at, fin, ex))
-        first = db.execute("SELECT min(id) FROM journey_runs WHERE journey = 'runs'").fetchone()[0]
-        for visit, (step, outcome) in enumerate([("wait-1h", "entered"), ("wait-1h", "waited"),
-                                                 ("reminder", "sent"), ("regular", "exited")]):
-            db.execute("INSERT INTO journey_steps (run, visit, journey, step, outcome, at) "
-                       "VALUES (?, ?, 'runs', ?, ?, ?)", (first, visit, step, outcome, t + visit))
-    db.close()
+    # Two runs and their steps, written beside the server a row at a time.
+    ck = shop.rows("SELECT ck FROM customers WHERE id = ?", (cid,))[0][0]
+    runs = [  # (version, entry key, step index, state, due, entered, finished, exit)
+        (1, "cart-1", 3, "exited", None, t, t + 5000, "bought"),
+        (2, "cart-2", 0, "waiting", t + 3600000, t + 1000, None, None),
+    ]
+    for v, key, step, state, due, at, fin, ex in runs:
+        shop.execute("INSERT INTO journey_runs (journey, version, ck, entry_key, step, state, "
+                     "due_at, since_at, entered_at, updated_at, finished_at, exit) VALUES "
+                     "('runs', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (v, ck, key, step, state, due, at, at, fin or at, fin, ex))
+    first = shop.rows("SELECT min(id) FROM journey_runs WHERE journey = 'runs'")[0][0]
+    for visit, (step, outcome) in enumerate([("wait-1h", "entered"), ("wait-1h", "waited"),
+                                             ("reminder", "sent"), ("regular", "exited")]):
+        shop.execute("INSERT INTO journey_steps (run, visit, journey, step, outcome, at) "
+                     "VALUES (?, ?, 'runs', ?, ?, ?)", (first, visit, step, outcome, t + visit))
     r = shop.get(f"/v1/customers/{cid}/journeys")
     assert r.status_code == 200, r.text
     items = r.json()["items"]

@@ -2,12 +2,11 @@
 versions, and every rule checked with its field; the points ledger's balance and manual
 adjustments (issue 5, first parts)."""
 import concurrent.futures
-import sqlite3
 
 import pytest
 import requests
 
-from conftest import phone, src
+from conftest import DB_ERRORS, phone, src
 
 
 def test_defaults_then_versions(server):
@@ -91,12 +90,8 @@ def test_points_adjustments_and_balance(server):
                     key=pos)
     assert r.status_code == 403
     # The ledger is append-only in the database too.
-    con = sqlite3.connect(str(server.db), timeout=10)
-    try:
-        with pytest.raises(sqlite3.DatabaseError):
-            con.execute("UPDATE points_ledger SET points = 1000000")
-    finally:
-        con.close()
+    with pytest.raises(DB_ERRORS):
+        server.execute("UPDATE points_ledger SET points = 1000000")
 
 
 def complete_customer(server, with_consent=True):
@@ -289,11 +284,7 @@ def test_erasure_closes_the_points_and_keeps_the_receipts(server):
     assert (bal["available"], bal["pending"]) == (0, 0)
     hist = server.get(f"/v1/customers/{cid}/points/history").json()["items"]
     assert hist[-1]["kind"] == "adjust" and hist[-1]["reason"] == "erased"
-    con = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
-    try:
-        n = con.execute("SELECT count(*) FROM purchases WHERE receipt = 'E-1'").fetchone()[0]
-    finally:
-        con.close()
+    n = server.rows("SELECT count(*) FROM purchases WHERE receipt = 'E-1'")[0][0]
     assert n == 1  # kept, now a depersonalised customer's
 
 

@@ -7,7 +7,6 @@ GET /v1/customers/{id}/messages.
 """
 import email
 import email.policy
-import sqlite3
 import time
 
 import pytest
@@ -260,10 +259,8 @@ def test_an_erasure_stops_a_queued_message_and_destroys_its_address(server, smtp
     assert r.status_code == 200, r.text
     assert "messages" in r.json()["act"]["categories"]
     sink.busy.discard(addr)
-    db = sqlite3.connect(server.db)
-    row = db.execute("SELECT state, reason, recipient, content, reply_text FROM outbox "
-                     "WHERE id = ?", (mid,)).fetchone()
-    db.close()
+    (row,) = server.rows("SELECT state, reason, recipient, content, reply_text FROM outbox "
+                         "WHERE id = ?", (mid,))
     assert row == ("suppressed", "erased", None, None, None), row
     time.sleep(0.5)  # 2.5 retry periods: the sender would have sent it by now
     assert mid not in sink.ids()

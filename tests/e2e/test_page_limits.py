@@ -4,13 +4,12 @@ Retry-After and stores nothing; once the window has passed (the server's clock m
 /v1/system/clock) the same form goes through; the scheduler's page_limits_expiry deletes the
 uses no window reaches. The address is the connection's, or X-Forwarded-For's from a proxy
 named by --trusted-proxy only."""
-import sqlite3
 import subprocess
 from datetime import datetime, timedelta, timezone
 
 import requests
 
-from conftest import BIN
+from conftest import BIN, db_arg
 from test_questionnaire import link, member, page, post, token_of
 
 T0 = datetime(2027, 4, 1, 9, 0, tzinfo=timezone.utc)
@@ -21,11 +20,7 @@ def iso(t):
 
 
 def rows(server):
-    con = sqlite3.connect(f"file:{server.db}?mode=ro", uri=True)
-    try:
-        return con.execute("SELECT count(*) FROM page_limits").fetchone()[0]
-    finally:
-        con.close()
+    return server.rows("SELECT count(*) FROM page_limits")[0][0]
 
 
 def fill(server, path, first_name, headers=None):
@@ -115,7 +110,7 @@ def test_bad_limit_flags_refuse_to_start(tmp_path):
         assert flag in r.stdout, flag
     for flags in (["--limit-addr", "3"], ["--limit-phone", "3/10m,10/1d,1/1s"],
                   ["--trusted-proxy", "10.0.0.0/33"], ["--limit-join-point"]):
-        r = subprocess.run([BIN, "serve", "--db", str(tmp_path / "x.db"), *flags],
+        r = subprocess.run([BIN, "serve", "--db", db_arg(tmp_path / "x.db"), *flags],
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 2, (flags, r.stderr)
         assert "kartoteka serve:" in r.stderr, r.stderr

@@ -34,3 +34,34 @@ def test_a_cluster_of_its_own_on_a_socket_only():
             s.connect(str(sock))
         finally:
             s.close()
+
+
+def test_the_reader_alike_on_both_backends(tmp_path):
+    """conftest.rows/execute on the backend KT_TEST_DB names, without the binary: on PostgreSQL a
+    database of the session's cluster (made by db_arg, its table made by psql), on SQLite a file;
+    the same SQL with `?` reads back the same Python values."""
+    import sqlite3
+    import urllib.parse
+
+    import conftest
+
+    path = tmp_path / "r.db"
+    url = conftest.db_arg(path)
+    ddl = "CREATE TABLE r (ck bigint PRIMARY KEY, name text, v bytea, n bigint)"
+    if conftest.BACKEND == "postgres":
+        name = urllib.parse.urlparse(url).path.lstrip("/")
+        assert url == conftest.pg_cluster().url(name) and conftest.db_arg(path) == url  # one per path
+        conftest.pg_cluster().psql(name, ddl + "; INSERT INTO r VALUES (1, 'a%b', '\\x00ff', NULL)")
+    else:
+        assert url == str(path)
+        con = sqlite3.connect(path)
+        con.execute(ddl.replace("bytea", "BLOB"))
+        con.execute("INSERT INTO r VALUES (1, 'a%b', x'00ff', NULL)")
+        con.commit()
+        con.close()
+    assert conftest.execute(path, "INSERT INTO r VALUES (?, ?, ?, ?)", (2, "в?", b"\x01", 7)) == 1
+    got = conftest.rows(path, "SELECT ck, name, v, n FROM r WHERE name LIKE '%' ORDER BY ck")
+    assert got == [(1, "a%b", b"\x00\xff", None), (2, "в?", b"\x01", 7)]
+    assert conftest.rows(path, "SELECT sum(n), count(*) FROM r WHERE ck >= ?", (1,)) == [(7, 2)]
+    with pytest.raises(conftest.DB_ERRORS):
+        conftest.execute(path, "INSERT INTO r VALUES (?, 'dup', NULL, NULL)", (1,))

@@ -20,7 +20,7 @@ import signal
 import subprocess
 import time
 
-from conftest import BIN, ROOT, SANITIZER
+from conftest import BIN, ROOT, SANITIZER, sqlite_only
 from peers import free_port
 
 README = ROOT / "README.md"
@@ -100,6 +100,8 @@ def stop(proc, work):
     return log
 
 
+@sqlite_only("the README's tour runs its server as a newcomer would, on the default SQLite file "
+             "data/kartoteka.db; under KT_TEST_DB=postgres it would only repeat the SQLite run")
 def test_the_tour_runs_top_to_bottom_on_a_fresh_server(tmp_path):
     section = tour_section(README.read_text())
     work = tmp_path / "repo"

@@ -268,7 +268,7 @@ def test_an_address_is_locked_out_after_wrong_keys_and_let_back_after_the_period
 
 def test_the_lockout_flags_are_checked(start_server, tmp_path):
     import subprocess
-    from conftest import BIN
-    r = subprocess.run([BIN, "serve", "--db", str(tmp_path / "x.db"), "--lockout-for", "0"],
+    from conftest import BIN, db_arg
+    r = subprocess.run([BIN, "serve", "--db", db_arg(tmp_path / "x.db"), "--lockout-for", "0"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "--lockout" in r.stderr

@@ -244,16 +244,11 @@ def test_the_segment_command_line(server, base):
 
 
 def test_an_erasure_takes_traits_and_memberships_along(server, base):
-    import sqlite3
     server.post("/v1/segments", {"name": "erase-me", "query": "has phone"})
     server.post("/v1/traits/refresh")
     dan = base["dan"]
-    con = sqlite3.connect(server.db)
-    try:
-        q = ("SELECT (SELECT count(*) FROM traits t WHERE t.ck = c.ck), (SELECT count(*) FROM "
-             "segment_members m WHERE m.ck = c.ck) FROM customers c WHERE c.id = ?")
-        assert all(x > 0 for x in con.execute(q, (dan,)).fetchone())
-        assert server.post(f"/v1/customers/{dan}/erase", {}).status_code == 200
-        assert con.execute(q, (dan,)).fetchone() == (0, 0)
-    finally:
-        con.close()
+    q = ("SELECT (SELECT count(*) FROM traits t WHERE t.ck = c.ck), (SELECT count(*) FROM "
+         "segment_members m WHERE m.ck = c.ck) FROM customers c WHERE c.id = ?")
+    assert all(x > 0 for x in server.rows(q, (dan,))[0])
+    assert server.post(f"/v1/customers/{dan}/erase", {}).status_code == 200
+    assert server.rows(q, (dan,)) == [(0, 0)]

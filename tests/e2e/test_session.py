@@ -69,7 +69,7 @@ def make_user(server, email, role="admin", stores=None, password=PASSWORD):
 
 
 def server_cli_stdin(server, args, stdin):
-    return subprocess.run([BIN, *args, "--db", str(server.db)], input=stdin, capture_output=True,
+    return subprocess.run([BIN, *args, "--db", server.db_arg], input=stdin, capture_output=True,
                           text=True, env=server.env, timeout=60)
 
 
@@ -289,10 +289,7 @@ def test_lockout_per_address_against_password_spraying(start_server):
     entries = audit_entries(s, action="lockout")
     assert entries and all("example.com" not in (e["detail"] or "") for e in entries)
     # the wrong passwords are counted on the known user
-    import sqlite3
-    con = sqlite3.connect(f"file:{s.db}?mode=ro", uri=True)
-    assert con.execute("SELECT failed FROM users").fetchone()[0] == 1
-    con.close()
+    assert s.rows("SELECT failed FROM users") == [(1,)]
 
 
 def totp(secret, t):

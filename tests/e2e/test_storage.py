@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import Server
+from conftest import Server, sqlite_only
 
 
 def upsert(s, i, key):
@@ -49,6 +49,7 @@ def all_there(s, key, phones):
         assert r.status_code == 200 and len(r.json()["items"]) == 1, (p, r.text)
 
 
+@sqlite_only("--db-max-size is SQLite's page cap (max_page_count)")
 def test_the_size_cap_answers_storage_full_and_readiness_follows(tmp_path):
     s = Server(tmp_path / "cap", args=["--db-max-size", str(2 << 20)])
     try:
@@ -82,6 +83,8 @@ def can_mount():
 
 
 @pytest.mark.skipif(not can_mount(), reason="mounting a small filesystem needs root")
+@sqlite_only("the SQLite file is put on a small tmpfs; PostgreSQL's data lives in the session's "
+             "cluster, elsewhere (a twin would give a cluster of its own a tmpfs)")
 def test_a_full_filesystem_recovers_without_a_restart(tmp_path):
     fs = tmp_path / "fs"
     fs.mkdir()

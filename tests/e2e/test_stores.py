@@ -86,6 +86,6 @@ def test_the_installation_zone_flag(start_server):
     assert r.status_code == 201, r.text
     assert zone_of(s, r.json()["customer"]["id"]) == ("Asia/Yekaterinburg", "default")
     s.stop()
-    bad = subprocess.run([BIN, "serve", "--db", str(s.db), "--time-zone", "Mars/Olympus"],
+    bad = subprocess.run([BIN, "serve", "--db", s.db_arg, "--time-zone", "Mars/Olympus"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--time-zone" in bad.stderr

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, phone, src
+from conftest import BIN, db_arg, phone, src
 from peers import Receiver, SmtpSink
 
 pytestmark = pytest.mark.usefixtures("pending_policy")
@@ -195,7 +195,7 @@ def test_a_test_send_arrives_rendered(start_server):
 
 
 def test_serve_checks_its_channel_flags(tmp_path):
-    run = [BIN, "serve", "--db", str(tmp_path / "k.db"), "--listen", "127.0.0.1:0"]
+    run = [BIN, "serve", "--db", db_arg(tmp_path / "k.db"), "--listen", "127.0.0.1:0"]
     r = subprocess.run(run + ["--help"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and "--smtp-url" in r.stdout and "KARTOTEKA_PUSH_URL" in r.stdout
     for extra, words in [(["--smtp-url", "smtp://127.0.0.1:1"], "--smtp-from"),

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import BIN, Server
+from conftest import BIN, Server, db_arg
 
 
 def make_cert(dir, name, days=(-1, 30), key=None):
@@ -90,7 +90,7 @@ def test_plain_http_on_the_tls_port_gets_nothing(tls_server):
 def serve_fails(tmp_path, *args, env=None):
     """Runs serve expecting it to refuse to start; returns its standard error."""
     e = dict(os.environ, KARTOTEKA_DRAIN="0", **(env or {}))
-    r = subprocess.run([BIN, "serve", "--db", str(tmp_path / "k.db"), *args],
+    r = subprocess.run([BIN, "serve", "--db", db_arg(tmp_path / "k.db"), *args],
                        capture_output=True, text=True, timeout=60, env=e)
     assert r.returncode != 0, r.stderr
     return r.stderr

@@ -5,12 +5,11 @@ import json
 import pathlib
 import re
 import time
-import sqlite3
 import subprocess
 
 import pytest
 
-from conftest import BIN, Server, phone, src
+from conftest import BIN, Server, db_arg, phone, src
 
 
 def enrol(srv, p):
@@ -43,8 +42,7 @@ def test_sms_sink_shows_codes_to_a_local_operator(start_server, tmp_path):
     log = srv.stop()
     assert code not in re.sub(r"rid=\S+", "", log) and p not in log
     assert "development SMS sink" in log
-    con = sqlite3.connect(srv.db)
-    assert con.execute("SELECT state, content FROM outbox WHERE channel = 'sms'").fetchall() == [
+    assert srv.rows("SELECT state, content FROM outbox WHERE channel = 'sms'") == [
         ("sent", None)] * 2
 
 
@@ -59,7 +57,7 @@ def test_sms_sink_on_stdout_and_never_with_a_gateway(start_server, tmp_path):
         assert time.monotonic() < deadline, srv.stdout()
         time.sleep(0.05)
     srv.stop()
-    r = subprocess.run([BIN, "serve", "--db", str(tmp_path / "x.db"), "--sms-sink", "-",
+    r = subprocess.run([BIN, "serve", "--db", db_arg(tmp_path / "x.db"), "--sms-sink", "-",
                         "--sms-url", "http://127.0.0.1:9/sms"], capture_output=True, text=True,
                        timeout=30)
     assert r.returncode == 2 and "--sms-sink" in r.stderr
