@@ -619,8 +619,16 @@ static int cmd_serve(int argc, char **argv)
     app.session = (struct session_conf){ss.idle_ms, ss.max_ms};
     app.login_email = lockout_new(&(struct lockout_conf){ss.by_email, ss.window_ms, ss.lock_ms});
     app.login_addr = lockout_new(&(struct lockout_conf){ss.by_addr, ss.window_ms, ss.lock_ms});
+    /* uploads wait for their job beside the database, or where KARTOTEKA_IMPORTS_DIR says - on
+     * PostgreSQL a folder every server reaches (docs/scale.md) */
     char imports_dir[4200];
-    kt_snprintf(imports_dir, sizeof(imports_dir), "%s.imports", o.db);
+    const char *idir = getenv("KARTOTEKA_IMPORTS_DIR");
+    if (idir != NULL && idir[0] != '\0') {
+        kt_strlcpy(imports_dir, idir, sizeof(imports_dir));
+    } else {
+        kt_snprintf(imports_dir, sizeof(imports_dir), "%s.imports",
+                    store_is_pg(o.db) ? "kartoteka" : o.db);
+    }
     app.imports_dir = imports_dir;
     struct http_server *srv = NULL;
     struct kt_err err;

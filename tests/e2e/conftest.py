@@ -19,6 +19,7 @@ import atexit
 import decimal
 import itertools
 import os
+import tempfile
 import pathlib
 import re
 import signal
@@ -40,6 +41,12 @@ if BACKEND not in ("sqlite", "postgres"):
     raise RuntimeError(f"KT_TEST_DB={BACKEND!r}: expected 'sqlite' or 'postgres'")
 
 _pg = None              # the session's PgCluster, made by the first database asked for
+if BACKEND == "postgres":
+    # Every database of the session is sealed under one master key and keyed by one secret,
+    # files the binary makes on first use (a PostgreSQL database has no folder to keep them in).
+    _keys = tempfile.mkdtemp(prefix="ktkeys-")
+    os.environ.setdefault("KARTOTEKA_MASTER_KEY_FILE", os.path.join(_keys, "master"))
+    os.environ.setdefault("KARTOTEKA_SECRET_FILE", os.path.join(_keys, "secret"))
 _pg_dbs = {}            # a test's database path (str) -> its PostgreSQL database's URL
 _pg_seq = itertools.count(1)
 
@@ -47,6 +54,8 @@ _pg_seq = itertools.count(1)
 def pg_cluster():
     """The session's test PostgreSQL: started on first use, stopped when pytest exits."""
     global _pg
+    if _pg is None and os.environ.get("KT_TEST_PG"):  # ctest's, shared by every test file
+        _pg = pgtmp.PgCluster(os.environ["KT_TEST_PG"], attach=True)
     if _pg is None:
         why = pgtmp.available()
         if why:
@@ -161,6 +170,8 @@ class Server:
         self.args = list(args)
         # No drain after SIGTERM unless a test asks for one: stopping stays quick.
         self.env = dict({"KARTOTEKA_DRAIN": "0"}, **os.environ)
+        if BACKEND == "postgres":  # uploads beside the database, as SQLite's <db>.imports
+            self.env["KARTOTEKA_IMPORTS_DIR"] = str(self.dir / "k.db.imports")
         self.env.update(env or {})
         self.admin_key = None
         self.start()

@@ -28,11 +28,22 @@ def available():
 
 
 class PgCluster:
-    def __init__(self):
-        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="ktpg-"))  # short: a socket path's limit
+    def __init__(self, folder=None, attach=False):
+        """A new cluster in a temporary folder, or in `folder` (made afresh: whatever was there
+        is stopped and removed); with `attach`, the cluster already running in `folder`."""
+        if folder is None:
+            self.dir = pathlib.Path(tempfile.mkdtemp(prefix="ktpg-"))  # short: a socket's limit
+        else:
+            self.dir = pathlib.Path(folder)
         self.data = self.dir / "data"
         self.log = self.dir / "server.log"
         self.as_nobody = os.geteuid() == 0
+        if attach:
+            return
+        if folder is not None:
+            if self.data.exists():
+                self.stop()
+            self.dir.mkdir(parents=True, exist_ok=True)
         if self.as_nobody:
             shutil.chown(self.dir, "nobody", "nogroup")
         self._run([BIN / "initdb", "-D", self.data, "-U", USER, "--auth=trust", "-E", "UTF8",
@@ -76,3 +87,19 @@ class PgCluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+if __name__ == "__main__":
+    # ctest's fixture: `pgtmp.py start DIR` before the PostgreSQL tests (they find it through
+    # KT_TEST_PG=DIR), `pgtmp.py stop DIR` after.
+    import sys
+    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+        sys.exit("usage: pgtmp.py start|stop DIR")
+    if sys.argv[1] == "start":
+        why = available()
+        if why:
+            sys.exit(why)
+        PgCluster(sys.argv[2])
+        print(f"PostgreSQL running in {sys.argv[2]}")
+    else:
+        PgCluster(sys.argv[2], attach=True).stop()
