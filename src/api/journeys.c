@@ -273,7 +273,7 @@ enum kt_rc api_journeys_simulate(struct http_req *r, struct kt_err *err)
         return err->rc;
     }
     enum kt_rc rc = store_customer_get_by_id(rd, cid, r->arena, &cu, &found, err);
-    store_read_end(rd); /* the simulation takes the writer: no read snapshot held across it */
+    http_req_reader_end(r); /* the simulation takes the writer: no read snapshot across it */
     if (rc != KT_OK) {
         return rc;
     }

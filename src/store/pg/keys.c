@@ -81,14 +81,14 @@ static enum kt_rc ks_begin(struct store *s, struct ks_call *k, const char *text,
     }
     bool keep = false;
     k->st = sql_stmt_kept(&k->c->base, text, &keep, err);
-    if (k->st == NULL) {
+    if (k->st == NULL || !keep) { /* past the kept ones: not expected for the few here */
+        sql_finalize(keep ? NULL : k->st);
+        k->st = NULL;
         pg_pool_put(&p->keys.pool, k->c);
-        return err ? err->rc : KT_ESTORE;
-    }
-    if (!keep) { /* past the kept ones: not expected for the few statements here */
-        sql_finalize(k->st);
-        pg_pool_put(&p->keys.pool, k->c);
-        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "key store statement not kept");
+        k->c = NULL;
+        return err && err->rc != KT_OK ? err->rc
+                                       : kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                                                    "key store statement not kept");
     }
     return KT_OK;
 }

@@ -81,6 +81,7 @@ enum kt_rc pg_pool_get(struct pg_store *s, struct pg_pool *pool, struct pg_conn 
     struct pg_conn *c = pool->free;
     if (c != NULL) {
         pool->free = c->next;
+        c->pooled = false;
         pthread_mutex_unlock(&pool->mu);
         *out = c;
         return KT_OK;
@@ -116,9 +117,15 @@ void pg_pool_put(struct pg_pool *pool, struct pg_conn *c)
         c->broken = true;
     }
     pthread_mutex_lock(&pool->mu);
+    if (c->pooled) { /* ended twice: two threads would share it next */
+        pthread_mutex_unlock(&pool->mu);
+        sql_conn_given_twice();
+        return;
+    }
     if (c->broken) {
         pool->open--;
     } else {
+        c->pooled = true;
         c->next = pool->free;
         pool->free = c;
     }

@@ -26,7 +26,7 @@ struct pg_conn {
     char *errmsg;         /* owned: the last failure's message */
     bool in_tx;           /* a transaction is open */
     bool broken;          /* the connection was lost: closed when given back */
-    bool keys;            /* a connection to the key store's database */
+    bool pooled;          /* in its pool's free list; guarded by the pool's mutex */
 };
 
 /* driver.c: libpq as the SQL layer's driver. Placeholders ?N (and ?) are numbered $N. */

@@ -520,6 +520,10 @@ struct sql_stmt *sql_stmt_kept(struct sql_conn *c, const char *text, bool *keep,
 enum kt_rc sql_insert_id(struct sql_conn *c, struct sql_stmt *st, int64_t *id, struct kt_err *err);
 /* Text made like printf, to free(); NULL when memory ran out. */
 char *sql_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A connection ended twice (a read ended by its caller and again by the request): a bug that
+ * would let two threads share it. Logged and ignored in a release build; a debug build (the
+ * tests') aborts with the stack, so a test finds it. */
+void sql_conn_given_twice(void);
 /* Finalizes every statement of the connection (its close). */
 void sql_conn_finalize(struct sql_conn *c);
 

@@ -63,6 +63,14 @@ struct sql_stmt *sql_stmt_kept(struct sql_conn *c, const char *text, bool *keep,
     return st;
 }
 
+void sql_conn_given_twice(void)
+{
+    log_error("store_conn_twice", "msg=\"a connection was ended twice\"");
+#ifndef NDEBUG
+    abort();
+#endif
+}
+
 void sql_conn_finalize(struct sql_conn *c)
 {
     for (size_t i = 0; i < SQL_STATEMENTS; i++) {

@@ -385,6 +385,12 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
 static void pool_put(struct sq_store *s, struct sq_conn *c)
 {
     pthread_mutex_lock(&s->pool_mu);
+    if (c->pooled) { /* ended twice: two threads would share it next */
+        pthread_mutex_unlock(&s->pool_mu);
+        sql_conn_given_twice();
+        return;
+    }
+    c->pooled = true;
     sq_read_closed(s, c);
     c->next_free = s->free_readers;
     s->free_readers = c;
@@ -410,6 +416,7 @@ static enum kt_rc pool_get(struct sq_store *s, bool analytics, struct sq_conn **
     if (s->free_readers != NULL) {
         c = s->free_readers;
         s->free_readers = c->next_free;
+        c->pooled = false;
     } else {
         rc = sq_conn_open(s, &c, err);
         if (rc == KT_OK) {

@@ -20,6 +20,7 @@ struct sq_conn {
     struct sq_conn *next_free; /* pool link; guarded by sq_store.pool_mu */
     int64_t read_since;        /* monotonic ns its read began, 0 when not handed out; pool_mu */
     int last_rc;               /* SQLite's extended code of the last failure (driver.c) */
+    bool pooled;               /* in the free readers; pool_mu */
     sqlite3 *ks;               /* owned: its own handle on the key store (keystore.c), or NULL */
     sqlite3_stmt *ks_get;      /* owned: the read of one data key */
 };
