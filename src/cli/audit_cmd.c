@@ -104,7 +104,7 @@ static int secret_present(const char *db)
 static int verify(const char *db, bool json)
 {
     struct stat st;
-    if (stat(db, &st) != 0) {
+    if (!store_is_pg(db) && stat(db, &st) != 0) { /* a PostgreSQL database answers at open */
         fprintf(stderr, "kartoteka audit: no database at '%s'\n", db);
         return 1;
     }
@@ -113,7 +113,8 @@ static int verify(const char *db, bool json)
     }
     char reads[4200];
     kt_snprintf(reads, sizeof(reads), "%s.reads", db);
-    bool reads_present = stat(reads, &st) == 0; /* opening it would make an empty one */
+    /* opening SQLite's would make an empty one; PostgreSQL's is a table of the database */
+    bool reads_present = store_is_pg(db) || stat(reads, &st) == 0;
     /* Without the data keys: the logs hold ids only, and a copy is checked without its key
      * store or master key. Opened as it is, so its version is checked here. */
     const struct cli_keys nokeys = {.no_keys = true};

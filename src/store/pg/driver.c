@@ -275,8 +275,9 @@ static int d_prepare(struct sql_conn *base, const char *text, bool persistent,
             rc = classify(c);
         }
         PQclear(res);
-        if (rc != SQL_OK && getenv("KT_PG_TRACE") != NULL) { /* DEV */
-            fprintf(stderr, "PGPREP [%s] %s\n   in: %.300s\n", c->sqlstate, c->errmsg, st->text);
+        if (rc != SQL_OK) {
+            log_debug("pg_prepare_failed", "sqlstate=%s statement=\"%.120s\"", c->sqlstate,
+                      st->text);
         }
         if (rc != SQL_OK) {
             st->name[0] = '\0';
@@ -394,9 +395,8 @@ static int run(struct pg_stmt *st)
     if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
         set_error(c, res);
         PQclear(res);
-        if (getenv("KT_PG_TRACE") != NULL) { /* DEV */
-            fprintf(stderr, "PGFAIL [%s] %s\n   in: %.300s\n", c->sqlstate, c->errmsg, st->text);
-        }
+        /* the statement's text, never its values: they may be personal data */
+        log_debug("pg_statement_failed", "sqlstate=%s statement=\"%.120s\"", c->sqlstate, st->text);
         return classify(c);
     }
     const char *tuples = PQcmdTuples(res);
