@@ -650,8 +650,9 @@ static int cmd_serve(int argc, char **argv)
     oc.webhook_secret = o.channels.webhook_secret;
     oc.sms = o.sms;          /* the one-time codes' gateway is the SMS channel's */
     oc.secret = &app.secret; /* signs the pixel and links of marketing e-mails */
+    oc.lease_ms = store_is_pg(o.db) ? OUTBOX_LEASE_MS : 0; /* several servers may share it */
     if (outbox_sender_new(&oc, &ob, &err) != KT_OK ||
-        outbox_recover(s, clock_now_ms(), &recovered, &err) != KT_OK) {
+        outbox_recover(s, clock_now_ms(), oc.lease_ms, &recovered, &err) != KT_OK) {
         cli_print_error("cannot start the outbox", &err);
         goto out;
     }

@@ -53,7 +53,9 @@ struct outbox_conf {
     int64_t email_rate;         /* e-mails per second, 0 = unlimited */
     int64_t sms_rate, push_rate, webhook_rate; /* the same for the other channels */
     int64_t retry_ms;                          /* the first retry's delay (--outbox-retry) */
-    struct policy_conf policy;                 /* the quiet hours (--quiet-hours-*) */
+    int64_t lease_ms; /* 0: this process is the database's only one; else several share it, and a
+                         pass requeues what stayed `sending` past the lease (OUTBOX_LEASE_MS) */
+    struct policy_conf policy; /* the quiet hours (--quiet-hours-*) */
 
     /* Signs a marketing e-mail's pixel and links (track.h); NULL: sent untracked. */
     const struct key_secret *secret;
@@ -73,9 +75,16 @@ enum kt_rc outbox_sender_new(const struct outbox_conf *c, struct outbox_sender *
                              struct kt_err *err);
 void outbox_sender_free(struct outbox_sender *x);
 
-/* Puts the rows a crash left in `sending` back in the queue (the server is the single writer:
- * at its start no send is in flight). `n` counts them. */
-enum kt_rc outbox_recover(struct store *s, int64_t now, int64_t *n, struct kt_err *err);
+/* How long a message may stay `sending` before it counts as abandoned by a server that died,
+ * where several servers share the database (PostgreSQL): longer than any send's timeouts. */
+#define OUTBOX_LEASE_MS (10 * 60 * 1000)
+
+/* Puts the rows a crash left in `sending` back in the queue: with `lease_ms` 0 every one (the
+ * server is the database's one process: at its start no send is in flight), else those moved
+ * there more than lease_ms ago (another server may be sending the others right now). `n` counts
+ * them. */
+enum kt_rc outbox_recover(struct store *s, int64_t now, int64_t lease_ms, int64_t *n,
+                          struct kt_err *err);
 
 /* One pass: claims the due messages of the configured channels in batches, highest priority
  * first across channels (a one-time code, priority 1000, goes before any campaign), asks the

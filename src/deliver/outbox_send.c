@@ -31,6 +31,7 @@ struct outbox_sender {
     struct pace pace[CH_N];
     struct policy_caps caps; /* the store's rules, reloaded when they change */
     const char *channels[OUTBOX_CHANNELS_MAX + 1]; /* those configured, NULL-terminated */
+    int64_t recovered_at; /* the last requeue of abandoned rows (c.lease_ms) */
 };
 
 /* One claimed message and what its channel answered. */
@@ -194,14 +195,15 @@ bool outbox_sender_sink(const struct outbox_sender *x)
     return x != NULL && sms_gw_sink(x->sms);
 }
 
-enum kt_rc outbox_recover(struct store *s, int64_t now, int64_t *n, struct kt_err *err)
+enum kt_rc outbox_recover(struct store *s, int64_t now, int64_t lease_ms, int64_t *n,
+                          struct kt_err *err)
 {
     struct store_conn *w;
     *n = 0;
     if (store_write_begin(s, &w, err) != KT_OK) {
         return err->rc;
     }
-    enum kt_rc rc = store_outbox_requeue(w, now, n, err);
+    enum kt_rc rc = store_outbox_requeue(w, now, lease_ms > 0 ? now - lease_ms : INT64_MAX, n, err);
     return store_write_end(w, rc, err);
 }
 
@@ -455,6 +457,16 @@ enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now
 {
     if (x == NULL || x->channels[0] == NULL) {
         return KT_OK;
+    }
+    if (x->c.lease_ms > 0 && now - x->recovered_at >= 60000) { /* a server among several died */
+        int64_t back = 0;
+        x->recovered_at = now;
+        if (outbox_recover(s, now, x->c.lease_ms, &back, err) != KT_OK) {
+            return err->rc;
+        }
+        if (back > 0) {
+            log_warn("outbox_recovered", "messages=%lld", (long long)back);
+        }
     }
     for (;;) {
         struct arena a;

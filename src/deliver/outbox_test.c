@@ -112,7 +112,7 @@ static void test_store_once_sealed_ordered_recovered(void **state)
     due[1].state = "sending";
     assert_int_equal(store_outbox_update(w, &due[1], NULL), KT_OK);
     int64_t back = 0;
-    assert_int_equal(store_outbox_requeue(w, 2000, &back, NULL), KT_OK);
+    assert_int_equal(store_outbox_requeue(w, 2000, INT64_MAX, &back, NULL), KT_OK);
     assert_int_equal(back, 1);
     due[0].state = "sent";
     assert_int_equal(store_outbox_update(w, &due[0], NULL), KT_OK);

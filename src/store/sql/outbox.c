@@ -45,7 +45,7 @@ static const char *const sql[SQL_STATEMENTS] = {
          * sender's record afterwards would bring it back to `queued` (and retry it) or `sent` */
         "AND NOT (state = 'suppressed' AND reason IN ('erased', 'blocked'))",
     [SQL_OUTBOX_REQUEUE] = "UPDATE outbox SET state = 'queued', next_at = ?1, updated_at = ?1 "
-                           "WHERE state = 'sending'",
+                           "WHERE state = 'sending' AND updated_at < ?2",
     [SQL_OUTBOX_LIST] = "SELECT " LIST_COLS " FROM outbox WHERE ck = ?1 AND rowid < ?2 "
                         "ORDER BY rowid DESC LIMIT ?3",
     /* from the partial indexes alone: outbox_sent covers the first half (a row with sent_at was
@@ -289,13 +289,15 @@ enum kt_rc sql_outbox_update(struct store_conn *base, const struct outbox_msg *m
     return sql_run((struct sql_conn *)base, st, NULL, err);
 }
 
-enum kt_rc sql_outbox_requeue(struct store_conn *base, int64_t now, int64_t *n, struct kt_err *err)
+enum kt_rc sql_outbox_requeue(struct store_conn *base, int64_t now, int64_t stale, int64_t *n,
+                              struct kt_err *err)
 {
     struct sql_stmt *st = get(base, SQL_OUTBOX_REQUEUE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sql_bind_i64(st, 1, now);
+    sql_bind_i64(st, 2, stale);
     int changes = 0;
     enum kt_rc rc = sql_run((struct sql_conn *)base, st, &changes, err);
     *n = changes;
