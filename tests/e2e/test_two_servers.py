@@ -22,9 +22,9 @@ pytestmark = pytest.mark.skipif(BACKEND != "postgres",
 # The race of spends: SPENDS receipts each asking K points with spend_exact, against a balance of
 # BALANCE points: BALANCE // K of them can be met, the rest (25 times the balance is asked) must be
 # refused. A balance is computed from the customer's whole ledger, so each spend costs more as
-# the ledger grows: a small balance keeps 10,000 spends near 60 s on the 2-core test machine with
-# the ASan build while other tests run (158 spends/s at a load of 6; a balance of 5,000 in spends
-# of 3 made it 70/s). KT_SPENDS runs fewer.
+# the ledger grows; a small balance keeps 10,000 spends within 60 s on the 2-core test machine
+# with the ASan build while other tests run: 158-320 spends/s (31-63 s) at a load of 5-6, where
+# a balance of 5,000 in spends of 3 (1,666 met) made it 70/s. KT_SPENDS runs fewer.
 SPENDS = int(os.environ.get("KT_SPENDS", 10_000))
 K = 5
 BALANCE = 2_000
