@@ -163,18 +163,24 @@ DB_ERRORS, REFUSED = _db_errors()
 
 
 class Server:
-    def __init__(self, workdir, args=(), env=None):
+    def __init__(self, workdir, args=(), env=None, db=None, admin_key=None):
         self.dir = pathlib.Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.db = self.dir / "k.db"  # SQLite's file; on PostgreSQL only the key of db_arg
+        # SQLite's file; on PostgreSQL only the key of db_arg (another server's: the same database)
+        self.db = pathlib.Path(db) if db is not None else self.dir / "k.db"
         self.args = list(args)
         # No drain after SIGTERM unless a test asks for one: stopping stays quick.
         self.env = dict({"KARTOTEKA_DRAIN": "0"}, **os.environ)
         if BACKEND == "postgres":  # uploads beside the database, as SQLite's <db>.imports
             self.env["KARTOTEKA_IMPORTS_DIR"] = str(self.dir / "k.db.imports")
         self.env.update(env or {})
-        self.admin_key = None
+        self.admin_key = admin_key  # None: the first start prints one
         self.start()
+
+    def beside(self, workdir, args=(), env=None):
+        """A second server over this one's database (several share one on PostgreSQL), with this
+        one's admin key: only a database's first start prints one."""
+        return Server(workdir, args, env, db=self.db, admin_key=self.admin_key)
 
     def start(self):
         self.stdout_path = self.dir / f"stdout.{time.monotonic_ns()}"
