@@ -1,7 +1,7 @@
 /*
  * store_cmd.c - `kartoteka store copy --from FILE.db --to postgres://...`: an SQLite installation
- * copied whole into a fresh PostgreSQL database (store_copy, store.h; docs/scale.md, "Moving to
- * PostgreSQL"), resumable, verified table by table at the end.
+ * copied whole into a fresh PostgreSQL database (store_copy, store.h; docs/scale.md), resumable,
+ * verified table by table at the end.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -138,7 +138,8 @@ static int copy_parse(int argc, char **argv, const char **from, const char **to,
         return cli_usage("store", "copy needs --from FILE.db and --to postgresql://...");
     }
     if (store_is_pg(*from) || !store_is_pg(*to)) {
-        return cli_usage("store", "copy goes from an SQLite file (--from) to a PostgreSQL URL (--to)");
+        return cli_usage("store",
+                         "copy goes from an SQLite file (--from) to a PostgreSQL URL (--to)");
     }
     if (access(*from, R_OK) != 0) {
         fprintf(stderr, "kartoteka store: cannot read '%s'\n", *from);

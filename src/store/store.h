@@ -116,7 +116,7 @@ enum kt_rc store_health(struct store *s, struct kt_err *err);
 #define STORE_OP(name, params, args) enum kt_rc store_##name params;
 #include "store/store_ops.def"
 
-/* store_copy (kartoteka store copy; store/sql/copy.c): a whole installation copied from one store
+/* store_copy (kartoteka store copy; store/sql/copy.c; docs/scale.md): a whole installation copied from one store
  * into another - SQLite's into a fresh PostgreSQL database migrated to the same schema version:
  * every table of the main database but schema_migrations, the key store (the wrapped keys as
  * they are: the same master key opens them) and the log of reads with its anchor. Table by table

@@ -1,6 +1,8 @@
 /*
  * copy.c - store_copy (kartoteka store copy, store.h): an SQLite installation copied whole into a
- * fresh PostgreSQL database (docs/scale.md, "Moving to PostgreSQL").
+ * fresh PostgreSQL database (docs/scale.md). Past 800 lines: one procedure - the tables, their
+ * rows, the resume points and the checksums - whose parts share one notion of a table's key,
+ * read best in one place.
  *
  * What is copied, each a "unit" with its resume point: the key store's tables (ks_meta, data_keys:
  * the wrapped keys as they are), every table of the main database but schema_migrations, in an
@@ -93,7 +95,8 @@ struct copy {
     size_t nu;
 };
 
-/* ---- connections ------------------------------------------------------------------------------ */
+/* ---- connections ------------------------------------------------------------------------------
+ */
 
 /* A connection on one database of a store: the main one through the store (a read, or the write
  * transaction), the key store's and the log of reads' through the backend's hooks. */
@@ -186,7 +189,8 @@ static enum kt_rc int_of(struct sql_conn *c, const char *text, const char *arg, 
     return rc;
 }
 
-/* ---- the tables and their columns --------------------------------------------------------------- */
+/* ---- the tables and their columns ---------------------------------------------------------------
+ */
 
 struct catcol {
     const char *name;
@@ -343,9 +347,9 @@ static enum kt_rc units(struct copy *cp, struct sql_conn *c, struct kt_err *err)
     st = NULL;
     if (rc == KT_OK) {
         src = sql_prepare(c, refs_sqlite, &st);
-        rc = src == SQL_OK ? sql_rows(c, st, ref_row, sizeof(*refs), &a, &refs, &nr,
-                                      "copy: references", err)
-                           : sql_fail(c, src, "copy: references", err);
+        rc = src == SQL_OK
+                 ? sql_rows(c, st, ref_row, sizeof(*refs), &a, &refs, &nr, "copy: references", err)
+                 : sql_fail(c, src, "copy: references", err);
         sql_finalize(st);
     }
     cp->u = kt_calloc(n + 4, sizeof(*cp->u));
@@ -400,7 +404,8 @@ static void val_read(struct sql_stmt *st, int i, struct arena *a, struct val *v)
     } else if (v->type == SQL_FLOAT) {
         v->d = sql_col_double(st, i);
     } else if (v->type == SQL_TEXT || v->type == SQL_BLOB) {
-        const void *p = v->type == SQL_TEXT ? (const void *)sql_col_str(st, i) : sql_col_blob(st, i);
+        const void *p =
+            v->type == SQL_TEXT ? (const void *)sql_col_str(st, i) : sql_col_blob(st, i);
         v->n = sql_col_bytes(st, i);
         unsigned char *q = arena_alloc(a, (size_t)v->n + 1);
         if (v->n > 0) {
@@ -675,7 +680,8 @@ static enum kt_rc write_rows(struct sql_conn *c, const struct unit *u, const str
     return rc;
 }
 
-/* ---- the resume points ------------------------------------------------------------------------- */
+/* ---- the resume points -------------------------------------------------------------------------
+ */
 
 static const char progress_table[] =
     "CREATE TABLE IF NOT EXISTS copy_progress (tbl text PRIMARY KEY, last_key text NOT NULL, rows "
@@ -746,7 +752,8 @@ static enum kt_rc count_rows(struct sql_conn *c, const struct unit *u, int64_t *
     return rc;
 }
 
-/* ---- copying a unit ------------------------------------------------------------------------------ */
+/* ---- copying a unit
+ * ------------------------------------------------------------------------------ */
 
 /* A seeded table's rows on the target (its migrations' and its open's), gone before the copy;
  * the append-only tables' triggers are set aside for it (the owner of the tables may). */
@@ -759,7 +766,8 @@ static enum kt_rc clear_seeded(struct sql_conn *c, const struct unit *u, struct 
     }
     bool pg = sql_dialect(c) == SQL_PG;
     char *off = sql_printf("ALTER TABLE \"%s\" DISABLE TRIGGER USER", u->table);
-    char *del = sql_printf("DELETE FROM \"%s\" WHERE (%s)", u->table, u->where ? u->where : "1 = 1");
+    char *del =
+        sql_printf("DELETE FROM \"%s\" WHERE (%s)", u->table, u->where ? u->where : "1 = 1");
     char *on = sql_printf("ALTER TABLE \"%s\" ENABLE TRIGGER USER", u->table);
     rc = pg ? run_text(c, off, err) : KT_OK;
     rc = rc == KT_OK ? run_text(c, del, err) : rc;
@@ -798,9 +806,9 @@ static enum kt_rc fix_self(struct copy *cp, const struct unit *u, struct kt_err 
         arena_init(&b.a, 0);
         struct link src = {0}, dst = {0};
         rc = link_get(&src, cp->from, u->side, false, err);
-        rc = rc == KT_OK ? read_batch(src.c, u, first ? NULL : last, buf_cstr(&extra), cp->batch,
-                                      &b, err)
-                         : rc;
+        rc = rc == KT_OK
+                 ? read_batch(src.c, u, first ? NULL : last, buf_cstr(&extra), cp->batch, &b, err)
+                 : rc;
         rc = link_put(&src, rc, err);
         rc = rc == KT_OK ? link_get(&dst, cp->to, u->side, true, err) : rc;
         struct sql_stmt *st = NULL;
@@ -986,7 +994,8 @@ static enum kt_rc copy_unit(struct copy *cp, struct unit *u, struct kt_err *err)
     return rc == KT_OK ? rc : named(u, rc, err);
 }
 
-/* ---- verifying ----------------------------------------------------------------------------------- */
+/* ---- verifying
+ * ----------------------------------------------------------------------------------- */
 
 static enum kt_rc digest(struct store *s, const struct unit *u, int chunk, unsigned char *out,
                          int64_t *rows, struct kt_err *err)
@@ -1049,7 +1058,8 @@ static enum kt_rc verify(struct copy *cp, const struct unit *u, struct kt_err *e
     return rc;
 }
 
-/* ---- the copy ---------------------------------------------------------------------------------- */
+/* ---- the copy ----------------------------------------------------------------------------------
+ */
 
 /* Before anything is written: each unit's columns, and no rows where the copy has not begun. */
 static enum kt_rc prepare(struct copy *cp, struct kt_err *err)
@@ -1110,8 +1120,7 @@ static enum kt_rc versions(struct store *from, struct store *to, struct kt_err *
     }
     if (rc == KT_OK && thave != have) {
         return kt_err_set(err, KT_EINVAL, "schema_differs", NULL,
-                          "the target's schema is at version %d, the source's at %d", thave,
-                          have);
+                          "the target's schema is at version %d, the source's at %d", thave, have);
     }
     return rc;
 }
