@@ -735,6 +735,7 @@ static const char main_help[] =
     "commands:\n"
     "  serve     run the HTTP API\n"
     "  migrate   bring the database schema up to date\n"
+    "  store     copy an SQLite installation into PostgreSQL (store copy)\n"
     "  keys      create, list and revoke API keys\n"
     "  users     the console's users: create, reset a password, disable, list\n"
     "  import    import customers from a CSV file\n"

@@ -14,7 +14,7 @@ static const struct {
     {"import", cli_import},   {"report", cli_report},   {"privacy", cli_privacy},
     {"audit", cli_audit},     {"loyalty", cli_loyalty}, {"cluster", cli_cluster},
     {"segment", cli_segment}, {"deliver", cli_deliver}, {"events", cli_events},
-    {"run-due", cli_run_due}, {"clean", cli_clean},
+    {"run-due", cli_run_due}, {"clean", cli_clean},     {"store", cli_store},
 };
 
 int cli_verb(const char *verb, int argc, char **argv)

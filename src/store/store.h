@@ -116,6 +116,26 @@ enum kt_rc store_health(struct store *s, struct kt_err *err);
 #define STORE_OP(name, params, args) enum kt_rc store_##name params;
 #include "store/store_ops.def"
 
+/* store_copy (kartoteka store copy; store/sql/copy.c; docs/scale.md): a whole installation copied from one store
+ * into another - SQLite's into a fresh PostgreSQL database migrated to the same schema version:
+ * every table of the main database but schema_migrations, the key store (the wrapped keys as
+ * they are: the same master key opens them) and the log of reads with its anchor. Table by table
+ * in key order, a transaction per batch; after each batch a resume point in the target
+ * (copy_progress), so a run that stopped is continued by the next. At the end every table is
+ * verified: its rows counted and hashed (SHA-256 of each row's values in key order) on both
+ * sides; a mismatch is KT_ESTORE "copy_mismatch" naming the table. A target that holds rows in a
+ * table the copy has not started is refused (target_not_empty); so is a source whose schema is
+ * not the binary's (schema_behind: run `kartoteka migrate` on it first). */
+struct store_copy_opts {
+    int batch; /* rows per transaction on the target; 0 = 10000 */
+    /* Called after each batch and when a table is done (done == total) or verified (`verified`
+     * true); `table` is the target's ("keys.data_keys" for the key store's). May be NULL. */
+    void (*progress)(void *ctx, const char *table, int64_t done, int64_t total, bool verified);
+    void *ctx;
+};
+enum kt_rc store_copy(struct store *from, struct store *to, const struct store_copy_opts *o,
+                      struct kt_err *err);
+
 /* Copies the WAL into the database and truncates it to nothing, so that values an erasure
  * destroyed survive in neither file. Waits for readers up to the busy timeout (KT_EBUSY). */
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err);

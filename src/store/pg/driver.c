@@ -556,6 +556,19 @@ static int d_exec(struct sql_conn *c, const char *text)
     return pg_exec((struct pg_conn *)c, text);
 }
 
+/* Known once the statement ran (its first step). */
+static int d_col_count(struct sql_stmt *base)
+{
+    struct pg_stmt *st = (struct pg_stmt *)base;
+    return st->res != NULL ? PQnfields(st->res) : 0;
+}
+
+static const char *d_col_name(struct sql_stmt *base, int i)
+{
+    struct pg_stmt *st = (struct pg_stmt *)base;
+    return st->res != NULL && i >= 0 && i < PQnfields(st->res) ? PQfname(st->res, i) : NULL;
+}
+
 const struct sql_driver pg_driver = {
     .dialect = SQL_PG,
     .prepare = d_prepare,
@@ -578,6 +591,8 @@ const struct sql_driver pg_driver = {
     .fail = d_fail,
     .errmsg = d_errmsg,
     .exec = d_exec,
+    .col_count = d_col_count,
+    .col_name = d_col_name,
 };
 
 /* ---- connections --------------------------------------------------------------------------- */

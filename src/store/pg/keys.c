@@ -616,3 +616,23 @@ enum kt_rc pg_keys_rotate(struct store *base, int limit, int64_t *rewrapped, int
     }
     return rc;
 }
+
+/* ---- store_copy ------------------------------------------------------------------------------ */
+
+enum kt_rc pg_keys_conn(struct store *base, struct sql_conn **out, struct kt_err *err)
+{
+    struct pg_store *s = store_of(base);
+    struct pg_conn *c = NULL;
+    *out = NULL;
+    if (!s->keys.attached) {
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "the key store is not attached");
+    }
+    enum kt_rc rc = pg_pool_get(s, &s->keys.pool, &c, err);
+    *out = rc == KT_OK ? &c->base : NULL;
+    return rc;
+}
+
+void pg_keys_conn_put(struct store *base, struct sql_conn *c)
+{
+    pg_pool_put(&store_of(base)->keys.pool, (struct pg_conn *)c);
+}

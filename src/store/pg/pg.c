@@ -466,6 +466,10 @@ static const struct sql_hooks pg_hooks = {
     .reads_chain = pg_reads_chain,
     .reads_list = pg_reads_list,
     .reads_subjects = pg_reads_subjects,
+    .keys_conn = pg_keys_conn,
+    .keys_conn_put = pg_keys_conn_put,
+    .reads_conn = pg_reads_conn,
+    .reads_conn_put = pg_reads_conn_put,
 };
 
 const struct store_ops store_pg_ops = {

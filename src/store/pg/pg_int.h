@@ -64,6 +64,9 @@ enum kt_rc pg_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, s
 enum kt_rc pg_keys_shred(struct store *s, int64_t *shredded, struct kt_err *err);
 enum kt_rc pg_keys_rotate(struct store *s, int limit, int64_t *rewrapped, int64_t *left,
                           struct kt_err *err);
+/* store_copy's connection on the key store's database (sql_hooks.keys_conn), from its pool. */
+enum kt_rc pg_keys_conn(struct store *s, struct sql_conn **out, struct kt_err *err);
+void pg_keys_conn_put(struct store *s, struct sql_conn *c);
 
 /* reads.c: the log of reads, a table of the main database written in its own transactions. */
 enum kt_rc pg_reads_add(struct store *s, struct audit_entry *e, size_t n, store_audit_seal_fn seal,
@@ -73,6 +76,9 @@ enum kt_rc pg_reads_list(struct store *s, const struct audit_filter *f, struct a
                          struct audit_entry **out, size_t *n, struct kt_err *err);
 enum kt_rc pg_reads_subjects(struct store *s, const struct reads_filter *f, int64_t *subjects,
                              int64_t *bulk, struct kt_err *err);
+/* store_copy's connection on the log of reads (sql_hooks.reads_conn): the main database's. */
+enum kt_rc pg_reads_conn(struct store *s, struct sql_conn **out, struct kt_err *err);
+void pg_reads_conn_put(struct store *s, struct sql_conn *c);
 
 struct pg_store {
     struct sql_store base;

@@ -158,3 +158,17 @@ enum kt_rc pg_reads_subjects(struct store *base, const struct reads_filter *f, i
     pg_pool_put(&s->ro, c);
     return rc;
 }
+
+enum kt_rc pg_reads_conn(struct store *base, struct sql_conn **out, struct kt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct pg_conn *c = NULL;
+    enum kt_rc rc = pg_pool_get(s, &s->rw, &c, err);
+    *out = rc == KT_OK ? &c->base : NULL;
+    return rc;
+}
+
+void pg_reads_conn_put(struct store *base, struct sql_conn *c)
+{
+    pg_pool_put(&((struct pg_store *)base)->rw, (struct pg_conn *)c);
+}

@@ -382,6 +382,10 @@ struct sql_driver {
     enum kt_rc (*fail)(struct sql_conn *c, int rc, const char *what, struct kt_err *err);
     const char *(*errmsg)(struct sql_conn *c);
     int (*exec)(struct sql_conn *c, const char *text); /* SQL without results or parameters */
+    /* The columns of a statement's rows and their names (after its first step: PostgreSQL's
+     * runs it there); store_copy (copy.c) reads whole rows through them. */
+    int (*col_count)(struct sql_stmt *st);
+    const char *(*col_name)(struct sql_stmt *st, int i);
 };
 
 static inline int sql_step(struct sql_stmt *st)
@@ -479,6 +483,14 @@ struct sql_hooks {
                              struct audit_entry **out, size_t *n, struct kt_err *err);
     enum kt_rc (*reads_subjects)(struct store *s, const struct reads_filter *f, int64_t *subjects,
                                  int64_t *bulk, struct kt_err *err);
+    /* store_copy (copy.c) reads and writes the key store's tables (data_keys, ks_meta) and the
+     * log of reads' (reads, its row of audit_anchor) as they are, wrapped keys and hashes
+     * untouched: a connection on the database that holds each (autocommit; the caller begins
+     * and ends its transactions), given back with the matching _put. */
+    enum kt_rc (*keys_conn)(struct store *s, struct sql_conn **out, struct kt_err *err);
+    void (*keys_conn_put)(struct store *s, struct sql_conn *c);
+    enum kt_rc (*reads_conn)(struct store *s, struct sql_conn **out, struct kt_err *err);
+    void (*reads_conn_put)(struct store *s, struct sql_conn *c);
 };
 
 /* A store of the SQL layer: the backend's begins with this. */

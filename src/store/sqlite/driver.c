@@ -208,6 +208,16 @@ static int64_t d_changes(struct sql_conn *c)
     return sqlite3_changes64(db_of(c));
 }
 
+static int d_col_count(struct sql_stmt *st)
+{
+    return sqlite3_column_count(raw(st));
+}
+
+static const char *d_col_name(struct sql_stmt *st, int i)
+{
+    return sqlite3_column_name(raw(st), i);
+}
+
 const struct sql_driver sq_driver = {
     .dialect = SQL_SQLITE,
     .prepare = d_prepare,
@@ -230,6 +240,8 @@ const struct sql_driver sq_driver = {
     .fail = d_fail,
     .errmsg = d_errmsg,
     .exec = d_exec,
+    .col_count = d_col_count,
+    .col_name = d_col_name,
 };
 
 void sq_conn_wrap(struct sq_conn *c, struct store *s, sqlite3 *db)

@@ -679,3 +679,27 @@ enum kt_rc sq_keys_rotate(struct store *base, int limit, int64_t *rewrapped, int
     pthread_mutex_unlock(&s->keys.mu);
     return rc;
 }
+
+/* ---- store_copy ------------------------------------------------------------------------------ */
+
+enum kt_rc sq_keys_conn(struct store *base, struct sql_conn **out, struct kt_err *err)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    *out = NULL;
+    if (s->keys.db == NULL) {
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL, "the key store is not attached");
+    }
+    struct sq_conn *c = kt_calloc(1, sizeof(*c));
+    pthread_mutex_lock(&s->keys.mu);
+    sq_conn_wrap(c, base, s->keys.db);
+    *out = &c->base;
+    return KT_OK;
+}
+
+void sq_keys_conn_put(struct store *base, struct sql_conn *c)
+{
+    struct sq_store *s = (struct sq_store *)base;
+    sql_conn_finalize(c); /* the handle stays the store's */
+    free(c);
+    pthread_mutex_unlock(&s->keys.mu);
+}

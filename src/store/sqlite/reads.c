@@ -286,3 +286,23 @@ enum kt_rc sq_reads_subjects(struct store *s, const struct reads_filter *f, int6
     sqlite3_close(db);
     return rc == SQLITE_OK ? KT_OK : err ? err->rc : KT_ESTORE;
 }
+
+enum kt_rc sq_reads_conn(struct store *s, struct sql_conn **out, struct kt_err *err)
+{
+    struct sq_reads *r = &((struct sq_store *)s)->reads;
+    *out = NULL;
+    pthread_mutex_lock(&r->mu);
+    enum kt_rc rc = reads_open(r, err);
+    if (rc != KT_OK) {
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+    }
+    *out = &r->conn.base;
+    return KT_OK;
+}
+
+void sq_reads_conn_put(struct store *s, struct sql_conn *c)
+{
+    (void)c; /* the file's own connection, kept */
+    pthread_mutex_unlock(&((struct sq_store *)s)->reads.mu);
+}

@@ -565,6 +565,10 @@ static const struct sql_hooks sq_hooks = {
     .reads_chain = sq_reads_chain,
     .reads_list = sq_reads_list,
     .reads_subjects = sq_reads_subjects,
+    .keys_conn = sq_keys_conn,
+    .keys_conn_put = sq_keys_conn_put,
+    .reads_conn = sq_reads_conn,
+    .reads_conn_put = sq_reads_conn_put,
 };
 
 const struct store_ops store_sqlite_ops = {

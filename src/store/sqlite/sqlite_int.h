@@ -48,6 +48,9 @@ struct sq_reads {
     struct store *owner; /* the store it belongs to */
 };
 void sq_reads_close(struct sq_reads *r);
+/* store_copy's connection on the file (sql_hooks.reads_conn): held under its mutex till put. */
+enum kt_rc sq_reads_conn(struct store *s, struct sql_conn **out, struct kt_err *err);
+void sq_reads_conn_put(struct store *s, struct sql_conn *c);
 enum kt_rc sq_reads_add(struct store *s, struct audit_entry *e, size_t n, store_audit_seal_fn seal,
                         void *ctx, struct kt_err *err);
 enum kt_rc sq_reads_chain(struct store *s, struct audit_chain *out, struct kt_err *err);
@@ -82,6 +85,10 @@ enum kt_rc sq_keys_meta_put(struct sq_store *s, const char *key, const char *val
  * erasure destroyed; KT_ESTORE "data_key_missing" for none without `make`. */
 enum kt_rc sq_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, struct kt_err *err);
 enum kt_rc sq_keys_shred(struct store *s, int64_t *shredded, struct kt_err *err);
+/* store_copy's connection on the key store (sql_hooks.keys_conn): the store's handle, held under
+ * keys.mu till put. */
+enum kt_rc sq_keys_conn(struct store *s, struct sql_conn **out, struct kt_err *err);
+void sq_keys_conn_put(struct store *s, struct sql_conn *c);
 enum kt_rc sq_keys_rotate(struct store *s, int limit, int64_t *rewrapped, int64_t *left,
                           struct kt_err *err);
 /* seal_migrate.c: migration 0013's C half. The schema edit runs in the migration's transaction;
