@@ -116,12 +116,12 @@ enum kt_rc store_health(struct store *s, struct kt_err *err);
 #define STORE_OP(name, params, args) enum kt_rc store_##name params;
 #include "store/store_ops.def"
 
-/* store_copy (kartoteka store copy; store/sql/copy.c; docs/scale.md): a whole installation copied from one store
- * into another - SQLite's into a fresh PostgreSQL database migrated to the same schema version:
- * every table of the main database but schema_migrations, the key store (the wrapped keys as
- * they are: the same master key opens them) and the log of reads with its anchor. Table by table
- * in key order, a transaction per batch; after each batch a resume point in the target
- * (copy_progress), so a run that stopped is continued by the next. At the end every table is
+/* store_copy (kartoteka store copy; store/sql/copy.c; docs/scale.md): a whole installation copied
+ * from one store into another - SQLite's into a fresh PostgreSQL database migrated to the same
+ * schema version: every table of the main database but schema_migrations, the key store (the
+ * wrapped keys as they are: the same master key opens them) and the log of reads with its anchor.
+ * Table by table in key order, a transaction per batch; after each batch a resume point in the
+ * target (copy_progress), so a run that stopped is continued by the next. At the end every table is
  * verified: its rows counted and hashed (SHA-256 of each row's values in key order) on both
  * sides; a mismatch is KT_ESTORE "copy_mismatch" naming the table. A target that holds rows in a
  * table the copy has not started is refused (target_not_empty); so is a source whose schema is

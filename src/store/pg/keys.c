@@ -436,21 +436,7 @@ enum kt_rc pg_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, s
         rc = make_keys(base, ck, err);
         rc = rc == KT_OK ? ks_read(base, ck, &what, dk, err) : rc;
     }
-    if (rc == KT_OK && what == 1) {
-        crypt_cache_put(s->base.crypt, ck, dk);
-        return KT_OK;
-    }
-    if (rc == KT_OK && what == -1) {
-        return kt_err_set(err, KT_EGONE, "customer_key_destroyed", NULL,
-                          "the customer's data was erased: its key is destroyed");
-    }
-    if (rc == KT_OK) {
-        kt_err_set(err, KT_ESTORE, "data_key_missing", NULL,
-                   "a customer's data key is missing from the key store");
-        kt_err_detail(err, "customer key %lld", (long long)ck);
-        return KT_ESTORE;
-    }
-    return rc;
+    return sql_dk_answer(&s->base, ck, what, dk, rc, err);
 }
 
 /* ---- destroying and rewrapping --------------------------------------------------------------- */

@@ -138,21 +138,11 @@ void pg_pool_put(struct pg_pool *pool, struct pg_conn *c)
 
 /* ---- migrations ---------------------------------------------------------------------------- */
 
-static int migration_version(const char *name)
-{
-    const char *base = strrchr(name, '/');
-    int v = 0;
-    for (const char *p = base ? base + 1 : name; *p >= '0' && *p <= '9' && v < 100000; p++) {
-        v = v * 10 + (*p - '0');
-    }
-    return v;
-}
-
 static int newest_version(void)
 {
     int v = 0;
     for (size_t i = 0; i < pg_migrations_count; i++) {
-        int m = migration_version(pg_migrations[i].name);
+        int m = sql_migration_version(pg_migrations[i].name);
         v = m > v ? m : v;
     }
     return v;
@@ -189,7 +179,7 @@ static enum kt_rc apply_one(struct pg_conn *c, const struct embedded_file *m, st
                          "VALUES (?1, ?2, ?3)",
                          &st);
         if (rc == SQL_OK) {
-            sql_bind_i64(st, 1, migration_version(m->name));
+            sql_bind_i64(st, 1, sql_migration_version(m->name));
             sql_bind_textn(st, 2, m->name, -1, SQL_STATIC);
             sql_bind_i64(st, 3, clock_now_ms());
             rc = sql_step(st);
@@ -221,7 +211,7 @@ static enum kt_rc migrate_on(struct pg_conn *c, int *applied, struct kt_err *err
     enum kt_rc rc = read_version(c, &have, err);
     for (size_t i = 0; rc == KT_OK && i < pg_migrations_count; i++) {
         const struct embedded_file *m = &pg_migrations[i];
-        if (migration_version(m->name) <= have) {
+        if (sql_migration_version(m->name) <= have) {
             continue;
         }
         rc = apply_one(c, m, err);

@@ -222,3 +222,23 @@ const char *sql_attrs_join(const char *clear, const char *sealed, struct arena *
     json_decref(text);
     return out;
 }
+
+enum kt_rc sql_dk_answer(struct sql_store *s, int64_t ck, int what, const unsigned char *dk,
+                         enum kt_rc rc, struct kt_err *err)
+{
+    if (rc == KT_OK && what == 1) {
+        crypt_cache_put(s->crypt, ck, dk);
+        return KT_OK;
+    }
+    if (rc == KT_OK && what == -1) {
+        return kt_err_set(err, KT_EGONE, "customer_key_destroyed", NULL,
+                          "the customer's data was erased: its key is destroyed");
+    }
+    if (rc == KT_OK) {
+        kt_err_set(err, KT_ESTORE, "data_key_missing", NULL,
+                   "a customer's data key is missing from the key store");
+        kt_err_detail(err, "customer key %lld", (long long)ck);
+        return KT_ESTORE;
+    }
+    return rc;
+}

@@ -677,6 +677,13 @@ static inline enum kt_rc sql_dk(struct sql_conn *c, int64_t ck, bool make, unsig
 {
     return ((struct sql_store *)c->base.store)->hooks->dk(c, ck, make, dk, err);
 }
+/* What a key store's read of ck's key (`what`: 1 a key in dk, 0 none, -1 a tombstone) after a
+ * read that gave `rc` means: the key cached, customer_key_destroyed, or data_key_missing. Each
+ * backend's sql_hooks.dk ends with it. */
+enum kt_rc sql_dk_answer(struct sql_store *s, int64_t ck, int what, const unsigned char *dk,
+                         enum kt_rc rc, struct kt_err *err);
+/* The number a migration's file name starts with ("0039_baseline.sql": 39). */
+int sql_migration_version(const char *name);
 /* customers.c: whether profile field pf is sealed under the store's policy. */
 bool sql_pf_sealed(const struct sql_store *s, int pf);
 

@@ -284,3 +284,13 @@ enum kt_rc sql_insert_id(struct sql_conn *c, struct sql_stmt *st, int64_t *id, s
     }
     return sql_fail(c, rc, "insert", err);
 }
+
+int sql_migration_version(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    int v = 0;
+    for (const char *p = base ? base + 1 : name; *p >= '0' && *p <= '9' && v < 100000; p++) {
+        v = v * 10 + (*p - '0');
+    }
+    return v;
+}

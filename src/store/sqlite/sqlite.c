@@ -88,15 +88,6 @@ out:
 
 /* ---- migrations -------------------------------------------------------------------------- */
 
-static int migration_version(const char *name)
-{
-    int v = 0;
-    for (const char *p = name; *p >= '0' && *p <= '9'; p++) {
-        v = v * 10 + (*p - '0');
-    }
-    return v;
-}
-
 /* The version this binary brings its databases to: its newest migration's number. Not their
  * count: numbers are reserved for work done in parallel (docs/privacy-plan.md), so a build may
  * have 0014 before 0013 lands. */
@@ -104,7 +95,7 @@ static int newest_version(void)
 {
     int v = 0;
     for (size_t i = 0; i < sqlite_migrations_count; i++) {
-        int m = migration_version(sqlite_migrations[i].name);
+        int m = sql_migration_version(sqlite_migrations[i].name);
         v = m > v ? m : v;
     }
     return v;
@@ -151,7 +142,7 @@ static enum kt_rc read_version(struct sq_conn *c, int *have, struct kt_err *err)
     sql_finalize(st);
     int first_missing = 0;
     for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
-        int m = migration_version(sqlite_migrations[i].name);
+        int m = sql_migration_version(sqlite_migrations[i].name);
         bool yes = false;
         rc = applied_one(c, m, &yes, err);
         if (rc == KT_OK && !yes && (first_missing == 0 || m < first_missing)) {
@@ -181,7 +172,7 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
         return rc;
     }
     rc = sq_exec(c, m->data, err);
-    if (rc == KT_OK && migration_version(m->name) == 13) {
+    if (rc == KT_OK && sql_migration_version(m->name) == 13) {
         rc = sq_seal_schema(c, err); /* what the SQL cannot say (seal_migrate.c) */
     }
     if (rc == KT_OK) {
@@ -191,7 +182,7 @@ static enum kt_rc apply_one(struct sq_conn *c, const struct embedded_file *m, st
                               "VALUES (?1, ?2, ?3)",
                               &st);
         if (src == SQLITE_OK) {
-            sql_bind_i64(st, 1, migration_version(m->name));
+            sql_bind_i64(st, 1, sql_migration_version(m->name));
             sql_bind_textn(st, 2, m->name, -1, SQL_STATIC);
             sql_bind_i64(st, 3, clock_now_ms());
             src = sql_step(st);
@@ -231,9 +222,9 @@ static enum kt_rc sq_migrate(struct store *base, int *applied, struct kt_err *er
     enum kt_rc rc = read_version(s->writer, &have, err);
     for (size_t i = 0; rc == KT_OK && i < sqlite_migrations_count; i++) {
         const struct embedded_file *m = &sqlite_migrations[i];
-        bool yes = migration_version(m->name) <= have;
+        bool yes = sql_migration_version(m->name) <= have;
         if (!yes) {
-            rc = applied_one(s->writer, migration_version(m->name), &yes, err);
+            rc = applied_one(s->writer, sql_migration_version(m->name), &yes, err);
         }
         if (rc != KT_OK || yes) {
             continue;
