@@ -8,14 +8,15 @@
 #            dealing its threads round the ports (bench/spread.lua), so one histogram.
 # The PostgreSQL is the tests' own (tests/e2e/pgtmp.py: initdb in a temporary folder, a Unix
 # socket only), restarted with the bench's settings: fsync=on and synchronous_commit=on (the
-# tests run it with both off), shared_buffers=1GB, max_connections=300. Both bases are loaded by
-# bench/load_customers (KT_BENCH_COUNT customers through the identity path, 1,000 a
-# transaction), the same program on both, then PostgreSQL's is analysed. KT_BENCH_RUNS runs; in
-# each, the three setups in turn (the order rotated each run), each setup's servers started
-# afresh and given KT_PG_SETTLE (3) seconds, then every workload of KT_PG_WHAT for
-# KT_BENCH_SECONDS with `wrk -t4` (the same for all). Receipts and events add to the bases run
-# after run (new stores and message ids each time). Medians at the end, and pg/sqlite; the raw
-# lines are kept in KT_BENCH_LOG (BUILD_DIR/bench-pg.log), the servers' logs beside it.
+# tests run it with both off; KT_PG_SYNCHRONOUS_COMMIT=off shows what the commit's flush costs),
+# shared_buffers=1GB, max_connections=300. Both bases are loaded by bench/load_customers
+# (KT_BENCH_COUNT customers through the identity path, 1,000 a transaction), the same program on
+# both, then PostgreSQL's is analysed. KT_BENCH_RUNS runs; in each, the setups of KT_PG_SETUPS
+# ("sqlite pg1 pg4") in turn, the order rotated each run, each setup's servers started afresh and
+# given KT_PG_SETTLE (3) seconds, then every workload of KT_PG_WHAT for KT_BENCH_SECONDS with
+# `wrk -t4` (the same for all). Receipts and events add to the bases run after run (new stores
+# and message ids each time). Medians at the end, and pg/sqlite; the raw lines are kept in
+# KT_BENCH_LOG (BUILD_DIR/bench-pg.log), the servers' logs beside it.
 set -eu
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
@@ -26,6 +27,7 @@ PROCS=${KT_PG_PROCS:-4}
 WHAT=${KT_PG_WHAT:-lookup receipts events}
 SETTLE=${KT_PG_SETTLE:-3}
 PGBIN=${KT_PG_BIN:-/usr/lib/postgresql/15/bin}
+SYNC=${KT_PG_SYNCHRONOUS_COMMIT:-on} # off: what the commits' fsync costs PostgreSQL
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 B=$(cd "$B" && pwd)
@@ -57,7 +59,7 @@ echo "== machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loada
 echo "== PostgreSQL: a cluster of the bench's own in $pgdir"
 /usr/bin/python3 "$root/tests/e2e/pgtmp.py" start "$pgdir" >/dev/null
 (cd "$pgdir" && as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -m fast \
-    restart -o "-k $pgdir -c listen_addresses='' -c fsync=on -c synchronous_commit=on \
+    restart -o "-k $pgdir -c listen_addresses='' -c fsync=on -c synchronous_commit=$SYNC \
     -c full_page_writes=on -c shared_buffers=1GB -c max_connections=300" >/dev/null)
 psql_() {
     (cd "$pgdir" && as_pg "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pgdir" \
@@ -153,7 +155,7 @@ stop_servers() {
 }
 
 export KT_COUNT=$COUNT KT_BENCH_DIR=$here
-setups="sqlite pg1 pg4"
+setups=${KT_PG_SETUPS:-sqlite pg1 pg4}
 for run in $(seq 1 "$RUNS"); do
     for setup in $setups; do
         start_servers "$setup"
@@ -187,11 +189,16 @@ for what in $WHAT; do
     unit=rps
     [ "$what" = events ] && unit=events_per_s
     base=$(field "$what" sqlite $unit)
-    for setup in sqlite pg1 pg4; do
+    for setup in ${KT_PG_SETUPS:-sqlite pg1 pg4}; do
         r=$(field "$what" "$setup" $unit)
-        echo "$what, $setup: $r $( [ $unit = rps ] && echo req/s || echo events/s), p99 $(field "$what" "$setup" p99_ms) ms$( [ $setup = sqlite ] || printf ', %.2f x sqlite' "$(echo "scale=4; $r / $base" | bc)")"
+        echo "$what, $setup: $r $( [ $unit = rps ] && echo req/s || echo events/s), p99 $(field "$what" "$setup" p99_ms) ms$( [ $setup = sqlite ] || [ -z "$base" ] || printf ', %.2f x sqlite' "$(echo "scale=4; $r / $base" | bc)")"
     done
 done
+# what was stored, so that a refusal inside a 200 (an event batch's "refused") cannot pass
+count="SELECT (SELECT count(*) FROM purchases) || ' receipts, ' || (SELECT count(*) FROM events) || ' events'"
+if command -v sqlite3 >/dev/null; then
+    echo "stored: sqlite $(sqlite3 "$sqlite_db" "$count"); pg $(psql_ kt "$count")" | tee -a "$results"
+fi
 if grep -q 'errors=[1-9]\|non2xx=[1-9]' "$results"; then
     echo "errors: some runs had errors:"
     grep 'errors=[1-9]\|non2xx=[1-9]' "$results"
