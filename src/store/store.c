@@ -105,7 +105,30 @@ enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt
         return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                           "a write was begun while this thread holds a read snapshot");
     }
-    TIMED(s->ops->write_begin(s, out, err));
+    TIMED(s->ops->write_begin(s, false, out, err));
+}
+
+enum kt_rc store_write_begin_narrow(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    if (reads_open > 0) {
+        *out = NULL;
+        return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
+                          "a write was begun while this thread holds a read snapshot");
+    }
+    TIMED(s->ops->write_begin(s, true, out, err));
+}
+
+enum kt_rc store_write_claim(struct store_conn *w, enum store_claim what, const void *key,
+                             size_t len, struct kt_err *err)
+{
+    if (w->ops->write_claim == NULL) {
+        return KT_OK;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a: a claim's key need only spread, not resist anyone */
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ ((const unsigned char *)key)[i]) * 16777619u;
+    }
+    TIMED(w->ops->write_claim(w, (int)what, (int32_t)h, err));
 }
 
 enum kt_rc store_write_end(struct store_conn *c, enum kt_rc rc, struct kt_err *err)

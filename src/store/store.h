@@ -97,6 +97,22 @@ enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt
  * when it was an error, else the result of the commit, so callers write `rc = store_write_end(w,
  * rc, err)` and cannot lose either failure. */
 enum kt_rc store_write_end(struct store_conn *c, enum kt_rc rc, struct kt_err *err);
+/* A narrow write: one that touches only rows of what it has claimed (store_write_claim) -
+ * a customer's points, lines and links, a store's receipt number - and nothing every writer
+ * shares (settings, counters, the audit log's chain, identifiers, another customer's rows).
+ * On PostgreSQL narrow writes run side by side: each holds the writers' lock shared and its
+ * claims alone, so two wait for each other only over the same claim, and every other write,
+ * which holds the writers' lock alone, waits for them all and they for it. On SQLite, with
+ * its one writer, it is store_write_begin() and a claim costs nothing. Ended like any write. */
+enum kt_rc store_write_begin_narrow(struct store *s, struct store_conn **out, struct kt_err *err);
+/* What a narrow write claims. Claims are taken in this order (a receipt's number, then its
+ * customer), never the other way, so two narrow writes cannot wait for each other in a ring. */
+enum store_claim { STORE_CLAIM_RECEIPT = 1, STORE_CLAIM_CUSTOMER = 2 };
+/* Claims `key` (`len` bytes: a customer's key, a store's id and receipt number) until the
+ * write ends: read what it guards only after. Keys are hashed, so two keys may share a claim
+ * - they then wait for each other, no more. A no-op in a write that is not narrow. */
+enum kt_rc store_write_claim(struct store_conn *w, enum store_claim what, const void *key,
+                             size_t len, struct kt_err *err);
 /* Rolls the write transaction back and gives the writer back (nothing worth keeping was done). */
 void store_write_rollback(struct store_conn *c);
 

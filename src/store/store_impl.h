@@ -30,7 +30,12 @@ struct store_ops {
     enum kt_rc (*read_begin)(struct store *s, bool analytics, struct store_conn **out,
                              struct kt_err *err);
     void (*read_end)(struct store_conn *c);
-    enum kt_rc (*write_begin)(struct store *s, struct store_conn **out, struct kt_err *err);
+    /* `narrow`: store_write_begin_narrow()'s write, whose claims come after (write_claim). */
+    enum kt_rc (*write_begin)(struct store *s, bool narrow, struct store_conn **out,
+                              struct kt_err *err);
+    /* Claims `key` (a hash) of kind `what` for a narrow write; NULL where writes are one at a
+     * time anyway (SQLite). */
+    enum kt_rc (*write_claim)(struct store_conn *c, int what, int32_t key, struct kt_err *err);
     enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
     enum kt_rc (*health)(struct store *s, struct kt_err *err);
     enum kt_rc (*wipe_wal)(struct store *s, struct kt_err *err);

@@ -10,7 +10,9 @@
  *   - A write is READ COMMITTED under the writers' lock (pg_advisory_xact_lock): writes are
  *     serialised across every process as SQLite's one writer serialises them in one, so the
  *     operations written for SQLite - read, decide, write - stay right with any number of
- *     servers. Reads never wait for it.
+ *     servers. Reads never wait for it. A narrow write (a till's receipt or refund) holds the
+ *     lock shared and claims its receipt number and customer alone (two-key advisory locks),
+ *     so the tills' writes run side by side and wait only for each other's customer.
  *   - A connection lost is closed when given back, and the next call makes a new one; while the
  *     server cannot be reached, calls answer 503 store_unavailable with Retry-After.
  *   - Migrations (src/store/migrations/pg/, compiled in) run under a session lock, so servers
@@ -32,8 +34,9 @@ extern const size_t pg_migrations_count;
 static const struct sql_hooks pg_hooks;
 
 /* The writers' lock and the migrations' lock: two keys of pg_advisory_*lock. */
-#define WRITE_LOCK   "SELECT pg_advisory_xact_lock(7201601)"
-#define MIGRATE_LOCK 7201602
+#define WRITE_LOCK        "SELECT pg_advisory_xact_lock(7201601)"
+#define WRITE_LOCK_SHARED "SELECT pg_advisory_xact_lock_shared(7201601)"
+#define MIGRATE_LOCK      7201602
 
 /* ---- pools --------------------------------------------------------------------------------- */
 
@@ -295,7 +298,8 @@ static void pg_read_end(struct store_conn *base)
     pg_pool_put(pool_of(s, c), c);
 }
 
-static enum kt_rc pg_write_begin(struct store *base, struct store_conn **out, struct kt_err *err)
+static enum kt_rc pg_write_begin(struct store *base, bool narrow, struct store_conn **out,
+                                 struct kt_err *err)
 {
     struct pg_store *s = (struct pg_store *)base;
     struct pg_conn *c = NULL;
@@ -304,9 +308,9 @@ static enum kt_rc pg_write_begin(struct store *base, struct store_conn **out, st
     if (rc != KT_OK) {
         return rc;
     }
-    int src = pg_exec(c, "BEGIN");
-    c->in_tx = src == SQL_OK;
-    src = src == SQL_OK ? pg_exec(c, WRITE_LOCK) : src;
+    /* One round trip: the transaction and the writers' lock. */
+    int src = pg_exec(c, narrow ? "BEGIN; " WRITE_LOCK_SHARED : "BEGIN; " WRITE_LOCK);
+    c->in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
     if (src != SQL_OK) {
         rc = pg_fail(c, src, "write", err);
         if (c->in_tx) {
@@ -316,8 +320,23 @@ static enum kt_rc pg_write_begin(struct store *base, struct store_conn **out, st
         pg_pool_put(&s->rw, c);
         return rc;
     }
+    c->narrow = narrow;
     *out = &c->base.base;
     return KT_OK;
+}
+
+/* A narrow write's claim: an advisory lock of two keys (the kind, the hash), which live apart
+ * from the one-key writers' lock, held to the end of the transaction. */
+static enum kt_rc pg_write_claim(struct store_conn *base, int what, int32_t key, struct kt_err *err)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (!c->narrow) {
+        return KT_OK;
+    }
+    char text[80];
+    snprintf(text, sizeof(text), "SELECT pg_advisory_xact_lock(%d, %d)", what, (int)key);
+    int src = pg_exec(c, text);
+    return src == SQL_OK ? KT_OK : pg_fail(c, src, "claim", err);
 }
 
 static enum kt_rc pg_write_end(struct store_conn *base, bool commit, struct kt_err *err)
@@ -340,6 +359,7 @@ static enum kt_rc pg_write_end(struct store_conn *base, bool commit, struct kt_e
         c->broken = true;
     }
     c->in_tx = false;
+    c->narrow = false;
     pg_pool_put(&s->rw, c);
     return rc;
 }
@@ -471,6 +491,7 @@ const struct store_ops store_pg_ops = {
     .read_begin = pg_read_begin,
     .read_end = pg_read_end,
     .write_begin = pg_write_begin,
+    .write_claim = pg_write_claim,
     .write_end = pg_write_end,
     .health = pg_health,
     .wipe_wal = pg_wipe_wal,

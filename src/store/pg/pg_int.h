@@ -25,6 +25,7 @@ struct pg_conn {
     char sqlstate[6];     /* of the last failure */
     char *errmsg;         /* owned: the last failure's message */
     bool in_tx;           /* a transaction is open */
+    bool narrow;          /* it is a narrow write's (store_write_begin_narrow) */
     bool broken;          /* the connection was lost: closed when given back */
     bool pooled;          /* in its pool's free list; guarded by the pool's mutex */
 };

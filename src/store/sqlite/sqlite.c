@@ -451,8 +451,10 @@ static void sq_read_end(struct store_conn *base)
     pool_put((struct sq_store *)c->base.base.store, c);
 }
 
-static enum kt_rc sq_write_begin(struct store *base, struct store_conn **out, struct kt_err *err)
+static enum kt_rc sq_write_begin(struct store *base, bool narrow, struct store_conn **out,
+                                 struct kt_err *err)
 {
+    (void)narrow; /* one writer: every write is as narrow as can be */
     struct sq_store *s = (struct sq_store *)base;
     *out = NULL;
     struct timespec until;
