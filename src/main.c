@@ -595,6 +595,10 @@ static int cmd_serve(int argc, char **argv)
     if (optind < argc) {
         return cli_usage("serve", "takes no arguments");
     }
+    if (!store_is_pg(o.db) && oc.lease_ms != 0) {
+        return cli_usage("serve", "--outbox-lease is for servers sharing a PostgreSQL database; "
+                                  "on SQLite a start takes back every message left sending");
+    }
     /* Signals are taken by this thread only: block them before any thread starts. */
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -650,7 +654,9 @@ static int cmd_serve(int argc, char **argv)
     oc.webhook_secret = o.channels.webhook_secret;
     oc.sms = o.sms;          /* the one-time codes' gateway is the SMS channel's */
     oc.secret = &app.secret; /* signs the pixel and links of marketing e-mails */
-    oc.lease_ms = store_is_pg(o.db) ? OUTBOX_LEASE_MS : 0; /* several servers may share it */
+    if (store_is_pg(o.db) && oc.lease_ms == 0) { /* several servers may share it */
+        oc.lease_ms = OUTBOX_LEASE_MS;
+    }
     if (outbox_sender_new(&oc, &ob, &err) != KT_OK ||
         outbox_recover(s, clock_now_ms(), oc.lease_ms, &recovered, &err) != KT_OK) {
         cli_print_error("cannot start the outbox", &err);

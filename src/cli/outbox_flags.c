@@ -1,7 +1,7 @@
 /*
  * outbox_flags.c - serve's flags of the outbox's sender (docs/operations.md, "Channels:
  * e-mail, push, webhooks"): --email-rate, --sms-rate, --push-rate, --webhook-rate,
- * --webhook-url, --sms-sender, --outbox-retry and --quiet-hours-*, taken out of
+ * --webhook-url, --sms-sender, --outbox-retry, --outbox-lease and --quiet-hours-*, taken out of
  * argv before serve's own getopt sees the rest, so that main.c keeps to its one page of flags. The
  * channels' own flags (--smtp-*, --push-url) are channel_flags.c's, shared with the templates' test
  * send.
@@ -23,6 +23,7 @@ enum {
     F_WURL,
     F_SENDER,
     F_RETRY,
+    F_LEASE,
     F_QSMS,
     F_QPUSH,
     F_QEMAIL,
@@ -37,6 +38,7 @@ static const struct cli_flag flags[F_N] = {
     [F_WURL] = {"webhook-url", "KARTOTEKA_WEBHOOK_URL", NULL},
     [F_SENDER] = {"sms-sender", "KARTOTEKA_SMS_SENDER", NULL},
     [F_RETRY] = {"outbox-retry", "KARTOTEKA_OUTBOX_RETRY", "30000"},
+    [F_LEASE] = {"outbox-lease", "KARTOTEKA_OUTBOX_LEASE", NULL},
     [F_QSMS] = {"quiet-hours-sms", "KARTOTEKA_QUIET_HOURS_SMS", "21:00-09:00"},
     [F_QPUSH] = {"quiet-hours-push", "KARTOTEKA_QUIET_HOURS_PUSH", "21:00-09:00"},
     [F_QEMAIL] = {"quiet-hours-email", "KARTOTEKA_QUIET_HOURS_EMAIL", "none"},
@@ -62,6 +64,10 @@ static int check(const char *verb, const char *const v[F_N], struct outbox_conf 
     }
     if (!num_parse_cstr(v[F_RETRY], 100, 3600000, &c->retry_ms)) {
         return cli_usage(verb, "--outbox-retry must be milliseconds from 100 to 3600000");
+    }
+    /* 0 here: the default, which main.c chooses by the store (outbox.h, OUTBOX_LEASE_MS) */
+    if (v[F_LEASE] != NULL && !num_parse_cstr(v[F_LEASE], 1000, 86400000, &c->lease_ms)) {
+        return cli_usage(verb, "--outbox-lease must be milliseconds from 1000 to 86400000");
     }
     if (!policy_window_parse(v[F_QSMS], &c->policy.sms) ||
         !policy_window_parse(v[F_QPUSH], &c->policy.push) ||

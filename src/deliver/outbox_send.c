@@ -458,7 +458,9 @@ enum kt_rc outbox_send_due(struct store *s, struct outbox_sender *x, int64_t now
     if (x == NULL || x->channels[0] == NULL) {
         return KT_OK;
     }
-    if (x->c.lease_ms > 0 && now - x->recovered_at >= 60000) { /* a server among several died */
+    /* a server among several died: looked for each minute, or each lease when that is shorter */
+    int64_t every = x->c.lease_ms < 60000 ? x->c.lease_ms : 60000;
+    if (x->c.lease_ms > 0 && now - x->recovered_at >= every) {
         int64_t back = 0;
         x->recovered_at = now;
         if (outbox_recover(s, now, x->c.lease_ms, &back, err) != KT_OK) {

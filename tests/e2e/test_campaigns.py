@@ -284,7 +284,12 @@ def test_pause_then_resume_sends_each_member_one_copy(tmp_path, sink):
     paused = act(s, c["id"], "pause")
     assert paused["state"] == "paused"
     at_pause = get(s, c["id"])["enqueued"]
-    sink.busy.difference_update(who)  # the relay would take them now: the pause must hold them
+    # a batch the sender took before the pause goes on to the relay (deferred there): once it is
+    # back in the queue, the relay would take them all - the pause must hold them
+    wait_for(lambda: s.rows("SELECT count(*) FROM outbox WHERE campaign_id = ? "
+                            "AND state = 'sending'", (c["id"],))[0][0] == 0, 60,
+             "the batch in flight deferred")
+    sink.busy.difference_update(who)
     time.sleep(2.5)
     assert sum(copies(sink, who).values()) == 0
     assert get(s, c["id"])["enqueued"] == at_pause  # the enqueue stopped too

@@ -7,11 +7,12 @@ GET /v1/customers/{id}/messages.
 """
 import email
 import email.policy
+import subprocess
 import time
 
 import pytest
 
-from conftest import Server, phone
+from conftest import BACKEND, BIN, Server, phone
 from messaging import PD, join, message, outbox_args, prepare, send, wait_state
 from peers import Receiver, SmtpSink
 
@@ -214,7 +215,10 @@ def test_messages_list_pages_and_is_admin_or_dpo(server):
 
 def test_kill_9_with_messages_in_flight_sends_each_once(tmp_path, smtp):
     port, sink = smtp
-    s = Server(tmp_path / "k9", outbox_args(port))
+    # on PostgreSQL a start leaves alone what another server may be sending: the dead one's
+    # messages wait out the lease (--outbox-lease), here two seconds
+    lease = ["--outbox-lease", "2000"] if BACKEND == "postgres" else []
+    s = Server(tmp_path / "k9", outbox_args(port) + lease)
     prepare(s)
     addrs = [f"k9-{i}@example.org" for i in range(12)]
     cids = [join(s, a) for a in addrs]
@@ -264,3 +268,12 @@ def test_an_erasure_stops_a_queued_message_and_destroys_its_address(server, smtp
     assert row == ("suppressed", "erased", None, None, None), row
     time.sleep(0.5)  # 2.5 retry periods: the sender would have sent it by now
     assert mid not in sink.ids()
+
+
+def test_the_lease_is_refused_where_one_server_owns_the_database(tmp_path):
+    """An SQLite server takes back every message left sending at its start: a lease would mean
+    nothing there, and a bad one is refused before anything starts."""
+    for args, why in ((["--db", str(tmp_path / "one.db"), "--outbox-lease", "5000"], "PostgreSQL"),
+                      (["--outbox-lease", "10"], "1000 to 86400000")):
+        r = subprocess.run([BIN, "serve", *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and "--outbox-lease" in r.stderr and why in r.stderr, r.stderr

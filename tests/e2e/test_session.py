@@ -123,19 +123,24 @@ def test_login_cookie_session_and_logout(srv):
 
 
 def test_wrong_password_and_unknown_email_look_alike(srv):
-    make_user(srv, "bob@example.com")
+    for i in range(3):
+        make_user(srv, f"bob{i}@example.com")
     c = Console(srv)
-    times = {}
-    for email, pw in (("bob@example.com", "wrong password!"), ("nobody@example.com", PASSWORD)):
-        t = time.monotonic()
-        r = c.login(email, pw, status=401)
-        times[email] = time.monotonic() - t
-        assert r.json()["error"]["code"] == "wrong_credentials"
-        assert "Set-Cookie" not in r.headers
+    times = {"known": [], "unknown": []}
+    for i in range(3):  # in turn, the medians: one try each is at the mercy of a busy machine;
+        # a user of their own each time, under the lock-out of three tries per e-mail
+        for who, email, pw in (("known", f"bob{i}@example.com", "wrong password!"),
+                               ("unknown", f"nobody{i}@example.com", PASSWORD)):
+            t = time.monotonic()
+            r = c.login(email, pw, status=401)
+            times[who].append(time.monotonic() - t)
+            assert r.json()["error"]["code"] == "wrong_credentials"
+            assert "Set-Cookie" not in r.headers
+    times = {k: sorted(v)[1] for k, v in times.items()}
     # both paid one Argon2id check: neither answers in a fraction of the other's time
     fast, slow = sorted(times.values())
     assert fast > slow / 3, times
-    assert c.login("bob@example.com").status_code == 200
+    assert c.login("bob0@example.com").status_code == 200
 
 
 def test_disabled_user_is_refused_and_their_session_ends_at_once(srv):
