@@ -67,12 +67,15 @@ static void set_error(struct pg_conn *c, const PGresult *res)
     kt_strlcpy(c->sqlstate, state ? state : "", sizeof(c->sqlstate));
 }
 
-/* The layer's code for the failure just recorded. */
+/* The layer's code for the failure just recorded. A failure without a SQLSTATE is libpq's own,
+ * not the server's: a connection lost (libpq may still call it CONNECTION_OK - a server killed
+ * under a statement, `pg_ctl -m immediate`, said "server closed the connection unexpectedly"
+ * so) or out of step; either way the connection is not to be used again. */
 static int classify(struct pg_conn *c)
 {
     const char *s = c->sqlstate;
-    if (PQstatus(c->pg) != CONNECTION_OK || strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 ||
-        strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0) {
+    if (PQstatus(c->pg) != CONNECTION_OK || s[0] == '\0' || strncmp(s, "08", 2) == 0 ||
+        strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0) {
         c->broken = true;
         return PG_UNAVAILABLE;
     }
