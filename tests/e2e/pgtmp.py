@@ -38,6 +38,7 @@ class PgCluster:
         self.data = self.dir / "data"
         self.log = self.dir / "server.log"
         self.as_nobody = os.geteuid() == 0
+        self.opts = f"-k {self.dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
         if attach:
             return
         if folder is not None:
@@ -48,8 +49,7 @@ class PgCluster:
             shutil.chown(self.dir, "nobody", "nogroup")
         self._run([BIN / "initdb", "-D", self.data, "-U", USER, "--auth=trust", "-E", "UTF8",
                    "--locale=C.UTF-8", "--no-sync"])
-        opts = f"-k {self.dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off"
-        self._run([BIN / "pg_ctl", "-D", self.data, "-o", opts, "-l", self.log, "-w", "start"])
+        self.pg_ctl("start")
 
     def _run(self, argv, **kw):
         argv = [str(a) for a in argv]
@@ -60,6 +60,11 @@ class PgCluster:
             log = self.log.read_text() if self.log.exists() else ""
             raise RuntimeError(f"{argv[0]} failed: {r.stderr.strip()}\n{log[-2000:]}")
         return r
+
+    def pg_ctl(self, *args):
+        """pg_ctl on this cluster with its options and log (`start`, `stop -m fast`, `restart -m
+        immediate`, ...): a test that takes the server away and brings it back."""
+        self._run([BIN / "pg_ctl", "-D", self.data, "-o", self.opts, "-l", self.log, "-w", *args])
 
     def url(self, db):
         """The database as a libpq connection URI over the cluster's socket."""

@@ -67,12 +67,15 @@ static void set_error(struct pg_conn *c, const PGresult *res)
     kt_strlcpy(c->sqlstate, state ? state : "", sizeof(c->sqlstate));
 }
 
-/* The layer's code for the failure just recorded. */
+/* The layer's code for the failure just recorded. A failure without a SQLSTATE is libpq's own,
+ * not the server's: a connection lost (libpq may still call it CONNECTION_OK - a server killed
+ * under a statement, `pg_ctl -m immediate`, said "server closed the connection unexpectedly"
+ * so) or out of step; either way the connection is not to be used again. */
 static int classify(struct pg_conn *c)
 {
     const char *s = c->sqlstate;
-    if (PQstatus(c->pg) != CONNECTION_OK || strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 ||
-        strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0) {
+    if (PQstatus(c->pg) != CONNECTION_OK || s[0] == '\0' || strncmp(s, "08", 2) == 0 ||
+        strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0) {
         c->broken = true;
         return PG_UNAVAILABLE;
     }
@@ -86,17 +89,22 @@ static int classify(struct pg_conn *c)
     return SQL_ERROR;
 }
 
+enum kt_rc pg_unavailable(struct kt_err *err, int retry_after, const char *what, const char *msg)
+{
+    if (err != NULL && err->rc == KT_OK) {
+        kt_err_set(err, KT_EBUSY, "store_unavailable", NULL,
+                   "the database cannot be reached; retry shortly");
+        err->retry_after = retry_after;
+        kt_err_detail(err, "%s: %s", what, msg);
+    }
+    return KT_EBUSY;
+}
+
 enum kt_rc pg_fail(struct pg_conn *c, int rc, const char *what, struct kt_err *err)
 {
     const char *msg = c && c->errmsg ? c->errmsg : "unknown failure";
-    if (rc == PG_UNAVAILABLE) {
-        kt_err_set(err, KT_EBUSY, "store_unavailable", NULL,
-                   "the database cannot be reached; retry shortly");
-        if (err != NULL) {
-            err->retry_after = 5;
-        }
-        kt_err_detail(err, "%s: %s", what, msg);
-        return KT_EBUSY;
+    if (rc == PG_UNAVAILABLE) { /* the connection is dropped; the next call makes a new one */
+        return pg_unavailable(err, 1, what, msg);
     }
     if (rc == SQL_BUSY) {
         kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the database is busy; retry shortly");
@@ -609,15 +617,13 @@ struct pg_conn *pg_connect(struct store *s, const char *url, struct kt_err *err)
     c->base.base.ops = s ? s->ops : NULL;
     c->base.base.store = s;
     c->base.drv = &pg_driver;
-    c->pg = PQconnectdb(url);
+    /* the URL's own values are read after connect_timeout, so they win over it */
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const vals[] = {PG_CONNECT_TIMEOUT, url, NULL};
+    c->pg = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c->pg) != CONNECTION_OK) {
         set_error(c, NULL);
-        kt_err_set(err, KT_EBUSY, "store_unavailable", NULL,
-                   "the database cannot be reached; retry shortly");
-        if (err != NULL) {
-            err->retry_after = 5;
-        }
-        kt_err_detail(err, "connect: %s", c->errmsg);
+        pg_unavailable(err, 1, "connect", c->errmsg);
         pg_disconnect(c);
         return NULL;
     }

@@ -407,10 +407,12 @@ static enum kt_rc make_keys(struct store *base, int64_t from, struct kt_err *err
             }
         } else {
             int src = pg_exec(c, "SELECT 1"); /* records the state of the connection */
-            rc = kt_err_set(err, src == PG_UNAVAILABLE ? KT_EBUSY : KT_ESTORE,
-                            src == PG_UNAVAILABLE ? "store_unavailable" : "store_error", NULL,
-                            "the key store failed");
-            kt_err_detail(err, "make keys: %s", PQresultErrorMessage(res));
+            if (src == PG_UNAVAILABLE) {
+                rc = pg_unavailable(err, 1, "make keys", PQresultErrorMessage(res));
+            } else {
+                rc = kt_err_set(err, KT_ESTORE, "store_error", NULL, "the key store failed");
+                kt_err_detail(err, "make keys: %s", PQresultErrorMessage(res));
+            }
         }
         PQclear(res);
         pg_pool_put(&s->keys.pool, c);

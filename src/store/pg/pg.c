@@ -18,6 +18,7 @@
  *   - Migrations (src/store/migrations/pg/, compiled in) run under a session lock, so servers
  *     started together apply each once; the first is a baseline at the SQLite schema's version.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,9 @@ void pg_pool_init(struct pg_pool *pool, const char *url, int max)
     pthread_cond_init(&pool->cv, NULL);
     pool->url = url;
     pool->max = max;
+    pool->backoff_ms = 0;
+    pool->retry_at = 0;
+    pool->trying = false;
 }
 
 void pg_pool_close(struct pg_pool *pool)
@@ -66,32 +70,30 @@ void pg_pool_close(struct pg_pool *pool)
     pool->url = NULL;
 }
 
-enum kt_rc pg_pool_get(struct pg_store *s, struct pg_pool *pool, struct pg_conn **out,
-                       struct kt_err *err)
+/* An idle connection is still open when its socket is quiet: the server has nothing to say to a
+ * connection between statements, and one it closed (a restart, a crash, a terminated backend)
+ * is readable - its farewell, or the end of the stream. */
+static bool idle_alive(struct pg_conn *c)
 {
-    *out = NULL;
-    struct timespec until;
-    clock_deadline(s->busy_ms, &until);
-    pthread_mutex_lock(&pool->mu);
-    while (pool->free == NULL && pool->open >= pool->max) {
-        if (pthread_cond_timedwait(&pool->cv, &pool->mu, &until) != 0) {
-            pthread_mutex_unlock(&pool->mu);
-            kt_err_set(err, KT_EBUSY, "store_busy", NULL, "the database is busy; retry shortly");
-            kt_err_detail(err, "every connection of the pool is taken (%d)", pool->max);
-            return KT_EBUSY;
-        }
-    }
-    struct pg_conn *c = pool->free;
-    if (c != NULL) {
-        pool->free = c->next;
-        c->pooled = false;
-        pthread_mutex_unlock(&pool->mu);
-        *out = c;
-        return KT_OK;
-    }
-    pool->open++; /* a place held while connecting, without the mutex */
-    pthread_mutex_unlock(&pool->mu);
-    c = pg_connect(&s->base.base, pool->url, err);
+    struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+    return PQstatus(c->pg) == CONNECTION_OK && p.fd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+static int64_t mono_ms(void)
+{
+    return clock_mono_ns() / 1000000;
+}
+
+static int seconds_of(int ms)
+{
+    return ms <= 1000 ? 1 : (ms + 999) / 1000;
+}
+
+/* A new connection of the pool, its place already counted in pool->open (given back on failure),
+ * and the pause after a failure set or, after a success, lifted. */
+static struct pg_conn *pool_connect(struct pg_store *s, struct pg_pool *pool, struct kt_err *err)
+{
+    struct pg_conn *c = pg_connect(&s->base.base, pool->url, err);
     if (c != NULL) {
         char text[64];
         snprintf(text, sizeof(text), "SET lock_timeout = %d", s->busy_ms);
@@ -102,15 +104,74 @@ enum kt_rc pg_pool_get(struct pg_store *s, struct pg_pool *pool, struct pg_conn 
             c = NULL;
         }
     }
+    pthread_mutex_lock(&pool->mu);
+    pool->trying = false;
     if (c == NULL) {
-        pthread_mutex_lock(&pool->mu);
         pool->open--;
+        int b = pool->backoff_ms * 2;
+        pool->backoff_ms = b < PG_BACKOFF_MIN_MS   ? PG_BACKOFF_MIN_MS
+                           : b > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS
+                                                   : b;
+        pool->retry_at = mono_ms() + pool->backoff_ms;
+        if (err != NULL && strcmp(err->code, "store_unavailable") == 0) {
+            err->retry_after = seconds_of(pool->backoff_ms);
+        }
         pthread_cond_signal(&pool->cv);
-        pthread_mutex_unlock(&pool->mu);
-        return err ? err->rc : KT_EBUSY;
+    } else if (pool->backoff_ms > 0) {
+        log_info("store_reconnected", "after_ms=%d", pool->backoff_ms);
+        pool->backoff_ms = 0;
     }
-    *out = c;
-    return KT_OK;
+    pthread_mutex_unlock(&pool->mu);
+    return c;
+}
+
+enum kt_rc pg_pool_get(struct pg_store *s, struct pg_pool *pool, struct pg_conn **out,
+                       struct kt_err *err)
+{
+    *out = NULL;
+    struct timespec until;
+    clock_deadline(s->busy_ms, &until);
+    pthread_mutex_lock(&pool->mu);
+    for (;;) {
+        while (pool->free == NULL && pool->open >= pool->max) {
+            if (pthread_cond_timedwait(&pool->cv, &pool->mu, &until) != 0) {
+                pthread_mutex_unlock(&pool->mu);
+                kt_err_set(err, KT_EBUSY, "store_busy", NULL,
+                           "the database is busy; retry shortly");
+                kt_err_detail(err, "every connection of the pool is taken (%d)", pool->max);
+                return KT_EBUSY;
+            }
+        }
+        struct pg_conn *c = pool->free;
+        if (c == NULL) {
+            break;
+        }
+        pool->free = c->next;
+        c->pooled = false;
+        if (idle_alive(c)) {
+            pthread_mutex_unlock(&pool->mu);
+            *out = c;
+            return KT_OK;
+        }
+        pool->open--; /* closed by the server while it waited here: dropped, the next looked at */
+        pthread_mutex_unlock(&pool->mu);
+        pg_disconnect(c);
+        pthread_mutex_lock(&pool->mu);
+    }
+    /* A new connection. After a failed one, a single caller tries again once the pause is over;
+     * the others answer at once rather than wait for it or try too. */
+    int64_t now = mono_ms();
+    if (pool->backoff_ms > 0 && (pool->trying || now < pool->retry_at)) {
+        int left = pool->trying ? pool->backoff_ms : (int)(pool->retry_at - now);
+        pthread_mutex_unlock(&pool->mu);
+        return pg_unavailable(err, seconds_of(left), "connect",
+                              "the last connect failed; waiting before the next");
+    }
+    pool->trying = pool->backoff_ms > 0;
+    pool->open++; /* a place held while connecting, without the mutex */
+    pthread_mutex_unlock(&pool->mu);
+    *out = pool_connect(s, pool, err);
+    return *out != NULL ? KT_OK : err ? err->rc : KT_EBUSY;
 }
 
 void pg_pool_put(struct pg_pool *pool, struct pg_conn *c)

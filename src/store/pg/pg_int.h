@@ -36,18 +36,33 @@ extern const struct sql_driver pg_driver;
 int pg_exec(struct pg_conn *c, const char *text);
 /* The store's error for a code of this driver. */
 enum kt_rc pg_fail(struct pg_conn *c, int rc, const char *what, struct kt_err *err);
-/* Opens a connection to `url` (with the store's settings); NULL with err set. */
+/* The store's answer while the server cannot be reached: KT_EBUSY "store_unavailable" (503) with
+ * Retry-After `retry_after` seconds, and `what` with libpq's `msg` for the log. */
+enum kt_rc pg_unavailable(struct kt_err *err, int retry_after, const char *what, const char *msg);
+/* Opens a connection to `url` (with the store's settings; a server that does not answer fails
+ * it after PG_CONNECT_TIMEOUT seconds unless the URL says otherwise); NULL with err set. */
 struct pg_conn *pg_connect(struct store *s, const char *url, struct kt_err *err);
 void pg_disconnect(struct pg_conn *c);
 
-/* A pool of connections to one database, made on demand up to `max`. */
+#define PG_CONNECT_TIMEOUT "3" /* seconds, libpq's connect_timeout when the URL gives none */
+#define PG_BACKOFF_MIN_MS  100 /* the pause after a failed connect, doubled after each one more */
+#define PG_BACKOFF_MAX_MS  2000
+
+/* A pool of connections to one database, made on demand up to `max`. An idle connection the
+ * server closed (a restart, a crash) is dropped when taken, not handed out. After a failed
+ * connect the pool pauses (PG_BACKOFF_*): until then, and while one caller tries again, a call
+ * that needs a new connection answers store_unavailable at once, so a server that is down is
+ * neither hammered nor waited for. */
 struct pg_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct pg_conn *free;
     int open; /* connections made and not closed */
     int max;
-    const char *url; /* borrowed from the store */
+    const char *url;  /* borrowed from the store */
+    int backoff_ms;   /* the pause after the last failed connect; 0 while connects succeed */
+    int64_t retry_at; /* monotonic ms: no connect is tried before it */
+    bool trying;      /* a connect after a failure is under way */
 };
 
 /* The key store (keys.c): the customers' data keys wrapped under the master key, in a database
