@@ -31,8 +31,8 @@ static int64_t mono_ms(void)
 
 /* Claims the next item of due work and does it, in one write transaction; *claimed false when
  * nothing is due. The claim is the write transaction itself: in one process the writer's mutex,
- * across processes SQLite's write lock (FOR UPDATE SKIP LOCKED on PostgreSQL) - an item is
- * done once, and one whose work fails stays due for the next run. */
+ * across processes SQLite's write lock or PostgreSQL's writers' lock (store/pg/pg.c) - an item
+ * is done once, and one whose work fails stays due for the next run. */
 static enum kt_rc claim_one(const struct sched_conf *c, const struct sched_job *j, int64_t now,
                             int64_t n[2], bool *claimed, struct kt_err *err)
 {
