@@ -138,6 +138,8 @@ def test_a_preview_reads_the_standby_and_the_lag_is_told(replica):
     wait("no lag once caught up", lambda: metric(s, "kartoteka_replica_lag_seconds") == 0)
     standby.psql("kt", "SELECT pg_wal_replay_pause()")
     try:
+        wait("replay paused", lambda: standby.psql(
+            "kt", "SELECT pg_get_wal_replay_pause_state()") == "paused")
         # The tills write on the primary while the standby replays nothing.
         for i in range(5):
             receipt(s, f"PAUSED-{i}", customer(s))
