@@ -37,6 +37,7 @@
 
 struct opts {
     const char *db;
+    const char *db_read; /* --db-read: the analytic reads' replica (PostgreSQL), or NULL */
     const char *listen;
     const char *secret_file; /* NULL = <db>.secret */
     const char *master_file; /* --master-key-file; NULL = <db>.master */
@@ -83,6 +84,7 @@ static const char *env_or(const char *name, const char *def)
 
 enum {
     OPT_DB = 1000,
+    OPT_DB_READ,
     OPT_LISTEN,
     OPT_LOG,
     OPT_THREADS,
@@ -130,6 +132,7 @@ enum {
 
 static const struct option long_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
+    {"db-read", required_argument, NULL, OPT_DB_READ},
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"log-level", required_argument, NULL, OPT_LOG},
     {"threads", required_argument, NULL, OPT_THREADS},
@@ -231,6 +234,7 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
 {
     memset(o, 0, sizeof(*o));
     o->db = env_or("KARTOTEKA_DB", DEFAULT_DB);
+    o->db_read = env_or("KARTOTEKA_DB_READ", NULL);
     o->listen = env_or("KARTOTEKA_LISTEN", DEFAULT_LISTEN);
     o->secret_file = env_or("KARTOTEKA_SECRET_FILE", NULL);
     o->master_file = env_or("KARTOTEKA_MASTER_KEY_FILE", NULL);
@@ -274,6 +278,9 @@ static int parse(const char *verb, const char *help, int argc, char **argv, stru
         switch (c) {
         case OPT_DB:
             o->db = optarg;
+            break;
+        case OPT_DB_READ:
+            o->db_read = optarg;
             break;
         case OPT_LISTEN:
             o->listen = optarg;
@@ -504,7 +511,8 @@ static struct store *open_store(const struct opts *o, enum store_schema_mode mod
                          .master_file = o->master_file,
                          .sealed_fields = o->sealed,
                          .key_cache = o->key_cache,
-                         .warm = true};
+                         .warm = true,
+                         .read_db = o->db_read};
     return cli_open_store_keys(o->db, (int)o->busy_ms, o->db_max_size, mode, &k);
 }
 

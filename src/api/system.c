@@ -50,6 +50,37 @@ enum kt_rc api_readyz(struct http_req *r, struct kt_err *err)
     return KT_OK;
 }
 
+/* The read replica's state (--db-read; docs/scale.md, "Read replicas"), when there is one. A
+ * replica that cannot be reached is up 0, and the tills do not mind: only analytics read there. */
+static void replica_metrics(struct store *s, struct buf *b)
+{
+    bool has = false;
+    int64_t lag_ms = 0;
+    struct kt_err err;
+    kt_err_reset(&err);
+    enum kt_rc rc = store_replica_lag(s, &has, &lag_ms, &err);
+    if (!has) {
+        return;
+    }
+    buf_printf(b,
+               "# HELP kartoteka_replica_up Whether the read replica (--db-read) answers.\n"
+               "# TYPE kartoteka_replica_up gauge\n"
+               "kartoteka_replica_up %d\n",
+               rc == KT_OK);
+    if (rc != KT_OK) {
+        return;
+    }
+    buf_printf(b, "# HELP kartoteka_replica_lag_seconds How far the read replica is behind the "
+                  "primary: 0 when it has replayed all it received, else the age of the last "
+                  "transaction it replayed (NaN: none since it started).\n"
+                  "# TYPE kartoteka_replica_lag_seconds gauge\n");
+    if (lag_ms < 0) {
+        buf_puts(b, "kartoteka_replica_lag_seconds NaN\n");
+    } else {
+        buf_printf(b, "kartoteka_replica_lag_seconds %.3f\n", (double)lag_ms / 1000);
+    }
+}
+
 /* The HTTP layer's counters, then the domain modules' own. */
 enum kt_rc api_metrics(struct http_req *r, struct kt_err *err)
 {
@@ -76,6 +107,7 @@ enum kt_rc api_metrics(struct http_req *r, struct kt_err *err)
                "# TYPE kartoteka_audit_refused_total counter\n"
                "kartoteka_audit_refused_total %llu\n",
                audit_queued(), (unsigned long long)audit_refused_total());
+    replica_metrics(r->app->store, &b);
     http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_cstr(&b), b.len);
     buf_release(&b);
     return KT_OK;

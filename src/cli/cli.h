@@ -62,6 +62,8 @@ struct cli_keys {
     const char *next_master_file; /* keys rotate-master: the new master key */
     bool no_keys;                 /* a look at the schema version only (migrate --status) */
     bool warm;                    /* serve: warm the cache of data keys (store_opts.warm_keys) */
+    const char *read_db;          /* serve's --db-read (KARTOTEKA_DB_READ): the analytic reads'
+                                     replica; NULL = cli_db_read_use's, else the primary */
 };
 /* Loads the keys, makes the keyring and opens the database with it; prints why and returns
  * NULL when it cannot. `k` NULL: every key from the environment or its default. */
@@ -73,6 +75,11 @@ int cli_sealed_fields_parse(const char *text, int *out);
 struct store *cli_open_store_mode(const char *db, int busy_ms, int64_t max_bytes,
                                   enum store_schema_mode mode);
 const char *cli_default_db(void);
+/* The verbs that run analytics (segment, report, cluster) take --db-read like serve: `flag` (NULL
+ * when not given) or KARTOTEKA_DB_READ names the replica every store this process opens after it
+ * reads its analytics from (store_opts.read_path). Other verbs never call it, so the variable set
+ * for the servers does not stop them opening an SQLite file. */
+void cli_db_read_use(const char *flag);
 
 /* Prints a JSON document indented on standard output (the --json of every verb). */
 #include <jansson.h>

@@ -29,16 +29,22 @@ static const char cluster_help[] =
     "  --no-store          do not store the traits\n"
     "  --features-out F    also write the standardised features as CSV (one customer a line)\n"
     "  --now TIME          as of this time (RFC 3339)\n"
-    "  --db PATH           database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
+    "  --db PATH           database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
+    "  --db-read URL       PostgreSQL: the replica the features are read from\n"
+    "                       (KARTOTEKA_DB_READ; the traits are stored on --db)\n";
 
 int cli_cluster(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"k", required_argument, NULL, 'k'},   {"json", no_argument, NULL, 'j'},
-        {"no-store", no_argument, NULL, 'n'},  {"features-out", required_argument, NULL, 'f'},
-        {"now", required_argument, NULL, 't'}, {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
-    const char *db = cli_default_db(), *features = NULL;
+    static const struct option opts[] = {{"k", required_argument, NULL, 'k'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"no-store", no_argument, NULL, 'n'},
+                                         {"features-out", required_argument, NULL, 'f'},
+                                         {"now", required_argument, NULL, 't'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"db-read", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = cli_default_db(), *features = NULL, *db_read = NULL;
     int64_t k = 0, now = clock_now_ms();
     bool json = false, store = true;
     int c;
@@ -68,6 +74,9 @@ int cli_cluster(int argc, char **argv)
         case 'd':
             db = optarg;
             break;
+        case 'r':
+            db_read = optarg;
+            break;
         case 'h':
             fputs(cluster_help, stdout);
             return 0;
@@ -82,6 +91,7 @@ int cli_cluster(int argc, char **argv)
         return 2;
     }
     log_set_level(LOG_WARN);
+    cli_db_read_use(db_read);
     struct store *s = cli_open_store(db);
     if (s == NULL) {
         return 1;

@@ -25,6 +25,15 @@ const char *cli_default_db(void)
     return v != NULL && v[0] != '\0' ? v : "data/kartoteka.db";
 }
 
+/* Set once, by the verb's thread, before it opens a store (cli_db_read_use). */
+static const char *db_read;
+
+void cli_db_read_use(const char *flag)
+{
+    const char *v = flag != NULL ? flag : getenv("KARTOTEKA_DB_READ");
+    db_read = v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 /* Creates the database's directory when it is missing (one level, as `make run` needs). */
 static int ensure_dir(const char *db)
 {
@@ -173,7 +182,8 @@ struct store *cli_open_store_keys(const char *db, int busy_ms, int64_t max_bytes
     k = k ? k : &none;
     struct kt_err err;
     kt_err_reset(&err);
-    struct store_opts so = {db, busy_ms, 0, mode, max_bytes, NULL, -1, k->warm, NULL};
+    struct store_opts so = {
+        db, busy_ms, 0, mode, max_bytes, NULL, -1, k->warm, k->read_db ? k->read_db : db_read};
     const char *sealed = flag_or_env(k->sealed_fields, "KARTOTEKA_SEALED_FIELDS");
     if (sealed != NULL && cli_sealed_fields_parse(sealed, &so.sealed_fields) != 0) {
         fprintf(stderr, "kartoteka: --sealed-fields (KARTOTEKA_SEALED_FIELDS) takes city, "

@@ -68,7 +68,9 @@ static const char report_help[] =
     "  --days-before N      replenishment: list a row N days ahead of its due day, 0-365\n"
     "  --factor X           lapsed: 1-100, two decimals at most (default 2)\n"
     "  --window-days N      journey: the conversion window, 1-90 days (default 7)\n"
-    "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
+    "  --db PATH   database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
+    "  --db-read URL  PostgreSQL: the replica the reports read (KARTOTEKA_DB_READ; rfm --store\n"
+    "               writes on --db)\n";
 
 static int64_t num(json_t *o, const char *path)
 {
@@ -283,6 +285,7 @@ int cli_report(int argc, char **argv)
                                          {"store", no_argument, NULL, 's'},
                                          {"now", required_argument, NULL, 'n'},
                                          {"db", required_argument, NULL, 'd'},
+                                         {"db-read", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"by", required_argument, NULL, 'b'},
                                          {"starting-on", required_argument, NULL, 'o'},
@@ -292,7 +295,7 @@ int cli_report(int argc, char **argv)
                                          {"window-days", required_argument, NULL, 'w'},
                                          {NULL, 0, NULL, 0}};
     const char *iv[5] = {NULL}; /* by, starting-on, days, days-before, factor */
-    const char *db = cli_default_db();
+    const char *db = cli_default_db(), *db_read = NULL;
     bool json = false, store = false;
     int64_t now = clock_now_ms(), window = JOURNEY_WINDOW_DAYS;
     int c;
@@ -309,6 +312,8 @@ int cli_report(int argc, char **argv)
             }
         } else if (c == 'd') {
             db = optarg;
+        } else if (c == 'r') {
+            db_read = optarg;
         } else if (c == 'w') {
             if (!num_parse_cstr(optarg, 1, 90, &window)) {
                 fprintf(stderr, "kartoteka report: --window-days is a number from 1 to 90\n");
@@ -324,6 +329,7 @@ int cli_report(int argc, char **argv)
             return 2;
         }
     }
+    cli_db_read_use(db_read);
     if (optind + 2 == argc && strcmp(argv[optind], "campaign") == 0) {
         return report_doc(
             db, &(struct doc_ask){.kind = "campaign", .id = argv[optind + 1], .now = now}, json);

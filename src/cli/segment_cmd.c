@@ -20,6 +20,8 @@ static const char segment_help[] =
     "  members NAME             the members of a saved segment now, as CSV\n"
     "\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
+    "  --db-read URL  PostgreSQL: the replica the queries read (KARTOTEKA_DB_READ; refresh\n"
+    "               writes on --db)\n"
     "A query that does not parse is shown with a caret under the spot.\n";
 
 static int susage(const char *msg)
@@ -63,14 +65,18 @@ static int preview(struct store *s, const char *query, struct arena *a)
 
 int cli_segment(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    const char *db = cli_default_db();
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"db-read", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = cli_default_db(), *db_read = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') {
             db = optarg;
+        } else if (c == 'r') {
+            db_read = optarg;
         } else if (c == 'h') {
             fputs(segment_help, stdout);
             return 0;
@@ -87,6 +93,7 @@ int cli_segment(int argc, char **argv)
         return susage(needs ? "this command takes one argument" : "too many arguments");
     }
     log_set_level(LOG_WARN);
+    cli_db_read_use(db_read);
     struct store *s = cli_open_store(db);
     if (s == NULL) {
         return 1;

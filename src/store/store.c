@@ -33,12 +33,16 @@ int64_t store_db_time_take(void)
 enum kt_rc store_open(const struct store_opts *opts, struct store **out, struct kt_err *err)
 {
     *out = NULL;
-    if (store_is_pg(opts->path)) {
-        return store_pg_ops.open(opts, out, err);
-    }
-    if (opts->read_path != NULL) {
+    if (opts->read_path != NULL && !store_is_pg(opts->path)) {
         return kt_err_set(err, KT_EINVAL, "invalid_value", "db-read",
                           "--db-read names a PostgreSQL replica; an SQLite database has none");
+    }
+    if (opts->read_path != NULL && !store_is_pg(opts->read_path)) {
+        return kt_err_set(err, KT_EINVAL, "invalid_value", "db-read",
+                          "--db-read takes a PostgreSQL URL (postgres://...)");
+    }
+    if (store_is_pg(opts->path)) {
+        return store_pg_ops.open(opts, out, err);
     }
     return store_sqlite_ops.open(opts, out, err);
 }
@@ -149,6 +153,11 @@ void store_write_rollback(struct store_conn *c)
 enum kt_rc store_health(struct store *s, struct kt_err *err)
 {
     return s->ops->health(s, err);
+}
+
+enum kt_rc store_replica_lag(struct store *s, bool *has, int64_t *lag_ms, struct kt_err *err)
+{
+    TIMED(s->ops->replica_lag(s, has, lag_ms, err));
 }
 
 enum kt_rc store_wipe_wal(struct store *s, struct kt_err *err)

@@ -62,8 +62,9 @@ struct store_opts {
     bool warm_keys;        /* fit the keyring's cache to the customers there are (crypt_cache_fit)
                                    and open the newest data keys into it in the background (the server:
                                    its lookups after a start then cost no read of the key store) */
-    const char *read_path; /* PostgreSQL only: a streaming replica for analytic reads
-                              (--db-read), or NULL for the primary */
+    const char *read_path; /* PostgreSQL only: a streaming replica of `path` for the analytic
+                              reads (--db-read: store_read_begin_analytics), or NULL for the
+                              primary; not connected to until the first such read */
 };
 
 /* The optional profile fields that may be sealed (store_opts.sealed_fields). */
@@ -124,6 +125,12 @@ int64_t store_db_time_take(void);
  * disk, pages under the cap) - looked at by this call too, so a store nobody writes to learns
  * that it recovered. */
 enum kt_rc store_health(struct store *s, struct kt_err *err);
+
+/* The read replica (store_opts.read_path): *has false when there is none (SQLite; PostgreSQL
+ * without --db-read); else *lag_ms, how far it is behind the primary - 0 when it has replayed all
+ * it received, else how long ago the last transaction it replayed was committed (-1: it has
+ * replayed none since it started). KT_EBUSY store_unavailable when it cannot be reached. */
+enum kt_rc store_replica_lag(struct store *s, bool *has, int64_t *lag_ms, struct kt_err *err);
 
 /* store_suppress_hit() checks at most this many hashes at once. */
 #define SUPPRESS_CHECK_MAX 8

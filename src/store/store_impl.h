@@ -39,6 +39,7 @@ struct store_ops {
     enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
     enum kt_rc (*health)(struct store *s, struct kt_err *err);
     enum kt_rc (*wipe_wal)(struct store *s, struct kt_err *err);
+    enum kt_rc (*replica_lag)(struct store *s, bool *has, int64_t *lag_ms, struct kt_err *err);
     /* the operations (store_ops.def) */
 #define STORE_OP(name, params, args) enum kt_rc(*name) params;
 #include "store/store_ops.def"

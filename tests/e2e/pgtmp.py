@@ -9,6 +9,8 @@ as that user through `runuser`. No system service is touched.
         pg.createdb("t1")
         pg.psql("t1", "SELECT 1")      # -> "1"
         pg.url("t1")                   # what `kartoteka --db` will take
+        with PgCluster(standby_of=pg) as ro:   # a streaming replica of it (pg_basebackup -R)
+            ro.psql("t1", "SELECT pg_is_in_recovery()")   # -> "t"
 """
 import os
 import pathlib
@@ -28,9 +30,14 @@ def available():
 
 
 class PgCluster:
-    def __init__(self, folder=None, attach=False):
+    def __init__(self, folder=None, attach=False, standby_of=None):
         """A new cluster in a temporary folder, or in `folder` (made afresh: whatever was there
-        is stopped and removed); with `attach`, the cluster already running in `folder`."""
+        is stopped and removed); with `attach`, the cluster already running in `folder`; with
+        `standby_of` (a running PgCluster), a hot standby streaming from it: a copy made by
+        `pg_basebackup -R` (initdb's pg_hba already trusts replication over the socket, and
+        PostgreSQL 15's defaults already have wal_level=replica and ten WAL senders), started on
+        a socket of its own with hot_standby_feedback on, so the primary's vacuum does not
+        cancel a long query on it."""
         if folder is None:
             self.dir = pathlib.Path(tempfile.mkdtemp(prefix="ktpg-"))  # short: a socket's limit
         else:
@@ -47,8 +54,13 @@ class PgCluster:
             self.dir.mkdir(parents=True, exist_ok=True)
         if self.as_nobody:
             shutil.chown(self.dir, "nobody", "nogroup")
-        self._run([BIN / "initdb", "-D", self.data, "-U", USER, "--auth=trust", "-E", "UTF8",
-                   "--locale=C.UTF-8", "--no-sync"])
+        if standby_of is None:
+            self._run([BIN / "initdb", "-D", self.data, "-U", USER, "--auth=trust", "-E", "UTF8",
+                       "--locale=C.UTF-8", "--no-sync"])
+        else:
+            self._run([BIN / "pg_basebackup", "-h", standby_of.dir, "-U", USER, "-D", self.data,
+                       "-R", "-X", "stream", "-c", "fast", "--no-sync"])
+            self.opts += " -c hot_standby=on -c hot_standby_feedback=on"
         self.pg_ctl("start")
 
     def _run(self, argv, **kw):

@@ -556,6 +556,7 @@ const struct store_ops store_pg_ops = {
     .write_end = pg_write_end,
     .health = pg_health,
     .wipe_wal = pg_wipe_wal,
+    .replica_lag = pg_replica_lag,
 #define STORE_OP(name, params, args) .name = sql_##name,
 #include "store/store_ops.def"
 };

@@ -113,6 +113,9 @@ void pg_pool_put(struct pg_pool *pool, struct pg_conn *c);
 void pg_pool_init(struct pg_pool *pool, const char *url, int max);
 void pg_pool_close(struct pg_pool *pool);
 
+/* replica.c: store_replica_lag, asked of the `ro` pool's server. */
+enum kt_rc pg_replica_lag(struct store *s, bool *has, int64_t *lag_ms, struct kt_err *err);
+
 /* The database's name in a URL's path (for "<db>_keys"), in out; false when the URL has none. */
 bool pg_url_keys(const char *url, char *out, size_t cap);
 

@@ -548,6 +548,16 @@ static enum kt_rc sq_wipe_wal(struct store *base, struct kt_err *err)
     return sq_wal_wipe((struct sq_store *)base, err);
 }
 
+/* One file, no replica (store_open refuses --db-read). */
+static enum kt_rc sq_replica_lag(struct store *base, bool *has, int64_t *lag_ms, struct kt_err *err)
+{
+    (void)base;
+    (void)err;
+    *has = false;
+    *lag_ms = 0;
+    return KT_OK;
+}
+
 /* What SQLite keeps apart from the database: the key store and the log of reads in files of
  * their own (keystore.c, reads.c). */
 static const struct sql_hooks sq_hooks = {
@@ -576,6 +586,7 @@ const struct store_ops store_sqlite_ops = {
     .write_end = sq_write_end,
     .health = sq_health,
     .wipe_wal = sq_wipe_wal,
+    .replica_lag = sq_replica_lag,
 #define STORE_OP(name, params, args) .name = sql_##name,
 #include "store/store_ops.def"
 };
