@@ -232,6 +232,24 @@ static enum kt_rc read_version(struct pg_conn *c, int *have, struct kt_err *err)
     return r;
 }
 
+/* Says in the log when the server may lose commits it answered (docs/scale.md, "When the
+ * database goes away"): the operator's choice to make, not the store's to override. */
+static void warn_durability(struct pg_conn *c)
+{
+    PGresult *res = PQexec(c->pg, "SELECT current_setting('synchronous_commit'), "
+                                  "current_setting('fsync')");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        const char *sync = PQgetvalue(res, 0, 0), *fsync = PQgetvalue(res, 0, 1);
+        if (strcmp(sync, "off") == 0 || strcmp(fsync, "off") == 0) {
+            log_warn("pg_commits_unsafe",
+                     "synchronous_commit=%s fsync=%s: a crash of the database loses commits "
+                     "already answered",
+                     sync, fsync);
+        }
+    }
+    PQclear(res);
+}
+
 static enum kt_rc apply_one(struct pg_conn *c, const struct embedded_file *m, struct kt_err *err)
 {
     int rc = pg_exec(c, "BEGIN");
@@ -498,6 +516,7 @@ static enum kt_rc pg_open(const struct store_opts *o, struct store **out, struct
         rc = pg_pool_get(s, &s->rw, &c, err);
     }
     if (rc == KT_OK) {
+        warn_durability(c);
         rc = read_version(c, &have, err);
     }
     if (rc == KT_OK && have > want) {
