@@ -1,8 +1,9 @@
 /*
  * copy.c - store_copy (kartoteka store copy, store.h): an SQLite installation copied whole into a
- * fresh PostgreSQL database (docs/scale.md). Past 800 lines: one procedure - the tables, their
- * rows, the resume points and the checksums - whose parts share one notion of a table's key,
- * read best in one place.
+ * fresh PostgreSQL database (docs/scale.md). This file drives it: the units and their columns,
+ * the checks before anything is written, each unit's copy with its resume point. Reading and
+ * writing rows (connections, values, statements, batches) is copy_rows.c's, the checksums at the
+ * end copy_verify.c's; copy_int.h holds what they share, a unit and its key among it.
  *
  * What is copied, each a "unit" with its resume point: the key store's tables (ks_meta, data_keys:
  * the wrapped keys as they are), every table of the main database but schema_migrations, in an
@@ -31,7 +32,6 @@
  *     over each row's values in key order (text keys compared as bytes on PostgreSQL, COLLATE
  *     "C", as SQLite's BINARY), text and blob both as bytes.
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,158 +39,11 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/mem.h"
-#include "store/sql/sql_int.h"
+#include "store/sql/copy_int.h"
 
-#define COLS_MAX   128
-#define KEY_MAX    8
-#define PARAMS_MAX 4000 /* values in one INSERT */
-#define DONE       "done"
+#define DONE "done"
 
-enum side { SIDE_MAIN, SIDE_KEYS, SIDE_READS };
-
-struct col {
-    char name[64];
-    bool bytea;    /* the target's column is bytea: text and blobs go as bytes */
-    bool text;     /* the target's is text: as a key it is compared as bytes (COLLATE "C") */
-    bool self_ref; /* references its own table: written NULL, set once every row is there */
-    char identity; /* the target's: 'a' (always), 'd' (by default), 0 */
-};
-
-/* A unit: one table copied, with its resume point (copy_progress.tbl = name). */
-struct unit {
-    char name[80];     /* "customers", "keys.data_keys", "reads.audit_anchor" */
-    char table[64];    /* the table, the same on both sides */
-    enum side side;    /* whose database holds it on each side */
-    const char *where; /* a condition on both sides' rows, or NULL */
-    bool seeded;       /* a fresh target has rows here: emptied before the copy */
-    /* its columns: the source's, in its order, then the target's rowid (overriding) */
-    struct col c[COLS_MAX];
-    int n;
-    int key[KEY_MAX]; /* indexes into c, in the key's order */
-    int nkey;
-    bool overriding; /* writes a GENERATED ALWAYS column */
-    bool has_self;   /* has a self_ref column */
-};
-
-struct val {
-    int type; /* SQL_INTEGER ... SQL_NULL */
-    int64_t i;
-    double d;
-    const unsigned char *p; /* text or blob, in a batch's arena */
-    int n;
-};
-
-/* A batch of rows read, in its arena. */
-struct batch {
-    struct arena a;
-    struct val *v; /* rows * the unit's n */
-    size_t rows;
-};
-
-struct copy {
-    struct store *from, *to;
-    const struct store_copy_opts *o;
-    int batch;
-    struct unit *u; /* owned */
-    size_t nu;
-};
-
-/* ---- connections ------------------------------------------------------------------------------
- */
-
-/* A connection on one database of a store: the main one through the store (a read, or the write
- * transaction), the key store's and the log of reads' through the backend's hooks. */
-struct link {
-    struct store *s;
-    enum side side;
-    bool write;
-    struct sql_conn *c;
-};
-
-static const struct sql_hooks *hooks_of(struct store *s)
-{
-    return ((struct sql_store *)s)->hooks;
-}
-
-static enum kt_rc link_get(struct link *l, struct store *s, enum side side, bool write,
-                           struct kt_err *err)
-{
-    *l = (struct link){s, side, write, NULL};
-    struct store_conn *sc = NULL;
-    if (side == SIDE_MAIN) {
-        enum kt_rc rc = write ? store_write_begin(s, &sc, err) : store_read_begin(s, &sc, err);
-        l->c = (struct sql_conn *)sc;
-        return rc;
-    }
-    const struct sql_hooks *h = hooks_of(s);
-    enum kt_rc rc = side == SIDE_KEYS ? h->keys_conn(s, &l->c, err) : h->reads_conn(s, &l->c, err);
-    if (rc == KT_OK && write && (rc = sql_exec(l->c, "BEGIN", err)) != KT_OK) {
-        (side == SIDE_KEYS ? h->keys_conn_put : h->reads_conn_put)(s, l->c);
-        l->c = NULL;
-    }
-    return rc;
-}
-
-/* Gives the connection back; a write commits when `rc` is KT_OK, else rolls back. */
-static enum kt_rc link_put(struct link *l, enum kt_rc rc, struct kt_err *err)
-{
-    if (l->c == NULL) {
-        return rc;
-    }
-    if (l->side == SIDE_MAIN && l->write) {
-        rc = store_write_end(&l->c->base, rc, err);
-    } else if (l->side == SIDE_MAIN) {
-        store_read_end(&l->c->base);
-    } else {
-        if (l->write && rc == KT_OK) {
-            rc = sql_exec(l->c, "COMMIT", err);
-        }
-        if (l->write && rc != KT_OK) {
-            l->c->drv->exec(l->c, "ROLLBACK");
-        }
-        const struct sql_hooks *h = hooks_of(l->s);
-        (l->side == SIDE_KEYS ? h->keys_conn_put : h->reads_conn_put)(l->s, l->c);
-    }
-    l->c = NULL;
-    return rc;
-}
-
-/* Runs `text` (without results) on c. */
-static enum kt_rc run_text(struct sql_conn *c, const char *text, struct kt_err *err)
-{
-    struct sql_stmt *st = NULL;
-    int src = sql_prepare(c, text, &st);
-    if (src != SQL_OK) {
-        return sql_fail(c, src, "copy", err);
-    }
-    src = sql_step(st);
-    while (src == SQL_ROW) {
-        src = sql_step(st);
-    }
-    enum kt_rc rc = src == SQL_DONE ? KT_OK : sql_fail(c, src, "copy", err);
-    sql_finalize(st);
-    return rc;
-}
-
-/* The one integer of `text` (a count), with `arg` bound to ?1 when not NULL. */
-static enum kt_rc int_of(struct sql_conn *c, const char *text, const char *arg, int64_t *v,
-                         struct kt_err *err)
-{
-    struct sql_stmt *st = NULL;
-    int src = sql_prepare(c, text, &st);
-    if (src != SQL_OK) {
-        return sql_fail(c, src, "copy", err);
-    }
-    if (arg != NULL) {
-        sql_bind_text(st, 1, arg);
-    }
-    enum kt_rc rc = sql_int_row(c, st, v, 1, "copy", err);
-    sql_finalize(st);
-    return rc;
-}
-
-/* ---- the tables and their columns ---------------------------------------------------------------
- */
+/* ---- the tables and their columns ------------------------------------------------------------ */
 
 struct catcol {
     const char *name;
@@ -393,295 +246,7 @@ static enum kt_rc units(struct copy *cp, struct sql_conn *c, struct kt_err *err)
     return rc;
 }
 
-/* ---- values ---------------------------------------------------------------------------------- */
-
-static void val_read(struct sql_stmt *st, int i, struct arena *a, struct val *v)
-{
-    memset(v, 0, sizeof(*v));
-    v->type = sql_col_type(st, i);
-    if (v->type == SQL_INTEGER) {
-        v->i = sql_col_i64(st, i);
-    } else if (v->type == SQL_FLOAT) {
-        v->d = sql_col_double(st, i);
-    } else if (v->type == SQL_TEXT || v->type == SQL_BLOB) {
-        const void *p =
-            v->type == SQL_TEXT ? (const void *)sql_col_str(st, i) : sql_col_blob(st, i);
-        v->n = sql_col_bytes(st, i);
-        unsigned char *q = arena_alloc(a, (size_t)v->n + 1);
-        if (v->n > 0) {
-            memcpy(q, p, (size_t)v->n);
-        }
-        q[v->n] = '\0';
-        v->p = q;
-    } else {
-        v->type = SQL_NULL;
-    }
-}
-
-/* Binds v to parameter i; text goes as bytes when `bytes` (a bytea column). */
-static void val_bind(struct sql_stmt *st, int i, const struct val *v, bool bytes)
-{
-    if (v->type == SQL_INTEGER) {
-        sql_bind_i64(st, i, v->i);
-    } else if (v->type == SQL_FLOAT) {
-        sql_bind_double(st, i, v->d);
-    } else if (v->type == SQL_TEXT && !bytes) {
-        sql_bind_textn(st, i, (const char *)v->p, v->n, SQL_STATIC);
-    } else if (v->type == SQL_TEXT || v->type == SQL_BLOB) {
-        sql_bind_blob(st, i, v->p, v->n, SQL_STATIC); /* p is never NULL: "" for none */
-    } else {
-        sql_bind_null(st, i);
-    }
-}
-
-/* The canonical text of a value for the checksum: the same on both sides. */
-static void val_hash(crypto_hash_sha256_state *h, const struct val *v)
-{
-    unsigned char tag[9];
-    if (v->type == SQL_INTEGER) {
-        tag[0] = 'I';
-        for (int k = 0; k < 8; k++) {
-            tag[1 + k] = (unsigned char)((uint64_t)v->i >> (56 - 8 * k));
-        }
-        crypto_hash_sha256_update(h, tag, 9);
-    } else if (v->type == SQL_FLOAT) {
-        char t[40];
-        int n = snprintf(t, sizeof(t), "F%.17g;", v->d);
-        crypto_hash_sha256_update(h, (const unsigned char *)t, (unsigned long long)n);
-    } else if (v->type == SQL_TEXT || v->type == SQL_BLOB) {
-        tag[0] = 'B';
-        for (int k = 0; k < 4; k++) {
-            tag[1 + k] = (unsigned char)((uint32_t)v->n >> (24 - 8 * k));
-        }
-        crypto_hash_sha256_update(h, tag, 5);
-        crypto_hash_sha256_update(h, v->p, (unsigned long long)v->n);
-    } else {
-        crypto_hash_sha256_update(h, (const unsigned char *)"N", 1);
-    }
-}
-
-/* A key as text for copy_progress.last_key: per value i<int>, f<real>, t<hex>, b<hex> or n. */
-static void key_encode(const struct val *v, int n, struct buf *b)
-{
-    for (int k = 0; k < n; k++) {
-        buf_puts(b, k ? "," : "");
-        if (v[k].type == SQL_INTEGER) {
-            buf_printf(b, "i%lld", (long long)v[k].i);
-        } else if (v[k].type == SQL_FLOAT) {
-            buf_printf(b, "f%.17g", v[k].d);
-        } else if (v[k].type == SQL_TEXT || v[k].type == SQL_BLOB) {
-            buf_puts(b, v[k].type == SQL_TEXT ? "t" : "b");
-            for (int j = 0; j < v[k].n; j++) {
-                buf_printf(b, "%02x", v[k].p[j]);
-            }
-        } else {
-            buf_puts(b, "n");
-        }
-    }
-}
-
-static bool key_decode(const char *s, struct arena *a, struct val *v, int n)
-{
-    for (int k = 0; k < n; k++) {
-        memset(&v[k], 0, sizeof(v[k]));
-        size_t len = strcspn(s, ",");
-        if (s[0] == 'i') {
-            v[k].type = SQL_INTEGER;
-            v[k].i = strtoll(s + 1, NULL, 10);
-        } else if (s[0] == 'f') {
-            v[k].type = SQL_FLOAT;
-            v[k].d = strtod(s + 1, NULL);
-        } else if (s[0] == 't' || s[0] == 'b') {
-            v[k].type = s[0] == 't' ? SQL_TEXT : SQL_BLOB;
-            unsigned char *p = arena_alloc(a, len / 2 + 1);
-            size_t got = 0;
-            if (sodium_hex2bin(p, len / 2 + 1, s + 1, len - 1, NULL, &got, NULL) != 0) {
-                return false;
-            }
-            p[got] = '\0';
-            v[k].p = p;
-            v[k].n = (int)got;
-        } else if (s[0] == 'n') {
-            v[k].type = SQL_NULL;
-        } else {
-            return false;
-        }
-        s += len;
-        if (k + 1 < n && *s++ != ',') {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* ---- statements ------------------------------------------------------------------------------ */
-
-static void put_name(struct buf *b, const char *name)
-{
-    /* SQLite's implicit rowid is found by its bare name only */
-    buf_printf(b, strcmp(name, "rowid") == 0 ? "%s" : "\"%s\"", name);
-}
-
-static void put_key(struct buf *b, const struct unit *u, bool pg)
-{
-    for (int k = 0; k < u->nkey; k++) {
-        buf_puts(b, k ? ", " : "");
-        put_name(b, u->c[u->key[k]].name);
-        buf_puts(b, pg && u->c[u->key[k]].text ? " COLLATE \"C\"" : "");
-    }
-}
-
-/* SELECT of the unit's columns after the key ?1..?nkey (when `after`), in key order. */
-static char *select_text(const struct sql_conn *c, const struct unit *u, bool after,
-                         const char *extra, int limit)
-{
-    bool pg = sql_dialect(c) == SQL_PG;
-    struct buf b;
-    buf_init(&b, 0);
-    buf_puts(&b, "SELECT ");
-    for (int i = 0; i < u->n; i++) {
-        buf_puts(&b, i ? ", " : "");
-        put_name(&b, u->c[i].name);
-    }
-    buf_printf(&b, " FROM \"%s\" WHERE (%s)", u->table, u->where ? u->where : "1 = 1");
-    if (extra != NULL) {
-        buf_printf(&b, " AND (%s)", extra);
-    }
-    if (after) {
-        buf_puts(&b, " AND (");
-        put_key(&b, u, pg);
-        buf_puts(&b, ") > (");
-        for (int k = 0; k < u->nkey; k++) {
-            buf_printf(&b, "%s?%d", k ? ", " : "", k + 1);
-        }
-        buf_puts(&b, ")");
-    }
-    buf_puts(&b, " ORDER BY ");
-    put_key(&b, u, pg);
-    buf_printf(&b, " LIMIT %d", limit);
-    char *t = kt_strdup(buf_cstr(&b));
-    buf_release(&b);
-    return t;
-}
-
-/* Reads up to `limit` rows after `last` (NULL: from the first) into b. */
-static enum kt_rc read_batch(struct sql_conn *c, const struct unit *u, const struct val *last,
-                             const char *extra, int limit, struct batch *b, struct kt_err *err)
-{
-    char *text = select_text(c, u, last != NULL, extra, limit);
-    struct sql_stmt *st = NULL;
-    int src = sql_prepare(c, text, &st);
-    free(text);
-    if (src != SQL_OK) {
-        return sql_fail(c, src, u->name, err);
-    }
-    for (int k = 0; last != NULL && k < u->nkey; k++) {
-        val_bind(st, k + 1, &last[k], false);
-    }
-    b->v = arena_alloc(&b->a, sizeof(*b->v) * (size_t)u->n * (size_t)limit);
-    b->rows = 0;
-    while ((src = sql_step(st)) == SQL_ROW) {
-        if (b->rows == 0 && st->drv->col_count(st) != u->n) {
-            src = SQL_ERROR;
-            break;
-        }
-        for (int i = 0; i < u->n; i++) {
-            val_read(st, i, &b->a, &b->v[b->rows * (size_t)u->n + (size_t)i]);
-        }
-        b->rows++;
-    }
-    enum kt_rc rc = src == SQL_DONE ? KT_OK : sql_fail(c, src, u->name, err);
-    sql_finalize(st);
-    return rc;
-}
-
-/* The key of row r of b. */
-static void key_of(const struct unit *u, const struct batch *b, size_t r, struct val *out)
-{
-    for (int k = 0; k < u->nkey; k++) {
-        out[k] = b->v[r * (size_t)u->n + (size_t)u->key[k]];
-    }
-}
-
-static char *insert_text(const struct sql_conn *c, const struct unit *u, size_t rows)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    buf_printf(&b, "INSERT INTO \"%s\" (", u->table);
-    for (int i = 0; i < u->n; i++) {
-        buf_printf(&b, "%s\"%s\"", i ? ", " : "", u->c[i].name);
-    }
-    buf_puts(&b, u->overriding && sql_dialect(c) == SQL_PG ? ") OVERRIDING SYSTEM VALUE VALUES "
-                                                           : ") VALUES ");
-    for (size_t r = 0; r < rows; r++) {
-        buf_puts(&b, r ? ", (" : "(");
-        for (int i = 0; i < u->n; i++) {
-            buf_printf(&b, "%s?%zu", i ? ", " : "", r * (size_t)u->n + (size_t)i + 1);
-        }
-        buf_puts(&b, ")");
-    }
-    char *t = kt_strdup(buf_cstr(&b));
-    buf_release(&b);
-    return t;
-}
-
-/* A BLOB for a column the target keeps as text: a value sealed under --sealed-fields, which
- * PostgreSQL does not take. */
-static enum kt_rc blob_refused(const struct unit *u, int i, struct kt_err *err)
-{
-    kt_err_set(err, KT_EINVAL, "sealed_fields_unsupported", NULL,
-               "the source seals a field PostgreSQL keeps clear (--sealed-fields): open it "
-               "with --sealed-fields none first to clear them, then copy");
-    kt_err_detail(err, "table %s, column %s", u->table, u->c[i].name);
-    return KT_EINVAL;
-}
-
-/* Writes the rows of b, PARAMS_MAX values a statement. */
-static enum kt_rc write_rows(struct sql_conn *c, const struct unit *u, const struct batch *b,
-                             struct kt_err *err)
-{
-    size_t per = (size_t)(PARAMS_MAX / u->n);
-    per = per ? per : 1;
-    struct sql_stmt *full = NULL;
-    enum kt_rc rc = KT_OK;
-    for (size_t r0 = 0; rc == KT_OK && r0 < b->rows; r0 += per) {
-        size_t rows = b->rows - r0 < per ? b->rows - r0 : per;
-        struct sql_stmt *st = rows == per ? full : NULL;
-        if (st == NULL) {
-            char *text = insert_text(c, u, rows);
-            int src = c->drv->prepare(c, text, rows == per, &st);
-            free(text);
-            if (src != SQL_OK) {
-                rc = sql_fail(c, src, u->name, err);
-                break;
-            }
-            full = rows == per ? st : full;
-        }
-        for (size_t r = 0; r < rows; r++) {
-            for (int i = 0; i < u->n; i++) {
-                const struct val *v = &b->v[(r0 + r) * (size_t)u->n + (size_t)i];
-                int p = (int)(r * (size_t)u->n) + i + 1;
-                if (u->c[i].self_ref) {
-                    sql_bind_null(st, p);
-                } else if (v->type == SQL_BLOB && !u->c[i].bytea && u->c[i].text) {
-                    rc = blob_refused(u, i, err);
-                } else {
-                    val_bind(st, p, v, u->c[i].bytea);
-                }
-            }
-        }
-        rc = rc == KT_OK ? sql_run(c, st, NULL, err) : rc;
-        sql_reset(st);
-        if (st != full) {
-            sql_finalize(st);
-        }
-    }
-    sql_finalize(full);
-    return rc;
-}
-
-/* ---- the resume points -------------------------------------------------------------------------
- */
+/* ---- the resume points ----------------------------------------------------------------------- */
 
 static const char progress_table[] =
     "CREATE TABLE IF NOT EXISTS copy_progress (tbl text PRIMARY KEY, last_key text NOT NULL, rows "
@@ -694,13 +259,13 @@ static enum kt_rc progress_get(struct sql_conn *c, const struct unit *u, struct 
 {
     int64_t exists = 0;
     *started = false;
-    enum kt_rc rc = int_of(c,
-                           sql_text(c,
-                                    "SELECT count(*) FROM sqlite_master WHERE name = "
-                                    "'copy_progress'",
-                                    "SELECT count(*) FROM pg_tables WHERE tablename = "
-                                    "'copy_progress' AND schemaname = current_schema()"),
-                           NULL, &exists, err);
+    enum kt_rc rc = sql_copy_int_of(c,
+                                    sql_text(c,
+                                             "SELECT count(*) FROM sqlite_master WHERE name = "
+                                             "'copy_progress'",
+                                             "SELECT count(*) FROM pg_tables WHERE tablename = "
+                                             "'copy_progress' AND schemaname = current_schema()"),
+                                    NULL, &exists, err);
     if (rc != KT_OK || exists == 0) {
         return rc;
     }
@@ -747,13 +312,12 @@ static enum kt_rc count_rows(struct sql_conn *c, const struct unit *u, int64_t *
 {
     char *text = sql_printf("SELECT count(*) FROM \"%s\" WHERE (%s)", u->table,
                             u->where ? u->where : "1 = 1");
-    enum kt_rc rc = int_of(c, text, NULL, n, err);
+    enum kt_rc rc = sql_copy_int_of(c, text, NULL, n, err);
     free(text);
     return rc;
 }
 
-/* ---- copying a unit
- * ------------------------------------------------------------------------------ */
+/* ---- copying a unit -------------------------------------------------------------------------- */
 
 /* A seeded table's rows on the target (its migrations' and its open's), gone before the copy;
  * the append-only tables' triggers are set aside for it (the owner of the tables may). */
@@ -769,9 +333,9 @@ static enum kt_rc clear_seeded(struct sql_conn *c, const struct unit *u, struct 
     char *del =
         sql_printf("DELETE FROM \"%s\" WHERE (%s)", u->table, u->where ? u->where : "1 = 1");
     char *on = sql_printf("ALTER TABLE \"%s\" ENABLE TRIGGER USER", u->table);
-    rc = pg ? run_text(c, off, err) : KT_OK;
-    rc = rc == KT_OK ? run_text(c, del, err) : rc;
-    rc = rc == KT_OK && pg ? run_text(c, on, err) : rc;
+    rc = pg ? sql_copy_run_text(c, off, err) : KT_OK;
+    rc = rc == KT_OK ? sql_copy_run_text(c, del, err) : rc;
+    rc = rc == KT_OK && pg ? sql_copy_run_text(c, on, err) : rc;
     free(off);
     free(del);
     free(on);
@@ -805,12 +369,12 @@ static enum kt_rc fix_self(struct copy *cp, const struct unit *u, struct kt_err 
         struct batch b;
         arena_init(&b.a, 0);
         struct link src = {0}, dst = {0};
-        rc = link_get(&src, cp->from, u->side, false, err);
-        rc = rc == KT_OK
-                 ? read_batch(src.c, u, first ? NULL : last, buf_cstr(&extra), cp->batch, &b, err)
-                 : rc;
-        rc = link_put(&src, rc, err);
-        rc = rc == KT_OK ? link_get(&dst, cp->to, u->side, true, err) : rc;
+        rc = sql_copy_link_get(&src, cp->from, u->side, false, err);
+        rc = rc == KT_OK ? sql_copy_read_batch(src.c, u, first ? NULL : last, buf_cstr(&extra),
+                                               cp->batch, &b, err)
+                         : rc;
+        rc = sql_copy_link_put(&src, rc, err);
+        rc = rc == KT_OK ? sql_copy_link_get(&dst, cp->to, u->side, true, err) : rc;
         struct sql_stmt *st = NULL;
         if (rc == KT_OK && b.rows > 0) {
             int s = sql_prepare(dst.c, buf_cstr(&set), &st);
@@ -821,22 +385,22 @@ static enum kt_rc fix_self(struct copy *cp, const struct unit *u, struct kt_err 
             int p = 1;
             for (int i = 0; i < u->n; i++) {
                 if (u->c[i].self_ref) {
-                    val_bind(st, p++, &row[i], u->c[i].bytea);
+                    sql_copy_val_bind(st, p++, &row[i], u->c[i].bytea);
                 }
             }
             for (int k = 0; k < u->nkey; k++) {
-                val_bind(st, p++, &row[u->key[k]], u->c[u->key[k]].bytea);
+                sql_copy_val_bind(st, p++, &row[u->key[k]], u->c[u->key[k]].bytea);
             }
             rc = sql_run(dst.c, st, NULL, err);
             sql_reset(st);
         }
         sql_finalize(st);
         if (dst.c != NULL) {
-            rc = link_put(&dst, rc, err);
+            rc = sql_copy_link_put(&dst, rc, err);
         }
         more = rc == KT_OK && b.rows == (size_t)cp->batch;
         if (more) { /* the last key outlives the batch */
-            key_of(u, &b, b.rows - 1, last);
+            sql_copy_key_of(u, &b, b.rows - 1, last);
             for (int k = 0; k < u->nkey; k++) {
                 unsigned char *p = arena_alloc(&keep, (size_t)last[k].n + 1);
                 memcpy(p, last[k].p ? last[k].p : (const unsigned char *)"", (size_t)last[k].n);
@@ -867,19 +431,21 @@ static enum kt_rc sequences(struct sql_conn *c, const struct unit *u, struct kt_
         char *text = sql_printf("SELECT setval(pg_get_serial_sequence('\"%s\"', '%s'), "
                                 "coalesce(max(\"%s\"), 0) + 1, false) FROM \"%s\"",
                                 u->table, u->c[i].name, u->c[i].name, u->table);
-        rc = run_text(c, text, err);
+        rc = sql_copy_run_text(c, text, err);
         free(text);
     }
     if (rc == KT_OK && strcmp(u->table, "customers") == 0 && u->side == SIDE_MAIN) {
-        rc = run_text(c,
-                      "SELECT setval('customers_ck_seq', coalesce(max(ck), 0) + 1, false) FROM "
-                      "customers",
-                      err);
+        rc = sql_copy_run_text(
+            c,
+            "SELECT setval('customers_ck_seq', coalesce(max(ck), 0) + 1, false) FROM "
+            "customers",
+            err);
     }
     return rc;
 }
 
-static void tell(struct copy *cp, const struct unit *u, int64_t done, int64_t total, bool verified)
+void sql_copy_tell(struct copy *cp, const struct unit *u, int64_t done, int64_t total,
+                   bool verified)
 {
     if (cp->o != NULL && cp->o->progress != NULL) {
         cp->o->progress(cp->o->ctx, u->name, done, total, verified);
@@ -905,55 +471,57 @@ static enum kt_rc copy_unit(struct copy *cp, struct unit *u, struct kt_err *err)
     bool started = false;
     const char *last_key = NULL;
     int64_t done = 0, total = 0;
-    enum kt_rc rc = link_get(&l, cp->to, u->side, false, err);
+    enum kt_rc rc = sql_copy_link_get(&l, cp->to, u->side, false, err);
     rc = rc == KT_OK ? progress_get(l.c, u, &a, &started, &last_key, &done, err) : rc;
-    rc = link_put(&l, rc, err);
+    rc = sql_copy_link_put(&l, rc, err);
     if (rc != KT_OK || (started && strcmp(last_key, DONE) == 0)) {
         arena_release(&a);
         return rc;
     }
-    rc = link_get(&l, cp->from, u->side, false, err);
+    rc = sql_copy_link_get(&l, cp->from, u->side, false, err);
     rc = rc == KT_OK ? count_rows(l.c, u, &total, err) : rc;
-    rc = link_put(&l, rc, err);
+    rc = sql_copy_link_put(&l, rc, err);
     struct val last[KEY_MAX];
     bool have_last = started;
-    if (rc == KT_OK && started && !key_decode(last_key, &a, last, u->nkey)) {
+    if (rc == KT_OK && started && !sql_copy_key_decode(last_key, &a, last, u->nkey)) {
         rc = kt_err_set(err, KT_ESTORE, "copy_progress_corrupt", NULL,
                         "the copy's resume point cannot be read: drop the target and copy again");
         kt_err_detail(err, "table %s", u->name);
     }
     if (rc == KT_OK && !started && strcmp(u->name, "keys.ks_meta") == 0) {
         /* the key store's id changes: the target's main database forgets the old one first */
-        rc = link_get(&l, cp->to, SIDE_MAIN, true, err);
-        rc = rc == KT_OK ? run_text(l.c, "DELETE FROM meta WHERE key = 'keystore_id'", err) : rc;
-        rc = link_put(&l, rc, err);
+        rc = sql_copy_link_get(&l, cp->to, SIDE_MAIN, true, err);
+        rc = rc == KT_OK ? sql_copy_run_text(l.c, "DELETE FROM meta WHERE key = 'keystore_id'", err)
+                         : rc;
+        rc = sql_copy_link_put(&l, rc, err);
     }
     for (bool first = !started, more = true; rc == KT_OK && more; first = false) {
         struct batch b;
         arena_init(&b.a, 0);
-        rc = link_get(&l, cp->from, u->side, false, err);
-        rc = rc == KT_OK ? read_batch(l.c, u, have_last ? last : NULL, NULL, cp->batch, &b, err)
-                         : rc;
-        rc = link_put(&l, rc, err);
+        rc = sql_copy_link_get(&l, cp->from, u->side, false, err);
+        rc = rc == KT_OK
+                 ? sql_copy_read_batch(l.c, u, have_last ? last : NULL, NULL, cp->batch, &b, err)
+                 : rc;
+        rc = sql_copy_link_put(&l, rc, err);
         if (rc == KT_OK && (b.rows > 0 || first)) {
             struct buf key;
             buf_init(&key, 0);
             if (b.rows > 0) {
                 struct val k[KEY_MAX];
-                key_of(u, &b, b.rows - 1, k);
-                key_encode(k, u->nkey, &key);
+                sql_copy_key_of(u, &b, b.rows - 1, k);
+                sql_copy_key_encode(k, u->nkey, &key);
             } else {
                 buf_puts(&key, last_key ? last_key : "");
             }
-            rc = link_get(&l, cp->to, u->side, true, err);
+            rc = sql_copy_link_get(&l, cp->to, u->side, true, err);
             rc = rc == KT_OK && first && u->seeded ? clear_seeded(l.c, u, err) : rc;
-            rc = rc == KT_OK ? write_rows(l.c, u, &b, err) : rc;
+            rc = rc == KT_OK ? sql_copy_write_rows(l.c, u, &b, err) : rc;
             bool last_batch = b.rows < (size_t)cp->batch;
             if (rc == KT_OK && last_batch && u->has_self) {
                 rc = progress_put(l.c, u, buf_cstr(&key), done + (int64_t)b.rows, err);
-                rc = link_put(&l, rc, err);
+                rc = sql_copy_link_put(&l, rc, err);
                 rc = rc == KT_OK ? fix_self(cp, u, err) : rc;
-                rc = rc == KT_OK ? link_get(&l, cp->to, u->side, true, err) : rc;
+                rc = rc == KT_OK ? sql_copy_link_get(&l, cp->to, u->side, true, err) : rc;
             }
             if (rc == KT_OK && last_batch) {
                 rc = sequences(l.c, u, err);
@@ -961,16 +529,16 @@ static enum kt_rc copy_unit(struct copy *cp, struct unit *u, struct kt_err *err)
             rc = rc == KT_OK ? progress_put(l.c, u, last_batch ? DONE : buf_cstr(&key),
                                             done + (int64_t)b.rows, err)
                              : rc;
-            rc = link_put(&l, rc, err);
+            rc = sql_copy_link_put(&l, rc, err);
             buf_release(&key);
             if (rc == KT_OK) {
                 done += (int64_t)b.rows;
-                tell(cp, u, done, total > done ? total : done, false);
+                sql_copy_tell(cp, u, done, total > done ? total : done, false);
             }
         }
         more = rc == KT_OK && b.rows == (size_t)cp->batch;
         if (more) {
-            key_of(u, &b, b.rows - 1, last);
+            sql_copy_key_of(u, &b, b.rows - 1, last);
             for (int k = 0; k < u->nkey; k++) { /* outlives the batch */
                 unsigned char *p = arena_alloc(&a, (size_t)last[k].n + 1);
                 memcpy(p, last[k].p ? last[k].p : (const unsigned char *)"", (size_t)last[k].n);
@@ -980,13 +548,14 @@ static enum kt_rc copy_unit(struct copy *cp, struct unit *u, struct kt_err *err)
             have_last = true;
         } else if (rc == KT_OK && b.rows == 0 && !first) {
             /* the last batch was full and nothing followed: close the unit */
-            rc = link_get(&l, cp->to, u->side, true, err);
-            rc = rc == KT_OK && u->has_self ? link_put(&l, rc, err) : rc;
+            rc = sql_copy_link_get(&l, cp->to, u->side, true, err);
+            rc = rc == KT_OK && u->has_self ? sql_copy_link_put(&l, rc, err) : rc;
             rc = rc == KT_OK && u->has_self ? fix_self(cp, u, err) : rc;
-            rc = rc == KT_OK && u->has_self ? link_get(&l, cp->to, u->side, true, err) : rc;
+            rc =
+                rc == KT_OK && u->has_self ? sql_copy_link_get(&l, cp->to, u->side, true, err) : rc;
             rc = rc == KT_OK ? sequences(l.c, u, err) : rc;
             rc = rc == KT_OK ? progress_put(l.c, u, DONE, done, err) : rc;
-            rc = link_put(&l, rc, err);
+            rc = sql_copy_link_put(&l, rc, err);
         }
         arena_release(&b.a);
     }
@@ -994,80 +563,15 @@ static enum kt_rc copy_unit(struct copy *cp, struct unit *u, struct kt_err *err)
     return rc == KT_OK ? rc : named(u, rc, err);
 }
 
-/* ---- verifying
- * ----------------------------------------------------------------------------------- */
-
-static enum kt_rc digest(struct store *s, const struct unit *u, int chunk, unsigned char *out,
-                         int64_t *rows, struct kt_err *err)
-{
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
-    *rows = 0;
-    struct val last[KEY_MAX];
-    struct arena keep;
-    arena_init(&keep, 0);
-    enum kt_rc rc = KT_OK;
-    for (bool more = true, first = true; rc == KT_OK && more; first = false) {
-        struct batch b;
-        arena_init(&b.a, 0);
-        struct link l;
-        rc = link_get(&l, s, u->side, false, err);
-        rc = rc == KT_OK ? read_batch(l.c, u, first ? NULL : last, NULL, chunk, &b, err) : rc;
-        rc = link_put(&l, rc, err);
-        for (size_t r = 0; rc == KT_OK && r < b.rows; r++) {
-            for (int i = 0; i < u->n; i++) {
-                val_hash(&h, &b.v[r * (size_t)u->n + (size_t)i]);
-            }
-        }
-        *rows += (int64_t)b.rows;
-        more = rc == KT_OK && b.rows == (size_t)chunk;
-        if (more) {
-            arena_release(&keep); /* the previous key: read_batch is done with it */
-            arena_init(&keep, 0);
-            key_of(u, &b, b.rows - 1, last);
-            for (int k = 0; k < u->nkey; k++) {
-                unsigned char *p = arena_alloc(&keep, (size_t)last[k].n + 1);
-                memcpy(p, last[k].p ? last[k].p : (const unsigned char *)"", (size_t)last[k].n);
-                p[last[k].n] = '\0';
-                last[k].p = p;
-            }
-        }
-        arena_release(&b.a);
-    }
-    arena_release(&keep);
-    crypto_hash_sha256_final(&h, out);
-    return rc;
-}
-
-static enum kt_rc verify(struct copy *cp, const struct unit *u, struct kt_err *err)
-{
-    unsigned char a[crypto_hash_sha256_BYTES], b[crypto_hash_sha256_BYTES];
-    int64_t na = 0, nb = 0;
-    enum kt_rc rc = digest(cp->from, u, cp->batch, a, &na, err);
-    rc = rc == KT_OK ? digest(cp->to, u, cp->batch, b, &nb, err) : rc;
-    if (rc == KT_OK && (na != nb || memcmp(a, b, sizeof(a)) != 0)) {
-        kt_err_set(err, KT_ESTORE, "copy_mismatch", NULL,
-                   "a table of the copy differs from the source's");
-        kt_err_detail(err, "table %s: %lld rows in the source, %lld in the target%s", u->name,
-                      (long long)na, (long long)nb, na == nb ? ", their values differ" : "");
-        return KT_ESTORE;
-    }
-    if (rc == KT_OK) {
-        tell(cp, u, nb, na, true);
-    }
-    return rc;
-}
-
-/* ---- the copy ----------------------------------------------------------------------------------
- */
+/* ---- the copy -------------------------------------------------------------------------------- */
 
 /* Before anything is written: each unit's columns, and no rows where the copy has not begun. */
 static enum kt_rc prepare(struct copy *cp, struct kt_err *err)
 {
     struct link src;
-    enum kt_rc rc = link_get(&src, cp->from, SIDE_MAIN, false, err);
+    enum kt_rc rc = sql_copy_link_get(&src, cp->from, SIDE_MAIN, false, err);
     rc = rc == KT_OK ? units(cp, src.c, err) : rc;
-    rc = link_put(&src, rc, err);
+    rc = sql_copy_link_put(&src, rc, err);
     for (size_t i = 0; rc == KT_OK && i < cp->nu; i++) {
         struct unit *u = &cp->u[i];
         struct link dst = {0};
@@ -1076,8 +580,8 @@ static enum kt_rc prepare(struct copy *cp, struct kt_err *err)
         bool started = false;
         const char *last = NULL;
         int64_t rows = 0, n = 0;
-        rc = link_get(&src, cp->from, u->side, false, err);
-        rc = rc == KT_OK ? link_get(&dst, cp->to, u->side, false, err) : rc;
+        rc = sql_copy_link_get(&src, cp->from, u->side, false, err);
+        rc = rc == KT_OK ? sql_copy_link_get(&dst, cp->to, u->side, false, err) : rc;
         rc = rc == KT_OK ? shape(u, src.c, dst.c, err) : rc;
         rc = rc == KT_OK ? progress_get(dst.c, u, &a, &started, &last, &rows, err) : rc;
         rc = rc == KT_OK && !started && !u->seeded ? count_rows(dst.c, u, &n, err) : rc;
@@ -1087,9 +591,9 @@ static enum kt_rc prepare(struct copy *cp, struct kt_err *err)
             kt_err_detail(err, "table %s has %lld rows", u->name, (long long)n);
         }
         if (dst.c != NULL) {
-            link_put(&dst, KT_OK, NULL);
+            sql_copy_link_put(&dst, KT_OK, NULL);
         }
-        rc = link_put(&src, rc, err);
+        rc = sql_copy_link_put(&src, rc, err);
         arena_release(&a);
     }
     return rc;
@@ -1100,9 +604,9 @@ static enum kt_rc on_sides(struct store *s, const char *text, struct kt_err *err
     enum kt_rc rc = KT_OK;
     for (enum side side = SIDE_MAIN; rc == KT_OK && side <= SIDE_READS; side++) {
         struct link l;
-        rc = link_get(&l, s, side, true, err);
-        rc = rc == KT_OK ? run_text(l.c, text, err) : rc;
-        rc = link_put(&l, rc, err);
+        rc = sql_copy_link_get(&l, s, side, true, err);
+        rc = rc == KT_OK ? sql_copy_run_text(l.c, text, err) : rc;
+        rc = sql_copy_link_put(&l, rc, err);
     }
     return rc;
 }
@@ -1129,13 +633,13 @@ enum kt_rc store_copy(struct store *from, struct store *to, const struct store_c
                       struct kt_err *err)
 {
     struct link a, b;
-    enum kt_rc rc = link_get(&a, from, SIDE_MAIN, false, err);
-    rc = rc == KT_OK ? link_get(&b, to, SIDE_MAIN, false, err) : rc;
+    enum kt_rc rc = sql_copy_link_get(&a, from, SIDE_MAIN, false, err);
+    rc = rc == KT_OK ? sql_copy_link_get(&b, to, SIDE_MAIN, false, err) : rc;
     bool ok = rc == KT_OK && sql_dialect(a.c) == SQL_SQLITE && sql_dialect(b.c) == SQL_PG;
     if (rc == KT_OK) {
-        link_put(&b, KT_OK, NULL);
+        sql_copy_link_put(&b, KT_OK, NULL);
     }
-    rc = link_put(&a, rc, err);
+    rc = sql_copy_link_put(&a, rc, err);
     if (rc == KT_OK && !ok) {
         return kt_err_set(err, KT_EINVAL, "copy_unsupported", NULL,
                           "a copy goes from an SQLite database into a PostgreSQL one");
@@ -1148,7 +652,7 @@ enum kt_rc store_copy(struct store *from, struct store *to, const struct store_c
         rc = copy_unit(&cp, &cp.u[i], err);
     }
     for (size_t i = 0; rc == KT_OK && i < cp.nu; i++) {
-        rc = verify(&cp, &cp.u[i], err);
+        rc = sql_copy_verify(&cp, &cp.u[i], err);
     }
     rc = rc == KT_OK ? on_sides(to, "DROP TABLE IF EXISTS copy_progress", err) : rc;
     free(cp.u);

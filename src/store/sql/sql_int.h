@@ -383,7 +383,7 @@ struct sql_driver {
     const char *(*errmsg)(struct sql_conn *c);
     int (*exec)(struct sql_conn *c, const char *text); /* SQL without results or parameters */
     /* The columns of a statement's rows and their names (after its first step: PostgreSQL's
-     * runs it there); store_copy (copy.c) reads whole rows through them. */
+     * runs it there); store_copy (copy_rows.c) reads whole rows through them. */
     int (*col_count)(struct sql_stmt *st);
     const char *(*col_name)(struct sql_stmt *st, int i);
 };
