@@ -39,6 +39,8 @@ CORPUS = pathlib.Path(segment_gen.ROOT) / "fuzz" / "corpus" / "segment"
 # Queries that once gave different answers on the two backends, each kept as a fixed case (the
 # commit that fixed it says what was wrong).
 FIXED = [
+    # `contains` of a single value: SQLite's json_each() took it for a list of one
+    'city \n  < "Нижний Новгород"  and size contains "M"', 'vip contains 1', 'level contains 2',
 ]
 
 

@@ -52,6 +52,14 @@ static void param_list(struct sql_cond_sql *q, const char *const *texts, size_t 
     buf_putc(&q->sql, ')');
 }
 
+/* A word of SQL the SQLite text takes as a parameter ("array", "text"), so that no quote is in it
+ * (the fuzzer holds the text to that, fuzz/fuzz_segment.c). */
+static void word(struct sql_cond_sql *q, const char *w)
+{
+    buf_puts(&q->sql, "?");
+    param_text(q, w);
+}
+
 /* A JSON value at key `name` of the document `doc` compared by `op` with the value v: SQLite's
  * json_extract() gives a number as a number and a string as text, and so does this on
  * PostgreSQL, where a value of the other type never compares (jsonb has the types; the column
@@ -204,9 +212,13 @@ static void computed(struct sql_cond_sql *q, const struct store_cond *n, struct 
         json_cmp(q, "c.attrs", n->name, ops[n->cmp], &n->value, a);
         return;
     case COND_ATTR_CONTAINS:
-        if (!q->pg) {
-            buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE j.value = ?)");
+        if (!q->pg) { /* a list's items: json_each() would take a single value for one */
+            buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE "
+                              "json_type(c.attrs, ?) = ");
             param_text(q, arena_printf(a, "$.%s", n->name));
+            param_text(q, arena_printf(a, "$.%s", n->name));
+            word(q, "array");
+            buf_puts(&q->sql, " AND j.value = ?)");
         } else {
             buf_printf(&q->sql,
                        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN "
