@@ -41,6 +41,10 @@ CORPUS = pathlib.Path(segment_gen.ROOT) / "fuzz" / "corpus" / "segment"
 FIXED = [
     # `contains` of a single value: SQLite's json_each() took it for a list of one
     'city \n  < "Нижний Новгород"  and size contains "M"', 'vip contains 1', 'level contains 2',
+    # a value of another type: SQLite compared a number below any text, a yes/no as 1 or 0
+    'consent(third_party_transfer) and level < true', 'level != true', 'size > 1385',
+    'purchases().count = 3 or  size > 1385 or city in ("Санкт-Петербург", true)', 'vip <= 1602',
+    'vip != false', 'not vip < false', 'events(quiz where passed = 1)', 'level < "2"',
 ]
 
 

@@ -60,16 +60,30 @@ static void word(struct sql_cond_sql *q, const char *w)
     param_text(q, w);
 }
 
-/* A JSON value at key `name` of the document `doc` compared by `op` with the value v: SQLite's
- * json_extract() gives a number as a number and a string as text, and so does this on
- * PostgreSQL, where a value of the other type never compares (jsonb has the types; the column
- * holds text). */
+/* A JSON value at key `name` of the document `doc` compared by `op` with the value v. A value
+ * compares only with one of its own type, a number with a JSON number and a text with a JSON
+ * string; any other pair is unknown (SQL NULL), so neither `level > "a"` nor `level != "a"`
+ * holds. SQLite's json_extract() alone would compare across types by SQLite's order of them
+ * (any number below any text); json_type() says which the value is. PostgreSQL's jsonb has the
+ * types (the column holds text). */
 static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, const char *op,
                      const struct store_value *v, struct arena *a)
 {
-    if (!q->pg) {
-        buf_printf(&q->sql, "json_extract(%s, ?) %s ?", doc, op);
-        param_text(q, arena_printf(a, "$.%s", name));
+    const char *path = arena_printf(a, "$.%s", name);
+    if (!q->pg && v->is_number) {
+        buf_printf(&q->sql, "(CASE WHEN json_type(%s, ?) IN (", doc);
+        param_text(q, path);
+        word(q, "integer");
+        buf_puts(&q->sql, ", ");
+        word(q, "real");
+        buf_printf(&q->sql, ") THEN json_extract(%s, ?) END) %s ?", doc, op);
+        param_text(q, path);
+    } else if (!q->pg) {
+        buf_printf(&q->sql, "(CASE json_type(%s, ?) WHEN ", doc);
+        param_text(q, path);
+        word(q, "text");
+        buf_printf(&q->sql, " THEN json_extract(%s, ?) END) %s ?", doc, op);
+        param_text(q, path);
     } else if (v->is_number) {
         buf_printf(&q->sql,
                    "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'number' THEN "
