@@ -411,3 +411,24 @@ def test_both_backends_give_the_same_segments(servers, loaded):
                         "\n".join(differ[:40]))
     # The queries mean something: most find someone, some are refused (sealed fields).
     assert found > n // 3 and refused < n // 4
+
+
+def test_yes_no_values_compare_with_true_and_false(servers, loaded):
+    """`vip = true` finds exactly the customers whose yes/no attribute says yes, on both (it
+    found nobody on either: a JSON yes/no was 1 to SQLite and of no type PostgreSQL compared with
+    a text); an event's yes/no property likewise."""
+    lite = servers[0]
+    want = {"true": set(), "false": set()}
+    for cid, n in loaded[0].items():
+        r = lite.get(f"/v1/customers/{cid}")
+        c = r.json()
+        if r.status_code != 200 or c["id"] != cid or c.get("erased_at") or c.get("block"):
+            continue  # merged away, erased or blocked: in no segment
+        if isinstance(c["attributes"].get("vip"), bool):
+            want["true" if c["attributes"]["vip"] else "false"].add(n)
+    assert want["true"] and want["false"]
+    for v in ("true", "false"):
+        for s, who in zip(servers, loaded):
+            got = answer(s, who, f"vip = {v}")
+            assert got[:2] == (200, len(want[v])) and set(got[2]) <= want[v], (v, got)
+            assert answer(s, who, f"events(quiz where passed = {v})")[1] > 0

@@ -61,11 +61,12 @@ static void word(struct sql_cond_sql *q, const char *w)
 }
 
 /* A JSON value at key `name` of the document `doc` compared by `op` with the value v. A value
- * compares only with one of its own type, a number with a JSON number and a text with a JSON
- * string; any other pair is unknown (SQL NULL), so neither `level > "a"` nor `level != "a"`
- * holds. SQLite's json_extract() alone would compare across types by SQLite's order of them
- * (any number below any text); json_type() says which the value is. PostgreSQL's jsonb has the
- * types (the column holds text). */
+ * compares only with one of its own type: a number with a JSON number, a text with a JSON string
+ * or a yes/no, which is the text "true" or "false" (`vip = true`); any other pair is unknown
+ * (SQL NULL), so neither `level > "a"` nor `level != "a"` holds. SQLite's json_extract() alone
+ * would compare across types by SQLite's order of them (any number below any text) and give a
+ * yes/no as 1 or 0; json_type() says which the value is, and names a yes/no by its text.
+ * PostgreSQL's jsonb has the types (the column holds text). */
 static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, const char *op,
                      const struct store_value *v, struct arena *a)
 {
@@ -82,8 +83,16 @@ static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, 
         buf_printf(&q->sql, "(CASE json_type(%s, ?) WHEN ", doc);
         param_text(q, path);
         word(q, "text");
-        buf_printf(&q->sql, " THEN json_extract(%s, ?) END) %s ?", doc, op);
+        buf_printf(&q->sql, " THEN json_extract(%s, ?) WHEN ", doc);
         param_text(q, path);
+        word(q, "true");
+        buf_puts(&q->sql, " THEN ");
+        word(q, "true");
+        buf_puts(&q->sql, " WHEN ");
+        word(q, "false");
+        buf_puts(&q->sql, " THEN ");
+        word(q, "false");
+        buf_printf(&q->sql, " END) %s ?", op);
     } else if (v->is_number) {
         buf_printf(&q->sql,
                    "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'number' THEN "
@@ -93,8 +102,8 @@ static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, 
         param_text(q, name);
     } else {
         buf_printf(&q->sql,
-                   "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'string' THEN "
-                   "jsonb_extract_path_text(%s::jsonb, ?) END) %s ?",
+                   "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) IN ('string', "
+                   "'boolean') THEN jsonb_extract_path_text(%s::jsonb, ?) END) %s ?",
                    doc, doc, op);
         param_text(q, name);
         param_text(q, name);
