@@ -45,6 +45,10 @@ FIXED = [
     'consent(third_party_transfer) and level < true', 'level != true', 'size > 1385',
     'purchases().count = 3 or  size > 1385 or city in ("Санкт-Петербург", true)', 'vip <= 1602',
     'vip != false', 'not vip < false', 'events(quiz where passed = 1)', 'level < "2"',
+    # text ordered by the PostgreSQL database's collation, not as bytes (KT_SEGMENT_PG_LOCALE)
+    'city > "москва"', 'city between "москва" and "РОСТОВ-НА-ДОНУ"', 'size >= "Большой"',
+    'trait big_spender != "true" or gender between "m" and "нет такого"', 'city < "berlin"',
+    'trait rfm_group < "Lost"',
 ]
 
 

@@ -60,6 +60,14 @@ static void word(struct sql_cond_sql *q, const char *w)
     param_text(q, w);
 }
 
+/* After a text compared on PostgreSQL: as bytes, as SQLite's BINARY does, whatever collation
+ * the database was made with (a Russian one puts Cyrillic before Latin and "москва" before
+ * "Москва"). Nothing on SQLite. */
+static const char *as_bytes(const struct sql_cond_sql *q)
+{
+    return q->pg ? " COLLATE \"C\"" : "";
+}
+
 /* A JSON value at key `name` of the document `doc` compared by `op` with the value v. A value
  * compares only with one of its own type: a number with a JSON number, a text with a JSON string
  * or a yes/no, which is the text "true" or "false" (`vip = true`); any other pair is unknown
@@ -103,8 +111,8 @@ static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, 
     } else {
         buf_printf(&q->sql,
                    "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) IN ('string', "
-                   "'boolean') THEN jsonb_extract_path_text(%s::jsonb, ?) END) %s ?",
-                   doc, doc, op);
+                   "'boolean') THEN jsonb_extract_path_text(%s::jsonb, ?) END)%s %s ?",
+                   doc, doc, as_bytes(q), op);
         param_text(q, name);
         param_text(q, name);
     }
@@ -209,7 +217,7 @@ static void profile(struct sql_cond_sql *q, const struct store_cond *n)
         buf_printf(&q->sql, "c.%s IS NOT NULL", col);
         return;
     case COND_FIELD_CMP:
-        buf_printf(&q->sql, "c.%s %s ?", col, ops[n->cmp]);
+        buf_printf(&q->sql, "c.%s%s %s ?", col, as_bytes(q), ops[n->cmp]);
         param_value(q, &n->value);
         return;
     case COND_FIELD_IN:
@@ -263,8 +271,8 @@ static void computed(struct sql_cond_sql *q, const struct store_cond *n, struct 
     default: /* COND_TRAIT */
         buf_printf(&q->sql,
                    "EXISTS (SELECT 1 FROM traits t WHERE t.ck = c.ck AND t.name = ? AND "
-                   "t.value %s ?)",
-                   ops[n->cmp]);
+                   "t.value%s %s ?)",
+                   as_bytes(q), ops[n->cmp]);
         param_text(q, n->name);
         param_value(q, &n->value);
         return;
