@@ -25,7 +25,6 @@ import re
 
 import pytest
 
-import pgtmp
 import segment_gen
 from conftest import Server, pg_cluster
 from segment_gen import ATTRS, EVENT_PROPS, VOCAB
@@ -87,11 +86,8 @@ def pg_database(name):
     """A fresh database of the test cluster, with the ICU locale KT_SEGMENT_PG_LOCALE if set."""
     pg = pg_cluster()
     locale = os.environ.get("KT_SEGMENT_PG_LOCALE")
-    if not locale:
-        pg.createdb(name)
-    else:
-        pg._run([pgtmp.BIN / "createdb", "-h", pg.dir, "-U", pgtmp.USER, "-T", "template0",
-                 "--locale-provider=icu", f"--icu-locale={locale}", name])
+    icu = ["-T", "template0", "--locale-provider=icu", f"--icu-locale={locale}"] if locale else []
+    pg.createdb(name, *icu)
     return pg.url(name)
 
 
