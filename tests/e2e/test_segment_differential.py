@@ -19,7 +19,6 @@ Reproduce: the failure names the seed and the query's number; KT_SEGMENT_SEED=S 
 import concurrent.futures
 import datetime
 import os
-import pathlib
 import random
 import re
 
@@ -33,7 +32,7 @@ SEED = os.environ.get("KT_SEGMENT_SEED", "16")
 N = int(os.environ.get("KT_SEGMENT_N", "300"))
 NOW = datetime.datetime(2026, 6, 15, 12, 0, 0, tzinfo=datetime.timezone.utc)
 CUSTOMERS = 240
-CORPUS = pathlib.Path(segment_gen.ROOT) / "fuzz" / "corpus" / "segment"
+CORPUS = segment_gen.ROOT / "fuzz" / "corpus" / "segment"
 
 # Queries that once gave different answers on the two backends, each kept as a fixed case (the
 # commit that fixed it says what was wrong).
