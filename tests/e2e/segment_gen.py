@@ -15,11 +15,12 @@ its own: what it knows of the language is its seed corpus (fuzz/corpus/segment/)
 here are read from the parser's sources rather than written again: the profile fields
 (`segment_fields` in src/segment/parse.c), the words that cannot name an attribute (`reserved`),
 the consent purposes and ads channels (src/consent/consent.c), the limits of a window, a
-birthday, the nesting and an `in` list (parse.c, segment.h). A field or purpose added there is
-generated here at once; one renamed fails here, loudly. The other way round,
-`python3 segment_gen.py --corpus DIR` writes one query per production (gen-*.txt) into the
-fuzzer's corpus, so the fuzzer starts from every form this generator makes, and the differential
-test runs every seed of that corpus as a fixed case on both backends.
+birthday, the nesting, an `in` list and a query (parse.c, segment.h). A field or purpose added
+there is generated here at once; a list that moves or changes shape stops the generator with an
+assertion instead of letting it drift. The other way round, `python3 segment_gen.py --corpus
+DIR` writes a query of each kind of condition (gen-*.txt) into the fuzzer's corpus, so the
+fuzzer starts from every form this generator makes, and the differential test runs every seed
+of that corpus as a fixed case on both backends.
 
 The values come from VOCAB, which is also what the differential test loads into both servers, so
 most conditions find someone (and some find no one, on purpose).
