@@ -82,8 +82,9 @@ class PgCluster:
         """The database as a libpq connection URI over the cluster's socket."""
         return f"postgresql:///{db}?host={self.dir}&user={USER}"
 
-    def createdb(self, db):
-        self._run([BIN / "createdb", "-h", self.dir, "-U", USER, db])
+    def createdb(self, db, *options):
+        """A new database; `options` are createdb's (a collation: "--locale-provider=icu", ...)."""
+        self._run([BIN / "createdb", "-h", self.dir, "-U", USER, *options, db])
 
     def psql(self, db, sql):
         """The rows of `sql` as psql prints them unaligned, without headers."""

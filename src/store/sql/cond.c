@@ -52,16 +52,55 @@ static void param_list(struct sql_cond_sql *q, const char *const *texts, size_t 
     buf_putc(&q->sql, ')');
 }
 
-/* A JSON value at key `name` of the document `doc` compared by `op` with the value v: SQLite's
- * json_extract() gives a number as a number and a string as text, and so does this on
- * PostgreSQL, where a value of the other type never compares (jsonb has the types; the column
- * holds text). */
+/* A word of SQL the SQLite text takes as a parameter ("array", "text"), so that no quote is in it
+ * (the fuzzer holds the text to that, fuzz/fuzz_segment.c). */
+static void word(struct sql_cond_sql *q, const char *w)
+{
+    buf_puts(&q->sql, "?");
+    param_text(q, w);
+}
+
+/* After a text compared on PostgreSQL: as bytes, as SQLite's BINARY does, whatever collation
+ * the database was made with (a Russian one puts Cyrillic before Latin and "москва" before
+ * "Москва"). Nothing on SQLite. */
+static const char *as_bytes(const struct sql_cond_sql *q)
+{
+    return q->pg ? " COLLATE \"C\"" : "";
+}
+
+/* A JSON value at key `name` of the document `doc` compared by `op` with the value v. A value
+ * compares only with one of its own type: a number with a JSON number, a text with a JSON string
+ * or a yes/no, which is the text "true" or "false" (`vip = true`); any other pair is unknown
+ * (SQL NULL), so neither `level > "a"` nor `level != "a"` holds. SQLite's json_extract() alone
+ * would compare across types by SQLite's order of them (any number below any text) and give a
+ * yes/no as 1 or 0; json_type() says which the value is, and names a yes/no by its text.
+ * PostgreSQL's jsonb has the types (the column holds text). */
 static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, const char *op,
                      const struct store_value *v, struct arena *a)
 {
-    if (!q->pg) {
-        buf_printf(&q->sql, "json_extract(%s, ?) %s ?", doc, op);
-        param_text(q, arena_printf(a, "$.%s", name));
+    const char *path = arena_printf(a, "$.%s", name);
+    if (!q->pg && v->is_number) {
+        buf_printf(&q->sql, "(CASE WHEN json_type(%s, ?) IN (", doc);
+        param_text(q, path);
+        word(q, "integer");
+        buf_puts(&q->sql, ", ");
+        word(q, "real");
+        buf_printf(&q->sql, ") THEN json_extract(%s, ?) END) %s ?", doc, op);
+        param_text(q, path);
+    } else if (!q->pg) {
+        buf_printf(&q->sql, "(CASE json_type(%s, ?) WHEN ", doc);
+        param_text(q, path);
+        word(q, "text");
+        buf_printf(&q->sql, " THEN json_extract(%s, ?) WHEN ", doc);
+        param_text(q, path);
+        word(q, "true");
+        buf_puts(&q->sql, " THEN ");
+        word(q, "true");
+        buf_puts(&q->sql, " WHEN ");
+        word(q, "false");
+        buf_puts(&q->sql, " THEN ");
+        word(q, "false");
+        buf_printf(&q->sql, " END) %s ?", op);
     } else if (v->is_number) {
         buf_printf(&q->sql,
                    "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'number' THEN "
@@ -71,9 +110,9 @@ static void json_cmp(struct sql_cond_sql *q, const char *doc, const char *name, 
         param_text(q, name);
     } else {
         buf_printf(&q->sql,
-                   "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) = 'string' THEN "
-                   "jsonb_extract_path_text(%s::jsonb, ?) END) %s ?",
-                   doc, doc, op);
+                   "(CASE WHEN jsonb_typeof(jsonb_extract_path(%s::jsonb, ?)) IN ('string', "
+                   "'boolean') THEN jsonb_extract_path_text(%s::jsonb, ?) END)%s %s ?",
+                   doc, doc, as_bytes(q), op);
         param_text(q, name);
         param_text(q, name);
     }
@@ -178,7 +217,7 @@ static void profile(struct sql_cond_sql *q, const struct store_cond *n)
         buf_printf(&q->sql, "c.%s IS NOT NULL", col);
         return;
     case COND_FIELD_CMP:
-        buf_printf(&q->sql, "c.%s %s ?", col, ops[n->cmp]);
+        buf_printf(&q->sql, "c.%s%s %s ?", col, as_bytes(q), ops[n->cmp]);
         param_value(q, &n->value);
         return;
     case COND_FIELD_IN:
@@ -204,9 +243,13 @@ static void computed(struct sql_cond_sql *q, const struct store_cond *n, struct 
         json_cmp(q, "c.attrs", n->name, ops[n->cmp], &n->value, a);
         return;
     case COND_ATTR_CONTAINS:
-        if (!q->pg) {
-            buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE j.value = ?)");
+        if (!q->pg) { /* a list's items: json_each() would take a single value for one */
+            buf_puts(&q->sql, "EXISTS (SELECT 1 FROM json_each(c.attrs, ?) j WHERE "
+                              "json_type(c.attrs, ?) = ");
             param_text(q, arena_printf(a, "$.%s", n->name));
+            param_text(q, arena_printf(a, "$.%s", n->name));
+            word(q, "array");
+            buf_puts(&q->sql, " AND j.value = ?)");
         } else {
             buf_printf(&q->sql,
                        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN "
@@ -228,8 +271,8 @@ static void computed(struct sql_cond_sql *q, const struct store_cond *n, struct 
     default: /* COND_TRAIT */
         buf_printf(&q->sql,
                    "EXISTS (SELECT 1 FROM traits t WHERE t.ck = c.ck AND t.name = ? AND "
-                   "t.value %s ?)",
-                   ops[n->cmp]);
+                   "t.value%s %s ?)",
+                   as_bytes(q), ops[n->cmp]);
         param_text(q, n->name);
         param_value(q, &n->value);
         return;
