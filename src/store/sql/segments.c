@@ -732,25 +732,32 @@ enum kt_rc sql_trait_rows(struct store_conn *base, const char *name, struct aren
 enum kt_rc sql_trait_builtin_eval(struct store_conn *base, const char *name, struct arena *a,
                                   struct trait_row **out, size_t *n, struct kt_err *err)
 {
+#define FAVOURITE(collate)                                                                         \
+    "SELECT ck, category FROM (SELECT p.ck, l.category, row_number() OVER (PARTITION BY "          \
+    "p.ck ORDER BY sum(l.amount) DESC, l.category" collate ") AS rank FROM purchase_lines l JOIN " \
+    "purchases p ON p.id = l.purchase_id WHERE p.ck IS NOT NULL AND l.category IS NOT NULL "       \
+    "GROUP BY p.ck, l.category) AS x WHERE rank = 1 ORDER BY ck"
+    /* `pg`: PostgreSQL's twin, or NULL. A tie of two categories goes to the first by their
+     * bytes, as SQLite's BINARY orders them, whatever the database's collation. */
     static const struct {
-        const char *name, *sql;
+        const char *name, *sql, *pg;
     } builtins[] = {
-        {"favourite_category",
-         "SELECT ck, category FROM (SELECT p.ck, l.category, row_number() OVER (PARTITION BY "
-         "p.ck ORDER BY sum(l.amount) DESC, l.category) AS rank FROM purchase_lines l JOIN "
-         "purchases p ON p.id = l.purchase_id WHERE p.ck IS NOT NULL AND l.category IS NOT NULL "
-         "GROUP BY p.ck, l.category) AS x WHERE rank = 1 ORDER BY ck"},
-        {"average_receipt", "SELECT ck, CAST(round(avg(total) / 100.0) AS INTEGER) FROM purchases "
-                            "WHERE ck IS NOT NULL GROUP BY ck ORDER BY ck"},
+        {"favourite_category", FAVOURITE(""), FAVOURITE(" COLLATE \"C\"")},
+        {"average_receipt",
+         "SELECT ck, CAST(round(avg(total) / 100.0) AS INTEGER) FROM purchases "
+         "WHERE ck IS NOT NULL GROUP BY ck ORDER BY ck",
+         NULL},
         {"lifetime_value",
          "SELECT p.ck, CAST(round((sum(p.total) - coalesce(sum((SELECT sum(r.amount) FROM "
          "refunds r WHERE r.purchase_id = p.id)), 0)) / 100.0) AS INTEGER) FROM purchases p "
-         "WHERE p.ck IS NOT NULL GROUP BY p.ck ORDER BY p.ck"},
+         "WHERE p.ck IS NOT NULL GROUP BY p.ck ORDER BY p.ck",
+         NULL},
     };
+#undef FAVOURITE
     struct sql_conn *c = (struct sql_conn *)base;
     for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
         if (strcmp(builtins[i].name, name) == 0) {
-            struct sql_stmt *st = once(c, builtins[i].sql, err);
+            struct sql_stmt *st = once(c, sql_text(c, builtins[i].sql, builtins[i].pg), err);
             return st == NULL ? KT_ESTORE : collect_rows(c, st, a, out, n, err);
         }
     }
