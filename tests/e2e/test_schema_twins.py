@@ -2,8 +2,11 @@
 binary and src/store/migrations/pg/*.sql loaded into a fresh PostgreSQL have the same tables, each
 with the same columns in the same order, the same type classes (integer, text, blob, real), the
 same NOT NULLs, primary keys, unique constraints and unique indexes, foreign keys and index names.
-The only difference allowed is written here: the sealed columns SQLite declares TEXT (a sealed
-value is a BLOB in them) are bytea in PostgreSQL (0039_baseline.sql says why). And the newest
+The differences allowed are written here: the sealed columns SQLite declares TEXT (a sealed
+value is a BLOB in them) are bytea in PostgreSQL (0039_baseline.sql says why); and PostgreSQL's
+schema is ready for Citus (docs/scale.md, "Ready to shard"; the list is read by
+test_citus_rules.py): a distributed table's keys may have its distribution column added where
+SQLite's lack it, and a foreign key Citus would refuse under that list is left out. And the newest
 migration of each dialect has the same number: a SQLite migration without its PostgreSQL twin
 fails here until the twin is written."""
 import pathlib
@@ -15,6 +18,7 @@ import pytest
 
 from conftest import BIN, sqlite_only
 from pgtmp import BIN as PG_BIN, USER as PG_USER, PgCluster, available
+from test_citus_rules import fk_refused, read_plan
 
 # One run compares both schemas: the PostgreSQL pass of the suite has nothing to add.
 pytestmark = [sqlite_only("compares the two schemas itself, on its own cluster"),
@@ -161,13 +165,35 @@ PG_ONLY = {"reads"}
 PG_ONLY_COLUMNS = {("outbox", "rowid")}
 
 
-def differences(lite, post):
+def for_citus(t, lite, post, plan):
+    """PostgreSQL's keys and foreign keys of table t as SQLite's would be before Citus's rules: a
+    key that is SQLite's with the distribution column added is SQLite's; a foreign key of
+    SQLite's that PostgreSQL lacks because Citus would refuse it is counted as there."""
+    place = plan.get(t)
+    if place is None or t not in lite:
+        return post
+    col = place.column
+
+    def narrow(key, theirs):
+        short = tuple(c for c in key if c != col)
+        return short if col is not None and col in key and short in theirs else key
+    fks = set(post["fks"]) | {fk for fk in lite[t]["fks"]
+                              if fk[1] in plan and fk_refused(plan, t, fk[0], fk[1], fk[2])}
+    return dict(post, pk=narrow(post["pk"], {lite[t]["pk"]}), fks=fks,
+                unique={(narrow(u, {v[0] for v in lite[t]["unique"] if v[1] == p}), p)
+                        for u, p in post["unique"]})
+
+
+def differences(lite, post, plan=None):
     """What differs, one line each naming the table and column."""
+    plan = read_plan()[0] if plan is None else plan
+
     def pg_only(t, cols):
         return any((t, c) in PG_ONLY_COLUMNS for c in cols)
     post = {t: dict(v, columns=[c for c in v["columns"] if (t, c[0]) not in PG_ONLY_COLUMNS],
                     unique={u for u in v["unique"] if not pg_only(t, u[0])})
             for t, v in post.items() if t not in PG_ONLY}
+    post = {t: for_citus(t, lite, v, plan) for t, v in post.items()}
     out = []
     for t in sorted(lite.keys() - post.keys()):
         out.append(f"table {t}: in SQLite, missing in PostgreSQL")
@@ -256,3 +282,18 @@ def test_a_column_missing_on_either_side_is_named(schemas):
     assert "table stores: in SQLite, missing in PostgreSQL" in diff
     assert "column traits.value: in PostgreSQL, missing in SQLite" in diff
     assert "column history.old_value: text in SQLite, text in PostgreSQL" in diff
+
+
+def test_only_citus_differences_are_allowed(schemas):
+    """A key widened by another column than the distribution column, and a foreign key Citus
+    would keep, missing in PostgreSQL, are still differences."""
+    _, lite, post = schemas
+    post2 = {t: dict(v) for t, v in post.items()}
+    post2["history"]["pk"] = ("seq", "at")
+    post2["traits"]["fks"] = set()
+    post2["purchases"]["pk"] = ("id", "ck")
+    diff = "\n".join(differences(lite, post2))
+    assert "table history: pk differ: SQLite ('seq',), PostgreSQL ('seq', 'at')" in diff
+    assert "table traits: fks differ" in diff
+    assert "table purchases: pk differ: SQLite ('id',), PostgreSQL ('id', 'ck')" in diff
+    assert "table customers" not in diff and "table refunds" not in diff
