@@ -125,9 +125,6 @@ enum kt_rc store_write_begin_narrow(struct store *s, struct store_conn **out, st
 enum kt_rc store_write_claim(struct store_conn *w, enum store_claim what, const void *key,
                              size_t len, struct kt_err *err)
 {
-    if (w->ops->write_claim == NULL) {
-        return KT_OK;
-    }
     uint32_t h = 2166136261u; /* FNV-1a: a claim's key need only spread, not resist anyone */
     for (size_t i = 0; i < len; i++) {
         h = (h ^ ((const unsigned char *)key)[i]) * 16777619u;

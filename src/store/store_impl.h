@@ -33,8 +33,8 @@ struct store_ops {
     /* `narrow`: store_write_begin_narrow()'s write, whose claims come after (write_claim). */
     enum kt_rc (*write_begin)(struct store *s, bool narrow, struct store_conn **out,
                               struct kt_err *err);
-    /* Claims `key` (a hash) of kind `what` for a narrow write; NULL where writes are one at a
-     * time anyway (SQLite). */
+    /* Claims `key` (a hash) of kind `what` for a narrow write (nothing where writes are one at
+     * a time anyway: SQLite). */
     enum kt_rc (*write_claim)(struct store_conn *c, int what, int32_t key, struct kt_err *err);
     enum kt_rc (*write_end)(struct store_conn *c, bool commit, struct kt_err *err);
     enum kt_rc (*health)(struct store *s, struct kt_err *err);
