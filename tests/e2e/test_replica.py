@@ -73,8 +73,10 @@ def wait(what, check, seconds=30):
 
 
 def caught_up(primary, standby):
-    """The standby has replayed every WAL record the primary has written."""
-    lsn = primary.psql("kt", "SELECT pg_current_wal_lsn()")
+    """The standby has replayed every WAL record the primary has inserted. Not
+    pg_current_wal_lsn(): that is where the primary has written its WAL to, and with
+    synchronous_commit off (pgtmp's) the seed's commit record can still be in its buffers."""
+    lsn = primary.psql("kt", "SELECT pg_current_wal_insert_lsn()")
     wait("the standby catches up", lambda: standby.psql(
         "kt", f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'") == "t")
 
