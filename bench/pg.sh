@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/pg.sh BUILD_DIR - PostgreSQL beside SQLite in one sitting (issue 16, part 10, first cut):
 # lookups by phone (bench/lookup.lua, 32 connections), receipts (bench/purchases.lua, 16) and
-# event batches of 1,000 anonymous events (bench/events.lua, 4), each against
+# event batches of 1,000 anonymous events (bench/events.lua, 4), and with KT_PG_WHAT naming
+# `preview` segment counts back to back (bench/preview.lua, 2: KT_QUERY, by default the
+# customers who bought over 50,000 roubles in a year, over the receipts run before), each against
 #   sqlite - one `kartoteka serve` over an SQLite file (WAL, synchronous=NORMAL);
 #   pg1    - one `kartoteka serve` over PostgreSQL 15;
 #   pg4    - KT_PG_PROCS (4) `kartoteka serve` on their own ports over the same database, one wrk
@@ -103,7 +105,8 @@ for be in sqlite pg; do
     db=$(db_of $be)
     k=$(env_of $be "$B/kartoteka" keys create --db "$db" --scope pos --name bench 2>/dev/null)
     c=$(env_of $be "$B/kartoteka" keys create --db "$db" --scope collect --name bench 2>/dev/null)
-    eval "pos_$be=\$k collect_$be=\$c"
+    m=$(env_of $be "$B/kartoteka" keys create --db "$db" --scope admin --name bench 2>/dev/null)
+    eval "pos_$be=\$k collect_$be=\$c admin_$be=\$m"
 done
 
 ports=
@@ -166,6 +169,7 @@ for run in $(seq 1 "$RUNS"); do
             lookup) script=lookup.lua conns=32 key=$(eval echo "\$pos_$be") ;;
             receipts) script=purchases.lua conns=16 key=$(eval echo "\$pos_$be") ;;
             events) script=events.lua conns=4 key=$(eval echo "\$collect_$be") ;;
+            preview) script=preview.lua conns=2 key=$(eval echo "\$admin_$be") ;;
             *) echo "unknown workload $what"; exit 2 ;;
             esac
             KT_KEY=$key KT_RUN=$run$setup KT_SCRIPT=$here/$script \
