@@ -16,9 +16,12 @@
 # both, then PostgreSQL's is analysed. KT_BENCH_RUNS runs; in each, the setups of KT_PG_SETUPS
 # ("sqlite pg1 pg4") in turn, the order rotated each run, each setup's servers started afresh and
 # given KT_PG_SETTLE (3) seconds, then every workload of KT_PG_WHAT for KT_BENCH_SECONDS with
-# `wrk -t4` (the same for all). Receipts and events add to the bases run after run (new stores
-# and message ids each time). Medians at the end, and pg/sqlite; the raw lines are kept in
-# KT_BENCH_LOG (BUILD_DIR/bench-pg.log), the servers' logs beside it.
+# `wrk -t4` (-t2 for preview's 2 connections; the same in every setup). Receipts and events add
+# to the bases run after run (new stores and message ids each time). Each workload's CPU time is
+# read from /proc before and after: the bench PostgreSQL's processes and the servers', per
+# request (the per-core figures docs/scale.md projects from). Medians at the end, and
+# pg/sqlite; the raw lines are kept in KT_BENCH_LOG (BUILD_DIR/bench-pg.log), the servers' logs
+# beside it.
 set -eu
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
@@ -28,21 +31,18 @@ SECS=${KT_BENCH_SECONDS:-15}
 PROCS=${KT_PG_PROCS:-4}
 WHAT=${KT_PG_WHAT:-lookup receipts events}
 SETTLE=${KT_PG_SETTLE:-3}
-PGBIN=${KT_PG_BIN:-/usr/lib/postgresql/15/bin}
-SYNC=${KT_PG_SYNCHRONOUS_COMMIT:-on} # off: what the commits' fsync costs PostgreSQL
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 B=$(cd "$B" && pwd)
 LOG=${KT_BENCH_LOG:-$B/bench-pg.log}
 work=$(mktemp -d /tmp/ktpg-XXXXXX) # short: the socket's path has a limit
-chmod 755 "$work"                  # the PostgreSQL runs as nobody when we are root
-pgdir=$work/pg
+. "$here/pg_lib.sh"
 results=$work/results
 : >"$results"
 pids=
 cleanup() {
     [ -z "$pids" ] || kill $pids 2>/dev/null || true
-    /usr/bin/python3 "$root/tests/e2e/pgtmp.py" stop "$pgdir" >/dev/null 2>&1 || true
+    pg_bench_stop
     cp "$results" "$LOG" 2>/dev/null || true
     rm -rf "${LOG%.log}-servers" && mkdir -p "${LOG%.log}-servers" &&
         cp "$work"/*.log "$pgdir/server.log" "${LOG%.log}-servers/" 2>/dev/null || true
@@ -50,31 +50,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-as_pg() {
-    if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi
-}
 free_port() {
     /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 echo "== machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"
 echo "== PostgreSQL: a cluster of the bench's own in $pgdir"
-/usr/bin/python3 "$root/tests/e2e/pgtmp.py" start "$pgdir" >/dev/null
-(cd "$pgdir" && as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -m fast \
-    restart -o "-k $pgdir -c listen_addresses='' -c fsync=on -c synchronous_commit=$SYNC \
-    -c full_page_writes=on -c shared_buffers=1GB -c max_connections=300" >/dev/null)
-psql_() {
-    (cd "$pgdir" && as_pg "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pgdir" \
-        -U kartoteka -d "$1" -c "$2")
-}
-echo "pg_settings $(psql_ postgres "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name)
-    FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes',
-    'shared_buffers', 'wal_level', 'max_connections')")" | tee -a "$results"
-echo "pg_version $(psql_ postgres 'SHOW server_version')" | tee -a "$results"
-(cd "$pgdir" && as_pg "$PGBIN/createdb" -h "$pgdir" -U kartoteka kt)
+pg_bench_start | tee -a "$results"
 sqlite_db=$work/sqlite/kt.db
 mkdir "$work/sqlite" "$work/pgkeys"
-pg_db="postgresql:///kt?host=$pgdir&user=kartoteka"
 # the master key and the secret of the PostgreSQL installation, named (made on first use)
 envs_of() {
     [ "$1" = sqlite ] ||
@@ -151,6 +135,17 @@ start_servers() {
             "http://127.0.0.1:$p/v1/customers?phone=%2B79160000001"; exit 1; }
     done
 }
+# cpu_ticks pg|kt: the CPU time (user + system, clock ticks) used so far by the live processes
+# of the bench's PostgreSQL (its postmaster and the children it forked: backends, WAL writer,
+# checkpointer) or of the bench's servers; the difference over a workload is its cost there
+cpu_ticks() {
+    if [ "$1" = pg ]; then
+        set -- "$(head -1 "$pgdir/data/postmaster.pid")"
+        cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$1" '$1 == pm || $4 == pm {s += $14 + $15} END {print s + 0}'
+    else
+        for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{s += $14 + $15} END {print s + 0}'
+    fi
+}
 stop_servers() {
     kill $pids
     for p in $pids; do wait "$p" 2>/dev/null || true; done
@@ -172,9 +167,11 @@ for run in $(seq 1 "$RUNS"); do
             preview) script=preview.lua conns=2 key=$(eval echo "\$admin_$be") ;;
             *) echo "unknown workload $what"; exit 2 ;;
             esac
-            KT_KEY=$key KT_RUN=$run$setup KT_SCRIPT=$here/$script \
-                wrk -t4 -c"$conns" -d"${SECS}s" --latency -s "$here/spread.lua" \
-                "http://127.0.0.1:$port1" | grep RESULT | sed "s/^/$what $setup /" |
+            pg0=$(cpu_ticks pg) kt0=$(cpu_ticks kt)
+            line=$(KT_KEY=$key KT_RUN=$run$setup KT_SCRIPT=$here/$script \
+                wrk -t"$((conns < 4 ? conns : 4))" -c"$conns" -d"${SECS}s" --latency -s "$here/spread.lua" \
+                "http://127.0.0.1:$port1" | grep RESULT)
+            echo "$what $setup $line pg_ticks=$(($(cpu_ticks pg) - pg0)) kt_ticks=$(($(cpu_ticks kt) - kt0))" |
                 tee -a "$results"
         done
         stop_servers
@@ -182,7 +179,6 @@ for run in $(seq 1 "$RUNS"); do
     setups="${setups#* } ${setups%% *}" # the first goes last next run
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 field() { grep "^$1 $2 " "$results" | sed "s/.*[ ]$3=\([0-9.]*\).*/\1/" | median; }
 echo
 echo "== $COUNT customers; medians of $RUNS runs, ${SECS}s each, wrk -t4; $PROCS processes in pg4"
@@ -195,6 +191,11 @@ for what in $WHAT; do
     base=$(field "$what" sqlite $unit)
     for setup in ${KT_PG_SETUPS:-sqlite pg1 pg4}; do
         r=$(field "$what" "$setup" $unit)
+        cost=$(grep "^$what $setup " "$results" | awk -v hz="$(getconf CLK_TCK)" '{
+            for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+            if (f["requests"] > 0) print 1000 * f["pg_ticks"] / hz / f["requests"], 1000 * f["kt_ticks"] / hz / f["requests"] }')
+        pgms=$(echo "$cost" | cut -d' ' -f1 | median) ktms=$(echo "$cost" | cut -d' ' -f2 | median)
+        echo "$what, $setup: CPU a request: PostgreSQL $pgms ms, servers $ktms ms"
         echo "$what, $setup: $r $( [ $unit = rps ] && echo req/s || echo events/s), p99 $(field "$what" "$setup" p99_ms) ms$( [ $setup = sqlite ] || [ -z "$base" ] || printf ', %.2f x sqlite' "$(echo "scale=4; $r / $base" | bc)")"
     done
 done

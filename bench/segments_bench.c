@@ -4,12 +4,16 @@
  * query beside the same query written by hand in SQL against the same SQLite file in the same
  * run.
  *
- *   segments_bench --db PATH --events N [--days 60] [--runs 3]
+ *   segments_bench --db PATH --events N [--days 60] [--runs 3] [--now MS]
+ *   segments_bench --db postgresql://... [--runs 3] [--now MS]
  *
  * With --events it first adds N synthetic events to the customers already in the database
  * (load_customers made them): the indexes are dropped, the rows inserted in large transactions,
  * the indexes built again (a sort, much faster than N random inserts). Then it times each query
- * --runs times through store_segment_preview and by hand, and prints the medians.
+ * --runs times through store_segment_preview and by hand, and prints the medians, and the
+ * `now` the windows ended at. With a PostgreSQL URL (bench/pg_segments.sh: the same base copied
+ * there) only the store's path is timed, at the --now the SQLite run printed, so that both count
+ * the same window.
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -124,18 +128,21 @@ static double hand(sqlite3 *db, const char *sql, int64_t now, int64_t *count)
 
 int main(int argc, char **argv)
 {
-    int64_t events = 0, days = 60, runs = 3;
-    const struct bench_num nums[] = {
-        {"events", 0, 1000000000, &events}, {"days", 1, 3650, &days}, {"runs", 1, 100, &runs}};
-    const char *path =
-        bench_args(argc, argv, nums, 3,
-                   "usage: segments_bench --db PATH [--events N] [--days 60] [--runs 3]\n");
+    int64_t events = 0, days = 60, runs = 3, now = 0;
+    const struct bench_num nums[] = {{"events", 0, 1000000000, &events},
+                                     {"days", 1, 3650, &days},
+                                     {"runs", 1, 100, &runs},
+                                     {"now", 0, INT64_MAX, &now}};
+    const char *path = bench_args(argc, argv, nums, 4,
+                                  "usage: segments_bench --db PATH [--events N] [--days 60] "
+                                  "[--runs 3] [--now MS]\n");
     if (path == NULL) {
         return 2;
     }
-    int64_t now = clock_now_ms();
-    sqlite3 *db = bench_open("segments_bench", path);
-    if (events > 0) {
+    now = now ? now : clock_now_ms();
+    bool pg = strncmp(path, "postgres", 8) == 0;
+    sqlite3 *db = pg ? NULL : bench_open("segments_bench", path);
+    if (events > 0 && !pg) {
         generate(db, events, days, now);
     }
     /* the keys beside the database, as the server that runs on it next will load them */
@@ -186,15 +193,17 @@ int main(int argc, char **argv)
             store_read_end(rd);
             ours[r] = (double)(clock_mono_ns() - t0) / 1e6;
             arena_release(&a);
-            theirs[r] = hand(db, q[i].sql, now, &n_hand);
+            theirs[r] = pg ? 0 : hand(db, q[i].sql, now, &n_hand);
         }
         qsort(ours, (size_t)runs, sizeof(double), bench_cmp_d);
         qsort(theirs, (size_t)runs, sizeof(double), bench_cmp_d);
-        printf("RESULT query=\"%s\" count=%lld hand_count=%lld ms=%.1f hand_ms=%.1f ratio=%.2f\n",
-               q[i].name, (long long)n_ours, (long long)n_hand, ours[runs / 2], theirs[runs / 2],
-               ours[runs / 2] / theirs[runs / 2]);
+        printf("RESULT backend=%s now=%lld query=\"%s\" count=%lld hand_count=%lld ms=%.1f hand_ms=%.1f ratio=%.2f\n",
+               pg ? "pg" : "sqlite", (long long)now, q[i].name, (long long)n_ours, (long long)n_hand, ours[runs / 2], theirs[runs / 2],
+               pg ? 0 : ours[runs / 2] / theirs[runs / 2]);
     }
     store_close(s);
-    sqlite3_close(db);
+    if (db != NULL) {
+        sqlite3_close(db);
+    }
     return 0;
 }
