@@ -691,7 +691,8 @@ static int cmd_serve(int argc, char **argv)
                                   (unsigned)o.analytics_threads,
                                   o.tls_cert,
                                   o.tls_key,
-                                  o.insecure_http};
+                                  o.insecure_http,
+                                  store_is_pg(o.db)};
     if (http_server_start(&ho, &app, &srv, &err) != KT_OK) {
         cli_print_error("cannot start the server", &err);
         sched_stop(app.sched);

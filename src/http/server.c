@@ -441,6 +441,20 @@ static enum kt_rc transport(const struct http_server_opts *o, const struct socka
     return KT_OK;
 }
 
+/* One worker per CPU measured best for cash-desk lookups on SQLite (BENCHMARKS.md): more threads
+ * than cores only add scheduling delay to the tail; at least two, so one waiting for the writer
+ * does not stop everything. A remote store's requests mostly wait for its replies and its
+ * commits' flushes: with one worker a CPU, one server's receipts went at the pace of two
+ * commits at a time, so HTTP_THREADS_REMOTE a CPU there, at least 8. */
+static unsigned default_threads(bool remote, long ncpu)
+{
+    unsigned n = (unsigned)(ncpu > 1 ? ncpu : 1);
+    if (remote) {
+        return HTTP_THREADS_REMOTE * n > 8 ? HTTP_THREADS_REMOTE * n : 8;
+    }
+    return n > 2 ? n : 2;
+}
+
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
                              struct http_server **out, struct kt_err *err)
 {
@@ -448,10 +462,7 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     bool v6 = false;
     enum kt_rc rc = parse_listen(o->listen, &ss, &v6, err);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    /* One worker per CPU measured best for cash-desk lookups (BENCHMARKS.md): more threads than
-     * cores only add scheduling delay to the tail. At least two, so one waiting for the writer
-     * does not stop everything. */
-    unsigned threads = o->threads ? o->threads : (unsigned)(ncpu > 2 ? ncpu : 2);
+    unsigned threads = o->threads ? o->threads : default_threads(o->remote_store, ncpu);
     unsigned max_conns = o->max_conns ? o->max_conns : HTTP_MAX_CONNS_DEFAULT;
     if (rc == KT_OK) {
         rc = fit_open_files(&max_conns, threads, o->max_conns != 0, err);

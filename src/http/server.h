@@ -16,7 +16,8 @@ struct http_server;
 
 struct http_server_opts {
     const char *listen;          /* "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:0" (0 = free port) */
-    unsigned threads;            /* worker threads; 0 = one per CPU, at least 2 */
+    unsigned threads;            /* worker threads; 0 = one per CPU, at least 2 (remote_store:
+                                    HTTP_THREADS_REMOTE per CPU, at least 8) */
     unsigned max_conns;          /* open connections; 0 = HTTP_MAX_CONNS_DEFAULT, lowered (with a
                                     warning) to what the open-file limit allows; a number asked
                                     for that the limit cannot hold refuses to start */
@@ -29,7 +30,13 @@ struct http_server_opts {
     const char *tls_cert;        /* PEM certificate chain: serve HTTPS (with tls_key); NULL: HTTP */
     const char *tls_key;         /* PEM private key of tls_cert */
     bool insecure_http;          /* plain HTTP beyond loopback allowed: a proxy terminates TLS */
+    bool remote_store;           /* the store is a server across a socket (PostgreSQL) */
 };
+
+/* Worker threads per CPU by default when the store is remote: a request there spends most of
+ * its time waiting for the database's replies and its commit's flush, not on a core (BENCHMARKS.md,
+ * "PostgreSQL beside SQLite", the second sitting). */
+#define HTTP_THREADS_REMOTE 4u
 
 #define HTTP_ANALYTICS_QUEUE 64u /* ROUTE_LONG requests waiting; past it 503 analytics_busy */
 

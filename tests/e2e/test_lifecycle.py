@@ -25,6 +25,16 @@ def test_first_start_prints_a_key_once(start_server):
     assert "kt_" not in s.stderr()  # keys never reach the log
 
 
+def test_the_default_workers_fit_the_store(start_server):
+    # SQLite's requests run on a core: one worker per CPU, at least 2. PostgreSQL's mostly wait
+    # for the database's replies and commits: four per CPU, at least 8 (with one per CPU, one
+    # server's receipts went at the pace of two commits at a time; BENCHMARKS.md).
+    s = start_server()
+    threads = int(re.search(r"\bthreads=(\d+)", s.stderr()).group(1))
+    cpus = os.cpu_count()
+    assert threads == (max(4 * cpus, 8) if BACKEND == "postgres" else max(cpus, 2))
+
+
 def test_settings_come_from_the_environment(start_server, tmp_path):
     # Flags win over the environment: the harness's --listen beats a bogus KARTOTEKA_LISTEN.
     s = start_server(env={"KARTOTEKA_LISTEN": "bogus", "KARTOTEKA_MAX_BODY": "2048",
