@@ -197,8 +197,10 @@ int main(int argc, char **argv)
         }
         qsort(ours, (size_t)runs, sizeof(double), bench_cmp_d);
         qsort(theirs, (size_t)runs, sizeof(double), bench_cmp_d);
-        printf("RESULT backend=%s now=%lld query=\"%s\" count=%lld hand_count=%lld ms=%.1f hand_ms=%.1f ratio=%.2f\n",
-               pg ? "pg" : "sqlite", (long long)now, q[i].name, (long long)n_ours, (long long)n_hand, ours[runs / 2], theirs[runs / 2],
+        printf("RESULT backend=%s now=%lld query=\"%s\" count=%lld hand_count=%lld ms=%.1f "
+               "hand_ms=%.1f ratio=%.2f\n",
+               pg ? "pg" : "sqlite", (long long)now, q[i].name, (long long)n_ours,
+               (long long)n_hand, ours[runs / 2], theirs[runs / 2],
                pg ? 0 : ours[runs / 2] / theirs[runs / 2]);
     }
     store_close(s);
