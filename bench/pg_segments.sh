@@ -9,7 +9,7 @@
 # same instant; medians, and the counts, which must agree.
 # The PostgreSQL is the bench's own (bench/pg_lib.sh: fsync on, shared_buffers 1 GB). About
 # 25 minutes on the 2-core machine, most of it the loading; the raw lines go to KT_BENCH_LOG
-# (BUILD_DIR/bench-pg-segments.log).
+# (BUILD_DIR/bench-pg-segments.log). KT_BENCH_KEEP=1 keeps both bases and the cluster running.
 set -eu
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
@@ -24,8 +24,12 @@ work=$(mktemp -d /tmp/ktpg-XXXXXX) # short: the socket's path has a limit
 results=$work/results
 : >"$results"
 cleanup() {
-    pg_bench_stop
     cp "$results" "$LOG" 2>/dev/null || true
+    if [ -n "${KT_BENCH_KEEP:-}" ]; then # to look at the plans: both bases and the cluster stay
+        echo "kept: $work/s.db and $pg_db (stop: tests/e2e/pgtmp.py stop $pgdir)"
+        return
+    fi
+    pg_bench_stop
     rm -rf "$work"
 }
 trap cleanup EXIT

@@ -159,8 +159,10 @@ static void events(struct sql_cond_sql *q, const struct store_cond *n, struct ar
         buf_puts(&q->sql, " AND ");
         json_cmp(q, "e.props", n->prop, "=", &n->prop_value, a);
     } else {
-        buf_puts(&q->sql, ") + (SELECT coalesce(sum(d.count), 0) FROM event_days d WHERE "
-                          "d.ck = c.ck AND d.type = ?");
+        /* a whole number on both: PostgreSQL's sum of bigints is a numeric, and the count
+         * added to it would be compared in numerics, customer after customer */
+        buf_puts(&q->sql, ") + (SELECT CAST(coalesce(sum(d.count), 0) AS BIGINT) FROM event_days d "
+                          "WHERE d.ck = c.ck AND d.type = ?");
         param_text(q, n->name);
         if (n->since != 0) {
             buf_puts(&q->sql, " AND d.day >= ?");
