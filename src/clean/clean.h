@@ -123,6 +123,9 @@ void clean_infer_gender(const char *last, const char *first, const char *middle,
 const char *clean_name_key(const char *last, const char *first, const char *middle,
                            struct arena *a);
 
+/* The key of one part as clean_name_key() writes it: folded, Latin transliterated. */
+const char *clean_name_part_key(const char *part, struct arena *a);
+
 /* City: matched against the shipped list of Russian cities and their other spellings. */
 void clean_city(const char *in, size_t len, struct arena *a, struct clean_out *out);
 

@@ -61,6 +61,11 @@ void clean_infer_gender(const char *last, const char *first, const char *middle,
                   last ? name_surname_sex(part_key(last, a)) : NAME_NONE, gender, from);
 }
 
+const char *clean_name_part_key(const char *part, struct arena *a)
+{
+    return part_key(part, a);
+}
+
 const char *clean_name_key(const char *last, const char *first, const char *middle, struct arena *a)
 {
     if (last == NULL || first == NULL) {

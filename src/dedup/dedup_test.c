@@ -1,0 +1,116 @@
+/*
+ * dedup_test.c - the matcher's pieces: Jaro-Winkler, the phonetic key of Russian names, first
+ * names' diminutives.
+ */
+#include "helpers.h"
+
+#include "dedup/dedup.h"
+
+static int setup(void **state)
+{
+    arena_init(&A, 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    arena_release(&A);
+    return 0;
+}
+
+static void close_to(double got, double want)
+{
+    if (got < want - 0.001 || got > want + 0.001) {
+        fail_msg("%.4f, wanted %.4f", got, want);
+    }
+}
+
+static void jaro_winkler_by_code_points(void **state)
+{
+    /* the textbook cases (Winkler 1990) */
+    close_to(dedup_jaro_winkler("martha", "marhta"), 0.9611);
+    close_to(dedup_jaro_winkler("dwayne", "duane"), 0.84);
+    close_to(dedup_jaro_winkler("dixon", "dicksonx"), 0.8133);
+    close_to(dedup_jaro_winkler("same", "same"), 1.0);
+    close_to(dedup_jaro_winkler("abc", "xyz"), 0.0);
+    close_to(dedup_jaro_winkler("", ""), 1.0);
+    close_to(dedup_jaro_winkler("", "a"), 0.0);
+    /* a Cyrillic letter is one: the same figure as the Latin pair of the same shape */
+    close_to(dedup_jaro_winkler("марта", "мартa"), dedup_jaro_winkler("marta", "martb"));
+    close_to(dedup_jaro_winkler("иванов", "иваонв"), dedup_jaro_winkler("ivanov", "ivaonv"));
+    /* past the cap only equality counts */
+    char longa[200], longb[200];
+    memset(longa, 'a', 150);
+    longa[150] = '\0';
+    memcpy(longb, longa, 151);
+    close_to(dedup_jaro_winkler(longa, longb), 1.0);
+    longb[149] = 'b';
+    close_to(dedup_jaro_winkler(longa, longb), 0.0);
+}
+
+static void one_key_whatever_the_spelling(void **state)
+{
+    const char *k = dedup_name_key("Иванов", &A);
+    assert_non_null(k);
+    const char *same[] = {"Иванова", "Ivanov", "Iwanow", "Ivanoff", "IVANOVA", "Bdfyjd", "иванов"};
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        const char *got = dedup_name_key(same[i], &A);
+        if (got == NULL || strcmp(got, k) != 0) {
+            fail_msg("%s -> %s, Иванов -> %s", same[i], got ? got : "NULL", k);
+        }
+    }
+    struct {
+        const char *a, *b;
+    } pairs[] = {
+        {"Яковлев", "Jakovlev"},      {"Яковлев", "Yakovlev"},    {"Смирнова", "Smirnoff"},
+        {"Петровская", "Петровский"}, {"Мария", "Maria"},         {"Кузнецова", "Kuznetsov"},
+        {"Соловьёв", "Solovyov"},     {"Соловьев", "Soloviev"},   {"Щукин", "Shchukin"},
+        {"Хабибуллин", "Khabibulin"}, {"Алексеев", "Alekseev"},   {"Юрьев", "Yuriev"},
+        {"Даниил", "Danil"},          {"Шевченко", "Shevchenko"}, {"Ткачёв", "Tkachev"},
+    };
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        const char *x = dedup_name_key(pairs[i].a, &A), *y = dedup_name_key(pairs[i].b, &A);
+        if (x == NULL || y == NULL || strcmp(x, y) != 0) {
+            fail_msg("%s -> %s but %s -> %s", pairs[i].a, x ? x : "NULL", pairs[i].b,
+                     y ? y : "NULL");
+        }
+    }
+    /* different names stay apart */
+    struct {
+        const char *a, *b;
+    } apart[] = {{"Иванов", "Ивашов"},
+                 {"Смирнов", "Семенов"},
+                 {"Петров", "Петрик"},
+                 {"Кузнецов", "Кузьмин"},
+                 {"Мария", "Марина"}};
+    for (size_t i = 0; i < sizeof(apart) / sizeof(apart[0]); i++) {
+        const char *x = dedup_name_key(apart[i].a, &A), *y = dedup_name_key(apart[i].b, &A);
+        if (x != NULL && y != NULL && strcmp(x, y) == 0) {
+            fail_msg("%s and %s share %s", apart[i].a, apart[i].b, x);
+        }
+    }
+    assert_null(dedup_name_key("", &A));
+    assert_null(dedup_name_key("---", &A));
+}
+
+static void diminutives_to_the_full_name(void **state)
+{
+    assert_string_equal(dedup_first_name_full("Саша", &A), "александр");
+    assert_string_equal(dedup_first_name_full("Наташа", &A), "наталья");
+    assert_string_equal(dedup_first_name_full("Наталия", &A), "наталья");
+    assert_string_equal(dedup_first_name_full("Лёша", &A), "алексей");
+    assert_string_equal(dedup_first_name_full("Natasha", &A), "наталья");
+    assert_string_equal(dedup_first_name_full("Александр", &A), "александр");
+    assert_string_equal(dedup_first_name_full("Ольга", &A), "ольга");
+    assert_null(dedup_first_name_full("", &A));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(jaro_winkler_by_code_points, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_key_whatever_the_spelling, setup, teardown),
+        cmocka_unit_test_setup_teardown(diminutives_to_the_full_name, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
