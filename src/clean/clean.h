@@ -123,6 +123,11 @@ void clean_infer_gender(const char *last, const char *first, const char *middle,
 const char *clean_name_key(const char *last, const char *first, const char *middle,
                            struct arena *a);
 
+/* The edit distance of two UTF-8 strings by code points (optimal string alignment: a swapped pair
+ * is one edit), or max + 1 when it is more than max; texts past 48 code points are 0 apart when
+ * equal, else max + 1. */
+unsigned clean_edit_distance(const char *a, const char *b, unsigned max);
+
 /* The key of one part as clean_name_key() writes it: folded, Latin transliterated. */
 const char *clean_name_part_key(const char *part, struct arena *a);
 

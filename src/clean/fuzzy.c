@@ -3,6 +3,9 @@
  * points, so a Cyrillic letter counts as one. No allocation: the rows live on the stack, which is
  * why the length is capped (FUZZY_MAX code points; longer text is never "near" anything).
  */
+#include <string.h>
+
+#include "clean/clean.h"
 #include "clean/internal.h"
 
 size_t fuzzy_cps(const char *s, unsigned *out, size_t cap)
@@ -62,4 +65,14 @@ unsigned fuzzy_distance(const unsigned *a, size_t na, const unsigned *b, size_t 
         cur = t;
     }
     return prev[nb] > max ? max + 1 : prev[nb];
+}
+
+unsigned clean_edit_distance(const char *a, const char *b, unsigned max)
+{
+    unsigned x[FUZZY_MAX], y[FUZZY_MAX];
+    size_t nx = fuzzy_cps(a, x, FUZZY_MAX), ny = fuzzy_cps(b, y, FUZZY_MAX);
+    if (nx > FUZZY_MAX || ny > FUZZY_MAX) {
+        return strcmp(a, b) == 0 ? 0 : max + 1;
+    }
+    return fuzzy_distance(x, nx, y, ny, max);
 }

@@ -33,4 +33,38 @@ const char *dedup_name_key(const char *part, struct arena *a);
  * Евгения) gives the masculine one, which dedup_name_key then matches to both. */
 const char *dedup_first_name_full(const char *name, struct arena *a);
 
+/* ---- comparisons --------------------------------------------------------------------------- */
+
+/* What a field holds, which decides how two values of it are read and compared. */
+enum dedup_kind {
+    DK_EXACT,      /* an identifier: a card, a passport, a postcode - equal or not */
+    DK_TEXT,       /* free text: an address, a city */
+    DK_NAME,       /* a surname or a patronymic */
+    DK_FIRST_NAME, /* a first name: diminutives count as the name */
+    DK_DATE,       /* a date, YYYY-MM-DD or YYYYMMDD */
+    DK_PHONE,      /* a phone number: its digits */
+    DK_EMAIL,      /* an e-mail address */
+    DK_KINDS
+};
+
+/* A value as the comparisons read it: `text` its standard form (folded), `key` what a looser
+ * level compares (a name's phonetic key, a first name's full form's key), NULL when absent. */
+struct dedup_value {
+    const char *text;
+    const char *key;
+};
+
+/* Reads raw text as a value of kind k, in the arena; a missing or unreadable value has text
+ * NULL (it then counts neither for nor against). */
+struct dedup_value dedup_value(enum dedup_kind k, const char *raw, struct arena *a);
+
+/* How many levels a kind's comparison has, and their names for the explanation ("exact",
+ * "phonetic", "jw_0.92", "swapped", "one_digit", ...). Level 0 is "different". */
+int dedup_levels(enum dedup_kind k);
+const char *dedup_level_name(enum dedup_kind k, int level);
+
+/* The level two values of kind k agree at: 0 (different) to dedup_levels(k) - 1 (exact), or
+ * -1 when either is missing. */
+int dedup_compare(enum dedup_kind k, const struct dedup_value *x, const struct dedup_value *y);
+
 #endif

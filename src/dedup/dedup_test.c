@@ -105,12 +105,54 @@ static void diminutives_to_the_full_name(void **state)
     assert_null(dedup_first_name_full("", &A));
 }
 
+static int cmp(enum dedup_kind k, const char *x, const char *y)
+{
+    struct dedup_value a = dedup_value(k, x, &A), b = dedup_value(k, y, &A);
+    return dedup_compare(k, &a, &b);
+}
+
+static void levels_of_each_kind(void **state)
+{
+    assert_int_equal(cmp(DK_NAME, "Иванов", "иванов"), 3);
+    assert_int_equal(cmp(DK_NAME, "Иванов", "Ivanoff"), 2);
+    assert_int_equal(cmp(DK_NAME, "Иванов", "Иванова"), 2);
+    assert_int_equal(cmp(DK_NAME, "Иванов", "Иваненко"), 1);
+    assert_int_equal(cmp(DK_NAME, "Иванов", "Сидоров"), 0);
+    assert_int_equal(cmp(DK_NAME, "Иванов", ""), -1);
+    assert_int_equal(cmp(DK_FIRST_NAME, "Наташа", "Наталья"), 2);
+    assert_int_equal(cmp(DK_FIRST_NAME, "Natalia", "Наталья"), 2);
+    assert_int_equal(cmp(DK_FIRST_NAME, "Ольга", "Наталья"), 0);
+    assert_int_equal(cmp(DK_DATE, "1985-03-12", "1985-03-12"), 3);
+    assert_int_equal(cmp(DK_DATE, "1985-03-12", "1985-12-03"), 2);
+    assert_int_equal(cmp(DK_DATE, "1985-03-12", "1985-03-13"), 1);
+    assert_int_equal(cmp(DK_DATE, "1985-03-12", "1986-03-12"), 1);
+    assert_int_equal(cmp(DK_DATE, "1985-03-12", "1990-07-01"), 0);
+    assert_int_equal(cmp(DK_DATE, "1985-03", "1985-03-12"), -1);
+    assert_int_equal(cmp(DK_PHONE, "+7 916 123-45-67", "89161234567"), 2);
+    assert_int_equal(cmp(DK_PHONE, "+79161234567", "+79161234568"), 1);
+    assert_int_equal(cmp(DK_PHONE, "+79161234567", "+79161234576"), 1);
+    assert_int_equal(cmp(DK_PHONE, "+79161234567", "+79161237654"), 0);
+    assert_int_equal(cmp(DK_EMAIL, "Natalia.Ivanova@gmail.com", "natalia.ivanova@gmail.com"), 2);
+    /* the cleaner mends a known domain's typo: then it is the same address */
+    assert_int_equal(cmp(DK_EMAIL, "natalia.ivanova@gmail.com", "natalia.ivanova@gmial.com"), 2);
+    assert_int_equal(cmp(DK_EMAIL, "natalia.ivanova@yandex.ru", "natalia.ivanva@yandex.ru"), 1);
+    assert_int_equal(cmp(DK_EMAIL, "natalia.ivanova@gmail.com", "ivanova@gmail.com"), 0);
+    assert_int_equal(cmp(DK_EXACT, "4011", " 4011 "), 1);
+    assert_int_equal(cmp(DK_EXACT, "4011", "4012"), 0);
+    assert_int_equal(cmp(DK_TEXT, "tullaroop street", "tullaroop street"), 3);
+    assert_int_equal(cmp(DK_TEXT, "tullaroop street", "tullaroop stret"), 2);
+    assert_int_equal(cmp(DK_TEXT, "tullaroop street", "giblin street"), 0);
+    assert_string_equal(dedup_level_name(DK_DATE, 2), "day_month_swapped");
+    assert_string_equal(dedup_level_name(DK_PHONE, -1), "missing");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(jaro_winkler_by_code_points, setup, teardown),
         cmocka_unit_test_setup_teardown(one_key_whatever_the_spelling, setup, teardown),
         cmocka_unit_test_setup_teardown(diminutives_to_the_full_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(levels_of_each_kind, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

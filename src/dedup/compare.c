@@ -1,0 +1,209 @@
+/*
+ * compare.c - reading a field's value and comparing two of them, in levels (dedup.h). Each
+ * kind's levels go from "different" (0) to "exact"; in between, the near misses that data entry
+ * makes of that kind of value:
+ *   text        0 different, 1 Jaro-Winkler >= 0.80, 2 >= 0.92, 3 exact
+ *   names       0 different, 1 Jaro-Winkler >= 0.80, 2 the same phonetic key (a first name:
+ *               or the same full name behind a diminutive) or Jaro-Winkler >= 0.94, 3 exact
+ *   dates       0 different, 1 one digit off or the year one off, 2 day and month swapped,
+ *               3 exact
+ *   phones      0 different, 1 one digit off or two neighbours swapped, 2 exact (last 10 digits)
+ *   e-mails     0 different, 1 one edit apart (in the local part or the domain: gmial.com),
+ *               2 exact
+ *   identifiers 0 different, 1 exact
+ * The model (model.c) learns how much each level of each field is worth.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "clean/clean.h"
+#include "dedup/dedup_int.h"
+
+static const char *const names_text[] = {"different", "jw_0.80", "jw_0.92", "exact"};
+static const char *const names_name[] = {"different", "jw_0.80", "phonetic", "exact"};
+static const char *const names_date[] = {"different", "one_off", "day_month_swapped", "exact"};
+static const char *const names_phone[] = {"different", "one_digit", "exact"};
+static const char *const names_email[] = {"different", "one_edit", "exact"};
+static const char *const names_exact[] = {"different", "exact"};
+
+int dedup_levels(enum dedup_kind k)
+{
+    switch (k) {
+    case DK_TEXT:
+    case DK_NAME:
+    case DK_FIRST_NAME:
+    case DK_DATE:
+        return 4;
+    case DK_PHONE:
+    case DK_EMAIL:
+        return 3;
+    default:
+        return 2;
+    }
+}
+
+const char *dedup_level_name(enum dedup_kind k, int level)
+{
+    if (level < 0 || level >= dedup_levels(k)) {
+        return "missing";
+    }
+    switch (k) {
+    case DK_TEXT:
+        return names_text[level];
+    case DK_NAME:
+    case DK_FIRST_NAME:
+        return names_name[level];
+    case DK_DATE:
+        return names_date[level];
+    case DK_PHONE:
+        return names_phone[level];
+    case DK_EMAIL:
+        return names_email[level];
+    default:
+        return names_exact[level];
+    }
+}
+
+/* Lower case ASCII, blanks at the ends cut; NULL when nothing is left. */
+static const char *trimmed(const char *raw, struct arena *a)
+{
+    while (*raw == ' ' || *raw == '\t') {
+        raw++;
+    }
+    size_t n = strlen(raw);
+    while (n > 0 && (raw[n - 1] == ' ' || raw[n - 1] == '\t' || raw[n - 1] == '\r')) {
+        n--;
+    }
+    if (n == 0) {
+        return NULL;
+    }
+    char *out = arena_alloc(a, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (char)tolower((unsigned char)raw[i]);
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The digits of s, at most `max` of the last ones (a phone's country prefix written or not). */
+static const char *digits(const char *s, size_t max, struct arena *a)
+{
+    size_t n = 0, len = strlen(s);
+    char *out = arena_alloc(a, len + 1);
+    for (size_t i = 0; i < len; i++) {
+        if (isdigit((unsigned char)s[i])) {
+            out[n++] = s[i];
+        }
+    }
+    out[n] = '\0';
+    return n == 0 ? NULL : n > max ? out + n - max : out;
+}
+
+struct dedup_value dedup_value(enum dedup_kind k, const char *raw, struct arena *a)
+{
+    struct dedup_value v = {NULL, NULL};
+    const char *t = raw ? trimmed(raw, a) : NULL;
+    if (t == NULL) {
+        return v;
+    }
+    switch (k) {
+    case DK_NAME:
+    case DK_FIRST_NAME: {
+        struct clean_out out;
+        clean_name_part(k == DK_NAME ? NAME_LAST : NAME_FIRST, t, strlen(t), a, &out);
+        if (out.value == NULL || out.value[0] == '\0') {
+            return v;
+        }
+        v.text = clean_name_part_key(out.value, a);
+        v.key = dedup_name_key(k == DK_NAME ? out.value : dedup_first_name_full(out.value, a), a);
+        return v;
+    }
+    case DK_DATE:
+        v.text = digits(t, 8, a); /* YYYYMMDD, whichever way it was punctuated */
+        v.text = v.text && strlen(v.text) == 8 ? v.text : NULL;
+        return v;
+    case DK_PHONE:
+        v.text = digits(t, 10, a);
+        return v;
+    case DK_EMAIL: {
+        struct clean_email e;
+        clean_email(t, strlen(t), a, &e);
+        v.text = e.out.value ? e.out.value : t;
+        return v;
+    }
+    default:
+        v.text = t;
+        return v;
+    }
+}
+
+/* Two strings of digits of one length that differ in one place, or in two neighbours swapped. */
+static bool one_digit(const char *x, const char *y)
+{
+    size_t n = strlen(x);
+    if (n != strlen(y)) {
+        return false;
+    }
+    size_t diff = 0, first = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] != y[i]) {
+            first = diff++ == 0 ? i : first;
+        }
+    }
+    return diff == 1 ||
+           (diff == 2 && first + 1 < n && x[first] == y[first + 1] && x[first + 1] == y[first] &&
+            (first + 2 >= n || x[first + 2] == y[first + 2]));
+}
+
+static int dates(const char *x, const char *y)
+{
+    if (strcmp(x, y) == 0) {
+        return 3;
+    }
+    /* YYYYMMDD: day and month swapped */
+    if (memcmp(x, y, 4) == 0 && memcmp(x + 4, y + 6, 2) == 0 && memcmp(x + 6, y + 4, 2) == 0) {
+        return 2;
+    }
+    if (one_digit(x, y)) {
+        return 1;
+    }
+    int yx = 0, yy = 0;
+    for (int i = 0; i < 4; i++) {
+        yx = yx * 10 + (x[i] - '0');
+        yy = yy * 10 + (y[i] - '0');
+    }
+    return memcmp(x + 4, y + 4, 4) == 0 && (yx - yy == 1 || yy - yx == 1) ? 1 : 0;
+}
+
+int dedup_compare(enum dedup_kind k, const struct dedup_value *x, const struct dedup_value *y)
+{
+    if (x->text == NULL || y->text == NULL) {
+        return -1;
+    }
+    if (strcmp(x->text, y->text) == 0) {
+        return dedup_levels(k) - 1;
+    }
+    switch (k) {
+    case DK_TEXT: {
+        double jw = dedup_jaro_winkler(x->text, y->text);
+        return jw >= 0.92 ? 2 : jw >= 0.80 ? 1 : 0;
+    }
+    case DK_NAME:
+    case DK_FIRST_NAME: {
+        if (x->key != NULL && y->key != NULL && strcmp(x->key, y->key) == 0) {
+            return 2;
+        }
+        double jw = dedup_jaro_winkler(x->text, y->text);
+        return jw >= 0.94 ? 2 : jw >= 0.80 ? 1 : 0;
+    }
+    case DK_DATE:
+        return dates(x->text, y->text);
+    case DK_PHONE:
+        return one_digit(x->text, y->text) ? 1 : 0;
+    case DK_EMAIL:
+        return clean_edit_distance(x->text, y->text, 1) <= 1 ? 1 : 0;
+    default:
+        return 0;
+    }
+}
