@@ -6,7 +6,9 @@
 #ifndef KT_DEDUP_H
 #define KT_DEDUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 
@@ -66,5 +68,85 @@ const char *dedup_level_name(enum dedup_kind k, int level);
 /* The level two values of kind k agree at: 0 (different) to dedup_levels(k) - 1 (exact), or
  * -1 when either is missing. */
 int dedup_compare(enum dedup_kind k, const struct dedup_value *x, const struct dedup_value *y);
+
+/* ---- the matcher ---------------------------------------------------------------------------- */
+
+#define DEDUP_FIELDS_MAX 16
+#define DEDUP_RULE_PARTS 4
+#define DEDUP_RULES_MAX  16
+
+/* A compared field: its column, its kind, and whether an exact match weighs by how common the
+ * value is (a shared Иванов is weaker evidence than a shared Шевченко-Гарипова). */
+struct dedup_field {
+    const char *column;
+    enum dedup_kind kind;
+    bool tf;
+};
+
+/* A blocking rule: records whose parts are all equal become candidate pairs. A part is a
+ * field's standard text, its key (`key`: the phonetic or full-name key), or the first
+ * `prefix` code points of either. */
+struct dedup_part {
+    size_t field;
+    bool key;
+    size_t prefix; /* 0 = all */
+};
+struct dedup_rule {
+    struct dedup_part part[DEDUP_RULE_PARTS];
+    size_t n;
+};
+
+struct dedup_conf {
+    struct dedup_field field[DEDUP_FIELDS_MAX];
+    size_t n_fields;
+    struct dedup_rule rule[DEDUP_RULES_MAX];
+    size_t n_rules;
+    double threshold;     /* a pair with a match probability at least this is one person */
+    size_t block_cap;     /* a block of more records is skipped (and counted) */
+    bool keep_candidates; /* dedup_stats.cand gets the candidate pairs */
+};
+
+/* A pair judged, by record index (a < b), with its match weight (log2 of the odds) and its
+ * probability, and each field's level (-1 missing). */
+struct dedup_pair {
+    uint32_t a, b;
+    double weight, prob;
+    int8_t level[DEDUP_FIELDS_MAX];
+};
+
+/* What a run saw: records, candidate pairs, blocks skipped for their size, EM's rounds, and
+ * each field's m and u per level as learnt (for the explanation and the docs). */
+struct dedup_stats {
+    size_t records, candidates, blocks_skipped, matches;
+    int em_rounds;
+    double lambda;
+    double m[DEDUP_FIELDS_MAX][4], u[DEDUP_FIELDS_MAX][4];
+    uint64_t *cand; /* keep_candidates: every candidate pair, a << 32 | b (the caller frees) */
+};
+
+struct dedup_set;
+
+/* The comparison file (docs/dedup.md): lines "id COLUMN", "field COLUMN KIND [tf]", "block
+ * PART...", "threshold P", "block-cap N", '#' comments. A PART is COLUMN[:key][:N]. Column names
+ * go into the arena; *id_column gets the id line's. False with a message naming the line. */
+bool dedup_conf_parse(const char *text, struct dedup_conf *c, const char **id_column,
+                      struct arena *a, char *err, size_t err_size);
+/* The default comparisons: the customer columns record_id, last_name, first_name, middle_name,
+ * phone, email, birth_date, city, card (full_name is split into the three by the caller). */
+extern const char dedup_default_conf[];
+
+/* A set of records to deduplicate under `conf` (copied; its columns are borrowed). */
+struct dedup_set *dedup_set_new(const struct dedup_conf *conf);
+void dedup_set_free(struct dedup_set *s);
+/* Adds a record: its id (copied) and its raw values, one per configured field (NULL: absent). */
+void dedup_set_add(struct dedup_set *s, const char *id, const char *const *raw);
+size_t dedup_set_size(const struct dedup_set *s);
+const char *dedup_set_id(const struct dedup_set *s, size_t i);
+
+/* Blocks, compares, learns m and u by EM, scores: the pairs judged one person, strongest first,
+ * into *out (kt_malloc'd, the caller frees), their number in *n, and what it saw in *st.
+ * `progress`, when not NULL, is called now and then with the share done (0..1). */
+void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n, struct dedup_stats *st,
+               void (*progress)(double done, void *arg), void *arg);
 
 #endif

@@ -146,6 +146,76 @@ static void levels_of_each_kind(void **state)
     assert_string_equal(dedup_level_name(DK_PHONE, -1), "missing");
 }
 
+static void comparison_files(void **state)
+{
+    struct dedup_conf c;
+    const char *id;
+    char err[160];
+    assert_true(dedup_conf_parse(dedup_default_conf, &c, &id, &A, err, sizeof(err)));
+    assert_string_equal(id, "record_id");
+    assert_int_equal(c.n_fields, 8);
+    assert_true(c.field[0].tf);
+    assert_true(dedup_conf_parse("id x # the id\nfield y name tf\nblock y:key:2\nthreshold 0.5\n"
+                                 "block-cap 10\n",
+                                 &c, &id, &A, err, sizeof(err)));
+    assert_true(c.rule[0].part[0].key);
+    assert_int_equal(c.rule[0].part[0].prefix, 2);
+    assert_int_equal(c.block_cap, 10);
+    static const struct {
+        const char *text, *err;
+    } bad[] = {
+        {"id x\nfield y nme\nblock y\n", "line 2: unknown kind 'nme'"},
+        {"id x\nfield y name\nblock z\n", "line 3: block on 'z', which is no field"},
+        {"id x\nfield y name\nblock y:soft\n", "line 3: 'soft' is neither 'key' nor a length"},
+        {"id x\nfield y name\nfield y date\nblock y\n", "line 3: field 'y' twice"},
+        {"id x\nfield y name\nblock y\nthreshold 1.5\n", "line 4: a threshold is"},
+        {"id x\nfield y name\nblock y\nblock-cap 1\n", "line 4: block-cap is from 2"},
+        {"id x\nfield y name\nwhat\n", "line 3: not understood: 'what'"},
+        {"field y name\nblock y\n", "an id, at least one field"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_false(dedup_conf_parse(bad[i].text, &c, &id, &A, err, sizeof(err)));
+        if (strncmp(err, bad[i].err, strlen(bad[i].err)) != 0) {
+            fail_msg("'%s' said '%s'", bad[i].text, err);
+        }
+    }
+}
+
+static void a_small_run(void **state)
+{
+    struct dedup_conf c;
+    const char *id;
+    char err[160];
+    assert_true(dedup_conf_parse("id id\nfield last name tf\nfield first first_name\n"
+                                 "field born date\nblock last:key\nthreshold 0.5\n",
+                                 &c, &id, &A, err, sizeof(err)));
+    struct dedup_set *s = dedup_set_new(&c);
+    static const char *const rows[][3] = {
+        {"Иванов", "Саша", "1980-01-02"},   {"Ivanov", "Aleksandr", "1980-01-02"},
+        {"Петров", "Пётр", "1970-05-06"},   {"Сидоров", "Иван", "1990-07-08"},
+        {"Кузнецов", "Олег", "1966-09-10"}, {"Смирнов", "Павел", "1975-11-12"},
+    };
+    char ids[6][4];
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "r%zu", i);
+        dedup_set_add(s, ids[i], rows[i]);
+    }
+    assert_int_equal(dedup_set_size(s), 6);
+    struct dedup_pair *pairs;
+    size_t n;
+    struct dedup_stats st;
+    dedup_run(s, &pairs, &n, &st, NULL, NULL);
+    assert_int_equal(st.candidates, 1); /* only the two Ivanovs share a key */
+    assert_int_equal(n, 1);
+    assert_string_equal(dedup_set_id(s, pairs[0].a), "r0");
+    assert_string_equal(dedup_set_id(s, pairs[0].b), "r1");
+    assert_int_equal(pairs[0].level[1], 2); /* Саша: Александр behind the diminutive */
+    assert_int_equal(pairs[0].level[2], 3);
+    free(pairs);
+    dedup_set_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +223,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_key_whatever_the_spelling, setup, teardown),
         cmocka_unit_test_setup_teardown(diminutives_to_the_full_name, setup, teardown),
         cmocka_unit_test_setup_teardown(levels_of_each_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(comparison_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_small_run, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
