@@ -754,6 +754,7 @@ static const char main_help[] =
     "  keys      create, list and revoke API keys\n"
     "  users     the console's users: create, reset a password, disable, list\n"
     "  import    import customers from a CSV file\n"
+    "  dedup     find the records of one person in a CSV (dedup csv)\n"
     "  report    the quality report of the base, RFM\n"
     "  cluster   customers clustered by behaviour (k-means++)\n"
     "  segment   the segment language: preview a query, saved segments, their members\n"
