@@ -8,24 +8,27 @@
 
 #include "dedup/dedup_int.h"
 
-const char dedup_default_conf[] = "# the customer columns (kartoteka dedup csv without --config)\n"
-                                  "id record_id\n"
-                                  "field last_name name tf\n"
-                                  "field first_name first_name tf\n"
-                                  "field middle_name first_name\n"
-                                  "field birth_date date\n"
-                                  "field phone phone\n"
-                                  "field email email\n"
-                                  "field city text\n"
-                                  "field card exact\n"
-                                  "block phone\n"
-                                  "block email\n"
-                                  "block card\n"
-                                  "block last_name:key first_name:key\n"
-                                  "block first_name:key birth_date\n"
-                                  "block last_name:key birth_date:4\n"
-                                  "threshold 0.9\n"
-                                  "block-cap 500\n";
+const char dedup_default_conf[] =
+    "# the customer columns (kartoteka dedup csv without --config)\n"
+    "id record_id\n"
+    "field last_name name tf\n"
+    "field first_name first_name tf\n"
+    "field middle_name first_name\n"
+    "field birth_date date\n"
+    "field phone phone\n"
+    "field email email\n"
+    "field city text\n"
+    "field card exact\n"
+    "# twins share a surname, a patronymic, a birth date, a phone: their first names tell them\n"
+    "veto first_name birth_date\n"
+    "block phone\n"
+    "block email\n"
+    "block card\n"
+    "block last_name:key first_name:key\n"
+    "block first_name:key birth_date\n"
+    "block last_name:key birth_date:4\n"
+    "threshold 0.9\n"
+    "block-cap 500\n";
 
 static const struct {
     const char *name;
@@ -110,7 +113,7 @@ bool dedup_conf_parse(const char *text, struct dedup_conf *c, const char **id_co
                          c->n_fields == DEDUP_FIELDS_MAX ? "is one too many" : "twice");
                 return false;
             }
-            c->field[c->n_fields++] = (struct dedup_field){w[1], kinds[k].kind, n == 4};
+            c->field[c->n_fields++] = (struct dedup_field){w[1], kinds[k].kind, n == 4, false, -1};
         } else if (strcmp(w[0], "block") == 0 && n >= 2 && n - 1 <= DEDUP_RULE_PARTS) {
             if (c->n_rules == DEDUP_RULES_MAX) {
                 snprintf(err, err_size, "line %d: more than %d block rules", line, DEDUP_RULES_MAX);
@@ -122,6 +125,15 @@ bool dedup_conf_parse(const char *text, struct dedup_conf *c, const char **id_co
                     return false;
                 }
             }
+        } else if (strcmp(w[0], "veto") == 0 && (n == 2 || n == 3)) {
+            int f = find_field(c, w[1]), g = n == 3 ? find_field(c, w[2]) : -1;
+            if (f < 0 || (n == 3 && g < 0)) {
+                snprintf(err, err_size, "line %d: veto on '%s', which is no field", line,
+                         f < 0 ? w[1] : w[2]);
+                return false;
+            }
+            c->field[f].veto = true;
+            c->field[f].veto_if = g;
         } else if (strcmp(w[0], "threshold") == 0 && n == 2) {
             char *end;
             c->threshold = strtod(w[1], &end);

@@ -81,6 +81,9 @@ struct dedup_field {
     const char *column;
     enum dedup_kind kind;
     bool tf;
+    bool veto;   /* a rule no score overrides: values present and different (level 0) are two
+                    people - first names of twins who share everything else */
+    int veto_if; /* the veto holds only when this field is exact on both (-1: always) */
 };
 
 /* A blocking rule: records whose parts are all equal become candidate pairs. A part is a
@@ -121,14 +124,16 @@ struct dedup_stats {
     int em_rounds;
     double lambda;
     double m[DEDUP_FIELDS_MAX][4], u[DEDUP_FIELDS_MAX][4];
+    double u_random[DEDUP_FIELDS_MAX][4]; /* u on random pairs: how common each level is */
     uint64_t *cand; /* keep_candidates: every candidate pair, a << 32 | b (the caller frees) */
 };
 
 struct dedup_set;
 
-/* The comparison file (docs/dedup.md): lines "id COLUMN", "field COLUMN KIND [tf]", "block
- * PART...", "threshold P", "block-cap N", '#' comments. A PART is COLUMN[:key][:N]. Column names
- * go into the arena; *id_column gets the id line's. False with a message naming the line. */
+/* The comparison file (docs/dedup.md): lines "id COLUMN", "field COLUMN KIND [tf]", "veto
+ * COLUMN [IF_EXACT_COLUMN]", "block PART...", "threshold P", "block-cap N", '#' comments. A PART is
+ * COLUMN[:key][:N]. Column names go into the arena; *id_column gets the id line's. False with a
+ * message naming the line. */
 bool dedup_conf_parse(const char *text, struct dedup_conf *c, const char **id_column,
                       struct arena *a, char *err, size_t err_size);
 /* The default comparisons: the customer columns record_id, last_name, first_name, middle_name,

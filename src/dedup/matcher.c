@@ -16,6 +16,7 @@
  *      one person.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,13 +25,15 @@
 
 #define U_SAMPLE  200000 /* random pairs u is counted on */
 #define EM_ROUNDS 40
-#define M_PRIOR                                                                                    \
-    20.0 /* pseudo-pairs of m_prior added to what EM counts: on a big file they                    \
-            weigh nothing, on a small one they keep a handful of candidates from                   \
-            teaching that one person often has another birth date */
-#define TINY                                                                                       \
-    1e-6 /* a probability is never taken as 0: log2 needs it, and a level never                    \
-            seen in a sample may still happen */
+/* Pseudo-pairs of m_prior added to what EM counts: on a big file they weigh nothing, on a small
+ * one they keep a handful of candidates from teaching that one person often has another birth
+ * date. */
+#define M_PRIOR 20.0
+/* Pseudo-pairs of the random pairs' u added to what EM counts of u among the candidates. */
+#define U_PRIOR 200.0
+/* A probability is never taken as 0: log2 needs it, and a level never seen in a sample may
+ * still happen. */
+#define TINY 1e-6
 
 struct rec {
     const char *id;
@@ -279,7 +282,7 @@ static void learn_u(const struct dedup_set *s, struct dedup_stats *st)
         int nl = dedup_levels(s->conf.field[f].kind);
         for (int l = 0; l < nl; l++) {
             double u = total[f] > 0 ? count[f][l] / total[f] : 1.0 / nl;
-            st->u[f][l] = u > TINY ? u : TINY;
+            st->u_random[f][l] = st->u[f][l] = u > TINY ? u : TINY;
         }
     }
 }
@@ -295,7 +298,10 @@ static double pair_weight(const struct dedup_set *s, const struct dedup_stats *s
         }
         double u = st->u[f][l];
         if (tf && s->conf.field[f].tf && l == dedup_levels(s->conf.field[f].kind) - 1) {
-            u = s->r[a].freq[f] > TINY ? s->r[a].freq[f] : TINY;
+            /* as much likelier than the candidates' u as this value is commoner than an exact
+             * match of this field between random records */
+            double freq = s->r[a].freq[f] > TINY ? s->r[a].freq[f] : TINY;
+            u = fmin(1 - TINY, u * freq / st->u_random[f][l]);
         }
         w += log2(st->m[f][l] / u);
     }
@@ -338,6 +344,7 @@ static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
     st->lambda = 0.1;
     for (st->em_rounds = 0; st->em_rounds < EM_ROUNDS && n > 0; st->em_rounds++) {
         double sum_p = 0, mc[DEDUP_FIELDS_MAX][4] = {{0}}, mt[DEDUP_FIELDS_MAX] = {0};
+        double uc[DEDUP_FIELDS_MAX][4] = {{0}}, ut[DEDUP_FIELDS_MAX] = {0};
         for (size_t i = 0; i < n; i++) {
             const int8_t *lv = levels + i * nf;
             double p = 1.0 / (1.0 + exp2(-pair_weight(s, st, 0, lv, false)));
@@ -346,6 +353,8 @@ static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
                 if (lv[f] >= 0) {
                     mc[f][lv[f]] += p;
                     mt[f] += p;
+                    uc[f][lv[f]] += 1 - p;
+                    ut[f] += 1 - p;
                 }
             }
         }
@@ -360,12 +369,30 @@ static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
                 m = m > TINY ? m : TINY;
                 moved = fmax(moved, fabs(m - st->m[f][l]));
                 st->m[f][l] = m;
+                /* u too, among the candidates: blocking made them agree on its keys more than
+                 * random records do, and a u from random pairs alone would take that agreement
+                 * for evidence (EM then calls every candidate one person) */
+                double u = (uc[f][l] + U_PRIOR * st->u_random[f][l]) / (ut[f] + U_PRIOR);
+                st->u[f][l] = u > TINY ? u : TINY;
             }
         }
         if (moved < 1e-5) {
             break;
         }
     }
+}
+
+/* A field with a veto present and different on both sides: two people, whatever the weight. */
+static bool vetoed(const struct dedup_set *s, const int8_t *level)
+{
+    for (size_t f = 0; f < s->conf.n_fields; f++) {
+        int g = s->conf.field[f].veto_if;
+        if (s->conf.field[f].veto && level[f] == 0 &&
+            (g < 0 || level[g] == dedup_levels(s->conf.field[g].kind) - 1)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static int strongest_first(const void *x, const void *y)
@@ -395,6 +422,15 @@ void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, stru
     term_frequencies(s);
     learn_u(s, st);
     learn_m(s, levels, n, st);
+    if (getenv("KT_DEDUP_DEBUG")) {
+        for (size_t f = 0; f < nf; f++) {
+            fprintf(stderr, "%s:", s->conf.field[f].column);
+            for (int l = 0; l < dedup_levels(s->conf.field[f].kind); l++) {
+                fprintf(stderr, " m%d=%.4f u%d=%.6f", l, st->m[f][l], l, st->u[f][l]);
+            }
+            fputc('\n', stderr);
+        }
+    }
     if (progress) {
         progress(0.9, arg);
     }
@@ -404,7 +440,7 @@ void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, stru
         uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
         double w = pair_weight(s, st, a, levels + i * nf, true);
         double p = 1.0 / (1.0 + exp2(-w));
-        if (p < s->conf.threshold) {
+        if (p < s->conf.threshold || vetoed(s, levels + i * nf)) {
             continue;
         }
         if ((nr & (nr - 1)) == 0) { /* a power of two: time to grow */

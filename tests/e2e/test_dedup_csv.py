@@ -1,6 +1,8 @@
 """`kartoteka dedup csv` (issue 17; docs/dedup.md): the matcher over a CSV, measured on the FEBRL
 sets against the truth in their record ids - pairwise F1 >= 0.95 on each, with the blocking's
-pair completeness and reduction ratio - and its refusals of a bad comparison file or input."""
+pair completeness and reduction ratio - and on the Russian set tests/dedup/gen_ru.py makes, with
+the default comparisons and the false merges of each hard-negative kind; and its refusals of a
+bad comparison file or input."""
 import os
 import pathlib
 import subprocess
@@ -15,6 +17,7 @@ FEBRL = ROOT.parent / "shared" / "data" / "febrl"
 CONF = ROOT / "tests" / "dedup" / "febrl.conf"
 sys.path.insert(0, str(ROOT / "tests" / "dedup"))
 import febrl_score  # noqa: E402
+import ru_score  # noqa: E402
 
 
 def dedup(tmp_path, csv_path, *extra):
@@ -44,6 +47,21 @@ def test_febrl_f1_at_least_095(tmp_path, files):
     assert s["f1"] >= 0.95, s
     assert s["pair_completeness"] >= 0.99, s
     assert s["reduction_ratio"] >= 0.99, s
+
+
+def test_the_russian_set_f1_at_least_095(tmp_path):
+    data, truth = tmp_path / "ru.csv", tmp_path / "truth.csv"
+    subprocess.run(["/usr/bin/python3", str(ROOT / "tests" / "dedup" / "gen_ru.py"), str(data),
+                    str(truth), "--people", "3000", "--seed", "17"], check=True)
+    r, out, _ = dedup(tmp_path, data)
+    assert r.returncode == 0, r.stderr
+    s = ru_score.score(out, truth)
+    print(f"russian set: {s}")
+    assert s["f1"] >= 0.95, s
+    # every kind of look-alike was made, and few of their pairs are merged (reported above)
+    assert set(s["negative_groups"]) == {"namesake", "twins", "parent_child", "recycled_phone"}
+    assert s["false_merges"].get("namesake", 0) == 0, s
+    assert s["false_merges"].get("recycled_phone", 0) == 0, s
 
 
 def test_the_customer_columns_by_default(tmp_path):
