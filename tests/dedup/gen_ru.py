@@ -7,7 +7,10 @@ full name in one free-text field in any order), and the hard negatives that must
 namesakes, twins, a parent and child on one phone, a phone number the operator gave to someone
 new. Writes the customer columns of `kartoteka dedup csv`, and the truth beside it.
 
-    gen_ru.py OUT.csv TRUTH.csv [--people N] [--seed S]
+    gen_ru.py OUT.csv TRUTH.csv [--people N] [--seed S] [--made-surnames N]
+
+--made-surnames adds N surnames made of a root and an ending (Бор+ецкий, Лав+рушин ...) to the
+list, for a base of a million, where a chain sees tens of thousands of surnames, not a hundred.
 
 TRUTH.csv: record_id,person,negative - the person a record is of, and for a hard negative the
 kind and group it was made in (the group's people are different people who look alike).
@@ -61,6 +64,21 @@ TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы�
                      "", "e", "yu", "ya"]))
 LAYOUT = dict(zip("йцукенгшщзхъфывапролджэячсмитьбюё",
                   "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"))
+
+
+ROOTS = ["Бел", "Бор", "Вер", "Гол", "Гор", "Дуб", "Жар", "Зор", "Кал", "Кир", "Лав", "Лес",
+         "Мир", "Нос", "Пал", "Рад", "Сав", "Сол", "Тар", "Уш", "Хол", "Чер", "Шир", "Яр", "Вол",
+         "Груш", "Дор", "Ерш", "Заб", "Кос", "Луг", "Мох", "Нев", "Пест", "Рог", "Сит", "Топ",
+         "Хм", "Щег", "Юр"]
+MIDDLES = ["", "ов", "ен", "ин", "ич", "ан", "ук", "ал", "ер", "ос", "уш", "ят"]
+ENDINGS = ["ов", "ев", "ин", "ский", "цкий", "енко", "ук", "ич", "ых", "ихин", "ушкин", "янов"]
+
+
+def made_surnames(rng, n):
+    out = set()
+    while len(out) < n:
+        out.add(rng.choice(ROOTS) + rng.choice(MIDDLES) + rng.choice(ENDINGS))
+    return sorted(out)
 
 
 def feminine(surname):
@@ -229,8 +247,11 @@ def main():
     ap.add_argument("truth")
     ap.add_argument("--people", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--made-surnames", type=int, default=0)
     a = ap.parse_args()
     g = Gen(a.seed)
+    if a.made_surnames:
+        SURNAMES.extend(made_surnames(random.Random(a.seed), a.made_surnames))
     g.people(a.people)
     order = list(range(len(g.rows)))
     g.rng.shuffle(order)
