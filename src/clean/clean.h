@@ -123,6 +123,11 @@ void clean_infer_gender(const char *last, const char *first, const char *middle,
 const char *clean_name_key(const char *last, const char *first, const char *middle,
                            struct arena *a);
 
+/* The code points of valid UTF-8 `s` into out: how many, or cap + 1 when there are more. */
+size_t clean_code_points(const char *s, unsigned *out, size_t cap);
+/* n code points as UTF-8, in the arena. */
+char *clean_from_code_points(const unsigned *cps, size_t n, struct arena *a);
+
 /* The edit distance of two UTF-8 strings by code points (optimal string alignment: a swapped pair
  * is one edit), or max + 1 when it is more than max; texts past 48 code points are 0 apart when
  * equal, else max + 1. */

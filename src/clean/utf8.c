@@ -52,6 +52,21 @@ size_t utf8_put(unsigned cp, char *out)
     return 4;
 }
 
+size_t clean_code_points(const char *s, unsigned *out, size_t cap)
+{
+    return fuzzy_cps(s, out, cap);
+}
+
+char *clean_from_code_points(const unsigned *cps, size_t n, struct arena *a)
+{
+    char *out = arena_alloc(a, n * 4 + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        o += utf8_put(cps[i], o);
+    }
+    *o = '\0';
+    return out;
+}
+
 /* Letters by their Unicode script (ICU), so that a letter and its other case - which may live
  * in another block, as ȿ and Ȿ do - are always classed alike. */
 static bool letter_of(unsigned cp, UScriptCode script)

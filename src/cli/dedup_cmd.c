@@ -67,7 +67,8 @@ struct load {
     const char *id_column;
     struct dedup_set *set;
     int col[DEDUP_FIELDS_MAX]; /* the file's column of each field, -1 when absent */
-    int id, full, last, first, middle;
+    int id, full;
+    int name[3]; /* the fields of last_name, first_name, middle_name; -1 when not compared */
     size_t rows, header_cols;
     const char *error;
     struct arena a;
@@ -109,6 +110,13 @@ static bool row(void *arg, const char **fields, size_t n, size_t row_end,
             l->col[f] = column(fields, n, l->conf->field[f].column);
         }
         l->full = column(fields, n, "full_name");
+        static const char *const names[3] = {"last_name", "first_name", "middle_name"};
+        for (int k = 0; k < 3; k++) {
+            l->name[k] = -1;
+            for (size_t f = 0; f < l->conf->n_fields; f++) {
+                l->name[k] = strcmp(l->conf->field[f].column, names[k]) == 0 ? (int)f : l->name[k];
+            }
+        }
         return true;
     }
     const char *raw[DEDUP_FIELDS_MAX];
@@ -116,22 +124,17 @@ static bool row(void *arg, const char **fields, size_t n, size_t row_end,
         raw[f] = at(fields, n, l->col[f]);
     }
     const char *full = at(fields, n, l->full);
-    if (full != NULL) { /* the three name columns empty: split the free text */
-        bool empty = true;
-        for (size_t f = 0; f < l->conf->n_fields; f++) {
-            const char *c = l->conf->field[f].column;
-            empty = empty && !(raw[f] && (!strcmp(c, "last_name") || !strcmp(c, "first_name") ||
-                                          !strcmp(c, "middle_name")));
-        }
+    bool empty = true;
+    for (int k = 0; k < 3; k++) {
+        empty = empty && (l->name[k] < 0 || raw[l->name[k]] == NULL);
+    }
+    if (full != NULL && empty) { /* the three name columns empty: split the free text */
         struct clean_name nm;
-        if (empty) {
-            clean_full_name(full, strlen(full), &l->a, &nm);
-            for (size_t f = 0; f < l->conf->n_fields; f++) {
-                const char *c = l->conf->field[f].column;
-                raw[f] = !strcmp(c, "last_name")     ? nm.last
-                         : !strcmp(c, "first_name")  ? nm.first
-                         : !strcmp(c, "middle_name") ? nm.middle
-                                                     : raw[f];
+        clean_full_name(full, strlen(full), &l->a, &nm);
+        const char *part[3] = {nm.last, nm.first, nm.middle};
+        for (int k = 0; k < 3; k++) {
+            if (l->name[k] >= 0) {
+                raw[l->name[k]] = part[k];
             }
         }
     }

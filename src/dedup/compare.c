@@ -11,7 +11,7 @@
  *   e-mails     0 different, 1 one edit apart (in the local part or the domain: gmial.com),
  *               2 exact
  *   identifiers 0 different, 1 exact
- * The model (model.c) learns how much each level of each field is worth.
+ * The model (matcher.c) learns how much each level of each field is worth.
  */
 #include <ctype.h>
 #include <math.h>
@@ -21,49 +21,37 @@
 #include "clean/clean.h"
 #include "dedup/dedup_int.h"
 
-static const char *const names_text[] = {"different", "jw_0.80", "jw_0.92", "exact"};
-static const char *const names_name[] = {"different", "jw_0.80", "phonetic", "exact"};
-static const char *const names_date[] = {"different", "one_off", "day_month_swapped", "exact"};
-static const char *const names_phone[] = {"different", "one_digit", "exact"};
-static const char *const names_email[] = {"different", "one_edit", "exact"};
-static const char *const names_exact[] = {"different", "exact"};
+/* Each kind's levels: their names for the explanation, and what one person's two records
+ * usually show (the data-entry slips of a retailer's channels), EM's start and prior. */
+static const struct {
+    int levels;
+    const char *name[4];
+    double prior[4];
+} kinds[DK_KINDS] = {
+    [DK_EXACT] = {2, {"different", "exact"}, {0.15, 0.85}},
+    [DK_TEXT] = {4, {"different", "jw_0.80", "jw_0.92", "exact"}, {0.15, 0.10, 0.15, 0.60}},
+    [DK_NAME] = {4, {"different", "jw_0.80", "phonetic", "exact"}, {0.05, 0.05, 0.15, 0.75}},
+    [DK_FIRST_NAME] = {4, {"different", "jw_0.80", "phonetic", "exact"}, {0.05, 0.05, 0.15, 0.75}},
+    [DK_DATE] = {4,
+                 {"different", "one_off", "day_month_swapped", "exact"},
+                 {0.03, 0.05, 0.02, 0.90}},
+    [DK_PHONE] = {3, {"different", "one_digit", "exact"}, {0.25, 0.05, 0.70}},
+    [DK_EMAIL] = {3, {"different", "one_edit", "exact"}, {0.25, 0.05, 0.70}},
+};
 
 int dedup_levels(enum dedup_kind k)
 {
-    switch (k) {
-    case DK_TEXT:
-    case DK_NAME:
-    case DK_FIRST_NAME:
-    case DK_DATE:
-        return 4;
-    case DK_PHONE:
-    case DK_EMAIL:
-        return 3;
-    default:
-        return 2;
-    }
+    return kinds[k].levels;
 }
 
 const char *dedup_level_name(enum dedup_kind k, int level)
 {
-    if (level < 0 || level >= dedup_levels(k)) {
-        return "missing";
-    }
-    switch (k) {
-    case DK_TEXT:
-        return names_text[level];
-    case DK_NAME:
-    case DK_FIRST_NAME:
-        return names_name[level];
-    case DK_DATE:
-        return names_date[level];
-    case DK_PHONE:
-        return names_phone[level];
-    case DK_EMAIL:
-        return names_email[level];
-    default:
-        return names_exact[level];
-    }
+    return level < 0 || level >= kinds[k].levels ? "missing" : kinds[k].name[level];
+}
+
+double dedup_level_prior(enum dedup_kind k, int level)
+{
+    return kinds[k].prior[level];
 }
 
 /* Lower case ASCII, blanks at the ends cut; NULL when nothing is left. */
@@ -139,22 +127,11 @@ struct dedup_value dedup_value(enum dedup_kind k, const char *raw, struct arena 
     }
 }
 
-/* Two strings of digits of one length that differ in one place, or in two neighbours swapped. */
+/* Two strings of digits of one length one edit apart: a digit mistyped, or two neighbours
+ * swapped (the cleaner's optimal string alignment counts a swap as one edit). */
 static bool one_digit(const char *x, const char *y)
 {
-    size_t n = strlen(x);
-    if (n != strlen(y)) {
-        return false;
-    }
-    size_t diff = 0, first = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (x[i] != y[i]) {
-            first = diff++ == 0 ? i : first;
-        }
-    }
-    return diff == 1 ||
-           (diff == 2 && first + 1 < n && x[first] == y[first + 1] && x[first + 1] == y[first] &&
-            (first + 2 >= n || x[first + 2] == y[first + 2]));
+    return strlen(x) == strlen(y) && clean_edit_distance(x, y, 1) <= 1;
 }
 
 static int dates(const char *x, const char *y)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup/dedup_int.h"
+#include "dedup/dedup.h"
 
 const char dedup_default_conf[] =
     "# the customer columns (kartoteka dedup csv without --config)\n"

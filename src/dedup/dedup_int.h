@@ -6,9 +6,8 @@
 
 #include "dedup/dedup.h"
 
-/* The code points of UTF-8 `s` into out; how many, or cap + 1 when there are more. */
-size_t dedup_cps(const char *s, unsigned *out, size_t cap);
-/* n code points as UTF-8, in the arena. */
-char *dedup_utf8(const unsigned *cps, size_t n, struct arena *a);
+/* What one person's two records usually show at this level of a kind's comparison (compare.c):
+ * EM's start and the prior it keeps (matcher.c). */
+double dedup_level_prior(enum dedup_kind k, int level);
 
 #endif

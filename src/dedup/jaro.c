@@ -7,12 +7,13 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "dedup/dedup_int.h"
+#include "clean/clean.h"
+#include "dedup/dedup.h"
 
 double dedup_jaro_winkler(const char *a, const char *b)
 {
     unsigned x[DEDUP_CPS_MAX], y[DEDUP_CPS_MAX];
-    size_t nx = dedup_cps(a, x, DEDUP_CPS_MAX), ny = dedup_cps(b, y, DEDUP_CPS_MAX);
+    size_t nx = clean_code_points(a, x, DEDUP_CPS_MAX), ny = clean_code_points(b, y, DEDUP_CPS_MAX);
     if (nx > DEDUP_CPS_MAX || ny > DEDUP_CPS_MAX) {
         return strcmp(a, b) == 0 ? 1.0 : 0.0;
     }

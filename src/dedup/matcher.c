@@ -25,8 +25,8 @@
 
 #define U_SAMPLE  200000 /* random pairs u is counted on */
 #define EM_ROUNDS 40
-/* Pseudo-pairs of m_prior added to what EM counts: on a big file they weigh nothing, on a small
- * one they keep a handful of candidates from teaching that one person often has another birth
+/* Pseudo-pairs of dedup_level_prior added to what EM counts: on a big file they weigh nothing, on a
+ * small one they keep a handful of candidates from teaching that one person often has another birth
  * date. */
 #define M_PRIOR 20.0
 /* Pseudo-pairs of the random pairs' u added to what EM counts of u among the candidates. */
@@ -129,8 +129,7 @@ static const char *prefix(const char *s, size_t n, struct arena *a)
 }
 
 /* The rule's key of record r, or NULL when a part is missing. */
-static const char *rule_key(struct dedup_set *s, const struct dedup_rule *rule, const struct rec *r,
-                            struct arena *a)
+static const char *rule_key(const struct dedup_rule *rule, const struct rec *r, struct arena *a)
 {
     const char *key = "";
     for (size_t p = 0; p < rule->n; p++) {
@@ -141,7 +140,6 @@ static const char *rule_key(struct dedup_set *s, const struct dedup_rule *rule, 
         }
         key = arena_printf(a, "%s\x1f%s", key, prefix(t, rule->part[p].prefix, a));
     }
-    (void)s;
     return key;
 }
 
@@ -164,7 +162,7 @@ static uint64_t *block(struct dedup_set *s, size_t *n_pairs, struct dedup_stats 
         arena_init(&a, 1 << 20);
         size_t nk = 0;
         for (size_t i = 0; i < s->n; i++) {
-            const char *key = rule_key(s, &s->conf.rule[ru], &s->r[i], &a);
+            const char *key = rule_key(&s->conf.rule[ru], &s->r[i], &a);
             if (key != NULL) {
                 k[nk++] = (struct keyed){key, (uint32_t)i};
             }
@@ -308,29 +306,6 @@ static double pair_weight(const struct dedup_set *s, const struct dedup_stats *s
     return w;
 }
 
-/* What one person's two records usually show, by kind and level (different ... exact): the
- * data-entry slips of a retailer's channels, a start for EM and its prior. */
-static double m_prior(enum dedup_kind k, int level)
-{
-    static const double name[] = {0.05, 0.05, 0.15, 0.75}, date[] = {0.03, 0.05, 0.02, 0.90},
-                        text[] = {0.15, 0.10, 0.15, 0.60}, contact[] = {0.25, 0.05, 0.70},
-                        exact[] = {0.15, 0.85};
-    switch (k) {
-    case DK_NAME:
-    case DK_FIRST_NAME:
-        return name[level];
-    case DK_DATE:
-        return date[level];
-    case DK_TEXT:
-        return text[level];
-    case DK_PHONE:
-    case DK_EMAIL:
-        return contact[level];
-    default:
-        return exact[level];
-    }
-}
-
 static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
                     struct dedup_stats *st)
 {
@@ -338,7 +313,7 @@ static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
     for (size_t f = 0; f < nf; f++) {
         int nl = dedup_levels(s->conf.field[f].kind);
         for (int l = 0; l < nl; l++) {
-            st->m[f][l] = m_prior(s->conf.field[f].kind, l);
+            st->m[f][l] = dedup_level_prior(s->conf.field[f].kind, l);
         }
     }
     st->lambda = 0.1;
@@ -364,8 +339,8 @@ static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
         for (size_t f = 0; f < nf; f++) {
             int nl = dedup_levels(s->conf.field[f].kind);
             for (int l = 0; l < nl; l++) {
-                double m =
-                    (mc[f][l] + M_PRIOR * m_prior(s->conf.field[f].kind, l)) / (mt[f] + M_PRIOR);
+                double m = (mc[f][l] + M_PRIOR * dedup_level_prior(s->conf.field[f].kind, l)) /
+                           (mt[f] + M_PRIOR);
                 m = m > TINY ? m : TINY;
                 moved = fmax(moved, fabs(m - st->m[f][l]));
                 st->m[f][l] = m;

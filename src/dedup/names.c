@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "clean/clean.h"
-#include "dedup/dedup_int.h"
+#include "dedup/dedup.h"
 
 static const struct {
     const char *form, *full;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "clean/clean.h"
-#include "dedup/dedup_int.h"
+#include "dedup/dedup.h"
 
 enum {
     A = 0x430,
@@ -144,7 +144,7 @@ const char *dedup_name_key(const char *part, struct arena *a)
         return NULL;
     }
     unsigned raw[DEDUP_CPS_MAX], w[DEDUP_CPS_MAX];
-    size_t nr = dedup_cps(clean_name_part_key(out.value, a), raw, DEDUP_CPS_MAX), n = 0;
+    size_t nr = clean_code_points(clean_name_part_key(out.value, a), raw, DEDUP_CPS_MAX), n = 0;
     nr = nr > DEDUP_CPS_MAX ? DEDUP_CPS_MAX : nr;
     for (size_t i = 0; i < nr; i++) { /* letters only: no hyphen, space or apostrophe */
         if (raw[i] >= 0x430 || (raw[i] >= 'a' && raw[i] <= 'z')) {
@@ -191,5 +191,5 @@ const char *dedup_name_key(const char *part, struct arena *a)
             raw[n++] = c;
         }
     }
-    return n ? dedup_utf8(raw, n, a) : NULL;
+    return n ? clean_from_code_points(raw, n, a) : NULL;
 }

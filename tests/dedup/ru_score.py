@@ -10,6 +10,8 @@ import csv
 import itertools
 import sys
 
+from febrl_score import read_pairs
+
 
 def score(pairs_path, truth_path):
     person, neg = {}, {}
@@ -22,10 +24,7 @@ def score(pairs_path, truth_path):
     for rid, p in person.items():
         by_person[p].append(rid)
     true = {frozenset(x) for recs in by_person.values() for x in itertools.combinations(recs, 2)}
-    with open(pairs_path, newline="", encoding="utf-8") as f:
-        r = csv.reader(f)
-        next(r)
-        found = {frozenset((a, b)) for a, b, _ in r}
+    found = read_pairs(pairs_path)
     tp = len(found & true)
     precision = tp / len(found) if found else 0.0
     recall = tp / len(true) if true else 0.0

@@ -64,23 +64,33 @@ def test_the_russian_set_f1_at_least_095(tmp_path):
     assert s["false_merges"].get("recycled_phone", 0) == 0, s
 
 
+def small_file(tmp_path, rows):
+    """rows (the header first) and 200 others after them, in the header's columns, for the model
+    to learn what is common; the file's path."""
+    cols = rows[0].split(",")
+    for i in range(200):
+        other = {"record_id": f"o{i}", "source": "pos", "store": "S1",
+                 "last_name": f"Фамилия{i % 37}", "first_name": f"Имя{i % 23}",
+                 "phone": f"+7999{i:07d}", "birth_date": f"19{50 + i % 50}-0{1 + i % 9}-1{i % 10}",
+                 "city": f"Город{i % 11}"}
+        rows.append(",".join(other.get(c, "") for c in cols))
+    src = tmp_path / "c.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return src
+
+
 def test_the_customer_columns_by_default(tmp_path):
-    # Synthetic people (no one real): the same woman from a paper form and from the web shop, a
-    # free-text full name split when the three columns are empty, and a namesake born another year
-    # with another phone who must stay apart.
-    rows = [
+    # Synthetic people (no one real): the same woman from a paper form, from the web shop and as
+    # a free-text full name split when the three columns are empty; and a namesake beside them
+    # (that she stays apart is the next test's).
+    src = small_file(tmp_path, [
         "record_id,source,store,last_name,first_name,middle_name,full_name,phone,email,"
         "birth_date,city,card",
         "p1,paper,S1,Иванова,Наташа,,,8-916-000-11-22,,12.03.1985,Москва,",
         "w1,web,,Ivanova,Natalia,,,+7 916 000 11 22,natalia.ivanova@example.com,1985-03-12,Moscow,",
         "t1,tablet,S2,,,,Иванова Наталья Петровна,+79160001122,,1985-12-03,,",
         "n1,pos,S3,Иванова,Наталья,Сергеевна,,+79031234567,,1960-05-01,Тверь,",
-    ]
-    for i in range(200):  # a base of others for the model to learn what is common
-        rows.append(f"o{i},pos,S1,Фамилия{i % 37},Имя{i % 23},,,+7999{i:07d},,"
-                    f"19{50 + i % 50}-0{1 + i % 9}-1{i % 10},Город{i % 11},")
-    src = tmp_path / "c.csv"
-    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ])
     r, out, cand = dedup(tmp_path, src)
     assert r.returncode == 0, r.stderr
     found = febrl_score.read_pairs(out)
@@ -93,15 +103,10 @@ def test_a_namesake_stays_apart(tmp_path):
     # The same name, another phone, birth date, middle name and city. On a file this small EM
     # sees a handful of candidates; without the priors on m it learnt from them that one person's
     # records often differ in all those, and merged her (failed before "dedup: priors on m").
-    rows = ["record_id,last_name,first_name,middle_name,phone,birth_date,city",
-            "p1,Иванова,Наташа,,8-916-000-11-22,12.03.1985,Москва",
-            "w1,Ivanova,Natalia,,+7 916 000 11 22,1985-03-12,Moscow",
-            "n1,Иванова,Наталья,Сергеевна,+79031234567,1960-05-01,Тверь"]
-    for i in range(200):
-        rows.append(f"o{i},Фамилия{i % 37},Имя{i % 23},,+7999{i:07d},"
-                    f"19{50 + i % 50}-0{1 + i % 9}-1{i % 10},Город{i % 11}")
-    src = tmp_path / "c.csv"
-    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    src = small_file(tmp_path, ["record_id,last_name,first_name,middle_name,phone,birth_date,city",
+                                "p1,Иванова,Наташа,,8-916-000-11-22,12.03.1985,Москва",
+                                "w1,Ivanova,Natalia,,+7 916 000 11 22,1985-03-12,Moscow",
+                                "n1,Иванова,Наталья,Сергеевна,+79031234567,1960-05-01,Тверь"])
     r, out, _ = dedup(tmp_path, src)
     assert r.returncode == 0, r.stderr
     found = febrl_score.read_pairs(out)
