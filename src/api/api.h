@@ -47,6 +47,7 @@ enum kt_rc api_customers_get(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err);
+enum kt_rc api_customers_unmerge(struct http_req *r, struct kt_err *err);
 
 /* The outbox (messages.c). */
 enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err);

@@ -1,6 +1,6 @@
 /*
- * customers.c - /v1/customers: identify-and-upsert, lookup by identifier, list, read, patch,
- * history and merge.
+ * customers.c - /v1/customers: identify-and-upsert, lookup by identifier, list, read, patch and
+ * history (a merge and taking it back are in merges.c).
  *
  * Writes follow one pattern: decode and clean the body outside the write lock (with the attribute
  * declarations of a read snapshot), then open the write transaction, re-check what the decision
@@ -701,55 +701,5 @@ enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err)
     http_reply_json(
         r, 200,
         json_pack("{s:s, s:o, s:o}", "customer_id", cu.id, "items", items, "next_cursor", next));
-    return KT_OK;
-}
-
-/* ---- POST /v1/customers/{id}/merge --------------------------------------------------------- */
-
-enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err)
-{
-    json_t *body = api_own(r->arena, http_req_json(r, err));
-    const char *key;
-    json_t *v;
-    struct store_conn *w;
-    if (body == NULL) {
-        return err->rc;
-    }
-    json_object_foreach(body, key, v)
-    {
-        if (strcmp(key, "from") != 0 && strcmp(key, "operator") != 0) {
-            return kt_err_set(err, KT_EINVAL, "unknown_field", arena_strdup(r->arena, key),
-                              "unknown field '%s'", key);
-        }
-    }
-    const char *from, *op = NULL;
-    if (jsonx_str(body, "", "from", 64, JSONX_REQUIRED, r->arena, &from, err) != KT_OK ||
-        jsonx_str(body, "", "operator", 64, 0, r->arena, &op, err) != KT_OK) {
-        return err->rc;
-    }
-    if (!id_valid(r->params[0], "c_") || !id_valid(from, "c_")) {
-        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found",
-                          id_valid(r->params[0], "c_") ? "from" : "id", "customer not found");
-    }
-    struct ident_source src = {"admin", NULL, op, clock_now_ms(), r->rid};
-    if (store_write_begin(r->app->store, &w, err) != KT_OK) {
-        return err->rc;
-    }
-    struct customer cu;
-    json_t *view = NULL;
-    enum kt_rc rc = ident_merge(w, r->params[0], from, &src, src.observed_at, r->arena, &cu, err);
-    if (rc == KT_OK) {
-        rc = audit_write(w, r->key->id, "merge", cu.id, NULL,
-                         arena_printf(r->arena, "merged %s", from), r->rid, src.observed_at, err);
-    }
-    if (rc == KT_OK) {
-        view = ident_customer_json(w, &cu, r->arena, err);
-        rc = view ? KT_OK : err->rc;
-    }
-    if ((rc = store_write_end(w, rc, err)) != KT_OK) {
-        json_decref(view);
-        return err->rc;
-    }
-    http_reply_json(r, 200, json_pack("{s:o}", "customer", view));
     return KT_OK;
 }

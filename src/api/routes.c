@@ -79,6 +79,7 @@ const struct route api_routes[] = {
      ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN | MARKETER,
      ROUTE_JSON | ROUTE_PD},
+    {HTTP_POST, "/v1/customers/{id}/unmerge", api_customers_unmerge, ADMIN | MARKETER, ROUTE_PD},
 
     {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT | MARKETER, ROUTE_JSON | STORES},
 

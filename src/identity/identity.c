@@ -409,6 +409,11 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
     if (rc != KT_OK) {
         return rc;
     }
+    int64_t journal = 0;
+    rc = store_merge_journal_open(w, from.ck, x.c->ck, now, x.c, &journal, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
     ident_merge_profile(&x, &from);
     ident_record(&x, "customer", "merge", from.id, x.c->id);
     rc = store_history_move(w, from.ck, x.c->ck, err);
@@ -425,7 +430,56 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
         rc = save(&x, err);
     }
     if (rc == KT_OK) {
+        rc = store_merge_journal_close(w, journal, err);
+    }
+    if (rc == KT_OK) {
         *out = *x.c;
     }
     return rc;
+}
+
+/* ---- unmerge ----------------------------------------------------------------------------- */
+
+enum kt_rc ident_unmerge(struct store_conn *w, const char *id, int64_t now, struct arena *a,
+                         struct customer *out, struct customer *survivor, struct kt_err *err)
+{
+    /* `id` is the merged customer's own: its row, not the survivor it answers with */
+    bool found = false;
+    int64_t ck = 0;
+    enum kt_rc rc = store_customer_own_ck(w, id, &ck, &found, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!found) {
+        return kt_err_set(err, KT_ENOTFOUND, "customer_not_found", "id", "customer not found");
+    }
+    struct merge_entry m;
+    rc = store_merge_last(w, ck, &m, &found, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    struct customer from;
+    rc = store_customer_get(w, ck, a, &from, NULL, err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    if (!found || from.merged_into == 0) {
+        return kt_err_set(err, KT_ECONFLICT, "not_merged", "id",
+                          "this customer is not merged into another");
+    }
+    if (from.merged_into != m.into) {
+        return kt_err_set(err, KT_ECONFLICT, "unmerge_blocked", "id",
+                          "the customer it was merged into was merged since: take that back first");
+    }
+    rc = store_customer_get(w, m.into, a, survivor, NULL, err);
+    if (rc == KT_OK && (survivor->merged_into != 0 || survivor->erased_at != 0)) {
+        rc = kt_err_set(err, KT_ECONFLICT, "unmerge_blocked", "id",
+                        "the customer it was merged into is merged away or erased");
+    }
+    if (rc == KT_OK && from.erased_at != 0) {
+        rc = kt_err_set(err, KT_EGONE, "customer_erased", "id", "the customer was erased");
+    }
+    rc = rc == KT_OK ? store_merge_undo(w, m.id, now, err) : rc;
+    rc = rc == KT_OK ? store_customer_get(w, ck, a, out, NULL, err) : rc;
+    return rc == KT_OK ? store_customer_get(w, m.into, a, survivor, NULL, err) : rc;
 }

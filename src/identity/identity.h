@@ -115,6 +115,14 @@ enum kt_rc ident_merge(struct store_conn *w, const char *into_id, const char *fr
                        const struct ident_source *src, int64_t now, struct arena *a,
                        struct customer *out, struct kt_err *err);
 
+/* Takes back the newest merge of customer `id` (the id it had before it was merged away): the
+ * rows it moved return to it, what the merge dropped is put back and the survivor's profile is
+ * as it was before (store_merge_undo). `out` is the customer again, `survivor` the other one.
+ * KT_ECONFLICT not_merged when `id` is not merged away, unmerge_blocked when the survivor was
+ * merged away or erased since. */
+enum kt_rc ident_unmerge(struct store_conn *w, const char *id, int64_t now, struct arena *a,
+                         struct customer *out, struct customer *survivor, struct kt_err *err);
+
 /* The one check that a customer still takes data: KT_OK when `cu` is not erased, else KT_ECONFLICT
  * "customer_erased" on `field` (HTTP 410), "the customer was erased", then "; " and `hint` (what
  * the caller may do instead) when it is not NULL. Depersonalisation is for good: the person comes

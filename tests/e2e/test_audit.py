@@ -104,6 +104,7 @@ class Walk:
 SKIP = {
     ("PUT", "/v1/system/clock"): "needs --settable-clock; replies the time",
     ("POST", "/v1/customers/{id}/merge"): "merges: walked in test_privacy; logs a change",
+    ("POST", "/v1/customers/{id}/unmerge"): "takes a merge back: walked in test_unmerge; logs a change",
     ("POST", "/v1/loyalty/run-due"): "runs the due work; replies counts",
     ("POST", "/v1/clusters"): "k-means over the base; replies centroids (no one's data)",
     ("POST", "/v1/traits/rfm"): "stores traits; replies a count",

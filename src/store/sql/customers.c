@@ -1,7 +1,7 @@
 /*
- * customers.c - the SQL side of customers, their identifiers, the history of their fields,
- * merge candidates and declared attributes (0001_init.sql). Statements are cached per connection
- * in their slots of enum sql_slot (sql_int.h).
+ * customers.c - the SQL side of customers, their identifiers, the history of their fields and
+ * declared attributes (0001_init.sql; merge candidates are in merges.c). Statements are cached
+ * per connection in their slots of enum sql_slot (sql_int.h).
  *
  * Sealed at rest (0013_sealed.sql, seal.c): the names, phone, e-mail and address always, city,
  * birth date and gender as the store's policy says (sql_pf_sealed); the name key as a blind
@@ -60,6 +60,9 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_IDENT_LIST] = "SELECT kind, value, verified, created_at, channel FROM identifiers "
                        "WHERE ck = ?1",
     [SQL_IDENT_OF] = "SELECT kind, bidx, value FROM identifiers WHERE ck = ?1",
+    [SQL_IDENT_OF_MERGE] = "SELECT i.kind, i.bidx, i.value FROM identifiers i JOIN merge_rows m "
+                           "ON m.s = i.kind AND m.b = i.bidx WHERE i.ck = ?1 AND m.merge_id = ?2 "
+                           "AND m.tbl = 'identifiers'",
     [SQL_IDENT_RESEAL] = "UPDATE identifiers SET ck = ?3, value = ?4 WHERE kind = ?1 AND bidx = ?2",
     [SQL_HIST_ADD] = "INSERT INTO history (ck, at, field, action, old_value, new_value, channel, "
                      "store_id, operator_id, request_id, reason) "
@@ -68,15 +71,11 @@ static const char *const sql[SQL_STATEMENTS] = {
                       "operator_id, request_id, reason FROM history WHERE ck = ?1 AND seq > ?2 "
                       "ORDER BY seq LIMIT ?3",
     [SQL_HIST_OF] = "SELECT seq, old_value, new_value FROM history WHERE ck = ?1",
+    [SQL_HIST_OF_MERGE] = "SELECT seq, old_value, new_value FROM history WHERE ck = ?1 AND seq IN "
+                          "(SELECT n FROM merge_rows WHERE merge_id = ?2 AND tbl = 'history')",
     [SQL_HIST_RESEAL] = "UPDATE history SET ck = ?2, old_value = ?3, new_value = ?4 WHERE seq = ?1",
     [SQL_HIST_LAST_REFUSED] = "SELECT new_value FROM history WHERE ck = ?1 AND field = ?2 "
                               "AND action = 'refused' ORDER BY seq DESC LIMIT 1",
-    [SQL_MC_ADD] = "INSERT INTO merge_candidates (ck_a, ck_b, reason, created_at) "
-                   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (ck_a, ck_b) DO NOTHING",
-    [SQL_MC_RESOLVE] = "UPDATE merge_candidates SET resolved_at = ?3 "
-                       "WHERE ck_a = ?1 AND ck_b = ?2 AND resolved_at IS NULL",
-    [SQL_MC_COUNT] = "SELECT count(*) FROM merge_candidates "
-                     "WHERE (ck_a = ?1 OR ck_b = ?1) AND resolved_at IS NULL",
     [SQL_ATTR_PUT] =
         "INSERT INTO attributes (name, type, items, enum_values, title, description, created_at, "
         "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
@@ -521,11 +520,13 @@ static void read_hist_of(struct sql_stmt *st, struct arena *a, void *out)
 
 /* Reads the rows of `from` with `of`, opens their values with its key and writes each again
  * sealed under the key of `into` with `reseal`: identifiers (kind, bidx, ck, value) or history
- * (seq, ck, old, new). */
+ * (seq, ck, old, new). With `merge` (a journal's id) only the rows that merge moved. */
 static enum kt_rc reseal_rows(struct sql_conn *c, bool idents, int64_t from, int64_t into,
-                              struct kt_err *err)
+                              int64_t merge, struct kt_err *err)
 {
-    struct sql_stmt *of = stmt(c, idents ? SQL_IDENT_OF : SQL_HIST_OF, err);
+    enum sql_slot slot = idents ? (merge ? SQL_IDENT_OF_MERGE : SQL_IDENT_OF)
+                                : (merge ? SQL_HIST_OF_MERGE : SQL_HIST_OF);
+    struct sql_stmt *of = stmt(c, slot, err);
     struct sql_stmt *up = of ? stmt(c, idents ? SQL_IDENT_RESEAL : SQL_HIST_RESEAL, err) : NULL;
     if (up == NULL) {
         return KT_ESTORE;
@@ -535,6 +536,9 @@ static enum kt_rc reseal_rows(struct sql_conn *c, bool idents, int64_t from, int
     struct moved *rows = NULL;
     size_t n = 0;
     sql_bind_i64(of, 1, from);
+    if (merge != 0) {
+        sql_bind_i64(of, 2, merge);
+    }
     enum kt_rc rc = sql_rows(c, of, idents ? read_ident_of : read_hist_of, sizeof(*rows), &a, &rows,
                              &n, "rows to move", err);
     struct sql_key kf, ki;
@@ -568,7 +572,15 @@ static enum kt_rc reseal_rows(struct sql_conn *c, bool idents, int64_t from, int
 
 enum kt_rc sql_ident_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    return reseal_rows((struct sql_conn *)base, true, from, into, err);
+    return reseal_rows((struct sql_conn *)base, true, from, into, 0, err);
+}
+
+enum kt_rc sql_merge_reseal_back(struct sql_conn *c, int64_t merge, int64_t into, int64_t from,
+                                 struct kt_err *err)
+{
+    enum kt_rc rc = reseal_rows(c, true, into, from, merge, err);
+    rc = rc == KT_OK ? reseal_rows(c, false, into, from, merge, err) : rc;
+    return rc == KT_OK ? sql_evidence_reseal_back(c, merge, into, from, err) : rc;
 }
 
 /* ---- history ----------------------------------------------------------------------------- */
@@ -666,51 +678,8 @@ enum kt_rc sql_history_last_refused(struct store_conn *base, int64_t ck, const c
 
 enum kt_rc sql_history_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = reseal_rows((struct sql_conn *)base, false, from, into, err);
+    enum kt_rc rc = reseal_rows((struct sql_conn *)base, false, from, into, 0, err);
     return rc == KT_OK ? sql_privacy_move(base, from, into, err) : rc;
-}
-
-/* ---- merge candidates -------------------------------------------------------------------- */
-
-enum kt_rc sql_merge_candidate_add(struct store_conn *base, int64_t a, int64_t b,
-                                   const char *reason, int64_t at, struct kt_err *err)
-{
-    struct sql_conn *c = (struct sql_conn *)base;
-    struct sql_stmt *st = stmt(c, SQL_MC_ADD, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sql_bind_i64(st, 1, a < b ? a : b);
-    sql_bind_i64(st, 2, a < b ? b : a);
-    sql_bind_text(st, 3, reason);
-    sql_bind_i64(st, 4, at);
-    return sql_run(c, st, NULL, err);
-}
-
-enum kt_rc sql_merge_candidate_resolve(struct store_conn *base, int64_t a, int64_t b, int64_t at,
-                                       struct kt_err *err)
-{
-    struct sql_conn *c = (struct sql_conn *)base;
-    struct sql_stmt *st = stmt(c, SQL_MC_RESOLVE, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sql_bind_i64(st, 1, a < b ? a : b);
-    sql_bind_i64(st, 2, a < b ? b : a);
-    sql_bind_i64(st, 3, at);
-    return sql_run(c, st, NULL, err);
-}
-
-enum kt_rc sql_merge_candidate_count(struct store_conn *base, int64_t ck, int64_t *n,
-                                     struct kt_err *err)
-{
-    struct sql_conn *c = (struct sql_conn *)base;
-    struct sql_stmt *st = stmt(c, SQL_MC_COUNT, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sql_bind_i64(st, 1, ck);
-    return sql_int_row(c, st, n, 1, "count", err);
 }
 
 /* ---- attributes -------------------------------------------------------------------------- */

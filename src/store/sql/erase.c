@@ -42,6 +42,9 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_ERASE_KEYS] = "INSERT INTO key_shreds (ck, at) SELECT ck, ?2 FROM customers "
                        "WHERE ck = ?1 OR merged_into = ?1 ON CONFLICT (ck) DO NOTHING",
     [SQL_ERASE_TRAITS] = "DELETE FROM traits WHERE ck = ?1",
+    /* the traits a merge journal keeps (0040) for the customer or one merged into it */
+    [SQL_ERASE_MERGE_TRAITS] = "DELETE FROM merge_traits WHERE ck = ?1 OR ck IN (SELECT ck FROM "
+                               "customers WHERE merged_into = ?1)",
     [SQL_ERASE_MEMBERS] = "DELETE FROM segment_members WHERE ck = ?1",
     [SQL_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
                          "WHERE ck = ?1 AND (props IS NOT NULL OR anon_kind IS NOT NULL "
@@ -76,16 +79,17 @@ enum kt_rc sql_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
     /* Stored replies and messages name their customer (or one merged into it). Events keep
      * their type and time, not what they said. */
     static const enum sql_slot slots[] = {
-        SQL_ERASE_IDEM,   SQL_ERASE_CARDS,  SQL_ERASE_EVENTS,  SQL_ERASE_TRAITS, SQL_ERASE_MEMBERS,
-        SQL_ERASE_CUST,   SQL_ERASE_IDENTS, SQL_ERASE_UNDELIV, SQL_ERASE_HIST,   SQL_ERASE_CONSENT,
-        SQL_ERASE_OUTBOX, SQL_ERASE_JOIN,   SQL_ERASE_KEYS};
+        SQL_ERASE_IDEM,    SQL_ERASE_CARDS,       SQL_ERASE_EVENTS, SQL_ERASE_TRAITS,
+        SQL_ERASE_MEMBERS, SQL_ERASE_CUST,        SQL_ERASE_IDENTS, SQL_ERASE_UNDELIV,
+        SQL_ERASE_HIST,    SQL_ERASE_CONSENT,     SQL_ERASE_OUTBOX, SQL_ERASE_JOIN,
+        SQL_ERASE_KEYS,    SQL_ERASE_MERGE_TRAITS};
     /* what each statement destroyed, for the act's list of data */
     memset(counts, 0, sizeof(*counts));
     int64_t *count[] = {&counts->replies,          &counts->cards,       &counts->events,
                         &counts->traits,           &counts->members,     &counts->customers,
                         &counts->identifiers,      &counts->identifiers, &counts->history,
                         &counts->consent_evidence, &counts->messages,    &counts->replies,
-                        &counts->data_keys};
+                        &counts->data_keys,        &counts->traits};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {

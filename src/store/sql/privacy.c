@@ -44,6 +44,10 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_CONSENT_MOVE] = "UPDATE consent_events SET ck = ?2 WHERE ck = ?1",
     [SQL_CONSENT_EVIDENCE] = "SELECT seq, ip, user_agent FROM consent_events WHERE ck = ?1 "
                              "AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
+    [SQL_CONSENT_EVIDENCE_MERGE] =
+        "SELECT seq, ip, user_agent FROM consent_events WHERE ck = ?1 AND (ip IS NOT NULL OR "
+        "user_agent IS NOT NULL) AND seq IN (SELECT n FROM merge_rows WHERE merge_id = ?2 AND "
+        "tbl = 'consent_events')",
     [SQL_CONSENT_RESEAL] = "UPDATE consent_events SET ip = ?2, user_agent = ?3 WHERE seq = ?1",
     [SQL_TOPIC_PUT] = "INSERT INTO topics (key, title, description, channels, created_at, "
                       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (key) DO UPDATE SET "
@@ -256,12 +260,13 @@ static void read_evidence(struct sql_stmt *st, struct arena *a, void *out)
 }
 
 /* A merge: the evidence of `from`'s consent events, sealed under its key, sealed again under the
- * key of `into` (the trigger lets evidence be destroyed or sealed, never written in clear). */
+ * key of `into` (the trigger lets evidence be destroyed or sealed, never written in clear). With
+ * `merge` (a journal's id) only the events that merge moved. */
 static enum kt_rc reseal_evidence(struct store_conn *base, int64_t from, int64_t into,
-                                  struct kt_err *err)
+                                  int64_t merge, struct kt_err *err)
 {
     struct sql_conn *c = (struct sql_conn *)base;
-    struct sql_stmt *of = get(base, SQL_CONSENT_EVIDENCE, err);
+    struct sql_stmt *of = get(base, merge ? SQL_CONSENT_EVIDENCE_MERGE : SQL_CONSENT_EVIDENCE, err);
     struct sql_stmt *up = of ? get(base, SQL_CONSENT_RESEAL, err) : NULL;
     if (up == NULL) {
         return KT_ESTORE;
@@ -271,6 +276,9 @@ static enum kt_rc reseal_evidence(struct store_conn *base, int64_t from, int64_t
     struct evidence *ev = NULL;
     size_t n = 0;
     sql_bind_i64(of, 1, from);
+    if (merge != 0) {
+        sql_bind_i64(of, 2, merge);
+    }
     enum kt_rc rc = sql_rows(c, of, read_evidence, sizeof(*ev), &a, &ev, &n, "evidence", err);
     struct sql_key kf, ki;
     sql_key_init(&kf, c, from, false);
@@ -290,6 +298,12 @@ static enum kt_rc reseal_evidence(struct store_conn *base, int64_t from, int64_t
     return rc;
 }
 
+enum kt_rc sql_evidence_reseal_back(struct sql_conn *c, int64_t merge, int64_t into, int64_t from,
+                                    struct kt_err *err)
+{
+    return reseal_evidence(&c->base, into, from, merge, err);
+}
+
 static enum kt_rc move(struct store_conn *base, enum sql_slot slot, int64_t from, int64_t into,
                        struct kt_err *err)
 {
@@ -304,7 +318,7 @@ static enum kt_rc move(struct store_conn *base, enum sql_slot slot, int64_t from
 
 enum kt_rc sql_privacy_move(struct store_conn *base, int64_t from, int64_t into, struct kt_err *err)
 {
-    enum kt_rc rc = reseal_evidence(base, from, into, err);
+    enum kt_rc rc = reseal_evidence(base, from, into, 0, err);
     if (rc == KT_OK) {
         rc = move(base, SQL_CONSENT_MOVE, from, into, err);
     }

@@ -19,14 +19,7 @@
 
 static struct sql_stmt *once(struct sql_conn *c, const char *text, struct kt_err *err)
 {
-    struct sql_stmt *st = NULL;
-    int rc = sql_prepare(c, text, &st);
-    if (rc != SQL_OK) {
-        sql_fail(c, rc, "retention", err);
-        sql_finalize(st);
-        return NULL;
-    }
-    return st;
+    return sql_prepare_once(c, text, "retention", err);
 }
 
 /* Binds `before` and `limit` as ?1 and ?2, runs and finalizes; `changes` may be NULL. */

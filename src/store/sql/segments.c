@@ -217,15 +217,9 @@ enum kt_rc sql_traits_list(struct store_conn *base, int64_t ck, struct arena *a,
 
 /* ---- saved segments (admin operations: statements prepared per call) ----------------------- */
 
-static struct sql_stmt *once(struct sql_conn *c, const char *sql, struct kt_err *err)
+static struct sql_stmt *once(struct sql_conn *c, const char *text, struct kt_err *err)
 {
-    struct sql_stmt *st = NULL;
-    int rc = sql_prepare(c, sql, &st);
-    if (rc != SQL_OK) {
-        sql_fail(c, rc, "segments", err);
-        return NULL;
-    }
-    return st;
+    return sql_prepare_once(c, text, "segments", err);
 }
 
 static enum kt_rc run_once(struct sql_conn *c, struct sql_stmt *st, int *changes,

@@ -70,17 +70,16 @@ enum sql_slot {
     SQL_HIST_ADD,
     SQL_HIST_LIST,
     SQL_HIST_LAST_REFUSED,
-    SQL_MC_ADD,
-    SQL_MC_RESOLVE,
-    SQL_MC_COUNT,
     SQL_ATTR_PUT,
     SQL_ATTR_GET,
     SQL_ATTR_LIST,
     SQL_ATTR_IN_USE,
     SQL_CUST_NEXT_CK,
     SQL_IDENT_OF,
+    SQL_IDENT_OF_MERGE,
     SQL_IDENT_RESEAL,
     SQL_HIST_OF,
+    SQL_HIST_OF_MERGE,
     SQL_HIST_RESEAL,
     /* seal.c */
     SQL_ATTR_FREE_TEXT,
@@ -93,6 +92,10 @@ enum sql_slot {
     SQL_IMPORT_LIST,
     /* sqlite.c */
     SQL_PING,
+    /* merges.c */
+    SQL_MC_ADD,
+    SQL_MC_RESOLVE,
+    SQL_MC_COUNT,
     /* privacy.c */
     SQL_DOC_PUT,
     SQL_DOC_GET,
@@ -102,6 +105,7 @@ enum sql_slot {
     SQL_CONSENT_LIST,
     SQL_CONSENT_MOVE,
     SQL_CONSENT_EVIDENCE,
+    SQL_CONSENT_EVIDENCE_MERGE,
     SQL_CONSENT_RESEAL,
     SQL_TOPIC_PUT,
     SQL_TOPIC_LIST,
@@ -134,6 +138,7 @@ enum sql_slot {
     SQL_ERASE_CARDS,
     SQL_ERASE_EVENTS,
     SQL_ERASE_TRAITS,
+    SQL_ERASE_MERGE_TRAITS,
     SQL_ERASE_MEMBERS,
     SQL_ERASE_KEYS,
     SQL_INACTIVE,
@@ -523,6 +528,10 @@ static inline const char *sql_text(const struct sql_conn *c, const char *both, c
 }
 /* Prepares `text` for one call (finalize it after): SQL_OK or a code for sql_fail. */
 int sql_prepare(struct sql_conn *c, const char *text, struct sql_stmt **out);
+/* A statement prepared for one use (finalize it after): NULL with err set (`what` names the
+ * work) when it cannot be prepared. */
+struct sql_stmt *sql_prepare_once(struct sql_conn *c, const char *text, const char *what,
+                                  struct kt_err *err);
 /* A statement kept on the connection by its text (at most SQL_KEPT; past them prepared for the
  * call, *keep false: then the caller finalizes it). */
 struct sql_stmt *sql_stmt_kept(struct sql_conn *c, const char *text, bool *keep,
@@ -600,6 +609,13 @@ enum kt_rc sql_fail(struct sql_conn *c, int rc, const char *what, struct kt_err 
 /* retention.c: a merge moves the merged-away customer's daily counts of events to the survivor,
  * in the merge's transaction (loyalty.c's sql_loyalty_move). */
 enum kt_rc sql_event_days_move(struct sql_conn *c, int64_t from, int64_t into, struct kt_err *err);
+/* Taking merge `merge` back (merges.c): the identifiers, history and consent evidence it moved
+ * from `from` to `into`, opened under the key of `into` and sealed again under that of `from`,
+ * their rows given back to `from` (customers.c, privacy.c). */
+enum kt_rc sql_merge_reseal_back(struct sql_conn *c, int64_t merge, int64_t into, int64_t from,
+                                 struct kt_err *err);
+enum kt_rc sql_evidence_reseal_back(struct sql_conn *c, int64_t merge, int64_t into, int64_t from,
+                                    struct kt_err *err);
 /* audit.c: what the audit log (table `audit`) and the log of reads (table `reads` of its own
  * file) share. Both have these columns and an `audit_anchor` table; the statements are written
  * once per table by these macros. */

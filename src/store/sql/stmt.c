@@ -34,6 +34,19 @@ int sql_prepare(struct sql_conn *c, const char *text, struct sql_stmt **out)
     return c->drv->prepare(c, text, false, out);
 }
 
+struct sql_stmt *sql_prepare_once(struct sql_conn *c, const char *text, const char *what,
+                                  struct kt_err *err)
+{
+    struct sql_stmt *st = NULL;
+    int rc = sql_prepare(c, text, &st);
+    if (rc != SQL_OK) {
+        sql_fail(c, rc, what, err);
+        sql_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
 struct sql_stmt *sql_stmt_kept(struct sql_conn *c, const char *text, bool *keep, struct kt_err *err)
 {
     size_t free_at = SQL_KEPT;
