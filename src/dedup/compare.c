@@ -21,22 +21,39 @@
 #include "clean/clean.h"
 #include "dedup/dedup_int.h"
 
-/* Each kind's levels: their names for the explanation, and what one person's two records
- * usually show (the data-entry slips of a retailer's channels), EM's start and prior. */
+/* "Today" for a two-digit year (clean_date): the latest century not to come from 2026 on; a
+ * constant, so that a run reads a file the same way whenever it runs. */
+#define DATE_TODAY_DAYS 20454LL /* 2026-01-01 */
+
+/* Each kind's levels: their names for the explanation, what one person's two records usually
+ * show (the data-entry slips of a retailer's channels: EM's start and prior) and what two people
+ * taken at random usually show in a base of many (the prior of u, which weighs on a small file
+ * only: a handful of records cannot say how rare a shared phone is). */
 static const struct {
     int levels;
     const char *name[4];
     double prior[4];
+    double u[4];
 } kinds[DK_KINDS] = {
-    [DK_EXACT] = {2, {"different", "exact"}, {0.15, 0.85}},
-    [DK_TEXT] = {4, {"different", "jw_0.80", "jw_0.92", "exact"}, {0.15, 0.10, 0.15, 0.60}},
-    [DK_NAME] = {4, {"different", "jw_0.80", "phonetic", "exact"}, {0.05, 0.05, 0.15, 0.75}},
-    [DK_FIRST_NAME] = {4, {"different", "jw_0.80", "phonetic", "exact"}, {0.05, 0.05, 0.15, 0.75}},
+    [DK_EXACT] = {2, {"different", "exact"}, {0.15, 0.85}, {0.9999, 0.0001}},
+    [DK_TEXT] = {4,
+                 {"different", "jw_0.80", "jw_0.92", "exact"},
+                 {0.15, 0.10, 0.15, 0.60},
+                 {0.85, 0.03, 0.02, 0.10}},
+    [DK_NAME] = {4,
+                 {"different", "jw_0.80", "phonetic", "exact"},
+                 {0.05, 0.05, 0.15, 0.75},
+                 {0.90, 0.08, 0.015, 0.005}},
+    [DK_FIRST_NAME] = {4,
+                       {"different", "jw_0.80", "phonetic", "exact"},
+                       {0.05, 0.05, 0.15, 0.75},
+                       {0.80, 0.12, 0.03, 0.05}},
     [DK_DATE] = {4,
                  {"different", "one_off", "day_month_swapped", "exact"},
-                 {0.03, 0.05, 0.02, 0.90}},
-    [DK_PHONE] = {3, {"different", "one_digit", "exact"}, {0.25, 0.05, 0.70}},
-    [DK_EMAIL] = {3, {"different", "one_edit", "exact"}, {0.25, 0.05, 0.70}},
+                 {0.03, 0.05, 0.02, 0.90},
+                 {0.998, 0.0019, 0.00005, 0.00005}},
+    [DK_PHONE] = {3, {"different", "one_digit", "exact"}, {0.25, 0.05, 0.70}, {0.9999, 9e-5, 1e-5}},
+    [DK_EMAIL] = {3, {"different", "one_edit", "exact"}, {0.25, 0.05, 0.70}, {0.9999, 9e-5, 1e-5}},
 };
 
 int dedup_levels(enum dedup_kind k)
@@ -52,6 +69,11 @@ const char *dedup_level_name(enum dedup_kind k, int level)
 double dedup_level_prior(enum dedup_kind k, int level)
 {
     return kinds[k].prior[level];
+}
+
+double dedup_level_u_prior(enum dedup_kind k, int level)
+{
+    return kinds[k].u[level];
 }
 
 /* Lower case ASCII, blanks at the ends cut; NULL when nothing is left. */
@@ -108,10 +130,15 @@ struct dedup_value dedup_value(enum dedup_kind k, const char *raw, struct arena 
         v.key = dedup_name_key(k == DK_NAME ? out.value : dedup_first_name_full(out.value, a), a);
         return v;
     }
-    case DK_DATE:
-        v.text = digits(t, 8, a); /* YYYYMMDD, whichever way it was punctuated */
+    case DK_DATE: {
+        /* as the cleaner reads a date (31.12.1985, 1985-12-31, "31 декабря 1985", a two-digit
+         * year), else eight digits taken as YYYYMMDD (FEBRL's 19851231); then YYYYMMDD */
+        struct clean_out out;
+        clean_date(t, strlen(t), DATE_TODAY_DAYS, a, &out);
+        v.text = out.value ? digits(out.value, 8, a) : digits(t, 8, a);
         v.text = v.text && strlen(v.text) == 8 ? v.text : NULL;
         return v;
+    }
     case DK_PHONE:
         v.text = digits(t, 10, a);
         return v;

@@ -147,11 +147,40 @@ void dedup_set_free(struct dedup_set *s);
 void dedup_set_add(struct dedup_set *s, const char *id, const char *const *raw);
 size_t dedup_set_size(const struct dedup_set *s);
 const char *dedup_set_id(const struct dedup_set *s, size_t i);
+/* Record i's values as read (one per configured field). */
+const struct dedup_value *dedup_set_values(const struct dedup_set *s, size_t i);
 
 /* Blocks, compares, learns m and u by EM, scores: the pairs judged one person, strongest first,
  * into *out (kt_malloc'd, the caller frees), their number in *n, and what it saw in *st.
  * `progress`, when not NULL, is called now and then with the share done (0..1). */
 void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n, struct dedup_stats *st,
                void (*progress)(double done, void *arg), void *arg);
+
+/* The blocking keys of one record (its values read by dedup_value, one per configured field):
+ * one per rule whose parts it has, into keys[] (room for DEDUP_RULES_MAX), in the arena; two
+ * records sharing one are a candidate pair. Returns how many. */
+size_t dedup_record_keys(const struct dedup_conf *c, const struct dedup_value *v, struct arena *a,
+                         const char **keys);
+
+/* ---- one pair, later (model.c) ------------------------------------------------------------- */
+
+/* What a run learnt, kept to score one pair at a time afterwards (a new customer against those
+ * who may be her): lambda, and m and u per field and level. */
+struct dedup_model {
+    double lambda;
+    double m[DEDUP_FIELDS_MAX][4], u[DEDUP_FIELDS_MAX][4];
+};
+
+void dedup_model_of(const struct dedup_stats *st, struct dedup_model *m);
+/* A field's weight at a level: log2(m / u), what the field adds to the pair's weight (the
+ * explanation's figure; a term frequency may make an exact name's weigh more in a run). */
+double dedup_level_weight(const struct dedup_model *m, size_t field, int level);
+/* Whether `level` (a pair's level per field) is stopped by one of the configured vetoes. */
+bool dedup_vetoed(const struct dedup_conf *c, const int8_t *level);
+/* Compares two records (their values read by dedup_value, one per configured field) into
+ * `level` and gives the pair's weight under `m`; *prob its probability. */
+double dedup_score(const struct dedup_conf *c, const struct dedup_model *m,
+                   const struct dedup_value *x, const struct dedup_value *y, int8_t *level,
+                   double *prob);
 
 #endif

@@ -2,6 +2,8 @@
  * dedup_test.c - the matcher's pieces: Jaro-Winkler, the phonetic key of Russian names, first
  * names' diminutives.
  */
+#include <math.h>
+
 #include "helpers.h"
 
 #include "dedup/dedup.h"
@@ -216,6 +218,67 @@ static void a_small_run(void **state)
     dedup_set_free(s);
 }
 
+/* One pair scored after a run: the model a run learnt gives the same weight to the same pair, the
+ * keys of two records of one person meet, and a veto stops a pair whatever its weight. */
+static void one_pair_after_a_run(void **state)
+{
+    struct dedup_conf c;
+    const char *id;
+    char msg[128];
+    assert_true(dedup_conf_parse(dedup_default_conf, &c, &id, &A, msg, sizeof(msg)));
+    struct dedup_set *s = dedup_set_new(&c);
+    char ids[16], phone[16], birth[16];
+    static const char *const last[] = {"Иванова", "Петров", "Сидорова", "Кузнецов", "Орлова"};
+    static const char *const first[] = {"Наталья", "Пётр", "Анна", "Иван", "Ольга"};
+    for (int i = 0; i < 400; i++) { /* people, each typed twice, the second with a slip */
+        for (int twice = 0; twice < 2; twice++) {
+            snprintf(ids, sizeof(ids), "r%d_%d", i, twice);
+            snprintf(phone, sizeof(phone), "+7916%07d", twice ? i + 5000000 : i);
+            snprintf(birth, sizeof(birth), "19%02d-%02d-%02d", 40 + i % 60, 1 + i % 12, 1 + i % 28);
+            const char *raw[DEDUP_FIELDS_MAX] = {
+                last[i % 5], first[(i / 5) % 5], NULL, birth, phone, NULL, NULL, NULL};
+            dedup_set_add(s, ids, raw);
+        }
+    }
+    struct dedup_pair *ps = NULL;
+    size_t n = 0;
+    struct dedup_stats st;
+    dedup_run(s, &ps, &n, &st, NULL, NULL);
+    assert_true(n > 300);
+    struct dedup_model m;
+    dedup_model_of(&st, &m);
+    int8_t level[DEDUP_FIELDS_MAX];
+    double prob;
+    const struct dedup_value *x = dedup_set_values(s, ps[0].a), *y = dedup_set_values(s, ps[0].b);
+    double w = dedup_score(&c, &m, x, y, level, &prob);
+    assert_true(prob >= c.threshold);
+    assert_true(w > 0);
+    double sum = log2(m.lambda / (1 - m.lambda));
+    for (size_t f = 0; f < c.n_fields; f++) {
+        assert_int_equal(level[f], ps[0].level[f]);
+        sum += dedup_level_weight(&m, f, level[f]);
+    }
+    close_to(w, sum);
+    /* the two records share a blocking key */
+    const char *kx[DEDUP_RULES_MAX], *ky[DEDUP_RULES_MAX];
+    size_t nx = dedup_record_keys(&c, x, &A, kx), ny = dedup_record_keys(&c, y, &A, ky);
+    bool meet = false;
+    for (size_t i = 0; i < nx; i++) {
+        for (size_t j = 0; j < ny; j++) {
+            meet = meet || strcmp(kx[i], ky[j]) == 0;
+        }
+    }
+    assert_true(meet);
+    /* different first names with one birth date: twins, whatever the weight */
+    level[1] = 0;
+    level[3] = (int8_t)(dedup_levels(DK_DATE) - 1);
+    assert_true(dedup_vetoed(&c, level));
+    level[1] = (int8_t)(dedup_levels(DK_FIRST_NAME) - 1);
+    assert_false(dedup_vetoed(&c, level));
+    free(ps);
+    dedup_set_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +288,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(levels_of_each_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(comparison_files, setup, teardown),
         cmocka_unit_test_setup_teardown(a_small_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_pair_after_a_run, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,8 +8,13 @@
  *   3. Every candidate pair is compared field by field into levels.
  *   4. u - how often each level happens between two records taken at random - is counted on
  *      random pairs, nearly all of which are different people. m - how often it happens between
- *      two records of one person - and lambda, the share of candidates that are one person, are
- *      learnt by expectation-maximisation over the candidates with u held (as Splink does).
+ *      two records of one person - is learnt by expectation-maximisation as Splink does it: once
+ *      per blocking rule, on the candidates that rule made, with the rule's own fields left out
+ *      (its pairs agree on them by construction, which says nothing of being one person), u
+ *      held; a field's m is the rules' m weighed by the matches each found. lambda is the share
+ *      of all pairs of records that are one person: the candidates' posteriors summed, over all
+ *      the pairs there are - at a million records about one in a million, so that two people
+ *      who happen to share a first name and a birth date do not pass for one.
  *   5. A pair's weight is log2(lambda / (1 - lambda)) plus, for each field present, log2(m / u)
  *      of its level; for a field with term frequencies an exact match's u is how common the
  *      value is. Its probability is 1 / (1 + 2^-weight); pairs at the threshold or above are
@@ -29,8 +34,8 @@
  * small one they keep a handful of candidates from teaching that one person often has another birth
  * date. */
 #define M_PRIOR 20.0
-/* Pseudo-pairs of the random pairs' u added to what EM counts of u among the candidates. */
-#define U_PRIOR 200.0
+/* Pseudo-pairs of dedup_level_u_prior added to the random pairs u is counted on. */
+#define U_PRIOR 1000.0
 /* A probability is never taken as 0: log2 needs it, and a level never seen in a sample may
  * still happen. */
 #define TINY 1e-6
@@ -74,9 +79,18 @@ void dedup_set_add(struct dedup_set *s, const char *id, const char *const *raw)
     struct rec *r = &s->r[s->n++];
     memset(r, 0, sizeof(*r));
     r->id = arena_strdup(&s->a, id);
+    /* the cleaner's work in a scratch arena, only the values kept: a million records would
+     * otherwise keep every intermediate string of their reading */
+    struct arena scratch;
+    arena_init(&scratch, 0);
     for (size_t f = 0; f < s->conf.n_fields; f++) {
-        r->v[f] = dedup_value(s->conf.field[f].kind, raw[f], &s->a);
+        struct dedup_value v = dedup_value(s->conf.field[f].kind, raw[f], &scratch);
+        r->v[f].text = v.text ? arena_strdup(&s->a, v.text) : NULL;
+        r->v[f].key = v.key == NULL                          ? NULL
+                      : v.text && strcmp(v.key, v.text) == 0 ? r->v[f].text
+                                                             : arena_strdup(&s->a, v.key);
     }
+    arena_release(&scratch);
 }
 
 size_t dedup_set_size(const struct dedup_set *s)
@@ -87,6 +101,11 @@ size_t dedup_set_size(const struct dedup_set *s)
 const char *dedup_set_id(const struct dedup_set *s, size_t i)
 {
     return s->r[i].id;
+}
+
+const struct dedup_value *dedup_set_values(const struct dedup_set *s, size_t i)
+{
+    return s->r[i].v;
 }
 
 /* ---- blocking ------------------------------------------------------------------------------ */
@@ -103,9 +122,16 @@ static int by_key(const void *x, const void *y)
     return c ? c : (a->rec > b->rec) - (a->rec < b->rec);
 }
 
+/* A candidate pair as the blocking makes it: the two records (a << 32 | b) and the rules that
+ * made it (a bit each). */
+struct cand {
+    uint64_t pair;
+    uint32_t rules;
+};
+
 static int by_pair(const void *x, const void *y)
 {
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    uint64_t a = ((const struct cand *)x)->pair, b = ((const struct cand *)y)->pair;
     return (a > b) - (a < b);
 }
 
@@ -128,12 +154,13 @@ static const char *prefix(const char *s, size_t n, struct arena *a)
     return out;
 }
 
-/* The rule's key of record r, or NULL when a part is missing. */
-static const char *rule_key(const struct dedup_rule *rule, const struct rec *r, struct arena *a)
+/* The rule's key of a record's values, or NULL when a part is missing. */
+static const char *rule_key(const struct dedup_rule *rule, const struct dedup_value *vals,
+                            struct arena *a)
 {
     const char *key = "";
     for (size_t p = 0; p < rule->n; p++) {
-        const struct dedup_value *v = &r->v[rule->part[p].field];
+        const struct dedup_value *v = &vals[rule->part[p].field];
         const char *t = rule->part[p].key && v->key ? v->key : v->text;
         if (t == NULL) {
             return NULL;
@@ -143,18 +170,33 @@ static const char *rule_key(const struct dedup_rule *rule, const struct rec *r, 
     return key;
 }
 
-static void add_pair(uint64_t **pairs, size_t *n, size_t *cap, uint32_t a, uint32_t b)
+size_t dedup_record_keys(const struct dedup_conf *c, const struct dedup_value *v, struct arena *a,
+                         const char **keys)
+{
+    size_t n = 0;
+    for (size_t ru = 0; ru < c->n_rules; ru++) {
+        const char *k = rule_key(&c->rule[ru], v, a);
+        if (k != NULL) {
+            keys[n++] = arena_printf(a, "%zu%s", ru, k);
+        }
+    }
+    return n;
+}
+
+static void add_pair(struct cand **c, size_t *n, size_t *cap, uint32_t a, uint32_t b, size_t rule)
 {
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 4096;
-        *pairs = kt_realloc(*pairs, *cap * sizeof(**pairs));
+        *c = kt_realloc(*c, *cap * sizeof(**c));
     }
-    (*pairs)[(*n)++] = (uint64_t)a << 32 | b;
+    (*c)[(*n)++] = (struct cand){(uint64_t)a << 32 | b, 1u << rule};
 }
 
-static uint64_t *block(struct dedup_set *s, size_t *n_pairs, struct dedup_stats *st)
+/* The candidate pairs, made unique, into *pairs; the rules that made each into *rules. */
+static void block(struct dedup_set *s, uint64_t **pairs_out, uint32_t **rules_out, size_t *n_pairs,
+                  struct dedup_stats *st)
 {
-    uint64_t *pairs = NULL;
+    struct cand *pairs = NULL;
     size_t n = 0, cap = 0;
     struct keyed *k = kt_malloc((s->n ? s->n : 1) * sizeof(*k));
     for (size_t ru = 0; ru < s->conf.n_rules; ru++) {
@@ -162,7 +204,7 @@ static uint64_t *block(struct dedup_set *s, size_t *n_pairs, struct dedup_stats 
         arena_init(&a, 1 << 20);
         size_t nk = 0;
         for (size_t i = 0; i < s->n; i++) {
-            const char *key = rule_key(&s->conf.rule[ru], &s->r[i], &a);
+            const char *key = rule_key(&s->conf.rule[ru], s->r[i].v, &a);
             if (key != NULL) {
                 k[nk++] = (struct keyed){key, (uint32_t)i};
             }
@@ -180,7 +222,7 @@ static uint64_t *block(struct dedup_set *s, size_t *n_pairs, struct dedup_stats 
             } else {
                 for (size_t x = i; x < j; x++) {
                     for (size_t y = x + 1; y < j; y++) {
-                        add_pair(&pairs, &n, &cap, k[x].rec, k[y].rec);
+                        add_pair(&pairs, &n, &cap, k[x].rec, k[y].rec, ru);
                     }
                 }
             }
@@ -194,12 +236,22 @@ static uint64_t *block(struct dedup_set *s, size_t *n_pairs, struct dedup_stats 
     }
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {
-        if (u == 0 || pairs[u - 1] != pairs[i]) {
+        if (u > 0 && pairs[u - 1].pair == pairs[i].pair) {
+            pairs[u - 1].rules |= pairs[i].rules;
+        } else {
             pairs[u++] = pairs[i];
         }
     }
+    uint64_t *p = kt_malloc((u ? u : 1) * sizeof(*p));
+    uint32_t *r = kt_malloc((u ? u : 1) * sizeof(*r));
+    for (size_t i = 0; i < u; i++) {
+        p[i] = pairs[i].pair;
+        r[i] = pairs[i].rules;
+    }
+    free(pairs);
+    *pairs_out = p;
+    *rules_out = r;
     *n_pairs = u;
-    return pairs;
 }
 
 /* ---- term frequencies ---------------------------------------------------------------------- */
@@ -256,7 +308,9 @@ static void compare_pair(const struct dedup_set *s, uint32_t a, uint32_t b, int8
     }
 }
 
-/* u by level, counted on random pairs (missing values not counted). */
+/* u by level, counted on random pairs (missing values not counted), with U_PRIOR pseudo-pairs
+ * of dedup_level_u_prior: a sample counts as no more pairs than the file has, so on a file of
+ * a handful of records the prior speaks, on a big one the sample. */
 static void learn_u(const struct dedup_set *s, struct dedup_stats *st)
 {
     double count[DEDUP_FIELDS_MAX][4] = {{0}}, total[DEDUP_FIELDS_MAX] = {0};
@@ -276,98 +330,181 @@ static void learn_u(const struct dedup_set *s, struct dedup_stats *st)
             }
         }
     }
+    double pairs = (double)s->n * ((double)s->n - 1) / 2;
     for (size_t f = 0; f < s->conf.n_fields; f++) {
-        int nl = dedup_levels(s->conf.field[f].kind);
-        for (int l = 0; l < nl; l++) {
-            double u = total[f] > 0 ? count[f][l] / total[f] : 1.0 / nl;
+        enum dedup_kind k = s->conf.field[f].kind;
+        double scale = total[f] > pairs ? pairs / total[f] : 1;
+        for (int l = 0; l < dedup_levels(k); l++) {
+            double u = (count[f][l] * scale + U_PRIOR * dedup_level_u_prior(k, l)) /
+                       (total[f] * scale + U_PRIOR);
             st->u_random[f][l] = st->u[f][l] = u > TINY ? u : TINY;
         }
     }
 }
 
-static double pair_weight(const struct dedup_set *s, const struct dedup_stats *st, uint32_t a,
-                          const int8_t *level, bool tf)
+/* The prior of a pair being one person, as log2 of its odds. The share of all pairs of records
+ * that are one person is tiny at a million records (about one in a million): it is not clamped
+ * as a probability is. */
+static double prior_weight(double lambda)
 {
-    double w = log2(st->lambda / (1 - st->lambda));
+    lambda = lambda < 1e-15 ? 1e-15 : lambda > 1 - TINY ? 1 - TINY : lambda;
+    return log2(lambda / (1 - lambda));
+}
+
+static double pair_weight(const struct dedup_set *s, const struct dedup_stats *st, uint32_t a,
+                          const int8_t *level)
+{
+    double w = prior_weight(st->lambda);
     for (size_t f = 0; f < s->conf.n_fields; f++) {
         int l = level[f];
         if (l < 0) {
             continue;
         }
         double u = st->u[f][l];
-        if (tf && s->conf.field[f].tf && l == dedup_levels(s->conf.field[f].kind) - 1) {
-            /* as much likelier than the candidates' u as this value is commoner than an exact
-             * match of this field between random records */
-            double freq = s->r[a].freq[f] > TINY ? s->r[a].freq[f] : TINY;
-            u = fmin(1 - TINY, u * freq / st->u_random[f][l]);
+        if (s->conf.field[f].tf && l == dedup_levels(s->conf.field[f].kind) - 1) {
+            /* an exact match of a common value is likelier between two people: its u is how
+             * common the value is (Splink's term-frequency adjustment) */
+            u = s->r[a].freq[f] > TINY ? s->r[a].freq[f] : TINY;
         }
         w += log2(st->m[f][l] / u);
     }
     return w;
 }
 
-static void learn_m(const struct dedup_set *s, const int8_t *levels, size_t n,
-                    struct dedup_stats *st)
+/* The fields a blocking rule's parts compare: its pairs agree on them by construction. */
+static uint32_t rule_fields(const struct dedup_rule *r)
 {
-    size_t nf = s->conf.n_fields;
-    for (size_t f = 0; f < nf; f++) {
-        int nl = dedup_levels(s->conf.field[f].kind);
-        for (int l = 0; l < nl; l++) {
-            st->m[f][l] = dedup_level_prior(s->conf.field[f].kind, l);
+    uint32_t f = 0;
+    for (size_t p = 0; p < r->n; p++) {
+        f |= 1u << r->part[p].field;
+    }
+    return f;
+}
+
+/* What EM learnt on one blocking rule's candidates. */
+struct rule_fit {
+    double lambda;  /* share of its candidates that are one person */
+    double matches; /* how many, expected */
+    double m[DEDUP_FIELDS_MAX][4];
+    uint32_t skip; /* its own fields, not learnt here */
+};
+
+/* Each field's log2(m / u) per level under `fit`, 0 for the fields it skips. */
+static void weights(const struct dedup_set *s, const struct dedup_stats *st,
+                    const struct rule_fit *fit, double w[][4])
+{
+    for (size_t f = 0; f < s->conf.n_fields; f++) {
+        for (int l = 0; l < dedup_levels(s->conf.field[f].kind); l++) {
+            w[f][l] = (fit->skip >> f) & 1 ? 0 : log2(fit->m[f][l] / st->u[f][l]);
         }
     }
-    st->lambda = 0.1;
-    for (st->em_rounds = 0; st->em_rounds < EM_ROUNDS && n > 0; st->em_rounds++) {
-        double sum_p = 0, mc[DEDUP_FIELDS_MAX][4] = {{0}}, mt[DEDUP_FIELDS_MAX] = {0};
-        double uc[DEDUP_FIELDS_MAX][4] = {{0}}, ut[DEDUP_FIELDS_MAX] = {0};
+}
+
+static double posterior(const struct dedup_set *s, double base, const double w[][4],
+                        const int8_t *lv)
+{
+    double x = base;
+    for (size_t f = 0; f < s->conf.n_fields; f++) {
+        x += lv[f] >= 0 ? w[f][lv[f]] : 0;
+    }
+    return 1.0 / (1.0 + exp2(-x));
+}
+
+/* m and lambda by EM over the candidates rule `ru` made, u held at the random pairs', the rule's
+ * own fields left out (as Splink estimates m, one blocking rule at a time). */
+static int fit_rule(const struct dedup_set *s, const struct dedup_stats *st, const int8_t *levels,
+                    const uint32_t *rules, size_t n, size_t ru, struct rule_fit *fit)
+{
+    size_t nf = s->conf.n_fields, count = 0;
+    fit->skip = rule_fields(&s->conf.rule[ru]);
+    fit->lambda = 0.1;
+    for (size_t f = 0; f < nf; f++) {
+        for (int l = 0; l < dedup_levels(s->conf.field[f].kind); l++) {
+            fit->m[f][l] = dedup_level_prior(s->conf.field[f].kind, l);
+        }
+    }
+    int round = 0;
+    for (; round < EM_ROUNDS; round++) {
+        double w[DEDUP_FIELDS_MAX][4], base = prior_weight(fit->lambda), sum_p = 0;
+        double mc[DEDUP_FIELDS_MAX][4] = {{0}}, mt[DEDUP_FIELDS_MAX] = {0};
+        weights(s, st, fit, w);
+        count = 0;
         for (size_t i = 0; i < n; i++) {
+            if (!((rules[i] >> ru) & 1)) {
+                continue;
+            }
             const int8_t *lv = levels + i * nf;
-            double p = 1.0 / (1.0 + exp2(-pair_weight(s, st, 0, lv, false)));
+            double p = posterior(s, base, w, lv);
             sum_p += p;
+            count++;
             for (size_t f = 0; f < nf; f++) {
                 if (lv[f] >= 0) {
                     mc[f][lv[f]] += p;
                     mt[f] += p;
-                    uc[f][lv[f]] += 1 - p;
-                    ut[f] += 1 - p;
                 }
             }
         }
-        double lambda = sum_p / (double)n;
-        double moved = fabs(lambda - st->lambda);
-        st->lambda = lambda < TINY ? TINY : lambda > 1 - TINY ? 1 - TINY : lambda;
+        if (count == 0) {
+            break;
+        }
+        double lambda = sum_p / (double)count, moved = fabs(lambda - fit->lambda);
+        fit->lambda = lambda < TINY ? TINY : lambda > 1 - TINY ? 1 - TINY : lambda;
         for (size_t f = 0; f < nf; f++) {
-            int nl = dedup_levels(s->conf.field[f].kind);
-            for (int l = 0; l < nl; l++) {
+            if ((fit->skip >> f) & 1) {
+                continue;
+            }
+            for (int l = 0; l < dedup_levels(s->conf.field[f].kind); l++) {
                 double m = (mc[f][l] + M_PRIOR * dedup_level_prior(s->conf.field[f].kind, l)) /
                            (mt[f] + M_PRIOR);
                 m = m > TINY ? m : TINY;
-                moved = fmax(moved, fabs(m - st->m[f][l]));
-                st->m[f][l] = m;
-                /* u too, among the candidates: blocking made them agree on its keys more than
-                 * random records do, and a u from random pairs alone would take that agreement
-                 * for evidence (EM then calls every candidate one person) */
-                double u = (uc[f][l] + U_PRIOR * st->u_random[f][l]) / (ut[f] + U_PRIOR);
-                st->u[f][l] = u > TINY ? u : TINY;
+                moved = fmax(moved, fabs(m - fit->m[f][l]));
+                fit->m[f][l] = m;
             }
         }
         if (moved < 1e-5) {
             break;
         }
     }
+    fit->matches = fit->lambda * (double)count;
+    return round;
 }
 
-/* A field with a veto present and different on both sides: two people, whatever the weight. */
-static bool vetoed(const struct dedup_set *s, const int8_t *level)
+/* m: each rule's, weighed by the matches it found, for the fields it could learn; lambda: the
+ * share of all pairs of records that are one person - the candidates' posteriors (each under
+ * the first rule that made it) summed, over all the pairs there are. */
+static void learn_m(const struct dedup_set *s, const int8_t *levels, const uint32_t *rules,
+                    size_t n, struct dedup_stats *st)
 {
-    for (size_t f = 0; f < s->conf.n_fields; f++) {
-        int g = s->conf.field[f].veto_if;
-        if (s->conf.field[f].veto && level[f] == 0 &&
-            (g < 0 || level[g] == dedup_levels(s->conf.field[g].kind) - 1)) {
-            return true;
+    size_t nf = s->conf.n_fields, nr = s->conf.n_rules;
+    struct rule_fit *fit = kt_calloc(nr ? nr : 1, sizeof(*fit));
+    for (size_t r = 0; r < nr; r++) {
+        int rounds = fit_rule(s, st, levels, rules, n, r, &fit[r]);
+        st->em_rounds = rounds > st->em_rounds ? rounds : st->em_rounds;
+    }
+    for (size_t f = 0; f < nf; f++) {
+        for (int l = 0; l < dedup_levels(s->conf.field[f].kind); l++) {
+            double sum = 0, weight = 0;
+            for (size_t r = 0; r < nr; r++) {
+                if (!((fit[r].skip >> f) & 1)) {
+                    sum += fit[r].matches * fit[r].m[f][l];
+                    weight += fit[r].matches;
+                }
+            }
+            st->m[f][l] = weight > 0 ? sum / weight : dedup_level_prior(s->conf.field[f].kind, l);
         }
     }
-    return false;
+    double matches = 0, w[DEDUP_RULES_MAX][DEDUP_FIELDS_MAX][4], base[DEDUP_RULES_MAX];
+    for (size_t r = 0; r < nr; r++) {
+        weights(s, st, &fit[r], w[r]);
+        base[r] = prior_weight(fit[r].lambda);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t r = (size_t)__builtin_ctz(rules[i]);
+        matches += posterior(s, base[r], w[r], levels + i * nf);
+    }
+    double all = (double)s->n * ((double)s->n - 1) / 2;
+    st->lambda = all > 0 ? matches / all : TINY;
+    free(fit);
 }
 
 static int strongest_first(const void *x, const void *y)
@@ -382,7 +519,9 @@ void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, stru
     memset(st, 0, sizeof(*st));
     st->records = s->n;
     size_t nf = s->conf.n_fields, n = 0;
-    uint64_t *pairs = block(s, &n, st);
+    uint64_t *pairs = NULL;
+    uint32_t *rules = NULL;
+    block(s, &pairs, &rules, &n, st);
     st->candidates = n;
     if (progress) {
         progress(0.2, arg);
@@ -396,7 +535,8 @@ void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, stru
     }
     term_frequencies(s);
     learn_u(s, st);
-    learn_m(s, levels, n, st);
+    learn_m(s, levels, rules, n, st);
+    free(rules);
     if (getenv("KT_DEDUP_DEBUG")) {
         for (size_t f = 0; f < nf; f++) {
             fprintf(stderr, "%s:", s->conf.field[f].column);
@@ -413,9 +553,9 @@ void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, stru
     size_t nr = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
-        double w = pair_weight(s, st, a, levels + i * nf, true);
+        double w = pair_weight(s, st, a, levels + i * nf);
         double p = 1.0 / (1.0 + exp2(-w));
-        if (p < s->conf.threshold || vetoed(s, levels + i * nf)) {
+        if (p < s->conf.threshold || dedup_vetoed(&s->conf, levels + i * nf)) {
             continue;
         }
         if ((nr & (nr - 1)) == 0) { /* a power of two: time to grow */
