@@ -48,6 +48,9 @@ enum kt_rc api_customers_patch(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_history(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_merge(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customers_unmerge(struct http_req *r, struct kt_err *err);
+enum kt_rc api_duplicates_list(struct http_req *r, struct kt_err *err);
+enum kt_rc api_duplicates_merge(struct http_req *r, struct kt_err *err);
+enum kt_rc api_duplicates_reject(struct http_req *r, struct kt_err *err);
 
 /* The outbox (messages.c). */
 enum kt_rc api_messages_post(struct http_req *r, struct kt_err *err);

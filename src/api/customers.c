@@ -23,6 +23,7 @@
 #include "consent/consent.h"
 #include "loyalty/bonus.h"
 #include "privacy/privacy.h"
+#include "quality/duplicates.h"
 #include "quality/quality.h"
 
 #define IDEM_TTL_MS  (24LL * 3600 * 1000)
@@ -300,6 +301,13 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (rc == KT_OK && !res.created) { /* a new customer has no card yet: no bonus to look at */
         rc = loyalty_welcome_check(w, res.cust.ck, now, r->arena, NULL, err);
     }
+    /* A new customer who may be someone already here: stored all the same, the pair queued for
+     * review and the caller warned (docs/dedup.md, "At upsert"). */
+    struct dup_pair dup;
+    bool dup_hit = false;
+    if (rc == KT_OK && res.created) {
+        rc = dup_check(w, &res.cust, now, r->arena, &dup, &dup_hit, err);
+    }
     /* A store key's data is kept, but a customer who was not in its stores before (a phone that
      * belongs to another store's customer) is answered as a collect key is answered. */
     bool hidden = false;
@@ -325,9 +333,15 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     if (view == NULL) {
         return err ? err->rc : KT_ESTORE;
     }
+    json_t *warnings = warnings_json(&res);
+    if (dup_hit) {
+        json_array_append_new(warnings, json_pack("{s:s, s:s, s:s, s:s}", "code",
+                                                  "possible_duplicate", "field", "customer",
+                                                  "customer_id", dup.id_b, "duplicate_id", dup.id));
+    }
     *status = res.created ? 201 : 200;
     *reply = json_pack("{s:b, s:o, s:o, s:o}", "created", res.created, "customer", view, "warnings",
-                       warnings_json(&res), "conflicts", conflicts_json(&res));
+                       warnings, "conflicts", conflicts_json(&res));
     return KT_OK;
 }
 

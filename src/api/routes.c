@@ -80,6 +80,9 @@ const struct route api_routes[] = {
     {HTTP_POST, "/v1/customers/{id}/merge", api_customers_merge, ADMIN | MARKETER,
      ROUTE_JSON | ROUTE_PD},
     {HTTP_POST, "/v1/customers/{id}/unmerge", api_customers_unmerge, ADMIN | MARKETER, ROUTE_PD},
+    {HTTP_GET, "/v1/duplicates", api_duplicates_list, ADMIN | MARKETER, ROUTE_PD},
+    {HTTP_POST, "/v1/duplicates/{id}/merge", api_duplicates_merge, ADMIN | MARKETER, ROUTE_PD},
+    {HTTP_POST, "/v1/duplicates/{id}/reject", api_duplicates_reject, ADMIN | MARKETER, ROUTE_PD},
 
     {HTTP_POST, "/v1/clean", api_clean, ADMIN | POS | COLLECT | MARKETER, ROUTE_JSON | STORES},
 

@@ -38,7 +38,10 @@ int cli_keys_rotate(int argc, char **argv); /* keys rotate-master (master_cmd.c)
 int cli_migrate(int argc, char **argv);
 int cli_store(int argc, char **argv); /* store_cmd.c: store copy (SQLite into PostgreSQL) */
 int cli_audit(int argc, char **argv);
-int cli_dedup(int argc, char **argv);   /* dedup_cmd.c: the duplicate matcher over a CSV */
+int cli_dedup(int argc, char **argv); /* dedup_cmd.c: the duplicate matcher over a CSV */
+/* dedup_base.c: dedup run|pairs|merge|reject|unmerge, the base's duplicates (argv[1] the verb) */
+int cli_dedup_base(int argc, char **argv);
+extern const char cli_dedup_base_help[];
 int cli_deliver(int argc, char **argv); /* deliver_cmd.c: a test message through a channel */
 extern const char cli_serve_help[];     /* serve_help.c */
 int cli_users(int argc, char **argv);   /* users_cmd.c: the console's users */

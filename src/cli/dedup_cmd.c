@@ -4,7 +4,7 @@
  * `record_id_a,record_id_b,weight`, strongest first. Without --config the customer columns are
  * compared by their header names (dedup_default_conf); a `full_name` is split into the three
  * name columns when they are empty. Nothing is stored. The base's own run is `dedup run`
- * (docs/dedup-plan.md: not built yet).
+ * (dedup_base.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -256,10 +256,18 @@ int cli_dedup(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(dedup_help, stdout);
+        fputs("\n", stdout);
+        fputs(cli_dedup_base_help, stdout);
         return 0;
     }
+    static const char *const base[] = {"run", "pairs", "merge", "reject", "unmerge"};
+    for (size_t i = 0; argc >= 2 && i < sizeof(base) / sizeof(base[0]); i++) {
+        if (strcmp(argv[1], base[i]) == 0) {
+            return cli_dedup_base(argc, argv);
+        }
+    }
     if (argc < 3 || strcmp(argv[1], "csv") != 0) {
-        return cli_usage("dedup", "say 'csv FILE'");
+        return cli_usage("dedup", "say 'csv FILE', or run, pairs, merge, reject, unmerge");
     }
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"out", required_argument, NULL, 'o'},

@@ -480,6 +480,22 @@ enum kt_rc ident_unmerge(struct store_conn *w, const char *id, int64_t now, stru
         rc = kt_err_set(err, KT_EGONE, "customer_erased", "id", "the customer was erased");
     }
     rc = rc == KT_OK ? store_merge_undo(w, m.id, now, err) : rc;
+    /* taken back: two people, a pair the review queue never proposes again */
+    bool decided = false;
+    if (rc == KT_OK) {
+        rc = store_dup_pair_decide(w, ck, m.into, "rejected", "unmerged", now, true, &decided, err);
+    }
+    if (rc == KT_OK && !decided) {
+        struct dup_pair p = {.ck_a = ck,
+                             .ck_b = m.into,
+                             .explanation = "[]",
+                             .source = "unmerge",
+                             .state = "rejected",
+                             .reason = "unmerged",
+                             .found_at = now};
+        id_new(p.id, sizeof(p.id), "dp_");
+        rc = store_dup_pair_add(w, &p, &decided, err);
+    }
     rc = rc == KT_OK ? store_customer_get(w, ck, a, out, NULL, err) : rc;
     return rc == KT_OK ? store_customer_get(w, m.into, a, survivor, NULL, err) : rc;
 }

@@ -49,14 +49,6 @@ struct customer {
     int64_t erased_at;         /* ms when it was depersonalised (read only; privacy_erase) */
 };
 
-/* A merge as its journal keeps it (store/sql/merges.c), to be taken back. */
-struct merge_entry {
-    int64_t id;   /* the journal's */
-    int64_t into; /* the survivor's ck */
-    int64_t from; /* ck of the customer merged into it */
-    int64_t at;   /* ms */
-};
-
 /* What cleaning made of a stored value. */
 enum quality { QUALITY_OK = 0, QUALITY_CORRECTED = 1, QUALITY_SUSPICIOUS = 2 };
 
@@ -796,5 +788,6 @@ struct reads_filter {
 };
 
 #include "store/model_journey.h" /* the journeys' records, in a file of their own */
+#include "store/model_merge.h"   /* merges and the duplicates' queue, likewise */
 
 #endif

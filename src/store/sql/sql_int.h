@@ -96,6 +96,9 @@ enum sql_slot {
     SQL_MC_ADD,
     SQL_MC_RESOLVE,
     SQL_MC_COUNT,
+    /* duplicates.c */
+    SQL_DEDUP_KEY_PUT,
+    SQL_DEDUP_KEY_FIND,
     /* privacy.c */
     SQL_DOC_PUT,
     SQL_DOC_GET,
