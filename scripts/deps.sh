@@ -16,7 +16,7 @@ run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev 
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools
       chromium fonts-dejavu-core postgresql-15 python3-psycopg2"
-bench="$test wrk bc python3-sklearn"
+bench="$test wrk bc python3-sklearn sqlite3 time"
 fuzz="$test clang libclang-rt-14-dev"
 
 case "${1:-run}" in

@@ -22,7 +22,7 @@
 
 #define PAGE        2000 /* customers read at a time */
 #define WRITE_BATCH 2000 /* pairs or customers' keys written per transaction */
-#define CHECK_MAX   50   /* candidates a check scores at most */
+#define CHECK_MAX   8    /* candidates a check takes from each blocking key at most */
 #define MODEL_META  "dedup_model"
 
 /* The comparisons and which profile field each compares (-1: none). */

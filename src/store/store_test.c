@@ -251,20 +251,40 @@ static void a_locked_database_is_busy(void **state)
     wcommit(w);
 }
 
+/* A reader's failure, kept for the main thread to report once every thread has stopped (the
+ * store must outlive them all: an assertion failing while they run would close it under them). */
+static char reader_failed[160];
+static pthread_mutex_t reader_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void *reader_thread(void *arg)
 {
+    (void)arg;
     for (int i = 0; i < 200; i++) {
         struct store_conn *r;
-        if (store_read_begin(T.s, &r, NULL) != KT_OK) {
-            return (void *)1;
+        struct kt_err err;
+        kt_err_reset(&err);
+        enum kt_rc rc = store_read_begin(T.s, &r, &err);
+        /* 12 readers share 8 pooled connections and the test's store waits 200 ms for one: on a
+         * loaded machine a wait runs out, and store_busy is the answer to retry (as a server's
+         * 503 with Retry-After), not a failure; a few tries, then it is one */
+        for (int tries = 0; rc == KT_EBUSY && tries < 50; tries++) {
+            kt_err_reset(&err);
+            rc = store_read_begin(T.s, &r, &err);
         }
-        struct ident found;
-        struct arena a;
-        arena_init(&a, 0);
-        enum kt_rc rc = store_ident_find(r, "phone", "+79168888888", &a, &found, NULL, NULL);
-        arena_release(&a);
-        store_read_end(r);
-        if (rc != KT_OK && rc != KT_ENOTFOUND) {
+        if (rc == KT_OK) {
+            struct ident found;
+            struct arena a;
+            arena_init(&a, 0);
+            bool got;
+            rc = store_ident_find(r, "phone", "+79168888888", &a, &found, &got, &err);
+            arena_release(&a);
+            store_read_end(r);
+        }
+        if (rc != KT_OK) {
+            pthread_mutex_lock(&reader_mu);
+            kt_snprintf(reader_failed, sizeof(reader_failed), "read %d: %s (%s)", i, err.code,
+                        err.msg);
+            pthread_mutex_unlock(&reader_mu);
             return (void *)1;
         }
     }
@@ -274,6 +294,7 @@ static void *reader_thread(void *arg)
 static void readers_run_beside_the_writer(void **state)
 {
     pthread_t th[12]; /* more than max_readers (8): some must wait for a pooled connection */
+    reader_failed[0] = '\0';
     for (int i = 0; i < 12; i++) {
         pthread_create(&th[i], NULL, reader_thread, NULL);
     }
@@ -284,10 +305,14 @@ static void readers_run_beside_the_writer(void **state)
         insert_customer(w, arena_strdup(&A, phone));
         wcommit(w);
     }
+    int failed = 0;
     for (int i = 0; i < 12; i++) {
         void *ret;
         pthread_join(th[i], &ret);
-        assert_null(ret);
+        failed += ret != NULL;
+    }
+    if (failed > 0) {
+        fail_msg("%d of 12 readers failed; %s", failed, reader_failed);
     }
 }
 

@@ -176,16 +176,17 @@ enum kt_rc sql_dedup_keys_find(struct store_conn *base, int64_t ck, const char *
     if (st == NULL) {
         return KT_ESTORE;
     }
-    int64_t *all = arena_alloc(a, sizeof(*all) * (size_t)(limit > 0 ? limit : 1));
+    size_t cap = (size_t)(limit > 0 ? limit : 1) * (n ? n : 1);
+    int64_t *all = arena_alloc(a, sizeof(*all) * cap);
     enum kt_rc rc = KT_OK;
-    for (size_t i = 0; rc == KT_OK && i < n && *n_cks < (size_t)limit; i++) {
+    for (size_t i = 0; rc == KT_OK && i < n; i++) {
         int64_t *got = NULL;
         size_t m = 0;
         sql_bind_bidx(c, st, 1, "dedup_key", keys[i]);
         sql_bind_i64(st, 2, ck);
         sql_bind_i64(st, 3, limit);
         rc = sql_rows(c, st, sql_row_i64, sizeof(*got), a, &got, &m, "dedup keys", err);
-        for (size_t j = 0; rc == KT_OK && j < m && *n_cks < (size_t)limit; j++) {
+        for (size_t j = 0; rc == KT_OK && j < m; j++) {
             bool seen = false;
             for (size_t k = 0; k < *n_cks && !seen; k++) {
                 seen = all[k] == got[j];
