@@ -147,7 +147,7 @@ void dedup_set_free(struct dedup_set *s);
 void dedup_set_add(struct dedup_set *s, const char *id, const char *const *raw);
 size_t dedup_set_size(const struct dedup_set *s);
 const char *dedup_set_id(const struct dedup_set *s, size_t i);
-/* Record i's values as read (one per configured field). */
+/* Record i's values as read (one per configured field), once dedup_run() has read them. */
 const struct dedup_value *dedup_set_values(const struct dedup_set *s, size_t i);
 
 /* Blocks, compares, learns m and u by EM, scores: the pairs judged one person, strongest first,

@@ -21,9 +21,12 @@
  *      one person.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/mem.h"
 #include "dedup/dedup_int.h"
@@ -40,24 +43,32 @@
  * still happen. */
 #define TINY 1e-6
 
-struct rec {
-    const char *id;
-    struct dedup_value v[DEDUP_FIELDS_MAX];
-    double freq[DEDUP_FIELDS_MAX]; /* share of records with this exact value (tf fields) */
-};
+/* Readers of the values at once (dedup_run's first step), at most; one per 20,000 records. */
+#define READERS_MAX 4
 
 struct dedup_set {
     struct dedup_conf conf;
     struct arena a;
-    struct rec *r;
-    size_t n, cap;
+    size_t n, cap, nf;
+    const char **id;              /* by record */
+    const char **raw;             /* by record and field, as added, until read */
+    struct dedup_value *val;      /* by record and field (V()), once read */
+    float *freq;                  /* by record and field: share of records with this exact value */
+    struct arena rd[READERS_MAX]; /* what each reader's values are kept in */
 };
+
+#define V(s, i)    (&(s)->val[(size_t)(i) * (s)->nf])
+#define FREQ(s, i) (&(s)->freq[(size_t)(i) * (s)->nf])
 
 struct dedup_set *dedup_set_new(const struct dedup_conf *conf)
 {
     struct dedup_set *s = kt_calloc(1, sizeof(*s));
     s->conf = *conf;
+    s->nf = conf->n_fields ? conf->n_fields : 1;
     arena_init(&s->a, 1 << 20);
+    for (int t = 0; t < READERS_MAX; t++) {
+        arena_init(&s->rd[t], 1 << 20);
+    }
     return s;
 }
 
@@ -65,7 +76,13 @@ void dedup_set_free(struct dedup_set *s)
 {
     if (s != NULL) {
         arena_release(&s->a);
-        free(s->r);
+        for (int t = 0; t < READERS_MAX; t++) {
+            arena_release(&s->rd[t]);
+        }
+        free(s->id);
+        free(s->raw);
+        free(s->val);
+        free(s->freq);
         free(s);
     }
 }
@@ -74,23 +91,14 @@ void dedup_set_add(struct dedup_set *s, const char *id, const char *const *raw)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 1024;
-        s->r = kt_realloc(s->r, s->cap * sizeof(*s->r));
+        s->id = kt_realloc(s->id, s->cap * sizeof(*s->id));
+        s->raw = kt_realloc(s->raw, s->cap * s->nf * sizeof(*s->raw));
     }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof(*r));
-    r->id = arena_strdup(&s->a, id);
-    /* the cleaner's work in a scratch arena, only the values kept: a million records would
-     * otherwise keep every intermediate string of their reading */
-    struct arena scratch;
-    arena_init(&scratch, 0);
+    s->id[s->n] = arena_strdup(&s->a, id);
     for (size_t f = 0; f < s->conf.n_fields; f++) {
-        struct dedup_value v = dedup_value(s->conf.field[f].kind, raw[f], &scratch);
-        r->v[f].text = v.text ? arena_strdup(&s->a, v.text) : NULL;
-        r->v[f].key = v.key == NULL                          ? NULL
-                      : v.text && strcmp(v.key, v.text) == 0 ? r->v[f].text
-                                                             : arena_strdup(&s->a, v.key);
+        s->raw[s->n * s->nf + f] = raw[f] ? arena_strdup(&s->a, raw[f]) : NULL;
     }
-    arena_release(&scratch);
+    s->n++;
 }
 
 size_t dedup_set_size(const struct dedup_set *s)
@@ -100,12 +108,72 @@ size_t dedup_set_size(const struct dedup_set *s)
 
 const char *dedup_set_id(const struct dedup_set *s, size_t i)
 {
-    return s->r[i].id;
+    return s->id[i];
 }
 
 const struct dedup_value *dedup_set_values(const struct dedup_set *s, size_t i)
 {
-    return s->r[i].v;
+    return V(s, i);
+}
+
+/* ---- reading the values --------------------------------------------------------------------- */
+
+struct reader {
+    struct dedup_set *s;
+    size_t from, to;
+    struct arena *keep;
+};
+
+/* Reads records [from, to) by their fields' kinds: the cleaner's work in a scratch arena, only
+ * the values kept (a million records would otherwise keep every intermediate string). */
+static void *read_part(void *arg)
+{
+    struct reader *r = arg;
+    struct dedup_set *s = r->s;
+    for (size_t i = r->from; i < r->to; i++) {
+        struct arena scratch;
+        arena_init(&scratch, 0);
+        for (size_t f = 0; f < s->conf.n_fields; f++) {
+            struct dedup_value v =
+                dedup_value(s->conf.field[f].kind, s->raw[i * s->nf + f], &scratch);
+            struct dedup_value *out = &V(s, i)[f];
+            out->text = v.text ? arena_strdup(r->keep, v.text) : NULL;
+            out->key = v.key == NULL                          ? NULL
+                       : v.text && strcmp(v.key, v.text) == 0 ? out->text
+                                                              : arena_strdup(r->keep, v.key);
+        }
+        arena_release(&scratch);
+    }
+    return NULL;
+}
+
+/* Every record's values, read by as many threads as there are cores (up to READERS_MAX). */
+static void read_values(struct dedup_set *s)
+{
+    free(s->val);
+    free(s->freq);
+    s->val = kt_calloc(s->n ? s->n * s->nf : 1, sizeof(*s->val));
+    s->freq = kt_calloc(s->n ? s->n * s->nf : 1, sizeof(*s->freq));
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = cores > 0 ? (size_t)cores : 1;
+    t = t > READERS_MAX ? READERS_MAX : t;
+    t = t > s->n / 20000 + 1 ? s->n / 20000 + 1 : t;
+    struct reader rd[READERS_MAX];
+    pthread_t th[READERS_MAX];
+    bool started[READERS_MAX] = {false};
+    for (size_t k = 0; k < t; k++) {
+        rd[k] = (struct reader){s, s->n * k / t, s->n * (k + 1) / t, &s->rd[k]};
+        started[k] = k > 0 && pthread_create(&th[k], NULL, read_part, &rd[k]) == 0;
+        if (k > 0 && !started[k]) {
+            read_part(&rd[k]); /* no thread: this one reads it */
+        }
+    }
+    read_part(&rd[0]);
+    for (size_t k = 1; k < t; k++) {
+        if (started[k]) {
+            pthread_join(th[k], NULL);
+        }
+    }
 }
 
 /* ---- blocking ------------------------------------------------------------------------------ */
@@ -114,13 +182,6 @@ struct keyed {
     const char *key;
     uint32_t rec;
 };
-
-static int by_key(const void *x, const void *y)
-{
-    const struct keyed *a = x, *b = y;
-    int c = strcmp(a->key, b->key);
-    return c ? c : (a->rec > b->rec) - (a->rec < b->rec);
-}
 
 /* A candidate pair as the blocking makes it: the two records (a << 32 | b) and the rules that
  * made it (a bit each). */
@@ -192,29 +253,68 @@ static void add_pair(struct cand **c, size_t *n, size_t *cap, uint32_t a, uint32
     (*c)[(*n)++] = (struct cand){(uint64_t)a << 32 | b, 1u << rule};
 }
 
+/* A record's key under one rule, as a 64-bit hash of its parts (FNV-1a): sorting hashes is what
+ * makes a million records' blocks in a second; two keys sharing a hash make a few candidates
+ * more, which the comparing sends away. */
+struct hashed {
+    uint64_t h;
+    uint32_t rec;
+};
+
+static int by_hash(const void *x, const void *y)
+{
+    const struct hashed *a = x, *b = y;
+    return a->h != b->h ? (a->h > b->h) - (a->h < b->h) : (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+/* rule_key()'s key hashed instead of written: false when a part is missing. */
+static bool rule_hash(const struct dedup_rule *rule, const struct dedup_value *vals, uint64_t *out)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t p = 0; p < rule->n; p++) {
+        const struct dedup_value *v = &vals[rule->part[p].field];
+        const char *t = rule->part[p].key && v->key ? v->key : v->text;
+        if (t == NULL) {
+            return false;
+        }
+        size_t len = strlen(t), cps = 0, i = 0;
+        for (; i < len && (rule->part[p].prefix == 0 || cps < rule->part[p].prefix); i++) {
+            cps += ((unsigned char)t[i] & 0xC0) != 0x80;
+            if (rule->part[p].prefix != 0 && cps > rule->part[p].prefix) {
+                break;
+            }
+            h = (h ^ (unsigned char)t[i]) * 1099511628211ULL;
+        }
+        while (i < len && ((unsigned char)t[i] & 0xC0) == 0x80) { /* the last letter whole */
+            h = (h ^ (unsigned char)t[i++]) * 1099511628211ULL;
+        }
+        h = (h ^ 0x1f) * 1099511628211ULL;
+    }
+    *out = h;
+    return true;
+}
+
 /* The candidate pairs, made unique, into *pairs; the rules that made each into *rules. */
 static void block(struct dedup_set *s, uint64_t **pairs_out, uint32_t **rules_out, size_t *n_pairs,
                   struct dedup_stats *st)
 {
     struct cand *pairs = NULL;
     size_t n = 0, cap = 0;
-    struct keyed *k = kt_malloc((s->n ? s->n : 1) * sizeof(*k));
+    struct hashed *k = kt_malloc((s->n ? s->n : 1) * sizeof(*k));
     for (size_t ru = 0; ru < s->conf.n_rules; ru++) {
-        struct arena a;
-        arena_init(&a, 1 << 20);
         size_t nk = 0;
         for (size_t i = 0; i < s->n; i++) {
-            const char *key = rule_key(&s->conf.rule[ru], s->r[i].v, &a);
-            if (key != NULL) {
-                k[nk++] = (struct keyed){key, (uint32_t)i};
+            uint64_t h;
+            if (rule_hash(&s->conf.rule[ru], V(s, i), &h)) {
+                k[nk++] = (struct hashed){h, (uint32_t)i};
             }
         }
         if (nk > 1) {
-            qsort(k, nk, sizeof(*k), by_key);
+            qsort(k, nk, sizeof(*k), by_hash);
         }
         for (size_t i = 0; i < nk;) {
             size_t j = i + 1;
-            while (j < nk && strcmp(k[j].key, k[i].key) == 0) {
+            while (j < nk && k[j].h == k[i].h) {
                 j++;
             }
             if (j - i > s->conf.block_cap) {
@@ -228,7 +328,6 @@ static void block(struct dedup_set *s, uint64_t **pairs_out, uint32_t **rules_ou
             }
             i = j;
         }
-        arena_release(&a);
     }
     free(k);
     if (n > 1) {
@@ -270,8 +369,8 @@ static void term_frequencies(struct dedup_set *s)
         }
         size_t nk = 0;
         for (size_t i = 0; i < s->n; i++) {
-            if (s->r[i].v[f].text != NULL) {
-                k[nk++] = (struct keyed){s->r[i].v[f].text, (uint32_t)i};
+            if (V(s, i)[f].text != NULL) {
+                k[nk++] = (struct keyed){V(s, i)[f].text, (uint32_t)i};
             }
         }
         if (nk > 1) {
@@ -283,7 +382,7 @@ static void term_frequencies(struct dedup_set *s)
                 j++;
             }
             for (size_t x = i; x < j; x++) {
-                s->r[k[x].rec].freq[f] = (double)(j - i) / (double)nk;
+                FREQ(s, k[x].rec)[f] = (float)((double)(j - i) / (double)nk);
             }
             i = j;
         }
@@ -304,7 +403,58 @@ static uint64_t rnd(uint64_t *x)
 static void compare_pair(const struct dedup_set *s, uint32_t a, uint32_t b, int8_t *level)
 {
     for (size_t f = 0; f < s->conf.n_fields; f++) {
-        level[f] = (int8_t)dedup_compare(s->conf.field[f].kind, &s->r[a].v[f], &s->r[b].v[f]);
+        level[f] = (int8_t)dedup_compare(s->conf.field[f].kind, &V(s, a)[f], &V(s, b)[f]);
+    }
+}
+
+struct comparer {
+    const struct dedup_set *s;
+    const uint64_t *pairs;
+    size_t from, to;
+    int8_t *levels;
+    void (*progress)(double done, void *arg); /* the first part's only */
+    void *arg;
+    size_t n;
+};
+
+static void *compare_part(void *arg)
+{
+    struct comparer *c = arg;
+    size_t nf = c->s->conf.n_fields;
+    for (size_t i = c->from; i < c->to; i++) {
+        compare_pair(c->s, (uint32_t)(c->pairs[i] >> 32), (uint32_t)c->pairs[i],
+                     c->levels + i * nf);
+        if (c->progress && (i - c->from) % 100000 == 0) {
+            c->progress(0.2 + 0.5 * (double)(i - c->from) / (double)(c->to - c->from + 1), c->arg);
+        }
+    }
+    return NULL;
+}
+
+/* Every candidate pair's levels, compared by as many threads as read the values. */
+static void compare_all(const struct dedup_set *s, const uint64_t *pairs, size_t n, int8_t *levels,
+                        void (*progress)(double done, void *arg), void *arg)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = cores > 0 ? (size_t)cores : 1;
+    t = t > READERS_MAX ? READERS_MAX : t;
+    t = t > n / 50000 + 1 ? n / 50000 + 1 : t;
+    struct comparer c[READERS_MAX];
+    pthread_t th[READERS_MAX];
+    bool started[READERS_MAX] = {false};
+    for (size_t k = 0; k < t; k++) {
+        c[k] = (struct comparer){
+            s, pairs, n * k / t, n * (k + 1) / t, levels, k == 0 ? progress : NULL, arg, n};
+        started[k] = k > 0 && pthread_create(&th[k], NULL, compare_part, &c[k]) == 0;
+        if (k > 0 && !started[k]) {
+            compare_part(&c[k]);
+        }
+    }
+    compare_part(&c[0]);
+    for (size_t k = 1; k < t; k++) {
+        if (started[k]) {
+            pthread_join(th[k], NULL);
+        }
     }
 }
 
@@ -364,7 +514,7 @@ static double pair_weight(const struct dedup_set *s, const struct dedup_stats *s
         if (s->conf.field[f].tf && l == dedup_levels(s->conf.field[f].kind) - 1) {
             /* an exact match of a common value is likelier between two people: its u is how
              * common the value is (Splink's term-frequency adjustment) */
-            u = s->r[a].freq[f] > TINY ? s->r[a].freq[f] : TINY;
+            u = FREQ(s, a)[f] > TINY ? FREQ(s, a)[f] : TINY;
         }
         w += log2(st->m[f][l] / u);
     }
@@ -513,29 +663,45 @@ static int strongest_first(const void *x, const void *y)
     return (a->weight < b->weight) - (a->weight > b->weight);
 }
 
+/* KT_DEDUP_DEBUG: how long each step took, to standard error. */
+static void step(const char *what)
+{
+    static struct timespec last;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (what != NULL && getenv("KT_DEDUP_DEBUG")) {
+        fprintf(stderr, "dedup: %s %.2f s\n", what,
+                (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9);
+    }
+    last = now;
+}
+
 void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, struct dedup_stats *st,
                void (*progress)(double done, void *arg), void *arg)
 {
+    step(NULL);
+    read_values(s);
+    step("reading");
     memset(st, 0, sizeof(*st));
     st->records = s->n;
     size_t nf = s->conf.n_fields, n = 0;
     uint64_t *pairs = NULL;
     uint32_t *rules = NULL;
     block(s, &pairs, &rules, &n, st);
+    step("blocking");
     st->candidates = n;
     if (progress) {
         progress(0.2, arg);
     }
     int8_t *levels = kt_malloc((n ? n : 1) * nf * sizeof(*levels));
-    for (size_t i = 0; i < n; i++) {
-        compare_pair(s, (uint32_t)(pairs[i] >> 32), (uint32_t)pairs[i], levels + i * nf);
-        if (progress && i % 100000 == 0) {
-            progress(0.2 + 0.5 * (double)i / (double)n, arg);
-        }
-    }
+    compare_all(s, pairs, n, levels, progress, arg);
+    step("comparing");
     term_frequencies(s);
+    step("term frequencies");
     learn_u(s, st);
+    step("u");
     learn_m(s, levels, rules, n, st);
+    step("m (EM)");
     free(rules);
     if (getenv("KT_DEDUP_DEBUG")) {
         for (size_t f = 0; f < nf; f++) {
@@ -568,6 +734,7 @@ void dedup_run(struct dedup_set *s, struct dedup_pair **out, size_t *n_out, stru
     if (nr > 1) {
         qsort(res, nr, sizeof(*res), strongest_first);
     }
+    step("scoring");
     free(levels);
     if (s->conf.keep_candidates) {
         st->cand = pairs;
