@@ -63,7 +63,6 @@ def post(s, profile, channel="pos"):
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("dup"))
-    s.start()
     rng = random.Random(17)
     people, twins = [], {}
     for i in range(PEOPLE):

@@ -12,7 +12,6 @@ from conftest import Server, audit_entries, phone
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("unmerge"))
-    s.start()
     assert s.put("/v1/loyalty/program", {"earn": {"percent_bp": 500},
                                           "bonuses": {"welcome": 200}}).status_code == 200
     assert s.put("/v1/consent-documents/pd", {"purpose": "pd_processing", "title": "Согласие",
