@@ -19,14 +19,16 @@
 #include "quality/duplicates.h"
 
 const char cli_dedup_base_help[] =
-    "usage: kartoteka dedup run [--db DB] [--json]\n"
+    "usage: kartoteka dedup run [--db DB] [--json] [--auto-merge P]\n"
     "       kartoteka dedup pairs [--db DB] [--state open|merged|rejected|vetoed] [--limit N]\n"
     "       kartoteka dedup merge PAIR [--into CUSTOMER] [--db DB]\n"
     "       kartoteka dedup reject PAIR [--note TEXT] [--db DB]\n"
     "       kartoteka dedup unmerge CUSTOMER [--db DB]\n"
     "\n"
     "run      finds the fuzzy duplicates among the live customers and queues them for review\n"
-    "         (a pair decided before keeps its decision); prints what it found\n"
+    "         (a pair decided before keeps its decision); prints what it found. With\n"
+    "         --auto-merge P (0.99 to 1) it then merges every open pair of at least that\n"
+    "         probability, each audited and journalled (unmerge takes it back); off unless given\n"
     "pairs    the queue, strongest pair first, as JSON lines with each pair's explanation\n"
     "merge    merges a pair: --into (one of its two customers; default the older) survives\n"
     "reject   two people: the pair is never proposed again\n"
@@ -51,7 +53,7 @@ static int fail(const char *what, const struct kt_err *err)
     return 1;
 }
 
-static int run(struct store *s, bool json)
+static int run(struct store *s, const char *db, bool json, double auto_merge)
 {
     struct kt_err err;
     kt_err_reset(&err);
@@ -59,17 +61,34 @@ static int run(struct store *s, bool json)
     if (dup_run(s, clock_now_ms(), progress, NULL, &st, &err) != KT_OK) {
         return fail("dedup run", &err);
     }
+    size_t merged = 0, skipped = 0;
+    if (auto_merge > 0) {
+        struct key_secret k; /* the audit's chain is keyed by the installation secret */
+        if (cli_load_secret(s, db, &k) != 0) {
+            return 1;
+        }
+        sodium_memzero(&k, sizeof(k));
+        if (dup_auto_merge(s, auto_merge, clock_now_ms(), &merged, &skipped, &err) != KT_OK) {
+            return fail("dedup run --auto-merge", &err);
+        }
+    }
     if (json) {
         json_t *doc =
-            json_pack("{s:I, s:I, s:I, s:I, s:I}", "customers", (json_int_t)st.customers,
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "customers", (json_int_t)st.customers,
                       "candidates", (json_int_t)st.candidates, "pairs", (json_int_t)st.pairs,
-                      "added", (json_int_t)st.added, "vetoed", (json_int_t)st.vetoed);
+                      "added", (json_int_t)st.added, "vetoed", (json_int_t)st.vetoed, "auto_merged",
+                      (json_int_t)merged, "auto_skipped", (json_int_t)skipped);
         cli_print_json(doc);
         json_decref(doc);
     } else {
         printf("dedup run: %zu customers, %zu candidate pairs, %zu judged one person: %zu new in "
                "the queue (%zu of them stopped by a verified phone, e-mail or birth date)\n",
                st.customers, st.candidates, st.pairs, st.added, st.vetoed);
+        if (auto_merge > 0) {
+            printf("dedup run: %zu pairs merged automatically (probability >= %g), %zu left for "
+                   "review\n",
+                   merged, auto_merge, skipped);
+        }
     }
     return 0;
 }
@@ -142,14 +161,19 @@ static int decide(struct store *s, const char *db, const char *verb, const char 
 
 int cli_dedup_base(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},    {"json", no_argument, NULL, 'j'},
-        {"state", required_argument, NULL, 's'}, {"limit", required_argument, NULL, 'l'},
-        {"into", required_argument, NULL, 'i'},  {"note", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"state", required_argument, NULL, 's'},
+                                         {"limit", required_argument, NULL, 'l'},
+                                         {"into", required_argument, NULL, 'i'},
+                                         {"note", required_argument, NULL, 'n'},
+                                         {"auto-merge", required_argument, NULL, 'a'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *verb = argv[1], *db = cli_default_db(), *state = "open", *into = NULL, *note = NULL;
     bool json = false;
     int limit = 100, c;
+    double auto_merge = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -176,6 +200,14 @@ int cli_dedup_base(int argc, char **argv)
         case 'n':
             note = optarg;
             break;
+        case 'a': {
+            char *end = NULL;
+            auto_merge = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || auto_merge < 0.99 || auto_merge > 1) {
+                return cli_usage("dedup", "--auto-merge is a probability from 0.99 to 1");
+            }
+            break;
+        }
         case 'h':
             fputs(cli_dedup_base_help, stdout);
             return 0;
@@ -197,7 +229,7 @@ int cli_dedup_base(int argc, char **argv)
     if (s == NULL) {
         return 1;
     }
-    int code = strcmp(verb, "run") == 0 ? run(s, json)
+    int code = strcmp(verb, "run") == 0 ? run(s, db, json, auto_merge)
                : strcmp(verb, "pairs") == 0
                    ? pairs(s, state, limit)
                    : decide(s, db, verb, argv[optind], strcmp(verb, "merge") == 0 ? into : note);

@@ -472,3 +472,66 @@ enum kt_rc dup_reject(struct store_conn *w, const char *id, const char *note,
     out->decided_at = now;
     return rc;
 }
+
+/* ---- the automatic merge -------------------------------------------------------------------- */
+
+enum kt_rc dup_auto_merge(struct store *s, double min_prob, int64_t now, size_t *merged,
+                          size_t *skipped, struct kt_err *err)
+{
+    *merged = *skipped = 0;
+    double after_w = 0;
+    char after_id[ID_MAX] = "";
+    for (;;) {
+        struct arena a;
+        arena_init(&a, 0);
+        struct store_conn *rd;
+        struct dup_pair *ps = NULL;
+        size_t n = 0;
+        enum kt_rc rc = store_read_begin(s, &rd, err);
+        if (rc == KT_OK) {
+            rc = store_dup_pair_list(rd, "open", after_w, after_id[0] ? after_id : NULL, 500, &a,
+                                     &ps, &n, err);
+            store_read_end(rd);
+        }
+        bool more = rc == KT_OK && n == 500;
+        for (size_t i = 0; rc == KT_OK && i < n; i++) {
+            if (ps[i].prob < min_prob) {
+                more = false; /* strongest first: the rest are weaker */
+                break;
+            }
+            struct store_conn *w;
+            struct customer cu;
+            struct kt_err e;
+            kt_err_reset(&e);
+            struct dup_actor by = {NULL, NULL};
+            if ((rc = store_write_begin(s, &w, err)) != KT_OK) {
+                break;
+            }
+            enum kt_rc one = dup_merge(w, ps[i].id, NULL, &by, now, &a, &cu, &e);
+            if (one == KT_OK) {
+                one = audit_write(
+                    w, NULL, "auto_merge", cu.id, NULL,
+                    arena_printf(&a, "duplicate %s, probability %.6f", ps[i].id, ps[i].prob), NULL,
+                    now, &e);
+            }
+            if (store_write_end(w, one, &e) == KT_OK) {
+                (*merged)++;
+            } else if (e.rc == KT_ESTORE || e.rc == KT_EBUSY || e.rc == KT_ESPACE) {
+                rc = kt_err_set(err, e.rc, e.code, e.field, "%s", e.msg);
+            } else {
+                (*skipped)++; /* merged with another already, blocked, erased: left for a person */
+            }
+        }
+        if (n > 0) {
+            after_w = ps[n - 1].weight;
+            snprintf(after_id, sizeof(after_id), "%s", ps[n - 1].id);
+        }
+        arena_release(&a);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        if (!more) {
+            return KT_OK;
+        }
+    }
+}

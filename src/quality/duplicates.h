@@ -53,6 +53,15 @@ enum kt_rc dup_reject(struct store_conn *w, const char *id, const char *note,
                       const struct dup_actor *by, int64_t now, struct arena *a,
                       struct dup_pair *out, struct kt_err *err);
 
+/* The automatic merge (`dedup run --auto-merge P`; off unless asked): every open pair with a
+ * probability of at least `min_prob`, strongest first, merged as dup_merge() does (journalled,
+ * so unmerge takes it back) and audited as "auto_merge" with the pair and its probability. A
+ * pair two rules stopped is not open, so never merged. A pair that cannot be merged now (one of
+ * its customers merged with another already, blocked, erased) is left open and counted in
+ * *skipped. */
+enum kt_rc dup_auto_merge(struct store *s, double min_prob, int64_t now, size_t *merged,
+                          size_t *skipped, struct kt_err *err);
+
 /* A pair's explanation: each compared field's level and weight, as JSON text (in the arena). */
 const char *dup_explain(const struct dedup_conf *c, const struct dedup_model *m,
                         const int8_t *level, struct arena *a);

@@ -157,6 +157,31 @@ static json_t *sources(const struct quality_data *q, int by, struct arena *a)
     return out;
 }
 
+/* The open pairs of the duplicates' queue by where the newer customer came from. */
+static json_t *fuzzy(struct store_conn *r, struct arena *a, struct kt_err *err)
+{
+    static const char *const names[3] = {"channel", "store", "operator"};
+    json_t *o = json_object();
+    int64_t open = 0;
+    for (int by = 0; by < 3; by++) {
+        struct quality_count *rows = NULL;
+        size_t n = 0;
+        if (store_dup_pair_sources(r, by, by == 0 ? 1000 : 20, a, &rows, &n, err) != KT_OK) {
+            json_decref(o);
+            return NULL;
+        }
+        json_t *list = json_array();
+        for (size_t i = 0; i < n; i++) {
+            open += by == 0 ? rows[i].n : 0;
+            json_array_append_new(list, json_pack("{s:s, s:I}", names[by], rows[i].key, "pairs",
+                                                  (json_int_t)rows[i].n));
+        }
+        json_object_set_new(o, by == 0 ? "by_channel" : by == 1 ? "by_store" : "by_operator", list);
+    }
+    json_object_set_new(o, "open_pairs", json_integer(open));
+    return o;
+}
+
 static json_t *duplicates(const struct quality_data *q)
 {
     json_t *largest = json_array();
@@ -204,6 +229,10 @@ enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, js
     if (rc != KT_OK) {
         return rc;
     }
+    json_t *fuzzy_pairs = fuzzy(r, a, err);
+    if (fuzzy_pairs == NULL) {
+        return err->rc;
+    }
     json_t *validity;
     json_t *fields = fields_json(&q, a, &validity);
     json_t *attrs = json_object();
@@ -231,6 +260,11 @@ enum kt_rc quality_report(struct store_conn *r, int64_t now, struct arena *a, js
         "not_updated_24_months", (json_int_t)q.stale[1], "not_updated_36_months",
         (json_int_t)q.stale[2], "sources", "days", 90, "by_channel", sources(&q, 0, a), "by_store",
         sources(&q, 1, a), "by_operator", sources(&q, 2, a), "cards_per_customer", cards(&q));
+    if (*out != NULL) {
+        json_object_set_new(json_object_get(*out, "duplicates"), "fuzzy", fuzzy_pairs);
+    } else {
+        json_decref(fuzzy_pairs);
+    }
     return *out ? KT_OK : kt_err_set(err, KT_EINTERNAL, "internal", NULL, "report encoding");
 }
 

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from conftest import Server
+from conftest import Server, audit_entries
 
 LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
         "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров",
@@ -174,3 +174,38 @@ def test_bad_requests(base):
     assert s.get("/v1/duplicates", key=s.new_key("pos")).status_code == 403
     r = s.cli("dedup", "pairs", "--state", "maybe", check=False)
     assert r.returncode == 2 and "--state" in r.stderr
+
+
+def test_the_quality_report_counts_who_brings_them(base):
+    s, _, _ = base
+    fuzzy = s.get("/v1/reports/quality").json()["duplicates"]["fuzzy"]
+    assert fuzzy["open_pairs"] == len(queue(s)) > 0
+    # every slip was typed at a till (the newer record of each pair): of store S-1, and one at
+    # S-2 by the upsert test
+    assert {r["channel"]: r["pairs"] for r in fuzzy["by_channel"]} == {"pos": fuzzy["open_pairs"]}
+    stores = {r["store"]: r["pairs"] for r in fuzzy["by_store"]}
+    assert stores == {"S-1": fuzzy["open_pairs"] - 1, "S-2": 1}, stores
+
+
+def test_the_automatic_merge_is_off_unless_asked_and_audited(base):
+    s, _, _ = base
+    before = queue(s)
+    s.cli("dedup", "run")
+    assert {p["id"] for p in queue(s)} == {p["id"] for p in before}  # nothing merged by itself
+    sure = [p for p in before if p["probability"] >= 0.999]
+    assert sure
+    r = s.cli("dedup", "run", "--auto-merge", "0.999", "--json")
+    out = json.loads(r.stdout)
+    assert out["auto_merged"] == len(sure) and out["auto_skipped"] == 0, out
+    left = {p["id"] for p in queue(s)}
+    assert not left & {p["id"] for p in sure} and left == {p["id"] for p in before} - {
+        p["id"] for p in sure}
+    a, b = sure[0]["customers"]
+    merged = s.get(f"/v1/customers/{a}").json()
+    assert merged["merged_from"] == [b]
+    actions = [e for e in audit_entries(s, customer_id=a) if e["action"] == "auto_merge"]
+    assert len(actions) == 1 and sure[0]["id"] in actions[0]["detail"]
+    # journalled like any merge: taken back
+    assert s.post(f"/v1/customers/{b}/unmerge").status_code == 200
+    r = s.cli("dedup", "run", "--auto-merge", "0.5", check=False)
+    assert r.returncode == 2 and "--auto-merge" in r.stderr

@@ -137,6 +137,35 @@ enum kt_rc sql_dup_pair_decide(struct store_conn *base, int64_t ck_a, int64_t ck
     return rc;
 }
 
+static void read_count(struct sql_stmt *st, struct arena *a, void *out)
+{
+    struct quality_count *q = out;
+    q->key = sql_col_text(st, 0, a);
+    q->n = sql_col_i64(st, 1);
+}
+
+enum kt_rc sql_dup_pair_sources(struct store_conn *base, int by, int limit, struct arena *a,
+                                struct quality_count **out, size_t *n, struct kt_err *err)
+{
+    static const char *const texts[3] = {
+#define SOURCES(col)                                                                               \
+    "SELECT coalesce(h." col ", ''), count(*) FROM duplicate_pairs d JOIN history h ON h.ck = "    \
+    "d.ck_b AND h.field = 'customer' AND h.action = 'create' WHERE d.state = 'open' GROUP BY "     \
+    "coalesce(h." col ", '') ORDER BY 2 DESC, 1 LIMIT ?1"
+        SOURCES("channel"), SOURCES("store_id"), SOURCES("operator_id")
+#undef SOURCES
+    };
+    struct sql_conn *c = (struct sql_conn *)base;
+    struct sql_stmt *st = once(c, texts[by < 0 || by > 2 ? 0 : by], err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sql_bind_i64(st, 1, limit);
+    enum kt_rc rc = sql_rows(c, st, read_count, sizeof(**out), a, out, n, "duplicates", err);
+    sql_finalize(st);
+    return rc;
+}
+
 /* ---- blocking keys ------------------------------------------------------------------------- */
 
 enum kt_rc sql_dedup_keys_put(struct store_conn *base, int64_t ck, const char *const *keys,
