@@ -343,18 +343,18 @@ enum kt_rc dup_check(struct store_conn *w, const struct customer *cu, int64_t no
                      struct dup_pair *found, bool *hit, struct kt_err *err)
 {
     *hit = false;
-    struct conf k;
-    if (!conf_load(&k)) {
-        arena_release(&k.a);
-        return KT_OK;
-    }
+    /* the model first: before the first run there is none, and an upsert pays one read */
     const char *text = NULL;
     bool have = false;
-    struct dedup_model m;
     enum kt_rc rc = store_meta_get(w, MODEL_META, a, &text, &have, err);
-    if (rc != KT_OK || !have || !model_load(&k.c, text, &m)) {
-        arena_release(&k.a);
+    if (rc != KT_OK || !have) {
         return rc;
+    }
+    struct conf k;
+    struct dedup_model m;
+    if (!conf_load(&k) || !model_load(&k.c, text, &m)) {
+        arena_release(&k.a);
+        return KT_OK;
     }
     struct dedup_value v[DEDUP_FIELDS_MAX], o[DEDUP_FIELDS_MAX];
     const char *keys[DEDUP_RULES_MAX];
