@@ -674,6 +674,7 @@ static int cmd_serve(int argc, char **argv)
         log_warn("outbox_recovered", "messages=%lld", (long long)recovered);
     }
     app.trusted = pc.trusted;
+    app.track_user_system = pc.track_user_system;
     pages_limits_set(&pc.limits); /* before the threads start: read-only after */
     struct sched_conf sc = {
         s,  &app.secret,  PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days,

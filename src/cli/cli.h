@@ -146,13 +146,15 @@ int cli_take_flags(const char *verb, int *argc, char **argv, const struct cli_fl
                    const char **v);
 
 /* serve's flags of the customer's pages (page_flags.c): --limit-phone, --limit-addr,
- * --limit-join-point (pages/limits.h; the defaults unless given) and --trusted-proxy, the
- * environment under them. 0 to go on, 2 on a bad value. */
+ * --limit-join-point (pages/limits.h; the defaults unless given), --trusted-proxy and the
+ * tracking API's --track-user-system, the environment under them. 0 to go on, 2 on a bad value. */
 #include "base/cidr.h"
 #include "pages/limits.h"
 struct cli_pages {
     struct pages_limits limits; /* to put in force with pages_limits_set */
-    struct cidr_list trusted;   /* whose X-Forwarded-For the server believes */
+    const char
+        *track_user_system;   /* the tracking API's userId is ext:<this> (--track-user-system) */
+    struct cidr_list trusted; /* whose X-Forwarded-For the server believes */
 };
 int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c);
 

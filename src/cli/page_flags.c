@@ -1,16 +1,18 @@
 /*
  * page_flags.c - serve's flags of the customer's pages (docs/pages.md, "Limits"; docs/
  * operations.md, "Behind a reverse proxy"): --limit-phone, --limit-addr, --limit-join-point and
- * --trusted-proxy, taken out of argv before serve's own getopt sees the rest (as outbox_flags.c
- * does), so that main.c keeps to its one page of flags.
+ * --trusted-proxy, and the tracking API's --track-user-system (docs/collect.md), taken out of argv
+ * before serve's own getopt sees the rest (as outbox_flags.c does), so that main.c keeps to its one
+ * page of flags.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "identity/identity.h"
 #include "pages/limits.h"
 
-enum { F_PHONE, F_ADDR, F_JP, F_PROXY, F_N };
+enum { F_PHONE, F_ADDR, F_JP, F_PROXY, F_USER, F_N };
 
 /* No default here: pages_limits_default's, and no proxy trusted. */
 
@@ -19,6 +21,7 @@ static const struct cli_flag flags[F_N] = {
     [F_ADDR] = {"limit-addr", "KARTOTEKA_LIMIT_ADDR", NULL},
     [F_JP] = {"limit-join-point", "KARTOTEKA_LIMIT_JOIN_POINT", NULL},
     [F_PROXY] = {"trusted-proxy", "KARTOTEKA_TRUSTED_PROXY", NULL},
+    [F_USER] = {"track-user-system", "KARTOTEKA_TRACK_USER_SYSTEM", "shop"},
 };
 
 static int check(const char *verb, const char *const v[F_N], struct cli_pages *c)
@@ -36,6 +39,11 @@ static int check(const char *verb, const char *const v[F_N], struct cli_pages *c
     if (!cidr_list_parse(v[F_PROXY] != NULL ? v[F_PROXY] : "", &c->trusted)) {
         return cli_usage(verb, "--trusted-proxy takes addresses or networks (10.0.0.0/8, ::1), "
                                "16 at most, joined by commas");
+    }
+    c->track_user_system = v[F_USER];
+    if (!ident_system_valid(c->track_user_system)) {
+        return cli_usage(verb, "--track-user-system takes an external system's name: "
+                               "[a-z0-9_-], 1-32 characters");
     }
     return 0;
 }

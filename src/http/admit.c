@@ -5,6 +5,7 @@
  * check, a preflight's 204, or what the route's handler makes (router_call).
  */
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,6 +64,9 @@ static const char *query_repeated(struct http_req *r)
 /* The largest body the matched route takes. */
 size_t http_body_limit(const struct reqctx *x)
 {
+    if (x->r.route && (x->r.route->flags & ROUTE_TRACK)) {
+        return HTTP_TRACK_BODY_MAX;
+    }
     return x->r.route && (x->r.route->flags & ROUTE_UPLOAD) ? x->srv->app->max_upload
                                                             : x->srv->app->max_body;
 }
@@ -114,6 +118,78 @@ static enum kt_rc authenticate(struct reqctx *x, const char *tok, struct kt_err 
     return rc;
 }
 
+/* The user name of `Authorization: Basic <base64(user:password)>` (a tracking route's key, as
+ * the Segment SDKs send their write key), in the arena; NULL when it cannot be read. */
+static const char *basic_user(struct reqctx *x, const char *b64)
+{
+    while (*b64 == ' ') {
+        b64++;
+    }
+    size_t n = strlen(b64);
+    if (n == 0 || n > 1024) {
+        return NULL;
+    }
+    unsigned char *bin = arena_alloc(&x->arena, n + 1);
+    size_t len = 0;
+    if (sodium_base642bin(bin, n, b64, n, " ", &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+        return NULL;
+    }
+    if (memchr(bin, '\0', len) != NULL) {
+        return NULL;
+    }
+    bin[len] = '\0';
+    char *user = (char *)bin;
+    user[strcspn(user, ":")] = '\0';
+    return user[0] != '\0' ? user : NULL;
+}
+
+/* A tracking route's body: the size (400 beyond, as the Segment API answers), gunzipped when
+ * sent so. Checked before the key, which may be inside it. */
+static enum kt_rc track_body(struct reqctx *x, struct kt_err *err)
+{
+    struct http_req *r = &x->r;
+    if (x->too_big) {
+        return kt_err_set(err, KT_EBADREQ, "batch_too_large", NULL,
+                          "the body is larger than %u bytes", HTTP_TRACK_BODY_MAX);
+    }
+    const char *enc = http_req_header(r, "Content-Encoding");
+    if (enc != NULL && strcasecmp(enc, "identity") != 0) {
+        if (strcasecmp(enc, "gzip") != 0) {
+            return kt_err_set(err, KT_EBADREQ, "unsupported_encoding", "Content-Encoding",
+                              "the body may be sent as it is or with Content-Encoding: gzip");
+        }
+        struct buf out;
+        enum inflate_result ir =
+            http_inflate(x->body.p ? x->body.p : "", x->body.len, HTTP_TRACK_BODY_MAX, &out);
+        if (ir == INFLATE_TOO_BIG) {
+            return kt_err_set(err, KT_EBADREQ, "batch_too_large", NULL,
+                              "the body inflates to more than %u bytes", HTTP_TRACK_BODY_MAX);
+        }
+        if (ir != INFLATE_OK) {
+            return kt_err_set(err, KT_EBADREQ, "invalid_gzip", "Content-Encoding",
+                              "the body is not one whole gzip stream");
+        }
+        buf_release(&x->body);
+        x->body = out;
+    }
+    r->body = buf_cstr(&x->body);
+    r->body_len = x->body.len;
+    return KT_OK;
+}
+
+/* A tracking route's key when no Authorization header came: the body's `writeKey` (the browser
+ * SDK sends it so). The body is parsed here once and handed to the handler (http_req_json). */
+static enum kt_rc body_key(struct reqctx *x, const char **tok, struct kt_err *err)
+{
+    struct http_req *r = &x->r;
+    r->parsed = http_json_parse(r->body, r->body_len, err);
+    if (r->parsed == NULL) {
+        return err->rc;
+    }
+    *tok = json_string_value(json_object_get(r->parsed, "writeKey"));
+    return KT_OK;
+}
+
 /* Authenticates the key of a non-public route - or, without one, the console's session cookie,
  * whose changes need the X-CSRF-Token header - and checks its scope, and a store-limited key's
  * right to the route (only those marked ROUTE_STORES). */
@@ -124,13 +200,19 @@ static enum kt_rc authorize(struct reqctx *x, struct kt_err *err)
     const char *in_url =
         (r->route->flags & ROUTE_BEACON) && h == NULL ? http_req_query(r, "key") : NULL;
     const char *tok = in_url;
+    bool track = (r->route->flags & ROUTE_TRACK) != 0;
     if (in_url == NULL && h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
         tok = h + 7;
         while (*tok == ' ') {
             tok++;
         }
+    } else if (track && h != NULL && strncasecmp(h, "Basic ", 6) == 0) {
+        tok = basic_user(x, h + 6);
+    } else if (track && h == NULL && tok == NULL && body_key(x, &tok, err) != KT_OK) {
+        return err->rc;
     }
-    const char *cookie = h == NULL && in_url == NULL ? http_req_cookie(r, SESSION_COOKIE) : NULL;
+    const char *cookie =
+        h == NULL && in_url == NULL && !track ? http_req_cookie(r, SESSION_COOKIE) : NULL;
     if (cookie != NULL) { /* the console's session stands for a key (auth/session.h) */
         struct session *s = arena_alloc(&x->arena, sizeof(*s));
         struct api_key *k = arena_alloc(&x->arena, sizeof(*k));
@@ -281,6 +363,7 @@ static enum kt_rc admit(struct reqctx *x, struct kt_err *err)
         return KT_OK;
     }
     if (query_ok(r, err) != KT_OK ||
+        ((r->route->flags & ROUTE_TRACK) && track_body(x, err) != KT_OK) ||
         (r->route->scopes != ROUTE_PUBLIC && authorize(x, err) != KT_OK)) {
         return err->rc;
     }

@@ -48,6 +48,8 @@ struct lockout;
  * in `err` (empty on entry), which the router replies (router_call). */
 typedef enum kt_rc (*http_handler_fn)(struct http_req *r, struct kt_err *err);
 
+#define HTTP_TRACK_BODY_MAX (500u * 1024) /* a tracking batch, after gunzip (Segment's limit) */
+
 #define ROUTE_PUBLIC 0u /* scopes == 0: no key needed */
 #define ROUTE_ALL    (SCOPE_ADMIN | SCOPE_POS | SCOPE_COLLECT)
 
@@ -77,6 +79,10 @@ enum route_flag {
                                key, the kt_session cookie is its credential, which its handler
                                resolves (http_session); scripts/check-scopes.py holds them to
                                the `session` scheme of the OpenAPI */
+    ROUTE_TRACK = 1u << 9,   /* the Segment tracking API (api/tracking.c, docs/collect.md): the
+                                body (at most HTTP_TRACK_BODY_MAX, gzip inflated) is read before
+                                the key, which may be the Basic-auth user name or the body's
+                                writeKey; a body too large is 400, not 413 */
     ROUTE_APP = 1u << 8,     /* the console's app (api/console.c, docs/console.md): served as a
                                 ROUTE_PAGE is, under the console's policy instead - scripts,
                                 styles and calls of this server only, nothing inline */
@@ -109,6 +115,7 @@ struct kt_app {
                                       outbox's sender is woken through it when a code is queued */
     bool settable_clock;           /* PUT /v1/system/clock allowed (serve --settable-clock) */
     const char *cors_origins;      /* "https://a.example,https://b.example": beacon routes */
+    const char *track_user_system; /* the tracking API's userId is the identifier ext:<this> */
     int64_t enrol_per_key;         /* enrolments per key per hour (--enrol-per-key), 0 = any */
     int64_t enrol_per_store;       /* enrolments per store per hour (--enrol-per-store), 0 = any */
     struct lockout *lockout;       /* addresses locked out after wrong keys, or NULL (off) */
@@ -135,6 +142,8 @@ struct http_req {
     size_t n_params;
     const char *body; /* NUL-terminated copy of the body, or "" */
     size_t body_len;
+    json_t *parsed;      /* owned: the body as parsed before the handler (a tracking route's key
+                            may be in it), or NULL; http_req_json hands it over */
     const char *rid;     /* request id (X-Request-Id) */
     const char *ip;      /* the client's address, numeric ("" when unknown): the audit log's */
     struct arena *arena; /* lives until the reply is sent */

@@ -209,5 +209,10 @@ json_t *http_json_parse(const char *data, size_t len, struct kt_err *err)
 
 json_t *http_req_json(struct http_req *r, struct kt_err *err)
 {
+    if (r->parsed != NULL) { /* parsed during admission: handed over once */
+        json_t *j = r->parsed;
+        r->parsed = NULL;
+        return j;
+    }
     return http_json_parse(r->body, r->body_len, err);
 }

@@ -39,7 +39,7 @@ static void cors_headers(struct http_req *r, struct MHD_Response *resp)
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
         MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST, OPTIONS");
         MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-                                "Content-Type, Authorization, X-Request-Id");
+                                "Content-Type, Authorization, X-Request-Id, X-Retry-Count");
         MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
     }
 }

@@ -296,6 +296,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
               x->r.err.code[0] ? x->r.err.code : "-", x->r.err.detail[0] ? " detail=" : "",
               x->r.err.detail[0] ? detail : "");
     json_decref(x->r.json);
+    json_decref(x->r.parsed);
     json_decref(x->r.err_more);
     free(x->r.text);
     buf_release(&x->body);

@@ -70,6 +70,11 @@ size_t http_body_limit(const struct reqctx *x);
  * makes. */
 void http_dispatch(struct reqctx *x);
 
+/* inflate.c: a gzip body `in` inflated into `out` (initialised here; released unless
+ * INFLATE_OK), stopping once it would pass `max` bytes. */
+enum inflate_result { INFLATE_OK, INFLATE_BAD, INFLATE_TOO_BIG };
+enum inflate_result http_inflate(const char *in, size_t n, size_t max, struct buf *out);
+
 /* sweeper.c: the connection's context, or NULL (libmicrohttpd's socket context). */
 struct conn_ctx *http_conn_ctx_of(struct MHD_Connection *c);
 /* sweeper.c: libmicrohttpd's callbacks for a connection opened or closed, a request line read
