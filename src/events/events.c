@@ -18,7 +18,7 @@
 
 #define NAME_MAX_LEN 64
 
-enum ptype { P_STRING, P_INTEGER, P_NUMBER, P_BOOLEAN };
+enum ptype { P_STRING, P_INTEGER, P_NUMBER, P_BOOLEAN, P_ANY /* a string, number or boolean */ };
 
 struct prop_def {
     const char *name;
@@ -32,6 +32,10 @@ struct event_type_def {
     struct prop_def props[EVENT_PROPS_MAX];
     size_t n;
 };
+
+/* The open type: any other property too, up to EVENT_PROPS_MAX (a standard name: no custom type
+ * takes it). */
+#define OPEN_TYPE "track"
 
 #define S(n)                                                                                       \
     {                                                                                              \
@@ -86,14 +90,32 @@ static const struct event_type_def standard[] = {
     {"spam_complaint", {SR("message_id"), S("campaign")}, 2},
     {"social_share", {SR("network"), SR("url")}, 2},
     {"review", {SR("sku"), {"rating", P_INTEGER, true, 1, 5}, S("text")}, 3},
+    {"screen_view", {SR("name"), S("category")}, 2},
+    {"order_completed",
+     {SR("order_id"),
+      {"total", P_INTEGER, false, 0, 100000000000LL},
+      {"revenue", P_INTEGER, false, 0, 100000000000LL},
+      {"shipping", P_INTEGER, false, 0, 100000000000LL},
+      {"tax", P_INTEGER, false, 0, 100000000000LL},
+      {"discount", P_INTEGER, false, 0, 100000000000LL},
+      {"items", P_INTEGER, false, 0, 100000},
+      S("coupon"),
+      S("currency")},
+     9},
+    /* a tracked action of no other type (the Segment API's track, docs/collect.md): its name in
+     * `event`, any other property a string, number or boolean */
+    {OPEN_TYPE, {SR("event")}, 1},
 };
 #define N_STANDARD (sizeof(standard) / sizeof(standard[0]))
 
-static const struct prop_def common[] = {S("session"), S("url")};
+static const struct prop_def common[] = {S("session"),    S("url"),          S("utm_source"),
+                                         S("utm_medium"), S("utm_campaign"), S("utm_term"),
+                                         S("utm_content")};
+static const struct prop_def any_prop = {"", P_ANY, false, 0, 0};
 
 static const char *const channels[] = {"web", "app",    "email",   "sms",
                                        "pos", "social", "message", NULL};
-static const char *const type_names[] = {"string", "integer", "number", "boolean", NULL};
+static const char *const type_names[] = {"string", "integer", "number", "boolean", "any", NULL};
 
 static bool name_ok(const char *s)
 {
@@ -285,7 +307,8 @@ static const struct prop_def *find_prop(const struct event_type_def *t, const ch
             return &common[i];
         }
     }
-    return NULL;
+    bool open = strcmp(t->name, OPEN_TYPE) == 0;
+    return open && name[0] != '\0' && strlen(name) <= NAME_MAX_LEN ? &any_prop : NULL;
 }
 
 /* A property's value: wrong_type for the wrong JSON type, too_long, or invalid_value out of its
@@ -296,12 +319,17 @@ static enum kt_rc value_check(const struct prop_def *p, const json_t *v, const c
     bool type_ok = p->type == P_STRING    ? json_is_string(v)
                    : p->type == P_BOOLEAN ? json_is_boolean(v)
                    : p->type == P_INTEGER ? json_is_integer(v)
-                                          : json_is_number(v);
+                   : p->type == P_ANY ? json_is_string(v) || json_is_number(v) || json_is_boolean(v)
+                                      : json_is_number(v);
+    if (!type_ok && p->type == P_ANY) {
+        return kt_err_set(err, KT_EINVAL, "wrong_type", field,
+                          "'%s' must be a string, a number or a boolean", field);
+    }
     if (!type_ok) {
         return kt_err_set(err, KT_EINVAL, "wrong_type", field, "'%s' must be a%s %s", field,
                           p->type == P_INTEGER ? "n" : "", type_names[p->type]);
     }
-    if (p->type == P_STRING && json_string_length(v) > EVENT_TEXT_MAX) {
+    if (json_is_string(v) && json_string_length(v) > EVENT_TEXT_MAX) {
         return kt_err_set(err, KT_EINVAL, "too_long", field, "'%s' is longer than %d bytes", field,
                           EVENT_TEXT_MAX);
     }
@@ -426,6 +454,10 @@ enum kt_rc event_decode(const json_t *o, const struct event_types *types, int64_
         decode_who(json_object_get(o, "customer"), path, a, out, err) != KT_OK ||
         jsonx_object(o, path, "properties", NULL, 0, a, &props, err) != KT_OK) {
         return err->rc;
+    }
+    if (strcmp(t->name, OPEN_TYPE) == 0 && json_object_size(props) > EVENT_PROPS_MAX) {
+        return bad(err, a, path, "properties", "too_many",
+                   arena_printf(a, "at most %d properties", EVENT_PROPS_MAX));
     }
     const char *key;
     json_t *v;

@@ -85,7 +85,10 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
 
 /* The same, in a write transaction of its own shared with the batches of other requests that
  * arrive meanwhile (group commit, group.c). A store error fails every batch of the group. Events
- * stored with an identifier left out are counted once their transaction committed. */
+ * stored with an identifier left out are counted once their transaction committed. When more
+ * than EVENTS_QUEUE_MAX events already wait for the writer, refused at once: KT_ELIMIT
+ * `events_busy` with a retry after a second (backpressure, not a failure). */
+#define EVENTS_QUEUE_MAX 200000
 enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, struct event_in *in,
                                  size_t n, enum event_unknown unknown, int64_t now, struct arena *a,
                                  struct event_result *res, struct kt_err *err);

@@ -35,6 +35,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, *tail;
 static bool writing;
+static size_t queued;              /* events waiting for a leader to take them */
 static _Atomic uint64_t unmatched; /* events_unmatched_total() */
 
 uint64_t events_unmatched_total(void)
@@ -79,6 +80,13 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
     me.res = res;
     kt_err_reset(&me.err);
     pthread_mutex_lock(&mu);
+    if (queued > 0 && queued + n > EVENTS_QUEUE_MAX) { /* the writer is behind: push back */
+        pthread_mutex_unlock(&mu);
+        return kt_err_limit(err, 1, "events_busy", NULL,
+                            "more than %d events are waiting to be written; retry in a second",
+                            EVENTS_QUEUE_MAX);
+    }
+    queued += n;
     if (tail) {
         tail->next = &me;
     } else {
@@ -99,6 +107,7 @@ enum kt_rc events_ingest_grouped(struct store *s, const struct key_secret *k, st
             last = last->next;
             events += last->n;
         }
+        queued -= events;
         head = last->next;
         if (head == NULL) {
             tail = NULL;
