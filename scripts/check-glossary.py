@@ -13,7 +13,9 @@ parameter name from docs/openapi.json, and fails, naming the place in the descri
 - a list pages any other way than `?limit=&cursor=` answering `items` and `next_cursor` (a string,
   or null on the last page);
 - a word of the glossary is used nowhere, so the list holds what the API says and nothing else.
-Headers (Idempotency-Key) are HTTP's words, not ours, and are not checked.
+Headers (Idempotency-Key) are HTTP's words, not ours, and are not checked; nor is a schema marked
+`"x-foreign"` (its value names the protocol): the tracking API speaks the Segment spec's words
+(`userId`, `timestamp`, `sentAt`), which the SDKs send and read as they are.
 """
 import json
 import os
@@ -67,8 +69,8 @@ class Walk:
         self.doc, self.found, self.seen = doc, [], set()
 
     def schema(self, s, where, owner=None):
-        if not isinstance(s, dict):
-            return
+        if not isinstance(s, dict) or s.get("x-foreign"):
+            return  # x-foreign: a schema of another's protocol (Segment's spec) keeps its words
         if "$ref" in s:
             name = s["$ref"].rsplit("/", 1)[1]
             if name not in self.seen:

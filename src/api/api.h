@@ -40,6 +40,11 @@ enum kt_rc api_system_clock(struct http_req *r, struct kt_err *err);
 
 /* customers.c */
 enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err);
+/* The upsert of customer document `body` (POST /v1/customers' body; `idem` its Idempotency-Key
+ * or NULL), in a write of its own: its reply's status and body (new reference) for the caller to
+ * send. The tracking API's identify calls it too (tracking.c). */
+enum kt_rc api_customers_take(struct http_req *r, const json_t *body, const char *idem, int *status,
+                              json_t **reply, struct kt_err *err);
 enum kt_rc api_customers_list(struct http_req *r, struct kt_err *err);
 /* GET /v1/customers?full_name=[&birth_date=] (customer_search.c), from api_customers_list. */
 enum kt_rc api_customers_by_name(struct http_req *r, const char *name, struct kt_err *err);
@@ -118,6 +123,9 @@ enum kt_rc api_event_types_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_event_types_put(struct http_req *r, struct kt_err *err);
 enum kt_rc api_customer_events(struct http_req *r, struct kt_err *err);
 enum kt_rc api_reports_events(struct http_req *r, struct kt_err *err);
+/* tracking.c: the Segment tracking API */
+enum kt_rc api_track_call(struct http_req *r, struct kt_err *err);
+enum kt_rc api_track_batch(struct http_req *r, struct kt_err *err);
 enum kt_rc api_sdk_js(struct http_req *r, struct kt_err *err);
 /* cards.c */
 enum kt_rc api_pos_enroll(struct http_req *r, struct kt_err *err);

@@ -345,23 +345,15 @@ static enum kt_rc upsert_write(struct http_req *r, struct store_conn *w,
     return KT_OK;
 }
 
-enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
+enum kt_rc api_customers_take(struct http_req *r, const json_t *body, const char *idem,
+                              int *status_out, json_t **reply_out, struct kt_err *err)
 {
     int64_t now = clock_now_ms();
-    const char *idem = http_req_header(r, "Idempotency-Key");
-    json_t *body = api_own(r->arena, http_req_json(r, err));
     struct attr_def *defs = NULL;
     size_t n_defs = 0;
     struct upsert_req req;
     struct consent_input *cin = NULL;
     size_t n_cin = 0;
-    if (body == NULL) {
-        return err->rc;
-    }
-    if (idem != NULL && !idem_key_ok(idem)) {
-        return kt_err_set(err, KT_EBADREQ, "bad_header", "Idempotency-Key",
-                          "Idempotency-Key must be 1-128 printable ASCII characters");
-    }
     if (load_defs(r, body, &defs, &n_defs, err) != KT_OK) {
         return err->rc;
     }
@@ -390,6 +382,8 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
         idem_hash(r, hash);
         if (idem_replay(r, w, idem, hash, err)) { /* replied, or refused */
             store_write_rollback(w);
+            *status_out = 0;
+            *reply_out = NULL; /* replied already */
             return err->rc;
         }
     }
@@ -417,7 +411,30 @@ enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
         json_decref(reply);
         return err->rc;
     }
-    http_reply_json(r, status, reply);
+    *status_out = status;
+    *reply_out = reply;
+    return KT_OK;
+}
+
+enum kt_rc api_customers_upsert(struct http_req *r, struct kt_err *err)
+{
+    const char *idem = http_req_header(r, "Idempotency-Key");
+    json_t *body = api_own(r->arena, http_req_json(r, err));
+    if (body == NULL) {
+        return err->rc;
+    }
+    if (idem != NULL && !idem_key_ok(idem)) {
+        return kt_err_set(err, KT_EBADREQ, "bad_header", "Idempotency-Key",
+                          "Idempotency-Key must be 1-128 printable ASCII characters");
+    }
+    int status;
+    json_t *reply;
+    if (api_customers_take(r, body, idem, &status, &reply, err) != KT_OK) {
+        return err->rc;
+    }
+    if (reply != NULL) { /* NULL: an earlier reply was replayed */
+        http_reply_json(r, status, reply);
+    }
     return KT_OK;
 }
 

@@ -43,6 +43,7 @@
 #define ANALYST    SCOPE_ANALYST
 #define MANAGER    SCOPE_MANAGER
 #define STORES     ROUTE_STORES
+#define TRACK      (ROUTE_JSON | ROUTE_BEACON | ROUTE_TRACK) /* the Segment SDKs' routes */
 
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
@@ -223,6 +224,21 @@ const struct route api_routes[] = {
      ROUTE_JSON | ROUTE_BEACON},
     {HTTP_POST, "/v1/events/batch", api_events_batch, ADMIN | POS | COLLECT | MARKETER,
      ROUTE_JSON | ROUTE_BEACON},
+    /* the Segment tracking API (tracking.c, docs/collect.md): the call's name and its letter */
+    {HTTP_POST, "/v1/batch", api_track_batch, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/b", api_track_batch, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/track", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/t", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/identify", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/i", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/page", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/p", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/screen", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/s", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/group", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/g", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/alias", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
+    {HTTP_POST, "/v1/a", api_track_call, ADMIN | POS | COLLECT | MARKETER, TRACK},
     {HTTP_GET, "/v1/event-types", api_event_types_list,
      ADMIN | POS | COLLECT | MARKETER | ANALYST | MANAGER, STORES},
     {HTTP_PUT, "/v1/event-types/{name}", api_event_types_put, ADMIN | MARKETER, ROUTE_JSON},
