@@ -211,6 +211,9 @@ def test_csrf_on_every_state_changing_route(srv):
             continue  # no cookie taken: the customers' pages have their own form tokens
         path = re.sub(r"\{\w+\*?\}", "csrf-probe", pattern)
         r = c.call(method, path, {}, csrf=False)
+        if flags.strip() == "TRACK":  # the Segment SDKs' routes take no cookie at all
+            assert (r.status_code, r.json()["error"]["code"]) == (401, "missing_key"), path
+            continue
         assert (r.status_code, r.json()["error"]["code"]) == (403, "csrf_missing"), (method, path)
         walked += 1
     assert walked > 70
@@ -260,7 +263,7 @@ def test_idle_and_absolute_expiry(srv):
 
 def test_lockout_per_email(start_server):
     s = start_server(["--login-lockout-email", "3", "--login-lockout-addr", "50",
-                      "--login-lockout-window", "20"])
+                      "--login-lockout-window", "4"])  # short: the test waits it out
     make_user(s, "hal@example.com")
     make_user(s, "ida@example.com")
     c = Console(s)
@@ -270,7 +273,7 @@ def test_lockout_per_email(start_server):
     r = c.login("hal@example.com", status=429)  # the right password too
     assert r.json()["error"]["code"] == "locked_out"
     wait = int(r.headers["Retry-After"])
-    assert 1 <= wait <= 20
+    assert 1 <= wait <= 4
     # in any spelling of the address
     assert c.login("HAL@Example.com", status=429).status_code == 429
     # another e-mail from the same address is not locked
