@@ -3,7 +3,8 @@
 # >= 100,000 events/s), 1,000 anonymous events a request, KT_BENCH_CONNECTIONS (4) connections,
 # KT_BENCH_RUNS runs of KT_BENCH_SECONDS on a fresh database; after each run the raw SQLite loop
 # writes as many events (the message id's hash and the event row, 1,000 a transaction) into the
-# same database, for the ratio.
+# same database, for the ratio. KT_PATH=segment sends the same events through the Segment
+# tracking API's POST /v1/batch instead (docs/collect.md).
 set -eu
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
@@ -29,6 +30,7 @@ until curl -sf "$url/healthz" >/dev/null; do
     sleep 0.05
 done
 export KT_KEY=$("$B/kartoteka" keys create --db "$db" --scope collect --name bench 2>/dev/null)
+export KT_BASIC=$(printf '%s:' "$KT_KEY" | base64 -w0)
 for run in $(seq 1 "$RUNS"); do
     echo "== run $run: events"
     KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |

@@ -218,9 +218,10 @@ static enum track_call route_call(const struct http_req *r)
     return call;
 }
 
-/* Takes messages `it[0..n)`: maps, writes; the counts for the reply. */
+/* Takes messages `it[0..n)`: maps, writes; the counts for the reply (`dropped`: the calls
+ * ignored, the properties and traits left out). */
 static enum kt_rc take(struct http_req *r, const json_t *sent_at, struct item *it, size_t n,
-                       size_t *stored, size_t *dups, size_t *dropped, struct kt_err *err)
+                       size_t *stored, size_t *dups, size_t dropped[2], struct kt_err *err)
 {
     bool attrs = false;
     for (size_t i = 0; i < n; i++) {
@@ -240,7 +241,8 @@ static enum kt_rc take(struct http_req *r, const json_t *sent_at, struct item *i
         return err->rc;
     }
     for (size_t i = 0; i < n; i++) {
-        *dropped += !it[i].rejected && it[i].out.kind == TRACK_AS_NOTHING;
+        dropped[0] += !it[i].rejected && it[i].out.kind == TRACK_AS_NOTHING;
+        dropped[1] += it[i].rejected ? 0 : (size_t)it[i].out.dropped;
     }
     return KT_OK;
 }
@@ -261,8 +263,8 @@ enum kt_rc api_track_call(struct http_req *r, struct kt_err *err)
     it.call = route_call(r);
     it.path = "";
     kt_err_reset(&it.err);
-    size_t stored = 0, dups = 0, dropped = 0;
-    if (take(r, NULL, &it, 1, &stored, &dups, &dropped, err) != KT_OK) {
+    size_t stored = 0, dups = 0, dropped[2] = {0, 0};
+    if (take(r, NULL, &it, 1, &stored, &dups, dropped, err) != KT_OK) {
         return as_sdk_error(err);
     }
     if (it.rejected) {
@@ -299,8 +301,8 @@ enum kt_rc api_track_batch(struct http_req *r, struct kt_err *err)
                        "type is one of track, identify, page, screen, group, alias");
         }
     }
-    size_t stored = 0, dups = 0, dropped = 0;
-    if (take(r, json_object_get(body, "sentAt"), it, n, &stored, &dups, &dropped, err) != KT_OK) {
+    size_t stored = 0, dups = 0, dropped[2] = {0, 0};
+    if (take(r, json_object_get(body, "sentAt"), it, n, &stored, &dups, dropped, err) != KT_OK) {
         return as_sdk_error(err);
     }
     json_t *refused = json_array();
@@ -320,9 +322,9 @@ enum kt_rc api_track_batch(struct http_req *r, struct kt_err *err)
         log_info("tracking", "rid=%s refused=%zu of=%zu", r->rid, json_array_size(refused), n);
     }
     http_reply_json(r, 200,
-                    json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "success", 1, "stored",
+                    json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "success", 1, "stored",
                               (json_int_t)stored, "duplicates", (json_int_t)dups, "customers",
-                              (json_int_t)customers_n, "ignored", (json_int_t)dropped, "refused",
-                              refused));
+                              (json_int_t)customers_n, "ignored", (json_int_t)dropped[0],
+                              "left_out", (json_int_t)dropped[1], "refused", refused));
     return KT_OK;
 }

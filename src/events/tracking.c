@@ -573,7 +573,7 @@ static enum kt_rc customer(const json_t *msg, enum track_call call, const struct
         json_object_set_new(ids, "external", json_pack("{s:s}", c->user_system, w->user));
         json_array_append_new(cookies, json_string(user_cookie(w->user, a)));
     }
-    bool app = strcmp(channel, "app") == 0 && call != TRACK_ALIAS;
+    bool app = strcmp(channel, "app") == 0;
     if (anon != NULL && app) {
         json_object_set_new(ids, "device", json_string(anon));
     } else if (anon != NULL) {

@@ -178,6 +178,13 @@ static void identify_goes_to_the_profile(void **state)
     expect(&o, "attributes", NULL, "{\"pets\":[\"cat\"]}");
     assert_int_equal(o.dropped, 1); /* plan: not an attribute the retailer declared */
     json_decref(m);
+    /* an app's alias: the previous id is the device its events were kept under */
+    m = J("{\"userId\":\"u\",\"previousId\":\"d-0\",\"context\":{\"library\":{\"name\":"
+          "\"analytics-ios\"}}}");
+    assert_int_equal(track_map(m, TRACK_ALIAS, false, &c, "", &a, &o, &err), KT_OK);
+    expect(&o, "identifiers", NULL,
+           "{\"external\":{\"shop\":\"u\"},\"device\":\"d-0\",\"cookie\":[\"user:u\"]}");
+    json_decref(m);
     arena_release(&a);
 }
 

@@ -91,6 +91,7 @@ def test_a_batch_lands_identify_first_then_events_mapped(srv):
     body = r.json()
     assert body["success"] is True and body["refused"] == [], body
     assert body["stored"] == 4 and body["customers"] == 1 and body["ignored"] == 1, body
+    assert body["left_out"] == 3, body  # the product's name, favouriteColour, nested
     cu = customer_by_user(srv, user)
     assert cu["profile"]["email"] == "tracked.one@example.org"
     assert cu["profile"]["first_name"] == "Анна" and cu["profile"]["city"] == "Москва"
