@@ -69,10 +69,12 @@ def test_over_the_address_limit_the_page_says_so_and_stores_nothing(start_server
     assert r.status_code == 302, r.text
     assert first_name(s, cid) == "Алиса"
 
-    # The scheduler deletes the three uses no window reaches, keeps the new one.
+    # The due work deletes the three uses no window reaches, keeps the new one. The server's own
+    # scheduler may have run it since the clock moved (it did on a loaded CI machine): then this
+    # run finds nothing left to delete. Either way the three are gone, the new one kept.
     r = s.post("/v1/loyalty/run-due")
     assert r.status_code == 200, r.text
-    assert r.json()["page_limits"] == {"rows": 3}
+    assert r.json()["page_limits"]["rows"] in (0, 3), r.text
     assert rows(s) == 1
     assert "Алиса" not in s.stop()
 
