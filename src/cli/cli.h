@@ -31,6 +31,7 @@ int cli_privacy_extend(struct store *s, const char *db, const char *request_id, 
 int cli_loyalty(int argc, char **argv);
 int cli_cluster(int argc, char **argv);
 int cli_segment(int argc, char **argv);
+int cli_audience(int argc, char **argv); /* segment export-audience (audience_cmd.c) */
 int cli_events(int argc, char **argv);
 int cli_clean(int argc, char **argv);
 int cli_keys(int argc, char **argv);

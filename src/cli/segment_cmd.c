@@ -18,6 +18,9 @@ static const char segment_help[] =
     "  list                     the saved segments with their sizes\n"
     "  refresh                  recompute every trait, then every saved segment\n"
     "  members NAME             the members of a saved segment now, as CSV\n"
+    "  export-audience NAME --format yandex|vk-phone|vk-email [--out FILE]\n"
+    "                           the members whose consent allows it, as an ad platform's\n"
+    "                           audience file (hashed); see export-audience --help\n"
     "\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n"
     "  --db-read URL  PostgreSQL: the replica the queries read (KARTOTEKA_DB_READ; refresh\n"
@@ -65,6 +68,9 @@ static int preview(struct store *s, const char *query, struct arena *a)
 
 int cli_segment(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "export-audience") == 0) { /* options of its own */
+        return cli_audience(argc - 1, argv + 1);
+    }
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"db-read", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},

@@ -207,6 +207,27 @@ static json_t *events_part(struct store_conn *c, const struct customer *cu, int6
     return behaviour;
 }
 
+/* Who received her data (152-FZ art. 14): the audiences of the ad platforms that took it. */
+static json_t *transfers_part(struct store_conn *rd, const struct customer *cu, int64_t now,
+                              struct arena *a, struct kt_err *err)
+{
+    (void)now;
+    struct audience_transfer *t;
+    size_t n;
+    if (store_customer_transfers(rd, cu->ck, a, &t, &n, err) != KT_OK) {
+        return NULL;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "recipient", t[i].recipient,
+                           "segment", t[i].segment, "format", t[i].format, "fields", t[i].fields,
+                           "first_at", time_rfc3339(a, t[i].first_at), "last_at",
+                           time_rfc3339(a, t[i].last_at), "times", (json_int_t)t[i].runs));
+    }
+    return arr;
+}
+
 /* The document's members in their order: what a new kind of data adds a row to. */
 static const struct {
     const char *name;
@@ -217,7 +238,7 @@ static const struct {
     {"points", points_part},     {"purchases", purchases_part},
     {"cards", cards_part},       {"traits", traits_part},
     {"purposes", purposes_part}, {"sources", sources_part},
-    {"events", events_part},
+    {"events", events_part},     {"transfers", transfers_part},
 };
 
 json_t *export_customer_doc(struct store_conn *rd, const struct customer *cu, int64_t now,

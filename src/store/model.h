@@ -787,7 +787,8 @@ struct reads_filter {
     const char *key_ids, *ips, *routes;
 };
 
-#include "store/model_journey.h" /* the journeys' records, in a file of their own */
-#include "store/model_merge.h"   /* merges and the duplicates' queue, likewise */
+#include "store/model_journey.h"  /* the journeys' records, in a file of their own */
+#include "store/model_merge.h"    /* merges and the duplicates' queue, likewise */
+#include "store/model_audience.h" /* the audience exports' record, likewise */
 
 #endif

@@ -1,0 +1,54 @@
+/*
+ * audience.h - a saved segment as an audience file for an ad platform (docs/audiences.md): VK
+ * Ads or Yandex Audiences, each in the format and hashing its documentation asks for. Only the
+ * members whose consent allows the transfer are in it; each of them gets the transfer written
+ * down, so that her export says who received her data (152-FZ art. 14).
+ */
+#ifndef KT_EXPORT_AUDIENCE_H
+#define KT_EXPORT_AUDIENCE_H
+
+#include <stdio.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "store/store.h"
+
+enum audience_format {
+    AUDIENCE_YANDEX,   /* CSV "phone","email", SHA-256 of each value */
+    AUDIENCE_VK_PHONE, /* one MD5 of a phone a line (a VK Ads list holds one kind) */
+    AUDIENCE_VK_EMAIL, /* one MD5 of an e-mail a line */
+};
+
+/* "yandex", "vk-phone", "vk-email". */
+bool audience_format_parse(const char *name, enum audience_format *out);
+const char *audience_format_name(enum audience_format f);
+
+/* The normalised value a platform hashes: a phone's digits with the country code
+ * ("+79161234567" -> "79161234567"), an e-mail in lower case; NULL when there is none. */
+const char *audience_normal(bool phone, const char *value, struct arena *a);
+
+/* What an export did. */
+struct audience_stats {
+    int64_t allowed; /* members whose consent allows the transfer */
+    int64_t written; /* lines written (customers with the format's field) */
+    char run_id[ID_MAX]; /* the run logged */
+    char sha256[65]; /* of the file */
+};
+
+/* Called now and then with how many of `total` members are done. */
+typedef void (*audience_progress_fn)(void *ctx, int64_t done, int64_t total);
+
+/*
+ * Writes saved segment `segment` (id or name) as it is at `now` to `out` in format `f`: its
+ * members with the third_party_transfer and pd_processing consents given (docs/privacy.md),
+ * blocked and erased customers left out as every segment leaves them; then records the transfer
+ * of each one written, in short write transactions (the tills never wait behind it), logs the run
+ * and writes one audit entry (`actor`: the API key's id or NULL for the console). The file's
+ * SHA-256 is in `st`. KT_ENOTFOUND segment_not_found; KT_ESTORE when the file cannot be written.
+ */
+enum kt_rc audience_export(struct store *s, const char *segment, enum audience_format f, FILE *out,
+                           const char *actor, int64_t now, audience_progress_fn prog, void *pctx,
+                           struct audience_stats *st, struct kt_err *err);
+
+#endif

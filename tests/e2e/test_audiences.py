@@ -1,0 +1,131 @@
+"""Audiences for the ad platforms (issue 18, docs/audiences.md): a saved segment written as a
+Yandex Audiences or VK Ads file by `kartoteka segment export-audience` - only the members whose
+third_party_transfer and pd_processing consents are given, each value normalised and hashed as
+the platform asks - and each transfer in the customer's own export (152-FZ: who received her
+data) and in the audit log."""
+import hashlib
+
+import pytest
+
+from conftest import phone
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    from conftest import Server
+    s = Server(tmp_path_factory.mktemp("audiences"))
+    for name, purpose in (("pd", "pd_processing"), ("tp", "third_party_transfer")):
+        r = s.put(f"/v1/consent-documents/{name}", {
+            "purpose": purpose, "title": name, "body": f"Текст согласия {name}."})
+        assert r.status_code == 201, r.text
+    yield s
+    s.stop()
+
+
+def grant(purpose, doc):
+    return {"purpose": purpose, "document": f"{doc}@1", "granted": True,
+            "evidence": {"form_id": "f-signup"}}
+
+
+def customer(srv, p=None, email=None, transfer=True):
+    consents = [grant("pd_processing", "pd")] + ([grant("third_party_transfer", "tp")]
+                                                 if transfer else [])
+    profile = {k: v for k, v in (("phone", p), ("email", email)) if v}
+    r = srv.post("/v1/customers", {"source": {"channel": "web"}, "profile": profile,
+                                   "consents": consents})
+    assert r.status_code == 201, r.text
+    return r.json()["customer"]["id"]
+
+
+def sha(v):
+    return hashlib.sha256(v.encode()).hexdigest()
+
+
+def md5(v):
+    return hashlib.md5(v.encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def people(srv):
+    pa, pb, pc, pd_ = phone(), phone(), phone(), phone()
+    ids = {
+        "a": customer(srv, pa, "Anna.Audience@Example.org"),
+        "b": customer(srv, pb),                                   # a phone only
+        "c": customer(srv, pc, "no.transfer@example.org", transfer=False),
+        "d": customer(srv, pd_, "withdrew@example.org"),
+        "e": customer(srv, None, "email.only@example.org"),       # not in the segment
+    }
+    r = srv.post(f"/v1/customers/{ids['d']}/consents", {
+        "source": {"channel": "admin"},
+        "consents": [{"purpose": "third_party_transfer", "granted": False}]})
+    assert r.status_code in (200, 201), r.text
+    r = srv.post("/v1/segments", {"name": "retarget", "query": "has phone"})
+    assert r.status_code == 201, r.text
+    return ids, {"a": pa, "b": pb, "c": pc, "d": pd_}
+
+
+def export(srv, tmp_path, fmt, name="retarget"):
+    out = tmp_path / f"{fmt}.txt"
+    r = srv.cli("segment", "export-audience", name, "--format", fmt, "--out", str(out),
+                check=False)
+    return r, out
+
+
+def digits(p):
+    return "".join(ch for ch in p if ch.isdigit())
+
+
+def test_yandex_file_holds_only_the_consenting_members_hashed(srv, people, tmp_path):
+    ids, phones = people
+    r, out = export(srv, tmp_path, "yandex")
+    assert r.returncode == 0, r.stderr
+    assert "2 customers allowed, 2 written" in r.stderr, r.stderr
+    assert "fewer than the platform takes" in r.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == '"phone","email"'
+    want = {f'"{sha(digits(phones["a"]))}","{sha("anna.audience@example.org")}"',
+            f'"{sha(digits(phones["b"]))}",""'}
+    assert set(lines[1:]) == want
+    # her own export names the recipient; the one without the consent's names none
+    doc = srv.get(f"/v1/customers/{ids['a']}/export").json()
+    assert [(t["recipient"], t["segment"], t["format"], t["fields"], t["times"])
+            for t in doc["transfers"]] == [("yandex_audiences", "retarget", "yandex",
+                                            "phone,email", 1)]
+    for who in ("c", "d", "e"):
+        assert srv.get(f"/v1/customers/{ids[who]}/export").json()["transfers"] == []
+
+
+def test_vk_lists_hold_one_kind_each_and_count_the_runs(srv, people, tmp_path):
+    ids, phones = people
+    r, out = export(srv, tmp_path, "vk-phone")
+    assert r.returncode == 0, r.stderr
+    assert set(out.read_text().splitlines()) == {md5(digits(phones["a"])),
+                                                 md5(digits(phones["b"]))}
+    r, out = export(srv, tmp_path, "vk-email")
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().splitlines() == [md5("anna.audience@example.org")]
+    r, out = export(srv, tmp_path, "vk-email")
+    assert r.returncode == 0, r.stderr
+    doc = srv.get(f"/v1/customers/{ids['a']}/export").json()
+    got = {t["format"]: t["times"] for t in doc["transfers"]}
+    assert got["vk-email"] == 2 and got["vk-phone"] == 1
+    doc = srv.get(f"/v1/customers/{ids['b']}/export").json()
+    assert "vk-email" not in {t["format"] for t in doc["transfers"]}
+
+
+def test_each_run_is_in_the_audit_log(srv, people, tmp_path):
+    r, _ = export(srv, tmp_path, "yandex")
+    assert r.returncode == 0, r.stderr
+    r = srv.get("/v1/audit?action=transfer")
+    assert r.status_code == 200, r.text
+    details = [e.get("detail", "") for e in r.json()["items"]]
+    assert any("to yandex_audiences (retarget, yandex)" in d for d in details), details
+
+
+def test_bad_input_is_refused_and_leaves_no_file(srv, people, tmp_path):
+    r, out = export(srv, tmp_path, "yandex", name="no-such-segment")
+    assert r.returncode == 1 and "segment" in r.stderr and not out.exists()
+    r, out = export(srv, tmp_path, "facebook")
+    assert r.returncode == 2 and "--format" in r.stderr and not out.exists()
+    r = srv.cli("segment", "export-audience", "--help")
+    assert r.returncode == 0 and "Yandex Audiences" in r.stdout
