@@ -8,9 +8,8 @@
 # with its peak memory; beside them, in the same sitting, the reference: raw SQLite finding the
 # same consenting members (sqlite3, the consent test as the segment language writes it) and
 # sha256sum hashing a file of the same size - the floor of reading and hashing, without the
-# decryption of each customer's sealed phone and e-mail that only Kartoteka can do.
-# KT_BENCH_TILLS=1 also runs receipts beside one more export (wrk, bench/purchases.lua) and
-# gives their p99 with and without it.
+# decryption of each customer's sealed phone and e-mail that only Kartoteka can do. Each run
+# prints its phases: finding the members, reading and hashing them, recording the transfers.
 set -eu
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
@@ -19,7 +18,7 @@ work=$(mktemp -d /tmp/kt-audience-XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 db=$work/a.db
 echo "== $COUNT customers"
-"$B/bench/load_customers" --db "$db" --count "$COUNT" | tail -1
+"$B/bench/load_customers" --db "$db" --count "$COUNT" 2>&1 | tail -1
 now=$(date +%s000)
 sqlite3 "$db" <<SQL
 INSERT INTO consent_events (ck, purpose, channel, action, at, recorded_at, source, legal_basis)

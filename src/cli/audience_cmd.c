@@ -101,8 +101,11 @@ int cli_audience(int argc, char **argv)
         return 1;
     }
     int64_t least = f == AUDIENCE_YANDEX ? 100 : 2000;
-    fprintf(stderr, "export-audience: %lld customers allowed, %lld written (run %s, sha256 %s)%s\n",
+    fprintf(stderr,
+            "export-audience: %lld customers allowed, %lld written (run %s, sha256 %s; found in "
+            "%.1f s, read in %.1f s, recorded in %.1f s)%s\n",
             (long long)st.allowed, (long long)st.written, st.run_id, st.sha256,
+            (double)st.ms_members / 1000, (double)st.ms_read / 1000, (double)st.ms_record / 1000,
             st.written < least ? "; fewer than the platform takes in a list" : "");
     return 0;
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/id.h"
 #include "base/log.h"
 #include "consent/consent.h"
@@ -24,6 +25,7 @@
 
 #define READERS     4    /* threads reading and hashing the members' contacts */
 #define WRITE_CHUNK 5000 /* transfers recorded a write transaction */
+#define SLICE_MIN   256  /* members a reader takes at least */
 
 static const char *const format_names[] = {"yandex", "vk-phone", "vk-email"};
 
@@ -92,10 +94,11 @@ struct slice {
     _Atomic int64_t *done;
 };
 
-static void line_of(struct slice *sl, const struct customer *cu, struct arena *a)
+static void line_of(struct slice *sl, int64_t ck, const char *raw_phone, const char *raw_email,
+                    struct arena *a)
 {
-    const char *phone = audience_normal(true, cu->val[PF_PHONE], a);
-    const char *email = audience_normal(false, cu->val[PF_EMAIL], a);
+    const char *phone = audience_normal(true, raw_phone, a);
+    const char *email = audience_normal(false, raw_email, a);
     char hp[65] = "", he[65] = "";
     if (phone != NULL && sl->f != AUDIENCE_VK_EMAIL) {
         digest(sl->f, phone, hp);
@@ -111,7 +114,7 @@ static void line_of(struct slice *sl, const struct customer *cu, struct arena *a
     } else {
         buf_printf(&sl->lines, "%s\n", hp[0] ? hp : he);
     }
-    sl->written[sl->n_written++] = cu->ck;
+    sl->written[sl->n_written++] = ck;
 }
 
 static void *read_slice(void *arg)
@@ -122,11 +125,11 @@ static void *read_slice(void *arg)
     arena_init(&a, 0);
     sl->rc = store_read_begin_analytics(sl->s, &rd, &sl->err);
     for (size_t i = sl->from; sl->rc == KT_OK && i < sl->to; i++) {
-        struct customer cu;
+        const char *phone, *email;
         bool found = false;
-        sl->rc = store_customer_get(rd, sl->cks[i], &a, &cu, &found, &sl->err);
-        if (sl->rc == KT_OK && found && cu.erased_at == 0 && cu.merged_into == 0) {
-            line_of(sl, &cu, &a);
+        sl->rc = store_customer_contact(rd, sl->cks[i], &a, &phone, &email, &found, &sl->err);
+        if (sl->rc == KT_OK && found) {
+            line_of(sl, sl->cks[i], phone, email, &a);
         }
         if ((i - sl->from) % 1024 == 1023) {
             arena_release(&a); /* a customer's values are written out already */
@@ -203,6 +206,7 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
     struct arena a;
     arena_init(&a, 0);
     memset(st, 0, sizeof(*st));
+    int64_t t0 = clock_mono_ns();
     struct segment sg;
     int64_t *cks = NULL;
     size_t n = 0;
@@ -211,7 +215,9 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
         return err->rc;
     }
     st->allowed = (int64_t)n;
-    size_t readers = n < 4096 ? 1 : READERS;
+    int64_t t1 = clock_mono_ns();
+    st->ms_members = (t1 - t0) / 1000000;
+    size_t readers = n / SLICE_MIN + 1 < READERS ? n / SLICE_MIN + 1 : READERS;
     struct slice sl[READERS];
     pthread_t th[READERS];
     _Atomic int64_t done = 0;
@@ -228,16 +234,16 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
         kt_err_reset(&sl[k].err);
         pthread_create(&th[k], NULL, read_slice, &sl[k]);
     }
-    while (prog != NULL) { /* the threads are joined below; meanwhile, how far they are */
-        bool running = false;
+    bool joined[READERS] = {false};
+    for (size_t left = readers; prog != NULL && left > 0;) { /* meanwhile, how far they are */
         for (size_t k = 0; k < readers; k++) {
-            running = running || pthread_tryjoin_np(th[k], NULL) == EBUSY;
+            if (!joined[k] && pthread_tryjoin_np(th[k], NULL) == 0) {
+                joined[k] = true;
+                left--;
+            }
         }
         prog(pctx, atomic_load(&done), (int64_t)n);
-        if (!running) {
-            break;
-        }
-        struct timespec ts = {0, 200 * 1000 * 1000};
+        struct timespec ts = {0, left > 0 ? 200 * 1000 * 1000 : 0};
         nanosleep(&ts, NULL);
     }
     enum kt_rc rc = KT_OK;
@@ -247,7 +253,7 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
     bool io_ok = fputs(header, out) >= 0;
     crypto_hash_sha256_update(&hs, (const unsigned char *)header, strlen(header));
     for (size_t k = 0; k < readers; k++) {
-        if (prog == NULL) {
+        if (!joined[k]) {
             pthread_join(th[k], NULL);
         }
         if (rc == KT_OK && sl[k].rc != KT_OK) {
@@ -264,6 +270,8 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
                         "the audience file could not be "
                         "written");
     }
+    int64_t t2 = clock_mono_ns();
+    st->ms_read = (t2 - t1) / 1000000;
     unsigned char d[32];
     crypto_hash_sha256_final(&hs, d);
     sodium_bin2hex(st->sha256, sizeof(st->sha256), d, sizeof(d));
@@ -284,6 +292,7 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
         };
         snprintf(run.id, sizeof(run.id), "%s", st->run_id);
         rc = record(s, &run, sl, readers, actor, err);
+        st->ms_record = (clock_mono_ns() - t2) / 1000000;
     }
     for (size_t k = 0; k < readers; k++) {
         buf_release(&sl[k].lines);

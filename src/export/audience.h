@@ -30,10 +30,11 @@ const char *audience_normal(bool phone, const char *value, struct arena *a);
 
 /* What an export did. */
 struct audience_stats {
-    int64_t allowed; /* members whose consent allows the transfer */
-    int64_t written; /* lines written (customers with the format's field) */
-    char run_id[ID_MAX]; /* the run logged */
-    char sha256[65]; /* of the file */
+    int64_t allowed;                        /* members whose consent allows the transfer */
+    int64_t written;                        /* lines written (customers with the format's field) */
+    char run_id[ID_MAX];                    /* the run logged */
+    char sha256[65];                        /* of the file */
+    int64_t ms_members, ms_read, ms_record; /* how long finding, reading and recording took */
 };
 
 /* Called now and then with how many of `total` members are done. */

@@ -129,3 +129,22 @@ def test_bad_input_is_refused_and_leaves_no_file(srv, people, tmp_path):
     assert r.returncode == 2 and "--format" in r.stderr and not out.exists()
     r = srv.cli("segment", "export-audience", "--help")
     assert r.returncode == 0 and "Yandex Audiences" in r.stdout
+
+
+def test_many_members_come_out_whole_and_in_order(tmp_path_factory, tmp_path):
+    """Enough members for every reading thread to take a slice: each line once, in the order of
+    the members (the customers' keys), the run's count the file's."""
+    from conftest import Server
+    s = Server(tmp_path_factory.mktemp("audiences-many"))
+    for name, purpose in (("pd", "pd_processing"), ("tp", "third_party_transfer")):
+        assert s.put(f"/v1/consent-documents/{name}", {
+            "purpose": purpose, "title": name, "body": "Текст."}).status_code == 201
+    made = [phone() for _ in range(1100)]
+    for p in made:
+        customer(s, p)
+    assert s.post("/v1/segments", {"name": "all", "query": "has phone"}).status_code == 201
+    r, out = export(s, tmp_path, "vk-phone", name="all")
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().splitlines() == [md5(digits(p)) for p in made]
+    assert "1100 customers allowed, 1100 written" in r.stderr
+    s.stop()

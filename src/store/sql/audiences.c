@@ -76,6 +76,13 @@ static void transfer_row(struct sql_stmt *st, struct arena *a, void *out)
     t->runs = sql_col_i64(st, 6);
 }
 
+static void contact_row(struct sql_stmt *st, struct arena *a, void *out)
+{
+    const char **v = out;
+    v[0] = sql_col_text(st, 0, a);
+    v[1] = sql_col_text(st, 1, a);
+}
+
 enum kt_rc sql_customer_transfers(struct store_conn *base, int64_t ck, struct arena *a,
                                   struct audience_transfer **out, size_t *n, struct kt_err *err)
 {
@@ -92,5 +99,41 @@ enum kt_rc sql_customer_transfers(struct store_conn *base, int64_t ck, struct ar
     enum kt_rc rc =
         sql_rows(c, st, transfer_row, sizeof(**out), a, out, n, "customer transfers", err);
     sql_finalize(st);
+    return rc;
+}
+
+enum kt_rc sql_customer_contact(struct store_conn *base, int64_t ck, struct arena *a,
+                                const char **phone, const char **email, bool *found,
+                                struct kt_err *err)
+{
+    struct sql_conn *c = (struct sql_conn *)base;
+    *phone = *email = NULL;
+    *found = false;
+    bool keep;
+    struct sql_stmt *st = sql_stmt_kept(c,
+                                        "SELECT phone, email FROM customers WHERE ck = ?1 AND "
+                                        "merged_into IS NULL AND erased_at IS NULL",
+                                        &keep, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sql_bind_i64(st, 1, ck);
+    const char *v[2] = {NULL, NULL};
+    enum kt_rc rc = sql_one(c, st, contact_row, a, v, found, NULL, NULL, err);
+    if (!keep) {
+        sql_finalize(st);
+    }
+    if (rc != KT_OK || !*found) {
+        return rc;
+    }
+    struct sql_key k;
+    sql_key_init(&k, c, ck, false);
+    rc = sql_unseal(&k, "customers.phone", &v[0], a, err);
+    if (rc == KT_OK) {
+        rc = sql_unseal(&k, "customers.email", &v[1], a, err);
+    }
+    sql_key_release(&k);
+    *phone = v[0];
+    *email = v[1];
     return rc;
 }
