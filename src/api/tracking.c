@@ -283,7 +283,7 @@ enum kt_rc api_track_batch(struct http_req *r, struct kt_err *err)
         jsonx_array(body, "", "batch", 1, TRACK_BATCH_MAX, JSONX_REQUIRED, &batch, err) != KT_OK) {
         return as_sdk_error(err);
     }
-    size_t n = json_array_size(batch);
+    size_t n = json_array_size(batch), writes = 0;
     struct item *it = arena_zalloc(r->arena, n * sizeof(*it));
     for (size_t i = 0; i < n; i++) {
         it[i].msg = json_array_get(batch, i);
@@ -299,6 +299,14 @@ enum kt_rc api_track_batch(struct http_req *r, struct kt_err *err)
             kt_err_set(&it[i].err, KT_EINVAL, "unknown_type",
                        arena_printf(r->arena, "%s.type", it[i].path),
                        "type is one of track, identify, page, screen, group, alias");
+        } else if ((it[i].call == TRACK_IDENTIFY || it[i].call == TRACK_ALIAS) &&
+                   ++writes > TRACK_BATCH_CUSTOMERS) { /* each is a write of its own */
+            it[i].rejected = true;
+            kt_err_set(&it[i].err, KT_EINVAL, "too_many",
+                       arena_printf(r->arena, "%s.type", it[i].path),
+                       "at most %d identify and alias calls a batch; load customers in bulk "
+                       "with POST /v1/customers or kartoteka import",
+                       TRACK_BATCH_CUSTOMERS);
         }
     }
     size_t stored = 0, dups = 0, dropped[2] = {0, 0};

@@ -155,14 +155,15 @@ static const char *snake(const char *s, struct arena *a)
     return k > 0 && out[0] >= 'a' && out[0] <= 'z' ? out : NULL;
 }
 
-/* Puts `v` (a new reference) as property `name` when the type has it and the value fits;
- * counts it dropped otherwise. */
+/* Puts `v` (a new reference) as property `name` when the type has it and the value fits (and,
+ * for the open type, while it has fewer than EVENT_PROPS_MAX); counts it dropped otherwise. */
 static void put_prop(const struct track_ctx *c, const char *type, json_t *props, const char *name,
                      json_t *v, struct track_out *out)
 {
     struct kt_err e;
     kt_err_reset(&e);
-    if (v != NULL && json_object_get(props, name) == NULL &&
+    bool room = strcmp(type, "track") != 0 || json_object_size(props) < EVENT_PROPS_MAX;
+    if (v != NULL && room && json_object_get(props, name) == NULL &&
         event_prop_check(c->types, type, name, v, name, &e) == KT_OK) {
         json_object_set_new(props, name, v);
         return;

@@ -14,8 +14,9 @@
 #include "base/err.h"
 #include "events/events.h"
 
-#define TRACK_EVENT_MAX (32 * 1024) /* one message, as sent (Segment's limit) */
-#define TRACK_BATCH_MAX 5000        /* messages in one batch */
+#define TRACK_EVENT_MAX       (32 * 1024) /* one message, as sent (Segment's limit) */
+#define TRACK_BATCH_MAX       5000        /* messages in one batch */
+#define TRACK_BATCH_CUSTOMERS 100 /* identify and alias calls in one batch: each is a write */
 
 /* The calls of the spec, and what a batch's message says it is ("type"). */
 enum track_call { TRACK_TRACK, TRACK_IDENTIFY, TRACK_PAGE, TRACK_SCREEN, TRACK_GROUP, TRACK_ALIAS };

@@ -106,6 +106,18 @@ static void other_names_are_kept_as_track(void **state)
     expect(&o, "properties", NULL, "{\"event\":\"Wishlist Shared\",\"n\":2,\"ok\":true}");
     assert_int_equal(o.dropped, 2); /* an object and an array are no property's value */
     json_decref(m);
+    /* the open type keeps 32 properties, the name among them; the rest are left out */
+    json_t *many = json_object();
+    for (int i = 0; i < 40; i++) {
+        char k[8];
+        snprintf(k, sizeof(k), "p%02d", i);
+        json_object_set_new(many, k, json_integer(i));
+    }
+    m = json_pack("{s:s, s:s, s:o}", "anonymousId", "a", "event", "Many", "properties", many);
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
+    assert_int_equal(json_object_size(json_object_get(o.doc, "properties")), 32);
+    assert_int_equal(o.dropped, 9);
+    json_decref(m);
     /* generic: a Product Added without a price goes to `track` with all it said */
     m = J("{\"anonymousId\":\"a\",\"event\":\"Product Added\",\"properties\":{\"sku\":\"S\"}}");
     assert_int_equal(track_map(m, TRACK_TRACK, true, &c, "", &a, &o, &err), KT_OK);

@@ -87,14 +87,16 @@ struct slice {
     const int64_t *cks;
     size_t from, to;
     struct buf lines;
-    int64_t *written; /* the keys of the members written, in order */
+    int64_t *written;     /* the keys of the members written, in order */
+    unsigned char *which; /* for each: 1 her phone went, 2 her e-mail, 3 both */
     size_t n_written;
     enum kt_rc rc;
     struct kt_err err;
     _Atomic int64_t *done;
 };
 
-static void line_of(struct slice *sl, int64_t ck, const char *raw_phone, const char *raw_email,
+/* Her line, when the format takes something of hers; false when the file is full. */
+static bool line_of(struct slice *sl, int64_t ck, const char *raw_phone, const char *raw_email,
                     struct arena *a)
 {
     const char *phone = audience_normal(true, raw_phone, a);
@@ -107,14 +109,15 @@ static void line_of(struct slice *sl, int64_t ck, const char *raw_phone, const c
         digest(sl->f, email, he);
     }
     if (hp[0] == '\0' && he[0] == '\0') {
-        return; /* nothing of hers the format takes */
+        return true; /* nothing of hers the format takes */
     }
-    if (sl->f == AUDIENCE_YANDEX) {
-        buf_printf(&sl->lines, "\"%s\",\"%s\"\n", hp, he);
-    } else {
-        buf_printf(&sl->lines, "%s\n", hp[0] ? hp : he);
+    bool ok = sl->f == AUDIENCE_YANDEX ? buf_printf(&sl->lines, "\"%s\",\"%s\"\n", hp, he)
+                                       : buf_printf(&sl->lines, "%s\n", hp[0] ? hp : he);
+    if (ok) {
+        sl->which[sl->n_written] = (unsigned char)((hp[0] ? 1 : 0) | (he[0] ? 2 : 0));
+        sl->written[sl->n_written++] = ck;
     }
-    sl->written[sl->n_written++] = ck;
+    return ok;
 }
 
 static void *read_slice(void *arg)
@@ -128,8 +131,11 @@ static void *read_slice(void *arg)
         const char *phone, *email;
         bool found = false;
         sl->rc = store_customer_contact(rd, sl->cks[i], &a, &phone, &email, &found, &sl->err);
-        if (sl->rc == KT_OK && found) {
-            line_of(sl, sl->cks[i], phone, email, &a);
+        if (sl->rc == KT_OK && found && !line_of(sl, sl->cks[i], phone, email, &a)) {
+            sl->rc = kt_err_set(&sl->err, KT_EINVAL, "cannot_write", NULL,
+                                "the audience file would pass %zu bytes a reader; split the "
+                                "segment",
+                                sl->lines.max);
         }
         if ((i - sl->from) % 1024 == 1023) {
             arena_release(&a); /* a customer's values are written out already */
@@ -174,13 +180,28 @@ static enum kt_rc members(struct store *s, const char *segment, int64_t now, str
 static enum kt_rc record(struct store *s, const struct audience_run *run, struct slice *sl,
                          size_t n_sl, const char *actor, struct kt_err *err)
 {
+    static const char *const fields[4] = {NULL, "phone", "email", "phone,email"};
+    int64_t part[WRITE_CHUNK];
     for (size_t k = 0; k < n_sl; k++) {
         for (size_t i = 0; i < sl[k].n_written; i += WRITE_CHUNK) {
             size_t m = sl[k].n_written - i < WRITE_CHUNK ? sl[k].n_written - i : WRITE_CHUNK;
             struct store_conn *w;
-            if (store_write_begin(s, &w, err) != KT_OK ||
-                store_write_end(w, store_audience_transfers_put(w, run, sl[k].written + i, m, err),
-                                err) != KT_OK) {
+            if (store_write_begin(s, &w, err) != KT_OK) {
+                return err->rc;
+            }
+            enum kt_rc rc = KT_OK;
+            for (unsigned f = 1; rc == KT_OK && f <= 3; f++) { /* what of each of them went */
+                size_t np = 0;
+                for (size_t j = i; j < i + m; j++) {
+                    if (sl[k].which[j] == f) {
+                        part[np++] = sl[k].written[j];
+                    }
+                }
+                struct audience_run r = *run;
+                r.fields = fields[f];
+                rc = np > 0 ? store_audience_transfers_put(w, &r, part, np, err) : KT_OK;
+            }
+            if (store_write_end(w, rc, err) != KT_OK) {
                 return err->rc;
             }
         }
@@ -221,6 +242,7 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
     struct slice sl[READERS];
     pthread_t th[READERS];
     _Atomic int64_t done = 0;
+    bool joined[READERS] = {false};
     for (size_t k = 0; k < readers; k++) {
         memset(&sl[k], 0, sizeof(sl[k]));
         sl[k].s = s;
@@ -230,11 +252,14 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
         sl[k].to = n * (k + 1) / readers;
         buf_init(&sl[k].lines, BUF_MAX_DEFAULT * 4);
         sl[k].written = arena_alloc(&a, (sl[k].to - sl[k].from + 1) * sizeof(int64_t));
+        sl[k].which = arena_alloc(&a, sl[k].to - sl[k].from + 1);
         sl[k].done = &done;
         kt_err_reset(&sl[k].err);
-        pthread_create(&th[k], NULL, read_slice, &sl[k]);
+        if (pthread_create(&th[k], NULL, read_slice, &sl[k]) != 0) {
+            read_slice(&sl[k]); /* no thread to spare: this one reads the slice */
+            joined[k] = true;
+        }
     }
-    bool joined[READERS] = {false};
     for (size_t left = readers; prog != NULL && left > 0;) { /* meanwhile, how far they are */
         for (size_t k = 0; k < readers; k++) {
             if (!joined[k] && pthread_tryjoin_np(th[k], NULL) == 0) {

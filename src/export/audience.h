@@ -46,7 +46,8 @@ typedef void (*audience_progress_fn)(void *ctx, int64_t done, int64_t total);
  * blocked and erased customers left out as every segment leaves them; then records the transfer
  * of each one written, in short write transactions (the tills never wait behind it), logs the run
  * and writes one audit entry (`actor`: the API key's id or NULL for the console). The file's
- * SHA-256 is in `st`. KT_ENOTFOUND segment_not_found; KT_ESTORE when the file cannot be written.
+ * SHA-256 is in `st`. KT_ENOTFOUND segment_not_found; KT_EINVAL cannot_write when the file cannot
+ * be written. Each transfer names what of her went (her phone, her e-mail, or both).
  */
 enum kt_rc audience_export(struct store *s, const char *segment, enum audience_format f, FILE *out,
                            const char *actor, int64_t now, audience_progress_fn prog, void *pctx,

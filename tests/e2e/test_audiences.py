@@ -111,6 +111,8 @@ def test_vk_lists_hold_one_kind_each_and_count_the_runs(srv, people, tmp_path):
     assert got["vk-email"] == 2 and got["vk-phone"] == 1
     doc = srv.get(f"/v1/customers/{ids['b']}/export").json()
     assert "vk-email" not in {t["format"] for t in doc["transfers"]}
+    # her Yandex line carried her phone alone: the record says so
+    assert {t["format"]: t["fields"] for t in doc["transfers"]}["yandex"] == "phone"
 
 
 def test_each_run_is_in_the_audit_log(srv, people, tmp_path):

@@ -294,3 +294,16 @@ def test_cors_preflight_allows_what_the_browser_sdk_sends(srv):
     assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
     allowed = r.headers["Access-Control-Allow-Headers"].lower()
     assert all(h in allowed for h in ("authorization", "content-type", "x-retry-count"))
+
+
+def test_a_batch_takes_at_most_100_identifies_and_a_track_at_most_32_properties(srv):
+    ids = [msg("identify", userId=f"u-cap-{uuid.uuid4().hex[:6]}-{i}") for i in range(102)]
+    wide = msg("track", anonymousId="a-wide", event="Wide",
+               properties={f"p{i:02d}": i for i in range(40)})
+    r = send(srv, "/v1/batch", {"batch": ids + [wide]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["customers"] == 100 and body["stored"] == 1, body
+    assert [(x["index"], x["code"]) for x in body["refused"]] == [(100, "too_many"),
+                                                                   (101, "too_many")]
+    assert body["left_out"] == 9, body  # 40 properties and the name: 32 kept
