@@ -6,6 +6,7 @@
 # same database, for the ratio. KT_PATH=segment sends the same events through the Segment
 # tracking API's POST /v1/batch instead (docs/collect.md).
 set -eu
+command -v wrk >/dev/null || { echo "bench/events.sh: wrk is missing (scripts/deps.sh bench)" >&2; exit 1; }
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
 B=${1:-build/release}
 RUNS=${KT_BENCH_RUNS:-3}
