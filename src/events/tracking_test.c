@@ -18,12 +18,33 @@ static json_t *J(const char *text)
 
 #define T0 1764842400000LL /* 2025-12-04T10:00:00Z */
 
-static struct track_ctx ctx(void)
+/* What each test maps with: no custom type, one declared attribute, userId as ext:shop, the
+ * request received at T0. */
+struct fx {
+    struct arena a;
+    struct track_ctx c;
+    struct track_out o;
+    struct kt_err err;
+};
+
+static int fx_setup(void **state)
 {
     static struct event_types none = {NULL, 0};
     static const char *const attrs[] = {"pets"};
-    struct track_ctx c = {&none, attrs, 1, "shop", T0, NULL};
-    return c;
+    struct fx *f = calloc(1, sizeof(*f));
+    arena_init(&f->a, 0);
+    f->c = (struct track_ctx){&none, attrs, 1, "shop", T0, NULL};
+    kt_err_reset(&f->err);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    arena_release(&f->a);
+    free(f);
+    return 0;
 }
 
 /* The mapped document's member at a path of object names ("properties.price"), as compact JSON. */
@@ -57,54 +78,41 @@ static void calls_are_named_in_full_or_by_their_letter(void **state)
 
 static void ecommerce_names_map_onto_the_standard_types(void **state)
 {
-    (void)state;
-    struct arena a;
-    arena_init(&a, 0);
-    struct track_ctx c = ctx();
-    struct track_out o;
-    struct kt_err err;
-    kt_err_reset(&err);
+    struct fx *f = *state;
     json_t *m = J("{\"userId\":\"u-1\",\"anonymousId\":\"a-1\",\"event\":\"Product Added\","
                   "\"messageId\":\"m-1\",\"properties\":{\"product_id\":\"A-1\",\"price\":129.9,"
                   "\"name\":\"x\"},\"context\":{\"page\":{\"url\":\"https://s.example/p\"},"
                   "\"campaign\":{\"source\":\"vk\"}}}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    assert_int_equal(o.kind, TRACK_AS_EVENT);
-    expect(&o, "type", NULL, "\"cart_add\"");
-    expect(&o, "channel", NULL, "\"web\"");
-    expect(&o, "message_id", NULL, "\"m-1\"");
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    assert_int_equal(f->o.kind, TRACK_AS_EVENT);
+    expect(&f->o, "type", NULL, "\"cart_add\"");
+    expect(&f->o, "channel", NULL, "\"web\"");
+    expect(&f->o, "message_id", NULL, "\"m-1\"");
     /* a userId also stands as its own anonymous id, until its identify links it */
-    expect(&o, "customer", NULL, "{\"ext:shop\":\"u-1\",\"cookie\":\"user:u-1\"}");
-    expect(&o, "properties", NULL,
+    expect(&f->o, "customer", NULL, "{\"ext:shop\":\"u-1\",\"cookie\":\"user:u-1\"}");
+    expect(&f->o, "properties", NULL,
            "{\"sku\":\"A-1\",\"price\":12990,\"quantity\":1,\"url\":\"https://s.example/p\","
            "\"utm_source\":\"vk\"}");
-    assert_int_equal(o.dropped, 1); /* the name: cart_add has no place for it */
+    assert_int_equal(f->o.dropped, 1); /* the name: cart_add has no place for it */
     json_decref(m);
 
     m = J("{\"anonymousId\":\"a\",\"event\":\"Order Completed\",\"properties\":{\"order_id\":"
           "\"o-1\",\"total\":0.1,\"products\":[{},{},{}],\"tax\":\"x\"}}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "type", NULL, "\"order_completed\"");
-    expect(&o, "properties", NULL, "{\"order_id\":\"o-1\",\"total\":10,\"items\":3}");
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "type", NULL, "\"order_completed\"");
+    expect(&f->o, "properties", NULL, "{\"order_id\":\"o-1\",\"total\":10,\"items\":3}");
     json_decref(m);
-    arena_release(&a);
 }
 
 static void other_names_are_kept_as_track(void **state)
 {
-    (void)state;
-    struct arena a;
-    arena_init(&a, 0);
-    struct track_ctx c = ctx();
-    struct track_out o;
-    struct kt_err err;
-    kt_err_reset(&err);
+    struct fx *f = *state;
     json_t *m = J("{\"anonymousId\":\"a\",\"event\":\"Wishlist Shared\",\"properties\":{\"n\":2,"
                   "\"ok\":true,\"deep\":{\"x\":1},\"list\":[1]}}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "type", NULL, "\"track\"");
-    expect(&o, "properties", NULL, "{\"event\":\"Wishlist Shared\",\"n\":2,\"ok\":true}");
-    assert_int_equal(o.dropped, 2); /* an object and an array are no property's value */
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "type", NULL, "\"track\"");
+    expect(&f->o, "properties", NULL, "{\"event\":\"Wishlist Shared\",\"n\":2,\"ok\":true}");
+    assert_int_equal(f->o.dropped, 2); /* an object and an array are no property's value */
     json_decref(m);
     /* the open type keeps 32 properties, the name among them; the rest are left out */
     json_t *many = json_object();
@@ -114,100 +122,81 @@ static void other_names_are_kept_as_track(void **state)
         json_object_set_new(many, k, json_integer(i));
     }
     m = json_pack("{s:s, s:s, s:o}", "anonymousId", "a", "event", "Many", "properties", many);
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    assert_int_equal(json_object_size(json_object_get(o.doc, "properties")), 32);
-    assert_int_equal(o.dropped, 9);
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    assert_int_equal(json_object_size(json_object_get(f->o.doc, "properties")), 32);
+    assert_int_equal(f->o.dropped, 9);
     json_decref(m);
     /* generic: a Product Added without a price goes to `track` with all it said */
     m = J("{\"anonymousId\":\"a\",\"event\":\"Product Added\",\"properties\":{\"sku\":\"S\"}}");
-    assert_int_equal(track_map(m, TRACK_TRACK, true, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "properties", NULL, "{\"event\":\"Product Added\",\"sku\":\"S\"}");
+    assert_int_equal(track_map(m, TRACK_TRACK, true, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "properties", NULL, "{\"event\":\"Product Added\",\"sku\":\"S\"}");
     json_decref(m);
-    arena_release(&a);
 }
 
 static void the_clients_clock_is_corrected(void **state)
 {
-    (void)state;
-    struct arena a;
-    arena_init(&a, 0);
-    struct track_ctx c = ctx();
-    struct track_out o;
-    struct kt_err err;
-    kt_err_reset(&err);
+    struct fx *f = *state;
     /* the client's clock is an hour fast; it happened a minute before it was sent */
     json_t *m = J("{\"anonymousId\":\"a\",\"event\":\"X\",\"timestamp\":"
                   "\"2025-12-04T10:59:00Z\",\"sentAt\":\"2025-12-04T11:00:00Z\"}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "at", NULL, "\"2025-12-04T09:59:00.000Z\"");
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "at", NULL, "\"2025-12-04T09:59:00.000Z\"");
     json_decref(m);
     /* the batch's sentAt when the message has none; originalTimestamp before timestamp */
     json_t *sent = json_string("2025-12-04T10:00:30+00:00");
-    c.batch_sent_at = sent;
+    f->c.batch_sent_at = sent;
     m = J("{\"anonymousId\":\"a\",\"event\":\"X\",\"timestamp\":\"2025-12-04T10:00:00Z\","
           "\"originalTimestamp\":\"2025-12-04T10:00:10Z\"}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "at", NULL, "\"2025-12-04T09:59:40.000Z\"");
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "at", NULL, "\"2025-12-04T09:59:40.000Z\"");
     json_decref(m);
     /* without a sentAt the timestamp as it is; without a timestamp the arrival */
-    c.batch_sent_at = NULL;
+    f->c.batch_sent_at = NULL;
     m = J("{\"anonymousId\":\"a\",\"event\":\"X\",\"timestamp\":\"2025-12-04T08:00:00Z\"}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "at", NULL, "\"2025-12-04T08:00:00.000Z\"");
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "at", NULL, "\"2025-12-04T08:00:00.000Z\"");
     json_decref(m);
     m = J("{\"anonymousId\":\"a\",\"event\":\"X\",\"sentAt\":\"nonsense\","
           "\"timestamp\":\"2025-12-04T08:00:00Z\"}");
-    assert_int_equal(track_map(m, TRACK_TRACK, false, &c, "batch[2]", &a, &o, &err), KT_EINVAL);
-    assert_string_equal(err.code, "invalid_time");
-    assert_string_equal(err.field, "batch[2].sentAt");
+    assert_int_equal(track_map(m, TRACK_TRACK, false, &f->c, "batch[2]", &f->a, &f->o, &f->err),
+                     KT_EINVAL);
+    assert_string_equal(f->err.code, "invalid_time");
+    assert_string_equal(f->err.field, "batch[2].sentAt");
     json_decref(m);
     json_decref(sent);
-    arena_release(&a);
 }
 
 static void identify_goes_to_the_profile(void **state)
 {
-    (void)state;
-    struct arena a;
-    arena_init(&a, 0);
-    struct track_ctx c = ctx();
-    struct track_out o;
-    struct kt_err err;
-    kt_err_reset(&err);
+    struct fx *f = *state;
     json_t *m = J("{\"userId\":42,\"anonymousId\":\"d-1\",\"timestamp\":\"2025-12-04T09:00:00Z\","
                   "\"context\":{\"library\":{\"name\":\"analytics-android\"}},"
                   "\"traits\":{\"name\":\"Иванова Анна\",\"email\":\"a@example.org\","
                   "\"birthday\":\"1990-04-01T00:00:00.000Z\",\"pets\":[\"cat\"],"
                   "\"address\":{\"city\":\"Тула\",\"street\":\"Ленина, 1\"},\"plan\":\"gold\"}}");
-    assert_int_equal(track_map(m, TRACK_IDENTIFY, false, &c, "", &a, &o, &err), KT_OK);
-    assert_int_equal(o.kind, TRACK_AS_CUSTOMER);
-    expect(&o, "source", NULL, "{\"channel\":\"app\",\"at\":\"2025-12-04T09:00:00.000Z\"}");
-    expect(&o, "identifiers", NULL,
+    assert_int_equal(track_map(m, TRACK_IDENTIFY, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    assert_int_equal(f->o.kind, TRACK_AS_CUSTOMER);
+    expect(&f->o, "source", NULL, "{\"channel\":\"app\",\"at\":\"2025-12-04T09:00:00.000Z\"}");
+    expect(&f->o, "identifiers", NULL,
            "{\"external\":{\"shop\":\"42\"},\"device\":\"d-1\",\"cookie\":[\"user:42\"]}");
-    expect(&o, "profile", NULL,
+    expect(&f->o, "profile", NULL,
            "{\"email\":\"a@example.org\",\"birth_date\":\"1990-04-01\",\"city\":\"Тула\","
            "\"address\":\"Ленина, 1\",\"full_name\":\"Иванова Анна\"}");
-    expect(&o, "attributes", NULL, "{\"pets\":[\"cat\"]}");
-    assert_int_equal(o.dropped, 1); /* plan: not an attribute the retailer declared */
+    expect(&f->o, "attributes", NULL, "{\"pets\":[\"cat\"]}");
+    assert_int_equal(f->o.dropped, 1); /* plan: not an attribute the retailer declared */
     json_decref(m);
     /* an app's alias: the previous id is the device its events were kept under */
     m = J("{\"userId\":\"u\",\"previousId\":\"d-0\",\"context\":{\"library\":{\"name\":"
           "\"analytics-ios\"}}}");
-    assert_int_equal(track_map(m, TRACK_ALIAS, false, &c, "", &a, &o, &err), KT_OK);
-    expect(&o, "identifiers", NULL,
+    assert_int_equal(track_map(m, TRACK_ALIAS, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    expect(&f->o, "identifiers", NULL,
            "{\"external\":{\"shop\":\"u\"},\"device\":\"d-0\",\"cookie\":[\"user:u\"]}");
     json_decref(m);
-    arena_release(&a);
 }
 
 static void what_makes_no_message_is_refused(void **state)
 {
-    (void)state;
-    struct arena a;
-    arena_init(&a, 0);
-    struct track_ctx c = ctx();
-    struct track_out o;
-    struct kt_err err;
+    struct fx *f = *state;
     static const struct {
         enum track_call call;
         const char *json, *code, *field;
@@ -223,28 +212,29 @@ static void what_makes_no_message_is_refused(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_t *m = J(cases[i].json);
-        kt_err_reset(&err);
-        assert_int_equal(track_map(m, cases[i].call, false, &c, "m", &a, &o, &err), KT_EINVAL);
-        assert_string_equal(err.code, cases[i].code);
-        assert_string_equal(err.field, cases[i].field);
+        kt_err_reset(&f->err);
+        assert_int_equal(track_map(m, cases[i].call, false, &f->c, "m", &f->a, &f->o, &f->err),
+                         KT_EINVAL);
+        assert_string_equal(f->err.code, cases[i].code);
+        assert_string_equal(f->err.field, cases[i].field);
         json_decref(m);
     }
     json_t *m = J("{\"userId\":\"u\",\"groupId\":\"g\"}");
-    assert_int_equal(track_map(m, TRACK_GROUP, false, &c, "", &a, &o, &err), KT_OK);
-    assert_int_equal(o.kind, TRACK_AS_NOTHING);
+    assert_int_equal(track_map(m, TRACK_GROUP, false, &f->c, "", &f->a, &f->o, &f->err), KT_OK);
+    assert_int_equal(f->o.kind, TRACK_AS_NOTHING);
     json_decref(m);
-    arena_release(&a);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(calls_are_named_in_full_or_by_their_letter),
-        cmocka_unit_test(ecommerce_names_map_onto_the_standard_types),
-        cmocka_unit_test(other_names_are_kept_as_track),
-        cmocka_unit_test(the_clients_clock_is_corrected),
-        cmocka_unit_test(identify_goes_to_the_profile),
-        cmocka_unit_test(what_makes_no_message_is_refused),
+        cmocka_unit_test_setup_teardown(ecommerce_names_map_onto_the_standard_types, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(other_names_are_kept_as_track, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(the_clients_clock_is_corrected, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(identify_goes_to_the_profile, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(what_makes_no_message_is_refused, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
