@@ -790,5 +790,6 @@ struct reads_filter {
 #include "store/model_journey.h"  /* the journeys' records, in a file of their own */
 #include "store/model_merge.h"    /* merges and the duplicates' queue, likewise */
 #include "store/model_audience.h" /* the audience exports' record, likewise */
+#include "store/model_wallet.h"   /* wallet passes and their devices, likewise */
 
 #endif

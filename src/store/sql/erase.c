@@ -56,6 +56,11 @@ static const char *const sql[SQL_STATEMENTS] = {
     /* a join form waiting for its code (0030): the values sealed under the key that goes */
     [SQL_ERASE_JOIN] = "DELETE FROM join_pending WHERE ck = ?1 OR ck IN (SELECT ck FROM customers "
                        "WHERE merged_into = ?1)",
+    /* her wallet pass and the devices that added it (0043): a pass on a phone stops updating */
+    [SQL_ERASE_WALLET_DEV] = "DELETE FROM wallet_devices WHERE ck = ?1 OR ck IN (SELECT ck FROM "
+                             "customers WHERE merged_into = ?1)",
+    [SQL_ERASE_WALLET] = "DELETE FROM wallet_passes WHERE ck = ?1 OR ck IN (SELECT ck FROM "
+                         "customers WHERE merged_into = ?1)",
     [SQL_INACTIVE] = "SELECT ck FROM customers WHERE merged_into IS NULL AND erased_at IS NULL "
                      "AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
 };
@@ -79,17 +84,20 @@ enum kt_rc sql_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
     /* Stored replies and messages name their customer (or one merged into it). Events keep
      * their type and time, not what they said. */
     static const enum sql_slot slots[] = {
-        SQL_ERASE_IDEM,    SQL_ERASE_CARDS,       SQL_ERASE_EVENTS, SQL_ERASE_TRAITS,
-        SQL_ERASE_MEMBERS, SQL_ERASE_CUST,        SQL_ERASE_IDENTS, SQL_ERASE_UNDELIV,
-        SQL_ERASE_HIST,    SQL_ERASE_CONSENT,     SQL_ERASE_OUTBOX, SQL_ERASE_JOIN,
-        SQL_ERASE_KEYS,    SQL_ERASE_MERGE_TRAITS};
+        SQL_ERASE_IDEM,    SQL_ERASE_CARDS,        SQL_ERASE_EVENTS,     SQL_ERASE_TRAITS,
+        SQL_ERASE_MEMBERS, SQL_ERASE_CUST,         SQL_ERASE_IDENTS,     SQL_ERASE_UNDELIV,
+        SQL_ERASE_HIST,    SQL_ERASE_CONSENT,      SQL_ERASE_OUTBOX,     SQL_ERASE_JOIN,
+        SQL_ERASE_KEYS,    SQL_ERASE_MERGE_TRAITS, SQL_ERASE_WALLET_DEV, SQL_ERASE_WALLET};
     /* what each statement destroyed, for the act's list of data */
     memset(counts, 0, sizeof(*counts));
-    int64_t *count[] = {&counts->replies,          &counts->cards,       &counts->events,
-                        &counts->traits,           &counts->members,     &counts->customers,
-                        &counts->identifiers,      &counts->identifiers, &counts->history,
-                        &counts->consent_evidence, &counts->messages,    &counts->replies,
-                        &counts->data_keys,        &counts->traits};
+    int64_t *count[] = {&counts->replies,     &counts->cards,
+                        &counts->events,      &counts->traits,
+                        &counts->members,     &counts->customers,
+                        &counts->identifiers, &counts->identifiers,
+                        &counts->history,     &counts->consent_evidence,
+                        &counts->messages,    &counts->replies,
+                        &counts->data_keys,   &counts->traits,
+                        &counts->cards,       &counts->cards};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
