@@ -11,11 +11,11 @@
 set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
-     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev zlib1g-dev tzdata curl jq
+     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev zlib1g-dev libzip-dev tzdata curl jq
      python3-aiosmtpd nodejs"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools
-      chromium fonts-dejavu-core postgresql-15 python3-psycopg2"
+      chromium fonts-dejavu-core postgresql-15 python3-psycopg2 openssl"
 bench="$test wrk bc python3-sklearn sqlite3 time"
 fuzz="$test clang libclang-rt-14-dev"
 

@@ -9,23 +9,47 @@
 #include "base/num.h"
 
 #define Q_CONTEXT "kartoteka/questionnaire/v1"
+#define W_CONTEXT "kartoteka/wallet/v1"
 
-const char *links_q_token(const struct key_secret *k, const char *customer_id, int64_t now,
-                          struct arena *a)
+static const char *token(const struct key_secret *k, const char *context, const char *customer_id,
+                         int64_t expires, struct arena *a)
 {
-    return seal_make(k, Q_CONTEXT,
-                     arena_printf(a, "%s.%lld", customer_id, (long long)(now + LINKS_Q_TTL_MS)), a);
+    return seal_make(k, context, arena_printf(a, "%s.%lld", customer_id, (long long)expires), a);
 }
 
-bool links_q_open(const struct key_secret *k, const char *token, int64_t now, struct arena *a,
-                  const char **customer_id)
+static bool open_token(const struct key_secret *k, const char *context, const char *tok,
+                       int64_t now, struct arena *a, const char **customer_id)
 {
     const char *text = NULL, *dot;
     int64_t expires = 0;
-    if (!seal_open(k, Q_CONTEXT, token, a, &text) || (dot = strrchr(text, '.')) == NULL ||
+    if (!seal_open(k, context, tok, a, &text) || (dot = strrchr(text, '.')) == NULL ||
         !num_parse_cstr(dot + 1, 0, INT64_MAX, &expires) || expires < now) {
         return false;
     }
     *customer_id = arena_strndup(a, text, (size_t)(dot - text));
     return true;
+}
+
+const char *links_q_token(const struct key_secret *k, const char *customer_id, int64_t now,
+                          struct arena *a)
+{
+    return token(k, Q_CONTEXT, customer_id, now + LINKS_Q_TTL_MS, a);
+}
+
+bool links_q_open(const struct key_secret *k, const char *tok, int64_t now, struct arena *a,
+                  const char **customer_id)
+{
+    return open_token(k, Q_CONTEXT, tok, now, a, customer_id);
+}
+
+const char *links_w_token(const struct key_secret *k, const char *customer_id, int64_t now,
+                          int64_t ttl_ms, struct arena *a)
+{
+    return token(k, W_CONTEXT, customer_id, now + ttl_ms, a);
+}
+
+bool links_w_open(const struct key_secret *k, const char *tok, int64_t now, struct arena *a,
+                  const char **customer_id)
+{
+    return open_token(k, W_CONTEXT, tok, now, a, customer_id);
 }

@@ -1,0 +1,119 @@
+/*
+ * view.c - what a customer's pass shows (docs/wallet.md, "What a pass shows"), its stored row,
+ * and its authenticationToken.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/id.h"
+#include "loyalty/ledger.h"
+#include "wallet/wallet.h"
+
+static const char *hex(const unsigned char *p, size_t n, struct arena *a)
+{
+    char *s = arena_alloc(a, 2 * n + 1);
+    sodium_bin2hex(s, 2 * n + 1, p, n);
+    return s;
+}
+
+const char *wallet_token(const struct key_secret *k, const char *serial, struct arena *a)
+{
+    unsigned char tag[32];
+    keys_tag(k, "wallet-auth:", serial, tag);
+    return hex(tag, sizeof(tag), a);
+}
+
+bool wallet_token_ok(const struct key_secret *k, const char *serial, const char *header)
+{
+    static const char scheme[] = "ApplePass ";
+    if (header == NULL || strncmp(header, scheme, sizeof(scheme) - 1) != 0 ||
+        strlen(header + sizeof(scheme) - 1) != WALLET_TOKEN_HEX) {
+        return false;
+    }
+    char want[WALLET_TOKEN_HEX + 1];
+    unsigned char tag[32];
+    keys_tag(k, "wallet-auth:", serial, tag);
+    sodium_bin2hex(want, sizeof(want), tag, sizeof(tag));
+    return sodium_memcmp(want, header + sizeof(scheme) - 1, WALLET_TOKEN_HEX) == 0;
+}
+
+/* The ledger's last entry, and when the balance changes next without a new entry: a hold ends
+ * or a lot expires. */
+static void ledger_marks(const struct ledger_entry *e, size_t n, int64_t now,
+                         const struct points_balance *b, int64_t *seq, int64_t *next)
+{
+    *seq = 0;
+    *next = b->next_expiry_at > now ? b->next_expiry_at : 0;
+    for (size_t i = 0; i < n; i++) {
+        *seq = e[i].seq > *seq ? e[i].seq : *seq;
+        if (e[i].points > 0 && e[i].available_at > now &&
+            (*next == 0 || e[i].available_at < *next)) {
+            *next = e[i].available_at;
+        }
+    }
+}
+
+enum kt_rc wallet_view_read(struct store_conn *c, const struct key_secret *k,
+                            const struct wallet_pass *p, int64_t now, struct arena *a,
+                            struct wallet_view *out, struct kt_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->pass = *p;
+    struct card *cards;
+    struct ledger_entry *e;
+    size_t nc, ne;
+    if (store_card_list(c, p->ck, a, &cards, &nc, err) != KT_OK ||
+        store_ledger_list(c, p->ck, a, &e, &ne, err) != KT_OK) {
+        return err->rc;
+    }
+    for (size_t i = 0; i < nc && out->card == NULL; i++) {
+        if (strcmp(cards[i].state, "active") == 0) {
+            out->card = arena_strdup(a, cards[i].number);
+        }
+    }
+    if (out->card == NULL) {
+        return kt_err_set(err, KT_ECONFLICT, "no_card", "customer_id",
+                          "a wallet card shows a loyalty card: the customer has no active one");
+    }
+    struct points_balance b;
+    loyalty_balance(e, ne, now, &b);
+    out->available = b.available;
+    out->pending = b.pending;
+    ledger_marks(e, ne, now, &b, &out->ledger_seq, &out->next_change_at);
+    const char *shown = arena_printf(a, "%s|%lld|%lld", out->card, (long long)out->available,
+                                     (long long)out->pending);
+    unsigned char tag[32];
+    keys_tag(k, "wallet-content:", shown, tag);
+    out->content = hex(tag, 16, a);
+    out->token = wallet_token(k, p->serial, a);
+    return KT_OK;
+}
+
+enum kt_rc wallet_view_of(struct store_conn *w, const struct key_secret *k, int64_t ck, int64_t now,
+                          struct arena *a, struct wallet_view *out, struct kt_err *err)
+{
+    struct wallet_pass p;
+    bool found = false;
+    if (store_wallet_pass_of(w, ck, a, &p, &found, err) != KT_OK) {
+        return err->rc;
+    }
+    if (found) {
+        return wallet_view_read(w, k, &p, now, a, out, err);
+    }
+    char serial[ID_MAX];
+    id_new(serial, sizeof(serial), "wp_");
+    p = (struct wallet_pass){.serial = arena_strdup(a, serial),
+                             .ck = ck,
+                             .created_at = now,
+                             .updated_at = now,
+                             .content = ""};
+    if (wallet_view_read(w, k, &p, now, a, out, err) != KT_OK) {
+        return err->rc;
+    }
+    p.content = out->content;
+    p.ledger_seq = out->ledger_seq;
+    p.next_change_at = out->next_change_at;
+    out->pass = p;
+    return store_wallet_pass_put(w, &p, err);
+}
