@@ -131,10 +131,11 @@ def main():
     for key, (scopes, stores) in sorted(routes.items()):
         name = " ".join(key)
         if not scopes and key != ("POST", "/v1/session") and not key[1].startswith(("/healthz", "/readyz", "/metrics", "/u/", "/o/",
-                                                 "/c/", "/p/", "/q/", "/j/", "/t/", "/admin", "/v1/openapi.json", "/v1/sdk.js")):
+                                                 "/c/", "/p/", "/q/", "/j/", "/t/", "/w/", "/wallet/v1/", "/admin", "/v1/openapi.json", "/v1/sdk.js")):
             problems.append(f"routes.c: {name} is public; only the probes, the description, "
-                            "the SDK, the unsubscribe page, the customer's pages, the e-mail "
-                            "pixel and links, the console's app and its login may be")
+                            "the SDK, the unsubscribe page, the customer's pages, the wallet "
+                            "links and Apple's web service for passes (each pass's own token), "
+                            "the e-mail pixel and links, the console's app and its login may be")
         if key not in described:
             problems.append(f"openapi.json: {name} is missing")
         elif described[key] != scopes:

@@ -620,7 +620,7 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     audit_queue_max_set((size_t)o.audit_queue_max);
-    struct kt_app app = {.store = s};
+    struct kt_app app = {.store = s, .wallet = pc.wallet};
     pages_use_store(s); /* the retailer's own pages (docs/pages.md) */
     app.max_body = (size_t)o.max_body;
     app.started_at = clock_now_ms();
@@ -677,8 +677,8 @@ static int cmd_serve(int argc, char **argv)
     app.track_user_system = pc.track_user_system;
     pages_limits_set(&pc.limits); /* before the threads start: read-only after */
     struct sched_conf sc = {
-        s,  &app.secret,  PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days,
-        ob, oc.sms_sender};
+        s,  &app.secret,   PRIVACY_SYSTEM_NAME, o.rejects_days, o.events_days, o.messages_days,
+        ob, oc.sms_sender, .wallet = pc.wallet};
     if (sched_start(&sc, &app.sched, &err) != KT_OK) {
         cli_print_error("cannot start the scheduler", &err);
         goto out;
@@ -737,6 +737,7 @@ out:
     lockout_free(app.lockout);
     lockout_free(app.login_email);
     lockout_free(app.login_addr);
+    cli_pages_free(&pc);
     return code;
 }
 

@@ -225,6 +225,16 @@ enum kt_rc api_join_doc(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_code_page(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_code_post(struct http_req *r, struct kt_err *err);
 enum kt_rc api_join_card(struct http_req *r, struct kt_err *err);
+/* Wallet cards (wallet.c, docs/wallet.md): the links, the pass and the save link, Apple's web
+ * service for passes. */
+enum kt_rc api_customer_wallet(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_apple(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_google(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_register(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_unregister(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_serials(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_pass(struct http_req *r, struct kt_err *err);
+enum kt_rc api_wallet_log(struct http_req *r, struct kt_err *err);
 /* page_templates.c */
 enum kt_rc api_pages_list(struct http_req *r, struct kt_err *err);
 enum kt_rc api_pages_get(struct http_req *r, struct kt_err *err);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "auth/links.h"
 #include "base/clock.h"
 #include "consent/consent.h"
 #include "deliver/sms.h"
@@ -23,6 +24,7 @@
 #include "pages/form.h"
 #include "pages/join.h"
 #include "sched/sched.h"
+#include "wallet/wallet.h"
 
 #define TITLE "Вступить в программу"
 
@@ -242,6 +244,27 @@ enum kt_rc api_join_code_post(struct http_req *r, struct kt_err *err)
     return KT_OK;
 }
 
+/* The card's page on her own phone offers her wallet (docs/wallet.md); the tablet's does not:
+ * the tablet is the shop's device. */
+static void wallet_buttons(struct http_req *r, const char *customer_id, json_t *ctx)
+{
+    const struct wallet *wl = r->app->wallet;
+    if (wl == NULL || json_is_true(json_object_get(ctx, "tablet"))) {
+        return;
+    }
+    const char *token =
+        links_w_token(&r->app->secret, customer_id, clock_now_ms(), WALLET_LINK_TTL_MS, r->arena);
+    json_t *w = json_object();
+    if (wallet_has_apple(wl)) {
+        json_object_set_new(w, "apple", json_string(arena_printf(r->arena, "/w/%s/apple", token)));
+    }
+    if (wallet_has_google(wl)) {
+        json_object_set_new(w, "google",
+                            json_string(arena_printf(r->arena, "/w/%s/google", token)));
+    }
+    json_object_set_new(ctx, "wallet", w);
+}
+
 enum kt_rc api_join_card(struct http_req *r, struct kt_err *err)
 {
     const char *id = NULL;
@@ -251,6 +274,7 @@ enum kt_rc api_join_card(struct http_req *r, struct kt_err *err)
         return api_page_invalid(r, err);
     }
     api_audit_note(r, "read", id, AUDIT_F_CARDS);
+    wallet_buttons(r, id, ctx);
     enum kt_rc rc = api_page_reply(r, 200, "join_card", "Ваша карта", ctx, err);
     json_decref(ctx);
     return rc;

@@ -292,6 +292,8 @@ const struct route api_routes[] = {
      ADMIN | POS | MARKETER | ANALYST | MANAGER, ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/points", api_points_get,
      ADMIN | POS | MARKETER | ANALYST | MANAGER, ROUTE_PD | STORES},
+    {HTTP_GET, "/v1/customers/{id}/wallet", api_customer_wallet, ADMIN | POS | MARKETER | MANAGER,
+     ROUTE_PD | STORES},
     {HTTP_GET, "/v1/customers/{id}/points/history", api_points_history,
      ADMIN | POS | MARKETER | ANALYST | MANAGER, ROUTE_PD | STORES},
     {HTTP_POST, "/v1/customers/{id}/points/adjustments", api_points_adjust, ADMIN | MARKETER,
@@ -324,6 +326,18 @@ const struct route api_routes[] = {
     {HTTP_POST, "/j/{code}/confirm/{token}", api_join_code_post, ROUTE_PUBLIC,
      ROUTE_PD | ROUTE_PAGE},
     {HTTP_GET, "/j/{code}/card/{token}", api_join_card, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    /* Wallet cards (docs/wallet.md): the link's signed token is the only credential; Apple's
+     * web service for passes is authorised by each pass's own token (ApplePass). */
+    {HTTP_GET, "/w/{token}/apple", api_wallet_apple, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_GET, "/w/{token}/google", api_wallet_google, ROUTE_PUBLIC, ROUTE_PD | ROUTE_PAGE},
+    {HTTP_POST, "/wallet/v1/devices/{device}/registrations/{pass_type}/{serial}",
+     api_wallet_register, ROUTE_PUBLIC, ROUTE_JSON},
+    {HTTP_DELETE, "/wallet/v1/devices/{device}/registrations/{pass_type}/{serial}",
+     api_wallet_unregister, ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/wallet/v1/devices/{device}/registrations/{pass_type}", api_wallet_serials,
+     ROUTE_PUBLIC, 0},
+    {HTTP_GET, "/wallet/v1/passes/{pass_type}/{serial}", api_wallet_pass, ROUTE_PUBLIC, ROUTE_PD},
+    {HTTP_POST, "/wallet/v1/log", api_wallet_log, ROUTE_PUBLIC, ROUTE_JSON},
 
     {HTTP_GET, "/v1/attributes", api_attributes_list,
      ADMIN | POS | COLLECT | MARKETER | ANALYST | MANAGER, STORES},

@@ -151,12 +151,18 @@ int cli_take_flags(const char *verb, int *argc, char **argv, const struct cli_fl
  * tracking API's --track-user-system, the environment under them. 0 to go on, 2 on a bad value. */
 #include "base/cidr.h"
 #include "pages/limits.h"
+struct wallet;
+
 struct cli_pages {
     struct pages_limits limits; /* to put in force with pages_limits_set */
     const char
         *track_user_system;   /* the tracking API's userId is ext:<this> (--track-user-system) */
     struct cidr_list trusted; /* whose X-Forwarded-For the server believes */
+    struct wallet *wallet;    /* the wallet cards (--wallet FILE, loaded and checked), or NULL */
 };
+/* Takes the flags out of argv; 2 after saying what is wrong (a wallet file that cannot be
+ * used among it). cli_pages_free lets the wallet go. */
 int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c);
+void cli_pages_free(struct cli_pages *c);
 
 #endif

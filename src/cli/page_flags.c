@@ -1,7 +1,8 @@
 /*
  * page_flags.c - serve's flags of the customer's pages (docs/pages.md, "Limits"; docs/
  * operations.md, "Behind a reverse proxy"): --limit-phone, --limit-addr, --limit-join-point and
- * --trusted-proxy, and the tracking API's --track-user-system (docs/collect.md), taken out of argv
+ * --trusted-proxy, the tracking API's --track-user-system (docs/collect.md) and the wallet cards'
+ * --wallet (docs/wallet.md), taken out of argv
  * before serve's own getopt sees the rest (as outbox_flags.c does), so that main.c keeps to its one
  * page of flags.
  */
@@ -11,8 +12,9 @@
 #include "cli/cli.h"
 #include "identity/identity.h"
 #include "pages/limits.h"
+#include "wallet/wallet.h"
 
-enum { F_PHONE, F_ADDR, F_JP, F_PROXY, F_USER, F_N };
+enum { F_PHONE, F_ADDR, F_JP, F_PROXY, F_USER, F_WALLET, F_N };
 
 /* No default here: pages_limits_default's, and no proxy trusted. */
 
@@ -22,6 +24,7 @@ static const struct cli_flag flags[F_N] = {
     [F_JP] = {"limit-join-point", "KARTOTEKA_LIMIT_JOIN_POINT", NULL},
     [F_PROXY] = {"trusted-proxy", "KARTOTEKA_TRUSTED_PROXY", NULL},
     [F_USER] = {"track-user-system", "KARTOTEKA_TRACK_USER_SYSTEM", "shop"},
+    [F_WALLET] = {"wallet", "KARTOTEKA_WALLET", NULL},
 };
 
 static int check(const char *verb, const char *const v[F_N], struct cli_pages *c)
@@ -41,6 +44,14 @@ static int check(const char *verb, const char *const v[F_N], struct cli_pages *c
                                "16 at most, joined by commas");
     }
     c->track_user_system = v[F_USER];
+    if (v[F_WALLET] != NULL && v[F_WALLET][0] != '\0') {
+        struct kt_err err;
+        kt_err_reset(&err);
+        if (wallet_load(v[F_WALLET], &c->wallet, &err) != KT_OK) {
+            cli_print_error("the wallet's configuration (--wallet) cannot be used", &err);
+            return 2;
+        }
+    }
     if (!ident_system_valid(c->track_user_system)) {
         return cli_usage(verb, "--track-user-system takes an external system's name: "
                                "[a-z0-9_-], 1-32 characters");
@@ -56,4 +67,10 @@ int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c
         return 2;
     }
     return check(verb, v, c);
+}
+
+void cli_pages_free(struct cli_pages *c)
+{
+    wallet_free(c->wallet);
+    c->wallet = NULL;
 }

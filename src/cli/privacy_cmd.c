@@ -22,6 +22,7 @@
 #include "export/export.h"
 #include "privacy/privacy.h"
 #include "sched/sched.h"
+#include "wallet/wallet.h"
 
 static const char run_due_help[] =
     "usage: kartoteka run-due [--db PATH] [--now TIME] [--import-rejects-days N]\n"
@@ -44,6 +45,8 @@ static const char run_due_help[] =
     "               (KARTOTEKA_EVENTS_DAYS, default 365; 1 to 3650)\n"
     "  --messages-days N  the term of sent and failed SMS, as the server's flag\n"
     "               (KARTOTEKA_MESSAGES_DAYS, default 90; 1 to 3650)\n"
+    "  --wallet FILE  the wallet cards, as the server's flag (KARTOTEKA_WALLET): without it\n"
+    "               the wallet passes are not refreshed\n"
     "  --db PATH    database file (KARTOTEKA_DB, default data/kartoteka.db)\n";
 
 int cli_run_due(int argc, char **argv)
@@ -53,9 +56,10 @@ int cli_run_due(int argc, char **argv)
                                          {"import-rejects-days", required_argument, NULL, 'r'},
                                          {"events-days", required_argument, NULL, 'e'},
                                          {"messages-days", required_argument, NULL, 'm'},
+                                         {"wallet", required_argument, NULL, 'w'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *db = cli_default_db();
+    const char *db = cli_default_db(), *wallet_file = getenv("KARTOTEKA_WALLET");
     /* The three terms: flag, environment, default - as serve reads them. */
     struct term {
         const char *flag, *env, *text;
@@ -91,6 +95,9 @@ int cli_run_due(int argc, char **argv)
         case 'm':
             terms[2].text = optarg;
             break;
+        case 'w':
+            wallet_file = optarg;
+            break;
         case 'h':
             fputs(run_due_help, stdout);
             return 0;
@@ -114,19 +121,28 @@ int cli_run_due(int argc, char **argv)
         }
     }
     log_set_level(LOG_WARN);
+    struct kt_err err;
+    kt_err_reset(&err);
+    struct wallet *wallet = NULL;
+    if (wallet_file != NULL && wallet_file[0] != '\0' &&
+        wallet_load(wallet_file, &wallet, &err) != KT_OK) {
+        cli_print_error("the wallet's configuration (--wallet) cannot be used", &err);
+        return 2;
+    }
     struct store *s = cli_open_store(db);
     struct key_secret k;
     if (s == NULL || cli_load_secret(s, db, &k) != 0) {
         store_close(s);
+        wallet_free(wallet);
         return 1;
     }
-    struct kt_err err;
-    kt_err_reset(&err);
     struct sched_conf sc = {
-        s, &k, PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days, terms[2].days, NULL, NULL};
+        s,    &k,    PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days, terms[2].days, NULL,
+        NULL, wallet};
     struct sched_report rep;
     enum kt_rc rc = sched_run_due(&sc, now, &rep, &err);
     store_close(s);
+    wallet_free(wallet);
     audit_shutdown();
     sodium_memzero(&k, sizeof(k));
     struct buf line;

@@ -43,6 +43,7 @@ struct metrics;
 struct import_worker;
 struct sched;
 struct lockout;
+struct wallet;
 
 /* A route's handler: KT_OK when it replied (http_reply_*), else the code of the error it raised
  * in `err` (empty on entry), which the router replies (router_call). */
@@ -128,6 +129,7 @@ struct kt_app {
     struct session_conf session;   /* --session-idle, --session-max (cli/session_flags.c) */
     struct lockout *login_addr;    /* wrong logins per client address, or NULL (off) */
     struct lockout *login_email;   /* wrong logins per e-mail (its tag), or NULL (off) */
+    const struct wallet *wallet;   /* --wallet: the wallet cards (wallet/wallet.h), or NULL */
     bool cookie_plain;             /* plain HTTP on a loopback listener: the session cookie goes
                                       without Secure (set by http_server_start) */
 };
@@ -165,6 +167,7 @@ struct http_req {
     const char *allow;         /* Allow header for 405 */
     const char *location;      /* Location header of a redirect (in the arena), or NULL */
     const char *etag;          /* ETag header (in the arena), or NULL */
+    const char *last_modified; /* Last-Modified header (in the arena), or NULL */
     const char *cache_control; /* Cache-Control instead of no-store (static), or NULL */
     bool replayed;             /* Idempotent-Replayed: true */
     const char *set_cookie;    /* Set-Cookie header (in the arena), or NULL */

@@ -76,6 +76,9 @@ enum MHD_Result http_queue(struct reqctx *x, struct MHD_Connection *c)
     if (r->etag != NULL) {
         MHD_add_response_header(resp, "ETag", r->etag);
     }
+    if (r->last_modified != NULL) {
+        MHD_add_response_header(resp, "Last-Modified", r->last_modified);
+    }
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->route != NULL && (r->route->flags & ROUTE_BEACON)) {
         cors_headers(r, resp);

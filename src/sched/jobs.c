@@ -19,6 +19,7 @@
 #include "privacy/privacy.h"
 #include "quality/quality.h"
 #include "segment/saved.h"
+#include "wallet/wallet.h"
 
 #define SECOND_MS 1000
 #define MINUTE_MS (60 * SECOND_MS)
@@ -55,6 +56,12 @@ static enum kt_rc points_expiry(const struct sched_conf *c, int64_t now, int64_t
                                 struct kt_err *err)
 {
     return loyalty_expire_due(c->s, now, &n[0], &n[1], err);
+}
+
+static enum kt_rc wallet_refresh(const struct sched_conf *c, int64_t now, int64_t n[2],
+                                 struct kt_err *err)
+{
+    return wallet_refresh_due(c->s, c->wallet, c->secret, now, n, err);
 }
 
 static enum kt_rc birthday_bonus(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -218,6 +225,15 @@ const struct sched_job sched_jobs[] = {
      .key = "journeys",
      .counts = {"steps", "entered"},
      .says = "{0} journey step{0s} taken, {1} customers entered"},
+    /* Wallet passes follow the points (docs/wallet.md): after the jobs that move them, so an
+     * on-demand run pushes what its own expiry or bonus changed. */
+    {.name = "wallet_refresh",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND | SCHED_SECRET,
+     .run = wallet_refresh,
+     .key = "wallet",
+     .counts = {"passes", "pushes"},
+     .says = "{0} wallet card{0s} changed, {1} device{1s} pushed"},
     /* Hourly: each run that removes something writes an audit entry, and a term counted in
      * days needs no finer clock. */
     {.name = "events_expiry",

@@ -24,6 +24,7 @@
 
 /* What every job may need; set once, read by the jobs. */
 struct outbox_sender;
+struct wallet;
 
 struct sched_conf {
     struct store *s;
@@ -34,6 +35,7 @@ struct sched_conf {
     int64_t messages_days;           /* the term of sent and dead messages (--messages-days) */
     struct outbox_sender *outbox;    /* the outbox's channels (deliver/outbox.h), or NULL */
     const char *sms_sender;          /* the name a marketing SMS is signed with, or NULL */
+    const struct wallet *wallet;     /* the wallet cards (wallet/wallet.h), or NULL: off */
 };
 
 /* A job's run at `now` (UTC ms): `n` gets what it did, as the row's `counts` name them. */

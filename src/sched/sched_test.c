@@ -28,7 +28,7 @@ static size_t job(const char *name)
 
 static struct sched_conf conf(const struct key_secret *k)
 {
-    struct sched_conf c = {T.s, k, "Kartoteka test", 30, 365, 90, NULL, NULL};
+    struct sched_conf c = {T.s, k, "Kartoteka test", 30, 365, 90, NULL, NULL, NULL};
     return c;
 }
 

@@ -4,6 +4,7 @@
 // webhook goes to a receiver in the harness), confirms it and sees her card with its barcode; a
 // form without the consent tick comes back with the message beside the box, her values kept and
 // nothing stored (checked through the API). Each page is screenshotted and checked by axe-core.
+// The card page offers her wallet: the Apple pass downloads, the Google button goes to Google.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -11,7 +12,7 @@ import {
     assertAccessible, launchBrowser, ok, phone, phonePage, screenshot, skipReason, startServer,
     startSmsGateway, submit,
 } from './harness.mjs';
-import { SMS_ARGS, joinPoint, joinSetup } from './join_kit.mjs';
+import { SMS_ARGS, joinPoint, joinSetup, walletArgs } from './join_kit.mjs';
 
 const FILE = import.meta.filename;
 
@@ -23,7 +24,7 @@ let code;
 describe('the join form', { skip: skipReason() ?? false }, () => {
     before(async () => {
         gw = await startSmsGateway();
-        server = await startServer({ args: SMS_ARGS(gw) });
+        server = await startServer({ args: [...SMS_ARGS(gw), ...walletArgs()] });
         browser = await launchBrowser();
         await joinSetup(server);
         code = await joinPoint(server, 'entrance');
@@ -76,6 +77,17 @@ describe('the join form', { skip: skipReason() ?? false }, () => {
         assert.equal(await page.locator('.barcode svg path').count(), 1);
         await screenshot(page, FILE, '3-card');
         await assertAccessible(t, page, 'the card page');
+        // Her wallet (docs/wallet.md): the pass downloads, the Google button goes to Google.
+        const apple = page.getByRole('link', { name: 'Добавить в Apple Wallet' });
+        const google = page.getByRole('link', { name: 'Сохранить в Google Кошелёк' });
+        const pass = await page.request.get(new URL(await apple.getAttribute('href'), page.url()).href);
+        assert.equal(pass.status(), 200);
+        assert.equal(pass.headers()['content-type'], 'application/vnd.apple.pkpass');
+        assert.equal((await pass.body()).subarray(0, 2).toString(), 'PK');
+        const save = await page.request.get(new URL(await google.getAttribute('href'), page.url()).href,
+                                            { maxRedirects: 0 });
+        assert.equal(save.status(), 302);
+        assert.match(save.headers().location, /^https:\/\/pay\.google\.com\/gp\/v\/save\/[\w-]+\.[\w-]+\.[\w-]+$/);
 
         const found = await ok(server.get(`/v1/customers?phone=${encodeURIComponent(p)}`));
         const cu = await ok(server.get(`/v1/customers/${found.items[0].id}`));

@@ -1,7 +1,8 @@
 // The tablet mode /t/{code} (docs/pages.md, "The tablet") in Debian's Chromium at a phone's size,
 // with scripts off: no field offers autofill; the form, the code page and the card page each
 // carry a meta refresh back to an empty form (60 s idle, 30 s after the card) - read from the
-// page and followed, not waited for; after a customer joins, the next one gets an empty form.
+// page and followed, not waited for; after a customer joins, the next one gets an empty form;
+// with the wallet configured, the tablet's card page offers no wallet (the tablet is the shop's).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -9,7 +10,7 @@ import {
     assertAccessible, launchBrowser, ok, phone, phonePage, screenshot, skipReason, startServer,
     startSmsGateway, submit,
 } from './harness.mjs';
-import { SMS_ARGS, joinPoint, joinSetup } from './join_kit.mjs';
+import { SMS_ARGS, joinPoint, joinSetup, walletArgs } from './join_kit.mjs';
 
 const FILE = import.meta.filename;
 
@@ -35,7 +36,7 @@ async function refreshOf(page) {
 describe('the tablet', { skip: skipReason() ?? false }, () => {
     before(async () => {
         gw = await startSmsGateway();
-        server = await startServer({ args: SMS_ARGS(gw) });
+        server = await startServer({ args: [...SMS_ARGS(gw), ...walletArgs()] });
         browser = await launchBrowser();
         await joinSetup(server);
         code = await joinPoint(server, 'till');
@@ -81,6 +82,8 @@ describe('the tablet', { skip: skipReason() ?? false }, () => {
         await page.waitForURL(/\/card\//);
         await page.waitForLoadState();
         assert.equal(await page.locator('.barcode svg').count(), 1);
+        // the tablet is the shop's: no wallet of hers is offered on it
+        assert.equal(await page.locator('.wallet a').count(), 0);
         const [shown, next] = await refreshOf(page);
         assert.deepEqual([shown, next], [30, `/t/${code}`]);
         await screenshot(page, FILE, '3-card');
