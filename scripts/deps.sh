@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - installs the Debian (bookworm) packages a target needs, and only the missing ones.
 #   scripts/deps.sh run     what `make run` needs: compiler, CMake, the libraries, Node.js and npm
-#                           (the console's build: console/build.sh), and curl, jq and aiosmtpd (a
+#                           (the console's build: console/build.sh), and curl, jq, unzip and aiosmtpd (a
 #                           local mail sink) for the README tour
 #   scripts/deps.sh test    plus cmocka, pytest, requests and clang-format for `make test`, and
 #                           Chromium, fonts with Cyrillic and Node.js for the browser tests (their
@@ -11,7 +11,7 @@
 set -eu
 
 run="gcc make cmake pkg-config libmicrohttpd-dev libgnutls28-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
-     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev zlib1g-dev libzip-dev tzdata curl jq
+     libicu-dev libidn2-dev libcsv-dev libcurl4-openssl-dev libqrencode-dev libpng-dev zlib1g-dev libzip-dev tzdata curl jq unzip
      python3-aiosmtpd nodejs"
 test="$run libcmocka-dev python3 python3-pytest python3-requests python3-phonenumbers
       python3-email-validator clang-format python3-cryptography python3-aiosmtpd zbar-tools

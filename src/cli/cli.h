@@ -46,6 +46,7 @@ extern const char cli_dedup_base_help[];
 int cli_deliver(int argc, char **argv); /* deliver_cmd.c: a test message through a channel */
 extern const char cli_serve_help[];     /* serve_help.c */
 int cli_users(int argc, char **argv);   /* users_cmd.c: the console's users */
+int cli_wallet(int argc, char **argv);  /* wallet_cmd.c: the wallet cards' test kit, a pass */
 /* Runs the verb named `verb` (verbs.c) with argv[0] the verb; -1 when there is no such verb. */
 int cli_verb(const char *verb, int argc, char **argv);
 

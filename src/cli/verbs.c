@@ -15,7 +15,7 @@ static const struct {
     {"audit", cli_audit},     {"loyalty", cli_loyalty}, {"cluster", cli_cluster},
     {"segment", cli_segment}, {"deliver", cli_deliver}, {"events", cli_events},
     {"run-due", cli_run_due}, {"clean", cli_clean},     {"store", cli_store},
-    {"dedup", cli_dedup},
+    {"dedup", cli_dedup},     {"wallet", cli_wallet},
 };
 
 int cli_verb(const char *verb, int argc, char **argv)

@@ -71,6 +71,11 @@ enum kt_rc wallet_google_link(const struct wallet *w, const struct wallet_view *
                               const char *origin, int64_t now, struct arena *a, const char **out,
                               struct kt_err *err);
 
+/* A configuration for trying Kartoteka out in the new folder `dir` (kit.c): a stand-in CA for
+ * Apple's WWDR, a pass certificate, a Google service account's key and wallet.json. Phones and
+ * Google refuse what it signs. KT_EINVAL wallet_config when `dir` exists. */
+enum kt_rc wallet_test_kit(const char *dir, struct kt_err *err);
+
 /* The scheduler's job (sched/jobs.c, `wallet_refresh`): each pass with a device whose ledger
  * moved or whose hold or expiry came is looked at again; when what it shows changed, its
  * updated_at moves and each of its devices is pushed through APNs (a 410 drops the device).

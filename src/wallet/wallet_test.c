@@ -1,7 +1,8 @@
 /*
- * wallet_test.c - the wallet's configuration, pass and link against keys made here with GnuTLS
- * (a CA standing in for Apple's WWDR, a pass certificate it signs, a service account's key): a
- * configuration refused with its field named; the .pkpass's files, its manifest's SHA-1s and a
+ * wallet_test.c - the wallet's configuration, pass and link against the test kit's keys (kit.c:
+ * a CA standing in for Apple's WWDR, a pass certificate it signs, a service account's key), the
+ * checks made with GnuTLS apart from the code under test: the kit loads; a configuration refused
+ * with its field named; the .pkpass's files, its manifest's SHA-1s and a
  * detached signature that verifies against the CA and not against altered content; the Google
  * JWT's RS256 signature under the account's public key; the ApplePass token.
  */
@@ -17,7 +18,7 @@
 
 #include "wallet/wallet.h"
 
-static char dir[64];
+static char dir[96];
 static gnutls_x509_crt_t ca_crt;
 static gnutls_pubkey_t sa_pub;
 
@@ -31,104 +32,56 @@ static void put(const char *name, const void *data, size_t len)
     fclose(f);
 }
 
-static void put_datum(const char *name, gnutls_datum_t *d)
+static gnutls_datum_t slurp(const char *name)
 {
-    put(name, d->data, d->size);
-    gnutls_free(d->data);
+    char p[128];
+    gnutls_datum_t d = {NULL, 0};
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    assert_int_equal(gnutls_load_file(p, &d), 0);
+    return d;
 }
 
-static gnutls_x509_privkey_t new_key(void)
-{
-    gnutls_x509_privkey_t k;
-    assert_int_equal(gnutls_x509_privkey_init(&k), 0);
-    assert_int_equal(gnutls_x509_privkey_generate(k, GNUTLS_PK_RSA, 2048, 0), 0);
-    return k;
-}
-
-/* A certificate of `key` named `dn`, signed by `issuer` (itself when NULL). */
-static gnutls_x509_crt_t new_crt(gnutls_x509_privkey_t key, const char *dn,
-                                 gnutls_x509_crt_t issuer, gnutls_x509_privkey_t issuer_key)
-{
-    gnutls_x509_crt_t c;
-    unsigned char serial[8];
-    randombytes_buf(serial, sizeof(serial));
-    serial[0] &= 0x7f;
-    time_t now = time(NULL);
-    assert_int_equal(gnutls_x509_crt_init(&c), 0);
-    assert_int_equal(gnutls_x509_crt_set_version(c, 3), 0);
-    assert_int_equal(gnutls_x509_crt_set_serial(c, serial, sizeof(serial)), 0);
-    assert_int_equal(gnutls_x509_crt_set_activation_time(c, now - 3600), 0);
-    assert_int_equal(gnutls_x509_crt_set_expiration_time(c, now + 86400), 0);
-    assert_int_equal(gnutls_x509_crt_set_dn(c, dn, NULL), 0);
-    assert_int_equal(gnutls_x509_crt_set_key(c, key), 0);
-    assert_int_equal(gnutls_x509_crt_set_basic_constraints(c, issuer == NULL, -1), 0);
-    assert_int_equal(gnutls_x509_crt_set_key_usage(c, issuer == NULL
-                                                          ? GNUTLS_KEY_KEY_CERT_SIGN
-                                                          : GNUTLS_KEY_DIGITAL_SIGNATURE),
-                     0);
-    assert_int_equal(gnutls_x509_crt_sign2(c, issuer ? issuer : c, issuer ? issuer_key : key,
-                                           GNUTLS_DIG_SHA256, 0),
-                     0);
-    return c;
-}
-
-static void write_crt(const char *name, gnutls_x509_crt_t c)
-{
-    gnutls_datum_t d;
-    assert_int_equal(gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &d), 0);
-    put_datum(name, &d);
-}
-
-static void write_key(const char *name, gnutls_x509_privkey_t k)
-{
-    gnutls_datum_t d;
-    assert_int_equal(
-        gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &d), 0);
-    put_datum(name, &d);
-}
-
-/* The files every test loads: wwdr.pem, pass.pem, pass.key, other.key, google-sa.json. */
+/* The test kit (kit.c) every test loads, and other.key: the service account's key, which is
+ * not the pass certificate's. The CA and the account's public key are kept for the checks. */
 static int kit_setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/kt-wallet-test-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    gnutls_x509_privkey_t ca_key = new_key(), pass_key = new_key(), sa_key = new_key();
-    ca_crt = new_crt(ca_key, "CN=Test WWDR CA", NULL, NULL);
-    gnutls_x509_crt_t pass = new_crt(pass_key, "CN=Pass Type ID: pass.test", ca_crt, ca_key);
-    write_crt("wwdr.pem", ca_crt);
-    write_crt("pass.pem", pass);
-    write_key("pass.key", pass_key);
-    write_key("other.key", sa_key);
-    gnutls_datum_t pem;
-    assert_int_equal(gnutls_x509_privkey_export2_pkcs8(sa_key, GNUTLS_X509_FMT_PEM, NULL,
-                                                       GNUTLS_PKCS_PLAIN, &pem),
+    char parent[64];
+    snprintf(parent, sizeof(parent), "/tmp/kt-wallet-test-XXXXXX");
+    assert_non_null(mkdtemp(parent));
+    snprintf(dir, sizeof(dir), "%s/kit", parent);
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(wallet_test_kit(dir, &err), KT_OK);
+    assert_int_equal(wallet_test_kit(dir, &err), KT_EINVAL); /* never over a kit */
+    gnutls_datum_t d = slurp("wwdr.pem");
+    assert_int_equal(gnutls_x509_crt_init(&ca_crt), 0);
+    assert_int_equal(gnutls_x509_crt_import(ca_crt, &d, GNUTLS_X509_FMT_PEM), 0);
+    gnutls_free(d.data);
+    char p[128];
+    snprintf(p, sizeof(p), "%s/google-sa.json", dir);
+    json_t *sa = json_load_file(p, 0, NULL);
+    const char *pem = json_string_value(json_object_get(sa, "private_key"));
+    assert_non_null(pem);
+    put("other.key", pem, strlen(pem));
+    gnutls_privkey_t priv;
+    gnutls_privkey_init(&priv);
+    assert_int_equal(gnutls_privkey_import_x509_raw(
+                         priv, &(gnutls_datum_t){(unsigned char *)pem, (unsigned)strlen(pem)},
+                         GNUTLS_X509_FMT_PEM, NULL, 0),
                      0);
-    json_t *sa = json_pack("{s:s, s:s#}", "client_email", "sa@test.example", "private_key",
-                           (const char *)pem.data, (int)pem.size);
-    char *text = json_dumps(sa, 0);
-    put("google-sa.json", text, strlen(text));
-    free(text);
-    json_decref(sa);
-    gnutls_free(pem.data);
     gnutls_pubkey_init(&sa_pub);
-    gnutls_privkey_t sa_priv;
-    gnutls_privkey_init(&sa_priv);
-    assert_int_equal(gnutls_privkey_import_x509(sa_priv, sa_key, 0), 0);
-    assert_int_equal(gnutls_pubkey_import_privkey(sa_pub, sa_priv, 0, 0), 0);
-    gnutls_privkey_deinit(sa_priv);
-    gnutls_x509_privkey_deinit(sa_key);
-    gnutls_x509_privkey_deinit(ca_key);
-    gnutls_x509_privkey_deinit(pass_key);
-    gnutls_x509_crt_deinit(pass);
+    assert_int_equal(gnutls_pubkey_import_privkey(sa_pub, priv, 0, 0), 0);
+    gnutls_privkey_deinit(priv);
+    json_decref(sa);
     return 0;
 }
 
 static int kit_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf %.*s", (int)(strrchr(dir, '/') - dir), dir);
     assert_int_equal(system(cmd), 0);
     gnutls_x509_crt_deinit(ca_crt);
     gnutls_pubkey_deinit(sa_pub);
@@ -138,15 +91,16 @@ static int kit_teardown(void **state)
 /* Writes the configuration `json` and loads it. */
 static enum kt_rc load(const char *json, struct wallet **w, struct kt_err *err)
 {
-    put("wallet.json", json, strlen(json));
+    put("test.json", json, strlen(json));
     char p[128];
-    snprintf(p, sizeof(p), "%s/wallet.json", dir);
+    snprintf(p, sizeof(p), "%s/test.json", dir);
     kt_err_reset(err);
     return wallet_load(p, w, err);
 }
 
 #define APPLE(key, extra)                                                                          \
-    "\"apple\": {\"pass_type_id\": \"pass.test\", \"team_id\": \"TEAM1\", \"certificate\": "       \
+    "\"apple\": {\"pass_type_id\": \"pass.example.kartoteka.test\", \"team_id\": \"TEAM1\", "      \
+    "\"certificate\": "                                                                            \
     "\"pass.pem\", \"key\": \"" key "\", \"wwdr\": \"wwdr.pem\"" extra "}"
 #define GOOGLE(issuer)                                                                             \
     "\"google\": {\"issuer_id\": \"" issuer "\", \"class_id\": \"loyalty\", "                      \
@@ -176,6 +130,20 @@ static void a_configuration_that_cannot_be_used_names_its_field(void **state)
         assert_string_equal(err.code, "wallet_config");
         assert_string_equal(err.field, cases[i].field);
     }
+}
+
+static void the_test_kit_is_a_configuration_that_loads(void **state)
+{
+    (void)state;
+    char p[128];
+    snprintf(p, sizeof(p), "%s/wallet.json", dir);
+    struct wallet *w = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(wallet_load(p, &w, &err), KT_OK);
+    assert_true(wallet_has_apple(w) && wallet_has_google(w));
+    assert_string_equal(wallet_pass_type(w), "pass.example.kartoteka.test");
+    wallet_free(w);
 }
 
 static void the_token_is_the_serials_own(void **state)
@@ -362,6 +330,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_configuration_that_cannot_be_used_names_its_field,
                                         arena_up, arena_down),
+        cmocka_unit_test_setup_teardown(the_test_kit_is_a_configuration_that_loads, arena_up,
+                                        arena_down),
         cmocka_unit_test_setup_teardown(the_token_is_the_serials_own, arena_up, arena_down),
         cmocka_unit_test_setup_teardown(the_pass_holds_a_signed_manifest_of_its_files, arena_up,
                                         arena_down),

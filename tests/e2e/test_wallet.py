@@ -569,3 +569,22 @@ def test_a_retailer_without_images_gets_the_icons_wallet_requires(kit, tmp_path)
             assert struct.unpack(">II", png_[16:24]) == (side, side)
     finally:
         s.stop()
+
+
+def test_the_cli_writes_her_pass_and_prints_her_link_with_the_read_logged(srv, kit, public,
+                                                                          tmp_path):
+    cid, number, _ = enrol(srv)
+    serial = wallet(srv, cid)["serial"]
+    out = tmp_path / "card.pkpass"
+    r = srv.cli("wallet", "pass", cid, "--wallet", str(kit["config"]), "--out", str(out))
+    assert f"serial {serial}" in r.stdout and "google: https://pay.google.com/gp/v/save/" in r.stdout
+    with zipfile.ZipFile(out) as z:
+        pj = json.loads(z.read("pass.json"))
+    assert pj["serialNumber"] == serial and pj["barcodes"][0]["message"] == number
+    reads = [e for e in audit_entries(srv, customer_id=cid)
+             if e["action"] == "read" and e["detail"] and "kartoteka wallet pass" in e["detail"]]
+    assert len(reads) == 1 and reads[0]["fields"] == "cards,points"
+    bad = srv.cli("wallet", "pass", "c_0000000000000000000a", "--wallet", str(kit["config"]),
+                  "--out", str(tmp_path / "none.pkpass"), check=False)
+    assert bad.returncode == 1 and "no live customer" in bad.stderr
+    assert not (tmp_path / "none.pkpass").exists()
