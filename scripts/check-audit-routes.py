@@ -20,7 +20,7 @@ import sys
 
 ROOT = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
                     os.environ.get("KT_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[1])
-ROUTE = re.compile(r'\{HTTP_(\w+), "([^"]+)", \w+,\s*[^,]+,\s*([^}]+)\}')
+ROUTE = re.compile(r'\{HTTP_(\w+),\s*"([^"]+)",\s*\w+,\s*[^,]+,\s*([^}]+)\}')
 CELL_ROUTE = re.compile(r"`([A-Z]+) (/[^`]*)`")
 HEADING = "### Every read, by any key"
 

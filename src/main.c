@@ -607,16 +607,18 @@ static int cmd_serve(int argc, char **argv)
         return cli_usage("serve", "--outbox-lease is for servers sharing a PostgreSQL database; "
                                   "on SQLite a start takes back every message left sending");
     }
-    /* Signals are taken by this thread only: block them before any thread starts. */
-    sigset_t sigs;
+    sigset_t sigs; /* signals are taken by this thread only: blocked before any thread starts */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-
+    if (cli_pages_wallet("serve", &pc) != 0) { /* last of the checks: nothing to free before */
+        return 2;
+    }
     struct store *s = open_store(&o, o.no_migrate ? STORE_REFUSE_OLD : STORE_MIGRATE);
     if (s == NULL) {
+        cli_pages_free(&pc);
         return 1;
     }
     audit_queue_max_set((size_t)o.audit_queue_max);
@@ -631,8 +633,7 @@ static int cmd_serve(int argc, char **argv)
     app.session = (struct session_conf){ss.idle_ms, ss.max_ms};
     app.login_email = lockout_new(&(struct lockout_conf){ss.by_email, ss.window_ms, ss.lock_ms});
     app.login_addr = lockout_new(&(struct lockout_conf){ss.by_addr, ss.window_ms, ss.lock_ms});
-    /* uploads wait for their job beside the database, or where KARTOTEKA_IMPORTS_DIR says - on
-     * PostgreSQL a folder every server reaches (docs/scale.md) */
+    /* uploads wait beside the database, or in KARTOTEKA_IMPORTS_DIR (docs/scale.md) */
     char imports_dir[4200];
     const char *idir = getenv("KARTOTEKA_IMPORTS_DIR");
     if (idir != NULL && idir[0] != '\0') {
@@ -649,8 +650,7 @@ static int cmd_serve(int argc, char **argv)
     if (cli_load_secret_file(s, o.db, o.secret_file, &app.secret) != 0) {
         goto out;
     }
-    /* The log of reads exists from the first start, so `audit verify` can tell one removed; one
-     * that cannot be opened is not fatal: reads then wait, and are refused once too many do. */
+    /* The log of reads from the first start (for `audit verify`); a failure is not fatal. */
     if (audit_open(s, &err) != KT_OK) {
         cli_print_error("the log of reads cannot be opened", &err);
         kt_err_reset(&err);

@@ -14,6 +14,7 @@
 
 #include "http/http.h"
 #include "identity/identity.h"
+#include "deliver/template_store.h"
 
 extern const struct route api_routes[];
 extern const size_t api_routes_count;
@@ -228,6 +229,10 @@ enum kt_rc api_join_card(struct http_req *r, struct kt_err *err);
 /* Wallet cards (wallet.c, docs/wallet.md): the links, the pass and the save link, Apple's web
  * service for passes. */
 enum kt_rc api_customer_wallet(struct http_req *r, struct kt_err *err);
+/* A message's links for this server (wallet.c): the installation secret and the privacy
+ * settings' public_url read on `c` (NULL when unset). */
+enum kt_rc api_msg_links(struct http_req *r, struct store_conn *c, struct msg_links *out,
+                         struct kt_err *err);
 enum kt_rc api_wallet_apple(struct http_req *r, struct kt_err *err);
 enum kt_rc api_wallet_google(struct http_req *r, struct kt_err *err);
 enum kt_rc api_wallet_register(struct http_req *r, struct kt_err *err);

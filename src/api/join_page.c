@@ -252,8 +252,7 @@ static void wallet_buttons(struct http_req *r, const char *customer_id, json_t *
     if (wl == NULL || json_is_true(json_object_get(ctx, "tablet"))) {
         return;
     }
-    const char *token =
-        links_w_token(&r->app->secret, customer_id, clock_now_ms(), WALLET_LINK_TTL_MS, r->arena);
+    const char *token = links_w_token(&r->app->secret, customer_id, clock_now_ms(), r->arena);
     json_t *w = json_object();
     if (wallet_has_apple(wl)) {
         json_object_set_new(w, "apple", json_string(arena_printf(r->arena, "/w/%s/apple", token)));

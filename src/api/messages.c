@@ -100,7 +100,10 @@ static enum kt_rc rendered(struct http_req *r, struct store_conn *w, const json_
                           "the template is for another channel");
     }
     enum kt_rc rc = msg_tpl_compile(&row, &t, err);
-    rc = rc == KT_OK ? msg_context_json(w, cu, context, clock_now_ms(), r->arena, &ctx, err) : rc;
+    struct msg_links links;
+    rc = rc == KT_OK ? api_msg_links(r, w, &links, err) : rc;
+    rc = rc == KT_OK ? msg_context_json(w, cu, context, &links, clock_now_ms(), r->arena, &ctx, err)
+                     : rc;
     rc = rc == KT_OK ? msg_tpl_render_json(&t, ctx, r->arena, &out, err) : rc;
     if (rc == KT_OK) {
         *parts = json_incref(json_object_get(out, "parts"));

@@ -148,7 +148,10 @@ static enum kt_rc render_for(struct http_req *r, struct store_conn *rd, const js
         api_audit_note(r, "read", cu.id,
                        api_audit_fields(&cu) | AUDIT_F_ATTRIBUTES | AUDIT_F_POINTS |
                            AUDIT_F_TRAITS);
-        if (msg_context_json(rd, &cu, context, clock_now_ms(), r->arena, &ctx, err) != KT_OK) {
+        struct msg_links links;
+        if (api_msg_links(r, rd, &links, err) != KT_OK ||
+            msg_context_json(rd, &cu, context, &links, clock_now_ms(), r->arena, &ctx, err) !=
+                KT_OK) {
             return err->rc;
         }
     }

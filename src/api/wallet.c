@@ -41,6 +41,14 @@ static const char *public_url(struct store_conn *c, struct arena *a, struct kt_e
     return ps.public_url != NULL && ps.public_url[0] != '\0' ? ps.public_url : NULL;
 }
 
+enum kt_rc api_msg_links(struct http_req *r, struct store_conn *c, struct msg_links *out,
+                         struct kt_err *err)
+{
+    out->k = &r->app->secret;
+    out->public_url = public_url(c, r->arena, err);
+    return err->rc;
+}
+
 static json_t *link(struct http_req *r, const char *base, const char *token, const char *kind)
 {
     const char *path = arena_printf(r->arena, "/w/%s/%s", token, kind);
@@ -79,7 +87,7 @@ enum kt_rc api_customer_wallet(struct http_req *r, struct kt_err *err)
     if (store_write_end(w, rc, err) != KT_OK) {
         return err->rc;
     }
-    const char *token = links_w_token(&r->app->secret, cu.id, now, WALLET_LINK_TTL_MS, r->arena);
+    const char *token = links_w_token(&r->app->secret, cu.id, now, r->arena);
     json_t *o = json_pack("{s:s, s:s, s:I}", "customer_id", cu.id, "serial", v.pass.serial,
                           "devices", (json_int_t)ndev);
     if (wallet_has_apple(wl)) {
@@ -320,10 +328,11 @@ enum kt_rc api_wallet_serials(struct http_req *r, struct kt_err *err)
     return KT_OK;
 }
 
-/* An HTTP date (RFC 9110, IMF-fixdate) of `ms`, rounded up to the second. */
+/* An HTTP date (RFC 9110, IMF-fixdate) of `ms`'s second: each change of a pass falls in a later
+ * second than the one before (wallet/refresh.c), so its Last-Modified always moves. */
 static const char *http_date(int64_t ms, struct arena *a)
 {
-    time_t t = (time_t)((ms + 999) / 1000);
+    time_t t = (time_t)(ms / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
     char *s = arena_alloc(a, 40);
@@ -359,7 +368,7 @@ enum kt_rc api_wallet_pass(struct http_req *r, struct kt_err *err)
     }
     const char *modified = http_date(p.updated_at, r->arena);
     int64_t since = http_date_parse(http_req_header(r, "If-Modified-Since"));
-    if (since >= 0 && (p.updated_at + 999) / 1000 <= since) {
+    if (since >= 0 && p.updated_at / 1000 <= since) {
         http_reply_text(r, 304, "text/plain", "", 0);
         r->last_modified = modified;
         return KT_OK;
@@ -372,12 +381,11 @@ enum kt_rc api_wallet_pass(struct http_req *r, struct kt_err *err)
         base = public_url(rd, r->arena, err);
         rc = err->rc;
     }
+    struct customer cu;
+    rc = rc == KT_OK ? store_customer_get(rd, p.ck, r->arena, &cu, &found, err) : rc;
+    http_req_reader_end(r); /* the signing below holds no snapshot */
     if (rc != KT_OK || wallet_pkpass(r->app->wallet, &v, web_service(r, base), r->arena, &zip, &len,
                                      err) != KT_OK) {
-        return err->rc;
-    }
-    struct customer cu;
-    if (store_customer_get(rd, p.ck, r->arena, &cu, &found, err) != KT_OK) {
         return err->rc;
     }
     api_audit_note(r, "read", found ? cu.id : NULL, AUDIT_F_CARDS | AUDIT_F_POINTS);

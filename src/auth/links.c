@@ -43,9 +43,9 @@ bool links_q_open(const struct key_secret *k, const char *tok, int64_t now, stru
 }
 
 const char *links_w_token(const struct key_secret *k, const char *customer_id, int64_t now,
-                          int64_t ttl_ms, struct arena *a)
+                          struct arena *a)
 {
-    return token(k, W_CONTEXT, customer_id, now + ttl_ms, a);
+    return token(k, W_CONTEXT, customer_id, now + LINKS_W_TTL_MS, a);
 }
 
 bool links_w_open(const struct key_secret *k, const char *tok, int64_t now, struct arena *a,

@@ -24,10 +24,12 @@ const char *links_q_token(const struct key_secret *k, const char *customer_id, i
 bool links_q_open(const struct key_secret *k, const char *token, int64_t now, struct arena *a,
                   const char **customer_id);
 
+#define LINKS_W_TTL_MS (90 * 24 * 60 * 60 * 1000LL) /* a wallet link lives 90 days */
+
 /* The wallet links' token (/w/{token}/apple and /google, docs/wallet.md): customer `customer_id`
- * at `now`, for `ttl_ms`; opened like the questionnaire's, under a context of its own. */
+ * at `now`; opened like the questionnaire's, under a context of its own. */
 const char *links_w_token(const struct key_secret *k, const char *customer_id, int64_t now,
-                          int64_t ttl_ms, struct arena *a);
+                          struct arena *a);
 bool links_w_open(const struct key_secret *k, const char *token, int64_t now, struct arena *a,
                   const char **customer_id);
 

@@ -32,7 +32,7 @@ struct run {
     struct campaign cp;
     struct msg_tpl tpl[CAMPAIGN_VARIANTS_MAX];
     size_t n_tpl;
-    const char *public_url; /* an e-mail campaign's; checked at its start */
+    const char *public_url; /* or NULL; an e-mail campaign's is checked at its start */
     struct arena *keep;     /* what lives as long as the run: the campaign, the templates */
 };
 
@@ -160,16 +160,14 @@ static enum kt_rc prepare(struct run *r, struct store_conn *rd, struct kt_err *e
     if (r->n_tpl == r->cp.n_variants) {
         return KT_OK;
     }
-    if (strcmp(r->cp.channel, "email") == 0) {
-        struct privacy_settings ps;
-        if (privacy_settings_get(rd, a, &ps, err) != KT_OK) {
-            return err->rc;
-        }
-        if (ps.public_url == NULL || ps.public_url[0] == '\0') {
-            return kt_err_set(err, KT_EINVAL, "public_url_required", "channel",
-                              "public_url was unset after the campaign started");
-        }
-        r->public_url = ps.public_url;
+    struct privacy_settings ps; /* public_url: an e-mail's unsubscribe link, her wallet's */
+    if (privacy_settings_get(rd, a, &ps, err) != KT_OK) {
+        return err->rc;
+    }
+    r->public_url = ps.public_url != NULL && ps.public_url[0] != '\0' ? ps.public_url : NULL;
+    if (strcmp(r->cp.channel, "email") == 0 && r->public_url == NULL) {
+        return kt_err_set(err, KT_EINVAL, "public_url_required", "channel",
+                          "public_url was unset after the campaign started");
     }
     for (; r->n_tpl < r->cp.n_variants; r->n_tpl++) {
         const struct campaign_variant *v = &r->cp.variants[r->n_tpl];
@@ -192,7 +190,8 @@ static enum kt_rc compose(struct run *r, struct store_conn *rd, const struct cus
                           struct item *it, struct arena *a, struct kt_err *err)
 {
     json_t *ctx = NULL, *out = NULL;
-    enum kt_rc rc = msg_context_json(rd, cu, NULL, r->now, a, &ctx, err);
+    struct msg_links links = {r->secret, r->public_url};
+    enum kt_rc rc = msg_context_json(rd, cu, NULL, &links, r->now, a, &ctx, err);
     rc = rc == KT_OK ? msg_tpl_render_json(tpl_of(r, it->m.grp), ctx, a, &out, err) : rc;
     if (rc == KT_OK) {
         const json_t *p = json_object_get(out, "parts");

@@ -159,11 +159,14 @@ struct cli_pages {
     const char
         *track_user_system;   /* the tracking API's userId is ext:<this> (--track-user-system) */
     struct cidr_list trusted; /* whose X-Forwarded-For the server believes */
-    struct wallet *wallet;    /* the wallet cards (--wallet FILE, loaded and checked), or NULL */
+    const char *wallet_path;  /* --wallet FILE, or NULL */
+    struct wallet *wallet;    /* the wallet cards, once cli_pages_wallet loaded them, or NULL */
 };
-/* Takes the flags out of argv; 2 after saying what is wrong (a wallet file that cannot be
- * used among it). cli_pages_free lets the wallet go. */
+/* Takes the flags out of argv; 2 after saying what is wrong. cli_pages_wallet loads and checks
+ * the wallet's file (2 after saying what is wrong in it), the last of a verb's checks;
+ * cli_pages_free lets it go. */
 int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c);
+int cli_pages_wallet(const char *verb, struct cli_pages *c);
 void cli_pages_free(struct cli_pages *c);
 
 #endif

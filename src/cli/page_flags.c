@@ -6,6 +6,7 @@
  * before serve's own getopt sees the rest (as outbox_flags.c does), so that main.c keeps to its one
  * page of flags.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,14 +45,7 @@ static int check(const char *verb, const char *const v[F_N], struct cli_pages *c
                                "16 at most, joined by commas");
     }
     c->track_user_system = v[F_USER];
-    if (v[F_WALLET] != NULL && v[F_WALLET][0] != '\0') {
-        struct kt_err err;
-        kt_err_reset(&err);
-        if (wallet_load(v[F_WALLET], &c->wallet, &err) != KT_OK) {
-            cli_print_error("the wallet's configuration (--wallet) cannot be used", &err);
-            return 2;
-        }
-    }
+    c->wallet_path = v[F_WALLET] != NULL && v[F_WALLET][0] != '\0' ? v[F_WALLET] : NULL;
     if (!ident_system_valid(c->track_user_system)) {
         return cli_usage(verb, "--track-user-system takes an external system's name: "
                                "[a-z0-9_-], 1-32 characters");
@@ -67,6 +61,18 @@ int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c
         return 2;
     }
     return check(verb, v, c);
+}
+
+int cli_pages_wallet(const char *verb, struct cli_pages *c)
+{
+    struct kt_err err;
+    kt_err_reset(&err);
+    if (c->wallet_path != NULL && wallet_load(c->wallet_path, &c->wallet, &err) != KT_OK) {
+        fprintf(stderr, "kartoteka %s: the wallet's configuration (--wallet) cannot be used: %s\n",
+                verb, err.msg);
+        return 2;
+    }
+    return 0;
 }
 
 void cli_pages_free(struct cli_pages *c)

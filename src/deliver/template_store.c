@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "auth/links.h"
 #include "base/clock.h"
 #include "base/jsonx.h"
 #include "base/tz.h"
@@ -211,7 +212,7 @@ static bool has_prefix(const char *name, const char *prefix)
 /* Whether a context holds `name` (from the top). */
 static bool known_name(const char *name, const struct attr_def *attrs, size_t n_attrs)
 {
-    if (has_prefix(name, "context") || has_prefix(name, "traits") ||
+    if (has_prefix(name, "context") || has_prefix(name, "traits") || has_prefix(name, "wallet") ||
         strcmp(name, "customer_id") == 0 || in_list(points_names, name) ||
         in_list(store_names, name) || strcmp(name, "attributes") == 0) {
         return true;
@@ -334,9 +335,18 @@ static enum kt_rc store_and_traits(struct store_conn *c, int64_t ck, struct aren
 }
 
 enum kt_rc msg_context_json(struct store_conn *c, const struct customer *cu, const json_t *context,
-                            int64_t now, struct arena *a, json_t **out, struct kt_err *err)
+                            const struct msg_links *links, int64_t now, struct arena *a,
+                            json_t **out, struct kt_err *err)
 {
     json_t *ctx = json_pack("{s:s}", "customer_id", cu->id);
+    if (links != NULL && links->k != NULL && links->public_url != NULL) {
+        const char *token = links_w_token(links->k, cu->id, now, a);
+        json_object_set_new(ctx, "wallet",
+                            json_pack("{s:s, s:s}", "apple",
+                                      arena_printf(a, "%s/w/%s/apple", links->public_url, token),
+                                      "google",
+                                      arena_printf(a, "%s/w/%s/google", links->public_url, token)));
+    }
     for (int f = 0; f < PF_COUNT; f++) {
         if (cu->val[f] != NULL) {
             json_object_set_new(ctx, pf_names[f], json_string(cu->val[f]));

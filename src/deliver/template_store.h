@@ -14,6 +14,7 @@
 #include "base/err.h"
 #include "deliver/deliver.h"
 #include "deliver/smtp.h"
+#include "auth/keys.h"
 #include "store/store.h"
 #include "template/template.h"
 
@@ -61,14 +62,23 @@ enum kt_rc msg_tpl_save(struct store_conn *w, struct msg_template *row, struct a
 enum kt_rc msg_tpl_unknown_vars(struct store_conn *c, const struct msg_tpl *t, struct arena *a,
                                 json_t **out, struct kt_err *err);
 
+/* What a message's links are made with: the installation secret and the privacy settings'
+ * public_url, read once by the caller (NULL members: no links). */
+struct msg_links {
+    const struct key_secret *k;
+    const char *public_url;
+};
+
 /*
  * The context a template renders against for customer `cu` at `now` (a new object): the profile's
  * fields at the top (`first_name`...), `customer_id`, `attributes`, `traits`, `points`
  * {balance, pending, next_expiry {date, points}} with the date in the customer's local time,
- * `store` (their home store), and `context`, the message's own (a copy of `context`, or {}).
+ * `store` (their home store), `wallet` {apple, google}, her wallet card's links (docs/wallet.md)
+ * when `links` has both members, and `context`, the message's own (a copy of `context`, or {}).
  */
 enum kt_rc msg_context_json(struct store_conn *c, const struct customer *cu, const json_t *context,
-                            int64_t now, struct arena *a, json_t **out, struct kt_err *err);
+                            const struct msg_links *links, int64_t now, struct arena *a,
+                            json_t **out, struct kt_err *err);
 
 /* An SMS text's {"length", "parts", "encoding"} (sms_parts). */
 json_t *msg_sms_json(const char *text);

@@ -155,7 +155,7 @@ static void the_context_and_a_render(void **state)
     struct store_conn *rd;
     json_t *ctx, *own = body_of("{\"discount\": 123450}");
     assert_int_equal(store_read_begin(T.s, &rd, NULL), KT_OK);
-    assert_int_equal(msg_context_json(rd, &c, own, NOW, &A, &ctx, NULL), KT_OK);
+    assert_int_equal(msg_context_json(rd, &c, own, NULL, NOW, &A, &ctx, NULL), KT_OK);
     store_read_end(rd);
     json_decref(own);
     char *s = json_dumps(ctx, JSON_COMPACT | JSON_SORT_KEYS);

@@ -127,7 +127,8 @@ static enum kt_rc compose(struct jctx *x, struct store_conn *w, const struct jdo
     json_t *ctx = NULL, *out = NULL, *own = run_context(r);
     const char *unsub = NULL;
     bool email = strcmp(m->channel, "email") == 0, sms = strcmp(m->channel, "sms") == 0;
-    enum kt_rc rc = msg_context_json(w, cu, own, x->now, a, &ctx, err);
+    struct msg_links links = {x->c->secret, x->public_url};
+    enum kt_rc rc = msg_context_json(w, cu, own, &links, x->now, a, &ctx, err);
     rc = rc == KT_OK ? msg_tpl_render_json(t, ctx, a, &out, err) : rc;
     if (rc == KT_OK && !s->transactional && (email || sms)) {
         rc = deliver_optout_url(w, x->c->secret, m->channel, x->c->sms_sender, cu->id, s->topic, a,

@@ -59,6 +59,8 @@ static const struct word categories[] = {
     {"sms_outbox", "неотправленные SMS-сообщения"}, /* acts made before the SMS joined messages */
     {"messages", "адреса и содержание сообщений клиенту (e-mail, SMS, push)"},
     {"stored_replies", "сохранённые ответы на повторные запросы"},
+    {"wallet_pass", "карта в электронном кошельке телефона и регистрации устройств для её "
+                    "обновления"},
     {"import_rejects", "строки файлов отказов импорта"},
 };
 

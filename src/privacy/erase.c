@@ -176,7 +176,8 @@ static void cats_destroyed(json_t *cats, const struct erase_counts *c)
                 {c->members, "segment_members"},
                 {c->messages, "messages"},
                 {c->replies, "stored_replies"},
-                {c->data_keys, "data_key"}};
+                {c->data_keys, "data_key"},
+                {c->wallet, "wallet_pass"}};
     for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
         if (more[i].n > 0) {
             cat_add(cats, more[i].code);

@@ -408,6 +408,7 @@ struct erase_counts {
     int64_t replies;          /* stored replies of retried requests deleted */
     int64_t cards;            /* loyalty cards unbound */
     int64_t data_keys;        /* data keys queued for destruction (the customer's and merged) */
+    int64_t wallet;           /* wallet passes and their devices' registrations deleted */
 };
 
 struct due_item {

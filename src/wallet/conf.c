@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/mem.h"
 #include "wallet/wallet_int.h"
@@ -183,6 +184,17 @@ static enum kt_rc apple_load(struct wallet *w, const char *dir, const json_t *o,
     gnutls_pubkey_deinit(pub);
     if (!same) {
         return bad(err, "wallet.apple.key", "the key is not the certificate's");
+    }
+    /* a pass signed by a certificate of another pass type, or one expired, no phone takes */
+    char uid[256];
+    size_t n = sizeof(uid);
+    if (gnutls_x509_crt_get_dn_by_oid(w->cert, GNUTLS_OID_LDAP_UID, 0, 0, uid, &n) < 0 ||
+        strcmp(uid, w->pass_type) != 0) {
+        return bad(err, "wallet.apple.certificate",
+                   "the certificate is not of this pass_type_id (its subject's UID)");
+    }
+    if (gnutls_x509_crt_get_expiration_time(w->cert) < time(NULL)) {
+        return bad(err, "wallet.apple.certificate", "the certificate has expired");
     }
     const json_t *images = json_object_get(o, "images");
     if (images == NULL) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/id.h"
+#include "identity/identity.h"
 #include "loyalty/ledger.h"
 #include "wallet/wallet.h"
 
@@ -54,18 +55,44 @@ static void ledger_marks(const struct ledger_entry *e, size_t n, int64_t now,
     }
 }
 
+/* The customer a pass shows: its own, or the survivor of a merge (her cards and points went
+ * there); *found false for one erased. */
+static enum kt_rc holder(struct store_conn *c, int64_t ck, struct arena *a, struct customer *cu,
+                         bool *found, struct kt_err *err)
+{
+    enum kt_rc rc = store_customer_get(c, ck, a, cu, found, err);
+    if (rc == KT_OK && *found && cu->merged_into != 0) {
+        rc = store_customer_get(c, cu->merged_into, a, cu, found, err);
+    }
+    *found = *found && cu->erased_at == 0;
+    return rc;
+}
+
 enum kt_rc wallet_view_read(struct store_conn *c, const struct key_secret *k,
                             const struct wallet_pass *p, int64_t now, struct arena *a,
                             struct wallet_view *out, struct kt_err *err)
 {
     memset(out, 0, sizeof(*out));
     out->pass = *p;
+    struct customer cu;
     struct card *cards;
     struct ledger_entry *e;
-    size_t nc, ne;
-    if (store_card_list(c, p->ck, a, &cards, &nc, err) != KT_OK ||
-        store_ledger_list(c, p->ck, a, &e, &ne, err) != KT_OK) {
+    size_t nc = 0, ne = 0;
+    bool found = false;
+    if (holder(c, p->ck, a, &cu, &found, err) != KT_OK ||
+        (found && store_ledger_list(c, cu.ck, a, &e, &ne, err) != KT_OK)) {
         return err->rc;
+    }
+    if (found) { /* the marks first: a pass that shows nothing now is still looked at once */
+        struct points_balance b;
+        loyalty_balance(e, ne, now, &b);
+        out->available = b.available;
+        out->pending = b.pending;
+        ledger_marks(e, ne, now, &b, &out->ledger_seq, &out->next_change_at);
+        if (ident_unblocked(c, &cu, "customer_id", NULL, err) != KT_OK ||
+            store_card_list(c, cu.ck, a, &cards, &nc, err) != KT_OK) {
+            return err->rc;
+        }
     }
     for (size_t i = 0; i < nc && out->card == NULL; i++) {
         if (strcmp(cards[i].state, "active") == 0) {
@@ -76,11 +103,6 @@ enum kt_rc wallet_view_read(struct store_conn *c, const struct key_secret *k,
         return kt_err_set(err, KT_ECONFLICT, "no_card", "customer_id",
                           "a wallet card shows a loyalty card: the customer has no active one");
     }
-    struct points_balance b;
-    loyalty_balance(e, ne, now, &b);
-    out->available = b.available;
-    out->pending = b.pending;
-    ledger_marks(e, ne, now, &b, &out->ledger_seq, &out->next_change_at);
     const char *shown = arena_printf(a, "%s|%lld|%lld", out->card, (long long)out->available,
                                      (long long)out->pending);
     unsigned char tag[32];

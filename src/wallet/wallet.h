@@ -13,12 +13,13 @@
 #include <stdint.h>
 
 #include "auth/keys.h"
+#include "auth/links.h"
 #include "base/arena.h"
 #include "base/err.h"
 #include "store/store.h"
 
-#define WALLET_LINK_TTL_MS (90 * 24 * 60 * 60 * 1000LL) /* a wallet link lives 90 days */
-#define WALLET_TOKEN_HEX   64                           /* a pass's authenticationToken */
+#define WALLET_LINK_TTL_MS LINKS_W_TTL_MS /* a wallet link lives 90 days (auth/links.h) */
+#define WALLET_TOKEN_HEX   64             /* a pass's authenticationToken */
 
 struct wallet; /* the loaded configuration: keys, certificates, images */
 
@@ -45,7 +46,10 @@ struct wallet_view {
 };
 
 /* Customer `ck`'s pass as it shows at `now`, in the write transaction `w`; the pass is made
- * (its row written) the first time. KT_ECONFLICT no_card when she has no active card. */
+ * (its row written) the first time. A merged-away customer's pass shows the survivor's card and
+ * points. KT_ECONFLICT no_card when she has no active card (or was erased), KT_ELOCKED
+ * customer_blocked while her data are blocked; `ledger_seq` and `next_change_at` are set
+ * before either. */
 enum kt_rc wallet_view_of(struct store_conn *w, const struct key_secret *k, int64_t ck, int64_t now,
                           struct arena *a, struct wallet_view *out, struct kt_err *err);
 /* The same for a read: no row is made (*found false when she has no pass yet). */

@@ -12,7 +12,7 @@ JOBS = {"erased": ["customers"], "retention": ["customers"], "acts_expired": ["a
         "expired": ["customers", "points"], "birthday": ["customers", "points"],
         "event_ids": ["forgotten"], "import_rejects": ["rows"], "page_limits": ["rows"],
         "campaigns": ["enqueued", "control"], "journeys": ["steps", "entered"],
-        "events_expired": ["rows"],
+        "wallet": ["passes", "pushes"], "events_expired": ["rows"],
         "messages_expired": ["rows"]}
 
 
@@ -37,7 +37,8 @@ def test_the_cli_says_what_each_job_did(server):
                   r"\d+ campaign messages? enqueued, \d+ set aside in control groups",
                   r"\d+ events? past their term rolled up into daily counts",
                   r"\d+ sent messages? past their term deleted",
-                  r"\d+ page limit uses? past every window deleted"]:
+                  r"\d+ page limit uses? past every window deleted",
+                  r"\d+ wallet cards? changed, \d+ devices? pushed"]:
         assert re.search(words, out), (words, out)
 
 

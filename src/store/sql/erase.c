@@ -97,7 +97,7 @@ enum kt_rc sql_customer_erase(struct store_conn *base, int64_t ck, int64_t at,
                         &counts->history,     &counts->consent_evidence,
                         &counts->messages,    &counts->replies,
                         &counts->data_keys,   &counts->traits,
-                        &counts->cards,       &counts->cards};
+                        &counts->wallet,      &counts->wallet};
     _Static_assert(sizeof(count) / sizeof(count[0]) == sizeof(slots) / sizeof(slots[0]),
                    "a count per statement");
     for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {

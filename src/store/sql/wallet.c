@@ -71,21 +71,24 @@ enum kt_rc sql_wallet_pass_get(struct store_conn *base, const char *serial, stru
                       a, out, found, err);
 }
 
-enum kt_rc sql_wallet_pass_put(struct store_conn *base, const struct wallet_pass *p,
-                               struct kt_err *err)
+/* Runs `text` with the pass's or device's values bound by `bind`; *changes the rows changed. */
+static enum kt_rc run(struct sql_conn *c, const char *text, const void *row,
+                      void (*bind)(struct sql_stmt *st, const void *row), int *changes,
+                      struct kt_err *err)
 {
-    struct sql_conn *c = (struct sql_conn *)base;
     bool keep;
-    struct sql_stmt *st = sql_stmt_kept(
-        c,
-        "INSERT INTO wallet_passes (" PASS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (serial) DO UPDATE SET updated_at = excluded.updated_at, "
-        "content = excluded.content, ledger_seq = excluded.ledger_seq, "
-        "next_change_at = excluded.next_change_at",
-        &keep, err);
+    struct sql_stmt *st = sql_stmt_kept(c, text, &keep, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
+    bind(st, row);
+    *changes = 0;
+    return done(st, keep, sql_run(c, st, changes, err));
+}
+
+static void pass_bind(struct sql_stmt *st, const void *row)
+{
+    const struct wallet_pass *p = row;
     sql_bind_text(st, 1, p->serial);
     sql_bind_i64(st, 2, p->ck);
     sql_bind_i64(st, 3, p->created_at);
@@ -97,45 +100,74 @@ enum kt_rc sql_wallet_pass_put(struct store_conn *base, const struct wallet_pass
     } else {
         sql_bind_null(st, 7);
     }
-    return done(st, keep, sql_run(c, st, NULL, err));
+}
+
+/* An update by serial, else an insert: no ON CONFLICT, whose key PostgreSQL widens by ck
+ * (docs/scale.md, "Keys widened"); the write transaction makes the two one. */
+enum kt_rc sql_wallet_pass_put(struct store_conn *base, const struct wallet_pass *p,
+                               struct kt_err *err)
+{
+    struct sql_conn *c = (struct sql_conn *)base;
+    int changes = 0;
+    enum kt_rc rc = run(c,
+                        "UPDATE wallet_passes SET updated_at = ?4, content = ?5, ledger_seq = ?6, "
+                        "next_change_at = ?7 WHERE serial = ?1 AND ck = ?2 AND created_at = ?3",
+                        p, pass_bind, &changes, err);
+    if (rc != KT_OK || changes > 0) {
+        return rc;
+    }
+    return run(c, "INSERT INTO wallet_passes (" PASS_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+               p, pass_bind, &changes, err);
+}
+
+/* A device's key and push token (?1-?4), and with `device_bind` its time (?5). */
+static void device_bind_token(struct sql_stmt *st, const void *row)
+{
+    const struct wallet_device *d = row;
+    sql_bind_text(st, 1, d->device);
+    sql_bind_text(st, 2, d->serial);
+    sql_bind_i64(st, 3, d->ck);
+    sql_bind_text(st, 4, d->push_token);
+}
+
+static void device_bind(struct sql_stmt *st, const void *row)
+{
+    device_bind_token(st, row);
+    sql_bind_i64(st, 5, ((const struct wallet_device *)row)->created_at);
 }
 
 enum kt_rc sql_wallet_device_put(struct store_conn *base, const struct wallet_device *d,
                                  bool *created, struct kt_err *err)
 {
     struct sql_conn *c = (struct sql_conn *)base;
-    bool keep;
-    struct sql_stmt *st =
-        sql_stmt_kept(c,
-                      "INSERT INTO wallet_devices (device, serial, ck, push_token, "
-                      "created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
-                      "ON CONFLICT (device, serial) DO NOTHING",
-                      &keep, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sql_bind_text(st, 1, d->device);
-    sql_bind_text(st, 2, d->serial);
-    sql_bind_i64(st, 3, d->ck);
-    sql_bind_text(st, 4, d->push_token);
-    sql_bind_i64(st, 5, d->created_at);
     int changes = 0;
-    enum kt_rc rc = done(st, keep, sql_run(c, st, &changes, err));
-    *created = changes > 0;
-    if (rc != KT_OK || *created) {
+    *created = false;
+    /* registered already: a device registers again with a new push token */
+    enum kt_rc rc = run(c,
+                        "UPDATE wallet_devices SET push_token = ?4 WHERE device = ?1 AND "
+                        "serial = ?2 AND ck = ?3",
+                        d, device_bind_token, &changes, err);
+    if (rc != KT_OK || changes > 0) {
         return rc;
     }
-    /* registered already: a device registers again with a new push token */
-    st = sql_stmt_kept(
-        c, "UPDATE wallet_devices SET push_token = ?3 WHERE device = ?1 AND serial = ?2", &keep,
-        err);
+    *created = true;
+    return run(c,
+               "INSERT INTO wallet_devices (device, serial, ck, push_token, created_at) "
+               "VALUES (?1, ?2, ?3, ?4, ?5)",
+               d, device_bind, &changes, err);
+}
+
+enum kt_rc sql_wallet_tag_max(struct store_conn *base, int64_t *out, struct kt_err *err)
+{
+    struct sql_conn *c = (struct sql_conn *)base;
+    bool keep, found = false;
+    *out = 0;
+    struct sql_stmt *st =
+        sql_stmt_kept(c, "SELECT coalesce(max(updated_at), 0) FROM wallet_passes", &keep, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sql_bind_text(st, 1, d->device);
-    sql_bind_text(st, 2, d->serial);
-    sql_bind_text(st, 3, d->push_token);
-    return done(st, keep, sql_run(c, st, NULL, err));
+    return done(st, keep, sql_one(c, st, sql_row_i64, NULL, out, &found, NULL, NULL, err));
 }
 
 enum kt_rc sql_wallet_device_delete(struct store_conn *base, const char *device, const char *serial,
