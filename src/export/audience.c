@@ -120,27 +120,30 @@ static bool line_of(struct slice *sl, int64_t ck, const char *raw_phone, const c
     return ok;
 }
 
+#define READ_CHUNK 1024 /* members read at once: their rows and keys a range at a time */
+
 static void *read_slice(void *arg)
 {
     struct slice *sl = arg;
     struct store_conn *rd = NULL;
     struct arena a;
     arena_init(&a, 0);
+    const char *phones[READ_CHUNK], *emails[READ_CHUNK];
     sl->rc = store_read_begin_analytics(sl->s, &rd, &sl->err);
-    for (size_t i = sl->from; sl->rc == KT_OK && i < sl->to; i++) {
-        const char *phone, *email;
-        bool found = false;
-        sl->rc = store_customer_contact(rd, sl->cks[i], &a, &phone, &email, &found, &sl->err);
-        if (sl->rc == KT_OK && found && !line_of(sl, sl->cks[i], phone, email, &a)) {
-            sl->rc = kt_err_set(&sl->err, KT_EINVAL, "cannot_write", NULL,
-                                "the audience file would pass %zu bytes a reader; split the "
-                                "segment",
-                                sl->lines.max);
+    for (size_t i = sl->from; sl->rc == KT_OK && i < sl->to; i += READ_CHUNK) {
+        size_t m = sl->to - i < READ_CHUNK ? sl->to - i : READ_CHUNK;
+        sl->rc = store_customer_contacts(rd, sl->cks + i, m, &a, phones, emails, &sl->err);
+        for (size_t j = 0; sl->rc == KT_OK && j < m; j++) {
+            if ((phones[j] != NULL || emails[j] != NULL) &&
+                !line_of(sl, sl->cks[i + j], phones[j], emails[j], &a)) {
+                sl->rc = kt_err_set(&sl->err, KT_EINVAL, "cannot_write", NULL,
+                                    "the audience file would pass %zu bytes a reader; split the "
+                                    "segment",
+                                    sl->lines.max);
+            }
         }
-        if ((i - sl->from) % 1024 == 1023) {
-            arena_release(&a); /* a customer's values are written out already */
-            atomic_fetch_add(sl->done, 1024);
-        }
+        arena_release(&a); /* the chunk's values are written out already */
+        atomic_fetch_add(sl->done, (int64_t)m);
     }
     if (rd != NULL) {
         store_read_end(rd);

@@ -441,6 +441,56 @@ enum kt_rc pg_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, s
     return sql_dk_answer(&s->base, ck, what, dk, rc, err);
 }
 
+enum kt_rc pg_dk_many(struct sql_conn *c, const int64_t *cks, size_t n,
+                      unsigned char (*dks)[CRYPT_KEY_BYTES], int *what, struct kt_err *err)
+{
+    struct store *s = c->base.store;
+    memset(what, 0, n * sizeof(*what));
+    if (n == 0) {
+        return KT_OK;
+    }
+    struct ks_call k;
+    enum kt_rc rc = ks_begin(s, &k,
+                             "SELECT ck, master_id, wrapped FROM data_keys "
+                             "WHERE ck BETWEEN ?1 AND ?2 ORDER BY ck",
+                             err);
+    if (rc != KT_OK) {
+        return rc;
+    }
+    sql_bind_i64(k.st, 1, cks[0]);
+    sql_bind_i64(k.st, 2, cks[n - 1]);
+    size_t i = 0;
+    int src;
+    while (rc == KT_OK && (src = sql_step(k.st)) == SQL_ROW) {
+        int64_t ck = sql_col_i64(k.st, 0);
+        while (i < n && cks[i] < ck) {
+            i++;
+        }
+        if (i == n) {
+            src = SQL_DONE;
+            break;
+        }
+        if (cks[i] != ck) {
+            continue; /* a customer of the range not asked for */
+        }
+        if (sql_col_type(k.st, 2) == SQL_NULL) {
+            what[i] = -1;
+        } else if (sql_col_bytes(k.st, 1) != CRYPT_ID_BYTES) {
+            rc = kt_err_set(err, KT_ESTORE, "data_key_corrupt", NULL, "a data key does not open");
+        } else {
+            rc =
+                crypt_dk_unwrap(store_of(s)->base.crypt, ck, sql_col_blob(k.st, 1),
+                                sql_col_blob(k.st, 2), (size_t)sql_col_bytes(k.st, 2), dks[i], err);
+            what[i] = rc == KT_OK;
+        }
+    }
+    if (rc == KT_OK && src != SQL_DONE && src != SQL_ROW) {
+        rc = pg_fail(k.c, src, "key store read", err);
+    }
+    ks_end(s, &k);
+    return rc;
+}
+
 /* ---- destroying and rewrapping --------------------------------------------------------------- */
 
 /* Tombstones for the keys queued by erasures (key_shreds in the main database), then the queue

@@ -550,6 +550,7 @@ static enum kt_rc pg_open(const struct store_opts *o, struct store **out, struct
 
 static const struct sql_hooks pg_hooks = {
     .dk = pg_dk,
+    .dk_many = pg_dk_many,
     .keys_shred = pg_keys_shred,
     .keys_rotate = pg_keys_rotate,
     .reads_add = pg_reads_add,

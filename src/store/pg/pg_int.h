@@ -77,6 +77,8 @@ struct pg_keys {
 enum kt_rc pg_keys_attach(struct store *s, struct kt_err *err);
 void pg_keys_close(struct store *s);
 enum kt_rc pg_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, struct kt_err *err);
+enum kt_rc pg_dk_many(struct sql_conn *c, const int64_t *cks, size_t n,
+                      unsigned char (*dks)[CRYPT_KEY_BYTES], int *what, struct kt_err *err);
 enum kt_rc pg_keys_shred(struct store *s, int64_t *shredded, struct kt_err *err);
 enum kt_rc pg_keys_rotate(struct store *s, int limit, int64_t *rewrapped, int64_t *left,
                           struct kt_err *err);

@@ -2,6 +2,8 @@
  * audiences.c - the record of audience exports (0042, docs/audiences.md): each run, and for
  * each customer it took, the audience, the fields, first and last. Keys and names only.
  */
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sql/sql_int.h"
@@ -76,13 +78,6 @@ static void transfer_row(struct sql_stmt *st, struct arena *a, void *out)
     t->runs = sql_col_i64(st, 6);
 }
 
-static void contact_row(struct sql_stmt *st, struct arena *a, void *out)
-{
-    const char **v = out;
-    v[0] = sql_col_text(st, 0, a);
-    v[1] = sql_col_text(st, 1, a);
-}
-
 enum kt_rc sql_customer_transfers(struct store_conn *base, int64_t ck, struct arena *a,
                                   struct audience_transfer **out, size_t *n, struct kt_err *err)
 {
@@ -102,38 +97,85 @@ enum kt_rc sql_customer_transfers(struct store_conn *base, int64_t ck, struct ar
     return rc;
 }
 
-enum kt_rc sql_customer_contact(struct store_conn *base, int64_t ck, struct arena *a,
-                                const char **phone, const char **email, bool *found,
-                                struct kt_err *err)
+struct contact {
+    int64_t ck;
+    const char *phone, *email;
+};
+
+static void contacts_row(struct sql_stmt *st, struct arena *a, void *out)
 {
-    struct sql_conn *c = (struct sql_conn *)base;
-    *phone = *email = NULL;
-    *found = false;
+    struct contact *r = out;
+    r->ck = sql_col_i64(st, 0);
+    r->phone = sql_col_text(st, 1, a);
+    r->email = sql_col_text(st, 2, a);
+}
+
+/* One chunk: the live customers of the chunk's range in ck order, merged with the chunk's cks
+ * and their keys, each value opened with its customer's key. */
+static enum kt_rc contacts_chunk(struct sql_conn *c, const int64_t *cks, size_t n, struct arena *a,
+                                 const char **phones, const char **emails,
+                                 unsigned char (*dks)[CRYPT_KEY_BYTES], int *what,
+                                 struct kt_err *err)
+{
     bool keep;
     struct sql_stmt *st = sql_stmt_kept(c,
-                                        "SELECT phone, email FROM customers WHERE ck = ?1 AND "
-                                        "merged_into IS NULL AND erased_at IS NULL",
+                                        "SELECT ck, phone, email FROM customers WHERE ck BETWEEN "
+                                        "?1 AND ?2 AND merged_into IS NULL AND erased_at IS NULL "
+                                        "ORDER BY ck",
                                         &keep, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sql_bind_i64(st, 1, ck);
-    const char *v[2] = {NULL, NULL};
-    enum kt_rc rc = sql_one(c, st, contact_row, a, v, found, NULL, NULL, err);
+    sql_bind_i64(st, 1, cks[0]);
+    sql_bind_i64(st, 2, cks[n - 1]);
+    struct contact *rows = NULL;
+    size_t nr = 0;
+    enum kt_rc rc = sql_rows(c, st, contacts_row, sizeof(*rows), a, &rows, &nr, "contacts", err);
     if (!keep) {
         sql_finalize(st);
     }
-    if (rc != KT_OK || !*found) {
-        return rc;
+    rc = rc == KT_OK ? sql_dk_many(c, cks, n, dks, what, err) : rc;
+    for (size_t i = 0, r = 0; rc == KT_OK && i < n && r < nr; i++) {
+        while (r < nr && rows[r].ck < cks[i]) {
+            r++;
+        }
+        if (r == nr || rows[r].ck != cks[i] || what[i] < 0) {
+            continue; /* gone, merged, erased, or its key destroyed */
+        }
+        struct sql_key k; /* without a key (nothing of hers sealed yet), as sql_unseal finds */
+        sql_key_init(&k, c, cks[i], false);
+        if (what[i] == 1) {
+            memcpy(k.dk, dks[i], sizeof(k.dk));
+            k.have = true;
+        }
+        phones[i] = rows[r].phone;
+        emails[i] = rows[r].email;
+        rc = sql_unseal(&k, "customers.phone", &phones[i], a, err);
+        rc = rc == KT_OK ? sql_unseal(&k, "customers.email", &emails[i], a, err) : rc;
+        sql_key_release(&k);
     }
-    struct sql_key k;
-    sql_key_init(&k, c, ck, false);
-    rc = sql_unseal(&k, "customers.phone", &v[0], a, err);
-    if (rc == KT_OK) {
-        rc = sql_unseal(&k, "customers.email", &v[1], a, err);
+    sodium_memzero(dks, n * sizeof(*dks));
+    return rc;
+}
+
+enum kt_rc sql_customer_contacts(struct store_conn *base, const int64_t *cks, size_t n,
+                                 struct arena *a, const char **phones, const char **emails,
+                                 struct kt_err *err)
+{
+    enum { CHUNK = 256 };
+    struct sql_conn *c = (struct sql_conn *)base;
+    unsigned char(*dks)[CRYPT_KEY_BYTES] = sodium_allocarray(CHUNK, CRYPT_KEY_BYTES);
+    int what[CHUNK];
+    if (dks == NULL) {
+        abort(); /* out of memory, as kt_malloc */
     }
-    sql_key_release(&k);
-    *phone = v[0];
-    *email = v[1];
+    memset(phones, 0, n * sizeof(*phones));
+    memset(emails, 0, n * sizeof(*emails));
+    enum kt_rc rc = KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < n; i += CHUNK) {
+        size_t m = n - i < CHUNK ? n - i : CHUNK;
+        rc = contacts_chunk(c, cks + i, m, a, phones + i, emails + i, dks, what, err);
+    }
+    sodium_free(dks); /* wiped */
     return rc;
 }

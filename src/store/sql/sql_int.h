@@ -483,6 +483,9 @@ struct sql_hooks {
     /* Customer ck's data key (see sql_dk). */
     enum kt_rc (*dk)(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk,
                      struct kt_err *err);
+    /* The data keys of cks[0..n), ascending: one read of their range, no cache (sql_dk_many). */
+    enum kt_rc (*dk_many)(struct sql_conn *c, const int64_t *cks, size_t n,
+                          unsigned char (*dks)[CRYPT_KEY_BYTES], int *what, struct kt_err *err);
     enum kt_rc (*keys_shred)(struct store *s, int64_t *shredded, struct kt_err *err);
     enum kt_rc (*keys_rotate)(struct store *s, int limit, int64_t *rewrapped, int64_t *left,
                               struct kt_err *err);
@@ -697,6 +700,15 @@ static inline enum kt_rc sql_dk(struct sql_conn *c, int64_t ck, bool make, unsig
                                 struct kt_err *err)
 {
     return ((struct sql_store *)c->base.store)->hooks->dk(c, ck, make, dk, err);
+}
+/* The data keys of customers cks[0..n) (ascending, distinct), read as one range of the key store
+ * and unwrapped, without the key cache (an export of a million would empty it of the tills'
+ * keys): what[i] 1 a key in dks[i], 0 none, -1 a tombstone. The caller wipes dks. */
+static inline enum kt_rc sql_dk_many(struct sql_conn *c, const int64_t *cks, size_t n,
+                                     unsigned char (*dks)[CRYPT_KEY_BYTES], int *what,
+                                     struct kt_err *err)
+{
+    return ((struct sql_store *)c->base.store)->hooks->dk_many(c, cks, n, dks, what, err);
 }
 /* What a key store's read of ck's key (`what`: 1 a key in dk, 0 none, -1 a tombstone) after a
  * read that gave `rc` means: the key cached, customer_key_destroyed, or data_key_missing. Each

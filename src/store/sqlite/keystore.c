@@ -209,6 +209,57 @@ enum kt_rc sq_dk(struct sql_conn *base, int64_t ck, bool make, unsigned char *dk
     return sql_dk_answer(&s->base, ck, what, dk, rc, err);
 }
 
+enum kt_rc sq_dk_many(struct sql_conn *base, const int64_t *cks, size_t n,
+                      unsigned char (*dks)[CRYPT_KEY_BYTES], int *what, struct kt_err *err)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    struct sq_store *s = (struct sq_store *)c->base.base.store;
+    memset(what, 0, n * sizeof(*what));
+    if (n == 0) {
+        return KT_OK;
+    }
+    enum kt_rc rc = conn_ks(c, err);
+    sqlite3_stmt *st = NULL;
+    int src = rc == KT_OK ? sqlite3_prepare_v2(c->ks,
+                                               "SELECT ck, master_id, wrapped, destroyed_at "
+                                               "FROM data_keys WHERE ck BETWEEN ?1 AND ?2 "
+                                               "ORDER BY ck",
+                                               -1, &st, NULL)
+                          : SQLITE_OK;
+    if (rc == KT_OK && src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, cks[0]);
+        sqlite3_bind_int64(st, 2, cks[n - 1]);
+    }
+    size_t i = 0;
+    while (rc == KT_OK && src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ck = sqlite3_column_int64(st, 0);
+        while (i < n && cks[i] < ck) {
+            i++;
+        }
+        if (i == n) {
+            break;
+        }
+        if (cks[i] != ck) {
+            continue; /* a customer of the range not asked for */
+        }
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+            what[i] = -1;
+        } else if (sqlite3_column_bytes(st, 1) != CRYPT_ID_BYTES) {
+            rc = kt_err_set(err, KT_ESTORE, "data_key_corrupt", NULL, "a data key does not open");
+        } else {
+            rc = crypt_dk_unwrap(s->base.crypt, ck, sqlite3_column_blob(st, 1),
+                                 sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                                 dks[i], err);
+            what[i] = rc == KT_OK;
+        }
+    }
+    if (rc == KT_OK && src != SQLITE_ROW && src != SQLITE_DONE && src != SQLITE_OK) {
+        rc = ks_fail(c->ks, src, "read", err);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* ---- attaching the key store to the database ------------------------------------------------ */
 
 static enum kt_rc ks_meta(sqlite3 *db, const char *key, char *val, size_t cap, bool *found,

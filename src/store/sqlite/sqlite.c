@@ -569,6 +569,7 @@ static enum kt_rc sq_replica_lag(struct store *base, bool *has, int64_t *lag_ms,
  * their own (keystore.c, reads.c). */
 static const struct sql_hooks sq_hooks = {
     .dk = sq_dk,
+    .dk_many = sq_dk_many,
     .keys_shred = sq_keys_shred,
     .keys_rotate = sq_keys_rotate,
     .reads_add = sq_reads_add,

@@ -84,6 +84,8 @@ enum kt_rc sq_keys_meta_put(struct sq_store *s, const char *key, const char *val
  * it has none (a new customer, the writer only). KT_EGONE "customer_key_destroyed" for a key an
  * erasure destroyed; KT_ESTORE "data_key_missing" for none without `make`. */
 enum kt_rc sq_dk(struct sql_conn *c, int64_t ck, bool make, unsigned char *dk, struct kt_err *err);
+enum kt_rc sq_dk_many(struct sql_conn *c, const int64_t *cks, size_t n,
+                      unsigned char (*dks)[CRYPT_KEY_BYTES], int *what, struct kt_err *err);
 enum kt_rc sq_keys_shred(struct store *s, int64_t *shredded, struct kt_err *err);
 /* store_copy's connection on the key store (sql_hooks.keys_conn): the store's handle, held under
  * keys.mu till put. */
