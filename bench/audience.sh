@@ -10,6 +10,7 @@
 # sha256sum hashing a file of the same size - the floor of reading and hashing, without the
 # decryption of each customer's sealed phone and e-mail that only Kartoteka can do. Each run
 # prints its phases: finding the members, reading and hashing them, recording the transfers.
+# Then the tills beside it: receipts alone, and with exports running (KT_BENCH_BESIDE).
 set -eu
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
@@ -46,9 +47,50 @@ for run in $(seq 1 "$RUNS"); do
     /usr/bin/time -f "%e" -o "$work/h" sha256sum "$work/out.csv" >/dev/null
     echo "run $run: raw SQLite $(cat "$work/q") s, sha256sum $(cat "$work/h") s" | tee -a "$work/ref"
 done
+# The tills beside an export (the house's rule: a long read never holds them): receipts through
+# the server on this base, KT_BENCH_BESIDE seconds (20) alone, then as long again with exports
+# running one after another beside them; p99 and rate of each, a pair a run. 0 skips it.
+SECS=${KT_BENCH_BESIDE:-20}
+if [ "$SECS" -gt 0 ]; then
+    export KARTOTEKA_DRAIN=0 KT_BENCH_DIR=$(cd "$(dirname "$0")" && pwd) KT_COUNT=$COUNT
+    port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    url=http://127.0.0.1:$port
+    "$B/kartoteka" serve --db "$db" --listen "127.0.0.1:$port" --log-level warn \
+        >"$work/sout" 2>"$work/slog" &
+    srv=$!
+    trap 'kill $srv 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+    i=0
+    until curl -sf "$url/healthz" >/dev/null; do
+        i=$((i + 1)); [ $i -lt 200 ] || { echo "server did not start"; cat "$work/slog"; exit 1; }
+        sleep 0.05
+    done
+    POS=$("$B/kartoteka" keys create --db "$db" --scope pos --name bench-pos 2>/dev/null)
+    : >"$work/tills"
+    for run in $(seq 1 "$RUNS"); do
+        KT_KEY=$POS KT_RUN="a$run" wrk -t1 -c4 -d"${SECS}s" --latency \
+            -s "$KT_BENCH_DIR/purchases.lua" "$url" | grep RESULT | sed 's/^/alone /' |
+            tee -a "$work/tills"
+        ( end=$(($(date +%s) + SECS)); while [ "$(date +%s)" -lt "$end" ]; do
+            "$B/kartoteka" segment export-audience all --format yandex --out "$work/b.csv" \
+                --db "$db" >/dev/null 2>&1 || true; done ) &
+        ex=$!
+        sleep 1 # the export past its start, into its reading
+        KT_KEY=$POS KT_RUN="b$run" wrk -t1 -c4 -d"${SECS}s" --latency \
+            -s "$KT_BENCH_DIR/purchases.lua" "$url" | grep RESULT | sed 's/^/beside /' |
+            tee -a "$work/tills"
+        wait $ex
+    done
+    kill -TERM $srv; wait $srv || true
+fi
+field() { grep "^$1 " "$work/tills" | sed "s/.*$2=\([0-9.]*\).*/\1/" | median; }
+
 echo
 echo "== medians of $RUNS runs"
 echo "export-audience: $(sed 's/.*: \([0-9.]*\) s.*/\1/' "$work/ours" | median) s," \
     "$(sed 's/.* s \([0-9]*\) KB.*/\1/' "$work/ours" | median) KB peak"
 echo "raw SQLite members: $(sed 's/.*raw SQLite \([0-9.]*\) s.*/\1/' "$work/ref" | median) s;" \
     "sha256sum of the file: $(sed 's/.*sha256sum \([0-9.]*\) s.*/\1/' "$work/ref" | median) s"
+if [ "$SECS" -gt 0 ]; then
+    echo "receipts alone: $(field alone rps) req/s, p99 $(field alone p99_ms) ms;" \
+        "beside exports: $(field beside rps) req/s, p99 $(field beside p99_ms) ms"
+fi
