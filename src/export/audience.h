@@ -53,4 +53,23 @@ enum kt_rc audience_export(struct store *s, const char *segment, enum audience_f
                            const char *actor, int64_t now, audience_progress_fn prog, void *pctx,
                            struct audience_stats *st, struct kt_err *err);
 
+/* The same to the file at `path`, written whole or not at all (`path`.part, then renamed;
+ * removed on a failure). KT_EINVAL cannot_write on "path". (audience_schedule.c) */
+enum kt_rc audience_export_file(struct store *s, const char *segment, enum audience_format f,
+                                const char *path, const char *actor, int64_t now,
+                                audience_progress_fn prog, void *pctx, struct audience_stats *st,
+                                struct kt_err *err);
+
+/* Saved segment `segment`'s audience in format `f` refreshed into `path` every `every_ms` from
+ * `now` on (0044; the first run one period after now); `every_ms` <= 0 removes it (KT_ENOTFOUND
+ * schedule_not_found when there is none). KT_ENOTFOUND segment_not_found. */
+enum kt_rc audience_schedule_set(struct store *s, const char *segment, enum audience_format f,
+                                 const char *path, int64_t every_ms, int64_t now,
+                                 struct kt_err *err);
+
+/* The scheduler's job (sched/jobs.c, `audience_refresh`): each schedule due at `now` exported,
+ * its next time one period on. n[0] files written, n[1] exports failed (each logged, its code
+ * kept with the schedule). */
+enum kt_rc audience_schedules_run(struct store *s, int64_t now, int64_t n[2], struct kt_err *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "consent/consent.h"
 #include "deliver/outbox.h"
 #include "events/events.h"
+#include "export/audience.h"
 #include "import/rejects.h"
 #include "loyalty/bonus.h"
 #include "loyalty/ledger.h"
@@ -56,6 +57,12 @@ static enum kt_rc points_expiry(const struct sched_conf *c, int64_t now, int64_t
                                 struct kt_err *err)
 {
     return loyalty_expire_due(c->s, now, &n[0], &n[1], err);
+}
+
+static enum kt_rc audience_refresh(const struct sched_conf *c, int64_t now, int64_t n[2],
+                                   struct kt_err *err)
+{
+    return audience_schedules_run(c->s, now, n, err);
 }
 
 static enum kt_rc wallet_refresh(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -225,6 +232,15 @@ const struct sched_job sched_jobs[] = {
      .key = "journeys",
      .counts = {"steps", "entered"},
      .says = "{0} journey step{0s} taken, {1} customers entered"},
+    /* Audience files refreshed on their schedules (docs/audiences.md): inside the server, its
+     * reads are analytic reads the WAL's checkpointer sees. */
+    {.name = "audience_refresh",
+     .period_ms = MINUTE_MS,
+     .flags = SCHED_ON_DEMAND,
+     .run = audience_refresh,
+     .key = "audiences",
+     .counts = {"written", "failed"},
+     .says = "{0} audience file{0s} written, {1} failed"},
     /* Wallet passes follow the points (docs/wallet.md): after the jobs that move them, so an
      * on-demand run pushes what its own expiry or bonus changed. */
     {.name = "wallet_refresh",

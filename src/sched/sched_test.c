@@ -67,9 +67,9 @@ static void an_on_demand_run_runs_every_on_demand_job(void **state)
     }
     json_t *o = sched_report_json(&r);
     static const char *const keys[] = {
-        "erased",         "retention",        "acts_expired", "expired",  "birthday",
-        "event_ids",      "import_rejects",   "campaigns",    "journeys", "wallet",
-        "events_expired", "messages_expired", "page_limits"};
+        "erased",    "retention",      "acts_expired",     "expired",    "birthday",
+        "event_ids", "import_rejects", "campaigns",        "journeys",   "audiences",
+        "wallet",    "events_expired", "messages_expired", "page_limits"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         assert_non_null(json_object_get(o, keys[i]));
     }

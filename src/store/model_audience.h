@@ -23,4 +23,12 @@ struct audience_transfer {
     int64_t first_at, last_at, runs;
 };
 
+/* An audience refreshed on a schedule (0044): the file at `path` rewritten every `every_ms`. */
+struct audience_schedule {
+    const char *segment_id, *format, *path;
+    int64_t every_ms, next_at, created_at;
+    int64_t last_at;                   /* 0: never run */
+    const char *last_run, *last_error; /* or NULL */
+};
+
 #endif

@@ -4,6 +4,7 @@ third_party_transfer and pd_processing consents are given, each value normalised
 the platform asks - and each transfer in the customer's own export (152-FZ: who received her
 data) and in the audit log."""
 import hashlib
+import time
 
 import pytest
 
@@ -150,3 +151,54 @@ def test_many_members_come_out_whole_and_in_order(tmp_path_factory, tmp_path):
     assert out.read_text().splitlines() == [md5(digits(p)) for p in made]
     assert "1100 customers allowed, 1100 written" in r.stderr
     s.stop()
+
+
+def test_a_scheduled_audience_is_rewritten_by_the_server_when_due(srv, people, tmp_path):
+    out = tmp_path / "sched.csv"
+    r = srv.cli("segment", "export-audience", "retarget", "--format", "yandex", "--out",
+                str(out), "--every", "24h", check=False)
+    assert r.returncode == 0, r.stderr
+    assert "the server refreshes it on its schedule" in r.stderr
+    first = out.read_text()
+    listed = srv.cli("segment", "export-audience", "--schedules").stdout
+    assert "yandex every 24 h -> " + str(out) in listed and "last never" in listed, listed
+    out.unlink()
+    srv.cli("run-due")  # not due yet: nothing written
+    assert not out.exists()
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 25 * 3600))
+    r = srv.cli("run-due", "--now", later)
+    assert "1 audience file written, 0 failed" in r.stdout, r.stdout
+    assert out.read_text() == first  # the same members, the file rewritten whole
+    assert not (tmp_path / "sched.csv.part").exists()
+    listed = srv.cli("segment", "export-audience", "--schedules").stdout
+    assert "last never" not in listed and "failed" not in listed, listed
+    r = srv.cli("run-due", "--now", later)  # the next is a day on
+    assert "0 audience files written" in r.stdout, r.stdout
+    # off: removed, nothing exported; off again: there is none
+    r = srv.cli("segment", "export-audience", "retarget", "--format", "yandex", "--every", "off")
+    assert "removed" in r.stderr
+    assert srv.cli("segment", "export-audience", "--schedules").stdout == ""
+    r = srv.cli("segment", "export-audience", "retarget", "--format", "yandex", "--every", "off",
+                check=False)
+    assert r.returncode == 1 and "no schedule" in r.stderr
+    for bad in (["--every", "5m", "--out", str(out)], ["--every", "24h", "--out", "rel.csv"],
+                ["--every", "24h"]):
+        r = srv.cli("segment", "export-audience", "retarget", "--format", "yandex", *bad,
+                    check=False)
+        assert r.returncode == 2 and "--every" in r.stderr, (bad, r.stderr)
+
+
+def test_a_scheduled_export_that_fails_keeps_its_code_and_writes_nothing(srv, people, tmp_path):
+    gone = tmp_path / "no-such-dir"
+    gone.mkdir()
+    out = gone / "a.csv"
+    r = srv.cli("segment", "export-audience", "retarget", "--format", "vk-phone", "--out",
+                str(out), "--every", "1h", check=False)
+    assert r.returncode == 0, r.stderr
+    out.unlink()
+    gone.rmdir()  # the folder is gone: the next run cannot write
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2 * 3600))
+    r = srv.cli("run-due", "--now", later)
+    assert "0 audience files written, 1 failed" in r.stdout, r.stdout
+    assert "failed: cannot_write" in srv.cli("segment", "export-audience", "--schedules").stdout
+    srv.cli("segment", "export-audience", "retarget", "--format", "vk-phone", "--every", "off")

@@ -12,7 +12,8 @@ JOBS = {"erased": ["customers"], "retention": ["customers"], "acts_expired": ["a
         "expired": ["customers", "points"], "birthday": ["customers", "points"],
         "event_ids": ["forgotten"], "import_rejects": ["rows"], "page_limits": ["rows"],
         "campaigns": ["enqueued", "control"], "journeys": ["steps", "entered"],
-        "wallet": ["passes", "pushes"], "events_expired": ["rows"],
+        "audiences": ["written", "failed"], "wallet": ["passes", "pushes"],
+        "events_expired": ["rows"],
         "messages_expired": ["rows"]}
 
 
@@ -38,6 +39,7 @@ def test_the_cli_says_what_each_job_did(server):
                   r"\d+ events? past their term rolled up into daily counts",
                   r"\d+ sent messages? past their term deleted",
                   r"\d+ page limit uses? past every window deleted",
+                  r"\d+ audience files? written, \d+ failed",
                   r"\d+ wallet cards? changed, \d+ devices? pushed"]:
         assert re.search(words, out), (words, out)
 

@@ -179,3 +179,88 @@ enum kt_rc sql_customer_contacts(struct store_conn *base, const int64_t *cks, si
     sodium_free(dks); /* wiped */
     return rc;
 }
+
+static void schedule_row(struct sql_stmt *st, struct arena *a, void *out)
+{
+    struct audience_schedule *sc = out;
+    sc->segment_id = sql_col_text(st, 0, a);
+    sc->format = sql_col_text(st, 1, a);
+    sc->path = sql_col_text(st, 2, a);
+    sc->every_ms = sql_col_i64(st, 3);
+    sc->next_at = sql_col_i64(st, 4);
+    sc->created_at = sql_col_i64(st, 5);
+    sc->last_at = sql_col_i64(st, 6);
+    sc->last_run = sql_col_text(st, 7, a);
+    sc->last_error = sql_col_text(st, 8, a);
+}
+
+enum kt_rc sql_audience_schedules_list(struct store_conn *base, struct arena *a,
+                                       struct audience_schedule **out, size_t *n,
+                                       struct kt_err *err)
+{
+    struct sql_conn *c = (struct sql_conn *)base;
+    struct sql_stmt *st = sql_prepare_once(
+        c,
+        "SELECT segment_id, format, path, every_ms, next_at, created_at, last_at, last_run, "
+        "last_error FROM audience_schedules ORDER BY segment_id, format",
+        "audience schedules", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    enum kt_rc rc =
+        sql_rows(c, st, schedule_row, sizeof(**out), a, out, n, "audience schedules", err);
+    sql_finalize(st);
+    return rc;
+}
+
+enum kt_rc sql_audience_schedule_put(struct store_conn *base, const struct audience_schedule *sc,
+                                     struct kt_err *err)
+{
+    struct sql_conn *c = (struct sql_conn *)base;
+    struct sql_stmt *st = sql_prepare_once(
+        c,
+        "INSERT INTO audience_schedules (segment_id, format, path, every_ms, next_at, "
+        "created_at, last_at, last_run, last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT (segment_id, format) DO UPDATE SET path = excluded.path, "
+        "every_ms = excluded.every_ms, next_at = excluded.next_at, last_at = excluded.last_at, "
+        "last_run = excluded.last_run, last_error = excluded.last_error",
+        "audience schedule", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sql_bind_text(st, 1, sc->segment_id);
+    sql_bind_text(st, 2, sc->format);
+    sql_bind_text(st, 3, sc->path);
+    sql_bind_i64(st, 4, sc->every_ms);
+    sql_bind_i64(st, 5, sc->next_at);
+    sql_bind_i64(st, 6, sc->created_at);
+    if (sc->last_at > 0) {
+        sql_bind_i64(st, 7, sc->last_at);
+    } else {
+        sql_bind_null(st, 7);
+    }
+    sql_bind_text(st, 8, sc->last_run);
+    sql_bind_text(st, 9, sc->last_error);
+    enum kt_rc rc = sql_run(c, st, NULL, err);
+    sql_finalize(st);
+    return rc;
+}
+
+enum kt_rc sql_audience_schedule_delete(struct store_conn *base, const char *segment_id,
+                                        const char *format, bool *found, struct kt_err *err)
+{
+    struct sql_conn *c = (struct sql_conn *)base;
+    struct sql_stmt *st =
+        sql_prepare_once(c, "DELETE FROM audience_schedules WHERE segment_id = ?1 AND format = ?2",
+                         "audience schedule", err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sql_bind_text(st, 1, segment_id);
+    sql_bind_text(st, 2, format);
+    int changes = 0;
+    enum kt_rc rc = sql_run(c, st, &changes, err);
+    sql_finalize(st);
+    *found = changes > 0;
+    return rc;
+}
