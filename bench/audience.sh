@@ -10,7 +10,8 @@
 # sha256sum hashing a file of the same size - the floor of reading and hashing, without the
 # decryption of each customer's sealed phone and e-mail that only Kartoteka can do. Each run
 # prints its phases: finding the members, reading and hashing them, recording the transfers.
-# Then the tills beside it: receipts alone, and with exports running (KT_BENCH_BESIDE).
+# Then the tills beside it: receipts alone, with CLI exports running, and with the server's own
+# scheduled export running (KT_BENCH_BESIDE).
 set -eu
 B=${1:-build/release}
 COUNT=${KT_BENCH_COUNT:-1000000}
@@ -65,6 +66,7 @@ if [ "$SECS" -gt 0 ]; then
         sleep 0.05
     done
     POS=$("$B/kartoteka" keys create --db "$db" --scope pos --name bench-pos 2>/dev/null)
+    ADMIN=$("$B/kartoteka" keys create --db "$db" --scope admin --name bench-admin 2>/dev/null)
     : >"$work/tills"
     for run in $(seq 1 "$RUNS"); do
         KT_KEY=$POS KT_RUN="a$run" wrk -t1 -c4 -d"${SECS}s" --latency \
@@ -79,6 +81,21 @@ if [ "$SECS" -gt 0 ]; then
             -s "$KT_BENCH_DIR/purchases.lua" "$url" | grep RESULT | sed 's/^/beside /' |
             tee -a "$work/tills"
         wait $ex
+        # the same export run by the server itself: a schedule due each second, its job run by
+        # POST /v1/loyalty/run-due one after another (the scheduled refresh's path)
+        sqlite3 -cmd ".timeout 10000" "$db" "INSERT OR REPLACE INTO audience_schedules (segment_id, format, path,
+            every_ms, next_at, created_at) VALUES ('s_bench_all', 'yandex', '$work/s.csv', 1000,
+            0, 0)"
+        ( end=$(($(date +%s) + SECS)); while [ "$(date +%s)" -lt "$end" ]; do
+            curl -s -X POST -H "Authorization: Bearer $ADMIN" "$url/v1/loyalty/run-due" \
+                >/dev/null || true; sleep 1; done ) &
+        ex=$!
+        sleep 1
+        KT_KEY=$POS KT_RUN="c$run" wrk -t1 -c4 -d"${SECS}s" --latency \
+            -s "$KT_BENCH_DIR/purchases.lua" "$url" | grep RESULT | sed 's/^/inserver /' |
+            tee -a "$work/tills"
+        wait $ex
+        sqlite3 -cmd ".timeout 10000" "$db" "DELETE FROM audience_schedules"
     done
     kill -TERM $srv; wait $srv || true
 fi
@@ -92,5 +109,6 @@ echo "raw SQLite members: $(sed 's/.*raw SQLite \([0-9.]*\) s.*/\1/' "$work/ref"
     "sha256sum of the file: $(sed 's/.*sha256sum \([0-9.]*\) s.*/\1/' "$work/ref" | median) s"
 if [ "$SECS" -gt 0 ]; then
     echo "receipts alone: $(field alone rps) req/s, p99 $(field alone p99_ms) ms;" \
-        "beside exports: $(field beside rps) req/s, p99 $(field beside p99_ms) ms"
+        "beside exports: $(field beside rps) req/s, p99 $(field beside p99_ms) ms;" \
+        "beside the server's own: $(field inserver rps) req/s, p99 $(field inserver p99_ms) ms"
 fi
