@@ -167,6 +167,9 @@ struct cli_pages {
  * cli_pages_free lets it go. */
 int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c);
 int cli_pages_wallet(const char *verb, struct cli_pages *c);
+/* The wallet's file at `path` (NULL or "": none, *out NULL) loaded and checked for `verb` (serve,
+ * run-due, wallet pass): 2 after saying what is wrong in it. */
+int cli_wallet_load(const char *verb, const char *path, struct wallet **out);
 void cli_pages_free(struct cli_pages *c);
 
 #endif

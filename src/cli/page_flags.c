@@ -63,16 +63,22 @@ int cli_page_flags(const char *verb, int *argc, char **argv, struct cli_pages *c
     return check(verb, v, c);
 }
 
-int cli_pages_wallet(const char *verb, struct cli_pages *c)
+int cli_wallet_load(const char *verb, const char *path, struct wallet **out)
 {
     struct kt_err err;
     kt_err_reset(&err);
-    if (c->wallet_path != NULL && wallet_load(c->wallet_path, &c->wallet, &err) != KT_OK) {
+    *out = NULL;
+    if (path != NULL && path[0] != '\0' && wallet_load(path, out, &err) != KT_OK) {
         fprintf(stderr, "kartoteka %s: the wallet's configuration (--wallet) cannot be used: %s\n",
                 verb, err.msg);
         return 2;
     }
     return 0;
+}
+
+int cli_pages_wallet(const char *verb, struct cli_pages *c)
+{
+    return cli_wallet_load(verb, c->wallet_path, &c->wallet);
 }
 
 void cli_pages_free(struct cli_pages *c)

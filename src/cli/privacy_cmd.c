@@ -121,12 +121,8 @@ int cli_run_due(int argc, char **argv)
         }
     }
     log_set_level(LOG_WARN);
-    struct kt_err err;
-    kt_err_reset(&err);
     struct wallet *wallet = NULL;
-    if (wallet_file != NULL && wallet_file[0] != '\0' &&
-        wallet_load(wallet_file, &wallet, &err) != KT_OK) {
-        cli_print_error("the wallet's configuration (--wallet) cannot be used", &err);
+    if (cli_wallet_load("run-due", wallet_file, &wallet) != 0) {
         return 2;
     }
     struct store *s = cli_open_store(db);
@@ -136,6 +132,8 @@ int cli_run_due(int argc, char **argv)
         wallet_free(wallet);
         return 1;
     }
+    struct kt_err err;
+    kt_err_reset(&err);
     struct sched_conf sc = {
         s,    &k,    PRIVACY_SYSTEM_NAME, terms[0].days, terms[1].days, terms[2].days, NULL,
         NULL, wallet};

@@ -82,8 +82,7 @@ static int pass(const char *db, const char *file, const char *id, const char *ou
     struct kt_err err;
     kt_err_reset(&err);
     struct wallet *wl = NULL;
-    if (wallet_load(file, &wl, &err) != KT_OK) {
-        cli_print_error("the wallet's configuration (--wallet) cannot be used", &err);
+    if (cli_wallet_load("wallet", file, &wl) != 0) {
         return 2;
     }
     struct store *s = cli_open_store(db);

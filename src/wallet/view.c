@@ -18,11 +18,20 @@ static const char *hex(const unsigned char *p, size_t n, struct arena *a)
     return s;
 }
 
-const char *wallet_token(const struct key_secret *k, const char *serial, struct arena *a)
+/* A serial's token, in hex, into `out`. */
+static void token_hex(const struct key_secret *k, const char *serial,
+                      char out[WALLET_TOKEN_HEX + 1])
 {
     unsigned char tag[32];
     keys_tag(k, "wallet-auth:", serial, tag);
-    return hex(tag, sizeof(tag), a);
+    sodium_bin2hex(out, WALLET_TOKEN_HEX + 1, tag, sizeof(tag));
+}
+
+const char *wallet_token(const struct key_secret *k, const char *serial, struct arena *a)
+{
+    char *t = arena_alloc(a, WALLET_TOKEN_HEX + 1);
+    token_hex(k, serial, t);
+    return t;
 }
 
 bool wallet_token_ok(const struct key_secret *k, const char *serial, const char *header)
@@ -33,9 +42,7 @@ bool wallet_token_ok(const struct key_secret *k, const char *serial, const char 
         return false;
     }
     char want[WALLET_TOKEN_HEX + 1];
-    unsigned char tag[32];
-    keys_tag(k, "wallet-auth:", serial, tag);
-    sodium_bin2hex(want, sizeof(want), tag, sizeof(tag));
+    token_hex(k, serial, want);
     return sodium_memcmp(want, header + sizeof(scheme) - 1, WALLET_TOKEN_HEX) == 0;
 }
 
