@@ -43,7 +43,7 @@
 #define ANALYST    SCOPE_ANALYST
 #define MANAGER    SCOPE_MANAGER
 #define STORES     ROUTE_STORES
-#define TRACK      (ROUTE_JSON | ROUTE_BEACON | ROUTE_TRACK) /* the Segment SDKs' routes */
+#define TRACK      (ROUTE_JSON | ROUTE_BEACON | ROUTE_TRACK | ROUTE_BULK) /* Segment SDKs' routes */
 
 const struct route api_routes[] = {
     {HTTP_GET, "/healthz", api_healthz, ROUTE_PUBLIC, 0},
@@ -221,9 +221,9 @@ const struct route api_routes[] = {
     {HTTP_GET, "/v1/reports/loyalty", api_reports_loyalty, ADMIN | MARKETER | ANALYST, ROUTE_LONG},
     {HTTP_POST, "/v1/loyalty/run-due", api_loyalty_run_due, ADMIN, ROUTE_LONG},
     {HTTP_POST, "/v1/events", api_events_post, ADMIN | POS | COLLECT | MARKETER,
-     ROUTE_JSON | ROUTE_BEACON},
+     ROUTE_JSON | ROUTE_BEACON | ROUTE_BULK},
     {HTTP_POST, "/v1/events/batch", api_events_batch, ADMIN | POS | COLLECT | MARKETER,
-     ROUTE_JSON | ROUTE_BEACON},
+     ROUTE_JSON | ROUTE_BEACON | ROUTE_BULK},
     /* the Segment tracking API (tracking.c, docs/collect.md): the call's name and its letter */
     {HTTP_POST, "/v1/batch", api_track_batch, ADMIN | POS | COLLECT | MARKETER, TRACK},
     {HTTP_POST, "/v1/b", api_track_batch, ADMIN | POS | COLLECT | MARKETER, TRACK},

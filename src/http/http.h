@@ -84,6 +84,10 @@ enum route_flag {
                                 body (at most HTTP_TRACK_BODY_MAX, gzip inflated) is read before
                                 the key, which may be the Basic-auth user name or the body's
                                 writeKey; a body too large is 400, not 413 */
+    ROUTE_BULK = 1u << 10,   /* events: the handler waits for the events' writer (group commit,
+                                events/group.c), so it runs on the ingest threads, never on a
+                                worker that serves the tills, and batches arriving together
+                                share a transaction (http/offload.c) */
     ROUTE_APP = 1u << 8,     /* the console's app (api/console.c, docs/console.md): served as a
                                 ROUTE_PAGE is, under the console's policy instead - scripts,
                                 styles and calls of this server only, nothing inline */

@@ -1,6 +1,6 @@
 /*
- * offload.c - the analytic threads (offload.h): a FIFO of jobs under one mutex, taken by a fixed
- * set of threads. Nothing here blocks a caller: a full queue is refused at once.
+ * offload.c - a pool of request threads (offload.h): a FIFO of jobs under one mutex, taken by a
+ * fixed set of threads. Nothing here blocks a caller: a full queue is refused at once.
  *
  * Invariants: every job given to offload_submit() that returned true gets exactly one call, of
  * `run` or (when stopping) of `cancel`; the queue never holds more than max_queue jobs.
@@ -8,6 +8,7 @@
 #include "http/offload.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "base/mem.h"
@@ -24,6 +25,7 @@ struct offload {
     unsigned waiting, max_queue;
     bool stop;
     offload_fn run, cancel; /* immutable after offload_new */
+    char name[16];          /* the threads' name */
     pthread_t *threads;
     unsigned n_threads;
 };
@@ -31,7 +33,7 @@ struct offload {
 static void *worker(void *arg)
 {
     struct offload *o = arg;
-    pthread_setname_np(pthread_self(), "kt-analytics");
+    pthread_setname_np(pthread_self(), o->name);
     pthread_mutex_lock(&o->mu);
     for (;;) {
         while (o->head == NULL && !o->stop) {
@@ -55,9 +57,11 @@ static void *worker(void *arg)
     return NULL;
 }
 
-struct offload *offload_new(unsigned threads, unsigned max_queue, offload_fn run, offload_fn cancel)
+struct offload *offload_new(const char *name, unsigned threads, unsigned max_queue, offload_fn run,
+                            offload_fn cancel)
 {
     struct offload *o = kt_calloc(1, sizeof(*o));
+    snprintf(o->name, sizeof(o->name), "%s", name);
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->cv, NULL);
     o->max_queue = max_queue;

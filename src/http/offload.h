@@ -1,6 +1,8 @@
 /*
- * offload.h - the analytic threads: a few threads and a bounded queue for the requests that may
- * take seconds (routes marked ROUTE_LONG), so that they never run on a libmicrohttpd worker.
+ * offload.h - pools of request threads: a few threads and a bounded queue for the requests that
+ * must not run on a libmicrohttpd worker - those that may take seconds (routes marked ROUTE_LONG,
+ * the analytic threads) and those that wait for the events' writer (ROUTE_BULK, the ingest
+ * threads).
  *
  * A worker owns many keep-alive connections, the tills' among them; while it ran a 2-second
  * segment preview, every other connection it owned waited those 2 seconds. So the worker
@@ -18,10 +20,10 @@ struct offload;
 
 typedef void (*offload_fn)(void *job);
 
-/* Starts `threads` threads (at least 1) taking jobs in order from a queue of at most `max_queue`
- * waiting jobs. `run` does a job; `cancel` answers one that will not run (the server stopping).
- * Aborts when a thread cannot be started (start-up only). */
-struct offload *offload_new(unsigned threads, unsigned max_queue, offload_fn run,
+/* Starts `threads` threads (at least 1), named `name` (15 bytes at most), taking jobs in order from
+ * a queue of at most `max_queue` waiting jobs. `run` does a job; `cancel` answers one that will not
+ * run (the server stopping). Aborts when a thread cannot be started (start-up only). */
+struct offload *offload_new(const char *name, unsigned threads, unsigned max_queue, offload_fn run,
                             offload_fn cancel);
 
 /* Queues `job`; false when max_queue jobs are waiting already (the job is not taken). */

@@ -171,10 +171,10 @@ static void busy(struct http_req *r, const char *code, int retry_after, const ch
     http_reply_error(r, &e);
 }
 
-/* ---- the analytic threads (offload.h) ----------------------------------------------------- */
+/* ---- the analytic and ingest threads (offload.h) ----------------------------------------- */
 
-/* On an analytic thread: the request as a worker would run it, then its connection resumed; its
- * worker calls on_request() again and sends the reply. */
+/* On an analytic or ingest thread: the request as a worker would run it, then its connection
+ * resumed; its worker calls on_request() again and sends the reply. */
 static void offload_run(void *job)
 {
     struct reqctx *x = job;
@@ -193,15 +193,26 @@ static void offload_cancel(void *job)
     MHD_resume_connection(x->r.impl);
 }
 
-/* Hands a ROUTE_LONG request to the analytic threads (or refuses it when their queue is full):
- * either way the connection is suspended now and resumed with the reply made. */
+/* Hands a ROUTE_LONG request to the analytic threads, a ROUTE_BULK one to the ingest threads (or
+ * refuses it when their queue is full): either way the connection is suspended now and resumed
+ * with the reply made. A full ingest queue is backpressure the tracking SDKs know: 429 with
+ * Retry-After, as when the events' writer is behind (events_ingest_grouped). */
 static enum MHD_Result offload(struct reqctx *x, struct MHD_Connection *c)
 {
+    bool bulk = (x->r.route->flags & ROUTE_BULK) != 0;
     x->offloaded = true;
     MHD_suspend_connection(c);
-    if (!offload_submit(x->srv->offload, x)) {
-        busy(&x->r, "analytics_busy", 5,
-             "too many reports and segment queries are waiting; retry in a few seconds");
+    if (!offload_submit(bulk ? x->srv->ingest : x->srv->offload, x)) {
+        if (bulk) {
+            struct kt_err e;
+            kt_err_reset(&e);
+            kt_err_limit(&e, 1, "events_busy", NULL,
+                         "too many event batches are waiting to be written; retry in a second");
+            http_reply_error(&x->r, &e);
+        } else {
+            busy(&x->r, "analytics_busy", 5,
+                 "too many reports and segment queries are waiting; retry in a few seconds");
+        }
         MHD_resume_connection(c);
     }
     return MHD_YES;
@@ -256,7 +267,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (x->r.status != 0) {
         return MHD_YES; /* replied already, before the body */
     }
-    if (x->r.route != NULL && (x->r.route->flags & ROUTE_LONG) && !x->preflight) {
+    if (x->r.route != NULL && (x->r.route->flags & (ROUTE_LONG | ROUTE_BULK)) && !x->preflight) {
         http_req_reader_end(&x->r);
         return offload(x, c);
     }
@@ -488,9 +499,14 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     app->metrics = metrics_new(app->routes, app->n_routes);
     unsigned analytic =
         o->analytics_threads ? o->analytics_threads : (unsigned)(ncpu > 2 ? ncpu / 2 : 1);
-    s->offload = offload_new(analytic, HTTP_ANALYTICS_QUEUE, offload_run, offload_cancel);
+    s->offload =
+        offload_new("kt-analytics", analytic, HTTP_ANALYTICS_QUEUE, offload_run, offload_cancel);
+    unsigned ingest = HTTP_INGEST_PER_CPU * (unsigned)(ncpu > 1 ? ncpu : 1);
+    ingest = ingest > HTTP_INGEST_MIN ? ingest : HTTP_INGEST_MIN;
+    s->ingest = offload_new("kt-ingest", ingest, HTTP_INGEST_QUEUE, offload_run, offload_cancel);
     s->d = daemon_start(s, o, threads, max_conns, &ss, v6);
     if (s->d == NULL) {
+        offload_free(s->ingest);
         offload_free(s->offload);
         metrics_free(app->metrics);
         app->metrics = NULL;
@@ -504,9 +520,10 @@ enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *ap
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
     log_info("listening",
-             "port=%u threads=%u analytics_threads=%u max_connections=%u per_address=%u "
+             "port=%u threads=%u analytics_threads=%u ingest_threads=%u max_connections=%u "
+             "per_address=%u "
              "head_timeout_ms=%u idle_timeout_s=%u tls=%s",
-             (unsigned)s->port, threads, analytic, max_conns, o->max_conns_per_addr,
+             (unsigned)s->port, threads, analytic, ingest, max_conns, o->max_conns_per_addr,
              o->head_timeout_ms, (o->idle_timeout_ms + 999) / 1000, s->tls.cert_pem ? "on" : "off");
     *out = s;
     return KT_OK;
@@ -533,6 +550,7 @@ int http_server_stop(struct http_server *s, int grace_ms)
     }
     /* Analytics still waiting are answered 503 and resumed, those running finish: libmicrohttpd
      * must have no suspended connection when it stops. */
+    offload_free(s->ingest);
     offload_free(s->offload);
     int left = atomic_load(&s->in_flight);
     http_sweeper_stop(s);

@@ -40,6 +40,13 @@ struct http_server_opts {
 
 #define HTTP_ANALYTICS_QUEUE 64u /* ROUTE_LONG requests waiting; past it 503 analytics_busy */
 
+/* The ingest threads (ROUTE_BULK): they decode event batches side by side and then mostly wait
+ * for the events' writer, which writes the batches of all those waiting in one transaction; so
+ * several a CPU, and the more of them wait, the larger that transaction. */
+#define HTTP_INGEST_PER_CPU 4u
+#define HTTP_INGEST_MIN     8u
+#define HTTP_INGEST_QUEUE   256u /* ROUTE_BULK requests waiting; past it 429 events_busy */
+
 /* Starts serving `app->routes`. The server owns app->metrics from here until stop. */
 enum kt_rc http_server_start(const struct http_server_opts *o, struct kt_app *app,
                              struct http_server **out, struct kt_err *err);

@@ -34,6 +34,7 @@ struct http_server {
     _Atomic uint64_t refused; /* connections refused at a limit since the last log line */
     atomic_bool closing;      /* http_server_stop began: new connections are closed at once */
     struct offload *offload;  /* the analytic threads (ROUTE_LONG) */
+    struct offload *ingest;   /* the ingest threads (ROUTE_BULK) */
     struct http_tls tls;      /* the certificate and key when serving HTTPS; zero for HTTP */
 };
 
@@ -52,7 +53,8 @@ struct reqctx {
     struct buf body;
     bool too_big;      /* the body passed max_body; the rest is drained */
     bool preflight;    /* OPTIONS of a beacon route: answered with its CORS headers */
-    bool offloaded;    /* handed to the analytic threads; when resumed, the reply is made */
+    bool offloaded;    /* handed to the analytic or ingest threads; when resumed, the reply is
+                          made */
     int64_t t0;        /* monotonic ns at the first call */
     size_t target_len; /* bytes of the request target, as sent */
     int64_t db_ns;     /* database time of this request */
