@@ -42,9 +42,11 @@ struct http_server_opts {
 
 /* The ingest threads (ROUTE_BULK): they decode event batches side by side and then mostly wait
  * for the events' writer, which writes the batches of all those waiting in one transaction; so
- * several a CPU, and the more of them wait, the larger that transaction. */
-#define HTTP_INGEST_PER_CPU 4u
-#define HTTP_INGEST_MIN     8u
+ * many a CPU, and the more of them wait, the larger that transaction and the fewer times each
+ * index page is written (with 16 connections sending: 47,000 events/s with 8 threads, 59,000
+ * with 32; BENCHMARKS.md, "100,000 events a second"). */
+#define HTTP_INGEST_PER_CPU 8u
+#define HTTP_INGEST_MIN     32u
 #define HTTP_INGEST_QUEUE   256u /* ROUTE_BULK requests waiting; past it 429 events_busy */
 
 /* Starts serving `app->routes`. The server owns app->metrics from here until stop. */

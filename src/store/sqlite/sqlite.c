@@ -55,6 +55,13 @@ void sq_conn_close(struct sq_conn *c)
     free(c);
 }
 
+/* The writer's page cache, KiB: 256 MiB (each reader keeps 16). Event ingestion touches index
+ * pages all over (the anonymous events' cookie index and the message ids are random keys); with
+ * 16 MiB the writer read them back from the file over and over: 37,000 events/s against 47,000
+ * with 256 MiB in one sitting (BENCHMARKS.md, "100,000 events a second"). SQLite takes the
+ * memory as pages are used, not at once. */
+#define WRITER_CACHE_KIB "262144"
+
 enum kt_rc sq_conn_open(struct sq_store *s, struct sq_conn **out, struct kt_err *err)
 {
     struct sq_conn *c = kt_calloc(1, sizeof(*c));
@@ -336,6 +343,9 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     enum kt_rc rc = sq_conn_open(s, &s->writer, err);
     if (rc == KT_OK && o->max_bytes > 0) {
         rc = cap_size(s, o->max_bytes, err);
+    }
+    if (rc == KT_OK) { /* the writer's pages: see WRITER_CACHE_KIB */
+        rc = sq_exec(s->writer, "PRAGMA cache_size = -" WRITER_CACHE_KIB, err);
     }
     if (rc == KT_OK) {
         sqlite3_wal_hook(s->writer->db, sq_wal_backstop, s);
