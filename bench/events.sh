@@ -4,7 +4,9 @@
 # KT_BENCH_RUNS runs of KT_BENCH_SECONDS on a fresh database; after each run the raw SQLite loop
 # writes as many events (the message id's hash and the event row, 1,000 a transaction) into the
 # same database, for the ratio. KT_PATH=segment sends the same events through the Segment
-# tracking API's POST /v1/batch instead (docs/collect.md).
+# tracking API's POST /v1/batch instead (docs/collect.md). Beside every run the tills look
+# customers up (bench/lookups_beside.py: 200 a second among KT_BENCH_CUSTOMERS (100,000) loaded
+# by load_customers), and their p99 is reported with the events' rate.
 set -eu
 command -v wrk >/dev/null || { echo "bench/events.sh: wrk is missing (scripts/deps.sh bench)" >&2; exit 1; }
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
@@ -12,6 +14,7 @@ B=${1:-build/release}
 RUNS=${KT_BENCH_RUNS:-3}
 SECS=${KT_BENCH_SECONDS:-15}
 CONNS=${KT_BENCH_CONNECTIONS:-4}
+CUSTOMERS=${KT_BENCH_CUSTOMERS:-100000}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/kt-events-XXXXXX)
 db=$work/events.db
@@ -20,6 +23,7 @@ results=$work/results
 srv=
 trap 'kill $srv 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 "$B/kartoteka" migrate --db "$db" >/dev/null
+"$B/bench/load_customers" --db "$db" --count "$CUSTOMERS" | tail -1
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 "$B/kartoteka" serve --db "$db" --listen "127.0.0.1:$port" --max-body 4194304 \
@@ -32,10 +36,15 @@ until curl -sf "$url/healthz" >/dev/null; do
 done
 export KT_KEY=$("$B/kartoteka" keys create --db "$db" --scope collect --name bench 2>/dev/null)
 export KT_BASIC=$(printf '%s:' "$KT_KEY" | base64 -w0)
+POS=$("$B/kartoteka" keys create --db "$db" --scope pos --name bench-till 2>/dev/null)
 for run in $(seq 1 "$RUNS"); do
-    echo "== run $run: events"
+    echo "== run $run: events, and the tills' lookups beside"
+    nice -n -10 /usr/bin/python3 "$here/lookups_beside.py" "$url" "$POS" "$CUSTOMERS" "$SECS" >"$work/lookups" &
+    tills=$!
     KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |
         grep RESULT | sed 's/^/events /' | tee -a "$results"
+    wait $tills
+    sed 's/^/tills /' "$work/lookups" | tee -a "$results"
     n=$(grep '^events' "$results" | tail -1 | sed 's/.*requests=\([0-9]*\).*/\1/')
     n=$((n * 1000))
     echo "== run $run: raw SQLite loop, $n events, same rows, same database"
@@ -46,7 +55,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 eps=$(grep '^events' "$results" | sed 's/.*events_per_s=\([0-9.]*\).*/\1/' | median)
 p99=$(grep '^events' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median)
 raw=$(grep '^raw' "$results" | sed 's/.*s: \([0-9]*\) events.*/\1/' | median)
+tills=$(grep '^tills' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median)
 echo
 echo "== medians of $RUNS runs ($CONNS connections, ${SECS}s each, 1,000 events a request)"
 echo "events: $eps events/s, p99 $p99 ms a batch; raw SQLite loop $raw events/s; events/raw = $(echo "scale=3; $eps / $raw" | bc)"
+echo "tills beside: lookups p99 $tills ms"
 grep -q 'errors=[1-9]\|non2xx=[1-9]' "$results" && echo "errors: some runs had errors" || echo "errors: none"
