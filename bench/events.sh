@@ -6,7 +6,9 @@
 # same database, for the ratio. KT_PATH=segment sends the same events through the Segment
 # tracking API's POST /v1/batch instead (docs/collect.md). Beside every run the tills look
 # customers up (bench/lookups_beside.py: 200 a second among KT_BENCH_CUSTOMERS (100,000) loaded
-# by load_customers), and their p99 is reported with the events' rate.
+# by load_customers), and their p99 is reported with the events' rate. KT_BENCH_RECEIPTS=N: the
+# tills' receipts too, on N connections beside every run (bench/purchases.lua), and once alone
+# before the runs, for their p99 with and without the events.
 set -eu
 command -v wrk >/dev/null || { echo "bench/events.sh: wrk is missing (scripts/deps.sh bench)" >&2; exit 1; }
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
@@ -15,6 +17,7 @@ RUNS=${KT_BENCH_RUNS:-3}
 SECS=${KT_BENCH_SECONDS:-15}
 CONNS=${KT_BENCH_CONNECTIONS:-4}
 CUSTOMERS=${KT_BENCH_CUSTOMERS:-100000}
+RECEIPTS=${KT_BENCH_RECEIPTS:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/kt-events-XXXXXX)
 db=$work/events.db
@@ -37,14 +40,30 @@ done
 export KT_KEY=$("$B/kartoteka" keys create --db "$db" --scope collect --name bench 2>/dev/null)
 export KT_BASIC=$(printf '%s:' "$KT_KEY" | base64 -w0)
 POS=$("$B/kartoteka" keys create --db "$db" --scope pos --name bench-till 2>/dev/null)
+receipts() { # $1: the run's tag
+    KT_KEY=$POS KT_COUNT=$CUSTOMERS KT_RUN=$1 wrk -t1 -c"$RECEIPTS" -d"${SECS}s" --latency \
+        -s "$here/purchases.lua" "$url" | grep RESULT
+}
+if [ "$RECEIPTS" -gt 0 ]; then
+    echo "== the tills' receipts alone, $RECEIPTS connections"
+    receipts alone | sed 's/^/alone /' | tee -a "$results"
+fi
 for run in $(seq 1 "$RUNS"); do
     echo "== run $run: events, and the tills' lookups beside"
     nice -n -10 /usr/bin/python3 "$here/lookups_beside.py" "$url" "$POS" "$CUSTOMERS" "$SECS" >"$work/lookups" &
     tills=$!
+    if [ "$RECEIPTS" -gt 0 ]; then
+        receipts "r$run" >"$work/receipts" &
+        desks=$!
+    fi
     KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |
         grep RESULT | sed 's/^/events /' | tee -a "$results"
     wait $tills
     sed 's/^/tills /' "$work/lookups" | tee -a "$results"
+    if [ "$RECEIPTS" -gt 0 ]; then
+        wait $desks
+        sed 's/^/beside /' "$work/receipts" | tee -a "$results"
+    fi
     n=$(grep '^events' "$results" | tail -1 | sed 's/.*requests=\([0-9]*\).*/\1/')
     n=$((n * 1000))
     echo "== run $run: raw SQLite loop, $n events, same rows, same database"
@@ -60,4 +79,8 @@ echo
 echo "== medians of $RUNS runs ($CONNS connections, ${SECS}s each, 1,000 events a request)"
 echo "events: $eps events/s, p99 $p99 ms a batch; raw SQLite loop $raw events/s; events/raw = $(echo "scale=3; $eps / $raw" | bc)"
 echo "tills beside: lookups p99 $tills ms"
+if [ "$RECEIPTS" -gt 0 ]; then
+    echo "receipts alone: $(grep '^alone' "$results" | sed 's/.*RESULT //')"
+    echo "receipts beside (median p99): $(grep '^beside' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median) ms"
+fi
 grep -q 'errors=[1-9]\|non2xx=[1-9]' "$results" && echo "errors: some runs had errors" || echo "errors: none"

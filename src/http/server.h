@@ -41,10 +41,10 @@ struct http_server_opts {
 #define HTTP_ANALYTICS_QUEUE 64u /* ROUTE_LONG requests waiting; past it 503 analytics_busy */
 
 /* The ingest threads (ROUTE_BULK): they decode event batches side by side and then mostly wait
- * for the events' writer, which writes the batches of all those waiting in one transaction; so
- * many a CPU, and the more of them wait, the larger that transaction and the fewer times each
- * index page is written (with 16 connections sending: 47,000 events/s with 8 threads, 59,000
- * with 32; BENCHMARKS.md, "100,000 events a second"). */
+ * for the events' writer, which writes the batches of those waiting in one transaction (up to
+ * 5,000 events, events/group.c); so many a CPU, and the writer always finds the next groups
+ * decoded (32 connections sending to a fresh database: 47,000 events/s with 8 threads, 59,000
+ * with 32, before groups were capped; BENCHMARKS.md, "100,000 events a second"). */
 #define HTTP_INGEST_PER_CPU 8u
 #define HTTP_INGEST_MIN     32u
 #define HTTP_INGEST_QUEUE   256u /* ROUTE_BULK requests waiting; past it 429 events_busy */

@@ -8,7 +8,9 @@
  */
 #include "store/store_impl.h"
 
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 
@@ -100,7 +102,9 @@ void store_read_end(struct store_conn *c)
     }
 }
 
-enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err)
+/* Waits for the writer, counted among those waiting unless `bulk`. */
+static enum kt_rc write_begin(struct store *s, bool narrow, bool bulk, struct store_conn **out,
+                              struct kt_err *err)
 {
     if (reads_open > 0) {
         /* A thread that waits for the writer while it holds a snapshot can stall the checkpoint
@@ -109,17 +113,36 @@ enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt
         return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
                           "a write was begun while this thread holds a read snapshot");
     }
-    TIMED(s->ops->write_begin(s, false, out, err));
+    int64_t t0 = clock_mono_ns();
+    if (bulk) { /* give way, for a while, to every other write waiting */
+        int64_t until = t0 + (int64_t)STORE_BULK_YIELD_MS * 1000000;
+        while (atomic_load(&s->write_waiting) > 0 && clock_mono_ns() < until) {
+            nanosleep(&(struct timespec){0, 200 * 1000}, NULL);
+        }
+    } else {
+        atomic_fetch_add(&s->write_waiting, 1);
+    }
+    enum kt_rc rc = s->ops->write_begin(s, narrow, out, err);
+    if (!bulk) {
+        atomic_fetch_sub(&s->write_waiting, 1);
+    }
+    db_ns += clock_mono_ns() - t0;
+    return rc;
+}
+
+enum kt_rc store_write_begin(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    return write_begin(s, false, false, out, err);
 }
 
 enum kt_rc store_write_begin_narrow(struct store *s, struct store_conn **out, struct kt_err *err)
 {
-    if (reads_open > 0) {
-        *out = NULL;
-        return kt_err_set(err, KT_EINTERNAL, "internal", NULL,
-                          "a write was begun while this thread holds a read snapshot");
-    }
-    TIMED(s->ops->write_begin(s, true, out, err));
+    return write_begin(s, true, false, out, err);
+}
+
+enum kt_rc store_write_begin_bulk(struct store *s, struct store_conn **out, struct kt_err *err)
+{
+    return write_begin(s, false, true, out, err);
 }
 
 enum kt_rc store_write_claim(struct store_conn *w, enum store_claim what, const void *key,

@@ -106,6 +106,12 @@ enum kt_rc store_write_end(struct store_conn *c, enum kt_rc rc, struct kt_err *e
  * which holds the writers' lock alone, waits for them all and they for it. On SQLite, with
  * its one writer, it is store_write_begin() and a claim costs nothing. Ended like any write. */
 enum kt_rc store_write_begin_narrow(struct store *s, struct store_conn **out, struct kt_err *err);
+/* A bulk write: one that may hold the writer for a long while and can wait (event batches, with
+ * their queue and the SDKs' retry). It first gives way to every other write of this process
+ * waiting for the writer - a till's receipt, a lookup's enrolment - for at most
+ * STORE_BULK_YIELD_MS, then waits its turn as any write. Ended like any write. */
+#define STORE_BULK_YIELD_MS 200
+enum kt_rc store_write_begin_bulk(struct store *s, struct store_conn **out, struct kt_err *err);
 /* What a narrow write claims. Claims are taken in this order (a receipt's number, then its
  * customer), never the other way, so two narrow writes cannot wait for each other in a ring. */
 enum store_claim { STORE_CLAIM_RECEIPT = 1, STORE_CLAIM_CUSTOMER = 2 };

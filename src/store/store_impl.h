@@ -13,6 +13,8 @@ struct store_ops;
 
 struct store {
     const struct store_ops *ops; /* the backend; immutable after open */
+    _Atomic int write_waiting;   /* threads of this process waiting in a write begin but a bulk
+                                    one's (store.c: a bulk write gives way to them) */
 };
 
 struct store_conn {
