@@ -56,7 +56,7 @@ for run in $(seq 1 "$RUNS"); do
         receipts "r$run" >"$work/receipts" &
         desks=$!
     fi
-    KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$here/events.lua" "$url" |
+    KT_RUN=$run wrk -t2 -c"$CONNS" -d"${SECS}s" --timeout 10s --latency -s "$here/events.lua" "$url" |
         grep RESULT | sed 's/^/events /' | tee -a "$results"
     wait $tills
     sed 's/^/tills /' "$work/lookups" | tee -a "$results"

@@ -145,6 +145,11 @@ enum kt_rc store_write_begin_bulk(struct store *s, struct store_conn **out, stru
     return write_begin(s, false, true, out, err);
 }
 
+bool store_write_waiting(struct store *s)
+{
+    return atomic_load(&s->write_waiting) > 0;
+}
+
 enum kt_rc store_write_claim(struct store_conn *w, enum store_claim what, const void *key,
                              size_t len, struct kt_err *err)
 {

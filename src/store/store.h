@@ -112,6 +112,9 @@ enum kt_rc store_write_begin_narrow(struct store *s, struct store_conn **out, st
  * STORE_BULK_YIELD_MS, then waits its turn as any write. Ended like any write. */
 #define STORE_BULK_YIELD_MS 200
 enum kt_rc store_write_begin_bulk(struct store *s, struct store_conn **out, struct kt_err *err);
+/* Whether a write of this process other than a bulk one waits for the writer now: a bulk write
+ * that may go on ends early instead (events/group.c). */
+bool store_write_waiting(struct store *s);
 /* What a narrow write claims. Claims are taken in this order (a receipt's number, then its
  * customer), never the other way, so two narrow writes cannot wait for each other in a ring. */
 enum store_claim { STORE_CLAIM_RECEIPT = 1, STORE_CLAIM_CUSTOMER = 2 };
