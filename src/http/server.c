@@ -161,12 +161,14 @@ static struct reqctx *reqctx_new(struct http_server *srv, struct MHD_Connection 
     return x;
 }
 
-/* A 503 with Retry-After whose message the client sees (the store or a queue is busy). */
-static void busy(struct http_req *r, const char *code, int retry_after, const char *msg)
+/* A refusal with Retry-After whose message the client sees: `rc` KT_EBUSY (503: the server or
+ * a queue of its is busy) or KT_ELIMIT (429: backpressure a client retries). */
+static void refuse(struct http_req *r, enum kt_rc rc, const char *code, int retry_after,
+                   const char *msg)
 {
     struct kt_err e;
     kt_err_reset(&e);
-    kt_err_set(&e, KT_EBUSY, code, NULL, "%s", msg);
+    kt_err_set(&e, rc, code, NULL, "%s", msg);
     e.retry_after = retry_after;
     http_reply_error(r, &e);
 }
@@ -189,7 +191,7 @@ static void offload_run(void *job)
 static void offload_cancel(void *job)
 {
     struct reqctx *x = job;
-    busy(&x->r, "shutting_down", 1, "the server is stopping; send it to another one");
+    refuse(&x->r, KT_EBUSY, "shutting_down", 1, "the server is stopping; send it to another one");
     MHD_resume_connection(x->r.impl);
 }
 
@@ -204,14 +206,11 @@ static enum MHD_Result offload(struct reqctx *x, struct MHD_Connection *c)
     MHD_suspend_connection(c);
     if (!offload_submit(bulk ? x->srv->ingest : x->srv->offload, x)) {
         if (bulk) {
-            struct kt_err e;
-            kt_err_reset(&e);
-            kt_err_limit(&e, 1, "events_busy", NULL,
-                         "too many event batches are waiting to be written; retry in a second");
-            http_reply_error(&x->r, &e);
+            refuse(&x->r, KT_ELIMIT, "events_busy", 1,
+                   "too many event batches are waiting to be written; retry in a second");
         } else {
-            busy(&x->r, "analytics_busy", 5,
-                 "too many reports and segment queries are waiting; retry in a few seconds");
+            refuse(&x->r, KT_EBUSY, "analytics_busy", 5,
+                   "too many reports and segment queries are waiting; retry in a few seconds");
         }
         MHD_resume_connection(c);
     }

@@ -234,11 +234,7 @@ enum kt_rc sql_audience_schedule_put(struct store_conn *base, const struct audie
     sql_bind_i64(st, 4, sc->every_ms);
     sql_bind_i64(st, 5, sc->next_at);
     sql_bind_i64(st, 6, sc->created_at);
-    if (sc->last_at > 0) {
-        sql_bind_i64(st, 7, sc->last_at);
-    } else {
-        sql_bind_null(st, 7);
-    }
+    sql_bind_i64_or_null(st, 7, sc->last_at);
     sql_bind_text(st, 8, sc->last_run);
     sql_bind_text(st, 9, sc->last_error);
     enum kt_rc rc = sql_run(c, st, NULL, err);

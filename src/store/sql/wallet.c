@@ -95,11 +95,7 @@ static void pass_bind(struct sql_stmt *st, const void *row)
     sql_bind_i64(st, 4, p->updated_at);
     sql_bind_text(st, 5, p->content);
     sql_bind_i64(st, 6, p->ledger_seq);
-    if (p->next_change_at > 0) {
-        sql_bind_i64(st, 7, p->next_change_at);
-    } else {
-        sql_bind_null(st, 7);
-    }
+    sql_bind_i64_or_null(st, 7, p->next_change_at);
 }
 
 /* An update by serial, else an insert: no ON CONFLICT, whose key PostgreSQL widens by ck
