@@ -177,6 +177,31 @@ size_t conns_sweep(struct conns *t, int64_t now)
     return closed;
 }
 
+/* Whether part of `c`'s next request is in. Called with the lock held. */
+static bool arriving(const struct conn *c)
+{
+    uint64_t rx;
+    if (c->in_request || c->shut || !rx_bytes(c->fd, &rx)) {
+        return false;
+    }
+    return c->rx_known ? rx > c->rx_mark : rx > 0;
+}
+
+uint32_t conns_arriving(struct conns *t)
+{
+    uint32_t n = 0;
+    for (uint32_t base = 0; base < t->cap; base += SWEEP_BATCH) {
+        pthread_mutex_lock(&t->lock);
+        for (uint32_t i = base; i < t->cap && i < base + SWEEP_BATCH; i++) {
+            if (t->slots[i] != NULL && arriving(t->slots[i])) {
+                n++;
+            }
+        }
+        pthread_mutex_unlock(&t->lock);
+    }
+    return n;
+}
+
 uint32_t conns_count(struct conns *t)
 {
     pthread_mutex_lock(&t->lock);

@@ -48,6 +48,11 @@ void conns_request_end(struct conns *t, struct conn *c);
 /* Shuts down every connection whose head is overdue at `now`. Returns how many. */
 size_t conns_sweep(struct conns *t, int64_t now);
 
+/* Connections whose next request has begun to arrive (bytes received since the accept or the
+ * last reply) and is not yet being handled: requests the server owes an answer, which a graceful
+ * stop waits for as for those in flight. A connection that has sent nothing is not counted. */
+uint32_t conns_arriving(struct conns *t);
+
 /* Connections in the table now. */
 uint32_t conns_count(struct conns *t);
 

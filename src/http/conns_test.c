@@ -152,6 +152,38 @@ static void a_full_table_and_no_deadline(void **state)
     conns_free(t);
 }
 
+/* What a graceful stop waits for: a request whose head has begun to arrive, on a new connection
+ * or a kept-alive one, until it is being handled; not a connection that has sent nothing. */
+static void requests_arriving_are_counted(void **state)
+{
+    (void)state;
+    struct conns *t = conns_new(2, 10 * S);
+    struct pair fresh, kept;
+    pair_open(&fresh);
+    pair_open(&kept);
+    struct conn *cf = conns_add(t, fresh.server, 0);
+    struct conn *ck = conns_add(t, kept.server, 0);
+    assert_int_equal(conns_arriving(t), 0); /* connected, silent */
+    client_sends(&fresh, "GE");
+    assert_int_equal(conns_arriving(t), 1);
+    conns_request_begin(t, cf);
+    assert_int_equal(conns_arriving(t), 0);
+    client_sends(&kept, "GET / HTTP/1.1\r\n\r\n");
+    conns_request_begin(t, ck);
+    conns_request_end(t, ck);
+    assert_int_equal(conns_arriving(t), 0); /* kept alive, idle */
+    client_sends(&kept, "G");
+    assert_int_equal(conns_arriving(t), 1);
+    assert_int_equal(conns_sweep(t, 100 * S), 0); /* its head's clock starts */
+    assert_int_equal(conns_sweep(t, 111 * S), 1); /* overdue; the fresh one is being handled */
+    assert_int_equal(conns_arriving(t), 0);       /* shut down: nothing more will come */
+    conns_remove(t, cf);
+    conns_remove(t, ck);
+    pair_close(&fresh);
+    pair_close(&kept);
+    conns_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +191,7 @@ int main(void)
         cmocka_unit_test(a_request_being_handled_owes_nothing),
         cmocka_unit_test(kept_alive_connections_owe_a_head_from_their_first_byte),
         cmocka_unit_test(a_full_table_and_no_deadline),
+        cmocka_unit_test(requests_arriving_are_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,10 +21,11 @@
  *
  * Shutdown: http_server_drain() makes /readyz answer 503 while everything else is still served;
  * http_server_stop() then closes every new connection at once (the accept policy), waits until no
- * request is in flight, and stops the daemon, whose threads finish the replies already queued.
- * Not MHD_quiesce_daemon: with epoll and the daemon's own threads it races a worker removing
- * the same listening socket from its epoll set, and libmicrohttpd aborts the process ("Failed to
- * remove listen FD from epoll set"; src/http/server_test.c makes it show).
+ * request is in flight or arriving on a connection already accepted, and stops the daemon, whose
+ * threads finish the replies already queued. Not MHD_quiesce_daemon: with epoll and the daemon's
+ * own threads it races a worker removing the same listening socket from its epoll set, and
+ * libmicrohttpd aborts the process ("Failed to remove listen FD from epoll set";
+ * src/http/server_test.c makes it show).
  */
 #include "http/server.h"
 
@@ -226,13 +227,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (x == NULL) {
         x = reqctx_new(srv, c, url, method);
         *state = x;
+        /* in flight before it stops arriving: a stop never sees it as neither (conns.h) */
+        atomic_fetch_add(&srv->in_flight, 1);
+        metrics_in_flight(srv->app->metrics, 1);
         struct conn_ctx *cc = http_conn_ctx_of(c);
         if (cc != NULL) {
             x->target_len = cc->target_len;
             conns_request_begin(srv->conns, cc->entry);
         }
-        atomic_fetch_add(&srv->in_flight, 1);
-        metrics_in_flight(srv->app->metrics, 1);
         store_db_time_take();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         int64_t declared = 0;
@@ -543,7 +545,9 @@ int http_server_stop(struct http_server *s, int grace_ms)
     s->app->draining = true;
     atomic_store(&s->closing, true);
     int waited = 0;
-    while (atomic_load(&s->in_flight) > 0 && waited < grace_ms) {
+    /* A request whose head has begun to arrive on a connection accepted before the stop is owed
+     * its answer as much as one in a handler: on a busy worker it may not have begun yet. */
+    while ((atomic_load(&s->in_flight) > 0 || conns_arriving(s->conns) > 0) && waited < grace_ms) {
         usleep(10 * 1000);
         waited += 10;
     }
@@ -551,7 +555,7 @@ int http_server_stop(struct http_server *s, int grace_ms)
      * must have no suspended connection when it stops. */
     offload_free(s->ingest);
     offload_free(s->offload);
-    int left = atomic_load(&s->in_flight);
+    int left = atomic_load(&s->in_flight) + (int)conns_arriving(s->conns);
     http_sweeper_stop(s);
     MHD_stop_daemon(s->d);
     metrics_free(s->app->metrics);

@@ -60,8 +60,9 @@ uint16_t http_server_port(const struct http_server *s);
  * requests are still accepted and served. */
 void http_server_drain(struct http_server *s);
 
-/* Graceful stop: refuse new connections, let requests in flight finish (up to `grace_ms`), then
- * close everything. Returns the number of requests that were still running when time ran out. */
+/* Graceful stop: refuse new connections, let requests in flight finish, and those whose head has
+ * begun to arrive on a connection already accepted (up to `grace_ms`), then close everything.
+ * Returns the number of requests that were still running or arriving when time ran out. */
 int http_server_stop(struct http_server *s, int grace_ms);
 
 #endif

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -157,6 +158,74 @@ static void stop_while_a_request_runs(void **state)
     }
 }
 
+static int dial(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+static void say(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    assert_int_equal(write(fd, s, n), (ssize_t)n);
+}
+
+struct stopper {
+    struct http_server *s;
+    int left;
+};
+
+static void *stop_run(void *arg)
+{
+    struct stopper *st = arg;
+    st->left = http_server_stop(st->s, 5000);
+    return NULL;
+}
+
+/* A stop while one worker is in a handler and a request on another connection it accepted
+ * before the stop has begun to arrive: that request is answered too. Its head comes in two
+ * parts, the second after the first request is done, so between the two nothing is in a
+ * handler - the stop used to end there, and the second client got no answer. */
+static void stop_waits_for_a_request_still_arriving(void **state)
+{
+    (void)state;
+    struct kt_app app = {.max_body = 1024, .routes = routes, .n_routes = 1};
+    struct http_server_opts o = {
+        .listen = "127.0.0.1:0", .threads = 1, .max_conns = 64, .analytics_threads = 1};
+    struct http_server *s = NULL;
+    struct kt_err err;
+    kt_err_reset(&err);
+    assert_int_equal(http_server_start(&o, &app, &s, &err), KT_OK);
+    uint16_t port = http_server_port(s);
+    int second = dial(port);
+    int first = dial(port);
+    usleep(50 * 1000); /* both accepted */
+    say(first, "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    usleep(30 * 1000); /* the first is in its handler for 150 ms */
+    say(second, "GET /slow HTTP/1.1\r\n");
+    struct stopper st = {.s = s, .left = -1};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, stop_run, &st), 0);
+    usleep(300 * 1000); /* the first is answered, the stop goes on */
+    say(second, "Host: t\r\nConnection: close\r\n\r\n");
+    char buf[512];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(buf) - 1 && (n = read(second, buf + got, sizeof(buf) - 1 - got)) > 0) {
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    assert_true(strncmp(buf, "HTTP/1.1 200", 12) == 0);
+    pthread_join(t, NULL);
+    assert_int_equal(st.left, 0);
+    close(first);
+    close(second);
+}
+
 int main(void)
 {
     log_set_level(LOG_WARN); /* a request's line each: thousands */
@@ -164,6 +233,7 @@ int main(void)
         cmocka_unit_test(start_and_stop_many_times),
         cmocka_unit_test(stop_while_a_request_runs),
         cmocka_unit_test(stop_under_traffic),
+        cmocka_unit_test(stop_waits_for_a_request_still_arriving),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
