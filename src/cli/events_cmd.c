@@ -60,6 +60,10 @@ static enum kt_rc batch(struct store *s, const struct key_secret *k, json_t **li
         rc = events_ingest_grouped(s, k, in, n, EVENT_REFUSE, now, &a, res,
                                    err); /* an operator may know */
     }
+    int64_t merged;
+    if (rc == KT_OK) { /* no scheduler here: the import keeps its level 0 within bounds itself */
+        rc = events_merge(s, events_merge_at(), &merged, err);
+    }
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         counts[res[i].status]++;
         if (res[i].status == EVENT_REFUSED) {

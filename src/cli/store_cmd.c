@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "cli/cli.h"
+#include "events/events.h"
 #include "store/store.h"
 
 static const char store_help[] =
@@ -180,7 +181,13 @@ static int copy(int argc, char **argv)
     struct store_copy_opts o = {batch, show, &p};
     struct kt_err err;
     kt_err_reset(&err);
-    enum kt_rc rc = store_copy(src, dst, &o, &err);
+    /* The newest events' ids and cookies, in SQLite's memory alone, into their tables first:
+     * PostgreSQL keeps one level (docs/events.md, "Speed"). */
+    int64_t merged;
+    enum kt_rc rc = events_merge(src, 1, &merged, &err);
+    if (rc == KT_OK) {
+        rc = store_copy(src, dst, &o, &err);
+    }
     if (p.tty) {
         fputc('\n', stderr);
     }

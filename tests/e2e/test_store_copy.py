@@ -55,6 +55,13 @@ def fill(s):
         r = s.post("/v1/events", {"type": "search", "channel": "web", "customer": {"id": cid},
                                   "properties": {"query": f"молоко {i}"}})
         assert r.status_code == 201, r.text
+    # A browser's anonymous events, their message ids and cookie in SQLite's level 0 alone until
+    # the copy merges them (docs/events.md, "Speed"): still known on PostgreSQL after.
+    for i in range(2):
+        r = s.post("/v1/events", {"type": "page_view", "channel": "web", "message_id": f"copy-m{i}",
+                                  "customer": {"cookie": "copy-cookie-1"},
+                                  "properties": {"url": f"https://shop.example/{i}"}})
+        assert r.status_code == 201, r.text
     # The older merged into the newer: a row that references a later one of its own table.
     r = s.post(f"/v1/customers/{people[7][0]}/merge", {"from": people[0][0]})
     assert r.status_code == 200, r.text
@@ -148,5 +155,16 @@ def test_copy_serves_the_same_answers_from_postgresql(tmp_path):
         r = srv.post(f"/v1/customers/{kept[0][0]}/points/adjustments",
                      {"points": 7, "reason": "после переноса"})
         assert r.status_code in (200, 201), r.text
+        # The browser's message ids are still known, and its events become the customer's.
+        r = srv.post("/v1/events", {"type": "page_view", "channel": "web", "message_id": "copy-m1",
+                                    "customer": {"cookie": "copy-cookie-1"},
+                                    "properties": {"url": "https://shop.example/1"}})
+        assert (r.status_code, r.json()["status"]) == (200, "duplicate"), r.text
+        r = srv.post("/v1/events", {"type": "search", "channel": "web",
+                                    "customer": {"id": kept[0][0], "cookie": "copy-cookie-1"},
+                                    "properties": {"query": "молоко"}})
+        assert r.status_code == 201, r.text
+        r = srv.get(f"/v1/customers/{kept[0][0]}/events")
+        assert [e["type"] for e in r.json()["items"]].count("page_view") == 2, r.text
     finally:
         srv.stop()

@@ -22,9 +22,10 @@
  *     SQLite's rowid (OVERRIDING SYSTEM VALUE).
  *   - Rows are copied as they are, hashes and all: the chains of the two logs stay verifiable.
  *   - A fresh target holds rows its migrations and its first open made (the audit anchors, the
- *     caps' version, its settings, its key store's id): those tables are "seeded" and emptied
- *     before they are copied (their triggers refuse a delete: disabled for it, as the tables'
- *     owner may). Any other table with rows that the copy has not started is refused.
+ *     caps' version, its settings, its key store's id, the events' merge mark): those tables
+ *     are "seeded" and emptied before they are copied (their triggers refuse a delete: disabled
+ *     for it, as the tables' owner may). Any other table with rows that the copy has not
+ *     started is refused.
  *   - The key store's id is in both databases (ks_meta.id, meta.keystore_id), which an open checks
  *     against each other: the target's meta.keystore_id is deleted before the key store is
  *     copied, so a target stopped between the two opens (and the open writes the id back).
@@ -170,7 +171,8 @@ static void ref_row(struct sql_stmt *st, struct arena *a, void *out)
     r->to = sql_col_text(st, 1, a);
 }
 
-static const char *const seeded[] = {"meta", "audit_anchor", "message_caps_version"};
+static const char *const seeded[] = {"meta", "audit_anchor", "message_caps_version",
+                                     "event_levels"};
 
 static void unit_add(struct copy *cp, const char *name, const char *table, enum side side,
                      const char *where, bool seed)

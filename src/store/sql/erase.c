@@ -46,9 +46,9 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_ERASE_MERGE_TRAITS] = "DELETE FROM merge_traits WHERE ck = ?1 OR ck IN (SELECT ck FROM "
                                "customers WHERE merged_into = ?1)",
     [SQL_ERASE_MEMBERS] = "DELETE FROM segment_members WHERE ck = ?1",
-    [SQL_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL "
-                         "WHERE ck = ?1 AND (props IS NOT NULL OR anon_kind IS NOT NULL "
-                         "OR anon_id IS NOT NULL)",
+    [SQL_ERASE_EVENTS] = "UPDATE events SET props = NULL, anon_kind = NULL, anon_id = NULL, "
+                         "anon_h = NULL WHERE ck = ?1 AND (props IS NOT NULL OR anon_kind IS NOT "
+                         "NULL OR anon_id IS NOT NULL OR anon_h IS NOT NULL)",
     [SQL_ERASE_CARDS] = "UPDATE cards SET state = 'unbound', state_at = ?2, reason = 'erased' "
                         "WHERE ck = ?1 AND state IN ('issued', 'active', 'blocked')",
     [SQL_ERASE_IDEM] = "DELETE FROM idempotency WHERE ck = ?1 OR ck IN (SELECT ck FROM customers "

@@ -1,10 +1,12 @@
 /*
  * events.c - the SQL side of behaviour events. Tables in 0007_events.sql. Statements are
- * cached per connection in their slots of enum sql_slot (sql_int.h).
+ * cached per connection in their slots of enum sql_slot (sql_int.h). Where one process writes
+ * (SQLite), an event's message id and cookie go through the two levels of event_levels.c; these
+ * statements are PostgreSQL's one level.
  */
 #include <string.h>
 
-#include "store/sql/sql_int.h"
+#include "store/sql/event_levels.h"
 
 static const char *const sql[SQL_STATEMENTS] = {
     [SQL_EVENT_ID] =
@@ -12,8 +14,6 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_EVENT_ADD] =
         "INSERT INTO events (ck, anon_kind, anon_id, type, at, received_at, channel, props) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [SQL_EVENT_ADOPT] = "UPDATE events SET ck = ?3 WHERE ck IS NULL AND anon_id = ?2 "
-                        "AND anon_kind = ?1",
     [SQL_EVENT_LIST] =
         "SELECT seq, ck, anon_kind, anon_id, type, at, received_at, channel, props FROM events "
         "WHERE ck = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
@@ -43,6 +43,10 @@ enum kt_rc sql_event_add(struct store_conn *base, const struct event *e, bool *d
                          struct kt_err *err)
 {
     struct sql_conn *c = (struct sql_conn *)base;
+    struct ev_level0 *l = ((struct sql_store *)base->store)->level0;
+    if (l != NULL) {
+        return sql_levels_event_add(c, l, e, duplicate, err);
+    }
     struct sql_stmt *st;
     *duplicate = false;
     if (e->msg_hash != 0) {
@@ -75,17 +79,8 @@ enum kt_rc sql_event_add(struct store_conn *base, const struct event *e, bool *d
 enum kt_rc sql_events_adopt(struct store_conn *base, const char *kind, const char *value,
                             int64_t ck, int64_t *n, struct kt_err *err)
 {
-    struct sql_stmt *st = get(base, SQL_EVENT_ADOPT, err);
-    if (st == NULL) {
-        return KT_ESTORE;
-    }
-    sql_bind_text(st, 1, kind);
-    sql_bind_text(st, 2, value);
-    sql_bind_i64(st, 3, ck);
-    int changes = 0;
-    enum kt_rc rc = sql_run((struct sql_conn *)base, st, &changes, err);
-    *n = changes;
-    return rc;
+    return sql_levels_adopt((struct sql_conn *)base, ((struct sql_store *)base->store)->level0,
+                            kind, value, ck, n, err);
 }
 
 static void event_row(struct sql_stmt *st, struct arena *a, void *out)
@@ -157,6 +152,12 @@ enum kt_rc sql_event_ids_purge(struct store_conn *base, int64_t before, int64_t 
     int changes = 0;
     enum kt_rc rc = sql_run((struct sql_conn *)base, st, &changes, err);
     *n = changes;
+    struct ev_level0 *l = ((struct sql_store *)base->store)->level0;
+    int64_t more = 0;
+    if (rc == KT_OK && l != NULL) { /* and those of level 0 */
+        rc = sql_levels_ids_purge((struct sql_conn *)base, l, before, &more, err);
+        *n += more;
+    }
     return rc;
 }
 

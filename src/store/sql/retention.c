@@ -52,9 +52,17 @@ enum kt_rc sql_events_expire(struct store_conn *base, int64_t before, int limit,
     static const char drop[] =
         "DELETE FROM events WHERE seq IN "
         "(SELECT seq FROM events ORDER BY seq LIMIT ?2) AND received_at < ?1";
+    /* their keys in level 1 of the anonymous events (event_levels.c), while still anonymous */
+    static const char anon_drop[] =
+        "DELETE FROM event_anon WHERE (h, seq) IN (SELECT anon_h, seq FROM (SELECT seq, ck, "
+        "anon_h, received_at FROM events ORDER BY seq LIMIT ?2) AS x WHERE received_at < ?1 AND "
+        "anon_h IS NOT NULL AND ck IS NULL)";
     int changes = 0;
     *removed = 0;
     enum kt_rc rc = run_batch(c, roll_up, before, limit, NULL, err);
+    if (rc == KT_OK) {
+        rc = run_batch(c, anon_drop, before, limit, NULL, err);
+    }
     if (rc == KT_OK) {
         rc = run_batch(c, drop, before, limit, &changes, err);
     }

@@ -177,12 +177,23 @@ enum sql_slot {
     /* events.c */
     SQL_EVENT_ID,
     SQL_EVENT_ADD,
-    SQL_EVENT_ADOPT,
     SQL_EVENT_LIST,
     SQL_EVENT_COUNTS,
     SQL_EVENT_PURGE,
     SQL_EVENT_TYPE_PUT,
     SQL_EVENT_TYPE_LIST,
+    /* event_levels.c */
+    SQL_EVL_MARK,
+    SQL_EVL_TAIL,
+    SQL_EVL_ID_HAS,
+    SQL_EVL_ADD,
+    SQL_EVL_ID_PUT,
+    SQL_EVL_ANON_PUT,
+    SQL_EVL_ADOPT_OLD,
+    SQL_EVL_ADOPT_COLD,
+    SQL_EVL_ANON_DROP,
+    SQL_EVL_ADOPT_ONE,
+    SQL_EVL_MARK_PUT,
     /* rejects.c */
     SQL_REJECT_ADD,
     SQL_REJECT_KEY,
@@ -506,10 +517,16 @@ struct sql_hooks {
     void (*reads_conn_put)(struct store *s, struct sql_conn *c);
 };
 
+struct ev_level0; /* the events' level 0 (event_levels.h) */
+
 /* A store of the SQL layer: the backend's begins with this. */
 struct sql_store {
     struct store base;
     const struct sql_hooks *hooks;
+    /* The events' level 0 (SQLite: one writer), or NULL: one level (PostgreSQL, where several
+     * servers write at once). Used only inside write transactions. */
+    struct ev_level0 *level0;
+    uint64_t write_tx;   /* write transactions begun; the writer's, under its mutex */
     struct crypt *crypt; /* owned: the keyring; immutable but for its cache */
     bool rotating;       /* the keyring holds a next master key (keys rotate-master) */
     unsigned sealed;     /* the optional fields sealed (store_opts.sealed_fields); set at open,

@@ -36,6 +36,7 @@
 #include "base/embed.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "store/sql/event_levels.h"
 #include "store/sqlite/sqlite_int.h"
 
 extern const struct embedded_file sqlite_migrations[];
@@ -273,6 +274,7 @@ static void sq_close(struct store *base)
     pthread_cond_destroy(&s->flush_cv);
     sq_reads_close(&s->reads);
     sq_keys_close(s);
+    ev_level0_free(s->base.level0);
     free(s->path);
     free(s->dir);
     free(s);
@@ -327,6 +329,7 @@ static enum kt_rc sq_open(const struct store_opts *o, struct store **out, struct
     s->keys.path = kt_malloc(pl);
     kt_snprintf(s->keys.path, pl, "%s.keys", o->path);
     s->base.crypt = o->crypt;
+    s->base.level0 = ev_level0_new(); /* one writer: the events' two levels (event_levels.c) */
     s->sealed_requested = o->sealed_fields;
     s->base.rotating = o->crypt != NULL && crypt_has_next(o->crypt);
     s->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
@@ -488,6 +491,7 @@ static enum kt_rc sq_write_begin(struct store *base, bool narrow, struct store_c
         return rc;
     }
     s->changes_at_begin = sqlite3_total_changes64(s->writer->db);
+    s->base.write_tx++;
     *out = &s->writer->base.base;
     return KT_OK;
 }
@@ -499,8 +503,10 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
     struct sq_conn *c = (struct sq_conn *)base;
     struct sq_store *s = (struct sq_store *)c->base.base.store;
     enum kt_rc rc = KT_OK;
+    bool committed = false;
     if (commit && (err == NULL || err->rc == KT_OK)) {
         rc = sq_exec(c, "COMMIT", err);
+        committed = rc == KT_OK;
         if (rc == KT_OK && atomic_load(&s->base.writes_failing) != 0 &&
             sqlite3_total_changes64(c->db) > s->changes_at_begin && room_to_write(s)) {
             sql_writes_work_again(&s->base); /* a write reached the disk, and more will */
@@ -508,6 +514,9 @@ static enum kt_rc sq_write_end(struct store_conn *base, bool commit, struct kt_e
     }
     if (!sqlite3_get_autocommit(c->db)) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (!committed && s->base.level0->added_tx == s->base.write_tx) {
+        s->base.level0->valid = false; /* it holds what was rolled back: read it again */
     }
     pthread_mutex_unlock(&s->write_mu);
     return rc;
