@@ -148,14 +148,7 @@ enum kt_rc sql_levels_event_add(struct sql_conn *c, struct ev_level0 *l, const s
     if (st == NULL) {
         return KT_ESTORE;
     }
-    sql_bind_i64_or_null(st, 1, e->ck);
-    sql_bind_text(st, 2, e->anon_kind);
-    sql_bind_text(st, 3, e->anon_id);
-    sql_bind_text(st, 4, e->type);
-    sql_bind_i64(st, 5, e->at);
-    sql_bind_i64(st, 6, e->received_at);
-    sql_bind_text(st, 7, e->channel);
-    sql_bind_text(st, 8, e->props);
+    sql_event_bind(st, e);
     sql_bind_i64_or_null(st, 9, e->msg_hash);
     sql_bind_i64_or_null(st, 10, anon_h);
     int64_t seq = 0;

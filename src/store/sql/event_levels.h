@@ -53,6 +53,10 @@ uint32_t ev_level0_anon_first(const struct ev_level0 *l, int64_t anon_h);
 void ev_level0_drop(struct ev_level0 *l, int64_t upto);
 void ev_level0_merge_start(struct ev_level0 *l);
 void ev_level0_merge_reset(struct ev_level0 *l);
+/* events.c: an event's columns as ?1-?8 (ck, anon_kind, anon_id, type, at, received_at,
+ * channel, props), as both levels' inserts take them. */
+void sql_event_bind(struct sql_stmt *st, const struct event *e);
+
 /* event_levels.c: store_event_add where level0 is kept; store_events_adopt everywhere (`l` NULL:
  * one level). */
 enum kt_rc sql_levels_event_add(struct sql_conn *c, struct ev_level0 *l, const struct event *e,

@@ -65,6 +65,12 @@ enum kt_rc sql_event_add(struct store_conn *base, const struct event *e, bool *d
     if ((st = get(base, SQL_EVENT_ADD, err)) == NULL) {
         return KT_ESTORE;
     }
+    sql_event_bind(st, e);
+    return sql_run(c, st, NULL, err);
+}
+
+void sql_event_bind(struct sql_stmt *st, const struct event *e)
+{
     sql_bind_i64_or_null(st, 1, e->ck);
     sql_bind_text(st, 2, e->anon_kind);
     sql_bind_text(st, 3, e->anon_id);
@@ -73,7 +79,6 @@ enum kt_rc sql_event_add(struct store_conn *base, const struct event *e, bool *d
     sql_bind_i64(st, 6, e->received_at);
     sql_bind_text(st, 7, e->channel);
     sql_bind_text(st, 8, e->props);
-    return sql_run(c, st, NULL, err);
 }
 
 enum kt_rc sql_events_adopt(struct store_conn *base, const char *kind, const char *value,
