@@ -12,7 +12,7 @@
 
 static atomic_bool merging;
 
-int64_t events_merge_at(void)
+static int64_t merge_at(void)
 {
     static _Atomic int64_t at; /* read once from the environment */
     int64_t v = atomic_load(&at);
@@ -52,4 +52,9 @@ enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t *merged, stru
     }
     atomic_store(&merging, false);
     return rc;
+}
+
+enum kt_rc events_merge_due(struct store *s, int64_t *merged, struct kt_err *err)
+{
+    return events_merge(s, merge_at(), merged, err);
 }

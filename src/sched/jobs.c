@@ -83,11 +83,11 @@ static enum kt_rc event_ids(const struct sched_conf *c, int64_t now, int64_t n[2
     return events_forget_ids(c->s, now, &n[0], err);
 }
 
-static enum kt_rc events_merge_due(const struct sched_conf *c, int64_t now, int64_t n[2],
+static enum kt_rc events_merge_job(const struct sched_conf *c, int64_t now, int64_t n[2],
                                    struct kt_err *err)
 {
     (void)now;
-    return events_merge(c->s, events_merge_at(), &n[0], err);
+    return events_merge_due(c->s, &n[0], err);
 }
 
 static enum kt_rc import_rejects(const struct sched_conf *c, int64_t now, int64_t n[2],
@@ -209,7 +209,7 @@ const struct sched_job sched_jobs[] = {
     {.name = "events_merge",
      .period_ms = SECOND_MS,
      .flags = SCHED_ON_DEMAND,
-     .run = events_merge_due}, /* the store's housekeeping: not reported */
+     .run = events_merge_job}, /* the store's housekeeping: not reported */
     {.name = "import_rejects_expiry",
      .period_ms = MINUTE_MS,
      .flags = SCHED_ON_DEMAND,

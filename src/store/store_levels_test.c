@@ -171,6 +171,83 @@ static void another_process_s_writes_and_merges_are_seen(void **state)
     store_close(other);
 }
 
+/* Events without message ids, thousands of one cookie: the cookies lead the merge's slices, and
+ * a slice must not end inside the run of one hash (it did, and wrote nothing, for ever). */
+static void a_cookie_of_thousands_of_events_is_merged(void **state)
+{
+    (void)state;
+    int64_t ck = customer();
+    struct store_conn *w = wbegin();
+    for (int i = 0; i < 9001; i++) {
+        struct event e = anon_event(i < 4500 ? "busy" : i % 2 ? "calm-1" : "calm-2", 0, 5000);
+        bool dup;
+        assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);
+    }
+    wcommit(w);
+    merge_all(T.s);
+    if (test_pg() == NULL) {
+        assert_int_equal(level0(T.s), 0);
+        assert_int_equal(test_count("SELECT count(*) FROM event_anon"), 9001);
+    }
+    assert_int_equal(adopt(T.s, "busy", ck), 4500);
+}
+
+/* A slice of a merge rolled back (the disk full, say) is not taken for written: the merge begins
+ * again, and every key reaches level 1. */
+static void a_merge_slice_rolled_back_is_written_again(void **state)
+{
+    (void)state;
+    SQLITE_ONLY(); /* PostgreSQL merges nothing */
+    struct store_conn *w = wbegin();
+    for (int i = 0; i < MANY; i++) {
+        struct event e = anon_event("r", 1 + i, 5000);
+        bool dup;
+        assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);
+    }
+    wcommit(w);
+    bool more = false;
+    w = wbegin();
+    assert_int_equal(store_events_merge_step(w, 1, &more, NULL), KT_OK);
+    wcommit(w); /* the first slice */
+    assert_true(more);
+    w = wbegin();
+    assert_int_equal(store_events_merge_step(w, 1, &more, NULL), KT_OK);
+    store_write_rollback(w); /* the second, undone */
+    merge_all(T.s);
+    assert_int_equal(test_count("SELECT count(*) FROM event_ids"), MANY);
+    assert_int_equal(level0(T.s), 0);
+}
+
+/* The expiry removes events whose ids are in level 0 alone (an --events-days under the 8-day
+ * window), and the newest rows, after which SQLite gives their seqs again: the ids are still
+ * known, and the events after are not taken for merged. */
+static void ids_outlive_their_events_and_seqs_given_again_are_read(void **state)
+{
+    (void)state;
+    int64_t ck = customer();
+    for (int i = 0; i < 3; i++) {
+        struct event e = anon_event("x", 50 + i, 1000);
+        add(T.s, &e, false);
+    }
+    merge_all(T.s); /* the mark at the third */
+    struct event young = anon_event("x", 60, 2000);
+    add(T.s, &young, false); /* level 0 alone */
+    struct store_conn *w = wbegin();
+    int64_t removed = 0;
+    assert_int_equal(store_events_expire(w, 3000, 100, &removed, NULL), KT_OK);
+    assert_int_equal(removed, 4); /* the table is empty */
+    wcommit(w);
+    store_close(T.s);
+    T.s = second_store();
+    add(T.s, &young, true); /* its id outlived it */
+    struct event again = anon_event("y", 70, 4000);
+    add(T.s, &again, false); /* on SQLite a seq given again, at or under the old mark */
+    store_close(T.s);
+    T.s = second_store();
+    add(T.s, &again, true);
+    assert_int_equal(adopt(T.s, "y", ck), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +259,12 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(another_process_s_writes_and_merges_are_seen, store_setup,
                                         store_teardown),
+        cmocka_unit_test_setup_teardown(a_cookie_of_thousands_of_events_is_merged, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(a_merge_slice_rolled_back_is_written_again, store_setup,
+                                        store_teardown),
+        cmocka_unit_test_setup_teardown(ids_outlive_their_events_and_seqs_given_again_are_read,
+                                        store_setup, store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@
 #define SLICE_KEYS 4000 /* message ids a merge step writes (~20 ms of the writer) */
 
 static const char *const sql[SQL_STATEMENTS] = {
-    [SQL_EVL_MARK] = "SELECT merged_seq FROM event_levels WHERE id = 1",
+    [SQL_EVL_MARK] = "SELECT merged_seq, (SELECT coalesce(max(seq), 0) FROM events) FROM "
+                     "event_levels WHERE id = 1",
     [SQL_EVL_TAIL] = "SELECT seq, coalesce(msg_h, 0), CASE WHEN ck IS NULL THEN coalesce(anon_h, "
                      "0) ELSE 0 END, received_at FROM events WHERE seq > ?1 ORDER BY seq",
     [SQL_EVL_ID_HAS] = "SELECT EXISTS (SELECT 1 FROM event_ids WHERE h = ?1)",
@@ -48,6 +49,7 @@ static const char *const sql[SQL_STATEMENTS] = {
     [SQL_EVL_ADOPT_ONE] = "UPDATE events SET ck = ?3 WHERE seq = ?4 AND ck IS NULL AND "
                           "anon_id = ?2 AND anon_kind = ?1",
     [SQL_EVL_MARK_PUT] = "UPDATE event_levels SET merged_seq = max(merged_seq, ?1) WHERE id = 1",
+    [SQL_EVL_MARK_BACK] = "UPDATE event_levels SET merged_seq = ?1 WHERE id = 1",
 };
 
 static struct sql_stmt *get(struct sql_conn *c, enum sql_slot slot, struct kt_err *err)
@@ -89,11 +91,25 @@ static enum kt_rc sync(struct sql_conn *c, struct ev_level0 *l, struct kt_err *e
         return KT_OK;
     }
     struct sql_stmt *st = get(c, SQL_EVL_MARK, err);
-    int64_t mark = 0;
-    if (st == NULL || sql_int_row(c, st, &mark, 1, "events mark", err) != KT_OK) {
+    int64_t v[2] = {0, 0}; /* the mark, the newest row */
+    if (st == NULL || sql_int_row(c, st, v, 2, "events mark", err) != KT_OK) {
         return KT_ESTORE;
     }
-    if (!l->valid || mark < l->mark) {
+    int64_t mark = v[0], top = v[1];
+    if (top < mark) {
+        /* The expiry removed the newest rows, and seq (no AUTOINCREMENT) is given again from
+         * top + 1: the mark comes back to the table, or the new rows would count as merged. */
+        if ((st = get(c, SQL_EVL_MARK_BACK, err)) == NULL) {
+            return KT_ESTORE;
+        }
+        sql_bind_i64(st, 1, top);
+        enum kt_rc rc = sql_run(c, st, NULL, err);
+        if (rc != KT_OK) {
+            return rc;
+        }
+        mark = top;
+    }
+    if (!l->valid || mark < l->mark || top < l->last_seq) { /* rows it knew of are gone */
         ev_level0_clear(l);
         l->mark = l->last_seq = mark;
     } else if (mark > l->mark) { /* another process merged */
@@ -211,9 +227,10 @@ enum kt_rc sql_levels_adopt(struct sql_conn *c, struct ev_level0 *l, const char 
         }
         rc = adopt_run(c, SQL_EVL_ADOPT_ONE, kind, value, ck, l->e[i].seq, &changes, err);
         *n += changes;
-        /* adopted, or no longer anonymous anyway (a hash the same as another cookie's is not) */
-        l->e[i].dead = rc == KT_OK && changes > 0;
-        l->added_tx = ((struct sql_store *)c->base.store)->write_tx; /* undone by a rollback */
+        if (rc == KT_OK && changes > 0) { /* not a hash the same as another cookie's */
+            l->e[i].dead = true;
+            l->added_tx = ((struct sql_store *)c->base.store)->write_tx; /* a rollback undoes */
+        }
     }
     return rc;
 }
@@ -274,9 +291,16 @@ enum kt_rc sql_events_merge_step(struct store_conn *base, int64_t at_least, bool
      * over it); the last slice takes what is left of both. */
     bool by_ids = l->m.n_ids >= l->m.n_anon;
     const struct ev_pair *p = by_ids ? l->m.ids : l->m.anon;
+    size_t n = by_ids ? l->m.n_ids : l->m.n_anon;
     size_t stop = (by_ids ? l->m.i_ids : l->m.i_anon) + SLICE_KEYS;
-    bool last = stop >= (by_ids ? l->m.n_ids : l->m.n_anon);
+    while (stop < n && p[stop].h == p[stop - 1].h) {
+        stop++; /* one hash in one slice: a cookie of thousands of events would stop the merge */
+    }
+    bool last = stop >= n;
     int64_t end = last ? INT64_MAX : p[stop].h;
+    /* A step moves the merge's cursors: rolled back, it leaves level 0 to be read again and the
+     * merge to begin anew (its inserts change nothing twice). */
+    l->added_tx = ((struct sql_store *)c->base.store)->write_tx;
     rc = put_keys(c, l, SQL_EVL_ID_PUT, l->m.ids, l->m.n_ids, &l->m.i_ids, end, last, err);
     if (rc == KT_OK) {
         rc = put_keys(c, l, SQL_EVL_ANON_PUT, l->m.anon, l->m.n_anon, &l->m.i_anon, end, last, err);
@@ -293,7 +317,6 @@ enum kt_rc sql_events_merge_step(struct store_conn *base, int64_t at_least, bool
             ev_level0_merge_reset(l);
             ev_level0_drop(l, upto);
             l->mark = upto;
-            l->added_tx = ((struct sql_store *)c->base.store)->write_tx; /* undone by a rollback */
         }
     }
     *more = rc == KT_OK && l->m.on;

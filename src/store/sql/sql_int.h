@@ -194,6 +194,7 @@ enum sql_slot {
     SQL_EVL_ANON_DROP,
     SQL_EVL_ADOPT_ONE,
     SQL_EVL_MARK_PUT,
+    SQL_EVL_MARK_BACK,
     /* rejects.c */
     SQL_REJECT_ADD,
     SQL_REJECT_KEY,
