@@ -6,9 +6,10 @@
 # same database, for the ratio. KT_PATH=segment sends the same events through the Segment
 # tracking API's POST /v1/batch instead (docs/collect.md). Beside every run the tills look
 # customers up (bench/lookups_beside.py: 200 a second among KT_BENCH_CUSTOMERS (100,000) loaded
-# by load_customers), and their p99 is reported with the events' rate. KT_BENCH_RECEIPTS=N: the
-# tills' receipts too, on N connections beside every run (bench/purchases.lua), and once alone
-# before the runs, for their p99 with and without the events.
+# by load_customers), and their p99 is reported with the events' rate (and once alone, before the
+# runs, for the reference). KT_BENCH_RECEIPTS=N: the tills' receipts too, on N connections beside
+# every run (bench/purchases.lua), and once alone before the runs, for their p99 with and without
+# the events.
 set -eu
 command -v wrk >/dev/null || { echo "bench/events.sh: wrk is missing (scripts/deps.sh bench)" >&2; exit 1; }
 export KARTOTEKA_DRAIN=0 # stop at once: no load balancer to drain for
@@ -44,6 +45,9 @@ receipts() { # $1: the run's tag
     KT_KEY=$POS KT_COUNT=$CUSTOMERS KT_RUN=$1 wrk -t1 -c"$RECEIPTS" -d"${SECS}s" --latency \
         -s "$here/purchases.lua" "$url" | grep RESULT
 }
+echo "== the tills' lookups alone, for their p99 without the events"
+nice -n -10 /usr/bin/python3 "$here/lookups_beside.py" "$url" "$POS" "$CUSTOMERS" "$SECS" |
+    sed 's/^/lookups_alone /' | tee -a "$results"
 if [ "$RECEIPTS" -gt 0 ]; then
     echo "== the tills' receipts alone, $RECEIPTS connections"
     receipts alone | sed 's/^/alone /' | tee -a "$results"
@@ -78,7 +82,7 @@ tills=$(grep '^tills' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median)
 echo
 echo "== medians of $RUNS runs ($CONNS connections, ${SECS}s each, 1,000 events a request)"
 echo "events: $eps events/s, p99 $p99 ms a batch; raw SQLite loop $raw events/s; events/raw = $(echo "scale=3; $eps / $raw" | bc)"
-echo "tills beside: lookups p99 $tills ms"
+echo "tills beside: lookups p99 $tills ms (alone: $(grep '^lookups_alone' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/') ms)"
 if [ "$RECEIPTS" -gt 0 ]; then
     echo "receipts alone: $(grep '^alone' "$results" | sed 's/.*RESULT //')"
     echo "receipts beside (median p99): $(grep '^beside' "$results" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/' | median) ms"
