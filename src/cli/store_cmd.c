@@ -184,7 +184,7 @@ static int copy(int argc, char **argv)
     /* The newest events' ids and cookies, in SQLite's memory alone, into their tables first:
      * PostgreSQL keeps one level (docs/events.md, "Speed"). */
     int64_t merged;
-    enum kt_rc rc = events_merge(src, 1, &merged, &err);
+    enum kt_rc rc = events_merge(src, 1, 0, &merged, &err);
     if (rc == KT_OK) {
         rc = store_copy(src, dst, &o, &err);
     }

@@ -115,12 +115,15 @@ enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value
  * message ids and cookies of the newest events are kept in the writer's memory (level 0) and
  * merged, sorted, into their tables (level 1) once there are EVENTS_MERGE_AT of them - or the
  * number in KARTOTEKA_EVENTS_MERGE_AT (events_merge_due()). events_merge() merges when level 0
- * holds `at_least` (1: whatever it holds, read in first), one slice a bulk write, and says how
- * many it `merged`; a merge under way in another thread is left to it. On PostgreSQL (one level)
- * it does nothing. */
+ * holds `at_least` (1: whatever it holds, read in first), one slice a bulk write, for
+ * `budget_ms` at most (0: to the end; a merge left unfinished goes on at the next call), and says
+ * how many it `merged`; a merge under way in another thread is left to it. On PostgreSQL (one
+ * level) it does nothing. */
 #define EVENTS_MERGE_AT 500000
-enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t *merged, struct kt_err *err);
-/* events_merge() at the threshold: the scheduler's job, and the import's between batches. */
+enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t budget_ms, int64_t *merged,
+                        struct kt_err *err);
+/* events_merge() at the threshold, a second at most (the rest at the next call): the scheduler's
+ * job, and the import's between batches. */
 enum kt_rc events_merge_due(struct store *s, int64_t *merged, struct kt_err *err);
 
 /* Forgets message ids older than the window (run with the due work). */

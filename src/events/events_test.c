@@ -325,6 +325,32 @@ static void a_till_gets_the_writer_between_the_batches_of_a_group(void **state)
     store_read_end(r);
 }
 
+/* A merge with a budget stops when it is spent and goes on at the next call, from where it was;
+ * without one it goes to the end. */
+static void a_merge_goes_on_where_its_budget_ended_it(void **state)
+{
+    (void)state;
+    SQLITE_ONLY(); /* PostgreSQL keeps one level: nothing to merge */
+    struct store_conn *w = wbegin();
+    for (int i = 0; i < 9000; i++) { /* three slices */
+        struct event e = {0, 0, "cookie", "b", "page_view", 1000, 1000, "web", NULL, 500 + i};
+        bool dup;
+        assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);
+    }
+    wcommit(w);
+    int64_t merged = -1, left = 0;
+    assert_int_equal(events_merge(T.s, 1, 1, &merged, NULL),
+                     KT_OK); /* one slice, then 1 ms is up */
+    assert_int_equal(merged, 0);
+    assert_int_equal(store_events_level0(T.s, &left, NULL), KT_OK);
+    assert_int_equal(left, 9000);
+    assert_true(test_count("SELECT count(*) FROM event_ids") > 0);
+    assert_true(test_count("SELECT count(*) FROM event_ids") < 9000);
+    assert_int_equal(events_merge(T.s, 1, 0, &merged, NULL), KT_OK);
+    assert_int_equal(merged, 9000);
+    assert_int_equal(test_count("SELECT count(*) FROM event_ids"), 9000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +363,8 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(a_till_gets_the_writer_between_the_batches_of_a_group,
                                         store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(a_merge_goes_on_where_its_budget_ended_it, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

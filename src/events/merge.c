@@ -2,13 +2,19 @@
  * merge.c - the merge of the events' level 0 into level 1 (see events.h; the levels are the
  * store's, src/store/sql/event_levels.c, docs/events.md "Speed"). One slice of the keys a write,
  * each begun as a bulk write, so the tills' writes go first between slices; one merge at a time
- * in the process (another caller finds it under way and leaves it).
+ * in the process (another caller finds it under way and leaves it); a due merge stops after
+ * MERGE_BUDGET_MS and goes on at the next call.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "base/clock.h"
 #include "base/num.h"
 #include "events/events.h"
+
+/* A due merge works this long at most, then leaves the rest to the next call: the scheduler's
+ * other jobs run between (a merge of 500,000 events takes a few seconds). */
+#define MERGE_BUDGET_MS 1000
 
 static atomic_bool merging;
 
@@ -26,8 +32,10 @@ static int64_t merge_at(void)
     return v;
 }
 
-enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t *merged, struct kt_err *err)
+enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t budget_ms, int64_t *merged,
+                        struct kt_err *err)
 {
+    int64_t until = clock_mono_ns() + budget_ms * 1000000;
     *merged = 0;
     int64_t before = 0;
     enum kt_rc rc = store_events_level0(s, &before, err);
@@ -45,6 +53,9 @@ enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t *merged, stru
             rc = store_events_merge_step(w, at_least, &more, err);
             rc = store_write_end(w, rc, err);
         }
+        if (budget_ms > 0 && clock_mono_ns() > until) {
+            break; /* the rest at the next call: the merge's place is kept in level 0 */
+        }
     }
     int64_t after = 0;
     if (rc == KT_OK && store_events_level0(s, &after, err) == KT_OK) {
@@ -56,5 +67,5 @@ enum kt_rc events_merge(struct store *s, int64_t at_least, int64_t *merged, stru
 
 enum kt_rc events_merge_due(struct store *s, int64_t *merged, struct kt_err *err)
 {
-    return events_merge(s, merge_at(), merged, err);
+    return events_merge(s, merge_at(), MERGE_BUDGET_MS, merged, err);
 }
