@@ -184,14 +184,23 @@ enum kt_rc events_add_own(struct store_conn *w, int64_t ck, const char *type, co
     return rc;
 }
 
+/* The purge's slices of the hashes: each a short write, the tills' writes going first between
+ * them. Whole, the purge read every id under the writer: 0.9 s for 5,000,000 (BENCHMARKS.md). */
+#define PURGE_SLICES 64
+
 enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt_err *err)
 {
-    struct store_conn *w;
     *n = 0;
-    enum kt_rc rc = store_write_begin(s, &w, err);
-    if (rc == KT_OK) {
-        rc = store_event_ids_purge(w, now - EVENTS_WINDOW_MS, n, err);
-        rc = store_write_end(w, rc, err);
+    enum kt_rc rc = KT_OK;
+    for (int i = 0; rc == KT_OK && i < PURGE_SLICES; i++) {
+        struct store_conn *w;
+        int64_t k = 0;
+        rc = store_write_begin_bulk(s, &w, err);
+        if (rc == KT_OK) {
+            rc = store_event_ids_purge(w, now - EVENTS_WINDOW_MS, i, PURGE_SLICES, &k, err);
+            rc = store_write_end(w, rc, err);
+            *n += rc == KT_OK ? k : 0;
+        }
     }
     return rc;
 }

@@ -248,6 +248,37 @@ static void ids_outlive_their_events_and_seqs_given_again_are_read(void **state)
     assert_int_equal(adopt(T.s, "y", ck), 1);
 }
 
+/* The purge by slices of the hashes forgets every old id once, whatever its sign, and no young
+ * one. */
+static void the_purge_by_slices_forgets_every_old_id_once(void **state)
+{
+    (void)state;
+    static const int64_t ids[] = {INT64_MIN + 1, -7, 1, 12345, INT64_MAX, (int64_t)1 << 62};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct event e = anon_event("p", ids[i], 1000);
+        add(T.s, &e, false);
+    }
+    merge_all(T.s); /* half the ids in level 1, half in level 0 */
+    struct event young = anon_event("p", 99, 5000);
+    add(T.s, &young, false);
+    struct event late = anon_event("p", -99, 1000);
+    add(T.s, &late, false);
+    int64_t total = 0;
+    for (int slice = 0; slice < 4; slice++) {
+        struct store_conn *w = wbegin();
+        int64_t n = -1;
+        assert_int_equal(store_event_ids_purge(w, 2000, slice, 4, &n, NULL), KT_OK);
+        wcommit(w);
+        total += n;
+    }
+    assert_int_equal(total, 7);
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct event e = anon_event("p", ids[i], 3000);
+        add(T.s, &e, false); /* forgotten */
+    }
+    add(T.s, &young, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +296,8 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(ids_outlive_their_events_and_seqs_given_again_are_read,
                                         store_setup, store_teardown),
+        cmocka_unit_test_setup_teardown(the_purge_by_slices_forgets_every_old_id_once, store_setup,
+                                        store_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -635,9 +635,9 @@ static void events_are_stored_once_per_message_id(void **state)
         assert_false(dup);
     }
     int64_t purged = -1;
-    assert_int_equal(store_event_ids_purge(w, 1000, &purged, NULL), KT_OK);
+    assert_int_equal(store_event_ids_purge(w, 1000, 0, 1, &purged, NULL), KT_OK);
     assert_int_equal(purged, 0); /* received at 1000: not before 1000 */
-    assert_int_equal(store_event_ids_purge(w, 1001, &purged, NULL), KT_OK);
+    assert_int_equal(store_event_ids_purge(w, 1001, 0, 1, &purged, NULL), KT_OK);
     assert_int_equal(purged, 1);
     e.at = e.received_at = 3000;
     assert_int_equal(store_event_add(w, &e, &dup, NULL), KT_OK);

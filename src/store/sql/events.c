@@ -24,7 +24,7 @@ static const char *const sql[SQL_STATEMENTS] = {
         "AND received_at < ?2 UNION ALL SELECT type, count FROM event_days WHERE "
         "received_day >= ?1 - ?1 % 86400000 AND received_day < ?2) AS x GROUP BY type ORDER BY "
         "type",
-    [SQL_EVENT_PURGE] = "DELETE FROM event_ids WHERE received_at < ?1",
+    [SQL_EVENT_PURGE] = "DELETE FROM event_ids WHERE h >= ?2 AND h <= ?3 AND received_at < ?1",
     [SQL_EVENT_TYPE_PUT] =
         "INSERT INTO event_types (name, properties, required, created_at, updated_at) "
         "VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (name) DO UPDATE SET "
@@ -146,20 +146,32 @@ enum kt_rc sql_event_counts(struct store_conn *base, int64_t since, int64_t unti
     return sql_each((struct sql_conn *)base, st, type_count_row, &tc, "event counts", err);
 }
 
-enum kt_rc sql_event_ids_purge(struct store_conn *base, int64_t before, int64_t *n,
-                               struct kt_err *err)
+/* The first and last hash of `slice` of `slices` (a power of two), in the B-tree's order
+ * (signed): the unsigned range moved by the sign bit. */
+static int64_t slice_edge(int slice, int slices, bool last)
+{
+    uint64_t step = slices > 1 ? (UINT64_MAX / (uint64_t)slices) + 1 : 0;
+    uint64_t lo = (uint64_t)slice * step;
+    uint64_t u = !last ? lo : slices > 1 ? lo + (step - 1) : UINT64_MAX;
+    return (int64_t)(u ^ 0x8000000000000000ull);
+}
+
+enum kt_rc sql_event_ids_purge(struct store_conn *base, int64_t before, int slice, int slices,
+                               int64_t *n, struct kt_err *err)
 {
     struct sql_stmt *st = get(base, SQL_EVENT_PURGE, err);
     if (st == NULL) {
         return KT_ESTORE;
     }
     sql_bind_i64(st, 1, before);
+    sql_bind_i64(st, 2, slice_edge(slice, slices, false));
+    sql_bind_i64(st, 3, slice_edge(slice, slices, true));
     int changes = 0;
     enum kt_rc rc = sql_run((struct sql_conn *)base, st, &changes, err);
     *n = changes;
     struct ev_level0 *l = ((struct sql_store *)base->store)->level0;
     int64_t more = 0;
-    if (rc == KT_OK && l != NULL) { /* and those of level 0 */
+    if (rc == KT_OK && l != NULL && slice == 0) { /* and those of level 0 */
         rc = sql_levels_ids_purge((struct sql_conn *)base, l, before, &more, err);
         *n += more;
     }
