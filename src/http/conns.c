@@ -156,30 +156,41 @@ static bool overdue(const struct conns *t, struct conn *c, int64_t now)
     return now - c->head_since > t->head_timeout;
 }
 
-size_t conns_sweep(struct conns *t, int64_t now)
+/* Calls `fn` on every connection, SWEEP_BATCH slots a lock hold; how many it said true of. */
+static size_t walk(struct conns *t, bool (*fn)(const struct conns *, struct conn *, int64_t),
+                   int64_t now)
 {
-    size_t closed = 0;
-    if (t->head_timeout <= 0) {
-        return 0;
-    }
+    size_t n = 0;
     for (uint32_t base = 0; base < t->cap; base += SWEEP_BATCH) {
         pthread_mutex_lock(&t->lock);
         for (uint32_t i = base; i < t->cap && i < base + SWEEP_BATCH; i++) {
-            struct conn *c = t->slots[i];
-            if (c != NULL && overdue(t, c, now)) {
-                shutdown(c->fd, SHUT_RDWR);
-                c->shut = true;
-                closed++;
-            }
+            n += t->slots[i] != NULL && fn(t, t->slots[i], now);
         }
         pthread_mutex_unlock(&t->lock);
     }
-    return closed;
+    return n;
+}
+
+/* Shuts `c` down when it is overdue at `now`. Called with the lock held. */
+static bool cut_if_overdue(const struct conns *t, struct conn *c, int64_t now)
+{
+    if (!overdue(t, c, now)) {
+        return false;
+    }
+    shutdown(c->fd, SHUT_RDWR);
+    c->shut = true;
+    return true;
+}
+
+size_t conns_sweep(struct conns *t, int64_t now)
+{
+    return t->head_timeout > 0 ? walk(t, cut_if_overdue, now) : 0;
 }
 
 /* Whether part of `c`'s next request is in. Called with the lock held. */
-static bool arriving(const struct conn *c)
+static bool arriving(const struct conns *t, struct conn *c, int64_t now)
 {
+    (void)t, (void)now;
     uint64_t rx;
     if (c->in_request || c->shut || !rx_bytes(c->fd, &rx)) {
         return false;
@@ -189,17 +200,7 @@ static bool arriving(const struct conn *c)
 
 uint32_t conns_arriving(struct conns *t)
 {
-    uint32_t n = 0;
-    for (uint32_t base = 0; base < t->cap; base += SWEEP_BATCH) {
-        pthread_mutex_lock(&t->lock);
-        for (uint32_t i = base; i < t->cap && i < base + SWEEP_BATCH; i++) {
-            if (t->slots[i] != NULL && arriving(t->slots[i])) {
-                n++;
-            }
-        }
-        pthread_mutex_unlock(&t->lock);
-    }
-    return n;
+    return (uint32_t)walk(t, arriving, 0);
 }
 
 uint32_t conns_count(struct conns *t)

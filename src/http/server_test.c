@@ -32,21 +32,29 @@ static enum kt_rc slow(struct http_req *r, struct kt_err *err)
 
 static const struct route routes[] = {{HTTP_GET, "/slow", slow, 0, 0}};
 
-/* A request that keeps its worker in the handler across the stop. */
-static void *ask_slow(void *arg)
+/* A loopback connection to `port`, or -1 (the server may be stopping already). */
+static int dial(uint16_t port)
 {
-    uint16_t port = *(uint16_t *)arg;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {
         .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* A request that keeps its worker in the handler across the stop. */
+static void *ask_slow(void *arg)
+{
+    int fd = dial(*(uint16_t *)arg);
+    if (fd >= 0) {
         static const char req[] = "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
         char buf[512];
         (void)!write(fd, req, sizeof(req) - 1);
         while (read(fd, buf, sizeof(buf)) > 0) {
         }
-    }
-    if (fd >= 0) {
         close(fd);
     }
     return NULL;
@@ -55,12 +63,10 @@ static void *ask_slow(void *arg)
 /* A client that connects and goes away, so a worker has woken up on the listening socket. */
 static void knock(uint16_t port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {
-        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    (void)connect(fd, (struct sockaddr *)&a, sizeof(a));
-    close(fd);
+    int fd = dial(port);
+    if (fd >= 0) {
+        close(fd);
+    }
 }
 
 static void start_and_stop_many_times(void **state)
@@ -158,16 +164,6 @@ static void stop_while_a_request_runs(void **state)
     }
 }
 
-static int dial(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {
-        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    return fd;
-}
-
 static void say(int fd, const char *s)
 {
     size_t n = strlen(s);
@@ -203,6 +199,7 @@ static void stop_waits_for_a_request_still_arriving(void **state)
     uint16_t port = http_server_port(s);
     int second = dial(port);
     int first = dial(port);
+    assert_true(first >= 0 && second >= 0);
     usleep(50 * 1000); /* both accepted */
     say(first, "GET /slow HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     usleep(30 * 1000); /* the first is in its handler for 150 ms */

@@ -25,12 +25,35 @@ static uint32_t slot_of(int64_t h, size_t mask)
     return (uint32_t)((x >> 32) & mask);
 }
 
+/* Entry i into the tables (a cookie's entry before its older ones in its chain). */
+static void index_entry(struct ev_level0 *l, uint32_t i)
+{
+    size_t mask = l->tcap - 1;
+    struct ev_entry *e = &l->e[i];
+    e->next = NONE;
+    if (e->msg_h != 0) {
+        uint32_t s = slot_of(e->msg_h, mask);
+        while (l->by_id[s] != NONE) {
+            s = (uint32_t)((s + 1) & mask);
+        }
+        l->by_id[s] = i;
+    }
+    if (e->anon_h != 0) {
+        uint32_t s = slot_of(e->anon_h, mask);
+        while (l->by_anon[s] != NONE && l->e[l->by_anon[s]].anon_h != e->anon_h) {
+            s = (uint32_t)((s + 1) & mask);
+        }
+        e->next = l->by_anon[s];
+        l->by_anon[s] = i;
+    }
+}
+
 static void tables_build(struct ev_level0 *l)
 {
     memset(l->by_id, 0xff, l->tcap * sizeof(*l->by_id));
     memset(l->by_anon, 0xff, l->tcap * sizeof(*l->by_anon));
     for (size_t i = 0; i < l->n; i++) { /* in order: each cookie's chain newest first */
-        ev_level0_index(l, (uint32_t)i);
+        index_entry(l, (uint32_t)i);
     }
 }
 
@@ -78,28 +101,6 @@ void ev_level0_clear(struct ev_level0 *l)
     tables_build(l);
 }
 
-void ev_level0_index(struct ev_level0 *l, uint32_t i)
-{
-    size_t mask = l->tcap - 1;
-    struct ev_entry *e = &l->e[i];
-    e->next = NONE;
-    if (e->msg_h != 0) {
-        uint32_t s = slot_of(e->msg_h, mask);
-        while (l->by_id[s] != NONE) {
-            s = (uint32_t)((s + 1) & mask);
-        }
-        l->by_id[s] = i;
-    }
-    if (e->anon_h != 0) {
-        uint32_t s = slot_of(e->anon_h, mask);
-        while (l->by_anon[s] != NONE && l->e[l->by_anon[s]].anon_h != e->anon_h) {
-            s = (uint32_t)((s + 1) & mask);
-        }
-        e->next = l->by_anon[s];
-        l->by_anon[s] = i;
-    }
-}
-
 void ev_level0_add(struct ev_level0 *l, int64_t seq, int64_t msg_h, int64_t anon_h,
                    int64_t received_at)
 {
@@ -111,7 +112,7 @@ void ev_level0_add(struct ev_level0 *l, int64_t seq, int64_t msg_h, int64_t anon
         tables_size(l, l->n + 1);
     }
     l->e[l->n] = (struct ev_entry){msg_h, anon_h, seq, received_at, NONE, false};
-    ev_level0_index(l, (uint32_t)l->n);
+    index_entry(l, (uint32_t)l->n);
     l->n++;
     atomic_store_explicit(&l->size, (int64_t)l->n, memory_order_relaxed);
     l->last_seq = seq > l->last_seq ? seq : l->last_seq;

@@ -72,6 +72,17 @@ static int64_t anon_hash(const char *kind, const char *value)
     return h != 0 ? (int64_t)h : 1;
 }
 
+/* Moves the merge mark to `seq` (never back: another process may have merged further). */
+static enum kt_rc mark_put(struct sql_conn *c, int64_t seq, struct kt_err *err)
+{
+    struct sql_stmt *st = get(c, SQL_EVL_MARK_PUT, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sql_bind_i64(st, 1, seq);
+    return sql_run(c, st, NULL, err);
+}
+
 static void tail_row(struct sql_stmt *st, void *ctx)
 {
     struct ev_level0 *l = ctx;
@@ -91,9 +102,13 @@ static enum kt_rc sync(struct sql_conn *c, struct ev_level0 *l, struct kt_err *e
         return KT_OK;
     }
     struct sql_stmt *st = get(c, SQL_EVL_MARK, err);
-    int64_t v[2] = {0, 0}; /* the mark, the newest row */
-    if (st == NULL || sql_int_row(c, st, v, 2, "events mark", err) != KT_OK) {
+    if (st == NULL) {
         return KT_ESTORE;
+    }
+    int64_t v[2] = {0, 0}; /* the mark, the newest row */
+    enum kt_rc rc = sql_int_row(c, st, v, 2, "events mark", err);
+    if (rc != KT_OK) {
+        return rc;
     }
     int64_t mark = v[0], top = v[1];
     if (top < mark) {
@@ -103,8 +118,7 @@ static enum kt_rc sync(struct sql_conn *c, struct ev_level0 *l, struct kt_err *e
             return KT_ESTORE;
         }
         sql_bind_i64(st, 1, top);
-        enum kt_rc rc = sql_run(c, st, NULL, err);
-        if (rc != KT_OK) {
+        if ((rc = sql_run(c, st, NULL, err)) != KT_OK) {
             return rc;
         }
         mark = top;
@@ -123,7 +137,7 @@ static enum kt_rc sync(struct sql_conn *c, struct ev_level0 *l, struct kt_err *e
     }
     sql_bind_i64(st, 1, l->last_seq);
     l->valid = false; /* until the tail is read whole */
-    enum kt_rc rc = sql_each(c, st, tail_row, l, "events tail", err);
+    rc = sql_each(c, st, tail_row, l, "events tail", err);
     if (rc == KT_OK) {
         l->valid = true;
         l->synced_tx = s->write_tx;
@@ -145,12 +159,13 @@ enum kt_rc sql_levels_event_add(struct sql_conn *c, struct ev_level0 *l, const s
             return KT_OK;
         }
         struct sql_stmt *st = get(c, SQL_EVL_ID_HAS, err);
-        int64_t has = 0;
-        if (st != NULL) {
-            sql_bind_i64(st, 1, e->msg_hash);
-        }
-        if (st == NULL || sql_int_row(c, st, &has, 1, "event id", err) != KT_OK) {
+        if (st == NULL) {
             return KT_ESTORE;
+        }
+        sql_bind_i64(st, 1, e->msg_hash);
+        int64_t has = 0;
+        if ((rc = sql_int_row(c, st, &has, 1, "event id", err)) != KT_OK) {
+            return rc;
         }
         if (has) {
             *duplicate = true;
@@ -271,12 +286,7 @@ enum kt_rc sql_events_merge_step(struct store_conn *base, int64_t at_least, bool
         return rc;
     }
     if (!l->m.on && l->n == 0 && l->last_seq > l->mark) { /* only rows without keys: move on */
-        struct sql_stmt *st = get(c, SQL_EVL_MARK_PUT, err);
-        if (st == NULL) {
-            return KT_ESTORE;
-        }
-        sql_bind_i64(st, 1, l->last_seq);
-        rc = sql_run(c, st, NULL, err);
+        rc = mark_put(c, l->last_seq, err);
         l->mark = rc == KT_OK ? l->last_seq : l->mark;
         return rc;
     }
@@ -305,19 +315,11 @@ enum kt_rc sql_events_merge_step(struct store_conn *base, int64_t at_least, bool
     if (rc == KT_OK) {
         rc = put_keys(c, l, SQL_EVL_ANON_PUT, l->m.anon, l->m.n_anon, &l->m.i_anon, end, last, err);
     }
-    if (rc == KT_OK && last) {
-        struct sql_stmt *st = get(c, SQL_EVL_MARK_PUT, err);
-        if (st == NULL) {
-            return KT_ESTORE;
-        }
-        sql_bind_i64(st, 1, l->m.upto);
-        rc = sql_run(c, st, NULL, err);
-        if (rc == KT_OK) {
-            int64_t upto = l->m.upto;
-            ev_level0_merge_reset(l);
-            ev_level0_drop(l, upto);
-            l->mark = upto;
-        }
+    if (rc == KT_OK && last && (rc = mark_put(c, l->m.upto, err)) == KT_OK) {
+        int64_t upto = l->m.upto;
+        ev_level0_merge_reset(l);
+        ev_level0_drop(l, upto);
+        l->mark = upto;
     }
     *more = rc == KT_OK && l->m.on;
     return rc;

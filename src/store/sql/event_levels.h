@@ -45,7 +45,6 @@ void ev_level0_free(struct ev_level0 *l);
 void ev_level0_clear(struct ev_level0 *l);
 void ev_level0_add(struct ev_level0 *l, int64_t seq, int64_t msg_h, int64_t anon_h,
                    int64_t received_at);
-void ev_level0_index(struct ev_level0 *l, uint32_t i); /* entry i into the tables */
 bool ev_level0_has_id(const struct ev_level0 *l, int64_t msg_h);
 /* The newest entry of cookie hash `anon_h` (older ones through .next), or UINT32_MAX. */
 uint32_t ev_level0_anon_first(const struct ev_level0 *l, int64_t anon_h);
