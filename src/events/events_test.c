@@ -129,11 +129,13 @@ static void a_batch_is_stored_once_and_adopted(void **state)
         "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"id\":\"c_evtest\","
         "\"cookie\":\"k1\"}}",
         "{\"type\":\"sign_up\",\"channel\":\"web\",\"customer\":{\"id\":\"c_nobody\"}}",
+        "{\"type\":\"page_view\",\"channel\":\"web\",\"customer\":{\"cookie\":\"k1\"},"
+        "\"properties\":{\"url\":\"/b\"}}",
     };
-    struct event_in in[4];
-    struct event_result res[4];
+    struct event_in in[5];
+    struct event_result res[5];
     memset(res, 0, sizeof(res));
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < 5; i++) {
         json_t *v = J(docs[i]);
         kt_err_reset(&res[i].err);
         assert_int_equal(event_decode(v, NULL, 1000, "", &A, &in[i], &res[i].err), KT_OK);
@@ -141,17 +143,22 @@ static void a_batch_is_stored_once_and_adopted(void **state)
     }
     struct kt_err err;
     kt_err_reset(&err);
-    assert_int_equal(events_ingest(w, &k, in, 4, EVENT_REFUSE, 1000, &A, res, &err), KT_OK);
+    assert_int_equal(events_ingest(w, &k, in, 5, EVENT_REFUSE, 1000, &A, res, &err), KT_OK);
     assert_int_equal(res[0].status, EVENT_STORED);
     assert_int_equal(res[1].status, EVENT_DUPLICATE);
     assert_int_equal(res[2].status, EVENT_STORED);
     assert_int_equal(res[3].status, EVENT_REFUSED);
     assert_string_equal(res[3].err.code, "customer_not_found");
+    assert_int_equal(res[4].status, EVENT_STORED);
     struct event *e;
     size_t n;
     assert_int_equal(store_events_list(w, cu.ck, 0, 10, &A, &e, &n, NULL), KT_OK);
-    assert_int_equal(n, 2); /* the sign-up, and the page view its cookie made before */
-    assert_string_equal(e[1].type, "page_view");
+    /* the page view its cookie made before the sign-up (stored before the sign-up links the
+     * cookie, in the same batch), the sign-up, and the page view the cookie made after */
+    assert_int_equal(n, 3);
+    assert_string_equal(e[0].type, "page_view");
+    assert_string_equal(e[1].type, "sign_up");
+    assert_string_equal(e[2].type, "page_view");
     store_write_end(w, KT_OK, NULL);
 }
 

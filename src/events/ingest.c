@@ -2,7 +2,11 @@
  * ingest.c - a batch of decoded events into the store (see events.h).
  *
  * Who an event is about is looked up once per distinct identifier in the batch (a small hash
- * table): a shop's batch repeats the same cookies many times.
+ * table): a shop's batch repeats the same cookies many times. The identifiers are looked up all
+ * at once before the events are placed, and the events placed are stored together
+ * (store_events_add_many): on PostgreSQL each is a round trip a batch, not one an event. An event
+ * that links a cookie to a customer stores those placed before it first, so that its adoption
+ * finds them.
  */
 #include <sodium.h>
 #include <string.h>
@@ -71,6 +75,59 @@ static enum kt_rc resolve(struct store_conn *w, struct cache *c, const char *kin
     return KT_OK;
 }
 
+/* Every identifier of the batch but customer ids, looked up at once into the cache. */
+static enum kt_rc prefetch(struct store_conn *w, struct cache *c, const struct event_in *in,
+                           size_t n, const struct event_result *res, struct arena *a,
+                           struct kt_err *err)
+{
+    const char **kinds = arena_alloc(a, 2 * n * sizeof(*kinds) + 1);
+    const char **values = arena_alloc(a, 2 * n * sizeof(*values) + 1);
+    struct slot **slots = arena_alloc(a, 2 * n * sizeof(*slots) + 1);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *k[2] = {in[i].kind, in[i].anon_kind}, *v[2] = {in[i].value, in[i].anon_value};
+        for (int j = 0; j < 2 && res[i].status != EVENT_REFUSED; j++) {
+            if (k[j] == NULL || strcmp(k[j], "id") == 0) {
+                continue;
+            }
+            struct slot *s = slot_of(c, k[j], v[j]);
+            if (!s->used) {
+                *s = (struct slot){k[j], v[j], 0, true};
+                kinds[m] = k[j];
+                values[m] = v[j];
+                slots[m++] = s;
+            }
+        }
+    }
+    int64_t *cks = arena_alloc(a, m * sizeof(*cks) + 1);
+    enum kt_rc rc = m > 0 ? store_idents_owners(w, kinds, values, m, cks, err) : KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < m; i++) {
+        slots[i]->ck = cks[i];
+    }
+    return rc;
+}
+
+/* The events placed and not yet stored: in[at[0..n)]. */
+struct pending {
+    size_t *at, n;
+    struct event *e;
+    bool *dup;
+};
+
+static enum kt_rc flush(struct store_conn *w, struct pending *p, struct event_in *in,
+                        struct event_result *res, struct kt_err *err)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        p->e[i] = in[p->at[i]].e;
+    }
+    enum kt_rc rc = p->n > 0 ? store_events_add_many(w, p->e, p->n, p->dup, err) : KT_OK;
+    for (size_t i = 0; rc == KT_OK && i < p->n; i++) {
+        res[p->at[i]].status = p->dup[i] ? EVENT_DUPLICATE : EVENT_STORED;
+    }
+    p->n = 0;
+    return rc;
+}
+
 static int64_t message_hash(const struct key_secret *k, const char *id)
 {
     unsigned char h[8];
@@ -84,7 +141,8 @@ static int64_t message_hash(const struct key_secret *k, const char *id)
  * that names nobody is refused or left out, as `unknown` says. */
 static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *x,
                         enum event_unknown unknown, int64_t now, struct arena *a,
-                        struct event_result *res, struct kt_err *err)
+                        struct event_result *res, struct pending *p, struct event_in *in,
+                        struct event_result *all, struct kt_err *err)
 {
     int64_t ck = 0, anon = 0;
     bool blocked = false;
@@ -127,7 +185,10 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
         /* The event links a browser or an app to the customer: the id becomes the
          * customer's, and what it did anonymously before becomes theirs too. */
         int64_t adopted;
-        rc = events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err);
+        rc = flush(w, p, in, all, err);
+        rc = rc == KT_OK
+                 ? events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err)
+                 : rc;
         if (rc == KT_OK) {
             slot_of(c, x->anon_kind, x->anon_value)->ck = ck;
         }
@@ -149,22 +210,23 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
         size *= 2;
     }
     struct cache c = {arena_zalloc(a, size * sizeof(struct slot)), size - 1};
-    enum kt_rc rc = KT_OK;
+    struct pending p = {arena_alloc(a, n * sizeof(size_t) + 1), 0,
+                        arena_alloc(a, n * sizeof(struct event) + 1),
+                        arena_alloc(a, n * sizeof(bool) + 1)};
+    enum kt_rc rc = prefetch(w, &c, in, n, res, a, err);
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
         struct event_in *x = &in[i];
         if (res[i].status == EVENT_REFUSED) {
             continue;
         }
-        rc = place(w, &c, x, unknown, now, a, &res[i], err);
+        rc = place(w, &c, x, unknown, now, a, &res[i], &p, in, res, err);
         if (rc != KT_OK || res[i].status == EVENT_REFUSED) {
             continue;
         }
         x->e.msg_hash = x->message_id ? message_hash(k, x->message_id) : 0;
-        bool dup;
-        rc = store_event_add(w, &x->e, &dup, err);
-        res[i].status = dup ? EVENT_DUPLICATE : EVENT_STORED;
+        p.at[p.n++] = i;
     }
-    return rc;
+    return rc == KT_OK ? flush(w, &p, in, res, err) : rc;
 }
 
 enum kt_rc events_add_own(struct store_conn *w, int64_t ck, const char *type, const char *channel,

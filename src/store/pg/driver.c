@@ -564,6 +564,44 @@ static int d_exec(struct sql_conn *c, const char *text)
     return pg_exec((struct pg_conn *)c, text);
 }
 
+/* COPY's rows in one message stream: the statement, the data (libpq cuts it as it likes), the
+ * end, and the statement's result. A failure of the data is the server's, told at the end. */
+static int d_copy_in(struct sql_conn *base, const char *text, const char *data, size_t len,
+                     int64_t *rows)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    *rows = 0;
+    PGresult *res = PQexec(c->pg, text);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        set_error(c, res);
+        PQclear(res);
+        return classify(c);
+    }
+    PQclear(res);
+    bool sent = true;
+    for (size_t off = 0; sent && off < len;) {
+        int n = len - off > 1 << 20 ? 1 << 20 : (int)(len - off);
+        sent = PQputCopyData(c->pg, data + off, n) == 1;
+        off += (size_t)n;
+    }
+    if (PQputCopyEnd(c->pg, sent ? NULL : "the data could not be sent") != 1) {
+        set_error(c, NULL);
+        return classify(c);
+    }
+    int rc = SQL_OK;
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+            *rows = strtoll(PQcmdTuples(res), NULL, 10);
+        } else if (rc == SQL_OK) {
+            set_error(c, res);
+            rc = classify(c);
+        }
+        PQclear(res);
+    }
+    c->changes = *rows;
+    return rc;
+}
+
 /* Known once the statement ran (its first step). */
 static int d_col_count(struct sql_stmt *base)
 {
@@ -601,6 +639,7 @@ const struct sql_driver pg_driver = {
     .exec = d_exec,
     .col_count = d_col_count,
     .col_name = d_col_name,
+    .copy_in = d_copy_in,
 };
 
 /* ---- connections --------------------------------------------------------------------------- */

@@ -182,6 +182,10 @@ enum sql_slot {
     SQL_EVENT_PURGE,
     SQL_EVENT_TYPE_PUT,
     SQL_EVENT_TYPE_LIST,
+    /* events_bulk.c */
+    SQL_IDENT_OWNER,
+    SQL_IDENT_OWNERS,
+    SQL_EVENT_IDS_NEW,
     /* event_levels.c */
     SQL_EVL_MARK,
     SQL_EVL_TAIL,
@@ -408,6 +412,11 @@ struct sql_driver {
      * runs it there); store_copy (copy_rows.c) reads whole rows through them. */
     int (*col_count)(struct sql_stmt *st);
     const char *(*col_name)(struct sql_stmt *st, int i);
+    /* `COPY ... FROM STDIN` (`text`) with `data` (len bytes, COPY's text format): SQL_OK, or a
+     * failure code for sql_fail(); `*rows` the rows it wrote. NULL where the database has no COPY
+     * (SQLite): the caller writes row by row. */
+    int (*copy_in)(struct sql_conn *c, const char *text, const char *data, size_t len,
+                   int64_t *rows);
 };
 
 static inline int sql_step(struct sql_stmt *st)
