@@ -17,6 +17,7 @@ struct slot {
     const char *kind, *value;
     int64_t ck; /* 0: nobody */
     bool used;
+    char block; /* whether ck is blocked: 0 not asked yet, 1 no, 2 yes */
 };
 
 struct cache {
@@ -71,7 +72,7 @@ static enum kt_rc resolve(struct store_conn *w, struct cache *c, const char *kin
     if (rc != KT_OK) {
         return rc;
     }
-    *s = (struct slot){kind, value, *ck, true};
+    *s = (struct slot){kind, value, *ck, true, 0};
     return KT_OK;
 }
 
@@ -92,7 +93,7 @@ static enum kt_rc prefetch(struct store_conn *w, struct cache *c, const struct e
             }
             struct slot *s = slot_of(c, k[j], v[j]);
             if (!s->used) {
-                *s = (struct slot){k[j], v[j], 0, true};
+                *s = (struct slot){k[j], v[j], 0, true, 0};
                 kinds[m] = k[j];
                 values[m] = v[j];
                 slots[m++] = s;
@@ -128,6 +129,22 @@ static enum kt_rc flush(struct store_conn *w, struct pending *p, struct event_in
     return rc;
 }
 
+/* Whether ck, whom the identifier names, is blocked: asked once a batch. */
+static enum kt_rc blocked_of(struct store_conn *w, struct cache *c, const char *kind,
+                             const char *value, int64_t ck, bool *blocked, struct kt_err *err)
+{
+    struct slot *s = slot_of(c, kind, value);
+    if (s->used && s->ck == ck && s->block != 0) {
+        *blocked = s->block == 2;
+        return KT_OK;
+    }
+    enum kt_rc rc = store_block_in_force(w, ck, blocked, err);
+    if (rc == KT_OK && s->used && s->ck == ck) {
+        s->block = *blocked ? 2 : 1;
+    }
+    return rc;
+}
+
 static int64_t message_hash(const struct key_secret *k, const char *id)
 {
     unsigned char h[8];
@@ -148,7 +165,7 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
     bool blocked = false;
     enum kt_rc rc = x->kind != NULL ? resolve(w, c, x->kind, x->value, a, &ck, err) : KT_OK;
     if (rc == KT_OK && ck != 0) {
-        rc = store_block_in_force(w, ck, &blocked, err);
+        rc = blocked_of(w, c, x->kind, x->value, ck, &blocked, err);
     }
     if (rc == KT_OK && blocked && unknown == EVENT_REFUSE) { /* 152-FZ art. 21 */
         res->status = EVENT_REFUSED;
@@ -178,7 +195,7 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
     blocked = false;
     if (rc == KT_OK && x->kind == NULL && anon != 0) { /* a blocked customer's browser: kept as
                                                           an anonymous one's, not theirs */
-        rc = store_block_in_force(w, anon, &blocked, err);
+        rc = blocked_of(w, c, x->anon_kind, x->anon_value, anon, &blocked, err);
         anon = blocked ? 0 : anon;
     }
     if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
@@ -190,7 +207,9 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
                  ? events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err)
                  : rc;
         if (rc == KT_OK) {
-            slot_of(c, x->anon_kind, x->anon_value)->ck = ck;
+            struct slot *s = slot_of(c, x->anon_kind, x->anon_value);
+            s->ck = ck;
+            s->block = 0;
         }
     }
     x->e.ck = x->kind != NULL ? ck : anon;

@@ -183,6 +183,17 @@ def test_lookups_writes_and_receipts_answer_customer_blocked(srv):
     blocked(srv.post(f"/v1/customers/{cid}/points/adjustments", {"points": 10, "reason": "gift"}))
     blocked(srv.post("/v1/events", {"type": "page_view", "channel": "web",
                                     "customer": {"id": cid}, "properties": {"url": "/"}}, key=pos))
+    # In a batch, each of her events is refused, however often and by whichever identifier (the
+    # block is asked once an identifier a batch); the others' go on.
+    page = {"type": "page_view", "channel": "web", "properties": {"url": "/"}}
+    r = srv.post("/v1/events/batch", {"events": [
+        {**page, "customer": {"id": cid}}, {**page, "customer": {"card": card}},
+        {**page, "customer": {"cookie": "blk-anon"}}, {**page, "customer": {"id": cid}},
+        {**page, "customer": {"card": card}}]}, key=pos)
+    assert r.status_code == 200, r.text
+    out = r.json()["results"]
+    assert [x["status"] for x in out] == ["refused", "refused", "stored", "refused", "refused"]
+    assert {x["error"]["code"] for x in out if x["status"] == "refused"} == {"customer_blocked"}
     collect = srv.new_key("collect")
     r = srv.post("/v1/customers", {"source": src("web"), "profile": {"phone": p},
                                    "consents": [{"purpose": "pd_processing", "granted": True,
