@@ -107,9 +107,11 @@ uint64_t events_unmatched_total(void);
 
 /* Links a cookie or device id to customer `ck` in the caller's write transaction: the id becomes
  * the customer's identifier and its anonymous events the customer's (`adopted`). An id that
- * belongs to someone already is left as it is. */
+ * belongs to someone already is left as it is. `owner` (may be NULL): whom the id names after,
+ * `ck` or that someone. */
 enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value, int64_t ck,
-                       const char *channel, int64_t now, int64_t *adopted, struct kt_err *err);
+                       const char *channel, int64_t now, int64_t *adopted, int64_t *owner,
+                       struct kt_err *err);
 
 /* The events' two levels (docs/events.md, "Speed"): where one process writes (SQLite), the
  * message ids and cookies of the newest events are kept in the writer's memory (level 0) and

@@ -4,9 +4,9 @@
  * Who an event is about is looked up once per distinct identifier in the batch (a small hash
  * table): a shop's batch repeats the same cookies many times. The identifiers are looked up all
  * at once before the events are placed, and the events placed are stored together
- * (store_events_add_many): on PostgreSQL each is a round trip a batch, not one an event. An event
- * that links a cookie to a customer stores those placed before it first, so that its adoption
- * finds them.
+ * (store_events_add_many): on PostgreSQL a few round trips a batch, not three an event. An event
+ * that links a cookie to a customer first stores those placed before it under that cookie, so
+ * that its adoption finds them.
  */
 #include <sodium.h>
 #include <string.h>
@@ -145,6 +145,20 @@ static enum kt_rc blocked_of(struct store_conn *w, struct cache *c, const char *
     return rc;
 }
 
+/* Whether an event placed and not yet stored is kept under the id a link is about to adopt. */
+static bool waits_for(const struct pending *p, const struct event_in *in, const char *kind,
+                      const char *value)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const struct event *e = &in[p->at[i]].e;
+        if (e->ck == 0 && e->anon_kind != NULL && strcmp(e->anon_kind, kind) == 0 &&
+            strcmp(e->anon_id, value) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int64_t message_hash(const struct key_secret *k, const char *id)
 {
     unsigned char h[8];
@@ -201,15 +215,17 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
     if (rc == KT_OK && x->kind != NULL && x->anon_kind != NULL && anon == 0) {
         /* The event links a browser or an app to the customer: the id becomes the
          * customer's, and what it did anonymously before becomes theirs too. */
-        int64_t adopted;
-        rc = flush(w, p, in, all, err);
-        rc = rc == KT_OK
-                 ? events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now, &adopted, err)
-                 : rc;
-        if (rc == KT_OK) {
+        int64_t adopted, owner = 0;
+        if (waits_for(p, in, x->anon_kind, x->anon_value)) {
+            rc = flush(w, p, in, all, err);
+        }
+        rc = rc == KT_OK ? events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now,
+                                       &adopted, &owner, err)
+                         : rc;
+        if (rc == KT_OK) { /* the id is the customer's now, or was somebody's already */
             struct slot *s = slot_of(c, x->anon_kind, x->anon_value);
-            s->ck = ck;
-            s->block = 0;
+            s->ck = owner;
+            s->block = owner == ck ? 1 : 0; /* ck was just found not blocked */
         }
     }
     x->e.ck = x->kind != NULL ? ck : anon;
@@ -287,7 +303,8 @@ enum kt_rc events_forget_ids(struct store *s, int64_t now, int64_t *n, struct kt
 }
 
 enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value, int64_t ck,
-                       const char *channel, int64_t now, int64_t *adopted, struct kt_err *err)
+                       const char *channel, int64_t now, int64_t *adopted, int64_t *owner,
+                       struct kt_err *err)
 {
     struct ident have;
     struct arena a;
@@ -296,6 +313,9 @@ enum kt_rc events_link(struct store_conn *w, const char *kind, const char *value
     *adopted = 0;
     enum kt_rc rc = store_ident_find(w, kind, value, &a, &have, &held, err);
     arena_release(&a);
+    if (owner != NULL) {
+        *owner = rc == KT_OK && held ? have.ck : ck;
+    }
     if (rc != KT_OK || held) {
         return rc; /* held: somebody's already */
     }

@@ -114,7 +114,7 @@ static enum kt_rc link_browser(struct store_conn *w, const struct purchase_req *
     enum kt_rc rc = ident_value_clean(req->anon_kind, req->anon_id, strlen(req->anon_id), a,
                                       arena_printf(a, "customer.%s", req->anon_kind), &value, err);
     if (rc == KT_OK) {
-        rc = events_link(w, req->anon_kind, value, ck, "web", now, &adopted, err);
+        rc = events_link(w, req->anon_kind, value, ck, "web", now, &adopted, NULL, err);
     }
     return rc;
 }

@@ -18,7 +18,6 @@ static struct event ev(int64_t ck, const char *cookie, int64_t msg, const char *
 static void add_many(const struct event *e, size_t n, const bool *want)
 {
     bool dup[16];
-    memset(dup, 0x5a, sizeof(dup));
     struct store_conn *w = wbegin();
     assert_int_equal(store_events_add_many(w, e, n, dup, NULL), KT_OK);
     wcommit(w);
@@ -44,8 +43,10 @@ static void a_batch_stores_each_event_once(void **state)
         ev(ck, NULL, 0, NULL, 2004),
         ev(ck, NULL, 3, NULL, 2005),
         ev(0, "c\\o\to\"k{i,e}\n\r", 4, "{\"x\":1}", 2006),
+        ev(ck, NULL, 5, "\\N", 2007), /* COPY's NULL, and its end of data, as text */
+        ev(ck, NULL, 6, "\\.", 2008),
     };
-    add_many(batch, 7, (bool[]){false, false, true, false, false, true, false});
+    add_many(batch, 9, (bool[]){false, false, true, false, false, true, false, false, false});
     add_many(batch, 2, (bool[]){true, true}); /* and again: both seen */
 
     struct store_conn *r = rbegin();
@@ -53,15 +54,17 @@ static void a_batch_stores_each_event_once(void **state)
     size_t n;
     assert_int_equal(store_events_list(r, ck, 0, 50, &A, &got, &n, NULL), KT_OK);
     store_read_end(r);
-    assert_int_equal(n, 5); /* before, 1, 2 and the two without an id; newest first */
-    assert_int_equal(got[0].at, 2004);
-    assert_null(got[0].props);
-    assert_int_equal(got[2].at, 2001);
-    assert_string_equal(got[2].props, batch[1].props);
-    assert_int_equal(got[3].at, 2000);
-    assert_string_equal(got[3].props, batch[0].props);
-    assert_string_equal(got[3].channel, "web");
-    assert_int_equal(test_count("SELECT count(*) FROM events"), 6);
+    assert_int_equal(n, 7); /* before, 1, 2, the two without an id, 5 and 6; newest first */
+    assert_string_equal(got[0].props, "\\.");
+    assert_string_equal(got[1].props, "\\N");
+    assert_int_equal(got[2].at, 2004);
+    assert_null(got[2].props);
+    assert_int_equal(got[4].at, 2001);
+    assert_string_equal(got[4].props, batch[1].props);
+    assert_int_equal(got[5].at, 2000);
+    assert_string_equal(got[5].props, batch[0].props);
+    assert_string_equal(got[5].channel, "web");
+    assert_int_equal(test_count("SELECT count(*) FROM events"), 8);
 
     /* the anonymous one keeps its cookie as sent: it is adopted by it */
     w = wbegin();
@@ -83,6 +86,30 @@ static void a_batch_rolled_back_leaves_nothing(void **state)
     assert_int_equal(test_count("SELECT count(*) FROM events"), 0);
     add_many(batch, 2, (bool[]){false, false}); /* the ids were not kept */
     assert_int_equal(test_count("SELECT count(*) FROM events"), 2);
+}
+
+/* A batch the database refuses (an event without its type) fails whole, and its error tells
+ * none of its values: PostgreSQL's detail and context quote the row at fault. The connection
+ * serves the next batch. */
+static void a_failed_batch_tells_no_value(void **state)
+{
+    (void)state;
+    struct event batch[] = {ev(0, "k-secret-cookie", 21, "{\"q\":\"secret-prop\"}", 1000),
+                            ev(0, "k-secret-cookie", 22, "{\"q\":\"secret-prop\"}", 1001)};
+    batch[1].type = NULL;
+    for (int round = 0; round < 2; round++) {
+        bool dup[2];
+        struct kt_err err;
+        kt_err_reset(&err);
+        struct store_conn *w = wbegin();
+        assert_int_not_equal(store_events_add_many(w, batch, 2, dup, &err), KT_OK);
+        store_write_end(w, err.rc, NULL);
+        assert_null(strstr(err.detail, "secret"));
+        assert_null(strstr(err.msg, "secret"));
+    }
+    assert_int_equal(test_count("SELECT count(*) FROM events"), 0);
+    batch[1].type = "page_view";
+    add_many(batch, 2, (bool[]){false, false});
 }
 
 #define ASKED 2500 /* past one statement's share (1,000) twice */
@@ -131,6 +158,7 @@ int main(void)
                                         store_teardown),
         cmocka_unit_test_setup_teardown(a_batch_rolled_back_leaves_nothing, store_setup,
                                         store_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_batch_tells_no_value, store_setup, store_teardown),
         cmocka_unit_test_setup_teardown(the_owners_of_many_identifiers_at_once, store_setup,
                                         store_teardown),
     };

@@ -32,7 +32,7 @@ static const char *const sql[SQL_STATEMENTS] = {
         "JOIN identifiers x ON x.kind = u.kind AND x.bidx = decode(u.b, 'hex')",
     [SQL_EVENT_IDS_NEW] =
         "INSERT INTO event_ids (h, received_at) SELECT h, r FROM unnest(?1::bigint[], "
-        "?2::bigint[]) AS u(h, r) ON CONFLICT DO NOTHING RETURNING h",
+        "?2::bigint[]) AS u(h, r) ORDER BY h ON CONFLICT DO NOTHING RETURNING h",
 };
 
 static const char copy_events[] = "COPY events (ck, anon_kind, anon_id, type, at, received_at, "
@@ -50,6 +50,14 @@ static bool bulk(const struct sql_conn *c)
 
 /* ---- identifiers ------------------------------------------------------------------------- */
 
+/* A statement's arrays past the buffer's cap (64 MiB: a batch is bounded far below it). */
+static enum kt_rc too_big(struct kt_err *err, const char *what)
+{
+    kt_err_set(err, KT_ESTORE, "store_error", NULL, "the database failed");
+    kt_err_detail(err, "%s: the batch's arrays are past 64 MiB", what);
+    return KT_ESTORE;
+}
+
 /* An element of an array's text form, quoted: " and \ escaped. */
 static void array_text(struct buf *b, const char *s)
 {
@@ -63,10 +71,18 @@ static void array_text(struct buf *b, const char *s)
     buf_putc(b, '"');
 }
 
+struct owners {
+    int64_t *cks;
+    size_t n;
+};
+
 static void owner_row(struct sql_stmt *st, void *ctx)
 {
-    int64_t *cks = ctx;
-    cks[sql_col_i64(st, 0) - 1] = sql_col_i64(st, 1);
+    struct owners *o = ctx;
+    int64_t i = sql_col_i64(st, 0);
+    if (i >= 1 && (size_t)i <= o->n) { /* the array's positions, 1 to n */
+        o->cks[i - 1] = sql_col_i64(st, 1);
+    }
 }
 
 static enum kt_rc owners_at_once(struct sql_conn *c, const char *const *kinds,
@@ -90,12 +106,17 @@ static enum kt_rc owners_at_once(struct sql_conn *c, const char *const *kinds,
     }
     buf_putc(&k, '}');
     buf_putc(&b, '}');
-    enum kt_rc rc = KT_ESTORE;
-    struct sql_stmt *st = get(c, SQL_IDENT_OWNERS, err);
-    if (st != NULL) {
+    enum kt_rc rc;
+    struct sql_stmt *st;
+    if (k.failed || b.failed) {
+        rc = too_big(err, "identifiers' owners");
+    } else if ((st = get(c, SQL_IDENT_OWNERS, err)) == NULL) {
+        rc = KT_ESTORE;
+    } else {
         sql_bind_text(st, 1, buf_cstr(&k));
         sql_bind_text(st, 2, buf_cstr(&b));
-        rc = sql_each(c, st, owner_row, cks, "identifiers' owners", err);
+        struct owners o = {cks, n};
+        rc = sql_each(c, st, owner_row, &o, "identifiers' owners", err);
     }
     buf_release(&k);
     buf_release(&b);
@@ -172,9 +193,12 @@ static enum kt_rc ids_new(struct sql_conn *c, const struct event *e, size_t n, b
     if (m > 0) {
         buf_putc(&hs, '}');
         buf_putc(&rs, '}');
-        struct sql_stmt *st = get(c, SQL_EVENT_IDS_NEW, err);
-        rc = KT_ESTORE;
-        if (st != NULL) {
+        struct sql_stmt *st;
+        if (hs.failed || rs.failed) {
+            rc = too_big(err, "message ids");
+        } else if ((st = get(c, SQL_EVENT_IDS_NEW, err)) == NULL) {
+            rc = KT_ESTORE;
+        } else {
             sql_bind_text(st, 1, buf_cstr(&hs));
             sql_bind_text(st, 2, buf_cstr(&rs));
             rc = sql_each(c, st, new_row, &x, "message ids", err);
