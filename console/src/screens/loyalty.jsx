@@ -88,8 +88,10 @@ function Program() {
                 f.set(rules, Number(vals[f.key]));
             }
             const r = await api('PUT', '/v1/loyalty/program', rules);
+            // the form is filled again from the version read back before it says so: a reload
+            // landing later overwrote what was typed after the message (the browser test's race)
+            await st.reload();
             setDone(`Опубликована версия ${r.version}`);
-            st.reload();
         } catch (e) {
             setErr(e);
         } finally {

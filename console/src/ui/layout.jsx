@@ -90,17 +90,20 @@ export function ErrorBox({ error, retry, inline = false }) {
 export function useLoad(fn, deps) {
     const [st, setSt] = useState({ data: null, error: null, loading: true });
     const seq = useRef(0);
+    // reload() gives a promise settled once the data (or the error) is in the state
     const run = () => {
         const my = ++seq.current;
         setSt((s) => ({ ...s, loading: true, error: null }));
-        Promise.resolve()
+        return Promise.resolve()
             .then(fn)
             .then(
                 (data) => my === seq.current && setSt({ data, error: null, loading: false }),
                 (error) => my === seq.current && setSt({ data: null, error, loading: false }),
             );
     };
-    useEffect(run, deps);
+    useEffect(() => {
+        run();
+    }, deps);
     return { ...st, reload: run };
 }
 
