@@ -3,13 +3,13 @@
  * events_add_many, idents_owners; docs/events.md, "Speed").
  *
  * Where a statement costs a round trip to another process (PostgreSQL), an event cost three: its
- * cookie looked up, its message id inserted, its row inserted. Here a batch costs three in all:
+ * cookie looked up, its message id inserted, its row inserted. Here a batch costs four in all:
  *
  *   - the identifiers, one query joining arrays of kinds and blind indexes (hex) to identifiers;
  *   - the message ids, one INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING h:
  *     the ids it gives back are the new ones, the others duplicates (of the base or of the batch:
  *     a second of one id is not inserted twice, and the first of the batch takes it);
- *   - the rows, COPY in its text format.
+ *   - the rows, COPY in its text format (two: the statement, then the rows and their end).
  *
  * Where the database is in the process (SQLite) and its writer keeps the message ids in two
  * levels (event_levels.c), one at a time is as fast: both go through the one-row statements.
