@@ -83,6 +83,8 @@ describe('loyalty and the analytic screens', { skip: skipReason() ?? false }, ()
         await openScreen(page, server, '/rfm', 'RFM-анализ');
         const rfm = await ok(server.get('/v1/reports/rfm'));
         const heat = page.getByRole('table', { name: /давности \(R\) и частоте \(F\)/ });
+        // allInnerTexts() does not wait: the table's rows come with the report (CI read none)
+        await heat.locator('tbody td').first().waitFor();
         const cells = await heat.locator('tbody td').allInnerTexts();
         const want = [5, 4, 3, 2, 1].flatMap((r) => rfm.r_by_f[r - 1]).map(String);
         assert.deepEqual(cells.map((c) => c.replace(/\D/g, '')), want);
@@ -93,7 +95,7 @@ describe('loyalty and the analytic screens', { skip: skipReason() ?? false }, ()
         await page.getByLabel('Число кластеров (2–20)').fill('3');
         await page.getByRole('button', { name: 'Рассчитать' }).click();
         const table = page.getByRole('table', { name: 'Кластеры' });
-        await table.waitFor();
+        await table.locator('tbody tr td:nth-child(2)').first().waitFor();
         const sizes = (await table.locator('tbody tr td:nth-child(2)').allInnerTexts()).map((s) => Number(s.replace(/\D/g, '')));
         assert.equal(sizes.reduce((a, b) => a + b, 0), rfm.customers);
         await screenshot(page, FILE, '4-clusters');
