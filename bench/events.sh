@@ -50,7 +50,8 @@ lookup_hist() {
 }
 inside() { # $1, $2: the histogram before and after; prints the lookups' p99 bucket inside
     awk 'FILENAME == ARGV[1] {b[$1] = $2; next} {le[++k] = $1; n[k] = $2 - b[$1]}
-        END {t = n[k]; over = t - n[4]; for (i = 1; i <= k; i++) if (n[i] >= 0.99 * t) break
+        END {t = n[k]; for (i = 1; i <= k; i++) if (le[i] == "0.005") over = t - n[i]
+             for (i = 1; i <= k; i++) if (n[i] >= 0.99 * t) break
              printf "LOOKUPS_INSIDE n=%d p99_ms_at_most=%s over_5ms=%d\n", t,
                  le[i] == "+Inf" ? "inf" : le[i] * 1000, over}' "$1" "$2"
 }

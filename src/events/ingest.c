@@ -108,22 +108,23 @@ static enum kt_rc prefetch(struct store_conn *w, struct cache *c, const struct e
     return rc;
 }
 
-/* The events placed and not yet stored: in[at[0..n)]. */
+/* The events of the batch (in, res) placed and not yet stored: in[at[0..n)]. */
 struct pending {
+    struct event_in *in;
+    struct event_result *res;
     size_t *at, n;
     struct event *e;
     bool *dup;
 };
 
-static enum kt_rc flush(struct store_conn *w, struct pending *p, struct event_in *in,
-                        struct event_result *res, struct kt_err *err)
+static enum kt_rc flush(struct store_conn *w, struct pending *p, struct kt_err *err)
 {
     for (size_t i = 0; i < p->n; i++) {
-        p->e[i] = in[p->at[i]].e;
+        p->e[i] = p->in[p->at[i]].e;
     }
     enum kt_rc rc = p->n > 0 ? store_events_add_many(w, p->e, p->n, p->dup, err) : KT_OK;
     for (size_t i = 0; rc == KT_OK && i < p->n; i++) {
-        res[p->at[i]].status = p->dup[i] ? EVENT_DUPLICATE : EVENT_STORED;
+        p->res[p->at[i]].status = p->dup[i] ? EVENT_DUPLICATE : EVENT_STORED;
     }
     p->n = 0;
     return rc;
@@ -146,11 +147,10 @@ static enum kt_rc blocked_of(struct store_conn *w, struct cache *c, const char *
 }
 
 /* Whether an event placed and not yet stored is kept under the id a link is about to adopt. */
-static bool waits_for(const struct pending *p, const struct event_in *in, const char *kind,
-                      const char *value)
+static bool waits_for(const struct pending *p, const char *kind, const char *value)
 {
     for (size_t i = 0; i < p->n; i++) {
-        const struct event *e = &in[p->at[i]].e;
+        const struct event *e = &p->in[p->at[i]].e;
         if (e->ck == 0 && e->anon_kind != NULL && strcmp(e->anon_kind, kind) == 0 &&
             strcmp(e->anon_id, value) == 0) {
             return true;
@@ -172,8 +172,7 @@ static int64_t message_hash(const struct key_secret *k, const char *id)
  * that names nobody is refused or left out, as `unknown` says. */
 static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *x,
                         enum event_unknown unknown, int64_t now, struct arena *a,
-                        struct event_result *res, struct pending *p, struct event_in *in,
-                        struct event_result *all, struct kt_err *err)
+                        struct event_result *res, struct pending *p, struct kt_err *err)
 {
     int64_t ck = 0, anon = 0;
     bool blocked = false;
@@ -216,8 +215,8 @@ static enum kt_rc place(struct store_conn *w, struct cache *c, struct event_in *
         /* The event links a browser or an app to the customer: the id becomes the
          * customer's, and what it did anonymously before becomes theirs too. */
         int64_t adopted, owner = 0;
-        if (waits_for(p, in, x->anon_kind, x->anon_value)) {
-            rc = flush(w, p, in, all, err);
+        if (waits_for(p, x->anon_kind, x->anon_value)) {
+            rc = flush(w, p, err);
         }
         rc = rc == KT_OK ? events_link(w, x->anon_kind, x->anon_value, ck, x->e.channel, now,
                                        &adopted, &owner, err)
@@ -245,7 +244,10 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
         size *= 2;
     }
     struct cache c = {arena_zalloc(a, size * sizeof(struct slot)), size - 1};
-    struct pending p = {arena_alloc(a, n * sizeof(size_t) + 1), 0,
+    struct pending p = {in,
+                        res,
+                        arena_alloc(a, n * sizeof(size_t) + 1),
+                        0,
                         arena_alloc(a, n * sizeof(struct event) + 1),
                         arena_alloc(a, n * sizeof(bool) + 1)};
     enum kt_rc rc = prefetch(w, &c, in, n, res, a, err);
@@ -254,14 +256,14 @@ enum kt_rc events_ingest(struct store_conn *w, const struct key_secret *k, struc
         if (res[i].status == EVENT_REFUSED) {
             continue;
         }
-        rc = place(w, &c, x, unknown, now, a, &res[i], &p, in, res, err);
+        rc = place(w, &c, x, unknown, now, a, &res[i], &p, err);
         if (rc != KT_OK || res[i].status == EVENT_REFUSED) {
             continue;
         }
         x->e.msg_hash = x->message_id ? message_hash(k, x->message_id) : 0;
         p.at[p.n++] = i;
     }
-    return rc == KT_OK ? flush(w, &p, in, res, err) : rc;
+    return rc == KT_OK ? flush(w, &p, err) : rc;
 }
 
 enum kt_rc events_add_own(struct store_conn *w, int64_t ck, const char *type, const char *channel,

@@ -50,12 +50,30 @@ static bool bulk(const struct sql_conn *c)
 
 /* ---- identifiers ------------------------------------------------------------------------- */
 
-/* A statement's arrays past the buffer's cap (64 MiB: a batch is bounded far below it). */
+/* A batch's text past its buffer's cap (a batch is bounded far below it). */
 static enum kt_rc too_big(struct kt_err *err, const char *what)
 {
     kt_err_set(err, KT_ESTORE, "store_error", NULL, "the database failed");
-    kt_err_detail(err, "%s: the batch's arrays are past 64 MiB", what);
+    kt_err_detail(err, "%s: the batch's text is past its buffer's cap", what);
     return KT_ESTORE;
+}
+
+/* Runs statement `slot` with the arrays x and y (their text forms) as ?1 and ?2, `fn` on each
+ * row. */
+static enum kt_rc each_of_arrays(struct sql_conn *c, enum sql_slot slot, const struct buf *x,
+                                 const struct buf *y, sql_each_fn fn, void *ctx, const char *what,
+                                 struct kt_err *err)
+{
+    if (x->failed || y->failed) {
+        return too_big(err, what);
+    }
+    struct sql_stmt *st = get(c, slot, err);
+    if (st == NULL) {
+        return KT_ESTORE;
+    }
+    sql_bind_text(st, 1, buf_cstr(x));
+    sql_bind_text(st, 2, buf_cstr(y));
+    return sql_each(c, st, fn, ctx, what, err);
 }
 
 /* An element of an array's text form, quoted: " and \ escaped. */
@@ -106,18 +124,9 @@ static enum kt_rc owners_at_once(struct sql_conn *c, const char *const *kinds,
     }
     buf_putc(&k, '}');
     buf_putc(&b, '}');
-    enum kt_rc rc;
-    struct sql_stmt *st;
-    if (k.failed || b.failed) {
-        rc = too_big(err, "identifiers' owners");
-    } else if ((st = get(c, SQL_IDENT_OWNERS, err)) == NULL) {
-        rc = KT_ESTORE;
-    } else {
-        sql_bind_text(st, 1, buf_cstr(&k));
-        sql_bind_text(st, 2, buf_cstr(&b));
-        struct owners o = {cks, n};
-        rc = sql_each(c, st, owner_row, &o, "identifiers' owners", err);
-    }
+    struct owners o = {cks, n};
+    enum kt_rc rc =
+        each_of_arrays(c, SQL_IDENT_OWNERS, &k, &b, owner_row, &o, "identifiers' owners", err);
     buf_release(&k);
     buf_release(&b);
     return rc;
@@ -193,16 +202,7 @@ static enum kt_rc ids_new(struct sql_conn *c, const struct event *e, size_t n, b
     if (m > 0) {
         buf_putc(&hs, '}');
         buf_putc(&rs, '}');
-        struct sql_stmt *st;
-        if (hs.failed || rs.failed) {
-            rc = too_big(err, "message ids");
-        } else if ((st = get(c, SQL_EVENT_IDS_NEW, err)) == NULL) {
-            rc = KT_ESTORE;
-        } else {
-            sql_bind_text(st, 1, buf_cstr(&hs));
-            sql_bind_text(st, 2, buf_cstr(&rs));
-            rc = sql_each(c, st, new_row, &x, "message ids", err);
-        }
+        rc = each_of_arrays(c, SQL_EVENT_IDS_NEW, &hs, &rs, new_row, &x, "message ids", err);
         qsort(x.h, x.n, sizeof(*x.h), cmp_i64);
     }
     for (size_t i = 0; rc == KT_OK && i < n; i++) {
@@ -281,9 +281,7 @@ static enum kt_rc rows_copy(struct sql_conn *c, const struct event *e, size_t n,
     }
     enum kt_rc rc = KT_OK;
     if (b.failed) {
-        kt_err_set(err, KT_ESTORE, "store_error", NULL, "the database failed");
-        kt_err_detail(err, "events: a batch of %lld rows past 1 GiB", (long long)want);
-        rc = KT_ESTORE;
+        rc = too_big(err, "events (copy)");
     } else if (want > 0) {
         int r = c->drv->copy_in(c, copy_events, b.p, b.len, &rows);
         rc = r == SQL_OK ? KT_OK : sql_fail(c, r, "events (copy)", err);
